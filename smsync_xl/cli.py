@@ -1,0 +1,267 @@
+"""``smsync-xl``: the headless way to run what the workbook's buttons do.
+
+Exit codes: 0 done; 1 a problem you can fix (the message says how); 2 wrong usage;
+3 synchronized, but some rows were refused as conflicts (press Refresh / run plan again).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from .apply import CONFLICT, SyncResult, apply, make_plan
+from .compare import MISSING_ONLY, NOT_IN_SYNC, Plan, Status
+from .connect import open_source, open_store
+from .demo import create_demo
+from .errors import SmsyncError
+from .fields import ENTITIES, INACTIVE, Entity
+from .report import counts_line, plan_lines, result_lines, run_lines
+from .settings import Settings, load_settings
+from .undo import undo_last
+
+EXIT_PROBLEM = 1
+EXIT_CONFLICTS = 3
+
+settings_option = click.option(
+    "--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path),
+    default="settings.toml", show_default=True, envvar="SMSYNC_SETTINGS",
+    help="Settings file (the headless twin of the Setup sheet).",
+)
+entity_option = click.option(
+    "--entity", type=click.Choice(["customers", "vendors", "all"]), default="all",
+    show_default=True, help="Which records.",
+)
+view_option = click.option(
+    "--view", type=click.Choice([NOT_IN_SYNC, MISSING_ONLY]), default=None,
+    help="Which lists to show (default: the settings' view).",
+)
+
+
+def _entities(choice: str) -> list[Entity]:
+    return list(ENTITIES.values()) if choice == "all" else [ENTITIES[choice]]
+
+
+def _view(settings: Settings, view: str | None) -> str:
+    chosen = view or settings.view
+    return NOT_IN_SYNC if chosen == "ask" else chosen
+
+
+def _run(action: Callable[[], int | None]) -> None:
+    """Turn a user-fixable problem into its message and exit code 1."""
+    try:
+        code = action()
+    except SmsyncError as error:
+        click.secho(f"Error: {error}", fg="red", err=True)
+        sys.exit(EXIT_PROBLEM)
+    sys.exit(code or 0)
+
+
+def _apply_with_progress(settings: Settings, chosen: dict[str, dict[str, str]]) -> SyncResult:
+    total = sum(len(ids) for ids in chosen.values())
+    with click.progressbar(length=total, label="Synchronizing", file=sys.stderr) as bar:
+        return apply(open_source(settings), open_store(settings), settings, chosen,
+                     user=getpass.getuser(), progress=bar.update)
+
+
+def _exit_code(result: SyncResult) -> int:
+    return EXIT_CONFLICTS if result.count(CONFLICT) else 0
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="smsync-xl")
+def main() -> None:
+    """Bring Sage 50 customers and vendors into SMSTurbo, one way, audited.
+
+    \b
+    Examples:
+      smsync-xl demo ./demo                      # demo company, plan, synchronize
+      smsync-xl plan --settings demo/settings.toml --view missing_only
+      smsync-xl sync --settings demo/settings.toml --entity customers PROSPECT1 RETAIL
+      smsync-xl undo --settings demo/settings.toml --yes
+      smsync-xl runs --settings demo/settings.toml
+    """
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path),
+                default="smsync-demo")
+def demo(folder: Path) -> None:
+    """Create a demo Sage 50 company and SMSTurbo database in FOLDER, show the plan,
+    synchronize every active NEW and every DIFFERENT record, and show what is left.
+
+    \b
+    Example:
+      smsync-xl demo ./demo
+    """
+
+    def run() -> int:
+        settings_path = create_demo(folder)
+        settings = load_settings(settings_path)
+        source, store = open_source(settings), open_store(settings)
+        click.echo(f"Demo written to {folder}/ (settings: {settings_path})")
+        click.echo(f"Sage 50 company: {source.company_name()}\n")
+        chosen: dict[str, dict[str, str]] = {}
+        for entity in ENTITIES.values():
+            plan = make_plan(entity, source, store, settings)
+            for view in (MISSING_ONLY, NOT_IN_SYNC):
+                click.echo("\n".join(plan_lines(plan, view)) + "\n")
+            ids = [r.id for r in plan.rows
+                   if r.status is Status.DIFFERENT
+                   or (r.status is Status.NEW and r.sage.get("credit_status") != INACTIVE)]
+            chosen[entity.key] = plan.chosen(ids)
+        click.echo("Synchronizing every active NEW record and every DIFFERENT record:")
+        result = _apply_with_progress(settings, chosen)
+        click.echo("\n".join(result_lines(result)) + "\n")
+        click.echo("After synchronizing:")
+        for entity in ENTITIES.values():
+            click.echo("  " + counts_line(make_plan(entity, source, store, settings)))
+        click.echo(f"\nNext: smsync-xl plan --settings {settings_path}   "
+                   f"or   smsync-xl undo --settings {settings_path}")
+        return 0
+
+    _run(run)
+
+
+@main.command()
+@settings_option
+@entity_option
+@view_option
+@click.option("--save", type=click.Path(dir_okay=False, path_type=Path),
+              help="Save the plan (IDs and fingerprints) for 'sync --plan'.")
+def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) -> None:
+    """Read both systems and show what Synchronize would do.
+
+    \b
+    Example:
+      smsync-xl plan --settings demo/settings.toml --entity vendors --view missing_only
+    """
+
+    def run() -> int:
+        settings = load_settings(settings_path)
+        source, store = open_source(settings), open_store(settings)
+        click.echo(f"Sage 50 company: {source.company_name()}")
+        plans = [make_plan(e, source, store, settings) for e in _entities(entity)]
+        for each in plans:
+            click.echo("\n".join(plan_lines(each, _view(settings, view))))
+        if save:
+            save.write_text(json.dumps(_plan_file(plans), indent=1), encoding="utf-8")
+            click.echo(f"Plan saved to {save}")
+        return 0
+
+    _run(run)
+
+
+def _plan_file(plans: list[Plan]) -> dict:
+    return {p.entity.key: {r.id: {"status": r.status.value, "fingerprint": r.fingerprint}
+                           for r in p.rows} for p in plans}
+
+
+@main.command()
+@settings_option
+@entity_option
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A plan saved by 'plan --save': rows changed since then are refused.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.argument("ids", nargs=-1)
+def sync(settings_path: Path, entity: str, plan_path: Path | None, yes: bool,
+         ids: tuple[str, ...]) -> None:
+    """Synchronize the given IDs, or every NEW record when no ID is given.
+
+    \b
+    Examples:
+      smsync-xl sync --settings demo/settings.toml --yes                 # all NEW
+      smsync-xl sync --settings demo/settings.toml --entity customers DIFFNAME
+      smsync-xl plan --settings demo/settings.toml --save plan.json
+      smsync-xl sync --settings demo/settings.toml --plan plan.json --yes
+    """
+
+    def run() -> int:
+        settings = load_settings(settings_path)
+        source, store = open_source(settings), open_store(settings)
+        saved = json.loads(plan_path.read_text(encoding="utf-8")) if plan_path else None
+        chosen: dict[str, dict[str, str]] = {}
+        for each in _entities(entity):
+            if saved is not None:
+                rows = saved.get(each.key, {})
+                wanted = ids or [i for i, r in rows.items() if r["status"] == Status.NEW.value]
+                chosen[each.key] = {i: rows[i]["fingerprint"] for i in wanted if i in rows}
+            else:
+                current = make_plan(each, source, store, settings)
+                wanted = ids or current.ids_with_status(Status.NEW)
+                chosen[each.key] = current.chosen(wanted)
+        known = {i for marks in chosen.values() for i in marks}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            click.secho(f"Not found in Sage 50 ({entity}): {', '.join(unknown)}", fg="yellow",
+                        err=True)
+        total = len(known)
+        if total == 0:
+            click.echo("Nothing to synchronize.")
+            return EXIT_PROBLEM if unknown else 0
+        if not yes:
+            click.confirm(f"Synchronize {total} record(s) from Sage 50 company "
+                          f"'{source.company_name()}' into SMSTurbo?", abort=True)
+        result = _apply_with_progress(settings, chosen)
+        click.echo("\n".join(result_lines(result)))
+        return _exit_code(result)
+
+    _run(run)
+
+
+@main.command()
+@settings_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def undo(settings_path: Path, yes: bool) -> None:
+    """Undo the last synchronization (records changed since are left alone).
+
+    \b
+    Example:
+      smsync-xl undo --settings demo/settings.toml --yes
+    """
+
+    def run() -> int:
+        settings = load_settings(settings_path)
+        store = open_store(settings)
+        if not yes:
+            click.confirm("Undo the last synchronization?", abort=True)
+        result = undo_last(store, user=getpass.getuser())
+        for change in result.left_alone:
+            click.echo(f"  left alone: {change.entity} {change.record_id} (changed since)")
+        click.echo(result.summary())
+        return 0
+
+    _run(run)
+
+
+@main.command()
+@settings_option
+@click.option("--details", type=int, help="Show every before/after value of this run.")
+def runs(settings_path: Path, details: int | None) -> None:
+    """List the audited synchronizations and undos, newest first.
+
+    \b
+    Examples:
+      smsync-xl runs --settings demo/settings.toml
+      smsync-xl runs --settings demo/settings.toml --details 1
+    """
+
+    def run() -> int:
+        store = open_store(load_settings(settings_path))
+        store.ensure_audit_tables()
+        if details is None:
+            click.echo("\n".join(run_lines(store.runs())) or "No synchronization yet.")
+            return 0
+        for change in store.changes(details):
+            click.echo(f"{change.action:<7} {change.entity:<10} {change.record_id}")
+            before, after = change.before or {}, change.after or {}
+            for name in sorted(set(before) | set(after)):
+                if before.get(name) != after.get(name):
+                    click.echo(f"    {name}: {before.get(name)!r} → {after.get(name)!r}")
+        return 0
+
+    _run(run)

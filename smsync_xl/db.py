@@ -1,0 +1,117 @@
+"""A thin layer over DB-API connections (sqlite3, pyodbc): qmark SQL, explicit
+transactions, and the only place identifiers are quoted.
+
+Both sqlite3 and pyodbc use ``?`` parameters, so store and source code is written
+once. pyodbc is imported lazily: a machine without unixODBC still runs the SQLite path.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sqlite3.register_adapter(Decimal, str)
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+def quote_identifier(name: str) -> str:
+    """Quote a table/column name taken from a mapping file, refusing anything odd.
+
+    Names never come from cell text; even so, only plain identifiers pass.
+    """
+    if not _IDENTIFIER.fullmatch(name):
+        raise ValueError(
+            f"{name!r} is not a plain table or column name (letters, digits and _ only)"
+        )
+    return f'"{name}"'
+
+
+class Database:
+    """One connection, with ``transaction()`` giving all-or-nothing writes."""
+
+    def __init__(self, connection: Any, *, label: str) -> None:
+        self.connection = connection
+        self.label = label
+        self._in_transaction = False
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(sql, tuple(params))
+            return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def stream(
+        self, sql: str, params: Sequence[object] = (), *, batch: int = 5000
+    ) -> Iterator[tuple]:
+        """Rows in batches, so a large Sage 50 table never sits in memory twice."""
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(sql, tuple(params))
+            while rows := cursor.fetchmany(batch):
+                yield from (tuple(row) for row in rows)
+        finally:
+            cursor.close()
+
+    def columns(self, table: str) -> list[str]:
+        """Column names of ``table`` as the driver reports them (no rows fetched)."""
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(f"SELECT * FROM {quote_identifier(table)} WHERE 1 = 0")
+            return [d[0] for d in cursor.description]
+        finally:
+            cursor.close()
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> None:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(sql, tuple(params))
+        finally:
+            cursor.close()
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        if not rows:
+            return
+        cursor = self.connection.cursor()
+        try:
+            cursor.executemany(sql, [tuple(r) for r in rows])
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything inside commits together or not at all."""
+        if isinstance(self.connection, sqlite3.Connection):
+            self.connection.execute("BEGIN IMMEDIATE")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self.connection.rollback()
+            raise
+        else:
+            self.connection.commit()
+        finally:
+            self._in_transaction = False
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def open_sqlite(path: Path, *, read_only: bool = False) -> Database:
+    """Open an SQLite file; ``read_only`` uses SQLite's own read-only mode."""
+    if read_only:
+        if not path.exists():
+            raise FileNotFoundError(path)
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    else:
+        connection = sqlite3.connect(path)
+    connection.isolation_level = None
+    return Database(connection, label=str(path))

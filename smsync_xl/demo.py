@@ -1,0 +1,152 @@
+"""Write a Sage 50 US–shaped company (SQLite, real table and column names), an SMSTurbo
+reference database and a settings file: the demo, and the fixture tests build on."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from .db import open_sqlite
+from .demo_data import COMPANY_NAME, CREDIT_STATUSES, CUSTOMERS, DEFAULTS, VENDORS, DemoRecord
+from .fields import ADDRESS, CUSTOMER, VENDOR, Entity
+from .smsturbo import SMSTurboStore
+from .turbo_mapping import load_mapping
+
+SAGE_DDL = (
+    "CREATE TABLE Company (CompanyName CHAR(39))",
+    "CREATE TABLE Customers (CustomerRecordNumber INTEGER PRIMARY KEY, CustomerID CHAR(20), "
+    "Customer_Bill_Name CHAR(39), Customer_Type CHAR(8), Contact CHAR(20), "
+    "Phone_Number CHAR(20), FAX_Number CHAR(20), eMail_Address CHAR(64), "
+    "CustomerIsInactive INTEGER, IsProspect INTEGER, Terms_CreditLimit NUMERIC, "
+    "Terms_DueDays INTEGER, CreditStatusMsg CHAR(30), EmpRecordNumber INTEGER, "
+    "PriceLevel INTEGER, CustomField1 CHAR(20), CustomField2 CHAR(20), CustomField3 CHAR(20), "
+    "CustomField4 CHAR(20), CustomField5 CHAR(20), CardNumber CHAR(20))",
+    "CREATE TABLE Vendors (VendorRecordNumber INTEGER PRIMARY KEY, VendorID CHAR(20), "
+    "Name CHAR(39), VendorType CHAR(8), Contact CHAR(20), PhoneNumber CHAR(20), "
+    "FAXNumber CHAR(20), Email CHAR(64), FederalEIN CHAR(20), IsInactive INTEGER, "
+    "CustomField0 CHAR(20))",
+    "CREATE TABLE Address (AddressRecordNumber INTEGER PRIMARY KEY, "
+    "CustomerRecordNumber INTEGER, VendorRecordNumber INTEGER, AddressTypeNumber INTEGER, "
+    "AddressLine1 CHAR(30), AddressLine2 CHAR(30), City CHAR(20), State CHAR(2), "
+    "Zip CHAR(12), Country CHAR(15), TaxCode CHAR(8))",
+)
+_DECOY_OFFSET = 1_000_000
+
+
+def _pad(value: str | None, padded: bool, width: int = 20) -> str | None:
+    return value.ljust(max(width, len(value))) if padded and value is not None else value
+
+
+def _sage_rows(entity: Entity, records: Iterable[DemoRecord]) -> tuple[list, list, list[str]]:
+    main_fields = [f for f in entity.fields if (f.table != ADDRESS and not f.optional)
+                   or f.name == "terms"]
+    address_fields = [f for f in entity.fields if f.table == ADDRESS]
+    columns = [entity.sage_record_number, entity.sage_inactive] + [f.odbc for f in main_fields]
+    main_rows, address_rows = [], []
+    for number, record in enumerate((r for r in records if r.in_sage), start=1):
+        values = record.values
+        main_rows.append(
+            [number, int(record.inactive)]
+            + [_pad(values.get(f.name), record.padded) for f in main_fields]
+        )
+        owner = (number, 0) if entity is CUSTOMER else (0, number)
+        address = [values.get(f.name) for f in address_fields]
+        if record.address_rows >= 1:
+            address_rows.append([number * 10, *owner, 0, *address, ""])
+        if record.address_rows == 2:
+            decoy = ["1 Wrong Way", "", "Nowhere", "ZZ", "00000", "USA"]
+            address_rows.append([_DECOY_OFFSET + number, *owner, 0, *decoy, ""])
+        address_rows.append([number * 10 + 1, *owner, 1, "Ship-to dock", "", "Elsewhere",
+                             "IL", "60000", "USA", ""])
+    return main_rows, address_rows, columns
+
+
+def create_sage_company(path: Path, customers: Iterable[DemoRecord],
+                        vendors: Iterable[DemoRecord], company: str = COMPANY_NAME) -> None:
+    """A Sage 50 US–shaped company file: Company, Customers, Vendors, Address."""
+    connection = sqlite3.connect(path)
+    with connection:
+        for ddl in SAGE_DDL:
+            connection.execute(ddl)
+        connection.execute("INSERT INTO Company VALUES (?)", (company,))
+        customer_rows, customer_addresses, customer_columns = _sage_rows(CUSTOMER, customers)
+        vendor_rows, vendor_addresses, vendor_columns = _sage_rows(VENDOR, vendors)
+        for table, rows, columns in (("Customers", customer_rows, customer_columns),
+                                     ("Vendors", vendor_rows, vendor_columns)):
+            connection.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' for _ in columns)})",
+                rows,
+            )
+        offset = len(customer_rows) * 10 + 10
+        vendor_addresses = [
+            [row[0] + offset if row[0] < _DECOY_OFFSET else row[0] * 2, *row[1:]]
+            for row in vendor_addresses
+        ]
+        connection.executemany(
+            "INSERT INTO Address VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            customer_addresses + vendor_addresses,
+        )
+    connection.close()
+
+
+def create_smsturbo(path: Path, customers: Iterable[DemoRecord],
+                    vendors: Iterable[DemoRecord]) -> None:
+    """An SMSTurbo reference database holding ZZDEFAULT and the records' SMSTurbo side."""
+    db = open_sqlite(path)
+    store = SMSTurboStore(db, load_mapping())
+    store.create_reference_schema(CREDIT_STATUSES)
+    with db.transaction():
+        store.insert(CUSTOMER, DEFAULTS)
+        for entity, records in ((CUSTOMER, customers), (VENDOR, vendors)):
+            for record in records:
+                if record.turbo is not None:
+                    store.insert(entity, record.turbo)
+    db.close()
+
+
+SETTINGS_TEMPLATE = """\
+# SMSync settings: the headless twin of the workbook's Setup sheet.
+# Paths are relative to this file.
+
+# Which lists to show: "not_in_sync" (missing or different) or "missing_only".
+view = "not_in_sync"
+
+[sage50]
+kind = "sqlite"
+path = "sage50_demo.sqlite"
+
+[smsturbo]
+kind = "sqlite"
+path = "smsturbo_demo.sqlite"
+
+[customers]
+# Sage 50 customer types to bring over; empty means every type.
+include_types = []
+# Fields of existing SMSTurbo customers that Sage 50 may replace.
+replace = ["name", "address", "phone", "contact", "email", "credit_limit", "credit_status"]
+
+[vendors]
+include_types = []
+replace = ["name", "address", "phone", "contact", "email", "credit_status"]
+
+[credit_status]
+# SMSTurbo credit status for inactive Sage 50 records.
+inactive = "INACTIVE"
+# For active records; empty means Sage 50 does not supply one (new records take ZZDEFAULT's).
+active = ""
+"""
+
+
+def create_demo(folder: Path) -> Path:
+    """Create the demo company, SMSTurbo database and settings; return the settings path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sage, turbo, settings = (folder / "sage50_demo.sqlite", folder / "smsturbo_demo.sqlite",
+                             folder / "settings.toml")
+    for path in (sage, turbo):
+        path.unlink(missing_ok=True)
+    create_sage_company(sage, CUSTOMERS, VENDORS)
+    create_smsturbo(turbo, CUSTOMERS, VENDORS)
+    settings.write_text(SETTINGS_TEMPLATE, encoding="utf-8")
+    return settings

@@ -1,0 +1,59 @@
+"""Every failure a user can cause, as its own type carrying what to do about it.
+
+Callers (CLI, workbook macros) show ``str(error)``: it always says what happened,
+where, and what to do next.
+"""
+
+from __future__ import annotations
+
+
+class SmsyncError(Exception):
+    """Base class: a problem the user can fix, with the fix in ``advice``."""
+
+    def __init__(self, message: str, *, where: str = "", advice: str = "") -> None:
+        self.message = message
+        self.where = where
+        self.advice = advice
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        parts = [f"{self.where}: {self.message}" if self.where else self.message]
+        if self.advice:
+            parts.append(self.advice)
+        return "\n".join(parts)
+
+
+class SettingsError(SmsyncError):
+    """A setting is missing or wrong; ``where`` names the key or Setup cell."""
+
+
+class MappingError(SmsyncError):
+    """The SMSTurbo table/column mapping file is unusable."""
+
+
+class SageConnectionError(SmsyncError):
+    """Sage 50 could not be reached (engine stopped, wrong server, DSN, driver)."""
+
+
+class AuthorizationError(SageConnectionError):
+    """Sage 50 refused the Data Access user or password."""
+
+
+class SourceFormatError(SmsyncError):
+    """A Sage 50 export or table does not have the expected shape."""
+
+
+class TargetError(SmsyncError):
+    """SMSTurbo could not be read or written."""
+
+
+class MissingDefaultsError(TargetError):
+    """SMSTurbo has no ZZDEFAULT customer to take defaults for new records from."""
+
+
+class InvalidIdError(SmsyncError):
+    """An ID cannot be used in SMSTurbo."""
+
+
+class NothingToUndoError(SmsyncError):
+    """There is no synchronization left to undo."""

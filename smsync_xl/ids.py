@@ -1,0 +1,41 @@
+"""SMSTurbo's ID rule, in one place: at most 15 characters of A–Z, 0–9, '-' and '_'.
+
+The vendor's advice is to fix such IDs in Sage 50 rather than convert them silently,
+so we only explain what is wrong and offer a suggestion for the bookkeeper to type.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_ID_LENGTH = 15
+_ALLOWED = re.compile(r"[A-Z0-9_-]")
+_VALID = re.compile(r"[A-Z0-9_-]{1,15}")
+
+
+def id_problems(value: str) -> list[str]:
+    """Every reason ``value`` is not a valid SMSTurbo ID (empty list when it is)."""
+    if _VALID.fullmatch(value):
+        return []
+    if value == "":
+        return ["ID is empty"]
+    problems = []
+    if len(value) > MAX_ID_LENGTH:
+        problems.append(f"ID is {len(value)} characters; SMSTurbo allows at most {MAX_ID_LENGTH}")
+    if " " in value:
+        problems.append("ID contains a space")
+    if any(c.islower() for c in value):
+        problems.append("ID has lowercase letters; SMSTurbo IDs are uppercase")
+    others = sorted({c for c in value if not _ALLOWED.match(c) and c != " " and not c.islower()})
+    if others:
+        shown = " ".join(repr(c) for c in others)
+        problems.append(f"ID contains {shown}; SMSTurbo allows only A-Z, 0-9, - and _")
+    return problems
+
+
+def suggest_id(value: str) -> str:
+    """A valid ID close to ``value``, shown as a hint to type into Sage 50 (never applied)."""
+    upper = value.strip().upper().replace(" ", "-")
+    cleaned = "".join(c if _ALLOWED.match(c) else "-" for c in upper)
+    collapsed = re.sub("-{2,}", "-", cleaned).strip("-")
+    return collapsed[:MAX_ID_LENGTH].rstrip("-")

@@ -1,0 +1,103 @@
+"""Sage 50 US as a source: SELECTs only, explicit column lists, values as parameters.
+
+Works over any :class:`~smsync_xl.db.Database` whose tables carry Sage 50 US's real
+names (the Pervasive engine through ODBC, or the demo company in SQLite). Columns are
+discovered at run time so the uncertain ones (second phone, credit status) are optional.
+"""
+
+from __future__ import annotations
+
+from .db import Database, quote_identifier
+from .errors import SourceFormatError
+from .fields import ADDRESS, MAIN, TURBO_FIELDS, Entity, Record, SageField
+from .settings import CreditStatusRule
+
+ADDRESS_TABLE = "Address"
+ADDRESS_RECORD_NUMBER = "AddressRecordNumber"
+ADDRESS_TYPE = "AddressTypeNumber"
+
+
+def _truthy(raw: object) -> bool:
+    return str(raw).strip().upper() in {"1", "TRUE", "T", "Y", "YES", "-1"}
+
+
+class Sage50Source:
+    """Reads customers, vendors and the company name from a Sage 50 US company."""
+
+    def __init__(self, db: Database, credit_status: CreditStatusRule) -> None:
+        self.db = db
+        self.credit_status = credit_status
+
+    def company_name(self) -> str:
+        rows = self.db.query(f"SELECT {quote_identifier('CompanyName')} FROM "
+                             f"{quote_identifier('Company')}")
+        if not rows:
+            raise SourceFormatError("the Sage 50 company has no row in its Company table",
+                                    where=self.db.label)
+        return str(rows[0][0] or "").strip()
+
+    def _present(self, table: str, wanted: list[str], required: set[str]) -> dict[str, str]:
+        """Map wanted column names to the names the driver reports (case-insensitive)."""
+        actual = {name.lower(): name for name in self.db.columns(table)}
+        missing = sorted(c for c in required if c.lower() not in actual)
+        if missing:
+            raise SourceFormatError(
+                f"table {table} has no column {', '.join(missing)}",
+                where=self.db.label,
+                advice="Is this a Sage 50 US company? Check the DSN points at the company "
+                       "database, not at another one.",
+            )
+        return {c: actual[c.lower()] for c in wanted if c.lower() in actual}
+
+    def read(self, entity: Entity) -> list[Record]:
+        """Every record of ``entity``, normalised, addresses joined (type 0 only)."""
+        main_fields = [f for f in entity.fields if f.table == MAIN and f.odbc]
+        address_fields = [f for f in entity.fields if f.table == ADDRESS and f.odbc]
+        wanted = [entity.sage_record_number, entity.sage_inactive] + [f.odbc for f in main_fields]
+        required = {entity.sage_record_number, entity.sage_inactive} | {
+            f.odbc for f in main_fields if not f.optional
+        }
+        present = self._present(entity.sage_table, wanted, required)
+        main_present = [f for f in main_fields if f.odbc in present]
+        sql = "SELECT {} FROM {}".format(
+            ", ".join(quote_identifier(present[c]) for c in wanted if c in present),
+            quote_identifier(entity.sage_table),
+        )
+        addresses = self._addresses(entity, address_fields)
+        records = []
+        for row in self.db.stream(sql):
+            number, inactive, *values = row
+            record: Record = dict.fromkeys(TURBO_FIELDS)
+            for spec, raw in zip(main_present, values, strict=True):
+                record[spec.name] = spec.turbo.normalise(raw)
+            address = addresses.get(number)
+            for spec in address_fields:
+                record[spec.name] = spec.turbo.normalise(address[spec.name]) if address else ""
+            record["credit_status"] = self.credit_status.status(
+                _truthy(inactive), record.get("credit_status")
+            )
+            records.append(record)
+        return records
+
+    def _addresses(self, entity: Entity, specs: list[SageField]) -> dict[object, dict]:
+        """Main (type 0) address per record number; of two, the lowest record number."""
+        owner = entity.sage_record_number
+        columns = [ADDRESS_RECORD_NUMBER, owner] + [s.odbc for s in specs]
+        wanted = [*columns, ADDRESS_TYPE]
+        present = self._present(ADDRESS_TABLE, wanted, set(wanted))
+        sql = "SELECT {} FROM {} WHERE {} = 0 AND {} <> 0".format(
+            ", ".join(quote_identifier(present[c]) for c in columns),
+            quote_identifier(ADDRESS_TABLE),
+            quote_identifier(present[ADDRESS_TYPE]),
+            quote_identifier(present[owner]),
+        )
+        chosen: dict[object, tuple] = {}
+        for row in self.db.stream(sql):
+            address_number, owner_number = row[0], row[1]
+            kept = chosen.get(owner_number)
+            if kept is None or address_number < kept[0]:
+                chosen[owner_number] = row
+        return {
+            number: {spec.name: row[2 + i] for i, spec in enumerate(specs)}
+            for number, row in chosen.items()
+        }

@@ -1,0 +1,68 @@
+"""Undo last synchronization: exact, because the audit holds every before and after.
+
+Only records still exactly as the run left them are restored (created ones deleted,
+updated ones given back their old values); anything touched since is reported and
+left alone. The undo is itself an audited run, so it is never applied twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .apply import now_text
+from .errors import NothingToUndoError
+from .fields import ENTITIES
+from .smsturbo import Change, Run, SMSTurboStore
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    undone_run: int
+    undo_run: int
+    restored: list[Change]
+    left_alone: list[Change]
+
+    def summary(self) -> str:
+        text = f"Undo of synchronization {self.undone_run}: {len(self.restored)} restored"
+        if self.left_alone:
+            text += (f", {len(self.left_alone)} left as they are because they changed after "
+                     "that synchronization")
+        return text
+
+
+def last_undoable_run(store: SMSTurboStore) -> Run:
+    """The newest synchronization that no undo has reversed yet."""
+    runs = store.runs()
+    undone = {r.undo_of for r in runs if r.kind == "undo"}
+    for run in runs:
+        if run.kind == "sync" and run.run_id not in undone:
+            return run
+    raise NothingToUndoError("there is no synchronization left to undo",
+                             advice="Every synchronization in the audit has been undone already.")
+
+
+def undo_last(store: SMSTurboStore, *, user: str) -> UndoResult:
+    """Reverse the newest synchronization that has not been undone, in one transaction."""
+    store.ensure_audit_tables()
+    with store.db.transaction():
+        run = last_undoable_run(store)
+        restored: list[Change] = []
+        left_alone: list[Change] = []
+        for change in reversed(store.changes(run.run_id)):
+            entity = ENTITIES[change.entity]
+            current = store.fetch(entity, change.record_id)
+            if current != change.after:
+                left_alone.append(change)
+                continue
+            if change.action == "create":
+                store.delete(entity, change.record_id)
+                restored.append(Change(change.entity, change.record_id, "delete", current, None))
+            else:
+                store.update(entity, change.record_id, change.before or {})
+                after = store.fetch(entity, change.record_id)
+                restored.append(Change(change.entity, change.record_id, "restore", current, after))
+        undo_run = store.start_run("undo", user, now_text(), run.company, undo_of=run.run_id)
+        store.log_changes(undo_run, restored)
+        result = UndoResult(run.run_id, undo_run, restored, left_alone)
+        store.finish_run(undo_run, result.summary())
+    return result
