@@ -52,8 +52,10 @@ class SyncResult:
         return sum(1 for r in self.results if r.outcome == outcome)
 
     def summary(self) -> str:
-        return (f"Import completed: {self.count(CREATED)} created, {self.count(UPDATED)} "
-                f"updated, {self.count(SKIPPED)} skipped, {self.count(CONFLICT)} conflicts")
+        return (
+            f"Import completed: {self.count(CREATED)} created, {self.count(UPDATED)} "
+            f"updated, {self.count(SKIPPED)} skipped, {self.count(CONFLICT)} conflicts"
+        )
 
 
 def now_text() -> str:
@@ -81,8 +83,14 @@ def _new_record(store: SMSTurboStore, entity: Entity, defaults: Record, row: Pla
 class _Writer:
     """Applies one entity's rows and collects the audit changes."""
 
-    def __init__(self, store: SMSTurboStore, entity: Entity, plan: Plan,
-                 defaults: Callable[[], Record], changes: list[Change]) -> None:
+    def __init__(
+        self,
+        store: SMSTurboStore,
+        entity: Entity,
+        plan: Plan,
+        defaults: Callable[[], Record],
+        changes: list[Change],
+    ) -> None:
         self.store = store
         self.entity = entity
         self.plan = plan
@@ -95,14 +103,18 @@ class _Writer:
     def apply(self, record_id: str, mark: str) -> RowResult:
         row = self.plan.by_id.get(record_id)
         if row is None:
-            reason = ("its type is no longer in Include Types"
-                      if record_id in self.plan.excluded_by_type
-                      else "it is no longer in Sage 50; press Refresh")
+            reason = (
+                "its type is no longer in Include Types"
+                if record_id in self.plan.excluded_by_type
+                else "it is no longer in Sage 50; press Refresh"
+            )
             return self.result(record_id, CONFLICT, reason)
         if row.fingerprint != mark:
-            return self.result(record_id, CONFLICT,
-                               "changed in Sage 50 or SMSTurbo since Refresh; press Refresh "
-                               "and review it again")
+            return self.result(
+                record_id,
+                CONFLICT,
+                "changed in Sage 50 or SMSTurbo since Refresh; press Refresh and review it again",
+            )
         if row.status is Status.INVALID:
             return self.result(record_id, SKIPPED, "; ".join(row.reasons))
         if row.status is Status.IN_SYNC:
@@ -120,8 +132,9 @@ class _Writer:
     def update(self, row: PlanRow) -> RowResult:
         if not row.changes:
             labels = "; ".join(c.describe() for c in row.other_differences)
-            return self.result(row.id, SKIPPED,
-                               f"differs only in fields not ticked in Replace Options ({labels})")
+            return self.result(
+                row.id, SKIPPED, f"differs only in fields not ticked in Replace Options ({labels})"
+            )
         self.store.update(self.entity, row.id, {c.field: c.new for c in row.changes})
         after = self.store.fetch(self.entity, row.id)
         self.changes.append(Change(self.entity.key, row.id, "update", row.turbo, after))
@@ -157,8 +170,9 @@ def apply(
             if not marks:
                 continue
             entity = ENTITIES[key]
-            writer = _Writer(store, entity, make_plan(entity, source, store, settings),
-                             defaults, changes)
+            writer = _Writer(
+                store, entity, make_plan(entity, source, store, settings), defaults, changes
+            )
             for record_id, mark in marks.items():
                 results.append(writer.apply(record_id, mark))
                 if progress:

@@ -28,16 +28,25 @@ EXIT_PROBLEM = 1
 EXIT_CONFLICTS = 3
 
 settings_option = click.option(
-    "--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path),
-    default="settings.toml", show_default=True, envvar="SMSYNC_SETTINGS",
+    "--settings",
+    "settings_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="settings.toml",
+    show_default=True,
+    envvar="SMSYNC_SETTINGS",
     help="Settings file (the headless twin of the Setup sheet).",
 )
 entity_option = click.option(
-    "--entity", type=click.Choice(["customers", "vendors", "all"]), default="all",
-    show_default=True, help="Which records.",
+    "--entity",
+    type=click.Choice(["customers", "vendors", "all"]),
+    default="all",
+    show_default=True,
+    help="Which records.",
 )
 view_option = click.option(
-    "--view", type=click.Choice([NOT_IN_SYNC, MISSING_ONLY]), default=None,
+    "--view",
+    type=click.Choice([NOT_IN_SYNC, MISSING_ONLY]),
+    default=None,
     help="Which lists to show (default: the settings' view).",
 )
 
@@ -64,8 +73,14 @@ def _run(action: Callable[[], int | None]) -> None:
 def _apply_with_progress(settings: Settings, chosen: dict[str, dict[str, str]]) -> SyncResult:
     total = sum(len(ids) for ids in chosen.values())
     with click.progressbar(length=total, label="Synchronizing", file=sys.stderr) as bar:
-        return apply(open_source(settings), open_store(settings), settings, chosen,
-                     user=getpass.getuser(), progress=bar.update)
+        return apply(
+            open_source(settings),
+            open_store(settings),
+            settings,
+            chosen,
+            user=getpass.getuser(),
+            progress=bar.update,
+        )
 
 
 def _exit_code(result: SyncResult) -> int:
@@ -88,8 +103,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path),
-                default="smsync-demo")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="smsync-demo")
 def demo(folder: Path) -> None:
     """Create a demo Sage 50 company and SMSTurbo database in FOLDER, show the plan,
     synchronize every active NEW and every DIFFERENT record, and show what is left.
@@ -110,9 +124,12 @@ def demo(folder: Path) -> None:
             plan = make_plan(entity, source, store, settings)
             for view in (MISSING_ONLY, NOT_IN_SYNC):
                 click.echo("\n".join(plan_lines(plan, view)) + "\n")
-            ids = [r.id for r in plan.rows
-                   if r.status is Status.DIFFERENT
-                   or (r.status is Status.NEW and r.sage.get("credit_status") != INACTIVE)]
+            ids = [
+                r.id
+                for r in plan.rows
+                if r.status is Status.DIFFERENT
+                or (r.status is Status.NEW and r.sage.get("credit_status") != INACTIVE)
+            ]
             chosen[entity.key] = plan.chosen(ids)
         click.echo("Synchronizing every active NEW record and every DIFFERENT record:")
         result = _apply_with_progress(settings, chosen)
@@ -120,8 +137,10 @@ def demo(folder: Path) -> None:
         click.echo("After synchronizing:")
         for entity in ENTITIES.values():
             click.echo("  " + counts_line(make_plan(entity, source, store, settings)))
-        click.echo(f"\nNext: smsync-xl plan --settings {settings_path}   "
-                   f"or   smsync-xl undo --settings {settings_path}")
+        click.echo(
+            f"\nNext: smsync-xl plan --settings {settings_path}   "
+            f"or   smsync-xl undo --settings {settings_path}"
+        )
         return 0
 
     _run(run)
@@ -131,8 +150,11 @@ def demo(folder: Path) -> None:
 @settings_option
 @entity_option
 @view_option
-@click.option("--save", type=click.Path(dir_okay=False, path_type=Path),
-              help="Save the plan (IDs and fingerprints) for 'sync --plan'.")
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan (IDs and fingerprints) for 'sync --plan'.",
+)
 def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) -> None:
     """Read both systems and show what Synchronize would do.
 
@@ -157,19 +179,28 @@ def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) 
 
 
 def _plan_file(plans: list[Plan]) -> dict:
-    return {p.entity.key: {r.id: {"status": r.status.value, "fingerprint": r.fingerprint}
-                           for r in p.rows} for p in plans}
+    return {
+        p.entity.key: {
+            r.id: {"status": r.status.value, "fingerprint": r.fingerprint} for r in p.rows
+        }
+        for p in plans
+    }
 
 
 @main.command()
 @settings_option
 @entity_option
-@click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="A plan saved by 'plan --save': rows changed since then are refused.")
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A plan saved by 'plan --save': rows changed since then are refused.",
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.argument("ids", nargs=-1)
-def sync(settings_path: Path, entity: str, plan_path: Path | None, yes: bool,
-         ids: tuple[str, ...]) -> None:
+def sync(
+    settings_path: Path, entity: str, plan_path: Path | None, yes: bool, ids: tuple[str, ...]
+) -> None:
     """Synchronize the given IDs, or every NEW record when no ID is given.
 
     \b
@@ -197,15 +228,19 @@ def sync(settings_path: Path, entity: str, plan_path: Path | None, yes: bool,
         known = {i for marks in chosen.values() for i in marks}
         unknown = [i for i in ids if i not in known]
         if unknown:
-            click.secho(f"Not found in Sage 50 ({entity}): {', '.join(unknown)}", fg="yellow",
-                        err=True)
+            click.secho(
+                f"Not found in Sage 50 ({entity}): {', '.join(unknown)}", fg="yellow", err=True
+            )
         total = len(known)
         if total == 0:
             click.echo("Nothing to synchronize.")
             return EXIT_PROBLEM if unknown else 0
         if not yes:
-            click.confirm(f"Synchronize {total} record(s) from Sage 50 company "
-                          f"'{source.company_name()}' into SMSTurbo?", abort=True)
+            click.confirm(
+                f"Synchronize {total} record(s) from Sage 50 company "
+                f"'{source.company_name()}' into SMSTurbo?",
+                abort=True,
+            )
         result = _apply_with_progress(settings, chosen)
         click.echo("\n".join(result_lines(result)))
         return _exit_code(result)

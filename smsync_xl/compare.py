@@ -93,8 +93,12 @@ class Plan:
         if view == MISSING_ONLY:
             return list(self.turbo_only)
         different = [
-            TurboRow(r.id, r.turbo, "differs from Sage 50: " + ", ".join(
-                TURBO_FIELDS[c.field].label for c in r.changes + r.other_differences))
+            TurboRow(
+                r.id,
+                r.turbo,
+                "differs from Sage 50: "
+                + ", ".join(TURBO_FIELDS[c.field].label for c in r.changes + r.other_differences),
+            )
             for r in self.rows
             if r.status is Status.DIFFERENT and r.turbo is not None
         ]
@@ -119,12 +123,16 @@ def _field_problems(record: Record, statuses: frozenset[str] | None) -> list[str
     for name, value in record.items():
         limit = TURBO_FIELDS[name].max_length
         if name != "id" and value is not None and len(value) > limit:
-            problems.append(f"{TURBO_FIELDS[name].label} has {len(value)} characters; "
-                            f"SMSTurbo holds at most {limit}")
+            problems.append(
+                f"{TURBO_FIELDS[name].label} has {len(value)} characters; "
+                f"SMSTurbo holds at most {limit}"
+            )
     status = record.get("credit_status")
     if statuses is not None and status and status not in statuses:
-        problems.append(f"credit status {status} does not exist in SMSTurbo; add it there or "
-                        "change the credit status mapping in Setup")
+        problems.append(
+            f"credit status {status} does not exist in SMSTurbo; add it there or "
+            "change the credit status mapping in Setup"
+        )
     return problems
 
 
@@ -168,17 +176,22 @@ def compare(
         if record_id == DEFAULTS_ID:
             reasons.append(f"{DEFAULTS_ID} is reserved for SMSTurbo's default values")
         if sage_counts[record_id.upper()] > 1:
-            reasons.append(f"ID appears {sage_counts[record_id.upper()]} times in Sage 50 "
-                           "(letter case ignored)")
+            reasons.append(
+                f"ID appears {sage_counts[record_id.upper()]} times in Sage 50 "
+                "(letter case ignored)"
+            )
         folded_match = turbo_by_folded.get(record_id.upper())
         if turbo is None and folded_match is not None:
-            reasons.append(f"matches SMSTurbo ID {folded_match} only by letter case; make the "
-                           "IDs identical in Sage 50")
+            reasons.append(
+                f"matches SMSTurbo ID {folded_match} only by letter case; make the "
+                "IDs identical in Sage 50"
+            )
         reasons += _field_problems(sage, statuses)
         mark = fingerprint(sage, turbo)
         if reasons:
-            rows.append(PlanRow(record_id, Status.INVALID, sage, turbo, mark,
-                                reasons=tuple(reasons)))
+            rows.append(
+                PlanRow(record_id, Status.INVALID, sage, turbo, mark, reasons=tuple(reasons))
+            )
             continue
         if turbo is None:
             rows.append(PlanRow(record_id, Status.NEW, sage, None, mark))
@@ -196,8 +209,10 @@ def compare(
         if turbo_id in sage_ids:
             continue
         folded = sage_by_folded.get(turbo_id.upper())
-        note = (f"Sage 50 has {folded}, which matches only by letter case" if folded
-                else "not in Sage 50")
+        note = (
+            f"Sage 50 has {folded}, which matches only by letter case"
+            if folded
+            else "not in Sage 50"
+        )
         turbo_only.append(TurboRow(turbo_id, record, note))
     return Plan(entity, rows, turbo_only, excluded, options.replace)
-

@@ -16,15 +16,19 @@ def open_source(settings: Settings) -> Sage50Source:
     try:
         db = open_sqlite(path, read_only=True)
     except FileNotFoundError:
-        raise SageConnectionError(f"Sage 50 company file {path} not found",
-                                  advice="Check the Sage 50 path in the settings.") from None
+        raise SageConnectionError(
+            f"Sage 50 company file {path} not found",
+            advice="Check the Sage 50 path in the settings.",
+        ) from None
     return Sage50Source(db, settings.credit_status)
 
 
 def open_store(settings: Settings) -> SMSTurboStore:
     path = settings.smsturbo.path
     if not path.exists():
-        raise TargetError(f"SMSTurbo database {path} not found",
-                          advice="Check the SMSTurbo path in the settings, or run "
-                                 "'smsync-xl demo' to create a demo database.")
+        raise TargetError(
+            f"SMSTurbo database {path} not found",
+            advice="Check the SMSTurbo path in the settings, or run "
+            "'smsync-xl demo' to create a demo database.",
+        )
     return SMSTurboStore(open_sqlite(path), load_mapping(settings.mapping))

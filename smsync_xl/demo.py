@@ -39,8 +39,9 @@ def _pad(value: str | None, padded: bool, width: int = 20) -> str | None:
 
 
 def _sage_rows(entity: Entity, records: Iterable[DemoRecord]) -> tuple[list, list, list[str]]:
-    main_fields = [f for f in entity.fields if (f.table != ADDRESS and not f.optional)
-                   or f.name == "terms"]
+    main_fields = [
+        f for f in entity.fields if (f.table != ADDRESS and not f.optional) or f.name == "terms"
+    ]
     address_fields = [f for f in entity.fields if f.table == ADDRESS]
     columns = [entity.sage_record_number, entity.sage_inactive] + [f.odbc for f in main_fields]
     main_rows, address_rows = [], []
@@ -57,13 +58,18 @@ def _sage_rows(entity: Entity, records: Iterable[DemoRecord]) -> tuple[list, lis
         if record.address_rows == 2:
             decoy = ["1 Wrong Way", "", "Nowhere", "ZZ", "00000", "USA"]
             address_rows.append([_DECOY_OFFSET + number, *owner, 0, *decoy, ""])
-        address_rows.append([number * 10 + 1, *owner, 1, "Ship-to dock", "", "Elsewhere",
-                             "IL", "60000", "USA", ""])
+        address_rows.append(
+            [number * 10 + 1, *owner, 1, "Ship-to dock", "", "Elsewhere", "IL", "60000", "USA", ""]
+        )
     return main_rows, address_rows, columns
 
 
-def create_sage_company(path: Path, customers: Iterable[DemoRecord],
-                        vendors: Iterable[DemoRecord], company: str = COMPANY_NAME) -> None:
+def create_sage_company(
+    path: Path,
+    customers: Iterable[DemoRecord],
+    vendors: Iterable[DemoRecord],
+    company: str = COMPANY_NAME,
+) -> None:
     """A Sage 50 US–shaped company file: Company, Customers, Vendors, Address."""
     connection = sqlite3.connect(path)
     with connection:
@@ -72,8 +78,10 @@ def create_sage_company(path: Path, customers: Iterable[DemoRecord],
         connection.execute("INSERT INTO Company VALUES (?)", (company,))
         customer_rows, customer_addresses, customer_columns = _sage_rows(CUSTOMER, customers)
         vendor_rows, vendor_addresses, vendor_columns = _sage_rows(VENDOR, vendors)
-        for table, rows, columns in (("Customers", customer_rows, customer_columns),
-                                     ("Vendors", vendor_rows, vendor_columns)):
+        for table, rows, columns in (
+            ("Customers", customer_rows, customer_columns),
+            ("Vendors", vendor_rows, vendor_columns),
+        ):
             connection.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) "
                 f"VALUES ({', '.join('?' for _ in columns)})",
@@ -91,8 +99,9 @@ def create_sage_company(path: Path, customers: Iterable[DemoRecord],
     connection.close()
 
 
-def create_smsturbo(path: Path, customers: Iterable[DemoRecord],
-                    vendors: Iterable[DemoRecord]) -> None:
+def create_smsturbo(
+    path: Path, customers: Iterable[DemoRecord], vendors: Iterable[DemoRecord]
+) -> None:
     """An SMSTurbo reference database holding ZZDEFAULT and the records' SMSTurbo side."""
     db = open_sqlite(path)
     store = SMSTurboStore(db, load_mapping())
@@ -142,8 +151,11 @@ active = ""
 def create_demo(folder: Path) -> Path:
     """Create the demo company, SMSTurbo database and settings; return the settings path."""
     folder.mkdir(parents=True, exist_ok=True)
-    sage, turbo, settings = (folder / "sage50_demo.sqlite", folder / "smsturbo_demo.sqlite",
-                             folder / "settings.toml")
+    sage, turbo, settings = (
+        folder / "sage50_demo.sqlite",
+        folder / "smsturbo_demo.sqlite",
+        folder / "settings.toml",
+    )
     for path in (sage, turbo):
         path.unlink(missing_ok=True)
     create_sage_company(sage, CUSTOMERS, VENDORS)

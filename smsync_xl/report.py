@@ -32,8 +32,10 @@ def plan_lines(plan: Plan, view: str) -> list[str]:
     """The two lists the workbook shows, as text."""
     lines = [counts_line(plan), f"  Sage50-only ({VIEW_LABELS[view]}):"]
     for row in plan.sage_side(view):
-        lines.append(f"    {row.status.value:<9} {row.id:<20} {row.sage.get('name') or '':<40} "
-                     f"{row_detail(row)}".rstrip())
+        lines.append(
+            f"    {row.status.value:<9} {row.id:<20} {row.sage.get('name') or '':<40} "
+            f"{row_detail(row)}".rstrip()
+        )
     lines.append(f"  SMSTurbo-only ({VIEW_LABELS[view]}):")
     for turbo in plan.turbo_side(view):
         lines.append(f"    {turbo.id:<30} {turbo.record.get('name') or '':<40} {turbo.note}")
@@ -51,6 +53,8 @@ def run_lines(runs: list[Run]) -> list[str]:
     lines = []
     for run in runs:
         state = f"  [undone by run {undone[run.run_id]}]" if run.run_id in undone else ""
-        lines.append(f"{run.run_id:>4}  {run.kind:<5} {run.started_at}  {run.user:<12} "
-                     f"{run.company}: {run.summary}{state}")
+        lines.append(
+            f"{run.run_id:>4}  {run.kind:<5} {run.started_at}  {run.user:<12} "
+            f"{run.company}: {run.summary}{state}"
+        )
     return lines

@@ -29,11 +29,13 @@ class Sage50Source:
         self.credit_status = credit_status
 
     def company_name(self) -> str:
-        rows = self.db.query(f"SELECT {quote_identifier('CompanyName')} FROM "
-                             f"{quote_identifier('Company')}")
+        rows = self.db.query(
+            f"SELECT {quote_identifier('CompanyName')} FROM {quote_identifier('Company')}"
+        )
         if not rows:
-            raise SourceFormatError("the Sage 50 company has no row in its Company table",
-                                    where=self.db.label)
+            raise SourceFormatError(
+                "the Sage 50 company has no row in its Company table", where=self.db.label
+            )
         return str(rows[0][0] or "").strip()
 
     def _present(self, table: str, wanted: list[str], required: set[str]) -> dict[str, str]:
@@ -45,7 +47,7 @@ class Sage50Source:
                 f"table {table} has no column {', '.join(missing)}",
                 where=self.db.label,
                 advice="Is this a Sage 50 US company? Check the DSN points at the company "
-                       "database, not at another one.",
+                "database, not at another one.",
             )
         return {c: actual[c.lower()] for c in wanted if c.lower() in actual}
 

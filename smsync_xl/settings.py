@@ -100,8 +100,9 @@ def _text(values: Mapping[str, object], key: str, locate: Locate) -> str:
     return value.strip()
 
 
-def _choice(values: Mapping[str, object], key: str, choices: tuple[str, ...], default: str,
-            locate: Locate) -> str:
+def _choice(
+    values: Mapping[str, object], key: str, choices: tuple[str, ...], default: str, locate: Locate
+) -> str:
     value = (_text(values, key, locate) or default).lower().replace(" ", "_")
     if value not in choices:
         raise SettingsError(
@@ -128,8 +129,9 @@ def _replace_groups(values: Mapping[str, object], key: str, locate: Locate) -> f
     return frozenset(chosen)
 
 
-def _connection(values: Mapping[str, object], side: str, kinds: tuple[str, ...],
-                base: Path, locate: Locate) -> Connection:
+def _connection(
+    values: Mapping[str, object], side: str, kinds: tuple[str, ...], base: Path, locate: Locate
+) -> Connection:
     kind = _choice(values, f"{side}.kind", kinds, "sqlite", locate)
     path_text = _text(values, f"{side}.path", locate)
     path = (base / path_text).resolve() if path_text else None
@@ -168,8 +170,9 @@ def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Lo
     mapping_text = _text(values, "smsturbo.mapping", locate)
     by_code_raw = values.get("credit_status.map") or {}
     if not isinstance(by_code_raw, Mapping):
-        raise SettingsError("expected a table of Sage status = SMSTurbo status",
-                            where=locate("credit_status.map"))
+        raise SettingsError(
+            "expected a table of Sage status = SMSTurbo status", where=locate("credit_status.map")
+        )
     rule = CreditStatusRule(
         inactive=_text(values, "credit_status.inactive", locate) or INACTIVE,
         active=_text(values, "credit_status.active", locate).upper(),
@@ -182,8 +185,10 @@ def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Lo
         entities={
             key: EntitySettings(
                 include_types=frozenset(
-                    t.upper() for t in _as_list(values.get(f"{key}.include_types"),
-                                                f"{key}.include_types", locate)
+                    t.upper()
+                    for t in _as_list(
+                        values.get(f"{key}.include_types"), f"{key}.include_types", locate
+                    )
                 ),
                 replace=_replace_groups(values, f"{key}.replace", locate),
             )
@@ -210,9 +215,10 @@ def load_settings(path: Path) -> Settings:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SettingsError(f"settings file {path} not found",
-                            advice="Run 'smsync-xl demo' to create an example, "
-                                   "or pass --settings FILE.") from None
+        raise SettingsError(
+            f"settings file {path} not found",
+            advice="Run 'smsync-xl demo' to create an example, or pass --settings FILE.",
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{path} is not valid TOML: {error}") from None
     return settings_from_values(

@@ -128,7 +128,7 @@ class SMSTurboStore:
                 f"could not read {entity.plural} from SMSTurbo: {error}",
                 where=self.db.label,
                 advice="Check the SMSTurbo connection and the table mapping "
-                       f"({self.mapping.source}).",
+                f"({self.mapping.source}).",
             ) from error
 
     def fetch(self, entity: Entity, record_id: str) -> Record | None:
@@ -145,15 +145,13 @@ class SMSTurboStore:
                 f"SMSTurbo has no customer {DEFAULTS_ID}",
                 where=self.db.label,
                 advice=f"Create customer {DEFAULTS_ID} in SMSTurbo with the default values "
-                       "for new customers and vendors, then synchronize again.",
+                "for new customers and vendors, then synchronize again.",
             )
         return record
 
     def credit_statuses(self) -> list[str]:
         column = quote_identifier(self.mapping.status_column)
-        rows = self.db.query(
-            f"SELECT {column} FROM {quote_identifier(self.mapping.status_table)}"
-        )
+        rows = self.db.query(f"SELECT {column} FROM {quote_identifier(self.mapping.status_table)}")
         return sorted(str(r[0]).strip().upper() for r in rows)
 
     def insert(self, entity: Entity, record: Record) -> None:
@@ -193,8 +191,9 @@ class SMSTurboStore:
         """Only the fields this installation stores, as they read back."""
         return {f: record.get(f) for f in self._table(entity).columns}
 
-    def start_run(self, kind: str, user: str, started_at: str, company: str,
-                  undo_of: int | None = None) -> int:
+    def start_run(
+        self, kind: str, user: str, started_at: str, company: str, undo_of: int | None = None
+    ) -> int:
         """Open an audit run inside the current transaction; returns its number."""
         last = self.db.query(f"SELECT MAX(RunID) FROM {RUNS}")[0][0]
         run_id = int(last or 0) + 1
@@ -213,9 +212,15 @@ class SMSTurboStore:
             f"INSERT INTO {CHANGES} (RunID, Seq, Entity, RecordID, Action, BeforeJson, "
             "AfterJson) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (run_id, seq, c.entity, c.record_id, c.action,
-                 None if c.before is None else json.dumps(c.before, sort_keys=True),
-                 None if c.after is None else json.dumps(c.after, sort_keys=True))
+                (
+                    run_id,
+                    seq,
+                    c.entity,
+                    c.record_id,
+                    c.action,
+                    None if c.before is None else json.dumps(c.before, sort_keys=True),
+                    None if c.after is None else json.dumps(c.after, sort_keys=True),
+                )
                 for seq, c in enumerate(changes, start=1)
             ],
         )
@@ -235,7 +240,12 @@ class SMSTurboStore:
             [run_id],
         )
         return [
-            Change(r[1], r[2], r[3], None if r[4] is None else json.loads(r[4]),
-                   None if r[5] is None else json.loads(r[5]))
+            Change(
+                r[1],
+                r[2],
+                r[3],
+                None if r[4] is None else json.loads(r[4]),
+                None if r[5] is None else json.loads(r[5]),
+            )
             for r in sorted(rows, key=lambda r: int(r[0]))
         ]

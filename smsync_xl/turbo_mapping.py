@@ -42,7 +42,8 @@ def _check_name(name: object, where: str) -> str:
         quote_identifier(name)
     except ValueError as error:
         raise MappingError(
-            str(error), where=where,
+            str(error),
+            where=where,
             advice="Use the name exactly as the SMSTurbo database spells it.",
         ) from None
     return name
@@ -54,8 +55,9 @@ def load_mapping(path: Path | None = None) -> TurboMapping:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise MappingError(f"mapping file {path} not found",
-                           advice="Check smsturbo.mapping in the settings.") from None
+        raise MappingError(
+            f"mapping file {path} not found", advice="Check smsturbo.mapping in the settings."
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise MappingError(f"{path} is not valid TOML: {error}") from None
     tables = {}
@@ -66,9 +68,11 @@ def load_mapping(path: Path | None = None) -> TurboMapping:
         columns = section.get("columns", {})
         unknown = sorted(set(columns) - set(TURBO_FIELDS))
         if unknown:
-            raise MappingError(f"[{key}.columns] names unknown fields {', '.join(unknown)}",
-                               where=str(path),
-                               advice="Known fields: " + ", ".join(TURBO_FIELDS) + ".")
+            raise MappingError(
+                f"[{key}.columns] names unknown fields {', '.join(unknown)}",
+                where=str(path),
+                advice="Known fields: " + ", ".join(TURBO_FIELDS) + ".",
+            )
         missing = [f for f in REQUIRED_FIELDS if f not in columns]
         if missing:
             raise MappingError(f"[{key}.columns] must map {', '.join(missing)}", where=str(path))
@@ -79,9 +83,11 @@ def load_mapping(path: Path | None = None) -> TurboMapping:
     statuses = raw.get("credit_statuses", {})
     return TurboMapping(
         tables=tables,
-        status_table=_check_name(statuses.get("table", "CreditStatuses"),
-                                 f"{path}: [credit_statuses] table"),
-        status_column=_check_name(statuses.get("column", "Status"),
-                                  f"{path}: [credit_statuses] column"),
+        status_table=_check_name(
+            statuses.get("table", "CreditStatuses"), f"{path}: [credit_statuses] table"
+        ),
+        status_column=_check_name(
+            statuses.get("column", "Status"), f"{path}: [credit_statuses] column"
+        ),
         source=path,
     )

@@ -25,8 +25,10 @@ class UndoResult:
     def summary(self) -> str:
         text = f"Undo of synchronization {self.undone_run}: {len(self.restored)} restored"
         if self.left_alone:
-            text += (f", {len(self.left_alone)} left as they are because they changed after "
-                     "that synchronization")
+            text += (
+                f", {len(self.left_alone)} left as they are because they changed after "
+                "that synchronization"
+            )
         return text
 
 
@@ -37,8 +39,10 @@ def last_undoable_run(store: SMSTurboStore) -> Run:
     for run in runs:
         if run.kind == "sync" and run.run_id not in undone:
             return run
-    raise NothingToUndoError("there is no synchronization left to undo",
-                             advice="Every synchronization in the audit has been undone already.")
+    raise NothingToUndoError(
+        "there is no synchronization left to undo",
+        advice="Every synchronization in the audit has been undone already.",
+    )
 
 
 def undo_last(store: SMSTurboStore, *, user: str) -> UndoResult:

@@ -1,0 +1,143 @@
+import sqlite3
+
+import pytest
+
+from smsync_xl.apply import CONFLICT, CREATED, SKIPPED, UPDATED, apply
+from smsync_xl.compare import Status
+from smsync_xl.errors import MissingDefaultsError
+from smsync_xl.fields import CUSTOMER, VENDOR
+from smsync_xl.smsturbo import SMSTurboStore
+
+from .conftest import audit_rows, dump
+
+
+def sync(demo, customers=(), vendors=(), plans=None):
+    plans = plans or {"customers": demo.plan(), "vendors": demo.plan("vendors")}
+    chosen = {
+        "customers": plans["customers"].chosen(customers),
+        "vendors": plans["vendors"].chosen(vendors),
+    }
+    return apply(demo.source, demo.store, demo.settings, chosen, user="tester")
+
+
+def outcomes(result):
+    return {r.id: r.outcome for r in result.results}
+
+
+def test_new_records_take_zzdefault_for_what_sage_does_not_supply(demo):
+    result = sync(demo, ["NOLIMIT", "ZEROLIMIT"], ["VNEW1"])
+    assert outcomes(result) == {"NOLIMIT": CREATED, "ZEROLIMIT": CREATED, "VNEW1": CREATED}
+    nolimit = demo.store.fetch(CUSTOMER, "NOLIMIT")
+    assert nolimit["credit_limit"] == "0.00"  # ZZDEFAULT's
+    assert nolimit["credit_status"] == "CASH"
+    assert (nolimit["tax_exempt"], nolimit["billing_cycle"]) == ("N", "MONTHLY")
+    assert nolimit["name"] == "Blank Limit Lawn Care"
+    vendor = demo.store.fetch(VENDOR, "VNEW1")
+    assert vendor["terms"] == "30" and vendor["credit_status"] == "CASH"
+
+
+def test_inactive_new_record_arrives_inactive(demo):
+    sync(demo, ["RETAIL"])
+    assert demo.store.fetch(CUSTOMER, "RETAIL")["credit_status"] == "INACTIVE"
+
+
+def test_updates_touch_only_ticked_groups(demo):
+    store = demo.store
+    before = store.fetch(CUSTOMER, "DIFFTYPE")
+    result = sync(demo, ["DIFFNAME", "DIFFTYPE"])
+    assert outcomes(result) == {"DIFFNAME": UPDATED, "DIFFTYPE": SKIPPED}
+    assert store.fetch(CUSTOMER, "DIFFNAME")["name"] == "Different Name Inc."
+    assert store.fetch(CUSTOMER, "DIFFTYPE") == before
+    assert "not ticked in Replace Options" in result.results[1].detail
+
+
+def test_invalid_and_in_sync_rows_are_skipped_with_reason(demo):
+    result = sync(demo, ["ACME CO", "C0001"])
+    assert outcomes(result) == {"ACME CO": SKIPPED, "C0001": SKIPPED}
+    assert result.results[0].detail.startswith("ID contains a space")
+    assert result.run_id is None
+    assert audit_rows(demo.settings.smsturbo.path) == (0, 0)
+
+
+def test_a_row_changed_since_the_plan_is_a_conflict(demo):
+    plans = {"customers": demo.plan(), "vendors": demo.plan("vendors")}
+    connection = sqlite3.connect(demo.settings.sage50.path)
+    with connection:
+        connection.execute(
+            "UPDATE Customers SET Phone_Number = '000' WHERE CustomerID = 'PROSPECT1'"
+        )
+    connection.close()
+    result = sync(demo, ["PROSPECT1", "PROSPECT2"], plans=plans)
+    assert outcomes(result) == {"PROSPECT1": CONFLICT, "PROSPECT2": CREATED}
+    assert demo.store.fetch(CUSTOMER, "PROSPECT1") is None
+
+
+def test_running_the_same_plan_twice_creates_nothing_twice(demo):
+    plans = {"customers": demo.plan(), "vendors": demo.plan("vendors")}
+    new = plans["customers"].ids_with_status(Status.NEW)
+    first = sync(demo, new, plans=plans)
+    assert first.count(CREATED) == len(new) == 12
+    after_first = dump(demo.settings.smsturbo.path, audit=True)
+    second = sync(demo, new, plans=plans)
+    assert second.count(CREATED) == 0 and second.count(CONFLICT) == len(new)
+    assert dump(demo.settings.smsturbo.path, audit=True) == after_first
+
+
+def test_failure_in_the_middle_leaves_smsturbo_exactly_as_before(demo, monkeypatch):
+    path = demo.settings.smsturbo.path
+    before = dump(path, audit=True)
+    calls = []
+    original = SMSTurboStore.update
+
+    def failing_update(self, entity, record_id, values):
+        calls.append(record_id)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        original(self, entity, record_id, values)
+
+    monkeypatch.setattr(SMSTurboStore, "update", failing_update)
+    plan = demo.plan()
+    ids = plan.ids_with_status(Status.NEW, Status.DIFFERENT)
+    with pytest.raises(RuntimeError, match="disk full"):
+        sync(demo, ids, plans={"customers": plan, "vendors": demo.plan("vendors")})
+    assert len(calls) == 3
+    assert dump(path, audit=True) == before
+
+
+def test_audit_holds_every_before_and_after(demo):
+    result = sync(demo, ["DIFFPHONE", "PROSPECT1"])
+    changes = demo.store.changes(result.run_id)
+    assert [(c.action, c.record_id) for c in changes] == [
+        ("update", "DIFFPHONE"),
+        ("create", "PROSPECT1"),
+    ]
+    update = changes[0]
+    assert update.before["phone1"] == "217-555-0999"
+    assert update.after["phone1"] == "217-555-0100"
+    assert changes[1].before is None and changes[1].after["id"] == "PROSPECT1"
+    run = demo.store.runs()[0]
+    assert (run.kind, run.user, run.company) == (
+        "sync",
+        "tester",
+        "Bellwether Aggregates & Hauling",
+    )
+    assert run.summary.startswith("Import completed: 1 created, 1 updated")
+
+
+def test_missing_zzdefault_stops_before_any_write(demo):
+    path = demo.settings.smsturbo.path
+    demo.store.delete(CUSTOMER, "ZZDEFAULT")
+    before = dump(path, audit=True)
+    with pytest.raises(MissingDefaultsError, match="Create customer ZZDEFAULT"):
+        sync(demo, ["DIFFNAME", "PROSPECT1"])
+    assert dump(path, audit=True) == before
+
+
+def test_type_filtered_out_after_refresh_is_a_conflict(demo):
+    plans = {"customers": demo.plan(), "vendors": demo.plan("vendors")}
+    demo.settings.entities["customers"] = type(demo.settings.entities["customers"])(
+        include_types=frozenset({"PROSPECT"})
+    )
+    result = sync(demo, ["FORMULA1"], plans=plans)
+    assert result.results[0].outcome == CONFLICT
+    assert "Include Types" in result.results[0].detail

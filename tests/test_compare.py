@@ -1,0 +1,140 @@
+import pytest
+
+from smsync_xl.compare import MISSING_ONLY, NOT_IN_SYNC, Status, compare
+from smsync_xl.demo_data import EXPECTED
+from smsync_xl.fields import CUSTOMER, VENDOR
+from smsync_xl.settings import EntitySettings
+
+
+@pytest.mark.parametrize("entity", ["customers", "vendors"])
+def test_demo_counts_match_the_design(demo, entity):
+    plan = demo.plan(entity)
+    counts = {status.value: n for status, n in plan.counts().items()}
+    counts["smsturbo_only"] = len(plan.turbo_only)
+    assert counts == EXPECTED[entity]
+
+
+def record(record_id, name="Name", **values):
+    return {"id": record_id, "name": name, **values}
+
+
+def plan_of(sage, turbo, **options):
+    return compare(CUSTOMER, sage, turbo, EntitySettings(**options))
+
+
+def test_statuses():
+    plan = plan_of(
+        [record("NEW1"), record("SAME"), record("DIFF", "New Name"), record("bad id")],
+        [record("SAME"), record("DIFF", "Old Name"), record("GONE")],
+        replace=frozenset({"name"}),
+    )
+    assert {r.id: r.status for r in plan.rows} == {
+        "NEW1": Status.NEW,
+        "SAME": Status.IN_SYNC,
+        "DIFF": Status.DIFFERENT,
+        "bad id": Status.INVALID,
+    }
+    assert [r.id for r in plan.turbo_only] == ["GONE"]
+    change = plan.by_id["DIFF"].changes[0]
+    assert (change.field, change.old, change.new) == ("name", "Old Name", "New Name")
+
+
+def test_unticked_groups_are_shown_not_applied():
+    plan = plan_of(
+        [record("A", phone1="2", city="X")],
+        [record("A", phone1="1", city="Y")],
+        replace=frozenset({"phone"}),
+    )
+    row = plan.by_id["A"]
+    assert row.status is Status.DIFFERENT
+    assert [c.field for c in row.changes] == ["phone1"]
+    assert [c.field for c in row.other_differences] == ["city"]
+
+
+def test_name_matching_is_exact():
+    plan = plan_of([record("A", "Acme Inc.")], [record("A", "ACME Inc.")])
+    assert plan.by_id["A"].status is Status.DIFFERENT
+
+
+def test_values_sage_does_not_supply_are_not_compared():
+    plan = plan_of([record("A", credit_limit=None)], [record("A", credit_limit="10.00")])
+    assert plan.by_id["A"].status is Status.IN_SYNC
+
+
+def test_blank_and_null_text_are_equal_but_zero_is_not_blank():
+    plan = plan_of(
+        [record("A", address2="", credit_limit="0.00")],
+        [record("A", address2=None, credit_limit=None)],
+    )
+    assert [c.field for c in plan.by_id["A"].other_differences] == ["credit_limit"]
+
+
+def test_case_only_match_is_invalid_and_never_new():
+    plan = plan_of([record("Acme1")], [record("ACME1")])
+    row = plan.by_id["Acme1"]
+    assert row.status is Status.INVALID
+    assert any("only by letter case" in r for r in row.reasons)
+    assert plan.turbo_only[0].note == "Sage 50 has Acme1, which matches only by letter case"
+
+
+def test_duplicates_are_invalid_ignoring_case():
+    plan = plan_of([record("DUP"), record("dup")], [])
+    assert [r.status for r in plan.rows] == [Status.INVALID, Status.INVALID]
+    assert "ID appears 2 times in Sage 50" in plan.rows[0].reasons[0]
+
+
+def test_zzdefault_is_neither_missing_nor_importable():
+    plan = plan_of([record("ZZDEFAULT")], [record("ZZDEFAULT")])
+    assert plan.turbo_only == []
+    assert plan.rows[0].status is Status.INVALID
+
+
+def test_too_long_value_is_invalid():
+    plan = plan_of([record("A", email="x" * 101)], [])
+    assert plan.rows[0].reasons == ("E-mail has 101 characters; SMSTurbo holds at most 100",)
+
+
+def test_unknown_credit_status_is_invalid():
+    plan = compare(
+        CUSTOMER,
+        [record("A", credit_status="GOLD")],
+        [],
+        EntitySettings(),
+        credit_statuses=["CASH", "INACTIVE"],
+    )
+    assert "credit status GOLD does not exist in SMSTurbo" in plan.rows[0].reasons[0]
+
+
+def test_include_types_filter_sage_side_only(demo):
+    options = EntitySettings(include_types=frozenset({"PROSPECT"}))
+    all_types = demo.plan()
+    plan = compare(CUSTOMER, demo.source.read(CUSTOMER), demo.store.read(CUSTOMER), options)
+    assert [r.id for r in plan.rows] == [f"PROSPECT{n}" for n in range(1, 6)]
+    assert [r.id for r in plan.turbo_only] == [r.id for r in all_types.turbo_only]
+    assert "C0001" in plan.excluded_by_type
+
+
+def test_views(demo):
+    plan = demo.plan()
+    missing = plan.sage_side(MISSING_ONLY)
+    assert {r.status for r in missing} == {Status.NEW, Status.INVALID}
+    not_in_sync = plan.sage_side(NOT_IN_SYNC)
+    assert Status.DIFFERENT in {r.status for r in not_in_sync}
+    assert Status.IN_SYNC not in {r.status for r in not_in_sync}
+    assert len(plan.turbo_side(MISSING_ONLY)) == 5
+    turbo_not_in_sync = {r.id: r.note for r in plan.turbo_side(NOT_IN_SYNC)}
+    assert turbo_not_in_sync["DIFFNAME"] == "differs from Sage 50: Name"
+    assert len(turbo_not_in_sync) == 5 + 9
+
+
+def test_vendors_compare_the_same_way(demo):
+    plan = demo.plan("vendors")
+    assert plan.entity is VENDOR
+    assert plan.by_id["VDIFFADDR"].changes[0].field == "city"
+
+
+def test_fingerprint_changes_with_either_side():
+    base = plan_of([record("A")], [record("A")]).rows[0].fingerprint
+    assert plan_of([record("A", "B")], [record("A")]).rows[0].fingerprint != base
+    assert plan_of([record("A")], [record("A", city="Z")]).rows[0].fingerprint != base
+    assert plan_of([record("A")], [record("A")]).rows[0].fingerprint == base

@@ -1,0 +1,85 @@
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import smsync_xl.sage50
+from smsync_xl.db import open_sqlite
+from smsync_xl.errors import SourceFormatError
+from smsync_xl.fields import CUSTOMER, VENDOR
+from smsync_xl.sage50 import Sage50Source
+from smsync_xl.settings import CreditStatusRule
+
+
+def by_id(records):
+    return {r["id"]: r for r in records}
+
+
+def test_company_name(demo):
+    assert demo.source.company_name() == "Bellwether Aggregates & Hauling"
+
+
+def test_padding_is_trimmed(demo):
+    record = by_id(demo.source.read(CUSTOMER))["PADDED1"]
+    assert record["name"] == "Padded Paving Co"
+    assert record["contact"] == "Pat Lee"
+
+
+def test_main_address_only_and_lowest_of_two(demo):
+    customers = by_id(demo.source.read(CUSTOMER))
+    assert customers["TWOADDR"]["address1"] == "100 Main St"
+    assert customers["C0001"]["address1"] == "100 Main St"  # not the ship-to row
+    assert customers["NOADDR"]["address1"] == "" and customers["NOADDR"]["city"] == ""
+
+
+def test_text_that_looks_like_numbers_stays_text(demo):
+    customers = by_id(demo.source.read(CUSTOMER))
+    assert customers["00123"]["id"] == "00123"
+    assert customers["BOSTONSAND"]["zip"] == "02134"
+
+
+def test_inactive_and_limits(demo):
+    customers = by_id(demo.source.read(CUSTOMER))
+    assert customers["RETAIL"]["credit_status"] == "INACTIVE"
+    assert customers["C0001"]["credit_status"] is None
+    assert customers["ZEROLIMIT"]["credit_limit"] == "0.00"
+    assert customers["NOLIMIT"]["credit_limit"] is None
+    vendors = by_id(demo.source.read(VENDOR))
+    assert vendors["VOLD"]["credit_status"] == "INACTIVE"
+    assert vendors["V001"]["city"] == "Springfield"
+    assert vendors["V001"]["credit_limit"] is None
+
+
+def test_optional_columns_are_discovered(demo, tmp_path):
+    path = demo.settings.sage50.path
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute("ALTER TABLE Customers ADD COLUMN Phone_Number2 CHAR(20)")
+        connection.execute("UPDATE Customers SET Phone_Number2 = '555-2222  '")
+    connection.close()
+    source = Sage50Source(open_sqlite(path, read_only=True), CreditStatusRule())
+    assert by_id(source.read(CUSTOMER))["C0001"]["phone2"] == "555-2222"
+    assert by_id(demo.source.read(VENDOR))["V001"]["phone2"] is None
+
+
+def test_missing_required_column_is_named(tmp_path):
+    path = tmp_path / "broken.sqlite"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE Customers (CustomerRecordNumber INTEGER, CustomerID TEXT)")
+    connection.close()
+    source = Sage50Source(open_sqlite(path, read_only=True), CreditStatusRule())
+    with pytest.raises(SourceFormatError, match="table Customers has no column") as error:
+        source.read(CUSTOMER)
+    assert "Customer_Bill_Name" in str(error.value)
+
+
+def test_connection_refuses_writes(demo):
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        demo.source.db.execute("DELETE FROM Customers")
+
+
+def test_source_code_only_selects():
+    text = Path(smsync_xl.sage50.__file__).read_text(encoding="utf-8")
+    statements = re.findall(r"\b(INSERT|UPDATE|DELETE|DROP|CREATE|ALTER)\b", text, re.I)
+    assert statements == []

@@ -1,0 +1,67 @@
+from pathlib import Path
+
+import pytest
+
+from smsync_xl.errors import SettingsError
+from smsync_xl.settings import load_settings, settings_from_values
+
+
+def values(**extra):
+    base = {"sage50.path": "sage.sqlite", "smsturbo.path": "turbo.sqlite"}
+    base.update(extra)
+    return base
+
+
+def build(tmp_path: Path, **extra):
+    (tmp_path / "sage.sqlite").touch()
+    return settings_from_values(values(**extra), base=tmp_path, locate=lambda k: f"Setup!{k}")
+
+
+def test_include_types_are_case_insensitive_and_comma_separated(tmp_path):
+    settings = build(tmp_path, **{"customers.include_types": "prospect, Retail"})
+    options = settings.entities["customers"]
+    assert options.include_types == {"PROSPECT", "RETAIL"}
+    assert options.includes_type("Prospect") and not options.includes_type("WHOLESAL")
+    assert settings.entities["vendors"].includes_type("ANYTHING")
+
+
+def test_replace_options_accept_keys_and_labels(tmp_path):
+    settings = build(tmp_path, **{"customers.replace": ["address", "Phone numbers (phones, fax)"]})
+    assert settings.entities["customers"].replace == {"address", "phone"}
+
+
+def test_unknown_replace_option_names_the_place(tmp_path):
+    with pytest.raises(SettingsError) as error:
+        build(tmp_path, **{"vendors.replace": "address, colour"})
+    assert error.value.where == "Setup!vendors.replace"
+    assert "'colour' is not a Replace Option" in str(error.value)
+
+
+def test_missing_sage_file_is_reported_before_connecting(tmp_path):
+    with pytest.raises(SettingsError, match="does not exist") as error:
+        settings_from_values(values(), base=tmp_path, locate=lambda k: k)
+    assert error.value.where == "sage50.path"
+
+
+def test_bad_view(tmp_path):
+    with pytest.raises(SettingsError, match="'sideways' is not one of"):
+        build(tmp_path, view="sideways")
+
+
+def test_toml_file_errors_name_the_file(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text("view = [", encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"settings\.toml is not valid TOML"):
+        load_settings(path)
+    with pytest.raises(SettingsError, match="not found"):
+        load_settings(tmp_path / "missing.toml")
+
+
+def test_credit_status_rule(tmp_path):
+    settings = build(
+        tmp_path, **{"credit_status.active": "charge", "credit_status.map": {"Always Hold": "HOLD"}}
+    )
+    rule = settings.credit_status
+    assert rule.status(True, "Always Hold") == "INACTIVE"
+    assert rule.status(False, "always hold") == "HOLD"
+    assert rule.status(False, None) == "CHARGE"
