@@ -112,9 +112,23 @@ class Plan:
         return [r.id for r in self.rows if r.status in statuses]
 
 
+_FIELD_ORDER = tuple(TURBO_FIELDS)
+_LIMITS = {name: f.max_length for name, f in TURBO_FIELDS.items() if name != "id"}
+_LIMITS["id"] = 10**9  # the ID has its own rule (ids.py)
+
+
 def fingerprint(sage: Record, turbo: Record | None) -> str:
-    """Stable across processes, so a value written to the workbook can be checked later."""
-    text = repr((sorted(sage.items()), None if turbo is None else sorted(turbo.items())))
+    """Stable across processes, so a value written to the workbook can be checked later.
+
+    A field missing from a record and a field holding None hash alike on purpose: both
+    mean 'no value'.
+    """
+    text = repr(
+        (
+            tuple(map(sage.get, _FIELD_ORDER)),
+            None if turbo is None else tuple(map(turbo.get, _FIELD_ORDER)),
+        )
+    )
     return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
 
