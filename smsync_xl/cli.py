@@ -21,7 +21,7 @@ from .demo import create_demo
 from .errors import SmsyncError
 from .fields import ENTITIES, INACTIVE, Entity
 from .report import counts_line, plan_lines, result_lines, run_lines
-from .settings import Settings, load_settings
+from .settings import ASK, Settings, load_settings
 from .undo import undo_last
 
 EXIT_PROBLEM = 1
@@ -57,7 +57,7 @@ def _entities(choice: str) -> list[Entity]:
 
 def _view(settings: Settings, view: str | None) -> str:
     chosen = view or settings.view
-    return NOT_IN_SYNC if chosen == "ask" else chosen
+    return NOT_IN_SYNC if chosen == ASK else chosen
 
 
 def _run(action: Callable[[], int | None]) -> None:

@@ -17,7 +17,8 @@ from .fields import ENTITIES, GROUPS, INACTIVE
 
 SAGE_KINDS = ("sqlite",)
 TURBO_KINDS = ("sqlite",)
-VIEWS = ("not_in_sync", "missing_only", "ask")
+VIEWS = ("not_in_sync", "missing_only", "ask_each_time")
+ASK = "ask_each_time"
 
 
 @dataclass(frozen=True)

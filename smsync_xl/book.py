@@ -1,0 +1,69 @@
+"""The workbook port: the few things the macros need from a workbook.
+
+Two adapters implement it: :mod:`book_excel` (live Excel through xlwings) and
+:mod:`book_file` (an .xlsm file through openpyxl, for headless runs and tests). The
+macros are written once against this interface. Every table is read and written as
+one block, so the number of Excel calls does not grow with the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from .layout import TABLE_COLUMNS
+
+Cell = object
+
+
+@dataclass(frozen=True)
+class TableData:
+    """A table's body as the user left it (sorted, filtered), with sheet row numbers."""
+
+    sheet: str
+    header: list[str]
+    rows: list[list[Cell]]
+    first_row: int
+
+    def column(self, title: str) -> int:
+        return self.header.index(title)
+
+    def sheet_row(self, index: int) -> int:
+        return self.first_row + index
+
+
+class WorkbookPort(Protocol):
+    def read_range(self, sheet: str, address: str) -> list[list[Cell]]: ...
+
+    def write_cell(self, sheet: str, address: str, value: Cell) -> None: ...
+
+    def read_table(self, sheet: str) -> TableData: ...
+
+    def write_table(self, sheet: str, rows: list[list[Cell]]) -> None: ...
+
+    def write_column(self, sheet: str, title: str, values: list[Cell]) -> None: ...
+
+    def append_rows(self, sheet: str, rows: list[list[Cell]]) -> None: ...
+
+    def hidden_rows(self, sheet: str) -> set[int]: ...
+
+    def alert(self, message: str) -> None: ...
+
+    def confirm(self, message: str) -> bool: ...
+
+    def status(self, text: str) -> None: ...
+
+    def activate(self, sheet: str) -> None: ...
+
+    def folder(self) -> Path: ...
+
+    def save(self) -> None: ...
+
+
+def is_blank_row(row: list[Cell]) -> bool:
+    return all(value is None or value == "" for value in row)
+
+
+def table_width(sheet: str) -> int:
+    return len(TABLE_COLUMNS[sheet])

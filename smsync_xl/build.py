@@ -1,0 +1,276 @@
+"""Build workbook/SMSync.xlsm from templates/: sheets (openpyxl), VBA (pyopenvba),
+ribbon and a byte-for-byte reproducible package.
+
+openpyxl's normal save stamps the current time, so the parts are written through its
+ExcelWriter with fixed document properties, and package.py fixes the zip itself.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from . import __version__
+from .fields import GROUPS
+from .layout import (
+    CREDIT_STATUS,
+    HEADER_ROW,
+    HELP,
+    INCLUDE,
+    LOG,
+    NOTE_CELL,
+    SAGE_ONLY,
+    SETUP,
+    STATUS,
+    SUMMARY_CELL,
+    TABLE_COLUMNS,
+    TABLE_NAMES,
+    TITLE_CELL,
+    TURBO_ONLY,
+    Column,
+    column_letter,
+    setup_layout,
+)
+from .package import finish_package
+from .vba import add_vba_project
+
+FIXED_TIME = datetime(2026, 1, 1)
+LAST_ROW = 100_000
+TITLE = Font(bold=True, size=14)
+HEADING = Font(bold=True, size=11, color="1F4E78")
+HINT = Font(italic=True, color="595959")
+GREY = PatternFill("solid", fgColor="E7E6E6")
+INPUT = PatternFill("solid", fgColor="FFF2CC")
+TICK_VALUES = '"x"'
+
+HELP_TEXT = (
+    "SMSync for Excel: bring Sage 50 customers and vendors into SMSTurbo.",
+    "",
+    "1. Setup sheet: say which Sage 50 company and SMSTurbo database to use, which types to",
+    "   bring over, and which data of existing SMSTurbo records Sage 50 may replace.",
+    "2. SMSync tab > Refresh: confirm the Sage 50 company; choose missing only or not in sync.",
+    "3. Sage50-only sheet: review the rows. Sort and filter with Excel's own tools, e.g. filter",
+    "   Credit Status = INACTIVE to untick inactive records. Tick Include with x (or Check All).",
+    "4. SMSync tab > Synchronize: confirm; each row gets a Result; the Log sheet keeps a record.",
+    "5. SMSync tab > Undo last synchronization puts SMSTurbo back as it was before the last run.",
+    "",
+    "Statuses: NEW (not in SMSTurbo), DIFFERENT (Changes lists old → new for the ticked Replace",
+    "Options; Other differences are shown, not applied), INVALID (Reason says what to fix in",
+    "Sage 50; cannot be ticked), IN SYNC (nothing to do).",
+    "",
+    "Sage 50 is never written. SMSTurbo-only records cannot be exported to Sage 50.",
+    "A row that changed in Sage 50 or SMSTurbo after Refresh is refused: press Refresh again.",
+    "",
+    f"SMSync {__version__}",
+)
+
+
+def _widths(sheet: Worksheet, widths: dict[str, float]) -> None:
+    for letter, width in widths.items():
+        sheet.column_dimensions[letter].width = width
+
+
+def _setup_sheet(book: Workbook, sheet: Worksheet) -> None:
+    layout = setup_layout()
+    sheet[TITLE_CELL] = "SMSync for Excel — Setup"
+    sheet[TITLE_CELL].font = TITLE
+    sheet[SUMMARY_CELL] = "Fill in the yellow cells. No password is ever stored in this workbook."
+    sheet[SUMMARY_CELL].font = HINT
+    _widths(sheet, {"A": 34, "B": 34, "C": 14, "D": 90})
+    for row in layout.rows:
+        label = sheet.cell(row.row, 1, row.label)
+        if row.key is None:
+            label.font = HEADING
+            continue
+        value = sheet.cell(row.row, 2, row.default or None)
+        value.fill = INPUT
+        value.number_format = "@"
+        sheet.cell(row.row, 4, row.help).font = HINT
+        book.defined_names[row.name] = DefinedName(row.name, attr_text=f"{SETUP}!$B${row.row}")
+        if row.choices:
+            validation = DataValidation(
+                type="list",
+                formula1='"' + ",".join(row.choices) + '"',
+                allow_blank=False,
+                showErrorMessage=True,
+                errorTitle=row.label,
+                error="Choose one of: " + ", ".join(row.choices),
+            )
+            sheet.add_data_validation(validation)
+            validation.add(row.cell)
+    title_row = layout.replace_title_row
+    sheet.cell(title_row, 1, layout.replace_title).font = HEADING
+    sheet.cell(title_row, 4, layout.replace_help).font = HINT
+    for column, text in ((1, "Field group"), (2, "Customers"), (3, "Vendors")):
+        sheet.cell(title_row + 1, column, text).font = Font(bold=True)
+    ticks = DataValidation(
+        type="list",
+        formula1=TICK_VALUES,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Replace Options",
+        error="Tick with x, or leave blank.",
+    )
+    sheet.add_data_validation(ticks)
+    for cell in layout.replace_cells:
+        sheet.cell(cell.row, 1, GROUPS[cell.group].label)
+        ticked = cell.group in layout.replace_defaults[cell.entity]
+        target = sheet[cell.cell]
+        target.value = "x" if ticked else None
+        target.fill = INPUT
+        target.alignment = Alignment(horizontal="center")
+        ticks.add(cell.cell)
+        book.defined_names[cell.name] = DefinedName(
+            cell.name, attr_text=f"{SETUP}!${cell.cell[0]}${cell.row}"
+        )
+
+
+def _table(sheet: Worksheet, title: str, columns: tuple[Column, ...]) -> None:
+    """A real Excel table: header, one empty body row, widths, text formats, frozen."""
+    for index, column in enumerate(columns, start=1):
+        letter = column_letter(index - 1)
+        sheet.cell(HEADER_ROW, index, column.title).font = Font(bold=True)
+        dimension = sheet.column_dimensions[letter]
+        dimension.width = column.width
+        dimension.hidden = column.hidden
+        if column.text or column.number_format:
+            dimension.number_format = "@" if column.text else column.number_format
+    last = column_letter(len(columns) - 1)
+    table = Table(displayName=TABLE_NAMES[title], ref=f"A{HEADER_ROW}:{last}{HEADER_ROW + 1}")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    sheet.add_table(table)
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}" if title == LOG else f"D{HEADER_ROW + 1}"
+    sheet[TITLE_CELL].font = TITLE
+    sheet[NOTE_CELL].font = HINT
+
+
+def _status_formats(sheet: Worksheet, columns: tuple[Column, ...]) -> None:
+    """INACTIVE rows greyed; Status coloured, so sorting and filtering read at a glance."""
+    titles = [c.title for c in columns]
+    last = column_letter(len(columns) - 1)
+    body = f"A{HEADER_ROW + 1}:{last}{LAST_ROW}"
+    credit = column_letter(titles.index(CREDIT_STATUS))
+    first = HEADER_ROW + 1
+    sheet.conditional_formatting.add(
+        body,
+        FormulaRule(
+            formula=[f'${credit}{first}="INACTIVE"'],
+            font=Font(color="808080", italic=True),
+            fill=GREY,
+            stopIfTrue=False,
+        ),
+    )
+    if STATUS in titles:
+        status = column_letter(titles.index(STATUS))
+        cells = f"{status}{first}:{status}{LAST_ROW}"
+        for value, colour in (("NEW", "375623"), ("DIFFERENT", "9C5700"), ("INVALID", "C00000")):
+            sheet.conditional_formatting.add(
+                cells,
+                FormulaRule(
+                    formula=[f'${status}{first}="{value}"'], font=Font(bold=True, color=colour)
+                ),
+            )
+
+
+def _include_validation(sheet: Worksheet, columns: tuple[Column, ...], tickable: bool) -> None:
+    titles = [c.title for c in columns]
+    include = column_letter(titles.index(INCLUDE))
+    first = HEADER_ROW + 1
+    if tickable:
+        status = column_letter(titles.index(STATUS))
+        formula = (
+            f'AND(OR({include}{first}="x",{include}{first}="✓",{include}{first}=1,'
+            f'{include}{first}=TRUE),${status}{first}<>"INVALID",'
+            f'${status}{first}<>"IN SYNC")'
+        )
+        message = (
+            "Tick with x. INVALID rows cannot be included: the Reason column says what "
+            "to fix in Sage 50."
+        )
+    else:
+        formula = "FALSE"
+        message = (
+            "SMSTurbo-only records cannot be ticked: SMSync never writes to Sage 50 "
+            "(exporting to Sage 50 is not supported)."
+        )
+    validation = DataValidation(
+        type="custom",
+        formula1=formula,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Include",
+        error=message,
+    )
+    sheet.add_data_validation(validation)
+    validation.add(f"{include}{first}:{include}{LAST_ROW}")
+
+
+def build_workbook() -> Workbook:
+    """The workbook as openpyxl builds it, before VBA and ribbon are added."""
+    book = Workbook()
+    book.code_name = "ThisWorkbook"
+    setup = book.active
+    setup.title = SETUP
+    sheets = {SETUP: setup}
+    for title in (SAGE_ONLY, TURBO_ONLY, LOG, HELP):
+        sheets[title] = book.create_sheet(title)
+    for number, sheet in enumerate(sheets.values(), start=1):
+        sheet.sheet_properties.codeName = f"Sheet{number}"
+    _setup_sheet(book, setup)
+    sheets[SAGE_ONLY][TITLE_CELL] = (
+        "Sage50-only: in Sage 50 and missing from SMSTurbo, or different"
+    )
+    sheets[SAGE_ONLY][SUMMARY_CELL] = "Press Refresh on the SMSync tab."
+    sheets[SAGE_ONLY][NOTE_CELL] = (
+        "Tick Include (x) on the rows to bring into SMSTurbo, then "
+        "press Synchronize. Sort and filter freely."
+    )
+    sheets[TURBO_ONLY][TITLE_CELL] = "SMSTurbo-only: in SMSTurbo and not in Sage 50"
+    sheets[TURBO_ONLY][SUMMARY_CELL] = "Press Refresh on the SMSync tab."
+    sheets[TURBO_ONLY][NOTE_CELL] = (
+        "For review only: nothing here can be ticked. SMSync never "
+        "writes to Sage 50 (exporting to Sage 50 is not supported)."
+    )
+    sheets[LOG][TITLE_CELL] = "Log: every Refresh, Synchronize and Undo"
+    for title in (SAGE_ONLY, TURBO_ONLY, LOG):
+        _table(sheets[title], title, TABLE_COLUMNS[title])
+    for title in (SAGE_ONLY, TURBO_ONLY):
+        _status_formats(sheets[title], TABLE_COLUMNS[title])
+        _include_validation(sheets[title], TABLE_COLUMNS[title], tickable=title == SAGE_ONLY)
+    for row, line in enumerate(HELP_TEXT, start=1):
+        sheets[HELP].cell(row, 1, line)
+    sheets[HELP][TITLE_CELL].font = TITLE
+    sheets[HELP].column_dimensions["A"].width = 100
+    for title in (SETUP, HELP):
+        sheets[title].sheet_view.showGridLines = False
+    book.properties.creator = "SMSync"
+    book.properties.lastModifiedBy = "SMSync"
+    book.properties.created = book.properties.modified = FIXED_TIME
+    return book
+
+
+def workbook_bytes(book: Workbook) -> bytes:
+    """openpyxl's parts without its save() (which would stamp the current time)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).write_data()
+    return buffer.getvalue()
+
+
+def build(destination: Path) -> Path:
+    """Write the finished, reproducible SMSync.xlsm."""
+    data = finish_package(add_vba_project(workbook_bytes(build_workbook())))
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.write_bytes(data)
+    return destination

@@ -1,0 +1,203 @@
+"""Where everything sits in the workbook: the Setup sheet (from templates/setup.toml)
+and the columns of the three tables. The builder writes this layout and the macros
+read through it, so a change here is a change in both."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+
+from .fields import CUSTOMER, GROUPS, TURBO_FIELDS
+from .resources import template_path
+
+SETUP = "Setup"
+SAGE_ONLY = "Sage50-only"
+TURBO_ONLY = "SMSTurbo-only"
+LOG = "Log"
+HELP = "Help"
+
+SETUP_FIRST_ROW = 4
+HEADER_ROW = 5
+TITLE_CELL = "A1"
+SUMMARY_CELL = "A2"
+NOTE_CELL = "A3"
+
+
+@dataclass(frozen=True)
+class SetupRow:
+    row: int
+    key: str | None
+    label: str
+    choices: tuple[str, ...] = ()
+    default: str = ""
+    help: str = ""
+
+    @property
+    def name(self) -> str:
+        """The defined name of the value cell."""
+        return "Setup_" + (self.key or "").replace(".", "_")
+
+    @property
+    def cell(self) -> str:
+        return f"B{self.row}"
+
+
+@dataclass(frozen=True)
+class ReplaceCell:
+    row: int
+    column: str
+    entity: str
+    group: str
+
+    @property
+    def name(self) -> str:
+        return f"Replace_{self.entity}_{self.group}"
+
+    @property
+    def cell(self) -> str:
+        return f"{self.column}{self.row}"
+
+
+@dataclass(frozen=True)
+class SetupLayout:
+    rows: tuple[SetupRow, ...]
+    replace_title_row: int
+    replace_title: str
+    replace_help: str
+    replace_cells: tuple[ReplaceCell, ...]
+    replace_defaults: dict[str, tuple[str, ...]]
+    last_row: int
+
+    def setting(self, key: str) -> SetupRow:
+        return next(r for r in self.rows if r.key == key)
+
+    def locate(self, key: str) -> str:
+        """Turn a settings key into the place to look on the Setup sheet."""
+        for row in self.rows:
+            if row.key == key:
+                return f"Setup sheet, cell {row.cell} ({row.label})"
+        if key.endswith(".replace"):
+            return f"Setup sheet, Replace Options (row {self.replace_title_row} onwards)"
+        return f"Setup sheet ({key})"
+
+
+REPLACE_COLUMNS = {"customers": "B", "vendors": "C"}
+
+
+@cache
+def setup_layout() -> SetupLayout:
+    raw = tomllib.loads(template_path("setup.toml").read_text(encoding="utf-8"))
+    rows = []
+    row_number = SETUP_FIRST_ROW
+    for item in raw["rows"]:
+        if "section" in item:
+            row_number += 1 if rows else 0
+            rows.append(SetupRow(row_number, None, item["section"]))
+        else:
+            rows.append(
+                SetupRow(
+                    row_number,
+                    item["key"],
+                    item["label"],
+                    tuple(item.get("choices", ())),
+                    item.get("default", ""),
+                    item.get("help", ""),
+                )
+            )
+        row_number += 1
+    title_row = row_number + 1
+    cells = tuple(
+        ReplaceCell(title_row + 2 + index, column, entity, group)
+        for index, group in enumerate(GROUPS)
+        for entity, column in REPLACE_COLUMNS.items()
+    )
+    replace = raw["replace"]
+    return SetupLayout(
+        rows=tuple(rows),
+        replace_title_row=title_row,
+        replace_title=replace["title"],
+        replace_help=replace["help"],
+        replace_cells=cells,
+        replace_defaults={e: tuple(replace[e]) for e in REPLACE_COLUMNS},
+        last_row=title_row + 2 + len(GROUPS),
+    )
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    field: str | None = None
+    width: float = 14
+    text: bool = False
+    number_format: str | None = None
+    hidden: bool = False
+
+
+INCLUDE = "Include"
+STATUS = "Status"
+KEY = "Key"
+FINGERPRINT = "Fingerprint"
+RESULT = "Result"
+CREDIT_STATUS = TURBO_FIELDS["credit_status"].label
+
+
+def _field_columns() -> list[Column]:
+    columns = []
+    for spec in CUSTOMER.fields:
+        if spec.name in ("id", "name", "credit_status"):
+            continue
+        field = TURBO_FIELDS[spec.name]
+        number = "#,##0.00" if spec.name == "credit_limit" else None
+        columns.append(Column(field.label, spec.name, 16, field.excel_text, number))
+    return columns
+
+
+SAGE_COLUMNS: tuple[Column, ...] = (
+    Column(INCLUDE, width=9),
+    Column(STATUS, width=12),
+    Column("ID", "id", 18, text=True),
+    Column("Name", "name", 34),
+    Column(CREDIT_STATUS, "credit_status", 14),
+    Column("Changes", width=40),
+    Column("Other differences", width=34),
+    Column("Reason", width=40),
+    *_field_columns(),
+    Column(RESULT, width=34),
+    Column(KEY, width=10, hidden=True),
+    Column(FINGERPRINT, width=10, hidden=True),
+)
+
+TURBO_COLUMNS: tuple[Column, ...] = (
+    Column(INCLUDE, width=9),
+    Column("ID", "id", 18, text=True),
+    Column("Name", "name", 34),
+    Column(CREDIT_STATUS, "credit_status", 14),
+    Column("Note", width=36),
+    *_field_columns(),
+    Column(KEY, width=10, hidden=True),
+)
+
+LOG_COLUMNS: tuple[Column, ...] = (
+    Column("Time", width=22),
+    Column("User", width=12),
+    Column("Company", width=30),
+    Column("Action", width=14),
+    Column("Records", width=10),
+    Column("ID", width=18, text=True),
+    Column("Result", width=12),
+    Column("Detail", width=60),
+)
+
+TABLE_NAMES = {SAGE_ONLY: "SageOnly", TURBO_ONLY: "TurboOnly", LOG: "SyncLog"}
+TABLE_COLUMNS = {SAGE_ONLY: SAGE_COLUMNS, TURBO_ONLY: TURBO_COLUMNS, LOG: LOG_COLUMNS}
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters

@@ -1,0 +1,77 @@
+Attribute VB_Name = "SMSync"
+' SMSync for Excel: ribbon callbacks and macros.
+' Every button runs one function of smsync_xl.macros through xlwings' RunPython;
+' the logic lives in Python. The macros without arguments are for Alt+F8.
+Option Explicit
+
+' Read Sage 50 and SMSTurbo and fill the two lists.
+Public Sub SMSyncRefresh()
+    RunPython "import smsync_xl.macros as m; m.refresh()"
+End Sub
+
+Public Sub SMSyncRefreshButton(control As IRibbonControl)
+    SMSyncRefresh
+End Sub
+
+' Tick Include on every visible row that can be synchronized.
+Public Sub SMSyncCheckAll()
+    RunPython "import smsync_xl.macros as m; m.check_all()"
+End Sub
+
+Public Sub SMSyncCheckAllButton(control As IRibbonControl)
+    SMSyncCheckAll
+End Sub
+
+' Clear Include on every visible row.
+Public Sub SMSyncUncheckAll()
+    RunPython "import smsync_xl.macros as m; m.uncheck_all()"
+End Sub
+
+Public Sub SMSyncUncheckAllButton(control As IRibbonControl)
+    SMSyncUncheckAll
+End Sub
+
+' Bring the ticked rows into SMSTurbo.
+Public Sub SMSyncSynchronize()
+    RunPython "import smsync_xl.macros as m; m.synchronize()"
+End Sub
+
+Public Sub SMSyncSynchronizeButton(control As IRibbonControl)
+    SMSyncSynchronize
+End Sub
+
+' Undo the last synchronization.
+Public Sub SMSyncUndoLast()
+    RunPython "import smsync_xl.macros as m; m.undo_last()"
+End Sub
+
+Public Sub SMSyncUndoLastButton(control As IRibbonControl)
+    SMSyncUndoLast
+End Sub
+
+' Switch the lists between customers and vendors.
+Public Sub SMSyncSwitchEntity()
+    RunPython "import smsync_xl.macros as m; m.switch_entity()"
+End Sub
+
+Public Sub SMSyncSwitchEntityButton(control As IRibbonControl)
+    SMSyncSwitchEntity
+End Sub
+
+' Go to the Setup sheet.
+Public Sub SMSyncShowSetup()
+    RunPython "import smsync_xl.macros as m; m.show_setup()"
+End Sub
+
+Public Sub SMSyncShowSetupButton(control As IRibbonControl)
+    SMSyncShowSetup
+End Sub
+
+' Go to the Help sheet.
+Public Sub SMSyncShowHelp()
+    RunPython "import smsync_xl.macros as m; m.show_help()"
+End Sub
+
+Public Sub SMSyncShowHelpButton(control As IRibbonControl)
+    SMSyncShowHelp
+End Sub
