@@ -125,7 +125,7 @@ class _Writer:
 
     def create(self, row: PlanRow) -> RowResult:
         self.store.insert(self.entity, _new_record(self.store, self.entity, self.defaults(), row))
-        after = self.store.fetch(self.entity, row.id)
+        after = self.store.fetch_raw(self.entity, row.id)
         self.changes.append(Change(self.entity.key, row.id, "create", None, after))
         return self.result(row.id, CREATED)
 
@@ -135,9 +135,10 @@ class _Writer:
             return self.result(
                 row.id, SKIPPED, f"differs only in fields not ticked in Replace Options ({labels})"
             )
+        before = self.store.fetch_raw(self.entity, row.id)
         self.store.update(self.entity, row.id, {c.field: c.new for c in row.changes})
-        after = self.store.fetch(self.entity, row.id)
-        self.changes.append(Change(self.entity.key, row.id, "update", row.turbo, after))
+        after = self.store.fetch_raw(self.entity, row.id)
+        self.changes.append(Change(self.entity.key, row.id, "update", before, after))
         return self.result(row.id, UPDATED, "; ".join(c.describe() for c in row.changes))
 
 

@@ -43,11 +43,13 @@ class Run:
 
 @dataclass(frozen=True)
 class Change:
+    """One audited change; before/after are the values exactly as stored."""
+
     entity: str
     record_id: str
     action: str
-    before: Record | None
-    after: Record | None
+    before: dict[str, object] | None
+    after: dict[str, object] | None
 
 
 def _column_type(field: str) -> str:
@@ -56,10 +58,10 @@ def _column_type(field: str) -> str:
     return f"VARCHAR({TURBO_FIELDS[field].max_length})"
 
 
-def _to_db(field: str, value: str | None) -> object:
+def _to_db(field: str, value: object) -> object:
     if value is None or value == "":
         return None if field == "credit_limit" else value
-    return Decimal(value) if field == "credit_limit" else value
+    return Decimal(str(value)) if field == "credit_limit" else value
 
 
 class SMSTurboStore:
@@ -137,6 +139,15 @@ class SMSTurboStore:
         rows = self.db.query(f"{sql} WHERE {self._table(entity).quoted('id')} = ?", [record_id])
         return self._record(fields, rows[0]) if rows else None
 
+    def fetch_raw(self, entity: Entity, record_id: str) -> dict[str, object] | None:
+        """One record exactly as stored (padding and all), for the audit and for undo."""
+        sql, fields = self._select(entity)
+        rows = self.db.query(f"{sql} WHERE {self._table(entity).quoted('id')} = ?", [record_id])
+        if not rows:
+            return None
+        return {f: str(v) if isinstance(v, Decimal) else v for f, v in zip(fields, rows[0],
+                                                                          strict=True)}
+
     def defaults(self) -> Record:
         """ZZDEFAULT: the customer whose values new customers and vendors start from."""
         record = self.fetch(ENTITIES["customers"], DEFAULTS_ID)
@@ -166,7 +177,7 @@ class SMSTurboStore:
             [_to_db(f, record.get(f)) for f in fields],
         )
 
-    def update(self, entity: Entity, record_id: str, values: Record) -> None:
+    def update(self, entity: Entity, record_id: str, values: dict[str, object]) -> None:
         table = self._table(entity)
         fields = [f for f in values if f in table.columns and f != "id"]
         if not fields:

@@ -54,7 +54,7 @@ def undo_last(store: SMSTurboStore, *, user: str) -> UndoResult:
         left_alone: list[Change] = []
         for change in reversed(store.changes(run.run_id)):
             entity = ENTITIES[change.entity]
-            current = store.fetch(entity, change.record_id)
+            current = store.fetch_raw(entity, change.record_id)
             if current != change.after:
                 left_alone.append(change)
                 continue
@@ -63,7 +63,7 @@ def undo_last(store: SMSTurboStore, *, user: str) -> UndoResult:
                 restored.append(Change(change.entity, change.record_id, "delete", current, None))
             else:
                 store.update(entity, change.record_id, change.before or {})
-                after = store.fetch(entity, change.record_id)
+                after = store.fetch_raw(entity, change.record_id)
                 restored.append(Change(change.entity, change.record_id, "restore", current, after))
         undo_run = store.start_run("undo", user, now_text(), run.company, undo_of=run.run_id)
         store.log_changes(undo_run, restored)
