@@ -58,7 +58,8 @@ class WorkbookPort(Protocol):
 
     def folder(self) -> Path: ...
 
-    def save(self) -> None: ...
+    def finish(self) -> None:
+        """End of a macro: the file adapter saves; in Excel the bookkeeper saves."""
 
 
 def is_blank_row(row: list[Cell]) -> bool:

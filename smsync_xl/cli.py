@@ -14,13 +14,18 @@ from pathlib import Path
 
 import click
 
+from . import macros
 from .apply import CONFLICT, SyncResult, apply, make_plan
+from .book_file import FileBook
+from .build import build
 from .compare import MISSING_ONLY, NOT_IN_SYNC, Plan, Status
 from .connect import open_source, open_store
 from .demo import create_demo
 from .errors import SmsyncError
 from .fields import ENTITIES, INACTIVE, Entity
+from .install import install as install_workbook
 from .report import counts_line, plan_lines, result_lines, run_lines
+from .resources import CHECKOUT_WORKBOOK
 from .settings import ASK, Settings, load_settings
 from .undo import undo_last
 
@@ -300,3 +305,79 @@ def runs(settings_path: Path, details: int | None) -> None:
         return 0
 
     _run(run)
+
+
+@main.command("build-workbook")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=CHECKOUT_WORKBOOK, show_default=True)
+def build_workbook(output: Path) -> None:
+    """Build SMSync.xlsm from templates/ (the same bytes every time).
+
+    \b
+    Example:
+      smsync-xl build-workbook
+    """
+    click.echo(f"Built {build(output)}")
+
+
+@main.command()
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path),
+              default=Path.home() / "SMSync", show_default=True)
+@click.option("--demo", "with_demo", is_flag=True,
+              help="Also put the demo Sage 50 company and SMSTurbo database beside it.")
+def install(dest: Path, with_demo: bool) -> None:
+    """Copy the workbook to DEST and write xlwings.conf beside it for this Python.
+
+    \b
+    Example:
+      smsync-xl install --dest ~/Documents/SMSync --demo
+    """
+    target = install_workbook(dest, with_demo=with_demo)
+    click.echo(f"Installed {target}\nWrote {dest / 'xlwings.conf'} (interpreter {sys.executable})")
+    click.echo("Next steps:\n"
+               "  1. In Excel: File > Options > Trust Center > Trust Center Settings > Trusted "
+               f"Locations: add {dest}\n"
+               "     (or right-click SMSync.xlsm > Properties > Unblock, then enable macros).\n"
+               "  2. Trust access to the VBA project is NOT needed.\n"
+               f"  3. Open {target}, fill in the Setup sheet, then use the SMSync tab.")
+
+
+def _file_book(path: Path, yes: bool) -> FileBook:
+    def confirm(message: str) -> bool:
+        click.echo(message)
+        return True if yes else click.confirm("Answer", default=False)
+
+    return FileBook(path, confirm=confirm, alert=click.echo,
+                    status=lambda text: text and click.echo(text, err=True))
+
+
+book_argument = click.argument("book", type=click.Path(exists=True, dir_okay=False,
+                                                       path_type=Path))
+yes_option = click.option("--yes", is_flag=True,
+                          help="Answer Yes to every question (company, missing only).")
+
+
+@main.command()
+@book_argument
+@yes_option
+def refresh(book: Path, yes: bool) -> None:
+    """Do what the Refresh button does, on BOOK (saved; VBA and ribbon kept).
+
+    \b
+    Example:
+      smsync-xl refresh ~/SMSync/SMSync.xlsm --yes
+    """
+    sys.exit(0 if macros.refresh(_file_book(book, yes)) else EXIT_PROBLEM)
+
+
+@main.command()
+@book_argument
+@yes_option
+def synchronize(book: Path, yes: bool) -> None:
+    """Do what the Synchronize button does: bring BOOK's ticked rows into SMSTurbo.
+
+    \b
+    Example:
+      smsync-xl synchronize ~/SMSync/SMSync.xlsm --yes
+    """
+    sys.exit(0 if macros.synchronize(_file_book(book, yes)) else EXIT_PROBLEM)

@@ -45,10 +45,13 @@ def _with_ribbon_relationships(rels: str) -> str:
     return rels.replace("</Relationships>", extra + "</Relationships>", 1)
 
 
-def finish_package(data: bytes) -> bytes:
-    """Macro-enabled content type, both ribbon parts and their relationships, fixed bytes."""
+def finish_package(data: bytes, ribbon: dict[str, bytes] | None = None) -> bytes:
+    """Macro-enabled content type, both ribbon parts and their relationships, fixed bytes.
+
+    ``ribbon`` defaults to the parts in templates/; a saved workbook passes its own.
+    """
     parts = read_parts(data)
-    parts.update(ribbon_parts())
+    parts.update(ribbon or ribbon_parts())
     types = parts["[Content_Types].xml"].decode("utf-8").replace(XLSX_MAIN, XLSM_MAIN)
     parts["[Content_Types].xml"] = types.encode("utf-8")
     rels = _with_ribbon_relationships(parts["_rels/.rels"].decode("utf-8"))

@@ -6,6 +6,8 @@ from pathlib import Path
 
 _INSTALLED = Path(__file__).parent / "templates"
 _CHECKOUT = Path(__file__).parent.parent / "templates"
+_INSTALLED_WORKBOOK = Path(__file__).parent / "workbook" / "SMSync.xlsm"
+CHECKOUT_WORKBOOK = Path(__file__).parent.parent / "workbook" / "SMSync.xlsm"
 
 
 def template_path(name: str) -> Path:
@@ -15,3 +17,14 @@ def template_path(name: str) -> Path:
         if candidate.exists():
             return candidate
     raise FileNotFoundError(f"template {name!r} not found in {_INSTALLED} or {_CHECKOUT}")
+
+
+def workbook_path() -> Path:
+    """The built SMSync.xlsm (the wheel carries a copy inside the package)."""
+    for candidate in (_INSTALLED_WORKBOOK, CHECKOUT_WORKBOOK):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(
+        f"SMSync.xlsm not found in {_INSTALLED_WORKBOOK.parent} or {CHECKOUT_WORKBOOK.parent}; "
+        "run 'smsync-xl build-workbook'"
+    )

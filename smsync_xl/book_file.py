@@ -1,0 +1,125 @@
+"""The workbook port over an .xlsm file (openpyxl): headless runs and tests.
+
+Saving keeps the VBA project and both ribbon parts: openpyxl keeps the first and drops
+the 2009 ribbon relationship, so the package is finished again after every save.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.utils import range_boundaries
+
+from .book import TableData, is_blank_row
+from .layout import HEADER_ROW, TABLE_COLUMNS, TABLE_NAMES, column_letter
+from .package import RIBBON_2006, RIBBON_2009, finish_package, read_parts
+
+
+def set_value(cell: Cell, value: object) -> None:
+    """Strings are always stored as text, so '=SUM(…)' or '+1 555' never becomes a formula."""
+    if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+
+
+class FileBook:
+    """An .xlsm on disk; answers to questions come from ``confirm``."""
+
+    def __init__(self, path: Path, *, confirm: Callable[[str], bool],
+                 alert: Callable[[str], None], status: Callable[[str], None]) -> None:
+        self.path = path
+        self._confirm, self._alert, self._status = confirm, alert, status
+        original = read_parts(path.read_bytes())
+        self._ribbon = {n: original[n] for n in (RIBBON_2006, RIBBON_2009) if n in original}
+        self.book = load_workbook(path, keep_vba=True)
+
+    def _table(self, sheet: str):
+        return self.book[sheet].tables[TABLE_NAMES[sheet]]
+
+    def read_range(self, sheet: str, address: str) -> list[list[object]]:
+        return [[cell.value for cell in row] for row in self.book[sheet][address]]
+
+    def write_cell(self, sheet: str, address: str, value: object) -> None:
+        set_value(self.book[sheet][address], value)
+
+    def read_table(self, sheet: str) -> TableData:
+        _, first, _, _ = range_boundaries(self._table(sheet).ref)
+        block = self.read_range(sheet, self._table(sheet).ref)
+        rows = block[1:]
+        if len(rows) == 1 and is_blank_row(rows[0]):
+            rows = []
+        return TableData(sheet, [str(v) for v in block[0]], rows, first + 1)
+
+    def _resize(self, sheet: str, body_rows: int) -> None:
+        table = self._table(sheet)
+        last = column_letter(len(TABLE_COLUMNS[sheet]) - 1)
+        table.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + max(body_rows, 1)}"
+        if table.autoFilter is not None:
+            table.autoFilter.ref = table.ref
+
+    def _write_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
+        worksheet = self.book[sheet]
+        columns = TABLE_COLUMNS[sheet]
+        for offset, row in enumerate(rows):
+            for index, value in enumerate(row):
+                cell = worksheet.cell(first_row + offset, index + 1)
+                set_value(cell, value)
+                column = columns[index]
+                if column.text or column.number_format:
+                    cell.number_format = "@" if column.text else column.number_format
+
+    def write_table(self, sheet: str, rows: list[list[object]]) -> None:
+        worksheet = self.book[sheet]
+        _, _, _, old_last = range_boundaries(self._table(sheet).ref)
+        width = len(TABLE_COLUMNS[sheet])
+        for row in range(HEADER_ROW + 1, max(old_last, HEADER_ROW + len(rows)) + 1):
+            for column in range(1, width + 1):
+                worksheet.cell(row, column).value = None
+        self._write_rows(sheet, HEADER_ROW + 1, rows)
+        self._resize(sheet, len(rows))
+
+    def write_column(self, sheet: str, title: str, values: list[object]) -> None:
+        index = [c.title for c in TABLE_COLUMNS[sheet]].index(title) + 1
+        for offset, value in enumerate(values):
+            set_value(self.book[sheet].cell(HEADER_ROW + 1 + offset, index), value)
+
+    def append_rows(self, sheet: str, rows: list[list[object]]) -> None:
+        existing = self.read_table(sheet).rows
+        self._write_rows(sheet, HEADER_ROW + 1 + len(existing), rows)
+        self._resize(sheet, len(existing) + len(rows))
+
+    def hidden_rows(self, sheet: str) -> set[int]:
+        table = self.read_table(sheet)
+        dimensions = self.book[sheet].row_dimensions
+        return {i for i in range(len(table.rows)) if dimensions[table.sheet_row(i)].hidden}
+
+    def alert(self, message: str) -> None:
+        self._alert(message)
+
+    def confirm(self, message: str) -> bool:
+        return self._confirm(message)
+
+    def status(self, text: str) -> None:
+        self._status(text)
+
+    def activate(self, sheet: str) -> None:
+        self.book.active = self.book.sheetnames.index(sheet)
+
+    def folder(self) -> Path:
+        return self.path.resolve().parent
+
+    def finish(self) -> None:
+        """Save, atomically: a failed save never leaves half a workbook behind."""
+        buffer = io.BytesIO()
+        self.book.save(buffer)
+        data = finish_package(buffer.getvalue(), self._ribbon or None)
+        temporary = self.path.with_name(self.path.name + ".saving")
+        temporary.write_bytes(data)
+        os.replace(temporary, self.path)

@@ -1,0 +1,101 @@
+"""Excel functions for the bookkeeper (xlwings UDFs; plain functions on Linux).
+
+=SMSYNC_ID_PROBLEM(A2)                  why A2 is not a valid SMSTurbo ID ("" if it is)
+=SMSYNC_SMSTURBO(A2, "Phone 1")         a field of the SMSTurbo customer with ID A2
+=SMSYNC_SAGE50(A2, "Credit Limit", "Vendors")   the same from Sage 50
+
+Lookups use the Setup sheet of the workbook the formula is in. Records are kept for a
+few seconds, so a column of lookups reads each system once, not once per cell.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import xlwings as xw
+
+from .book import WorkbookPort
+from .connect import open_source, open_store
+from .errors import SmsyncError
+from .fields import ENTITIES, TURBO_FIELDS, Entity, Record, text
+from .ids import id_problems
+from .setup_sheet import read_setup
+from .sheets import field_cell
+
+CACHE_SECONDS = 10.0
+_cache: dict[tuple, tuple[float, dict[str, Record]]] = {}
+
+
+def _records(key: tuple, load: Callable[[], list[Record]]) -> dict[str, Record]:
+    now = time.monotonic()
+    cached = _cache.get(key)
+    if cached is None or now - cached[0] > CACHE_SECONDS:
+        cached = (now, {r["id"]: r for r in load()})
+        _cache[key] = cached
+    return cached[1]
+
+
+def _field_name(field: str) -> str:
+    wanted = str(field).strip().lower()
+    for name, spec in TURBO_FIELDS.items():
+        if wanted in (name, spec.label.lower()):
+            return name
+    raise SmsyncError(f"{field!r} is not a field",
+                      advice="Use a column title of the Sage50-only sheet, e.g. \"Phone 1\".")
+
+
+def _entity(label: str) -> Entity:
+    wanted = str(label or "Customers").strip().lower()
+    for entity in ENTITIES.values():
+        if wanted in (entity.key, entity.plural.lower(), entity.label.lower()):
+            return entity
+    raise SmsyncError(f"{label!r} is not Customers or Vendors")
+
+
+def lookup(port: WorkbookPort, side: str, record_id: object, field: str,
+           entity_label: str) -> object:
+    """One field of one record by exact ID from 'smsturbo' or 'sage50'; None if absent."""
+    settings, _ = read_setup(port)
+    entity, name = _entity(entity_label), _field_name(field)
+    if side == "smsturbo":
+        key = ("smsturbo", repr(settings.smsturbo), repr(settings.mapping), entity.key)
+        records = _records(key, lambda: open_store(settings).read(entity))
+    else:
+        key = ("sage50", repr(settings.sage50), repr(settings.credit_status), entity.key)
+        records = _records(key, lambda: open_source(settings).read(entity))
+    record = records.get(text(record_id) or "")
+    return None if record is None else field_cell(name, record.get(name))
+
+
+def _port(caller) -> WorkbookPort:
+    from .book_excel import ExcelBook
+
+    return ExcelBook(caller.sheet.book)
+
+
+def _safely(action: Callable[[], object]) -> object:
+    try:
+        return action()
+    except SmsyncError as error:
+        return f"SMSync: {error.message}"
+
+
+@xw.func
+def SMSYNC_ID_PROBLEM(record_id: object) -> str:
+    """Why this is not a valid SMSTurbo ID; empty when it is valid."""
+    return "; ".join(id_problems(text(record_id) or ""))
+
+
+@xw.func
+def SMSYNC_SMSTURBO(record_id: object, field: str, entity: str = "Customers",
+                    caller=None) -> object:
+    """A field of the SMSTurbo record with exactly this ID; empty when there is none."""
+    return _safely(lambda: lookup(_port(caller), "smsturbo", record_id, field, entity))
+
+
+@xw.func
+def SMSYNC_SAGE50(record_id: object, field: str, entity: str = "Customers",
+                  caller=None) -> object:
+    """A field of the Sage 50 record with exactly this ID; empty when there is none."""
+    return _safely(lambda: lookup(_port(caller), "sage50", record_id, field, entity))
