@@ -66,8 +66,11 @@ class ExcelBook:
 
     def _resize(self, sheet: str, table, body_rows: int) -> None:
         worksheet = self.book.sheets[sheet]
-        table.resize(worksheet.range((HEADER_ROW, 1), (HEADER_ROW + max(body_rows, 1),
-                                                       len(TABLE_COLUMNS[sheet]))))
+        table.resize(
+            worksheet.range(
+                (HEADER_ROW, 1), (HEADER_ROW + max(body_rows, 1), len(TABLE_COLUMNS[sheet]))
+            )
+        )
 
     def write_table(self, sheet: str, rows: list[list[object]]) -> None:
         table = self._table(sheet)

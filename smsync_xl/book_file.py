@@ -32,8 +32,14 @@ def set_value(cell: Cell, value: object) -> None:
 class FileBook:
     """An .xlsm on disk; answers to questions come from ``confirm``."""
 
-    def __init__(self, path: Path, *, confirm: Callable[[str], bool],
-                 alert: Callable[[str], None], status: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        confirm: Callable[[str], bool],
+        alert: Callable[[str], None],
+        status: Callable[[str], None],
+    ) -> None:
         self.path = path
         self._confirm, self._alert, self._status = confirm, alert, status
         original = read_parts(path.read_bytes())
@@ -44,7 +50,17 @@ class FileBook:
         return self.book[sheet].tables[TABLE_NAMES[sheet]]
 
     def read_range(self, sheet: str, address: str) -> list[list[object]]:
-        return [[cell.value for cell in row] for row in self.book[sheet][address]]
+        first_column, first_row, last_column, last_row = range_boundaries(address)
+        return [
+            list(row)
+            for row in self.book[sheet].iter_rows(
+                min_row=first_row,
+                max_row=last_row,
+                min_col=first_column,
+                max_col=last_column,
+                values_only=True,
+            )
+        ]
 
     def write_cell(self, sheet: str, address: str, value: object) -> None:
         set_value(self.book[sheet][address], value)

@@ -308,8 +308,12 @@ def runs(settings_path: Path, details: int | None) -> None:
 
 
 @main.command("build-workbook")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=CHECKOUT_WORKBOOK, show_default=True)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=CHECKOUT_WORKBOOK,
+    show_default=True,
+)
 def build_workbook(output: Path) -> None:
     """Build SMSync.xlsm from templates/ (the same bytes every time).
 
@@ -321,10 +325,18 @@ def build_workbook(output: Path) -> None:
 
 
 @main.command()
-@click.option("--dest", type=click.Path(file_okay=False, path_type=Path),
-              default=Path.home() / "SMSync", show_default=True)
-@click.option("--demo", "with_demo", is_flag=True,
-              help="Also put the demo Sage 50 company and SMSTurbo database beside it.")
+@click.option(
+    "--dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path.home() / "SMSync",
+    show_default=True,
+)
+@click.option(
+    "--demo",
+    "with_demo",
+    is_flag=True,
+    help="Also put the demo Sage 50 company and SMSTurbo database beside it.",
+)
 def install(dest: Path, with_demo: bool) -> None:
     """Copy the workbook to DEST and write xlwings.conf beside it for this Python.
 
@@ -334,12 +346,14 @@ def install(dest: Path, with_demo: bool) -> None:
     """
     target = install_workbook(dest, with_demo=with_demo)
     click.echo(f"Installed {target}\nWrote {dest / 'xlwings.conf'} (interpreter {sys.executable})")
-    click.echo("Next steps:\n"
-               "  1. In Excel: File > Options > Trust Center > Trust Center Settings > Trusted "
-               f"Locations: add {dest}\n"
-               "     (or right-click SMSync.xlsm > Properties > Unblock, then enable macros).\n"
-               "  2. Trust access to the VBA project is NOT needed.\n"
-               f"  3. Open {target}, fill in the Setup sheet, then use the SMSync tab.")
+    click.echo(
+        "Next steps:\n"
+        "  1. In Excel: File > Options > Trust Center > Trust Center Settings > Trusted "
+        f"Locations: add {dest}\n"
+        "     (or right-click SMSync.xlsm > Properties > Unblock, then enable macros).\n"
+        "  2. Trust access to the VBA project is NOT needed.\n"
+        f"  3. Open {target}, fill in the Setup sheet, then use the SMSync tab."
+    )
 
 
 def _file_book(path: Path, yes: bool) -> FileBook:
@@ -347,14 +361,18 @@ def _file_book(path: Path, yes: bool) -> FileBook:
         click.echo(message)
         return True if yes else click.confirm("Answer", default=False)
 
-    return FileBook(path, confirm=confirm, alert=click.echo,
-                    status=lambda text: text and click.echo(text, err=True))
+    return FileBook(
+        path,
+        confirm=confirm,
+        alert=click.echo,
+        status=lambda text: text and click.echo(text, err=True),
+    )
 
 
-book_argument = click.argument("book", type=click.Path(exists=True, dir_okay=False,
-                                                       path_type=Path))
-yes_option = click.option("--yes", is_flag=True,
-                          help="Answer Yes to every question (company, missing only).")
+book_argument = click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+yes_option = click.option(
+    "--yes", is_flag=True, help="Answer Yes to every question (company, missing only)."
+)
 
 
 @main.command()

@@ -32,13 +32,16 @@ def _caller() -> WorkbookPort:
     return ExcelBook.caller()
 
 
-def _log(port: WorkbookPort, action: str, company: str, records: str,
-         results: list[tuple[str, str, str]]) -> None:
+def _log(
+    port: WorkbookPort, action: str, company: str, records: str, results: list[tuple[str, str, str]]
+) -> None:
     """One Log row for the action, then one per record it touched."""
     stamp, user = now_text(), getpass.getuser()
     rows = [[stamp, user, company, action, records, None, None, None]]
-    rows += [[stamp, user, company, action, None, record_id, outcome, detail]
-             for record_id, outcome, detail in results]
+    rows += [
+        [stamp, user, company, action, None, record_id, outcome, detail]
+        for record_id, outcome, detail in results
+    ]
     port.append_rows(LOG, rows)
 
 
@@ -68,8 +71,10 @@ def _fill(port: WorkbookPort) -> None:
     port.status("SMSync: reading Sage 50 …")
     source = open_source(settings)
     company = source.company_name()
-    if not port.confirm(f"Is this the correct Sage 50 company?\n\n{company}\n\n"
-                        "Choose No to stop and check the Setup sheet."):
+    if not port.confirm(
+        f"Is this the correct Sage 50 company?\n\n{company}\n\n"
+        "Choose No to stop and check the Setup sheet."
+    ):
         port.status("SMSync: Refresh stopped; nothing was changed.")
         return
     view = settings.view
@@ -78,14 +83,17 @@ def _fill(port: WorkbookPort) -> None:
         missing_only = port.confirm(
             f"Do you want to see missing {noun} only?\n\n"
             f"Yes: {noun} in one system and not the other.\n"
-            f"No: every {noun[:-1]} without an exact match (missing or different).")
+            f"No: every {noun[:-1]} without an exact match (missing or different)."
+        )
         view = MISSING_ONLY if missing_only else NOT_IN_SYNC
     port.status("SMSync: reading SMSTurbo and comparing …")
     plan = make_plan(entity, source, open_store(settings), settings)
     for sheet, rows in table_rows(plan, view).items():
         port.write_table(sheet, rows)
-    summary = (f"{counts_line(plan)}. View: {VIEW_LABELS[view]}. Sage 50 company: {company}. "
-               f"Refreshed {now_text()}.")
+    summary = (
+        f"{counts_line(plan)}. View: {VIEW_LABELS[view]}. Sage 50 company: {company}. "
+        f"Refreshed {now_text()}."
+    )
     port.write_cell(SAGE_ONLY, SUMMARY_CELL, summary)
     port.write_cell(TURBO_ONLY, SUMMARY_CELL, summary)
     _log(port, "Refresh", company, counts_line(plan), [])
@@ -111,8 +119,7 @@ def switch_entity(port: WorkbookPort) -> None:
 
 def _tick(port: WorkbookPort, tick: bool) -> None:
     table = port.read_table(SAGE_ONLY)
-    port.write_column(SAGE_ONLY, INCLUDE,
-                      include_column(table, tick, port.hidden_rows(SAGE_ONLY)))
+    port.write_column(SAGE_ONLY, INCLUDE, include_column(table, tick, port.hidden_rows(SAGE_ONLY)))
     port.finish()
 
 
@@ -135,13 +142,14 @@ def synchronize(port: WorkbookPort) -> None:
     table = port.read_table(SAGE_ONLY)
     chosen = chosen_rows(table)
     if not chosen:
-        port.alert("Nothing is ticked. Tick Include (x) on the Sage50-only sheet for the rows "
-                   "to bring into SMSTurbo, then press Synchronize.")
+        port.alert(
+            "Nothing is ticked. Tick Include (x) on the Sage50-only sheet for the rows "
+            "to bring into SMSTurbo, then press Synchronize."
+        )
         return
     source = open_source(settings)
     company = source.company_name()
-    counts = ", ".join(f"{len(ids)} {ENTITIES[key].plural.lower()}"
-                       for key, ids in chosen.items())
+    counts = ", ".join(f"{len(ids)} {ENTITIES[key].plural.lower()}" for key, ids in chosen.items())
     if not port.confirm(f"Bring {counts} from Sage 50 company '{company}' into SMSTurbo?"):
         port.status("SMSync: Synchronize stopped; nothing was changed.")
         return
@@ -151,8 +159,9 @@ def synchronize(port: WorkbookPort) -> None:
     key = table.column(KEY)
     port.write_column(SAGE_ONLY, RESULT, [by_key.get(str(row[key])) for row in table.rows])
     summary = result.summary()
-    _log(port, "Synchronize", company, summary,
-         [(r.id, r.outcome, r.detail) for r in result.results])
+    _log(
+        port, "Synchronize", company, summary, [(r.id, r.outcome, r.detail) for r in result.results]
+    )
     port.write_cell(SAGE_ONLY, SUMMARY_CELL, f"{summary}. Press Refresh to see the new state.")
     port.status("")
     port.alert(summary)
@@ -165,14 +174,22 @@ def undo_last(port: WorkbookPort) -> None:
     settings, _ = read_setup(port)
     store = open_store(settings)
     run = last_undoable_run(store)
-    if not port.confirm(f"Undo synchronization {run.run_id} of {run.started_at} by "
-                        f"{run.user}?\n\n{run.summary}"):
+    if not port.confirm(
+        f"Undo synchronization {run.run_id} of {run.started_at} by {run.user}?\n\n{run.summary}"
+    ):
         return
     result = undo_store(store, user=getpass.getuser())
-    _log(port, "Undo", run.company, result.summary(),
-         [(c.record_id, c.action, "") for c in result.restored]
-         + [(c.record_id, "left alone", "changed after that synchronization")
-            for c in result.left_alone])
+    _log(
+        port,
+        "Undo",
+        run.company,
+        result.summary(),
+        [(c.record_id, c.action, "") for c in result.restored]
+        + [
+            (c.record_id, "left alone", "changed after that synchronization")
+            for c in result.left_alone
+        ],
+    )
     port.alert(result.summary() + "\n\nPress Refresh to see the new state.")
     port.finish()
 

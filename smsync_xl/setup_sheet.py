@@ -36,9 +36,11 @@ def read_setup(port: WorkbookPort) -> tuple[Settings, Entity]:
             try:
                 chosen = is_ticked(raw)
             except ValueError:
-                raise SettingsError(f"{raw!r} is not a tick",
-                                    where=f"Setup sheet, cell {cell.cell}",
-                                    advice="Type x to tick, or clear the cell.") from None
+                raise SettingsError(
+                    f"{raw!r} is not a tick",
+                    where=f"Setup sheet, cell {cell.cell}",
+                    advice="Type x to tick, or clear the cell.",
+                ) from None
             if chosen:
                 ticked.append(cell.group)
         values[f"{entity}.replace"] = ticked
@@ -46,9 +48,11 @@ def read_setup(port: WorkbookPort) -> tuple[Settings, Entity]:
     label = str(values[ENTITY_KEY]).lower()
     entity = next((e for e in ENTITIES.values() if e.plural.lower() == label), None)
     if entity is None:
-        raise SettingsError(f"{values[ENTITY_KEY]!r} is not Customers or Vendors",
-                            where=layout.locate(ENTITY_KEY),
-                            advice="Choose Customers or Vendors.")
+        raise SettingsError(
+            f"{values[ENTITY_KEY]!r} is not Customers or Vendors",
+            where=layout.locate(ENTITY_KEY),
+            advice="Choose Customers or Vendors.",
+        )
     return settings, entity
 
 

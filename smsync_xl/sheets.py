@@ -64,16 +64,18 @@ def _describe(changes) -> str:
 
 def _sage_row(entity: str, row: PlanRow) -> list[object]:
     cells = _fields(SAGE_COLUMNS, row.sage)
-    cells.update({
-        INCLUDE: None,
-        STATUS: row.status.value,
-        "Changes": _describe(row.changes),
-        "Other differences": _describe(row.other_differences),
-        "Reason": "\n".join(row.reasons) or None,
-        "Result": None,
-        KEY: make_key(entity, row.id),
-        FINGERPRINT: row.fingerprint,
-    })
+    cells.update(
+        {
+            INCLUDE: None,
+            STATUS: row.status.value,
+            "Changes": _describe(row.changes),
+            "Other differences": _describe(row.other_differences),
+            "Reason": "\n".join(row.reasons) or None,
+            "Result": None,
+            KEY: make_key(entity, row.id),
+            FINGERPRINT: row.fingerprint,
+        }
+    )
     return [cells.get(c.title) for c in SAGE_COLUMNS]
 
 
@@ -153,7 +155,7 @@ def refuse_turbo_ticks(table: TableData) -> None:
                 "(exporting to Sage 50 is not supported)",
                 where=_where(table, index, row),
                 advice="Clear the Include cell on the SMSTurbo-only sheet, then press "
-                       "Synchronize again.",
+                "Synchronize again.",
             )
 
 

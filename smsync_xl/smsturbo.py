@@ -145,8 +145,9 @@ class SMSTurboStore:
         rows = self.db.query(f"{sql} WHERE {self._table(entity).quoted('id')} = ?", [record_id])
         if not rows:
             return None
-        return {f: str(v) if isinstance(v, Decimal) else v for f, v in zip(fields, rows[0],
-                                                                          strict=True)}
+        return {
+            f: str(v) if isinstance(v, Decimal) else v for f, v in zip(fields, rows[0], strict=True)
+        }
 
     def defaults(self) -> Record:
         """ZZDEFAULT: the customer whose values new customers and vendors start from."""

@@ -41,8 +41,10 @@ def _field_name(field: str) -> str:
     for name, spec in TURBO_FIELDS.items():
         if wanted in (name, spec.label.lower()):
             return name
-    raise SmsyncError(f"{field!r} is not a field",
-                      advice="Use a column title of the Sage50-only sheet, e.g. \"Phone 1\".")
+    raise SmsyncError(
+        f"{field!r} is not a field",
+        advice='Use a column title of the Sage50-only sheet, e.g. "Phone 1".',
+    )
 
 
 def _entity(label: str) -> Entity:
@@ -53,8 +55,9 @@ def _entity(label: str) -> Entity:
     raise SmsyncError(f"{label!r} is not Customers or Vendors")
 
 
-def lookup(port: WorkbookPort, side: str, record_id: object, field: str,
-           entity_label: str) -> object:
+def lookup(
+    port: WorkbookPort, side: str, record_id: object, field: str, entity_label: str
+) -> object:
     """One field of one record by exact ID from 'smsturbo' or 'sage50'; None if absent."""
     settings, _ = read_setup(port)
     entity, name = _entity(entity_label), _field_name(field)
@@ -88,14 +91,14 @@ def SMSYNC_ID_PROBLEM(record_id: object) -> str:
 
 
 @xw.func
-def SMSYNC_SMSTURBO(record_id: object, field: str, entity: str = "Customers",
-                    caller=None) -> object:
+def SMSYNC_SMSTURBO(
+    record_id: object, field: str, entity: str = "Customers", caller=None
+) -> object:
     """A field of the SMSTurbo record with exactly this ID; empty when there is none."""
     return _safely(lambda: lookup(_port(caller), "smsturbo", record_id, field, entity))
 
 
 @xw.func
-def SMSYNC_SAGE50(record_id: object, field: str, entity: str = "Customers",
-                  caller=None) -> object:
+def SMSYNC_SAGE50(record_id: object, field: str, entity: str = "Customers", caller=None) -> object:
     """A field of the Sage 50 record with exactly this ID; empty when there is none."""
     return _safely(lambda: lookup(_port(caller), "sage50", record_id, field, entity))

@@ -1,0 +1,259 @@
+"""The ribbon's macros on a real copy of SMSync.xlsm, through the openpyxl adapter."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from smsync_xl import macros
+from smsync_xl.apply import make_plan
+from smsync_xl.compare import Status
+from smsync_xl.connect import open_source, open_store
+from smsync_xl.fields import CUSTOMER
+from smsync_xl.layout import INCLUDE, KEY, LOG, RESULT, SAGE_ONLY, SETUP, STATUS, TURBO_ONLY
+from smsync_xl.resources import workbook_path
+from smsync_xl.settings import load_settings
+
+from .conftest import dump
+from .workbook_helpers import Dialogs, demo_workbook, open_book
+
+
+@pytest.fixture
+def book(tmp_path):
+    return demo_workbook(tmp_path)
+
+
+def refreshed(path, *answers):
+    dialogs = Dialogs(*answers)
+    assert macros.refresh(open_book(path, dialogs))
+    return dialogs
+
+
+def rows_by_id(path, sheet=SAGE_ONLY):
+    table = open_book(path).read_table(sheet)
+    key = table.column(KEY)
+    return {
+        str(r[key]).split(":", 1)[1]: dict(zip(table.header, r, strict=True)) for r in table.rows
+    }
+
+
+def tick(path, ticks: dict[str, object], sheet=SAGE_ONLY):
+    port = open_book(path)
+    table = port.read_table(sheet)
+    key, include = table.column(KEY), table.column(INCLUDE)
+    values = [ticks.get(str(r[key]).split(":", 1)[1], r[include]) for r in table.rows]
+    port.write_column(sheet, INCLUDE, values)
+    port.finish()
+
+
+def turbo_plan(folder):
+    settings = load_settings(folder / "settings.toml")
+    return make_plan(CUSTOMER, open_source(settings), open_store(settings), settings)
+
+
+def test_refresh_confirms_company_asks_view_and_fills_both_tables(book):
+    dialogs = refreshed(book, True, False)
+    assert "Bellwether Aggregates & Hauling" in dialogs.questions[0]
+    assert dialogs.questions[1].startswith("Do you want to see missing customers only?")
+    sage = rows_by_id(book)
+    assert sage["DIFFNAME"][STATUS] == "DIFFERENT"
+    assert sage["DIFFNAME"]["Changes"] == "Name: Different Name Inc → Different Name Inc."
+    assert sage["RETAIL"]["Credit Status"] == "INACTIVE"
+    assert sage["ACME CO"]["Reason"].startswith("ID contains a space")
+    assert "C0001" not in sage  # IN SYNC rows are not listed
+    assert set(rows_by_id(book, TURBO_ONLY)) == {
+        "GRAVEL01",
+        "WALKIN",
+        "CASH-SALE",
+        "T-ONLY1",
+        "OLDCO",
+        *(i for i in sage if sage[i][STATUS] == "DIFFERENT"),
+    }
+    summary = open_book(book).read_range(SAGE_ONLY, "A2")[0][0]
+    assert summary.startswith("Customers: 12 NEW, 9 DIFFERENT, 18 IN SYNC, 9 INVALID")
+    assert "not in sync" in summary and "Bellwether" in summary
+
+
+def test_missing_only_view(book):
+    refreshed(book, True, True)
+    assert {r[STATUS] for r in rows_by_id(book).values()} == {"NEW", "INVALID"}
+    assert len(rows_by_id(book, TURBO_ONLY)) == 5
+
+
+def test_wrong_company_stops_and_changes_nothing(book):
+    dialogs = refreshed(book, False)
+    assert len(dialogs.questions) == 1
+    assert rows_by_id(book) == {}
+
+
+def test_tick_sort_filter_synchronize_then_refresh_shows_in_sync(book, tmp_path):
+    refreshed(book, True, False)
+    tick(
+        book,
+        {
+            "PROSPECT1": "x",
+            "DIFFNAME": True,
+            "FORMULA1": "✓",
+            "ZEROLIMIT": 1,
+            "DIFFPHONE": "X",
+            "ACME CO": "x",
+        },
+    )
+    port = open_book(book)
+    table = port.read_table(SAGE_ONLY)
+    credit = table.column("Credit Status")
+    reordered = sorted(table.rows, key=lambda r: (str(r[credit]), str(r[2])), reverse=True)
+    port.write_table(SAGE_ONLY, reordered)
+    for row in range(6, 10):
+        port.book[SAGE_ONLY].row_dimensions[row].hidden = True
+    port.finish()
+
+    dialogs = Dialogs(True)
+    assert macros.synchronize(open_book(book, dialogs))
+    assert "Bring 6 customers from Sage 50 company 'Bellwether" in dialogs.questions[0]
+    assert dialogs.alerts == ["Import completed: 3 created, 2 updated, 1 skipped, 0 conflicts"]
+    results = {i: r[RESULT] for i, r in rows_by_id(book).items()}
+    assert results["PROSPECT1"] == "created"
+    assert results["DIFFNAME"].startswith("updated: Name:")
+    assert results["ACME CO"].startswith("skipped: ID contains a space")
+    assert results["RETAIL"] is None
+
+    plan = turbo_plan(tmp_path)
+    for record_id in ("PROSPECT1", "DIFFNAME", "FORMULA1", "ZEROLIMIT", "DIFFPHONE"):
+        assert plan.by_id[record_id].status is Status.IN_SYNC
+    refreshed(book, True, False)
+    assert "PROSPECT1" not in rows_by_id(book) and "DIFFNAME" not in rows_by_id(book)
+    log = open_book(book).read_table(LOG)
+    actions = [r[3] for r in log.rows]
+    assert actions.count("Refresh") == 2 and "Synchronize" in actions
+
+
+def test_junk_in_include_names_the_row_and_changes_nothing(book, tmp_path):
+    refreshed(book, True, True)
+    tick(book, {"PROSPECT2": "maybe"})
+    before = dump(tmp_path / "smsturbo_demo.sqlite", audit=True)
+    dialogs = Dialogs(True)
+    assert not macros.synchronize(open_book(book, dialogs))
+    row = 6 + list(rows_by_id(book)).index("PROSPECT2")
+    assert dialogs.alerts == [
+        f"Sage50-only sheet, row {row} (ID PROSPECT2): Include holds "
+        "'maybe'\nType x to include the row, or clear the cell to leave "
+        "it out."
+    ]
+    assert dialogs.questions == []
+    assert dump(tmp_path / "smsturbo_demo.sqlite", audit=True) == before
+
+
+def test_a_tick_on_the_smsturbo_only_sheet_is_refused(book, tmp_path):
+    refreshed(book, True, True)
+    tick(book, {"PROSPECT1": "x"})
+    tick(book, {"WALKIN": "x"}, sheet=TURBO_ONLY)
+    before = dump(tmp_path / "smsturbo_demo.sqlite", audit=True)
+    dialogs = Dialogs(True)
+    assert not macros.synchronize(open_book(book, dialogs))
+    assert dialogs.alerts[0].startswith("SMSTurbo-only sheet, row ")
+    assert "(ID WALKIN)" in dialogs.alerts[0] and "never writes to Sage 50" in dialogs.alerts[0]
+    assert dump(tmp_path / "smsturbo_demo.sqlite", audit=True) == before
+
+
+def test_setup_error_names_the_cell(book):
+    port = open_book(book)
+    port.write_cell(SETUP, "B6", "sideways")
+    port.write_cell(SETUP, "B10", "missing.sqlite")
+    port.finish()
+    dialogs = Dialogs()
+    assert not macros.refresh(open_book(book, dialogs))
+    assert dialogs.alerts[0].startswith("Setup sheet, cell B10 (Company file): ")
+    assert dialogs.questions == []
+    port = open_book(book)
+    port.write_cell(SETUP, "B10", "sage50_demo.sqlite")
+    port.finish()
+    dialogs = Dialogs()
+    assert not macros.refresh(open_book(book, dialogs))
+    assert dialogs.alerts[0].startswith("Setup sheet, cell B6 (Lists): 'sideways' is not one of")
+
+
+def test_replace_options_come_from_the_setup_grid(book, tmp_path):
+    port = open_book(book)
+    for cell in ("B27", "B28"):  # customers: Name, Address lines
+        port.write_cell(SETUP, cell, None)
+    port.finish()
+    refreshed(book, True, False)
+    sage = rows_by_id(book)
+    assert sage["DIFFNAME"]["Changes"] is None
+    assert sage["DIFFNAME"]["Other differences"].startswith("Name:")
+
+
+def test_check_all_ticks_visible_new_and_different_rows_only(book):
+    refreshed(book, True, False)
+    port = open_book(book)
+    port.book[SAGE_ONLY].row_dimensions[6].hidden = True
+    port.finish()
+    assert macros.check_all(open_book(book))
+    rows = list(rows_by_id(book).values())
+    assert rows[0][INCLUDE] is None
+    for row in rows[1:]:
+        assert (row[INCLUDE] == "x") == (row[STATUS] in ("NEW", "DIFFERENT"))
+    assert macros.uncheck_all(open_book(book))
+    assert all(r[INCLUDE] is None for r in rows_by_id(book).values())
+
+
+def test_text_excel_would_run_is_stored_as_text(book):
+    refreshed(book, True, True)
+    with zipfile.ZipFile(book) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet2.xml").decode()
+    assert "<f>" not in sheet_xml
+    port = open_book(book)
+    cells = [
+        c
+        for row in port.book[SAGE_ONLY].iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value[:1] in "=+-@"
+    ]
+    assert {c.value for c in cells} >= {
+        "=SUM(A1:A9) Excavating",
+        "+Plus Concrete",
+        "+1 217 555 0111",
+        "-Minus Materials",
+        "@Front Desk",
+    }
+    assert {c.data_type for c in cells} == {"s"}
+    ids = {c.value: c for row in port.book[SAGE_ONLY].iter_rows() for c in row}
+    assert ids["PROSPECT1"].number_format == "@"
+
+
+def test_vba_and_both_ribbon_parts_survive_a_headless_save(book):
+    refreshed(book, True, True)
+    with zipfile.ZipFile(book) as saved, zipfile.ZipFile(workbook_path()) as built:
+        assert saved.read("xl/vbaProject.bin") == built.read("xl/vbaProject.bin")
+        for part in ("customUI/customUI.xml", "customUI/customUI14.xml"):
+            assert saved.read(part) == built.read(part)
+        rels = saved.read("_rels/.rels").decode()
+        assert rels.count("ui/extensibility") == 2
+        assert "macroEnabled.main+xml" in saved.read("[Content_Types].xml").decode()
+
+
+def test_undo_from_the_workbook(book, tmp_path):
+    database = tmp_path / "smsturbo_demo.sqlite"
+    before = dump(database)
+    refreshed(book, True, True)
+    tick(book, {"PROSPECT1": "x", "PROSPECT2": "x"})
+    assert macros.synchronize(open_book(book, Dialogs(True)))
+    dialogs = Dialogs(True)
+    assert macros.undo_last(open_book(book, dialogs))
+    assert dialogs.questions[0].startswith("Undo synchronization 1 of ")
+    assert dialogs.alerts[0].startswith("Undo of synchronization 1: 2 restored")
+    assert dump(database) == before
+    dialogs = Dialogs(True)
+    assert not macros.undo_last(open_book(book, dialogs))
+    assert "no synchronization left to undo" in dialogs.alerts[0]
+
+
+def test_switch_entity_shows_vendors(book):
+    refreshed(book, True, True)
+    assert macros.switch_entity(open_book(book, Dialogs(True, True)))
+    assert open_book(book).read_range(SETUP, "B5")[0][0] == "Vendors"
+    assert set(rows_by_id(book)) >= {"VNEW1", "ACE TIRE"}
+    table = open_book(book).read_table(SAGE_ONLY)
+    assert all(r[table.column(KEY)].startswith("vendors:") for r in table.rows)

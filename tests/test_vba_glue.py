@@ -1,0 +1,64 @@
+"""Run our VBA module in pyopenvba's VBA interpreter, with RunPython recorded: every
+button and every Alt+F8 macro must send exactly the intended Python command."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pyopenvba import ExcelFile
+from pyopenvba.apps.excel import ExcelApplication
+from pyopenvba.interpreter import NOTHING
+
+from smsync_xl.resources import template_path, workbook_path
+
+RECORDER = (
+    "Public Calls As New Collection\n"
+    "Public Function RunPython(PythonCommand As String)\n"
+    "    Calls.Add PythonCommand\n"
+    "End Function\n"
+)
+EXPECTED = {
+    "Refresh": "refresh",
+    "CheckAll": "check_all",
+    "UncheckAll": "uncheck_all",
+    "Synchronize": "synchronize",
+    "UndoLast": "undo_last",
+    "SwitchEntity": "switch_entity",
+    "ShowSetup": "show_setup",
+    "ShowHelp": "show_help",
+}
+
+
+def application() -> ExcelApplication:
+    with ExcelFile(workbook_path()) as book:
+        source = book.get_module("SMSync")
+    app = ExcelApplication.open(str(workbook_path()), with_vba=False)
+    app.add_module(source, name="SMSync")
+    app.add_module(RECORDER, name="Recorder")
+    return app
+
+
+def recorded(app: ExcelApplication) -> list[str]:
+    count = app.evaluate("Calls.Count")
+    return [app.evaluate(f"Calls({i})") for i in range(1, count + 1)]
+
+
+@pytest.mark.parametrize(("button", "action"), EXPECTED.items())
+def test_button_sends_its_python_command(button, action):
+    app = application()
+    app.run(f"SMSync{button}Button", NOTHING)
+    assert recorded(app) == [f"import smsync_xl.macros as m; m.{action}()"]
+
+
+@pytest.mark.parametrize(("button", "action"), EXPECTED.items())
+def test_alt_f8_macro_sends_the_same_command(button, action):
+    app = application()
+    app.run(f"SMSync{button}")
+    assert recorded(app) == [f"import smsync_xl.macros as m; m.{action}()"]
+
+
+def test_every_sub_in_the_template_is_covered():
+    source = template_path("SMSync.bas").read_text(encoding="utf-8")
+    subs = set(re.findall(r"^Public Sub SMSync(\w+?)(?:Button)?\(", source, re.M))
+    assert subs == set(EXPECTED)

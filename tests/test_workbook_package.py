@@ -1,0 +1,137 @@
+"""The package contract of workbook/SMSync.xlsm, read back by independent tools."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from xml.etree import ElementTree
+
+import pytest
+import xlwings
+from oletools.olevba import VBA_Parser
+from openpyxl import load_workbook
+
+from smsync_xl import macros
+from smsync_xl.build import build
+from smsync_xl.layout import setup_layout
+from smsync_xl.resources import template_path, workbook_path
+from smsync_xl.vba import dictionary_class, xlwings_module
+
+RIBBONS = {
+    "customUI/customUI.xml": (
+        "http://schemas.microsoft.com/office/2006/01/customui",
+        "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility",
+    ),
+    "customUI/customUI14.xml": (
+        "http://schemas.microsoft.com/office/2009/07/customui",
+        "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def modules() -> dict[str, str]:
+    parser = VBA_Parser(str(workbook_path()))
+    try:
+        return {
+            name.rsplit(".", 1)[0]: code.replace("\r\n", "\n")
+            for _, _, name, code in parser.extract_macros()
+        }
+    finally:
+        parser.close()
+
+
+def normalised(text: str) -> str:
+    return text.replace("\r\n", "\n").strip()
+
+
+def code_body(text: str) -> list[str]:
+    """The module's code without the class header and attribute lines the VBA project
+    stores differently from an exported file."""
+    lines = normalised(text).split("\n")
+    if lines[0].startswith("VERSION"):
+        lines = lines[lines.index("END") + 1 :]
+    return [line for line in lines if not line.startswith("Attribute VB_")]
+
+
+def test_rebuild_is_byte_identical_to_the_committed_workbook(tmp_path):
+    fresh = build(tmp_path / "SMSync.xlsm")
+    assert fresh.read_bytes() == workbook_path().read_bytes(), (
+        "workbook/SMSync.xlsm is out of date: run 'smsync-xl build-workbook' and commit it"
+    )
+
+
+def test_our_module_equals_the_template(modules):
+    template = template_path("SMSync.bas").read_text(encoding="utf-8")
+    assert normalised(modules["SMSync"]) == normalised(template)
+
+
+def test_xlwings_module_is_the_pinned_release(modules):
+    assert normalised(modules["xlwings"]) == normalised(xlwings_module())
+    assert code_body(modules["Dictionary"]) == code_body(dictionary_class())
+    embedded = re.search(r'XLWINGS_VERSION As String = "([^"]+)"', modules["xlwings"]).group(1)
+    assert embedded == xlwings.__version__ == "0.37.8"
+
+
+def test_every_ribbon_action_is_a_public_sub_taking_the_control(modules):
+    with zipfile.ZipFile(workbook_path()) as archive:
+        for part in RIBBONS:
+            actions = re.findall(r'onAction="([^"]+)"', archive.read(part).decode())
+            assert len(actions) == 8
+            for action in actions:
+                assert re.search(
+                    rf"^Public Sub {action}\(control As IRibbonControl\)$", modules["SMSync"], re.M
+                ), action
+
+
+def test_every_macro_calls_an_existing_python_function(modules):
+    commands = re.findall(
+        r'RunPython "import smsync_xl\.macros as m; m\.(\w+)\(\)"', modules["SMSync"]
+    )
+    assert len(commands) == 8
+    for name in commands:
+        assert callable(getattr(macros, name))
+
+
+def test_both_ribbon_parts_and_their_relationships(modules):
+    with zipfile.ZipFile(workbook_path()) as archive:
+        rels = ElementTree.fromstring(archive.read("_rels/.rels"))
+        targets = {r.get("Target"): r.get("Type") for r in rels}
+        for part, (namespace, relationship) in RIBBONS.items():
+            root = ElementTree.fromstring(archive.read(part))
+            assert root.tag == f"{{{namespace}}}customUI"
+            assert targets[part] == relationship
+        types = archive.read("[Content_Types].xml").decode()
+        assert "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in types
+        assert "xl/vbaProject.bin" in archive.namelist()
+
+
+def test_no_machine_path_or_secret_inside_the_workbook():
+    data = workbook_path().read_bytes()
+    with zipfile.ZipFile(workbook_path()) as archive:
+        text = b"".join(archive.read(n) for n in archive.namelist())
+    for needle in (b"/root", b"/home/", b"C:\\Users", b"/tmp/", b"python.exe"):
+        assert needle not in text and needle not in data
+
+
+def test_setup_cells_have_defined_names_and_tables_exist():
+    book = load_workbook(workbook_path())
+    layout = setup_layout()
+    for row in layout.rows:
+        if row.key:
+            assert book.defined_names[row.name].attr_text == f"Setup!$B${row.row}"
+    for cell in layout.replace_cells:
+        assert cell.name in book.defined_names
+    assert book["Sage50-only"].tables["SageOnly"].ref.startswith("A5:")
+    assert book["SMSTurbo-only"].tables["TurboOnly"].ref.startswith("A5:")
+    assert book["Log"].tables["SyncLog"].ref.startswith("A5:")
+    assert book["Sage50-only"].freeze_panes == "D6"
+
+
+def test_setup_choices_match_the_settings():
+    from smsync_xl.settings import SAGE_KINDS, TURBO_KINDS, VIEWS
+
+    layout = setup_layout()
+    assert layout.setting("sage50.kind").choices == SAGE_KINDS
+    assert layout.setting("smsturbo.kind").choices == TURBO_KINDS
+    assert [c.replace(" ", "_") for c in layout.setting("view").choices] == list(VIEWS)
