@@ -87,7 +87,7 @@ def _setup_sheet(book: Workbook, sheet: Worksheet) -> None:
     sheet[TITLE_CELL].font = TITLE
     sheet[SUMMARY_CELL] = "Fill in the yellow cells. No password is ever stored in this workbook."
     sheet[SUMMARY_CELL].font = HINT
-    _widths(sheet, {"A": 34, "B": 34, "C": 14, "D": 90})
+    _widths(sheet, {"A": 44, "B": 34, "C": 14, "D": 100})
     for row in layout.rows:
         label = sheet.cell(row.row, 1, row.label)
         if row.key is None:

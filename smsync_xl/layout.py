@@ -161,9 +161,9 @@ SAGE_COLUMNS: tuple[Column, ...] = (
     Column(CREDIT_STATUS, "credit_status", 14),
     Column("Changes", width=40),
     Column("Other differences", width=34),
-    Column("Reason", width=40),
+    Column("Reason", width=70),
     *_field_columns(),
-    Column(RESULT, width=34),
+    Column(RESULT, width=50),
     Column(KEY, width=10, hidden=True),
     Column(FINGERPRINT, width=10, hidden=True),
 )

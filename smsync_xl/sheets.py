@@ -59,7 +59,7 @@ def _fields(columns: tuple[Column, ...], record: Record) -> dict[str, object]:
 
 
 def _describe(changes) -> str:
-    return "\n".join(change.describe() for change in changes) or None
+    return "; ".join(change.describe() for change in changes) or None
 
 
 def _sage_row(entity: str, row: PlanRow) -> list[object]:
@@ -70,7 +70,7 @@ def _sage_row(entity: str, row: PlanRow) -> list[object]:
             STATUS: row.status.value,
             "Changes": _describe(row.changes),
             "Other differences": _describe(row.other_differences),
-            "Reason": "\n".join(row.reasons) or None,
+            "Reason": "; ".join(row.reasons) or None,
             "Result": None,
             KEY: make_key(entity, row.id),
             FINGERPRINT: row.fingerprint,

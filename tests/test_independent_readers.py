@@ -1,0 +1,85 @@
+"""What we write must read the same in python-calamine and LibreOffice, not only in
+openpyxl, which wrote it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from smsync_xl import macros
+from smsync_xl.layout import SAGE_ONLY, TURBO_ONLY
+
+from .workbook_helpers import Dialogs, demo_workbook, open_book
+
+SHEETS = (SAGE_ONLY, TURBO_ONLY)
+
+
+def canonical(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return f"{float(value):.2f}"
+    return str(value)
+
+
+def grid(rows) -> list[list[str]]:
+    cleaned = [[canonical(v) for v in row] for row in rows]
+    while cleaned and not any(cleaned[-1]):
+        cleaned.pop()
+    return [row + [""] * (25 - len(row)) for row in cleaned]
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory):
+    path = demo_workbook(tmp_path_factory.mktemp("readers"))
+    assert macros.refresh(open_book(path, Dialogs(True, False)))
+    port = open_book(path)
+    expected = {sheet: grid(port.read_range(sheet, f"A5:Y{5 + 40}")) for sheet in SHEETS}
+    return path, expected
+
+
+def test_calamine_reads_the_same_values(filled):
+    path, expected = filled
+    book = CalamineWorkbook.from_path(str(path))
+    for sheet in SHEETS:
+        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        assert grid([r[:25] for r in rows[4:45]]) == expected[sheet]
+
+
+def libreoffice() -> str | None:
+    found = shutil.which("soffice")
+    if found is None and os.environ.get("CI"):
+        pytest.fail("LibreOffice is missing in CI: apt-get install libreoffice-calc-nogui")
+    return found
+
+
+def test_libreoffice_reads_the_same_values(filled, tmp_path):
+    """LibreOffice opens the workbook and saves it in its own format (ODS); reading that
+    back shows what LibreOffice understood, types included (text stays text)."""
+    soffice = libreoffice()
+    if soffice is None:
+        pytest.skip("LibreOffice not installed (apt-get install libreoffice-calc-nogui)")
+    path, expected = filled
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    book = CalamineWorkbook.from_path(str(tmp_path / "SMSync.ods"))
+    for sheet in SHEETS:
+        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        assert grid([r[:25] for r in rows[4:45]]) == expected[sheet]
