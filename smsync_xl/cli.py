@@ -24,6 +24,7 @@ from .demo import create_demo
 from .errors import SmsyncError
 from .fields import ENTITIES, INACTIVE, Entity
 from .install import install as install_workbook
+from .layout import SAGE_ONLY, SUMMARY_CELL
 from .report import counts_line, plan_lines, result_lines, run_lines
 from .resources import CHECKOUT_WORKBOOK
 from .settings import ASK, Settings, load_settings
@@ -385,7 +386,10 @@ def refresh(book: Path, yes: bool) -> None:
     Example:
       smsync-xl refresh ~/SMSync/SMSync.xlsm --yes
     """
-    sys.exit(0 if macros.refresh(_file_book(book, yes)) else EXIT_PROBLEM)
+    if not macros.refresh(_file_book(book, yes)):
+        sys.exit(EXIT_PROBLEM)
+    saved = _file_book(book, yes)
+    click.echo(saved.read_range(SAGE_ONLY, SUMMARY_CELL)[0][0])
 
 
 @main.command()

@@ -35,6 +35,7 @@ def test_cli_install_then_headless_refresh_and_synchronize(tmp_path):
     refreshed = runner.invoke(main, ["refresh", str(book), "--yes"])
     assert refreshed.exit_code == 0, refreshed.output
     assert "Bellwether Aggregates & Hauling" in refreshed.output
+    assert "Customers: 12 NEW, 9 DIFFERENT, 18 IN SYNC, 9 INVALID" in refreshed.output
     port = open_book(book, Dialogs())
     table = port.read_table("Sage50-only")
     values = ["x" if row[1] == "NEW" else None for row in table.rows]
