@@ -70,6 +70,8 @@ def make_plan(entity: Entity, source: Source, store: SMSTurboStore, settings: Se
         store.read(entity),
         settings.entities[entity.key],
         credit_statuses=store.credit_statuses(),
+        inactive_status=settings.credit_status.inactive,
+        active_status=settings.credit_status.active,
     )
 
 
@@ -101,7 +103,7 @@ class _Writer:
         return RowResult(self.entity.key, record_id, outcome, detail)
 
     def apply(self, record_id: str, mark: str) -> RowResult:
-        row = self.plan.by_id.get(record_id)
+        row = self.plan.row_for(record_id, mark)
         if row is None:
             reason = (
                 "its type is no longer in Include Types"
@@ -135,10 +137,11 @@ class _Writer:
             return self.result(
                 row.id, SKIPPED, f"differs only in fields not ticked in Replace Options ({labels})"
             )
-        before = self.store.fetch_raw(self.entity, row.id)
-        self.store.update(self.entity, row.id, {c.field: c.new for c in row.changes})
-        after = self.store.fetch_raw(self.entity, row.id)
-        self.changes.append(Change(self.entity.key, row.id, "update", before, after))
+        stored = self.store.stored_id(self.entity, row.id)
+        before = self.store.fetch_raw(self.entity, stored)
+        self.store.update(self.entity, stored, {c.field: c.new for c in row.changes})
+        after = self.store.fetch_raw(self.entity, stored)
+        self.changes.append(Change(self.entity.key, stored, "update", before, after))
         return self.result(row.id, UPDATED, "; ".join(c.describe() for c in row.changes))
 
 

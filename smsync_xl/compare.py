@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .fields import DEFAULTS_ID, TURBO_FIELDS, Entity, Record
+from .fields import DEFAULTS_ID, INACTIVE, TURBO_FIELDS, Entity, Record
 from .ids import id_problems, suggest_id
 from .settings import EntitySettings
 
@@ -70,11 +70,19 @@ class Plan:
     excluded_by_type: set[str]
     replace: frozenset[str]
     by_id: dict[str, PlanRow] = field(init=False, repr=False)
+    _all_by_id: dict[str, list[PlanRow]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.by_id = {}
+        self.by_id, self._all_by_id = {}, {}
         for row in self.rows:
             self.by_id.setdefault(row.id, row)
+            self._all_by_id.setdefault(row.id, []).append(row)
+
+    def row_for(self, record_id: str, mark: str) -> PlanRow | None:
+        """The row with this ID, preferring the one with this fingerprint (a duplicated
+        Sage 50 ID has several rows)."""
+        rows = self._all_by_id.get(record_id, [])
+        return next((r for r in rows if r.fingerprint == mark), rows[0] if rows else None)
 
     def counts(self) -> dict[Status, int]:
         counted = Counter(row.status for row in self.rows)
@@ -117,16 +125,18 @@ _LIMITS = {name: f.max_length for name, f in TURBO_FIELDS.items() if name != "id
 _LIMITS["id"] = 10**9  # the ID has its own rule (ids.py)
 
 
-def fingerprint(sage: Record, turbo: Record | None) -> str:
+def fingerprint(sage: Record, turbo: Record | None, applied: tuple[str, ...] = ()) -> str:
     """Stable across processes, so a value written to the workbook can be checked later.
 
-    A field missing from a record and a field holding None hash alike on purpose: both
-    mean 'no value'.
+    It covers both records and the fields Synchronize would change, so ticking a
+    Replace Option after Refresh cannot change what a reviewed row does. A field
+    missing from a record and a field holding None hash alike: both mean 'no value'.
     """
     text = repr(
         (
             tuple(map(sage.get, _FIELD_ORDER)),
             None if turbo is None else tuple(map(turbo.get, _FIELD_ORDER)),
+            applied,
         )
     )
     return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
@@ -165,9 +175,18 @@ def compare(
     options: EntitySettings,
     *,
     credit_statuses: Iterable[str] | None = None,
+    inactive_status: str = INACTIVE,
+    active_status: str = "",
 ) -> Plan:
-    """Give every Sage 50 record a status and list the SMSTurbo records missing from it."""
+    """Give every Sage 50 record a status and list the SMSTurbo records missing from it.
+
+    ``inactive_status``/``active_status`` come from the credit-status rule: a record
+    active in Sage 50 but inactive in SMSTurbo gets ``active_status`` back (ZZDEFAULT's
+    status when blank), so a reactivated customer is DIFFERENT, not IN SYNC.
+    """
     statuses = None if credit_statuses is None else frozenset(credit_statuses)
+    defaults = next((r for r in turbo_records if r["id"] == DEFAULTS_ID), {})
+    reactivated = active_status or defaults.get("credit_status") or None
     turbo_by_id = {r["id"]: r for r in turbo_records if r["id"] != DEFAULTS_ID}
     turbo_by_folded: dict[str, str] = {}
     for turbo_id in turbo_by_id:
@@ -184,6 +203,13 @@ def compare(
             continue
         record_id = sage["id"] or ""
         turbo = turbo_by_id.get(record_id)
+        if (
+            turbo
+            and sage.get("credit_status") is None
+            and reactivated
+            and turbo.get("credit_status") == inactive_status
+        ):
+            sage = {**sage, "credit_status": reactivated}
         reasons = id_problems(record_id)
         if reasons and record_id:
             reasons.append(f"suggested ID: {suggest_id(record_id)} (change it in Sage 50)")
@@ -216,6 +242,7 @@ def compare(
             continue
         applied = tuple(d for d in differences if TURBO_FIELDS[d.field].group in options.replace)
         shown = tuple(d for d in differences if d not in applied)
+        mark = fingerprint(sage, turbo, tuple(d.field for d in applied))
         rows.append(PlanRow(record_id, Status.DIFFERENT, sage, turbo, mark, applied, shown))
 
     turbo_only = []

@@ -38,7 +38,6 @@ class Database:
     def __init__(self, connection: Any, *, label: str) -> None:
         self.connection = connection
         self.label = label
-        self._in_transaction = False
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         cursor = self.connection.cursor()
@@ -69,10 +68,12 @@ class Database:
         finally:
             cursor.close()
 
-    def execute(self, sql: str, params: Sequence[object] = ()) -> None:
+    def execute(self, sql: str, params: Sequence[object] = ()) -> int:
+        """Run one statement; returns the number of rows it changed."""
         cursor = self.connection.cursor()
         try:
             cursor.execute(sql, tuple(params))
+            return cursor.rowcount
         finally:
             cursor.close()
 
@@ -90,7 +91,6 @@ class Database:
         """Everything inside commits together or not at all."""
         if isinstance(self.connection, sqlite3.Connection):
             self.connection.execute("BEGIN IMMEDIATE")
-        self._in_transaction = True
         try:
             yield
         except BaseException:
@@ -98,8 +98,6 @@ class Database:
             raise
         else:
             self.connection.commit()
-        finally:
-            self._in_transaction = False
 
     def close(self) -> None:
         self.connection.close()

@@ -70,6 +70,7 @@ class SMSTurboStore:
     def __init__(self, db: Database, mapping: TurboMapping) -> None:
         self.db = db
         self.mapping = mapping
+        self._stored_ids: dict[tuple[str, str], str] = {}
 
     def _table(self, entity: Entity) -> TableMapping:
         return self.mapping.tables[entity.key]
@@ -123,8 +124,15 @@ class SMSTurboStore:
     def read(self, entity: Entity) -> list[Record]:
         """Every SMSTurbo record of ``entity`` (ZZDEFAULT included; callers skip it)."""
         sql, fields = self._select(entity)
+        id_index = fields.index("id")
+        records = []
         try:
-            return [self._record(fields, row) for row in self.db.stream(sql)]
+            for row in self.db.stream(sql):
+                record = self._record(fields, row)
+                if row[id_index] != record["id"]:
+                    self._stored_ids[(entity.key, record["id"])] = row[id_index]
+                records.append(record)
+            return records
         except Exception as error:
             raise TargetError(
                 f"could not read {entity.plural} from SMSTurbo: {error}",
@@ -132,6 +140,11 @@ class SMSTurboStore:
                 advice="Check the SMSTurbo connection and the table mapping "
                 f"({self.mapping.source}).",
             ) from error
+
+    def stored_id(self, entity: Entity, record_id: str) -> str:
+        """The ID exactly as SMSTurbo stores it (padding included), for writes: records
+        are matched on trimmed IDs, but a WHERE clause needs the stored value."""
+        return self._stored_ids.get((entity.key, record_id), record_id)
 
     def fetch(self, entity: Entity, record_id: str) -> Record | None:
         """One record by exact ID, or None."""
@@ -178,12 +191,21 @@ class SMSTurboStore:
             [_to_db(f, record.get(f)) for f in fields],
         )
 
+    def _one_row(self, changed: int, entity: Entity, record_id: str) -> None:
+        if changed != 1:
+            raise TargetError(
+                f"{entity.label} {record_id!r} was expected once in SMSTurbo but the write "
+                f"touched {changed} rows; nothing was changed",
+                where=self.db.label,
+                advice="Check the SMSTurbo table's ID column is unique, then Refresh.",
+            )
+
     def update(self, entity: Entity, record_id: str, values: dict[str, object]) -> None:
         table = self._table(entity)
         fields = [f for f in values if f in table.columns and f != "id"]
         if not fields:
             return
-        self.db.execute(
+        changed = self.db.execute(
             "UPDATE {} SET {} WHERE {} = ?".format(
                 quote_identifier(table.table),
                 ", ".join(f"{table.quoted(f)} = ?" for f in fields),
@@ -191,13 +213,15 @@ class SMSTurboStore:
             ),
             [_to_db(f, values[f]) for f in fields] + [record_id],
         )
+        self._one_row(changed, entity, record_id)
 
     def delete(self, entity: Entity, record_id: str) -> None:
         table = self._table(entity)
-        self.db.execute(
+        changed = self.db.execute(
             f"DELETE FROM {quote_identifier(table.table)} WHERE {table.quoted('id')} = ?",
             [record_id],
         )
+        self._one_row(changed, entity, record_id)
 
     def mapped(self, entity: Entity, record: Record) -> Record:
         """Only the fields this installation stores, as they read back."""
