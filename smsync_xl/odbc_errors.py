@@ -139,7 +139,7 @@ def classify(state: str, text: str) -> str | None:
 def driver_text(text: str) -> str:
     """The driver's own words, without the [vendor][component] prefixes and codes."""
     cleaned = re.sub(r"\[[^\]]*\]", "", text)
-    cleaned = re.sub(r"\(\d+\)", "", cleaned)
+    cleaned = re.sub(r"\((\d+|SQL\w+)\)", "", cleaned)
     cleaned = re.sub(r";?\s*Error while executing the query", "", cleaned)
     return " ".join(cleaned.split())
 
