@@ -134,7 +134,7 @@ def test_doctor_lists_drivers_dsns_bitness_and_both_connections(
     assert "No problems found." in out
 
 
-def test_doctor_gives_each_problem_its_fix(tmp_path, odbc, passwords):
+def test_doctor_gives_each_problem_its_fix(tmp_path, odbc):
     fake32 = tmp_path / "libold32odbc.so"
     fake32.write_bytes(b"\x7fELF\x01\x01\x01" + bytes(57))
     odbc.add_driver("Old 32-bit Driver", str(fake32))
