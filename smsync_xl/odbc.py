@@ -115,5 +115,5 @@ def connect(
         ) from None
     if read_only:
         _refuse_writes(connection, pyodbc)
-    return Database(connection, label=where, translate=partial(statement_error, side=side,
-                                                                where=where))
+    translate = partial(statement_error, side=side, where=where)
+    return Database(connection, label=where, translate=translate)

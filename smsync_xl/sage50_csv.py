@@ -71,8 +71,9 @@ class Sage50CsvSource:
                 advice=f"Export the {entity.label} List again with these columns shown "
                 "(File > Select Import/Export, Fields tab: tick Show).",
             )
-        fields = [(f, column[f.csv.lower()]) for f in entity.fields if f.csv
-                  and f.csv.lower() in column]
+        fields = [
+            (f, column[f.csv.lower()]) for f in entity.fields if f.csv and f.csv.lower() in column
+        ]
         inactive_at = column[entity.inactive_csv.lower()]
         records = []
         for row in rows:

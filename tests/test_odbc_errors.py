@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from smsync_xl.errors import (
     AuthorizationError,
     DriverNotFoundError,
     EngineNotRunningError,
+    SageConnectionError,
     SourceFormatError,
     TargetLoginError,
 )
@@ -208,3 +210,11 @@ def test_source_modules_only_select():
             r"\b(INSERT|UPDATE|DELETE|MERGE|DROP|CREATE|ALTER|TRUNCATE|GRANT)\b", text, re.I
         )
         assert statements == [], module.__name__
+
+
+def test_without_unixodbc_the_odbc_side_says_what_to_install(demo, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyodbc", None)  # 'import pyodbc' raises ImportError
+    with pytest.raises(SageConnectionError, match="ODBC is not available") as error:
+        open_source(sage_settings(tmp_path, dsn="Bellwether"))
+    assert "apt-get install unixodbc" in error.value.advice
+    assert demo.reload().source.company_name() == "Bellwether Aggregates & Hauling"
