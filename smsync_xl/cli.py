@@ -14,20 +14,23 @@ from pathlib import Path
 
 import click
 
-from . import macros
-from .apply import CONFLICT, SyncResult, apply, make_plan
+from . import macros, passwords
+from .apply import CONFLICT, Source, SyncResult, apply, make_plan
 from .book_file import FileBook
 from .build import build
 from .compare import MISSING_ONLY, NOT_IN_SYNC, Plan, Status
 from .connect import open_source, open_store
 from .demo import create_demo
+from .doctor import diagnose
 from .errors import SmsyncError
 from .fields import ENTITIES, INACTIVE, Entity
 from .install import install as install_workbook
 from .layout import SAGE_ONLY, SUMMARY_CELL
+from .passwords import Prompt
 from .report import counts_line, plan_lines, result_lines, run_lines
 from .resources import CHECKOUT_WORKBOOK
 from .settings import ASK, Settings, load_settings
+from .smsturbo import SMSTurboStore
 from .undo import undo_last
 
 EXIT_PROBLEM = 1
@@ -76,12 +79,25 @@ def _run(action: Callable[[], int | None]) -> None:
     sys.exit(code or 0)
 
 
-def _apply_with_progress(settings: Settings, chosen: dict[str, dict[str, str]]) -> SyncResult:
+def _prompt() -> Prompt | None:
+    """Ask for a missing password only when someone is there to type it."""
+    if not sys.stdin.isatty():
+        return None
+    return lambda question: click.prompt(question, hide_input=True, err=True)
+
+
+def _sides(settings: Settings) -> tuple[Source, SMSTurboStore]:
+    return open_source(settings, prompt=_prompt()), open_store(settings, prompt=_prompt())
+
+
+def _apply_with_progress(
+    source: Source, store: SMSTurboStore, settings: Settings, chosen: dict[str, dict[str, str]]
+) -> SyncResult:
     total = sum(len(ids) for ids in chosen.values())
     with click.progressbar(length=total, label="Synchronizing", file=sys.stderr) as bar:
         return apply(
-            open_source(settings),
-            open_store(settings),
+            source,
+            store,
             settings,
             chosen,
             user=getpass.getuser(),
@@ -105,6 +121,8 @@ def main() -> None:
       smsync-xl sync --settings demo/settings.toml --entity customers PROSPECT1 RETAIL
       smsync-xl undo --settings demo/settings.toml --yes
       smsync-xl runs --settings demo/settings.toml
+      smsync-xl doctor --settings settings.toml     # drivers, DSNs, both connections
+      smsync-xl password set sage50                 # keep the password in the keyring
     """
 
 
@@ -122,7 +140,7 @@ def demo(folder: Path) -> None:
     def run() -> int:
         settings_path = create_demo(folder)
         settings = load_settings(settings_path)
-        source, store = open_source(settings), open_store(settings)
+        source, store = _sides(settings)
         click.echo(f"Demo written to {folder}/ (settings: {settings_path})")
         click.echo(f"Sage 50 company: {source.company_name()}\n")
         chosen: dict[str, dict[str, str]] = {}
@@ -138,7 +156,7 @@ def demo(folder: Path) -> None:
             ]
             chosen[entity.key] = plan.chosen(ids)
         click.echo("Synchronizing every active NEW record and every DIFFERENT record:")
-        result = _apply_with_progress(settings, chosen)
+        result = _apply_with_progress(source, store, settings, chosen)
         click.echo("\n".join(result_lines(result)) + "\n")
         click.echo("After synchronizing:")
         for entity in ENTITIES.values():
@@ -171,7 +189,7 @@ def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) 
 
     def run() -> int:
         settings = load_settings(settings_path)
-        source, store = open_source(settings), open_store(settings)
+        source, store = _sides(settings)
         click.echo(f"Sage 50 company: {source.company_name()}")
         plans = [make_plan(e, source, store, settings) for e in _entities(entity)]
         for each in plans:
@@ -219,7 +237,7 @@ def sync(
 
     def run() -> int:
         settings = load_settings(settings_path)
-        source, store = open_source(settings), open_store(settings)
+        source, store = _sides(settings)
         saved = json.loads(plan_path.read_text(encoding="utf-8")) if plan_path else None
         chosen: dict[str, dict[str, str]] = {}
         for each in _entities(entity):
@@ -247,7 +265,7 @@ def sync(
                 f"'{source.company_name()}' into SMSTurbo?",
                 abort=True,
             )
-        result = _apply_with_progress(settings, chosen)
+        result = _apply_with_progress(source, store, settings, chosen)
         click.echo("\n".join(result_lines(result)))
         return _exit_code(result)
 
@@ -267,7 +285,7 @@ def undo(settings_path: Path, yes: bool) -> None:
 
     def run() -> int:
         settings = load_settings(settings_path)
-        store = open_store(settings)
+        store = open_store(settings, prompt=_prompt())
         if not yes:
             click.confirm("Undo the last synchronization?", abort=True)
         result = undo_last(store, user=getpass.getuser())
@@ -292,7 +310,7 @@ def runs(settings_path: Path, details: int | None) -> None:
     """
 
     def run() -> int:
-        store = open_store(load_settings(settings_path))
+        store = open_store(load_settings(settings_path), prompt=_prompt())
         store.ensure_audit_tables()
         if details is None:
             click.echo("\n".join(run_lines(store.runs())) or "No synchronization yet.")
@@ -403,3 +421,56 @@ def synchronize(book: Path, yes: bool) -> None:
       smsync-xl synchronize ~/SMSync/SMSync.xlsm --yes
     """
     sys.exit(0 if macros.synchronize(_file_book(book, yes)) else EXIT_PROBLEM)
+
+
+@main.command()
+@settings_option
+def doctor(settings_path: Path) -> None:
+    """Check ODBC drivers and DSNs, 32/64-bit, and both connections; say how to fix
+    each problem (exit 1 when there is one).
+
+    \b
+    Example:
+      smsync-xl doctor --settings settings.toml
+    """
+
+    def run() -> int:
+        settings = load_settings(settings_path) if settings_path.exists() else None
+        report = diagnose(settings, _prompt())
+        click.echo("\n".join(report.lines))
+        if not report.problems:
+            click.echo("No problems found.")
+            return 0
+        click.echo(f"\n{len(report.problems)} problem(s):")
+        for what, fix in report.problems:
+            click.echo(f"  - {what}\n    Fix: {fix}")
+        return EXIT_PROBLEM
+
+    _run(run)
+
+
+@main.group()
+def password() -> None:
+    """Keep the Sage 50 / SMSTurbo database passwords in the system keyring
+    (Windows Credential Manager), never in the workbook or the settings."""
+
+
+@password.command("set")
+@click.argument("side", type=click.Choice(sorted(passwords.ENV)))
+def set_password(side: str) -> None:
+    """Ask for SIDE's password (hidden) and keep it in the system keyring.
+
+    \b
+    Examples:
+      smsync-xl password set sage50      # the Sage 50 Data Access password
+      smsync-xl password set smsturbo
+    Headless runs may set SMSYNC_SAGE50_PASSWORD / SMSYNC_SMSTURBO_PASSWORD instead.
+    """
+
+    def run() -> int:
+        secret = click.prompt(f"{side} password", hide_input=True, confirmation_prompt=True)
+        keyring_name = passwords.store(side, secret)
+        click.echo(f"Password for {side} kept in the system keyring ({keyring_name}).")
+        return 0
+
+    _run(run)

@@ -1,20 +1,49 @@
-"""Open the two sides named in the settings: Sage 50 read-only, SMSTurbo read-write."""
+"""Open the two sides named in the settings: Sage 50 read-only, SMSTurbo read-write.
+
+Passwords are looked up here, at connect time (``passwords.py``); when the database
+refuses a missing password and the caller can ask the user, it asks once and retries.
+"""
 
 from __future__ import annotations
 
-from .db import open_sqlite
-from .errors import SageConnectionError, TargetError
+from functools import partial
+
+from .apply import Source
+from .db import Database, open_sqlite
+from .errors import AuthorizationError, SageConnectionError, TargetError, TargetLoginError
+from .odbc import connect
+from .odbc_errors import SAGE50, SMSTURBO, Side, statement_error
+from .passwords import Prompt, lookup
 from .sage50 import Sage50Source
-from .settings import Settings
+from .sage50_csv import Sage50CsvSource
+from .settings import Connection, Settings
 from .smsturbo import SMSTurboStore
 from .turbo_mapping import load_mapping
 
 
-def open_source(settings: Settings) -> Sage50Source:
-    """Sage 50 is only ever read: the connection itself refuses writes."""
-    path = settings.sage50.path
+def _open_odbc(conn: Connection, side: Side, *, read_only: bool, prompt: Prompt | None) -> Database:
+    password = lookup(side.key)
     try:
-        db = open_sqlite(path, read_only=True)
+        return connect(conn, side, password, read_only=read_only)
+    except (AuthorizationError, TargetLoginError):
+        if password is not None or prompt is None:
+            raise
+    asked = prompt(f"{side.label} password for user {conn.user or '(from the DSN)'}")
+    return connect(conn, side, asked, read_only=read_only)
+
+
+def open_source(settings: Settings, *, prompt: Prompt | None = None) -> Source:
+    """Sage 50 is only ever read: the connection itself refuses writes."""
+    conn = settings.sage50
+    if conn.kind == "csv":
+        return Sage50CsvSource(conn.path, settings.credit_status)
+    if conn.kind == "odbc":
+        db = _open_odbc(conn, SAGE50, read_only=True, prompt=prompt)
+        return Sage50Source(db, settings.credit_status)
+    path = conn.path
+    translate = partial(statement_error, side=SAGE50, where=str(path))
+    try:
+        db = open_sqlite(path, read_only=True, translate=translate)
     except FileNotFoundError:
         raise SageConnectionError(
             f"Sage 50 company file {path} not found",
@@ -23,12 +52,17 @@ def open_source(settings: Settings) -> Sage50Source:
     return Sage50Source(db, settings.credit_status)
 
 
-def open_store(settings: Settings) -> SMSTurboStore:
-    path = settings.smsturbo.path
+def open_store(settings: Settings, *, prompt: Prompt | None = None) -> SMSTurboStore:
+    conn = settings.smsturbo
+    mapping = load_mapping(settings.mapping)
+    if conn.kind == "odbc":
+        return SMSTurboStore(_open_odbc(conn, SMSTURBO, read_only=False, prompt=prompt), mapping)
+    path = conn.path
     if not path.exists():
         raise TargetError(
             f"SMSTurbo database {path} not found",
             advice="Check the SMSTurbo path in the settings, or run "
             "'smsync-xl demo' to create a demo database.",
         )
-    return SMSTurboStore(open_sqlite(path), load_mapping(settings.mapping))
+    translate = partial(statement_error, side=SMSTURBO, where=str(path))
+    return SMSTurboStore(open_sqlite(path, translate=translate), mapping)

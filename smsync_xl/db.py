@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 sqlite3.register_adapter(Decimal, str)
+
+Translate = Callable[[Exception], Exception | None]
+"""Turns a driver's exception into a plain-language one, or None to keep it as it is."""
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
@@ -33,17 +36,33 @@ def quote_identifier(name: str) -> str:
 
 
 class Database:
-    """One connection, with ``transaction()`` giving all-or-nothing writes."""
+    """One connection, with ``transaction()`` giving all-or-nothing writes.
 
-    def __init__(self, connection: Any, *, label: str) -> None:
+    ``translate`` turns driver errors (a missing table, a lost connection) into the
+    exceptions that tell the user what to do; errors it does not know pass unchanged.
+    """
+
+    def __init__(self, connection: Any, *, label: str, translate: Translate | None = None) -> None:
         self.connection = connection
         self.label = label
+        self.translate = translate
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except Exception as error:
+            translated = self.translate(error) if self.translate else None
+            if translated is None:
+                raise
+            raise translated from error
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         cursor = self.connection.cursor()
         try:
-            cursor.execute(sql, tuple(params))
-            return [tuple(row) for row in cursor.fetchall()]
+            with self._errors():
+                cursor.execute(sql, tuple(params))
+                return [tuple(row) for row in cursor.fetchall()]
         finally:
             cursor.close()
 
@@ -53,9 +72,13 @@ class Database:
         """Rows in batches, so a large Sage 50 table never sits in memory twice."""
         cursor = self.connection.cursor()
         try:
-            cursor.execute(sql, tuple(params))
-            while rows := cursor.fetchmany(batch):
+            with self._errors():
+                cursor.execute(sql, tuple(params))
+                rows = cursor.fetchmany(batch)
+            while rows:
                 yield from (tuple(row) for row in rows)
+                with self._errors():
+                    rows = cursor.fetchmany(batch)
         finally:
             cursor.close()
 
@@ -63,7 +86,8 @@ class Database:
         """Column names of ``table`` as the driver reports them (no rows fetched)."""
         cursor = self.connection.cursor()
         try:
-            cursor.execute(f"SELECT * FROM {quote_identifier(table)} WHERE 1 = 0")
+            with self._errors():
+                cursor.execute(f"SELECT * FROM {quote_identifier(table)} WHERE 1 = 0")
             return [d[0] for d in cursor.description]
         finally:
             cursor.close()
@@ -72,7 +96,8 @@ class Database:
         """Run one statement; returns the number of rows it changed."""
         cursor = self.connection.cursor()
         try:
-            cursor.execute(sql, tuple(params))
+            with self._errors():
+                cursor.execute(sql, tuple(params))
             return cursor.rowcount
         finally:
             cursor.close()
@@ -82,15 +107,23 @@ class Database:
             return
         cursor = self.connection.cursor()
         try:
-            cursor.executemany(sql, [tuple(r) for r in rows])
+            with self._errors():
+                cursor.executemany(sql, [tuple(r) for r in rows])
         finally:
             cursor.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Everything inside commits together or not at all."""
+        """Everything inside commits together or not at all.
+
+        Outside a transaction both kinds of connection run in autocommit, so a read
+        never holds locks; inside, sqlite3 gets an explicit BEGIN and pyodbc turns
+        autocommit off until the commit or rollback.
+        """
         if isinstance(self.connection, sqlite3.Connection):
             self.connection.execute("BEGIN IMMEDIATE")
+        else:
+            self.connection.autocommit = False
         try:
             yield
         except BaseException:
@@ -98,12 +131,17 @@ class Database:
             raise
         else:
             self.connection.commit()
+        finally:
+            if not isinstance(self.connection, sqlite3.Connection):
+                self.connection.autocommit = True
 
     def close(self) -> None:
         self.connection.close()
 
 
-def open_sqlite(path: Path, *, read_only: bool = False) -> Database:
+def open_sqlite(
+    path: Path, *, read_only: bool = False, translate: Translate | None = None
+) -> Database:
     """Open an SQLite file; ``read_only`` uses SQLite's own read-only mode."""
     if read_only:
         if not path.exists():
@@ -112,4 +150,4 @@ def open_sqlite(path: Path, *, read_only: bool = False) -> Database:
     else:
         connection = sqlite3.connect(path)
     connection.isolation_level = None
-    return Database(connection, label=str(path))
+    return Database(connection, label=str(path), translate=translate)

@@ -3,34 +3,67 @@ reference database and a settings file: the demo, and the fixture tests build on
 
 from __future__ import annotations
 
-import sqlite3
+import csv
 from collections.abc import Iterable
 from pathlib import Path
 
-from .db import open_sqlite
+from .db import Database, open_sqlite, quote_identifier
 from .demo_data import COMPANY_NAME, CREDIT_STATUSES, CUSTOMERS, DEFAULTS, VENDORS, DemoRecord
 from .fields import ADDRESS, CUSTOMER, VENDOR, Entity
+from .sage50_csv import EXPORT_FILES
 from .smsturbo import SMSTurboStore
 from .turbo_mapping import load_mapping
 
-SAGE_DDL = (
-    "CREATE TABLE Company (CompanyName CHAR(39))",
-    "CREATE TABLE Customers (CustomerRecordNumber INTEGER PRIMARY KEY, CustomerID CHAR(20), "
-    "Customer_Bill_Name CHAR(39), Customer_Type CHAR(8), Contact CHAR(20), "
-    "Phone_Number CHAR(20), FAX_Number CHAR(20), eMail_Address CHAR(64), "
-    "CustomerIsInactive INTEGER, IsProspect INTEGER, Terms_CreditLimit NUMERIC, "
-    "Terms_DueDays INTEGER, CreditStatusMsg CHAR(30), EmpRecordNumber INTEGER, "
-    "PriceLevel INTEGER, CustomField1 CHAR(20), CustomField2 CHAR(20), CustomField3 CHAR(20), "
-    "CustomField4 CHAR(20), CustomField5 CHAR(20), CardNumber CHAR(20))",
-    "CREATE TABLE Vendors (VendorRecordNumber INTEGER PRIMARY KEY, VendorID CHAR(20), "
-    "Name CHAR(39), VendorType CHAR(8), Contact CHAR(20), PhoneNumber CHAR(20), "
-    "FAXNumber CHAR(20), Email CHAR(64), FederalEIN CHAR(20), IsInactive INTEGER, "
-    "CustomField0 CHAR(20))",
-    "CREATE TABLE Address (AddressRecordNumber INTEGER PRIMARY KEY, "
-    "CustomerRecordNumber INTEGER, VendorRecordNumber INTEGER, AddressTypeNumber INTEGER, "
-    "AddressLine1 CHAR(30), AddressLine2 CHAR(30), City CHAR(20), State CHAR(2), "
-    "Zip CHAR(12), Country CHAR(15), TaxCode CHAR(8))",
-)
+SAGE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "Company": (("CompanyName", "CHAR(39)"),),
+    "Customers": (
+        ("CustomerRecordNumber", "INTEGER PRIMARY KEY"),
+        ("CustomerID", "CHAR(20)"),
+        ("Customer_Bill_Name", "CHAR(39)"),
+        ("Customer_Type", "CHAR(8)"),
+        ("Contact", "CHAR(20)"),
+        ("Phone_Number", "CHAR(20)"),
+        ("FAX_Number", "CHAR(20)"),
+        ("eMail_Address", "CHAR(64)"),
+        ("CustomerIsInactive", "INTEGER"),
+        ("IsProspect", "INTEGER"),
+        ("Terms_CreditLimit", "NUMERIC"),
+        ("Terms_DueDays", "INTEGER"),
+        ("CreditStatusMsg", "CHAR(30)"),
+        ("EmpRecordNumber", "INTEGER"),
+        ("PriceLevel", "INTEGER"),
+        *((f"CustomField{n}", "CHAR(20)") for n in range(1, 6)),
+        ("CardNumber", "CHAR(20)"),
+    ),
+    "Vendors": (
+        ("VendorRecordNumber", "INTEGER PRIMARY KEY"),
+        ("VendorID", "CHAR(20)"),
+        ("Name", "CHAR(39)"),
+        ("VendorType", "CHAR(8)"),
+        ("Contact", "CHAR(20)"),
+        ("PhoneNumber", "CHAR(20)"),
+        ("FAXNumber", "CHAR(20)"),
+        ("Email", "CHAR(64)"),
+        ("FederalEIN", "CHAR(20)"),
+        ("IsInactive", "INTEGER"),
+        ("CustomField0", "CHAR(20)"),
+    ),
+    "Address": (
+        ("AddressRecordNumber", "INTEGER PRIMARY KEY"),
+        ("CustomerRecordNumber", "INTEGER"),
+        ("VendorRecordNumber", "INTEGER"),
+        ("AddressTypeNumber", "INTEGER"),
+        ("AddressLine1", "CHAR(30)"),
+        ("AddressLine2", "CHAR(30)"),
+        ("City", "CHAR(20)"),
+        ("State", "CHAR(2)"),
+        ("Zip", "CHAR(12)"),
+        ("Country", "CHAR(15)"),
+        ("TaxCode", "CHAR(8)"),
+    ),
+}
+"""Sage 50 US's real table and column names. Identifiers are quoted, so a
+case-sensitive engine (PostgreSQL in the tests) keeps them exactly as Pervasive does."""
 _DECOY_OFFSET = 1_000_000
 
 
@@ -64,46 +97,64 @@ def _sage_rows(entity: Entity, records: Iterable[DemoRecord]) -> tuple[list, lis
     return main_rows, address_rows, columns
 
 
+def _insert(db: Database, table: str, columns: list[str], rows: list[list]) -> None:
+    db.execute_many(
+        "INSERT INTO {} ({}) VALUES ({})".format(
+            quote_identifier(table),
+            ", ".join(quote_identifier(c) for c in columns),
+            ", ".join("?" for _ in columns),
+        ),
+        rows,
+    )
+
+
+def write_sage_company(
+    db: Database,
+    customers: Iterable[DemoRecord],
+    vendors: Iterable[DemoRecord],
+    company: str = COMPANY_NAME,
+) -> None:
+    """Create Sage 50 US's tables (Company, Customers, Vendors, Address) in ``db`` and
+    fill them: an SQLite file for the demo, PostgreSQL through ODBC in the tests."""
+    with db.transaction():
+        for table, columns in SAGE_TABLES.items():
+            db.execute(
+                "CREATE TABLE {} ({})".format(
+                    quote_identifier(table),
+                    ", ".join(f"{quote_identifier(name)} {kind}" for name, kind in columns),
+                )
+            )
+        _insert(db, "Company", ["CompanyName"], [[company]])
+        customer_rows, customer_addresses, customer_columns = _sage_rows(CUSTOMER, customers)
+        vendor_rows, vendor_addresses, vendor_columns = _sage_rows(VENDOR, vendors)
+        _insert(db, "Customers", customer_columns, customer_rows)
+        _insert(db, "Vendors", vendor_columns, vendor_rows)
+        offset = len(customer_rows) * 10 + 10
+        vendor_addresses = [
+            [row[0] + offset if row[0] < _DECOY_OFFSET else row[0] * 2, *row[1:]]
+            for row in vendor_addresses
+        ]
+        address_columns = [name for name, _ in SAGE_TABLES["Address"]]
+        _insert(db, "Address", address_columns, customer_addresses + vendor_addresses)
+
+
 def create_sage_company(
     path: Path,
     customers: Iterable[DemoRecord],
     vendors: Iterable[DemoRecord],
     company: str = COMPANY_NAME,
 ) -> None:
-    """A Sage 50 US–shaped company file: Company, Customers, Vendors, Address."""
-    connection = sqlite3.connect(path)
-    with connection:
-        for ddl in SAGE_DDL:
-            connection.execute(ddl)
-        connection.execute("INSERT INTO Company VALUES (?)", (company,))
-        customer_rows, customer_addresses, customer_columns = _sage_rows(CUSTOMER, customers)
-        vendor_rows, vendor_addresses, vendor_columns = _sage_rows(VENDOR, vendors)
-        for table, rows, columns in (
-            ("Customers", customer_rows, customer_columns),
-            ("Vendors", vendor_rows, vendor_columns),
-        ):
-            connection.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' for _ in columns)})",
-                rows,
-            )
-        offset = len(customer_rows) * 10 + 10
-        vendor_addresses = [
-            [row[0] + offset if row[0] < _DECOY_OFFSET else row[0] * 2, *row[1:]]
-            for row in vendor_addresses
-        ]
-        connection.executemany(
-            "INSERT INTO Address VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            customer_addresses + vendor_addresses,
-        )
-    connection.close()
-
-
-def create_smsturbo(
-    path: Path, customers: Iterable[DemoRecord], vendors: Iterable[DemoRecord]
-) -> None:
-    """An SMSTurbo reference database holding ZZDEFAULT and the records' SMSTurbo side."""
+    """A Sage 50 US–shaped company file."""
     db = open_sqlite(path)
+    write_sage_company(db, customers, vendors, company)
+    db.close()
+
+
+def write_smsturbo(
+    db: Database, customers: Iterable[DemoRecord], vendors: Iterable[DemoRecord]
+) -> None:
+    """The SMSTurbo reference schema in ``db``, holding ZZDEFAULT and the records'
+    SMSTurbo side."""
     store = SMSTurboStore(db, load_mapping())
     store.create_reference_schema(CREDIT_STATUSES)
     with db.transaction():
@@ -112,7 +163,35 @@ def create_smsturbo(
             for record in records:
                 if record.turbo is not None:
                     store.insert(entity, record.turbo)
+
+
+def create_smsturbo(
+    path: Path, customers: Iterable[DemoRecord], vendors: Iterable[DemoRecord]
+) -> None:
+    """An SMSTurbo reference database file."""
+    db = open_sqlite(path)
+    write_smsturbo(db, customers, vendors)
     db.close()
+
+
+def write_sage_exports(
+    folder: Path,
+    customers: Iterable[DemoRecord],
+    vendors: Iterable[DemoRecord],
+    encoding: str = "cp1252",
+) -> None:
+    """The Customer List and Vendor List CSV exports Sage 50 would write for the records."""
+    for entity, records in ((CUSTOMER, customers), (VENDOR, vendors)):
+        specs = [f for f in entity.fields if f.csv and not f.optional]
+        header = [f.csv for f in specs] + [entity.inactive_csv]
+        lines = [header] + [
+            [_pad(r.values.get(f.name) or "", r.padded) for f in specs]
+            + ["TRUE" if r.inactive else "FALSE"]
+            for r in records
+            if r.in_sage
+        ]
+        with (folder / EXPORT_FILES[entity.key]).open("w", encoding=encoding, newline="") as out:
+            csv.writer(out).writerows(lines)
 
 
 SETTINGS_TEMPLATE = """\

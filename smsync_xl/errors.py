@@ -39,12 +39,28 @@ class AuthorizationError(SageConnectionError):
     """Sage 50 refused the Data Access user or password."""
 
 
+class DriverNotFoundError(SageConnectionError):
+    """The ODBC data source (DSN) or driver named in the settings is not on this computer."""
+
+
+class ArchitectureError(DriverNotFoundError):
+    """The ODBC driver is 32-bit and this Python 64-bit, or the other way round."""
+
+
+class EngineNotRunningError(SageConnectionError):
+    """Nothing answered at the server named in the settings (engine stopped, wrong name)."""
+
+
 class SourceFormatError(SmsyncError):
     """A Sage 50 export or table does not have the expected shape."""
 
 
 class TargetError(SmsyncError):
     """SMSTurbo could not be read or written."""
+
+
+class TargetLoginError(TargetError):
+    """The SMSTurbo database refused the user or password."""
 
 
 class MissingDefaultsError(TargetError):

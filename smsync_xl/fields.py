@@ -45,6 +45,11 @@ def whole_number(raw: object) -> Value:
     return value[:-3]
 
 
+def truthy(raw: object) -> bool:
+    """Sage 50 flags: 1/0 over ODBC, TRUE/FALSE in its CSV exports."""
+    return str(raw).strip().upper() in {"1", "TRUE", "T", "Y", "YES", "-1"}
+
+
 @dataclass(frozen=True)
 class Group:
     """A Replace Option: fields of an existing SMSTurbo record replaced together."""

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from .db import Database, quote_identifier
 from .errors import SourceFormatError
-from .fields import ADDRESS, MAIN, TURBO_FIELDS, Entity, Record, SageField
+from .fields import ADDRESS, MAIN, TURBO_FIELDS, Entity, Record, SageField, truthy
 from .settings import CreditStatusRule
 
 ADDRESS_TABLE = "Address"
 ADDRESS_RECORD_NUMBER = "AddressRecordNumber"
 ADDRESS_TYPE = "AddressTypeNumber"
-
-
-def _truthy(raw: object) -> bool:
-    return str(raw).strip().upper() in {"1", "TRUE", "T", "Y", "YES", "-1"}
 
 
 class Sage50Source:
@@ -76,7 +72,7 @@ class Sage50Source:
             for spec in address_fields:
                 record[spec.name] = spec.turbo.normalise(address[spec.name]) if address else ""
             record["credit_status"] = self.credit_status.status(
-                _truthy(inactive), record.get("credit_status")
+                truthy(inactive), record.get("credit_status")
             )
             records.append(record)
         return records

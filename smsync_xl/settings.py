@@ -15,8 +15,9 @@ from pathlib import Path
 from .errors import SettingsError
 from .fields import ENTITIES, GROUPS, INACTIVE
 
-SAGE_KINDS = ("sqlite",)
-TURBO_KINDS = ("sqlite",)
+SAGE_KINDS = ("sqlite", "odbc", "csv")
+TURBO_KINDS = ("sqlite", "odbc")
+SAGE_ODBC_USER = "Peachtree"
 VIEWS = ("not_in_sync", "missing_only", "ask_each_time")
 ASK = "ask_each_time"
 
@@ -24,7 +25,11 @@ ASK = "ask_each_time"
 @dataclass(frozen=True)
 class Connection:
     """Where one side lives. Never holds a password: that comes from the keyring or
-    an environment variable at connect time."""
+    an environment variable at connect time (``passwords.py``).
+
+    ``path`` is an SQLite file, or for ``csv`` the folder holding Sage 50's list
+    exports; ``odbc`` uses ``dsn``, or ``driver``/``server``/``database``.
+    """
 
     kind: str
     path: Path | None = None
@@ -143,7 +148,7 @@ def _connection(
         driver=_text(values, f"{side}.driver", locate),
         server=_text(values, f"{side}.server", locate),
         database=_text(values, f"{side}.database", locate),
-        user=_text(values, f"{side}.user", locate),
+        user=_text(values, f"{side}.user", locate) or (SAGE_ODBC_USER if side == "sage50" else ""),
     )
     if kind in ("sqlite", "csv") and path is None:
         raise SettingsError(
@@ -156,6 +161,12 @@ def _connection(
             f"{path} does not exist",
             where=locate(f"{side}.path"),
             advice="Check the path, or export the list from Sage 50 again.",
+        )
+    if kind == "csv" and not path.is_dir():
+        raise SettingsError(
+            f"{path} is not a folder",
+            where=locate(f"{side}.path"),
+            advice="Enter the folder where the Customer List and Vendor List exports are saved.",
         )
     if kind == "odbc" and not conn.dsn and not (conn.driver and conn.database):
         raise SettingsError(

@@ -1,8 +1,11 @@
-"""Shared fixtures: the demo company and SMSTurbo database as real SQLite files."""
+"""Shared fixtures: the demo company and SMSTurbo database as real SQLite files, and
+the same data behind real ODBC drivers (SQLite ODBC, PostgreSQL through psqlODBC)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,11 +14,27 @@ import pytest
 from smsync_xl.apply import make_plan
 from smsync_xl.compare import Plan
 from smsync_xl.connect import open_source, open_store
-from smsync_xl.demo import create_demo
+from smsync_xl.db import Database
+from smsync_xl.demo import create_demo, create_sage_company, write_sage_company, write_smsturbo
+from smsync_xl.demo_data import CUSTOMERS, VENDORS
 from smsync_xl.fields import ENTITIES
 from smsync_xl.sage50 import Sage50Source
 from smsync_xl.settings import Settings, load_settings
 from smsync_xl.smsturbo import CHANGES, RUNS, SMSTurboStore
+
+from . import odbc_env
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any driver-manager call: private ODBC files, and no real keyring."""
+    odbc_env.configure()
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    for name in ("SMSYNC_SAGE50_PASSWORD", "SMSYNC_SMSTURBO_PASSWORD"):
+        os.environ.pop(name, None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    odbc_env.unconfigure()
 
 
 @dataclass
@@ -70,3 +89,73 @@ def audit_rows(path: Path) -> tuple[int, int]:
         )
     finally:
         connection.close()
+
+
+@pytest.fixture(scope="session")
+def odbc() -> odbc_env.OdbcConfig:
+    """The private ODBC configuration, with both test drivers present."""
+    return odbc_env.require_drivers()
+
+
+@pytest.fixture(scope="session")
+def postgres(odbc: odbc_env.OdbcConfig) -> Iterator[odbc_env.Postgres]:
+    server = odbc_env.Postgres()
+    server.start()
+    yield server
+    server.stop()
+
+
+def pg_database(postgres: odbc_env.Postgres, database: str) -> Database:
+    """A writable ODBC connection to one of the session's PostgreSQL databases."""
+    import pyodbc
+
+    connection = pyodbc.connect(postgres.connection_string(database), autocommit=True)
+    return Database(connection, label=database)
+
+
+@pytest.fixture(scope="session")
+def sage_sqlite_dsn(odbc: odbc_env.OdbcConfig, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo company as an SQLite file, read through the SQLite ODBC driver."""
+    path = tmp_path_factory.mktemp("sage") / "sage50.sqlite"
+    create_sage_company(path, CUSTOMERS, VENDORS)
+    return odbc.add_dsn("smsync_sage_sqlite", odbc_env.SQLITE_DRIVER, Database=str(path))
+
+
+def pg_dsn(odbc: odbc_env.OdbcConfig, postgres: odbc_env.Postgres, name: str, db: str) -> str:
+    """A DSN for a PostgreSQL database, without the password (it comes from SMSync)."""
+    return odbc.add_dsn(
+        name,
+        odbc_env.PG_DRIVER,
+        Servername=odbc_env.PG_HOST,
+        Port=str(odbc_env.PG_PORT),
+        Database=db,
+        Username=postgres.role,
+    )
+
+
+@pytest.fixture(scope="session")
+def sage_pg_dsn(odbc: odbc_env.OdbcConfig, postgres: odbc_env.Postgres) -> str:
+    """The demo company in PostgreSQL, with Sage 50's mixed-case names, through psqlODBC."""
+    name = postgres.create_database()
+    db = pg_database(postgres, name)
+    write_sage_company(db, CUSTOMERS, VENDORS)
+    db.close()
+    return pg_dsn(odbc, postgres, "smsync_sage_pg", name)
+
+
+@pytest.fixture
+def turbo_pg_dsn(odbc: odbc_env.OdbcConfig, postgres: odbc_env.Postgres) -> str:
+    """A fresh SMSTurbo reference database in PostgreSQL, for one test."""
+    name = postgres.create_database()
+    db = pg_database(postgres, name)
+    write_smsturbo(db, CUSTOMERS, VENDORS)
+    db.close()
+    return pg_dsn(odbc, postgres, f"smsync_turbo_{name}", name)
+
+
+@pytest.fixture
+def passwords(monkeypatch: pytest.MonkeyPatch, postgres: odbc_env.Postgres) -> str:
+    """Both sides' passwords in the environment, as a headless run has them."""
+    monkeypatch.setenv("SMSYNC_SAGE50_PASSWORD", postgres.password)
+    monkeypatch.setenv("SMSYNC_SMSTURBO_PASSWORD", postgres.password)
+    return postgres.password

@@ -11,12 +11,26 @@ from smsync_xl.apply import make_plan
 from smsync_xl.compare import Status
 from smsync_xl.connect import open_source, open_store
 from smsync_xl.fields import CUSTOMER
-from smsync_xl.layout import INCLUDE, KEY, LOG, RESULT, SAGE_ONLY, SETUP, STATUS, TURBO_ONLY
+from smsync_xl.layout import (
+    INCLUDE,
+    KEY,
+    LOG,
+    RESULT,
+    SAGE_ONLY,
+    SETUP,
+    STATUS,
+    TURBO_ONLY,
+    setup_layout,
+)
 from smsync_xl.resources import workbook_path
 from smsync_xl.settings import load_settings
 
 from .conftest import dump
 from .workbook_helpers import Dialogs, demo_workbook, open_book
+
+
+def cell(key: str) -> str:
+    return setup_layout().setting(key).cell
 
 
 @pytest.fixture
@@ -159,25 +173,30 @@ def test_a_tick_on_the_smsturbo_only_sheet_is_refused(book, tmp_path):
 
 def test_setup_error_names_the_cell(book):
     port = open_book(book)
-    port.write_cell(SETUP, "B6", "sideways")
-    port.write_cell(SETUP, "B10", "missing.sqlite")
+    port.write_cell(SETUP, cell("view"), "sideways")
+    port.write_cell(SETUP, cell("sage50.path"), "missing.sqlite")
     port.finish()
     dialogs = Dialogs()
     assert not macros.refresh(open_book(book, dialogs))
-    assert dialogs.alerts[0].startswith("Setup sheet, cell B10 (Company file): ")
+    assert dialogs.alerts[0].startswith(
+        f"Setup sheet, cell {cell('sage50.path')} (Company file or export folder): "
+    )
     assert dialogs.questions == []
     port = open_book(book)
-    port.write_cell(SETUP, "B10", "sage50_demo.sqlite")
+    port.write_cell(SETUP, cell("sage50.path"), "sage50_demo.sqlite")
     port.finish()
     dialogs = Dialogs()
     assert not macros.refresh(open_book(book, dialogs))
-    assert dialogs.alerts[0].startswith("Setup sheet, cell B6 (Lists): 'sideways' is not one of")
+    assert dialogs.alerts[0].startswith(
+        f"Setup sheet, cell {cell('view')} (Lists): 'sideways' is not one of"
+    )
 
 
 def test_replace_options_come_from_the_setup_grid(book, tmp_path):
     port = open_book(book)
-    for cell in ("B27", "B28"):  # customers: Name, Address lines
-        port.write_cell(SETUP, cell, None)
+    for target in setup_layout().replace_cells:
+        if target.entity == "customers" and target.group in ("name", "address"):
+            port.write_cell(SETUP, target.cell, None)
     port.finish()
     refreshed(book, True, False)
     sage = rows_by_id(book)
@@ -253,7 +272,7 @@ def test_undo_from_the_workbook(book, tmp_path):
 def test_switch_entity_shows_vendors(book):
     refreshed(book, True, True)
     assert macros.switch_entity(open_book(book, Dialogs(True, True)))
-    assert open_book(book).read_range(SETUP, "B5")[0][0] == "Vendors"
+    assert open_book(book).read_range(SETUP, cell("entity"))[0][0] == "Vendors"
     assert set(rows_by_id(book)) >= {"VNEW1", "ACE TIRE"}
     table = open_book(book).read_table(SAGE_ONLY)
     assert all(r[table.column(KEY)].startswith("vendors:") for r in table.rows)

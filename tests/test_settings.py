@@ -65,3 +65,32 @@ def test_credit_status_rule(tmp_path):
     assert rule.status(True, "Always Hold") == "INACTIVE"
     assert rule.status(False, "always hold") == "HOLD"
     assert rule.status(False, None) == "CHARGE"
+
+
+def test_odbc_settings_default_to_the_peachtree_user_and_need_a_dsn_or_driver(tmp_path):
+    settings = build(tmp_path, **{"sage50.kind": "odbc", "sage50.dsn": "Bellwether"})
+    assert (settings.sage50.kind, settings.sage50.dsn, settings.sage50.user) == (
+        "odbc",
+        "Bellwether",
+        "Peachtree",
+    )
+    with pytest.raises(SettingsError, match="needs a DSN, or a driver and a database") as error:
+        build(tmp_path, **{"smsturbo.kind": "odbc"})
+    assert error.value.where == "Setup!smsturbo.dsn"
+
+
+def test_setup_sheet_offers_every_connection_kind_and_setting():
+    import tomllib
+
+    from smsync_xl.resources import template_path
+    from smsync_xl.settings import SAGE_KINDS, TURBO_KINDS
+
+    rows = tomllib.loads(template_path("setup.toml").read_text(encoding="utf-8"))["rows"]
+    by_key = {row["key"]: row for row in rows if "key" in row}
+    assert tuple(by_key["sage50.kind"]["choices"]) == SAGE_KINDS
+    assert tuple(by_key["smsturbo.kind"]["choices"]) == TURBO_KINDS
+    assert by_key["sage50.user"]["default"] == "Peachtree"
+    for key in ("dsn", "driver", "server", "database"):
+        assert f"sage50.{key}" in by_key
+    assert "smsturbo.dsn" in by_key
+    assert not any("password" in key for key in by_key)

@@ -1,5 +1,5 @@
 from smsync_xl import udf
-from smsync_xl.layout import SETUP
+from smsync_xl.layout import SETUP, setup_layout
 
 from .workbook_helpers import demo_workbook, open_book
 from .xlwings_standin import Book
@@ -41,7 +41,7 @@ def test_excel_functions_read_the_calling_workbook(tmp_path):
 def test_setup_errors_show_in_the_cell(tmp_path):
     path = demo_workbook(tmp_path)
     port = open_book(path)
-    port.write_cell(SETUP, "B14", "nowhere.sqlite")
+    port.write_cell(SETUP, setup_layout().setting("smsturbo.path").cell, "nowhere.sqlite")
     port.finish()
     udf._cache.clear()
     value = udf.SMSYNC_SMSTURBO("C0001", "Name", caller=Caller(Book(path)))

@@ -1,0 +1,182 @@
+"""``smsync-xl doctor``: what this computer's ODBC can reach, and each problem's fix.
+
+Checks, in the order a support call would: this Python and its bitness, the ODBC
+drivers (is each library there, and built for this bitness?), the DSNs, then a real
+connection to each side of the settings with the Sage 50 company name.
+"""
+
+from __future__ import annotations
+
+import configparser
+import glob
+import os
+import platform
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .connect import open_source, open_store
+from .errors import SmsyncError
+from .fields import ENTITIES
+from .odbc import load_pyodbc
+from .odbc_errors import SAGE50, python_bits
+from .passwords import Prompt
+from .settings import Settings
+
+_LIBRARY_DIRS = ("/usr/lib/*/odbc", "/usr/lib/*", "/usr/lib64", "/usr/lib", "/usr/local/lib")
+_ELF_CLASS = {1: 32, 2: 64}
+_PE_MACHINE = {0x14C: 32, 0x8664: 64, 0xAA64: 64}
+
+
+@dataclass
+class Report:
+    lines: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+    def problem(self, what: str, fix: str) -> None:
+        self.problems.append((what, fix))
+
+
+def library_bits(path: Path) -> int | None:
+    """32 or 64 from an ELF (.so) or PE (.dll) header; None when it is neither."""
+    with path.open("rb") as library:
+        head = library.read(4096)
+    if head[:4] == b"\x7fELF":
+        return _ELF_CLASS.get(head[4])
+    if head[:2] == b"MZ" and len(head) >= 64:
+        offset = int.from_bytes(head[60:64], "little")
+        if head[offset : offset + 4] == b"PE\0\0":
+            return _PE_MACHINE.get(int.from_bytes(head[offset + 4 : offset + 6], "little"))
+    return None
+
+
+def _resolve(library: str) -> Path | None:
+    if os.path.isabs(library):
+        return Path(library) if os.path.exists(library) else None
+    for pattern in _LIBRARY_DIRS:
+        for folder in sorted(glob.glob(pattern)):
+            if os.path.exists(os.path.join(folder, library)):
+                return Path(folder, library)
+    return None
+
+
+def driver_libraries() -> dict[str, str]:
+    """Driver name → library path, from unixODBC's odbcinst.ini (Windows: registry)."""
+    if sys.platform == "win32":
+        return _windows_drivers()
+    folder = os.environ.get("ODBCSYSINI", "/etc")
+    ini = configparser.ConfigParser(interpolation=None, strict=False)
+    ini.optionxform = str  # type: ignore[assignment, method-assign]
+    ini.read(Path(folder, os.environ.get("ODBCINSTINI", "odbcinst.ini")))
+    return {
+        name: ini[name].get("Driver64") or ini[name].get("Driver", "")
+        for name in ini.sections()
+        if name != "ODBC"
+    }
+
+
+def _windows_drivers() -> dict[str, str]:
+    """Both registry views, so a 32-bit-only driver (Pervasive's) shows up from 64-bit
+    Python with its bitness instead of being silently absent."""
+    import winreg
+
+    found: dict[str, str] = {}
+    for view in (winreg.KEY_WOW64_64KEY, winreg.KEY_WOW64_32KEY):
+        try:
+            root = winreg.OpenKey(
+                winreg.HKEY_LOCAL_MACHINE,
+                r"SOFTWARE\ODBC\ODBCINST.INI",
+                0,
+                winreg.KEY_READ | view,
+            )
+        except OSError:
+            continue
+        with root:
+            index = 0
+            while True:
+                try:
+                    name = winreg.EnumKey(root, index)
+                except OSError:
+                    break
+                index += 1
+                try:
+                    with winreg.OpenKey(root, name) as key:
+                        found.setdefault(name, winreg.QueryValueEx(key, "Driver")[0])
+                except OSError:
+                    continue
+    return found
+
+
+def _drivers(report: Report, pyodbc: object) -> None:
+    bits = python_bits()
+    usable = set(pyodbc.drivers())
+    libraries = driver_libraries()
+    report.lines.append("ODBC drivers:")
+    for name in sorted(set(libraries) | usable):
+        library = libraries.get(name, "")
+        path = _resolve(library) if library else None
+        if library and path is None:
+            report.lines.append(f"  PROBLEM  {name}: library {library} not found")
+            report.problem(
+                f"driver '{name}': its library {library} does not exist",
+                "Reinstall the driver, or correct its entry in the ODBC driver list.",
+            )
+            continue
+        driver_bits = library_bits(path) if path else None
+        shown = f"{path}, {driver_bits}-bit" if driver_bits else str(path or "library unknown")
+        if driver_bits and driver_bits != bits:
+            report.lines.append(f"  PROBLEM  {name}: {shown}")
+            report.problem(
+                f"driver '{name}' is {driver_bits}-bit and this Python is {bits}-bit",
+                f"Use a {driver_bits}-bit Python for this driver (Sage 50's 'Pervasive ODBC "
+                "Client Interface' is 32-bit), or install the driver's "
+                f"{bits}-bit version.",
+            )
+            continue
+        report.lines.append(f"  ok       {name}: {shown}")
+    if not libraries and not usable:
+        report.lines.append("  (none)")
+        report.problem("no ODBC driver is installed", "Install the database's ODBC driver.")
+
+
+def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> None:
+    try:
+        source = open_source(settings, prompt=prompt)
+        report.lines.append(
+            f'Sage 50 ({settings.sage50.kind}): ok, company "{source.company_name()}"'
+        )
+    except SmsyncError as error:
+        report.lines.append(f"Sage 50 ({settings.sage50.kind}): PROBLEM")
+        report.problem(f"Sage 50: {error.where}: {error.message}", error.advice)
+    try:
+        store = open_store(settings, prompt=prompt)
+        counts = ", ".join(f"{len(store.read(e))} {e.key}" for e in ENTITIES.values())
+        report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): ok, {counts}")
+    except SmsyncError as error:
+        report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): PROBLEM")
+        report.problem(f"SMSTurbo: {error.where}: {error.message}", error.advice)
+
+
+def diagnose(settings: Settings | None, prompt: Prompt | None = None) -> Report:
+    """Everything doctor prints; ``settings`` None skips the connection tests."""
+    report = Report()
+    report.lines.append(
+        f"Python {platform.python_version()}, {python_bits()}-bit: {sys.executable}"
+    )
+    try:
+        pyodbc = load_pyodbc(SAGE50)
+    except SmsyncError as error:
+        report.problem(error.message, error.advice)
+    else:
+        report.lines.append(f"pyodbc {pyodbc.version}")
+        _drivers(report, pyodbc)
+        dsns = pyodbc.dataSources()
+        report.lines.append("ODBC data sources (DSN → driver):")
+        report.lines += [f"  {name} → {driver}" for name, driver in sorted(dsns.items())]
+        if not dsns:
+            report.lines.append("  (none)")
+    if settings is None:
+        report.lines.append("No settings file: connection tests skipped (pass --settings).")
+    else:
+        _connections(report, settings, prompt)
+    return report

@@ -1,0 +1,90 @@
+"""Sage 50 US as a source, from its Customer List and Vendor List CSV exports.
+
+For a company SMSync cannot reach over ODBC: the bookkeeper exports the lists (File >
+Select Import/Export) into one folder. Columns are found by header name, so hidden or
+reordered columns are fine; exports come in Windows-1252 or UTF-8 (with or without a
+byte-order mark) and flags as TRUE/FALSE. Duplicate IDs pass through to compare(),
+which reports each one as INVALID.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from .errors import SourceFormatError
+from .fields import TURBO_FIELDS, Entity, Record, truthy
+from .settings import CreditStatusRule
+
+EXPORT_FILES = {"customers": "CUSTOMER.CSV", "vendors": "VENDOR.CSV"}
+"""Sage 50's own names for the exports; found whatever their letter case."""
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (a byte-order mark is dropped) when it is valid UTF-8, else Windows-1252."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+class Sage50CsvSource:
+    """Reads customers and vendors from the list exports in ``folder``."""
+
+    def __init__(self, folder: Path, credit_status: CreditStatusRule) -> None:
+        self.folder = folder
+        self.credit_status = credit_status
+
+    def company_name(self) -> str:
+        """Exports carry no company name: the folder is what the user recognises."""
+        return f"Sage 50 exports in {self.folder}"
+
+    def _file(self, entity: Entity) -> Path:
+        wanted = EXPORT_FILES[entity.key]
+        found = sorted(self.folder.glob("*"))
+        for path in found:
+            if path.name.upper() == wanted:
+                return path
+        raise SourceFormatError(
+            f"no {entity.label} List export ({wanted}) in the folder",
+            where=str(self.folder),
+            advice=f"In Sage 50 choose File > Select Import/Export, export the {entity.label} "
+            f"List as {wanted} into this folder. CSV files here: "
+            + (", ".join(p.name for p in found if p.suffix.lower() == ".csv") or "none")
+            + ".",
+        )
+
+    def read(self, entity: Entity) -> list[Record]:
+        """Every row of the export, normalised like the ODBC source's records."""
+        path = self._file(entity)
+        rows = csv.reader(io.StringIO(decode(path.read_bytes()), newline=""))
+        header = [h.strip().lower() for h in next(rows, [])]
+        column = {name: index for index, name in reversed(list(enumerate(header)))}
+        required = [f.csv for f in entity.fields if f.csv and not f.optional]
+        required.append(entity.inactive_csv)
+        missing = [h for h in required if h.lower() not in column]
+        if missing:
+            raise SourceFormatError(
+                f"the export has no column {', '.join(missing)}",
+                where=str(path),
+                advice=f"Export the {entity.label} List again with these columns shown "
+                "(File > Select Import/Export, Fields tab: tick Show).",
+            )
+        fields = [
+            (f, column[f.csv.lower()]) for f in entity.fields if f.csv and f.csv.lower() in column
+        ]
+        inactive_at = column[entity.inactive_csv.lower()]
+        records = []
+        for row in rows:
+            if not any(cell.strip() for cell in row):
+                continue
+            cells = row + [""] * (len(header) - len(row))
+            record: Record = dict.fromkeys(TURBO_FIELDS)
+            for spec, index in fields:
+                record[spec.name] = spec.turbo.normalise(cells[index])
+            record["credit_status"] = self.credit_status.status(
+                truthy(cells[inactive_at]), record.get("credit_status")
+            )
+            records.append(record)
+        return records

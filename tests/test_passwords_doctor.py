@@ -1,0 +1,161 @@
+"""Passwords never land in settings, output or the databases; the keyring and the
+prompt; and ``smsync-xl doctor`` on real drivers."""
+
+from __future__ import annotations
+
+import keyring
+import pytest
+from click.testing import CliRunner
+from keyring.backend import KeyringBackend
+
+from smsync_xl import passwords
+from smsync_xl.cli import main
+from smsync_xl.demo_data import COMPANY_NAME
+
+from . import odbc_env
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that forgets everything when the test ends."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.kept.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.kept[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.kept.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring():
+    previous = keyring.get_keyring()
+    kept = MemoryKeyring()
+    keyring.set_keyring(kept)
+    yield kept
+    keyring.set_keyring(previous)
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(main, [str(a) for a in args], input=input)
+
+
+def test_no_keyring_backend_means_no_stored_password():
+    assert passwords.lookup("sage50") is None  # the 'fail' backend raises; not a crash
+    with pytest.raises(passwords.SettingsError, match="SMSYNC_SAGE50_PASSWORD"):
+        passwords.store("sage50", "x")
+
+
+def test_environment_comes_before_the_keyring(memory_keyring, monkeypatch):
+    passwords.store("smsturbo", "from-keyring")
+    assert passwords.lookup("smsturbo") == "from-keyring"
+    monkeypatch.setenv("SMSYNC_SMSTURBO_PASSWORD", "from-env")
+    assert passwords.lookup("smsturbo") == "from-env"
+
+
+def test_password_set_keeps_it_in_the_keyring(memory_keyring):
+    result = run("password", "set", "sage50", input="abc123\nabc123\n")
+    assert result.exit_code == 0, result.output
+    assert memory_keyring.kept[("smsync-xl", "sage50")] == "abc123"
+    assert "MemoryKeyring" in result.output
+
+
+def write_settings(tmp_path, sage_dsn: str, turbo_dsn: str, role: str):
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        f'[sage50]\nkind = "odbc"\ndsn = "{sage_dsn}"\nuser = "{role}"\n\n'
+        f'[smsturbo]\nkind = "odbc"\ndsn = "{turbo_dsn}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_password_is_nowhere_after_refresh_and_synchronize(
+    tmp_path, sage_pg_dsn, turbo_pg_dsn, postgres, memory_keyring, monkeypatch
+):
+    secret = postgres.password
+    passwords.store("sage50", secret)
+    monkeypatch.setenv("SMSYNC_SMSTURBO_PASSWORD", secret)
+    settings = write_settings(tmp_path, sage_pg_dsn, turbo_pg_dsn, postgres.role)
+    outputs = [
+        run("plan", "--settings", settings, "--save", tmp_path / "plan.json"),
+        run("sync", "--settings", settings, "--yes", "--entity", "customers", "PROSPECT1"),
+        run("runs", "--settings", settings, "--details", "1"),
+        run("doctor", "--settings", settings),
+    ]
+    assert [r.exit_code for r in outputs] == [0, 0, 0, 0], outputs[-1].output
+    assert "1 created" in outputs[1].output
+    texts = [r.output for r in outputs]
+    texts += [
+        p.read_text(encoding="utf-8", errors="replace") for p in tmp_path.rglob("*") if p.is_file()
+    ]
+    texts += [str(postgres_rows) for postgres_rows in dump_turbo(postgres, turbo_pg_dsn)]
+    assert all(secret not in text for text in texts)
+
+    monkeypatch.setenv("SMSYNC_SAGE50_PASSWORD", "Wrong-" + secret)
+    refused = run("plan", "--settings", settings)
+    assert refused.exit_code == 1 and "Data Access/Crystal Reports" in refused.output
+    assert secret not in refused.output
+
+
+def dump_turbo(postgres, dsn: str) -> list[list[tuple]]:
+    import pyodbc
+
+    connection = pyodbc.connect(f"DSN={dsn};PWD={postgres.password}")
+    tables = ['"Customers"', '"Vendors"', "SMSync_Runs", "SMSync_Changes"]
+    rows = [[tuple(r) for r in connection.execute(f"SELECT * FROM {t}")] for t in tables]
+    connection.close()
+    return rows
+
+
+def test_doctor_lists_drivers_dsns_bitness_and_both_connections(
+    tmp_path, sage_sqlite_dsn, turbo_pg_dsn, postgres, passwords
+):
+    settings = tmp_path / "settings.toml"
+    settings.write_text(
+        f'[sage50]\nkind = "odbc"\ndsn = "{sage_sqlite_dsn}"\n\n'
+        f'[smsturbo]\nkind = "odbc"\ndsn = "{turbo_pg_dsn}"\n',
+        encoding="utf-8",
+    )
+    result = run("doctor", "--settings", settings)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "64-bit" in out.splitlines()[0]
+    assert f"ok       {odbc_env.PG_DRIVER}: " in out and "psqlodbcw.so, 64-bit" in out
+    assert f"  {sage_sqlite_dsn} → {odbc_env.SQLITE_DRIVER}" in out
+    assert f'Sage 50 (odbc): ok, company "{COMPANY_NAME}"' in out
+    assert "SMSTurbo (odbc): ok, 33 customers, 15 vendors" in out
+    assert "No problems found." in out
+
+
+def test_doctor_gives_each_problem_its_fix(tmp_path, odbc):
+    fake32 = tmp_path / "libold32odbc.so"
+    fake32.write_bytes(b"\x7fELF\x01\x01\x01" + bytes(57))
+    odbc.add_driver("Old 32-bit Driver", str(fake32))
+    odbc.add_driver("Removed Driver", "/nonexistent/libremoved.so")
+    settings = tmp_path / "settings.toml"
+    settings.write_text(
+        '[sage50]\nkind = "odbc"\ndsn = "NoSuchCompany"\n\n[smsturbo]\nkind = "sqlite"\n'
+        'path = "missing.sqlite"\n',
+        encoding="utf-8",
+    )
+    try:
+        result = run("doctor", "--settings", settings)
+    finally:
+        odbc.remove_driver("Old 32-bit Driver")
+        odbc.remove_driver("Removed Driver")
+    out = result.output
+    assert result.exit_code == 1
+    assert "4 problem(s):" in out
+    assert "driver 'Old 32-bit Driver' is 32-bit and this Python is 64-bit" in out
+    assert "Fix: Use a 32-bit Python for this driver" in out
+    assert "its library /nonexistent/libremoved.so does not exist" in out
+    assert "no ODBC data source (DSN) named 'NoSuchCompany'" in out
+    assert "SMSTurbo database" in out and "Fix: Check the SMSTurbo path" in out

@@ -1,0 +1,129 @@
+"""The Sage 50 Customer List / Vendor List CSV exports as a source."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from smsync_xl.apply import make_plan
+from smsync_xl.cli import main
+from smsync_xl.compare import Status
+from smsync_xl.connect import open_source, open_store
+from smsync_xl.demo import create_demo, write_sage_exports
+from smsync_xl.demo_data import CUSTOMERS, EXPECTED, VENDORS
+from smsync_xl.errors import SettingsError, SourceFormatError
+from smsync_xl.fields import CUSTOMER, ENTITIES, VENDOR
+from smsync_xl.sage50_csv import Sage50CsvSource
+from smsync_xl.settings import CreditStatusRule, load_settings, settings_from_values
+
+HEADER = "Customer ID,Customer Name,Inactive,Bill to City,Telephone 1,Credit Limit"
+
+
+def by_id(records):
+    return {r["id"]: r for r in records}
+
+
+def source(folder):
+    return Sage50CsvSource(folder, CreditStatusRule())
+
+
+def write(folder, text: str, encoding: str = "utf-8", name: str = "CUSTOMER.CSV"):
+    (folder / name).write_bytes(text.encode(encoding))
+
+
+@pytest.fixture
+def exports(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    write_sage_exports(folder, CUSTOMERS, VENDORS)
+    return folder
+
+
+def test_exports_give_the_same_plan_as_the_company_file(tmp_path, exports):
+    settings_path = create_demo(tmp_path)
+    text = settings_path.read_text(encoding="utf-8")
+    settings_path.write_text(
+        text.replace(
+            'kind = "sqlite"\npath = "sage50_demo.sqlite"', 'kind = "csv"\npath = "exports"'
+        ),
+        encoding="utf-8",
+    )
+    settings = load_settings(settings_path)
+    csv_source, store = open_source(settings), open_store(settings)
+    assert isinstance(csv_source, Sage50CsvSource)
+    for key, entity in ENTITIES.items():
+        plan = make_plan(entity, csv_source, store, settings)
+        counts = {status.value: n for status, n in plan.counts().items()}
+        assert counts | {"smsturbo_only": len(plan.turbo_only)} == EXPECTED[key]
+    duplicates = [
+        r for r in make_plan(CUSTOMER, csv_source, store, settings).rows if r.id == "DUP100"
+    ]
+    assert [r.status for r in duplicates] == [Status.INVALID, Status.INVALID]
+    assert "ID appears 2 times in Sage 50" in duplicates[0].reasons[0]
+    result = CliRunner().invoke(main, ["plan", "--settings", str(settings_path)])
+    assert result.exit_code == 0 and "Sage 50 exports in" in result.output
+
+
+def test_columns_found_by_name_in_any_order_padding_trimmed(tmp_path):
+    write(
+        tmp_path,
+        "Credit Limit,Inactive,Customer Name,Customer ID,Telephone 1,Bill to City,"
+        "Bill to Address-Line One,Bill to Address-Line Two,Bill to State,Bill to Zip,"
+        "Bill to Country,Bill to Contact,Fax Number,Customer E-mail,Customer Type\r\n"
+        '"1,500.00",FALSE,Acme   ,ACME  ,555-0100,Peoria,,,,02134,,,,,\r\n',
+    )
+    record = by_id(source(tmp_path).read(CUSTOMER))["ACME"]
+    assert (record["name"], record["city"], record["zip"]) == ("Acme", "Peoria", "02134")
+    assert record["credit_limit"] == "1500.00" and record["credit_status"] is None
+    assert record["phone2"] is None
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8", "utf-8-sig"])
+def test_windows_1252_and_utf8_with_or_without_bom(tmp_path, exports, encoding):
+    text = (exports / "CUSTOMER.CSV").read_bytes().decode("cp1252")
+    text = text.replace("Springfield", "Zürich Café", 1)
+    write(tmp_path, text, encoding)
+    records = source(tmp_path).read(CUSTOMER)
+    assert records[0]["city"] == "Zürich Café"
+    assert records[0]["id"] == CUSTOMERS[0].values["id"]  # no BOM glued to the first ID
+
+
+def test_true_false_flags(tmp_path, exports):
+    rule = CreditStatusRule(active="CHARGE")
+    records = by_id(Sage50CsvSource(exports, rule).read(CUSTOMER))
+    assert records["RETAIL"]["credit_status"] == "INACTIVE"
+    assert records["C0001"]["credit_status"] == "CHARGE"
+    assert by_id(Sage50CsvSource(exports, rule).read(VENDOR))["VOLD"]["credit_status"] == (
+        "INACTIVE"
+    )
+
+
+def test_missing_headers_are_listed_in_one_error(tmp_path):
+    write(tmp_path, "Customer ID,Customer Name,Telephone 1\nA,B,C\n")
+    with pytest.raises(SourceFormatError) as error:
+        source(tmp_path).read(CUSTOMER)
+    text = str(error.value)
+    assert "CUSTOMER.CSV" in error.value.where
+    for header in ("Bill to Address-Line One", "Bill to City", "Credit Limit", "Inactive"):
+        assert header in text
+    assert "Telephone 1" not in error.value.message
+    assert "tick Show" in text
+
+
+def test_missing_export_file_says_what_to_export(tmp_path):
+    (tmp_path / "customer.csv").write_text(HEADER, encoding="utf-8")
+    with pytest.raises(SourceFormatError) as error:
+        source(tmp_path).read(VENDOR)
+    assert "Vendor List as VENDOR.CSV" in str(error.value)
+    assert "CSV files here: customer.csv" in str(error.value)
+
+
+def test_csv_settings_need_an_existing_folder(tmp_path):
+    (tmp_path / "file.csv").touch()
+    with pytest.raises(SettingsError, match="is not a folder") as error:
+        settings_from_values(
+            {"sage50.kind": "csv", "sage50.path": "file.csv", "smsturbo.path": "t.sqlite"},
+            base=tmp_path,
+            locate=lambda key: f"Setup!{key}",
+        )
+    assert error.value.where == "Setup!sage50.path"
