@@ -356,23 +356,31 @@ def build_workbook(output: Path) -> None:
     is_flag=True,
     help="Also put the demo Sage 50 company and SMSTurbo database beside it.",
 )
-def install(dest: Path, with_demo: bool) -> None:
+@click.option("--force", is_flag=True, help="Replace an existing workbook (kept as a backup).")
+def install(dest: Path, with_demo: bool, force: bool) -> None:
     """Copy the workbook to DEST and write xlwings.conf beside it for this Python.
 
     \b
     Example:
       smsync-xl install --dest ~/Documents/SMSync --demo
     """
-    target = install_workbook(dest, with_demo=with_demo)
-    click.echo(f"Installed {target}\nWrote {dest / 'xlwings.conf'} (interpreter {sys.executable})")
-    click.echo(
-        "Next steps:\n"
-        "  1. In Excel: File > Options > Trust Center > Trust Center Settings > Trusted "
-        f"Locations: add {dest}\n"
-        "     (or right-click SMSync.xlsm > Properties > Unblock, then enable macros).\n"
-        "  2. Trust access to the VBA project is NOT needed.\n"
-        f"  3. Open {target}, fill in the Setup sheet, then use the SMSync tab."
-    )
+
+    def run() -> int:
+        target = install_workbook(dest, with_demo=with_demo, force=force)
+        click.echo(
+            f"Installed {target}\nWrote {dest / 'xlwings.conf'} (interpreter {sys.executable})"
+        )
+        click.echo(
+            "Next steps:\n"
+            "  1. In Excel: File > Options > Trust Center > Trust Center Settings > Trusted "
+            f"Locations: add {dest}\n"
+            "     (or right-click SMSync.xlsm > Properties > Unblock, then enable macros).\n"
+            "  2. Trust access to the VBA project is NOT needed.\n"
+            f"  3. Open {target}, fill in the Setup sheet, then use the SMSync tab."
+        )
+        return 0
+
+    _run(run)
 
 
 def _file_book(path: Path, yes: bool) -> FileBook:

@@ -227,14 +227,13 @@ active = ""
 """
 
 
+DEMO_FILES = ("sage50_demo.sqlite", "smsturbo_demo.sqlite", "settings.toml")
+
+
 def create_demo(folder: Path) -> Path:
     """Create the demo company, SMSTurbo database and settings; return the settings path."""
     folder.mkdir(parents=True, exist_ok=True)
-    sage, turbo, settings = (
-        folder / "sage50_demo.sqlite",
-        folder / "smsturbo_demo.sqlite",
-        folder / "settings.toml",
-    )
+    sage, turbo, settings = (folder / name for name in DEMO_FILES)
     for path in (sage, turbo):
         path.unlink(missing_ok=True)
     create_sage_company(sage, CUSTOMERS, VENDORS)

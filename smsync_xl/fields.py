@@ -85,6 +85,13 @@ class TurboField:
     normalise: Callable[[object], Value] = text
     excel_text: bool = False
 
+    def from_sage(self, raw: object) -> Value:
+        """A value from a Sage 50 column that exists: NULL text is blank text, as Sage 50
+        shows it; a NULL amount stays None ('not supplied': new records take
+        ZZDEFAULT's)."""
+        value = self.normalise(raw)
+        return "" if value is None and self.normalise is text else value
+
 
 TURBO_FIELDS: dict[str, TurboField] = {
     f.name: f

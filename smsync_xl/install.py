@@ -10,10 +10,12 @@ import shutil
 import sys
 from pathlib import Path
 
-from .demo import create_demo
+from .demo import DEMO_FILES, create_demo
+from .errors import SmsyncError
 from .resources import workbook_path
 
 CONF_NAME = "xlwings.conf"
+BACKUP_NAME = "SMSync.backup.xlsm"
 
 
 def conf_text(interpreter: str, windows: bool) -> str:
@@ -23,10 +25,25 @@ def conf_text(interpreter: str, windows: bool) -> str:
     return "".join(f'"{k}","{v}"\n' for k, v in lines)
 
 
-def install(destination: Path, *, with_demo: bool) -> Path:
-    """Copy SMSync.xlsm into ``destination`` and write xlwings.conf; return the copy."""
-    destination.mkdir(parents=True, exist_ok=True)
+def install(destination: Path, *, with_demo: bool, force: bool = False) -> Path:
+    """Copy SMSync.xlsm into ``destination`` and write xlwings.conf; return the copy.
+
+    An existing workbook holds the bookkeeper's Setup and Log: it is only replaced with
+    ``force``, and then kept as SMSync.backup.xlsm.
+    """
     target = destination / "SMSync.xlsm"
+    names = ["SMSync.xlsm", *(DEMO_FILES if with_demo else ())]
+    existing = [name for name in names if (destination / name).exists()]
+    if existing and not force:
+        raise SmsyncError(
+            f"{', '.join(existing)} already exist(s)",
+            where=str(destination),
+            advice="Pass --force to replace them (the old workbook is kept as "
+            f"{BACKUP_NAME}), or choose another --dest.",
+        )
+    destination.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        shutil.copyfile(target, destination / BACKUP_NAME)
     shutil.copyfile(workbook_path(), target)
     (destination / CONF_NAME).write_text(
         conf_text(sys.executable, sys.platform == "win32"), encoding="utf-8"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import getpass
+import traceback
 from collections.abc import Callable
 
 from .apply import apply, make_plan, now_text
@@ -45,6 +46,13 @@ def _log(
     port.append_rows(LOG, rows)
 
 
+def _report(port: WorkbookPort, action: str, message: str, detail: str) -> None:
+    port.status("")
+    port.alert(message)
+    _log(port, action, "", "error", [("", "error", detail)])
+    port.finish()
+
+
 def macro(action: Macro) -> Callable[[WorkbookPort | None], bool]:
     """Run ``action`` on the given port (default: the calling Excel workbook); a problem
     the user can fix becomes a message box and a Log row, never a traceback. Returns
@@ -56,10 +64,15 @@ def macro(action: Macro) -> Callable[[WorkbookPort | None], bool]:
         try:
             action(port)
         except SmsyncError as error:
-            port.status("")
-            port.alert(str(error))
-            _log(port, action.__name__, "", "error", [("", "error", str(error))])
-            port.finish()
+            _report(port, action.__name__, str(error), str(error))
+            return False
+        except Exception as error:  # noqa: BLE001 - the bookkeeper gets a message, not a crash
+            message = (
+                f"SMSync stopped on an unexpected error: {type(error).__name__}: "
+                f"{error}\nSMSTurbo was not changed by the step that failed. The "
+                "details are on the Log sheet; please send them to your SMSync support."
+            )
+            _report(port, action.__name__, message, traceback.format_exc())
             return False
         return True
 

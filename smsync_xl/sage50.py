@@ -67,10 +67,10 @@ class Sage50Source:
             number, inactive, *values = row
             record: Record = dict.fromkeys(TURBO_FIELDS)
             for spec, raw in zip(main_present, values, strict=True):
-                record[spec.name] = spec.turbo.normalise(raw)
+                record[spec.name] = spec.turbo.from_sage(raw)
             address = addresses.get(number)
             for spec in address_fields:
-                record[spec.name] = spec.turbo.normalise(address[spec.name]) if address else ""
+                record[spec.name] = spec.turbo.from_sage(address[spec.name]) if address else ""
             record["credit_status"] = self.credit_status.status(
                 truthy(inactive), record.get("credit_status")
             )

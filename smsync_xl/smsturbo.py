@@ -126,20 +126,12 @@ class SMSTurboStore:
         sql, fields = self._select(entity)
         id_index = fields.index("id")
         records = []
-        try:
-            for row in self.db.stream(sql):
-                record = self._record(fields, row)
-                if row[id_index] != record["id"]:
-                    self._stored_ids[(entity.key, record["id"])] = row[id_index]
-                records.append(record)
-            return records
-        except Exception as error:
-            raise TargetError(
-                f"could not read {entity.plural} from SMSTurbo: {error}",
-                where=self.db.label,
-                advice="Check the SMSTurbo connection and the table mapping "
-                f"({self.mapping.source}).",
-            ) from error
+        for row in self.db.stream(sql):
+            record = self._record(fields, row)
+            if row[id_index] != record["id"]:
+                self._stored_ids[(entity.key, record["id"])] = row[id_index]
+            records.append(record)
+        return records
 
     def stored_id(self, entity: Entity, record_id: str) -> str:
         """The ID exactly as SMSTurbo stores it (padding included), for writes: records

@@ -4,9 +4,10 @@ import pytest
 
 from smsync_xl.apply import CONFLICT, CREATED, SKIPPED, UPDATED, apply
 from smsync_xl.compare import Status
-from smsync_xl.errors import MissingDefaultsError
+from smsync_xl.errors import MissingDefaultsError, TargetError
 from smsync_xl.fields import CUSTOMER, VENDOR
 from smsync_xl.smsturbo import SMSTurboStore
+from smsync_xl.undo import undo_last
 
 from .conftest import audit_rows, dump
 
@@ -141,3 +142,48 @@ def test_type_filtered_out_after_refresh_is_a_conflict(demo):
     result = sync(demo, ["FORMULA1"], plans=plans)
     assert result.results[0].outcome == CONFLICT
     assert "Include Types" in result.results[0].detail
+
+
+def test_ticking_a_replace_option_after_refresh_is_a_conflict(demo):
+    plans = {"customers": demo.plan(), "vendors": demo.plan("vendors")}
+    assert plans["customers"].by_id["DIFFTYPE"].changes == ()
+    options = demo.settings.entities["customers"]
+    demo.settings.entities["customers"] = type(options)(
+        include_types=options.include_types, replace=options.replace | {"type"}
+    )
+    result = sync(demo, ["DIFFTYPE"], plans=plans)
+    assert result.results[0].outcome == CONFLICT
+    assert demo.store.fetch(CUSTOMER, "DIFFTYPE")["type"] == "RETAIL"
+
+
+def test_padded_smsturbo_ids_are_written_and_undone_exactly(demo):
+    path = demo.settings.smsturbo.path
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute(
+            "UPDATE Customers SET CustomerID = 'DIFFPHONE   ' WHERE CustomerID = 'DIFFPHONE'"
+        )
+    connection.close()
+    before = dump(path)
+    result = sync(demo, ["DIFFPHONE"])
+    assert outcomes(result) == {"DIFFPHONE": UPDATED}
+    assert demo.store.fetch(CUSTOMER, "DIFFPHONE   ")["phone1"] == "217-555-0100"
+    undo_last(demo.store, user="tester")
+    assert dump(path) == before
+
+
+def test_a_write_that_touches_no_row_fails_and_rolls_back(demo):
+    path = demo.settings.smsturbo.path
+    before = dump(path, audit=True)
+    with pytest.raises(TargetError, match="touched 0 rows"), demo.store.db.transaction():
+        demo.store.update(CUSTOMER, "NOSUCHID", {"name": "x"})
+    assert dump(path, audit=True) == before
+
+
+def test_second_row_of_a_duplicated_id_is_skipped_with_the_reason(demo):
+    plan = demo.plan()
+    second = [r for r in plan.rows if r.id == "DUP100"][1]
+    chosen = {"customers": {"DUP100": second.fingerprint}}
+    result = apply(demo.source, demo.store, demo.settings, chosen, user="tester")
+    assert result.results[0].outcome == SKIPPED
+    assert "ID appears 2 times" in result.results[0].detail

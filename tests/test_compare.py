@@ -138,3 +138,22 @@ def test_fingerprint_changes_with_either_side():
     assert plan_of([record("A", "B")], [record("A")]).rows[0].fingerprint != base
     assert plan_of([record("A")], [record("A", city="Z")]).rows[0].fingerprint != base
     assert plan_of([record("A")], [record("A")]).rows[0].fingerprint == base
+
+
+def test_a_record_reactivated_in_sage_is_different():
+    plan = compare(
+        CUSTOMER,
+        [record("A", credit_status=None)],
+        [record("ZZDEFAULT", credit_status="CASH"), record("A", credit_status="INACTIVE")],
+        EntitySettings(replace=frozenset({"credit_status"})),
+    )
+    change = plan.by_id["A"].changes[0]
+    assert (change.field, change.old, change.new) == ("credit_status", "INACTIVE", "CASH")
+    explicit = compare(
+        CUSTOMER,
+        [record("A")],
+        [record("A", credit_status="INACTIVE")],
+        EntitySettings(),
+        active_status="CHARGE",
+    )
+    assert explicit.by_id["A"].other_differences[0].new == "CHARGE"

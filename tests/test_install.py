@@ -47,3 +47,16 @@ def test_cli_install_then_headless_refresh_and_synchronize(tmp_path):
     assert runner.invoke(main, ["synchronize", str(book), "--yes"]).exit_code == 0
     broken = runner.invoke(main, ["refresh", str(tmp_path / "missing.xlsm")])
     assert broken.exit_code == 2
+
+
+def test_an_existing_workbook_is_only_replaced_with_force(tmp_path):
+    target = install(tmp_path, with_demo=False)
+    target.write_bytes(b"the bookkeeper's own setup")
+    runner = CliRunner()
+    refused = runner.invoke(main, ["install", "--dest", str(tmp_path)])
+    assert refused.exit_code == 1 and "SMSync.xlsm already exist" in refused.output
+    assert target.read_bytes() == b"the bookkeeper's own setup"
+    forced = runner.invoke(main, ["install", "--dest", str(tmp_path), "--force"])
+    assert forced.exit_code == 0
+    assert (tmp_path / "SMSync.backup.xlsm").read_bytes() == b"the bookkeeper's own setup"
+    assert target.read_bytes() == workbook_path().read_bytes()

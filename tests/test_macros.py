@@ -276,3 +276,22 @@ def test_switch_entity_shows_vendors(book):
     assert set(rows_by_id(book)) >= {"VNEW1", "ACE TIRE"}
     table = open_book(book).read_table(SAGE_ONLY)
     assert all(r[table.column(KEY)].startswith("vendors:") for r in table.rows)
+
+
+def test_an_unexpected_failure_becomes_a_message_and_a_log_row(book, tmp_path, monkeypatch):
+    refreshed(book, True, True)
+    tick(book, {"PROSPECT1": "x"})
+    before = dump(tmp_path / "smsturbo_demo.sqlite", audit=True)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("smsync_xl.smsturbo.SMSTurboStore.insert", broken)
+    dialogs = Dialogs(True)
+    assert not macros.synchronize(open_book(book, dialogs))
+    assert dialogs.alerts[0].startswith(
+        "SMSync stopped on an unexpected error: RuntimeError: disk full"
+    )
+    log = open_book(book).read_table(LOG)
+    assert "RuntimeError: disk full" in log.rows[-1][-1]
+    assert dump(tmp_path / "smsturbo_demo.sqlite", audit=True) == before

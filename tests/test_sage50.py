@@ -74,3 +74,17 @@ def test_missing_required_column_is_named(tmp_path):
 def test_connection_refuses_writes(demo):
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         demo.source.db.execute("DELETE FROM Customers")
+
+
+def test_null_text_is_blank_but_a_null_amount_is_not_supplied(demo):
+    connection = sqlite3.connect(demo.settings.sage50.path)
+    with connection:
+        connection.execute(
+            "UPDATE Customers SET Contact = NULL, Terms_CreditLimit = NULL "
+            "WHERE CustomerID = 'C0001'"
+        )
+    connection.close()
+    record = by_id(demo.source.read(CUSTOMER))["C0001"]
+    assert record["contact"] == "" and record["credit_limit"] is None
+    row = demo.plan().by_id["C0001"]
+    assert [c.field for c in row.changes + row.other_differences] == ["contact"]
