@@ -67,9 +67,5 @@ class MissingDefaultsError(TargetError):
     """SMSTurbo has no ZZDEFAULT customer to take defaults for new records from."""
 
 
-class InvalidIdError(SmsyncError):
-    """An ID cannot be used in SMSTurbo."""
-
-
 class NothingToUndoError(SmsyncError):
     """There is no synchronization left to undo."""
