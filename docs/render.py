@@ -20,7 +20,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from smsync_xl import macros
 from smsync_xl.book_file import FileBook
 from smsync_xl.demo import create_demo
-from smsync_xl.layout import INCLUDE, KEY, LOG, SAGE_ONLY, SETUP, TURBO_ONLY
+from smsync_xl.layout import INCLUDE, KEY, LOG, SAGE_ONLY, SETUP, TURBO_ONLY, setup_layout
 from smsync_xl.resources import workbook_path
 
 IMAGES = Path(__file__).parent / "images"
@@ -110,7 +110,7 @@ def main() -> None:
         create_demo(folder)
         book = folder / "SMSync.xlsm"
         shutil.copyfile(workbook_path(), book)
-        render(book, SETUP, "1-setup", "A1:D36")
+        render(book, SETUP, "1-setup", f"A1:D{setup_layout().last_row}")
         macros.refresh(port(book))
         tick(book)
         render(book, SAGE_ONLY, "2-sage50-only", "A1:H40")
