@@ -123,6 +123,8 @@ def main() -> None:
       smsync-xl runs --settings demo/settings.toml
       smsync-xl doctor --settings settings.toml     # drivers, DSNs, both connections
       smsync-xl password set sage50                 # keep the password in the keyring
+      smsync-xl install --dest ~/SMSync --demo      # the workbook + xlwings.conf
+      smsync-xl refresh ~/SMSync/SMSync.xlsm --yes  # the Refresh button, headless
     """
 
 

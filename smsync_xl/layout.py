@@ -179,7 +179,7 @@ TURBO_COLUMNS: tuple[Column, ...] = (
 )
 
 LOG_COLUMNS: tuple[Column, ...] = (
-    Column("Time", width=22),
+    Column("Time", width=26),
     Column("User", width=12),
     Column("Company", width=30),
     Column("Action", width=14),
