@@ -30,6 +30,7 @@ from .passwords import Prompt
 from .report import counts_line, plan_lines, result_lines, run_lines
 from .resources import CHECKOUT_WORKBOOK
 from .settings import ASK, Settings, load_settings
+from .setup_sheet import read_setup
 from .smsturbo import SMSTurboStore
 from .undo import undo_last
 
@@ -435,18 +436,31 @@ def synchronize(book: Path, yes: bool) -> None:
 
 @main.command()
 @settings_option
-def doctor(settings_path: Path) -> None:
+@click.option(
+    "--book",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Take the settings from this workbook's Setup sheet instead.",
+)
+def doctor(settings_path: Path, book: Path | None) -> None:
     """Check ODBC drivers and DSNs, 32/64-bit, and both connections; say how to fix
     each problem (exit 1 when there is one).
 
     \b
-    Example:
+    Examples:
       smsync-xl doctor --settings settings.toml
+      smsync-xl doctor --book ~/SMSync/SMSync.xlsm
     """
 
     def run() -> int:
-        settings = load_settings(settings_path) if settings_path.exists() else None
-        report = diagnose(settings, _prompt())
+        settings, problem = None, None
+        try:
+            if book is not None:
+                settings = read_setup(_file_book(book, yes=False))[0]
+            elif settings_path.exists():
+                settings = load_settings(settings_path)
+        except SmsyncError as error:
+            problem = error
+        report = diagnose(settings, _prompt(), problem)
         click.echo("\n".join(report.lines))
         if not report.problems:
             click.echo("No problems found.")

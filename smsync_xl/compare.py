@@ -11,9 +11,10 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from .fields import DEFAULTS_ID, INACTIVE, TURBO_FIELDS, Entity, Record
+from .fields import DEFAULTS_ID, INACTIVE, TURBO_FIELDS, Entity, Record, money, whole_number
 from .ids import id_problems, suggest_id
 from .settings import EntitySettings
 
@@ -123,6 +124,7 @@ class Plan:
 _FIELD_ORDER = tuple(TURBO_FIELDS)
 _LIMITS = {name: f.max_length for name, f in TURBO_FIELDS.items() if name != "id"}
 _LIMITS["id"] = 10**9  # the ID has its own rule (ids.py)
+_NUMBERS = tuple(n for n, f in TURBO_FIELDS.items() if f.normalise in (money, whole_number))
 
 
 def fingerprint(sage: Record, turbo: Record | None, applied: tuple[str, ...] = ()) -> str:
@@ -151,6 +153,12 @@ def _field_problems(record: Record, statuses: frozenset[str] | None) -> list[str
                 f"{TURBO_FIELDS[name].label} has {len(value)} characters; "
                 f"SMSTurbo holds at most {limit}"
             )
+    for name in _NUMBERS:
+        value = record.get(name)
+        if value and not _is_number(value):
+            problems.append(
+                f"{TURBO_FIELDS[name].label} {value!r} is not a number; correct it in Sage 50"
+            )
     status = record.get("credit_status")
     if statuses is not None and status and status not in statuses:
         problems.append(
@@ -158,6 +166,14 @@ def _field_problems(record: Record, statuses: frozenset[str] | None) -> list[str
             "change the credit status mapping in Setup"
         )
     return problems
+
+
+def _is_number(value: str) -> bool:
+    try:
+        Decimal(value)
+    except InvalidOperation:
+        return False
+    return True
 
 
 def _differences(sage: Record, turbo: Record) -> list[FieldChange]:

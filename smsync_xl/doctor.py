@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import configparser
 import glob
+import ntpath
 import os
 import platform
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,13 +103,23 @@ def _windows_drivers() -> dict[str, str]:
                 index += 1
                 try:
                     with winreg.OpenKey(root, name) as key:
-                        found.setdefault(name, winreg.QueryValueEx(key, "Driver")[0])
+                        library = winreg.QueryValueEx(key, "Driver")[0]
                 except OSError:
                     continue
+                found.setdefault(name, windows_library(library, view == winreg.KEY_WOW64_32KEY))
     return found
 
 
-def _drivers(report: Report, pyodbc: object) -> None:
+def windows_library(registered: str, in_32_bit_view: bool) -> str:
+    """Where a registered driver DLL really is: %SystemRoot% expanded, and a 32-bit
+    driver's 'system32' is SysWOW64 as seen from a 64-bit Python."""
+    path = ntpath.expandvars(registered)
+    if in_32_bit_view:
+        path = re.sub(r"(?i)\\system32\\", r"\\SysWOW64\\", path)
+    return path
+
+
+def _drivers(report: Report, pyodbc: object, *, needs_odbc: bool) -> None:
     bits = python_bits()
     usable = set(pyodbc.drivers())
     libraries = driver_libraries()
@@ -136,30 +148,43 @@ def _drivers(report: Report, pyodbc: object) -> None:
         report.lines.append(f"  ok       {name}: {shown}")
     if not libraries and not usable:
         report.lines.append("  (none)")
-        report.problem("no ODBC driver is installed", "Install the database's ODBC driver.")
+        if needs_odbc:
+            report.problem("no ODBC driver is installed", "Install the database's ODBC driver.")
 
 
 def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> None:
+    """Connect to each side and read every list, as Refresh will."""
     try:
         source = open_source(settings, prompt=prompt)
-        report.lines.append(
-            f'Sage 50 ({settings.sage50.kind}): ok, company "{source.company_name()}"'
-        )
+        company = source.company_name()
+        counts = ", ".join(f"{len(source.read(e))} {e.key}" for e in ENTITIES.values())
+        report.lines.append(f'Sage 50 ({settings.sage50.kind}): ok, company "{company}", {counts}')
     except SmsyncError as error:
         report.lines.append(f"Sage 50 ({settings.sage50.kind}): PROBLEM")
-        report.problem(f"Sage 50: {error.where}: {error.message}", error.advice)
+        report.problem(f"Sage 50: {_what(error)}", error.advice)
     try:
         store = open_store(settings, prompt=prompt)
         counts = ", ".join(f"{len(store.read(e))} {e.key}" for e in ENTITIES.values())
         report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): ok, {counts}")
     except SmsyncError as error:
         report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): PROBLEM")
-        report.problem(f"SMSTurbo: {error.where}: {error.message}", error.advice)
+        report.problem(f"SMSTurbo: {_what(error)}", error.advice)
 
 
-def diagnose(settings: Settings | None, prompt: Prompt | None = None) -> Report:
-    """Everything doctor prints; ``settings`` None skips the connection tests."""
+def _what(error: SmsyncError) -> str:
+    return f"{error.where}: {error.message}" if error.where else error.message
+
+
+def diagnose(
+    settings: Settings | None,
+    prompt: Prompt | None = None,
+    settings_problem: SmsyncError | None = None,
+) -> Report:
+    """Everything doctor prints; without settings the connection tests are skipped, and
+    a settings problem is reported beside the drivers and DSNs, which still help."""
     report = Report()
+    if settings_problem is not None:
+        report.problem(f"settings: {_what(settings_problem)}", settings_problem.advice)
     report.lines.append(
         f"Python {platform.python_version()}, {python_bits()}-bit: {sys.executable}"
     )
@@ -169,14 +194,18 @@ def diagnose(settings: Settings | None, prompt: Prompt | None = None) -> Report:
         report.problem(error.message, error.advice)
     else:
         report.lines.append(f"pyodbc {pyodbc.version}")
-        _drivers(report, pyodbc)
+        _drivers(
+            report,
+            pyodbc,
+            needs_odbc=settings is None or "odbc" in (settings.sage50.kind, settings.smsturbo.kind),
+        )
         dsns = pyodbc.dataSources()
         report.lines.append("ODBC data sources (DSN → driver):")
         report.lines += [f"  {name} → {driver}" for name, driver in sorted(dsns.items())]
         if not dsns:
             report.lines.append("  (none)")
     if settings is None:
-        report.lines.append("No settings file: connection tests skipped (pass --settings).")
+        report.lines.append("No usable settings: connection tests skipped.")
     else:
         _connections(report, settings, prompt)
     return report

@@ -14,7 +14,7 @@ import io
 from pathlib import Path
 
 from .errors import SourceFormatError
-from .fields import TURBO_FIELDS, Entity, Record, truthy
+from .fields import TURBO_FIELDS, Entity, Record, SageField, truthy
 from .settings import CreditStatusRule
 
 EXPORT_FILES = {"customers": "CUSTOMER.CSV", "vendors": "VENDOR.CSV"}
@@ -22,11 +22,14 @@ EXPORT_FILES = {"customers": "CUSTOMER.CSV", "vendors": "VENDOR.CSV"}
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (a byte-order mark is dropped) when it is valid UTF-8, else Windows-1252."""
+    """UTF-16 when it says so (Excel's 'Unicode text'), UTF-8 (a byte-order mark is
+    dropped) when it is valid UTF-8, else Windows-1252, Sage 50's own encoding."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        return data.removeprefix(b"\xef\xbb\xbf").decode("cp1252", errors="replace")
 
 
 class Sage50CsvSource:
@@ -61,30 +64,43 @@ class Sage50CsvSource:
         rows = csv.reader(io.StringIO(decode(path.read_bytes()), newline=""))
         header = [h.strip().lower() for h in next(rows, [])]
         column = {name: index for index, name in reversed(list(enumerate(header)))}
-        required = [f.csv for f in entity.fields if f.csv and not f.optional]
-        required.append(entity.inactive_csv)
+        required = [entity.sage_id.csv, entity.field("name").csv, entity.inactive_csv]
         missing = [h for h in required if h.lower() not in column]
         if missing:
             raise SourceFormatError(
                 f"the export has no column {', '.join(missing)}",
                 where=str(path),
                 advice=f"Export the {entity.label} List again with these columns shown "
-                "(File > Select Import/Export, Fields tab: tick Show).",
+                "(File > Select Import/Export, Fields tab: tick Show). Other columns may "
+                "be hidden: SMSync then leaves those fields of SMSTurbo alone.",
             )
         fields = [
             (f, column[f.csv.lower()]) for f in entity.fields if f.csv and f.csv.lower() in column
         ]
         inactive_at = column[entity.inactive_csv.lower()]
         records = []
-        for row in rows:
-            if not any(cell.strip() for cell in row):
-                continue
-            cells = row + [""] * (len(header) - len(row))
-            record: Record = dict.fromkeys(TURBO_FIELDS)
-            for spec, index in fields:
-                record[spec.name] = spec.turbo.normalise(cells[index])
-            record["credit_status"] = self.credit_status.status(
-                truthy(cells[inactive_at]), record.get("credit_status")
-            )
-            records.append(record)
+        try:
+            for row in rows:
+                if any(cell.strip() for cell in row):
+                    records.append(self._record(row, len(header), fields, inactive_at))
+        except csv.Error as error:
+            raise SourceFormatError(
+                f"line {rows.line_num} cannot be read as CSV: {error}",
+                where=str(path),
+                advice=f"Export the {entity.label} List from Sage 50 again; do not edit it "
+                "in another program first.",
+            ) from None
         return records
+
+    def _record(
+        self, row: list[str], width: int, fields: list[tuple[SageField, int]], inactive_at: int
+    ) -> Record:
+        """One export line as a record; a hidden column leaves its field None."""
+        cells = row + [""] * (width - len(row))
+        record: Record = dict.fromkeys(TURBO_FIELDS)
+        for spec, index in fields:
+            record[spec.name] = spec.turbo.normalise(cells[index])
+        record["credit_status"] = self.credit_status.status(
+            truthy(cells[inactive_at]), record.get("credit_status")
+        )
+        return record

@@ -157,3 +157,8 @@ def test_a_record_reactivated_in_sage_is_different():
         active_status="CHARGE",
     )
     assert explicit.by_id["A"].other_differences[0].new == "CHARGE"
+
+
+def test_an_amount_that_is_not_a_number_is_invalid():
+    plan = plan_of([record("A", credit_limit="abc", terms="30")], [])
+    assert plan.rows[0].reasons == ("Credit Limit 'abc' is not a number; correct it in Sage 50",)

@@ -11,8 +11,10 @@ from keyring.backend import KeyringBackend
 from smsync_xl import passwords
 from smsync_xl.cli import main
 from smsync_xl.demo_data import COMPANY_NAME
+from smsync_xl.doctor import windows_library
 
 from . import odbc_env
+from .workbook_helpers import demo_workbook
 
 
 class MemoryKeyring(KeyringBackend):
@@ -130,7 +132,7 @@ def test_doctor_lists_drivers_dsns_bitness_and_both_connections(
     assert "64-bit" in out.splitlines()[0]
     assert f"ok       {odbc_env.PG_DRIVER}: " in out and "psqlodbcw.so, 64-bit" in out
     assert f"  {sage_sqlite_dsn} → {odbc_env.SQLITE_DRIVER}" in out
-    assert f'Sage 50 (odbc): ok, company "{COMPANY_NAME}"' in out
+    assert f'Sage 50 (odbc): ok, company "{COMPANY_NAME}", 48 customers, 22 vendors' in out
     assert "SMSTurbo (odbc): ok, 33 customers, 15 vendors" in out
     assert "No problems found." in out
 
@@ -159,3 +161,41 @@ def test_doctor_gives_each_problem_its_fix(tmp_path, odbc):
     assert "its library /nonexistent/libremoved.so does not exist" in out
     assert "no ODBC data source (DSN) named 'NoSuchCompany'" in out
     assert "SMSTurbo database" in out and "Fix: Check the SMSTurbo path" in out
+
+
+def test_doctor_still_lists_drivers_when_the_settings_are_wrong(tmp_path, odbc):
+    settings = tmp_path / "settings.toml"
+    settings.write_text('[sage50]\nkind = "csv"\npath = "nope"\n', encoding="utf-8")
+    result = run("doctor", "--settings", settings)
+    assert result.exit_code == 1
+    assert f"ok       {odbc_env.PG_DRIVER}: " in result.output
+    assert "settings.toml: sage50.path:" in result.output and "does not exist" in result.output
+    assert "No usable settings: connection tests skipped." in result.output
+
+
+def test_doctor_reads_a_csv_folder_it_cannot_use(tmp_path, odbc):
+    (tmp_path / "exports").mkdir()
+    settings = tmp_path / "settings.toml"
+    settings.write_text(
+        '[sage50]\nkind = "csv"\npath = "exports"\n\n[smsturbo]\n'
+        'kind = "sqlite"\npath = "missing.sqlite"\n',
+        encoding="utf-8",
+    )
+    result = run("doctor", "--settings", settings)
+    assert "Sage 50 (csv): PROBLEM" in result.output
+    assert "no Customer List export (CUSTOMER.CSV)" in result.output
+
+
+def test_doctor_takes_the_settings_from_the_workbook(tmp_path, odbc):
+    book = demo_workbook(tmp_path)
+    result = run("doctor", "--book", book)
+    assert "Sage 50 (sqlite): ok" in result.output and "48 customers" in result.output
+    assert "SMSTurbo (sqlite): ok, 33 customers, 15 vendors" in result.output
+
+
+def test_windows_driver_paths(monkeypatch):
+    monkeypatch.setenv("SYSTEMROOT", r"C:\Windows")
+    assert windows_library(r"%SYSTEMROOT%\system32\PODBC32.dll", True) == (
+        r"C:\Windows\SysWOW64\PODBC32.dll"
+    )
+    assert windows_library(r"C:\Windows\System32\x64.dll", False) == r"C:\Windows\System32\x64.dll"

@@ -21,15 +21,22 @@ from .workbook_helpers import Dialogs, demo_workbook, open_book
 @pytest.fixture(params=["sqlite-embedded", "postgresql-odbc"])
 def book(request, tmp_path, sage_pg_dsn, postgres, passwords):
     path = demo_workbook(tmp_path)
-    values = {"sage50.kind": "odbc", "sage50.dsn": sage_pg_dsn, "sage50.user": postgres.role,
-              "sage50.path": None}
+    values = {
+        "sage50.kind": "odbc",
+        "sage50.dsn": sage_pg_dsn,
+        "sage50.user": postgres.role,
+        "sage50.path": None,
+    }
     if request.param == "sqlite-embedded":
         create_smsturbo(tmp_path / "embedded.sqlite", CUSTOMERS, VENDORS)
         values |= {"smsturbo.path": "embedded.sqlite"}
     else:
-        values |= {"smsturbo.kind": "odbc", "smsturbo.path": None,
-                   "smsturbo.dsn": request.getfixturevalue("turbo_pg_dsn"),
-                   "smsturbo.user": postgres.role}
+        values |= {
+            "smsturbo.kind": "odbc",
+            "smsturbo.path": None,
+            "smsturbo.dsn": request.getfixturevalue("turbo_pg_dsn"),
+            "smsturbo.user": postgres.role,
+        }
     port = open_book(path)
     for key, value in values.items():
         port.write_cell(SETUP, setup_layout().setting(key).cell, value)
