@@ -83,9 +83,14 @@ class Database:
             cursor.close()
 
     def columns(self, table: str) -> list[str]:
-        """Column names of ``table`` as the driver reports them (no rows fetched)."""
+        """Column names of ``table`` as the driver reports them, from the catalogue where
+        the driver has one (``SELECT *`` is slow on Pervasive), else an empty SELECT."""
         cursor = self.connection.cursor()
         try:
+            if hasattr(cursor, "columns"):
+                found = [row.column_name for row in cursor.columns(table=table)]
+                if found:
+                    return found
             with self._errors():
                 cursor.execute(f"SELECT * FROM {quote_identifier(table)} WHERE 1 = 0")
             return [d[0] for d in cursor.description]

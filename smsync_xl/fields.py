@@ -152,7 +152,6 @@ class Entity:
     sage_record_number: str
     sage_inactive: str
     inactive_csv: str
-    prospect_csv: str | None
     fields: tuple[SageField, ...]
 
     @property
@@ -171,7 +170,6 @@ CUSTOMER = Entity(
     sage_record_number="CustomerRecordNumber",
     sage_inactive="CustomerIsInactive",
     inactive_csv="Inactive",
-    prospect_csv="Prospect",
     fields=(
         SageField("id", "CustomerID", "Customer ID"),
         SageField("name", "Customer_Bill_Name", "Customer Name"),
@@ -201,7 +199,6 @@ VENDOR = Entity(
     sage_record_number="VendorRecordNumber",
     sage_inactive="IsInactive",
     inactive_csv="Inactive",
-    prospect_csv=None,
     fields=(
         SageField("id", "VendorID", "Vendor ID"),
         SageField("name", "Name", "Vendor Name"),

@@ -8,6 +8,7 @@ session (PostgreSQL) or ``query_only`` (SQLite), so a write fails in the driver.
 
 from __future__ import annotations
 
+import contextlib
 from functools import partial
 from types import ModuleType
 
@@ -16,6 +17,8 @@ from .odbc_errors import Side, connect_error, statement_error
 from .settings import Connection
 
 TIMEOUT_SECONDS = 15
+QUERY_TIMEOUT_SECONDS = 600
+"""A statement still running after this fails (HYT00) instead of freezing Excel."""
 _PERVASIVE = ("pervasive", "zen", "actian")
 
 
@@ -44,7 +47,7 @@ def _server_parts(conn: Connection) -> list[tuple[str, str]]:
     """Pervasive takes ``ServerName=host.port`` and ``DBQ``; other drivers ``Server``,
     ``Port`` (written ``host:port`` in Setup) and ``Database``."""
     if any(word in conn.driver.lower() for word in _PERVASIVE):
-        return [("ServerName", conn.server), ("DBQ", conn.database)]
+        return [("ServerName", conn.server.replace(":", ".")), ("DBQ", conn.database)]
     host, _, port = conn.server.partition(":")
     return [("Server", host), ("Port", port), ("Database", conn.database)]
 
@@ -54,7 +57,8 @@ def connection_string(conn: Connection, password: str | None) -> str:
     if conn.dsn:
         parts = [("DSN", conn.dsn)]
     else:
-        parts = [("Driver", "{" + conn.driver.replace("}", "}}") + "}"), *_server_parts(conn)]
+        driver = conn.driver.strip().removeprefix("{").removesuffix("}")
+        parts = [("Driver", "{" + driver.replace("}", "}}") + "}"), *_server_parts(conn)]
     parts += [("UID", conn.user), ("PWD", password or "")]
     return ";".join(
         f"{key}={value if key == 'Driver' else _value(value)}" for key, value in parts if value
@@ -113,6 +117,8 @@ def connect(
             installed_dsns=dsns,
             installed_drivers=drivers,
         ) from None
+    with contextlib.suppress(pyodbc.Error):  # psqlODBC refuses it: no timeout there
+        connection.timeout = QUERY_TIMEOUT_SECONDS
     if read_only:
         _refuse_writes(connection, pyodbc)
     translate = partial(statement_error, side=side, where=where)

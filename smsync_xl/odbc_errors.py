@@ -193,6 +193,12 @@ def connect_error(
             "Enter one of these names in Setup (Driver), or install the driver: for Sage 50 "
             "the Pervasive / Actian Zen client that Sage 50 installs on each workstation."
         )
+        if bits == 64 and any(w in named.lower() for w in ("pervasive", "zen", "actian")):
+            advice += (
+                " If Sage 50 is installed here, its 'Pervasive ODBC Client Interface' is "
+                "32-bit and invisible to this 64-bit Python: run SMSync with a 32-bit "
+                "Python, or install the Actian Zen 64-bit client."
+            )
     elif kind == UNREACHABLE:
         message = f"no {side.label} database engine answered ({said})"
         advice = side.engine_advice
@@ -201,7 +207,10 @@ def connect_error(
         advice = side.schema_advice
     else:
         message = f"could not connect to {side.label}: {said}"
-        advice = "Run 'smsync-xl doctor' to check the drivers, the DSNs and both connections."
+        advice = (
+            "Run 'smsync-xl doctor' (or 'smsync-xl doctor --book SMSync.xlsm') to check "
+            "the drivers, the DSNs and both connections."
+        )
     return side.error(kind)(message, where=where, advice=advice)
 
 

@@ -24,7 +24,7 @@ from smsync_xl.errors import (
     TargetLoginError,
 )
 from smsync_xl.fields import CUSTOMER
-from smsync_xl.odbc import connect
+from smsync_xl.odbc import connect, connection_string
 from smsync_xl.odbc_errors import SAGE50, connect_error
 from smsync_xl.settings import Connection, settings_from_values
 
@@ -87,6 +87,7 @@ def test_unknown_driver_lists_the_drivers_that_exist(tmp_path, odbc):
     assert "the ODBC driver 'Pervasive ODBC Client Interface' could not be loaded" in text
     assert f"Drivers installed for this 64-bit Python: {odbc_env.PG_DRIVER}" in text
     assert "Pervasive / Actian Zen client" in text
+    assert "is 32-bit and invisible to this 64-bit Python" in text
 
 
 def test_stopped_engine_says_to_start_it(tmp_path, postgres, passwords):
@@ -252,3 +253,23 @@ def test_without_unixodbc_the_odbc_side_says_what_to_install(demo, tmp_path, mon
         open_source(sage_settings(tmp_path, dsn="Bellwether"))
     assert "apt-get install unixodbc" in error.value.advice
     assert demo.reload().source.company_name() == "Bellwether Aggregates & Hauling"
+
+
+def test_connection_string_from_setup_fields():
+    pervasive = Connection(
+        kind="odbc",
+        driver="{Pervasive ODBC Client Interface}",
+        server="OFFICE-PC:1583",
+        database="BELLWETHER",
+        user="Peachtree",
+    )
+    assert connection_string(pervasive, "p;w}d") == (
+        "Driver={Pervasive ODBC Client Interface};ServerName=OFFICE-PC.1583;DBQ=BELLWETHER;"
+        "UID=Peachtree;PWD={p;w}}d}"
+    )
+    other = Connection(
+        kind="odbc", driver="PostgreSQL Unicode", server="db:5432", database="smsturbo", user="u"
+    )
+    assert connection_string(other, None) == (
+        "Driver={PostgreSQL Unicode};Server=db;Port=5432;Database=smsturbo;UID=u"
+    )
