@@ -52,6 +52,9 @@ class WorkbookPort(Protocol):
 
     def confirm(self, message: str) -> bool: ...
 
+    def ask_password(self, question: str) -> str | None:
+        """Hidden input; None when cancelled or nobody can answer."""
+
     def status(self, text: str) -> None: ...
 
     def activate(self, sheet: str) -> None: ...

@@ -112,6 +112,25 @@ class ExcelBook:
     def confirm(self, message: str) -> bool:
         return self.book.app.alert(message, title=TITLE, buttons="yes_no") == "yes"
 
+    def ask_password(self, question: str) -> str | None:
+        """A small masked dialog from this Python process: Excel's own InputBox cannot
+        hide what is typed, and a VBA form would have to be drawn in Excel."""
+        try:
+            import tkinter
+            from tkinter import simpledialog
+        except ImportError:
+            return None
+        try:
+            root = tkinter.Tk()
+        except tkinter.TclError:
+            return None
+        root.withdraw()
+        root.attributes("-topmost", True)
+        try:
+            return simpledialog.askstring(TITLE, question, show="*", parent=root)
+        finally:
+            root.destroy()
+
     def status(self, text: str) -> None:
         self.book.app.status_bar = text or None
 

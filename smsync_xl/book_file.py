@@ -39,9 +39,11 @@ class FileBook:
         confirm: Callable[[str], bool],
         alert: Callable[[str], None],
         status: Callable[[str], None],
+        ask_password: Callable[[str], str | None] = lambda _: None,
     ) -> None:
         self.path = path
         self._confirm, self._alert, self._status = confirm, alert, status
+        self._ask_password = ask_password
         original = read_parts(path.read_bytes())
         self._ribbon = {n: original[n] for n in (RIBBON_2006, RIBBON_2009) if n in original}
         self.book = load_workbook(path, keep_vba=True)
@@ -121,6 +123,9 @@ class FileBook:
 
     def confirm(self, message: str) -> bool:
         return self._confirm(message)
+
+    def ask_password(self, question: str) -> str | None:
+        return self._ask_password(question)
 
     def status(self, text: str) -> None:
         self._status(text)

@@ -396,6 +396,7 @@ def _file_book(path: Path, yes: bool) -> FileBook:
         confirm=confirm,
         alert=click.echo,
         status=lambda text: text and click.echo(text, err=True),
+        ask_password=_prompt() or (lambda _: None),
     )
 
 

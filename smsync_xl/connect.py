@@ -6,14 +6,21 @@ refuses a missing password and the caller can ask the user, it asks once and ret
 
 from __future__ import annotations
 
+import contextlib
 from functools import partial
 
 from .apply import Source
 from .db import Database, open_sqlite
-from .errors import AuthorizationError, SageConnectionError, TargetError, TargetLoginError
+from .errors import (
+    AuthorizationError,
+    SageConnectionError,
+    SettingsError,
+    TargetError,
+    TargetLoginError,
+)
 from .odbc import connect
 from .odbc_errors import SAGE50, SMSTURBO, Side, statement_error
-from .passwords import Prompt, lookup
+from .passwords import Prompt, lookup, store
 from .sage50 import Sage50Source
 from .sage50_csv import Sage50CsvSource
 from .settings import Connection, Settings
@@ -22,14 +29,21 @@ from .turbo_mapping import load_mapping
 
 
 def _open_odbc(conn: Connection, side: Side, *, read_only: bool, prompt: Prompt | None) -> Database:
+    """Connect with the kept password; when there is none and the database refuses,
+    ask once, and keep what worked in the system keyring for next time."""
     password = lookup(side.key)
     try:
         return connect(conn, side, password, read_only=read_only)
     except (AuthorizationError, TargetLoginError):
         if password is not None or prompt is None:
             raise
-    asked = prompt(f"{side.label} password for user {conn.user or '(from the DSN)'}")
-    return connect(conn, side, asked, read_only=read_only)
+        asked = prompt(f"{side.label} password for user {conn.user or '(from the DSN)'}")
+        if not asked:
+            raise
+    database = connect(conn, side, asked, read_only=read_only)
+    with contextlib.suppress(SettingsError):
+        store(side.key, asked)
+    return database
 
 
 def open_source(settings: Settings, *, prompt: Prompt | None = None) -> Source:

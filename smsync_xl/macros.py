@@ -82,7 +82,7 @@ def macro(action: Macro) -> Callable[[WorkbookPort | None], bool]:
 def _fill(port: WorkbookPort) -> None:
     settings, entity = read_setup(port)
     port.status("SMSync: reading Sage 50 …")
-    source = open_source(settings)
+    source = open_source(settings, prompt=port.ask_password)
     company = source.company_name()
     if not port.confirm(
         f"Is this the correct Sage 50 company?\n\n{company}\n\n"
@@ -100,7 +100,7 @@ def _fill(port: WorkbookPort) -> None:
         )
         view = MISSING_ONLY if missing_only else NOT_IN_SYNC
     port.status("SMSync: reading SMSTurbo and comparing …")
-    plan = make_plan(entity, source, open_store(settings), settings)
+    plan = make_plan(entity, source, open_store(settings, prompt=port.ask_password), settings)
     for sheet, rows in table_rows(plan, view).items():
         port.write_table(sheet, rows)
     summary = (
@@ -160,14 +160,20 @@ def synchronize(port: WorkbookPort) -> None:
             "to bring into SMSTurbo, then press Synchronize."
         )
         return
-    source = open_source(settings)
+    source = open_source(settings, prompt=port.ask_password)
     company = source.company_name()
     counts = ", ".join(f"{len(ids)} {ENTITIES[key].plural.lower()}" for key, ids in chosen.items())
     if not port.confirm(f"Bring {counts} from Sage 50 company '{company}' into SMSTurbo?"):
         port.status("SMSync: Synchronize stopped; nothing was changed.")
         return
     port.status("SMSync: synchronizing …")
-    result = apply(source, open_store(settings), settings, chosen, user=getpass.getuser())
+    result = apply(
+        source,
+        open_store(settings, prompt=port.ask_password),
+        settings,
+        chosen,
+        user=getpass.getuser(),
+    )
     by_key = {make_key(r.entity, r.id): r.describe() for r in result.results}
     key = table.column(KEY)
     port.write_column(SAGE_ONLY, RESULT, [by_key.get(str(row[key])) for row in table.rows])
@@ -185,7 +191,7 @@ def synchronize(port: WorkbookPort) -> None:
 def undo_last(port: WorkbookPort) -> None:
     """Undo the last synchronization, after saying which one."""
     settings, _ = read_setup(port)
-    store = open_store(settings)
+    store = open_store(settings, prompt=port.ask_password)
     run = last_undoable_run(store)
     if not port.confirm(
         f"Undo synchronization {run.run_id} of {run.started_at} by {run.user}?\n\n{run.summary}"

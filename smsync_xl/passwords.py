@@ -15,8 +15,8 @@ from .errors import SettingsError
 SERVICE = "smsync-xl"
 ENV = {"sage50": "SMSYNC_SAGE50_PASSWORD", "smsturbo": "SMSYNC_SMSTURBO_PASSWORD"}
 
-Prompt = Callable[[str], str]
-"""Asks the user for a password (hidden input); given the question to show."""
+Prompt = Callable[[str], str | None]
+"""Asks the user for a password (hidden input), given the question; None if cancelled."""
 
 
 def lookup(side: str) -> str | None:

@@ -18,6 +18,7 @@ from .fields import ENTITIES, GROUPS, INACTIVE
 SAGE_KINDS = ("sqlite", "odbc", "csv")
 TURBO_KINDS = ("sqlite", "odbc")
 SAGE_ODBC_USER = "Peachtree"
+MAX_DSN_LENGTH = 32  # SQL_MAX_DSN_LENGTH
 VIEWS = ("not_in_sync", "missing_only", "ask_each_time")
 ASK = "ask_each_time"
 
@@ -173,6 +174,12 @@ def _connection(
             "an ODBC connection needs a DSN, or a driver and a database",
             where=locate(f"{side}.dsn"),
             advice="Enter the DSN name, or fill in Driver, Server and Database.",
+        )
+    if len(conn.dsn) > MAX_DSN_LENGTH:
+        raise SettingsError(
+            f"the DSN name is {len(conn.dsn)} characters; ODBC allows at most {MAX_DSN_LENGTH}",
+            where=locate(f"{side}.dsn"),
+            advice="Give the data source a shorter name in the ODBC Data Source Administrator.",
         )
     return conn
 

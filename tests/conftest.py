@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
 
 from smsync_xl.apply import make_plan
 from smsync_xl.compare import Plan
@@ -150,7 +152,7 @@ def turbo_pg_dsn(odbc: odbc_env.OdbcConfig, postgres: odbc_env.Postgres) -> str:
     db = pg_database(postgres, name)
     write_smsturbo(db, CUSTOMERS, VENDORS)
     db.close()
-    return pg_dsn(odbc, postgres, f"smsync_turbo_{name}", name)
+    return pg_dsn(odbc, postgres, "turbo_" + name.removeprefix("smsync_test_"), name)
 
 
 @pytest.fixture
@@ -159,3 +161,31 @@ def passwords(monkeypatch: pytest.MonkeyPatch, postgres: odbc_env.Postgres) -> s
     monkeypatch.setenv("SMSYNC_SAGE50_PASSWORD", postgres.password)
     monkeypatch.setenv("SMSYNC_SMSTURBO_PASSWORD", postgres.password)
     return postgres.password
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that forgets everything when the test ends."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.kept.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.kept[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.kept.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring():
+    previous = keyring.get_keyring()
+    kept = MemoryKeyring()
+    keyring.set_keyring(kept)
+    yield kept
+    keyring.set_keyring(previous)

@@ -3,10 +3,8 @@ prompt; and ``smsync-xl doctor`` on real drivers."""
 
 from __future__ import annotations
 
-import keyring
 import pytest
 from click.testing import CliRunner
-from keyring.backend import KeyringBackend
 
 from smsync_xl import passwords
 from smsync_xl.cli import main
@@ -15,34 +13,6 @@ from smsync_xl.doctor import windows_library
 
 from . import odbc_env
 from .workbook_helpers import demo_workbook
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring that forgets everything when the test ends."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.kept: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.kept.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.kept[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.kept.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    kept = MemoryKeyring()
-    keyring.set_keyring(kept)
-    yield kept
-    keyring.set_keyring(previous)
 
 
 def run(*args, input=None):

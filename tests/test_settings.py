@@ -94,3 +94,9 @@ def test_setup_sheet_offers_every_connection_kind_and_setting():
         assert f"sage50.{key}" in by_key
     assert "smsturbo.dsn" in by_key
     assert not any("password" in key for key in by_key)
+
+
+def test_an_over_long_dsn_is_refused_before_connecting(tmp_path):
+    with pytest.raises(SettingsError, match="the DSN name is 33 characters") as error:
+        build(tmp_path, **{"smsturbo.kind": "odbc", "smsturbo.dsn": "x" * 33})
+    assert error.value.where == "Setup!smsturbo.dsn"

@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from smsync_xl import macros
+from smsync_xl.book_file import FileBook
 from smsync_xl.connect import open_store
 from smsync_xl.demo import create_smsturbo
 from smsync_xl.demo_data import CUSTOMERS, VENDORS
@@ -71,3 +72,46 @@ def test_buttons_end_to_end_and_no_password_saved(book, passwords):
     assert passwords.encode() not in saved
     log = open_book(book).read_table(LOG)
     assert all(passwords not in str(cell) for row in log.rows for cell in row)
+
+
+def test_a_missing_password_is_asked_once_then_kept_in_the_keyring(
+    book, passwords, monkeypatch, memory_keyring
+):
+    monkeypatch.delenv("SMSYNC_SAGE50_PASSWORD")
+    monkeypatch.delenv("SMSYNC_SMSTURBO_PASSWORD")
+    asked = []
+
+    def ask(question):
+        asked.append(question)
+        return passwords
+
+    dialogs = Dialogs(True, True)
+    port = FileBook(
+        book,
+        confirm=dialogs.confirm,
+        alert=dialogs.alerts.append,
+        status=lambda _: None,
+        ask_password=ask,
+    )
+    assert macros.refresh(port), dialogs.alerts
+    assert asked[0].startswith("Sage 50 password for user ")
+    assert memory_keyring.kept[("smsync-xl", "sage50")] == passwords
+    asked.clear()
+    assert macros.refresh(open_book(book, Dialogs(True, True)))
+    assert asked == []
+    with zipfile.ZipFile(book) as archive:
+        assert passwords.encode() not in b"".join(archive.read(n) for n in archive.namelist())
+
+
+def test_a_cancelled_password_question_gives_the_plain_error(book, monkeypatch, memory_keyring):
+    monkeypatch.delenv("SMSYNC_SAGE50_PASSWORD")
+    dialogs = Dialogs(True, True)
+    port = FileBook(
+        book,
+        confirm=dialogs.confirm,
+        alert=dialogs.alerts.append,
+        status=lambda _: None,
+        ask_password=lambda _: None,
+    )
+    assert not macros.refresh(port)
+    assert "password" in dialogs.alerts[0] and "Set Up Security" in dialogs.alerts[0]
