@@ -184,14 +184,27 @@ def _connection(
     return conn
 
 
+def _status_map(raw: object, locate: Locate) -> Mapping[str, object]:
+    """A TOML table, or the Setup cell's text 'Always Hold = HOLD; Hold Over Limit = HOLD'."""
+    if not raw:
+        return {}
+    if isinstance(raw, Mapping):
+        return raw
+    pairs = [part.partition("=") for part in str(raw).split(";") if part.strip()]
+    if isinstance(raw, str) and all(sep and k.strip() and v.strip() for k, sep, v in pairs):
+        return {k.strip(): v.strip() for k, _, v in pairs}
+    raise SettingsError(
+        f"{raw!r} is not a list of Sage 50 status = SMSTurbo status",
+        where=locate("credit_status.map"),
+        advice="Write pairs separated by semicolons, e.g. Always Hold = HOLD; "
+        "Hold Over Limit = HOLD.",
+    )
+
+
 def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Locate) -> Settings:
     """Build and validate settings from flat keys; raise SettingsError naming the place."""
     mapping_text = _text(values, "smsturbo.mapping", locate)
-    by_code_raw = values.get("credit_status.map") or {}
-    if not isinstance(by_code_raw, Mapping):
-        raise SettingsError(
-            "expected a table of Sage status = SMSTurbo status", where=locate("credit_status.map")
-        )
+    by_code_raw = _status_map(values.get("credit_status.map"), locate)
     rule = CreditStatusRule(
         inactive=_text(values, "credit_status.inactive", locate) or INACTIVE,
         active=_text(values, "credit_status.active", locate).upper(),

@@ -100,3 +100,11 @@ def test_an_over_long_dsn_is_refused_before_connecting(tmp_path):
     with pytest.raises(SettingsError, match="the DSN name is 33 characters") as error:
         build(tmp_path, **{"smsturbo.kind": "odbc", "smsturbo.dsn": "x" * 33})
     assert error.value.where == "Setup!smsturbo.dsn"
+
+
+def test_credit_status_map_from_a_setup_cell(tmp_path):
+    settings = build(tmp_path, **{"credit_status.map": "Always Hold = hold; Hold Over Limit=HOLD"})
+    assert settings.credit_status.by_code == {"ALWAYS HOLD": "HOLD", "HOLD OVER LIMIT": "HOLD"}
+    with pytest.raises(SettingsError, match="is not a list of Sage 50 status") as error:
+        build(tmp_path, **{"credit_status.map": "Always Hold"})
+    assert error.value.where == "Setup!credit_status.map"
