@@ -132,7 +132,7 @@ class ExcelBook:
             root.destroy()
 
     def status(self, text: str) -> None:
-        self.book.app.status_bar = text or None
+        self.book.app.status_bar = text or False  # False hands the bar back to Excel
 
     def activate(self, sheet: str) -> None:
         self.book.sheets[sheet].activate()
