@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from .compare import Plan, PlanRow, Status, compare
+from .compare import Plan, PlanRow, Status, compare, same_data
 from .fields import ENTITIES, Entity, Record
 from .settings import Settings
 from .smsturbo import Change, SMSTurboStore
@@ -112,11 +112,7 @@ class _Writer:
             )
             return self.result(record_id, CONFLICT, reason)
         if row.fingerprint != mark:
-            return self.result(
-                record_id,
-                CONFLICT,
-                "changed in Sage 50 or SMSTurbo since Refresh; press Refresh and review it again",
-            )
+            return self.stale(row, mark)
         if row.status is Status.INVALID:
             return self.result(record_id, SKIPPED, "; ".join(row.reasons))
         if row.status is Status.IN_SYNC:
@@ -124,6 +120,24 @@ class _Writer:
         if row.status is Status.NEW:
             return self.create(row)
         return self.update(row)
+
+    def stale(self, row: PlanRow, mark: str) -> RowResult:
+        """The row is not what the bookkeeper reviewed: say why, change nothing."""
+        if same_data(row.fingerprint, mark):
+            return self.result(
+                row.id,
+                CONFLICT,
+                "what Synchronize would do changed because Setup changed "
+                "(Replace Options or credit status); press Refresh and review "
+                "the row again",
+            )
+        if row.status is Status.IN_SYNC:
+            return self.result(row.id, SKIPPED, "already in sync (synchronized since Refresh)")
+        return self.result(
+            row.id,
+            CONFLICT,
+            "changed in Sage 50 or SMSTurbo since Refresh; press Refresh and review it again",
+        )
 
     def create(self, row: PlanRow) -> RowResult:
         self.store.insert(self.entity, _new_record(self.store, self.entity, self.defaults(), row))
@@ -158,7 +172,6 @@ def apply(
 
     Returns one result per chosen row. Nothing is written unless everything is.
     """
-    store.ensure_audit_tables()
     company = source.company_name()
     results: list[RowResult] = []
     changes: list[Change] = []
@@ -184,6 +197,7 @@ def apply(
         result = SyncResult(None, results)
         if not changes:
             return result
+        store.ensure_audit_tables()
         run_id = store.start_run("sync", user, now_text(), company)
         store.log_changes(run_id, changes)
         store.finish_run(run_id, result.summary())

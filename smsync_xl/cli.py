@@ -25,7 +25,7 @@ from .doctor import diagnose
 from .errors import SmsyncError
 from .fields import ENTITIES, INACTIVE, Entity
 from .install import install as install_workbook
-from .layout import SAGE_ONLY, SUMMARY_CELL
+from .layout import RESULT, SAGE_ONLY, SUMMARY_CELL
 from .passwords import Prompt
 from .report import counts_line, plan_lines, result_lines, run_lines
 from .resources import CHECKOUT_WORKBOOK
@@ -208,7 +208,12 @@ def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) 
 def _plan_file(plans: list[Plan]) -> dict:
     return {
         p.entity.key: {
-            r.id: {"status": r.status.value, "fingerprint": r.fingerprint} for r in p.rows
+            r.id: {
+                "status": r.status.value,
+                "fingerprint": r.fingerprint,
+                "inactive": r.sage.get("credit_status") == INACTIVE,
+            }
+            for r in p.rows
         }
         for p in plans
     }
@@ -224,15 +229,26 @@ def _plan_file(plans: list[Plan]) -> dict:
     help="A plan saved by 'plan --save': rows changed since then are refused.",
 )
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--include-inactive",
+    is_flag=True,
+    help="Without IDs, also take NEW records that are inactive in Sage 50.",
+)
 @click.argument("ids", nargs=-1)
 def sync(
-    settings_path: Path, entity: str, plan_path: Path | None, yes: bool, ids: tuple[str, ...]
+    settings_path: Path,
+    entity: str,
+    plan_path: Path | None,
+    yes: bool,
+    include_inactive: bool,
+    ids: tuple[str, ...],
 ) -> None:
-    """Synchronize the given IDs, or every NEW record when no ID is given.
+    """Synchronize the given IDs, or every active NEW record when no ID is given
+    (inactive ones are left out, as the SMSTurbo help advises, unless asked for).
 
     \b
     Examples:
-      smsync-xl sync --settings demo/settings.toml --yes                 # all NEW
+      smsync-xl sync --settings demo/settings.toml --yes                 # active NEW
       smsync-xl sync --settings demo/settings.toml --entity customers DIFFNAME
       smsync-xl plan --settings demo/settings.toml --save plan.json
       smsync-xl sync --settings demo/settings.toml --plan plan.json --yes
@@ -246,11 +262,20 @@ def sync(
         for each in _entities(entity):
             if saved is not None:
                 rows = saved.get(each.key, {})
-                wanted = ids or [i for i, r in rows.items() if r["status"] == Status.NEW.value]
+                wanted = ids or [
+                    i
+                    for i, r in rows.items()
+                    if r["status"] == Status.NEW.value and (include_inactive or not r["inactive"])
+                ]
                 chosen[each.key] = {i: rows[i]["fingerprint"] for i in wanted if i in rows}
             else:
                 current = make_plan(each, source, store, settings)
-                wanted = ids or current.ids_with_status(Status.NEW)
+                wanted = ids or [
+                    r.id
+                    for r in current.rows
+                    if r.status is Status.NEW
+                    and (include_inactive or r.sage.get("credit_status") != INACTIVE)
+                ]
                 chosen[each.key] = current.chosen(wanted)
         known = {i for marks in chosen.values() for i in marks}
         unknown = [i for i in ids if i not in known]
@@ -314,10 +339,14 @@ def runs(settings_path: Path, details: int | None) -> None:
 
     def run() -> int:
         store = open_store(load_settings(settings_path), prompt=_prompt())
-        store.ensure_audit_tables()
         if details is None:
             click.echo("\n".join(run_lines(store.runs())) or "No synchronization yet.")
             return 0
+        if details not in {r.run_id for r in store.runs()}:
+            raise SmsyncError(
+                f"there is no run {details}",
+                advice="'smsync-xl runs' lists the runs and their numbers.",
+            )
         for change in store.changes(details):
             click.echo(f"{change.action:<7} {change.entity:<10} {change.record_id}")
             before, after = change.before or {}, change.after or {}
@@ -432,7 +461,11 @@ def synchronize(book: Path, yes: bool) -> None:
     Example:
       smsync-xl synchronize ~/SMSync/SMSync.xlsm --yes
     """
-    sys.exit(0 if macros.synchronize(_file_book(book, yes)) else EXIT_PROBLEM)
+    if not macros.synchronize(_file_book(book, yes)):
+        sys.exit(EXIT_PROBLEM)
+    table = _file_book(book, yes).read_table(SAGE_ONLY)
+    results = [str(row[table.column(RESULT)] or "") for row in table.rows]
+    sys.exit(EXIT_CONFLICTS if any(r.startswith(CONFLICT) for r in results) else 0)
 
 
 @main.command()

@@ -127,21 +127,34 @@ _LIMITS["id"] = 10**9  # the ID has its own rule (ids.py)
 _NUMBERS = tuple(n for n, f in TURBO_FIELDS.items() if f.normalise in (money, whole_number))
 
 
-def fingerprint(sage: Record, turbo: Record | None, applied: tuple[str, ...] = ()) -> str:
+def _digest(value: object, size: int) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=size).hexdigest()
+
+
+def fingerprint(
+    read: Record,
+    turbo: Record | None,
+    status: Status = Status.NEW,
+    applied: tuple[FieldChange, ...] = (),
+) -> str:
     """Stable across processes, so a value written to the workbook can be checked later.
 
-    It covers both records and the fields Synchronize would change, so ticking a
-    Replace Option after Refresh cannot change what a reviewed row does. A field
+    Two parts, ``data-plan``: the records as read from both systems, and what
+    Synchronize would do with them (status and the changes of the ticked Replace
+    Options), so a conflict can say whether the data or the Setup changed. A field
     missing from a record and a field holding None hash alike: both mean 'no value'.
     """
-    text = repr(
-        (
-            tuple(map(sage.get, _FIELD_ORDER)),
-            None if turbo is None else tuple(map(turbo.get, _FIELD_ORDER)),
-            applied,
-        )
+    data = (
+        tuple(map(read.get, _FIELD_ORDER)),
+        None if turbo is None else tuple(map(turbo.get, _FIELD_ORDER)),
     )
-    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+    plan = (status.value, tuple((c.field, c.new) for c in applied))
+    return f"{_digest(data, 8)}-{_digest(plan, 4)}"
+
+
+def same_data(mark: str, other: str) -> bool:
+    """True when two fingerprints saw the same records (the plans may differ)."""
+    return mark.partition("-")[0] == other.partition("-")[0]
 
 
 def _field_problems(record: Record, statuses: frozenset[str] | None) -> list[str]:
@@ -219,6 +232,7 @@ def compare(
             continue
         record_id = sage["id"] or ""
         turbo = turbo_by_id.get(record_id)
+        read = sage
         if (
             turbo
             and sage.get("credit_status") is None
@@ -243,22 +257,23 @@ def compare(
                 "IDs identical in Sage 50"
             )
         reasons += _field_problems(sage, statuses)
-        mark = fingerprint(sage, turbo)
         if reasons:
+            mark = fingerprint(read, turbo, Status.INVALID)
             rows.append(
                 PlanRow(record_id, Status.INVALID, sage, turbo, mark, reasons=tuple(reasons))
             )
             continue
         if turbo is None:
-            rows.append(PlanRow(record_id, Status.NEW, sage, None, mark))
+            rows.append(PlanRow(record_id, Status.NEW, sage, None, fingerprint(read, None)))
             continue
         differences = _differences(sage, turbo)
         if not differences:
+            mark = fingerprint(read, turbo, Status.IN_SYNC)
             rows.append(PlanRow(record_id, Status.IN_SYNC, sage, turbo, mark))
             continue
         applied = tuple(d for d in differences if TURBO_FIELDS[d.field].group in options.replace)
         shown = tuple(d for d in differences if d not in applied)
-        mark = fingerprint(sage, turbo, tuple(d.field for d in applied))
+        mark = fingerprint(read, turbo, Status.DIFFERENT, applied)
         rows.append(PlanRow(record_id, Status.DIFFERENT, sage, turbo, mark, applied, shown))
 
     turbo_only = []

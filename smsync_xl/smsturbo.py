@@ -99,15 +99,19 @@ class SMSTurboStore:
             for ddl in _AUDIT_DDL:
                 self.db.execute(ddl)
 
-    def ensure_audit_tables(self) -> None:
-        """Create SMSync's audit tables in an existing SMSTurbo database if missing."""
+    def has_audit_tables(self) -> bool:
         try:
             self.db.query(f"SELECT RunID FROM {RUNS} WHERE 1 = 0")
         except Exception:  # noqa: BLE001 - any driver's 'no such table'
-            self.db.connection.rollback()
-            with self.db.transaction():
-                for ddl in _AUDIT_DDL:
-                    self.db.execute(ddl)
+            return False
+        return True
+
+    def ensure_audit_tables(self) -> None:
+        """Create SMSync's audit tables if missing, inside the caller's transaction, so
+        a synchronization that fails leaves no trace of them either."""
+        if not self.has_audit_tables():
+            for ddl in _AUDIT_DDL:
+                self.db.execute(ddl)
 
     def _select(self, entity: Entity) -> tuple[str, list[str]]:
         table = self._table(entity)
@@ -254,7 +258,9 @@ class SMSTurboStore:
         )
 
     def runs(self) -> list[Run]:
-        """Every audited run, newest first."""
+        """Every audited run, newest first (none before the first synchronization)."""
+        if not self.has_audit_tables():
+            return []
         rows = self.db.query(
             f"SELECT RunID, Kind, UndoOf, UserName, StartedAt, Company, Summary FROM {RUNS}"
         )

@@ -47,7 +47,6 @@ def last_undoable_run(store: SMSTurboStore) -> Run:
 
 def undo_last(store: SMSTurboStore, *, user: str) -> UndoResult:
     """Reverse the newest synchronization that has not been undone, in one transaction."""
-    store.ensure_audit_tables()
     with store.db.transaction():
         run = last_undoable_run(store)
         restored: list[Change] = []

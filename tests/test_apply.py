@@ -70,6 +70,7 @@ def test_a_row_changed_since_the_plan_is_a_conflict(demo):
     connection.close()
     result = sync(demo, ["PROSPECT1", "PROSPECT2"], plans=plans)
     assert outcomes(result) == {"PROSPECT1": CONFLICT, "PROSPECT2": CREATED}
+    assert result.results[0].detail.startswith("changed in Sage 50 or SMSTurbo since Refresh")
     assert demo.store.fetch(CUSTOMER, "PROSPECT1") is None
 
 
@@ -80,7 +81,9 @@ def test_running_the_same_plan_twice_creates_nothing_twice(demo):
     assert first.count(CREATED) == len(new) == 12
     after_first = dump(demo.settings.smsturbo.path, audit=True)
     second = sync(demo, new, plans=plans)
-    assert second.count(CREATED) == 0 and second.count(CONFLICT) == len(new)
+    assert second.count(CREATED) == 0 and second.count(SKIPPED) == len(new)
+    assert {r.detail for r in second.results} == {"already in sync (synchronized since Refresh)"}
+    assert second.run_id is None
     assert dump(demo.settings.smsturbo.path, audit=True) == after_first
 
 
@@ -153,6 +156,7 @@ def test_ticking_a_replace_option_after_refresh_is_a_conflict(demo):
     )
     result = sync(demo, ["DIFFTYPE"], plans=plans)
     assert result.results[0].outcome == CONFLICT
+    assert "because Setup changed" in result.results[0].detail
     assert demo.store.fetch(CUSTOMER, "DIFFTYPE")["type"] == "RETAIL"
 
 
@@ -187,3 +191,17 @@ def test_second_row_of_a_duplicated_id_is_skipped_with_the_reason(demo):
     result = apply(demo.source, demo.store, demo.settings, chosen, user="tester")
     assert result.results[0].outcome == SKIPPED
     assert "ID appears 2 times" in result.results[0].detail
+
+
+def test_a_run_that_writes_nothing_leaves_no_audit_tables_behind(demo):
+    path = demo.settings.smsturbo.path
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute("DROP TABLE SMSync_Changes")
+        connection.execute("DROP TABLE SMSync_Runs")
+    connection.close()
+    before = dump(path, audit=True)
+    assert sync(demo, ["C0001", "ACME CO"]).run_id is None
+    assert dump(path, audit=True) == before
+    assert demo.store.runs() == []
+    assert sync(demo, ["PROSPECT1"]).run_id == 1

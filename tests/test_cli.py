@@ -1,4 +1,5 @@
 import re
+import sqlite3
 
 from click.testing import CliRunner
 
@@ -50,23 +51,27 @@ def test_plan_sync_undo_runs(tmp_path):
     assert demo_at(tmp_path, settings).store.fetch(CUSTOMER, "PROSPECT1") is None
 
 
-def test_sync_without_ids_takes_every_new_record(tmp_path):
+def test_sync_without_ids_takes_every_active_new_record(tmp_path):
     settings = create_demo(tmp_path)
     result = run("sync", "--settings", settings, "--yes")
-    assert "Import completed: 18 created, 0 updated" in result.output
+    assert "Import completed: 15 created, 0 updated" in result.output
+    assert "RETAIL" not in result.output and "VOLD" not in result.output
+    rest = run("sync", "--settings", settings, "--yes", "--include-inactive")
+    assert "Import completed: 3 created, 0 updated" in rest.output
 
 
 def test_saved_plan_twice_creates_nothing_twice(tmp_path):
     settings = create_demo(tmp_path)
     plan_file = tmp_path / "plan.json"
     assert run("plan", "--settings", settings, "--save", plan_file).exit_code == 0
-    first = run("sync", "--settings", settings, "--plan", plan_file, "--yes")
+    first = run("sync", "--settings", settings, "--plan", plan_file, "--yes", "--include-inactive")
     assert first.exit_code == 0 and "18 created" in first.output
     database = tmp_path / "smsturbo_demo.sqlite"
     after_first = dump(database, audit=True)
-    second = run("sync", "--settings", settings, "--plan", plan_file, "--yes")
-    assert second.exit_code == 3
-    assert "0 created, 0 updated, 0 skipped, 18 conflicts" in second.output
+    second = run("sync", "--settings", settings, "--plan", plan_file, "--yes", "--include-inactive")
+    assert second.exit_code == 0
+    assert "0 created, 0 updated, 18 skipped, 0 conflicts" in second.output
+    assert "skipped: already in sync (synchronized since Refresh)" in second.output
     assert dump(database, audit=True) == after_first
 
 
@@ -86,3 +91,18 @@ def test_user_errors_exit_1_with_advice(tmp_path):
     assert run("undo", "--settings", settings, "--yes").exit_code == 1
     unknown = run("sync", "--settings", settings, "--yes", "NOSUCHID")
     assert unknown.exit_code == 1 and "Not found in Sage 50" in unknown.output
+
+
+def test_rows_changed_since_the_saved_plan_exit_3(tmp_path):
+    settings = create_demo(tmp_path)
+    plan_file = tmp_path / "plan.json"
+    run("plan", "--settings", settings, "--save", plan_file)
+    connection = sqlite3.connect(tmp_path / "sage50_demo.sqlite")
+    with connection:
+        connection.execute("UPDATE Customers SET Contact = 'New' WHERE CustomerID = 'PROSPECT1'")
+    connection.close()
+    result = run("sync", "--settings", settings, "--plan", plan_file, "--yes")
+    assert result.exit_code == 3
+    assert "PROSPECT1            conflict: changed in Sage 50 or SMSTurbo" in result.output
+    assert "14 created, 0 updated, 0 skipped, 1 conflicts" in result.output
+    assert run("runs", "--settings", settings, "--details", "99").exit_code == 1
