@@ -15,6 +15,7 @@ from .errors import (
     AuthorizationError,
     SageConnectionError,
     SettingsError,
+    SmsyncError,
     TargetError,
     TargetLoginError,
 )
@@ -28,19 +29,32 @@ from .smsturbo import SMSTurboStore
 from .turbo_mapping import load_mapping
 
 
+def _where(conn: Connection, detail: str) -> str:
+    """The setting the user typed (Setup cell or settings key), then the detail."""
+    return f"{conn.origin} ({detail})" if conn.origin else detail
+
+
+def _connect_at(conn: Connection, side: Side, password: str | None, *, read_only: bool) -> Database:
+    try:
+        return connect(conn, side, password, read_only=read_only)
+    except SmsyncError as error:
+        error.where = _where(conn, error.where)
+        raise
+
+
 def _open_odbc(conn: Connection, side: Side, *, read_only: bool, prompt: Prompt | None) -> Database:
     """Connect with the kept password; when there is none and the database refuses,
     ask once, and keep what worked in the system keyring for next time."""
     password = lookup(side.key)
     try:
-        return connect(conn, side, password, read_only=read_only)
+        return _connect_at(conn, side, password, read_only=read_only)
     except (AuthorizationError, TargetLoginError):
         if password is not None or prompt is None:
             raise
         asked = prompt(f"{side.label} password for user {conn.user or '(from the DSN)'}")
         if not asked:
             raise
-    database = connect(conn, side, asked, read_only=read_only)
+    database = _connect_at(conn, side, asked, read_only=read_only)
     with contextlib.suppress(SettingsError):
         store(side.key, asked)
     return database
@@ -55,13 +69,15 @@ def open_source(settings: Settings, *, prompt: Prompt | None = None) -> Source:
         db = _open_odbc(conn, SAGE50, read_only=True, prompt=prompt)
         return Sage50Source(db, settings.credit_status)
     path = conn.path
-    translate = partial(statement_error, side=SAGE50, where=str(path))
+    translate = partial(statement_error, side=SAGE50, where=_where(conn, str(path)))
     try:
         db = open_sqlite(path, read_only=True, translate=translate)
     except FileNotFoundError:
         raise SageConnectionError(
             f"Sage 50 company file {path} not found",
-            advice="Check the Sage 50 path in the settings.",
+            where=conn.origin,
+            advice="Check the company file; a relative path starts at the workbook's (or "
+            "settings file's) folder.",
         ) from None
     return Sage50Source(db, settings.credit_status)
 
@@ -75,8 +91,10 @@ def open_store(settings: Settings, *, prompt: Prompt | None = None) -> SMSTurboS
     if not path.exists():
         raise TargetError(
             f"SMSTurbo database {path} not found",
-            advice="Check the SMSTurbo path in the settings, or run "
-            "'smsync-xl demo' to create a demo database.",
+            where=conn.origin,
+            advice="Check the SMSTurbo database file; a relative path starts at the "
+            "workbook's (or settings file's) folder. 'smsync-xl install --demo' or "
+            "'smsync-xl demo' creates a demo database.",
         )
-    translate = partial(statement_error, side=SMSTURBO, where=str(path))
+    translate = partial(statement_error, side=SMSTURBO, where=_where(conn, str(path)))
     return SMSTurboStore(open_sqlite(path, translate=translate), mapping)

@@ -81,8 +81,9 @@ def macro(action: Macro) -> Callable[[WorkbookPort | None], bool]:
 
 def _fill(port: WorkbookPort) -> None:
     settings, entity = read_setup(port)
-    port.status("SMSync: reading Sage 50 …")
+    port.status("SMSync: connecting to Sage 50 and SMSTurbo …")
     source = open_source(settings, prompt=port.ask_password)
+    store = open_store(settings, prompt=port.ask_password)
     company = source.company_name()
     if not port.confirm(
         f"Is this the correct Sage 50 company?\n\n{company}\n\n"
@@ -99,8 +100,8 @@ def _fill(port: WorkbookPort) -> None:
             f"No: every {noun[:-1]} without an exact match (missing or different)."
         )
         view = MISSING_ONLY if missing_only else NOT_IN_SYNC
-    port.status("SMSync: reading SMSTurbo and comparing …")
-    plan = make_plan(entity, source, open_store(settings, prompt=port.ask_password), settings)
+    port.status("SMSync: reading both systems and comparing …")
+    plan = make_plan(entity, source, store, settings)
     for sheet, rows in table_rows(plan, view).items():
         port.write_table(sheet, rows)
     summary = (
@@ -161,6 +162,7 @@ def synchronize(port: WorkbookPort) -> None:
         )
         return
     source = open_source(settings, prompt=port.ask_password)
+    store = open_store(settings, prompt=port.ask_password)
     company = source.company_name()
     counts = ", ".join(f"{len(ids)} {ENTITIES[key].plural.lower()}" for key, ids in chosen.items())
     if not port.confirm(f"Bring {counts} from Sage 50 company '{company}' into SMSTurbo?"):
@@ -169,7 +171,7 @@ def synchronize(port: WorkbookPort) -> None:
     port.status("SMSync: synchronizing …")
     result = apply(
         source,
-        open_store(settings, prompt=port.ask_password),
+        store,
         settings,
         chosen,
         user=getpass.getuser(),

@@ -79,8 +79,8 @@ SAGE50 = Side(
         "firewall lets the connection through."
     ),
     schema_advice=(
-        "Check that the DSN or database points at the Sage 50 US company (tables Company, "
-        "Customers, Vendors, Address), not at another database."
+        "Check that the Sage 50 setting (DSN, database or company file) points at the Sage 50 "
+        "US company (tables Company, Customers, Vendors, Address), not at another database."
     ),
 )
 

@@ -39,6 +39,8 @@ class Connection:
     server: str = ""
     database: str = ""
     user: str = ""
+    origin: str = ""
+    """Where the user set this connection (a Setup cell or settings key), for errors."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,7 @@ def _connection(
         server=_text(values, f"{side}.server", locate),
         database=_text(values, f"{side}.database", locate),
         user=_text(values, f"{side}.user", locate) or (SAGE_ODBC_USER if side == "sage50" else ""),
+        origin=locate(f"{side}.{'dsn' if kind == 'odbc' else 'path'}"),
     )
     if kind in ("sqlite", "csv") and path is None:
         raise SettingsError(

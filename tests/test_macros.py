@@ -295,3 +295,14 @@ def test_an_unexpected_failure_becomes_a_message_and_a_log_row(book, tmp_path, m
     log = open_book(book).read_table(LOG)
     assert "RuntimeError: disk full" in log.rows[-1][-1]
     assert dump(tmp_path / "smsturbo_demo.sqlite", audit=True) == before
+
+
+def test_a_missing_smsturbo_file_names_its_setup_cell(book):
+    port = open_book(book)
+    port.write_cell(SETUP, cell("smsturbo.path"), "nope.sqlite")
+    port.finish()
+    dialogs = Dialogs(True, True)
+    assert not macros.refresh(open_book(book, dialogs))
+    assert dialogs.alerts[0].startswith(
+        f"Setup sheet, cell {cell('smsturbo.path')} (SMSTurbo database file): SMSTurbo database"
+    )

@@ -130,7 +130,8 @@ def test_doctor_gives_each_problem_its_fix(tmp_path, odbc):
     assert "Fix: Use a 32-bit Python for this driver" in out
     assert "its library /nonexistent/libremoved.so does not exist" in out
     assert "no ODBC data source (DSN) named 'NoSuchCompany'" in out
-    assert "SMSTurbo database" in out and "Fix: Check the SMSTurbo path" in out
+    assert "SMSTurbo: settings.toml: smsturbo.path: SMSTurbo database" in out
+    assert "Fix: Check the SMSTurbo database file" in out
 
 
 def test_doctor_still_lists_drivers_when_the_settings_are_wrong(tmp_path, odbc):
