@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from .layout import TABLE_COLUMNS
+from .errors import SmsyncError
 
 Cell = object
 
@@ -27,7 +27,14 @@ class TableData:
     first_row: int
 
     def column(self, title: str) -> int:
-        return self.header.index(title)
+        try:
+            return self.header.index(title)
+        except ValueError:
+            raise SmsyncError(
+                f"the table has no column {title!r}",
+                where=f"{self.sheet} sheet, header row {self.first_row - 1}",
+                advice="Press Refresh: it rebuilds the table and its headers.",
+            ) from None
 
     def sheet_row(self, index: int) -> int:
         return self.first_row + index
@@ -67,7 +74,3 @@ class WorkbookPort(Protocol):
 
 def is_blank_row(row: list[Cell]) -> bool:
     return all(value is None or value == "" for value in row)
-
-
-def table_width(sheet: str) -> int:
-    return len(TABLE_COLUMNS[sheet])

@@ -73,13 +73,14 @@ class ExcelBook:
         )
 
     def write_table(self, sheet: str, rows: list[list[object]]) -> None:
+        """Header and body in one block, so a header the user renamed is put right."""
         table = self._table(sheet)
         body = table.data_body_range
         if body is not None:
             body.clear_contents()
         self._resize(sheet, table, len(rows))
-        if rows:
-            self.book.sheets[sheet].range((HEADER_ROW + 1, 1)).value = _block(rows)
+        header = [c.title for c in TABLE_COLUMNS[sheet]]
+        self.book.sheets[sheet].range((HEADER_ROW, 1)).value = _block([header, *rows])
 
     def write_column(self, sheet: str, title: str, values: list[object]) -> None:
         if not values:

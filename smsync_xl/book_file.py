@@ -100,6 +100,8 @@ class FileBook:
         for row in range(HEADER_ROW + 1, max(old_last, HEADER_ROW + len(rows)) + 1):
             for column in range(1, width + 1):
                 worksheet.cell(row, column).value = None
+        for index, column in enumerate(TABLE_COLUMNS[sheet], start=1):
+            set_value(worksheet.cell(HEADER_ROW, index), column.title)
         self._write_rows(sheet, HEADER_ROW + 1, rows)
         self._resize(sheet, len(rows))
 

@@ -221,11 +221,3 @@ ENTITIES: dict[str, Entity] = {CUSTOMER.key: CUSTOMER, VENDOR.key: VENDOR}
 
 INACTIVE = "INACTIVE"
 DEFAULTS_ID = "ZZDEFAULT"
-
-
-def entity_named(key: str) -> Entity:
-    """Look an entity up by its key ('customers' / 'vendors')."""
-    try:
-        return ENTITIES[key]
-    except KeyError:
-        raise ValueError(f"unknown entity {key!r}: use one of {', '.join(ENTITIES)}") from None

@@ -12,7 +12,7 @@ from decimal import Decimal
 from .book import TableData, is_blank_row
 from .compare import Plan, PlanRow, Status, TurboRow
 from .errors import SmsyncError
-from .fields import ENTITIES, Record
+from .fields import ENTITIES, Record, text
 from .layout import (
     FINGERPRINT,
     INCLUDE,
@@ -25,6 +25,7 @@ from .layout import (
     Column,
 )
 
+ID = "ID"
 TICKED = {"x", "✓", "✔", "1", "true"}
 UNTICKED = {"", "0", "false"}
 TICKABLE = {Status.NEW.value, Status.DIFFERENT.value}
@@ -104,17 +105,18 @@ def is_ticked(value: object) -> bool:
         if value in (0, 1):
             return value == 1
         raise ValueError(value)
-    text = str(value).strip().lower()
-    if text in TICKED:
+    word = str(value).strip().lower()
+    if word in TICKED:
         return True
-    if text in UNTICKED:
+    if word in UNTICKED:
         return False
     raise ValueError(value)
 
 
 def _where(table: TableData, index: int, row: list[object]) -> str:
     _, record_id = split_key(str(row[table.column(KEY)] or ""))
-    return f"{table.sheet} sheet, row {table.sheet_row(index)} (ID {record_id or '?'})"
+    shown = record_id or text(row[table.column(ID)]) or "?"
+    return f"{table.sheet} sheet, row {table.sheet_row(index)} (ID {shown})"
 
 
 def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
@@ -140,6 +142,15 @@ def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
                 "the row's hidden Key or Fingerprint column is empty or damaged",
                 where=_where(table, index, row),
                 advice="Press Refresh to rebuild the list, then tick the rows again.",
+            )
+        shown = text(row[table.column(ID)]) or ""
+        if shown != record_id:
+            raise IncludeError(
+                f"the ID was changed on the sheet (to {shown!r}); SMSync brings records over "
+                "exactly as Sage 50 has them",
+                where=_where(table, index, row),
+                advice="Change the ID in Sage 50 (SMSTurbo's rules are in the Reason column), "
+                "then press Refresh.",
             )
         chosen.setdefault(entity, {})[record_id] = str(row[mark])
     return chosen

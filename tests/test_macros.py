@@ -306,3 +306,39 @@ def test_a_missing_smsturbo_file_names_its_setup_cell(book):
     assert dialogs.alerts[0].startswith(
         f"Setup sheet, cell {cell('smsturbo.path')} (SMSTurbo database file): SMSTurbo database"
     )
+
+
+def test_a_renamed_header_is_explained_and_refresh_puts_it_right(book):
+    refreshed(book, True, True)
+    tick(book, {"PROSPECT1": "x"})
+    port = open_book(book)
+    port.write_cell(SAGE_ONLY, "A5", "Tick")
+    port.finish()
+    dialogs = Dialogs(True)
+    assert not macros.synchronize(open_book(book, dialogs))
+    assert dialogs.alerts[0] == (
+        "Sage50-only sheet, header row 5: the table has no column "
+        "'Include'\nPress Refresh: it rebuilds the table and its "
+        "headers."
+    )
+    refreshed(book, True, True)
+    assert open_book(book).read_table(SAGE_ONLY).header[0] == "Include"
+
+
+def test_an_id_typed_over_on_the_sheet_is_refused(book, tmp_path):
+    refreshed(book, True, True)
+    port = open_book(book)
+    table = port.read_table(SAGE_ONLY)
+    index = [r[table.column(KEY)] for r in table.rows].index("customers:ACME CO")
+    port.write_cell(SAGE_ONLY, f"C{table.sheet_row(index)}", "ACME-CO")
+    port.write_cell(SAGE_ONLY, f"A{table.sheet_row(index)}", "x")
+    port.finish()
+    before = dump(tmp_path / "smsturbo_demo.sqlite", audit=True)
+    dialogs = Dialogs(True)
+    assert not macros.synchronize(open_book(book, dialogs))
+    assert (
+        f"row {table.sheet_row(index)} (ID ACME CO): the ID was changed on the sheet "
+        "(to 'ACME-CO')" in dialogs.alerts[0]
+    )
+    assert "Change the ID in Sage 50" in dialogs.alerts[0]
+    assert dump(tmp_path / "smsturbo_demo.sqlite", audit=True) == before
