@@ -112,12 +112,14 @@ def _text(values: Mapping[str, object], key: str, locate: Locate) -> str:
 def _choice(
     values: Mapping[str, object], key: str, choices: tuple[str, ...], default: str, locate: Locate
 ) -> str:
-    value = (_text(values, key, locate) or default).lower().replace(" ", "_")
+    typed = _text(values, key, locate) or default
+    value = typed.lower().replace(" ", "_")
     if value not in choices:
+        shown = ", ".join(c.replace("_", " ") for c in choices)
         raise SettingsError(
-            f"{value!r} is not one of {', '.join(choices)}",
+            f"{typed!r} is not one of {shown}",
             where=locate(key),
-            advice=f"Choose one of: {', '.join(choices)}.",
+            advice=f"Choose one of: {shown}.",
         )
     return value
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .book import WorkbookPort
 from .errors import SettingsError
-from .fields import ENTITIES, Entity
+from .fields import ENTITIES, GROUPS, Entity
 from .layout import SETUP, setup_layout
 from .settings import Settings, settings_from_values
 from .sheets import is_ticked
@@ -38,7 +38,8 @@ def read_setup(port: WorkbookPort) -> tuple[Settings, Entity]:
             except ValueError:
                 raise SettingsError(
                     f"{raw!r} is not a tick",
-                    where=f"Setup sheet, cell {cell.cell}",
+                    where=f"Setup sheet, cell {cell.cell} (Replace Options: "
+                    f"{GROUPS[cell.group].label}, {ENTITIES[entity].plural})",
                     advice="Type x to tick, or clear the cell.",
                 ) from None
             if chosen:

@@ -342,3 +342,25 @@ def test_an_id_typed_over_on_the_sheet_is_refused(book, tmp_path):
     )
     assert "Change the ID in Sage 50" in dialogs.alerts[0]
     assert dump(tmp_path / "smsturbo_demo.sqlite", audit=True) == before
+
+
+def test_a_bad_replace_tick_names_the_option(book):
+    target = next(
+        c for c in setup_layout().replace_cells if c.entity == "vendors" and c.group == "phone"
+    )
+    port = open_book(book)
+    port.write_cell(SETUP, target.cell, "yes please")
+    port.write_cell(SETUP, cell("view"), "sideways")
+    port.finish()
+    dialogs = Dialogs()
+    assert not macros.refresh(open_book(book, dialogs))
+    assert dialogs.alerts[0] == (
+        f"Setup sheet, cell {target.cell} (Replace Options: Phone numbers (phones, fax), "
+        "Vendors): 'yes please' is not a tick\nType x to tick, or clear the cell."
+    )
+    port = open_book(book)
+    port.write_cell(SETUP, target.cell, "x")
+    port.finish()
+    dialogs = Dialogs()
+    assert not macros.refresh(open_book(book, dialogs))
+    assert "'sideways' is not one of not in sync, missing only, ask each time" in dialogs.alerts[0]
