@@ -451,6 +451,19 @@ def refresh(book: Path, yes: bool) -> None:
     click.echo(saved.read_range(SAGE_ONLY, SUMMARY_CELL)[0][0])
 
 
+@main.command("check-all")
+@book_argument
+def check_all(book: Path) -> None:
+    """Do what the Check All button does: tick every visible NEW or DIFFERENT row of
+    BOOK's Sage50-only sheet (rows hidden by a filter stay as they are).
+
+    \b
+    Example:
+      smsync-xl check-all ~/SMSync/SMSync.xlsm
+    """
+    sys.exit(0 if macros.check_all(_file_book(book, yes=False)) else EXIT_PROBLEM)
+
+
 @main.command()
 @book_argument
 @yes_option

@@ -60,3 +60,14 @@ def test_an_existing_workbook_is_only_replaced_with_force(tmp_path):
     assert forced.exit_code == 0
     assert (tmp_path / "SMSync.backup.xlsm").read_bytes() == b"the bookkeeper's own setup"
     assert target.read_bytes() == workbook_path().read_bytes()
+
+
+def test_check_all_twin(tmp_path):
+    runner = CliRunner()
+    runner.invoke(main, ["install", "--dest", str(tmp_path), "--demo"])
+    book = tmp_path / "SMSync.xlsm"
+    assert runner.invoke(main, ["refresh", str(book), "--yes"]).exit_code == 0
+    assert runner.invoke(main, ["check-all", str(book)]).exit_code == 0
+    table = open_book(book).read_table("Sage50-only")
+    ticked = [r for r in table.rows if r[0] == "x"]
+    assert len(ticked) == 12 and {r[1] for r in ticked} == {"NEW"}
