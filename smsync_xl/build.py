@@ -236,7 +236,9 @@ def build_workbook() -> Workbook:
         "Tick Include (x) on the rows to bring into SMSTurbo, then "
         "press Synchronize. Sort and filter freely."
     )
-    sheets[TURBO_ONLY][TITLE_CELL] = "SMSTurbo-only: in SMSTurbo and not in Sage 50"
+    sheets[TURBO_ONLY][TITLE_CELL] = (
+        "SMSTurbo-only: in SMSTurbo and missing from Sage 50, or different"
+    )
     sheets[TURBO_ONLY][SUMMARY_CELL] = "Press Refresh on the SMSync tab."
     sheets[TURBO_ONLY][NOTE_CELL] = (
         "For review only: nothing here can be ticked. SMSync never "

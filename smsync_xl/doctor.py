@@ -119,7 +119,19 @@ def windows_library(registered: str, in_32_bit_view: bool) -> str:
     return path
 
 
-def _drivers(report: Report, pyodbc: object, *, needs_odbc: bool) -> None:
+def _used_drivers(settings: Settings | None, dsns: dict[str, str]) -> set[str] | None:
+    """The drivers the settings use (None: no settings, so every driver counts)."""
+    if settings is None:
+        return None
+    used = set()
+    for conn in (settings.sage50, settings.smsturbo):
+        if conn.kind == "odbc":
+            used.add(dsns.get(conn.dsn, "") if conn.dsn else conn.driver.strip("{} "))
+    return used
+
+
+def _drivers(report: Report, pyodbc: object, used: set[str] | None) -> None:
+    """Every driver is listed; only those the settings use can be a problem."""
     bits = python_bits()
     usable = set(pyodbc.drivers())
     libraries = driver_libraries()
@@ -129,26 +141,28 @@ def _drivers(report: Report, pyodbc: object, *, needs_odbc: bool) -> None:
         path = _resolve(library) if library else None
         if library and path is None:
             report.lines.append(f"  PROBLEM  {name}: library {library} not found")
-            report.problem(
-                f"driver '{name}': its library {library} does not exist",
-                "Reinstall the driver, or correct its entry in the ODBC driver list.",
-            )
+            if used is None or name in used:
+                report.problem(
+                    f"driver '{name}': its library {library} does not exist",
+                    "Reinstall the driver, or correct its entry in the ODBC driver list.",
+                )
             continue
         driver_bits = library_bits(path) if path else None
         shown = f"{path}, {driver_bits}-bit" if driver_bits else str(path or "library unknown")
         if driver_bits and driver_bits != bits:
             report.lines.append(f"  PROBLEM  {name}: {shown}")
-            report.problem(
-                f"driver '{name}' is {driver_bits}-bit and this Python is {bits}-bit",
-                f"Use a {driver_bits}-bit Python for this driver (Sage 50's 'Pervasive ODBC "
-                "Client Interface' is 32-bit), or install the driver's "
-                f"{bits}-bit version.",
-            )
+            if used is None or name in used:
+                report.problem(
+                    f"driver '{name}' is {driver_bits}-bit and this Python is {bits}-bit",
+                    f"Use a {driver_bits}-bit Python for this driver (Sage 50's 'Pervasive "
+                    "ODBC Client Interface' is 32-bit), or install the driver's "
+                    f"{bits}-bit version.",
+                )
             continue
         report.lines.append(f"  ok       {name}: {shown}")
     if not libraries and not usable:
         report.lines.append("  (none)")
-        if needs_odbc:
+        if used is None or used:
             report.problem("no ODBC driver is installed", "Install the database's ODBC driver.")
 
 
@@ -194,12 +208,8 @@ def diagnose(
         report.problem(error.message, error.advice)
     else:
         report.lines.append(f"pyodbc {pyodbc.version}")
-        _drivers(
-            report,
-            pyodbc,
-            needs_odbc=settings is None or "odbc" in (settings.sage50.kind, settings.smsturbo.kind),
-        )
         dsns = pyodbc.dataSources()
+        _drivers(report, pyodbc, _used_drivers(settings, dsns))
         report.lines.append("ODBC data sources (DSN → driver):")
         report.lines += [f"  {name} → {driver}" for name, driver in sorted(dsns.items())]
         if not dsns:

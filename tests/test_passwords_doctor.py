@@ -114,8 +114,8 @@ def test_doctor_gives_each_problem_its_fix(tmp_path, odbc):
     odbc.add_driver("Removed Driver", "/nonexistent/libremoved.so")
     settings = tmp_path / "settings.toml"
     settings.write_text(
-        '[sage50]\nkind = "odbc"\ndsn = "NoSuchCompany"\n\n[smsturbo]\nkind = "sqlite"\n'
-        'path = "missing.sqlite"\n',
+        '[sage50]\nkind = "odbc"\ndriver = "Old 32-bit Driver"\ndatabase = "company"\n\n'
+        '[smsturbo]\nkind = "odbc"\ndsn = "NoSuchTurbo"\n',
         encoding="utf-8",
     )
     try:
@@ -125,13 +125,13 @@ def test_doctor_gives_each_problem_its_fix(tmp_path, odbc):
         odbc.remove_driver("Removed Driver")
     out = result.output
     assert result.exit_code == 1
-    assert "4 problem(s):" in out
+    assert "3 problem(s):" in out
     assert "driver 'Old 32-bit Driver' is 32-bit and this Python is 64-bit" in out
     assert "Fix: Use a 32-bit Python for this driver" in out
-    assert "its library /nonexistent/libremoved.so does not exist" in out
-    assert "no ODBC data source (DSN) named 'NoSuchCompany'" in out
-    assert "SMSTurbo: settings.toml: smsturbo.path: SMSTurbo database" in out
-    assert "Fix: Check the SMSTurbo database file" in out
+    assert "PROBLEM  Removed Driver: library /nonexistent/libremoved.so not found" in out
+    assert "driver 'Removed Driver'" not in out  # listed, but the settings do not use it
+    assert "no ODBC data source (DSN) named 'NoSuchTurbo'" in out
+    assert "SMSTurbo: settings.toml: smsturbo.dsn (ODBC DSN NoSuchTurbo)" in out
 
 
 def test_doctor_still_lists_drivers_when_the_settings_are_wrong(tmp_path, odbc):
