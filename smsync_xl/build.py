@@ -54,6 +54,23 @@ GREY = PatternFill("solid", fgColor="E7E6E6")
 INPUT = PatternFill("solid", fgColor="FFF2CC")
 TICK_VALUES = '"x"'
 
+WAITING = "Press Refresh on the SMSync tab."
+SHEET_TEXT = {
+    SAGE_ONLY: (
+        "Sage50-only: in Sage 50 and missing from SMSTurbo, or different",
+        WAITING,
+        "Tick Include (x) on the rows to bring into SMSTurbo, then press Synchronize. "
+        "Sort and filter freely.",
+    ),
+    TURBO_ONLY: (
+        "SMSTurbo-only: in SMSTurbo and missing from Sage 50, or different",
+        WAITING,
+        "For review only: nothing here can be ticked. SMSync never writes to Sage 50 "
+        "(exporting to Sage 50 is not supported).",
+    ),
+    LOG: ("Log: every Refresh, Synchronize and Undo",),
+}
+
 HELP_TEXT = (
     "SMSync for Excel: bring Sage 50 customers and vendors into SMSTurbo.",
     "",
@@ -228,23 +245,9 @@ def build_workbook() -> Workbook:
     for number, sheet in enumerate(sheets.values(), start=1):
         sheet.sheet_properties.codeName = f"Sheet{number}"
     _setup_sheet(book, setup)
-    sheets[SAGE_ONLY][TITLE_CELL] = (
-        "Sage50-only: in Sage 50 and missing from SMSTurbo, or different"
-    )
-    sheets[SAGE_ONLY][SUMMARY_CELL] = "Press Refresh on the SMSync tab."
-    sheets[SAGE_ONLY][NOTE_CELL] = (
-        "Tick Include (x) on the rows to bring into SMSTurbo, then "
-        "press Synchronize. Sort and filter freely."
-    )
-    sheets[TURBO_ONLY][TITLE_CELL] = (
-        "SMSTurbo-only: in SMSTurbo and missing from Sage 50, or different"
-    )
-    sheets[TURBO_ONLY][SUMMARY_CELL] = "Press Refresh on the SMSync tab."
-    sheets[TURBO_ONLY][NOTE_CELL] = (
-        "For review only: nothing here can be ticked. SMSync never "
-        "writes to Sage 50 (exporting to Sage 50 is not supported)."
-    )
-    sheets[LOG][TITLE_CELL] = "Log: every Refresh, Synchronize and Undo"
+    for title, lines in SHEET_TEXT.items():
+        for cell, line in zip((TITLE_CELL, SUMMARY_CELL, NOTE_CELL), lines, strict=False):
+            sheets[title][cell] = line
     for title in (SAGE_ONLY, TURBO_ONLY, LOG):
         _table(sheets[title], title, TABLE_COLUMNS[title])
     for title in (SAGE_ONLY, TURBO_ONLY):
