@@ -80,7 +80,7 @@ class ExcelBook:
             body.clear_contents()
         self._resize(sheet, table, len(rows))
         header = [c.title for c in TABLE_COLUMNS[sheet]]
-        self.book.sheets[sheet].range((HEADER_ROW, 1)).value = _block([header, *rows])
+        self.book.sheets[sheet].range((HEADER_ROW, 1)).value = [header, *_block(rows)]
 
     def write_column(self, sheet: str, title: str, values: list[object]) -> None:
         if not values:
@@ -101,9 +101,13 @@ class ExcelBook:
         if body is None:
             return set()
         try:
-            address = body.api.SpecialCells(VISIBLE_CELLS).Address
-        except Exception:  # noqa: BLE001 - no visible cell, or no COM on this platform
+            special_cells = body.api.SpecialCells
+        except AttributeError:  # macOS: no COM method; Check All then ticks every row
             return set()
+        try:
+            address = special_cells(VISIBLE_CELLS).Address
+        except Exception:  # noqa: BLE001 - Excel's "no cells were found": all rows hidden
+            return set(range(body.rows.count))
         visible = visible_sheet_rows(address)
         return {i for i in range(body.rows.count) if HEADER_ROW + 1 + i not in visible}
 

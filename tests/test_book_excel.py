@@ -13,7 +13,7 @@ from smsync_xl.demo_data import DemoRecord
 from smsync_xl.layout import HEADER_ROW, SAGE_ONLY
 from smsync_xl.resources import workbook_path
 
-from .xlwings_standin import Book
+from .xlwings_standin import Book, Range
 
 
 def customers(count: int) -> list[DemoRecord]:
@@ -93,3 +93,44 @@ def test_visible_rows_from_an_excel_address(address, rows):
 def test_as_text():
     assert as_text("00123") == "'00123"
     assert as_text("") == "" and as_text(None) is None and as_text(1.5) == 1.5
+
+
+class VisibleCells:
+    """What Excel's COM Range.api answers for SpecialCells(xlCellTypeVisible)."""
+
+    def __init__(self, address: str | None):
+        self.address = address
+
+    def SpecialCells(self, kind):
+        assert kind == 12
+        if self.address is None:
+            raise RuntimeError("No cells were found.")
+        return type("Visible", (), {"Address": self.address})()
+
+
+@pytest.mark.parametrize(
+    ("address", "hidden"),
+    [
+        ("$A$6:$Y$7,$A$9:$Y$10", {2}),
+        (None, {0, 1, 2, 3, 4}),
+    ],
+)
+def test_hidden_rows_from_excel(tmp_path, monkeypatch, address, hidden):
+    book = standin(tmp_path, 5)
+    port = ExcelBook(book)
+    assert macros.refresh(port)
+    monkeypatch.setattr(Range, "api", property(lambda self: VisibleCells(address)))
+    monkeypatch.setattr(
+        Range,
+        "rows",
+        property(lambda self: type("Rows", (), {"count": self.last[0] - self.first[0] + 1})()),
+        raising=False,
+    )
+    assert port.hidden_rows(SAGE_ONLY) == hidden
+
+
+def test_hidden_rows_without_com_is_none(tmp_path):
+    book = standin(tmp_path, 3)
+    port = ExcelBook(book)
+    assert macros.refresh(port)
+    assert port.hidden_rows(SAGE_ONLY) == set()
