@@ -83,7 +83,7 @@ def _new_record(store: SMSTurboStore, entity: Entity, defaults: Record, row: Pla
 
 
 class _Writer:
-    """Applies one entity's rows and collects the audit changes."""
+    """Decides each of one entity's rows, then writes them and collects the audit."""
 
     def __init__(
         self,
@@ -98,6 +98,7 @@ class _Writer:
         self.plan = plan
         self.defaults = defaults
         self.changes = changes
+        self.pending: list[tuple[str, str, dict[str, object]]] = []
 
     def result(self, record_id: str, outcome: str, detail: str = "") -> RowResult:
         return RowResult(self.entity.key, record_id, outcome, detail)
@@ -140,9 +141,8 @@ class _Writer:
         )
 
     def create(self, row: PlanRow) -> RowResult:
-        self.store.insert(self.entity, _new_record(self.store, self.entity, self.defaults(), row))
-        after = self.store.fetch_raw(self.entity, row.id)
-        self.changes.append(Change(self.entity.key, row.id, "create", None, after))
+        record = _new_record(self.store, self.entity, self.defaults(), row)
+        self.pending.append(("create", row.id, record))
         return self.result(row.id, CREATED)
 
     def update(self, row: PlanRow) -> RowResult:
@@ -152,11 +152,23 @@ class _Writer:
                 row.id, SKIPPED, f"differs only in fields not ticked in Replace Options ({labels})"
             )
         stored = self.store.stored_id(self.entity, row.id)
-        before = self.store.fetch_raw(self.entity, stored)
-        self.store.update(self.entity, stored, {c.field: c.new for c in row.changes})
-        after = self.store.fetch_raw(self.entity, stored)
-        self.changes.append(Change(self.entity.key, stored, "update", before, after))
+        self.pending.append(("update", stored, {c.field: c.new for c in row.changes}))
         return self.result(row.id, UPDATED, "; ".join(c.describe() for c in row.changes))
+
+    def write(self) -> None:
+        """Make the queued writes; read the before and after values in batches."""
+        updated = [record_id for action, record_id, _ in self.pending if action == "update"]
+        before = self.store.fetch_raw(self.entity, updated)
+        for action, record_id, values in self.pending:
+            if action == "create":
+                self.store.insert(self.entity, values)
+            else:
+                self.store.update(self.entity, record_id, values)
+        after = self.store.fetch_raw(self.entity, [record_id for _, record_id, _ in self.pending])
+        self.changes += [
+            Change(self.entity.key, record_id, action, before.get(record_id), after[record_id])
+            for action, record_id, _ in self.pending
+        ]
 
 
 def apply(
@@ -194,6 +206,7 @@ def apply(
                 results.append(writer.apply(record_id, mark))
                 if progress:
                     progress(1)
+            writer.write()
         result = SyncResult(None, results)
         if not changes:
             return result

@@ -9,6 +9,7 @@ audit record is written in the same transaction as the change it describes.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from .errors import MissingDefaultsError, TargetError
 from .fields import DEFAULTS_ID, ENTITIES, TURBO_FIELDS, Entity, Record
 from .turbo_mapping import TableMapping, TurboMapping
 
+_ID_CHUNK = 500  # stays under every driver's parameter limit
 RUNS = "SMSync_Runs"
 CHANGES = "SMSync_Changes"
 
@@ -142,20 +144,33 @@ class SMSTurboStore:
         are matched on trimmed IDs, but a WHERE clause needs the stored value."""
         return self._stored_ids.get((entity.key, record_id), record_id)
 
+    def _rows_by_id(self, entity: Entity, ids: Iterable[str]) -> tuple[list[str], list[tuple]]:
+        """Rows with these exact IDs: one query per chunk of IDs, never one per row."""
+        sql, fields = self._select(entity)
+        column = self._table(entity).quoted("id")
+        wanted = list(dict.fromkeys(ids))
+        rows: list[tuple] = []
+        for start in range(0, len(wanted), _ID_CHUNK):
+            chunk = wanted[start : start + _ID_CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            rows += self.db.query(f"{sql} WHERE {column} IN ({marks})", chunk)
+        return fields, rows
+
     def fetch(self, entity: Entity, record_id: str) -> Record | None:
         """One record by exact ID, or None."""
-        sql, fields = self._select(entity)
-        rows = self.db.query(f"{sql} WHERE {self._table(entity).quoted('id')} = ?", [record_id])
+        fields, rows = self._rows_by_id(entity, [record_id])
         return self._record(fields, rows[0]) if rows else None
 
-    def fetch_raw(self, entity: Entity, record_id: str) -> dict[str, object] | None:
-        """One record exactly as stored (padding and all), for the audit and for undo."""
-        sql, fields = self._select(entity)
-        rows = self.db.query(f"{sql} WHERE {self._table(entity).quoted('id')} = ?", [record_id])
-        if not rows:
-            return None
+    def fetch_raw(self, entity: Entity, ids: Iterable[str]) -> dict[str, dict[str, object]]:
+        """Records exactly as stored (padding and all), by stored ID, for the audit and
+        for undo."""
+        fields, rows = self._rows_by_id(entity, ids)
+        at = fields.index("id")
         return {
-            f: str(v) if isinstance(v, Decimal) else v for f, v in zip(fields, rows[0], strict=True)
+            row[at]: {
+                f: str(v) if isinstance(v, Decimal) else v for f, v in zip(fields, row, strict=True)
+            }
+            for row in rows
         }
 
     def defaults(self) -> Record:

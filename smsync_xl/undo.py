@@ -45,25 +45,44 @@ def last_undoable_run(store: SMSTurboStore) -> Run:
     )
 
 
+def _stored(store: SMSTurboStore, changes: list[Change]) -> dict[tuple[str, str], dict]:
+    """The audited records as SMSTurbo holds them now, read in batches per entity."""
+    found = {}
+    for key in {c.entity for c in changes}:
+        ids = [c.record_id for c in changes if c.entity == key]
+        for record_id, raw in store.fetch_raw(ENTITIES[key], ids).items():
+            found[(key, record_id)] = raw
+    return found
+
+
 def undo_last(store: SMSTurboStore, *, user: str) -> UndoResult:
     """Reverse the newest synchronization that has not been undone, in one transaction."""
     with store.db.transaction():
         run = last_undoable_run(store)
-        restored: list[Change] = []
+        changes = list(reversed(store.changes(run.run_id)))
+        current = _stored(store, changes)
+        to_restore: list[Change] = []
         left_alone: list[Change] = []
-        for change in reversed(store.changes(run.run_id)):
+        for change in changes:
+            unchanged = current.get((change.entity, change.record_id)) == change.after
+            (to_restore if unchanged else left_alone).append(change)
+        for change in to_restore:
             entity = ENTITIES[change.entity]
-            current = store.fetch_raw(entity, change.record_id)
-            if current != change.after:
-                left_alone.append(change)
-                continue
             if change.action == "create":
                 store.delete(entity, change.record_id)
-                restored.append(Change(change.entity, change.record_id, "delete", current, None))
             else:
                 store.update(entity, change.record_id, change.before or {})
-                after = store.fetch_raw(entity, change.record_id)
-                restored.append(Change(change.entity, change.record_id, "restore", current, after))
+        after = _stored(store, [c for c in to_restore if c.action != "create"])
+        restored = [
+            Change(
+                c.entity,
+                c.record_id,
+                "delete" if c.action == "create" else "restore",
+                current[(c.entity, c.record_id)],
+                after.get((c.entity, c.record_id)),
+            )
+            for c in to_restore
+        ]
         undo_run = store.start_run("undo", user, now_text(), run.company, undo_of=run.run_id)
         store.log_changes(undo_run, restored)
         result = UndoResult(run.run_id, undo_run, restored, left_alone)
