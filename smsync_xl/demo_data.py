@@ -1,7 +1,7 @@
 """The demo company's records, each line a deliberate case from DOMAIN.md §3.
 
 Records are written in SMSTurbo terms; ``sage`` options say how the row is stored in
-Sage 50 (padding, inactive, prospect, missing or doubled address rows), ``turbo`` says
+Sage 50 (padding, inactive, missing or doubled address rows), ``turbo`` says
 what SMSTurbo already holds. :data:`EXPECTED` is the design the demo must show.
 """
 
@@ -19,7 +19,6 @@ class DemoRecord:
     values: Record
     in_sage: bool = True
     inactive: bool = False
-    prospect: bool = False
     padded: bool = False
     address_rows: int = 1
     turbo: Record | None = None
@@ -114,7 +113,6 @@ def _customers() -> list[DemoRecord]:
     prospects = [
         DemoRecord(
             _base(f"PROSPECT{n}", f"Prospect Builder {n}", type_="PROSPECT"),
-            prospect=True,
             inactive=(n == 5),
             note="help page example" + ("; inactive prospect" if n == 5 else ""),
         )
