@@ -127,38 +127,31 @@ def test_architecture_mismatch_names_python_and_driver():
     # at connect time (PostgreSQL's refusal is 08001, tested above with the real driver).
     import pyodbc
 
-    mismatch = pyodbc.Error(
+    def translated(state: str, text: str):
+        return connect_error(
+            pyodbc.Error(state, text),
+            SAGE50,
+            "ODBC DSN Bellwether",
+            dsn="Bellwether",
+            driver="",
+            installed_dsns={},
+            installed_drivers=[],
+        )
+
+    error = translated(
         "IM014",
         "[IM014] [Microsoft][ODBC Driver Manager] The specified DSN contains an "
         "architecture mismatch between the Driver and Application (0) (SQLDriverConnect)",
-    )
-    error = connect_error(
-        mismatch,
-        SAGE50,
-        "ODBC DSN Bellwether",
-        dsn="Bellwether",
-        driver="",
-        installed_dsns={},
-        installed_drivers=[],
     )
     assert isinstance(error, ArchitectureError)
     assert "DSN 'Bellwether' is not built for a 64-bit program" in str(error)
     assert "'Pervasive ODBC Client Interface' is 32-bit: run SMSync with a 32-bit Python" in (
         error.advice
     )
-    refused = pyodbc.Error(
+    error = translated(
         "28000",
         "[28000] [Pervasive][ODBC Client Interface]Invalid user "
         "authorization specification (-1903)",
-    )
-    error = connect_error(
-        refused,
-        SAGE50,
-        "ODBC DSN Bellwether",
-        dsn="Bellwether",
-        driver="",
-        installed_dsns={},
-        installed_drivers=[],
     )
     assert isinstance(error, AuthorizationError) and "Data Access/Crystal Reports" in str(error)
 
