@@ -122,6 +122,7 @@ def _where(table: TableData, index: int, row: list[object]) -> str:
 def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
     """Entity → {ID: fingerprint} of the ticked rows; junk in Include names the row."""
     include, key, mark = table.column(INCLUDE), table.column(KEY), table.column(FINGERPRINT)
+    id_at = table.column(ID)
     chosen: dict[str, dict[str, str]] = {}
     for index, row in enumerate(table.rows):
         if is_blank_row(row):
@@ -143,7 +144,7 @@ def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
                 where=_where(table, index, row),
                 advice="Press Refresh to rebuild the list, then tick the rows again.",
             )
-        shown = text(row[table.column(ID)]) or ""
+        shown = text(row[id_at]) or ""
         if shown != record_id:
             raise IncludeError(
                 f"the ID was changed on the sheet (to {shown!r}); SMSync brings records over "

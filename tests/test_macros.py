@@ -364,3 +364,33 @@ def test_a_bad_replace_tick_names_the_option(book):
     dialogs = Dialogs()
     assert not macros.refresh(open_book(book, dialogs))
     assert "'sideways' is not one of not in sync, missing only, ask each time" in dialogs.alerts[0]
+
+
+def test_a_damaged_hidden_fingerprint_names_the_row_and_changes_nothing(book, tmp_path):
+    refreshed(book, True, True)
+    tick(book, {"PROSPECT1": "x"})
+    port = open_book(book)
+    table = port.read_table(SAGE_ONLY)
+    port.write_column(SAGE_ONLY, "Fingerprint", [None for _ in table.rows])
+    port.finish()
+    before = dump(tmp_path / "smsturbo_demo.sqlite", audit=True)
+    dialogs = Dialogs(True)
+    assert not macros.synchronize(open_book(book, dialogs))
+    assert dialogs.alerts[0] == (
+        "Sage50-only sheet, row 6 (ID PROSPECT1): the row's hidden Key or Fingerprint column "
+        "is empty or damaged\nPress Refresh to rebuild the list, then tick the rows again."
+    )
+    assert dump(tmp_path / "smsturbo_demo.sqlite", audit=True) == before
+
+
+def test_an_unknown_records_choice_names_the_cell(book):
+    port = open_book(book)
+    port.write_cell(SETUP, cell("entity"), "Suppliers")
+    port.finish()
+    dialogs = Dialogs()
+    assert not macros.refresh(open_book(book, dialogs))
+    assert dialogs.alerts[0] == (
+        f"Setup sheet, cell {cell('entity')} (Records): 'Suppliers' is not Customers or "
+        "Vendors\nChoose Customers or Vendors."
+    )
+    assert dialogs.questions == []
