@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from smsync_xl.compare import compare
-from smsync_xl.fields import CUSTOMER
-from smsync_xl.settings import EntitySettings
+from smsync_xl.core.compare import compare
+from smsync_xl.core.fields import CUSTOMER
+from smsync_xl.core.settings import EntitySettings
 
 
 def records(count: int) -> tuple[list[dict], list[dict]]:

@@ -18,10 +18,10 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from smsync_xl import macros
-from smsync_xl.book_file import FileBook
-from smsync_xl.demo import create_demo
-from smsync_xl.layout import INCLUDE, KEY, LOG, SAGE_ONLY, SETUP, TURBO_ONLY, setup_layout
-from smsync_xl.resources import workbook_path
+from smsync_xl.book.file import FileBook
+from smsync_xl.book.layout import INCLUDE, KEY, LOG, SAGE_ONLY, SETUP, TURBO_ONLY, setup_layout
+from smsync_xl.core.resources import workbook_path
+from smsync_xl.demo.company import create_demo
 
 IMAGES = Path(__file__).parent / "images"
 TICKED = (

@@ -14,25 +14,26 @@ from pathlib import Path
 
 import click
 
-from . import macros, passwords
-from .apply import CONFLICT, Source, SyncResult, apply, make_plan
-from .book_file import FileBook
-from .build import build
-from .compare import MISSING_ONLY, NOT_IN_SYNC, Plan, Status
-from .connect import open_source, open_store
-from .demo import create_demo
-from .doctor import diagnose
-from .errors import SmsyncError
-from .fields import ENTITIES, INACTIVE, Entity
-from .install import install as install_workbook
-from .layout import RESULT, SAGE_ONLY, SUMMARY_CELL
-from .passwords import Prompt
-from .report import counts_line, plan_lines, result_lines, run_lines
-from .resources import CHECKOUT_WORKBOOK
-from .settings import ASK, Settings, load_settings
-from .setup_sheet import read_setup
-from .smsturbo import SMSTurboStore
-from .undo import undo_last
+from smsync_xl import macros
+from smsync_xl.book.build import build
+from smsync_xl.book.file import FileBook
+from smsync_xl.book.layout import RESULT, SAGE_ONLY, SUMMARY_CELL
+from smsync_xl.book.setup_sheet import read_setup
+from smsync_xl.connections import passwords
+from smsync_xl.connections.passwords import Prompt
+from smsync_xl.core.compare import MISSING_ONLY, NOT_IN_SYNC, Plan, Status
+from smsync_xl.core.errors import SmsyncError
+from smsync_xl.core.fields import ENTITIES, INACTIVE, Entity
+from smsync_xl.core.resources import CHECKOUT_WORKBOOK
+from smsync_xl.core.settings import ASK, Settings, load_settings
+from smsync_xl.demo.company import create_demo
+from smsync_xl.doctor import diagnose
+from smsync_xl.install import install as install_workbook
+from smsync_xl.report import counts_line, plan_lines, result_lines, run_lines
+from smsync_xl.sides import open_source, open_store
+from smsync_xl.smsturbo.store import SMSTurboStore
+from smsync_xl.sync.apply import CONFLICT, Source, SyncResult, apply, make_plan
+from smsync_xl.sync.undo import undo_last
 
 EXIT_PROBLEM = 1
 EXIT_CONFLICTS = 3

@@ -17,13 +17,13 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .connect import open_source, open_store
-from .errors import SmsyncError
-from .fields import ENTITIES
-from .odbc import load_pyodbc
-from .odbc_errors import SAGE50, python_bits
-from .passwords import Prompt
-from .settings import Settings
+from smsync_xl.connections.odbc import load_pyodbc
+from smsync_xl.connections.odbc_errors import SAGE50, python_bits
+from smsync_xl.connections.passwords import Prompt
+from smsync_xl.core.errors import SmsyncError
+from smsync_xl.core.fields import ENTITIES
+from smsync_xl.core.settings import Settings
+from smsync_xl.sides import open_source, open_store
 
 _LIBRARY_DIRS = ("/usr/lib/*/odbc", "/usr/lib/*", "/usr/lib64", "/usr/lib", "/usr/local/lib")
 _ELF_CLASS = {1: 32, 2: 64}

@@ -10,9 +10,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from .demo import DEMO_FILES, create_demo
-from .errors import SmsyncError
-from .resources import workbook_path
+from smsync_xl.core.errors import SmsyncError
+from smsync_xl.core.resources import workbook_path
+from smsync_xl.demo.company import DEMO_FILES, create_demo
 
 CONF_NAME = "xlwings.conf"
 BACKUP_NAME = "SMSync.backup.xlsm"

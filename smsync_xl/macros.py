@@ -10,25 +10,41 @@ import getpass
 import traceback
 from collections.abc import Callable
 
-from .apply import apply, make_plan, now_text
-from .book import WorkbookPort
-from .compare import MISSING_ONLY, NOT_IN_SYNC
-from .connect import open_source, open_store
-from .errors import SmsyncError
-from .fields import ENTITIES
-from .layout import HELP, INCLUDE, KEY, LOG, RESULT, SAGE_ONLY, SETUP, SUMMARY_CELL, TURBO_ONLY
-from .report import VIEW_LABELS, counts_line
-from .settings import ASK
-from .setup_sheet import read_setup, write_entity
-from .sheets import chosen_rows, include_column, make_key, refuse_turbo_ticks, table_rows
-from .undo import last_undoable_run
-from .undo import undo_last as undo_store
+from smsync_xl.book.layout import (
+    HELP,
+    INCLUDE,
+    KEY,
+    LOG,
+    RESULT,
+    SAGE_ONLY,
+    SETUP,
+    SUMMARY_CELL,
+    TURBO_ONLY,
+)
+from smsync_xl.book.setup_sheet import read_setup, write_entity
+from smsync_xl.book.sheets import (
+    chosen_rows,
+    include_column,
+    make_key,
+    refuse_turbo_ticks,
+    table_rows,
+)
+from smsync_xl.core.compare import MISSING_ONLY, NOT_IN_SYNC
+from smsync_xl.core.errors import SmsyncError
+from smsync_xl.core.fields import ENTITIES
+from smsync_xl.core.ports import WorkbookPort
+from smsync_xl.core.settings import ASK
+from smsync_xl.report import VIEW_LABELS, counts_line
+from smsync_xl.sides import open_source, open_store
+from smsync_xl.sync.apply import apply, make_plan, now_text
+from smsync_xl.sync.undo import last_undoable_run
+from smsync_xl.sync.undo import undo_last as undo_store
 
 Macro = Callable[[WorkbookPort], None]
 
 
 def _caller() -> WorkbookPort:
-    from .book_excel import ExcelBook
+    from smsync_xl.book.excel import ExcelBook
 
     return ExcelBook.caller()
 

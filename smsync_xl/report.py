@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .apply import SyncResult
-from .compare import MISSING_ONLY, Plan, PlanRow, Status
-from .smsturbo import Run
+from smsync_xl.core.compare import MISSING_ONLY, Plan, PlanRow, Status
+from smsync_xl.smsturbo.store import Run
+from smsync_xl.sync.apply import SyncResult
 
 VIEW_LABELS = {MISSING_ONLY: "missing only", "not_in_sync": "not in sync"}
 

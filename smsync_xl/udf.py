@@ -15,13 +15,13 @@ from collections.abc import Callable
 
 import xlwings as xw
 
-from .book import WorkbookPort
-from .connect import open_source, open_store
-from .errors import SmsyncError
-from .fields import ENTITIES, TURBO_FIELDS, Entity, Record, text
-from .ids import id_problems
-from .setup_sheet import read_setup
-from .sheets import field_cell
+from smsync_xl.book.setup_sheet import read_setup
+from smsync_xl.book.sheets import field_cell
+from smsync_xl.core.errors import SmsyncError
+from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Record, text
+from smsync_xl.core.ids import id_problems
+from smsync_xl.core.ports import WorkbookPort
+from smsync_xl.sides import open_source, open_store
 
 CACHE_SECONDS = 10.0
 _cache: dict[tuple, tuple[float, dict[str, Record]]] = {}
@@ -72,7 +72,7 @@ def lookup(
 
 
 def _port(caller) -> WorkbookPort:
-    from .book_excel import ExcelBook
+    from smsync_xl.book.excel import ExcelBook
 
     return ExcelBook(caller.sheet.book)
 

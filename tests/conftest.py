@@ -13,16 +13,21 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
-from smsync_xl.apply import make_plan
-from smsync_xl.compare import Plan
-from smsync_xl.connect import open_source, open_store
-from smsync_xl.db import Database
-from smsync_xl.demo import create_demo, create_sage_company, write_sage_company, write_smsturbo
-from smsync_xl.demo_data import CUSTOMERS, VENDORS
-from smsync_xl.fields import ENTITIES
-from smsync_xl.sage50 import Sage50Source
-from smsync_xl.settings import Settings, load_settings
-from smsync_xl.smsturbo import CHANGES, RUNS, SMSTurboStore
+from smsync_xl.connections.db import Database
+from smsync_xl.core.compare import Plan
+from smsync_xl.core.fields import ENTITIES
+from smsync_xl.core.settings import Settings, load_settings
+from smsync_xl.demo.company import (
+    create_demo,
+    create_sage_company,
+    write_sage_company,
+    write_smsturbo,
+)
+from smsync_xl.demo.data import CUSTOMERS, VENDORS
+from smsync_xl.sides import open_source, open_store
+from smsync_xl.smsturbo.store import CHANGES, RUNS, SMSTurboStore
+from smsync_xl.sources.sage50 import Sage50Source
+from smsync_xl.sync.apply import make_plan
 
 from . import odbc_env
 

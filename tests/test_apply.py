@@ -2,12 +2,12 @@ import sqlite3
 
 import pytest
 
-from smsync_xl.apply import CONFLICT, CREATED, SKIPPED, UPDATED, apply
-from smsync_xl.compare import Status
-from smsync_xl.errors import MissingDefaultsError, TargetError
-from smsync_xl.fields import CUSTOMER, VENDOR
-from smsync_xl.smsturbo import SMSTurboStore
-from smsync_xl.undo import undo_last
+from smsync_xl.core.compare import Status
+from smsync_xl.core.errors import MissingDefaultsError, TargetError
+from smsync_xl.core.fields import CUSTOMER, VENDOR
+from smsync_xl.smsturbo.store import SMSTurboStore
+from smsync_xl.sync.apply import CONFLICT, CREATED, SKIPPED, UPDATED, apply
+from smsync_xl.sync.undo import undo_last
 
 from .conftest import audit_rows, dump
 

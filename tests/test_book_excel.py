@@ -7,11 +7,11 @@ import shutil
 import pytest
 
 from smsync_xl import macros
-from smsync_xl.book_excel import ExcelBook, as_text, visible_sheet_rows
-from smsync_xl.demo import create_sage_company, create_smsturbo
-from smsync_xl.demo_data import DemoRecord
-from smsync_xl.layout import HEADER_ROW, SAGE_ONLY
-from smsync_xl.resources import workbook_path
+from smsync_xl.book.excel import ExcelBook, as_text, visible_sheet_rows
+from smsync_xl.book.layout import HEADER_ROW, SAGE_ONLY
+from smsync_xl.core.resources import workbook_path
+from smsync_xl.demo.company import create_sage_company, create_smsturbo
+from smsync_xl.demo.data import DemoRecord
 
 from .xlwings_standin import Book, Range
 

@@ -4,9 +4,9 @@ import sqlite3
 from click.testing import CliRunner
 
 from smsync_xl.cli import main
-from smsync_xl.demo import create_demo
-from smsync_xl.demo_data import EXPECTED
-from smsync_xl.fields import CUSTOMER
+from smsync_xl.core.fields import CUSTOMER
+from smsync_xl.demo.company import create_demo
+from smsync_xl.demo.data import EXPECTED
 
 from .conftest import demo_at, dump
 

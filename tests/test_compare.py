@@ -1,9 +1,9 @@
 import pytest
 
-from smsync_xl.compare import MISSING_ONLY, NOT_IN_SYNC, Status, compare
-from smsync_xl.demo_data import EXPECTED
-from smsync_xl.fields import CUSTOMER, VENDOR
-from smsync_xl.settings import EntitySettings
+from smsync_xl.core.compare import MISSING_ONLY, NOT_IN_SYNC, Status, compare
+from smsync_xl.core.fields import CUSTOMER, VENDOR
+from smsync_xl.core.settings import EntitySettings
+from smsync_xl.demo.data import EXPECTED
 
 
 @pytest.mark.parametrize("entity", ["customers", "vendors"])

@@ -1,6 +1,14 @@
 from decimal import Decimal
 
-from smsync_xl.fields import CUSTOMER, ENTITIES, GROUPS, TURBO_FIELDS, money, text, whole_number
+from smsync_xl.core.fields import (
+    CUSTOMER,
+    ENTITIES,
+    GROUPS,
+    TURBO_FIELDS,
+    money,
+    text,
+    whole_number,
+)
 
 
 def test_text_trims_padding_only():

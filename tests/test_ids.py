@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smsync_xl.ids import id_problems, suggest_id
+from smsync_xl.core.ids import id_problems, suggest_id
 
 
 def test_valid_ids_have_no_problem():

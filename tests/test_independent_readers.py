@@ -11,7 +11,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from smsync_xl import macros
-from smsync_xl.layout import SAGE_ONLY, TURBO_ONLY
+from smsync_xl.book.layout import SAGE_ONLY, TURBO_ONLY
 
 from .workbook_helpers import Dialogs, demo_workbook, open_book
 

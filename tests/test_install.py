@@ -3,8 +3,8 @@ import sys
 from click.testing import CliRunner
 
 from smsync_xl.cli import main
+from smsync_xl.core.resources import workbook_path
 from smsync_xl.install import conf_text, install
-from smsync_xl.resources import workbook_path
 
 from .workbook_helpers import Dialogs, open_book
 

@@ -7,11 +7,7 @@ import zipfile
 import pytest
 
 from smsync_xl import macros
-from smsync_xl.apply import make_plan
-from smsync_xl.compare import Status
-from smsync_xl.connect import open_source, open_store
-from smsync_xl.fields import CUSTOMER
-from smsync_xl.layout import (
+from smsync_xl.book.layout import (
     INCLUDE,
     KEY,
     LOG,
@@ -22,8 +18,12 @@ from smsync_xl.layout import (
     TURBO_ONLY,
     setup_layout,
 )
-from smsync_xl.resources import workbook_path
-from smsync_xl.settings import load_settings
+from smsync_xl.core.compare import Status
+from smsync_xl.core.fields import CUSTOMER
+from smsync_xl.core.resources import workbook_path
+from smsync_xl.core.settings import load_settings
+from smsync_xl.sides import open_source, open_store
+from smsync_xl.sync.apply import make_plan
 
 from .conftest import dump
 from .workbook_helpers import Dialogs, demo_workbook, open_book
@@ -286,7 +286,7 @@ def test_an_unexpected_failure_becomes_a_message_and_a_log_row(book, tmp_path, m
     def broken(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("smsync_xl.smsturbo.SMSTurboStore.insert", broken)
+    monkeypatch.setattr("smsync_xl.smsturbo.store.SMSTurboStore.insert", broken)
     dialogs = Dialogs(True)
     assert not macros.synchronize(open_book(book, dialogs))
     assert dialogs.alerts[0].startswith(

@@ -2,18 +2,18 @@
 
 import pytest
 
-from smsync_xl.apply import apply, make_plan
-from smsync_xl.compare import Status
-from smsync_xl.connect import open_source
-from smsync_xl.db import open_sqlite
-from smsync_xl.demo import create_sage_company
-from smsync_xl.demo_data import CREDIT_STATUSES, CUSTOMERS, DEFAULTS, VENDORS
-from smsync_xl.errors import MappingError
-from smsync_xl.fields import CUSTOMER, VENDOR
-from smsync_xl.resources import template_path
-from smsync_xl.settings import settings_from_values
-from smsync_xl.smsturbo import SMSTurboStore
-from smsync_xl.turbo_mapping import load_mapping
+from smsync_xl.connections.db import open_sqlite
+from smsync_xl.core.compare import Status
+from smsync_xl.core.errors import MappingError
+from smsync_xl.core.fields import CUSTOMER, VENDOR
+from smsync_xl.core.resources import template_path
+from smsync_xl.core.settings import settings_from_values
+from smsync_xl.demo.company import create_sage_company
+from smsync_xl.demo.data import CREDIT_STATUSES, CUSTOMERS, DEFAULTS, VENDORS
+from smsync_xl.sides import open_source
+from smsync_xl.smsturbo.mapping import load_mapping
+from smsync_xl.smsturbo.store import SMSTurboStore
+from smsync_xl.sync.apply import apply, make_plan
 
 
 def custom_mapping(tmp_path, **replacements):

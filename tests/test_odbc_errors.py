@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-import smsync_xl.odbc
-import smsync_xl.sage50
-import smsync_xl.sage50_csv
-from smsync_xl.connect import open_source, open_store
-from smsync_xl.errors import (
+import smsync_xl.connections.odbc
+import smsync_xl.sources.sage50
+import smsync_xl.sources.sage50_csv
+from smsync_xl.connections.odbc import connect, connection_string
+from smsync_xl.connections.odbc_errors import SAGE50, connect_error
+from smsync_xl.core.errors import (
     ArchitectureError,
     AuthorizationError,
     DriverNotFoundError,
@@ -23,10 +24,9 @@ from smsync_xl.errors import (
     SourceFormatError,
     TargetLoginError,
 )
-from smsync_xl.fields import CUSTOMER
-from smsync_xl.odbc import connect, connection_string
-from smsync_xl.odbc_errors import SAGE50, connect_error
-from smsync_xl.settings import Connection, settings_from_values
+from smsync_xl.core.fields import CUSTOMER
+from smsync_xl.core.settings import Connection, settings_from_values
+from smsync_xl.sides import open_source, open_store
 
 from . import odbc_env
 from .conftest import pg_database
@@ -232,7 +232,11 @@ def test_sqlite_odbc_sage_connection_refuses_writes(tmp_path, sage_sqlite_dsn):
 
 
 def test_source_modules_only_select():
-    for module in (smsync_xl.sage50, smsync_xl.sage50_csv, smsync_xl.odbc):
+    for module in (
+        smsync_xl.sources.sage50,
+        smsync_xl.sources.sage50_csv,
+        smsync_xl.connections.odbc,
+    ):
         text = Path(module.__file__).read_text(encoding="utf-8")
         statements = re.findall(
             r"\b(INSERT|UPDATE|DELETE|MERGE|DROP|CREATE|ALTER|TRUNCATE|GRANT)\b", text, re.I

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from smsync_xl.apply import CREATED, UPDATED, apply, make_plan
-from smsync_xl.compare import Status
-from smsync_xl.connect import open_source, open_store
-from smsync_xl.db import quote_identifier
-from smsync_xl.demo import create_smsturbo
-from smsync_xl.demo_data import CUSTOMERS, EXPECTED, VENDORS
-from smsync_xl.fields import CUSTOMER, ENTITIES
-from smsync_xl.settings import settings_from_values
-from smsync_xl.smsturbo import SMSTurboStore
-from smsync_xl.undo import undo_last
+from smsync_xl.connections.db import quote_identifier
+from smsync_xl.core.compare import Status
+from smsync_xl.core.fields import CUSTOMER, ENTITIES
+from smsync_xl.core.settings import settings_from_values
+from smsync_xl.demo.company import create_smsturbo
+from smsync_xl.demo.data import CUSTOMERS, EXPECTED, VENDORS
+from smsync_xl.sides import open_source, open_store
+from smsync_xl.smsturbo.store import SMSTurboStore
+from smsync_xl.sync.apply import CREATED, UPDATED, apply, make_plan
+from smsync_xl.sync.undo import undo_last
 
 
 def make_settings(tmp_path, sage: dict[str, str], turbo: dict[str, str]):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from smsync_xl import passwords
 from smsync_xl.cli import main
-from smsync_xl.demo_data import COMPANY_NAME
+from smsync_xl.connections import passwords
+from smsync_xl.demo.data import COMPANY_NAME
 from smsync_xl.doctor import windows_library
 
 from . import odbc_env

@@ -7,14 +7,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smsync_xl.apply import apply, make_plan
-from smsync_xl.compare import Status
-from smsync_xl.connect import open_source, open_store
-from smsync_xl.demo import create_sage_company, create_smsturbo
-from smsync_xl.demo_data import DemoRecord
-from smsync_xl.fields import ENTITIES, GROUPS
-from smsync_xl.settings import settings_from_values
-from smsync_xl.undo import undo_last
+from smsync_xl.core.compare import Status
+from smsync_xl.core.fields import ENTITIES, GROUPS
+from smsync_xl.core.settings import settings_from_values
+from smsync_xl.demo.company import create_sage_company, create_smsturbo
+from smsync_xl.demo.data import DemoRecord
+from smsync_xl.sides import open_source, open_store
+from smsync_xl.sync.apply import apply, make_plan
+from smsync_xl.sync.undo import undo_last
 
 from .conftest import dump
 

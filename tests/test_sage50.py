@@ -2,11 +2,11 @@ import sqlite3
 
 import pytest
 
-from smsync_xl.db import open_sqlite
-from smsync_xl.errors import SourceFormatError
-from smsync_xl.fields import CUSTOMER, VENDOR
-from smsync_xl.sage50 import Sage50Source
-from smsync_xl.settings import CreditStatusRule
+from smsync_xl.connections.db import open_sqlite
+from smsync_xl.core.errors import SourceFormatError
+from smsync_xl.core.fields import CUSTOMER, VENDOR
+from smsync_xl.core.settings import CreditStatusRule
+from smsync_xl.sources.sage50 import Sage50Source
 
 
 def by_id(records):

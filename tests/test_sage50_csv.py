@@ -5,21 +5,21 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from smsync_xl.apply import make_plan
 from smsync_xl.cli import main
-from smsync_xl.compare import Status, compare
-from smsync_xl.connect import open_source, open_store
-from smsync_xl.demo import create_demo, write_sage_exports
-from smsync_xl.demo_data import CUSTOMERS, EXPECTED, VENDORS
-from smsync_xl.errors import SettingsError, SourceFormatError
-from smsync_xl.fields import CUSTOMER, ENTITIES, VENDOR
-from smsync_xl.sage50_csv import Sage50CsvSource
-from smsync_xl.settings import (
+from smsync_xl.core.compare import Status, compare
+from smsync_xl.core.errors import SettingsError, SourceFormatError
+from smsync_xl.core.fields import CUSTOMER, ENTITIES, VENDOR
+from smsync_xl.core.settings import (
     CreditStatusRule,
     EntitySettings,
     load_settings,
     settings_from_values,
 )
+from smsync_xl.demo.company import create_demo, write_sage_exports
+from smsync_xl.demo.data import CUSTOMERS, EXPECTED, VENDORS
+from smsync_xl.sides import open_source, open_store
+from smsync_xl.sources.sage50_csv import Sage50CsvSource
+from smsync_xl.sync.apply import make_plan
 
 HEADER = "Customer ID,Customer Name,Inactive,Bill to City,Telephone 1,Credit Limit"
 

@@ -1,5 +1,5 @@
 from smsync_xl import udf
-from smsync_xl.layout import SETUP, setup_layout
+from smsync_xl.book.layout import SETUP, setup_layout
 
 from .workbook_helpers import demo_workbook, open_book
 from .xlwings_standin import Book

@@ -1,10 +1,10 @@
 import pytest
 
-from smsync_xl.apply import apply
-from smsync_xl.compare import Status
-from smsync_xl.errors import NothingToUndoError
-from smsync_xl.fields import CUSTOMER
-from smsync_xl.undo import undo_last
+from smsync_xl.core.compare import Status
+from smsync_xl.core.errors import NothingToUndoError
+from smsync_xl.core.fields import CUSTOMER
+from smsync_xl.sync.apply import apply
+from smsync_xl.sync.undo import undo_last
 
 from .conftest import dump
 

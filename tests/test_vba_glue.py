@@ -10,7 +10,7 @@ from pyopenvba import ExcelFile
 from pyopenvba.apps.excel import ExcelApplication
 from pyopenvba.interpreter import NOTHING
 
-from smsync_xl.resources import template_path, workbook_path
+from smsync_xl.core.resources import template_path, workbook_path
 
 RECORDER = (
     "Public Calls As New Collection\n"

@@ -12,10 +12,10 @@ from oletools.olevba import VBA_Parser
 from openpyxl import load_workbook
 
 from smsync_xl import macros
-from smsync_xl.build import build
-from smsync_xl.layout import setup_layout
-from smsync_xl.resources import template_path, workbook_path
-from smsync_xl.vba import dictionary_class, xlwings_module
+from smsync_xl.book.build import build
+from smsync_xl.book.layout import setup_layout
+from smsync_xl.book.vba import dictionary_class, xlwings_module
+from smsync_xl.core.resources import template_path, workbook_path
 
 RIBBONS = {
     "customUI/customUI.xml": (
@@ -129,7 +129,7 @@ def test_setup_cells_have_defined_names_and_tables_exist():
 
 
 def test_setup_choices_match_the_settings():
-    from smsync_xl.settings import SAGE_KINDS, TURBO_KINDS, VIEWS
+    from smsync_xl.core.settings import SAGE_KINDS, TURBO_KINDS, VIEWS
 
     layout = setup_layout()
     assert layout.setting("sage50.kind").choices == SAGE_KINDS

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from smsync_xl.book_file import FileBook
-from smsync_xl.demo import create_demo
-from smsync_xl.resources import workbook_path
+from smsync_xl.book.file import FileBook
+from smsync_xl.core.resources import workbook_path
+from smsync_xl.demo.company import create_demo
 
 
 class Dialogs:

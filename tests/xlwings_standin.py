@@ -12,7 +12,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, range_boundaries
 
-from smsync_xl.layout import TABLE_NAMES
+from smsync_xl.book.layout import TABLE_NAMES
 
 
 def _cell(address: str) -> tuple[int, int]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import xlwings
 
-from .resources import template_path
+from smsync_xl.core.resources import template_path
 
 OUR_MODULE = "SMSync"
 XLWINGS_DIR = Path(xlwings.__file__).parent

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from .errors import SettingsError
+from smsync_xl.core.errors import SettingsError
 
 SERVICE = "smsync-xl"
 ENV = {"sage50": "SMSYNC_SAGE50_PASSWORD", "smsturbo": "SMSYNC_SMSTURBO_PASSWORD"}

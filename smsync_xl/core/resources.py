@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_INSTALLED = Path(__file__).parent / "templates"
-_CHECKOUT = Path(__file__).parent.parent / "templates"
-_INSTALLED_WORKBOOK = Path(__file__).parent / "workbook" / "SMSync.xlsm"
-CHECKOUT_WORKBOOK = Path(__file__).parent.parent / "workbook" / "SMSync.xlsm"
+_PACKAGE = Path(__file__).parent.parent
+_INSTALLED = _PACKAGE / "templates"
+_CHECKOUT = _PACKAGE.parent / "templates"
+_INSTALLED_WORKBOOK = _PACKAGE / "workbook" / "SMSync.xlsm"
+CHECKOUT_WORKBOOK = _PACKAGE.parent / "workbook" / "SMSync.xlsm"
 
 
 def template_path(name: str) -> Path:

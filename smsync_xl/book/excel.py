@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .book import TableData, is_blank_row
-from .layout import HEADER_ROW, TABLE_COLUMNS, TABLE_NAMES
+from smsync_xl.book.layout import HEADER_ROW, TABLE_COLUMNS, TABLE_NAMES
+from smsync_xl.core.ports import TableData, is_blank_row
 
 TITLE = "SMSync"
 VISIBLE_CELLS = 12  # xlCellTypeVisible

@@ -1,6 +1,6 @@
 """SMSTurbo as the target: the only code that writes, always through the mapping.
 
-Records go in and out as :data:`~smsync_xl.fields.Record` dicts keyed by SMSTurbo
+Records go in and out as :data:`~smsync_xl.core.fields.Record` dicts keyed by SMSTurbo
 field name; the mapping decides the real table and column names. The audit tables
 (``SMSync_Runs``, ``SMSync_Changes``) are SMSync's own and live beside them, so an
 audit record is written in the same transaction as the change it describes.
@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .db import Database, quote_identifier
-from .errors import MissingDefaultsError, TargetError
-from .fields import DEFAULTS_ID, ENTITIES, TURBO_FIELDS, Entity, Record
-from .turbo_mapping import TableMapping, TurboMapping
+from smsync_xl.connections.db import Database, quote_identifier
+from smsync_xl.core.errors import MissingDefaultsError, TargetError
+from smsync_xl.core.fields import DEFAULTS_ID, ENTITIES, TURBO_FIELDS, Entity, Record
+from smsync_xl.smsturbo.mapping import TableMapping, TurboMapping
 
 _ID_CHUNK = 500  # stays under every driver's parameter limit
 RUNS = "SMSync_Runs"

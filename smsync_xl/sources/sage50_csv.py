@@ -13,9 +13,9 @@ import csv
 import io
 from pathlib import Path
 
-from .errors import SourceFormatError
-from .fields import TURBO_FIELDS, Entity, Record, SageField, truthy
-from .settings import CreditStatusRule
+from smsync_xl.core.errors import SourceFormatError
+from smsync_xl.core.fields import TURBO_FIELDS, Entity, Record, SageField, truthy
+from smsync_xl.core.settings import CreditStatusRule
 
 EXPORT_FILES = {"customers": "CUSTOMER.CSV", "vendors": "VENDOR.CSV"}
 """Sage 50's own names for the exports; found whatever their letter case."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .fields import Record
+from smsync_xl.core.fields import Record
 
 
 @dataclass(frozen=True)

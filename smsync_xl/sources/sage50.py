@@ -1,16 +1,16 @@
 """Sage 50 US as a source: SELECTs only, explicit column lists, values as parameters.
 
-Works over any :class:`~smsync_xl.db.Database` whose tables carry Sage 50 US's real
+Works over any :class:`~smsync_xl.connections.db.Database` whose tables carry Sage 50 US's real
 names (the Pervasive engine through ODBC, or the demo company in SQLite). Columns are
 discovered at run time so the uncertain ones (second phone, credit status) are optional.
 """
 
 from __future__ import annotations
 
-from .db import Database, quote_identifier
-from .errors import SourceFormatError
-from .fields import ADDRESS, MAIN, TURBO_FIELDS, Entity, Record, SageField, truthy
-from .settings import CreditStatusRule
+from smsync_xl.connections.db import Database, quote_identifier
+from smsync_xl.core.errors import SourceFormatError
+from smsync_xl.core.fields import ADDRESS, MAIN, TURBO_FIELDS, Entity, Record, SageField, truthy
+from smsync_xl.core.settings import CreditStatusRule
 
 ADDRESS_TABLE = "Address"
 ADDRESS_RECORD_NUMBER = "AddressRecordNumber"

@@ -12,9 +12,9 @@ import contextlib
 from functools import partial
 from types import ModuleType
 
-from .db import Database
-from .odbc_errors import Side, connect_error, statement_error
-from .settings import Connection
+from smsync_xl.connections.db import Database
+from smsync_xl.connections.odbc_errors import Side, connect_error, statement_error
+from smsync_xl.core.settings import Connection
 
 TIMEOUT_SECONDS = 15
 QUERY_TIMEOUT_SECONDS = 600

@@ -14,9 +14,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from .fields import DEFAULTS_ID, INACTIVE, TURBO_FIELDS, Entity, Record, money, whole_number
-from .ids import id_problems, suggest_id
-from .settings import EntitySettings
+from smsync_xl.core.fields import (
+    DEFAULTS_ID,
+    INACTIVE,
+    TURBO_FIELDS,
+    Entity,
+    Record,
+    money,
+    whole_number,
+)
+from smsync_xl.core.ids import id_problems, suggest_id
+from smsync_xl.core.settings import EntitySettings
 
 MISSING_ONLY = "missing_only"
 NOT_IN_SYNC = "not_in_sync"

@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 from functools import partial
 
-from .apply import Source
-from .db import Database, open_sqlite
-from .errors import (
+from smsync_xl.connections.db import Database, open_sqlite
+from smsync_xl.connections.odbc import connect
+from smsync_xl.connections.odbc_errors import SAGE50, SMSTURBO, Side, statement_error
+from smsync_xl.connections.passwords import Prompt, lookup, store
+from smsync_xl.core.errors import (
     AuthorizationError,
     SageConnectionError,
     SettingsError,
@@ -19,14 +21,12 @@ from .errors import (
     TargetError,
     TargetLoginError,
 )
-from .odbc import connect
-from .odbc_errors import SAGE50, SMSTURBO, Side, statement_error
-from .passwords import Prompt, lookup, store
-from .sage50 import Sage50Source
-from .sage50_csv import Sage50CsvSource
-from .settings import Connection, Settings
-from .smsturbo import SMSTurboStore
-from .turbo_mapping import load_mapping
+from smsync_xl.core.settings import Connection, Settings
+from smsync_xl.smsturbo.mapping import load_mapping
+from smsync_xl.smsturbo.store import SMSTurboStore
+from smsync_xl.sources.sage50 import Sage50Source
+from smsync_xl.sources.sage50_csv import Sage50CsvSource
+from smsync_xl.sync.apply import Source
 
 
 def _where(conn: Connection, detail: str) -> str:

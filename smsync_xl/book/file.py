@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils import range_boundaries
 
-from .book import TableData, is_blank_row
-from .layout import HEADER_ROW, TABLE_COLUMNS, TABLE_NAMES, column_letter
-from .package import RIBBON_2006, RIBBON_2009, finish_package, read_parts
+from smsync_xl.book.layout import HEADER_ROW, TABLE_COLUMNS, TABLE_NAMES, column_letter
+from smsync_xl.book.package import RIBBON_2006, RIBBON_2009, finish_package, read_parts
+from smsync_xl.core.ports import TableData, is_blank_row
 
 
 def set_value(cell: Cell, value: object) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .book import WorkbookPort
-from .errors import SettingsError
-from .fields import ENTITIES, GROUPS, Entity
-from .layout import SETUP, setup_layout
-from .settings import Settings, settings_from_values
-from .sheets import is_ticked
+from smsync_xl.book.layout import SETUP, setup_layout
+from smsync_xl.book.sheets import is_ticked
+from smsync_xl.core.errors import SettingsError
+from smsync_xl.core.fields import ENTITIES, GROUPS, Entity
+from smsync_xl.core.ports import WorkbookPort
+from smsync_xl.core.settings import Settings, settings_from_values
 
 ENTITY_KEY = "entity"
 

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .book import TableData, is_blank_row
-from .compare import Plan, PlanRow, Status, TurboRow
-from .errors import SmsyncError
-from .fields import ENTITIES, Record, text
-from .layout import (
+from smsync_xl.book.layout import (
     FINGERPRINT,
     INCLUDE,
     KEY,
@@ -24,6 +20,10 @@ from .layout import (
     TURBO_ONLY,
     Column,
 )
+from smsync_xl.core.compare import Plan, PlanRow, Status, TurboRow
+from smsync_xl.core.errors import SmsyncError
+from smsync_xl.core.fields import ENTITIES, Record, text
+from smsync_xl.core.ports import TableData, is_blank_row
 
 ID = "ID"
 TICKED = {"x", "✓", "✔", "1", "true"}

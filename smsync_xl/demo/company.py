@@ -7,12 +7,19 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
-from .db import Database, open_sqlite, quote_identifier
-from .demo_data import COMPANY_NAME, CREDIT_STATUSES, CUSTOMERS, DEFAULTS, VENDORS, DemoRecord
-from .fields import ADDRESS, CUSTOMER, VENDOR, Entity
-from .sage50_csv import EXPORT_FILES
-from .smsturbo import SMSTurboStore
-from .turbo_mapping import load_mapping
+from smsync_xl.connections.db import Database, open_sqlite, quote_identifier
+from smsync_xl.core.fields import ADDRESS, CUSTOMER, VENDOR, Entity
+from smsync_xl.demo.data import (
+    COMPANY_NAME,
+    CREDIT_STATUSES,
+    CUSTOMERS,
+    DEFAULTS,
+    VENDORS,
+    DemoRecord,
+)
+from smsync_xl.smsturbo.mapping import load_mapping
+from smsync_xl.smsturbo.store import SMSTurboStore
+from smsync_xl.sources.sage50_csv import EXPORT_FILES
 
 SAGE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "Company": (("CompanyName", "CHAR(39)"),),

@@ -8,8 +8,8 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from .fields import CUSTOMER, GROUPS, TURBO_FIELDS
-from .resources import template_path
+from smsync_xl.core.fields import CUSTOMER, GROUPS, TURBO_FIELDS
+from smsync_xl.core.resources import template_path
 
 SETUP = "Setup"
 SAGE_ONLY = "Sage50-only"

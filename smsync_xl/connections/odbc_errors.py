@@ -13,7 +13,8 @@ import struct
 import sys
 from dataclasses import dataclass
 
-from .errors import (
+from smsync_xl.connections.passwords import ENV
+from smsync_xl.core.errors import (
     ArchitectureError,
     AuthorizationError,
     DriverNotFoundError,
@@ -24,7 +25,6 @@ from .errors import (
     TargetError,
     TargetLoginError,
 )
-from .passwords import ENV
 
 AUTHORIZATION = "authorization"
 NOT_FOUND = "not found"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .apply import now_text
-from .errors import NothingToUndoError
-from .fields import ENTITIES
-from .smsturbo import Change, Run, SMSTurboStore
+from smsync_xl.core.errors import NothingToUndoError
+from smsync_xl.core.fields import ENTITIES
+from smsync_xl.smsturbo.store import Change, Run, SMSTurboStore
+from smsync_xl.sync.apply import now_text
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from .compare import Plan, PlanRow, Status, compare, same_data
-from .fields import ENTITIES, Entity, Record
-from .settings import Settings
-from .smsturbo import Change, SMSTurboStore
+from smsync_xl.core.compare import Plan, PlanRow, Status, compare, same_data
+from smsync_xl.core.fields import ENTITIES, Entity, Record
+from smsync_xl.core.settings import Settings
+from smsync_xl.smsturbo.store import Change, SMSTurboStore
 
 CREATED = "created"
 UPDATED = "updated"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from .errors import SmsyncError
+from smsync_xl.core.errors import SmsyncError
 
 Cell = object
 

@@ -21,9 +21,8 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from . import __version__
-from .fields import GROUPS
-from .layout import (
+from smsync_xl import __version__
+from smsync_xl.book.layout import (
     CREDIT_STATUS,
     HEADER_ROW,
     HELP,
@@ -42,8 +41,9 @@ from .layout import (
     column_letter,
     setup_layout,
 )
-from .package import finish_package
-from .vba import add_vba_project
+from smsync_xl.book.package import finish_package
+from smsync_xl.book.vba import add_vba_project
+from smsync_xl.core.fields import GROUPS
 
 FIXED_TIME = datetime(2026, 1, 1)
 LAST_ROW = 100_000

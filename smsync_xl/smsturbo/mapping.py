@@ -10,10 +10,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .db import quote_identifier
-from .errors import MappingError
-from .fields import ENTITIES, TURBO_FIELDS
-from .resources import template_path
+from smsync_xl.connections.db import quote_identifier
+from smsync_xl.core.errors import MappingError
+from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS
+from smsync_xl.core.resources import template_path
 
 REQUIRED_FIELDS = ("id", "name")
 

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import SettingsError
-from .fields import ENTITIES, GROUPS, INACTIVE
+from smsync_xl.core.errors import SettingsError
+from smsync_xl.core.fields import ENTITIES, GROUPS, INACTIVE
 
 SAGE_KINDS = ("sqlite", "odbc", "csv")
 TURBO_KINDS = ("sqlite", "odbc")
