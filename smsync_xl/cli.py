@@ -1,42 +1,64 @@
 """``smsync-xl``: the headless way to run what the workbook's buttons do.
 
-Exit codes: 0 done; 1 a problem you can fix (the message says how); 2 wrong usage;
-3 synchronized, but some rows were refused as conflicts (press Refresh / run plan again).
+A thin face over the application layer (``app``) and the macros: each command parses
+its options, calls one use case and prints the typed result. Exit codes: 0 done; 1 a
+problem you can fix (the message says what and where); 2 wrong usage; 3 synchronized,
+but some rows were refused as conflicts (press Refresh / run plan again).
 """
 
 from __future__ import annotations
 
-import getpass
-import json
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, ParamSpec
 
 import click
 
-from smsync_xl import macros
-from smsync_xl.book.build import build
-from smsync_xl.book.file import FileBook
-from smsync_xl.book.layout import RESULT, SAGE_ONLY, SUMMARY_CELL
-from smsync_xl.book.setup_sheet import read_setup
+from smsync_xl import app, macros
 from smsync_xl.connections import passwords
 from smsync_xl.connections.passwords import Prompt
-from smsync_xl.core.compare import MISSING_ONLY, NOT_IN_SYNC, Plan, Status
+from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError
-from smsync_xl.core.fields import ENTITIES, INACTIVE, Entity
-from smsync_xl.core.resources import CHECKOUT_WORKBOOK
-from smsync_xl.core.settings import ASK, Settings, load_settings
-from smsync_xl.demo.company import create_demo
-from smsync_xl.doctor import diagnose
-from smsync_xl.install import install as install_workbook
-from smsync_xl.report import counts_line, plan_lines, result_lines, run_lines
-from smsync_xl.sides import open_source, open_store
-from smsync_xl.smsturbo.store import SMSTurboStore
-from smsync_xl.sync.apply import CONFLICT, Source, SyncResult, apply, make_plan
-from smsync_xl.sync.undo import undo_last
+from smsync_xl.core.fields import ENTITIES
+from smsync_xl.core.settings import Settings, load_settings
+from smsync_xl.core.vocabulary import View
+from smsync_xl.plan_file import load_plan, save_plan
+from smsync_xl.report import (
+    change_lines,
+    counts_line,
+    plan_lines,
+    result_lines,
+    run_lines,
+    undo_lines,
+)
+from smsync_xl.sync.apply import Chosen, SyncResult
+
+if TYPE_CHECKING:
+    from smsync_xl.book.file import FileBook
 
 EXIT_PROBLEM = 1
 EXIT_CONFLICTS = 3
+
+P = ParamSpec("P")
+
+
+def handles_problems(command: Callable[P, int | None]) -> Callable[P, None]:
+    """Every command: a problem the user can fix is its message and exit code 1, never
+    a traceback; otherwise the command's own exit code."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            code = command(*args, **kwargs)
+        except SmsyncError as error:
+            click.secho(f"Error: {error}", fg="red", err=True)
+            sys.exit(EXIT_PROBLEM)
+        sys.exit(code or 0)
+
+    return run
+
 
 settings_option = click.option(
     "--settings",
@@ -49,36 +71,30 @@ settings_option = click.option(
 )
 entity_option = click.option(
     "--entity",
-    type=click.Choice(["customers", "vendors", "all"]),
+    type=click.Choice([*ENTITIES, "all"]),
     default="all",
     show_default=True,
     help="Which records.",
 )
 view_option = click.option(
     "--view",
-    type=click.Choice([NOT_IN_SYNC, MISSING_ONLY]),
+    type=click.Choice([View.NOT_IN_SYNC.value, View.MISSING_ONLY.value]),
     default=None,
     help="Which lists to show (default: the settings' view).",
 )
+yes_option = click.option(
+    "--yes", is_flag=True, help="Answer Yes to every question (confirmations, missing only)."
+)
+book_argument = click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
 
-def _entities(choice: str) -> list[Entity]:
-    return list(ENTITIES.values()) if choice == "all" else [ENTITIES[choice]]
+def _entity_key(choice: str) -> str | None:
+    return None if choice == "all" else choice
 
 
-def _view(settings: Settings, view: str | None) -> str:
-    chosen = view or settings.view
-    return NOT_IN_SYNC if chosen == ASK else chosen
-
-
-def _run(action: Callable[[], int | None]) -> None:
-    """Turn a user-fixable problem into its message and exit code 1."""
-    try:
-        code = action()
-    except SmsyncError as error:
-        click.secho(f"Error: {error}", fg="red", err=True)
-        sys.exit(EXIT_PROBLEM)
-    sys.exit(code or 0)
+def _view(settings: Settings, view: str | None) -> View:
+    chosen = View(view) if view else settings.view
+    return View.NOT_IN_SYNC if chosen is View.ASK else chosen
 
 
 def _prompt() -> Prompt | None:
@@ -88,27 +104,23 @@ def _prompt() -> Prompt | None:
     return lambda question: click.prompt(question, hide_input=True, err=True)
 
 
-def _sides(settings: Settings) -> tuple[Source, SMSTurboStore]:
-    return open_source(settings, prompt=_prompt()), open_store(settings, prompt=_prompt())
+def _session(settings_path: Path) -> app.Session:
+    return app.open_session(load_settings(settings_path), prompt=_prompt())
 
 
-def _apply_with_progress(
-    source: Source, store: SMSTurboStore, settings: Settings, chosen: dict[str, dict[str, str]]
-) -> SyncResult:
+def _synchronize(session: app.Session, chosen: Chosen) -> SyncResult:
     total = sum(len(ids) for ids in chosen.values())
     with click.progressbar(length=total, label="Synchronizing", file=sys.stderr) as bar:
-        return apply(
-            source,
-            store,
-            settings,
-            chosen,
-            user=getpass.getuser(),
-            progress=bar.update,
-        )
+        return app.synchronize(session, chosen, progress=bar.update)
 
 
 def _exit_code(result: SyncResult) -> int:
-    return EXIT_CONFLICTS if result.count(CONFLICT) else 0
+    return EXIT_CONFLICTS if result.conflicts else 0
+
+
+def _echo_plans(plans: list[Plan], view: View) -> None:
+    for each in plans:
+        click.echo("\n".join(plan_lines(each, view)))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -132,46 +144,37 @@ def main() -> None:
 
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="smsync-demo")
-def demo(folder: Path) -> None:
+@handles_problems
+def demo(folder: Path) -> int:
     """Create a demo Sage 50 company and SMSTurbo database in FOLDER, show the plan,
-    synchronize every active NEW and every DIFFERENT record, and show what is left.
+    synchronize what Check All would tick (every active NEW record and every DIFFERENT
+    one with changes to apply), and show what is left.
 
     \b
     Example:
       smsync-xl demo ./demo
     """
+    from smsync_xl.demo.company import create_demo
 
-    def run() -> int:
-        settings_path = create_demo(folder)
-        settings = load_settings(settings_path)
-        source, store = _sides(settings)
-        click.echo(f"Demo written to {folder}/ (settings: {settings_path})")
-        click.echo(f"Sage 50 company: {source.company_name()}\n")
-        chosen: dict[str, dict[str, str]] = {}
-        for entity in ENTITIES.values():
-            plan = make_plan(entity, source, store, settings)
-            for view in (MISSING_ONLY, NOT_IN_SYNC):
-                click.echo("\n".join(plan_lines(plan, view)) + "\n")
-            ids = [
-                r.id
-                for r in plan.rows
-                if r.status is Status.DIFFERENT
-                or (r.status is Status.NEW and r.sage.get("credit_status") != INACTIVE)
-            ]
-            chosen[entity.key] = plan.chosen(ids)
-        click.echo("Synchronizing every active NEW record and every DIFFERENT record:")
-        result = _apply_with_progress(source, store, settings, chosen)
-        click.echo("\n".join(result_lines(result)) + "\n")
-        click.echo("After synchronizing:")
-        for entity in ENTITIES.values():
-            click.echo("  " + counts_line(make_plan(entity, source, store, settings)))
-        click.echo(
-            f"\nNext: smsync-xl plan --settings {settings_path}   "
-            f"or   smsync-xl undo --settings {settings_path}"
-        )
-        return 0
-
-    _run(run)
+    settings_path = create_demo(folder)
+    session = _session(settings_path)
+    click.echo(f"Demo written to {folder}/ (settings: {settings_path})")
+    click.echo(f"Sage 50 company: {session.company()}\n")
+    plans = app.plan(session, app.entities())
+    for each in plans:
+        for view in (View.MISSING_ONLY, View.NOT_IN_SYNC):
+            click.echo("\n".join(plan_lines(each, view)) + "\n")
+    click.echo("Synchronizing what Check All ticks (active NEW, DIFFERENT with changes):")
+    result = _synchronize(session, app.default_choice(plans))
+    click.echo("\n".join(result_lines(result)) + "\n")
+    click.echo("After synchronizing:")
+    for each in app.plan(session, app.entities()):
+        click.echo("  " + counts_line(each))
+    click.echo(
+        f"\nNext: smsync-xl plan --settings {settings_path}   "
+        f"or   smsync-xl undo --settings {settings_path}"
+    )
+    return _exit_code(result)
 
 
 @main.command()
@@ -183,41 +186,24 @@ def demo(folder: Path) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Save the plan (IDs and fingerprints) for 'sync --plan'.",
 )
-def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) -> None:
+@handles_problems
+def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) -> int:
     """Read both systems and show what Synchronize would do.
 
     \b
-    Example:
+    Examples:
       smsync-xl plan --settings demo/settings.toml --entity vendors --view missing_only
+      smsync-xl plan --settings demo/settings.toml --save plan.json
     """
-
-    def run() -> int:
-        settings = load_settings(settings_path)
-        source, store = _sides(settings)
-        click.echo(f"Sage 50 company: {source.company_name()}")
-        plans = [make_plan(e, source, store, settings) for e in _entities(entity)]
-        for each in plans:
-            click.echo("\n".join(plan_lines(each, _view(settings, view))))
-        if save:
-            save.write_text(json.dumps(_plan_file(plans), indent=1), encoding="utf-8")
-            click.echo(f"Plan saved to {save}")
-        return 0
-
-    _run(run)
-
-
-def _plan_file(plans: list[Plan]) -> dict:
-    return {
-        p.entity.key: {
-            r.id: {
-                "status": r.status.value,
-                "fingerprint": r.fingerprint,
-                "inactive": r.sage.get("credit_status") == INACTIVE,
-            }
-            for r in p.rows
-        }
-        for p in plans
-    }
+    session = _session(settings_path)
+    company = session.company()
+    click.echo(f"Sage 50 company: {company}")
+    plans = app.plan(session, app.entities(_entity_key(entity)))
+    _echo_plans(plans, _view(session.settings, view))
+    if save:
+        save_plan(save, plans, company)
+        click.echo(f"Plan saved to {save}")
+    return 0
 
 
 @main.command()
@@ -229,13 +215,14 @@ def _plan_file(plans: list[Plan]) -> dict:
     type=click.Path(dir_okay=False, path_type=Path),
     help="A plan saved by 'plan --save': rows changed since then are refused.",
 )
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@yes_option
 @click.option(
     "--include-inactive",
     is_flag=True,
     help="Without IDs, also take NEW records that are inactive in Sage 50.",
 )
 @click.argument("ids", nargs=-1)
+@handles_problems
 def sync(
     settings_path: Path,
     entity: str,
@@ -243,93 +230,75 @@ def sync(
     yes: bool,
     include_inactive: bool,
     ids: tuple[str, ...],
-) -> None:
-    """Synchronize the given IDs, or every active NEW record when no ID is given
-    (inactive ones are left out, as the SMSTurbo help advises, unless asked for).
+) -> int:
+    """Synchronize the given IDs, or without IDs what Check All would tick: every NEW
+    record active in Sage 50 and every DIFFERENT one with changes to apply (inactive NEW
+    records are left out, as the SMSTurbo help advises, unless asked for).
 
     \b
     Examples:
-      smsync-xl sync --settings demo/settings.toml --yes                 # active NEW
+      smsync-xl sync --settings demo/settings.toml --yes                 # default selection
       smsync-xl sync --settings demo/settings.toml --entity customers DIFFNAME
       smsync-xl plan --settings demo/settings.toml --save plan.json
       smsync-xl sync --settings demo/settings.toml --plan plan.json --yes
     """
-
-    def run() -> int:
-        settings = load_settings(settings_path)
-        source, store = _sides(settings)
-        saved = json.loads(plan_path.read_text(encoding="utf-8")) if plan_path else None
-        chosen: dict[str, dict[str, str]] = {}
-        for each in _entities(entity):
-            if saved is not None:
-                rows = saved.get(each.key, {})
-                wanted = ids or [
-                    i
-                    for i, r in rows.items()
-                    if r["status"] == Status.NEW.value and (include_inactive or not r["inactive"])
-                ]
-                chosen[each.key] = {i: rows[i]["fingerprint"] for i in wanted if i in rows}
-            else:
-                current = make_plan(each, source, store, settings)
-                wanted = ids or [
-                    r.id
-                    for r in current.rows
-                    if r.status is Status.NEW
-                    and (include_inactive or r.sage.get("credit_status") != INACTIVE)
-                ]
-                chosen[each.key] = current.chosen(wanted)
-        known = {i for marks in chosen.values() for i in marks}
-        unknown = [i for i in ids if i not in known]
-        if unknown:
-            click.secho(
-                f"Not found in Sage 50 ({entity}): {', '.join(unknown)}", fg="yellow", err=True
-            )
-        total = len(known)
-        if total == 0:
-            click.echo("Nothing to synchronize.")
-            return EXIT_PROBLEM if unknown else 0
-        if not yes:
-            click.confirm(
-                f"Synchronize {total} record(s) from Sage 50 company "
-                f"'{source.company_name()}' into SMSTurbo?",
-                abort=True,
-            )
-        result = _apply_with_progress(source, store, settings, chosen)
-        click.echo("\n".join(result_lines(result)))
-        return _exit_code(result)
-
-    _run(run)
+    saved = load_plan(plan_path) if plan_path else None
+    session = _session(settings_path)
+    keys = [e.key for e in app.entities(_entity_key(entity))]
+    if saved is not None:
+        chosen = saved.chosen(keys, ids, include_inactive=include_inactive)
+        found = {i for marks in chosen.values() for i in marks}
+        unknown = [i for i in ids if i not in found]
+    else:
+        plans = app.plan(session, [ENTITIES[k] for k in keys])
+        if ids:
+            choice = app.choose_ids(plans, ids)
+            chosen, unknown = choice.chosen, choice.unknown
+        else:
+            chosen, unknown = app.default_choice(plans, include_inactive=include_inactive), []
+    if unknown:
+        click.secho(f"Not found in Sage 50 ({entity}): {', '.join(unknown)}", fg="yellow", err=True)
+    total = sum(len(marks) for marks in chosen.values())
+    if total == 0:
+        click.echo("Nothing to synchronize.")
+        return EXIT_PROBLEM if unknown else 0
+    if not yes:
+        click.confirm(
+            f"Synchronize {total} record(s) from Sage 50 company "
+            f"'{session.company()}' into SMSTurbo?",
+            abort=True,
+        )
+    result = _synchronize(session, chosen)
+    click.echo("\n".join(result_lines(result)))
+    return _exit_code(result)
 
 
 @main.command()
 @settings_option
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def undo(settings_path: Path, yes: bool) -> None:
+@yes_option
+@handles_problems
+def undo(settings_path: Path, yes: bool) -> int:
     """Undo the last synchronization (records changed since are left alone).
 
     \b
     Example:
       smsync-xl undo --settings demo/settings.toml --yes
     """
-
-    def run() -> int:
-        settings = load_settings(settings_path)
-        store = open_store(settings, prompt=_prompt())
-        if not yes:
-            click.confirm("Undo the last synchronization?", abort=True)
-        result = undo_last(store, user=getpass.getuser())
-        for change in result.left_alone:
-            click.echo(f"  left alone: {change.entity} {change.record_id} (changed since)")
-        click.echo(result.summary())
-        return 0
-
-    _run(run)
+    store = _session(settings_path).store
+    run = app.last_synchronization(store)
+    if not yes:
+        click.confirm(
+            f"Undo synchronization {run.run_id} of {run.started_at} by {run.user}?", abort=True
+        )
+    click.echo("\n".join(undo_lines(app.undo_last(store))))
+    return 0
 
 
 @main.command()
 @settings_option
 @click.option("--details", type=int, help="Show every before/after value of this run.")
-def runs(settings_path: Path, details: int | None) -> None:
+@handles_problems
+def runs(settings_path: Path, details: int | None) -> int:
     """List the audited synchronizations and undos, newest first.
 
     \b
@@ -337,43 +306,43 @@ def runs(settings_path: Path, details: int | None) -> None:
       smsync-xl runs --settings demo/settings.toml
       smsync-xl runs --settings demo/settings.toml --details 1
     """
-
-    def run() -> int:
-        store = open_store(load_settings(settings_path), prompt=_prompt())
-        if details is None:
-            click.echo("\n".join(run_lines(store.runs())) or "No synchronization yet.")
-            return 0
-        if details not in {r.run_id for r in store.runs()}:
-            raise SmsyncError(
-                f"there is no run {details}",
-                advice="'smsync-xl runs' lists the runs and their numbers.",
-            )
-        for change in store.changes(details):
-            click.echo(f"{change.action:<7} {change.entity:<10} {change.record_id}")
-            before, after = change.before or {}, change.after or {}
-            for name in sorted(set(before) | set(after)):
-                if before.get(name) != after.get(name):
-                    click.echo(f"    {name}: {before.get(name)!r} → {after.get(name)!r}")
-        return 0
-
-    _run(run)
+    store = _session(settings_path).store
+    if details is None:
+        click.echo("\n".join(run_lines(app.runs(store))) or "No synchronization yet.")
+    else:
+        click.echo("\n".join(change_lines(app.run_changes(store, details))))
+    return 0
 
 
 @main.command("build-workbook")
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=CHECKOUT_WORKBOOK,
-    show_default=True,
+    help="Where to write the workbook (default, in a checkout: workbook/SMSync.xlsm).",
 )
-def build_workbook(output: Path) -> None:
-    """Build SMSync.xlsm from templates/ (the same bytes every time).
+@handles_problems
+def build_workbook(output: Path | None) -> int:
+    """Build SMSync.xlsm from templates/ (the same bytes every time). Needs the build
+    extra: pip install "smsync-xl[build]".
 
     \b
-    Example:
-      smsync-xl build-workbook
+    Examples:
+      smsync-xl build-workbook                       # in a checkout
+      smsync-xl build-workbook --output SMSync.xlsm  # anywhere
     """
-    click.echo(f"Built {build(output)}")
+    from smsync_xl.book.build import build
+    from smsync_xl.core.resources import checkout_workbook
+
+    destination = output or checkout_workbook()
+    if destination is None:
+        raise SmsyncError(
+            "this SMSync is an installed package, not a checkout: there is no workbook/ "
+            "folder to build into",
+            where="build-workbook",
+            advice="Pass --output FILE, e.g. smsync-xl build-workbook --output SMSync.xlsm.",
+        )
+    click.echo(f"Built {build(destination)}")
+    return 0
 
 
 @main.command()
@@ -390,96 +359,99 @@ def build_workbook(output: Path) -> None:
     help="Also put the demo Sage 50 company and SMSTurbo database beside it.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing workbook (kept as a backup).")
-def install(dest: Path, with_demo: bool, force: bool) -> None:
+@handles_problems
+def install(dest: Path, with_demo: bool, force: bool) -> int:
     """Copy the workbook to DEST and write xlwings.conf beside it for this Python.
 
     \b
     Example:
       smsync-xl install --dest ~/Documents/SMSync --demo
     """
+    from smsync_xl.install import install as install_workbook
 
-    def run() -> int:
-        target = install_workbook(dest, with_demo=with_demo, force=force)
-        click.echo(
-            f"Installed {target}\nWrote {dest / 'xlwings.conf'} (interpreter {sys.executable})"
-        )
-        click.echo(
-            "Next steps:\n"
-            "  1. In Excel: File > Options > Trust Center > Trust Center Settings > Trusted "
-            f"Locations: add {dest}\n"
-            "     (or right-click SMSync.xlsm > Properties > Unblock, then enable macros).\n"
-            "  2. Trust access to the VBA project is NOT needed.\n"
-            f"  3. Open {target}, fill in the Setup sheet, then use the SMSync tab."
-        )
-        return 0
-
-    _run(run)
+    target = install_workbook(dest, with_demo=with_demo, force=force)
+    click.echo(f"Installed {target}\nWrote {dest / 'xlwings.conf'} (interpreter {sys.executable})")
+    click.echo(
+        "Next steps:\n"
+        "  1. In Excel: File > Options > Trust Center > Trust Center Settings > Trusted "
+        f"Locations: add {dest}\n"
+        "     (or right-click SMSync.xlsm > Properties > Unblock, then enable macros).\n"
+        "  2. Trust access to the VBA project is NOT needed.\n"
+        f"  3. Open {target}, fill in the Setup sheet, then use the SMSync tab."
+    )
+    return 0
 
 
 def _file_book(path: Path, yes: bool) -> FileBook:
+    from smsync_xl.book.file import FileBook
+
     def confirm(message: str) -> bool:
         click.echo(message)
         return True if yes else click.confirm("Answer", default=False)
+
+    def status(text: str) -> None:
+        if text:
+            click.echo(text, err=True)
 
     return FileBook(
         path,
         confirm=confirm,
         alert=click.echo,
-        status=lambda text: text and click.echo(text, err=True),
+        status=status,
         ask_password=_prompt() or (lambda _: None),
     )
 
 
-book_argument = click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-yes_option = click.option(
-    "--yes", is_flag=True, help="Answer Yes to every question (company, missing only)."
-)
+def _button(finished: macros.Finished | None) -> int:
+    """A button's result as the twin's output and exit code."""
+    if finished is None:
+        return EXIT_PROBLEM
+    click.echo(finished.summary)
+    synchronized = finished.synchronized
+    return _exit_code(synchronized) if synchronized is not None else 0
 
 
 @main.command()
 @book_argument
 @yes_option
-def refresh(book: Path, yes: bool) -> None:
+@handles_problems
+def refresh(book: Path, yes: bool) -> int:
     """Do what the Refresh button does, on BOOK (saved; VBA and ribbon kept).
 
     \b
     Example:
       smsync-xl refresh ~/SMSync/SMSync.xlsm --yes
     """
-    if not macros.refresh(_file_book(book, yes)):
-        sys.exit(EXIT_PROBLEM)
-    saved = _file_book(book, yes)
-    click.echo(saved.read_range(SAGE_ONLY, SUMMARY_CELL)[0][0])
+    return _button(macros.refresh(_file_book(book, yes)))
 
 
 @main.command("check-all")
 @book_argument
-def check_all(book: Path) -> None:
-    """Do what the Check All button does: tick every visible NEW or DIFFERENT row of
-    BOOK's Sage50-only sheet (rows hidden by a filter stay as they are).
+@handles_problems
+def check_all(book: Path) -> int:
+    """Do what the Check All button does: tick every visible row of BOOK's Sage50-only
+    sheet that the default selection takes (active NEW, DIFFERENT with changes); rows
+    hidden by a filter stay as they are.
 
     \b
     Example:
       smsync-xl check-all ~/SMSync/SMSync.xlsm
     """
-    sys.exit(0 if macros.check_all(_file_book(book, yes=False)) else EXIT_PROBLEM)
+    return _button(macros.check_all(_file_book(book, yes=False)))
 
 
 @main.command()
 @book_argument
 @yes_option
-def synchronize(book: Path, yes: bool) -> None:
+@handles_problems
+def synchronize(book: Path, yes: bool) -> int:
     """Do what the Synchronize button does: bring BOOK's ticked rows into SMSTurbo.
 
     \b
     Example:
       smsync-xl synchronize ~/SMSync/SMSync.xlsm --yes
     """
-    if not macros.synchronize(_file_book(book, yes)):
-        sys.exit(EXIT_PROBLEM)
-    table = _file_book(book, yes).read_table(SAGE_ONLY)
-    results = [str(row[table.column(RESULT)] or "") for row in table.rows]
-    sys.exit(EXIT_CONFLICTS if any(r.startswith(CONFLICT) for r in results) else 0)
+    return _button(macros.synchronize(_file_book(book, yes)))
 
 
 @main.command()
@@ -489,7 +461,8 @@ def synchronize(book: Path, yes: bool) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Take the settings from this workbook's Setup sheet instead.",
 )
-def doctor(settings_path: Path, book: Path | None) -> None:
+@handles_problems
+def doctor(settings_path: Path, book: Path | None) -> int:
     """Check ODBC drivers and DSNs, 32/64-bit, and both connections; say how to fix
     each problem (exit 1 when there is one).
 
@@ -498,38 +471,43 @@ def doctor(settings_path: Path, book: Path | None) -> None:
       smsync-xl doctor --settings settings.toml
       smsync-xl doctor --book ~/SMSync/SMSync.xlsm
     """
+    from smsync_xl.book.setup_sheet import read_setup
+    from smsync_xl.doctor import diagnose
 
-    def run() -> int:
-        settings, problem = None, None
-        try:
-            if book is not None:
-                settings = read_setup(_file_book(book, yes=False))[0]
-            elif settings_path.exists():
-                settings = load_settings(settings_path)
-        except SmsyncError as error:
-            problem = error
-        report = diagnose(settings, _prompt(), problem)
-        click.echo("\n".join(report.lines))
-        if not report.problems:
-            click.echo("No problems found.")
-            return 0
-        click.echo(f"\n{len(report.problems)} problem(s):")
-        for what, fix in report.problems:
-            click.echo(f"  - {what}\n    Fix: {fix}")
-        return EXIT_PROBLEM
-
-    _run(run)
+    settings, problem = None, None
+    try:
+        if book is not None:
+            settings = read_setup(_file_book(book, yes=False))[0]
+        elif settings_path.exists():
+            settings = load_settings(settings_path)
+    except SmsyncError as error:
+        problem = error
+    report = diagnose(settings, _prompt(), problem)
+    click.echo("\n".join(report.lines))
+    if not report.problems:
+        click.echo("No problems found.")
+        return 0
+    click.echo(f"\n{len(report.problems)} problem(s):")
+    for what, fix in report.problems:
+        click.echo(f"  - {what}\n    Fix: {fix}")
+    return EXIT_PROBLEM
 
 
 @main.group()
 def password() -> None:
     """Keep the Sage 50 / SMSTurbo database passwords in the system keyring
-    (Windows Credential Manager), never in the workbook or the settings."""
+    (Windows Credential Manager), never in the workbook or the settings.
+
+    \b
+    Example:
+      smsync-xl password set sage50
+    """
 
 
 @password.command("set")
 @click.argument("side", type=click.Choice(sorted(passwords.ENV)))
-def set_password(side: str) -> None:
+@handles_problems
+def set_password(side: str) -> int:
     """Ask for SIDE's password (hidden) and keep it in the system keyring.
 
     \b
@@ -538,11 +516,7 @@ def set_password(side: str) -> None:
       smsync-xl password set smsturbo
     Headless runs may set SMSYNC_SAGE50_PASSWORD / SMSYNC_SMSTURBO_PASSWORD instead.
     """
-
-    def run() -> int:
-        secret = click.prompt(f"{side} password", hide_input=True, confirmation_prompt=True)
-        keyring_name = passwords.store(side, secret)
-        click.echo(f"Password for {side} kept in the system keyring ({keyring_name}).")
-        return 0
-
-    _run(run)
+    secret = click.prompt(f"{side} password", hide_input=True, confirmation_prompt=True)
+    keyring_name = passwords.store(side, secret)
+    click.echo(f"Password for {side} kept in the system keyring ({keyring_name}).")
+    return 0

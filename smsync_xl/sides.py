@@ -1,13 +1,15 @@
 """Open the two sides named in the settings: Sage 50 read-only, SMSTurbo read-write.
 
-Passwords are looked up here, at connect time (``passwords.py``); when the database
-refuses a missing password and the caller can ask the user, it asks once and retries.
+Passwords are looked up here, at connect time (``connections.passwords``); when the
+database refuses a missing password and the caller can ask the user, it asks once and
+retries.
 """
 
 from __future__ import annotations
 
 import contextlib
 from functools import partial
+from pathlib import Path
 
 from smsync_xl.connections.db import Database, open_sqlite
 from smsync_xl.connections.odbc import connect
@@ -17,29 +19,15 @@ from smsync_xl.core.errors import (
     AuthorizationError,
     SageConnectionError,
     SettingsError,
-    SmsyncError,
     TargetError,
     TargetLoginError,
 )
+from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Connection, Settings
 from smsync_xl.smsturbo.mapping import load_mapping
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sources.sage50 import Sage50Source
 from smsync_xl.sources.sage50_csv import Sage50CsvSource
-from smsync_xl.sync.apply import Source
-
-
-def _where(conn: Connection, detail: str) -> str:
-    """The setting the user typed (Setup cell or settings key), then the detail."""
-    return f"{conn.origin} ({detail})" if conn.origin else detail
-
-
-def _connect_at(conn: Connection, side: Side, password: str | None, *, read_only: bool) -> Database:
-    try:
-        return connect(conn, side, password, read_only=read_only)
-    except SmsyncError as error:
-        error.where = _where(conn, error.where)
-        raise
 
 
 def _open_odbc(conn: Connection, side: Side, *, read_only: bool, prompt: Prompt | None) -> Database:
@@ -47,29 +35,36 @@ def _open_odbc(conn: Connection, side: Side, *, read_only: bool, prompt: Prompt 
     ask once, and keep what worked in the system keyring for next time."""
     password = lookup(side.key)
     try:
-        return _connect_at(conn, side, password, read_only=read_only)
+        return connect(conn, side, password, read_only=read_only)
     except (AuthorizationError, TargetLoginError):
         if password is not None or prompt is None:
             raise
         asked = prompt(f"{side.label} password for user {conn.user or '(from the DSN)'}")
         if not asked:
             raise
-    database = _connect_at(conn, side, asked, read_only=read_only)
+    database = connect(conn, side, asked, read_only=read_only)
     with contextlib.suppress(SettingsError):
         store(side.key, asked)
     return database
+
+
+def _path(conn: Connection) -> Path:
+    """The file or folder of a connection that has one (settings validation made sure)."""
+    if conn.path is None:
+        raise SettingsError("no file given", where=conn.origin)
+    return conn.path
 
 
 def open_source(settings: Settings, *, prompt: Prompt | None = None) -> Source:
     """Sage 50 is only ever read: the connection itself refuses writes."""
     conn = settings.sage50
     if conn.kind == "csv":
-        return Sage50CsvSource(conn.path, settings.credit_status)
+        return Sage50CsvSource(_path(conn), settings.credit_status)
     if conn.kind == "odbc":
         db = _open_odbc(conn, SAGE50, read_only=True, prompt=prompt)
         return Sage50Source(db, settings.credit_status)
-    path = conn.path
-    translate = partial(statement_error, side=SAGE50, where=_where(conn, str(path)))
+    path = _path(conn)
+    translate = partial(statement_error, side=SAGE50, where=conn.located(str(path)))
     try:
         db = open_sqlite(path, read_only=True, translate=translate)
     except FileNotFoundError:
@@ -87,7 +82,7 @@ def open_store(settings: Settings, *, prompt: Prompt | None = None) -> SMSTurboS
     mapping = load_mapping(settings.mapping)
     if conn.kind == "odbc":
         return SMSTurboStore(_open_odbc(conn, SMSTURBO, read_only=False, prompt=prompt), mapping)
-    path = conn.path
+    path = _path(conn)
     if not path.exists():
         raise TargetError(
             f"SMSTurbo database {path} not found",
@@ -96,5 +91,5 @@ def open_store(settings: Settings, *, prompt: Prompt | None = None) -> SMSTurboS
             "workbook's (or settings file's) folder. 'smsync-xl install --demo' or "
             "'smsync-xl demo' creates a demo database.",
         )
-    translate = partial(statement_error, side=SMSTURBO, where=_where(conn, str(path)))
+    translate = partial(statement_error, side=SMSTURBO, where=conn.located(str(path)))
     return SMSTurboStore(open_sqlite(path, translate=translate), mapping)

@@ -18,7 +18,15 @@ import xlwings as xw
 from smsync_xl.book.setup_sheet import read_setup
 from smsync_xl.book.sheets import field_cell
 from smsync_xl.core.errors import SmsyncError
-from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Record, text
+from smsync_xl.core.fields import (
+    ENTITIES,
+    TURBO_FIELDS,
+    Entity,
+    Record,
+    SageRecord,
+    TurboRecord,
+    text,
+)
 from smsync_xl.core.ids import id_problems
 from smsync_xl.core.ports import WorkbookPort
 from smsync_xl.sides import open_source, open_store
@@ -27,11 +35,13 @@ CACHE_SECONDS = 10.0
 _cache: dict[tuple, tuple[float, dict[str, Record]]] = {}
 
 
-def _records(key: tuple, load: Callable[[], list[Record]]) -> dict[str, Record]:
+def _records(
+    key: tuple, load: Callable[[], list[SageRecord] | list[TurboRecord]]
+) -> dict[str, Record]:
     now = time.monotonic()
     cached = _cache.get(key)
     if cached is None or now - cached[0] > CACHE_SECONDS:
-        cached = (now, {r["id"]: r for r in load()})
+        cached = (now, {r.id: r.values for r in load()})
         _cache[key] = cached
     return cached[1]
 

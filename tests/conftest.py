@@ -17,6 +17,7 @@ from smsync_xl.connections.db import Database
 from smsync_xl.core.compare import Plan
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.settings import Settings, load_settings
+from smsync_xl.core.vocabulary import Status
 from smsync_xl.demo.company import (
     create_demo,
     create_sage_company,
@@ -25,7 +26,8 @@ from smsync_xl.demo.company import (
 )
 from smsync_xl.demo.data import CUSTOMERS, VENDORS
 from smsync_xl.sides import open_source, open_store
-from smsync_xl.smsturbo.store import CHANGES, RUNS, SMSTurboStore
+from smsync_xl.smsturbo.audit import CHANGES, RUNS
+from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sources.sage50 import Sage50Source
 from smsync_xl.sync.apply import make_plan
 
@@ -67,6 +69,11 @@ def demo_at(folder: Path, settings_path: Path) -> Demo:
 @pytest.fixture
 def demo(tmp_path: Path) -> Demo:
     return demo_at(tmp_path, create_demo(tmp_path))
+
+
+def ids_with(plan: Plan, *statuses: Status) -> list[str]:
+    """The IDs of the plan's rows with these statuses."""
+    return [r.id for r in plan.rows if r.status in statuses]
 
 
 def dump(path: Path, *, audit: bool = False) -> dict[str, list[tuple]]:

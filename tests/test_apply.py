@@ -2,14 +2,14 @@ import sqlite3
 
 import pytest
 
-from smsync_xl.core.compare import Status
 from smsync_xl.core.errors import MissingDefaultsError, TargetError
 from smsync_xl.core.fields import CUSTOMER, VENDOR
+from smsync_xl.core.vocabulary import Outcome, Status
 from smsync_xl.smsturbo.store import SMSTurboStore
-from smsync_xl.sync.apply import CONFLICT, CREATED, SKIPPED, UPDATED, apply
+from smsync_xl.sync.apply import apply
 from smsync_xl.sync.undo import undo_last
 
-from .conftest import audit_rows, dump
+from .conftest import audit_rows, dump, ids_with
 
 
 def sync(demo, customers=(), vendors=(), plans=None):
@@ -27,7 +27,11 @@ def outcomes(result):
 
 def test_new_records_take_zzdefault_for_what_sage_does_not_supply(demo):
     result = sync(demo, ["NOLIMIT", "ZEROLIMIT"], ["VNEW1"])
-    assert outcomes(result) == {"NOLIMIT": CREATED, "ZEROLIMIT": CREATED, "VNEW1": CREATED}
+    assert outcomes(result) == {
+        "NOLIMIT": Outcome.CREATED,
+        "ZEROLIMIT": Outcome.CREATED,
+        "VNEW1": Outcome.CREATED,
+    }
     nolimit = demo.store.fetch(CUSTOMER, "NOLIMIT")
     assert nolimit["credit_limit"] == "0.00"  # ZZDEFAULT's
     assert nolimit["credit_status"] == "CASH"
@@ -46,7 +50,7 @@ def test_updates_touch_only_ticked_groups(demo):
     store = demo.store
     before = store.fetch(CUSTOMER, "DIFFTYPE")
     result = sync(demo, ["DIFFNAME", "DIFFTYPE"])
-    assert outcomes(result) == {"DIFFNAME": UPDATED, "DIFFTYPE": SKIPPED}
+    assert outcomes(result) == {"DIFFNAME": Outcome.UPDATED, "DIFFTYPE": Outcome.SKIPPED}
     assert store.fetch(CUSTOMER, "DIFFNAME")["name"] == "Different Name Inc."
     assert store.fetch(CUSTOMER, "DIFFTYPE") == before
     assert "not ticked in Replace Options" in result.results[1].detail
@@ -54,7 +58,7 @@ def test_updates_touch_only_ticked_groups(demo):
 
 def test_invalid_and_in_sync_rows_are_skipped_with_reason(demo):
     result = sync(demo, ["ACME CO", "C0001"])
-    assert outcomes(result) == {"ACME CO": SKIPPED, "C0001": SKIPPED}
+    assert outcomes(result) == {"ACME CO": Outcome.SKIPPED, "C0001": Outcome.SKIPPED}
     assert result.results[0].detail.startswith("ID contains a space")
     assert result.run_id is None
     assert audit_rows(demo.settings.smsturbo.path) == (0, 0)
@@ -69,19 +73,19 @@ def test_a_row_changed_since_the_plan_is_a_conflict(demo):
         )
     connection.close()
     result = sync(demo, ["PROSPECT1", "PROSPECT2"], plans=plans)
-    assert outcomes(result) == {"PROSPECT1": CONFLICT, "PROSPECT2": CREATED}
+    assert outcomes(result) == {"PROSPECT1": Outcome.CONFLICT, "PROSPECT2": Outcome.CREATED}
     assert result.results[0].detail.startswith("changed in Sage 50 or SMSTurbo since Refresh")
     assert demo.store.fetch(CUSTOMER, "PROSPECT1") is None
 
 
 def test_running_the_same_plan_twice_creates_nothing_twice(demo):
     plans = {"customers": demo.plan(), "vendors": demo.plan("vendors")}
-    new = plans["customers"].ids_with_status(Status.NEW)
+    new = ids_with(plans["customers"], Status.NEW)
     first = sync(demo, new, plans=plans)
-    assert first.count(CREATED) == len(new) == 12
+    assert first.count(Outcome.CREATED) == len(new) == 12
     after_first = dump(demo.settings.smsturbo.path, audit=True)
     second = sync(demo, new, plans=plans)
-    assert second.count(CREATED) == 0 and second.count(SKIPPED) == len(new)
+    assert second.count(Outcome.CREATED) == 0 and second.count(Outcome.SKIPPED) == len(new)
     assert {r.detail for r in second.results} == {"already in sync (synchronized since Refresh)"}
     assert second.run_id is None
     assert dump(demo.settings.smsturbo.path, audit=True) == after_first
@@ -101,7 +105,7 @@ def test_failure_in_the_middle_leaves_smsturbo_exactly_as_before(demo, monkeypat
 
     monkeypatch.setattr(SMSTurboStore, "update", failing_update)
     plan = demo.plan()
-    ids = plan.ids_with_status(Status.NEW, Status.DIFFERENT)
+    ids = ids_with(plan, Status.NEW, Status.DIFFERENT)
     with pytest.raises(RuntimeError, match="disk full"):
         sync(demo, ids, plans={"customers": plan, "vendors": demo.plan("vendors")})
     assert len(calls) == 3
@@ -110,7 +114,7 @@ def test_failure_in_the_middle_leaves_smsturbo_exactly_as_before(demo, monkeypat
 
 def test_audit_holds_every_before_and_after(demo):
     result = sync(demo, ["DIFFPHONE", "PROSPECT1"])
-    changes = demo.store.changes(result.run_id)
+    changes = demo.store.audit.changes(result.run_id)
     assert [(c.action, c.record_id) for c in changes] == [
         ("update", "DIFFPHONE"),
         ("create", "PROSPECT1"),
@@ -119,7 +123,7 @@ def test_audit_holds_every_before_and_after(demo):
     assert update.before["phone1"] == "217-555-0999"
     assert update.after["phone1"] == "217-555-0100"
     assert changes[1].before is None and changes[1].after["id"] == "PROSPECT1"
-    run = demo.store.runs()[0]
+    run = demo.store.audit.runs()[0]
     assert (run.kind, run.user, run.company) == (
         "sync",
         "tester",
@@ -143,7 +147,7 @@ def test_type_filtered_out_after_refresh_is_a_conflict(demo):
         include_types=frozenset({"PROSPECT"})
     )
     result = sync(demo, ["FORMULA1"], plans=plans)
-    assert result.results[0].outcome == CONFLICT
+    assert result.results[0].outcome == Outcome.CONFLICT
     assert "Include Types" in result.results[0].detail
 
 
@@ -155,7 +159,7 @@ def test_ticking_a_replace_option_after_refresh_is_a_conflict(demo):
         include_types=options.include_types, replace=options.replace | {"type"}
     )
     result = sync(demo, ["DIFFTYPE"], plans=plans)
-    assert result.results[0].outcome == CONFLICT
+    assert result.results[0].outcome == Outcome.CONFLICT
     assert "because Setup changed" in result.results[0].detail
     assert demo.store.fetch(CUSTOMER, "DIFFTYPE")["type"] == "RETAIL"
 
@@ -170,7 +174,7 @@ def test_padded_smsturbo_ids_are_written_and_undone_exactly(demo):
     connection.close()
     before = dump(path)
     result = sync(demo, ["DIFFPHONE"])
-    assert outcomes(result) == {"DIFFPHONE": UPDATED}
+    assert outcomes(result) == {"DIFFPHONE": Outcome.UPDATED}
     assert demo.store.fetch(CUSTOMER, "DIFFPHONE   ")["phone1"] == "217-555-0100"
     undo_last(demo.store, user="tester")
     assert dump(path) == before
@@ -189,7 +193,7 @@ def test_second_row_of_a_duplicated_id_is_skipped_with_the_reason(demo):
     second = [r for r in plan.rows if r.id == "DUP100"][1]
     chosen = {"customers": {"DUP100": second.fingerprint}}
     result = apply(demo.source, demo.store, demo.settings, chosen, user="tester")
-    assert result.results[0].outcome == SKIPPED
+    assert result.results[0].outcome == Outcome.SKIPPED
     assert "ID appears 2 times" in result.results[0].detail
 
 
@@ -203,5 +207,5 @@ def test_a_run_that_writes_nothing_leaves_no_audit_tables_behind(demo):
     before = dump(path, audit=True)
     assert sync(demo, ["C0001", "ACME CO"]).run_id is None
     assert dump(path, audit=True) == before
-    assert demo.store.runs() == []
+    assert demo.store.audit.runs() == []
     assert sync(demo, ["PROSPECT1"]).run_id == 1

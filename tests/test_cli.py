@@ -1,10 +1,11 @@
 import re
 import sqlite3
 
+import pytest
 from click.testing import CliRunner
 
 from smsync_xl.cli import main
-from smsync_xl.core.fields import CUSTOMER
+from smsync_xl.core.fields import CUSTOMER, VENDOR
 from smsync_xl.demo.company import create_demo
 from smsync_xl.demo.data import EXPECTED
 
@@ -25,7 +26,7 @@ def test_demo_prints_the_designed_counts_then_synchronizes(tmp_path):
             f"{expected['smsturbo_only']} SMSTurbo-only"
         )
         assert line in result.output
-    assert "Import completed: 15 created, 11 updated, 1 skipped, 0 conflicts" in result.output
+    assert "Import completed: 15 created, 11 updated, 0 skipped, 0 conflicts" in result.output
     assert "Customers: 2 NEW, 1 DIFFERENT, 36 IN SYNC, 9 INVALID" in result.output
 
 
@@ -51,10 +52,11 @@ def test_plan_sync_undo_runs(tmp_path):
     assert demo_at(tmp_path, settings).store.fetch(CUSTOMER, "PROSPECT1") is None
 
 
-def test_sync_without_ids_takes_every_active_new_record(tmp_path):
+def test_sync_without_ids_takes_the_default_selection(tmp_path):
     settings = create_demo(tmp_path)
     result = run("sync", "--settings", settings, "--yes")
-    assert "Import completed: 15 created, 0 updated" in result.output
+    assert "Import completed: 15 created, 11 updated, 0 skipped" in result.output
+    assert "DIFFTYPE" not in result.output  # differs only in a field not ticked
     assert "RETAIL" not in result.output and "VOLD" not in result.output
     rest = run("sync", "--settings", settings, "--yes", "--include-inactive")
     assert "Import completed: 3 created, 0 updated" in rest.output
@@ -65,12 +67,12 @@ def test_saved_plan_twice_creates_nothing_twice(tmp_path):
     plan_file = tmp_path / "plan.json"
     assert run("plan", "--settings", settings, "--save", plan_file).exit_code == 0
     first = run("sync", "--settings", settings, "--plan", plan_file, "--yes", "--include-inactive")
-    assert first.exit_code == 0 and "18 created" in first.output
+    assert first.exit_code == 0 and "18 created, 11 updated" in first.output
     database = tmp_path / "smsturbo_demo.sqlite"
     after_first = dump(database, audit=True)
     second = run("sync", "--settings", settings, "--plan", plan_file, "--yes", "--include-inactive")
     assert second.exit_code == 0
-    assert "0 created, 0 updated, 18 skipped, 0 conflicts" in second.output
+    assert "0 created, 0 updated, 29 skipped, 0 conflicts" in second.output
     assert "skipped: already in sync (synchronized since Refresh)" in second.output
     assert dump(database, audit=True) == after_first
 
@@ -104,5 +106,81 @@ def test_rows_changed_since_the_saved_plan_exit_3(tmp_path):
     result = run("sync", "--settings", settings, "--plan", plan_file, "--yes")
     assert result.exit_code == 3
     assert "PROSPECT1            conflict: changed in Sage 50 or SMSTurbo" in result.output
-    assert "14 created, 0 updated, 0 skipped, 1 conflicts" in result.output
+    assert "14 created, 11 updated, 0 skipped, 1 conflicts" in result.output
     assert run("runs", "--settings", settings, "--details", "99").exit_code == 1
+
+
+def with_inactive_status(settings, status):
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace('inactive = "INACTIVE"', f'inactive = "{status}"'), "utf-8")
+
+
+def test_a_custom_inactive_status_leaves_the_inactive_records_out(tmp_path):
+    """Setup may call inactive records CLOSED (a status SMSTurbo has): what is taken
+    follows the records' inactive flag, not the word INACTIVE."""
+    settings = create_demo(tmp_path)
+    with_inactive_status(settings, "CLOSED")
+    connection = sqlite3.connect(tmp_path / "smsturbo_demo.sqlite")
+    with connection:
+        connection.execute("INSERT INTO CreditStatuses (Status) VALUES ('CLOSED')")
+    connection.close()
+    result = run("sync", "--settings", settings, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Import completed: 15 created" in result.output
+    store = demo_at(tmp_path, settings).store
+    for record_id in ("RETAIL", "PROSPECT5"):
+        assert store.fetch(CUSTOMER, record_id) is None
+    assert store.fetch(VENDOR, "VOLD") is None
+    assert store.fetch(CUSTOMER, "WENTINACT")["credit_status"] == "CLOSED"
+    plan = run("plan", "--settings", settings, "--entity", "customers")
+    assert re.search(r"NEW\s+RETAIL .*inactive in Sage 50", plan.output)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "the plan file does not exist"),
+        ("not json {", "this is not a saved plan: not JSON (line 1, column 1"),
+        ("[1, 2]", "this is not a saved SMSync plan"),
+        ('{"format": "smsync-plan", "version": 99}', "format version 99; this SMSync reads"),
+        ('{"format": "smsync-plan", "version": 1, "company": "X"}', "the key 'entities'"),
+        (
+            '{"format": "smsync-plan", "version": 1, "company": "X", '
+            '"entities": {"customers": {"A": {"status": "NEW"}}}}',
+            "entities.customers.A: the key 'fingerprint' is missing",
+        ),
+        (
+            '{"format": "smsync-plan", "version": 1, "company": "X", '
+            '"entities": {"customers": {"A": {"status": "SOON", "fingerprint": "f", '
+            '"inactive": false, "has_changes": false}}}}',
+            "'SOON' is not a status",
+        ),
+        (
+            '{"format": "smsync-plan", "version": 1, "company": "X", '
+            '"entities": {"costumers": {}}}',
+            "'costumers' is not one of customers, vendors",
+        ),
+    ],
+)
+def test_a_bad_plan_file_is_one_plain_message(tmp_path, content, expected):
+    settings = create_demo(tmp_path)
+    plan_file = tmp_path / "plan.json"
+    if content is not None:
+        plan_file.write_text(content, encoding="utf-8")
+    before = dump(tmp_path / "smsturbo_demo.sqlite", audit=True)
+    result = run("sync", "--settings", settings, "--plan", plan_file, "--yes")
+    assert result.exit_code == 1
+    assert expected in result.output
+    assert str(plan_file) in result.output and "plan --save" in result.output
+    assert ("Traceback" not in result.output and result.exception is None) or isinstance(
+        result.exception, SystemExit
+    )
+    assert dump(tmp_path / "smsturbo_demo.sqlite", audit=True) == before
+
+
+def test_build_workbook_outside_a_checkout_needs_an_output(tmp_path, monkeypatch):
+    monkeypatch.setattr("smsync_xl.core.resources.checkout_workbook", lambda: None)
+    refused = run("build-workbook")
+    assert refused.exit_code == 1 and "--output" in refused.output
+    built = run("build-workbook", "--output", tmp_path / "SMSync.xlsm")
+    assert built.exit_code == 0 and (tmp_path / "SMSync.xlsm").stat().st_size > 10_000

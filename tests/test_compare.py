@@ -1,8 +1,9 @@
 import pytest
 
-from smsync_xl.core.compare import MISSING_ONLY, NOT_IN_SYNC, Status, compare
-from smsync_xl.core.fields import CUSTOMER, VENDOR
-from smsync_xl.core.settings import EntitySettings
+from smsync_xl.core.compare import compare
+from smsync_xl.core.fields import CUSTOMER, VENDOR, SageRecord, TurboRecord
+from smsync_xl.core.settings import CreditStatusRule, EntitySettings
+from smsync_xl.core.vocabulary import Status, View
 from smsync_xl.demo.data import EXPECTED
 
 
@@ -18,8 +19,16 @@ def record(record_id, name="Name", **values):
     return {"id": record_id, "name": name, **values}
 
 
+def sage_records(records, inactive=()):
+    return [SageRecord(r["id"], r["id"] in inactive, r) for r in records]
+
+
+def turbo_records(records):
+    return [TurboRecord(r["id"], r) for r in records]
+
+
 def plan_of(sage, turbo, **options):
-    return compare(CUSTOMER, sage, turbo, EntitySettings(**options))
+    return compare(CUSTOMER, sage_records(sage), turbo_records(turbo), EntitySettings(**options))
 
 
 def test_statuses():
@@ -97,7 +106,7 @@ def test_too_long_value_is_invalid():
 def test_unknown_credit_status_is_invalid():
     plan = compare(
         CUSTOMER,
-        [record("A", credit_status="GOLD")],
+        sage_records([record("A", credit_status="GOLD")]),
         [],
         EntitySettings(),
         credit_statuses=["CASH", "INACTIVE"],
@@ -116,13 +125,13 @@ def test_include_types_filter_sage_side_only(demo):
 
 def test_views(demo):
     plan = demo.plan()
-    missing = plan.sage_side(MISSING_ONLY)
+    missing = plan.sage_side(View.MISSING_ONLY)
     assert {r.status for r in missing} == {Status.NEW, Status.INVALID}
-    not_in_sync = plan.sage_side(NOT_IN_SYNC)
+    not_in_sync = plan.sage_side(View.NOT_IN_SYNC)
     assert Status.DIFFERENT in {r.status for r in not_in_sync}
     assert Status.IN_SYNC not in {r.status for r in not_in_sync}
-    assert len(plan.turbo_side(MISSING_ONLY)) == 5
-    turbo_not_in_sync = {r.id: r.note for r in plan.turbo_side(NOT_IN_SYNC)}
+    assert len(plan.turbo_side(View.MISSING_ONLY)) == 5
+    turbo_not_in_sync = {r.id: r.note for r in plan.turbo_side(View.NOT_IN_SYNC)}
     assert turbo_not_in_sync["DIFFNAME"] == "differs from Sage 50: Name"
     assert len(turbo_not_in_sync) == 5 + 9
 
@@ -143,18 +152,20 @@ def test_fingerprint_changes_with_either_side():
 def test_a_record_reactivated_in_sage_is_different():
     plan = compare(
         CUSTOMER,
-        [record("A", credit_status=None)],
-        [record("ZZDEFAULT", credit_status="CASH"), record("A", credit_status="INACTIVE")],
+        sage_records([record("A", credit_status=None)]),
+        turbo_records(
+            [record("ZZDEFAULT", credit_status="CASH"), record("A", credit_status="INACTIVE")]
+        ),
         EntitySettings(replace=frozenset({"credit_status"})),
     )
     change = plan.by_id["A"].changes[0]
     assert (change.field, change.old, change.new) == ("credit_status", "INACTIVE", "CASH")
     explicit = compare(
         CUSTOMER,
-        [record("A")],
-        [record("A", credit_status="INACTIVE")],
+        sage_records([record("A")]),
+        turbo_records([record("A", credit_status="INACTIVE")]),
         EntitySettings(),
-        active_status="CHARGE",
+        rule=CreditStatusRule(active="CHARGE"),
     )
     assert explicit.by_id["A"].other_differences[0].new == "CHARGE"
 
@@ -162,3 +173,36 @@ def test_a_record_reactivated_in_sage_is_different():
 def test_an_amount_that_is_not_a_number_is_invalid():
     plan = plan_of([record("A", credit_limit="abc", terms="30")], [])
     assert plan.rows[0].reasons == ("Credit Limit 'abc' is not a number; correct it in Sage 50",)
+
+
+def test_inactive_is_the_records_own_fact_not_a_status_word():
+    """A custom inactive status (CLOSED) changes what the sheet shows, never what is
+    taken: the default selection reads the inactive flag."""
+    rule = CreditStatusRule(inactive="CLOSED")
+    plan = compare(
+        CUSTOMER,
+        sage_records(
+            [
+                record("GONE", credit_status="CLOSED"),
+                record("LIVE"),
+                record("ODD", credit_status="INACTIVE"),
+            ],
+            inactive={"GONE"},
+        ),
+        turbo_records([record("OLD", credit_status="CLOSED")]),
+        EntitySettings(),
+        rule=rule,
+    )
+    assert plan.by_id["GONE"].inactive and not plan.by_id["ODD"].inactive
+    assert set(plan.default_selection()) == {"LIVE", "ODD"}
+    assert set(plan.default_selection(include_inactive=True)) == {"GONE", "LIVE", "ODD"}
+    assert [r.inactive for r in plan.turbo_only] == [True]
+
+
+def test_default_selection_takes_differences_only_with_changes_to_apply():
+    plan = plan_of(
+        [record("NAME", "New"), record("CITY", city="X")],
+        [record("NAME", "Old"), record("CITY", city="Y")],
+        replace=frozenset({"name"}),
+    )
+    assert set(plan.default_selection()) == {"NAME"}

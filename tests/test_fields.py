@@ -4,7 +4,10 @@ from smsync_xl.core.fields import (
     CUSTOMER,
     ENTITIES,
     GROUPS,
+    MONEY,
+    TEXT,
     TURBO_FIELDS,
+    WHOLE_NUMBER,
     money,
     text,
     whole_number,
@@ -33,7 +36,27 @@ def test_registry_is_consistent():
         names = [f.name for f in entity.fields]
         assert len(names) == len(set(names))
         assert set(names) <= set(TURBO_FIELDS)
-        assert entity.sage_id.odbc and entity.sage_id.csv
+        assert entity.field("id").odbc and entity.field("id").csv
     for field in TURBO_FIELDS.values():
         assert field.group is None or field.group in GROUPS
     assert CUSTOMER.field("credit_limit").odbc == "Terms_CreditLimit"
+
+
+def test_each_kind_decides_cells_parameters_and_columns():
+    assert MONEY.to_cell("1500.00") == 1500.0 and isinstance(MONEY.to_cell("1500.00"), float)
+    assert MONEY.to_cell("abc") == "abc"  # an INVALID row shows what Sage 50 holds
+    assert MONEY.to_db("") is None and MONEY.to_db("12.50") == Decimal("12.50")
+    assert WHOLE_NUMBER.to_cell("30") == 30 and WHOLE_NUMBER.to_db("30") == 30
+    assert WHOLE_NUMBER.to_cell("7.50") == 7.5
+    assert TEXT.to_db("") == "" and TEXT.to_cell("") is None
+    assert TEXT.from_sage(None) == "" and MONEY.from_sage(None) is None
+    assert MONEY.sql_type(20) == "NUMERIC(12, 2)" and TEXT.sql_type(8, padded=True) == "CHAR(8)"
+
+
+def test_sheet_formats_follow_the_kinds():
+    from smsync_xl.book.layout import SAGE_COLUMNS
+
+    formats = {c.field: c.number_format for c in SAGE_COLUMNS if c.field}
+    assert formats["id"] == formats["zip"] == formats["phone1"] == "@"
+    assert formats["credit_limit"] == "#,##0.00" and formats["terms"] == "0"
+    assert formats["name"] is None

@@ -18,10 +18,10 @@ from smsync_xl.book.layout import (
     TURBO_ONLY,
     setup_layout,
 )
-from smsync_xl.core.compare import Status
 from smsync_xl.core.fields import CUSTOMER
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.core.settings import load_settings
+from smsync_xl.core.vocabulary import Status
 from smsync_xl.sides import open_source, open_store
 from smsync_xl.sync.apply import make_plan
 
@@ -204,7 +204,7 @@ def test_replace_options_come_from_the_setup_grid(book, tmp_path):
     assert sage["DIFFNAME"]["Other differences"].startswith("Name:")
 
 
-def test_check_all_ticks_visible_new_and_different_rows_only(book):
+def test_check_all_ticks_the_default_selection_of_visible_rows(book):
     refreshed(book, True, False)
     port = open_book(book)
     port.book[SAGE_ONLY].row_dimensions[6].hidden = True
@@ -213,7 +213,14 @@ def test_check_all_ticks_visible_new_and_different_rows_only(book):
     rows = list(rows_by_id(book).values())
     assert rows[0][INCLUDE] is None
     for row in rows[1:]:
-        assert (row[INCLUDE] == "x") == (row[STATUS] in ("NEW", "DIFFERENT"))
+        taken = (row[STATUS] == "NEW" and row["Inactive"] is None) or (
+            row[STATUS] == "DIFFERENT" and row["Changes"] is not None
+        )
+        assert (row[INCLUDE] == "x") == taken, row
+    by_id = rows_by_id(book)
+    assert by_id["RETAIL"]["Inactive"] == "Yes" and by_id["RETAIL"][INCLUDE] is None
+    assert by_id["WENTINACT"][INCLUDE] == "x"  # the update makes it inactive in SMSTurbo
+    assert by_id["DIFFTYPE"][INCLUDE] is None  # differs only in a field not ticked
     assert macros.uncheck_all(open_book(book))
     assert all(r[INCLUDE] is None for r in rows_by_id(book).values())
 
@@ -394,3 +401,28 @@ def test_an_unknown_records_choice_names_the_cell(book):
         "Vendors\nChoose Customers or Vendors."
     )
     assert dialogs.questions == []
+
+
+def test_a_custom_inactive_status_in_setup_leaves_inactive_rows_unticked(book, tmp_path):
+    """Setup's inactive status CLOSED: the sheet shows CLOSED, greying and Check All
+    follow the Inactive column, and Synchronize brings only active NEW rows."""
+    import sqlite3
+
+    connection = sqlite3.connect(tmp_path / "smsturbo_demo.sqlite")
+    with connection:
+        connection.execute("INSERT INTO CreditStatuses (Status) VALUES ('CLOSED')")
+    connection.close()
+    port = open_book(book)
+    port.write_cell(SETUP, cell("credit_status.inactive"), "CLOSED")
+    port.finish()
+    refreshed(book, True, True)
+    sage = rows_by_id(book)
+    assert sage["RETAIL"]["Credit Status"] == "CLOSED" and sage["RETAIL"]["Inactive"] == "Yes"
+    assert macros.check_all(open_book(book))
+    dialogs = Dialogs(True)
+    finished = macros.synchronize(open_book(book, dialogs))
+    assert finished is not None and finished.synchronized is not None
+    assert finished.synchronized.summary().startswith("Import completed: 10 created, 0 updated")
+    store = open_store(load_settings(tmp_path / "settings.toml"))
+    assert store.fetch(CUSTOMER, "RETAIL") is None and store.fetch(CUSTOMER, "PROSPECT5") is None
+    assert store.fetch(CUSTOMER, "PROSPECT1") is not None

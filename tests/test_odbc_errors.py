@@ -228,7 +228,7 @@ def test_sqlite_odbc_sage_connection_refuses_writes(tmp_path, sage_sqlite_dsn):
     source = open_source(sage_settings(tmp_path, dsn=sage_sqlite_dsn))
     with pytest.raises(pyodbc.Error, match="attempt to write a readonly database"):
         source.db.execute('UPDATE "Customers" SET "Contact" = ?', ["changed"])
-    assert {r["contact"] for r in source.read(CUSTOMER)} != {"changed"}
+    assert {r.values["contact"] for r in source.read(CUSTOMER)} != {"changed"}
 
 
 def test_source_modules_only_select():

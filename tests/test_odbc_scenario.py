@@ -7,15 +7,17 @@ from __future__ import annotations
 import pytest
 
 from smsync_xl.connections.db import quote_identifier
-from smsync_xl.core.compare import Status
 from smsync_xl.core.fields import CUSTOMER, ENTITIES
 from smsync_xl.core.settings import settings_from_values
+from smsync_xl.core.vocabulary import Outcome, Status
 from smsync_xl.demo.company import create_smsturbo
 from smsync_xl.demo.data import CUSTOMERS, EXPECTED, VENDORS
 from smsync_xl.sides import open_source, open_store
 from smsync_xl.smsturbo.store import SMSTurboStore
-from smsync_xl.sync.apply import CREATED, UPDATED, apply, make_plan
+from smsync_xl.sync.apply import apply, make_plan
 from smsync_xl.sync.undo import undo_last
+
+from .conftest import ids_with
 
 
 def make_settings(tmp_path, sage: dict[str, str], turbo: dict[str, str]):
@@ -63,12 +65,14 @@ def test_refresh_tick_synchronize_refresh_undo(tmp_path, sage, turbo, passwords)
         assert counts | {"smsturbo_only": len(plan.turbo_only)} == EXPECTED[key]
 
     ticked = {
-        key: plan.chosen(plan.ids_with_status(Status.NEW, Status.DIFFERENT))
+        key: plan.chosen(ids_with(plan, Status.NEW, Status.DIFFERENT))
         for key, plan in plans.items()
     }
     result = apply(source, store, settings, ticked, user="tester")
-    written = {(r.entity, r.id) for r in result.results if r.outcome in (CREATED, UPDATED)}
-    assert result.count(CREATED) == 18 and result.count(UPDATED) >= 9
+    written = {
+        (r.entity, r.id) for r in result.results if r.outcome in (Outcome.CREATED, Outcome.UPDATED)
+    }
+    assert result.count(Outcome.CREATED) == 18 and result.count(Outcome.UPDATED) >= 9
 
     for key, entity in ENTITIES.items():
         after = make_plan(entity, source, store, settings).by_id

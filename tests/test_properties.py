@@ -7,16 +7,16 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smsync_xl.core.compare import Status
 from smsync_xl.core.fields import ENTITIES, GROUPS
 from smsync_xl.core.settings import settings_from_values
+from smsync_xl.core.vocabulary import Status
 from smsync_xl.demo.company import create_sage_company, create_smsturbo
 from smsync_xl.demo.data import DemoRecord
 from smsync_xl.sides import open_source, open_store
 from smsync_xl.sync.apply import apply, make_plan
 from smsync_xl.sync.undo import undo_last
 
-from .conftest import dump
+from .conftest import dump, ids_with
 
 ID_ALPHABET = "ABCDEFGHJKZ0129-_ab .&/"
 ids = st.text(alphabet=ID_ALPHABET, min_size=1, max_size=17)
@@ -96,7 +96,7 @@ def test_sync_everything_then_undo_restores_exactly(customers, vendors):
         chosen = {}
         for entity in ENTITIES.values():
             plan = make_plan(entity, source, store, config)
-            chosen[entity.key] = plan.chosen(plan.ids_with_status(Status.NEW, Status.DIFFERENT))
+            chosen[entity.key] = plan.chosen(ids_with(plan, Status.NEW, Status.DIFFERENT))
         result = apply(source, store, config, chosen, user="property")
         assert result.count("conflict") == 0
 

@@ -10,7 +10,7 @@ from smsync_xl.sources.sage50 import Sage50Source
 
 
 def by_id(records):
-    return {r["id"]: r for r in records}
+    return {r.id: r.values for r in records}
 
 
 def test_company_name(demo):
@@ -37,6 +37,8 @@ def test_text_that_looks_like_numbers_stays_text(demo):
 
 
 def test_inactive_and_limits(demo):
+    inactive = {r.id for r in demo.source.read(CUSTOMER) if r.inactive}
+    assert inactive == {"INACTOLD", "PROSPECT5", "RETAIL", "WENTINACT"}
     customers = by_id(demo.source.read(CUSTOMER))
     assert customers["RETAIL"]["credit_status"] == "INACTIVE"
     assert customers["C0001"]["credit_status"] is None

@@ -6,15 +6,16 @@ import pytest
 from click.testing import CliRunner
 
 from smsync_xl.cli import main
-from smsync_xl.core.compare import Status, compare
+from smsync_xl.core.compare import compare
 from smsync_xl.core.errors import SettingsError, SourceFormatError
-from smsync_xl.core.fields import CUSTOMER, ENTITIES, VENDOR
+from smsync_xl.core.fields import CUSTOMER, ENTITIES, VENDOR, TurboRecord
 from smsync_xl.core.settings import (
     CreditStatusRule,
     EntitySettings,
     load_settings,
     settings_from_values,
 )
+from smsync_xl.core.vocabulary import Status
 from smsync_xl.demo.company import create_demo, write_sage_exports
 from smsync_xl.demo.data import CUSTOMERS, EXPECTED, VENDORS
 from smsync_xl.sides import open_source, open_store
@@ -25,7 +26,7 @@ HEADER = "Customer ID,Customer Name,Inactive,Bill to City,Telephone 1,Credit Lim
 
 
 def by_id(records):
-    return {r["id"]: r for r in records}
+    return {r.id: r.values for r in records}
 
 
 def source(folder):
@@ -89,8 +90,8 @@ def test_windows_1252_and_utf8_with_or_without_bom(tmp_path, exports, encoding):
     text = text.replace("Springfield", "Zürich Café", 1)
     write(tmp_path, text, encoding)
     records = source(tmp_path).read(CUSTOMER)
-    assert records[0]["city"] == "Zürich Café"
-    assert records[0]["id"] == CUSTOMERS[0].values["id"]  # no BOM glued to the first ID
+    assert records[0].values["city"] == "Zürich Café"
+    assert records[0].id == CUSTOMERS[0].values["id"]  # no BOM glued to the first ID
 
 
 def test_true_false_flags(tmp_path, exports):
@@ -114,15 +115,12 @@ def test_missing_headers_are_listed_in_one_error(tmp_path):
 
 def test_hidden_optional_columns_leave_their_fields_alone(tmp_path):
     write(tmp_path, "Inactive,Customer Name,Customer ID,Telephone 1\nFALSE,Acme,ACME,555\n")
-    record = source(tmp_path).read(CUSTOMER)[0]
+    read = source(tmp_path).read(CUSTOMER)
+    record = read[0].values
     assert (record["id"], record["name"], record["phone1"]) == ("ACME", "Acme", "555")
     assert record["city"] is None and record["credit_limit"] is None
-    plan = compare(
-        CUSTOMER,
-        [record],
-        [{"id": "ACME", "name": "Acme", "phone1": "555", "city": "Peoria"}],
-        EntitySettings(),
-    )
+    turbo = TurboRecord("ACME", {"id": "ACME", "name": "Acme", "phone1": "555", "city": "Peoria"})
+    plan = compare(CUSTOMER, read, [turbo], EntitySettings())
     assert plan.by_id["ACME"].status is Status.IN_SYNC
 
 
@@ -130,7 +128,7 @@ def test_utf16_exports_and_broken_lines(tmp_path):
     (tmp_path / "CUSTOMER.CSV").write_bytes(
         "Customer ID,Customer Name,Inactive\nCAFE,Café Müller,FALSE\n".encode("utf-16")
     )
-    assert source(tmp_path).read(CUSTOMER)[0]["name"] == "Café Müller"
+    assert source(tmp_path).read(CUSTOMER)[0].values["name"] == "Café Müller"
     (tmp_path / "CUSTOMER.CSV").write_bytes(
         b'Customer ID,Customer Name,Inactive\nA,"' + b"x" * 200_000 + b'",FALSE\n'
     )

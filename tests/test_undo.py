@@ -1,19 +1,19 @@
 import pytest
 
-from smsync_xl.core.compare import Status
 from smsync_xl.core.errors import NothingToUndoError
 from smsync_xl.core.fields import CUSTOMER
+from smsync_xl.core.vocabulary import Status
 from smsync_xl.sync.apply import apply
 from smsync_xl.sync.undo import undo_last
 
-from .conftest import dump
+from .conftest import dump, ids_with
 
 
 def sync_all(demo):
     chosen = {}
     for entity in ("customers", "vendors"):
         plan = demo.plan(entity)
-        chosen[entity] = plan.chosen(plan.ids_with_status(Status.NEW, Status.DIFFERENT))
+        chosen[entity] = plan.chosen(ids_with(plan, Status.NEW, Status.DIFFERENT))
     return apply(demo.source, demo.store, demo.settings, chosen, user="tester")
 
 
@@ -24,7 +24,7 @@ def test_undo_restores_creations_and_updates_exactly(demo):
     assert dump(path) != before
     undone = undo_last(demo.store, user="tester")
     assert undone.undone_run == result.run_id
-    assert len(undone.restored) == len(demo.store.changes(result.run_id))
+    assert len(undone.restored) == len(demo.store.audit.changes(result.run_id))
     assert undone.left_alone == []
     assert dump(path) == before
 
@@ -62,7 +62,7 @@ def test_undo_is_audited_and_walks_back_one_run_at_a_time(demo):
     assert dump(path) == after_first
     assert undo_last(demo.store, user="c").undone_run == first.run_id
     assert dump(path) == original
-    kinds = [(r.kind, r.undo_of) for r in demo.store.runs()]
+    kinds = [(r.kind, r.undo_of) for r in demo.store.audit.runs()]
     assert kinds == [("undo", 1), ("undo", 2), ("sync", None), ("sync", None)]
     with pytest.raises(NothingToUndoError):
         undo_last(demo.store, user="c")

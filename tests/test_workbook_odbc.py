@@ -61,9 +61,12 @@ def test_buttons_end_to_end_and_no_password_saved(book, passwords):
     assert macros.check_all(open_book(book))
     dialogs = Dialogs(True)
     assert macros.synchronize(open_book(book, dialogs)), dialogs.alerts
-    assert dialogs.alerts[0].startswith("Import completed: 12 created, 9 updated")
+    assert dialogs.alerts[0].startswith("Import completed: 10 created, 9 updated")
     assert macros.refresh(open_book(book, Dialogs(True, False)))
-    assert statuses(book) == {"INVALID"}
+    assert statuses(book) == {"NEW", "INVALID"}
+    table = open_book(book).read_table(SAGE_ONLY)
+    left = {r[table.column("ID")]: r[table.column("Inactive")] for r in table.rows}
+    assert {i for i, inactive in left.items() if inactive} == {"RETAIL", "PROSPECT5"}
     assert macros.undo_last(open_book(book, Dialogs(True)))
     assert dump(store) == before
 

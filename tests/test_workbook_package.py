@@ -129,9 +129,42 @@ def test_setup_cells_have_defined_names_and_tables_exist():
 
 
 def test_setup_choices_match_the_settings():
-    from smsync_xl.core.settings import SAGE_KINDS, TURBO_KINDS, VIEWS
+    from smsync_xl.core.settings import SAGE_KINDS, TURBO_KINDS
+    from smsync_xl.core.vocabulary import View
 
     layout = setup_layout()
     assert layout.setting("sage50.kind").choices == SAGE_KINDS
     assert layout.setting("smsturbo.kind").choices == TURBO_KINDS
-    assert [c.replace(" ", "_") for c in layout.setting("view").choices] == list(VIEWS)
+    assert list(layout.setting("view").choices) == [v.label for v in View]
+
+
+def test_greying_follows_the_inactive_column_and_ticks_accept_every_tick_word():
+    from openpyxl import load_workbook
+
+    from smsync_xl.book.layout import INACTIVE, INACTIVE_MARK, SAGE_COLUMNS, column_letter
+    from smsync_xl.book.sheets import is_ticked
+    from smsync_xl.core.vocabulary import TICK_WORDS
+
+    book = load_workbook(workbook_path())
+    sheet = book["Sage50-only"]
+    letter = column_letter([c.title for c in SAGE_COLUMNS].index(INACTIVE))
+    formulas = [
+        formula
+        for ranges in sheet.conditional_formatting
+        for rule in ranges.rules
+        for formula in rule.formula
+    ]
+    assert f'${letter}6="{INACTIVE_MARK}"' in formulas
+    assert not any('"INACTIVE"' in f for f in formulas)
+    include = next(v for v in sheet.data_validations.dataValidation if "A6" in str(v.sqref))
+    for word in TICK_WORDS:
+        assert is_ticked(word)
+        expected = (
+            "A6=TRUE" if word == "true" else f"A6={word}" if word.isdigit() else f'A6="{word}"'
+        )
+        assert expected in include.formula1
+    setup = book["Setup"]
+    ticks = next(
+        v for v in setup.data_validations.dataValidation if v.errorTitle == "Replace Options"
+    )
+    assert all(w in ticks.formula1 for w in ('"x"', '"✓"', '"✔"'))

@@ -23,9 +23,10 @@ from openpyxl.writer.excel import ExcelWriter
 
 from smsync_xl import __version__
 from smsync_xl.book.layout import (
-    CREDIT_STATUS,
     HEADER_ROW,
     HELP,
+    INACTIVE,
+    INACTIVE_MARK,
     INCLUDE,
     LOG,
     NOTE_CELL,
@@ -44,15 +45,16 @@ from smsync_xl.book.layout import (
 from smsync_xl.book.package import finish_package
 from smsync_xl.book.vba import add_vba_project
 from smsync_xl.core.fields import GROUPS
+from smsync_xl.core.vocabulary import TICK, TICK_WORDS, Status
 
 FIXED_TIME = datetime(2026, 1, 1)
+STATUS_COLOURS = {Status.NEW: "375623", Status.DIFFERENT: "9C5700", Status.INVALID: "C00000"}
 LAST_ROW = 100_000
 TITLE = Font(bold=True, size=14)
 HEADING = Font(bold=True, size=11, color="1F4E78")
 HINT = Font(italic=True, color="595959")
 GREY = PatternFill("solid", fgColor="E7E6E6")
 INPUT = PatternFill("solid", fgColor="FFF2CC")
-TICK_VALUES = '"x"'
 
 WAITING = "Press Refresh on the SMSync tab."
 SHEET_TEXT = {
@@ -78,7 +80,8 @@ HELP_TEXT = (
     "   bring over, and which data of existing SMSTurbo records Sage 50 may replace.",
     "2. SMSync tab > Refresh: confirm the Sage 50 company; choose missing only or not in sync.",
     "3. Sage50-only sheet: review the rows. Sort and filter with Excel's own tools, e.g. filter",
-    "   Credit Status = INACTIVE to untick inactive records. Tick Include with x (or Check All).",
+    f"   Inactive = {INACTIVE_MARK} to untick inactive records. Tick Include with {TICK} (or Check",
+    "   All, which ticks the visible active NEW rows and the DIFFERENT rows with changes).",
     "4. SMSync tab > Synchronize: confirm; each row gets a Result; the Log sheet keeps a record.",
     "5. SMSync tab > Undo last synchronization puts SMSTurbo back as it was before the last run.",
     "",
@@ -131,20 +134,21 @@ def _setup_sheet(book: Workbook, sheet: Worksheet) -> None:
     sheet.cell(title_row, 4, layout.replace_help).font = HINT
     for column, text in ((1, "Field group"), (2, "Customers"), (3, "Vendors")):
         sheet.cell(title_row + 1, column, text).font = Font(bold=True)
+    first_tick = min(layout.replace_cells, key=lambda c: (c.row, c.column))
     ticks = DataValidation(
-        type="list",
-        formula1=TICK_VALUES,
+        type="custom",
+        formula1=tick_formula(first_tick.cell),
         allow_blank=True,
         showErrorMessage=True,
         errorTitle="Replace Options",
-        error="Tick with x, or leave blank.",
+        error=f"Tick with {TICK}, or leave blank.",
     )
     sheet.add_data_validation(ticks)
     for cell in layout.replace_cells:
         sheet.cell(cell.row, 1, GROUPS[cell.group].label)
         ticked = cell.group in layout.replace_defaults[cell.entity]
         target = sheet[cell.cell]
-        target.value = "x" if ticked else None
+        target.value = TICK if ticked else None
         target.fill = INPUT
         target.alignment = Alignment(horizontal="center")
         ticks.add(cell.cell)
@@ -161,8 +165,8 @@ def _table(sheet: Worksheet, title: str, columns: tuple[Column, ...]) -> None:
         dimension = sheet.column_dimensions[letter]
         dimension.width = column.width
         dimension.hidden = column.hidden
-        if column.text or column.number_format:
-            dimension.number_format = "@" if column.text else column.number_format
+        if column.number_format:
+            dimension.number_format = column.number_format
     last = column_letter(len(columns) - 1)
     table = Table(displayName=TABLE_NAMES[title], ref=f"A{HEADER_ROW}:{last}{HEADER_ROW + 1}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
@@ -173,16 +177,17 @@ def _table(sheet: Worksheet, title: str, columns: tuple[Column, ...]) -> None:
 
 
 def _status_formats(sheet: Worksheet, columns: tuple[Column, ...]) -> None:
-    """INACTIVE rows greyed; Status coloured, so sorting and filtering read at a glance."""
+    """Inactive rows greyed (by the Inactive column, whatever Setup calls the status);
+    Status coloured, so sorting and filtering read at a glance."""
     titles = [c.title for c in columns]
     last = column_letter(len(columns) - 1)
     body = f"A{HEADER_ROW + 1}:{last}{LAST_ROW}"
-    credit = column_letter(titles.index(CREDIT_STATUS))
+    inactive = column_letter(titles.index(INACTIVE))
     first = HEADER_ROW + 1
     sheet.conditional_formatting.add(
         body,
         FormulaRule(
-            formula=[f'${credit}{first}="INACTIVE"'],
+            formula=[f'${inactive}{first}="{INACTIVE_MARK}"'],
             font=Font(color="808080", italic=True),
             fill=GREY,
             stopIfTrue=False,
@@ -191,7 +196,7 @@ def _status_formats(sheet: Worksheet, columns: tuple[Column, ...]) -> None:
     if STATUS in titles:
         status = column_letter(titles.index(STATUS))
         cells = f"{status}{first}:{status}{LAST_ROW}"
-        for value, colour in (("NEW", "375623"), ("DIFFERENT", "9C5700"), ("INVALID", "C00000")):
+        for value, colour in STATUS_COLOURS.items():
             sheet.conditional_formatting.add(
                 cells,
                 FormulaRule(
@@ -200,19 +205,30 @@ def _status_formats(sheet: Worksheet, columns: tuple[Column, ...]) -> None:
             )
 
 
+def tick_formula(cell: str) -> str:
+    """True when ``cell`` holds one of the tick words (Excel compares text ignoring
+    case; a typed TRUE or 1 is a logical or a number there)."""
+    tests = []
+    for word in TICK_WORDS:
+        if word == "true":
+            tests.append(f"{cell}=TRUE")
+        elif word.isdigit():
+            tests.append(f"{cell}={word}")
+        else:
+            tests.append(f'{cell}="{word}"')
+    return f"OR({','.join(tests)})"
+
+
 def _include_validation(sheet: Worksheet, columns: tuple[Column, ...], tickable: bool) -> None:
     titles = [c.title for c in columns]
     include = column_letter(titles.index(INCLUDE))
     first = HEADER_ROW + 1
     if tickable:
         status = column_letter(titles.index(STATUS))
-        formula = (
-            f'AND(OR({include}{first}="x",{include}{first}="✓",{include}{first}=1,'
-            f'{include}{first}=TRUE),${status}{first}<>"INVALID",'
-            f'${status}{first}<>"IN SYNC")'
-        )
+        tickable_statuses = ",".join(f'${status}{first}="{s.value}"' for s in Status if s.tickable)
+        formula = f"AND({tick_formula(f'{include}{first}')},OR({tickable_statuses}))"
         message = (
-            "Tick with x. INVALID rows cannot be included: the Reason column says what "
+            f"Tick with {TICK}. INVALID rows cannot be included: the Reason column says what "
             "to fix in Sage 50."
         )
     else:

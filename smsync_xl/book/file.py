@@ -90,8 +90,8 @@ class FileBook:
                 cell = worksheet.cell(first_row + offset, index + 1)
                 set_value(cell, value)
                 column = columns[index]
-                if column.text or column.number_format:
-                    cell.number_format = "@" if column.text else column.number_format
+                if column.number_format:
+                    cell.number_format = column.number_format
 
     def write_table(self, sheet: str, rows: list[list[object]]) -> None:
         worksheet = self.book[sheet]

@@ -129,37 +129,47 @@ class Column:
     title: str
     field: str | None = None
     width: float = 14
-    text: bool = False
     number_format: str | None = None
+    """'@' keeps text text (IDs, ZIPs, phones); a field's column takes its kind's."""
     hidden: bool = False
 
 
 INCLUDE = "Include"
 STATUS = "Status"
+INACTIVE = "Inactive"
+INACTIVE_MARK = "Yes"
+"""What the Inactive column shows for a record inactive in Sage 50 (or, on the
+SMSTurbo-only sheet, holding Setup's inactive credit status); blank otherwise. The
+greying rule and Check All read this column, never a credit-status word."""
 KEY = "Key"
 FINGERPRINT = "Fingerprint"
 RESULT = "Result"
+CHANGES = "Changes"
+ID = TURBO_FIELDS["id"].label
 CREDIT_STATUS = TURBO_FIELDS["credit_status"].label
+TEXT_FORMAT = "@"
+
+
+def _field_column(field: str, width: float) -> Column:
+    spec = TURBO_FIELDS[field]
+    return Column(spec.label, field, width, spec.kind.excel_format)
+
+
+_LEADING_FIELDS = ("id", "name", "credit_status")
 
 
 def _field_columns() -> list[Column]:
-    columns = []
-    for spec in CUSTOMER.fields:
-        if spec.name in ("id", "name", "credit_status"):
-            continue
-        field = TURBO_FIELDS[spec.name]
-        number = "#,##0.00" if spec.name == "credit_limit" else None
-        columns.append(Column(field.label, spec.name, 16, field.excel_text, number))
-    return columns
+    return [_field_column(s.name, 16) for s in CUSTOMER.fields if s.name not in _LEADING_FIELDS]
 
 
 SAGE_COLUMNS: tuple[Column, ...] = (
     Column(INCLUDE, width=9),
     Column(STATUS, width=12),
-    Column("ID", "id", 18, text=True),
-    Column("Name", "name", 34),
-    Column(CREDIT_STATUS, "credit_status", 14),
-    Column("Changes", width=40),
+    _field_column("id", 18),
+    _field_column("name", 34),
+    _field_column("credit_status", 14),
+    Column(INACTIVE, width=10),
+    Column(CHANGES, width=40),
     Column("Other differences", width=34),
     Column("Reason", width=70),
     *_field_columns(),
@@ -170,9 +180,10 @@ SAGE_COLUMNS: tuple[Column, ...] = (
 
 TURBO_COLUMNS: tuple[Column, ...] = (
     Column(INCLUDE, width=9),
-    Column("ID", "id", 18, text=True),
-    Column("Name", "name", 34),
-    Column(CREDIT_STATUS, "credit_status", 14),
+    _field_column("id", 18),
+    _field_column("name", 34),
+    _field_column("credit_status", 14),
+    Column(INACTIVE, width=10),
     Column("Note", width=36),
     *_field_columns(),
     Column(KEY, width=10, hidden=True),
@@ -184,7 +195,7 @@ LOG_COLUMNS: tuple[Column, ...] = (
     Column("Company", width=30),
     Column("Action", width=14),
     Column("Records", width=10),
-    Column("ID", width=18, text=True),
+    Column(ID, width=18, number_format=TEXT_FORMAT),
     Column("Result", width=12),
     Column("Detail", width=60),
 )

@@ -5,19 +5,12 @@ from __future__ import annotations
 from smsync_xl.book.layout import SETUP, setup_layout
 from smsync_xl.book.sheets import is_ticked
 from smsync_xl.core.errors import SettingsError
-from smsync_xl.core.fields import ENTITIES, GROUPS, Entity
+from smsync_xl.core.fields import ENTITIES, GROUPS, Entity, text
 from smsync_xl.core.ports import WorkbookPort
 from smsync_xl.core.settings import Settings, settings_from_values
+from smsync_xl.core.vocabulary import TICK
 
 ENTITY_KEY = "entity"
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def read_setup(port: WorkbookPort) -> tuple[Settings, Entity]:
@@ -25,7 +18,7 @@ def read_setup(port: WorkbookPort) -> tuple[Settings, Entity]:
     layout = setup_layout()
     block = port.read_range(SETUP, f"A1:C{layout.last_row}")
     values: dict[str, object] = {
-        row.key: _text(block[row.row - 1][1]) for row in layout.rows if row.key
+        row.key: text(block[row.row - 1][1]) or "" for row in layout.rows if row.key
     }
     for entity in ENTITIES:
         ticked = []
@@ -40,7 +33,7 @@ def read_setup(port: WorkbookPort) -> tuple[Settings, Entity]:
                     f"{raw!r} is not a tick",
                     where=f"Setup sheet, cell {cell.cell} (Replace Options: "
                     f"{GROUPS[cell.group].label}, {ENTITIES[entity].plural})",
-                    advice="Type x to tick, or clear the cell.",
+                    advice=f"Type {TICK} to tick, or clear the cell.",
                 ) from None
             if chosen:
                 ticked.append(cell.group)

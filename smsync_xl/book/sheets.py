@@ -7,10 +7,12 @@ bookkeeper may sort and filter freely: Synchronize finds rows by key, never by p
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from smsync_xl.book.layout import (
+    CHANGES,
     FINGERPRINT,
+    ID,
+    INACTIVE,
+    INACTIVE_MARK,
     INCLUDE,
     KEY,
     SAGE_COLUMNS,
@@ -20,19 +22,11 @@ from smsync_xl.book.layout import (
     TURBO_ONLY,
     Column,
 )
-from smsync_xl.core.compare import Plan, PlanRow, Status, TurboRow
-from smsync_xl.core.errors import SmsyncError
-from smsync_xl.core.fields import ENTITIES, Record, text
+from smsync_xl.core.compare import FieldChange, Plan, PlanRow, TurboRow
+from smsync_xl.core.errors import IncludeError
+from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Record, text
 from smsync_xl.core.ports import TableData, is_blank_row
-
-ID = "ID"
-TICKED = {"x", "✓", "✔", "1", "true"}
-UNTICKED = {"", "0", "false"}
-TICKABLE = {Status.NEW.value, Status.DIFFERENT.value}
-
-
-class IncludeError(SmsyncError):
-    """The Include column holds something that is neither a tick nor blank."""
+from smsync_xl.core.vocabulary import TICK, TICK_WORDS, UNTICK_WORDS, Status, View, taken_by_default
 
 
 def make_key(entity: str, record_id: str) -> str:
@@ -45,34 +39,31 @@ def split_key(key: str) -> tuple[str, str]:
 
 
 def field_cell(field: str, value: str | None) -> object:
-    """Numbers go to Excel as numbers (so they sort); everything else stays text."""
-    if value is None or value == "":
-        return None
-    if field == "credit_limit":
-        return float(Decimal(value))
-    if field == "terms" and value.isdigit():
-        return int(value)
-    return value
+    """A field's value as its cell holds it (its kind decides: numbers as numbers)."""
+    return TURBO_FIELDS[field].kind.to_cell(value)
 
 
 def _fields(columns: tuple[Column, ...], record: Record) -> dict[str, object]:
     return {c.title: field_cell(c.field, record.get(c.field)) for c in columns if c.field}
 
 
-def _describe(changes) -> str:
+def _describe(changes: tuple[FieldChange, ...]) -> str | None:
     return "; ".join(change.describe() for change in changes) or None
 
 
+def _inactive(inactive: bool) -> str | None:
+    return INACTIVE_MARK if inactive else None
+
+
 def _sage_row(entity: str, row: PlanRow) -> list[object]:
-    cells = _fields(SAGE_COLUMNS, row.sage)
+    cells = _fields(SAGE_COLUMNS, row.values)
     cells.update(
         {
-            INCLUDE: None,
             STATUS: row.status.value,
-            "Changes": _describe(row.changes),
+            INACTIVE: _inactive(row.inactive),
+            CHANGES: _describe(row.changes),
             "Other differences": _describe(row.other_differences),
             "Reason": "; ".join(row.reasons) or None,
-            "Result": None,
             KEY: make_key(entity, row.id),
             FINGERPRINT: row.fingerprint,
         }
@@ -81,12 +72,14 @@ def _sage_row(entity: str, row: PlanRow) -> list[object]:
 
 
 def _turbo_row(entity: str, row: TurboRow) -> list[object]:
-    cells = _fields(TURBO_COLUMNS, row.record)
-    cells.update({INCLUDE: None, "Note": row.note, KEY: make_key(entity, row.id)})
+    cells = _fields(TURBO_COLUMNS, row.record.values)
+    cells.update(
+        {INACTIVE: _inactive(row.inactive), "Note": row.note, KEY: make_key(entity, row.id)}
+    )
     return [cells.get(c.title) for c in TURBO_COLUMNS]
 
 
-def table_rows(plan: Plan, view: str) -> dict[str, list[list[object]]]:
+def table_rows(plan: Plan, view: View) -> dict[str, list[list[object]]]:
     """Both tables' rows for one plan and view."""
     key = plan.entity.key
     return {
@@ -106,9 +99,9 @@ def is_ticked(value: object) -> bool:
             return value == 1
         raise ValueError(value)
     word = str(value).strip().lower()
-    if word in TICKED:
+    if word in TICK_WORDS:
         return True
-    if word in UNTICKED:
+    if word in UNTICK_WORDS:
         return False
     raise ValueError(value)
 
@@ -133,7 +126,7 @@ def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
             raise IncludeError(
                 f"Include holds {row[include]!r}",
                 where=_where(table, index, row),
-                advice="Type x to include the row, or clear the cell to leave it out.",
+                advice=f"Type {TICK} to include the row, or clear the cell to leave it out.",
             ) from None
         if not ticked:
             continue
@@ -172,15 +165,21 @@ def refuse_turbo_ticks(table: TableData) -> None:
 
 
 def include_column(table: TableData, tick: bool, hidden: set[int]) -> list[object]:
-    """Include values after Check All / Uncheck All: only visible rows change, and only
-    rows that can be synchronized get a tick."""
+    """Include values after Check All / Uncheck All: only visible rows change, and Check
+    All ticks what the default selection takes (active NEW rows, DIFFERENT rows with
+    changes), as ``sync`` without IDs does."""
     include, status = table.column(INCLUDE), table.column(STATUS)
+    inactive, changes = table.column(INACTIVE), table.column(CHANGES)
+    statuses = {s.value: s for s in Status}
     values = []
     for index, row in enumerate(table.rows):
         if index in hidden or is_blank_row(row):
             values.append(row[include])
         elif tick:
-            values.append("x" if row[status] in TICKABLE else row[include])
+            taken = row[status] in statuses and taken_by_default(
+                statuses[str(row[status])], row[inactive] == INACTIVE_MARK, bool(row[changes])
+            )
+            values.append(TICK if taken else row[include])
         else:
             values.append(None)
     return values

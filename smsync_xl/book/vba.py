@@ -12,6 +12,7 @@ from pathlib import Path
 
 import xlwings
 
+from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.resources import template_path
 
 OUR_MODULE = "SMSync"
@@ -44,7 +45,14 @@ def our_module() -> str:
 
 def add_vba_project(xlsx: bytes) -> bytes:
     """Return the package with a VBA project holding xlwings, Dictionary and SMSync."""
-    from pyopenvba import ExcelFile, VBAModuleKind
+    try:
+        from pyopenvba import ExcelFile, VBAModuleKind
+    except ImportError:
+        raise SmsyncError(
+            "building the workbook needs pyopenvba, which is not installed",
+            where="build-workbook",
+            advice='Install the build extra: pip install "smsync-xl[build]".',
+        ) from None
 
     with tempfile.TemporaryDirectory() as folder:
         stage, result = Path(folder) / "stage.xlsm", Path(folder) / "result.xlsm"

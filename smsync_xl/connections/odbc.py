@@ -22,14 +22,14 @@ QUERY_TIMEOUT_SECONDS = 600
 _PERVASIVE = ("pervasive", "zen", "actian")
 
 
-def load_pyodbc(side: Side) -> ModuleType:
+def load_pyodbc(side: Side, where: str = "") -> ModuleType:
     """pyodbc, or the error that says to install the ODBC driver manager."""
     try:
         import pyodbc
     except ImportError as error:
         raise side.error("")(
             f"ODBC is not available to this Python ({error})",
-            where=f"{side.label} connection",
+            where=where or f"{side.label} connection",
             advice="Install unixODBC (Debian/Ubuntu: apt-get install unixodbc; macOS: brew "
             "install unixodbc) and the database's ODBC driver; on Windows reinstall pyodbc.",
         ) from None
@@ -97,8 +97,9 @@ def connect(
     timeout: int = TIMEOUT_SECONDS,
 ) -> Database:
     """Open an ODBC connection in autocommit (``Database.transaction`` turns it off)."""
-    pyodbc = load_pyodbc(side)
-    where = describe(conn)
+    label = describe(conn)
+    where = conn.located(label)
+    pyodbc = load_pyodbc(side, conn.located(f"{side.label} connection"))
     try:
         connection = pyodbc.connect(
             connection_string(conn, password),
@@ -122,4 +123,4 @@ def connect(
     if read_only:
         _refuse_writes(connection, pyodbc)
     translate = partial(statement_error, side=side, where=where)
-    return Database(connection, label=where, translate=translate)
+    return Database(connection, label=label, translate=translate)

@@ -1,4 +1,4 @@
-"""compare(): Sage 50 rows and SMSTurbo rows in, a Plan out. Pure: no I/O.
+"""compare(): Sage 50 records and SMSTurbo records in, a Plan out. Pure: no I/O.
 
 Matching is exact on ID (and the name is compared exactly); only padding has been
 trimmed by the readers. A Sage 50 ID that matches an SMSTurbo ID only by letter case
@@ -11,30 +11,18 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 
 from smsync_xl.core.fields import (
-    DEFAULTS_ID,
-    INACTIVE,
     TURBO_FIELDS,
     Entity,
     Record,
-    money,
-    whole_number,
+    SageRecord,
+    TurboRecord,
+    is_number,
 )
 from smsync_xl.core.ids import id_problems, suggest_id
-from smsync_xl.core.settings import EntitySettings
-
-MISSING_ONLY = "missing_only"
-NOT_IN_SYNC = "not_in_sync"
-
-
-class Status(StrEnum):
-    NEW = "NEW"
-    DIFFERENT = "DIFFERENT"
-    IN_SYNC = "IN SYNC"
-    INVALID = "INVALID"
+from smsync_xl.core.settings import CreditStatusRule, EntitySettings
+from smsync_xl.core.vocabulary import DEFAULTS_ID, Status, View, taken_by_default
 
 
 @dataclass(frozen=True)
@@ -50,25 +38,42 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class PlanRow:
-    """One Sage 50 record and what Synchronize would do with it."""
+    """One Sage 50 record and what Synchronize would do with it. ``values`` are what
+    SMSTurbo would hold (Sage 50's values, a reactivated record's status applied)."""
 
-    id: str
+    sage: SageRecord
     status: Status
-    sage: Record
-    turbo: Record | None
+    values: Record
+    turbo: TurboRecord | None
     fingerprint: str
     changes: tuple[FieldChange, ...] = ()
     other_differences: tuple[FieldChange, ...] = ()
     reasons: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.sage.id
+
+    @property
+    def inactive(self) -> bool:
+        return self.sage.inactive
+
+    @property
+    def taken_by_default(self) -> bool:
+        return taken_by_default(self.status, self.inactive, bool(self.changes))
 
 
 @dataclass(frozen=True)
 class TurboRow:
     """An SMSTurbo record shown on the SMSTurbo side: missing from Sage 50 or different."""
 
-    id: str
-    record: Record
+    record: TurboRecord
     note: str
+    inactive: bool
+
+    @property
+    def id(self) -> str:
+        return self.record.id
 
 
 @dataclass
@@ -78,6 +83,7 @@ class Plan:
     turbo_only: list[TurboRow]
     excluded_by_type: set[str]
     replace: frozenset[str]
+    inactive_status: str
     by_id: dict[str, PlanRow] = field(init=False, repr=False)
     _all_by_id: dict[str, list[PlanRow]] = field(init=False, repr=False)
 
@@ -97,24 +103,24 @@ class Plan:
         counted = Counter(row.status for row in self.rows)
         return {status: counted.get(status, 0) for status in Status}
 
-    def sage_side(self, view: str) -> list[PlanRow]:
+    def sage_side(self, view: View) -> list[PlanRow]:
         """Sage50-only list: missing records (and the invalid ones, to explain them),
         or everything without an exact match."""
-        if view == MISSING_ONLY:
+        if view is View.MISSING_ONLY:
             return [r for r in self.rows if r.turbo is None]
         return [r for r in self.rows if r.status is not Status.IN_SYNC]
 
-    def turbo_side(self, view: str) -> list[TurboRow]:
+    def turbo_side(self, view: View) -> list[TurboRow]:
         """SMSTurbo-only list; in the 'not in sync' view also SMSTurbo's side of each
         DIFFERENT record."""
-        if view == MISSING_ONLY:
+        if view is View.MISSING_ONLY:
             return list(self.turbo_only)
         different = [
             TurboRow(
-                r.id,
                 r.turbo,
                 "differs from Sage 50: "
                 + ", ".join(TURBO_FIELDS[c.field].label for c in r.changes + r.other_differences),
+                r.turbo.values.get("credit_status") == self.inactive_status,
             )
             for r in self.rows
             if r.status is Status.DIFFERENT and r.turbo is not None
@@ -125,14 +131,19 @@ class Plan:
         """ID → fingerprint for the rows the user ticked (what apply() needs)."""
         return {i: self.by_id[i].fingerprint for i in ids if i in self.by_id}
 
-    def ids_with_status(self, *statuses: Status) -> list[str]:
-        return [r.id for r in self.rows if r.status in statuses]
+    def default_selection(self, *, include_inactive: bool = False) -> dict[str, str]:
+        """ID → fingerprint of what is taken when nobody picks rows (see
+        :func:`~smsync_xl.core.vocabulary.taken_by_default`); ``include_inactive`` adds
+        the NEW records that are inactive in Sage 50."""
+        return {
+            r.id: r.fingerprint
+            for r in self.rows
+            if r.taken_by_default or (include_inactive and r.status is Status.NEW)
+        }
 
 
 _FIELD_ORDER = tuple(TURBO_FIELDS)
-_LIMITS = {name: f.max_length for name, f in TURBO_FIELDS.items() if name != "id"}
-_LIMITS["id"] = 10**9  # the ID has its own rule (ids.py)
-_NUMBERS = tuple(n for n, f in TURBO_FIELDS.items() if f.normalise in (money, whole_number))
+_NUMBERS = tuple(n for n, f in TURBO_FIELDS.items() if f.kind.numeric)
 
 
 def _digest(value: object, size: int) -> str:
@@ -140,8 +151,8 @@ def _digest(value: object, size: int) -> str:
 
 
 def fingerprint(
-    read: Record,
-    turbo: Record | None,
+    read: SageRecord,
+    turbo: TurboRecord | None,
     status: Status = Status.NEW,
     applied: tuple[FieldChange, ...] = (),
 ) -> str:
@@ -153,8 +164,9 @@ def fingerprint(
     missing from a record and a field holding None hash alike: both mean 'no value'.
     """
     data = (
-        tuple(map(read.get, _FIELD_ORDER)),
-        None if turbo is None else tuple(map(turbo.get, _FIELD_ORDER)),
+        read.inactive,
+        tuple(map(read.values.get, _FIELD_ORDER)),
+        None if turbo is None else tuple(map(turbo.values.get, _FIELD_ORDER)),
     )
     plan = (status.value, tuple((c.field, c.new) for c in applied))
     return f"{_digest(data, 8)}-{_digest(plan, 4)}"
@@ -176,7 +188,7 @@ def _field_problems(record: Record, statuses: frozenset[str] | None) -> list[str
             )
     for name in _NUMBERS:
         value = record.get(name)
-        if value and not _is_number(value):
+        if value and not is_number(value):
             problems.append(
                 f"{TURBO_FIELDS[name].label} {value!r} is not a number; correct it in Sage 50"
             )
@@ -189,14 +201,6 @@ def _field_problems(record: Record, statuses: frozenset[str] | None) -> list[str
     return problems
 
 
-def _is_number(value: str) -> bool:
-    try:
-        Decimal(value)
-    except InvalidOperation:
-        return False
-    return True
-
-
 def _differences(sage: Record, turbo: Record) -> list[FieldChange]:
     return [
         FieldChange(name, turbo[name], value)
@@ -207,47 +211,48 @@ def _differences(sage: Record, turbo: Record) -> list[FieldChange]:
 
 def compare(
     entity: Entity,
-    sage_records: list[Record],
-    turbo_records: list[Record],
+    sage_records: list[SageRecord],
+    turbo_records: list[TurboRecord],
     options: EntitySettings,
     *,
     credit_statuses: Iterable[str] | None = None,
-    inactive_status: str = INACTIVE,
-    active_status: str = "",
+    rule: CreditStatusRule | None = None,
 ) -> Plan:
     """Give every Sage 50 record a status and list the SMSTurbo records missing from it.
 
-    ``inactive_status``/``active_status`` come from the credit-status rule: a record
-    active in Sage 50 but inactive in SMSTurbo gets ``active_status`` back (ZZDEFAULT's
-    status when blank), so a reactivated customer is DIFFERENT, not IN SYNC.
+    ``rule`` is Setup's credit-status rule: a record active in Sage 50 but inactive in
+    SMSTurbo gets its active status back (ZZDEFAULT's status when Setup names none), so
+    a reactivated customer is DIFFERENT, not IN SYNC.
     """
+    rule = rule or CreditStatusRule()
     statuses = None if credit_statuses is None else frozenset(credit_statuses)
-    defaults = next((r for r in turbo_records if r["id"] == DEFAULTS_ID), {})
-    reactivated = active_status or defaults.get("credit_status") or None
-    turbo_by_id = {r["id"]: r for r in turbo_records if r["id"] != DEFAULTS_ID}
+    defaults = next((r.values for r in turbo_records if r.id == DEFAULTS_ID), {})
+    reactivated = rule.active or defaults.get("credit_status") or None
+    turbo_by_id = {r.id: r for r in turbo_records if r.id != DEFAULTS_ID}
     turbo_by_folded: dict[str, str] = {}
     for turbo_id in turbo_by_id:
         turbo_by_folded.setdefault(turbo_id.upper(), turbo_id)
-    sage_counts = Counter((r["id"] or "").upper() for r in sage_records)
-    sage_ids = {r["id"] for r in sage_records}
-    sage_by_folded = {(r["id"] or "").upper(): r["id"] for r in sage_records}
+    sage_counts = Counter(r.id.upper() for r in sage_records)
+    sage_ids = {r.id for r in sage_records}
+    sage_by_folded = {r.id.upper(): r.id for r in sage_records}
 
     rows: list[PlanRow] = []
     excluded: set[str] = set()
     for sage in sage_records:
-        if not options.includes_type(sage.get("type")):
-            excluded.add(sage["id"] or "")
+        values = sage.values
+        if not options.includes_type(values.get("type")):
+            excluded.add(sage.id)
             continue
-        record_id = sage["id"] or ""
+        record_id = sage.id
         turbo = turbo_by_id.get(record_id)
-        read = sage
         if (
             turbo
-            and sage.get("credit_status") is None
+            and not sage.inactive
+            and values.get("credit_status") is None
             and reactivated
-            and turbo.get("credit_status") == inactive_status
+            and turbo.values.get("credit_status") == rule.inactive
         ):
-            sage = {**sage, "credit_status": reactivated}
+            values = {**values, "credit_status": reactivated}
         reasons = id_problems(record_id)
         if reasons and record_id:
             reasons.append(f"suggested ID: {suggest_id(record_id)} (change it in Sage 50)")
@@ -264,25 +269,23 @@ def compare(
                 f"matches SMSTurbo ID {folded_match} only by letter case; make the "
                 "IDs identical in Sage 50"
             )
-        reasons += _field_problems(sage, statuses)
+        reasons += _field_problems(values, statuses)
         if reasons:
-            mark = fingerprint(read, turbo, Status.INVALID)
-            rows.append(
-                PlanRow(record_id, Status.INVALID, sage, turbo, mark, reasons=tuple(reasons))
-            )
+            mark = fingerprint(sage, turbo, Status.INVALID)
+            rows.append(PlanRow(sage, Status.INVALID, values, turbo, mark, reasons=tuple(reasons)))
             continue
         if turbo is None:
-            rows.append(PlanRow(record_id, Status.NEW, sage, None, fingerprint(read, None)))
+            rows.append(PlanRow(sage, Status.NEW, values, None, fingerprint(sage, None)))
             continue
-        differences = _differences(sage, turbo)
+        differences = _differences(values, turbo.values)
         if not differences:
-            mark = fingerprint(read, turbo, Status.IN_SYNC)
-            rows.append(PlanRow(record_id, Status.IN_SYNC, sage, turbo, mark))
+            mark = fingerprint(sage, turbo, Status.IN_SYNC)
+            rows.append(PlanRow(sage, Status.IN_SYNC, values, turbo, mark))
             continue
         applied = tuple(d for d in differences if TURBO_FIELDS[d.field].group in options.replace)
         shown = tuple(d for d in differences if d not in applied)
-        mark = fingerprint(read, turbo, Status.DIFFERENT, applied)
-        rows.append(PlanRow(record_id, Status.DIFFERENT, sage, turbo, mark, applied, shown))
+        mark = fingerprint(sage, turbo, Status.DIFFERENT, applied)
+        rows.append(PlanRow(sage, Status.DIFFERENT, values, turbo, mark, applied, shown))
 
     turbo_only = []
     for turbo_id, record in turbo_by_id.items():
@@ -294,5 +297,6 @@ def compare(
             if folded
             else "not in Sage 50"
         )
-        turbo_only.append(TurboRow(turbo_id, record, note))
-    return Plan(entity, rows, turbo_only, excluded, options.replace)
+        inactive = record.values.get("credit_status") == rule.inactive
+        turbo_only.append(TurboRow(record, note, inactive))
+    return Plan(entity, rows, turbo_only, excluded, options.replace, rule.inactive)

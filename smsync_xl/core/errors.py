@@ -27,6 +27,15 @@ class SettingsError(SmsyncError):
     """A setting is missing or wrong; ``where`` names the key or Setup cell."""
 
 
+class IncludeError(SmsyncError):
+    """The Include column holds something that is neither a tick nor blank, or a ticked
+    row cannot be matched to the plan; ``where`` names the sheet row and ID."""
+
+
+class PlanFileError(SmsyncError):
+    """A saved plan file is missing, unreadable or not in SMSync's plan format."""
+
+
 class MappingError(SmsyncError):
     """The SMSTurbo table/column mapping file is unusable."""
 

@@ -1,8 +1,10 @@
 """The field registry: one declaration per entity that every layer reads.
 
-SMSTurbo customers and vendors share one structure (``TURBO_FIELDS``); each entity
-then says, one line per field, where Sage 50 keeps that value (ODBC column, or the
-``Address`` table) and which header the Sage 50 list export gives it.
+SMSTurbo customers and vendors share one structure (``TURBO_FIELDS``): each field's
+label, its kind (how it is normalised, stored in SQL and shown in Excel), its size in
+SMSTurbo and its Replace Options group. Each entity then says, one line per field,
+where Sage 50 keeps that value (ODBC column and its size, or the ``Address`` table) and
+which header the Sage 50 list export gives it (docs/DOMAIN.md §3, §4).
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from decimal import Decimal, InvalidOperation
 
 Value = str | None
 Record = dict[str, Value]
+"""A record's values keyed by SMSTurbo field name; None means 'no value supplied'."""
 
 
 def text(raw: object) -> Value:
-    """Trim padding only (Pervasive pads CHAR columns); keep everything else exact."""
+    """Trim padding only (Pervasive pads CHAR columns); keep everything else exact. The
+    one text normaliser: sources, the store and the sheets' cells all read through it."""
     if raw is None:
         return None
     if isinstance(raw, float) and raw.is_integer():
@@ -45,9 +49,75 @@ def whole_number(raw: object) -> Value:
     return value[:-3]
 
 
+def is_number(value: str) -> bool:
+    try:
+        Decimal(value)
+    except InvalidOperation:
+        return False
+    return True
+
+
 def truthy(raw: object) -> bool:
     """Sage 50 flags: 1/0 over ODBC, TRUE/FALSE in its CSV exports."""
     return str(raw).strip().upper() in {"1", "TRUE", "T", "Y", "YES", "-1"}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What sort of value a field holds, and so how every layer treats it."""
+
+    name: str
+    normalise: Callable[[object], Value]
+    excel_format: str | None
+    """Number format of the field's sheet column: '@' keeps text text; None is General."""
+    numeric: bool = False
+
+    def sql_type(self, length: int, *, padded: bool = False) -> str:
+        """The column type in SMSTurbo's reference schema and, ``padded`` as Pervasive
+        stores text, in the demo's Sage 50 tables."""
+        if self is MONEY:
+            return "NUMERIC(12, 2)"
+        if self is WHOLE_NUMBER:
+            return "INTEGER"
+        return f"{'CHAR' if padded else 'VARCHAR'}({length})"
+
+    def to_db(self, value: object) -> object:
+        """A parameter for the database: amounts as Decimal, whole numbers as int, and
+        blank numbers as NULL."""
+        if not self.numeric or value is None:
+            return value
+        if value == "":
+            return None
+        number = Decimal(str(value))
+        return int(number) if self is WHOLE_NUMBER else number
+
+    def to_cell(self, value: Value) -> object:
+        """A cell value: numbers go to Excel as numbers (so they sort), unless they are
+        not numbers (an INVALID row shows what Sage 50 holds); text stays text."""
+        if value is None or value == "":
+            return None
+        if not self.numeric or not is_number(value):
+            return value
+        number = Decimal(value)
+        return (
+            int(number)
+            if self is WHOLE_NUMBER and number == number.to_integral()
+            else float(number)
+        )
+
+    def from_sage(self, raw: object) -> Value:
+        """A value from a Sage 50 column that exists: NULL text is blank text, as Sage 50
+        shows it; a NULL amount stays None ('not supplied': new records take
+        ZZDEFAULT's)."""
+        value = self.normalise(raw)
+        return "" if value is None and not self.numeric else value
+
+
+TEXT = Kind("text", text, None)
+CODE = Kind("code", text, "@")
+"""Text that looks like a number and must stay text: IDs like 00123, ZIP 02134, phones."""
+MONEY = Kind("money", money, "#,##0.00", numeric=True)
+WHOLE_NUMBER = Kind("whole number", whole_number, "0", numeric=True)
 
 
 @dataclass(frozen=True)
@@ -82,37 +152,29 @@ class TurboField:
     label: str
     max_length: int
     group: str | None
-    normalise: Callable[[object], Value] = text
-    excel_text: bool = False
-
-    def from_sage(self, raw: object) -> Value:
-        """A value from a Sage 50 column that exists: NULL text is blank text, as Sage 50
-        shows it; a NULL amount stays None ('not supplied': new records take
-        ZZDEFAULT's)."""
-        value = self.normalise(raw)
-        return "" if value is None and self.normalise is text else value
+    kind: Kind = TEXT
 
 
 TURBO_FIELDS: dict[str, TurboField] = {
     f.name: f
     for f in (
-        TurboField("id", "ID", 15, None, excel_text=True),
+        TurboField("id", "ID", 15, None, CODE),
         TurboField("name", "Name", 500, "name"),
         TurboField("address1", "Address line 1", 60, "address"),
         TurboField("address2", "Address line 2", 60, "address"),
         TurboField("city", "City", 40, "address"),
         TurboField("state", "State", 20, "address"),
-        TurboField("zip", "ZIP", 20, "address", excel_text=True),
+        TurboField("zip", "ZIP", 20, "address", CODE),
         TurboField("country", "Country", 40, "address"),
         TurboField("contact", "Contact", 60, "contact"),
-        TurboField("phone1", "Phone 1", 30, "phone", excel_text=True),
-        TurboField("phone2", "Phone 2", 30, "phone", excel_text=True),
-        TurboField("fax", "Fax", 30, "phone", excel_text=True),
+        TurboField("phone1", "Phone 1", 30, "phone", CODE),
+        TurboField("phone2", "Phone 2", 30, "phone", CODE),
+        TurboField("fax", "Fax", 30, "phone", CODE),
         TurboField("email", "E-mail", 100, "email"),
         TurboField("type", "Type", 20, "type"),
         TurboField("credit_status", "Credit Status", 20, "credit_status"),
-        TurboField("credit_limit", "Credit Limit", 20, "credit_limit", money),
-        TurboField("terms", "Terms (due days)", 20, "terms", whole_number),
+        TurboField("credit_limit", "Credit Limit", 20, "credit_limit", MONEY),
+        TurboField("terms", "Terms (due days)", 20, "terms", WHOLE_NUMBER),
         TurboField("tax_exempt", "Tax Exempt", 1, None),
         TurboField("billing_cycle", "Billing Cycle", 20, None),
         TurboField("udf1", "User Field 1", 30, None),
@@ -127,12 +189,13 @@ ADDRESS = "address"
 @dataclass(frozen=True)
 class SageField:
     """Where Sage 50 US keeps one SMSTurbo field: ODBC column (on the entity's own
-    table or on ``Address``) and Customer/Vendor List CSV header. ``optional``
-    columns are discovered at run time and may be absent."""
+    table or on ``Address``) with its size there, and the list export's CSV header.
+    ``optional`` columns are discovered at run time and may be absent."""
 
     name: str
-    odbc: str | None
-    csv: str | None
+    odbc: str
+    length: int
+    csv: str
     table: str = MAIN
     optional: bool = False
 
@@ -154,12 +217,13 @@ class Entity:
     inactive_csv: str
     fields: tuple[SageField, ...]
 
-    @property
-    def sage_id(self) -> SageField:
-        return next(f for f in self.fields if f.name == "id")
+    def field(self, name: str) -> SageField:
+        return next(f for f in self.fields if f.name == name)
 
-    def field(self, name: str) -> SageField | None:
-        return next((f for f in self.fields if f.name == name), None)
+    @property
+    def required_csv(self) -> tuple[str, ...]:
+        """The export headers without which a list cannot be read: ID, name, Inactive."""
+        return (self.field("id").csv, self.field("name").csv, self.inactive_csv)
 
 
 CUSTOMER = Entity(
@@ -171,23 +235,23 @@ CUSTOMER = Entity(
     sage_inactive="CustomerIsInactive",
     inactive_csv="Inactive",
     fields=(
-        SageField("id", "CustomerID", "Customer ID"),
-        SageField("name", "Customer_Bill_Name", "Customer Name"),
-        SageField("address1", "AddressLine1", "Bill to Address-Line One", ADDRESS),
-        SageField("address2", "AddressLine2", "Bill to Address-Line Two", ADDRESS),
-        SageField("city", "City", "Bill to City", ADDRESS),
-        SageField("state", "State", "Bill to State", ADDRESS),
-        SageField("zip", "Zip", "Bill to Zip", ADDRESS),
-        SageField("country", "Country", "Bill to Country", ADDRESS),
-        SageField("contact", "Contact", "Bill to Contact"),
-        SageField("phone1", "Phone_Number", "Telephone 1"),
-        SageField("phone2", "Phone_Number2", "Telephone 2", optional=True),
-        SageField("fax", "FAX_Number", "Fax Number"),
-        SageField("email", "eMail_Address", "Customer E-mail"),
-        SageField("type", "Customer_Type", "Customer Type"),
-        SageField("credit_status", "CreditStatus", "Credit Status", optional=True),
-        SageField("credit_limit", "Terms_CreditLimit", "Credit Limit"),
-        SageField("terms", "Terms_DueDays", "Due Days", optional=True),
+        SageField("id", "CustomerID", 20, "Customer ID"),
+        SageField("name", "Customer_Bill_Name", 39, "Customer Name"),
+        SageField("address1", "AddressLine1", 30, "Bill to Address-Line One", ADDRESS),
+        SageField("address2", "AddressLine2", 30, "Bill to Address-Line Two", ADDRESS),
+        SageField("city", "City", 20, "Bill to City", ADDRESS),
+        SageField("state", "State", 2, "Bill to State", ADDRESS),
+        SageField("zip", "Zip", 12, "Bill to Zip", ADDRESS),
+        SageField("country", "Country", 15, "Bill to Country", ADDRESS),
+        SageField("contact", "Contact", 20, "Bill to Contact"),
+        SageField("phone1", "Phone_Number", 20, "Telephone 1"),
+        SageField("phone2", "Phone_Number2", 20, "Telephone 2", optional=True),
+        SageField("fax", "FAX_Number", 20, "Fax Number"),
+        SageField("email", "eMail_Address", 64, "Customer E-mail"),
+        SageField("type", "Customer_Type", 8, "Customer Type"),
+        SageField("credit_status", "CreditStatus", 20, "Credit Status", optional=True),
+        SageField("credit_limit", "Terms_CreditLimit", 12, "Credit Limit"),
+        SageField("terms", "Terms_DueDays", 4, "Due Days", optional=True),
     ),
 )
 
@@ -200,24 +264,39 @@ VENDOR = Entity(
     sage_inactive="IsInactive",
     inactive_csv="Inactive",
     fields=(
-        SageField("id", "VendorID", "Vendor ID"),
-        SageField("name", "Name", "Vendor Name"),
-        SageField("address1", "AddressLine1", "Address-Line One", ADDRESS),
-        SageField("address2", "AddressLine2", "Address-Line Two", ADDRESS),
-        SageField("city", "City", "City", ADDRESS),
-        SageField("state", "State", "State", ADDRESS),
-        SageField("zip", "Zip", "Zip", ADDRESS),
-        SageField("country", "Country", "Country", ADDRESS),
-        SageField("contact", "Contact", "Contact"),
-        SageField("phone1", "PhoneNumber", "Telephone 1"),
-        SageField("phone2", "PhoneNumber2", "Telephone 2", optional=True),
-        SageField("fax", "FAXNumber", "Fax Number"),
-        SageField("email", "Email", "Vendor E-mail"),
-        SageField("type", "VendorType", "Vendor Type"),
+        SageField("id", "VendorID", 20, "Vendor ID"),
+        SageField("name", "Name", 39, "Vendor Name"),
+        SageField("address1", "AddressLine1", 30, "Address-Line One", ADDRESS),
+        SageField("address2", "AddressLine2", 30, "Address-Line Two", ADDRESS),
+        SageField("city", "City", 20, "City", ADDRESS),
+        SageField("state", "State", 2, "State", ADDRESS),
+        SageField("zip", "Zip", 12, "Zip", ADDRESS),
+        SageField("country", "Country", 15, "Country", ADDRESS),
+        SageField("contact", "Contact", 20, "Contact"),
+        SageField("phone1", "PhoneNumber", 20, "Telephone 1"),
+        SageField("phone2", "PhoneNumber2", 20, "Telephone 2", optional=True),
+        SageField("fax", "FAXNumber", 20, "Fax Number"),
+        SageField("email", "Email", 64, "Vendor E-mail"),
+        SageField("type", "VendorType", 8, "Vendor Type"),
     ),
 )
 
 ENTITIES: dict[str, Entity] = {CUSTOMER.key: CUSTOMER, VENDOR.key: VENDOR}
 
-INACTIVE = "INACTIVE"
-DEFAULTS_ID = "ZZDEFAULT"
+
+@dataclass(frozen=True, slots=True)
+class SageRecord:
+    """One Sage 50 record as a source read it. Being inactive is a fact of its own, not
+    a credit-status word: Setup may call inactive records anything SMSTurbo has."""
+
+    id: str
+    inactive: bool
+    values: Record
+
+
+@dataclass(frozen=True, slots=True)
+class TurboRecord:
+    """One SMSTurbo record, IDs trimmed; ``values`` holds only the mapped fields."""
+
+    id: str
+    values: Record

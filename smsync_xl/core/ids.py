@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
-MAX_ID_LENGTH = 15
+from smsync_xl.core.fields import TURBO_FIELDS
+
+MAX_ID_LENGTH = TURBO_FIELDS["id"].max_length
 _ALLOWED = re.compile(r"[A-Z0-9_-]")
-_VALID = re.compile(r"[A-Z0-9_-]{1,15}")
+_VALID = re.compile(rf"[A-Z0-9_-]{{1,{MAX_ID_LENGTH}}}")
 
 
 def id_problems(value: str) -> list[str]:

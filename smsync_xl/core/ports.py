@@ -1,9 +1,12 @@
-"""The workbook port: the few things the macros need from a workbook.
+"""The ports: the small interfaces the engine and the macros are written against.
 
-Two adapters implement it: :mod:`book_excel` (live Excel through xlwings) and
-:mod:`book_file` (an .xlsm file through openpyxl, for headless runs and tests). The
-macros are written once against this interface. Every table is read and written as
-one block, so the number of Excel calls does not grow with the rows.
+``Source`` is Sage 50, read-only: ``sources.sage50`` (ODBC, or the demo's SQLite) and
+``sources.sage50_csv`` (its list exports) implement it.
+
+``WorkbookPort`` is the few things the macros need from a workbook: ``book.excel``
+(live Excel through xlwings) and ``book.file`` (an .xlsm file through openpyxl, for
+headless runs and tests) implement it. Every table is read and written as one block,
+so the number of Excel calls does not grow with the rows.
 """
 
 from __future__ import annotations
@@ -13,8 +16,17 @@ from pathlib import Path
 from typing import Protocol
 
 from smsync_xl.core.errors import SmsyncError
+from smsync_xl.core.fields import Entity, SageRecord
 
 Cell = object
+
+
+class Source(Protocol):
+    """Sage 50: only ever read."""
+
+    def company_name(self) -> str: ...
+
+    def read(self, entity: Entity) -> list[SageRecord]: ...
 
 
 @dataclass(frozen=True)

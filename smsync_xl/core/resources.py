@@ -8,7 +8,7 @@ _PACKAGE = Path(__file__).parent.parent
 _INSTALLED = _PACKAGE / "templates"
 _CHECKOUT = _PACKAGE.parent / "templates"
 _INSTALLED_WORKBOOK = _PACKAGE / "workbook" / "SMSync.xlsm"
-CHECKOUT_WORKBOOK = _PACKAGE.parent / "workbook" / "SMSync.xlsm"
+_CHECKOUT_WORKBOOK = _PACKAGE.parent / "workbook" / "SMSync.xlsm"
 
 
 def template_path(name: str) -> Path:
@@ -22,10 +22,19 @@ def template_path(name: str) -> Path:
 
 def workbook_path() -> Path:
     """The built SMSync.xlsm (the wheel carries a copy inside the package)."""
-    for candidate in (_INSTALLED_WORKBOOK, CHECKOUT_WORKBOOK):
+    for candidate in (_INSTALLED_WORKBOOK, _CHECKOUT_WORKBOOK):
         if candidate.exists():
             return candidate
     raise FileNotFoundError(
-        f"SMSync.xlsm not found in {_INSTALLED_WORKBOOK.parent} or {CHECKOUT_WORKBOOK.parent}; "
+        f"SMSync.xlsm not found in {_INSTALLED_WORKBOOK.parent} or {_CHECKOUT_WORKBOOK.parent}; "
         "run 'smsync-xl build-workbook'"
     )
+
+
+def checkout_workbook() -> Path | None:
+    """Where ``build-workbook`` writes by default: the checkout's workbook/SMSync.xlsm,
+    or None when SMSync runs from an installed package (no checkout around it)."""
+    root = _PACKAGE.parent
+    if (root / "pyproject.toml").is_file() and _CHECKOUT.is_dir():
+        return _CHECKOUT_WORKBOOK
+    return None

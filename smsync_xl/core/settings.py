@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from smsync_xl.core.errors import SettingsError
-from smsync_xl.core.fields import ENTITIES, GROUPS, INACTIVE
+from smsync_xl.core.fields import ENTITIES, GROUPS
+from smsync_xl.core.vocabulary import INACTIVE_STATUS, View
 
 SAGE_KINDS = ("sqlite", "odbc", "csv")
 TURBO_KINDS = ("sqlite", "odbc")
 SAGE_ODBC_USER = "Peachtree"
 MAX_DSN_LENGTH = 32  # SQL_MAX_DSN_LENGTH
-VIEWS = ("not_in_sync", "missing_only", "ask_each_time")
-ASK = "ask_each_time"
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,10 @@ class Connection:
     origin: str = ""
     """Where the user set this connection (a Setup cell or settings key), for errors."""
 
+    def located(self, detail: str) -> str:
+        """The setting the user typed (Setup cell or settings key), then ``detail``."""
+        return f"{self.origin} ({detail})" if self.origin else detail
+
 
 @dataclass(frozen=True)
 class EntitySettings:
@@ -62,7 +65,7 @@ class CreditStatusRule:
     does not supply a status (new records then take ZZDEFAULT's).
     """
 
-    inactive: str = INACTIVE
+    inactive: str = INACTIVE_STATUS
     active: str = ""
     by_code: Mapping[str, str] = field(default_factory=dict)
 
@@ -79,7 +82,7 @@ class Settings:
     smsturbo: Connection
     mapping: Path | None
     entities: Mapping[str, EntitySettings]
-    view: str = "not_in_sync"
+    view: View = View.NOT_IN_SYNC
     credit_status: CreditStatusRule = CreditStatusRule()
 
 
@@ -211,7 +214,7 @@ def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Lo
     mapping_text = _text(values, "smsturbo.mapping", locate)
     by_code_raw = _status_map(values.get("credit_status.map"), locate)
     rule = CreditStatusRule(
-        inactive=_text(values, "credit_status.inactive", locate) or INACTIVE,
+        inactive=_text(values, "credit_status.inactive", locate) or INACTIVE_STATUS,
         active=_text(values, "credit_status.active", locate).upper(),
         by_code={str(k).strip().upper(): str(v).strip().upper() for k, v in by_code_raw.items()},
     )
@@ -231,7 +234,7 @@ def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Lo
             )
             for key in ENTITIES
         },
-        view=_choice(values, "view", VIEWS, "not_in_sync", locate),
+        view=View(_choice(values, "view", tuple(View), View.NOT_IN_SYNC, locate)),
         credit_status=rule,
     )
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from smsync_xl.connections.db import Database, open_sqlite, quote_identifier
-from smsync_xl.core.fields import ADDRESS, CUSTOMER, VENDOR, Entity
+from smsync_xl.core.fields import ADDRESS, CUSTOMER, MAIN, VENDOR, Entity, SageField
 from smsync_xl.demo.data import (
     COMPANY_NAME,
     CREDIT_STATUSES,
@@ -17,60 +17,77 @@ from smsync_xl.demo.data import (
     VENDORS,
     DemoRecord,
 )
+from smsync_xl.demo.schema import create_reference_schema
 from smsync_xl.smsturbo.mapping import load_mapping
 from smsync_xl.smsturbo.store import SMSTurboStore
+from smsync_xl.sources.sage50 import (
+    ADDRESS_RECORD_NUMBER,
+    ADDRESS_TABLE,
+    ADDRESS_TYPE,
+    COMPANY_NAME_COLUMN,
+    COMPANY_TABLE,
+)
 from smsync_xl.sources.sage50_csv import EXPORT_FILES
 
-SAGE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "Company": (("CompanyName", "CHAR(39)"),),
-    "Customers": (
-        ("CustomerRecordNumber", "INTEGER PRIMARY KEY"),
-        ("CustomerID", "CHAR(20)"),
-        ("Customer_Bill_Name", "CHAR(39)"),
-        ("Customer_Type", "CHAR(8)"),
-        ("Contact", "CHAR(20)"),
-        ("Phone_Number", "CHAR(20)"),
-        ("FAX_Number", "CHAR(20)"),
-        ("eMail_Address", "CHAR(64)"),
-        ("CustomerIsInactive", "INTEGER"),
+PRESENT_OPTIONAL = ("terms",)
+"""The optional Sage 50 columns the demo company has: it lacks a second phone and a
+credit-status column, so every read exercises the discovery of absent columns."""
+
+UNREAD_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    CUSTOMER.sage_table: (
         ("IsProspect", "INTEGER"),
-        ("Terms_CreditLimit", "NUMERIC"),
-        ("Terms_DueDays", "INTEGER"),
         ("CreditStatusMsg", "CHAR(30)"),
         ("EmpRecordNumber", "INTEGER"),
         ("PriceLevel", "INTEGER"),
         *((f"CustomField{n}", "CHAR(20)") for n in range(1, 6)),
         ("CardNumber", "CHAR(20)"),
     ),
-    "Vendors": (
-        ("VendorRecordNumber", "INTEGER PRIMARY KEY"),
-        ("VendorID", "CHAR(20)"),
-        ("Name", "CHAR(39)"),
-        ("VendorType", "CHAR(8)"),
-        ("Contact", "CHAR(20)"),
-        ("PhoneNumber", "CHAR(20)"),
-        ("FAXNumber", "CHAR(20)"),
-        ("Email", "CHAR(64)"),
-        ("FederalEIN", "CHAR(20)"),
-        ("IsInactive", "INTEGER"),
-        ("CustomField0", "CHAR(20)"),
-    ),
-    "Address": (
-        ("AddressRecordNumber", "INTEGER PRIMARY KEY"),
-        ("CustomerRecordNumber", "INTEGER"),
-        ("VendorRecordNumber", "INTEGER"),
-        ("AddressTypeNumber", "INTEGER"),
-        ("AddressLine1", "CHAR(30)"),
-        ("AddressLine2", "CHAR(30)"),
-        ("City", "CHAR(20)"),
-        ("State", "CHAR(2)"),
-        ("Zip", "CHAR(12)"),
-        ("Country", "CHAR(15)"),
-        ("TaxCode", "CHAR(8)"),
-    ),
+    VENDOR.sage_table: (("FederalEIN", "CHAR(20)"), ("CustomField0", "CHAR(20)")),
+    ADDRESS_TABLE: (("TaxCode", "CHAR(8)"),),
 }
-"""Sage 50 US's real table and column names. Identifiers are quoted, so a
-case-sensitive engine (PostgreSQL in the tests) keeps them exactly as Pervasive does."""
+"""Real Sage 50 columns SMSync never reads (card numbers among them): the demo has them
+so that reading selects explicit columns, as it must on a real company."""
+
+
+def _sage_columns(fields: Iterable[SageField]) -> list[tuple[str, str]]:
+    return [(f.odbc, f.turbo.kind.sql_type(f.length, padded=True)) for f in fields]
+
+
+def _main_fields(entity: Entity) -> list[SageField]:
+    return [
+        f
+        for f in entity.fields
+        if f.table == MAIN and (not f.optional or f.name in PRESENT_OPTIONAL)
+    ]
+
+
+def _address_fields(entity: Entity) -> list[SageField]:
+    return [f for f in entity.fields if f.table == ADDRESS]
+
+
+def sage_tables() -> dict[str, list[tuple[str, str]]]:
+    """Sage 50 US's tables as the demo writes them, from the field registry: the real
+    table and column names and sizes. Identifiers are quoted, so a case-sensitive engine
+    (PostgreSQL in the tests) keeps them exactly as Pervasive does."""
+    tables: dict[str, list[tuple[str, str]]] = {COMPANY_TABLE: [(COMPANY_NAME_COLUMN, "CHAR(39)")]}
+    for entity in (CUSTOMER, VENDOR):
+        tables[entity.sage_table] = [
+            (entity.sage_record_number, "INTEGER PRIMARY KEY"),
+            (entity.sage_inactive, "INTEGER"),
+            *_sage_columns(_main_fields(entity)),
+            *UNREAD_COLUMNS[entity.sage_table],
+        ]
+    tables[ADDRESS_TABLE] = [
+        (ADDRESS_RECORD_NUMBER, "INTEGER PRIMARY KEY"),
+        (CUSTOMER.sage_record_number, "INTEGER"),
+        (VENDOR.sage_record_number, "INTEGER"),
+        (ADDRESS_TYPE, "INTEGER"),
+        *_sage_columns(_address_fields(CUSTOMER)),
+        *UNREAD_COLUMNS[ADDRESS_TABLE],
+    ]
+    return tables
+
+
 _DECOY_OFFSET = 1_000_000
 
 
@@ -79,10 +96,8 @@ def _pad(value: str | None, padded: bool, width: int = 20) -> str | None:
 
 
 def _sage_rows(entity: Entity, records: Iterable[DemoRecord]) -> tuple[list, list, list[str]]:
-    main_fields = [
-        f for f in entity.fields if (f.table != ADDRESS and not f.optional) or f.name == "terms"
-    ]
-    address_fields = [f for f in entity.fields if f.table == ADDRESS]
+    main_fields = _main_fields(entity)
+    address_fields = _address_fields(entity)
     columns = [entity.sage_record_number, entity.sage_inactive] + [f.odbc for f in main_fields]
     main_rows, address_rows = [], []
     for number, record in enumerate((r for r in records if r.in_sage), start=1):
@@ -123,26 +138,27 @@ def write_sage_company(
 ) -> None:
     """Create Sage 50 US's tables (Company, Customers, Vendors, Address) in ``db`` and
     fill them: an SQLite file for the demo, PostgreSQL through ODBC in the tests."""
+    tables = sage_tables()
     with db.transaction():
-        for table, columns in SAGE_TABLES.items():
+        for table, columns in tables.items():
             db.execute(
                 "CREATE TABLE {} ({})".format(
                     quote_identifier(table),
                     ", ".join(f"{quote_identifier(name)} {kind}" for name, kind in columns),
                 )
             )
-        _insert(db, "Company", ["CompanyName"], [[company]])
+        _insert(db, COMPANY_TABLE, [COMPANY_NAME_COLUMN], [[company]])
         customer_rows, customer_addresses, customer_columns = _sage_rows(CUSTOMER, customers)
         vendor_rows, vendor_addresses, vendor_columns = _sage_rows(VENDOR, vendors)
-        _insert(db, "Customers", customer_columns, customer_rows)
-        _insert(db, "Vendors", vendor_columns, vendor_rows)
+        _insert(db, CUSTOMER.sage_table, customer_columns, customer_rows)
+        _insert(db, VENDOR.sage_table, vendor_columns, vendor_rows)
         offset = len(customer_rows) * 10 + 10
         vendor_addresses = [
             [row[0] + offset if row[0] < _DECOY_OFFSET else row[0] * 2, *row[1:]]
             for row in vendor_addresses
         ]
-        address_columns = [name for name, _ in SAGE_TABLES["Address"]]
-        _insert(db, "Address", address_columns, customer_addresses + vendor_addresses)
+        address_columns = [name for name, _ in tables[ADDRESS_TABLE]]
+        _insert(db, ADDRESS_TABLE, address_columns, customer_addresses + vendor_addresses)
 
 
 def create_sage_company(
@@ -163,8 +179,8 @@ def write_smsturbo(
     """The SMSTurbo reference schema in ``db``, holding ZZDEFAULT and the records'
     SMSTurbo side."""
     store = SMSTurboStore(db, load_mapping())
-    store.create_reference_schema(CREDIT_STATUSES)
-    with db.transaction():
+    create_reference_schema(store, CREDIT_STATUSES)
+    with store.transaction():
         store.insert(CUSTOMER, DEFAULTS)
         for entity, records in ((CUSTOMER, customers), (VENDOR, vendors)):
             for record in records:

@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from smsync_xl.connections.db import Database, quote_identifier
 from smsync_xl.core.errors import SourceFormatError
-from smsync_xl.core.fields import ADDRESS, MAIN, TURBO_FIELDS, Entity, Record, SageField, truthy
+from smsync_xl.core.fields import (
+    ADDRESS,
+    MAIN,
+    TURBO_FIELDS,
+    Entity,
+    Record,
+    SageField,
+    SageRecord,
+    truthy,
+)
 from smsync_xl.core.settings import CreditStatusRule
 
+COMPANY_TABLE = "Company"
+COMPANY_NAME_COLUMN = "CompanyName"
 ADDRESS_TABLE = "Address"
 ADDRESS_RECORD_NUMBER = "AddressRecordNumber"
 ADDRESS_TYPE = "AddressTypeNumber"
@@ -26,7 +37,7 @@ class Sage50Source:
 
     def company_name(self) -> str:
         rows = self.db.query(
-            f"SELECT {quote_identifier('CompanyName')} FROM {quote_identifier('Company')}"
+            f"SELECT {quote_identifier(COMPANY_NAME_COLUMN)} FROM {quote_identifier(COMPANY_TABLE)}"
         )
         if not rows:
             raise SourceFormatError(
@@ -47,7 +58,7 @@ class Sage50Source:
             )
         return {c: actual[c.lower()] for c in wanted if c.lower() in actual}
 
-    def read(self, entity: Entity) -> list[Record]:
+    def read(self, entity: Entity) -> list[SageRecord]:
         """Every record of ``entity``, normalised, addresses joined (type 0 only)."""
         main_fields = [f for f in entity.fields if f.table == MAIN and f.odbc]
         address_fields = [f for f in entity.fields if f.table == ADDRESS and f.odbc]
@@ -67,14 +78,15 @@ class Sage50Source:
             number, inactive, *values = row
             record: Record = dict.fromkeys(TURBO_FIELDS)
             for spec, raw in zip(main_present, values, strict=True):
-                record[spec.name] = spec.turbo.from_sage(raw)
+                record[spec.name] = spec.turbo.kind.from_sage(raw)
             address = addresses.get(number)
             for spec in address_fields:
-                record[spec.name] = spec.turbo.from_sage(address[spec.name]) if address else ""
+                record[spec.name] = spec.turbo.kind.from_sage(address[spec.name]) if address else ""
+            is_inactive = truthy(inactive)
             record["credit_status"] = self.credit_status.status(
-                truthy(inactive), record.get("credit_status")
+                is_inactive, record.get("credit_status")
             )
-            records.append(record)
+            records.append(SageRecord(record["id"] or "", is_inactive, record))
         return records
 
     def _addresses(self, entity: Entity, specs: list[SageField]) -> dict[object, dict]:

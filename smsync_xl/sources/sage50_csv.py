@@ -14,7 +14,7 @@ import io
 from pathlib import Path
 
 from smsync_xl.core.errors import SourceFormatError
-from smsync_xl.core.fields import TURBO_FIELDS, Entity, Record, SageField, truthy
+from smsync_xl.core.fields import TURBO_FIELDS, Entity, Record, SageField, SageRecord, truthy
 from smsync_xl.core.settings import CreditStatusRule
 
 EXPORT_FILES = {"customers": "CUSTOMER.CSV", "vendors": "VENDOR.CSV"}
@@ -58,14 +58,13 @@ class Sage50CsvSource:
             + ".",
         )
 
-    def read(self, entity: Entity) -> list[Record]:
+    def read(self, entity: Entity) -> list[SageRecord]:
         """Every row of the export, normalised like the ODBC source's records."""
         path = self._file(entity)
         rows = csv.reader(io.StringIO(decode(path.read_bytes()), newline=""))
         header = [h.strip().lower() for h in next(rows, [])]
         column = {name: index for index, name in reversed(list(enumerate(header)))}
-        required = [entity.sage_id.csv, entity.field("name").csv, entity.inactive_csv]
-        missing = [h for h in required if h.lower() not in column]
+        missing = [h for h in entity.required_csv if h.lower() not in column]
         if missing:
             raise SourceFormatError(
                 f"the export has no column {', '.join(missing)}",
@@ -94,13 +93,12 @@ class Sage50CsvSource:
 
     def _record(
         self, row: list[str], width: int, fields: list[tuple[SageField, int]], inactive_at: int
-    ) -> Record:
+    ) -> SageRecord:
         """One export line as a record; a hidden column leaves its field None."""
         cells = row + [""] * (width - len(row))
         record: Record = dict.fromkeys(TURBO_FIELDS)
         for spec, index in fields:
-            record[spec.name] = spec.turbo.normalise(cells[index])
-        record["credit_status"] = self.credit_status.status(
-            truthy(cells[inactive_at]), record.get("credit_status")
-        )
-        return record
+            record[spec.name] = spec.turbo.kind.normalise(cells[index])
+        inactive = truthy(cells[inactive_at])
+        record["credit_status"] = self.credit_status.status(inactive, record.get("credit_status"))
+        return SageRecord(record["id"] or "", inactive, record)

@@ -1,4 +1,4 @@
-"""apply(): push the ticked rows into SMSTurbo, all or nothing, with the audit.
+"""apply(): push the chosen rows into SMSTurbo, all or nothing, with the audit.
 
 The plan the user reviewed is not trusted blindly: inside the write transaction both
 sides are read again and compared, and a row whose fingerprint changed since Refresh
@@ -11,50 +11,51 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
 
-from smsync_xl.core.compare import Plan, PlanRow, Status, compare, same_data
+from smsync_xl.core.compare import Plan, PlanRow, compare, same_data
 from smsync_xl.core.fields import ENTITIES, Entity, Record
+from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
-from smsync_xl.smsturbo.store import Change, SMSTurboStore
-
-CREATED = "created"
-UPDATED = "updated"
-SKIPPED = "skipped"
-CONFLICT = "conflict"
+from smsync_xl.core.vocabulary import AuditAction, Outcome, RunKind, Status
+from smsync_xl.smsturbo.audit import Change
+from smsync_xl.smsturbo.store import SMSTurboStore
 
 Progress = Callable[[int], None]
-
-
-class Source(Protocol):
-    def company_name(self) -> str: ...
-
-    def read(self, entity: Entity) -> list[Record]: ...
+Chosen = Mapping[str, Mapping[str, str]]
+"""Entity key → {ID: the fingerprint the row had when the user chose it}."""
 
 
 @dataclass(frozen=True)
 class RowResult:
     entity: str
     id: str
-    outcome: str
+    outcome: Outcome
     detail: str = ""
 
     def describe(self) -> str:
-        return f"{self.outcome}: {self.detail}" if self.detail else self.outcome
+        return f"{self.outcome}: {self.detail}" if self.detail else self.outcome.value
 
 
 @dataclass(frozen=True)
 class SyncResult:
+    """What one Synchronize did: a result per chosen row and the audit run (None when
+    nothing was written)."""
+
     run_id: int | None
     results: list[RowResult]
 
-    def count(self, outcome: str) -> int:
-        return sum(1 for r in self.results if r.outcome == outcome)
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome is outcome)
+
+    @property
+    def conflicts(self) -> int:
+        return self.count(Outcome.CONFLICT)
 
     def summary(self) -> str:
         return (
-            f"Import completed: {self.count(CREATED)} created, {self.count(UPDATED)} "
-            f"updated, {self.count(SKIPPED)} skipped, {self.count(CONFLICT)} conflicts"
+            f"Import completed: {self.count(Outcome.CREATED)} created, "
+            f"{self.count(Outcome.UPDATED)} updated, {self.count(Outcome.SKIPPED)} skipped, "
+            f"{self.conflicts} conflicts"
         )
 
 
@@ -70,16 +71,22 @@ def make_plan(entity: Entity, source: Source, store: SMSTurboStore, settings: Se
         store.read(entity),
         settings.entities[entity.key],
         credit_statuses=store.credit_statuses(),
-        inactive_status=settings.credit_status.inactive,
-        active_status=settings.credit_status.active,
+        rule=settings.credit_status,
     )
 
 
 def _new_record(store: SMSTurboStore, entity: Entity, defaults: Record, row: PlanRow) -> Record:
     """ZZDEFAULT's values for every field Sage 50 does not supply."""
     record = store.mapped(entity, defaults)
-    record.update({k: v for k, v in row.sage.items() if v is not None and k in record})
+    record.update({k: v for k, v in row.values.items() if v is not None and k in record})
     return record
+
+
+@dataclass(frozen=True)
+class _Write:
+    action: AuditAction
+    record_id: str
+    values: Record
 
 
 class _Writer:
@@ -98,9 +105,9 @@ class _Writer:
         self.plan = plan
         self.defaults = defaults
         self.changes = changes
-        self.pending: list[tuple[str, str, dict[str, object]]] = []
+        self.pending: list[_Write] = []
 
-    def result(self, record_id: str, outcome: str, detail: str = "") -> RowResult:
+    def result(self, record_id: str, outcome: Outcome, detail: str = "") -> RowResult:
         return RowResult(self.entity.key, record_id, outcome, detail)
 
     def apply(self, record_id: str, mark: str) -> RowResult:
@@ -111,13 +118,13 @@ class _Writer:
                 if record_id in self.plan.excluded_by_type
                 else "it is no longer in Sage 50; press Refresh"
             )
-            return self.result(record_id, CONFLICT, reason)
+            return self.result(record_id, Outcome.CONFLICT, reason)
         if row.fingerprint != mark:
             return self.stale(row, mark)
         if row.status is Status.INVALID:
-            return self.result(record_id, SKIPPED, "; ".join(row.reasons))
+            return self.result(record_id, Outcome.SKIPPED, "; ".join(row.reasons))
         if row.status is Status.IN_SYNC:
-            return self.result(record_id, SKIPPED, "already in sync")
+            return self.result(record_id, Outcome.SKIPPED, "already in sync")
         if row.status is Status.NEW:
             return self.create(row)
         return self.update(row)
@@ -127,47 +134,55 @@ class _Writer:
         if same_data(row.fingerprint, mark):
             return self.result(
                 row.id,
-                CONFLICT,
+                Outcome.CONFLICT,
                 "what Synchronize would do changed because Setup changed "
                 "(Replace Options or credit status); press Refresh and review "
                 "the row again",
             )
         if row.status is Status.IN_SYNC:
-            return self.result(row.id, SKIPPED, "already in sync (synchronized since Refresh)")
+            return self.result(
+                row.id, Outcome.SKIPPED, "already in sync (synchronized since Refresh)"
+            )
         return self.result(
             row.id,
-            CONFLICT,
+            Outcome.CONFLICT,
             "changed in Sage 50 or SMSTurbo since Refresh; press Refresh and review it again",
         )
 
     def create(self, row: PlanRow) -> RowResult:
         record = _new_record(self.store, self.entity, self.defaults(), row)
-        self.pending.append(("create", row.id, record))
-        return self.result(row.id, CREATED)
+        self.pending.append(_Write(AuditAction.CREATE, row.id, record))
+        return self.result(row.id, Outcome.CREATED)
 
     def update(self, row: PlanRow) -> RowResult:
         if not row.changes:
             labels = "; ".join(c.describe() for c in row.other_differences)
             return self.result(
-                row.id, SKIPPED, f"differs only in fields not ticked in Replace Options ({labels})"
+                row.id,
+                Outcome.SKIPPED,
+                f"differs only in fields not ticked in Replace Options ({labels})",
             )
         stored = self.store.stored_id(self.entity, row.id)
-        self.pending.append(("update", stored, {c.field: c.new for c in row.changes}))
-        return self.result(row.id, UPDATED, "; ".join(c.describe() for c in row.changes))
+        self.pending.append(
+            _Write(AuditAction.UPDATE, stored, {c.field: c.new for c in row.changes})
+        )
+        return self.result(row.id, Outcome.UPDATED, "; ".join(c.describe() for c in row.changes))
 
     def write(self) -> None:
         """Make the queued writes; read the before and after values in batches."""
-        updated = [record_id for action, record_id, _ in self.pending if action == "update"]
+        updated = [w.record_id for w in self.pending if w.action is AuditAction.UPDATE]
         before = self.store.fetch_raw(self.entity, updated)
-        for action, record_id, values in self.pending:
-            if action == "create":
-                self.store.insert(self.entity, values)
+        for write in self.pending:
+            if write.action is AuditAction.CREATE:
+                self.store.insert(self.entity, write.values)
             else:
-                self.store.update(self.entity, record_id, values)
-        after = self.store.fetch_raw(self.entity, [record_id for _, record_id, _ in self.pending])
+                self.store.update(self.entity, write.record_id, write.values)
+        after = self.store.fetch_raw(self.entity, [w.record_id for w in self.pending])
         self.changes += [
-            Change(self.entity.key, record_id, action, before.get(record_id), after[record_id])
-            for action, record_id, _ in self.pending
+            Change(
+                self.entity.key, w.record_id, w.action, before.get(w.record_id), after[w.record_id]
+            )
+            for w in self.pending
         ]
 
 
@@ -175,15 +190,13 @@ def apply(
     source: Source,
     store: SMSTurboStore,
     settings: Settings,
-    chosen: Mapping[str, Mapping[str, str]],
+    chosen: Chosen,
     *,
     user: str,
     progress: Progress | None = None,
 ) -> SyncResult:
-    """Apply the chosen rows (entity key → {ID: fingerprint from the plan}).
-
-    Returns one result per chosen row. Nothing is written unless everything is.
-    """
+    """Apply the chosen rows. Returns one result per chosen row. Nothing is written
+    unless everything is."""
     company = source.company_name()
     results: list[RowResult] = []
     changes: list[Change] = []
@@ -194,7 +207,7 @@ def apply(
             cached_defaults.append(store.defaults())
         return cached_defaults[0]
 
-    with store.db.transaction():
+    with store.transaction():
         for key, marks in chosen.items():
             if not marks:
                 continue
@@ -210,8 +223,8 @@ def apply(
         result = SyncResult(None, results)
         if not changes:
             return result
-        store.ensure_audit_tables()
-        run_id = store.start_run("sync", user, now_text(), company)
-        store.log_changes(run_id, changes)
-        store.finish_run(run_id, result.summary())
+        store.audit.ensure_tables()
+        run_id = store.audit.start_run(RunKind.SYNC, user, now_text(), company)
+        store.audit.log_changes(run_id, changes)
+        store.audit.finish_run(run_id, result.summary())
     return SyncResult(run_id, results)

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from smsync_xl.core.errors import NothingToUndoError
 from smsync_xl.core.fields import ENTITIES
-from smsync_xl.smsturbo.store import Change, Run, SMSTurboStore
+from smsync_xl.core.vocabulary import AuditAction, RunKind
+from smsync_xl.smsturbo.audit import Change, Run, Stored
+from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import now_text
 
 
@@ -34,10 +36,10 @@ class UndoResult:
 
 def last_undoable_run(store: SMSTurboStore) -> Run:
     """The newest synchronization that no undo has reversed yet."""
-    runs = store.runs()
-    undone = {r.undo_of for r in runs if r.kind == "undo"}
+    runs = store.audit.runs()
+    undone = {r.undo_of for r in runs if r.kind is RunKind.UNDO}
     for run in runs:
-        if run.kind == "sync" and run.run_id not in undone:
+        if run.kind is RunKind.SYNC and run.run_id not in undone:
             return run
     raise NothingToUndoError(
         "there is no synchronization left to undo",
@@ -45,9 +47,9 @@ def last_undoable_run(store: SMSTurboStore) -> Run:
     )
 
 
-def _stored(store: SMSTurboStore, changes: list[Change]) -> dict[tuple[str, str], dict]:
+def _stored(store: SMSTurboStore, changes: list[Change]) -> dict[tuple[str, str], Stored]:
     """The audited records as SMSTurbo holds them now, read in batches per entity."""
-    found = {}
+    found: dict[tuple[str, str], Stored] = {}
     for key in {c.entity for c in changes}:
         ids = [c.record_id for c in changes if c.entity == key]
         for record_id, raw in store.fetch_raw(ENTITIES[key], ids).items():
@@ -57,9 +59,9 @@ def _stored(store: SMSTurboStore, changes: list[Change]) -> dict[tuple[str, str]
 
 def undo_last(store: SMSTurboStore, *, user: str) -> UndoResult:
     """Reverse the newest synchronization that has not been undone, in one transaction."""
-    with store.db.transaction():
+    with store.transaction():
         run = last_undoable_run(store)
-        changes = list(reversed(store.changes(run.run_id)))
+        changes = list(reversed(store.audit.changes(run.run_id)))
         current = _stored(store, changes)
         to_restore: list[Change] = []
         left_alone: list[Change] = []
@@ -68,23 +70,25 @@ def undo_last(store: SMSTurboStore, *, user: str) -> UndoResult:
             (to_restore if unchanged else left_alone).append(change)
         for change in to_restore:
             entity = ENTITIES[change.entity]
-            if change.action == "create":
+            if change.action is AuditAction.CREATE:
                 store.delete(entity, change.record_id)
             else:
                 store.update(entity, change.record_id, change.before or {})
-        after = _stored(store, [c for c in to_restore if c.action != "create"])
+        after = _stored(store, [c for c in to_restore if c.action is not AuditAction.CREATE])
         restored = [
             Change(
                 c.entity,
                 c.record_id,
-                "delete" if c.action == "create" else "restore",
+                AuditAction.DELETE if c.action is AuditAction.CREATE else AuditAction.RESTORE,
                 current[(c.entity, c.record_id)],
                 after.get((c.entity, c.record_id)),
             )
             for c in to_restore
         ]
-        undo_run = store.start_run("undo", user, now_text(), run.company, undo_of=run.run_id)
-        store.log_changes(undo_run, restored)
+        undo_run = store.audit.start_run(
+            RunKind.UNDO, user, now_text(), run.company, undo_of=run.run_id
+        )
+        store.audit.log_changes(undo_run, restored)
         result = UndoResult(run.run_id, undo_run, restored, left_alone)
-        store.finish_run(undo_run, result.summary())
+        store.audit.finish_run(undo_run, result.summary())
     return result

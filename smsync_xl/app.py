@@ -1,0 +1,113 @@
+"""The use cases both faces call: the command line (``cli``) and the workbook's buttons
+(``macros``). Each opens what it needs from the settings, does one job and returns a
+typed result (counts, conflicts, run number); the faces only show it.
+
+    settings ─► open_session ─► plan ─► choose ─► synchronize ─► SyncResult
+                                                  undo_last   ─► UndoResult
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from smsync_xl.connections.passwords import Prompt
+from smsync_xl.core.compare import Plan
+from smsync_xl.core.errors import SmsyncError
+from smsync_xl.core.fields import ENTITIES, Entity
+from smsync_xl.core.ports import Source
+from smsync_xl.core.settings import Settings
+from smsync_xl.sides import open_source, open_store
+from smsync_xl.smsturbo.audit import Change, Run
+from smsync_xl.smsturbo.store import SMSTurboStore
+from smsync_xl.sync.apply import Chosen, Progress, SyncResult, apply, make_plan
+from smsync_xl.sync.undo import UndoResult, last_undoable_run
+from smsync_xl.sync.undo import undo_last as undo_store
+
+
+@dataclass(frozen=True)
+class Session:
+    """Both sides open, as the settings name them."""
+
+    settings: Settings
+    source: Source
+    store: SMSTurboStore
+
+    def company(self) -> str:
+        return self.source.company_name()
+
+
+def open_session(settings: Settings, *, prompt: Prompt | None = None) -> Session:
+    """Open Sage 50 (read-only) and SMSTurbo before the first question is asked, so a
+    connection problem is reported before the bookkeeper answers anything."""
+    return Session(
+        settings, open_source(settings, prompt=prompt), open_store(settings, prompt=prompt)
+    )
+
+
+def entities(key: str | None = None) -> list[Entity]:
+    """One entity by key, or all of them."""
+    return list(ENTITIES.values()) if key is None else [ENTITIES[key]]
+
+
+def plan(session: Session, chosen: Iterable[Entity]) -> list[Plan]:
+    """Read both systems and compare: what Refresh shows and ``plan`` prints."""
+    return [make_plan(e, session.source, session.store, session.settings) for e in chosen]
+
+
+def default_choice(plans: Iterable[Plan], *, include_inactive: bool = False) -> Chosen:
+    """What is taken when nobody picks rows (the one default selection)."""
+    return {p.entity.key: p.default_selection(include_inactive=include_inactive) for p in plans}
+
+
+@dataclass(frozen=True)
+class Choice:
+    chosen: Chosen
+    unknown: list[str]
+    """IDs asked for that no plan has."""
+
+
+def choose_ids(plans: Iterable[Plan], ids: Sequence[str]) -> Choice:
+    """The rows with these IDs, in whichever entity has them."""
+    chosen = {p.entity.key: p.chosen(ids) for p in plans}
+    found = {i for marks in chosen.values() for i in marks}
+    return Choice(chosen, [i for i in ids if i not in found])
+
+
+def synchronize(
+    session: Session, chosen: Chosen, *, progress: Progress | None = None
+) -> SyncResult:
+    """Bring the chosen rows into SMSTurbo in one transaction with its audit."""
+    return apply(
+        session.source,
+        session.store,
+        session.settings,
+        chosen,
+        user=getpass.getuser(),
+        progress=progress,
+    )
+
+
+def last_synchronization(store: SMSTurboStore) -> Run:
+    """The synchronization Undo would take back (NothingToUndoError if none)."""
+    return last_undoable_run(store)
+
+
+def undo_last(store: SMSTurboStore) -> UndoResult:
+    return undo_store(store, user=getpass.getuser())
+
+
+def runs(store: SMSTurboStore) -> list[Run]:
+    """Every audited synchronization and undo, newest first."""
+    return store.audit.runs()
+
+
+def run_changes(store: SMSTurboStore, run_id: int) -> list[Change]:
+    """Every change one run made, with the values before and after."""
+    if run_id not in {r.run_id for r in runs(store)}:
+        raise SmsyncError(
+            f"there is no run {run_id}",
+            advice="'smsync-xl runs' lists the runs and their numbers.",
+        )
+    return store.audit.changes(run_id)

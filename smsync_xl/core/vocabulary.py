@@ -1,0 +1,82 @@
+"""The words that cross layers, each declared once: statuses, views, outcomes, run kinds,
+audit actions, the tick words and the default selection.
+
+The CLI, the workbook, the plan file and the audit all read these; a word typed twice
+in two places is how a meaning drifts apart.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """What Synchronize would do with one Sage 50 record."""
+
+    NEW = "NEW"
+    DIFFERENT = "DIFFERENT"
+    IN_SYNC = "IN SYNC"
+    INVALID = "INVALID"
+
+    @property
+    def tickable(self) -> bool:
+        """Only NEW and DIFFERENT rows can be brought into SMSTurbo."""
+        return self in (Status.NEW, Status.DIFFERENT)
+
+
+class View(StrEnum):
+    """Which records the two lists show (SMSTurbo's "missing customers only?" question)."""
+
+    NOT_IN_SYNC = "not_in_sync"
+    MISSING_ONLY = "missing_only"
+    ASK = "ask_each_time"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class Outcome(StrEnum):
+    """What Synchronize did with one chosen row."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    SKIPPED = "skipped"
+    CONFLICT = "conflict"
+
+
+class RunKind(StrEnum):
+    SYNC = "sync"
+    UNDO = "undo"
+
+
+class AuditAction(StrEnum):
+    """One audited change: a run creates or updates; its undo deletes or restores."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    RESTORE = "restore"
+
+
+INACTIVE_STATUS = "INACTIVE"
+"""The SMSTurbo credit status given to inactive Sage 50 records unless Setup names another."""
+
+DEFAULTS_ID = "ZZDEFAULT"
+"""The SMSTurbo customer whose values new customers and vendors start from."""
+
+TICK = "x"
+TICK_WORDS = (TICK, "✓", "✔", "1", "true")
+"""What counts as ticked in an Include or Replace Options cell (letter case ignored);
+the sheets' data validation is built from the same words."""
+UNTICK_WORDS = ("", "0", "false")
+
+
+def taken_by_default(status: Status, inactive: bool, has_changes: bool) -> bool:
+    """The one default selection: what Check All ticks, what ``sync`` without IDs, the demo
+    and a saved plan take. Every NEW record active in Sage 50 (inactive ones stay out, as
+    SMSTurbo's help advises) and every DIFFERENT record with a change to apply (an update
+    is how a record that went inactive in Sage 50 becomes inactive in SMSTurbo)."""
+    if status is Status.NEW:
+        return not inactive
+    return status is Status.DIFFERENT and has_changes
