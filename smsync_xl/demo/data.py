@@ -1,4 +1,4 @@
-"""The demo company's records, each line a deliberate case from DOMAIN.md §3.
+"""The demo company's records, each line a deliberate case from docs/DOMAIN.md §5.
 
 Records are written in SMSTurbo terms; ``sage`` options say how the row is stored in
 Sage 50 (padding, inactive, missing or doubled address rows), ``turbo`` says
