@@ -1,9 +1,11 @@
 """Driver errors in plain language: what happened, where, and what to do.
 
-Drivers report a SQLSTATE and a text. The table in DOMAIN.md §2 says what each means
-for Sage 50; PostgreSQL reports a refused password as ``08001`` with the words
+Drivers report a SQLSTATE and a text. The table in docs/DOMAIN.md §2 says what each
+means for Sage 50; PostgreSQL reports a refused password as ``08001`` with the words
 "password authentication failed", so the text is read as well as the code. The same
-translation serves SMSTurbo, with its own advice and exception types.
+translation serves SMSTurbo, with its own advice and exception types. Both steps are
+tables: ``RULES`` (code and text → kind) and ``CONNECT_TRANSLATIONS`` (kind → message
+and advice).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 import struct
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from smsync_xl.connections.passwords import ENV
@@ -109,29 +112,48 @@ def state_and_text(error: Exception) -> tuple[str, str]:
     return "", str(error)
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A driver error is ``kind`` when its SQLSTATE is one of ``states`` or its text
+    (lower-cased) holds one of ``words``; with ``also``, the text must match it too."""
+
+    kind: str
+    states: frozenset[str] = frozenset()
+    words: tuple[str, ...] = ()
+    also: re.Pattern[str] | None = None
+
+    def matches(self, state: str, lowered: str) -> bool:
+        said = state in self.states or any(word in lowered for word in self.words)
+        return said and (self.also is None or self.also.search(lowered) is not None)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        AUTHORIZATION,
+        states=frozenset({"28000"}),
+        words=(
+            "password authentication failed",
+            "invalid user authorization",
+            "no password supplied",
+        ),
+    ),
+    Rule(ARCHITECTURE, states=frozenset({"IM014"}), words=("architecture mismatch",)),
+    Rule(NOT_FOUND, states=frozenset({"IM002"}), words=("can't open lib",)),
+    # Before UNREACHABLE: PostgreSQL says 08001 for a database that does not exist too.
+    Rule(
+        NO_DATABASE, states=frozenset({"08001"}), also=re.compile(r'database ".*" does not exist')
+    ),
+    Rule(UNREACHABLE, states=frozenset({"08001", "08S01", "HYT00", "HYT01"})),
+    Rule(NO_TABLE, states=frozenset({"42S02", "S0002", "42P01"}), words=("no such table",)),
+    Rule(NO_COLUMN, states=frozenset({"42S22", "S0022", "42703"}), words=("no such column",)),
+)
+"""Checked in order; the first rule that matches names the problem."""
+
+
 def classify(state: str, text: str) -> str | None:
     """Which of the known problems a driver error is, or None."""
     lowered = text.lower()
-    if (
-        state == "28000"
-        or "password authentication failed" in lowered
-        or "invalid user authorization" in lowered
-        or "no password supplied" in lowered
-    ):
-        return AUTHORIZATION
-    if state == "IM014" or "architecture mismatch" in lowered:
-        return ARCHITECTURE
-    if state == "IM002" or "can't open lib" in lowered:
-        return NOT_FOUND
-    if state == "08001" and re.search(r'database ".*" does not exist', lowered):
-        return NO_DATABASE
-    if state in ("08001", "08S01", "HYT00", "HYT01"):
-        return UNREACHABLE
-    if state in ("42S02", "S0002", "42P01") or "no such table" in lowered:
-        return NO_TABLE
-    if state in ("42S22", "S0022", "42703") or "no such column" in lowered:
-        return NO_COLUMN
-    return None
+    return next((rule.kind for rule in RULES if rule.matches(state, lowered)), None)
 
 
 def driver_text(text: str) -> str:
@@ -150,6 +172,110 @@ def _names(values: list[str]) -> str:
     return ", ".join(values) if values else "none"
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A refused connection, with what the messages and the advice may name."""
+
+    side: Side
+    said: str
+    dsn: str
+    driver: str
+    installed_dsns: dict[str, str]
+    installed_drivers: list[str]
+    bits: int
+
+    @property
+    def dsn_missing(self) -> bool:
+        return bool(self.dsn) and self.dsn not in self.installed_dsns
+
+    @property
+    def named_driver(self) -> str:
+        """The driver the DSN names, else the one in the settings."""
+        return self.installed_dsns.get(self.dsn, self.driver)
+
+
+@dataclass(frozen=True)
+class Translation:
+    """How one kind of refused connection is told: what happened and what to do."""
+
+    message: Callable[[Failure], str]
+    advice: Callable[[Failure], str]
+
+
+def _architecture_message(f: Failure) -> str:
+    named = f"the driver of DSN '{f.dsn}'" if f.dsn else f"the driver '{f.driver}'"
+    return f"{named} is not built for a {f.bits}-bit program"
+
+
+def _architecture_advice(f: Failure) -> str:
+    return (
+        f"This Python is {f.bits}-bit ({sys.executable}). Sage 50's 'Pervasive ODBC Client "
+        "Interface' is 32-bit: run SMSync with a 32-bit Python, or install the Actian Zen "
+        "64-bit client and use its 'Pervasive ODBC Interface' driver. Create the DSN in "
+        f"the {f.bits}-bit ODBC Data Source Administrator."
+    )
+
+
+def _no_dsn_advice(f: Failure) -> str:
+    return (
+        f"Data sources this {f.bits}-bit Python can see: {_names(sorted(f.installed_dsns))}. "
+        f"Drivers: {_names(f.installed_drivers)}. Correct the DSN in Setup, or create it in "
+        f"the {f.bits}-bit ODBC Data Source Administrator (a DSN made in the other one is "
+        "invisible here)."
+    )
+
+
+def _no_driver_advice(f: Failure) -> str:
+    advice = (
+        f"Drivers installed for this {f.bits}-bit Python: {_names(f.installed_drivers)}. "
+        "Enter one of these names in Setup (Driver), or install the driver: for Sage 50 "
+        "the Pervasive / Actian Zen client that Sage 50 installs on each workstation."
+    )
+    if f.bits == 64 and any(w in f.named_driver.lower() for w in ("pervasive", "zen", "actian")):
+        advice += (
+            " If Sage 50 is installed here, its 'Pervasive ODBC Client Interface' is "
+            "32-bit and invisible to this 64-bit Python: run SMSync with a 32-bit "
+            "Python, or install the Actian Zen 64-bit client."
+        )
+    return advice
+
+
+NO_DSN = "no dsn"
+"""Not a kind of its own: NOT_FOUND when the DSN itself is missing (not its driver)."""
+
+CONNECT_TRANSLATIONS: dict[str, Translation] = {
+    AUTHORIZATION: Translation(
+        message=lambda f: f"{f.side.label} refused the user name or password ({f.said})",
+        advice=lambda f: f.side.login_advice,
+    ),
+    ARCHITECTURE: Translation(message=_architecture_message, advice=_architecture_advice),
+    NO_DSN: Translation(
+        message=lambda f: f"no ODBC data source (DSN) named '{f.dsn}' on this computer",
+        advice=_no_dsn_advice,
+    ),
+    NOT_FOUND: Translation(
+        message=lambda f: f"the ODBC driver '{f.named_driver}' could not be loaded ({f.said})",
+        advice=_no_driver_advice,
+    ),
+    UNREACHABLE: Translation(
+        message=lambda f: f"no {f.side.label} database engine answered ({f.said})",
+        advice=lambda f: f.side.engine_advice,
+    ),
+    NO_DATABASE: Translation(
+        message=lambda f: f"the database named in the settings does not exist ({f.said})",
+        advice=lambda f: f.side.schema_advice,
+    ),
+    "": Translation(
+        message=lambda f: f"could not connect to {f.side.label}: {f.said}",
+        advice=lambda f: (
+            "Run 'smsync-xl doctor' (or 'smsync-xl doctor --book SMSync.xlsm') to check "
+            "the drivers, the DSNs and both connections."
+        ),
+    ),
+}
+"""Message and advice per kind; any other kind (a missing table at connect time) is ''."""
+
+
 def connect_error(
     error: Exception,
     side: Side,
@@ -163,55 +289,20 @@ def connect_error(
     """A failed connection as the exception that tells the user what to do."""
     state, text = state_and_text(error)
     kind = classify(state, text) or ""
-    said = driver_text(text)
-    bits = python_bits()
-    if kind == AUTHORIZATION:
-        message = f"{side.label} refused the user name or password ({said})"
-        advice = side.login_advice
-    elif kind == ARCHITECTURE:
-        named = f"the driver of DSN '{dsn}'" if dsn else f"the driver '{driver}'"
-        message = f"{named} is not built for a {bits}-bit program"
-        advice = (
-            f"This Python is {bits}-bit ({sys.executable}). Sage 50's 'Pervasive ODBC Client "
-            "Interface' is 32-bit: run SMSync with a 32-bit Python, or install the Actian Zen "
-            "64-bit client and use its 'Pervasive ODBC Interface' driver. Create the DSN in "
-            f"the {bits}-bit ODBC Data Source Administrator."
-        )
-    elif kind == NOT_FOUND and dsn and dsn not in installed_dsns:
-        message = f"no ODBC data source (DSN) named '{dsn}' on this computer"
-        advice = (
-            f"Data sources this {bits}-bit Python can see: {_names(sorted(installed_dsns))}. "
-            f"Drivers: {_names(installed_drivers)}. Correct the DSN in Setup, or create it in "
-            f"the {bits}-bit ODBC Data Source Administrator (a DSN made in the other one is "
-            "invisible here)."
-        )
-    elif kind == NOT_FOUND:
-        named = installed_dsns.get(dsn, driver)
-        message = f"the ODBC driver '{named}' could not be loaded ({said})"
-        advice = (
-            f"Drivers installed for this {bits}-bit Python: {_names(installed_drivers)}. "
-            "Enter one of these names in Setup (Driver), or install the driver: for Sage 50 "
-            "the Pervasive / Actian Zen client that Sage 50 installs on each workstation."
-        )
-        if bits == 64 and any(w in named.lower() for w in ("pervasive", "zen", "actian")):
-            advice += (
-                " If Sage 50 is installed here, its 'Pervasive ODBC Client Interface' is "
-                "32-bit and invisible to this 64-bit Python: run SMSync with a 32-bit "
-                "Python, or install the Actian Zen 64-bit client."
-            )
-    elif kind == UNREACHABLE:
-        message = f"no {side.label} database engine answered ({said})"
-        advice = side.engine_advice
-    elif kind == NO_DATABASE:
-        message = f"the database named in the settings does not exist ({said})"
-        advice = side.schema_advice
-    else:
-        message = f"could not connect to {side.label}: {said}"
-        advice = (
-            "Run 'smsync-xl doctor' (or 'smsync-xl doctor --book SMSync.xlsm') to check "
-            "the drivers, the DSNs and both connections."
-        )
-    return side.error(kind)(message, where=where, advice=advice)
+    failure = Failure(
+        side=side,
+        said=driver_text(text),
+        dsn=dsn,
+        driver=driver,
+        installed_dsns=installed_dsns,
+        installed_drivers=installed_drivers,
+        bits=python_bits(),
+    )
+    row = NO_DSN if kind == NOT_FOUND and failure.dsn_missing else kind
+    translation = CONNECT_TRANSLATIONS.get(row, CONNECT_TRANSLATIONS[""])
+    return side.error(kind)(
+        translation.message(failure), where=where, advice=translation.advice(failure)
+    )
 
 
 def statement_error(error: Exception, *, side: Side, where: str) -> SmsyncError | None:
