@@ -17,6 +17,7 @@ from smsync_xl.connections.odbc_errors import SAGE50, SMSTURBO, Side, statement_
 from smsync_xl.connections.passwords import Prompt, lookup, store
 from smsync_xl.core.errors import (
     AuthorizationError,
+    KeyringUnavailableError,
     SageConnectionError,
     SettingsError,
     TargetError,
@@ -43,7 +44,7 @@ def _open_odbc(conn: Connection, side: Side, *, read_only: bool, prompt: Prompt 
         if not asked:
             raise
     database = connect(conn, side, asked, read_only=read_only)
-    with contextlib.suppress(SettingsError):
+    with contextlib.suppress(KeyringUnavailableError):
         store(side.key, asked)
     return database
 

@@ -3,11 +3,13 @@ prompt; and ``smsync-xl doctor`` on real drivers."""
 
 from __future__ import annotations
 
+import keyring
 import pytest
 from click.testing import CliRunner
 
 from smsync_xl.cli import main
 from smsync_xl.connections import passwords
+from smsync_xl.core.errors import KeyringUnavailableError, SettingsError
 from smsync_xl.demo.data import COMPANY_NAME
 from smsync_xl.doctor import windows_library
 
@@ -20,9 +22,26 @@ def run(*args, input=None):
 
 
 def test_no_keyring_backend_means_no_stored_password():
+    assert type(keyring.get_keyring()).__module__ == "keyring.backends.fail"
     assert passwords.lookup("sage50") is None  # the 'fail' backend raises; not a crash
-    with pytest.raises(passwords.SettingsError, match="SMSYNC_SAGE50_PASSWORD"):
-        passwords.store("sage50", "x")
+
+
+@pytest.mark.parametrize("side", sorted(passwords.ENV))
+def test_a_keyring_that_cannot_keep_it_names_the_variable_to_set(side):
+    assert type(keyring.get_keyring()).__module__ == "keyring.backends.fail"
+    with pytest.raises(KeyringUnavailableError) as error:
+        passwords.store(side, "Kept-nowhere-7")
+    assert not isinstance(error.value, SettingsError)  # the settings are not at fault
+    assert error.value.where == "keyring service smsync-xl"
+    assert error.value.advice == f"Set the environment variable {passwords.ENV[side]} instead."
+    assert "Kept-nowhere-7" not in str(error.value)
+
+
+def test_password_set_without_a_keyring_says_what_to_do_instead():
+    result = run("password", "set", "smsturbo", input="abc123\nabc123\n")
+    assert result.exit_code == 1
+    assert "no system keyring to keep the password in" in result.output
+    assert "Set the environment variable SMSYNC_SMSTURBO_PASSWORD instead." in result.output
 
 
 def test_environment_comes_before_the_keyring(memory_keyring, monkeypatch):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from smsync_xl.core.errors import SettingsError
+from smsync_xl.core.errors import KeyringUnavailableError
 
 SERVICE = "smsync-xl"
 ENV = {"sage50": "SMSYNC_SAGE50_PASSWORD", "smsturbo": "SMSYNC_SMSTURBO_PASSWORD"}
@@ -41,7 +41,7 @@ def store(side: str, password: str) -> str:
     try:
         keyring.set_password(SERVICE, side, password)
     except (KeyringError, RuntimeError) as error:
-        raise SettingsError(
+        raise KeyringUnavailableError(
             f"no system keyring to keep the password in ({error})",
             where=f"keyring service {SERVICE}",
             advice=f"Set the environment variable {ENV[side]} instead.",

@@ -36,6 +36,10 @@ class PlanFileError(SmsyncError):
     """A saved plan file is missing, unreadable or not in SMSync's plan format."""
 
 
+class KeyringUnavailableError(SmsyncError):
+    """The system keyring cannot keep or give a password."""
+
+
 class MappingError(SmsyncError):
     """The SMSTurbo table/column mapping file is unusable."""
 
