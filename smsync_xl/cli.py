@@ -245,6 +245,7 @@ def sync(
     saved = load_plan(plan_path) if plan_path else None
     session = _session(settings_path)
     keys = [e.key for e in app.entities(_entity_key(entity))]
+    chosen: Chosen
     if saved is not None:
         chosen = saved.chosen(keys, ids, include_inactive=include_inactive)
         found = {i for marks in chosen.values() for i in marks}

@@ -16,6 +16,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from smsync_xl.connections.odbc import load_pyodbc
 from smsync_xl.connections.odbc_errors import SAGE50, python_bits
@@ -71,7 +72,7 @@ def driver_libraries() -> dict[str, str]:
     ini.optionxform = str  # type: ignore[assignment, method-assign]
     ini.read(Path(folder, os.environ.get("ODBCINSTINI", "odbcinst.ini")))
     return {
-        name: ini[name].get("Driver64") or ini[name].get("Driver", "")
+        name: ini[name].get("Driver64") or ini[name].get("Driver") or ""
         for name in ini.sections()
         if name != "ODBC"
     }
@@ -80,6 +81,8 @@ def driver_libraries() -> dict[str, str]:
 def _windows_drivers() -> dict[str, str]:
     """Both registry views, so a 32-bit-only driver (Pervasive's) shows up from 64-bit
     Python with its bitness instead of being silently absent."""
+    if sys.platform != "win32":
+        return {}
     import winreg
 
     found: dict[str, str] = {}
@@ -130,7 +133,7 @@ def _used_drivers(settings: Settings | None, dsns: dict[str, str]) -> set[str] |
     return used
 
 
-def _drivers(report: Report, pyodbc: object, used: set[str] | None) -> None:
+def _drivers(report: Report, pyodbc: ModuleType, used: set[str] | None) -> None:
     """Every driver is listed; only those the settings use can be a problem."""
     bits = python_bits()
     usable = set(pyodbc.drivers())

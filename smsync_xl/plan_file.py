@@ -18,6 +18,7 @@ from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import PlanFileError
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.vocabulary import Status, taken_by_default
+from smsync_xl.sync.apply import Chosen
 
 FORMAT = "smsync-plan"
 VERSION = 1
@@ -41,7 +42,7 @@ class SavedPlan:
     company: str
     entities: Mapping[str, Mapping[str, SavedRow]]
 
-    def chosen(self, keys: Iterable[str], ids: Sequence[str], *, include_inactive: bool) -> dict:
+    def chosen(self, keys: Iterable[str], ids: Sequence[str], *, include_inactive: bool) -> Chosen:
         """ID → fingerprint per entity: these IDs, or the default selection without IDs."""
         chosen: dict[str, dict[str, str]] = {}
         for key in keys:
@@ -142,9 +143,9 @@ def load_plan(path: Path) -> SavedPlan:
             advice=_AGAIN,
         )
     company = _field(data, "company", str, str(path))
-    raw = _field(data, "entities", dict, str(path))
+    _field(data, "entities", dict, str(path))
     entities: dict[str, dict[str, SavedRow]] = {}
-    for key, rows in dict(raw).items():
+    for key, rows in data["entities"].items():
         where = f"{path}: entities.{key}"
         if key not in ENTITIES:
             raise PlanFileError(

@@ -253,9 +253,9 @@ def build_workbook() -> Workbook:
     """The workbook as openpyxl builds it, before VBA and ribbon are added."""
     book = Workbook()
     book.code_name = "ThisWorkbook"
-    setup = book.active
+    setup = book.worksheets[0]
     setup.title = SETUP
-    sheets = {SETUP: setup}
+    sheets: dict[str, Worksheet] = {SETUP: setup}
     for title in (SAGE_ONLY, TURBO_ONLY, LOG, HELP):
         sheets[title] = book.create_sheet(title)
     for number, sheet in enumerate(sheets.values(), start=1):

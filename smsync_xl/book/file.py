@@ -10,9 +10,10 @@ import io
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 from openpyxl import load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import range_boundaries
 
 from smsync_xl.book.layout import HEADER_ROW, TABLE_COLUMNS, TABLE_NAMES, column_letter
@@ -20,13 +21,19 @@ from smsync_xl.book.package import RIBBON_2006, RIBBON_2009, finish_package, rea
 from smsync_xl.core.ports import TableData, is_blank_row
 
 
-def set_value(cell: Cell, value: object) -> None:
+def set_value(cell: Any, value: object) -> None:
     """Strings are always stored as text, so '=SUM(…)' or '+1 555' never becomes a formula."""
     if isinstance(value, str):
         cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell.data_type = "s"
     else:
         cell.value = value
+
+
+def bounds(ref: str) -> tuple[int, int, int, int]:
+    """First column, first row, last column, last row of a table's reference (a table's
+    reference always names all four)."""
+    return cast(tuple[int, int, int, int], range_boundaries(ref))
 
 
 class FileBook:
@@ -48,11 +55,11 @@ class FileBook:
         self._ribbon = {n: original[n] for n in (RIBBON_2006, RIBBON_2009) if n in original}
         self.book = load_workbook(path, keep_vba=True)
 
-    def _table(self, sheet: str):
+    def _table(self, sheet: str) -> Any:
         return self.book[sheet].tables[TABLE_NAMES[sheet]]
 
     def read_range(self, sheet: str, address: str) -> list[list[object]]:
-        first_column, first_row, last_column, last_row = range_boundaries(address)
+        first_column, first_row, last_column, last_row = bounds(address)
         return [
             list(row)
             for row in self.book[sheet].iter_rows(
@@ -68,7 +75,7 @@ class FileBook:
         set_value(self.book[sheet][address], value)
 
     def read_table(self, sheet: str) -> TableData:
-        _, first, _, _ = range_boundaries(self._table(sheet).ref)
+        _, first, _, _ = bounds(self._table(sheet).ref)
         block = self.read_range(sheet, self._table(sheet).ref)
         rows = block[1:]
         if len(rows) == 1 and is_blank_row(rows[0]):
@@ -95,11 +102,11 @@ class FileBook:
 
     def write_table(self, sheet: str, rows: list[list[object]]) -> None:
         worksheet = self.book[sheet]
-        _, _, _, old_last = range_boundaries(self._table(sheet).ref)
+        _, _, _, old_last = bounds(self._table(sheet).ref)
         width = len(TABLE_COLUMNS[sheet])
         for row in range(HEADER_ROW + 1, max(old_last, HEADER_ROW + len(rows)) + 1):
-            for column in range(1, width + 1):
-                worksheet.cell(row, column).value = None
+            for number in range(1, width + 1):
+                worksheet.cell(row, number).value = None
         for index, column in enumerate(TABLE_COLUMNS[sheet], start=1):
             set_value(worksheet.cell(HEADER_ROW, index), column.title)
         self._write_rows(sheet, HEADER_ROW + 1, rows)

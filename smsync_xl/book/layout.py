@@ -88,7 +88,7 @@ REPLACE_COLUMNS = {"customers": "B", "vendors": "C"}
 @cache
 def setup_layout() -> SetupLayout:
     raw = tomllib.loads(template_path("setup.toml").read_text(encoding="utf-8"))
-    rows = []
+    rows: list[SetupRow] = []
     row_number = SETUP_FIRST_ROW
     for item in raw["rows"]:
         if "section" in item:

@@ -40,14 +40,14 @@ def read_setup(port: WorkbookPort) -> tuple[Settings, Entity]:
         values[f"{entity}.replace"] = ticked
     settings = settings_from_values(values, base=port.folder(), locate=layout.locate)
     label = str(values[ENTITY_KEY]).lower()
-    entity = next((e for e in ENTITIES.values() if e.plural.lower() == label), None)
-    if entity is None:
+    shown = next((e for e in ENTITIES.values() if e.plural.lower() == label), None)
+    if shown is None:
         raise SettingsError(
             f"{values[ENTITY_KEY]!r} is not Customers or Vendors",
             where=layout.locate(ENTITY_KEY),
             advice="Choose Customers or Vendors.",
         )
-    return settings, entity
+    return settings, shown
 
 
 def write_entity(port: WorkbookPort, entity: Entity) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from functools import partial
 from types import ModuleType
+from typing import Any
 
 from smsync_xl.connections.db import Database
 from smsync_xl.connections.odbc_errors import Side, connect_error, statement_error
@@ -75,7 +76,7 @@ def describe(conn: Connection) -> str:
     return f"{where}, database {conn.database}"
 
 
-def _refuse_writes(connection: object, pyodbc: ModuleType) -> None:
+def _refuse_writes(connection: Any, pyodbc: ModuleType) -> None:
     dbms = str(connection.getinfo(pyodbc.SQL_DBMS_NAME)).lower()
     if "postgresql" in dbms:
         connection.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")

@@ -131,8 +131,8 @@ def _replace_groups(values: Mapping[str, object], key: str, locate: Locate) -> f
     by_label = {g.label.lower(): g.key for g in GROUPS.values()}
     chosen = set()
     for word in _as_list(values.get(key), key, locate):
-        group = word.lower().replace(" ", "_")
-        group = group if group in GROUPS else by_label.get(word.lower())
+        typed = word.lower().replace(" ", "_")
+        group = typed if typed in GROUPS else by_label.get(word.lower())
         if group is None:
             raise SettingsError(
                 f"{word!r} is not a Replace Option",
@@ -159,13 +159,15 @@ def _connection(
         user=_text(values, f"{side}.user", locate) or (SAGE_ODBC_USER if side == "sage50" else ""),
         origin=locate(f"{side}.{'dsn' if kind == 'odbc' else 'path'}"),
     )
-    if kind in ("sqlite", "csv") and path is None:
+    if kind == "odbc":
+        return _odbc_connection(conn, side, locate)
+    if path is None:
         raise SettingsError(
             f"no file given for the {kind} {side} connection",
             where=locate(f"{side}.path"),
             advice="Enter the path of the file (relative paths start at the settings file).",
         )
-    if kind in ("sqlite", "csv") and not path.exists() and side == "sage50":
+    if not path.exists() and side == "sage50":
         raise SettingsError(
             f"{path} does not exist",
             where=locate(f"{side}.path"),
@@ -177,7 +179,11 @@ def _connection(
             where=locate(f"{side}.path"),
             advice="Enter the folder where the Customer List and Vendor List exports are saved.",
         )
-    if kind == "odbc" and not conn.dsn and not (conn.driver and conn.database):
+    return conn
+
+
+def _odbc_connection(conn: Connection, side: str, locate: Locate) -> Connection:
+    if not conn.dsn and not (conn.driver and conn.database):
         raise SettingsError(
             "an ODBC connection needs a DSN, or a driver and a database",
             where=locate(f"{side}.dsn"),

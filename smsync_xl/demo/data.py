@@ -66,10 +66,25 @@ def _turbo_only(values: Record, note: str = "", **changes: str) -> DemoRecord:
     return DemoRecord(values, in_sage=False, turbo=_same(values, **changes), note=note)
 
 
-def _in_sync(record_id: str, name: str, **kwargs: object) -> DemoRecord:
-    options = {k: kwargs.pop(k) for k in list(kwargs) if k in DemoRecord.__dataclass_fields__}
-    values = _base(record_id, name, **kwargs)
-    return DemoRecord(values, turbo=_same(values), **options)
+def _in_sync(
+    record_id: str,
+    name: str,
+    *,
+    note: str = "",
+    padded: bool = False,
+    inactive: bool = False,
+    address_rows: int = 1,
+    **base: str,
+) -> DemoRecord:
+    values = _base(record_id, name, **base)
+    return DemoRecord(
+        values,
+        inactive=inactive,
+        padded=padded,
+        address_rows=address_rows,
+        turbo=_same(values),
+        note=note,
+    )
 
 
 def _customers() -> list[DemoRecord]:
