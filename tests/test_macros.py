@@ -426,3 +426,28 @@ def test_a_custom_inactive_status_in_setup_leaves_inactive_rows_unticked(book, t
     store = open_store(load_settings(tmp_path / "settings.toml"))
     assert store.fetch(CUSTOMER, "RETAIL") is None and store.fetch(CUSTOMER, "PROSPECT5") is None
     assert store.fetch(CUSTOMER, "PROSPECT1") is not None
+
+
+def swap_columns(path, first: str, second: str, sheet=SAGE_ONLY):
+    """What dragging a column in Excel does: the header and every cell move together."""
+    port = open_book(path)
+    table = port.read_table(sheet)
+    worksheet = port.book[sheet]
+    a, b = table.column(first) + 1, table.column(second) + 1
+    for row in range(table.first_row - 1, table.first_row + len(table.rows)):
+        left, right = worksheet.cell(row, a), worksheet.cell(row, b)
+        left.value, right.value = right.value, left.value
+    port.finish()
+
+
+def test_moved_columns_are_read_and_written_by_their_headers(book):
+    refreshed(book, True, False)
+    swap_columns(book, "ID", "Name")
+    swap_columns(book, "Result", "Reason")
+    tick(book, {"PROSPECT1": "x", "DIFFNAME": "x"})
+    assert macros.synchronize(open_book(book, Dialogs(True)))
+    sage = rows_by_id(book)
+    assert sage["PROSPECT1"][RESULT] == "created" and sage["PROSPECT1"]["ID"] == "PROSPECT1"
+    assert sage["DIFFNAME"][RESULT].startswith("updated: Name:")
+    assert sage["ACME CO"]["Reason"].startswith("ID contains a space")
+    assert sage["ACME CO"][RESULT] is None

@@ -3,9 +3,10 @@ import sqlite3
 import pytest
 
 from smsync_xl.connections.db import open_sqlite
+from smsync_xl.core.compare import compare
 from smsync_xl.core.errors import SourceFormatError
 from smsync_xl.core.fields import CUSTOMER, VENDOR
-from smsync_xl.core.settings import CreditStatusRule
+from smsync_xl.core.settings import CreditStatusRule, EntitySettings
 from smsync_xl.sources.sage50 import Sage50Source
 
 
@@ -90,3 +91,35 @@ def test_null_text_is_blank_but_a_null_amount_is_not_supplied(demo):
     assert record["contact"] == "" and record["credit_limit"] is None
     row = demo.plan().by_id["C0001"]
     assert [c.field for c in row.changes + row.other_differences] == ["contact"]
+
+
+def test_credit_status_map_through_a_company_with_a_credit_status_column(demo):
+    """Sage 50's own credit status, where the company has the column, goes through
+    Setup's map into SMSTurbo's words; inactive still wins."""
+    path = demo.settings.sage50.path
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute("ALTER TABLE Customers ADD COLUMN CreditStatus CHAR(20)")
+        connection.execute("UPDATE Customers SET CreditStatus = 'Always Hold  '")
+        connection.execute(
+            "UPDATE Customers SET CreditStatus = 'No Credit Limit' WHERE CustomerID = 'PROSPECT2'"
+        )
+    connection.close()
+    rule = CreditStatusRule(by_code={"ALWAYS HOLD": "HOLD"}, active="CASH")
+    records = {
+        r.id: r for r in Sage50Source(open_sqlite(path, read_only=True), rule).read(CUSTOMER)
+    }
+    assert records["PROSPECT1"].values["credit_status"] == "HOLD"
+    assert records["PROSPECT2"].values["credit_status"] == "CASH"  # not mapped: the active one
+    assert records["RETAIL"].values["credit_status"] == "INACTIVE" and records["RETAIL"].inactive
+    plan = compare(
+        CUSTOMER,
+        list(records.values()),
+        demo.store.read(CUSTOMER),
+        EntitySettings(replace=frozenset({"credit_status"})),
+        credit_statuses=demo.store.credit_statuses(),
+        rule=rule,
+    )
+    assert plan.by_id["PROSPECT1"].values["credit_status"] == "HOLD"
+    change = next(c for c in plan.by_id["C0001"].changes if c.field == "credit_status")
+    assert (change.old, change.new) == (None, "HOLD")

@@ -113,9 +113,19 @@ class FileBook:
         self._resize(sheet, len(rows))
 
     def write_column(self, sheet: str, title: str, values: list[object]) -> None:
-        index = [c.title for c in TABLE_COLUMNS[sheet]].index(title) + 1
+        """Into the column headed ``title``, wherever the bookkeeper has moved it."""
+        first_column, first_row, last_column, _ = bounds(self._table(sheet).ref)
+        cells = self.book[sheet].iter_rows(
+            min_row=first_row,
+            max_row=first_row,
+            min_col=first_column,
+            max_col=last_column,
+            values_only=True,
+        )
+        header = TableData(sheet, [str(v) for v in next(cells)], [], first_row + 1)
+        column = first_column + header.column(title)
         for offset, value in enumerate(values):
-            set_value(self.book[sheet].cell(HEADER_ROW + 1 + offset, index), value)
+            set_value(self.book[sheet].cell(header.first_row + offset, column), value)
 
     def append_rows(self, sheet: str, rows: list[list[object]]) -> None:
         existing = self.read_table(sheet).rows
