@@ -1,159 +1,348 @@
 """A recording stand-in for the few xlwings calls ExcelBook makes (no Excel here).
 
-It keeps a real grid per sheet, so macros run on it end to end, and it counts every
-call that would be a round trip to Excel.
+Each class carries the name of the xlwings 0.37.8 class it stands for and offers only
+members that class has, with compatible signatures: tests/test_standin_contract.py holds
+it to that. What tests read back (every call that would be a round trip to Excel, the
+dialogs shown, the status bar, each sheet's cells) is kept in an `Excel` record beside
+the book, never on the xlwings surface. Stand-in state lives in private attributes.
+
+What it keeps of xlwings and Excel (see also DESIGN.md, "Excel facts the code must respect"):
+- `.value` is squeezed to a scalar or a flat list unless read through `options(ndim=2)`;
+- a leading apostrophe is Excel's text mark (not part of the value);
+- a list of lists must be rectangular; a scalar fills the whole range;
+- resizing a table keeps its header row where it is;
+- `Range.api` is Excel's COM Range on Windows, whose `Address` is cut at about 255
+  characters without an error, and an appscript reference on macOS, which has no
+  `SpecialCells`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from openpyxl import load_workbook
-from openpyxl.utils import column_index_from_string, range_boundaries
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 
 from smsync_xl.book.layout import TABLE_NAMES
 
+ADDRESS_LIMIT = 255  # Excel cuts a longer Range.Address, at an area boundary here
+XL_CELL_TYPE_VISIBLE = 12
+BUTTONS = ("ok", "ok_cancel", "yes_no", "yes_no_cancel")  # what xlwings' App.alert knows
+MODES = (None, "info", "critical")
 
-def _cell(address: str) -> tuple[int, int]:
+Cell = tuple[int, int]
+
+
+def _cell(address: str) -> Cell:
     letters, digits = re.fullmatch(r"([A-Z]+)(\d+)", address.replace("$", "")).groups()
     return int(digits), column_index_from_string(letters)
 
 
-class Calls(list):
+class Dialog(NamedTuple):
+    prompt: str
+    title: str | None
+    buttons: str
+
+
+class Excel:
+    """The stand-in's own record, kept off the xlwings surface."""
+
+    def __init__(self, answer: str = "yes", com: bool = True):
+        self.answer = answer  # the button pressed on every question (not on "ok" alerts)
+        self.com = com  # False: macOS, where Range.api is appscript (no SpecialCells)
+        self.calls: list[str] = []
+        self.dialogs: list[Dialog] = []
+        self.status_bar: list[str | bool] = []  # every value written to the status bar
+        self.cells: dict[str, dict[Cell, object]] = {}
+        self.text_cells: dict[str, set[Cell]] = {}  # cells written with the text mark
+        self.hidden_rows: dict[str, set[int]] = {}  # sheet rows hidden by a filter
+
     def note(self, what: str) -> None:
-        self.append(what)
+        self.calls.append(what)
+
+    def read(self, sheet: str, cell: Cell) -> object:
+        return self.cells[sheet].get(cell)
+
+    def write(self, sheet: str, cell: Cell, value: object) -> None:
+        if isinstance(value, str) and value.startswith("'"):
+            value = value[1:]  # Excel's text mark: kept as text, not in the value
+            self.text_cells[sheet].add(cell)
+        else:
+            self.text_cells[sheet].discard(cell)
+        self.cells[sheet][cell] = value
+
+
+class RangeRows:
+    __slots__ = ("_range",)
+
+    def __init__(self, range_: Range):
+        self._range = range_
+
+    @property
+    def count(self) -> int:
+        (r1, _), (r2, _) = self._range._corners
+        return r2 - r1 + 1
+
+
+class ComArea:
+    """What Excel's COM SpecialCells returns: only its Address is read."""
+
+    def __init__(self, address: str):
+        self.Address = address
+
+
+class ComRange:
+    """Excel's COM Range as pywin32 shows it (Windows): only SpecialCells is modelled."""
+
+    def __init__(self, range_: Range):
+        self._range = range_
+
+    def SpecialCells(self, kind: int) -> ComArea:
+        if kind != XL_CELL_TYPE_VISIBLE:
+            raise NotImplementedError(f"SpecialCells({kind}) is not modelled")
+        sheet = self._range._sheet
+        (r1, c1), (r2, c2) = self._range._corners
+        hidden = sheet._excel.hidden_rows.get(sheet._name, set())
+        runs: list[tuple[int, int]] = []
+        for row in range(r1, r2 + 1):
+            if row in hidden:
+                continue
+            if runs and runs[-1][1] == row - 1:
+                runs[-1] = (runs[-1][0], row)
+            else:
+                runs.append((row, row))
+        if not runs:
+            raise RuntimeError("No cells were found.")  # Excel's error 1004
+        first, last = get_column_letter(c1), get_column_letter(c2)
+        areas = [
+            f"${first}${a}" if (a, c1) == (b, c2) else f"${first}${a}:${last}${b}" for a, b in runs
+        ]
+        address = areas[0]
+        for area in areas[1:]:
+            if len(address) + 1 + len(area) > ADDRESS_LIMIT:
+                break
+            address += "," + area
+        return ComArea(address)
+
+
+class AppscriptRange:
+    """Range.api on macOS: an appscript reference; Excel's COM methods are not there."""
 
 
 class Range:
-    def __init__(self, sheet: Sheet, first: tuple[int, int], last: tuple[int, int] | None):
-        self.sheet, self.first, self.last = sheet, first, last
+    __slots__ = ("_corners", "_ndim", "_sheet")
 
-    def options(self, **_: object) -> Range:
-        return self
+    def __init__(self, sheet: Sheet, first: Cell, last: Cell | None, ndim: int | None = None):
+        last = last or first
+        self._sheet = sheet
+        self._corners = (
+            (min(first[0], last[0]), min(first[1], last[1])),
+            (max(first[0], last[0]), max(first[1], last[1])),
+        )
+        self._ndim = ndim
+
+    def options(self, convert=None, **options) -> Range:
+        if convert is not None or set(options) - {"ndim"}:
+            raise NotImplementedError(f"options {convert!r} {options!r} are not modelled")
+        ndim = options.get("ndim")
+        if ndim not in (None, 1, 2):
+            raise ValueError(f"ndim={ndim!r}")  # what xlwings' conversion rejects too
+        first, last = self._corners
+        return Range(self._sheet, first, last, ndim)
 
     @property
     def row(self) -> int:
-        self.sheet.calls.note("range.row")
-        return self.first[0]
+        self._sheet._excel.note("range.row")
+        return self._corners[0][0]
+
+    @property
+    def rows(self) -> RangeRows:
+        return RangeRows(self)
 
     @property
     def value(self):
-        self.sheet.calls.note("range.value get")
-        (r1, c1), (r2, c2) = self.first, self.last or self.first
-        return [[self.sheet.grid.get((r, c)) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+        self._sheet._excel.note("range.value get")
+        (r1, c1), (r2, c2) = self._corners
+        sheet, excel = self._sheet._name, self._sheet._excel
+        block = [[excel.read(sheet, (r, c)) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+        if self._ndim == 2:
+            return block
+        if len(block) == 1:
+            return block[0][0] if len(block[0]) == 1 and self._ndim is None else block[0]
+        if len(block[0]) == 1:
+            return [row[0] for row in block]
+        if self._ndim == 1:
+            raise ValueError("Range must be 1-by-n or n-by-1 when ndim=1.")
+        return block
 
     @value.setter
     def value(self, data) -> None:
-        self.sheet.calls.note("range.value set")
-        rows = data if isinstance(data, list) else [[data]]
-        for i, row in enumerate(rows):
-            for j, value in enumerate(row):
-                cell = (self.first[0] + i, self.first[1] + j)
-                if isinstance(value, str) and value.startswith("'"):
-                    value = value[1:]  # Excel's text mark: kept as text, not in the value
-                    self.sheet.text_cells.add(cell)
-                else:
-                    self.sheet.text_cells.discard(cell)
-                self.sheet.grid[cell] = value
+        self._sheet._excel.note("range.value set")
+        sheet, excel = self._sheet._name, self._sheet._excel
+        (r1, c1), (r2, c2) = self._corners
+        if isinstance(data, list | tuple):
+            rows = list(data) if data and isinstance(data[0], list | tuple) else [list(data)]
+            if not rows or not rows[0]:
+                return  # xlwings writes nothing for an empty list
+            if any(len(row) != len(rows[0]) for row in rows):
+                raise ValueError("rows of different lengths cannot be written to a range")
+            for i, row in enumerate(rows):  # from the top-left cell, resized to the data
+                for j, value in enumerate(row):
+                    excel.write(sheet, (r1 + i, c1 + j), value)
+            return
+        for r in range(r1, r2 + 1):  # a scalar fills the whole range
+            for c in range(c1, c2 + 1):
+                excel.write(sheet, (r, c), data)
 
     def clear_contents(self) -> None:
-        self.sheet.calls.note("range.clear_contents")
-        (r1, c1), (r2, c2) = self.first, self.last or self.first
+        self._sheet._excel.note("range.clear_contents")
+        (r1, c1), (r2, c2) = self._corners
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):
-                self.sheet.grid.pop((r, c), None)
+                self._sheet._excel.cells[self._sheet._name].pop((r, c), None)
 
     @property
     def api(self):
-        raise AttributeError("no COM object in the stand-in")
+        return ComRange(self) if self._sheet._excel.com else AppscriptRange()
 
 
 class Table:
+    __slots__ = ("_corners", "_sheet")
+
     def __init__(self, sheet: Sheet, ref: str):
-        self.sheet = sheet
+        self._sheet = sheet
         c1, r1, c2, r2 = range_boundaries(ref)
-        self.first, self.last = (r1, c1), (r2, c2)
+        self._corners = ((r1, c1), (r2, c2))
 
     @property
     def range(self) -> Range:
-        self.sheet.calls.note("table.range")
-        return Range(self.sheet, self.first, self.last)
+        self._sheet._excel.note("table.range")
+        return Range(self._sheet, *self._corners)
 
     @property
-    def data_body_range(self) -> Range:
-        self.sheet.calls.note("table.data_body_range")
-        return Range(self.sheet, (self.first[0] + 1, self.first[1]), self.last)
+    def data_body_range(self) -> Range | None:
+        self._sheet._excel.note("table.data_body_range")
+        (r1, c1), last = self._corners
+        return Range(self._sheet, (r1 + 1, c1), last) if last[0] > r1 else None
 
-    def resize(self, target: Range) -> None:
-        self.sheet.calls.note("table.resize")
-        self.first, self.last = target.first, target.last
+    def resize(self, range: Range) -> None:  # xlwings' own parameter name
+        self._sheet._excel.note("table.resize")
+        if range._sheet is not self._sheet:
+            raise ValueError("a table is resized to a range on its own sheet")
+        if range._corners[0][0] != self._corners[0][0]:
+            raise ValueError("the header row must stay in the same row")  # Excel's rule
+        self._corners = range._corners
+
+
+class Tables:
+    __slots__ = ("_tables",)
+
+    def __init__(self, tables: dict[str, Table]):
+        self._tables = tables
+
+    def __getitem__(self, key: str) -> Table:
+        return self._tables[key]
 
 
 class Sheet:
-    def __init__(self, book: Book, name: str):
-        self.book, self.name, self.calls = book, name, book.calls
-        self.grid: dict[tuple[int, int], object] = {}
-        self.text_cells: set[tuple[int, int]] = set()
-        self.table_objects: dict[str, Table] = {}
+    __slots__ = ("_excel", "_name", "_tables")
+
+    def __init__(self, excel: Excel, name: str):
+        self._excel, self._name = excel, name
+        self._tables: dict[str, Table] = {}
 
     @property
-    def tables(self) -> dict[str, Table]:
-        self.calls.note("sheet.tables")
-        return self.table_objects
+    def tables(self) -> Tables:
+        self._excel.note("sheet.tables")
+        return Tables(self._tables)
 
-    def range(self, first, last=None) -> Range:
-        self.calls.note("sheet.range")
-        if isinstance(first, str):
-            start, _, end = first.partition(":")
+    def range(self, cell1, cell2=None) -> Range:
+        self._excel.note("sheet.range")
+        if isinstance(cell1, str):
+            if cell2 is not None:
+                raise NotImplementedError("two address strings are not modelled")
+            start, _, end = cell1.partition(":")
             return Range(self, _cell(start), _cell(end) if end else None)
-        return Range(self, first, last)
+        return Range(self, cell1, cell2)
 
     def activate(self) -> None:
-        self.calls.note("sheet.activate")
+        self._excel.note("sheet.activate")
 
 
-class Sheets(dict):
-    def __init__(self, calls: Calls):
-        super().__init__()
-        self.calls = calls
+class Sheets:
+    __slots__ = ("_excel", "_sheets")
 
-    def __getitem__(self, name: str) -> Sheet:
-        self.calls.note("book.sheets[]")
-        return super().__getitem__(name)
+    def __init__(self, excel: Excel, sheets: Iterable[Sheet]):
+        self._excel = excel
+        self._sheets = {sheet._name: sheet for sheet in sheets}
+
+    def __getitem__(self, key: str) -> Sheet:
+        self._excel.note("book.sheets[]")
+        return self._sheets[key]
 
 
 class App:
-    def __init__(self, calls: Calls, answer: str):
-        self.calls, self.answer = calls, answer
-        self.messages: list[str] = []
-        self.status_bar = None
+    __slots__ = ("_excel",)
 
-    def alert(self, prompt: str, title: str | None = None, buttons: str = "ok") -> str | None:
-        self.calls.note("app.alert")
-        self.messages.append(prompt)
-        return self.answer if buttons == "yes_no" else None
+    def __init__(self, excel: Excel):
+        self._excel = excel
+
+    def alert(
+        self, prompt: str, title: str | None = None, buttons: str = "ok", mode: str | None = None
+    ) -> str:
+        self._excel.note("app.alert")
+        if buttons not in BUTTONS or mode not in MODES:
+            raise KeyError((buttons, mode))  # what xlwings' alert raises for these
+        self._excel.dialogs.append(Dialog(prompt, title, buttons))
+        return "ok" if buttons == "ok" else self._excel.answer
+
+    @property
+    def status_bar(self) -> str | bool:
+        return self._excel.status_bar[-1] if self._excel.status_bar else False
+
+    @status_bar.setter
+    def status_bar(self, value: str | bool) -> None:
+        self._excel.note("app.status_bar set")
+        self._excel.status_bar.append(value)
 
 
 class Book:
     """Loaded from an .xlsm: cell values of every sheet and the tables' ranges."""
 
-    def __init__(self, path: Path, answer: str = "yes"):
-        self.calls = Calls()
-        self.fullname = str(path)
-        self.app = App(self.calls, answer)
-        self.sheets = Sheets(self.calls)
+    __slots__ = ("_app", "_excel", "_fullname", "_sheets")
+
+    def __init__(self, path: Path, excel: Excel | None = None):
+        self._excel = excel if excel is not None else Excel()
+        self._fullname = str(path)
+        self._app = App(self._excel)
         workbook = load_workbook(path)
+        sheets = []
         for worksheet in workbook.worksheets:
-            sheet = Sheet(self, worksheet.title)
+            name = worksheet.title
+            sheet = Sheet(self._excel, name)
+            self._excel.cells[name] = {}
+            self._excel.text_cells[name] = set()
             for row in worksheet.iter_rows():
                 for cell in row:
                     if cell.value is not None:
-                        sheet.grid[(cell.row, cell.column)] = cell.value
-            for name in TABLE_NAMES.values():
-                if name in worksheet.tables:
-                    sheet.table_objects[name] = Table(sheet, worksheet.tables[name].ref)
-            dict.__setitem__(self.sheets, worksheet.title, sheet)
+                        self._excel.cells[name][(cell.row, cell.column)] = cell.value
+            for table in TABLE_NAMES.values():
+                if table in worksheet.tables:
+                    sheet._tables[table] = Table(sheet, worksheet.tables[table].ref)
+            sheets.append(sheet)
+        self._sheets = Sheets(self._excel, sheets)
 
-    def text(self, sheet: str, row: int, column: int):
-        return self.sheets[sheet].grid.get((row, column))
+    @property
+    def app(self) -> App:
+        return self._app
+
+    @property
+    def sheets(self) -> Sheets:
+        return self._sheets
+
+    @property
+    def fullname(self) -> str:
+        return self._fullname
