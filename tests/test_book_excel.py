@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
+import sqlite3
+from contextlib import closing
 
 import pytest
 
 from smsync_xl import macros
-from smsync_xl.book.excel import ExcelBook, as_text, visible_sheet_rows
+from smsync_xl.book.excel import TITLE, ExcelBook, as_text, visible_sheet_rows
 from smsync_xl.book.layout import HEADER_ROW, SAGE_ONLY
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.demo.company import create_sage_company, create_smsturbo
-from smsync_xl.demo.data import DemoRecord
+from smsync_xl.demo.data import COMPANY_NAME, DemoRecord
 
-from .xlwings_standin import Book, Excel
+from .xlwings_standin import Book, Dialog, Excel
+
+COMPANY_QUESTION = "Is this the correct Sage 50 company?"
+VIEW_QUESTION = "Do you want to see missing customers only?"
+FIRST = HEADER_ROW + 1  # the first body row of a table
+# Sage50-only columns (1-based) of the values the tests look at
+INCLUDE, STATUS, ID, NAME, ZIP, PHONE1, CREDIT_LIMIT = 1, 2, 3, 4, 13, 16, 21
 
 
 def customers(count: int) -> list[DemoRecord]:
@@ -39,49 +48,123 @@ def standin(folder, count: int, excel: Excel | None = None) -> tuple[Book, Excel
     return Book(folder / "SMSync.xlsm", excel), excel
 
 
-def calls_per_macro(book: Book, excel: Excel) -> dict[str, int]:
+def first_lines(dialogs: list[Dialog]) -> list[tuple[str, str | None, str]]:
+    return [(d.prompt.splitlines()[0], d.title, d.buttons) for d in dialogs]
+
+
+def refreshed(folder, count: int, excel: Excel | None = None) -> tuple[ExcelBook, Excel]:
+    book, excel = standin(folder, count, excel)
     port = ExcelBook(book)
-    counts = {}
-    for action in (macros.refresh, macros.check_all, macros.synchronize, macros.refresh):
-        start = len(excel.calls)
+    assert macros.refresh(port), excel.dialogs
+    return port, excel
+
+
+CYCLE = (macros.refresh, macros.check_all, macros.synchronize, macros.refresh)
+
+
+def run_cycle(book: Book, excel: Excel) -> tuple[list[int], list[list[Dialog]]]:
+    """Excel round trips and dialogs of each macro of the cycle."""
+    port = ExcelBook(book)
+    calls, dialogs = [], []
+    for action in CYCLE:
+        start, shown = len(excel.calls), len(excel.dialogs)
         assert action(port), excel.dialogs
-        counts[action.__name__ + str(len(counts))] = len(excel.calls) - start
-    return counts
+        calls.append(len(excel.calls) - start)
+        dialogs.append(excel.dialogs[shown:])
+    return calls, dialogs
+
+
+def smsturbo_customer_ids(folder) -> list[str]:
+    with closing(sqlite3.connect(folder / "smsturbo_demo.sqlite")) as db:
+        return sorted(row[0] for row in db.execute("SELECT CustomerID FROM Customers"))
 
 
 def test_excel_calls_do_not_grow_with_rows(tmp_path):
     small, large = tmp_path / "small", tmp_path / "large"
     small.mkdir()
     large.mkdir()
-    (small_book, small_excel), (large_book, large_excel) = (
-        standin(small, 10),
-        standin(large, 10_000),
-    )
-    small_calls = calls_per_macro(small_book, small_excel)
-    large_calls = calls_per_macro(large_book, large_excel)
+    small_book, small_excel = standin(small, 10)
+    large_book, large_excel = standin(large, 10_000)
+    small_calls, small_dialogs = run_cycle(small_book, small_excel)
+    large_calls, large_dialogs = run_cycle(large_book, large_excel)
     assert small_calls == large_calls
-    assert max(small_calls.values()) < 60
-    messages = [d.prompt for d in large_excel.dialogs]
-    assert any(m.startswith("Import completed: 10000 created") for m in messages)
+    assert all(0 < calls < 60 for calls in small_calls), small_calls
+    refresh = [(COMPANY_QUESTION, TITLE, "yes_no"), (VIEW_QUESTION, TITLE, "yes_no")]
+    for count, dialogs in ((10, small_dialogs), (10_000, large_dialogs)):
+        assert [first_lines(d) for d in dialogs] == [
+            refresh,
+            [],
+            [
+                (
+                    f"Bring {count} customers from Sage 50 company '{COMPANY_NAME}' into SMSTurbo?",
+                    TITLE,
+                    "yes_no",
+                ),
+                (
+                    f"Import completed: {count} created, 0 updated, 0 skipped, 0 conflicts",
+                    TITLE,
+                    "ok",
+                ),
+            ],
+            refresh,
+        ]
+    for folder, count in ((small, 10), (large, 10_000)):
+        ids = [f"C{n:06d}" for n in range(count)]
+        assert smsturbo_customer_ids(folder) == [*ids, "ZZDEFAULT"]
 
 
 def test_strings_go_to_excel_as_text(tmp_path):
-    book, excel = standin(tmp_path, 3)
-    assert macros.refresh(ExcelBook(book))
-    cells, text_cells = excel.cells[SAGE_ONLY], excel.text_cells[SAGE_ONLY]
-    first = HEADER_ROW + 1
-    row = {cells.get((first, c)): (first, c) for c in range(1, 26)}
-    for value in ("C000000", "=Customer 0", "02134", "+1 555 0100", "NEW"):
-        assert row[value] in text_cells, value
-    assert row[100.0] not in text_cells
+    _, excel = refreshed(tmp_path, 3)
+    cells, text = excel.cells[SAGE_ONLY], excel.text_cells[SAGE_ONLY]
+    for column, value in (
+        (ID, "C000000"),
+        (NAME, "=Customer 0"),
+        (ZIP, "02134"),
+        (PHONE1, "+1 555 0100"),
+        (STATUS, "NEW"),
+    ):
+        assert cells[(FIRST, column)] == value
+        assert (FIRST, column) in text, value
+    assert cells[(FIRST, CREDIT_LIMIT)] == 100.0
+    assert (FIRST, CREDIT_LIMIT) not in text
 
 
-def test_questions_and_messages_use_excel_dialogs(tmp_path):
+def test_no_to_the_company_question_changes_nothing(tmp_path):
     book, excel = standin(tmp_path, 2, Excel(answer="no"))
+    before = copy.deepcopy(excel.cells)
     assert macros.refresh(ExcelBook(book))
-    messages = [d.prompt for d in excel.dialogs]
-    assert messages == [m for m in messages if m.startswith("Is this")]
-    assert excel.cells[SAGE_ONLY].get((HEADER_ROW + 1, 3)) is None
+    assert len(excel.dialogs) == 1
+    (question,) = excel.dialogs
+    assert question.prompt.startswith(f"{COMPANY_QUESTION}\n\n{COMPANY_NAME}\n\n")
+    assert (question.title, question.buttons) == (TITLE, "yes_no")
+    assert excel.cells == before
+    assert "range.value set" not in excel.calls
+    assert excel.status_bar[-1] == "SMSync: Refresh stopped; nothing was changed."
+
+
+@pytest.mark.parametrize(("answer", "confirmed"), [("yes", True), ("no", False)])
+def test_a_question_is_one_yes_no_dialog(tmp_path, answer, confirmed):
+    book, excel = standin(tmp_path, 1, Excel(answer=answer))
+    assert ExcelBook(book).confirm("Go on?") is confirmed
+    assert excel.dialogs == [Dialog("Go on?", TITLE, "yes_no")]
+    assert excel.calls == ["app.alert"]
+
+
+def test_a_message_is_one_ok_dialog(tmp_path):
+    book, excel = standin(tmp_path, 1, Excel(answer="no"))
+    assert ExcelBook(book).alert("Done.") is None
+    assert excel.dialogs == [Dialog("Done.", TITLE, "ok")]
+    assert excel.calls == ["app.alert"]
+
+
+def test_the_status_bar_is_handed_back_to_excel(tmp_path):
+    book, excel = standin(tmp_path, 1)
+    port = ExcelBook(book)
+    port.status("SMSync: working …")
+    assert book.app.status_bar == "SMSync: working …"
+    port.status("")
+    assert book.app.status_bar is False
+    assert excel.status_bar == ["SMSync: working …", False]
 
 
 @pytest.mark.parametrize(
@@ -98,22 +181,32 @@ def test_visible_rows_from_an_excel_address(address, rows):
 
 def test_as_text():
     assert as_text("00123") == "'00123"
-    assert as_text("") == "" and as_text(None) is None and as_text(1.5) == 1.5
+    assert as_text("") == ""
+    assert as_text(None) is None
+    assert as_text(1.5) == 1.5
 
 
 @pytest.mark.parametrize(
     ("hidden", "expected"),
     [
+        (set(), set()),
         ({2}, {2}),
+        ({0, 3, 4}, {0, 3, 4}),
         ({0, 1, 2, 3, 4}, {0, 1, 2, 3, 4}),  # Excel: "No cells were found."
     ],
 )
 def test_hidden_rows_from_excel(tmp_path, hidden, expected):
-    book, excel = standin(tmp_path, 5)
-    port = ExcelBook(book)
-    assert macros.refresh(port)
-    excel.hidden_rows[SAGE_ONLY] = {HEADER_ROW + 1 + i for i in hidden}
+    port, excel = refreshed(tmp_path, 5)
+    excel.hidden_rows[SAGE_ONLY] = {FIRST + i for i in hidden}
     assert port.hidden_rows(SAGE_ONLY) == expected
+
+
+def test_check_all_ticks_only_the_visible_rows(tmp_path):
+    port, excel = refreshed(tmp_path, 5)
+    excel.hidden_rows[SAGE_ONLY] = {FIRST + 1, FIRST + 3}
+    assert macros.check_all(port)
+    cells = excel.cells[SAGE_ONLY]
+    assert [cells.get((FIRST + i, INCLUDE)) for i in range(5)] == ["x", None, "x", None, "x"]
 
 
 @pytest.mark.xfail(
@@ -122,16 +215,12 @@ def test_hidden_rows_from_excel(tmp_path, hidden, expected):
     "(DESIGN.md): the rows after the cut come out hidden",
 )
 def test_hidden_rows_with_many_filter_gaps(tmp_path):
-    book, excel = standin(tmp_path, 100)
-    port = ExcelBook(book)
-    assert macros.refresh(port)
-    excel.hidden_rows[SAGE_ONLY] = {HEADER_ROW + 1 + i for i in range(1, 100, 2)}
+    port, excel = refreshed(tmp_path, 100)
+    excel.hidden_rows[SAGE_ONLY] = {FIRST + i for i in range(1, 100, 2)}
     assert port.hidden_rows(SAGE_ONLY) == set(range(1, 100, 2))
 
 
 def test_hidden_rows_without_com_is_none(tmp_path):
-    book, excel = standin(tmp_path, 3, Excel(com=False))
-    port = ExcelBook(book)
-    assert macros.refresh(port)
-    excel.hidden_rows[SAGE_ONLY] = {HEADER_ROW + 2}  # macOS: not seen, Check All ticks every row
+    port, excel = refreshed(tmp_path, 3, Excel(com=False))
+    excel.hidden_rows[SAGE_ONLY] = {FIRST + 1}  # macOS: not seen, Check All ticks every row
     assert port.hidden_rows(SAGE_ONLY) == set()
