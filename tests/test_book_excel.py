@@ -11,7 +11,8 @@ import pytest
 
 from smsync_xl import macros
 from smsync_xl.book.excel import TITLE, ExcelBook, as_text, visible_sheet_rows
-from smsync_xl.book.layout import HEADER_ROW, SAGE_ONLY
+from smsync_xl.book.layout import HEADER_ROW, SAGE_ONLY, SETUP, setup_layout
+from smsync_xl.book.setup_sheet import ENTITY_KEY
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.demo.company import create_sage_company, create_smsturbo
 from smsync_xl.demo.data import COMPANY_NAME, DemoRecord
@@ -23,6 +24,12 @@ VIEW_QUESTION = "Do you want to see missing customers only?"
 FIRST = HEADER_ROW + 1  # the first body row of a table
 # Sage50-only columns (1-based) of the values the tests look at
 INCLUDE, STATUS, ID, NAME, ZIP, PHONE1, CREDIT_LIMIT = 1, 2, 3, 4, 13, 16, 21
+
+TEXT_MARK_BUG = (
+    "excel.py writes Excel's text mark (a leading apostrophe) into cells formatted Text (@): "
+    "the ID, ZIP and phone columns and the Setup values, where Excel keeps it as part of the "
+    "value (DESIGN.md, 'Text cells')"
+)
 
 
 def customers(count: int) -> list[DemoRecord]:
@@ -83,8 +90,10 @@ def test_excel_calls_do_not_grow_with_rows(tmp_path):
     small, large = tmp_path / "small", tmp_path / "large"
     small.mkdir()
     large.mkdir()
-    small_book, small_excel = standin(small, 10)
-    large_book, large_excel = standin(large, 10_000)
+    # Every cell General, so Synchronize gets through despite TEXT_MARK_BUG: this test
+    # counts round trips (test_synchronize_in_excel_with_text_columns covers the bug).
+    small_book, small_excel = standin(small, 10, Excel(text_format=False))
+    large_book, large_excel = standin(large, 10_000, Excel(text_format=False))
     small_calls, small_dialogs = run_cycle(small_book, small_excel)
     large_calls, large_dialogs = run_cycle(large_book, large_excel)
     assert small_calls == large_calls
@@ -113,20 +122,43 @@ def test_excel_calls_do_not_grow_with_rows(tmp_path):
         assert smsturbo_customer_ids(folder) == [*ids, "ZZDEFAULT"]
 
 
-def test_strings_go_to_excel_as_text(tmp_path):
+def test_text_in_general_columns_goes_to_excel_as_text(tmp_path):
     _, excel = refreshed(tmp_path, 3)
     cells, text = excel.cells[SAGE_ONLY], excel.text_cells[SAGE_ONLY]
-    for column, value in (
-        (ID, "C000000"),
-        (NAME, "=Customer 0"),
-        (ZIP, "02134"),
-        (PHONE1, "+1 555 0100"),
-        (STATUS, "NEW"),
-    ):
+    for column, value in ((NAME, "=Customer 0"), (STATUS, "NEW")):
         assert cells[(FIRST, column)] == value
         assert (FIRST, column) in text, value
     assert cells[(FIRST, CREDIT_LIMIT)] == 100.0
     assert (FIRST, CREDIT_LIMIT) not in text
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=TEXT_MARK_BUG)
+def test_text_columns_hold_the_text_as_given(tmp_path):
+    port, excel = refreshed(tmp_path, 3)
+    cells = excel.cells[SAGE_ONLY]
+    assert [cells[(FIRST, c)] for c in (ID, ZIP, PHONE1)] == ["C000000", "02134", "+1 555 0100"]
+    row = port.read_table(SAGE_ONLY).rows[0]
+    assert [row[c - 1] for c in (ID, ZIP, PHONE1)] == ["C000000", "02134", "+1 555 0100"]
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=TEXT_MARK_BUG)
+def test_synchronize_in_excel_with_text_columns(tmp_path):
+    book, excel = standin(tmp_path, 3)
+    port = ExcelBook(book)
+    assert macros.refresh(port)
+    assert macros.check_all(port)
+    assert macros.synchronize(port), excel.dialogs
+    assert smsturbo_customer_ids(tmp_path) == ["C000000", "C000001", "C000002", "ZZDEFAULT"]
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=TEXT_MARK_BUG)
+def test_switch_entity_in_excel(tmp_path):
+    book, excel = standin(tmp_path, 1)
+    port = ExcelBook(book)
+    assert macros.switch_entity(port), excel.dialogs
+    records = setup_layout().setting(ENTITY_KEY).cell  # formatted Text (@)
+    assert port.read_range(SETUP, records) == [["Vendors"]]
+    assert macros.refresh(port), excel.dialogs
 
 
 def test_no_to_the_company_question_changes_nothing(tmp_path):
@@ -211,6 +243,7 @@ def test_check_all_ticks_only_the_visible_rows(tmp_path):
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="excel.py parses Range.Address, which Excel cuts at about 255 characters "
     "(DESIGN.md): the rows after the cut come out hidden",
 )

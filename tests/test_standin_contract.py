@@ -21,10 +21,14 @@ import xlwings
 import xlwings.main
 from packaging.requirements import Requirement
 
+from smsync_xl.book.layout import HEADER_ROW, SAGE_ONLY
+from smsync_xl.core.resources import workbook_path
+
 from . import xlwings_standin
 
 XLWINGS_VERSION = "0.37.8"  # the version the stand-in was last checked against
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+FIRST = HEADER_ROW + 1
 
 # Stand-in classes that model Excel's COM objects, not xlwings: what `Range.api` returns.
 # Their members are Excel's object model (SpecialCells, Address), which xlwings hands
@@ -341,3 +345,30 @@ def test_the_check_catches(cls, problem):
 def test_the_check_catches_a_plain_dict_for_an_xlwings_collection():
     found = problems(PlainTables, xlwings.main.Sheet)
     assert found == ["PlainTables.tables: returns dict[str, object] here, Tables in xlwings"]
+
+
+# The Excel rules the stand-in keeps, which the adapter's tests lean on.
+
+
+def test_the_standin_keeps_excels_cell_rules():
+    excel = xlwings_standin.Excel()
+    book = xlwings_standin.Book(workbook_path(), excel)
+    sheet = book.sheets[SAGE_ONLY]
+    general, text = (FIRST, 2), (FIRST, 3)  # Status (General) and ID (Text, @) columns
+    for value, in_general, in_text in (
+        ("'00123", "00123", "'00123"),  # the text mark: dropped, or kept in a Text cell
+        ("00123", 123.0, "00123"),  # a General cell reads a number
+        (7, 7.0, 7.0),  # Excel holds doubles
+        ("", None, None),  # an empty string empties the cell
+    ):
+        sheet.range(general).value = value
+        sheet.range(text).value = value
+        assert excel.cells[SAGE_ONLY].get(general) == in_general, value
+        assert excel.cells[SAGE_ONLY].get(text) == in_text, value
+    sheet.range(general).value = "=A1"
+    assert general not in excel.text_cells[SAGE_ONLY]  # a formula, not text
+    assert sheet.range((FIRST, 2), (FIRST + 1, 3)).value == [["=A1", None], [None, None]]
+    assert sheet.range(general).value == "=A1"
+    assert sheet.range(general).options(ndim=2).value == [["=A1"]]
+    with pytest.raises(ValueError, match="different lengths"):
+        sheet.range(general).value = [[1, 2], [3]]

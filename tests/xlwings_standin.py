@@ -6,10 +6,14 @@ it to that. What tests read back (every call that would be a round trip to Excel
 dialogs shown, the status bar, each sheet's cells) is kept in an `Excel` record beside
 the book, never on the xlwings surface. Stand-in state lives in private attributes.
 
-What it keeps of xlwings and Excel (see also DESIGN.md, "Excel facts the code must respect"):
-- `.value` is squeezed to a scalar or a flat list unless read through `options(ndim=2)`;
-- a leading apostrophe is Excel's text mark (not part of the value);
-- a list of lists must be rectangular; a scalar fills the whole range;
+Excel's rules it keeps (see also DESIGN.md, "Excel facts the code must respect"):
+- values come back as Excel gives them: numbers as float, an empty cell as None, and
+  `.value` squeezed to a scalar or a flat list unless read through `options(ndim=2)`;
+- a leading apostrophe is Excel's text mark in a General cell (not part of the value),
+  but is kept as part of the value in a Text (`@`) cell;
+- a General cell parses what is written without the mark: numbers become numbers and a
+  leading =, + or - makes a formula (text no longer); dates are not modelled;
+- writing "" or None empties a cell; a list of lists must be rectangular;
 - resizing a table keeps its header row where it is;
 - `Range.api` is Excel's COM Range on Windows, whose `Address` is cut at about 255
   characters without an error, and an appscript reference on macOS, which has no
@@ -28,6 +32,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter, range_bo
 
 from smsync_xl.book.layout import TABLE_NAMES
 
+TEXT_FORMAT = "@"
 ADDRESS_LIMIT = 255  # Excel cuts a longer Range.Address, at an area boundary here
 XL_CELL_TYPE_VISIBLE = 12
 BUTTONS = ("ok", "ok_cancel", "yes_no", "yes_no_cancel")  # what xlwings' App.alert knows
@@ -41,6 +46,20 @@ def _cell(address: str) -> Cell:
     return int(digits), column_index_from_string(letters)
 
 
+def _as_excel(value: object) -> object:
+    """What a cell holds: Excel has only doubles for numbers."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _number(text: str) -> float | None:
+    """The number Excel reads in a typed text, for plain decimals (not dates, not %)."""
+    if re.fullmatch(r"\s*(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*", text):
+        return float(text.replace(",", ""))
+    return None
+
+
 class Dialog(NamedTuple):
     prompt: str
     title: str | None
@@ -50,29 +69,51 @@ class Dialog(NamedTuple):
 class Excel:
     """The stand-in's own record, kept off the xlwings surface."""
 
-    def __init__(self, answer: str = "yes", com: bool = True):
+    def __init__(self, answer: str = "yes", com: bool = True, text_format: bool = True):
         self.answer = answer  # the button pressed on every question (not on "ok" alerts)
         self.com = com  # False: macOS, where Range.api is appscript (no SpecialCells)
+        # False: every cell General, as if nothing were formatted Text (@); only for tests
+        # that must get past excel.py's text mark in Text cells (see test_book_excel.py)
+        self.text_format = text_format
         self.calls: list[str] = []
         self.dialogs: list[Dialog] = []
         self.status_bar: list[str | bool] = []  # every value written to the status bar
         self.cells: dict[str, dict[Cell, object]] = {}
-        self.text_cells: dict[str, set[Cell]] = {}  # cells written with the text mark
+        self.text_cells: dict[str, set[Cell]] = {}  # cells Excel holds as text
+        self.formats: dict[str, dict[Cell, str]] = {}  # number formats of styled cells
+        self.column_formats: dict[str, dict[int, str]] = {}  # ... and of whole columns
         self.hidden_rows: dict[str, set[int]] = {}  # sheet rows hidden by a filter
 
     def note(self, what: str) -> None:
         self.calls.append(what)
 
+    def is_text_formatted(self, sheet: str, cell: Cell) -> bool:
+        if not self.text_format:
+            return False
+        default = self.column_formats[sheet].get(cell[1], "General")
+        return self.formats[sheet].get(cell, default) == TEXT_FORMAT
+
     def read(self, sheet: str, cell: Cell) -> object:
         return self.cells[sheet].get(cell)
 
     def write(self, sheet: str, cell: Cell, value: object) -> None:
-        if isinstance(value, str) and value.startswith("'"):
-            value = value[1:]  # Excel's text mark: kept as text, not in the value
+        if value is None or value == "":
+            self.cells[sheet].pop(cell, None)
+            self.text_cells[sheet].discard(cell)
+            return
+        text = isinstance(value, str)
+        if text and not self.is_text_formatted(sheet, cell):  # a General cell parses it
+            if value.startswith("'"):
+                value = value[1:]  # Excel's text mark: not part of the value
+            elif value[0] in "=+-":
+                text = False  # a formula (its result is not modelled)
+            elif _number(value) is not None:
+                value, text = _number(value), False
+        if text:
             self.text_cells[sheet].add(cell)
         else:
             self.text_cells[sheet].discard(cell)
-        self.cells[sheet][cell] = value
+        self.cells[sheet][cell] = _as_excel(value)
 
 
 class RangeRows:
@@ -202,7 +243,7 @@ class Range:
         (r1, c1), (r2, c2) = self._corners
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):
-                self._sheet._excel.cells[self._sheet._name].pop((r, c), None)
+                self._sheet._excel.write(self._sheet._name, (r, c), None)
 
     @property
     def api(self):
@@ -310,7 +351,7 @@ class App:
 
 
 class Book:
-    """Loaded from an .xlsm: cell values of every sheet and the tables' ranges."""
+    """Loaded from an .xlsm: the cells of every sheet, their Text formats, the tables."""
 
     __slots__ = ("_app", "_excel", "_fullname", "_sheets")
 
@@ -325,10 +366,21 @@ class Book:
             sheet = Sheet(self._excel, name)
             self._excel.cells[name] = {}
             self._excel.text_cells[name] = set()
+            self._excel.formats[name] = {}
+            self._excel.column_formats[name] = {
+                column: dimension.number_format
+                for dimension in worksheet.column_dimensions.values()
+                for column in range(dimension.min, dimension.max + 1)
+            }
             for row in worksheet.iter_rows():
                 for cell in row:
+                    place = (cell.row, cell.column)
+                    if cell.has_style:
+                        self._excel.formats[name][place] = cell.number_format
                     if cell.value is not None:
-                        self._excel.cells[name][(cell.row, cell.column)] = cell.value
+                        self._excel.cells[name][place] = _as_excel(cell.value)
+                        if isinstance(cell.value, str):
+                            self._excel.text_cells[name].add(place)
             for table in TABLE_NAMES.values():
                 if table in worksheet.tables:
                     sheet._tables[table] = Table(sheet, worksheet.tables[table].ref)
