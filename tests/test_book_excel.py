@@ -11,7 +11,7 @@ import pytest
 
 from smsync_xl import macros
 from smsync_xl.book.excel import TITLE, ExcelBook, as_text, visible_sheet_rows
-from smsync_xl.book.layout import HEADER_ROW, SAGE_ONLY, SETUP, setup_layout
+from smsync_xl.book.layout import HEADER_ROW, SAGE_COLUMNS, SAGE_ONLY, SETUP, setup_layout
 from smsync_xl.book.setup_sheet import ENTITY_KEY
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.demo.company import create_sage_company, create_smsturbo
@@ -23,7 +23,10 @@ COMPANY_QUESTION = "Is this the correct Sage 50 company?"
 VIEW_QUESTION = "Do you want to see missing customers only?"
 FIRST = HEADER_ROW + 1  # the first body row of a table
 # Sage50-only columns (1-based) of the values the tests look at
-INCLUDE, STATUS, ID, NAME, ZIP, PHONE1, CREDIT_LIMIT = 1, 2, 3, 4, 13, 16, 21
+INCLUDE, STATUS, ID, NAME, ZIP, PHONE1, CREDIT_LIMIT = (
+    [c.title for c in SAGE_COLUMNS].index(title) + 1
+    for title in ("Include", "Status", "ID", "Name", "ZIP", "Phone 1", "Credit Limit")
+)
 
 TEXT_MARK_BUG = (
     "excel.py writes Excel's text mark (a leading apostrophe) into cells formatted Text (@): "
@@ -257,3 +260,22 @@ def test_hidden_rows_without_com_is_none(tmp_path):
     port, excel = refreshed(tmp_path, 3, Excel(com=False))
     excel.hidden_rows[SAGE_ONLY] = {FIRST + 1}  # macOS: not seen, Check All ticks every row
     assert port.hidden_rows(SAGE_ONLY) == set()
+
+
+def test_result_lands_under_its_header_after_a_column_is_dragged(tmp_path):
+    book, excel = standin(tmp_path, 3, Excel(text_format=False))
+    port = ExcelBook(book)
+    assert macros.refresh(port)
+    cells = excel.cells[SAGE_ONLY]
+    titles = [c.title for c in SAGE_COLUMNS]
+    result, reason = titles.index("Result") + 1, titles.index("Reason") + 1
+    for row in range(HEADER_ROW, FIRST + 3):  # dragging moves the header and the cells
+        cells[(row, result)], cells[(row, reason)] = (
+            cells.get((row, reason)),
+            cells.get((row, result)),
+        )
+    assert macros.check_all(port)
+    assert macros.synchronize(port)
+    assert cells[(HEADER_ROW, reason)] == "Result"
+    assert [cells.get((row, reason)) for row in range(FIRST, FIRST + 3)] == ["created"] * 3
+    assert [cells.get((row, result)) for row in range(FIRST, FIRST + 3)] == [None] * 3

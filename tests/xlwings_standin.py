@@ -200,6 +200,11 @@ class Range:
         return self._corners[0][0]
 
     @property
+    def column(self) -> int:
+        self._sheet._excel.note("range.column")
+        return self._corners[0][1]
+
+    @property
     def rows(self) -> RangeRows:
         return RangeRows(self)
 
@@ -262,6 +267,12 @@ class Table:
     def range(self) -> Range:
         self._sheet._excel.note("table.range")
         return Range(self._sheet, *self._corners)
+
+    @property
+    def header_row_range(self) -> Range:
+        self._sheet._excel.note("table.header_row_range")
+        (r1, c1), (_, c2) = self._corners
+        return Range(self._sheet, (r1, c1), (r1, c2))
 
     @property
     def data_body_range(self) -> Range | None:

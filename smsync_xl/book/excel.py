@@ -83,10 +83,14 @@ class ExcelBook:
         self.book.sheets[sheet].range((HEADER_ROW, 1)).value = [header, *_block(rows)]
 
     def write_column(self, sheet: str, title: str, values: list[object]) -> None:
+        """Into the column headed ``title``, wherever the bookkeeper has dragged it: the
+        header row is read in one call."""
         if not values:
             return
-        column = [c.title for c in TABLE_COLUMNS[sheet]].index(title) + 1
-        first = HEADER_ROW + 1
+        header = self._table(sheet).header_row_range
+        titles = [str(v) for v in header.options(ndim=1).value]
+        first = header.row + 1
+        column = header.column + TableData(sheet, titles, [], first).column(title)
         target = self.book.sheets[sheet].range((first, column), (first + len(values) - 1, column))
         target.value = [[as_text(v)] for v in values]
 
