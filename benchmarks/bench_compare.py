@@ -14,13 +14,14 @@ import argparse
 import time
 
 from smsync_xl.core.compare import compare
-from smsync_xl.core.fields import CUSTOMER
+from smsync_xl.core.fields import CUSTOMER, Record, SageRecord, TurboRecord
 from smsync_xl.core.settings import EntitySettings
 
 
-def records(count: int) -> tuple[list[dict], list[dict]]:
+def records(count: int) -> tuple[list[SageRecord], list[TurboRecord]]:
     """90% in sync, 5% different (phone), 5% new, plus 5% SMSTurbo-only."""
-    sage, turbo = [], []
+    sage: list[Record] = []
+    turbo: list[Record] = []
     for n in range(count):
         record = {
             "id": f"C{n:08d}",
@@ -49,7 +50,10 @@ def records(count: int) -> tuple[list[dict], list[dict]]:
             copy["phone1"] = "217-555-0999"
         turbo.append(copy)
     turbo += [{**sage[0], "id": f"T{n:08d}"} for n in range(count // 20)]
-    return sage, turbo
+    return (
+        [SageRecord(str(r["id"]), False, r) for r in sage],
+        [TurboRecord(str(r["id"]), r) for r in turbo],
+    )
 
 
 def best(action, repeat: int) -> float:
@@ -72,7 +76,7 @@ def main() -> None:
         sage, turbo = records(count)
         return (
             best(lambda: compare(CUSTOMER, sage, turbo, options), args.repeat),
-            best(lambda: [dict(r) for r in sage + turbo], args.repeat),
+            best(lambda: [dict(r.values) for r in [*sage, *turbo]], args.repeat),
         )
 
     small, _ = run(args.rows // 10)

@@ -19,7 +19,20 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from smsync_xl import macros
 from smsync_xl.book.file import FileBook
-from smsync_xl.book.layout import INCLUDE, KEY, LOG, SAGE_ONLY, SETUP, TURBO_ONLY, setup_layout
+from smsync_xl.book.layout import (
+    INCLUDE,
+    KEY,
+    LOG,
+    RESULT,
+    SAGE_COLUMNS,
+    SAGE_ONLY,
+    SETUP,
+    TURBO_COLUMNS,
+    TURBO_ONLY,
+    Column,
+    column_letter,
+    setup_layout,
+)
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.demo.company import create_demo
 
@@ -55,6 +68,10 @@ def tick(path: Path) -> None:
         ["x" if str(r[key]).split(":", 1)[1] in TICKED else r[include] for r in table.rows],
     )
     book.finish()
+
+
+def letter(columns: tuple[Column, ...], title: str) -> str:
+    return column_letter([c.title for c in columns].index(title))
 
 
 def render(source: Path, sheet: str, name: str, area: str, hide: str = "") -> None:
@@ -113,10 +130,16 @@ def main() -> None:
         render(book, SETUP, "1-setup", f"A1:D{setup_layout().last_row}")
         macros.refresh(port(book))
         tick(book)
-        render(book, SAGE_ONLY, "2-sage50-only", "A1:H40")
-        render(book, TURBO_ONLY, "3-smsturbo-only", "A1:G20")
+        render(book, SAGE_ONLY, "2-sage50-only", f"A1:{letter(SAGE_COLUMNS, 'Reason')}40")
+        render(book, TURBO_ONLY, "3-smsturbo-only", f"A1:{letter(TURBO_COLUMNS, 'Note')}20")
         macros.synchronize(port(book))
-        render(book, SAGE_ONLY, "4-after-synchronize", "A1:W32", "F G I J K L M N O P Q R S T U V")
+        shown = ("Include", "Status", "ID", "Name", "Credit Status", "Inactive", RESULT)
+        hidden = " ".join(
+            letter(SAGE_COLUMNS, c.title) for c in SAGE_COLUMNS if c.title not in shown
+        )
+        render(
+            book, SAGE_ONLY, "4-after-synchronize", f"A1:{letter(SAGE_COLUMNS, RESULT)}32", hidden
+        )
         render(book, LOG, "5-log", "A1:H30")
     for image in sorted(IMAGES.glob("*.png")):
         print(image)
