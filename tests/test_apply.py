@@ -1,9 +1,11 @@
+import dataclasses
 import sqlite3
 
 import pytest
 
 from smsync_xl.core.errors import MissingDefaultsError, TargetError
 from smsync_xl.core.fields import CUSTOMER, VENDOR
+from smsync_xl.core.settings import EntitySettings
 from smsync_xl.core.vocabulary import Outcome, Status
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import apply
@@ -12,13 +14,18 @@ from smsync_xl.sync.undo import undo_last
 from .conftest import audit_rows, dump, ids_with
 
 
-def sync(demo, customers=(), vendors=(), plans=None):
+def sync(demo, customers=(), vendors=(), plans=None, settings=None):
     plans = plans or {"customers": demo.plan(), "vendors": demo.plan("vendors")}
     chosen = {
         "customers": plans["customers"].chosen(customers),
         "vendors": plans["vendors"].chosen(vendors),
     }
-    return apply(demo.source, demo.store, demo.settings, chosen, user="tester")
+    return apply(demo.source, demo.store, settings or demo.settings, chosen, user="tester")
+
+
+def with_customer_options(settings, options):
+    """Setup changed since Refresh: new settings, the old ones untouched (they are frozen)."""
+    return dataclasses.replace(settings, entities={**settings.entities, "customers": options})
 
 
 def outcomes(result):
@@ -143,10 +150,10 @@ def test_missing_zzdefault_stops_before_any_write(demo):
 
 def test_type_filtered_out_after_refresh_is_a_conflict(demo):
     plans = {"customers": demo.plan(), "vendors": demo.plan("vendors")}
-    demo.settings.entities["customers"] = type(demo.settings.entities["customers"])(
-        include_types=frozenset({"PROSPECT"})
+    changed = with_customer_options(
+        demo.settings, EntitySettings(include_types=frozenset({"PROSPECT"}))
     )
-    result = sync(demo, ["FORMULA1"], plans=plans)
+    result = sync(demo, ["FORMULA1"], plans=plans, settings=changed)
     assert result.results[0].outcome == Outcome.CONFLICT
     assert "Include Types" in result.results[0].detail
 
@@ -155,10 +162,10 @@ def test_ticking_a_replace_option_after_refresh_is_a_conflict(demo):
     plans = {"customers": demo.plan(), "vendors": demo.plan("vendors")}
     assert plans["customers"].by_id["DIFFTYPE"].changes == ()
     options = demo.settings.entities["customers"]
-    demo.settings.entities["customers"] = type(options)(
-        include_types=options.include_types, replace=options.replace | {"type"}
+    changed = with_customer_options(
+        demo.settings, dataclasses.replace(options, replace=options.replace | {"type"})
     )
-    result = sync(demo, ["DIFFTYPE"], plans=plans)
+    result = sync(demo, ["DIFFTYPE"], plans=plans, settings=changed)
     assert result.results[0].outcome == Outcome.CONFLICT
     assert "because Setup changed" in result.results[0].detail
     assert demo.store.fetch(CUSTOMER, "DIFFTYPE")["type"] == "RETAIL"

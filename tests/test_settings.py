@@ -108,3 +108,11 @@ def test_credit_status_map_from_a_setup_cell(tmp_path):
     with pytest.raises(SettingsError, match="is not a list of Sage 50 status") as error:
         build(tmp_path, **{"credit_status.map": "Always Hold"})
     assert error.value.where == "Setup!credit_status.map"
+
+
+def test_settings_cannot_be_changed_after_validation(tmp_path):
+    (tmp_path / "sage.sqlite").touch()
+    values = {"sage50.path": "sage.sqlite", "smsturbo.path": "turbo.sqlite"}
+    settings = settings_from_values(values, base=tmp_path, locate=str)
+    with pytest.raises(TypeError):
+        settings.entities["customers"] = settings.entities["vendors"]  # type: ignore[index]

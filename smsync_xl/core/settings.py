@@ -11,6 +11,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from smsync_xl.core.errors import SettingsError
 from smsync_xl.core.fields import ENTITIES, GROUPS
@@ -78,6 +79,8 @@ class CreditStatusRule:
 
 @dataclass(frozen=True)
 class Settings:
+    """Validated once, then never changed: a run reads the settings it started with."""
+
     sage50: Connection
     smsturbo: Connection
     mapping: Path | None
@@ -228,18 +231,20 @@ def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Lo
         sage50=_connection(values, "sage50", SAGE_KINDS, base, locate),
         smsturbo=_connection(values, "smsturbo", TURBO_KINDS, base, locate),
         mapping=(base / mapping_text).resolve() if mapping_text else None,
-        entities={
-            key: EntitySettings(
-                include_types=frozenset(
-                    t.upper()
-                    for t in _as_list(
-                        values.get(f"{key}.include_types"), f"{key}.include_types", locate
-                    )
-                ),
-                replace=_replace_groups(values, f"{key}.replace", locate),
-            )
-            for key in ENTITIES
-        },
+        entities=MappingProxyType(
+            {
+                key: EntitySettings(
+                    include_types=frozenset(
+                        t.upper()
+                        for t in _as_list(
+                            values.get(f"{key}.include_types"), f"{key}.include_types", locate
+                        )
+                    ),
+                    replace=_replace_groups(values, f"{key}.replace", locate),
+                )
+                for key in ENTITIES
+            }
+        ),
         view=View(_choice(values, "view", tuple(View), View.NOT_IN_SYNC, locate)),
         credit_status=rule,
     )
