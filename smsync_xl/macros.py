@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from smsync_xl import app
+from smsync_xl.book.busy import one_run_at_a_time
 from smsync_xl.book.layout import (
     HELP,
     INCLUDE,
@@ -25,7 +26,13 @@ from smsync_xl.book.layout import (
     TURBO_ONLY,
 )
 from smsync_xl.book.setup_sheet import read_setup, write_entity
-from smsync_xl.book.sheets import chosen_rows, include_column, make_key, refuse_turbo_ticks
+from smsync_xl.book.sheets import (
+    chosen_rows,
+    include_column,
+    make_key,
+    refuse_turbo_ticks,
+    ticked_rows,
+)
 from smsync_xl.book.sheets import table_rows as sheet_rows
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES, Entity
@@ -45,6 +52,11 @@ class Finished:
 
 
 Macro = Callable[[WorkbookPort], Finished]
+
+ALREADY_RUNNING = (
+    "SMSync is already running on this workbook (a button pressed twice?). Wait until it "
+    "has finished (the status bar shows what it is doing), then press the button again."
+)
 
 
 def _caller() -> WorkbookPort:
@@ -82,7 +94,10 @@ def macro(action: Macro) -> Callable[[WorkbookPort | None], Finished | None]:
     def run(book: WorkbookPort | None = None) -> Finished | None:
         port = book if book is not None else _caller()
         try:
-            return action(port)
+            with one_run_at_a_time(port.folder()) as free:
+                if free:
+                    return action(port)
+            port.alert(ALREADY_RUNNING)
         except SmsyncError as error:
             _report(port, action.__name__, str(error), str(error))
         except Exception as error:  # noqa: BLE001 - the bookkeeper gets a message, not a crash
@@ -98,9 +113,8 @@ def macro(action: Macro) -> Callable[[WorkbookPort | None], Finished | None]:
 
 
 def _stopped(port: WorkbookPort, action: str) -> Finished:
-    summary = f"SMSync: {action} stopped; nothing was changed."
-    port.status(summary)
-    return Finished(summary)
+    port.status("")
+    return Finished(f"SMSync: {action} stopped; nothing was changed.")
 
 
 def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
@@ -129,12 +143,21 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
         view = View.MISSING_ONLY if missing_only else View.NOT_IN_SYNC
     port.status("SMSync: reading both systems and comparing …")
     (plan,) = app.plan(session, [entity])
+    cleared = []
     for sheet, rows in sheet_rows(plan, view).items():
+        if port.hidden_rows(sheet):
+            port.clear_filter(sheet)
+            cleared.append(sheet)
         port.write_table(sheet, rows)
     summary = (
         f"{counts_line(plan)}. View: {view.label}. Sage 50 company: {company}. "
         f"Refreshed {now_text()}."
     )
+    if cleared:
+        summary += (
+            f" The filter on {' and '.join(cleared)} was cleared: the rows now hold other "
+            "records; filter again as you need."
+        )
     port.write_cell(SAGE_ONLY, SUMMARY_CELL, summary)
     port.write_cell(TURBO_ONLY, SUMMARY_CELL, summary)
     _log(port, "Refresh", company, counts_line(plan), [])
@@ -159,7 +182,7 @@ def switch_entity(port: WorkbookPort) -> Finished:
 
 def _tick(port: WorkbookPort, tick: bool) -> Finished:
     table = port.read_table(SAGE_ONLY)
-    values = include_column(table, tick, port.hidden_rows(SAGE_ONLY))
+    values = include_column(table, tick, port.hidden_rows(SAGE_ONLY) if tick else set())
     port.write_column(SAGE_ONLY, INCLUDE, values)
     port.finish()
     ticked = sum(1 for v in values if v not in (None, ""))
@@ -174,6 +197,7 @@ def check_all(port: WorkbookPort) -> Finished:
 
 @macro
 def uncheck_all(port: WorkbookPort) -> Finished:
+    """Clear Include on every row, hidden by a filter or not."""
     return _tick(port, False)
 
 
@@ -194,7 +218,14 @@ def synchronize(port: WorkbookPort) -> Finished:
     session = app.open_session(settings, prompt=port.ask_password)
     company = session.company()
     counts = ", ".join(f"{len(ids)} {ENTITIES[key].plural.lower()}" for key, ids in chosen.items())
-    if not port.confirm(f"Bring {counts} from Sage 50 company '{company}' into SMSTurbo?"):
+    question = f"Bring {counts} from Sage 50 company '{company}' into SMSTurbo?"
+    hidden = ticked_rows(table) & port.hidden_rows(SAGE_ONLY)
+    if hidden:
+        question += (
+            f"\n\n{len(hidden)} of the ticked rows are hidden by a filter; they are "
+            "brought over too. Choose No to review them first."
+        )
+    if not port.confirm(question):
         return _stopped(port, "Synchronize")
     port.status("SMSync: synchronizing …")
     result = app.synchronize(session, chosen)

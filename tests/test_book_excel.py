@@ -10,7 +10,7 @@ from contextlib import closing
 import pytest
 
 from smsync_xl import macros
-from smsync_xl.book.excel import TITLE, ExcelBook, as_text, visible_sheet_rows
+from smsync_xl.book.excel import TITLE, ExcelBook, cell_value
 from smsync_xl.book.layout import HEADER_ROW, SAGE_COLUMNS, SAGE_ONLY, SETUP, setup_layout
 from smsync_xl.book.setup_sheet import ENTITY_KEY
 from smsync_xl.core.resources import workbook_path
@@ -26,12 +26,6 @@ FIRST = HEADER_ROW + 1  # the first body row of a table
 INCLUDE, STATUS, ID, NAME, ZIP, PHONE1, CREDIT_LIMIT = (
     [c.title for c in SAGE_COLUMNS].index(title) + 1
     for title in ("Include", "Status", "ID", "Name", "ZIP", "Phone 1", "Credit Limit")
-)
-
-TEXT_MARK_BUG = (
-    "excel.py writes Excel's text mark (a leading apostrophe) into cells formatted Text (@): "
-    "the ID, ZIP and phone columns and the Setup values, where Excel keeps it as part of the "
-    "value (DESIGN.md, 'Text cells')"
 )
 
 
@@ -93,10 +87,8 @@ def test_excel_calls_do_not_grow_with_rows(tmp_path):
     small, large = tmp_path / "small", tmp_path / "large"
     small.mkdir()
     large.mkdir()
-    # Every cell General, so Synchronize gets through despite TEXT_MARK_BUG: this test
-    # counts round trips (test_synchronize_in_excel_with_text_columns covers the bug).
-    small_book, small_excel = standin(small, 10, Excel(text_format=False))
-    large_book, large_excel = standin(large, 10_000, Excel(text_format=False))
+    small_book, small_excel = standin(small, 10)
+    large_book, large_excel = standin(large, 10_000)
     small_calls, small_dialogs = run_cycle(small_book, small_excel)
     large_calls, large_dialogs = run_cycle(large_book, large_excel)
     assert small_calls == large_calls
@@ -125,7 +117,7 @@ def test_excel_calls_do_not_grow_with_rows(tmp_path):
         assert smsturbo_customer_ids(folder) == [*ids, "ZZDEFAULT"]
 
 
-def test_text_in_general_columns_goes_to_excel_as_text(tmp_path):
+def test_text_goes_to_excel_as_text(tmp_path):
     _, excel = refreshed(tmp_path, 3)
     cells, text = excel.cells[SAGE_ONLY], excel.text_cells[SAGE_ONLY]
     for column, value in ((NAME, "=Customer 0"), (STATUS, "NEW")):
@@ -135,7 +127,6 @@ def test_text_in_general_columns_goes_to_excel_as_text(tmp_path):
     assert (FIRST, CREDIT_LIMIT) not in text
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=TEXT_MARK_BUG)
 def test_text_columns_hold_the_text_as_given(tmp_path):
     port, excel = refreshed(tmp_path, 3)
     cells = excel.cells[SAGE_ONLY]
@@ -144,7 +135,6 @@ def test_text_columns_hold_the_text_as_given(tmp_path):
     assert [row[c - 1] for c in (ID, ZIP, PHONE1)] == ["C000000", "02134", "+1 555 0100"]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=TEXT_MARK_BUG)
 def test_synchronize_in_excel_with_text_columns(tmp_path):
     book, excel = standin(tmp_path, 3)
     port = ExcelBook(book)
@@ -154,7 +144,6 @@ def test_synchronize_in_excel_with_text_columns(tmp_path):
     assert smsturbo_customer_ids(tmp_path) == ["C000000", "C000001", "C000002", "ZZDEFAULT"]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=TEXT_MARK_BUG)
 def test_switch_entity_in_excel(tmp_path):
     book, excel = standin(tmp_path, 1)
     port = ExcelBook(book)
@@ -174,7 +163,7 @@ def test_no_to_the_company_question_changes_nothing(tmp_path):
     assert (question.title, question.buttons) == (TITLE, "yes_no")
     assert excel.cells == before
     assert "range.value set" not in excel.calls
-    assert excel.status_bar[-1] == "SMSync: Refresh stopped; nothing was changed."
+    assert excel.status_bar[-1] is False  # handed back to Excel
 
 
 @pytest.mark.parametrize(("answer", "confirmed"), [("yes", True), ("no", False)])
@@ -202,68 +191,91 @@ def test_the_status_bar_is_handed_back_to_excel(tmp_path):
     assert excel.status_bar == ["SMSync: working …", False]
 
 
+def test_cell_values_for_text_and_other_cells():
+    assert cell_value("00123", "@") == "00123"  # a Text cell keeps what is written
+    assert cell_value("=SUM(A1)", "General") == "'=SUM(A1)"  # elsewhere: the text mark
+    assert cell_value("x", "#,##0.00") == "'x"
+    assert cell_value("", "General") == "" and cell_value(None, "General") is None
+    assert cell_value(1.5, "General") == 1.5
+
+
+@pytest.mark.parametrize("com", [True, False], ids=["windows", "macos"])
 @pytest.mark.parametrize(
-    ("address", "rows"),
-    [
-        ("$A$6:$Y$9", {6, 7, 8, 9}),
-        ("$A$6:$Y$7,$A$10:$Y$10", {6, 7, 10}),
-        ("$A$12", {12}),
-    ],
+    "hidden",
+    [set(), {2}, {0, 3, 4}, {0, 1, 2, 3, 4}, set(range(1, 100, 2))],
+    ids=["none", "one", "some", "all", "every-other-of-100"],
 )
-def test_visible_rows_from_an_excel_address(address, rows):
-    assert visible_sheet_rows(address) == rows
-
-
-def test_as_text():
-    assert as_text("00123") == "'00123"
-    assert as_text("") == ""
-    assert as_text(None) is None
-    assert as_text(1.5) == 1.5
-
-
-@pytest.mark.parametrize(
-    ("hidden", "expected"),
-    [
-        (set(), set()),
-        ({2}, {2}),
-        ({0, 3, 4}, {0, 3, 4}),
-        ({0, 1, 2, 3, 4}, {0, 1, 2, 3, 4}),  # Excel: "No cells were found."
-    ],
-)
-def test_hidden_rows_from_excel(tmp_path, hidden, expected):
-    port, excel = refreshed(tmp_path, 5)
+def test_hidden_rows_from_the_visible_column(tmp_path, com, hidden):
+    """The same on Windows and macOS, and past the 255 characters where Excel cuts
+    Range.Address (every other row of 100 hidden)."""
+    port, excel = refreshed(tmp_path, 100, Excel(com=com))
     excel.hidden_rows[SAGE_ONLY] = {FIRST + i for i in hidden}
-    assert port.hidden_rows(SAGE_ONLY) == expected
+    start = len(excel.calls)
+    assert port.hidden_rows(SAGE_ONLY) == hidden
+    assert "app.calculate" in excel.calls[start:]
 
 
-def test_check_all_ticks_only_the_visible_rows(tmp_path):
-    port, excel = refreshed(tmp_path, 5)
+@pytest.mark.parametrize("com", [True, False], ids=["windows", "macos"])
+def test_check_all_ticks_only_the_visible_rows(tmp_path, com):
+    port, excel = refreshed(tmp_path, 5, Excel(com=com))
     excel.hidden_rows[SAGE_ONLY] = {FIRST + 1, FIRST + 3}
     assert macros.check_all(port)
     cells = excel.cells[SAGE_ONLY]
     assert [cells.get((FIRST + i, INCLUDE)) for i in range(5)] == ["x", None, "x", None, "x"]
+    assert macros.uncheck_all(port)
+    assert [cells.get((FIRST + i, INCLUDE)) for i in range(5)] == [None] * 5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="excel.py parses Range.Address, which Excel cuts at about 255 characters "
-    "(DESIGN.md): the rows after the cut come out hidden",
-)
-def test_hidden_rows_with_many_filter_gaps(tmp_path):
-    port, excel = refreshed(tmp_path, 100)
-    excel.hidden_rows[SAGE_ONLY] = {FIRST + i for i in range(1, 100, 2)}
-    assert port.hidden_rows(SAGE_ONLY) == set(range(1, 100, 2))
+def test_refresh_under_a_filter_clears_it_and_says_so(tmp_path):
+    """A filter is not evaluated again when Refresh rewrites the rows: the rows it hid
+    would now hold other records. Refresh takes it off and says so."""
+    port, excel = refreshed(tmp_path, 5)
+    excel.hidden_rows[SAGE_ONLY] = {FIRST, FIRST + 2}
+    finished = macros.refresh(port)
+    assert finished is not None and "The filter on Sage50-only was cleared" in finished.summary
+    assert excel.hidden_rows[SAGE_ONLY] == set()
+    assert "cleared" in str(excel.cells[SAGE_ONLY][(2, 1)])
+    again = macros.refresh(port)
+    assert again is not None and "cleared" not in again.summary
 
 
-def test_hidden_rows_without_com_is_none(tmp_path):
-    port, excel = refreshed(tmp_path, 3, Excel(com=False))
-    excel.hidden_rows[SAGE_ONLY] = {FIRST + 1}  # macOS: not seen, Check All ticks every row
-    assert port.hidden_rows(SAGE_ONLY) == set()
+def test_synchronize_says_how_many_ticked_rows_a_filter_hides(tmp_path):
+    port, excel = refreshed(tmp_path, 5)
+    assert macros.check_all(port)
+    excel.hidden_rows[SAGE_ONLY] = {FIRST + 1, FIRST + 2}
+    excel.answer = "no"
+    assert macros.synchronize(port)
+    question = excel.dialogs[-1].prompt
+    assert question.startswith("Bring 5 customers")
+    assert "2 of the ticked rows are hidden by a filter" in question
+    assert smsturbo_customer_ids(tmp_path) == ["ZZDEFAULT"]
+
+
+def test_a_protected_sheet_is_named_in_plain_words(tmp_path):
+    port, excel = refreshed(tmp_path, 3)
+    excel.protected.add(SAGE_ONLY)
+    assert macros.refresh(port) is None
+    message = excel.dialogs[-1].prompt
+    assert message.startswith("Sage50-only sheet: Excel refused to change the sheet")
+    assert "Review > Unprotect Sheet" in message and "Traceback" not in message
+
+
+def test_a_second_run_while_one_is_going_says_so(tmp_path):
+    """On a Mac RunPython returns at once: a double click starts a second run."""
+    from smsync_xl.book.busy import one_run_at_a_time
+
+    port, excel = refreshed(tmp_path, 3)
+    before = copy.deepcopy(excel.cells)
+    with one_run_at_a_time(tmp_path) as free:
+        assert free
+        assert macros.refresh(port) is None
+    assert excel.dialogs[-1].prompt.startswith("SMSync is already running on this workbook")
+    assert excel.cells == before
+    assert macros.refresh(port) is not None
 
 
 def test_result_lands_under_its_header_after_a_column_is_dragged(tmp_path):
-    book, excel = standin(tmp_path, 3, Excel(text_format=False))
+    book, excel = standin(tmp_path, 3)
     port = ExcelBook(book)
     assert macros.refresh(port)
     cells = excel.cells[SAGE_ONLY]

@@ -57,6 +57,5 @@ def test_sheet_formats_follow_the_kinds():
     from smsync_xl.book.layout import SAGE_COLUMNS
 
     formats = {c.field: c.number_format for c in SAGE_COLUMNS if c.field}
-    assert formats["id"] == formats["zip"] == formats["phone1"] == "@"
-    assert formats["credit_limit"] == "#,##0.00" and formats["terms"] == "0"
-    assert formats["name"] is None
+    assert formats.pop("credit_limit") == "#,##0.00" and formats.pop("terms") == "0"
+    assert set(formats.values()) == {"@"}  # every text field is a Text column

@@ -354,7 +354,7 @@ def test_the_standin_keeps_excels_cell_rules():
     excel = xlwings_standin.Excel()
     book = xlwings_standin.Book(workbook_path(), excel)
     sheet = book.sheets[SAGE_ONLY]
-    general, text = (FIRST, 2), (FIRST, 3)  # Status (General) and ID (Text, @) columns
+    general, text = (FIRST, 1), (FIRST, 3)  # Include (General) and ID (Text, @) columns
     for value, in_general, in_text in (
         ("'00123", "00123", "'00123"),  # the text mark: dropped, or kept in a Text cell
         ("00123", 123.0, "00123"),  # a General cell reads a number
@@ -367,7 +367,7 @@ def test_the_standin_keeps_excels_cell_rules():
         assert excel.cells[SAGE_ONLY].get(text) == in_text, value
     sheet.range(general).value = "=A1"
     assert general not in excel.text_cells[SAGE_ONLY]  # a formula, not text
-    assert sheet.range((FIRST, 2), (FIRST + 1, 3)).value == [["=A1", None], [None, None]]
+    assert sheet.range((FIRST, 1), (FIRST + 1, 2)).value == [["=A1", None], [None, None]]
     assert sheet.range(general).value == "=A1"
     assert sheet.range(general).options(ndim=2).value == [["=A1"]]
     with pytest.raises(ValueError, match="different lengths"):

@@ -17,7 +17,13 @@ Excel's rules it keeps (see also DESIGN.md, "Excel facts the code must respect")
 - resizing a table keeps its header row where it is;
 - `Range.api` is Excel's COM Range on Windows, whose `Address` is cut at about 255
   characters without an error, and an appscript reference on macOS, which has no
-  `SpecialCells`.
+  `SpecialCells`;
+- a filter hides sheet rows and is not evaluated again when their cells change; taking
+  the table's AutoFilter off shows them all;
+- `=IF(T[[#This Row],[C]]="","",SUBTOTAL(103,T[[#This Row],[C]]))` is blank where the
+  row's cell in column C is empty, else 1 in a row the filter shows and 0 in a hidden
+  one (Excel recalculates SUBTOTAL when a filter changes);
+- writing to a protected sheet fails with Excel's error.
 """
 
 from __future__ import annotations
@@ -33,6 +39,11 @@ from openpyxl.utils import column_index_from_string, get_column_letter, range_bo
 from smsync_xl.book.layout import TABLE_NAMES
 
 TEXT_FORMAT = "@"
+GENERAL = "General"
+PROTECTED = "The cell or chart you're trying to change is on a protected sheet."
+_VISIBLE_ROW = re.compile(
+    r'=IF\((\w+)\[\[#This Row\],\[([^\]]+)\]\]="","",SUBTOTAL\(103,\1\[\[#This Row\],\[\2\]\]\)\)'
+)
 ADDRESS_LIMIT = 255  # Excel cuts a longer Range.Address, at an area boundary here
 XL_CELL_TYPE_VISIBLE = 12
 BUTTONS = ("ok", "ok_cancel", "yes_no", "yes_no_cancel")  # what xlwings' App.alert knows
@@ -83,20 +94,34 @@ class Excel:
         self.formats: dict[str, dict[Cell, str]] = {}  # number formats of styled cells
         self.column_formats: dict[str, dict[int, str]] = {}  # ... and of whole columns
         self.hidden_rows: dict[str, set[int]] = {}  # sheet rows hidden by a filter
+        self.protected: set[str] = set()  # sheets protected (Review > Protect Sheet)
+        self.tables: dict[str, Table] = {}  # by table name, for structured references
 
     def note(self, what: str) -> None:
         self.calls.append(what)
 
+    def number_format(self, sheet: str, cell: Cell) -> str:
+        default = self.column_formats[sheet].get(cell[1], GENERAL)
+        return self.formats[sheet].get(cell, default)
+
     def is_text_formatted(self, sheet: str, cell: Cell) -> bool:
-        if not self.text_format:
-            return False
-        default = self.column_formats[sheet].get(cell[1], "General")
-        return self.formats[sheet].get(cell, default) == TEXT_FORMAT
+        return self.text_format and self.number_format(sheet, cell) == TEXT_FORMAT
 
     def read(self, sheet: str, cell: Cell) -> object:
-        return self.cells[sheet].get(cell)
+        value = self.cells[sheet].get(cell)
+        formula = _VISIBLE_ROW.fullmatch(value) if isinstance(value, str) else None
+        if formula is None or cell in self.text_cells[sheet]:
+            return value
+        table = self.tables[formula.group(1)]
+        (header, first), (_, last) = table._corners
+        titles = {self.cells[sheet].get((header, c)): c for c in range(first, last + 1)}
+        if (cell[0], titles[formula.group(2)]) not in self.cells[sheet]:
+            return None  # "": what xlwings reads from a formula giving empty text
+        return 0.0 if cell[0] in self.hidden_rows.get(sheet, set()) else 1.0
 
     def write(self, sheet: str, cell: Cell, value: object) -> None:
+        if sheet in self.protected:
+            raise RuntimeError(PROTECTED)  # Excel's error 1004 through COM
         if value is None or value == "":
             self.cells[sheet].pop(cell, None)
             self.text_cells[sheet].discard(cell)
@@ -243,6 +268,20 @@ class Range:
             for c in range(c1, c2 + 1):
                 excel.write(sheet, (r, c), data)
 
+    @property
+    def number_format(self) -> str:
+        self._sheet._excel.note("range.number_format get")
+        return self._sheet._excel.number_format(self._sheet._name, self._corners[0])
+
+    @number_format.setter
+    def number_format(self, value: str) -> None:
+        self._sheet._excel.note("range.number_format set")
+        (r1, c1), (r2, c2) = self._corners
+        formats = self._sheet._excel.formats[self._sheet._name]
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                formats[(r, c)] = value
+
     def clear_contents(self) -> None:
         self._sheet._excel.note("range.clear_contents")
         (r1, c1), (r2, c2) = self._corners
@@ -256,12 +295,26 @@ class Range:
 
 
 class Table:
-    __slots__ = ("_corners", "_sheet")
+    __slots__ = ("_autofilter", "_corners", "_sheet")
 
     def __init__(self, sheet: Sheet, ref: str):
         self._sheet = sheet
         c1, r1, c2, r2 = range_boundaries(ref)
         self._corners = ((r1, c1), (r2, c2))
+        self._autofilter = True
+
+    @property
+    def show_autofilter(self) -> bool:
+        return self._autofilter
+
+    @show_autofilter.setter
+    def show_autofilter(self, value: bool) -> None:
+        self._sheet._excel.note("table.show_autofilter set")
+        if not value:  # no AutoFilter, no filter: every row of the table shows again
+            (r1, _), (r2, _) = self._corners
+            hidden = self._sheet._excel.hidden_rows.get(self._sheet._name, set())
+            hidden -= set(range(r1 + 1, r2 + 1))
+        self._autofilter = value
 
     @property
     def range(self) -> Range:
@@ -351,6 +404,9 @@ class App:
         self._excel.dialogs.append(Dialog(prompt, title, buttons))
         return "ok" if buttons == "ok" else self._excel.answer
 
+    def calculate(self) -> None:
+        self._excel.note("app.calculate")
+
     @property
     def status_bar(self) -> str | bool:
         return self._excel.status_bar[-1] if self._excel.status_bar else False
@@ -390,11 +446,12 @@ class Book:
                         self._excel.formats[name][place] = cell.number_format
                     if cell.value is not None:
                         self._excel.cells[name][place] = _as_excel(cell.value)
-                        if isinstance(cell.value, str):
+                        if isinstance(cell.value, str) and cell.data_type != "f":
                             self._excel.text_cells[name].add(place)
             for table in TABLE_NAMES.values():
                 if table in worksheet.tables:
                     sheet._tables[table] = Table(sheet, worksheet.tables[table].ref)
+                    self._excel.tables[table] = sheet._tables[table]
             sheets.append(sheet)
         self._sheets = Sheets(self._excel, sheets)
 

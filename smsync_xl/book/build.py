@@ -36,6 +36,7 @@ from smsync_xl.book.layout import (
     SUMMARY_CELL,
     TABLE_COLUMNS,
     TABLE_NAMES,
+    TEXT_FORMAT,
     TITLE_CELL,
     TURBO_ONLY,
     Column,
@@ -115,7 +116,7 @@ def _setup_sheet(book: Workbook, sheet: Worksheet) -> None:
             continue
         value = sheet.cell(row.row, 2, row.default or None)
         value.fill = INPUT
-        value.number_format = "@"
+        value.number_format = TEXT_FORMAT
         sheet.cell(row.row, 4, row.help).font = HINT
         book.defined_names[row.name] = DefinedName(row.name, attr_text=f"{SETUP}!$B${row.row}")
         if row.choices:
@@ -165,8 +166,7 @@ def _table(sheet: Worksheet, title: str, columns: tuple[Column, ...]) -> None:
         dimension = sheet.column_dimensions[letter]
         dimension.width = column.width
         dimension.hidden = column.hidden
-        if column.number_format:
-            dimension.number_format = column.number_format
+        dimension.number_format = column.number_format
     last = column_letter(len(columns) - 1)
     table = Table(displayName=TABLE_NAMES[title], ref=f"A{HEADER_ROW}:{last}{HEADER_ROW + 1}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)

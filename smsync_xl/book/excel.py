@@ -1,45 +1,70 @@
 """The workbook port in live Excel, through xlwings (open-source part only).
 
-Kept thin on purpose: every method is one or two xlwings calls on whole blocks, so the
+Kept thin on purpose: every method is a few xlwings calls on whole blocks, so the
 number of Excel round trips per Refresh or Synchronize does not grow with the rows.
-Strings are written with a leading apostrophe, Excel's own 'this is text' mark, so an
-ID like 00123 stays text and '=SUM(…)' or '+1 555' never runs as a formula.
+
+Text cells: every column that holds text is formatted Text ('@'), where Excel keeps
+what is written exactly as it is (``00123``, ``=SUM(…)``, ``+1 555`` stay text). Only
+in a cell of another format does a string get Excel's text mark, a leading apostrophe,
+which Excel does not store there; in a Text cell it would become part of the value.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import groupby
 from pathlib import Path
+from typing import Any
 
-from smsync_xl.book.layout import HEADER_ROW, TABLE_COLUMNS, TABLE_NAMES
+from smsync_xl.book.layout import (
+    HEADER_ROW,
+    TABLE_COLUMNS,
+    TABLE_NAMES,
+    TEXT_FORMAT,
+    VISIBLE,
+    Column,
+)
+from smsync_xl.book.password_dialog import ask_password
+from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.ports import TableData, is_blank_row
 
 TITLE = "SMSync"
-VISIBLE_CELLS = 12  # xlCellTypeVisible
-_ROWS = re.compile(r"\$?[A-Z]+\$?(\d+)(?::\$?[A-Z]+\$?(\d+))?")
+TEXT_MARK = "'"
 
 
-def as_text(value: object) -> object:
-    return "'" + value if isinstance(value, str) and value else value
+def cell_value(value: object, number_format: str | None) -> object:
+    """What to hand Excel for a cell of ``number_format``: text as it is in a Text cell;
+    elsewhere with Excel's text mark, so it is never read as a number or a formula."""
+    if isinstance(value, str) and value and number_format != TEXT_FORMAT:
+        return TEXT_MARK + value
+    return value
 
 
-def _block(rows: list[list[object]]) -> list[list[object]]:
-    return [[as_text(v) for v in row] for row in rows]
+def _row(columns: tuple[Column, ...], values: list[object]) -> list[object]:
+    """One table row as written: a calculated column gets its formula, as it is."""
+    return [
+        column.formula if column.formula else cell_value(value, column.number_format)
+        for column, value in zip(columns, values, strict=True)
+    ]
 
 
-def visible_sheet_rows(address: str) -> set[int]:
-    """Sheet rows covered by an address such as '$A$6:$Y$9,$A$12:$Y$12'."""
-    rows: set[int] = set()
-    for first, last in _ROWS.findall(address):
-        rows.update(range(int(first), int(last or first) + 1))
-    return rows
+def _runs(columns: tuple[Column, ...]) -> Iterator[tuple[str, int, int]]:
+    """(number format, first, last column number) of each run of columns sharing one."""
+    position = 1
+    for number_format, group in groupby(columns, key=lambda c: c.number_format):
+        width = len(list(group))
+        yield number_format, position, position + width - 1
+        position += width
 
 
 class ExcelBook:
     """The calling workbook in Excel."""
 
-    def __init__(self, book) -> None:
+    def __init__(self, book: Any) -> None:
         self.book = book
+        self._sheets: dict[str, Any] = {}  # the xlwings objects, looked up once
+        self._tables: dict[str, Any] = {}
 
     @classmethod
     def caller(cls) -> ExcelBook:
@@ -47,14 +72,39 @@ class ExcelBook:
 
         return cls(xlwings.Book.caller())
 
-    def _table(self, sheet: str):
-        return self.book.sheets[sheet].tables[TABLE_NAMES[sheet]]
+    def _sheet(self, sheet: str) -> Any:
+        """The sheet's xlwings object, looked up once per run (each lookup is a call)."""
+        if sheet not in self._sheets:
+            self._sheets[sheet] = self.book.sheets[sheet]
+        return self._sheets[sheet]
+
+    def _table(self, sheet: str) -> Any:
+        if sheet not in self._tables:
+            self._tables[sheet] = self._sheet(sheet).tables[TABLE_NAMES[sheet]]
+        return self._tables[sheet]
+
+    @contextmanager
+    def _changing(self, sheet: str) -> Iterator[None]:
+        """Excel refusing a change (a protected sheet, above all) in plain words."""
+        try:
+            yield
+        except SmsyncError:
+            raise
+        except Exception as error:  # noqa: BLE001 - COM and AppleScript errors differ
+            raise SmsyncError(
+                f"Excel refused to change the sheet ({error})",
+                where=f"{sheet} sheet",
+                advice=f"If the {sheet} sheet is protected, unprotect it (Review > "
+                "Unprotect Sheet), then press the button again.",
+            ) from None
 
     def read_range(self, sheet: str, address: str) -> list[list[object]]:
-        return self.book.sheets[sheet].range(address).options(ndim=2).value
+        return self._sheet(sheet).range(address).options(ndim=2).value
 
     def write_cell(self, sheet: str, address: str, value: object) -> None:
-        self.book.sheets[sheet].range(address).value = as_text(value)
+        target = self._sheet(sheet).range(address)
+        with self._changing(sheet):
+            target.value = cell_value(value, target.number_format)
 
     def read_table(self, sheet: str) -> TableData:
         whole = self._table(sheet).range
@@ -64,8 +114,8 @@ class ExcelBook:
             rows = []
         return TableData(sheet, [str(v) for v in block[0]], rows, whole.row + 1)
 
-    def _resize(self, sheet: str, table, body_rows: int) -> None:
-        worksheet = self.book.sheets[sheet]
+    def _resize(self, sheet: str, table: Any, body_rows: int) -> None:
+        worksheet = self._sheet(sheet)
         table.resize(
             worksheet.range(
                 (HEADER_ROW, 1), (HEADER_ROW + max(body_rows, 1), len(TABLE_COLUMNS[sheet]))
@@ -73,47 +123,72 @@ class ExcelBook:
         )
 
     def write_table(self, sheet: str, rows: list[list[object]]) -> None:
-        """Header and body in one block, so a header the user renamed is put right."""
+        """Header and body in one block, so a header the user renamed or a column the user
+        dragged is put right; each run of columns gets its number format back first."""
         table = self._table(sheet)
-        body = table.data_body_range
-        if body is not None:
-            body.clear_contents()
-        self._resize(sheet, table, len(rows))
-        header = [c.title for c in TABLE_COLUMNS[sheet]]
-        self.book.sheets[sheet].range((HEADER_ROW, 1)).value = [header, *_block(rows)]
+        columns = TABLE_COLUMNS[sheet]
+        worksheet = self._sheet(sheet)
+        last = HEADER_ROW + max(len(rows), 1)
+        with self._changing(sheet):
+            body = table.data_body_range
+            if body is not None:
+                body.clear_contents()
+            self._resize(sheet, table, len(rows))
+            titles = [c.title for c in columns]
+            if self._header(sheet) != titles:  # a column dragged or renamed: formats too
+                for number_format, first_column, last_column in _runs(columns):
+                    target = worksheet.range((HEADER_ROW + 1, first_column), (last, last_column))
+                    target.number_format = number_format
+            worksheet.range((HEADER_ROW, 1)).value = [titles, *(_row(columns, r) for r in rows)]
+
+    def _header(self, sheet: str) -> list[str]:
+        """The table's header as the sheet has it now (the bookkeeper may have dragged or
+        renamed columns since the last call): one read."""
+        return [str(v) for v in self._table(sheet).header_row_range.options(ndim=1).value]
+
+    def _column(self, sheet: str, title: str, count: int) -> tuple[Any, Column]:
+        """The body cells of the column headed ``title``, wherever the bookkeeper has
+        dragged it, and its layout. Tables start at column A of the header row."""
+        first = HEADER_ROW + 1
+        column = 1 + TableData(sheet, self._header(sheet), [], first).column(title)
+        cells = self._sheet(sheet).range((first, column), (first + count - 1, column))
+        return cells, next(c for c in TABLE_COLUMNS[sheet] if c.title == title)
 
     def write_column(self, sheet: str, title: str, values: list[object]) -> None:
-        """Into the column headed ``title``, wherever the bookkeeper has dragged it: the
-        header row is read in one call."""
         if not values:
             return
-        header = self._table(sheet).header_row_range
-        titles = [str(v) for v in header.options(ndim=1).value]
-        first = header.row + 1
-        column = header.column + TableData(sheet, titles, [], first).column(title)
-        target = self.book.sheets[sheet].range((first, column), (first + len(values) - 1, column))
-        target.value = [[as_text(v)] for v in values]
+        cells, layout = self._column(sheet, title, len(values))
+        with self._changing(sheet):
+            cells.value = [[cell_value(v, layout.number_format)] for v in values]
 
     def append_rows(self, sheet: str, rows: list[list[object]]) -> None:
         existing = len(self.read_table(sheet).rows)
-        self._resize(sheet, self._table(sheet), existing + len(rows))
-        self.book.sheets[sheet].range((HEADER_ROW + 1 + existing, 1)).value = _block(rows)
+        columns = TABLE_COLUMNS[sheet]
+        with self._changing(sheet):
+            self._resize(sheet, self._table(sheet), existing + len(rows))
+            target = self._sheet(sheet).range((HEADER_ROW + 1 + existing, 1))
+            target.value = [_row(columns, r) for r in rows]
 
     def hidden_rows(self, sheet: str) -> set[int]:
-        """Rows hidden by a filter; without Excel's SpecialCells (macOS), none."""
+        """Rows a filter (or the bookkeeper) hides, from the hidden Visible column:
+        recalculated, then read in one call, the same on Windows and macOS."""
+        if VISIBLE not in {c.title for c in TABLE_COLUMNS[sheet]}:
+            return set()
         body = self._table(sheet).data_body_range
         if body is None:
             return set()
-        try:
-            special_cells = body.api.SpecialCells
-        except AttributeError:  # macOS: no COM method; Check All then ticks every row
-            return set()
-        try:
-            address = special_cells(VISIBLE_CELLS).Address
-        except Exception:  # noqa: BLE001 - Excel's "no cells were found": all rows hidden
-            return set(range(body.rows.count))
-        visible = visible_sheet_rows(address)
-        return {i for i in range(body.rows.count) if HEADER_ROW + 1 + i not in visible}
+        self.book.app.calculate()
+        cells, _ = self._column(sheet, VISIBLE, body.rows.count)
+        return {i for i, shown in enumerate(cells.options(ndim=1).value) if shown == 0}
+
+    def clear_filter(self, sheet: str) -> None:
+        """Take the table's filter off (and put its buttons back): Excel does not filter
+        again when the cells change, so rows refilled with other records would stay
+        hidden."""
+        table = self._table(sheet)
+        with self._changing(sheet):
+            table.show_autofilter = False
+            table.show_autofilter = True
 
     def alert(self, message: str) -> None:
         self.book.app.alert(message, title=TITLE)
@@ -122,29 +197,13 @@ class ExcelBook:
         return self.book.app.alert(message, title=TITLE, buttons="yes_no") == "yes"
 
     def ask_password(self, question: str) -> str | None:
-        """A small masked dialog from this Python process: Excel's own InputBox cannot
-        hide what is typed, and a VBA form would have to be drawn in Excel."""
-        try:
-            import tkinter
-            from tkinter import simpledialog
-        except ImportError:
-            return None
-        try:
-            root = tkinter.Tk()
-        except tkinter.TclError:
-            return None
-        root.withdraw()
-        root.attributes("-topmost", True)
-        try:
-            return simpledialog.askstring(TITLE, question, show="*", parent=root)
-        finally:
-            root.destroy()
+        return ask_password(TITLE, question)
 
     def status(self, text: str) -> None:
         self.book.app.status_bar = text or False  # False hands the bar back to Excel
 
     def activate(self, sheet: str) -> None:
-        self.book.sheets[sheet].activate()
+        self._sheet(sheet).activate()
 
     def folder(self) -> Path:
         return Path(self.book.fullname).parent

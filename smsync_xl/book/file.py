@@ -95,10 +95,12 @@ class FileBook:
         for offset, row in enumerate(rows):
             for index, value in enumerate(row):
                 cell = worksheet.cell(first_row + offset, index + 1)
-                set_value(cell, value)
                 column = columns[index]
-                if column.number_format:
-                    cell.number_format = column.number_format
+                if column.formula:
+                    cell.value = column.formula
+                else:
+                    set_value(cell, value)
+                cell.number_format = column.number_format
 
     def write_table(self, sheet: str, rows: list[list[object]]) -> None:
         worksheet = self.book[sheet]
@@ -136,6 +138,14 @@ class FileBook:
         table = self.read_table(sheet)
         dimensions = self.book[sheet].row_dimensions
         return {i for i in range(len(table.rows)) if dimensions[table.sheet_row(i)].hidden}
+
+    def clear_filter(self, sheet: str) -> None:
+        table = self._table(sheet)
+        if table.autoFilter is not None:
+            table.autoFilter.filterColumn = []
+        _, first, _, last = bounds(table.ref)
+        for row in range(first + 1, last + 1):
+            self.book[sheet].row_dimensions[row].hidden = False
 
     def alert(self, message: str) -> None:
         self._alert(message)

@@ -124,14 +124,21 @@ def setup_layout() -> SetupLayout:
     )
 
 
+TEXT_FORMAT = "@"
+GENERAL = "General"
+
+
 @dataclass(frozen=True)
 class Column:
     title: str
     field: str | None = None
     width: float = 14
-    number_format: str | None = None
-    """'@' keeps text text (IDs, ZIPs, phones); a field's column takes its kind's."""
+    number_format: str = TEXT_FORMAT
+    """Text ('@') unless the column holds numbers, a formula or what the bookkeeper types:
+    a Text cell keeps what is written as it is, so no text ever needs Excel's apostrophe."""
     hidden: bool = False
+    formula: str | None = None
+    """The same formula in every row (a calculated column), written by the port."""
 
 
 INCLUDE = "Include"
@@ -143,11 +150,27 @@ SMSTurbo-only sheet, holding Setup's inactive credit status); blank otherwise. T
 greying rule and Check All read this column, never a credit-status word."""
 KEY = "Key"
 FINGERPRINT = "Fingerprint"
+VISIBLE = "Visible"
 RESULT = "Result"
 CHANGES = "Changes"
 ID = TURBO_FIELDS["id"].label
 CREDIT_STATUS = TURBO_FIELDS["credit_status"].label
-TEXT_FORMAT = "@"
+SAGE_TABLE = "SageOnly"
+TURBO_TABLE = "TurboOnly"
+
+
+def _visible(table: str) -> Column:
+    """1 in a row a filter shows, 0 in a hidden one, blank in a row without a record: read
+    in one call, it tells which rows are visible the same way on Windows and macOS
+    (Range.Address, which Excel cuts at about 255 characters, is never parsed)."""
+    key = f"{table}[[#This Row],[{KEY}]]"
+    return Column(
+        VISIBLE,
+        width=8,
+        number_format=GENERAL,
+        hidden=True,
+        formula=f'=IF({key}="","",SUBTOTAL(103,{key}))',
+    )
 
 
 def _field_column(field: str, width: float) -> Column:
@@ -163,7 +186,7 @@ def _field_columns() -> list[Column]:
 
 
 SAGE_COLUMNS: tuple[Column, ...] = (
-    Column(INCLUDE, width=9),
+    Column(INCLUDE, width=9, number_format=GENERAL),
     Column(STATUS, width=12),
     _field_column("id", 18),
     _field_column("name", 34),
@@ -176,10 +199,11 @@ SAGE_COLUMNS: tuple[Column, ...] = (
     Column(RESULT, width=50),
     Column(KEY, width=10, hidden=True),
     Column(FINGERPRINT, width=10, hidden=True),
+    _visible(SAGE_TABLE),
 )
 
 TURBO_COLUMNS: tuple[Column, ...] = (
-    Column(INCLUDE, width=9),
+    Column(INCLUDE, width=9, number_format=GENERAL),
     _field_column("id", 18),
     _field_column("name", 34),
     _field_column("credit_status", 14),
@@ -187,6 +211,7 @@ TURBO_COLUMNS: tuple[Column, ...] = (
     Column("Note", width=36),
     *_field_columns(),
     Column(KEY, width=10, hidden=True),
+    _visible(TURBO_TABLE),
 )
 
 LOG_COLUMNS: tuple[Column, ...] = (
@@ -195,12 +220,12 @@ LOG_COLUMNS: tuple[Column, ...] = (
     Column("Company", width=30),
     Column("Action", width=14),
     Column("Records", width=10),
-    Column(ID, width=18, number_format=TEXT_FORMAT),
+    Column(ID, width=18),
     Column("Result", width=12),
     Column("Detail", width=60),
 )
 
-TABLE_NAMES = {SAGE_ONLY: "SageOnly", TURBO_ONLY: "TurboOnly", LOG: "SyncLog"}
+TABLE_NAMES = {SAGE_ONLY: SAGE_TABLE, TURBO_ONLY: TURBO_TABLE, LOG: "SyncLog"}
 TABLE_COLUMNS = {SAGE_ONLY: SAGE_COLUMNS, TURBO_ONLY: TURBO_COLUMNS, LOG: LOG_COLUMNS}
 
 

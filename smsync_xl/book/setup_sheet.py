@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from smsync_xl.book.layout import SETUP, setup_layout
-from smsync_xl.book.sheets import is_ticked
+from smsync_xl.book.sheets import cell_text, is_ticked
 from smsync_xl.core.errors import SettingsError
-from smsync_xl.core.fields import ENTITIES, GROUPS, Entity, text
+from smsync_xl.core.fields import ENTITIES, GROUPS, Entity
 from smsync_xl.core.ports import WorkbookPort
 from smsync_xl.core.settings import Settings, settings_from_values
 from smsync_xl.core.vocabulary import TICK
@@ -18,7 +18,7 @@ def read_setup(port: WorkbookPort) -> tuple[Settings, Entity]:
     layout = setup_layout()
     block = port.read_range(SETUP, f"A1:C{layout.last_row}")
     values: dict[str, object] = {
-        row.key: text(block[row.row - 1][1]) or "" for row in layout.rows if row.key
+        row.key: cell_text(block[row.row - 1][1]) for row in layout.rows if row.key
     }
     for entity in ENTITIES:
         ticked = []

@@ -29,6 +29,12 @@ from smsync_xl.core.ports import TableData, is_blank_row
 from smsync_xl.core.vocabulary import TICK, TICK_WORDS, UNTICK_WORDS, Status, View, taken_by_default
 
 
+def cell_text(value: object) -> str:
+    """A cell's text as typed: padding trimmed, and a leading apostrophe dropped (Excel's
+    text mark, which a cell formatted Text keeps as part of the value)."""
+    return (text(value) or "").removeprefix("'")
+
+
 def make_key(entity: str, record_id: str) -> str:
     return f"{entity}:{record_id}"
 
@@ -108,7 +114,7 @@ def is_ticked(value: object) -> bool:
 
 def _where(table: TableData, index: int, row: list[object]) -> str:
     _, record_id = split_key(str(row[table.column(KEY)] or ""))
-    shown = record_id or text(row[table.column(ID)]) or "?"
+    shown = record_id or cell_text(row[table.column(ID)]) or "?"
     return f"{table.sheet} sheet, row {table.sheet_row(index)} (ID {shown})"
 
 
@@ -137,7 +143,7 @@ def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
                 where=_where(table, index, row),
                 advice="Press Refresh to rebuild the list, then tick the rows again.",
             )
-        shown = text(row[id_at]) or ""
+        shown = cell_text(row[id_at])
         if shown != record_id:
             raise IncludeError(
                 f"the ID was changed on the sheet (to {shown!r}); SMSync brings records over "
@@ -148,6 +154,14 @@ def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
             )
         chosen.setdefault(entity, {})[record_id] = str(row[mark])
     return chosen
+
+
+def ticked_rows(table: TableData) -> set[int]:
+    """Indexes of the rows whose Include is ticked (chosen_rows has checked the words)."""
+    include = table.column(INCLUDE)
+    return {
+        i for i, row in enumerate(table.rows) if not is_blank_row(row) and is_ticked(row[include])
+    }
 
 
 def refuse_turbo_ticks(table: TableData) -> None:

@@ -68,8 +68,9 @@ class Kind:
 
     name: str
     normalise: Callable[[object], Value]
-    excel_format: str | None
-    """Number format of the field's sheet column: '@' keeps text text; None is General."""
+    excel_format: str
+    """Number format of the field's sheet column: Text ('@') keeps every text as typed,
+    so an ID like 00123, a ZIP like 02134 or a name like =SUM(…) stays text in Excel."""
     numeric: bool = False
 
     def sql_type(self, length: int, *, padded: bool = False) -> str:
@@ -113,9 +114,7 @@ class Kind:
         return "" if value is None and not self.numeric else value
 
 
-TEXT = Kind("text", text, None)
-CODE = Kind("code", text, "@")
-"""Text that looks like a number and must stay text: IDs like 00123, ZIP 02134, phones."""
+TEXT = Kind("text", text, "@")
 MONEY = Kind("money", money, "#,##0.00", numeric=True)
 WHOLE_NUMBER = Kind("whole number", whole_number, "0", numeric=True)
 
@@ -158,18 +157,18 @@ class TurboField:
 TURBO_FIELDS: dict[str, TurboField] = {
     f.name: f
     for f in (
-        TurboField("id", "ID", 15, None, CODE),
+        TurboField("id", "ID", 15, None),
         TurboField("name", "Name", 500, "name"),
         TurboField("address1", "Address line 1", 60, "address"),
         TurboField("address2", "Address line 2", 60, "address"),
         TurboField("city", "City", 40, "address"),
         TurboField("state", "State", 20, "address"),
-        TurboField("zip", "ZIP", 20, "address", CODE),
+        TurboField("zip", "ZIP", 20, "address"),
         TurboField("country", "Country", 40, "address"),
         TurboField("contact", "Contact", 60, "contact"),
-        TurboField("phone1", "Phone 1", 30, "phone", CODE),
-        TurboField("phone2", "Phone 2", 30, "phone", CODE),
-        TurboField("fax", "Fax", 30, "phone", CODE),
+        TurboField("phone1", "Phone 1", 30, "phone"),
+        TurboField("phone2", "Phone 2", 30, "phone"),
+        TurboField("fax", "Fax", 30, "phone"),
         TurboField("email", "E-mail", 100, "email"),
         TurboField("type", "Type", 20, "type"),
         TurboField("credit_status", "Credit Status", 20, "credit_status"),

@@ -65,7 +65,11 @@ class WorkbookPort(Protocol):
 
     def append_rows(self, sheet: str, rows: list[list[Cell]]) -> None: ...
 
-    def hidden_rows(self, sheet: str) -> set[int]: ...
+    def hidden_rows(self, sheet: str) -> set[int]:
+        """Indexes of the table rows a filter (or the bookkeeper) hides."""
+
+    def clear_filter(self, sheet: str) -> None:
+        """Show every row of the table again (its filter buttons stay)."""
 
     def alert(self, message: str) -> None: ...
 
