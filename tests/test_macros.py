@@ -456,3 +456,30 @@ def test_moved_columns_are_read_and_written_by_their_headers(book):
     assert sage["DIFFNAME"][RESULT].startswith("updated: Name:")
     assert sage["ACME CO"]["Reason"].startswith("ID contains a space")
     assert sage["ACME CO"][RESULT] is None
+
+
+def test_refresh_under_a_filter_clears_it_headless_too(book):
+    refreshed(book, True, False)
+    port = open_book(book)
+    for row in (6, 8):
+        port.book[SAGE_ONLY].row_dimensions[row].hidden = True
+    port.finish()
+    finished = macros.refresh(open_book(book, Dialogs(True, False)))
+    assert finished is not None and "The filter on Sage50-only was cleared" in finished.summary
+    assert open_book(book).hidden_rows(SAGE_ONLY) == set()
+
+
+def test_a_leading_apostrophe_in_an_id_or_setup_cell_is_excels_text_mark(book):
+    """A Text cell keeps an apostrophe typed (or written by an older SMSync) as part of
+    the value: reading drops it, so the row and the Setup still match."""
+    refreshed(book, True, False)
+    port = open_book(book)
+    table = port.read_table(SAGE_ONLY)
+    ids = [r[table.column("ID")] for r in table.rows]
+    port.write_column(SAGE_ONLY, "ID", ["'" + i for i in ids])
+    port.write_cell(SETUP, cell("entity"), "'Customers")
+    port.finish()
+    tick(book, {"PROSPECT1": "x"})
+    finished = macros.synchronize(open_book(book, Dialogs(True)))
+    assert finished is not None and finished.synchronized is not None
+    assert finished.synchronized.summary().startswith("Import completed: 1 created")
