@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from smsync_xl.book.file import FileBook
 
 EXIT_PROBLEM = 1
+EXIT_NO_EXCEL = 2
 EXIT_CONFLICTS = 3
 
 P = ParamSpec("P")
@@ -453,6 +455,40 @@ def synchronize(book: Path, yes: bool) -> int:
       smsync-xl synchronize ~/SMSync/SMSync.xlsm --yes
     """
     return _button(macros.synchronize(_file_book(book, yes)))
+
+
+@main.command("excel-check")
+@click.option(
+    "--folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Install the throw-away workbook here and keep it (default: a temporary folder).",
+)
+@handles_problems
+def excel_check(folder: Path | None) -> int:
+    """Run the whole flow in real Excel (Windows or macOS) and check every effect:
+    Refresh, a filter, Check All through the ribbon's VBA, Synchronize, Undo and the
+    Excel functions, on a throw-away copy with the demo data. Prints a short report to
+    paste into an e-mail; exit 0 when every check passed, 1 when one failed, 2 when this
+    computer has no Excel.
+
+    \b
+    Example:
+      smsync-xl excel-check
+      smsync-xl excel-check --folder C:\\Temp\\SMSyncCheck
+    """
+    from smsync_xl.excel_check import excel_check as check_in_excel
+
+    with tempfile.TemporaryDirectory() as scratch:
+        report = check_in_excel(folder or Path(scratch) / "SMSync")
+    if report is None:
+        click.echo(
+            f"excel-check needs Microsoft Excel on Windows or macOS; none could be started "
+            f"here ({sys.platform}). Run it on the computer where the bookkeeper uses Excel.",
+            err=True,
+        )
+        return EXIT_NO_EXCEL
+    click.echo("\n".join(report.lines()))
+    return 0 if report.passed else EXIT_PROBLEM
 
 
 @main.command()

@@ -37,6 +37,8 @@ COM_MODELS = {
     "ComRange": "Excel's COM Range as pywin32 shows it: Range.api on Windows",
     "ComArea": "what the COM Range's SpecialCells returns",
     "AppscriptRange": "an appscript reference: Range.api on macOS",
+    "ComListObject": "Excel's COM ListObject as pywin32 shows it: Table.api on Windows",
+    "ComTableRange": "the COM ListObject's Range, whose AutoFilter filters the table",
 }
 # The stand-in's own record for the tests to read; no xlwings object is modelled by them.
 RECORD = {"Excel", "Dialog"}

@@ -50,6 +50,8 @@ BUTTONS = ("ok", "ok_cancel", "yes_no", "yes_no_cancel")  # what xlwings' App.al
 MODES = (None, "info", "critical")
 
 Cell = tuple[int, int]
+VBA_MACROS = {"SMSyncRefresh": "refresh", "SMSyncCheckAll": "check_all"}
+"""The VBA macros the stand-in runs, with the Python function their RunPython calls."""
 
 
 def _cell(address: str) -> Cell:
@@ -198,6 +200,35 @@ class AppscriptRange:
     """Range.api on macOS: an appscript reference; Excel's COM methods are not there."""
 
 
+class ComTableRange:
+    """A COM ListObject's Range: only AutoFilter(Field, Criteria1) with "=x" or "<>x"."""
+
+    def __init__(self, table: Table):
+        self._table = table
+
+    def AutoFilter(self, Field: int, Criteria1: str) -> None:
+        table, excel = self._table, self._table._sheet._excel
+        excel.note("com.AutoFilter")
+        (r1, c1), (r2, _) = table._corners
+        keep_equal = not Criteria1.startswith("<>")
+        wanted = Criteria1.removeprefix("<>").removeprefix("=")
+        sheet = table._sheet._name
+        hidden = excel.hidden_rows.setdefault(sheet, set())
+        for row in range(r1 + 1, r2 + 1):
+            value = str(excel.read(sheet, (row, c1 + Field - 1)) or "")
+            if (value.lower() == wanted.lower()) != keep_equal:
+                hidden.add(row)
+            else:
+                hidden.discard(row)
+
+
+class ComListObject:
+    """Table.api on Windows: Excel's COM ListObject, with its Range."""
+
+    def __init__(self, table: Table):
+        self.Range = ComTableRange(table)
+
+
 class Range:
     __slots__ = ("_corners", "_ndim", "_sheet")
 
@@ -304,6 +335,10 @@ class Table:
         self._autofilter = True
 
     @property
+    def api(self):
+        return ComListObject(self) if self._sheet._excel.com else AppscriptRange()
+
+    @property
     def show_autofilter(self) -> bool:
         return self._autofilter
 
@@ -408,6 +443,10 @@ class App:
         self._excel.note("app.calculate")
 
     @property
+    def version(self) -> str:
+        return "16.0 (stand-in)"
+
+    @property
     def status_bar(self) -> str | bool:
         return self._excel.status_bar[-1] if self._excel.status_bar else False
 
@@ -466,3 +505,24 @@ class Book:
     @property
     def fullname(self) -> str:
         return self._fullname
+
+    def macro(self, name: str) -> Macro:
+        self._excel.note("book.macro")
+        return Macro(self, name)
+
+
+class Macro:
+    """A VBA macro of our module: its RunPython starts Python with the macro's command,
+    which runs on the calling workbook (tests/test_vba_glue.py checks each command)."""
+
+    __slots__ = ("_book", "_name")
+
+    def __init__(self, book: Book, name: str):
+        self._book, self._name = book, name
+
+    def __call__(self, *args):
+        from smsync_xl import macros
+        from smsync_xl.book.excel import ExcelBook
+
+        self._book._excel.note("macro()")
+        return getattr(macros, VBA_MACROS[self._name])(ExcelBook(self._book))

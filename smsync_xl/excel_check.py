@@ -1,0 +1,299 @@
+"""``smsync-xl excel-check``: the whole workbook flow in real Excel, each effect checked.
+
+On a computer with Excel (Windows or macOS) it installs a throw-away copy of the
+workbook with the demo data, opens it in a hidden Excel through xlwings and runs the
+real macros: Refresh, a filter on the Inactive column, Check All through the ribbon's
+own VBA (RunPython, the button's path), Synchronize, Undo, and each Excel function once.
+The questions are answered by the check; everything else is what the bookkeeper gets.
+The checks read back what Excel holds and what SMSTurbo holds, and the report is short
+enough to paste into an e-mail.
+"""
+
+from __future__ import annotations
+
+import platform
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from smsync_xl import __version__, app, macros
+from smsync_xl.book.excel import ExcelBook
+from smsync_xl.book.layout import (
+    CHANGES,
+    HELP,
+    ID,
+    INACTIVE,
+    INACTIVE_MARK,
+    INCLUDE,
+    KEY,
+    LOG,
+    RESULT,
+    SAGE_ONLY,
+    STATUS,
+    TABLE_COLUMNS,
+    TABLE_NAMES,
+)
+from smsync_xl.book.setup_sheet import read_setup
+from smsync_xl.core.ids import id_problems
+from smsync_xl.core.vocabulary import TICK, Status, View, taken_by_default
+
+SCRATCH_CELL = "Z1"
+WAIT_SECONDS = 90.0
+"""How long Check All through RunPython may take (on a Mac it returns at once)."""
+
+Filter = Callable[[Any, str, int, str], None]
+"""Filters a sheet's table: (xlwings book, sheet, 1-based column in the table, criteria)."""
+Evaluate = Callable[[Any, str], object]
+"""What Excel shows for a formula typed into a scratch cell."""
+
+
+@dataclass
+class Check:
+    name: str
+    passed: bool
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    header: list[str]
+    checks: list[Check] = field(default_factory=list)
+
+    def check(self, name: str, passed: bool, detail: str = "") -> bool:
+        self.checks.append(Check(name, passed, detail))
+        return passed
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.checks) and all(c.passed for c in self.checks)
+
+    def lines(self) -> list[str]:
+        rows = [f"{'PASS' if c.passed else 'FAIL'}  {c.name}" for c in self.checks]
+        rows += [f"      {c.detail}" for c in self.checks if not c.passed and c.detail]
+        failed = sum(1 for c in self.checks if not c.passed)
+        verdict = "All checks passed." if self.passed else f"{failed} check(s) failed."
+        return [*self.header, "", *rows, "", verdict]
+
+
+class ScriptedBook(ExcelBook):
+    """The workbook in Excel, with the questions answered by the check instead of a
+    person (a hidden Excel cannot show them); every message is kept for the report."""
+
+    def __init__(self, book: Any, answers: list[bool]) -> None:
+        super().__init__(book)
+        self.answers = answers
+        self.questions: list[str] = []
+        self.messages: list[str] = []
+
+    def confirm(self, message: str) -> bool:
+        self.questions.append(message)
+        return self.answers.pop(0) if self.answers else False
+
+    def alert(self, message: str) -> None:
+        self.messages.append(message)
+
+
+def _table(port: ExcelBook, sheet: str) -> list[dict[str, object]]:
+    data = port.read_table(sheet)
+    return [dict(zip(data.header, row, strict=True)) for row in data.rows]
+
+
+def _dump(path: Path) -> dict[str, list[tuple]]:
+    with closing(sqlite3.connect(path)) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {
+            t: sorted(db.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
+            for t in tables
+            if not t.startswith("SMSync_")
+        }
+
+
+def _position(sheet: str, title: str) -> int:
+    return [c.title for c in TABLE_COLUMNS[sheet]].index(title) + 1
+
+
+def run_checks(
+    book: Any,
+    folder: Path,
+    report: Report,
+    *,
+    apply_filter: Filter,
+    evaluate: Evaluate | None,
+    wait: float = WAIT_SECONDS,
+) -> Report:
+    """Every step on ``book`` (an xlwings Book of the installed demo workbook in
+    ``folder``); stops early only where a later step could not mean anything."""
+    settings, entity = read_setup(ExcelBook(book))
+    session = app.open_session(settings)
+    (plan,) = app.plan(session, [entity])
+    database = folder / "smsturbo_demo.sqlite"
+    before = _dump(database)
+    stored_ids = {r.id for r in session.store.read(entity)}
+
+    port = ScriptedBook(book, [True, False])  # the right company; not "missing only"
+    if not report.check("Refresh runs", macros.refresh(port) is not None, "; ".join(port.messages)):
+        return report
+    rows = _table(port, SAGE_ONLY)
+    expected = {r.id for r in plan.sage_side(View.NOT_IN_SYNC)}
+    shown = {str(r[ID]) for r in rows}
+    report.check(
+        f"Sage50-only lists the {len(expected)} records not in sync",
+        shown == expected,
+        f"missing {sorted(expected - shown)[:5]}, extra {sorted(shown - expected)[:5]}",
+    )
+    marked = [str(r[ID]) for r in rows if str(r[ID]).startswith("'")]
+    report.check("IDs hold no stray apostrophe", not marked, f"e.g. {marked[:3]}")
+    names = {str(r[ID]): r["Name"] for r in rows}
+    formula_like = {r.id: r.values.get("name") for r in plan.rows if r.id in names}
+    wrong = [i for i, name in formula_like.items() if names[i] != name]
+    report.check("Names (=…, +…, -…) read back as the text written", not wrong, str(wrong[:3]))
+
+    try:
+        apply_filter(book, SAGE_ONLY, _position(SAGE_ONLY, INACTIVE), f"<>{INACTIVE_MARK}")
+    except Exception as error:  # noqa: BLE001 - the report says what Excel answered
+        report.check("A filter on Inactive hides the inactive rows", False, repr(error))
+        return report
+    hidden = port.hidden_rows(SAGE_ONLY)
+    inactive = {i for i, r in enumerate(rows) if r[INACTIVE] == INACTIVE_MARK}
+    report.check(
+        "A filter on Inactive hides the inactive rows",
+        hidden == inactive and bool(inactive),
+        f"hidden {sorted(hidden)}, inactive {sorted(inactive)}",
+    )
+
+    book.macro("SMSyncCheckAll")()  # the ribbon's VBA: RunPython starts our Python
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and not any(r[INCLUDE] for r in _table(port, SAGE_ONLY)):
+        time.sleep(1)
+    rows = _table(port, SAGE_ONLY)
+    statuses = {s.value: s for s in Status}
+    wanted = {
+        i
+        for i, r in enumerate(rows)
+        if i not in hidden
+        and str(r[STATUS]) in statuses
+        and taken_by_default(
+            statuses[str(r[STATUS])], r[INACTIVE] == INACTIVE_MARK, bool(r[CHANGES])
+        )
+    }
+    ticked = {i for i, r in enumerate(rows) if r[INCLUDE] == TICK}
+    report.check(
+        "Check All (through RunPython) ticks only the visible rows it should",
+        ticked == wanted and bool(wanted),
+        f"ticked {len(ticked)}, expected {len(wanted)}",
+    )
+
+    port = ScriptedBook(book, [True])
+    finished = macros.synchronize(port)
+    synchronized = finished.synchronized if finished else None
+    report.check(
+        "Synchronize writes SMSTurbo",
+        synchronized is not None and synchronized.run_id is not None,
+        "; ".join(port.messages),
+    )
+    rows = _table(port, SAGE_ONLY)
+    ticked_keys = {str(r[KEY]) for r in rows if r[INCLUDE] == TICK}
+    with_result = {str(r[KEY]) for r in rows if r[RESULT]}
+    report.check("Result filled on exactly the ticked rows", ticked_keys == with_result)
+    new = {str(r[ID]) for r in rows if r[INCLUDE] == TICK and r[STATUS] == Status.NEW.value}
+    created = {r.id for r in session.store.read(entity)} - stored_ids
+    report.check(
+        "SMSTurbo holds exactly the ticked NEW records as new ones",
+        created == new and bool(new),
+        f"created {sorted(created)[:5]}, ticked NEW {sorted(new)[:5]}",
+    )
+
+    port = ScriptedBook(book, [True])
+    report.check("Undo runs", macros.undo_last(port) is not None, "; ".join(port.messages))
+    report.check("Undo puts SMSTurbo back exactly", _dump(database) == before)
+    actions = {str(r["Action"]) for r in _table(port, LOG) if r["Records"]}
+    report.check(
+        "The Log has Refresh, Synchronize and Undo",
+        {"Refresh", "Synchronize", "Undo"} <= actions,
+        str(sorted(actions)),
+    )
+
+    if evaluate is None:
+        report.check("Excel functions (Windows only in xlwings): skipped on this system", True)
+        return report
+    for formula, expected_value in (
+        ('=SMSYNC_ID_PROBLEM("ACME CO")', "; ".join(id_problems("ACME CO"))),
+        ('=SMSYNC_ID_PROBLEM("C0001")', None),
+        ('=SMSYNC_SMSTURBO("C0001", "Name")', "Customer 1 Hauling"),
+        ('=SMSYNC_SAGE50("V001", "City", "Vendors")', "Springfield"),
+    ):
+        value = evaluate(book, formula)
+        report.check(
+            f"{formula} shows {expected_value!r}",
+            value == expected_value or (expected_value is None and value in ("", None)),
+            f"Excel shows {value!r}",
+        )
+    return report
+
+
+def filter_on_windows(book: Any, sheet: str, column: int, criteria: str) -> None:
+    """Excel's own AutoFilter on the table (COM: ListObject.Range.AutoFilter)."""
+    table = book.sheets[sheet].tables[TABLE_NAMES[sheet]]
+    table.api.Range.AutoFilter(Field=column, Criteria1=criteria)
+
+
+def filter_on_mac(book: Any, sheet: str, column: int, criteria: str) -> None:
+    """Excel's own AutoFilter through AppleScript (appscript: list object → range)."""
+    table = book.sheets[sheet].tables[TABLE_NAMES[sheet]]
+    table.api.range_object.autofilter_range(field=column, criteria1=criteria)
+
+
+def evaluate_in_excel(book: Any, formula: str) -> object:
+    """Type ``formula`` into a scratch cell of the Help sheet, read what Excel shows, and
+    empty the cell again."""
+    cell = book.sheets[HELP].range(SCRATCH_CELL)
+    try:
+        cell.formula = formula
+        book.app.calculate()
+        return cell.value
+    finally:
+        cell.clear_contents()
+
+
+def header(excel_version: str, workbook: Path) -> list[str]:
+    bits = 64 if sys.maxsize > 2**32 else 32
+    return [
+        f"SMSync excel-check, {time.strftime('%Y-%m-%d %H:%M')}",
+        f"SMSync {__version__}, Python {platform.python_version()} {bits}-bit, "
+        f"{platform.platform()}",
+        f"Excel {excel_version}; workbook {workbook}",
+    ]
+
+
+def excel_check(folder: Path) -> Report | None:
+    """Install into ``folder``, open in a hidden Excel, run every check; None when this
+    computer has no Excel that xlwings can drive."""
+    if sys.platform not in ("win32", "darwin"):
+        return None
+    import xlwings
+
+    from smsync_xl.install import install
+
+    try:
+        excel = xlwings.App(visible=False, add_book=False)
+    except Exception:  # noqa: BLE001 - no Excel, or it could not be started
+        return None
+    try:
+        workbook = install(folder, with_demo=True, force=True)
+        book = excel.books.open(str(workbook))
+        report = Report(header(str(excel.version), workbook))
+        windows = sys.platform == "win32"
+        return run_checks(
+            book,
+            folder,
+            report,
+            apply_filter=filter_on_windows if windows else filter_on_mac,
+            evaluate=evaluate_in_excel if windows else None,
+        )
+    finally:
+        excel.quit()

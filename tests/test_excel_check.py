@@ -1,0 +1,84 @@
+"""excel-check's checks, run against the stand-in: they pass on a workbook that behaves
+as Excel does, and each one fails when what it checks breaks."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import pytest
+from click.testing import CliRunner
+
+from smsync_xl import udf
+from smsync_xl.cli import main
+from smsync_xl.excel_check import Report, filter_on_windows, run_checks
+from smsync_xl.install import install
+
+from .xlwings_standin import Book, Excel
+
+ARGUMENT = re.compile(r'"([^"]*)"')
+
+
+def evaluate(book, formula: str) -> object:
+    """What Excel does with an Excel function: xlwings calls the Python function with the
+    formula's arguments and the calling cell."""
+    name = formula[1 : formula.index("(")]
+    arguments = ARGUMENT.findall(formula)
+    function = getattr(udf, name)
+    if name == "SMSYNC_ID_PROBLEM":
+        return function(*arguments) or None
+    caller = SimpleNamespace(sheet=SimpleNamespace(book=book))
+    return function(*arguments, caller=caller)
+
+
+def checked(tmp_path, **excel) -> Report:
+    folder = tmp_path / "SMSync"
+    workbook = install(folder, with_demo=True)
+    book = Book(workbook, Excel(**excel))
+    return run_checks(
+        book,
+        folder,
+        Report(["stand-in"]),
+        apply_filter=filter_on_windows,
+        evaluate=evaluate,
+        wait=0,  # the stand-in's RunPython returns when the macro has run
+    )
+
+
+def test_every_check_passes_when_the_workbook_behaves(tmp_path):
+    report = checked(tmp_path)
+    assert report.passed, "\n".join(report.lines())
+    assert len(report.checks) >= 14
+    assert report.lines()[-1] == "All checks passed."
+
+
+def test_check_all_ticking_hidden_rows_fails_its_check(tmp_path, monkeypatch):
+    monkeypatch.setattr("smsync_xl.book.excel.ExcelBook.hidden_rows", lambda self, sheet: set())
+    report = checked(tmp_path)
+    failed = [c.name for c in report.checks if not c.passed]
+    assert "A filter on Inactive hides the inactive rows" in failed
+    assert not report.passed and report.lines()[-1].endswith("check(s) failed.")
+
+
+def test_a_stray_apostrophe_fails_its_check(tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        "smsync_xl.book.excel.cell_value",
+        lambda value, fmt: "'" + value if isinstance(value, str) and value else value,
+    )
+    report = checked(tmp_path)
+    failed = {c.name for c in report.checks if not c.passed}
+    assert "IDs hold no stray apostrophe" in failed
+
+
+def test_a_wrong_excel_function_fails_its_check(tmp_path, monkeypatch):
+    monkeypatch.setattr(udf, "SMSYNC_ID_PROBLEM", lambda record_id: "")
+    report = checked(tmp_path)
+    failed = [c.name for c in report.checks if not c.passed]
+    assert len(failed) == 1 and failed[0].startswith('=SMSYNC_ID_PROBLEM("ACME CO") shows')
+
+
+@pytest.mark.skipif("sys.platform in ('win32', 'darwin')")
+def test_without_excel_the_command_says_so_and_exits_2():
+    result = CliRunner().invoke(main, ["excel-check"])
+    assert result.exit_code == 2
+    assert "needs Microsoft Excel on Windows or macOS" in result.output
