@@ -354,6 +354,7 @@ def build_workbook(output: Path | None) -> int:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path.home() / "SMSync",
     show_default=True,
+    help="Folder for the workbook: on this computer, not synchronised by OneDrive.",
 )
 @click.option(
     "--demo",
@@ -364,24 +365,26 @@ def build_workbook(output: Path | None) -> int:
 @click.option("--force", is_flag=True, help="Replace an existing workbook (kept as a backup).")
 @handles_problems
 def install(dest: Path, with_demo: bool, force: bool) -> int:
-    """Copy the workbook to DEST and write xlwings.conf beside it for this Python.
+    """Copy the workbook to DEST and write xlwings.conf beside it for this Python (every
+    xlwings setting SMSync relies on, so none comes from your ~/.xlwings/xlwings.conf).
+    On a Mac, also copy xlwings' AppleScript for Excel. Prints the next steps.
 
     \b
-    Example:
+    Examples:
       smsync-xl install --dest ~/Documents/SMSync --demo
+      smsync-xl install --dest C:\\SMSync --force     # replace it (old one kept as a backup)
     """
+    from smsync_xl.install import CONF_NAME, applescript_path, folder_warnings, next_steps
     from smsync_xl.install import install as install_workbook
 
     target = install_workbook(dest, with_demo=with_demo, force=force)
-    click.echo(f"Installed {target}\nWrote {dest / 'xlwings.conf'} (interpreter {sys.executable})")
-    click.echo(
-        "Next steps:\n"
-        "  1. In Excel: File > Options > Trust Center > Trust Center Settings > Trusted "
-        f"Locations: add {dest}\n"
-        "     (or right-click SMSync.xlsm > Properties > Unblock, then enable macros).\n"
-        "  2. Trust access to the VBA project is NOT needed.\n"
-        f"  3. Open {target}, fill in the Setup sheet, then use the SMSync tab."
-    )
+    folder = target.parent
+    click.echo(f"Installed {target}\nWrote {folder / CONF_NAME} (Python {sys.executable})")
+    if sys.platform == "darwin":
+        click.echo(f"Copied xlwings' AppleScript to {applescript_path(Path.home())}")
+    for warning in folder_warnings(folder):
+        click.secho(f"Warning: {warning}", fg="yellow", err=True)
+    click.echo(next_steps(target))
     return 0
 
 

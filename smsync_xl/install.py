@@ -1,38 +1,257 @@
 """Put the workbook where the bookkeeper works, with an xlwings.conf beside it.
 
-The workbook itself never holds a machine path: xlwings reads the interpreter and the
-UDF module from the xlwings.conf file in the workbook's folder.
+The workbook itself never holds a machine path: xlwings' VBA reads the interpreter and
+its other settings from the xlwings.conf file in the workbook's folder. How that VBA
+reads the file (xlwings 0.37.8's ``xlwings.bas``) decides how we write it:
+
+- ``GetConfigFromFile`` reads it with ``Open ... For Input`` and ``Input #``, which turns
+  the bytes into text in the system's ANSI code page on Windows. So the file is written in
+  that code page, every value must fit in it, and no value may hold a double quote (the
+  ``Input #`` format has no way to write one). VBA's own file functions (``GetAttr``,
+  ``Open``) also take file names in that code page, so the folder must fit in it too, or
+  VBA never finds the file and silently falls back to other settings.
+- ``GetConfig`` looks in the directory file, then in the user's own
+  ``~/.xlwings/xlwings.conf``, then takes xlwings' default. Every key whose user-level
+  value would change how our buttons run is therefore written here (``pinned_settings``);
+  the keys left out are listed with the reason in ``UNPINNED``.
 """
 
 from __future__ import annotations
 
+import locale
+import os
 import shutil
 import sys
-from pathlib import Path
+from collections.abc import Mapping
+from importlib.metadata import version
+from importlib.util import find_spec
+from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.demo.company import DEMO_FILES, create_demo
 
 CONF_NAME = "xlwings.conf"
+WORKBOOK_NAME = "SMSync.xlsm"
 BACKUP_NAME = "SMSync.backup.xlsm"
+UDF_MODULE = "smsync_xl.udf"
+MAC_SCRIPTS = ("Library", "Application Scripts", "com.microsoft.Excel")
+"""Where Excel for Mac's ``AppleScriptTask`` looks for scripts, under the home folder."""
+
+SHELL_SPECIAL = set(" \t'\"\\$`&;|<>()*?[]{}")
+"""Characters that break the Mac interpreter path: xlwings' AppleScript puts it unquoted
+at the start of a ``do shell script`` command line (and splits its parameters on ``|``)."""
+
+UNPINNED: dict[str, str] = {
+    # Read only when INTERPRETER_WIN / INTERPRETER_MAC is empty; we never leave ours empty.
+    "INTERPRETER": "legacy fallback, shadowed by the platform key we write",
+    # Used only by xlwings PRO (embedded code needs a sheet named *.py: our workbook has
+    # none; the UDF server merely passes it on in an environment variable).
+    "LICENSE_KEY": "only xlwings PRO reads it; SMSync uses no PRO feature",
+    # The user's own description of where OneDrive/SharePoint sync to. VBA hands them to
+    # prepare_sys_path, which looks at them only with ADD_WORKBOOK_TO_PYTHONPATH true (we
+    # write False); Python's Book.fullname reads them from the user file anyway, never from
+    # this one, so the user's values are the right ones to keep.
+    "ONEDRIVE_CONSUMER_WIN": "describes the user's OneDrive; unused with our settings",
+    "ONEDRIVE_COMMERCIAL_WIN": "describes the user's OneDrive; unused with our settings",
+    "SHAREPOINT_WIN": "describes the user's SharePoint; unused with our settings",
+    "ONEDRIVE_CONSUMER_MAC": "describes the user's OneDrive; unused with our settings",
+    "ONEDRIVE_COMMERCIAL_MAC": "describes the user's OneDrive; unused with our settings",
+    "SHAREPOINT_MAC": "describes the user's SharePoint; unused with our settings",
+}
+"""Keys xlwings' VBA reads through ``GetConfig`` that we deliberately leave to the user's
+own config, each with the reason its value cannot change how SMSync runs."""
 
 
-def conf_text(interpreter: str, windows: bool) -> str:
-    """xlwings' directory config: one "KEY","value" line per setting."""
-    key = "INTERPRETER_WIN" if windows else "INTERPRETER_MAC"
-    lines = [(key, interpreter), ("UDF MODULES", "smsync_xl.udf"), ("SHOW CONSOLE", "False")]
-    return "".join(f'"{k}","{v}"\n' for k, v in lines)
+def interpreter_key(platform: str) -> str:
+    """The key RunPython reads for the interpreter: INTERPRETER_WIN in Windows' VBA,
+    INTERPRETER_MAC in the Mac's (``#If Mac``)."""
+    return "INTERPRETER_WIN" if platform == "win32" else "INTERPRETER_MAC"
 
 
-def install(destination: Path, *, with_demo: bool, force: bool = False) -> Path:
+def pinned_settings(interpreter: str, platform: str) -> list[tuple[str, str]]:
+    """Every setting SMSync writes, so none leaks in from ~/.xlwings/xlwings.conf."""
+    return [
+        (interpreter_key(platform), interpreter),
+        # A conda activation before our interpreter would change its environment (and
+        # xlwings shows a message box and stops when CONDA PATH looks too old).
+        ("CONDA PATH", ""),
+        ("CONDA ENV", ""),
+        ("UDF MODULES", UDF_MODULE),
+        # True makes the Excel functions wait for a Python the user starts by hand.
+        ("DEBUG UDFS", "False"),
+        # True runs the buttons inside the long-lived UDF server instead of a fresh Python.
+        ("USE UDF SERVER", "False"),
+        ("SHOW CONSOLE", "False"),
+        # True puts the workbook's folder first on sys.path (utils.prepare_sys_path): a
+        # stray smsync_xl/ or xlwings.py beside the workbook would be imported instead of
+        # the installed package, and in a OneDrive folder the https:// full name can make
+        # prepare_sys_path fail before our code runs. The folder holds data, not code.
+        ("ADD_WORKBOOK_TO_PYTHONPATH", "False"),
+        # Prepended to sys.path: a user-level value could shadow smsync_xl or its
+        # dependencies with other versions.
+        ("PYTHONPATH", ""),
+        # Windows writes each run's error log there (cmd "2> file"): a user-level folder
+        # that no longer exists makes every button fail. %TEMP% is the folder the default
+        # names; GetConfig expands it.
+        ("TEMP DIR", "%TEMP%"),
+        # "False" turns error messages into an Error sheet added to the workbook.
+        ("SHOW_ERROR_POPUPS", "True"),
+    ]
+
+
+def vba_encoding(platform: str) -> str:
+    """The encoding xlwings' VBA reads xlwings.conf in on ``platform``."""
+    if platform == "win32":
+        # Input # decodes in the ANSI code page (GetACP), which is what getencoding()
+        # returns on Windows whatever Python's UTF-8 mode says.
+        return locale.getencoding()
+    if platform == "darwin":
+        # Excel for Mac's VBA also reads with Input # (same GetConfigFromFile), and
+        # Microsoft documents no encoding for it. It is not UTF-8: Mac VBA turns bytes into
+        # text in the Mac's legacy encoding (MacRoman on Western systems; xlwings issue
+        # #2004 shows a decomposed "ü" coming back as "uÃà"), and macOS file names may be
+        # decomposed (NFD). Unsure which, we keep to the one encoding all of them read the
+        # same: ASCII. Mac account names are ASCII, so Python's usual paths are too.
+        return "ascii"
+    return "utf-8"  # no Excel on other systems: the file is only there to be looked at
+
+
+def _only(encoding: str) -> str:
+    if encoding == "ascii":
+        return "only plain ASCII characters"
+    return f"only characters of {encoding}"
+
+
+def _why(encoding: str, *, folder: bool) -> str:
+    """Why VBA cannot take a character outside ``encoding``, in plain words."""
+    if encoding == "ascii":
+        return (
+            "Excel for Mac's VBA may not find xlwings.conf in such a folder"
+            if folder
+            else "Excel for Mac's VBA does not read xlwings.conf as UTF-8, so only plain "
+            "ASCII is safe"
+        )
+    doing = f"opens {CONF_NAME} by a file name" if folder else f"reads {CONF_NAME}"
+    return f"xlwings' VBA {doing} in this computer's ANSI code page ({encoding})"
+
+
+def check_readable(value: str, what: str, *, encoding: str, why: str, advice: str) -> None:
+    """Refuse a value or path that xlwings' VBA would read wrongly in ``encoding``: a
+    character outside it, a double quote or a line break."""
+    for char in value:
+        if char == '"' or char in "\r\n":
+            shown = "a double quote" if char == '"' else "a line break"
+            raise SmsyncError(
+                f"{what} {value} has {shown}, which xlwings' VBA cannot read back",
+                where=CONF_NAME,
+                advice=advice,
+            )
+        try:
+            char.encode(encoding)
+        except UnicodeEncodeError:
+            raise SmsyncError(
+                f"{what} {value} has the character {char!r} (U+{ord(char):04X}): {why}",
+                where=CONF_NAME,
+                advice=advice,
+            ) from None
+
+
+def conf_bytes(interpreter: str, *, platform: str, encoding: str) -> bytes:
+    """xlwings' directory config: one ``"KEY","value"`` line per setting, in the
+    encoding and line ends the VBA reads (those xlwings itself writes on that platform).
+    Raises SmsyncError, naming the path and the character, for a value VBA would misread."""
+    if platform == "darwin":
+        advice = (
+            "Create the virtual environment in a folder whose path has only plain ASCII "
+            "letters, digits and - _ . / (no spaces), e.g. ~/smsync-venv, and run its "
+            "smsync-xl install."
+        )
+        bad = sorted({c for c in interpreter if c in SHELL_SPECIAL})
+        if bad:
+            raise SmsyncError(
+                f"the Python path {interpreter} has {' '.join(repr(c) for c in bad)}: "
+                "Excel for Mac passes it to the shell unquoted, so Python would not start",
+                where=CONF_NAME,
+                advice=advice,
+            )
+    else:
+        advice = (
+            "Install Python (or create the virtual environment) in a folder whose path "
+            f"has {_only(encoding)}, e.g. C:\\Python\\SMSync, and run that "
+            "Python's smsync-xl install."
+        )
+    lines = pinned_settings(interpreter, platform)
+    for key, value in lines:
+        check_readable(
+            value,
+            "the Python path" if key == interpreter_key(platform) else f"the {key} value",
+            encoding=encoding,
+            why=_why(encoding, folder=False),
+            advice=advice,
+        )
+    newline = "\r\n" if platform == "win32" else "\n"
+    return "".join(f'"{k}","{v}"{newline}' for k, v in lines).encode(encoding)
+
+
+def applescript_source() -> Path:
+    """xlwings' AppleScript for the pinned release, as ``xlwings runpython install``
+    copies it: RunPython on a Mac calls AppleScriptTask("xlwings-<version>.applescript")."""
+    spec = find_spec("xlwings")
+    if spec is None or spec.origin is None:
+        raise SmsyncError("xlwings is not installed", advice="pip install smsync-xl again.")
+    name = f"xlwings-{version('xlwings')}.applescript"
+    source = Path(spec.origin).parent / name
+    if not source.is_file():
+        raise SmsyncError(
+            f"{name} is missing from the xlwings package",
+            where=str(source.parent),
+            advice="Reinstall it: pip install --force-reinstall smsync-xl.",
+        )
+    return source
+
+
+def applescript_path(home: Path) -> Path:
+    """Where the AppleScript must be for Excel for Mac to run it."""
+    return home.joinpath(*MAC_SCRIPTS) / applescript_source().name
+
+
+def install(
+    destination: Path,
+    *,
+    with_demo: bool,
+    force: bool = False,
+    platform: str | None = None,
+    home: Path | None = None,
+    interpreter: str | None = None,
+    encoding: str | None = None,
+) -> Path:
     """Copy SMSync.xlsm into ``destination`` and write xlwings.conf; return the copy.
+    On macOS also put xlwings' AppleScript where Excel runs it.
 
     An existing workbook holds the bookkeeper's Setup and Log: it is only replaced with
-    ``force``, and then kept as SMSync.backup.xlsm.
+    ``force``, and then kept as SMSync.backup.xlsm. Everything is checked before the first
+    file is written: a refused install leaves nothing behind. ``platform``, ``home``,
+    ``interpreter`` and ``encoding`` default to this computer's (tests pass others).
     """
-    target = destination / "SMSync.xlsm"
-    names = ["SMSync.xlsm", *(DEMO_FILES if with_demo else ())]
+    platform = platform or sys.platform
+    home = home or Path.home()
+    interpreter = interpreter or sys.executable
+    encoding = encoding or vba_encoding(platform)
+    destination = Path(os.path.abspath(destination.expanduser()))
+    example = "~/SMSync" if platform == "darwin" else "C:\\SMSync"
+    check_readable(
+        str(destination),
+        "the folder",
+        encoding=encoding,
+        why=_why(encoding, folder=True),
+        advice=f"Choose a --dest whose path has {_only(encoding)}, e.g. {example}.",
+    )
+    conf = conf_bytes(interpreter, platform=platform, encoding=encoding)
+    script = applescript_source() if platform == "darwin" else None
+
+    target = destination / WORKBOOK_NAME
+    names = [WORKBOOK_NAME, *(DEMO_FILES if with_demo else ())]
     existing = [name for name in names if (destination / name).exists()]
     if existing and not force:
         raise SmsyncError(
@@ -45,9 +264,92 @@ def install(destination: Path, *, with_demo: bool, force: bool = False) -> Path:
     if target.exists():
         shutil.copyfile(target, destination / BACKUP_NAME)
     shutil.copyfile(workbook_path(), target)
-    (destination / CONF_NAME).write_text(
-        conf_text(sys.executable, sys.platform == "win32"), encoding="utf-8"
-    )
+    (destination / CONF_NAME).write_bytes(conf)
+    if script is not None:
+        scripts = home.joinpath(*MAC_SCRIPTS)
+        scripts.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(script, scripts / script.name)
     if with_demo:
         create_demo(destination)
     return target
+
+
+ONEDRIVE_ENV = ("OneDrive", "OneDriveCommercial", "OneDriveConsumer")
+
+
+def _pure(folder: str | PurePath, platform: str) -> PurePath:
+    return PureWindowsPath(folder) if platform == "win32" else PurePosixPath(folder)
+
+
+def in_onedrive(folder: str | PurePath, platform: str, environ: Mapping[str, str]) -> bool:
+    """Whether ``folder`` is synchronised by OneDrive: under one of the folders OneDrive's
+    environment variables name, or under a folder called OneDrive… (Windows' "OneDrive -
+    Company", the Mac's ~/Library/CloudStorage/OneDrive-Personal)."""
+    path = _pure(folder, platform)
+    for name in ONEDRIVE_ENV:
+        root = environ.get(name)
+        if root and (path == _pure(root, platform) or _pure(root, platform) in path.parents):
+            return True  # PureWindowsPath compares without letter case, as Windows does
+    return any(part.lower().startswith("onedrive") for part in path.parts[1:])
+
+
+def is_network_folder(folder: str | PurePath, platform: str) -> bool:
+    """A UNC path (\\\\server\\share\\...). Mapped drive letters look local and are not seen."""
+    if platform != "win32":
+        return False
+    drive = _pure(folder, platform).drive
+    if drive.startswith("\\\\?\\"):
+        return drive[4:].upper().startswith("UNC\\")
+    return drive.startswith("\\\\")
+
+
+def folder_warnings(
+    folder: str | PurePath, *, platform: str | None = None, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """Plain-words warnings, each with its fix, for a folder the buttons may not work in."""
+    platform = platform or sys.platform
+    environ = os.environ if environ is None else environ
+    warnings = []
+    if in_onedrive(folder, platform, environ):
+        warnings.append(
+            f"{folder} is synchronised by OneDrive. Excel then knows the workbook by a web "
+            "address (https://...), and xlwings may not find xlwings.conf or the workbook's "
+            "folder, so the buttons can fail. Fix: install into a folder OneDrive does not "
+            "synchronise, e.g. " + ("~/SMSync" if platform == "darwin" else "C:\\SMSync") + "."
+        )
+    if is_network_folder(folder, platform):
+        warnings.append(
+            f"{folder} is a network folder. Excel trusts it only if, when you add it as a "
+            'Trusted Location, you also tick "Allow Trusted Locations on my network" (your '
+            "IT may have turned that off). Fix: tick it, or install into a folder on this "
+            "computer, e.g. C:\\SMSync."
+        )
+    return warnings
+
+
+def next_steps(workbook: Path, *, platform: str | None = None) -> str:
+    """What the bookkeeper does after ``install``, for this platform."""
+    folder = workbook.parent
+    if (platform or sys.platform) == "darwin":
+        return (
+            "Next steps (Excel for Mac):\n"
+            f"  1. Open {workbook} and click Enable Macros (Excel for Mac has no Trusted "
+            "Locations).\n"
+            "  2. The first time you press a button, Excel asks for access to the folder: "
+            "grant it.\n"
+            "  3. Fill in the Setup sheet, then use the SMSync tab. A button returns at once;\n"
+            "     the sheets fill in when Python has finished.\n"
+            "  The Excel functions (=SMSYNC_...) work only in Excel for Windows."
+        )
+    return (
+        "Next steps (Excel for Windows):\n"
+        "  1. Let Excel run the workbook's macros: File > Options > Trust Center > Trust "
+        "Center Settings >\n"
+        f"     Trusted Locations > Add new location: {folder}\n"
+        '     (for a network folder also tick "Allow Trusted Locations on my network").\n'
+        "     Or, if Excel says it blocked the macros of a downloaded file: right-click\n"
+        "     SMSync.xlsm > Properties > tick Unblock > OK.\n"
+        '  2. "Trust access to the VBA project object model" is NOT needed: the Excel\n'
+        "     functions are already in the workbook.\n"
+        f"  3. Open {workbook}, fill in the Setup sheet, then use the SMSync tab."
+    )

@@ -1,12 +1,51 @@
+import locale
+import re
 import sys
+from pathlib import Path
 
+import pytest
+import xlwings
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from smsync_xl.cli import main
-from smsync_xl.core.resources import workbook_path
-from smsync_xl.install import conf_text, install
+from smsync_xl.core.errors import SmsyncError
+from smsync_xl.core.resources import template_path, workbook_path
+from smsync_xl.install import (
+    UNPINNED,
+    applescript_path,
+    conf_bytes,
+    folder_warnings,
+    install,
+    interpreter_key,
+    next_steps,
+    pinned_settings,
+    vba_encoding,
+)
 
 from .workbook_helpers import Dialogs, open_book
+
+XLWINGS_BAS = Path(xlwings.__file__).parent / "xlwings.bas"
+APPLESCRIPT = Path(xlwings.__file__).parent / f"xlwings-{xlwings.__version__}.applescript"
+LINE = re.compile(r'^"([^"]*)","([^"]*)"$')
+
+
+def read_like_vba(raw: bytes, encoding: str) -> dict[str, str]:
+    """What xlwings' GetConfigFromFile sees: each line read by Input # as two quoted
+    strings, after the bytes are decoded in ``encoding``."""
+    settings = {}
+    for line in raw.decode(encoding).splitlines():
+        match = LINE.match(line)
+        assert match, f"Input # could not read {line!r}"
+        settings[match.group(1)] = match.group(2)
+    return settings
+
+
+def keys_vba_reads() -> set[str]:
+    """Every key the workbook's VBA asks GetConfig for: xlwings' module and ours."""
+    sources = [XLWINGS_BAS, template_path("SMSync.bas")]
+    text = "\n".join(path.read_text(encoding="utf-8") for path in sources)
+    return set(re.findall(r'\bGetConfig\("([^"]+)"', text))
 
 
 def test_install_copies_the_workbook_and_points_xlwings_at_this_python(tmp_path):
@@ -19,10 +58,182 @@ def test_install_copies_the_workbook_and_points_xlwings_at_this_python(tmp_path)
     assert sys.executable.encode() not in target.read_bytes()
 
 
-def test_conf_for_windows():
-    assert conf_text(r"C:\Python\python.exe", True).startswith(
-        '"INTERPRETER_WIN","C:\\Python\\python.exe"\n'
-    )
+def test_windows_conf_is_in_the_ansi_code_page_with_crlf_and_every_setting_pinned():
+    python = "C:\\Users\\Jos\u00e9 M\u00fcller\\venv\\Scripts\\python.exe"
+    raw = conf_bytes(python, platform="win32", encoding="cp1252")
+    assert b"Jos\xe9 M\xfcller" in raw  # one cp1252 byte per letter, not UTF-8's two
+    assert raw.count(b"\r\n") == raw.count(b"\n") == len(pinned_settings(python, "win32"))
+    assert read_like_vba(raw, "cp1252") == {
+        "INTERPRETER_WIN": python,
+        "CONDA PATH": "",
+        "CONDA ENV": "",
+        "UDF MODULES": "smsync_xl.udf",
+        "DEBUG UDFS": "False",
+        "USE UDF SERVER": "False",
+        "SHOW CONSOLE": "False",
+        "ADD_WORKBOOK_TO_PYTHONPATH": "False",
+        "PYTHONPATH": "",
+        "TEMP DIR": "%TEMP%",
+        "SHOW_ERROR_POPUPS": "True",
+    }
+
+
+def test_the_encoding_is_the_one_vba_reads_in():
+    assert vba_encoding("win32") == locale.getencoding()  # the ANSI code page on Windows
+    assert vba_encoding("darwin") == "ascii"  # Mac VBA's encoding is unknown: the safe subset
+    assert vba_encoding("linux") == "utf-8"  # no Excel there
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_every_key_xlwings_reads_is_pinned_or_known_harmless(platform):
+    read = keys_vba_reads()
+    assert {"INTERPRETER_WIN", "INTERPRETER_MAC", "CONDA PATH", "UDF MODULES"} <= read
+    pinned = {key for key, _ in pinned_settings("python", platform)}
+    other_platform = {"INTERPRETER_WIN", "INTERPRETER_MAC"} - {interpreter_key(platform)}
+    # INTERPRETER_WIN is read only by Windows' VBA (#Else of #If Mac, and the Windows-only
+    # UDF server), INTERPRETER_MAC only by the Mac's.
+    assert read - pinned - set(UNPINNED) - other_platform == set()
+    assert pinned <= read, "a pinned key xlwings never reads (a typo?)"
+    assert set(UNPINNED) <= read, "UNPINNED lists a key xlwings no longer reads"
+    assert pinned.isdisjoint(UNPINNED)
+
+
+def test_the_workbook_has_no_settings_that_would_override_the_file():
+    """GetConfig reads a sheet named xlwings.conf before the file, and a sheet named *.py
+    switches RunPython to xlwings PRO's embedded code."""
+    names = load_workbook(workbook_path(), read_only=True, keep_vba=True).sheetnames
+    assert "xlwings.conf" not in names
+    assert not [name for name in names if name.endswith(".py")]
+
+
+def test_a_non_ascii_folder_installs_and_the_conf_decodes_in_cp1252_to_the_exact_path(tmp_path):
+    dest = tmp_path / "Jos\u00e9 M\u00fcller"
+    python = str(dest / "venv" / "Scripts" / "python.exe")
+    target = install(dest, with_demo=False, platform="win32", interpreter=python, encoding="cp1252")
+    assert target == dest / "SMSync.xlsm" and target.read_bytes() == workbook_path().read_bytes()
+    raw = (dest / "xlwings.conf").read_bytes()
+    assert read_like_vba(raw, "cp1252")["INTERPRETER_WIN"] == python
+    assert f'"INTERPRETER_WIN","{python}"\r\n'.encode("cp1252") in raw
+
+
+@pytest.mark.parametrize(
+    "folder, python, char",
+    [
+        ("\u0141\u00f3d\u017a", None, "\u0141"),  # the folder: VBA finds the file by an ANSI name
+        ("books", "C:\\Users\\\u738b\\python.exe", "\u738b"),  # the interpreter
+    ],
+)
+def test_what_the_code_page_cannot_hold_is_refused_and_nothing_is_written(
+    tmp_path, folder, python, char
+):
+    dest = tmp_path / folder
+    python = python or str(dest / "venv" / "Scripts" / "python.exe")
+    with pytest.raises(SmsyncError) as refused:
+        install(dest, with_demo=True, platform="win32", interpreter=python, encoding="cp1252")
+    text = str(refused.value)
+    assert repr(char) in text and "cp1252" in text
+    assert (str(dest) if folder != "books" else python) in text
+    assert "--dest" in text if folder != "books" else "Install Python" in text
+    assert not dest.exists()
+
+
+def test_a_refused_force_install_keeps_the_old_workbook_and_makes_no_backup(tmp_path):
+    target = install(tmp_path, with_demo=False)
+    target.write_bytes(b"the bookkeeper's own setup")
+    conf = (tmp_path / "xlwings.conf").read_bytes()
+    with pytest.raises(SmsyncError, match="U\\+738B"):
+        install(tmp_path, with_demo=False, force=True, platform="win32",
+                interpreter="C:\\\u738b\\python.exe", encoding="cp1252")  # fmt: skip
+    assert target.read_bytes() == b"the bookkeeper's own setup"
+    assert not (tmp_path / "SMSync.backup.xlsm").exists()
+    assert (tmp_path / "xlwings.conf").read_bytes() == conf
+
+
+def test_a_double_quote_is_refused():
+    with pytest.raises(SmsyncError, match="double quote"):
+        conf_bytes('C:\\odd"name\\python.exe', platform="win32", encoding="cp1252")
+
+
+def test_on_a_mac_the_applescript_lands_where_excel_runs_it(tmp_path):
+    home, dest = tmp_path / "home", tmp_path / "SMSync"
+    python = "/Users/jose/.venvs/smsync/bin/python"
+    install(dest, with_demo=False, platform="darwin", home=home, interpreter=python)
+    script = home / "Library" / "Application Scripts" / "com.microsoft.Excel"
+    assert [p.name for p in script.iterdir()] == ["xlwings-0.37.8.applescript"]
+    assert (script / "xlwings-0.37.8.applescript").read_bytes() == APPLESCRIPT.read_bytes()
+    assert applescript_path(home) == script / "xlwings-0.37.8.applescript"
+    raw = (dest / "xlwings.conf").read_bytes()
+    assert b"\r\n" not in raw  # LF, as xlwings writes its own Mac config
+    settings = read_like_vba(raw, "ascii")
+    assert settings["INTERPRETER_MAC"] == python and "INTERPRETER_WIN" not in settings
+
+
+@pytest.mark.parametrize(
+    "python, expected",
+    [
+        ("/Users/jose/My Projects/.venv/bin/python", "' '"),  # unquoted in the shell command
+        ("/Users/jose/caf\u00e9/.venv/bin/python", "'\u00e9'"),  # not plain ASCII
+    ],
+)
+def test_on_a_mac_a_python_path_excel_cannot_run_is_refused(tmp_path, python, expected):
+    home, dest = tmp_path / "home", tmp_path / "SMSync"
+    with pytest.raises(SmsyncError) as refused:
+        install(dest, with_demo=False, platform="darwin", home=home, interpreter=python)
+    assert python in str(refused.value) and expected in str(refused.value)
+    assert "~/smsync-venv" in str(refused.value)
+    assert not dest.exists() and not home.exists()
+
+
+def test_a_tilde_destination_is_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("USERPROFILE", str(tmp_path))  # what expanduser reads on Windows
+    assert install(Path("~/SMSync"), with_demo=False) == tmp_path / "SMSync" / "SMSync.xlsm"
+
+
+WINDOWS_ENV = {"OneDrive": "C:\\Users\\jose\\OneDrive"}
+
+
+@pytest.mark.parametrize(
+    "folder, platform, environ, onedrive, network",
+    [
+        ("C:\\SMSync", "win32", WINDOWS_ENV, False, False),
+        ("C:\\Users\\jose\\SMSync", "win32", WINDOWS_ENV, False, False),
+        ("c:\\users\\JOSE\\onedrive\\Documents\\SMSync", "win32", WINDOWS_ENV, True, False),
+        ("D:\\Sync\\Acme\\SMSync", "win32", {"OneDriveCommercial": "D:\\Sync\\Acme"}, True, False),
+        ("C:\\Users\\jose\\OneDrive - Acme Corp\\SMSync", "win32", {}, True, False),
+        ("\\\\fileserver\\office\\SMSync", "win32", {}, False, True),
+        ("//fileserver/office/SMSync", "win32", {}, False, True),
+        ("\\\\?\\UNC\\fileserver\\office\\SMSync", "win32", {}, False, True),
+        ("\\\\?\\C:\\SMSync", "win32", {}, False, False),
+        ("/Users/jose/Library/CloudStorage/OneDrive-Personal/SMSync", "darwin", {}, True, False),
+        ("/Users/jose/SMSync", "darwin", {}, False, False),
+    ],
+)
+def test_folder_warnings(folder, platform, environ, onedrive, network):
+    warnings = folder_warnings(folder, platform=platform, environ=environ)
+    assert any("OneDrive" in w and "https://" in w for w in warnings) == onedrive
+    assert any("Allow Trusted Locations on my network" in w for w in warnings) == network
+    assert len(warnings) == onedrive + network
+
+
+def test_next_steps_for_windows_and_mac():
+    windows = next_steps(Path("C:/SMSync/SMSync.xlsm"), platform="win32")
+    assert "File > Options > Trust Center > Trust Center Settings >" in windows
+    assert "Trusted Locations > Add new location" in windows
+    assert "Allow Trusted Locations on my network" in windows and "Unblock" in windows
+    assert 'VBA project object model" is NOT needed' in windows
+    mac = next_steps(Path("/Users/jose/SMSync/SMSync.xlsm"), platform="darwin")
+    assert "no Trusted Locations" in mac and "Trust Center" not in mac
+    assert "access to the folder" in mac and "only in Excel for Windows" in mac
+
+
+def test_cli_warns_about_a_onedrive_folder_but_installs(tmp_path, monkeypatch):
+    monkeypatch.setenv("OneDrive", str(tmp_path / "OneDrive"))
+    dest = tmp_path / "OneDrive" / "SMSync"
+    result = CliRunner().invoke(main, ["install", "--dest", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert "Warning:" in result.output and "synchronised by OneDrive" in result.output
+    assert (dest / "SMSync.xlsm").exists()
 
 
 def test_cli_install_then_headless_refresh_and_synchronize(tmp_path):
