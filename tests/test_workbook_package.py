@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 import zipfile
+from pathlib import Path
 from xml.etree import ElementTree
 
+import olefile
 import pytest
 import xlwings
-from oletools.olevba import VBA_Parser
+from oletools.olevba import VBA_Parser, VBA_Project
 from openpyxl import load_workbook
+from pyopenvba.cfb import CFB
 
 from smsync_xl import macros
 from smsync_xl.book.build import build
 from smsync_xl.book.layout import setup_layout
-from smsync_xl.book.vba import dictionary_class, xlwings_module
+from smsync_xl.book.vba import VBA_PROJECT_STREAM, dictionary_class, xlwings_module
 from smsync_xl.core.resources import template_path, workbook_path
 
 RIBBONS = {
@@ -91,6 +94,40 @@ def test_every_macro_calls_an_existing_python_function(modules):
     assert len(commands) == 8
     for name in commands:
         assert callable(getattr(macros, name))
+
+
+def vba_project() -> bytes:
+    with zipfile.ZipFile(workbook_path()) as archive:
+        return archive.read("xl/vbaProject.bin")
+
+
+def test_vba_project_stream_is_what_a_tool_must_write():
+    """MS-OVBA 2.3.4.1: Version 0xFFFF on write and no performance cache, so Excel
+    compiles from source; the same seven bytes as xlwings' own standalone workbook."""
+    stream = CFB.from_bytes(vba_project()).get_stream_in_storage("VBA", "_VBA_PROJECT")
+    assert stream[:4] == bytes.fromhex("cc61ffff")
+    assert len(stream) == 7
+    assert stream == VBA_PROJECT_STREAM
+    with zipfile.ZipFile(Path(xlwings.__file__).parent / "quickstart_standalone.xlsm") as xl:
+        theirs = CFB.from_bytes(xl.read("xl/vbaProject.bin"))
+    assert stream == theirs.get_stream_in_storage("VBA", "_VBA_PROJECT")
+
+
+def test_no_module_carries_compiled_p_code():
+    """Read by oletools' own dir-stream parser: every module's source starts at byte 0 of
+    its stream (MODULEOFFSET 0), so no p-code cache stands in front of it."""
+    ole = olefile.OleFileIO(vba_project())
+    try:
+        project = VBA_Project(ole, "", "PROJECT", "VBA/dir", relaxed=False)
+        project.parse_project_stream()
+        codes = [code for _, _, code in project.parse_modules()]
+    finally:
+        ole.close()
+    sources = {m.name: code for m, code in zip(project.modules, codes, strict=True)}
+    assert {"ThisWorkbook", "xlwings", "Dictionary", "SMSync", "xlwings_udfs"} <= set(sources)
+    for module in project.modules:
+        assert module.textoffset == 0, module.name
+        assert sources[module.name].startswith(f'Attribute VB_Name = "{module.name}"')
 
 
 def test_both_ribbon_parts_and_their_relationships(modules):
