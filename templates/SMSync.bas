@@ -1,7 +1,9 @@
 Attribute VB_Name = "SMSync"
 ' SMSync for Excel: ribbon callbacks and macros.
-' Every button runs one function of smsync_xl.macros through xlwings' RunPython;
-' the logic lives in Python. The macros without arguments are for Alt+F8.
+' Every button but Setup and Help runs one function of smsync_xl.macros through
+' xlwings' RunPython; the logic lives in Python. Setup and Help only go to their
+' sheet, in VBA, so they work before Python is set up. The macros without arguments
+' are for Alt+F8.
 Option Explicit
 
 ' Read Sage 50 and SMSTurbo and fill the two lists.
@@ -60,7 +62,7 @@ End Sub
 
 ' Go to the Setup sheet.
 Public Sub SMSyncShowSetup()
-    RunPython "import smsync_xl.macros as m; m.show_setup()"
+    ThisWorkbook.Worksheets("Setup").Activate
 End Sub
 
 Public Sub SMSyncShowSetupButton(control As IRibbonControl)
@@ -69,7 +71,7 @@ End Sub
 
 ' Go to the Help sheet.
 Public Sub SMSyncShowHelp()
-    RunPython "import smsync_xl.macros as m; m.show_help()"
+    ThisWorkbook.Worksheets("Help").Activate
 End Sub
 
 Public Sub SMSyncShowHelpButton(control As IRibbonControl)

@@ -1,5 +1,6 @@
 """Run our VBA module in pyopenvba's VBA interpreter, with RunPython recorded: every
-button and every Alt+F8 macro must send exactly the intended Python command."""
+button and every Alt+F8 macro must send exactly the intended Python command, and Setup
+and Help, which need no Python, none: they activate their sheet in VBA."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pyopenvba import ExcelFile
 from pyopenvba.apps.excel import ExcelApplication
 from pyopenvba.interpreter import NOTHING
 
+from smsync_xl.book.layout import HELP, SAGE_ONLY, SETUP
 from smsync_xl.core.resources import template_path, workbook_path
 
 RECORDER = (
@@ -25,9 +27,9 @@ EXPECTED = {
     "Synchronize": "synchronize",
     "UndoLast": "undo_last",
     "SwitchEntity": "switch_entity",
-    "ShowSetup": "show_setup",
-    "ShowHelp": "show_help",
 }
+SHEETS = {"ShowSetup": SETUP, "ShowHelp": HELP}
+"""The buttons that only go to a sheet: no Python, so they work before Python is set up."""
 
 
 def application() -> ExcelApplication:
@@ -58,7 +60,26 @@ def test_alt_f8_macro_sends_the_same_command(button, action):
     assert recorded(app) == [f"import smsync_xl.macros as m; m.{action}()"]
 
 
+def active_sheet(app: ExcelApplication) -> str:
+    name: str = app.evaluate("ActiveSheet.Name")
+    return name
+
+
+@pytest.mark.parametrize(("button", "sheet"), SHEETS.items())
+@pytest.mark.parametrize("ribbon", [True, False], ids=["button", "alt-f8"])
+def test_setup_and_help_activate_their_sheet_without_python(button, sheet, ribbon):
+    app = application()
+    app.evaluate(f'ThisWorkbook.Worksheets("{SAGE_ONLY}").Activate')
+    assert active_sheet(app) == SAGE_ONLY
+    if ribbon:
+        app.run(f"SMSync{button}Button", NOTHING)
+    else:
+        app.run(f"SMSync{button}")
+    assert recorded(app) == []
+    assert active_sheet(app) == sheet
+
+
 def test_every_sub_in_the_template_is_covered():
     source = template_path("SMSync.bas").read_text(encoding="utf-8")
     subs = set(re.findall(r"^Public Sub SMSync(\w+?)(?:Button)?\(", source, re.M))
-    assert subs == set(EXPECTED)
+    assert subs == set(EXPECTED) | set(SHEETS)

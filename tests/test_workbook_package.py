@@ -16,7 +16,7 @@ from pyopenvba.cfb import CFB
 
 from smsync_xl import macros
 from smsync_xl.book.build import build
-from smsync_xl.book.layout import setup_layout
+from smsync_xl.book.layout import HELP, SETUP, setup_layout
 from smsync_xl.book.vba import VBA_PROJECT_STREAM, dictionary_class, xlwings_module
 from smsync_xl.core.resources import template_path, workbook_path
 
@@ -30,6 +30,9 @@ RIBBONS = {
         "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility",
     ),
 }
+
+PYTHON_FREE = {"SMSyncShowSetup": SETUP, "SMSyncShowHelp": HELP}
+"""The macros that only go to a sheet, in VBA, so they work before Python is set up."""
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +94,19 @@ def test_every_macro_calls_an_existing_python_function(modules):
     commands = re.findall(
         r'RunPython "import smsync_xl\.macros as m; m\.(\w+)\(\)"', modules["SMSync"]
     )
-    assert len(commands) == 8
+    assert len(commands) == 6
+    assert not {"show_setup", "show_help"} & set(commands)
     for name in commands:
         assert callable(getattr(macros, name))
+
+
+def test_setup_and_help_go_to_sheets_that_exist(modules):
+    book = load_workbook(workbook_path())
+    for macro, sheet in PYTHON_FREE.items():
+        body = re.search(rf"^Public Sub {macro}\(\)\n(.*?)^End Sub", modules["SMSync"], re.M | re.S)
+        assert body is not None, macro
+        assert body.group(1).strip() == f'ThisWorkbook.Worksheets("{sheet}").Activate'
+        assert sheet in book.sheetnames
 
 
 def vba_project() -> bytes:
