@@ -31,6 +31,31 @@ RIBBONS = {
     ),
 }
 
+RIBBON_IMAGES = {
+    # Data > Queries & Connections (Connections in Excel 2013 and 2016) > Refresh All.
+    "smsyncRefresh": "RefreshAll",
+    # Developer > Insert > Form Controls > Check Box (its own command in the Quick Access
+    # Toolbar's "Commands Not in the Ribbon").
+    "smsyncCheckAll": "FormControlCheckBox",
+    # Home > Editing > Clear > Clear All.
+    "smsyncUncheckAll": "ClearAll",
+    # Data > Data Tools > Consolidate.
+    "smsyncSynchronize": "Consolidate",
+    # Quick Access Toolbar > Undo.
+    "smsyncUndoLast": "Undo",
+    # Chart Design (Chart Tools) > Data > Switch Row/Column.
+    "smsyncSwitchEntity": "ChartSwitchRowColumn",
+    # Properties (Quick Access Toolbar, "Commands Not in the Ribbon").
+    "smsyncShowSetup": "PropertySheet",
+    # Help > Help (F1; "Commands Not in the Ribbon" before the Help tab of Microsoft 365).
+    "smsyncShowHelp": "Help",
+}
+"""Ribbon button id → imageMso. imageMso takes the picture of one of the host's own
+commands, so each is a control ID of Excel in every list of Microsoft's
+OfficeDev/office-fluent-ui-command-identifiers (excelcontrols.xlsx for Office 2013, 2016,
+2019 and the Microsoft 365 channels). The earlier AcceptInvitation, DeclineInvitation,
+ImportExcel and ContactCardHide are in none of them: commands of other Office programs."""
+
 PYTHON_FREE = {"SMSyncShowSetup": SETUP, "SMSyncShowHelp": HELP}
 """The macros that only go to a sheet, in VBA, so they work before Python is set up."""
 
@@ -141,6 +166,17 @@ def test_no_module_carries_compiled_p_code():
     for module in project.modules:
         assert module.textoffset == 0, module.name
         assert sources[module.name].startswith(f'Attribute VB_Name = "{module.name}"')
+
+
+def test_both_ribbons_show_the_same_excel_images():
+    with zipfile.ZipFile(workbook_path()) as archive:
+        for part, (namespace, _) in RIBBONS.items():
+            root = ElementTree.fromstring(archive.read(part))
+            images = {
+                button.get("id"): button.get("imageMso")
+                for button in root.iter(f"{{{namespace}}}button")
+            }
+            assert images == RIBBON_IMAGES, part
 
 
 def test_both_ribbon_parts_and_their_relationships(modules):
