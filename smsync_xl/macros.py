@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from smsync_xl import app
 from smsync_xl.book.busy import one_run_at_a_time
 from smsync_xl.book.layout import (
-    HELP,
     INCLUDE,
     KEY,
     LOG,
     RESULT,
     SAGE_ONLY,
-    SETUP,
     SUMMARY_CELL,
     TURBO_ONLY,
 )
@@ -272,15 +270,3 @@ def undo_last(port: WorkbookPort) -> Finished:
     port.alert(result.summary() + "\n\nPress Refresh to see the new state.")
     port.finish()
     return Finished(result.summary())
-
-
-@macro
-def show_setup(port: WorkbookPort) -> Finished:
-    port.activate(SETUP)
-    return Finished(f"{SETUP} sheet shown.")
-
-
-@macro
-def show_help(port: WorkbookPort) -> Finished:
-    port.activate(HELP)
-    return Finished(f"{HELP} sheet shown.")
