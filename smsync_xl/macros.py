@@ -6,10 +6,11 @@ the application layer's (``app``): this module only reads and writes the sheets.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import getpass
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from smsync_xl import app
@@ -28,11 +29,12 @@ from smsync_xl.book.sheets import (
     chosen_rows,
     include_column,
     make_key,
+    refuse_ticks_below,
     refuse_turbo_ticks,
     ticked_rows,
 )
 from smsync_xl.book.sheets import table_rows as sheet_rows
-from smsync_xl.core.errors import SmsyncError
+from smsync_xl.core.errors import SmsyncError, WrittenButNotSavedError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import WorkbookPort
 from smsync_xl.core.vocabulary import View
@@ -77,10 +79,13 @@ def _log(
 
 
 def _report(port: WorkbookPort, action: str, message: str, detail: str) -> None:
+    """The message first; then a Log row, if the workbook can still take one (the
+    problem may be a missing Log sheet or a read-only file: the message says so)."""
     port.status("")
     port.alert(message)
-    _log(port, action, "", "error", [("", "error", detail)])
-    port.finish()
+    with contextlib.suppress(Exception):  # the message is out; a Log row is a bonus
+        _log(port, action, "", "error", [("", "error", detail)])
+        port.finish()
 
 
 def macro(action: Macro) -> Callable[[WorkbookPort | None], Finished | None]:
@@ -110,6 +115,30 @@ def macro(action: Macro) -> Callable[[WorkbookPort | None], Finished | None]:
     return run
 
 
+@contextlib.contextmanager
+def _after_commit(run_id: int | None, summary: str, action: str) -> Iterator[None]:
+    """Once SMSTurbo has committed, every message says what was written."""
+    try:
+        yield
+    except Exception as error:
+        if run_id is None:
+            raise
+        what, where = (
+            (error.message, error.where)
+            if isinstance(error, SmsyncError)
+            else (f"{type(error).__name__}: {error}", "")
+        )
+        undo = ", and Undo last synchronization takes it back" if action == "Synchronize" else ""
+        raise WrittenButNotSavedError(
+            f"SMSTurbo WAS changed: {action} run {run_id} is committed ({summary}). But the "
+            f"workbook could not show or keep the results: {what}",
+            where=where,
+            advice=f"SMSTurbo needs nothing more: 'smsync-xl runs --details {run_id}' lists "
+            f"every change{undo}. Fix the workbook problem, then press Refresh to see the "
+            "new state.",
+        ) from error
+
+
 def _stopped(port: WorkbookPort, action: str) -> Finished:
     port.status("")
     return Finished(f"SMSync: {action} stopped; nothing was changed.")
@@ -118,6 +147,7 @@ def _stopped(port: WorkbookPort, action: str) -> Finished:
 def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     """Refresh: the lists of the Setup's entity (or ``entity``, once the company is
     confirmed, for the Customers/Vendors switch)."""
+    port.check_can_save()
     settings, current = read_setup(port)
     entity = entity or current
     port.status("SMSync: connecting to Sage 50 and SMSTurbo …")
@@ -179,6 +209,7 @@ def switch_entity(port: WorkbookPort) -> Finished:
 
 
 def _tick(port: WorkbookPort, tick: bool) -> Finished:
+    port.check_can_save()
     table = port.read_table(SAGE_ONLY)
     values = include_column(table, tick, port.hidden_rows(SAGE_ONLY) if tick else set())
     port.write_column(SAGE_ONLY, INCLUDE, values)
@@ -202,9 +233,12 @@ def uncheck_all(port: WorkbookPort) -> Finished:
 @macro
 def synchronize(port: WorkbookPort) -> Finished:
     """Bring the ticked rows into SMSTurbo and write a Result for each."""
+    port.check_can_save()
     settings, _ = read_setup(port)
     refuse_turbo_ticks(port.read_table(TURBO_ONLY))
     table = port.read_table(SAGE_ONLY)
+    port.read_table(LOG)  # it must be there to take the run's rows, before SMSTurbo is written
+    refuse_ticks_below(table, port.rows_below(SAGE_ONLY))
     chosen = chosen_rows(table)
     if not chosen:
         message = (
@@ -227,28 +261,31 @@ def synchronize(port: WorkbookPort) -> Finished:
         return _stopped(port, "Synchronize")
     port.status("SMSync: synchronizing …")
     result = app.synchronize(session, chosen)
-    by_key = {make_key(r.entity, r.id): r.describe() for r in result.results}
-    key = table.column(KEY)
-    port.write_column(SAGE_ONLY, RESULT, [by_key.get(str(row[key])) for row in table.rows])
     summary = result.summary()
-    _log(
-        port,
-        "Synchronize",
-        company,
-        summary,
-        [(r.id, r.outcome.value, r.detail) for r in result.results],
-    )
-    port.write_cell(SAGE_ONLY, SUMMARY_CELL, f"{summary}. Press Refresh to see the new state.")
+    with _after_commit(result.run_id, summary, "Synchronize"):
+        by_key = {make_key(r.entity, r.id): r.describe() for r in result.results}
+        key = table.column(KEY)
+        port.write_column(SAGE_ONLY, RESULT, [by_key.get(str(row[key])) for row in table.rows])
+        _log(
+            port,
+            "Synchronize",
+            company,
+            summary,
+            [(r.id, r.outcome.value, r.detail) for r in result.results],
+        )
+        port.write_cell(SAGE_ONLY, SUMMARY_CELL, f"{summary}. Press Refresh to see the new state.")
+        port.finish()
     port.status("")
     port.alert(summary)
-    port.finish()
     return Finished(summary, result)
 
 
 @macro
 def undo_last(port: WorkbookPort) -> Finished:
     """Undo the last synchronization, after saying which one."""
+    port.check_can_save()
     settings, _ = read_setup(port)
+    port.read_table(LOG)  # it must be there to take the run's rows, before SMSTurbo is written
     store = app.open_session(settings, prompt=port.ask_password).store
     run = app.last_synchronization(store)
     if not port.confirm(
@@ -256,17 +293,18 @@ def undo_last(port: WorkbookPort) -> Finished:
     ):
         return _stopped(port, "Undo")
     result = app.undo_last(store)
-    _log(
-        port,
-        "Undo",
-        run.company,
-        result.summary(),
-        [(c.record_id, c.action.value, "") for c in result.restored]
-        + [
-            (c.record_id, "left alone", "changed after that synchronization")
-            for c in result.left_alone
-        ],
-    )
+    with _after_commit(result.undo_run, result.summary(), "Undo"):
+        _log(
+            port,
+            "Undo",
+            run.company,
+            result.summary(),
+            [(c.record_id, c.action.value, "") for c in result.restored]
+            + [
+                (c.record_id, "left alone", "changed after that synchronization")
+                for c in result.left_alone
+            ],
+        )
+        port.finish()
     port.alert(result.summary() + "\n\nPress Refresh to see the new state.")
-    port.finish()
     return Finished(result.summary())

@@ -265,6 +265,11 @@ class Range:
         return RangeRows(self)
 
     @property
+    def last_cell(self) -> Range:
+        self._sheet._excel.note("range.last_cell")
+        return Range(self._sheet, self._corners[1], None)
+
+    @property
     def value(self):
         self._sheet._excel.note("range.value get")
         (r1, c1), (r2, c2) = self._corners
@@ -411,6 +416,14 @@ class Sheet:
     def activate(self) -> None:
         self._excel.note("sheet.activate")
 
+    @property
+    def used_range(self) -> Range:
+        """From A1 to the last row and column holding a value."""
+        self._excel.note("sheet.used_range")
+        cells = self._excel.cells[self._name] or {(1, 1): None}
+        last = (max(r for r, _ in cells), max(c for _, c in cells))
+        return Range(self, (1, 1), last)
+
 
 class Sheets:
     __slots__ = ("_excel", "_sheets")
@@ -505,6 +518,10 @@ class Book:
     @property
     def fullname(self) -> str:
         return self._fullname
+
+    @property
+    def name(self) -> str:
+        return Path(self._fullname).name
 
     def macro(self, name: str) -> Macro:
         self._excel.note("book.macro")

@@ -26,8 +26,8 @@ from smsync_xl.book.layout import (
     Column,
 )
 from smsync_xl.book.password_dialog import ask_password
-from smsync_xl.core.errors import SmsyncError
-from smsync_xl.core.ports import TableData, is_blank_row
+from smsync_xl.core.errors import SmsyncError, WorkbookError
+from smsync_xl.core.ports import Cell, TableData, is_blank_row
 
 TITLE = "SMSync"
 TEXT_MARK = "'"
@@ -75,7 +75,16 @@ class ExcelBook:
     def _sheet(self, sheet: str) -> Any:
         """The sheet's xlwings object, looked up once per run (each lookup is a call)."""
         if sheet not in self._sheets:
-            self._sheets[sheet] = self.book.sheets[sheet]
+            try:
+                self._sheets[sheet] = self.book.sheets[sheet]
+            except Exception:  # noqa: BLE001 - KeyError, or Excel's own error for the name
+                raise WorkbookError(
+                    f"the sheet {sheet} is missing (renamed or deleted)",
+                    where=self.book.name,
+                    advice=f"Rename the sheet back to {sheet}, or install a fresh workbook "
+                    "with 'smsync-xl install --force' (the old one is kept as "
+                    "SMSync.backup.xlsm).",
+                ) from None
         return self._sheets[sheet]
 
     def _table(self, sheet: str) -> Any:
@@ -180,6 +189,21 @@ class ExcelBook:
         self.book.app.calculate()
         cells, _ = self._column(sheet, VISIBLE, body.rows.count)
         return {i for i, shown in enumerate(cells.options(ndim=1).value) if shown == 0}
+
+    def rows_below(self, sheet: str) -> list[tuple[int, list[Cell]]]:
+        """Two calls to see how far the sheet is used; one more read only when something
+        is under the table."""
+        whole = self._table(sheet).range
+        last_row = whole.last_cell.row
+        used = self._sheet(sheet).used_range.last_cell.row
+        if used <= last_row:
+            return []
+        width = len(TABLE_COLUMNS[sheet])
+        block = self._sheet(sheet).range((last_row + 1, 1), (used, width)).options(ndim=2).value
+        return [(last_row + 1 + i, row) for i, row in enumerate(block) if not is_blank_row(row)]
+
+    def check_can_save(self) -> None:
+        """Nothing to check: in Excel the bookkeeper saves (Save As, if read-only)."""
 
     def clear_filter(self, sheet: str) -> None:
         """Take the table's filter off (and put its buttons back): Excel does not filter

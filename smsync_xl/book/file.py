@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import os
+import stat
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -15,10 +17,12 @@ from typing import Any, cast
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import range_boundaries
+from openpyxl.utils.exceptions import InvalidFileException
 
 from smsync_xl.book.layout import HEADER_ROW, TABLE_COLUMNS, TABLE_NAMES, column_letter
 from smsync_xl.book.package import RIBBON_2006, RIBBON_2009, finish_package, read_parts
-from smsync_xl.core.ports import TableData, is_blank_row
+from smsync_xl.core.errors import WorkbookError
+from smsync_xl.core.ports import Cell, TableData, is_blank_row
 
 
 def set_value(cell: Any, value: object) -> None:
@@ -51,18 +55,44 @@ class FileBook:
         self.path = path
         self._confirm, self._alert, self._status = confirm, alert, status
         self._ask_password = ask_password
-        original = read_parts(path.read_bytes())
+        try:
+            original = read_parts(path.read_bytes())
+            self.book = load_workbook(path, keep_vba=True)
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError, InvalidFileException) as error:
+            raise WorkbookError(
+                f"this is not an SMSync workbook that can be opened ({error})",
+                where=str(path),
+                advice="Give the path of SMSync.xlsm. 'smsync-xl install --dest FOLDER' puts "
+                "a fresh copy there.",
+            ) from None
         self._ribbon = {n: original[n] for n in (RIBBON_2006, RIBBON_2009) if n in original}
-        self.book = load_workbook(path, keep_vba=True)
+
+    def _sheet(self, sheet: str) -> Any:
+        if sheet not in self.book.sheetnames:
+            raise WorkbookError(
+                f"the sheet {sheet} is missing (renamed or deleted)",
+                where=str(self.path),
+                advice=f"Rename the sheet back to {sheet}, or install a fresh workbook with "
+                "'smsync-xl install --force' (the old one is kept as SMSync.backup.xlsm).",
+            )
+        return self.book[sheet]
 
     def _table(self, sheet: str) -> Any:
-        return self.book[sheet].tables[TABLE_NAMES[sheet]]
+        tables = self._sheet(sheet).tables
+        if TABLE_NAMES[sheet] not in tables:
+            raise WorkbookError(
+                f"the table {TABLE_NAMES[sheet]} on the {sheet} sheet is missing",
+                where=str(self.path),
+                advice="Install a fresh workbook with 'smsync-xl install --force' (the old "
+                "one is kept as SMSync.backup.xlsm).",
+            )
+        return tables[TABLE_NAMES[sheet]]
 
     def read_range(self, sheet: str, address: str) -> list[list[object]]:
         first_column, first_row, last_column, last_row = bounds(address)
         return [
             list(row)
-            for row in self.book[sheet].iter_rows(
+            for row in self._sheet(sheet).iter_rows(
                 min_row=first_row,
                 max_row=last_row,
                 min_col=first_column,
@@ -72,7 +102,7 @@ class FileBook:
         ]
 
     def write_cell(self, sheet: str, address: str, value: object) -> None:
-        set_value(self.book[sheet][address], value)
+        set_value(self._sheet(sheet)[address], value)
 
     def read_table(self, sheet: str) -> TableData:
         _, first, _, _ = bounds(self._table(sheet).ref)
@@ -90,7 +120,7 @@ class FileBook:
             table.autoFilter.ref = table.ref
 
     def _write_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
-        worksheet = self.book[sheet]
+        worksheet = self._sheet(sheet)
         columns = TABLE_COLUMNS[sheet]
         for offset, row in enumerate(rows):
             for index, value in enumerate(row):
@@ -103,7 +133,7 @@ class FileBook:
                 cell.number_format = column.number_format
 
     def write_table(self, sheet: str, rows: list[list[object]]) -> None:
-        worksheet = self.book[sheet]
+        worksheet = self._sheet(sheet)
         _, _, _, old_last = bounds(self._table(sheet).ref)
         width = len(TABLE_COLUMNS[sheet])
         for row in range(HEADER_ROW + 1, max(old_last, HEADER_ROW + len(rows)) + 1):
@@ -117,7 +147,7 @@ class FileBook:
     def write_column(self, sheet: str, title: str, values: list[object]) -> None:
         """Into the column headed ``title``, wherever the bookkeeper has moved it."""
         first_column, first_row, last_column, _ = bounds(self._table(sheet).ref)
-        cells = self.book[sheet].iter_rows(
+        cells = self._sheet(sheet).iter_rows(
             min_row=first_row,
             max_row=first_row,
             min_col=first_column,
@@ -127,7 +157,7 @@ class FileBook:
         header = TableData(sheet, [str(v) for v in next(cells)], [], first_row + 1)
         column = first_column + header.column(title)
         for offset, value in enumerate(values):
-            set_value(self.book[sheet].cell(header.first_row + offset, column), value)
+            set_value(self._sheet(sheet).cell(header.first_row + offset, column), value)
 
     def append_rows(self, sheet: str, rows: list[list[object]]) -> None:
         existing = self.read_table(sheet).rows
@@ -136,7 +166,7 @@ class FileBook:
 
     def hidden_rows(self, sheet: str) -> set[int]:
         table = self.read_table(sheet)
-        dimensions = self.book[sheet].row_dimensions
+        dimensions = self._sheet(sheet).row_dimensions
         return {i for i in range(len(table.rows)) if dimensions[table.sheet_row(i)].hidden}
 
     def clear_filter(self, sheet: str) -> None:
@@ -145,7 +175,7 @@ class FileBook:
             table.autoFilter.filterColumn = []
         _, first, _, last = bounds(table.ref)
         for row in range(first + 1, last + 1):
-            self.book[sheet].row_dimensions[row].hidden = False
+            self._sheet(sheet).row_dimensions[row].hidden = False
 
     def alert(self, message: str) -> None:
         self._alert(message)
@@ -165,8 +195,43 @@ class FileBook:
     def folder(self) -> Path:
         return self.path.resolve().parent
 
+    def check_can_save(self) -> None:
+        """Before anything is written to SMSTurbo: the file is not read-only and its
+        folder takes the new copy the save writes first."""
+        if not self.path.stat().st_mode & stat.S_IWUSR:
+            raise WorkbookError(
+                "the workbook is read-only, so SMSync could not save the results",
+                where=str(self.path),
+                advice="Clear its read-only attribute (Properties > Read-only) or work on a "
+                "copy, then run the step again. Nothing was changed.",
+            )
+        probe = self.path.with_name(self.path.name + ".saving")
+        try:
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as error:
+            raise WorkbookError(
+                f"the workbook's folder cannot be written ({error.strerror})",
+                where=str(self.path.parent),
+                advice="Move the workbook to a folder you can write to, then run the step "
+                "again. Nothing was changed.",
+            ) from None
+
+    def rows_below(self, sheet: str) -> list[tuple[int, list[Cell]]]:
+        _, _, last_column, last_row = bounds(self._table(sheet).ref)
+        worksheet = self._sheet(sheet)
+        found = []
+        for number, row in enumerate(
+            worksheet.iter_rows(min_row=last_row + 1, max_col=last_column, values_only=True),
+            start=last_row + 1,
+        ):
+            if not is_blank_row(list(row)):
+                found.append((number, list(row)))
+        return found
+
     def finish(self) -> None:
         """Save, atomically: a failed save never leaves half a workbook behind."""
+        self.check_can_save()
         buffer = io.BytesIO()
         self.book.save(buffer)
         data = finish_package(buffer.getvalue(), self._ribbon or None)

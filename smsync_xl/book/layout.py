@@ -72,15 +72,6 @@ class SetupLayout:
     def setting(self, key: str) -> SetupRow:
         return next(r for r in self.rows if r.key == key)
 
-    def locate(self, key: str) -> str:
-        """Turn a settings key into the place to look on the Setup sheet."""
-        for row in self.rows:
-            if row.key == key:
-                return f"Setup sheet, cell {row.cell} ({row.label})"
-        if key.endswith(".replace"):
-            return f"Setup sheet, Replace Options (row {self.replace_title_row} onwards)"
-        return f"Setup sheet ({key})"
-
 
 REPLACE_COLUMNS = {"customers": "B", "vendors": "C"}
 

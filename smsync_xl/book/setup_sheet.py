@@ -1,54 +1,124 @@
-"""Read the Setup sheet (one block) into validated Settings; errors name the cell."""
+"""Read the Setup sheet (one block) into validated Settings; errors name the cell.
+
+Rows are found by their labels, not by fixed addresses: a row the bookkeeper inserts
+above or between them (a note, a blank line) moves the cells, and the labels move with
+them. Every message names the cell where the value was found.
+"""
 
 from __future__ import annotations
 
-from smsync_xl.book.layout import SETUP, setup_layout
+from dataclasses import dataclass
+
+from smsync_xl.book.layout import REPLACE_COLUMNS, SETUP, setup_layout
 from smsync_xl.book.sheets import cell_text, is_ticked
 from smsync_xl.core.errors import SettingsError
 from smsync_xl.core.fields import ENTITIES, GROUPS, Entity
-from smsync_xl.core.ports import WorkbookPort
+from smsync_xl.core.ports import Cell, WorkbookPort
 from smsync_xl.core.settings import Settings, settings_from_values
 from smsync_xl.core.vocabulary import TICK
 
 ENTITY_KEY = "entity"
+INSERTED_ROWS = 60
+"""How many rows the bookkeeper may insert above or between Setup's rows."""
+_FIX = (
+    "Type the label back exactly as it was, or install a fresh workbook with "
+    "'smsync-xl install --force' (the old one is kept as SMSync.backup.xlsm)."
+)
+
+
+@dataclass(frozen=True)
+class SetupCells:
+    """Where each setting and each Replace Options tick is on the sheet now."""
+
+    rows: dict[str, int]
+    """Settings key → sheet row of its value (column B)."""
+    replace_rows: dict[str, int]
+    """Replace Options group → sheet row of its ticks."""
+
+    def cell(self, key: str) -> str:
+        return f"B{self.rows[key]}"
+
+    def locate(self, key: str) -> str:
+        """A settings key as the place to look on the Setup sheet."""
+        layout = setup_layout()
+        if key in self.rows:
+            return f"Setup sheet, cell {self.cell(key)} ({layout.setting(key).label})"
+        if key.endswith(".replace"):
+            return f"Setup sheet, Replace Options ({layout.replace_title})"
+        return f"Setup sheet ({key})"
+
+
+def _block(port: WorkbookPort) -> list[list[Cell]]:
+    return port.read_range(SETUP, f"A1:C{setup_layout().last_row + INSERTED_ROWS}")
+
+
+def _find(block: list[list[Cell]]) -> SetupCells:
+    layout = setup_layout()
+    labels: dict[str, int] = {}
+    for number, cells in enumerate(block, start=1):
+        labels.setdefault(cell_text(cells[0]), number)
+    rows: dict[str, int] = {}
+    missing: list[str] = []
+    for setting in layout.rows:
+        if setting.key is not None:
+            if setting.label in labels:
+                rows[setting.key] = labels[setting.label]
+            else:
+                missing.append(setting.label)
+    title = labels.get(layout.replace_title)
+    replace_rows: dict[str, int] = {}
+    if title is None:
+        missing.append(layout.replace_title)
+    else:
+        below = {cell_text(r[0]): n for n, r in enumerate(block[title:], start=title + 1)}
+        for group in GROUPS.values():
+            if group.label in below:
+                replace_rows[group.key] = below[group.label]
+            else:
+                missing.append(group.label)
+    if missing:
+        raise SettingsError(
+            "the Setup sheet has no row labelled " + ", ".join(repr(m) for m in missing),
+            where="Setup sheet, column A",
+            advice=_FIX,
+        )
+    return SetupCells(rows, replace_rows)
 
 
 def read_setup(port: WorkbookPort) -> tuple[Settings, Entity]:
     """The settings and the entity the lists show, from the Setup sheet."""
-    layout = setup_layout()
-    block = port.read_range(SETUP, f"A1:C{layout.last_row}")
+    block = _block(port)
+    cells = _find(block)
     values: dict[str, object] = {
-        row.key: cell_text(block[row.row - 1][1]) for row in layout.rows if row.key
+        key: cell_text(block[row - 1][1]) for key, row in cells.rows.items()
     }
-    for entity in ENTITIES:
+    for entity, column in REPLACE_COLUMNS.items():
         ticked = []
-        for cell in layout.replace_cells:
-            if cell.entity != entity:
-                continue
-            raw = block[cell.row - 1][ord(cell.column) - ord("A")]
+        for group, row in cells.replace_rows.items():
+            raw = block[row - 1][ord(column) - ord("A")]
             try:
                 chosen = is_ticked(raw)
             except ValueError:
                 raise SettingsError(
                     f"{raw!r} is not a tick",
-                    where=f"Setup sheet, cell {cell.cell} (Replace Options: "
-                    f"{GROUPS[cell.group].label}, {ENTITIES[entity].plural})",
+                    where=f"Setup sheet, cell {column}{row} (Replace Options: "
+                    f"{GROUPS[group].label}, {ENTITIES[entity].plural})",
                     advice=f"Type {TICK} to tick, or clear the cell.",
                 ) from None
             if chosen:
-                ticked.append(cell.group)
+                ticked.append(group)
         values[f"{entity}.replace"] = ticked
-    settings = settings_from_values(values, base=port.folder(), locate=layout.locate)
+    settings = settings_from_values(values, base=port.folder(), locate=cells.locate)
     label = str(values[ENTITY_KEY]).lower()
     shown = next((e for e in ENTITIES.values() if e.plural.lower() == label), None)
     if shown is None:
         raise SettingsError(
             f"{values[ENTITY_KEY]!r} is not Customers or Vendors",
-            where=layout.locate(ENTITY_KEY),
+            where=cells.locate(ENTITY_KEY),
             advice="Choose Customers or Vendors.",
         )
     return settings, shown
 
 
 def write_entity(port: WorkbookPort, entity: Entity) -> None:
-    port.write_cell(SETUP, setup_layout().setting(ENTITY_KEY).cell, entity.plural)
+    port.write_cell(SETUP, _find(_block(port)).cell(ENTITY_KEY), entity.plural)

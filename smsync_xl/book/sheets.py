@@ -164,6 +164,19 @@ def ticked_rows(table: TableData) -> set[int]:
     }
 
 
+def refuse_ticks_below(table: TableData, below: list[tuple[int, list[object]]]) -> None:
+    """A row typed under the table is not part of it: a tick there would be ignored."""
+    include = table.column(INCLUDE)
+    for number, row in below:
+        if include < len(row) and row[include] not in (None, "", False):
+            raise IncludeError(
+                "this row is ticked but lies below the table, so it is not part of the list",
+                where=f"{table.sheet} sheet, row {number}",
+                advice="Rows typed under the table are not Sage 50 records. Clear the row, "
+                "press Refresh, and tick the record inside the table.",
+            )
+
+
 def refuse_turbo_ticks(table: TableData) -> None:
     """The SMSTurbo-only list is for review: a tick there is a mistake to point out."""
     include = table.column(INCLUDE)

@@ -36,6 +36,14 @@ class PlanFileError(SmsyncError):
     """A saved plan file is missing, unreadable or not in SMSync's plan format."""
 
 
+class WorkbookError(SmsyncError):
+    """The workbook is not SMSync's, lacks a sheet or table, or cannot be saved."""
+
+
+class WrittenButNotSavedError(SmsyncError):
+    """SMSTurbo was changed and committed, but the workbook could not show or keep it."""
+
+
 class KeyringUnavailableError(SmsyncError):
     """The system keyring cannot keep or give a password."""
 

@@ -71,6 +71,14 @@ class WorkbookPort(Protocol):
     def clear_filter(self, sheet: str) -> None:
         """Show every row of the table again (its filter buttons stay)."""
 
+    def rows_below(self, sheet: str) -> list[tuple[int, list[Cell]]]:
+        """(sheet row, cells) of the non-blank rows under the table, in its columns:
+        typed there, they are not part of the table."""
+
+    def check_can_save(self) -> None:
+        """Raise if the results could not be kept (a read-only file); called before
+        anything is written to SMSTurbo."""
+
     def alert(self, message: str) -> None: ...
 
     def confirm(self, message: str) -> bool: ...
