@@ -1,7 +1,7 @@
 """``smsync-xl excel-check``: the whole workbook flow in real Excel, each effect checked.
 
 On a computer with Excel (Windows or macOS) it installs a throw-away copy of the
-workbook with the demo data, opens it in a hidden Excel through xlwings and runs the
+workbook with the demo data, opens it in Excel through xlwings and runs the
 real macros: Refresh, a filter on the Inactive column, Check All through the ribbon's
 own VBA (RunPython, the button's path), Synchronize, Undo, and each Excel function once.
 The questions are answered by the check; everything else is what the bookkeeper gets.
@@ -43,8 +43,12 @@ from smsync_xl.core.ids import id_problems
 from smsync_xl.core.vocabulary import TICK, Status, View, taken_by_default
 
 SCRATCH_CELL = "Z1"
+ERROR_SHEET = "Error"
+"""Where xlwings writes a Python error when SHOW_ERROR_POPUPS is False."""
 WAIT_SECONDS = 90.0
 """How long Check All through RunPython may take (on a Mac it returns at once)."""
+NO_POPUPS = b'"SHOW_ERROR_POPUPS","False"'
+
 
 Filter = Callable[[Any, str, int, str], None]
 """Filters a sheet's table: (xlwings book, sheet, 1-based column in the table, criteria)."""
@@ -138,6 +142,10 @@ def run_checks(
     port = ScriptedBook(book, [True, False])  # the right company; not "missing only"
     if not report.check("Refresh runs", macros.refresh(port) is not None, "; ".join(port.messages)):
         return report
+    status = book.app.status_bar
+    report.check(
+        "The status bar is handed back to Excel", status in (False, "", None), repr(status)
+    )
     rows = _table(port, SAGE_ONLY)
     expected = {r.id for r in plan.sage_side(View.NOT_IN_SYNC)}
     shown = {str(r[ID]) for r in rows}
@@ -170,6 +178,10 @@ def run_checks(
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline and not any(r[INCLUDE] for r in _table(port, SAGE_ONLY)):
         time.sleep(1)
+    failure = python_error(book)
+    if failure:
+        report.check("RunPython started SMSync's Python from xlwings.conf", False, failure)
+        return report
     rows = _table(port, SAGE_ONLY)
     statuses = {s.value: s for s in Status}
     wanted = {
@@ -211,7 +223,7 @@ def run_checks(
     port = ScriptedBook(book, [True])
     report.check("Undo runs", macros.undo_last(port) is not None, "; ".join(port.messages))
     report.check("Undo puts SMSTurbo back exactly", _dump(database) == before)
-    actions = {str(r["Action"]) for r in _table(port, LOG) if r["Records"]}
+    actions = {str(r["Action"]) for r in _table(port, LOG)}
     report.check(
         "The Log has Refresh, Synchronize and Undo",
         {"Refresh", "Synchronize", "Undo"} <= actions,
@@ -228,12 +240,26 @@ def run_checks(
         ('=SMSYNC_SAGE50("V001", "City", "Vendors")', "Springfield"),
     ):
         value = evaluate(book, formula)
+        shows_error = isinstance(value, str) and value.startswith("#")
         report.check(
             f"{formula} shows {expected_value!r}",
-            value == expected_value or (expected_value is None and value in ("", None)),
+            not shows_error
+            and (value == expected_value or (expected_value is None and value in ("", None))),
             f"Excel shows {value!r}",
         )
     return report
+
+
+def python_error(book: Any) -> str:
+    """What RunPython left on xlwings' Error sheet (the check's xlwings.conf sends errors
+    there instead of a message box nobody could close in a hidden run), or ""."""
+    try:
+        sheet = book.sheets[ERROR_SHEET]
+        sheet.name  # noqa: B018 - on a Mac the lookup is lazy: this asks Excel
+    except Exception:  # noqa: BLE001 - no such sheet: no error was left
+        return ""
+    text = sheet.range("A1:A40").value
+    return " ".join(str(line) for line in text if line)[:600]
 
 
 def filter_on_windows(book: Any, sheet: str, column: int, criteria: str) -> None:
@@ -255,7 +281,7 @@ def evaluate_in_excel(book: Any, formula: str) -> object:
     try:
         cell.formula = formula
         book.app.calculate()
-        return cell.value
+        return cell.options(err_to_str=True).value  # #NAME? must not read as empty
     finally:
         cell.clear_contents()
 
@@ -277,14 +303,26 @@ def excel_check(folder: Path) -> Report | None:
         return None
     import xlwings
 
-    from smsync_xl.install import install
+    from smsync_xl.install import CONF_NAME, applescript_path, install
 
     try:
-        excel = xlwings.App(visible=False, add_book=False)
+        # visible: a message box in a hidden Excel would wait for ever
+        excel = xlwings.App(visible=True, add_book=False)
     except Exception:  # noqa: BLE001 - no Excel, or it could not be started
         return None
     try:
-        workbook = install(folder, with_demo=True, force=True)
+        installed = install(folder, with_demo=True, force=True)
+        conf = folder / CONF_NAME
+        conf.write_bytes(conf.read_bytes().replace(b'"SHOW_ERROR_POPUPS","True"', NO_POPUPS))
+        # a name of its own: on a Mac the child Python finds the book by name, and the
+        # bookkeeper's own SMSync.xlsm may be open too
+        workbook = installed.with_name(f"SMSync-check-{time.strftime('%Y%m%d%H%M%S')}.xlsm")
+        installed.rename(workbook)
+        if sys.platform == "darwin" and not applescript_path(Path.home()).exists():
+            return Report(
+                header(str(excel.version), workbook),
+                [Check("xlwings' AppleScript is where Excel runs it", False, "install failed")],
+            )
         book = excel.books.open(str(workbook))
         report = Report(header(str(excel.version), workbook))
         windows = sys.platform == "win32"

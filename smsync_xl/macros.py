@@ -66,16 +66,20 @@ def _caller() -> WorkbookPort:
 
 
 def _log(
-    port: WorkbookPort, action: str, company: str, records: str, results: list[tuple[str, str, str]]
+    port: WorkbookPort,
+    action: str,
+    company: str,
+    summary: str,
+    run_id: int | None = None,
+    detail: str | None = None,
 ) -> None:
-    """One Log row for the action, then one per record it touched."""
-    stamp, user = now_text(), getpass.getuser()
-    rows: list[list[object]] = [[stamp, user, company, action, records, None, None, None]]
-    rows += [
-        [stamp, user, company, action, None, record_id, outcome, detail]
-        for record_id, outcome, detail in results
-    ]
-    port.append_rows(LOG, rows)
+    """One Log row per run: what it did in one line. Every record's before and after
+    stays in SMSTurbo's audit (``smsync-xl runs --details N``), so the Log does not grow
+    with the records and Refresh does not slow down after a large synchronization."""
+    if run_id is not None and detail is None:
+        detail = f"every record: smsync-xl runs --details {run_id}"
+    row: list[object] = [now_text(), getpass.getuser(), company, action, run_id, summary, detail]
+    port.append_rows(LOG, [row])
 
 
 def _report(port: WorkbookPort, action: str, message: str, detail: str) -> None:
@@ -84,7 +88,7 @@ def _report(port: WorkbookPort, action: str, message: str, detail: str) -> None:
     port.status("")
     port.alert(message)
     with contextlib.suppress(Exception):  # the message is out; a Log row is a bonus
-        _log(port, action, "", "error", [("", "error", detail)])
+        _log(port, action, "", "error", detail=detail)
         port.finish()
 
 
@@ -188,7 +192,7 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
         )
     port.write_cell(SAGE_ONLY, SUMMARY_CELL, summary)
     port.write_cell(TURBO_ONLY, SUMMARY_CELL, summary)
-    _log(port, "Refresh", company, counts_line(plan), [])
+    _log(port, "Refresh", company, counts_line(plan))
     port.activate(SAGE_ONLY)
     port.status("")
     port.finish()
@@ -266,13 +270,7 @@ def synchronize(port: WorkbookPort) -> Finished:
         by_key = {make_key(r.entity, r.id): r.describe() for r in result.results}
         key = table.column(KEY)
         port.write_column(SAGE_ONLY, RESULT, [by_key.get(str(row[key])) for row in table.rows])
-        _log(
-            port,
-            "Synchronize",
-            company,
-            summary,
-            [(r.id, r.outcome.value, r.detail) for r in result.results],
-        )
+        _log(port, "Synchronize", company, summary, result.run_id)
         port.write_cell(SAGE_ONLY, SUMMARY_CELL, f"{summary}. Press Refresh to see the new state.")
         port.finish()
     port.status("")
@@ -294,17 +292,7 @@ def undo_last(port: WorkbookPort) -> Finished:
         return _stopped(port, "Undo")
     result = app.undo_last(store)
     with _after_commit(result.undo_run, result.summary(), "Undo"):
-        _log(
-            port,
-            "Undo",
-            run.company,
-            result.summary(),
-            [(c.record_id, c.action.value, "") for c in result.restored]
-            + [
-                (c.record_id, "left alone", "changed after that synchronization")
-                for c in result.left_alone
-            ],
-        )
+        _log(port, "Undo", run.company, result.summary(), result.undo_run)
         port.finish()
     port.alert(result.summary() + "\n\nPress Refresh to see the new state.")
     return Finished(result.summary())

@@ -6,6 +6,7 @@ import copy
 import shutil
 import sqlite3
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from smsync_xl import macros
 from smsync_xl.book.excel import TITLE, ExcelBook, cell_value
 from smsync_xl.book.layout import HEADER_ROW, SAGE_COLUMNS, SAGE_ONLY, SETUP, setup_layout
 from smsync_xl.book.setup_sheet import ENTITY_KEY
+from smsync_xl.core.errors import WorkbookError
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.demo.company import create_sage_company, create_smsturbo
 from smsync_xl.demo.data import COMPANY_NAME, DemoRecord
@@ -92,7 +94,8 @@ def test_excel_calls_do_not_grow_with_rows(tmp_path):
     small_calls, small_dialogs = run_cycle(small_book, small_excel)
     large_calls, large_dialogs = run_cycle(large_book, large_excel)
     assert small_calls == large_calls
-    assert all(0 < calls < 60 for calls in small_calls), small_calls
+    # a Refresh: both tables' formats, filters and blocks, the Log row and the dialogs
+    assert all(0 < calls < 100 for calls in small_calls), small_calls
     refresh = [(COMPANY_QUESTION, TITLE, "yes_no"), (VIEW_QUESTION, TITLE, "yes_no")]
     for count, dialogs in ((10, small_dialogs), (10_000, large_dialogs)):
         assert [first_lines(d) for d in dialogs] == [
@@ -291,3 +294,67 @@ def test_result_lands_under_its_header_after_a_column_is_dragged(tmp_path):
     assert cells[(HEADER_ROW, reason)] == "Result"
     assert [cells.get((row, reason)) for row in range(FIRST, FIRST + 3)] == ["created"] * 3
     assert [cells.get((row, result)) for row in range(FIRST, FIRST + 3)] == [None] * 3
+
+
+def test_refresh_shows_rows_hidden_by_hand_too(tmp_path):
+    port, excel = refreshed(tmp_path, 5)
+    excel.hand_hidden[SAGE_ONLY] = {FIRST + 1}
+    excel.hidden_rows[SAGE_ONLY] = {FIRST + 3}
+    finished = macros.refresh(port)
+    assert finished is not None and "was cleared" in finished.summary
+    assert not excel.is_hidden(SAGE_ONLY, FIRST + 1) and not excel.is_hidden(SAGE_ONLY, FIRST + 3)
+
+
+def test_hidden_rows_in_manual_calculation(tmp_path):
+    """In manual calculation mode the Visible column changes only when Excel calculates:
+    the adapter asks it to first."""
+    port, excel = refreshed(tmp_path, 4)
+    excel.manual = True
+    excel.hidden_rows[SAGE_ONLY] = {FIRST + 2}
+    assert port.hidden_rows(SAGE_ONLY) == {2}
+
+
+def test_a_visible_formula_stored_as_text_is_named(tmp_path):
+    port, excel = refreshed(tmp_path, 3)
+    column = [c.title for c in SAGE_COLUMNS].index("Visible") + 1
+    excel.text_cells[SAGE_ONLY].add((FIRST, column))  # a Text cell: the formula is text
+    with pytest.raises(WorkbookError, match="holds its formula as text"):
+        port.hidden_rows(SAGE_ONLY)
+
+
+@pytest.mark.parametrize("com", [True, False], ids=["windows", "macos"])
+def test_a_missing_sheet_is_named_on_both_systems(tmp_path, com):
+    book, _ = standin(tmp_path, 1, Excel(com=com))
+    port = ExcelBook(book)
+    with pytest.raises(WorkbookError, match="the sheet Budget is missing"):
+        port.read_range("Budget", "A1")
+
+
+def test_a_workbook_excel_knows_only_by_web_address_is_explained(tmp_path, monkeypatch):
+    book, _ = standin(tmp_path, 1)
+
+    def onedrive(self):
+        raise RuntimeError("Couldn't find your local OneDrive folder")
+
+    monkeypatch.setattr(type(book), "fullname", property(onedrive))
+    with pytest.raises(WorkbookError, match="OneDrive") as error:
+        ExcelBook(book).folder()
+    assert "Save it in a folder on this computer" in error.value.advice
+
+
+def test_the_run_lock_lives_in_the_temporary_folder_and_a_filesystem_without_locks_runs(
+    tmp_path, monkeypatch
+):
+    import errno
+    import tempfile
+
+    from smsync_xl.book import busy
+
+    assert busy.lock_path(tmp_path).parent == Path(tempfile.gettempdir())
+
+    def no_locks(handle, flags):
+        raise OSError(errno.ENOLCK, "No locks available")  # an SMB or NFS share
+
+    monkeypatch.setattr("fcntl.flock", no_locks)
+    with busy.one_run_at_a_time(tmp_path) as free:
+        assert free

@@ -82,3 +82,23 @@ def test_without_excel_the_command_says_so_and_exits_2():
     result = CliRunner().invoke(main, ["excel-check"])
     assert result.exit_code == 2
     assert "needs Microsoft Excel on Windows or macOS" in result.output
+
+
+def test_a_runpython_failure_is_reported_from_xlwings_error_sheet(tmp_path, monkeypatch):
+    """With SHOW_ERROR_POPUPS False, xlwings writes a Python error on an Error sheet
+    instead of a message box nobody could close: the check reports it."""
+    from . import xlwings_standin
+
+    def failing_runpython(self, *args):
+        excel = self._book._excel
+        sheet = xlwings_standin.Sheet(excel, "Error")
+        self._book._sheets._sheets["Error"] = sheet
+        excel.cells["Error"] = {(1, 1): "Could not find Interpreter!"}
+        excel.text_cells["Error"] = {(1, 1)}
+        excel.formats["Error"], excel.column_formats["Error"] = {}, {}
+
+    monkeypatch.setattr(xlwings_standin.Macro, "__call__", failing_runpython)
+    report = checked(tmp_path)
+    last = report.checks[-1]
+    assert last.name == "RunPython started SMSync's Python from xlwings.conf"
+    assert not last.passed and "Could not find Interpreter!" in last.detail

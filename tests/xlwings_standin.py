@@ -96,6 +96,9 @@ class Excel:
         self.formats: dict[str, dict[Cell, str]] = {}  # number formats of styled cells
         self.column_formats: dict[str, dict[int, str]] = {}  # ... and of whole columns
         self.hidden_rows: dict[str, set[int]] = {}  # sheet rows hidden by a filter
+        self.hand_hidden: dict[str, set[int]] = {}  # sheet rows the bookkeeper hid by hand
+        self.manual = False  # calculation mode manual: formulas change only on calculate()
+        self.calculated: dict[tuple[str, Cell], object] = {}  # their values at that moment
         self.protected: set[str] = set()  # sheets protected (Review > Protect Sheet)
         self.tables: dict[str, Table] = {}  # by table name, for structured references
 
@@ -109,21 +112,39 @@ class Excel:
     def is_text_formatted(self, sheet: str, cell: Cell) -> bool:
         return self.text_format and self.number_format(sheet, cell) == TEXT_FORMAT
 
+    def is_hidden(self, sheet: str, row: int) -> bool:
+        return row in self.hidden_rows.get(sheet, set()) | self.hand_hidden.get(sheet, set())
+
+    def protect(self, sheet: str) -> None:
+        if sheet in self.protected:
+            raise RuntimeError(PROTECTED)  # Excel's error 1004 through COM
+
     def read(self, sheet: str, cell: Cell) -> object:
         value = self.cells[sheet].get(cell)
         formula = _VISIBLE_ROW.fullmatch(value) if isinstance(value, str) else None
         if formula is None or cell in self.text_cells[sheet]:
             return value
+        if self.manual:
+            return self.calculated.get((sheet, cell))
+        return self.evaluate(sheet, cell, formula)
+
+    def calculate(self) -> None:
+        for sheet, cells in self.cells.items():
+            for cell, value in cells.items():
+                formula = _VISIBLE_ROW.fullmatch(value) if isinstance(value, str) else None
+                if formula is not None and cell not in self.text_cells[sheet]:
+                    self.calculated[(sheet, cell)] = self.evaluate(sheet, cell, formula)
+
+    def evaluate(self, sheet: str, cell: Cell, formula: re.Match[str]) -> object:
         table = self.tables[formula.group(1)]
         (header, first), (_, last) = table._corners
         titles = {self.cells[sheet].get((header, c)): c for c in range(first, last + 1)}
         if (cell[0], titles[formula.group(2)]) not in self.cells[sheet]:
             return None  # "": what xlwings reads from a formula giving empty text
-        return 0.0 if cell[0] in self.hidden_rows.get(sheet, set()) else 1.0
+        return 0.0 if self.is_hidden(sheet, cell[0]) else 1.0
 
     def write(self, sheet: str, cell: Cell, value: object) -> None:
-        if sheet in self.protected:
-            raise RuntimeError(PROTECTED)  # Excel's error 1004 through COM
+        self.protect(sheet)
         if value is None or value == "":
             self.cells[sheet].pop(cell, None)
             self.text_cells[sheet].discard(cell)
@@ -153,6 +174,26 @@ class RangeRows:
     def count(self) -> int:
         (r1, _), (r2, _) = self._range._corners
         return r2 - r1 + 1
+
+    @property
+    def hidden(self) -> bool | None:
+        sheet, excel = self._range._sheet._name, self._range._sheet._excel
+        (r1, _), (r2, _) = self._range._corners
+        states = {excel.is_hidden(sheet, row) for row in range(r1, r2 + 1)}
+        return states.pop() if len(states) == 1 else None
+
+    @hidden.setter
+    def hidden(self, value: bool) -> None:
+        """EntireRow.Hidden: shows (or hides) the rows, whatever hid them."""
+        sheet, excel = self._range._sheet._name, self._range._sheet._excel
+        excel.note("rows.hidden set")
+        excel.protect(sheet)
+        (r1, _), (r2, _) = self._range._corners
+        rows = set(range(r1, r2 + 1))
+        for hidden in (excel.hidden_rows, excel.hand_hidden):
+            hidden.setdefault(sheet, set()).difference_update(rows)
+        if value:
+            excel.hand_hidden[sheet] |= rows
 
 
 class ComArea:
@@ -305,13 +346,20 @@ class Range:
                 excel.write(sheet, (r, c), data)
 
     @property
-    def number_format(self) -> str:
+    def number_format(self) -> str | None:
+        """The range's format; None when its cells differ, as Excel's NumberFormat."""
         self._sheet._excel.note("range.number_format get")
-        return self._sheet._excel.number_format(self._sheet._name, self._corners[0])
+        (r1, c1), (r2, c2) = self._corners
+        sheet, excel = self._sheet._name, self._sheet._excel
+        found = {
+            excel.number_format(sheet, (r, c)) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)
+        }
+        return found.pop() if len(found) == 1 else None
 
     @number_format.setter
     def number_format(self, value: str) -> None:
         self._sheet._excel.note("range.number_format set")
+        self._sheet._excel.protect(self._sheet._name)
         (r1, c1), (r2, c2) = self._corners
         formats = self._sheet._excel.formats[self._sheet._name]
         for r in range(r1, r2 + 1):
@@ -350,6 +398,7 @@ class Table:
     @show_autofilter.setter
     def show_autofilter(self, value: bool) -> None:
         self._sheet._excel.note("table.show_autofilter set")
+        self._sheet._excel.protect(self._sheet._name)
         if not value:  # no AutoFilter, no filter: every row of the table shows again
             (r1, _), (r2, _) = self._corners
             hidden = self._sheet._excel.hidden_rows.get(self._sheet._name, set())
@@ -375,6 +424,7 @@ class Table:
 
     def resize(self, range: Range) -> None:  # xlwings' own parameter name
         self._sheet._excel.note("table.resize")
+        self._sheet._excel.protect(self._sheet._name)
         if range._sheet is not self._sheet:
             raise ValueError("a table is resized to a range on its own sheet")
         if range._corners[0][0] != self._corners[0][0]:
@@ -393,11 +443,17 @@ class Tables:
 
 
 class Sheet:
-    __slots__ = ("_excel", "_name", "_tables")
+    __slots__ = ("_excel", "_missing", "_name", "_tables")
 
-    def __init__(self, excel: Excel, name: str):
-        self._excel, self._name = excel, name
+    def __init__(self, excel: Excel, name: str, missing: bool = False):
+        self._excel, self._name, self._missing = excel, name, missing
         self._tables: dict[str, Table] = {}
+
+    @property
+    def name(self) -> str:
+        if self._missing:
+            raise RuntimeError(f'Can\'t get sheet "{self._name}"')  # appscript's CommandError
+        return self._name
 
     @property
     def tables(self) -> Tables:
@@ -433,7 +489,11 @@ class Sheets:
         self._sheets = {sheet._name: sheet for sheet in sheets}
 
     def __getitem__(self, key: str) -> Sheet:
+        """On a Mac xlwings builds the reference without asking Excel: a missing sheet
+        fails only when it is used (its name read, say)."""
         self._excel.note("book.sheets[]")
+        if key not in self._sheets and not self._excel.com:
+            return Sheet(self._excel, key, missing=True)
         return self._sheets[key]
 
 
@@ -454,6 +514,7 @@ class App:
 
     def calculate(self) -> None:
         self._excel.note("app.calculate")
+        self._excel.calculate()
 
     @property
     def version(self) -> str:

@@ -1,45 +1,54 @@
 """One button's run at a time per workbook folder.
 
 On a Mac, RunPython returns at once, so a double click starts a second run while the
-first still works. The lock is an operating-system lock on a small file beside the
-workbook: it is released when the run ends, even by a crash, so it never goes stale.
+first still works. The lock is an operating-system lock on a small file in the system's
+temporary folder, named after the workbook's folder (so it is not synchronised by
+OneDrive and works when the workbook sits on a network share): it is released when the
+run ends, even by a crash, so it never goes stale.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-LOCK_NAME = ".smsync.lock"
+BUSY = {errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, errno.EDEADLK}
+"""What a lock held by another process answers; anything else means no lock here."""
+
+
+def lock_path(folder: Path) -> Path:
+    name = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"smsync-{name}.lock"
 
 
 def _take(handle: IO[bytes]) -> bool:
-    if sys.platform == "win32":
-        import msvcrt
-
-        try:
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-    import fcntl
-
+    """True when this run holds the lock (or no lock can be taken here at all)."""
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
+        if sys.platform == "win32":
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        return error.errno not in BUSY
     return True
 
 
 @contextmanager
 def one_run_at_a_time(folder: Path) -> Iterator[bool]:
-    """Yields False when another run holds the folder's lock. A folder where no lock file
-    can be made (read-only) runs unlocked: the run itself then says what it cannot do."""
+    """Yields False when another run holds the folder's lock. Where no lock file can be
+    made, the run goes ahead unlocked rather than never."""
     try:
-        handle = (folder / LOCK_NAME).open("ab")
+        handle = lock_path(folder).open("ab")
     except OSError:
         yield True
         return

@@ -76,7 +76,9 @@ class ExcelBook:
         """The sheet's xlwings object, looked up once per run (each lookup is a call)."""
         if sheet not in self._sheets:
             try:
-                self._sheets[sheet] = self.book.sheets[sheet]
+                found = self.book.sheets[sheet]
+                found.name  # noqa: B018 - on a Mac the lookup is lazy: this asks Excel
+                self._sheets[sheet] = found
             except Exception:  # noqa: BLE001 - KeyError, or Excel's own error for the name
                 raise WorkbookError(
                     f"the sheet {sheet} is missing (renamed or deleted)",
@@ -133,7 +135,9 @@ class ExcelBook:
 
     def write_table(self, sheet: str, rows: list[list[object]]) -> None:
         """Header and body in one block, so a header the user renamed or a column the user
-        dragged is put right; each run of columns gets its number format back first."""
+        dragged is put right; each run of columns gets its number format first (a fixed
+        number of calls): formats move with a dragged column, and a formula written into
+        a Text cell would stay text."""
         table = self._table(sheet)
         columns = TABLE_COLUMNS[sheet]
         worksheet = self._sheet(sheet)
@@ -144,10 +148,9 @@ class ExcelBook:
                 body.clear_contents()
             self._resize(sheet, table, len(rows))
             titles = [c.title for c in columns]
-            if self._header(sheet) != titles:  # a column dragged or renamed: formats too
-                for number_format, first_column, last_column in _runs(columns):
-                    target = worksheet.range((HEADER_ROW + 1, first_column), (last, last_column))
-                    target.number_format = number_format
+            for number_format, first_column, last_column in _runs(columns):
+                target = worksheet.range((HEADER_ROW + 1, first_column), (last, last_column))
+                target.number_format = number_format
             worksheet.range((HEADER_ROW, 1)).value = [titles, *(_row(columns, r) for r in rows)]
 
     def _header(self, sheet: str) -> list[str]:
@@ -188,7 +191,15 @@ class ExcelBook:
             return set()
         self.book.app.calculate()
         cells, _ = self._column(sheet, VISIBLE, body.rows.count)
-        return {i for i, shown in enumerate(cells.options(ndim=1).value) if shown == 0}
+        values = cells.options(ndim=1).value
+        if any(isinstance(v, str) and v.startswith("=") for v in values):
+            raise WorkbookError(
+                f"the hidden {VISIBLE} column holds its formula as text, so SMSync cannot see "
+                "which rows a filter hides",
+                where=f"{sheet} sheet",
+                advice="Press Refresh: it writes the column again with the right format.",
+            )
+        return {i for i, shown in enumerate(values) if shown == 0}
 
     def rows_below(self, sheet: str) -> list[tuple[int, list[Cell]]]:
         """Two calls to see how far the sheet is used; one more read only when something
@@ -206,13 +217,16 @@ class ExcelBook:
         """Nothing to check: in Excel the bookkeeper saves (Save As, if read-only)."""
 
     def clear_filter(self, sheet: str) -> None:
-        """Take the table's filter off (and put its buttons back): Excel does not filter
-        again when the cells change, so rows refilled with other records would stay
-        hidden."""
+        """Take the table's filter off (and put its buttons back), and show rows hidden by
+        hand: Excel does not filter again when the cells change, so rows refilled with
+        other records would stay hidden."""
         table = self._table(sheet)
         with self._changing(sheet):
             table.show_autofilter = False
             table.show_autofilter = True
+            body = table.data_body_range
+            if body is not None:
+                body.rows.hidden = False
 
     def alert(self, message: str) -> None:
         self.book.app.alert(message, title=TITLE)
@@ -230,7 +244,16 @@ class ExcelBook:
         self._sheet(sheet).activate()
 
     def folder(self) -> Path:
-        return Path(self.book.fullname).parent
+        try:
+            return Path(self.book.fullname).parent
+        except Exception as error:  # noqa: BLE001 - xlwings' OneDrive/SharePoint lookup
+            raise WorkbookError(
+                f"SMSync cannot tell which folder the workbook is in ({error})",
+                where=str(self.book.name),
+                advice="Excel knows this workbook by a web address (OneDrive or SharePoint). "
+                "Save it in a folder on this computer that OneDrive does not synchronise "
+                "(and reinstall there with 'smsync-xl install'), then press the button again.",
+            ) from None
 
     def finish(self) -> None:
         """Nothing: in Excel the bookkeeper decides when to save."""

@@ -210,11 +210,11 @@ LOG_COLUMNS: tuple[Column, ...] = (
     Column("User", width=12),
     Column("Company", width=30),
     Column("Action", width=14),
-    Column("Records", width=10),
-    Column(ID, width=18),
-    Column("Result", width=12),
+    Column("Run", width=8, number_format="0"),
+    Column("Summary", width=70),
     Column("Detail", width=60),
 )
+"""One row per Refresh, Synchronize and Undo; per-record detail is in SMSTurbo's audit."""
 
 TABLE_NAMES = {SAGE_ONLY: SAGE_TABLE, TURBO_ONLY: TURBO_TABLE, LOG: "SyncLog"}
 TABLE_COLUMNS = {SAGE_ONLY: SAGE_COLUMNS, TURBO_ONLY: TURBO_COLUMNS, LOG: LOG_COLUMNS}

@@ -23,6 +23,7 @@ def _applescript_text(text: str) -> str:
 def ask_on_mac(title: str, question: str, run: Run = subprocess.run) -> str | None:
     """AppleScript's dialog, frontmost; None when cancelled (osascript exits non-zero)."""
     script = (
+        "activate\n"  # in front of Excel, not behind it
         f"display dialog {_applescript_text(question)} with title {_applescript_text(title)} "
         'default answer "" with hidden answer buttons {"Cancel", "OK"} default button "OK"'
         "\nreturn text returned of result"
@@ -63,6 +64,7 @@ def ask_with_tk(title: str, question: str) -> str | None:
     tkinter.Button(buttons, text="Cancel", width=9, command=root.destroy).pack(side="left")
     root.bind("<Return>", ok)
     root.bind("<Escape>", lambda _event: root.destroy())
+    root.deiconify()  # started from a hidden window, a first window may start hidden
     root.attributes("-topmost", True)
     root.lift()
 
