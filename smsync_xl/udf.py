@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import xlwings as xw
 
@@ -94,21 +95,27 @@ def _safely(action: Callable[[], object]) -> object:
         return f"SMSync: {error.message}"
 
 
+# Arguments and results are typed Any, not object: xlwings picks its converter from the
+# annotation, and it has one for Any (the plain value) but none for object.
+
+
 @xw.func
-def SMSYNC_ID_PROBLEM(record_id: object) -> str:
+def SMSYNC_ID_PROBLEM(record_id: Any) -> str:
     """Why this is not a valid SMSTurbo ID; empty when it is valid."""
     return "; ".join(id_problems(text(record_id) or ""))
 
 
 @xw.func
 def SMSYNC_SMSTURBO(
-    record_id: object, field: str, entity: str = "Customers", caller=None
-) -> object:
+    record_id: Any, field: str, entity: str = "Customers", caller: Any = None
+) -> Any:
     """A field of the SMSTurbo record with exactly this ID; empty when there is none."""
     return _safely(lambda: lookup(_port(caller), "smsturbo", record_id, field, entity))
 
 
 @xw.func
-def SMSYNC_SAGE50(record_id: object, field: str, entity: str = "Customers", caller=None) -> object:
+def SMSYNC_SAGE50(
+    record_id: Any, field: str, entity: str = "Customers", caller: Any = None
+) -> Any:
     """A field of the Sage 50 record with exactly this ID; empty when there is none."""
     return _safely(lambda: lookup(_port(caller), "sage50", record_id, field, entity))

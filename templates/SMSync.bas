@@ -62,7 +62,7 @@ End Sub
 
 ' Go to the Setup sheet.
 Public Sub SMSyncShowSetup()
-    ThisWorkbook.Worksheets("Setup").Activate
+    ShowSheet "Setup"
 End Sub
 
 Public Sub SMSyncShowSetupButton(control As IRibbonControl)
@@ -71,9 +71,22 @@ End Sub
 
 ' Go to the Help sheet.
 Public Sub SMSyncShowHelp()
-    ThisWorkbook.Worksheets("Help").Activate
+    ShowSheet "Help"
 End Sub
 
 Public Sub SMSyncShowHelpButton(control As IRibbonControl)
     SMSyncShowHelp
+End Sub
+
+' Activate one of this workbook's sheets, even when another workbook is active; a sheet
+' renamed or deleted gets a message instead of VBA's Debug dialog.
+Private Sub ShowSheet(sheetName As String)
+    On Error GoTo missing
+    ThisWorkbook.Activate
+    ThisWorkbook.Worksheets(sheetName).Activate
+    Exit Sub
+missing:
+    MsgBox "The sheet " & sheetName & " is missing (renamed or deleted). Rename it back to " _
+        & sheetName & ", or install a fresh workbook with 'smsync-xl install --force'.", _
+        vbExclamation, "SMSync"
 End Sub

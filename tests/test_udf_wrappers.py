@@ -178,3 +178,26 @@ def test_the_build_leaves_python_as_it_was():
     assert hasattr(xlwings, "udfs") == had_udfs
     for name, function in inspect.getmembers(udf, inspect.isfunction):
         assert not hasattr(function, "__xlfunc__"), name
+
+
+def test_xlwings_has_a_converter_for_every_argument_and_result():
+    """xlwings picks each argument's and result's converter from its annotation: a type
+    it has no converter for (object, say) fails every call in Excel."""
+    import types
+
+    from xlwings.conversion import accessors
+
+    from smsync_xl import udf
+    from smsync_xl.book.vba import xlwings_udfs
+
+    xlfunc = xlwings_udfs().xlfunc
+    for name in ("SMSYNC_ID_PROBLEM", "SMSYNC_SMSTURBO", "SMSYNC_SAGE50"):
+        function = getattr(udf, name)
+        copy = types.FunctionType(
+            function.__code__, function.__globals__, name, function.__defaults__
+        )
+        copy.__annotations__ = dict(function.__annotations__)
+        marked = xlfunc(copy).__xlfunc__
+        for spec in [*marked["args"], marked["ret"]]:
+            convert = spec["options"].get("convert")
+            assert convert is None or accessors.get(convert) is not None, (name, spec)

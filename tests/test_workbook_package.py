@@ -130,8 +130,16 @@ def test_setup_and_help_go_to_sheets_that_exist(modules):
     for macro, sheet in PYTHON_FREE.items():
         body = re.search(rf"^Public Sub {macro}\(\)\n(.*?)^End Sub", modules["SMSync"], re.M | re.S)
         assert body is not None, macro
-        assert body.group(1).strip() == f'ThisWorkbook.Worksheets("{sheet}").Activate'
+        assert body.group(1).strip() == f'ShowSheet "{sheet}"'
         assert sheet in book.sheetnames
+    shows = re.search(
+        r"^Private Sub ShowSheet\(sheetName As String\)\n(.*?)^End Sub",
+        modules["SMSync"],
+        re.M | re.S,
+    )
+    assert shows is not None
+    assert "On Error GoTo missing" in shows.group(1)
+    assert "ThisWorkbook.Worksheets(sheetName).Activate" in shows.group(1)
 
 
 def vba_project() -> bytes:
