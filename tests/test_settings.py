@@ -51,7 +51,7 @@ def test_bad_view(tmp_path):
 def test_toml_file_errors_name_the_file(tmp_path):
     path = tmp_path / "settings.toml"
     path.write_text("view = [", encoding="utf-8")
-    with pytest.raises(SettingsError, match=r"settings\.toml is not valid TOML"):
+    with pytest.raises(SettingsError, match=r"settings\.toml: the settings file is not valid TOML"):
         load_settings(path)
     with pytest.raises(SettingsError, match="not found"):
         load_settings(tmp_path / "missing.toml")

@@ -3,17 +3,23 @@
 Settings arrive as flat keys (``customers.replace``) from a TOML file for headless
 runs or from the Setup sheet's named cells; ``locate`` turns a key into the place
 the user must look (a TOML key, or a sheet cell), so every error points there.
+
+``SETTINGS_KEYS`` declares every key once: ``settings_from_values`` can read no other,
+and a settings file naming any other key or section is refused with the nearest known
+one, so a misspelt ``include_type`` never silently means "every type".
 """
 
 from __future__ import annotations
 
+import difflib
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
-from smsync_xl.core.errors import SettingsError
+from smsync_xl.core.errors import SettingsError, SmsyncError
 from smsync_xl.core.fields import ENTITIES, GROUPS
 from smsync_xl.core.vocabulary import INACTIVE_STATUS, View
 
@@ -21,6 +27,27 @@ SAGE_KINDS = ("sqlite", "odbc", "csv")
 TURBO_KINDS = ("sqlite", "odbc")
 SAGE_ODBC_USER = "Peachtree"
 MAX_DSN_LENGTH = 32  # SQL_MAX_DSN_LENGTH
+SIDES = {"sage50": "Sage 50 company", "smsturbo": "SMSTurbo database"}
+CONNECTION_KEYS = ("kind", "path", "dsn", "driver", "server", "database", "user")
+ENTITY_KEYS = ("include_types", "replace")
+STATUS_MAP_KEY = "credit_status.map"
+
+SETTINGS_KEYS: tuple[str, ...] = (
+    "view",
+    *(f"{side}.{key}" for side in SIDES for key in CONNECTION_KEYS),
+    "smsturbo.mapping",
+    *(f"{entity}.{key}" for entity in ENTITIES for key in ENTITY_KEYS),
+    "credit_status.inactive",
+    "credit_status.active",
+    STATUS_MAP_KEY,
+)
+"""Every key :func:`settings_from_values` reads, so every key a settings file may hold:
+``section.key`` (the key inside ``[section]``), or a bare key at the top of the file.
+Only ``credit_status.map`` holds a table of its own."""
+
+SECTIONS: tuple[str, ...] = tuple(
+    dict.fromkeys(key.partition(".")[0] for key in SETTINGS_KEYS if "." in key)
+)
 
 
 @dataclass(frozen=True)
@@ -92,6 +119,42 @@ class Settings:
 Locate = Callable[[str], str]
 
 
+class _Values:
+    """The flat settings, readable only through a declared key: reading one that is not
+    in :data:`SETTINGS_KEYS` is a programming error, caught by the first test that runs
+    it, so the declaration and the reading cannot drift apart."""
+
+    def __init__(self, values: Mapping[str, object]) -> None:
+        self._values = values
+
+    def get(self, key: str) -> object:
+        if key not in SETTINGS_KEYS:
+            raise KeyError(f"settings key {key!r} is read but not declared in SETTINGS_KEYS")
+        return self._values.get(key)
+
+
+def described(value: object) -> str:
+    """A TOML value's kind and value, for 'expected text, got …' messages."""
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value)"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, Mapping):
+        return f"a table {dict(value)!r}"
+    if isinstance(value, list | tuple):
+        return f"a list {list(value)!r}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def nearest(word: str, known: Iterable[str]) -> str | None:
+    """The known word closest to a misspelt one, letter case ignored, if any is close."""
+    by_folded = {k.casefold(): k for k in known}
+    found = difflib.get_close_matches(word.casefold(), list(by_folded), n=1, cutoff=0.6)
+    return by_folded[found[0]] if found else None
+
+
 def _as_list(value: object, key: str, locate: Locate) -> list[str]:
     if value is None or value == "":
         return []
@@ -100,23 +163,29 @@ def _as_list(value: object, key: str, locate: Locate) -> list[str]:
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
         return [v.strip() for v in value if v.strip()]
     raise SettingsError(
-        f"expected a list of words, got {value!r}",
+        f"expected a list of words, got {described(value)}",
         where=locate(key),
-        advice="Write the values separated by commas, e.g. PROSPECT, RETAIL.",
+        advice="Write the words separated by commas, e.g. PROSPECT, RETAIL (in a settings "
+        'file: ["PROSPECT", "RETAIL"]).',
     )
 
 
-def _text(values: Mapping[str, object], key: str, locate: Locate) -> str:
-    value = values.get(key, "")
+def _text(values: _Values, key: str, locate: Locate) -> str:
+    value = values.get(key)
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise SettingsError(f"expected text, got {value!r}", where=locate(key))
+        raise SettingsError(
+            f"expected text, got {described(value)}",
+            where=locate(key),
+            advice=f"Write it as text (in a settings file, in double quotes: "
+            f'{key.rpartition(".")[2]} = "…").',
+        )
     return value.strip()
 
 
 def _choice(
-    values: Mapping[str, object], key: str, choices: tuple[str, ...], default: str, locate: Locate
+    values: _Values, key: str, choices: tuple[str, ...], default: str, locate: Locate
 ) -> str:
     typed = _text(values, key, locate) or default
     value = typed.lower().replace(" ", "_")
@@ -130,24 +199,28 @@ def _choice(
     return value
 
 
-def _replace_groups(values: Mapping[str, object], key: str, locate: Locate) -> frozenset[str]:
+def _replace_groups(values: _Values, key: str, locate: Locate) -> frozenset[str]:
     by_label = {g.label.lower(): g.key for g in GROUPS.values()}
     chosen = set()
     for word in _as_list(values.get(key), key, locate):
         typed = word.lower().replace(" ", "_")
         group = typed if typed in GROUPS else by_label.get(word.lower())
         if group is None:
+            close = nearest(typed, GROUPS)
             raise SettingsError(
                 f"{word!r} is not a Replace Option",
                 where=locate(key),
-                advice="Use any of: " + ", ".join(GROUPS) + ".",
+                advice=(f"Did you mean {close}? " if close else "")
+                + "Use any of: "
+                + ", ".join(GROUPS)
+                + ".",
             )
         chosen.add(group)
     return frozenset(chosen)
 
 
 def _connection(
-    values: Mapping[str, object], side: str, kinds: tuple[str, ...], base: Path, locate: Locate
+    values: _Values, side: str, kinds: tuple[str, ...], base: Path, locate: Locate
 ) -> Connection:
     kind = _choice(values, f"{side}.kind", kinds, "sqlite", locate)
     path_text = _text(values, f"{side}.path", locate)
@@ -182,6 +255,12 @@ def _connection(
             where=locate(f"{side}.path"),
             advice="Enter the folder where the Customer List and Vendor List exports are saved.",
         )
+    if kind == "sqlite" and path.is_dir():
+        raise SettingsError(
+            f"{path} is a folder, not the {SIDES[side]} file",
+            where=locate(f"{side}.path"),
+            advice=f"Enter the path of the {SIDES[side]} file itself, inside that folder.",
+        )
     return conn
 
 
@@ -201,77 +280,235 @@ def _odbc_connection(conn: Connection, side: str, locate: Locate) -> Connection:
     return conn
 
 
-def _status_map(raw: object, locate: Locate) -> Mapping[str, object]:
-    """A TOML table, or the Setup cell's text 'Always Hold = HOLD; Hold Over Limit = HOLD'."""
-    if not raw:
+_MAP_ADVICE = (
+    "Write pairs separated by semicolons, e.g. Always Hold = HOLD; Hold Over Limit = HOLD "
+    '(in a settings file: map = { "Always Hold" = "HOLD" }).'
+)
+
+
+def _status_map(raw: object, locate: Locate) -> dict[str, str]:
+    """A TOML table, or the Setup cell's text 'Always Hold = HOLD; Hold Over Limit = HOLD'.
+    Every Sage 50 status and every SMSTurbo status must be non-blank text: a blank
+    Sage 50 status would match every record that has none."""
+    if raw is None or raw == "" or raw == {}:
         return {}
     if isinstance(raw, Mapping):
-        return raw
-    pairs = [part.partition("=") for part in str(raw).split(";") if part.strip()]
-    if isinstance(raw, str) and all(sep and k.strip() and v.strip() for k, sep, v in pairs):
-        return {k.strip(): v.strip() for k, _, v in pairs}
-    raise SettingsError(
-        f"{raw!r} is not a list of Sage 50 status = SMSTurbo status",
-        where=locate("credit_status.map"),
-        advice="Write pairs separated by semicolons, e.g. Always Hold = HOLD; "
-        "Hold Over Limit = HOLD.",
-    )
+        pairs = list(raw.items())
+    elif isinstance(raw, str):
+        split = [part.partition("=") for part in raw.split(";") if part.strip()]
+        if not all(sep for _, sep, _ in split):
+            raise SettingsError(
+                f"{raw!r} is not a list of Sage 50 status = SMSTurbo status",
+                where=locate(STATUS_MAP_KEY),
+                advice=_MAP_ADVICE,
+            )
+        pairs = [(k, v) for k, _, v in split]
+    else:
+        raise SettingsError(
+            f"expected Sage 50 status = SMSTurbo status pairs, got {described(raw)}",
+            where=locate(STATUS_MAP_KEY),
+            advice=_MAP_ADVICE,
+        )
+    by_code = {}
+    for sage, turbo in pairs:
+        if not isinstance(turbo, str) or not turbo.strip() or not str(sage).strip():
+            raise SettingsError(
+                f"{str(sage).strip()!r} = {turbo!r} is not a Sage 50 status = SMSTurbo status "
+                "pair: both must be non-blank text",
+                where=locate(STATUS_MAP_KEY),
+                advice=_MAP_ADVICE,
+            )
+        by_code[str(sage).strip().upper()] = turbo.strip().upper()
+    return by_code
 
 
 def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Locate) -> Settings:
-    """Build and validate settings from flat keys; raise SettingsError naming the place."""
-    mapping_text = _text(values, "smsturbo.mapping", locate)
-    by_code_raw = _status_map(values.get("credit_status.map"), locate)
+    """Build and validate settings from flat keys; raise SettingsError naming the place.
+
+    Keys not in :data:`SETTINGS_KEYS` are not read (the Setup sheet also passes the
+    entity its lists show); :func:`load_settings` refuses them in a settings file."""
+    read = _Values(values)
+    mapping_text = _text(read, "smsturbo.mapping", locate)
+    mapping = (base / mapping_text).resolve() if mapping_text else None
+    if mapping is not None and not mapping.is_file():
+        raise SettingsError(
+            f"{mapping} {'is a folder' if mapping.is_dir() else 'does not exist'}",
+            where=locate("smsturbo.mapping"),
+            advice="Enter the path of your copy of smsturbo_mapping.toml (relative paths "
+            "start at the settings file), or leave it blank for SMSTurbo's reference names.",
+        )
     rule = CreditStatusRule(
-        inactive=_text(values, "credit_status.inactive", locate) or INACTIVE_STATUS,
-        active=_text(values, "credit_status.active", locate).upper(),
-        by_code={str(k).strip().upper(): str(v).strip().upper() for k, v in by_code_raw.items()},
+        inactive=_text(read, "credit_status.inactive", locate) or INACTIVE_STATUS,
+        active=_text(read, "credit_status.active", locate).upper(),
+        by_code=_status_map(read.get(STATUS_MAP_KEY), locate),
     )
     return Settings(
-        sage50=_connection(values, "sage50", SAGE_KINDS, base, locate),
-        smsturbo=_connection(values, "smsturbo", TURBO_KINDS, base, locate),
-        mapping=(base / mapping_text).resolve() if mapping_text else None,
+        sage50=_connection(read, "sage50", SAGE_KINDS, base, locate),
+        smsturbo=_connection(read, "smsturbo", TURBO_KINDS, base, locate),
+        mapping=mapping,
         entities=MappingProxyType(
             {
                 key: EntitySettings(
                     include_types=frozenset(
                         t.upper()
                         for t in _as_list(
-                            values.get(f"{key}.include_types"), f"{key}.include_types", locate
+                            read.get(f"{key}.include_types"), f"{key}.include_types", locate
                         )
                     ),
-                    replace=_replace_groups(values, f"{key}.replace", locate),
+                    replace=_replace_groups(read, f"{key}.replace", locate),
                 )
                 for key in ENTITIES
             }
         ),
-        view=View(_choice(values, "view", tuple(View), View.NOT_IN_SYNC, locate)),
+        view=View(_choice(read, "view", tuple(View), View.NOT_IN_SYNC, locate)),
         credit_status=rule,
     )
 
 
-def _flatten(table: Mapping[str, object], prefix: str = "") -> dict[str, object]:
+def _unknown(key: str, value: object, file: Path) -> SettingsError:
+    """A key or section the settings do not have, with the nearest one that exists."""
+    section, dot, name = key.rpartition(".")
+    if not dot and isinstance(value, Mapping):
+        close = nearest(key, SECTIONS)
+        return SettingsError(
+            f"there is no section [{key}] in SMSync's settings",
+            where=f"{file.name}: [{key}]",
+            advice=(f"Did you mean [{close}]? " if close else "")
+            + "The sections are "
+            + ", ".join(f"[{s}]" for s in SECTIONS)
+            + ".",
+        )
+    siblings = [k.rpartition(".")[2] for k in SETTINGS_KEYS if k.rpartition(".")[0] == section]
+    place = f"in [{section}]" if dot else "at the top of the file"
+    known = ", ".join(siblings)
+    return SettingsError(
+        f"there is no setting {name!r} {place}",
+        where=f"{file.name}: {key}",
+        advice=_did_you_mean(section, name, siblings)
+        + (f"The settings {place} are: {known}." if known else "")
+        + " A misspelt setting is refused rather than ignored.",
+    )
+
+
+def _did_you_mean(section: str, name: str, siblings: list[str]) -> str:
+    """The nearest key of this section and the same key in another section; failing
+    both, the nearest key of any section."""
+    close = nearest(name, siblings)
+    found = [f"{section}.{close}" if section else close] if close else []
+    found += [k for k in SETTINGS_KEYS if k.rpartition(".")[2] == name and k not in found]
+    if not found:
+        by_name = {k.rpartition(".")[2]: k for k in reversed(SETTINGS_KEYS)}
+        close = nearest(name, by_name)
+        found = [by_name[close]] if close else []
+    return f"Did you mean {' or '.join(found)}? " if found else ""
+
+
+def _flatten(raw: Mapping[str, Any], file: Path) -> dict[str, object]:
+    """``[section] key`` becomes ``section.key``; every key and section must be known.
+    A table where a key expects text stays a table, so the key reports its type."""
     flat: dict[str, object] = {}
-    for key, value in table.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and name != "credit_status.map":
-            flat.update(_flatten(value, f"{name}."))
-        else:
+    for name, value in raw.items():
+        if name not in SECTIONS:
+            if name not in SETTINGS_KEYS:
+                raise _unknown(name, value, file)
             flat[name] = value
+            continue
+        if not isinstance(value, Mapping):
+            raise SettingsError(
+                f"{name} must be a section of settings, got {described(value)}",
+                where=f"{file.name}: {name}",
+                advice=f"Write [{name}] on a line of its own, with its settings on the lines "
+                "below it.",
+            )
+        for key, inner in value.items():
+            if f"{name}.{key}" not in SETTINGS_KEYS:
+                raise _unknown(f"{name}.{key}", inner, file)
+            flat[f"{name}.{key}"] = inner
     return flat
+
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _decode(data: bytes, path: Path, error: type[SmsyncError], what: str) -> str:
+    """UTF-8 (with or without the BOM Notepad writes), UTF-16 with its BOM, or else
+    Windows-1252, which Notepad calls ANSI on a Western Windows. Anything else is
+    refused with the encoding it is not."""
+    advice = "Save it again as UTF-8 (in Notepad: File > Save as, Encoding: UTF-8)."
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as problem:
+                raise error(
+                    f"the {what} starts as {encoding.upper().removesuffix('-SIG')} text, but "
+                    f"byte {problem.start} is not {encoding.upper().removesuffix('-SIG')}",
+                    where=str(path),
+                    advice=advice,
+                ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as problem:
+        raise error(
+            f"the {what} is neither UTF-8 nor Windows-1252 text (byte "
+            f"0x{data[problem.start]:02X} at offset {problem.start})",
+            where=str(path),
+            advice=advice,
+        ) from None
+
+
+def read_toml(
+    path: Path, error: type[SmsyncError], *, what: str, missing_advice: str
+) -> dict[str, Any]:
+    """Read a TOML file SMSync is given (settings, mapping): every problem with the file
+    itself is ``error`` naming it, never a traceback."""
+    try:
+        if path.is_dir():
+            raise error(
+                f"the {what} is a folder, not a file",
+                where=str(path),
+                advice=f"Give the path of the {what} inside it. {missing_advice}",
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"the {what} is not found", where=str(path), advice=missing_advice) from None
+    except OSError as problem:
+        raise error(
+            f"the {what} cannot be read ({problem.strerror or problem})",
+            where=str(path),
+            advice="Check that you may read the file and that no other program locks it.",
+        ) from None
+    text = _decode(data, path, error, what)
+    if "\x00" in text:
+        raise error(
+            f"the {what} holds NUL characters: it is not a text file (or it is UTF-16 "
+            "without a byte-order mark)",
+            where=str(path),
+            advice="Save it again as UTF-8 (in Notepad: File > Save as, Encoding: UTF-8).",
+        )
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as problem:
+        raise error(
+            f"the {what} is not valid TOML: {problem}",
+            where=str(path),
+            advice='Correct that line: text goes in double quotes (path = "company.sqlite"), '
+            'lists in brackets (include_types = ["PROSPECT"]).',
+        ) from None
 
 
 def load_settings(path: Path) -> Settings:
     """Read a TOML settings file (the headless twin of the Setup sheet)."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SettingsError(
-            f"settings file {path} not found",
-            advice="Run 'smsync-xl demo' to create an example, or pass --settings FILE.",
-        ) from None
-    except tomllib.TOMLDecodeError as error:
-        raise SettingsError(f"{path} is not valid TOML: {error}") from None
+    raw = read_toml(
+        path,
+        SettingsError,
+        what="settings file",
+        missing_advice="Run 'smsync-xl demo' to create an example, or pass --settings FILE.",
+    )
     return settings_from_values(
-        _flatten(raw), base=path.parent, locate=lambda key: f"{path.name}: {key}"
+        _flatten(raw, path), base=path.parent, locate=lambda key: f"{path.name}: {key}"
     )
