@@ -72,7 +72,7 @@ def test_identifiers_are_validated(tmp_path, bad):
 
 
 def test_unknown_field_and_missing_id(tmp_path):
-    with pytest.raises(MappingError, match="unknown fields colour"):
+    with pytest.raises(MappingError, match=r"field 'colour' is not one SMSync knows"):
         load_mapping(custom_mapping(tmp_path, **{'udf1 = "UDF1"': 'colour = "X"'}))
     with pytest.raises(MappingError, match="must map id"):
         load_mapping(custom_mapping(tmp_path, **{'id = "CustomerID"': ""}))

@@ -496,8 +496,8 @@ def read_toml(
         raise error(
             f"the {what} is not valid TOML: {problem}",
             where=str(path),
-            advice='Correct that line: text goes in double quotes (path = "company.sqlite"), '
-            'lists in brackets (include_types = ["PROSPECT"]).',
+            advice='Correct that line: text goes in double quotes (key = "value"), lists in '
+            'brackets (key = ["A", "B"]), and each key appears once per section.',
         ) from None
 
 

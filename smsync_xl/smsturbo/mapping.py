@@ -1,21 +1,33 @@
 """The SMSTurbo table/column mapping (``templates/smsturbo_mapping.toml``), validated.
 
 Every name in it ends up in SQL, so each must be a plain identifier; a field left out
-means the installation has no such column and SMSync neither reads nor writes it.
+means the installation has no such column and SMSync neither reads nor writes it. Every
+section and key must be one SMSync knows (a misspelt one is refused with the nearest
+known one, never ignored), and no column may hold two fields.
 """
 
 from __future__ import annotations
 
-import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from smsync_xl.connections.db import quote_identifier
 from smsync_xl.core.errors import MappingError
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS
 from smsync_xl.core.resources import template_path
+from smsync_xl.core.settings import described, nearest, read_toml
 
 REQUIRED_FIELDS = ("id", "name")
+TABLE = "table"
+COLUMNS = "columns"
+ENTITY_KEYS = (TABLE, COLUMNS)
+STATUSES = "credit_statuses"
+STATUS_DEFAULTS = {TABLE: "CreditStatuses", "column": "Status"}
+"""The ``[credit_statuses]`` keys and the reference schema's names, used when left out."""
+SECTIONS = (*ENTITIES, STATUSES)
+NAME_ADVICE = "Use the name exactly as the SMSTurbo database spells it, in double quotes."
 
 
 @dataclass(frozen=True)
@@ -37,57 +49,143 @@ class TurboMapping:
 
 def _check_name(name: object, where: str) -> str:
     if not isinstance(name, str):
-        raise MappingError(f"expected a table or column name, got {name!r}", where=where)
+        raise MappingError(
+            f"expected a table or column name, got {described(name)}",
+            where=where,
+            advice=NAME_ADVICE,
+        )
     try:
         quote_identifier(name)
     except ValueError as error:
-        raise MappingError(
-            str(error),
-            where=where,
-            advice="Use the name exactly as the SMSTurbo database spells it.",
-        ) from None
+        raise MappingError(str(error), where=where, advice=NAME_ADVICE) from None
     return name
+
+
+def _unknown(path: Path, section: str, key: str, known: Iterable[str], what: str) -> MappingError:
+    known = list(known)
+    close = nearest(key, known)
+    return MappingError(
+        f"{what} {key!r} is not one SMSync knows",
+        where=f"{path}: [{section}] {key}" if section else f"{path}: [{key}]",
+        advice=(f"Did you mean {close}? " if close else "")
+        + f"Known: {', '.join(known)}. A misspelt name is refused rather than ignored.",
+    )
+
+
+def _table(value: object, section: str, where: str, example: str) -> Mapping[str, Any]:
+    """A section (TOML table) of the mapping; anything else names the key and the fix."""
+    if not isinstance(value, Mapping):
+        raise MappingError(
+            f"[{section}] must be a table, got {described(value)}",
+            where=where,
+            advice=f"Write it as a section: [{section}] on a line of its own, then {example} "
+            "on the lines below it.",
+        )
+    return value
+
+
+def _check_known(raw: Mapping[str, Any], path: Path) -> None:
+    for key in raw:
+        if key not in SECTIONS:
+            raise _unknown(path, "", key, SECTIONS, "section")
+    for key in ENTITIES:
+        if key not in raw:
+            continue
+        section = _table(raw[key], key, f"{path}: {key}", f'table = "…" and [{key}.columns]')
+        for name in section:
+            if name not in ENTITY_KEYS:
+                raise _unknown(path, key, name, ENTITY_KEYS, "key")
+        if COLUMNS in section:
+            columns = _table(
+                section[COLUMNS],
+                f"{key}.{COLUMNS}",
+                f"{path}: [{key}] {COLUMNS}",
+                'one line per field, such as id = "CustomerID"',
+            )
+            for name in columns:
+                if name not in TURBO_FIELDS:
+                    raise _unknown(path, f"{key}.{COLUMNS}", name, TURBO_FIELDS, "field")
+    if STATUSES in raw:
+        statuses = _table(
+            raw[STATUSES],
+            STATUSES,
+            f"{path}: {STATUSES}",
+            'table = "CreditStatuses" and column = "Status"',
+        )
+        for name in statuses:
+            if name not in STATUS_DEFAULTS:
+                raise _unknown(path, STATUSES, name, STATUS_DEFAULTS, "key")
+
+
+def _entity(raw: Mapping[str, Any], key: str, path: Path) -> TableMapping:
+    section = raw.get(key)
+    if section is None or TABLE not in section:
+        raise MappingError(
+            f"section [{key}] with a 'table' name is missing",
+            where=f"{path}: [{key}] {TABLE}",
+            advice=f'Add [{key}] with table = "…", the name of SMSTurbo\'s '
+            f"{ENTITIES[key].plural.lower()} table (see templates/smsturbo_mapping.toml).",
+        )
+    columns = section.get(COLUMNS, {})
+    missing = [f for f in REQUIRED_FIELDS if f not in columns]
+    if missing:
+        raise MappingError(
+            f"[{key}.columns] must map {', '.join(missing)}",
+            where=f"{path}: [{key}.columns]",
+            advice="Add "
+            + " and ".join(f'{f} = "…"' for f in missing)
+            + ", naming SMSTurbo's column for it.",
+        )
+    table = _check_name(section[TABLE], f"{path}: [{key}] {TABLE}")
+    mapped: dict[str, str] = {}
+    by_column: dict[str, str] = {}
+    for field, column in columns.items():
+        where = f"{path}: [{key}.columns] {field}"
+        name = _check_name(column, where)
+        other = by_column.setdefault(name.casefold(), field)
+        if other != field:
+            raise MappingError(
+                f"{field} and {other} are both mapped to column {name!r} of table {table}",
+                where=where,
+                advice="A column holds one field: give each field its own column, or delete "
+                "the line of the field your SMSTurbo has no column for.",
+            )
+        mapped[field] = name
+    return TableMapping(table=table, columns=mapped)
 
 
 def load_mapping(path: Path | None = None) -> TurboMapping:
     """Load and validate a mapping file; the bundled reference mapping by default."""
     path = path or template_path("smsturbo_mapping.toml")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MappingError(
-            f"mapping file {path} not found", advice="Check smsturbo.mapping in the settings."
-        ) from None
-    except tomllib.TOMLDecodeError as error:
-        raise MappingError(f"{path} is not valid TOML: {error}") from None
-    tables = {}
+    raw = read_toml(
+        path,
+        MappingError,
+        what="mapping file",
+        missing_advice="Check smsturbo.mapping in the settings (Setup: Table mapping file).",
+    )
+    _check_known(raw, path)
+    tables: dict[str, TableMapping] = {}
     for key in ENTITIES:
-        section = raw.get(key)
-        if not isinstance(section, dict) or "table" not in section:
-            raise MappingError(f"section [{key}] with a 'table' name is missing", where=str(path))
-        columns = section.get("columns", {})
-        unknown = sorted(set(columns) - set(TURBO_FIELDS))
-        if unknown:
-            raise MappingError(
-                f"[{key}.columns] names unknown fields {', '.join(unknown)}",
-                where=str(path),
-                advice="Known fields: " + ", ".join(TURBO_FIELDS) + ".",
-            )
-        missing = [f for f in REQUIRED_FIELDS if f not in columns]
-        if missing:
-            raise MappingError(f"[{key}.columns] must map {', '.join(missing)}", where=str(path))
-        tables[key] = TableMapping(
-            table=_check_name(section["table"], f"{path}: [{key}] table"),
-            columns={f: _check_name(c, f"{path}: [{key}.columns] {f}") for f, c in columns.items()},
+        tables[key] = _entity(raw, key, path)
+        other = next(
+            (
+                k
+                for k, t in tables.items()
+                if k != key and t.table.casefold() == tables[key].table.casefold()
+            ),
+            None,
         )
-    statuses = raw.get("credit_statuses", {})
+        if other is not None:
+            raise MappingError(
+                f"[{key}] and [{other}] both name table {tables[key].table!r}",
+                where=f"{path}: [{key}] {TABLE}",
+                advice=f"Name SMSTurbo's {ENTITIES[key].plural.lower()} table, which is not "
+                f"its {ENTITIES[other].plural.lower()} table.",
+            )
+    statuses = {**STATUS_DEFAULTS, **raw.get(STATUSES, {})}
     return TurboMapping(
         tables=tables,
-        status_table=_check_name(
-            statuses.get("table", "CreditStatuses"), f"{path}: [credit_statuses] table"
-        ),
-        status_column=_check_name(
-            statuses.get("column", "Status"), f"{path}: [credit_statuses] column"
-        ),
+        status_table=_check_name(statuses[TABLE], f"{path}: [{STATUSES}] {TABLE}"),
+        status_column=_check_name(statuses["column"], f"{path}: [{STATUSES}] column"),
         source=path,
     )
