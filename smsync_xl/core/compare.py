@@ -3,11 +3,16 @@
 Matching is exact on ID (and the name is compared exactly); only padding has been
 trimmed by the readers. A Sage 50 ID that matches an SMSTurbo ID only by letter case
 is never imported as a second record: it is INVALID with the reason.
+
+What the sheet shows is what is written: a Sage 50 value holding a control character
+(which a sheet cannot show and a terminal would act on) is never cleaned silently; the
+row is INVALID, naming the field, the character and where it is, to fix in Sage 50.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -142,6 +147,27 @@ class Plan:
         }
 
 
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""Unicode's control characters (category Cc): C0 (NUL to U+001F, tab and line breaks
+included), DEL and C1 (U+0080 to U+009F). No SMSTurbo field holds one."""
+
+_SHOWN_CONTROLS = 3
+
+
+def control_problem(label: str, value: str) -> str | None:
+    """Why a value with control characters cannot be taken: each one as U+XXXX with its
+    position (counted from 1), the first few of them."""
+    found = [(m.start() + 1, m.group()) for m in CONTROL_CHARACTERS.finditer(value)]
+    if not found:
+        return None
+    shown = ", ".join(f"U+{ord(c):04X} at position {at}" for at, c in found[:_SHOWN_CONTROLS])
+    if len(found) > _SHOWN_CONTROLS:
+        shown += f" and {len(found) - _SHOWN_CONTROLS} more"
+    if len(found) == 1:
+        return f"{label} contains the control character {shown}; remove it in Sage 50"
+    return f"{label} contains the control characters {shown}; remove them in Sage 50"
+
+
 _FIELD_ORDER = tuple(TURBO_FIELDS)
 _NUMBERS = tuple(n for n, f in TURBO_FIELDS.items() if f.kind.numeric)
 
@@ -179,6 +205,14 @@ def same_data(mark: str, other: str) -> bool:
 
 def _field_problems(record: Record, statuses: frozenset[str] | None) -> list[str]:
     problems = []
+    if not (record.get("name") or "").strip():
+        problems.append(f"{TURBO_FIELDS['name'].label} is empty; enter the name in Sage 50")
+    for name, value in record.items():
+        if value is None or value.isprintable():  # a fast first look: no control character
+            continue
+        control = control_problem(TURBO_FIELDS[name].label, value)
+        if control:
+            problems.append(control)
     for name, value in record.items():
         limit = TURBO_FIELDS[name].max_length
         if name != "id" and value is not None and len(value) > limit:
