@@ -1,15 +1,28 @@
 """Plain-text views of plans, results and the audit, shared by the CLI and the Log.
 
-Everything printed here may hold text from Sage 50 or SMSTurbo; it is shown as read.
+Everything printed here may hold text from Sage 50 or SMSTurbo. It is shown as read,
+except that every control character is shown inert, as its escape (``\\x1b``): a name
+holding an escape sequence must never clear the screen or retitle the terminal.
 """
 
 from __future__ import annotations
 
-from smsync_xl.core.compare import Plan, PlanRow
+from smsync_xl.core.compare import CONTROL_CHARACTERS, Plan, PlanRow
 from smsync_xl.core.vocabulary import RunKind, Status, View
 from smsync_xl.smsturbo.audit import Change, Run
 from smsync_xl.sync.apply import SyncResult
 from smsync_xl.sync.undo import UndoResult
+
+
+def inert(value: object) -> str:
+    """``value`` as text a terminal shows but never acts on: each control character (C0,
+    DEL, C1) becomes its escape, ``\\x1b`` for ESC. Applying it twice changes nothing."""
+    return CONTROL_CHARACTERS.sub(lambda found: f"\\x{ord(found.group()):02x}", str(value))
+
+
+def _lines(lines: list[str]) -> list[str]:
+    """The last guard: no line leaves this module with a live control character."""
+    return [inert(line) for line in lines]
 
 
 def counts_line(plan: Plan) -> str:
@@ -23,38 +36,38 @@ def counts_line(plan: Plan) -> str:
 
 def row_detail(row: PlanRow) -> str:
     if row.status is Status.INVALID:
-        return "; ".join(row.reasons)
+        return inert("; ".join(row.reasons))
     shown = [c.describe() for c in row.changes]
     shown += [f"(not applied) {c.describe()}" for c in row.other_differences]
     if row.inactive and row.status is Status.NEW:
         shown.append("inactive in Sage 50")
-    return "; ".join(shown)
+    return inert("; ".join(shown))
 
 
 def plan_lines(plan: Plan, view: View) -> list[str]:
     """The two lists the workbook shows, as text."""
     lines = [counts_line(plan), f"  Sage50-only ({view.label}):"]
     for row in plan.sage_side(view):
+        name = inert(row.values.get("name") or "")
         lines.append(
-            f"    {row.status.value:<9} {row.id:<20} {row.values.get('name') or '':<40} "
-            f"{row_detail(row)}".rstrip()
+            f"    {row.status.value:<9} {inert(row.id):<20} {name:<40} {row_detail(row)}".rstrip()
         )
     lines.append(f"  SMSTurbo-only ({view.label}):")
     for turbo in plan.turbo_side(view):
-        name = turbo.record.values.get("name") or ""
-        lines.append(f"    {turbo.id:<30} {name:<40} {turbo.note}")
-    return lines
+        name = inert(turbo.record.values.get("name") or "")
+        lines.append(f"    {inert(turbo.id):<30} {name:<40} {turbo.note}")
+    return _lines(lines)
 
 
 def result_lines(result: SyncResult) -> list[str]:
-    lines = [f"  {r.entity:<10} {r.id:<20} {r.describe()}" for r in result.results]
+    lines = [f"  {r.entity:<10} {inert(r.id):<20} {r.describe()}" for r in result.results]
     run = f" (run {result.run_id})" if result.run_id else ""
-    return [*lines, result.summary() + run]
+    return _lines([*lines, result.summary() + run])
 
 
 def undo_lines(result: UndoResult) -> list[str]:
     lines = [f"  left alone: {c.entity} {c.record_id} (changed since)" for c in result.left_alone]
-    return [*lines, result.summary()]
+    return _lines([*lines, result.summary()])
 
 
 def run_lines(runs: list[Run]) -> list[str]:
@@ -63,10 +76,10 @@ def run_lines(runs: list[Run]) -> list[str]:
     for run in runs:
         state = f"  [undone by run {undone[run.run_id]}]" if run.run_id in undone else ""
         lines.append(
-            f"{run.run_id:>4}  {run.kind.value:<5} {run.started_at}  {run.user:<12} "
+            f"{run.run_id:>4}  {run.kind.value:<5} {run.started_at}  {inert(run.user):<12} "
             f"{run.company}: {run.summary}{state}"
         )
-    return lines
+    return _lines(lines)
 
 
 def change_lines(changes: list[Change]) -> list[str]:
@@ -78,4 +91,4 @@ def change_lines(changes: list[Change]) -> list[str]:
         for name in sorted(set(before) | set(after)):
             if before.get(name) != after.get(name):
                 lines.append(f"    {name}: {before.get(name)!r} → {after.get(name)!r}")
-    return lines
+    return _lines(lines)
