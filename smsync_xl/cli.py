@@ -29,6 +29,7 @@ from smsync_xl.plan_file import load_plan, save_plan
 from smsync_xl.report import (
     change_lines,
     counts_line,
+    inert,
     plan_lines,
     result_lines,
     run_lines,
@@ -161,7 +162,7 @@ def demo(folder: Path) -> int:
     settings_path = create_demo(folder)
     session = _session(settings_path)
     click.echo(f"Demo written to {folder}/ (settings: {settings_path})")
-    click.echo(f"Sage 50 company: {session.company()}\n")
+    click.echo(f"Sage 50 company: {inert(session.company())}\n")
     plans = app.plan(session, app.entities())
     for each in plans:
         for view in (View.MISSING_ONLY, View.NOT_IN_SYNC):
@@ -199,7 +200,7 @@ def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) 
     """
     session = _session(settings_path)
     company = session.company()
-    click.echo(f"Sage 50 company: {company}")
+    click.echo(f"Sage 50 company: {inert(company)}")
     plans = app.plan(session, app.entities(_entity_key(entity)))
     _echo_plans(plans, _view(session.settings, view))
     if save:
@@ -268,7 +269,7 @@ def sync(
     if not yes:
         click.confirm(
             f"Synchronize {total} record(s) from Sage 50 company "
-            f"'{session.company()}' into SMSTurbo?",
+            f"'{inert(session.company())}' into SMSTurbo?",
             abort=True,
         )
     result = _synchronize(session, chosen)
@@ -291,7 +292,8 @@ def undo(settings_path: Path, yes: bool) -> int:
     run = app.last_synchronization(store)
     if not yes:
         click.confirm(
-            f"Undo synchronization {run.run_id} of {run.started_at} by {run.user}?", abort=True
+            f"Undo synchronization {run.run_id} of {inert(run.started_at)} by {inert(run.user)}?",
+            abort=True,
         )
     click.echo("\n".join(undo_lines(app.undo_last(store))))
     return 0

@@ -114,8 +114,6 @@ def SMSYNC_SMSTURBO(
 
 
 @xw.func
-def SMSYNC_SAGE50(
-    record_id: Any, field: str, entity: str = "Customers", caller: Any = None
-) -> Any:
+def SMSYNC_SAGE50(record_id: Any, field: str, entity: str = "Customers", caller: Any = None) -> Any:
     """A field of the Sage 50 record with exactly this ID; empty when there is none."""
     return _safely(lambda: lookup(_port(caller), "sage50", record_id, field, entity))

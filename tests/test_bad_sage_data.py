@@ -251,3 +251,22 @@ def test_inert_shows_every_control_character_and_nothing_else(text):
     assert CONTROL_CHARACTERS.search(shown) is None
     assert inert(shown) == shown
     assert re.sub(r"\\x[0-9a-f]{2}", "", shown) == CONTROL_CHARACTERS.sub("", text)
+
+
+def test_a_company_name_with_escape_sequences_is_printed_inert(tmp_path):
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from smsync_xl.cli import main
+    from smsync_xl.demo.company import create_demo
+
+    settings = create_demo(tmp_path)
+    connection = sqlite3.connect(tmp_path / "sage50_demo.sqlite")
+    with connection:
+        connection.execute('UPDATE "Company" SET "CompanyName" = ?', ["Evil\x1b[2J\x1b]0;x\x07Co"])
+    connection.close()
+    for command in (["plan"], ["sync", "--yes", "PROSPECT1"]):
+        result = CliRunner().invoke(main, [*command, "--settings", str(settings)])
+        assert "\x1b" not in result.output and "\x07" not in result.output
+        assert "Evil\\x1b[2J\\x1b]0;x\\x07Co" in result.output
