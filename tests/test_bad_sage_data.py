@@ -266,7 +266,7 @@ def test_a_company_name_with_escape_sequences_is_printed_inert(tmp_path):
     with connection:
         connection.execute('UPDATE "Company" SET "CompanyName" = ?', ["Evil\x1b[2J\x1b]0;x\x07Co"])
     connection.close()
-    for command in (["plan"], ["sync", "--yes", "PROSPECT1"]):
-        result = CliRunner().invoke(main, [*command, "--settings", str(settings)])
+    for command in (["plan"], ["sync", "PROSPECT1"]):  # sync asks, naming the company
+        result = CliRunner().invoke(main, [*command, "--settings", str(settings)], input="n\n")
         assert "\x1b" not in result.output and "\x07" not in result.output
         assert "Evil\\x1b[2J\\x1b]0;x\\x07Co" in result.output
