@@ -11,6 +11,7 @@ row is INVALID, naming the field, the character and where it is, to fix in Sage 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import Counter
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from smsync_xl.core.fields import (
+    ENTITIES,
     TURBO_FIELDS,
     Entity,
     Record,
@@ -25,7 +27,7 @@ from smsync_xl.core.fields import (
     TurboRecord,
     is_number,
 )
-from smsync_xl.core.ids import id_problems, suggest_id
+from smsync_xl.core.ids import id_problems, suggest_id, valid_id
 from smsync_xl.core.settings import CreditStatusRule, EntitySettings
 from smsync_xl.core.vocabulary import DEFAULTS_ID, Status, View, taken_by_default
 
@@ -50,10 +52,15 @@ class PlanRow:
     status: Status
     values: Record
     turbo: TurboRecord | None
-    fingerprint: str
     changes: tuple[FieldChange, ...] = ()
     other_differences: tuple[FieldChange, ...] = ()
     reasons: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """Computed when asked for: only the rows a sheet shows or apply re-checks need
+        one, and most rows of a large company are IN SYNC and never shown."""
+        return fingerprint(self.sage, self.turbo, self.status, self.changes)
 
     @property
     def id(self) -> str:
@@ -93,16 +100,18 @@ class Plan:
     _all_by_id: dict[str, list[PlanRow]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.by_id, self._all_by_id = {}, {}
-        for row in self.rows:
-            self.by_id.setdefault(row.id, row)
-            self._all_by_id.setdefault(row.id, []).append(row)
+        self.by_id = {row.sage.id: row for row in reversed(self.rows)}  # the first one wins
+        self._all_by_id = {}
+        if len(self.by_id) < len(self.rows):  # a duplicated Sage 50 ID has several rows
+            for row in self.rows:
+                self._all_by_id.setdefault(row.sage.id, []).append(row)
 
     def row_for(self, record_id: str, mark: str) -> PlanRow | None:
         """The row with this ID, preferring the one with this fingerprint (a duplicated
         Sage 50 ID has several rows)."""
-        rows = self._all_by_id.get(record_id, [])
-        return next((r for r in rows if r.fingerprint == mark), rows[0] if rows else None)
+        first = self.by_id.get(record_id)
+        rows = self._all_by_id.get(record_id) or ([first] if first else [])
+        return next((r for r in rows if r.fingerprint == mark), first)
 
     def counts(self) -> dict[Status, int]:
         counted = Counter(row.status for row in self.rows)
@@ -170,10 +179,30 @@ def control_problem(label: str, value: str) -> str | None:
 
 _FIELD_ORDER = tuple(TURBO_FIELDS)
 _NUMBERS = tuple(n for n, f in TURBO_FIELDS.items() if f.kind.numeric)
+_LIMITS = {n: f.max_length for n, f in TURBO_FIELDS.items()}
+_LIMITS["id"] = 10**9  # the ID has its own rule (core/ids.py)
+_SHORTEST_LIMIT = min(
+    _LIMITS[field.name] for entity in ENTITIES.values() for field in entity.fields
+)
+"""No value this short can be too long for SMSTurbo (the ID has its own rule)."""
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+"""What the money and whole-number normalisers give: a quick yes before Decimal."""
 
 
-def _digest(value: object, size: int) -> str:
-    return hashlib.blake2b(repr(value).encode(), digest_size=size).hexdigest()
+_ABSENT = "\x00"
+"""Stands for 'no value' in a fingerprint (NUL never passes as a value: compare makes a
+Sage 50 value with a control character INVALID)."""
+_SEPARATOR = "\x1f"
+
+
+def _values(record: Record) -> str:
+    values = map(record.get, _FIELD_ORDER)
+    return _SEPARATOR.join([_ABSENT if v is None else v for v in values])
+
+
+@functools.cache
+def _plan_digest(status: Status, applied: tuple[tuple[str, str | None], ...]) -> str:
+    return hashlib.blake2b(repr((status.value, applied)).encode(), digest_size=4).hexdigest()
 
 
 def fingerprint(
@@ -189,13 +218,15 @@ def fingerprint(
     Options), so a conflict can say whether the data or the Setup changed. A field
     missing from a record and a field holding None hash alike: both mean 'no value'.
     """
-    data = (
-        read.inactive,
-        tuple(map(read.values.get, _FIELD_ORDER)),
-        None if turbo is None else tuple(map(turbo.values.get, _FIELD_ORDER)),
+    data = _SEPARATOR.join(
+        (
+            "1" if read.inactive else "0",
+            _values(read.values),
+            _values(turbo.values) if turbo else "",
+        )
     )
-    plan = (status.value, tuple((c.field, c.new) for c in applied))
-    return f"{_digest(data, 8)}-{_digest(plan, 4)}"
+    digest = hashlib.blake2b(data.encode(), digest_size=8).hexdigest()
+    return f"{digest}-{_plan_digest(status, tuple((c.field, c.new) for c in applied))}"
 
 
 def same_data(mark: str, other: str) -> bool:
@@ -204,27 +235,30 @@ def same_data(mark: str, other: str) -> bool:
 
 
 def _field_problems(record: Record, statuses: frozenset[str] | None) -> list[str]:
+    """Every reason a record's values cannot go into SMSTurbo. Most records have none:
+    one look at all their text together comes first, the detail only when it finds one."""
     problems = []
-    if not (record.get("name") or "").strip():
+    name = record.get("name")
+    if not name or not name.strip():
         problems.append(f"{TURBO_FIELDS['name'].label} is empty; enter the name in Sage 50")
-    for name, value in record.items():
-        if value is None or value.isprintable():  # a fast first look: no control character
-            continue
-        control = control_problem(TURBO_FIELDS[name].label, value)
-        if control:
-            problems.append(control)
-    for name, value in record.items():
-        limit = TURBO_FIELDS[name].max_length
-        if name != "id" and value is not None and len(value) > limit:
+    supplied = [value for value in record.values() if value]
+    if not "".join(supplied).isprintable():
+        for field, value in record.items():
+            control = control_problem(TURBO_FIELDS[field].label, value) if value else None
+            if control:
+                problems.append(control)
+    if max(map(len, supplied), default=0) > _SHORTEST_LIMIT:
+        for field, value in record.items():
+            if value and len(value) > _LIMITS[field]:
+                problems.append(
+                    f"{TURBO_FIELDS[field].label} has {len(value)} characters; "
+                    f"SMSTurbo holds at most {_LIMITS[field]}"
+                )
+    for field in _NUMBERS:
+        value = record.get(field)
+        if value and not _PLAIN_NUMBER.fullmatch(value) and not is_number(value):
             problems.append(
-                f"{TURBO_FIELDS[name].label} has {len(value)} characters; "
-                f"SMSTurbo holds at most {limit}"
-            )
-    for name in _NUMBERS:
-        value = record.get(name)
-        if value and not is_number(value):
-            problems.append(
-                f"{TURBO_FIELDS[name].label} {value!r} is not a number; correct it in Sage 50"
+                f"{TURBO_FIELDS[field].label} {value!r} is not a number; correct it in Sage 50"
             )
     status = record.get("credit_status")
     if statuses is not None and status and status not in statuses:
@@ -274,10 +308,11 @@ def compare(
     excluded: set[str] = set()
     for sage in sage_records:
         values = sage.values
-        if not options.includes_type(values.get("type")):
+        if options.include_types and not options.includes_type(values.get("type")):
             excluded.add(sage.id)
             continue
         record_id = sage.id
+        folded = record_id.upper()
         turbo = turbo_by_id.get(record_id)
         if (
             turbo
@@ -287,48 +322,44 @@ def compare(
             and turbo.values.get("credit_status") == rule.inactive
         ):
             values = {**values, "credit_status": reactivated}
-        reasons = id_problems(record_id)
+        reasons = [] if valid_id(record_id) else id_problems(record_id)
         if reasons and record_id:
             reasons.append(f"suggested ID: {suggest_id(record_id)} (change it in Sage 50)")
         if record_id == DEFAULTS_ID:
             reasons.append(f"{DEFAULTS_ID} is reserved for SMSTurbo's default values")
-        if sage_counts[record_id.upper()] > 1:
+        if sage_counts[folded] > 1:
             reasons.append(
-                f"ID appears {sage_counts[record_id.upper()]} times in Sage 50 "
-                "(letter case ignored)"
+                f"ID appears {sage_counts[folded]} times in Sage 50 (letter case ignored)"
             )
-        folded_match = turbo_by_folded.get(record_id.upper())
-        if turbo is None and folded_match is not None:
+        folded_match = turbo_by_folded.get(folded) if turbo is None else None
+        if folded_match is not None:
             reasons.append(
                 f"matches SMSTurbo ID {folded_match} only by letter case; make the "
                 "IDs identical in Sage 50"
             )
         reasons += _field_problems(values, statuses)
         if reasons:
-            mark = fingerprint(sage, turbo, Status.INVALID)
-            rows.append(PlanRow(sage, Status.INVALID, values, turbo, mark, reasons=tuple(reasons)))
+            rows.append(PlanRow(sage, Status.INVALID, values, turbo, reasons=tuple(reasons)))
             continue
         if turbo is None:
-            rows.append(PlanRow(sage, Status.NEW, values, None, fingerprint(sage, None)))
+            rows.append(PlanRow(sage, Status.NEW, values, None))
             continue
         differences = _differences(values, turbo.values)
         if not differences:
-            mark = fingerprint(sage, turbo, Status.IN_SYNC)
-            rows.append(PlanRow(sage, Status.IN_SYNC, values, turbo, mark))
+            rows.append(PlanRow(sage, Status.IN_SYNC, values, turbo))
             continue
         applied = tuple(d for d in differences if TURBO_FIELDS[d.field].group in options.replace)
         shown = tuple(d for d in differences if d not in applied)
-        mark = fingerprint(sage, turbo, Status.DIFFERENT, applied)
-        rows.append(PlanRow(sage, Status.DIFFERENT, values, turbo, mark, applied, shown))
+        rows.append(PlanRow(sage, Status.DIFFERENT, values, turbo, applied, shown))
 
     turbo_only = []
     for turbo_id, record in turbo_by_id.items():
         if turbo_id in sage_ids:
             continue
-        folded = sage_by_folded.get(turbo_id.upper())
+        by_case = sage_by_folded.get(turbo_id.upper())
         note = (
-            f"Sage 50 has {folded}, which matches only by letter case"
-            if folded
+            f"Sage 50 has {by_case}, which matches only by letter case"
+            if by_case
             else "not in Sage 50"
         )
         inactive = record.values.get("credit_status") == rule.inactive

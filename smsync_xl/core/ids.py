@@ -15,6 +15,10 @@ _ALLOWED = re.compile(r"[A-Z0-9_-]")
 _VALID = re.compile(rf"[A-Z0-9_-]{{1,{MAX_ID_LENGTH}}}")
 
 
+def valid_id(value: str) -> bool:
+    return _VALID.fullmatch(value) is not None
+
+
 def id_problems(value: str) -> list[str]:
     """Every reason ``value`` is not a valid SMSTurbo ID (empty list when it is)."""
     if _VALID.fullmatch(value):
