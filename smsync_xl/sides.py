@@ -1,5 +1,8 @@
 """Open the two sides named in the settings: Sage 50 read-only, SMSTurbo read-write.
 
+An SQLite file is opened and read once inside the error translation, so a folder, a
+file that is no database or a locked file is a plain message naming the setting.
+
 Passwords are looked up here, at connect time (``connections.passwords``); when the
 database refuses a missing password and the caller can ask the user, it asks once and
 retries.
@@ -18,6 +21,7 @@ from smsync_xl.connections.passwords import Prompt, lookup, store
 from smsync_xl.core.errors import (
     AuthorizationError,
     KeyringUnavailableError,
+    NotADatabaseError,
     SageConnectionError,
     SettingsError,
     TargetError,
@@ -56,6 +60,17 @@ def _path(conn: Connection) -> Path:
     return conn.path
 
 
+def _not_a_folder(conn: Connection, path: Path, side: Side, what: str) -> None:
+    """An SQLite connection names a file; a folder is refused before SQLite sees it."""
+    if path.is_dir():
+        raise NotADatabaseError(
+            f"{path} is a folder, not the {side.label} {what}",
+            where=conn.origin,
+            advice=f"Enter the path of the {side.label} {what} itself (a relative path "
+            "starts at the workbook's or settings file's folder).",
+        )
+
+
 def open_source(settings: Settings, *, prompt: Prompt | None = None) -> Source:
     """Sage 50 is only ever read: the connection itself refuses writes."""
     conn = settings.sage50
@@ -65,6 +80,7 @@ def open_source(settings: Settings, *, prompt: Prompt | None = None) -> Source:
         db = _open_odbc(conn, SAGE50, read_only=True, prompt=prompt)
         return Sage50Source(db, settings.credit_status)
     path = _path(conn)
+    _not_a_folder(conn, path, SAGE50, "company file")
     translate = partial(statement_error, side=SAGE50, where=conn.located(str(path)))
     try:
         db = open_sqlite(path, read_only=True, translate=translate)
@@ -92,5 +108,6 @@ def open_store(settings: Settings, *, prompt: Prompt | None = None) -> SMSTurboS
             "workbook's (or settings file's) folder. 'smsync-xl install --demo' or "
             "'smsync-xl demo' creates a demo database.",
         )
+    _not_a_folder(conn, path, SMSTURBO, "database file")
     translate = partial(statement_error, side=SMSTURBO, where=conn.located(str(path)))
     return SMSTurboStore(open_sqlite(path, translate=translate), mapping)

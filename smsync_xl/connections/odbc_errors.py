@@ -5,7 +5,9 @@ means for Sage 50; PostgreSQL reports a refused password as ``08001`` with the w
 "password authentication failed", so the text is read as well as the code. The same
 translation serves SMSTurbo, with its own advice and exception types. Both steps are
 tables: ``RULES`` (code and text → kind) and ``CONNECT_TRANSLATIONS`` (kind → message
-and advice).
+and advice). A statement that fails once connected (a lock held too long, a read-only
+file, a value SMSTurbo's columns refuse) goes through ``STATEMENT_RULES`` and
+``STATEMENT_TRANSLATIONS`` the same way, per side.
 """
 
 from __future__ import annotations
@@ -16,17 +18,22 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from smsync_xl.connections import db
 from smsync_xl.connections.passwords import ENV
 from smsync_xl.core.errors import (
     ArchitectureError,
     AuthorizationError,
     DriverNotFoundError,
     EngineNotRunningError,
+    NotADatabaseError,
     SageConnectionError,
     SmsyncError,
     SourceFormatError,
+    TargetBusyError,
     TargetError,
     TargetLoginError,
+    TargetReadOnlyError,
+    TargetRefusedError,
 )
 
 AUTHORIZATION = "authorization"
@@ -306,14 +313,223 @@ def connect_error(
 
 
 def statement_error(error: Exception, *, side: Side, where: str) -> SmsyncError | None:
-    """A missing table or column in plain language; None for anything else."""
+    """A failed statement in plain language: a missing table or column, a lock held too
+    long, a read-only or non-database file, a value the database refuses. None for
+    anything else (kept as it is: a bug to report, not a problem to fix)."""
     state, text = state_and_text(error)
     kind = classify(state, text)
-    if kind not in (NO_TABLE, NO_COLUMN):
+    if kind in (NO_TABLE, NO_COLUMN):
+        what = "table" if kind == NO_TABLE else "column"
+        return side.error(kind)(
+            f"a {what} SMSync reads is missing in {side.label} ({driver_text(text)})",
+            where=where,
+            advice=side.schema_advice,
+        )
+    translation = STATEMENT_TRANSLATIONS[side.key].get(classify_statement(state, text) or "")
+    if translation is None:
         return None
-    what = "table" if kind == NO_TABLE else "column"
-    return side.error(kind)(
-        f"a {what} SMSync reads is missing in {side.label} ({driver_text(text)})",
+    wait = f"{db.LOCK_WAIT_SECONDS:g}"
+    return translation.error(
+        translation.message.format(said=driver_text(text), wait=wait),
         where=where,
-        advice=side.schema_advice,
+        advice=translation.advice,
     )
+
+
+LOCKED = "locked"
+TIMED_OUT = "timed out"
+READ_ONLY = "read only"
+CANNOT_OPEN = "cannot open"
+NOT_A_DATABASE = "not a database"
+UNIQUE = "unique"
+REQUIRED = "required"
+CONSTRAINT = "constraint"
+TOO_LONG = "too long"
+BAD_VALUE = "bad value"
+STORAGE = "storage"
+
+STATEMENT_RULES: tuple[Rule, ...] = (
+    Rule(
+        LOCKED,
+        states=frozenset({"55P03", "40P01", "40001"}),
+        words=(
+            "database is locked",
+            "database table is locked",
+            "lock timeout",
+            "lock wait timeout",
+            "lock request time out",
+            "deadlock",
+        ),
+    ),
+    Rule(TIMED_OUT, states=frozenset({"HYT00", "HYT01"}), words=("timeout expired",)),
+    Rule(
+        READ_ONLY,
+        states=frozenset({"25006", "42501"}),
+        words=("readonly database", "read-only", "permission denied"),
+    ),
+    Rule(CANNOT_OPEN, words=("unable to open database file",)),
+    Rule(NOT_A_DATABASE, words=("file is not a database", "file is encrypted")),
+    Rule(
+        UNIQUE,
+        states=frozenset({"23505"}),
+        words=("unique constraint", "duplicate key", "duplicate entry", "primary key constraint"),
+    ),
+    Rule(
+        REQUIRED,
+        states=frozenset({"23502"}),
+        words=("not null constraint", "null value in column", "cannot be null"),
+    ),
+    Rule(
+        CONSTRAINT,
+        states=frozenset({"23000", "23503", "23514"}),
+        words=("constraint failed", "violates"),
+    ),
+    Rule(
+        TOO_LONG,
+        states=frozenset({"22001"}),
+        words=("value too long", "right truncat", "data too long"),
+    ),
+    Rule(
+        BAD_VALUE,
+        states=frozenset({"22P02", "22003", "22005", "22007", "22008", "22018"}),
+        words=("invalid input syntax", "out of range", "numeric field overflow", "mismatch"),
+    ),
+    Rule(
+        STORAGE,
+        states=frozenset({"53100"}),
+        words=("disk is full", "disk i/o error", "malformed", "no space left"),
+    ),
+)
+"""What a failed statement means (after a missing table or column, see ``RULES``);
+checked in order, the first rule that matches names the problem."""
+
+
+@dataclass(frozen=True)
+class StatementTranslation:
+    """How one kind of failed statement is told on one side: ``message`` may name
+    ``{said}`` (the driver's words) and ``{wait}`` (seconds waited for a lock)."""
+
+    error: type[SmsyncError]
+    message: str
+    advice: str
+
+
+_NOTHING_CHANGED = "; nothing was changed"
+_TURBO_BUSY = StatementTranslation(
+    TargetBusyError,
+    "another synchronization (or another program) is writing SMSTurbo and did not finish "
+    "within {wait} seconds ({said})" + _NOTHING_CHANGED,
+    "Try again in a minute. If it happens again, another program keeps SMSTurbo locked: "
+    "close it, or end its unfinished work, then synchronize again.",
+)
+_FIX_THE_VALUE = (
+    "Correct the value in Sage 50 (or in customer ZZDEFAULT in SMSTurbo: new records take "
+    "from it what Sage 50 does not supply), press Refresh and synchronize again."
+)
+
+STATEMENT_TRANSLATIONS: dict[str, dict[str, StatementTranslation]] = {
+    SMSTURBO.key: {
+        LOCKED: _TURBO_BUSY,
+        TIMED_OUT: _TURBO_BUSY,
+        READ_ONLY: StatementTranslation(
+            TargetReadOnlyError,
+            "SMSTurbo can only be read here, so SMSync cannot write it ({said})" + _NOTHING_CHANGED,
+            "Make the SMSTurbo database file and its folder writable for the user who runs "
+            "SMSync (Windows: the file's Properties, untick Read-only; a file on a read-only "
+            "share must be copied first), or on a database server give that user the right "
+            "to change SMSTurbo's tables. Then synchronize again.",
+        ),
+        CANNOT_OPEN: StatementTranslation(
+            NotADatabaseError,
+            "SMSync cannot open the SMSTurbo database file, or the journal file SQLite "
+            "writes beside it ({said})" + _NOTHING_CHANGED,
+            "Check that smsturbo.path (Setup: SMSTurbo database file) names the SMSTurbo "
+            "database file, and that the user who runs SMSync may read and write the file "
+            "and its folder.",
+        ),
+        NOT_A_DATABASE: StatementTranslation(
+            NotADatabaseError,
+            "this file is not an SQLite database ({said})",
+            "Check smsturbo.path (Setup: SMSTurbo database file): it must name the SMSTurbo "
+            "database file (the demo's is smsturbo_demo.sqlite), not a workbook, an export "
+            "or a backup archive.",
+        ),
+        UNIQUE: StatementTranslation(
+            TargetRefusedError,
+            "SMSTurbo refused a value that must be unique ({said})" + _NOTHING_CHANGED,
+            "Another SMSTurbo record already holds this value in a column SMSTurbo keeps "
+            "unique. Correct the record in Sage 50 (or the other one in SMSTurbo), press "
+            "Refresh and synchronize again.",
+        ),
+        REQUIRED: StatementTranslation(
+            TargetRefusedError,
+            "SMSTurbo refused a blank value in a column it requires ({said})" + _NOTHING_CHANGED,
+            "Fill in the value in Sage 50, or in customer ZZDEFAULT in SMSTurbo (new records "
+            "take from it what Sage 50 does not supply), then press Refresh and synchronize "
+            "again.",
+        ),
+        CONSTRAINT: StatementTranslation(
+            TargetRefusedError,
+            "SMSTurbo refused a value that breaks one of its rules ({said})" + _NOTHING_CHANGED,
+            _FIX_THE_VALUE,
+        ),
+        TOO_LONG: StatementTranslation(
+            TargetRefusedError,
+            "a value is longer than its SMSTurbo column ({said})" + _NOTHING_CHANGED,
+            "This SMSTurbo column is narrower than SMSync expects. Shorten the value in "
+            "Sage 50 (or in customer ZZDEFAULT in SMSTurbo), or widen the column in "
+            "SMSTurbo; then press Refresh and synchronize again.",
+        ),
+        BAD_VALUE: StatementTranslation(
+            TargetRefusedError,
+            "a value does not suit its SMSTurbo column ({said})" + _NOTHING_CHANGED,
+            _FIX_THE_VALUE,
+        ),
+        STORAGE: StatementTranslation(
+            TargetError,
+            "SMSTurbo's database could not be read or written ({said})" + _NOTHING_CHANGED,
+            "Check the free space on SMSTurbo's disk. If SMSTurbo itself reports the "
+            "database damaged, restore it from its backup before synchronizing again.",
+        ),
+    },
+    SAGE50.key: {
+        LOCKED: StatementTranslation(
+            SageConnectionError,
+            "another program kept the Sage 50 company locked for more than {wait} seconds ({said})",
+            "Try again in a minute; if it happens again, close the program that is "
+            "writing the company.",
+        ),
+        TIMED_OUT: StatementTranslation(
+            EngineNotRunningError,
+            "Sage 50's database engine did not answer in time ({said})",
+            SAGE50.engine_advice,
+        ),
+        CANNOT_OPEN: StatementTranslation(
+            NotADatabaseError,
+            "SMSync cannot open the Sage 50 company file ({said})",
+            "Check sage50.path (Setup: Company file or export folder): it must name the "
+            "company file, and the user who runs SMSync must be allowed to read it.",
+        ),
+        NOT_A_DATABASE: StatementTranslation(
+            NotADatabaseError,
+            "this file is not an SQLite database ({said})",
+            "Check sage50.path (Setup: Company file or export folder): it must name the "
+            "company database file (the demo's is sage50_demo.sqlite); for Sage 50's list "
+            "exports choose the kind csv and name their folder.",
+        ),
+        STORAGE: StatementTranslation(
+            SageConnectionError,
+            "the Sage 50 company could not be read ({said})",
+            "Check the disk holding the company; if Sage 50 itself reports the company "
+            "damaged, restore it from its backup.",
+        ),
+    },
+}
+"""Message, advice and exception per kind of failed statement and side. Sage 50 is only
+read, so a write refused there (SMSync's own read-only guard) stays the driver's error."""
+
+
+def classify_statement(state: str, text: str) -> str | None:
+    """Which of the known problems a failed statement is (see ``STATEMENT_RULES``)."""
+    lowered = text.lower()
+    return next((rule.kind for rule in STATEMENT_RULES if rule.matches(state, lowered)), None)

@@ -90,3 +90,30 @@ class MissingDefaultsError(TargetError):
 
 class NothingToUndoError(SmsyncError):
     """There is no synchronization left to undo."""
+
+
+class TargetBusyError(TargetError):
+    """Another synchronization (or another program) kept SMSTurbo locked for writing
+    longer than SMSync waits; nothing was changed."""
+
+
+class TargetReadOnlyError(TargetError):
+    """SMSTurbo can be read but not written here (a read-only file, no permission)."""
+
+
+class TargetRefusedError(TargetError):
+    """SMSTurbo's database refused a value: a unique or required column, a value longer
+    than its column or of the wrong type; nothing was changed."""
+
+
+class NotADatabaseError(SmsyncError):
+    """A file named as a database is a folder, or not a database at all."""
+
+
+class InvalidDefaultsError(TargetError):
+    """ZZDEFAULT holds a value SMSTurbo would not accept in a new record."""
+
+
+class UndoChangedError(NothingToUndoError):
+    """What Undo was about to reverse changed while it waited (another undo or a newer
+    synchronization ran); nothing was changed."""
