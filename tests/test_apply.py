@@ -104,11 +104,11 @@ def test_failure_in_the_middle_leaves_smsturbo_exactly_as_before(demo, monkeypat
     calls = []
     original = SMSTurboStore.update
 
-    def failing_update(self, entity, record_id, values):
+    def failing_update(self, entity, record_id, values, **options):
         calls.append(record_id)
         if len(calls) == 3:
             raise RuntimeError("disk full")
-        original(self, entity, record_id, values)
+        return original(self, entity, record_id, values, **options)
 
     monkeypatch.setattr(SMSTurboStore, "update", failing_update)
     plan = demo.plan()

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from smsync_xl.connections.db import quote_identifier
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS
-from smsync_xl.smsturbo.audit import TABLES_DDL
+from smsync_xl.smsturbo.audit import LOCK_DDL, LOCK_INSERT, TABLES_DDL
 from smsync_xl.smsturbo.store import SMSTurboStore
 
 
 def create_reference_schema(store: SMSTurboStore, statuses: list[str]) -> None:
-    """Create the customer, vendor and credit-status tables and the audit tables."""
+    """Create the customer, vendor and credit-status tables, the audit tables and, on a
+    server database, SMSync's lock table (an SQLite file is locked whole)."""
     mapping = store.mapping
-    with store.transaction():
+    with store.db.transaction():
         for entity in ENTITIES.values():
             table = store.table(entity)
             columns = ", ".join(
@@ -32,3 +33,6 @@ def create_reference_schema(store: SMSTurboStore, statuses: list[str]) -> None:
         )
         for ddl in TABLES_DDL:
             store.db.execute(ddl)
+        if not store.db.is_sqlite:
+            store.db.execute(LOCK_DDL)
+            store.db.execute(LOCK_INSERT)

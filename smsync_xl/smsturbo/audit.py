@@ -1,6 +1,8 @@
 """SMSync's audit in SMSTurbo: one row per run, one per change with every value before
 and after, exactly as stored. Written in the same transaction as the changes it
-describes, so it is what makes Undo exact."""
+describes, so it is what makes Undo exact. Beside it, on a server database, SMSync's
+lock table: one row that every SMSync write transaction updates first, so that two
+synchronizations (or undos) take turns."""
 
 from __future__ import annotations
 
@@ -21,6 +23,20 @@ TABLES_DDL = (
     "Entity VARCHAR(20) NOT NULL, RecordID VARCHAR(40) NOT NULL, Action VARCHAR(10) NOT NULL, "
     "BeforeJson TEXT, AfterJson TEXT, PRIMARY KEY (RunID, Seq))",
 )
+
+LOCK_TABLE = "SMSync_Lock"
+LOCK_NAME = "writer"
+LOCK_DDL = (
+    f"CREATE TABLE {LOCK_TABLE} (LockName VARCHAR(20) NOT NULL PRIMARY KEY, "
+    "Note VARCHAR(200) NOT NULL)"
+)
+LOCK_INSERT = (
+    f"INSERT INTO {LOCK_TABLE} (LockName, Note) VALUES ('{LOCK_NAME}', "
+    "'Updated first by every SMSync synchronization and undo, so they take turns')"
+)
+LOCK_TAKE = f"UPDATE {LOCK_TABLE} SET Note = Note WHERE LockName = '{LOCK_NAME}'"
+"""Changes nothing, but holds the row's lock until the transaction ends: a second
+writer's same UPDATE waits for it (bounded by ``connections.db.LOCK_WAIT_SECONDS``)."""
 
 Stored = dict[str, object]
 """A record exactly as SMSTurbo stores it (padding and all), keyed by field name."""
@@ -63,11 +79,8 @@ class Audit:
         self.db = db
 
     def exists(self) -> bool:
-        try:
-            self.db.query(f"SELECT RunID FROM {RUNS} WHERE 1 = 0")
-        except Exception:  # noqa: BLE001 - any driver's 'no such table'
-            return False
-        return True
+        """Asked of the catalogue: a failing query would abort a PostgreSQL transaction."""
+        return self.db.has_table(RUNS)
 
     def ensure_tables(self) -> None:
         """Create the audit tables if missing, inside the caller's transaction, so a
@@ -79,7 +92,9 @@ class Audit:
     def start_run(
         self, kind: RunKind, user: str, started_at: str, company: str, undo_of: int | None = None
     ) -> int:
-        """Open an audit run inside the current transaction; returns its number."""
+        """Open an audit run inside the current transaction; returns its number. The
+        number is read under SMSync's writer lock (``SMSTurboStore.transaction``), so two
+        runs never take the same one."""
         last = self.db.query(f"SELECT MAX(RunID) FROM {RUNS}")[0][0]
         run_id = int(last or 0) + 1
         self.db.execute(

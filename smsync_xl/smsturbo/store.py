@@ -4,6 +4,11 @@ Records go in and out keyed by SMSTurbo field name; the mapping decides the real
 and column names, and each field's kind (``core.fields``) how its value is passed. The
 audit tables (``smsturbo.audit``) live beside them, so an audit record is written in the
 same transaction as the change it describes.
+
+SMSync's writers take turns: a write transaction takes SMSync's writer lock before it
+reads anything (``transaction``), and a write that must not overwrite someone else's
+edit is a compare-and-set: it only changes the row if every column still holds what
+was read (``update``/``delete`` with ``expected``).
 """
 
 from __future__ import annotations
@@ -12,18 +17,35 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
+from smsync_xl.connections import db as dbapi
 from smsync_xl.connections.db import Database, quote_identifier
-from smsync_xl.core.errors import MissingDefaultsError, TargetError
-from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Record, TurboRecord
+from smsync_xl.core.errors import (
+    MissingDefaultsError,
+    TargetBusyError,
+    TargetError,
+    TargetReadOnlyError,
+    TargetRefusedError,
+)
+from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Record, TurboRecord, text
 from smsync_xl.core.vocabulary import DEFAULTS_ID
-from smsync_xl.smsturbo.audit import Audit, Stored
+from smsync_xl.smsturbo.audit import LOCK_DDL, LOCK_INSERT, LOCK_TABLE, LOCK_TAKE, Audit, Stored
 from smsync_xl.smsturbo.mapping import TableMapping, TurboMapping
 
 _ID_CHUNK = 500  # stays under every driver's parameter limit
 
 
+Raw = dict[str, object]
+"""A record exactly as the driver returned it (Decimal amounts, padded IDs), keyed by
+field name: what a compare-and-set write compares against."""
+
+
 def _to_db(field: str, value: object) -> object:
     return TURBO_FIELDS[field].kind.to_db(value)
+
+
+def stored(raw: Raw) -> Stored:
+    """A raw record as the audit keeps it (amounts as text, so it is JSON)."""
+    return {f: str(v) if isinstance(v, Decimal) else v for f, v in raw.items()}
 
 
 class SMSTurboStore:
@@ -37,9 +59,43 @@ class SMSTurboStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Everything written inside, audit included, commits together or not at all."""
+        """SMSync's write transaction: SMSync's writer lock first, so that whatever is
+        read inside is read after any other synchronization or undo has committed; then
+        everything written inside, audit included, commits together or not at all.
+
+        The lock waits at most ``connections.db.LOCK_WAIT_SECONDS`` for another writer,
+        then fails with 'another synchronization … is writing SMSTurbo'."""
         with self.db.transaction():
+            self._take_writer_lock()
             yield
+
+    def _take_writer_lock(self) -> None:
+        """SQLite: BEGIN IMMEDIATE has taken the file's write lock already. A server
+        database: UPDATE the one row of SMSync's lock table, which a second writer's
+        UPDATE waits for until the first commits or rolls back: a lock that works
+        through ODBC on any DBMS. The table is created, inside the transaction, the
+        first time it is needed."""
+        if self.db.is_sqlite:
+            return
+        with self.db.waits_bounded(dbapi.LOCK_WAIT_SECONDS):
+            if not self.db.has_table(LOCK_TABLE):
+                try:
+                    self.db.execute(LOCK_DDL)
+                    self.db.execute(LOCK_INSERT)
+                except TargetReadOnlyError:
+                    raise
+                except Exception as error:  # any DBMS's "already exists", after waiting
+                    raise TargetBusyError(
+                        "another synchronization started at the same moment and created "
+                        f"SMSync's lock table ({LOCK_TABLE}) first; nothing was changed",
+                        where=self.db.label,
+                        advice="Run it again: from now on a second synchronization waits "
+                        "for the first to finish.",
+                    ) from error
+            elif self.db.execute(LOCK_TAKE) == 0 and not self.db.query(
+                f"SELECT LockName FROM {LOCK_TABLE}"
+            ):
+                self.db.execute(LOCK_INSERT)  # the row was deleted: put it back
 
     def table(self, entity: Entity) -> TableMapping:
         return self.mapping.tables[entity.key]
@@ -91,21 +147,22 @@ class SMSTurboStore:
         fields, rows = self._rows_by_id(entity, [record_id])
         return self._record(fields, rows[0]) if rows else None
 
-    def fetch_raw(self, entity: Entity, ids: Iterable[str]) -> dict[str, Stored]:
-        """Records exactly as stored (padding and all), by stored ID, for the audit and
-        for undo."""
+    def fetch_raw(self, entity: Entity, ids: Iterable[str]) -> dict[str, Raw]:
+        """Records exactly as stored (padding and all), keyed by their trimmed ID: the
+        ID a record is matched on, whether the column pads it (CHAR) or not."""
         fields, rows = self._rows_by_id(entity, ids)
         at = fields.index("id")
-        return {
-            row[at]: {
-                f: str(v) if isinstance(v, Decimal) else v for f, v in zip(fields, row, strict=True)
-            }
-            for row in rows
-        }
+        return {text(row[at]) or "": dict(zip(fields, row, strict=True)) for row in rows}
+
+    def normalised(self, raw: Raw) -> Record:
+        """A raw record as ``read`` gives it (padding trimmed, amounts as text)."""
+        return {f: TURBO_FIELDS[f].kind.normalise(v) for f, v in raw.items()}
 
     def defaults(self) -> Record:
-        """ZZDEFAULT: the customer whose values new customers and vendors start from."""
-        record = self.fetch(ENTITIES["customers"], DEFAULTS_ID)
+        """ZZDEFAULT: the customer whose values new customers and vendors start from
+        (found by its ID as stored, padding included, once ``read`` has seen it)."""
+        customers = ENTITIES["customers"]
+        record = self.fetch(customers, self.stored_id(customers, DEFAULTS_ID))
         if record is None:
             raise MissingDefaultsError(
                 f"SMSTurbo has no customer {DEFAULTS_ID}",
@@ -120,17 +177,28 @@ class SMSTurboStore:
         rows = self.db.query(f"SELECT {column} FROM {quote_identifier(self.mapping.status_table)}")
         return sorted(str(r[0]).strip().upper() for r in rows)
 
+    @contextmanager
+    def _naming(self, doing: str) -> Iterator[None]:
+        """A value SMSTurbo refuses is reported with the record it belongs to."""
+        try:
+            yield
+        except TargetRefusedError as error:
+            raise TargetRefusedError(
+                f"{doing}: {error.message}", where=error.where, advice=error.advice
+            ) from error.__cause__
+
     def insert(self, entity: Entity, record: Record) -> None:
         table = self.table(entity)
         fields = list(table.columns)
-        self.db.execute(
-            "INSERT INTO {} ({}) VALUES ({})".format(
-                quote_identifier(table.table),
-                ", ".join(table.quoted(f) for f in fields),
-                ", ".join("?" for _ in fields),
-            ),
-            [_to_db(f, record.get(f)) for f in fields],
-        )
+        with self._naming(f"creating {entity.label.lower()} {record.get('id')!r}"):
+            self.db.execute(
+                "INSERT INTO {} ({}) VALUES ({})".format(
+                    quote_identifier(table.table),
+                    ", ".join(table.quoted(f) for f in fields),
+                    ", ".join("?" for _ in fields),
+                ),
+                [_to_db(f, record.get(f)) for f in fields],
+            )
 
     def _one_row(self, changed: int, entity: Entity, record_id: str) -> None:
         if changed != 1:
@@ -141,28 +209,64 @@ class SMSTurboStore:
                 advice="Check the SMSTurbo table's ID column is unique, then Refresh.",
             )
 
-    def update(self, entity: Entity, record_id: str, values: Stored | Record) -> None:
+    def _where(
+        self, entity: Entity, record_id: str, expected: Raw | None
+    ) -> tuple[str, list[object]]:
+        """``WHERE id = ?``, or with ``expected`` every column equal to what was read
+        (``IS NULL`` for NULLs): the compare-and-set condition."""
+        table = self.table(entity)
+        if expected is None:
+            return f"{table.quoted('id')} = ?", [record_id]
+        terms, params = [], []
+        for field, value in expected.items():
+            if value is None:
+                terms.append(f"{table.quoted(field)} IS NULL")
+            else:
+                terms.append(f"{table.quoted(field)} = ?")
+                params.append(value)
+        return " AND ".join(terms), params
+
+    def _changed(self, changed: int, entity: Entity, record_id: str, expected: Raw | None) -> bool:
+        if expected is not None and changed == 0:
+            return False  # someone changed the row since it was read
+        self._one_row(changed, entity, record_id)
+        return True
+
+    def update(
+        self,
+        entity: Entity,
+        record_id: str,
+        values: Stored | Record,
+        *,
+        expected: Raw | None = None,
+    ) -> bool:
+        """Write ``values`` into the record. With ``expected`` (the row as read), only
+        if every column still holds what was read; False when it does not."""
         table = self.table(entity)
         fields = [f for f in values if f in table.columns and f != "id"]
         if not fields:
-            return
-        changed = self.db.execute(
-            "UPDATE {} SET {} WHERE {} = ?".format(
-                quote_identifier(table.table),
-                ", ".join(f"{table.quoted(f)} = ?" for f in fields),
-                table.quoted("id"),
-            ),
-            [_to_db(f, values[f]) for f in fields] + [record_id],
-        )
-        self._one_row(changed, entity, record_id)
+            return True
+        where, params = self._where(entity, record_id, expected)
+        with self._naming(f"updating {entity.label.lower()} {record_id.strip()!r}"):
+            changed = self.db.execute(
+                "UPDATE {} SET {} WHERE {}".format(
+                    quote_identifier(table.table),
+                    ", ".join(f"{table.quoted(f)} = ?" for f in fields),
+                    where,
+                ),
+                [_to_db(f, values[f]) for f in fields] + params,
+            )
+        return self._changed(changed, entity, record_id, expected)
 
-    def delete(self, entity: Entity, record_id: str) -> None:
+    def delete(self, entity: Entity, record_id: str, *, expected: Raw | None = None) -> bool:
+        """Delete the record; with ``expected``, only if it is still exactly as read."""
         table = self.table(entity)
-        changed = self.db.execute(
-            f"DELETE FROM {quote_identifier(table.table)} WHERE {table.quoted('id')} = ?",
-            [record_id],
-        )
-        self._one_row(changed, entity, record_id)
+        where, params = self._where(entity, record_id, expected)
+        with self._naming(f"deleting {entity.label.lower()} {record_id.strip()!r}"):
+            changed = self.db.execute(
+                f"DELETE FROM {quote_identifier(table.table)} WHERE {where}", params
+            )
+        return self._changed(changed, entity, record_id, expected)
 
     def mapped(self, entity: Entity, record: Record) -> Record:
         """Only the fields this installation stores, as they read back."""

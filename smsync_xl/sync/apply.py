@@ -1,9 +1,11 @@
 """apply(): push the chosen rows into SMSTurbo, all or nothing, with the audit.
 
-The plan the user reviewed is not trusted blindly: inside the write transaction both
-sides are read again and compared, and a row whose fingerprint changed since Refresh
-is refused as a conflict. Creates, updates and their audit records commit together;
-any error rolls everything back.
+The plan the user reviewed is not trusted blindly: inside the write transaction, after
+SMSync's writer lock, both sides are read again and compared, and a row whose
+fingerprint changed since Refresh is refused as a conflict. Each write is a
+compare-and-set against what that re-read saw, so an edit someone makes in SMSTurbo
+meanwhile is a conflict too, never overwritten or recorded as SMSync's. Creates,
+updates and their audit records commit together; any error rolls everything back.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from smsync_xl.core.compare import Plan, PlanRow, compare, same_data
+from smsync_xl.core.errors import TargetError
 from smsync_xl.core.fields import ENTITIES, Entity, Record
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import AuditAction, Outcome, RunKind, Status
 from smsync_xl.smsturbo.audit import Change
-from smsync_xl.smsturbo.store import SMSTurboStore
+from smsync_xl.smsturbo.store import Raw, SMSTurboStore, stored
 
 Progress = Callable[[int], None]
 Chosen = Mapping[str, Mapping[str, str]]
@@ -75,18 +78,39 @@ def make_plan(entity: Entity, source: Source, store: SMSTurboStore, settings: Se
     )
 
 
-def _new_record(store: SMSTurboStore, entity: Entity, defaults: Record, row: PlanRow) -> Record:
-    """ZZDEFAULT's values for every field Sage 50 does not supply."""
+def _new_record(
+    store: SMSTurboStore, entity: Entity, defaults: Record, row: PlanRow
+) -> tuple[Record, tuple[str, ...]]:
+    """ZZDEFAULT's values for every field Sage 50 does not supply; also returns those
+    fields, so ZZDEFAULT's values can be checked before they are written."""
     record = store.mapped(entity, defaults)
-    record.update({k: v for k, v in row.values.items() if v is not None and k in record})
-    return record
+    supplied = {k: v for k, v in row.values.items() if v is not None and k in record}
+    record.update(supplied)
+    return record, tuple(f for f in record if f != "id" and f not in supplied)
+
+
+CHANGED_MEANWHILE = (
+    "changed in SMSTurbo by someone else during this synchronization; left as they made "
+    "it. Press Refresh and review it again"
+)
+CREATED_MEANWHILE = (
+    "created in SMSTurbo by someone else during this synchronization; left as they made "
+    "it. Press Refresh and review it again"
+)
 
 
 @dataclass(frozen=True)
 class _Write:
     action: AuditAction
     record_id: str
+    """The ID as matched (padding trimmed); the write uses the ID as stored."""
     values: Record
+    index: int
+    """Where the row's result sits, to turn it into a conflict if the write is refused."""
+    seen: Record | None = None
+    """The SMSTurbo record as the re-read saw it (updates): the write happens only if
+    it is still exactly that."""
+    from_defaults: tuple[str, ...] = ()
 
 
 class _Writer:
@@ -98,19 +122,22 @@ class _Writer:
         entity: Entity,
         plan: Plan,
         defaults: Callable[[], Record],
-        changes: list[Change],
+        results: list[RowResult],
     ) -> None:
         self.store = store
         self.entity = entity
         self.plan = plan
         self.defaults = defaults
-        self.changes = changes
+        self.results = results
         self.pending: list[_Write] = []
 
     def result(self, record_id: str, outcome: Outcome, detail: str = "") -> RowResult:
         return RowResult(self.entity.key, record_id, outcome, detail)
 
-    def apply(self, record_id: str, mark: str) -> RowResult:
+    def apply(self, record_id: str, mark: str) -> None:
+        self.results.append(self.decide(record_id, mark))
+
+    def decide(self, record_id: str, mark: str) -> RowResult:
         row = self.plan.row_for(record_id, mark)
         if row is None:
             reason = (
@@ -150,8 +177,16 @@ class _Writer:
         )
 
     def create(self, row: PlanRow) -> RowResult:
-        record = _new_record(self.store, self.entity, self.defaults(), row)
-        self.pending.append(_Write(AuditAction.CREATE, row.id, record))
+        record, from_defaults = _new_record(self.store, self.entity, self.defaults(), row)
+        self.pending.append(
+            _Write(
+                AuditAction.CREATE,
+                row.id,
+                record,
+                len(self.results),
+                from_defaults=from_defaults,
+            )
+        )
         return self.result(row.id, Outcome.CREATED)
 
     def update(self, row: PlanRow) -> RowResult:
@@ -162,28 +197,65 @@ class _Writer:
                 Outcome.SKIPPED,
                 f"differs only in fields not ticked in Replace Options ({labels})",
             )
-        stored = self.store.stored_id(self.entity, row.id)
+        assert row.turbo is not None  # a DIFFERENT row has its SMSTurbo record
         self.pending.append(
-            _Write(AuditAction.UPDATE, stored, {c.field: c.new for c in row.changes})
+            _Write(
+                AuditAction.UPDATE,
+                row.id,
+                {c.field: c.new for c in row.changes},
+                len(self.results),
+                seen=row.turbo.values,
+            )
         )
         return self.result(row.id, Outcome.UPDATED, "; ".join(c.describe() for c in row.changes))
 
-    def write(self) -> None:
-        """Make the queued writes; read the before and after values in batches."""
-        updated = [w.record_id for w in self.pending if w.action is AuditAction.UPDATE]
-        before = self.store.fetch_raw(self.entity, updated)
+    def conflict(self, write: _Write, reason: str) -> None:
+        self.results[write.index] = self.result(write.record_id, Outcome.CONFLICT, reason)
+
+    def write(self, changes: list[Change]) -> None:
+        """Make the queued writes, each only if SMSTurbo still holds what the re-read
+        saw (compare-and-set); the before values are the row as it was overwritten. A
+        row someone else changed (or created) meanwhile becomes a conflict."""
+        ids = [self.store.stored_id(self.entity, w.record_id) for w in self.pending]
+        current = self.store.fetch_raw(self.entity, ids)
+        done: list[tuple[_Write, Raw | None]] = []
         for write in self.pending:
+            now = current.get(write.record_id)
             if write.action is AuditAction.CREATE:
+                if now is not None:
+                    self.conflict(write, CREATED_MEANWHILE)
+                    continue
                 self.store.insert(self.entity, write.values)
-            else:
-                self.store.update(self.entity, write.record_id, write.values)
-        after = self.store.fetch_raw(self.entity, [w.record_id for w in self.pending])
-        self.changes += [
-            Change(
-                self.entity.key, w.record_id, w.action, before.get(w.record_id), after[w.record_id]
+            elif (
+                now is None
+                or self.store.normalised(now) != write.seen
+                or not self.store.update(self.entity, str(now["id"]), write.values, expected=now)
+            ):
+                self.conflict(write, CHANGED_MEANWHILE)
+                continue
+            done.append((write, now))
+        after = self.store.fetch_raw(
+            self.entity, [self.store.stored_id(self.entity, w.record_id) for w, _ in done]
+        )
+        for write, before in done:
+            written = after.get(write.record_id)
+            if written is None:
+                raise TargetError(
+                    f"{self.entity.label} {write.record_id!r} could not be read back after "
+                    "writing it; nothing was changed",
+                    where=self.store.db.label,
+                    advice="Check that SMSTurbo keeps the ID as written (no trigger or "
+                    "default changes it), then synchronize again.",
+                )
+            changes.append(
+                Change(
+                    self.entity.key,
+                    str(written["id"]),
+                    write.action,
+                    None if before is None else stored(before),
+                    stored(written),
+                )
             )
-            for w in self.pending
-        ]
 
 
 def apply(
@@ -196,7 +268,11 @@ def apply(
     progress: Progress | None = None,
 ) -> SyncResult:
     """Apply the chosen rows. Returns one result per chosen row. Nothing is written
-    unless everything is."""
+    unless everything is.
+
+    Inside the write transaction, SMSync's writer lock comes first (another
+    synchronization or undo finishes before this one reads anything), then both sides
+    are read again, and each write is a compare-and-set."""
     company = source.company_name()
     results: list[RowResult] = []
     changes: list[Change] = []
@@ -208,18 +284,21 @@ def apply(
         return cached_defaults[0]
 
     with store.transaction():
+        writers = []
         for key, marks in chosen.items():
             if not marks:
                 continue
             entity = ENTITIES[key]
             writer = _Writer(
-                store, entity, make_plan(entity, source, store, settings), defaults, changes
+                store, entity, make_plan(entity, source, store, settings), defaults, results
             )
             for record_id, mark in marks.items():
-                results.append(writer.apply(record_id, mark))
+                writer.apply(record_id, mark)
                 if progress:
                     progress(1)
-            writer.write()
+            writers.append(writer)
+        for writer in writers:
+            writer.write(changes)
         result = SyncResult(None, results)
         if not changes:
             return result
