@@ -10,16 +10,16 @@ updates and their audit records commit together; any error rolls everything back
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from smsync_xl.core.compare import Plan, PlanRow, compare, same_data
-from smsync_xl.core.errors import TargetError
-from smsync_xl.core.fields import ENTITIES, Entity, Record
+from smsync_xl.core.errors import InvalidDefaultsError, TargetError
+from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Record, is_number
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
-from smsync_xl.core.vocabulary import AuditAction, Outcome, RunKind, Status
+from smsync_xl.core.vocabulary import DEFAULTS_ID, AuditAction, Outcome, RunKind, Status
 from smsync_xl.smsturbo.audit import Change
 from smsync_xl.smsturbo.store import Raw, SMSTurboStore, stored
 
@@ -87,6 +87,39 @@ def _new_record(
     supplied = {k: v for k, v in row.values.items() if v is not None and k in record}
     record.update(supplied)
     return record, tuple(f for f in record if f != "id" and f not in supplied)
+
+
+def check_defaults(store: SMSTurboStore, defaults: Record, fields: Iterable[str]) -> None:
+    """Refuse the run when a value new records would take from ZZDEFAULT is one SMSTurbo
+    would not hold: longer than its column, not a number where one belongs, or a credit
+    status SMSTurbo does not have. Checked before anything is written."""
+    statuses = store.credit_statuses()
+    problems = []
+    for field in [f for f in TURBO_FIELDS if f in set(fields)]:
+        spec, value = TURBO_FIELDS[field], defaults.get(field)
+        if not value:
+            continue
+        if len(value) > spec.max_length:
+            problems.append(
+                f"{spec.label} {value!r} has {len(value)} characters; SMSTurbo holds at "
+                f"most {spec.max_length}"
+            )
+        if spec.kind.numeric and not is_number(value):
+            problems.append(f"{spec.label} {value!r} is not a number")
+        if field == "credit_status" and value.upper() not in statuses:
+            problems.append(
+                f"Credit Status {value!r} is not one of SMSTurbo's credit statuses "
+                f"({', '.join(statuses) or 'none'})"
+            )
+    if problems:
+        raise InvalidDefaultsError(
+            f"customer {DEFAULTS_ID} in SMSTurbo holds values new records cannot take: "
+            + "; ".join(problems)
+            + "; nothing was changed",
+            where=store.db.label,
+            advice=f"Fix customer {DEFAULTS_ID} in SMSTurbo (new customers and vendors take "
+            "from it every value Sage 50 does not supply), then synchronize again.",
+        )
 
 
 CHANGED_MEANWHILE = (
@@ -272,7 +305,7 @@ def apply(
 
     Inside the write transaction, SMSync's writer lock comes first (another
     synchronization or undo finishes before this one reads anything), then both sides
-    are read again, and each write is a compare-and-set."""
+    are read again, ZZDEFAULT is checked, and each write is a compare-and-set."""
     company = source.company_name()
     results: list[RowResult] = []
     changes: list[Change] = []
@@ -297,6 +330,9 @@ def apply(
                 if progress:
                     progress(1)
             writers.append(writer)
+        taken = {f for w in writers for p in w.pending for f in p.from_defaults}
+        if taken:
+            check_defaults(store, defaults(), taken)
         for writer in writers:
             writer.write(changes)
         result = SyncResult(None, results)
