@@ -1,0 +1,475 @@
+"""SMSync's writers take turns, and never take or undo someone else's edit: on an SQLite
+file and on PostgreSQL through psqlODBC, with real processes where processes matter.
+
+Two synchronizations started together create each record once (with or without a
+unique index on the ID column): the second waits for the first, then finds the rows
+already synchronized; disjoint ones both succeed, with their own run numbers; a writer
+that waits too long gives up with a plain message. An edit made in SMSTurbo while a
+synchronization runs is a conflict for that row, survives, and a later undo leaves it.
+And kill -9 at random moments leaves SMSTurbo exactly before or after (tests/kill_test.py
+runs the long version).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from smsync_xl.cli import main
+from smsync_xl.connections import db as dbapi
+from smsync_xl.core.errors import UndoChangedError
+from smsync_xl.core.fields import CUSTOMER
+from smsync_xl.core.settings import load_settings
+from smsync_xl.core.vocabulary import Outcome
+from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_smsturbo
+from smsync_xl.demo.data import CUSTOMERS, VENDORS
+from smsync_xl.sides import open_source, open_store
+from smsync_xl.smsturbo.store import SMSTurboStore
+from smsync_xl.sync.apply import apply, make_plan
+from smsync_xl.sync.undo import last_undoable_run, undo_last
+
+from . import kill_test
+from .conftest import pg_database, pg_dsn
+
+COUNT = 200
+"""NEW customers in the company two processes synchronize at once."""
+SQLITE_SECTION = '[smsturbo]\nkind = "sqlite"\npath = "smsturbo_demo.sqlite"\n'
+
+
+@dataclass
+class Turbo:
+    """SMSTurbo for one test, and other connections to it: a clerk's screen, or another
+    SMSync holding the writer lock."""
+
+    backend: str
+    settings: Path
+    dump: Callable[[], kill_test.Dump]
+    connect: Callable[[], Any]
+    """A new DB-API connection in autocommit."""
+    where: str
+
+    def edit(self, sql: str, params: list[object]) -> None:
+        """A clerk's edit, committed at once."""
+        with closing(self.connect()) as connection:
+            connection.execute(sql, params)
+
+    @contextlib.contextmanager
+    def holding_lock(self, *edits: tuple[str, list[object]]) -> Iterator[Any]:
+        """Another SMSync in the middle of its transaction: it holds the writer lock
+        (and has made ``edits``) until the block ends, then commits."""
+        connection = self.connect()
+        try:
+            if self.backend == "sqlite":
+                connection.execute("BEGIN IMMEDIATE")
+            else:
+                connection.autocommit = False
+                connection.execute("UPDATE SMSync_Lock SET Note = Note WHERE LockName = 'writer'")
+            for sql, params in edits:
+                connection.execute(sql, params)
+            yield connection
+            connection.commit()
+        finally:
+            with contextlib.suppress(Exception):
+                connection.rollback()
+            connection.close()
+
+
+def sqlite_turbo(folder: Path, settings: Path) -> Turbo:
+    path = folder / "smsturbo_demo.sqlite"
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(path, isolation_level=None, timeout=30)
+
+    return Turbo("sqlite", settings, lambda: kill_test.dump_sqlite(path), connect, str(path))
+
+
+def pg_turbo(request: pytest.FixtureRequest, folder: Path, settings_text: str, records) -> Turbo:
+    import pyodbc
+
+    odbc, postgres = request.getfixturevalue("odbc"), request.getfixturevalue("postgres")
+    request.getfixturevalue("passwords")
+    name = postgres.create_database()
+    db = pg_database(postgres, name)
+    write_smsturbo(db, *records)
+    db.close()
+    dsn = pg_dsn(odbc, postgres, "conc_" + name.removeprefix("smsync_test_"), name)
+    settings = folder / "settings.toml"
+    settings.write_text(
+        settings_text.replace(SQLITE_SECTION, kill_test.odbc_turbo_section(dsn)),
+        encoding="utf-8",
+    )
+    string = postgres.connection_string(name)
+    return Turbo(
+        "postgresql",
+        settings,
+        lambda: kill_test.dump_odbc(string),
+        lambda: pyodbc.connect(string, autocommit=True),
+        f"ODBC DSN {dsn}",
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def big(request, backend, tmp_path) -> Turbo:
+    """COUNT NEW customers; SMSTurbo holds only ZZDEFAULT."""
+    settings = kill_test.write_company(tmp_path, COUNT)
+    if backend == "sqlite":
+        return sqlite_turbo(tmp_path, settings)
+    return pg_turbo(request, tmp_path, settings.read_text(encoding="utf-8"), ([], []))
+
+
+@pytest.fixture
+def demo_turbo(request, backend, tmp_path) -> Turbo:
+    """The demo company, SMSTurbo on ``backend``."""
+    settings = create_demo(tmp_path)
+    if backend == "sqlite":
+        return sqlite_turbo(tmp_path, settings)
+    return pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+
+
+def finished(process) -> tuple[int, str]:
+    out, err = process.communicate(timeout=120)
+    return process.returncode, out + err
+
+
+def customer_ids(turbo: Turbo) -> list[str]:
+    with closing(turbo.connect()) as connection:
+        rows = connection.execute('SELECT "CustomerID" FROM "Customers"').fetchall()
+    return sorted(str(r[0]).strip() for r in rows)
+
+
+def runs(turbo: Turbo) -> list[tuple[int, str, int]]:
+    """(run number, kind, number of changes) of every audited run."""
+    with closing(turbo.connect()) as connection:
+        found = connection.execute(
+            "SELECT r.RunID, r.Kind, COUNT(c.Seq) FROM SMSync_Runs r LEFT JOIN "
+            "SMSync_Changes c ON c.RunID = r.RunID GROUP BY r.RunID, r.Kind ORDER BY r.RunID"
+        ).fetchall()
+    return [(int(r[0]), str(r[1]), int(r[2])) for r in found]
+
+
+def drop_id_uniqueness(turbo: Turbo) -> None:
+    """The ID column without its primary key (some SMSTurbo installations have none)."""
+    with closing(turbo.connect()) as connection:
+        if turbo.backend == "sqlite":
+            sql = connection.execute(
+                "SELECT sql FROM sqlite_master WHERE name = 'Customers'"
+            ).fetchone()[0]
+            connection.executescript(
+                'ALTER TABLE "Customers" RENAME TO "Old";'
+                + sql.replace(" NOT NULL PRIMARY KEY", "")
+                + ';INSERT INTO "Customers" SELECT * FROM "Old"; DROP TABLE "Old";'
+            )
+            return
+        name = connection.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = '\"Customers\"'::regclass "
+            "AND contype = 'p'"
+        ).fetchone()[0]
+        connection.execute(f'ALTER TABLE "Customers" DROP CONSTRAINT "{name}"')
+
+
+def started_together(turbo: Turbo, *commands: list[object]) -> list[tuple[int, str]]:
+    """Start the commands while another SMSync holds the writer lock; let it go once
+    each has read both sides and is waiting for the lock, so they really overlap."""
+    with turbo.holding_lock():
+        processes = [kill_test.start_cli(*c, noted=True) for c in commands]
+        for process in processes:
+            kill_test.wait_until_writing(process)
+        time.sleep(0.3)  # from 'about to lock' to waiting for it
+    return [finished(p) for p in processes]
+
+
+# Two synchronizations at once.
+
+
+@pytest.mark.parametrize("unique_id", [True, False], ids=["unique-id", "no-unique-index"])
+def test_two_syncs_at_once_create_each_record_once(big, unique_id):
+    if not unique_id:
+        drop_id_uniqueness(big)
+    sync = ["sync", "--settings", big.settings, "--yes"]
+    results = started_together(big, sync, sync)
+    assert [code for code, _ in results] == [0, 0], results
+    summaries = sorted(
+        re.search(r"Import completed: .*conflicts", out).group(0) for _, out in results
+    )
+    assert summaries == [
+        f"Import completed: 0 created, 0 updated, {COUNT} skipped, 0 conflicts",
+        f"Import completed: {COUNT} created, 0 updated, 0 skipped, 0 conflicts",
+    ]
+    ids = customer_ids(big)
+    assert len(ids) == len(set(ids)) == COUNT + 1  # and ZZDEFAULT
+    assert runs(big) == [(1, "sync", COUNT)]
+
+
+def test_two_syncs_started_at_the_same_instant_without_a_unique_index(big):
+    """The issue's case: no unique index, nothing held; only the writer lock keeps the
+    second from creating every record again."""
+    drop_id_uniqueness(big)
+    sync = ["sync", "--settings", big.settings, "--yes"]
+    processes = [kill_test.start_cli(*sync), kill_test.start_cli(*sync)]
+    results = [finished(p) for p in processes]
+    assert [code for code, _ in results] == [0, 0], results
+    ids = customer_ids(big)
+    assert len(ids) == len(set(ids)) == COUNT + 1
+    assert [(kind, n) for _, kind, n in runs(big)] == [("sync", COUNT)]
+
+
+def test_disjoint_syncs_both_succeed_with_their_own_run_numbers(big):
+    first = [f"N{n:06d}" for n in range(0, COUNT, 2)]
+    second = [f"N{n:06d}" for n in range(1, COUNT, 2)]
+    command = ["sync", "--settings", big.settings, "--entity", "customers", "--yes"]
+    results = started_together(big, command + first, command + second)
+    assert [code for code, _ in results] == [0, 0], results
+    for _, out in results:
+        assert f"Import completed: {COUNT // 2} created, 0 updated, 0 skipped" in out
+    assert runs(big) == [(1, "sync", COUNT // 2), (2, "sync", COUNT // 2)]
+    assert len(customer_ids(big)) == COUNT + 1
+
+
+def test_a_writer_that_waits_too_long_gives_up_and_changes_nothing(big, monkeypatch):
+    monkeypatch.setattr(dbapi, "LOCK_WAIT_SECONDS", 1.0)
+    before = big.dump()
+    with big.holding_lock():
+        started = time.monotonic()
+        result = CliRunner().invoke(main, ["sync", "--settings", str(big.settings), "--yes"])
+        waited = time.monotonic() - started
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    assert "another synchronization (or another program) is writing SMSTurbo" in text
+    assert "did not finish within 1 seconds" in text and "nothing was changed" in text
+    assert "Try again in a minute." in text
+    assert big.where in text
+    assert "Traceback" not in result.output
+    assert 1.0 <= waited < 20
+    assert big.dump() == before
+
+
+def test_an_undo_that_waits_too_long_gives_up_and_changes_nothing(big, monkeypatch):
+    assert kill_test.timed(["sync", "--settings", big.settings, "--yes"]).total > 0
+    monkeypatch.setattr(dbapi, "LOCK_WAIT_SECONDS", 1.0)
+    before = big.dump()
+    with big.holding_lock():
+        result = CliRunner().invoke(main, ["undo", "--settings", str(big.settings), "--yes"])
+    assert result.exit_code == 1, result.output
+    assert "is writing SMSTurbo" in result.output and "Try again in a minute" in result.output
+    assert big.dump() == before
+
+
+# Two undos at once.
+
+
+def test_two_undos_at_once_undo_once_and_the_second_says_why(big):
+    kill_test.timed(["sync", "--settings", big.settings, "--yes"])
+    synced = big.dump()
+    undo = ["undo", "--settings", big.settings, "--yes"]
+    results = sorted(started_together(big, undo, undo))
+    assert [code for code, _ in results] == [0, 1], results
+    assert f"{COUNT} restored" in results[0][1]
+    said = " ".join(results[1][1].split())
+    assert "synchronization 1 was undone by another undo while this one waited" in said
+    assert "nothing was changed" in said and "Traceback" not in said
+    assert "ID column is unique" not in said
+    assert big.dump() != synced
+    assert [(kind, n) for _, kind, n in runs(big)] == [("sync", COUNT), ("undo", COUNT)]
+    assert customer_ids(big) == ["ZZDEFAULT"]
+
+
+def test_an_undo_confirmed_before_another_one_committed_is_refused(demo_turbo):
+    settings = load_settings(demo_turbo.settings)
+    source, store = open_source(settings), open_store(settings)
+    for ids in (["PROSPECT1"], ["PROSPECT2"]):
+        plan = make_plan(CUSTOMER, source, store, settings)
+        apply(source, store, settings, {"customers": plan.chosen(ids)}, user="a")
+    other = open_store(settings)
+    assert last_undoable_run(store).run_id == last_undoable_run(other).run_id == 2
+    assert undo_last(store, user="a").undone_run == 2
+    before = demo_turbo.dump()
+    with pytest.raises(UndoChangedError, match="synchronization 2 was undone by another undo"):
+        undo_last(other, user="b")
+    assert demo_turbo.dump() == before
+    # asked again, it names run 1; a synchronization made meanwhile is not undone unasked
+    assert last_undoable_run(other).run_id == 1
+    plan = make_plan(CUSTOMER, source, store, settings)
+    apply(source, store, settings, {"customers": plan.chosen(["PROSPECT2"])}, user="a")
+    with pytest.raises(UndoChangedError, match="synchronization 4 was made while this undo"):
+        undo_last(other, user="b")
+    assert undo_last(other, user="b", expected_run=4).undone_run == 4
+
+
+# A clerk's edit while SMSync writes.
+
+PHONE = 'UPDATE "Customers" SET "Phone1" = ? WHERE "CustomerID" = ?'
+
+
+def phone_of(turbo: Turbo, record_id: str) -> str:
+    with closing(turbo.connect()) as connection:
+        row = connection.execute(
+            'SELECT "Phone1" FROM "Customers" WHERE "CustomerID" = ?', [record_id]
+        ).fetchone()
+    return row[0]
+
+
+def session(turbo: Turbo) -> tuple[Any, SMSTurboStore, Any]:
+    settings = load_settings(turbo.settings)
+    return open_source(settings), open_store(settings), settings
+
+
+def outcomes(result) -> dict[str, Outcome]:
+    return {r.id: r.outcome for r in result.results}
+
+
+def chosen_now(source, store, settings, ids):
+    return {"customers": make_plan(CUSTOMER, source, store, settings).chosen(ids)}
+
+
+def assert_undo_leaves_the_edit(turbo: Turbo, store: SMSTurboStore, phone: str) -> None:
+    undone = undo_last(store, user="tester")
+    assert "DIFFPHONE" not in {c.record_id.strip() for c in undone.restored}
+    assert phone_of(turbo, "DIFFPHONE") == phone
+    assert phone_of(turbo, "DIFFNAME") == "217-555-0100"
+
+
+def test_an_edit_committed_after_refresh_is_a_conflict_and_survives_undo(demo_turbo):
+    source, store, settings = session(demo_turbo)
+    chosen = chosen_now(source, store, settings, ["DIFFPHONE", "DIFFNAME"])
+    demo_turbo.edit(PHONE, ["555-CLERK", "DIFFPHONE"])
+    result = apply(source, store, settings, chosen, user="tester")
+    assert outcomes(result) == {"DIFFPHONE": Outcome.CONFLICT, "DIFFNAME": Outcome.UPDATED}
+    assert phone_of(demo_turbo, "DIFFPHONE") == "555-CLERK"
+    assert_undo_leaves_the_edit(demo_turbo, store, "555-CLERK")
+
+
+def test_an_edit_committed_while_apply_waits_for_the_lock_is_seen(demo_turbo):
+    source, store, settings = session(demo_turbo)
+    chosen = chosen_now(source, store, settings, ["DIFFPHONE", "DIFFNAME"])
+    done: list[Any] = []
+
+    def synchronize() -> None:  # its own connections: sqlite3's stay in their thread
+        source, store, settings = session(demo_turbo)
+        done.append(apply(source, store, settings, chosen, user="tester"))
+
+    with demo_turbo.holding_lock((PHONE, ["555-WAITED", "DIFFPHONE"])):
+        worker = threading.Thread(target=synchronize)
+        worker.start()
+        time.sleep(1.0)
+        assert not done  # waiting for the lock
+    worker.join(30)
+    assert outcomes(done[0]) == {"DIFFPHONE": Outcome.CONFLICT, "DIFFNAME": Outcome.UPDATED}
+    assert "since Refresh" in done[0].results[0].detail
+    assert phone_of(demo_turbo, "DIFFPHONE") == "555-WAITED"
+    assert_undo_leaves_the_edit(demo_turbo, store, "555-WAITED")
+
+
+def edit_just_before(monkeypatch, turbo: Turbo, store: SMSTurboStore, method: str) -> list[str]:
+    """A clerk's phone edit committed right before the store's ``method`` first runs for
+    DIFFPHONE inside a write. On PostgreSQL it comes from another connection; an SQLite
+    file is locked whole while SMSync writes, so there the same UPDATE goes through the
+    writer's own connection, which is what a concurrent commit would look like to it."""
+    original = getattr(SMSTurboStore, method)
+    edited: list[str] = []
+
+    def edit_then_run(self, entity, ids, *args, **kwargs):
+        wanted = [ids] if isinstance(ids, str) else list(ids)
+        if not edited and any(i.strip() == "DIFFPHONE" for i in wanted):
+            if turbo.backend == "sqlite":
+                self.db.execute(PHONE, ["555-MEANWHILE", "DIFFPHONE"])
+            else:
+                turbo.edit(PHONE, ["555-MEANWHILE", "DIFFPHONE"])
+            edited.append(method)
+        return original(self, entity, ids, *args, **kwargs)
+
+    monkeypatch.setattr(SMSTurboStore, method, edit_then_run)
+    return edited
+
+
+@pytest.mark.parametrize("moment", ["fetch_raw", "update"])
+def test_an_edit_between_the_reread_and_the_write_is_a_conflict(demo_turbo, monkeypatch, moment):
+    """``fetch_raw``: the edit lands after the plan was re-read, before the values to
+    overwrite are read; ``update``: after they are read, just before the UPDATE (only
+    the compare-and-set sees it)."""
+    source, store, settings = session(demo_turbo)
+    chosen = chosen_now(source, store, settings, ["DIFFPHONE", "DIFFNAME", "PROSPECT1"])
+    edited = edit_just_before(monkeypatch, demo_turbo, store, moment)
+    result = apply(source, store, settings, chosen, user="tester")
+    monkeypatch.undo()
+    assert edited == [moment]
+    assert outcomes(result) == {
+        "DIFFPHONE": Outcome.CONFLICT,
+        "DIFFNAME": Outcome.UPDATED,
+        "PROSPECT1": Outcome.CREATED,
+    }
+    assert "changed in SMSTurbo by someone else during this synchronization" in (
+        result.results[0].detail
+    )
+    assert phone_of(demo_turbo, "DIFFPHONE") == "555-MEANWHILE"
+    changes = store.audit.changes(result.run_id)
+    assert sorted(c.record_id.strip() for c in changes) == ["DIFFNAME", "PROSPECT1"]
+    assert_undo_leaves_the_edit(demo_turbo, store, "555-MEANWHILE")
+    assert store.fetch(CUSTOMER, "PROSPECT1") is None
+
+
+def test_an_edit_while_undo_restores_is_left_alone(demo_turbo, monkeypatch):
+    source, store, settings = session(demo_turbo)
+    apply(
+        source,
+        store,
+        settings,
+        chosen_now(source, store, settings, ["DIFFPHONE", "DIFFNAME"]),
+        user="tester",
+    )
+    edit_just_before(monkeypatch, demo_turbo, store, "update")
+    undone = undo_last(store, user="tester")
+    monkeypatch.undo()
+    assert [c.record_id.strip() for c in undone.left_alone] == ["DIFFPHONE"]
+    assert [c.record_id.strip() for c in undone.restored] == ["DIFFNAME"]
+    assert phone_of(demo_turbo, "DIFFPHONE") == "555-MEANWHILE"
+
+
+def test_records_created_meanwhile_are_conflicts_not_duplicates(demo_turbo, monkeypatch):
+    source, store, settings = session(demo_turbo)
+    chosen = chosen_now(source, store, settings, ["PROSPECT1", "PROSPECT2"])
+    original = SMSTurboStore.fetch_raw
+    insert = 'INSERT INTO "Customers" ("CustomerID", "CustomerName") VALUES (?, ?)'
+
+    def someone_creates_it_first(self, entity, ids):
+        ids = list(ids)
+        if "PROSPECT1" in ids and self.fetch(CUSTOMER, "PROSPECT1") is None:
+            if demo_turbo.backend == "sqlite":
+                self.db.execute(insert, ["PROSPECT1", "Typed by a clerk"])
+            else:
+                demo_turbo.edit(insert, ["PROSPECT1", "Typed by a clerk"])
+        return original(self, entity, ids)
+
+    monkeypatch.setattr(SMSTurboStore, "fetch_raw", someone_creates_it_first)
+    result = apply(source, store, settings, chosen, user="tester")
+    monkeypatch.undo()
+    assert outcomes(result) == {"PROSPECT1": Outcome.CONFLICT, "PROSPECT2": Outcome.CREATED}
+    assert "created in SMSTurbo by someone else" in result.results[0].detail
+    assert store.fetch(CUSTOMER, "PROSPECT1")["name"] == "Typed by a clerk"
+    assert customer_ids(demo_turbo).count("PROSPECT1") == 1
+
+
+# kill -9 (the long version: python tests/kill_test.py --runs 40 --backend ...)
+
+
+def test_kill_9_during_sync_and_undo_leaves_before_or_after(tmp_path):
+    backend = kill_test.sqlite_backend(tmp_path, 300)
+    sync, undo = kill_test.run(backend, runs=3)
+    for tally in (sync, undo):
+        assert tally.failures == []
+        assert sum(tally.states.values()) == 3
