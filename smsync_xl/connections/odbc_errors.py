@@ -377,7 +377,7 @@ STATEMENT_RULES: tuple[Rule, ...] = (
     Rule(
         REQUIRED,
         states=frozenset({"23502"}),
-        words=("not null constraint", "null value in column", "cannot be null"),
+        words=("not null constraint", "null value in column", "value null", "cannot be null"),
     ),
     Rule(
         CONSTRAINT,
