@@ -136,6 +136,10 @@ class Database:
             cursor.close()
 
     def execute_many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        """One prepared statement and one cursor for many rows. Not pyodbc's
+        fast_executemany: with psqlODBC's Unicode driver it sizes string buffers in
+        characters and fails full-width values ("String data, right truncation: length 40
+        buffer 20")."""
         if not rows:
             return
         cursor = self.connection.cursor()

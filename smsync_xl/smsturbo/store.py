@@ -32,6 +32,8 @@ from smsync_xl.smsturbo.audit import LOCK_DDL, LOCK_INSERT, LOCK_TABLE, LOCK_TAK
 from smsync_xl.smsturbo.mapping import TableMapping, TurboMapping
 
 _ID_CHUNK = 500  # stays under every driver's parameter limit
+INSERT_BATCH = 500
+"""Records per batch of inserts: well under what drivers take in one go."""
 
 
 Raw = dict[str, object]
@@ -188,17 +190,30 @@ class SMSTurboStore:
             ) from error.__cause__
 
     def insert(self, entity: Entity, record: Record) -> None:
+        self.insert_many(entity, [record])
+
+    def insert_many(self, entity: Entity, records: list[Record]) -> None:
+        """New records in batches: one prepared statement and one cursor per batch."""
         table = self.table(entity)
         fields = list(table.columns)
-        with self._naming(f"creating {entity.label.lower()} {record.get('id')!r}"):
-            self.db.execute(
-                "INSERT INTO {} ({}) VALUES ({})".format(
-                    quote_identifier(table.table),
-                    ", ".join(table.quoted(f) for f in fields),
-                    ", ".join("?" for _ in fields),
-                ),
-                [_to_db(f, record.get(f)) for f in fields],
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(
+            quote_identifier(table.table),
+            ", ".join(table.quoted(f) for f in fields),
+            ", ".join("?" for _ in fields),
+        )
+        for start in range(0, len(records), INSERT_BATCH):
+            batch = records[start : start + INSERT_BATCH]
+            first, last = batch[0].get("id"), batch[-1].get("id")
+            doing = (
+                f"creating {entity.label.lower()} {first!r}"
+                if len(batch) == 1
+                else f"creating {entity.plural.lower()} {first!r} to {last!r} (one of these "
+                f"{len(batch)})"
             )
+            with self._naming(doing):
+                self.db.execute_many(
+                    sql, [[_to_db(f, record.get(f)) for f in fields] for record in batch]
+                )
 
     def _one_row(self, changed: int, entity: Entity, record_id: str) -> None:
         if changed != 1:

@@ -252,13 +252,14 @@ class _Writer:
         ids = [self.store.stored_id(self.entity, w.record_id) for w in self.pending]
         current = self.store.fetch_raw(self.entity, ids)
         done: list[tuple[_Write, Raw | None]] = []
+        creating: list[Record] = []
         for write in self.pending:
             now = current.get(write.record_id)
             if write.action is AuditAction.CREATE:
                 if now is not None:
                     self.conflict(write, CREATED_MEANWHILE)
                     continue
-                self.store.insert(self.entity, write.values)
+                creating.append(write.values)
             elif (
                 now is None
                 or self.store.normalised(now) != write.seen
@@ -267,6 +268,7 @@ class _Writer:
                 self.conflict(write, CHANGED_MEANWHILE)
                 continue
             done.append((write, now))
+        self.store.insert_many(self.entity, creating)
         after = self.store.fetch_raw(
             self.entity, [self.store.stored_id(self.entity, w.record_id) for w, _ in done]
         )
