@@ -20,7 +20,7 @@ from smsync_xl.book.layout import LOG, SAGE_ONLY, SETUP, TURBO_ONLY, setup_layou
 from smsync_xl.cli import main
 
 from .conftest import audit_rows, dump
-from .workbook_helpers import Dialogs, demo_workbook, open_book
+from .workbook_helpers import Dialogs, demo_workbook, edit_workbook, open_book
 
 Damage = Callable[[Path], None]
 
@@ -63,39 +63,40 @@ def unrelated_workbook(path: Path) -> None:
 
 def rename_sheet(name: str) -> Damage:
     def damage(path: Path) -> None:
-        edit(path, lambda port: setattr(port.book[name], "title", name + " (old)"))
+        edit_workbook(path, lambda book: setattr(book[name], "title", name + " (old)"))
 
     return damage
 
 
 def delete_sheet(name: str) -> Damage:
     def damage(path: Path) -> None:
-        edit(path, lambda port: port.book.remove(port.book[name]))
+        edit_workbook(path, lambda book: book.remove(book[name]))
 
     return damage
 
 
 def relabel(label: str) -> Damage:
     def damage(path: Path) -> None:
-        def change(port) -> None:
-            sheet = port.book[SETUP]
+        def change(book) -> None:
+            sheet = book[SETUP]
             for row in sheet.iter_rows(min_col=1, max_col=1):
                 if row[0].value == label:
                     row[0].value = label + " (mine)"
 
-        edit(path, change)
+        edit_workbook(path, change)
 
     return damage
 
 
 def tick_below_the_table(path: Path) -> None:
-    def change(port) -> None:
-        table = port.read_table(SAGE_ONLY)
-        below = table.first_row + len(table.rows) + 2
-        port.book[SAGE_ONLY].cell(below, 1, "x")
-        port.book[SAGE_ONLY].cell(below, 3, "MYNEWCO")
+    table = open_book(path).read_table(SAGE_ONLY)
+    below = table.first_row + len(table.rows) + 2
 
-    edit(path, change)
+    def change(book) -> None:
+        book[SAGE_ONLY].cell(below, 1, "x")
+        book[SAGE_ONLY].cell(below, 3, "MYNEWCO")
+
+    edit_workbook(path, change)
 
 
 def read_only(path: Path) -> None:
@@ -216,7 +217,7 @@ def test_a_damaged_workbook_is_one_plain_message(tmp_path, command, damage, expe
 
 def test_a_row_inserted_at_the_top_of_setup_changes_nothing(tmp_path):
     path = demo_workbook(tmp_path)
-    edit(path, lambda port: port.book[SETUP].insert_rows(1, 3))
+    edit_workbook(path, lambda book: book[SETUP].insert_rows(1, 3))
     code, output = run("refresh", path)
     assert code == 0, output
     assert "Is this the correct Sage 50 company?" in output and "Customers: 12 NEW" in output

@@ -1,4 +1,4 @@
-"""The ribbon's macros on a real copy of SMSync.xlsm, through the openpyxl adapter."""
+"""The ribbon's macros on a real copy of SMSync.xlsm, through the file adapter."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 import zipfile
 
 import pytest
+from openpyxl import load_workbook
 
 from smsync_xl import macros
 from smsync_xl.book.layout import (
@@ -29,7 +30,7 @@ from smsync_xl.sides import open_source, open_store
 from smsync_xl.sync.apply import make_plan
 
 from .conftest import dump
-from .workbook_helpers import Dialogs, demo_workbook, open_book
+from .workbook_helpers import Dialogs, demo_workbook, edit_workbook, hide_rows, open_book
 
 
 def cell(key: str) -> str:
@@ -122,9 +123,8 @@ def test_tick_sort_filter_synchronize_then_refresh_shows_in_sync(book, tmp_path)
     credit = table.column("Credit Status")
     reordered = sorted(table.rows, key=lambda r: (str(r[credit]), str(r[2])), reverse=True)
     port.write_table(SAGE_ONLY, reordered)
-    for row in range(6, 10):
-        port.book[SAGE_ONLY].row_dimensions[row].hidden = True
     port.finish()
+    hide_rows(book, SAGE_ONLY, range(6, 10))
 
     dialogs = Dialogs(True)
     assert macros.synchronize(open_book(book, dialogs))
@@ -209,9 +209,7 @@ def test_replace_options_come_from_the_setup_grid(book, tmp_path):
 
 def test_check_all_ticks_the_default_selection_of_visible_rows(book):
     refreshed(book, True, False)
-    port = open_book(book)
-    port.book[SAGE_ONLY].row_dimensions[6].hidden = True
-    port.finish()
+    hide_rows(book, SAGE_ONLY, [6])
     assert macros.check_all(open_book(book))
     rows = list(rows_by_id(book).values())
     assert rows[0][INCLUDE] is None
@@ -235,10 +233,10 @@ def test_text_excel_would_run_is_stored_as_text(book):
     visible = next(c.formula for c in SAGE_COLUMNS if c.formula)
     stored = set(re.findall(r"<f>(.*?)</f>", sheet_xml))
     assert {html.unescape(f) for f in stored} == {visible[1:]}  # only the Visible column
-    port = open_book(book)
+    saved = load_workbook(book)
     cells = [
         c
-        for row in port.book[SAGE_ONLY].iter_rows()
+        for row in saved[SAGE_ONLY].iter_rows()
         for c in row
         if isinstance(c.value, str) and c.value[:1] in "=+-@" and c.value != visible
     ]
@@ -250,7 +248,7 @@ def test_text_excel_would_run_is_stored_as_text(book):
         "@Front Desk",
     }
     assert {c.data_type for c in cells} == {"s"}
-    ids = {c.value: c for row in port.book[SAGE_ONLY].iter_rows() for c in row}
+    ids = {c.value: c for row in saved[SAGE_ONLY].iter_rows() for c in row}
     assert ids["PROSPECT1"].number_format == "@"
 
 
@@ -435,14 +433,16 @@ def test_a_custom_inactive_status_in_setup_leaves_inactive_rows_unticked(book, t
 
 def swap_columns(path, first: str, second: str, sheet=SAGE_ONLY):
     """What dragging a column in Excel does: the header and every cell move together."""
-    port = open_book(path)
-    table = port.read_table(sheet)
-    worksheet = port.book[sheet]
+    table = open_book(path).read_table(sheet)
     a, b = table.column(first) + 1, table.column(second) + 1
-    for row in range(table.first_row - 1, table.first_row + len(table.rows)):
-        left, right = worksheet.cell(row, a), worksheet.cell(row, b)
-        left.value, right.value = right.value, left.value
-    port.finish()
+
+    def change(book) -> None:
+        worksheet = book[sheet]
+        for row in range(table.first_row - 1, table.first_row + len(table.rows)):
+            left, right = worksheet.cell(row, a), worksheet.cell(row, b)
+            left.value, right.value = right.value, left.value
+
+    edit_workbook(path, change)
 
 
 def test_moved_columns_are_read_and_written_by_their_headers(book):
@@ -460,10 +460,7 @@ def test_moved_columns_are_read_and_written_by_their_headers(book):
 
 def test_refresh_under_a_filter_clears_it_headless_too(book):
     refreshed(book, True, False)
-    port = open_book(book)
-    for row in (6, 8):
-        port.book[SAGE_ONLY].row_dimensions[row].hidden = True
-    port.finish()
+    hide_rows(book, SAGE_ONLY, (6, 8))
     finished = macros.refresh(open_book(book, Dialogs(True, False)))
     assert finished is not None and "The filter on Sage50-only was cleared" in finished.summary
     assert open_book(book).hidden_rows(SAGE_ONLY) == set()
