@@ -1,43 +1,108 @@
-"""The workbook port over an .xlsm file (openpyxl): headless runs and tests.
+"""The workbook port over an .xlsm file: headless runs and tests.
 
-Saving keeps the VBA project and both ribbon parts: openpyxl keeps the first and drops
-the 2009 ribbon relationship, so the package is finished again after every save.
+The file is read once. Values come from python-calamine, sheet by sheet, the first
+time a sheet is read. Writing works on the package itself: a sheet that changes has
+its rows rewritten as XML (``sheet_xml``), its table part gets the new reference
+(``table_xml``), and the new package copies every other part exactly as it was stored,
+VBA project and both ribbon parts included (``xlsx_parts``). Nothing is loaded twice,
+and no part that did not change is rewritten.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import re
 import stat
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
+from xml.etree import ElementTree
 
-from openpyxl import load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import range_boundaries
-from openpyxl.utils.exceptions import InvalidFileException
-
-from smsync_xl.book.layout import HEADER_ROW, TABLE_COLUMNS, TABLE_NAMES, column_letter
-from smsync_xl.book.package import RIBBON_2006, RIBBON_2009, finish_package, read_parts
+from smsync_xl.book.layout import HEADER_ROW, TABLE_COLUMNS, TABLE_NAMES
+from smsync_xl.book.sheet_xml import (
+    ColumnSpec,
+    SheetXml,
+    SheetXmlError,
+    column_letters,
+    formula_text,
+    range_bounds,
+    read_back,
+    split_ref,
+    table_row_cells,
+)
+from smsync_xl.book.table_xml import TablePart, TableXmlError
+from smsync_xl.book.xlsx_parts import (
+    CALC_CHAIN,
+    TABLE,
+    Content,
+    Package,
+    PackageError,
+    rels_name,
+)
 from smsync_xl.core.errors import WorkbookError
 from smsync_xl.core.ports import Cell, TableData, is_blank_row
 
+Grid = list[list[Cell]]
+"""A sheet's values as readers see them: grid[row - 1][column - 1], None when empty."""
 
-def set_value(cell: Any, value: object) -> None:
-    """Strings are always stored as text, so '=SUM(…)' or '+1 555' never becomes a formula."""
-    if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.data_type = "s"
-    else:
-        cell.value = value
+_UNREADABLE = (
+    OSError,
+    zipfile.BadZipFile,
+    KeyError,
+    ValueError,
+    ElementTree.ParseError,
+    PackageError,
+)
+_WORKBOOK_VIEW = re.compile(r"<workbookView\b[^>]*>")
+_ACTIVE_TAB = re.compile(r'\sactiveTab="(\d*)"')
+_CALC_PR = re.compile(r"<calcPr\b([^>]*?)(/?)>")
+_FULL_CALC = re.compile(r'\sfullCalcOnLoad="[^"]*"')
+_AFTER_CALC_PR = re.compile(
+    r"<(?:oleSize|customWorkbookViews|pivotCaches|smartTagPr|smartTagTypes|webPublishing"
+    r"|fileRecoveryPr|webPublishObjects|extLst)\b|</workbook>"
+)
+_SHEET_VIEW = re.compile(r"<sheetView\b[^>]*?(/?)>")
+_TAB_SELECTED = re.compile(r'\stabSelected="(?:1|true)"')
 
 
-def bounds(ref: str) -> tuple[int, int, int, int]:
-    """First column, first row, last column, last row of a table's reference (a table's
-    reference always names all four)."""
-    return cast(tuple[int, int, int, int], range_boundaries(ref))
+def _from_reader(value: object) -> Cell:
+    """python-calamine's value as openpyxl's values_only gave it: '' (empty) → None,
+    whole numbers (calamine's floats) → int."""
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def _set(grid: Grid, row: int, column: int, value: Cell) -> None:
+    while len(grid) < row:
+        grid.append([])
+    cells = grid[row - 1]
+    if len(cells) < column:
+        cells.extend([None] * (column - len(cells)))
+    cells[column - 1] = value
+
+
+def _set_row(grid: Grid, row: int, values: list[Cell], width: int) -> None:
+    """Columns 1..``width`` of ``row`` become ``values``; cells beyond stay."""
+    while len(grid) < row:
+        grid.append([])
+    old = grid[row - 1]
+    grid[row - 1] = values + [None] * (width - len(values)) + old[width:]
+
+
+def _with_tab_selected(xml: str, selected: bool) -> str:
+    found = _SHEET_VIEW.search(xml)
+    if found is None:
+        return xml
+    tag = _TAB_SELECTED.sub("", found.group(0))
+    if selected:
+        tag = tag.replace("<sheetView", '<sheetView tabSelected="1"', 1)
+    return xml[: found.start()] + tag + xml[found.end() :]
 
 
 class FileBook:
@@ -56,126 +121,263 @@ class FileBook:
         self._confirm, self._alert, self._status = confirm, alert, status
         self._ask_password = ask_password
         try:
-            original = read_parts(path.read_bytes())
-            self.book = load_workbook(path, keep_vba=True)
-        except (OSError, zipfile.BadZipFile, KeyError, ValueError, InvalidFileException) as error:
+            self._package = Package(path.read_bytes())
+            self._workbook = self._package.workbook_part()
+            self._parts = self._package.sheet_parts()
+        except _UNREADABLE as error:
             raise WorkbookError(
                 f"this is not an SMSync workbook that can be opened ({error})",
                 where=str(path),
                 advice="Give the path of SMSync.xlsm. 'smsync-xl install --dest FOLDER' puts "
                 "a fresh copy there.",
             ) from None
-        self._ribbon = {n: original[n] for n in (RIBBON_2006, RIBBON_2009) if n in original}
+        self._reader: Any = None
+        self._values: dict[str, Grid] = {}
+        self._pending: dict[str, list[Callable[[Grid], None]]] = {}
+        self._xml: dict[str, SheetXml] = {}
+        self._dirty: set[str] = set()
+        self._tables: dict[str, tuple[str, TablePart]] = {}
+        self._active: str | None = None
+        self._formulas = False
 
-    def _sheet(self, sheet: str) -> Any:
-        if sheet not in self.book.sheetnames:
+    # finding things
+
+    def _sheet(self, sheet: str) -> str:
+        if sheet not in self._parts:
             raise WorkbookError(
                 f"the sheet {sheet} is missing (renamed or deleted)",
                 where=str(self.path),
                 advice=f"Rename the sheet back to {sheet}, or install a fresh workbook with "
                 "'smsync-xl install --force' (the old one is kept as SMSync.backup.xlsm).",
             )
-        return self.book[sheet]
+        return self._parts[sheet]
 
-    def _table(self, sheet: str) -> Any:
-        tables = self._sheet(sheet).tables
-        if TABLE_NAMES[sheet] not in tables:
-            raise WorkbookError(
-                f"the table {TABLE_NAMES[sheet]} on the {sheet} sheet is missing",
-                where=str(self.path),
-                advice="Install a fresh workbook with 'smsync-xl install --force' (the old "
-                "one is kept as SMSync.backup.xlsm).",
-            )
-        return tables[TABLE_NAMES[sheet]]
+    def _damaged(self, what: str, error: Exception) -> WorkbookError:
+        return WorkbookError(
+            f"{what} cannot be read ({error})",
+            where=str(self.path),
+            advice="Open the workbook in Excel and save it, or install a fresh workbook with "
+            "'smsync-xl install --force' (the old one is kept as SMSync.backup.xlsm).",
+        )
 
-    def read_range(self, sheet: str, address: str) -> list[list[object]]:
-        first_column, first_row, last_column, last_row = bounds(address)
-        return [
-            list(row)
-            for row in self._sheet(sheet).iter_rows(
-                min_row=first_row,
-                max_row=last_row,
-                min_col=first_column,
-                max_col=last_column,
-                values_only=True,
-            )
-        ]
+    def _table(self, sheet: str) -> TablePart:
+        if sheet not in self._tables:
+            part = self._sheet(sheet)
+            name = TABLE_NAMES.get(sheet)
+            try:
+                for relationship in self._package.relationships(part):
+                    if relationship.type.endswith(TABLE) and relationship.target in self._package:
+                        table = TablePart(self._package.text(relationship.target))
+                        if table.display_name == name:
+                            self._tables[sheet] = (relationship.target, table)
+                            break
+            except (*_UNREADABLE, TableXmlError) as error:
+                raise self._damaged(f"the table of the {sheet} sheet", error) from None
+            if sheet not in self._tables:
+                raise WorkbookError(
+                    f"the table {name} on the {sheet} sheet is missing",
+                    where=str(self.path),
+                    advice="Install a fresh workbook with 'smsync-xl install --force' (the old "
+                    "one is kept as SMSync.backup.xlsm).",
+                )
+        return self._tables[sheet][1]
 
-    def write_cell(self, sheet: str, address: str, value: object) -> None:
-        set_value(self._sheet(sheet)[address], value)
+    def _bounds(self, sheet: str) -> tuple[int, int, int, int]:
+        """First row, first column, last row, last column of the sheet's table."""
+        return range_bounds(self._table(sheet).ref)
+
+    # reading
+
+    def _grid(self, sheet: str) -> Grid:
+        if sheet not in self._values:
+            self._sheet(sheet)
+            try:
+                if self._reader is None:
+                    from python_calamine import CalamineWorkbook
+
+                    self._reader = CalamineWorkbook.from_filelike(io.BytesIO(self._package.data))
+                rows = self._reader.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception as error:  # noqa: BLE001 - calamine's errors are its own types
+                raise self._damaged(f"the {sheet} sheet", error) from None
+            grid = [
+                [
+                    None
+                    if value == ""
+                    else _from_reader(value)
+                    if value.__class__ is float
+                    else value
+                    for value in row
+                ]
+                for row in rows
+            ]
+            for change in self._pending.pop(sheet, []):
+                change(grid)
+            self._values[sheet] = grid
+        return self._values[sheet]
+
+    def _change(self, sheet: str, change: Callable[[Grid], None]) -> None:
+        """Keep the values read in step with what was written (now, or when first read)."""
+        if sheet in self._values:
+            change(self._values[sheet])
+        else:
+            self._pending.setdefault(sheet, []).append(change)
+
+    def read_range(self, sheet: str, address: str) -> list[list[Cell]]:
+        top, left, bottom, right = range_bounds(address)
+        grid = self._grid(sheet)
+        width = right - left + 1
+        block = []
+        for number in range(top, bottom + 1):
+            cells = grid[number - 1][left - 1 : right] if number <= len(grid) else []
+            block.append(cells + [None] * (width - len(cells)))
+        return block
 
     def read_table(self, sheet: str) -> TableData:
-        _, first, _, _ = bounds(self._table(sheet).ref)
-        block = self.read_range(sheet, self._table(sheet).ref)
+        ref = self._table(sheet).ref
+        first = range_bounds(ref)[0]
+        block = self.read_range(sheet, ref)
         rows = block[1:]
         if len(rows) == 1 and is_blank_row(rows[0]):
             rows = []
         return TableData(sheet, [str(v) for v in block[0]], rows, first + 1)
 
-    def _resize(self, sheet: str, body_rows: int) -> None:
-        table = self._table(sheet)
-        last = column_letter(len(TABLE_COLUMNS[sheet]) - 1)
-        table.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + max(body_rows, 1)}"
-        if table.autoFilter is not None:
-            table.autoFilter.ref = table.ref
-
-    def _write_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
-        worksheet = self._sheet(sheet)
-        columns = TABLE_COLUMNS[sheet]
-        for offset, row in enumerate(rows):
-            for index, value in enumerate(row):
-                cell = worksheet.cell(first_row + offset, index + 1)
-                column = columns[index]
-                if column.formula:
-                    cell.value = column.formula
-                else:
-                    set_value(cell, value)
-                cell.number_format = column.number_format
-
-    def write_table(self, sheet: str, rows: list[list[object]]) -> None:
-        worksheet = self._sheet(sheet)
-        _, _, _, old_last = bounds(self._table(sheet).ref)
-        width = len(TABLE_COLUMNS[sheet])
-        for row in range(HEADER_ROW + 1, max(old_last, HEADER_ROW + len(rows)) + 1):
-            for number in range(1, width + 1):
-                worksheet.cell(row, number).value = None
-        for index, column in enumerate(TABLE_COLUMNS[sheet], start=1):
-            set_value(worksheet.cell(HEADER_ROW, index), column.title)
-        self._write_rows(sheet, HEADER_ROW + 1, rows)
-        self._resize(sheet, len(rows))
-
-    def write_column(self, sheet: str, title: str, values: list[object]) -> None:
-        """Into the column headed ``title``, wherever the bookkeeper has moved it."""
-        first_column, first_row, last_column, _ = bounds(self._table(sheet).ref)
-        cells = self._sheet(sheet).iter_rows(
-            min_row=first_row,
-            max_row=first_row,
-            min_col=first_column,
-            max_col=last_column,
-            values_only=True,
-        )
-        header = TableData(sheet, [str(v) for v in next(cells)], [], first_row + 1)
-        column = first_column + header.column(title)
-        for offset, value in enumerate(values):
-            set_value(self._sheet(sheet).cell(header.first_row + offset, column), value)
-
-    def append_rows(self, sheet: str, rows: list[list[object]]) -> None:
-        existing = self.read_table(sheet).rows
-        self._write_rows(sheet, HEADER_ROW + 1 + len(existing), rows)
-        self._resize(sheet, len(existing) + len(rows))
-
     def hidden_rows(self, sheet: str) -> set[int]:
-        table = self.read_table(sheet)
-        dimensions = self._sheet(sheet).row_dimensions
-        return {i for i in range(len(table.rows)) if dimensions[table.sheet_row(i)].hidden}
+        first, _, last, _ = self._bounds(sheet)
+        xml = self._sheet_xml(sheet)
+        hidden = {n - first - 1 for n in range(first + 1, last + 1) if xml.is_hidden(n)}
+        if hidden and last == first + 1 and not self.read_table(sheet).rows:
+            return set()  # the empty row of an empty table
+        return hidden
+
+    def rows_below(self, sheet: str) -> list[tuple[int, list[Cell]]]:
+        _, _, last_row, last_column = self._bounds(sheet)
+        grid = self._grid(sheet)
+        found = []
+        for number in range(last_row + 1, len(grid) + 1):
+            cells = grid[number - 1][:last_column]
+            if not is_blank_row(cells):
+                found.append((number, cells + [None] * (last_column - len(cells))))
+        return found
+
+    # writing
+
+    def _sheet_xml(self, sheet: str) -> SheetXml:
+        if sheet not in self._xml:
+            part = self._sheet(sheet)
+            try:
+                self._xml[sheet] = SheetXml(self._package.text(part))
+            except (*_UNREADABLE, SheetXmlError) as error:
+                raise self._damaged(f"the {sheet} sheet", error) from None
+        return self._xml[sheet]
+
+    def _name_column(self, sheet: str, column: int, value: Cell) -> None:
+        """A header cell written by name: the table's column takes the name too."""
+        _, left, _, right = self._bounds(sheet)
+        if left <= column <= right and value not in (None, ""):
+            table = self._table(sheet)
+            names = table.column_names()
+            if len(names) == right - left + 1:
+                names[column - left] = str(value)
+                table.name_columns(names)
+
+    def write_cell(self, sheet: str, address: str, value: Cell) -> None:
+        row, column = split_ref(address)
+        back = self._sheet_xml(sheet).put_cell(row, column, value)
+        self._dirty.add(sheet)
+        self._change(sheet, lambda grid: _set(grid, row, column, back))
+        if sheet in TABLE_NAMES and row == self._bounds(sheet)[0]:
+            self._name_column(sheet, column, back)
+
+    def _specs(self, sheet: str) -> list[ColumnSpec]:
+        xml = self._sheet_xml(sheet)
+        specs = []
+        for number, column in enumerate(TABLE_COLUMNS[sheet], start=1):
+            formula = formula_text(column.formula) if column.formula else None
+            self._formulas = self._formulas or formula is not None
+            specs.append(ColumnSpec(column_letters(number), xml.style_attribute(number), formula))
+        return specs
+
+    def _write_rows(self, sheet: str, first_row: int, rows: list[list[Cell]]) -> list[list[Cell]]:
+        xml = self._sheet_xml(sheet)
+        specs = self._specs(sheet)
+        width = len(specs)
+        written = []
+        for offset, values in enumerate(rows):
+            cells, back = table_row_cells(first_row + offset, values, specs)
+            xml.replace_cells(first_row + offset, 1, width, cells)
+            written.append(back)
+        self._dirty.add(sheet)
+        return written
+
+    def _resize(self, sheet: str, body_rows: int) -> None:
+        last = column_letters(len(TABLE_COLUMNS[sheet]))
+        self._table(sheet).resize(f"A{HEADER_ROW}:{last}{HEADER_ROW + max(body_rows, 1)}")
+
+    def write_table(self, sheet: str, rows: list[list[Cell]]) -> None:
+        _, _, old_last, _ = self._bounds(sheet)
+        xml = self._sheet_xml(sheet)
+        columns = TABLE_COLUMNS[sheet]
+        width = len(columns)
+        titles = [read_back(c.title) for c in columns]
+        for number, title in enumerate(titles, start=1):
+            xml.put_cell(HEADER_ROW, number, title)
+        written = self._write_rows(sheet, HEADER_ROW + 1, rows)
+        cleared = range(HEADER_ROW + 1 + len(rows), old_last + 1)
+        for number in cleared:
+            xml.replace_cells(number, 1, width, "")
+        self._resize(sheet, len(rows))
+        self._table(sheet).name_columns([c.title for c in columns])
+
+        def change(grid: Grid) -> None:
+            _set_row(grid, HEADER_ROW, titles, width)
+            for offset, values in enumerate(written):
+                _set_row(grid, HEADER_ROW + 1 + offset, values, width)
+            for number in cleared:
+                if number <= len(grid):
+                    _set_row(grid, number, [], width)
+
+        self._change(sheet, change)
+
+    def write_column(self, sheet: str, title: str, values: list[Cell]) -> None:
+        """Into the column headed ``title``, wherever the bookkeeper has moved it."""
+        first, left, _, right = self._bounds(sheet)
+        header = f"{column_letters(left)}{first}:{column_letters(right)}{first}"
+        titles = self.read_range(sheet, header)[0]
+        column = left + TableData(sheet, [str(v) for v in titles], [], first + 1).column(title)
+        xml = self._sheet_xml(sheet)
+        written = [xml.put_cell(first + 1 + offset, column, v) for offset, v in enumerate(values)]
+        self._dirty.add(sheet)
+
+        def change(grid: Grid) -> None:
+            for offset, value in enumerate(written):
+                _set(grid, first + 1 + offset, column, value)
+
+        self._change(sheet, change)
+
+    def append_rows(self, sheet: str, rows: list[list[Cell]]) -> None:
+        existing = len(self.read_table(sheet).rows)
+        first_row = HEADER_ROW + 1 + existing
+        written = self._write_rows(sheet, first_row, rows)
+        self._resize(sheet, existing + len(rows))
+        width = len(TABLE_COLUMNS[sheet])
+
+        def change(grid: Grid) -> None:
+            for offset, values in enumerate(written):
+                _set_row(grid, first_row + offset, values, width)
+
+        self._change(sheet, change)
 
     def clear_filter(self, sheet: str) -> None:
         table = self._table(sheet)
-        if table.autoFilter is not None:
-            table.autoFilter.filterColumn = []
-        _, first, _, last = bounds(table.ref)
-        for row in range(first + 1, last + 1):
-            self._sheet(sheet).row_dimensions[row].hidden = False
+        table.clear_filter()
+        first, _, last, _ = self._bounds(sheet)
+        xml = self._sheet_xml(sheet)
+        for number in range(first + 1, last + 1):
+            if xml.is_hidden(number):
+                xml.show(number)
+                self._dirty.add(sheet)
+
+    # the rest of the port
 
     def alert(self, message: str) -> None:
         self._alert(message)
@@ -190,7 +392,8 @@ class FileBook:
         self._status(text)
 
     def activate(self, sheet: str) -> None:
-        self.book.active = self.book.sheetnames.index(sheet)
+        self._sheet(sheet)
+        self._active = sheet
 
     def folder(self) -> Path:
         return self.path.resolve().parent
@@ -217,24 +420,93 @@ class FileBook:
                 "again. Nothing was changed.",
             ) from None
 
-    def rows_below(self, sheet: str) -> list[tuple[int, list[Cell]]]:
-        _, _, last_column, last_row = bounds(self._table(sheet).ref)
-        worksheet = self._sheet(sheet)
-        found = []
-        for number, row in enumerate(
-            worksheet.iter_rows(min_row=last_row + 1, max_col=last_column, values_only=True),
-            start=last_row + 1,
-        ):
-            if not is_blank_row(list(row)):
-                found.append((number, list(row)))
-        return found
+    # saving
+
+    def _workbook_xml(self, replaced: dict[str, Content | None]) -> None:
+        """The active sheet (activeTab, and tabSelected on the sheets) and, when
+        formulas without a cached value were written, a full calculation on load."""
+        original = self._package.text(self._workbook)
+        xml = original
+        view = _WORKBOOK_VIEW.search(xml)
+        if self._active is not None and view is not None:
+            index = list(self._parts).index(self._active)
+            current = _ACTIVE_TAB.search(view.group(0))
+            if int(current.group(1) or "0" if current else "0") != index:
+                tag = _ACTIVE_TAB.sub("", view.group(0))
+                tag = re.sub(r"\s*(/?)>$", rf' activeTab="{index}"\1>', tag, count=1)
+                xml = xml[: view.start()] + tag + xml[view.end() :]
+                self._select_tab(replaced)
+        if self._formulas:
+            calc = _CALC_PR.search(xml)
+            if calc is None:
+                at = _AFTER_CALC_PR.search(xml)
+                if at is not None:
+                    xml = xml[: at.start()] + '<calcPr fullCalcOnLoad="1"/>' + xml[at.start() :]
+            elif 'fullCalcOnLoad="1"' not in calc.group(0):
+                attrs = _FULL_CALC.sub("", calc.group(1))
+                tag = f'<calcPr{attrs} fullCalcOnLoad="1"{calc.group(2)}>'
+                xml = xml[: calc.start()] + tag + xml[calc.end() :]
+        if xml != original:
+            replaced[self._workbook] = xml.encode("utf-8")
+
+    def _select_tab(self, replaced: dict[str, Content | None]) -> None:
+        """Only the active sheet's tab is selected (else Excel opens them grouped)."""
+        for sheet, part in self._parts.items():
+            selected = sheet == self._active
+            if sheet in self._xml:
+                xml = self._xml[sheet]
+                head = _with_tab_selected(xml.head, selected)
+                if head != xml.head:
+                    xml.head = head
+                    self._dirty.add(sheet)
+            else:
+                text = self._package.text(part)
+                changed = _with_tab_selected(text, selected)
+                if changed != text:
+                    replaced[part] = changed.encode("utf-8")
+
+    def _drop_calc_chain(self, replaced: dict[str, Content | None]) -> None:
+        """Excel's calculation chain lists formula cells by address; once cells are
+        rewritten it is stale, and Excel rebuilds it when it is missing."""
+        chain = next(
+            (r for r in self._package.relationships(self._workbook) if r.type.endswith(CALC_CHAIN)),
+            None,
+        )
+        if chain is None:
+            return
+        replaced[chain.target] = None
+        rels = rels_name(self._workbook)
+        text = re.sub(
+            rf'<Relationship\b[^>]*\bId="{re.escape(chain.id)}"[^>]*/>',
+            "",
+            self._package.text(rels),
+        )
+        replaced[rels] = text.encode("utf-8")
+        types = re.sub(
+            rf'<Override\b[^>]*PartName="/{re.escape(chain.target)}"[^>]*/>',
+            "",
+            self._package.text("[Content_Types].xml"),
+        )
+        replaced["[Content_Types].xml"] = types.encode("utf-8")
 
     def finish(self) -> None:
         """Save, atomically: a failed save never leaves half a workbook behind."""
         self.check_can_save()
-        buffer = io.BytesIO()
-        self.book.save(buffer)
-        data = finish_package(buffer.getvalue(), self._ribbon or None)
+        replaced: dict[str, Content | None] = {}
+        self._workbook_xml(replaced)
+        for sheet in self._dirty:
+            replaced[self._parts[sheet]] = self._xml[sheet].chunks
+        for part, table in self._tables.values():
+            if table.changed:
+                replaced[part] = table.xml.encode("utf-8")
+        if self._dirty:
+            self._drop_calc_chain(replaced)
         temporary = self.path.with_name(self.path.name + ".saving")
-        temporary.write_bytes(data)
-        os.replace(temporary, self.path)
+        try:
+            with temporary.open("wb") as out:
+                self._package.write(out, replaced)
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise

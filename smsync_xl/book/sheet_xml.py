@@ -1,0 +1,441 @@
+"""One worksheet part as text: the XML before and after ``<sheetData>`` kept exactly as
+it was, and its rows, each kept as written until a cell in it is replaced.
+
+Cells are written the way every reader understands them: strings inline
+(``t="inlineStr"``, so sharedStrings.xml is never touched) and always as text, never a
+formula; numbers as numbers; booleans as booleans; a calculated column's formula as
+``<f>`` without a cached value. A new cell takes its column's ``<col style>`` (the Text,
+money and General formats the builder set); a replaced cell keeps its own style.
+
+Only rows that change are parsed, and only as far as needed: a row is found by its
+``r``, a cell by its reference, so rewriting a column of 100,000 rows touches nothing
+else. Rows or cells that omit their (optional) ``r`` are numbered as Excel would.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+"""The characters XML 1.0 cannot hold, removed from text: openpyxl's own pattern
+(openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE), so text is cleaned as it always was."""
+_SPECIAL = re.compile(r"[\000-\010\013\014\016-\037&<>\r]")
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTRIBUTE_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\n": "&#10;"}
+)
+
+_XML_SPACE = " \t\n\r"
+_SHEET_DATA = re.compile(r"<sheetData\b[^>]*?(/?)>")
+_PREFIXED_SHEET_DATA = re.compile(r"<\w+:sheetData\b")
+_ROW_TAG = re.compile(r"<row\b([^>]*?)(/?)>")
+_CELL_TAG = re.compile(r"<c\b([^>]*?)(/?)>")
+_R = re.compile(r'\sr="([^"]*)"')
+_CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+_STYLE = re.compile(r'\ss="(\d+)"')
+_HIDDEN = re.compile(r'\shidden="(?:1|true)"')
+_SPANS = re.compile(r'\sspans="[^"]*"')
+_DIMENSION = re.compile(r'(<dimension\b[^>]*?\sref=")[^"]*(")')
+_COL = re.compile(r"<col\b([^>]*?)/?>")
+_ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
+_LEADING_REF = re.compile(r'<c r="([A-Z]{1,3})\d')
+_ANY_CELL = re.compile(r"<c[\s/>]")
+
+Value = object
+"""A cell value as the port's callers give and get it: None, str, bool, int or float."""
+
+
+class SheetXmlError(ValueError):
+    """The part is not a worksheet this module can edit."""
+
+
+def column_letters(index: int) -> str:
+    """1 → A, 26 → Z, 27 → AA (1-based, as in the XML)."""
+    letters = ""
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def column_number(letters: str) -> int:
+    """A → 1, Z → 26, AA → 27."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+@functools.cache
+def _column_number(letters: str) -> int:
+    return column_number(letters)
+
+
+def split_ref(ref: str) -> tuple[int, int]:
+    """'AA6' → (row 6, column 27)."""
+    found = _CELL_REF.fullmatch(ref.strip())
+    if found is None:
+        raise ValueError(f"{ref!r} is not a cell reference")
+    return int(found.group(2)), column_number(found.group(1))
+
+
+def range_bounds(address: str) -> tuple[int, int, int, int]:
+    """'A5:AA40' → (first row, first column, last row, last column); 'A2' → one cell."""
+    first, _, last = address.partition(":")
+    top, left = split_ref(first)
+    bottom, right = split_ref(last) if last else (top, left)
+    return min(top, bottom), min(left, right), max(top, bottom), max(left, right)
+
+
+def escape_attribute(text: str) -> str:
+    return text.translate(_ATTRIBUTE_ESCAPES)
+
+
+def _text_body(text: str) -> tuple[str, str]:
+    """(the cleaned text, its escaped form inside <is>); the cleaned text may be ''."""
+    if _SPECIAL.search(text) is not None:
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
+        escaped = text.translate(_ESCAPES)
+    else:
+        escaped = text
+    if text and (text[0] in _XML_SPACE or text[-1] in _XML_SPACE):
+        return text, f'<is><t xml:space="preserve">{escaped}</t></is>'
+    return text, f"<is><t>{escaped}</t></is>"
+
+
+def _number(value: float) -> str:
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def read_back(value: Value) -> Value:
+    """What a reader gets from a cell written with ``value``: text cleaned, '' as an
+    empty cell (None), whole floats as int (as openpyxl reads them)."""
+    if value is None or value is True or value is False:
+        return value
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value) if _SPECIAL.search(value) else value
+        return text or None
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def cell_xml(ref: str, style: str, value: Value) -> tuple[str, Value]:
+    """The ``<c>`` element for ``value`` (``style`` is ' s="N"' or ''), and what a reader
+    gets back from it. Strings are always text: '=SUM(…)' never becomes a formula."""
+    if value is None:
+        return f'<c r="{ref}"{style}/>', None
+    if isinstance(value, str):
+        text, body = _text_body(value)
+        if not text:
+            return f'<c r="{ref}"{style}/>', None
+        return f'<c r="{ref}"{style} t="inlineStr">{body}</c>', text
+    if value is True or value is False:
+        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>', value
+    if isinstance(value, int):
+        return f'<c r="{ref}"{style}><v>{value}</v></c>', value
+    if isinstance(value, float | Decimal):
+        number = float(value)
+        if not math.isfinite(number):
+            return cell_xml(ref, style, str(value))
+        return f'<c r="{ref}"{style}><v>{_number(number)}</v></c>', read_back(number)
+    raise TypeError(f"a cell cannot hold {type(value).__name__} {value!r}")
+
+
+def formula_text(formula: str) -> str:
+    """A formula as <f> holds it: without its '=', escaped."""
+    return formula.removeprefix("=").translate(_ESCAPES)
+
+
+class ColumnSpec:
+    """How one table column is written: its letters, style attribute and formula, with
+    the pieces of its cells made once for every row."""
+
+    __slots__ = ("empty", "formula", "letters", "number", "opening", "style", "text")
+
+    def __init__(self, letters: str, style: str, formula: str | None = None) -> None:
+        self.letters = letters
+        self.style = style
+        self.formula = formula
+        """For a calculated column, its formula as <f> holds it (``formula_text``); the
+        cell is written without a cached value, and Excel and LibreOffice calculate it."""
+        self.opening = f'<c r="{letters}'
+        self.empty = f'"{style}/>'
+        self.text = f'"{style} t="inlineStr"><is><t>'
+        self.number = f'"{style}><v>'
+
+
+def table_row_cells(
+    number: int, values: Sequence[Value], specs: Sequence[ColumnSpec]
+) -> tuple[str, list[Value]]:
+    """The cells of one table row, every column present (an empty one as a styled empty
+    cell, so a later column write finds it at once), and what a reader gets back."""
+    if len(values) > len(specs):
+        raise ValueError(f"a row of {len(values)} cells for a table of {len(specs)} columns")
+    row = str(number)
+    parts: list[str] = []
+    back: list[Value] = []
+    add, read = parts.append, back.append
+    for index, spec in enumerate(specs):
+        value = values[index] if index < len(values) else None
+        kind = value.__class__
+        if spec.formula is not None:
+            add(f'{spec.opening}{row}"{spec.style}><f>{spec.formula}</f></c>')
+            read(None)
+        elif value is None:
+            add(spec.opening + row + spec.empty)
+            read(None)
+        elif type(value) is str:
+            text = escaped = value
+            if _SPECIAL.search(text) is not None:
+                text = ILLEGAL_CHARACTERS_RE.sub("", text)
+                escaped = text.translate(_ESCAPES)
+            if not text:
+                add(spec.opening + row + spec.empty)
+                read(None)
+                continue
+            if text[0] in _XML_SPACE or text[-1] in _XML_SPACE:
+                add(
+                    f'{spec.opening}{row}"{spec.style} t="inlineStr"><is>'
+                    f'<t xml:space="preserve">{escaped}</t></is></c>'
+                )
+            else:
+                add(f"{spec.opening}{row}{spec.text}{escaped}</t></is></c>")
+            read(text)
+        elif kind is int:
+            add(f"{spec.opening}{row}{spec.number}{value}</v></c>")
+            read(value)
+        elif kind is float and isinstance(value, float) and math.isfinite(value):
+            amount: float = int(value) if value.is_integer() and abs(value) < 2**53 else value
+            add(f"{spec.opening}{row}{spec.number}{amount!r}</v></c>")
+            read(amount)
+        else:
+            xml, got = cell_xml(spec.letters + row, spec.style, value)
+            add(xml)
+            read(got)
+    return "".join(parts), back
+
+
+def _attributes(attrs: str) -> dict[str, str]:
+    return dict(_ATTRIBUTE.findall(attrs))
+
+
+def _column_of(attrs: str) -> int | None:
+    found = _R.search(attrs)
+    ref = _CELL_REF.fullmatch(found.group(1)) if found else None
+    return _column_number(ref.group(1).upper()) if ref else None
+
+
+@dataclass
+class _Cell:
+    column: int
+    xml: str
+
+
+class SheetXml:
+    """A worksheet part: ``head`` (up to ``<sheetData>``), rows by number, ``tail``."""
+
+    def __init__(self, xml: str) -> None:
+        found = _SHEET_DATA.search(xml)
+        if found is None:
+            if _PREFIXED_SHEET_DATA.search(xml):
+                raise SheetXmlError("the sheet's XML uses a namespace prefix")
+            raise SheetXmlError("the part has no <sheetData>")
+        if found.group(1):
+            self.head = xml[: found.start()] + "<sheetData>"
+            data = ""
+            self.tail = "</sheetData>" + xml[found.end() :]
+        else:
+            end = xml.index("</sheetData>", found.end())
+            self.head = xml[: found.end()]
+            data = xml[found.end() : end]
+            self.tail = xml[end:]
+        self.rows: dict[int, str] = {}
+        number = 0
+        position = 0
+        while True:
+            tag = _ROW_TAG.search(data, position)
+            if tag is None:
+                break
+            r = _R.search(tag.group(1))
+            number = int(r.group(1)) if r else number + 1
+            position = tag.end() if tag.group(2) else data.index("</row>", tag.end()) + 6
+            row = data[tag.start() : position]
+            self.rows[number] = row if r else f'<row r="{number}"' + row[4:]
+        self.styles = self._column_styles()
+
+    def _column_styles(self) -> dict[int, int]:
+        styles: dict[int, int] = {}
+        for found in _COL.finditer(self.head):
+            attrs = _attributes(found.group(1))
+            style = int(attrs.get("style", "0"))
+            if style:
+                for column in range(int(attrs.get("min", "1")), int(attrs.get("max", "1")) + 1):
+                    styles[column] = style
+        return styles
+
+    def style_attribute(self, column: int) -> str:
+        """' s="N"' for the column's <col style>, '' for General."""
+        style = self.styles.get(column, 0)
+        return f' s="{style}"' if style else ""
+
+    # rows
+
+    def _start_tag(self, row: str) -> tuple[str, int, bool]:
+        """(the start tag's attributes, where the cells begin, self-closing)."""
+        tag = _ROW_TAG.match(row)
+        assert tag is not None
+        return tag.group(1), tag.end(), bool(tag.group(2))
+
+    def is_hidden(self, number: int) -> bool:
+        row = self.rows.get(number)
+        return row is not None and _HIDDEN.search(self._start_tag(row)[0]) is not None
+
+    def show(self, number: int) -> None:
+        """Take a row's hidden flag off (a filter or the bookkeeper hid it)."""
+        row = self.rows.get(number)
+        if row is not None:
+            attrs, body = self._body(row)
+            if _HIDDEN.search(attrs):
+                self._set_row(number, _HIDDEN.sub("", attrs), body)
+
+    def _body(self, row: str) -> tuple[str, str]:
+        attrs, start, closed = self._start_tag(row)
+        return attrs, "" if closed else row[start : len(row) - 6]
+
+    def _set_row(self, number: int, attrs: str, body: str) -> None:
+        if body:
+            self.rows[number] = f"<row{attrs}>{body}</row>"
+        elif set(_attributes(attrs)) - {"r", "spans"}:
+            self.rows[number] = f"<row{_SPANS.sub('', attrs)}/>"
+        else:
+            self.rows.pop(number, None)
+
+    def _cells(self, number: int, body: str) -> list[_Cell]:
+        """Every cell of a row body, each with its column (and an r if it had none)."""
+        cells: list[_Cell] = []
+        column = 0
+        position = 0
+        while True:
+            tag = _CELL_TAG.search(body, position)
+            if tag is None:
+                return cells
+            known = _column_of(tag.group(1))
+            column = known if known is not None else column + 1
+            position = tag.end() if tag.group(2) else body.index("</c>", tag.end()) + 4
+            xml = body[tag.start() : position]
+            if known is None:
+                xml = f'<c r="{column_letters(column)}{number}"' + xml[2:]
+            cells.append(_Cell(column, xml))
+
+    def _outer_columns(self, body: str) -> tuple[int, int] | None:
+        """The first and last cell's columns, when both say where they are."""
+        first = _LEADING_REF.match(body)
+        at = body.rfind('<c r="')
+        last = _LEADING_REF.match(body, at) if at >= 0 else None
+        if first is not None and last is not None and _ANY_CELL.search(body, at + 6) is None:
+            return _column_number(first.group(1)), _column_number(last.group(1))
+        opening = _CELL_TAG.search(body)
+        last_at = max(body.rfind("<c "), body.rfind("<c>"), body.rfind("<c/"))
+        closing = _CELL_TAG.match(body, last_at) if last_at >= 0 else None
+        if opening is None or closing is None:
+            return None
+        left, right = _column_of(opening.group(1)), _column_of(closing.group(1))
+        return None if left is None or right is None else (left, right)
+
+    def replace_cells(self, number: int, first: int, last: int, cells: str) -> None:
+        """Row ``number``'s cells in columns ``first``..``last`` become ``cells`` (in column
+        order); its other cells and its attributes (hidden, height) stay."""
+        row = self.rows.get(number)
+        if row is None:
+            if cells:
+                self.rows[number] = f'<row r="{number}">{cells}</row>'
+            return
+        attrs, body = self._body(row)
+        attrs = _SPANS.sub("", attrs)
+        if body:
+            outer = self._outer_columns(body)
+            if outer is None or outer[0] < first or outer[1] > last:
+                kept = self._cells(number, body)
+                body = (
+                    "".join(c.xml for c in kept if c.column < first)
+                    + cells
+                    + "".join(c.xml for c in kept if c.column > last)
+                )
+            else:
+                body = cells
+        else:
+            body = cells
+        self._set_row(number, attrs, body)
+
+    def put_cell(self, number: int, column: int, value: Value) -> Value:
+        """Write one cell, keeping its style (a new cell takes its column's); returns
+        what a reader gets back."""
+        ref = column_letters(column) + str(number)
+        row = self.rows.get(number)
+        if row is None:
+            xml, back = cell_xml(ref, self.style_attribute(column), value)
+            self.rows[number] = f'<row r="{number}">{xml}</row>'
+            return back
+        at = row.find(f'<c r="{ref}"')
+        if at >= 0:
+            close = row.index(">", at)
+            end = close + 1 if row[close - 1] == "/" else row.index("</c>", close) + 4
+            style = _STYLE.search(row, at, close)
+            xml, back = cell_xml(ref, f' s="{style.group(1)}"' if style else "", value)
+            self.rows[number] = row[:at] + xml + row[end:]
+            return back
+        attrs, body = self._body(row)
+        cells = self._cells(number, body)
+        old = next((c for c in cells if c.column == column), None)
+        if old is None:
+            style_attribute = self.style_attribute(column)
+        else:
+            style = _STYLE.search(_CELL_TAG.match(old.xml).group(1))  # type: ignore[union-attr]
+            style_attribute = f' s="{style.group(1)}"' if style else ""
+        xml, back = cell_xml(ref, style_attribute, value)
+        kept = [c for c in cells if c.column != column] + [_Cell(column, xml)]
+        kept.sort(key=lambda c: c.column)
+        self._set_row(number, _SPANS.sub("", attrs), "".join(c.xml for c in kept))
+        return back
+
+    # writing
+
+    def _extent(self) -> str:
+        """The <dimension> reference: the smallest block holding every cell."""
+        left = top = 1 << 30
+        right = bottom = 0
+        for number, row in self.rows.items():
+            _, body = self._body(row)
+            outer = self._outer_columns(body) if body else None
+            if outer is None and body:
+                cells = self._cells(number, body)
+                outer = (cells[0].column, cells[-1].column) if cells else None
+            if outer is not None:
+                left, right = min(left, outer[0]), max(right, outer[1])
+                top, bottom = min(top, number), max(bottom, number)
+        if not bottom:
+            return "A1"
+        first, last = f"{column_letters(left)}{top}", f"{column_letters(right)}{bottom}"
+        return first if first == last else f"{first}:{last}"
+
+    def chunks(self, rows_per_chunk: int = 2000) -> Iterator[bytes]:
+        """The part's XML, in UTF-8 pieces, rows in order, <dimension> updated."""
+        yield _DIMENSION.sub(
+            lambda m: m.group(1) + self._extent() + m.group(2), self.head, count=1
+        ).encode("utf-8")
+        numbers = sorted(self.rows)
+        for start in range(0, len(numbers), rows_per_chunk):
+            rows = self.rows
+            yield "".join([rows[n] for n in numbers[start : start + rows_per_chunk]]).encode(
+                "utf-8"
+            )
+        yield self.tail.encode("utf-8")

@@ -1,0 +1,109 @@
+"""One table part (xl/tables/tableN.xml), edited in place: its reference and its
+autoFilter's, its filter, its column names. Everything else in it stays as written."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from smsync_xl.book.sheet_xml import escape_attribute
+
+_TABLE_TAG = re.compile(r"<table\b[^>]*>")
+_REF = re.compile(r'(\sref=")([^"]*)(")')
+_AUTO_FILTER_TAG = re.compile(r"<autoFilter\b[^>]*>")
+_FILTER_COLUMN = re.compile(
+    r"<filterColumn\b[^>]*/>|<filterColumn\b[^>]*[^/]>.*?</filterColumn>", re.DOTALL
+)
+_SORT_STATE = re.compile(r"<sortState\b[^>]*/>|<sortState\b[^>]*[^/]>.*?</sortState>", re.DOTALL)
+_TABLE_COLUMN = re.compile(r"<tableColumn\b([^>]*?)(?:/>|>.*?</tableColumn>)", re.DOTALL)
+_NAME = re.compile(r'(\sname=")([^"]*)(")')
+_DISPLAY_NAME = re.compile(r'\sdisplayName="([^"]*)"')
+
+
+def _renamed(column: str, name: str) -> str:
+    found = _NAME.search(column)
+    if found is None:
+        return column
+    return column[: found.start(2)] + escape_attribute(name) + column[found.end(2) :]
+
+
+class TableXmlError(ValueError):
+    """The part is not a table this module can edit."""
+
+
+class TablePart:
+    def __init__(self, xml: str) -> None:
+        self.xml = xml
+        self.changed = False
+        if self._tag() is None:
+            raise TableXmlError("the part has no <table>")
+
+    def _tag(self) -> re.Match[str] | None:
+        return _TABLE_TAG.search(self.xml)
+
+    @property
+    def display_name(self) -> str:
+        tag = self._tag()
+        assert tag is not None
+        found = _DISPLAY_NAME.search(tag.group(0))
+        return html.unescape(found.group(1)) if found else ""
+
+    @property
+    def ref(self) -> str:
+        tag = self._tag()
+        assert tag is not None
+        found = _REF.search(tag.group(0))
+        if found is None:
+            raise TableXmlError("the table has no ref")
+        return found.group(2)
+
+    def _edit(self, xml: str) -> None:
+        if xml != self.xml:
+            self.xml = xml
+            self.changed = True
+
+    def resize(self, ref: str) -> None:
+        """The table and its autoFilter cover ``ref``; a sort state (of rows now
+        rewritten) is dropped."""
+        if ref == self.ref:
+            return
+        tag = self._tag()
+        assert tag is not None
+        xml = (
+            self.xml[: tag.start()]
+            + _REF.sub(lambda m: m.group(1) + ref + m.group(3), tag.group(0), count=1)
+            + self.xml[tag.end() :]
+        )
+        xml = _AUTO_FILTER_TAG.sub(
+            lambda m: _REF.sub(lambda r: r.group(1) + ref + r.group(3), m.group(0), count=1),
+            xml,
+            count=1,
+        )
+        self._edit(_SORT_STATE.sub("", xml))
+
+    def clear_filter(self) -> None:
+        """No column filtered; the filter buttons stay."""
+        self._edit(_FILTER_COLUMN.sub("", self.xml))
+
+    def column_names(self) -> list[str]:
+        names = []
+        for column in _TABLE_COLUMN.finditer(self.xml):
+            found = _NAME.search(column.group(1))
+            names.append(html.unescape(found.group(2)) if found else "")
+        return names
+
+    def name_columns(self, names: list[str]) -> None:
+        """The columns carry the header cells' names, as Excel requires: the same names
+        in another order move the columns (each keeps its id and formula), other names
+        rename them in place. Left alone if the count differs or a name repeats."""
+        current = self.column_names()
+        if names == current or len(names) != len(current) or len(set(names)) != len(names):
+            return
+        columns = list(_TABLE_COLUMN.finditer(self.xml))
+        if sorted(names) == sorted(current):
+            by_name = dict(zip(current, (c.group(0) for c in columns), strict=True))
+            texts = [by_name[name] for name in names]
+        else:
+            texts = [_renamed(c.group(0), name) for c, name in zip(columns, names, strict=True)]
+        start, end = columns[0].start(), columns[-1].end()
+        self._edit(self.xml[:start] + "".join(texts) + self.xml[end:])
