@@ -1,0 +1,541 @@
+"""The file port working on the package itself: what it rewrites, what it keeps byte for
+byte, and values that come back the same through python-calamine, openpyxl, LibreOffice
+and the port."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as OPENPYXL_ILLEGAL
+from python_calamine import CalamineWorkbook
+
+from smsync_xl import macros
+from smsync_xl.book import sheet_xml
+from smsync_xl.book.layout import (
+    HEADER_ROW,
+    INCLUDE,
+    LOG,
+    SAGE_COLUMNS,
+    SAGE_ONLY,
+    SETUP,
+    TURBO_ONLY,
+    column_letter,
+)
+from smsync_xl.book.package import read_parts, write_parts
+from smsync_xl.book.sheet_xml import SheetXml
+from smsync_xl.book.xlsx_parts import Package
+from smsync_xl.core.errors import WorkbookError
+
+from .test_independent_readers import libreoffice
+from .workbook_helpers import Dialogs, demo_workbook, hide_rows, open_book
+
+SAGE_PART = "xl/worksheets/sheet2.xml"
+TURBO_PART = "xl/worksheets/sheet3.xml"
+LOG_PART = "xl/worksheets/sheet4.xml"
+LAST = column_letter(len(SAGE_COLUMNS) - 1)
+NAME = [c.title for c in SAGE_COLUMNS].index("Name")
+LIMIT = [c.title for c in SAGE_COLUMNS].index("Credit Limit")
+
+LONG = "Northern Illinois Aggregate Haulers " * 30
+AWKWARD: list[tuple[object, object]] = [
+    # (written, read back)
+    ("=SUM(A1:A9) Excavating", "=SUM(A1:A9) Excavating"),
+    ("+1 555 0100", "+1 555 0100"),
+    ("-Minus", "-Minus"),
+    ("@Front Desk", "@Front Desk"),
+    ("00123", "00123"),
+    ("", None),
+    (None, None),
+    (0, 0),
+    (1.5, 1.5),
+    (-7, -7),
+    (True, True),
+    (LONG, LONG),
+    (
+        "bell\x07 nul\x00 esc\x1b tab\t line\nfeed cr\r end",
+        "bell nul esc tab\t line\nfeed cr\r end",
+    ),
+    ("  padded  ", "  padded  "),
+    ("\x01\x02", None),
+    ("a & b < c > d \"e\" 'f'", "a & b < c > d \"e\" 'f'"),
+    ("Café Müller ✓ → 😀", "Café Müller ✓ → 😀"),
+    ("x" * 32_767, "x" * 32_767),
+]
+
+
+@pytest.fixture
+def book(tmp_path):
+    return demo_workbook(tmp_path)
+
+
+def members(path: Path) -> dict[str, bytes]:
+    return read_parts(path.read_bytes())
+
+
+def stored(path: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Each member as stored: CRC, compressed size and the compressed bytes."""
+    data = path.read_bytes()
+    found = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+            found[info.filename] = (info.CRC, info.compress_size, data[start:][:64])
+    return found
+
+
+def changed(before: Path, after: Path) -> set[str]:
+    old, new = members(before), members(after)
+    assert set(new) <= set(old)
+    return {name for name in old if old[name] != new.get(name)}
+
+
+def test_refresh_rewrites_only_the_sheets_and_tables_it_fills(book, tmp_path):
+    original = tmp_path / "original.xlsm"
+    original.write_bytes(book.read_bytes())
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    assert changed(original, book) == {
+        SAGE_PART,
+        TURBO_PART,
+        LOG_PART,
+        "xl/tables/table1.xml",
+        "xl/tables/table2.xml",  # the Log's table still has one row: its ref stays
+        "xl/workbook.xml",  # the active sheet is Sage50-only now
+    }
+    # untouched parts are copied as stored, not even recompressed
+    old, new = stored(original), stored(book)
+    for name in set(old) - changed(original, book):
+        assert old[name] == new[name], name
+    with zipfile.ZipFile(book) as archive:
+        assert archive.testzip() is None
+        assert archive.namelist() == zipfile.ZipFile(original).namelist()
+
+
+def test_check_all_rewrites_the_sage50_only_sheet_and_nothing_else(book, tmp_path):
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    refreshed = tmp_path / "refreshed.xlsm"
+    refreshed.write_bytes(book.read_bytes())
+    assert macros.check_all(open_book(book))
+    assert changed(refreshed, book) == {SAGE_PART}
+
+
+def test_the_ribbon_vba_styles_names_and_validations_stay(book, tmp_path):
+    original = members(book)
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    assert macros.check_all(open_book(book))
+    assert macros.synchronize(open_book(book, Dialogs(True)))
+    after = members(book)
+    for part in (
+        "xl/vbaProject.bin",
+        "customUI/customUI.xml",
+        "customUI/customUI14.xml",
+        "_rels/.rels",
+        "[Content_Types].xml",
+        "xl/styles.xml",
+        "xl/worksheets/sheet1.xml",
+        "xl/worksheets/sheet5.xml",
+        "xl/_rels/workbook.xml.rels",
+    ):
+        assert after[part] == original[part], part
+    names = re.compile(rb"<definedNames>.*</definedNames>")
+    assert names.search(after["xl/workbook.xml"]).group(0) == names.search(
+        original["xl/workbook.xml"]
+    ).group(0)
+    for part in (SAGE_PART, TURBO_PART):
+        tail = re.compile(rb"</sheetData>.*", re.DOTALL)
+        assert tail.search(after[part]).group(0) == tail.search(original[part]).group(0)
+
+
+def table_refs(path: Path, table: str = "xl/tables/table1.xml") -> tuple[str, str, str]:
+    parts = members(path)
+    xml = parts[table].decode()
+    sheet = parts[SAGE_PART].decode()
+    return (
+        re.search(r'<table\b[^>]*\sref="([^"]*)"', xml).group(1),
+        re.search(r'<autoFilter\b[^>]*\sref="([^"]*)"', xml).group(1),
+        re.search(r'<dimension ref="([^"]*)"', sheet).group(1),
+    )
+
+
+def sage_row(record_id: str) -> list[object]:
+    row: list[object] = [None] * len(SAGE_COLUMNS)
+    row[1], row[2], row[NAME] = "NEW", record_id, f"Name of {record_id}"
+    row[-3] = f"customers:{record_id}"
+    row[-2] = "fingerprint"
+    return row
+
+
+def test_the_table_ref_autofilter_and_dimension_follow_the_rows(book):
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, [sage_row(f"ID{n}") for n in range(3)])
+    port.finish()
+    assert table_refs(book) == (f"A5:{LAST}8",) * 2 + (f"A1:{LAST}8",)
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, [sage_row("ONLY")])
+    port.finish()
+    assert table_refs(book) == (f"A5:{LAST}6",) * 2 + (f"A1:{LAST}6",)
+    sheet = load_workbook(book)[SAGE_ONLY]
+    assert all(c.value is None for row in sheet.iter_rows(min_row=7) for c in row)
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, [])
+    port.finish()
+    assert table_refs(book)[:2] == (f"A5:{LAST}6",) * 2
+    assert open_book(book).read_table(SAGE_ONLY).rows == []
+    assert open_book(book).read_range(SAGE_ONLY, "A1")[0][0].startswith("Sage50-only:")
+
+
+def test_append_rows_grows_the_log_table(book):
+    port = open_book(book)
+    port.append_rows(LOG, [["t1", "me", "co", "Refresh", "1", None, None, None]])
+    port.append_rows(LOG, [["t2", "me", "co", "Refresh", "2", None, None, None]] * 2)
+    assert [r[4] for r in port.read_table(LOG).rows] == ["1", "2", "2"]
+    port.finish()
+    assert table_refs(book, "xl/tables/table3.xml")[:2] == ("A5:H8",) * 2
+    assert [r[4] for r in open_book(book).read_table(LOG).rows] == ["1", "2", "2"]
+
+
+def awkward_rows() -> list[list[object]]:
+    rows = []
+    for index, (value, _) in enumerate(AWKWARD):
+        row = sage_row(f"R{index}")
+        row[NAME] = value
+        row[LIMIT] = value if not isinstance(value, str) else None
+        rows.append(row)
+    return rows
+
+
+def expected(column: int, reader: str) -> list[object]:
+    found = []
+    for value, back in AWKWARD:
+        if column == LIMIT and isinstance(value, str):
+            back = None
+        if reader == "calamine":
+            back = "" if back is None else float(back) if type(back) is int else back
+        found.append(back)
+    return found
+
+
+def test_awkward_values_come_back_the_same_through_every_reader(book):
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, awkward_rows())
+    for column in (NAME, LIMIT):  # before the save, from what was written
+        assert [r[column] for r in port.read_table(SAGE_ONLY).rows] == expected(column, "port")
+    port.finish()
+
+    table = open_book(book).read_table(SAGE_ONLY)
+    for column in (NAME, LIMIT):
+        assert [r[column] for r in table.rows] == expected(column, "port")
+
+    rows = CalamineWorkbook.from_path(str(book)).get_sheet_by_name(SAGE_ONLY).to_python()
+    body = rows[HEADER_ROW : HEADER_ROW + len(AWKWARD)]
+    for column in (NAME, LIMIT):
+        assert [r[column] for r in body] == expected(column, "calamine")
+
+    sheet = load_workbook(book)[SAGE_ONLY]
+    for column in (NAME, LIMIT):
+        cells = [sheet.cell(HEADER_ROW + 1 + i, column + 1) for i in range(len(AWKWARD))]
+        assert [c.value for c in cells] == expected(column, "openpyxl")
+        # text is text, never a formula; the columns keep the builder's formats
+        assert all(c.data_type in ("s", "n", "b") for c in cells)
+        formats = {c.number_format for c in cells}
+        assert formats == {"@"} if column == NAME else formats == {"#,##0.00"}
+
+
+def test_libreoffice_reads_the_awkward_values(book, tmp_path):
+    soffice = libreoffice()
+    if soffice is None:
+        pytest.skip("LibreOffice not installed (apt-get install libreoffice-calc-nogui)")
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, awkward_rows())
+    port.finish()
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(tmp_path),
+            str(book),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    rows = CalamineWorkbook.from_path(str(tmp_path / "SMSync.ods"))
+    body = rows.get_sheet_by_name(SAGE_ONLY).to_python()[HEADER_ROW : HEADER_ROW + len(AWKWARD)]
+
+    def seen(value: object) -> object:
+        """LibreOffice keeps a carriage return as a line break, and its tab as
+        <text:tab/>, which python-calamine's ODS reader leaves out."""
+        return value.replace("\r", "\n").replace("\t", "") if isinstance(value, str) else value
+
+    assert [seen(r[NAME]) for r in body] == [seen(v) for v in expected(NAME, "calamine")]
+    assert all(r[-1] == 1 for r in body)  # the Visible formula, calculated
+
+
+def test_hidden_rows_survive_a_write_column(book):
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    hide_rows(book, SAGE_ONLY, (7, 9))
+    port = open_book(book)
+    table = port.read_table(SAGE_ONLY)
+    assert port.hidden_rows(SAGE_ONLY) == {1, 3}
+    port.write_column(SAGE_ONLY, INCLUDE, ["x"] * len(table.rows))
+    port.finish()
+    assert open_book(book).hidden_rows(SAGE_ONLY) == {1, 3}
+    sheet = load_workbook(book)[SAGE_ONLY]
+    assert {n for n in range(6, 6 + len(table.rows)) if sheet.row_dimensions[n].hidden} == {7, 9}
+    assert all(r[0] == "x" for r in open_book(book).read_table(SAGE_ONLY).rows)
+
+
+def test_clear_filter_shows_the_rows_and_drops_the_filter(book):
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    hide_rows(book, SAGE_ONLY, (6, 8))
+    parts = members(book)
+    table = parts["xl/tables/table1.xml"].decode()
+    filtered = re.sub(
+        r'<autoFilter ref="([^"]*)"\s*/>',
+        r'<autoFilter ref="\1"><filterColumn colId="1"><filters><filter val="NEW"/>'
+        r"</filters></filterColumn></autoFilter>",
+        table,
+        count=1,
+    )
+    parts["xl/tables/table1.xml"] = filtered.encode()
+    book.write_bytes(write_parts(parts))
+    assert "<filterColumn" in members(book)["xl/tables/table1.xml"].decode()
+    port = open_book(book)
+    assert port.hidden_rows(SAGE_ONLY) == {0, 2}
+    port.clear_filter(SAGE_ONLY)
+    port.finish()
+    assert open_book(book).hidden_rows(SAGE_ONLY) == set()
+    assert "<filterColumn" not in members(book)["xl/tables/table1.xml"].decode()
+
+
+def test_the_active_sheet_alone_has_its_tab_selected(book):
+    """Excel saves tabSelected on the sheet it showed: left there, Excel would open
+    Setup and Sage50-only grouped."""
+    parts = members(book)
+    setup = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = setup.replace(
+        "<sheetView ", '<sheetView tabSelected="1" ', 1
+    ).encode()
+    book.write_bytes(write_parts(parts))
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    after = members(book)
+    assert 'activeTab="1"' in after["xl/workbook.xml"].decode()
+    assert "tabSelected" not in after["xl/worksheets/sheet1.xml"].decode()
+    assert 'tabSelected="1"' in after[SAGE_PART].decode()
+    assert load_workbook(book).active.title == SAGE_ONLY
+
+
+def test_a_calculation_chain_is_dropped_once_cells_are_rewritten(book):
+    parts = members(book)
+    parts["xl/calcChain.xml"] = b'<calcChain xmlns="x"><c r="AA6" i="2"/></calcChain>'
+    parts["xl/_rels/workbook.xml.rels"] = (
+        parts["xl/_rels/workbook.xml.rels"]
+        .decode()
+        .replace(
+            "</Relationships>",
+            '<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/'
+            '2006/relationships/calcChain" Target="calcChain.xml"/></Relationships>',
+        )
+        .encode()
+    )
+    parts["[Content_Types].xml"] = (
+        parts["[Content_Types].xml"]
+        .decode()
+        .replace(
+            "</Types>",
+            '<Override PartName="/xl/calcChain.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"/></Types>',
+        )
+        .encode()
+    )
+    book.write_bytes(write_parts(parts))
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    after = members(book)
+    assert "xl/calcChain.xml" not in after
+    assert "calcChain" not in after["xl/_rels/workbook.xml.rels"].decode()
+    assert "calcChain" not in after["[Content_Types].xml"].decode()
+    assert 'fullCalcOnLoad="1"' in after["xl/workbook.xml"].decode()
+
+
+def test_a_renamed_header_renames_the_tables_column_and_refresh_puts_it_back(book):
+    port = open_book(book)
+    port.write_cell(SAGE_ONLY, "A5", "Tick")
+    port.finish()
+    assert '<tableColumn id="1" name="Tick"' in members(book)["xl/tables/table1.xml"].decode()
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    assert '<tableColumn id="1" name="Include"' in members(book)["xl/tables/table1.xml"].decode()
+
+
+def test_each_sheet_is_read_once_and_the_file_once(book, monkeypatch):
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    assert macros.check_all(open_book(book))
+    import python_calamine
+
+    opened: list[object] = []
+    sheets: list[str] = []
+    real = python_calamine.CalamineWorkbook
+
+    class Counting:
+        @staticmethod
+        def from_filelike(data):
+            opened.append(data)
+            workbook = real.from_filelike(data)
+
+            class Reader:
+                def get_sheet_by_name(self, name):
+                    sheets.append(name)
+                    return workbook.get_sheet_by_name(name)
+
+            return Reader()
+
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Counting)
+    reads: list[Path] = []
+    real_read = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        reads.append(path)
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    assert macros.synchronize(open_book(book, Dialogs(True)))
+    assert reads.count(book) == 1
+    assert len(opened) == 1
+    assert sorted(sheets) == sorted({SETUP, SAGE_ONLY, TURBO_ONLY, LOG})
+
+
+def test_not_a_worksheet_it_can_edit_is_a_plain_error(book):
+    parts = members(book)
+    parts[SAGE_PART] = re.sub(
+        rb"<(/?)(\w+)", rb"<\1x:\2", parts[SAGE_PART].replace(b"xmlns=", b"xmlns:x=")
+    )
+    book.write_bytes(write_parts(parts))
+    with pytest.raises(WorkbookError, match="the Sage50-only sheet cannot be read"):
+        open_book(book).write_column(SAGE_ONLY, INCLUDE, [])
+
+
+def test_the_illegal_characters_are_openpyxls():
+    assert sheet_xml.ILLEGAL_CHARACTERS_RE.pattern == OPENPYXL_ILLEGAL.pattern
+
+
+# the sheet XML on its own: what Excel and other writers produce
+
+
+EXCEL_LIKE = (
+    '<worksheet xmlns="main"><dimension ref="A1:C3"/><cols><col min="1" max="2" style="4"/>'
+    "</cols><sheetData>"
+    '<row r="1" spans="1:3"><c r="A1" s="9" t="s"><v>0</v></c><c r="C1"><v>3</v></c></row>'
+    '<row spans="1:3" hidden="1"><c t="s"><v>1</v></c><c><v>2</v></c></row>'
+    '<row r="5" ht="30" customHeight="1"/>'
+    "</sheetData><tableParts/></worksheet>"
+)
+
+
+def cells_of(xml: SheetXml, number: int) -> list[str]:
+    return re.findall(r'<c r="([A-Z]+\d+)"', xml.rows[number])
+
+
+def test_rows_and_cells_without_a_reference_are_numbered_as_excel_does():
+    xml = SheetXml(EXCEL_LIKE)
+    assert set(xml.rows) == {1, 2, 5}
+    assert xml.is_hidden(2) and not xml.is_hidden(1)
+    xml.put_cell(2, 3, "new")
+    assert cells_of(xml, 2) == ["A2", "B2", "C2"]
+    assert xml.is_hidden(2)
+    xml.show(2)
+    assert not xml.is_hidden(2)
+
+
+def test_a_cell_keeps_its_style_and_a_new_one_takes_its_columns():
+    xml = SheetXml(EXCEL_LIKE)
+    xml.put_cell(1, 1, "replaced")
+    xml.put_cell(1, 2, 5)
+    assert 'r="A1" s="9" t="inlineStr"' in xml.rows[1]
+    assert '<c r="B1" s="4"><v>5</v></c>' in xml.rows[1]
+    assert cells_of(xml, 1) == ["A1", "B1", "C1"]
+    assert "spans" not in xml.rows[1]
+
+
+def test_replacing_table_cells_keeps_the_rows_other_cells_and_attributes():
+    xml = SheetXml(EXCEL_LIKE)
+    xml.replace_cells(1, 1, 2, '<c r="A1"/><c r="B1"/>')
+    assert xml.rows[1] == '<row r="1"><c r="A1"/><c r="B1"/><c r="C1"><v>3</v></c></row>'
+    xml.replace_cells(5, 1, 2, "")
+    assert xml.rows[5] == '<row r="5" ht="30" customHeight="1"/>'
+    xml.replace_cells(1, 1, 3, "")
+    assert 1 not in xml.rows
+
+
+def test_the_dimension_covers_every_cell():
+    xml = SheetXml(EXCEL_LIKE)
+    xml.put_cell(7, 4, "far")
+    text = b"".join(xml.chunks()).decode()
+    assert '<dimension ref="A1:D7"/>' in text
+    assert text.endswith("</sheetData><tableParts/></worksheet>")
+
+
+def test_a_prefixed_sheet_is_refused():
+    with pytest.raises(sheet_xml.SheetXmlError, match="prefix"):
+        SheetXml('<x:worksheet xmlns:x="main"><x:sheetData/></x:worksheet>')
+
+
+# the package on its own
+
+
+class Unseekable(io.RawIOBase):
+    """A stream zipfile cannot seek back in: it writes data descriptors after each
+    member, as streaming writers do."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, chunk) -> int:
+        self.data += chunk
+        return len(chunk)
+
+
+def test_the_package_copies_members_as_stored_and_replaces_only_the_named_ones():
+    stream = Unseekable()
+    with zipfile.ZipFile(stream, "w") as archive:
+        archive.writestr("stored.txt", b"kept as stored " * 50, zipfile.ZIP_STORED)
+        archive.writestr("deflated.xml", b"<a>kept</a>" * 500, zipfile.ZIP_DEFLATED)
+        archive.writestr("Résumé/ünïcode.xml", b"<b/>", zipfile.ZIP_DEFLATED)
+        archive.writestr("replaced.xml", b"old", zipfile.ZIP_DEFLATED)
+        archive.writestr("dropped.xml", b"gone", zipfile.ZIP_DEFLATED)
+    original = bytes(stream.data)
+    assert zipfile.ZipFile(io.BytesIO(original)).getinfo("stored.txt").flag_bits & 0x08
+    package = Package(original)
+    out = io.BytesIO()
+    package.write(
+        out,
+        {
+            "replaced.xml": lambda: iter([b"new ", b"in ", b"pieces"]),
+            "dropped.xml": None,
+            "added.xml": b"<added/>",
+        },
+    )
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as written:
+        assert written.testzip() is None
+        assert written.namelist() == [
+            "stored.txt",
+            "deflated.xml",
+            "Résumé/ünïcode.xml",
+            "replaced.xml",
+            "added.xml",
+        ]
+        assert written.read("replaced.xml") == b"new in pieces"
+        assert written.read("added.xml") == b"<added/>"
+        assert written.getinfo("stored.txt").compress_type == zipfile.ZIP_STORED
+        for name in ("stored.txt", "deflated.xml", "Résumé/ünïcode.xml"):
+            assert written.read(name) == package.read(name)
