@@ -253,22 +253,7 @@ def test_libreoffice_reads_the_awkward_values(book, tmp_path):
     port = open_book(book)
     port.write_table(SAGE_ONLY, awkward_rows())
     port.finish()
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{tmp_path}/profile",
-            "--headless",
-            "--convert-to",
-            "ods",
-            "--outdir",
-            str(tmp_path),
-            str(book),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    rows = CalamineWorkbook.from_path(str(tmp_path / "SMSync.ods"))
+    rows = CalamineWorkbook.from_path(str(convert(soffice, book, "ods", tmp_path)))
     body = rows.get_sheet_by_name(SAGE_ONLY).to_python()[HEADER_ROW : HEADER_ROW + len(AWKWARD)]
 
     def seen(value: object) -> object:
@@ -278,6 +263,71 @@ def test_libreoffice_reads_the_awkward_values(book, tmp_path):
 
     assert [seen(r[NAME]) for r in body] == [seen(v) for v in expected(NAME, "calamine")]
     assert all(r[-1] == 1 for r in body)  # the Visible formula, calculated
+
+
+def convert(soffice: str, path: Path, target: str, folder: Path) -> Path:
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{folder}/profile",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(folder),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return folder / f"{path.stem}.{target.split(':')[0]}"
+
+
+def test_a_workbook_saved_by_another_program_goes_through_every_step(book, tmp_path):
+    """Saved by LibreOffice, as a bookkeeper's Excel would save it: shared strings,
+    the program's own row and view attributes (tabSelected="false", hidden="false"),
+    cached formula results. Check All, Synchronize and Refresh work on it, and the
+    result opens again in LibreOffice and openpyxl."""
+    soffice = libreoffice()
+    if soffice is None:
+        pytest.skip("LibreOffice not installed (apt-get install libreoffice-calc-nogui)")
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    saved = convert(soffice, book, "xlsm:Calc MS Excel 2007 VBA XML", tmp_path / "saved")
+    parts = members(saved)
+    assert "xl/sharedStrings.xml" in parts
+    # saved while the Setup sheet was showing
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b'activeTab="1"', b'activeTab="0"')
+    for part, selected in (("xl/worksheets/sheet1.xml", b"true"), (SAGE_PART, b"false")):
+        parts[part] = re.sub(rb'tabSelected="\w+"', b'tabSelected="' + selected + b'"', parts[part])
+    book.write_bytes(write_parts(parts))
+    assert macros.check_all(open_book(book))
+    dialogs = Dialogs(True)
+    finished = macros.synchronize(open_book(book, dialogs))
+    assert finished is not None and finished.synchronized is not None, dialogs.alerts
+    assert finished.synchronized.summary().startswith("Import completed: 10 created, 8 updated")
+    results = {r[2]: r[23] for r in open_book(book).read_table(SAGE_ONLY).rows}
+    assert results["PROSPECT1"] == "created" and results["DIFFNAME"].startswith("updated")
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    ids = [r[2] for r in open_book(book).read_table(SAGE_ONLY).rows]
+    assert "PROSPECT1" not in ids and "PROSPECT5" in ids
+    views = [
+        re.search(r"<sheetView\b[^>]*>", xml.decode()).group(0)
+        for name, xml in members(book).items()
+        if name.startswith("xl/worksheets/sheet")
+    ]
+    assert all(v.count("tabSelected") <= 1 for v in views), views  # never twice
+    assert ['tabSelected="true"' in v or 'tabSelected="1"' in v for v in views] == [
+        False,
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert load_workbook(book)[SAGE_ONLY]["C6"].value == ids[0]
+    again = convert(soffice, book, "ods", tmp_path / "again")
+    rows = CalamineWorkbook.from_path(str(again)).get_sheet_by_name(SAGE_ONLY).to_python()
+    assert [r[2] for r in rows[HEADER_ROW : HEADER_ROW + len(ids)]] == ids
 
 
 def test_hidden_rows_survive_a_write_column(book):

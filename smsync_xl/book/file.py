@@ -65,7 +65,7 @@ _AFTER_CALC_PR = re.compile(
     r"|fileRecoveryPr|webPublishObjects|extLst)\b|</workbook>"
 )
 _SHEET_VIEW = re.compile(r"<sheetView\b[^>]*?(/?)>")
-_TAB_SELECTED = re.compile(r'\stabSelected="(?:1|true)"')
+_TAB_SELECTED = re.compile(r'\stabSelected="([^"]*)"')
 
 
 def _from_reader(value: object) -> Cell:
@@ -96,8 +96,12 @@ def _set_row(grid: Grid, row: int, values: list[Cell], width: int) -> None:
 
 
 def _with_tab_selected(xml: str, selected: bool) -> str:
+    """The sheet's first view selected or not; unchanged if it already says so."""
     found = _SHEET_VIEW.search(xml)
     if found is None:
+        return xml
+    flag = _TAB_SELECTED.search(found.group(0))
+    if (flag is not None and flag.group(1) in ("1", "true")) == selected:
         return xml
     tag = _TAB_SELECTED.sub("", found.group(0))
     if selected:
