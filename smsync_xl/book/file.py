@@ -276,8 +276,8 @@ class FileBook:
 
     def _name_column(self, sheet: str, column: int, value: Cell) -> None:
         """A header cell written by name: the table's column takes the name too."""
-        _, left, _, right = self._bounds(sheet)
-        if left <= column <= right and value not in (None, ""):
+        first, left, _, right = self._bounds(sheet)
+        if first == HEADER_ROW and left <= column <= right and value not in (None, ""):
             table = self._table(sheet)
             names = table.column_names()
             if len(names) == right - left + 1:
@@ -289,8 +289,9 @@ class FileBook:
         back = self._sheet_xml(sheet).put_cell(row, column, value)
         self._dirty.add(sheet)
         self._change(sheet, lambda grid: _set(grid, row, column, back))
-        if sheet in TABLE_NAMES and row == self._bounds(sheet)[0]:
-            self._name_column(sheet, column, back)
+        if sheet in TABLE_NAMES and row == HEADER_ROW:
+            with contextlib.suppress(WorkbookError):  # no table: nothing to name
+                self._name_column(sheet, column, back)
 
     def _specs(self, sheet: str) -> list[ColumnSpec]:
         xml = self._sheet_xml(sheet)
