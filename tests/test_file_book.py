@@ -191,11 +191,11 @@ def test_the_table_ref_autofilter_and_dimension_follow_the_rows(book):
 
 def test_append_rows_grows_the_log_table(book):
     port = open_book(book)
-    port.append_rows(LOG, [["t1", "me", "co", "Refresh", "1", None, None, None]])
-    port.append_rows(LOG, [["t2", "me", "co", "Refresh", "2", None, None, None]] * 2)
+    port.append_rows(LOG, [["t1", "me", "co", "Refresh", "1", None, None]])
+    port.append_rows(LOG, [["t2", "me", "co", "Refresh", "2", None, None]] * 2)
     assert [r[4] for r in port.read_table(LOG).rows] == ["1", "2", "2"]
     port.finish()
-    assert table_refs(book, "xl/tables/table3.xml")[:2] == ("A5:H8",) * 2
+    assert table_refs(book, "xl/tables/table3.xml")[:2] == ("A5:G8",) * 2
     assert [r[4] for r in open_book(book).read_table(LOG).rows] == ["1", "2", "2"]
 
 

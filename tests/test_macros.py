@@ -296,7 +296,7 @@ def test_an_unexpected_failure_becomes_a_message_and_a_log_row(book, tmp_path, m
     def broken(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("smsync_xl.smsturbo.store.SMSTurboStore.insert", broken)
+    monkeypatch.setattr("smsync_xl.smsturbo.store.SMSTurboStore.insert_many", broken)
     dialogs = Dialogs(True)
     assert not macros.synchronize(open_book(book, dialogs))
     assert dialogs.alerts[0].startswith(
