@@ -23,6 +23,7 @@ from smsync_xl.book.layout import (
     INCLUDE,
     KEY,
     LOG,
+    LOG_COLUMNS,
     RESULT,
     SAGE_COLUMNS,
     SAGE_ONLY,
@@ -140,7 +141,7 @@ def main() -> None:
         render(
             book, SAGE_ONLY, "4-after-synchronize", f"A1:{letter(SAGE_COLUMNS, RESULT)}32", hidden
         )
-        render(book, LOG, "5-log", "A1:H30")
+        render(book, LOG, "5-log", f"A1:{letter(LOG_COLUMNS, 'Detail')}30")
     for image in sorted(IMAGES.glob("*.png")):
         print(image)
 
