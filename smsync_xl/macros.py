@@ -1,6 +1,6 @@
 """What the ribbon buttons do. Each function takes an optional workbook port; from
 Excel (RunPython) it is the calling workbook through xlwings, headless and in tests
-an .xlsm file through openpyxl. The logic is the same for both, and the work itself is
+an .xlsm file on disk. The logic is the same for both, and the work itself is
 the application layer's (``app``): this module only reads and writes the sheets.
 """
 

@@ -1,5 +1,5 @@
 """What we write must read the same in python-calamine and LibreOffice, not only in
-openpyxl, which wrote it."""
+openpyxl."""
 
 from __future__ import annotations
 

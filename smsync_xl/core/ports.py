@@ -4,7 +4,7 @@
 ``sources.sage50_csv`` (its list exports) implement it.
 
 ``WorkbookPort`` is the few things the macros need from a workbook: ``book.excel``
-(live Excel through xlwings) and ``book.file`` (an .xlsm file through openpyxl, for
+(live Excel through xlwings) and ``book.file`` (an .xlsm file on disk, for
 headless runs and tests) implement it. Every table is read and written as one block,
 so the number of Excel calls does not grow with the rows.
 """
