@@ -55,6 +55,7 @@ from smsync_xl.core.fields import CUSTOMER, TURBO_FIELDS, Record, SageRecord, Tu
 from smsync_xl.core.settings import CreditStatusRule, EntitySettings  # noqa: E402
 from smsync_xl.core.vocabulary import DEFAULTS_ID, Status  # noqa: E402
 from smsync_xl.demo.data import CREDIT_STATUSES, DEFAULTS  # noqa: E402
+from tests.odbc_env import psql  # noqa: E402 - the tests' own way to reach PostgreSQL
 
 REPLACE = frozenset(
     {"name", "address", "phone", "contact", "email", "credit_limit", "credit_status"}
@@ -405,13 +406,6 @@ class Odbc:
 
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def psql(sql: str) -> subprocess.CompletedProcess:
-    command = ["psql", "-v", "ON_ERROR_STOP=1", "-q", "-d", "postgres"]
-    if os.geteuid() == 0:
-        command = ["runuser", "-u", "postgres", "--", *command]
-    return subprocess.run(command, input=sql, capture_output=True, text=True, check=False)
 
 
 class Postgres:

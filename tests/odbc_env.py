@@ -106,7 +106,7 @@ def require_drivers() -> OdbcConfig:
     return CONFIG
 
 
-def _psql(sql: str) -> subprocess.CompletedProcess:
+def psql(sql: str) -> subprocess.CompletedProcess:
     command = ["psql", "-v", "ON_ERROR_STOP=1", "-q", "-d", "postgres"]
     if os.geteuid() == 0:
         command = ["runuser", "-u", "postgres", "--", *command]
@@ -124,7 +124,7 @@ class Postgres:
     def start(self) -> None:
         if shutil.which("psql") is None:
             unavailable("PostgreSQL's psql is not installed")
-        done = _psql(
+        done = psql(
             f"DROP ROLE IF EXISTS {self.role};\n"
             f"CREATE ROLE {self.role} LOGIN CREATEDB PASSWORD '{self.password}';\n"
         )
@@ -155,7 +155,7 @@ class Postgres:
 
     def stop(self) -> None:
         drops = "".join(f"DROP DATABASE IF EXISTS {d} WITH (FORCE);\n" for d in self.databases)
-        _psql(drops + f"DROP ROLE IF EXISTS {self.role};\n")
+        psql(drops + f"DROP ROLE IF EXISTS {self.role};\n")
 
 
 @contextmanager
