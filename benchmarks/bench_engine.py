@@ -50,9 +50,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from smsync_xl.core.compare import compare  # noqa: E402
+from smsync_xl.core import fields  # noqa: E402
+from smsync_xl.core.compare import compare, lookups_from  # noqa: E402
 from smsync_xl.core.fields import CUSTOMER, TURBO_FIELDS, Record, SageRecord, TurboRecord  # noqa: E402
-from smsync_xl.core.settings import CreditStatusRule, EntitySettings  # noqa: E402
+from smsync_xl.core.settings import EntitySettings, StatusRule  # noqa: E402
 from smsync_xl.core.vocabulary import DEFAULTS_ID, Status  # noqa: E402
 from smsync_xl.demo.data import CREDIT_STATUSES, DEFAULTS  # noqa: E402
 from tests.odbc_env import psql  # noqa: E402 - the tests' own way to reach PostgreSQL
@@ -175,7 +176,7 @@ def customers(count: int) -> tuple[list[SageRecord], list[TurboRecord]]:
     city too long), the rest IN SYNC; then ``count // 20`` SMSTurbo-only and ZZDEFAULT."""
     sage: list[SageRecord] = []
     turbo: list[TurboRecord] = [TurboRecord(DEFAULTS_ID, dict(DEFAULTS))]
-    blank = dict.fromkeys(TURBO_FIELDS)
+    blank = dict.fromkeys(CUSTOMER.turbo_fields)
     for n in range(count):
         kind, variant = n % 20, (n // 20) % 5
         values: Record = {
@@ -234,8 +235,8 @@ def run_compare(sage: list[SageRecord], turbo: list[TurboRecord]):
         sage,
         turbo,
         EntitySettings(replace=REPLACE),
-        credit_statuses=CREDIT_STATUSES,
-        rule=CreditStatusRule(),
+        lookups=lookups_from({fields.CREDIT_STATUSES: CREDIT_STATUSES}),
+        rule=StatusRule(),
     )
 
 
@@ -298,7 +299,7 @@ def datacompy_figures(
     except ImportError as error:
         reason = f"needs the bench extra: pip install -e '.[bench]' ({error})"
         return [Figure(step, None, "compare()", None, "≥ 1", 1.0, at_most=False, skipped=reason)]
-    columns = list(TURBO_FIELDS)
+    columns = list(CUSTOMER.turbo_fields)
     schema = dict.fromkeys(columns, pl.String)
 
     def pandas_frames():

@@ -75,10 +75,10 @@ def open_source(settings: Settings, *, prompt: Prompt | None = None) -> Source:
     """Sage 50 is only ever read: the connection itself refuses writes."""
     conn = settings.sage50
     if conn.kind == "csv":
-        return Sage50CsvSource(_path(conn), settings.credit_status)
+        return Sage50CsvSource(_path(conn), settings.status_rule)
     if conn.kind == "odbc":
         db = _open_odbc(conn, SAGE50, read_only=True, prompt=prompt)
-        return Sage50Source(db, settings.credit_status)
+        return Sage50Source(db, settings.status_rule)
     path = _path(conn)
     _not_a_folder(conn, path, SAGE50, "company file")
     translate = partial(statement_error, side=SAGE50, where=conn.located(str(path)))
@@ -91,7 +91,7 @@ def open_source(settings: Settings, *, prompt: Prompt | None = None) -> Source:
             advice="Check the company file; a relative path starts at the workbook's (or "
             "settings file's) folder.",
         ) from None
-    return Sage50Source(db, settings.credit_status)
+    return Sage50Source(db, settings.status_rule)
 
 
 def open_store(settings: Settings, *, prompt: Prompt | None = None) -> SMSTurboStore:

@@ -1,8 +1,8 @@
 import pytest
 
-from smsync_xl.core.compare import compare
-from smsync_xl.core.fields import CUSTOMER, VENDOR, SageRecord, TurboRecord
-from smsync_xl.core.settings import CreditStatusRule, EntitySettings
+from smsync_xl.core.compare import compare, lookups_from
+from smsync_xl.core.fields import CREDIT_STATUSES, CUSTOMER, VENDOR, SageRecord, TurboRecord
+from smsync_xl.core.settings import EntitySettings, StatusRule
 from smsync_xl.core.vocabulary import Status, View
 from smsync_xl.demo.data import EXPECTED
 
@@ -109,9 +109,13 @@ def test_unknown_credit_status_is_invalid():
         sage_records([record("A", credit_status="GOLD")]),
         [],
         EntitySettings(),
-        credit_statuses=["CASH", "INACTIVE"],
+        lookups=lookups_from({CREDIT_STATUSES: ["CASH", "INACTIVE"]}),
     )
-    assert "credit status GOLD does not exist in SMSTurbo" in plan.rows[0].reasons[0]
+    assert (
+        plan.rows[0]
+        .reasons[0]
+        .startswith("Credit Status GOLD does not exist in SMSTurbo (it has: CASH, INACTIVE)")
+    )
 
 
 def test_include_types_filter_sage_side_only(demo):
@@ -165,7 +169,7 @@ def test_a_record_reactivated_in_sage_is_different():
         sage_records([record("A")]),
         turbo_records([record("A", credit_status="INACTIVE")]),
         EntitySettings(),
-        rule=CreditStatusRule(active="CHARGE"),
+        rule=StatusRule(active="CHARGE"),
     )
     assert explicit.by_id["A"].other_differences[0].new == "CHARGE"
 
@@ -178,7 +182,7 @@ def test_an_amount_that_is_not_a_number_is_invalid():
 def test_inactive_is_the_records_own_fact_not_a_status_word():
     """A custom inactive status (CLOSED) changes what the sheet shows, never what is
     taken: the default selection reads the inactive flag."""
-    rule = CreditStatusRule(inactive="CLOSED")
+    rule = StatusRule(inactive="CLOSED")
     plan = compare(
         CUSTOMER,
         sage_records(

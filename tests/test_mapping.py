@@ -9,7 +9,7 @@ from smsync_xl.core.resources import template_path
 from smsync_xl.core.settings import settings_from_values
 from smsync_xl.core.vocabulary import Status
 from smsync_xl.demo.company import create_sage_company
-from smsync_xl.demo.data import CREDIT_STATUSES, CUSTOMERS, DEFAULTS, VENDORS
+from smsync_xl.demo.data import CUSTOMERS, DEFAULTS, LISTS, VENDORS
 from smsync_xl.demo.schema import create_reference_schema
 from smsync_xl.sides import open_source
 from smsync_xl.smsturbo.mapping import load_mapping
@@ -38,7 +38,7 @@ def test_renamed_tables_and_columns_and_a_missing_column(tmp_path):
     mapping = load_mapping(path)
     assert "udf2" not in mapping.tables["customers"].columns
     store = SMSTurboStore(open_sqlite(tmp_path / "turbo.sqlite"), mapping)
-    create_reference_schema(store, CREDIT_STATUSES)
+    create_reference_schema(store, LISTS)
     with store.db.transaction():
         store.insert(CUSTOMER, DEFAULTS)
         for record in CUSTOMERS:

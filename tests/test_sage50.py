@@ -3,10 +3,10 @@ import sqlite3
 import pytest
 
 from smsync_xl.connections.db import open_sqlite
-from smsync_xl.core.compare import compare
+from smsync_xl.core.compare import compare, lookups_from
 from smsync_xl.core.errors import SourceFormatError
 from smsync_xl.core.fields import CUSTOMER, VENDOR
-from smsync_xl.core.settings import CreditStatusRule, EntitySettings
+from smsync_xl.core.settings import EntitySettings, StatusRule
 from smsync_xl.sources.sage50 import Sage50Source
 
 
@@ -58,7 +58,7 @@ def test_optional_columns_are_discovered(demo, tmp_path):
         connection.execute("ALTER TABLE Customers ADD COLUMN Phone_Number2 CHAR(20)")
         connection.execute("UPDATE Customers SET Phone_Number2 = '555-2222  '")
     connection.close()
-    source = Sage50Source(open_sqlite(path, read_only=True), CreditStatusRule())
+    source = Sage50Source(open_sqlite(path, read_only=True), StatusRule())
     assert by_id(source.read(CUSTOMER))["C0001"]["phone2"] == "555-2222"
     assert by_id(demo.source.read(VENDOR))["V001"]["phone2"] is None
 
@@ -68,7 +68,7 @@ def test_missing_required_column_is_named(tmp_path):
     connection = sqlite3.connect(path)
     connection.execute("CREATE TABLE Customers (CustomerRecordNumber INTEGER, CustomerID TEXT)")
     connection.close()
-    source = Sage50Source(open_sqlite(path, read_only=True), CreditStatusRule())
+    source = Sage50Source(open_sqlite(path, read_only=True), StatusRule())
     with pytest.raises(SourceFormatError, match="table Customers has no column") as error:
         source.read(CUSTOMER)
     assert "Customer_Bill_Name" in str(error.value)
@@ -105,7 +105,7 @@ def test_credit_status_map_through_a_company_with_a_credit_status_column(demo):
             "UPDATE Customers SET CreditStatus = 'No Credit Limit' WHERE CustomerID = 'PROSPECT2'"
         )
     connection.close()
-    rule = CreditStatusRule(by_code={"ALWAYS HOLD": "HOLD"}, active="CASH")
+    rule = StatusRule(by_code={"ALWAYS HOLD": "HOLD"}, active="CASH")
     records = {
         r.id: r for r in Sage50Source(open_sqlite(path, read_only=True), rule).read(CUSTOMER)
     }
@@ -117,7 +117,7 @@ def test_credit_status_map_through_a_company_with_a_credit_status_column(demo):
         list(records.values()),
         demo.store.read(CUSTOMER),
         EntitySettings(replace=frozenset({"credit_status"})),
-        credit_statuses=demo.store.credit_statuses(),
+        lookups=lookups_from(demo.store.lookups(CUSTOMER)),
         rule=rule,
     )
     assert plan.by_id["PROSPECT1"].values["credit_status"] == "HOLD"

@@ -10,8 +10,8 @@ from smsync_xl.core.compare import compare
 from smsync_xl.core.errors import SettingsError, SourceFormatError
 from smsync_xl.core.fields import CUSTOMER, ENTITIES, VENDOR, TurboRecord
 from smsync_xl.core.settings import (
-    CreditStatusRule,
     EntitySettings,
+    StatusRule,
     load_settings,
     settings_from_values,
 )
@@ -30,7 +30,7 @@ def by_id(records):
 
 
 def source(folder):
-    return Sage50CsvSource(folder, CreditStatusRule())
+    return Sage50CsvSource(folder, StatusRule())
 
 
 def write(folder, text: str, encoding: str = "utf-8", name: str = "CUSTOMER.CSV"):
@@ -95,7 +95,7 @@ def test_windows_1252_and_utf8_with_or_without_bom(tmp_path, exports, encoding):
 
 
 def test_true_false_flags(tmp_path, exports):
-    rule = CreditStatusRule(active="CHARGE")
+    rule = StatusRule(active="CHARGE")
     records = by_id(Sage50CsvSource(exports, rule).read(CUSTOMER))
     assert records["RETAIL"]["credit_status"] == "INACTIVE"
     assert records["C0001"]["credit_status"] == "CHARGE"

@@ -90,7 +90,8 @@ SAGE50 = Side(
     ),
     schema_advice=(
         "Check that the Sage 50 setting (DSN, database or company file) points at the Sage 50 "
-        "US company (tables Company, Customers, Vendors, Address), not at another database."
+        "US company (tables Company, Customers, Vendors, Address, LineItem), not at another "
+        "database."
     ),
 )
 

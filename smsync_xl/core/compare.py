@@ -15,7 +15,7 @@ import functools
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from smsync_xl.core.fields import (
@@ -28,7 +28,7 @@ from smsync_xl.core.fields import (
     is_number,
 )
 from smsync_xl.core.ids import id_problems, suggest_id, valid_id
-from smsync_xl.core.settings import CreditStatusRule, EntitySettings
+from smsync_xl.core.settings import EntitySettings, StatusRule
 from smsync_xl.core.vocabulary import DEFAULTS_ID, Status, View, taken_by_default
 
 
@@ -95,7 +95,10 @@ class Plan:
     turbo_only: list[TurboRow]
     excluded_by_type: set[str]
     replace: frozenset[str]
-    inactive_status: str
+    rule: StatusRule
+    template_missing: str | None = None
+    """When new records of an entity whose template is optional have none: what to tell
+    the bookkeeper."""
     by_id: dict[str, PlanRow] = field(init=False, repr=False)
     _all_by_id: dict[str, list[PlanRow]] = field(init=False, repr=False)
 
@@ -134,7 +137,7 @@ class Plan:
                 r.turbo,
                 "differs from Sage 50: "
                 + ", ".join(TURBO_FIELDS[c.field].label for c in r.changes + r.other_differences),
-                r.turbo.values.get("credit_status") == self.inactive_status,
+                self.rule.says_inactive(r.turbo.values.get(self.entity.status_field)),
             )
             for r in self.rows
             if r.status is Status.DIFFERENT and r.turbo is not None
@@ -234,13 +237,48 @@ def same_data(mark: str, other: str) -> bool:
     return mark.partition("-")[0] == other.partition("-")[0]
 
 
-def _field_problems(record: Record, statuses: frozenset[str] | None) -> list[str]:
+Lookups = Mapping[str, Mapping[str, str]]
+"""SMSTurbo list → {value with letter case folded: the value as SMSTurbo spells it}."""
+
+
+def lookups_from(lists: Mapping[str, Iterable[str]]) -> Lookups:
+    return {name: {v.upper(): v for v in values} for name, values in lists.items()}
+
+
+def _looked_up(entity: Entity, record: Record, lookups: Lookups | None) -> tuple[Record, list[str]]:
+    """Values of list fields in SMSTurbo's spelling (a blank one is 'not supplied'), and
+    why a value is not on SMSTurbo's list."""
+    values = dict(record)
+    problems = []
+    for name, spec in entity.turbo_fields.items():
+        value = values.get(name)
+        if spec.lookup is None or value is None:
+            continue
+        if not value.strip():
+            values[name] = None
+            continue
+        if lookups is None or spec.lookup not in lookups:
+            continue
+        spelled = lookups[spec.lookup].get(value.upper())
+        if spelled is None:
+            shown = ", ".join(sorted(lookups[spec.lookup].values())) or "none"
+            problems.append(
+                f"{spec.label} {value} does not exist in SMSTurbo (it has: {shown}); add it "
+                "there, or change it in Sage 50 or in Setup"
+            )
+        else:
+            values[name] = spelled
+    return values, problems
+
+
+def _field_problems(entity: Entity, record: Record) -> list[str]:
     """Every reason a record's values cannot go into SMSTurbo. Most records have none:
     one look at all their text together comes first, the detail only when it finds one."""
     problems = []
-    name = record.get("name")
-    if not name or not name.strip():
-        problems.append(f"{TURBO_FIELDS['name'].label} is empty; enter the name in Sage 50")
+    title = record.get(entity.title_field)
+    if not title or not title.strip():
+        label = TURBO_FIELDS[entity.title_field].label
+        problems.append(f"{label} is empty; enter the {label.lower()} in Sage 50")
     supplied = [value for value in record.values() if value]
     if not "".join(supplied).isprintable():
         for field, value in record.items():
@@ -260,12 +298,6 @@ def _field_problems(record: Record, statuses: frozenset[str] | None) -> list[str
             problems.append(
                 f"{TURBO_FIELDS[field].label} {value!r} is not a number; correct it in Sage 50"
             )
-    status = record.get("credit_status")
-    if statuses is not None and status and status not in statuses:
-        problems.append(
-            f"credit status {status} does not exist in SMSTurbo; add it there or "
-            "change the credit status mapping in Setup"
-        )
     return problems
 
 
@@ -277,26 +309,54 @@ def _differences(sage: Record, turbo: Record) -> list[FieldChange]:
     ]
 
 
+def _template_note(
+    entity: Entity, template: Record | None, template_id: str, options: EntitySettings
+) -> str | None:
+    if template is not None or entity.template_required:
+        return None
+    given = ", ".join(TURBO_FIELDS[f].label for f in options.defaults) or "none"
+    return (
+        f"SMSTurbo has no template {entity.label.lower()} {template_id}: new "
+        f"{entity.plural.lower()} take Sage 50's values and Setup's Import Defaults "
+        f"({given}), other fields stay blank"
+    )
+
+
+def _new_problems(entity: Entity, values: Record, template: Record | None) -> list[str]:
+    """A new record needs every list field (a unit) from Sage 50, Setup or the template."""
+    return [
+        f"{spec.label} is blank in Sage 50, in Setup's Import Defaults and in the template "
+        f"{entity.label.lower()}; fill in one of them"
+        for name, spec in entity.turbo_fields.items()
+        if name in entity.import_defaults
+        and not values.get(name)
+        and not (template or {}).get(name)
+    ]
+
+
 def compare(
     entity: Entity,
     sage_records: list[SageRecord],
     turbo_records: list[TurboRecord],
     options: EntitySettings,
     *,
-    credit_statuses: Iterable[str] | None = None,
-    rule: CreditStatusRule | None = None,
+    lookups: Lookups | None = None,
+    rule: StatusRule | None = None,
+    template_id: str = DEFAULTS_ID,
 ) -> Plan:
     """Give every Sage 50 record a status and list the SMSTurbo records missing from it.
 
-    ``rule`` is Setup's credit-status rule: a record active in Sage 50 but inactive in
-    SMSTurbo gets its active status back (ZZDEFAULT's status when Setup names none), so
-    a reactivated customer is DIFFERENT, not IN SYNC.
+    ``rule`` is how the entity's status field says 'inactive': a record active in Sage
+    50 but inactive in SMSTurbo gets its active status back (the template's when Setup
+    names none), so a reactivated customer is DIFFERENT, not IN SYNC. ``lookups`` are
+    SMSTurbo's lists (credit statuses, units); values must be on them. New records take
+    Setup's Import Defaults for the fields Sage 50 leaves blank.
     """
-    rule = rule or CreditStatusRule()
-    statuses = None if credit_statuses is None else frozenset(credit_statuses)
-    defaults = next((r.values for r in turbo_records if r.id == DEFAULTS_ID), {})
-    reactivated = rule.active or defaults.get("credit_status") or None
-    turbo_by_id = {r.id: r for r in turbo_records if r.id != DEFAULTS_ID}
+    rule = rule or StatusRule()
+    status_field = entity.status_field
+    template = next((r.values for r in turbo_records if r.id == template_id), None)
+    reactivated = rule.active or (template or {}).get(status_field) or None
+    turbo_by_id = {r.id: r for r in turbo_records if r.id != template_id}
     turbo_by_folded: dict[str, str] = {}
     for turbo_id in turbo_by_id:
         turbo_by_folded.setdefault(turbo_id.upper(), turbo_id)
@@ -308,7 +368,7 @@ def compare(
     excluded: set[str] = set()
     for sage in sage_records:
         values = sage.values
-        if options.include_types and not options.includes_type(values.get("type")):
+        if options.include_types and not options.includes_type(values.get(entity.type_field)):
             excluded.add(sage.id)
             continue
         record_id = sage.id
@@ -317,16 +377,22 @@ def compare(
         if (
             turbo
             and not sage.inactive
-            and values.get("credit_status") is None
+            and values.get(status_field) is None
             and reactivated
-            and turbo.values.get("credit_status") == rule.inactive
+            and rule.says_inactive(turbo.values.get(status_field))
         ):
-            values = {**values, "credit_status": reactivated}
+            values = {**values, status_field: reactivated}
+        if turbo is None:
+            values = {
+                **values,
+                **{f: v for f, v in options.defaults.items() if not (values.get(f) or "").strip()},
+            }
+        values, not_listed = _looked_up(entity, values, lookups)
         reasons = [] if valid_id(record_id) else id_problems(record_id)
         if reasons and record_id:
             reasons.append(f"suggested ID: {suggest_id(record_id)} (change it in Sage 50)")
-        if record_id == DEFAULTS_ID:
-            reasons.append(f"{DEFAULTS_ID} is reserved for SMSTurbo's default values")
+        if record_id == template_id:
+            reasons.append(f"{template_id} is reserved for SMSTurbo's default values")
         if sage_counts[folded] > 1:
             reasons.append(
                 f"ID appears {sage_counts[folded]} times in Sage 50 (letter case ignored)"
@@ -337,7 +403,9 @@ def compare(
                 f"matches SMSTurbo ID {folded_match} only by letter case; make the "
                 "IDs identical in Sage 50"
             )
-        reasons += _field_problems(values, statuses)
+        reasons += _field_problems(entity, values) + not_listed
+        if turbo is None and folded_match is None:
+            reasons += _new_problems(entity, values, template)
         if reasons:
             rows.append(PlanRow(sage, Status.INVALID, values, turbo, reasons=tuple(reasons)))
             continue
@@ -362,6 +430,14 @@ def compare(
             if by_case
             else "not in Sage 50"
         )
-        inactive = record.values.get("credit_status") == rule.inactive
+        inactive = rule.says_inactive(record.values.get(status_field))
         turbo_only.append(TurboRow(record, note, inactive))
-    return Plan(entity, rows, turbo_only, excluded, options.replace, rule.inactive)
+    return Plan(
+        entity,
+        rows,
+        turbo_only,
+        excluded,
+        options.replace,
+        rule,
+        _template_note(entity, template, template_id, options),
+    )

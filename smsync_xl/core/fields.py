@@ -1,10 +1,15 @@
 """The field registry: one declaration per entity that every layer reads.
 
-SMSTurbo customers and vendors share one structure (``TURBO_FIELDS``): each field's
-label, its kind (how it is normalised, stored in SQL and shown in Excel), its size in
-SMSTurbo and its Replace Options group. Each entity then says, one line per field,
+Each SMSTurbo record shape is a set of fields: customers and vendors share one
+(``PARTY_FIELDS``), materials have their own (``MATERIAL_FIELDS``). A field has a label,
+a kind (how it is normalised, stored in SQL and shown in Excel), its size in SMSTurbo,
+its Replace Options group and, for a field whose values come from a list SMSTurbo
+keeps (credit statuses, units), that list. Each entity then says, one line per field,
 where Sage 50 keeps that value (ODBC column and its size, or the ``Address`` table) and
-which header the Sage 50 list export gives it (docs/DOMAIN.md §3, §4).
+which header the Sage 50 list export gives it (docs/DOMAIN.md §3, §4, §6).
+
+Adding an entity is one ``Entity`` here, one source table (its Sage 50 columns are in
+the entity), one mapping section and one export file name.
 """
 
 from __future__ import annotations
@@ -62,6 +67,17 @@ def truthy(raw: object) -> bool:
     return str(raw).strip().upper() in {"1", "TRUE", "T", "Y", "YES", "-1"}
 
 
+YES = "Yes"
+NO = "No"
+
+
+def flag(raw: object) -> Value:
+    """A yes/no value as the sheets show it; None stays 'not supplied'."""
+    if raw is None:
+        return None
+    return YES if truthy(raw) else NO
+
+
 @dataclass(frozen=True)
 class Kind:
     """What sort of value a field holds, and so how every layer treats it."""
@@ -80,11 +96,15 @@ class Kind:
             return "NUMERIC(12, 2)"
         if self is WHOLE_NUMBER:
             return "INTEGER"
+        if self is FLAG:
+            return "SMALLINT"
         return f"{'CHAR' if padded else 'VARCHAR'}({length})"
 
     def to_db(self, value: object) -> object:
-        """A parameter for the database: amounts as Decimal, whole numbers as int, and
-        blank numbers as NULL."""
+        """A parameter for the database: amounts as Decimal, whole numbers as int, yes/no
+        as 1/0, and blank numbers as NULL."""
+        if self is FLAG and value is not None:
+            return int(truthy(value))
         if not self.numeric or value is None:
             return value
         if value == "":
@@ -117,6 +137,35 @@ class Kind:
 TEXT = Kind("text", text, "@")
 MONEY = Kind("money", money, "#,##0.00", numeric=True)
 WHOLE_NUMBER = Kind("whole number", whole_number, "0", numeric=True)
+FLAG = Kind("yes/no", flag, "@")
+
+ITEM_CLASSES = (
+    "Non-stock item",
+    "Stock item",
+    "Description only",
+    "Assembly",
+    "Service",
+    "Labor",
+    "Activity item",
+    "Charge item",
+    "Master stock item",
+    "Substock item",
+    "Serialized stock item",
+    "Serialized assembly",
+)
+"""Sage 50's item classes by the number it stores (0-11, documented on its Inventory Item
+List import/export page; docs/DOMAIN.md §6)."""
+
+
+def item_class(raw: object) -> Value:
+    """Sage 50 stores the item class as a number: shown as its name; anything else as is."""
+    value = text(raw)
+    if value is not None and value.isdigit() and int(value) < len(ITEM_CLASSES):
+        return ITEM_CLASSES[int(value)]
+    return value
+
+
+ITEM_CLASS = Kind("item class", item_class, "@")
 
 
 @dataclass(frozen=True)
@@ -139,47 +188,84 @@ GROUPS: dict[str, Group] = {
         Group("credit_status", "Credit status"),
         Group("type", "Type"),
         Group("terms", "Terms"),
+        Group("description", "Description"),
+        Group("unit", "Unit of measure"),
+        Group("category", "Category"),
+        Group("price", "Price"),
+        Group("gl_accounts", "GL accounts (sales, expense)"),
+        Group("inactive", "Inactive"),
     )
 }
 
 
 @dataclass(frozen=True)
 class TurboField:
-    """One field of an SMSTurbo customer/vendor record."""
+    """One field of an SMSTurbo record."""
 
     name: str
     label: str
     max_length: int
     group: str | None
     kind: Kind = TEXT
+    lookup: str | None = None
+    """The SMSTurbo list its values must come from (``smsturbo.mapping`` names the
+    table); letter case is ignored and SMSTurbo's spelling is written."""
 
 
-TURBO_FIELDS: dict[str, TurboField] = {
-    f.name: f
-    for f in (
-        TurboField("id", "ID", 15, None),
-        TurboField("name", "Name", 500, "name"),
-        TurboField("address1", "Address line 1", 60, "address"),
-        TurboField("address2", "Address line 2", 60, "address"),
-        TurboField("city", "City", 40, "address"),
-        TurboField("state", "State", 20, "address"),
-        TurboField("zip", "ZIP", 20, "address"),
-        TurboField("country", "Country", 40, "address"),
-        TurboField("contact", "Contact", 60, "contact"),
-        TurboField("phone1", "Phone 1", 30, "phone"),
-        TurboField("phone2", "Phone 2", 30, "phone"),
-        TurboField("fax", "Fax", 30, "phone"),
-        TurboField("email", "E-mail", 100, "email"),
-        TurboField("type", "Type", 20, "type"),
-        TurboField("credit_status", "Credit Status", 20, "credit_status"),
-        TurboField("credit_limit", "Credit Limit", 20, "credit_limit", MONEY),
-        TurboField("terms", "Terms (due days)", 20, "terms", WHOLE_NUMBER),
-        TurboField("tax_exempt", "Tax Exempt", 1, None),
-        TurboField("billing_cycle", "Billing Cycle", 20, None),
-        TurboField("udf1", "User Field 1", 30, None),
-        TurboField("udf2", "User Field 2", 30, None),
-    )
-}
+CREDIT_STATUSES = "credit_statuses"
+UNITS = "units"
+LOOKUPS = (CREDIT_STATUSES, UNITS)
+"""The lists SMSTurbo keeps that field values must come from."""
+
+ID_FIELD = TurboField("id", "ID", 15, None)
+"""Every SMSTurbo ID: at most 15 characters (the rule itself is in ``core.ids``)."""
+
+
+def _shape(*fields: TurboField) -> dict[str, TurboField]:
+    return {f.name: f for f in (ID_FIELD, *fields)}
+
+
+PARTY_FIELDS = _shape(
+    TurboField("name", "Name", 500, "name"),
+    TurboField("address1", "Address line 1", 60, "address"),
+    TurboField("address2", "Address line 2", 60, "address"),
+    TurboField("city", "City", 40, "address"),
+    TurboField("state", "State", 20, "address"),
+    TurboField("zip", "ZIP", 20, "address"),
+    TurboField("country", "Country", 40, "address"),
+    TurboField("contact", "Contact", 60, "contact"),
+    TurboField("phone1", "Phone 1", 30, "phone"),
+    TurboField("phone2", "Phone 2", 30, "phone"),
+    TurboField("fax", "Fax", 30, "phone"),
+    TurboField("email", "E-mail", 100, "email"),
+    TurboField("type", "Type", 20, "type"),
+    TurboField("credit_status", "Credit Status", 20, "credit_status", lookup=CREDIT_STATUSES),
+    TurboField("credit_limit", "Credit Limit", 20, "credit_limit", MONEY),
+    TurboField("terms", "Terms (due days)", 20, "terms", WHOLE_NUMBER),
+    TurboField("tax_exempt", "Tax Exempt", 1, None),
+    TurboField("billing_cycle", "Billing Cycle", 20, None),
+    TurboField("udf1", "User Field 1", 30, None),
+    TurboField("udf2", "User Field 2", 30, None),
+)
+"""An SMSTurbo customer or vendor."""
+
+MATERIAL_FIELDS = _shape(
+    TurboField("description", "Description", 5000, "description"),
+    TurboField("item_class", "Item Class", 30, None, ITEM_CLASS),
+    TurboField("unit", "Unit", 20, "unit", lookup=UNITS),
+    TurboField("category", "Category", 30, "category"),
+    TurboField("price", "Price", 20, "price", MONEY),
+    TurboField("sales_gl", "Sales GL #", 30, "gl_accounts"),
+    TurboField("expense_gl", "Expense GL #", 30, "gl_accounts"),
+    TurboField("inactive", "Inactive", 1, "inactive", FLAG),
+    TurboField("taxable", "Taxable", 1, None, FLAG),
+    TurboField("restricted", "Restricted", 1, None, FLAG),
+    TurboField("is_default", "Default", 1, None, FLAG),
+)
+"""An SMSTurbo material (docs/DOMAIN.md §6)."""
+
+TURBO_FIELDS: dict[str, TurboField] = {**PARTY_FIELDS, **MATERIAL_FIELDS}
+"""Every SMSTurbo field by its name: names are unique across shapes (``id`` is shared)."""
 
 MAIN = "main"
 ADDRESS = "address"
@@ -189,7 +275,9 @@ ADDRESS = "address"
 class SageField:
     """Where Sage 50 US keeps one SMSTurbo field: ODBC column (on the entity's own
     table or on ``Address``) with its size there, and the list export's CSV header.
-    ``optional`` columns are discovered at run time and may be absent."""
+    ``optional`` columns are discovered at run time and may be absent. An ``account``
+    column holds a Chart of Accounts record number over ODBC (the export gives the
+    account ID itself)."""
 
     name: str
     odbc: str
@@ -197,6 +285,7 @@ class SageField:
     csv: str
     table: str = MAIN
     optional: bool = False
+    account: bool = False
 
     @property
     def turbo(self) -> TurboField:
@@ -205,30 +294,65 @@ class SageField:
 
 @dataclass(frozen=True)
 class Entity:
-    """Customers or vendors: the Sage 50 tables and the field lines."""
+    """One list SMSync brings over: its SMSTurbo record shape, the Sage 50 table and
+    the field lines, and the few fields the workflow treats specially."""
 
     key: str
     label: str
     plural: str
+    turbo_fields: dict[str, TurboField]
     sage_table: str
     sage_record_number: str
     sage_inactive: str
     inactive_csv: str
     fields: tuple[SageField, ...]
+    title_field: str
+    """The field that names a record (customer name, material description): never empty."""
+    type_field: str
+    """The Sage 50 field Include Types filters on."""
+    status_field: str
+    """The SMSTurbo field that says a record is inactive: a credit status word, or a
+    yes/no flag (see ``settings.StatusRule``)."""
+    template_entity: str
+    """Whose SMSTurbo table holds the template record new records start from."""
+    template_required: bool = True
+    """Without its template record no new record is created (ZZDEFAULT); otherwise new
+    records take only Sage 50's values and Setup's Import Defaults."""
+    import_defaults: tuple[str, ...] = ()
+    """Fields Setup gives a value for new records when Sage 50 leaves them blank: a new
+    record cannot be without them (a material's unit)."""
+    export_list: str = ""
+    """The Sage 50 list export that holds the entity (File > Select Import/Export)."""
+    export_file: str = ""
+    """The export's default file name, found whatever its letter case."""
 
     def field(self, name: str) -> SageField:
         return next(f for f in self.fields if f.name == name)
 
     @property
     def required_csv(self) -> tuple[str, ...]:
-        """The export headers without which a list cannot be read: ID, name, Inactive."""
-        return (self.field("id").csv, self.field("name").csv, self.inactive_csv)
+        """The export headers without which a list cannot be read: ID, title, Inactive."""
+        return (self.field("id").csv, self.field(self.title_field).csv, self.inactive_csv)
+
+    @property
+    def groups(self) -> tuple[Group, ...]:
+        """The Replace Options that can change something: groups of the fields Sage 50
+        supplies, in the order of ``GROUPS``."""
+        used = {f.turbo.group for f in self.fields} | {self.turbo_fields[self.status_field].group}
+        return tuple(g for g in GROUPS.values() if g.key in used)
 
 
 CUSTOMER = Entity(
     key="customers",
     label="Customer",
     plural="Customers",
+    turbo_fields=PARTY_FIELDS,
+    title_field="name",
+    type_field="type",
+    status_field="credit_status",
+    template_entity="customers",
+    export_list="Customer List",
+    export_file="CUSTOMER.CSV",
     sage_table="Customers",
     sage_record_number="CustomerRecordNumber",
     sage_inactive="CustomerIsInactive",
@@ -258,6 +382,13 @@ VENDOR = Entity(
     key="vendors",
     label="Vendor",
     plural="Vendors",
+    turbo_fields=PARTY_FIELDS,
+    title_field="name",
+    type_field="type",
+    status_field="credit_status",
+    template_entity="customers",
+    export_list="Vendor List",
+    export_file="VENDOR.CSV",
     sage_table="Vendors",
     sage_record_number="VendorRecordNumber",
     sage_inactive="IsInactive",
@@ -280,7 +411,50 @@ VENDOR = Entity(
     ),
 )
 
-ENTITIES: dict[str, Entity] = {CUSTOMER.key: CUSTOMER, VENDOR.key: VENDOR}
+MATERIAL = Entity(
+    key="materials",
+    label="Material",
+    plural="Materials",
+    turbo_fields=MATERIAL_FIELDS,
+    title_field="description",
+    type_field="category",
+    status_field="inactive",
+    template_entity="materials",
+    template_required=False,
+    import_defaults=("unit",),
+    export_list="Inventory Item List",
+    export_file="ITEM.CSV",
+    # LineItem (LINEITEM.DAT), docs/DOMAIN.md §6. Documented on Sage's data dictionary
+    # page: ItemID (20), ItemDescription (30), ItemRecordNumber, ItemIsInactive. The
+    # other names are what public code querying Sage 50 uses, so they are optional:
+    # ItemClass (0-11), Category (the Item Type), StockingUM, PriceLevel1Amount, and the
+    # GL accounts as Chart record numbers. CSV headers: the Inventory Item List export.
+    sage_table="LineItem",
+    sage_record_number="ItemRecordNumber",
+    sage_inactive="ItemIsInactive",
+    inactive_csv="Inactive",
+    fields=(
+        SageField("id", "ItemID", 20, "Item ID"),
+        SageField("description", "ItemDescription", 30, "Item Description"),
+        SageField("item_class", "ItemClass", 2, "Item Class", optional=True),
+        SageField("unit", "StockingUM", 6, "Stocking U/M", optional=True),
+        SageField("category", "Category", 8, "Item Type", optional=True),
+        SageField("price", "PriceLevel1Amount", 12, "Sales Price 1", optional=True),
+        SageField(
+            "sales_gl", "SaleAcctRecordNumber", 15, "G/L Sales Account", optional=True, account=True
+        ),
+        SageField(
+            "expense_gl",
+            "InvAcctRecordNumber",
+            15,
+            "G/L Inventory Account",
+            optional=True,
+            account=True,
+        ),
+    ),
+)
+
+ENTITIES: dict[str, Entity] = {e.key: e for e in (CUSTOMER, VENDOR, MATERIAL)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,8 @@ from types import MappingProxyType
 from typing import Any
 
 from smsync_xl.core.errors import SettingsError, SmsyncError
-from smsync_xl.core.fields import ENTITIES, GROUPS
-from smsync_xl.core.vocabulary import INACTIVE_STATUS, View
+from smsync_xl.core.fields import ENTITIES, FLAG, NO, YES, Entity
+from smsync_xl.core.vocabulary import DEFAULTS_ID, INACTIVE_STATUS, View
 
 SAGE_KINDS = ("sqlite", "odbc", "csv")
 TURBO_KINDS = ("sqlite", "odbc")
@@ -30,13 +30,27 @@ MAX_DSN_LENGTH = 32  # SQL_MAX_DSN_LENGTH
 SIDES = {"sage50": "Sage 50 company", "smsturbo": "SMSTurbo database"}
 CONNECTION_KEYS = ("kind", "path", "dsn", "driver", "server", "database", "user")
 ENTITY_KEYS = ("include_types", "replace")
+TEMPLATE_KEY = "template"
+DEFAULT_PREFIX = "default_"
 STATUS_MAP_KEY = "credit_status.map"
+
+
+def entity_keys(entity: Entity) -> tuple[str, ...]:
+    """An entity's settings keys: Include Types and Replace Options; the template
+    record's ID where the entity's own table holds it; an Import Default per field
+    that may have one."""
+    keys = [*ENTITY_KEYS]
+    if entity.template_entity == entity.key:
+        keys.append(TEMPLATE_KEY)
+    keys += [DEFAULT_PREFIX + f for f in entity.import_defaults]
+    return tuple(f"{entity.key}.{key}" for key in keys)
+
 
 SETTINGS_KEYS: tuple[str, ...] = (
     "view",
     *(f"{side}.{key}" for side in SIDES for key in CONNECTION_KEYS),
     "smsturbo.mapping",
-    *(f"{entity}.{key}" for entity in ENTITIES for key in ENTITY_KEYS),
+    *(key for entity in ENTITIES.values() for key in entity_keys(entity)),
     "credit_status.inactive",
     "credit_status.active",
     STATUS_MAP_KEY,
@@ -78,6 +92,10 @@ class Connection:
 class EntitySettings:
     include_types: frozenset[str] = frozenset()
     replace: frozenset[str] = frozenset()
+    template: str = DEFAULTS_ID
+    """The SMSTurbo record new records start from (when this entity's table holds it)."""
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    """Import Defaults: field → value for new records when Sage 50 leaves it blank."""
 
     def includes_type(self, sage_type: str | None) -> bool:
         """Blank Include Types means every type; letter case is ignored."""
@@ -85,8 +103,9 @@ class EntitySettings:
 
 
 @dataclass(frozen=True)
-class CreditStatusRule:
-    """How a Sage 50 record's state becomes an SMSTurbo credit status.
+class StatusRule:
+    """How a Sage 50 record's state becomes its SMSTurbo status field: Setup's rule for
+    a credit status, or ``FLAG_RULE`` for a yes/no Inactive field.
 
     Inactive records always show ``inactive``. Otherwise Sage's own credit status text
     is looked up in ``by_code``; failing that ``active`` is used; blank means Sage 50
@@ -103,6 +122,14 @@ class CreditStatusRule:
         mapped = self.by_code.get((sage_code or "").strip().upper())
         return mapped or self.active or None
 
+    def says_inactive(self, value: str | None) -> bool:
+        """Whether an SMSTurbo status value is the inactive one (letter case ignored)."""
+        return (value or "").upper() == self.inactive.upper()
+
+
+FLAG_RULE = StatusRule(inactive=YES, active=NO)
+"""An Inactive flag: Sage 50 always supplies it, so a reactivated record is DIFFERENT."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -113,7 +140,17 @@ class Settings:
     mapping: Path | None
     entities: Mapping[str, EntitySettings]
     view: View = View.NOT_IN_SYNC
-    credit_status: CreditStatusRule = CreditStatusRule()
+    credit_status: StatusRule = StatusRule()
+
+    def status_rule(self, entity: Entity) -> StatusRule:
+        """How ``entity``'s status field says a record is inactive."""
+        if entity.turbo_fields[entity.status_field].kind is FLAG:
+            return FLAG_RULE
+        return self.credit_status
+
+    def template_id(self, entity: Entity) -> str:
+        """The ID of the SMSTurbo record new records of ``entity`` start from."""
+        return self.entities[entity.template_entity].template
 
 
 Locate = Callable[[str], str]
@@ -199,24 +236,44 @@ def _choice(
     return value
 
 
-def _replace_groups(values: _Values, key: str, locate: Locate) -> frozenset[str]:
-    by_label = {g.label.lower(): g.key for g in GROUPS.values()}
+def _replace_groups(values: _Values, entity: Entity, locate: Locate) -> frozenset[str]:
+    key = f"{entity.key}.replace"
+    groups = [g.key for g in entity.groups]
+    by_label = {g.label.lower(): g.key for g in entity.groups}
     chosen = set()
     for word in _as_list(values.get(key), key, locate):
         typed = word.lower().replace(" ", "_")
-        group = typed if typed in GROUPS else by_label.get(word.lower())
+        group = typed if typed in groups else by_label.get(word.lower())
         if group is None:
-            close = nearest(typed, GROUPS)
+            close = nearest(typed, groups)
             raise SettingsError(
-                f"{word!r} is not a Replace Option",
+                f"{word!r} is not a Replace Option for {entity.plural.lower()}",
                 where=locate(key),
                 advice=(f"Did you mean {close}? " if close else "")
                 + "Use any of: "
-                + ", ".join(GROUPS)
+                + ", ".join(groups)
                 + ".",
             )
         chosen.add(group)
     return frozenset(chosen)
+
+
+def _entity_settings(values: _Values, entity: Entity, locate: Locate) -> EntitySettings:
+    key = entity.key
+    types = _as_list(values.get(f"{key}.include_types"), f"{key}.include_types", locate)
+    template_key = f"{key}.{TEMPLATE_KEY}"
+    template = _text(values, template_key, locate) if template_key in SETTINGS_KEYS else ""
+    defaults = {}
+    for name in entity.import_defaults:
+        value = _text(values, f"{key}.{DEFAULT_PREFIX}{name}", locate)
+        if value:
+            defaults[name] = value
+    return EntitySettings(
+        include_types=frozenset(t.upper() for t in types),
+        replace=_replace_groups(values, entity, locate),
+        template=template.upper() or DEFAULTS_ID,
+        defaults=MappingProxyType(defaults),
+    )
 
 
 def _connection(
@@ -337,8 +394,8 @@ def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Lo
             advice="Enter the path of your copy of smsturbo_mapping.toml (relative paths "
             "start at the settings file), or leave it blank for SMSTurbo's reference names.",
         )
-    rule = CreditStatusRule(
-        inactive=_text(read, "credit_status.inactive", locate) or INACTIVE_STATUS,
+    rule = StatusRule(
+        inactive=_text(read, "credit_status.inactive", locate).upper() or INACTIVE_STATUS,
         active=_text(read, "credit_status.active", locate).upper(),
         by_code=_status_map(read.get(STATUS_MAP_KEY), locate),
     )
@@ -347,18 +404,7 @@ def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Lo
         smsturbo=_connection(read, "smsturbo", TURBO_KINDS, base, locate),
         mapping=mapping,
         entities=MappingProxyType(
-            {
-                key: EntitySettings(
-                    include_types=frozenset(
-                        t.upper()
-                        for t in _as_list(
-                            read.get(f"{key}.include_types"), f"{key}.include_types", locate
-                        )
-                    ),
-                    replace=_replace_groups(read, f"{key}.replace", locate),
-                )
-                for key in ENTITIES
-            }
+            {key: _entity_settings(read, entity, locate) for key, entity in ENTITIES.items()}
         ),
         view=View(_choice(read, "view", tuple(View), View.NOT_IN_SYNC, locate)),
         credit_status=rule,

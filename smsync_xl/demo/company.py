@@ -11,9 +11,9 @@ from smsync_xl.connections.db import Database, open_sqlite, quote_identifier
 from smsync_xl.core.fields import ADDRESS, CUSTOMER, MAIN, VENDOR, Entity, SageField
 from smsync_xl.demo.data import (
     COMPANY_NAME,
-    CREDIT_STATUSES,
     CUSTOMERS,
     DEFAULTS,
+    LISTS,
     VENDORS,
     DemoRecord,
 )
@@ -27,7 +27,6 @@ from smsync_xl.sources.sage50 import (
     COMPANY_NAME_COLUMN,
     COMPANY_TABLE,
 )
-from smsync_xl.sources.sage50_csv import EXPORT_FILES
 
 PRESENT_OPTIONAL = ("terms",)
 """The optional Sage 50 columns the demo company has: it lacks a second phone and a
@@ -179,7 +178,7 @@ def write_smsturbo(
     """The SMSTurbo reference schema in ``db``, holding ZZDEFAULT and the records'
     SMSTurbo side."""
     store = SMSTurboStore(db, load_mapping())
-    create_reference_schema(store, CREDIT_STATUSES)
+    create_reference_schema(store, LISTS)
     with store.transaction():
         store.insert(CUSTOMER, DEFAULTS)
         for entity, records in ((CUSTOMER, customers), (VENDOR, vendors)):
@@ -213,7 +212,7 @@ def write_sage_exports(
             for r in records
             if r.in_sage
         ]
-        with (folder / EXPORT_FILES[entity.key]).open("w", encoding=encoding, newline="") as out:
+        with (folder / entity.export_file).open("w", encoding=encoding, newline="") as out:
             csv.writer(out).writerows(lines)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from smsync_xl.core import fields
 from smsync_xl.core.fields import Record
 
 
@@ -283,3 +284,7 @@ DEFAULTS: Record = {
 
 CREDIT_STATUSES = ["CASH", "CHARGE", "HOLD", "INACTIVE"]
 COMPANY_NAME = "Bellwether Aggregates & Hauling"
+UNITS = ["EACH", "TON", "YD", "LOAD", "HOUR"]
+"""SMSTurbo's units of measure in the demo."""
+LISTS = {fields.CREDIT_STATUSES: CREDIT_STATUSES, fields.UNITS: UNITS}
+"""SMSTurbo's lists in the demo's reference database."""

@@ -4,15 +4,20 @@ real SMSTurbo database has its own tables and a mapping that names them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from smsync_xl.connections.db import quote_identifier
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS
 from smsync_xl.smsturbo.audit import LOCK_DDL, LOCK_INSERT, TABLES_DDL
 from smsync_xl.smsturbo.store import SMSTurboStore
 
+LIST_VALUE_LENGTH = 20
 
-def create_reference_schema(store: SMSTurboStore, statuses: list[str]) -> None:
-    """Create the customer, vendor and credit-status tables, the audit tables and, on a
-    server database, SMSync's lock table (an SQLite file is locked whole)."""
+
+def create_reference_schema(store: SMSTurboStore, lists: Mapping[str, Iterable[str]]) -> None:
+    """Create a table per entity and per SMSTurbo list (credit statuses, units: filled
+    with ``lists``), the audit tables and, on a server database, SMSync's lock table (an
+    SQLite file is locked whole)."""
     mapping = store.mapping
     with store.db.transaction():
         for entity in ENTITIES.values():
@@ -23,14 +28,16 @@ def create_reference_schema(store: SMSTurboStore, statuses: list[str]) -> None:
                 for f in table.columns
             )
             store.db.execute(f"CREATE TABLE {quote_identifier(table.table)} ({columns})")
-        status_column = quote_identifier(mapping.status_column)
-        status_table = quote_identifier(mapping.status_table)
-        store.db.execute(
-            f"CREATE TABLE {status_table} ({status_column} VARCHAR(20) NOT NULL PRIMARY KEY)"
-        )
-        store.db.execute_many(
-            f"INSERT INTO {status_table} ({status_column}) VALUES (?)", [(s,) for s in statuses]
-        )
+        for name, where in mapping.lists.items():
+            column, list_table = quote_identifier(where.column), quote_identifier(where.table)
+            store.db.execute(
+                f"CREATE TABLE {list_table} "
+                f"({column} VARCHAR({LIST_VALUE_LENGTH}) NOT NULL PRIMARY KEY)"
+            )
+            store.db.execute_many(
+                f"INSERT INTO {list_table} ({column}) VALUES (?)",
+                [(v,) for v in lists.get(name, ())],
+            )
         for ddl in TABLES_DDL:
             store.db.execute(ddl)
         if not store.db.is_sqlite:

@@ -15,18 +15,22 @@ from typing import Any
 
 from smsync_xl.connections.db import quote_identifier
 from smsync_xl.core.errors import MappingError
-from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS
+from smsync_xl.core.fields import CREDIT_STATUSES, ENTITIES, LOOKUPS, UNITS
 from smsync_xl.core.resources import template_path
 from smsync_xl.core.settings import described, nearest, read_toml
 
-REQUIRED_FIELDS = ("id", "name")
 TABLE = "table"
+COLUMN = "column"
 COLUMNS = "columns"
 ENTITY_KEYS = (TABLE, COLUMNS)
-STATUSES = "credit_statuses"
-STATUS_DEFAULTS = {TABLE: "CreditStatuses", "column": "Status"}
-"""The ``[credit_statuses]`` keys and the reference schema's names, used when left out."""
-SECTIONS = (*ENTITIES, STATUSES)
+LOOKUP_KEYS = (TABLE, COLUMN)
+LOOKUP_DEFAULTS = {
+    CREDIT_STATUSES: {TABLE: "CreditStatuses", COLUMN: "Status"},
+    UNITS: {TABLE: "Units", COLUMN: "Unit"},
+}
+"""Each SMSTurbo list's section (``[credit_statuses]``, ``[units]``) as the reference
+schema names it, used when left out."""
+SECTIONS = (*ENTITIES, *LOOKUPS)
 NAME_ADVICE = "Use the name exactly as the SMSTurbo database spells it, in double quotes."
 
 
@@ -40,10 +44,17 @@ class TableMapping:
 
 
 @dataclass(frozen=True)
+class ListMapping:
+    """Where SMSTurbo keeps one list (credit statuses, units): a table and its column."""
+
+    table: str
+    column: str
+
+
+@dataclass(frozen=True)
 class TurboMapping:
     tables: dict[str, TableMapping]
-    status_table: str
-    status_column: str
+    lists: dict[str, ListMapping]
     source: Path
 
 
@@ -102,19 +113,22 @@ def _check_known(raw: Mapping[str, Any], path: Path) -> None:
                 f"{path}: [{key}] {COLUMNS}",
                 'one line per field, such as id = "CustomerID"',
             )
+            fields = ENTITIES[key].turbo_fields
             for name in columns:
-                if name not in TURBO_FIELDS:
-                    raise _unknown(path, f"{key}.{COLUMNS}", name, TURBO_FIELDS, "field")
-    if STATUSES in raw:
-        statuses = _table(
-            raw[STATUSES],
-            STATUSES,
-            f"{path}: {STATUSES}",
-            'table = "CreditStatuses" and column = "Status"',
+                if name not in fields:
+                    raise _unknown(path, f"{key}.{COLUMNS}", name, fields, "field")
+    for key, names in LOOKUP_DEFAULTS.items():
+        if key not in raw:
+            continue
+        section = _table(
+            raw[key],
+            key,
+            f"{path}: {key}",
+            f'table = "{names[TABLE]}" and column = "{names[COLUMN]}"',
         )
-        for name in statuses:
-            if name not in STATUS_DEFAULTS:
-                raise _unknown(path, STATUSES, name, STATUS_DEFAULTS, "key")
+        for name in section:
+            if name not in LOOKUP_KEYS:
+                raise _unknown(path, key, name, LOOKUP_KEYS, "key")
 
 
 def _entity(raw: Mapping[str, Any], key: str, path: Path) -> TableMapping:
@@ -127,7 +141,7 @@ def _entity(raw: Mapping[str, Any], key: str, path: Path) -> TableMapping:
             f"{ENTITIES[key].plural.lower()} table (see templates/smsturbo_mapping.toml).",
         )
     columns = section.get(COLUMNS, {})
-    missing = [f for f in REQUIRED_FIELDS if f not in columns]
+    missing = [f for f in ("id", ENTITIES[key].title_field) if f not in columns]
     if missing:
         raise MappingError(
             f"[{key}.columns] must map {', '.join(missing)}",
@@ -182,10 +196,11 @@ def load_mapping(path: Path | None = None) -> TurboMapping:
                 advice=f"Name SMSTurbo's {ENTITIES[key].plural.lower()} table, which is not "
                 f"its {ENTITIES[other].plural.lower()} table.",
             )
-    statuses = {**STATUS_DEFAULTS, **raw.get(STATUSES, {})}
-    return TurboMapping(
-        tables=tables,
-        status_table=_check_name(statuses[TABLE], f"{path}: [{STATUSES}] {TABLE}"),
-        status_column=_check_name(statuses["column"], f"{path}: [{STATUSES}] column"),
-        source=path,
-    )
+    lists = {}
+    for key, names in LOOKUP_DEFAULTS.items():
+        given = {**names, **raw.get(key, {})}
+        lists[key] = ListMapping(
+            table=_check_name(given[TABLE], f"{path}: [{key}] {TABLE}"),
+            column=_check_name(given[COLUMN], f"{path}: [{key}] {COLUMN}"),
+        )
+    return TurboMapping(tables=tables, lists=lists, source=path)

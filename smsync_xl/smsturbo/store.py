@@ -27,7 +27,6 @@ from smsync_xl.core.errors import (
     TargetRefusedError,
 )
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Record, TurboRecord, text
-from smsync_xl.core.vocabulary import DEFAULTS_ID
 from smsync_xl.smsturbo.audit import LOCK_DDL, LOCK_INSERT, LOCK_TABLE, LOCK_TAKE, Audit, Stored
 from smsync_xl.smsturbo.mapping import TableMapping, TurboMapping
 
@@ -160,24 +159,37 @@ class SMSTurboStore:
         """A raw record as ``read`` gives it (padding trimmed, amounts as text)."""
         return {f: TURBO_FIELDS[f].kind.normalise(v) for f, v in raw.items()}
 
-    def defaults(self) -> Record:
-        """ZZDEFAULT: the customer whose values new customers and vendors start from
-        (found by its ID as stored, padding included, once ``read`` has seen it)."""
-        customers = ENTITIES["customers"]
-        record = self.fetch(customers, self.stored_id(customers, DEFAULTS_ID))
-        if record is None:
-            raise MissingDefaultsError(
-                f"SMSTurbo has no customer {DEFAULTS_ID}",
-                where=self.db.label,
-                advice=f"Create customer {DEFAULTS_ID} in SMSTurbo with the default values "
-                "for new customers and vendors, then synchronize again.",
-            )
-        return record
+    def template(self, entity: Entity, template_id: str) -> Record:
+        """The record new records of ``entity`` start from (ZZDEFAULT: a customer for
+        customers and vendors), found by its ID as stored, padding included, once
+        ``read`` has seen it. Empty when the entity may do without one."""
+        owner = ENTITIES[entity.template_entity]
+        record = self.fetch(owner, self.stored_id(owner, template_id))
+        if record is not None:
+            return record
+        if not entity.template_required:
+            return {}
+        users = [e.plural.lower() for e in ENTITIES.values() if e.template_entity == owner.key]
+        raise MissingDefaultsError(
+            f"SMSTurbo has no {owner.label.lower()} {template_id}",
+            where=self.db.label,
+            advice=f"Create {owner.label.lower()} {template_id} in SMSTurbo with the default "
+            f"values for new {' and '.join(users)}, then synchronize again.",
+        )
 
-    def credit_statuses(self) -> list[str]:
-        column = quote_identifier(self.mapping.status_column)
-        rows = self.db.query(f"SELECT {column} FROM {quote_identifier(self.mapping.status_table)}")
-        return sorted(str(r[0]).strip().upper() for r in rows)
+    def lookups(self, entity: Entity) -> dict[str, list[str]]:
+        """Each SMSTurbo list ``entity``'s fields take values from, as SMSTurbo spells
+        them (padding trimmed)."""
+        mapped = self.table(entity).columns
+        wanted = {s.lookup for f, s in entity.turbo_fields.items() if s.lookup and f in mapped}
+        return {name: self.list_values(name) for name in sorted(wanted)}
+
+    def list_values(self, name: str) -> list[str]:
+        where = self.mapping.lists[name]
+        rows = self.db.query(
+            f"SELECT {quote_identifier(where.column)} FROM {quote_identifier(where.table)}"
+        )
+        return sorted(str(r[0]).strip() for r in rows if r[0] is not None)
 
     @contextmanager
     def _naming(self, doing: str) -> Iterator[None]:

@@ -7,33 +7,38 @@ discovered at run time so the uncertain ones (second phone, credit status) are o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from smsync_xl.connections.db import Database, quote_identifier
 from smsync_xl.core.errors import SourceFormatError
 from smsync_xl.core.fields import (
     ADDRESS,
     MAIN,
-    TURBO_FIELDS,
     Entity,
     Record,
     SageField,
     SageRecord,
     truthy,
 )
-from smsync_xl.core.settings import CreditStatusRule
+from smsync_xl.core.settings import StatusRule
 
 COMPANY_TABLE = "Company"
 COMPANY_NAME_COLUMN = "CompanyName"
 ADDRESS_TABLE = "Address"
 ADDRESS_RECORD_NUMBER = "AddressRecordNumber"
 ADDRESS_TYPE = "AddressTypeNumber"
+CHART_TABLE = "Chart"
+CHART_RECORD_NUMBER = "GLAcntNumber"
+CHART_ACCOUNT_ID = "AccountID"
+"""The Chart of Accounts: items keep GL accounts as its record numbers (docs/DOMAIN.md §6)."""
 
 
 class Sage50Source:
-    """Reads customers, vendors and the company name from a Sage 50 US company."""
+    """Reads each entity's records and the company name from a Sage 50 US company."""
 
-    def __init__(self, db: Database, credit_status: CreditStatusRule) -> None:
+    def __init__(self, db: Database, status_rule: Callable[[Entity], StatusRule]) -> None:
         self.db = db
-        self.credit_status = credit_status
+        self.status_rule = status_rule
 
     def company_name(self) -> str:
         rows = self.db.query(
@@ -72,22 +77,35 @@ class Sage50Source:
             ", ".join(quote_identifier(present[c]) for c in wanted if c in present),
             quote_identifier(entity.sage_table),
         )
-        addresses = self._addresses(entity, address_fields)
+        addresses = self._addresses(entity, address_fields) if address_fields else {}
+        accounts = self._accounts() if any(f.account for f in main_present) else {}
+        rule = self.status_rule(entity)
         records = []
         for row in self.db.stream(sql):
             number, inactive, *values = row
-            record: Record = dict.fromkeys(TURBO_FIELDS)
+            record: Record = dict.fromkeys(entity.turbo_fields)
             for spec, raw in zip(main_present, values, strict=True):
-                record[spec.name] = spec.turbo.kind.from_sage(raw)
+                found = accounts.get(raw, raw or None) if spec.account else raw
+                record[spec.name] = spec.turbo.kind.from_sage(found)
             address = addresses.get(number)
             for spec in address_fields:
                 record[spec.name] = spec.turbo.kind.from_sage(address[spec.name]) if address else ""
             is_inactive = truthy(inactive)
-            record["credit_status"] = self.credit_status.status(
-                is_inactive, record.get("credit_status")
-            )
+            status = entity.status_field
+            record[status] = rule.status(is_inactive, record.get(status))
             records.append(SageRecord(record["id"] or "", is_inactive, record))
         return records
+
+    def _accounts(self) -> dict[object, str]:
+        """Chart record number → account ID. A record number 0 (no account) is not in
+        the Chart and reads as blank; one missing from the Chart shows the number."""
+        present = self._present(
+            CHART_TABLE, [CHART_RECORD_NUMBER, CHART_ACCOUNT_ID], {CHART_RECORD_NUMBER}
+        )
+        if CHART_ACCOUNT_ID not in present:
+            return {}
+        sql = f"SELECT {quote_identifier(present[CHART_RECORD_NUMBER])}, {quote_identifier(present[CHART_ACCOUNT_ID])} FROM {quote_identifier(CHART_TABLE)}"
+        return {number: account for number, account in self.db.stream(sql)}
 
     def _addresses(self, entity: Entity, specs: list[SageField]) -> dict[object, dict]:
         """Main (type 0) address per record number; of two, the lowest record number."""

@@ -1,4 +1,5 @@
-"""Sage 50 US as a source, from its Customer List and Vendor List CSV exports.
+"""Sage 50 US as a source, from its list exports (Customer List, Vendor List,
+Inventory Item List) in CSV.
 
 For a company SMSync cannot reach over ODBC: the bookkeeper exports the lists (File >
 Select Import/Export) into one folder. Columns are found by header name, so hidden or
@@ -11,14 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from smsync_xl.core.errors import SourceFormatError
-from smsync_xl.core.fields import TURBO_FIELDS, Entity, Record, SageField, SageRecord, truthy
-from smsync_xl.core.settings import CreditStatusRule
-
-EXPORT_FILES = {"customers": "CUSTOMER.CSV", "vendors": "VENDOR.CSV"}
-"""Sage 50's own names for the exports; found whatever their letter case."""
+from smsync_xl.core.fields import Entity, Record, SageField, SageRecord, truthy
+from smsync_xl.core.settings import StatusRule
 
 
 def decode(data: bytes) -> str:
@@ -33,27 +32,27 @@ def decode(data: bytes) -> str:
 
 
 class Sage50CsvSource:
-    """Reads customers and vendors from the list exports in ``folder``."""
+    """Reads each entity's records from the list exports in ``folder``."""
 
-    def __init__(self, folder: Path, credit_status: CreditStatusRule) -> None:
+    def __init__(self, folder: Path, status_rule: Callable[[Entity], StatusRule]) -> None:
         self.folder = folder
-        self.credit_status = credit_status
+        self.status_rule = status_rule
 
     def company_name(self) -> str:
         """Exports carry no company name: the folder is what the user recognises."""
         return f"Sage 50 exports in {self.folder}"
 
     def _file(self, entity: Entity) -> Path:
-        wanted = EXPORT_FILES[entity.key]
+        wanted = entity.export_file
         found = sorted(self.folder.glob("*"))
         for path in found:
             if path.name.upper() == wanted:
                 return path
         raise SourceFormatError(
-            f"no {entity.label} List export ({wanted}) in the folder",
+            f"no {entity.export_list} export ({wanted}) in the folder",
             where=str(self.folder),
-            advice=f"In Sage 50 choose File > Select Import/Export, export the {entity.label} "
-            f"List as {wanted} into this folder. CSV files here: "
+            advice=f"In Sage 50 choose File > Select Import/Export, export the "
+            f"{entity.export_list} as {wanted} into this folder. CSV files here: "
             + (", ".join(p.name for p in found if p.suffix.lower() == ".csv") or "none")
             + ".",
         )
@@ -69,7 +68,7 @@ class Sage50CsvSource:
             raise SourceFormatError(
                 f"the export has no column {', '.join(missing)}",
                 where=str(path),
-                advice=f"Export the {entity.label} List again with these columns shown "
+                advice=f"Export the {entity.export_list} again with these columns shown "
                 "(File > Select Import/Export, Fields tab: tick Show). Other columns may "
                 "be hidden: SMSync then leaves those fields of SMSTurbo alone.",
             )
@@ -77,28 +76,38 @@ class Sage50CsvSource:
             (f, column[f.csv.lower()]) for f in entity.fields if f.csv and f.csv.lower() in column
         ]
         inactive_at = column[entity.inactive_csv.lower()]
+        rule = self.status_rule(entity)
         records = []
         try:
             for row in rows:
                 if any(cell.strip() for cell in row):
-                    records.append(self._record(row, len(header), fields, inactive_at))
+                    records.append(
+                        self._record(entity, rule, row, len(header), fields, inactive_at)
+                    )
         except csv.Error as error:
             raise SourceFormatError(
                 f"line {rows.line_num} cannot be read as CSV: {error}",
                 where=str(path),
-                advice=f"Export the {entity.label} List from Sage 50 again; do not edit it "
+                advice=f"Export the {entity.export_list} from Sage 50 again; do not edit it "
                 "in another program first.",
             ) from None
         return records
 
+    @staticmethod
     def _record(
-        self, row: list[str], width: int, fields: list[tuple[SageField, int]], inactive_at: int
+        entity: Entity,
+        rule: StatusRule,
+        row: list[str],
+        width: int,
+        fields: list[tuple[SageField, int]],
+        inactive_at: int,
     ) -> SageRecord:
         """One export line as a record; a hidden column leaves its field None."""
         cells = row + [""] * (width - len(row))
-        record: Record = dict.fromkeys(TURBO_FIELDS)
+        record: Record = dict.fromkeys(entity.turbo_fields)
         for spec, index in fields:
             record[spec.name] = spec.turbo.kind.normalise(cells[index])
         inactive = truthy(cells[inactive_at])
-        record["credit_status"] = self.credit_status.status(inactive, record.get("credit_status"))
+        status = entity.status_field
+        record[status] = rule.status(inactive, record.get(status))
         return SageRecord(record["id"] or "", inactive, record)

@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from smsync_xl.core.compare import Plan, PlanRow, compare, same_data
+from smsync_xl.core.compare import Plan, PlanRow, compare, lookups_from, same_data
 from smsync_xl.core.errors import InvalidDefaultsError, TargetError
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Record, is_number
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
-from smsync_xl.core.vocabulary import DEFAULTS_ID, AuditAction, Outcome, RunKind, Status
+from smsync_xl.core.vocabulary import AuditAction, Outcome, RunKind, Status
 from smsync_xl.smsturbo.audit import Change
 from smsync_xl.smsturbo.store import Raw, SMSTurboStore, stored
 
@@ -73,30 +73,39 @@ def make_plan(entity: Entity, source: Source, store: SMSTurboStore, settings: Se
         source.read(entity),
         store.read(entity),
         settings.entities[entity.key],
-        credit_statuses=store.credit_statuses(),
-        rule=settings.credit_status,
+        lookups=lookups_from(store.lookups(entity)),
+        rule=settings.status_rule(entity),
+        template_id=settings.template_id(entity),
     )
 
 
 def _new_record(
     store: SMSTurboStore, entity: Entity, defaults: Record, row: PlanRow
 ) -> tuple[Record, tuple[str, ...]]:
-    """ZZDEFAULT's values for every field Sage 50 does not supply; also returns those
-    fields, so ZZDEFAULT's values can be checked before they are written."""
+    """The template record's values (ZZDEFAULT) for every field neither Sage 50 nor
+    Setup's Import Defaults supply; also returns those fields, so the template's values
+    can be checked before they are written. Without a template (materials may have
+    none) those fields stay blank."""
     record = store.mapped(entity, defaults)
     supplied = {k: v for k, v in row.values.items() if v is not None and k in record}
     record.update(supplied)
     return record, tuple(f for f in record if f != "id" and f not in supplied)
 
 
-def check_defaults(store: SMSTurboStore, defaults: Record, fields: Iterable[str]) -> None:
-    """Refuse the run when a value new records would take from ZZDEFAULT is one SMSTurbo
-    would not hold: longer than its column, not a number where one belongs, or a credit
-    status SMSTurbo does not have. Checked before anything is written."""
-    statuses = store.credit_statuses()
+def check_template(
+    store: SMSTurboStore,
+    entity: Entity,
+    template_id: str,
+    template: Record,
+    fields: Iterable[str],
+) -> None:
+    """Refuse the run when a value new records would take from the template record is one
+    SMSTurbo would not hold: longer than its column, not a number where one belongs, or
+    not on one of SMSTurbo's lists. Checked before anything is written."""
+    lists = store.lookups(entity)
     problems = []
-    for field in [f for f in TURBO_FIELDS if f in set(fields)]:
-        spec, value = TURBO_FIELDS[field], defaults.get(field)
+    for field in [f for f in entity.turbo_fields if f in set(fields)]:
+        spec, value = TURBO_FIELDS[field], template.get(field)
         if not value:
             continue
         if len(value) > spec.max_length:
@@ -106,18 +115,19 @@ def check_defaults(store: SMSTurboStore, defaults: Record, fields: Iterable[str]
             )
         if spec.kind.numeric and not is_number(value):
             problems.append(f"{spec.label} {value!r} is not a number")
-        if field == "credit_status" and value.upper() not in statuses:
+        listed = lists.get(spec.lookup or "")
+        if listed is not None and value.upper() not in {v.upper() for v in listed}:
             problems.append(
-                f"Credit Status {value!r} is not one of SMSTurbo's credit statuses "
-                f"({', '.join(statuses) or 'none'})"
+                f"{spec.label} {value!r} is not on SMSTurbo's list ({', '.join(listed) or 'none'})"
             )
     if problems:
+        owner = ENTITIES[entity.template_entity].label.lower()
         raise InvalidDefaultsError(
-            f"customer {DEFAULTS_ID} in SMSTurbo holds values new records cannot take: "
+            f"{owner} {template_id} in SMSTurbo holds values new records cannot take: "
             + "; ".join(problems)
             + "; nothing was changed",
             where=store.db.label,
-            advice=f"Fix customer {DEFAULTS_ID} in SMSTurbo (new customers and vendors take "
+            advice=f"Fix {owner} {template_id} in SMSTurbo (new {entity.plural.lower()} take "
             "from it every value Sage 50 does not supply), then synchronize again.",
         )
 
@@ -307,16 +317,20 @@ def apply(
 
     Inside the write transaction, SMSync's writer lock comes first (another
     synchronization or undo finishes before this one reads anything), then both sides
-    are read again, ZZDEFAULT is checked, and each write is a compare-and-set."""
+    are read again, the template records (ZZDEFAULT) are checked, and each write is a
+    compare-and-set."""
     company = source.company_name()
     results: list[RowResult] = []
     changes: list[Change] = []
-    cached_defaults: list[Record] = []
+    templates: dict[str, Record] = {}
 
-    def defaults() -> Record:
-        if not cached_defaults:
-            cached_defaults.append(store.defaults())
-        return cached_defaults[0]
+    def template_of(entity: Entity) -> Callable[[], Record]:
+        def template() -> Record:
+            if entity.key not in templates:
+                templates[entity.key] = store.template(entity, settings.template_id(entity))
+            return templates[entity.key]
+
+        return template
 
     with store.transaction():
         writers = []
@@ -325,16 +339,24 @@ def apply(
                 continue
             entity = ENTITIES[key]
             writer = _Writer(
-                store, entity, make_plan(entity, source, store, settings), defaults, results
+                store,
+                entity,
+                make_plan(entity, source, store, settings),
+                template_of(entity),
+                results,
             )
             for record_id, mark in marks.items():
                 writer.apply(record_id, mark)
                 if progress:
                     progress(1)
             writers.append(writer)
-        taken = {f for w in writers for p in w.pending for f in p.from_defaults}
-        if taken:
-            check_defaults(store, defaults(), taken)
+        for writer in writers:
+            taken = {f for p in writer.pending for f in p.from_defaults}
+            if taken:
+                entity = writer.entity
+                check_template(
+                    store, entity, settings.template_id(entity), writer.defaults(), taken
+                )
         for writer in writers:
             writer.write(changes)
         result = SyncResult(None, results)
