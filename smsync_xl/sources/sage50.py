@@ -104,7 +104,8 @@ class Sage50Source:
         )
         if CHART_ACCOUNT_ID not in present:
             return {}
-        sql = f"SELECT {quote_identifier(present[CHART_RECORD_NUMBER])}, {quote_identifier(present[CHART_ACCOUNT_ID])} FROM {quote_identifier(CHART_TABLE)}"
+        number, account = (quote_identifier(present[c]) for c in present)
+        sql = f"SELECT {number}, {account} FROM {quote_identifier(CHART_TABLE)}"
         return {number: account for number, account in self.db.stream(sql)}
 
     def _addresses(self, entity: Entity, specs: list[SageField]) -> dict[object, dict]:
