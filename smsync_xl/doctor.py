@@ -14,6 +14,7 @@ import os
 import platform
 import re
 import sys
+from collections.abc import Callable, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -22,9 +23,10 @@ from smsync_xl.connections.odbc import load_pyodbc
 from smsync_xl.connections.odbc_errors import SAGE50, python_bits
 from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.errors import SmsyncError
-from smsync_xl.core.fields import ENTITIES
+from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.settings import Settings
 from smsync_xl.sides import open_source, open_store
+from smsync_xl.smsturbo.store import SMSTurboStore
 
 _LIBRARY_DIRS = ("/usr/lib/*/odbc", "/usr/lib/*", "/usr/lib64", "/usr/lib", "/usr/local/lib")
 _ELF_CLASS = {1: 32, 2: 64}
@@ -170,22 +172,60 @@ def _drivers(report: Report, pyodbc: ModuleType, used: set[str] | None) -> None:
 
 
 def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> None:
-    """Connect to each side and read every list, as Refresh will."""
+    """Connect to each side and read every list, as Refresh will; each list on its own
+    line, so one missing export or table does not hide that the others work."""
     try:
         source = open_source(settings, prompt=prompt)
         company = source.company_name()
-        counts = ", ".join(f"{len(source.read(e))} {e.key}" for e in ENTITIES.values())
-        report.lines.append(f'Sage 50 ({settings.sage50.kind}): ok, company "{company}", {counts}')
     except SmsyncError as error:
         report.lines.append(f"Sage 50 ({settings.sage50.kind}): PROBLEM")
         report.problem(f"Sage 50: {_what(error)}", error.advice)
+    else:
+        report.lines.append(f'Sage 50 ({settings.sage50.kind}): ok, company "{company}"')
+        for entity in ENTITIES.values():
+            _read(report, "Sage 50", entity, source.read)
     try:
         store = open_store(settings, prompt=prompt)
-        counts = ", ".join(f"{len(store.read(e))} {e.key}" for e in ENTITIES.values())
-        report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): ok, {counts}")
     except SmsyncError as error:
         report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): PROBLEM")
         report.problem(f"SMSTurbo: {_what(error)}", error.advice)
+        return
+    report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): ok")
+    for entity in ENTITIES.values():
+        if _read(report, "SMSTurbo", entity, store.read):
+            _template(report, store, settings, entity)
+
+
+def _read(report: Report, side: str, entity: Entity, read: Callable[[Entity], Sized]) -> bool:
+    try:
+        report.lines.append(f"  ok       {len(read(entity))} {entity.key}")
+    except SmsyncError as error:
+        report.lines.append(f"  PROBLEM  {entity.key}")
+        report.problem(f"{side} {entity.key}: {_what(error)}", error.advice)
+        return False
+    return True
+
+
+def _template(report: Report, store: SMSTurboStore, settings: Settings, entity: Entity) -> None:
+    """The record new records start from, where the entity's own table holds it."""
+    if entity.template_entity != entity.key:
+        return
+    template_id = settings.template_id(entity)
+    label = f"template {entity.label.lower()} {template_id}"
+    if store.fetch(entity, store.stored_id(entity, template_id)) is not None:
+        report.lines.append(f"  ok       {label}")
+    elif entity.template_required:
+        report.lines.append(f"  PROBLEM  no {label}")
+        report.problem(
+            f"SMSTurbo has no {label}: no new {entity.plural.lower()} can be created",
+            f"Create {entity.label.lower()} {template_id} in SMSTurbo with the values new "
+            "records should start from, or name another in Setup (Import Defaults).",
+        )
+    else:
+        report.lines.append(
+            f"  note     no {label}: new {entity.plural.lower()} take Sage 50's values and "
+            "Setup's Import Defaults only"
+        )
 
 
 def _what(error: SmsyncError) -> str:

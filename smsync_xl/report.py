@@ -46,15 +46,19 @@ def row_detail(row: PlanRow) -> str:
 
 def plan_lines(plan: Plan, view: View) -> list[str]:
     """The two lists the workbook shows, as text."""
-    lines = [counts_line(plan), f"  Sage50-only ({view.label}):"]
+    title = plan.entity.title_field
+    lines = [counts_line(plan)]
+    if plan.template_missing:
+        lines.append(f"  Note: {plan.template_missing}")
+    lines.append(f"  Sage50-only ({view.label}):")
     for row in plan.sage_side(view):
-        name = inert(row.values.get("name") or "")
+        name = inert(row.values.get(title) or "")
         lines.append(
             f"    {row.status.value:<9} {inert(row.id):<20} {name:<40} {row_detail(row)}".rstrip()
         )
     lines.append(f"  SMSTurbo-only ({view.label}):")
     for turbo in plan.turbo_side(view):
-        name = inert(turbo.record.values.get("name") or "")
+        name = inert(turbo.record.values.get(title) or "")
         lines.append(f"    {inert(turbo.id):<30} {name:<40} {turbo.note}")
     return _lines(lines)
 

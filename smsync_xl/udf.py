@@ -3,6 +3,7 @@
 =SMSYNC_ID_PROBLEM(A2)                  why A2 is not a valid SMSTurbo ID ("" if it is)
 =SMSYNC_SMSTURBO(A2, "Phone 1")         a field of the SMSTurbo customer with ID A2
 =SMSYNC_SAGE50(A2, "Credit Limit", "Vendors")   the same from Sage 50
+=SMSYNC_SAGE50(A2, "Price", "Materials")         a Sage 50 inventory item's price
 
 Lookups use the Setup sheet of the workbook the formula is in. Records are kept for a
 few seconds, so a column of lookups reads each system once, not once per cell.
@@ -21,7 +22,6 @@ from smsync_xl.book.sheets import field_cell
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import (
     ENTITIES,
-    TURBO_FIELDS,
     Entity,
     Record,
     SageRecord,
@@ -47,14 +47,16 @@ def _records(
     return cached[1]
 
 
-def _field_name(field: str) -> str:
+def _field_name(field: str, entity: Entity) -> str:
     wanted = str(field).strip().lower()
-    for name, spec in TURBO_FIELDS.items():
+    for name, spec in entity.turbo_fields.items():
         if wanted in (name, spec.label.lower()):
             return name
     raise SmsyncError(
-        f"{field!r} is not a field",
-        advice='Use a column title of the Sage50-only sheet, e.g. "Phone 1".',
+        f"{field!r} is not a field of {entity.plural.lower()}",
+        advice="Use a column title of the Sage50-only sheet: "
+        + ", ".join(f'"{s.label}"' for s in entity.turbo_fields.values())
+        + ".",
     )
 
 
@@ -63,7 +65,10 @@ def _entity(label: str) -> Entity:
     for entity in ENTITIES.values():
         if wanted in (entity.key, entity.plural.lower(), entity.label.lower()):
             return entity
-    raise SmsyncError(f"{label!r} is not Customers or Vendors")
+    raise SmsyncError(
+        f"{label!r} is not " + " or ".join(e.plural for e in ENTITIES.values()),
+        advice="Give the third argument as one of those words.",
+    )
 
 
 def lookup(
@@ -71,12 +76,14 @@ def lookup(
 ) -> object:
     """One field of one record by exact ID from 'smsturbo' or 'sage50'; None if absent."""
     settings, _ = read_setup(port)
-    entity, name = _entity(entity_label), _field_name(field)
+    entity = _entity(entity_label)
+    name = _field_name(field, entity)
     if side == "smsturbo":
         key = ("smsturbo", repr(settings.smsturbo), repr(settings.mapping), entity.key)
         records = _records(key, lambda: open_store(settings).read(entity))
     else:
-        key = ("sage50", repr(settings.sage50), repr(settings.credit_status), entity.key)
+        rule = settings.status_rule(entity)
+        key = ("sage50", repr(settings.sage50), repr(rule), entity.key)
         records = _records(key, lambda: open_source(settings).read(entity))
     record = records.get(text(record_id) or "")
     return None if record is None else field_cell(name, record.get(name))

@@ -69,6 +69,8 @@ def truthy(raw: object) -> bool:
 
 YES = "Yes"
 NO = "No"
+FLAG_LENGTH = len(YES)
+"""A yes/no field's size as SMSync handles it: the words; the database holds 1/0."""
 
 
 def flag(raw: object) -> Value:
@@ -257,10 +259,10 @@ MATERIAL_FIELDS = _shape(
     TurboField("price", "Price", 20, "price", MONEY),
     TurboField("sales_gl", "Sales GL #", 30, "gl_accounts"),
     TurboField("expense_gl", "Expense GL #", 30, "gl_accounts"),
-    TurboField("inactive", "Inactive", 1, "inactive", FLAG),
-    TurboField("taxable", "Taxable", 1, None, FLAG),
-    TurboField("restricted", "Restricted", 1, None, FLAG),
-    TurboField("is_default", "Default", 1, None, FLAG),
+    TurboField("inactive", "Inactive", FLAG_LENGTH, "inactive", FLAG),
+    TurboField("taxable", "Taxable", FLAG_LENGTH, None, FLAG),
+    TurboField("restricted", "Restricted", FLAG_LENGTH, None, FLAG),
+    TurboField("is_default", "Default", FLAG_LENGTH, None, FLAG),
 )
 """An SMSTurbo material (docs/DOMAIN.md §6)."""
 

@@ -8,12 +8,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from smsync_xl.connections.db import Database, open_sqlite, quote_identifier
-from smsync_xl.core.fields import ADDRESS, CUSTOMER, MAIN, VENDOR, Entity, SageField
+from smsync_xl.core.fields import ADDRESS, CUSTOMER, MAIN, MATERIAL, VENDOR, Entity, SageField
 from smsync_xl.demo.data import (
+    ACCOUNTS,
     COMPANY_NAME,
     CUSTOMERS,
     DEFAULTS,
     LISTS,
+    MATERIAL_TEMPLATE,
+    MATERIALS,
     VENDORS,
     DemoRecord,
 )
@@ -24,13 +27,17 @@ from smsync_xl.sources.sage50 import (
     ADDRESS_RECORD_NUMBER,
     ADDRESS_TABLE,
     ADDRESS_TYPE,
+    CHART_ACCOUNT_ID,
+    CHART_RECORD_NUMBER,
+    CHART_TABLE,
     COMPANY_NAME_COLUMN,
     COMPANY_TABLE,
 )
 
-PRESENT_OPTIONAL = ("terms",)
+PRESENT_OPTIONAL = ("terms", *(f.name for f in MATERIAL.fields if f.optional))
 """The optional Sage 50 columns the demo company has: it lacks a second phone and a
-credit-status column, so every read exercises the discovery of absent columns."""
+credit-status column, so every read exercises the discovery of absent columns; its
+items have every column SMSync reads."""
 
 UNREAD_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     CUSTOMER.sage_table: (
@@ -42,6 +49,12 @@ UNREAD_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("CardNumber", "CHAR(20)"),
     ),
     VENDOR.sage_table: (("FederalEIN", "CHAR(20)"), ("CustomField0", "CHAR(20)")),
+    MATERIAL.sage_table: (
+        ("SalesDescription", "CHAR(160)"),
+        ("PriceLevel2Amount", "NUMERIC(12, 2)"),
+        ("COGSAcctRecordNumber", "INTEGER"),
+        ("Location", "CHAR(10)"),
+    ),
     ADDRESS_TABLE: (("TaxCode", "CHAR(8)"),),
 }
 """Real Sage 50 columns SMSync never reads (card numbers among them): the demo has them
@@ -49,7 +62,10 @@ so that reading selects explicit columns, as it must on a real company."""
 
 
 def _sage_columns(fields: Iterable[SageField]) -> list[tuple[str, str]]:
-    return [(f.odbc, f.turbo.kind.sql_type(f.length, padded=True)) for f in fields]
+    return [
+        (f.odbc, "INTEGER" if f.account else f.turbo.kind.sql_type(f.length, padded=True))
+        for f in fields
+    ]
 
 
 def _main_fields(entity: Entity) -> list[SageField]:
@@ -69,7 +85,7 @@ def sage_tables() -> dict[str, list[tuple[str, str]]]:
     table and column names and sizes. Identifiers are quoted, so a case-sensitive engine
     (PostgreSQL in the tests) keeps them exactly as Pervasive does."""
     tables: dict[str, list[tuple[str, str]]] = {COMPANY_TABLE: [(COMPANY_NAME_COLUMN, "CHAR(39)")]}
-    for entity in (CUSTOMER, VENDOR):
+    for entity in (CUSTOMER, VENDOR, MATERIAL):
         tables[entity.sage_table] = [
             (entity.sage_record_number, "INTEGER PRIMARY KEY"),
             (entity.sage_inactive, "INTEGER"),
@@ -84,7 +100,22 @@ def sage_tables() -> dict[str, list[tuple[str, str]]]:
         *_sage_columns(_address_fields(CUSTOMER)),
         *UNREAD_COLUMNS[ADDRESS_TABLE],
     ]
+    tables[CHART_TABLE] = [
+        (CHART_RECORD_NUMBER, "INTEGER PRIMARY KEY"),
+        (CHART_ACCOUNT_ID, "CHAR(15)"),
+        ("AccountDescription", "CHAR(30)"),
+    ]
     return tables
+
+
+_ACCOUNT_NUMBERS = {account: 100 + n for n, account in enumerate(ACCOUNTS)}
+"""The demo Chart's record numbers; 0 means 'no account', as in Sage 50."""
+
+
+def _sage_value(spec: SageField, value: str | None, padded: bool) -> object:
+    if spec.account:
+        return _ACCOUNT_NUMBERS.get(value or "", 0)
+    return _pad(value, padded)
 
 
 _DECOY_OFFSET = 1_000_000
@@ -103,8 +134,10 @@ def _sage_rows(entity: Entity, records: Iterable[DemoRecord]) -> tuple[list, lis
         values = record.values
         main_rows.append(
             [number, int(record.inactive)]
-            + [_pad(values.get(f.name), record.padded) for f in main_fields]
+            + [_sage_value(f, values.get(f.name), record.padded) for f in main_fields]
         )
+        if not address_fields:
+            continue
         owner = (number, 0) if entity is CUSTOMER else (0, number)
         address = [values.get(f.name) for f in address_fields]
         if record.address_rows >= 1:
@@ -134,9 +167,12 @@ def write_sage_company(
     customers: Iterable[DemoRecord],
     vendors: Iterable[DemoRecord],
     company: str = COMPANY_NAME,
+    *,
+    materials: Iterable[DemoRecord] = MATERIALS,
 ) -> None:
-    """Create Sage 50 US's tables (Company, Customers, Vendors, Address) in ``db`` and
-    fill them: an SQLite file for the demo, PostgreSQL through ODBC in the tests."""
+    """Create Sage 50 US's tables (Company, Customers, Vendors, Address, LineItem,
+    Chart) in ``db`` and fill them: an SQLite file for the demo, PostgreSQL through ODBC
+    in the tests."""
     tables = sage_tables()
     with db.transaction():
         for table, columns in tables.items():
@@ -158,6 +194,14 @@ def write_sage_company(
         ]
         address_columns = [name for name, _ in tables[ADDRESS_TABLE]]
         _insert(db, ADDRESS_TABLE, address_columns, customer_addresses + vendor_addresses)
+        item_rows, _, item_columns = _sage_rows(MATERIAL, materials)
+        _insert(db, MATERIAL.sage_table, item_columns, item_rows)
+        _insert(
+            db,
+            CHART_TABLE,
+            [name for name, _ in tables[CHART_TABLE]],
+            [[_ACCOUNT_NUMBERS[a], a, d] for a, d in ACCOUNTS.items()],
+        )
 
 
 def create_sage_company(
@@ -165,34 +209,45 @@ def create_sage_company(
     customers: Iterable[DemoRecord],
     vendors: Iterable[DemoRecord],
     company: str = COMPANY_NAME,
+    *,
+    materials: Iterable[DemoRecord] = MATERIALS,
 ) -> None:
     """A Sage 50 US–shaped company file."""
     db = open_sqlite(path)
-    write_sage_company(db, customers, vendors, company)
+    write_sage_company(db, customers, vendors, company, materials=materials)
     db.close()
 
 
 def write_smsturbo(
-    db: Database, customers: Iterable[DemoRecord], vendors: Iterable[DemoRecord]
+    db: Database,
+    customers: Iterable[DemoRecord],
+    vendors: Iterable[DemoRecord],
+    *,
+    materials: Iterable[DemoRecord] = MATERIALS,
 ) -> None:
-    """The SMSTurbo reference schema in ``db``, holding ZZDEFAULT and the records'
-    SMSTurbo side."""
+    """The SMSTurbo reference schema in ``db``, holding the template records (ZZDEFAULT)
+    and the records' SMSTurbo side."""
     store = SMSTurboStore(db, load_mapping())
     create_reference_schema(store, LISTS)
     with store.transaction():
         store.insert(CUSTOMER, DEFAULTS)
-        for entity, records in ((CUSTOMER, customers), (VENDOR, vendors)):
+        store.insert(MATERIAL, MATERIAL_TEMPLATE)
+        for entity, records in ((CUSTOMER, customers), (VENDOR, vendors), (MATERIAL, materials)):
             for record in records:
                 if record.turbo is not None:
                     store.insert(entity, record.turbo)
 
 
 def create_smsturbo(
-    path: Path, customers: Iterable[DemoRecord], vendors: Iterable[DemoRecord]
+    path: Path,
+    customers: Iterable[DemoRecord],
+    vendors: Iterable[DemoRecord],
+    *,
+    materials: Iterable[DemoRecord] = MATERIALS,
 ) -> None:
     """An SMSTurbo reference database file."""
     db = open_sqlite(path)
-    write_smsturbo(db, customers, vendors)
+    write_smsturbo(db, customers, vendors, materials=materials)
     db.close()
 
 
@@ -201,10 +256,15 @@ def write_sage_exports(
     customers: Iterable[DemoRecord],
     vendors: Iterable[DemoRecord],
     encoding: str = "cp1252",
+    *,
+    materials: Iterable[DemoRecord] = MATERIALS,
 ) -> None:
-    """The Customer List and Vendor List CSV exports Sage 50 would write for the records."""
-    for entity, records in ((CUSTOMER, customers), (VENDOR, vendors)):
-        specs = [f for f in entity.fields if f.csv and not f.optional]
+    """The Customer List, Vendor List and Inventory Item List CSV exports Sage 50 would
+    write for the records (GL accounts as account IDs, item classes as numbers)."""
+    for entity, records in ((CUSTOMER, customers), (VENDOR, vendors), (MATERIAL, materials)):
+        specs = [
+            f for f in entity.fields if f.csv and (not f.optional or f.name in PRESENT_OPTIONAL)
+        ]
         header = [f.csv for f in specs] + [entity.inactive_csv]
         lines = [header] + [
             [_pad(r.values.get(f.name) or "", r.padded) for f in specs]
@@ -241,6 +301,17 @@ replace = ["name", "address", "phone", "contact", "email", "credit_limit", "cred
 include_types = []
 replace = ["name", "address", "phone", "contact", "email", "credit_status"]
 
+[materials]
+# Sage 50 Item Types (shown as Category) to bring over; empty means every type.
+include_types = []
+# Fields of existing SMSTurbo materials that Sage 50 may replace. Sage 50's description
+# holds 30 characters: leave "description" out to keep SMSTurbo's longer ones.
+replace = ["price", "gl_accounts", "inactive"]
+# The SMSTurbo material new materials start from (none: Sage 50's values only).
+template = "ZZDEFAULT"
+# Unit for new materials whose Sage 50 Stocking U/M is blank.
+default_unit = "YD"
+
 [credit_status]
 # SMSTurbo credit status for inactive Sage 50 records.
 inactive = "INACTIVE"
@@ -258,7 +329,7 @@ def create_demo(folder: Path) -> Path:
     sage, turbo, settings = (folder / name for name in DEMO_FILES)
     for path in (sage, turbo):
         path.unlink(missing_ok=True)
-    create_sage_company(sage, CUSTOMERS, VENDORS)
-    create_smsturbo(turbo, CUSTOMERS, VENDORS)
+    create_sage_company(sage, CUSTOMERS, VENDORS, materials=MATERIALS)
+    create_smsturbo(turbo, CUSTOMERS, VENDORS, materials=MATERIALS)
     settings.write_text(SETTINGS_TEMPLATE, encoding="utf-8")
     return settings

@@ -250,12 +250,172 @@ def _vendors() -> list[DemoRecord]:
     return in_sync + new + different + invalid + turbo_only
 
 
+ACCOUNTS = {
+    "4000-00": "Sales - Aggregates",
+    "4100-00": "Sales - Services",
+    "5000-00": "Cost of Aggregates",
+    "5100-00": "Hauling Expense",
+}
+"""The demo company's Chart of Accounts: account ID → description. Sage 50 keeps an
+item's GL accounts as Chart record numbers; its export gives these IDs."""
+
+
+def _item(
+    record_id: str,
+    description: str,
+    *,
+    item_class: str = "1",
+    unit: str = "TON",
+    category: str = "AGG",
+    price: str | None = "18.50",
+    sales_gl: str = "4000-00",
+    expense_gl: str = "5000-00",
+) -> Record:
+    """A Sage 50 inventory item in SMSTurbo terms; ``item_class`` is Sage 50's number
+    (1 stock item, 0 non-stock, 4 service, 7 charge, 2 description only)."""
+    return {
+        "id": record_id,
+        "description": description,
+        "item_class": item_class,
+        "unit": unit,
+        "category": category,
+        "price": price,
+        "sales_gl": sales_gl,
+        "expense_gl": expense_gl,
+    }
+
+
+def _material(values: Record, *, inactive: bool = False, **changes: str | None) -> Record:
+    """SMSTurbo's side of an item: the same values, its Inactive flag, and ``changes``."""
+    turbo = {k: v for k, v in values.items() if k != "item_class"}
+    turbo["inactive"] = "Yes" if inactive else "No"
+    turbo.update(changes)
+    return turbo
+
+
+def _materials() -> list[DemoRecord]:
+    in_sync = [
+        DemoRecord(values, turbo=_material(values), note=note)
+        for values, note in (
+            (_item("AGG-57", "#57 Washed Stone"), ""),
+            (_item("AGG-8", "#8 Pea Gravel"), ""),
+            (_item("SAND-C33", "C-33 Concrete Sand", category="SAND", price="16.00"), ""),
+            (_item("TOPSOIL-SC", "Screened Topsoil", unit="YD", category="SOIL"), ""),
+            (_item("00457", "Recycled Base 457"), "numeric-looking ID stays text"),
+            (
+                _item(
+                    "DELIVERY",
+                    "Delivery Charge",
+                    item_class="7",
+                    unit="LOAD",
+                    category="FEES",
+                    price="85.00",
+                    sales_gl="4100-00",
+                    expense_gl="5100-00",
+                ),
+                "charge item",
+            ),
+        )
+    ]
+    padded = _item("RIPRAP-L", "Light Riprap")
+    in_sync.append(DemoRecord(padded, padded=True, turbo=_material(padded), note="CHAR padding"))
+    gone = _item("SLAG-OLD", "Steel Slag (discontinued)")
+    in_sync.append(
+        DemoRecord(
+            gone, inactive=True, turbo=_material(gone, inactive=True), note="inactive in both"
+        )
+    )
+
+    new = [
+        DemoRecord(_item("CRUSH-LIME", "Crushed Limestone 3/4in"), note="stock item"),
+        DemoRecord(
+            _item("MULCH-BLK", "Black Mulch", item_class="0", unit="yd", category="LANDSCAP"),
+            note="non-stock item; unit in lowercase: SMSTurbo's YD is written",
+        ),
+        DemoRecord(
+            _item(
+                "HAUL-HR",
+                "Hauling per Hour",
+                item_class="4",
+                unit="HOUR",
+                category="SERVICE",
+                price="0.00",
+                sales_gl="",
+                expense_gl="",
+            ),
+            note="service; price 0 (not blank); no GL accounts",
+        ),
+        DemoRecord(
+            _item("FILL-DIRT", "Fill Dirt", unit="", category="SOIL", price=None),
+            note="no unit and no price: Import Defaults and the template supply them",
+        ),
+        DemoRecord(
+            _item("WINTER-SALT", "Winter Road Salt", category="SALT"),
+            inactive=True,
+            note="inactive item, new: left out of the default selection",
+        ),
+    ]
+
+    different = []
+    for record_id, description, change, note in (
+        ("AGG-34", "#34 Clean Stone", {"price": "20.00"}, "price differs"),
+        ("SAND-MASON", "Mason Sand", {"sales_gl": "4100-00"}, "sales GL differs"),
+        ("FUEL-SURCH", "Fuel Surcharge", {"price": None}, "price 0 in Sage 50, blank in SMSTurbo"),
+        (
+            "BASE-CA6",
+            "CA-6 Road Base",
+            {"description": "CA-6 Road Base, IDOT certified gradation, sold by the ton"},
+            "SMSTurbo's description is longer than Sage 50's 30 characters",
+        ),
+        ("SCREENINGS", "Limestone Screenings", {"unit": "YD"}, "unit differs"),
+    ):
+        values = _item(
+            record_id, description, price="0.00" if record_id == "FUEL-SURCH" else "18.50"
+        )
+        different.append(DemoRecord(values, turbo=_material(values, **change), note=note))
+    back = _item("RIVER-ROCK", "River Rock 1-3in")
+    different.append(
+        DemoRecord(back, turbo=_material(back, inactive=True), note="inactive in SMSTurbo only")
+    )
+    stopped = _item("ASPHALT-OLD", "Asphalt Millings")
+    different.append(
+        DemoRecord(
+            stopped, inactive=True, turbo=_material(stopped), note="inactive in Sage 50 only"
+        )
+    )
+
+    invalid = [
+        DemoRecord(_item("CRUSHED-CONCRETE-1", "Crushed Concrete #1"), note="ID over 15"),
+        DemoRecord(_item("PEA GRAVEL", "Pea Gravel Bulk"), note="space in ID"),
+        DemoRecord(_item("3.4-STONE", "3/4 Stone"), note="'.' in ID"),
+        DemoRecord(_item("1/2-MINUS", "1/2 Minus"), note="'/' in ID"),
+        DemoRecord(_item("mulch-red", "Red Mulch"), note="lowercase ID"),
+        DemoRecord(_item("Topsoil", "Topsoil Bulk"), note="matches SMSTurbo TOPSOIL by case"),
+        DemoRecord(_item("DUP-ITEM", "Duplicate Item One"), note="duplicate ID"),
+        DemoRecord(_item("DUP-ITEM", "Duplicate Item Two"), note="duplicate ID"),
+        DemoRecord(_item("BAGGED-LIME", "Bagged Lime", unit="BAG"), note="unit SMSTurbo lacks"),
+        DemoRecord(_item("NO-DESC", ""), note="empty description"),
+        DemoRecord(_item("=CALC-MIX", "=SUM(A1) Mix"), note="ID and description Excel would run"),
+    ]
+
+    turbo_only = [
+        _turbo_only(_material(_item("TOPSOIL", "Topsoil Bulk")), "Sage 50 has Topsoil"),
+        _turbo_only(_material(_item("SCALE-FEE", "Scale Ticket Fee", unit="EACH"))),
+        _turbo_only(
+            _material(_item("WINTER-MIX", "Winter Mix"), inactive=True), "inactive in SMSTurbo"
+        ),
+    ]
+    return in_sync + new + different + invalid + turbo_only
+
+
 CUSTOMERS = _customers()
 VENDORS = _vendors()
+MATERIALS = _materials()
 
 EXPECTED = {
     "customers": {"NEW": 12, "DIFFERENT": 9, "IN SYNC": 18, "INVALID": 9, "smsturbo_only": 5},
     "vendors": {"NEW": 6, "DIFFERENT": 3, "IN SYNC": 10, "INVALID": 3, "smsturbo_only": 2},
+    "materials": {"NEW": 5, "DIFFERENT": 7, "IN SYNC": 8, "INVALID": 11, "smsturbo_only": 3},
 }
 
 DEFAULTS: Record = {
@@ -281,6 +441,22 @@ DEFAULTS: Record = {
     "udf1": "",
     "udf2": "",
 }
+
+MATERIAL_TEMPLATE: Record = {
+    "id": "ZZDEFAULT",
+    "description": "Template for new materials",
+    "unit": "TON",
+    "category": "",
+    "price": "0.00",
+    "sales_gl": "4000-00",
+    "expense_gl": "5000-00",
+    "inactive": "Yes",
+    "taxable": "Yes",
+    "restricted": "No",
+    "is_default": "No",
+}
+"""SMSTurbo's template material: new materials take what neither Sage 50 nor Setup's
+Import Defaults supply (inactive itself, so no ticket offers it)."""
 
 CREDIT_STATUSES = ["CASH", "CHARGE", "HOLD", "INACTIVE"]
 COMPANY_NAME = "Bellwether Aggregates & Hauling"
