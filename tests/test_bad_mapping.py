@@ -124,7 +124,7 @@ CASES: dict[str, tuple[Edit, str, str]] = {
     "unknown top key": (
         _top('version = "2"'),
         "[version]: section 'version' is not one SMSync knows",
-        "Known: customers, vendors, credit_statuses",
+        "Known: customers, vendors, materials, credit_statuses, units",
     ),
     # names that are not plain identifiers, or not text
     "number for a table name": (
@@ -193,7 +193,7 @@ def test_the_copy_of_the_reference_mapping_works(demo_with_mapping):
     _, settings, _ = demo_with_mapping
     result = run_cli("sync", "--settings", settings, "--yes")
     assert result.exit_code == 0, result.output
-    assert "Import completed: 15 created, 11 updated" in result.output
+    assert "Import completed: 19 created, 16 updated" in result.output
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))

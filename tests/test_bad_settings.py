@@ -21,7 +21,7 @@ from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo
 from .conftest import dump
 
 TURBO_FILE = "smsturbo_demo.sqlite"
-NEW_CUSTOMERS_OF_THE_DEMO = "Import completed: 15 created, 11 updated, 0 skipped"
+NEW_CUSTOMERS_OF_THE_DEMO = "Import completed: 19 created, 16 updated, 0 skipped"
 
 
 def run_cli(*args: object) -> Result:
@@ -91,7 +91,7 @@ CASES: dict[str, tuple[Edit, str, str]] = {
     "top key belonging in a section": (
         _top("include_types = []"),
         "settings.toml: include_types",
-        "Did you mean customers.include_types or vendors.include_types?",
+        "Did you mean customers.include_types or vendors.include_types or materials.include_types?",
     ),
     "section costumers": (
         _rename_section("customers", "costumers"),

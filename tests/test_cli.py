@@ -26,8 +26,9 @@ def test_demo_prints_the_designed_counts_then_synchronizes(tmp_path):
             f"{expected['smsturbo_only']} SMSTurbo-only"
         )
         assert line in result.output
-    assert "Import completed: 15 created, 11 updated, 0 skipped, 0 conflicts" in result.output
+    assert "Import completed: 19 created, 16 updated, 0 skipped, 0 conflicts" in result.output
     assert "Customers: 2 NEW, 1 DIFFERENT, 36 IN SYNC, 9 INVALID" in result.output
+    assert "Materials: 1 NEW, 2 DIFFERENT, 17 IN SYNC, 11 INVALID, 3 SMSTurbo-only" in result.output
 
 
 def test_plan_sync_undo_runs(tmp_path):
@@ -55,11 +56,12 @@ def test_plan_sync_undo_runs(tmp_path):
 def test_sync_without_ids_takes_the_default_selection(tmp_path):
     settings = create_demo(tmp_path)
     result = run("sync", "--settings", settings, "--yes")
-    assert "Import completed: 15 created, 11 updated, 0 skipped" in result.output
+    assert "Import completed: 19 created, 16 updated, 0 skipped" in result.output
     assert "DIFFTYPE" not in result.output  # differs only in a field not ticked
     assert "RETAIL" not in result.output and "VOLD" not in result.output
     rest = run("sync", "--settings", settings, "--yes", "--include-inactive")
-    assert "Import completed: 3 created, 0 updated" in rest.output
+    assert "Import completed: 4 created, 0 updated" in rest.output
+    assert "WINTER-SALT" in rest.output  # the inactive NEW material
 
 
 def test_saved_plan_twice_creates_nothing_twice(tmp_path):
@@ -67,12 +69,12 @@ def test_saved_plan_twice_creates_nothing_twice(tmp_path):
     plan_file = tmp_path / "plan.json"
     assert run("plan", "--settings", settings, "--save", plan_file).exit_code == 0
     first = run("sync", "--settings", settings, "--plan", plan_file, "--yes", "--include-inactive")
-    assert first.exit_code == 0 and "18 created, 11 updated" in first.output
+    assert first.exit_code == 0 and "23 created, 16 updated" in first.output
     database = tmp_path / "smsturbo_demo.sqlite"
     after_first = dump(database, audit=True)
     second = run("sync", "--settings", settings, "--plan", plan_file, "--yes", "--include-inactive")
     assert second.exit_code == 0
-    assert "0 created, 0 updated, 29 skipped, 0 conflicts" in second.output
+    assert "0 created, 0 updated, 39 skipped, 0 conflicts" in second.output
     assert "skipped: already in sync (synchronized since Refresh)" in second.output
     assert dump(database, audit=True) == after_first
 
@@ -106,7 +108,7 @@ def test_rows_changed_since_the_saved_plan_exit_3(tmp_path):
     result = run("sync", "--settings", settings, "--plan", plan_file, "--yes")
     assert result.exit_code == 3
     assert "PROSPECT1            conflict: changed in Sage 50 or SMSTurbo" in result.output
-    assert "14 created, 11 updated, 0 skipped, 1 conflicts" in result.output
+    assert "18 created, 16 updated, 0 skipped, 1 conflicts" in result.output
     assert run("runs", "--settings", settings, "--details", "99").exit_code == 1
 
 
@@ -126,7 +128,7 @@ def test_a_custom_inactive_status_leaves_the_inactive_records_out(tmp_path):
     connection.close()
     result = run("sync", "--settings", settings, "--yes")
     assert result.exit_code == 0, result.output
-    assert "Import completed: 15 created" in result.output
+    assert "Import completed: 19 created" in result.output
     store = demo_at(tmp_path, settings).store
     for record_id in ("RETAIL", "PROSPECT5"):
         assert store.fetch(CUSTOMER, record_id) is None

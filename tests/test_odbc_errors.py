@@ -45,7 +45,7 @@ from smsync_xl.core.errors import (
 from smsync_xl.core.fields import CUSTOMER, VENDOR
 from smsync_xl.core.settings import Connection, settings_from_values
 from smsync_xl.demo.company import write_sage_exports
-from smsync_xl.demo.data import COMPANY_NAME, CUSTOMERS, VENDORS
+from smsync_xl.demo.data import COMPANY_NAME, CUSTOMERS, MATERIALS, VENDORS
 from smsync_xl.sides import open_source, open_store
 from smsync_xl.sources.sage50_csv import Sage50CsvSource
 
@@ -397,7 +397,7 @@ def record_opens(monkeypatch, folder: Path) -> list[tuple[str, str]]:
 def test_csv_source_opens_its_exports_only_to_read(tmp_path, monkeypatch):
     folder = tmp_path / "exports"
     folder.mkdir()
-    write_sage_exports(folder, CUSTOMERS, VENDORS)
+    write_sage_exports(folder, CUSTOMERS, VENDORS, materials=MATERIALS)
     settings = settings_from_values(
         {"sage50.kind": "csv", "sage50.path": "exports", "smsturbo.path": "unused.sqlite"},
         base=tmp_path,

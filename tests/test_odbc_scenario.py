@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from smsync_xl.connections.db import quote_identifier
-from smsync_xl.core.fields import CUSTOMER, ENTITIES
+from smsync_xl.core.fields import CUSTOMER, ENTITIES, MATERIAL
 from smsync_xl.core.settings import settings_from_values
 from smsync_xl.core.vocabulary import Outcome, Status
 from smsync_xl.demo.company import create_smsturbo
-from smsync_xl.demo.data import CUSTOMERS, EXPECTED, VENDORS
+from smsync_xl.demo.data import CUSTOMERS, EXPECTED, MATERIALS, VENDORS
 from smsync_xl.sides import open_source, open_store
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import apply, make_plan
@@ -25,6 +25,8 @@ def make_settings(tmp_path, sage: dict[str, str], turbo: dict[str, str]):
     values.update({f"smsturbo.{k}": v for k, v in turbo.items()})
     values["customers.replace"] = "name, address, phone, contact, email, credit_limit"
     values["vendors.replace"] = "name, address, phone, contact, email"
+    values["materials.replace"] = "price, gl_accounts, inactive, unit"
+    values["materials.default_unit"] = "YD"
     return settings_from_values(values, base=tmp_path, locate=str)
 
 
@@ -39,14 +41,15 @@ def sage(request, postgres) -> dict[str, str]:
 @pytest.fixture(params=["sqlite-embedded", "postgresql-odbc"])
 def turbo(request, tmp_path) -> dict[str, str]:
     if request.param == "sqlite-embedded":
-        create_smsturbo(tmp_path / "smsturbo.sqlite", CUSTOMERS, VENDORS)
+        create_smsturbo(tmp_path / "smsturbo.sqlite", CUSTOMERS, VENDORS, materials=MATERIALS)
         return {"kind": "sqlite", "path": "smsturbo.sqlite"}
     return {"kind": "odbc", "dsn": request.getfixturevalue("turbo_pg_dsn")}
 
 
 def dump(store: SMSTurboStore) -> dict[str, list[tuple]]:
     """Every SMSTurbo row (audit aside), sorted: the state undo must give back."""
-    tables = [t.table for t in store.mapping.tables.values()] + [store.mapping.status_table]
+    tables = [t.table for t in store.mapping.tables.values()]
+    tables += [where.table for where in store.mapping.lists.values()]
     return {
         table: sorted(store.db.query(f"SELECT * FROM {quote_identifier(table)}"), key=repr)
         for table in tables
@@ -72,7 +75,8 @@ def test_refresh_tick_synchronize_refresh_undo(tmp_path, sage, turbo, passwords)
     written = {
         (r.entity, r.id) for r in result.results if r.outcome in (Outcome.CREATED, Outcome.UPDATED)
     }
-    assert result.count(Outcome.CREATED) == 18 and result.count(Outcome.UPDATED) >= 9
+    created = {(r.entity, r.id) for r in result.results if r.outcome is Outcome.CREATED}
+    assert len(created) == 18 + 5 and result.count(Outcome.UPDATED) >= 9 + 6
 
     for key, entity in ENTITIES.items():
         after = make_plan(entity, source, store, settings).by_id
@@ -80,6 +84,16 @@ def test_refresh_tick_synchronize_refresh_undo(tmp_path, sage, turbo, passwords)
             if entity_key == key:
                 assert after[record_id].status is Status.IN_SYNC, record_id
     assert store.fetch(CUSTOMER, "PROSPECT1")["name"] == "Prospect Builder 1"
+    fill = store.fetch(MATERIAL, "FILL-DIRT")
+    assert fill is not None and (fill["unit"], fill["price"], fill["taxable"]) == (
+        "YD",
+        "0.00",
+        "Yes",
+    )
+    hauling = store.fetch(MATERIAL, "HAUL-HR")
+    assert hauling is not None and (hauling["price"], hauling["sales_gl"]) == ("0.00", "")
+    assert store.fetch(MATERIAL, "WINTER-SALT") is not None  # ticked although inactive
+    assert store.fetch(MATERIAL, "AGG-34")["price"] == "18.50"
 
     undone = undo_last(store, user="tester")
     assert undone.undone_run == result.run_id and undone.left_alone == []

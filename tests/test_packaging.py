@@ -86,4 +86,4 @@ def test_build_workbook_without_the_build_extra_says_what_to_install(installed, 
 def test_the_demo_runs_from_the_wheel(installed, tmp_path):
     result = smsync(installed, tmp_path, "demo", "demo")
     assert result.returncode == 0, result.stderr
-    assert "Import completed: 15 created, 11 updated" in result.stdout
+    assert "Import completed: 19 created, 16 updated" in result.stdout

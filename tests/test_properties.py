@@ -7,11 +7,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smsync_xl.core.fields import ENTITIES, GROUPS
+from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.settings import settings_from_values
 from smsync_xl.core.vocabulary import Status
 from smsync_xl.demo.company import create_sage_company, create_smsturbo
-from smsync_xl.demo.data import DemoRecord
+from smsync_xl.demo.data import ACCOUNTS, DemoRecord
 from smsync_xl.sides import open_source, open_store
 from smsync_xl.sync.apply import apply, make_plan
 from smsync_xl.sync.undo import undo_last
@@ -41,7 +41,21 @@ def values(draw, record_id):
 
 
 @st.composite
-def datasets(draw):
+def items(draw, record_id):
+    return {
+        "id": record_id,
+        "description": draw(words),
+        "item_class": draw(st.sampled_from(["0", "1", "4", "7", "12"])),
+        "unit": draw(st.sampled_from(["TON", "ton", "YD", "", "BAG"])),
+        "category": draw(st.sampled_from(["AGG", "SAND", "agg", ""])),
+        "price": None if (price := draw(limits)) is None else str(price),
+        "sales_gl": draw(st.sampled_from([*ACCOUNTS, ""])),
+        "expense_gl": draw(st.sampled_from([*ACCOUNTS, ""])),
+    }
+
+
+@st.composite
+def datasets(draw, values=values, status=("credit_status", [None, "CASH", "INACTIVE"])):
     sage_ids = draw(st.lists(ids, max_size=12))
     records = []
     for record_id in sage_ids:
@@ -50,10 +64,8 @@ def datasets(draw):
         if draw(st.booleans()) and record_id.strip() not in {
             r.turbo["id"] for r in records if r.turbo
         }:
-            turbo = {
-                **draw(values(record_id.strip())),
-                "credit_status": draw(st.sampled_from([None, "CASH", "INACTIVE"])),
-            }
+            field, words = status
+            turbo = {**draw(values(record_id.strip())), field: draw(st.sampled_from(words))}
             if draw(st.booleans()):
                 turbo = {**sage, "id": record_id.strip()}
         records.append(
@@ -69,26 +81,25 @@ def datasets(draw):
 
 
 def settings_for(folder: Path):
-    every_group = ",".join(GROUPS)
+    every_group = {f"{e.key}.replace": ",".join(g.key for g in e.groups) for e in ENTITIES.values()}
     return settings_from_values(
-        {
-            "sage50.path": "sage.sqlite",
-            "smsturbo.path": "turbo.sqlite",
-            "customers.replace": every_group,
-            "vendors.replace": every_group,
-        },
+        {"sage50.path": "sage.sqlite", "smsturbo.path": "turbo.sqlite", **every_group},
         base=folder,
         locate=str,
     )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(customers=datasets(), vendors=datasets())
-def test_sync_everything_then_undo_restores_exactly(customers, vendors):
+@given(
+    customers=datasets(),
+    vendors=datasets(),
+    materials=datasets(items, ("inactive", [None, "Yes", "No"])),
+)
+def test_sync_everything_then_undo_restores_exactly(customers, vendors, materials):
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        create_sage_company(folder / "sage.sqlite", customers, vendors)
-        create_smsturbo(folder / "turbo.sqlite", customers, vendors)
+        create_sage_company(folder / "sage.sqlite", customers, vendors, materials=materials)
+        create_smsturbo(folder / "turbo.sqlite", customers, vendors, materials=materials)
         config = settings_for(folder)
         source, store = open_source(config), open_store(config)
         before = dump(folder / "turbo.sqlite")

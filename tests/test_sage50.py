@@ -58,7 +58,7 @@ def test_optional_columns_are_discovered(demo, tmp_path):
         connection.execute("ALTER TABLE Customers ADD COLUMN Phone_Number2 CHAR(20)")
         connection.execute("UPDATE Customers SET Phone_Number2 = '555-2222  '")
     connection.close()
-    source = Sage50Source(open_sqlite(path, read_only=True), StatusRule())
+    source = Sage50Source(open_sqlite(path, read_only=True), lambda _: StatusRule())
     assert by_id(source.read(CUSTOMER))["C0001"]["phone2"] == "555-2222"
     assert by_id(demo.source.read(VENDOR))["V001"]["phone2"] is None
 
@@ -68,7 +68,7 @@ def test_missing_required_column_is_named(tmp_path):
     connection = sqlite3.connect(path)
     connection.execute("CREATE TABLE Customers (CustomerRecordNumber INTEGER, CustomerID TEXT)")
     connection.close()
-    source = Sage50Source(open_sqlite(path, read_only=True), StatusRule())
+    source = Sage50Source(open_sqlite(path, read_only=True), lambda _: StatusRule())
     with pytest.raises(SourceFormatError, match="table Customers has no column") as error:
         source.read(CUSTOMER)
     assert "Customer_Bill_Name" in str(error.value)
@@ -107,7 +107,8 @@ def test_credit_status_map_through_a_company_with_a_credit_status_column(demo):
     connection.close()
     rule = StatusRule(by_code={"ALWAYS HOLD": "HOLD"}, active="CASH")
     records = {
-        r.id: r for r in Sage50Source(open_sqlite(path, read_only=True), rule).read(CUSTOMER)
+        r.id: r
+        for r in Sage50Source(open_sqlite(path, read_only=True), lambda _: rule).read(CUSTOMER)
     }
     assert records["PROSPECT1"].values["credit_status"] == "HOLD"
     assert records["PROSPECT2"].values["credit_status"] == "CASH"  # not mapped: the active one

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from smsync_xl.cli import main
 from smsync_xl.core.compare import compare
 from smsync_xl.core.errors import SettingsError, SourceFormatError
-from smsync_xl.core.fields import CUSTOMER, ENTITIES, VENDOR, TurboRecord
+from smsync_xl.core.fields import CUSTOMER, ENTITIES, MATERIAL, VENDOR, TurboRecord
 from smsync_xl.core.settings import (
     EntitySettings,
     StatusRule,
@@ -17,7 +17,7 @@ from smsync_xl.core.settings import (
 )
 from smsync_xl.core.vocabulary import Status
 from smsync_xl.demo.company import create_demo, write_sage_exports
-from smsync_xl.demo.data import CUSTOMERS, EXPECTED, VENDORS
+from smsync_xl.demo.data import CUSTOMERS, EXPECTED, MATERIALS, VENDORS
 from smsync_xl.sides import open_source, open_store
 from smsync_xl.sources.sage50_csv import Sage50CsvSource
 from smsync_xl.sync.apply import make_plan
@@ -30,7 +30,7 @@ def by_id(records):
 
 
 def source(folder):
-    return Sage50CsvSource(folder, StatusRule())
+    return Sage50CsvSource(folder, lambda _: StatusRule())
 
 
 def write(folder, text: str, encoding: str = "utf-8", name: str = "CUSTOMER.CSV"):
@@ -41,12 +41,13 @@ def write(folder, text: str, encoding: str = "utf-8", name: str = "CUSTOMER.CSV"
 def exports(tmp_path):
     folder = tmp_path / "exports"
     folder.mkdir()
-    write_sage_exports(folder, CUSTOMERS, VENDORS)
+    write_sage_exports(folder, CUSTOMERS, VENDORS, materials=MATERIALS)
     return folder
 
 
 def test_exports_give_the_same_plan_as_the_company_file(tmp_path, exports):
     settings_path = create_demo(tmp_path)
+    company_file = open_source(load_settings(settings_path))
     text = settings_path.read_text(encoding="utf-8")
     settings_path.write_text(
         text.replace(
@@ -61,6 +62,10 @@ def test_exports_give_the_same_plan_as_the_company_file(tmp_path, exports):
         plan = make_plan(entity, csv_source, store, settings)
         counts = {status.value: n for status, n in plan.counts().items()}
         assert counts | {"smsturbo_only": len(plan.turbo_only)} == EXPECTED[key]
+    items = {r.id: r.values for r in csv_source.read(MATERIAL)}
+    assert items == {r.id: r.values for r in company_file.read(MATERIAL)}
+    assert items["HAUL-HR"]["item_class"] == "Service" and items["HAUL-HR"]["sales_gl"] == ""
+    assert items["AGG-57"]["sales_gl"] == "4000-00" and items["AGG-57"]["price"] == "18.50"
     duplicates = [
         r for r in make_plan(CUSTOMER, csv_source, store, settings).rows if r.id == "DUP100"
     ]
@@ -96,12 +101,12 @@ def test_windows_1252_and_utf8_with_or_without_bom(tmp_path, exports, encoding):
 
 def test_true_false_flags(tmp_path, exports):
     rule = StatusRule(active="CHARGE")
-    records = by_id(Sage50CsvSource(exports, rule).read(CUSTOMER))
+    records = by_id(Sage50CsvSource(exports, lambda _: rule).read(CUSTOMER))
     assert records["RETAIL"]["credit_status"] == "INACTIVE"
     assert records["C0001"]["credit_status"] == "CHARGE"
-    assert by_id(Sage50CsvSource(exports, rule).read(VENDOR))["VOLD"]["credit_status"] == (
-        "INACTIVE"
-    )
+    assert by_id(Sage50CsvSource(exports, lambda _: rule).read(VENDOR))["VOLD"][
+        "credit_status"
+    ] == ("INACTIVE")
 
 
 def test_missing_headers_are_listed_in_one_error(tmp_path):

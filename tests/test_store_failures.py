@@ -26,7 +26,7 @@ from click.testing import CliRunner
 from smsync_xl.cli import main
 from smsync_xl.connections import db as dbapi
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_smsturbo
-from smsync_xl.demo.data import CUSTOMERS, VENDORS
+from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS
 
 from . import kill_test
 from .conftest import pg_database, pg_dsn
@@ -107,7 +107,7 @@ def pg_turbo(request, folder: Path) -> Turbo:
     create_demo(folder)
     name = postgres.create_database()
     db = pg_database(postgres, name)
-    write_smsturbo(db, CUSTOMERS, VENDORS)
+    write_smsturbo(db, CUSTOMERS, VENDORS, materials=MATERIALS)
     db.close()
     dsn = pg_dsn(odbc, postgres, "fail_" + name.removeprefix("smsync_test_"), name)
     settings = folder / "settings.toml"
@@ -393,7 +393,7 @@ ZZ = 'UPDATE "Customers" SET "{column}" = ? WHERE "CustomerID" = \'ZZDEFAULT\''
             "CreditStatus",
             "BOGUS",
             ["PROSPECT1"],
-            "Credit Status 'BOGUS' is not one of SMSTurbo's credit statuses (",
+            "Credit Status 'BOGUS' is not on SMSTurbo's list (CASH, CHARGE, HOLD, INACTIVE)",
         ),
         (
             "BillingCycle",
@@ -428,7 +428,9 @@ def test_a_zzdefault_value_new_records_cannot_take_stops_the_run(
 
 def test_zzdefault_on_postgresql(pg):
     pg.run(ZZ.format(column="CreditStatus"), ["NOSUCH"])
-    pg.refuses("sync", "--yes", says=["Credit Status 'NOSUCH' is not one of", ZZDEFAULT_FIX])
+    pg.refuses(
+        "sync", "--yes", says=["Credit Status 'NOSUCH' is not on SMSTurbo's list", ZZDEFAULT_FIX]
+    )
 
 
 def test_zzdefault_is_checked_only_for_what_new_records_take_from_it(turbo):
@@ -462,12 +464,12 @@ def test_a_char_15_id_column_in_sqlite_with_padded_ids(turbo):
     assert any(len(r[0]) == 15 for r in before["customers"])
     result = cli("sync", "--settings", turbo.settings, "--yes")
     assert result.exit_code == 0, result.output
-    assert "Import completed: 15 created, 11 updated, 0 skipped, 0 conflicts" in result.output
+    assert "Import completed: 19 created, 16 updated, 0 skipped, 0 conflicts" in result.output
     assert cli("sync", "--settings", turbo.settings, "--yes").output.startswith(
         "Nothing to synchronize."
     )
     undo = cli("undo", "--settings", turbo.settings, "--yes")
-    assert undo.exit_code == 0 and "26 restored" in undo.output, undo.output
+    assert undo.exit_code == 0 and "35 restored" in undo.output, undo.output
     after = turbo.dump()
     assert {k: v for k, v in after.items() if not k.startswith("smsync")} == {
         k: v for k, v in before.items() if not k.startswith("smsync")
@@ -480,11 +482,11 @@ def test_a_char_15_id_column_in_postgresql(pg):
     assert all(len(r[0]) == 15 for r in before["customers"])
     result = cli("sync", "--settings", pg.settings, "--yes")
     assert result.exit_code == 0, result.output
-    assert "Import completed: 15 created, 11 updated, 0 skipped, 0 conflicts" in result.output
+    assert "Import completed: 19 created, 16 updated, 0 skipped, 0 conflicts" in result.output
     plan = cli("plan", "--settings", pg.settings)
     assert "Customers: 2 NEW, 1 DIFFERENT, 36 IN SYNC, 9 INVALID" in plan.output, plan.output
     undo = cli("undo", "--settings", pg.settings, "--yes")
-    assert undo.exit_code == 0 and "26 restored" in undo.output, undo.output
+    assert undo.exit_code == 0 and "35 restored" in undo.output, undo.output
     after = pg.dump()
     assert {k: v for k, v in after.items() if not k.startswith("smsync")} == {
         k: v for k, v in before.items() if not k.startswith("smsync")

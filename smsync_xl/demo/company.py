@@ -168,7 +168,7 @@ def write_sage_company(
     vendors: Iterable[DemoRecord],
     company: str = COMPANY_NAME,
     *,
-    materials: Iterable[DemoRecord] = MATERIALS,
+    materials: Iterable[DemoRecord] = (),
 ) -> None:
     """Create Sage 50 US's tables (Company, Customers, Vendors, Address, LineItem,
     Chart) in ``db`` and fill them: an SQLite file for the demo, PostgreSQL through ODBC
@@ -210,7 +210,7 @@ def create_sage_company(
     vendors: Iterable[DemoRecord],
     company: str = COMPANY_NAME,
     *,
-    materials: Iterable[DemoRecord] = MATERIALS,
+    materials: Iterable[DemoRecord] = (),
 ) -> None:
     """A Sage 50 US–shaped company file."""
     db = open_sqlite(path)
@@ -223,7 +223,7 @@ def write_smsturbo(
     customers: Iterable[DemoRecord],
     vendors: Iterable[DemoRecord],
     *,
-    materials: Iterable[DemoRecord] = MATERIALS,
+    materials: Iterable[DemoRecord] = (),
 ) -> None:
     """The SMSTurbo reference schema in ``db``, holding the template records (ZZDEFAULT)
     and the records' SMSTurbo side."""
@@ -243,7 +243,7 @@ def create_smsturbo(
     customers: Iterable[DemoRecord],
     vendors: Iterable[DemoRecord],
     *,
-    materials: Iterable[DemoRecord] = MATERIALS,
+    materials: Iterable[DemoRecord] = (),
 ) -> None:
     """An SMSTurbo reference database file."""
     db = open_sqlite(path)
@@ -257,7 +257,7 @@ def write_sage_exports(
     vendors: Iterable[DemoRecord],
     encoding: str = "cp1252",
     *,
-    materials: Iterable[DemoRecord] = MATERIALS,
+    materials: Iterable[DemoRecord] = (),
 ) -> None:
     """The Customer List, Vendor List and Inventory Item List CSV exports Sage 50 would
     write for the records (GL accounts as account IDs, item classes as numbers)."""
