@@ -310,7 +310,8 @@ def _connection(
         raise SettingsError(
             f"{path} is not a folder",
             where=locate(f"{side}.path"),
-            advice="Enter the folder where the Customer List and Vendor List exports are saved.",
+            advice="Enter the folder where the Customer List, Vendor List and Inventory Item "
+            "List exports are saved.",
         )
     if kind == "sqlite" and path.is_dir():
         raise SettingsError(
