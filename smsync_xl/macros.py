@@ -22,7 +22,9 @@ from smsync_xl.book.layout import (
     RESULT,
     SAGE_ONLY,
     SUMMARY_CELL,
+    TABLE_COLUMNS,
     TURBO_ONLY,
+    hidden_titles,
 )
 from smsync_xl.book.setup_sheet import read_setup, write_entity
 from smsync_xl.book.sheets import (
@@ -150,7 +152,7 @@ def _stopped(port: WorkbookPort, action: str) -> Finished:
 
 def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     """Refresh: the lists of the Setup's entity (or ``entity``, once the company is
-    confirmed, for the Customers/Vendors switch)."""
+    confirmed, for the ribbon's Customers, Vendors and Materials buttons)."""
     port.check_can_save()
     settings, current = read_setup(port)
     entity = entity or current
@@ -181,10 +183,13 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
             port.clear_filter(sheet)
             cleared.append(sheet)
         port.write_table(sheet, rows)
+        port.hide_columns(sheet, hidden_titles(TABLE_COLUMNS[sheet], entity))
     summary = (
         f"{counts_line(plan)}. View: {view.label}. Sage 50 company: {company}. "
         f"Refreshed {now_text()}."
     )
+    if plan.template_missing:
+        summary += f" Note: {plan.template_missing}."
     if cleared:
         summary += (
             f" The filter on {' and '.join(cleared)} was cleared: the rows now hold other "
@@ -205,11 +210,15 @@ def refresh(port: WorkbookPort) -> Finished:
     return _fill(port)
 
 
-@macro
-def switch_entity(port: WorkbookPort) -> Finished:
-    """Customers ⇄ Vendors, then Refresh."""
-    _, entity = read_setup(port)
-    return _fill(port, next(e for e in ENTITIES.values() if e is not entity))
+def show_entity(key: str, book: WorkbookPort | None = None) -> Finished | None:
+    """The ribbon's Customers, Vendors and Materials buttons: that list, refreshed (the
+    Setup's Records cell is written once the company is confirmed)."""
+
+    @macro
+    def show_entity(port: WorkbookPort) -> Finished:
+        return _fill(port, ENTITIES[key])
+
+    return show_entity(book)
 
 
 def _tick(port: WorkbookPort, tick: bool) -> Finished:

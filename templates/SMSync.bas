@@ -51,13 +51,29 @@ Public Sub SMSyncUndoLastButton(control As IRibbonControl)
     SMSyncUndoLast
 End Sub
 
-' Switch the lists between customers and vendors.
-Public Sub SMSyncSwitchEntity()
-    RunPython "import smsync_xl.macros as m; m.switch_entity()"
+' Show the customers, the vendors or the materials (and refresh).
+Public Sub SMSyncShowCustomers()
+    RunPython "import smsync_xl.macros as m; m.show_entity('customers')"
 End Sub
 
-Public Sub SMSyncSwitchEntityButton(control As IRibbonControl)
-    SMSyncSwitchEntity
+Public Sub SMSyncShowCustomersButton(control As IRibbonControl)
+    SMSyncShowCustomers
+End Sub
+
+Public Sub SMSyncShowVendors()
+    RunPython "import smsync_xl.macros as m; m.show_entity('vendors')"
+End Sub
+
+Public Sub SMSyncShowVendorsButton(control As IRibbonControl)
+    SMSyncShowVendors
+End Sub
+
+Public Sub SMSyncShowMaterials()
+    RunPython "import smsync_xl.macros as m; m.show_entity('materials')"
+End Sub
+
+Public Sub SMSyncShowMaterialsButton(control As IRibbonControl)
+    SMSyncShowMaterials
 End Sub
 
 ' Go to the Setup sheet.

@@ -289,7 +289,8 @@ CASES: dict[str, tuple[Edit, str, str]] = {
             'kind = "sqlite"\npath = "sage50_demo.sqlite"', 'kind = "csv"\npath = "settings.toml"'
         ),
         "settings.toml: sage50.path",
-        "Enter the folder where the Customer List and Vendor List exports are saved.",
+        "Enter the folder where the Customer List, Vendor List and Inventory Item List "
+        "exports are saved.",
     ),
     "DSN too long": (
         _odbc("smsturbo", f'dsn = "{"D" * 33}"'),

@@ -173,8 +173,11 @@ CASES: list[tuple[str, str, Damage, tuple[str, ...]]] = [
     (
         "Records is neither",
         "refresh",
-        setup_value("entity", "Materials"),
-        ("'Materials' is not Customers or Vendors", "Choose Customers or Vendors"),
+        setup_value("entity", "Suppliers"),
+        (
+            "'Suppliers' is not Customers or Vendors or Materials",
+            "Choose Customers or Vendors or Materials",
+        ),
     ),
     (
         "Read Sage 50 from is unknown",

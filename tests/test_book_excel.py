@@ -12,7 +12,15 @@ import pytest
 
 from smsync_xl import macros
 from smsync_xl.book.excel import TITLE, ExcelBook, cell_value
-from smsync_xl.book.layout import HEADER_ROW, SAGE_COLUMNS, SAGE_ONLY, SETUP, setup_layout
+from smsync_xl.book.layout import (
+    HEADER_ROW,
+    SAGE_COLUMNS,
+    SAGE_ONLY,
+    SETUP,
+    TABLE_COLUMNS,
+    TURBO_ONLY,
+    setup_layout,
+)
 from smsync_xl.book.setup_sheet import ENTITY_KEY
 from smsync_xl.core.errors import WorkbookError
 from smsync_xl.core.resources import workbook_path
@@ -94,8 +102,9 @@ def test_excel_calls_do_not_grow_with_rows(tmp_path):
     small_calls, small_dialogs = run_cycle(small_book, small_excel)
     large_calls, large_dialogs = run_cycle(large_book, large_excel)
     assert small_calls == large_calls
-    # a Refresh: both tables' formats, filters and blocks, the Log row and the dialogs
-    assert all(0 < calls < 100 for calls in small_calls), small_calls
+    # a Refresh: both tables' formats, filters, blocks and shown columns, the Log row and
+    # the dialogs
+    assert all(0 < calls < 150 for calls in small_calls), small_calls
     refresh = [(COMPANY_QUESTION, TITLE, "yes_no"), (VIEW_QUESTION, TITLE, "yes_no")]
     for count, dialogs in ((10, small_dialogs), (10_000, large_dialogs)):
         assert [first_lines(d) for d in dialogs] == [
@@ -147,13 +156,26 @@ def test_synchronize_in_excel_with_text_columns(tmp_path):
     assert smsturbo_customer_ids(tmp_path) == ["C000000", "C000001", "C000002", "ZZDEFAULT"]
 
 
-def test_switch_entity_in_excel(tmp_path):
+def test_show_entity_in_excel_hides_the_other_lists_columns(tmp_path):
     book, excel = standin(tmp_path, 1)
     port = ExcelBook(book)
-    assert macros.switch_entity(port), excel.dialogs
+    assert macros.show_entity("vendors", port), excel.dialogs
     records = setup_layout().setting(ENTITY_KEY).cell  # formatted Text (@)
     assert port.read_range(SETUP, records) == [["Vendors"]]
     assert macros.refresh(port), excel.dialogs
+
+    def hidden(sheet: str) -> set[str]:
+        widths = excel.column_widths[sheet]
+        titles = [c.title for c in TABLE_COLUMNS[sheet]]
+        return {t for n, t in enumerate(titles, start=1) if widths.get(n) == 0}
+
+    assert {"Credit Limit", "Unit", "Description", "Key"} <= hidden(SAGE_ONLY)
+    assert not {"Name", "Credit Status", "Phone 1"} & hidden(SAGE_ONLY)
+    assert macros.show_entity("materials", port), excel.dialogs
+    assert {"Name", "Credit Status", "Phone 1", "Key", "Fingerprint"} <= hidden(SAGE_ONLY)
+    assert not {"Description", "Unit", "Price", "Sales GL #", "Inactive"} & hidden(TURBO_ONLY)
+    assert macros.show_entity("customers", port), excel.dialogs
+    assert "Credit Limit" not in hidden(SAGE_ONLY) and "Unit" in hidden(SAGE_ONLY)
 
 
 def test_no_to_the_company_question_changes_nothing(tmp_path):

@@ -58,4 +58,5 @@ def test_sheet_formats_follow_the_kinds():
 
     formats = {c.field: c.number_format for c in SAGE_COLUMNS if c.field}
     assert formats.pop("credit_limit") == "#,##0.00" and formats.pop("terms") == "0"
+    assert formats.pop("price") == "#,##0.00"
     assert set(formats.values()) == {"@"}  # every text field is a Text column

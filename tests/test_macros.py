@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from smsync_xl import macros
 from smsync_xl.book.layout import (
+    HEADER_ROW,
     INCLUDE,
     KEY,
     LOG,
@@ -22,10 +23,10 @@ from smsync_xl.book.layout import (
     TURBO_ONLY,
     setup_layout,
 )
-from smsync_xl.core.fields import CUSTOMER
+from smsync_xl.core.fields import CUSTOMER, MATERIAL
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.core.settings import load_settings
-from smsync_xl.core.vocabulary import Status
+from smsync_xl.core.vocabulary import TICK, Status
 from smsync_xl.sides import open_source, open_store
 from smsync_xl.sync.apply import make_plan
 
@@ -279,9 +280,9 @@ def test_undo_from_the_workbook(book, tmp_path):
     assert "no synchronization left to undo" in dialogs.alerts[0]
 
 
-def test_switch_entity_shows_vendors(book):
+def test_show_entity_shows_vendors(book):
     refreshed(book, True, True)
-    assert macros.switch_entity(open_book(book, Dialogs(True, True)))
+    assert macros.show_entity("vendors", open_book(book, Dialogs(True, True)))
     assert open_book(book).read_range(SETUP, cell("entity"))[0][0] == "Vendors"
     assert set(rows_by_id(book)) >= {"VNEW1", "ACE TIRE"}
     table = open_book(book).read_table(SAGE_ONLY)
@@ -401,7 +402,7 @@ def test_an_unknown_records_choice_names_the_cell(book):
     assert not macros.refresh(open_book(book, dialogs))
     assert dialogs.alerts[0] == (
         f"Setup sheet, cell {cell('entity')} (Records): 'Suppliers' is not Customers or "
-        "Vendors\nChoose Customers or Vendors."
+        "Vendors or Materials\nChoose Customers or Vendors or Materials."
     )
     assert dialogs.questions == []
 
@@ -480,3 +481,43 @@ def test_a_leading_apostrophe_in_an_id_or_setup_cell_is_excels_text_mark(book):
     finished = macros.synchronize(open_book(book, Dialogs(True)))
     assert finished is not None and finished.synchronized is not None
     assert finished.synchronized.summary().startswith("Import completed: 1 created")
+
+
+def test_materials_refresh_check_all_synchronize_then_undo_restores_smsturbo(book, tmp_path):
+    """The whole workbook flow for the third list: the Materials button, Check All,
+    Synchronize, Undo; SMSTurbo ends exactly as it began."""
+    database = tmp_path / "smsturbo_demo.sqlite"
+    before = dump(database, audit=False)
+    assert macros.show_entity("materials", open_book(book, Dialogs(True, False)))
+    assert open_book(book).read_range(SETUP, cell("entity"))[0][0] == "Materials"
+    rows = rows_by_id(book)
+    assert rows["WINTER-SALT"]["Inactive"] == "Yes" and rows["WINTER-SALT"]["Status"] == "NEW"
+    assert rows["HAUL-HR"]["Item Class"] == "Service" and rows["MULCH-BLK"]["Unit"] == "YD"
+    assert rows["BASE-CA6"]["Changes"] is None  # Description is not ticked for materials
+    assert "Unit BAG does not exist in SMSTurbo" in rows["BAGGED-LIME"]["Reason"]
+    assert rows["=CALC-MIX"]["Description"] == "=SUM(A1) Mix"  # text, not a formula
+    assert set(rows_by_id(book, TURBO_ONLY)) >= {"TOPSOIL", "SCALE-FEE", "WINTER-MIX"}
+    sheet = load_workbook(book)[SAGE_ONLY]
+    hidden = {
+        sheet.cell(HEADER_ROW, n).value
+        for n in range(1, sheet.max_column + 1)
+        if sheet.column_dimensions[sheet.cell(HEADER_ROW, n).column_letter].hidden
+    }
+    assert {"Name", "Credit Status", "Address line 1", "Key"} <= hidden
+    assert not {"Description", "Unit", "Price", "Sales GL #", "Inactive"} & hidden
+
+    assert macros.check_all(open_book(book))
+    ticked = {i for i, r in rows_by_id(book).items() if r[INCLUDE] == TICK}
+    assert ticked == {
+        "CRUSH-LIME", "MULCH-BLK", "HAUL-HR", "FILL-DIRT",
+        "AGG-34", "SAND-MASON", "FUEL-SURCH", "RIVER-ROCK", "ASPHALT-OLD",
+    }  # fmt: skip
+    dialogs = Dialogs(True)
+    assert macros.synchronize(open_book(book, dialogs))
+    assert "Import completed: 4 created, 5 updated, 0 skipped, 0 conflicts" in dialogs.alerts[0]
+    settings = load_settings(tmp_path / "settings.toml")
+    fill = open_store(settings).fetch(MATERIAL, "FILL-DIRT")
+    assert fill is not None and (fill["unit"], fill["taxable"]) == ("TON", "Yes")  # template
+
+    assert macros.undo_last(open_book(book, Dialogs(True)))
+    assert dump(database, audit=False) == before

@@ -187,7 +187,8 @@ def test_doctor_takes_the_settings_from_the_workbook(tmp_path, odbc):
     book = demo_workbook(tmp_path)
     result = run("doctor", "--book", book)
     assert "Sage 50 (sqlite): ok" in result.output and "48 customers" in result.output
-    assert "SMSTurbo (sqlite): ok, 33 customers, 15 vendors" in result.output
+    assert "SMSTurbo (sqlite): ok\n  ok       33 customers\n" in result.output
+    assert "  ok       19 materials\n  ok       template material ZZDEFAULT\n" in result.output
 
 
 def test_windows_driver_paths(monkeypatch):

@@ -44,7 +44,9 @@ RIBBON_IMAGES = {
     # Quick Access Toolbar > Undo.
     "smsyncUndoLast": "Undo",
     # Chart Design (Chart Tools) > Data > Switch Row/Column.
-    "smsyncSwitchEntity": "ChartSwitchRowColumn",
+    "smsyncShowCustomers": "ChartSwitchRowColumn",
+    "smsyncShowVendors": "ChartSwitchRowColumn",
+    "smsyncShowMaterials": "ChartSwitchRowColumn",
     # Properties (Quick Access Toolbar, "Commands Not in the Ribbon").
     "smsyncShowSetup": "PropertySheet",
     # Help > Help (F1; "Commands Not in the Ribbon" before the Help tab of Microsoft 365).
@@ -108,7 +110,7 @@ def test_every_ribbon_action_is_a_public_sub_taking_the_control(modules):
     with zipfile.ZipFile(workbook_path()) as archive:
         for part in RIBBONS:
             actions = re.findall(r'onAction="([^"]+)"', archive.read(part).decode())
-            assert len(actions) == 8
+            assert len(actions) == 10
             for action in actions:
                 assert re.search(
                     rf"^Public Sub {action}\(control As IRibbonControl\)$", modules["SMSync"], re.M
@@ -117,9 +119,9 @@ def test_every_ribbon_action_is_a_public_sub_taking_the_control(modules):
 
 def test_every_macro_calls_an_existing_python_function(modules):
     commands = re.findall(
-        r'RunPython "import smsync_xl\.macros as m; m\.(\w+)\(\)"', modules["SMSync"]
+        r'RunPython "import smsync_xl\.macros as m; m\.(\w+)\((?:\'\w+\')?\)"', modules["SMSync"]
     )
-    assert len(commands) == 6
+    assert len(commands) == 8
     assert not {"show_setup", "show_help"} & set(commands)
     for name in commands:
         assert callable(getattr(macros, name))

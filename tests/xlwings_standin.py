@@ -97,6 +97,7 @@ class Excel:
         self.column_formats: dict[str, dict[int, str]] = {}  # ... and of whole columns
         self.hidden_rows: dict[str, set[int]] = {}  # sheet rows hidden by a filter
         self.hand_hidden: dict[str, set[int]] = {}  # sheet rows the bookkeeper hid by hand
+        self.column_widths: dict[str, dict[int, float]] = {}  # width 0: the column is hidden
         self.manual = False  # calculation mode manual: formulas change only on calculate()
         self.calculated: dict[tuple[str, Cell], object] = {}  # their values at that moment
         self.protected: set[str] = set()  # sheets protected (Review > Protect Sheet)
@@ -365,6 +366,25 @@ class Range:
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):
                 formats[(r, c)] = value
+
+    @property
+    def column_width(self) -> float | None:
+        """The columns' width; None when they differ, as Excel's ColumnWidth. Excel hides
+        a column whose width is 0 (and shows it again at any other width)."""
+        self._sheet._excel.note("range.column_width get")
+        (_, c1), (_, c2) = self._corners
+        widths = self._sheet._excel.column_widths.setdefault(self._sheet._name, {})
+        found = {widths.get(c, 8.43) for c in range(c1, c2 + 1)}
+        return found.pop() if len(found) == 1 else None
+
+    @column_width.setter
+    def column_width(self, value: float) -> None:
+        self._sheet._excel.note("range.column_width set")
+        self._sheet._excel.protect(self._sheet._name)
+        (_, c1), (_, c2) = self._corners
+        widths = self._sheet._excel.column_widths.setdefault(self._sheet._name, {})
+        for c in range(c1, c2 + 1):
+            widths[c] = value
 
     def clear_contents(self) -> None:
         self._sheet._excel.note("range.clear_contents")

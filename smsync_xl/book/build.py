@@ -25,11 +25,14 @@ from smsync_xl import __version__
 from smsync_xl.book.layout import (
     HEADER_ROW,
     HELP,
+    HELP_COLUMN,
     INACTIVE,
     INACTIVE_MARK,
     INCLUDE,
     LOG,
     NOTE_CELL,
+    REPLACE_COLUMNS,
+    REPLACE_GROUPS,
     SAGE_ONLY,
     SETUP,
     STATUS,
@@ -45,7 +48,7 @@ from smsync_xl.book.layout import (
 )
 from smsync_xl.book.package import finish_package
 from smsync_xl.book.vba import add_vba_project
-from smsync_xl.core.fields import GROUPS
+from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.vocabulary import TICK, TICK_WORDS, Status
 
 FIXED_TIME = datetime(2026, 1, 1)
@@ -56,6 +59,7 @@ HEADING = Font(bold=True, size=11, color="1F4E78")
 HINT = Font(italic=True, color="595959")
 GREY = PatternFill("solid", fgColor="E7E6E6")
 INPUT = PatternFill("solid", fgColor="FFF2CC")
+NOT_APPLICABLE = PatternFill("solid", fgColor="D9D9D9")
 
 WAITING = "Press Refresh on the SMSync tab."
 SHEET_TEXT = {
@@ -112,7 +116,7 @@ def _setup_sheet(book: Workbook, sheet: Worksheet) -> None:
     sheet[TITLE_CELL].font = TITLE
     sheet[SUMMARY_CELL] = "Fill in the yellow cells. No password is ever stored in this workbook."
     sheet[SUMMARY_CELL].font = HINT
-    _widths(sheet, {"A": 44, "B": 34, "C": 14, "D": 100})
+    _widths(sheet, {"A": 44, "B": 34, "C": 14, "D": 14, HELP_COLUMN: 100})
     for row in layout.rows:
         label = sheet.cell(row.row, 1, row.label)
         if row.key is None:
@@ -121,7 +125,8 @@ def _setup_sheet(book: Workbook, sheet: Worksheet) -> None:
         value = sheet.cell(row.row, 2, row.default or None)
         value.fill = INPUT
         value.number_format = TEXT_FORMAT
-        sheet.cell(row.row, 4, row.help).font = HINT
+        sheet[f"{HELP_COLUMN}{row.row}"] = row.help
+        sheet[f"{HELP_COLUMN}{row.row}"].font = HINT
         book.defined_names[row.name] = DefinedName(row.name, attr_text=f"{SETUP}!$B${row.row}")
         if row.choices:
             validation = DataValidation(
@@ -136,9 +141,17 @@ def _setup_sheet(book: Workbook, sheet: Worksheet) -> None:
             validation.add(row.cell)
     title_row = layout.replace_title_row
     sheet.cell(title_row, 1, layout.replace_title).font = HEADING
-    sheet.cell(title_row, 4, layout.replace_help).font = HINT
-    for column, text in ((1, "Field group"), (2, "Customers"), (3, "Vendors")):
-        sheet.cell(title_row + 1, column, text).font = Font(bold=True)
+    sheet[f"{HELP_COLUMN}{title_row}"] = layout.replace_help
+    sheet[f"{HELP_COLUMN}{title_row}"].font = HINT
+    headings = {"A": "Field group"} | {c: ENTITIES[e].plural for e, c in REPLACE_COLUMNS.items()}
+    for column, text in headings.items():
+        sheet[f"{column}{title_row + 1}"] = text
+        sheet[f"{column}{title_row + 1}"].font = Font(bold=True)
+    for index, group in enumerate(REPLACE_GROUPS):
+        sheet.cell(title_row + 2 + index, 1, group.label)
+        for entity, column in REPLACE_COLUMNS.items():
+            if group not in ENTITIES[entity].groups:
+                sheet[f"{column}{title_row + 2 + index}"].fill = NOT_APPLICABLE
     first_tick = min(layout.replace_cells, key=lambda c: (c.row, c.column))
     ticks = DataValidation(
         type="custom",
@@ -150,7 +163,6 @@ def _setup_sheet(book: Workbook, sheet: Worksheet) -> None:
     )
     sheet.add_data_validation(ticks)
     for cell in layout.replace_cells:
-        sheet.cell(cell.row, 1, GROUPS[cell.group].label)
         ticked = cell.group in layout.replace_defaults[cell.entity]
         target = sheet[cell.cell]
         target.value = TICK if ticked else None

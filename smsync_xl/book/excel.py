@@ -201,6 +201,24 @@ class ExcelBook:
             )
         return {i for i, shown in enumerate(values) if shown == 0}
 
+    def hide_columns(self, sheet: str, hidden: frozenset[str]) -> None:
+        """Width 0 hides a column, its own width shows it again: ``column_width`` is the
+        same on Windows and macOS. One call per run of neighbouring columns that get the
+        same width, wherever the bookkeeper has dragged them."""
+        widths = {c.title: c.width for c in TABLE_COLUMNS[sheet]}
+        wanted = [0 if t in hidden else widths.get(t) for t in self._header(sheet)]
+        worksheet = self._sheet(sheet)
+        with self._changing(sheet):
+            position = 1
+            for width, group in groupby(wanted):
+                count = len(list(group))
+                if width is not None:
+                    cells = worksheet.range(
+                        (HEADER_ROW, position), (HEADER_ROW, position + count - 1)
+                    )
+                    cells.column_width = width
+                position += count
+
     def rows_below(self, sheet: str) -> list[tuple[int, list[Cell]]]:
         """Two calls to see how far the sheet is used; one more read only when something
         is under the table."""

@@ -372,6 +372,18 @@ class FileBook:
 
         self._change(sheet, change)
 
+    def hide_columns(self, sheet: str, hidden: frozenset[str]) -> None:
+        titles = [c.title for c in TABLE_COLUMNS[sheet]]
+        first = self._bounds(sheet)[1]
+        header = self.read_range(
+            sheet,
+            f"{column_letters(first)}{HEADER_ROW}:"
+            f"{column_letters(first + len(titles) - 1)}{HEADER_ROW}",
+        )[0]
+        numbers = {first + i for i, title in enumerate(header) if title in hidden}
+        if self._sheet_xml(sheet).hide_columns(numbers):
+            self._dirty.add(sheet)
+
     def clear_filter(self, sheet: str) -> None:
         table = self._table(sheet)
         table.clear_filter()

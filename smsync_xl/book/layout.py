@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from smsync_xl.core.fields import CUSTOMER, GROUPS, TURBO_FIELDS
+from smsync_xl.core.fields import ENTITIES, FLAG, GROUPS, TURBO_FIELDS, Entity
 from smsync_xl.core.resources import template_path
 
 SETUP = "Setup"
@@ -73,7 +73,13 @@ class SetupLayout:
         return next(r for r in self.rows if r.key == key)
 
 
-REPLACE_COLUMNS = {"customers": "B", "vendors": "C"}
+REPLACE_COLUMNS = {key: chr(ord("B") + n) for n, key in enumerate(ENTITIES)}
+"""Replace Options: one column of ticks per entity, in the order of ``ENTITIES``."""
+REPLACE_GROUPS = tuple(g for g in GROUPS.values() if any(g in e.groups for e in ENTITIES.values()))
+"""The grid's rows: every group some entity has."""
+ENTITY_CHOICES = tuple(e.plural for e in ENTITIES.values())
+HELP_COLUMN = chr(ord(max(REPLACE_COLUMNS.values())) + 1)
+"""Setup's explanations, right of the last column of ticks."""
 
 
 @cache
@@ -91,7 +97,7 @@ def setup_layout() -> SetupLayout:
                     row_number,
                     item["key"],
                     item["label"],
-                    tuple(item.get("choices", ())),
+                    ENTITY_CHOICES if item["key"] == "entity" else tuple(item.get("choices", ())),
                     item.get("default", ""),
                     item.get("help", ""),
                 )
@@ -99,9 +105,10 @@ def setup_layout() -> SetupLayout:
         row_number += 1
     title_row = row_number + 1
     cells = tuple(
-        ReplaceCell(title_row + 2 + index, column, entity, group)
-        for index, group in enumerate(GROUPS)
+        ReplaceCell(title_row + 2 + index, column, entity, group.key)
+        for index, group in enumerate(REPLACE_GROUPS)
         for entity, column in REPLACE_COLUMNS.items()
+        if group in ENTITIES[entity].groups
     )
     replace = raw["replace"]
     return SetupLayout(
@@ -111,7 +118,7 @@ def setup_layout() -> SetupLayout:
         replace_help=replace["help"],
         replace_cells=cells,
         replace_defaults={e: tuple(replace[e]) for e in REPLACE_COLUMNS},
-        last_row=title_row + 2 + len(GROUPS),
+        last_row=title_row + 2 + len(REPLACE_GROUPS),
     )
 
 
@@ -130,6 +137,8 @@ class Column:
     hidden: bool = False
     formula: str | None = None
     """The same formula in every row (a calculated column), written by the port."""
+    entities: frozenset[str] = frozenset(ENTITIES)
+    """The entities whose lists show the column; for the others it is hidden."""
 
 
 INCLUDE = "Include"
@@ -164,16 +173,33 @@ def _visible(table: str) -> Column:
     )
 
 
+def _shown(entity: Entity) -> set[str]:
+    """The fields an entity's lists show: what Sage 50 supplies, and the status field
+    unless it is a yes/no flag (the Inactive column shows that)."""
+    status = entity.turbo_fields[entity.status_field]
+    return {f.name for f in entity.fields} | (set() if status.kind is FLAG else {status.name})
+
+
 def _field_column(field: str, width: float) -> Column:
     spec = TURBO_FIELDS[field]
-    return Column(spec.label, field, width, spec.kind.excel_format)
+    showing = frozenset(e.key for e in ENTITIES.values() if field in _shown(e))
+    return Column(spec.label, field, width, spec.kind.excel_format, entities=showing)
 
 
-_LEADING_FIELDS = ("id", "name", "credit_status")
+_LEADING_FIELDS = ("id", "name", "description", "credit_status")
 
 
 def _field_columns() -> list[Column]:
-    return [_field_column(s.name, 16) for s in CUSTOMER.fields if s.name not in _LEADING_FIELDS]
+    fields = dict.fromkeys(
+        f for e in ENTITIES.values() for f in sorted(_shown(e), key=list(e.turbo_fields).index)
+    )
+    return [_field_column(f, 16) for f in fields if f not in _LEADING_FIELDS]
+
+
+def hidden_titles(columns: tuple[Column, ...], entity: Entity) -> frozenset[str]:
+    """The columns hidden while ``entity`` is shown: the always-hidden ones and the
+    fields of the other entities."""
+    return frozenset(c.title for c in columns if c.hidden or entity.key not in c.entities)
 
 
 SAGE_COLUMNS: tuple[Column, ...] = (
@@ -181,6 +207,7 @@ SAGE_COLUMNS: tuple[Column, ...] = (
     Column(STATUS, width=12),
     _field_column("id", 18),
     _field_column("name", 34),
+    _field_column("description", 34),
     _field_column("credit_status", 14),
     Column(INACTIVE, width=10),
     Column(CHANGES, width=40),
@@ -197,6 +224,7 @@ TURBO_COLUMNS: tuple[Column, ...] = (
     Column(INCLUDE, width=9, number_format=GENERAL),
     _field_column("id", 18),
     _field_column("name", 34),
+    _field_column("description", 34),
     _field_column("credit_status", 14),
     Column(INACTIVE, width=10),
     Column("Note", width=36),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from smsync_xl.book.layout import REPLACE_COLUMNS, SETUP, setup_layout
+from smsync_xl.book.layout import REPLACE_COLUMNS, REPLACE_GROUPS, SETUP, setup_layout
 from smsync_xl.book.sheets import cell_text, is_ticked
 from smsync_xl.core.errors import SettingsError
 from smsync_xl.core.fields import ENTITIES, GROUPS, Entity
@@ -49,7 +49,8 @@ class SetupCells:
 
 
 def _block(port: WorkbookPort) -> list[list[Cell]]:
-    return port.read_range(SETUP, f"A1:C{setup_layout().last_row + INSERTED_ROWS}")
+    last = max(REPLACE_COLUMNS.values())
+    return port.read_range(SETUP, f"A1:{last}{setup_layout().last_row + INSERTED_ROWS}")
 
 
 def _find(block: list[list[Cell]]) -> SetupCells:
@@ -71,7 +72,7 @@ def _find(block: list[list[Cell]]) -> SetupCells:
         missing.append(layout.replace_title)
     else:
         below = {cell_text(r[0]): n for n, r in enumerate(block[title:], start=title + 1)}
-        for group in GROUPS.values():
+        for group in REPLACE_GROUPS:
             if group.label in below:
                 replace_rows[group.key] = below[group.label]
             else:
@@ -95,6 +96,8 @@ def read_setup(port: WorkbookPort) -> tuple[Settings, Entity]:
     for entity, column in REPLACE_COLUMNS.items():
         ticked = []
         for group, row in cells.replace_rows.items():
+            if GROUPS[group] not in ENTITIES[entity].groups:
+                continue
             raw = block[row - 1][ord(column) - ord("A")]
             try:
                 chosen = is_ticked(raw)
@@ -112,10 +115,11 @@ def read_setup(port: WorkbookPort) -> tuple[Settings, Entity]:
     label = str(values[ENTITY_KEY]).lower()
     shown = next((e for e in ENTITIES.values() if e.plural.lower() == label), None)
     if shown is None:
+        choices = " or ".join(e.plural for e in ENTITIES.values())
         raise SettingsError(
-            f"{values[ENTITY_KEY]!r} is not Customers or Vendors",
+            f"{values[ENTITY_KEY]!r} is not {choices}",
             where=cells.locate(ENTITY_KEY),
-            advice="Choose Customers or Vendors.",
+            advice=f"Choose {choices}.",
         )
     return settings, shown
 

@@ -282,6 +282,21 @@ class SheetXml:
                     styles[column] = style
         return styles
 
+    def hide_columns(self, hidden: set[int]) -> bool:
+        """Exactly the columns numbered ``hidden`` get ``hidden="1"`` on their ``<col>``
+        (one per column, as the workbook is built); True when that changed anything."""
+
+        def one(found: re.Match[str]) -> str:
+            attrs = _HIDDEN.sub("", found.group(1)).rstrip("/").rstrip()
+            if int(_attributes(found.group(1)).get("min", "0")) in hidden:
+                attrs = ' hidden="1"' + attrs
+            return f"<col{attrs}/>"
+
+        head = _COL.sub(one, self.head)
+        changed = head != self.head
+        self.head = head
+        return changed
+
     def style_attribute(self, column: int) -> str:
         """' s="N"' for the column's <col style>, '' for General."""
         style = self.styles.get(column, 0)

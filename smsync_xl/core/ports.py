@@ -71,6 +71,10 @@ class WorkbookPort(Protocol):
     def clear_filter(self, sheet: str) -> None:
         """Show every row of the table again (its filter buttons stay)."""
 
+    def hide_columns(self, sheet: str, hidden: frozenset[str]) -> None:
+        """Hide the table's columns titled ``hidden`` and show the others: each entity's
+        lists show its own fields."""
+
     def rows_below(self, sheet: str) -> list[tuple[int, list[Cell]]]:
         """(sheet row, cells) of the non-blank rows under the table, in its columns:
         typed there, they are not part of the table."""
