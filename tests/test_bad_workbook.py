@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from smsync_xl import macros
-from smsync_xl.book.layout import LOG, SAGE_ONLY, SETUP, TURBO_ONLY, setup_layout
+from smsync_xl.book.layout import LOG, REPLACE_COLUMNS, SAGE_ONLY, SETUP, TURBO_ONLY, setup_layout
 from smsync_xl.cli import main
 
 from .conftest import audit_rows, dump
@@ -114,6 +114,19 @@ def setup_value(key: str, value: object) -> Damage:
     return damage
 
 
+def setup_cell(address: str, value: object) -> Damage:
+    def damage(path: Path) -> None:
+        edit(path, lambda port: port.write_cell(SETUP, address, value))
+
+    return damage
+
+
+def replace_cell(entity: str, group: str) -> str:
+    """Where Replace Options has (or, for a group the list lacks, would have) a tick."""
+    row = next(c.row for c in setup_layout().replace_cells if c.group == group)
+    return f"{REPLACE_COLUMNS[entity]}{row}"
+
+
 CASES: list[tuple[str, str, Damage, tuple[str, ...]]] = [
     # (case, twin command, damage, what the message must say)
     ("zero-byte file", "refresh", zero_bytes, ("not an SMSync workbook", "smsync-xl install")),
@@ -177,6 +190,26 @@ CASES: list[tuple[str, str, Damage, tuple[str, ...]]] = [
         (
             "'Suppliers' is not Customers or Vendors or Materials",
             "Choose Customers or Vendors or Materials",
+        ),
+    ),
+    (
+        "a tick in a grey Replace Options cell",
+        "synchronize",
+        setup_cell(replace_cell("vendors", "credit_limit"), "x"),
+        (
+            f"cell {replace_cell('vendors', 'credit_limit')} (Replace Options: Credit limit, "
+            "Vendors)",
+            "Vendors have no credit limit in Sage 50",
+            "Clear the cell",
+        ),
+    ),
+    (
+        "not a tick in a Materials Replace Options cell",
+        "refresh",
+        setup_cell(replace_cell("materials", "price"), "maybe"),
+        (
+            f"cell {replace_cell('materials', 'price')} (Replace Options: Price, Materials)",
+            "'maybe' is not a tick",
         ),
     ),
     (

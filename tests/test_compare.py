@@ -1,13 +1,21 @@
 import pytest
 
 from smsync_xl.core.compare import compare, lookups_from
-from smsync_xl.core.fields import CREDIT_STATUSES, CUSTOMER, VENDOR, SageRecord, TurboRecord
-from smsync_xl.core.settings import EntitySettings, StatusRule
+from smsync_xl.core.fields import (
+    CREDIT_STATUSES,
+    CUSTOMER,
+    MATERIAL,
+    UNITS,
+    VENDOR,
+    SageRecord,
+    TurboRecord,
+)
+from smsync_xl.core.settings import FLAG_RULE, EntitySettings, StatusRule
 from smsync_xl.core.vocabulary import Status, View
 from smsync_xl.demo.data import EXPECTED
 
 
-@pytest.mark.parametrize("entity", ["customers", "vendors"])
+@pytest.mark.parametrize("entity", ["customers", "vendors", "materials"])
 def test_demo_counts_match_the_design(demo, entity):
     plan = demo.plan(entity)
     counts = {status.value: n for status, n in plan.counts().items()}
@@ -210,3 +218,83 @@ def test_default_selection_takes_differences_only_with_changes_to_apply():
         replace=frozenset({"name"}),
     )
     assert set(plan.default_selection()) == {"NAME"}
+
+
+def item(record_id, description="Washed Stone", inactive="No", unit="TON", **values):
+    return {
+        "id": record_id,
+        "description": description,
+        "inactive": inactive,
+        "unit": unit,
+        **values,
+    }
+
+
+UNITS_LIST = lookups_from({UNITS: ["TON", "YD"]})
+
+
+def material_plan(sage, turbo, inactive=(), **options):
+    return compare(
+        MATERIAL,
+        sage_records(sage, inactive),
+        turbo_records(turbo),
+        EntitySettings(**options),
+        lookups=UNITS_LIST,
+        rule=FLAG_RULE,
+    )
+
+
+def test_a_new_materials_blank_unit_takes_the_import_default_in_smsturbos_spelling():
+    template = item("ZZDEFAULT", unit="TON")
+    plan = material_plan(
+        [item("A", unit=""), item("B", unit="yd"), item("C", unit="BAG")],
+        [template],
+        defaults={"unit": "yd"},
+    )
+    a, b, c = (plan.by_id[i] for i in "ABC")
+    assert a.status is Status.NEW and a.values["unit"] == "YD"
+    assert [ch.describe() for ch in a.changes] == ["Unit: (blank) → YD"]
+    assert b.values["unit"] == "YD" and b.changes == ()
+    assert c.status is Status.INVALID
+    assert c.reasons[0].startswith("Unit BAG does not exist in SMSTurbo (it has: TON, YD)")
+    other = material_plan([item("A", unit="")], [template], defaults={"unit": "TON"})
+    assert other.by_id["A"].fingerprint != a.fingerprint  # a Setup change is a conflict
+
+
+def test_without_a_template_or_default_a_new_material_needs_a_unit_and_refresh_says_so():
+    plan = material_plan([item("A", unit=""), item("B", unit="TON")], [])
+    assert plan.by_id["A"].status is Status.INVALID
+    assert (
+        "Unit is blank in Sage 50, in Setup's Import Defaults and in the template"
+        in (plan.by_id["A"].reasons[0])
+    )
+    assert plan.by_id["B"].status is Status.NEW
+    assert plan.template_missing == (
+        "SMSTurbo has no template material ZZDEFAULT: new materials take Sage 50's values "
+        "and Setup's Import Defaults (none), other fields stay blank"
+    )
+    with_template = material_plan([item("A", unit="")], [item("ZZDEFAULT", unit="TON")])
+    assert with_template.template_missing is None
+    assert with_template.by_id["A"].status is Status.NEW
+
+
+def test_an_item_inactive_on_one_side_only_is_different_and_the_sheet_marks_it():
+    plan = material_plan(
+        [item("BACK"), item("GONE", inactive="Yes"), item("NEWOLD", inactive="Yes")],
+        [item("BACK", inactive="Yes"), item("GONE"), item("ONLY", inactive="Yes")],
+        inactive={"GONE", "NEWOLD"},
+        replace=frozenset({"inactive"}),
+    )
+    back, gone, new_old = (plan.by_id[i] for i in ("BACK", "GONE", "NEWOLD"))
+    assert [c.describe() for c in back.changes] == ["Inactive: Yes → No"]
+    assert [c.describe() for c in gone.changes] == ["Inactive: No → Yes"]
+    assert back.taken_by_default and gone.taken_by_default
+    assert new_old.status is Status.NEW and new_old.inactive and not new_old.taken_by_default
+    (only,) = plan.turbo_only
+    assert only.inactive
+
+
+def test_an_empty_description_and_a_reserved_template_id_are_invalid():
+    plan = material_plan([item("A", description=" "), item("ZZDEFAULT")], [])
+    assert plan.by_id["A"].reasons == ("Description is empty; enter the description in Sage 50",)
+    assert "ZZDEFAULT is reserved" in plan.by_id["ZZDEFAULT"].reasons[0]

@@ -96,18 +96,26 @@ def read_setup(port: WorkbookPort) -> tuple[Settings, Entity]:
     for entity, column in REPLACE_COLUMNS.items():
         ticked = []
         for group, row in cells.replace_rows.items():
-            if GROUPS[group] not in ENTITIES[entity].groups:
-                continue
             raw = block[row - 1][ord(column) - ord("A")]
+            where = (
+                f"Setup sheet, cell {column}{row} (Replace Options: {GROUPS[group].label}, "
+                f"{ENTITIES[entity].plural})"
+            )
             try:
                 chosen = is_ticked(raw)
             except ValueError:
                 raise SettingsError(
                     f"{raw!r} is not a tick",
-                    where=f"Setup sheet, cell {column}{row} (Replace Options: "
-                    f"{GROUPS[group].label}, {ENTITIES[entity].plural})",
+                    where=where,
                     advice=f"Type {TICK} to tick, or clear the cell.",
                 ) from None
+            if chosen and GROUPS[group] not in ENTITIES[entity].groups:
+                raise SettingsError(
+                    f"{ENTITIES[entity].plural} have no {GROUPS[group].label.lower()} in "
+                    "Sage 50, so there is nothing to replace",
+                    where=where,
+                    advice="Clear the cell (grey cells do not apply to that list).",
+                )
             if chosen:
                 ticked.append(group)
         values[f"{entity}.replace"] = ticked

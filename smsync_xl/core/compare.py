@@ -46,7 +46,10 @@ class FieldChange:
 @dataclass(frozen=True)
 class PlanRow:
     """One Sage 50 record and what Synchronize would do with it. ``values`` are what
-    SMSTurbo would hold (Sage 50's values, a reactivated record's status applied)."""
+    SMSTurbo would hold (Sage 50's values, a reactivated record's status applied, a new
+    record's Import Defaults). ``changes`` are what an update would change or, for a new
+    record, what Setup's Import Defaults fill in; either way part of the fingerprint, so
+    a Setup change after Refresh is a conflict, never a surprise."""
 
     sage: SageRecord
     status: Status
@@ -382,11 +385,10 @@ def compare(
             and rule.says_inactive(turbo.values.get(status_field))
         ):
             values = {**values, status_field: reactivated}
+        defaulted: tuple[str, ...] = ()
         if turbo is None:
-            values = {
-                **values,
-                **{f: v for f, v in options.defaults.items() if not (values.get(f) or "").strip()},
-            }
+            defaulted = tuple(f for f in options.defaults if not (values.get(f) or "").strip())
+            values = {**values, **{f: options.defaults[f] for f in defaulted}}
         values, not_listed = _looked_up(entity, values, lookups)
         reasons = [] if valid_id(record_id) else id_problems(record_id)
         if reasons and record_id:
@@ -410,7 +412,8 @@ def compare(
             rows.append(PlanRow(sage, Status.INVALID, values, turbo, reasons=tuple(reasons)))
             continue
         if turbo is None:
-            rows.append(PlanRow(sage, Status.NEW, values, None))
+            filled = tuple(FieldChange(f, None, values[f]) for f in defaulted)
+            rows.append(PlanRow(sage, Status.NEW, values, None, filled))
             continue
         differences = _differences(values, turbo.values)
         if not differences:

@@ -206,7 +206,7 @@ class _Writer:
                 row.id,
                 Outcome.CONFLICT,
                 "what Synchronize would do changed because Setup changed "
-                "(Replace Options or credit status); press Refresh and review "
+                "(Replace Options, credit status or Import Defaults); press Refresh and review "
                 "the row again",
             )
         if row.status is Status.IN_SYNC:
