@@ -20,6 +20,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from smsync_xl import macros
 from smsync_xl.book.file import FileBook
 from smsync_xl.book.layout import (
+    HELP_COLUMN,
     INCLUDE,
     KEY,
     LOG,
@@ -128,7 +129,7 @@ def main() -> None:
         create_demo(folder)
         book = folder / "SMSync.xlsm"
         shutil.copyfile(workbook_path(), book)
-        render(book, SETUP, "1-setup", f"A1:D{setup_layout().last_row}")
+        render(book, SETUP, "1-setup", f"A1:{HELP_COLUMN}{setup_layout().last_row}")
         macros.refresh(port(book))
         tick(book)
         render(book, SAGE_ONLY, "2-sage50-only", f"A1:{letter(SAGE_COLUMNS, 'Reason')}40")
@@ -142,6 +143,8 @@ def main() -> None:
             book, SAGE_ONLY, "4-after-synchronize", f"A1:{letter(SAGE_COLUMNS, RESULT)}32", hidden
         )
         render(book, LOG, "5-log", f"A1:{letter(LOG_COLUMNS, 'Detail')}30")
+        macros.show_entity("materials", port(book))
+        render(book, SAGE_ONLY, "6-materials", f"A1:{letter(SAGE_COLUMNS, 'Expense GL #')}28")
     for image in sorted(IMAGES.glob("*.png")):
         print(image)
 
