@@ -3,7 +3,9 @@
 On a computer with Excel (Windows or macOS) it installs a throw-away copy of the
 workbook with the demo data, opens it in Excel through xlwings and runs the
 real macros: Refresh, a filter on the Inactive column, Check All through the ribbon's
-own VBA (RunPython, the button's path), Synchronize, Undo, and each Excel function once.
+own VBA (RunPython, the button's path), Synchronize, Undo, the Materials and Customers
+buttons' refresh (each list's columns shown, the others hidden), and each Excel
+function once.
 The questions are answered by the check; everything else is what the bookkeeper gets.
 The checks read back what Excel holds and what SMSTurbo holds, and the report is short
 enough to paste into an e-mail.
@@ -25,6 +27,7 @@ from smsync_xl import __version__, app, macros
 from smsync_xl.book.excel import ExcelBook
 from smsync_xl.book.layout import (
     CHANGES,
+    HEADER_ROW,
     HELP,
     ID,
     INACTIVE,
@@ -39,6 +42,7 @@ from smsync_xl.book.layout import (
     TABLE_NAMES,
 )
 from smsync_xl.book.setup_sheet import read_setup
+from smsync_xl.core.fields import CUSTOMER, MATERIAL
 from smsync_xl.core.ids import id_problems
 from smsync_xl.core.vocabulary import TICK, Status, View, taken_by_default
 
@@ -230,6 +234,8 @@ def run_checks(
         str(sorted(actions)),
     )
 
+    _materials(book, session, report)
+
     if evaluate is None:
         report.check("Excel functions (Windows only in xlwings): skipped on this system", True)
         return report
@@ -238,6 +244,7 @@ def run_checks(
         ('=SMSYNC_ID_PROBLEM("C0001")', None),
         ('=SMSYNC_SMSTURBO("C0001", "Name")', "Customer 1 Hauling"),
         ('=SMSYNC_SAGE50("V001", "City", "Vendors")', "Springfield"),
+        ('=SMSYNC_SAGE50("AGG-57", "Price", "Materials")', 18.5),
     ):
         value = evaluate(book, formula)
         shows_error = isinstance(value, str) and value.startswith("#")
@@ -248,6 +255,45 @@ def run_checks(
             f"Excel shows {value!r}",
         )
     return report
+
+
+def _hidden_columns(book: Any, sheet: str) -> set[str]:
+    """The titles of the table columns Excel shows at width 0 (hidden)."""
+    worksheet = book.sheets[sheet]
+    return {
+        c.title
+        for n, c in enumerate(TABLE_COLUMNS[sheet], start=1)
+        if worksheet.range((HEADER_ROW, n)).column_width == 0
+    }
+
+
+def _materials(book: Any, session: app.Session, report: Report) -> None:
+    """The Materials button's Python: both sheets show the materials, with the columns
+    of customers hidden; the Customers button brings them back."""
+    port = ScriptedBook(book, [True, False])
+    shown = macros.show_entity(MATERIAL.key, port)
+    if not report.check(
+        "The Materials button's refresh runs", shown is not None, str(port.messages)
+    ):
+        return
+    (plan,) = app.plan(session, [MATERIAL])
+    expected = {r.id for r in plan.sage_side(View.NOT_IN_SYNC)}
+    listed = {str(r[ID]) for r in _table(port, SAGE_ONLY)}
+    report.check(f"Sage50-only lists the {len(expected)} materials not in sync", listed == expected)
+    hidden = _hidden_columns(book, SAGE_ONLY)
+    report.check(
+        "For materials the customer columns are hidden and the material columns shown",
+        {"Name", "Address line 1", "Credit Limit"} <= hidden
+        and not {"Description", "Unit", "Price"} & hidden,
+        f"hidden: {sorted(hidden)}",
+    )
+    back = macros.show_entity(CUSTOMER.key, ScriptedBook(book, [True, False]))
+    hidden = _hidden_columns(book, SAGE_ONLY)
+    report.check(
+        "The Customers button shows the customer columns again",
+        back is not None and "Name" not in hidden and "Unit" in hidden,
+        f"hidden: {sorted(hidden)}",
+    )
 
 
 def python_error(book: Any) -> str:

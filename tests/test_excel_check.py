@@ -48,7 +48,7 @@ def checked(tmp_path, **excel) -> Report:
 def test_every_check_passes_when_the_workbook_behaves(tmp_path):
     report = checked(tmp_path)
     assert report.passed, "\n".join(report.lines())
-    assert len(report.checks) >= 14
+    assert len(report.checks) >= 18
     assert report.lines()[-1] == "All checks passed."
 
 
@@ -68,6 +68,18 @@ def test_a_stray_apostrophe_fails_its_check(tmp_path, monkeypatch):
     report = checked(tmp_path)
     failed = {c.name for c in report.checks if not c.passed}
     assert "IDs hold no stray apostrophe" in failed
+
+
+def test_columns_left_as_they_were_fail_the_materials_check(tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        "smsync_xl.book.excel.ExcelBook.hide_columns", lambda self, sheet, hidden: None
+    )
+    report = checked(tmp_path)
+    failed = {c.name for c in report.checks if not c.passed}
+    assert failed == {
+        "For materials the customer columns are hidden and the material columns shown",
+        "The Customers button shows the customer columns again",
+    }
 
 
 def test_a_wrong_excel_function_fails_its_check(tmp_path, monkeypatch):

@@ -44,6 +44,7 @@ from smsync_xl.book.layout import (
     TURBO_ONLY,
     Column,
     column_letter,
+    hidden_titles,
     setup_layout,
 )
 from smsync_xl.book.package import finish_package
@@ -175,13 +176,18 @@ def _setup_sheet(book: Workbook, sheet: Worksheet) -> None:
 
 
 def _table(sheet: Worksheet, title: str, columns: tuple[Column, ...]) -> None:
-    """A real Excel table: header, one empty body row, widths, text formats, frozen."""
+    """A real Excel table: header, one empty body row, widths, text formats, frozen;
+    the columns of the lists Setup does not show at first are hidden."""
+    shown = next(
+        e for e in ENTITIES.values() if e.plural == setup_layout().setting("entity").default
+    )
+    hidden = hidden_titles(columns, shown)
     for index, column in enumerate(columns, start=1):
         letter = column_letter(index - 1)
         sheet.cell(HEADER_ROW, index, column.title).font = Font(bold=True)
         dimension = sheet.column_dimensions[letter]
         dimension.width = column.width
-        dimension.hidden = column.hidden
+        dimension.hidden = column.title in hidden
         dimension.number_format = column.number_format
     last = column_letter(len(columns) - 1)
     table = Table(displayName=TABLE_NAMES[title], ref=f"A{HEADER_ROW}:{last}{HEADER_ROW + 1}")
