@@ -46,9 +46,11 @@ def open_session(settings: Settings, *, prompt: Prompt | None = None) -> Session
     )
 
 
-def entities(key: str | None = None) -> list[Entity]:
-    """One entity by key, or all of them."""
-    return list(ENTITIES.values()) if key is None else [ENTITIES[key]]
+def entities(session: Session, key: str | None = None) -> list[Entity]:
+    """One entity by key, or every one SMSTurbo's mapping has a table for."""
+    if key is not None:
+        return [ENTITIES[key]]
+    return [e for e in ENTITIES.values() if e.key in session.store.mapping.tables]
 
 
 def plan(session: Session, chosen: Iterable[Entity]) -> list[Plan]:

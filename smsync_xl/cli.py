@@ -163,7 +163,7 @@ def demo(folder: Path) -> int:
     session = _session(settings_path)
     click.echo(f"Demo written to {folder}/ (settings: {settings_path})")
     click.echo(f"Sage 50 company: {inert(session.company())}\n")
-    plans = app.plan(session, app.entities())
+    plans = app.plan(session, app.entities(session))
     for each in plans:
         for view in (View.MISSING_ONLY, View.NOT_IN_SYNC):
             click.echo("\n".join(plan_lines(each, view)) + "\n")
@@ -171,7 +171,7 @@ def demo(folder: Path) -> int:
     result = _synchronize(session, app.default_choice(plans))
     click.echo("\n".join(result_lines(result)) + "\n")
     click.echo("After synchronizing:")
-    for each in app.plan(session, app.entities()):
+    for each in app.plan(session, app.entities(session)):
         click.echo("  " + counts_line(each))
     click.echo(
         f"\nNext: smsync-xl plan --settings {settings_path}   "
@@ -201,7 +201,7 @@ def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) 
     session = _session(settings_path)
     company = session.company()
     click.echo(f"Sage 50 company: {inert(company)}")
-    plans = app.plan(session, app.entities(_entity_key(entity)))
+    plans = app.plan(session, app.entities(session, _entity_key(entity)))
     _echo_plans(plans, _view(session.settings, view))
     if save:
         save_plan(save, plans, company)
@@ -247,7 +247,7 @@ def sync(
     """
     saved = load_plan(plan_path) if plan_path else None
     session = _session(settings_path)
-    keys = [e.key for e in app.entities(_entity_key(entity))]
+    keys = [e.key for e in app.entities(session, _entity_key(entity))]
     chosen: Chosen
     if saved is not None:
         chosen = saved.chosen(keys, ids, include_inactive=include_inactive)

@@ -192,7 +192,11 @@ def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> N
         return
     report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): ok")
     for entity in ENTITIES.values():
-        if _read(report, "SMSTurbo", entity, store.read):
+        if entity.key not in store.mapping.tables:
+            report.lines.append(
+                f"  note     {entity.key}: not in the mapping file, so not synchronized"
+            )
+        elif _read(report, "SMSTurbo", entity, store.read):
             _template(report, store, settings, entity)
 
 

@@ -239,3 +239,24 @@ def test_an_unreadable_mapping_is_refused(demo_with_mapping, monkeypatch):
     sync_refused(
         folder, settings, f"{mapping}: the mapping file cannot be read", "no other program locks it"
     )
+
+
+def test_a_mapping_written_before_materials_still_serves_customers_and_vendors(
+    demo_with_mapping,
+):
+    """An installation's own mapping without [materials]: customers and vendors go on as
+    before; asking for materials names the missing section and what to add."""
+    _, settings, mapping = demo_with_mapping
+    start = REFERENCE.index("[materials]")
+    mapping.write_text(
+        REFERENCE[:start] + REFERENCE[REFERENCE.index("[credit_statuses]") :], encoding="utf-8"
+    )
+    result = run_cli("sync", "--settings", settings, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Import completed: 15 created, 11 updated" in result.output
+    refused = run_cli("plan", "--settings", settings, "--entity", "materials")
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert f"{mapping}: the mapping file has no [materials] section" in refused.output
+    assert "Add [materials] and [materials.columns]" in refused.output
+    doctor = run_cli("doctor", "--settings", settings)
+    assert "  note     materials: not in the mapping file, so not synchronized" in doctor.output

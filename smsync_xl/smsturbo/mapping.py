@@ -15,7 +15,7 @@ from typing import Any
 
 from smsync_xl.connections.db import quote_identifier
 from smsync_xl.core.errors import MappingError
-from smsync_xl.core.fields import CREDIT_STATUSES, ENTITIES, LOOKUPS, UNITS
+from smsync_xl.core.fields import CREDIT_STATUSES, ENTITIES, LOOKUPS, UNITS, Entity
 from smsync_xl.core.resources import template_path
 from smsync_xl.core.settings import described, nearest, read_toml
 
@@ -54,8 +54,21 @@ class ListMapping:
 @dataclass(frozen=True)
 class TurboMapping:
     tables: dict[str, TableMapping]
+    """Only the entities the file has a section for: a mapping written before SMSync knew
+    materials still serves customers and vendors."""
     lists: dict[str, ListMapping]
     source: Path
+
+    def table(self, entity: Entity) -> TableMapping:
+        if entity.key not in self.tables:
+            raise MappingError(
+                f"the mapping file has no [{entity.key}] section, so SMSync does not know "
+                f"SMSTurbo's {entity.plural.lower()} table",
+                where=str(self.source),
+                advice=f"Add [{entity.key}] and [{entity.key}.columns] (copy them from "
+                "templates/smsturbo_mapping.toml and change the names to your SMSTurbo's).",
+            )
+        return self.tables[entity.key]
 
 
 def _check_name(name: object, where: str) -> str:
@@ -132,8 +145,8 @@ def _check_known(raw: Mapping[str, Any], path: Path) -> None:
 
 
 def _entity(raw: Mapping[str, Any], key: str, path: Path) -> TableMapping:
-    section = raw.get(key)
-    if section is None or TABLE not in section:
+    section = raw[key]
+    if TABLE not in section:
         raise MappingError(
             f"section [{key}] with a 'table' name is missing",
             where=f"{path}: [{key}] {TABLE}",
@@ -179,7 +192,7 @@ def load_mapping(path: Path | None = None) -> TurboMapping:
     )
     _check_known(raw, path)
     tables: dict[str, TableMapping] = {}
-    for key in ENTITIES:
+    for key in [k for k in ENTITIES if k in raw]:
         tables[key] = _entity(raw, key, path)
         other = next(
             (
@@ -202,5 +215,13 @@ def load_mapping(path: Path | None = None) -> TurboMapping:
         lists[key] = ListMapping(
             table=_check_name(given[TABLE], f"{path}: [{key}] {TABLE}"),
             column=_check_name(given[COLUMN], f"{path}: [{key}] {COLUMN}"),
+        )
+    if not tables:
+        raise MappingError(
+            "the mapping file names no SMSTurbo table: it has none of the sections "
+            + ", ".join(f"[{key}]" for key in ENTITIES),
+            where=str(path),
+            advice="Start from a copy of templates/smsturbo_mapping.toml and change the "
+            "names on the right-hand side.",
         )
     return TurboMapping(tables=tables, lists=lists, source=path)

@@ -99,7 +99,7 @@ class SMSTurboStore:
                 self.db.execute(LOCK_INSERT)  # the row was deleted: put it back
 
     def table(self, entity: Entity) -> TableMapping:
-        return self.mapping.tables[entity.key]
+        return self.mapping.table(entity)
 
     def _select(self, entity: Entity) -> tuple[str, list[str]]:
         table = self.table(entity)
