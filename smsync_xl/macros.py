@@ -24,7 +24,7 @@ from smsync_xl.book.layout import (
     SUMMARY_CELL,
     TABLE_COLUMNS,
     TURBO_ONLY,
-    hidden_titles,
+    entity_columns,
 )
 from smsync_xl.book.setup_sheet import read_setup, write_entity
 from smsync_xl.book.sheets import (
@@ -183,7 +183,7 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
             port.clear_filter(sheet)
             cleared.append(sheet)
         port.write_table(sheet, rows)
-        port.hide_columns(sheet, hidden_titles(TABLE_COLUMNS[sheet], entity))
+        port.show_columns(sheet, entity_columns(TABLE_COLUMNS[sheet], entity))
     summary = (
         f"{counts_line(plan)}. View: {view.label}. Sage 50 company: {company}. "
         f"Refreshed {now_text()}."

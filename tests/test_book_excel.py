@@ -159,6 +159,8 @@ def test_synchronize_in_excel_with_text_columns(tmp_path):
 def test_show_entity_in_excel_hides_the_other_lists_columns(tmp_path):
     book, excel = standin(tmp_path, 1)
     port = ExcelBook(book)
+    reason = [c.title for c in SAGE_COLUMNS].index("Reason") + 1
+    excel.column_widths.setdefault(SAGE_ONLY, {})[reason] = 99  # widened by the bookkeeper
     assert macros.show_entity("vendors", port), excel.dialogs
     records = setup_layout().setting(ENTITY_KEY).cell  # formatted Text (@)
     assert port.read_range(SETUP, records) == [["Vendors"]]
@@ -169,13 +171,14 @@ def test_show_entity_in_excel_hides_the_other_lists_columns(tmp_path):
         titles = [c.title for c in TABLE_COLUMNS[sheet]]
         return {t for n, t in enumerate(titles, start=1) if widths.get(n) == 0}
 
-    assert {"Credit Limit", "Unit", "Description", "Key"} <= hidden(SAGE_ONLY)
+    assert {"Credit Limit", "Unit", "Description"} <= hidden(SAGE_ONLY)
     assert not {"Name", "Credit Status", "Phone 1"} & hidden(SAGE_ONLY)
     assert macros.show_entity("materials", port), excel.dialogs
-    assert {"Name", "Credit Status", "Phone 1", "Key", "Fingerprint"} <= hidden(SAGE_ONLY)
+    assert {"Name", "Credit Status", "Phone 1"} <= hidden(SAGE_ONLY)
     assert not {"Description", "Unit", "Price", "Sales GL #", "Inactive"} & hidden(TURBO_ONLY)
     assert macros.show_entity("customers", port), excel.dialogs
     assert "Credit Limit" not in hidden(SAGE_ONLY) and "Unit" in hidden(SAGE_ONLY)
+    assert excel.column_widths[SAGE_ONLY][reason] == 99  # a column every list shows
 
 
 def test_no_to_the_company_question_changes_nothing(tmp_path):

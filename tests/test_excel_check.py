@@ -72,7 +72,7 @@ def test_a_stray_apostrophe_fails_its_check(tmp_path, monkeypatch):
 
 def test_columns_left_as_they_were_fail_the_materials_check(tmp_path, monkeypatch):
     monkeypatch.setattr(
-        "smsync_xl.book.excel.ExcelBook.hide_columns", lambda self, sheet, hidden: None
+        "smsync_xl.book.excel.ExcelBook.show_columns", lambda self, sheet, shown: None
     )
     report = checked(tmp_path)
     failed = {c.name for c in report.checks if not c.passed}

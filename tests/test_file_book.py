@@ -24,13 +24,17 @@ from smsync_xl.book.layout import (
     SAGE_COLUMNS,
     SAGE_ONLY,
     SETUP,
+    TABLE_COLUMNS,
     TURBO_ONLY,
     column_letter,
+    entity_columns,
+    shown_fields,
 )
 from smsync_xl.book.package import read_parts, write_parts
 from smsync_xl.book.sheet_xml import SheetXml
 from smsync_xl.book.xlsx_parts import Package
 from smsync_xl.core.errors import WorkbookError
+from smsync_xl.core.fields import ENTITIES
 
 from .test_independent_readers import libreoffice
 from .workbook_helpers import Dialogs, demo_workbook, hide_rows, open_book
@@ -531,6 +535,53 @@ def test_the_dimension_covers_every_cell():
     text = b"".join(xml.chunks()).decode()
     assert '<dimension ref="A1:D7"/>' in text
     assert text.endswith("</sheetData><tableParts/></worksheet>")
+
+
+def col_elements(xml: SheetXml) -> list[str]:
+    return re.findall(r"<col [^>]*/>", xml.head)
+
+
+def test_a_column_spanned_by_one_col_is_split_to_hide_it_and_shown_again():
+    xml = SheetXml(EXCEL_LIKE)
+    assert xml.show_column(2, False, 12)
+    assert col_elements(xml) == [
+        '<col min="1" max="1" style="4"/>',
+        '<col min="2" max="2" style="4" width="12" hidden="1"/>',
+    ]
+    assert not xml.show_column(2, False, 12)  # already hidden: nothing changes
+    assert xml.show_column(2, True, 12)
+    assert col_elements(xml)[1] == '<col min="2" max="2" style="4" width="12"/>'
+    assert xml.styles == {1: 4, 2: 4}
+
+
+def test_a_column_hidden_by_zero_width_is_shown_at_its_width_and_cols_are_added():
+    xml = SheetXml(EXCEL_LIKE.replace('style="4"/>', 'width="0" customWidth="1"/>'))
+    assert xml.show_column(1, True, 18)
+    assert col_elements(xml)[0] == '<col min="1" max="1" width="18" customWidth="1"/>'
+    bare = SheetXml('<worksheet xmlns="main"><sheetFormatPr/><sheetData/></worksheet>')
+    assert not bare.show_column(3, True, 9)  # a column without <col> shows already
+    assert bare.show_column(3, False, 9)
+    assert bare.head.endswith(
+        '<sheetFormatPr/><cols><col min="3" max="3" width="9" hidden="1"/></cols><sheetData>'
+    )
+
+
+@pytest.mark.parametrize("entity", ENTITIES.values(), ids=list(ENTITIES))
+def test_each_entity_shows_only_its_columns_in_the_file(book, entity):
+    """What Refresh does for each entity, read back by openpyxl: the other entities'
+    columns hidden, the always-hidden ones still hidden, the rest shown."""
+    port = open_book(book)
+    for sheet in (SAGE_ONLY, TURBO_ONLY):
+        port.show_columns(sheet, entity_columns(TABLE_COLUMNS[sheet], entity))
+    port.finish()
+    saved = load_workbook(book)
+    for sheet in (SAGE_ONLY, TURBO_ONLY):
+        columns = TABLE_COLUMNS[sheet]
+        dimensions = saved[sheet].column_dimensions
+        hidden = {c.title for i, c in enumerate(columns) if dimensions[column_letter(i)].hidden}
+        assert hidden >= {c.title for c in columns if c.hidden}
+        shown_by_field = {c.field for c in columns if c.field and c.title not in hidden}
+        assert shown_by_field == shown_fields(entity), sheet
 
 
 def test_a_prefixed_sheet_is_refused():

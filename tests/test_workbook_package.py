@@ -43,10 +43,12 @@ RIBBON_IMAGES = {
     "smsyncSynchronize": "Consolidate",
     # Quick Access Toolbar > Undo.
     "smsyncUndoLast": "Undo",
-    # Chart Design (Chart Tools) > Data > Switch Row/Column.
-    "smsyncShowCustomers": "ChartSwitchRowColumn",
-    "smsyncShowVendors": "ChartSwitchRowColumn",
-    "smsyncShowMaterials": "ChartSwitchRowColumn",
+    # Review > Protect > Allow Edit Ranges (Allow Users to Edit Ranges): people.
+    "smsyncShowCustomers": "ReviewAllowUsersToEditRanges",
+    # Home > Number > Accounting Number Format: whom the business pays.
+    "smsyncShowVendors": "AccountingFormat",
+    # Format Shape > 3-D Format > Material (the Classic gallery).
+    "smsyncShowMaterials": "_3DSurfaceMaterialClassic",
     # Properties (Quick Access Toolbar, "Commands Not in the Ribbon").
     "smsyncShowSetup": "PropertySheet",
     # Help > Help (F1; "Commands Not in the Ribbon" before the Help tab of Microsoft 365).

@@ -44,7 +44,7 @@ from smsync_xl.book.layout import (
     TURBO_ONLY,
     Column,
     column_letter,
-    hidden_titles,
+    entity_columns,
     setup_layout,
 )
 from smsync_xl.book.package import finish_package
@@ -181,13 +181,13 @@ def _table(sheet: Worksheet, title: str, columns: tuple[Column, ...]) -> None:
     shown = next(
         e for e in ENTITIES.values() if e.plural == setup_layout().setting("entity").default
     )
-    hidden = hidden_titles(columns, shown)
+    by_entity = entity_columns(columns, shown)
     for index, column in enumerate(columns, start=1):
         letter = column_letter(index - 1)
         sheet.cell(HEADER_ROW, index, column.title).font = Font(bold=True)
         dimension = sheet.column_dimensions[letter]
         dimension.width = column.width
-        dimension.hidden = column.title in hidden
+        dimension.hidden = column.hidden or not by_entity.get(column.title, True)
         dimension.number_format = column.number_format
     last = column_letter(len(columns) - 1)
     table = Table(displayName=TABLE_NAMES[title], ref=f"A{HEADER_ROW}:{last}{HEADER_ROW + 1}")

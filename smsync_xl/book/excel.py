@@ -11,7 +11,7 @@ which Excel does not store there; in a Text cell it would become part of the val
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from itertools import groupby
 from pathlib import Path
@@ -201,23 +201,25 @@ class ExcelBook:
             )
         return {i for i, shown in enumerate(values) if shown == 0}
 
-    def hide_columns(self, sheet: str, hidden: frozenset[str]) -> None:
-        """Width 0 hides a column, its own width shows it again: ``column_width`` is the
-        same on Windows and macOS. One call per run of neighbouring columns that get the
-        same width, wherever the bookkeeper has dragged them."""
+    def show_columns(self, sheet: str, shown: Mapping[str, bool]) -> None:
+        """A hidden column is one of width 0 (``Range.column_width``, the same on Windows
+        and macOS); a column shown gets its layout width back. One read of the header,
+        then one call per run of neighbouring columns taking the same width."""
+        table = TableData(sheet, self._header(sheet), [], HEADER_ROW + 1)
         widths = {c.title: c.width for c in TABLE_COLUMNS[sheet]}
-        wanted = [0 if t in hidden else widths.get(t) for t in self._header(sheet)]
+        targets = sorted(
+            (1 + table.column(title), widths[title] if show else 0) for title, show in shown.items()
+        )
+        runs: list[tuple[int, int, float]] = []
+        for column, width in targets:
+            if runs and runs[-1][1] == column - 1 and runs[-1][2] == width:
+                runs[-1] = (runs[-1][0], column, width)
+            else:
+                runs.append((column, column, width))
         worksheet = self._sheet(sheet)
         with self._changing(sheet):
-            position = 1
-            for width, group in groupby(wanted):
-                count = len(list(group))
-                if width is not None:
-                    cells = worksheet.range(
-                        (HEADER_ROW, position), (HEADER_ROW, position + count - 1)
-                    )
-                    cells.column_width = width
-                position += count
+            for first, last, width in runs:
+                worksheet.range((HEADER_ROW, first), (HEADER_ROW, last)).column_width = width
 
     def rows_below(self, sheet: str) -> list[tuple[int, list[Cell]]]:
         """Two calls to see how far the sheet is used; one more read only when something

@@ -16,7 +16,7 @@ import os
 import re
 import stat
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -372,17 +372,17 @@ class FileBook:
 
         self._change(sheet, change)
 
-    def hide_columns(self, sheet: str, hidden: frozenset[str]) -> None:
-        titles = [c.title for c in TABLE_COLUMNS[sheet]]
-        first = self._bounds(sheet)[1]
-        header = self.read_range(
-            sheet,
-            f"{column_letters(first)}{HEADER_ROW}:"
-            f"{column_letters(first + len(titles) - 1)}{HEADER_ROW}",
-        )[0]
-        numbers = {first + i for i, title in enumerate(header) if title in hidden}
-        if self._sheet_xml(sheet).hide_columns(numbers):
-            self._dirty.add(sheet)
+    def show_columns(self, sheet: str, shown: Mapping[str, bool]) -> None:
+        """By their ``<col hidden>``: a hidden column keeps its width for when it is shown."""
+        first, left, _, right = self._bounds(sheet)
+        header = f"{column_letters(left)}{first}:{column_letters(right)}{first}"
+        titles = [str(v) for v in self.read_range(sheet, header)[0]]
+        widths = {c.title: c.width for c in TABLE_COLUMNS[sheet]}
+        xml = self._sheet_xml(sheet)
+        for title, show in shown.items():
+            column = left + TableData(sheet, titles, [], first + 1).column(title)
+            if xml.show_column(column, show, widths[title]):
+                self._dirty.add(sheet)
 
     def clear_filter(self, sheet: str) -> None:
         table = self._table(sheet)

@@ -122,6 +122,7 @@ def setup_layout() -> SetupLayout:
     )
 
 
+EVERY_ENTITY = frozenset(ENTITIES)
 TEXT_FORMAT = "@"
 GENERAL = "General"
 
@@ -137,7 +138,7 @@ class Column:
     hidden: bool = False
     formula: str | None = None
     """The same formula in every row (a calculated column), written by the port."""
-    entities: frozenset[str] = frozenset(ENTITIES)
+    entities: frozenset[str] = EVERY_ENTITY
     """The entities whose lists show the column; for the others it is hidden."""
 
 
@@ -173,7 +174,7 @@ def _visible(table: str) -> Column:
     )
 
 
-def _shown(entity: Entity) -> set[str]:
+def shown_fields(entity: Entity) -> set[str]:
     """The fields an entity's lists show: what Sage 50 supplies, and the status field
     unless it is a yes/no flag (the Inactive column shows that)."""
     status = entity.turbo_fields[entity.status_field]
@@ -182,7 +183,7 @@ def _shown(entity: Entity) -> set[str]:
 
 def _field_column(field: str, width: float) -> Column:
     spec = TURBO_FIELDS[field]
-    showing = frozenset(e.key for e in ENTITIES.values() if field in _shown(e))
+    showing = frozenset(e.key for e in ENTITIES.values() if field in shown_fields(e))
     return Column(spec.label, field, width, spec.kind.excel_format, entities=showing)
 
 
@@ -191,15 +192,17 @@ _LEADING_FIELDS = ("id", "name", "description", "credit_status")
 
 def _field_columns() -> list[Column]:
     fields = dict.fromkeys(
-        f for e in ENTITIES.values() for f in sorted(_shown(e), key=list(e.turbo_fields).index)
+        f
+        for e in ENTITIES.values()
+        for f in sorted(shown_fields(e), key=list(e.turbo_fields).index)
     )
     return [_field_column(f, 16) for f in fields if f not in _LEADING_FIELDS]
 
 
-def hidden_titles(columns: tuple[Column, ...], entity: Entity) -> frozenset[str]:
-    """The columns hidden while ``entity`` is shown: the always-hidden ones and the
-    fields of the other entities."""
-    return frozenset(c.title for c in columns if c.hidden or entity.key not in c.entities)
+def entity_columns(columns: tuple[Column, ...], entity: Entity) -> dict[str, bool]:
+    """Title → shown, for the columns whose showing depends on the entity listed (the
+    others keep whatever width the bookkeeper gave them)."""
+    return {c.title: entity.key in c.entities for c in columns if c.entities != EVERY_ENTITY}
 
 
 SAGE_COLUMNS: tuple[Column, ...] = (

@@ -42,6 +42,7 @@ _HIDDEN = re.compile(r'\shidden="(?:1|true)"')
 _SPANS = re.compile(r'\sspans="[^"]*"')
 _DIMENSION = re.compile(r'(<dimension\b[^>]*?\sref=")[^"]*(")')
 _COL = re.compile(r"<col\b([^>]*?)/?>")
+_COLS = re.compile(r"<cols>.*?</cols>|<cols\s*/>", re.S)
 _ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
 _LEADING_REF = re.compile(r'<c r="([A-Z]{1,3})\d')
 _ANY_CELL = re.compile(r"<c[\s/>]")
@@ -282,20 +283,52 @@ class SheetXml:
                     styles[column] = style
         return styles
 
-    def hide_columns(self, hidden: set[int]) -> bool:
-        """Exactly the columns numbered ``hidden`` get ``hidden="1"`` on their ``<col>``
-        (one per column, as the workbook is built); True when that changed anything."""
-
-        def one(found: re.Match[str]) -> str:
-            attrs = _HIDDEN.sub("", found.group(1)).rstrip("/").rstrip()
-            if int(_attributes(found.group(1)).get("min", "0")) in hidden:
-                attrs = ' hidden="1"' + attrs
-            return f"<col{attrs}/>"
-
-        head = _COL.sub(one, self.head)
-        changed = head != self.head
-        self.head = head
-        return changed
+    def show_column(self, column: int, shown: bool, width: float) -> bool:
+        """Show or hide one column by its ``<col hidden>``, splitting a ``<col>`` that spans
+        several columns. A column shown again that has no width, or width 0 (how Excel
+        through xlwings hides one), gets ``width``. Returns whether anything changed."""
+        found = _COLS.search(self.head)
+        spans = [
+            (int(a.get("min", "1")), int(a.get("max", a.get("min", "1"))), a)
+            for a in (
+                _attributes(m.group(1)) for m in _COL.finditer(found.group(0) if found else "")
+            )
+        ]
+        covering = next((s for s in spans if s[0] <= column <= s[1]), None)
+        attrs = dict(covering[2]) if covering else {"min": str(column), "max": str(column)}
+        if attrs.get("hidden") in ("1", "true"):
+            was_shown = False
+        else:
+            was_shown = float(attrs.get("width", width)) != 0
+        if was_shown == shown:
+            return False
+        attrs.pop("hidden", None)
+        if shown:
+            if float(attrs.get("width", "0")) == 0:
+                attrs.update(width=_number(float(width)), customWidth="1")
+        else:
+            attrs.setdefault("width", _number(float(width)))
+            attrs["hidden"] = "1"
+        rest = [s for s in spans if s is not covering]
+        if covering:
+            low, high, old = covering
+            rest += [(low, column - 1, old)] if low < column else []
+            rest += [(column + 1, high, old)] if column < high else []
+        rest.append((column, column, attrs))
+        cols = "".join(
+            "<col "
+            + " ".join(f'{k}="{v}"' for k, v in {**a, "min": str(low), "max": str(high)}.items())
+            + "/>"
+            for low, high, a in sorted(rest, key=lambda s: s[0])
+        )
+        if found:
+            self.head = (
+                self.head[: found.start()] + f"<cols>{cols}</cols>" + self.head[found.end() :]
+            )
+        else:
+            at = self.head.rindex("<sheetData")
+            self.head = self.head[:at] + f"<cols>{cols}</cols>" + self.head[at:]
+        return True
 
     def style_attribute(self, column: int) -> str:
         """' s="N"' for the column's <col style>, '' for General."""

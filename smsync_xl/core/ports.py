@@ -11,6 +11,7 @@ so the number of Excel calls does not grow with the rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -71,9 +72,10 @@ class WorkbookPort(Protocol):
     def clear_filter(self, sheet: str) -> None:
         """Show every row of the table again (its filter buttons stay)."""
 
-    def hide_columns(self, sheet: str, hidden: frozenset[str]) -> None:
-        """Hide the table's columns titled ``hidden`` and show the others: each entity's
-        lists show its own fields."""
+    def show_columns(self, sheet: str, shown: Mapping[str, bool]) -> None:
+        """Show (True) or hide (False) the table's columns of these titles, wherever the
+        bookkeeper has moved them; the other columns keep the width the bookkeeper gave
+        them. One sheet lists every entity's fields: the other entities' are hidden."""
 
     def rows_below(self, sheet: str) -> list[tuple[int, list[Cell]]]:
         """(sheet row, cells) of the non-blank rows under the table, in its columns:
