@@ -5,8 +5,9 @@ import pytest
 from smsync_xl.connections.db import open_sqlite
 from smsync_xl.core.compare import compare, lookups_from
 from smsync_xl.core.errors import SourceFormatError
-from smsync_xl.core.fields import CUSTOMER, VENDOR
+from smsync_xl.core.fields import CUSTOMER, MATERIAL, VENDOR
 from smsync_xl.core.settings import EntitySettings, StatusRule
+from smsync_xl.core.vocabulary import Status
 from smsync_xl.sources.sage50 import Sage50Source
 
 
@@ -124,3 +125,61 @@ def test_credit_status_map_through_a_company_with_a_credit_status_column(demo):
     assert plan.by_id["PROSPECT1"].values["credit_status"] == "HOLD"
     change = next(c for c in plan.by_id["C0001"].changes if c.field == "credit_status")
     assert (change.old, change.new) == (None, "HOLD")
+
+
+def test_items_read_with_their_chart_accounts_item_class_and_inactive_flag(demo):
+    items = by_id(demo.source.read(MATERIAL))
+    assert items["AGG-57"] == {
+        "id": "AGG-57",
+        "description": "#57 Washed Stone",
+        "item_class": "Stock item",
+        "unit": "TON",
+        "category": "AGG",
+        "price": "18.50",
+        "sales_gl": "4000-00",
+        "expense_gl": "5000-00",
+        "inactive": "No",
+        "taxable": None,
+        "restricted": None,
+        "is_default": None,
+    }
+    assert items["RIPRAP-L"]["id"] == "RIPRAP-L"  # padding trimmed
+    assert items["HAUL-HR"]["item_class"] == "Service" and items["HAUL-HR"]["sales_gl"] == ""
+    assert items["DELIVERY"]["item_class"] == "Charge item"
+    assert items["WINTER-SALT"]["inactive"] == "Yes"
+    assert items["FILL-DIRT"]["price"] is None  # NULL amount: not supplied
+
+
+def test_a_gl_record_number_missing_from_the_chart_is_never_written(demo):
+    """A number Sage 50's Chart does not have is 'not supplied': SMSTurbo keeps its
+    account, and no record number ever shows as an account."""
+    connection = sqlite3.connect(demo.settings.sage50.path)
+    with connection:
+        connection.execute(
+            "UPDATE LineItem SET SaleAcctRecordNumber = 999 "
+            "WHERE ItemID IN ('AGG-57', 'CRUSH-LIME')"
+        )
+        connection.execute("UPDATE Chart SET AccountID = '4000-01' WHERE AccountID = '5000-00'")
+    connection.close()
+    plan = demo.plan("materials")
+    assert plan.by_id["AGG-57"].values["sales_gl"] is None
+    assert [c.describe() for c in plan.by_id["AGG-57"].changes] == [
+        "Expense GL #: 5000-00 → 4000-01"
+    ]
+    assert plan.by_id["CRUSH-LIME"].status is Status.NEW
+    assert "999" not in repr(plan.by_id["CRUSH-LIME"].values)
+
+
+def test_a_null_inactive_flag_in_smsturbo_is_no_and_a_vendor_is_reactivated_from_zzdefault(demo):
+    """SMSTurbo's unticked box may be NULL: the same as No, so an active item is still
+    IN SYNC. A vendor active again in Sage 50 gets ZZDEFAULT's credit status back (the
+    template is a customer), as a reactivated customer does."""
+    connection = sqlite3.connect(demo.settings.smsturbo.path)
+    with connection:
+        connection.execute("UPDATE Material SET Inactive = NULL WHERE MaterialID = 'AGG-57'")
+        connection.execute("UPDATE Vendors SET CreditStatus = 'INACTIVE' WHERE VendorID = 'V001'")
+    connection.close()
+    assert demo.plan("materials").by_id["AGG-57"].status is Status.IN_SYNC
+    vendor = demo.plan("vendors").by_id["V001"]
+    assert vendor.status is Status.DIFFERENT
+    assert [c.describe() for c in vendor.changes] == ["Credit Status: INACTIVE → CASH"]

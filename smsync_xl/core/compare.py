@@ -346,6 +346,7 @@ def compare(
     lookups: Lookups | None = None,
     rule: StatusRule | None = None,
     template_id: str = DEFAULTS_ID,
+    template: Record | None = None,
 ) -> Plan:
     """Give every Sage 50 record a status and list the SMSTurbo records missing from it.
 
@@ -353,11 +354,14 @@ def compare(
     50 but inactive in SMSTurbo gets its active status back (the template's when Setup
     names none), so a reactivated customer is DIFFERENT, not IN SYNC. ``lookups`` are
     SMSTurbo's lists (credit statuses, units); values must be on them. New records take
-    Setup's Import Defaults for the fields Sage 50 leaves blank.
+    Setup's Import Defaults for the fields Sage 50 leaves blank. The template record
+    (``template_id``) is found among ``turbo_records`` unless given as ``template`` (a
+    vendor's is a customer).
     """
     rule = rule or StatusRule()
     status_field = entity.status_field
-    template = next((r.values for r in turbo_records if r.id == template_id), None)
+    if template is None:
+        template = next((r.values for r in turbo_records if r.id == template_id), None)
     reactivated = rule.active or (template or {}).get(status_field) or None
     turbo_by_id = {r.id: r for r in turbo_records if r.id != template_id}
     turbo_by_folded: dict[str, str] = {}

@@ -128,6 +128,12 @@ class Kind:
             else float(number)
         )
 
+    def from_turbo(self, raw: object) -> Value:
+        """A value as SMSTurbo holds it: a NULL yes/no is an unticked box, No, so a
+        material SMSTurbo never flagged is not 'different' from an active Sage 50 item."""
+        value = self.normalise(raw)
+        return NO if value is None and self is FLAG else value
+
     def from_sage(self, raw: object) -> Value:
         """A value from a Sage 50 column that exists: NULL text is blank text, as Sage 50
         shows it; a NULL amount stays None ('not supplied': new records take

@@ -111,7 +111,7 @@ class SMSTurboStore:
 
     def _record(self, fields: list[str], row: tuple) -> Record:
         """Only the fields this installation stores: an absent key means 'no column'."""
-        return {f: TURBO_FIELDS[f].kind.normalise(raw) for f, raw in zip(fields, row, strict=True)}
+        return {f: TURBO_FIELDS[f].kind.from_turbo(raw) for f, raw in zip(fields, row, strict=True)}
 
     def read(self, entity: Entity) -> list[TurboRecord]:
         """Every SMSTurbo record of ``entity`` (ZZDEFAULT included; callers skip it)."""
@@ -157,7 +157,7 @@ class SMSTurboStore:
 
     def normalised(self, raw: Raw) -> Record:
         """A raw record as ``read`` gives it (padding trimmed, amounts as text)."""
-        return {f: TURBO_FIELDS[f].kind.normalise(v) for f, v in raw.items()}
+        return {f: TURBO_FIELDS[f].kind.from_turbo(v) for f, v in raw.items()}
 
     def template(self, entity: Entity, template_id: str) -> Record:
         """The record new records of ``entity`` start from (ZZDEFAULT: a customer for

@@ -18,6 +18,7 @@ from smsync_xl.core.fields import (
     Record,
     SageField,
     SageRecord,
+    text,
     truthy,
 )
 from smsync_xl.core.settings import StatusRule
@@ -85,8 +86,10 @@ class Sage50Source:
             number, inactive, *values = row
             record: Record = dict.fromkeys(entity.turbo_fields)
             for spec, raw in zip(main_present, values, strict=True):
-                found = accounts.get(raw, raw or None) if spec.account else raw
-                record[spec.name] = spec.turbo.kind.from_sage(found)
+                if spec.account:
+                    record[spec.name] = self._account(accounts, raw)
+                else:
+                    record[spec.name] = spec.turbo.kind.from_sage(raw)
             address = addresses.get(number)
             for spec in address_fields:
                 record[spec.name] = spec.turbo.kind.from_sage(address[spec.name]) if address else ""
@@ -96,16 +99,25 @@ class Sage50Source:
             records.append(SageRecord(record["id"] or "", is_inactive, record))
         return records
 
+    @staticmethod
+    def _account(accounts: dict[object, str], number: object) -> str | None:
+        """The account ID for a Chart record number: 0 (or NULL) is 'no account', shown
+        blank; a number the Chart does not have is 'not supplied' (None), so SMSTurbo's
+        account is kept rather than overwritten with a number."""
+        if not number:
+            return ""
+        found = accounts.get(number)
+        return None if found is None else text(found)
+
     def _accounts(self) -> dict[object, str]:
-        """Chart record number → account ID. A record number 0 (no account) is not in
-        the Chart and reads as blank; one missing from the Chart shows the number."""
+        """Chart record number → account ID (nothing when the Chart has no AccountID)."""
         present = self._present(
             CHART_TABLE, [CHART_RECORD_NUMBER, CHART_ACCOUNT_ID], {CHART_RECORD_NUMBER}
         )
         if CHART_ACCOUNT_ID not in present:
             return {}
-        number, account = (quote_identifier(present[c]) for c in present)
-        sql = f"SELECT {number}, {account} FROM {quote_identifier(CHART_TABLE)}"
+        number_column, account_column = (quote_identifier(present[c]) for c in present)
+        sql = f"SELECT {number_column}, {account_column} FROM {quote_identifier(CHART_TABLE)}"
         return {number: account for number, account in self.db.stream(sql)}
 
     def _addresses(self, entity: Entity, specs: list[SageField]) -> dict[object, dict]:

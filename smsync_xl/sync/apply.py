@@ -10,12 +10,13 @@ updates and their audit records commit together; any error rolls everything back
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from smsync_xl.core.compare import Plan, PlanRow, compare, lookups_from, same_data
-from smsync_xl.core.errors import InvalidDefaultsError, TargetError
+from smsync_xl.core.errors import InvalidDefaultsError, MissingDefaultsError, TargetError
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Record, is_number
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
@@ -67,7 +68,14 @@ def now_text() -> str:
 
 
 def make_plan(entity: Entity, source: Source, store: SMSTurboStore, settings: Settings) -> Plan:
-    """Read both sides and compare them: what Refresh shows and Synchronize re-checks."""
+    """Read both sides and compare them: what Refresh shows and Synchronize re-checks.
+    A template kept in another entity's table (vendors start from customer ZZDEFAULT) is
+    read on its own; a missing one only matters when a record is created."""
+    template_id = settings.template_id(entity)
+    template = None
+    if entity.template_entity != entity.key:
+        with contextlib.suppress(MissingDefaultsError):
+            template = store.template(entity, template_id) or None
     return compare(
         entity,
         source.read(entity),
@@ -75,7 +83,8 @@ def make_plan(entity: Entity, source: Source, store: SMSTurboStore, settings: Se
         settings.entities[entity.key],
         lookups=lookups_from(store.lookups(entity)),
         rule=settings.status_rule(entity),
-        template_id=settings.template_id(entity),
+        template_id=template_id,
+        template=template,
     )
 
 
