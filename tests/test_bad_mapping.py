@@ -4,7 +4,9 @@ traceback, and SMSTurbo exactly as it was. Part of the bad-input matrix."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -260,3 +262,14 @@ def test_a_mapping_written_before_materials_still_serves_customers_and_vendors(
     assert "Add [materials] and [materials.columns]" in refused.output
     doctor = run_cli("doctor", "--settings", settings)
     assert "  note     materials: not in the mapping file, so not synchronized" in doctor.output
+
+
+def test_a_units_list_smsturbo_lacks_names_the_mapping_section(tmp_path):
+    settings = create_demo(tmp_path)
+    with closing(sqlite3.connect(tmp_path / "smsturbo_demo.sqlite")) as db, db:
+        db.execute('ALTER TABLE "Units" RENAME TO "UnitsOfMeasure"')
+    result = run_cli("plan", "--settings", settings, "--entity", "materials")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "SMSTurbo's list of units (Units.Unit) cannot be read" in result.output
+    assert "in [units] of the table mapping file" in result.output
+    assert run_cli("plan", "--settings", settings, "--entity", "vendors").exit_code == 0

@@ -292,6 +292,22 @@ CASES: dict[str, tuple[Edit, str, str]] = {
         "Enter the folder where the Customer List, Vendor List and Inventory Item List "
         "exports are saved.",
     ),
+    "template material ID with a space": (
+        _swap('template = "ZZDEFAULT"', 'template = "my template"'),
+        "settings.toml: materials.template: 'my template' cannot be an SMSTurbo material ID: "
+        "ID contains a space",
+        "blank means ZZDEFAULT",
+    ),
+    "template customer ID as a number": (
+        _in("customers", "template = 7"),
+        "settings.toml: customers.template: expected text, got the number 7",
+        "Write it as text",
+    ),
+    "a materials Replace Option customers have": (
+        _swap('replace = ["price", "gl_accounts", "inactive"]', 'replace = ["credit_limit"]'),
+        "settings.toml: materials.replace: 'credit_limit' is not a Replace Option for materials",
+        "Use any of: description, unit, category, price, gl_accounts, inactive.",
+    ),
     "DSN too long": (
         _odbc("smsturbo", f'dsn = "{"D" * 33}"'),
         "settings.toml: smsturbo.dsn: the DSN name is 33 characters",

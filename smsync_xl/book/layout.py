@@ -187,7 +187,12 @@ def _field_column(field: str, width: float) -> Column:
     return Column(spec.label, field, width, spec.kind.excel_format, entities=showing)
 
 
-_LEADING_FIELDS = ("id", "name", "description", "credit_status")
+_LEADING_FIELDS = {"id": 18, "name": 34, "description": 34, "credit_status": 14}
+"""The fields shown first on both sheets, with their widths: who the record is."""
+
+
+def _leading_columns() -> list[Column]:
+    return [_field_column(f, width) for f, width in _LEADING_FIELDS.items()]
 
 
 def _field_columns() -> list[Column]:
@@ -208,10 +213,7 @@ def entity_columns(columns: tuple[Column, ...], entity: Entity) -> dict[str, boo
 SAGE_COLUMNS: tuple[Column, ...] = (
     Column(INCLUDE, width=9, number_format=GENERAL),
     Column(STATUS, width=12),
-    _field_column("id", 18),
-    _field_column("name", 34),
-    _field_column("description", 34),
-    _field_column("credit_status", 14),
+    *_leading_columns(),
     Column(INACTIVE, width=10),
     Column(CHANGES, width=40),
     Column("Other differences", width=34),
@@ -225,10 +227,7 @@ SAGE_COLUMNS: tuple[Column, ...] = (
 
 TURBO_COLUMNS: tuple[Column, ...] = (
     Column(INCLUDE, width=9, number_format=GENERAL),
-    _field_column("id", 18),
-    _field_column("name", 34),
-    _field_column("description", 34),
-    _field_column("credit_status", 14),
+    *_leading_columns(),
     Column(INACTIVE, width=10),
     Column("Note", width=36),
     *_field_columns(),

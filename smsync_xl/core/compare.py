@@ -304,11 +304,24 @@ def _field_problems(entity: Entity, record: Record) -> list[str]:
     return problems
 
 
+_LISTED = frozenset(n for n, f in TURBO_FIELDS.items() if f.lookup)
+"""Fields whose values come from an SMSTurbo list, where letter case does not matter."""
+
+
+def _same(name: str, sage: str, turbo: str | None) -> bool:
+    if name in _LISTED:
+        return sage.upper() == (turbo or "").upper()
+    return sage == (turbo or "")
+
+
 def _differences(sage: Record, turbo: Record) -> list[FieldChange]:
     return [
         FieldChange(name, turbo[name], value)
         for name, value in sage.items()
-        if name != "id" and value is not None and name in turbo and (turbo[name] or "") != value
+        if name != "id"
+        and value is not None
+        and name in turbo
+        and not _same(name, value, turbo[name])
     ]
 
 
@@ -326,7 +339,8 @@ def _template_note(
 
 
 def _new_problems(entity: Entity, values: Record, template: Record | None) -> list[str]:
-    """A new record needs every list field (a unit) from Sage 50, Setup or the template."""
+    """A new record needs each field Setup may give an Import Default for (a material's
+    unit): from Sage 50, Setup or the template."""
     return [
         f"{spec.label} is blank in Sage 50, in Setup's Import Defaults and in the template "
         f"{entity.label.lower()}; fill in one of them"

@@ -21,6 +21,7 @@ from typing import Any
 
 from smsync_xl.core.errors import SettingsError, SmsyncError
 from smsync_xl.core.fields import ENTITIES, FLAG, NO, YES, Entity
+from smsync_xl.core.ids import id_problems
 from smsync_xl.core.vocabulary import DEFAULTS_ID, INACTIVE_STATUS, View
 
 SAGE_KINDS = ("sqlite", "odbc", "csv")
@@ -268,10 +269,18 @@ def _entity_settings(values: _Values, entity: Entity, locate: Locate) -> EntityS
         value = _text(values, f"{key}.{DEFAULT_PREFIX}{name}", locate)
         if value:
             defaults[name] = value
+    problems = id_problems(template) if template else []
+    if problems:
+        raise SettingsError(
+            f"{template!r} cannot be an SMSTurbo {entity.label.lower()} ID: " + "; ".join(problems),
+            where=locate(template_key),
+            advice="Enter the ID of the SMSTurbo record new records start from exactly as "
+            f"SMSTurbo has it (blank means {DEFAULTS_ID}).",
+        )
     return EntitySettings(
         include_types=frozenset(t.upper() for t in types),
         replace=_replace_groups(values, entity, locate),
-        template=template.upper() or DEFAULTS_ID,
+        template=template or DEFAULTS_ID,
         defaults=MappingProxyType(defaults),
     )
 

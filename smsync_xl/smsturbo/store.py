@@ -185,10 +185,20 @@ class SMSTurboStore:
         return {name: self.list_values(name) for name in sorted(wanted)}
 
     def list_values(self, name: str) -> list[str]:
+        """One SMSTurbo list; when it cannot be read, the advice names its mapping section."""
         where = self.mapping.lists[name]
-        rows = self.db.query(
-            f"SELECT {quote_identifier(where.column)} FROM {quote_identifier(where.table)}"
-        )
+        try:
+            rows = self.db.query(
+                f"SELECT {quote_identifier(where.column)} FROM {quote_identifier(where.table)}"
+            )
+        except TargetError as error:
+            raise type(error)(
+                f"SMSTurbo's list of {name.replace('_', ' ')} ({where.table}.{where.column}) "
+                f"cannot be read: {error.message}",
+                where=error.where,
+                advice=f"Name SMSTurbo's table and column for it in [{name}] of the table "
+                f"mapping file ({self.mapping.source}).",
+            ) from error
         return sorted(str(r[0]).strip() for r in rows if r[0] is not None)
 
     @contextmanager
