@@ -80,11 +80,14 @@ SHEET_TEXT = {
 }
 
 HELP_TEXT = (
-    "SMSync for Excel: bring Sage 50 customers and vendors into SMSTurbo.",
+    "SMSync for Excel: bring Sage 50 customers, vendors and inventory items (SMSTurbo's",
+    "materials) into SMSTurbo.",
     "",
     "1. Setup sheet: say which Sage 50 company and SMSTurbo database to use, which types to",
     "   bring over, and which data of existing SMSTurbo records Sage 50 may replace.",
     "2. SMSync tab > Refresh: confirm the Sage 50 company; choose missing only or not in sync.",
+    "   The Records buttons (Customers, Vendors, Materials) refresh with that list instead;",
+    "   each list shows its own columns, the others are hidden.",
     "3. Sage50-only sheet: review the rows. Sort and filter with Excel's own tools, e.g. filter",
     f"   Inactive = {INACTIVE_MARK} to untick inactive records. Tick Include with {TICK} (or Check",
     "   All, which ticks the visible active NEW rows and the DIFFERENT rows with changes).",
@@ -117,7 +120,15 @@ def _setup_sheet(book: Workbook, sheet: Worksheet) -> None:
     sheet[TITLE_CELL].font = TITLE
     sheet[SUMMARY_CELL] = "Fill in the yellow cells. No password is ever stored in this workbook."
     sheet[SUMMARY_CELL].font = HINT
-    _widths(sheet, {"A": 44, "B": 34, "C": 14, "D": 14, HELP_COLUMN: 100})
+    _widths(
+        sheet,
+        {
+            "A": 44,
+            "B": 34,
+            **dict.fromkeys(list(REPLACE_COLUMNS.values())[1:], 14),
+            HELP_COLUMN: 100,
+        },
+    )
     for row in layout.rows:
         label = sheet.cell(row.row, 1, row.label)
         if row.key is None:
