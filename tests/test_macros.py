@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+import sqlite3
 import zipfile
+from contextlib import closing
 
 import pytest
 from openpyxl import load_workbook
@@ -23,7 +25,8 @@ from smsync_xl.book.layout import (
     TURBO_ONLY,
     setup_layout,
 )
-from smsync_xl.core.fields import CUSTOMER, MATERIAL
+from smsync_xl.book.setup_sheet import read_setup
+from smsync_xl.core.fields import CUSTOMER, ENTITIES, MATERIAL
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.core.settings import load_settings
 from smsync_xl.core.vocabulary import TICK, Status
@@ -521,3 +524,55 @@ def test_materials_refresh_check_all_synchronize_then_undo_restores_smsturbo(boo
 
     assert macros.undo_last(open_book(book, Dialogs(True)))
     assert dump(database, audit=False) == before
+
+
+def test_no_to_the_company_question_leaves_records_as_they_were(book):
+    dialogs = Dialogs(False)
+    assert macros.show_entity("materials", open_book(book, dialogs)), dialogs.alerts
+    assert len(dialogs.questions) == 1
+    assert open_book(book).read_range(SETUP, cell("entity"))[0][0] == "Customers"
+
+
+def replace_cell(entity: str, group: str) -> str:
+    return next(
+        c.cell for c in setup_layout().replace_cells if c.entity == entity and c.group == group
+    )
+
+
+def test_the_setup_sheet_gives_every_lists_settings(book):
+    """The new rows and the grid's third column reach the settings."""
+    port = open_book(book)
+    for key, value in (
+        ("materials.include_types", "STONE, sand"),
+        ("customers.template", "ZZTEMPLATE"),
+        ("materials.template", "MATDEFAULT"),
+        ("materials.default_unit", "TON"),
+    ):
+        port.write_cell(SETUP, cell(key), value)
+    port.write_cell(SETUP, replace_cell("materials", "unit"), "x")
+    port.write_cell(SETUP, replace_cell("materials", "price"), None)
+    port.finish()
+    settings, entity = read_setup(open_book(book))
+    assert entity.key == "customers"
+    materials = settings.entities["materials"]
+    assert materials.include_types == {"STONE", "SAND"}
+    assert materials.replace == {"unit", "gl_accounts", "inactive"}
+    assert materials.template == "MATDEFAULT" and dict(materials.defaults) == {"unit": "TON"}
+    assert settings.template_id(ENTITIES["vendors"]) == "ZZTEMPLATE"
+    assert setup_layout().setting("entity").choices == ("Customers", "Vendors", "Materials")
+
+
+def test_without_a_template_material_refresh_says_what_new_materials_take(book, tmp_path):
+    with closing(sqlite3.connect(tmp_path / "smsturbo_demo.sqlite")) as db, db:
+        db.execute("DELETE FROM Material WHERE MaterialID = 'ZZDEFAULT'")
+    finished = macros.show_entity("materials", open_book(book, Dialogs(True, False)))
+    note = (
+        "Note: SMSTurbo has no template material ZZDEFAULT: new materials take Sage 50's "
+        "values and Setup's Import Defaults (none), other fields stay blank."
+    )
+    assert finished is not None and note in finished.summary
+    port = open_book(book)
+    for sheet in (SAGE_ONLY, TURBO_ONLY):
+        assert note in port.read_range(sheet, "A2")[0][0]
+    fill = rows_by_id(book)["FILL-DIRT"]  # no unit in Sage 50, Setup or a template
+    assert fill["Status"] == "INVALID" and fill["Reason"].startswith("Unit is blank in Sage 50")
