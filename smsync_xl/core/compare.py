@@ -24,6 +24,7 @@ from smsync_xl.core.fields import (
     Entity,
     Record,
     SageRecord,
+    TurboField,
     TurboRecord,
     is_number,
 )
@@ -248,29 +249,33 @@ def lookups_from(lists: Mapping[str, Iterable[str]]) -> Lookups:
     return {name: {v.upper(): v for v in values} for name, values in lists.items()}
 
 
-def _looked_up(entity: Entity, record: Record, lookups: Lookups | None) -> tuple[Record, list[str]]:
-    """Values of list fields in SMSTurbo's spelling (a blank one is 'not supplied'), and
-    why a value is not on SMSTurbo's list."""
-    values = dict(record)
+def _looked_up(
+    listed: list[TurboField], record: Record, lookups: Lookups | None
+) -> tuple[Record, list[str]]:
+    """Values of ``listed`` fields in SMSTurbo's spelling (a blank one is 'not supplied'),
+    and why a value is not on SMSTurbo's list. The record is copied only if it changes."""
+    values = record
     problems = []
-    for name, spec in entity.turbo_fields.items():
+    for spec in listed:
+        name = spec.name
         value = values.get(name)
-        if spec.lookup is None or value is None:
+        if value is None:
             continue
-        if not value.strip():
-            values[name] = None
+        spelled: str | None = None
+        known = lookups.get(spec.lookup or "") if lookups is not None else None
+        if value.strip() and known is not None:
+            spelled = known.get(value.upper())
+            if spelled is None:
+                shown = ", ".join(sorted(known.values())) or "none"
+                problems.append(
+                    f"{spec.label} {value} does not exist in SMSTurbo (it has: {shown}); add "
+                    "it there, or change it in Sage 50 or in Setup"
+                )
+                continue
+        elif value.strip():
             continue
-        if lookups is None or spec.lookup not in lookups:
-            continue
-        spelled = lookups[spec.lookup].get(value.upper())
-        if spelled is None:
-            shown = ", ".join(sorted(lookups[spec.lookup].values())) or "none"
-            problems.append(
-                f"{spec.label} {value} does not exist in SMSTurbo (it has: {shown}); add it "
-                "there, or change it in Sage 50 or in Setup"
-            )
-        else:
-            values[name] = spelled
+        if spelled != value:
+            values = {**values, name: spelled}
     return values, problems
 
 
@@ -308,12 +313,6 @@ _LISTED = frozenset(n for n, f in TURBO_FIELDS.items() if f.lookup)
 """Fields whose values come from an SMSTurbo list, where letter case does not matter."""
 
 
-def _same(name: str, sage: str, turbo: str | None) -> bool:
-    if name in _LISTED:
-        return sage.upper() == (turbo or "").upper()
-    return sage == (turbo or "")
-
-
 def _differences(sage: Record, turbo: Record) -> list[FieldChange]:
     return [
         FieldChange(name, turbo[name], value)
@@ -321,7 +320,8 @@ def _differences(sage: Record, turbo: Record) -> list[FieldChange]:
         if name != "id"
         and value is not None
         and name in turbo
-        and not _same(name, value, turbo[name])
+        and (turbo[name] or "") != value
+        and not (name in _LISTED and (turbo[name] or "").upper() == value.upper())
     ]
 
 
@@ -374,6 +374,7 @@ def compare(
     """
     rule = rule or StatusRule()
     status_field = entity.status_field
+    listed = [spec for spec in entity.turbo_fields.values() if spec.lookup]
     if template is None:
         template = next((r.values for r in turbo_records if r.id == template_id), None)
     reactivated = rule.active or (template or {}).get(status_field) or None
@@ -407,7 +408,7 @@ def compare(
         if turbo is None:
             defaulted = tuple(f for f in options.defaults if not (values.get(f) or "").strip())
             values = {**values, **{f: options.defaults[f] for f in defaulted}}
-        values, not_listed = _looked_up(entity, values, lookups)
+        values, not_listed = _looked_up(listed, values, lookups)
         reasons = [] if valid_id(record_id) else id_problems(record_id)
         if reasons and record_id:
             reasons.append(f"suggested ID: {suggest_id(record_id)} (change it in Sage 50)")
