@@ -58,6 +58,35 @@ def plan(session: Session, chosen: Iterable[Entity]) -> list[Plan]:
     return [make_plan(e, session.source, session.store, session.settings) for e in chosen]
 
 
+@dataclass(frozen=True)
+class Plans:
+    plans: list[Plan]
+    skipped: list[str]
+    """Why a list was left out: asked for every list, one that Sage 50 or SMSTurbo does
+    not have at all (no export file, no table) is skipped, saying so."""
+
+
+def plans(session: Session, key: str | None = None) -> Plans:
+    """The plan of one list (``key``), where every problem stops; or of every list both
+    systems have. When neither system has any of the lists, the first one's problem is
+    the message (a wrong company or database, most likely)."""
+    if key is not None:
+        return Plans(plan(session, [ENTITIES[key]]), [])
+    chosen, skipped = [], []
+    for entity in entities(session):
+        reason = session.source.missing_list(entity)
+        if reason is None and not session.store.has_table(entity):
+            table = session.store.table(entity).table
+            reason = f"SMSTurbo has no {table} table (the table mapping's [{entity.key}])"
+        if reason is None:
+            chosen.append(entity)
+        else:
+            skipped.append(f"{entity.plural} skipped: {reason}")
+    if not chosen:
+        return Plans(plan(session, entities(session)[:1]), [])
+    return Plans(plan(session, chosen), skipped)
+
+
 def default_choice(plans: Iterable[Plan], *, include_inactive: bool = False) -> Chosen:
     """What is taken when nobody picks rows (the one default selection)."""
     return {p.entity.key: p.default_selection(include_inactive=include_inactive) for p in plans}

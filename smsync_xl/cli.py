@@ -95,6 +95,11 @@ def _entity_key(choice: str) -> str | None:
     return None if choice == "all" else choice
 
 
+def _echo_skipped(found: app.Plans) -> None:
+    for reason in found.skipped:
+        click.secho(reason, fg="yellow", err=True)
+
+
 def _view(settings: Settings, view: str | None) -> View:
     chosen = View(view) if view else settings.view
     return View.NOT_IN_SYNC if chosen is View.ASK else chosen
@@ -163,7 +168,9 @@ def demo(folder: Path) -> int:
     session = _session(settings_path)
     click.echo(f"Demo written to {folder}/ (settings: {settings_path})")
     click.echo(f"Sage 50 company: {inert(session.company())}\n")
-    plans = app.plan(session, app.entities(session))
+    found = app.plans(session)
+    _echo_skipped(found)
+    plans = found.plans
     for each in plans:
         for view in (View.MISSING_ONLY, View.NOT_IN_SYNC):
             click.echo("\n".join(plan_lines(each, view)) + "\n")
@@ -171,7 +178,7 @@ def demo(folder: Path) -> int:
     result = _synchronize(session, app.default_choice(plans))
     click.echo("\n".join(result_lines(result)) + "\n")
     click.echo("After synchronizing:")
-    for each in app.plan(session, app.entities(session)):
+    for each in app.plans(session).plans:
         click.echo("  " + counts_line(each))
     click.echo(
         f"\nNext: smsync-xl plan --settings {settings_path}   "
@@ -201,7 +208,9 @@ def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) 
     session = _session(settings_path)
     company = session.company()
     click.echo(f"Sage 50 company: {inert(company)}")
-    plans = app.plan(session, app.entities(session, _entity_key(entity)))
+    found = app.plans(session, _entity_key(entity))
+    _echo_skipped(found)
+    plans = found.plans
     _echo_plans(plans, _view(session.settings, view))
     if save:
         save_plan(save, plans, company)
@@ -254,7 +263,9 @@ def sync(
         found = {i for marks in chosen.values() for i in marks}
         unknown = [i for i in ids if i not in found]
     else:
-        plans = app.plan(session, [ENTITIES[k] for k in keys])
+        found_plans = app.plans(session, _entity_key(entity))
+        _echo_skipped(found_plans)
+        plans = found_plans.plans
         if ids:
             choice = app.choose_ids(plans, ids)
             chosen, unknown = choice.chosen, choice.unknown

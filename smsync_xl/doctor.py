@@ -182,8 +182,13 @@ def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> N
         report.problem(f"Sage 50: {_what(error)}", error.advice)
     else:
         report.lines.append(f'Sage 50 ({settings.sage50.kind}): ok, company "{company}"')
+        missing = {e.key: source.missing_list(e) for e in ENTITIES.values()}
         for entity in ENTITIES.values():
-            _read(report, "Sage 50", entity, source.read)
+            reason = missing[entity.key] if not all(missing.values()) else None
+            if reason:
+                report.lines.append(f"  note     {entity.key}: {reason}; skipped")
+            else:
+                _read(report, "Sage 50", entity, source.read)
     try:
         store = open_store(settings, prompt=prompt)
     except SmsyncError as error:
@@ -195,6 +200,11 @@ def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> N
         if entity.key not in store.mapping.tables:
             report.lines.append(
                 f"  note     {entity.key}: not in the mapping file, so not synchronized"
+            )
+        elif not store.has_table(entity):
+            report.lines.append(
+                f"  note     {entity.key}: SMSTurbo has no {store.table(entity).table} table; "
+                "skipped"
             )
         elif _read(report, "SMSTurbo", entity, store.read):
             _template(report, store, settings, entity)

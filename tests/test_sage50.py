@@ -1,4 +1,5 @@
 import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -183,3 +184,25 @@ def test_a_null_inactive_flag_in_smsturbo_is_no_and_a_vendor_is_reactivated_from
     vendor = demo.plan("vendors").by_id["V001"]
     assert vendor.status is Status.DIFFERENT
     assert [c.describe() for c in vendor.changes] == ["Credit Status: INACTIVE → CASH"]
+
+
+def test_a_company_or_smsturbo_without_the_materials_table_skips_them_when_all_are_asked(demo):
+    from click.testing import CliRunner
+
+    from smsync_xl.cli import main
+
+    settings = ["--settings", str(demo.settings_path)]
+    with closing(sqlite3.connect(demo.settings.smsturbo.path)) as db, db:
+        db.execute("DROP TABLE Material")
+    result = CliRunner().invoke(main, ["sync", *settings, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "Materials skipped: SMSTurbo has no Material table (the table mapping's " in (
+        result.output
+    )
+    assert "Import completed: 15 created, 11 updated" in result.output
+    with closing(sqlite3.connect(demo.settings.sage50.path)) as db, db:
+        db.execute("DROP TABLE LineItem")
+    result = CliRunner().invoke(main, ["plan", *settings])
+    assert result.exit_code == 0, result.output
+    assert "Materials skipped: the Sage 50 company has no LineItem table" in result.output
+    assert "Customers: 2 NEW" in result.output and "Materials:" not in result.output

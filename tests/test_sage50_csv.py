@@ -158,3 +158,34 @@ def test_csv_settings_need_an_existing_folder(tmp_path):
             locate=lambda key: f"Setup!{key}",
         )
     assert error.value.where == "Setup!sage50.path"
+
+
+def test_every_list_goes_ahead_without_the_inventory_export_and_says_so(tmp_path):
+    """Exports of customers and vendors only: asking for every list synchronizes those
+    two and says materials were skipped and why; asking for materials is refused."""
+    settings_path = create_demo(tmp_path)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    write_sage_exports(exports, CUSTOMERS, VENDORS, materials=MATERIALS)
+    (exports / "ITEM.CSV").unlink()
+    text = settings_path.read_text(encoding="utf-8")
+    settings_path.write_text(
+        text.replace(
+            'kind = "sqlite"\npath = "sage50_demo.sqlite"', 'kind = "csv"\npath = "exports"'
+        ),
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    result = runner.invoke(main, ["sync", "--settings", str(settings_path), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert f"Materials skipped: no Inventory Item List export (ITEM.CSV) in {exports}" in (
+        result.output
+    )
+    assert "Import completed: 15 created, 11 updated" in result.output
+    refused = runner.invoke(
+        main, ["plan", "--settings", str(settings_path), "--entity", "materials"]
+    )
+    assert refused.exit_code == 1 and "no Inventory Item List export (ITEM.CSV)" in (refused.output)
+    doctor = runner.invoke(main, ["doctor", "--settings", str(settings_path)])
+    assert "  note     materials: no Inventory Item List export (ITEM.CSV)" in doctor.output
+    assert "  ok       48 customers" in doctor.output

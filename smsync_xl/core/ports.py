@@ -29,6 +29,9 @@ class Source(Protocol):
 
     def read(self, entity: Entity) -> list[SageRecord]: ...
 
+    def missing_list(self, entity: Entity) -> str | None:
+        """Why Sage 50 has no ``entity`` list at all (no table, no export), or None."""
+
 
 @dataclass(frozen=True)
 class TableData:

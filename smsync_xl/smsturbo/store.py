@@ -101,6 +101,11 @@ class SMSTurboStore:
     def table(self, entity: Entity) -> TableMapping:
         return self.mapping.table(entity)
 
+    def has_table(self, entity: Entity) -> bool:
+        """Whether SMSTurbo has ``entity``'s table at all (an installation without
+        materials, say)."""
+        return self.db.has_table(self.table(entity).table)
+
     def _select(self, entity: Entity) -> tuple[str, list[str]]:
         table = self.table(entity)
         fields = list(table.columns)

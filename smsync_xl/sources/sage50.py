@@ -51,6 +51,12 @@ class Sage50Source:
             )
         return str(rows[0][0] or "").strip()
 
+    def missing_list(self, entity: Entity) -> str | None:
+        """Why the company has no ``entity`` list at all (no table), or None."""
+        if self.db.has_table(entity.sage_table):
+            return None
+        return f"the Sage 50 company has no {entity.sage_table} table ({self.db.label})"
+
     def _present(self, table: str, wanted: list[str], required: set[str]) -> dict[str, str]:
         """Map wanted column names to the names the driver reports (case-insensitive)."""
         actual = {name.lower(): name for name in self.db.columns(table)}

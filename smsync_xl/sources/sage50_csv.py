@@ -42,6 +42,12 @@ class Sage50CsvSource:
         """Exports carry no company name: the folder is what the user recognises."""
         return f"Sage 50 exports in {self.folder}"
 
+    def missing_list(self, entity: Entity) -> str | None:
+        """Why the folder has no ``entity`` export at all, or None."""
+        if any(p.name.upper() == entity.export_file for p in self.folder.glob("*")):
+            return None
+        return f"no {entity.export_list} export ({entity.export_file}) in {self.folder}"
+
     def _file(self, entity: Entity) -> Path:
         wanted = entity.export_file
         found = sorted(self.folder.glob("*"))
