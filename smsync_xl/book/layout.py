@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from smsync_xl.core.fields import ENTITIES, FLAG, GROUPS, TURBO_FIELDS, Entity
+from smsync_xl.core.fields import ENTITIES, FLAG, GROUPS, TURBO_FIELDS, YES, Entity
 from smsync_xl.core.resources import template_path
 
 SETUP = "Setup"
@@ -145,7 +145,7 @@ class Column:
 INCLUDE = "Include"
 STATUS = "Status"
 INACTIVE = "Inactive"
-INACTIVE_MARK = "Yes"
+INACTIVE_MARK = YES
 """What the Inactive column shows for a record inactive in Sage 50 (or, on the
 SMSTurbo-only sheet, holding Setup's inactive credit status); blank otherwise. The
 greying rule and Check All read this column, never a credit-status word."""
