@@ -179,6 +179,12 @@ def test_show_entity_in_excel_hides_the_other_lists_columns(tmp_path):
     assert macros.show_entity("customers", port), excel.dialogs
     assert "Credit Limit" not in hidden(SAGE_ONLY) and "Unit" in hidden(SAGE_ONLY)
     assert excel.column_widths[SAGE_ONLY][reason] == 99  # a column every list shows
+    city = [c.title for c in SAGE_COLUMNS].index("City") + 1
+    excel.column_widths[SAGE_ONLY][city] = 42  # widened while customers are shown
+    assert macros.refresh(port), excel.dialogs
+    assert excel.column_widths[SAGE_ONLY][city] == 42  # kept: it was shown already
+    assert macros.show_entity("materials", port) and macros.show_entity("customers", port)
+    assert excel.column_widths[SAGE_ONLY][city] == 16  # hidden, then shown at its width
 
 
 def test_no_to_the_company_question_changes_nothing(tmp_path):

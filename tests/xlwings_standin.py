@@ -572,6 +572,12 @@ class Book:
                 for dimension in worksheet.column_dimensions.values()
                 for column in range(dimension.min, dimension.max + 1)
             }
+            self._excel.column_widths[name] = {  # Excel reports a hidden column as width 0
+                column: 0 if dimension.hidden else dimension.width
+                for dimension in worksheet.column_dimensions.values()
+                if dimension.customWidth or dimension.hidden
+                for column in range(dimension.min, dimension.max + 1)
+            }
             for row in worksheet.iter_rows():
                 for cell in row:
                     place = (cell.row, cell.column)

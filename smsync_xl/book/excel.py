@@ -203,8 +203,9 @@ class ExcelBook:
 
     def show_columns(self, sheet: str, shown: Mapping[str, bool]) -> None:
         """A hidden column is one of width 0 (``Range.column_width``, the same on Windows
-        and macOS); a column shown gets its layout width back. One read of the header,
-        then one call per run of neighbouring columns taking the same width."""
+        and macOS); a hidden column shown again gets its layout width, and one already
+        shown keeps the width the bookkeeper gave it. One read of the header, then a few
+        calls per run of neighbouring columns taking the same width."""
         table = TableData(sheet, self._header(sheet), [], HEADER_ROW + 1)
         widths = {c.title: c.width for c in TABLE_COLUMNS[sheet]}
         targets = sorted(
@@ -219,7 +220,18 @@ class ExcelBook:
         worksheet = self._sheet(sheet)
         with self._changing(sheet):
             for first, last, width in runs:
-                worksheet.range((HEADER_ROW, first), (HEADER_ROW, last)).column_width = width
+                cells = worksheet.range((HEADER_ROW, first), (HEADER_ROW, last))
+                if width == 0:
+                    cells.column_width = 0
+                    continue
+                current = cells.column_width  # None when the columns' widths differ
+                if current == 0:
+                    cells.column_width = width
+                elif current is None:
+                    for column in range(first, last + 1):
+                        one = worksheet.range((HEADER_ROW, column))
+                        if one.column_width == 0:
+                            one.column_width = width
 
     def rows_below(self, sheet: str) -> list[tuple[int, list[Cell]]]:
         """Two calls to see how far the sheet is used; one more read only when something
