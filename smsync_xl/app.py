@@ -72,8 +72,15 @@ def plans(session: Session, key: str | None = None) -> Plans:
     the message (a wrong company or database, most likely)."""
     if key is not None:
         return Plans(plan(session, [ENTITIES[key]]), [])
-    chosen, skipped = [], []
-    for entity in entities(session):
+    mapped = entities(session)
+    skipped = [
+        f"{e.plural} skipped: the table mapping has no [{e.key}] section "
+        f"({session.store.mapping.source})"
+        for e in ENTITIES.values()
+        if e not in mapped
+    ]
+    chosen = []
+    for entity in mapped:
         reason = session.source.missing_list(entity)
         if reason is None and not session.store.has_table(entity):
             table = session.store.table(entity).table
@@ -83,7 +90,7 @@ def plans(session: Session, key: str | None = None) -> Plans:
         else:
             skipped.append(f"{entity.plural} skipped: {reason}")
     if not chosen:
-        return Plans(plan(session, entities(session)[:1]), [])
+        return Plans(plan(session, mapped[:1]), [])
     return Plans(plan(session, chosen), skipped)
 
 

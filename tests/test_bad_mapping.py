@@ -256,6 +256,9 @@ def test_a_mapping_written_before_materials_still_serves_customers_and_vendors(
     result = run_cli("sync", "--settings", settings, "--yes")
     assert result.exit_code == 0, result.output
     assert "Import completed: 15 created, 11 updated" in result.output
+    assert f"Materials skipped: the table mapping has no [materials] section ({mapping})" in (
+        result.output
+    )
     refused = run_cli("plan", "--settings", settings, "--entity", "materials")
     assert refused.exit_code == 1 and "Traceback" not in refused.output
     assert f"{mapping}: the mapping file has no [materials] section" in refused.output

@@ -179,6 +179,10 @@ def test_show_entity_in_excel_hides_the_other_lists_columns(tmp_path):
     assert macros.show_entity("customers", port), excel.dialogs
     assert "Credit Limit" not in hidden(SAGE_ONLY) and "Unit" in hidden(SAGE_ONLY)
     assert excel.column_widths[SAGE_ONLY][reason] == 99  # a column every list shows
+    key = [c.title for c in SAGE_COLUMNS].index("Key") + 1
+    excel.column_widths[SAGE_ONLY][key] = 10  # the bookkeeper chose Unhide all
+    assert macros.refresh(port), excel.dialogs
+    assert excel.column_widths[SAGE_ONLY][key] == 0  # hidden again
     city = [c.title for c in SAGE_COLUMNS].index("City") + 1
     excel.column_widths[SAGE_ONLY][city] = 42  # widened while customers are shown
     assert macros.refresh(port), excel.dialogs

@@ -273,6 +273,15 @@ def test_without_a_template_or_default_a_new_material_needs_a_unit_and_refresh_s
         "SMSTurbo has no template material ZZDEFAULT: new materials take Sage 50's values "
         "and Setup's Import Defaults (none), other fields stay blank"
     )
+    unmapped = compare(
+        MATERIAL,
+        sage_records([item("A", unit="")]),
+        [],
+        EntitySettings(),
+        rule=FLAG_RULE,
+        stored=["id", "description", "inactive"],
+    )
+    assert unmapped.by_id["A"].status is Status.NEW  # SMSTurbo keeps no unit: none needed
     with_template = material_plan([item("A", unit="")], [item("ZZDEFAULT", unit="TON")])
     assert with_template.template_missing is None
     assert with_template.by_id["A"].status is Status.NEW

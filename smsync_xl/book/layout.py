@@ -205,9 +205,14 @@ def _field_columns() -> list[Column]:
 
 
 def entity_columns(columns: tuple[Column, ...], entity: Entity) -> dict[str, bool]:
-    """Title → shown, for the columns whose showing depends on the entity listed (the
-    others keep whatever width the bookkeeper gave them)."""
-    return {c.title: entity.key in c.entities for c in columns if c.entities != EVERY_ENTITY}
+    """Title → shown, for the columns whose showing depends on the entity listed, and the
+    always-hidden ones (hidden again after an Unhide all); the others keep whatever
+    width the bookkeeper gave them."""
+    return {
+        c.title: entity.key in c.entities and not c.hidden
+        for c in columns
+        if c.hidden or c.entities != EVERY_ENTITY
+    }
 
 
 SAGE_COLUMNS: tuple[Column, ...] = (

@@ -338,16 +338,16 @@ def _template_note(
     )
 
 
-def _new_problems(entity: Entity, values: Record, template: Record | None) -> list[str]:
-    """A new record needs each field Setup may give an Import Default for (a material's
-    unit): from Sage 50, Setup or the template."""
+def _new_problems(
+    entity: Entity, values: Record, template: Record | None, needed: list[str]
+) -> list[str]:
+    """A new record needs each ``needed`` field (one Setup may give an Import Default
+    for, that SMSTurbo stores: a material's unit) from Sage 50, Setup or the template."""
     return [
-        f"{spec.label} is blank in Sage 50, in Setup's Import Defaults and in the template "
-        f"{entity.label.lower()}; fill in one of them"
-        for name, spec in entity.turbo_fields.items()
-        if name in entity.import_defaults
-        and not values.get(name)
-        and not (template or {}).get(name)
+        f"{TURBO_FIELDS[name].label} is blank in Sage 50, in Setup's Import Defaults and in "
+        f"the template {entity.label.lower()}; fill in one of them"
+        for name in needed
+        if not values.get(name) and not (template or {}).get(name)
     ]
 
 
@@ -361,6 +361,7 @@ def compare(
     rule: StatusRule | None = None,
     template_id: str = DEFAULTS_ID,
     template: Record | None = None,
+    stored: Iterable[str] | None = None,
 ) -> Plan:
     """Give every Sage 50 record a status and list the SMSTurbo records missing from it.
 
@@ -370,11 +371,13 @@ def compare(
     SMSTurbo's lists (credit statuses, units); values must be on them. New records take
     Setup's Import Defaults for the fields Sage 50 leaves blank. The template record
     (``template_id``) is found among ``turbo_records`` unless given as ``template`` (a
-    vendor's is a customer).
+    vendor's is a customer). ``stored`` are the fields SMSTurbo has columns for (all
+    when not given): a new record needs only those.
     """
     rule = rule or StatusRule()
     status_field = entity.status_field
     listed = [spec for spec in entity.turbo_fields.values() if spec.lookup]
+    needed = [f for f in entity.import_defaults if stored is None or f in set(stored)]
     if template is None:
         template = next((r.values for r in turbo_records if r.id == template_id), None)
     reactivated = rule.active or (template or {}).get(status_field) or None
@@ -426,7 +429,7 @@ def compare(
             )
         reasons += _field_problems(entity, values) + not_listed
         if turbo is None and folded_match is None:
-            reasons += _new_problems(entity, values, template)
+            reasons += _new_problems(entity, values, template, needed)
         if reasons:
             rows.append(PlanRow(sage, Status.INVALID, values, turbo, reasons=tuple(reasons)))
             continue

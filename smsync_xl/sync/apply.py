@@ -85,6 +85,7 @@ def make_plan(entity: Entity, source: Source, store: SMSTurboStore, settings: Se
         rule=settings.status_rule(entity),
         template_id=template_id,
         template=template,
+        stored=store.table(entity).columns,
     )
 
 
