@@ -56,7 +56,12 @@ from smsync_xl.core.fields import CUSTOMER, TURBO_FIELDS, Record, SageRecord, Tu
 from smsync_xl.core.settings import EntitySettings, StatusRule  # noqa: E402
 from smsync_xl.core.vocabulary import DEFAULTS_ID, Status  # noqa: E402
 from smsync_xl.demo.data import CREDIT_STATUSES, DEFAULTS  # noqa: E402
-from tests.odbc_env import psql  # noqa: E402 - the tests' own way to reach PostgreSQL
+from tests.odbc_env import (  # noqa: E402 - the tests' own way to reach PostgreSQL
+    PG_HOST,
+    PG_PORT,
+    OdbcConfig,
+    psql,
+)
 
 REPLACE = frozenset(
     {"name", "address", "phone", "contact", "email", "credit_limit", "credit_status"}
@@ -362,48 +367,31 @@ def datacompy_figures(
 
 UNICODE = "SMSync Bench PostgreSQL Unicode"
 ANSI = "SMSync Bench PostgreSQL ANSI"
-PG_HOST, PG_PORT = "127.0.0.1", 5432
 
 
-class Odbc:
-    """A private odbcinst.ini/odbc.ini (ODBCSYSINI), set before the first driver-manager
-    call of this process; nothing of the system's is touched."""
+class Odbc(OdbcConfig):
+    """The tests' private odbcinst.ini/odbc.ini (ODBCSYSINI), with both psqlODBC drivers,
+    set before the first driver-manager call of this process; nothing of the system's is
+    touched."""
 
     def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="smsync-bench-odbc-"))
-        os.environ["ODBCSYSINI"] = str(self.folder)
-        os.environ["ODBCINI"] = str(self.folder / "user-odbc.ini")
+        folder = Path(tempfile.mkdtemp(prefix="smsync-bench-odbc-"))
+        os.environ["ODBCSYSINI"] = str(folder)
+        os.environ["ODBCINI"] = str(folder / "user-odbc.ini")
         os.environ.pop("ODBCINSTINI", None)
-        (self.folder / "user-odbc.ini").touch()
+        (folder / "user-odbc.ini").touch()
+        super().__init__(folder)
         self.drivers = {
             name: found[0]
             for name, library in ((UNICODE, "psqlodbcw.so"), (ANSI, "psqlodbca.so"))
             if (found := sorted(glob.glob(f"/usr/lib/*/odbc/{library}")))
         }
-        self.dsns: dict[str, dict[str, str]] = {}
         self.write()
 
-    def write(self) -> None:
-        def ini(sections: dict[str, dict[str, str]]) -> str:
-            return "".join(
-                f"[{name}]\n" + "".join(f"{k}={v}\n" for k, v in keys.items()) + "\n"
-                for name, keys in sections.items()
-            )
-
-        drivers = {name: {"Driver": library} for name, library in self.drivers.items()}
-        (self.folder / "odbcinst.ini").write_text(ini(drivers), encoding="utf-8")
-        (self.folder / "odbc.ini").write_text(ini(self.dsns), encoding="utf-8")
-
-    def add_dsn(self, name: str, database: str, user: str, *, port: int = PG_PORT) -> str:
-        self.dsns[name] = {
-            "Driver": UNICODE,
-            "Servername": PG_HOST,
-            "Port": str(port),
-            "Database": database,
-            "Username": user,
-        }
-        self.write()
-        return name
+    def pg_dsn(self, name: str, database: str, user: str, *, port: int = PG_PORT) -> str:
+        return self.add_dsn(
+            name, UNICODE, Servername=PG_HOST, Port=str(port), Database=database, Username=user
+        )
 
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -562,7 +550,7 @@ class ApplyBench:
         from smsync_xl.core.settings import settings_from_values
         from smsync_xl.core.vocabulary import Outcome
 
-        dsn = self.odbc.add_dsn(f"bench_{database[-12:]}_{port}", database, self.pg.role, port=port)
+        dsn = self.odbc.pg_dsn(f"bench_{database[-12:]}_{port}", database, self.pg.role, port=port)
         settings = settings_from_values(
             {
                 "sage50.kind": "sqlite",
