@@ -307,3 +307,13 @@ def test_an_empty_description_and_a_reserved_template_id_are_invalid():
     plan = material_plan([item("A", description=" "), item("ZZDEFAULT")], [])
     assert plan.by_id["A"].reasons == ("Description is empty; enter the description in Sage 50",)
     assert "ZZDEFAULT is reserved" in plan.by_id["ZZDEFAULT"].reasons[0]
+
+
+def test_a_unit_for_new_materials_smsturbo_lacks_makes_them_invalid_naming_setup():
+    plan = material_plan([item("A", unit=""), item("B")], [], defaults={"unit": "PALLET"})
+    assert plan.by_id["A"].status is Status.INVALID
+    assert plan.by_id["A"].reasons[0] == (
+        "Unit PALLET does not exist in SMSTurbo (it has: TON, YD); add it there, or change "
+        "it in Sage 50 or in Setup"
+    )
+    assert plan.by_id["B"].status is Status.NEW  # its own unit, TON, needs no default
