@@ -100,17 +100,39 @@ def default_choice(plans: Iterable[Plan], *, include_inactive: bool = False) -> 
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """An ID asked for that Sage 50 has but Include Types leaves out."""
+
+    entity: Entity
+    id: str
+    sage_type: str | None
+    include_types: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Choice:
     chosen: Chosen
     unknown: list[str]
-    """IDs asked for that no plan has."""
+    """IDs asked for that neither Sage 50 nor a plan has."""
+    left_out: list[LeftOut]
 
 
-def choose_ids(plans: Iterable[Plan], ids: Sequence[str]) -> Choice:
-    """The rows with these IDs, in whichever entity has them."""
+def choose_ids(plans: Iterable[Plan], ids: Sequence[str], settings: Settings) -> Choice:
+    """The rows with these IDs, in whichever entity has them; an ID only the type
+    filter hides is told apart from one Sage 50 does not have."""
+    plans = list(plans)
     chosen = {p.entity.key: p.chosen(ids) for p in plans}
     found = {i for marks in chosen.values() for i in marks}
-    return Choice(chosen, [i for i in ids if i not in found])
+    left_out = [
+        LeftOut(p.entity, i, p.excluded_by_type[i], settings.entities[p.entity.key].include_types)
+        for i in ids
+        if i not in found
+        for p in plans
+        if i in p.excluded_by_type
+    ]
+    hidden = {each.id for each in left_out}
+    unknown = [i for i in ids if i not in found and i not in hidden]
+    return Choice(chosen, unknown, left_out)
 
 
 def synchronize(

@@ -116,6 +116,18 @@ def _session(settings_path: Path) -> app.Session:
     return app.open_session(load_settings(settings_path), prompt=_prompt())
 
 
+def _left_out_line(left_out: app.LeftOut, settings_path: Path) -> str:
+    """Why an ID Sage 50 has is not taken: the type filter, named with its setting."""
+    entity = left_out.entity
+    key = f"[{entity.key}] include_types"
+    return (
+        f"{left_out.id} is in Sage 50 but left out by the type filter: its "
+        f"{entity.field(entity.type_field).csv} is {inert(repr(left_out.sage_type or ''))}, "
+        f"and {key} in {settings_path} takes only {', '.join(sorted(left_out.include_types))}. "
+        f"Add its type to {key} (or empty the list to take every type) to synchronize it."
+    )
+
+
 def _synchronize(session: app.Session, chosen: Chosen) -> SyncResult:
     total = sum(len(ids) for ids in chosen.values())
     with click.progressbar(length=total, label="Synchronizing", file=sys.stderr) as bar:
@@ -258,25 +270,32 @@ def sync(
     session = _session(settings_path)
     keys = [e.key for e in app.entities(session, _entity_key(entity))]
     chosen: Chosen
+    refused: list[str] = []
     if saved is not None:
+        saved.check_company(session.company())
         chosen = saved.chosen(keys, ids, include_inactive=include_inactive)
         found = {i for marks in chosen.values() for i in marks}
         unknown = [i for i in ids if i not in found]
+        if unknown:
+            refused.append(f"Not in the saved plan {plan_path} ({entity}): {', '.join(unknown)}")
     else:
         found_plans = app.plans(session, _entity_key(entity))
         _echo_skipped(found_plans)
         plans = found_plans.plans
         if ids:
-            choice = app.choose_ids(plans, ids)
-            chosen, unknown = choice.chosen, choice.unknown
+            choice = app.choose_ids(plans, ids, session.settings)
+            chosen = choice.chosen
+            if choice.unknown:
+                refused.append(f"Not found in Sage 50 ({entity}): {', '.join(choice.unknown)}")
+            refused += [_left_out_line(each, settings_path) for each in choice.left_out]
         else:
-            chosen, unknown = app.default_choice(plans, include_inactive=include_inactive), []
-    if unknown:
-        click.secho(f"Not found in Sage 50 ({entity}): {', '.join(unknown)}", fg="yellow", err=True)
+            chosen = app.default_choice(plans, include_inactive=include_inactive)
+    for line in refused:
+        click.secho(line, fg="yellow", err=True)
     total = sum(len(marks) for marks in chosen.values())
     if total == 0:
         click.echo("Nothing to synchronize.")
-        return EXIT_PROBLEM if unknown else 0
+        return EXIT_PROBLEM if refused else 0
     if not yes:
         click.confirm(
             f"Synchronize {total} record(s) from Sage 50 company "

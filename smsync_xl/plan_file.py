@@ -18,6 +18,7 @@ from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import PlanFileError
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.vocabulary import Status, taken_by_default
+from smsync_xl.report import inert
 from smsync_xl.sync.apply import Chosen
 
 FORMAT = "smsync-plan"
@@ -39,8 +40,21 @@ class SavedRow:
 
 @dataclass(frozen=True)
 class SavedPlan:
+    path: Path
     company: str
     entities: Mapping[str, Mapping[str, SavedRow]]
+
+    def check_company(self, company: str) -> None:
+        """A plan is for the Sage 50 company it was made from: its IDs and fingerprints
+        mean nothing in another one."""
+        if company != self.company:
+            raise PlanFileError(
+                f"the plan was made for Sage 50 company '{inert(self.company)}', but the "
+                f"settings open company '{inert(company)}'. Nothing was changed",
+                where=str(self.path),
+                advice="Run sync with the settings of the plan's company, or save a plan "
+                "for this company with 'smsync-xl plan --save FILE' and review it first.",
+            )
 
     def chosen(self, keys: Iterable[str], ids: Sequence[str], *, include_inactive: bool) -> Chosen:
         """ID → fingerprint per entity: these IDs, or the default selection without IDs."""
@@ -154,4 +168,4 @@ def load_plan(path: Path) -> SavedPlan:
         if not isinstance(rows, dict):
             raise PlanFileError("expected the rows by ID", where=where, advice=_AGAIN)
         entities[key] = {i: _row(r, f"{where}.{i}") for i, r in rows.items()}
-    return SavedPlan(str(company), entities)
+    return SavedPlan(path, str(company), entities)

@@ -186,3 +186,53 @@ def test_build_workbook_outside_a_checkout_needs_an_output(tmp_path, monkeypatch
     assert refused.exit_code == 1 and "--output" in refused.output
     built = run("build-workbook", "--output", tmp_path / "SMSync.xlsm")
     assert built.exit_code == 0 and (tmp_path / "SMSync.xlsm").stat().st_size > 10_000
+
+
+def only_types(settings, entity, *types):
+    text = settings.read_text(encoding="utf-8")
+    old = f"[{entity}]\n"
+    start = text.index(old)
+    line = text.index("include_types = []", start)
+    listed = ", ".join(f'"{t}"' for t in types)
+    settings.write_text(
+        text[:line] + f"include_types = [{listed}]" + text[line + len("include_types = []") :],
+        encoding="utf-8",
+    )
+
+
+def test_sync_of_an_id_the_type_filter_leaves_out_says_so(tmp_path):
+    """PROSPECT1 is in Sage 50 with type PROSPECT; Include Types takes only WHOLESAL:
+    the message names the type and the setting, not 'Not found in Sage 50'."""
+    settings = create_demo(tmp_path)
+    only_types(settings, "customers", "WHOLESAL")
+    before = dump(tmp_path / "smsturbo_demo.sqlite", audit=True)
+    result = run("sync", "--settings", settings, "--yes", "PROSPECT1", "NOSUCHID")
+    assert result.exit_code == 1, result.output
+    assert "Not found in Sage 50 (all): NOSUCHID" in result.output
+    assert "PROSPECT1" not in result.output.split("Not found")[1].splitlines()[0]
+    assert (
+        "PROSPECT1 is in Sage 50 but left out by the type filter: its Customer Type is "
+        f"'PROSPECT', and [customers] include_types in {settings} takes only WHOLESAL"
+    ) in result.output
+    assert dump(tmp_path / "smsturbo_demo.sqlite", audit=True) == before
+    both = run("sync", "--settings", settings, "--yes", "PROSPECT1", "DIFFNAME")
+    assert both.exit_code == 0 and "1 updated" in both.output
+    assert "PROSPECT1 is in Sage 50 but left out by the type filter" in both.output
+
+
+def test_a_plan_for_another_company_is_refused_naming_both(tmp_path):
+    settings = create_demo(tmp_path)
+    plan_file = tmp_path / "plan.json"
+    assert run("plan", "--settings", settings, "--save", plan_file).exit_code == 0
+    connection = sqlite3.connect(tmp_path / "sage50_demo.sqlite")
+    with connection:
+        connection.execute("UPDATE Company SET CompanyName = 'Other Quarry LLC'")
+    connection.close()
+    before = dump(tmp_path / "smsturbo_demo.sqlite", audit=True)
+    result = run("sync", "--settings", settings, "--plan", plan_file, "--yes")
+    assert result.exit_code == 1, result.output
+    assert str(plan_file) in result.output
+    assert "made for Sage 50 company 'Bellwether Aggregates & Hauling'" in result.output
+    assert "open company 'Other Quarry LLC'" in result.output
+    assert "Nothing was changed" in result.output and "plan --save" in result.output
+    assert dump(tmp_path / "smsturbo_demo.sqlite", audit=True) == before

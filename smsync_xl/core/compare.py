@@ -97,7 +97,8 @@ class Plan:
     entity: Entity
     rows: list[PlanRow]
     turbo_only: list[TurboRow]
-    excluded_by_type: set[str]
+    excluded_by_type: dict[str, str | None]
+    """ID → its Sage 50 type, for the records Include Types leaves out."""
     replace: frozenset[str]
     rule: StatusRule
     template_missing: str | None = None
@@ -390,11 +391,11 @@ def compare(
     sage_by_folded = {r.id.upper(): r.id for r in sage_records}
 
     rows: list[PlanRow] = []
-    excluded: set[str] = set()
+    excluded: dict[str, str | None] = {}
     for sage in sage_records:
         values = sage.values
         if options.include_types and not options.includes_type(values.get(entity.type_field)):
-            excluded.add(sage.id)
+            excluded[sage.id] = values.get(entity.type_field)
             continue
         record_id = sage.id
         folded = record_id.upper()
