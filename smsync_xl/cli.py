@@ -164,18 +164,31 @@ def main() -> None:
 
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="smsync-demo")
+@click.option(
+    "--force", is_flag=True, help="Replace the demo files already in FOLDER (settings included)."
+)
 @handles_problems
-def demo(folder: Path) -> int:
+def demo(folder: Path, force: bool) -> int:
     """Create a demo Sage 50 company and SMSTurbo database in FOLDER, show the plan,
     synchronize what Check All would tick (every active NEW record and every DIFFERENT
     one with changes to apply), and show what is left.
 
     \b
-    Example:
+    Examples:
       smsync-xl demo ./demo
+      smsync-xl demo ./demo --force    # start the demo over: its files are replaced
     """
-    from smsync_xl.demo.company import create_demo
+    from smsync_xl.demo.company import create_demo, existing_demo_files
 
+    existing = existing_demo_files(folder)
+    if existing and not force:
+        raise SmsyncError(
+            f"{folder} already holds {', '.join(existing)}: a new demo would replace them "
+            "(the settings file rewritten, both demo databases reset, their runs gone)",
+            where=str(folder),
+            advice=f"Pass --force to replace them, or choose another folder, e.g. "
+            f"smsync-xl demo {folder}-2. Nothing was changed.",
+        )
     settings_path = create_demo(folder)
     session = _session(settings_path)
     click.echo(f"Demo written to {folder}/ (settings: {settings_path})")
@@ -394,7 +407,9 @@ def build_workbook(output: Path | None) -> int:
     is_flag=True,
     help="Also put the demo Sage 50 company and SMSTurbo database beside it.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing workbook (kept as a backup).")
+@click.option(
+    "--force", is_flag=True, help="Replace an existing workbook (kept as a dated backup)."
+)
 @handles_problems
 def install(dest: Path, with_demo: bool, force: bool) -> int:
     """Copy the workbook to DEST and write xlwings.conf beside it for this Python (every
@@ -404,13 +419,16 @@ def install(dest: Path, with_demo: bool, force: bool) -> int:
     \b
     Examples:
       smsync-xl install --dest ~/Documents/SMSync --demo
-      smsync-xl install --dest C:\\SMSync --force     # replace it (old one kept as a backup)
+      smsync-xl install --dest C:\\SMSync --force     # replace it (old one kept, dated)
     """
     from smsync_xl.install import CONF_NAME, applescript_path, folder_warnings, next_steps
     from smsync_xl.install import install as install_workbook
 
-    target = install_workbook(dest, with_demo=with_demo, force=force)
+    installed = install_workbook(dest, with_demo=with_demo, force=force)
+    target = installed.workbook
     folder = target.parent
+    if installed.backup is not None:
+        click.echo(f"Kept the old workbook as {installed.backup}")
     click.echo(f"Installed {target}\nWrote {folder / CONF_NAME} (Python {sys.executable})")
     if sys.platform == "darwin":
         click.echo(f"Copied xlwings' AppleScript to {applescript_path(Path.home())}")

@@ -357,7 +357,7 @@ def excel_check(folder: Path) -> Report | None:
     except Exception:  # noqa: BLE001 - no Excel, or it could not be started
         return None
     try:
-        installed = install(folder, with_demo=True, force=True)
+        installed = install(folder, with_demo=True, force=True).workbook
         conf = folder / CONF_NAME
         conf.write_bytes(conf.read_bytes().replace(b'"SHOW_ERROR_POPUPS","True"', NO_POPUPS))
         # a name of its own: on a Mac the child Python finds the book by name, and the

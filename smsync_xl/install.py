@@ -18,11 +18,14 @@ reads the file (xlwings 0.37.8's ``xlwings.bas``) decides how we write it:
 
 from __future__ import annotations
 
+import itertools
 import locale
 import os
 import shutil
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from importlib.metadata import version
 from importlib.util import find_spec
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
@@ -33,7 +36,9 @@ from smsync_xl.demo.company import DEMO_FILES, create_demo
 
 CONF_NAME = "xlwings.conf"
 WORKBOOK_NAME = "SMSync.xlsm"
-BACKUP_NAME = "SMSync.backup.xlsm"
+BACKUP_PATTERN = "SMSync.backup-{stamp}{number}.xlsm"
+"""A replaced workbook's copy: dated to the second, numbered (-2, -3…) when a copy of
+that second exists, so no backup ever overwrites another."""
 UDF_MODULE = "smsync_xl.udf"
 MAC_SCRIPTS = ("Library", "Application Scripts", "com.microsoft.Excel")
 """Where Excel for Mac's ``AppleScriptTask`` looks for scripts, under the home folder."""
@@ -216,6 +221,47 @@ def applescript_path(home: Path) -> Path:
     return home.joinpath(*MAC_SCRIPTS) / applescript_source().name
 
 
+@dataclass(frozen=True)
+class Installed:
+    workbook: Path
+    backup: Path | None
+    """Where the workbook it replaced was kept (None when there was none)."""
+
+
+def keep_backup(workbook: Path, now: datetime) -> Path:
+    """Copy ``workbook`` to a new dated file beside it, never over an existing one. A
+    copy that cannot be finished (disk full) is removed and the install stops before
+    anything is replaced."""
+    stamp = now.strftime("%Y-%m-%d-%H%M%S")
+    for number in itertools.count(1):
+        backup = workbook.with_name(
+            BACKUP_PATTERN.format(stamp=stamp, number="" if number == 1 else f"-{number}")
+        )
+        try:
+            out = backup.open("xb")
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise _no_backup(backup, error) from None
+        try:
+            with out, workbook.open("rb") as source:
+                shutil.copyfileobj(source, out)
+        except OSError as error:
+            backup.unlink(missing_ok=True)
+            raise _no_backup(backup, error) from None
+        return backup
+    raise AssertionError("unreachable")
+
+
+def _no_backup(backup: Path, error: OSError) -> SmsyncError:
+    return SmsyncError(
+        f"the old workbook could not be kept as a backup ({error.strerror}), so it was "
+        "not replaced",
+        where=str(backup),
+        advice="Free some space (or make the folder writable) and install again.",
+    )
+
+
 def install(
     destination: Path,
     *,
@@ -225,12 +271,13 @@ def install(
     home: Path | None = None,
     interpreter: str | None = None,
     encoding: str | None = None,
-) -> Path:
+) -> Installed:
     """Copy SMSync.xlsm into ``destination`` and write xlwings.conf; return the copy.
     On macOS also put xlwings' AppleScript where Excel runs it.
 
     An existing workbook holds the bookkeeper's Setup and Log: it is only replaced with
-    ``force``, and then kept as SMSync.backup.xlsm. Everything is checked before the first
+    ``force``, and then kept as a new dated backup beside it (``BACKUP_PATTERN``; the
+    earlier ones stay). Everything is checked before the first
     file is written: a refused install leaves nothing behind. ``platform``, ``home``,
     ``interpreter`` and ``encoding`` default to this computer's (tests pass others).
     """
@@ -257,12 +304,11 @@ def install(
         raise SmsyncError(
             f"{', '.join(existing)} already exist(s)",
             where=str(destination),
-            advice="Pass --force to replace them (the old workbook is kept as "
-            f"{BACKUP_NAME}), or choose another --dest.",
+            advice="Pass --force to replace them (the old workbook is kept as a dated "
+            "backup beside it), or choose another --dest.",
         )
     destination.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        shutil.copyfile(target, destination / BACKUP_NAME)
+    backup = keep_backup(target, datetime.now()) if target.exists() else None
     shutil.copyfile(workbook_path(), target)
     (destination / CONF_NAME).write_bytes(conf)
     if script is not None:
@@ -271,7 +317,7 @@ def install(
         shutil.copyfile(script, scripts / script.name)
     if with_demo:
         create_demo(destination)
-    return target
+    return Installed(target, backup)
 
 
 ONEDRIVE_ENV = ("OneDrive", "OneDriveCommercial", "OneDriveConsumer")

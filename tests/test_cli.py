@@ -236,3 +236,26 @@ def test_a_plan_for_another_company_is_refused_naming_both(tmp_path):
     assert "open company 'Other Quarry LLC'" in result.output
     assert "Nothing was changed" in result.output and "plan --save" in result.output
     assert dump(tmp_path / "smsturbo_demo.sqlite", audit=True) == before
+
+
+def test_demo_on_an_existing_demo_is_refused_without_force(tmp_path):
+    folder = tmp_path / "demo"
+    assert run("demo", folder).exit_code == 0
+    settings = folder / "settings.toml"
+    settings.write_text(settings.read_text("utf-8") + "# my own notes\n", encoding="utf-8")
+    edited = settings.read_bytes()
+    before = dump(folder / "smsturbo_demo.sqlite", audit=True)
+    sage = (folder / "sage50_demo.sqlite").read_bytes()
+    refused = run("demo", folder)
+    assert refused.exit_code == 1, refused.output
+    assert (
+        f"{folder}: {folder} already holds sage50_demo.sqlite, smsturbo_demo.sqlite, "
+        "settings.toml: a new demo would replace them"
+    ) in refused.output
+    assert "Pass --force" in refused.output and "Nothing was changed" in refused.output
+    assert settings.read_bytes() == edited
+    assert dump(folder / "smsturbo_demo.sqlite", audit=True) == before
+    assert (folder / "sage50_demo.sqlite").read_bytes() == sage
+    forced = run("demo", folder, "--force")
+    assert forced.exit_code == 0 and "19 created" in forced.output
+    assert b"# my own notes" not in settings.read_bytes()

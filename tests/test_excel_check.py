@@ -33,7 +33,7 @@ def evaluate(book, formula: str) -> object:
 
 def checked(tmp_path, **excel) -> Report:
     folder = tmp_path / "SMSync"
-    workbook = install(folder, with_demo=True)
+    workbook = install(folder, with_demo=True).workbook
     book = Book(workbook, Excel(**excel))
     return run_checks(
         book,

@@ -49,7 +49,7 @@ def keys_vba_reads() -> set[str]:
 
 
 def test_install_copies_the_workbook_and_points_xlwings_at_this_python(tmp_path):
-    target = install(tmp_path / "SMSync", with_demo=True)
+    target = install(tmp_path / "SMSync", with_demo=True).workbook
     assert target.read_bytes() == workbook_path().read_bytes()
     conf = (tmp_path / "SMSync" / "xlwings.conf").read_text(encoding="utf-8")
     assert f'"{sys.executable}"' in conf
@@ -109,7 +109,9 @@ def test_the_workbook_has_no_settings_that_would_override_the_file():
 def test_a_non_ascii_folder_installs_and_the_conf_decodes_in_cp1252_to_the_exact_path(tmp_path):
     dest = tmp_path / "Jos\u00e9 M\u00fcller"
     python = str(dest / "venv" / "Scripts" / "python.exe")
-    target = install(dest, with_demo=False, platform="win32", interpreter=python, encoding="cp1252")
+    target = install(
+        dest, with_demo=False, platform="win32", interpreter=python, encoding="cp1252"
+    ).workbook
     assert target == dest / "SMSync.xlsm" and target.read_bytes() == workbook_path().read_bytes()
     raw = (dest / "xlwings.conf").read_bytes()
     assert read_like_vba(raw, "cp1252")["INTERPRETER_WIN"] == python
@@ -138,14 +140,14 @@ def test_what_the_code_page_cannot_hold_is_refused_and_nothing_is_written(
 
 
 def test_a_refused_force_install_keeps_the_old_workbook_and_makes_no_backup(tmp_path):
-    target = install(tmp_path, with_demo=False)
+    target = install(tmp_path, with_demo=False).workbook
     target.write_bytes(b"the bookkeeper's own setup")
     conf = (tmp_path / "xlwings.conf").read_bytes()
     with pytest.raises(SmsyncError, match="U\\+738B"):
         install(tmp_path, with_demo=False, force=True, platform="win32",
                 interpreter="C:\\\u738b\\python.exe", encoding="cp1252")  # fmt: skip
     assert target.read_bytes() == b"the bookkeeper's own setup"
-    assert not (tmp_path / "SMSync.backup.xlsm").exists()
+    assert not list(tmp_path.glob("SMSync.backup*"))
     assert (tmp_path / "xlwings.conf").read_bytes() == conf
 
 
@@ -187,7 +189,9 @@ def test_on_a_mac_a_python_path_excel_cannot_run_is_refused(tmp_path, python, ex
 def test_a_tilde_destination_is_the_home_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("USERPROFILE", str(tmp_path))  # what expanduser reads on Windows
-    assert install(Path("~/SMSync"), with_demo=False) == tmp_path / "SMSync" / "SMSync.xlsm"
+    assert (
+        install(Path("~/SMSync"), with_demo=False).workbook == tmp_path / "SMSync" / "SMSync.xlsm"
+    )
 
 
 WINDOWS_ENV = {"OneDrive": "C:\\Users\\jose\\OneDrive"}
@@ -261,7 +265,7 @@ def test_cli_install_then_headless_refresh_and_synchronize(tmp_path):
 
 
 def test_an_existing_workbook_is_only_replaced_with_force(tmp_path):
-    target = install(tmp_path, with_demo=False)
+    target = install(tmp_path, with_demo=False).workbook
     target.write_bytes(b"the bookkeeper's own setup")
     runner = CliRunner()
     refused = runner.invoke(main, ["install", "--dest", str(tmp_path)])
@@ -269,8 +273,34 @@ def test_an_existing_workbook_is_only_replaced_with_force(tmp_path):
     assert target.read_bytes() == b"the bookkeeper's own setup"
     forced = runner.invoke(main, ["install", "--dest", str(tmp_path), "--force"])
     assert forced.exit_code == 0
-    assert (tmp_path / "SMSync.backup.xlsm").read_bytes() == b"the bookkeeper's own setup"
+    (backup,) = tmp_path.glob("SMSync.backup-*.xlsm")
+    assert backup.read_bytes() == b"the bookkeeper's own setup"
+    assert f"Kept the old workbook as {backup}" in forced.output
     assert target.read_bytes() == workbook_path().read_bytes()
+
+
+def test_every_force_install_keeps_its_own_backup(tmp_path):
+    """Three installs over edited workbooks, within one second: each edit survives in a
+    backup of its own, none overwritten, each named in the output."""
+    runner = CliRunner()
+    target = install(tmp_path, with_demo=False).workbook
+    kept = []
+    for edit in (b"Setup and Log of Monday", b"Setup and Log of Tuesday", b"of Wednesday"):
+        target.write_bytes(edit)
+        forced = runner.invoke(main, ["install", "--dest", str(tmp_path), "--force"])
+        assert forced.exit_code == 0, forced.output
+        line = next(x for x in forced.output.splitlines() if x.startswith("Kept the old"))
+        kept.append(Path(line.removeprefix("Kept the old workbook as ")))
+    assert len(set(kept)) == 3
+    assert [p.read_bytes() for p in kept] == [
+        b"Setup and Log of Monday",
+        b"Setup and Log of Tuesday",
+        b"of Wednesday",
+    ]
+    assert sorted(tmp_path.glob("SMSync.backup-*.xlsm")) == sorted(kept)
+    assert all(
+        re.fullmatch(r"SMSync\.backup-\d{4}-\d\d-\d\d-\d{6}(-\d)?\.xlsm", p.name) for p in kept
+    )
 
 
 def test_check_all_twin(tmp_path):

@@ -85,7 +85,7 @@ class ExcelBook:
                     where=self.book.name,
                     advice=f"Rename the sheet back to {sheet}, or install a fresh workbook "
                     "with 'smsync-xl install --force' (the old one is kept as "
-                    "SMSync.backup.xlsm).",
+                    "a dated backup).",
                 ) from None
         return self._sheets[sheet]
 

@@ -152,7 +152,7 @@ class FileBook:
                 f"the sheet {sheet} is missing (renamed or deleted)",
                 where=str(self.path),
                 advice=f"Rename the sheet back to {sheet}, or install a fresh workbook with "
-                "'smsync-xl install --force' (the old one is kept as SMSync.backup.xlsm).",
+                "'smsync-xl install --force' (the old one is kept beside it, dated).",
             )
         return self._parts[sheet]
 
@@ -161,7 +161,7 @@ class FileBook:
             f"{what} cannot be read ({error})",
             where=str(self.path),
             advice="Open the workbook in Excel and save it, or install a fresh workbook with "
-            "'smsync-xl install --force' (the old one is kept as SMSync.backup.xlsm).",
+            "'smsync-xl install --force' (the old one is kept beside it, dated).",
         )
 
     def _table(self, sheet: str) -> TablePart:
@@ -182,7 +182,7 @@ class FileBook:
                     f"the table {name} on the {sheet} sheet is missing",
                     where=str(self.path),
                     advice="Install a fresh workbook with 'smsync-xl install --force' (the old "
-                    "one is kept as SMSync.backup.xlsm).",
+                    "one is kept beside it, dated).",
                 )
         return self._tables[sheet][1]
 

@@ -22,7 +22,7 @@ INSERTED_ROWS = 60
 """How many rows the bookkeeper may insert above or between Setup's rows."""
 _FIX = (
     "Type the label back exactly as it was, or install a fresh workbook with "
-    "'smsync-xl install --force' (the old one is kept as SMSync.backup.xlsm)."
+    "'smsync-xl install --force' (the old one is kept beside it, dated)."
 )
 
 

@@ -323,6 +323,12 @@ active = ""
 DEMO_FILES = ("sage50_demo.sqlite", "smsturbo_demo.sqlite", "settings.toml")
 
 
+def existing_demo_files(folder: Path) -> list[str]:
+    """The demo's files already in ``folder``: an edited settings file and databases
+    with runs in them, which a new demo would replace."""
+    return [name for name in DEMO_FILES if (folder / name).exists()]
+
+
 def create_demo(folder: Path) -> Path:
     """Create the demo company, SMSTurbo database and settings; return the settings path."""
     folder.mkdir(parents=True, exist_ok=True)
