@@ -438,8 +438,21 @@ def install(dest: Path, with_demo: bool, force: bool) -> int:
     return 0
 
 
-def _file_book(path: Path, yes: bool) -> FileBook:
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Rewrite BOOK even though an office lock file says it is open (left from a crash).",
+)
+
+
+def _file_book(path: Path, yes: bool, *, rewrite: bool = False, force: bool = False) -> FileBook:
+    """The workbook file; one the command will ``rewrite`` is refused while Excel or
+    LibreOffice has it open, unless ``force``."""
     from smsync_xl.book.file import FileBook
+    from smsync_xl.book.office_lock import refuse_if_open
+
+    if rewrite and not force:
+        refuse_if_open(path)
 
     def confirm(message: str) -> bool:
         click.echo(message)
@@ -470,21 +483,23 @@ def _button(finished: macros.Finished | None) -> int:
 @main.command()
 @book_argument
 @yes_option
+@force_option
 @handles_problems
-def refresh(book: Path, yes: bool) -> int:
+def refresh(book: Path, yes: bool, force: bool) -> int:
     """Do what the Refresh button does, on BOOK (saved; VBA and ribbon kept).
 
     \b
     Example:
       smsync-xl refresh ~/SMSync/SMSync.xlsm --yes
     """
-    return _button(macros.refresh(_file_book(book, yes)))
+    return _button(macros.refresh(_file_book(book, yes, rewrite=True, force=force)))
 
 
 @main.command("check-all")
 @book_argument
+@force_option
 @handles_problems
-def check_all(book: Path) -> int:
+def check_all(book: Path, force: bool) -> int:
     """Do what the Check All button does: tick every visible row of BOOK's Sage50-only
     sheet that the default selection takes (active NEW, DIFFERENT with changes); rows
     hidden by a filter stay as they are.
@@ -493,21 +508,22 @@ def check_all(book: Path) -> int:
     Example:
       smsync-xl check-all ~/SMSync/SMSync.xlsm
     """
-    return _button(macros.check_all(_file_book(book, yes=False)))
+    return _button(macros.check_all(_file_book(book, yes=False, rewrite=True, force=force)))
 
 
 @main.command()
 @book_argument
 @yes_option
+@force_option
 @handles_problems
-def synchronize(book: Path, yes: bool) -> int:
+def synchronize(book: Path, yes: bool, force: bool) -> int:
     """Do what the Synchronize button does: bring BOOK's ticked rows into SMSTurbo.
 
     \b
     Example:
       smsync-xl synchronize ~/SMSync/SMSync.xlsm --yes
     """
-    return _button(macros.synchronize(_file_book(book, yes)))
+    return _button(macros.synchronize(_file_book(book, yes, rewrite=True, force=force)))
 
 
 @main.command("excel-check")

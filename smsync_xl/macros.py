@@ -55,10 +55,13 @@ class Finished:
 
 Macro = Callable[[WorkbookPort], Finished]
 
-ALREADY_RUNNING = (
-    "SMSync is already running on this workbook (a button pressed twice?). Wait until it "
-    "has finished (the status bar shows what it is doing), then press the button again."
-)
+
+def already_running(workbook: str) -> str:
+    return (
+        f"SMSync is already running on this workbook, {workbook} (a button pressed twice?). "
+        "Wait until it has finished (the status bar shows what it is doing), then press the "
+        "button again."
+    )
 
 
 def _caller() -> WorkbookPort:
@@ -103,10 +106,11 @@ def macro(action: Macro) -> Callable[[WorkbookPort | None], Finished | None]:
     def run(book: WorkbookPort | None = None) -> Finished | None:
         port = book if book is not None else _caller()
         try:
-            with one_run_at_a_time(port.folder()) as free:
+            workbook = port.workbook_path()
+            with one_run_at_a_time(workbook) as free:
                 if free:
                     return action(port)
-            port.alert(ALREADY_RUNNING)
+            port.alert(already_running(str(workbook)))
         except SmsyncError as error:
             _report(port, action.__name__, str(error), str(error))
         except Exception as error:  # noqa: BLE001 - the bookkeeper gets a message, not a crash

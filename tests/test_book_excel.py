@@ -304,10 +304,12 @@ def test_a_second_run_while_one_is_going_says_so(tmp_path):
 
     port, excel = refreshed(tmp_path, 3)
     before = copy.deepcopy(excel.cells)
-    with one_run_at_a_time(tmp_path) as free:
+    with one_run_at_a_time(port.workbook_path()) as free:
         assert free
         assert macros.refresh(port) is None
-    assert excel.dialogs[-1].prompt.startswith("SMSync is already running on this workbook")
+    assert excel.dialogs[-1].prompt.startswith(
+        f"SMSync is already running on this workbook, {port.workbook_path()}"
+    )
     assert excel.cells == before
     assert macros.refresh(port) is not None
 
@@ -385,11 +387,11 @@ def test_the_run_lock_lives_in_the_temporary_folder_and_a_filesystem_without_loc
 
     from smsync_xl.book import busy
 
-    assert busy.lock_path(tmp_path).parent == Path(tempfile.gettempdir())
+    assert busy.lock_path(tmp_path / "SMSync.xlsm").parent == Path(tempfile.gettempdir())
 
     def no_locks(handle, flags):
         raise OSError(errno.ENOLCK, "No locks available")  # an SMB or NFS share
 
     monkeypatch.setattr("fcntl.flock", no_locks)
-    with busy.one_run_at_a_time(tmp_path) as free:
+    with busy.one_run_at_a_time(tmp_path / "SMSync.xlsm") as free:
         assert free

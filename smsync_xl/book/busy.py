@@ -1,16 +1,18 @@
-"""One button's run at a time per workbook folder.
+"""One button's run at a time per workbook.
 
 On a Mac, RunPython returns at once, so a double click starts a second run while the
 first still works. The lock is an operating-system lock on a small file in the system's
-temporary folder, named after the workbook's folder (so it is not synchronised by
-OneDrive and works when the workbook sits on a network share): it is released when the
-run ends, even by a crash, so it never goes stale.
+temporary folder, named after the workbook's file (so it is not synchronised by
+OneDrive and works when the workbook sits on a network share; two workbooks in one
+folder do not wait for each other, and two links to one workbook share its lock): it is
+released when the run ends, even by a crash, so it never goes stale.
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -22,8 +24,11 @@ BUSY = {errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, errno.EDEADLK}
 """What a lock held by another process answers; anything else means no lock here."""
 
 
-def lock_path(folder: Path) -> Path:
-    name = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:16]
+def lock_path(workbook: Path) -> Path:
+    """The lock file of one workbook, by its real path (letter case as the system
+    compares it)."""
+    real = os.path.normcase(os.path.realpath(workbook))
+    name = hashlib.sha1(real.encode()).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"smsync-{name}.lock"
 
 
@@ -44,11 +49,11 @@ def _take(handle: IO[bytes]) -> bool:
 
 
 @contextmanager
-def one_run_at_a_time(folder: Path) -> Iterator[bool]:
-    """Yields False when another run holds the folder's lock. Where no lock file can be
-    made, the run goes ahead unlocked rather than never."""
+def one_run_at_a_time(workbook: Path) -> Iterator[bool]:
+    """Yields False when another run holds the workbook's lock. Where no lock file can
+    be made, the run goes ahead unlocked rather than never."""
     try:
-        handle = lock_path(folder).open("ab")
+        handle = lock_path(workbook).open("ab")
     except OSError:
         yield True
         return

@@ -276,8 +276,11 @@ class ExcelBook:
         self._sheet(sheet).activate()
 
     def folder(self) -> Path:
+        return self.workbook_path().parent
+
+    def workbook_path(self) -> Path:
         try:
-            return Path(self.book.fullname).parent
+            return Path(self.book.fullname)
         except Exception as error:  # noqa: BLE001 - xlwings' OneDrive/SharePoint lookup
             raise WorkbookError(
                 f"SMSync cannot tell which folder the workbook is in ({error})",

@@ -11,6 +11,7 @@ and no part that did not change is rewritten.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import re
@@ -64,6 +65,21 @@ _AFTER_CALC_PR = re.compile(
     r"<(?:oleSize|customWorkbookViews|pivotCaches|smartTagPr|smartTagTypes|webPublishing"
     r"|fileRecoveryPr|webPublishObjects|extLst)\b|</workbook>"
 )
+_SAVE_FAILURES = {
+    errno.ENOSPC: (
+        "disk full",
+        "Free some space on that disk, or move the workbook to a disk with room",
+    ),
+    errno.EDQUOT: (
+        "your disk quota is used up",
+        "Delete files you no longer need on that disk, or ask your IT for a larger quota",
+    ),
+    errno.EFBIG: (
+        "the file would be larger than this disk or your account may write (a file-size limit)",
+        "Move the workbook to a disk without that limit, or ask your IT to raise it",
+    ),
+}
+"""What the disk says when a save does not fit, in the bookkeeper's words, and the fix."""
 _SHEET_VIEW = re.compile(r"<sheetView\b[^>]*?(/?)>")
 _TAB_SELECTED = re.compile(r'\stabSelected="([^"]*)"')
 
@@ -415,24 +431,49 @@ class FileBook:
     def folder(self) -> Path:
         return self.path.resolve().parent
 
+    def workbook_path(self) -> Path:
+        return self._target()
+
+    def _target(self) -> Path:
+        """The file a save replaces: a symbolic link's target, so a workbook shared
+        through a link stays shared and the link stays a link."""
+        return Path(os.path.realpath(self.path))
+
     def check_can_save(self) -> None:
-        """Before anything is written to SMSTurbo: the file is not read-only and its
-        folder takes the new copy the save writes first."""
-        if not self.path.stat().st_mode & stat.S_IWUSR:
+        """Before anything is written to SMSTurbo: the file (a link's target) is not
+        read-only, can be opened for writing (Excel's share lock on an open workbook, an
+        immutable file refuse it), and its folder takes the new copy the save writes
+        first."""
+        target = self._target()
+        if not target.stat().st_mode & stat.S_IWUSR:
             raise WorkbookError(
                 "the workbook is read-only, so SMSync could not save the results",
                 where=str(self.path),
                 advice="Clear its read-only attribute (Properties > Read-only) or work on a "
                 "copy, then run the step again. Nothing was changed.",
             )
-        probe = self.path.with_name(self.path.name + ".saving")
+        try:
+            with target.open("r+b"):
+                pass
+        except OSError as error:
+            raise WorkbookError(
+                f"the workbook cannot be replaced ({error.strerror}): another program has "
+                "it open (Excel locks a workbook it has open), or the file is locked "
+                "against changes",
+                where=str(self.path),
+                advice="Close it in Excel (or the program that has it open). If nothing has "
+                "it open, remove the lock (Properties > Read-only; on Linux and macOS "
+                "'chattr -i' / 'chflags nouchg'), then run the step again. Nothing was "
+                "changed.",
+            ) from None
+        probe = target.with_name(target.name + ".saving")
         try:
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as error:
             raise WorkbookError(
                 f"the workbook's folder cannot be written ({error.strerror})",
-                where=str(self.path.parent),
+                where=str(target.parent),
                 advice="Move the workbook to a folder you can write to, then run the step "
                 "again. Nothing was changed.",
             ) from None
@@ -507,7 +548,9 @@ class FileBook:
         replaced["[Content_Types].xml"] = types.encode("utf-8")
 
     def finish(self) -> None:
-        """Save, atomically: a failed save never leaves half a workbook behind."""
+        """Save, atomically: the new copy is written beside the file (a link's target),
+        given the file's mode and owner, flushed to disk, then put in its place. A failed
+        save leaves the workbook as it was and says why in plain words."""
         self.check_can_save()
         replaced: dict[str, Content | None] = {}
         self._workbook_xml(replaced)
@@ -518,12 +561,35 @@ class FileBook:
                 replaced[part] = table.xml.encode("utf-8")
         if self._dirty:
             self._drop_calc_chain(replaced)
-        temporary = self.path.with_name(self.path.name + ".saving")
+        target = self._target()
+        kept = target.stat()
+        temporary = target.with_name(target.name + ".saving")
         try:
             with temporary.open("wb") as out:
                 self._package.write(out, replaced)
-            os.replace(temporary, self.path)
-        except BaseException:
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temporary, stat.S_IMODE(kept.st_mode))
+            if hasattr(os, "chown"):
+                with contextlib.suppress(OSError):  # only root may give the file away
+                    os.chown(temporary, kept.st_uid, kept.st_gid)
+            os.replace(temporary, target)
+        except BaseException as error:
             with contextlib.suppress(OSError):
                 temporary.unlink()
+            if isinstance(error, OSError):
+                raise self._not_saved(error) from None
             raise
+
+    def _not_saved(self, error: OSError) -> WorkbookError:
+        """A save the disk refused, in the bookkeeper's words."""
+        reason, fix = _SAVE_FAILURES.get(
+            error.errno or 0,
+            (error.strerror or str(error), "Check that the workbook and its folder can be written"),
+        )
+        return WorkbookError(
+            f"could not save the workbook: {reason} ({error.strerror}). The workbook is as "
+            "it was before this save",
+            where=str(self.path),
+            advice=f"{fix}, then run the step again.",
+        )

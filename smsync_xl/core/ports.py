@@ -101,6 +101,10 @@ class WorkbookPort(Protocol):
 
     def folder(self) -> Path: ...
 
+    def workbook_path(self) -> Path:
+        """The workbook's file: one button runs at a time per workbook, and messages
+        name it."""
+
     def finish(self) -> None:
         """End of a macro: the file adapter saves; in Excel the bookkeeper saves."""
 

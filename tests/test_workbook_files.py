@@ -1,0 +1,244 @@
+"""The workbook as a file on disk (issue 19, items 8 and 13): a symbolic link is saved
+through to its target with the target's mode; a disk that is full or a file-size limit
+is a plain message; a workbook that cannot be replaced (immutable) or that an office
+program has open (its lock file beside it) is refused before SMSTurbo is written; and
+two workbooks in one folder do not wait for each other. Real files, real OS limits
+(RLIMIT_FSIZE, a tmpfs in a private mount namespace, chattr +i), real subprocesses."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from smsync_xl import macros
+from smsync_xl.book.busy import one_run_at_a_time
+from smsync_xl.book.layout import LOG, SAGE_ONLY, SETUP, setup_layout
+from smsync_xl.cli import main
+
+from .conftest import audit_rows, dump
+from .workbook_helpers import Dialogs, demo_workbook, open_book
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX files, modes and limits")
+
+CLI = [sys.executable, "-c", "from smsync_xl.cli import main; main()"]
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def cli(*args: object) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+def refreshed_and_ticked(path: Path) -> None:
+    assert macros.refresh(open_book(path, Dialogs(True, False)))
+    assert macros.check_all(open_book(path))
+
+
+def log_rows(path: Path) -> int:
+    return len(open_book(path).read_table(LOG).rows)
+
+
+def with_absolute_databases(path: Path, folder: Path) -> None:
+    """Setup names the demo databases by absolute path (they may then live elsewhere)."""
+    port = open_book(path)
+    for key, name in (
+        ("sage50.path", "sage50_demo.sqlite"),
+        ("smsturbo.path", "smsturbo_demo.sqlite"),
+    ):
+        port.write_cell(SETUP, setup_layout().setting(key).cell, str(folder / name))
+    port.finish()
+
+
+@pytest.mark.parametrize("linked", [True, False], ids=["symlink", "plain file"])
+def test_a_save_keeps_the_link_and_the_mode_of_the_workbook(tmp_path, linked):
+    """The shared workbook (mode 660) is what the link points to: Refresh through the
+    link updates it, the link stays a link, and the mode stays 660."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    target = demo_workbook(shared)
+    target.chmod(0o660)
+    path = target
+    if linked:
+        (tmp_path / "mine").mkdir()
+        path = tmp_path / "mine" / "SMSync.xlsm"
+        path.symlink_to(target)
+    code, output = cli("refresh", path, "--yes")
+    assert code == 0, output
+    assert path.is_symlink() == linked
+    assert stat.S_IMODE(target.stat().st_mode) == 0o660
+    assert len(open_book(target).read_table(SAGE_ONLY).rows) > 10  # the target got the lists
+    assert log_rows(target) == 1
+    leftovers = [p.name for p in (*shared.iterdir(), *path.parent.iterdir()) if ".saving" in p.name]
+    assert leftovers == []
+
+
+def test_a_file_size_limit_is_a_plain_message_and_the_workbook_stays(tmp_path):
+    """RLIMIT_FSIZE below the workbook's size: the save gets EFBIG."""
+    path = demo_workbook(tmp_path)
+    before = path.read_bytes()
+    database = tmp_path / "smsturbo_demo.sqlite"
+    turbo = dump(database, audit=True)
+    limit = len(before) // 2
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    run = subprocess.run(
+        [*CLI, "refresh", str(path), "--yes"],
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert f"{path}: could not save the workbook: the file would be larger than this disk" in (
+        run.stdout
+    )
+    assert "(File too large)" in run.stdout and "ask your IT to raise it" in run.stdout
+    assert "unexpected error" not in run.stdout + run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if ".saving" in p.name] == []
+    assert dump(database, audit=True) == turbo
+
+
+@pytest.mark.skipif(not IS_ROOT or not shutil.which("unshare"), reason="needs root for a tmpfs")
+@pytest.mark.parametrize("command", ["refresh", "synchronize"])
+def test_a_full_disk_is_a_plain_message(tmp_path, command):
+    """The workbook alone on a tmpfs just larger than it: its new copy does not fit
+    (ENOSPC). Refresh: nothing changed. Synchronize: SMSTurbo (on another disk) is
+    committed, and the message says so and that the disk is full."""
+    path = demo_workbook(tmp_path)
+    with_absolute_databases(path, tmp_path)
+    refreshed_and_ticked(path)
+    before = path.read_bytes()
+    database = tmp_path / "smsturbo_demo.sqlite"
+    turbo = dump(database, audit=True)
+    disk, out = tmp_path / "disk", tmp_path / "out"
+    disk.mkdir()
+    out.mkdir()
+    size = (len(before) // 4096 + 2) * 4096
+    script = (
+        f'mount -t tmpfs -o size={size} none "{disk}" && cp "{path}" "{disk}/" && '
+        f'{" ".join(repr(a) for a in CLI)} {command} "{disk}/SMSync.xlsm" --yes; '
+        f'code=$?; cp "{disk}/SMSync.xlsm" "{out}/"; ls -a "{disk}" > "{out}/listing"; '
+        "exit $code"
+    )
+    run = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", script], capture_output=True, text=True, timeout=120
+    )
+    shown = run.stdout + run.stderr
+    assert run.returncode == 1, shown
+    assert "could not save the workbook: disk full (No space left on device)" in shown
+    assert "unexpected error" not in shown and "Traceback" not in shown
+    assert (out / "SMSync.xlsm").read_bytes() == before  # the workbook as it was
+    assert ".saving" not in (out / "listing").read_text()
+    if command == "refresh":
+        assert "Free some space on that disk" in shown
+        assert dump(database, audit=True) == turbo
+    else:
+        assert "SMSTurbo WAS changed: Synchronize run 1 is committed" in shown
+        assert "smsync-xl runs --details 1" in shown
+        assert audit_rows(database)[0] == 1
+
+
+@pytest.mark.skipif(not IS_ROOT or not shutil.which("chattr"), reason="chattr +i needs root")
+@pytest.mark.parametrize("command", ["synchronize", "check-all", "refresh"])
+def test_an_immutable_workbook_is_refused_before_smsturbo_is_written(tmp_path, command):
+    path = demo_workbook(tmp_path)
+    refreshed_and_ticked(path)
+    before = path.read_bytes()
+    database = tmp_path / "smsturbo_demo.sqlite"
+    turbo = dump(database, audit=True)
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("this file system has no immutable flag")
+    try:
+        code, output = cli(command, path, *(["--yes"] if command != "check-all" else []))
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+    assert code == 1, output
+    assert f"{path}: the workbook cannot be replaced (Operation not permitted)" in output
+    assert "Close it in Excel" in output and "Nothing was changed" in output
+    assert "Is this the correct Sage 50 company?" not in output  # found before anything else
+    assert path.read_bytes() == before
+    assert dump(database, audit=True) == turbo
+
+
+def excel_owner_file(name: str) -> bytes:
+    """Excel's ~$ owner file as LibreOffice's writer documents it (165 bytes)."""
+    narrow = name.encode("cp1252", errors="replace")
+    data = bytes([len(name)]) + narrow + b" " * (54 - len(narrow))
+    data += len(name).to_bytes(2, "little") + name.encode("utf-16-le")
+    while len(data) < 165:
+        data += b" \x00"
+    return data[:165]
+
+
+LOCK_FILES = [
+    ("Excel", "~$SMSync.xlsm", excel_owner_file("María López"), "by María López"),
+    ("Excel, a name beyond the code page", "~$SMSync.xlsm", excel_owner_file("王芳"), "by 王芳"),
+    (
+        "LibreOffice",
+        ".~lock.SMSync.xlsm#",
+        b"Maria Lopez,mlopez,SCALEHOUSE-PC,06.12.2026 18:00,file:///home/mlopez/.config;",
+        "by Maria Lopez on SCALEHOUSE-PC",
+    ),
+    ("Excel, held open (empty)", "~$SMSync.xlsm", b"", "(its lock file"),
+]
+
+
+@pytest.mark.parametrize(
+    ("lock_name", "content", "who"),
+    [case[1:] for case in LOCK_FILES],
+    ids=[case[0] for case in LOCK_FILES],
+)
+@pytest.mark.parametrize("command", ["synchronize", "check-all", "refresh"])
+def test_a_workbook_open_in_an_office_program_is_not_rewritten(
+    tmp_path, command, lock_name, content, who
+):
+    path = demo_workbook(tmp_path)
+    refreshed_and_ticked(path)
+    (tmp_path / lock_name).write_bytes(content)
+    before = path.read_bytes()
+    database = tmp_path / "smsturbo_demo.sqlite"
+    turbo = dump(database, audit=True)
+    answers = ["--yes"] if command != "check-all" else []
+    code, output = cli(command, path, *answers)
+    assert code == 1, output
+    program = "LibreOffice" if "lock" in lock_name else "Excel"
+    assert f"{path}: the workbook is open in {program} {who}" in output
+    assert str(tmp_path / lock_name) in output
+    assert f"Close the workbook in {program}" in output and "--force" in output
+    assert path.read_bytes() == before
+    assert dump(database, audit=True) == turbo
+    forced_code, forced = cli(command, path, *answers, "--force")
+    assert forced_code == 0, forced
+    if command != "check-all":  # Check All again ticks the same rows: the same bytes
+        assert path.read_bytes() != before
+
+
+def test_two_workbooks_in_one_folder_do_not_wait_for_each_other(tmp_path):
+    """A run holds SMSync.xlsm; Check All on Copy.xlsm beside it goes ahead, and a second
+    run on SMSync.xlsm is told that workbook is busy, by name."""
+    first = demo_workbook(tmp_path)
+    refreshed_and_ticked(first)
+    second = tmp_path / "Copy.xlsm"
+    shutil.copyfile(first, second)
+    with one_run_at_a_time(first) as free:
+        assert free
+        code, output = cli("check-all", second)
+        assert code == 0, output
+        dialogs = Dialogs()
+        busy = open_book(first, dialogs)
+        assert macros.check_all(busy) is None
+    assert dialogs.alerts == [macros.already_running(str(first))]
+    assert f"SMSync is already running on this workbook, {first}" in dialogs.alerts[0]
