@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from smsync_xl.core.compare import CONTROL_CHARACTERS
 from smsync_xl.core.errors import WorkbookError
-from smsync_xl.report import inert
 
 _EXCEL_NAME_MAX = 52
 _EXCEL_WIDE_AT = 55
@@ -26,7 +26,7 @@ class OpenElsewhere:
     program: str
     lock_file: Path
     who: str | None
-    """The user named in the lock file, when it names one."""
+    """The user named in the lock file, when it names one a terminal can show."""
 
 
 def excel_owner(data: bytes) -> str | None:
@@ -87,6 +87,8 @@ def open_elsewhere(workbook: Path) -> OpenElsewhere | None:
                     who = owner(lock.read_bytes())
                 except (OSError, UnicodeDecodeError):
                     who = None  # held open by the program: it is open, by whom is unknown
+                if who is not None and CONTROL_CHARACTERS.search(who):
+                    who = None  # not a name to print
                 return OpenElsewhere(program, lock, who)
     return None
 
@@ -96,14 +98,14 @@ def refuse_if_open(workbook: Path) -> None:
     found = open_elsewhere(workbook)
     if found is None:
         return
-    by = f" by {inert(found.who)}" if found.who else ""
+    by = f" by {found.who}" if found.who else ""
     raise WorkbookError(
         f"the workbook is open in {found.program}{by} (its lock file {found.lock_file} is "
         "there), so SMSync does not rewrite it: saving it there would undo this run, or "
         "this run would undo their changes",
         where=str(workbook),
         advice=f"Close the workbook in {found.program}"
-        + (f" (ask {inert(found.who)} to)" if found.who else "")
+        + (f" (ask {found.who} to)" if found.who else "")
         + ", then run the step again; or press the button in the open workbook itself. If "
         "nobody has it open (the lock file is left from a crash), delete the lock file or "
         "pass --force. Nothing was changed.",
