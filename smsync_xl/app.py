@@ -12,6 +12,7 @@ import getpass
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from smsync_xl import interrupts
 from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError
@@ -138,15 +139,26 @@ def choose_ids(plans: Iterable[Plan], ids: Sequence[str], settings: Settings) ->
 def synchronize(
     session: Session, chosen: Chosen, *, progress: Progress | None = None
 ) -> SyncResult:
-    """Bring the chosen rows into SMSTurbo in one transaction with its audit."""
-    return apply(
+    """Bring the chosen rows into SMSTurbo in one transaction with its audit. An
+    interrupt before the commit rolls it back; after it, it is told with the run."""
+
+    def step(done: int) -> None:
+        interrupts.check()
+        if progress:
+            progress(done)
+
+    interrupts.hold()
+    result = apply(
         session.source,
         session.store,
         session.settings,
         chosen,
         user=getpass.getuser(),
-        progress=progress,
+        progress=step,
     )
+    if result.run_id is not None:
+        interrupts.committed("Synchronize", result.run_id, result.summary())
+    return result
 
 
 def last_synchronization(store: SMSTurboStore) -> Run:
@@ -155,7 +167,11 @@ def last_synchronization(store: SMSTurboStore) -> Run:
 
 
 def undo_last(store: SMSTurboStore) -> UndoResult:
-    return undo_store(store, user=getpass.getuser())
+    """Undo the last synchronization; an interrupt meanwhile is told with the run."""
+    interrupts.hold()
+    result = undo_store(store, user=getpass.getuser())
+    interrupts.committed("Undo", result.undo_run, result.summary())
+    return result
 
 
 def runs(store: SMSTurboStore) -> list[Run]:

@@ -8,6 +8,7 @@ but some rows were refused as conflicts (press Refresh / run plan again).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import tempfile
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, ParamSpec
 
 import click
 
-from smsync_xl import app, macros
+from smsync_xl import app, interrupts, macros
 from smsync_xl.connections import passwords
 from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.compare import Plan
@@ -47,20 +48,54 @@ EXIT_CONFLICTS = 3
 P = ParamSpec("P")
 
 
+def _tell(text: str) -> None:
+    """A last message; with the terminal gone (SIGHUP) there is no one to tell."""
+    with contextlib.suppress(OSError):
+        click.secho(text, fg="red", err=True)
+
+
 def handles_problems(command: Callable[P, int | None]) -> Callable[P, None]:
     """Every command: a problem the user can fix is its message and exit code 1, never
-    a traceback; otherwise the command's own exit code."""
+    a traceback; an interrupt (Ctrl-C, a closed terminal) says whether SMSTurbo was
+    changed, with exit code 128 + the signal; otherwise the command's own exit code."""
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> None:
-        try:
-            code = command(*args, **kwargs)
-        except SmsyncError as error:
-            click.secho(f"Error: {error}", fg="red", err=True)
-            sys.exit(EXIT_PROBLEM)
+        with interrupts.watching():
+            try:
+                code = command(*args, **kwargs)
+            except SmsyncError as error:
+                _tell(f"Error: {error}")
+                sys.exit(EXIT_PROBLEM)
+            except interrupts.Interrupted as stop:
+                _tell(interrupts.message(stop))
+                sys.exit(stop.exit_code)
+            noted = interrupts.noted()
+            if noted is not None:
+                _tell(interrupts.message(noted))
+                sys.exit(noted.exit_code)
         sys.exit(code or 0)
 
     return run
+
+
+def _ask(question: str, *, abort: bool = False, about: str | None = None) -> bool:
+    """click.confirm, except that with nobody to answer (the input has ended: no
+    terminal, a closed pipe) it is a plain message naming --yes, and Ctrl-C at the
+    question is the interrupt it is. ``about`` names the question in that message."""
+    try:
+        return click.confirm(question, default=False, abort=abort)
+    except click.Abort as stopped:
+        if isinstance(stopped.__context__, EOFError):
+            raise SmsyncError(
+                f"SMSync asked '{about or question}' but nobody can answer: there is no "
+                "terminal (the input has ended)",
+                advice="Run the command again with --yes to answer Yes to every question, or "
+                "run it in a terminal to answer yourself. Nothing was changed.",
+            ) from None
+        if isinstance(stopped.__context__, KeyboardInterrupt):
+            raise stopped.__context__ from None
+        raise
 
 
 settings_option = click.option(
@@ -310,7 +345,7 @@ def sync(
         click.echo("Nothing to synchronize.")
         return EXIT_PROBLEM if refused else 0
     if not yes:
-        click.confirm(
+        _ask(
             f"Synchronize {total} record(s) from Sage 50 company "
             f"'{inert(session.company())}' into SMSTurbo?",
             abort=True,
@@ -334,7 +369,7 @@ def undo(settings_path: Path, yes: bool) -> int:
     store = _session(settings_path).store
     run = app.last_synchronization(store)
     if not yes:
-        click.confirm(
+        _ask(
             f"Undo synchronization {run.run_id} of {inert(run.started_at)} by {inert(run.user)}?",
             abort=True,
         )
@@ -456,7 +491,7 @@ def _file_book(path: Path, yes: bool, *, rewrite: bool = False, force: bool = Fa
 
     def confirm(message: str) -> bool:
         click.echo(message)
-        return True if yes else click.confirm("Answer", default=False)
+        return True if yes else _ask("Answer", about=message.splitlines()[0])
 
     def status(text: str) -> None:
         if text:

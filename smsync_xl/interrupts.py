@@ -1,0 +1,140 @@
+"""Ctrl-C, a closed terminal or a kill (SIGINT, SIGHUP, SIGTERM) tell the truth.
+
+Until SMSync starts writing SMSTurbo, an interrupt stops the command at once: nothing
+was changed there. From then on (``hold``) an interrupt is only noted. Inside the write
+transaction the next record's ``check`` raises it, and the transaction rolls back:
+still nothing changed. Once the transaction has committed, the command finishes its
+work (the workbook's Result column and Log row) and then says what was committed and
+how to see or undo it (``noted``), instead of "Aborted!".
+
+The faces install the handlers (``watching``) for one command; the application layer
+says when writing starts and what was committed. Without handlers (Excel, a library
+call) these calls only keep the state.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+SIGNALS = {
+    signal.SIGINT: "Ctrl-C",
+    getattr(signal, "SIGHUP", signal.SIGINT): "the terminal was closed",
+    signal.SIGTERM: "SMSync was asked to stop (SIGTERM)",
+}
+"""The interrupts watched, each with what it means to the person at the terminal."""
+
+PAUSE = "SMSYNC_TEST_PAUSE"
+"""For the tests only: ``<phase>:<file>`` makes a command write ``<file>`` when it
+reaches ``phase`` (``writing``: inside SMSTurbo's write transaction; ``committed``:
+right after the commit) and wait there until an interrupt is noted, so that a test
+sends its signal exactly then."""
+
+_PAUSE_SECONDS = 60
+
+
+class Interrupted(KeyboardInterrupt):
+    """An interrupt before anything was committed to SMSTurbo."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def why(self) -> str:
+        return SIGNALS.get(self.signum, f"signal {self.signum}")
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+@dataclass
+class _State:
+    holding: bool = False
+    received: int | None = None
+    committed: list[str] = field(default_factory=list)
+
+
+_state = _State()
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if not _state.holding:
+        raise Interrupted(signum)
+    if _state.received is None:
+        _state.received = signum
+
+
+@contextmanager
+def watching() -> Iterator[None]:
+    """One command's interrupts go through here; the handlers before are put back."""
+    global _state
+    _state = _State()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+
+
+def hold() -> None:
+    """SMSTurbo's write transaction is about to start: from now on, to the end of the
+    command, an interrupt is noted, not raised."""
+    _state.holding = True
+
+
+def check() -> None:
+    """Inside the write transaction, before the commit: a noted interrupt stops it (the
+    transaction rolls back)."""
+    _pause("writing")
+    if _state.received is not None and not _state.committed:
+        raise Interrupted(_state.received)
+
+
+def committed(action: str, run_id: int, summary: str) -> None:
+    """SMSTurbo committed ``action``'s run: what an interrupt message must say."""
+    undo = ", and 'smsync-xl undo' (Undo last synchronization) takes it back"
+    _state.committed.append(
+        f"{action} run {run_id} is committed ({summary}). 'smsync-xl runs --details "
+        f"{run_id}' lists every change{undo if action == 'Synchronize' else ''}"
+    )
+    _pause("committed")
+
+
+def noted() -> Interrupted | None:
+    """The interrupt noted during this command, if any."""
+    return None if _state.received is None else Interrupted(_state.received)
+
+
+def message(stop: Interrupted) -> str:
+    """What an interrupt did, in one message."""
+    if _state.committed:
+        return (
+            f"Interrupted ({stop.why}) after SMSTurbo WAS changed: "
+            + "; ".join(_state.committed)
+            + "."
+        )
+    return f"Interrupted ({stop.why}): nothing was changed in SMSTurbo."
+
+
+def _pause(phase: str) -> None:
+    wanted = os.environ.get(PAUSE, "")
+    at, _, marker = wanted.partition(":")
+    if at != phase or not marker:
+        return
+    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
+    deadline = time.monotonic() + _PAUSE_SECONDS
+    while _state.received is None and time.monotonic() < deadline:
+        time.sleep(0.01)

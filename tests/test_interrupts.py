@@ -1,0 +1,164 @@
+"""Interrupts tell the truth (issue 19, item 17), with real subprocesses and real
+signals. The command pauses at a chosen moment (SMSYNC_TEST_PAUSE: inside SMSTurbo's
+write transaction, or right after its commit) and writes a marker file; the test waits
+for the marker, sends the signal, and the command goes on only once it has noted it, so
+the signal lands exactly there every time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from smsync_xl import macros
+from smsync_xl.book.layout import INCLUDE, LOG, RESULT, SAGE_ONLY
+from smsync_xl.demo.company import create_demo
+from smsync_xl.interrupts import PAUSE
+
+from .conftest import audit_rows, dump
+from .workbook_helpers import Dialogs, demo_workbook, open_book
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+
+CLI = [sys.executable, "-c", "from smsync_xl.cli import main; main()"]
+
+
+def interrupted(args: list[str], phase: str, signum: int, tmp_path: Path) -> tuple[int, str]:
+    """Run the command, send ``signum`` when it reaches ``phase``; exit code and output."""
+    marker = tmp_path / f"reached-{phase}"
+    process = subprocess.Popen(
+        [*CLI, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, PAUSE: f"{phase}:{marker}"},
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert process.poll() is None, process.communicate()[0]
+        assert time.monotonic() < deadline, "the command never reached " + phase
+        time.sleep(0.01)
+    os.kill(process.pid, signum)
+    output = process.communicate(timeout=120)[0]
+    return process.returncode, output
+
+
+SIGNALS = [(signal.SIGINT, "Ctrl-C"), (signal.SIGHUP, "the terminal was closed")]
+
+
+@pytest.mark.parametrize(("signum", "why"), SIGNALS, ids=["SIGINT", "SIGHUP"])
+def test_an_interrupt_after_the_commit_says_what_was_committed(tmp_path, signum, why):
+    settings = create_demo(tmp_path)
+    code, output = interrupted(
+        ["sync", "--settings", str(settings), "--yes"], "committed", signum, tmp_path
+    )
+    assert code == 128 + signum, output
+    assert (
+        f"Interrupted ({why}) after SMSTurbo WAS changed: Synchronize run 1 is committed "
+        "(Import completed: 19 created, 16 updated, 0 skipped, 0 conflicts). "
+        "'smsync-xl runs --details 1' lists every change, and 'smsync-xl undo'"
+    ) in output
+    assert "Aborted!" not in output and "Traceback" not in output
+    assert audit_rows(tmp_path / "smsturbo_demo.sqlite")[0] == 1
+
+
+@pytest.mark.parametrize(("signum", "why"), SIGNALS, ids=["SIGINT", "SIGHUP"])
+def test_an_interrupt_before_the_commit_changes_nothing(tmp_path, signum, why):
+    settings = create_demo(tmp_path)
+    database = tmp_path / "smsturbo_demo.sqlite"
+    before = dump(database, audit=True)
+    code, output = interrupted(
+        ["sync", "--settings", str(settings), "--yes"], "writing", signum, tmp_path
+    )
+    assert code == 128 + signum, output
+    assert f"Interrupted ({why}): nothing was changed in SMSTurbo." in output
+    assert "Aborted!" not in output and "Traceback" not in output and "WAS" not in output
+    assert dump(database, audit=True) == before
+
+
+def ticked_workbook(tmp_path: Path) -> Path:
+    path = demo_workbook(tmp_path)
+    assert macros.refresh(open_book(path, Dialogs(True, False)))
+    assert macros.check_all(open_book(path))
+    return path
+
+
+def test_the_workbook_gets_its_results_when_interrupted_after_the_commit(tmp_path):
+    path = ticked_workbook(tmp_path)
+    code, output = interrupted(
+        ["synchronize", str(path), "--yes"], "committed", signal.SIGINT, tmp_path
+    )
+    assert code == 130, output
+    assert "Interrupted (Ctrl-C) after SMSTurbo WAS changed: Synchronize run 1 is committed" in (
+        output
+    )
+    assert "Aborted!" not in output and "Traceback" not in output
+    book = open_book(path)
+    table = book.read_table(SAGE_ONLY)
+    include, result = table.column(INCLUDE), table.column(RESULT)
+    ticked = [row for row in table.rows if row[include] == "x"]
+    assert len(ticked) == 18
+    assert all(str(row[result]).startswith(("created", "updated: ")) for row in ticked)
+    log = book.read_table(LOG).rows
+    assert [row[3] for row in log] == ["Refresh", "Synchronize"] and log[-1][4] == 1
+
+
+def test_the_workbook_is_left_as_it_was_when_interrupted_before_the_commit(tmp_path):
+    path = ticked_workbook(tmp_path)
+    workbook = path.read_bytes()
+    database = tmp_path / "smsturbo_demo.sqlite"
+    before = dump(database, audit=True)
+    code, output = interrupted(
+        ["synchronize", str(path), "--yes"], "writing", signal.SIGHUP, tmp_path
+    )
+    assert code == 129, output
+    assert "Interrupted (the terminal was closed): nothing was changed in SMSTurbo." in output
+    assert path.read_bytes() == workbook
+    assert dump(database, audit=True) == before
+
+
+def no_terminal(*args: str) -> tuple[int, str]:
+    run = subprocess.run(
+        [*CLI, *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return run.returncode, run.stdout + run.stderr
+
+
+def test_a_question_with_no_terminal_to_answer_names_yes(tmp_path):
+    settings = create_demo(tmp_path)
+    database = tmp_path / "smsturbo_demo.sqlite"
+    before = dump(database, audit=True)
+    code, output = no_terminal("sync", "--settings", str(settings))
+    assert code == 1, output
+    assert (
+        "SMSync asked 'Synchronize 35 record(s) from Sage 50 company 'Bellwether Aggregates "
+        "& Hauling' into SMSTurbo?' but nobody can answer: there is no terminal"
+    ) in output
+    assert "Run the command again with --yes" in output and "Nothing was changed" in output
+    assert "Aborted!" not in output and "Traceback" not in output
+    assert dump(database, audit=True) == before
+
+
+def test_a_button_twin_with_no_terminal_to_answer_names_yes_and_logs_no_traceback(tmp_path):
+    path = ticked_workbook(tmp_path)
+    database = tmp_path / "smsturbo_demo.sqlite"
+    before = dump(database, audit=True)
+    code, output = no_terminal("synchronize", str(path))
+    assert code == 1, output
+    assert "SMSync asked 'Bring 18 customers from Sage 50 company" in output
+    assert "but nobody can answer" in output and "--yes" in output
+    assert "unexpected error" not in output and "Traceback" not in output
+    log = open_book(path).read_table(LOG).rows
+    assert "Traceback" not in str(log) and "unexpected error" not in str(log)
+    assert "--yes" in str(log[-1])
+    assert dump(database, audit=True) == before
