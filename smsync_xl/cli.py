@@ -3,7 +3,9 @@
 A thin face over the application layer (``app``) and the macros: each command parses
 its options, calls one use case and prints the typed result. Exit codes: 0 done; 1 a
 problem you can fix (the message says what and where); 2 wrong usage; 3 synchronized,
-but some rows were refused as conflicts (press Refresh / run plan again).
+but some rows were refused as conflicts (press Refresh / run plan again); 128 + the
+signal when interrupted (130 Ctrl-C, 129 terminal closed, 143 SIGTERM: the message says
+whether SMSTurbo was changed).
 """
 
 from __future__ import annotations

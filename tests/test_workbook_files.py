@@ -23,7 +23,7 @@ from smsync_xl.book.busy import one_run_at_a_time
 from smsync_xl.book.layout import LOG, SAGE_ONLY, SETUP, setup_layout
 from smsync_xl.cli import main
 
-from .conftest import audit_rows, dump
+from .conftest import dump
 from .workbook_helpers import Dialogs, demo_workbook, open_book
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX files, modes and limits")
@@ -111,22 +111,14 @@ def test_a_file_size_limit_is_a_plain_message_and_the_workbook_stays(tmp_path):
     assert dump(database, audit=True) == turbo
 
 
-@pytest.mark.skipif(not IS_ROOT or not shutil.which("unshare"), reason="needs root for a tmpfs")
-@pytest.mark.parametrize("command", ["refresh", "synchronize"])
-def test_a_full_disk_is_a_plain_message(tmp_path, command):
-    """The workbook alone on a tmpfs just larger than it: its new copy does not fit
-    (ENOSPC). Refresh: nothing changed. Synchronize: SMSTurbo (on another disk) is
-    committed, and the message says so and that the disk is full."""
-    path = demo_workbook(tmp_path)
-    with_absolute_databases(path, tmp_path)
-    refreshed_and_ticked(path)
-    before = path.read_bytes()
-    database = tmp_path / "smsturbo_demo.sqlite"
-    turbo = dump(database, audit=True)
+def on_a_small_disk(path: Path, command: str, pages: int, tmp_path: Path) -> tuple[int, str]:
+    """Run ``command`` on a copy of the workbook alone on a tmpfs of ``pages`` pages
+    beyond the copy, in a private mount namespace; the copy comes back as out/SMSync.xlsm
+    with out/listing, the tmpfs's files after the run."""
     disk, out = tmp_path / "disk", tmp_path / "out"
     disk.mkdir()
     out.mkdir()
-    size = (len(before) // 4096 + 2) * 4096
+    size = (-(-path.stat().st_size // 4096) + pages) * 4096
     script = (
         f'mount -t tmpfs -o size={size} none "{disk}" && cp "{path}" "{disk}/" && '
         f'{" ".join(repr(a) for a in CLI)} {command} "{disk}/SMSync.xlsm" --yes; '
@@ -136,19 +128,53 @@ def test_a_full_disk_is_a_plain_message(tmp_path, command):
     run = subprocess.run(
         ["unshare", "--mount", "sh", "-c", script], capture_output=True, text=True, timeout=120
     )
-    shown = run.stdout + run.stderr
-    assert run.returncode == 1, shown
+    return run.returncode, run.stdout + run.stderr
+
+
+needs_a_tmpfs = pytest.mark.skipif(
+    not IS_ROOT or not shutil.which("unshare"), reason="needs root for a tmpfs"
+)
+
+
+@needs_a_tmpfs
+def test_a_disk_that_fills_up_while_saving_is_a_plain_message(tmp_path):
+    """Room for the workbook as it is, not for the refreshed one: the save itself gets
+    ENOSPC; the workbook stays as it was and no half copy is left."""
+    path = demo_workbook(tmp_path)
+    with_absolute_databases(path, tmp_path)
+    before = path.read_bytes()
+    turbo = dump(tmp_path / "smsturbo_demo.sqlite", audit=True)
+    room = -(-len(before) // 4096)  # as many pages again as the workbook takes
+    code, shown = on_a_small_disk(path, "refresh", room, tmp_path)
+    assert code == 1, shown
     assert "could not save the workbook: disk full (No space left on device)" in shown
+    assert "The workbook is as it was before this save" in shown
+    assert "Free some space on that disk" in shown
     assert "unexpected error" not in shown and "Traceback" not in shown
-    assert (out / "SMSync.xlsm").read_bytes() == before  # the workbook as it was
-    assert ".saving" not in (out / "listing").read_text()
-    if command == "refresh":
-        assert "Free some space on that disk" in shown
-        assert dump(database, audit=True) == turbo
-    else:
-        assert "SMSTurbo WAS changed: Synchronize run 1 is committed" in shown
-        assert "smsync-xl runs --details 1" in shown
-        assert audit_rows(database)[0] == 1
+    assert (tmp_path / "out" / "SMSync.xlsm").read_bytes() == before
+    assert ".saving" not in (tmp_path / "out" / "listing").read_text()
+    assert dump(tmp_path / "smsturbo_demo.sqlite", audit=True) == turbo
+
+
+@needs_a_tmpfs
+def test_a_full_disk_is_found_before_smsturbo_is_written(tmp_path):
+    """Less room than the workbook takes: Synchronize stops before SMSTurbo (on another
+    disk) is written, saying the disk is full."""
+    path = demo_workbook(tmp_path)
+    with_absolute_databases(path, tmp_path)
+    refreshed_and_ticked(path)
+    before = path.read_bytes()
+    database = tmp_path / "smsturbo_demo.sqlite"
+    turbo = dump(database, audit=True)
+    code, shown = on_a_small_disk(path, "synchronize", 2, tmp_path)
+    assert code == 1, shown
+    assert "could not save the workbook: disk full (" in shown
+    assert "bytes free on its disk; its new copy needs at least" in shown
+    assert "Nothing was changed" in shown and "Free some space on that disk" in shown
+    assert "WAS changed" not in shown and "Traceback" not in shown
+    assert "Bring 18 customers" not in shown  # found before the question
+    assert (tmp_path / "out" / "SMSync.xlsm").read_bytes() == before
+    assert dump(database, audit=True) == turbo
 
 
 @pytest.mark.skipif(not IS_ROOT or not shutil.which("chattr"), reason="chattr +i needs root")

@@ -15,6 +15,7 @@ import errno
 import io
 import os
 import re
+import shutil
 import stat
 import zipfile
 from collections.abc import Callable, Mapping
@@ -443,7 +444,7 @@ class FileBook:
         """Before anything is written to SMSTurbo: the file (a link's target) is not
         read-only, can be opened for writing (Excel's share lock on an open workbook, an
         immutable file refuse it), and its folder takes the new copy the save writes
-        first."""
+        first and has room for at least the workbook as it is now."""
         target = self._target()
         if not target.stat().st_mode & stat.S_IWUSR:
             raise WorkbookError(
@@ -470,6 +471,7 @@ class FileBook:
         try:
             probe.write_bytes(b"")
             probe.unlink()
+            free = shutil.disk_usage(target.parent).free
         except OSError as error:
             raise WorkbookError(
                 f"the workbook's folder cannot be written ({error.strerror})",
@@ -477,6 +479,15 @@ class FileBook:
                 advice="Move the workbook to a folder you can write to, then run the step "
                 "again. Nothing was changed.",
             ) from None
+        needed = len(self._package.data)
+        if free < needed:
+            reason, fix = _SAVE_FAILURES[errno.ENOSPC]
+            raise WorkbookError(
+                f"could not save the workbook: {reason} ({free:,} bytes free on its disk; "
+                f"its new copy needs at least {needed:,})",
+                where=str(self.path),
+                advice=f"{fix}, then run the step again. Nothing was changed.",
+            )
 
     # saving
 
