@@ -35,6 +35,7 @@ from smsync_xl.book.sheet_xml import SheetXml
 from smsync_xl.book.xlsx_parts import Package
 from smsync_xl.core.errors import WorkbookError
 from smsync_xl.core.fields import ENTITIES
+from smsync_xl.core.resources import workbook_path
 
 from .test_independent_readers import libreoffice
 from .workbook_helpers import Dialogs, demo_workbook, hide_rows, open_book
@@ -641,3 +642,20 @@ def test_the_package_copies_members_as_stored_and_replaces_only_the_named_ones()
         assert written.getinfo("stored.txt").compress_type == zipfile.ZIP_STORED
         for name in ("stored.txt", "deflated.xml", "Résumé/ünïcode.xml"):
             assert written.read(name) == package.read(name)
+
+
+EXCEL_LAST_ROW = 1_048_576
+
+
+@pytest.mark.parametrize("sheet", [SAGE_ONLY, TURBO_ONLY])
+def test_validation_and_formats_cover_every_row_excel_has(book, sheet):
+    """100,000 customers fill rows 6 to 100,005: the tick check, the greying and the status
+    colours must reach them (and every row after), before and after a Refresh."""
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    for path in (workbook_path(), book):
+        worksheet = load_workbook(path)[sheet]
+        ranges = [str(v.sqref) for v in worksheet.data_validations.dataValidation]
+        ranges += [str(f.sqref) for f in worksheet.conditional_formatting]
+        assert ranges
+        for found in ranges:
+            assert re.fullmatch(rf"[A-Z]+{HEADER_ROW + 1}:[A-Z]+{EXCEL_LAST_ROW}", found), found
