@@ -99,6 +99,16 @@ def tick_below_the_table(path: Path) -> None:
     edit_workbook(path, change)
 
 
+def include_formula(sheet: str) -> Damage:
+    """``=TRUE()`` typed into the first row's Include by a program that does not calculate
+    (openpyxl, as a script would): the file holds the formula and no result."""
+
+    def damage(path: Path) -> None:
+        edit_workbook(path, lambda book: book[sheet].cell(6, 1, "=TRUE()"))
+
+    return damage
+
+
 def read_only(path: Path) -> None:
     path.chmod(stat.S_IRUSR | stat.S_IRGRP)
 
@@ -174,6 +184,18 @@ CASES: list[tuple[str, str, Damage, tuple[str, ...]]] = [
         "synchronize",
         tick_below_the_table,
         ("below the table", "Sage50-only sheet, row", "tick the record inside the table"),
+    ),
+    (
+        "a formula without a result in Include",
+        "synchronize",
+        include_formula(SAGE_ONLY),
+        ("Include holds the formula =TRUE()", "Sage50-only sheet, row 6 (ID ", "Type x"),
+    ),
+    (
+        "a formula without a result in SMSTurbo-only's Include",
+        "synchronize",
+        include_formula(TURBO_ONLY),
+        ("Include holds the formula =TRUE()", "SMSTurbo-only sheet, row 6 (ID ", "Type x"),
     ),
     ("read-only workbook", "synchronize", read_only, ("read-only", "Clear its read-only")),
     ("read-only workbook, Refresh", "refresh", read_only, ("read-only", "work on a copy")),

@@ -659,3 +659,17 @@ def test_validation_and_formats_cover_every_row_excel_has(book, sheet):
         assert ranges
         for found in ranges:
             assert re.fullmatch(rf"[A-Z]+{HEADER_ROW + 1}:[A-Z]+{EXCEL_LAST_ROW}", found), found
+
+
+def test_a_formula_without_a_saved_result_is_told_from_one_with_a_result():
+    xml = SheetXml(
+        "<worksheet><sheetData>"
+        '<row r="6"><c r="A6"><f>TRUE()</f><v /></c><c r="B6" t="b"><f>TRUE()</f><v>1</v></c>'
+        '<c r="C6"><f>1&lt;2</f></c><c r="D6" t="inlineStr"><is><t>x</t></is></c>'
+        '<c r="E6" t="b"><f t="shared" si="0"/><v>0</v></c></row>'
+        "</sheetData></worksheet>"
+    )
+    assert xml.uncalculated(6, 1) == "=TRUE()"
+    assert xml.uncalculated(6, 3) == "=1<2"
+    assert [xml.uncalculated(6, c) for c in (2, 4, 5, 6)] == [None] * 4
+    assert xml.uncalculated(7, 1) is None

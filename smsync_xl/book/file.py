@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from smsync_xl.book.layout import HEADER_ROW, TABLE_COLUMNS, TABLE_NAMES
+from smsync_xl.book.layout import HEADER_ROW, INCLUDE, TABLE_COLUMNS, TABLE_NAMES
 from smsync_xl.book.sheet_xml import (
     ColumnSpec,
     SheetXml,
@@ -43,7 +43,7 @@ from smsync_xl.book.xlsx_parts import (
     rels_name,
 )
 from smsync_xl.core.errors import WorkbookError
-from smsync_xl.core.ports import Cell, TableData, is_blank_row
+from smsync_xl.core.ports import Cell, TableData, Uncalculated, is_blank_row
 
 Grid = list[list[Cell]]
 """A sheet's values as readers see them: grid[row - 1][column - 1], None when empty."""
@@ -241,9 +241,24 @@ class FileBook:
         first = range_bounds(ref)[0]
         block = self.read_range(sheet, ref)
         rows = block[1:]
+        header = [str(v) for v in block[0]]
+        if INCLUDE in header:
+            self._mark_uncalculated(sheet, header.index(INCLUDE), rows)
         if len(rows) == 1 and is_blank_row(rows[0]):
             rows = []
-        return TableData(sheet, [str(v) for v in block[0]], rows, first + 1)
+        return TableData(sheet, header, rows, first + 1)
+
+    def _mark_uncalculated(self, sheet: str, index: int, rows: list[list[Cell]]) -> None:
+        """An Include cell that reads as empty but holds a formula without a saved result
+        (``=TRUE()`` typed by a program that does not calculate) is not "not ticked":
+        it becomes ``Uncalculated``, which the buttons refuse."""
+        first, left, _, _ = self._bounds(sheet)
+        xml = self._sheet_xml(sheet)
+        for offset, row in enumerate(rows):
+            if row[index] is None:
+                formula = xml.uncalculated(first + 1 + offset, left + index)
+                if formula is not None:
+                    row[index] = Uncalculated(formula)
 
     def hidden_rows(self, sheet: str) -> set[int]:
         first, _, last, _ = self._bounds(sheet)

@@ -15,6 +15,7 @@ else. Rows or cells that omit their (optional) ``r`` are numbered as Excel would
 from __future__ import annotations
 
 import functools
+import html
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -44,6 +45,8 @@ _DIMENSION = re.compile(r'(<dimension\b[^>]*?\sref=")[^"]*(")')
 _COL = re.compile(r"<col\b([^>]*?)/?>")
 _COLS = re.compile(r"<cols>.*?</cols>|<cols\s*/>", re.S)
 _ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
+_FORMULA = re.compile(r"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.DOTALL)
+_CACHED = re.compile(r"<v>[^<]")
 _LEADING_REF = re.compile(r'<c r="([A-Z]{1,3})\d')
 _ANY_CELL = re.compile(r"<c[\s/>]")
 
@@ -346,6 +349,23 @@ class SheetXml:
     def is_hidden(self, number: int) -> bool:
         row = self.rows.get(number)
         return row is not None and _HIDDEN.search(self._start_tag(row)[0]) is not None
+
+    def uncalculated(self, number: int, column: int) -> str | None:
+        """The formula of a cell that has one but no saved result (a file not saved by a
+        program that calculates), else None: readers see such a cell as empty."""
+        row = self.rows.get(number)
+        ref = f'<c r="{column_letters(column)}{number}"'
+        at = row.find(ref) if row is not None else -1
+        if row is None or at < 0:
+            return None
+        close = row.index(">", at)
+        if row[close - 1] == "/":
+            return None
+        cell = row[close : row.index("</c>", close)]
+        formula = _FORMULA.search(cell)
+        if formula is None or _CACHED.search(cell):
+            return None
+        return "=" + html.unescape(formula.group(1) or "")
 
     def show(self, number: int) -> None:
         """Take a row's hidden flag off (a filter or the bookkeeper hid it)."""

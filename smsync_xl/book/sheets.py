@@ -25,7 +25,7 @@ from smsync_xl.book.layout import (
 from smsync_xl.core.compare import FieldChange, Plan, PlanRow, TurboRow
 from smsync_xl.core.errors import IncludeError
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Record, text
-from smsync_xl.core.ports import TableData, is_blank_row
+from smsync_xl.core.ports import TableData, Uncalculated, is_blank_row
 from smsync_xl.core.vocabulary import TICK, TICK_WORDS, UNTICK_WORDS, Status, View, taken_by_default
 
 
@@ -95,7 +95,10 @@ def table_rows(plan: Plan, view: View) -> dict[str, list[list[object]]]:
 
 
 def is_ticked(value: object) -> bool:
-    """x, X, TRUE, 1 and ✓ mean yes; blank (or FALSE, 0) means no; else ValueError."""
+    """x, X, TRUE, 1 and ✓ mean yes; blank (or FALSE, 0) means no; else ValueError (a
+    formula whose result cannot be read too)."""
+    if isinstance(value, Uncalculated):
+        raise ValueError(value)
     if value is None or value is False:
         return False
     if value is True:
@@ -118,6 +121,25 @@ def _where(table: TableData, index: int, row: list[object]) -> str:
     return f"{table.sheet} sheet, row {table.sheet_row(index)} (ID {shown})"
 
 
+def include_error(table: TableData, index: int, row: list[object]) -> IncludeError:
+    """Include holds something that is neither a tick nor blank."""
+    value = row[table.column(INCLUDE)]
+    if isinstance(value, Uncalculated):
+        return IncludeError(
+            f"Include holds the formula {value.formula}, whose result is not saved in the "
+            "file, so SMSync cannot tell whether the row is ticked",
+            where=_where(table, index, row),
+            advice=f"Type {TICK} in the cell (or clear it) instead of a formula; or open the "
+            "workbook in Excel and save it, so the result is stored. Then press the button "
+            "again.",
+        )
+    return IncludeError(
+        f"Include holds {value!r}",
+        where=_where(table, index, row),
+        advice=f"Type {TICK} to include the row, or clear the cell to leave it out.",
+    )
+
+
 def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
     """Entity → {ID: fingerprint} of the ticked rows; junk in Include names the row."""
     include, key, mark = table.column(INCLUDE), table.column(KEY), table.column(FINGERPRINT)
@@ -129,11 +151,7 @@ def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
         try:
             ticked = is_ticked(row[include])
         except ValueError:
-            raise IncludeError(
-                f"Include holds {row[include]!r}",
-                where=_where(table, index, row),
-                advice=f"Type {TICK} to include the row, or clear the cell to leave it out.",
-            ) from None
+            raise include_error(table, index, row) from None
         if not ticked:
             continue
         entity, record_id = split_key(str(row[key] or ""))
@@ -181,6 +199,8 @@ def refuse_turbo_ticks(table: TableData) -> None:
     """The SMSTurbo-only list is for review: a tick there is a mistake to point out."""
     include = table.column(INCLUDE)
     for index, row in enumerate(table.rows):
+        if isinstance(row[include], Uncalculated):
+            raise include_error(table, index, row)
         if not is_blank_row(row) and row[include] not in (None, "", False):
             raise IncludeError(
                 "this SMSTurbo-only row is ticked, but SMSync never writes to Sage 50 "
@@ -201,12 +221,15 @@ def include_column(table: TableData, tick: bool, hidden: set[int]) -> list[objec
     values = []
     for index, row in enumerate(table.rows):
         if index in hidden or is_blank_row(row):
-            values.append(row[include])
+            value = row[include]
         elif tick:
             taken = row[status] in statuses and taken_by_default(
                 statuses[str(row[status])], row[inactive] == INACTIVE_MARK, bool(row[changes])
             )
-            values.append(TICK if taken else row[include])
+            value = TICK if taken else row[include]
         else:
-            values.append(None)
+            value = None
+        if isinstance(value, Uncalculated):
+            raise include_error(table, index, row)
+        values.append(value)
     return values

@@ -22,6 +22,14 @@ from smsync_xl.core.fields import Entity, SageRecord
 Cell = object
 
 
+@dataclass(frozen=True)
+class Uncalculated:
+    """A cell holding a formula but no saved result (the file was last written by a
+    program that does not calculate): its value cannot be read, so it is never guessed."""
+
+    formula: str
+
+
 class Source(Protocol):
     """Sage 50: only ever read."""
 
