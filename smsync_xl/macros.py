@@ -30,6 +30,7 @@ from smsync_xl.book.setup_sheet import read_setup, write_entity
 from smsync_xl.book.sheets import (
     chosen_rows,
     include_column,
+    keep_ticks,
     make_key,
     refuse_ticks_below,
     refuse_turbo_ticks,
@@ -178,7 +179,9 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     port.status("SMSync: reading both systems and comparing …")
     (plan,) = app.plan(session, [entity])
     cleared = []
-    for sheet, rows in sheet_rows(plan, view).items():
+    tables = sheet_rows(plan, view)
+    kept, unticked = keep_ticks(port.read_table(SAGE_ONLY), tables[SAGE_ONLY])
+    for sheet, rows in tables.items():
         if port.hidden_rows(sheet):
             port.clear_filter(sheet)
             cleared.append(sheet)
@@ -190,6 +193,13 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     )
     if plan.template_missing:
         summary += f" Note: {plan.template_missing}."
+    if kept:
+        summary += f" {kept} tick(s) kept: those records did not change since they were ticked."
+    if unticked:
+        summary += (
+            f" {unticked} tick(s) cleared: those records changed or are no longer listed; "
+            "tick them again if you still want them."
+        )
     if cleared:
         summary += (
             f" The filter on {' and '.join(cleared)} was cleared: the rows now hold other "

@@ -393,3 +393,20 @@ def test_the_run_lock_lives_in_the_temporary_folder_and_a_filesystem_without_loc
     monkeypatch.setattr("fcntl.flock", no_locks)
     with busy.one_run_at_a_time(tmp_path) as free:
         assert free
+
+
+def test_refresh_in_excel_keeps_the_ticks_of_records_that_did_not_change(tmp_path):
+    port, excel = refreshed(tmp_path, 4)
+    cells = excel.cells[SAGE_ONLY]
+    ids = [cells[(FIRST + i, ID)] for i in range(4)]
+    for row in (0, 1, 3):
+        excel.write(SAGE_ONLY, (FIRST + row, INCLUDE), "x")
+    with closing(sqlite3.connect(tmp_path / "sage50_demo.sqlite")) as db, db:
+        db.execute(
+            "UPDATE Customers SET Customer_Bill_Name = 'Renamed' WHERE CustomerID = ?", (ids[1],)
+        )
+    finished = macros.refresh(port)
+    assert finished is not None
+    assert "2 tick(s) kept" in finished.summary and "1 tick(s) cleared" in finished.summary
+    ticks = {cells[(FIRST + i, ID)]: cells.get((FIRST + i, INCLUDE)) for i in range(4)}
+    assert ticks == {ids[0]: "x", ids[1]: None, ids[2]: None, ids[3]: "x"}

@@ -94,6 +94,36 @@ def table_rows(plan: Plan, view: View) -> dict[str, list[list[object]]]:
     }
 
 
+def keep_ticks(old: TableData, rows: list[list[object]]) -> tuple[int, int]:
+    """Refresh keeps the bookkeeper's ticks: a ticked row whose record is listed again with
+    the same Key and Fingerprint (nothing changed since) is ticked in ``rows`` (the new
+    Sage50-only rows) as it was. Returns (ticks kept, Include cells cleared): a record that
+    changed or is no longer listed loses its tick, and so does what is not a tick."""
+    if not {INCLUDE, KEY, FINGERPRINT} <= set(old.header):
+        return 0, 0
+    include, key, mark = old.column(INCLUDE), old.column(KEY), old.column(FINGERPRINT)
+    ticks: dict[tuple[object, object], object] = {}
+    marked = 0
+    for row in old.rows:
+        if row[include] in (None, "", False):
+            continue
+        marked += 1
+        try:
+            if is_ticked(row[include]) and row[key] and row[mark]:
+                ticks[(row[key], row[mark])] = row[include]
+        except ValueError:
+            continue
+    titles = [c.title for c in SAGE_COLUMNS]
+    new_include, new_key, new_mark = (titles.index(t) for t in (INCLUDE, KEY, FINGERPRINT))
+    kept = 0
+    for row in rows:
+        tick = ticks.pop((row[new_key], row[new_mark]), None)
+        if tick is not None:
+            row[new_include] = tick
+            kept += 1
+    return kept, marked - kept
+
+
 def is_ticked(value: object) -> bool:
     """x, X, TRUE, 1 and ✓ mean yes; blank (or FALSE, 0) means no; else ValueError (a
     formula whose result cannot be read too)."""
