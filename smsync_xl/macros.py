@@ -85,6 +85,11 @@ def _log(
     port.append_rows(LOG, [row])
 
 
+def _check_log_room(port: WorkbookPort) -> None:
+    """The Log must be there and able to take the run's row, before anything is written."""
+    port.check_room(LOG, len(port.read_table(LOG).rows) + 1)
+
+
 def _report(port: WorkbookPort, action: str, message: str, detail: str) -> None:
     """The message first; then a Log row, if the workbook can still take one (the
     problem may be a missing Log sheet or a read-only file: the message says so)."""
@@ -180,6 +185,9 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     (plan,) = app.plan(session, [entity])
     cleared = []
     tables = sheet_rows(plan, view)
+    for sheet, rows in tables.items():
+        port.check_room(sheet, len(rows))
+    _check_log_room(port)
     kept, unticked = keep_ticks(port.read_table(SAGE_ONLY), tables[SAGE_ONLY])
     for sheet, rows in tables.items():
         if port.hidden_rows(sheet):
@@ -260,7 +268,7 @@ def synchronize(port: WorkbookPort) -> Finished:
     settings, _ = read_setup(port)
     refuse_turbo_ticks(port.read_table(TURBO_ONLY))
     table = port.read_table(SAGE_ONLY)
-    port.read_table(LOG)  # it must be there to take the run's rows, before SMSTurbo is written
+    _check_log_room(port)
     refuse_ticks_below(table, port.rows_below(SAGE_ONLY))
     chosen = chosen_rows(table)
     if not chosen:
@@ -302,7 +310,7 @@ def undo_last(port: WorkbookPort) -> Finished:
     """Undo the last synchronization, after saying which one."""
     port.check_can_save()
     settings, _ = read_setup(port)
-    port.read_table(LOG)  # it must be there to take the run's rows, before SMSTurbo is written
+    _check_log_room(port)
     store = app.open_session(settings, prompt=port.ask_password).store
     run = app.last_synchronization(store)
     if not port.confirm(

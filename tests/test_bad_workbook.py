@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
+from openpyxl.worksheet.table import TableColumn
 
 from smsync_xl import macros
 from smsync_xl.book.layout import LOG, REPLACE_COLUMNS, SAGE_ONLY, SETUP, TURBO_ONLY, setup_layout
@@ -109,6 +110,26 @@ def include_formula(sheet: str) -> Damage:
     return damage
 
 
+def formula_under_the_log(path: Path) -> None:
+    """A total typed right under the Log: the headless port cannot move a formula."""
+    below = open_book(path).read_table(LOG)
+    row = below.first_row + len(below.rows)
+    edit_workbook(path, lambda book: book[LOG].cell(row, 2, "=COUNTA(A6:A9)"))
+
+
+def column_added_to_the_log(path: Path) -> None:
+    """Excel's doing when the bookkeeper types right of the Log: the table takes the column."""
+
+    def change(book) -> None:
+        sheet = book[LOG]
+        table = sheet.tables["SyncLog"]
+        sheet["H5"], sheet["H6"] = "Checked by", "me"
+        table.ref = table.autoFilter.ref = table.ref.replace("G", "H")
+        table.tableColumns.append(TableColumn(id=8, name="Checked by"))
+
+    edit_workbook(path, change)
+
+
 def read_only(path: Path) -> None:
     path.chmod(stat.S_IRUSR | stat.S_IRGRP)
 
@@ -196,6 +217,18 @@ CASES: list[tuple[str, str, Damage, tuple[str, ...]]] = [
         "synchronize",
         include_formula(TURBO_ONLY),
         ("Include holds the formula =TRUE()", "SMSTurbo-only sheet, row 6 (ID ", "Type x"),
+    ),
+    (
+        "a formula right under the Log",
+        "synchronize",
+        formula_under_the_log,
+        ("Log sheet, cell B7: the table SyncLog needs 1 more row", "a formula", "in Excel"),
+    ),
+    (
+        "a column added to the Log table",
+        "synchronize",
+        column_added_to_the_log,
+        ("Log sheet, header row 5", "'Checked by' (column H) was added", "Nothing was changed"),
     ),
     ("read-only workbook", "synchronize", read_only, ("read-only", "Clear its read-only")),
     ("read-only workbook, Refresh", "refresh", read_only, ("read-only", "work on a copy")),

@@ -48,14 +48,13 @@ from smsync_xl.book.layout import (
     setup_layout,
 )
 from smsync_xl.book.package import finish_package
+from smsync_xl.book.sheet_xml import EXCEL_LAST_ROW
 from smsync_xl.book.vba import add_vba_project
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.vocabulary import TICK, TICK_WORDS, Status
 
 FIXED_TIME = datetime(2026, 1, 1)
 STATUS_COLOURS = {Status.NEW: "375623", Status.DIFFERENT: "9C5700", Status.INVALID: "C00000"}
-EXCEL_LAST_ROW = 1_048_576
-"""Excel's last row: the rules cover every row a table can reach, however many records."""
 TITLE = Font(bold=True, size=14)
 HEADING = Font(bold=True, size=11, color="1F4E78")
 HINT = Font(italic=True, color="595959")

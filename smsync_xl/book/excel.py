@@ -26,6 +26,8 @@ from smsync_xl.book.layout import (
     Column,
 )
 from smsync_xl.book.password_dialog import ask_password
+from smsync_xl.book.room import last_row, refuse_added_columns, refuse_off_sheet, rows_to_insert
+from smsync_xl.book.sheet_xml import column_letters
 from smsync_xl.core.errors import SmsyncError, WorkbookError
 from smsync_xl.core.ports import Cell, TableData, is_blank_row
 
@@ -133,15 +135,56 @@ class ExcelBook:
             )
         )
 
+    def _insertion(self, sheet: str, body_rows: int) -> tuple[int, int, str, int, int]:
+        """(row, count, first cell there, bottom row used, columns used): the rows to
+        insert so a table of ``body_rows`` ends above what lies under it. Two calls, and a
+        read of the rows the table would take when something lies under it."""
+        table_last = self._table(sheet).range.last_cell.row
+        if last_row(body_rows) <= table_last:
+            return 0, 0, "", 0, 0
+        used = self._sheet(sheet).used_range.last_cell
+        bottom, right = used.row, max(used.column, len(TABLE_COLUMNS[sheet]))
+        if bottom <= table_last:
+            return 0, 0, "", 0, 0
+        block = (
+            self._sheet(sheet)
+            .range((table_last + 1, 1), (min(bottom, last_row(body_rows)), right))
+            .options(ndim=2)
+            .value
+        )
+        for offset, row in enumerate(block):
+            for column, value in enumerate(row, start=1):
+                if value not in (None, ""):
+                    at = table_last + 1 + offset
+                    cell = f"{column_letters(column)}{at}"
+                    return at, rows_to_insert(at, body_rows), cell, bottom, right
+        return 0, 0, "", 0, 0
+
+    def check_room(self, sheet: str, body_rows: int) -> None:
+        refuse_added_columns(sheet, list(self._header(sheet)))
+        _, count, cell, bottom, _ = self._insertion(sheet, body_rows)
+        if count:
+            refuse_off_sheet(sheet, bottom, count, cell)
+
+    def _make_room(self, sheet: str, body_rows: int) -> None:
+        """Cells inserted (shifting down) above what lies under the table, in every
+        column in use, as Excel does when a table grows into Insert > Table Rows."""
+        self.check_room(sheet, body_rows)
+        at, count, _, _, right = self._insertion(sheet, body_rows)
+        if count:
+            with self._changing(sheet):
+                self._sheet(sheet).range((at, 1), (at + count - 1, right)).insert("down")
+
     def write_table(self, sheet: str, rows: list[list[object]]) -> None:
         """Header and body in one block, so a header the user renamed or a column the user
         dragged is put right; each run of columns gets its number format first (a fixed
         number of calls): formats move with a dragged column, and a formula written into
         a Text cell would stay text."""
+        self._make_room(sheet, len(rows))
         table = self._table(sheet)
         columns = TABLE_COLUMNS[sheet]
         worksheet = self._sheet(sheet)
-        last = HEADER_ROW + max(len(rows), 1)
+        last = last_row(len(rows))
         with self._changing(sheet):
             body = table.data_body_range
             if body is not None:
@@ -175,6 +218,7 @@ class ExcelBook:
 
     def append_rows(self, sheet: str, rows: list[list[object]]) -> None:
         existing = len(self.read_table(sheet).rows)
+        self._make_room(sheet, existing + len(rows))
         columns = TABLE_COLUMNS[sheet]
         with self._changing(sheet):
             self._resize(sheet, self._table(sheet), existing + len(rows))
