@@ -475,3 +475,15 @@ def test_a_column_added_inside_a_table_in_excel_is_named_and_nothing_is_written(
     assert "the table SageOnly has 35 columns where SMSync fills 34" in message
     assert "'My notes' (column E) was added" in message and "Nothing was changed" in message
     assert excel.cells[SAGE_ONLY] == before
+
+
+def test_an_empty_merged_block_under_a_table_moves_down_in_excel(tmp_path):
+    book, excel = standin(tmp_path, 6)
+    gone = shrink_then_grow(tmp_path, 3)
+    port = ExcelBook(book)
+    assert macros.refresh(port)  # 3 rows: 6 to 8
+    excel.merged[SAGE_ONLY].add(((10, 2), (11, 4)))  # merged, nothing typed in it yet
+    put_back(tmp_path, gone)
+    assert macros.refresh(port)  # 6 rows: 6 to 11; 3 rows inserted right under row 8
+    assert book.sheets[SAGE_ONLY].tables["SageOnly"].range.last_cell.row == FIRST + 5
+    assert excel.merged[SAGE_ONLY] == {((13, 2), (14, 4))}

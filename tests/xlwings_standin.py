@@ -24,6 +24,7 @@ Excel's rules it keeps (see also DESIGN.md, "Excel facts the code must respect")
   row's cell in column C is empty, else 1 in a row the filter shows and 0 in a hidden
   one (Excel recalculates SUBTOTAL when a filter changes);
 - writing to a protected sheet fails with Excel's error;
+- a table cannot be resized over a merged block;
 - inserting cells (shift down) moves the cells, formats, merged blocks and tables below
   in the range's columns; Excel refuses to split a merged block or a table, or to push
   a value off the sheet.
@@ -439,6 +440,20 @@ class Range:
             raise NotImplementedError(f"insert(shift={shift!r}) is not modelled")
         self._sheet._excel.insert_down(self._sheet._name, self._corners)
 
+    @property
+    def merge_cells(self) -> bool | None:
+        """Range.MergeCells: True when every cell is in a merged block, False when none
+        is, None (COM's Null) when some are."""
+        self._sheet._excel.note("range.merge_cells get")
+        (r1, c1), (r2, c2) = self._corners
+        blocks = self._sheet._excel.merged.get(self._sheet._name, set())
+        merged = {
+            any(a[0] <= r <= b[0] and a[1] <= c <= b[1] for a, b in blocks)
+            for r in range(r1, r2 + 1)
+            for c in range(c1, c2 + 1)
+        }
+        return merged.pop() if len(merged) == 1 else None
+
     def clear_contents(self) -> None:
         self._sheet._excel.note("range.clear_contents")
         (r1, c1), (r2, c2) = self._corners
@@ -502,6 +517,10 @@ class Table:
             raise ValueError("a table is resized to a range on its own sheet")
         if range._corners[0][0] != self._corners[0][0]:
             raise ValueError("the header row must stay in the same row")  # Excel's rule
+        (r1, c1), (r2, c2) = range._corners
+        for (a1, b1), (a2, b2) in self._sheet._excel.merged.get(self._sheet._name, set()):
+            if a1 <= r2 and r1 <= a2 and b1 <= c2 and c1 <= b2:
+                raise RuntimeError("We can't do that to a merged cell.")  # Excel's error
         self._corners = range._corners
 
 
@@ -547,9 +566,10 @@ class Sheet:
 
     @property
     def used_range(self) -> Range:
-        """From A1 to the last row and column holding a value."""
+        """From A1 to the last row and column holding a value or a merged block."""
         self._excel.note("sheet.used_range")
-        cells = self._excel.cells[self._name] or {(1, 1): None}
+        cells = [*self._excel.cells[self._name]] or [(1, 1)]
+        cells += [last for _, last in self._excel.merged.get(self._name, set())]
         last = (max(r for r, _ in cells), max(c for _, c in cells))
         return Range(self, (1, 1), last)
 

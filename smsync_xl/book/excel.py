@@ -138,7 +138,8 @@ class ExcelBook:
     def _insertion(self, sheet: str, body_rows: int) -> tuple[int, int, str, int, int]:
         """(row, count, first cell there, bottom row used, columns used): the rows to
         insert so a table of ``body_rows`` ends above what lies under it. Two calls, and a
-        read of the rows the table would take when something lies under it."""
+        read of the rows the table would take when something lies under it, and a look for
+        merged blocks there (an empty one holds no value but cannot join a table)."""
         table_last = self._table(sheet).range.last_cell.row
         if last_row(body_rows) <= table_last:
             return 0, 0, "", 0, 0
@@ -146,19 +147,24 @@ class ExcelBook:
         bottom, right = used.row, max(used.column, len(TABLE_COLUMNS[sheet]))
         if bottom <= table_last:
             return 0, 0, "", 0, 0
-        block = (
-            self._sheet(sheet)
-            .range((table_last + 1, 1), (min(bottom, last_row(body_rows)), right))
-            .options(ndim=2)
-            .value
-        )
+        worksheet = self._sheet(sheet)
+        end = min(bottom, last_row(body_rows))
+        block = worksheet.range((table_last + 1, 1), (end, right)).options(ndim=2).value
+        at, cell = 0, ""
         for offset, row in enumerate(block):
-            for column, value in enumerate(row, start=1):
-                if value not in (None, ""):
-                    at = table_last + 1 + offset
-                    cell = f"{column_letters(column)}{at}"
-                    return at, rows_to_insert(at, body_rows), cell, bottom, right
-        return 0, 0, "", 0, 0
+            used = [c for c, value in enumerate(row, start=1) if value not in (None, "")]
+            if used:
+                at = table_last + 1 + offset
+                cell = f"{column_letters(used[0])}{at}"
+                break
+        free_end = at - 1 if at else end
+        if free_end > table_last:
+            free = worksheet.range((table_last + 1, 1), (free_end, right))
+            if free.merge_cells is not False:  # None: some cells are merged
+                at, cell = table_last + 1, f"A{table_last + 1}"
+        if not at:
+            return 0, 0, "", 0, 0
+        return at, rows_to_insert(at, body_rows), cell, bottom, right
 
     def check_room(self, sheet: str, body_rows: int) -> None:
         refuse_added_columns(sheet, list(self._header(sheet)))

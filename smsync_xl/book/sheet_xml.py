@@ -53,6 +53,7 @@ _PLACED_RANGES = re.compile(
     r'(<(?:mergeCell|hyperlink)\b[^>]*?\sref=")([^"]*)(")|(\ssqref=")([^"]*)(")'
     r"|(<xm:sqref>)([^<]*)(</xm:sqref>)"
 )
+_HOLDS = re.compile(r"<(?:v|is|f)\b")
 _ROW_NUMBER = re.compile(r'(<row\b[^>]*?\sr=")(\d+)(")')
 _CELL_ROW = re.compile(r'(<c\b[^>]*?\sr="[A-Za-z]{1,3})(\d+)(")')
 _LEADING_REF = re.compile(r'<c r="([A-Z]{1,3})\d')
@@ -493,14 +494,15 @@ class SheetXml:
                 yield range_bounds(ref)
 
     def first_used_row(self, after: int) -> tuple[int, str] | None:
-        """The first row below ``after`` holding anything (a cell, even an empty formatted
-        one, or the top of a merged block, hyperlink, validation or format), and the
-        first such cell."""
+        """The first row below ``after`` holding anything (a value or formula, or the top
+        of a merged block, hyperlink, validation or format), and the first such cell. A
+        cell with only a format is not counted: Excel leaves those where a table shrank."""
         found: list[tuple[int, int]] = []
         for number in sorted(n for n in self.rows if n > after):
             cells = self._cells(number, self._body(self.rows[number])[1])
-            if cells:
-                found.append((number, cells[0].column))
+            held = [c for c in cells if _HOLDS.search(c.xml)]
+            if held:
+                found.append((number, held[0].column))
                 break
         found += [(top, left) for top, left, _, _ in self._placed() if top > after]
         if not found:
