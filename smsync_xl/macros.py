@@ -34,6 +34,7 @@ from smsync_xl.book.sheets import (
     make_key,
     refuse_ticks_below,
     refuse_turbo_ticks,
+    refuse_typed_rows,
     ticked_rows,
 )
 from smsync_xl.book.sheets import table_rows as sheet_rows
@@ -185,10 +186,12 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     (plan,) = app.plan(session, [entity])
     cleared = []
     tables = sheet_rows(plan, view)
+    shown = {sheet: port.read_table(sheet) for sheet in tables}
     for sheet, rows in tables.items():
+        refuse_typed_rows(shown[sheet])
         port.check_room(sheet, len(rows))
     _check_log_room(port)
-    kept, unticked = keep_ticks(port.read_table(SAGE_ONLY), tables[SAGE_ONLY])
+    kept, unticked = keep_ticks(shown[SAGE_ONLY], tables[SAGE_ONLY])
     for sheet, rows in tables.items():
         if port.hidden_rows(sheet):
             port.clear_filter(sheet)

@@ -487,3 +487,17 @@ def test_an_empty_merged_block_under_a_table_moves_down_in_excel(tmp_path):
     assert macros.refresh(port)  # 6 rows: 6 to 11; 3 rows inserted right under row 8
     assert book.sheets[SAGE_ONLY].tables["SageOnly"].range.last_cell.row == FIRST + 5
     assert excel.merged[SAGE_ONLY] == {((13, 2), (14, 4))}
+
+
+def test_a_note_excel_took_into_the_table_is_named_in_excel(tmp_path):
+    port, excel = refreshed(tmp_path, 3)
+    table = port.book.sheets[SAGE_ONLY].tables["SageOnly"]
+    (top, left), (bottom, right) = table._corners
+    excel.write(SAGE_ONLY, (bottom + 1, NAME), "ask Pat")
+    table._corners = ((top, left), (bottom + 1, right))  # Excel's auto-expansion
+    before = copy.deepcopy(excel.cells[SAGE_ONLY])
+    assert macros.refresh(port) is None
+    message = excel.dialogs[-1].prompt
+    assert message.startswith(f"Sage50-only sheet, cell D{bottom + 1}: row {bottom + 1}")
+    assert "'ask Pat'" in message and "Nothing was changed" in message
+    assert excel.cells[SAGE_ONLY] == before

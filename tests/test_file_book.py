@@ -815,3 +815,27 @@ def test_a_deleted_table_column_is_put_back_with_a_consistent_table(book):
     ids = [int(i) for i in re.findall(r'<tableColumn\b[^>]*\sid="(\d+)"', xml)]
     assert len(set(ids)) == len(ids)
     assert open_book(book).read_table(SAGE_ONLY).header == [c.title for c in SAGE_COLUMNS]
+
+
+def test_a_note_excel_took_into_the_table_is_named_and_nothing_is_written(book):
+    """Typed right under a table, a row becomes part of it in Excel: it has no record, and
+    Refresh names it instead of writing over it."""
+    refresh_not_in_sync(book)
+    rows = len(open_book(book).read_table(SAGE_ONLY).rows)
+    note = HEADER_ROW + rows + 1
+
+    def type_under(workbook) -> None:
+        sheet = workbook[SAGE_ONLY]
+        sheet.cell(note, 3, "ask Pat about these")
+        table = sheet.tables["SageOnly"]
+        table.ref = table.autoFilter.ref = f"A{HEADER_ROW}:{LAST}{note}"
+
+    edit_workbook(book, type_under)
+    before = sheet_cells(book, SAGE_ONLY)
+    dialogs = Dialogs(True, False)
+    assert macros.refresh(open_book(book, dialogs)) is None
+    message = dialogs.alerts[-1]
+    assert message.startswith(f"Sage50-only sheet, cell C{note}: row {note} of the table")
+    assert "'ask Pat about these'" in message and "no SMSync record" in message
+    assert "paste it two or more rows under the table" in message
+    assert sheet_cells(book, SAGE_ONLY) == before

@@ -21,9 +21,10 @@ from smsync_xl.book.layout import (
     TURBO_COLUMNS,
     TURBO_ONLY,
     Column,
+    column_letter,
 )
 from smsync_xl.core.compare import FieldChange, Plan, PlanRow, TurboRow
-from smsync_xl.core.errors import IncludeError
+from smsync_xl.core.errors import IncludeError, WorkbookError
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Record, text
 from smsync_xl.core.ports import TableData, Uncalculated, is_blank_row
 from smsync_xl.core.vocabulary import TICK, TICK_WORDS, UNTICK_WORDS, Status, View, taken_by_default
@@ -223,6 +224,31 @@ def refuse_ticks_below(table: TableData, below: list[tuple[int, list[object]]]) 
                 advice="Rows typed under the table are not Sage 50 records. Clear the row, "
                 "press Refresh, and tick the record inside the table.",
             )
+
+
+def refuse_typed_rows(table: TableData) -> None:
+    """Excel makes a row typed right under a table part of it. Such a row has no record
+    (no Key, no Fingerprint): Refresh rewrites the table's rows, so it names the row
+    before anything is written instead of overwriting what was typed there."""
+    if KEY not in table.header:
+        return  # the header is damaged: Refresh rebuilds it, there is no row to tell
+    marks = [table.column(t) for t in (KEY, FINGERPRINT) if t in table.header]
+    for index, row in enumerate(table.rows):
+        if is_blank_row(row) or any(row[m] not in (None, "") for m in marks):
+            continue
+        column, value = next((c, v) for c, v in enumerate(row) if v not in (None, ""))
+        cell = f"{column_letter(column)}{table.sheet_row(index)}"
+        raise WorkbookError(
+            f"row {table.sheet_row(index)} of the table holds what was typed there "
+            f"({cell}: {value!r}) but no SMSync record (its hidden {KEY} is empty); Excel "
+            "makes a row typed right under a table part of it, and Refresh rewrites the "
+            "table's rows",
+            where=f"{table.sheet} sheet, cell {cell}",
+            advice="Cut what you typed and paste it two or more rows under the table (or on "
+            "another sheet), then delete the emptied table row (right-click > Delete > Table "
+            "Rows) and press Refresh. If it is one of SMSync's rows whose Key was cleared, "
+            "delete the row. Nothing was changed.",
+        )
 
 
 def refuse_turbo_ticks(table: TableData) -> None:
