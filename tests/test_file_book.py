@@ -839,3 +839,55 @@ def test_a_note_excel_took_into_the_table_is_named_and_nothing_is_written(book):
     assert "'ask Pat about these'" in message and "no SMSync record" in message
     assert "paste it two or more rows under the table" in message
     assert sheet_cells(book, SAGE_ONLY) == before
+
+
+def test_set_columns_keeps_each_columns_element_by_name_and_drops_lost_filters():
+    from smsync_xl.book.table_xml import TablePart
+
+    table = TablePart(
+        '<table id="1" name="T" displayName="T" ref="A5:C9"><autoFilter ref="A5:C9">'
+        '<filterColumn colId="0"><filters><filter val="x"/></filters></filterColumn>'
+        '<filterColumn colId="2"><filters><filter val="y"/></filters></filterColumn>'
+        '</autoFilter><tableColumns count="3"><tableColumn id="1" name="A"/>'
+        '<tableColumn id="7" name="B" dataDxfId="3"><calculatedColumnFormula>1+1'
+        '</calculatedColumnFormula></tableColumn><tableColumn id="2" name="C"/></tableColumns>'
+        "</table>"
+    )
+    table.set_columns(["B", "A"])
+    assert table.changed and table.column_names() == ["B", "A"]
+    assert '<tableColumns count="2"><tableColumn id="7" name="B" dataDxfId="3">' in table.xml
+    assert "<calculatedColumnFormula>1+1" in table.xml
+    assert 'colId="0"' in table.xml and 'colId="2"' not in table.xml
+    table.set_columns(["B", "A", "New &"])
+    assert '<tableColumn id="8" name="New &amp;"/>' in table.xml
+    assert table.column_names() == ["B", "A", "New &"]
+
+
+def test_inserted_rows_move_cells_and_every_range_below_and_stretch_those_across():
+    xml = SheetXml(
+        '<worksheet><dimension ref="A1"/><sheetData><row r="6"><c r="A6"><v>1</v></c></row>'
+        '<row r="8" ht="30" customHeight="1"><c r="B8" t="inlineStr"><is><t>note</t></is></c>'
+        '<c r="AM8" s="2"/></row></sheetData>'
+        '<mergeCells count="2"><mergeCell ref="C8:D9"/><mergeCell ref="A7:A8"/></mergeCells>'
+        '<conditionalFormatting sqref="A6:B1048576 E8"><cfRule type="expression"/>'
+        '</conditionalFormatting><dataValidations count="1"><dataValidation sqref="F10"/>'
+        '</dataValidations><hyperlinks><hyperlink ref="G8" r:id="rId1"/></hyperlinks>'
+        "<extLst><x14:dataValidation><xm:sqref>H8:H9</xm:sqref></x14:dataValidation></extLst>"
+        "</worksheet>"
+    )
+    assert xml.first_used_row(after=6) == (7, "A7")  # the merged block's top
+    assert xml.formula_from(7) is None
+    xml.insert_rows(8, 3)
+    assert sorted(xml.rows) == [6, 11]
+    assert xml.rows[11].startswith('<row r="11" ht="30" customHeight="1"><c r="B11" ')
+    assert '<c r="AM11" s="2"/>' in xml.rows[11]
+    for part in (
+        '<mergeCell ref="C11:D12"/>',
+        '<mergeCell ref="A7:A11"/>',
+        'sqref="A6:B1048576 E11"',
+        'sqref="F13"',
+        '<hyperlink ref="G11" ',
+        "<xm:sqref>H11:H12</xm:sqref>",
+    ):
+        assert part in xml.tail, part
+    assert b'<dimension ref="A6:AM11"/>' in b"".join(xml.chunks())
