@@ -891,3 +891,42 @@ def test_inserted_rows_move_cells_and_every_range_below_and_stretch_those_across
     ):
         assert part in xml.tail, part
     assert b'<dimension ref="A6:AM11"/>' in b"".join(xml.chunks())
+
+
+def _named_note(workbook) -> None:
+    from openpyxl.workbook.defined_name import DefinedName
+
+    workbook.defined_names["MyNote"] = DefinedName("MyNote", attr_text="'Sage50-only'!$B$9")
+
+
+@pytest.mark.parametrize(
+    ("reference", "refused"),
+    [
+        (_named_note, "a defined name points below it"),
+        (lambda wb: wb[SETUP].cell(40, 9, "='Sage50-only'!B9"), "a formula on the Setup sheet"),
+        (lambda wb: wb[SETUP].cell(40, 9, "='Sage50-only'!A2"), None),
+    ],
+    ids=["defined name", "formula below", "formula above"],
+)
+def test_what_points_at_moving_rows_is_refused_by_the_headless_port(book, reference, refused):
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, [sage_row("ONLY")])
+    port.finish()
+
+    def change(workbook) -> None:
+        workbook[SAGE_ONLY]["B9"] = "my note"
+        reference(workbook)
+
+    edit_workbook(book, change)
+    before = sheet_cells(book, SAGE_ONLY)
+    dialogs = Dialogs(True, False)
+    finished = macros.refresh(open_book(book, dialogs))
+    if refused is None:
+        assert finished
+        rows = len(open_book(book).read_table(SAGE_ONLY).rows)
+        assert sheet_cells(book, SAGE_ONLY)[f"B{HEADER_ROW + rows + 1}"] == "my note"
+        return
+    assert finished is None
+    assert dialogs.alerts[-1].startswith("Sage50-only sheet, cell B9: the table SageOnly needs")
+    assert refused in dialogs.alerts[-1]
+    assert sheet_cells(book, SAGE_ONLY) == before

@@ -381,13 +381,19 @@ class FileBook:
     def _refuse_references(self, sheet: str, at: int, count: int, cell: str) -> None:
         """A defined name or another sheet's formula pointing at the rows that move would
         point at the wrong cells afterwards."""
-        for found in _DEFINED_NAME.finditer(self._package.text(self._workbook)):
-            text = html.unescape(found.group(1))
-            for name in (sheet, f"'{sheet}'"):
-                for part in text.split(name + "!")[1:]:
-                    if any(int(row) >= at for row in _ROW_IN_REF.findall(part.split(",")[0])):
-                        raise cannot_move(sheet, count, cell, "a defined name points below it")
-        quoted = (f"'{sheet}'!", f"&apos;{sheet}&apos;!", f"{sheet}!")
+        names = (f"'{sheet}'!", f"{sheet}!")
+
+        def points_below(text: str) -> bool:
+            return any(
+                int(row) >= at
+                for name in names
+                for after in text.split(name)[1:]
+                for row in _ROW_IN_REF.findall(re.split(r"[,;)\s]", after, maxsplit=1)[0])
+            )
+
+        workbook = self._package.text(self._workbook)
+        if any(points_below(html.unescape(t)) for t in _DEFINED_NAME.findall(workbook)):
+            raise cannot_move(sheet, count, cell, "a defined name points below it")
         for other, part in self._parts.items():
             if other == sheet:
                 continue
@@ -396,9 +402,9 @@ class FileBook:
                 if other in self._xml
                 else self._package.text(part)
             )
-            if any(q in f for f in _FORMULA_TEXT.findall(text) for q in quoted):
+            if any(points_below(html.unescape(f)) for f in _FORMULA_TEXT.findall(text)):
                 raise cannot_move(
-                    sheet, count, cell, f"a formula on the {other} sheet refers to this sheet"
+                    sheet, count, cell, f"a formula on the {other} sheet points below it"
                 )
 
     def _make_room(self, sheet: str, body_rows: int) -> None:
