@@ -158,8 +158,9 @@ def _stopped(port: WorkbookPort, action: str) -> Finished:
 
 
 def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
-    """Refresh: the lists of the Setup's entity (or ``entity``, once the company is
-    confirmed, for the ribbon's Customers, Vendors and Materials buttons)."""
+    """Refresh: the lists of the Setup's entity (or ``entity``, for the ribbon's
+    Customers, Vendors and Materials buttons). Nothing is written before the company is
+    confirmed and the sheets are known to take the lists without losing anything."""
     port.check_can_save()
     settings, current = read_setup(port)
     entity = entity or current
@@ -171,8 +172,6 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
         "Choose No to stop and check the Setup sheet."
     ):
         return _stopped(port, "Refresh")
-    if entity is not current:
-        write_entity(port, entity)
     view = settings.view
     if view is View.ASK:
         noun = entity.plural.lower()
@@ -191,6 +190,8 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
         refuse_typed_rows(shown[sheet])
         port.check_room(sheet, len(rows))
     _check_log_room(port)
+    if entity is not current:
+        write_entity(port, entity)
     kept, unticked = keep_ticks(shown[SAGE_ONLY], tables[SAGE_ONLY])
     for sheet, rows in tables.items():
         if port.hidden_rows(sheet):
@@ -233,7 +234,7 @@ def refresh(port: WorkbookPort) -> Finished:
 
 def show_entity(key: str, book: WorkbookPort | None = None) -> Finished | None:
     """The ribbon's Customers, Vendors and Materials buttons: that list, refreshed (the
-    Setup's Records cell is written once the company is confirmed)."""
+    Setup's Records cell is written with the lists)."""
 
     @macro
     def show_entity(port: WorkbookPort) -> Finished:

@@ -475,6 +475,10 @@ def test_a_column_added_inside_a_table_in_excel_is_named_and_nothing_is_written(
     assert "the table SageOnly has 35 columns where SMSync fills 34" in message
     assert "'My notes' (column E) was added" in message and "Nothing was changed" in message
     assert excel.cells[SAGE_ONLY] == before
+    setup = copy.deepcopy(excel.cells[SETUP])
+    assert macros.show_entity("vendors", port) is None  # the Records button: refused too
+    assert "'My notes' (column E) was added" in excel.dialogs[-1].prompt
+    assert excel.cells[SETUP] == setup and excel.cells[SAGE_ONLY] == before
 
 
 def test_an_empty_merged_block_under_a_table_moves_down_in_excel(tmp_path):
