@@ -46,8 +46,9 @@ def refuse_added_columns(sheet: str, header: list[object], first_column: int = 1
     last = column_letters(first_column + len(header) - 1)
     raise WorkbookError(
         f"the table {TABLE_NAMES[sheet]} has {len(header)} columns where SMSync fills "
-        f"{len(titles)}: {columns} was added to it. SMSync rewrites the table's rows, so "
-        "the values in that column would not stay with their records",
+        f"{len(titles)}: {columns} {'was' if len(added) == 1 else 'were'} added to it. "
+        "SMSync rewrites the table's rows, so the values there would not stay with their "
+        "records",
         where=f"{sheet} sheet, header row {HEADER_ROW}",
         advice="Move the column out of the table: select its cells, cut them (Ctrl+X) and "
         f"paste them two or more columns right of column {last} or on another sheet, then "
