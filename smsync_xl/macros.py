@@ -30,9 +30,11 @@ from smsync_xl.book.setup_sheet import read_setup, write_entity
 from smsync_xl.book.sheets import (
     chosen_rows,
     include_column,
+    keep_ticks,
     make_key,
     refuse_ticks_below,
     refuse_turbo_ticks,
+    refuse_typed_rows,
     ticked_rows,
 )
 from smsync_xl.book.sheets import table_rows as sheet_rows
@@ -85,6 +87,11 @@ def _log(
         detail = f"every record: smsync-xl runs --details {run_id}"
     row: list[object] = [now_text(), getpass.getuser(), company, action, run_id, summary, detail]
     port.append_rows(LOG, [row])
+
+
+def _check_log_room(port: WorkbookPort) -> None:
+    """The Log must be there and able to take the run's row, before anything is written."""
+    port.check_room(LOG, len(port.read_table(LOG).rows) + 1)
 
 
 def _report(port: WorkbookPort, action: str, message: str, detail: str) -> None:
@@ -155,8 +162,9 @@ def _stopped(port: WorkbookPort, action: str) -> Finished:
 
 
 def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
-    """Refresh: the lists of the Setup's entity (or ``entity``, once the company is
-    confirmed, for the ribbon's Customers, Vendors and Materials buttons)."""
+    """Refresh: the lists of the Setup's entity (or ``entity``, for the ribbon's
+    Customers, Vendors and Materials buttons). Nothing is written before the company is
+    confirmed and the sheets are known to take the lists without losing anything."""
     port.check_can_save()
     settings, current = read_setup(port)
     entity = entity or current
@@ -168,8 +176,6 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
         "Choose No to stop and check the Setup sheet."
     ):
         return _stopped(port, "Refresh")
-    if entity is not current:
-        write_entity(port, entity)
     view = settings.view
     if view is View.ASK:
         noun = entity.plural.lower()
@@ -182,7 +188,16 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     port.status("SMSync: reading both systems and comparing …")
     (plan,) = app.plan(session, [entity])
     cleared = []
-    for sheet, rows in sheet_rows(plan, view).items():
+    tables = sheet_rows(plan, view)
+    shown = {sheet: port.read_table(sheet) for sheet in tables}
+    for sheet, rows in tables.items():
+        refuse_typed_rows(shown[sheet])
+        port.check_room(sheet, len(rows))
+    _check_log_room(port)
+    if entity is not current:
+        write_entity(port, entity)
+    kept, unticked = keep_ticks(shown[SAGE_ONLY], tables[SAGE_ONLY])
+    for sheet, rows in tables.items():
         if port.hidden_rows(sheet):
             port.clear_filter(sheet)
             cleared.append(sheet)
@@ -194,6 +209,13 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     )
     if plan.template_missing:
         summary += f" Note: {plan.template_missing}."
+    if kept:
+        summary += f" {kept} tick(s) kept: those records did not change since they were ticked."
+    if unticked:
+        summary += (
+            f" {unticked} tick(s) cleared: those records changed or are no longer listed; "
+            "tick them again if you still want them."
+        )
     if cleared:
         summary += (
             f" The filter on {' and '.join(cleared)} was cleared: the rows now hold other "
@@ -216,7 +238,7 @@ def refresh(port: WorkbookPort) -> Finished:
 
 def show_entity(key: str, book: WorkbookPort | None = None) -> Finished | None:
     """The ribbon's Customers, Vendors and Materials buttons: that list, refreshed (the
-    Setup's Records cell is written once the company is confirmed)."""
+    Setup's Records cell is written with the lists)."""
 
     @macro
     def show_entity(port: WorkbookPort) -> Finished:
@@ -254,7 +276,7 @@ def synchronize(port: WorkbookPort) -> Finished:
     settings, _ = read_setup(port)
     refuse_turbo_ticks(port.read_table(TURBO_ONLY))
     table = port.read_table(SAGE_ONLY)
-    port.read_table(LOG)  # it must be there to take the run's rows, before SMSTurbo is written
+    _check_log_room(port)
     refuse_ticks_below(table, port.rows_below(SAGE_ONLY))
     chosen = chosen_rows(table)
     if not chosen:
@@ -296,7 +318,7 @@ def undo_last(port: WorkbookPort) -> Finished:
     """Undo the last synchronization, after saying which one."""
     port.check_can_save()
     settings, _ = read_setup(port)
-    port.read_table(LOG)  # it must be there to take the run's rows, before SMSTurbo is written
+    _check_log_room(port)
     store = app.open_session(settings, prompt=port.ask_password).store
     run = app.last_synchronization(store)
     if not port.confirm(

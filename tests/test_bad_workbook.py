@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
+from openpyxl.worksheet.table import TableColumn
 
 from smsync_xl import macros
 from smsync_xl.book.layout import LOG, REPLACE_COLUMNS, SAGE_ONLY, SETUP, TURBO_ONLY, setup_layout
@@ -99,6 +100,36 @@ def tick_below_the_table(path: Path) -> None:
     edit_workbook(path, change)
 
 
+def include_formula(sheet: str) -> Damage:
+    """``=TRUE()`` typed into the first row's Include by a program that does not calculate
+    (openpyxl, as a script would): the file holds the formula and no result."""
+
+    def damage(path: Path) -> None:
+        edit_workbook(path, lambda book: book[sheet].cell(6, 1, "=TRUE()"))
+
+    return damage
+
+
+def formula_under_the_log(path: Path) -> None:
+    """A total typed right under the Log: the headless port cannot move a formula."""
+    below = open_book(path).read_table(LOG)
+    row = below.first_row + len(below.rows)
+    edit_workbook(path, lambda book: book[LOG].cell(row, 2, "=COUNTA(A6:A9)"))
+
+
+def column_added_to_the_log(path: Path) -> None:
+    """Excel's doing when the bookkeeper types right of the Log: the table takes the column."""
+
+    def change(book) -> None:
+        sheet = book[LOG]
+        table = sheet.tables["SyncLog"]
+        sheet["H5"], sheet["H6"] = "Checked by", "me"
+        table.ref = table.autoFilter.ref = table.ref.replace("G", "H")
+        table.tableColumns.append(TableColumn(id=8, name="Checked by"))
+
+    edit_workbook(path, change)
+
+
 def read_only(path: Path) -> None:
     path.chmod(stat.S_IRUSR | stat.S_IRGRP)
 
@@ -174,6 +205,30 @@ CASES: list[tuple[str, str, Damage, tuple[str, ...]]] = [
         "synchronize",
         tick_below_the_table,
         ("below the table", "Sage50-only sheet, row", "tick the record inside the table"),
+    ),
+    (
+        "a formula without a result in Include",
+        "synchronize",
+        include_formula(SAGE_ONLY),
+        ("Include holds the formula =TRUE()", "Sage50-only sheet, row 6 (ID ", "Type x"),
+    ),
+    (
+        "a formula without a result in SMSTurbo-only's Include",
+        "synchronize",
+        include_formula(TURBO_ONLY),
+        ("Include holds the formula =TRUE()", "SMSTurbo-only sheet, row 6 (ID ", "Type x"),
+    ),
+    (
+        "a formula right under the Log",
+        "synchronize",
+        formula_under_the_log,
+        ("Log sheet, cell B7: the table SyncLog needs 1 more row", "a formula", "in Excel"),
+    ),
+    (
+        "a column added to the Log table",
+        "synchronize",
+        column_added_to_the_log,
+        ("Log sheet, header row 5", "'Checked by' (column H) was added", "Nothing was changed"),
     ),
     ("read-only workbook", "synchronize", read_only, ("read-only", "Clear its read-only")),
     ("read-only workbook, Refresh", "refresh", read_only, ("read-only", "work on a copy")),

@@ -4,6 +4,7 @@ and the port."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import subprocess
@@ -35,9 +36,10 @@ from smsync_xl.book.sheet_xml import SheetXml
 from smsync_xl.book.xlsx_parts import Package
 from smsync_xl.core.errors import WorkbookError
 from smsync_xl.core.fields import ENTITIES
+from smsync_xl.core.resources import workbook_path
 
 from .test_independent_readers import libreoffice
-from .workbook_helpers import Dialogs, demo_workbook, hide_rows, open_book
+from .workbook_helpers import Dialogs, demo_workbook, edit_workbook, hide_rows, open_book
 
 SAGE_PART = "xl/worksheets/sheet2.xml"
 TURBO_PART = "xl/worksheets/sheet3.xml"
@@ -641,3 +643,290 @@ def test_the_package_copies_members_as_stored_and_replaces_only_the_named_ones()
         assert written.getinfo("stored.txt").compress_type == zipfile.ZIP_STORED
         for name in ("stored.txt", "deflated.xml", "Résumé/ünïcode.xml"):
             assert written.read(name) == package.read(name)
+
+
+EXCEL_LAST_ROW = 1_048_576
+
+
+@pytest.mark.parametrize("sheet", [SAGE_ONLY, TURBO_ONLY])
+def test_validation_and_formats_cover_every_row_excel_has(book, sheet):
+    """100,000 customers fill rows 6 to 100,005: the tick check, the greying and the status
+    colours must reach them (and every row after), before and after a Refresh."""
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    for path in (workbook_path(), book):
+        worksheet = load_workbook(path)[sheet]
+        ranges = [str(v.sqref) for v in worksheet.data_validations.dataValidation]
+        ranges += [str(f.sqref) for f in worksheet.conditional_formatting]
+        assert ranges
+        for found in ranges:
+            assert re.fullmatch(rf"[A-Z]+{HEADER_ROW + 1}:[A-Z]+{EXCEL_LAST_ROW}", found), found
+
+
+def test_a_formula_without_a_saved_result_is_told_from_one_with_a_result():
+    xml = SheetXml(
+        "<worksheet><sheetData>"
+        '<row r="6"><c r="A6"><f>TRUE()</f><v /></c><c r="B6" t="b"><f>TRUE()</f><v>1</v></c>'
+        '<c r="C6"><f>1&lt;2</f></c><c r="D6" t="inlineStr"><is><t>x</t></is></c>'
+        '<c r="E6" t="b"><f t="shared" si="0"/><v>0</v></c></row>'
+        "</sheetData></worksheet>"
+    )
+    assert xml.uncalculated(6, 1) == "=TRUE()"
+    assert xml.uncalculated(6, 3) == "=1<2"
+    assert [xml.uncalculated(6, c) for c in (2, 4, 5, 6)] == [None] * 4
+    assert xml.uncalculated(7, 1) is None
+
+
+def refresh_not_in_sync(path: Path) -> macros.Finished:
+    finished = macros.refresh(open_book(path, Dialogs(True, False)))
+    assert finished
+    return finished
+
+
+def sheet_cells(path: Path, sheet: str) -> dict[str, object]:
+    worksheet = load_workbook(path)[sheet]
+    return {c.coordinate: c.value for row in worksheet.iter_rows() for c in row if c.value}
+
+
+def test_what_the_bookkeeper_put_under_a_table_moves_down_as_it_grows(book):
+    """The table takes the empty row under it, then rows are inserted above the first
+    thing below: a note, a note far right, a merged block, a hyperlink, a validation and a
+    conditional format all move down together, none is overwritten or swallowed."""
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, [sage_row("ONLY")])  # the table: rows 5 and 6
+    port.finish()
+
+    def place(workbook) -> None:
+        sheet = workbook[SAGE_ONLY]
+        sheet["B8"] = "my note"
+        sheet["AM9"] = "far right"
+        sheet.merge_cells("C10:E11")
+        sheet["C10"] = "merged block"
+        sheet["F12"] = "link"
+        sheet["F12"].hyperlink = "https://example.com/"
+        choices = DataValidation(type="list", formula1='"yes,no"')
+        sheet.add_data_validation(choices)
+        choices.add("G13")
+        sheet.conditional_formatting.add(
+            "H14", CellIsRule(operator="equal", formula=["1"], font=Font(bold=True))
+        )
+
+    edit_workbook(book, place)
+    refresh_not_in_sync(book)
+    rows = open_book(book).read_table(SAGE_ONLY).rows
+    last = HEADER_ROW + len(rows)
+    assert len(rows) == 30 and table_refs(book)[0] == f"A5:{LAST}{last}"
+    sheet = load_workbook(book)[SAGE_ONLY]
+    assert sheet[f"B{last + 1}"].value == "my note"  # row 7 was free: taken first
+    assert sheet[f"AM{last + 2}"].value == "far right"
+    assert [str(r) for r in sheet.merged_cells.ranges] == [f"C{last + 3}:E{last + 4}"]
+    assert sheet[f"C{last + 3}"].value == "merged block"
+    assert sheet[f"F{last + 5}"].value == "link"
+    assert sheet[f"F{last + 5}"].hyperlink.target == "https://example.com/"
+    validations = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
+    assert validations[f"G{last + 6}"] == '"yes,no"'
+    assert f"A{HEADER_ROW + 1}:A1048576" in validations  # the tick check still covers all
+    formats = [str(f.sqref) for f in sheet.conditional_formatting]
+    assert f"H{last + 7}" in formats and f"A{HEADER_ROW + 1}:{LAST}1048576" in formats
+    assert all(r[2] not in ("my note", "merged block") for r in rows)
+
+
+def test_a_note_under_the_log_moves_down_as_runs_are_logged(book):
+    edit_workbook(book, lambda workbook: workbook[LOG].cell(HEADER_ROW + 2, 1, "keep me"))
+    for number in range(3):
+        refresh_not_in_sync(book)
+        log = open_book(book).read_table(LOG)
+        assert [r[3] for r in log.rows] == ["Refresh"] * (number + 1)
+        below = max(HEADER_ROW + 2, HEADER_ROW + 1 + len(log.rows))
+        assert sheet_cells(book, LOG)[f"A{below}"] == "keep me"
+
+
+def add_table_column(path: Path, sheet_name: str, at: int, title: str, value: str) -> None:
+    """What Excel does when the bookkeeper inserts a column inside the table: the cells
+    from that column on move right, and the table gets a column of that name."""
+    from openpyxl.worksheet.table import TableColumn
+
+    def change(workbook) -> None:
+        sheet = workbook[sheet_name]
+        table = next(iter(sheet.tables.values()))
+        sheet.insert_cols(at)
+        sheet.cell(HEADER_ROW, at, title)
+        sheet.cell(HEADER_ROW + 1, at, value)
+        last = column_letter(len(table.tableColumns))
+        rows = table.ref.split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        table.ref = table.autoFilter.ref = f"A{HEADER_ROW}:{last}{rows}"
+        table.tableColumns.insert(at - 1, TableColumn(id=100, name=title))
+
+    edit_workbook(path, change)
+
+
+def test_a_column_added_inside_a_table_is_named_and_nothing_is_written(book, tmp_path):
+    refresh_not_in_sync(book)
+    add_table_column(book, SAGE_ONLY, 5, "My notes", "call back")
+    sheet_before = sheet_cells(book, SAGE_ONLY)
+    table_before = members(book)["xl/tables/table1.xml"]
+    dialogs = Dialogs(True, False)
+    assert macros.refresh(open_book(book, dialogs)) is None
+    message = dialogs.alerts[-1]
+    assert "the table SageOnly has 35 columns where SMSync fills 34" in message
+    assert "'My notes' (column E) was added to it" in message
+    assert "Sage50-only sheet, header row 5" in message and "Nothing was changed." in message
+    assert sheet_cells(book, SAGE_ONLY) == sheet_before
+    assert members(book)["xl/tables/table1.xml"] == table_before
+
+
+def test_a_formula_under_a_growing_table_is_refused_before_anything_is_written(book):
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, [sage_row("ONLY")])
+    port.finish()
+    edit_workbook(book, lambda workbook: workbook[SAGE_ONLY].cell(9, 2, "=1+1"))
+    before = {s: sheet_cells(book, s) for s in (SAGE_ONLY, TURBO_ONLY)}
+    dialogs = Dialogs(True, False)
+    assert macros.refresh(open_book(book, dialogs)) is None
+    message = dialogs.alerts[-1]
+    assert message.startswith("Sage50-only sheet, cell B9: the table SageOnly needs 27 more")
+    assert "a cell under it holds a formula" in message and "Press the button in Excel" in message
+    assert {s: sheet_cells(book, s) for s in (SAGE_ONLY, TURBO_ONLY)} == before
+
+
+def test_a_deleted_table_column_is_put_back_with_a_consistent_table(book):
+    """Excel removes a table column when the bookkeeper deletes it; Refresh writes every
+    column again and the table lists each once, ids kept, count right."""
+    refresh_not_in_sync(book)
+
+    def delete_column(workbook) -> None:
+        sheet = workbook[SAGE_ONLY]
+        table = sheet.tables["SageOnly"]
+        sheet.delete_cols(4)
+        del table.tableColumns[3]
+        rows = table.ref.split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        last = column_letter(len(table.tableColumns) - 1)
+        table.ref = table.autoFilter.ref = f"A{HEADER_ROW}:{last}{rows}"
+
+    edit_workbook(book, delete_column)
+    refresh_not_in_sync(book)
+    xml = members(book)["xl/tables/table1.xml"].decode()
+    names = re.findall(r'<tableColumn\b[^>]*\sname="([^"]*)"', xml)
+    assert names == [html.escape(c.title) for c in SAGE_COLUMNS]
+    assert f'<tableColumns count="{len(SAGE_COLUMNS)}"' in xml
+    ids = [int(i) for i in re.findall(r'<tableColumn\b[^>]*\sid="(\d+)"', xml)]
+    assert len(set(ids)) == len(ids)
+    assert open_book(book).read_table(SAGE_ONLY).header == [c.title for c in SAGE_COLUMNS]
+
+
+def test_a_note_excel_took_into_the_table_is_named_and_nothing_is_written(book):
+    """Typed right under a table, a row becomes part of it in Excel: it has no record, and
+    Refresh names it instead of writing over it."""
+    refresh_not_in_sync(book)
+    rows = len(open_book(book).read_table(SAGE_ONLY).rows)
+    note = HEADER_ROW + rows + 1
+
+    def type_under(workbook) -> None:
+        sheet = workbook[SAGE_ONLY]
+        sheet.cell(note, 3, "ask Pat about these")
+        table = sheet.tables["SageOnly"]
+        table.ref = table.autoFilter.ref = f"A{HEADER_ROW}:{LAST}{note}"
+
+    edit_workbook(book, type_under)
+    before = sheet_cells(book, SAGE_ONLY)
+    dialogs = Dialogs(True, False)
+    assert macros.refresh(open_book(book, dialogs)) is None
+    message = dialogs.alerts[-1]
+    assert message.startswith(f"Sage50-only sheet, cell C{note}: row {note} of the table")
+    assert "'ask Pat about these'" in message and "no SMSync record" in message
+    assert "paste it two or more rows under the table" in message
+    assert sheet_cells(book, SAGE_ONLY) == before
+
+
+def test_set_columns_keeps_each_columns_element_by_name_and_drops_lost_filters():
+    from smsync_xl.book.table_xml import TablePart
+
+    table = TablePart(
+        '<table id="1" name="T" displayName="T" ref="A5:C9"><autoFilter ref="A5:C9">'
+        '<filterColumn colId="0"><filters><filter val="x"/></filters></filterColumn>'
+        '<filterColumn colId="2"><filters><filter val="y"/></filters></filterColumn>'
+        '</autoFilter><tableColumns count="3"><tableColumn id="1" name="A"/>'
+        '<tableColumn id="7" name="B" dataDxfId="3"><calculatedColumnFormula>1+1'
+        '</calculatedColumnFormula></tableColumn><tableColumn id="2" name="C"/></tableColumns>'
+        "</table>"
+    )
+    table.set_columns(["B", "A"])
+    assert table.changed and table.column_names() == ["B", "A"]
+    assert '<tableColumns count="2"><tableColumn id="7" name="B" dataDxfId="3">' in table.xml
+    assert "<calculatedColumnFormula>1+1" in table.xml
+    assert 'colId="0"' in table.xml and 'colId="2"' not in table.xml
+    table.set_columns(["B", "A", "New &"])
+    assert '<tableColumn id="8" name="New &amp;"/>' in table.xml
+    assert table.column_names() == ["B", "A", "New &"]
+
+
+def test_inserted_rows_move_cells_and_every_range_below_and_stretch_those_across():
+    xml = SheetXml(
+        '<worksheet><dimension ref="A1"/><sheetData><row r="6"><c r="A6"><v>1</v></c></row>'
+        '<row r="8" ht="30" customHeight="1"><c r="B8" t="inlineStr"><is><t>note</t></is></c>'
+        '<c r="AM8" s="2"/></row></sheetData>'
+        '<mergeCells count="2"><mergeCell ref="C8:D9"/><mergeCell ref="A7:A8"/></mergeCells>'
+        '<conditionalFormatting sqref="A6:B1048576 E8"><cfRule type="expression"/>'
+        '</conditionalFormatting><dataValidations count="1"><dataValidation sqref="F10"/>'
+        '</dataValidations><hyperlinks><hyperlink ref="G8" r:id="rId1"/></hyperlinks>'
+        "<extLst><x14:dataValidation><xm:sqref>H8:H9</xm:sqref></x14:dataValidation></extLst>"
+        "</worksheet>"
+    )
+    assert xml.first_used_row(after=6) == (7, "A7")  # the merged block's top
+    assert xml.formula_from(7) is None
+    xml.insert_rows(8, 3)
+    assert sorted(xml.rows) == [6, 11]
+    assert xml.rows[11].startswith('<row r="11" ht="30" customHeight="1"><c r="B11" ')
+    assert '<c r="AM11" s="2"/>' in xml.rows[11]
+    for part in (
+        '<mergeCell ref="C11:D12"/>',
+        '<mergeCell ref="A7:A11"/>',
+        'sqref="A6:B1048576 E11"',
+        'sqref="F13"',
+        '<hyperlink ref="G11" ',
+        "<xm:sqref>H11:H12</xm:sqref>",
+    ):
+        assert part in xml.tail, part
+    assert b'<dimension ref="A6:AM11"/>' in b"".join(xml.chunks())
+
+
+def _named_note(workbook) -> None:
+    from openpyxl.workbook.defined_name import DefinedName
+
+    workbook.defined_names["MyNote"] = DefinedName("MyNote", attr_text="'Sage50-only'!$B$9")
+
+
+@pytest.mark.parametrize(
+    ("reference", "refused"),
+    [
+        (_named_note, "a defined name points below it"),
+        (lambda wb: wb[SETUP].cell(40, 9, "='Sage50-only'!B9"), "a formula on the Setup sheet"),
+        (lambda wb: wb[SETUP].cell(40, 9, "='Sage50-only'!A2"), None),
+    ],
+    ids=["defined name", "formula below", "formula above"],
+)
+def test_what_points_at_moving_rows_is_refused_by_the_headless_port(book, reference, refused):
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, [sage_row("ONLY")])
+    port.finish()
+
+    def change(workbook) -> None:
+        workbook[SAGE_ONLY]["B9"] = "my note"
+        reference(workbook)
+
+    edit_workbook(book, change)
+    before = sheet_cells(book, SAGE_ONLY)
+    dialogs = Dialogs(True, False)
+    finished = macros.refresh(open_book(book, dialogs))
+    if refused is None:
+        assert finished
+        rows = len(open_book(book).read_table(SAGE_ONLY).rows)
+        assert sheet_cells(book, SAGE_ONLY)[f"B{HEADER_ROW + rows + 1}"] == "my note"
+        return
+    assert finished is None
+    assert dialogs.alerts[-1].startswith("Sage50-only sheet, cell B9: the table SageOnly needs")
+    assert refused in dialogs.alerts[-1]
+    assert sheet_cells(book, SAGE_ONLY) == before

@@ -576,3 +576,32 @@ def test_without_a_template_material_refresh_says_what_new_materials_take(book, 
         assert note in port.read_range(sheet, "A2")[0][0]
     fill = rows_by_id(book)["FILL-DIRT"]  # no unit in Sage 50, Setup or a template
     assert fill["Status"] == "INVALID" and fill["Reason"].startswith("Unit is blank in Sage 50")
+
+
+def test_refresh_keeps_the_ticks_of_records_that_did_not_change(book, tmp_path):
+    """A tick survives a Refresh when the record's Key and Fingerprint are the same; a
+    record that changed in Sage 50 loses its tick, and the summary counts both."""
+    refreshed(book, True, False)
+    tick(book, {"PROSPECT1": "x", "DIFFNAME": True, "DIFFPHONE": "✓"})
+    with closing(sqlite3.connect(tmp_path / "sage50_demo.sqlite")) as db, db:
+        db.execute(
+            "UPDATE Customers SET Customer_Bill_Name = 'Diffphone Renamed' "
+            "WHERE CustomerID = 'DIFFPHONE'"
+        )
+    port = open_book(book, Dialogs(True, False))
+    finished = macros.refresh(port)
+    assert finished
+    assert "2 tick(s) kept: those records did not change" in finished.summary
+    assert "1 tick(s) cleared: those records changed or are no longer listed" in finished.summary
+    rows = rows_by_id(book)
+    assert rows["PROSPECT1"][INCLUDE] == "x" and rows["DIFFNAME"][INCLUDE] is True
+    assert rows["DIFFPHONE"][INCLUDE] is None
+    assert rows["DIFFPHONE"]["Name"] == "Diffphone Renamed"
+    assert open_book(book).read_range(SAGE_ONLY, "A2")[0][0] == finished.summary
+
+    dialogs = Dialogs(True)
+    assert macros.synchronize(open_book(book, dialogs))
+    assert "Bring 2 customers" in dialogs.questions[0]
+    plan = turbo_plan(tmp_path)
+    assert plan.by_id["PROSPECT1"].status is Status.IN_SYNC
+    assert plan.by_id["DIFFNAME"].status is Status.IN_SYNC

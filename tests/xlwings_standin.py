@@ -23,7 +23,11 @@ Excel's rules it keeps (see also DESIGN.md, "Excel facts the code must respect")
 - `=IF(T[[#This Row],[C]]="","",SUBTOTAL(103,T[[#This Row],[C]]))` is blank where the
   row's cell in column C is empty, else 1 in a row the filter shows and 0 in a hidden
   one (Excel recalculates SUBTOTAL when a filter changes);
-- writing to a protected sheet fails with Excel's error.
+- writing to a protected sheet fails with Excel's error;
+- a table cannot be resized over a merged block;
+- inserting cells (shift down) moves the cells, formats, merged blocks and tables below
+  in the range's columns; Excel refuses to split a merged block or a table, or to push
+  a value off the sheet.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ PROTECTED = "The cell or chart you're trying to change is on a protected sheet."
 _VISIBLE_ROW = re.compile(
     r'=IF\((\w+)\[\[#This Row\],\[([^\]]+)\]\]="","",SUBTOTAL\(103,\1\[\[#This Row\],\[\2\]\]\)\)'
 )
+LAST_ROW = 1_048_576  # Excel's last row
 ADDRESS_LIMIT = 255  # Excel cuts a longer Range.Address, at an area boundary here
 XL_CELL_TYPE_VISIBLE = 12
 BUTTONS = ("ok", "ok_cancel", "yes_no", "yes_no_cancel")  # what xlwings' App.alert knows
@@ -102,6 +107,49 @@ class Excel:
         self.calculated: dict[tuple[str, Cell], object] = {}  # their values at that moment
         self.protected: set[str] = set()  # sheets protected (Review > Protect Sheet)
         self.tables: dict[str, Table] = {}  # by table name, for structured references
+        self.merged: dict[str, set[tuple[Cell, Cell]]] = {}  # merged blocks' corners
+
+    def insert_down(self, sheet: str, corners: tuple[Cell, Cell]) -> None:
+        """Range.Insert(Shift:=xlDown): in the range's columns, every cell from its top
+        row down moves down by its height, with its value, text flag and format, and so
+        do the merged blocks and tables there. Excel refuses to split a merged block or a
+        table, or to push a value off the sheet."""
+        self.protect(sheet)
+        (r1, c1), (r2, c2) = corners
+        count = r2 - r1 + 1
+
+        def inside(first: Cell, last: Cell) -> bool:
+            return last[0] >= r1 and c1 <= first[1] and last[1] <= c2
+
+        def crosses(first: Cell, last: Cell) -> bool:
+            below = last[0] >= r1 and first[1] <= c2 and last[1] >= c1
+            return below and (not inside(first, last) or first[0] < r1)
+
+        blocks = [*self.merged.get(sheet, set()), *(t._corners for t in self.sheet_tables(sheet))]
+        if any(crosses(*block) for block in blocks):
+            raise RuntimeError("This operation will cause some merged cells or a table to split.")
+        if any(r >= r1 and r + count > LAST_ROW for r, c in self.cells[sheet] if c1 <= c <= c2):
+            raise RuntimeError(
+                "To prevent possible loss of data, Excel cannot shift nonblank "
+                "cells off of the worksheet."
+            )
+
+        def moved(cell: Cell) -> Cell:
+            row, column = cell
+            return (row + count, column) if row >= r1 and c1 <= column <= c2 else cell
+
+        self.cells[sheet] = {moved(c): v for c, v in self.cells[sheet].items()}
+        self.text_cells[sheet] = {moved(c) for c in self.text_cells[sheet]}
+        self.formats[sheet] = {moved(c): f for c, f in self.formats[sheet].items()}
+        self.merged[sheet] = {
+            (moved(a), moved(b)) if inside(a, b) else (a, b) for a, b in self.merged[sheet]
+        }
+        for table in self.sheet_tables(sheet):
+            if inside(*table._corners):
+                table._corners = (moved(table._corners[0]), moved(table._corners[1]))
+
+    def sheet_tables(self, sheet: str) -> list[Table]:
+        return [t for t in self.tables.values() if t._sheet._name == sheet]
 
     def note(self, what: str) -> None:
         self.calls.append(what)
@@ -386,6 +434,26 @@ class Range:
         for c in range(c1, c2 + 1):
             widths[c] = value
 
+    def insert(self, shift: str, copy_origin: str = "format_from_left_or_above") -> None:
+        self._sheet._excel.note("range.insert")
+        if shift != "down":
+            raise NotImplementedError(f"insert(shift={shift!r}) is not modelled")
+        self._sheet._excel.insert_down(self._sheet._name, self._corners)
+
+    @property
+    def merge_cells(self) -> bool | None:
+        """Range.MergeCells: True when every cell is in a merged block, False when none
+        is, None (COM's Null) when some are."""
+        self._sheet._excel.note("range.merge_cells get")
+        (r1, c1), (r2, c2) = self._corners
+        blocks = self._sheet._excel.merged.get(self._sheet._name, set())
+        merged = {
+            any(a[0] <= r <= b[0] and a[1] <= c <= b[1] for a, b in blocks)
+            for r in range(r1, r2 + 1)
+            for c in range(c1, c2 + 1)
+        }
+        return merged.pop() if len(merged) == 1 else None
+
     def clear_contents(self) -> None:
         self._sheet._excel.note("range.clear_contents")
         (r1, c1), (r2, c2) = self._corners
@@ -449,6 +517,10 @@ class Table:
             raise ValueError("a table is resized to a range on its own sheet")
         if range._corners[0][0] != self._corners[0][0]:
             raise ValueError("the header row must stay in the same row")  # Excel's rule
+        (r1, c1), (r2, c2) = range._corners
+        for (a1, b1), (a2, b2) in self._sheet._excel.merged.get(self._sheet._name, set()):
+            if a1 <= r2 and r1 <= a2 and b1 <= c2 and c1 <= b2:
+                raise RuntimeError("We can't do that to a merged cell.")  # Excel's error
         self._corners = range._corners
 
 
@@ -494,9 +566,10 @@ class Sheet:
 
     @property
     def used_range(self) -> Range:
-        """From A1 to the last row and column holding a value."""
+        """From A1 to the last row and column holding a value or a merged block."""
         self._excel.note("sheet.used_range")
-        cells = self._excel.cells[self._name] or {(1, 1): None}
+        cells = [*self._excel.cells[self._name]] or [(1, 1)]
+        cells += [last for _, last in self._excel.merged.get(self._name, set())]
         last = (max(r for r, _ in cells), max(c for _, c in cells))
         return Range(self, (1, 1), last)
 
@@ -567,6 +640,10 @@ class Book:
             self._excel.cells[name] = {}
             self._excel.text_cells[name] = set()
             self._excel.formats[name] = {}
+            self._excel.merged[name] = {
+                ((m.min_row, m.min_col), (m.max_row, m.max_col))
+                for m in worksheet.merged_cells.ranges
+            }
             self._excel.column_formats[name] = {
                 column: dimension.number_format
                 for dimension in worksheet.column_dimensions.values()

@@ -48,13 +48,13 @@ from smsync_xl.book.layout import (
     setup_layout,
 )
 from smsync_xl.book.package import finish_package
+from smsync_xl.book.sheet_xml import EXCEL_LAST_ROW
 from smsync_xl.book.vba import add_vba_project
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.vocabulary import TICK, TICK_WORDS, Status
 
 FIXED_TIME = datetime(2026, 1, 1)
 STATUS_COLOURS = {Status.NEW: "375623", Status.DIFFERENT: "9C5700", Status.INVALID: "C00000"}
-LAST_ROW = 100_000
 TITLE = Font(bold=True, size=14)
 HEADING = Font(bold=True, size=11, color="1F4E78")
 HINT = Font(italic=True, color="595959")
@@ -214,7 +214,7 @@ def _status_formats(sheet: Worksheet, columns: tuple[Column, ...]) -> None:
     Status coloured, so sorting and filtering read at a glance."""
     titles = [c.title for c in columns]
     last = column_letter(len(columns) - 1)
-    body = f"A{HEADER_ROW + 1}:{last}{LAST_ROW}"
+    body = f"A{HEADER_ROW + 1}:{last}{EXCEL_LAST_ROW}"
     inactive = column_letter(titles.index(INACTIVE))
     first = HEADER_ROW + 1
     sheet.conditional_formatting.add(
@@ -228,7 +228,7 @@ def _status_formats(sheet: Worksheet, columns: tuple[Column, ...]) -> None:
     )
     if STATUS in titles:
         status = column_letter(titles.index(STATUS))
-        cells = f"{status}{first}:{status}{LAST_ROW}"
+        cells = f"{status}{first}:{status}{EXCEL_LAST_ROW}"
         for value, colour in STATUS_COLOURS.items():
             sheet.conditional_formatting.add(
                 cells,
@@ -279,7 +279,7 @@ def _include_validation(sheet: Worksheet, columns: tuple[Column, ...], tickable:
         error=message,
     )
     sheet.add_data_validation(validation)
-    validation.add(f"{include}{first}:{include}{LAST_ROW}")
+    validation.add(f"{include}{first}:{include}{EXCEL_LAST_ROW}")
 
 
 def build_workbook() -> Workbook:

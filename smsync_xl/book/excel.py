@@ -26,6 +26,8 @@ from smsync_xl.book.layout import (
     Column,
 )
 from smsync_xl.book.password_dialog import ask_password
+from smsync_xl.book.room import last_row, refuse_added_columns, refuse_off_sheet, rows_to_insert
+from smsync_xl.book.sheet_xml import column_letters
 from smsync_xl.core.errors import SmsyncError, WorkbookError
 from smsync_xl.core.ports import Cell, TableData, is_blank_row
 
@@ -133,15 +135,62 @@ class ExcelBook:
             )
         )
 
+    def _insertion(self, sheet: str, body_rows: int) -> tuple[int, int, str, int, int]:
+        """(row, count, first cell there, bottom row used, columns used): the rows to
+        insert so a table of ``body_rows`` ends above what lies under it. Two calls, and a
+        read of the rows the table would take when something lies under it, and a look for
+        merged blocks there (an empty one holds no value but cannot join a table)."""
+        table_last = self._table(sheet).range.last_cell.row
+        if last_row(body_rows) <= table_last:
+            return 0, 0, "", 0, 0
+        used = self._sheet(sheet).used_range.last_cell
+        bottom, right = used.row, max(used.column, len(TABLE_COLUMNS[sheet]))
+        if bottom <= table_last:
+            return 0, 0, "", 0, 0
+        worksheet = self._sheet(sheet)
+        end = min(bottom, last_row(body_rows))
+        block = worksheet.range((table_last + 1, 1), (end, right)).options(ndim=2).value
+        at, cell = 0, ""
+        for offset, row in enumerate(block):
+            used = [c for c, value in enumerate(row, start=1) if value not in (None, "")]
+            if used:
+                at = table_last + 1 + offset
+                cell = f"{column_letters(used[0])}{at}"
+                break
+        free_end = at - 1 if at else end
+        if free_end > table_last:
+            free = worksheet.range((table_last + 1, 1), (free_end, right))
+            if free.merge_cells is not False:  # None: some cells are merged
+                at, cell = table_last + 1, f"A{table_last + 1}"
+        if not at:
+            return 0, 0, "", 0, 0
+        return at, rows_to_insert(at, body_rows), cell, bottom, right
+
+    def check_room(self, sheet: str, body_rows: int) -> None:
+        refuse_added_columns(sheet, list(self._header(sheet)))
+        _, count, cell, bottom, _ = self._insertion(sheet, body_rows)
+        if count:
+            refuse_off_sheet(sheet, bottom, count, cell)
+
+    def _make_room(self, sheet: str, body_rows: int) -> None:
+        """Cells inserted (shifting down) above what lies under the table, in every
+        column in use, as Excel does when a table grows into Insert > Table Rows."""
+        self.check_room(sheet, body_rows)
+        at, count, _, _, right = self._insertion(sheet, body_rows)
+        if count:
+            with self._changing(sheet):
+                self._sheet(sheet).range((at, 1), (at + count - 1, right)).insert("down")
+
     def write_table(self, sheet: str, rows: list[list[object]]) -> None:
         """Header and body in one block, so a header the user renamed or a column the user
         dragged is put right; each run of columns gets its number format first (a fixed
         number of calls): formats move with a dragged column, and a formula written into
         a Text cell would stay text."""
+        self._make_room(sheet, len(rows))
         table = self._table(sheet)
         columns = TABLE_COLUMNS[sheet]
         worksheet = self._sheet(sheet)
-        last = HEADER_ROW + max(len(rows), 1)
+        last = last_row(len(rows))
         with self._changing(sheet):
             body = table.data_body_range
             if body is not None:
@@ -175,6 +224,7 @@ class ExcelBook:
 
     def append_rows(self, sheet: str, rows: list[list[object]]) -> None:
         existing = len(self.read_table(sheet).rows)
+        self._make_room(sheet, existing + len(rows))
         columns = TABLE_COLUMNS[sheet]
         with self._changing(sheet):
             self._resize(sheet, self._table(sheet), existing + len(rows))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import html
 import io
 import os
 import re
@@ -23,7 +24,13 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from smsync_xl.book.layout import HEADER_ROW, TABLE_COLUMNS, TABLE_NAMES
+from smsync_xl.book.layout import HEADER_ROW, INCLUDE, TABLE_COLUMNS, TABLE_NAMES
+from smsync_xl.book.room import (
+    cannot_move,
+    refuse_added_columns,
+    refuse_off_sheet,
+    rows_to_insert,
+)
 from smsync_xl.book.sheet_xml import (
     ColumnSpec,
     SheetXml,
@@ -45,7 +52,7 @@ from smsync_xl.book.xlsx_parts import (
     rels_name,
 )
 from smsync_xl.core.errors import WorkbookError
-from smsync_xl.core.ports import Cell, TableData, is_blank_row
+from smsync_xl.core.ports import Cell, TableData, Uncalculated, is_blank_row
 
 Grid = list[list[Cell]]
 """A sheet's values as readers see them: grid[row - 1][column - 1], None when empty."""
@@ -81,6 +88,16 @@ _SAVE_FAILURES = {
     ),
 }
 """What the disk says when a save does not fit, in the bookkeeper's words, and the fix."""
+_MOVED_WITH_ROWS_BY_EXCEL_ONLY = {
+    "/drawing": "it holds a picture, chart or shape",
+    "/comments": "it holds a comment or note",
+    "/table": "it holds another table",
+    "/pivotTable": "it holds a PivotTable",
+}
+"""Parts anchored to a sheet's rows that the port does not rewrite when it inserts rows."""
+_DEFINED_NAME = re.compile(r"<definedName\b[^>]*>([^<]*)</definedName>")
+_FORMULA_TEXT = re.compile(r"<f\b[^>]*>([^<]*)</f>")
+_ROW_IN_REF = re.compile(r"\$?[A-Za-z]{1,3}\$?(\d+)")
 _SHEET_VIEW = re.compile(r"<sheetView\b[^>]*?(/?)>")
 _TAB_SELECTED = re.compile(r'\stabSelected="([^"]*)"')
 
@@ -258,9 +275,24 @@ class FileBook:
         first = range_bounds(ref)[0]
         block = self.read_range(sheet, ref)
         rows = block[1:]
+        header = [str(v) for v in block[0]]
+        if INCLUDE in header:
+            self._mark_uncalculated(sheet, header.index(INCLUDE), rows)
         if len(rows) == 1 and is_blank_row(rows[0]):
             rows = []
-        return TableData(sheet, [str(v) for v in block[0]], rows, first + 1)
+        return TableData(sheet, header, rows, first + 1)
+
+    def _mark_uncalculated(self, sheet: str, index: int, rows: list[list[Cell]]) -> None:
+        """An Include cell that reads as empty but holds a formula without a saved result
+        (``=TRUE()`` typed by a program that does not calculate) is not "not ticked":
+        it becomes ``Uncalculated``, which the buttons refuse."""
+        first, left, _, _ = self._bounds(sheet)
+        xml = self._sheet_xml(sheet)
+        for offset, row in enumerate(rows):
+            if row[index] is None:
+                formula = xml.uncalculated(first + 1 + offset, left + index)
+                if formula is not None:
+                    row[index] = Uncalculated(formula)
 
     def hidden_rows(self, sheet: str) -> set[int]:
         first, _, last, _ = self._bounds(sheet)
@@ -331,11 +363,87 @@ class FileBook:
         self._dirty.add(sheet)
         return written
 
+    # room for a growing table (see room.py)
+
+    def _insertion(self, sheet: str, body_rows: int) -> tuple[int, int, str]:
+        """(row, count, first cell there): rows to insert so a table of ``body_rows``
+        ends above what lies under it."""
+        _, _, last, _ = self._bounds(sheet)
+        found = self._sheet_xml(sheet).first_used_row(after=last)
+        if found is None:
+            return 0, 0, ""
+        count = rows_to_insert(found[0], body_rows)
+        return found[0], count, found[1]
+
+    def check_room(self, sheet: str, body_rows: int) -> None:
+        first, left, _, right = self._bounds(sheet)
+        header = f"{column_letters(left)}{first}:{column_letters(right)}{first}"
+        refuse_added_columns(sheet, self.read_range(sheet, header)[0], left)
+        at, count, cell = self._insertion(sheet, body_rows)
+        if not count:
+            return
+        xml = self._sheet_xml(sheet)
+        bottom, where = xml.last_used()
+        refuse_off_sheet(sheet, bottom, count, where)
+        formula = xml.formula_from(at)
+        if formula is not None:
+            raise cannot_move(sheet, count, formula, "a cell under it holds a formula")
+        table_part = self._tables[sheet][0]
+        for relationship in self._package.relationships(self._sheet(sheet)):
+            for kind, why in _MOVED_WITH_ROWS_BY_EXCEL_ONLY.items():
+                if relationship.type.endswith(kind) and relationship.target != table_part:
+                    raise cannot_move(sheet, count, cell, f"the sheet {why}")
+        self._refuse_references(sheet, at, count, cell)
+
+    def _refuse_references(self, sheet: str, at: int, count: int, cell: str) -> None:
+        """A defined name or another sheet's formula pointing at the rows that move would
+        point at the wrong cells afterwards."""
+        names = (f"'{sheet}'!", f"{sheet}!")
+
+        def points_below(text: str) -> bool:
+            return any(
+                int(row) >= at
+                for name in names
+                for after in text.split(name)[1:]
+                for row in _ROW_IN_REF.findall(re.split(r"[,;)\s]", after, maxsplit=1)[0])
+            )
+
+        workbook = self._package.text(self._workbook)
+        if any(points_below(html.unescape(t)) for t in _DEFINED_NAME.findall(workbook)):
+            raise cannot_move(sheet, count, cell, "a defined name points below it")
+        for other, part in self._parts.items():
+            if other == sheet:
+                continue
+            text = (
+                "".join(self._xml[other].rows.values())
+                if other in self._xml
+                else self._package.text(part)
+            )
+            if any(points_below(html.unescape(f)) for f in _FORMULA_TEXT.findall(text)):
+                raise cannot_move(
+                    sheet, count, cell, f"a formula on the {other} sheet points below it"
+                )
+
+    def _make_room(self, sheet: str, body_rows: int) -> None:
+        self.check_room(sheet, body_rows)
+        at, count, _ = self._insertion(sheet, body_rows)
+        if not count:
+            return
+        self._sheet_xml(sheet).insert_rows(at, count)
+        self._dirty.add(sheet)
+
+        def change(grid: Grid) -> None:
+            if len(grid) >= at:
+                grid[at - 1 : at - 1] = [[] for _ in range(count)]
+
+        self._change(sheet, change)
+
     def _resize(self, sheet: str, body_rows: int) -> None:
         last = column_letters(len(TABLE_COLUMNS[sheet]))
         self._table(sheet).resize(f"A{HEADER_ROW}:{last}{HEADER_ROW + max(body_rows, 1)}")
 
     def write_table(self, sheet: str, rows: list[list[Cell]]) -> None:
+        self._make_room(sheet, len(rows))
         _, _, old_last, _ = self._bounds(sheet)
         xml = self._sheet_xml(sheet)
         columns = TABLE_COLUMNS[sheet]
@@ -348,7 +456,11 @@ class FileBook:
         for number in cleared:
             xml.replace_cells(number, 1, width, "")
         self._resize(sheet, len(rows))
-        self._table(sheet).name_columns([c.title for c in columns])
+        table = self._table(sheet)
+        if len(table.column_names()) == width:
+            table.name_columns([c.title for c in columns])
+        else:
+            table.set_columns([c.title for c in columns])
 
         def change(grid: Grid) -> None:
             _set_row(grid, HEADER_ROW, titles, width)
@@ -378,6 +490,7 @@ class FileBook:
 
     def append_rows(self, sheet: str, rows: list[list[Cell]]) -> None:
         existing = len(self.read_table(sheet).rows)
+        self._make_room(sheet, existing + len(rows))
         first_row = HEADER_ROW + 1 + existing
         written = self._write_rows(sheet, first_row, rows)
         self._resize(sheet, existing + len(rows))

@@ -15,6 +15,7 @@ else. Rows or cells that omit their (optional) ``r`` are numbered as Excel would
 from __future__ import annotations
 
 import functools
+import html
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,8 @@ from decimal import Decimal
 ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 """The characters XML 1.0 cannot hold, removed from text: openpyxl's own pattern
 (openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE), so text is cleaned as it always was."""
+EXCEL_LAST_ROW = 1_048_576
+"""Excel's last row (2**20)."""
 _SPECIAL = re.compile(r"[\000-\010\013\014\016-\037&<>\r]")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _ATTRIBUTE_ESCAPES = str.maketrans(
@@ -44,6 +47,15 @@ _DIMENSION = re.compile(r'(<dimension\b[^>]*?\sref=")[^"]*(")')
 _COL = re.compile(r"<col\b([^>]*?)/?>")
 _COLS = re.compile(r"<cols>.*?</cols>|<cols\s*/>", re.S)
 _ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
+_FORMULA = re.compile(r"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.DOTALL)
+_CACHED = re.compile(r"<v>[^<]")
+_PLACED_RANGES = re.compile(
+    r'(<(?:mergeCell|hyperlink)\b[^>]*?\sref=")([^"]*)(")|(\ssqref=")([^"]*)(")'
+    r"|(<xm:sqref>)([^<]*)(</xm:sqref>)"
+)
+_HOLDS = re.compile(r"<(?:v|is|f)\b")
+_ROW_NUMBER = re.compile(r'(<row\b[^>]*?\sr=")(\d+)(")')
+_CELL_ROW = re.compile(r'(<c\b[^>]*?\sr="[A-Za-z]{1,3})(\d+)(")')
 _LEADING_REF = re.compile(r'<c r="([A-Z]{1,3})\d')
 _ANY_CELL = re.compile(r"<c[\s/>]")
 
@@ -347,6 +359,23 @@ class SheetXml:
         row = self.rows.get(number)
         return row is not None and _HIDDEN.search(self._start_tag(row)[0]) is not None
 
+    def uncalculated(self, number: int, column: int) -> str | None:
+        """The formula of a cell that has one but no saved result (a file not saved by a
+        program that calculates), else None: readers see such a cell as empty."""
+        row = self.rows.get(number)
+        ref = f'<c r="{column_letters(column)}{number}"'
+        at = row.find(ref) if row is not None else -1
+        if row is None or at < 0:
+            return None
+        close = row.index(">", at)
+        if row[close - 1] == "/":
+            return None
+        cell = row[close : row.index("</c>", close)]
+        formula = _FORMULA.search(cell)
+        if formula is None or _CACHED.search(cell):
+            return None
+        return "=" + html.unescape(formula.group(1) or "")
+
     def show(self, number: int) -> None:
         """Take a row's hidden flag off (a filter or the bookkeeper hid it)."""
         row = self.rows.get(number)
@@ -454,6 +483,89 @@ class SheetXml:
         kept.sort(key=lambda c: c.column)
         self._set_row(number, _SPANS.sub("", attrs), "".join(c.xml for c in kept))
         return back
+
+    # inserting rows
+
+    def _placed(self) -> Iterator[tuple[int, int, int, int]]:
+        """Every merged block, hyperlink, validation and conditional format's range."""
+        for found in _PLACED_RANGES.finditer(self.tail):
+            text = found.group(2) or found.group(5) or found.group(8) or ""
+            for ref in text.split():
+                yield range_bounds(ref)
+
+    def first_used_row(self, after: int) -> tuple[int, str] | None:
+        """The first row below ``after`` holding anything (a value or formula, or the top
+        of a merged block, hyperlink, validation or format), and the first such cell. A
+        cell with only a format is not counted: Excel leaves those where a table shrank."""
+        found: list[tuple[int, int]] = []
+        for number in sorted(n for n in self.rows if n > after):
+            cells = self._cells(number, self._body(self.rows[number])[1])
+            held = [c for c in cells if _HOLDS.search(c.xml)]
+            if held:
+                found.append((number, held[0].column))
+                break
+        found += [(top, left) for top, left, _, _ in self._placed() if top > after]
+        if not found:
+            return None
+        number, column = min(found)
+        return number, f"{column_letters(column)}{number}"
+
+    def last_used(self) -> tuple[int, str]:
+        """The bottom row holding anything, and a cell there (for a message)."""
+        found = [(n, self.rows[n]) for n in self.rows if _ANY_CELL.search(self.rows[n])]
+        bottom, cell = 0, "A1"
+        if found:
+            number, row = max(found)
+            cells = self._cells(number, self._body(row)[1])
+            bottom, cell = number, f"{column_letters(cells[0].column)}{number}"
+        for top, left, last, _ in self._placed():
+            if bottom < last < EXCEL_LAST_ROW:  # a range to the last row is cut, not pushed
+                bottom, cell = last, f"{column_letters(left)}{top}"
+        return bottom, cell
+
+    def formula_from(self, first: int) -> str | None:
+        """The first cell at or below row ``first`` holding a formula (its references
+        would have to change with the rows), or None."""
+        for number in sorted(n for n in self.rows if n >= first):
+            if "<f" in self.rows[number]:
+                for cell in self._cells(number, self._body(self.rows[number])[1]):
+                    if "<f" in cell.xml:
+                        return f"{column_letters(cell.column)}{number}"
+        return None
+
+    def insert_rows(self, at: int, count: int) -> None:
+        """``count`` empty rows above row ``at``: that row and every row, merged block,
+        hyperlink, validation and conditional format below it move down; a range that
+        starts above ``at`` and reaches it grows (up to Excel's last row). The caller has
+        made sure no formula lies below (its references are not rewritten)."""
+
+        def moved(number: int) -> int:
+            return number + count if number >= at else number
+
+        def shift_row(row: str) -> str:
+            row = _ROW_NUMBER.sub(lambda m: f"{m[1]}{moved(int(m[2]))}{m[3]}", row, count=1)
+            return _CELL_ROW.sub(lambda m: f"{m[1]}{moved(int(m[2]))}{m[3]}", row)
+
+        self.rows = {
+            moved(n): shift_row(row) if n >= at else row for n, row in sorted(self.rows.items())
+        }
+
+        def shift_ref(ref: str) -> str:
+            top, left, bottom, right = range_bounds(ref)
+            top = moved(top)
+            bottom = min(bottom + count, EXCEL_LAST_ROW) if bottom >= at else bottom
+            first = f"{column_letters(left)}{top}"
+            last = f"{column_letters(right)}{bottom}"
+            return first if first == last and ":" not in ref else f"{first}:{last}"
+
+        def shift_list(found: re.Match[str]) -> str:
+            for opening in (1, 4, 7):
+                if found.group(opening) is not None:
+                    refs = " ".join(shift_ref(r) for r in found.group(opening + 1).split())
+                    return found.group(opening) + refs + found.group(opening + 2)
+            return found.group(0)
+
+        self.tail = _PLACED_RANGES.sub(shift_list, self.tail)
 
     # writing
 

@@ -21,11 +21,12 @@ from smsync_xl.book.layout import (
     TURBO_COLUMNS,
     TURBO_ONLY,
     Column,
+    column_letter,
 )
 from smsync_xl.core.compare import FieldChange, Plan, PlanRow, TurboRow
-from smsync_xl.core.errors import IncludeError
+from smsync_xl.core.errors import IncludeError, WorkbookError
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Record, text
-from smsync_xl.core.ports import TableData, is_blank_row
+from smsync_xl.core.ports import TableData, Uncalculated, is_blank_row
 from smsync_xl.core.vocabulary import TICK, TICK_WORDS, UNTICK_WORDS, Status, View, taken_by_default
 
 
@@ -94,8 +95,41 @@ def table_rows(plan: Plan, view: View) -> dict[str, list[list[object]]]:
     }
 
 
+def keep_ticks(old: TableData, rows: list[list[object]]) -> tuple[int, int]:
+    """Refresh keeps the bookkeeper's ticks: a ticked row whose record is listed again with
+    the same Key and Fingerprint (nothing changed since) is ticked in ``rows`` (the new
+    Sage50-only rows) as it was. Returns (ticks kept, Include cells cleared): a record that
+    changed or is no longer listed loses its tick, and so does what is not a tick."""
+    if not {INCLUDE, KEY, FINGERPRINT} <= set(old.header):
+        return 0, 0
+    include, key, mark = old.column(INCLUDE), old.column(KEY), old.column(FINGERPRINT)
+    ticks: dict[tuple[object, object], object] = {}
+    marked = 0
+    for row in old.rows:
+        if row[include] in (None, "", False):
+            continue
+        marked += 1
+        try:
+            if is_ticked(row[include]) and row[key] and row[mark]:
+                ticks[(row[key], row[mark])] = row[include]
+        except ValueError:
+            continue
+    titles = [c.title for c in SAGE_COLUMNS]
+    new_include, new_key, new_mark = (titles.index(t) for t in (INCLUDE, KEY, FINGERPRINT))
+    kept = 0
+    for row in rows:
+        tick = ticks.pop((row[new_key], row[new_mark]), None)
+        if tick is not None:
+            row[new_include] = tick
+            kept += 1
+    return kept, marked - kept
+
+
 def is_ticked(value: object) -> bool:
-    """x, X, TRUE, 1 and ✓ mean yes; blank (or FALSE, 0) means no; else ValueError."""
+    """x, X, TRUE, 1 and ✓ mean yes; blank (or FALSE, 0) means no; else ValueError (a
+    formula whose result cannot be read too)."""
+    if isinstance(value, Uncalculated):
+        raise ValueError(value)
     if value is None or value is False:
         return False
     if value is True:
@@ -118,6 +152,25 @@ def _where(table: TableData, index: int, row: list[object]) -> str:
     return f"{table.sheet} sheet, row {table.sheet_row(index)} (ID {shown})"
 
 
+def include_error(table: TableData, index: int, row: list[object]) -> IncludeError:
+    """Include holds something that is neither a tick nor blank."""
+    value = row[table.column(INCLUDE)]
+    if isinstance(value, Uncalculated):
+        return IncludeError(
+            f"Include holds the formula {value.formula}, whose result is not saved in the "
+            "file, so SMSync cannot tell whether the row is ticked",
+            where=_where(table, index, row),
+            advice=f"Type {TICK} in the cell (or clear it) instead of a formula; or open the "
+            "workbook in Excel and save it, so the result is stored. Then press the button "
+            "again.",
+        )
+    return IncludeError(
+        f"Include holds {value!r}",
+        where=_where(table, index, row),
+        advice=f"Type {TICK} to include the row, or clear the cell to leave it out.",
+    )
+
+
 def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
     """Entity → {ID: fingerprint} of the ticked rows; junk in Include names the row."""
     include, key, mark = table.column(INCLUDE), table.column(KEY), table.column(FINGERPRINT)
@@ -129,11 +182,7 @@ def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
         try:
             ticked = is_ticked(row[include])
         except ValueError:
-            raise IncludeError(
-                f"Include holds {row[include]!r}",
-                where=_where(table, index, row),
-                advice=f"Type {TICK} to include the row, or clear the cell to leave it out.",
-            ) from None
+            raise include_error(table, index, row) from None
         if not ticked:
             continue
         entity, record_id = split_key(str(row[key] or ""))
@@ -177,10 +226,37 @@ def refuse_ticks_below(table: TableData, below: list[tuple[int, list[object]]]) 
             )
 
 
+def refuse_typed_rows(table: TableData) -> None:
+    """Excel makes a row typed right under a table part of it. Such a row has no record
+    (no Key, no Fingerprint): Refresh rewrites the table's rows, so it names the row
+    before anything is written instead of overwriting what was typed there."""
+    if KEY not in table.header:
+        return  # the header is damaged: Refresh rebuilds it, there is no row to tell
+    marks = [table.column(t) for t in (KEY, FINGERPRINT) if t in table.header]
+    for index, row in enumerate(table.rows):
+        if is_blank_row(row) or any(row[m] not in (None, "") for m in marks):
+            continue
+        column, value = next((c, v) for c, v in enumerate(row) if v not in (None, ""))
+        cell = f"{column_letter(column)}{table.sheet_row(index)}"
+        raise WorkbookError(
+            f"row {table.sheet_row(index)} of the table holds what was typed there "
+            f"({cell}: {value!r}) but no SMSync record (its hidden {KEY} is empty); Excel "
+            "makes a row typed right under a table part of it, and Refresh rewrites the "
+            "table's rows",
+            where=f"{table.sheet} sheet, cell {cell}",
+            advice="Cut what you typed and paste it two or more rows under the table (or on "
+            "another sheet), then delete the emptied table row (right-click > Delete > Table "
+            "Rows) and press Refresh. If it is one of SMSync's rows whose Key was cleared, "
+            "delete the row. Nothing was changed.",
+        )
+
+
 def refuse_turbo_ticks(table: TableData) -> None:
     """The SMSTurbo-only list is for review: a tick there is a mistake to point out."""
     include = table.column(INCLUDE)
     for index, row in enumerate(table.rows):
+        if isinstance(row[include], Uncalculated):
+            raise include_error(table, index, row)
         if not is_blank_row(row) and row[include] not in (None, "", False):
             raise IncludeError(
                 "this SMSTurbo-only row is ticked, but SMSync never writes to Sage 50 "
@@ -201,12 +277,15 @@ def include_column(table: TableData, tick: bool, hidden: set[int]) -> list[objec
     values = []
     for index, row in enumerate(table.rows):
         if index in hidden or is_blank_row(row):
-            values.append(row[include])
+            value = row[include]
         elif tick:
             taken = row[status] in statuses and taken_by_default(
                 statuses[str(row[status])], row[inactive] == INACTIVE_MARK, bool(row[changes])
             )
-            values.append(TICK if taken else row[include])
+            value = TICK if taken else row[include]
         else:
-            values.append(None)
+            value = None
+        if isinstance(value, Uncalculated):
+            raise include_error(table, index, row)
+        values.append(value)
     return values

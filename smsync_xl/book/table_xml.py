@@ -17,6 +17,9 @@ _FILTER_COLUMN = re.compile(
 _SORT_STATE = re.compile(r"<sortState\b[^>]*/>|<sortState\b[^>]*[^/]>.*?</sortState>", re.DOTALL)
 _TABLE_COLUMN = re.compile(r"<tableColumn\b([^>]*?)(?:/>|>.*?</tableColumn>)", re.DOTALL)
 _NAME = re.compile(r'(\sname=")([^"]*)(")')
+_ID = re.compile(r'\sid="(\d+)"')
+_TABLE_COLUMNS = re.compile(r"<tableColumns\b[^>]*>.*?</tableColumns>", re.DOTALL)
+_COL_ID = re.compile(r'\scolId="(\d+)"')
 _DISPLAY_NAME = re.compile(r'\sdisplayName="([^"]*)"')
 
 
@@ -25,6 +28,12 @@ def _renamed(column: str, name: str) -> str:
     if found is None:
         return column
     return column[: found.start(2)] + escape_attribute(name) + column[found.end(2) :]
+
+
+def _within(filter_column: str, count: int) -> str:
+    """A <filterColumn> kept if its (0-based) column is still in the table."""
+    found = _COL_ID.search(filter_column)
+    return filter_column if found is not None and int(found.group(1)) < count else ""
 
 
 class TableXmlError(ValueError):
@@ -107,3 +116,30 @@ class TablePart:
             texts = [_renamed(c.group(0), name) for c, name in zip(columns, names, strict=True)]
         start, end = columns[0].start(), columns[-1].end()
         self._edit(self.xml[:start] + "".join(texts) + self.xml[end:])
+
+    def set_columns(self, names: list[str]) -> None:
+        """Exactly these columns, in this order, after Excel changed the table's column
+        count (a column deleted, or typed beside the table): a column keeps its element
+        (id, calculated formula, formats) by name, a new name gets a fresh id, ``count``
+        follows, and a filter on a column that no longer exists is dropped."""
+        if self.column_names() == names:
+            return
+        found = _TABLE_COLUMNS.search(self.xml)
+        if found is None:
+            raise TableXmlError("the table has no <tableColumns>")
+        existing: dict[str, str] = {}
+        for column in _TABLE_COLUMN.finditer(found.group(0)):
+            named = _NAME.search(column.group(1))
+            existing.setdefault(html.unescape(named.group(2)) if named else "", column.group(0))
+        ids = [int(i) for i in _ID.findall(found.group(0))]
+        fresh = max(ids, default=0)
+        texts = []
+        for name in names:
+            if name in existing:
+                texts.append(existing[name])
+            else:
+                fresh += 1
+                texts.append(f'<tableColumn id="{fresh}" name="{escape_attribute(name)}"/>')
+        columns = f'<tableColumns count="{len(names)}">{"".join(texts)}</tableColumns>'
+        xml = self.xml[: found.start()] + columns + self.xml[found.end() :]
+        self._edit(_FILTER_COLUMN.sub(lambda m: _within(m.group(0), len(names)), xml))

@@ -22,6 +22,14 @@ from smsync_xl.core.fields import Entity, SageRecord
 Cell = object
 
 
+@dataclass(frozen=True)
+class Uncalculated:
+    """A cell holding a formula but no saved result (the file was last written by a
+    program that does not calculate): its value cannot be read, so it is never guessed."""
+
+    formula: str
+
+
 class Source(Protocol):
     """Sage 50: only ever read."""
 
@@ -83,6 +91,12 @@ class WorkbookPort(Protocol):
     def rows_below(self, sheet: str) -> list[tuple[int, list[Cell]]]:
         """(sheet row, cells) of the non-blank rows under the table, in its columns:
         typed there, they are not part of the table."""
+
+    def check_room(self, sheet: str, body_rows: int) -> None:
+        """Raise, before anything is written, unless the sheet's table can take
+        ``body_rows`` rows keeping everything the bookkeeper put on the sheet: what lies
+        under the table moves down with it, and no column was added inside it. Writing
+        the table (or appending to it) then moves what lies under it."""
 
     def check_can_save(self) -> None:
         """Raise if the results could not be kept (a read-only file); called before

@@ -1,0 +1,80 @@
+"""Room for a growing table, the same rule in both ports: whatever the bookkeeper typed
+or placed under one of SMSync's tables moves down as the table grows, and a column the
+bookkeeper added inside a table is named before anything is written.
+
+The table first takes the empty rows under it; when it needs more, rows are inserted
+above the first row that holds something (a value, a formatted cell, a merged block, a
+hyperlink, a validation), as Excel does when a table grows, so that row and everything
+below it move down together. When a table shrinks, the rows it leaves are emptied and
+nothing below moves.
+"""
+
+from __future__ import annotations
+
+from smsync_xl.book.layout import HEADER_ROW, TABLE_COLUMNS, TABLE_NAMES
+from smsync_xl.book.sheet_xml import EXCEL_LAST_ROW, column_letters
+from smsync_xl.core.errors import WorkbookError
+
+NOTHING_CHANGED = "Nothing was changed."
+
+
+def last_row(body_rows: int) -> int:
+    """The sheet row of a table's last row once it holds ``body_rows`` (an empty table
+    keeps one empty row)."""
+    return HEADER_ROW + max(body_rows, 1)
+
+
+def rows_to_insert(first_used: int | None, body_rows: int) -> int:
+    """How many rows go in above ``first_used`` (the first row under the table holding
+    something) so that a table of ``body_rows`` rows ends above it."""
+    if first_used is None:
+        return 0
+    return max(0, last_row(body_rows) - first_used + 1)
+
+
+def refuse_added_columns(sheet: str, header: list[object], first_column: int = 1) -> None:
+    """A table wider than SMSync's layout holds a column the bookkeeper added (Excel adds
+    one when a cell beside the table is typed in): SMSync writes whole rows, so that
+    column's values would no longer stay with their records. Named, before any write."""
+    titles = {c.title for c in TABLE_COLUMNS[sheet]}
+    if len(header) <= len(titles):
+        return
+    added = [(i, str(v)) for i, v in enumerate(header) if str(v) not in titles]
+    columns = ", ".join(
+        f"{name!r} (column {column_letters(first_column + i)})" for i, name in added
+    )
+    last = column_letters(first_column + len(header) - 1)
+    raise WorkbookError(
+        f"the table {TABLE_NAMES[sheet]} has {len(header)} columns where SMSync fills "
+        f"{len(titles)}: {columns} {'was' if len(added) == 1 else 'were'} added to it. "
+        "SMSync rewrites the table's rows, so the values there would not stay with their "
+        "records",
+        where=f"{sheet} sheet, header row {HEADER_ROW}",
+        advice="Move the column out of the table: select its cells, cut them (Ctrl+X) and "
+        f"paste them two or more columns right of column {last} or on another sheet, then "
+        "delete the empty table column (right-click > Delete > Table Columns) and press the "
+        f"button again. {NOTHING_CHANGED}",
+    )
+
+
+def refuse_off_sheet(sheet: str, bottom: int, count: int, cell: str) -> None:
+    """Inserting ``count`` rows would push what lies at row ``bottom`` off the sheet."""
+    if bottom + count > EXCEL_LAST_ROW:
+        raise WorkbookError(
+            f"the table {TABLE_NAMES[sheet]} needs {count} more row(s), which would push "
+            f"what lies under it past Excel's last row ({EXCEL_LAST_ROW:,})",
+            where=f"{sheet} sheet, cell {cell}",
+            advice="Move what you typed near the bottom of the sheet to another sheet, then "
+            f"press the button again. {NOTHING_CHANGED}",
+        )
+
+
+def cannot_move(sheet: str, count: int, cell: str, why: str) -> WorkbookError:
+    """The headless port cannot move this with the rows it would insert."""
+    return WorkbookError(
+        f"the table {TABLE_NAMES[sheet]} needs {count} more row(s), inserted above what lies "
+        f"under it so that it moves down, but {why}, which a run without Excel cannot move",
+        where=f"{sheet} sheet, cell {cell}",
+        advice="Press the button in Excel, which moves it with the rows; or move it (cut and "
+        "paste) to another sheet, then press the button again. {NOTHING_CHANGED}",
+    )
