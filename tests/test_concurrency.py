@@ -377,19 +377,17 @@ def test_an_edit_committed_while_apply_waits_for_the_lock_is_seen(demo_turbo):
 
 def edit_just_before(monkeypatch, turbo: Turbo, store: SMSTurboStore, method: str) -> list[str]:
     """A clerk's phone edit committed right before the store's ``method`` first runs for
-    DIFFPHONE inside a write. On PostgreSQL it comes from another connection; an SQLite
-    file is locked whole while SMSync writes, so there the same UPDATE goes through the
-    writer's own connection, which is what a concurrent commit would look like to it."""
+    DIFFPHONE inside a write: the compare-and-set's own test. No other connection can
+    write there (an SQLite file is locked whole, a server's table is kept from other
+    writers), so the UPDATE goes through the writer's own connection, which is what a
+    concurrent commit would look like to it on a server SMSync cannot lock."""
     original = getattr(SMSTurboStore, method)
     edited: list[str] = []
 
     def edit_then_run(self, entity, ids, *args, **kwargs):
         wanted = [ids] if isinstance(ids, str) else list(ids)
         if not edited and any(i.strip() == "DIFFPHONE" for i in wanted):
-            if turbo.backend == "sqlite":
-                self.db.execute(PHONE, ["555-MEANWHILE", "DIFFPHONE"])
-            else:
-                turbo.edit(PHONE, ["555-MEANWHILE", "DIFFPHONE"])
+            self.db.execute(PHONE, ["555-MEANWHILE", "DIFFPHONE"])
             edited.append(method)
         return original(self, entity, ids, *args, **kwargs)
 
@@ -449,10 +447,7 @@ def test_records_created_meanwhile_are_conflicts_not_duplicates(demo_turbo, monk
     def someone_creates_it_first(self, entity, ids):
         ids = list(ids)
         if "PROSPECT1" in ids and self.fetch(CUSTOMER, "PROSPECT1") is None:
-            if demo_turbo.backend == "sqlite":
-                self.db.execute(insert, ["PROSPECT1", "Typed by a clerk"])
-            else:
-                demo_turbo.edit(insert, ["PROSPECT1", "Typed by a clerk"])
+            self.db.execute(insert, ["PROSPECT1", "Typed by a clerk"])  # see edit_just_before
         return original(self, entity, ids)
 
     monkeypatch.setattr(SMSTurboStore, "fetch_raw", someone_creates_it_first)
@@ -473,3 +468,152 @@ def test_kill_9_during_sync_and_undo_leaves_before_or_after(tmp_path):
     for tally in (sync, undo):
         assert tally.failures == []
         assert sum(tally.states.values()) == 3
+
+
+# A clerk's insert while SMSync writes: impossible between its re-read and its INSERT.
+
+CLERK_CREATES = (
+    'INSERT INTO "Customers" ("CustomerID", "CustomerName") SELECT \'PROSPECT1\', '
+    "'Typed by a clerk' WHERE NOT EXISTS "
+    '(SELECT 1 FROM "Customers" WHERE "CustomerID" = \'PROSPECT1\')'
+)
+"""How a careful program creates a record: only if none with its ID exists."""
+
+
+class Clerk:
+    """A clerk's SMSTurbo screen: its own connection, its statements on its own thread."""
+
+    def __init__(self, turbo: Turbo) -> None:
+        self.turbo = turbo
+        if turbo.backend == "sqlite":  # a clerk's program told at once that the file is busy
+            self.connection = sqlite3.connect(
+                turbo.where, isolation_level=None, timeout=0, check_same_thread=False
+            )
+            self.pid = 0
+        else:
+            self.connection = turbo.connect()
+            self.pid = self.connection.execute("SELECT pg_backend_pid()").fetchone()[0]
+        self.done = threading.Event()
+        self.outcome: list[str] = []
+        self.thread: threading.Thread | None = None
+
+    def _run(self, sql: str) -> None:
+        try:
+            self.connection.execute(sql)
+            self.outcome.append("committed")
+        except Exception as error:  # noqa: BLE001 - what the clerk's program is told
+            self.outcome.append(f"refused: {error}")
+        finally:
+            self.done.set()
+
+    def start(self, sql: str) -> None:
+        self.thread = threading.Thread(target=self._run, args=(sql,))
+        self.thread.start()
+
+    def finished_or_waiting(self) -> str:
+        """Block until the clerk's statement has finished ('committed' or 'refused: …') or
+        waits for a lock on the server ('waiting'): never a guess from elapsed time."""
+        deadline = time.monotonic() + 30
+        with closing(self.turbo.connect()) as watcher:
+            while time.monotonic() < deadline:
+                if self.done.is_set():
+                    return self.outcome[0]
+                if self.pid:
+                    row = watcher.execute(
+                        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = ?", [self.pid]
+                    ).fetchone()
+                    if row and row[0] == "Lock":
+                        return "waiting"
+                time.sleep(0.01)
+        raise AssertionError("the clerk's statement neither finished nor waited for a lock")
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.thread.join(60)
+        with contextlib.suppress(Exception):  # closed already
+            self.connection.close()
+
+
+def clerk_creates_before_the_insert(monkeypatch, turbo: Turbo) -> tuple[Clerk, list[str]]:
+    """Right before SMSync's INSERT of customers (after it read SMSTurbo again and found
+    no PROSPECT1), a clerk creates PROSPECT1; returns the clerk and what the clerk's
+    statement did at that moment."""
+    original = SMSTurboStore.insert_many
+    clerk = Clerk(turbo)
+    seen: list[str] = []
+
+    def clerk_first(self, entity, records):
+        if entity is CUSTOMER and not seen:
+            clerk.start(CLERK_CREATES)
+            seen.append(clerk.finished_or_waiting())
+        return original(self, entity, records)
+
+    monkeypatch.setattr(SMSTurboStore, "insert_many", clerk_first)
+    return clerk, seen
+
+
+@pytest.mark.parametrize("unique_id", [True, False], ids=["unique-id", "no-unique-index"])
+def test_a_clerk_cannot_create_the_record_between_the_reread_and_the_insert(
+    demo_turbo, monkeypatch, unique_id
+):
+    """The issue's race, forced: on PostgreSQL the clerk's INSERT waits for SMSync's
+    commit (the table is kept from other writers), on SQLite the file is locked; either
+    way the record exists once, SMSync's, audited, and the clerk's program then finds
+    it. Without the lock the clerk's row committed in the window: a duplicate (no
+    unique index) or a batch-level unique-key error."""
+    if not unique_id:
+        drop_id_uniqueness(demo_turbo)
+    source, store, settings = session(demo_turbo)
+    chosen = chosen_now(source, store, settings, ["PROSPECT1", "PROSPECT2"])
+    before = demo_turbo.dump()
+    clerk, seen = clerk_creates_before_the_insert(monkeypatch, demo_turbo)
+    try:
+        result = apply(source, store, settings, chosen, user="tester")
+        monkeypatch.undo()
+        clerk.close()
+        if demo_turbo.backend == "sqlite":
+            assert seen == ["refused: database is locked"]
+            demo_turbo.edit(CLERK_CREATES, [])  # the clerk's program tries again
+        else:
+            assert seen == ["waiting"] and clerk.outcome == ["committed"]
+    finally:
+        clerk.close()
+    assert outcomes(result) == {"PROSPECT1": Outcome.CREATED, "PROSPECT2": Outcome.CREATED}
+    assert customer_ids(demo_turbo).count("PROSPECT1") == 1
+    assert store.fetch(CUSTOMER, "PROSPECT1")["name"] != "Typed by a clerk"
+    after = demo_turbo.dump()
+    changes = store.audit.changes(result.run_id)
+    assert [(c.record_id, c.action.value) for c in changes] == [
+        ("PROSPECT1", "create"),
+        ("PROSPECT2", "create"),
+    ]
+    created = [tuple(r) for r in after["customers"] if str(r[0]).strip().startswith("PROSPECT")]
+    assert len(created) == 2
+    assert after["customers"] == sorted(before["customers"] + created, key=repr)
+    assert {
+        k: v for k, v in after.items() if k not in ("customers", "smsync_runs", "smsync_changes")
+    } == {
+        k: v for k, v in before.items() if k not in ("customers", "smsync_runs", "smsync_changes")
+    }
+
+
+def test_doctor_says_when_an_id_column_has_no_unique_index(demo_turbo):
+    ok = CliRunner().invoke(main, ["doctor", "--settings", str(demo_turbo.settings)])
+    assert "  ok       Customers.CustomerID is unique\n" in ok.output, ok.output
+    assert "no unique index" not in ok.output
+    drop_id_uniqueness(demo_turbo)
+    before = demo_turbo.dump()
+    result = CliRunner().invoke(main, ["doctor", "--settings", str(demo_turbo.settings)])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output
+    assert "  PROBLEM  Customers.CustomerID has no unique index\n" in result.output
+    assert (
+        "SMSTurbo's table Customers has no primary key or unique index on CustomerID: nothing "
+        "in SMSTurbo stops two customers with the same ID" in text
+    )
+    assert (
+        "Fix: Ask the SMSTurbo administrator to add one: CREATE UNIQUE INDEX "
+        '"Customers_CustomerID" ON "Customers" ("CustomerID")' in text
+    )
+    assert "Vendors.VendorID is unique" in text and "Traceback" not in text
+    assert demo_turbo.dump() == before

@@ -30,6 +30,19 @@ before it gives up with 'another synchronization is running'."""
 
 _SQL_DBMS_NAME = 17
 """ODBC's SQLGetInfo code for the database product's name (pyodbc.SQL_DBMS_NAME)."""
+_SQL_ATTR_TXN_ISOLATION, _SQL_TXN_SERIALIZABLE = 108, 8
+_SQL_DEFAULT_TXN_ISOLATION = 26
+"""ODBC's connection attribute and SQLGetInfo code for the isolation level (pyodbc's
+names), so this module needs no pyodbc to run SQLite."""
+
+TABLE_LOCKS = {
+    "postgresql": "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+    "oracle": "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+}
+"""Per server (DBMS name as the driver reports it, lower case, by prefix): a table lock
+that others' INSERT, UPDATE and DELETE wait for until the transaction ends, while their
+reads go on. Servers not named here get a serializable transaction instead (see
+``Database.transaction``)."""
 
 
 def quote_identifier(name: str) -> str:
@@ -125,6 +138,30 @@ class Database:
         finally:
             cursor.close()
 
+    def unique_keys(self, table: str) -> list[frozenset[str]]:
+        """The column sets (lower case) that ``table``'s primary key and unique indexes
+        keep unique, from the catalogue: SQLite's pragmas, else ODBC's SQLStatistics."""
+        if self.is_sqlite:
+            name = quote_identifier(table)
+            keys = [
+                frozenset(str(c[2]).lower() for c in self.query(f"PRAGMA index_info({i[1]!r})"))
+                for i in self.query(f"PRAGMA index_list({name})")
+                if i[2] and not i[4]  # unique, not partial
+            ]
+            primary = [str(c[1]).lower() for c in self.query(f"PRAGMA table_info({name})") if c[5]]
+            return keys + ([frozenset(primary)] if primary else [])
+        cursor = self.connection.cursor()
+        try:
+            with self.translating():
+                rows = cursor.statistics(table=table, unique=True).fetchall()
+        finally:
+            cursor.close()
+        indexes: dict[str, set[str]] = {}
+        for row in rows:
+            if row.index_name and not row.non_unique:
+                indexes.setdefault(row.index_name, set()).add(str(row.column_name).lower())
+        return [frozenset(columns) for columns in indexes.values()]
+
     def execute(self, sql: str, params: Sequence[object] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
         cursor = self.connection.cursor()
@@ -169,8 +206,27 @@ class Database:
         finally:
             cursor.close()
 
+    @property
+    def table_lock(self) -> str | None:
+        """The statement that keeps other writers off a table (``TABLE_LOCKS``), None
+        where the server has none SMSync knows."""
+        return next((sql for name, sql in TABLE_LOCKS.items() if self.dbms.startswith(name)), None)
+
+    @property
+    def locks_whole_file(self) -> bool:
+        """SQLite (embedded or through ODBC): the first write of a transaction locks the
+        whole file against other writers until it ends."""
+        return self.dbms.startswith("sqlite")
+
+    def keep_writers_off(self, table: str) -> None:
+        """Inside a write transaction: nobody else inserts, updates or deletes rows of
+        ``table`` until it ends, so what it reads next is still true when it writes.
+        Waits (bounded by ``waits_bounded``) for others' unfinished writes to it."""
+        if self.table_lock is not None:
+            self.execute(self.table_lock.format(quote_identifier(table)))
+
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, serializable: bool = False) -> Iterator[None]:
         """Everything inside commits together or not at all.
 
         Outside a transaction both kinds of connection run in autocommit, so a read
@@ -178,11 +234,20 @@ class Database:
         taken before anything is read, waiting at most the busy timeout for another
         writer) and pyodbc turns autocommit off until the commit or rollback. Starting,
         committing and the statements inside all go through the error translation.
+
+        ``serializable``: on a server without ``TABLE_LOCKS`` and not SQLite, the
+        transaction runs at ODBC's SERIALIZABLE isolation; lock-based servers (SQL
+        Server, DB2, MySQL's InnoDB) then hold what it read locked against others'
+        inserts and changes until it ends. A driver that refuses it is an error, never a
+        silently weaker transaction.
         """
+        isolate = serializable and self.table_lock is None and not self.locks_whole_file
         with self.translating():
             if self.is_sqlite:
                 self.connection.execute("BEGIN IMMEDIATE")
             else:
+                if isolate:
+                    self.connection.set_attr(_SQL_ATTR_TXN_ISOLATION, _SQL_TXN_SERIALIZABLE)
                 self.connection.autocommit = False
         try:
             yield
@@ -196,6 +261,10 @@ class Database:
             if not self.is_sqlite:
                 with contextlib.suppress(Exception):
                     self.connection.autocommit = True
+                if isolate:
+                    with contextlib.suppress(Exception):
+                        default = self.connection.getinfo(_SQL_DEFAULT_TXN_ISOLATION)
+                        self.connection.set_attr(_SQL_ATTR_TXN_ISOLATION, default)
 
     @contextmanager
     def waits_bounded(self, seconds: float) -> Iterator[None]:

@@ -59,16 +59,37 @@ class SMSTurboStore:
         self._stored_ids: dict[tuple[str, str], str] = {}
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, writing: Iterable[Entity] = ()) -> Iterator[None]:
         """SMSync's write transaction: SMSync's writer lock first, so that whatever is
         read inside is read after any other synchronization or undo has committed; then
-        everything written inside, audit included, commits together or not at all.
+        the tables of the entities ``writing`` creates records in are kept from other
+        writers (``Database.keep_writers_off``), so that a record nobody had when it is
+        read again cannot be created by a clerk before SMSync's INSERT; then everything
+        written inside, audit included, commits together or not at all.
 
-        The lock waits at most ``connections.db.LOCK_WAIT_SECONDS`` for another writer,
-        then fails with 'another synchronization … is writing SMSTurbo'."""
-        with self.db.transaction():
+        Each lock waits at most ``connections.db.LOCK_WAIT_SECONDS``, then fails with
+        'another synchronization … is writing SMSTurbo' (the writer lock) or with the
+        table another program keeps changing."""
+        tables = [self.table(e).table for e in writing]
+        with self.db.transaction(serializable=bool(tables)):
             self._take_writer_lock()
+            for table in tables:
+                self._keep_writers_off(table)
             yield
+
+    def _keep_writers_off(self, table: str) -> None:
+        with self.db.waits_bounded(dbapi.LOCK_WAIT_SECONDS):
+            try:
+                self.db.keep_writers_off(table)
+            except TargetBusyError as error:
+                raise TargetBusyError(
+                    f"SMSTurbo's table {table} is being changed by another program or user "
+                    "(an edit in SMSTurbo not yet saved, say) that did not finish within "
+                    f"{dbapi.LOCK_WAIT_SECONDS:g} seconds; nothing was changed",
+                    where=error.where,
+                    advice=f"Ask whoever is changing {table} in SMSTurbo to save or cancel "
+                    "it, then synchronize again.",
+                ) from error
 
     def _take_writer_lock(self) -> None:
         """SQLite: BEGIN IMMEDIATE has taken the file's write lock already. A server
@@ -105,6 +126,13 @@ class SMSTurboStore:
         """Whether SMSTurbo has ``entity``'s table at all (an installation without
         materials, say)."""
         return self.db.has_table(self.table(entity).table)
+
+    def id_is_unique(self, entity: Entity) -> bool:
+        """Whether SMSTurbo itself keeps ``entity``'s IDs unique (a primary key or a
+        unique index on the ID column alone). SMSync never creates a record twice either
+        way; without one, nothing stops other programs from doing it."""
+        table = self.table(entity)
+        return frozenset({table.columns["id"].lower()}) in self.db.unique_keys(table.table)
 
     def _select(self, entity: Entity) -> tuple[str, list[str]]:
         table = self.table(entity)
