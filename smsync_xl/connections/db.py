@@ -35,6 +35,17 @@ _SQL_DEFAULT_TXN_ISOLATION = 26
 """ODBC's connection attribute and SQLGetInfo code for the isolation level (pyodbc's
 names), so this module needs no pyodbc to run SQLite."""
 
+DEAD_CLIENT_CHECKS = (
+    "SET client_connection_check_interval = '1s'",
+    "SET tcp_keepalives_idle = 10",
+    "SET tcp_keepalives_interval = 5",
+    "SET tcp_keepalives_count = 3",
+)
+"""PostgreSQL, for a connection that writes: the server notices within seconds that its
+client is gone (killed, or its computer off the network) even while the session waits
+for a lock, and ends the session, so its locks never hold up the next run. Each is tried
+on its own; a server that lacks one (before version 14, or not on Linux) goes without."""
+
 TABLE_LOCKS = {
     "postgresql": "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
     "oracle": "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
@@ -69,6 +80,7 @@ class Database:
         self.label = label
         self.translate = translate
         self._dbms: str | None = None
+        self._watched = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -162,6 +174,30 @@ class Database:
                 indexes.setdefault(row.index_name, set()).add(str(row.column_name).lower())
         return [frozenset(columns) for columns in indexes.values()]
 
+    def referencing_tables(self, table: str) -> list[str]:
+        """Tables whose foreign keys point at ``table``, from the catalogue (empty when
+        the catalogue cannot be asked, as in a PostgreSQL transaction an error aborted)."""
+        if self.is_sqlite:
+            names = [
+                r[0] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
+            ]
+            return [
+                name
+                for name in names
+                if any(
+                    str(k[2]).lower() == table.lower()
+                    for k in self.query(f"PRAGMA foreign_key_list({quote_identifier(name)})")
+                )
+            ]
+        cursor = self.connection.cursor()
+        try:
+            rows = cursor.foreignKeys(table=table).fetchall()
+        except Exception:  # noqa: BLE001 - only a better message is lost
+            return []
+        finally:
+            cursor.close()
+        return sorted({str(r.fktable_name) for r in rows})
+
     def execute(self, sql: str, params: Sequence[object] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
         cursor = self.connection.cursor()
@@ -242,6 +278,7 @@ class Database:
         silently weaker transaction.
         """
         isolate = serializable and self.table_lock is None and not self.locks_whole_file
+        self._watch_for_dead_client()
         with self.translating():
             if self.is_sqlite:
                 self.connection.execute("BEGIN IMMEDIATE")
@@ -265,6 +302,15 @@ class Database:
                     with contextlib.suppress(Exception):
                         default = self.connection.getinfo(_SQL_DEFAULT_TXN_ISOLATION)
                         self.connection.set_attr(_SQL_ATTR_TXN_ISOLATION, default)
+
+    def _watch_for_dead_client(self) -> None:
+        """Once per connection, before its first write transaction: ``DEAD_CLIENT_CHECKS``."""
+        if self._watched or self.is_sqlite or not self.dbms.startswith("postgres"):
+            return
+        self._watched = True
+        for statement in DEAD_CLIENT_CHECKS:
+            with contextlib.suppress(Exception):  # outside a transaction: nothing to abort
+                self.connection.execute(statement)
 
     @contextmanager
     def waits_bounded(self, seconds: float) -> Iterator[None]:
@@ -300,7 +346,9 @@ def open_sqlite(
     """Open an SQLite file; ``read_only`` uses SQLite's own read-only mode. The file is
     read once here, inside the error translation, so a file that is no database (or is
     locked) is reported when it is opened, not at the first question. A writer busy
-    with the file is waited for at most ``LOCK_WAIT_SECONDS``."""
+    with the file is waited for at most ``LOCK_WAIT_SECONDS``. A file opened for writing
+    enforces the foreign keys its tables declare (SQLite does not unless asked), so a
+    record other records refer to is never deleted from under them."""
     if read_only and not path.exists():
         raise FileNotFoundError(path)
     try:
@@ -311,6 +359,8 @@ def open_sqlite(
             connection = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS)
         try:
             connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchall()
+            if not read_only:
+                connection.execute("PRAGMA foreign_keys = ON")  # the links SMSTurbo declares
         except BaseException:
             connection.close()
             raise
