@@ -13,7 +13,9 @@ runs the long version).
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import signal
 import sqlite3
 import threading
 import time
@@ -617,3 +619,87 @@ def test_doctor_says_when_an_id_column_has_no_unique_index(demo_turbo):
     )
     assert "Vendors.VendorID is unique" in text and "Traceback" not in text
     assert demo_turbo.dump() == before
+
+
+# kill -9 of a run that waits for a lock: the next run does not wait for the dead one.
+
+
+def waiting_backends(watcher: Any, exclude: set[int]) -> list[tuple[int, str]]:
+    """(pid, statement) of this database's sessions that wait for a lock."""
+    rows = watcher.execute(
+        "SELECT pid, query FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock'"
+    ).fetchall()
+    return [(int(r[0]), str(r[1])) for r in rows if int(r[0]) not in exclude]
+
+
+def poll(check: Callable[[], Any], seconds: float, what: str) -> Any:
+    """``check()`` until it gives something true (polled, bounded: never a bare sleep)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"{what} within {seconds} s")
+
+
+def test_after_kill_9_of_a_waiting_run_the_next_run_does_not_wait_for_it(
+    request, tmp_path, monkeypatch
+):
+    """A clerk's unsaved edit keeps SMSync waiting; that run is killed with SIGKILL. The
+    server ends the dead run's session within seconds (it checks that its client is
+    still there), so it keeps no lock: the next run waits only for the clerk, and says
+    so, and runs once the clerk is done. Without the check the dead session waits on
+    for up to its lock timeout (30 s), holding SMSync's writer lock."""
+    turbo = pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    create_demo(tmp_path)
+    turbo.settings.write_text(  # create_demo wrote the SQLite settings again
+        SETTINGS_TEMPLATE.replace(
+            SQLITE_SECTION, kill_test.odbc_turbo_section(turbo.where.split()[-1])
+        ),
+        encoding="utf-8",
+    )
+    clerk = turbo.connect()
+    clerk.autocommit = False
+    clerk.execute(PHONE, ["555-UNSAVED", "DIFFPHONE"])
+    watcher = turbo.connect()
+    ours = {int(c.execute("SELECT pg_backend_pid()").fetchone()[0]) for c in (clerk, watcher)}
+    try:
+        process = kill_test.start_cli("sync", "--settings", turbo.settings, "--yes")
+        (dead, statement), *_ = poll(
+            lambda: waiting_backends(watcher, ours), 60, "the run did not wait for the clerk"
+        )
+        assert statement.endswith('LOCK TABLE "Customers" IN SHARE ROW EXCLUSIVE MODE'), statement
+        os.kill(process.pid, signal.SIGKILL)
+        process.communicate()
+        started = time.monotonic()
+        poll(
+            lambda: (
+                not watcher.execute(
+                    "SELECT 1 FROM pg_stat_activity WHERE pid = ?", [dead]
+                ).fetchall()
+            ),
+            10,
+            "the killed run's session was still on the server",
+        )
+        gone = time.monotonic() - started
+        before = turbo.dump()
+        monkeypatch.setattr(dbapi, "LOCK_WAIT_SECONDS", 1.0)
+        result = CliRunner().invoke(main, ["sync", "--settings", str(turbo.settings), "--yes"])
+        text = " ".join(result.output.split())
+        assert result.exit_code == 1, result.output
+        assert "SMSTurbo's table Customers is being changed by another program or user" in text
+        assert "another synchronization" not in text and "Traceback" not in text
+        assert turbo.where in text
+        assert turbo.dump() == before
+        clerk.rollback()
+        result = CliRunner().invoke(main, ["sync", "--settings", str(turbo.settings), "--yes"])
+        assert result.exit_code == 0, result.output
+        assert "Import completed: 32 created, 11 updated, 0 skipped, 0 conflicts (run 1)" in (
+            result.output
+        )
+        assert gone < 5
+    finally:
+        clerk.close()
+        watcher.close()
