@@ -16,6 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from smsync_xl.core.errors import TargetError
+
 sqlite3.register_adapter(Decimal, str)
 
 Translate = Callable[[Exception], Exception | None]
@@ -279,12 +281,12 @@ class Database:
         """
         isolate = serializable and self.table_lock is None and not self.locks_whole_file
         self._watch_for_dead_client()
+        if isolate:
+            self._serializable()
         with self.translating():
             if self.is_sqlite:
                 self.connection.execute("BEGIN IMMEDIATE")
             else:
-                if isolate:
-                    self.connection.set_attr(_SQL_ATTR_TXN_ISOLATION, _SQL_TXN_SERIALIZABLE)
                 self.connection.autocommit = False
         try:
             yield
@@ -302,6 +304,19 @@ class Database:
                     with contextlib.suppress(Exception):
                         default = self.connection.getinfo(_SQL_DEFAULT_TXN_ISOLATION)
                         self.connection.set_attr(_SQL_ATTR_TXN_ISOLATION, default)
+
+    def _serializable(self) -> None:
+        try:
+            self.connection.set_attr(_SQL_ATTR_TXN_ISOLATION, _SQL_TXN_SERIALIZABLE)
+        except Exception as error:  # any driver's refusal
+            raise TargetError(
+                f"the ODBC driver for {self.dbms} refused a serializable transaction "
+                f"({error}), which SMSync needs on this server to keep others from creating "
+                "the records it creates meanwhile; nothing was changed",
+                where=self.label,
+                advice="Connect through the database maker's own ODBC driver, or ask SMSync's "
+                "support to add this server's table lock to SMSync.",
+            ) from error
 
     def _watch_for_dead_client(self) -> None:
         """Once per connection, before its first write transaction: ``DEAD_CLIENT_CHECKS``."""
