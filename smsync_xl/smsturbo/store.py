@@ -6,9 +6,11 @@ audit tables (``smsturbo.audit``) live beside them, so an audit record is writte
 same transaction as the change it describes.
 
 SMSync's writers take turns: a write transaction takes SMSync's writer lock before it
-reads anything (``transaction``), and a write that must not overwrite someone else's
-edit is a compare-and-set: it only changes the row if every column still holds what
-was read (``update``/``delete`` with ``expected``).
+reads anything (``transaction``), then keeps the tables it creates records in from
+every other writer until it commits, so no clerk can create a record between SMSync's
+re-read and its INSERT; and a write that must not overwrite someone else's edit is a
+compare-and-set: it only changes the row if every column still holds what was read
+(``update``/``delete`` with ``expected``).
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ class SMSTurboStore:
                 raise
             raise TargetLostError(
                 "the connection to SMSTurbo's database server was lost while SMSync "
-                f"committed ({error.message}): SMSTurbo holds either all of this "
+                f"committed ({_said(error)}): SMSTurbo holds either all of this "
                 "synchronization or none of it",
                 where=error.where,
                 advice="Press Refresh: if the rows you ticked show IN SYNC it was written "
@@ -131,8 +133,8 @@ class SMSTurboStore:
                     self.db.execute(LOCK_DDL)
                     self.db.execute(LOCK_INSERT)
                 except TargetReadOnlyError as error:
-                    raise self._lock_table_refused(error, "is missing and") from error
-                except TargetError as error:  # any DBMS's "already exists", after waiting
+                    raise self._lock_table_refused(error, missing=True) from error
+                except Exception as error:  # any DBMS's "already exists", after waiting
                     raise TargetBusyError(
                         "another synchronization started at the same moment and created "
                         f"SMSync's lock table ({LOCK_TABLE}) first; nothing was changed",
@@ -146,16 +148,15 @@ class SMSTurboStore:
                 if taken == 0 and not self.db.query(f"SELECT LockName FROM {LOCK_TABLE}"):
                     self.db.execute(LOCK_INSERT)  # the row was deleted: put it back
             except TargetReadOnlyError as error:
-                raise self._lock_table_refused(error, "is there, but") from error
+                raise self._lock_table_refused(error, missing=False) from error
 
-    def _lock_table_refused(self, error: TargetReadOnlyError, state: str) -> TargetError:
+    def _lock_table_refused(self, error: TargetReadOnlyError, *, missing: bool) -> TargetError:
         """SMSync's own lock table is what this user may not create or write, whatever
         the user may do with SMSTurbo's tables: say exactly that."""
-        said = _said(error)
+        state = "is missing and" if missing else "is there, but"
         return TargetReadOnlyError(
             f"SMSync's lock table {LOCK_TABLE} {state} this database user may not "
-            f"{'create' if state.startswith('is missing') else 'update'} it ({said}); "
-            "nothing was changed",
+            f"{'create' if missing else 'update'} it ({_said(error)}); nothing was changed",
             where=error.where,
             advice="Ask the SMSTurbo administrator to create it once as the owner of "
             f"SMSTurbo's tables ({LOCK_DDL}; {LOCK_INSERT}) and to let SMSync's user "
