@@ -716,3 +716,49 @@ def test_a_server_without_a_known_table_lock_writes_in_a_serializable_transactio
         undo_like = store.db.query("SHOW transaction_isolation")[0][0]
     assert (inside, undo_like) == ("serializable", "read committed")
     assert store.db.query("SHOW transaction_isolation")[0][0] == "read committed"
+
+
+def test_a_clerks_insert_committed_while_synchronize_waits_is_a_conflict_for_that_row(
+    request, tmp_path
+):
+    """The clerk's unsaved PROSPECT1 keeps SMSync waiting for the table; the clerk saves
+    while it waits. SMSync then reads it, and PROSPECT1 is a CONFLICT of its own while
+    PROSPECT2 is created: not a unique-key error that stops the whole batch (what an
+    INSERT racing the clerk's unique index entry gave)."""
+    create_demo(tmp_path)
+    turbo = pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    source, store, settings = session(turbo)
+    chosen = chosen_now(source, store, settings, ["PROSPECT1", "PROSPECT2"])
+    clerk = turbo.connect()
+    clerk.autocommit = False
+    clerk.execute(
+        'INSERT INTO "Customers" ("CustomerID", "CustomerName") VALUES (?, ?)',
+        ["PROSPECT1", "Typed by a clerk"],
+    )
+    watcher = turbo.connect()
+    ours = {int(c.execute("SELECT pg_backend_pid()").fetchone()[0]) for c in (clerk, watcher)}
+    done: list[Any] = []
+
+    def synchronize() -> None:  # its own connections, as another SMSync would have
+        source, store, settings = session(turbo)
+        try:
+            done.append(apply(source, store, settings, chosen, user="tester"))
+        except Exception as error:  # noqa: BLE001 - the test shows what it was
+            done.append(error)
+
+    worker = threading.Thread(target=synchronize)
+    try:
+        worker.start()
+        poll(lambda: waiting_backends(watcher, ours), 30, "SMSync did not wait for the clerk")
+        clerk.commit()
+        worker.join(60)
+    finally:
+        clerk.close()
+        watcher.close()
+    result = done[0]
+    assert not isinstance(result, Exception), result
+    assert outcomes(result) == {"PROSPECT1": Outcome.CONFLICT, "PROSPECT2": Outcome.CREATED}
+    assert "changed in Sage 50 or SMSTurbo since Refresh" in result.results[0].detail
+    assert store.fetch(CUSTOMER, "PROSPECT1")["name"] == "Typed by a clerk"
+    assert customer_ids(turbo).count("PROSPECT1") == 1
+    assert [c.record_id for c in store.audit.changes(result.run_id)] == ["PROSPECT2"]
