@@ -6,8 +6,11 @@ unique index on the ID column): the second waits for the first, then finds the r
 already synchronized; disjoint ones both succeed, with their own run numbers; a writer
 that waits too long gives up with a plain message. An edit made in SMSTurbo while a
 synchronization runs is a conflict for that row, survives, and a later undo leaves it.
-And kill -9 at random moments leaves SMSTurbo exactly before or after (tests/kill_test.py
-runs the long version).
+A clerk cannot create a record between Synchronize's re-read and its INSERT (forced with
+a second real connection at that very moment), and a clerk's record saved while
+Synchronize waits is a conflict for that row. And kill -9 at random moments leaves
+SMSTurbo exactly before or after (tests/kill_test.py runs the long version); a killed run
+that waited for a lock holds up no later run.
 """
 
 from __future__ import annotations
