@@ -208,6 +208,7 @@ def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> N
             )
         elif _read(report, "SMSTurbo", entity, store.read):
             _template(report, store, settings, entity)
+            _unique_id(report, store, entity)
 
 
 def _read(report: Report, side: str, entity: Entity, read: Callable[[Entity], Sized]) -> bool:
@@ -240,6 +241,26 @@ def _template(report: Report, store: SMSTurboStore, settings: Settings, entity: 
             f"  note     no {label}: new {entity.plural.lower()} take Sage 50's values and "
             "Setup's Import Defaults only"
         )
+
+
+def _unique_id(report: Report, store: SMSTurboStore, entity: Entity) -> None:
+    """SMSync locks what it writes, but a table without a unique ID lets SMSTurbo's own
+    screens, or any other program, store one ID twice."""
+    table = store.table(entity)
+    column = table.columns["id"]
+    if store.id_is_unique(entity):
+        report.lines.append(f"  ok       {table.table}.{column} is unique")
+        return
+    report.lines.append(f"  PROBLEM  {table.table}.{column} has no unique index")
+    report.problem(
+        f"SMSTurbo's table {table.table} has no primary key or unique index on {column}: "
+        f"nothing in SMSTurbo stops two {entity.plural.lower()} with the same ID (SMSync "
+        "itself never creates one twice: it keeps the table from other writers while it "
+        "writes)",
+        f"Ask the SMSTurbo administrator to add one: CREATE UNIQUE INDEX "
+        f'"{table.table}_{column}" ON "{table.table}" ("{column}"). Remove any ID stored '
+        "twice first (Refresh shows duplicate IDs as INVALID).",
+    )
 
 
 def _what(error: SmsyncError) -> str:

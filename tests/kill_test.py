@@ -88,9 +88,9 @@ import contextlib, sys, time
 from smsync_xl.smsturbo.store import SMSTurboStore
 plain = SMSTurboStore.transaction
 @contextlib.contextmanager
-def noted(self):
+def noted(self, *args, **kwargs):
     print("transaction from", time.time(), file=sys.stderr, flush=True)
-    with plain(self):
+    with plain(self, *args, **kwargs):
         yield
     print("transaction to", time.time(), file=sys.stderr, flush=True)
 SMSTurboStore.transaction = noted

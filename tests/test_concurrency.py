@@ -6,14 +6,19 @@ unique index on the ID column): the second waits for the first, then finds the r
 already synchronized; disjoint ones both succeed, with their own run numbers; a writer
 that waits too long gives up with a plain message. An edit made in SMSTurbo while a
 synchronization runs is a conflict for that row, survives, and a later undo leaves it.
-And kill -9 at random moments leaves SMSTurbo exactly before or after (tests/kill_test.py
-runs the long version).
+A clerk cannot create a record between Synchronize's re-read and its INSERT (forced with
+a second real connection at that very moment), and a clerk's record saved while
+Synchronize waits is a conflict for that row. And kill -9 at random moments leaves
+SMSTurbo exactly before or after (tests/kill_test.py runs the long version); a killed run
+that waited for a lock holds up no later run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import signal
 import sqlite3
 import threading
 import time
@@ -377,19 +382,17 @@ def test_an_edit_committed_while_apply_waits_for_the_lock_is_seen(demo_turbo):
 
 def edit_just_before(monkeypatch, turbo: Turbo, store: SMSTurboStore, method: str) -> list[str]:
     """A clerk's phone edit committed right before the store's ``method`` first runs for
-    DIFFPHONE inside a write. On PostgreSQL it comes from another connection; an SQLite
-    file is locked whole while SMSync writes, so there the same UPDATE goes through the
-    writer's own connection, which is what a concurrent commit would look like to it."""
+    DIFFPHONE inside a write: the compare-and-set's own test. No other connection can
+    write there (an SQLite file is locked whole, a server's table is kept from other
+    writers), so the UPDATE goes through the writer's own connection, which is what a
+    concurrent commit would look like to it on a server SMSync cannot lock."""
     original = getattr(SMSTurboStore, method)
     edited: list[str] = []
 
     def edit_then_run(self, entity, ids, *args, **kwargs):
         wanted = [ids] if isinstance(ids, str) else list(ids)
         if not edited and any(i.strip() == "DIFFPHONE" for i in wanted):
-            if turbo.backend == "sqlite":
-                self.db.execute(PHONE, ["555-MEANWHILE", "DIFFPHONE"])
-            else:
-                turbo.edit(PHONE, ["555-MEANWHILE", "DIFFPHONE"])
+            self.db.execute(PHONE, ["555-MEANWHILE", "DIFFPHONE"])
             edited.append(method)
         return original(self, entity, ids, *args, **kwargs)
 
@@ -449,10 +452,7 @@ def test_records_created_meanwhile_are_conflicts_not_duplicates(demo_turbo, monk
     def someone_creates_it_first(self, entity, ids):
         ids = list(ids)
         if "PROSPECT1" in ids and self.fetch(CUSTOMER, "PROSPECT1") is None:
-            if demo_turbo.backend == "sqlite":
-                self.db.execute(insert, ["PROSPECT1", "Typed by a clerk"])
-            else:
-                demo_turbo.edit(insert, ["PROSPECT1", "Typed by a clerk"])
+            self.db.execute(insert, ["PROSPECT1", "Typed by a clerk"])  # see edit_just_before
         return original(self, entity, ids)
 
     monkeypatch.setattr(SMSTurboStore, "fetch_raw", someone_creates_it_first)
@@ -473,3 +473,295 @@ def test_kill_9_during_sync_and_undo_leaves_before_or_after(tmp_path):
     for tally in (sync, undo):
         assert tally.failures == []
         assert sum(tally.states.values()) == 3
+
+
+# A clerk's insert while SMSync writes: impossible between its re-read and its INSERT.
+
+CLERK_CREATES = (
+    'INSERT INTO "Customers" ("CustomerID", "CustomerName") SELECT \'PROSPECT1\', '
+    "'Typed by a clerk' WHERE NOT EXISTS "
+    '(SELECT 1 FROM "Customers" WHERE "CustomerID" = \'PROSPECT1\')'
+)
+"""How a careful program creates a record: only if none with its ID exists."""
+
+
+class Clerk:
+    """A clerk's SMSTurbo screen: its own connection, its statements on its own thread."""
+
+    def __init__(self, turbo: Turbo) -> None:
+        self.turbo = turbo
+        if turbo.backend == "sqlite":  # a clerk's program told at once that the file is busy
+            self.connection = sqlite3.connect(
+                turbo.where, isolation_level=None, timeout=0, check_same_thread=False
+            )
+            self.pid = 0
+        else:
+            self.connection = turbo.connect()
+            self.pid = self.connection.execute("SELECT pg_backend_pid()").fetchone()[0]
+        self.done = threading.Event()
+        self.outcome: list[str] = []
+        self.thread: threading.Thread | None = None
+
+    def _run(self, sql: str) -> None:
+        try:
+            self.connection.execute(sql)
+            self.outcome.append("committed")
+        except Exception as error:  # noqa: BLE001 - what the clerk's program is told
+            self.outcome.append(f"refused: {error}")
+        finally:
+            self.done.set()
+
+    def start(self, sql: str) -> None:
+        self.thread = threading.Thread(target=self._run, args=(sql,))
+        self.thread.start()
+
+    def finished_or_waiting(self) -> str:
+        """Block until the clerk's statement has finished ('committed' or 'refused: …') or
+        waits for a lock on the server ('waiting'): never a guess from elapsed time."""
+        deadline = time.monotonic() + 30
+        with closing(self.turbo.connect()) as watcher:
+            while time.monotonic() < deadline:
+                if self.done.is_set():
+                    return self.outcome[0]
+                if self.pid:
+                    row = watcher.execute(
+                        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = ?", [self.pid]
+                    ).fetchone()
+                    if row and row[0] == "Lock":
+                        return "waiting"
+                time.sleep(0.01)
+        raise AssertionError("the clerk's statement neither finished nor waited for a lock")
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.thread.join(60)
+        with contextlib.suppress(Exception):  # closed already
+            self.connection.close()
+
+
+def clerk_creates_before_the_insert(monkeypatch, turbo: Turbo) -> tuple[Clerk, list[str]]:
+    """Right before SMSync's INSERT of customers (after it read SMSTurbo again and found
+    no PROSPECT1), a clerk creates PROSPECT1; returns the clerk and what the clerk's
+    statement did at that moment."""
+    original = SMSTurboStore.insert_many
+    clerk = Clerk(turbo)
+    seen: list[str] = []
+
+    def clerk_first(self, entity, records):
+        if entity is CUSTOMER and not seen:
+            clerk.start(CLERK_CREATES)
+            seen.append(clerk.finished_or_waiting())
+        return original(self, entity, records)
+
+    monkeypatch.setattr(SMSTurboStore, "insert_many", clerk_first)
+    return clerk, seen
+
+
+@pytest.mark.parametrize("unique_id", [True, False], ids=["unique-id", "no-unique-index"])
+def test_a_clerk_cannot_create_the_record_between_the_reread_and_the_insert(
+    demo_turbo, monkeypatch, unique_id
+):
+    """The issue's race, forced: on PostgreSQL the clerk's INSERT waits for SMSync's
+    commit (the table is kept from other writers), on SQLite the file is locked; either
+    way the record exists once, SMSync's, audited, and the clerk's program then finds
+    it. Without the lock the clerk's row committed in the window: a duplicate (no
+    unique index) or a batch-level unique-key error."""
+    if not unique_id:
+        drop_id_uniqueness(demo_turbo)
+    source, store, settings = session(demo_turbo)
+    chosen = chosen_now(source, store, settings, ["PROSPECT1", "PROSPECT2"])
+    before = demo_turbo.dump()
+    clerk, seen = clerk_creates_before_the_insert(monkeypatch, demo_turbo)
+    try:
+        result = apply(source, store, settings, chosen, user="tester")
+        monkeypatch.undo()
+        clerk.close()
+        if demo_turbo.backend == "sqlite":
+            assert seen == ["refused: database is locked"]
+            demo_turbo.edit(CLERK_CREATES, [])  # the clerk's program tries again
+        else:
+            assert seen == ["waiting"] and clerk.outcome == ["committed"]
+    finally:
+        clerk.close()
+    assert outcomes(result) == {"PROSPECT1": Outcome.CREATED, "PROSPECT2": Outcome.CREATED}
+    assert customer_ids(demo_turbo).count("PROSPECT1") == 1
+    assert store.fetch(CUSTOMER, "PROSPECT1")["name"] != "Typed by a clerk"
+    after = demo_turbo.dump()
+    changes = store.audit.changes(result.run_id)
+    assert [(c.record_id, c.action.value) for c in changes] == [
+        ("PROSPECT1", "create"),
+        ("PROSPECT2", "create"),
+    ]
+    created = [tuple(r) for r in after["customers"] if str(r[0]).strip().startswith("PROSPECT")]
+    assert len(created) == 2
+    assert after["customers"] == sorted(before["customers"] + created, key=repr)
+    assert {
+        k: v for k, v in after.items() if k not in ("customers", "smsync_runs", "smsync_changes")
+    } == {
+        k: v for k, v in before.items() if k not in ("customers", "smsync_runs", "smsync_changes")
+    }
+
+
+def test_doctor_says_when_an_id_column_has_no_unique_index(demo_turbo):
+    ok = CliRunner().invoke(main, ["doctor", "--settings", str(demo_turbo.settings)])
+    assert "  ok       Customers.CustomerID is unique\n" in ok.output, ok.output
+    assert "no unique index" not in ok.output
+    drop_id_uniqueness(demo_turbo)
+    before = demo_turbo.dump()
+    result = CliRunner().invoke(main, ["doctor", "--settings", str(demo_turbo.settings)])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output
+    assert "  PROBLEM  Customers.CustomerID has no unique index\n" in result.output
+    assert (
+        "SMSTurbo's table Customers has no primary key or unique index on CustomerID: nothing "
+        "in SMSTurbo stops two customers with the same ID" in text
+    )
+    assert (
+        "Fix: Ask the SMSTurbo administrator to add one: CREATE UNIQUE INDEX "
+        '"Customers_CustomerID" ON "Customers" ("CustomerID")' in text
+    )
+    assert "Vendors.VendorID is unique" in text and "Traceback" not in text
+    assert demo_turbo.dump() == before
+
+
+# kill -9 of a run that waits for a lock: the next run does not wait for the dead one.
+
+
+def waiting_backends(watcher: Any, exclude: set[int]) -> list[tuple[int, str]]:
+    """(pid, statement) of this database's sessions that wait for a lock."""
+    rows = watcher.execute(
+        "SELECT pid, query FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock'"
+    ).fetchall()
+    return [(int(r[0]), str(r[1])) for r in rows if int(r[0]) not in exclude]
+
+
+def poll(check: Callable[[], Any], seconds: float, what: str) -> Any:
+    """``check()`` until it gives something true (polled, bounded: never a bare sleep)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"{what} within {seconds} s")
+
+
+def test_after_kill_9_of_a_waiting_run_the_next_run_does_not_wait_for_it(
+    request, tmp_path, monkeypatch
+):
+    """A clerk's unsaved edit keeps SMSync waiting; that run is killed with SIGKILL. The
+    server ends the dead run's session within seconds (it checks that its client is
+    still there), so it keeps no lock: the next run waits only for the clerk, and says
+    so, and runs once the clerk is done. Without the check the dead session waits on
+    for up to its lock timeout (30 s), holding SMSync's writer lock."""
+    create_demo(tmp_path)
+    turbo = pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    clerk = turbo.connect()
+    clerk.autocommit = False
+    clerk.execute(PHONE, ["555-UNSAVED", "DIFFPHONE"])
+    watcher = turbo.connect()
+    ours = {int(c.execute("SELECT pg_backend_pid()").fetchone()[0]) for c in (clerk, watcher)}
+    try:
+        process = kill_test.start_cli("sync", "--settings", turbo.settings, "--yes")
+        (dead, statement), *_ = poll(
+            lambda: waiting_backends(watcher, ours), 60, "the run did not wait for the clerk"
+        )
+        assert statement.endswith('LOCK TABLE "Customers" IN SHARE ROW EXCLUSIVE MODE'), statement
+        os.kill(process.pid, signal.SIGKILL)
+        process.communicate()
+        started = time.monotonic()
+        poll(
+            lambda: (
+                not watcher.execute(
+                    "SELECT 1 FROM pg_stat_activity WHERE pid = ?", [dead]
+                ).fetchall()
+            ),
+            10,
+            "the killed run's session was still on the server",
+        )
+        gone = time.monotonic() - started
+        before = turbo.dump()
+        monkeypatch.setattr(dbapi, "LOCK_WAIT_SECONDS", 1.0)
+        result = CliRunner().invoke(main, ["sync", "--settings", str(turbo.settings), "--yes"])
+        text = " ".join(result.output.split())
+        assert result.exit_code == 1, result.output
+        assert "SMSTurbo's table Customers is being changed by another program or user" in text
+        assert "another synchronization" not in text and "Traceback" not in text
+        assert turbo.where in text
+        assert turbo.dump() == before
+        clerk.rollback()
+        result = CliRunner().invoke(main, ["sync", "--settings", str(turbo.settings), "--yes"])
+        assert result.exit_code == 0, result.output
+        assert "Import completed: 32 created, 11 updated, 0 skipped, 0 conflicts (run 1)" in (
+            result.output
+        )
+        assert gone < 5
+    finally:
+        clerk.close()
+        watcher.close()
+
+
+def test_a_server_without_a_known_table_lock_writes_in_a_serializable_transaction(
+    request, tmp_path, monkeypatch
+):
+    """The generic way through ODBC (lock-based servers hold what a serializable
+    transaction read until it ends): asked of the driver, and given back afterwards.
+    PostgreSQL stands in for such a server here; on PostgreSQL itself SMSync locks the
+    table, since its serializable transactions do not stop a blind INSERT."""
+    create_demo(tmp_path)
+    turbo = pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    monkeypatch.setattr(dbapi, "TABLE_LOCKS", {})
+    store = open_store(load_settings(turbo.settings))
+    with store.transaction(writing=[CUSTOMER]):
+        inside = store.db.query("SHOW transaction_isolation")[0][0]
+    with store.transaction():
+        undo_like = store.db.query("SHOW transaction_isolation")[0][0]
+    assert (inside, undo_like) == ("serializable", "read committed")
+    assert store.db.query("SHOW transaction_isolation")[0][0] == "read committed"
+
+
+def test_a_clerks_insert_committed_while_synchronize_waits_is_a_conflict_for_that_row(
+    request, tmp_path
+):
+    """The clerk's unsaved PROSPECT1 keeps SMSync waiting for the table; the clerk saves
+    while it waits. SMSync then reads it, and PROSPECT1 is a CONFLICT of its own while
+    PROSPECT2 is created: not a unique-key error that stops the whole batch (what an
+    INSERT racing the clerk's unique index entry gave)."""
+    create_demo(tmp_path)
+    turbo = pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    source, store, settings = session(turbo)
+    chosen = chosen_now(source, store, settings, ["PROSPECT1", "PROSPECT2"])
+    clerk = turbo.connect()
+    clerk.autocommit = False
+    clerk.execute(
+        'INSERT INTO "Customers" ("CustomerID", "CustomerName") VALUES (?, ?)',
+        ["PROSPECT1", "Typed by a clerk"],
+    )
+    watcher = turbo.connect()
+    ours = {int(c.execute("SELECT pg_backend_pid()").fetchone()[0]) for c in (clerk, watcher)}
+    done: list[Any] = []
+
+    def synchronize() -> None:  # its own connections, as another SMSync would have
+        source, store, settings = session(turbo)
+        try:
+            done.append(apply(source, store, settings, chosen, user="tester"))
+        except Exception as error:  # noqa: BLE001 - the test shows what it was
+            done.append(error)
+
+    worker = threading.Thread(target=synchronize)
+    try:
+        worker.start()
+        poll(lambda: waiting_backends(watcher, ours), 30, "SMSync did not wait for the clerk")
+        clerk.commit()
+        worker.join(60)
+    finally:
+        clerk.close()
+        watcher.close()
+    result = done[0]
+    assert not isinstance(result, Exception), result
+    assert outcomes(result) == {"PROSPECT1": Outcome.CONFLICT, "PROSPECT2": Outcome.CREATED}
+    assert "changed in Sage 50 or SMSTurbo since Refresh" in result.results[0].detail
+    assert store.fetch(CUSTOMER, "PROSPECT1")["name"] == "Typed by a clerk"
+    assert customer_ids(turbo).count("PROSPECT1") == 1
+    assert [c.record_id for c in store.audit.changes(result.run_id)] == ["PROSPECT2"]

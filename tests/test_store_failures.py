@@ -522,6 +522,29 @@ def test_a_char_15_id_column_in_postgresql(pg):
         ("22001", "ERROR: value too long for type character varying(8)", "too long", None),
         ("22P02", 'ERROR: invalid input syntax for type numeric: "abc"', "bad value", None),
         ("", "database or disk is full", "storage", "TargetError"),
+        ("57014", "ERROR: canceling statement due to statement timeout", "cancelled", None),
+        ("08S01", "SQLExecDirectW unable due to the connection lost", "lost", "TargetLostError"),
+        ("57P01", "FATAL: terminating connection due to administrator command", "lost", None),
+        (
+            "08S01",
+            "[Microsoft][ODBC Driver 18 for SQL Server]Communication link failure",
+            "lost",
+            None,
+        ),
+        ("HY000", "server closed the connection unexpectedly", "lost", None),
+        (
+            "23503",
+            'ERROR: update or delete on table "Customers" violates foreign key constraint',
+            "referenced",
+            "TargetReferenceError",
+        ),
+        ("", "FOREIGN KEY constraint failed", "referenced", None),
+        (
+            "23000",
+            "The DELETE statement conflicted with the REFERENCE constraint",
+            "referenced",
+            None,
+        ),
         ("42601", "syntax error at or near", None, None),  # SMSync's bug: kept as it is
     ],
 )
@@ -553,3 +576,234 @@ def test_sage50_keeps_a_refused_write_as_the_drivers_error():
         assert statement_error(sqlite3.Error(text), side=SAGE50, where="sage50.path") is None
     busy = statement_error(sqlite3.Error("database is locked"), side=SAGE50, where="x")
     assert busy is not None and "another program kept the Sage 50 company locked" in busy.message
+
+
+# Server-side events (issue 19, item 12).
+
+
+def test_an_administrators_statement_timeout_is_a_plain_message(pg):
+    """A statement that runs longer than the administrator allows (57014): a trigger on
+    SMSync's lock table makes the first statement of the transaction take 1 s, the
+    database allows 0.3 s."""
+    pg.run(
+        "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS "
+        "'BEGIN PERFORM pg_sleep(1); RETURN NEW; END'"
+    )
+    pg.run(
+        'CREATE TRIGGER slow BEFORE UPDATE ON "smsync_lock" FOR EACH ROW EXECUTE FUNCTION slow()'
+    )
+    pg.run(
+        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = %L', "
+        "current_database(), '300ms'); END $$"
+    )
+    pg.refuses(
+        "sync",
+        "--yes",
+        says=[
+            "SMSTurbo's database server stopped one of SMSync's statements before it finished",
+            "canceling statement due to statement timeout",
+            "a time limit its administrator set (statement_timeout)",
+            NOTHING_CHANGED,
+            "Ask the SMSTurbo administrator to give SMSync's database user more time",
+        ],
+    )
+
+
+def backend_pid(db) -> int:
+    return int(db.query("SELECT pg_backend_pid()")[0][0])
+
+
+def terminate(turbo: Turbo, pid: int) -> None:
+    """An administrator (or a network failure) ends SMSync's session on the server."""
+    with closing(turbo.connect()) as admin:
+        admin.execute("SELECT pg_terminate_backend(?, 10000)", [pid])
+
+
+@pytest.mark.parametrize("moment", ["mid-transaction", "at-commit"])
+def test_a_connection_lost_during_synchronize_is_a_plain_message(pg, monkeypatch, moment):
+    """The session ends after SMSync's transaction wrote its records (mid-transaction),
+    or after its last statement, so the commit itself fails (at-commit): only then
+    SMSync cannot know whether the server committed."""
+    from smsync_xl.smsturbo.audit import Audit
+    from smsync_xl.smsturbo.store import SMSTurboStore
+
+    if moment == "mid-transaction":
+        original = SMSTurboStore.insert_many
+
+        def lost_after_insert(self, entity, records):
+            original(self, entity, records)
+            terminate(pg, backend_pid(self.db))
+
+        monkeypatch.setattr(SMSTurboStore, "insert_many", lost_after_insert)
+        says = [
+            "the connection to SMSTurbo's database server was lost (internal SAVEPOINT failed)",
+            "the server undoes whatever SMSync had not committed; nothing was changed",
+            "Check the network and that SMSTurbo's server is running",
+        ]
+    else:
+        finish = Audit.finish_run
+
+        def lost_before_commit(self, run_id, summary):
+            finish(self, run_id, summary)
+            terminate(pg, backend_pid(self.db))
+
+        monkeypatch.setattr(Audit, "finish_run", lost_before_commit)
+        says = [
+            "the connection to SMSTurbo's database server was lost while SMSync committed",
+            "SMSTurbo holds either all of this synchronization or none of it",
+            "Press Refresh: if the rows you ticked show IN SYNC it was written",
+        ]
+    text = pg.refuses("sync", "--yes", says=says)
+    assert "unexpected" not in text
+    if moment == "at-commit":  # SMSync cannot know, so it does not claim it
+        assert NOTHING_CHANGED not in text
+
+
+def clerk_session(
+    turbo: Turbo, sql: str, params: list[object]
+) -> contextlib.AbstractContextManager:
+    """A clerk's edit in SMSTurbo, not yet saved: its transaction stays open (and its
+    locks held) until the block ends, then is cancelled."""
+
+    @contextlib.contextmanager
+    def editing() -> Iterator[Any]:
+        connection = turbo.connect()
+        connection.autocommit = False
+        try:
+            connection.execute(sql, params)
+            yield connection
+        finally:
+            connection.rollback()
+            connection.close()
+
+    return editing()
+
+
+CLERK_PHONE = ('UPDATE "Customers" SET "Phone1" = ? WHERE "CustomerID" = ?', ["555-CLERK", "C0001"])
+
+
+def test_a_clerks_unsaved_edit_that_outlasts_the_wait_names_the_table(pg, monkeypatch):
+    monkeypatch.setattr(dbapi, "LOCK_WAIT_SECONDS", 1.0)
+    text = pg.refuses(
+        "sync",
+        "--yes",
+        says=[
+            "SMSTurbo's table Customers is being changed by another program or user (an edit "
+            "in SMSTurbo not yet saved, say) that did not finish within 1 seconds",
+            NOTHING_CHANGED,
+            "Ask whoever is changing Customers in SMSTurbo to save or cancel it",
+        ],
+        during=clerk_session(pg, *CLERK_PHONE),
+    )
+    assert "another synchronization" not in text
+
+
+def test_an_undo_waiting_on_a_clerks_locked_record_names_it(pg, monkeypatch):
+    assert cli("sync", "--settings", pg.settings, "--yes").exit_code == 0
+    monkeypatch.setattr(dbapi, "LOCK_WAIT_SECONDS", 1.0)
+    text = pg.refuses(
+        "undo",
+        "--yes",
+        says=[
+            "deleting customer 'PROSPECT1': another program or user holds customer "
+            "'PROSPECT1' (table Customers) locked",
+            "did not let go within 1 seconds (ERROR: canceling statement due to lock timeout)",
+            NOTHING_CHANGED,
+            "Ask whoever has customer 'PROSPECT1' (table Customers) open in SMSTurbo to save",
+        ],
+        during=clerk_session(
+            pg, 'UPDATE "Customers" SET "Phone1" = ? WHERE "CustomerID" = ?', ["1", "PROSPECT1"]
+        ),
+    )
+    assert "another synchronization" not in text
+
+
+def test_undo_of_a_record_tickets_refer_to_names_both(either):
+    assert cli("sync", "--settings", either.settings, "--yes").exit_code == 0
+    either.run(
+        'CREATE TABLE "Tickets" ("TicketNo" INTEGER PRIMARY KEY, "CustomerID" VARCHAR(15) '
+        'REFERENCES "Customers" ("CustomerID"))'
+    )
+    either.run('INSERT INTO "Tickets" VALUES (?, ?)', [1, "PROSPECT1"])
+    text = either.refuses(
+        "undo",
+        "--yes",
+        says=[
+            "customer 'PROSPECT1' cannot be deleted: SMSTurbo's Tickets still refers to it",
+            NOTHING_CHANGED,
+            "Undo takes back a synchronization only as a whole, and customer 'PROSPECT1' has "
+            "been used in SMSTurbo since (Tickets). Leave this synchronization in place and "
+            "correct the record in SMSTurbo instead",
+        ],
+    )
+    assert "Sage 50" not in text.split("refers to it", 1)[1]
+
+
+@contextlib.contextmanager
+def writer_role(request, pg: Turbo, *sql: str) -> Iterator[tuple[Path, str]]:
+    """Settings (and their DSN) that connect as a second role which may read and write
+    every table of SMSTurbo but create none (then ``sql`` run as the owner); the role
+    goes at the end."""
+    from . import odbc_env
+
+    odbc, postgres = request.getfixturevalue("odbc"), request.getfixturevalue("postgres")
+    with closing(pg.connect()) as owner:
+        database = owner.execute("SELECT current_database()").fetchone()[0]
+    role = f"{database}_writer"
+    setup = odbc_env.psql(
+        f"CREATE ROLE {role} LOGIN PASSWORD '{postgres.password}';\n\\c {database}\n"
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};\n"
+    )
+    assert setup.returncode == 0, setup.stderr
+    try:
+        for statement in sql:
+            pg.run(statement.format(role=role))
+        dsn = odbc.add_dsn(
+            f"w_{database.removeprefix('smsync_test_')}",
+            odbc_env.PG_DRIVER,
+            Servername=odbc_env.PG_HOST,
+            Port=str(odbc_env.PG_PORT),
+            Database=database,
+            Username=role,
+        )
+        settings = pg.folder / "writer.toml"
+        settings.write_text(
+            pg.settings.read_text(encoding="utf-8").replace(pg.where.split()[-1], dsn),
+            encoding="utf-8",
+        )
+        yield settings, dsn
+    finally:
+        odbc_env.psql(f"\\c {database}\nDROP OWNED BY {role};\n\\c postgres\nDROP ROLE {role};\n")
+
+
+@pytest.mark.parametrize(
+    ("sql", "says"),
+    [
+        (
+            ["DROP TABLE SMSync_Lock"],
+            "SMSync's lock table SMSync_Lock is missing and this database user may not create "
+            "it (ERROR: permission denied for schema public)",
+        ),
+        (
+            ["REVOKE UPDATE ON SMSync_Lock FROM {role}"],
+            "SMSync's lock table SMSync_Lock is there, but this database user may not update "
+            "it (ERROR: permission denied for table smsync_lock)",
+        ),
+    ],
+    ids=["deleted", "not-writable"],
+)
+def test_a_lock_table_this_user_may_not_create_or_update_says_so(request, pg, sql, says):
+    with writer_role(request, pg, *sql) as (settings, dsn):
+        pg.settings, pg.where = settings, f"ODBC DSN {dsn}"
+        text = pg.refuses(
+            "sync",
+            "--yes",
+            says=[
+                says,
+                NOTHING_CHANGED,
+                "Ask the SMSTurbo administrator to create it once as the owner of SMSTurbo's "
+                "tables (CREATE TABLE SMSync_Lock",
+                "GRANT SELECT, INSERT, UPDATE ON SMSync_Lock TO that user",
+            ],
+        )
+    assert "can only be read here" not in text

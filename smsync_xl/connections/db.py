@@ -16,6 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from smsync_xl.core.errors import TargetError
+
 sqlite3.register_adapter(Decimal, str)
 
 Translate = Callable[[Exception], Exception | None]
@@ -30,6 +32,30 @@ before it gives up with 'another synchronization is running'."""
 
 _SQL_DBMS_NAME = 17
 """ODBC's SQLGetInfo code for the database product's name (pyodbc.SQL_DBMS_NAME)."""
+_SQL_ATTR_TXN_ISOLATION, _SQL_TXN_SERIALIZABLE = 108, 8
+_SQL_DEFAULT_TXN_ISOLATION = 26
+"""ODBC's connection attribute and SQLGetInfo code for the isolation level (pyodbc's
+names), so this module needs no pyodbc to run SQLite."""
+
+DEAD_CLIENT_CHECKS = (
+    "SET client_connection_check_interval = '1s'",
+    "SET tcp_keepalives_idle = 10",
+    "SET tcp_keepalives_interval = 5",
+    "SET tcp_keepalives_count = 3",
+)
+"""PostgreSQL, for a connection that writes: the server notices within seconds that its
+client is gone (killed, or its computer off the network) even while the session waits
+for a lock, and ends the session, so its locks never hold up the next run. Each is tried
+on its own; a server that lacks one (before version 14, or not on Linux) goes without."""
+
+TABLE_LOCKS = {
+    "postgresql": "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+    "oracle": "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+}
+"""Per server (DBMS name as the driver reports it, lower case, by prefix): a table lock
+that others' INSERT, UPDATE and DELETE wait for until the transaction ends, while their
+reads go on. Servers not named here get a serializable transaction instead (see
+``Database.transaction``)."""
 
 
 def quote_identifier(name: str) -> str:
@@ -56,6 +82,7 @@ class Database:
         self.label = label
         self.translate = translate
         self._dbms: str | None = None
+        self._watched = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -125,6 +152,54 @@ class Database:
         finally:
             cursor.close()
 
+    def unique_keys(self, table: str) -> list[frozenset[str]]:
+        """The column sets (lower case) that ``table``'s primary key and unique indexes
+        keep unique, from the catalogue: SQLite's pragmas, else ODBC's SQLStatistics."""
+        if self.is_sqlite:
+            name = quote_identifier(table)
+            keys = [
+                frozenset(str(c[2]).lower() for c in self.query(f"PRAGMA index_info({i[1]!r})"))
+                for i in self.query(f"PRAGMA index_list({name})")
+                if i[2] and not i[4]  # unique, not partial
+            ]
+            primary = [str(c[1]).lower() for c in self.query(f"PRAGMA table_info({name})") if c[5]]
+            return keys + ([frozenset(primary)] if primary else [])
+        cursor = self.connection.cursor()
+        try:
+            with self.translating():
+                rows = cursor.statistics(table=table, unique=True).fetchall()
+        finally:
+            cursor.close()
+        indexes: dict[str, set[str]] = {}
+        for row in rows:
+            if row.index_name and not row.non_unique:
+                indexes.setdefault(row.index_name, set()).add(str(row.column_name).lower())
+        return [frozenset(columns) for columns in indexes.values()]
+
+    def referencing_tables(self, table: str) -> list[str]:
+        """Tables whose foreign keys point at ``table``, from the catalogue (empty when
+        the catalogue cannot be asked, as in a PostgreSQL transaction an error aborted)."""
+        if self.is_sqlite:
+            names = [
+                r[0] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
+            ]
+            return [
+                name
+                for name in names
+                if any(
+                    str(k[2]).lower() == table.lower()
+                    for k in self.query(f"PRAGMA foreign_key_list({quote_identifier(name)})")
+                )
+            ]
+        cursor = self.connection.cursor()
+        try:
+            rows = cursor.foreignKeys(table=table).fetchall()
+        except Exception:  # noqa: BLE001 - only a better message is lost
+            return []
+        finally:
+            cursor.close()
+        return sorted({str(r.fktable_name) for r in rows})
+
     def execute(self, sql: str, params: Sequence[object] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
         cursor = self.connection.cursor()
@@ -169,8 +244,27 @@ class Database:
         finally:
             cursor.close()
 
+    @property
+    def table_lock(self) -> str | None:
+        """The statement that keeps other writers off a table (``TABLE_LOCKS``), None
+        where the server has none SMSync knows."""
+        return next((sql for name, sql in TABLE_LOCKS.items() if self.dbms.startswith(name)), None)
+
+    @property
+    def locks_whole_file(self) -> bool:
+        """SQLite (embedded or through ODBC): the first write of a transaction locks the
+        whole file against other writers until it ends."""
+        return self.dbms.startswith("sqlite")
+
+    def keep_writers_off(self, table: str) -> None:
+        """Inside a write transaction: nobody else inserts, updates or deletes rows of
+        ``table`` until it ends, so what it reads next is still true when it writes.
+        Waits (bounded by ``waits_bounded``) for others' unfinished writes to it."""
+        if self.table_lock is not None:
+            self.execute(self.table_lock.format(quote_identifier(table)))
+
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, serializable: bool = False) -> Iterator[None]:
         """Everything inside commits together or not at all.
 
         Outside a transaction both kinds of connection run in autocommit, so a read
@@ -178,7 +272,17 @@ class Database:
         taken before anything is read, waiting at most the busy timeout for another
         writer) and pyodbc turns autocommit off until the commit or rollback. Starting,
         committing and the statements inside all go through the error translation.
+
+        ``serializable``: on a server without ``TABLE_LOCKS`` and not SQLite, the
+        transaction runs at ODBC's SERIALIZABLE isolation; lock-based servers (SQL
+        Server, DB2, MySQL's InnoDB) then hold what it read locked against others'
+        inserts and changes until it ends. A driver that refuses it is an error, never a
+        silently weaker transaction.
         """
+        isolate = serializable and self.table_lock is None and not self.locks_whole_file
+        self._watch_for_dead_client()
+        if isolate:
+            self._serializable()
         with self.translating():
             if self.is_sqlite:
                 self.connection.execute("BEGIN IMMEDIATE")
@@ -196,6 +300,32 @@ class Database:
             if not self.is_sqlite:
                 with contextlib.suppress(Exception):
                     self.connection.autocommit = True
+                if isolate:
+                    with contextlib.suppress(Exception):
+                        default = self.connection.getinfo(_SQL_DEFAULT_TXN_ISOLATION)
+                        self.connection.set_attr(_SQL_ATTR_TXN_ISOLATION, default)
+
+    def _serializable(self) -> None:
+        try:
+            self.connection.set_attr(_SQL_ATTR_TXN_ISOLATION, _SQL_TXN_SERIALIZABLE)
+        except Exception as error:  # any driver's refusal
+            raise TargetError(
+                f"the ODBC driver for {self.dbms} refused a serializable transaction "
+                f"({error}), which SMSync needs on this server to keep others from creating "
+                "the records it creates meanwhile; nothing was changed",
+                where=self.label,
+                advice="Connect through the database maker's own ODBC driver, or ask SMSync's "
+                "support to add this server's table lock to SMSync.",
+            ) from error
+
+    def _watch_for_dead_client(self) -> None:
+        """Once per connection, before its first write transaction: ``DEAD_CLIENT_CHECKS``."""
+        if self._watched or self.is_sqlite or not self.dbms.startswith("postgres"):
+            return
+        self._watched = True
+        for statement in DEAD_CLIENT_CHECKS:
+            with contextlib.suppress(Exception):  # outside a transaction: nothing to abort
+                self.connection.execute(statement)
 
     @contextmanager
     def waits_bounded(self, seconds: float) -> Iterator[None]:
@@ -231,7 +361,9 @@ def open_sqlite(
     """Open an SQLite file; ``read_only`` uses SQLite's own read-only mode. The file is
     read once here, inside the error translation, so a file that is no database (or is
     locked) is reported when it is opened, not at the first question. A writer busy
-    with the file is waited for at most ``LOCK_WAIT_SECONDS``."""
+    with the file is waited for at most ``LOCK_WAIT_SECONDS``. A file opened for writing
+    enforces the foreign keys its tables declare (SQLite does not unless asked), so a
+    record other records refer to is never deleted from under them."""
     if read_only and not path.exists():
         raise FileNotFoundError(path)
     try:
@@ -242,6 +374,8 @@ def open_sqlite(
             connection = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS)
         try:
             connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchall()
+            if not read_only:
+                connection.execute("PRAGMA foreign_keys = ON")  # the links SMSTurbo declares
         except BaseException:
             connection.close()
             raise

@@ -32,7 +32,9 @@ from smsync_xl.core.errors import (
     TargetBusyError,
     TargetError,
     TargetLoginError,
+    TargetLostError,
     TargetReadOnlyError,
+    TargetReferenceError,
     TargetRefusedError,
 )
 
@@ -337,6 +339,8 @@ def statement_error(error: Exception, *, side: Side, where: str) -> SmsyncError 
     )
 
 
+CANCELLED = "cancelled"
+LOST = "lost"
 LOCKED = "locked"
 TIMED_OUT = "timed out"
 READ_ONLY = "read only"
@@ -344,12 +348,32 @@ CANNOT_OPEN = "cannot open"
 NOT_A_DATABASE = "not a database"
 UNIQUE = "unique"
 REQUIRED = "required"
+REFERENCED = "referenced"
 CONSTRAINT = "constraint"
 TOO_LONG = "too long"
 BAD_VALUE = "bad value"
 STORAGE = "storage"
 
 STATEMENT_RULES: tuple[Rule, ...] = (
+    Rule(
+        CANCELLED,
+        states=frozenset({"57014"}),
+        words=("statement timeout", "canceling statement due to user request"),
+    ),
+    Rule(
+        LOST,
+        states=frozenset({"08S01", "08003", "08006", "08007", "57P01", "57P02"}),
+        words=(
+            "connection has been lost",
+            "connection lost",
+            "server closed the connection unexpectedly",
+            "terminating connection",
+            "communication link failure",
+            # psqlODBC's first words in a transaction whose session the server ended
+            # (SMSync never goes on after a failed statement, so nothing else causes it)
+            "internal savepoint failed",
+        ),
+    ),
     Rule(
         LOCKED,
         states=frozenset({"55P03", "40P01", "40001"}),
@@ -381,8 +405,13 @@ STATEMENT_RULES: tuple[Rule, ...] = (
         words=("not null constraint", "null value in column", "value null", "cannot be null"),
     ),
     Rule(
+        REFERENCED,
+        states=frozenset({"23503"}),
+        words=("foreign key constraint", "reference constraint", "still referenced"),
+    ),
+    Rule(
         CONSTRAINT,
-        states=frozenset({"23000", "23503", "23514"}),
+        states=frozenset({"23000", "23514"}),
         words=("constraint failed", "violates"),
     ),
     Rule(
@@ -430,6 +459,23 @@ _FIX_THE_VALUE = (
 
 STATEMENT_TRANSLATIONS: dict[str, dict[str, StatementTranslation]] = {
     SMSTURBO.key: {
+        CANCELLED: StatementTranslation(
+            TargetLostError,
+            "SMSTurbo's database server stopped one of SMSync's statements before it "
+            "finished ({said}): a time limit its administrator set (statement_timeout), or "
+            "an administrator cancelled it" + _NOTHING_CHANGED,
+            "Ask the SMSTurbo administrator to give SMSync's database user more time "
+            "(PostgreSQL: ALTER ROLE … SET statement_timeout, 0 for no limit), or "
+            "synchronize fewer rows at once (tick fewer, or 'smsync-xl sync --entity'); "
+            "then synchronize again.",
+        ),
+        LOST: StatementTranslation(
+            TargetLostError,
+            "the connection to SMSTurbo's database server was lost ({said}); the server "
+            "undoes whatever SMSync had not committed" + _NOTHING_CHANGED,
+            "Check the network and that SMSTurbo's server is running (its administrator can "
+            "tell whether it restarted or ended SMSync's session), then synchronize again.",
+        ),
         LOCKED: _TURBO_BUSY,
         TIMED_OUT: _TURBO_BUSY,
         READ_ONLY: StatementTranslation(
@@ -474,6 +520,14 @@ STATEMENT_TRANSLATIONS: dict[str, dict[str, StatementTranslation]] = {
             "SMSTurbo refused a value that breaks one of its rules ({said})" + _NOTHING_CHANGED,
             _FIX_THE_VALUE,
         ),
+        REFERENCED: StatementTranslation(
+            TargetReferenceError,
+            "SMSTurbo refused it: a link between its tables would break ({said})"
+            + _NOTHING_CHANGED,
+            "A value must be one another SMSTurbo table holds, or a record other records "
+            "refer to cannot go. Correct the value in Sage 50 (or in customer ZZDEFAULT in "
+            "SMSTurbo), press Refresh and synchronize again.",
+        ),
         TOO_LONG: StatementTranslation(
             TargetRefusedError,
             "a value is longer than its SMSTurbo column ({said})" + _NOTHING_CHANGED,
@@ -503,6 +557,17 @@ STATEMENT_TRANSLATIONS: dict[str, dict[str, StatementTranslation]] = {
         TIMED_OUT: StatementTranslation(
             EngineNotRunningError,
             "Sage 50's database engine did not answer in time ({said})",
+            SAGE50.engine_advice,
+        ),
+        CANCELLED: StatementTranslation(
+            SageConnectionError,
+            "Sage 50's database server stopped a read before it finished ({said}): a time "
+            "limit its administrator set, or an administrator cancelled it",
+            "Ask the database administrator to give SMSync's user more time, then try again.",
+        ),
+        LOST: StatementTranslation(
+            EngineNotRunningError,
+            "the connection to Sage 50's database engine was lost while reading ({said})",
             SAGE50.engine_advice,
         ),
         CANNOT_OPEN: StatementTranslation(

@@ -106,6 +106,17 @@ class TargetRefusedError(TargetError):
     than its column or of the wrong type; nothing was changed."""
 
 
+class TargetReferenceError(TargetRefusedError):
+    """A write broke a link between SMSTurbo's tables (a foreign key): a value another
+    table must hold, or a record that other records still refer to."""
+
+
+class TargetLostError(TargetError):
+    """The connection to SMSTurbo's server broke, or the server stopped SMSync's
+    statement (a time limit, an administrator); before the commit the server undoes
+    everything, so nothing was changed."""
+
+
 class NotADatabaseError(SmsyncError):
     """A file named as a database is a folder, or not a database at all."""
 

@@ -6,24 +6,30 @@ audit tables (``smsturbo.audit``) live beside them, so an audit record is writte
 same transaction as the change it describes.
 
 SMSync's writers take turns: a write transaction takes SMSync's writer lock before it
-reads anything (``transaction``), and a write that must not overwrite someone else's
-edit is a compare-and-set: it only changes the row if every column still holds what
-was read (``update``/``delete`` with ``expected``).
+reads anything (``transaction``), then keeps the tables it creates records in from
+every other writer until it commits, so no clerk can create a record between SMSync's
+re-read and its INSERT; and a write that must not overwrite someone else's edit is a
+compare-and-set: it only changes the row if every column still holds what was read
+(``update``/``delete`` with ``expected``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
 from smsync_xl.connections import db as dbapi
 from smsync_xl.connections.db import Database, quote_identifier
+from smsync_xl.connections.odbc_errors import driver_text, state_and_text
 from smsync_xl.core.errors import (
     MissingDefaultsError,
     TargetBusyError,
     TargetError,
+    TargetLostError,
     TargetReadOnlyError,
+    TargetReferenceError,
     TargetRefusedError,
 )
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Record, TurboRecord, text
@@ -44,6 +50,12 @@ def _to_db(field: str, value: object) -> object:
     return TURBO_FIELDS[field].kind.to_db(value)
 
 
+def _said(error: TargetError) -> str:
+    """The driver's own words behind a translated error."""
+    cause = error.__cause__
+    return driver_text(state_and_text(cause)[1]) if isinstance(cause, Exception) else error.message
+
+
 def stored(raw: Raw) -> Stored:
     """A raw record as the audit keeps it (amounts as text, so it is JSON)."""
     return {f: str(v) if isinstance(v, Decimal) else v for f, v in raw.items()}
@@ -59,16 +71,53 @@ class SMSTurboStore:
         self._stored_ids: dict[tuple[str, str], str] = {}
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, writing: Iterable[Entity] = ()) -> Iterator[None]:
         """SMSync's write transaction: SMSync's writer lock first, so that whatever is
         read inside is read after any other synchronization or undo has committed; then
-        everything written inside, audit included, commits together or not at all.
+        the tables of the entities ``writing`` creates records in are kept from other
+        writers (``Database.keep_writers_off``), so that a record nobody had when it is
+        read again cannot be created by a clerk before SMSync's INSERT; then everything
+        written inside, audit included, commits together or not at all.
 
-        The lock waits at most ``connections.db.LOCK_WAIT_SECONDS`` for another writer,
-        then fails with 'another synchronization … is writing SMSTurbo'."""
-        with self.db.transaction():
-            self._take_writer_lock()
-            yield
+        Each lock waits at most ``connections.db.LOCK_WAIT_SECONDS``, then fails with
+        'another synchronization … is writing SMSTurbo' (the writer lock) or with the
+        table another program keeps changing. A connection lost during the commit
+        itself is told as such: only then can SMSync not know whether it was written."""
+        tables = [self.table(e).table for e in writing]
+        committing = False
+        try:
+            with self.db.transaction(serializable=bool(tables)):
+                self._take_writer_lock()
+                for table in tables:
+                    self._keep_writers_off(table)
+                yield
+                committing = True
+        except TargetLostError as error:
+            if not committing:
+                raise
+            raise TargetLostError(
+                "the connection to SMSTurbo's database server was lost while SMSync "
+                f"committed ({_said(error)}): SMSTurbo holds either all of this "
+                "synchronization or none of it",
+                where=error.where,
+                advice="Press Refresh: if the rows you ticked show IN SYNC it was written "
+                "('smsync-xl runs' lists it, and Undo can take it back); if not, nothing was "
+                "written and you can synchronize again.",
+            ) from error
+
+    def _keep_writers_off(self, table: str) -> None:
+        with self.db.waits_bounded(dbapi.LOCK_WAIT_SECONDS):
+            try:
+                self.db.keep_writers_off(table)
+            except TargetBusyError as error:
+                raise TargetBusyError(
+                    f"SMSTurbo's table {table} is being changed by another program or user "
+                    "(an edit in SMSTurbo not yet saved, say) that did not finish within "
+                    f"{dbapi.LOCK_WAIT_SECONDS:g} seconds; nothing was changed",
+                    where=error.where,
+                    advice=f"Ask whoever is changing {table} in SMSTurbo to save or cancel "
+                    "it, then synchronize again.",
+                ) from error
 
     def _take_writer_lock(self) -> None:
         """SQLite: BEGIN IMMEDIATE has taken the file's write lock already. A server
@@ -83,8 +132,8 @@ class SMSTurboStore:
                 try:
                     self.db.execute(LOCK_DDL)
                     self.db.execute(LOCK_INSERT)
-                except TargetReadOnlyError:
-                    raise
+                except TargetReadOnlyError as error:
+                    raise self._lock_table_refused(error, missing=True) from error
                 except Exception as error:  # any DBMS's "already exists", after waiting
                     raise TargetBusyError(
                         "another synchronization started at the same moment and created "
@@ -93,10 +142,27 @@ class SMSTurboStore:
                         advice="Run it again: from now on a second synchronization waits "
                         "for the first to finish.",
                     ) from error
-            elif self.db.execute(LOCK_TAKE) == 0 and not self.db.query(
-                f"SELECT LockName FROM {LOCK_TABLE}"
-            ):
-                self.db.execute(LOCK_INSERT)  # the row was deleted: put it back
+                return
+            try:
+                taken = self.db.execute(LOCK_TAKE)
+                if taken == 0 and not self.db.query(f"SELECT LockName FROM {LOCK_TABLE}"):
+                    self.db.execute(LOCK_INSERT)  # the row was deleted: put it back
+            except TargetReadOnlyError as error:
+                raise self._lock_table_refused(error, missing=False) from error
+
+    def _lock_table_refused(self, error: TargetReadOnlyError, *, missing: bool) -> TargetError:
+        """SMSync's own lock table is what this user may not create or write, whatever
+        the user may do with SMSTurbo's tables: say exactly that."""
+        state = "is missing and" if missing else "is there, but"
+        return TargetReadOnlyError(
+            f"SMSync's lock table {LOCK_TABLE} {state} this database user may not "
+            f"{'create' if missing else 'update'} it ({_said(error)}); nothing was changed",
+            where=error.where,
+            advice="Ask the SMSTurbo administrator to create it once as the owner of "
+            f"SMSTurbo's tables ({LOCK_DDL}; {LOCK_INSERT}) and to let SMSync's user "
+            f"read and update it (GRANT SELECT, INSERT, UPDATE ON {LOCK_TABLE} TO that "
+            "user); then synchronize again.",
+        )
 
     def table(self, entity: Entity) -> TableMapping:
         return self.mapping.table(entity)
@@ -105,6 +171,13 @@ class SMSTurboStore:
         """Whether SMSTurbo has ``entity``'s table at all (an installation without
         materials, say)."""
         return self.db.has_table(self.table(entity).table)
+
+    def id_is_unique(self, entity: Entity) -> bool:
+        """Whether SMSTurbo itself keeps ``entity``'s IDs unique (a primary key or a
+        unique index on the ID column alone). SMSync never creates a record twice either
+        way; without one, nothing stops other programs from doing it."""
+        table = self.table(entity)
+        return frozenset({table.columns["id"].lower()}) in self.db.unique_keys(table.table)
 
     def _select(self, entity: Entity) -> tuple[str, list[str]]:
         table = self.table(entity)
@@ -207,13 +280,27 @@ class SMSTurboStore:
         return sorted(str(r[0]).strip() for r in rows if r[0] is not None)
 
     @contextmanager
-    def _naming(self, doing: str) -> Iterator[None]:
-        """A value SMSTurbo refuses is reported with the record it belongs to."""
+    def _naming(self, doing: str, record: str = "") -> Iterator[None]:
+        """A value SMSTurbo refuses is reported with the record it belongs to; a lock
+        that outlasts the wait while writing one ``record`` names it (SMSync holds the
+        writer lock by then: it is no other synchronization)."""
         try:
             yield
         except TargetRefusedError as error:
-            raise TargetRefusedError(
+            raise type(error)(
                 f"{doing}: {error.message}", where=error.where, advice=error.advice
+            ) from error.__cause__
+        except TargetBusyError as error:
+            if not record:
+                raise
+            said = _said(error)
+            raise TargetBusyError(
+                f"{doing}: another program or user holds {record} locked (an edit in "
+                f"SMSTurbo not yet saved, say) and did not let go within "
+                f"{dbapi.LOCK_WAIT_SECONDS:g} seconds ({said}); nothing was changed",
+                where=error.where,
+                advice=f"Ask whoever has {record} open in SMSTurbo to save or cancel the "
+                "edit, then try again.",
             ) from error.__cause__
 
     def insert(self, entity: Entity, record: Record) -> None:
@@ -289,7 +376,8 @@ class SMSTurboStore:
         if not fields:
             return True
         where, params = self._where(entity, record_id, expected)
-        with self._naming(f"updating {entity.label.lower()} {record_id.strip()!r}"):
+        record = f"{entity.label.lower()} {record_id.strip()!r} (table {table.table})"
+        with self._naming(f"updating {entity.label.lower()} {record_id.strip()!r}", record):
             changed = self.db.execute(
                 "UPDATE {} SET {} WHERE {}".format(
                     quote_identifier(table.table),
@@ -304,11 +392,32 @@ class SMSTurboStore:
         """Delete the record; with ``expected``, only if it is still exactly as read."""
         table = self.table(entity)
         where, params = self._where(entity, record_id, expected)
-        with self._naming(f"deleting {entity.label.lower()} {record_id.strip()!r}"):
-            changed = self.db.execute(
-                f"DELETE FROM {quote_identifier(table.table)} WHERE {where}", params
-            )
+        named = f"{entity.label.lower()} {record_id.strip()!r}"
+        try:
+            with self._naming(f"deleting {named}", f"{named} (table {table.table})"):
+                changed = self.db.execute(
+                    f"DELETE FROM {quote_identifier(table.table)} WHERE {where}", params
+                )
+        except TargetReferenceError as error:
+            raise self._in_use(named, table.table, error) from error.__cause__
         return self._changed(changed, entity, record_id, expected)
+
+    def _in_use(self, named: str, table: str, error: TargetReferenceError) -> TargetError:
+        """A record others refer to (tickets written for a customer since it was
+        created): name the tables that do, and what Undo can and cannot do about it."""
+        said = _said(error)
+        found = re.findall(r'(?i)table "([^"]+)"', said)
+        referring = [t for t in found if t != table][-1:] or self.db.referencing_tables(table)
+        tables = ", ".join(referring) or "another table"
+        return TargetReferenceError(
+            f"{named} cannot be deleted: SMSTurbo's {tables} still refers to it "
+            f"({said}); nothing was changed",
+            where=error.where,
+            advice=f"Undo takes back a synchronization only as a whole, and {named} has "
+            f"been used in SMSTurbo since ({tables}). Leave this synchronization in place "
+            "and correct the record in SMSTurbo instead; or, if what refers to it was "
+            "entered by mistake, remove that first and undo again.",
+        )
 
     def mapped(self, entity: Entity, record: Record) -> Record:
         """Only the fields this installation stores, as they read back."""

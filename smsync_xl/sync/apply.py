@@ -342,7 +342,7 @@ def apply(
 
         return template
 
-    with store.transaction():
+    with store.transaction(writing=[ENTITIES[k] for k, marks in chosen.items() if marks]):
         writers = []
         for key, marks in chosen.items():
             if not marks:
