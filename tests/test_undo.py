@@ -1,12 +1,19 @@
+from pathlib import Path
+
 import pytest
 
+import smsync_xl
 from smsync_xl.core.errors import NothingToUndoError
 from smsync_xl.core.fields import CUSTOMER
-from smsync_xl.core.vocabulary import Status
+from smsync_xl.core.vocabulary import RunKind, Status
+from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo
+from smsync_xl.demo.data import CUSTOMERS, VENDORS
+from smsync_xl.report import run_lines
 from smsync_xl.sync.apply import apply
-from smsync_xl.sync.undo import undo_last
+from smsync_xl.sync.undo import last_undoable_run, undo_last
 
 from .conftest import dump, ids_with
+from .test_concurrency import Turbo, chosen_now, pg_turbo, session, sqlite_turbo
 
 
 def sync_all(demo):
@@ -66,3 +73,167 @@ def test_undo_is_audited_and_walks_back_one_run_at_a_time(demo):
     assert kinds == [("undo", 1), ("undo", 2), ("sync", None), ("sync", None)]
     with pytest.raises(NothingToUndoError):
         undo_last(demo.store, user="c")
+
+
+# Undo compares the whole row, every column of the real table, mapped or not, with what
+# the run left; a clerk's second connection plays SMSTurbo's side, on an SQLite file and
+# on PostgreSQL through psqlODBC.
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def turbo(request, tmp_path) -> Turbo:
+    """The demo company; SMSTurbo on the parameter's backend."""
+    settings = create_demo(tmp_path)
+    if request.param == "sqlite":
+        return sqlite_turbo(tmp_path, settings)
+    return pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+
+
+def clerk(turbo: Turbo, *statements: tuple[str, list[object]]) -> None:
+    """SMSTurbo's own users, on their own connection, each statement committed."""
+    for sql, params in statements:
+        turbo.edit(sql, params)
+
+
+def without(dumped: dict, *tables: str) -> dict:
+    return {name: rows for name, rows in dumped.items() if name not in tables}
+
+
+AUDIT = ("smsync_runs", "smsync_changes")
+OWN_COLUMNS = [
+    ('ALTER TABLE "Customers" ADD COLUMN "Notes" VARCHAR(200)', []),
+    ('ALTER TABLE "Customers" ADD COLUMN "Tickets" INTEGER', []),
+    ('ALTER TABLE "Customers" ADD COLUMN "LastVisit" TIMESTAMP', []),
+]
+"""Columns SMSTurbo has and SMSync does not map: a clerk's note, a ticket counter."""
+NOTES = 'UPDATE "Customers" SET "Notes" = ? WHERE "CustomerID" = ?'
+TICKETS = 'UPDATE "Customers" SET "Tickets" = ? WHERE "CustomerID" = ?'
+PARTLY = (
+    "Synchronization 1 is only partly undone: Undo offers it again, and takes back these "
+    "records once they are as it left them"
+)
+
+
+def synchronize(turbo: Turbo, ids: list[str]):
+    source, store, settings = session(turbo)
+    result = apply(source, store, settings, chosen_now(source, store, settings, ids), user="t")
+    return store, result
+
+
+def test_undo_leaves_a_row_whose_unmapped_column_changed_and_says_which(turbo):
+    clerk(
+        turbo,
+        *OWN_COLUMNS,
+        (
+            'UPDATE "Customers" SET "Tickets" = 7, "LastVisit" = \'2026-11-30 08:15:00\' '
+            'WHERE "CustomerID" = ?',
+            ["DIFFNAME"],
+        ),
+    )
+    original = turbo.dump()
+    store, result = synchronize(turbo, ["PROSPECT1", "DIFFNAME"])
+    assert result.summary().startswith("Import completed: 1 created, 1 updated")
+    audited = {c.record_id: c for c in store.audit.changes(1)}
+    assert audited["PROSPECT1"].after["Notes"] is None
+    assert audited["DIFFNAME"].after["Tickets"] == 7  # the whole row, as the run left it
+    assert audited["DIFFNAME"].before["CustomerName"] == "Different Name Inc"
+
+    clerk(turbo, (NOTES, ["Called Tuesday", "PROSPECT1"]), (TICKETS, [8, "DIFFNAME"]))
+    edited = turbo.dump()
+    undone = undo_last(store, user="t")
+    said = [
+        "customer DIFFNAME (table Customers): changed since that synchronization: Tickets",
+        "customer PROSPECT1 (table Customers): changed since that synchronization: Notes",
+    ]
+    assert (undone.restored, [a.describe() for a in undone.left_alone]) == ([], said)
+    assert undone.summary() == (
+        "Undo of synchronization 1: 0 restored, 2 left as they are: " + "; ".join(said) + ". "
+        f"{PARTLY}"
+    )
+    now = turbo.dump()
+    assert without(now, "smsync_runs") == without(edited, "smsync_runs")
+    company = store.audit.runs()[-1].company
+    assert now["smsync_runs"] == sorted(
+        [*edited["smsync_runs"], (2, "undo", 1, "t", "*", company, undone.summary())], key=repr
+    )
+    assert last_undoable_run(store).run_id == 1  # not marked undone: it was not
+
+    # as the run left them again: both taken back, the clerk's columns as they were
+    clerk(turbo, (NOTES, [None, "PROSPECT1"]), (TICKETS, [7, "DIFFNAME"]))
+    again = undo_last(store, user="t")
+    assert (len(again.restored), again.left_alone) == (2, [])
+    assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
+    assert [r.undone for r in store.audit.runs() if r.kind is RunKind.SYNC] == [True]
+    assert "[undone by run 2, 3]" in run_lines(store.audit.runs())[-1]
+    with pytest.raises(NothingToUndoError):
+        undo_last(store, user="t")
+
+
+def test_undo_after_the_mapping_changed_takes_back_every_record(turbo, tmp_path):
+    original = turbo.dump()
+    synchronize(turbo, ["PROSPECT1", "DIFFNAME"])
+    mapping = tmp_path / "mapping.toml"
+    bundled = Path(smsync_xl.__file__).parent.parent / "templates" / "smsturbo_mapping.toml"
+    kept = [
+        line
+        for line in bundled.read_text(encoding="utf-8").splitlines()
+        if not line.startswith(("fax =", "udf1 =", "email ="))
+    ]
+    mapping.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    text = turbo.settings.read_text(encoding="utf-8")
+    turbo.settings.write_text(
+        text.replace("[smsturbo]\n", '[smsturbo]\nmapping = "mapping.toml"\n'), encoding="utf-8"
+    )
+    _, remapped, _ = session(turbo)
+    assert "fax" not in remapped.table(CUSTOMER).columns
+    undone = undo_last(remapped, user="t")
+    assert (len(undone.restored), undone.left_alone) == (2, [])
+    assert undone.summary() == "Undo of synchronization 1: 2 restored"
+    assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
+
+
+def test_a_partly_undone_run_stays_undoable_and_names_what_cannot_be_compared(turbo):
+    original = turbo.dump()
+    store, _ = synchronize(turbo, ["PROSPECT1", "PROSPECT2", "DIFFNAME"])
+    clerk(
+        turbo,
+        ('UPDATE "Customers" SET "CustomerName" = ? WHERE "CustomerID" = ?', ["Mine", "DIFFNAME"]),
+        ('ALTER TABLE "Customers" RENAME COLUMN "Fax" TO "FaxNumber"', []),
+    )
+    undone = undo_last(store, user="t")
+    assert undone.restored == []
+    renamed = (
+        "cannot compare column Fax: no longer in the table; cannot compare column FaxNumber: "
+        "added to the table after that synchronization, and it holds a value"
+    )
+    assert [a.describe() for a in undone.left_alone] == [
+        "customer DIFFNAME (table Customers): cannot compare column Fax: no longer in the "
+        "table; changed since that synchronization: CustomerName; cannot compare column "
+        "FaxNumber: added to the table after that synchronization, and it holds a value",
+        f"customer PROSPECT2 (table Customers): {renamed}",
+        f"customer PROSPECT1 (table Customers): {renamed}",
+    ]
+    clerk(turbo, ('ALTER TABLE "Customers" RENAME COLUMN "FaxNumber" TO "Fax"', []))
+    second = undo_last(store, user="t")
+    assert sorted((c.action, c.record_id) for c in second.restored) == [
+        ("delete", "PROSPECT1"),
+        ("delete", "PROSPECT2"),
+    ]
+    assert [a.describe() for a in second.left_alone] == [
+        "customer DIFFNAME (table Customers): changed since that synchronization: CustomerName"
+    ]
+    assert [r.undone for r in store.audit.runs() if r.kind is RunKind.SYNC] == [False]
+    assert "[partly undone by run 2, 3]" in run_lines(store.audit.runs())[-1]
+
+    clerk(
+        turbo,
+        (
+            'UPDATE "Customers" SET "CustomerName" = ? WHERE "CustomerID" = ?',
+            ["Different Name Inc.", "DIFFNAME"],
+        ),
+    )
+    assert last_undoable_run(store).run_id == 1
+    third = undo_last(store, user="t")
+    assert [(c.action, c.record_id) for c in third.restored] == [("restore", "DIFFNAME")]
+    assert third.summary() == "Undo of synchronization 1: 1 restored"
+    assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
