@@ -1,14 +1,19 @@
+import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import smsync_xl
+from smsync_xl.cli import main
 from smsync_xl.core.errors import NothingToUndoError
 from smsync_xl.core.fields import CUSTOMER
 from smsync_xl.core.vocabulary import RunKind, Status
-from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo
-from smsync_xl.demo.data import CUSTOMERS, VENDORS
+from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_sage_exports
+from smsync_xl.demo.data import COMPANY_NAME, CUSTOMERS, VENDORS
 from smsync_xl.report import run_lines
+from smsync_xl.smsturbo.audit import decoded
 from smsync_xl.sync.apply import apply
 from smsync_xl.sync.undo import last_undoable_run, undo_last
 
@@ -236,4 +241,89 @@ def test_a_partly_undone_run_stays_undoable_and_names_what_cannot_be_compared(tu
     third = undo_last(store, user="t")
     assert [(c.action, c.record_id) for c in third.restored] == [("restore", "DIFFNAME")]
     assert third.summary() == "Undo of synchronization 1: 1 restored"
+    assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
+
+
+OLD_AUDIT = (
+    "CREATE TABLE SMSync_Runs (RunID INTEGER PRIMARY KEY, Kind VARCHAR(10) NOT NULL, "
+    "UndoOf INTEGER, UserName VARCHAR(100) NOT NULL, StartedAt VARCHAR(40) NOT NULL, "
+    "Company VARCHAR(200) NOT NULL, Summary VARCHAR(400) NOT NULL)",
+    "CREATE TABLE SMSync_Changes (RunID INTEGER NOT NULL, Seq INTEGER NOT NULL, "
+    "Entity VARCHAR(20) NOT NULL, RecordID VARCHAR(40) NOT NULL, Action VARCHAR(10) NOT NULL, "
+    "BeforeJson TEXT, AfterJson TEXT, PRIMARY KEY (RunID, Seq))",
+)
+"""The audit tables as SMSync made them before it kept whole records."""
+SQLITE_SAGE = '[sage50]\nkind = "sqlite"\npath = "sage50_demo.sqlite"\n'
+
+
+def earlier_smsync_created(turbo: Turbo, record_id: str) -> str:
+    """SMSTurbo as an earlier SMSync left it after creating ``record_id``: its audit
+    tables (Company VARCHAR(200)) and its record of the run, the mapped fields keyed
+    by field name, amounts as text. Returns that record's JSON."""
+    store, _ = synchronize(turbo, [record_id])
+    created = store.audit.changes(1)[0]
+    fields = {f: decoded(created.after[c]) for f, c in store.table(CUSTOMER).columns.items()}
+    old = json.dumps(
+        {f: str(v) if isinstance(v, Decimal) else v for f, v in fields.items()}, sort_keys=True
+    )
+    clerk(
+        turbo,
+        ("DROP TABLE SMSync_Changes", []),
+        ("DROP TABLE SMSync_Runs", []),
+        *[(ddl, []) for ddl in OLD_AUDIT],
+        (
+            "INSERT INTO SMSync_Runs (RunID, Kind, UndoOf, UserName, StartedAt, Company, "
+            "Summary) VALUES (1, 'sync', NULL, 'earlier', '2026-01-05T09:00:00+00:00', ?, ?)",
+            [COMPANY_NAME, "Import completed: 1 created, 0 updated, 0 skipped, 0 conflicts"],
+        ),
+        (
+            "INSERT INTO SMSync_Changes (RunID, Seq, Entity, RecordID, Action, BeforeJson, "
+            "AfterJson) VALUES (1, 1, 'customers', ?, 'create', NULL, ?)",
+            [record_id, old],
+        ),
+    )
+    return old
+
+
+def test_a_long_export_folder_fits_the_audit_even_one_an_earlier_smsync_made(turbo, tmp_path):
+    original = turbo.dump()
+    old = earlier_smsync_created(turbo, "PROSPECT2")
+    earlier = turbo.dump()
+    folder = tmp_path.joinpath(*["Sage 50 exports for Bellwether Aggregates and Hauling"] * 4)
+    folder.mkdir(parents=True)
+    write_sage_exports(folder, CUSTOMERS, VENDORS)
+    company = f"Sage 50 exports in {folder}"
+    assert len(company) > 200
+    settings = turbo.settings.read_text(encoding="utf-8")
+    turbo.settings.write_text(
+        settings.replace(SQLITE_SAGE, f'[sage50]\nkind = "csv"\npath = "{folder}"\n'),
+        encoding="utf-8",
+    )
+    cli = ["--settings", str(turbo.settings), "--yes"]
+
+    synced = CliRunner().invoke(main, ["sync", *cli, "--entity", "customers", "PROSPECT1"])
+    assert synced.exit_code == 0, synced.output
+    assert "Import completed: 1 created, 0 updated, 0 skipped, 0 conflicts (run 2)" in synced.output
+    now = turbo.dump()
+    assert without(now, *AUDIT) != without(earlier, *AUDIT)
+    first, second = now["smsync_runs"]
+    assert first == earlier["smsync_runs"][0]  # the earlier run, kept as it was
+    assert (second[:3], second[5]) == ((2, "sync", None), company)
+    assert now["smsync_changes"][0] == (
+        1,
+        1,
+        "customers",
+        "PROSPECT2",
+        "create",
+        None,
+        None,
+        None,
+        old,
+    )
+
+    undone = CliRunner().invoke(main, ["undo", *cli])
+    assert undone.output == "Undo of synchronization 2: 1 restored\n"
+    assert without(turbo.dump(), *AUDIT) == without(earlier, *AUDIT)
+    undone = CliRunner().invoke(main, ["undo", *cli])  # the earlier SMSync's run
+    assert undone.output == "Undo of synchronization 1: 1 restored\n"
     assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
