@@ -3,7 +3,8 @@
 A thin face over the application layer (``app``) and the macros: each command parses
 its options, calls one use case and prints the typed result. Exit codes: 0 done; 1 a
 problem you can fix (the message says what and where); 2 wrong usage; 3 synchronized,
-but some rows were refused as conflicts (press Refresh / run plan again).
+but some rows were refused as conflicts (press Refresh / run plan again), or undone, but
+some records were left alone because they changed since.
 """
 
 from __future__ import annotations
@@ -306,8 +307,9 @@ def undo(settings_path: Path, yes: bool) -> int:
             f"Undo synchronization {run.run_id} of {inert(run.started_at)} by {inert(run.user)}?",
             abort=True,
         )
-    click.echo("\n".join(undo_lines(app.undo_last(store))))
-    return 0
+    result = app.undo_last(store)
+    click.echo("\n".join(undo_lines(result)))
+    return EXIT_CONFLICTS if result.left_alone else 0
 
 
 @main.command()

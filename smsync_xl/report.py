@@ -70,8 +70,11 @@ def result_lines(result: SyncResult) -> list[str]:
 
 
 def undo_lines(result: UndoResult) -> list[str]:
-    lines = [f"  left alone: {left.describe()}" for left in result.left_alone]
-    return _lines([*lines, result.summary()])
+    """The summary, one record left alone a line."""
+    if not result.left_alone:
+        return _lines([result.headline()])
+    lines = [f"  {left.describe()}" for left in result.left_alone]
+    return _lines([f"{result.headline()}:", *lines, result.still_undoable()])
 
 
 def run_lines(runs: list[Run]) -> list[str]:

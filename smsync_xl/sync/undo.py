@@ -50,16 +50,24 @@ class UndoResult:
     restored: list[Change]
     left_alone: list[LeftAlone]
 
-    def summary(self) -> str:
+    def headline(self) -> str:
         text = f"Undo of synchronization {self.undone_run}: {len(self.restored)} restored"
         if self.left_alone:
-            text += (
-                f", {len(self.left_alone)} left as they are: "
-                + "; ".join(a.describe() for a in self.left_alone)
-                + f". Synchronization {self.undone_run} is only partly undone: Undo offers "
-                "it again, and takes back these records once they are as it left them"
-            )
+            text += f", {len(self.left_alone)} left as they are"
         return text
+
+    def still_undoable(self) -> str:
+        return (
+            f"Synchronization {self.undone_run} is only partly undone: Undo offers it again, "
+            "and takes back these records once they are as it left them"
+        )
+
+    def summary(self) -> str:
+        """The whole result in one line, for the Log and the audit."""
+        if not self.left_alone:
+            return self.headline()
+        left = "; ".join(a.describe() for a in self.left_alone)
+        return f"{self.headline()}: {left}. {self.still_undoable()}"
 
 
 _offered: WeakKeyDictionary[SMSTurboStore, int] = WeakKeyDictionary()
