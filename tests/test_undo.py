@@ -1,10 +1,14 @@
 import getpass
 import json
+import sqlite3
+from contextlib import closing
 from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
 
+from smsync_xl import macros
+from smsync_xl.book.layout import LOG
 from smsync_xl.cli import main
 from smsync_xl.core.errors import NothingToUndoError
 from smsync_xl.core.fields import CUSTOMER
@@ -15,10 +19,11 @@ from smsync_xl.demo.data import COMPANY_NAME, CUSTOMERS, VENDORS
 from smsync_xl.report import run_lines
 from smsync_xl.smsturbo.audit import decoded
 from smsync_xl.sync.apply import apply
-from smsync_xl.sync.undo import last_undoable_run, undo_last
+from smsync_xl.sync.undo import NAMED, last_undoable_run, undo_last
 
-from .conftest import dump, ids_with
+from .conftest import demo_at, dump, ids_with
 from .test_concurrency import Turbo, chosen_now, pg_turbo, session, sqlite_turbo
+from .workbook_helpers import Dialogs, demo_workbook, open_book
 
 
 def sync_all(demo):
@@ -333,3 +338,33 @@ def test_a_long_export_folder_fits_the_audit_even_one_an_earlier_smsync_made(tur
     undone = CliRunner().invoke(main, ["undo", *cli])  # the earlier SMSync's run
     assert undone.output == "Undo of synchronization 1: 1 restored\n"
     assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
+
+
+def test_the_workbook_names_the_first_records_left_alone_and_where_the_rest_are(tmp_path):
+    book = demo_workbook(tmp_path)
+    demo = demo_at(tmp_path, tmp_path / "settings.toml")
+    path = demo.settings.smsturbo.path
+    sync_all(demo)
+    changed = len(demo.store.audit.changes(1))
+    assert changed > NAMED
+    with closing(sqlite3.connect(path)) as connection:
+        for table in ("Customers", "Vendors"):
+            connection.execute(f'ALTER TABLE "{table}" RENAME COLUMN "Fax" TO "FaxNumber"')
+    renamed = dump(path)
+    dialogs = Dialogs(True)
+    assert macros.undo_last(open_book(book, dialogs))
+
+    assert dump(path) == renamed
+    headline = f"Undo of synchronization 1: 0 restored, {changed} left as they are: "
+    tail = (
+        f"; and {changed - NAMED} more, each named by 'smsync-xl runs' (run 2). "
+        "Synchronization 1 is only partly undone"
+    )
+    shown = dialogs.alerts[0]
+    assert shown.startswith(headline) and tail in shown
+    assert shown.count("cannot compare column Fax: no longer in the table") == NAMED
+    log = open_book(book).read_table(LOG)
+    assert shown == log.rows[-1][log.column("Summary")] + "\n\nPress Refresh to see the new state."
+    audited = demo.store.audit.runs()[0].summary
+    assert audited.startswith(headline) and tail not in audited
+    assert audited.count("cannot compare column Fax: no longer in the table") == changed

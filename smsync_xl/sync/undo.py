@@ -43,6 +43,10 @@ class LeftAlone:
         return f"{label} {text(self.record_id)}{table}: {self.reason}"
 
 
+NAMED = 20
+"""Records left alone an undo names in the Log and its dialog; the audit names all."""
+
+
 @dataclass(frozen=True)
 class UndoResult:
     undone_run: int
@@ -62,11 +66,19 @@ class UndoResult:
             "and takes back these records once they are as it left them"
         )
 
-    def summary(self) -> str:
-        """The whole result in one line, for the Log and the audit."""
+    def summary(self, named: int | None = NAMED) -> str:
+        """The result in one line: every record left alone, for the audit, or the first
+        ``named`` of them, for the Log and a dialog (an Excel cell holds 32,767
+        characters), with where to read the rest."""
         if not self.left_alone:
             return self.headline()
-        left = "; ".join(a.describe() for a in self.left_alone)
+        shown = self.left_alone if named is None else self.left_alone[:named]
+        left = "; ".join(a.describe() for a in shown)
+        if len(shown) < len(self.left_alone):
+            left += (
+                f"; and {len(self.left_alone) - len(shown)} more, each named by "
+                f"'smsync-xl runs' (run {self.undo_run})"
+            )
         return f"{self.headline()}: {left}. {self.still_undoable()}"
 
 
@@ -259,7 +271,7 @@ def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = Non
         )
         store.audit.log_changes(undo_run, undone)
         result = UndoResult(run.run_id, undo_run, undone, left_alone)
-        store.audit.finish_run(undo_run, result.summary())
+        store.audit.finish_run(undo_run, result.summary(named=None))
     _offered.pop(store, None)
     return result
 
