@@ -129,6 +129,10 @@ def _check_expected(store: SMSTurboStore, expected: int | None) -> Run:
     return run
 
 
+_Rows = tuple[list[str], dict[str, Raw]] | None
+"""A table's columns and its rows by trimmed ID (``SMSTurboStore.whole_rows``)."""
+
+
 @dataclass(frozen=True)
 class _Image:
     """One audited change as Undo compares it: the real table, its ID column, the row
@@ -192,9 +196,7 @@ def _why_not(item: _Image, columns: list[str] | None, now: Raw | None) -> str | 
         return "it is no longer in SMSTurbo (deleted since that synchronization)"
     reasons = []
     if item.unplaced:
-        reasons.append(
-            f"cannot compare {_names(item.unplaced)}: the table mapping no longer maps them"
-        )
+        reasons.append(f"cannot compare {_names(item.unplaced)}: not in today's table mapping")
     gone = [c for c in item.after if c not in now]
     if gone:
         reasons.append(f"cannot compare column {_names(gone)}: no longer in the table")
@@ -222,6 +224,50 @@ def _images(store: SMSTurboStore, changes: list[Change]) -> tuple[list[_Image], 
     return images, unmapped
 
 
+def _take_back(store: SMSTurboStore, item: _Image, now: Raw) -> bool:
+    """Delete a created row, or give an updated one back its old values, only if every
+    column still holds ``now`` at that moment; False when it changed meanwhile."""
+    change, entity = item.change, ENTITIES[item.change.entity]
+    if change.action is AuditAction.CREATE:
+        return store.delete_row(entity, change.record_id, table=item.table, expected=now)
+    values = {c: decoded(v) for c, v in (item.before or {}).items() if v != item.after.get(c)}
+    return not values or store.write_row(
+        entity, change.record_id, values, table=item.table, expected=now
+    )
+
+
+def _whole(store: SMSTurboStore, images: list[_Image]) -> dict[tuple[str, str], _Rows]:
+    """The rows of these changes as SMSTurbo holds them now: one read per table (in
+    chunks of IDs), keyed by table and ID column."""
+    found: dict[tuple[str, str], _Rows] = {}
+    for table, key in dict.fromkeys((i.table, i.key) for i in images):
+        ids = [i.change.record_id for i in images if (i.table, i.key) == (table, key)]
+        found[(table, key)] = store.whole_rows(table, key, ids)
+    return found
+
+
+def _row(found: dict[tuple[str, str], _Rows], item: _Image) -> Raw | None:
+    rows = found[(item.table, item.key)]
+    return None if rows is None else rows[1].get(text(item.change.record_id) or "")
+
+
+def _record(item: _Image, now: Raw, restored: dict[tuple[str, str], _Rows]) -> Change:
+    """The undo's own audit record: the whole row as it found it and, for a restore,
+    as it left it."""
+    change = item.change
+    deleted = change.action is AuditAction.CREATE
+    after = None if deleted else _row(restored, item)
+    return Change(
+        change.entity,
+        change.record_id,
+        AuditAction.DELETE if deleted else AuditAction.RESTORE,
+        image(now),
+        None if after is None else image(after),
+        item.table,
+        item.key,
+    )
+
+
 def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = None) -> UndoResult:
     """Reverse the newest synchronization not yet fully undone, in one transaction.
 
@@ -234,37 +280,20 @@ def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = Non
     with store.transaction():
         run = _check_expected(store, expected)
         images, left_alone = _images(store, list(reversed(store.audit.remaining(run.run_id))))
-        found: dict[tuple[str, str], tuple[list[str], dict[str, Raw]] | None] = {}
-        for table, key in {(i.table, i.key) for i in images}:
-            ids = [i.change.record_id for i in images if (i.table, i.key) == (table, key)]
-            found[(table, key)] = store.whole_rows(table, key, ids)
-        undone: list[Change] = []
+        found = _whole(store, images)
+        taken: list[tuple[_Image, Raw]] = []
         for item in images:
-            change, entity = item.change, ENTITIES[item.change.entity]
-            rows = found[(item.table, item.key)]
-            now = None if rows is None else rows[1].get(text(change.record_id) or "")
+            rows, now = found[(item.table, item.key)], _row(found, item)
             reason = _why_not(item, None if rows is None else rows[0], now)
             if reason is None and now is not None:
-                if change.action is AuditAction.CREATE:
-                    done = store.delete_row(
-                        entity, change.record_id, table=item.table, expected=now
-                    )
-                else:
-                    values = {
-                        c: decoded(v)
-                        for c, v in (item.before or {}).items()
-                        if v != item.after.get(c)
-                    }
-                    done = not values or store.write_row(
-                        entity, change.record_id, values, table=item.table, expected=now
-                    )
-                reason = None if done else "changed while this undo ran"
-            if reason is not None or now is None:
-                left_alone.append(
-                    LeftAlone(change.entity, change.record_id, item.table, reason or "")
-                )
-                continue
-            undone.append(_taken_back(store, item, now))
+                if _take_back(store, item, now):
+                    taken.append((item, now))
+                    continue
+                reason = "changed while this undo ran"
+            change = item.change
+            left_alone.append(LeftAlone(change.entity, change.record_id, item.table, reason or ""))
+        restored = _whole(store, [i for i, _ in taken if i.change.action is not AuditAction.CREATE])
+        undone = [_record(item, now, restored) for item, now in taken]
         store.audit.ensure_tables()
         undo_run = store.audit.start_run(
             RunKind.UNDO, user, now_text(), run.company, undo_of=run.run_id
@@ -274,23 +303,3 @@ def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = Non
         store.audit.finish_run(undo_run, result.summary(named=None))
     _offered.pop(store, None)
     return result
-
-
-def _taken_back(store: SMSTurboStore, item: _Image, now: Raw) -> Change:
-    """The undo's own audit record: the whole row as it found it and, for a restore,
-    as it left it."""
-    change = item.change
-    after = None
-    if change.action is not AuditAction.CREATE:
-        rows = store.whole_rows(item.table, item.key, [change.record_id])
-        found = None if rows is None else rows[1].get(text(change.record_id) or "")
-        after = None if found is None else image(found)
-    return Change(
-        change.entity,
-        change.record_id,
-        AuditAction.DELETE if change.action is AuditAction.CREATE else AuditAction.RESTORE,
-        image(now),
-        after,
-        item.table,
-        item.key,
-    )
