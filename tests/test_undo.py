@@ -368,3 +368,29 @@ def test_the_workbook_names_the_first_records_left_alone_and_where_the_rest_are(
     audited = demo.store.audit.runs()[0].summary
     assert audited.startswith(headline) and tail not in audited
     assert audited.count("cannot compare column Fax: no longer in the table") == changed
+
+
+def test_undo_of_a_run_an_earlier_smsync_recorded_compares_what_it_can(turbo):
+    original = turbo.dump()
+    earlier_smsync_created(turbo, "PROSPECT2")
+    clerk(turbo, OWN_COLUMNS[0], (NOTES, ["Called Tuesday", "PROSPECT2"]))
+    cli = ["undo", "--settings", str(turbo.settings), "--yes"]
+
+    undone = CliRunner().invoke(main, cli)
+    assert (undone.exit_code, undone.output) == (
+        3,
+        "Undo of synchronization 1: 0 restored, 1 left as they are:\n"
+        "  customer PROSPECT2 (table Customers): cannot compare column Notes: not recorded "
+        "by the earlier SMSync that made that synchronization, and it holds a value\n"
+        f"{PARTLY}\n",
+    )
+    with closing(turbo.connect()) as connection:
+        audit = connection.execute("SELECT * FROM SMSync_Changes WHERE 1 = 0").description
+    assert "tablename" in [d[0].lower() for d in audit]  # brought to today's shape
+
+    clerk(turbo, (NOTES, [None, "PROSPECT2"]))
+    undone = CliRunner().invoke(main, cli)
+    assert (undone.exit_code, undone.output) == (0, "Undo of synchronization 1: 1 restored\n")
+    now = turbo.dump()
+    assert without(now, *AUDIT, "customers") == without(original, *AUDIT, "customers")
+    assert [row[:-1] for row in now["customers"]] == original["customers"]  # Notes aside
