@@ -21,6 +21,7 @@ from smsync_xl.smsturbo.audit import decoded
 from smsync_xl.sync.apply import apply
 from smsync_xl.sync.undo import NAMED, last_undoable_run, undo_last
 
+from . import odbc_env
 from .conftest import demo_at, dump, ids_with
 from .test_concurrency import Turbo, chosen_now, pg_turbo, session, sqlite_turbo
 from .workbook_helpers import Dialogs, demo_workbook, open_book
@@ -406,3 +407,33 @@ def test_undo_of_a_run_an_earlier_smsync_recorded_compares_what_it_can(turbo):
     now = turbo.dump()
     assert without(now, *AUDIT, "customers") == without(original, *AUDIT, "customers")
     assert [row[:-1] for row in now["customers"]] == original["customers"]  # Notes aside
+
+
+def test_audit_tables_an_earlier_smsync_made_that_cannot_be_rebuilt_are_named_with_the_fix(
+    request, tmp_path, postgres
+):
+    turbo = pg_turbo(request, create_demo(tmp_path).parent, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    earlier_smsync_created(turbo, "PROSPECT2")
+    granted = odbc_env.psql(
+        f"\\c {postgres.databases[-1]}\n"
+        "ALTER SCHEMA public OWNER TO postgres;\n"
+        f"GRANT USAGE, CREATE ON SCHEMA public TO {postgres.role};\n"
+        "ALTER TABLE smsync_runs OWNER TO postgres;\n"
+        "ALTER TABLE smsync_changes OWNER TO postgres;\n"
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON smsync_runs, smsync_changes TO {postgres.role};\n"
+    )
+    assert granted.returncode == 0, granted.stderr
+    before = turbo.dump()
+    cli = ["--settings", str(turbo.settings), "--yes"]
+    synced = CliRunner().invoke(main, ["sync", *cli, "--entity", "customers", "PROSPECT1"])
+    assert (synced.exit_code, synced.output) == (
+        1,
+        "Synchronizing\n"
+        f"Error: {turbo.where}: SMSync's audit tables "
+        "(SMSync_Runs, SMSync_Changes) were made by an earlier SMSync and must be made again "
+        "to hold whole records and long values, but the database refused it (ERROR: must be "
+        "owner of table smsync_changes); nothing was changed\n"
+        "Let the database user SMSync connects as own SMSync_Runs and SMSync_Changes (or have "
+        "their owner run one synchronization), then synchronize again.\n",
+    )
+    assert turbo.dump() == before

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from smsync_xl.connections.db import Database
+from smsync_xl.connections.odbc_errors import driver_text
 from smsync_xl.core.errors import TargetError
 from smsync_xl.core.fields import text
 from smsync_xl.core.vocabulary import AuditAction, RunKind
@@ -184,10 +185,12 @@ class Audit:
             self.db.execute(f"DROP TABLE {RUNS}")
             self.create_tables()
         except TargetError as error:
+            cause = error.__cause__
+            said = driver_text(str(cause.args[-1])) if cause and cause.args else error.message
             raise TargetError(
                 f"SMSync's audit tables ({RUNS}, {CHANGES}) were made by an earlier SMSync "
-                "and must be made again to hold whole records and long values, but that "
-                f"was refused: {error.message}; nothing was changed",
+                "and must be made again to hold whole records and long values, but the "
+                f"database refused it ({said}); nothing was changed",
                 where=self.db.label,
                 advice=f"Let the database user SMSync connects as own {RUNS} and {CHANGES} "
                 "(or have their owner run one synchronization), then synchronize again.",
