@@ -115,8 +115,10 @@ OWN_COLUMNS = [
     ('ALTER TABLE "Customers" ADD COLUMN "Notes" VARCHAR(200)', []),
     ('ALTER TABLE "Customers" ADD COLUMN "Tickets" INTEGER', []),
     ('ALTER TABLE "Customers" ADD COLUMN "LastVisit" TIMESTAMP', []),
+    ('ALTER TABLE "Customers" ADD COLUMN "Prefs" JSON', []),
 ]
-"""Columns SMSTurbo has and SMSync does not map: a clerk's note, a ticket counter."""
+"""Columns SMSTurbo has and SMSync does not map: a clerk's note, a ticket counter, and
+one PostgreSQL cannot compare with = (json)."""
 NOTES = 'UPDATE "Customers" SET "Notes" = ? WHERE "CustomerID" = ?'
 TICKETS = 'UPDATE "Customers" SET "Tickets" = ? WHERE "CustomerID" = ?'
 PARTLY = (
@@ -146,8 +148,8 @@ def test_undo_leaves_a_row_whose_unmapped_column_changed_and_says_which(turbo):
         turbo,
         *OWN_COLUMNS,
         (
-            'UPDATE "Customers" SET "Tickets" = 7, "LastVisit" = \'2026-11-30 08:15:00\' '
-            'WHERE "CustomerID" = ?',
+            'UPDATE "Customers" SET "Tickets" = 7, "LastVisit" = \'2026-11-30 08:15:00\', '
+            '"Prefs" = \'{"copies": 2}\' WHERE "CustomerID" = ?',
             ["DIFFNAME"],
         ),
     )

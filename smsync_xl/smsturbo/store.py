@@ -63,6 +63,7 @@ class SMSTurboStore:
         self.mapping = mapping
         self.audit = Audit(db)
         self._stored_ids: dict[tuple[str, str], str] = {}
+        self._incomparable: dict[str, set[str]] = {}
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -201,12 +202,36 @@ class SMSTurboStore:
         """A record keyed by field name, keyed by its real column names instead."""
         return {self.table(entity).columns[f]: v for f, v in raw.items()}
 
+    def learn_comparisons(self, tables: Iterable[str]) -> None:
+        """Find, outside any transaction, the columns of these tables the database cannot
+        compare with ``=`` (json, xml or point on PostgreSQL; text, ntext or image on SQL
+        Server): one ``WHERE 1 = 0 AND c = c`` each, since a refused statement aborts a
+        PostgreSQL transaction. A compare-and-set leaves those out of its WHERE; Undo
+        compares them itself when it reads the row."""
+        if self.db.is_sqlite:
+            return
+        for table in dict.fromkeys(tables):
+            if table in self._incomparable or not self.db.has_table(table):
+                continue
+            name = quote_identifier(table)
+            columns, _ = self.db.select(f"SELECT * FROM {name} WHERE 1 = 0")
+            refused = set()
+            for column in columns:
+                try:
+                    self.db.query(
+                        f"SELECT 1 FROM {name} WHERE 1 = 0 AND {quote_name(column)} = "
+                        f"{quote_name(column)}"
+                    )
+                except Exception:  # noqa: BLE001 - each DBMS says 'no = for this type' its way
+                    refused.add(column)
+            self._incomparable[table] = refused
+
     def write_row(
         self, entity: Entity, record_id: str, values: Raw, *, table: str, expected: Raw
     ) -> bool:
         """Compare-and-set by real column names: write ``values`` into the row only if
         every one of its columns still holds ``expected`` (the whole row as read)."""
-        where, params = _matching(expected)
+        where, params = self._whole_row(table, expected)
         sets = ", ".join(f"{quote_name(c)} = ?" for c in values)
         with self._naming(f"restoring {entity.label.lower()} {record_id.strip()!r}"):
             changed = self.db.execute(
@@ -217,12 +242,18 @@ class SMSTurboStore:
 
     def delete_row(self, entity: Entity, record_id: str, *, table: str, expected: Raw) -> bool:
         """Delete the row only if every one of its columns still holds ``expected``."""
-        where, params = _matching(expected)
+        where, params = self._whole_row(table, expected)
         with self._naming(f"deleting {entity.label.lower()} {record_id.strip()!r}"):
             changed = self.db.execute(
                 f"DELETE FROM {quote_identifier(table)} WHERE {where}", params
             )
         return self._changed(changed, entity, record_id, expected)
+
+    def _whole_row(self, table: str, expected: Raw) -> tuple[str, list[object]]:
+        """The compare-and-set condition on a whole row, but for the columns
+        ``learn_comparisons`` found the database cannot compare."""
+        refused = self._incomparable.get(table, set())
+        return _matching({c: v for c, v in expected.items() if c not in refused})
 
     def normalised(self, raw: Raw) -> Record:
         """A raw record as ``read`` gives it (padding trimmed, amounts as text)."""

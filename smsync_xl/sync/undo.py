@@ -277,6 +277,7 @@ def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = Non
     is changed (UndoChangedError). Each record is taken back with a compare-and-set on
     its whole row: only if it is still exactly as the run left it."""
     expected = expected_run if expected_run is not None else _offered.get(store)
+    store.learn_comparisons(t.table for t in store.mapping.tables.values())
     with store.transaction():
         run = _check_expected(store, expected)
         images, left_alone = _images(store, list(reversed(store.audit.remaining(run.run_id))))
