@@ -3,9 +3,10 @@
 A thin face over the application layer (``app``) and the macros: each command parses
 its options, calls one use case and prints the typed result. Exit codes: 0 done; 1 a
 problem you can fix (the message says what and where); 2 wrong usage; 3 synchronized,
-but some rows were refused as conflicts (press Refresh / run plan again); 128 + the
-signal when interrupted (130 Ctrl-C, 129 terminal closed, 143 SIGTERM: the message says
-whether SMSTurbo was changed).
+but some rows were refused as conflicts (press Refresh / run plan again), or undone, but
+some records were left alone because they changed since; 128 + the signal when
+interrupted (130 Ctrl-C, 129 terminal closed, 143 SIGTERM: the message says whether
+SMSTurbo was changed).
 """
 
 from __future__ import annotations
@@ -375,8 +376,9 @@ def undo(settings_path: Path, yes: bool) -> int:
             f"Undo synchronization {run.run_id} of {inert(run.started_at)} by {inert(run.user)}?",
             abort=True,
         )
-    click.echo("\n".join(undo_lines(app.undo_last(store))))
-    return 0
+    result = app.undo_last(store)
+    click.echo("\n".join(undo_lines(result)))
+    return EXIT_CONFLICTS if result.left_alone else 0
 
 
 @main.command()

@@ -70,15 +70,25 @@ def result_lines(result: SyncResult) -> list[str]:
 
 
 def undo_lines(result: UndoResult) -> list[str]:
-    lines = [f"  left alone: {c.entity} {c.record_id} (changed since)" for c in result.left_alone]
-    return _lines([*lines, result.summary()])
+    """The summary, one record left alone a line."""
+    if not result.left_alone:
+        return _lines([result.headline()])
+    lines = [f"  {left.describe()}" for left in result.left_alone]
+    return _lines([f"{result.headline()}:", *lines, result.still_undoable()])
 
 
 def run_lines(runs: list[Run]) -> list[str]:
-    undone = {r.undo_of: r.run_id for r in runs if r.kind is RunKind.UNDO}
+    """Every run; a synchronization says whether its undos took it back wholly or partly."""
+    undos: dict[int, list[str]] = {}
+    for run in sorted(runs, key=lambda r: r.run_id):
+        if run.kind is RunKind.UNDO and run.undo_of is not None:
+            undos.setdefault(run.undo_of, []).append(str(run.run_id))
     lines = []
     for run in runs:
-        state = f"  [undone by run {undone[run.run_id]}]" if run.run_id in undone else ""
+        state = ""
+        if run.run_id in undos:
+            by = ", ".join(undos[run.run_id])
+            state = f"  [undone by run {by}]" if run.undone else f"  [partly undone by run {by}]"
         lines.append(
             f"{run.run_id:>4}  {run.kind.value:<5} {run.started_at}  {inert(run.user):<12} "
             f"{run.company}: {run.summary}{state}"
@@ -92,7 +102,10 @@ def change_lines(changes: list[Change]) -> list[str]:
     for change in changes:
         lines.append(f"{change.action.value:<7} {change.entity:<10} {change.record_id}")
         before, after = change.before or {}, change.after or {}
-        for name in sorted(set(before) | set(after)):
+        names = set(before) | set(after)
+        if change.before is not None and change.after is not None:
+            names = set(before) & set(after)  # a synchronization kept the columns it set
+        for name in sorted(names):
             if before.get(name) != after.get(name):
                 lines.append(f"    {name}: {before.get(name)!r} → {after.get(name)!r}")
     return _lines(lines)

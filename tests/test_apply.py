@@ -127,9 +127,10 @@ def test_audit_holds_every_before_and_after(demo):
         ("create", "PROSPECT1"),
     ]
     update = changes[0]
-    assert update.before["phone1"] == "217-555-0999"
-    assert update.after["phone1"] == "217-555-0100"
-    assert changes[1].before is None and changes[1].after["id"] == "PROSPECT1"
+    assert (update.table, update.key) == ("Customers", "CustomerID")
+    assert update.before["Phone1"] == "217-555-0999"
+    assert update.after["Phone1"] == "217-555-0100"
+    assert changes[1].before is None and changes[1].after["CustomerID"] == "PROSPECT1"
     run = demo.store.audit.runs()[0]
     assert (run.kind, run.user, run.company) == (
         "sync",
@@ -141,7 +142,7 @@ def test_audit_holds_every_before_and_after(demo):
 
 def test_missing_zzdefault_stops_before_any_write(demo):
     path = demo.settings.smsturbo.path
-    demo.store.delete(CUSTOMER, "ZZDEFAULT")
+    demo.store.db.execute("DELETE FROM Customers WHERE CustomerID = ?", ["ZZDEFAULT"])
     before = dump(path, audit=True)
     with pytest.raises(MissingDefaultsError, match="Create customer ZZDEFAULT"):
         sync(demo, ["DIFFNAME", "PROSPECT1"])

@@ -46,7 +46,7 @@ def test_plan_sync_undo_runs(tmp_path):
     runs = run("runs", "--settings", settings)
     assert re.search(r"^\s+1\s+sync", runs.output, re.M)
     details = run("runs", "--settings", settings, "--details", "1")
-    assert "name: 'Different Name Inc' → 'Different Name Inc.'" in details.output
+    assert "CustomerName: 'Different Name Inc' → 'Different Name Inc.'" in details.output
 
     undo = run("undo", "--settings", settings, "--yes")
     assert undo.exit_code == 0 and "2 restored" in undo.output

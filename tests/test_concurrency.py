@@ -435,7 +435,7 @@ def test_an_edit_while_undo_restores_is_left_alone(demo_turbo, monkeypatch):
         chosen_now(source, store, settings, ["DIFFPHONE", "DIFFNAME"]),
         user="tester",
     )
-    edit_just_before(monkeypatch, demo_turbo, store, "update")
+    edit_just_before(monkeypatch, demo_turbo, store, "write_row")
     undone = undo_last(store, user="tester")
     monkeypatch.undo()
     assert [c.record_id.strip() for c in undone.left_alone] == ["DIFFPHONE"]

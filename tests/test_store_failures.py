@@ -636,7 +636,8 @@ def test_a_connection_lost_during_synchronize_is_a_plain_message(pg, monkeypatch
 
         monkeypatch.setattr(SMSTurboStore, "insert_many", lost_after_insert)
         says = [
-            "the connection to SMSTurbo's database server was lost (internal SAVEPOINT failed)",
+            # the driver's words in brackets depend on the statement that found it lost
+            "the connection to SMSTurbo's database server was lost (",
             "the server undoes whatever SMSync had not committed; nothing was changed",
             "Check the network and that SMSTurbo's server is running",
         ]

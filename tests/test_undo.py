@@ -1,12 +1,30 @@
-import pytest
+import getpass
+import json
+import sqlite3
+from contextlib import closing
+from decimal import Decimal
 
+import pytest
+from click.testing import CliRunner
+
+from smsync_xl import macros
+from smsync_xl.book.layout import LOG
+from smsync_xl.cli import main
 from smsync_xl.core.errors import NothingToUndoError
 from smsync_xl.core.fields import CUSTOMER
-from smsync_xl.core.vocabulary import Status
+from smsync_xl.core.resources import template_path
+from smsync_xl.core.vocabulary import RunKind, Status
+from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_sage_exports
+from smsync_xl.demo.data import COMPANY_NAME, CUSTOMERS, VENDORS
+from smsync_xl.report import run_lines
+from smsync_xl.smsturbo.audit import decoded
 from smsync_xl.sync.apply import apply
-from smsync_xl.sync.undo import undo_last
+from smsync_xl.sync.undo import NAMED, last_undoable_run, undo_last
 
-from .conftest import dump, ids_with
+from . import odbc_env
+from .conftest import demo_at, dump, ids_with
+from .test_concurrency import Turbo, chosen_now, pg_turbo, session, sqlite_turbo
+from .workbook_helpers import Dialogs, demo_workbook, open_book
 
 
 def sync_all(demo):
@@ -66,3 +84,358 @@ def test_undo_is_audited_and_walks_back_one_run_at_a_time(demo):
     assert kinds == [("undo", 1), ("undo", 2), ("sync", None), ("sync", None)]
     with pytest.raises(NothingToUndoError):
         undo_last(demo.store, user="c")
+
+
+# Undo compares the whole row, every column of the real table, mapped or not, with what
+# the run left; a clerk's second connection plays SMSTurbo's side, on an SQLite file and
+# on PostgreSQL through psqlODBC.
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def turbo(request, tmp_path) -> Turbo:
+    """The demo company; SMSTurbo on the parameter's backend."""
+    settings = create_demo(tmp_path)
+    if request.param == "sqlite":
+        return sqlite_turbo(tmp_path, settings)
+    return pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+
+
+def clerk(turbo: Turbo, *statements: tuple[str, list[object]]) -> None:
+    """SMSTurbo's own users, on their own connection, each statement committed."""
+    for sql, params in statements:
+        turbo.edit(sql, params)
+
+
+def without(dumped: dict, *tables: str) -> dict:
+    return {name: rows for name, rows in dumped.items() if name not in tables}
+
+
+AUDIT = ("smsync_runs", "smsync_changes")
+OWN_COLUMNS = [
+    ('ALTER TABLE "Customers" ADD COLUMN "Notes" VARCHAR(200)', []),
+    ('ALTER TABLE "Customers" ADD COLUMN "Tickets" INTEGER', []),
+    ('ALTER TABLE "Customers" ADD COLUMN "LastVisit" TIMESTAMP', []),
+    ('ALTER TABLE "Customers" ADD COLUMN "Prefs" JSON', []),
+]
+"""Columns SMSTurbo has and SMSync does not map: a clerk's note, a ticket counter, and
+one PostgreSQL cannot compare with = (json)."""
+NOTES = 'UPDATE "Customers" SET "Notes" = ? WHERE "CustomerID" = ?'
+TICKETS = 'UPDATE "Customers" SET "Tickets" = ? WHERE "CustomerID" = ?'
+PARTLY = (
+    "Synchronization 1 is only partly undone: Undo offers it again, and takes back these "
+    "records once they are as it left them"
+)
+
+
+def assert_only_the_undo_was_recorded(turbo: Turbo, before: dict, summary: str) -> None:
+    """SMSTurbo is exactly ``before`` (audit included) but for the undo's run row: it
+    took nothing back, and says so."""
+    now = turbo.dump()
+    assert without(now, "smsync_runs") == without(before, "smsync_runs")
+    undo_run = (len(before["smsync_runs"]) + 1, "undo", 1)
+    added = [row for row in now["smsync_runs"] if row not in before["smsync_runs"]]
+    assert [(row[:3], row[4:]) for row in added] == [(undo_run, ("*", COMPANY_NAME, summary))]
+
+
+def synchronize(turbo: Turbo, ids: list[str]):
+    source, store, settings = session(turbo)
+    result = apply(source, store, settings, chosen_now(source, store, settings, ids), user="t")
+    return store, result
+
+
+def test_undo_leaves_a_row_whose_unmapped_column_changed_and_says_which(turbo):
+    clerk(
+        turbo,
+        *OWN_COLUMNS,
+        (
+            'UPDATE "Customers" SET "Tickets" = 7, "LastVisit" = \'2026-11-30 08:15:00\', '
+            '"Prefs" = \'{"copies": 2}\' WHERE "CustomerID" = ?',
+            ["DIFFNAME"],
+        ),
+    )
+    original = turbo.dump()
+    store, result = synchronize(turbo, ["PROSPECT1", "DIFFNAME"])
+    assert result.summary().startswith("Import completed: 1 created, 1 updated")
+    audited = {c.record_id: c for c in store.audit.changes(1)}
+    assert audited["PROSPECT1"].after["Notes"] is None
+    assert audited["DIFFNAME"].after["Tickets"] == 7  # the whole row, as the run left it
+    assert audited["DIFFNAME"].before["CustomerName"] == "Different Name Inc"
+
+    clerk(turbo, (NOTES, ["Called Tuesday", "PROSPECT1"]), (TICKETS, [8, "DIFFNAME"]))
+    edited = turbo.dump()
+    undone = CliRunner().invoke(main, ["undo", "--settings", str(turbo.settings), "--yes"])
+    said = [
+        "customer DIFFNAME (table Customers): changed since that synchronization: Tickets",
+        "customer PROSPECT1 (table Customers): changed since that synchronization: Notes",
+    ]
+    assert (undone.exit_code, undone.output) == (
+        3,
+        "Undo of synchronization 1: 0 restored, 2 left as they are:\n"
+        + "".join(f"  {line}\n" for line in said)
+        + f"{PARTLY}\n",
+    )
+    summary = (
+        "Undo of synchronization 1: 0 restored, 2 left as they are: " + "; ".join(said) + ". "
+        f"{PARTLY}"
+    )
+    assert_only_the_undo_was_recorded(turbo, edited, summary)
+    assert store.audit.runs()[0].user == getpass.getuser()
+    assert last_undoable_run(store).run_id == 1  # not marked undone: it was not
+
+    # as the run left them again: both taken back, the clerk's columns as they were
+    clerk(turbo, (NOTES, [None, "PROSPECT1"]), (TICKETS, [7, "DIFFNAME"]))
+    again = undo_last(store, user="t")
+    assert (len(again.restored), again.left_alone) == (2, [])
+    taken = {c.record_id: c for c in store.audit.changes(3)}
+    assert (taken["DIFFNAME"].action, taken["PROSPECT1"].action) == ("restore", "delete")
+    assert taken["DIFFNAME"].before == audited["DIFFNAME"].after  # the whole row it found
+    assert taken["DIFFNAME"].after["Tickets"] == 7
+    assert taken["PROSPECT1"].after is None
+    assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
+    assert [r.undone for r in store.audit.runs() if r.kind is RunKind.SYNC] == [True]
+    assert "[undone by run 2, 3]" in run_lines(store.audit.runs())[-1]
+    with pytest.raises(NothingToUndoError):
+        undo_last(store, user="t")
+
+
+def test_undo_after_the_mapping_changed_takes_back_every_record(turbo, tmp_path):
+    original = turbo.dump()
+    synchronize(turbo, ["PROSPECT1", "DIFFNAME"])
+    mapping = tmp_path / "mapping.toml"
+    bundled = template_path("smsturbo_mapping.toml")
+    kept = [
+        line
+        for line in bundled.read_text(encoding="utf-8").splitlines()
+        if not line.startswith(("fax =", "udf1 =", "email ="))
+    ]
+    mapping.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    text = turbo.settings.read_text(encoding="utf-8")
+    turbo.settings.write_text(
+        text.replace("[smsturbo]\n", '[smsturbo]\nmapping = "mapping.toml"\n'), encoding="utf-8"
+    )
+    _, remapped, _ = session(turbo)
+    assert "fax" not in remapped.table(CUSTOMER).columns
+    undone = undo_last(remapped, user="t")
+    assert (len(undone.restored), undone.left_alone) == (2, [])
+    assert undone.summary() == "Undo of synchronization 1: 2 restored"
+    assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
+
+
+def test_a_partly_undone_run_stays_undoable_and_names_what_cannot_be_compared(turbo):
+    original = turbo.dump()
+    store, _ = synchronize(turbo, ["PROSPECT1", "PROSPECT2", "DIFFNAME"])
+    clerk(
+        turbo,
+        ('UPDATE "Customers" SET "CustomerName" = ? WHERE "CustomerID" = ?', ["Mine", "DIFFNAME"]),
+        ('ALTER TABLE "Customers" RENAME COLUMN "Fax" TO "FaxNumber"', []),
+    )
+    edited = turbo.dump()
+    undone = undo_last(store, user="t")
+    assert undone.restored == []
+    assert_only_the_undo_was_recorded(turbo, edited, undone.summary(named=None))
+    renamed = (
+        "cannot compare column Fax: no longer in the table; cannot compare column FaxNumber: "
+        "added to the table after that synchronization, and it holds a value"
+    )
+    assert [a.describe() for a in undone.left_alone] == [
+        "customer DIFFNAME (table Customers): cannot compare column Fax: no longer in the "
+        "table; changed since that synchronization: CustomerName; cannot compare column "
+        "FaxNumber: added to the table after that synchronization, and it holds a value",
+        f"customer PROSPECT2 (table Customers): {renamed}",
+        f"customer PROSPECT1 (table Customers): {renamed}",
+    ]
+    clerk(turbo, ('ALTER TABLE "Customers" RENAME COLUMN "FaxNumber" TO "Fax"', []))
+    second = undo_last(store, user="t")
+    assert sorted((c.action, c.record_id) for c in second.restored) == [
+        ("delete", "PROSPECT1"),
+        ("delete", "PROSPECT2"),
+    ]
+    assert [a.describe() for a in second.left_alone] == [
+        "customer DIFFNAME (table Customers): changed since that synchronization: CustomerName"
+    ]
+    assert [r.undone for r in store.audit.runs() if r.kind is RunKind.SYNC] == [False]
+    assert "[partly undone by run 2, 3]" in run_lines(store.audit.runs())[-1]
+
+    clerk(
+        turbo,
+        (
+            'UPDATE "Customers" SET "CustomerName" = ? WHERE "CustomerID" = ?',
+            ["Different Name Inc.", "DIFFNAME"],
+        ),
+    )
+    assert last_undoable_run(store).run_id == 1
+    third = undo_last(store, user="t")
+    assert [(c.action, c.record_id) for c in third.restored] == [("restore", "DIFFNAME")]
+    assert third.summary() == "Undo of synchronization 1: 1 restored"
+    assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
+
+
+OLD_AUDIT = (
+    "CREATE TABLE SMSync_Runs (RunID INTEGER PRIMARY KEY, Kind VARCHAR(10) NOT NULL, "
+    "UndoOf INTEGER, UserName VARCHAR(100) NOT NULL, StartedAt VARCHAR(40) NOT NULL, "
+    "Company VARCHAR(200) NOT NULL, Summary VARCHAR(400) NOT NULL)",
+    "CREATE TABLE SMSync_Changes (RunID INTEGER NOT NULL, Seq INTEGER NOT NULL, "
+    "Entity VARCHAR(20) NOT NULL, RecordID VARCHAR(40) NOT NULL, Action VARCHAR(10) NOT NULL, "
+    "BeforeJson TEXT, AfterJson TEXT, PRIMARY KEY (RunID, Seq))",
+)
+"""The audit tables as SMSync made them before it kept whole records."""
+SQLITE_SAGE = '[sage50]\nkind = "sqlite"\npath = "sage50_demo.sqlite"\n'
+
+
+def earlier_smsync_created(turbo: Turbo, record_id: str) -> str:
+    """SMSTurbo as an earlier SMSync left it after creating ``record_id``: its audit
+    tables (Company VARCHAR(200)) and its record of the run, the mapped fields keyed
+    by field name, amounts as text. Returns that record's JSON."""
+    store, _ = synchronize(turbo, [record_id])
+    created = store.audit.changes(1)[0]
+    fields = {f: decoded(created.after[c]) for f, c in store.table(CUSTOMER).columns.items()}
+    old = json.dumps(
+        {f: str(v) if isinstance(v, Decimal) else v for f, v in fields.items()}, sort_keys=True
+    )
+    clerk(
+        turbo,
+        ("DROP TABLE SMSync_Changes", []),
+        ("DROP TABLE SMSync_Runs", []),
+        *[(ddl, []) for ddl in OLD_AUDIT],
+        (
+            "INSERT INTO SMSync_Runs (RunID, Kind, UndoOf, UserName, StartedAt, Company, "
+            "Summary) VALUES (1, 'sync', NULL, 'earlier', '2026-01-05T09:00:00+00:00', ?, ?)",
+            [COMPANY_NAME, "Import completed: 1 created, 0 updated, 0 skipped, 0 conflicts"],
+        ),
+        (
+            "INSERT INTO SMSync_Changes (RunID, Seq, Entity, RecordID, Action, BeforeJson, "
+            "AfterJson) VALUES (1, 1, 'customers', ?, 'create', NULL, ?)",
+            [record_id, old],
+        ),
+    )
+    return old
+
+
+def test_a_long_export_folder_fits_the_audit_even_one_an_earlier_smsync_made(turbo, tmp_path):
+    original = turbo.dump()
+    old = earlier_smsync_created(turbo, "PROSPECT2")
+    earlier = turbo.dump()
+    folder = tmp_path.joinpath(*["Sage 50 exports for Bellwether Aggregates and Hauling"] * 4)
+    folder.mkdir(parents=True)
+    write_sage_exports(folder, CUSTOMERS, VENDORS)
+    company = f"Sage 50 exports in {folder}"
+    assert len(company) > 200
+    settings = turbo.settings.read_text(encoding="utf-8")
+    turbo.settings.write_text(
+        settings.replace(SQLITE_SAGE, f'[sage50]\nkind = "csv"\npath = "{folder}"\n'),
+        encoding="utf-8",
+    )
+    cli = ["--settings", str(turbo.settings), "--yes"]
+
+    synced = CliRunner().invoke(main, ["sync", *cli, "--entity", "customers", "PROSPECT1"])
+    assert synced.exit_code == 0, synced.output
+    assert "Import completed: 1 created, 0 updated, 0 skipped, 0 conflicts (run 2)" in synced.output
+    now = turbo.dump()
+    assert without(now, *AUDIT) != without(earlier, *AUDIT)
+    first, second = now["smsync_runs"]
+    assert first == earlier["smsync_runs"][0]  # the earlier run, kept as it was
+    assert (second[:3], second[5]) == ((2, "sync", None), company)
+    assert now["smsync_changes"][0] == (
+        1,
+        1,
+        "customers",
+        "PROSPECT2",
+        "create",
+        None,
+        None,
+        None,
+        old,
+    )
+
+    undone = CliRunner().invoke(main, ["undo", *cli])
+    assert undone.output == "Undo of synchronization 2: 1 restored\n"
+    assert without(turbo.dump(), *AUDIT) == without(earlier, *AUDIT)
+    undone = CliRunner().invoke(main, ["undo", *cli])  # the earlier SMSync's run
+    assert undone.output == "Undo of synchronization 1: 1 restored\n"
+    assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
+
+
+def test_the_workbook_names_the_first_records_left_alone_and_where_the_rest_are(tmp_path):
+    book = demo_workbook(tmp_path)
+    demo = demo_at(tmp_path, tmp_path / "settings.toml")
+    path = demo.settings.smsturbo.path
+    sync_all(demo)
+    changed = len(demo.store.audit.changes(1))
+    assert changed > NAMED
+    with closing(sqlite3.connect(path)) as connection:
+        for table in ("Customers", "Vendors"):
+            connection.execute(f'ALTER TABLE "{table}" RENAME COLUMN "Fax" TO "FaxNumber"')
+    renamed = dump(path)
+    dialogs = Dialogs(True)
+    assert macros.undo_last(open_book(book, dialogs))
+
+    assert dump(path) == renamed
+    headline = f"Undo of synchronization 1: 0 restored, {changed} left as they are: "
+    tail = (
+        f"; and {changed - NAMED} more, each named by 'smsync-xl runs' (run 2). "
+        "Synchronization 1 is only partly undone"
+    )
+    shown = dialogs.alerts[0]
+    assert shown.startswith(headline) and tail in shown
+    assert shown.count("cannot compare column Fax: no longer in the table") == NAMED
+    log = open_book(book).read_table(LOG)
+    assert shown == log.rows[-1][log.column("Summary")] + "\n\nPress Refresh to see the new state."
+    audited = demo.store.audit.runs()[0].summary
+    assert audited.startswith(headline) and tail not in audited
+    assert audited.count("cannot compare column Fax: no longer in the table") == changed
+
+
+def test_undo_of_a_run_an_earlier_smsync_recorded_compares_what_it_can(turbo):
+    original = turbo.dump()
+    earlier_smsync_created(turbo, "PROSPECT2")
+    clerk(turbo, OWN_COLUMNS[0], (NOTES, ["Called Tuesday", "PROSPECT2"]))
+    cli = ["undo", "--settings", str(turbo.settings), "--yes"]
+
+    undone = CliRunner().invoke(main, cli)
+    assert (undone.exit_code, undone.output) == (
+        3,
+        "Undo of synchronization 1: 0 restored, 1 left as they are:\n"
+        "  customer PROSPECT2 (table Customers): cannot compare column Notes: not recorded "
+        "by the earlier SMSync that made that synchronization, and it holds a value\n"
+        f"{PARTLY}\n",
+    )
+    with closing(turbo.connect()) as connection:
+        audit = connection.execute("SELECT * FROM SMSync_Changes WHERE 1 = 0").description
+    assert "tablename" in [d[0].lower() for d in audit]  # brought to today's shape
+
+    clerk(turbo, (NOTES, [None, "PROSPECT2"]))
+    undone = CliRunner().invoke(main, cli)
+    assert (undone.exit_code, undone.output) == (0, "Undo of synchronization 1: 1 restored\n")
+    now = turbo.dump()
+    assert without(now, *AUDIT, "customers") == without(original, *AUDIT, "customers")
+    assert [row[:-1] for row in now["customers"]] == original["customers"]  # Notes aside
+
+
+def test_audit_tables_an_earlier_smsync_made_that_cannot_be_rebuilt_are_named_with_the_fix(
+    request, tmp_path, postgres
+):
+    turbo = pg_turbo(request, create_demo(tmp_path).parent, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    earlier_smsync_created(turbo, "PROSPECT2")
+    granted = odbc_env.psql(
+        f"\\c {postgres.databases[-1]}\n"
+        "ALTER SCHEMA public OWNER TO postgres;\n"
+        f"GRANT USAGE, CREATE ON SCHEMA public TO {postgres.role};\n"
+        "ALTER TABLE smsync_runs OWNER TO postgres;\n"
+        "ALTER TABLE smsync_changes OWNER TO postgres;\n"
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON smsync_runs, smsync_changes TO {postgres.role};\n"
+    )
+    assert granted.returncode == 0, granted.stderr
+    before = turbo.dump()
+    cli = ["--settings", str(turbo.settings), "--yes"]
+    synced = CliRunner().invoke(main, ["sync", *cli, "--entity", "customers", "PROSPECT1"])
+    assert (synced.exit_code, synced.output) == (
+        1,
+        "Synchronizing\n"
+        f"Error: {turbo.where}: SMSync's audit tables "
+        "(SMSync_Runs, SMSync_Changes) were made by an earlier SMSync and must be made again "
+        "to hold whole records and long values, but the database refused it (ERROR: must be "
+        "owner of table smsync_changes); nothing was changed\n"
+        "Let the database user SMSync connects as own SMSync_Runs and SMSync_Changes (or have "
+        "their owner run one synchronization), then synchronize again.\n",
+    )
+    assert turbo.dump() == before

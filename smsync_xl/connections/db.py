@@ -57,6 +57,9 @@ that others' INSERT, UPDATE and DELETE wait for until the transaction ends, whil
 reads go on. Servers not named here get a serializable transaction instead (see
 ``Database.transaction``)."""
 
+_SQL_WLONGVARCHAR, _SQL_LONGVARCHAR = -10, -1
+"""ODBC's type codes for long Unicode and long character text (pyodbc.SQL_WLONGVARCHAR)."""
+
 
 def quote_identifier(name: str) -> str:
     """Quote a table/column name taken from a mapping file, refusing anything odd.
@@ -68,6 +71,12 @@ def quote_identifier(name: str) -> str:
             f"{name!r} is not a plain table or column name (letters, digits and _ only)"
         )
     return f'"{name}"'
+
+
+def quote_name(name: str) -> str:
+    """Quote a column name the database itself reported (a ``SELECT *``), whatever it
+    holds: such names never come from a file or a cell, and may hold spaces."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 class Database:
@@ -118,6 +127,34 @@ class Database:
             with self.translating():
                 cursor.execute(sql, tuple(params))
                 return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def select(self, sql: str, params: Sequence[object] = ()) -> tuple[list[str], list[tuple]]:
+        """Rows with the names of their columns as the driver reports them: what a
+        ``SELECT *`` needs to know which value is which column."""
+        cursor = self.connection.cursor()
+        try:
+            with self.translating():
+                cursor.execute(sql, tuple(params))
+                return [d[0] for d in cursor.description], [tuple(r) for r in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def long_text_type(self) -> str:
+        """The DBMS's type for text of any length (TEXT, ntext, CLOB, …), as its ODBC
+        driver names it: what a value with no natural limit (a folder path, a whole
+        record) is stored in."""
+        if self.is_sqlite:
+            return "TEXT"
+        cursor = self.connection.cursor()
+        try:
+            for sql_type in (_SQL_WLONGVARCHAR, _SQL_LONGVARCHAR):
+                with contextlib.suppress(Exception):  # a driver without type information
+                    found = cursor.getTypeInfo(sql_type).fetchone()
+                    if found is not None:
+                        return str(found[0])
+            return "TEXT"
         finally:
             cursor.close()
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from smsync_xl.connections.db import quote_identifier
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS
-from smsync_xl.smsturbo.audit import LOCK_DDL, LOCK_INSERT, TABLES_DDL
+from smsync_xl.smsturbo.audit import LOCK_DDL, LOCK_INSERT
 from smsync_xl.smsturbo.store import SMSTurboStore
 
 LIST_VALUE_LENGTH = 20
@@ -38,8 +38,7 @@ def create_reference_schema(store: SMSTurboStore, lists: Mapping[str, Iterable[s
                 f"INSERT INTO {list_table} ({column}) VALUES (?)",
                 [(v,) for v in lists.get(name, ())],
             )
-        for ddl in TABLES_DDL:
-            store.db.execute(ddl)
+        store.audit.create_tables()
         if not store.db.is_sqlite:
             store.db.execute(LOCK_DDL)
             store.db.execute(LOCK_INSERT)

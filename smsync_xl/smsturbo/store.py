@@ -18,10 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 
 from smsync_xl.connections import db as dbapi
-from smsync_xl.connections.db import Database, quote_identifier
+from smsync_xl.connections.db import Database, quote_identifier, quote_name
 from smsync_xl.connections.odbc_errors import driver_text, state_and_text
 from smsync_xl.core.errors import (
     MissingDefaultsError,
@@ -56,9 +55,16 @@ def _said(error: TargetError) -> str:
     return driver_text(state_and_text(cause)[1]) if isinstance(cause, Exception) else error.message
 
 
-def stored(raw: Raw) -> Stored:
-    """A raw record as the audit keeps it (amounts as text, so it is JSON)."""
-    return {f: str(v) if isinstance(v, Decimal) else v for f, v in raw.items()}
+def _matching(expected: Raw) -> tuple[str, list[object]]:
+    """A row whose every column (real names) holds ``expected``: ``IS NULL`` for NULLs."""
+    terms, params = [], []
+    for column, value in expected.items():
+        if value is None:
+            terms.append(f"{quote_name(column)} IS NULL")
+        else:
+            terms.append(f"{quote_name(column)} = ?")
+            params.append(value)
+    return " AND ".join(terms), params
 
 
 class SMSTurboStore:
@@ -69,6 +75,7 @@ class SMSTurboStore:
         self.mapping = mapping
         self.audit = Audit(db)
         self._stored_ids: dict[tuple[str, str], str] = {}
+        self._incomparable: dict[str, set[str]] = {}
 
     @contextmanager
     def transaction(self, writing: Iterable[Entity] = ()) -> Iterator[None]:
@@ -233,6 +240,99 @@ class SMSTurboStore:
         at = fields.index("id")
         return {text(row[at]) or "": dict(zip(fields, row, strict=True)) for row in rows}
 
+    def whole_rows(
+        self, table: str, key: str, ids: Iterable[str]
+    ) -> tuple[list[str], dict[str, Raw]] | None:
+        """Rows of a real table with every column, mapped or not, keyed by trimmed ID,
+        and the table's columns as they are now: what the audit records as a run left
+        a record and Undo compares with. None when the table is gone; no rows when it
+        has no column ``key``."""
+        if not self.db.has_table(table):
+            return None
+        columns, _ = self.db.select(f"SELECT * FROM {quote_identifier(table)} WHERE 1 = 0")
+        if key not in columns:
+            return columns, {}
+        wanted, found = list(dict.fromkeys(ids)), {}
+        for start in range(0, len(wanted), _ID_CHUNK):
+            chunk = wanted[start : start + _ID_CHUNK]
+            _, rows = self.db.select(
+                f"SELECT * FROM {quote_identifier(table)} WHERE {quote_name(key)} IN "
+                f"({', '.join('?' for _ in chunk)})",
+                chunk,
+            )
+            for row in rows:
+                values = dict(zip(columns, row, strict=True))
+                found[text(values[key]) or ""] = values
+        return columns, found
+
+    def rows_of(self, entity: Entity, ids: Iterable[str]) -> dict[str, Raw]:
+        """Whole rows (every column) of ``entity``'s table, keyed by trimmed ID."""
+        table = self.table(entity)
+        found = self.whole_rows(table.table, table.columns["id"], ids)
+        return {} if found is None else found[1]
+
+    def by_column(self, entity: Entity, raw: Raw) -> Raw:
+        """A record keyed by field name, keyed by its real column names instead."""
+        return {self.table(entity).columns[f]: v for f, v in raw.items()}
+
+    def learn_comparisons(self, tables: Iterable[str]) -> None:
+        """Find, outside any transaction, the columns of these tables the database cannot
+        compare with ``=`` (json, xml or point on PostgreSQL; text, ntext or image on SQL
+        Server): one ``WHERE 1 = 0 AND c = c`` each, since a refused statement aborts a
+        PostgreSQL transaction. A compare-and-set leaves those out of its WHERE; Undo
+        compares them itself when it reads the row."""
+        if self.db.is_sqlite:
+            return
+        for table in dict.fromkeys(tables):
+            if table in self._incomparable or not self.db.has_table(table):
+                continue
+            name = quote_identifier(table)
+            columns, _ = self.db.select(f"SELECT * FROM {name} WHERE 1 = 0")
+            refused = set()
+            for column in columns:
+                try:
+                    self.db.query(
+                        f"SELECT 1 FROM {name} WHERE 1 = 0 AND {quote_name(column)} = "
+                        f"{quote_name(column)}"
+                    )
+                except Exception:  # noqa: BLE001 - each DBMS says 'no = for this type' its way
+                    refused.add(column)
+            self._incomparable[table] = refused
+
+    def write_row(
+        self, entity: Entity, record_id: str, values: Raw, *, table: str, expected: Raw
+    ) -> bool:
+        """Compare-and-set by real column names: write ``values`` into the row only if
+        every one of its columns still holds ``expected`` (the whole row as read)."""
+        where, params = self._whole_row(table, expected)
+        sets = ", ".join(f"{quote_name(c)} = ?" for c in values)
+        named = f"{entity.label.lower()} {record_id.strip()!r}"
+        with self._naming(f"restoring {named}", f"{named} (table {table})"):
+            changed = self.db.execute(
+                f"UPDATE {quote_identifier(table)} SET {sets} WHERE {where}",
+                [*values.values(), *params],
+            )
+        return self._changed(changed, entity, record_id, expected)
+
+    def delete_row(self, entity: Entity, record_id: str, *, table: str, expected: Raw) -> bool:
+        """Delete the row only if every one of its columns still holds ``expected``."""
+        where, params = self._whole_row(table, expected)
+        named = f"{entity.label.lower()} {record_id.strip()!r}"
+        try:
+            with self._naming(f"deleting {named}", f"{named} (table {table})"):
+                changed = self.db.execute(
+                    f"DELETE FROM {quote_identifier(table)} WHERE {where}", params
+                )
+        except TargetReferenceError as error:
+            raise self._in_use(named, table, error) from error.__cause__
+        return self._changed(changed, entity, record_id, expected)
+
+    def _whole_row(self, table: str, expected: Raw) -> tuple[str, list[object]]:
+        """The compare-and-set condition on a whole row, but for the columns
+        ``learn_comparisons`` found the database cannot compare."""
+        refused = self._incomparable.get(table, set())
+        return _matching({c: v for c, v in expected.items() if c not in refused})
+
     def normalised(self, raw: Raw) -> Record:
         """A raw record as ``read`` gives it (padding trimmed, amounts as text)."""
         return {f: TURBO_FIELDS[f].kind.from_turbo(v) for f, v in raw.items()}
@@ -346,14 +446,7 @@ class SMSTurboStore:
         table = self.table(entity)
         if expected is None:
             return f"{table.quoted('id')} = ?", [record_id]
-        terms, params = [], []
-        for field, value in expected.items():
-            if value is None:
-                terms.append(f"{table.quoted(field)} IS NULL")
-            else:
-                terms.append(f"{table.quoted(field)} = ?")
-                params.append(value)
-        return " AND ".join(terms), params
+        return _matching({table.columns[f]: v for f, v in expected.items()})
 
     def _changed(self, changed: int, entity: Entity, record_id: str, expected: Raw | None) -> bool:
         if expected is not None and changed == 0:
@@ -386,20 +479,6 @@ class SMSTurboStore:
                 ),
                 [_to_db(f, values[f]) for f in fields] + params,
             )
-        return self._changed(changed, entity, record_id, expected)
-
-    def delete(self, entity: Entity, record_id: str, *, expected: Raw | None = None) -> bool:
-        """Delete the record; with ``expected``, only if it is still exactly as read."""
-        table = self.table(entity)
-        where, params = self._where(entity, record_id, expected)
-        named = f"{entity.label.lower()} {record_id.strip()!r}"
-        try:
-            with self._naming(f"deleting {named}", f"{named} (table {table.table})"):
-                changed = self.db.execute(
-                    f"DELETE FROM {quote_identifier(table.table)} WHERE {where}", params
-                )
-        except TargetReferenceError as error:
-            raise self._in_use(named, table.table, error) from error.__cause__
         return self._changed(changed, entity, record_id, expected)
 
     def _in_use(self, named: str, table: str, error: TargetReferenceError) -> TargetError:

@@ -21,8 +21,8 @@ from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Record, is_num
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import AuditAction, Outcome, RunKind, Status
-from smsync_xl.smsturbo.audit import Change
-from smsync_xl.smsturbo.store import Raw, SMSTurboStore, stored
+from smsync_xl.smsturbo.audit import Change, image
+from smsync_xl.smsturbo.store import Raw, SMSTurboStore
 
 Progress = Callable[[int], None]
 Chosen = Mapping[str, Mapping[str, str]]
@@ -289,7 +289,9 @@ class _Writer:
                 continue
             done.append((write, now))
         self.store.insert_many(self.entity, creating)
-        after = self.store.fetch_raw(
+        table = self.store.table(self.entity)
+        key = table.columns["id"]
+        after = self.store.rows_of(
             self.entity, [self.store.stored_id(self.entity, w.record_id) for w, _ in done]
         )
         for write, before in done:
@@ -305,10 +307,12 @@ class _Writer:
             changes.append(
                 Change(
                     self.entity.key,
-                    str(written["id"]),
+                    str(written[key]),
                     write.action,
-                    None if before is None else stored(before),
-                    stored(written),
+                    None if before is None else image(self.store.by_column(self.entity, before)),
+                    image(written),
+                    table.table,
+                    key,
                 )
             )
 

@@ -1,25 +1,50 @@
-"""Undo last synchronization: exact, because the audit holds every before and after.
+"""Undo last synchronization: exact, because the audit holds every record whole, every
+column of the real table (mapped or not), as the run left it.
 
-Only records still exactly as the run left them are restored (created ones deleted,
-updated ones given back their old values), each with a compare-and-set so that an edit
-made while the undo runs is not overwritten; anything touched since is reported and
-left alone. The undo is itself an audited run, so it is never applied twice, and it
-takes SMSync's writer lock first, so two undos (or an undo and a synchronization)
-take turns.
+A record is taken back only if the whole row is still exactly what the run left
+(created ones deleted, updated ones given back their old values), each with a
+compare-and-set on every column so that an edit made while the undo runs is not
+overwritten. A row changed since, or one that cannot be compared (its table or a
+column is gone, a column the audit does not know holds a value), is left alone and
+named with the reason. A synchronization counts as undone only once every change it
+made has been taken back: until then Undo offers it again. The undo is itself an
+audited run, and it takes SMSync's writer lock first, so two undos (or an undo and a
+synchronization) take turns.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from weakref import WeakKeyDictionary
 
-from smsync_xl.core import fields
-from smsync_xl.core.errors import NothingToUndoError, UndoChangedError
-from smsync_xl.core.fields import ENTITIES
+from smsync_xl.core.errors import MappingError, NothingToUndoError, UndoChangedError
+from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, text
 from smsync_xl.core.vocabulary import AuditAction, RunKind
-from smsync_xl.smsturbo.audit import Change, Run
-from smsync_xl.smsturbo.store import Raw, SMSTurboStore, stored
+from smsync_xl.smsturbo.audit import Change, Run, Stored, decoded, encoded, image
+from smsync_xl.smsturbo.store import Raw, SMSTurboStore
 from smsync_xl.sync.apply import now_text
+
+
+@dataclass(frozen=True)
+class LeftAlone:
+    """A record Undo did not take back, and why (which columns changed or cannot be
+    compared)."""
+
+    entity: str
+    record_id: str
+    table: str
+    reason: str
+
+    def describe(self) -> str:
+        label = ENTITIES[self.entity].label.lower()
+        table = f" (table {self.table})" if self.table else ""
+        return f"{label} {text(self.record_id)}{table}: {self.reason}"
+
+
+NAMED = 20
+"""Records left alone an undo names in the Log and its dialog; the audit names all."""
 
 
 @dataclass(frozen=True)
@@ -27,16 +52,34 @@ class UndoResult:
     undone_run: int
     undo_run: int
     restored: list[Change]
-    left_alone: list[Change]
+    left_alone: list[LeftAlone]
 
-    def summary(self) -> str:
+    def headline(self) -> str:
         text = f"Undo of synchronization {self.undone_run}: {len(self.restored)} restored"
         if self.left_alone:
-            text += (
-                f", {len(self.left_alone)} left as they are because they changed after "
-                "that synchronization"
-            )
+            text += f", {len(self.left_alone)} left as they are"
         return text
+
+    def still_undoable(self) -> str:
+        return (
+            f"Synchronization {self.undone_run} is only partly undone: Undo offers it again, "
+            "and takes back these records once they are as it left them"
+        )
+
+    def summary(self, named: int | None = NAMED) -> str:
+        """The result in one line: every record left alone, for the audit, or the first
+        ``named`` of them, for the Log and a dialog (an Excel cell holds 32,767
+        characters), with where to read the rest."""
+        if not self.left_alone:
+            return self.headline()
+        shown = self.left_alone if named is None else self.left_alone[:named]
+        left = "; ".join(a.describe() for a in shown)
+        if len(shown) < len(self.left_alone):
+            left += (
+                f"; and {len(self.left_alone) - len(shown)} more, each named by "
+                f"'smsync-xl runs' (run {self.undo_run})"
+            )
+        return f"{self.headline()}: {left}. {self.still_undoable()}"
 
 
 _offered: WeakKeyDictionary[SMSTurboStore, int] = WeakKeyDictionary()
@@ -44,10 +87,8 @@ _offered: WeakKeyDictionary[SMSTurboStore, int] = WeakKeyDictionary()
 
 
 def _undoable(store: SMSTurboStore) -> Run:
-    runs = store.audit.runs()
-    undone = {r.undo_of for r in runs if r.kind is RunKind.UNDO}
-    for run in runs:
-        if run.kind is RunKind.SYNC and run.run_id not in undone:
+    for run in store.audit.runs():
+        if run.kind is RunKind.SYNC and not run.undone:
             return run
     raise NothingToUndoError(
         "there is no synchronization left to undo",
@@ -57,9 +98,9 @@ def _undoable(store: SMSTurboStore) -> Run:
 
 
 def last_undoable_run(store: SMSTurboStore) -> Run:
-    """The newest synchronization that no undo has reversed yet: the one ``undo_last``
-    will reverse on this store, or refuse if another undo or synchronization changes
-    that meanwhile."""
+    """The newest synchronization that its undos have not fully reversed yet: the one
+    ``undo_last`` will reverse on this store, or refuse if another undo or
+    synchronization changes that meanwhile."""
     run = _undoable(store)
     _offered[store] = run.run_id
     return run
@@ -68,8 +109,8 @@ def last_undoable_run(store: SMSTurboStore) -> Run:
 def _check_expected(store: SMSTurboStore, expected: int | None) -> Run:
     """The run to undo, under the lock; refused when it is not the one the user was
     asked about (another undo or a newer synchronization committed meanwhile)."""
-    runs = store.audit.runs()
-    if expected is not None and any(r.kind is RunKind.UNDO and r.undo_of == expected for r in runs):
+    runs = {r.run_id: r for r in store.audit.runs()}
+    if expected is not None and expected in runs and runs[expected].undone:
         raise UndoChangedError(
             f"synchronization {expected} was undone by another undo while this one waited "
             "for it to finish; nothing was changed",
@@ -88,67 +129,178 @@ def _check_expected(store: SMSTurboStore, expected: int | None) -> Run:
     return run
 
 
-def _current(store: SMSTurboStore, changes: list[Change]) -> dict[tuple[str, str], Raw]:
-    """The audited records as SMSTurbo holds them now, read in batches per entity,
-    keyed by entity and trimmed ID."""
-    found: dict[tuple[str, str], Raw] = {}
-    for key in {c.entity for c in changes}:
-        ids = [c.record_id for c in changes if c.entity == key]
-        for record_id, raw in store.fetch_raw(ENTITIES[key], ids).items():
-            found[(key, record_id)] = raw
+_Rows = tuple[list[str], dict[str, Raw]] | None
+"""A table's columns and its rows by trimmed ID (``SMSTurboStore.whole_rows``)."""
+
+
+@dataclass(frozen=True)
+class _Image:
+    """One audited change as Undo compares it: the real table, its ID column, the row
+    the run left and the values to give back (real column names, encoded), and what of
+    it cannot be located at all."""
+
+    change: Change
+    table: str
+    key: str
+    after: Stored
+    before: Stored | None
+    unplaced: tuple[str, ...] = ()
+    legacy: bool = False
+
+
+def _legacy_value(field: str, value: object) -> object:
+    """A value an earlier SMSync recorded (amounts as text), encoded as today's audit
+    keeps what the driver reads."""
+    if isinstance(value, str) and TURBO_FIELDS[field].kind.numeric:
+        return encoded(Decimal(value))
+    return encoded(value)
+
+
+def _image(store: SMSTurboStore, change: Change) -> _Image:
+    """A change as Undo compares it. One recorded before SMSync kept whole records holds
+    the mapped fields only: they are placed through today's mapping, and a field it no
+    longer maps cannot be placed."""
+    if change.table is not None and change.key is not None:
+        return _Image(change, change.table, change.key, change.after or {}, change.before)
+    table = store.table(ENTITIES[change.entity])
+
+    def placed(values: Stored) -> Stored:
+        mapped = table.columns
+        return {mapped[f]: _legacy_value(f, v) for f, v in values.items() if f in mapped}
+
+    after = change.after or {}
+    return _Image(
+        change,
+        table.table,
+        table.columns["id"],
+        placed(after),
+        None if change.before is None else placed(change.before),
+        tuple(f"field {f}" for f in after if f not in table.columns),
+        legacy=True,
+    )
+
+
+def _names(columns: Iterable[str]) -> str:
+    return ", ".join(sorted(columns))
+
+
+def _why_not(item: _Image, columns: list[str] | None, now: Raw | None) -> str | None:
+    """Why the row cannot be taken back, or None when it is exactly as the run left it:
+    every column the audit holds is unchanged, and every column it does not know (added
+    to the table since, or never recorded) is empty, so nothing there can be lost."""
+    if columns is None:
+        return f"table {item.table} is no longer in SMSTurbo, so nothing of it can be compared"
+    if item.key not in columns:
+        return f"table {item.table} has no column {item.key} any more to find the record by"
+    if now is None:
+        return "it is no longer in SMSTurbo (deleted since that synchronization)"
+    reasons = []
+    if item.unplaced:
+        reasons.append(f"cannot compare {_names(item.unplaced)}: not in today's table mapping")
+    gone = [c for c in item.after if c not in now]
+    if gone:
+        reasons.append(f"cannot compare column {_names(gone)}: no longer in the table")
+    changed = [c for c in item.after if c in now and encoded(now[c]) != item.after[c]]
+    if changed:
+        reasons.append(f"changed since that synchronization: {_names(changed)}")
+    unknown = [c for c in now if c not in item.after and now[c] is not None]
+    if unknown:
+        since = (
+            "not recorded by the earlier SMSync that made that synchronization"
+            if item.legacy
+            else "added to the table after that synchronization"
+        )
+        reasons.append(f"cannot compare column {_names(unknown)}: {since}, and it holds a value")
+    return "; ".join(reasons) or None
+
+
+def _images(store: SMSTurboStore, changes: list[Change]) -> tuple[list[_Image], list[LeftAlone]]:
+    images, unmapped = [], []
+    for change in changes:
+        try:
+            images.append(_image(store, change))
+        except MappingError as error:
+            unmapped.append(LeftAlone(change.entity, change.record_id, "", error.message))
+    return images, unmapped
+
+
+def _take_back(store: SMSTurboStore, item: _Image, now: Raw) -> bool:
+    """Delete a created row, or give an updated one back its old values, only if every
+    column still holds ``now`` at that moment; False when it changed meanwhile."""
+    change, entity = item.change, ENTITIES[item.change.entity]
+    if change.action is AuditAction.CREATE:
+        return store.delete_row(entity, change.record_id, table=item.table, expected=now)
+    values = {c: decoded(v) for c, v in (item.before or {}).items() if v != item.after.get(c)}
+    return not values or store.write_row(
+        entity, change.record_id, values, table=item.table, expected=now
+    )
+
+
+def _whole(store: SMSTurboStore, images: list[_Image]) -> dict[tuple[str, str], _Rows]:
+    """The rows of these changes as SMSTurbo holds them now: one read per table (in
+    chunks of IDs), keyed by table and ID column."""
+    found: dict[tuple[str, str], _Rows] = {}
+    for table, key in dict.fromkeys((i.table, i.key) for i in images):
+        ids = [i.change.record_id for i in images if (i.table, i.key) == (table, key)]
+        found[(table, key)] = store.whole_rows(table, key, ids)
     return found
 
 
-def _key(change: Change) -> tuple[str, str]:
-    return change.entity, fields.text(change.record_id) or ""
+def _row(found: dict[tuple[str, str], _Rows], item: _Image) -> Raw | None:
+    rows = found[(item.table, item.key)]
+    return None if rows is None else rows[1].get(text(item.change.record_id) or "")
+
+
+def _record(item: _Image, now: Raw, restored: dict[tuple[str, str], _Rows]) -> Change:
+    """The undo's own audit record: the whole row as it found it and, for a restore,
+    as it left it."""
+    change = item.change
+    deleted = change.action is AuditAction.CREATE
+    after = None if deleted else _row(restored, item)
+    return Change(
+        change.entity,
+        change.record_id,
+        AuditAction.DELETE if deleted else AuditAction.RESTORE,
+        image(now),
+        None if after is None else image(after),
+        item.table,
+        item.key,
+    )
 
 
 def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = None) -> UndoResult:
-    """Reverse the newest synchronization that has not been undone, in one transaction.
+    """Reverse the newest synchronization not yet fully undone, in one transaction.
 
     ``expected_run`` is the synchronization the user agreed to undo (by default the one
     ``last_undoable_run`` named on this store); if another undo or a newer
     synchronization committed while this one waited for SMSync's writer lock, nothing
-    is changed (UndoChangedError). Each record is restored with a compare-and-set: only
-    if it is still exactly as the run left it, at the moment it is written."""
+    is changed (UndoChangedError). Each record is taken back with a compare-and-set on
+    its whole row: only if it is still exactly as the run left it."""
     expected = expected_run if expected_run is not None else _offered.get(store)
+    store.learn_comparisons(t.table for t in store.mapping.tables.values())
     with store.transaction():
         run = _check_expected(store, expected)
-        changes = list(reversed(store.audit.changes(run.run_id)))
-        current = _current(store, changes)
-        restored: list[tuple[Change, Raw]] = []
-        left_alone: list[Change] = []
-        for change in changes:
-            entity = ENTITIES[change.entity]
-            now = current.get(_key(change))
-            unchanged = now is not None and stored(now) == change.after
-            if unchanged and now is not None:
-                if change.action is AuditAction.CREATE:
-                    unchanged = store.delete(entity, change.record_id, expected=now)
-                else:
-                    unchanged = store.update(
-                        entity, change.record_id, change.before or {}, expected=now
-                    )
-            if unchanged and now is not None:
-                restored.append((change, now))
-            else:
-                left_alone.append(change)
-        after = _current(store, [c for c, _ in restored if c.action is not AuditAction.CREATE])
-        undone = [
-            Change(
-                c.entity,
-                c.record_id,
-                AuditAction.DELETE if c.action is AuditAction.CREATE else AuditAction.RESTORE,
-                stored(now),
-                None if (found := after.get(_key(c))) is None else stored(found),
-            )
-            for c, now in restored
-        ]
+        images, left_alone = _images(store, list(reversed(store.audit.remaining(run.run_id))))
+        found = _whole(store, images)
+        taken: list[tuple[_Image, Raw]] = []
+        for item in images:
+            rows, now = found[(item.table, item.key)], _row(found, item)
+            reason = _why_not(item, None if rows is None else rows[0], now)
+            if reason is None and now is not None:
+                if _take_back(store, item, now):
+                    taken.append((item, now))
+                    continue
+                reason = "changed while this undo ran"
+            change = item.change
+            left_alone.append(LeftAlone(change.entity, change.record_id, item.table, reason or ""))
+        restored = _whole(store, [i for i, _ in taken if i.change.action is not AuditAction.CREATE])
+        undone = [_record(item, now, restored) for item, now in taken]
+        store.audit.ensure_tables()
         undo_run = store.audit.start_run(
             RunKind.UNDO, user, now_text(), run.company, undo_of=run.run_id
         )
         store.audit.log_changes(undo_run, undone)
         result = UndoResult(run.run_id, undo_run, undone, left_alone)
-        store.audit.finish_run(undo_run, result.summary())
+        store.audit.finish_run(undo_run, result.summary(named=None))
     _offered.pop(store, None)
     return result
