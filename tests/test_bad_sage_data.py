@@ -13,17 +13,18 @@ from pathlib import Path
 import pytest
 
 from smsync_xl.core.compare import CONTROL_CHARACTERS
-from smsync_xl.core.fields import CUSTOMER, TURBO_FIELDS, VENDOR, Entity, Record
+from smsync_xl.core.fields import CUSTOMER, MATERIAL, TURBO_FIELDS, VENDOR, Entity, Record
 from smsync_xl.demo.company import create_demo, create_sage_company
 from smsync_xl.demo.data import DemoRecord
 from smsync_xl.report import inert
 
 from .conftest import dump
-from .test_bad_settings import TURBO_FILE, run_cli
+from .test_bad_settings import TURBO_FILE, edited, run_cli
+from .test_store_failures import cli, pg_turbo
 
 SAGE_FILE = "sage50_demo.sqlite"
 EMPTY_NAME = "Name is empty; enter the name in Sage 50"
-EXISTING = {CUSTOMER.key: "C0001", VENDOR.key: "V001"}
+EXISTING = {CUSTOMER.key: "C0001", VENDOR.key: "V001", MATERIAL.key: "AGG-57"}
 """Records the demo's SMSTurbo holds, with clean values."""
 
 
@@ -50,20 +51,57 @@ def clean(entity: Entity, record_id: str, **values: str | None) -> Record:
     return record
 
 
+def clean_material(record_id: str, **values: str | None) -> Record:
+    """An inventory item every check passes, with ``values`` changed."""
+    record: Record = {
+        "id": record_id,
+        "description": f"{record_id.title()} Stone",
+        "item_class": "1",
+        "unit": "TON",
+        "category": "AGG",
+        "price": "18.50",
+        "sales_gl": "4000-00",
+        "expense_gl": "5000-00",
+    }
+    record.update(values)
+    return record
+
+
+def sage_company(folder: Path, entity: Entity, *records: Record, name: str | None = None) -> None:
+    """Replace the Sage 50 company with one holding only ``records`` (of ``entity``) and
+    one clean NEW record of it, GOOD1."""
+    (folder / SAGE_FILE).unlink(missing_ok=True)
+    good = clean_material("GOOD1") if entity is MATERIAL else clean(entity, "GOOD1")
+    rows = [DemoRecord(r) for r in (*records, good)]
+    lists: dict[str, list[DemoRecord]] = {CUSTOMER.key: [], VENDOR.key: [], MATERIAL.key: []}
+    lists[entity.key] = rows
+    extra = {} if name is None else {"company": name}
+    create_sage_company(
+        folder / SAGE_FILE,
+        lists[CUSTOMER.key],
+        lists[VENDOR.key],
+        materials=lists[MATERIAL.key],
+        **extra,
+    )
+
+
 def company(folder: Path, entity: Entity, *records: Record, name: str | None = None) -> Path:
     """The demo's settings and SMSTurbo, with a Sage 50 company holding only ``records``
     (of ``entity``) and one clean NEW record of it, GOOD1."""
     settings = create_demo(folder)
-    (folder / SAGE_FILE).unlink()
-    rows = [DemoRecord(r) for r in (*records, clean(entity, "GOOD1"))]
-    customers, vendors = (rows, []) if entity is CUSTOMER else ([], rows)
-    extra = {} if name is None else {"company": name}
-    create_sage_company(folder / SAGE_FILE, customers, vendors, **extra)
+    sage_company(folder, entity, *records, name=name)
     return settings
 
 
+TURBO_TABLES = {
+    CUSTOMER.key: ("Customers", "CustomerID"),
+    VENDOR.key: ("Vendors", "VendorID"),
+    MATERIAL.key: ("Material", "MaterialID"),
+}
+
+
 def turbo_row(folder: Path, entity: Entity, record_id: str) -> tuple | None:
-    table, column = ("Customers", "CustomerID") if entity is CUSTOMER else ("Vendors", "VendorID")
+    table, column = TURBO_TABLES[entity.key]
     with sqlite3.connect(folder / TURBO_FILE) as connection:
         return connection.execute(
             f'SELECT * FROM "{table}" WHERE "{column}" = ?', (record_id,)
@@ -223,11 +261,11 @@ def test_escape_sequences_from_smsturbo_are_printed_inert(tmp_path):
         )
     plan = run_cli("plan", "--settings", settings, "--entity", "customers")
     assert "EVILTURBO" in plan.output and "\\x1b[2J\\x1b]0;pwned\\x07Scale House" in plan.output
-    assert "Name: \\x1b[5mBlinking\\x1b[0m → Customer 1 Hauling" in plan.output
+    assert "Name: '\\x1b[5mBlinking\\x1b[0m' → Customer 1 Hauling" in plan.output
     assert_inert(plan.output)
 
     synced = run_cli("sync", "--settings", settings, "--yes", "--entity", "customers", "C0001")
-    assert "updated: Name: \\x1b[5mBlinking\\x1b[0m → Customer 1 Hauling" in synced.output
+    assert "updated: Name: '\\x1b[5mBlinking\\x1b[0m' → Customer 1 Hauling" in synced.output
     assert_inert(synced.output)
     details = run_cli("runs", "--settings", settings, "--details", "1")
     assert "\\x1b[5mBlinking" in details.output
@@ -270,3 +308,214 @@ def test_a_company_name_with_escape_sequences_is_printed_inert(tmp_path):
         result = CliRunner().invoke(main, [*command, "--settings", str(settings)], input="n\n")
         assert "\x1b" not in result.output and "\x07" not in result.output
         assert "Evil\\x1b[2J\\x1b]0;x\\x07Co" in result.output
+
+
+# Numbers: never rounded, never reinterpreted; what SMSTurbo's column cannot hold exactly
+# makes the row INVALID, naming the field, the value and the limit.
+
+NOT_ROUNDED = "SMSync does not round; correct it in Sage 50"
+CREDIT_LIMIT = "SMSTurbo's column Customers.CreditLimit"
+TERMS = "SMSTurbo's column Customers.InvoiceTerms"
+
+# (entity, field, value as the Sage 50 column holds it, the reason)
+NUMBER_CASES = [
+    (CUSTOMER, "credit_limit", "NaN", "Credit Limit 'NaN' is not a number; correct it in Sage 50"),
+    (CUSTOMER, "credit_limit", "Infinity", "Credit Limit 'Infinity' is not a number"),
+    (CUSTOMER, "credit_limit", "-Infinity", "Credit Limit '-Infinity' is not a number"),
+    (CUSTOMER, "credit_limit", "1e400", "Credit Limit 'inf' is not a number"),  # SQLite: Inf
+    (
+        CUSTOMER,
+        "credit_limit",
+        "12,50",
+        "Credit Limit '12,50' is not a number (a comma only separates thousands, as in "
+        "1,250.00); correct it in Sage 50",
+    ),
+    (CUSTOMER, "credit_limit", "1.250,00", "Credit Limit '1.250,00' is not a number"),
+    (CUSTOMER, "credit_limit", "1_000", "Credit Limit '1_000' is not a number"),
+    (
+        CUSTOMER,
+        "credit_limit",
+        "12.505",
+        f"Credit Limit 12.505 has 3 decimals; {CREDIT_LIMIT} keeps 2 decimals and {NOT_ROUNDED}",
+    ),
+    (
+        CUSTOMER,
+        "credit_limit",
+        "0.001",
+        f"Credit Limit 0.001 has 3 decimals; {CREDIT_LIMIT} keeps 2 decimals",
+    ),
+    (
+        CUSTOMER,
+        "credit_limit",
+        "10000000000",
+        f"Credit Limit 10000000000.00 is too large; {CREDIT_LIMIT} holds at most "
+        "9999999999.99; correct it in Sage 50",
+    ),
+    (
+        CUSTOMER,
+        "terms",
+        "30.5",
+        f"Terms (due days) 30.5 has 1 decimal; {TERMS} keeps whole numbers only and {NOT_ROUNDED}",
+    ),
+    (
+        CUSTOMER,
+        "terms",
+        "3000000000",
+        f"Terms (due days) 3000000000 is out of range; {TERMS} holds -2147483648 to "
+        "2147483647; correct it in Sage 50",
+    ),
+    (
+        MATERIAL,
+        "price",
+        "18.505",
+        "Price 18.505 has 3 decimals; SMSTurbo's column Material.UnitPrice keeps 2 decimals",
+    ),
+    (MATERIAL, "price", "NaN", "Price 'NaN' is not a number"),
+    (MATERIAL, "price", "18,50", "Price '18,50' is not a number"),
+]
+
+
+def _number_id(case: tuple) -> str:
+    entity, field, value, _ = case
+    return f"{entity.key}-{field}-{value}"
+
+
+def bad_record(entity: Entity, record_id: str, **values: str | None) -> Record:
+    return (
+        clean_material(record_id, **values)
+        if entity is MATERIAL
+        else clean(entity, record_id, **values)
+    )
+
+
+def plan_line(output: str, record_id: str) -> str:
+    return next(line for line in output.splitlines() if f" {record_id} " in line)
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+@pytest.mark.parametrize("case", NUMBER_CASES, ids=[_number_id(c) for c in NUMBER_CASES])
+def test_a_number_smsturbo_cannot_hold_exactly_makes_the_row_invalid(tmp_path, case, existing):
+    entity, field, value, reason = case
+    record_id = EXISTING[entity.key] if existing else "BADNUM"
+    settings = company(tmp_path, entity, bad_record(entity, record_id, **{field: value}))
+
+    plan = run_cli("plan", "--settings", settings, "--entity", entity.key)
+    assert plan.exit_code == 0, plan.output
+    line = plan_line(plan.output, record_id)
+    assert line.lstrip().startswith("INVALID") and reason in " ".join(plan.output.split()), line
+
+    before = dump(tmp_path / TURBO_FILE, audit=True)
+    chosen = run_cli("sync", "--settings", settings, "--yes", "--entity", entity.key, record_id)
+    assert chosen.exit_code == 0, chosen.output
+    assert "Import completed: 0 created, 0 updated, 1 skipped" in chosen.output
+    assert dump(tmp_path / TURBO_FILE, audit=True) == before
+
+    row_before = turbo_row(tmp_path, entity, record_id)
+    everything = run_cli("sync", "--settings", settings, "--yes", "--include-inactive")
+    assert everything.exit_code == 0, everything.output
+    assert "Import completed: 1 created" in everything.output  # GOOD1 only
+    assert turbo_row(tmp_path, entity, record_id) == row_before
+
+
+def test_an_amount_differing_only_past_smsturbos_decimals_is_not_in_sync(tmp_path):
+    """Rounded half-even, 5000.005 used to be 5000.00: IN SYNC with a real difference."""
+    settings = company(tmp_path, CUSTOMER, clean(CUSTOMER, "C0001", credit_limit="5000.005"))
+    with sqlite3.connect(tmp_path / TURBO_FILE) as connection:
+        connection.execute(
+            'UPDATE "Customers" SET "CreditLimit" = 5000.00 WHERE "CustomerID" = \'C0001\''
+        )
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers", "--view", "not_in_sync")
+    line = plan_line(plan.output, "C0001")
+    assert line.lstrip().startswith("INVALID"), line
+    assert f"Credit Limit 5000.005 has 3 decimals; {CREDIT_LIMIT} keeps 2" in plan.output
+
+
+# SMSTurbo's real columns: read from its catalogue, not assumed from the reference schema.
+
+NARROW_NAME = "Narrow Name Hauling Company Of Peoria"  # 37 characters: Sage 50 holds 39
+
+
+def narrow_sqlite_customers(path: Path) -> None:
+    """SMSTurbo's Customers with a 30-character name and an amount of 8 digits, 3 of them
+    decimals: what a real installation may have instead of the reference schema."""
+    with sqlite3.connect(path) as connection:
+        (sql,) = connection.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'Customers'"
+        ).fetchone()
+        narrowed = edited(
+            edited(sql, '"CustomerName" VARCHAR(500)', '"CustomerName" VARCHAR(30)'),
+            '"CreditLimit" NUMERIC(12, 2)',
+            '"CreditLimit" NUMERIC(8, 3)',
+        )
+        connection.execute('ALTER TABLE "Customers" RENAME TO "Wide"')
+        connection.execute(narrowed)
+        connection.execute('INSERT INTO "Customers" SELECT * FROM "Wide"')
+        connection.execute('DROP TABLE "Wide"')
+
+
+NARROW_RECORDS = (
+    clean(CUSTOMER, "LONGNAME", name=NARROW_NAME),
+    clean(CUSTOMER, "BIGLIMIT", credit_limit="123456.5"),
+    clean(CUSTOMER, "FINELIMIT", credit_limit="12.505"),
+)
+NARROW_REASONS = {
+    "LONGNAME": "Name has 37 characters; SMSTurbo holds at most 30 (column Customers.CustomerName)",
+    "BIGLIMIT": f"Credit Limit 123456.50 is too large; {CREDIT_LIMIT} holds at most 99999.999",
+}
+
+
+def test_a_narrower_smsturbo_column_makes_the_row_invalid_at_refresh(tmp_path):
+    settings = company(tmp_path, CUSTOMER, *NARROW_RECORDS)
+    narrow_sqlite_customers(tmp_path / TURBO_FILE)
+
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    text = " ".join(plan.output.split())
+    for record_id, reason in NARROW_REASONS.items():
+        assert plan_line(plan.output, record_id).lstrip().startswith("INVALID")
+        assert reason in text, text
+    assert plan_line(plan.output, "FINELIMIT").lstrip().startswith("NEW")  # 3 decimals kept
+
+    synced = run_cli("sync", "--settings", settings, "--yes", "--entity", "customers")
+    assert "Import completed: 2 created, 0 updated, 0 skipped" in synced.output, synced.output
+    assert turbo_row(tmp_path, CUSTOMER, "LONGNAME") is None
+    assert turbo_row(tmp_path, CUSTOMER, "BIGLIMIT") is None
+    with sqlite3.connect(tmp_path / TURBO_FILE) as connection:
+        (written,) = connection.execute(
+            'SELECT CAST("CreditLimit" AS TEXT) FROM "Customers" WHERE "CustomerID" = ?',
+            ["FINELIMIT"],
+        ).fetchone()
+    assert written == "12.505"  # exactly what Sage 50 holds, not rounded to 12.50
+
+
+def test_a_narrower_column_on_postgresql_is_caught_per_row_not_per_batch(request, tmp_path):
+    """psqlODBC says an unbounded VARCHAR holds 255 characters and a NUMERIC without
+    precision 28 digits with 6 decimals: the server's own catalogue is asked instead."""
+    turbo = pg_turbo(request, tmp_path)
+    long_email = "x" * 290 + "@example.com"
+    sage_company(
+        tmp_path,
+        CUSTOMER,
+        *NARROW_RECORDS,
+        clean(CUSTOMER, "LONGMAIL", email=long_email),
+        clean(CUSTOMER, "TINYLIMIT", credit_limit="0.1234567"),
+    )
+    turbo.run(
+        'ALTER TABLE "Customers" ALTER COLUMN "CustomerName" TYPE VARCHAR(30) '
+        'USING left("CustomerName", 30), ALTER COLUMN "CreditLimit" TYPE NUMERIC(8, 3), '
+        'ALTER COLUMN "Email" TYPE VARCHAR, ALTER COLUMN "UDF1" TYPE TEXT'
+    )
+
+    plan = cli("plan", "--settings", turbo.settings, "--entity", "customers")
+    text = " ".join(plan.output.split())
+    for record_id, reason in NARROW_REASONS.items():
+        assert plan_line(plan.output, record_id).lstrip().startswith("INVALID")
+        assert reason in text, text
+    assert "Credit Limit 0.1234567 has 7 decimals; " + CREDIT_LIMIT + " keeps 3" in text
+
+    before = turbo.dump()
+    synced = cli("sync", "--settings", turbo.settings, "--yes", "--entity", "customers")
+    assert synced.exit_code == 0, synced.output
+    assert "Import completed: 3 created, 0 updated, 0 skipped" in synced.output
+    after = turbo.dump()
+    created = {row[0] for row in after["customers"]} - {row[0] for row in before["customers"]}
+    assert created == {"FINELIMIT", "GOOD1", "LONGMAIL"}

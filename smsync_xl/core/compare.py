@@ -4,9 +4,9 @@ Matching is exact on ID (and the name is compared exactly); only padding has bee
 trimmed by the readers. A Sage 50 ID that matches an SMSTurbo ID only by letter case
 is never imported as a second record: it is INVALID with the reason.
 
-What the sheet shows is what is written: a Sage 50 value holding a control character
-(which a sheet cannot show and a terminal would act on) is never cleaned silently; the
-row is INVALID, naming the field, the character and where it is, to fix in Sage 50.
+What the sheet shows is what is written: a Sage 50 value SMSTurbo or a workbook
+cannot hold exactly is never cleaned, rounded or reinterpreted; its row is INVALID with
+the reason (``INVALID_WHEN`` lists them all), to fix in Sage 50.
 """
 
 from __future__ import annotations
@@ -17,16 +17,21 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from smsync_xl.core.fields import (
-    ENTITIES,
+    ID_FIELD,
+    REFUSED,
     TURBO_FIELDS,
     Entity,
+    Limit,
     Record,
     SageRecord,
     TurboField,
     TurboRecord,
-    is_number,
+    decimals,
+    number_text,
+    parse_number,
 )
 from smsync_xl.core.ids import id_problems, suggest_id, valid_id
 from smsync_xl.core.settings import EntitySettings, StatusRule
@@ -41,7 +46,18 @@ class FieldChange:
 
     def describe(self) -> str:
         label = TURBO_FIELDS[self.field].label
-        return f"{label}: {self.old or '(blank)'} → {self.new or '(blank)'}"
+        old = shown(self.old) if self.old else "(blank)"
+        new = shown(self.new) if self.new else "(blank)"
+        return f"{label}: {old} → {new}"
+
+
+def shown(value: str) -> str:
+    """A value as a message shows it: as it is, or quoted with escapes (``'Acme\\xa0'``)
+    when it holds something a reader would not see (a tab, a non-breaking space, a space
+    at either end) or a character a workbook cannot hold."""
+    if value.isprintable() and value.strip(" ") == value:
+        return value
+    return repr(value)
 
 
 @dataclass(frozen=True)
@@ -167,34 +183,60 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 """Unicode's control characters (category Cc): C0 (NUL to U+001F, tab and line breaks
 included), DEL and C1 (U+0080 to U+009F). No SMSTurbo field holds one."""
 
-_SHOWN_CONTROLS = 3
+_SHOWN_CHARACTERS = 3
 
 
-def control_problem(label: str, value: str) -> str | None:
-    """Why a value with control characters cannot be taken: each one as U+XXXX with its
-    position (counted from 1), the first few of them."""
-    found = [(m.start() + 1, m.group()) for m in CONTROL_CHARACTERS.finditer(value)]
+def _character_kind(character: str) -> str:
+    if CONTROL_CHARACTERS.match(character):
+        return "control character"
+    if "\ud800" <= character <= "\udfff":
+        return "lone surrogate"
+    return "noncharacter"
+
+
+def character_problem(label: str, value: str) -> str | None:
+    """Why a value holding characters no field may hold (``fields.REFUSED``) cannot be
+    taken: each one as U+XXXX with its position (counted from 1), the first few."""
+    found = [(m.start() + 1, m.group()) for m in REFUSED.finditer(value)]
     if not found:
         return None
-    shown = ", ".join(f"U+{ord(c):04X} at position {at}" for at, c in found[:_SHOWN_CONTROLS])
-    if len(found) > _SHOWN_CONTROLS:
-        shown += f" and {len(found) - _SHOWN_CONTROLS} more"
+    kinds = {_character_kind(c) for _, c in found}
+    kind = kinds.pop() if len(kinds) == 1 else ""
+    shown_ = ", ".join(
+        f"U+{ord(c):04X}{'' if kind else f' ({_character_kind(c)})'} at position {at}"
+        for at, c in found[:_SHOWN_CHARACTERS]
+    )
+    if len(found) > _SHOWN_CHARACTERS:
+        shown_ += f" and {len(found) - _SHOWN_CHARACTERS} more"
     if len(found) == 1:
-        return f"{label} contains the control character {shown}; remove it in Sage 50"
-    return f"{label} contains the control characters {shown}; remove them in Sage 50"
+        return f"{label} contains the {kind or 'character'} {shown_}; remove it in Sage 50"
+    return f"{label} contains the {kind or 'character'}s {shown_}; remove them in Sage 50"
 
+
+Limits = Mapping[str, Limit]
+"""Field → what SMSTurbo's column for it holds (``smsturbo.catalogue`` reads them)."""
+
+REFERENCE_LIMITS: dict[str, Limit] = {
+    name: spec.kind.limit(spec.max_length) for name, spec in TURBO_FIELDS.items()
+}
+"""What the reference schema's columns hold: the limits when none are given."""
+
+INVALID_WHEN = (
+    "its ID is not a valid SMSTurbo ID (at most 15 characters of A-Z, 0-9, - and _), "
+    "is ZZDEFAULT, appears twice in Sage 50, or matches an SMSTurbo ID only by letter case",
+    "its name (an item's description) is empty",
+    "a value holds a control character (tab and line breaks included), a lone surrogate "
+    "or a Unicode noncharacter such as U+FFFF",
+    "a text is longer than SMSTurbo's column for it",
+    "a number is not a plain number (NaN, Infinity, 12,50, 1_000), has more decimals "
+    "than SMSTurbo's column keeps, or is too large for that column",
+    "a credit status or unit is not on SMSTurbo's list",
+    "a new record lacks a value it needs (a material's unit) from Sage 50, Setup and the template",
+    "an item's GL account is a Chart of Accounts record Sage 50 does not have",
+)
+"""Every reason compare() makes a row INVALID, as the README lists them."""
 
 _FIELD_ORDER = tuple(TURBO_FIELDS)
-_NUMBERS = tuple(n for n, f in TURBO_FIELDS.items() if f.kind.numeric)
-_LIMITS = {n: f.max_length for n, f in TURBO_FIELDS.items()}
-_LIMITS["id"] = 10**9  # the ID has its own rule (core/ids.py)
-_SHORTEST_LIMIT = min(
-    _LIMITS[field.name] for entity in ENTITIES.values() for field in entity.fields
-)
-"""No value this short can be too long for SMSTurbo (the ID has its own rule)."""
-_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-"""What the money and whole-number normalisers give: a quick yes before Decimal."""
-
 
 _ABSENT = "\x00"
 """Stands for 'no value' in a fingerprint (NUL never passes as a value: compare makes a
@@ -279,7 +321,69 @@ def _looked_up(
     return values, problems
 
 
-def _field_problems(entity: Entity, record: Record) -> list[str]:
+def _column(limit: Limit) -> str:
+    return f"SMSTurbo's column {limit.column}" if limit.column else "SMSTurbo"
+
+
+def _largest(limit: Limit) -> str:
+    digits, places = limit.digits or 0, limit.places or 0
+    return number_text(Decimal(10) ** (digits - places) - Decimal(10) ** -places, places)
+
+
+def number_problem(label: str, value: str, limit: Limit) -> str | None:
+    """Why a number cannot go into its SMSTurbo column exactly as Sage 50 holds it: it
+    is no number SMSync reads without guessing, has more decimals than the column
+    keeps (never rounded), or is too large for it."""
+    number = parse_number(value)
+    if number is None:
+        hint = " (a comma only separates thousands, as in 1,250.00)" if "," in value else ""
+        return f"{label} {value!r} is not a number{hint}; correct it in Sage 50"
+    places = decimals(number)
+    if limit.places is not None and places > limit.places:
+        keeps = f"{limit.places} decimals" if limit.places else "whole numbers only"
+        return (
+            f"{label} {value} has {places} decimal{'s' if places > 1 else ''}; "
+            f"{_column(limit)} keeps {keeps} and "
+            "SMSync does not round; correct it in Sage 50"
+        )
+    if limit.digits is not None and number.adjusted() + 1 > limit.digits - (limit.places or 0):
+        return (
+            f"{label} {value} is too large; {_column(limit)} holds at most "
+            f"{_largest(limit)}; correct it in Sage 50"
+        )
+    if (limit.low is not None and number < limit.low) or (
+        limit.high is not None and number > limit.high
+    ):
+        return (
+            f"{label} {value} is out of range; {_column(limit)} holds {limit.low} to "
+            f"{limit.high}; correct it in Sage 50"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """The limits compare() checks, sorted for speed: the given ones (the reference
+    schema's where none are given); an ID's length only when its column is shorter than
+    an ID may be (the ID rule in ``core.ids`` says the rest)."""
+
+    lengths: dict[str, Limit]
+    numbers: dict[str, Limit]
+    shortest: int
+
+    @classmethod
+    def of(cls, given: Limits | None) -> _Limits:
+        limits = dict(REFERENCE_LIMITS if given is None else given)
+        id_limit = limits.pop("id", None)
+        if id_limit and id_limit.length is not None and id_limit.length < ID_FIELD.max_length:
+            limits["id"] = id_limit
+        lengths = {f: lim for f, lim in limits.items() if lim.length is not None}
+        numbers = {f: lim for f, lim in limits.items() if TURBO_FIELDS[f].kind.numeric}
+        shortest = min((lim.length or 0 for lim in lengths.values()), default=0)
+        return cls(lengths, numbers, shortest)
+
+
+def _field_problems(entity: Entity, record: Record, limits: _Limits) -> list[str]:
     """Every reason a record's values cannot go into SMSTurbo. Most records have none:
     one look at all their text together comes first, the detail only when it finds one."""
     problems = []
@@ -290,22 +394,23 @@ def _field_problems(entity: Entity, record: Record) -> list[str]:
     supplied = [value for value in record.values() if value]
     if not "".join(supplied).isprintable():
         for field, value in record.items():
-            control = control_problem(TURBO_FIELDS[field].label, value) if value else None
-            if control:
-                problems.append(control)
-    if max(map(len, supplied), default=0) > _SHORTEST_LIMIT:
-        for field, value in record.items():
-            if value and len(value) > _LIMITS[field]:
+            refused = character_problem(TURBO_FIELDS[field].label, value) if value else None
+            if refused:
+                problems.append(refused)
+    if max(map(len, supplied), default=0) > limits.shortest:
+        for field, limit in limits.lengths.items():
+            value = record.get(field)
+            if value and len(value) > (limit.length or 0):
                 problems.append(
-                    f"{TURBO_FIELDS[field].label} has {len(value)} characters; "
-                    f"SMSTurbo holds at most {_LIMITS[field]}"
+                    f"{TURBO_FIELDS[field].label} has {len(value)} characters; SMSTurbo "
+                    f"holds at most {limit.length}"
+                    + (f" (column {limit.column})" if limit.column else "")
                 )
-    for field in _NUMBERS:
+    for field, limit in limits.numbers.items():
         value = record.get(field)
-        if value and not _PLAIN_NUMBER.fullmatch(value) and not is_number(value):
-            problems.append(
-                f"{TURBO_FIELDS[field].label} {value!r} is not a number; correct it in Sage 50"
-            )
+        problem = number_problem(TURBO_FIELDS[field].label, value, limit) if value else None
+        if problem:
+            problems.append(problem)
     return problems
 
 
@@ -362,6 +467,7 @@ def compare(
     template_id: str = DEFAULTS_ID,
     template: Record | None = None,
     stored: Iterable[str] | None = None,
+    limits: Limits | None = None,
 ) -> Plan:
     """Give every Sage 50 record a status and list the SMSTurbo records missing from it.
 
@@ -372,9 +478,12 @@ def compare(
     Setup's Import Defaults for the fields Sage 50 leaves blank. The template record
     (``template_id``) is found among ``turbo_records`` unless given as ``template`` (a
     vendor's is a customer). ``stored`` are the fields SMSTurbo has columns for (all
-    when not given): a new record needs only those.
+    when not given): a new record needs only those. ``limits`` are what SMSTurbo's
+    columns hold (the reference schema's when not given): a value beyond them makes its
+    row INVALID.
     """
     rule = rule or StatusRule()
+    checked = _Limits.of(limits)
     status_field = entity.status_field
     listed = [spec for spec in entity.turbo_fields.values() if spec.lookup]
     needed = [f for f in entity.import_defaults if stored is None or f in set(stored)]
@@ -427,7 +536,7 @@ def compare(
                 f"matches SMSTurbo ID {folded_match} only by letter case; make the "
                 "IDs identical in Sage 50"
             )
-        reasons += _field_problems(entity, values) + not_listed
+        reasons += _field_problems(entity, values, checked) + not_listed
         if turbo is None and folded_match is None:
             reasons += _new_problems(entity, values, template, needed)
         if reasons:

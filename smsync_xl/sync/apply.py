@@ -22,6 +22,7 @@ from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import AuditAction, Outcome, RunKind, Status
 from smsync_xl.smsturbo.audit import Change
+from smsync_xl.smsturbo.catalogue import column_limits
 from smsync_xl.smsturbo.store import Raw, SMSTurboStore, stored
 
 Progress = Callable[[int], None]
@@ -86,6 +87,7 @@ def make_plan(entity: Entity, source: Source, store: SMSTurboStore, settings: Se
         template_id=template_id,
         template=template,
         stored=store.table(entity).columns,
+        limits=column_limits(store.db, store.table(entity)),
     )
 
 
