@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
+from smsync_xl import macros
+from smsync_xl.book.layout import ID, SAGE_ONLY, STATUS
 from smsync_xl.core.compare import CONTROL_CHARACTERS
 from smsync_xl.core.fields import CUSTOMER, MATERIAL, TURBO_FIELDS, VENDOR, Entity, Record
 from smsync_xl.demo.company import create_demo, create_sage_company
@@ -21,6 +25,7 @@ from smsync_xl.report import inert
 from .conftest import dump
 from .test_bad_settings import TURBO_FILE, edited, run_cli
 from .test_store_failures import cli, pg_turbo
+from .workbook_helpers import Dialogs, demo_workbook, open_book
 
 SAGE_FILE = "sage50_demo.sqlite"
 EMPTY_NAME = "Name is empty; enter the name in Sage 50"
@@ -389,7 +394,9 @@ def bad_record(entity: Entity, record_id: str, **values: str | None) -> Record:
 
 
 def plan_line(output: str, record_id: str) -> str:
-    return next(line for line in output.splitlines() if f" {record_id} " in line)
+    """The plan's line for ``record_id`` (split at line feeds only: a value may hold
+    U+2028, which ``splitlines`` would split at)."""
+    return next(line for line in output.split("\n") if f" {record_id} " in line)
 
 
 @pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
@@ -519,3 +526,169 @@ def test_a_narrower_column_on_postgresql_is_caught_per_row_not_per_batch(request
     after = turbo.dump()
     created = {row[0] for row in after["customers"]} - {row[0] for row in before["customers"]}
     assert created == {"FINELIMIT", "GOOD1", "LONGMAIL"}
+
+
+# Text: nothing is trimmed but the padding spaces of fixed-width columns; what no field
+# may hold makes the row INVALID; bytes that are not text are refused where they are.
+
+SMSTURBO_NAME = "Acme Gravel"
+
+
+def set_turbo_name(folder: Path, record_id: str, name: str) -> None:
+    with sqlite3.connect(folder / TURBO_FILE) as connection:
+        connection.execute(
+            'UPDATE "Customers" SET "CustomerName" = ? WHERE "CustomerID" = ?', [name, record_id]
+        )
+
+
+@pytest.mark.parametrize(
+    ("sage_name", "reason"),
+    [
+        ("Acme Gravel\t", control_reason("name", "\t", 12)),
+        ("Acme Gravel\n", control_reason("name", "\n", 12)),
+        ("Acme Gravel\r", control_reason("name", "\r", 12)),
+        ("\tAcme Gravel", control_reason("name", "\t", 1)),
+        ("Acme Gravel\x0b", control_reason("name", "\x0b", 12)),
+    ],
+    ids=["trailing tab", "trailing LF", "trailing CR", "leading tab", "trailing VT"],
+)
+def test_a_trailing_control_character_is_never_trimmed_the_row_is_invalid(
+    tmp_path, sage_name, reason
+):
+    settings = company(tmp_path, CUSTOMER, clean(CUSTOMER, "C0001", name=sage_name))
+    set_turbo_name(tmp_path, "C0001", SMSTURBO_NAME)
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    line = plan_line(plan.output, "C0001")
+    assert line.lstrip().startswith("INVALID") and reason in line, line
+
+
+@pytest.mark.parametrize(
+    ("sage_name", "shown"),
+    [
+        ("Acme Gravel\xa0", "'Acme Gravel\\xa0'"),
+        ("Acme\xa0Gravel", "'Acme\\xa0Gravel'"),
+        ("Acme Gravel\u3000", "'Acme Gravel\\u3000'"),
+        ("Acme Gravel\u2028", "'Acme Gravel\\u2028'"),
+        (" Acme Gravel", "' Acme Gravel'"),
+    ],
+    ids=["trailing NBSP", "inner NBSP", "ideographic space", "line separator", "leading space"],
+)
+def test_whitespace_that_is_not_padding_is_kept_shown_and_written_exactly(
+    tmp_path, sage_name, shown
+):
+    """Once trimmed, such a name was IN SYNC with SMSTurbo's: a difference nobody saw."""
+    settings = company(tmp_path, CUSTOMER, clean(CUSTOMER, "C0001", name=sage_name))
+    set_turbo_name(tmp_path, "C0001", SMSTURBO_NAME)
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    line = plan_line(plan.output, "C0001")
+    assert line.lstrip().startswith("DIFFERENT") and f"Name: {SMSTURBO_NAME} → {shown}" in line
+
+    synced = run_cli("sync", "--settings", settings, "--yes", "--entity", "customers", "C0001")
+    assert f"updated: Name: {SMSTURBO_NAME} → {shown}" in synced.output, synced.output
+    row = turbo_row(tmp_path, CUSTOMER, "C0001")
+    assert row is not None and sage_name in row
+
+
+NONCHARACTERS = ["\ufffe", "\uffff", "\ufdd0", "\ufdef", "\U0001fffe", "\U0010ffff"]
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+@pytest.mark.parametrize("character", NONCHARACTERS, ids=[f"U+{ord(c):04X}" for c in NONCHARACTERS])
+def test_a_unicode_noncharacter_makes_the_row_invalid(tmp_path, character, existing):
+    record_id = "C0001" if existing else "NONCHAR"
+    settings = company(tmp_path, CUSTOMER, clean(CUSTOMER, record_id, city=f"Peo{character}ria"))
+    reason = (
+        f"City contains the noncharacter U+{ord(character):04X} at position 4; remove it in Sage 50"
+    )
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    line = plan_line(plan.output, record_id)
+    assert line.lstrip().startswith("INVALID") and reason in line, line
+
+    before = dump(tmp_path / TURBO_FILE, audit=True)
+    chosen = run_cli("sync", "--settings", settings, "--yes", "--entity", "customers", record_id)
+    assert "Import completed: 0 created, 0 updated, 1 skipped" in chosen.output
+    assert dump(tmp_path / TURBO_FILE, audit=True) == before
+
+
+def test_a_character_xml_cannot_hold_leaves_the_workbook_well_formed(tmp_path):
+    """U+FFFF used to go into the sheet as it was: Excel then refuses the file."""
+    workbook = demo_workbook(tmp_path)
+    sage_company(
+        tmp_path,
+        CUSTOMER,
+        clean(CUSTOMER, "FFFF1", name="Acme\uffffGravel", city="Peo\ufffeia"),
+        clean(CUSTOMER, "FF\uffffID"),
+        clean(CUSTOMER, "NUL1", name="Nul\x00Gravel"),
+    )
+    assert macros.refresh(open_book(workbook, Dialogs(True, False)))
+
+    with zipfile.ZipFile(workbook) as package:
+        for name in package.namelist():
+            if name.endswith((".xml", ".rels")):
+                ElementTree.fromstring(package.read(name))  # well-formed, or it raises
+    table = open_book(workbook).read_table(SAGE_ONLY)
+    rows = {row[table.column(ID)]: dict(zip(table.header, row, strict=True)) for row in table.rows}
+    assert rows["FFFF1"][STATUS] == "INVALID"
+    assert rows["FFFF1"]["Name"] == "Acme\\uffffGravel"  # shown, never dropped silently
+    assert "Name contains the noncharacter U+FFFF at position 5" in rows["FFFF1"]["Reason"]
+    assert "City contains the noncharacter U+FFFE at position 4" in rows["FFFF1"]["Reason"]
+    assert rows["NUL1"]["Name"] == "Nul\\x00Gravel"
+    assert rows["FF\\uffffID"][STATUS] == "INVALID"
+
+
+def sage_text(folder: Path, sql: str) -> None:
+    with sqlite3.connect(folder / SAGE_FILE) as connection:
+        connection.execute(sql)
+
+
+@pytest.mark.parametrize(
+    ("sql", "where"),
+    [
+        (
+            'UPDATE "Customers" SET "Customer_Bill_Name" = CAST(X\'41636D65FF\' AS TEXT) '
+            "WHERE \"CustomerID\" = 'GOOD1'",
+            "Customers record 1 (ID GOOD1), column Customer_Bill_Name: the text holds bytes "
+            "that are not UTF-8 (0xFF)",
+        ),
+        (
+            'UPDATE "Customers" SET "CustomerID" = CAST(X\'474F4FE931\' AS TEXT)',
+            "Customers record 1 (ID GOO?1), column CustomerID: the text holds bytes that are "
+            "not UTF-8 (0xE9)",
+        ),
+        (
+            'UPDATE "Address" SET "City" = CAST(X\'5065C3A96F72C0AF6961\' AS TEXT)',
+            "Address record 10, column City: the text holds bytes that are not UTF-8 (0xC0 0xAF)",
+        ),
+        (
+            'UPDATE "Company" SET "CompanyName" = CAST(X\'42656C6C9D\' AS TEXT)',
+            "Company, column CompanyName: the text holds bytes that are not UTF-8 (0x9D)",
+        ),
+    ],
+    ids=["name", "ID", "address", "company name"],
+)
+def test_bytes_that_are_not_utf8_in_an_sqlite_company_are_refused_by_row_and_column(
+    tmp_path, sql, where
+):
+    """sqlite3 used to stop with a traceback; other readers replace such bytes with
+    U+FFFD. Neither: the message names the table, the record and the column."""
+    settings = company(tmp_path, CUSTOMER)
+    sage_text(tmp_path, sql)
+    before = dump(tmp_path / TURBO_FILE, audit=True)
+    for command in (["plan"], ["sync", "--yes"]):
+        result = run_cli(*command, "--settings", settings, "--entity", "customers")
+        assert result.exit_code == 1, result.output
+        text = " ".join(result.output.split())
+        assert f"{tmp_path / SAGE_FILE}: {where}" in text, text
+        assert "nothing was read" in text and "Retype the value in Sage 50" in text
+        assert "Traceback" not in result.output
+    assert dump(tmp_path / TURBO_FILE, audit=True) == before
+
+
+def test_a_chart_account_that_is_not_utf8_is_refused(tmp_path):
+    settings = company(tmp_path, MATERIAL)
+    sage_text(tmp_path, 'UPDATE "Chart" SET "AccountID" = CAST(X\'343030FF\' AS TEXT)')
+    result = run_cli("plan", "--settings", settings, "--entity", "materials")
+    assert result.exit_code == 1
+    assert "Chart record 100, column AccountID: the text holds bytes that are not UTF-8 (0xFF)" in (
+        " ".join(result.output.split())
+    )

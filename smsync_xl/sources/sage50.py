@@ -7,6 +7,7 @@ discovered at run time so the uncertain ones (second phone, credit status) are o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from smsync_xl.connections.db import Database, quote_identifier
@@ -34,12 +35,46 @@ CHART_ACCOUNT_ID = "AccountID"
 """The Chart of Accounts: items keep GL accounts as its record numbers (docs/DOMAIN.md §6)."""
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")
+"""What ``surrogateescape`` makes of a byte that is not UTF-8: U+DC80 + the byte."""
+
+
+def _undecoded(data: bytes) -> str:
+    """SQLite text as stored: a byte that is not UTF-8 is kept (as a lone surrogate, see
+    ``_UNDECODED``) for the reader to refuse by row and column, never replaced."""
+    return data.decode("utf-8", "surrogateescape")
+
+
 class Sage50Source:
     """Reads each entity's records and the company name from a Sage 50 US company."""
 
     def __init__(self, db: Database, status_rule: Callable[[Entity], StatusRule]) -> None:
         self.db = db
         self.status_rule = status_rule
+        if db.is_sqlite:
+            db.connection.text_factory = _undecoded
+
+    def _readable(
+        self, row: tuple, columns: list[str], table: str, id_at: int | None = None
+    ) -> tuple:
+        """``row`` when all its text was stored as UTF-8; else the error naming the table,
+        the record (its record number, first in ``row``, and the ID at ``id_at``), the
+        column and the bytes. A table of one row (Company) has no record number."""
+        for column, value in zip(columns, row, strict=True):
+            if isinstance(value, str) and not value.isascii() and _UNDECODED.search(value):
+                shown = " ".join(f"0x{ord(c) - 0xDC00:02X}" for c in _UNDECODED.findall(value))
+                record = "" if table == COMPANY_TABLE else f" record {row[0]}"
+                if id_at is not None:
+                    record += f" (ID {_UNDECODED.sub('?', str(row[id_at] or '').strip())})"
+                raise SourceFormatError(
+                    f"{table}{record}, column {column}: the text holds bytes that are not "
+                    f"UTF-8 ({shown}); SMSync never replaces what it cannot read, so nothing "
+                    "was read",
+                    where=self.db.label,
+                    advice="Retype the value in Sage 50 (or correct it in the company file), "
+                    "then Refresh again.",
+                )
+        return row
 
     def company_name(self) -> str:
         rows = self.db.query(
@@ -49,7 +84,8 @@ class Sage50Source:
             raise SourceFormatError(
                 "the Sage 50 company has no row in its Company table", where=self.db.label
             )
-        return str(rows[0][0] or "").strip()
+        (name,) = self._readable(rows[0][:1], [COMPANY_NAME_COLUMN], COMPANY_TABLE)
+        return str(name or "").strip()
 
     def missing_list(self, entity: Entity) -> str | None:
         """Why the company has no ``entity`` list at all (no table), or None."""
@@ -87,9 +123,11 @@ class Sage50Source:
         addresses = self._addresses(entity, address_fields) if address_fields else {}
         accounts = self._accounts() if any(f.account for f in main_present) else {}
         rule = self.status_rule(entity)
+        columns = [present[c] for c in wanted if c in present]
+        id_at = columns.index(present[entity.field("id").odbc])
         records = []
         for row in self.db.stream(sql):
-            number, inactive, *values = row
+            number, inactive, *values = self._readable(row, columns, entity.sage_table, id_at)
             record: Record = dict.fromkeys(entity.turbo_fields)
             for spec, raw in zip(main_present, values, strict=True):
                 if spec.account:
@@ -124,7 +162,13 @@ class Sage50Source:
             return {}
         number_column, account_column = (quote_identifier(present[c]) for c in present)
         sql = f"SELECT {number_column}, {account_column} FROM {quote_identifier(CHART_TABLE)}"
-        return {number: account for number, account in self.db.stream(sql)}
+        names = list(present.values())
+        return {
+            number: account
+            for number, account in (
+                self._readable(row, names, CHART_TABLE) for row in self.db.stream(sql)
+            )
+        }
 
     def _addresses(self, entity: Entity, specs: list[SageField]) -> dict[object, dict]:
         """Main (type 0) address per record number; of two, the lowest record number."""
@@ -139,8 +183,10 @@ class Sage50Source:
             quote_identifier(present[owner]),
         )
         chosen: dict[object, tuple] = {}
+        names = [present[c] for c in columns]
         for row in self.db.stream(sql):
             address_number, owner_number = row[0], row[1]
+            self._readable(row, names, ADDRESS_TABLE)
             kept = chosen.get(owner_number)
             if kept is None or address_number < kept[0]:
                 chosen[owner_number] = row
