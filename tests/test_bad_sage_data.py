@@ -692,3 +692,46 @@ def test_a_chart_account_that_is_not_utf8_is_refused(tmp_path):
     assert "Chart record 100, column AccountID: the text holds bytes that are not UTF-8 (0xFF)" in (
         " ".join(result.output.split())
     )
+
+
+# GL accounts: a Chart record number Sage 50's Chart does not resolve is never replaced
+# by the template's account without a word.
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+@pytest.mark.parametrize(
+    ("sql", "reason"),
+    [
+        (
+            'UPDATE "LineItem" SET "SaleAcctRecordNumber" = 999 WHERE "ItemID" = ?',
+            "Sales GL # is Chart of Accounts record 999, which Sage 50's Chart does not "
+            "have; choose the item's G/L Sales Account again in Sage 50",
+        ),
+        (
+            'UPDATE "LineItem" SET "InvAcctRecordNumber" = 103 WHERE "ItemID" = ?',
+            "Expense GL # is Chart of Accounts record 103, which Sage 50's Chart has without "
+            "an account ID; choose the item's G/L Inventory Account again in Sage 50",
+        ),
+    ],
+    ids=["not in the Chart", "no account ID"],
+)
+def test_a_gl_record_number_the_chart_does_not_resolve_makes_the_item_invalid(
+    tmp_path, sql, reason, existing
+):
+    """A new item used to take the template material's accounts (4000-00) silently."""
+    record_id = EXISTING[MATERIAL.key] if existing else "NEWGL"
+    settings = company(tmp_path, MATERIAL, clean_material(record_id))
+    with sqlite3.connect(tmp_path / SAGE_FILE) as connection:
+        connection.execute(sql, [record_id])
+        connection.execute('UPDATE "Chart" SET "AccountID" = NULL WHERE "GLAcntNumber" = 103')
+
+    plan = run_cli("plan", "--settings", settings, "--entity", "materials")
+    line = plan_line(plan.output, record_id)
+    assert line.lstrip().startswith("INVALID") and reason in line, line
+
+    before = dump(tmp_path / TURBO_FILE, audit=True)
+    chosen = run_cli("sync", "--settings", settings, "--yes", "--entity", "materials", record_id)
+    assert chosen.exit_code == 0, chosen.output
+    assert "Import completed: 0 created, 0 updated, 1 skipped" in chosen.output
+    assert reason in " ".join(chosen.output.split())
+    assert dump(tmp_path / TURBO_FILE, audit=True) == before

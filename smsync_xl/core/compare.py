@@ -536,7 +536,7 @@ def compare(
                 f"matches SMSTurbo ID {folded_match} only by letter case; make the "
                 "IDs identical in Sage 50"
             )
-        reasons += _field_problems(entity, values, checked) + not_listed
+        reasons += [*sage.problems, *_field_problems(entity, values, checked), *not_listed]
         if turbo is None and folded_match is None:
             reasons += _new_problems(entity, values, template, needed)
         if reasons:

@@ -617,11 +617,14 @@ ENTITIES: dict[str, Entity] = {e.key: e for e in (CUSTOMER, VENDOR, MATERIAL)}
 @dataclass(frozen=True, slots=True)
 class SageRecord:
     """One Sage 50 record as a source read it. Being inactive is a fact of its own, not
-    a credit-status word: Setup may call inactive records anything SMSTurbo has."""
+    a credit-status word: Setup may call inactive records anything SMSTurbo has.
+    ``problems`` are what the source could not read as a value (a GL account record the
+    Chart does not have): compare() makes the row INVALID with them."""
 
     id: str
     inactive: bool
     values: Record
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

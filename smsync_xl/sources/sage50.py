@@ -121,7 +121,7 @@ class Sage50Source:
             quote_identifier(entity.sage_table),
         )
         addresses = self._addresses(entity, address_fields) if address_fields else {}
-        accounts = self._accounts() if any(f.account for f in main_present) else {}
+        accounts = self._accounts() if any(f.account for f in main_present) else None
         rule = self.status_rule(entity)
         columns = [present[c] for c in wanted if c in present]
         id_at = columns.index(present[entity.field("id").odbc])
@@ -129,9 +129,11 @@ class Sage50Source:
         for row in self.db.stream(sql):
             number, inactive, *values = self._readable(row, columns, entity.sage_table, id_at)
             record: Record = dict.fromkeys(entity.turbo_fields)
+            problems = []
             for spec, raw in zip(main_present, values, strict=True):
                 if spec.account:
-                    record[spec.name] = self._account(accounts, raw)
+                    record[spec.name], problem = self._account(spec, accounts, raw)
+                    problems += [problem] if problem else []
                 else:
                     record[spec.name] = spec.turbo.kind.from_sage(raw)
             address = addresses.get(number)
@@ -140,26 +142,39 @@ class Sage50Source:
             is_inactive = truthy(inactive)
             status = entity.status_field
             record[status] = rule.status(is_inactive, record.get(status))
-            records.append(SageRecord(record["id"] or "", is_inactive, record))
+            records.append(SageRecord(record["id"] or "", is_inactive, record, tuple(problems)))
         return records
 
     @staticmethod
-    def _account(accounts: dict[object, str], number: object) -> str | None:
-        """The account ID for a Chart record number: 0 (or NULL) is 'no account', shown
-        blank; a number the Chart does not have is 'not supplied' (None), so SMSTurbo's
-        account is kept rather than overwritten with a number."""
+    def _account(
+        spec: SageField, accounts: dict[object, str] | None, number: object
+    ) -> tuple[str | None, str | None]:
+        """The account ID for a Chart record number, and why it cannot be taken: 0 (or
+        NULL) is 'no account', shown blank; a number the Chart does not have (or has
+        without an account ID) is no value SMSync can write, never 'take the template's'.
+        Without an AccountID column in the Chart (``accounts`` None) the field is not
+        supplied, as when Sage 50 has no such column."""
+        if accounts is None:
+            return None, None
         if not number:
-            return ""
-        found = accounts.get(number)
-        return None if found is None else text(found)
+            return "", None
+        found = text(accounts.get(number))
+        if found:
+            return found, None
+        label = spec.turbo.label
+        held = "does not have" if number not in accounts else "has without an account ID"
+        return None, (
+            f"{label} is Chart of Accounts record {number}, which Sage 50's Chart {held}; "
+            f"choose the item's {spec.csv} again in Sage 50"
+        )
 
-    def _accounts(self) -> dict[object, str]:
-        """Chart record number → account ID (nothing when the Chart has no AccountID)."""
+    def _accounts(self) -> dict[object, str] | None:
+        """Chart record number → account ID (None when the Chart has no AccountID)."""
         present = self._present(
             CHART_TABLE, [CHART_RECORD_NUMBER, CHART_ACCOUNT_ID], {CHART_RECORD_NUMBER}
         )
         if CHART_ACCOUNT_ID not in present:
-            return {}
+            return None
         number_column, account_column = (quote_identifier(present[c]) for c in present)
         sql = f"SELECT {number_column}, {account_column} FROM {quote_identifier(CHART_TABLE)}"
         names = list(present.values())
