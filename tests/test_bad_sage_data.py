@@ -442,22 +442,29 @@ def test_an_amount_differing_only_past_smsturbos_decimals_is_not_in_sync(tmp_pat
 NARROW_NAME = "Narrow Name Hauling Company Of Peoria"  # 37 characters: Sage 50 holds 39
 
 
-def narrow_sqlite_customers(path: Path) -> None:
-    """SMSTurbo's Customers with a 30-character name and an amount of 8 digits, 3 of them
-    decimals: what a real installation may have instead of the reference schema."""
+def redeclare(path: Path, table: str, *edits: tuple[str, str]) -> None:
+    """Give SMSTurbo's ``table`` other column types (each edit: old declaration, new),
+    rows kept: what a real installation may have instead of the reference schema."""
     with sqlite3.connect(path) as connection:
         (sql,) = connection.execute(
-            "SELECT sql FROM sqlite_master WHERE name = 'Customers'"
+            "SELECT sql FROM sqlite_master WHERE name = ?", [table]
         ).fetchone()
-        narrowed = edited(
-            edited(sql, '"CustomerName" VARCHAR(500)', '"CustomerName" VARCHAR(30)'),
-            '"CreditLimit" NUMERIC(12, 2)',
-            '"CreditLimit" NUMERIC(8, 3)',
-        )
-        connection.execute('ALTER TABLE "Customers" RENAME TO "Wide"')
-        connection.execute(narrowed)
-        connection.execute('INSERT INTO "Customers" SELECT * FROM "Wide"')
+        for old, new in edits:
+            sql = edited(sql, old, new)
+        connection.execute(f'ALTER TABLE "{table}" RENAME TO "Wide"')
+        connection.execute(sql)
+        connection.execute(f'INSERT INTO "{table}" SELECT * FROM "Wide"')
         connection.execute('DROP TABLE "Wide"')
+
+
+def narrow_sqlite_customers(path: Path) -> None:
+    """A 30-character name and an amount of 8 digits, 3 of them decimals."""
+    redeclare(
+        path,
+        "Customers",
+        ('"CustomerName" VARCHAR(500)', '"CustomerName" VARCHAR(30)'),
+        ('"CreditLimit" NUMERIC(12, 2)', '"CreditLimit" NUMERIC(8, 3)'),
+    )
 
 
 NARROW_RECORDS = (
@@ -734,4 +741,40 @@ def test_a_gl_record_number_the_chart_does_not_resolve_makes_the_item_invalid(
     assert chosen.exit_code == 0, chosen.output
     assert "Import completed: 0 created, 0 updated, 1 skipped" in chosen.output
     assert reason in " ".join(chosen.output.split())
+    assert dump(tmp_path / TURBO_FILE, audit=True) == before
+
+
+@pytest.mark.parametrize(
+    ("edit", "zzdefault", "says"),
+    [
+        (
+            ('"BillingCycle" VARCHAR(20)', '"BillingCycle" VARCHAR(5)'),
+            None,
+            "Billing Cycle 'MONTHLY' has 7 characters; SMSTurbo holds at most 5",
+        ),
+        (
+            ('"InvoiceTerms" INTEGER', '"InvoiceTerms" SMALLINT'),
+            'UPDATE "Customers" SET "InvoiceTerms" = 99999 WHERE "CustomerID" = \'ZZDEFAULT\'',
+            "Terms (due days) 99999 is out of range; SMSTurbo's column Vendors.InvoiceTerms "
+            "holds -32768 to 32767",
+        ),
+    ],
+    ids=["text", "number"],
+)
+def test_a_template_value_the_real_column_cannot_hold_stops_the_run(
+    tmp_path, edit, zzdefault, says
+):
+    """New vendors take customer ZZDEFAULT's values: checked against the Vendors
+    table's real columns, not the reference schema's, before anything is written."""
+    settings = company(tmp_path, VENDOR)
+    redeclare(tmp_path / TURBO_FILE, "Vendors", edit)
+    if zzdefault:
+        with sqlite3.connect(tmp_path / TURBO_FILE) as connection:
+            connection.execute(zzdefault)
+    before = dump(tmp_path / TURBO_FILE, audit=True)
+    result = run_cli("sync", "--settings", settings, "--yes", "--entity", "vendors", "GOOD1")
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    assert "customer ZZDEFAULT in SMSTurbo holds values new records cannot take" in text
+    assert says in text and "nothing was changed" in text, text
     assert dump(tmp_path / TURBO_FILE, audit=True) == before

@@ -6,7 +6,7 @@ is never imported as a second record: it is INVALID with the reason.
 
 What the sheet shows is what is written: a Sage 50 value SMSTurbo or a workbook
 cannot hold exactly is never cleaned, rounded or reinterpreted; its row is INVALID with
-the reason (``INVALID_WHEN`` lists them all), to fix in Sage 50.
+the reason (the README lists them all), to fix in Sage 50.
 """
 
 from __future__ import annotations
@@ -221,20 +221,6 @@ REFERENCE_LIMITS: dict[str, Limit] = {
 }
 """What the reference schema's columns hold: the limits when none are given."""
 
-INVALID_WHEN = (
-    "its ID is not a valid SMSTurbo ID (at most 15 characters of A-Z, 0-9, - and _), "
-    "is ZZDEFAULT, appears twice in Sage 50, or matches an SMSTurbo ID only by letter case",
-    "its name (an item's description) is empty",
-    "a value holds a control character (tab and line breaks included), a lone surrogate "
-    "or a Unicode noncharacter such as U+FFFF",
-    "a text is longer than SMSTurbo's column for it",
-    "a number is not a plain number (NaN, Infinity, 12,50, 1_000), has more decimals "
-    "than SMSTurbo's column keeps, or is too large for that column",
-    "a credit status or unit is not on SMSTurbo's list",
-    "a new record lacks a value it needs (a material's unit) from Sage 50, Setup and the template",
-    "an item's GL account is a Chart of Accounts record Sage 50 does not have",
-)
-"""Every reason compare() makes a row INVALID, as the README lists them."""
 
 _FIELD_ORDER = tuple(TURBO_FIELDS)
 
@@ -331,34 +317,37 @@ def _largest(limit: Limit) -> str:
 
 
 def number_problem(label: str, value: str, limit: Limit) -> str | None:
-    """Why a number cannot go into its SMSTurbo column exactly as Sage 50 holds it: it
-    is no number SMSync reads without guessing, has more decimals than the column
-    keeps (never rounded), or is too large for it."""
+    """Why a number cannot go into its SMSTurbo column exactly as it is: it is no number
+    SMSync reads without guessing, has more decimals than the column keeps (never
+    rounded), or is too large for it. The caller says where to correct it."""
     number = parse_number(value)
     if number is None:
         hint = " (a comma only separates thousands, as in 1,250.00)" if "," in value else ""
-        return f"{label} {value!r} is not a number{hint}; correct it in Sage 50"
+        return f"{label} {value!r} is not a number{hint}"
     places = decimals(number)
     if limit.places is not None and places > limit.places:
         keeps = f"{limit.places} decimals" if limit.places else "whole numbers only"
         return (
             f"{label} {value} has {places} decimal{'s' if places > 1 else ''}; "
-            f"{_column(limit)} keeps {keeps} and "
-            "SMSync does not round; correct it in Sage 50"
+            f"{_column(limit)} keeps {keeps} and SMSync does not round"
         )
     if limit.digits is not None and number.adjusted() + 1 > limit.digits - (limit.places or 0):
-        return (
-            f"{label} {value} is too large; {_column(limit)} holds at most "
-            f"{_largest(limit)}; correct it in Sage 50"
-        )
+        return f"{label} {value} is too large; {_column(limit)} holds at most {_largest(limit)}"
     if (limit.low is not None and number < limit.low) or (
         limit.high is not None and number > limit.high
     ):
         return (
-            f"{label} {value} is out of range; {_column(limit)} holds {limit.low} to "
-            f"{limit.high}; correct it in Sage 50"
+            f"{label} {value} is out of range; {_column(limit)} holds {limit.low} to {limit.high}"
         )
     return None
+
+
+def length_problem(label: str, value: str, limit: Limit) -> str | None:
+    """Why a text is too long for its SMSTurbo column."""
+    if limit.length is None or len(value) <= limit.length:
+        return None
+    column = f" (column {limit.column})" if limit.column else ""
+    return f"{label} has {len(value)} characters; SMSTurbo holds at most {limit.length}{column}"
 
 
 @dataclass(frozen=True)
@@ -400,17 +389,14 @@ def _field_problems(entity: Entity, record: Record, limits: _Limits) -> list[str
     if max(map(len, supplied), default=0) > limits.shortest:
         for field, limit in limits.lengths.items():
             value = record.get(field)
-            if value and len(value) > (limit.length or 0):
-                problems.append(
-                    f"{TURBO_FIELDS[field].label} has {len(value)} characters; SMSTurbo "
-                    f"holds at most {limit.length}"
-                    + (f" (column {limit.column})" if limit.column else "")
-                )
+            problem = length_problem(TURBO_FIELDS[field].label, value, limit) if value else None
+            if problem:
+                problems.append(problem)
     for field, limit in limits.numbers.items():
         value = record.get(field)
         problem = number_problem(TURBO_FIELDS[field].label, value, limit) if value else None
         if problem:
-            problems.append(problem)
+            problems.append(f"{problem}; correct it in Sage 50")
     return problems
 
 
