@@ -22,6 +22,7 @@ from smsync_xl.demo.company import create_demo, create_sage_company
 from smsync_xl.demo.data import DemoRecord
 from smsync_xl.report import inert
 
+from . import odbc_env
 from .conftest import dump
 from .test_bad_settings import TURBO_FILE, edited, run_cli
 from .test_store_failures import cli, pg_turbo
@@ -778,3 +779,35 @@ def test_a_template_value_the_real_column_cannot_hold_stops_the_run(
     assert "customer ZZDEFAULT in SMSTurbo holds values new records cannot take" in text
     assert says in text and "nothing was changed" in text, text
     assert dump(tmp_path / TURBO_FILE, audit=True) == before
+
+
+def test_numbers_read_through_the_sqlite_odbc_driver_are_not_reinterpreted(odbc, tmp_path):
+    """The SQLite ODBC driver hands a NUMERIC column's text to atof: 12,50 was 12.0."""
+    settings = company(
+        tmp_path,
+        CUSTOMER,
+        clean(CUSTOMER, "COMMA", credit_limit="12,50"),
+        clean(CUSTOMER, "NOTNUM", credit_limit="NaN"),
+        clean(CUSTOMER, "PRECISE", credit_limit="12.505"),
+        clean(CUSTOMER, "C0001", credit_limit="5000"),
+    )
+    dsn = odbc.add_dsn(
+        f"sage_numbers_{tmp_path.name}"[:32],
+        odbc_env.SQLITE_DRIVER,
+        Database=str(tmp_path / SAGE_FILE),
+    )
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        edited(
+            text, 'kind = "sqlite"\npath = "sage50_demo.sqlite"', f'kind = "odbc"\ndsn = "{dsn}"'
+        ),
+        encoding="utf-8",
+    )
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    assert plan.exit_code == 0, plan.output
+    text = " ".join(plan.output.split())
+    assert "Credit Limit '12,50' is not a number" in text
+    assert "Credit Limit 'NaN' is not a number" in text
+    assert f"Credit Limit 12.505 has 3 decimals; {CREDIT_LIMIT} keeps 2" in text
+    assert "Credit Limit:" not in plan_line(plan.output, "C0001")  # 5000 is 5000.00
+    assert plan_line(plan.output, "GOOD1").lstrip().startswith("NEW")

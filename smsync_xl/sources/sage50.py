@@ -116,8 +116,9 @@ class Sage50Source:
         }
         present = self._present(entity.sage_table, wanted, required)
         main_present = [f for f in main_fields if f.odbc in present]
+        numbers = {f.odbc for f in main_present if f.turbo.kind.numeric}
         sql = "SELECT {} FROM {}".format(
-            ", ".join(quote_identifier(present[c]) for c in wanted if c in present),
+            ", ".join(self._selected(present[c], c in numbers) for c in wanted if c in present),
             quote_identifier(entity.sage_table),
         )
         addresses = self._addresses(entity, address_fields) if address_fields else {}
@@ -144,6 +145,15 @@ class Sage50Source:
             record[status] = rule.status(is_inactive, record.get(status))
             records.append(SageRecord(record["id"] or "", is_inactive, record, tuple(problems)))
         return records
+
+    def _selected(self, column: str, number: bool) -> str:
+        """A column as the SELECT names it. An SQLite company read through the SQLite
+        ODBC driver gives a number column's text to C's atof (12,50 becomes 12.0): its
+        numbers are asked for as the text SQLite holds, for the normaliser to read."""
+        quoted = quote_identifier(column)
+        if number and self.db.dbms == "sqlite" and not self.db.is_sqlite:
+            return f"CAST({quoted} AS TEXT)"
+        return quoted
 
     @staticmethod
     def _account(
