@@ -357,19 +357,43 @@ class _Limits:
     an ID may be (the ID rule in ``core.ids`` says the rest)."""
 
     lengths: dict[str, Limit]
-    numbers: dict[str, Limit]
+    numbers: dict[str, tuple[Limit, re.Pattern[str] | None]]
+    """Each number field's limit, and a pattern every value it matches surely fits."""
     shortest: int
 
     @classmethod
-    def of(cls, given: Limits | None) -> _Limits:
+    def of(cls, given: Limits | None, supplied: Iterable[str]) -> _Limits:
+        """``supplied``: the fields a record can hold a value for (what Sage 50 gives,
+        the status, Setup's Import Defaults); no other has to be looked at."""
         limits = dict(REFERENCE_LIMITS if given is None else given)
         id_limit = limits.pop("id", None)
         if id_limit and id_limit.length is not None and id_limit.length < ID_FIELD.max_length:
             limits["id"] = id_limit
+        limits = {f: lim for f, lim in limits.items() if f in set(supplied)}
         lengths = {f: lim for f, lim in limits.items() if lim.length is not None}
-        numbers = {f: lim for f, lim in limits.items() if TURBO_FIELDS[f].kind.numeric}
+        numbers = {
+            f: (lim, _surely_fits(lim)) for f, lim in limits.items() if TURBO_FIELDS[f].kind.numeric
+        }
         shortest = min((lim.length or 0 for lim in lengths.values()), default=0)
         return cls(lengths, numbers, shortest)
+
+
+def _surely_fits(limit: Limit) -> re.Pattern[str] | None:
+    """Plain numbers ``limit`` holds for certain (at most as many digits before and after
+    the point as it keeps), so that most values need no closer look."""
+    before = (
+        limit.digits - (limit.places or 0)
+        if limit.digits is not None
+        else (len(str(limit.high)) - 1 if limit.high is not None else None)
+    )
+    if before is not None and before < 1:
+        return None
+    whole = r"-?[0-9]+" if before is None else rf"-?[0-9]{{1,{before}}}"
+    places = limit.places
+    fraction = (
+        r"(?:\.[0-9]+)?" if places is None else rf"(?:\.[0-9]{{1,{places}}})?" if places else ""
+    )
+    return re.compile(whole + fraction)
 
 
 def _field_problems(entity: Entity, record: Record, limits: _Limits) -> list[str]:
@@ -387,14 +411,17 @@ def _field_problems(entity: Entity, record: Record, limits: _Limits) -> list[str
             if refused:
                 problems.append(refused)
     if max(map(len, supplied), default=0) > limits.shortest:
-        for field, limit in limits.lengths.items():
-            value = record.get(field)
-            problem = length_problem(TURBO_FIELDS[field].label, value, limit) if value else None
+        for field, value in record.items():
+            if not value or len(value) <= limits.shortest or field not in limits.lengths:
+                continue
+            problem = length_problem(TURBO_FIELDS[field].label, value, limits.lengths[field])
             if problem:
                 problems.append(problem)
-    for field, limit in limits.numbers.items():
+    for field, (limit, fits) in limits.numbers.items():
         value = record.get(field)
-        problem = number_problem(TURBO_FIELDS[field].label, value, limit) if value else None
+        if not value or (fits is not None and fits.fullmatch(value)):
+            continue
+        problem = number_problem(TURBO_FIELDS[field].label, value, limit)
         if problem:
             problems.append(f"{problem}; correct it in Sage 50")
     return problems
@@ -469,7 +496,10 @@ def compare(
     row INVALID.
     """
     rule = rule or StatusRule()
-    checked = _Limits.of(limits)
+    checked = _Limits.of(
+        limits,
+        {*(f.name for f in entity.fields), entity.status_field, *options.defaults},
+    )
     status_field = entity.status_field
     listed = [spec for spec in entity.turbo_fields.values() if spec.lookup]
     needed = [f for f in entity.import_defaults if stored is None or f in set(stored)]
