@@ -811,3 +811,20 @@ def test_numbers_read_through_the_sqlite_odbc_driver_are_not_reinterpreted(odbc,
     assert f"Credit Limit 12.505 has 3 decimals; {CREDIT_LIMIT} keeps 2" in text
     assert "Credit Limit:" not in plan_line(plan.output, "C0001")  # 5000 is 5000.00
     assert plan_line(plan.output, "GOOD1").lstrip().startswith("NEW")
+
+
+def test_an_id_longer_than_smsturbos_id_column_is_invalid(tmp_path):
+    """A valid SMSTurbo ID (15 characters at most) may still not fit a narrower column."""
+    settings = company(tmp_path, CUSTOMER, clean(CUSTOMER, "LONGID12345"))
+    redeclare(
+        tmp_path / TURBO_FILE,
+        "Customers",
+        ('"CustomerID" VARCHAR(15)', '"CustomerID" VARCHAR(10)'),
+    )
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    line = plan_line(plan.output, "LONGID12345")
+    assert line.lstrip().startswith("INVALID")
+    assert "ID has 11 characters; SMSTurbo holds at most 10 (column Customers.CustomerID)" in line
+    synced = run_cli("sync", "--settings", settings, "--yes", "--entity", "customers")
+    assert "Import completed: 1 created" in synced.output  # GOOD1 only
+    assert turbo_row(tmp_path, CUSTOMER, "LONGID12345") is None
