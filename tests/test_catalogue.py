@@ -90,3 +90,19 @@ def test_any_other_server_is_asked_through_sqlcolumns(postgres):
         **EXPECTED,
         "udf1": Limit(length=200),
     }
+
+
+@pytest.mark.parametrize(
+    ("code", "size", "places", "limit"),
+    [
+        (2, 38, None, Limit()),  # Oracle's NUMBER: no fixed scale
+        (3, 10, 4, Limit(digits=10, places=4)),
+        (-9, 0, None, Limit()),  # SQL Server's NVARCHAR(MAX)
+        (-1, 8190, None, Limit()),  # long text
+        (12, 40, None, Limit(length=40)),
+        (4, 10, 0, Limit(places=0, low=-(2**31), high=2**31 - 1)),
+        (8, 15, None, Limit()),  # DOUBLE
+    ],
+)
+def test_what_sqlcolumns_says_becomes_a_limit_only_when_it_is_one(code, size, places, limit):
+    assert catalogue.odbc_limit(code, size, places) == limit

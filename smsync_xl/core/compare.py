@@ -331,7 +331,8 @@ def number_problem(label: str, value: str, limit: Limit) -> str | None:
             f"{label} {value} has {places} decimal{'s' if places > 1 else ''}; "
             f"{_column(limit)} keeps {keeps} and SMSync does not round"
         )
-    if limit.digits is not None and number.adjusted() + 1 > limit.digits - (limit.places or 0):
+    whole_digits = number.adjusted() + 1 if abs(number) >= 1 else 0
+    if limit.digits is not None and whole_digits > limit.digits - (limit.places or 0):
         return f"{label} {value} is too large; {_column(limit)} holds at most {_largest(limit)}"
     if (limit.low is not None and number < limit.low) or (
         limit.high is not None and number > limit.high

@@ -83,9 +83,10 @@ def _odbc(db: Database, table: str) -> list[tuple[str, Limit]]:
 
 def odbc_limit(code: int, size: int | None, places: int | None) -> Limit:
     """A column's limit from what ``SQLColumns`` says: its SQL type code, COLUMN_SIZE
-    (characters, or digits) and DECIMAL_DIGITS."""
+    (characters, or digits) and DECIMAL_DIGITS (None: a number without a fixed scale,
+    which has no limit SMSync can check)."""
     if code in _TEXT_CODES and size:
         return declared_limit(f"{_TEXT_CODES[code]}({size})")
-    if code in _NUMBER_CODES and size:
-        return declared_limit(f"{_NUMBER_CODES[code]}({size}, {places or 0})")
+    if code in _NUMBER_CODES and size and places is not None:  # Oracle's NUMBER: no scale
+        return declared_limit(f"{_NUMBER_CODES[code]}({size}, {places})")
     return declared_limit(_INTEGER_CODES.get(code, ""))
