@@ -781,6 +781,20 @@ def test_a_template_value_the_real_column_cannot_hold_stops_the_run(
     assert dump(tmp_path / TURBO_FILE, audit=True) == before
 
 
+def through_sqlite_odbc(odbc: odbc_env.OdbcConfig, folder: Path, settings: Path) -> None:
+    """Read the Sage 50 company file through the SQLite ODBC driver instead."""
+    dsn = odbc.add_dsn(
+        f"sage_{folder.name}"[-32:], odbc_env.SQLITE_DRIVER, Database=str(folder / SAGE_FILE)
+    )
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        edited(
+            text, 'kind = "sqlite"\npath = "sage50_demo.sqlite"', f'kind = "odbc"\ndsn = "{dsn}"'
+        ),
+        encoding="utf-8",
+    )
+
+
 def test_numbers_read_through_the_sqlite_odbc_driver_are_not_reinterpreted(odbc, tmp_path):
     """The SQLite ODBC driver hands a NUMERIC column's text to atof: 12,50 was 12.0."""
     settings = company(
@@ -791,18 +805,7 @@ def test_numbers_read_through_the_sqlite_odbc_driver_are_not_reinterpreted(odbc,
         clean(CUSTOMER, "PRECISE", credit_limit="12.505"),
         clean(CUSTOMER, "C0001", credit_limit="5000"),
     )
-    dsn = odbc.add_dsn(
-        f"sage_numbers_{tmp_path.name}"[:32],
-        odbc_env.SQLITE_DRIVER,
-        Database=str(tmp_path / SAGE_FILE),
-    )
-    text = settings.read_text(encoding="utf-8")
-    settings.write_text(
-        edited(
-            text, 'kind = "sqlite"\npath = "sage50_demo.sqlite"', f'kind = "odbc"\ndsn = "{dsn}"'
-        ),
-        encoding="utf-8",
-    )
+    through_sqlite_odbc(odbc, tmp_path, settings)
     plan = run_cli("plan", "--settings", settings, "--entity", "customers")
     assert plan.exit_code == 0, plan.output
     text = " ".join(plan.output.split())
@@ -828,3 +831,27 @@ def test_an_id_longer_than_smsturbos_id_column_is_invalid(tmp_path):
     synced = run_cli("sync", "--settings", settings, "--yes", "--entity", "customers")
     assert "Import completed: 1 created" in synced.output  # GOOD1 only
     assert turbo_row(tmp_path, CUSTOMER, "LONGID12345") is None
+
+
+def test_text_read_through_the_sqlite_odbc_driver_is_read_exactly(odbc, tmp_path):
+    """The driver drops a byte that is not UTF-8 and turns a character beyond U+FFFF into
+    U+FFFF: the company's bytes are read instead."""
+    settings = company(tmp_path, CUSTOMER, clean(CUSTOMER, "EMOJI", name="Gravel \U0001f600 Co"))
+    through_sqlite_odbc(odbc, tmp_path, settings)
+    synced = run_cli("sync", "--settings", settings, "--yes", "--entity", "customers", "EMOJI")
+    assert "Import completed: 1 created" in synced.output, synced.output
+    assert "Gravel \U0001f600 Co" in (turbo_row(tmp_path, CUSTOMER, "EMOJI") or ())
+
+    sage_text(
+        tmp_path,
+        'UPDATE "Customers" SET "Customer_Bill_Name" = CAST(X\'41636D65FF\' AS TEXT) '
+        "WHERE \"CustomerID\" = 'GOOD1'",
+    )
+    before = dump(tmp_path / TURBO_FILE, audit=True)
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    assert plan.exit_code == 1, plan.output
+    assert (
+        "Customers record 2 (ID GOOD1), column Customer_Bill_Name: the text holds bytes that "
+        "are not UTF-8 (0xFF)"
+    ) in " ".join(plan.output.split())
+    assert dump(tmp_path / TURBO_FILE, audit=True) == before

@@ -45,6 +45,11 @@ def _undecoded(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
+TEXT_COLUMN = "text"
+NUMBER_COLUMN = "number"
+"""How ``Sage50Source._selected`` asks for a column (anything else: as it is)."""
+
+
 class Sage50Source:
     """Reads each entity's records and the company name from a Sage 50 US company."""
 
@@ -57,9 +62,12 @@ class Sage50Source:
     def _readable(
         self, row: tuple, columns: list[str], table: str, id_at: int | None = None
     ) -> tuple:
-        """``row`` when all its text was stored as UTF-8; else the error naming the table,
-        the record (its record number, first in ``row``, and the ID at ``id_at``), the
-        column and the bytes. A table of one row (Company) has no record number."""
+        """``row``, text asked for as bytes decoded, when all its text was stored as UTF-8;
+        else the error naming the table, the record (its record number, first in ``row``,
+        and the ID at ``id_at``), the column and the bytes. A table of one row (Company)
+        has no record number."""
+        if any(isinstance(value, bytes) for value in row):
+            row = tuple(_undecoded(v) if isinstance(v, bytes) else v for v in row)
         for column, value in zip(columns, row, strict=True):
             if isinstance(value, str) and not value.isascii() and _UNDECODED.search(value):
                 shown = " ".join(f"0x{ord(c) - 0xDC00:02X}" for c in _UNDECODED.findall(value))
@@ -77,9 +85,8 @@ class Sage50Source:
         return row
 
     def company_name(self) -> str:
-        rows = self.db.query(
-            f"SELECT {quote_identifier(COMPANY_NAME_COLUMN)} FROM {quote_identifier(COMPANY_TABLE)}"
-        )
+        name = self._selected(COMPANY_NAME_COLUMN, TEXT_COLUMN)
+        rows = self.db.query(f"SELECT {name} FROM {quote_identifier(COMPANY_TABLE)}")
         if not rows:
             raise SourceFormatError(
                 "the Sage 50 company has no row in its Company table", where=self.db.label
@@ -116,9 +123,13 @@ class Sage50Source:
         }
         present = self._present(entity.sage_table, wanted, required)
         main_present = [f for f in main_fields if f.odbc in present]
-        numbers = {f.odbc for f in main_present if f.turbo.kind.numeric}
+        kinds = {
+            f.odbc: NUMBER_COLUMN if f.turbo.kind.numeric else TEXT_COLUMN
+            for f in main_present
+            if not f.account
+        }
         sql = "SELECT {} FROM {}".format(
-            ", ".join(self._selected(present[c], c in numbers) for c in wanted if c in present),
+            ", ".join(self._selected(present[c], kinds.get(c, "")) for c in wanted if c in present),
             quote_identifier(entity.sage_table),
         )
         addresses = self._addresses(entity, address_fields) if address_fields else {}
@@ -146,14 +157,18 @@ class Sage50Source:
             records.append(SageRecord(record["id"] or "", is_inactive, record, tuple(problems)))
         return records
 
-    def _selected(self, column: str, number: bool) -> str:
-        """A column as the SELECT names it. An SQLite company read through the SQLite
-        ODBC driver gives a number column's text to C's atof (12,50 becomes 12.0): its
-        numbers are asked for as the text SQLite holds, for the normaliser to read."""
+    def _selected(self, column: str, kind: str) -> str:
+        """A column as the SELECT names it. The SQLite ODBC driver reinterprets what an
+        SQLite company holds: a number column's text goes to C's atof (12,50 becomes
+        12.0), a byte that is not UTF-8 is dropped and a character beyond U+FFFF becomes
+        U+FFFF. Through it, numbers are asked for as the text SQLite holds and text as
+        its bytes, for this reader to decode (``_readable``)."""
         quoted = quote_identifier(column)
-        if number and self.db.dbms == "sqlite" and not self.db.is_sqlite:
-            return f"CAST({quoted} AS TEXT)"
-        return quoted
+        if self.db.is_sqlite or kind not in (TEXT_COLUMN, NUMBER_COLUMN):
+            return quoted
+        if self.db.dbms != "sqlite":
+            return quoted
+        return f"CAST({quoted} AS {'TEXT' if kind == NUMBER_COLUMN else 'BLOB'})"
 
     @staticmethod
     def _account(
@@ -185,7 +200,8 @@ class Sage50Source:
         )
         if CHART_ACCOUNT_ID not in present:
             return None
-        number_column, account_column = (quote_identifier(present[c]) for c in present)
+        number_column = quote_identifier(present[CHART_RECORD_NUMBER])
+        account_column = self._selected(present[CHART_ACCOUNT_ID], TEXT_COLUMN)
         sql = f"SELECT {number_column}, {account_column} FROM {quote_identifier(CHART_TABLE)}"
         names = list(present.values())
         return {
@@ -202,7 +218,10 @@ class Sage50Source:
         wanted = [*columns, ADDRESS_TYPE]
         present = self._present(ADDRESS_TABLE, wanted, set(wanted))
         sql = "SELECT {} FROM {} WHERE {} = 0 AND {} <> 0".format(
-            ", ".join(quote_identifier(present[c]) for c in columns),
+            ", ".join(
+                self._selected(present[c], TEXT_COLUMN if i > 1 else "")
+                for i, c in enumerate(columns)
+            ),
             quote_identifier(ADDRESS_TABLE),
             quote_identifier(present[ADDRESS_TYPE]),
             quote_identifier(present[owner]),
@@ -210,8 +229,8 @@ class Sage50Source:
         chosen: dict[object, tuple] = {}
         names = [present[c] for c in columns]
         for row in self.db.stream(sql):
+            row = self._readable(row, names, ADDRESS_TABLE)
             address_number, owner_number = row[0], row[1]
-            self._readable(row, names, ADDRESS_TABLE)
             kept = chosen.get(owner_number)
             if kept is None or address_number < kept[0]:
                 chosen[owner_number] = row
