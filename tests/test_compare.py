@@ -10,6 +10,7 @@ from smsync_xl.core.fields import (
     Limit,
     SageRecord,
     TurboRecord,
+    money,
 )
 from smsync_xl.core.settings import FLAG_RULE, EntitySettings, StatusRule
 from smsync_xl.core.vocabulary import Status, View
@@ -376,3 +377,23 @@ def test_changes_show_what_a_reader_would_not_see():
         i: [c.describe() for c in r.changes + r.other_differences] for i, r in plan.by_id.items()
     }
     assert shown == {"A": ["Name: Acme → 'Acme\\xa0'"], "B": ["Name: ' Bee' → Bee"]}
+
+
+@pytest.mark.parametrize(
+    ("amount", "reason"),
+    [
+        (
+            "1e999999999",
+            "Credit Limit 1E+999999999 is too large; SMSTurbo holds at most 9999999999.99",
+        ),
+        (
+            "-10000000000",
+            "Credit Limit -10000000000.00 is too small; SMSTurbo holds at least -9999999999.99",
+        ),
+        ("1e-999999999", "Credit Limit 1E-999999999 has 999999999 decimals; SMSTurbo keeps 2"),
+    ],
+)
+def test_numbers_of_any_size_are_named_never_an_error(amount, reason):
+    sage = sage_records([record("A", credit_limit=money(amount))])
+    row = compare(CUSTOMER, sage, [], EntitySettings()).rows[0]
+    assert row.status is Status.INVALID and row.reasons[0].startswith(reason), row.reasons

@@ -202,15 +202,15 @@ def character_problem(label: str, value: str) -> str | None:
         return None
     kinds = {_character_kind(c) for _, c in found}
     kind = kinds.pop() if len(kinds) == 1 else ""
-    shown_ = ", ".join(
+    listed = ", ".join(
         f"U+{ord(c):04X}{'' if kind else f' ({_character_kind(c)})'} at position {at}"
         for at, c in found[:_SHOWN_CHARACTERS]
     )
     if len(found) > _SHOWN_CHARACTERS:
-        shown_ += f" and {len(found) - _SHOWN_CHARACTERS} more"
+        listed += f" and {len(found) - _SHOWN_CHARACTERS} more"
     if len(found) == 1:
-        return f"{label} contains the {kind or 'character'} {shown_}; remove it in Sage 50"
-    return f"{label} contains the {kind or 'character'}s {shown_}; remove them in Sage 50"
+        return f"{label} contains the {kind or 'character'} {listed}; remove it in Sage 50"
+    return f"{label} contains the {kind or 'character'}s {listed}; remove them in Sage 50"
 
 
 Limits = Mapping[str, Limit]
@@ -331,8 +331,12 @@ def number_problem(label: str, value: str, limit: Limit) -> str | None:
             f"{label} {value} has {places} decimal{'s' if places > 1 else ''}; "
             f"{_column(limit)} keeps {keeps} and SMSync does not round"
         )
-    whole_digits = number.adjusted() + 1 if abs(number) >= 1 else 0
+    whole_digits = max(0, number.adjusted() + 1) if number else 0
     if limit.digits is not None and whole_digits > limit.digits - (limit.places or 0):
+        if number < 0:
+            return (
+                f"{label} {value} is too small; {_column(limit)} holds at least -{_largest(limit)}"
+            )
         return f"{label} {value} is too large; {_column(limit)} holds at most {_largest(limit)}"
     if (limit.low is not None and number < limit.low) or (
         limit.high is not None and number > limit.high

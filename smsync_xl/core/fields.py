@@ -28,9 +28,10 @@ Record = dict[str, Value]
 
 PADDING = " "
 """The one thing trimmed from a value: the spaces a fixed-width (CHAR) column pads it
-with on the right. Nothing else is ever trimmed, cleaned or replaced: a trailing tab,
-line break or non-breaking space is part of the value (and compare() makes a row
-holding a control character INVALID)."""
+with, on the right of a text and on either side of a number (right-aligned). Nothing
+else is ever trimmed, cleaned or replaced: a leading space, a tab, a line break or a
+non-breaking space is part of a text (and compare() makes a row holding a control
+character INVALID); a number with one is not a number."""
 
 
 def text(raw: object) -> Value:
