@@ -7,8 +7,10 @@ from smsync_xl.core.fields import (
     MATERIAL,
     UNITS,
     VENDOR,
+    Limit,
     SageRecord,
     TurboRecord,
+    money,
 )
 from smsync_xl.core.settings import FLAG_RULE, EntitySettings, StatusRule
 from smsync_xl.core.vocabulary import Status, View
@@ -317,3 +319,81 @@ def test_a_unit_for_new_materials_smsturbo_lacks_makes_them_invalid_naming_setup
         "it in Sage 50 or in Setup"
     )
     assert plan.by_id["B"].status is Status.NEW  # its own unit, TON, needs no default
+
+
+def test_the_limits_given_are_the_ones_checked():
+    """The column sizes come from SMSTurbo's catalogue; without them, the reference
+    schema's. A value within the given limit passes even where the reference is smaller."""
+    sage = sage_records([record("A", name="x" * 40, credit_limit="12.345", terms="70000")])
+    limits = {
+        "name": Limit(length=30, column="Cust.Nm"),
+        "credit_limit": Limit(digits=20, places=3),
+        "terms": Limit(places=0, low=-32768, high=32767, column="Cust.Days"),
+    }
+    plan = compare(CUSTOMER, sage, [], EntitySettings(), limits=limits)
+    assert plan.rows[0].reasons == (
+        "Name has 40 characters; SMSTurbo holds at most 30 (column Cust.Nm)",
+        "Terms (due days) 70000 is out of range; SMSTurbo's column Cust.Days holds -32768 to "
+        "32767; correct it in Sage 50",
+    )
+    reference = compare(CUSTOMER, sage, [], EntitySettings())
+    assert reference.rows[0].reasons == (
+        "Credit Limit 12.345 has 3 decimals; SMSTurbo keeps 2 decimals and SMSync does not "
+        "round; correct it in Sage 50",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("A\ud800B", "Name contains the lone surrogate U+D800 at position 2; remove it in Sage 50"),
+        (
+            "\x00A\uffff",
+            "Name contains the characters U+0000 (control character) at position 1, U+FFFF "
+            "(noncharacter) at position 3; remove them in Sage 50",
+        ),
+        (
+            "\U0008fffeX",
+            "Name contains the noncharacter U+8FFFE at position 1; remove it in Sage 50",
+        ),
+    ],
+)
+def test_characters_no_field_may_hold_are_named(name, reason):
+    assert plan_of([record("A", name)], []).rows[0].reasons == (reason,)
+
+
+def test_a_reason_the_source_gives_makes_the_row_invalid():
+    sage = [SageRecord("A", False, record("A"), ("Sales GL # is Chart record 9, …",))]
+    plan = compare(CUSTOMER, sage, [], EntitySettings())
+    assert plan.rows[0].status is Status.INVALID
+    assert plan.rows[0].reasons == ("Sales GL # is Chart record 9, …",)
+
+
+def test_changes_show_what_a_reader_would_not_see():
+    plan = plan_of(
+        [record("A", "Acme\xa0"), record("B", "Bee")], [record("A", "Acme"), record("B", " Bee")]
+    )
+    shown = {
+        i: [c.describe() for c in r.changes + r.other_differences] for i, r in plan.by_id.items()
+    }
+    assert shown == {"A": ["Name: Acme → 'Acme\\xa0'"], "B": ["Name: ' Bee' → Bee"]}
+
+
+@pytest.mark.parametrize(
+    ("amount", "reason"),
+    [
+        (
+            "1e999999999",
+            "Credit Limit 1E+999999999 is too large; SMSTurbo holds at most 9999999999.99",
+        ),
+        (
+            "-10000000000",
+            "Credit Limit -10000000000.00 is too small; SMSTurbo holds at least -9999999999.99",
+        ),
+        ("1e-999999999", "Credit Limit 1E-999999999 has 999999999 decimals; SMSTurbo keeps 2"),
+    ],
+)
+def test_numbers_of_any_size_are_named_never_an_error(amount, reason):
+    sage = sage_records([record("A", credit_limit=money(amount))])
+    row = compare(CUSTOMER, sage, [], EntitySettings()).rows[0]
+    assert row.status is Status.INVALID and row.reasons[0].startswith(reason), row.reasons

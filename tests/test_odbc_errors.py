@@ -343,6 +343,8 @@ def record_statements(monkeypatch) -> list[str]:
 
     def recording(self, connection, **kwargs):
         original(self, RecordingConnection(connection, sent), **kwargs)
+        if isinstance(connection, sqlite3.Connection):
+            self._dbms = "sqlite"  # the wrapper hides the type Database.dbms looks for
 
     monkeypatch.setattr(Database, "__init__", recording)
     return sent

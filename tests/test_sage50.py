@@ -152,8 +152,8 @@ def test_items_read_with_their_chart_accounts_item_class_and_inactive_flag(demo)
 
 
 def test_a_gl_record_number_missing_from_the_chart_is_never_written(demo):
-    """A number Sage 50's Chart does not have is 'not supplied': SMSTurbo keeps its
-    account, and no record number ever shows as an account."""
+    """A number Sage 50's Chart does not have makes the item INVALID: never the
+    template's account for a new item, never a record number shown as an account."""
     connection = sqlite3.connect(demo.settings.sage50.path)
     with connection:
         connection.execute(
@@ -163,12 +163,11 @@ def test_a_gl_record_number_missing_from_the_chart_is_never_written(demo):
         connection.execute("UPDATE Chart SET AccountID = '4000-01' WHERE AccountID = '5000-00'")
     connection.close()
     plan = demo.plan("materials")
-    assert plan.by_id["AGG-57"].values["sales_gl"] is None
-    assert [c.describe() for c in plan.by_id["AGG-57"].changes] == [
-        "Expense GL #: 5000-00 → 4000-01"
-    ]
-    assert plan.by_id["CRUSH-LIME"].status is Status.NEW
-    assert "999" not in repr(plan.by_id["CRUSH-LIME"].values)
+    for item in ("AGG-57", "CRUSH-LIME"):
+        row = plan.by_id[item]
+        assert row.status is Status.INVALID and row.values["sales_gl"] is None
+        assert row.reasons[0].startswith("Sales GL # is Chart of Accounts record 999, which")
+        assert "999" not in repr(row.values)
 
 
 def test_a_null_inactive_flag_in_smsturbo_is_no_and_a_vendor_is_reactivated_from_zzdefault(demo):

@@ -189,3 +189,64 @@ def test_every_list_goes_ahead_without_the_inventory_export_and_says_so(tmp_path
     doctor = runner.invoke(main, ["doctor", "--settings", str(settings_path)])
     assert "  note     materials: no Inventory Item List export (ITEM.CSV)" in doctor.output
     assert "  ok       48 customers" in doctor.output
+
+
+def test_nothing_but_padding_spaces_is_trimmed(tmp_path):
+    write(
+        tmp_path,
+        "Customer ID,Customer Name,Inactive,Bill to City,Telephone 1\r\n"
+        'TAB,"Acme\t",FALSE,"Peoria\xa0", 555   \r\n',
+    )
+    record = by_id(source(tmp_path).read(CUSTOMER))["TAB"]
+    assert (record["name"], record["city"], record["phone1"]) == ("Acme\t", "Peoria\xa0", " 555")
+
+
+BAD_BYTES = [
+    (
+        "cp1252",
+        b"Customer ID,Customer Name,Inactive\r\nA1,Caf\xe9,FALSE\r\nB2,Bad \x81 Name,FALSE\r\n",
+        "line 3 (ID B2), column Customer Name: the byte 0x81 is not Windows-1252 text",
+    ),
+    (
+        "utf-8 with one stray byte",
+        "Customer ID,Customer Name,Inactive\r\nA1,Café,FALSE\r\n".encode()
+        + b"B2,Stra\xff,FALSE\r\n",
+        "line 3 (ID B2), column Customer Name: the byte 0xFF is not UTF-8 text",
+    ),
+    (
+        "utf-8 with a byte-order mark",
+        b"\xef\xbb\xbfCustomer ID,Customer Name,Inactive\r\nA1,FALSE,Caf\xe9\r\n",
+        "line 2 (ID A1), column Inactive: the byte 0xE9 is not UTF-8 text",
+    ),
+    (
+        "utf-16 lone surrogate",
+        "Customer ID,Customer Name,Inactive\r\nA1,".encode("utf-16")
+        + b"\x00\xd8"
+        + ",FALSE\r\n".encode("utf-16-le"),
+        "line 2 (ID A1), column Customer Name: the bytes 0x00 0xD8",
+    ),
+    (
+        "utf-16 cut short",
+        "Customer ID,Customer Name,Inactive\r\nA1,Acme,FALSE".encode("utf-16") + b"\x0a",
+        "line 2 (ID A1), column Inactive: the byte 0x0A is not UTF-16 text",
+    ),
+    (
+        "in the header",
+        b"Customer ID,Customer \x8dName,Inactive\r\nA1,Acme,FALSE\r\n",
+        "line 1, field 2: the byte 0x8D is not Windows-1252 text",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "says"), [c[1:] for c in BAD_BYTES], ids=[c[0] for c in BAD_BYTES]
+)
+def test_a_byte_that_is_not_text_in_the_exports_encoding_is_refused(tmp_path, data, says):
+    """Once replaced by U+FFFD (or a whole UTF-8 file read as Windows-1252); now refused,
+    naming the file, the line, the column and the bytes."""
+    (tmp_path / "CUSTOMER.CSV").write_bytes(data)
+    with pytest.raises(SourceFormatError) as error:
+        source(tmp_path).read(CUSTOMER)
+    assert error.value.where == str(tmp_path / "CUSTOMER.CSV")
+    assert says in error.value.message and "nothing was read" in error.value.message
+    assert "export the list again" in error.value.advice

@@ -4,9 +4,9 @@ Matching is exact on ID (and the name is compared exactly); only padding has bee
 trimmed by the readers. A Sage 50 ID that matches an SMSTurbo ID only by letter case
 is never imported as a second record: it is INVALID with the reason.
 
-What the sheet shows is what is written: a Sage 50 value holding a control character
-(which a sheet cannot show and a terminal would act on) is never cleaned silently; the
-row is INVALID, naming the field, the character and where it is, to fix in Sage 50.
+What the sheet shows is what is written: a Sage 50 value SMSTurbo or a workbook
+cannot hold exactly is never cleaned, rounded or reinterpreted; its row is INVALID with
+the reason (the README lists them all), to fix in Sage 50.
 """
 
 from __future__ import annotations
@@ -17,16 +17,21 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from smsync_xl.core.fields import (
-    ENTITIES,
+    ID_FIELD,
+    REFUSED,
     TURBO_FIELDS,
     Entity,
+    Limit,
     Record,
     SageRecord,
     TurboField,
     TurboRecord,
-    is_number,
+    decimals,
+    number_text,
+    parse_number,
 )
 from smsync_xl.core.ids import id_problems, suggest_id, valid_id
 from smsync_xl.core.settings import EntitySettings, StatusRule
@@ -41,7 +46,18 @@ class FieldChange:
 
     def describe(self) -> str:
         label = TURBO_FIELDS[self.field].label
-        return f"{label}: {self.old or '(blank)'} → {self.new or '(blank)'}"
+        old = shown(self.old) if self.old else "(blank)"
+        new = shown(self.new) if self.new else "(blank)"
+        return f"{label}: {old} → {new}"
+
+
+def shown(value: str) -> str:
+    """A value as a message shows it: as it is, or quoted with escapes (``'Acme\\xa0'``)
+    when it holds something a reader would not see (a tab, a non-breaking space, a space
+    at either end) or a character a workbook cannot hold."""
+    if value.isprintable() and value.strip(" ") == value:
+        return value
+    return repr(value)
 
 
 @dataclass(frozen=True)
@@ -168,34 +184,46 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 """Unicode's control characters (category Cc): C0 (NUL to U+001F, tab and line breaks
 included), DEL and C1 (U+0080 to U+009F). No SMSTurbo field holds one."""
 
-_SHOWN_CONTROLS = 3
+_SHOWN_CHARACTERS = 3
 
 
-def control_problem(label: str, value: str) -> str | None:
-    """Why a value with control characters cannot be taken: each one as U+XXXX with its
-    position (counted from 1), the first few of them."""
-    found = [(m.start() + 1, m.group()) for m in CONTROL_CHARACTERS.finditer(value)]
+def _character_kind(character: str) -> str:
+    if CONTROL_CHARACTERS.match(character):
+        return "control character"
+    if "\ud800" <= character <= "\udfff":
+        return "lone surrogate"
+    return "noncharacter"
+
+
+def character_problem(label: str, value: str) -> str | None:
+    """Why a value holding characters no field may hold (``fields.REFUSED``) cannot be
+    taken: each one as U+XXXX with its position (counted from 1), the first few."""
+    found = [(m.start() + 1, m.group()) for m in REFUSED.finditer(value)]
     if not found:
         return None
-    shown = ", ".join(f"U+{ord(c):04X} at position {at}" for at, c in found[:_SHOWN_CONTROLS])
-    if len(found) > _SHOWN_CONTROLS:
-        shown += f" and {len(found) - _SHOWN_CONTROLS} more"
+    kinds = {_character_kind(c) for _, c in found}
+    kind = kinds.pop() if len(kinds) == 1 else ""
+    listed = ", ".join(
+        f"U+{ord(c):04X}{'' if kind else f' ({_character_kind(c)})'} at position {at}"
+        for at, c in found[:_SHOWN_CHARACTERS]
+    )
+    if len(found) > _SHOWN_CHARACTERS:
+        listed += f" and {len(found) - _SHOWN_CHARACTERS} more"
     if len(found) == 1:
-        return f"{label} contains the control character {shown}; remove it in Sage 50"
-    return f"{label} contains the control characters {shown}; remove them in Sage 50"
+        return f"{label} contains the {kind or 'character'} {listed}; remove it in Sage 50"
+    return f"{label} contains the {kind or 'character'}s {listed}; remove them in Sage 50"
+
+
+Limits = Mapping[str, Limit]
+"""Field → what SMSTurbo's column for it holds (``smsturbo.catalogue`` reads them)."""
+
+REFERENCE_LIMITS: dict[str, Limit] = {
+    name: spec.kind.limit(spec.max_length) for name, spec in TURBO_FIELDS.items()
+}
+"""What the reference schema's columns hold: the limits when none are given."""
 
 
 _FIELD_ORDER = tuple(TURBO_FIELDS)
-_NUMBERS = tuple(n for n, f in TURBO_FIELDS.items() if f.kind.numeric)
-_LIMITS = {n: f.max_length for n, f in TURBO_FIELDS.items()}
-_LIMITS["id"] = 10**9  # the ID has its own rule (core/ids.py)
-_SHORTEST_LIMIT = min(
-    _LIMITS[field.name] for entity in ENTITIES.values() for field in entity.fields
-)
-"""No value this short can be too long for SMSTurbo (the ID has its own rule)."""
-_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-"""What the money and whole-number normalisers give: a quick yes before Decimal."""
-
 
 _ABSENT = "\x00"
 """Stands for 'no value' in a fingerprint (NUL never passes as a value: compare makes a
@@ -280,7 +308,101 @@ def _looked_up(
     return values, problems
 
 
-def _field_problems(entity: Entity, record: Record) -> list[str]:
+def _column(limit: Limit) -> str:
+    return f"SMSTurbo's column {limit.column}" if limit.column else "SMSTurbo"
+
+
+def _largest(limit: Limit) -> str:
+    digits, places = limit.digits or 0, limit.places or 0
+    return number_text(Decimal(10) ** (digits - places) - Decimal(10) ** -places, places)
+
+
+def number_problem(label: str, value: str, limit: Limit) -> str | None:
+    """Why a number cannot go into its SMSTurbo column exactly as it is: it is no number
+    SMSync reads without guessing, has more decimals than the column keeps (never
+    rounded), or is too large for it. The caller says where to correct it."""
+    number = parse_number(value)
+    if number is None:
+        hint = " (a comma only separates thousands, as in 1,250.00)" if "," in value else ""
+        return f"{label} {value!r} is not a number{hint}"
+    places = decimals(number)
+    if limit.places is not None and places > limit.places:
+        keeps = f"{limit.places} decimals" if limit.places else "whole numbers only"
+        return (
+            f"{label} {value} has {places} decimal{'s' if places > 1 else ''}; "
+            f"{_column(limit)} keeps {keeps} and SMSync does not round"
+        )
+    whole_digits = max(0, number.adjusted() + 1) if number else 0
+    if limit.digits is not None and whole_digits > limit.digits - (limit.places or 0):
+        if number < 0:
+            return (
+                f"{label} {value} is too small; {_column(limit)} holds at least -{_largest(limit)}"
+            )
+        return f"{label} {value} is too large; {_column(limit)} holds at most {_largest(limit)}"
+    if (limit.low is not None and number < limit.low) or (
+        limit.high is not None and number > limit.high
+    ):
+        return (
+            f"{label} {value} is out of range; {_column(limit)} holds {limit.low} to {limit.high}"
+        )
+    return None
+
+
+def length_problem(label: str, value: str, limit: Limit) -> str | None:
+    """Why a text is too long for its SMSTurbo column."""
+    if limit.length is None or len(value) <= limit.length:
+        return None
+    column = f" (column {limit.column})" if limit.column else ""
+    return f"{label} has {len(value)} characters; SMSTurbo holds at most {limit.length}{column}"
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """The limits compare() checks, sorted for speed: the given ones (the reference
+    schema's where none are given); an ID's length only when its column is shorter than
+    an ID may be (the ID rule in ``core.ids`` says the rest)."""
+
+    lengths: dict[str, Limit]
+    numbers: dict[str, tuple[Limit, re.Pattern[str] | None]]
+    """Each number field's limit, and a pattern every value it matches surely fits."""
+    shortest: int
+
+    @classmethod
+    def of(cls, given: Limits | None, supplied: Iterable[str]) -> _Limits:
+        """``supplied``: the fields a record can hold a value for (what Sage 50 gives,
+        the status, Setup's Import Defaults); no other has to be looked at."""
+        limits = dict(REFERENCE_LIMITS if given is None else given)
+        id_limit = limits.pop("id", None)
+        if id_limit and id_limit.length is not None and id_limit.length < ID_FIELD.max_length:
+            limits["id"] = id_limit
+        limits = {f: lim for f, lim in limits.items() if f in set(supplied)}
+        lengths = {f: lim for f, lim in limits.items() if lim.length is not None}
+        numbers = {
+            f: (lim, _surely_fits(lim)) for f, lim in limits.items() if TURBO_FIELDS[f].kind.numeric
+        }
+        shortest = min((lim.length or 0 for lim in lengths.values()), default=0)
+        return cls(lengths, numbers, shortest)
+
+
+def _surely_fits(limit: Limit) -> re.Pattern[str] | None:
+    """Plain numbers ``limit`` holds for certain (at most as many digits before and after
+    the point as it keeps), so that most values need no closer look."""
+    before = (
+        limit.digits - (limit.places or 0)
+        if limit.digits is not None
+        else (len(str(limit.high)) - 1 if limit.high is not None else None)
+    )
+    if before is not None and before < 1:
+        return None
+    whole = r"-?[0-9]+" if before is None else rf"-?[0-9]{{1,{before}}}"
+    places = limit.places
+    fraction = (
+        r"(?:\.[0-9]+)?" if places is None else rf"(?:\.[0-9]{{1,{places}}})?" if places else ""
+    )
+    return re.compile(whole + fraction)
+
+
+def _field_problems(entity: Entity, record: Record, limits: _Limits) -> list[str]:
     """Every reason a record's values cannot go into SMSTurbo. Most records have none:
     one look at all their text together comes first, the detail only when it finds one."""
     problems = []
@@ -291,22 +413,23 @@ def _field_problems(entity: Entity, record: Record) -> list[str]:
     supplied = [value for value in record.values() if value]
     if not "".join(supplied).isprintable():
         for field, value in record.items():
-            control = control_problem(TURBO_FIELDS[field].label, value) if value else None
-            if control:
-                problems.append(control)
-    if max(map(len, supplied), default=0) > _SHORTEST_LIMIT:
+            refused = character_problem(TURBO_FIELDS[field].label, value) if value else None
+            if refused:
+                problems.append(refused)
+    if max(map(len, supplied), default=0) > limits.shortest:
         for field, value in record.items():
-            if value and len(value) > _LIMITS[field]:
-                problems.append(
-                    f"{TURBO_FIELDS[field].label} has {len(value)} characters; "
-                    f"SMSTurbo holds at most {_LIMITS[field]}"
-                )
-    for field in _NUMBERS:
+            if not value or len(value) <= limits.shortest or field not in limits.lengths:
+                continue
+            problem = length_problem(TURBO_FIELDS[field].label, value, limits.lengths[field])
+            if problem:
+                problems.append(problem)
+    for field, (limit, fits) in limits.numbers.items():
         value = record.get(field)
-        if value and not _PLAIN_NUMBER.fullmatch(value) and not is_number(value):
-            problems.append(
-                f"{TURBO_FIELDS[field].label} {value!r} is not a number; correct it in Sage 50"
-            )
+        if not value or (fits is not None and fits.fullmatch(value)):
+            continue
+        problem = number_problem(TURBO_FIELDS[field].label, value, limit)
+        if problem:
+            problems.append(f"{problem}; correct it in Sage 50")
     return problems
 
 
@@ -363,6 +486,7 @@ def compare(
     template_id: str = DEFAULTS_ID,
     template: Record | None = None,
     stored: Iterable[str] | None = None,
+    limits: Limits | None = None,
 ) -> Plan:
     """Give every Sage 50 record a status and list the SMSTurbo records missing from it.
 
@@ -373,9 +497,15 @@ def compare(
     Setup's Import Defaults for the fields Sage 50 leaves blank. The template record
     (``template_id``) is found among ``turbo_records`` unless given as ``template`` (a
     vendor's is a customer). ``stored`` are the fields SMSTurbo has columns for (all
-    when not given): a new record needs only those.
+    when not given): a new record needs only those. ``limits`` are what SMSTurbo's
+    columns hold (the reference schema's when not given): a value beyond them makes its
+    row INVALID.
     """
     rule = rule or StatusRule()
+    checked = _Limits.of(
+        limits,
+        {*(f.name for f in entity.fields), entity.status_field, *options.defaults},
+    )
     status_field = entity.status_field
     listed = [spec for spec in entity.turbo_fields.values() if spec.lookup]
     needed = [f for f in entity.import_defaults if stored is None or f in set(stored)]
@@ -428,7 +558,7 @@ def compare(
                 f"matches SMSTurbo ID {folded_match} only by letter case; make the "
                 "IDs identical in Sage 50"
             )
-        reasons += _field_problems(entity, values) + not_listed
+        reasons += [*sage.problems, *_field_problems(entity, values, checked), *not_listed]
         if turbo is None and folded_match is None:
             reasons += _new_problems(entity, values, template, needed)
         if reasons:

@@ -14,52 +14,109 @@ the entity), one mapping section and one export file name.
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 Value = str | None
 Record = dict[str, Value]
 """A record's values keyed by SMSTurbo field name; None means 'no value supplied'."""
 
 
+PADDING = " "
+"""The one thing trimmed from a value: the spaces a fixed-width (CHAR) column pads it
+with, on the right of a text and on either side of a number (right-aligned). Nothing
+else is ever trimmed, cleaned or replaced: a leading space, a tab, a line break or a
+non-breaking space is part of a text (and compare() makes a row holding a control
+character INVALID); a number with one is not a number."""
+
+
 def text(raw: object) -> Value:
-    """Trim padding only (Pervasive pads CHAR columns); keep everything else exact. The
-    one text normaliser: sources, the store and the sheets' cells all read through it."""
+    """A text value without its padding (``PADDING``), otherwise exact. The one text
+    normaliser: sources, the store and the sheets' cells all read through it."""
     if raw is None:
         return None
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    return str(raw).strip()
+    return str(raw).rstrip(PADDING)
+
+
+_NUMBER = re.compile(
+    r"[+-]?\$?(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?|[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+    r"(?:[eE][+-]?[0-9]+)?"
+)
+"""A number as Sage 50 US writes one: a sign, a dollar sign, thousands separated by
+commas in groups of three (1,250.00), a decimal point, an exponent. A comma anywhere
+else (12,50) is not read as a decimal point: such a value is not a number."""
+_FIXED_RANGE = 100
+"""Numbers further than 10**±100 from 1 keep their exponent (1E+400): no column holds
+them, and written out they would be hundreds of digits."""
+
+
+def parse_number(raw: object) -> Decimal | None:
+    """The exact number ``raw`` holds (never rounded), or None when it holds none: text
+    that is not a plain number, NaN and infinities (of a float, a Decimal or text)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        return Decimal(repr(raw)) if math.isfinite(raw) else None
+    if isinstance(raw, Decimal):
+        return raw if raw.is_finite() else None
+    cleaned = str(raw).strip(PADDING)
+    if not _NUMBER.fullmatch(cleaned):
+        return None
+    return Decimal(cleaned.replace("$", "").replace(",", ""))
+
+
+def decimals(number: Decimal) -> int:
+    """Digits after the decimal point that matter: 12.50 has 1, 12.505 has 3."""
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite, as parse_number gives
+    places = max(0, -exponent)
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, places - trailing) if number else 0
+
+
+def number_text(number: Decimal, places: int) -> str:
+    """The exact number as text with at least ``places`` decimals (more only when it has
+    them), so equal amounts read alike: 1500, 1500.0 and 1,500.00 are 1500.00."""
+    if number == 0:
+        number = Decimal(0)  # -0.00 is 0.00
+    if abs(number.adjusted()) > _FIXED_RANGE:
+        return str(number)
+    return f"{number:.{max(places, decimals(number))}f}"
+
+
+def _numeric(raw: object, places: int) -> Value:
+    """A number's text (see ``number_text``); blank is None; anything that is not a
+    number stays as it is (without padding), for compare() to make its row INVALID."""
+    if raw is None:
+        return None
+    if isinstance(raw, str) and raw.strip(PADDING) == "":
+        return None
+    number = parse_number(raw)
+    if number is None:
+        return raw.strip(PADDING) if isinstance(raw, str) else str(raw)
+    return number_text(number, places)
 
 
 def money(raw: object) -> Value:
-    """Two decimals as text, so 1500, 1500.0 and '1,500.00' compare equal; blank is None."""
-    if raw is None:
-        return None
-    cleaned = str(raw).strip().replace(",", "").replace("$", "")
-    if cleaned == "":
-        return None
-    try:
-        return str(Decimal(cleaned).quantize(Decimal("0.01")))
-    except InvalidOperation:
-        return str(raw).strip()
+    """An amount: 1500, 1500.0 and '1,500.00' are '1500.00'; 12.505 stays 12.505."""
+    return _numeric(raw, 2)
 
 
 def whole_number(raw: object) -> Value:
-    """Whole numbers such as due days; '30', 30 and 30.0 are the same value."""
-    value = money(raw)
-    if value is None or not value.endswith(".00"):
-        return value
-    return value[:-3]
+    """Whole numbers such as due days; '30', 30 and 30.0 are '30'; 7.5 stays 7.5."""
+    return _numeric(raw, 0)
 
 
 def is_number(value: str) -> bool:
-    try:
-        Decimal(value)
-    except InvalidOperation:
-        return False
-    return True
+    return parse_number(value) is not None
 
 
 def truthy(raw: object) -> bool:
@@ -80,6 +137,81 @@ def flag(raw: object) -> Value:
     return YES if truthy(raw) else NO
 
 
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""What XML 1.0, and so a workbook, cannot hold at all: control characters other than
+tab and line breaks, lone surrogates, U+FFFE and U+FFFF."""
+_PLANE_ENDS = "".join(f"{chr(p * 0x10000 + 0xFFFE)}-{chr(p * 0x10000 + 0xFFFF)}" for p in range(17))
+REFUSED = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{_PLANE_ENDS}]")
+"""Characters no value SMSync writes may hold (compare() makes such a row INVALID):
+control characters (C0 with tab and line breaks, DEL, C1), lone surrogates (what an
+undecodable byte becomes) and Unicode's 66 noncharacters (U+FDD0-U+FDEF and the last
+two code points of every plane, U+FFFE and U+FFFF among them)."""
+
+
+def cell_safe(value: str) -> str:
+    """Text a cell can hold: each character XML cannot carry shown as its escape
+    (\\x00, \\uffff), so an INVALID row shows where its bad character is."""
+    return NOT_IN_XML.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
+        ),
+        value,
+    )
+
+
+@dataclass(frozen=True)
+class Limit:
+    """What one SMSTurbo column holds, as its database declares it: characters for
+    text, digits and decimals for numbers, a range for integers. None is 'no limit'."""
+
+    length: int | None = None
+    digits: int | None = None
+    places: int | None = None
+    low: int | None = None
+    high: int | None = None
+    column: str = ""
+    """The column, for messages (``Material.UnitPrice``); blank for the reference
+    schema's limits."""
+
+    def named(self, column: str) -> Limit:
+        return dataclasses.replace(self, column=column)
+
+
+_INTEGER_RANGES = {
+    "TINYINT": (0, 255),
+    "SMALLINT": (-(2**15), 2**15 - 1),
+    "INT2": (-(2**15), 2**15 - 1),
+    "INT": (-(2**31), 2**31 - 1),
+    "INTEGER": (-(2**31), 2**31 - 1),
+    "INT4": (-(2**31), 2**31 - 1),
+    "MEDIUMINT": (-(2**23), 2**23 - 1),
+    "BIGINT": (-(2**63), 2**63 - 1),
+    "INT8": (-(2**63), 2**63 - 1),
+}
+"""What each integer type holds: SQL's sizes (SMALLINT 16 bits, INTEGER 32, BIGINT 64)."""
+_TEXT_TYPES = re.compile(r"(N|NATIONAL )?(VAR)?CHAR(ACTER)?( VARYING)?2?|BPCHAR|VARCHAR2")
+_DECIMAL_TYPES = ("NUMERIC", "DECIMAL", "DEC", "NUMBER")
+_DECLARED = re.compile(r"\s*([A-Za-z][A-Za-z0-9 ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*")
+
+
+def declared_limit(type_name: str) -> Limit:
+    """The limit a column type declares: VARCHAR(20), CHAR(15), NUMERIC(12, 2),
+    DECIMAL(10), INTEGER, SMALLINT, …; a type without one (TEXT, REAL) has none."""
+    found = _DECLARED.fullmatch(type_name or "")
+    if found is None:
+        return Limit()
+    name, first, second = found.group(1).upper(), found.group(2), found.group(3)
+    name = " ".join(name.split())
+    if name in _INTEGER_RANGES:
+        low, high = _INTEGER_RANGES[name]
+        return Limit(places=0, low=low, high=high)
+    if name in _DECIMAL_TYPES and first is not None:
+        return Limit(digits=int(first), places=int(second or 0))
+    if _TEXT_TYPES.fullmatch(name) and first is not None:
+        return Limit(length=int(first))
+    return Limit()
+
+
 @dataclass(frozen=True)
 class Kind:
     """What sort of value a field holds, and so how every layer treats it."""
@@ -90,6 +222,8 @@ class Kind:
     """Number format of the field's sheet column: Text ('@') keeps every text as typed,
     so an ID like 00123, a ZIP like 02134 or a name like =SUM(…) stays text in Excel."""
     numeric: bool = False
+    places: int = 0
+    """Decimals the sheet's number format shows."""
 
     def sql_type(self, length: int, *, padded: bool = False) -> str:
         """The column type in SMSTurbo's reference schema and, ``padded`` as Pervasive
@@ -101,6 +235,11 @@ class Kind:
         if self is FLAG:
             return "SMALLINT"
         return f"{'CHAR' if padded else 'VARCHAR'}({length})"
+
+    def limit(self, length: int) -> Limit:
+        """What the reference schema's column holds: the limit when the database's own
+        catalogue is not asked (see ``smsturbo.catalogue``)."""
+        return Limit() if self is FLAG else declared_limit(self.sql_type(length))
 
     def to_db(self, value: object) -> object:
         """A parameter for the database: amounts as Decimal, whole numbers as int, yes/no
@@ -115,18 +254,16 @@ class Kind:
         return int(number) if self is WHOLE_NUMBER else number
 
     def to_cell(self, value: Value) -> object:
-        """A cell value: numbers go to Excel as numbers (so they sort), unless they are
-        not numbers (an INVALID row shows what Sage 50 holds); text stays text."""
+        """A cell value: numbers go to Excel as numbers (so they sort) when the cell
+        shows them exactly (no more decimals than its format shows, no more digits
+        than Excel keeps); anything else, an INVALID row's value among them, as the
+        text it is, with what a workbook cannot hold shown as escapes."""
         if value is None or value == "":
             return None
-        if not self.numeric or not is_number(value):
-            return value
-        number = Decimal(value)
-        return (
-            int(number)
-            if self is WHOLE_NUMBER and number == number.to_integral()
-            else float(number)
-        )
+        number = parse_number(value) if self.numeric else None
+        if number is None or decimals(number) > self.places or not _fits_excel(number):
+            return cell_safe(value)
+        return int(number) if self is WHOLE_NUMBER else float(number)
 
     def from_turbo(self, raw: object) -> Value:
         """A value as SMSTurbo holds it: a NULL yes/no is an unticked box, No, so a
@@ -142,8 +279,21 @@ class Kind:
         return "" if value is None and not self.numeric else value
 
 
+def _fits_excel(number: Decimal) -> bool:
+    """Whether Excel (a double, 15 significant digits) holds ``number`` exactly."""
+    as_float = float(number)
+    return (
+        math.isfinite(as_float)
+        and Decimal(repr(as_float)) == number
+        and len(number.as_tuple().digits) <= EXCEL_DIGITS
+    )
+
+
+EXCEL_DIGITS = 15
+"""Significant digits Excel keeps of a number."""
+
 TEXT = Kind("text", text, "@")
-MONEY = Kind("money", money, "#,##0.00", numeric=True)
+MONEY = Kind("money", money, "#,##0.00", numeric=True, places=2)
 WHOLE_NUMBER = Kind("whole number", whole_number, "0", numeric=True)
 FLAG = Kind("yes/no", flag, "@")
 
@@ -468,11 +618,14 @@ ENTITIES: dict[str, Entity] = {e.key: e for e in (CUSTOMER, VENDOR, MATERIAL)}
 @dataclass(frozen=True, slots=True)
 class SageRecord:
     """One Sage 50 record as a source read it. Being inactive is a fact of its own, not
-    a credit-status word: Setup may call inactive records anything SMSTurbo has."""
+    a credit-status word: Setup may call inactive records anything SMSTurbo has.
+    ``problems`` are what the source could not read as a value (a GL account record the
+    Chart does not have): compare() makes the row INVALID with them."""
 
     id: str
     inactive: bool
     values: Record
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -377,7 +377,7 @@ class SMSTurboStore:
                 advice=f"Name SMSTurbo's table and column for it in [{name}] of the table "
                 f"mapping file ({self.mapping.source}).",
             ) from error
-        return sorted(str(r[0]).strip() for r in rows if r[0] is not None)
+        return sorted(text(r[0]) or "" for r in rows if r[0] is not None)
 
     @contextmanager
     def _naming(self, doing: str, record: str = "") -> Iterator[None]:

@@ -7,6 +7,7 @@ discovered at run time so the uncertain ones (second phone, credit status) are o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from smsync_xl.connections.db import Database, quote_identifier
@@ -34,22 +35,64 @@ CHART_ACCOUNT_ID = "AccountID"
 """The Chart of Accounts: items keep GL accounts as its record numbers (docs/DOMAIN.md §6)."""
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")
+"""What ``surrogateescape`` makes of a byte that is not UTF-8: U+DC80 + the byte."""
+
+
+def _undecoded(data: bytes) -> str:
+    """SQLite text as stored: a byte that is not UTF-8 is kept (as a lone surrogate, see
+    ``_UNDECODED``) for the reader to refuse by row and column, never replaced."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+TEXT_COLUMN = "text"
+NUMBER_COLUMN = "number"
+"""How ``Sage50Source._selected`` asks for a column (anything else: as it is)."""
+
+
 class Sage50Source:
     """Reads each entity's records and the company name from a Sage 50 US company."""
 
     def __init__(self, db: Database, status_rule: Callable[[Entity], StatusRule]) -> None:
         self.db = db
         self.status_rule = status_rule
+        if db.is_sqlite:
+            db.connection.text_factory = _undecoded
+
+    def _readable(
+        self, row: tuple, columns: list[str], table: str, id_at: int | None = None
+    ) -> tuple:
+        """``row``, text asked for as bytes decoded, when all its text was stored as UTF-8;
+        else the error naming the table, the record (its record number, first in ``row``,
+        and the ID at ``id_at``), the column and the bytes. A table of one row (Company)
+        has no record number."""
+        if any(isinstance(value, bytes) for value in row):
+            row = tuple(_undecoded(v) if isinstance(v, bytes) else v for v in row)
+        for column, value in zip(columns, row, strict=True):
+            if isinstance(value, str) and not value.isascii() and _UNDECODED.search(value):
+                shown = " ".join(f"0x{ord(c) - 0xDC00:02X}" for c in _UNDECODED.findall(value))
+                record = "" if table == COMPANY_TABLE else f" record {row[0]}"
+                if id_at is not None:
+                    record += f" (ID {_UNDECODED.sub('?', str(row[id_at] or '').strip())})"
+                raise SourceFormatError(
+                    f"{table}{record}, column {column}: the text holds bytes that are not "
+                    f"UTF-8 ({shown}); SMSync never replaces what it cannot read, so nothing "
+                    "was read",
+                    where=self.db.label,
+                    advice="Retype the value in Sage 50 (or correct it in the company file), "
+                    "then Refresh again.",
+                )
+        return row
 
     def company_name(self) -> str:
-        rows = self.db.query(
-            f"SELECT {quote_identifier(COMPANY_NAME_COLUMN)} FROM {quote_identifier(COMPANY_TABLE)}"
-        )
+        name = self._selected(COMPANY_NAME_COLUMN, TEXT_COLUMN)
+        rows = self.db.query(f"SELECT {name} FROM {quote_identifier(COMPANY_TABLE)}")
         if not rows:
             raise SourceFormatError(
                 "the Sage 50 company has no row in its Company table", where=self.db.label
             )
-        return str(rows[0][0] or "").strip()
+        (name,) = self._readable(rows[0][:1], [COMPANY_NAME_COLUMN], COMPANY_TABLE)
+        return str(name or "").strip()
 
     def missing_list(self, entity: Entity) -> str | None:
         """Why the company has no ``entity`` list at all (no table), or None."""
@@ -80,20 +123,29 @@ class Sage50Source:
         }
         present = self._present(entity.sage_table, wanted, required)
         main_present = [f for f in main_fields if f.odbc in present]
+        kinds = {
+            f.odbc: NUMBER_COLUMN if f.turbo.kind.numeric else TEXT_COLUMN
+            for f in main_present
+            if not f.account
+        }
         sql = "SELECT {} FROM {}".format(
-            ", ".join(quote_identifier(present[c]) for c in wanted if c in present),
+            ", ".join(self._selected(present[c], kinds.get(c, "")) for c in wanted if c in present),
             quote_identifier(entity.sage_table),
         )
         addresses = self._addresses(entity, address_fields) if address_fields else {}
-        accounts = self._accounts() if any(f.account for f in main_present) else {}
+        accounts = self._accounts() if any(f.account for f in main_present) else None
         rule = self.status_rule(entity)
+        columns = [present[c] for c in wanted if c in present]
+        id_at = columns.index(present[entity.field("id").odbc])
         records = []
         for row in self.db.stream(sql):
-            number, inactive, *values = row
+            number, inactive, *values = self._readable(row, columns, entity.sage_table, id_at)
             record: Record = dict.fromkeys(entity.turbo_fields)
+            problems = []
             for spec, raw in zip(main_present, values, strict=True):
                 if spec.account:
-                    record[spec.name] = self._account(accounts, raw)
+                    record[spec.name], problem = self._account(spec, accounts, raw)
+                    problems += [problem] if problem else []
                 else:
                     record[spec.name] = spec.turbo.kind.from_sage(raw)
             address = addresses.get(number)
@@ -102,29 +154,62 @@ class Sage50Source:
             is_inactive = truthy(inactive)
             status = entity.status_field
             record[status] = rule.status(is_inactive, record.get(status))
-            records.append(SageRecord(record["id"] or "", is_inactive, record))
+            records.append(SageRecord(record["id"] or "", is_inactive, record, tuple(problems)))
         return records
 
-    @staticmethod
-    def _account(accounts: dict[object, str], number: object) -> str | None:
-        """The account ID for a Chart record number: 0 (or NULL) is 'no account', shown
-        blank; a number the Chart does not have is 'not supplied' (None), so SMSTurbo's
-        account is kept rather than overwritten with a number."""
-        if not number:
-            return ""
-        found = accounts.get(number)
-        return None if found is None else text(found)
+    def _selected(self, column: str, kind: str) -> str:
+        """A column as the SELECT names it. The SQLite ODBC driver reinterprets what an
+        SQLite company holds: a number column's text goes to C's atof (12,50 becomes
+        12.0), a byte that is not UTF-8 is dropped and a character beyond U+FFFF becomes
+        U+FFFF. Through it, numbers are asked for as the text SQLite holds and text as
+        its bytes, for this reader to decode (``_readable``)."""
+        quoted = quote_identifier(column)
+        if self.db.is_sqlite or kind not in (TEXT_COLUMN, NUMBER_COLUMN):
+            return quoted
+        if self.db.dbms != "sqlite":
+            return quoted
+        return f"CAST({quoted} AS {'TEXT' if kind == NUMBER_COLUMN else 'BLOB'})"
 
-    def _accounts(self) -> dict[object, str]:
-        """Chart record number → account ID (nothing when the Chart has no AccountID)."""
+    @staticmethod
+    def _account(
+        spec: SageField, accounts: dict[object, str] | None, number: object
+    ) -> tuple[str | None, str | None]:
+        """The account ID for a Chart record number, and why it cannot be taken: 0 (or
+        NULL) is 'no account', shown blank; a number the Chart does not have (or has
+        without an account ID) is no value SMSync can write, never 'take the template's'.
+        Without an AccountID column in the Chart (``accounts`` None) the field is not
+        supplied, as when Sage 50 has no such column."""
+        if accounts is None:
+            return None, None
+        if not number:
+            return "", None
+        found = text(accounts.get(number))
+        if found:
+            return found, None
+        label = spec.turbo.label
+        held = "does not have" if number not in accounts else "has without an account ID"
+        return None, (
+            f"{label} is Chart of Accounts record {number}, which Sage 50's Chart {held}; "
+            f"choose the item's {spec.csv} again in Sage 50"
+        )
+
+    def _accounts(self) -> dict[object, str] | None:
+        """Chart record number → account ID (None when the Chart has no AccountID)."""
         present = self._present(
             CHART_TABLE, [CHART_RECORD_NUMBER, CHART_ACCOUNT_ID], {CHART_RECORD_NUMBER}
         )
         if CHART_ACCOUNT_ID not in present:
-            return {}
-        number_column, account_column = (quote_identifier(present[c]) for c in present)
+            return None
+        number_column = quote_identifier(present[CHART_RECORD_NUMBER])
+        account_column = self._selected(present[CHART_ACCOUNT_ID], TEXT_COLUMN)
         sql = f"SELECT {number_column}, {account_column} FROM {quote_identifier(CHART_TABLE)}"
-        return {number: account for number, account in self.db.stream(sql)}
+        names = list(present.values())
+        return {
+            number: account
+            for number, account in (
+                self._readable(row, names, CHART_TABLE) for row in self.db.stream(sql)
+            )
+        }
 
     def _addresses(self, entity: Entity, specs: list[SageField]) -> dict[object, dict]:
         """Main (type 0) address per record number; of two, the lowest record number."""
@@ -133,13 +218,18 @@ class Sage50Source:
         wanted = [*columns, ADDRESS_TYPE]
         present = self._present(ADDRESS_TABLE, wanted, set(wanted))
         sql = "SELECT {} FROM {} WHERE {} = 0 AND {} <> 0".format(
-            ", ".join(quote_identifier(present[c]) for c in columns),
+            ", ".join(
+                self._selected(present[c], TEXT_COLUMN if i > 1 else "")
+                for i, c in enumerate(columns)
+            ),
             quote_identifier(ADDRESS_TABLE),
             quote_identifier(present[ADDRESS_TYPE]),
             quote_identifier(present[owner]),
         )
         chosen: dict[object, tuple] = {}
+        names = [present[c] for c in columns]
         for row in self.db.stream(sql):
+            row = self._readable(row, names, ADDRESS_TABLE)
             address_number, owner_number = row[0], row[1]
             kept = chosen.get(owner_number)
             if kept is None or address_number < kept[0]:

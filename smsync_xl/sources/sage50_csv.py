@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,16 +20,63 @@ from smsync_xl.core.errors import SourceFormatError
 from smsync_xl.core.fields import Entity, Record, SageField, SageRecord, truthy
 from smsync_xl.core.settings import StatusRule
 
+UTF8_BOM = b"\xef\xbb\xbf"
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+"""One well-formed UTF-8 character beyond ASCII: a file holding one is UTF-8 text."""
+ENCODING_NAMES = {"utf-16": "UTF-16", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}
 
-def decode(data: bytes) -> str:
-    """UTF-16 when it says so (Excel's 'Unicode text'), UTF-8 (a byte-order mark is
-    dropped) when it is valid UTF-8, else Windows-1252, Sage 50's own encoding."""
+
+def encoding_of(data: bytes) -> str:
+    """UTF-16 when it says so (Excel's 'Unicode text'); UTF-8 when it has a byte-order
+    mark, is valid UTF-8, or holds UTF-8 characters among bytes that are not; else
+    Windows-1252, Sage 50's own encoding."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
+        return "utf-16"
+    if data.startswith(UTF8_BOM) or _UTF8_SEQUENCE.search(data):
+        return "utf-8-sig"
     try:
-        return data.decode("utf-8-sig")
+        data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.removeprefix(b"\xef\xbb\xbf").decode("cp1252", errors="replace")
+        return "cp1252"
+    return "utf-8-sig"
+
+
+def decode(data: bytes, path: Path) -> str:
+    """The export's text, decoded exactly: a byte that is not text in its encoding (an
+    undefined Windows-1252 byte, a broken UTF-8 or UTF-16 sequence) is refused, naming
+    its line and column, never replaced."""
+    encoding = encoding_of(data)
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise _undecodable(data, encoding, error, path) from None
+
+
+def _undecodable(
+    data: bytes, encoding: str, error: UnicodeDecodeError, path: Path
+) -> SourceFormatError:
+    """Where the bad bytes are: the line and the column (by header) the text read
+    before them ends in."""
+    before = data[: error.start].decode(encoding)
+    rows = list(csv.reader(io.StringIO(before, newline=""))) or [[""]]
+    line = before.count("\n") + 1
+    header = rows[0] if len(rows) > 1 else []
+    index = len(rows[-1]) - 1
+    column = f"column {header[index].strip()}" if 0 <= index < len(header) else f"field {index + 1}"
+    record = f" (ID {rows[-1][0].strip()})" if len(rows) > 1 and index > 0 else ""
+    shown = " ".join(f"0x{b:02X}" for b in error.object[error.start : error.end])
+    return SourceFormatError(
+        f"line {line}{record}, {column}: the byte{'s' if error.end - error.start > 1 else ''} "
+        f"{shown} {'are' if error.end - error.start > 1 else 'is'} not "
+        f"{ENCODING_NAMES[encoding]} text; nothing was read",
+        where=str(path),
+        advice="SMSync never replaces what it cannot read. Correct the value in Sage 50 and "
+        "export the list again (or save the file again as UTF-8).",
+    )
 
 
 class Sage50CsvSource:
@@ -66,7 +114,7 @@ class Sage50CsvSource:
     def read(self, entity: Entity) -> list[SageRecord]:
         """Every row of the export, normalised like the ODBC source's records."""
         path = self._file(entity)
-        rows = csv.reader(io.StringIO(decode(path.read_bytes()), newline=""))
+        rows = csv.reader(io.StringIO(decode(path.read_bytes(), path), newline=""))
         header = [h.strip().lower() for h in next(rows, [])]
         column = {name: index for index, name in reversed(list(enumerate(header)))}
         missing = [h for h in entity.required_csv if h.lower() not in column]

@@ -15,13 +15,21 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from smsync_xl.core.compare import Plan, PlanRow, compare, lookups_from, same_data
+from smsync_xl.core.compare import (
+    Plan,
+    PlanRow,
+    compare,
+    lookups_from,
+    number_problem,
+    same_data,
+)
 from smsync_xl.core.errors import InvalidDefaultsError, MissingDefaultsError, TargetError
-from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Record, is_number
+from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Limit, Record
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import AuditAction, Outcome, RunKind, Status
 from smsync_xl.smsturbo.audit import Change, image
+from smsync_xl.smsturbo.catalogue import column_limits
 from smsync_xl.smsturbo.store import Raw, SMSTurboStore
 
 Progress = Callable[[int], None]
@@ -86,6 +94,7 @@ def make_plan(entity: Entity, source: Source, store: SMSTurboStore, settings: Se
         template_id=template_id,
         template=template,
         stored=store.table(entity).columns,
+        limits=column_limits(store.db, store.table(entity)),
     )
 
 
@@ -110,21 +119,24 @@ def check_template(
     fields: Iterable[str],
 ) -> None:
     """Refuse the run when a value new records would take from the template record is one
-    SMSTurbo would not hold: longer than its column, not a number where one belongs, or
-    not on one of SMSTurbo's lists. Checked before anything is written."""
+    SMSTurbo would not hold: longer than its column, not a number its column holds
+    exactly (the column's real size, from the catalogue: a vendor's template is a
+    customer), or not on one of SMSTurbo's lists. Checked before anything is written."""
     lists = store.lookups(entity)
+    limits = column_limits(store.db, store.table(entity))
     problems = []
     for field in [f for f in entity.turbo_fields if f in set(fields)]:
-        spec, value = TURBO_FIELDS[field], template.get(field)
+        spec, value, limit = TURBO_FIELDS[field], template.get(field), limits.get(field, Limit())
         if not value:
             continue
-        if len(value) > spec.max_length:
+        if limit.length is not None and len(value) > limit.length:
             problems.append(
                 f"{spec.label} {value!r} has {len(value)} characters; SMSTurbo holds at "
-                f"most {spec.max_length}"
+                f"most {limit.length}"
             )
-        if spec.kind.numeric and not is_number(value):
-            problems.append(f"{spec.label} {value!r} is not a number")
+        number = number_problem(spec.label, value, limit) if spec.kind.numeric else None
+        if number:
+            problems.append(number)
         listed = lists.get(spec.lookup or "")
         if listed is not None and value.upper() not in {v.upper() for v in listed}:
             problems.append(

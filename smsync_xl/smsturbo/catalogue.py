@@ -1,0 +1,92 @@
+"""What SMSTurbo's columns hold, read from its database's own catalogue, never assumed.
+
+A real SMSTurbo may keep a name in 30 characters or a price with 4 decimals; the
+mapping names the columns, the catalogue says what each holds, and compare() makes a
+row INVALID at Refresh when a value is beyond it (instead of a whole batch failing at
+Synchronize). Each DBMS is asked where its answer is exact:
+
+- SQLite (a file, or through the SQLite ODBC driver): the declared types, ``PRAGMA
+  table_info`` (the SQLite ODBC driver's ``SQLColumns`` misreads ``NUMERIC(12, 2)``);
+- PostgreSQL: ``information_schema.columns`` (psqlODBC reports an unbounded VARCHAR as
+  255 characters and an unconstrained NUMERIC as 28 digits with 6 decimals);
+- any other server: ODBC's ``SQLColumns`` (pyodbc ``cursor.columns()``).
+"""
+
+from __future__ import annotations
+
+from smsync_xl.connections.db import Database, quote_identifier
+from smsync_xl.core.fields import Limit, declared_limit
+from smsync_xl.smsturbo.mapping import TableMapping
+
+_TEXT_CODES = {1: "CHAR", 12: "VARCHAR", -8: "NCHAR", -9: "NVARCHAR"}
+_NUMBER_CODES = {2: "NUMERIC", 3: "DECIMAL"}
+_INTEGER_CODES = {-6: "TINYINT", 5: "SMALLINT", 4: "INTEGER", -5: "BIGINT"}
+"""ODBC SQL type codes (sql.h) of the columns that have a limit; long text (-1, -10),
+floating point and the rest have none."""
+
+
+def column_limits(db: Database, table: TableMapping) -> dict[str, Limit]:
+    """Field → what its mapped column holds, named ``Table.Column`` for messages. A
+    column the catalogue does not describe has no limit SMSync can know."""
+    declared = {name.lower(): limit for name, limit in _declared(db, table.table)}
+    return {
+        field: declared.get(column.lower(), Limit()).named(f"{table.table}.{column}")
+        for field, column in table.columns.items()
+    }
+
+
+def _declared(db: Database, table: str) -> list[tuple[str, Limit]]:
+    if db.dbms == "sqlite":
+        rows = db.query(f"PRAGMA table_info({quote_identifier(table)})")
+        return [(str(row[1]), declared_limit(str(row[2] or ""))) for row in rows]
+    if db.dbms.startswith("postgres"):
+        return _postgres(db, table)
+    return _odbc(db, table)
+
+
+def _postgres(db: Database, table: str) -> list[tuple[str, Limit]]:
+    """The first spelling of the table the search path has (an unquoted name is folded)."""
+    for spelling in dict.fromkeys((table, table.lower())):
+        rows = db.query(
+            "SELECT column_name, data_type, character_maximum_length, numeric_precision, "
+            "numeric_scale FROM information_schema.columns WHERE table_name = ? AND "
+            "table_schema = ANY (current_schemas(false))",
+            [spelling],
+        )
+        if rows:
+            return [(str(name), _postgres_limit(*row)) for name, *row in rows]
+    return []
+
+
+def _postgres_limit(
+    data_type: str, length: int | None, precision: int | None, scale: int | None
+) -> Limit:
+    if length is not None:
+        return declared_limit(f"{data_type}({length})")
+    if data_type == "numeric" and precision is not None:
+        return declared_limit(f"NUMERIC({precision}, {scale or 0})")
+    return declared_limit(data_type)
+
+
+def _odbc(db: Database, table: str) -> list[tuple[str, Limit]]:
+    cursor = db.connection.cursor()
+    try:
+        with db.translating():
+            rows = list(cursor.columns(table=table))
+    finally:
+        cursor.close()
+    return [
+        (row.column_name, odbc_limit(row.data_type, row.column_size, row.decimal_digits))
+        for row in rows
+    ]
+
+
+def odbc_limit(code: int, size: int | None, places: int | None) -> Limit:
+    """A column's limit from what ``SQLColumns`` says: its SQL type code, COLUMN_SIZE
+    (characters, or digits) and DECIMAL_DIGITS (None: a number without a fixed scale,
+    which has no limit SMSync can check)."""
+    if code in _TEXT_CODES and size:
+        return declared_limit(f"{_TEXT_CODES[code]}({size})")
+    if code in _NUMBER_CODES and size and places is not None:  # Oracle's NUMBER: no scale
+        return declared_limit(f"{_NUMBER_CODES[code]}({size}, {places})")
+    return declared_limit(_INTEGER_CODES.get(code, ""))
