@@ -406,3 +406,11 @@ def _quarantine(found: Findings, recorded: Mapping[str, object], machine: Machin
                 "history), or run smsync-xl install --force again (with --xlwings-wheel "
                 "for a DLL), and ask IT for an exclusion if it happens again.",
             )
+
+
+def report_lines(book: Path, machine: Machine) -> list[str]:
+    """The chain as excel-check's report shows it: what doctor --book would say."""
+    found = check_python(machine)
+    more = check_workbook(book, machine)
+    lines = ["First open (as doctor --book sees it):", *found.lines, *more.lines]
+    return lines + [f"    Fix: {fix}" for _, fix in found.problems + more.problems]

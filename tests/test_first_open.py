@@ -537,3 +537,21 @@ def test_doctor_book_prints_the_first_open_chain(tmp_path):
     broken = runner.invoke(main, ["doctor", "--book", str(tmp_path / "SMSync.xlsm")])
     assert broken.exit_code == 1 and "names the Python 'python', not a full path" in broken.output
     assert "1 problem(s):" in broken.output
+
+
+def test_excel_checks_report_carries_the_chain(tmp_path):
+    book = install(
+        tmp_path,
+        with_demo=False,
+        platform="win32",
+        interpreter="C:\\Py32\\python.exe",
+        encoding="cp1252",
+    ).workbook
+    machine = windows(python="C:\\Py32\\python.exe", exists={"C:\\Py32\\python.exe"}.__contains__)
+    lines = first_open.report_lines(book, machine)
+    assert lines[0] == "First open (as doctor --book sees it):"
+    assert "  ok       Python C:\\Py32\\python.exe" in lines
+    assert any("is not a Trusted Location" in line for line in lines)
+    assert any(
+        line.startswith("    Fix: The Excel functions (=SMSYNC_...) would show") for line in lines
+    )
