@@ -15,11 +15,12 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib import import_module
 from importlib.metadata import version
-from importlib.util import find_spec
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from smsync_xl.book.vba_source import xlwings_vba_version
+from smsync_xl.connections.odbc_errors import python_bits
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.install import (
     CONF_NAME,
@@ -50,10 +51,13 @@ buttons nor the Excel functions start."""
 
 
 def _imports(module: str) -> bool:
+    """Whether this Python imports ``module`` (pywin32's fail with "DLL load failed"
+    when its post-install step is missing)."""
     try:
-        return find_spec(module) is not None and __import__(module) is not None
+        import_module(module)
     except ImportError:
         return False
+    return True
 
 
 def _runs_smsync(interpreter: str) -> bool:
@@ -356,9 +360,8 @@ def _office(found: Findings, machine: Machine) -> None:
             "Install Microsoft 365 / Office from office.com (Click-to-Run) instead.",
         )
     bits = excel_bits(machine.registry)
-    python_bits = 64 if sys.maxsize > 2**32 else 32
     found.note(
-        f"Excel {bits or 'unknown'}-bit, Python {python_bits}-bit: the buttons run Python "
+        f"Excel {bits or 'unknown'}-bit, Python {python_bits()}-bit: the buttons run Python "
         "in its own process, so any mix works; the Excel functions need "
         + (DLL_NAMES[bits] if bits else f"{DLL_NAMES[32]} (32-bit Excel) or {DLL_NAMES[64]}")
         + "; Sage 50's ODBC driver must match Python (see ODBC drivers)"
