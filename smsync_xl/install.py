@@ -308,7 +308,8 @@ def install(
     file is written: a refused install leaves nothing behind. ``platform``, ``home``,
     ``interpreter`` and ``encoding`` default to this computer's (tests pass others).
 
-    On a Mac the AppleScript is put in place even when the workbook is not replaced. On
+    The AppleScript (Mac) and the wheel's DLLs are put in place even when the workbook is
+    not replaced. On
     Windows the copy loses any Mark of the Web; ``xlwings_wheel`` (xlwings' win_amd64
     wheel of the pinned version) gives the DLLs the Excel functions need, copied beside
     the interpreter; ``trust`` makes the folder a per-user Trusted Location.
@@ -337,15 +338,15 @@ def install(
     conf = conf_bytes(interpreter, platform=platform, encoding=encoding)
     dlls = dlls_from_wheel(xlwings_wheel) if xlwings_wheel else {}
     registry = registry or WindowsRegistry()
-    placed: list[Path] = []
-    if platform == "darwin":
-        placed.append(_put_applescript(home))
+    # Files for this Python and this user, not for the folder: put in place even when
+    # the workbook is kept (the same bytes every time, so nothing of the user's is lost).
+    placed = [_put_applescript(home)] if platform == "darwin" else _put_dlls(dlls, interpreter)
 
     target = destination / WORKBOOK_NAME
     names = [WORKBOOK_NAME, *(DEMO_FILES if with_demo else ())]
     existing = [name for name in names if (destination / name).exists()]
     if existing and not force:
-        kept = f" (xlwings' AppleScript is in place: {placed[0]})" if placed else ""
+        kept = f" (put in place all the same: {', '.join(map(str, placed))})" if placed else ""
         raise SmsyncError(
             f"{', '.join(existing)} already exist(s){kept}",
             where=str(destination),
@@ -360,9 +361,7 @@ def install(
         remove_mark_of_the_web(target)
     (destination / CONF_NAME).write_bytes(conf)
     warnings = []
-    if dlls:
-        placed += _put_dlls(dlls, interpreter)
-    elif platform == "win32" and not any(
+    if platform == "win32" and not any(
         find_dll(interpreter, bits, os.path.exists) for bits in (32, 64)
     ):
         warnings.append(missing_dll_advice(interpreter))

@@ -73,9 +73,10 @@ def missing_dll_advice(interpreter: str) -> str:
         "pure-Python wheel (xlwings publishes its DLLs only in the win_amd64 wheel, so a "
         "32-bit Python never gets them). Fix: on any computer with internet, run\n"
         f"      {DOWNLOAD}\n"
-        f"    then: smsync-xl install --force --xlwings-wheel <that .whl file>. It copies "
+        f"    then: smsync-xl install --xlwings-wheel <that .whl file>. It copies "
         f"{DLL_NAMES[32]} and {DLL_NAMES[64]} (BSD-licensed) into "
-        f"{vba_folders(interpreter)[0]}, where xlwings' VBA looks."
+        f"{vba_folders(interpreter)[0]}, where xlwings' VBA looks, even when it keeps your "
+        "workbook."
     )
 
 

@@ -488,7 +488,7 @@ def test_a_mac_user_gets_the_applescript_back_without_force(tmp_path):
     with pytest.raises(SmsyncError) as refused:
         install(dest, with_demo=False, platform="darwin", home=home, interpreter=python)
     assert "SMSync.xlsm already exist" in str(refused.value)
-    assert f"xlwings' AppleScript is in place: {script}" in str(refused.value)
+    assert f"(put in place all the same: {script})" in str(refused.value)
     assert script.read_bytes() == APPLESCRIPT.read_bytes()
 
 
@@ -555,3 +555,27 @@ def test_excel_checks_report_carries_the_chain(tmp_path):
     assert any(
         line.startswith("    Fix: The Excel functions (=SMSYNC_...) would show") for line in lines
     )
+
+
+def test_the_wheels_dlls_arrive_even_when_the_workbook_is_kept(tmp_path):
+    python = tmp_path / "py32" / "python.exe"
+    python.parent.mkdir()
+    dest = tmp_path / "SMSync"
+    install(dest, with_demo=False, platform="win32", interpreter=str(python), encoding="cp1252")
+    (dest / "SMSync.xlsm").write_bytes(b"the bookkeeper's Setup and Log")
+    result = CliRunner().invoke(main, ["install", "--dest", str(dest)])
+    assert result.exit_code == 1  # kept: no --force
+    with pytest.raises(SmsyncError) as kept:
+        install(
+            dest,
+            with_demo=False,
+            platform="win32",
+            interpreter=str(python),
+            encoding="cp1252",
+            xlwings_wheel=wheel(tmp_path),
+        )
+    assert f"put in place all the same: {python.parent / DLL32}, {python.parent / DLL64}" in str(
+        kept.value
+    )
+    assert (python.parent / DLL64).read_bytes() == pe(64)
+    assert (dest / "SMSync.xlsm").read_bytes() == b"the bookkeeper's Setup and Log"
