@@ -627,8 +627,10 @@ def excel_check(folder: Path | None) -> int:
 )
 @handles_problems
 def doctor(settings_path: Path, book: Path | None) -> int:
-    """Check ODBC drivers and DSNs, 32/64-bit, and both connections; say how to fix
-    each problem (exit 1 when there is one).
+    """Check Excel's side (with --book: the workbook's xlwings.conf and Python, its
+    xlwings version, the DLL of the Excel functions, Mark of the Web, Trusted Location,
+    the folder; pywin32 or the Mac AppleScript), ODBC drivers and DSNs, 32/64-bit, and
+    both connections; say how to fix each problem (exit 1 when there is one).
 
     \b
     Examples:
