@@ -449,8 +449,23 @@ def build_workbook(output: Path | None) -> int:
 @click.option(
     "--force", is_flag=True, help="Replace an existing workbook (kept as a dated backup)."
 )
+@click.option(
+    "--xlwings-wheel",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Windows: xlwings' win_amd64 wheel of the pinned version, downloaded by you; "
+    "its DLLs for the Excel functions are copied beside this Python (a 32-bit Python "
+    "has none).",
+)
+@click.option(
+    "--trust",
+    is_flag=True,
+    help="Windows: make DEST a Trusted Location for your user (Excel then runs its "
+    "macros without asking).",
+)
 @handles_problems
-def install(dest: Path, with_demo: bool, force: bool) -> int:
+def install(
+    dest: Path, with_demo: bool, force: bool, xlwings_wheel: Path | None, trust: bool
+) -> int:
     """Copy the workbook to DEST and write xlwings.conf beside it for this Python (every
     xlwings setting SMSync relies on, so none comes from your ~/.xlwings/xlwings.conf).
     On a Mac, also copy xlwings' AppleScript for Excel. Prints the next steps.
@@ -459,21 +474,27 @@ def install(dest: Path, with_demo: bool, force: bool) -> int:
     Examples:
       smsync-xl install --dest ~/Documents/SMSync --demo
       smsync-xl install --dest C:\\SMSync --force     # replace it (old one kept, dated)
+      smsync-xl install --dest C:\\SMSync --trust
+      smsync-xl install --force --xlwings-wheel xlwings-0.37.8-cp311-cp311-win_amd64.whl
     """
-    from smsync_xl.install import CONF_NAME, applescript_path, folder_warnings, next_steps
+    from smsync_xl.install import CONF_NAME, folder_warnings, next_steps
     from smsync_xl.install import install as install_workbook
 
-    installed = install_workbook(dest, with_demo=with_demo, force=force)
+    installed = install_workbook(
+        dest, with_demo=with_demo, force=force, xlwings_wheel=xlwings_wheel, trust=trust
+    )
     target = installed.workbook
     folder = target.parent
     if installed.backup is not None:
         click.echo(f"Kept the old workbook as {installed.backup}")
     click.echo(f"Installed {target}\nWrote {folder / CONF_NAME} (Python {sys.executable})")
-    if sys.platform == "darwin":
-        click.echo(f"Copied xlwings' AppleScript to {applescript_path(Path.home())}")
-    for warning in folder_warnings(folder):
+    for placed in installed.placed:
+        click.echo(f"Copied {placed.name} to {placed.parent}")
+    if installed.trusted is not None:
+        click.echo(f"Made {folder} a Trusted Location for your user ({installed.trusted})")
+    for warning in [*installed.warnings, *folder_warnings(folder)]:
         click.secho(f"Warning: {warning}", fg="yellow", err=True)
-    click.echo(next_steps(target))
+    click.echo(next_steps(target, trusted=trust))
     return 0
 
 
@@ -608,8 +629,10 @@ def excel_check(folder: Path | None) -> int:
 )
 @handles_problems
 def doctor(settings_path: Path, book: Path | None) -> int:
-    """Check ODBC drivers and DSNs, 32/64-bit, and both connections; say how to fix
-    each problem (exit 1 when there is one).
+    """Check Excel's side (with --book: the workbook's xlwings.conf and Python, its
+    xlwings version, the DLL of the Excel functions, Mark of the Web, Trusted Location,
+    the folder; pywin32 or the Mac AppleScript), ODBC drivers and DSNs, 32/64-bit, and
+    both connections; say how to fix each problem (exit 1 when there is one).
 
     \b
     Examples:
@@ -627,7 +650,7 @@ def doctor(settings_path: Path, book: Path | None) -> int:
             settings = load_settings(settings_path)
     except SmsyncError as error:
         problem = error
-    report = diagnose(settings, _prompt(), problem)
+    report = diagnose(settings, _prompt(), problem, book=book)
     click.echo("\n".join(report.lines))
     if not report.problems:
         click.echo("No problems found.")

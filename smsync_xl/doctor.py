@@ -25,12 +25,12 @@ from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.settings import Settings
+from smsync_xl.first_open import Machine, check_python, check_workbook
+from smsync_xl.office import binary_bits
 from smsync_xl.sides import open_source, open_store
 from smsync_xl.smsturbo.store import SMSTurboStore
 
 _LIBRARY_DIRS = ("/usr/lib/*/odbc", "/usr/lib/*", "/usr/lib64", "/usr/lib", "/usr/local/lib")
-_ELF_CLASS = {1: 32, 2: 64}
-_PE_MACHINE = {0x14C: 32, 0x8664: 64, 0xAA64: 64}
 
 
 @dataclass
@@ -45,14 +45,7 @@ class Report:
 def library_bits(path: Path) -> int | None:
     """32 or 64 from an ELF (.so) or PE (.dll) header; None when it is neither."""
     with path.open("rb") as library:
-        head = library.read(4096)
-    if head[:4] == b"\x7fELF":
-        return _ELF_CLASS.get(head[4])
-    if head[:2] == b"MZ" and len(head) >= 64:
-        offset = int.from_bytes(head[60:64], "little")
-        if head[offset : offset + 4] == b"PE\0\0":
-            return _PE_MACHINE.get(int.from_bytes(head[offset + 4 : offset + 6], "little"))
-    return None
+        return binary_bits(library.read(4096))
 
 
 def _resolve(library: str) -> Path | None:
@@ -267,10 +260,27 @@ def _what(error: SmsyncError) -> str:
     return f"{error.where}: {error.message}" if error.where else error.message
 
 
+def _first_open(report: Report, book: Path | None, machine: Machine) -> None:
+    """Excel's side: xlwings, pywin32 or the AppleScript, and with a workbook the chain
+    from its xlwings.conf to a working button (first_open)."""
+    report.lines.append("Excel and xlwings:" + (f" {book}" if book else ""))
+    found = check_python(machine)
+    if book is not None:
+        more = check_workbook(book, machine)
+        found.lines += more.lines
+        found.problems += more.problems
+    elif machine.platform in ("win32", "darwin"):
+        found.note("give --book to check the workbook, its xlwings.conf and its folder")
+    report.lines += found.lines or ["  (nothing to check on this system without --book)"]
+    report.problems += found.problems
+
+
 def diagnose(
     settings: Settings | None,
     prompt: Prompt | None = None,
     settings_problem: SmsyncError | None = None,
+    book: Path | None = None,
+    machine: Machine | None = None,
 ) -> Report:
     """Everything doctor prints; without settings the connection tests are skipped, and
     a settings problem is reported beside the drivers and DSNs, which still help."""
@@ -280,6 +290,7 @@ def diagnose(
     report.lines.append(
         f"Python {platform.python_version()}, {python_bits()}-bit: {sys.executable}"
     )
+    _first_open(report, book, machine or Machine.this())
     try:
         pyodbc = load_pyodbc(SAGE50)
     except SmsyncError as error:

@@ -45,6 +45,7 @@ from smsync_xl.book.setup_sheet import read_setup
 from smsync_xl.core.fields import CUSTOMER, MATERIAL
 from smsync_xl.core.ids import id_problems
 from smsync_xl.core.vocabulary import TICK, Status, View, taken_by_default
+from smsync_xl.first_open import Machine, report_lines
 
 SCRATCH_CELL = "Z1"
 ERROR_SHEET = "Error"
@@ -370,7 +371,9 @@ def excel_check(folder: Path) -> Report | None:
                 [Check("xlwings' AppleScript is where Excel runs it", False, "install failed")],
             )
         book = excel.books.open(str(workbook))
-        report = Report(header(str(excel.version), workbook))
+        report = Report(
+            header(str(excel.version), workbook) + report_lines(workbook, Machine.this())
+        )
         windows = sys.platform == "win32"
         return run_checks(
             book,

@@ -19,6 +19,7 @@ reads the file (xlwings 0.37.8's ``xlwings.bas``) decides how we write it:
 from __future__ import annotations
 
 import itertools
+import json
 import locale
 import os
 import shutil
@@ -33,6 +34,14 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.demo.company import DEMO_FILES, create_demo
+from smsync_xl.office import (
+    Registry,
+    WindowsRegistry,
+    add_trusted_location,
+    remove_mark_of_the_web,
+    trusted_location,
+)
+from smsync_xl.xlwings_dll import dlls_from_wheel, find_dll, missing_dll_advice, vba_folders
 
 CONF_NAME = "xlwings.conf"
 WORKBOOK_NAME = "SMSync.xlsm"
@@ -44,6 +53,15 @@ MAC_SCRIPTS = ("Library", "Application Scripts", "com.microsoft.Excel")
 """Where Excel for Mac's ``AppleScriptTask`` looks for scripts, under the home folder."""
 
 SHELL_SPECIAL = set(" \t'\"\\$`&;|<>()*?[]{}")
+MAC_FOLDER_UNSAFE = set('|`$\\"')
+"""Characters a Mac workbook folder must not have: RunPython joins its parameters with
+``|`` and the AppleScript splits them on it (xlwings.bas RunMac, xlwings-0.37.8.applescript
+line 5); the workbook's path reaches ``do shell script`` inside double quotes, where
+`` ` ``, ``$``, ``\\`` and ``"`` are the shell's (applescript lines 6-7; xlwings.bas line
+176 escapes only ``'``)."""
+MANIFEST_NAME = "smsync-install.json"
+"""What install put outside the workbook (the DLLs, the AppleScript) and the Python it
+named: doctor reports such a file gone missing (an antivirus quarantine)."""
 """Characters that break the Mac interpreter path: xlwings' AppleScript puts it unquoted
 at the start of a ``do shell script`` command line (and splits its parameters on ``|``)."""
 
@@ -226,6 +244,12 @@ class Installed:
     workbook: Path
     backup: Path | None
     """Where the workbook it replaced was kept (None when there was none)."""
+    placed: tuple[Path, ...] = ()
+    """Files put outside the folder: xlwings' DLLs or its AppleScript."""
+    trusted: str | None = None
+    """The Trusted Location key ``trust`` added (None: not asked, or already trusted)."""
+    warnings: tuple[str, ...] = ()
+    """What will not work yet, each with its fix (the Excel functions' missing DLL)."""
 
 
 def keep_backup(workbook: Path, now: datetime) -> Path:
@@ -271,6 +295,9 @@ def install(
     home: Path | None = None,
     interpreter: str | None = None,
     encoding: str | None = None,
+    xlwings_wheel: Path | None = None,
+    trust: bool = False,
+    registry: Registry | None = None,
 ) -> Installed:
     """Copy SMSync.xlsm into ``destination`` and write xlwings.conf; return the copy.
     On macOS also put xlwings' AppleScript where Excel runs it.
@@ -280,6 +307,12 @@ def install(
     earlier ones stay). Everything is checked before the first
     file is written: a refused install leaves nothing behind. ``platform``, ``home``,
     ``interpreter`` and ``encoding`` default to this computer's (tests pass others).
+
+    The AppleScript (Mac) and the wheel's DLLs are put in place even when the workbook is
+    not replaced. On
+    Windows the copy loses any Mark of the Web; ``xlwings_wheel`` (xlwings' win_amd64
+    wheel of the pinned version) gives the DLLs the Excel functions need, copied beside
+    the interpreter; ``trust`` makes the folder a per-user Trusted Location.
     """
     platform = platform or sys.platform
     home = home or Path.home()
@@ -294,15 +327,28 @@ def install(
         why=_why(encoding, folder=True),
         advice=f"Choose a --dest whose path has {_only(encoding)}, e.g. {example}.",
     )
+    if platform == "darwin":
+        _refuse_mac_folder(destination)
+    if platform != "win32" and (trust or xlwings_wheel):
+        raise SmsyncError(
+            f"{'--trust' if trust else '--xlwings-wheel'} is for Excel for Windows",
+            where=str(destination),
+            advice="Excel for Mac has no Trusted Locations and no Excel functions: leave it out.",
+        )
     conf = conf_bytes(interpreter, platform=platform, encoding=encoding)
-    script = applescript_source() if platform == "darwin" else None
+    dlls = dlls_from_wheel(xlwings_wheel) if xlwings_wheel else {}
+    registry = registry or WindowsRegistry()
+    # Files for this Python and this user, not for the folder: put in place even when
+    # the workbook is kept (the same bytes every time, so nothing of the user's is lost).
+    placed = [_put_applescript(home)] if platform == "darwin" else _put_dlls(dlls, interpreter)
 
     target = destination / WORKBOOK_NAME
     names = [WORKBOOK_NAME, *(DEMO_FILES if with_demo else ())]
     existing = [name for name in names if (destination / name).exists()]
     if existing and not force:
+        kept = f" (put in place all the same: {', '.join(map(str, placed))})" if placed else ""
         raise SmsyncError(
-            f"{', '.join(existing)} already exist(s)",
+            f"{', '.join(existing)} already exist(s){kept}",
             where=str(destination),
             advice="Pass --force to replace them (the old workbook is kept as a dated "
             "backup beside it), or choose another --dest.",
@@ -310,14 +356,61 @@ def install(
     destination.mkdir(parents=True, exist_ok=True)
     backup = keep_backup(target, datetime.now()) if target.exists() else None
     shutil.copyfile(workbook_path(), target)
+    if platform == "win32":
+        # A marked SMSync.xlsm replaced with --force keeps its Zone.Identifier stream.
+        remove_mark_of_the_web(target)
     (destination / CONF_NAME).write_bytes(conf)
-    if script is not None:
-        scripts = home.joinpath(*MAC_SCRIPTS)
-        scripts.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(script, scripts / script.name)
+    warnings = []
+    if platform == "win32" and not any(
+        find_dll(interpreter, bits, os.path.exists) for bits in (32, 64)
+    ):
+        warnings.append(missing_dll_advice(interpreter))
+    trusted = None
+    if trust and trusted_location(str(destination), registry, os.environ) is None:
+        trusted = add_trusted_location(str(destination), registry, datetime.now())
+    manifest = {"python": interpreter, "files": [str(path) for path in placed]}
+    (destination / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     if with_demo:
         create_demo(destination)
-    return Installed(target, backup)
+    return Installed(target, backup, tuple(placed), trusted, tuple(warnings))
+
+
+def _refuse_mac_folder(destination: Path) -> None:
+    bad = sorted({char for char in str(destination) if char in MAC_FOLDER_UNSAFE})
+    if bad:
+        raise SmsyncError(
+            f"the folder {destination} has {' '.join(map(repr, bad))}: xlwings' AppleScript "
+            "passes the workbook's path to the shell unescaped, so the buttons would fail",
+            where=str(destination),
+            advice='Choose a --dest without | ` $ \\ or ", e.g. ~/SMSync.',
+        )
+
+
+def _put_applescript(home: Path) -> Path:
+    """Always (re)place the pinned version's script: it is the same bytes every time."""
+    script = applescript_source()
+    scripts = home.joinpath(*MAC_SCRIPTS)
+    scripts.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(script, scripts / script.name)
+    return scripts / script.name
+
+
+def _put_dlls(dlls: dict[str, bytes], interpreter: str) -> list[Path]:
+    """Beside the interpreter: the first folder XLPyLoadDLL tries."""
+    folder = Path(vba_folders(interpreter)[0])
+    placed = []
+    for name, data in dlls.items():
+        try:
+            (folder / name).write_bytes(data)
+        except OSError as error:
+            raise SmsyncError(
+                f"{name} could not be written ({error.strerror})",
+                where=str(folder),
+                advice="Run install from an account that may write to Python's folder "
+                "(or use a virtual environment in your own folder).",
+            ) from None
+        placed.append(folder / name)
+    return placed
 
 
 ONEDRIVE_ENV = ("OneDrive", "OneDriveCommercial", "OneDriveConsumer")
@@ -373,9 +466,11 @@ def folder_warnings(
     return warnings
 
 
-def next_steps(workbook: Path, *, platform: str | None = None) -> str:
-    """What the bookkeeper does after ``install``, for this platform."""
+def next_steps(workbook: Path, *, platform: str | None = None, trusted: bool = False) -> str:
+    """What the bookkeeper does after ``install``, for this platform (``trusted``: the
+    folder was made a Trusted Location by ``--trust``)."""
     folder = workbook.parent
+    check = f"  If something does not work: smsync-xl doctor --book {workbook}"
     if (platform or sys.platform) == "darwin":
         return (
             "Next steps (Excel for Mac):\n"
@@ -385,17 +480,26 @@ def next_steps(workbook: Path, *, platform: str | None = None) -> str:
             "grant it.\n"
             "  3. Fill in the Setup sheet, then use the SMSync tab. A button returns at once;\n"
             "     the sheets fill in when Python has finished.\n"
-            "  The Excel functions (=SMSYNC_...) work only in Excel for Windows."
+            "  The Excel functions (=SMSYNC_...) work only in Excel for Windows.\n" + check
+        )
+    if trusted:
+        first = (
+            f"  1. {folder} is a Trusted Location (--trust): Excel runs the workbook's macros.\n"
+        )
+    else:
+        first = (
+            "  1. Let Excel run the workbook's macros: File > Options > Trust Center > Trust "
+            "Center Settings >\n"
+            f"     Trusted Locations > Add new location: {folder}\n"
+            '     (for a network folder also tick "Allow Trusted Locations on my network").\n'
+            "     Or run smsync-xl install --trust to add it for your user.\n"
         )
     return (
         "Next steps (Excel for Windows):\n"
-        "  1. Let Excel run the workbook's macros: File > Options > Trust Center > Trust "
-        "Center Settings >\n"
-        f"     Trusted Locations > Add new location: {folder}\n"
-        '     (for a network folder also tick "Allow Trusted Locations on my network").\n'
-        "     Or, if Excel says it blocked the macros of a downloaded file: right-click\n"
+        + first
+        + "     If Excel says it blocked the macros of a downloaded file: right-click\n"
         "     SMSync.xlsm > Properties > tick Unblock > OK.\n"
         '  2. "Trust access to the VBA project object model" is NOT needed: the Excel\n'
         "     functions are already in the workbook.\n"
-        f"  3. Open {workbook}, fill in the Setup sheet, then use the SMSync tab."
+        f"  3. Open {workbook}, fill in the Setup sheet, then use the SMSync tab.\n" + check
     )

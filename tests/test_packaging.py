@@ -87,3 +87,31 @@ def test_the_demo_runs_from_the_wheel(installed, tmp_path):
     result = smsync(installed, tmp_path, "demo", "demo")
     assert result.returncode == 0, result.stderr
     assert "Import completed: 19 created, 16 updated" in result.stdout
+
+
+def test_the_wheel_carries_what_a_release_needs(installed):
+    (metadata,) = installed.glob("smsync_xl-*.dist-info/METADATA")
+    text = metadata.read_text(encoding="utf-8")
+    assert "License-Expression: MIT" in text
+    assert "Classifier: Operating System :: Microsoft :: Windows" in text
+    assert "Classifier: Operating System :: MacOS" in text
+    assert "Classifier: Topic :: Office/Business :: Financial :: Accounting" in text
+    assert "Requires-Dist: xlwings==0.37.8" in text and "Requires-Dist: olefile" in text
+    assert (ROOT / "CHANGELOG.md").read_text(encoding="utf-8").startswith("# Changelog")
+
+
+def test_install_and_doctor_from_the_wheel(installed, tmp_path):
+    """What .ci/run does in a fresh venv: the workbook comes from the wheel, and doctor
+    finds the chain from its xlwings.conf to this Python whole."""
+    dest = tmp_path / "SMSync"
+    done = smsync(installed, tmp_path, "install", "--dest", str(dest), "--demo")
+    assert done.returncode == 0, done.stderr
+    packaged = installed / "smsync_xl" / "workbook" / "SMSync.xlsm"
+    assert (dest / "SMSync.xlsm").read_bytes() == packaged.read_bytes()
+    doctor = smsync(installed, tmp_path, "doctor", "--book", str(dest / "SMSync.xlsm"))
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert f"  ok       Python {sys.executable}\n" in doctor.stdout
+    assert "  ok       xlwings 0.37.8: the package and the workbook's VBA module agree" in (
+        doctor.stdout
+    )
+    assert "No problems found." in doctor.stdout

@@ -1,0 +1,125 @@
+"""The DLL xlwings' Excel functions load, and where its VBA looks for it.
+
+xlwings 0.37.8's ``XLPyLoadDLL`` (xlwings.bas lines 473-505; xlwings/addin/Main.bas on
+GitHub) loads ``xlwings64-0.37.8.dll`` in a 64-bit Excel and ``xlwings32-0.37.8.dll`` in a
+32-bit one (the ``#If Win64`` declarations, lines 43-52): the DLL lives in Excel's process,
+so Excel's bitness picks it, not Python's. It tries ``LoadLibrary`` on the folder of
+``INTERPRETER_WIN`` ("Standard installation"), then on that folder's parent
+("Virtualenv"), else raises "Could not load xlwings64-0.37.8.dll from either of the
+following folders". pip puts the DLLs there because xlwings' setup.py ships them as
+``data_files`` (installed into ``sys.prefix``) of its ``win_amd64`` wheel only
+(.github/workflows/main.yml builds Windows for x86_64 alone): a 32-bit Python gets the
+pure-Python wheel, and no DLL. The buttons (``RunPython``) never load it.
+
+The DLLs are BSD-licensed and identical in every ``win_amd64`` wheel of a release, so
+``install --xlwings-wheel`` takes them from one the user downloaded; SMSync itself never
+downloads anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+
+from smsync_xl.core.errors import SmsyncError
+from smsync_xl.office import binary_bits
+
+XLWINGS_VERSION = version("xlwings")
+DLL_NAMES = {bits: f"xlwings{bits}-{XLWINGS_VERSION}.dll" for bits in (32, 64)}
+"""Excel's bitness → the DLL its VBA declares."""
+DOWNLOAD = (
+    f"pip download --no-deps --platform win_amd64 --only-binary=:all: xlwings=={XLWINGS_VERSION}"
+)
+"""The one command that fetches the wheel holding both DLLs (on any computer)."""
+
+
+def vba_folders(interpreter: str) -> list[str]:
+    """The two folders XLPyLoadDLL tries, computed as its ``ParentFolder`` does: the text
+    before the last backslash (Windows' sys.executable has only backslashes; a slash is
+    taken as one too, so that the same code reads a POSIX path in tests)."""
+
+    def parent(path: str) -> str:
+        return path[: max(path.rfind("\\"), path.rfind("/"), 0)]
+
+    first = parent(interpreter)
+    return [folder for folder in (first, parent(first)) if folder]
+
+
+def find_dll(interpreter: str, bits: int, exists: Callable[[str], bool]) -> str | None:
+    """Where XLPyLoadDLL would load the DLL for an Excel of ``bits`` from, or None."""
+    for folder in vba_folders(interpreter):
+        path = f"{folder}{_separator(interpreter)}{DLL_NAMES[bits]}"
+        if exists(path):
+            return path
+    return None
+
+
+def _separator(interpreter: str) -> str:
+    return "\\" if "\\" in interpreter else "/"
+
+
+def missing_dll_advice(interpreter: str) -> str:
+    """How to put the DLLs where the VBA looks, for this interpreter."""
+    return (
+        f"The Excel functions (=SMSYNC_...) would show #VALUE! ('Could not load "
+        f"{DLL_NAMES[64]}'); the buttons work without it. This Python got xlwings' "
+        "pure-Python wheel (xlwings publishes its DLLs only in the win_amd64 wheel, so a "
+        "32-bit Python never gets them). Fix: on any computer with internet, run\n"
+        f"      {DOWNLOAD}\n"
+        f"    then: smsync-xl install --xlwings-wheel <that .whl file>. It copies "
+        f"{DLL_NAMES[32]} and {DLL_NAMES[64]} (BSD-licensed) into "
+        f"{vba_folders(interpreter)[0]}, where xlwings' VBA looks, even when it keeps your "
+        "workbook."
+    )
+
+
+def dlls_from_wheel(wheel: Path) -> dict[str, bytes]:
+    """Both DLLs from a pinned-version xlwings Windows wheel, each checked against the
+    wheel's RECORD hash and its PE header's bitness. Raises SmsyncError otherwise."""
+    advice = f"Download the right one with: {DOWNLOAD}"
+    if not re.fullmatch(rf"xlwings-{re.escape(XLWINGS_VERSION)}-.+-win_amd64\.whl", wheel.name):
+        raise SmsyncError(
+            f"this is not xlwings {XLWINGS_VERSION}'s win_amd64 wheel (the workbook's VBA "
+            f"asks for the {XLWINGS_VERSION} DLLs)",
+            where=str(wheel),
+            advice=advice,
+        )
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            names = archive.namelist()
+            record_name = next(n for n in names if n.endswith(".dist-info/RECORD"))
+            record = archive.read(record_name).decode("utf-8")
+            wanted = {
+                n: next((p for p in names if p.endswith("/" + n)), "") for n in DLL_NAMES.values()
+            }
+            dlls = {name: archive.read(path) for name, path in wanted.items() if path}
+    except (OSError, zipfile.BadZipFile, StopIteration) as error:
+        raise SmsyncError(
+            f"the wheel could not be read ({error or 'no RECORD'})", where=str(wheel), advice=advice
+        ) from None
+    hashes = {row[0].rsplit("/", 1)[-1]: row[1] for row in csv.reader(io.StringIO(record)) if row}
+    for bits, name in DLL_NAMES.items():
+        data = dlls.get(name)
+        if data is None:
+            raise SmsyncError(f"the wheel has no {name}", where=str(wheel), advice=advice)
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        if hashes.get(name) != f"sha256={digest}":
+            raise SmsyncError(
+                f"{name} in the wheel does not match the wheel's RECORD (damaged or altered)",
+                where=str(wheel),
+                advice=advice,
+            )
+        if binary_bits(data[:4096]) != bits:
+            raise SmsyncError(
+                f"{name} in the wheel is not a {bits}-bit Windows DLL",
+                where=str(wheel),
+                advice=advice,
+            )
+    return dlls
