@@ -899,14 +899,90 @@ def _named_note(workbook) -> None:
     workbook.defined_names["MyNote"] = DefinedName("MyNote", attr_text="'Sage50-only'!$B$9")
 
 
+def _validation_from(sheet: str, cell: str, source: str):
+    def change(workbook) -> None:
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        choices = DataValidation(type="list", formula1=source)
+        workbook[sheet].add_data_validation(choices)
+        choices.add(cell)
+
+    return change
+
+
+def _format_by(sheet: str, cell: str, formula: str):
+    def change(workbook) -> None:
+        from openpyxl.formatting.rule import FormulaRule
+        from openpyxl.styles import Font
+
+        rule = FormulaRule(formula=[formula], font=Font(bold=True))
+        workbook[sheet].conditional_formatting.add(cell, rule)
+
+    return change
+
+
+def _link_to(sheet: str, cell: str, location: str):
+    def change(workbook) -> None:
+        from openpyxl.worksheet.hyperlink import Hyperlink
+
+        workbook[sheet][cell] = "go"
+        workbook[sheet][cell].hyperlink = Hyperlink(ref=cell, location=location)
+
+    return change
+
+
 @pytest.mark.parametrize(
     ("reference", "refused"),
     [
         (_named_note, "a defined name points below it"),
-        (lambda wb: wb[SETUP].cell(40, 9, "='Sage50-only'!B9"), "a formula on the Setup sheet"),
+        (
+            lambda wb: wb[SETUP].cell(40, 9, "='Sage50-only'!B9"),
+            "the formula in cell I40 of the Setup sheet points there",
+        ),
         (lambda wb: wb[SETUP].cell(40, 9, "='Sage50-only'!A2"), None),
+        (lambda wb: wb[SETUP].cell(40, 9, "=B9+LOG10(100)"), None),
+        (
+            lambda wb: wb[SAGE_ONLY].cell(1, 36, "=B9"),
+            "the formula in cell AJ1 of the Sage50-only sheet points there",
+        ),
+        (
+            _validation_from(SAGE_ONLY, "AK2", "$B$9:$B$10"),
+            "the data validation on cell AK2 of the Sage50-only sheet uses cells there",
+        ),
+        (
+            _format_by(SAGE_ONLY, "AK2", '$B$9="my note"'),
+            "the conditional format on cell AK2 of the Sage50-only sheet uses cells there",
+        ),
+        (
+            _link_to(SAGE_ONLY, "AK2", "B9"),
+            "the hyperlink in cell AK2 of the Sage50-only sheet leads there",
+        ),
+        (
+            _link_to(SETUP, "I40", "'Sage50-only'!B9"),
+            "the hyperlink in cell I40 of the Setup sheet leads there",
+        ),
+        (
+            _validation_from(SETUP, "I40", "'Sage50-only'!$B$9:$B$10"),
+            "the data validation on cell I40 of the Setup sheet uses cells there",
+        ),
+        (
+            _format_by(SETUP, "I40", "'Sage50-only'!$B$9=1"),
+            "the conditional format on cell I40 of the Setup sheet uses cells there",
+        ),
     ],
-    ids=["defined name", "formula below", "formula above"],
+    ids=[
+        "defined name",
+        "formula below",
+        "formula above",
+        "another sheet's own rows",
+        "same-sheet formula",
+        "same-sheet validation list",
+        "same-sheet format",
+        "same-sheet hyperlink",
+        "hyperlink from another sheet",
+        "validation list from another sheet",
+        "format on another sheet",
+    ],
 )
 def test_what_points_at_moving_rows_is_refused_by_the_headless_port(book, reference, refused):
     port = open_book(book)
@@ -918,7 +994,7 @@ def test_what_points_at_moving_rows_is_refused_by_the_headless_port(book, refere
         reference(workbook)
 
     edit_workbook(book, change)
-    before = sheet_cells(book, SAGE_ONLY)
+    before = book.read_bytes()
     dialogs = Dialogs(True, False)
     finished = macros.refresh(open_book(book, dialogs))
     if refused is None:
@@ -929,4 +1005,52 @@ def test_what_points_at_moving_rows_is_refused_by_the_headless_port(book, refere
     assert finished is None
     assert dialogs.alerts[-1].startswith("Sage50-only sheet, cell B9: the table SageOnly needs")
     assert refused in dialogs.alerts[-1]
-    assert sheet_cells(book, SAGE_ONLY) == before
+    assert "Nothing was changed." in dialogs.alerts[-1]
+    assert book.read_bytes() == before  # nothing written, no Log row either
+
+
+def edit_part(path: Path, name: str, change) -> None:
+    parts = read_parts(path.read_bytes())
+    parts[name] = change(parts[name].decode("utf-8")).encode("utf-8")
+    path.write_bytes(write_parts(parts))
+
+
+def test_a_shared_formula_whose_copies_reach_moving_rows_is_refused(book):
+    """Only a shared formula's first cell holds its text: its copies (B41:B45 here)
+    reach further down, to row 9, as far as its range says."""
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, [sage_row("ONLY")])
+    port.finish()
+    edit_workbook(book, lambda workbook: workbook[SAGE_ONLY].cell(9, 2, "my note"))
+    shared = (
+        '<row r="41"><c r="B41"><f t="shared" ref="B41:B45" si="0">\'Sage50-only\'!B5</f>'
+        "<v>0</v></c></row>"
+        + "".join(
+            f'<row r="{n}"><c r="B{n}"><f t="shared" si="0"/><v>0</v></c></row>'
+            for n in range(42, 46)
+        )
+    )
+    edit_part(
+        book,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace("</sheetData>", shared + "</sheetData>"),
+    )
+    before = book.read_bytes()
+    dialogs = Dialogs(True, False)
+    assert macros.refresh(open_book(book, dialogs)) is None
+    assert "the formula in cell B41 of the Setup sheet points there" in dialogs.alerts[-1]
+    assert book.read_bytes() == before
+
+
+def test_references_are_read_as_excel_writes_them():
+    from smsync_xl.book.references import rows_pointed_at
+
+    def rows(formula: str, own: bool = True, spread: int = 0) -> list[int]:
+        return list(rows_pointed_at(formula, "Sage50-only", own, spread))
+
+    assert rows("SUM(A20:$B$21)+LOG10(7)+ATAN2(1,2)") == [20, 21]
+    assert rows('IF(A1="B30","C40",D50)') == [1, 50]
+    assert rows("'Sage50-only'!$3:$5+Setup!A9+'It''s'!A7", own=False) == [3, 5]
+    assert rows("SageOnly[[#This Row],[Key]]+SUBTOTAL(103,A6)") == [6]
+    assert rows("A2+$A$2", spread=10) == [12, 2]
+    assert rows("A:A+Taxes2020") == []
