@@ -1054,3 +1054,139 @@ def test_references_are_read_as_excel_writes_them():
     assert rows("SageOnly[[#This Row],[Key]]+SUBTOTAL(103,A6)") == [6]
     assert rows("A2+$A$2", spread=10) == [12, 2]
     assert rows("A:A+Taxes2020") == []
+
+
+def test_rows_pushed_past_the_last_row_drop_off_only_when_they_hold_nothing():
+    """Hidden or formatted rows and cells at the bottom drop off, as in Excel; nothing is
+    written past row 1,048,576 and no range ends above where it starts."""
+    xml = SheetXml(
+        "<worksheet><sheetData>"
+        '<row r="20"><c r="B20" t="inlineStr"><is><t>note</t></is></c></row>'
+        '<row r="1048560" hidden="1"/><row r="1048574" hidden="1"/>'
+        '<row r="1048575" s="3" customFormat="1"><c r="C1048575" s="3"/></row>'
+        '<row r="1048576" hidden="1"/></sheetData>'
+        '<conditionalFormatting sqref="AK:AK 3:4 B6:B1048576"><cfRule type="expression"/>'
+        "</conditionalFormatting></worksheet>"
+    )
+    assert xml.pushed_off(20, 7) is None
+    xml.insert_rows(20, 7)
+    assert sorted(xml.rows) == [27, 1_048_567] and xml.is_hidden(1_048_567)
+    assert 'sqref="AK:AK 3:4 B6:B1048576"' in xml.tail
+    assert b"1048577" not in b"".join(xml.chunks())
+    xml.put_cell(1_048_570, 4, "typed")
+    assert xml.pushed_off(20, 7) == "D1048570"
+    whole_rows = SheetXml(
+        '<worksheet><sheetData/><dataValidations count="1"><dataValidation sqref="30:31"/>'
+        "</dataValidations></worksheet>"
+    )
+    assert whole_rows.first_used_row(after=6) == (30, "A30")
+    whole_rows.insert_rows(30, 2)
+    assert 'sqref="32:33"' in whole_rows.tail
+
+
+@pytest.mark.parametrize(
+    ("bottom", "cell"),
+    [
+        ('<row r="1048573"><c r="E1048573"><v>1</v></c></row>', "E1048573"),
+        ("", "B1048576"),
+    ],
+    ids=["a value near the bottom", "a validation on the last row"],
+)
+def test_what_would_be_pushed_off_the_sheet_is_named_and_nothing_is_written(book, bottom, cell):
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, [sage_row("ONLY")])
+    port.finish()
+    validation = (
+        '<dataValidation type="whole" sqref="B1048576" allowBlank="1"><formula1>1</formula1>'
+        "</dataValidation>"
+    )
+
+    def change(xml: str) -> str:
+        xml = xml.replace(
+            "</sheetData>",
+            '<row r="9"><c r="B9" t="inlineStr"><is><t>my note</t></is></c></row>'
+            + bottom
+            + "</sheetData>",
+        )
+        if not bottom:
+            xml = re.sub(
+                r'<dataValidations count="(\d+)">',
+                lambda m: f'<dataValidations count="{int(m[1]) + 1}">{validation}',
+                xml,
+                count=1,
+            )
+        return xml
+
+    edit_part(book, SAGE_PART, change)
+    before = book.read_bytes()
+    dialogs = Dialogs(True, False)
+    assert macros.refresh(open_book(book, dialogs)) is None
+    message = dialogs.alerts[-1]
+    assert message.startswith(f"Sage50-only sheet, cell {cell}: the table SageOnly needs 27")
+    assert f"would push cell {cell} past Excel's last row (1,048,576)" in message
+    assert f"Move what is in cell {cell} and below it" in message
+    assert book.read_bytes() == before
+
+
+def test_a_whole_column_or_row_in_a_format_or_validation_is_read(book):
+    edit_part(
+        book,
+        SAGE_PART,
+        lambda xml: xml.replace(
+            "</sheetData>",
+            '</sheetData><conditionalFormatting sqref="AK:AK $3:$3"><cfRule type="expression" '
+            'priority="99" dxfId="0"><formula>TRUE</formula></cfRule></conditionalFormatting>',
+            1,
+        ),
+    )
+    refresh_not_in_sync(book)
+    assert 'sqref="AK:AK $3:$3"' in members(book)[SAGE_PART].decode()
+
+
+def test_notes_beside_a_table_narrowed_by_a_deleted_column_are_named_not_overwritten(book):
+    """The bookkeeper deleted a table column in Excel, then typed beside the narrower
+    table: Refresh would write the column back over the notes, so it names the first."""
+    refresh_not_in_sync(book)
+    rows = len(open_book(book).read_table(SAGE_ONLY).rows)
+
+    def delete_column(workbook) -> None:
+        sheet = workbook[SAGE_ONLY]
+        table = sheet.tables["SageOnly"]
+        sheet.delete_cols(4)
+        del table.tableColumns[3]
+        last = column_letter(len(table.tableColumns) - 1)
+        table.ref = table.autoFilter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + rows}"
+        sheet.cell(HEADER_ROW + 2, len(SAGE_COLUMNS), "my note beside")
+
+    edit_workbook(book, delete_column)
+    before = book.read_bytes()
+    dialogs = Dialogs(True, False)
+    assert macros.refresh(open_book(book, dialogs)) is None
+    message = dialogs.alerts[-1]
+    cell = f"{LAST}{HEADER_ROW + 2}"
+    assert message.startswith(f"Sage50-only sheet, cell {cell}: the table SageOnly has 33")
+    assert "(a column was deleted)" in message and "'my note beside'" in message
+    assert f"Move what lies in column {LAST} beside the table" in message
+    assert book.read_bytes() == before
+
+
+def test_hidden_empty_rows_a_table_grows_into_are_shown(book):
+    """Rows hidden under the table (scratch rows the bookkeeper hid) become table rows:
+    shown, so their records are seen and Check All ticks them."""
+    hide_rows(book, SAGE_ONLY, [8, 9])
+    refresh_not_in_sync(book)
+    port = open_book(book)
+    assert len(port.read_table(SAGE_ONLY).rows) > 4
+    assert port.hidden_rows(SAGE_ONLY) == set()
+    assert macros.check_all(open_book(book))
+
+
+def test_a_formula_whose_saved_result_is_the_empty_string_is_not_ticked():
+    xml = SheetXml(
+        "<worksheet><sheetData>"
+        '<row r="6"><c r="A6" t="str"><f>IF(B6="","","x")</f><v/></c>'
+        '<c r="B6" t="str"><f>""</f><v></v></c></row>'
+        "</sheetData></worksheet>"
+    )
+    assert xml.uncalculated(6, 1) is None
+    assert xml.uncalculated(6, 2) is None
