@@ -157,7 +157,7 @@ class Excel:
     def add_table(self, sheet: Sheet, name: str, ref: str) -> Table:
         """A table the bookkeeper made (Insert > Table)."""
         table = Table(sheet, ref, name)
-        self.tables[name] = sheet._tables[name] = table
+        self.tables[name] = table
         return table
 
     def sheet_tables(self, sheet: str) -> list[Table]:
@@ -523,7 +523,8 @@ class Table:
     @property
     def name(self) -> str:
         self._sheet._excel.note("table.name")
-        return self._name
+        excel = self._sheet._excel
+        return self._name or next(n for n, t in excel.tables.items() if t is self)
 
     @property
     def show_autofilter(self) -> bool:
@@ -584,11 +585,10 @@ class Tables:
 
 
 class Sheet:
-    __slots__ = ("_excel", "_missing", "_name", "_tables")
+    __slots__ = ("_excel", "_missing", "_name")
 
     def __init__(self, excel: Excel, name: str, missing: bool = False):
         self._excel, self._name, self._missing = excel, name, missing
-        self._tables: dict[str, Table] = {}
 
     @property
     def name(self) -> str:
@@ -599,7 +599,8 @@ class Sheet:
     @property
     def tables(self) -> Tables:
         self._excel.note("sheet.tables")
-        return Tables(self._tables)
+        found = self._excel.tables.items()
+        return Tables({name: table for name, table in found if table._sheet is self})
 
     def range(self, cell1, cell2=None) -> Range:
         self._excel.note("sheet.range")
@@ -715,8 +716,7 @@ class Book:
                         if isinstance(cell.value, str) and cell.data_type != "f":
                             self._excel.text_cells[name].add(place)
             for table in worksheet.tables.values():
-                sheet._tables[table.displayName] = Table(sheet, table.ref, table.displayName)
-                self._excel.tables[table.displayName] = sheet._tables[table.displayName]
+                self._excel.add_table(sheet, table.displayName, table.ref)
             sheets.append(sheet)
         self._sheets = Sheets(self._excel, sheets)
 
