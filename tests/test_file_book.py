@@ -832,6 +832,7 @@ def test_a_note_excel_took_into_the_table_is_named_and_nothing_is_written(book):
 
     edit_workbook(book, type_under)
     before = sheet_cells(book, SAGE_ONLY)
+    workbook = book.read_bytes()
     dialogs = Dialogs(True, False)
     assert macros.refresh(open_book(book, dialogs)) is None
     message = dialogs.alerts[-1]
@@ -839,6 +840,7 @@ def test_a_note_excel_took_into_the_table_is_named_and_nothing_is_written(book):
     assert "'ask Pat about these'" in message and "no SMSync record" in message
     assert "paste it two or more rows under the table" in message
     assert sheet_cells(book, SAGE_ONLY) == before
+    assert book.read_bytes() == workbook  # not even a Log row: nothing was changed
 
 
 def test_set_columns_keeps_each_columns_element_by_name_and_drops_lost_filters():
