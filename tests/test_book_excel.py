@@ -622,3 +622,19 @@ def test_a_table_past_excels_last_row_is_refused_in_excel(tmp_path):
     with pytest.raises(WorkbookError, match=r"would need 1,048,572 rows, down to row 1,048,577"):
         port.check_room("Log", 1_048_576 - HEADER_ROW + 1)
     port.check_room("Log", 1_048_576 - HEADER_ROW)
+
+
+def test_an_insert_excel_refuses_is_explained_without_blaming_protection(tmp_path):
+    """A merged block beside the table reaching below it (or a PivotTable, which xlwings
+    cannot see beforehand) makes Excel refuse to insert cells: the message says so."""
+
+    def place(book, excel) -> None:
+        excel.write(SAGE_ONLY, (3, 40), "merged beside")
+        excel.merged[SAGE_ONLY].add(((3, 40), (12, 41)))
+
+    port, excel, done = grown_with(tmp_path, place)
+    assert not done
+    message = excel.dialogs[-1].prompt
+    assert message.startswith("Sage50-only sheet, cell A9: Excel refused to insert 3 row(s)")
+    assert "the table was not changed" in message and "merged block" in message
+    assert port.book.sheets[SAGE_ONLY].tables["SageOnly"].range.last_cell.row == FIRST + 2

@@ -68,16 +68,17 @@ def _runs(columns: tuple[Column, ...]) -> Iterator[tuple[str, int, int]]:
         position += width
 
 
-def _formulas(cells: Any) -> list[list[str]]:
-    """``Range.formula`` of a block as rows of texts, "" for an empty cell: a cell's
-    formula or constant, so a formula showing "" or an error (whose value xlwings reads
-    as None) counts as something there. Excel gives one text for one cell and rows of
-    texts for a block."""
+def _formulas(cells: Any, columns: int) -> list[list[str]]:
+    """``Range.formula`` of a block ``columns`` wide as rows of texts, "" for an empty
+    cell: a cell's formula or constant, so a formula showing "" or an error (whose value
+    xlwings reads as None) counts as something there. Excel gives one text for one cell
+    and rows of texts for a block (on a Mac a single row may come flat)."""
     found = cells.formula
-    if isinstance(found, str):
-        return [[found]]
-    rows = [list(row) if isinstance(row, list | tuple) else [row] for row in found]
-    return [[str(c) if c is not None else "" for c in row] for row in rows]
+    flat: list[object] = []
+    for item in [found] if isinstance(found, str) else found:
+        flat.extend(item if isinstance(item, list | tuple) else [item])
+    texts = ["" if c is None else str(c) for c in flat]
+    return [texts[i : i + columns] for i in range(0, len(texts), columns)]
 
 
 class ExcelBook:
@@ -170,7 +171,7 @@ class ExcelBook:
             return 0, 0, "", 0, 0
         worksheet = self._sheet(sheet)
         end = min(bottom, last_row(body_rows))
-        block = _formulas(worksheet.range((table_last + 1, 1), (end, right)))
+        block = _formulas(worksheet.range((table_last + 1, 1), (end, right)), right)
         at, cell = 0, ""
         for offset, row in enumerate(block):
             held = [c for c, formula in enumerate(row, start=1) if formula]
@@ -196,7 +197,7 @@ class ExcelBook:
         if len(header) < width:
             table_last = self._table(sheet).range.last_cell.row
             beside = worksheet.range((HEADER_ROW, len(header) + 1), (table_last, width))
-            for offset, row in enumerate(_formulas(beside)):
+            for offset, row in enumerate(_formulas(beside, width - len(header))):
                 for column, formula in enumerate(row, start=len(header) + 1):
                     if formula:
                         where = f"{column_letters(column)}{HEADER_ROW + offset}"
@@ -208,7 +209,7 @@ class ExcelBook:
         if bottom + count > EXCEL_LAST_ROW:
             first = max(at, EXCEL_LAST_ROW - count + 1)
             pushed = worksheet.range((first, 1), (bottom, right))
-            for offset, row in enumerate(_formulas(pushed)):
+            for offset, row in enumerate(_formulas(pushed, right)):
                 held = [c for c, formula in enumerate(row, start=1) if formula]
                 if held:
                     refuse_off_sheet(sheet, count, f"{column_letters(held[0])}{first + offset}")
@@ -230,10 +231,22 @@ class ExcelBook:
         """Cells inserted (shifting down) above what lies under the table, in every
         column in use, as Excel does when a table grows into Insert > Table Rows."""
         self.check_room(sheet, body_rows)
-        at, count, _, _, right = self._insertion(sheet, body_rows)
-        if count:
-            with self._changing(sheet):
-                self._sheet(sheet).range((at, 1), (at + count - 1, right)).insert("down")
+        at, count, cell, _, right = self._insertion(sheet, body_rows)
+        if not count:
+            return
+        target = self._sheet(sheet).range((at, 1), (at + count - 1, right))
+        try:
+            target.insert("down")
+        except Exception as error:  # noqa: BLE001 - COM and AppleScript errors differ
+            raise WorkbookError(
+                f"Excel refused to insert {count} row(s) above cell {cell} to make room for "
+                f"the table {TABLE_NAMES[sheet]} ({error}); the table was not changed",
+                where=f"{sheet} sheet, cell {cell}",
+                advice="Excel cannot insert cells through a PivotTable or a merged block "
+                "that reaches into those rows, nor on a protected sheet: move the PivotTable "
+                "or merged block to another sheet (or unprotect the sheet: Review > Unprotect "
+                "Sheet), then press the button again.",
+            ) from None
 
     def _show_taken(self, sheet: str, old_last: int, body_rows: int) -> None:
         """Rows the table grows into are shown: Excel keeps a row's Hidden flag where the
