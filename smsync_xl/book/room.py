@@ -6,7 +6,17 @@ The table first takes the empty rows under it; when it needs more, rows are inse
 above the first row that holds something (a value, a formatted cell, a merged block, a
 hyperlink, a validation), as Excel does when a table grows, so that row and everything
 below it move down together. When a table shrinks, the rows it leaves are emptied and
-nothing below moves.
+nothing below moves. Rows the table grows into are shown (a hidden record is one Check
+All skips).
+
+Refused before anything is written (``RoomError``: the workbook is left as it was, not
+even a Log row), naming the cell: a table that would pass Excel's last row; a value or
+range that inserted rows would push past it (rows holding only a format or a hidden flag
+drop off, as in Excel); a column added inside a table; what lies beside a table narrowed
+by a deleted column, where its column goes back; another table beside it that the rows
+would split (Excel). The headless port, which does not rewrite references, also refuses
+when a formula, defined name, validation, format or hyperlink on any sheet points at the
+rows that move, or when a picture, comment or other table is anchored there.
 """
 
 from __future__ import annotations
@@ -77,8 +87,8 @@ def refuse_past_last_row(sheet: str, body_rows: int) -> None:
         )
     else:
         advice = (
-            f"Show fewer rows: on the Setup sheet set View to {View.MISSING_ONLY.label}, "
-            "then press the button again."
+            f"Show fewer rows: set the Setup sheet's view to {View.MISSING_ONLY.value}, then "
+            "press the button again."
         )
     raise RoomError(
         f"the table {TABLE_NAMES[sheet]} would need {body_rows:,} rows, down to row "
