@@ -550,8 +550,8 @@ def test_the_bookkeepers_own_table_beside_a_growing_table_is_named_in_excel(tmp_
     assert not done
     message = excel.dialogs[-1].prompt
     assert message.startswith("Sage50-only sheet, cell AK3: the table SageOnly needs 2 more")
-    assert "the table Mine beside it (rows 3 to 20)" in message
-    assert "Move the table Mine" in message and "Nothing was changed." in message
+    assert "the table Mine (rows 3 to 20) beside it reaches those rows" in message
+    assert "Move the table Mine (rows 3 to 20)" in message and "Nothing was changed." in message
     assert excel.cells == state["before"]  # no Log row either
 
 
@@ -624,17 +624,37 @@ def test_a_table_past_excels_last_row_is_refused_in_excel(tmp_path):
     port.check_room("Log", 1_048_576 - HEADER_ROW)
 
 
-def test_an_insert_excel_refuses_is_explained_without_blaming_protection(tmp_path):
-    """A merged block beside the table reaching below it (or a PivotTable, which xlwings
-    cannot see beforehand) makes Excel refuse to insert cells: the message says so."""
+def test_a_merged_block_beside_a_growing_table_is_named_in_excel(tmp_path):
+    """Excel does not insert cells through a merged block either: named before writing."""
+    state = {}
 
     def place(book, excel) -> None:
         excel.write(SAGE_ONLY, (3, 40), "merged beside")
         excel.merged[SAGE_ONLY].add(((3, 40), (12, 41)))
+        state["before"] = copy.deepcopy(excel.cells)
+
+    _, excel, done = grown_with(tmp_path, place)
+    assert not done
+    message = excel.dialogs[-1].prompt
+    assert message.startswith("Sage50-only sheet, cell AN3: the table SageOnly needs 3 more")
+    assert "the merged block AN3:AO12 beside it reaches those rows" in message
+    assert excel.cells == state["before"]
+
+
+def test_an_insert_excel_refuses_is_explained_without_blaming_protection(tmp_path, monkeypatch):
+    """A PivotTable reaching into the rows (xlwings cannot see one beforehand) makes Excel
+    refuse to insert cells: the message says so, and that the table was not changed."""
+
+    def pivot_in_the_way(self, sheet, corners) -> None:
+        raise RuntimeError("We can't change this part of a PivotTable report.")
+
+    def place(book, excel) -> None:
+        excel.write(SAGE_ONLY, (10, 2), "my note")
+        monkeypatch.setattr(Excel, "insert_down", pivot_in_the_way)
 
     port, excel, done = grown_with(tmp_path, place)
     assert not done
     message = excel.dialogs[-1].prompt
-    assert message.startswith("Sage50-only sheet, cell A9: Excel refused to insert 3 row(s)")
-    assert "the table was not changed" in message and "merged block" in message
+    assert message.startswith("Sage50-only sheet, cell B10: Excel refused to insert 2 row(s)")
+    assert "PivotTable report" in message and "the table was not changed" in message
     assert port.book.sheets[SAGE_ONLY].tables["SageOnly"].range.last_cell.row == FIRST + 2

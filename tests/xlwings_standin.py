@@ -494,6 +494,17 @@ class Range:
         }
         return merged.pop() if len(merged) == 1 else None
 
+    @property
+    def merge_area(self) -> Range:
+        """Range.MergeArea: the merged block holding the range's first cell, else that
+        cell."""
+        self._sheet._excel.note("range.merge_area")
+        row, column = self._corners[0]
+        for first, last in self._sheet._excel.merged.get(self._sheet._name, set()):
+            if first[0] <= row <= last[0] and first[1] <= column <= last[1]:
+                return Range(self._sheet, first, last)
+        return Range(self._sheet, (row, column), None)
+
     def clear_contents(self) -> None:
         self._sheet._excel.note("range.clear_contents")
         (r1, c1), (r2, c2) = self._corners

@@ -31,7 +31,7 @@ from smsync_xl.book.room import (
     refuse_added_columns,
     refuse_off_sheet,
     refuse_past_last_row,
-    refuse_table_in_the_way,
+    refuse_split,
     refuse_widening,
     rows_to_insert,
 )
@@ -205,7 +205,7 @@ class ExcelBook:
         at, count, _, bottom, right = self._insertion(sheet, body_rows)
         if not count:
             return
-        self._refuse_split_tables(sheet, at, count)
+        self._refuse_splits(sheet, at, count, right)
         if bottom + count > EXCEL_LAST_ROW:
             first = max(at, EXCEL_LAST_ROW - count + 1)
             pushed = worksheet.range((first, 1), (bottom, right))
@@ -214,18 +214,29 @@ class ExcelBook:
                 if held:
                     refuse_off_sheet(sheet, count, f"{column_letters(held[0])}{first + offset}")
 
-    def _refuse_split_tables(self, sheet: str, at: int, count: int) -> None:
-        """Another table (the bookkeeper's own) beside SMSync's that reaches the rows to
-        insert: Excel refuses to insert cells through a table."""
+    def _refuse_splits(self, sheet: str, at: int, count: int, right: int) -> None:
+        """Another table (the bookkeeper's own) or a merged block beside SMSync's that
+        reaches from above row ``at`` into it: Excel refuses to insert cells through it.
+        Merged blocks are looked for cell by cell only when the two rows hold some."""
         own = TABLE_NAMES[sheet]
-        for table in self._sheet(sheet).tables:
+        worksheet = self._sheet(sheet)
+        for table in worksheet.tables:
             if table.name == own:
                 continue
             whole = table.range
             top, last = whole.row, whole.last_cell.row
             if top < at <= last:
                 cell = f"{column_letters(whole.column)}{top}"
-                refuse_table_in_the_way(sheet, count, cell, table.name, f"{top} to {last}")
+                refuse_split(sheet, count, cell, f"the table {table.name} (rows {top} to {last})")
+        if worksheet.range((at - 1, 1), (at, right)).merge_cells is False:
+            return
+        for column in range(1, right + 1):
+            area = worksheet.range((at, column)).merge_area
+            if area.row < at:
+                first = f"{column_letters(area.column)}{area.row}"
+                end = area.last_cell
+                block = f"{first}:{column_letters(end.column)}{end.row}"
+                refuse_split(sheet, count, first, f"the merged block {block}")
 
     def _make_room(self, sheet: str, body_rows: int) -> None:
         """Cells inserted (shifting down) above what lies under the table, in every

@@ -139,14 +139,14 @@ def cannot_move(sheet: str, count: int, cell: str, why: str) -> RoomError:
     )
 
 
-def refuse_table_in_the_way(sheet: str, count: int, cell: str, name: str, rows: str) -> None:
-    """Another table beside SMSync's reaches the rows to insert: Excel refuses to insert
-    cells through a table."""
+def refuse_split(sheet: str, count: int, cell: str, what: str) -> None:
+    """Another table or a merged block beside SMSync's table reaches the rows to insert:
+    Excel refuses to insert cells through it."""
     raise RoomError(
         f"the table {TABLE_NAMES[sheet]} needs {count} more row(s), inserted above what lies "
-        f"under it so that it moves down, but the table {name} beside it (rows {rows}) "
-        "reaches those rows, and Excel does not insert rows through a table",
+        f"under it so that it moves down, but {what} beside it reaches those rows, and Excel "
+        "does not insert rows through it",
         where=f"{sheet} sheet, cell {cell}",
-        advice=f"Move the table {name} (cut and paste) to another sheet, or below everything "
-        f"under the {TABLE_NAMES[sheet]} table, then press the button again. {NOTHING_CHANGED}",
+        advice=f"Move {what} (cut and paste) to another sheet, or below everything under the "
+        f"{TABLE_NAMES[sheet]} table, then press the button again. {NOTHING_CHANGED}",
     )
