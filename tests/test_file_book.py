@@ -933,10 +933,19 @@ def _link_to(sheet: str, cell: str, location: str):
     return change
 
 
+def _chart_on_setup(workbook) -> None:
+    from openpyxl.chart import BarChart, Reference
+
+    chart = BarChart()
+    chart.add_data(Reference(workbook[SAGE_ONLY], min_col=2, min_row=9, max_row=10))
+    workbook[SETUP].add_chart(chart, "K2")
+
+
 @pytest.mark.parametrize(
     ("reference", "refused"),
     [
         (_named_note, "a defined name points below it"),
+        (_chart_on_setup, "a chart takes its data from there"),
         (
             lambda wb: wb[SETUP].cell(40, 9, "='Sage50-only'!B9"),
             "the formula in cell I40 of the Setup sheet points there",
@@ -974,6 +983,7 @@ def _link_to(sheet: str, cell: str, location: str):
     ],
     ids=[
         "defined name",
+        "chart on another sheet",
         "formula below",
         "formula above",
         "another sheet's own rows",
@@ -1041,6 +1051,24 @@ def test_a_shared_formula_whose_copies_reach_moving_rows_is_refused(book):
     dialogs = Dialogs(True, False)
     assert macros.refresh(open_book(book, dialogs)) is None
     assert "the formula in cell B41 of the Setup sheet points there" in dialogs.alerts[-1]
+    assert book.read_bytes() == before
+
+
+def test_a_pivottable_whose_source_reaches_moving_rows_is_refused(book):
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, [sage_row("ONLY")])
+    port.finish()
+    edit_workbook(book, lambda workbook: workbook[SAGE_ONLY].cell(9, 2, "my note"))
+    parts = read_parts(book.read_bytes())
+    parts["xl/pivotCache/pivotCacheDefinition1.xml"] = (
+        b'<pivotCacheDefinition><cacheSource type="worksheet"><worksheetSource ref="A8:B12" '
+        b'sheet="Sage50-only"/></cacheSource></pivotCacheDefinition>'
+    )
+    book.write_bytes(write_parts(parts))
+    before = book.read_bytes()
+    dialogs = Dialogs(True, False)
+    assert macros.refresh(open_book(book, dialogs)) is None
+    assert "a PivotTable takes its data from there" in dialogs.alerts[-1]
     assert book.read_bytes() == before
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from smsync_xl.book.layout import HEADER_ROW, INCLUDE, TABLE_COLUMNS, TABLE_NAMES
-from smsync_xl.book.references import pointer_below, rows_pointed_at
+from smsync_xl.book.references import part_pointer_below, pointer_below, rows_pointed_at
 from smsync_xl.book.room import (
     cannot_move,
     refuse_added_columns,
@@ -412,9 +412,10 @@ class FileBook:
         return value
 
     def _refuse_references(self, sheet: str, at: int, count: int, cell: str) -> None:
-        """A defined name, or a formula, format, validation or hyperlink on any sheet
-        (this one too) pointing at the rows that move would point at the wrong cells
-        afterwards: the headless port does not rewrite references."""
+        """A defined name, a formula, format, validation or hyperlink on any sheet (this
+        one too), a chart's or a PivotTable's source pointing at the rows that move would
+        point at the wrong cells afterwards: the headless port does not rewrite
+        references."""
         workbook = self._package.text(self._workbook)
         if any(
             row >= at
@@ -431,6 +432,13 @@ class FileBook:
             why = pointer_below(text, other, sheet, at)
             if why is not None:
                 raise cannot_move(sheet, count, cell, why)
+        for info in self._package.infos:
+            if info.filename.startswith(("xl/charts/chart", "xl/pivotCache/pivotCacheDef")):
+                why = part_pointer_below(
+                    self._package.text(info.filename), info.filename, sheet, at
+                )
+                if why is not None:
+                    raise cannot_move(sheet, count, cell, why)
 
     def _make_room(self, sheet: str, body_rows: int) -> None:
         self.check_room(sheet, body_rows)

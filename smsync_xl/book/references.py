@@ -91,3 +91,24 @@ def pointer_below(xml: str, sheet: str, target: str, at: int) -> str | None:
             cell = attributes.get("ref", "?")
             return f"the hyperlink in cell {cell} of the {sheet} sheet leads there"
     return None
+
+
+_CHART_FORMULA = re.compile(r"<(?:\w+:)?f>([^<]*)</(?:\w+:)?f>")
+_PIVOT_SOURCE = re.compile(r"<worksheetSource\b[^>]*>")
+
+
+def part_pointer_below(xml: str, part: str, target: str, at: int) -> str | None:
+    """What in a chart or PivotTable cache part points at row ``at`` or below of sheet
+    ``target``, in words, or None."""
+    if part.startswith("xl/charts/"):
+        for found in _CHART_FORMULA.finditer(xml):
+            if any(r >= at for r in rows_pointed_at(html.unescape(found.group(1)), target, False)):
+                return "a chart takes its data from there"
+    elif part.startswith("xl/pivotCache/"):
+        for found in _PIVOT_SOURCE.finditer(xml):
+            attributes = {k: html.unescape(v) for k, v in _ATTRIBUTE.findall(found.group(0))}
+            ref = attributes.get("ref")
+            same = attributes.get("sheet", "").lower() == target.lower()
+            if same and ref is not None and range_bounds(ref)[2] >= at:
+                return "a PivotTable takes its data from there"
+    return None
