@@ -157,7 +157,7 @@ def synchronize(
         progress=step,
     )
     if result.run_id is not None:
-        interrupts.committed("Synchronize", result.run_id, result.summary())
+        interrupts.committed("Synchronize", result.run_id, result.summary(), session.store.db.label)
     return result
 
 
@@ -170,7 +170,7 @@ def undo_last(store: SMSTurboStore) -> UndoResult:
     """Undo the last synchronization; an interrupt meanwhile is told with the run."""
     interrupts.hold()
     result = undo_store(store, user=getpass.getuser())
-    interrupts.committed("Undo", result.undo_run, result.summary())
+    interrupts.committed("Undo", result.undo_run, result.summary(), store.db.label)
     return result
 
 

@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from smsync_xl import app
+from smsync_xl import app, interrupts
 from smsync_xl.book.busy import one_run_at_a_time
 from smsync_xl.book.layout import (
     INCLUDE,
@@ -121,10 +121,16 @@ def macro(action: Macro) -> Callable[[WorkbookPort | None], Finished | None]:
         except SmsyncError as error:
             _report(port, action.__name__, str(error), str(error))
         except Exception as error:  # noqa: BLE001 - the bookkeeper gets a message, not a crash
+            written = interrupts.written()
+            changed = (
+                f"SMSTurbo WAS changed: {'; '.join(written)}."
+                if written
+                else "SMSTurbo was not changed by the step that failed."
+            )
             message = (
                 f"SMSync stopped on an unexpected error: {type(error).__name__}: "
-                f"{error}\nSMSTurbo was not changed by the step that failed. The "
-                "details are on the Log sheet; please send them to your SMSync support."
+                f"{error}\n{changed} The details are on the Log sheet; please send them to "
+                "your SMSync support."
             )
             _report(port, action.__name__, message, traceback.format_exc())
         return None
@@ -133,8 +139,9 @@ def macro(action: Macro) -> Callable[[WorkbookPort | None], Finished | None]:
 
 
 @contextlib.contextmanager
-def _after_commit(run_id: int | None, summary: str, action: str) -> Iterator[None]:
-    """Once SMSTurbo has committed, every message says what was written."""
+def _after_commit(run_id: int | None, summary: str, action: str, database: str) -> Iterator[None]:
+    """Once SMSTurbo has committed, every message says what was written, where, and how
+    to see or undo it (the same advice as an interrupt's)."""
     try:
         yield
     except Exception as error:
@@ -145,14 +152,13 @@ def _after_commit(run_id: int | None, summary: str, action: str) -> Iterator[Non
             if isinstance(error, SmsyncError)
             else (f"{type(error).__name__}: {error}", "")
         )
-        undo = ", and Undo last synchronization takes it back" if action == "Synchronize" else ""
         raise WrittenButNotSavedError(
-            f"SMSTurbo WAS changed: {action} run {run_id} is committed ({summary}). But the "
-            f"workbook could not show or keep the results: {what}",
+            f"SMSTurbo WAS changed: {action} run {run_id} is committed ({summary}) in the "
+            f"SMSTurbo database {database}. But the workbook could not show or keep the "
+            f"results: {what}",
             where=where,
-            advice=f"SMSTurbo needs nothing more: 'smsync-xl runs --details {run_id}' lists "
-            f"every change{undo}. Fix the workbook problem, then press Refresh to see the "
-            "new state.",
+            advice=f"SMSTurbo needs nothing more: {interrupts.advice(action, run_id)}. Fix "
+            "the workbook problem, then press Refresh to see the new state.",
         ) from error
 
 
@@ -301,7 +307,7 @@ def synchronize(port: WorkbookPort) -> Finished:
     port.status("SMSync: synchronizing …")
     result = app.synchronize(session, chosen)
     summary = result.summary()
-    with _after_commit(result.run_id, summary, "Synchronize"):
+    with _after_commit(result.run_id, summary, "Synchronize", session.store.db.label):
         by_key = {make_key(r.entity, r.id): r.describe() for r in result.results}
         key = table.column(KEY)
         port.write_column(SAGE_ONLY, RESULT, [by_key.get(str(row[key])) for row in table.rows])
@@ -326,7 +332,7 @@ def undo_last(port: WorkbookPort) -> Finished:
     ):
         return _stopped(port, "Undo")
     result = app.undo_last(store)
-    with _after_commit(result.undo_run, result.summary(), "Undo"):
+    with _after_commit(result.undo_run, result.summary(), "Undo", store.db.label):
         _log(port, "Undo", run.company, result.summary(), result.undo_run)
         port.finish()
     port.alert(result.summary() + "\n\nPress Refresh to see the new state.")

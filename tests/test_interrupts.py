@@ -7,6 +7,9 @@ the signal lands exactly there every time."""
 from __future__ import annotations
 
 import os
+import pty
+import select
+import shlex
 import signal
 import subprocess
 import sys
@@ -54,18 +57,23 @@ SIGNALS = [(signal.SIGINT, "Ctrl-C"), (signal.SIGHUP, "the terminal was closed")
 
 @pytest.mark.parametrize(("signum", "why"), SIGNALS, ids=["SIGINT", "SIGHUP"])
 def test_an_interrupt_after_the_commit_says_what_was_committed(tmp_path, signum, why):
-    settings = create_demo(tmp_path)
+    """The advice names the database and repeats --settings exactly: a bare 'smsync-xl
+    undo' would read ./settings.toml and could undo another database's run."""
+    settings = create_demo(tmp_path / "my demo")
+    named = shlex.quote(str(settings))
     code, output = interrupted(
         ["sync", "--settings", str(settings), "--yes"], "committed", signum, tmp_path
     )
     assert code == 128 + signum, output
     assert (
         f"Interrupted ({why}) after SMSTurbo WAS changed: Synchronize run 1 is committed "
-        "(Import completed: 19 created, 16 updated, 0 skipped, 0 conflicts). "
-        "'smsync-xl runs --details 1' lists every change, and 'smsync-xl undo'"
-    ) in output
+        "(Import completed: 19 created, 16 updated, 0 skipped, 0 conflicts) in the SMSTurbo "
+        f"database {tmp_path / 'my demo' / 'smsturbo_demo.sqlite'}. 'smsync-xl runs "
+        f"--settings {named} --details 1' lists every change, and 'smsync-xl undo --settings "
+        f"{named}' takes it back"
+    ) in " ".join(output.split())
     assert "Aborted!" not in output and "Traceback" not in output
-    assert audit_rows(tmp_path / "smsturbo_demo.sqlite")[0] == 1
+    assert audit_rows(tmp_path / "my demo" / "smsturbo_demo.sqlite")[0] == 1
 
 
 @pytest.mark.parametrize(("signum", "why"), SIGNALS, ids=["SIGINT", "SIGHUP"])
@@ -98,6 +106,8 @@ def test_the_workbook_gets_its_results_when_interrupted_after_the_commit(tmp_pat
     assert "Interrupted (Ctrl-C) after SMSTurbo WAS changed: Synchronize run 1 is committed" in (
         output
     )
+    assert "the workbook's Undo last synchronization button takes it back" in output
+    assert "'smsync-xl undo" not in output
     assert "Aborted!" not in output and "Traceback" not in output
     book = open_book(path)
     table = book.read_table(SAGE_ONLY)
@@ -162,3 +172,53 @@ def test_a_button_twin_with_no_terminal_to_answer_names_yes_and_logs_no_tracebac
     assert "Traceback" not in str(log) and "unexpected error" not in str(log)
     assert "--yes" in str(log[-1])
     assert dump(database, audit=True) == before
+
+
+def hung_up(args: list[str], phase: str, tmp_path: Path) -> tuple[int, str]:
+    """Run the command in a real pseudo-terminal, its stderr to a file, and close the
+    terminal when the command reaches ``phase`` (SIGHUP; its terminal output then fails
+    with EIO); exit code and what reached stderr."""
+    marker, errors = tmp_path / f"reached-{phase}", tmp_path / "stderr.txt"
+    pid, terminal = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.dup2(os.open(errors, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
+            os.execve(CLI[0], [*CLI, *args], {**os.environ, PAUSE: f"{phase}:{marker}"})
+        finally:
+            os._exit(127)
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert time.monotonic() < deadline, "the command never reached " + phase
+        if select.select([terminal], [], [], 0.05)[0]:
+            try:
+                os.read(terminal, 65536)
+            except OSError:
+                break
+    os.close(terminal)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), errors.read_text(encoding="utf-8")
+
+
+def test_a_closed_terminal_after_the_commit_is_told_on_stderr_and_in_the_log(tmp_path):
+    """Writing to the hung-up terminal fails (EIO): that is not an "unexpected error",
+    and never "SMSTurbo was not changed" once it was."""
+    path = ticked_workbook(tmp_path)
+    code, errors = hung_up(["synchronize", str(path), "--yes"], "committed", tmp_path)
+    assert code == 129, errors
+    assert (
+        "Interrupted (the terminal was closed) after SMSTurbo WAS changed: Synchronize run 1 "
+        "is committed"
+    ) in errors
+    assert "not changed" not in errors and "unexpected" not in errors
+    assert "Traceback" not in errors
+    log = open_book(path).read_table(LOG).rows
+    assert [row[3] for row in log] == ["Refresh", "Synchronize"] and log[-1][4] == 1
+    assert audit_rows(tmp_path / "smsturbo_demo.sqlite")[0] == 1
+
+
+def test_a_closed_terminal_after_the_commit_of_sync_is_told_on_stderr(tmp_path):
+    settings = create_demo(tmp_path)
+    code, errors = hung_up(["sync", "--settings", str(settings), "--yes"], "committed", tmp_path)
+    assert code == 129, errors
+    assert "after SMSTurbo WAS changed: Synchronize run 1 is committed" in errors
+    assert "Traceback" not in errors and "not changed" not in errors
