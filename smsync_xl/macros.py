@@ -94,11 +94,15 @@ def _check_log_room(port: WorkbookPort) -> None:
     port.check_room(LOG, len(port.read_table(LOG).rows) + 1)
 
 
-def _report(port: WorkbookPort, action: str, message: str, detail: str) -> None:
-    """The message first; then a Log row, if the workbook can still take one (the
-    problem may be a missing Log sheet or a read-only file: the message says so)."""
+def _report(port: WorkbookPort, action: str, message: str, detail: str | None = None) -> None:
+    """The message first; then, with a ``detail`` (an unexpected error's traceback for
+    support, a run committed but not shown), a Log row, if the workbook can still take
+    one (the problem may be a missing Log sheet or a read-only file: the message says
+    so). A refusal before anything changed leaves the workbook file as it was."""
     port.status("")
     port.alert(message)
+    if detail is None:
+        return
     with contextlib.suppress(Exception):  # the message is out; a Log row is a bonus
         _log(port, action, "", "error", detail=detail)
         port.finish()
@@ -118,8 +122,10 @@ def macro(action: Macro) -> Callable[[WorkbookPort | None], Finished | None]:
                 if free:
                     return action(port)
             port.alert(already_running(str(workbook)))
-        except SmsyncError as error:
+        except WrittenButNotSavedError as error:
             _report(port, action.__name__, str(error), str(error))
+        except SmsyncError as error:
+            _report(port, action.__name__, str(error))
         except Exception as error:  # noqa: BLE001 - the bookkeeper gets a message, not a crash
             written = interrupts.written()
             changed = (
