@@ -37,7 +37,8 @@ SIGNALS = {
 PAUSE = "SMSYNC_TEST_PAUSE"
 """For the tests only: ``<phase>:<file>`` makes a command write ``<file>`` when it
 reaches ``phase`` (``writing``: inside SMSTurbo's write transaction; ``committed``:
-right after the commit) and wait there until an interrupt is noted, so that a test
+right after the commit; ``installing``: install, once the old workbook is backed up) and
+wait there until an interrupt is noted, so that a test
 sends its signal exactly then."""
 
 _PAUSE_SECONDS = 60
@@ -150,7 +151,7 @@ def advice(action: str, run_id: int) -> str:
 def check() -> None:
     """Inside the write transaction, before the commit: a noted interrupt stops it (the
     transaction rolls back)."""
-    _pause("writing")
+    pause("writing")
     if _state.received is not None and not _state.committed:
         raise Interrupted(_state.received)
 
@@ -163,7 +164,7 @@ def committed(action: str, run_id: int, summary: str, database: str) -> None:
         f"{database}. "
         f"{advice(action, run_id)}"
     )
-    _pause("committed")
+    pause("committed")
 
 
 def changed(what: str) -> None:
@@ -196,7 +197,8 @@ def message(stop: Interrupted) -> str:
     return f"Interrupted ({stop.why}): nothing was changed in SMSTurbo."
 
 
-def _pause(phase: str) -> None:
+def pause(phase: str) -> None:
+    """The test hook (``PAUSE``): nothing unless a test asked for ``phase``."""
     wanted = os.environ.get(PAUSE, "")
     at, _, marker = wanted.partition(":")
     if at != phase or not marker:

@@ -116,6 +116,7 @@ def macro(action: Macro) -> Callable[[WorkbookPort | None], Finished | None]:
     @functools.wraps(action)
     def run(book: WorkbookPort | None = None) -> Finished | None:
         port = book if book is not None else _caller()
+        earlier = len(interrupts.written())  # Excel's Python lives on between buttons
         try:
             workbook = port.workbook_path()
             with one_run_at_a_time(workbook) as free:
@@ -127,7 +128,7 @@ def macro(action: Macro) -> Callable[[WorkbookPort | None], Finished | None]:
         except SmsyncError as error:
             _report(port, action.__name__, str(error))
         except Exception as error:  # noqa: BLE001 - the bookkeeper gets a message, not a crash
-            written = interrupts.written()
+            written = interrupts.written()[earlier:]
             changed = (
                 f"SMSTurbo WAS changed: {'; '.join(written)}."
                 if written

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from smsync_xl import macros
+from smsync_xl.book.file import FileBook
 from smsync_xl.book.layout import INCLUDE, LOG, RESULT, SAGE_ONLY
 from smsync_xl.demo.company import create_demo
 from smsync_xl.interrupts import PAUSE
@@ -224,3 +225,21 @@ def test_a_closed_terminal_after_the_commit_of_sync_is_told_on_stderr(tmp_path):
     assert code == 129, errors
     assert "after SMSTurbo WAS changed: Synchronize run 1 is committed" in errors
     assert "Traceback" not in errors and "not changed" not in errors
+
+
+def test_an_unexpected_error_after_the_commit_never_says_nothing_changed(tmp_path):
+    """The summary's message box fails after the commit: the message says what SMSTurbo
+    holds now, not "SMSTurbo was not changed"."""
+    path = ticked_workbook(tmp_path)
+    alerts: list[str] = []
+
+    def alert(text: str) -> None:
+        alerts.append(text)
+        if len(alerts) == 1:
+            raise RuntimeError("the message box failed")
+
+    book = FileBook(path, confirm=lambda _: True, alert=alert, status=lambda _: None)
+    assert macros.synchronize(book) is None
+    assert alerts[-1].startswith("SMSync stopped on an unexpected error: RuntimeError")
+    assert "SMSTurbo WAS changed: Synchronize run 1 is committed" in alerts[-1]
+    assert "was not changed" not in alerts[-1]
