@@ -142,11 +142,6 @@ def synchronize(
     """Bring the chosen rows into SMSTurbo in one transaction with its audit. An
     interrupt before the commit rolls it back; after it, it is told with the run."""
 
-    def step(done: int) -> None:
-        interrupts.check()
-        if progress:
-            progress(done)
-
     interrupts.hold()
     result = apply(
         session.source,
@@ -154,7 +149,7 @@ def synchronize(
         session.settings,
         chosen,
         user=getpass.getuser(),
-        progress=step,
+        progress=progress,
     )
     if result.run_id is not None:
         interrupts.committed("Synchronize", result.run_id, result.summary(), session.store.db.label)

@@ -2,10 +2,11 @@
 
 Until SMSync starts writing SMSTurbo, an interrupt stops the command at once: nothing
 was changed there. From then on (``hold``) an interrupt is only noted. Inside the write
-transaction the next record's ``check`` raises it, and the transaction rolls back:
-still nothing changed. Once the transaction has committed, the command finishes its
-work (the workbook's Result column and Log row) and then says what was committed and
-how to see or undo it (``noted``), instead of "Aborted!". Files a command replaces
+transaction the next ``check`` raises it (one comes before each record is decided,
+the template check, each update and batch of inserts, and the audit), and the
+transaction rolls back: still nothing changed. Once the transaction has committed, the
+command finishes its work (the workbook's Result column and Log row) and then says what
+was committed and how to see or undo it (``noted``), instead of "Aborted!". Files a command replaces
 outside SMSTurbo (the demo, an installed workbook) are told the same way (``changed``).
 
 The faces install the handlers (``watching``) for one command, with the advice that
@@ -36,8 +37,9 @@ SIGNALS = {
 
 PAUSE = "SMSYNC_TEST_PAUSE"
 """For the tests only: ``<phase>:<file>`` makes a command write ``<file>`` when it
-reaches ``phase`` (``writing``: inside SMSTurbo's write transaction; ``committed``:
-right after the commit; ``installing``: install, once the old workbook is backed up) and
+reaches ``phase`` (inside SMSTurbo's write transaction: ``writing`` as records are
+decided, ``updating``, ``inserting``, ``auditing`` at those steps; ``committed``: right
+after the commit; ``installing``: install, once the old workbook is backed up) and
 wait there until an interrupt is noted, so that a test
 sends its signal exactly then."""
 
@@ -148,10 +150,10 @@ def advice(action: str, run_id: int) -> str:
     return _state.advice(action, run_id)
 
 
-def check() -> None:
-    """Inside the write transaction, before the commit: a noted interrupt stops it (the
-    transaction rolls back)."""
-    pause("writing")
+def check(phase: str = "writing") -> None:
+    """Inside the write transaction, at every step before the commit (``phase`` names
+    it for the test hook): a noted interrupt stops it (the transaction rolls back)."""
+    pause(phase)
     if _state.received is not None and not _state.committed:
         raise Interrupted(_state.received)
 

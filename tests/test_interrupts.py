@@ -243,3 +243,20 @@ def test_an_unexpected_error_after_the_commit_never_says_nothing_changed(tmp_pat
     assert alerts[-1].startswith("SMSync stopped on an unexpected error: RuntimeError")
     assert "SMSTurbo WAS changed: Synchronize run 1 is committed" in alerts[-1]
     assert "was not changed" not in alerts[-1]
+
+
+@pytest.mark.parametrize("phase", ["updating", "inserting", "auditing"])
+def test_an_interrupt_while_records_are_written_rolls_everything_back(tmp_path, phase):
+    """Past the per-record decisions, while updates, batches of inserts or the audit are
+    written (a large run spends most of its time there): still before the commit, so the
+    transaction rolls back and SMSTurbo is exactly as it was."""
+    settings = create_demo(tmp_path)
+    database = tmp_path / "smsturbo_demo.sqlite"
+    before = dump(database, audit=True)
+    code, output = interrupted(
+        ["sync", "--settings", str(settings), "--yes"], phase, signal.SIGINT, tmp_path
+    )
+    assert code == 130, output
+    assert "Interrupted (Ctrl-C): nothing was changed in SMSTurbo." in output
+    assert "WAS" not in output and "Traceback" not in output
+    assert dump(database, audit=True) == before

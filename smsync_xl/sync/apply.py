@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from smsync_xl import interrupts
 from smsync_xl.core.compare import (
     Plan,
     PlanRow,
@@ -30,7 +31,7 @@ from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import AuditAction, Outcome, RunKind, Status
 from smsync_xl.smsturbo.audit import Change, image
 from smsync_xl.smsturbo.catalogue import column_limits
-from smsync_xl.smsturbo.store import Raw, SMSTurboStore
+from smsync_xl.smsturbo.store import INSERT_BATCH, Raw, SMSTurboStore
 
 Progress = Callable[[int], None]
 Chosen = Mapping[str, Mapping[str, str]]
@@ -286,6 +287,7 @@ class _Writer:
         done: list[tuple[_Write, Raw | None]] = []
         creating: list[Record] = []
         for write in self.pending:
+            interrupts.check("updating")
             now = current.get(write.record_id)
             if write.action is AuditAction.CREATE:
                 if now is not None:
@@ -300,7 +302,9 @@ class _Writer:
                 self.conflict(write, CHANGED_MEANWHILE)
                 continue
             done.append((write, now))
-        self.store.insert_many(self.entity, creating)
+        for start in range(0, len(creating), INSERT_BATCH):
+            interrupts.check("inserting")
+            self.store.insert_many(self.entity, creating[start : start + INSERT_BATCH])
         table = self.store.table(self.entity)
         key = table.columns["id"]
         after = self.store.rows_of(
@@ -344,7 +348,9 @@ def apply(
     Inside the write transaction, SMSync's writer lock comes first (another
     synchronization or undo finishes before this one reads anything), then both sides
     are read again, the template records (ZZDEFAULT) are checked, and each write is a
-    compare-and-set."""
+    compare-and-set. Between every step up to the commit (each record decided, the
+    template check, each update and batch of inserts, the audit) a noted interrupt
+    stops the run (``interrupts.check``) and the transaction rolls back."""
     company = source.company_name()
     results: list[RowResult] = []
     changes: list[Change] = []
@@ -372,11 +378,13 @@ def apply(
                 results,
             )
             for record_id, mark in marks.items():
+                interrupts.check("writing")
                 writer.apply(record_id, mark)
                 if progress:
                     progress(1)
             writers.append(writer)
         for writer in writers:
+            interrupts.check("writing")
             taken = {f for p in writer.pending for f in p.from_defaults}
             if taken:
                 entity = writer.entity
@@ -388,8 +396,10 @@ def apply(
         result = SyncResult(None, results)
         if not changes:
             return result
+        interrupts.check("auditing")
         store.audit.ensure_tables()
         run_id = store.audit.start_run(RunKind.SYNC, user, now_text(), company)
         store.audit.log_changes(run_id, changes)
         store.audit.finish_run(run_id, result.summary())
+        interrupts.check("auditing")
     return SyncResult(run_id, results)
