@@ -150,6 +150,7 @@ def synchronize(
         chosen,
         user=getpass.getuser(),
         progress=progress,
+        checkpoint=interrupts.check,
     )
     if result.run_id is not None:
         interrupts.committed("Synchronize", result.run_id, result.summary(), session.store.db.label)

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from smsync_xl import interrupts
 from smsync_xl.core.compare import (
     Plan,
     PlanRow,
@@ -34,6 +33,9 @@ from smsync_xl.smsturbo.catalogue import column_limits
 from smsync_xl.smsturbo.store import INSERT_BATCH, Raw, SMSTurboStore
 
 Progress = Callable[[int], None]
+Checkpoint = Callable[[str], None]
+"""Called before each step of the write transaction up to the commit, with the step's
+name: what it raises (an interrupt noted meanwhile) rolls everything back."""
 Chosen = Mapping[str, Mapping[str, str]]
 """Entity key → {ID: the fingerprint the row had when the user chose it}."""
 
@@ -189,7 +191,9 @@ class _Writer:
         plan: Plan,
         defaults: Callable[[], Record],
         results: list[RowResult],
+        checkpoint: Checkpoint,
     ) -> None:
+        self.checkpoint = checkpoint
         self.store = store
         self.entity = entity
         self.plan = plan
@@ -287,7 +291,7 @@ class _Writer:
         done: list[tuple[_Write, Raw | None]] = []
         creating: list[Record] = []
         for write in self.pending:
-            interrupts.check("updating")
+            self.checkpoint("updating")
             now = current.get(write.record_id)
             if write.action is AuditAction.CREATE:
                 if now is not None:
@@ -303,7 +307,7 @@ class _Writer:
                 continue
             done.append((write, now))
         for start in range(0, len(creating), INSERT_BATCH):
-            interrupts.check("inserting")
+            self.checkpoint("inserting")
             self.store.insert_many(self.entity, creating[start : start + INSERT_BATCH])
         table = self.store.table(self.entity)
         key = table.columns["id"]
@@ -341,6 +345,7 @@ def apply(
     *,
     user: str,
     progress: Progress | None = None,
+    checkpoint: Checkpoint = lambda _: None,
 ) -> SyncResult:
     """Apply the chosen rows. Returns one result per chosen row. Nothing is written
     unless everything is.
@@ -349,8 +354,8 @@ def apply(
     synchronization or undo finishes before this one reads anything), then both sides
     are read again, the template records (ZZDEFAULT) are checked, and each write is a
     compare-and-set. Between every step up to the commit (each record decided, the
-    template check, each update and batch of inserts, the audit) a noted interrupt
-    stops the run (``interrupts.check``) and the transaction rolls back."""
+    template check, each update and batch of inserts, the audit) ``checkpoint`` runs:
+    what it raises (a noted interrupt) rolls the transaction back."""
     company = source.company_name()
     results: list[RowResult] = []
     changes: list[Change] = []
@@ -376,15 +381,16 @@ def apply(
                 make_plan(entity, source, store, settings),
                 template_of(entity),
                 results,
+                checkpoint,
             )
             for record_id, mark in marks.items():
-                interrupts.check("writing")
+                checkpoint("writing")
                 writer.apply(record_id, mark)
                 if progress:
                     progress(1)
             writers.append(writer)
         for writer in writers:
-            interrupts.check("writing")
+            checkpoint("writing")
             taken = {f for p in writer.pending for f in p.from_defaults}
             if taken:
                 entity = writer.entity
@@ -396,10 +402,10 @@ def apply(
         result = SyncResult(None, results)
         if not changes:
             return result
-        interrupts.check("auditing")
+        checkpoint("auditing")
         store.audit.ensure_tables()
         run_id = store.audit.start_run(RunKind.SYNC, user, now_text(), company)
         store.audit.log_changes(run_id, changes)
         store.audit.finish_run(run_id, result.summary())
-        interrupts.check("auditing")
+        checkpoint("auditing")
     return SyncResult(run_id, results)
