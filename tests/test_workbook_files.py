@@ -336,3 +336,17 @@ def test_a_save_that_cannot_keep_the_group_says_so(tmp_path):
         f"Note: {path} now belongs to you and your group (it belonged to user 4242, group 4343"
     ) in " ".join(run.stdout.split())
     assert f"'chown 4242:4343 {path}'" in " ".join(run.stdout.split())
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u2067", "\u200f", "\x1b"])
+def test_a_lock_files_user_name_is_printed_inert(tmp_path, control):
+    """A right-to-left override (or another bidi or control character) in the name
+    would make the terminal show another name: it is shown as its escape."""
+    path = demo_workbook(tmp_path)
+    name = f"Maria{control}zepoL"
+    (tmp_path / ".~lock.SMSync.xlsm#").write_bytes(f"{name},m,PC,now,x;".encode())
+    code, output = cli("check-all", path)
+    assert code == 1, output
+    escape = f"\\x{ord(control):02x}" if ord(control) <= 0xFF else f"\\u{ord(control):04x}"
+    assert f"open in LibreOffice by Maria{escape}zepoL on PC" in output
+    assert control not in output

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from smsync_xl.core.compare import CONTROL_CHARACTERS
+from smsync_xl.core.compare import inert
 from smsync_xl.core.errors import WorkbookError
 
 _EXCEL_NAME_MAX = 52
@@ -26,7 +26,7 @@ class OpenElsewhere:
     program: str
     lock_file: Path
     who: str | None
-    """The user named in the lock file, when it names one a terminal can show."""
+    """The user named in the lock file, shown inert (``core.compare.inert``)."""
 
 
 def excel_owner(data: bytes) -> str | None:
@@ -87,9 +87,7 @@ def open_elsewhere(workbook: Path) -> OpenElsewhere | None:
                     who = owner(lock.read_bytes())
                 except (OSError, UnicodeDecodeError):
                     who = None  # held open by the program: it is open, by whom is unknown
-                if who is not None and CONTROL_CHARACTERS.search(who):
-                    who = None  # not a name to print
-                return OpenElsewhere(program, lock, who)
+                return OpenElsewhere(program, lock, None if who is None else inert(who))
     return None
 
 
