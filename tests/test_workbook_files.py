@@ -350,3 +350,22 @@ def test_a_lock_files_user_name_is_printed_inert(tmp_path, control):
     escape = f"\\x{ord(control):02x}" if ord(control) <= 0xFF else f"\\u{ord(control):04x}"
     assert f"open in LibreOffice by Maria{escape}zepoL on PC" in output
     assert control not in output
+
+
+def test_a_lock_file_beside_a_link_in_the_middle_of_a_chain_is_seen(tmp_path):
+    """mine/SMSync.xlsm -> team/Team.xlsm -> shared/SMSync.xlsm: Excel opened it as
+    team/Team.xlsm, so its lock file is there."""
+    (tmp_path / "shared").mkdir()
+    target = demo_workbook(tmp_path / "shared")
+    for folder in ("team", "mine"):
+        (tmp_path / folder).mkdir()
+    middle = tmp_path / "team" / "Team.xlsm"
+    middle.symlink_to(target)
+    path = tmp_path / "mine" / "SMSync.xlsm"
+    path.symlink_to(Path("..") / "team" / "Team.xlsm")
+    (tmp_path / "team" / "~$Team.xlsm").write_bytes(excel_owner_file("Ana"))
+    before = target.read_bytes()
+    code, output = cli("check-all", path)
+    assert code == 1, output
+    assert f"the workbook is open in Excel by Ana (its lock file {tmp_path / 'team'}" in output
+    assert target.read_bytes() == before
