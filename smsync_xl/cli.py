@@ -355,7 +355,7 @@ def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) 
     plans = found.plans
     _echo_plans(plans, _view(session.settings, view))
     if save:
-        save_plan(save, plans, company)
+        save_plan(save, plans, company, session.source.location())
         _echo(f"Plan saved to {save}")
     return 0
 
@@ -402,7 +402,7 @@ def sync(
     chosen: Chosen
     refused: list[str] = []
     if saved is not None:
-        saved.check_company(session.company())
+        saved.check_company(session.company(), session.source.location())
         chosen = saved.chosen(keys, ids, include_inactive=include_inactive)
         found = {i for marks in chosen.values() for i in marks}
         unknown = [i for i in ids if i not in found]
