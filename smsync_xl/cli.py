@@ -137,6 +137,10 @@ def handles_problems(command: Callable[P, int | None]) -> Callable[P, None]:
                 code = command(*args, **kwargs)
             except SmsyncError as error:
                 _tell(f"Error: {error}")
+                noted = interrupts.noted()  # noted while the problem came (a lock wait)
+                if noted is not None:
+                    _tell(interrupts.message(noted))
+                    sys.exit(noted.exit_code)
                 sys.exit(EXIT_PROBLEM)
             except interrupts.Interrupted as stop:
                 _tell(interrupts.message(stop))

@@ -37,11 +37,11 @@ SIGNALS = {
 
 PAUSE = "SMSYNC_TEST_PAUSE"
 """For the tests only: ``<phase>:<file>`` makes a command write ``<file>`` when it
-reaches ``phase`` (inside SMSTurbo's write transaction: ``writing`` as records are
-decided, ``updating``, ``inserting``, ``auditing`` at those steps; ``committed``: right
-after the commit; ``installing``: install, once the old workbook is backed up) and
-wait there until an interrupt is noted, so that a test
-sends its signal exactly then."""
+reaches ``phase`` and wait there until an interrupt is noted, so that a test sends its
+signal exactly then. Phases: ``waiting`` for SMSTurbo's write lock (SQLite); inside the
+write transaction ``writing`` (records decided), ``updating``, ``inserting``,
+``auditing``; ``committed`` right after the commit; ``installing`` once install has
+backed up the old workbook."""
 
 _PAUSE_SECONDS = 60
 

@@ -11,6 +11,7 @@ import pty
 import select
 import shlex
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -259,4 +260,29 @@ def test_an_interrupt_while_records_are_written_rolls_everything_back(tmp_path, 
     assert code == 130, output
     assert "Interrupted (Ctrl-C): nothing was changed in SMSTurbo." in output
     assert "WAS" not in output and "Traceback" not in output
+    assert dump(database, audit=True) == before
+
+
+def test_ctrl_c_while_waiting_for_smsturbos_write_lock_stops_at_once(tmp_path):
+    """Another writer holds SQLite's write lock (a second real connection): SMSync
+    waits for it, up to 30 seconds. Ctrl-C then stops the run at once, before anything
+    is written: exit 130, nothing changed."""
+    settings = create_demo(tmp_path)
+    database = tmp_path / "smsturbo_demo.sqlite"
+    before = dump(database, audit=True)
+    other = sqlite3.connect(database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        code, output = interrupted(
+            ["sync", "--settings", str(settings), "--yes"], "waiting", signal.SIGINT, tmp_path
+        )
+        took = time.monotonic() - started
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert code == 130, output
+    assert "Interrupted (Ctrl-C): nothing was changed in SMSTurbo." in output
+    assert "another synchronization" not in output and "Traceback" not in output
+    assert took < 15, f"the interrupt waited for the lock ({took:.1f} s)"
     assert dump(database, audit=True) == before

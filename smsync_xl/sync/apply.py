@@ -369,7 +369,8 @@ def apply(
 
         return template
 
-    with store.transaction(writing=[ENTITIES[k] for k, marks in chosen.items() if marks]):
+    writing = [ENTITIES[k] for k, marks in chosen.items() if marks]
+    with store.transaction(writing=writing, waiting=lambda: checkpoint("waiting")):
         writers = []
         for key, marks in chosen.items():
             if not marks:
