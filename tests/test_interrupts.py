@@ -286,3 +286,30 @@ def test_ctrl_c_while_waiting_for_smsturbos_write_lock_stops_at_once(tmp_path):
     assert "another synchronization" not in output and "Traceback" not in output
     assert took < 15, f"the interrupt waited for the lock ({took:.1f} s)"
     assert dump(database, audit=True) == before
+
+
+def test_output_that_cannot_be_written_after_the_commit_is_told_on_stderr(tmp_path):
+    """stdout is a pipe nobody reads any more (EPIPE): the result goes to stderr, and
+    the exit says the output was lost, never "unexpected error"."""
+    settings = create_demo(tmp_path)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        run = subprocess.run(
+            [*CLI, "sync", "--settings", str(settings), "--yes"],
+            stdin=subprocess.DEVNULL,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    said = " ".join(run.stderr.split())
+    assert run.returncode == 1, run.stderr
+    assert "Import completed: 19 created, 16 updated" in said
+    assert (
+        "Error: some of the output could not be written (Broken pipe). SMSTurbo WAS changed: "
+        "Synchronize run 1 is committed"
+    ) in said
+    assert "Traceback" not in said and "unexpected" not in said
