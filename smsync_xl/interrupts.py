@@ -163,8 +163,7 @@ def committed(action: str, run_id: int, summary: str, database: str) -> None:
     say."""
     _state.committed.append(
         f"{action} run {run_id} is committed ({summary}) in the SMSTurbo database "
-        f"{database}. "
-        f"{advice(action, run_id)}"
+        f"{database}. {advice(action, run_id)}"
     )
     pause("committed")
 
@@ -186,16 +185,16 @@ def noted() -> Interrupted | None:
 
 def message(stop: Interrupted) -> str:
     """What an interrupt did, in one message."""
-    before = "".join(f" {what[0].upper()}{what[1:]}." for what in _state.changed)
+    replaced = "".join(f" {what[0].upper()}{what[1:]}." for what in _state.changed)
     if _state.committed:
         return (
             f"Interrupted ({stop.why}) after SMSTurbo WAS changed: "
             + "; ".join(_state.committed)
             + "."
-            + before
+            + replaced
         )
     if _state.changed:
-        return f"Interrupted ({stop.why}), no synchronization committed.{before}"
+        return f"Interrupted ({stop.why}), no synchronization committed.{replaced}"
     return f"Interrupted ({stop.why}): nothing was changed in SMSTurbo."
 
 
