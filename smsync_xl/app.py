@@ -142,11 +142,6 @@ def synchronize(
     """Bring the chosen rows into SMSTurbo in one transaction with its audit. An
     interrupt before the commit rolls it back; after it, it is told with the run."""
 
-    def step(done: int) -> None:
-        interrupts.check()
-        if progress:
-            progress(done)
-
     interrupts.hold()
     result = apply(
         session.source,
@@ -154,10 +149,11 @@ def synchronize(
         session.settings,
         chosen,
         user=getpass.getuser(),
-        progress=step,
+        progress=progress,
+        checkpoint=interrupts.check,
     )
     if result.run_id is not None:
-        interrupts.committed("Synchronize", result.run_id, result.summary())
+        interrupts.committed("Synchronize", result.run_id, result.summary(), session.store.db.label)
     return result
 
 
@@ -170,7 +166,7 @@ def undo_last(store: SMSTurboStore) -> UndoResult:
     """Undo the last synchronization; an interrupt meanwhile is told with the run."""
     interrupts.hold()
     result = undo_store(store, user=getpass.getuser())
-    interrupts.committed("Undo", result.undo_run, result.summary())
+    interrupts.committed("Undo", result.undo_run, result.summary(), store.db.label)
     return result
 
 

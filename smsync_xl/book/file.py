@@ -144,6 +144,22 @@ def _with_tab_selected(xml: str, selected: bool) -> str:
     return xml[: found.start()] + tag + xml[found.end() :]
 
 
+def _keep_owner(copy: Path, kept: os.stat_result) -> bool:
+    """Give the new copy the workbook's owner and group. Only an administrator may give a
+    file away, but a member of its group keeps the group (so a colleague's save does
+    not lock the group out). False when even the group could not be kept."""
+    if not hasattr(os, "chown"):
+        return True
+    try:
+        os.chown(copy, kept.st_uid, kept.st_gid)
+    except OSError:
+        try:
+            os.chown(copy, -1, kept.st_gid)
+        except OSError:
+            return os.stat(copy).st_gid == kept.st_gid
+    return True
+
+
 class FileBook:
     """An .xlsm on disk; answers to questions come from ``confirm``."""
 
@@ -581,6 +597,18 @@ class FileBook:
         immutable file refuse it), and its folder takes the new copy the save writes
         first and has room for at least the workbook as it is now."""
         target = self._target()
+        links = target.stat().st_nlink
+        if links > 1:
+            raise WorkbookError(
+                f"the workbook has {links} names on this disk (hard links): a save writes a "
+                "new file under this name only, so the other names would keep the old "
+                "workbook and the two would go separate ways",
+                where=str(target),
+                advice="Keep one name: delete the other hard links (on Linux and macOS "
+                f"'find / -samefile {target}' lists them) or make them symbolic links "
+                "('ln -s'), which SMSync saves through, then run the step again. Nothing was "
+                "changed.",
+            )
         if not target.stat().st_mode & stat.S_IWUSR:
             raise WorkbookError(
                 "the workbook is read-only, so SMSync could not save the results",
@@ -695,8 +723,9 @@ class FileBook:
 
     def finish(self) -> None:
         """Save, atomically: the new copy is written beside the file (a link's target),
-        given the file's mode and owner, flushed to disk, then put in its place. A failed
-        save leaves the workbook as it was and says why in plain words."""
+        given the file's mode and owner (at least its group: ``_keep_owner``, else a
+        note says so), flushed to disk, then put in its place. A failed save leaves the
+        workbook as it was and says why in plain words."""
         self.check_can_save()
         replaced: dict[str, Content | None] = {}
         self._workbook_xml(replaced)
@@ -716,9 +745,7 @@ class FileBook:
                 out.flush()
                 os.fsync(out.fileno())
             os.chmod(temporary, stat.S_IMODE(kept.st_mode))
-            if hasattr(os, "chown"):
-                with contextlib.suppress(OSError):  # only root may give the file away
-                    os.chown(temporary, kept.st_uid, kept.st_gid)
+            owned = _keep_owner(temporary, kept)
             os.replace(temporary, target)
         except BaseException as error:
             with contextlib.suppress(OSError):
@@ -726,6 +753,13 @@ class FileBook:
             if isinstance(error, OSError):
                 raise self._not_saved(error) from None
             raise
+        if not owned:
+            self._alert(
+                f"Note: {target} now belongs to you and your group (it belonged to user "
+                f"{kept.st_uid}, group {kept.st_gid}, and this computer lets only them or an "
+                "administrator give it back): they may no longer be able to save it. Ask "
+                f"an administrator to run 'chown {kept.st_uid}:{kept.st_gid} {target}'."
+            )
 
     def _not_saved(self, error: OSError) -> WorkbookError:
         """A save the disk refused, in the bookkeeper's words."""

@@ -35,6 +35,10 @@ class Source(Protocol):
 
     def company_name(self) -> str: ...
 
+    def location(self) -> str:
+        """Where the company is read from (its file, export folder or ODBC connection,
+        never a password): two companies may share a name, never a location."""
+
     def read(self, entity: Entity) -> list[SageRecord]: ...
 
     def missing_list(self, entity: Entity) -> str | None:

@@ -16,7 +16,7 @@ compare-and-set: it only changes the row if every column still holds what was re
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from smsync_xl.connections import db as dbapi
@@ -78,7 +78,9 @@ class SMSTurboStore:
         self._incomparable: dict[str, set[str]] = {}
 
     @contextmanager
-    def transaction(self, writing: Iterable[Entity] = ()) -> Iterator[None]:
+    def transaction(
+        self, writing: Iterable[Entity] = (), waiting: Callable[[], None] = lambda: None
+    ) -> Iterator[None]:
         """SMSync's write transaction: SMSync's writer lock first, so that whatever is
         read inside is read after any other synchronization or undo has committed; then
         the tables of the entities ``writing`` creates records in are kept from other
@@ -86,14 +88,16 @@ class SMSTurboStore:
         read again cannot be created by a clerk before SMSync's INSERT; then everything
         written inside, audit included, commits together or not at all.
 
-        Each lock waits at most ``connections.db.LOCK_WAIT_SECONDS``, then fails with
+        ``waiting`` is called while SQLite's write lock is waited for (what it raises, an
+        interrupt, ends the wait). Each lock waits at most
+        ``connections.db.LOCK_WAIT_SECONDS``, then fails with
         'another synchronization … is writing SMSTurbo' (the writer lock) or with the
         table another program keeps changing. A connection lost during the commit
         itself is told as such: only then can SMSync not know whether it was written."""
         tables = [self.table(e).table for e in writing]
         committing = False
         try:
-            with self.db.transaction(serializable=bool(tables)):
+            with self.db.transaction(serializable=bool(tables), waiting=waiting):
                 self._take_writer_lock()
                 for table in tables:
                     self._keep_writers_off(table)
