@@ -507,3 +507,51 @@ def test_a_note_excel_took_into_the_table_is_named_in_excel(tmp_path):
     assert message.startswith(f"Sage50-only sheet, cell D{bottom + 1}: row {bottom + 1}")
     assert "'ask Pat'" in message and "Nothing was changed" in message
     assert excel.cells[SAGE_ONLY] == before
+
+
+class WindowsLocks:
+    """msvcrt as the CRT's _locking behaves: a byte range from the file's current
+    position, refused (EACCES) to any other handle while held, and freed by LK_UNLCK at
+    the same position. A lock left at close is not freed here: Windows frees it only
+    "depending upon available system resources" (LockFileEx remarks)."""
+
+    LK_UNLCK, LK_LOCK, LK_NBLCK, LK_RLCK, LK_NBRLCK = 0, 1, 2, 3, 4
+
+    def __init__(self) -> None:
+        self.held: dict[tuple[int, int, int, int], int] = {}
+
+    def locking(self, fd: int, mode: int, nbytes: int) -> None:
+        import errno
+        import os
+
+        found = os.fstat(fd)  # fails on a closed handle
+        key = (found.st_dev, found.st_ino, os.lseek(fd, 0, os.SEEK_CUR), nbytes)
+        if mode == self.LK_UNLCK:
+            if self.held.get(key) != fd:
+                raise OSError(errno.EACCES, "Permission denied")
+            del self.held[key]
+        elif mode == self.LK_NBLCK:
+            if key in self.held:
+                raise OSError(errno.EACCES, "Permission denied")
+            self.held[key] = fd
+        else:
+            raise NotImplementedError(mode)
+
+
+def test_the_windows_run_lock_is_unlocked_before_its_file_closes(tmp_path, monkeypatch):
+    import sys
+
+    from smsync_xl.book import busy
+
+    windows = WindowsLocks()
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setitem(sys.modules, "msvcrt", windows)
+    workbook = tmp_path / "SMSync.xlsm"
+    with busy.one_run_at_a_time(workbook) as free:
+        assert free and len(windows.held) == 1
+        with busy.one_run_at_a_time(workbook) as second:
+            assert not second
+        assert len(windows.held) == 1  # the refused run released nothing
+    assert windows.held == {}
+    with busy.one_run_at_a_time(workbook) as again:
+        assert again
