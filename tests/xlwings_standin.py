@@ -22,7 +22,8 @@ Excel's rules it keeps (see also DESIGN.md, "Excel facts the code must respect")
   the table's AutoFilter off shows them all;
 - `=IF(T[[#This Row],[C]]="","",SUBTOTAL(103,T[[#This Row],[C]]))` is blank where the
   row's cell in column C is empty, else 1 in a row the filter shows and 0 in a hidden
-  one (Excel recalculates SUBTOTAL when a filter changes);
+  one (Excel recalculates SUBTOTAL when a filter changes); in manual calculation it
+  changes only on App.calculate (every open book) or Range.Calculate (those cells);
 - writing to a protected sheet fails with Excel's error;
 - a table cannot be resized over a merged block;
 - inserting cells (shift down) moves the cells, formats, merged blocks and tables below
@@ -177,9 +178,15 @@ class Excel:
             return self.calculated.get((sheet, cell))
         return self.evaluate(sheet, cell, formula)
 
-    def calculate(self) -> None:
+    def calculate(self, only: tuple[str, tuple[Cell, Cell]] | None = None) -> None:
+        """Application.Calculate: every formula of every open book (here, the one book);
+        Range.Calculate (``only``: a sheet and its corners): that range's cells alone."""
         for sheet, cells in self.cells.items():
             for cell, value in cells.items():
+                if only is not None:
+                    (r1, c1), (r2, c2) = only[1]
+                    if sheet != only[0] or not (r1 <= cell[0] <= r2 and c1 <= cell[1] <= c2):
+                        continue
                 formula = _VISIBLE_ROW.fullmatch(value) if isinstance(value, str) else None
                 if formula is not None and cell not in self.text_cells[sheet]:
                     self.calculated[(sheet, cell)] = self.evaluate(sheet, cell, formula)
@@ -253,10 +260,15 @@ class ComArea:
 
 
 class ComRange:
-    """Excel's COM Range as pywin32 shows it (Windows): only SpecialCells is modelled."""
+    """Excel's COM Range as pywin32 shows it (Windows): SpecialCells and Calculate."""
 
     def __init__(self, range_: Range):
         self._range = range_
+
+    def Calculate(self) -> None:
+        """Range.Calculate: recalculates the range's cells, dirty or not."""
+        self._range._sheet._excel.note("com.Calculate")
+        self._range._sheet._excel.calculate((self._range._sheet._name, self._range._corners))
 
     def SpecialCells(self, kind: int) -> ComArea:
         if kind != XL_CELL_TYPE_VISIBLE:
@@ -287,7 +299,17 @@ class ComRange:
 
 
 class AppscriptRange:
-    """Range.api on macOS: an appscript reference; Excel's COM methods are not there."""
+    """Range.api on macOS: an appscript reference; Excel's COM methods are not there, its
+    AppleScript commands are: ``calculate`` (a range's cells, as Range.Calculate)."""
+
+    def __init__(self, range_: Range | None = None):
+        self._range = range_
+
+    def calculate(self) -> None:
+        if self._range is None:
+            raise NotImplementedError("calculate is modelled on a range only")
+        self._range._sheet._excel.note("appscript calculate")
+        self._range._sheet._excel.calculate((self._range._sheet._name, self._range._corners))
 
 
 class ComTableRange:
@@ -463,7 +485,7 @@ class Range:
 
     @property
     def api(self):
-        return ComRange(self) if self._sheet._excel.com else AppscriptRange()
+        return ComRange(self) if self._sheet._excel.com else AppscriptRange(self)
 
 
 class Table:

@@ -60,6 +60,18 @@ def _runs(columns: tuple[Column, ...]) -> Iterator[tuple[str, int, int]]:
         position += width
 
 
+def _calculate(cells: Any) -> None:
+    """Recalculate these cells only, dirty or not (in manual calculation too, and rows
+    hidden by hand do not dirty a SUBTOTAL): Range.Calculate through COM on Windows
+    (learn.microsoft.com/office/vba/api/excel.range.calculate), the ``calculate`` command
+    on a range through appscript on macOS. ``App.calculate`` (xlwings main.py App.calculate
+    → _xlwindows.py ``Application.Calculate``, _xlmac.py ``self.xl.calculate()``) would
+    recalculate every open workbook. xlwings' Range has no calculate of its own."""
+    api = cells.api
+    command = getattr(api, "Calculate", None)  # pywin32's COM Range; appscript has none
+    (command or api.calculate)()
+
+
 class ExcelBook:
     """The calling workbook in Excel."""
 
@@ -232,15 +244,15 @@ class ExcelBook:
             target.value = [_row(columns, r) for r in rows]
 
     def hidden_rows(self, sheet: str) -> set[int]:
-        """Rows a filter (or the bookkeeper) hides, from the hidden Visible column:
-        recalculated, then read in one call, the same on Windows and macOS."""
+        """Rows a filter (or the bookkeeper) hides, from the hidden Visible column: that
+        column recalculated (see _calculate), then read in one call."""
         if VISIBLE not in {c.title for c in TABLE_COLUMNS[sheet]}:
             return set()
         body = self._table(sheet).data_body_range
         if body is None:
             return set()
-        self.book.app.calculate()
         cells, _ = self._column(sheet, VISIBLE, body.rows.count)
+        _calculate(cells)
         values = cells.options(ndim=1).value
         if any(isinstance(v, str) and v.startswith("=") for v in values):
             raise WorkbookError(
