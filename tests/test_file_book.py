@@ -935,3 +935,24 @@ def test_what_points_at_moving_rows_is_refused_by_the_headless_port(book, refere
     assert dialogs.alerts[-1].startswith("Sage50-only sheet, cell B9: the table SageOnly needs")
     assert refused in dialogs.alerts[-1]
     assert sheet_cells(book, SAGE_ONLY) == before
+
+
+def test_text_that_looks_like_an_xml_escape_keeps_its_underscores(book):
+    """ST_Xstring: Excel and python-calamine read ``_x0041_`` in a cell as ``A``, so the
+    port writes its underscore as ``_x005F_``; a round trip keeps the text exactly."""
+    looks_escaped = ["_x0041_", "a_x005F_b", "_x0041_x0042_", "_X0041_", "_x00_", " _x00e9_ "]
+    rows = []
+    for index, value in enumerate(looks_escaped):
+        row = sage_row(f"R{index}")
+        row[NAME] = value
+        rows.append(row)
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, rows)
+    port.write_cell(SAGE_ONLY, "A1", "_x0041_ title")
+    port.finish()
+    xml = members(book)[SAGE_PART].decode()
+    assert "<t>_x005F_x0041_</t>" in xml and "<t>_x005F_x0041_ title</t>" in xml
+    assert [r[NAME] for r in open_book(book).read_table(SAGE_ONLY).rows] == looks_escaped
+    assert open_book(book).read_range(SAGE_ONLY, "A1") == [["_x0041_ title"]]
+    calamine = CalamineWorkbook.from_path(str(book)).get_sheet_by_name(SAGE_ONLY).to_python()
+    assert [r[NAME] for r in calamine[HEADER_ROW : HEADER_ROW + len(rows)]] == looks_escaped
