@@ -573,3 +573,18 @@ def test_hidden_rows_recalculate_the_visible_column_only(tmp_path, com):
     assert "app.calculate" not in excel.calls
     column = [c.title for c in SAGE_COLUMNS].index("Visible") + 1
     assert {(sheet, c) for sheet, (_, c) in excel.calculated} == {(SAGE_ONLY, column)}
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+@pytest.mark.parametrize("com", [True, False], ids=["windows", "macos"])
+def test_refresh_leaves_a_hidden_sage50_only_sheet_hidden_and_works(tmp_path, com, state):
+    """Excel refuses to activate a hidden sheet (error 1004): Refresh used to end on it."""
+    book, excel = standin(tmp_path, 3, Excel(com=com))
+    excel.sheet_states[SAGE_ONLY] = state
+    port = ExcelBook(book)
+    assert macros.refresh(port) is not None
+    assert "sheet.activate" not in excel.calls
+    assert len([c for c in excel.cells[SAGE_ONLY] if c[0] > HEADER_ROW]) > 0
+    excel.sheet_states.clear()
+    port.activate(SAGE_ONLY)
+    assert "sheet.activate" in excel.calls

@@ -956,3 +956,24 @@ def test_text_that_looks_like_an_xml_escape_keeps_its_underscores(book):
     assert open_book(book).read_range(SAGE_ONLY, "A1") == [["_x0041_ title"]]
     calamine = CalamineWorkbook.from_path(str(book)).get_sheet_by_name(SAGE_ONLY).to_python()
     assert [r[NAME] for r in calamine[HEADER_ROW : HEADER_ROW + len(rows)]] == looks_escaped
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_a_hidden_sage50_only_sheet_is_never_made_the_active_tab(book, state):
+    """Excel cannot open on a hidden sheet: activeTab and tabSelected stay as they were."""
+    parts = members(book)
+    workbook = parts["xl/workbook.xml"].decode()
+    tag = re.search(rf'<sheet [^>]*name="{SAGE_ONLY}"[^>]*?(/?)>', workbook)
+    hidden = re.sub(r'\sstate="[^"]*"', "", tag.group(0)).replace(
+        " name=", f' state="{state}" name=', 1
+    )
+    parts["xl/workbook.xml"] = workbook.replace(tag.group(0), hidden).encode()
+    book.write_bytes(write_parts(parts))
+    before = re.search(r"<workbookView\b[^>]*>", parts["xl/workbook.xml"].decode()).group(0)
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    after = members(book)
+    assert re.search(r"<workbookView\b[^>]*>", after["xl/workbook.xml"].decode()).group(0) == (
+        before
+    )
+    assert "tabSelected" not in after[SAGE_PART].decode()
+    assert load_workbook(book)[SAGE_ONLY].sheet_state == state

@@ -24,7 +24,8 @@ Excel's rules it keeps (see also DESIGN.md, "Excel facts the code must respect")
   row's cell in column C is empty, else 1 in a row the filter shows and 0 in a hidden
   one (Excel recalculates SUBTOTAL when a filter changes); in manual calculation it
   changes only on App.calculate (every open book) or Range.Calculate (those cells);
-- writing to a protected sheet fails with Excel's error;
+- writing to a protected sheet fails with Excel's error, and so does activating a
+  hidden sheet;
 - a table cannot be resized over a merged block;
 - inserting cells (shift down) moves the cells, formats, merged blocks and tables below
   in the range's columns; Excel refuses to split a merged block or a table, or to push
@@ -109,6 +110,7 @@ class Excel:
         self.protected: set[str] = set()  # sheets protected (Review > Protect Sheet)
         self.tables: dict[str, Table] = {}  # by table name, for structured references
         self.merged: dict[str, set[tuple[Cell, Cell]]] = {}  # merged blocks' corners
+        self.sheet_states: dict[str, str] = {}  # "hidden" or "veryHidden"; else shown
 
     def insert_down(self, sheet: str, corners: tuple[Cell, Cell]) -> None:
         """Range.Insert(Shift:=xlDown): in the range's columns, every cell from its top
@@ -585,6 +587,18 @@ class Sheet:
 
     def activate(self) -> None:
         self._excel.note("sheet.activate")
+        if self._name in self._excel.sheet_states:  # Excel's error 1004 through COM
+            raise RuntimeError("Activate method of Worksheet class failed")
+
+    @property
+    def visible(self) -> bool | int:
+        """COM's Worksheet.Visible on Windows (-1 shown, 0 hidden, 2 very hidden: xlwings
+        hands it through), a bool on macOS."""
+        self._excel.note("sheet.visible get")
+        state = self._excel.sheet_states.get(self._name)
+        if not self._excel.com:
+            return state is None
+        return {None: -1, "hidden": 0, "veryHidden": 2}[state]
 
     @property
     def used_range(self) -> Range:
@@ -659,6 +673,8 @@ class Book:
         for worksheet in workbook.worksheets:
             name = worksheet.title
             sheet = Sheet(self._excel, name)
+            if worksheet.sheet_state != "visible":
+                self._excel.sheet_states[name] = worksheet.sheet_state
             self._excel.cells[name] = {}
             self._excel.text_cells[name] = set()
             self._excel.formats[name] = {}

@@ -335,7 +335,14 @@ class ExcelBook:
         self.book.app.status_bar = text or False  # False hands the bar back to Excel
 
     def activate(self, sheet: str) -> None:
-        self._sheet(sheet).activate()
+        """Show the sheet, unless the bookkeeper hid it: Excel refuses to activate a hidden
+        sheet. xlwings' Sheet.visible is COM's Worksheet.Visible on Windows (_xlwindows.py
+        Sheet.visible: -1 shown, 0 hidden, 2 very hidden) and a bool on macOS (_xlmac.py
+        Sheet.visible)."""
+        worksheet = self._sheet(sheet)
+        shown = worksheet.visible
+        if shown is True or shown == -1:
+            worksheet.activate()
 
     def folder(self) -> Path:
         return self.workbook_path().parent

@@ -100,6 +100,9 @@ _FORMULA_TEXT = re.compile(r"<f\b[^>]*>([^<]*)</f>")
 _ROW_IN_REF = re.compile(r"\$?[A-Za-z]{1,3}\$?(\d+)")
 _SHEET_VIEW = re.compile(r"<sheetView\b[^>]*?(/?)>")
 _TAB_SELECTED = re.compile(r'\stabSelected="([^"]*)"')
+_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\s[^>]*>")
+_SHEET_NAME = re.compile(r'\sname="([^"]*)"')
+_SHEET_STATE = re.compile(r'\sstate="([^"]*)"')
 
 
 def _from_reader(value: object) -> Cell:
@@ -127,6 +130,17 @@ def _set_row(grid: Grid, row: int, values: list[Cell], width: int) -> None:
         grid.append([])
     old = grid[row - 1]
     grid[row - 1] = values + [None] * (width - len(values)) + old[width:]
+
+
+def _hidden_sheets(workbook_xml: str) -> set[str]:
+    """The sheets workbook.xml marks state="hidden" or "veryHidden" (ECMA-376 Part 1,
+    18.2.19 sheet, ST_SheetState)."""
+    hidden = set()
+    for tag in _SHEET_TAG.findall(workbook_xml):
+        name, state = _SHEET_NAME.search(tag), _SHEET_STATE.search(tag)
+        if name and state and state.group(1) in ("hidden", "veryHidden"):
+            hidden.add(html.unescape(name.group(1)))
+    return hidden
 
 
 def _with_tab_selected(xml: str, selected: bool) -> str:
@@ -539,8 +553,11 @@ class FileBook:
         self._status(text)
 
     def activate(self, sheet: str) -> None:
+        """The sheet Excel opens on (activeTab), unless it is hidden: Excel cannot show a
+        hidden sheet's tab, so the workbook keeps the one it has."""
         self._sheet(sheet)
-        self._active = sheet
+        if sheet not in _hidden_sheets(self._package.text(self._workbook)):
+            self._active = sheet
 
     def folder(self) -> Path:
         return self.path.resolve().parent
