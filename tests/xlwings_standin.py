@@ -26,6 +26,8 @@ Excel's rules it keeps (see also DESIGN.md, "Excel facts the code must respect")
   changes only on App.calculate (every open book) or Range.Calculate (those cells);
 - writing to a protected sheet fails with Excel's error, and so does activating a
   hidden sheet;
+- on macOS (``com=False``) App.alert fails with AppleEvent error -1712 when the answer
+  takes longer than appscript's default timeout of 120 seconds;
 - a table cannot be resized over a merged block;
 - inserting cells (shift down) moves the cells, formats, merged blocks and tables below
   in the range's columns; Excel refuses to split a merged block or a table, or to push
@@ -55,6 +57,7 @@ ADDRESS_LIMIT = 255  # Excel cuts a longer Range.Address, at an area boundary he
 XL_CELL_TYPE_VISIBLE = 12
 BUTTONS = ("ok", "ok_cancel", "yes_no", "yes_no_cancel")  # what xlwings' App.alert knows
 MODES = (None, "info", "critical")
+APPSCRIPT_TIMEOUT = 120  # seconds: appscript's default AppleEvent timeout
 
 Cell = tuple[int, int]
 VBA_MACROS = {"SMSyncRefresh": "refresh", "SMSyncCheckAll": "check_all"}
@@ -89,8 +92,15 @@ class Dialog(NamedTuple):
 class Excel:
     """The stand-in's own record, kept off the xlwings surface."""
 
-    def __init__(self, answer: str = "yes", com: bool = True, text_format: bool = True):
+    def __init__(
+        self,
+        answer: str = "yes",
+        com: bool = True,
+        text_format: bool = True,
+        answer_seconds: float = 1.0,
+    ):
         self.answer = answer  # the button pressed on every question (not on "ok" alerts)
+        self.answer_seconds = answer_seconds  # how long the bookkeeper takes to press it
         self.com = com  # False: macOS, where Range.api is appscript (no SpecialCells)
         # False: every cell General, as if nothing were formatted Text (@); only for tests
         # that must get past excel.py's text mark in Text cells (see test_book_excel.py)
@@ -638,6 +648,9 @@ class App:
         self._excel.note("app.alert")
         if buttons not in BUTTONS or mode not in MODES:
             raise KeyError((buttons, mode))  # what xlwings' alert raises for these
+        if not self._excel.com and self._excel.answer_seconds > APPSCRIPT_TIMEOUT:
+            # _xlmac.py App.alert: display_alert through appscript, default timeout
+            raise RuntimeError("Command failed: OSERROR: -1712 MESSAGE: Apple event timed out.")
         self._excel.dialogs.append(Dialog(prompt, title, buttons))
         return "ok" if buttons == "ok" else self._excel.answer
 

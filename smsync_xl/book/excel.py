@@ -11,6 +11,7 @@ which Excel does not store there; in a Text cell it would become part of the val
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from itertools import groupby
@@ -25,6 +26,7 @@ from smsync_xl.book.layout import (
     VISIBLE,
     Column,
 )
+from smsync_xl.book.mac_dialog import alert_on_mac
 from smsync_xl.book.password_dialog import ask_password
 from smsync_xl.book.room import last_row, refuse_added_columns, refuse_off_sheet, rows_to_insert
 from smsync_xl.book.sheet_xml import column_letters
@@ -322,11 +324,21 @@ class ExcelBook:
             if body is not None:
                 body.rows.hidden = False
 
+    def _ask(self, message: str, buttons: str) -> str:
+        """On macOS through osascript with a long timeout (xlwings' alert there gives up
+        after 120 seconds: see mac_dialog), else, or when osascript cannot show it,
+        xlwings' App.alert."""
+        if sys.platform == "darwin":
+            answer = alert_on_mac(TITLE, message, buttons)
+            if answer is not None:
+                return answer
+        return str(self.book.app.alert(message, title=TITLE, buttons=buttons))
+
     def alert(self, message: str) -> None:
-        self.book.app.alert(message, title=TITLE)
+        self._ask(message, "ok")
 
     def confirm(self, message: str) -> bool:
-        return self.book.app.alert(message, title=TITLE, buttons="yes_no") == "yes"
+        return self._ask(message, "yes_no") == "yes"
 
     def ask_password(self, question: str) -> str | None:
         return ask_password(TITLE, question)
