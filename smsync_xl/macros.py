@@ -198,7 +198,7 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
         write_entity(port, entity)
     kept, unticked = keep_ticks(shown[SAGE_ONLY], tables[SAGE_ONLY])
     for sheet, rows in tables.items():
-        if port.hidden_rows(sheet):
+        if port.hidden_rows(sheet) or port.filtered(sheet):
             port.clear_filter(sheet)
             cleared.append(sheet)
         port.write_table(sheet, rows)

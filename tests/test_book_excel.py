@@ -18,6 +18,7 @@ from smsync_xl.book.layout import (
     SAGE_ONLY,
     SETUP,
     TABLE_COLUMNS,
+    TABLE_NAMES,
     TURBO_ONLY,
     setup_layout,
 )
@@ -588,3 +589,16 @@ def test_refresh_leaves_a_hidden_sage50_only_sheet_hidden_and_works(tmp_path, co
     excel.sheet_states.clear()
     port.activate(SAGE_ONLY)
     assert "sheet.activate" in excel.calls
+
+
+@pytest.mark.parametrize("com", [True, False], ids=["windows", "macos"])
+def test_refresh_clears_a_filter_that_hides_no_row(tmp_path, com):
+    """A criterion that matches every row hides nothing now, but Excel applies it again
+    at the next sort or reapply, to rows that hold other records by then."""
+    port, excel = refreshed(tmp_path, 4, Excel(com=com))
+    table = excel.tables[TABLE_NAMES[SAGE_ONLY]]
+    table._criteria[3] = "<>no such status"  # what a filter the bookkeeper set leaves
+    assert not port.hidden_rows(SAGE_ONLY) and port.filtered(SAGE_ONLY)
+    finished = macros.refresh(port)
+    assert finished is not None and f"The filter on {SAGE_ONLY} was cleared" in finished.summary
+    assert not port.filtered(SAGE_ONLY) and table.show_autofilter

@@ -977,3 +977,28 @@ def test_a_hidden_sage50_only_sheet_is_never_made_the_active_tab(book, state):
     )
     assert "tabSelected" not in after[SAGE_PART].decode()
     assert load_workbook(book)[SAGE_ONLY].sheet_state == state
+
+
+def test_refresh_clears_a_filter_that_hides_no_row_and_the_sheets_filter_mode(book):
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    parts = members(book)
+    table = parts["xl/tables/table1.xml"].decode()
+    parts["xl/tables/table1.xml"] = re.sub(
+        r'<autoFilter ref="([^"]*)"\s*/>',
+        r'<autoFilter ref="\1"><filterColumn colId="1"><customFilters>'
+        r'<customFilter operator="notEqual" val="no such status"/></customFilters>'
+        r"</filterColumn></autoFilter>",
+        table,
+        count=1,
+    ).encode()
+    sheet = parts[SAGE_PART].decode()
+    parts[SAGE_PART] = sheet.replace("<sheetPr ", '<sheetPr filterMode="1" ', 1).encode()
+    book.write_bytes(write_parts(parts))
+    port = open_book(book)
+    assert port.hidden_rows(SAGE_ONLY) == set() and port.filtered(SAGE_ONLY)
+    finished = macros.refresh(open_book(book, Dialogs(True, False)))
+    assert finished is not None and f"The filter on {SAGE_ONLY} was cleared" in finished.summary
+    after = members(book)
+    assert "<filterColumn" not in after["xl/tables/table1.xml"].decode()
+    assert "filterMode" not in after[SAGE_PART].decode()
+    assert not open_book(book).filtered(SAGE_ONLY)

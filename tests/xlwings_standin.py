@@ -19,7 +19,8 @@ Excel's rules it keeps (see also DESIGN.md, "Excel facts the code must respect")
   characters without an error, and an appscript reference on macOS, which has no
   `SpecialCells`;
 - a filter hides sheet rows and is not evaluated again when their cells change; taking
-  the table's AutoFilter off shows them all;
+  the table's AutoFilter off shows them all and drops its criteria; a criterion stays
+  a filter (Table.autofilter.criteria) even where it hides no row;
 - `=IF(T[[#This Row],[C]]="","",SUBTOTAL(103,T[[#This Row],[C]]))` is blank where the
   row's cell in column C is empty, else 1 in a row the filter shows and 0 in a hidden
   one (Excel recalculates SUBTOTAL when a filter changes); in manual calculation it
@@ -333,6 +334,7 @@ class ComTableRange:
     def AutoFilter(self, Field: int, Criteria1: str) -> None:
         table, excel = self._table, self._table._sheet._excel
         excel.note("com.AutoFilter")
+        table._criteria[Field] = Criteria1  # a filter, whether or not it hides a row
         (r1, c1), (r2, _) = table._corners
         keep_equal = not Criteria1.startswith("<>")
         wanted = Criteria1.removeprefix("<>").removeprefix("=")
@@ -500,14 +502,54 @@ class Range:
         return ComRange(self) if self._sheet._excel.com else AppscriptRange(self)
 
 
+class AutoFilterCriteria:
+    """One field's criterion as xlwings reads it (Filters(i).On on Windows)."""
+
+    __slots__ = ("_field", "_type")
+
+    def __init__(self, field: int, type_: str):
+        self._field, self._type = field, type_
+
+    @property
+    def field(self) -> int:
+        return self._field
+
+    @property
+    def type(self) -> str:
+        return self._type
+
+
+class AutoFilter:
+    """A table's AutoFilter: only its criteria are read."""
+
+    __slots__ = ("_table",)
+
+    def __init__(self, table: Table):
+        self._table = table
+
+    @property
+    def criteria(self) -> list[AutoFilterCriteria]:
+        self._table._sheet._excel.note("autofilter.criteria")
+        (_, c1), (_, c2) = self._table._corners
+        return [
+            AutoFilterCriteria(f, "comparison" if f in self._table._criteria else "none")
+            for f in range(1, c2 - c1 + 2)
+        ]
+
+
 class Table:
-    __slots__ = ("_autofilter", "_corners", "_sheet")
+    __slots__ = ("_autofilter", "_corners", "_criteria", "_sheet")
 
     def __init__(self, sheet: Sheet, ref: str):
         self._sheet = sheet
         c1, r1, c2, r2 = range_boundaries(ref)
         self._corners = ((r1, c1), (r2, c2))
         self._autofilter = True
+        self._criteria: dict[int, str] = {}  # field → criterion of the filter on it
+
+    @property
+    def autofilter(self) -> AutoFilter:
+        return AutoFilter(self)
 
     @property
     def api(self):
@@ -525,6 +567,7 @@ class Table:
             (r1, _), (r2, _) = self._corners
             hidden = self._sheet._excel.hidden_rows.get(self._sheet._name, set())
             hidden -= set(range(r1 + 1, r2 + 1))
+            self._criteria.clear()
         self._autofilter = value
 
     @property

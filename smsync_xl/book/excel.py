@@ -312,6 +312,16 @@ class ExcelBook:
     def check_can_save(self) -> None:
         """Nothing to check: in Excel the bookkeeper saves (Save As, if read-only)."""
 
+    def filtered(self, sheet: str) -> bool:
+        """A criterion on any column, hiding rows or not: xlwings' Table.autofilter
+        criteria (main.py Table.autofilter and AutoFilter.criteria, 0.37.5+; a field's
+        type is "none" unless Filters(i).On, _xlwindows.py AutoFilter.criteria, or
+        filter_on, _xlmac.py). A table without filter buttons has no filter."""
+        table = self._table(sheet)
+        if not table.show_autofilter:
+            return False
+        return any(c.type != "none" for c in table.autofilter.criteria)
+
     def clear_filter(self, sheet: str) -> None:
         """Take the table's filter off (and put its buttons back), and show rows hidden by
         hand: Excel does not filter again when the cells change, so rows refilled with

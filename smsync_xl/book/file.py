@@ -100,6 +100,7 @@ _FORMULA_TEXT = re.compile(r"<f\b[^>]*>([^<]*)</f>")
 _ROW_IN_REF = re.compile(r"\$?[A-Za-z]{1,3}\$?(\d+)")
 _SHEET_VIEW = re.compile(r"<sheetView\b[^>]*?(/?)>")
 _TAB_SELECTED = re.compile(r'\stabSelected="([^"]*)"')
+_FILTER_MODE = re.compile(r'(<sheetPr\b[^>]*?)\sfilterMode="(?:1|true)"')
 _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\s[^>]*>")
 _SHEET_NAME = re.compile(r'\sname="([^"]*)"')
 _SHEET_STATE = re.compile(r'\sstate="([^"]*)"')
@@ -528,11 +529,21 @@ class FileBook:
             if xml.show_column(column, show, widths[title]):
                 self._dirty.add(sheet)
 
+    def filtered(self, sheet: str) -> bool:
+        return self._table(sheet).filtered()
+
     def clear_filter(self, sheet: str) -> None:
+        """The table's criteria and hidden rows go, and the sheet's filterMode (sheetPr,
+        ECMA-376 18.3.1.82: a filter is on) unless a sheet AutoFilter of its own stays."""
         table = self._table(sheet)
         table.clear_filter()
         first, _, last, _ = self._bounds(sheet)
         xml = self._sheet_xml(sheet)
+        if "<autoFilter" not in xml.tail:
+            head = _FILTER_MODE.sub(r"\1", xml.head, count=1)
+            if head != xml.head:
+                xml.head = head
+                self._dirty.add(sheet)
         for number in range(first + 1, last + 1):
             if xml.is_hidden(number):
                 xml.show(number)

@@ -90,6 +90,10 @@ class TablePart:
         )
         self._edit(_SORT_STATE.sub("", xml))
 
+    def filtered(self) -> bool:
+        """A <filterColumn> in the autoFilter: a criterion, hiding rows or not."""
+        return _FILTER_COLUMN.search(self.xml) is not None
+
     def clear_filter(self) -> None:
         """No column filtered; the filter buttons stay."""
         self._edit(_FILTER_COLUMN.sub("", self.xml))
