@@ -602,3 +602,20 @@ def test_refresh_clears_a_filter_that_hides_no_row(tmp_path, com):
     finished = macros.refresh(port)
     assert finished is not None and f"The filter on {SAGE_ONLY} was cleared" in finished.summary
     assert not port.filtered(SAGE_ONLY) and table.show_autofilter
+
+
+def test_a_total_row_is_never_data_and_refresh_turns_it_off_and_says_so(tmp_path):
+    """Table.range ends with a shown Total Row; DataBodyRange does not."""
+    port, excel = refreshed(tmp_path, 4)
+    table = excel.tables[TABLE_NAMES[SAGE_ONLY]]
+    (r1, c1), (r2, c2) = table._corners
+    table._corners, table._totals = ((r1, c1), (r2 + 1, c2)), True  # Table Design > Total Row
+    excel.write(SAGE_ONLY, (r2 + 1, ID), "Total")
+    assert len(port.read_table(SAGE_ONLY).rows) == 4
+    finished = macros.refresh(port)
+    assert finished is not None and f"The Total Row on {SAGE_ONLY} was turned off" in (
+        finished.summary
+    )
+    assert not table.show_totals and table._corners[1][0] == r2
+    assert excel.cells[SAGE_ONLY].get((r2 + 1, ID)) is None
+    assert len(port.read_table(SAGE_ONLY).rows) == 4

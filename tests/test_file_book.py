@@ -1002,3 +1002,33 @@ def test_refresh_clears_a_filter_that_hides_no_row_and_the_sheets_filter_mode(bo
     assert "<filterColumn" not in after["xl/tables/table1.xml"].decode()
     assert "filterMode" not in after[SAGE_PART].decode()
     assert not open_book(book).filtered(SAGE_ONLY)
+
+
+def test_a_total_row_is_never_data_and_refresh_turns_it_off_and_says_so(book):
+    """Excel's Total Row is the table's last row (totalsRowCount): kept on a resized
+    table, the last data row would become it."""
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    count = len(open_book(book).read_table(SAGE_ONLY).rows)
+    total = HEADER_ROW + count + 1
+
+    def add_total_row(workbook) -> None:
+        sheet = workbook[SAGE_ONLY]
+        table = next(iter(sheet.tables.values()))
+        table.ref = f"A{HEADER_ROW}:{LAST}{total}"
+        table.autoFilter.ref = f"A{HEADER_ROW}:{LAST}{total - 1}"
+        table.totalsRowCount = 1
+        sheet[f"C{total}"] = "Total"
+
+    edit_workbook(book, add_total_row)
+    port = open_book(book)
+    assert port.total_row(SAGE_ONLY)
+    assert len(port.read_table(SAGE_ONLY).rows) == count  # the Total Row is not a record
+    finished = macros.refresh(open_book(book, Dialogs(True, False)))
+    assert finished is not None and f"The Total Row on {SAGE_ONLY} was turned off" in (
+        finished.summary
+    )
+    table = members(book)["xl/tables/table1.xml"].decode()
+    assert "totalsRowCount" not in table and 'totalsRowShown="0"' in table
+    assert table_refs(book)[0] == f"A{HEADER_ROW}:{LAST}{total - 1}"
+    assert load_workbook(book)[SAGE_ONLY][f"C{total}"].value is None
+    assert not open_book(book).total_row(SAGE_ONLY)

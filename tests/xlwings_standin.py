@@ -14,7 +14,8 @@ Excel's rules it keeps (see also DESIGN.md, "Excel facts the code must respect")
 - a General cell parses what is written without the mark: numbers become numbers and a
   leading =, + or - makes a formula (text no longer); dates are not modelled;
 - writing "" or None empties a cell; a list of lists must be rectangular;
-- resizing a table keeps its header row where it is;
+- resizing a table keeps its header row where it is; a shown Total Row is the last
+  row of Table.range, not of Table.data_body_range, and turning it off empties it;
 - `Range.api` is Excel's COM Range on Windows, whose `Address` is cut at about 255
   characters without an error, and an appscript reference on macOS, which has no
   `SpecialCells`;
@@ -538,14 +539,35 @@ class AutoFilter:
 
 
 class Table:
-    __slots__ = ("_autofilter", "_corners", "_criteria", "_sheet")
+    __slots__ = ("_autofilter", "_corners", "_criteria", "_sheet", "_totals")
 
-    def __init__(self, sheet: Sheet, ref: str):
+    def __init__(self, sheet: Sheet, ref: str, totals: bool = False):
         self._sheet = sheet
         c1, r1, c2, r2 = range_boundaries(ref)
-        self._corners = ((r1, c1), (r2, c2))
+        self._corners = ((r1, c1), (r2, c2))  # the Total Row included, when shown
         self._autofilter = True
         self._criteria: dict[int, str] = {}  # field → criterion of the filter on it
+        self._totals = totals
+
+    @property
+    def show_totals(self) -> bool:
+        self._sheet._excel.note("table.show_totals get")
+        return self._totals
+
+    @show_totals.setter
+    def show_totals(self, value: bool) -> None:
+        """ListObject.ShowTotals = False: the Total Row's cells go and the table ends a
+        row higher (turning it on is not modelled)."""
+        self._sheet._excel.note("table.show_totals set")
+        self._sheet._excel.protect(self._sheet._name)
+        if value and not self._totals:
+            raise NotImplementedError("turning the Total Row on is not modelled")
+        if self._totals and not value:
+            (r1, c1), (r2, c2) = self._corners
+            for column in range(c1, c2 + 1):
+                self._sheet._excel.write(self._sheet._name, (r2, column), None)
+            self._corners = ((r1, c1), (r2 - 1, c2))
+            self._totals = False
 
     @property
     def autofilter(self) -> AutoFilter:
@@ -583,9 +605,11 @@ class Table:
 
     @property
     def data_body_range(self) -> Range | None:
+        """Between the header and the Total Row (when shown)."""
         self._sheet._excel.note("table.data_body_range")
-        (r1, c1), last = self._corners
-        return Range(self._sheet, (r1 + 1, c1), last) if last[0] > r1 else None
+        (r1, c1), (r2, c2) = self._corners
+        r2 -= self._totals
+        return Range(self._sheet, (r1 + 1, c1), (r2, c2)) if r2 > r1 else None
 
     def resize(self, range: Range) -> None:  # xlwings' own parameter name
         self._sheet._excel.note("table.resize")
@@ -760,7 +784,8 @@ class Book:
                             self._excel.text_cells[name].add(place)
             for table in TABLE_NAMES.values():
                 if table in worksheet.tables:
-                    sheet._tables[table] = Table(sheet, worksheet.tables[table].ref)
+                    found = worksheet.tables[table]
+                    sheet._tables[table] = Table(sheet, found.ref, bool(found.totalsRowCount))
                     self._excel.tables[table] = sheet._tables[table]
             sheets.append(sheet)
         self._sheets = Sheets(self._excel, sheets)

@@ -134,12 +134,26 @@ class ExcelBook:
             target.value = cell_value(value, target.number_format)
 
     def read_table(self, sheet: str) -> TableData:
-        whole = self._table(sheet).range
-        block = whole.options(ndim=2).value
-        rows = block[1:]
+        """The header and the DataBodyRange (main.py Table.data_body_range): never the
+        Total Row, which Table.range ends with when it is shown."""
+        table = self._table(sheet)
+        header = table.header_row_range
+        body = table.data_body_range
+        rows = [] if body is None else body.options(ndim=2).value
         if len(rows) == 1 and is_blank_row(rows[0]):
             rows = []
-        return TableData(sheet, [str(v) for v in block[0]], rows, whole.row + 1)
+        titles = [str(v) for v in header.options(ndim=1).value]
+        return TableData(sheet, titles, rows, header.row + 1)
+
+    def total_row(self, sheet: str) -> bool:
+        return bool(self._table(sheet).show_totals)
+
+    def _drop_total_row(self, table: Any) -> None:
+        """Turn the Total Row off before the table is resized (ListObject.ShowTotals,
+        main.py Table.show_totals): the table's last row would otherwise be taken for it.
+        Refresh says so in its summary."""
+        if table.show_totals:
+            table.show_totals = False
 
     def _resize(self, sheet: str, table: Any, body_rows: int) -> None:
         worksheet = self._sheet(sheet)
@@ -206,6 +220,7 @@ class ExcelBook:
         worksheet = self._sheet(sheet)
         last = last_row(len(rows))
         with self._changing(sheet):
+            self._drop_total_row(table)
             body = table.data_body_range
             if body is not None:
                 body.clear_contents()
@@ -241,6 +256,7 @@ class ExcelBook:
         self._make_room(sheet, existing + len(rows))
         columns = TABLE_COLUMNS[sheet]
         with self._changing(sheet):
+            self._drop_total_row(self._table(sheet))
             self._resize(sheet, self._table(sheet), existing + len(rows))
             target = self._sheet(sheet).range((HEADER_ROW + 1 + existing, 1))
             target.value = [_row(columns, r) for r in rows]

@@ -286,10 +286,12 @@ class FileBook:
         return block
 
     def read_table(self, sheet: str) -> TableData:
-        ref = self._table(sheet).ref
+        """The header and the body: never the Total Row at the end of ``ref``."""
+        table = self._table(sheet)
+        ref = table.ref
         first = range_bounds(ref)[0]
         block = self.read_range(sheet, ref)
-        rows = block[1:]
+        rows = block[1 : len(block) - table.totals_rows()]
         header = [str(v) for v in block[0]]
         if INCLUDE in header:
             self._mark_uncalculated(sheet, header.index(INCLUDE), rows)
@@ -453,8 +455,15 @@ class FileBook:
 
         self._change(sheet, change)
 
+    def total_row(self, sheet: str) -> bool:
+        return self._table(sheet).totals_rows() > 0
+
     def _resize(self, sheet: str, body_rows: int) -> None:
+        """The table covers the header and ``body_rows``; a Total Row is turned off (its
+        cells, once the body's last row, are rewritten or emptied by the callers), as the
+        live port does, rather than the last data row taken for it."""
         last = column_letters(len(TABLE_COLUMNS[sheet]))
+        self._table(sheet).drop_total_row()
         self._table(sheet).resize(f"A{HEADER_ROW}:{last}{HEADER_ROW + max(body_rows, 1)}")
 
     def write_table(self, sheet: str, rows: list[list[Cell]]) -> None:
