@@ -26,6 +26,7 @@ from smsync_xl.book.layout import (
     TURBO_ONLY,
     entity_columns,
 )
+from smsync_xl.book.room import RoomError
 from smsync_xl.book.setup_sheet import read_setup, write_entity
 from smsync_xl.book.sheets import (
     chosen_rows,
@@ -94,11 +95,14 @@ def _check_log_room(port: WorkbookPort) -> None:
     port.check_room(LOG, len(port.read_table(LOG).rows) + 1)
 
 
-def _report(port: WorkbookPort, action: str, message: str, detail: str) -> None:
+def _report(port: WorkbookPort, action: str, message: str, detail: str, log: bool = True) -> None:
     """The message first; then a Log row, if the workbook can still take one (the
-    problem may be a missing Log sheet or a read-only file: the message says so)."""
+    problem may be a missing Log sheet or a read-only file: the message says so) and
+    the refusal did not promise to leave it as it was (``log``)."""
     port.status("")
     port.alert(message)
+    if not log:
+        return
     with contextlib.suppress(Exception):  # the message is out; a Log row is a bonus
         _log(port, action, "", "error", detail=detail)
         port.finish()
@@ -119,7 +123,8 @@ def macro(action: Macro) -> Callable[[WorkbookPort | None], Finished | None]:
                     return action(port)
             port.alert(already_running(str(workbook)))
         except SmsyncError as error:
-            _report(port, action.__name__, str(error), str(error))
+            untouched = isinstance(error, RoomError)
+            _report(port, action.__name__, str(error), str(error), log=not untouched)
         except Exception as error:  # noqa: BLE001 - the bookkeeper gets a message, not a crash
             message = (
                 f"SMSync stopped on an unexpected error: {type(error).__name__}: "

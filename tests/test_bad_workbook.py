@@ -6,6 +6,7 @@ message naming the place and the fix, no traceback, and SMSTurbo exactly as befo
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from openpyxl.worksheet.table import TableColumn
 
 from smsync_xl import macros
 from smsync_xl.book.layout import LOG, REPLACE_COLUMNS, SAGE_ONLY, SETUP, TURBO_ONLY, setup_layout
+from smsync_xl.book.package import read_parts, write_parts
 from smsync_xl.cli import main
 
 from .conftest import audit_rows, dump
@@ -344,3 +346,29 @@ def test_a_read_only_workbook_is_not_replaced_by_a_headless_save(tmp_path):
     assert code == 1 and "read-only" in output
     assert path.read_bytes() == (tmp_path / "copy.xlsm").read_bytes()
     assert not path.stat().st_mode & stat.S_IWUSR
+
+
+def edit_part(path: Path, name: str, change: Callable[[str], str]) -> None:
+    """Change one part's XML as another program might have saved it."""
+    parts = read_parts(path.read_bytes())
+    parts[name] = change(parts[name].decode("utf-8")).encode("utf-8")
+    path.write_bytes(write_parts(parts))
+
+
+@pytest.mark.parametrize("command", ["synchronize", "refresh"])
+def test_a_log_down_to_excels_last_row_stops_the_run_before_anything_is_written(tmp_path, command):
+    """The Log table already reaches row 1,048,576: the run's Log row would go past it.
+    Refused before SMSTurbo is written, and the workbook is left as it was (no Log row
+    about the refusal either: the message says nothing was changed)."""
+    path = demo_workbook(tmp_path)
+    refreshed_and_ticked(path)
+    edit_part(path, "xl/tables/table3.xml", lambda xml: re.sub(r"A5:G\d+", "A5:G1048576", xml))
+    database = tmp_path / "smsturbo_demo.sqlite"
+    before, workbook = dump(database, audit=True), path.read_bytes()
+    code, output = run(command, path)
+    assert code == 1, output
+    assert "Log sheet, table SyncLog: the table SyncLog would need 1,048,572 rows" in output
+    assert "past Excel's last row (1,048,576)" in output
+    assert "paste them into another workbook" in output and "Nothing was changed." in output
+    assert dump(database, audit=True) == before
+    assert path.read_bytes() == workbook

@@ -510,6 +510,157 @@ def test_a_note_excel_took_into_the_table_is_named_in_excel(tmp_path):
     assert excel.cells[SAGE_ONLY] == before
 
 
+def grown_with(folder: Path, place) -> tuple[ExcelBook, Excel, bool]:
+    """Refresh with 3 customers (rows 6 to 8), ``place`` something under or beside the
+    table, then Refresh with 6 (rows 6 to 11): the second Refresh's result."""
+    book, excel = standin(folder, 6)
+    gone = shrink_then_grow(folder, 3)
+    port = ExcelBook(book)
+    assert macros.refresh(port)
+    place(book, excel)
+    put_back(folder, gone)
+    return port, excel, macros.refresh(port) is not None
+
+
+def test_a_formula_showing_nothing_under_a_table_moves_down_in_excel(tmp_path):
+    """xlwings reads a formula whose result is "" (or an error) as None: the room check
+    reads formulas, so the cell is moved with the rows, not written over."""
+    formula = '=IF(Setup!A1="never","x","")'
+
+    def place(book, excel) -> None:
+        excel.write(SAGE_ONLY, (10, 1), formula)  # Include is a General column
+
+    port, excel, done = grown_with(tmp_path, place)
+    assert done, excel.dialogs[-1]
+    cells = excel.cells[SAGE_ONLY]
+    assert cells[(12, 1)] == formula and (10, 1) not in cells
+    assert port.book.sheets[SAGE_ONLY].tables["SageOnly"].range.last_cell.row == FIRST + 5
+
+
+def test_the_bookkeepers_own_table_beside_a_growing_table_is_named_in_excel(tmp_path):
+    """Excel does not insert cells through a table: SMSync names it before writing."""
+    state = {}
+
+    def place(book, excel) -> None:
+        excel.write(SAGE_ONLY, (10, 2), "my note")
+        excel.write(SAGE_ONLY, (3, 37), "my table")
+        excel.add_table(book.sheets[SAGE_ONLY], "Mine", "AK3:AL20")
+        state["before"] = copy.deepcopy(excel.cells)
+
+    _, excel, done = grown_with(tmp_path, place)
+    assert not done
+    message = excel.dialogs[-1].prompt
+    assert message.startswith("Sage50-only sheet, cell AK3: the table SageOnly needs 2 more")
+    assert "the table Mine (rows 3 to 20) beside it reaches those rows" in message
+    assert "Move the table Mine (rows 3 to 20)" in message and "Nothing was changed." in message
+    assert excel.cells == state["before"]  # no Log row either
+
+
+def test_hidden_rows_a_table_grows_into_are_shown_in_excel(tmp_path):
+    """Inserting cells moves the note, not the rows' Hidden flags: the rows the table
+    takes are shown, and Check All ticks every record."""
+
+    def place(book, excel) -> None:
+        excel.write(SAGE_ONLY, (10, 2), "my note")
+        excel.hand_hidden.setdefault(SAGE_ONLY, set()).update({9, 10, 11})
+
+    port, excel, done = grown_with(tmp_path, place)
+    assert done
+    assert excel.cells[SAGE_ONLY][(12, 2)] == "my note"
+    assert not any(excel.is_hidden(SAGE_ONLY, row) for row in range(FIRST, FIRST + 6))
+    assert macros.check_all(port)
+    assert [excel.cells[SAGE_ONLY].get((FIRST + i, INCLUDE)) for i in range(6)] == ["x"] * 6
+
+
+def test_notes_beside_a_narrowed_table_are_named_in_excel(tmp_path):
+    port, excel = refreshed(tmp_path, 3)
+    table = port.book.sheets[SAGE_ONLY].tables["SageOnly"]
+    (top, left), (bottom, right) = table._corners
+    cells = excel.cells[SAGE_ONLY]
+    for row in range(top, bottom + 1):  # Delete > Table Columns on column D
+        cells.pop((row, 4), None)
+        for column in range(5, right + 1):
+            if (row, column) in cells:
+                cells[(row, column - 1)] = cells.pop((row, column))
+    table._corners = ((top, left), (bottom, right - 1))
+    excel.write(SAGE_ONLY, (top + 1, right), "my note beside")
+    before = copy.deepcopy(excel.cells)
+    assert macros.refresh(port) is None
+    message = excel.dialogs[-1].prompt
+    assert message.startswith(f"Sage50-only sheet, cell AH{top + 1}: the table SageOnly has 33")
+    assert "'my note beside'" in message and "Nothing was changed." in message
+    assert excel.cells == before
+
+
+def test_what_would_be_pushed_off_the_sheet_is_named_in_excel(tmp_path):
+    """A value near the bottom is named (not the first cell under the table); a cell
+    that holds only a format there drops off, as in Excel."""
+    last = 1_048_576
+
+    def place(book, excel) -> None:
+        excel.write(SAGE_ONLY, (10, 2), "my note")
+        excel.formats[SAGE_ONLY][(last, 5)] = "0.00"
+
+    _, excel, done = grown_with(tmp_path, place)
+    assert done, excel.dialogs[-1]
+    assert excel.cells[SAGE_ONLY][(12, 2)] == "my note"
+    assert all(row <= last for row, _ in excel.formats[SAGE_ONLY])
+
+    def place_value(book, excel) -> None:
+        excel.write(SAGE_ONLY, (10, 2), "my note")
+        excel.write(SAGE_ONLY, (last - 1, 3), "at the bottom")
+
+    (tmp_path / "second").mkdir()
+    _, excel, done = grown_with(tmp_path / "second", place_value)
+    assert not done
+    message = excel.dialogs[-1].prompt
+    assert message.startswith("Sage50-only sheet, cell C1048575: the table SageOnly needs 2")
+    assert "would push cell C1048575 past Excel's last row" in message
+
+
+def test_a_table_past_excels_last_row_is_refused_in_excel(tmp_path):
+    port, _ = refreshed(tmp_path, 2)
+    with pytest.raises(WorkbookError, match=r"would need 1,048,572 rows, down to row 1,048,577"):
+        port.check_room("Log", 1_048_576 - HEADER_ROW + 1)
+    port.check_room("Log", 1_048_576 - HEADER_ROW)
+
+
+def test_a_merged_block_beside_a_growing_table_is_named_in_excel(tmp_path):
+    """Excel does not insert cells through a merged block either: named before writing."""
+    state = {}
+
+    def place(book, excel) -> None:
+        excel.write(SAGE_ONLY, (3, 40), "merged beside")
+        excel.merged[SAGE_ONLY].add(((3, 40), (12, 41)))
+        state["before"] = copy.deepcopy(excel.cells)
+
+    _, excel, done = grown_with(tmp_path, place)
+    assert not done
+    message = excel.dialogs[-1].prompt
+    assert message.startswith("Sage50-only sheet, cell AN3: the table SageOnly needs 3 more")
+    assert "the merged block AN3:AO12 beside it reaches those rows" in message
+    assert excel.cells == state["before"]
+
+
+def test_an_insert_excel_refuses_is_explained_without_blaming_protection(tmp_path, monkeypatch):
+    """A PivotTable reaching into the rows (xlwings cannot see one beforehand) makes Excel
+    refuse to insert cells: the message says so, and that the table was not changed."""
+
+    def pivot_in_the_way(self, sheet, corners) -> None:
+        raise RuntimeError("We can't change this part of a PivotTable report.")
+
+    def place(book, excel) -> None:
+        excel.write(SAGE_ONLY, (10, 2), "my note")
+        monkeypatch.setattr(Excel, "insert_down", pivot_in_the_way)
+
+    port, excel, done = grown_with(tmp_path, place)
+    assert not done
+    message = excel.dialogs[-1].prompt
+    assert message.startswith("Sage50-only sheet, cell B10: Excel refused to insert 2 row(s)")
+    assert "PivotTable report" in message and "the table was not changed" in message
+    assert port.book.sheets[SAGE_ONLY].tables["SageOnly"].range.last_cell.row == FIRST + 2
+
+
 class WindowsLocks:
     """msvcrt as the CRT's _locking behaves: a byte range from the file's current
     position, refused (EACCES) to any other handle while held, and freed by LK_UNLCK at

@@ -837,6 +837,7 @@ def test_a_note_excel_took_into_the_table_is_named_and_nothing_is_written(book):
 
     edit_workbook(book, type_under)
     before = sheet_cells(book, SAGE_ONLY)
+    workbook = book.read_bytes()
     dialogs = Dialogs(True, False)
     assert macros.refresh(open_book(book, dialogs)) is None
     message = dialogs.alerts[-1]
@@ -844,6 +845,7 @@ def test_a_note_excel_took_into_the_table_is_named_and_nothing_is_written(book):
     assert "'ask Pat about these'" in message and "no SMSync record" in message
     assert "paste it two or more rows under the table" in message
     assert sheet_cells(book, SAGE_ONLY) == before
+    assert book.read_bytes() == workbook  # not even a Log row: nothing was changed
 
 
 def test_set_columns_keeps_each_columns_element_by_name_and_drops_lost_filters():
@@ -904,14 +906,100 @@ def _named_note(workbook) -> None:
     workbook.defined_names["MyNote"] = DefinedName("MyNote", attr_text="'Sage50-only'!$B$9")
 
 
+def _validation_from(sheet: str, cell: str, source: str):
+    def change(workbook) -> None:
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        choices = DataValidation(type="list", formula1=source)
+        workbook[sheet].add_data_validation(choices)
+        choices.add(cell)
+
+    return change
+
+
+def _format_by(sheet: str, cell: str, formula: str):
+    def change(workbook) -> None:
+        from openpyxl.formatting.rule import FormulaRule
+        from openpyxl.styles import Font
+
+        rule = FormulaRule(formula=[formula], font=Font(bold=True))
+        workbook[sheet].conditional_formatting.add(cell, rule)
+
+    return change
+
+
+def _link_to(sheet: str, cell: str, location: str):
+    def change(workbook) -> None:
+        from openpyxl.worksheet.hyperlink import Hyperlink
+
+        workbook[sheet][cell] = "go"
+        workbook[sheet][cell].hyperlink = Hyperlink(ref=cell, location=location)
+
+    return change
+
+
+def _chart_on_setup(workbook) -> None:
+    from openpyxl.chart import BarChart, Reference
+
+    chart = BarChart()
+    chart.add_data(Reference(workbook[SAGE_ONLY], min_col=2, min_row=9, max_row=10))
+    workbook[SETUP].add_chart(chart, "K2")
+
+
 @pytest.mark.parametrize(
     ("reference", "refused"),
     [
         (_named_note, "a defined name points below it"),
-        (lambda wb: wb[SETUP].cell(40, 9, "='Sage50-only'!B9"), "a formula on the Setup sheet"),
+        (_chart_on_setup, "a chart takes its data from there"),
+        (
+            lambda wb: wb[SETUP].cell(40, 9, "='Sage50-only'!B9"),
+            "the formula in cell I40 of the Setup sheet points there",
+        ),
         (lambda wb: wb[SETUP].cell(40, 9, "='Sage50-only'!A2"), None),
+        (lambda wb: wb[SETUP].cell(40, 9, "=B9+LOG10(100)"), None),
+        (
+            lambda wb: wb[SAGE_ONLY].cell(1, 36, "=B9"),
+            "the formula in cell AJ1 of the Sage50-only sheet points there",
+        ),
+        (
+            _validation_from(SAGE_ONLY, "AK2", "$B$9:$B$10"),
+            "the data validation on cell AK2 of the Sage50-only sheet uses cells there",
+        ),
+        (
+            _format_by(SAGE_ONLY, "AK2", '$B$9="my note"'),
+            "the conditional format on cell AK2 of the Sage50-only sheet uses cells there",
+        ),
+        (
+            _link_to(SAGE_ONLY, "AK2", "B9"),
+            "the hyperlink in cell AK2 of the Sage50-only sheet leads there",
+        ),
+        (
+            _link_to(SETUP, "I40", "'Sage50-only'!B9"),
+            "the hyperlink in cell I40 of the Setup sheet leads there",
+        ),
+        (
+            _validation_from(SETUP, "I40", "'Sage50-only'!$B$9:$B$10"),
+            "the data validation on cell I40 of the Setup sheet uses cells there",
+        ),
+        (
+            _format_by(SETUP, "I40", "'Sage50-only'!$B$9=1"),
+            "the conditional format on cell I40 of the Setup sheet uses cells there",
+        ),
     ],
-    ids=["defined name", "formula below", "formula above"],
+    ids=[
+        "defined name",
+        "chart on another sheet",
+        "formula below",
+        "formula above",
+        "another sheet's own rows",
+        "same-sheet formula",
+        "same-sheet validation list",
+        "same-sheet format",
+        "same-sheet hyperlink",
+        "hyperlink from another sheet",
+        "validation list from another sheet",
+        "format on another sheet",
+    ],
 )
 def test_what_points_at_moving_rows_is_refused_by_the_headless_port(book, reference, refused):
     port = open_book(book)
@@ -923,7 +1011,7 @@ def test_what_points_at_moving_rows_is_refused_by_the_headless_port(book, refere
         reference(workbook)
 
     edit_workbook(book, change)
-    before = sheet_cells(book, SAGE_ONLY)
+    before = book.read_bytes()
     dialogs = Dialogs(True, False)
     finished = macros.refresh(open_book(book, dialogs))
     if refused is None:
@@ -934,7 +1022,209 @@ def test_what_points_at_moving_rows_is_refused_by_the_headless_port(book, refere
     assert finished is None
     assert dialogs.alerts[-1].startswith("Sage50-only sheet, cell B9: the table SageOnly needs")
     assert refused in dialogs.alerts[-1]
-    assert sheet_cells(book, SAGE_ONLY) == before
+    assert "Nothing was changed." in dialogs.alerts[-1]
+    assert book.read_bytes() == before  # nothing written, no Log row either
+
+
+def edit_part(path: Path, name: str, change) -> None:
+    parts = read_parts(path.read_bytes())
+    parts[name] = change(parts[name].decode("utf-8")).encode("utf-8")
+    path.write_bytes(write_parts(parts))
+
+
+def test_a_shared_formula_whose_copies_reach_moving_rows_is_refused(book):
+    """Only a shared formula's first cell holds its text: its copies (B41:B45 here)
+    reach further down, to row 9, as far as its range says."""
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, [sage_row("ONLY")])
+    port.finish()
+    edit_workbook(book, lambda workbook: workbook[SAGE_ONLY].cell(9, 2, "my note"))
+    shared = (
+        '<row r="41"><c r="B41"><f t="shared" ref="B41:B45" si="0">\'Sage50-only\'!B5</f>'
+        "<v>0</v></c></row>"
+        + "".join(
+            f'<row r="{n}"><c r="B{n}"><f t="shared" si="0"/><v>0</v></c></row>'
+            for n in range(42, 46)
+        )
+    )
+    edit_part(
+        book,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace("</sheetData>", shared + "</sheetData>"),
+    )
+    before = book.read_bytes()
+    dialogs = Dialogs(True, False)
+    assert macros.refresh(open_book(book, dialogs)) is None
+    assert "the formula in cell B41 of the Setup sheet points there" in dialogs.alerts[-1]
+    assert book.read_bytes() == before
+
+
+def test_a_pivottable_whose_source_reaches_moving_rows_is_refused(book):
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, [sage_row("ONLY")])
+    port.finish()
+    edit_workbook(book, lambda workbook: workbook[SAGE_ONLY].cell(9, 2, "my note"))
+    parts = read_parts(book.read_bytes())
+    parts["xl/pivotCache/pivotCacheDefinition1.xml"] = (
+        b'<pivotCacheDefinition><cacheSource type="worksheet"><worksheetSource ref="A8:B12" '
+        b'sheet="Sage50-only"/></cacheSource></pivotCacheDefinition>'
+    )
+    book.write_bytes(write_parts(parts))
+    before = book.read_bytes()
+    dialogs = Dialogs(True, False)
+    assert macros.refresh(open_book(book, dialogs)) is None
+    assert "a PivotTable takes its data from there" in dialogs.alerts[-1]
+    assert book.read_bytes() == before
+
+
+def test_references_are_read_as_excel_writes_them():
+    from smsync_xl.book.references import rows_pointed_at
+
+    def rows(formula: str, own: bool = True, spread: int = 0) -> list[int]:
+        return list(rows_pointed_at(formula, "Sage50-only", own, spread))
+
+    assert rows("SUM(A20:$B$21)+LOG10(7)+ATAN2(1,2)") == [20, 21]
+    assert rows('IF(A1="B30","C40",D50)') == [1, 50]
+    assert rows("'Sage50-only'!$3:$5+Setup!A9+'It''s'!A7", own=False) == [3, 5]
+    assert rows("SageOnly[[#This Row],[Key]]+SUBTOTAL(103,A6)") == [6]
+    assert rows("A2+$A$2", spread=10) == [12, 2]
+    assert rows("A:A+Taxes2020") == []
+
+
+def test_rows_pushed_past_the_last_row_drop_off_only_when_they_hold_nothing():
+    """Hidden or formatted rows and cells at the bottom drop off, as in Excel; nothing is
+    written past row 1,048,576 and no range ends above where it starts."""
+    xml = SheetXml(
+        "<worksheet><sheetData>"
+        '<row r="20"><c r="B20" t="inlineStr"><is><t>note</t></is></c></row>'
+        '<row r="1048560" hidden="1"/><row r="1048574" hidden="1"/>'
+        '<row r="1048575" s="3" customFormat="1"><c r="C1048575" s="3"/></row>'
+        '<row r="1048576" hidden="1"/></sheetData>'
+        '<conditionalFormatting sqref="AK:AK 3:4 B6:B1048576"><cfRule type="expression"/>'
+        "</conditionalFormatting></worksheet>"
+    )
+    assert xml.pushed_off(20, 7) is None
+    xml.insert_rows(20, 7)
+    assert sorted(xml.rows) == [27, 1_048_567] and xml.is_hidden(1_048_567)
+    assert 'sqref="AK:AK 3:4 B6:B1048576"' in xml.tail
+    assert b"1048577" not in b"".join(xml.chunks())
+    xml.put_cell(1_048_570, 4, "typed")
+    assert xml.pushed_off(20, 7) == "D1048570"
+    whole_rows = SheetXml(
+        '<worksheet><sheetData/><dataValidations count="1"><dataValidation sqref="30:31"/>'
+        "</dataValidations></worksheet>"
+    )
+    assert whole_rows.first_used_row(after=6) == (30, "A30")
+    whole_rows.insert_rows(30, 2)
+    assert 'sqref="32:33"' in whole_rows.tail
+
+
+@pytest.mark.parametrize(
+    ("bottom", "cell"),
+    [
+        ('<row r="1048573"><c r="E1048573"><v>1</v></c></row>', "E1048573"),
+        ("", "B1048576"),
+    ],
+    ids=["a value near the bottom", "a validation on the last row"],
+)
+def test_what_would_be_pushed_off_the_sheet_is_named_and_nothing_is_written(book, bottom, cell):
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, [sage_row("ONLY")])
+    port.finish()
+    validation = (
+        '<dataValidation type="whole" sqref="B1048576" allowBlank="1"><formula1>1</formula1>'
+        "</dataValidation>"
+    )
+
+    def change(xml: str) -> str:
+        xml = xml.replace(
+            "</sheetData>",
+            '<row r="9"><c r="B9" t="inlineStr"><is><t>my note</t></is></c></row>'
+            + bottom
+            + "</sheetData>",
+        )
+        if not bottom:
+            xml = re.sub(
+                r'<dataValidations count="(\d+)">',
+                lambda m: f'<dataValidations count="{int(m[1]) + 1}">{validation}',
+                xml,
+                count=1,
+            )
+        return xml
+
+    edit_part(book, SAGE_PART, change)
+    before = book.read_bytes()
+    dialogs = Dialogs(True, False)
+    assert macros.refresh(open_book(book, dialogs)) is None
+    message = dialogs.alerts[-1]
+    assert message.startswith(f"Sage50-only sheet, cell {cell}: the table SageOnly needs 27")
+    assert f"would push cell {cell} past Excel's last row (1,048,576)" in message
+    assert f"Move what is in cell {cell} and below it" in message
+    assert book.read_bytes() == before
+
+
+def test_a_whole_column_or_row_in_a_format_or_validation_is_read(book):
+    edit_part(
+        book,
+        SAGE_PART,
+        lambda xml: xml.replace(
+            "</sheetData>",
+            '</sheetData><conditionalFormatting sqref="AK:AK $3:$3"><cfRule type="expression" '
+            'priority="99" dxfId="0"><formula>TRUE</formula></cfRule></conditionalFormatting>',
+            1,
+        ),
+    )
+    refresh_not_in_sync(book)
+    assert 'sqref="AK:AK $3:$3"' in members(book)[SAGE_PART].decode()
+
+
+def test_notes_beside_a_table_narrowed_by_a_deleted_column_are_named_not_overwritten(book):
+    """The bookkeeper deleted a table column in Excel, then typed beside the narrower
+    table: Refresh would write the column back over the notes, so it names the first."""
+    refresh_not_in_sync(book)
+    rows = len(open_book(book).read_table(SAGE_ONLY).rows)
+
+    def delete_column(workbook) -> None:
+        sheet = workbook[SAGE_ONLY]
+        table = sheet.tables["SageOnly"]
+        sheet.delete_cols(4)
+        del table.tableColumns[3]
+        last = column_letter(len(table.tableColumns) - 1)
+        table.ref = table.autoFilter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + rows}"
+        sheet.cell(HEADER_ROW + 2, len(SAGE_COLUMNS), "my note beside")
+
+    edit_workbook(book, delete_column)
+    before = book.read_bytes()
+    dialogs = Dialogs(True, False)
+    assert macros.refresh(open_book(book, dialogs)) is None
+    message = dialogs.alerts[-1]
+    cell = f"{LAST}{HEADER_ROW + 2}"
+    assert message.startswith(f"Sage50-only sheet, cell {cell}: the table SageOnly has 33")
+    assert "(a column was deleted)" in message and "'my note beside'" in message
+    assert f"Move what lies in column {LAST} beside the table" in message
+    assert book.read_bytes() == before
+
+
+def test_hidden_empty_rows_a_table_grows_into_are_shown(book):
+    """Rows hidden under the table (scratch rows the bookkeeper hid) become table rows:
+    shown, so their records are seen and Check All ticks them."""
+    hide_rows(book, SAGE_ONLY, [8, 9])
+    refresh_not_in_sync(book)
+    port = open_book(book)
+    assert len(port.read_table(SAGE_ONLY).rows) > 4
+    assert port.hidden_rows(SAGE_ONLY) == set()
+    assert macros.check_all(open_book(book))
+
+
+def test_a_formula_whose_saved_result_is_the_empty_string_is_not_ticked():
+    xml = SheetXml(
+        "<worksheet><sheetData>"
+        '<row r="6"><c r="A6" t="str"><f>IF(B6="","","x")</f><v/></c>'
+        '<c r="B6" t="str"><f>""</f><v></v></c></row>'
+        "</sheetData></worksheet>"
+    )
+    assert xml.uncalculated(6, 1) is None
+    assert xml.uncalculated(6, 2) is None
 
 
 def test_text_that_looks_like_an_xml_escape_keeps_its_underscores(book):

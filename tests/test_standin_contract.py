@@ -367,10 +367,19 @@ def test_the_standin_keeps_excels_cell_rules():
         sheet.range(text).value = value
         assert excel.cells[SAGE_ONLY].get(general) == in_general, value
         assert excel.cells[SAGE_ONLY].get(text) == in_text, value
-    sheet.range(general).value = "=A1"
+    sheet.range(general).value = '=IF(B6="","",1)'
     assert general not in excel.text_cells[SAGE_ONLY]  # a formula, not text
-    assert sheet.range((FIRST, 1), (FIRST + 1, 2)).value == [["=A1", None], [None, None]]
-    assert sheet.range(general).value == "=A1"
-    assert sheet.range(general).options(ndim=2).value == [["=A1"]]
+    # its value is its result: "" (or an error) reads as None, as xlwings reads it
+    assert sheet.range((FIRST, 1), (FIRST + 1, 2)).value == [[None, None], [None, None]]
+    assert sheet.range((FIRST, 1), (FIRST + 1, 2)).formula == (
+        ('=IF(B6="","",1)', ""),
+        ("", ""),
+    )
+    excel.results[(SAGE_ONLY, general)] = 1.0
+    assert sheet.range(general).value == 1.0
+    assert sheet.range(general).options(ndim=2).value == [[1.0]]
+    assert sheet.range(general).formula == '=IF(B6="","",1)'
+    sheet.range(text).value = 7
+    assert sheet.range(text).formula == "7"
     with pytest.raises(ValueError, match="different lengths"):
         sheet.range(general).value = [[1, 2], [3]]

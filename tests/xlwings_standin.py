@@ -32,8 +32,13 @@ Excel's rules it keeps (see also DESIGN.md, "Excel facts the code must respect")
   takes longer than appscript's default timeout of 120 seconds;
 - a table cannot be resized over a merged block;
 - inserting cells (shift down) moves the cells, formats, merged blocks and tables below
-  in the range's columns; Excel refuses to split a merged block or a table, or to push
-  a value off the sheet.
+  in the range's columns, not the rows' Hidden flags; Excel refuses to split a merged
+  block or a table, or to push a value off the sheet (formats pushed off are dropped);
+- a formula cell's `.value` is its result, None when that is "" or an error (what
+  xlwings reads); results are not calculated here: a test sets them in `results`;
+  `.formula` gives the formula, a constant as text, "" for an empty cell;
+- the used range reaches the last cell holding a value, a format or a merged block;
+- a sheet may hold tables other than SMSync's (the bookkeeper's own).
 """
 
 from __future__ import annotations
@@ -45,8 +50,6 @@ from typing import NamedTuple
 
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
-
-from smsync_xl.book.layout import TABLE_NAMES
 
 TEXT_FORMAT = "@"
 GENERAL = "General"
@@ -123,6 +126,7 @@ class Excel:
         self.tables: dict[str, Table] = {}  # by table name, for structured references
         self.merged: dict[str, set[tuple[Cell, Cell]]] = {}  # merged blocks' corners
         self.sheet_states: dict[str, str] = {}  # "hidden" or "veryHidden"; else shown
+        self.results: dict[tuple[str, Cell], object] = {}  # results of formula cells
 
     def insert_down(self, sheet: str, corners: tuple[Cell, Cell]) -> None:
         """Range.Insert(Shift:=xlDown): in the range's columns, every cell from its top
@@ -155,13 +159,21 @@ class Excel:
 
         self.cells[sheet] = {moved(c): v for c, v in self.cells[sheet].items()}
         self.text_cells[sheet] = {moved(c) for c in self.text_cells[sheet]}
-        self.formats[sheet] = {moved(c): f for c, f in self.formats[sheet].items()}
+        self.formats[sheet] = {
+            moved(c): f for c, f in self.formats[sheet].items() if moved(c)[0] <= LAST_ROW
+        }
         self.merged[sheet] = {
             (moved(a), moved(b)) if inside(a, b) else (a, b) for a, b in self.merged[sheet]
         }
         for table in self.sheet_tables(sheet):
             if inside(*table._corners):
                 table._corners = (moved(table._corners[0]), moved(table._corners[1]))
+
+    def add_table(self, sheet: Sheet, name: str, ref: str) -> Table:
+        """A table the bookkeeper made (Insert > Table)."""
+        table = Table(sheet, ref, name)
+        self.tables[name] = table
+        return table
 
     def sheet_tables(self, sheet: str) -> list[Table]:
         return [t for t in self.tables.values() if t._sheet._name == sheet]
@@ -183,11 +195,18 @@ class Excel:
         if sheet in self.protected:
             raise RuntimeError(PROTECTED)  # Excel's error 1004 through COM
 
+    def is_formula(self, sheet: str, cell: Cell) -> bool:
+        value = self.cells[sheet].get(cell)
+        text = cell in self.text_cells[sheet]
+        return isinstance(value, str) and value.startswith("=") and not text
+
     def read(self, sheet: str, cell: Cell) -> object:
         value = self.cells[sheet].get(cell)
-        formula = _VISIBLE_ROW.fullmatch(value) if isinstance(value, str) else None
-        if formula is None or cell in self.text_cells[sheet]:
+        if not self.is_formula(sheet, cell):
             return value
+        formula = _VISIBLE_ROW.fullmatch(value) if isinstance(value, str) else None
+        if formula is None:
+            return self.results.get((sheet, cell))
         if self.manual:
             return self.calculated.get((sheet, cell))
         return self.evaluate(sheet, cell, formula)
@@ -412,6 +431,27 @@ class Range:
             raise ValueError("Range must be 1-by-n or n-by-1 when ndim=1.")
         return block
 
+    @property
+    def formula(self):
+        """Range.Formula: a formula cell's formula, a constant as text, "" for an empty
+        cell; one text for one cell, else rows of texts (tuples, as COM gives them)."""
+        self._sheet._excel.note("range.formula get")
+        (r1, c1), (r2, c2) = self._corners
+        sheet, excel = self._sheet._name, self._sheet._excel
+
+        def text(value: object) -> str:
+            if value is None:
+                return ""
+            if isinstance(value, float) and value.is_integer():
+                return str(int(value))
+            return str(value)
+
+        block = tuple(
+            tuple(text(excel.cells[sheet].get((r, c))) for c in range(c1, c2 + 1))
+            for r in range(r1, r2 + 1)
+        )
+        return block[0][0] if len(block) == 1 and len(block[0]) == 1 else block
+
     @value.setter
     def value(self, data) -> None:
         self._sheet._excel.note("range.value set")
@@ -491,6 +531,17 @@ class Range:
         }
         return merged.pop() if len(merged) == 1 else None
 
+    @property
+    def merge_area(self) -> Range:
+        """Range.MergeArea: the merged block holding the range's first cell, else that
+        cell."""
+        self._sheet._excel.note("range.merge_area")
+        row, column = self._corners[0]
+        for first, last in self._sheet._excel.merged.get(self._sheet._name, set()):
+            if first[0] <= row <= last[0] and first[1] <= column <= last[1]:
+                return Range(self._sheet, first, last)
+        return Range(self._sheet, (row, column), None)
+
     def clear_contents(self) -> None:
         self._sheet._excel.note("range.clear_contents")
         (r1, c1), (r2, c2) = self._corners
@@ -539,10 +590,11 @@ class AutoFilter:
 
 
 class Table:
-    __slots__ = ("_autofilter", "_corners", "_criteria", "_sheet", "_totals")
+    __slots__ = ("_autofilter", "_corners", "_criteria", "_name", "_sheet", "_totals")
 
-    def __init__(self, sheet: Sheet, ref: str, totals: bool = False):
+    def __init__(self, sheet: Sheet, ref: str, name: str = "", totals: bool = False):
         self._sheet = sheet
+        self._name = name
         c1, r1, c2, r2 = range_boundaries(ref)
         self._corners = ((r1, c1), (r2, c2))  # the Total Row included, when shown
         self._autofilter = True
@@ -576,6 +628,12 @@ class Table:
     @property
     def api(self):
         return ComListObject(self) if self._sheet._excel.com else AppscriptRange()
+
+    @property
+    def name(self) -> str:
+        self._sheet._excel.note("table.name")
+        excel = self._sheet._excel
+        return self._name or next(n for n, t in excel.tables.items() if t is self)
 
     @property
     def show_autofilter(self) -> bool:
@@ -634,13 +692,15 @@ class Tables:
     def __getitem__(self, key: str) -> Table:
         return self._tables[key]
 
+    def __iter__(self):
+        return iter(list(self._tables.values()))
+
 
 class Sheet:
-    __slots__ = ("_excel", "_missing", "_name", "_tables")
+    __slots__ = ("_excel", "_missing", "_name")
 
     def __init__(self, excel: Excel, name: str, missing: bool = False):
         self._excel, self._name, self._missing = excel, name, missing
-        self._tables: dict[str, Table] = {}
 
     @property
     def name(self) -> str:
@@ -651,7 +711,8 @@ class Sheet:
     @property
     def tables(self) -> Tables:
         self._excel.note("sheet.tables")
-        return Tables(self._tables)
+        found = self._excel.tables.items()
+        return Tables({name: table for name, table in found if table._sheet is self})
 
     def range(self, cell1, cell2=None) -> Range:
         self._excel.note("sheet.range")
@@ -679,9 +740,10 @@ class Sheet:
 
     @property
     def used_range(self) -> Range:
-        """From A1 to the last row and column holding a value or a merged block."""
+        """From A1 to the last row and column holding a value, a format or a merged
+        block (Excel counts a formatted empty cell as used)."""
         self._excel.note("sheet.used_range")
-        cells = [*self._excel.cells[self._name]] or [(1, 1)]
+        cells = [*self._excel.cells[self._name], *self._excel.formats[self._name]] or [(1, 1)]
         cells += [last for _, last in self._excel.merged.get(self._name, set())]
         last = (max(r for r, _ in cells), max(c for _, c in cells))
         return Range(self, (1, 1), last)
@@ -782,11 +844,9 @@ class Book:
                         self._excel.cells[name][place] = _as_excel(cell.value)
                         if isinstance(cell.value, str) and cell.data_type != "f":
                             self._excel.text_cells[name].add(place)
-            for table in TABLE_NAMES.values():
-                if table in worksheet.tables:
-                    found = worksheet.tables[table]
-                    sheet._tables[table] = Table(sheet, found.ref, bool(found.totalsRowCount))
-                    self._excel.tables[table] = sheet._tables[table]
+            for table in worksheet.tables.values():
+                added = self._excel.add_table(sheet, table.displayName, table.ref)
+                added._totals = bool(table.totalsRowCount)
             sheets.append(sheet)
         self._sheets = Sheets(self._excel, sheets)
 

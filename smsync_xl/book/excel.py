@@ -28,8 +28,16 @@ from smsync_xl.book.layout import (
 )
 from smsync_xl.book.mac_dialog import alert_on_mac
 from smsync_xl.book.password_dialog import ask_password
-from smsync_xl.book.room import last_row, refuse_added_columns, refuse_off_sheet, rows_to_insert
-from smsync_xl.book.sheet_xml import column_letters
+from smsync_xl.book.room import (
+    last_row,
+    refuse_added_columns,
+    refuse_off_sheet,
+    refuse_past_last_row,
+    refuse_split,
+    refuse_widening,
+    rows_to_insert,
+)
+from smsync_xl.book.sheet_xml import EXCEL_LAST_ROW, column_letters
 from smsync_xl.core.errors import SmsyncError, WorkbookError
 from smsync_xl.core.ports import Cell, TableData, is_blank_row
 
@@ -72,6 +80,19 @@ def _calculate(cells: Any) -> None:
     api = cells.api
     command = getattr(api, "Calculate", None)  # pywin32's COM Range; appscript has none
     (command or api.calculate)()
+
+
+def _formulas(cells: Any, columns: int) -> list[list[str]]:
+    """``Range.formula`` of a block ``columns`` wide as rows of texts, "" for an empty
+    cell: a cell's formula or constant, so a formula showing "" or an error (whose value
+    xlwings reads as None) counts as something there. Excel gives one text for one cell
+    and rows of texts for a block (on a Mac a single row may come flat)."""
+    found = cells.formula
+    flat: list[object] = []
+    for item in [found] if isinstance(found, str) else found:
+        flat.extend(item if isinstance(item, list | tuple) else [item])
+    texts = ["" if c is None else str(c) for c in flat]
+    return [texts[i : i + columns] for i in range(0, len(texts), columns)]
 
 
 class ExcelBook:
@@ -166,7 +187,8 @@ class ExcelBook:
     def _insertion(self, sheet: str, body_rows: int) -> tuple[int, int, str, int, int]:
         """(row, count, first cell there, bottom row used, columns used): the rows to
         insert so a table of ``body_rows`` ends above what lies under it. Two calls, and a
-        read of the rows the table would take when something lies under it, and a look for
+        read of the formulas of the rows the table would take when something lies under
+        it (a formula showing "" or an error reads as an empty value), and a look for
         merged blocks there (an empty one holds no value but cannot join a table)."""
         table_last = self._table(sheet).range.last_cell.row
         if last_row(body_rows) <= table_last:
@@ -177,13 +199,13 @@ class ExcelBook:
             return 0, 0, "", 0, 0
         worksheet = self._sheet(sheet)
         end = min(bottom, last_row(body_rows))
-        block = worksheet.range((table_last + 1, 1), (end, right)).options(ndim=2).value
+        block = _formulas(worksheet.range((table_last + 1, 1), (end, right)), right)
         at, cell = 0, ""
         for offset, row in enumerate(block):
-            used = [c for c, value in enumerate(row, start=1) if value not in (None, "")]
-            if used:
+            held = [c for c, formula in enumerate(row, start=1) if formula]
+            if held:
                 at = table_last + 1 + offset
-                cell = f"{column_letters(used[0])}{at}"
+                cell = f"{column_letters(held[0])}{at}"
                 break
         free_end = at - 1 if at else end
         if free_end > table_last:
@@ -195,19 +217,83 @@ class ExcelBook:
         return at, rows_to_insert(at, body_rows), cell, bottom, right
 
     def check_room(self, sheet: str, body_rows: int) -> None:
-        refuse_added_columns(sheet, list(self._header(sheet)))
-        _, count, cell, bottom, _ = self._insertion(sheet, body_rows)
-        if count:
-            refuse_off_sheet(sheet, bottom, count, cell)
+        header: list[object] = list(self._header(sheet))
+        refuse_added_columns(sheet, header)
+        refuse_past_last_row(sheet, body_rows)
+        width = len(TABLE_COLUMNS[sheet])
+        worksheet = self._sheet(sheet)
+        if len(header) < width:
+            table_last = self._table(sheet).range.last_cell.row
+            beside = worksheet.range((HEADER_ROW, len(header) + 1), (table_last, width))
+            for offset, row in enumerate(_formulas(beside, width - len(header))):
+                for column, formula in enumerate(row, start=len(header) + 1):
+                    if formula:
+                        where = f"{column_letters(column)}{HEADER_ROW + offset}"
+                        refuse_widening(sheet, len(header), where, formula)
+        at, count, _, bottom, right = self._insertion(sheet, body_rows)
+        if not count:
+            return
+        self._refuse_splits(sheet, at, count, right)
+        if bottom + count > EXCEL_LAST_ROW:
+            first = max(at, EXCEL_LAST_ROW - count + 1)
+            pushed = worksheet.range((first, 1), (bottom, right))
+            for offset, row in enumerate(_formulas(pushed, right)):
+                held = [c for c, formula in enumerate(row, start=1) if formula]
+                if held:
+                    refuse_off_sheet(sheet, count, f"{column_letters(held[0])}{first + offset}")
+
+    def _refuse_splits(self, sheet: str, at: int, count: int, right: int) -> None:
+        """Another table (the bookkeeper's own) or a merged block beside SMSync's that
+        reaches from above row ``at`` into it: Excel refuses to insert cells through it.
+        Merged blocks are looked for cell by cell only when the two rows hold some."""
+        own = TABLE_NAMES[sheet]
+        worksheet = self._sheet(sheet)
+        for table in worksheet.tables:
+            if table.name == own:
+                continue
+            whole = table.range
+            top, last = whole.row, whole.last_cell.row
+            if top < at <= last:
+                cell = f"{column_letters(whole.column)}{top}"
+                refuse_split(sheet, count, cell, f"the table {table.name} (rows {top} to {last})")
+        if worksheet.range((at - 1, 1), (at, right)).merge_cells is False:
+            return
+        for column in range(1, right + 1):
+            area = worksheet.range((at, column)).merge_area
+            if area.row < at:
+                first = f"{column_letters(area.column)}{area.row}"
+                end = area.last_cell
+                block = f"{first}:{column_letters(end.column)}{end.row}"
+                refuse_split(sheet, count, first, f"the merged block {block}")
 
     def _make_room(self, sheet: str, body_rows: int) -> None:
         """Cells inserted (shifting down) above what lies under the table, in every
         column in use, as Excel does when a table grows into Insert > Table Rows."""
         self.check_room(sheet, body_rows)
-        at, count, _, _, right = self._insertion(sheet, body_rows)
-        if count:
-            with self._changing(sheet):
-                self._sheet(sheet).range((at, 1), (at + count - 1, right)).insert("down")
+        at, count, cell, _, right = self._insertion(sheet, body_rows)
+        if not count:
+            return
+        target = self._sheet(sheet).range((at, 1), (at + count - 1, right))
+        try:
+            target.insert("down")
+        except Exception as error:  # noqa: BLE001 - COM and AppleScript errors differ
+            raise WorkbookError(
+                f"Excel refused to insert {count} row(s) above cell {cell} to make room for "
+                f"the table {TABLE_NAMES[sheet]} ({error}); the table was not changed",
+                where=f"{sheet} sheet, cell {cell}",
+                advice="Excel cannot insert cells through a PivotTable or a merged block "
+                "that reaches into those rows, nor on a protected sheet: move the PivotTable "
+                "or merged block to another sheet (or unprotect the sheet: Review > Unprotect "
+                "Sheet), then press the button again.",
+            ) from None
+
+    def _show_taken(self, sheet: str, old_last: int, body_rows: int) -> None:
+        """Rows the table grows into are shown: Excel keeps a row's Hidden flag where the
+        row is when cells are inserted, and a hidden record is one Check All skips."""
+        if last_row(body_rows) > old_last:
+            rows = self._sheet(sheet).range((old_last + 1, 1), (last_row(body_rows), 1)).rows
+            if rows.hidden is not False:
+                rows.hidden = False
 
     def write_table(self, sheet: str, rows: list[list[object]]) -> None:
         """Header and body in one block, so a header the user renamed or a column the user
@@ -219,8 +305,10 @@ class ExcelBook:
         columns = TABLE_COLUMNS[sheet]
         worksheet = self._sheet(sheet)
         last = last_row(len(rows))
+        old_last = table.range.last_cell.row
         with self._changing(sheet):
             self._drop_total_row(table)
+            self._show_taken(sheet, old_last, len(rows))
             body = table.data_body_range
             if body is not None:
                 body.clear_contents()
@@ -257,6 +345,7 @@ class ExcelBook:
         columns = TABLE_COLUMNS[sheet]
         with self._changing(sheet):
             self._drop_total_row(self._table(sheet))
+            self._show_taken(sheet, last_row(existing), existing + len(rows))
             self._resize(sheet, self._table(sheet), existing + len(rows))
             target = self._sheet(sheet).range((HEADER_ROW + 1 + existing, 1))
             target.value = [_row(columns, r) for r in rows]

@@ -25,10 +25,13 @@ from typing import Any
 from xml.etree import ElementTree
 
 from smsync_xl.book.layout import HEADER_ROW, INCLUDE, TABLE_COLUMNS, TABLE_NAMES
+from smsync_xl.book.references import part_pointer_below, pointer_below, rows_pointed_at
 from smsync_xl.book.room import (
     cannot_move,
     refuse_added_columns,
     refuse_off_sheet,
+    refuse_past_last_row,
+    refuse_widening,
     rows_to_insert,
 )
 from smsync_xl.book.sheet_xml import (
@@ -96,8 +99,6 @@ _MOVED_WITH_ROWS_BY_EXCEL_ONLY = {
 }
 """Parts anchored to a sheet's rows that the port does not rewrite when it inserts rows."""
 _DEFINED_NAME = re.compile(r"<definedName\b[^>]*>([^<]*)</definedName>")
-_FORMULA_TEXT = re.compile(r"<f\b[^>]*>([^<]*)</f>")
-_ROW_IN_REF = re.compile(r"\$?[A-Za-z]{1,3}\$?(\d+)")
 _SHEET_VIEW = re.compile(r"<sheetView\b[^>]*?(/?)>")
 _TAB_SELECTED = re.compile(r'\stabSelected="([^"]*)"')
 _FILTER_MODE = re.compile(r'(<sheetPr\b[^>]*?)\sfilterMode="(?:1|true)"')
@@ -393,15 +394,23 @@ class FileBook:
         return found[0], count, found[1]
 
     def check_room(self, sheet: str, body_rows: int) -> None:
-        first, left, _, right = self._bounds(sheet)
+        first, left, last, right = self._bounds(sheet)
         header = f"{column_letters(left)}{first}:{column_letters(right)}{first}"
         refuse_added_columns(sheet, self.read_range(sheet, header)[0], left)
+        refuse_past_last_row(sheet, body_rows)
+        xml = self._sheet_xml(sheet)
+        width = len(TABLE_COLUMNS[sheet])
+        if right < width:
+            beside = xml.first_held(first, last, right + 1, width)
+            if beside is not None:
+                row, column = split_ref(beside)
+                refuse_widening(sheet, right - left + 1, beside, self._value(sheet, row, column))
         at, count, cell = self._insertion(sheet, body_rows)
         if not count:
             return
-        xml = self._sheet_xml(sheet)
-        bottom, where = xml.last_used()
-        refuse_off_sheet(sheet, bottom, count, where)
+        pushed = xml.pushed_off(at, count)
+        if pushed is not None:
+            refuse_off_sheet(sheet, count, pushed)
         formula = xml.formula_from(at)
         if formula is not None:
             raise cannot_move(sheet, count, formula, "a cell under it holds a formula")
@@ -412,34 +421,41 @@ class FileBook:
                     raise cannot_move(sheet, count, cell, f"the sheet {why}")
         self._refuse_references(sheet, at, count, cell)
 
+    def _value(self, sheet: str, row: int, column: int) -> object:
+        """A cell's value as readers see it; a formula's text when it has no result."""
+        value = self.read_range(sheet, f"{column_letters(column)}{row}")[0][0]
+        if value is None:
+            return self._sheet_xml(sheet).uncalculated(row, column) or value
+        return value
+
     def _refuse_references(self, sheet: str, at: int, count: int, cell: str) -> None:
-        """A defined name or another sheet's formula pointing at the rows that move would
-        point at the wrong cells afterwards."""
-        names = (f"'{sheet}'!", f"{sheet}!")
-
-        def points_below(text: str) -> bool:
-            return any(
-                int(row) >= at
-                for name in names
-                for after in text.split(name)[1:]
-                for row in _ROW_IN_REF.findall(re.split(r"[,;)\s]", after, maxsplit=1)[0])
-            )
-
+        """A defined name, a formula, format, validation or hyperlink on any sheet (this
+        one too), a chart's or a PivotTable's source pointing at the rows that move would
+        point at the wrong cells afterwards: the headless port does not rewrite
+        references."""
         workbook = self._package.text(self._workbook)
-        if any(points_below(html.unescape(t)) for t in _DEFINED_NAME.findall(workbook)):
+        if any(
+            row >= at
+            for name in _DEFINED_NAME.findall(workbook)
+            for row in rows_pointed_at(html.unescape(name), sheet, own=False)
+        ):
             raise cannot_move(sheet, count, cell, "a defined name points below it")
         for other, part in self._parts.items():
-            if other == sheet:
-                continue
-            text = (
-                "".join(self._xml[other].rows.values())
-                if other in self._xml
-                else self._package.text(part)
-            )
-            if any(points_below(html.unescape(f)) for f in _FORMULA_TEXT.findall(text)):
-                raise cannot_move(
-                    sheet, count, cell, f"a formula on the {other} sheet points below it"
+            if other in self._xml:
+                xml = self._xml[other]
+                text = xml.head + "".join(xml.rows.values()) + xml.tail
+            else:
+                text = self._package.text(part)
+            why = pointer_below(text, other, sheet, at)
+            if why is not None:
+                raise cannot_move(sheet, count, cell, why)
+        for info in self._package.infos:
+            if info.filename.startswith(("xl/charts/chart", "xl/pivotCache/pivotCacheDef")):
+                why = part_pointer_below(
+                    self._package.text(info.filename), info.filename, sheet, at
                 )
+                if why is not None:
+                    raise cannot_move(sheet, count, cell, why)
 
     def _make_room(self, sheet: str, body_rows: int) -> None:
         self.check_room(sheet, body_rows)
@@ -459,9 +475,15 @@ class FileBook:
         return self._table(sheet).totals_rows() > 0
 
     def _resize(self, sheet: str, body_rows: int) -> None:
-        """The table covers the header and ``body_rows``; a Total Row is turned off (its
-        cells, once the body's last row, are rewritten or emptied by the callers), as the
-        live port does, rather than the last data row taken for it."""
+        """The table ends after ``body_rows`` rows; rows it grows into are shown (hidden
+        empty rows under it would otherwise hide records, which Check All skips). A Total
+        Row is turned off (its cells, once the body's last row, are rewritten or emptied
+        by the callers), as the live port does, rather than the last data row taken for
+        it."""
+        _, _, old_last, _ = self._bounds(sheet)
+        xml = self._sheet_xml(sheet)
+        for number in range(old_last + 1, HEADER_ROW + max(body_rows, 1) + 1):
+            xml.show(number)
         last = column_letters(len(TABLE_COLUMNS[sheet]))
         self._table(sheet).drop_total_row()
         self._table(sheet).resize(f"A{HEADER_ROW}:{last}{HEADER_ROW + max(body_rows, 1)}")

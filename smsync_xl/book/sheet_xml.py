@@ -29,6 +29,8 @@ the sheet stays well-formed. Field values never reach here with one: ``Kind.to_c
 shows them as escapes, and compare() makes their rows INVALID."""
 EXCEL_LAST_ROW = 1_048_576
 """Excel's last row (2**20)."""
+EXCEL_LAST_COLUMN = 16_384
+"""Excel's last column, XFD (2**14)."""
 _SPECIAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>\r]")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _ATTRIBUTE_ESCAPES = str.maketrans(
@@ -45,6 +47,8 @@ _ROW_TAG = re.compile(r"<row\b([^>]*?)(/?)>")
 _CELL_TAG = re.compile(r"<c\b([^>]*?)(/?)>")
 _R = re.compile(r'\sr="([^"]*)"')
 _CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+_WHOLE_COLUMNS = re.compile(r"\$?([A-Za-z]{1,3}):\$?([A-Za-z]{1,3})")
+_WHOLE_ROWS = re.compile(r"\$?(\d+):\$?(\d+)")
 _STYLE = re.compile(r'\ss="(\d+)"')
 _HIDDEN = re.compile(r'\shidden="(?:1|true)"')
 _SPANS = re.compile(r'\sspans="[^"]*"')
@@ -54,10 +58,13 @@ _COLS = re.compile(r"<cols>.*?</cols>|<cols\s*/>", re.S)
 _ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
 _FORMULA = re.compile(r"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.DOTALL)
 _CACHED = re.compile(r"<v>[^<]")
+_EMPTY_CACHED = re.compile(r"<v\s*/>|<v></v>")
+_STRING_RESULT = re.compile(r'\st="str"')
 _PLACED_RANGES = re.compile(
     r'(<(?:mergeCell|hyperlink)\b[^>]*?\sref=")([^"]*)(")|(\ssqref=")([^"]*)(")'
     r"|(<xm:sqref>)([^<]*)(</xm:sqref>)"
 )
+_MERGE_REF = re.compile(r'<mergeCell\b[^>]*?\sref="([^"]*)"')
 _HOLDS = re.compile(r"<(?:v|is|f)\b")
 _ROW_NUMBER = re.compile(r'(<row\b[^>]*?\sr=")(\d+)(")')
 _CELL_ROW = re.compile(r'(<c\b[^>]*?\sr="[A-Za-z]{1,3})(\d+)(")')
@@ -103,7 +110,16 @@ def split_ref(ref: str) -> tuple[int, int]:
 
 
 def range_bounds(address: str) -> tuple[int, int, int, int]:
-    """'A5:AA40' → (first row, first column, last row, last column); 'A2' → one cell."""
+    """'A5:AA40' → (first row, first column, last row, last column); 'A2' → one cell;
+    whole columns 'AK:AL' and whole rows '3:5' (as validations and formats may cover)."""
+    columns = _WHOLE_COLUMNS.fullmatch(address.strip())
+    if columns is not None:
+        left, right = (column_number(c) for c in columns.groups())
+        return 1, min(left, right), EXCEL_LAST_ROW, max(left, right)
+    rows = _WHOLE_ROWS.fullmatch(address.strip())
+    if rows is not None:
+        top, bottom = (int(r) for r in rows.groups())
+        return min(top, bottom), 1, max(top, bottom), EXCEL_LAST_COLUMN
     first, _, last = address.partition(":")
     top, left = split_ref(first)
     bottom, right = split_ref(last) if last else (top, left)
@@ -389,6 +405,8 @@ class SheetXml:
         formula = _FORMULA.search(cell)
         if formula is None or _CACHED.search(cell):
             return None
+        if _STRING_RESULT.search(row, at, close) and _EMPTY_CACHED.search(cell):
+            return None  # a saved result: the empty string (Excel writes <v></v>)
         return "=" + html.unescape(formula.group(1) or "")
 
     def show(self, number: int) -> None:
@@ -525,18 +543,33 @@ class SheetXml:
         number, column = min(found)
         return number, f"{column_letters(column)}{number}"
 
-    def last_used(self) -> tuple[int, str]:
-        """The bottom row holding anything, and a cell there (for a message)."""
-        found = [(n, self.rows[n]) for n in self.rows if _ANY_CELL.search(self.rows[n])]
-        bottom, cell = 0, "A1"
-        if found:
-            number, row = max(found)
-            cells = self._cells(number, self._body(row)[1])
-            bottom, cell = number, f"{column_letters(cells[0].column)}{number}"
-        for top, left, last, _ in self._placed():
-            if bottom < last < EXCEL_LAST_ROW:  # a range to the last row is cut, not pushed
-                bottom, cell = last, f"{column_letters(left)}{top}"
-        return bottom, cell
+    def first_held(self, top: int, bottom: int, left: int, right: int) -> str | None:
+        """The first cell of the block holding a value or formula, or the top-left cell
+        of a merged block reaching into it."""
+        for number in sorted(n for n in self.rows if top <= n <= bottom):
+            for cell in self._cells(number, self._body(self.rows[number])[1]):
+                if left <= cell.column <= right and _HOLDS.search(cell.xml):
+                    return f"{column_letters(cell.column)}{number}"
+        for found in _MERGE_REF.finditer(self.tail):
+            first, first_column, last, last_column = range_bounds(found.group(1))
+            if first <= bottom and top <= last and first_column <= right and left <= last_column:
+                return f"{column_letters(first_column)}{first}"
+        return None
+
+    def pushed_off(self, at: int, count: int) -> str | None:
+        """The first thing ``count`` rows inserted above row ``at`` would push past
+        Excel's last row: a cell holding a value or formula, or the top of a merged
+        block, hyperlink, validation or format that starts at or below ``at``. Rows and
+        cells holding only a format or a hidden flag are not counted: they drop off the
+        end, as in Excel."""
+        gone = max(at, EXCEL_LAST_ROW - count + 1)
+        for number in sorted(n for n in self.rows if n >= gone):
+            cells = self._cells(number, self._body(self.rows[number])[1])
+            held = [c for c in cells if _HOLDS.search(c.xml)]
+            if held:
+                return f"{column_letters(held[0].column)}{number}"
+        tops = sorted((top, left) for top, left, _, _ in self._placed() if top >= gone)
+        return f"{column_letters(tops[0][1])}{tops[0][0]}" if tops else None
 
     def formula_from(self, first: int) -> str | None:
         """The first cell at or below row ``first`` holding a formula (its references
@@ -551,8 +584,10 @@ class SheetXml:
     def insert_rows(self, at: int, count: int) -> None:
         """``count`` empty rows above row ``at``: that row and every row, merged block,
         hyperlink, validation and conditional format below it move down; a range that
-        starts above ``at`` and reaches it grows (up to Excel's last row). The caller has
-        made sure no formula lies below (its references are not rewritten)."""
+        starts above ``at`` and reaches it grows (up to Excel's last row). Rows pushed past
+        the last row drop off. The caller has made sure that nothing but formats and
+        hidden flags would be pushed off (``pushed_off``) and that no formula lies below
+        or points there (references are not rewritten)."""
 
         def moved(number: int) -> int:
             return number + count if number >= at else number
@@ -562,13 +597,19 @@ class SheetXml:
             return _CELL_ROW.sub(lambda m: f"{m[1]}{moved(int(m[2]))}{m[3]}", row)
 
         self.rows = {
-            moved(n): shift_row(row) if n >= at else row for n, row in sorted(self.rows.items())
+            moved(n): shift_row(row) if n >= at else row
+            for n, row in sorted(self.rows.items())
+            if moved(n) <= EXCEL_LAST_ROW
         }
 
         def shift_ref(ref: str) -> str:
+            if _WHOLE_COLUMNS.fullmatch(ref):
+                return ref
             top, left, bottom, right = range_bounds(ref)
             top = moved(top)
             bottom = min(bottom + count, EXCEL_LAST_ROW) if bottom >= at else bottom
+            if _WHOLE_ROWS.fullmatch(ref):
+                return f"{top}:{bottom}"
             first = f"{column_letters(left)}{top}"
             last = f"{column_letters(right)}{bottom}"
             return first if first == last and ":" not in ref else f"{first}:{last}"

@@ -23,8 +23,9 @@ from smsync_xl.book.layout import (
     Column,
     column_letter,
 )
+from smsync_xl.book.room import RoomError
 from smsync_xl.core.compare import FieldChange, Plan, PlanRow, TurboRow
-from smsync_xl.core.errors import IncludeError, WorkbookError
+from smsync_xl.core.errors import IncludeError
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Record, text
 from smsync_xl.core.ports import TableData, Uncalculated, is_blank_row
 from smsync_xl.core.vocabulary import TICK, TICK_WORDS, UNTICK_WORDS, Status, View, taken_by_default
@@ -238,7 +239,7 @@ def refuse_typed_rows(table: TableData) -> None:
             continue
         column, value = next((c, v) for c, v in enumerate(row) if v not in (None, ""))
         cell = f"{column_letter(column)}{table.sheet_row(index)}"
-        raise WorkbookError(
+        raise RoomError(
             f"row {table.sheet_row(index)} of the table holds what was typed there "
             f"({cell}: {value!r}) but no SMSync record (its hidden {KEY} is empty); Excel "
             "makes a row typed right under a table part of it, and Refresh rewrites the "
