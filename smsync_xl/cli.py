@@ -690,7 +690,9 @@ def excel_check(folder: Path | None) -> int:
     """
     from smsync_xl.excel_check import excel_check as check_in_excel
 
-    with tempfile.TemporaryDirectory() as scratch:
+    # Excel may still hold the throw-away workbook (or Python a DLL) when the folder is
+    # removed: the report matters, the leftover temporary folder does not.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as scratch:
         report = check_in_excel(folder or Path(scratch) / "SMSync")
     if report is None:
         _echo(

@@ -210,8 +210,9 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     if entity is not current:
         write_entity(port, entity)
     kept, unticked = keep_ticks(shown[SAGE_ONLY], tables[SAGE_ONLY])
+    totals = [sheet for sheet in tables if port.total_row(sheet)]
     for sheet, rows in tables.items():
-        if port.hidden_rows(sheet):
+        if port.hidden_rows(sheet) or port.filtered(sheet):
             port.clear_filter(sheet)
             cleared.append(sheet)
         port.write_table(sheet, rows)
@@ -233,6 +234,11 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
         summary += (
             f" The filter on {' and '.join(cleared)} was cleared: the rows now hold other "
             "records; filter again as you need."
+        )
+    if totals:
+        summary += (
+            f" The Total Row on {' and '.join(totals)} was turned off: Refresh rewrites "
+            "every row; turn it on again with Table Design > Total Row."
         )
     port.write_cell(SAGE_ONLY, SUMMARY_CELL, summary)
     port.write_cell(TURBO_ONLY, SUMMARY_CELL, summary)

@@ -101,6 +101,10 @@ _MOVED_WITH_ROWS_BY_EXCEL_ONLY = {
 _DEFINED_NAME = re.compile(r"<definedName\b[^>]*>([^<]*)</definedName>")
 _SHEET_VIEW = re.compile(r"<sheetView\b[^>]*?(/?)>")
 _TAB_SELECTED = re.compile(r'\stabSelected="([^"]*)"')
+_FILTER_MODE = re.compile(r'(<sheetPr\b[^>]*?)\sfilterMode="(?:1|true)"')
+_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\s[^>]*>")
+_SHEET_NAME = re.compile(r'\sname="([^"]*)"')
+_SHEET_STATE = re.compile(r'\sstate="([^"]*)"')
 
 
 def _from_reader(value: object) -> Cell:
@@ -128,6 +132,17 @@ def _set_row(grid: Grid, row: int, values: list[Cell], width: int) -> None:
         grid.append([])
     old = grid[row - 1]
     grid[row - 1] = values + [None] * (width - len(values)) + old[width:]
+
+
+def _hidden_sheets(workbook_xml: str) -> set[str]:
+    """The sheets workbook.xml marks state="hidden" or "veryHidden" (ECMA-376 Part 1,
+    18.2.19 sheet, ST_SheetState)."""
+    hidden = set()
+    for tag in _SHEET_TAG.findall(workbook_xml):
+        name, state = _SHEET_NAME.search(tag), _SHEET_STATE.search(tag)
+        if name and state and state.group(1) in ("hidden", "veryHidden"):
+            hidden.add(html.unescape(name.group(1)))
+    return hidden
 
 
 def _with_tab_selected(xml: str, selected: bool) -> str:
@@ -288,10 +303,12 @@ class FileBook:
         return block
 
     def read_table(self, sheet: str) -> TableData:
-        ref = self._table(sheet).ref
+        """The header and the body: never the Total Row at the end of ``ref``."""
+        table = self._table(sheet)
+        ref = table.ref
         first = range_bounds(ref)[0]
         block = self.read_range(sheet, ref)
-        rows = block[1:]
+        rows = block[1 : len(block) - table.totals_rows()]
         header = [str(v) for v in block[0]]
         if INCLUDE in header:
             self._mark_uncalculated(sheet, header.index(INCLUDE), rows)
@@ -470,14 +487,21 @@ class FileBook:
 
         self._change(sheet, change)
 
+    def total_row(self, sheet: str) -> bool:
+        return self._table(sheet).totals_rows() > 0
+
     def _resize(self, sheet: str, body_rows: int) -> None:
         """The table ends after ``body_rows`` rows; rows it grows into are shown (hidden
-        empty rows under it would otherwise hide records, which Check All skips)."""
+        empty rows under it would otherwise hide records, which Check All skips). A Total
+        Row is turned off (its cells, once the body's last row, are rewritten or emptied
+        by the callers), as the live port does, rather than the last data row taken for
+        it."""
         _, _, old_last, _ = self._bounds(sheet)
         xml = self._sheet_xml(sheet)
         for number in range(old_last + 1, HEADER_ROW + max(body_rows, 1) + 1):
             xml.show(number)
         last = column_letters(len(TABLE_COLUMNS[sheet]))
+        self._table(sheet).drop_total_row()
         self._table(sheet).resize(f"A{HEADER_ROW}:{last}{HEADER_ROW + max(body_rows, 1)}")
 
     def write_table(self, sheet: str, rows: list[list[Cell]]) -> None:
@@ -552,11 +576,21 @@ class FileBook:
             if xml.show_column(column, show, widths[title]):
                 self._dirty.add(sheet)
 
+    def filtered(self, sheet: str) -> bool:
+        return self._table(sheet).filtered()
+
     def clear_filter(self, sheet: str) -> None:
+        """The table's criteria and hidden rows go, and the sheet's filterMode (sheetPr,
+        ECMA-376 18.3.1.82: a filter is on) unless a sheet AutoFilter of its own stays."""
         table = self._table(sheet)
         table.clear_filter()
         first, _, last, _ = self._bounds(sheet)
         xml = self._sheet_xml(sheet)
+        if "<autoFilter" not in xml.tail:
+            head = _FILTER_MODE.sub(r"\1", xml.head, count=1)
+            if head != xml.head:
+                xml.head = head
+                self._dirty.add(sheet)
         for number in range(first + 1, last + 1):
             if xml.is_hidden(number):
                 xml.show(number)
@@ -577,8 +611,11 @@ class FileBook:
         self._status(text)
 
     def activate(self, sheet: str) -> None:
+        """The sheet Excel opens on (activeTab), unless it is hidden: Excel cannot show a
+        hidden sheet's tab, so the workbook keeps the one it has."""
         self._sheet(sheet)
-        self._active = sheet
+        if sheet not in _hidden_sheets(self._package.text(self._workbook)):
+            self._active = sheet
 
     def folder(self) -> Path:
         return self.path.resolve().parent
