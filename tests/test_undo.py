@@ -579,3 +579,27 @@ def test_a_composite_column_is_no_obstacle_to_undo(pg):
     undone = CliRunner().invoke(main, ["undo", "--settings", str(pg.settings), "--yes"])
     assert (undone.exit_code, undone.output) == (0, "Undo of synchronization 1: 2 restored\n")
     assert without(pg.dump(), *AUDIT) == without(original, *AUDIT)
+
+
+def test_a_refusal_the_driver_does_not_classify_is_a_plain_message(pg):
+    clerk(
+        pg,
+        (
+            "CREATE FUNCTION keep() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'records of a closed period stay'; END $$ LANGUAGE plpgsql",
+            [],
+        ),
+        (
+            'CREATE TRIGGER keep BEFORE DELETE ON "Customers" FOR EACH ROW EXECUTE FUNCTION keep()',
+            [],
+        ),
+    )
+    synchronize(pg, ["PROSPECT1"])
+    synchronized = pg.dump()
+    undone = CliRunner().invoke(main, ["undo", "--settings", str(pg.settings), "--yes"])
+    assert undone.exit_code == 1
+    said = undone.stderr
+    assert "deleting customer 'PROSPECT1' (table Customers): SMSTurbo's database refused it" in said
+    assert "records of a closed period stay" in said and "Traceback" not in said
+    assert "nothing was changed" in said
+    assert pg.dump() == synchronized

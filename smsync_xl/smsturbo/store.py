@@ -24,6 +24,7 @@ from smsync_xl.connections.db import Database, quote_identifier, quote_name
 from smsync_xl.connections.odbc_errors import driver_text, state_and_text
 from smsync_xl.core.errors import (
     MissingDefaultsError,
+    SmsyncError,
     TargetBusyError,
     TargetError,
     TargetLostError,
@@ -348,7 +349,10 @@ class SMSTurboStore:
         where, params = self._whole_row(table, expected)
         sets = ", ".join(f"{quote_name(c)} = ?" for c in values)
         named = f"{entity.label.lower()} {record_id.strip()!r}"
-        with self._naming(f"restoring {named}", f"{named} (table {table})"):
+        with (
+            self._undo_refused(f"restoring {named} (table {table})"),
+            self._naming(f"restoring {named}", f"{named} (table {table})"),
+        ):
             changed = self.db.execute(
                 f"UPDATE {quote_identifier(table)} SET {sets} WHERE {where}",
                 [*values.values(), *params],
@@ -360,13 +364,36 @@ class SMSTurboStore:
         where, params = self._whole_row(table, expected)
         named = f"{entity.label.lower()} {record_id.strip()!r}"
         try:
-            with self._naming(f"deleting {named}", f"{named} (table {table})"):
+            with (
+                self._undo_refused(f"deleting {named} (table {table})"),
+                self._naming(f"deleting {named}", f"{named} (table {table})"),
+            ):
                 changed = self.db.execute(
                     f"DELETE FROM {quote_identifier(table)} WHERE {where}", params
                 )
         except TargetReferenceError as error:
             raise self._in_use(named, table, error) from error.__cause__
         return self._changed(changed, entity, record_id, expected)
+
+    @contextmanager
+    def _undo_refused(self, doing: str) -> Iterator[None]:
+        """Whatever else the database says no with while Undo writes (a rule or trigger
+        of SMSTurbo's own, a type it cannot compare): its words, the record, and that
+        the whole undo was rolled back; never a traceback."""
+        try:
+            yield
+        except SmsyncError:
+            raise
+        except Exception as error:  # any driver's refusal, named below
+            raise TargetRefusedError(
+                f"{doing}: SMSTurbo's database refused it "
+                f"({driver_text(state_and_text(error)[1])}); the undo was rolled back, "
+                "nothing was changed",
+                where=self.db.label,
+                advice="Ask the SMSTurbo administrator what this message means for that "
+                "record (a rule or trigger of SMSTurbo's, say). Until it is resolved the "
+                "synchronization stays in place, and Undo offers it again.",
+            ) from error
 
     def _whole_row(self, table: str, expected: Raw) -> tuple[str, list[object]]:
         """The compare-and-set condition on a whole row, but for the columns
