@@ -603,3 +603,43 @@ def test_a_refusal_the_driver_does_not_classify_is_a_plain_message(pg):
     assert "records of a closed period stay" in said and "Traceback" not in said
     assert "nothing was changed" in said
     assert pg.dump() == synchronized
+
+
+def lower_case_mapping(turbo: Turbo, tmp_path) -> None:
+    """A mapping that spells SMSTurbo's columns in another case than the table does,
+    as SQLite allows (its names ignore case)."""
+    mapping = tmp_path / "mapping.toml"
+    bundled = template_path("smsturbo_mapping.toml").read_text(encoding="utf-8")
+    lower = bundled.replace('id = "CustomerID"', 'id = "customerid"')
+    mapping.write_text(lower.replace('phone1 = "Phone1"', 'phone1 = "phone1"'), "utf-8")
+    text = turbo.settings.read_text(encoding="utf-8")
+    turbo.settings.write_text(
+        text.replace("[smsturbo]\n", '[smsturbo]\nmapping = "mapping.toml"\n'), encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize("when", ["before the synchronization", "before the undo"])
+def test_sqlite_column_names_in_another_case_work_as_sqlite_takes_them(tmp_path, when):
+    turbo = sqlite_turbo(tmp_path, create_demo(tmp_path))
+    original = turbo.dump()
+    if when == "before the synchronization":
+        lower_case_mapping(turbo, tmp_path)
+    _, result = synchronize(turbo, ["PROSPECT1", "DIFFNAME", "DIFFPHONE"])
+    assert result.summary().startswith("Import completed: 1 created, 2 updated"), result.summary()
+    if when == "before the undo":
+        lower_case_mapping(turbo, tmp_path)
+    _, store, _ = session(turbo)
+    undone = undo_last(store, user="t")
+    assert (len(undone.restored), undone.left_alone) == (3, []), undone.summary()
+    assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
+
+
+def test_sqlite_an_earlier_smsyncs_audit_is_placed_by_names_in_any_case(tmp_path):
+    turbo = sqlite_turbo(tmp_path, create_demo(tmp_path))
+    original = turbo.dump()
+    earlier_smsync_created(turbo, "PROSPECT1")
+    lower_case_mapping(turbo, tmp_path)
+    _, store, _ = session(turbo)
+    undone = undo_last(store, user="t")
+    assert undone.left_alone == [], undone.summary()
+    assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
