@@ -643,3 +643,53 @@ def test_sqlite_an_earlier_smsyncs_audit_is_placed_by_names_in_any_case(tmp_path
     undone = undo_last(store, user="t")
     assert undone.left_alone == [], undone.summary()
     assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
+
+
+def count_saves(turbo: Turbo) -> None:
+    """A column SMSTurbo changes on every save (as an ``updated at`` trigger does),
+    counted so that two saves never look alike."""
+    clerk(turbo, ('ALTER TABLE "Customers" ADD COLUMN "Saves" INTEGER DEFAULT 0', []))
+    if turbo.backend == "postgresql":
+        clerk(
+            turbo,
+            (
+                'CREATE FUNCTION saved() RETURNS trigger AS $$ BEGIN NEW."Saves" = '
+                'OLD."Saves" + 1; RETURN NEW; END $$ LANGUAGE plpgsql',
+                [],
+            ),
+            (
+                'CREATE TRIGGER saved BEFORE UPDATE ON "Customers" FOR EACH ROW '
+                "EXECUTE FUNCTION saved()",
+                [],
+            ),
+        )
+    else:
+        clerk(
+            turbo,
+            (
+                'CREATE TRIGGER saved AFTER UPDATE ON "Customers" WHEN NEW."Saves" IS '
+                'OLD."Saves" BEGIN UPDATE "Customers" SET "Saves" = OLD."Saves" + 1 '
+                "WHERE rowid = NEW.rowid; END",
+                [],
+            ),
+        )
+
+
+def test_a_record_synchronized_twice_is_undone_twice_despite_a_save_counter(turbo, tmp_path):
+    """SMSync's own first undo changes the counter: the second undo compares with the
+    row as that undo left it, not as the first synchronization did."""
+    count_saves(turbo)
+    store, _ = synchronize(turbo, ["DIFFNAME"])
+    with closing(sqlite3.connect(tmp_path / "sage50_demo.sqlite")) as sage:
+        sage.execute(
+            "UPDATE Customers SET Phone_Number = '999-555-0000' WHERE trim(CustomerID) = 'DIFFNAME'"
+        )
+        sage.commit()
+    store, second = synchronize(turbo, ["DIFFNAME"])
+    assert second.summary().startswith("Import completed: 0 created, 1 updated")
+    first_undo = undo_last(store, user="t")
+    second_undo = undo_last(store, user="t")
+    assert (first_undo.undone_run, first_undo.left_alone) == (2, [])
+    assert (second_undo.undone_run, second_undo.left_alone) == (1, []), second_undo.summary()
+    with pytest.raises(NothingToUndoError):
+        undo_last(store, user="t")
