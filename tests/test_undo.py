@@ -693,3 +693,35 @@ def test_a_record_synchronized_twice_is_undone_twice_despite_a_save_counter(turb
     assert (second_undo.undone_run, second_undo.left_alone) == (1, []), second_undo.summary()
     with pytest.raises(NothingToUndoError):
         undo_last(store, user="t")
+
+
+def test_a_created_record_a_clerk_deleted_counts_as_taken_back(turbo):
+    original = turbo.dump()
+    store, _ = synchronize(turbo, ["DIFFNAME"])
+    store, _ = synchronize(turbo, ["PROSPECT1"])
+    clerk(turbo, ('DELETE FROM "Customers" WHERE "CustomerID" = ?', ["PROSPECT1"]))
+    undone = CliRunner().invoke(main, ["undo", "--settings", str(turbo.settings), "--yes"])
+    assert (undone.exit_code, undone.output) == (
+        0,
+        "Undo of synchronization 2: 0 restored, 1 created by it already deleted in SMSTurbo\n",
+    )
+    (gone,) = store.audit.changes(3)
+    assert (gone.action, gone.record_id, gone.before, gone.after) == (
+        "delete",
+        "PROSPECT1",
+        None,
+        None,
+    )
+    assert last_undoable_run(store).run_id == 1  # run 2 is undone: Undo moves on
+    assert undo_last(store, user="t").left_alone == []
+    assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
+
+
+def test_an_updated_record_deleted_since_is_named_as_one_undo_cannot_give_back(turbo):
+    store, _ = synchronize(turbo, ["DIFFNAME"])
+    clerk(turbo, ('DELETE FROM "Customers" WHERE "CustomerID" = ?', ["DIFFNAME"]))
+    undone = undo_last(store, user="t")
+    assert [a.describe() for a in undone.left_alone] == [
+        "customer DIFFNAME (table Customers): it is no longer in SMSTurbo (deleted since "
+        "that synchronization), so its earlier values cannot be given back"
+    ]
