@@ -725,3 +725,26 @@ def test_an_updated_record_deleted_since_is_named_as_one_undo_cannot_give_back(t
         "customer DIFFNAME (table Customers): it is no longer in SMSTurbo (deleted since "
         "that synchronization), so its earlier values cannot be given back"
     ]
+
+
+PARTLY_ASKED = (
+    "It is partly undone already: undo run 2 took back 1 of its 2 changes; this undo tries "
+    "the 1 left."
+)
+
+
+def test_the_question_before_undoing_a_partly_undone_run_says_what_is_left(tmp_path):
+    book = demo_workbook(tmp_path)
+    turbo = sqlite_turbo(tmp_path, tmp_path / "settings.toml")
+    synchronize(turbo, ["DIFFNAME", "PROSPECT1"])
+    clerk(turbo, ('UPDATE "Customers" SET "Phone2" = ? WHERE "CustomerID" = ?', ["x", "DIFFNAME"]))
+    fresh = CliRunner().invoke(main, ["undo", "--settings", str(turbo.settings)], input="y\n")
+    assert "partly undone already" not in fresh.output
+    again = CliRunner().invoke(main, ["undo", "--settings", str(turbo.settings)], input="n\n")
+    asked = again.output.splitlines()[0]
+    assert asked.startswith("Undo synchronization 1 of ") and asked.endswith(
+        f"? {PARTLY_ASKED} [y/N]: n"
+    )
+    dialogs = Dialogs(False)
+    macros.undo_last(open_book(book, dialogs))
+    assert dialogs.questions[0].endswith(f"\n\n{PARTLY_ASKED}")

@@ -111,6 +111,20 @@ def last_undoable_run(store: SMSTurboStore) -> Run:
     return run
 
 
+def taken_back_already(store: SMSTurboStore, run: Run) -> str:
+    """For the question before an undo: what earlier undos of ``run`` took back and
+    what is left to try, or "" for a synchronization no undo has touched yet."""
+    undos = [r.run_id for r in store.audit.runs() if r.undo_of == run.run_id]
+    if not undos:
+        return ""
+    made, left = len(store.audit.changes(run.run_id)), len(store.audit.remaining(run.run_id))
+    runs = ", ".join(str(u) for u in sorted(undos))
+    return (
+        f"It is partly undone already: undo run {runs} took back {made - left} of its "
+        f"{made} changes; this undo tries the {left} left."
+    )
+
+
 def _check_expected(store: SMSTurboStore, expected: int | None) -> Run:
     """The run to undo, under the lock; refused when it is not the one the user was
     asked about (another undo or a newer synchronization committed meanwhile)."""
