@@ -319,11 +319,12 @@ class SMSTurboStore:
 
     def learn_comparisons(self, tables: Iterable[str]) -> None:
         """Find, outside any transaction, the columns of these tables the database cannot
-        compare with ``=`` (json, xml or point on PostgreSQL; text, ntext or image on SQL
-        Server): one ``WHERE 1 = 0 AND c = c`` each, since a refused statement aborts a
-        PostgreSQL transaction. A compare-and-set leaves those out of its WHERE; Undo
-        compares them itself when it reads the row."""
-        if self.db.is_sqlite:
+        compare with ``=`` (text, ntext or image on SQL Server, say): one
+        ``WHERE 1 = 0 AND c = c`` each, since a refused statement can abort a
+        transaction. A compare-and-set leaves those out of its WHERE; Undo compares them
+        itself when it reads the row. Not needed where Undo locks the rows it writes
+        (``lock_rows``) and writes them by ID, nor on SQLite, which compares any value."""
+        if self.db.is_sqlite or self.db.dbms.startswith(_ROW_LOCKING):
             return
         for table in dict.fromkeys(tables):
             if table in self._incomparable or not self.db.has_table(table):
