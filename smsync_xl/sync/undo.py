@@ -14,7 +14,7 @@ synchronization) take turns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from weakref import WeakKeyDictionary
@@ -336,14 +336,13 @@ def _record(item: _Image, now: Raw | None, restored: dict[tuple[str, str], _Rows
     )
 
 
-def _audited_tables(store: SMSTurboStore) -> list[str]:
+def _audited_tables(store: SMSTurboStore) -> Iterator[str]:
     """The tables Undo may write: today's mapping's and every table the audit recorded
-    for the synchronization it would undo now."""
-    tables = [t.table for t in store.mapping.tables.values()]
+    for the synchronization it would undo now (read only when asked for)."""
+    yield from (t.table for t in store.mapping.tables.values())
     runs = [r for r in store.audit.runs() if r.kind is RunKind.SYNC and not r.undone]
     if runs:
-        tables += [c.table for c in store.audit.remaining(runs[0].run_id) if c.table]
-    return tables
+        yield from (c.table for c in store.audit.remaining(runs[0].run_id) if c.table)
 
 
 def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = None) -> UndoResult:
