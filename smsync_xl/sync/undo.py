@@ -1,14 +1,18 @@
 """Undo last synchronization: exact, because the audit holds every record whole, every
 column of the real table (mapped or not), as the run left it.
 
-A record is taken back only if the whole row is still exactly what the run left
-(created ones deleted, updated ones given back their old values), each with a
-compare-and-set on every column so that an edit made while the undo runs is not
-overwritten. A row changed since, or one that cannot be compared (its table or a
-column is gone, a column the audit does not know holds a value), is left alone and
-named with the reason. A synchronization counts as undone only once every change it
-made has been taken back: until then Undo offers it again. The undo is itself an
-audited run, and it takes SMSync's writer lock first, so two undos (or an undo and a
+A record is taken back only if the whole row is still exactly what the run left, or
+what SMSync's own later writes left (created ones deleted, updated ones given back
+their old values; a created one already deleted in SMSTurbo counts as taken back).
+The rows are locked first where the server locks rows (PostgreSQL, Oracle: a row
+someone is editing right now is left alone at once, not waited for), compared column
+by column here, then written by their ID; SQLite's write lock covers the whole file,
+and on other servers the write is a compare-and-set on every column the server can
+compare. A row changed since, or one that cannot be compared (its table or a column
+is gone, a column the audit does not know holds a value), is left alone and named
+with the reason. A synchronization counts as undone only once every change it made
+has been taken back: until then Undo offers it again. The undo is itself an audited
+run, and it takes SMSync's writer lock first, so two undos (or an undo and a
 synchronization) take turns.
 """
 
