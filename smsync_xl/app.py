@@ -24,6 +24,7 @@ from smsync_xl.smsturbo.audit import Change, Run
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import Chosen, Progress, SyncResult, apply, make_plan
 from smsync_xl.sync.undo import UndoResult, last_undoable_run
+from smsync_xl.sync.undo import taken_back_already as _taken_back_already
 from smsync_xl.sync.undo import undo_last as undo_store
 
 
@@ -160,6 +161,12 @@ def synchronize(
 def last_synchronization(store: SMSTurboStore) -> Run:
     """The synchronization Undo would take back (NothingToUndoError if none)."""
     return last_undoable_run(store)
+
+
+def taken_back_already(store: SMSTurboStore, run: Run) -> str:
+    """What earlier undos of ``run`` took back and what is left, for the question
+    before an undo ("" when none has)."""
+    return _taken_back_already(store, run)
 
 
 def undo_last(store: SMSTurboStore) -> UndoResult:

@@ -455,8 +455,10 @@ def undo(settings_path: Path, yes: bool) -> int:
     store = _session(settings_path).store
     run = app.last_synchronization(store)
     if not yes:
+        partly = app.taken_back_already(store, run)
         _ask(
-            f"Undo synchronization {run.run_id} of {inert(run.started_at)} by {inert(run.user)}?",
+            f"Undo synchronization {run.run_id} of {inert(run.started_at)} by {inert(run.user)}?"
+            + (f" {partly}" if partly else ""),
             abort=True,
         )
     result = app.undo_last(store)

@@ -340,8 +340,10 @@ def undo_last(port: WorkbookPort) -> Finished:
     _check_log_room(port)
     store = app.open_session(settings, prompt=port.ask_password).store
     run = app.last_synchronization(store)
+    partly = app.taken_back_already(store, run)
     if not port.confirm(
         f"Undo synchronization {run.run_id} of {run.started_at} by {run.user}?\n\n{run.summary}"
+        + (f"\n\n{partly}" if partly else "")
     ):
         return _stopped(port, "Undo")
     result = app.undo_last(store)

@@ -418,6 +418,16 @@ class Database:
         self.connection.close()
 
 
+def fixed_time_zone(db: Database) -> None:
+    """PostgreSQL: the session reads and writes in UTC, so a timestamptz SMSync reads
+    (into the audit, or to compare with it) is the same value whatever time zone the PC
+    running it has (PGTZ), and never an ambiguous local time in the hour the clocks go
+    back. Other databases have no session time zone that changes what is read."""
+    if not db.is_sqlite and db.dbms.startswith("postgres"):
+        with db.translating():
+            db.connection.execute("SET TIME ZONE 'UTC'")
+
+
 def open_sqlite(
     path: Path, *, read_only: bool = False, translate: Translate | None = None
 ) -> Database:

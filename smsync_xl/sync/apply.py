@@ -310,7 +310,6 @@ class _Writer:
             self.checkpoint("inserting")
             self.store.insert_many(self.entity, creating[start : start + INSERT_BATCH])
         table = self.store.table(self.entity)
-        key = table.columns["id"]
         after = self.store.rows_of(
             self.entity, [self.store.stored_id(self.entity, w.record_id) for w, _ in done]
         )
@@ -324,6 +323,7 @@ class _Writer:
                     advice="Check that SMSTurbo keeps the ID as written (no trigger or "
                     "default changes it), then synchronize again.",
                 )
+            key = self.store.column_named(written, table.columns["id"]) or table.columns["id"]
             changes.append(
                 Change(
                     self.entity.key,
