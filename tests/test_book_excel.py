@@ -26,6 +26,7 @@ from smsync_xl.core.errors import WorkbookError
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.demo.company import create_sage_company, create_smsturbo
 from smsync_xl.demo.data import COMPANY_NAME, DemoRecord
+from smsync_xl.excel_check import filter_on_windows
 
 from .xlwings_standin import Book, Dialog, Excel
 
@@ -588,3 +589,35 @@ def test_refresh_leaves_a_hidden_sage50_only_sheet_hidden_and_works(tmp_path, co
     excel.sheet_states.clear()
     port.activate(SAGE_ONLY)
     assert "sheet.activate" in excel.calls
+
+
+def includes(excel: Excel, count: int) -> list[object]:
+    return [excel.cells[SAGE_ONLY].get((row, INCLUDE)) for row in range(FIRST, FIRST + count)]
+
+
+def test_a_filter_hides_the_last_row_too(tmp_path):
+    """A SUBTOTAL in the last row of a filtered table can be taken by Excel for a total
+    row and left visible; the Visible column's AGGREGATE(3,5,…) is not: the filter hides
+    the last row, SMSync sees it hidden, and Check All leaves it."""
+    book, excel = standin(tmp_path, 4)
+    port = ExcelBook(book)
+    assert macros.refresh(port)
+    last = excel.cells[SAGE_ONLY][(FIRST + 3, ID)]
+    filter_on_windows(book, SAGE_ONLY, ID, f"<>{last}")
+    assert excel.is_hidden(SAGE_ONLY, FIRST + 3)
+    assert port.hidden_rows(SAGE_ONLY) == {3}
+    assert macros.check_all(port)
+    assert includes(excel, 4) == ["x", "x", "x", None]
+
+
+@pytest.mark.parametrize("com", [True, False], ids=["windows", "macos"])
+def test_rows_hidden_by_hand_are_seen(tmp_path, com):
+    """Hiding a row by hand dirties no formula, so Application.Calculate leaves the
+    Visible column saying 1 there; Range.Calculate on the column makes it see the row."""
+    book, excel = standin(tmp_path, 4, Excel(com=com))
+    port = ExcelBook(book)
+    assert macros.refresh(port)
+    book.sheets[SAGE_ONLY].range((FIRST + 1, 1)).rows.hidden = True
+    assert port.hidden_rows(SAGE_ONLY) == {1}
+    assert macros.check_all(port)
+    assert includes(excel, 4) == ["x", None, "x", "x"]

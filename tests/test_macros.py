@@ -23,9 +23,11 @@ from smsync_xl.book.layout import (
     SETUP,
     STATUS,
     TURBO_ONLY,
+    VISIBLE,
     setup_layout,
 )
 from smsync_xl.book.setup_sheet import read_setup
+from smsync_xl.book.sheet_xml import formula_text
 from smsync_xl.core.fields import CUSTOMER, ENTITIES, MATERIAL
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.core.settings import load_settings
@@ -236,13 +238,15 @@ def test_text_excel_would_run_is_stored_as_text(book):
         sheet_xml = archive.read("xl/worksheets/sheet2.xml").decode()
     visible = next(c.formula for c in SAGE_COLUMNS if c.formula)
     stored = set(re.findall(r"<f>(.*?)</f>", sheet_xml))
-    assert {html.unescape(f) for f in stored} == {visible[1:]}  # only the Visible column
+    # only the Visible column, as a file names it
+    stored_visible = html.unescape(formula_text(visible))
+    assert {html.unescape(f) for f in stored} == {stored_visible}
     saved = load_workbook(book)
     cells = [
         c
         for row in saved[SAGE_ONLY].iter_rows()
         for c in row
-        if isinstance(c.value, str) and c.value[:1] in "=+-@" and c.value != visible
+        if isinstance(c.value, str) and c.value[:1] in "=+-@" and c.value[1:] != stored_visible
     ]
     assert {c.value for c in cells} >= {
         "=SUM(A1:A9) Excavating",
@@ -616,3 +620,32 @@ def test_uncheck_all_clears_rows_a_filter_hides(book):
     assert rows_by_id(book)[first][INCLUDE] == TICK
     assert macros.uncheck_all(open_book(book))
     assert all(r[INCLUDE] is None for r in rows_by_id(book).values())
+
+
+def test_the_visible_column_is_never_taken_for_a_total_row_headless(book):
+    """The file port writes the Visible column as AGGREGATE(3,5,…) (COUNTA ignoring
+    hidden rows), which Excel does not take for a total row as it may a SUBTOTAL."""
+    refreshed(book, True, False)
+    table = open_book(book).read_table(SAGE_ONLY)
+    sheet = load_workbook(book)[SAGE_ONLY]
+    column = table.column(VISIBLE) + 1
+    formulas = {sheet.cell(table.sheet_row(i), column).value for i in range(len(table.rows))}
+    assert formulas == {
+        '=IF(SageOnly[[#This Row],[Key]]="","",_xlfn.AGGREGATE(3,5,SageOnly[[#This Row],[Key]]))'
+    }
+
+
+def test_check_all_leaves_rows_hidden_by_hand_headless(book, tmp_path):
+    """The file port reads each row's own hidden flag, so rows hidden by hand are seen as
+    the filter's are (no formula to recalculate)."""
+    refreshed(book, True, False)
+    reference = tmp_path / "reference.xlsm"
+    reference.write_bytes(book.read_bytes())
+    assert macros.check_all(open_book(reference))
+    ticked = [r[INCLUDE] == TICK for r in rows_by_id(reference).values()]
+    hide = [ticked.index(True), len(ticked) - 1 - ticked[::-1].index(True)]
+    first = open_book(book).read_table(SAGE_ONLY).first_row
+    hide_rows(book, SAGE_ONLY, [first + i for i in hide])
+    assert macros.check_all(open_book(book))
+    after = [r[INCLUDE] == TICK for r in rows_by_id(book).values()]
+    assert after == [t and i not in hide for i, t in enumerate(ticked)]

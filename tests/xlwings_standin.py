@@ -20,10 +20,15 @@ Excel's rules it keeps (see also DESIGN.md, "Excel facts the code must respect")
   `SpecialCells`;
 - a filter hides sheet rows and is not evaluated again when their cells change; taking
   the table's AutoFilter off shows them all;
-- `=IF(T[[#This Row],[C]]="","",SUBTOTAL(103,T[[#This Row],[C]]))` is blank where the
-  row's cell in column C is empty, else 1 in a row the filter shows and 0 in a hidden
-  one (Excel recalculates SUBTOTAL when a filter changes); in manual calculation it
-  changes only on App.calculate (every open book) or Range.Calculate (those cells);
+- `=IF(T[[#This Row],[C]]="","",AGGREGATE(3,5,T[[#This Row],[C]]))` (or the older
+  `SUBTOTAL(103,…)` in its place) is blank where the row's cell in column C is empty,
+  else 1 in a row shown and 0 in a hidden one. Excel recalculates it when a filter
+  changes and when it is written; hiding or showing a row by hand dirties nothing, so
+  until then it gives the hand-hidden state of its last calculation; App.calculate
+  (every open book, dirty cells only) does not change that, Range.Calculate (those
+  cells, dirty or not) does; in manual calculation it changes only on those two;
+- a filter leaves the table's last row visible when that row holds a SUBTOTAL formula
+  (Excel takes it for a total row);
 - writing to a protected sheet fails with Excel's error, and so does activating a
   hidden sheet;
 - on macOS (``com=False``) App.alert fails with AppleEvent error -1712 when the answer
@@ -50,7 +55,8 @@ TEXT_FORMAT = "@"
 GENERAL = "General"
 PROTECTED = "The cell or chart you're trying to change is on a protected sheet."
 _VISIBLE_ROW = re.compile(
-    r'=IF\((\w+)\[\[#This Row\],\[([^\]]+)\]\]="","",SUBTOTAL\(103,\1\[\[#This Row\],\[\2\]\]\)\)'
+    r'=IF\((\w+)\[\[#This Row\],\[([^\]]+)\]\]="","",'
+    r"(?:SUBTOTAL\(103|AGGREGATE\(3,5),\1\[\[#This Row\],\[\2\]\]\)\)"
 )
 LAST_ROW = 1_048_576  # Excel's last row
 ADDRESS_LIMIT = 255  # Excel cuts a longer Range.Address, at an area boundary here
@@ -114,6 +120,8 @@ class Excel:
         self.column_formats: dict[str, dict[int, str]] = {}  # ... and of whole columns
         self.hidden_rows: dict[str, set[int]] = {}  # sheet rows hidden by a filter
         self.hand_hidden: dict[str, set[int]] = {}  # sheet rows the bookkeeper hid by hand
+        # ... as the Visible formulas of those rows last saw them (at their last calculation)
+        self.hand_seen: dict[str, set[int]] = {}
         self.column_widths: dict[str, dict[int, float]] = {}  # width 0: the column is hidden
         self.manual = False  # calculation mode manual: formulas change only on calculate()
         self.calculated: dict[tuple[str, Cell], object] = {}  # their values at that moment
@@ -192,7 +200,11 @@ class Excel:
 
     def calculate(self, only: tuple[str, tuple[Cell, Cell]] | None = None) -> None:
         """Application.Calculate: every formula of every open book (here, the one book);
-        Range.Calculate (``only``: a sheet and its corners): that range's cells alone."""
+        Range.Calculate (``only``: a sheet and its corners): that range's cells alone, dirty
+        or not, so they see the rows hidden by hand now."""
+        if only is not None:
+            (r1, _), (r2, _) = only[1]
+            self.see_hand_hidden(only[0], set(range(r1, r2 + 1)))
         for sheet, cells in self.cells.items():
             for cell, value in cells.items():
                 if only is not None:
@@ -209,7 +221,16 @@ class Excel:
         titles = {self.cells[sheet].get((header, c)): c for c in range(first, last + 1)}
         if (cell[0], titles[formula.group(2)]) not in self.cells[sheet]:
             return None  # "": what xlwings reads from a formula giving empty text
-        return 0.0 if self.is_hidden(sheet, cell[0]) else 1.0
+        row = cell[0]
+        hidden = row in self.hidden_rows.get(sheet, set()) | self.hand_seen.get(sheet, set())
+        return 0.0 if hidden else 1.0
+
+    def see_hand_hidden(self, sheet: str, rows: set[int]) -> None:
+        """The Visible formulas of ``rows`` are calculated: they see which are hidden by
+        hand now."""
+        seen = self.hand_seen.setdefault(sheet, set())
+        seen -= rows
+        seen |= rows & self.hand_hidden.get(sheet, set())
 
     def write(self, sheet: str, cell: Cell, value: object) -> None:
         self.protect(sheet)
@@ -229,7 +250,13 @@ class Excel:
             self.text_cells[sheet].add(cell)
         else:
             self.text_cells[sheet].discard(cell)
+            if isinstance(value, str) and _VISIBLE_ROW.fullmatch(value):
+                self.see_hand_hidden(sheet, {cell[0]})  # a formula entered is calculated
         self.cells[sheet][cell] = _as_excel(value)
+
+    def filtered(self, sheet: str) -> None:
+        """A filter changed: Excel recalculates the sheet's SUBTOTAL and AGGREGATE."""
+        self.see_hand_hidden(sheet, {row for row, _ in self.cells[sheet]})
 
 
 class RangeRows:
@@ -344,6 +371,15 @@ class ComTableRange:
                 hidden.add(row)
             else:
                 hidden.discard(row)
+        if any(
+            isinstance(v, str)
+            and "SUBTOTAL(" in v.upper()
+            and (r2, c) not in excel.text_cells[sheet]
+            for (r, c), v in excel.cells[sheet].items()
+            if r == r2
+        ):
+            hidden.discard(r2)  # taken for a total row: Excel leaves it out of the filter
+        excel.filtered(sheet)
 
 
 class ComListObject:
@@ -526,6 +562,8 @@ class Table:
             hidden = self._sheet._excel.hidden_rows.get(self._sheet._name, set())
             hidden -= set(range(r1 + 1, r2 + 1))
         self._autofilter = value
+        if not value:
+            self._sheet._excel.filtered(self._sheet._name)
 
     @property
     def range(self) -> Range:
@@ -711,8 +749,11 @@ class Book:
                     place = (cell.row, cell.column)
                     if cell.has_style:
                         self._excel.formats[name][place] = cell.number_format
-                    if cell.value is not None:
-                        self._excel.cells[name][place] = _as_excel(cell.value)
+                    if cell.value is not None:  # Excel shows a function without _xlfn.
+                        value = cell.value
+                        if cell.data_type == "f":
+                            value = value.replace("_xlfn.", "")
+                        self._excel.cells[name][place] = _as_excel(value)
                         if isinstance(cell.value, str) and cell.data_type != "f":
                             self._excel.text_cells[name].add(place)
             for table in TABLE_NAMES.values():

@@ -163,14 +163,19 @@ TURBO_TABLE = "TurboOnly"
 def _visible(table: str) -> Column:
     """1 in a row a filter shows, 0 in a hidden one, blank in a row without a record: read
     in one call, it tells which rows are visible the same way on Windows and macOS
-    (Range.Address, which Excel cuts at about 255 characters, is never parsed)."""
+    (Range.Address, which Excel cuts at about 255 characters, is never parsed).
+
+    AGGREGATE(3,5,…) is COUNTA ignoring hidden rows, whether a filter or the bookkeeper
+    hid them (learn.microsoft.com, WorksheetFunction.Aggregate: function 3 COUNTA,
+    option 5 "ignore hidden rows"), as SUBTOTAL(103,…) is; but a SUBTOTAL in the last row
+    of a filtered range can be taken by Excel for a total row and left visible."""
     key = f"{table}[[#This Row],[{KEY}]]"
     return Column(
         VISIBLE,
         width=8,
         number_format=GENERAL,
         hidden=True,
-        formula=f'=IF({key}="","",SUBTOTAL(103,{key}))',
+        formula=f'=IF({key}="","",AGGREGATE(3,5,{key}))',
     )
 
 
