@@ -621,3 +621,25 @@ def test_rows_hidden_by_hand_are_seen(tmp_path, com):
     assert port.hidden_rows(SAGE_ONLY) == {1}
     assert macros.check_all(port)
     assert includes(excel, 4) == ["x", None, "x", "x"]
+
+
+def test_refresh_writes_a_dragged_column_where_its_rules_point(tmp_path):
+    """Excel moves the conditional formats and the Include validation (fixed A1
+    formulas) with a dragged column: Refresh writes each column where the sheet has it
+    now, so greying, status colours and the tick check still read the right column."""
+    port, excel = refreshed(tmp_path, 3)
+    excel.drag_column(SAGE_ONLY, STATUS, STATUS + 5)
+    excel.drag_column(SAGE_ONLY, INCLUDE, ID)
+    header = [excel.cells[SAGE_ONLY].get((HEADER_ROW, c)) for c in range(1, len(SAGE_COLUMNS) + 1)]
+    assert macros.refresh(port)
+    cells = excel.cells[SAGE_ONLY]
+    assert [cells.get((HEADER_ROW, c)) for c in range(1, len(SAGE_COLUMNS) + 1)] == header
+    assert {cells.get((HEADER_ROW, c)) for _, c in excel.rule_columns[SAGE_ONLY]} == {
+        "Include",
+        "Status",
+        "Inactive",
+    }
+    assert all(cells.get((HEADER_ROW, c)) == title for title, c in excel.rule_columns[SAGE_ONLY])
+    assert [cells.get((FIRST + n, STATUS + 5)) for n in range(3)] == ["NEW"] * 3
+    assert macros.check_all(port)
+    assert [cells.get((FIRST + n, ID)) for n in range(3)] == ["x"] * 3  # Include is there

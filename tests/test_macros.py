@@ -649,3 +649,17 @@ def test_check_all_leaves_rows_hidden_by_hand_headless(book, tmp_path):
     assert macros.check_all(open_book(book))
     after = [r[INCLUDE] == TICK for r in rows_by_id(book).values()]
     assert after == [t and i not in hide for i, t in enumerate(ticked)]
+
+
+def test_refresh_keeps_dragged_columns_where_they_are_headless(book):
+    """Excel moved the conditional formats and the Include validation with the dragged
+    columns: the headless Refresh writes each column where the sheet has it now."""
+    refreshed(book, True, False)
+    swap_columns(book, "Status", "Name")
+    swap_columns(book, "Include", "Reason")
+    header = open_book(book).read_table(SAGE_ONLY).header
+    refreshed(book, True, False)
+    assert open_book(book).read_table(SAGE_ONLY).header == header
+    rows = rows_by_id(book)
+    assert rows["PROSPECT1"]["Status"] == "NEW" and rows["PROSPECT1"]["Name"]
+    assert rows["ACME CO"]["Reason"].startswith("ID contains a space")

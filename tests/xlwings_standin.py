@@ -33,6 +33,9 @@ Excel's rules it keeps (see also DESIGN.md, "Excel facts the code must respect")
   hidden sheet;
 - on macOS (``com=False``) App.alert fails with AppleEvent error -1712 when the answer
   takes longer than appscript's default timeout of 120 seconds;
+- dragging a table column moves its cells (values, text flags, formats) and every
+  conditional format and data validation formula that refers to them (fixed A1
+  references, adjusted as for cut and insert);
 - a table cannot be resized over a merged block;
 - inserting cells (shift down) moves the cells, formats, merged blocks and tables below
   in the range's columns; Excel refuses to split a merged block or a table, or to push
@@ -89,6 +92,24 @@ def _number(text: str) -> float | None:
     return None
 
 
+def _rule_columns(worksheet) -> list[tuple[str, int]]:
+    """(header, column) of each column a table sheet's conditional formats and data
+    validations refer to in the table's first body row."""
+    tables = list(worksheet.tables.values())
+    if not tables:
+        return []
+    _, header_row, _, _ = range_boundaries(tables[0].ref)
+    formulas = [f for cf in worksheet.conditional_formatting for r in cf.rules for f in r.formula]
+    formulas += [v.formula1 for v in worksheet.data_validations.dataValidation if v.formula1]
+    found = []
+    for formula in formulas:
+        for letters, row in re.findall(r"\$?([A-Z]{1,3})\$?(\d+)", formula):
+            if int(row) == header_row + 1:
+                column = column_index_from_string(letters)
+                found.append((worksheet.cell(header_row, column).value, column))
+    return found
+
+
 class Dialog(NamedTuple):
     prompt: str
     title: str | None
@@ -128,7 +149,28 @@ class Excel:
         self.protected: set[str] = set()  # sheets protected (Review > Protect Sheet)
         self.tables: dict[str, Table] = {}  # by table name, for structured references
         self.merged: dict[str, set[tuple[Cell, Cell]]] = {}  # merged blocks' corners
+        # the columns the table sheets' conditional formats and validations refer to, each
+        # with the header its column had when the workbook was opened
+        self.rule_columns: dict[str, list[tuple[str, int]]] = {}
         self.sheet_states: dict[str, str] = {}  # "hidden" or "veryHidden"; else shown
+
+    def drag_column(self, sheet: str, source: int, target: int) -> None:
+        """Drag the table column at ``source`` to ``target`` (header to last row): the
+        columns between shift over, and the rules' references follow the cells."""
+        (r1, c1), (r2, c2) = next(t._corners for t in self.sheet_tables(sheet))
+        order = list(range(c1, c2 + 1))
+        order.remove(source)
+        order.insert(target - c1, source)
+        moved = {old: c1 + i for i, old in enumerate(order)}
+
+        def move(cell: Cell) -> Cell:
+            row, column = cell
+            return (row, moved[column]) if r1 <= row <= r2 and column in moved else cell
+
+        self.cells[sheet] = {move(c): v for c, v in self.cells[sheet].items()}
+        self.text_cells[sheet] = {move(c) for c in self.text_cells[sheet]}
+        self.formats[sheet] = {move(c): f for c, f in self.formats[sheet].items()}
+        self.rule_columns[sheet] = [(t, moved.get(c, c)) for t, c in self.rule_columns[sheet]]
 
     def insert_down(self, sheet: str, corners: tuple[Cell, Cell]) -> None:
         """Range.Insert(Shift:=xlDown): in the range's columns, every cell from its top
@@ -756,6 +798,7 @@ class Book:
                         self._excel.cells[name][place] = _as_excel(value)
                         if isinstance(cell.value, str) and cell.data_type != "f":
                             self._excel.text_cells[name].add(place)
+            self._excel.rule_columns[name] = _rule_columns(worksheet)
             for table in TABLE_NAMES.values():
                 if table in worksheet.tables:
                     sheet._tables[table] = Table(sheet, worksheet.tables[table].ref)

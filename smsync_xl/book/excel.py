@@ -25,6 +25,8 @@ from smsync_xl.book.layout import (
     TEXT_FORMAT,
     VISIBLE,
     Column,
+    in_order,
+    sheet_order,
 )
 from smsync_xl.book.mac_dialog import alert_on_mac
 from smsync_xl.book.password_dialog import ask_password
@@ -196,13 +198,14 @@ class ExcelBook:
                 self._sheet(sheet).range((at, 1), (at + count - 1, right)).insert("down")
 
     def write_table(self, sheet: str, rows: list[list[object]]) -> None:
-        """Header and body in one block, so a header the user renamed or a column the user
-        dragged is put right; each run of columns gets its number format first (a fixed
-        number of calls): formats move with a dragged column, and a formula written into
-        a Text cell would stay text."""
+        """Header and body in one block, in the order the sheet has its columns now
+        (``sheet_order``: a dragged column stays where Excel moved its rules, a renamed
+        header is put right); each run of columns gets its number format first (a fixed
+        number of calls): a formula written into a Text cell would stay text."""
         self._make_room(sheet, len(rows))
         table = self._table(sheet)
-        columns = TABLE_COLUMNS[sheet]
+        columns = sheet_order(TABLE_COLUMNS[sheet], self._header(sheet))
+        rows = in_order(TABLE_COLUMNS[sheet], columns, rows)
         worksheet = self._sheet(sheet)
         last = last_row(len(rows))
         with self._changing(sheet):
@@ -237,9 +240,11 @@ class ExcelBook:
             cells.value = [[cell_value(v, layout.number_format)] for v in values]
 
     def append_rows(self, sheet: str, rows: list[list[object]]) -> None:
-        existing = len(self.read_table(sheet).rows)
+        table = self.read_table(sheet)
+        existing = len(table.rows)
         self._make_room(sheet, existing + len(rows))
-        columns = TABLE_COLUMNS[sheet]
+        columns = sheet_order(TABLE_COLUMNS[sheet], table.header)
+        rows = in_order(TABLE_COLUMNS[sheet], columns, rows)
         with self._changing(sheet):
             self._resize(sheet, self._table(sheet), existing + len(rows))
             target = self._sheet(sheet).range((HEADER_ROW + 1 + existing, 1))

@@ -260,6 +260,35 @@ TABLE_NAMES = {SAGE_ONLY: SAGE_TABLE, TURBO_ONLY: TURBO_TABLE, LOG: "SyncLog"}
 TABLE_COLUMNS = {SAGE_ONLY: SAGE_COLUMNS, TURBO_ONLY: TURBO_COLUMNS, LOG: LOG_COLUMNS}
 
 
+def sheet_order(columns: tuple[Column, ...], header: list[str]) -> tuple[Column, ...]:
+    """``columns`` in the order the sheet's table has them now. A column the bookkeeper
+    dragged is written where it is: Excel moved the conditional formats and the Include
+    validation with it (fixed A1 formulas), so greying, status colours and the tick check
+    keep pointing at it. A header renamed or emptied is the layout column the header
+    lacks (in layout order); a column deleted comes back at the right. A header wider
+    than the layout (refused before anything is written) gives the layout's order."""
+    by_title = {c.title: c for c in columns}
+    placed: list[Column | None] = []
+    for title in header:
+        column = by_title.get(title)
+        placed.append(column if column not in placed else None)
+    missing = iter([c for c in columns if c not in placed])
+    order = [c if c is not None else next(missing, None) for c in placed]
+    order += missing
+    found = tuple(c for c in order if c is not None)
+    return found if len(found) == len(order) else columns
+
+
+def in_order(
+    columns: tuple[Column, ...], order: tuple[Column, ...], rows: list[list[object]]
+) -> list[list[object]]:
+    """Rows made in ``columns``' order, rearranged to ``order``."""
+    if order == columns:
+        return rows
+    at = [columns.index(c) for c in order]
+    return [[row[i] for i in at] for row in rows]
+
+
 def column_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA."""
     letters = ""
