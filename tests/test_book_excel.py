@@ -353,12 +353,58 @@ def test_hidden_rows_in_manual_calculation(tmp_path):
     assert port.hidden_rows(SAGE_ONLY) == {2}
 
 
-def test_a_visible_formula_stored_as_text_is_named(tmp_path):
-    port, excel = refreshed(tmp_path, 3)
-    column = [c.title for c in SAGE_COLUMNS].index("Visible") + 1
-    excel.text_cells[SAGE_ONLY].add((FIRST, column))  # a Text cell: the formula is text
-    with pytest.raises(WorkbookError, match="holds its formula as text"):
-        port.hidden_rows(SAGE_ONLY)
+VISIBLE_COLUMN = [c.title for c in SAGE_COLUMNS].index("Visible") + 1
+
+
+def damage_visible(excel: Excel, damage: str) -> None:
+    """What the bookkeeper can do to the hidden Visible column (the last one)."""
+    cells = excel.cells[SAGE_ONLY]
+    table = excel.tables["SageOnly"]
+    (top, left), (bottom, right) = table._corners
+    assert right == VISIBLE_COLUMN
+    if damage == "renamed":
+        cells[(HEADER_ROW, VISIBLE_COLUMN)] = "Visible (old)"
+    elif damage == "text":  # formatted Text and entered again: the formula is text
+        excel.text_cells[SAGE_ONLY] |= {(r, VISIBLE_COLUMN) for r in range(FIRST, bottom + 1)}
+    else:  # deleted: Excel removes the table column
+        for row in range(top, bottom + 1):
+            cells.pop((row, VISIBLE_COLUMN), None)
+        table._corners = ((top, left), (bottom, right - 1))
+
+
+@pytest.mark.parametrize("damage", ["renamed", "text", "deleted"])
+@pytest.mark.parametrize("com", [True, False], ids=["windows", "macos"])
+def test_a_damaged_visible_column_is_repaired_by_refresh(tmp_path, com, damage):
+    """With the Visible column deleted, renamed or holding text, the rows' own Hidden
+    flags tell which rows are hidden: Check All leaves them, and Refresh (which used to
+    say "Press Refresh") clears the filter and writes the column again."""
+    book, excel = standin(tmp_path, 5, Excel(com=com))
+    port = ExcelBook(book)
+    assert macros.refresh(port)
+    damage_visible(excel, damage)
+    excel.hidden_rows[SAGE_ONLY] = {FIRST + 1}
+    book.sheets[SAGE_ONLY].range((FIRST + 3, 1)).rows.hidden = True
+    assert port.hidden_rows(SAGE_ONLY) == {1, 3}
+    assert macros.check_all(port)
+    assert includes(excel, 5) == ["x", None, "x", None, "x"]
+    finished = macros.refresh(port)
+    assert finished is not None and "was cleared" in finished.summary
+    assert excel.tables["SageOnly"]._corners[1][1] == VISIBLE_COLUMN
+    assert excel.cells[SAGE_ONLY][(HEADER_ROW, VISIBLE_COLUMN)] == "Visible"
+    assert [excel.read(SAGE_ONLY, (r, VISIBLE_COLUMN)) for r in range(FIRST, FIRST + 5)] == [1] * 5
+    book.sheets[SAGE_ONLY].range((FIRST + 2, 1)).rows.hidden = True
+    assert port.hidden_rows(SAGE_ONLY) == {2}
+
+
+def test_finding_hidden_rows_without_the_visible_column_asks_per_run_not_per_row(tmp_path):
+    book, excel = standin(tmp_path, 2000)
+    port = ExcelBook(book)
+    assert macros.refresh(port)
+    damage_visible(excel, "renamed")
+    excel.hidden_rows[SAGE_ONLY] = {FIRST + 10, FIRST + 11, FIRST + 1500}
+    excel.calls.clear()
+    assert port.hidden_rows(SAGE_ONLY) == {10, 11, 1500}
+    assert len(excel.calls) < 150, len(excel.calls)
 
 
 @pytest.mark.parametrize("com", [True, False], ids=["windows", "macos"])

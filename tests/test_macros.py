@@ -24,6 +24,7 @@ from smsync_xl.book.layout import (
     STATUS,
     TURBO_ONLY,
     VISIBLE,
+    column_letter,
     setup_layout,
 )
 from smsync_xl.book.setup_sheet import read_setup
@@ -663,3 +664,23 @@ def test_refresh_keeps_dragged_columns_where_they_are_headless(book):
     rows = rows_by_id(book)
     assert rows["PROSPECT1"]["Status"] == "NEW" and rows["PROSPECT1"]["Name"]
     assert rows["ACME CO"]["Reason"].startswith("ID contains a space")
+
+
+def test_refresh_repairs_a_renamed_visible_column_holding_text_headless(book):
+    """The file port reads rows' hidden flags, never the Visible column, and Refresh
+    writes the column's header and formula again."""
+    refreshed(book, True, False)
+    port = open_book(book)
+    table = port.read_table(SAGE_ONLY)
+    column = table.column(VISIBLE)
+    port.write_column(SAGE_ONLY, VISIBLE, ["=IF(1,1)"] * len(table.rows))  # text
+    port.write_cell(SAGE_ONLY, f"{column_letter(column)}{HEADER_ROW}", "Visible (old)")
+    port.finish()
+    hide_rows(book, SAGE_ONLY, [table.first_row + 1])
+    assert macros.check_all(open_book(book))
+    finished = macros.refresh(open_book(book, Dialogs(True, False)))
+    assert finished is not None and "was cleared" in finished.summary
+    sheet = load_workbook(book)[SAGE_ONLY]
+    assert sheet.cell(HEADER_ROW, column + 1).value == VISIBLE
+    cells = [sheet.cell(table.first_row + i, column + 1) for i in range(len(table.rows))]
+    assert all(c.data_type == "f" and "AGGREGATE(3,5," in c.value for c in cells)
