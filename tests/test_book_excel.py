@@ -396,7 +396,7 @@ def test_a_damaged_visible_column_is_repaired_by_refresh(tmp_path, com, damage):
     assert port.hidden_rows(SAGE_ONLY) == {2}
 
 
-def test_finding_hidden_rows_without_the_visible_column_asks_per_run_not_per_row(tmp_path):
+def test_finding_hidden_rows_without_the_visible_column_takes_xlwings_calls_per_run(tmp_path):
     book, excel = standin(tmp_path, 2000)
     port = ExcelBook(book)
     assert macros.refresh(port)

@@ -274,8 +274,11 @@ class ExcelBook:
     def _hidden_by_rows(self, sheet: str, count: int) -> set[int]:
         """The body rows whose own Hidden flag is set: xlwings' ``RangeRows.hidden`` is
         True, False, or None for a block whose rows differ (xlwings main.py
-        RangeRows.hidden), so only the halves of such a block are asked again: the calls
-        grow with the runs of hidden rows, not with the rows."""
+        RangeRows.hidden), so only the halves of such a block are asked again: the xlwings
+        calls grow with the runs of hidden rows, not with the rows. On a Mac each is one
+        AppleEvent (_xlmac.py row_hidden gets the block's list); on Windows xlwings asks
+        row by row until two differ (_xlwindows.py row_hidden), so this costs about a COM
+        call per row: slow on a long list, and only until Refresh writes the column."""
         worksheet = self._sheet(sheet)
         first = HEADER_ROW + 1
         hidden: set[int] = set()
