@@ -4,8 +4,8 @@ On a computer with Excel (Windows or macOS) it installs a throw-away copy of the
 workbook with the demo data, opens it in Excel through xlwings and runs the
 real macros: Refresh, a filter on the Inactive column, Check All through the ribbon's
 own VBA (RunPython, the button's path), Synchronize, Undo, the Materials and Customers
-buttons' refresh (each list's columns shown, the others hidden), and each Excel
-function once.
+buttons' refresh (each list's columns shown, the others hidden), a filter that must
+hide the table's last row, and each Excel function once.
 The questions are answered by the check; everything else is what the bookkeeper gets.
 The checks read back what Excel holds and what SMSTurbo holds, and the report is short
 enough to paste into an e-mail.
@@ -236,6 +236,7 @@ def run_checks(
     )
 
     _materials(book, session, report)
+    _last_row_hides(book, apply_filter, report)
 
     if evaluate is None:
         report.check("Excel functions (Windows only in xlwings): skipped on this system", True)
@@ -294,6 +295,42 @@ def _materials(book: Any, session: app.Session, report: Report) -> None:
         "The Customers button shows the customer columns again",
         back is not None and "Name" not in hidden and "Unit" in hidden,
         f"hidden: {sorted(hidden)}",
+    )
+
+
+LAST_ROW_HIDES = "A filter hiding the table's last row hides it, and SMSync sees it hidden"
+
+
+def _criterion_text(value: str) -> str:
+    """``value`` as an AutoFilter criterion matches it literally (~ escapes * ? ~)."""
+    return "".join("~" + c if c in "*?~" else c for c in value)
+
+
+def _last_row_hides(book: Any, apply_filter: Filter, report: Report) -> None:
+    """Excel may take a last row holding a SUBTOTAL for a total row and leave it out of
+    the filter: a filter that must hide the last row checks that the Visible column
+    (AGGREGATE) does not make it one, and that SMSync reads the row as hidden."""
+    port = ScriptedBook(book, [])
+    table = port.read_table(SAGE_ONLY)
+    if not table.rows:
+        report.check(LAST_ROW_HIDES, False, "the Sage50-only list is empty")
+        return
+    last = len(table.rows) - 1
+    column = table.column(KEY)
+    key = str(table.rows[last][column])
+    expected = {i for i, r in enumerate(table.rows) if str(r[column]).lower() == key.lower()}
+    try:
+        apply_filter(book, SAGE_ONLY, _position(SAGE_ONLY, KEY), f"<>{_criterion_text(key)}")
+    except Exception as error:  # noqa: BLE001 - the report says what Excel answered
+        report.check(LAST_ROW_HIDES, False, repr(error))
+        return
+    row = book.sheets[SAGE_ONLY].range((table.sheet_row(last), 1)).rows.hidden
+    hidden = port.hidden_rows(SAGE_ONLY)
+    report.check(
+        LAST_ROW_HIDES,
+        row is True and hidden == expected,
+        f"Excel hides sheet row {table.sheet_row(last)}: {row}; SMSync sees hidden "
+        f"{sorted(hidden)}, expected {sorted(expected)} (the rows keyed {key})",
     )
 
 

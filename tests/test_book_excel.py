@@ -27,6 +27,7 @@ from smsync_xl.core.errors import WorkbookError
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.demo.company import create_sage_company, create_smsturbo
 from smsync_xl.demo.data import COMPANY_NAME, DemoRecord
+from smsync_xl.excel_check import filter_on_windows
 
 from .xlwings_standin import Book, Dialog, Excel
 
@@ -105,8 +106,9 @@ def test_excel_calls_do_not_grow_with_rows(tmp_path):
     assert small_calls == large_calls
     # a Refresh: the ticks to keep, the room each table needs (checked before anything is
     # written, and again as it is written), both tables' formats, filters, blocks and
-    # shown columns, the Log row and the dialogs
-    assert all(0 < calls < 200 for calls in small_calls), small_calls
+    # shown columns, each table's filter state, Total Row and column order, the Log row and
+    # the dialogs
+    assert all(0 < calls < 250 for calls in small_calls), small_calls
     refresh = [(COMPANY_QUESTION, TITLE, "yes_no"), (VIEW_QUESTION, TITLE, "yes_no")]
     for count, dialogs in ((10, small_dialogs), (10_000, large_dialogs)):
         assert [first_lines(d) for d in dialogs] == [
@@ -353,12 +355,58 @@ def test_hidden_rows_in_manual_calculation(tmp_path):
     assert port.hidden_rows(SAGE_ONLY) == {2}
 
 
-def test_a_visible_formula_stored_as_text_is_named(tmp_path):
-    port, excel = refreshed(tmp_path, 3)
-    column = [c.title for c in SAGE_COLUMNS].index("Visible") + 1
-    excel.text_cells[SAGE_ONLY].add((FIRST, column))  # a Text cell: the formula is text
-    with pytest.raises(WorkbookError, match="holds its formula as text"):
-        port.hidden_rows(SAGE_ONLY)
+VISIBLE_COLUMN = [c.title for c in SAGE_COLUMNS].index("Visible") + 1
+
+
+def damage_visible(excel: Excel, damage: str) -> None:
+    """What the bookkeeper can do to the hidden Visible column (the last one)."""
+    cells = excel.cells[SAGE_ONLY]
+    table = excel.tables["SageOnly"]
+    (top, left), (bottom, right) = table._corners
+    assert right == VISIBLE_COLUMN
+    if damage == "renamed":
+        cells[(HEADER_ROW, VISIBLE_COLUMN)] = "Visible (old)"
+    elif damage == "text":  # formatted Text and entered again: the formula is text
+        excel.text_cells[SAGE_ONLY] |= {(r, VISIBLE_COLUMN) for r in range(FIRST, bottom + 1)}
+    else:  # deleted: Excel removes the table column
+        for row in range(top, bottom + 1):
+            cells.pop((row, VISIBLE_COLUMN), None)
+        table._corners = ((top, left), (bottom, right - 1))
+
+
+@pytest.mark.parametrize("damage", ["renamed", "text", "deleted"])
+@pytest.mark.parametrize("com", [True, False], ids=["windows", "macos"])
+def test_a_damaged_visible_column_is_repaired_by_refresh(tmp_path, com, damage):
+    """With the Visible column deleted, renamed or holding text, the rows' own Hidden
+    flags tell which rows are hidden: Check All leaves them, and Refresh (which used to
+    say "Press Refresh") clears the filter and writes the column again."""
+    book, excel = standin(tmp_path, 5, Excel(com=com))
+    port = ExcelBook(book)
+    assert macros.refresh(port)
+    damage_visible(excel, damage)
+    excel.hidden_rows[SAGE_ONLY] = {FIRST + 1}
+    book.sheets[SAGE_ONLY].range((FIRST + 3, 1)).rows.hidden = True
+    assert port.hidden_rows(SAGE_ONLY) == {1, 3}
+    assert macros.check_all(port)
+    assert includes(excel, 5) == ["x", None, "x", None, "x"]
+    finished = macros.refresh(port)
+    assert finished is not None and "was cleared" in finished.summary
+    assert excel.tables["SageOnly"]._corners[1][1] == VISIBLE_COLUMN
+    assert excel.cells[SAGE_ONLY][(HEADER_ROW, VISIBLE_COLUMN)] == "Visible"
+    assert [excel.read(SAGE_ONLY, (r, VISIBLE_COLUMN)) for r in range(FIRST, FIRST + 5)] == [1] * 5
+    book.sheets[SAGE_ONLY].range((FIRST + 2, 1)).rows.hidden = True
+    assert port.hidden_rows(SAGE_ONLY) == {2}
+
+
+def test_finding_hidden_rows_without_the_visible_column_takes_xlwings_calls_per_run(tmp_path):
+    book, excel = standin(tmp_path, 2000)
+    port = ExcelBook(book)
+    assert macros.refresh(port)
+    damage_visible(excel, "renamed")
+    excel.hidden_rows[SAGE_ONLY] = {FIRST + 10, FIRST + 11, FIRST + 1500}
+    excel.calls.clear()
+    assert port.hidden_rows(SAGE_ONLY) == {10, 11, 1500}
+    assert len(excel.calls) < 150, len(excel.calls)
 
 
 @pytest.mark.parametrize("com", [True, False], ids=["windows", "macos"])
@@ -770,3 +818,57 @@ def test_a_total_row_is_never_data_and_refresh_turns_it_off_and_says_so(tmp_path
     assert not table.show_totals and table._corners[1][0] == r2
     assert excel.cells[SAGE_ONLY].get((r2 + 1, ID)) is None
     assert len(port.read_table(SAGE_ONLY).rows) == 4
+
+
+def includes(excel: Excel, count: int) -> list[object]:
+    return [excel.cells[SAGE_ONLY].get((row, INCLUDE)) for row in range(FIRST, FIRST + count)]
+
+
+def test_a_filter_hides_the_last_row_too(tmp_path):
+    """A SUBTOTAL in the last row of a filtered table can be taken by Excel for a total
+    row and left visible; the Visible column's AGGREGATE(3,5,…) is not: the filter hides
+    the last row, SMSync sees it hidden, and Check All leaves it."""
+    book, excel = standin(tmp_path, 4)
+    port = ExcelBook(book)
+    assert macros.refresh(port)
+    last = excel.cells[SAGE_ONLY][(FIRST + 3, ID)]
+    filter_on_windows(book, SAGE_ONLY, ID, f"<>{last}")
+    assert excel.is_hidden(SAGE_ONLY, FIRST + 3)
+    assert port.hidden_rows(SAGE_ONLY) == {3}
+    assert macros.check_all(port)
+    assert includes(excel, 4) == ["x", "x", "x", None]
+
+
+@pytest.mark.parametrize("com", [True, False], ids=["windows", "macos"])
+def test_rows_hidden_by_hand_are_seen(tmp_path, com):
+    """Hiding a row by hand dirties no formula, so Application.Calculate leaves the
+    Visible column saying 1 there; Range.Calculate on the column makes it see the row."""
+    book, excel = standin(tmp_path, 4, Excel(com=com))
+    port = ExcelBook(book)
+    assert macros.refresh(port)
+    book.sheets[SAGE_ONLY].range((FIRST + 1, 1)).rows.hidden = True
+    assert port.hidden_rows(SAGE_ONLY) == {1}
+    assert macros.check_all(port)
+    assert includes(excel, 4) == ["x", None, "x", "x"]
+
+
+def test_refresh_writes_a_dragged_column_where_its_rules_point(tmp_path):
+    """Excel moves the conditional formats and the Include validation (fixed A1
+    formulas) with a dragged column: Refresh writes each column where the sheet has it
+    now, so greying, status colours and the tick check still read the right column."""
+    port, excel = refreshed(tmp_path, 3)
+    excel.drag_column(SAGE_ONLY, STATUS, STATUS + 5)
+    excel.drag_column(SAGE_ONLY, INCLUDE, ID)
+    header = [excel.cells[SAGE_ONLY].get((HEADER_ROW, c)) for c in range(1, len(SAGE_COLUMNS) + 1)]
+    assert macros.refresh(port)
+    cells = excel.cells[SAGE_ONLY]
+    assert [cells.get((HEADER_ROW, c)) for c in range(1, len(SAGE_COLUMNS) + 1)] == header
+    assert {cells.get((HEADER_ROW, c)) for _, c in excel.rule_columns[SAGE_ONLY]} == {
+        "Include",
+        "Status",
+        "Inactive",
+    }
+    assert all(cells.get((HEADER_ROW, c)) == title for title, c in excel.rule_columns[SAGE_ONLY])
+    assert [cells.get((FIRST + n, STATUS + 5)) for n in range(3)] == ["NEW"] * 3
+    assert macros.check_all(port)
+    assert [cells.get((FIRST + n, ID)) for n in range(3)] == ["x"] * 3  # Include is there

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,8 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from smsync_xl import udf
+from smsync_xl.book.layout import SAGE_ONLY, TABLE_COLUMNS
 from smsync_xl.cli import main
-from smsync_xl.excel_check import Report, filter_on_windows, run_checks
+from smsync_xl.excel_check import LAST_ROW_HIDES, Report, filter_on_windows, run_checks
 from smsync_xl.install import install
 
 from .xlwings_standin import Book, Excel
@@ -155,3 +157,15 @@ def test_on_a_mac_the_report_says_what_it_cannot_drive():
     mac = "\n".join(header("16.80", Path("/Users/a/SMSync.xlsm"), system="darwin"))
     assert "Grant File Access" in mac and "Nested AppleScript" in mac
     assert "Grant File Access" not in "\n".join(header("16.0", Path("C:/x.xlsm"), "win32"))
+
+
+def test_a_last_row_left_visible_fails_its_check(tmp_path, monkeypatch):
+    """Were the Visible column a SUBTOTAL, Excel could take the last row for a total row
+    and leave it visible under the filter (as the stand-in does)."""
+    subtotal = tuple(
+        replace(c, formula=c.formula.replace("AGGREGATE(3,5,", "SUBTOTAL(103,")) if c.formula else c
+        for c in TABLE_COLUMNS[SAGE_ONLY]
+    )
+    monkeypatch.setitem(TABLE_COLUMNS, SAGE_ONLY, subtotal)
+    report = checked(tmp_path)
+    assert LAST_ROW_HIDES in {c.name for c in report.checks if not c.passed}

@@ -23,9 +23,12 @@ from smsync_xl.book.layout import (
     SETUP,
     STATUS,
     TURBO_ONLY,
+    VISIBLE,
+    column_letter,
     setup_layout,
 )
 from smsync_xl.book.setup_sheet import read_setup
+from smsync_xl.book.sheet_xml import formula_text
 from smsync_xl.core.fields import CUSTOMER, ENTITIES, MATERIAL
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.core.settings import load_settings
@@ -236,13 +239,15 @@ def test_text_excel_would_run_is_stored_as_text(book):
         sheet_xml = archive.read("xl/worksheets/sheet2.xml").decode()
     visible = next(c.formula for c in SAGE_COLUMNS if c.formula)
     stored = set(re.findall(r"<f>(.*?)</f>", sheet_xml))
-    assert {html.unescape(f) for f in stored} == {visible[1:]}  # only the Visible column
+    # only the Visible column, as a file names it
+    stored_visible = html.unescape(formula_text(visible))
+    assert {html.unescape(f) for f in stored} == {stored_visible}
     saved = load_workbook(book)
     cells = [
         c
         for row in saved[SAGE_ONLY].iter_rows()
         for c in row
-        if isinstance(c.value, str) and c.value[:1] in "=+-@" and c.value != visible
+        if isinstance(c.value, str) and c.value[:1] in "=+-@" and c.value[1:] != stored_visible
     ]
     assert {c.value for c in cells} >= {
         "=SUM(A1:A9) Excavating",
@@ -616,3 +621,66 @@ def test_uncheck_all_clears_rows_a_filter_hides(book):
     assert rows_by_id(book)[first][INCLUDE] == TICK
     assert macros.uncheck_all(open_book(book))
     assert all(r[INCLUDE] is None for r in rows_by_id(book).values())
+
+
+def test_the_visible_column_is_never_taken_for_a_total_row_headless(book):
+    """The file port writes the Visible column as AGGREGATE(3,5,…) (COUNTA ignoring
+    hidden rows), which Excel does not take for a total row as it may a SUBTOTAL."""
+    refreshed(book, True, False)
+    table = open_book(book).read_table(SAGE_ONLY)
+    sheet = load_workbook(book)[SAGE_ONLY]
+    column = table.column(VISIBLE) + 1
+    formulas = {sheet.cell(table.sheet_row(i), column).value for i in range(len(table.rows))}
+    assert formulas == {
+        '=IF(SageOnly[[#This Row],[Key]]="","",_xlfn.AGGREGATE(3,5,SageOnly[[#This Row],[Key]]))'
+    }
+
+
+def test_check_all_leaves_rows_hidden_by_hand_headless(book, tmp_path):
+    """The file port reads each row's own hidden flag, so rows hidden by hand are seen as
+    the filter's are (no formula to recalculate)."""
+    refreshed(book, True, False)
+    reference = tmp_path / "reference.xlsm"
+    reference.write_bytes(book.read_bytes())
+    assert macros.check_all(open_book(reference))
+    ticked = [r[INCLUDE] == TICK for r in rows_by_id(reference).values()]
+    hide = [ticked.index(True), len(ticked) - 1 - ticked[::-1].index(True)]
+    first = open_book(book).read_table(SAGE_ONLY).first_row
+    hide_rows(book, SAGE_ONLY, [first + i for i in hide])
+    assert macros.check_all(open_book(book))
+    after = [r[INCLUDE] == TICK for r in rows_by_id(book).values()]
+    assert after == [t and i not in hide for i, t in enumerate(ticked)]
+
+
+def test_refresh_keeps_dragged_columns_where_they_are_headless(book):
+    """Excel moved the conditional formats and the Include validation with the dragged
+    columns: the headless Refresh writes each column where the sheet has it now."""
+    refreshed(book, True, False)
+    swap_columns(book, "Status", "Name")
+    swap_columns(book, "Include", "Reason")
+    header = open_book(book).read_table(SAGE_ONLY).header
+    refreshed(book, True, False)
+    assert open_book(book).read_table(SAGE_ONLY).header == header
+    rows = rows_by_id(book)
+    assert rows["PROSPECT1"]["Status"] == "NEW" and rows["PROSPECT1"]["Name"]
+    assert rows["ACME CO"]["Reason"].startswith("ID contains a space")
+
+
+def test_refresh_repairs_a_renamed_visible_column_holding_text_headless(book):
+    """The file port reads rows' hidden flags, never the Visible column, and Refresh
+    writes the column's header and formula again."""
+    refreshed(book, True, False)
+    port = open_book(book)
+    table = port.read_table(SAGE_ONLY)
+    column = table.column(VISIBLE)
+    port.write_column(SAGE_ONLY, VISIBLE, ["=IF(1,1)"] * len(table.rows))  # text
+    port.write_cell(SAGE_ONLY, f"{column_letter(column)}{HEADER_ROW}", "Visible (old)")
+    port.finish()
+    hide_rows(book, SAGE_ONLY, [table.first_row + 1])
+    assert macros.check_all(open_book(book))
+    finished = macros.refresh(open_book(book, Dialogs(True, False)))
+    assert finished is not None and "was cleared" in finished.summary
+    sheet = load_workbook(book)[SAGE_ONLY]
+    assert sheet.cell(HEADER_ROW, column + 1).value == VISIBLE
+    cells = [sheet.cell(table.first_row + i, column + 1) for i in range(len(table.rows))]
+    assert all(c.data_type == "f" and "AGGREGATE(3,5," in c.value for c in cells)

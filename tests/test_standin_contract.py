@@ -21,7 +21,7 @@ import xlwings
 import xlwings.main
 from packaging.requirements import Requirement
 
-from smsync_xl.book.layout import HEADER_ROW, SAGE_ONLY
+from smsync_xl.book.layout import HEADER_ROW, KEY, SAGE_COLUMNS, SAGE_ONLY, TABLE_NAMES, VISIBLE
 from smsync_xl.core.resources import workbook_path
 
 from . import xlwings_standin
@@ -383,3 +383,37 @@ def test_the_standin_keeps_excels_cell_rules():
     assert sheet.range(text).formula == "7"
     with pytest.raises(ValueError, match="different lengths"):
         sheet.range(general).value = [[1, 2], [3]]
+
+
+def test_the_standin_keeps_excels_visible_column_rules():
+    """The Visible formula: a filter and Range.Calculate update it, hiding a row by hand
+    does not (App.calculate only calculates dirty cells); a filter leaves a last row
+    holding a SUBTOTAL visible; a dragged column takes the rules' references along."""
+    excel = xlwings_standin.Excel()
+    book = xlwings_standin.Book(workbook_path(), excel)
+    sheet = book.sheets[SAGE_ONLY]
+    table = sheet.tables[TABLE_NAMES[SAGE_ONLY]]
+    titles = [c.title for c in SAGE_COLUMNS]
+    key, visible = titles.index(KEY) + 1, titles.index(VISIBLE) + 1
+    formula = next(c.formula for c in SAGE_COLUMNS if c.title == VISIBLE)
+    table.resize(sheet.range((HEADER_ROW, 1), (FIRST + 2, len(titles))))
+    for row in range(FIRST, FIRST + 3):
+        sheet.range((row, key)).value = f"customers:C{row}"
+        sheet.range((row, visible)).value = formula
+    cells = sheet.range((FIRST, visible), (FIRST + 2, visible))
+    sheet.range((FIRST, 1)).rows.hidden = True
+    book.app.calculate()
+    assert cells.value == [1.0, 1.0, 1.0]  # hiding by hand dirtied nothing
+    cells.api.Calculate()
+    assert cells.value == [0.0, 1.0, 1.0]
+    table.api.Range.AutoFilter(Field=key, Criteria1=f"<>customers:C{FIRST + 2}")
+    assert excel.is_hidden(SAGE_ONLY, FIRST + 2) and cells.value == [0.0, 1.0, 0.0]
+    subtotal = formula.replace("AGGREGATE(3,5,", "SUBTOTAL(103,")
+    sheet.range((FIRST + 2, visible)).value = subtotal
+    table.api.Range.AutoFilter(Field=key, Criteria1=f"<>customers:C{FIRST + 2}")
+    assert not excel.is_hidden(SAGE_ONLY, FIRST + 2)  # taken for a total row
+    inactive = titles.index("Inactive") + 1
+    assert ("Inactive", inactive) in excel.rule_columns[SAGE_ONLY]
+    excel.drag_column(SAGE_ONLY, inactive, inactive + 2)
+    assert excel.cells[SAGE_ONLY][(HEADER_ROW, inactive + 2)] == "Inactive"
+    assert ("Inactive", inactive + 2) in excel.rule_columns[SAGE_ONLY]

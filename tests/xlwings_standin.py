@@ -22,14 +22,22 @@ Excel's rules it keeps (see also DESIGN.md, "Excel facts the code must respect")
 - a filter hides sheet rows and is not evaluated again when their cells change; taking
   the table's AutoFilter off shows them all and drops its criteria; a criterion stays
   a filter (Table.autofilter.criteria) even where it hides no row;
-- `=IF(T[[#This Row],[C]]="","",SUBTOTAL(103,T[[#This Row],[C]]))` is blank where the
-  row's cell in column C is empty, else 1 in a row the filter shows and 0 in a hidden
-  one (Excel recalculates SUBTOTAL when a filter changes); in manual calculation it
-  changes only on App.calculate (every open book) or Range.Calculate (those cells);
+- `=IF(T[[#This Row],[C]]="","",AGGREGATE(3,5,T[[#This Row],[C]]))` (or the older
+  `SUBTOTAL(103,…)` in its place) is blank where the row's cell in column C is empty,
+  else 1 in a row shown and 0 in a hidden one. Excel recalculates it when a filter
+  changes and when it is written; hiding or showing a row by hand dirties nothing, so
+  until then it gives the hand-hidden state of its last calculation; App.calculate
+  (every open book, dirty cells only) does not change that, Range.Calculate (those
+  cells, dirty or not) does; in manual calculation it changes only on those two;
+- a filter leaves the table's last row visible when that row holds a SUBTOTAL formula
+  (Excel takes it for a total row);
 - writing to a protected sheet fails with Excel's error, and so does activating a
   hidden sheet;
 - on macOS (``com=False``) App.alert fails with AppleEvent error -1712 when the answer
   takes longer than appscript's default timeout of 120 seconds;
+- dragging a table column moves its cells (values, text flags, formats) and every
+  conditional format and data validation formula that refers to them (fixed A1
+  references, adjusted as for cut and insert);
 - a table cannot be resized over a merged block;
 - inserting cells (shift down) moves the cells, formats, merged blocks and tables below
   in the range's columns, not the rows' Hidden flags; Excel refuses to split a merged
@@ -55,7 +63,8 @@ TEXT_FORMAT = "@"
 GENERAL = "General"
 PROTECTED = "The cell or chart you're trying to change is on a protected sheet."
 _VISIBLE_ROW = re.compile(
-    r'=IF\((\w+)\[\[#This Row\],\[([^\]]+)\]\]="","",SUBTOTAL\(103,\1\[\[#This Row\],\[\2\]\]\)\)'
+    r'=IF\((\w+)\[\[#This Row\],\[([^\]]+)\]\]="","",'
+    r"(?:SUBTOTAL\(103|AGGREGATE\(3,5),\1\[\[#This Row\],\[\2\]\]\)\)"
 )
 LAST_ROW = 1_048_576  # Excel's last row
 ADDRESS_LIMIT = 255  # Excel cuts a longer Range.Address, at an area boundary here
@@ -86,6 +95,24 @@ def _number(text: str) -> float | None:
     if re.fullmatch(r"\s*(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*", text):
         return float(text.replace(",", ""))
     return None
+
+
+def _rule_columns(worksheet) -> list[tuple[str, int]]:
+    """(header, column) of each column a table sheet's conditional formats and data
+    validations refer to in the table's first body row."""
+    tables = list(worksheet.tables.values())
+    if not tables:
+        return []
+    _, header_row, _, _ = range_boundaries(tables[0].ref)
+    formulas = [f for cf in worksheet.conditional_formatting for r in cf.rules for f in r.formula]
+    formulas += [v.formula1 for v in worksheet.data_validations.dataValidation if v.formula1]
+    found = []
+    for formula in formulas:
+        for letters, row in re.findall(r"\$?([A-Z]{1,3})\$?(\d+)", formula):
+            if int(row) == header_row + 1:
+                column = column_index_from_string(letters)
+                found.append((worksheet.cell(header_row, column).value, column))
+    return found
 
 
 class Dialog(NamedTuple):
@@ -119,14 +146,37 @@ class Excel:
         self.column_formats: dict[str, dict[int, str]] = {}  # ... and of whole columns
         self.hidden_rows: dict[str, set[int]] = {}  # sheet rows hidden by a filter
         self.hand_hidden: dict[str, set[int]] = {}  # sheet rows the bookkeeper hid by hand
+        # ... as the Visible formulas of those rows last saw them (at their last calculation)
+        self.hand_seen: dict[str, set[int]] = {}
         self.column_widths: dict[str, dict[int, float]] = {}  # width 0: the column is hidden
         self.manual = False  # calculation mode manual: formulas change only on calculate()
         self.calculated: dict[tuple[str, Cell], object] = {}  # their values at that moment
         self.protected: set[str] = set()  # sheets protected (Review > Protect Sheet)
         self.tables: dict[str, Table] = {}  # by table name, for structured references
         self.merged: dict[str, set[tuple[Cell, Cell]]] = {}  # merged blocks' corners
+        # the columns the table sheets' conditional formats and validations refer to, each
+        # with the header its column had when the workbook was opened
+        self.rule_columns: dict[str, list[tuple[str, int]]] = {}
         self.sheet_states: dict[str, str] = {}  # "hidden" or "veryHidden"; else shown
         self.results: dict[tuple[str, Cell], object] = {}  # results of formula cells
+
+    def drag_column(self, sheet: str, source: int, target: int) -> None:
+        """Drag the table column at ``source`` to ``target`` (header to last row): the
+        columns between shift over, and the rules' references follow the cells."""
+        (r1, c1), (r2, c2) = next(t._corners for t in self.sheet_tables(sheet))
+        order = list(range(c1, c2 + 1))
+        order.remove(source)
+        order.insert(target - c1, source)
+        moved = {old: c1 + i for i, old in enumerate(order)}
+
+        def move(cell: Cell) -> Cell:
+            row, column = cell
+            return (row, moved[column]) if r1 <= row <= r2 and column in moved else cell
+
+        self.cells[sheet] = {move(c): v for c, v in self.cells[sheet].items()}
+        self.text_cells[sheet] = {move(c) for c in self.text_cells[sheet]}
+        self.formats[sheet] = {move(c): f for c, f in self.formats[sheet].items()}
+        self.rule_columns[sheet] = [(t, moved.get(c, c)) for t, c in self.rule_columns[sheet]]
 
     def insert_down(self, sheet: str, corners: tuple[Cell, Cell]) -> None:
         """Range.Insert(Shift:=xlDown): in the range's columns, every cell from its top
@@ -213,7 +263,11 @@ class Excel:
 
     def calculate(self, only: tuple[str, tuple[Cell, Cell]] | None = None) -> None:
         """Application.Calculate: every formula of every open book (here, the one book);
-        Range.Calculate (``only``: a sheet and its corners): that range's cells alone."""
+        Range.Calculate (``only``: a sheet and its corners): that range's cells alone, dirty
+        or not, so they see the rows hidden by hand now."""
+        if only is not None:
+            (r1, _), (r2, _) = only[1]
+            self.see_hand_hidden(only[0], set(range(r1, r2 + 1)))
         for sheet, cells in self.cells.items():
             for cell, value in cells.items():
                 if only is not None:
@@ -230,7 +284,16 @@ class Excel:
         titles = {self.cells[sheet].get((header, c)): c for c in range(first, last + 1)}
         if (cell[0], titles[formula.group(2)]) not in self.cells[sheet]:
             return None  # "": what xlwings reads from a formula giving empty text
-        return 0.0 if self.is_hidden(sheet, cell[0]) else 1.0
+        row = cell[0]
+        hidden = row in self.hidden_rows.get(sheet, set()) | self.hand_seen.get(sheet, set())
+        return 0.0 if hidden else 1.0
+
+    def see_hand_hidden(self, sheet: str, rows: set[int]) -> None:
+        """The Visible formulas of ``rows`` are calculated: they see which are hidden by
+        hand now."""
+        seen = self.hand_seen.setdefault(sheet, set())
+        seen -= rows
+        seen |= rows & self.hand_hidden.get(sheet, set())
 
     def write(self, sheet: str, cell: Cell, value: object) -> None:
         self.protect(sheet)
@@ -250,7 +313,13 @@ class Excel:
             self.text_cells[sheet].add(cell)
         else:
             self.text_cells[sheet].discard(cell)
+            if isinstance(value, str) and _VISIBLE_ROW.fullmatch(value):
+                self.see_hand_hidden(sheet, {cell[0]})  # a formula entered is calculated
         self.cells[sheet][cell] = _as_excel(value)
+
+    def filtered(self, sheet: str) -> None:
+        """A filter changed: Excel recalculates the sheet's SUBTOTAL and AGGREGATE."""
+        self.see_hand_hidden(sheet, {row for row, _ in self.cells[sheet]})
 
 
 class RangeRows:
@@ -366,6 +435,15 @@ class ComTableRange:
                 hidden.add(row)
             else:
                 hidden.discard(row)
+        if any(
+            isinstance(v, str)
+            and "SUBTOTAL(" in v.upper()
+            and (r2, c) not in excel.text_cells[sheet]
+            for (r, c), v in excel.cells[sheet].items()
+            if r == r2
+        ):
+            hidden.discard(r2)  # taken for a total row: Excel leaves it out of the filter
+        excel.filtered(sheet)
 
 
 class ComListObject:
@@ -649,6 +727,8 @@ class Table:
             hidden -= set(range(r1 + 1, r2 + 1))
             self._criteria.clear()
         self._autofilter = value
+        if not value:
+            self._sheet._excel.filtered(self._sheet._name)
 
     @property
     def range(self) -> Range:
@@ -840,10 +920,14 @@ class Book:
                     place = (cell.row, cell.column)
                     if cell.has_style:
                         self._excel.formats[name][place] = cell.number_format
-                    if cell.value is not None:
-                        self._excel.cells[name][place] = _as_excel(cell.value)
+                    if cell.value is not None:  # Excel shows a function without _xlfn.
+                        value = cell.value
+                        if cell.data_type == "f":
+                            value = value.replace("_xlfn.", "")
+                        self._excel.cells[name][place] = _as_excel(value)
                         if isinstance(cell.value, str) and cell.data_type != "f":
                             self._excel.text_cells[name].add(place)
+            self._excel.rule_columns[name] = _rule_columns(worksheet)
             for table in worksheet.tables.values():
                 added = self._excel.add_table(sheet, table.displayName, table.ref)
                 added._totals = bool(table.totalsRowCount)

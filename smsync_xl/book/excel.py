@@ -25,6 +25,8 @@ from smsync_xl.book.layout import (
     TEXT_FORMAT,
     VISIBLE,
     Column,
+    in_order,
+    sheet_order,
 )
 from smsync_xl.book.mac_dialog import alert_on_mac
 from smsync_xl.book.password_dialog import ask_password
@@ -296,13 +298,14 @@ class ExcelBook:
                 rows.hidden = False
 
     def write_table(self, sheet: str, rows: list[list[object]]) -> None:
-        """Header and body in one block, so a header the user renamed or a column the user
-        dragged is put right; each run of columns gets its number format first (a fixed
-        number of calls): formats move with a dragged column, and a formula written into
-        a Text cell would stay text."""
+        """Header and body in one block, in the order the sheet has its columns now
+        (``sheet_order``: a dragged column stays where Excel moved its rules, a renamed
+        header is put right); each run of columns gets its number format first (a fixed
+        number of calls): a formula written into a Text cell would stay text."""
         self._make_room(sheet, len(rows))
         table = self._table(sheet)
-        columns = TABLE_COLUMNS[sheet]
+        columns = sheet_order(TABLE_COLUMNS[sheet], self._header(sheet))
+        rows = in_order(TABLE_COLUMNS[sheet], columns, rows)
         worksheet = self._sheet(sheet)
         last = last_row(len(rows))
         old_last = table.range.last_cell.row
@@ -340,9 +343,11 @@ class ExcelBook:
             cells.value = [[cell_value(v, layout.number_format)] for v in values]
 
     def append_rows(self, sheet: str, rows: list[list[object]]) -> None:
-        existing = len(self.read_table(sheet).rows)
+        table = self.read_table(sheet)
+        existing = len(table.rows)
         self._make_room(sheet, existing + len(rows))
-        columns = TABLE_COLUMNS[sheet]
+        columns = sheet_order(TABLE_COLUMNS[sheet], table.header)
+        rows = in_order(TABLE_COLUMNS[sheet], columns, rows)
         with self._changing(sheet):
             self._drop_total_row(self._table(sheet))
             self._show_taken(sheet, last_row(existing), existing + len(rows))
@@ -352,23 +357,46 @@ class ExcelBook:
 
     def hidden_rows(self, sheet: str) -> set[int]:
         """Rows a filter (or the bookkeeper) hides, from the hidden Visible column: that
-        column recalculated (see _calculate), then read in one call."""
+        column recalculated (see _calculate), then read in one call. A Visible column
+        deleted, renamed or holding its formula as text (or anything but 1, 0 and blank)
+        cannot say: then the rows' own Hidden flags are read (``_hidden_by_rows``), so
+        every button works and Refresh writes the column again."""
         if VISIBLE not in {c.title for c in TABLE_COLUMNS[sheet]}:
             return set()
         body = self._table(sheet).data_body_range
         if body is None:
             return set()
-        cells, _ = self._column(sheet, VISIBLE, body.rows.count)
+        count = body.rows.count
+        if VISIBLE not in self._header(sheet):
+            return self._hidden_by_rows(sheet, count)
+        cells, _ = self._column(sheet, VISIBLE, count)
         _calculate(cells)
         values = cells.options(ndim=1).value
-        if any(isinstance(v, str) and v.startswith("=") for v in values):
-            raise WorkbookError(
-                f"the hidden {VISIBLE} column holds its formula as text, so SMSync cannot see "
-                "which rows a filter hides",
-                where=f"{sheet} sheet",
-                advice="Press Refresh: it writes the column again with the right format.",
-            )
+        if any(v not in (0, 1, None, "") for v in values):
+            return self._hidden_by_rows(sheet, count)
         return {i for i, shown in enumerate(values) if shown == 0}
+
+    def _hidden_by_rows(self, sheet: str, count: int) -> set[int]:
+        """The body rows whose own Hidden flag is set: xlwings' ``RangeRows.hidden`` is
+        True, False, or None for a block whose rows differ (xlwings main.py
+        RangeRows.hidden), so only the halves of such a block are asked again: the xlwings
+        calls grow with the runs of hidden rows, not with the rows. On a Mac each is one
+        AppleEvent (_xlmac.py row_hidden gets the block's list); on Windows xlwings asks
+        row by row until two differ (_xlwindows.py row_hidden), so this costs about a COM
+        call per row: slow on a long list, and only until Refresh writes the column."""
+        worksheet = self._sheet(sheet)
+        first = HEADER_ROW + 1
+        hidden: set[int] = set()
+        blocks = [(0, count - 1)]
+        while blocks:
+            top, bottom = blocks.pop()
+            state = worksheet.range((first + top, 1), (first + bottom, 1)).rows.hidden
+            if state is None:
+                middle = (top + bottom) // 2
+                blocks += [(top, middle), (middle + 1, bottom)]
+            elif state:
+                hidden.update(range(top, bottom + 1))
+        return hidden
 
     def show_columns(self, sheet: str, shown: Mapping[str, bool]) -> None:
         """A hidden column is one of width 0 (``Range.column_width``, the same on Windows

@@ -24,7 +24,15 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from smsync_xl.book.layout import HEADER_ROW, INCLUDE, TABLE_COLUMNS, TABLE_NAMES
+from smsync_xl.book.layout import (
+    HEADER_ROW,
+    INCLUDE,
+    TABLE_COLUMNS,
+    TABLE_NAMES,
+    Column,
+    in_order,
+    sheet_order,
+)
 from smsync_xl.book.references import part_pointer_below, pointer_below, rows_pointed_at
 from smsync_xl.book.room import (
     cannot_move,
@@ -376,18 +384,21 @@ class FileBook:
             with contextlib.suppress(WorkbookError):  # no table: nothing to name
                 self._name_column(sheet, column, back)
 
-    def _specs(self, sheet: str) -> list[ColumnSpec]:
+    def _specs(self, sheet: str, columns: tuple[Column, ...]) -> list[ColumnSpec]:
         xml = self._sheet_xml(sheet)
         specs = []
-        for number, column in enumerate(TABLE_COLUMNS[sheet], start=1):
+        for number, column in enumerate(columns, start=1):
             formula = formula_text(column.formula) if column.formula else None
             self._formulas = self._formulas or formula is not None
             specs.append(ColumnSpec(column_letters(number), xml.style_attribute(number), formula))
         return specs
 
-    def _write_rows(self, sheet: str, first_row: int, rows: list[list[Cell]]) -> list[list[Cell]]:
+    def _write_rows(
+        self, sheet: str, first_row: int, rows: list[list[Cell]], columns: tuple[Column, ...]
+    ) -> list[list[Cell]]:
+        """``rows`` in ``columns``' order (``sheet_order``)."""
         xml = self._sheet_xml(sheet)
-        specs = self._specs(sheet)
+        specs = self._specs(sheet, columns)
         width = len(specs)
         written = []
         for offset, values in enumerate(rows):
@@ -505,15 +516,17 @@ class FileBook:
         self._table(sheet).resize(f"A{HEADER_ROW}:{last}{HEADER_ROW + max(body_rows, 1)}")
 
     def write_table(self, sheet: str, rows: list[list[Cell]]) -> None:
+        """In the order the sheet has its columns now (``sheet_order``)."""
         self._make_room(sheet, len(rows))
         _, _, old_last, _ = self._bounds(sheet)
         xml = self._sheet_xml(sheet)
-        columns = TABLE_COLUMNS[sheet]
+        columns = sheet_order(TABLE_COLUMNS[sheet], self.read_table(sheet).header)
+        rows = in_order(TABLE_COLUMNS[sheet], columns, rows)
         width = len(columns)
         titles = [read_back(c.title) for c in columns]
         for number, title in enumerate(titles, start=1):
             xml.put_cell(HEADER_ROW, number, title)
-        written = self._write_rows(sheet, HEADER_ROW + 1, rows)
+        written = self._write_rows(sheet, HEADER_ROW + 1, rows, columns)
         cleared = range(HEADER_ROW + 1 + len(rows), old_last + 1)
         for number in cleared:
             xml.replace_cells(number, 1, width, "")
@@ -551,10 +564,13 @@ class FileBook:
         self._change(sheet, change)
 
     def append_rows(self, sheet: str, rows: list[list[Cell]]) -> None:
-        existing = len(self.read_table(sheet).rows)
+        table = self.read_table(sheet)
+        existing = len(table.rows)
         self._make_room(sheet, existing + len(rows))
         first_row = HEADER_ROW + 1 + existing
-        written = self._write_rows(sheet, first_row, rows)
+        columns = sheet_order(TABLE_COLUMNS[sheet], table.header)
+        rows = in_order(TABLE_COLUMNS[sheet], columns, rows)
+        written = self._write_rows(sheet, first_row, rows, columns)
         self._resize(sheet, existing + len(rows))
         width = len(TABLE_COLUMNS[sheet])
 

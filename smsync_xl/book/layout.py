@@ -163,14 +163,19 @@ TURBO_TABLE = "TurboOnly"
 def _visible(table: str) -> Column:
     """1 in a row a filter shows, 0 in a hidden one, blank in a row without a record: read
     in one call, it tells which rows are visible the same way on Windows and macOS
-    (Range.Address, which Excel cuts at about 255 characters, is never parsed)."""
+    (Range.Address, which Excel cuts at about 255 characters, is never parsed).
+
+    AGGREGATE(3,5,…) is COUNTA ignoring hidden rows, whether a filter or the bookkeeper
+    hid them (learn.microsoft.com, WorksheetFunction.Aggregate: function 3 COUNTA,
+    option 5 "ignore hidden rows"), as SUBTOTAL(103,…) is; but a SUBTOTAL in the last row
+    of a filtered range can be taken by Excel for a total row and left visible."""
     key = f"{table}[[#This Row],[{KEY}]]"
     return Column(
         VISIBLE,
         width=8,
         number_format=GENERAL,
         hidden=True,
-        formula=f'=IF({key}="","",SUBTOTAL(103,{key}))',
+        formula=f'=IF({key}="","",AGGREGATE(3,5,{key}))',
     )
 
 
@@ -253,6 +258,35 @@ LOG_COLUMNS: tuple[Column, ...] = (
 
 TABLE_NAMES = {SAGE_ONLY: SAGE_TABLE, TURBO_ONLY: TURBO_TABLE, LOG: "SyncLog"}
 TABLE_COLUMNS = {SAGE_ONLY: SAGE_COLUMNS, TURBO_ONLY: TURBO_COLUMNS, LOG: LOG_COLUMNS}
+
+
+def sheet_order(columns: tuple[Column, ...], header: list[str]) -> tuple[Column, ...]:
+    """``columns`` in the order the sheet's table has them now. A column the bookkeeper
+    dragged is written where it is: Excel moved the conditional formats and the Include
+    validation with it (fixed A1 formulas), so greying, status colours and the tick check
+    keep pointing at it. A header renamed or emptied is the layout column the header
+    lacks (in layout order); a column deleted comes back at the right. A header wider
+    than the layout (refused before anything is written) gives the layout's order."""
+    by_title = {c.title: c for c in columns}
+    placed: list[Column | None] = []
+    for title in header:
+        column = by_title.get(title)
+        placed.append(column if column not in placed else None)
+    missing = iter([c for c in columns if c not in placed])
+    order = [c if c is not None else next(missing, None) for c in placed]
+    order += missing
+    found = tuple(c for c in order if c is not None)
+    return found if len(found) == len(order) else columns
+
+
+def in_order(
+    columns: tuple[Column, ...], order: tuple[Column, ...], rows: list[list[object]]
+) -> list[list[object]]:
+    """Rows made in ``columns``' order, rearranged to ``order``."""
+    if order == columns:
+        return rows
+    at = [columns.index(c) for c in order]
+    return [[row[i] for i in at] for row in rows]
 
 
 def column_letter(index: int) -> str:

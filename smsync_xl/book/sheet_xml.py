@@ -195,9 +195,15 @@ def cell_xml(ref: str, style: str, value: Value) -> tuple[str, Value]:
     raise TypeError(f"a cell cannot hold {type(value).__name__} {value!r}")
 
 
+_FUTURE_FUNCTION = re.compile(r"\b(AGGREGATE)\(")
+"""Functions newer than the file format's first edition, which a file names with the
+_xlfn. prefix (else Excel shows #NAME? until the cell is edited; support.microsoft.com,
+"Issue: An _xlfn. prefix is displayed in front of a formula"): the ones SMSync writes."""
+
+
 def formula_text(formula: str) -> str:
-    """A formula as <f> holds it: without its '=', escaped."""
-    return formula.removeprefix("=").translate(_ESCAPES)
+    """A formula as <f> holds it: without its '=', newer functions prefixed, escaped."""
+    return _FUTURE_FUNCTION.sub(r"_xlfn.\1(", formula.removeprefix("=")).translate(_ESCAPES)
 
 
 class ColumnSpec:
