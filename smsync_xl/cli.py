@@ -487,14 +487,18 @@ def install(
     folder = target.parent
     if installed.backup is not None:
         click.echo(f"Kept the old workbook as {installed.backup}")
-    click.echo(f"Installed {target}\nWrote {folder / CONF_NAME} (Python {sys.executable})")
+    if installed.kept:
+        click.echo(f"Left {target} and {folder / CONF_NAME} as they are (no --force)")
+    else:
+        click.echo(f"Installed {target}\nWrote {folder / CONF_NAME} (Python {sys.executable})")
     for placed in installed.placed:
         click.echo(f"Copied {placed.name} to {placed.parent}")
     if installed.trusted is not None:
-        click.echo(f"Made {folder} a Trusted Location for your user ({installed.trusted})")
+        click.echo(f"{folder} is a Trusted Location ({installed.trusted})")
     for warning in [*installed.warnings, *folder_warnings(folder)]:
         click.secho(f"Warning: {warning}", fg="yellow", err=True)
-    click.echo(next_steps(target, trusted=trust))
+    if not installed.kept:
+        click.echo(next_steps(target, trusted=installed.trusted is not None))
     return 0
 
 
