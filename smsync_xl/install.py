@@ -354,9 +354,10 @@ def install(
     names = [WORKBOOK_NAME, *(DEMO_FILES if with_demo else ())]
     existing = [name for name in names if (destination / name).exists()]
     if existing and not force and xlwings_wheel:
-        # The DLLs were what was asked for: the workbook, its conf and folder stay as they are.
+        # The DLLs (and trust) were what was asked for: the workbook and its conf stay.
+        trusted = _trust(destination, registry, warnings) if trust else None
         _record(destination, interpreter, placed, keep=True)
-        return Installed(target, None, tuple(placed), warnings=tuple(warnings), kept=True)
+        return Installed(target, None, tuple(placed), trusted, tuple(warnings), kept=True)
     if existing and not force:
         kept = f" (put in place all the same: {', '.join(map(str, placed))})" if placed else ""
         raise SmsyncError(

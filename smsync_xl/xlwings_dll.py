@@ -11,7 +11,8 @@ following folders". pip puts the DLLs there because xlwings' setup.py ships them
 (.github/workflows/main.yml builds Windows for x86_64 alone): a 32-bit Python gets the
 pure-Python wheel, and no DLL. The buttons (``RunPython``) never load it.
 
-The DLLs are BSD-licensed and identical in every ``win_amd64`` wheel of a release, so
+The DLLs are BSD-licensed and identical in every ``win_amd64`` wheel of a release (0.37.8's
+cp311 to cp314 wheels carry the same two files, ``DLL_SHA256``), so
 ``install --xlwings-wheel`` takes them from one the user downloaded; SMSync itself never
 downloads anything.
 """
@@ -39,8 +40,8 @@ DLL_SHA256 = {
     "xlwings32-0.37.8.dll": "dae96eb0d06b94e07ce197552c8852eab0cfdf96bb0fc1e89dc34264246924d1",
     "xlwings64-0.37.8.dll": "9785e9c5dbe9d39a7a5ae2905b14c5fc74472ff22929add3c15d5ac7187ebc24",
 }
-"""The DLLs xlwings published in its 0.37.8 win_amd64 wheels (hashed from
-xlwings-0.37.8-cp311-cp311-win_amd64.whl as pip downloads it; they agree with its RECORD).
+"""The DLLs xlwings published in its 0.37.8 win_amd64 wheels (hashed from the cp311, cp312,
+cp313 and cp314 wheels as pip downloads them: the same two files, agreeing with each RECORD).
 The version pyproject.toml pins: a new pin needs new hashes."""
 
 

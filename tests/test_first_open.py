@@ -823,6 +823,7 @@ def test_the_wheel_alone_completes_an_existing_install(tmp_path, fake_dlls_pinne
     (advice,) = first.warnings
     assert f'smsync-xl install --dest "{dest}" --xlwings-wheel <that .whl file>' in advice
     (dest / "SMSync.xlsm").write_bytes(b"the bookkeeper's Setup and Log")
+    registry = FakeRegistry()
     again = install(
         dest,
         with_demo=False,
@@ -830,8 +831,11 @@ def test_the_wheel_alone_completes_an_existing_install(tmp_path, fake_dlls_pinne
         interpreter=str(python),
         encoding="cp1252",
         xlwings_wheel=wheel(tmp_path),
+        trust=True,
+        registry=registry,
     )
     assert again.kept and again.backup is None and again.warnings == ()
+    assert again.trusted == USER_LOCATIONS + "\\Location0"  # --trust is not dropped
     assert again.placed == (python.parent / DLL32, python.parent / DLL64)
     assert (python.parent / DLL64).read_bytes() == pe(64)
     assert (dest / "SMSync.xlsm").read_bytes() == b"the bookkeeper's Setup and Log"
@@ -840,3 +844,27 @@ def test_the_wheel_alone_completes_an_existing_install(tmp_path, fake_dlls_pinne
     book = conf_with(tmp_path, "C:\\Py32\\python.exe")
     text = problems(check_workbook(book, windows(exists={"C:\\Py32\\python.exe"}.__contains__)))
     assert f'smsync-xl install --dest "{tmp_path}" --xlwings-wheel' in text
+
+
+def test_the_cli_says_the_workbook_was_kept_when_only_the_dlls_were_placed(
+    tmp_path, monkeypatch, fake_dlls_pinned
+):
+    from smsync_xl import install as install_module
+
+    python = tmp_path / "py32" / "python.exe"
+    python.parent.mkdir()
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(sys, "executable", str(python))
+    monkeypatch.setattr(install_module, "WindowsRegistry", FakeRegistry)
+    dest = tmp_path / "SMSync"
+    runner = CliRunner()
+    assert runner.invoke(main, ["install", "--dest", str(dest)]).exit_code == 0
+    (dest / "SMSync.xlsm").write_bytes(b"the bookkeeper's Setup and Log")
+    result = runner.invoke(
+        main, ["install", "--dest", str(dest), "--xlwings-wheel", str(wheel(tmp_path))]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Left {dest / 'SMSync.xlsm'} and {dest / 'xlwings.conf'} as they are" in result.output
+    assert f"Copied {DLL64} to {python.parent}" in result.output
+    assert "Next steps" not in result.output
+    assert (dest / "SMSync.xlsm").read_bytes() == b"the bookkeeper's Setup and Log"
