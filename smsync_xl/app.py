@@ -24,6 +24,7 @@ from smsync_xl.smsturbo.audit import Change, Run
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import Chosen, Progress, SyncResult, apply, make_plan
 from smsync_xl.sync.undo import UndoResult, last_undoable_run
+from smsync_xl.sync.undo import taken_back_already as _taken_back_already
 from smsync_xl.sync.undo import undo_last as undo_store
 
 
@@ -142,11 +143,6 @@ def synchronize(
     """Bring the chosen rows into SMSTurbo in one transaction with its audit. An
     interrupt before the commit rolls it back; after it, it is told with the run."""
 
-    def step(done: int) -> None:
-        interrupts.check()
-        if progress:
-            progress(done)
-
     interrupts.hold()
     result = apply(
         session.source,
@@ -154,10 +150,11 @@ def synchronize(
         session.settings,
         chosen,
         user=getpass.getuser(),
-        progress=step,
+        progress=progress,
+        checkpoint=interrupts.check,
     )
     if result.run_id is not None:
-        interrupts.committed("Synchronize", result.run_id, result.summary())
+        interrupts.committed("Synchronize", result.run_id, result.summary(), session.store.db.label)
     return result
 
 
@@ -166,11 +163,17 @@ def last_synchronization(store: SMSTurboStore) -> Run:
     return last_undoable_run(store)
 
 
+def taken_back_already(store: SMSTurboStore, run: Run) -> str:
+    """What earlier undos of ``run`` took back and what is left, for the question
+    before an undo ("" when none has)."""
+    return _taken_back_already(store, run)
+
+
 def undo_last(store: SMSTurboStore) -> UndoResult:
     """Undo the last synchronization; an interrupt meanwhile is told with the run."""
     interrupts.hold()
     result = undo_store(store, user=getpass.getuser())
-    interrupts.committed("Undo", result.undo_run, result.summary())
+    interrupts.committed("Undo", result.undo_run, result.summary(), store.db.label)
     return result
 
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
+import os
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec
+from typing import TYPE_CHECKING, ParamSpec, TextIO, cast
 
 import click
 
@@ -51,10 +53,72 @@ EXIT_CONFLICTS = 3
 P = ParamSpec("P")
 
 
+_lost: list[OSError] = []
+"""The command's output that could not be written (a closed terminal, an ended pipe)."""
+
+
+def _gone(error: OSError, stream: TextIO) -> None:
+    """``stream`` can no longer be written: keep why, and send the rest of it (and the
+    interpreter's last flush) to the null device, so it is not an error of the command."""
+    _lost.append(error)
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+
+
+def _echo(text: str = "", *, err: bool = False, fg: str | None = None) -> None:
+    """click.secho that a closed terminal or an ended pipe cannot turn into an error of
+    the command (after a commit it would hide what was written): a line stdout cannot
+    take goes to stderr, or nowhere once that is gone too; ``handles_problems`` says so
+    in the exit code."""
+    try:
+        click.secho(text, fg=fg, err=err)
+        return
+    except OSError as error:
+        _gone(error, sys.stderr if err else sys.stdout)
+    if not err:
+        with contextlib.suppress(OSError):
+            click.secho(text, fg=fg, err=True)
+
+
+class _ProgressStream(io.TextIOBase):
+    """stderr for the progress bar, with ``_echo``'s tolerance: a bar that cannot be
+    drawn is not an error of the synchronization."""
+
+    def write(self, text: str) -> int:
+        try:
+            sys.stderr.write(text)
+        except OSError as error:
+            _gone(error, sys.stderr)
+        return len(text)
+
+    def flush(self) -> None:
+        try:
+            sys.stderr.flush()
+        except OSError as error:
+            _gone(error, sys.stderr)
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
 def _tell(text: str) -> None:
-    """A last message; with the terminal gone (SIGHUP) there is no one to tell."""
-    with contextlib.suppress(OSError):
-        click.secho(text, fg="red", err=True)
+    """A last message, on stderr; with the terminal gone there is no one to tell."""
+    _echo(text, fg="red", err=True)
+
+
+def _lost_output(code: int) -> int:
+    """Output that could not be written makes a clean exit a problem, saying so (on
+    stderr, if that still works), and what SMSTurbo holds."""
+    if not _lost or code:
+        return code
+    written = interrupts.written()
+    _tell(
+        f"Error: some of the output could not be written ({_lost[0].strerror or _lost[0]})."
+        + (f" SMSTurbo WAS changed: {'; '.join(written)}." if written else "")
+    )
+    return EXIT_PROBLEM
 
 
 def handles_problems(command: Callable[P, int | None]) -> Callable[P, None]:
@@ -64,11 +128,19 @@ def handles_problems(command: Callable[P, int | None]) -> Callable[P, None]:
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        _lost.clear()
         with interrupts.watching():
+            settings = kwargs.get("settings_path")
+            if isinstance(settings, Path):
+                interrupts.advise(interrupts.settings_advice(str(settings)))
             try:
                 code = command(*args, **kwargs)
             except SmsyncError as error:
                 _tell(f"Error: {error}")
+                noted = interrupts.noted()  # noted while the problem came (a lock wait)
+                if noted is not None:
+                    _tell(interrupts.message(noted))
+                    sys.exit(noted.exit_code)
                 sys.exit(EXIT_PROBLEM)
             except interrupts.Interrupted as stop:
                 _tell(interrupts.message(stop))
@@ -77,7 +149,7 @@ def handles_problems(command: Callable[P, int | None]) -> Callable[P, None]:
             if noted is not None:
                 _tell(interrupts.message(noted))
                 sys.exit(noted.exit_code)
-        sys.exit(code or 0)
+        sys.exit(_lost_output(code or 0))
 
     return run
 
@@ -88,8 +160,10 @@ def _ask(question: str, *, abort: bool = False, about: str | None = None) -> boo
     question is the interrupt it is. ``about`` names the question in that message."""
     try:
         return click.confirm(question, default=False, abort=abort)
-    except click.Abort as stopped:
-        if isinstance(stopped.__context__, EOFError):
+    except (click.Abort, OSError) as stopped:
+        if isinstance(stopped, OSError):
+            _gone(stopped, sys.stdout)
+        if isinstance(stopped, OSError) or isinstance(stopped.__context__, EOFError):
             raise SmsyncError(
                 f"SMSync asked '{about or question}' but nobody can answer: there is no "
                 "terminal (the input has ended)",
@@ -135,7 +209,7 @@ def _entity_key(choice: str) -> str | None:
 
 def _echo_skipped(found: app.Plans) -> None:
     for reason in found.skipped:
-        click.secho(reason, fg="yellow", err=True)
+        _echo(reason, fg="yellow", err=True)
 
 
 def _view(settings: Settings, view: str | None) -> View:
@@ -168,7 +242,9 @@ def _left_out_line(left_out: app.LeftOut, settings_path: Path) -> str:
 
 def _synchronize(session: app.Session, chosen: Chosen) -> SyncResult:
     total = sum(len(ids) for ids in chosen.values())
-    with click.progressbar(length=total, label="Synchronizing", file=sys.stderr) as bar:
+    with click.progressbar(
+        length=total, label="Synchronizing", file=cast(TextIO, _ProgressStream())
+    ) as bar:
         return app.synchronize(session, chosen, progress=bar.update)
 
 
@@ -178,7 +254,7 @@ def _exit_code(result: SyncResult) -> int:
 
 def _echo_plans(plans: list[Plan], view: View) -> None:
     for each in plans:
-        click.echo("\n".join(plan_lines(each, view)))
+        _echo("\n".join(plan_lines(each, view)))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -227,23 +303,30 @@ def demo(folder: Path, force: bool) -> int:
             advice=f"Pass --force to replace them, or choose another folder, e.g. "
             f"smsync-xl demo {folder}-2. Nothing was changed.",
         )
+    interrupts.hold()  # the demo's files are made whole before an interrupt is told
+    interrupts.changed(
+        f"the demo in {folder} was written anew ("
+        + (f"{', '.join(existing)} replaced" if existing else "its settings and databases")
+        + ")"
+    )
     settings_path = create_demo(folder)
+    interrupts.advise(interrupts.settings_advice(str(settings_path)))
     session = _session(settings_path)
-    click.echo(f"Demo written to {folder}/ (settings: {settings_path})")
-    click.echo(f"Sage 50 company: {inert(session.company())}\n")
+    _echo(f"Demo written to {folder}/ (settings: {settings_path})")
+    _echo(f"Sage 50 company: {inert(session.company())}\n")
     found = app.plans(session)
     _echo_skipped(found)
     plans = found.plans
     for each in plans:
         for view in (View.MISSING_ONLY, View.NOT_IN_SYNC):
-            click.echo("\n".join(plan_lines(each, view)) + "\n")
-    click.echo("Synchronizing what Check All ticks (active NEW, DIFFERENT with changes):")
+            _echo("\n".join(plan_lines(each, view)) + "\n")
+    _echo("Synchronizing what Check All ticks (active NEW, DIFFERENT with changes):")
     result = _synchronize(session, app.default_choice(plans))
-    click.echo("\n".join(result_lines(result)) + "\n")
-    click.echo("After synchronizing:")
+    _echo("\n".join(result_lines(result)) + "\n")
+    _echo("After synchronizing:")
     for each in app.plans(session).plans:
-        click.echo("  " + counts_line(each))
-    click.echo(
+        _echo("  " + counts_line(each))
+    _echo(
         f"\nNext: smsync-xl plan --settings {settings_path}   "
         f"or   smsync-xl undo --settings {settings_path}"
     )
@@ -270,14 +353,14 @@ def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) 
     """
     session = _session(settings_path)
     company = session.company()
-    click.echo(f"Sage 50 company: {inert(company)}")
+    _echo(f"Sage 50 company: {inert(company)}")
     found = app.plans(session, _entity_key(entity))
     _echo_skipped(found)
     plans = found.plans
     _echo_plans(plans, _view(session.settings, view))
     if save:
-        save_plan(save, plans, company)
-        click.echo(f"Plan saved to {save}")
+        save_plan(save, plans, company, session.source.location())
+        _echo(f"Plan saved to {save}")
     return 0
 
 
@@ -323,7 +406,7 @@ def sync(
     chosen: Chosen
     refused: list[str] = []
     if saved is not None:
-        saved.check_company(session.company())
+        saved.check_company(session.company(), session.source.location())
         chosen = saved.chosen(keys, ids, include_inactive=include_inactive)
         found = {i for marks in chosen.values() for i in marks}
         unknown = [i for i in ids if i not in found]
@@ -342,10 +425,10 @@ def sync(
         else:
             chosen = app.default_choice(plans, include_inactive=include_inactive)
     for line in refused:
-        click.secho(line, fg="yellow", err=True)
+        _echo(line, fg="yellow", err=True)
     total = sum(len(marks) for marks in chosen.values())
     if total == 0:
-        click.echo("Nothing to synchronize.")
+        _echo("Nothing to synchronize.")
         return EXIT_PROBLEM if refused else 0
     if not yes:
         _ask(
@@ -354,7 +437,7 @@ def sync(
             abort=True,
         )
     result = _synchronize(session, chosen)
-    click.echo("\n".join(result_lines(result)))
+    _echo("\n".join(result_lines(result)))
     return _exit_code(result)
 
 
@@ -372,12 +455,14 @@ def undo(settings_path: Path, yes: bool) -> int:
     store = _session(settings_path).store
     run = app.last_synchronization(store)
     if not yes:
+        partly = app.taken_back_already(store, run)
         _ask(
-            f"Undo synchronization {run.run_id} of {inert(run.started_at)} by {inert(run.user)}?",
+            f"Undo synchronization {run.run_id} of {inert(run.started_at)} by {inert(run.user)}?"
+            + (f" {partly}" if partly else ""),
             abort=True,
         )
     result = app.undo_last(store)
-    click.echo("\n".join(undo_lines(result)))
+    _echo("\n".join(undo_lines(result)))
     return EXIT_CONFLICTS if result.left_alone else 0
 
 
@@ -395,9 +480,9 @@ def runs(settings_path: Path, details: int | None) -> int:
     """
     store = _session(settings_path).store
     if details is None:
-        click.echo("\n".join(run_lines(app.runs(store))) or "No synchronization yet.")
+        _echo("\n".join(run_lines(app.runs(store))) or "No synchronization yet.")
     else:
-        click.echo("\n".join(change_lines(app.run_changes(store, details))))
+        _echo("\n".join(change_lines(app.run_changes(store, details))))
     return 0
 
 
@@ -428,7 +513,7 @@ def build_workbook(output: Path | None) -> int:
             where="build-workbook",
             advice="Pass --output FILE, e.g. smsync-xl build-workbook --output SMSync.xlsm.",
         )
-    click.echo(f"Built {build(destination)}")
+    _echo(f"Built {build(destination)}")
     return 0
 
 
@@ -486,19 +571,19 @@ def install(
     target = installed.workbook
     folder = target.parent
     if installed.backup is not None:
-        click.echo(f"Kept the old workbook as {installed.backup}")
+        _echo(f"Kept the old workbook as {installed.backup}")
     if installed.kept:
-        click.echo(f"Left {target} and {folder / CONF_NAME} as they are (no --force)")
+        _echo(f"Left {target} and {folder / CONF_NAME} as they are (no --force)")
     else:
-        click.echo(f"Installed {target}\nWrote {folder / CONF_NAME} (Python {sys.executable})")
+        _echo(f"Installed {target}\nWrote {folder / CONF_NAME} (Python {sys.executable})")
     for placed in installed.placed:
-        click.echo(f"Copied {placed.name} to {placed.parent}")
+        _echo(f"Copied {placed.name} to {placed.parent}")
     if installed.trusted is not None:
-        click.echo(f"{folder} is a Trusted Location ({installed.trusted})")
+        _echo(f"{folder} is a Trusted Location ({installed.trusted})")
     for warning in [*installed.warnings, *folder_warnings(folder)]:
-        click.secho(f"Warning: {warning}", fg="yellow", err=True)
+        _echo(f"Warning: {warning}", fg="yellow", err=True)
     if not installed.kept:
-        click.echo(next_steps(target, trusted=installed.trusted is not None))
+        _echo(next_steps(target, trusted=installed.trusted is not None))
     return 0
 
 
@@ -519,17 +604,17 @@ def _file_book(path: Path, yes: bool, *, rewrite: bool = False, force: bool = Fa
         refuse_if_open(path)
 
     def confirm(message: str) -> bool:
-        click.echo(message)
+        _echo(message)
         return True if yes else _ask("Answer", about=message.splitlines()[0])
 
     def status(text: str) -> None:
         if text:
-            click.echo(text, err=True)
+            _echo(text, err=True)
 
     return FileBook(
         path,
         confirm=confirm,
-        alert=click.echo,
+        alert=_echo,
         status=status,
         ask_password=_prompt() or (lambda _: None),
     )
@@ -539,7 +624,7 @@ def _button(finished: macros.Finished | None) -> int:
     """A button's result as the twin's output and exit code."""
     if finished is None:
         return EXIT_PROBLEM
-    click.echo(finished.summary)
+    _echo(finished.summary)
     synchronized = finished.synchronized
     return _exit_code(synchronized) if synchronized is not None else 0
 
@@ -611,16 +696,18 @@ def excel_check(folder: Path | None) -> int:
     """
     from smsync_xl.excel_check import excel_check as check_in_excel
 
-    with tempfile.TemporaryDirectory() as scratch:
+    # Excel may still hold the throw-away workbook (or Python a DLL) when the folder is
+    # removed: the report matters, the leftover temporary folder does not.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as scratch:
         report = check_in_excel(folder or Path(scratch) / "SMSync")
     if report is None:
-        click.echo(
+        _echo(
             f"excel-check needs Microsoft Excel on Windows or macOS; none could be started "
             f"here ({sys.platform}). Run it on the computer where the bookkeeper uses Excel.",
             err=True,
         )
         return EXIT_NO_EXCEL
-    click.echo("\n".join(report.lines()))
+    _echo("\n".join(report.lines()))
     return 0 if report.passed else EXIT_PROBLEM
 
 
@@ -655,13 +742,13 @@ def doctor(settings_path: Path, book: Path | None) -> int:
     except SmsyncError as error:
         problem = error
     report = diagnose(settings, _prompt(), problem, book=book)
-    click.echo("\n".join(report.lines))
+    _echo("\n".join(report.lines))
     if not report.problems:
-        click.echo("No problems found.")
+        _echo("No problems found.")
         return 0
-    click.echo(f"\n{len(report.problems)} problem(s):")
+    _echo(f"\n{len(report.problems)} problem(s):")
     for what, fix in report.problems:
-        click.echo(f"  - {what}\n    Fix: {fix}")
+        _echo(f"  - {what}\n    Fix: {fix}")
     return EXIT_PROBLEM
 
 
@@ -690,5 +777,5 @@ def set_password(side: str) -> int:
     """
     secret = click.prompt(f"{side} password", hide_input=True, confirmation_prompt=True)
     keyring_name = passwords.store(side, secret)
-    click.echo(f"Password for {side} kept in the system keyring ({keyring_name}).")
+    _echo(f"Password for {side} kept in the system keyring ({keyring_name}).")
     return 0

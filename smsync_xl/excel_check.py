@@ -333,14 +333,28 @@ def evaluate_in_excel(book: Any, formula: str) -> object:
         cell.clear_contents()
 
 
-def header(excel_version: str, workbook: Path) -> list[str]:
+MAC_LIMITS = (
+    "Not driven on macOS (check by hand, docs/EXCEL_CHECKLIST.md):",
+    "- Excel's sandbox 'Grant File Access' prompt (xlwings issue #1966): the first time",
+    "  Excel opens or SMSync writes beside a workbook in a new folder, macOS asks; a script",
+    "  cannot press it, and a run waiting behind it looks hung. Press a button by hand once.",
+    "- Nested AppleScript: Check All is started through the ribbon's VBA, whose RunPython",
+    "  calls xlwings' AppleScript (AppleScriptTask) while this check's own AppleScript waits",
+    "  on Excel; a failure there may be the check's, not the bookkeeper's: press the button.",
+    "- Excel functions (=SMSYNC_...): xlwings has none on macOS.",
+)
+"""What a script cannot show on a Mac (xlwings drives Excel there through AppleScript)."""
+
+
+def header(excel_version: str, workbook: Path, system: str = sys.platform) -> list[str]:
     bits = 64 if sys.maxsize > 2**32 else 32
-    return [
+    lines = [
         f"SMSync excel-check, {time.strftime('%Y-%m-%d %H:%M')}",
         f"SMSync {__version__}, Python {platform.python_version()} {bits}-bit, "
         f"{platform.platform()}",
         f"Excel {excel_version}; workbook {workbook}",
     ]
+    return lines + list(MAC_LIMITS) if system == "darwin" else lines
 
 
 def excel_check(folder: Path) -> Report | None:

@@ -23,6 +23,7 @@ import json
 import locale
 import os
 import shutil
+import sqlite3
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from importlib.metadata import version
 from importlib.util import find_spec
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
+from smsync_xl import interrupts
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.demo.company import DEMO_FILES, create_demo
@@ -366,24 +368,107 @@ def install(
             advice="Pass --force to replace them (the old workbook is kept as a dated "
             "backup beside it), or choose another --dest.",
         )
-    destination.mkdir(parents=True, exist_ok=True)
-    backup = keep_backup(target, datetime.now()) if target.exists() else None
-    # The conf first: a workbook without its conf would start whatever Python the user's
-    # own ~/.xlwings/xlwings.conf names.
-    (destination / CONF_NAME).write_bytes(conf)
-    shutil.copyfile(workbook_path(), target)
-    if platform == "win32":
-        # A marked SMSync.xlsm replaced with --force keeps its Zone.Identifier stream.
-        remove_mark_of_the_web(target)
+    if target.exists():
+        _check_replaceable(target)
+    interrupts.hold()  # the install is made whole before an interrupt is told
+    done = _Done(target)
+    try:
+        destination.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            done.backup = keep_backup(target, datetime.now())
+        interrupts.pause("installing")
+        _replace_workbook(target, done)
+        if platform == "win32":
+            # A marked SMSync.xlsm replaced with --force keeps its Zone.Identifier stream.
+            remove_mark_of_the_web(target)
+        (destination / CONF_NAME).write_bytes(conf)
+        done.told(f"{destination / CONF_NAME} was written")
+        if with_demo:
+            create_demo(destination)
+            done.told(f"the demo files in {destination} were written anew")
+    except (OSError, sqlite3.Error) as error:
+        raise done.stopped(error) from None
     if platform == "win32" and not any(
         find_dll(interpreter, bits, os.path.exists) for bits in (32, 64)
     ):
         warnings.append(missing_dll_advice(interpreter, str(destination)))
     trusted = _trust(destination, registry, warnings) if trust else None
-    _record(destination, interpreter, placed, keep=False)
-    if with_demo:
-        create_demo(destination)
-    return Installed(target, backup, tuple(placed), trusted, tuple(warnings))
+    try:
+        _record(destination, interpreter, placed, keep=False)
+    except OSError as error:
+        raise done.stopped(error) from None
+    return Installed(target, done.backup, tuple(placed), trusted, tuple(warnings))
+
+
+class _Done:
+    """What an install has changed so far, for the message when a later step fails or
+    an interrupt comes (both say what is where)."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.backup: Path | None = None
+        self.steps: list[str] = []
+
+    def told(self, step: str) -> None:
+        self.steps.append(step)
+        interrupts.changed(step)
+
+    def stopped(self, error: OSError | sqlite3.Error) -> SmsyncError:
+        said = getattr(error, "strerror", None) or str(error)
+        where = getattr(error, "filename", None) or self.target.parent
+        if not self.steps:
+            return SmsyncError(
+                f"the install could not write {where} ({said}); nothing was changed",
+                where=str(self.target.parent),
+                advice="Free some space or make the folder writable, then install again.",
+            )
+        return SmsyncError(
+            f"the install stopped at {where} ({said}) after "
+            + "; ".join(self.steps)
+            + ". The rest was not installed",
+            where=str(self.target.parent),
+            advice="Fix that (free some space, make the folder writable), then run "
+            "'smsync-xl install --force' again: it finishes the install and keeps the "
+            "workbook there now as one more backup"
+            + (f"; your old workbook is safe in {self.backup}" if self.backup else "")
+            + ".",
+        )
+
+
+def _check_replaceable(target: Path) -> None:
+    """The workbook ``--force`` replaces can be opened for writing (Excel's share lock, an
+    immutable or read-only file refuse it): checked before a backup is made."""
+    try:
+        with target.open("r+b"):
+            pass
+    except OSError as error:
+        raise SmsyncError(
+            f"the workbook cannot be replaced ({error.strerror}): another program has it "
+            "open (Excel locks a workbook it has open), or it is read-only or locked "
+            "against changes",
+            where=str(target),
+            advice="Close it in Excel (or the program that has it open). If nothing has it "
+            "open, remove the lock (Properties > Read-only; on Linux and macOS 'chattr -i' / "
+            "'chflags nouchg'), then install again. Nothing was changed.",
+        ) from None
+
+
+def _replace_workbook(target: Path, done: _Done) -> None:
+    """The new workbook is copied beside the old one, then put in its place: a copy that
+    cannot be finished (disk full) leaves the old workbook as it was, and the backup just
+    made of it is removed (nothing left behind)."""
+    copy = target.with_name(target.name + ".installing")
+    try:
+        shutil.copyfile(workbook_path(), copy)
+        os.replace(copy, target)
+    except OSError:
+        copy.unlink(missing_ok=True)
+        if done.backup is not None:
+            done.backup.unlink(missing_ok=True)
+            done.backup = None
+        raise
+    kept = f" (the old one kept as {done.backup})" if done.backup else ""
+    done.told(f"{target} was replaced by a new workbook{kept}")
 
 
 def _store(interpreter: str, platform: str) -> list[tuple[str, str, str]]:

@@ -2,23 +2,27 @@
 
 Until SMSync starts writing SMSTurbo, an interrupt stops the command at once: nothing
 was changed there. From then on (``hold``) an interrupt is only noted. Inside the write
-transaction the next record's ``check`` raises it, and the transaction rolls back:
-still nothing changed. Once the transaction has committed, the command finishes its
-work (the workbook's Result column and Log row) and then says what was committed and
-how to see or undo it (``noted``), instead of "Aborted!".
+transaction the next ``check`` raises it (one comes before each record is decided,
+the template check, each update and batch of inserts, and the audit), and the
+transaction rolls back: still nothing changed. Once the transaction has committed, the
+command finishes its work (the workbook's Result column and Log row) and then says what
+was committed and how to see or undo it (``noted``), instead of "Aborted!". Files a command replaces
+outside SMSTurbo (the demo, an installed workbook) are told the same way (``changed``).
 
-The faces install the handlers (``watching``) for one command; the application layer
-says when writing starts and what was committed. Without handlers (Excel, a library
-call) these calls only keep the state.
+The faces install the handlers (``watching``) for one command, with the advice that
+fits how the user started it (``advise``: a settings file, or the workbook); the
+application layer says when writing starts and what was committed. Without handlers
+(Excel, a library call) these calls only keep the state.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +37,11 @@ SIGNALS = {
 
 PAUSE = "SMSYNC_TEST_PAUSE"
 """For the tests only: ``<phase>:<file>`` makes a command write ``<file>`` when it
-reaches ``phase`` (``writing``: inside SMSTurbo's write transaction; ``committed``:
-right after the commit) and wait there until an interrupt is noted, so that a test
-sends its signal exactly then."""
+reaches ``phase`` and wait there until an interrupt is noted, so that a test sends its
+signal exactly then. Phases: ``waiting`` for SMSTurbo's write lock (SQLite); inside the
+write transaction ``writing`` (records decided), ``updating``, ``inserting``,
+``auditing``; ``committed`` right after the commit; ``installing`` once install has
+backed up the old workbook."""
 
 _PAUSE_SECONDS = 60
 
@@ -56,11 +62,50 @@ class Interrupted(KeyboardInterrupt):
         return 128 + self.signum
 
 
+Advice = Callable[[str, int], str]
+"""How to see (and, for a synchronization, undo) ``action``'s run ``run_id``."""
+
+
+def workbook_advice(action: str, run_id: int) -> str:
+    """For the workbook's buttons and their twins: the workbook's own Undo button works
+    on the SMSTurbo database its Setup sheet names, the same one the run changed."""
+    advice = (
+        f"the workbook's Log names run {run_id}, and 'smsync-xl runs --details {run_id} "
+        "--settings FILE', with a settings file for this same SMSTurbo database, lists every "
+        "change"
+    )
+    if action == "Synchronize":
+        advice += (
+            ", and the workbook's Undo last synchronization button takes it back "
+            "(while it is the last synchronization)"
+        )
+    return advice
+
+
+def settings_advice(settings: str) -> Advice:
+    """For the commands given ``--settings``: the same file, so the advice works on the
+    database the run changed and no other."""
+    named = shlex.quote(settings)
+
+    def advice(action: str, run_id: int) -> str:
+        text = f"'smsync-xl runs --settings {named} --details {run_id}' lists every change"
+        if action == "Synchronize":
+            text += (
+                f", and 'smsync-xl undo --settings {named}' takes it back (while it is the "
+                "last synchronization)"
+            )
+        return text
+
+    return advice
+
+
 @dataclass
 class _State:
     holding: bool = False
     received: int | None = None
     committed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    advice: Advice = workbook_advice
 
 
 _state = _State()
@@ -95,22 +140,42 @@ def hold() -> None:
     _state.holding = True
 
 
-def check() -> None:
-    """Inside the write transaction, before the commit: a noted interrupt stops it (the
-    transaction rolls back)."""
-    _pause("writing")
+def advise(advice: Advice) -> None:
+    """How this command's messages tell the user to see or undo a committed run."""
+    _state.advice = advice
+
+
+def advice(action: str, run_id: int) -> str:
+    """How to see (and undo) a committed run, as this command was started."""
+    return _state.advice(action, run_id)
+
+
+def check(phase: str = "writing") -> None:
+    """Inside the write transaction, at every step before the commit (``phase`` names
+    it for the test hook): a noted interrupt stops it (the transaction rolls back)."""
+    pause(phase)
     if _state.received is not None and not _state.committed:
         raise Interrupted(_state.received)
 
 
-def committed(action: str, run_id: int, summary: str) -> None:
-    """SMSTurbo committed ``action``'s run: what an interrupt message must say."""
-    undo = ", and 'smsync-xl undo' (Undo last synchronization) takes it back"
+def committed(action: str, run_id: int, summary: str, database: str) -> None:
+    """SMSTurbo (``database``) committed ``action``'s run: what an interrupt message must
+    say."""
     _state.committed.append(
-        f"{action} run {run_id} is committed ({summary}). 'smsync-xl runs --details "
-        f"{run_id}' lists every change{undo if action == 'Synchronize' else ''}"
+        f"{action} run {run_id} is committed ({summary}) in the SMSTurbo database "
+        f"{database}. {advice(action, run_id)}"
     )
-    _pause("committed")
+    pause("committed")
+
+
+def changed(what: str) -> None:
+    """Something outside SMSTurbo was replaced (``what``): an interrupt message says so."""
+    _state.changed.append(what)
+
+
+def written() -> list[str]:
+    """The runs this command committed, as an interrupt message tells them."""
+    return list(_state.committed)
 
 
 def noted() -> Interrupted | None:
@@ -120,16 +185,21 @@ def noted() -> Interrupted | None:
 
 def message(stop: Interrupted) -> str:
     """What an interrupt did, in one message."""
+    replaced = "".join(f" {what[0].upper()}{what[1:]}." for what in _state.changed)
     if _state.committed:
         return (
             f"Interrupted ({stop.why}) after SMSTurbo WAS changed: "
             + "; ".join(_state.committed)
             + "."
+            + replaced
         )
+    if _state.changed:
+        return f"Interrupted ({stop.why}), no synchronization committed.{replaced}"
     return f"Interrupted ({stop.why}): nothing was changed in SMSTurbo."
 
 
-def _pause(phase: str) -> None:
+def pause(phase: str) -> None:
+    """The test hook (``PAUSE``): nothing unless a test asked for ``phase``."""
     wanted = os.environ.get(PAUSE, "")
     at, _, marker = wanted.partition(":")
     if at != phase or not marker:

@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from smsync_xl import app
+from smsync_xl import app, interrupts
 from smsync_xl.book.busy import one_run_at_a_time
 from smsync_xl.book.layout import (
     INCLUDE,
@@ -26,7 +26,6 @@ from smsync_xl.book.layout import (
     TURBO_ONLY,
     entity_columns,
 )
-from smsync_xl.book.room import RoomError
 from smsync_xl.book.setup_sheet import read_setup, write_entity
 from smsync_xl.book.sheets import (
     chosen_rows,
@@ -95,13 +94,14 @@ def _check_log_room(port: WorkbookPort) -> None:
     port.check_room(LOG, len(port.read_table(LOG).rows) + 1)
 
 
-def _report(port: WorkbookPort, action: str, message: str, detail: str, log: bool = True) -> None:
-    """The message first; then a Log row, if the workbook can still take one (the
-    problem may be a missing Log sheet or a read-only file: the message says so) and
-    the refusal did not promise to leave it as it was (``log``)."""
+def _report(port: WorkbookPort, action: str, message: str, detail: str | None = None) -> None:
+    """The message first; then, with a ``detail`` (an unexpected error's traceback for
+    support, a run committed but not shown), a Log row, if the workbook can still take
+    one (the problem may be a missing Log sheet or a read-only file: the message says
+    so). A refusal before anything changed leaves the workbook file as it was."""
     port.status("")
     port.alert(message)
-    if not log:
+    if detail is None:
         return
     with contextlib.suppress(Exception):  # the message is out; a Log row is a bonus
         _log(port, action, "", "error", detail=detail)
@@ -116,20 +116,28 @@ def macro(action: Macro) -> Callable[[WorkbookPort | None], Finished | None]:
     @functools.wraps(action)
     def run(book: WorkbookPort | None = None) -> Finished | None:
         port = book if book is not None else _caller()
+        earlier = len(interrupts.written())  # Excel's Python lives on between buttons
         try:
             workbook = port.workbook_path()
             with one_run_at_a_time(workbook) as free:
                 if free:
                     return action(port)
             port.alert(already_running(str(workbook)))
+        except WrittenButNotSavedError as error:
+            _report(port, action.__name__, str(error), str(error))
         except SmsyncError as error:
-            untouched = isinstance(error, RoomError)
-            _report(port, action.__name__, str(error), str(error), log=not untouched)
+            _report(port, action.__name__, str(error))
         except Exception as error:  # noqa: BLE001 - the bookkeeper gets a message, not a crash
+            written = interrupts.written()[earlier:]
+            changed = (
+                f"SMSTurbo WAS changed: {'; '.join(written)}."
+                if written
+                else "SMSTurbo was not changed by the step that failed."
+            )
             message = (
                 f"SMSync stopped on an unexpected error: {type(error).__name__}: "
-                f"{error}\nSMSTurbo was not changed by the step that failed. The "
-                "details are on the Log sheet; please send them to your SMSync support."
+                f"{error}\n{changed} The details are on the Log sheet; please send them to "
+                "your SMSync support."
             )
             _report(port, action.__name__, message, traceback.format_exc())
         return None
@@ -138,8 +146,9 @@ def macro(action: Macro) -> Callable[[WorkbookPort | None], Finished | None]:
 
 
 @contextlib.contextmanager
-def _after_commit(run_id: int | None, summary: str, action: str) -> Iterator[None]:
-    """Once SMSTurbo has committed, every message says what was written."""
+def _after_commit(run_id: int | None, summary: str, action: str, database: str) -> Iterator[None]:
+    """Once SMSTurbo has committed, every message says what was written, where, and how
+    to see or undo it (the same advice as an interrupt's)."""
     try:
         yield
     except Exception as error:
@@ -150,14 +159,13 @@ def _after_commit(run_id: int | None, summary: str, action: str) -> Iterator[Non
             if isinstance(error, SmsyncError)
             else (f"{type(error).__name__}: {error}", "")
         )
-        undo = ", and Undo last synchronization takes it back" if action == "Synchronize" else ""
         raise WrittenButNotSavedError(
-            f"SMSTurbo WAS changed: {action} run {run_id} is committed ({summary}). But the "
-            f"workbook could not show or keep the results: {what}",
+            f"SMSTurbo WAS changed: {action} run {run_id} is committed ({summary}) in the "
+            f"SMSTurbo database {database}. But the workbook could not show or keep the "
+            f"results: {what}",
             where=where,
-            advice=f"SMSTurbo needs nothing more: 'smsync-xl runs --details {run_id}' lists "
-            f"every change{undo}. Fix the workbook problem, then press Refresh to see the "
-            "new state.",
+            advice=f"SMSTurbo needs nothing more: {interrupts.advice(action, run_id)}. Fix "
+            "the workbook problem, then press Refresh to see the new state.",
         ) from error
 
 
@@ -202,8 +210,9 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     if entity is not current:
         write_entity(port, entity)
     kept, unticked = keep_ticks(shown[SAGE_ONLY], tables[SAGE_ONLY])
+    totals = [sheet for sheet in tables if port.total_row(sheet)]
     for sheet, rows in tables.items():
-        if port.hidden_rows(sheet):
+        if port.hidden_rows(sheet) or port.filtered(sheet):
             port.clear_filter(sheet)
             cleared.append(sheet)
         port.write_table(sheet, rows)
@@ -225,6 +234,11 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
         summary += (
             f" The filter on {' and '.join(cleared)} was cleared: the rows now hold other "
             "records; filter again as you need."
+        )
+    if totals:
+        summary += (
+            f" The Total Row on {' and '.join(totals)} was turned off: Refresh rewrites "
+            "every row; turn it on again with Table Design > Total Row."
         )
     port.write_cell(SAGE_ONLY, SUMMARY_CELL, summary)
     port.write_cell(TURBO_ONLY, SUMMARY_CELL, summary)
@@ -306,7 +320,7 @@ def synchronize(port: WorkbookPort) -> Finished:
     port.status("SMSync: synchronizing …")
     result = app.synchronize(session, chosen)
     summary = result.summary()
-    with _after_commit(result.run_id, summary, "Synchronize"):
+    with _after_commit(result.run_id, summary, "Synchronize", session.store.db.label):
         by_key = {make_key(r.entity, r.id): r.describe() for r in result.results}
         key = table.column(KEY)
         port.write_column(SAGE_ONLY, RESULT, [by_key.get(str(row[key])) for row in table.rows])
@@ -326,12 +340,14 @@ def undo_last(port: WorkbookPort) -> Finished:
     _check_log_room(port)
     store = app.open_session(settings, prompt=port.ask_password).store
     run = app.last_synchronization(store)
+    partly = app.taken_back_already(store, run)
     if not port.confirm(
         f"Undo synchronization {run.run_id} of {run.started_at} by {run.user}?\n\n{run.summary}"
+        + (f"\n\n{partly}" if partly else "")
     ):
         return _stopped(port, "Undo")
     result = app.undo_last(store)
-    with _after_commit(result.undo_run, result.summary(), "Undo"):
+    with _after_commit(result.undo_run, result.summary(), "Undo", store.db.label):
         _log(port, "Undo", run.company, result.summary(), result.undo_run)
         port.finish()
     port.alert(result.summary() + "\n\nPress Refresh to see the new state.")

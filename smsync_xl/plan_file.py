@@ -22,7 +22,9 @@ from smsync_xl.report import inert
 from smsync_xl.sync.apply import Chosen
 
 FORMAT = "smsync-plan"
-VERSION = 1
+VERSION = 2
+"""2: the plan names where the company was read from (``source``); a version 1 plan
+did not, so it cannot be matched to a company and is refused."""
 _AGAIN = "Save the plan again with 'smsync-xl plan --save FILE', then run sync --plan FILE."
 
 
@@ -42,15 +44,19 @@ class SavedRow:
 class SavedPlan:
     path: Path
     company: str
+    source: str
+    """Where the company was read from (``Source.location``)."""
     entities: Mapping[str, Mapping[str, SavedRow]]
 
-    def check_company(self, company: str) -> None:
-        """A plan is for the Sage 50 company it was made from: its IDs and fingerprints
-        mean nothing in another one."""
-        if company != self.company:
+    def check_company(self, company: str, source: str) -> None:
+        """A plan is for the Sage 50 company it was made from, by name and by location
+        (two companies may share a name): its IDs and fingerprints mean nothing in
+        another one."""
+        if (company, source) != (self.company, self.source):
             raise PlanFileError(
-                f"the plan was made for Sage 50 company '{inert(self.company)}', but the "
-                f"settings open company '{inert(company)}'. Nothing was changed",
+                f"the plan was made for Sage 50 company '{inert(self.company)}' read from "
+                f"{inert(self.source)}, but the settings open company '{inert(company)}' "
+                f"read from {inert(source)}. Nothing was changed",
                 where=str(self.path),
                 advice="Run sync with the settings of the plan's company, or save a plan "
                 "for this company with 'smsync-xl plan --save FILE' and review it first.",
@@ -70,11 +76,12 @@ class SavedPlan:
         return chosen
 
 
-def save_plan(path: Path, plans: Iterable[Plan], company: str) -> None:
+def save_plan(path: Path, plans: Iterable[Plan], company: str, source: str) -> None:
     data = {
         "format": FORMAT,
         "version": VERSION,
         "company": company,
+        "source": source,
         "entities": {
             p.entity.key: {
                 r.id: {
@@ -149,6 +156,14 @@ def load_plan(path: Path) -> SavedPlan:
             where=str(path),
             advice=_AGAIN,
         )
+    if data.get("version") == 1:
+        raise PlanFileError(
+            "the plan was saved by an earlier SMSync (format version 1), which did not "
+            "record where the Sage 50 company was read from, so it cannot be checked "
+            "against the settings' company",
+            where=str(path),
+            advice=_AGAIN,
+        )
     if data.get("version") != VERSION:
         raise PlanFileError(
             f"the plan is in format version {data.get('version')!r}; this SMSync reads "
@@ -157,6 +172,7 @@ def load_plan(path: Path) -> SavedPlan:
             advice=_AGAIN,
         )
     company = _field(data, "company", str, str(path))
+    source = _field(data, "source", str, str(path))
     _field(data, "entities", dict, str(path))
     entities: dict[str, dict[str, SavedRow]] = {}
     for key, rows in data["entities"].items():
@@ -168,4 +184,4 @@ def load_plan(path: Path) -> SavedPlan:
         if not isinstance(rows, dict):
             raise PlanFileError("expected the rows by ID", where=where, advice=_AGAIN)
         entities[key] = {i: _row(r, f"{where}.{i}") for i, r in rows.items()}
-    return SavedPlan(path, str(company), entities)
+    return SavedPlan(path, str(company), str(source), entities)

@@ -1,23 +1,20 @@
 """Plain-text views of plans, results and the audit, shared by the CLI and the Log.
 
 Everything printed here may hold text from Sage 50 or SMSTurbo. It is shown as read,
-except that every control character is shown inert, as its escape (``\\x1b``): a name
-holding an escape sequence must never clear the screen or retitle the terminal.
+except that every control character and bidirectional-text control is shown inert, as
+its escape (``\\x1b``, ``\\u202e``): a name holding an escape sequence must never clear
+the screen or retitle the terminal, nor one holding a right-to-left override read as
+another name.
 """
 
 from __future__ import annotations
 
-from smsync_xl.core.compare import CONTROL_CHARACTERS, Plan, PlanRow
+from smsync_xl.core.compare import Plan, PlanRow
+from smsync_xl.core.compare import inert as inert  # declared with what it escapes
 from smsync_xl.core.vocabulary import RunKind, Status, View
 from smsync_xl.smsturbo.audit import Change, Run
 from smsync_xl.sync.apply import SyncResult
 from smsync_xl.sync.undo import UndoResult
-
-
-def inert(value: object) -> str:
-    """``value`` as text a terminal shows but never acts on: each control character (C0,
-    DEL, C1) becomes its escape, ``\\x1b`` for ESC. Applying it twice changes nothing."""
-    return CONTROL_CHARACTERS.sub(lambda found: f"\\x{ord(found.group()):02x}", str(value))
 
 
 def _lines(lines: list[str]) -> list[str]:

@@ -106,13 +106,23 @@ def _safely(action: Callable[[], object]) -> object:
 # annotation, and it has one for Any (the plain value) but none for object.
 
 
-@xw.func
+# Insert Function (fx) shows the docstring and each argument's doc, and lists the
+# functions under the category: the workbook sets them with Application.MacroOptions, as
+# xlwings' Import Functions does (smsync_xl/book/vba.py, describe_functions). The build
+# reads these decorators from the source, so their arguments are literals.
+
+
+@xw.func(category="SMSync")
+@xw.arg("record_id", doc="The ID to check (a cell, or text in quotes), e.g. A2.")
 def SMSYNC_ID_PROBLEM(record_id: Any) -> str:
     """Why this is not a valid SMSTurbo ID; empty when it is valid."""
     return "; ".join(id_problems(text(record_id) or ""))
 
 
-@xw.func
+@xw.func(category="SMSync")
+@xw.arg("record_id", doc="The ID to look up (a cell, or text in quotes), e.g. A2.")
+@xw.arg("field", doc='A column title of the Sage50-only sheet, e.g. "Name" or "Price".')
+@xw.arg("entity", doc='Optional: "Customers" (the default), "Vendors" or "Materials".')
 def SMSYNC_SMSTURBO(
     record_id: Any, field: str, entity: str = "Customers", caller: Any = None
 ) -> Any:
@@ -120,7 +130,10 @@ def SMSYNC_SMSTURBO(
     return _safely(lambda: lookup(_port(caller), "smsturbo", record_id, field, entity))
 
 
-@xw.func
+@xw.func(category="SMSync")
+@xw.arg("record_id", doc="The ID to look up (a cell, or text in quotes), e.g. A2.")
+@xw.arg("field", doc='A column title of the Sage50-only sheet, e.g. "Name" or "Price".')
+@xw.arg("entity", doc='Optional: "Customers" (the default), "Vendors" or "Materials".')
 def SMSYNC_SAGE50(record_id: Any, field: str, entity: str = "Customers", caller: Any = None) -> Any:
     """A field of the Sage 50 record with exactly this ID; empty when there is none."""
     return _safely(lambda: lookup(_port(caller), "sage50", record_id, field, entity))

@@ -24,7 +24,7 @@ Public Sub SMSyncCheckAllButton(control As IRibbonControl)
     SMSyncCheckAll
 End Sub
 
-' Clear Include on every visible row.
+' Clear Include on every row, hidden by a filter or not.
 Public Sub SMSyncUncheckAll()
     RunPython "import smsync_xl.macros as m; m.uncheck_all()"
 End Sub

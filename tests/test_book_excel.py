@@ -18,6 +18,7 @@ from smsync_xl.book.layout import (
     SAGE_ONLY,
     SETUP,
     TABLE_COLUMNS,
+    TABLE_NAMES,
     TURBO_ONLY,
     setup_layout,
 )
@@ -251,7 +252,7 @@ def test_hidden_rows_from_the_visible_column(tmp_path, com, hidden):
     excel.hidden_rows[SAGE_ONLY] = {FIRST + i for i in hidden}
     start = len(excel.calls)
     assert port.hidden_rows(SAGE_ONLY) == hidden
-    assert "app.calculate" in excel.calls[start:]
+    assert ("com.Calculate" if com else "appscript calculate") in excel.calls[start:]
 
 
 @pytest.mark.parametrize("com", [True, False], ids=["windows", "macos"])
@@ -658,3 +659,114 @@ def test_an_insert_excel_refuses_is_explained_without_blaming_protection(tmp_pat
     assert message.startswith("Sage50-only sheet, cell B10: Excel refused to insert 2 row(s)")
     assert "PivotTable report" in message and "the table was not changed" in message
     assert port.book.sheets[SAGE_ONLY].tables["SageOnly"].range.last_cell.row == FIRST + 2
+
+
+class WindowsLocks:
+    """msvcrt as the CRT's _locking behaves: a byte range from the file's current
+    position, refused (EACCES) to any other handle while held, and freed by LK_UNLCK at
+    the same position. A lock left at close is not freed here: Windows frees it only
+    "depending upon available system resources" (LockFileEx remarks)."""
+
+    LK_UNLCK, LK_LOCK, LK_NBLCK, LK_RLCK, LK_NBRLCK = 0, 1, 2, 3, 4
+
+    def __init__(self) -> None:
+        self.held: dict[tuple[int, int, int, int], int] = {}
+
+    def locking(self, fd: int, mode: int, nbytes: int) -> None:
+        import errno
+        import os
+
+        found = os.fstat(fd)  # fails on a closed handle
+        key = (found.st_dev, found.st_ino, os.lseek(fd, 0, os.SEEK_CUR), nbytes)
+        if mode == self.LK_UNLCK:
+            if self.held.get(key) != fd:
+                raise OSError(errno.EACCES, "Permission denied")
+            del self.held[key]
+        elif mode == self.LK_NBLCK:
+            if key in self.held:
+                raise OSError(errno.EACCES, "Permission denied")
+            self.held[key] = fd
+        else:
+            raise NotImplementedError(mode)
+
+
+def test_the_windows_run_lock_is_unlocked_before_its_file_closes(tmp_path, monkeypatch):
+    import sys
+
+    from smsync_xl.book import busy
+
+    windows = WindowsLocks()
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setitem(sys.modules, "msvcrt", windows)
+    workbook = tmp_path / "SMSync.xlsm"
+    with busy.one_run_at_a_time(workbook) as free:
+        assert free and len(windows.held) == 1
+        with busy.one_run_at_a_time(workbook) as second:
+            assert not second
+        assert len(windows.held) == 1  # the refused run released nothing
+    assert windows.held == {}
+    with busy.one_run_at_a_time(workbook) as again:
+        assert again
+
+
+@pytest.mark.parametrize("com", [True, False], ids=["windows", "macos"])
+def test_hidden_rows_recalculate_the_visible_column_only(tmp_path, com):
+    """Application.Calculate would recalculate every open workbook of the bookkeeper;
+    Range.Calculate (the appscript calculate command on a Mac) does the column alone,
+    in manual calculation too."""
+    book, excel = standin(tmp_path, 4, Excel(com=com))
+    port = ExcelBook(book)
+    assert macros.refresh(port)
+    excel.manual = True
+    excel.calculated.clear()
+    excel.calls.clear()
+    excel.hidden_rows[SAGE_ONLY] = {FIRST + 2}
+    assert port.hidden_rows(SAGE_ONLY) == {2}
+    assert "app.calculate" not in excel.calls
+    column = [c.title for c in SAGE_COLUMNS].index("Visible") + 1
+    assert {(sheet, c) for sheet, (_, c) in excel.calculated} == {(SAGE_ONLY, column)}
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+@pytest.mark.parametrize("com", [True, False], ids=["windows", "macos"])
+def test_refresh_leaves_a_hidden_sage50_only_sheet_hidden_and_works(tmp_path, com, state):
+    """Excel refuses to activate a hidden sheet (error 1004): Refresh used to end on it."""
+    book, excel = standin(tmp_path, 3, Excel(com=com))
+    excel.sheet_states[SAGE_ONLY] = state
+    port = ExcelBook(book)
+    assert macros.refresh(port) is not None
+    assert "sheet.activate" not in excel.calls
+    assert len([c for c in excel.cells[SAGE_ONLY] if c[0] > HEADER_ROW]) > 0
+    excel.sheet_states.clear()
+    port.activate(SAGE_ONLY)
+    assert "sheet.activate" in excel.calls
+
+
+@pytest.mark.parametrize("com", [True, False], ids=["windows", "macos"])
+def test_refresh_clears_a_filter_that_hides_no_row(tmp_path, com):
+    """A criterion that matches every row hides nothing now, but Excel applies it again
+    at the next sort or reapply, to rows that hold other records by then."""
+    port, excel = refreshed(tmp_path, 4, Excel(com=com))
+    table = excel.tables[TABLE_NAMES[SAGE_ONLY]]
+    table._criteria[3] = "<>no such status"  # what a filter the bookkeeper set leaves
+    assert not port.hidden_rows(SAGE_ONLY) and port.filtered(SAGE_ONLY)
+    finished = macros.refresh(port)
+    assert finished is not None and f"The filter on {SAGE_ONLY} was cleared" in finished.summary
+    assert not port.filtered(SAGE_ONLY) and table.show_autofilter
+
+
+def test_a_total_row_is_never_data_and_refresh_turns_it_off_and_says_so(tmp_path):
+    """Table.range ends with a shown Total Row; DataBodyRange does not."""
+    port, excel = refreshed(tmp_path, 4)
+    table = excel.tables[TABLE_NAMES[SAGE_ONLY]]
+    (r1, c1), (r2, c2) = table._corners
+    table._corners, table._totals = ((r1, c1), (r2 + 1, c2)), True  # Table Design > Total Row
+    excel.write(SAGE_ONLY, (r2 + 1, ID), "Total")
+    assert len(port.read_table(SAGE_ONLY).rows) == 4
+    finished = macros.refresh(port)
+    assert finished is not None and f"The Total Row on {SAGE_ONLY} was turned off" in (
+        finished.summary
+    )
+    assert not table.show_totals and table._corners[1][0] == r2
+    assert excel.cells[SAGE_ONLY].get((r2 + 1, ID)) is None
+    assert len(port.read_table(SAGE_ONLY).rows) == 4

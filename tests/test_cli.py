@@ -145,20 +145,28 @@ def test_a_custom_inactive_status_leaves_the_inactive_records_out(tmp_path):
         ("not json {", "this is not a saved plan: not JSON (line 1, column 1"),
         ("[1, 2]", "this is not a saved SMSync plan"),
         ('{"format": "smsync-plan", "version": 99}', "format version 99; this SMSync reads"),
-        ('{"format": "smsync-plan", "version": 1, "company": "X"}', "the key 'entities'"),
         (
-            '{"format": "smsync-plan", "version": 1, "company": "X", '
+            '{"format": "smsync-plan", "version": 1, "company": "X", "entities": {}}',
+            "saved by an earlier SMSync (format version 1), which did not record where",
+        ),
+        ('{"format": "smsync-plan", "version": 2, "company": "X"}', "the key 'source'"),
+        (
+            '{"format": "smsync-plan", "version": 2, "company": "X", "source": "Y"}',
+            "the key 'entities'",
+        ),
+        (
+            '{"format": "smsync-plan", "version": 2, "company": "X", "source": "Y", '
             '"entities": {"customers": {"A": {"status": "NEW"}}}}',
             "entities.customers.A: the key 'fingerprint' is missing",
         ),
         (
-            '{"format": "smsync-plan", "version": 1, "company": "X", '
+            '{"format": "smsync-plan", "version": 2, "company": "X", "source": "Y", '
             '"entities": {"customers": {"A": {"status": "SOON", "fingerprint": "f", '
             '"inactive": false, "has_changes": false}}}}',
             "'SOON' is not a status",
         ),
         (
-            '{"format": "smsync-plan", "version": 1, "company": "X", '
+            '{"format": "smsync-plan", "version": 2, "company": "X", "source": "Y", '
             '"entities": {"costumers": {}}}',
             "'costumers' is not one of customers, vendors",
         ),
@@ -232,10 +240,31 @@ def test_a_plan_for_another_company_is_refused_naming_both(tmp_path):
     result = run("sync", "--settings", settings, "--plan", plan_file, "--yes")
     assert result.exit_code == 1, result.output
     assert str(plan_file) in result.output
-    assert "made for Sage 50 company 'Bellwether Aggregates & Hauling'" in result.output
-    assert "open company 'Other Quarry LLC'" in result.output
+    said = " ".join(result.output.split())
+    assert "made for Sage 50 company 'Bellwether Aggregates & Hauling' read from" in said
+    assert "open company 'Other Quarry LLC' read from" in said
     assert "Nothing was changed" in result.output and "plan --save" in result.output
     assert dump(tmp_path / "smsturbo_demo.sqlite", audit=True) == before
+
+
+def test_a_plan_for_another_company_of_the_same_name_is_refused_naming_both(tmp_path):
+    """A copy of the company (a test company, last year's) has the same name: the plan
+    names the file it was read from, and a plan from the one is refused in the other."""
+    settings = create_demo(tmp_path / "live")
+    plan_file = tmp_path / "plan.json"
+    assert run("plan", "--settings", settings, "--save", plan_file).exit_code == 0
+    copy = create_demo(tmp_path / "test")
+    before = dump(tmp_path / "test" / "smsturbo_demo.sqlite", audit=True)
+    result = run("sync", "--settings", copy, "--plan", plan_file, "--yes")
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert (
+        "made for Sage 50 company 'Bellwether Aggregates & Hauling' read from "
+        f"{tmp_path / 'live' / 'sage50_demo.sqlite'}, but the settings open company "
+        f"'Bellwether Aggregates & Hauling' read from {tmp_path / 'test' / 'sage50_demo.sqlite'}"
+    ) in said
+    assert "Nothing was changed" in said
+    assert dump(tmp_path / "test" / "smsturbo_demo.sqlite", audit=True) == before
 
 
 def test_demo_on_an_existing_demo_is_refused_without_force(tmp_path):

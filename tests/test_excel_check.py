@@ -3,7 +3,10 @@ as Excel does, and each one fails when what it checks breaks."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -114,3 +117,41 @@ def test_a_runpython_failure_is_reported_from_xlwings_error_sheet(tmp_path, monk
     last = report.checks[-1]
     assert last.name == "RunPython started SMSync's Python from xlwings.conf"
     assert not last.passed and "Could not find Interpreter!" in last.detail
+
+
+def test_the_report_is_printed_when_excel_still_holds_the_temporary_files(monkeypatch):
+    """On Windows a file Excel still has open cannot be deleted (PermissionError, WinError
+    32): the temporary folder's cleanup must not swallow the report."""
+    from smsync_xl import excel_check
+
+    made: list = []
+
+    def check_that_leaves_a_held_file(folder):
+        folder.mkdir(parents=True)
+        held = folder / "SMSync-check.xlsm"
+        held.write_bytes(b"open in Excel")
+        made.append(folder)
+        return Report(["stand-in"], [excel_check.Check("Refresh runs", True)])
+
+    real_unlink = os.unlink
+
+    def held_by_excel(path, *args, **kwargs):
+        if str(path).endswith("SMSync-check.xlsm"):
+            raise PermissionError(32, "The process cannot access the file", str(path))
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(excel_check, "excel_check", check_that_leaves_a_held_file)
+    monkeypatch.setattr(os, "unlink", held_by_excel)
+    result = CliRunner().invoke(main, ["excel-check"])
+    monkeypatch.undo()
+    shutil.rmtree(made[0].parent)
+    assert result.exit_code == 0, result.output
+    assert "PASS  Refresh runs" in result.output and "All checks passed." in result.output
+
+
+def test_on_a_mac_the_report_says_what_it_cannot_drive():
+    from smsync_xl.excel_check import header
+
+    mac = "\n".join(header("16.80", Path("/Users/a/SMSync.xlsm"), system="darwin"))
+    assert "Grant File Access" in mac and "Nested AppleScript" in mac
+    assert "Grant File Access" not in "\n".join(header("16.0", Path("C:/x.xlsm"), "win32"))

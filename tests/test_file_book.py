@@ -1225,3 +1225,100 @@ def test_a_formula_whose_saved_result_is_the_empty_string_is_not_ticked():
     )
     assert xml.uncalculated(6, 1) is None
     assert xml.uncalculated(6, 2) is None
+
+
+def test_text_that_looks_like_an_xml_escape_keeps_its_underscores(book):
+    """ST_Xstring: Excel and python-calamine read ``_x0041_`` in a cell as ``A``, so the
+    port writes its underscore as ``_x005F_``; a round trip keeps the text exactly."""
+    looks_escaped = ["_x0041_", "a_x005F_b", "_x0041_x0042_", "_X0041_", "_x00_", " _x00e9_ "]
+    rows = []
+    for index, value in enumerate(looks_escaped):
+        row = sage_row(f"R{index}")
+        row[NAME] = value
+        rows.append(row)
+    port = open_book(book)
+    port.write_table(SAGE_ONLY, rows)
+    port.write_cell(SAGE_ONLY, "A1", "_x0041_ title")
+    port.finish()
+    xml = members(book)[SAGE_PART].decode()
+    assert "<t>_x005F_x0041_</t>" in xml and "<t>_x005F_x0041_ title</t>" in xml
+    assert [r[NAME] for r in open_book(book).read_table(SAGE_ONLY).rows] == looks_escaped
+    assert open_book(book).read_range(SAGE_ONLY, "A1") == [["_x0041_ title"]]
+    calamine = CalamineWorkbook.from_path(str(book)).get_sheet_by_name(SAGE_ONLY).to_python()
+    assert [r[NAME] for r in calamine[HEADER_ROW : HEADER_ROW + len(rows)]] == looks_escaped
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_a_hidden_sage50_only_sheet_is_never_made_the_active_tab(book, state):
+    """Excel cannot open on a hidden sheet: activeTab and tabSelected stay as they were."""
+    parts = members(book)
+    workbook = parts["xl/workbook.xml"].decode()
+    tag = re.search(rf'<sheet [^>]*name="{SAGE_ONLY}"[^>]*?(/?)>', workbook)
+    hidden = re.sub(r'\sstate="[^"]*"', "", tag.group(0)).replace(
+        " name=", f' state="{state}" name=', 1
+    )
+    parts["xl/workbook.xml"] = workbook.replace(tag.group(0), hidden).encode()
+    book.write_bytes(write_parts(parts))
+    before = re.search(r"<workbookView\b[^>]*>", parts["xl/workbook.xml"].decode()).group(0)
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    after = members(book)
+    assert re.search(r"<workbookView\b[^>]*>", after["xl/workbook.xml"].decode()).group(0) == (
+        before
+    )
+    assert "tabSelected" not in after[SAGE_PART].decode()
+    assert load_workbook(book)[SAGE_ONLY].sheet_state == state
+
+
+def test_refresh_clears_a_filter_that_hides_no_row_and_the_sheets_filter_mode(book):
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    parts = members(book)
+    table = parts["xl/tables/table1.xml"].decode()
+    parts["xl/tables/table1.xml"] = re.sub(
+        r'<autoFilter ref="([^"]*)"\s*/>',
+        r'<autoFilter ref="\1"><filterColumn colId="1"><customFilters>'
+        r'<customFilter operator="notEqual" val="no such status"/></customFilters>'
+        r"</filterColumn></autoFilter>",
+        table,
+        count=1,
+    ).encode()
+    sheet = parts[SAGE_PART].decode()
+    parts[SAGE_PART] = sheet.replace("<sheetPr ", '<sheetPr filterMode="1" ', 1).encode()
+    book.write_bytes(write_parts(parts))
+    port = open_book(book)
+    assert port.hidden_rows(SAGE_ONLY) == set() and port.filtered(SAGE_ONLY)
+    finished = macros.refresh(open_book(book, Dialogs(True, False)))
+    assert finished is not None and f"The filter on {SAGE_ONLY} was cleared" in finished.summary
+    after = members(book)
+    assert "<filterColumn" not in after["xl/tables/table1.xml"].decode()
+    assert "filterMode" not in after[SAGE_PART].decode()
+    assert not open_book(book).filtered(SAGE_ONLY)
+
+
+def test_a_total_row_is_never_data_and_refresh_turns_it_off_and_says_so(book):
+    """Excel's Total Row is the table's last row (totalsRowCount): kept on a resized
+    table, the last data row would become it."""
+    assert macros.refresh(open_book(book, Dialogs(True, False)))
+    count = len(open_book(book).read_table(SAGE_ONLY).rows)
+    total = HEADER_ROW + count + 1
+
+    def add_total_row(workbook) -> None:
+        sheet = workbook[SAGE_ONLY]
+        table = next(iter(sheet.tables.values()))
+        table.ref = f"A{HEADER_ROW}:{LAST}{total}"
+        table.autoFilter.ref = f"A{HEADER_ROW}:{LAST}{total - 1}"
+        table.totalsRowCount = 1
+        sheet[f"C{total}"] = "Total"
+
+    edit_workbook(book, add_total_row)
+    port = open_book(book)
+    assert port.total_row(SAGE_ONLY)
+    assert len(port.read_table(SAGE_ONLY).rows) == count  # the Total Row is not a record
+    finished = macros.refresh(open_book(book, Dialogs(True, False)))
+    assert finished is not None and f"The Total Row on {SAGE_ONLY} was turned off" in (
+        finished.summary
+    )
+    table = members(book)["xl/tables/table1.xml"].decode()
+    assert "totalsRowCount" not in table and 'totalsRowShown="0"' in table
+    assert table_refs(book)[0] == f"A{HEADER_ROW}:{LAST}{total - 1}"
+    assert load_workbook(book)[SAGE_ONLY][f"C{total}"].value is None
+    assert not open_book(book).total_row(SAGE_ONLY)

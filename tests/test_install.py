@@ -1,6 +1,12 @@
 import locale
+import os
 import re
+import resource
+import shutil
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +17,7 @@ from openpyxl import load_workbook
 from smsync_xl.cli import main
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.resources import template_path, workbook_path
+from smsync_xl.demo.company import create_demo
 from smsync_xl.install import (
     UNPINNED,
     applescript_path,
@@ -22,6 +29,7 @@ from smsync_xl.install import (
     pinned_settings,
     vba_encoding,
 )
+from smsync_xl.interrupts import PAUSE
 
 from .workbook_helpers import Dialogs, open_book
 
@@ -313,3 +321,120 @@ def test_check_all_twin(tmp_path):
     ticked = {r[2]: r for r in table.rows if r[0] == "x"}
     assert len(ticked) == 10 and {r[1] for r in ticked.values()} == {"NEW"}
     assert "RETAIL" not in ticked and "PROSPECT5" not in ticked  # inactive in Sage 50
+
+
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+CLI = [sys.executable, "-c", "from smsync_xl.cli import main; main()"]
+
+
+def edited_install(tmp_path: Path) -> Path:
+    target = install(tmp_path, with_demo=False).workbook
+    target.write_bytes(b"the bookkeeper's own setup")
+    return target
+
+
+@pytest.mark.skipif(not IS_ROOT or not shutil.which("chattr"), reason="chattr +i needs root")
+def test_a_workbook_that_cannot_be_replaced_is_refused_before_a_backup_is_made(tmp_path):
+    target = edited_install(tmp_path)
+    if subprocess.run(["chattr", "+i", str(target)], capture_output=True).returncode != 0:
+        pytest.skip("this file system has no immutable flag")
+    try:
+        forced = CliRunner().invoke(main, ["install", "--dest", str(tmp_path), "--force"])
+    finally:
+        subprocess.run(["chattr", "-i", str(target)], check=True)
+    assert forced.exit_code == 1, forced.output
+    assert f"{target}: the workbook cannot be replaced (Operation not permitted)" in forced.output
+    assert "Close it in Excel" in forced.output and "Nothing was changed" in forced.output
+    assert "Traceback" not in forced.output
+    assert not list(tmp_path.glob("SMSync.backup*")) and not list(tmp_path.glob("*.installing"))
+    assert target.read_bytes() == b"the bookkeeper's own setup"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="RLIMIT_FSIZE")
+def test_a_new_workbook_that_does_not_fit_leaves_the_old_one_and_no_backup(tmp_path):
+    """A file-size limit above the old workbook (its backup fits) but below the new one:
+    the old workbook stays, and the backup just made and the half copy are removed."""
+    target = edited_install(tmp_path)
+    limit = workbook_path().stat().st_size // 2
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    run = subprocess.run(
+        [*CLI, "install", "--dest", str(tmp_path), "--force"],
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "(File too large); nothing was changed" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not list(tmp_path.glob("SMSync.backup*")) and not list(tmp_path.glob("*.installing"))
+    assert target.read_bytes() == b"the bookkeeper's own setup"
+
+
+def test_a_step_failing_after_the_workbook_was_replaced_names_the_backup(tmp_path):
+    target = edited_install(tmp_path)
+    (tmp_path / "xlwings.conf").unlink()
+    (tmp_path / "xlwings.conf").mkdir()  # cannot be written as a file
+    forced = CliRunner().invoke(main, ["install", "--dest", str(tmp_path), "--force"])
+    assert forced.exit_code == 1, forced.output
+    (backup,) = tmp_path.glob("SMSync.backup-*.xlsm")
+    assert backup.read_bytes() == b"the bookkeeper's own setup"
+    said = " ".join(forced.output.split())
+    assert f"the install stopped at {tmp_path / 'xlwings.conf'} (Is a directory) after" in said
+    assert f"{target} was replaced by a new workbook (the old one kept as {backup})" in said
+    assert f"your old workbook is safe in {backup}" in said
+    assert "Traceback" not in said
+
+
+def interrupted_at(args: list[str], phase: str, tmp_path: Path) -> tuple[int, str]:
+    marker = tmp_path.parent / f"{tmp_path.name}-reached-{phase}"
+    process = subprocess.Popen(
+        [*CLI, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, PAUSE: f"{phase}:{marker}"},
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert process.poll() is None, process.communicate()[0]
+        assert time.monotonic() < deadline, "the command never reached " + phase
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGINT)
+    return process.wait(timeout=120), process.communicate()[0]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+def test_ctrl_c_during_a_forced_install_says_what_it_replaced(tmp_path):
+    """Ctrl-C once the old workbook is backed up: the install is made whole first, then
+    the message says what was replaced (never "nothing was changed")."""
+    target = edited_install(tmp_path)
+    code, output = interrupted_at(
+        ["install", "--dest", str(tmp_path), "--force"], "installing", tmp_path
+    )
+    assert code == 130, output
+    (backup,) = tmp_path.glob("SMSync.backup-*.xlsm")
+    said = " ".join(output.split())
+    assert "Interrupted (Ctrl-C), no synchronization committed." in said
+    assert f"{target} was replaced by a new workbook (the old one kept as {backup})" in said
+    assert "nothing was changed" not in said.lower() and "Traceback" not in said
+    assert target.read_bytes() == workbook_path().read_bytes()
+    assert (tmp_path / "xlwings.conf").is_file()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+def test_ctrl_c_during_demo_force_says_the_demo_was_replaced(tmp_path):
+    folder = tmp_path / "demo"
+    create_demo(folder)
+    code, output = interrupted_at(["demo", str(folder), "--force"], "writing", tmp_path)
+    assert code == 130, output
+    said = " ".join(output.split())
+    assert (
+        f"Interrupted (Ctrl-C), no synchronization committed. The demo in {folder} was "
+        "written anew (sage50_demo.sqlite, smsturbo_demo.sqlite, settings.toml replaced)"
+    ) in said
+    assert "nothing was changed" not in said.lower() and "Traceback" not in said

@@ -7,7 +7,11 @@ the signal lands exactly there every time."""
 from __future__ import annotations
 
 import os
+import pty
+import select
+import shlex
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,10 +20,13 @@ from pathlib import Path
 import pytest
 
 from smsync_xl import macros
+from smsync_xl.book.file import FileBook
 from smsync_xl.book.layout import INCLUDE, LOG, RESULT, SAGE_ONLY
-from smsync_xl.demo.company import create_demo
+from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo
+from smsync_xl.demo.data import CUSTOMERS, VENDORS
 from smsync_xl.interrupts import PAUSE
 
+from . import kill_test
 from .conftest import audit_rows, dump
 from .workbook_helpers import Dialogs, demo_workbook, open_book
 
@@ -54,18 +61,23 @@ SIGNALS = [(signal.SIGINT, "Ctrl-C"), (signal.SIGHUP, "the terminal was closed")
 
 @pytest.mark.parametrize(("signum", "why"), SIGNALS, ids=["SIGINT", "SIGHUP"])
 def test_an_interrupt_after_the_commit_says_what_was_committed(tmp_path, signum, why):
-    settings = create_demo(tmp_path)
+    """The advice names the database and repeats --settings exactly: a bare 'smsync-xl
+    undo' would read ./settings.toml and could undo another database's run."""
+    settings = create_demo(tmp_path / "my demo")
+    named = shlex.quote(str(settings))
     code, output = interrupted(
         ["sync", "--settings", str(settings), "--yes"], "committed", signum, tmp_path
     )
     assert code == 128 + signum, output
     assert (
         f"Interrupted ({why}) after SMSTurbo WAS changed: Synchronize run 1 is committed "
-        "(Import completed: 19 created, 16 updated, 0 skipped, 0 conflicts). "
-        "'smsync-xl runs --details 1' lists every change, and 'smsync-xl undo'"
-    ) in output
+        "(Import completed: 19 created, 16 updated, 0 skipped, 0 conflicts) in the SMSTurbo "
+        f"database {tmp_path / 'my demo' / 'smsturbo_demo.sqlite'}. 'smsync-xl runs "
+        f"--settings {named} --details 1' lists every change, and 'smsync-xl undo --settings "
+        f"{named}' takes it back"
+    ) in " ".join(output.split())
     assert "Aborted!" not in output and "Traceback" not in output
-    assert audit_rows(tmp_path / "smsturbo_demo.sqlite")[0] == 1
+    assert audit_rows(tmp_path / "my demo" / "smsturbo_demo.sqlite")[0] == 1
 
 
 @pytest.mark.parametrize(("signum", "why"), SIGNALS, ids=["SIGINT", "SIGHUP"])
@@ -98,6 +110,8 @@ def test_the_workbook_gets_its_results_when_interrupted_after_the_commit(tmp_pat
     assert "Interrupted (Ctrl-C) after SMSTurbo WAS changed: Synchronize run 1 is committed" in (
         output
     )
+    assert "the workbook's Undo last synchronization button takes it back" in output
+    assert "'smsync-xl undo" not in output
     assert "Aborted!" not in output and "Traceback" not in output
     book = open_book(path)
     table = book.read_table(SAGE_ONLY)
@@ -149,16 +163,186 @@ def test_a_question_with_no_terminal_to_answer_names_yes(tmp_path):
     assert dump(database, audit=True) == before
 
 
-def test_a_button_twin_with_no_terminal_to_answer_names_yes_and_logs_no_traceback(tmp_path):
+def test_a_button_twin_with_no_terminal_to_answer_names_yes_and_leaves_the_file(tmp_path):
+    """It says nothing was changed, so the workbook file is not rewritten (no error Log
+    row either)."""
     path = ticked_workbook(tmp_path)
+    workbook = path.read_bytes()
     database = tmp_path / "smsturbo_demo.sqlite"
     before = dump(database, audit=True)
     code, output = no_terminal("synchronize", str(path))
     assert code == 1, output
     assert "SMSync asked 'Bring 18 customers from Sage 50 company" in output
     assert "but nobody can answer" in output and "--yes" in output
+    assert "Nothing was changed" in output
     assert "unexpected error" not in output and "Traceback" not in output
-    log = open_book(path).read_table(LOG).rows
-    assert "Traceback" not in str(log) and "unexpected error" not in str(log)
-    assert "--yes" in str(log[-1])
+    assert path.read_bytes() == workbook
     assert dump(database, audit=True) == before
+
+
+def hung_up(args: list[str], phase: str, tmp_path: Path) -> tuple[int, str]:
+    """Run the command in a real pseudo-terminal, its stderr to a file, and close the
+    terminal when the command reaches ``phase`` (SIGHUP; its terminal output then fails
+    with EIO); exit code and what reached stderr."""
+    marker, errors = tmp_path / f"reached-{phase}", tmp_path / "stderr.txt"
+    pid, terminal = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.dup2(os.open(errors, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
+            os.execve(CLI[0], [*CLI, *args], {**os.environ, PAUSE: f"{phase}:{marker}"})
+        finally:
+            os._exit(127)
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert time.monotonic() < deadline, "the command never reached " + phase
+        if select.select([terminal], [], [], 0.05)[0]:
+            try:
+                os.read(terminal, 65536)
+            except OSError:
+                break
+    os.close(terminal)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), errors.read_text(encoding="utf-8")
+
+
+def test_a_closed_terminal_after_the_commit_is_told_on_stderr_and_in_the_log(tmp_path):
+    """Writing to the hung-up terminal fails (EIO): that is not an "unexpected error",
+    and never "SMSTurbo was not changed" once it was."""
+    path = ticked_workbook(tmp_path)
+    code, errors = hung_up(["synchronize", str(path), "--yes"], "committed", tmp_path)
+    assert code == 129, errors
+    assert (
+        "Interrupted (the terminal was closed) after SMSTurbo WAS changed: Synchronize run 1 "
+        "is committed"
+    ) in errors
+    assert "not changed" not in errors and "unexpected" not in errors
+    assert "Traceback" not in errors
+    log = open_book(path).read_table(LOG).rows
+    assert [row[3] for row in log] == ["Refresh", "Synchronize"] and log[-1][4] == 1
+    assert audit_rows(tmp_path / "smsturbo_demo.sqlite")[0] == 1
+
+
+def test_a_closed_terminal_after_the_commit_of_sync_is_told_on_stderr(tmp_path):
+    settings = create_demo(tmp_path)
+    code, errors = hung_up(["sync", "--settings", str(settings), "--yes"], "committed", tmp_path)
+    assert code == 129, errors
+    assert "after SMSTurbo WAS changed: Synchronize run 1 is committed" in errors
+    assert "Traceback" not in errors and "not changed" not in errors
+
+
+def test_an_unexpected_error_after_the_commit_never_says_nothing_changed(tmp_path):
+    """The summary's message box fails after the commit: the message says what SMSTurbo
+    holds now, not "SMSTurbo was not changed"."""
+    path = ticked_workbook(tmp_path)
+    alerts: list[str] = []
+
+    def alert(text: str) -> None:
+        alerts.append(text)
+        if len(alerts) == 1:
+            raise RuntimeError("the message box failed")
+
+    book = FileBook(path, confirm=lambda _: True, alert=alert, status=lambda _: None)
+    assert macros.synchronize(book) is None
+    assert alerts[-1].startswith("SMSync stopped on an unexpected error: RuntimeError")
+    assert "SMSTurbo WAS changed: Synchronize run 1 is committed" in alerts[-1]
+    assert "was not changed" not in alerts[-1]
+
+
+@pytest.mark.parametrize("phase", ["updating", "inserting", "auditing"])
+def test_an_interrupt_while_records_are_written_rolls_everything_back(tmp_path, phase):
+    """Past the per-record decisions, while updates, batches of inserts or the audit are
+    written (a large run spends most of its time there): still before the commit, so the
+    transaction rolls back and SMSTurbo is exactly as it was."""
+    settings = create_demo(tmp_path)
+    database = tmp_path / "smsturbo_demo.sqlite"
+    before = dump(database, audit=True)
+    code, output = interrupted(
+        ["sync", "--settings", str(settings), "--yes"], phase, signal.SIGINT, tmp_path
+    )
+    assert code == 130, output
+    assert "Interrupted (Ctrl-C): nothing was changed in SMSTurbo." in output
+    assert "WAS" not in output and "Traceback" not in output
+    assert dump(database, audit=True) == before
+
+
+def test_ctrl_c_while_waiting_for_smsturbos_write_lock_stops_at_once(tmp_path):
+    """Another writer holds SQLite's write lock (a second real connection): SMSync
+    waits for it, up to 30 seconds. Ctrl-C then stops the run at once, before anything
+    is written: exit 130, nothing changed."""
+    settings = create_demo(tmp_path)
+    database = tmp_path / "smsturbo_demo.sqlite"
+    before = dump(database, audit=True)
+    other = sqlite3.connect(database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        code, output = interrupted(
+            ["sync", "--settings", str(settings), "--yes"], "waiting", signal.SIGINT, tmp_path
+        )
+        took = time.monotonic() - started
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert code == 130, output
+    assert "Interrupted (Ctrl-C): nothing was changed in SMSTurbo." in output
+    assert "another synchronization" not in output and "Traceback" not in output
+    assert took < 15, f"the interrupt waited for the lock ({took:.1f} s)"
+    assert dump(database, audit=True) == before
+
+
+def test_output_that_cannot_be_written_after_the_commit_is_told_on_stderr(tmp_path):
+    """stdout is a pipe nobody reads any more (EPIPE): the result goes to stderr, and
+    the exit says the output was lost, never "unexpected error"."""
+    settings = create_demo(tmp_path)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        run = subprocess.run(
+            [*CLI, "sync", "--settings", str(settings), "--yes"],
+            stdin=subprocess.DEVNULL,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    said = " ".join(run.stderr.split())
+    assert run.returncode == 1, run.stderr
+    assert "Import completed: 19 created, 16 updated" in said
+    assert (
+        "Error: some of the output could not be written (Broken pipe). SMSTurbo WAS changed: "
+        "Synchronize run 1 is committed"
+    ) in said
+    assert "Traceback" not in said and "unexpected" not in said
+
+
+def test_ctrl_c_while_a_server_lock_is_waited_for_is_told_not_forgotten(request, tmp_path):
+    """PostgreSQL: a clerk's unsaved edit keeps the run waiting in the server (its lock
+    timeout, 30 s, cannot be cut short from the client). Ctrl-C meanwhile is told when
+    the wait ends, with exit 130 and "nothing was changed", not lost behind the busy
+    message."""
+    from .test_concurrency import PHONE, pg_turbo, poll, waiting_backends
+
+    create_demo(tmp_path)
+    turbo = pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    clerk = turbo.connect()
+    clerk.autocommit = False
+    clerk.execute(PHONE, ["555-UNSAVED", "DIFFPHONE"])
+    watcher = turbo.connect()
+    ours = {int(c.execute("SELECT pg_backend_pid()").fetchone()[0]) for c in (clerk, watcher)}
+    before = turbo.dump()
+    try:
+        process = kill_test.start_cli("sync", "--settings", turbo.settings, "--yes")
+        poll(lambda: waiting_backends(watcher, ours), 60, "the run did not wait for the clerk")
+        os.kill(process.pid, signal.SIGINT)
+        errors = process.communicate(timeout=120)[1]
+    finally:
+        clerk.rollback()
+        clerk.close()
+        watcher.close()
+    said = " ".join(errors.split())
+    assert process.returncode == 130, said
+    assert "Interrupted (Ctrl-C): nothing was changed in SMSTurbo." in said
+    assert "Traceback" not in said
+    assert turbo.dump() == before

@@ -605,3 +605,14 @@ def test_refresh_keeps_the_ticks_of_records_that_did_not_change(book, tmp_path):
     plan = turbo_plan(tmp_path)
     assert plan.by_id["PROSPECT1"].status is Status.IN_SYNC
     assert plan.by_id["DIFFNAME"].status is Status.IN_SYNC
+
+
+def test_uncheck_all_clears_rows_a_filter_hides(book):
+    """What the ribbon's Uncheck All tooltip promises (every row, hidden or not)."""
+    refreshed(book, True, False)
+    first = next(iter(rows_by_id(book)))
+    tick(book, {first: TICK})
+    hide_rows(book, SAGE_ONLY, [6])  # the first body row (header in row 5)
+    assert rows_by_id(book)[first][INCLUDE] == TICK
+    assert macros.uncheck_all(open_book(book))
+    assert all(r[INCLUDE] is None for r in rows_by_id(book).values())

@@ -9,6 +9,7 @@ import importlib.util
 import inspect
 import re
 import sys
+from types import SimpleNamespace
 
 import pytest
 import xlwings
@@ -112,7 +113,8 @@ def test_each_function_calls_its_python_function(udfs, wrappers):
 def test_the_vba_parses(udfs, wrappers):
     module = parse_module(parseable(wrappers).replace("\n", "\r\n"), name="xlwings_udfs")
     procedures = {p.name: p for p in module.procedures}
-    assert set(procedures) == set(udfs)
+    assert set(procedures) == set(udfs) | {"Auto_Open", vba.DESCRIBE}
+    assert procedures["Auto_Open"].kind == procedures[vba.DESCRIBE].kind == "sub"
     for name, signature in udfs.items():
         parsed = [("Optional " if p.optional else "") + p.name for p in procedures[name].params]
         assert procedures[name].kind == "function"
@@ -201,3 +203,67 @@ def test_xlwings_has_a_converter_for_every_argument_and_result():
         for spec in [*marked["args"], marked["ret"]]:
             convert = spec["options"].get("convert")
             assert convert is None or accessors.get(convert) is not None, (name, spec)
+
+
+VBA_STRING = re.compile(r'"((?:[^"]|"")*)"')
+
+
+def xlwings_macro_options() -> dict[str, dict[str, object]]:
+    """What xlwings' own Import Functions (xlwings.udfs.import_udfs) hands to
+    Application.MacroOptions for smsync_xl.udf: run against a workbook that records it."""
+    udfs = vba.xlwings_udfs()
+    functions = vba.udf_functions(*vba.udf_source())
+    recorded: dict[str, dict[str, object]] = {}
+
+    class Application:
+        Version = "16.0"
+
+        def MacroOptions(self, macro, **options):
+            recorded[macro] = options
+
+    class Components:
+        def __call__(self, name):
+            return name
+
+        def Remove(self, component):
+            pass
+
+        def Import(self, path):
+            pass
+
+    workbook = SimpleNamespace(
+        Name="SMSync.xlsm",
+        Application=Application(),
+        VBProject=SimpleNamespace(VBComponents=Components()),
+    )
+    module = {"module": SimpleNamespace(**{f.__name__: f for f in functions}), "filetime": None}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(udfs.udf_modules, MODULE, module)
+        udfs.import_udfs(MODULE, workbook)
+    return recorded
+
+
+def vba_strings(expression: str) -> list[str]:
+    return [s.replace('""', '"') for s in VBA_STRING.findall(expression)]
+
+
+def test_insert_function_gets_the_help_xlwings_import_functions_gives(udfs, wrappers):
+    """Insert Function shows "No help available" unless Application.MacroOptions gave
+    the function a description: the module's Auto_Open sets what xlwings' Import
+    Functions sets (description, category, each argument's help), on Windows."""
+    expected = xlwings_macro_options()
+    assert set(expected) == {f"'SMSync.xlsm'!{name}" for name in udfs}
+    calls = re.findall(
+        r"Application\.MacroOptions Macro:=.*?'!(\w+)\", _\n\s+Description:=(.*?), _\n"
+        r"\s+Category:=(.*?)(?:, _\n\s+ArgumentDescriptions:=Array\((.*?)\))?\n",
+        wrappers,
+    )
+    assert {name for name, *_ in calls} == set(udfs)
+    for name, description, category, arguments in calls:
+        options = expected[f"'SMSync.xlsm'!{name}"]
+        assert vba_strings(description) == [options["Description"]], name
+        assert vba_strings(category) == [options["Category"]] == ["SMSync"], name
+        assert vba_strings(arguments) == list(options["ArgumentDescriptions"] or []), name
+        assert "Positional argument" not in str(options["ArgumentDescriptions"])
+    assert re.search(r"^Private Sub Auto_Open\(\)\n\s+SMSyncDescribeFunctions\n", wrappers, re.M)
+    assert "ThisWorkbook.Saved = wasSaved" in wrappers and "#If Not Mac Then" in wrappers

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from smsync_xl import macros
 from smsync_xl.book.layout import LOG
 from smsync_xl.cli import main
+from smsync_xl.connections import db as dbapi
 from smsync_xl.core.errors import NothingToUndoError
 from smsync_xl.core.fields import CUSTOMER
 from smsync_xl.core.resources import template_path
@@ -18,6 +19,7 @@ from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_sage_ex
 from smsync_xl.demo.data import COMPANY_NAME, CUSTOMERS, VENDORS
 from smsync_xl.report import run_lines
 from smsync_xl.smsturbo.audit import decoded
+from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import apply
 from smsync_xl.sync.undo import NAMED, last_undoable_run, undo_last
 
@@ -122,8 +124,10 @@ one PostgreSQL cannot compare with = (json)."""
 NOTES = 'UPDATE "Customers" SET "Notes" = ? WHERE "CustomerID" = ?'
 TICKETS = 'UPDATE "Customers" SET "Tickets" = ? WHERE "CustomerID" = ?'
 PARTLY = (
-    "Synchronization 1 is only partly undone: Undo offers it again, and takes back these "
-    "records once they are as it left them"
+    "Synchronization 1 is only partly undone: Undo offers it again and takes back a record "
+    "left alone only once it is exactly as that synchronization left it. One deleted since, "
+    "or changed by SMSTurbo itself on every save, never will be: correct those in SMSTurbo "
+    "by hand"
 )
 
 
@@ -439,3 +443,308 @@ def test_audit_tables_an_earlier_smsync_made_that_cannot_be_rebuilt_are_named_wi
         "their owner run one synchronization), then synchronize again.\n",
     )
     assert turbo.dump() == before
+
+
+# Undo locks the rows it takes back before it compares them, compares every column in
+# Python, and writes them by their ID: nothing a clerk saves meanwhile is lost, and a
+# value the driver cannot give back exactly (json, a time with fractions) never makes a
+# row SMSync left untouched look changed.
+
+
+@pytest.fixture
+def pg(request, tmp_path) -> Turbo:
+    """The demo company; SMSTurbo on PostgreSQL through psqlODBC."""
+    create_demo(tmp_path)
+    return pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+
+
+PREFS = 'UPDATE "Customers" SET "Prefs" = \'{"clerk": "call first"}\' WHERE "CustomerID" = ?'
+
+
+def test_a_clerk_cannot_save_a_row_between_undos_compare_and_its_delete(pg, monkeypatch):
+    import pyodbc
+
+    clerk(pg, ('ALTER TABLE "Customers" ADD COLUMN "Prefs" JSON', []))
+    store, _ = synchronize(pg, ["PROSPECT1"])
+    tried: list[str] = []
+    deleting = SMSTurboStore.delete_row
+
+    def clerk_saves_first(self, entity, record_id, **kwargs):
+        with closing(pg.connect()) as screen:
+            screen.execute("SET lock_timeout = '300ms'")
+            with pytest.raises(pyodbc.Error, match="55P03"):  # the row is Undo's now
+                screen.execute(PREFS, [record_id.strip()])
+        tried.append(record_id.strip())
+        return deleting(self, entity, record_id, **kwargs)
+
+    monkeypatch.setattr(SMSTurboStore, "delete_row", clerk_saves_first)
+    undone = undo_last(store, user="t")
+    assert (tried, [c.record_id for c in undone.restored]) == (["PROSPECT1"], ["PROSPECT1"])
+
+
+def test_a_row_a_clerk_is_editing_is_left_alone_at_once_and_named(pg, monkeypatch):
+    monkeypatch.setattr(dbapi, "LOCK_WAIT_SECONDS", 1.0)
+    clerk(pg, ('ALTER TABLE "Customers" ADD COLUMN "Prefs" JSON', []))
+    store, _ = synchronize(pg, ["PROSPECT1", "DIFFNAME"])
+    screen = pg.connect()
+    try:
+        screen.autocommit = False
+        screen.execute(PREFS, ["PROSPECT1"])  # being edited, not saved yet
+        undone = undo_last(store, user="t")
+        screen.commit()
+    finally:
+        screen.close()
+    assert [c.record_id for c in undone.restored] == ["DIFFNAME"]
+    assert [a.describe() for a in undone.left_alone] == [
+        "customer PROSPECT1 (table Customers): being edited in SMSTurbo right now (another "
+        "user holds it locked), so it was not compared; undo again once that edit is saved "
+        "or cancelled"
+    ]
+    rows = pg.dump()["Customers"] if "Customers" in pg.dump() else pg.dump()["customers"]
+    assert any("call first" in repr(row) for row in rows)
+
+
+def test_undo_after_the_mapping_moved_to_another_table_works_on_the_audited_one(pg, tmp_path):
+    clerk(
+        pg,
+        ('ALTER TABLE "Customers" ADD COLUMN "Prefs" JSON DEFAULT \'{"copies": 1}\'', []),
+        ('UPDATE "Customers" SET "Prefs" = \'{"copies": 2}\'', []),
+    )
+    original = pg.dump()
+    synchronize(pg, ["PROSPECT1", "DIFFNAME"])
+    clerk(pg, ('CREATE TABLE "Clients" AS SELECT * FROM "Customers"', []))
+    mapping = tmp_path / "mapping.toml"
+    bundled = template_path("smsturbo_mapping.toml").read_text(encoding="utf-8")
+    mapping.write_text(bundled.replace('table = "Customers"', 'table = "Clients"'), "utf-8")
+    text = pg.settings.read_text(encoding="utf-8")
+    pg.settings.write_text(
+        text.replace("[smsturbo]\n", '[smsturbo]\nmapping = "mapping.toml"\n'), encoding="utf-8"
+    )
+    undone = CliRunner().invoke(main, ["undo", "--settings", str(pg.settings), "--yes"])
+    assert (undone.exit_code, undone.output) == (0, "Undo of synchronization 1: 2 restored\n")
+    now = pg.dump()
+    assert {k: v for k, v in now.items() if k.lower() != "clients"} == {
+        k: v for k, v in without(original, *AUDIT).items()
+    } | {k: v for k, v in now.items() if k in AUDIT}
+
+
+ROUND_TRIPS = [
+    ("TIME", "'13:14:15.5'", {}),
+    ("TIMESTAMPTZ", "'2026-11-01 06:30:00+00'", {"PGTZ": "America/Chicago"}),
+    ("TIMESTAMPTZ", "'2026-06-01 12:00:00+00'", {"PGTZ": "America/Chicago", "then": "UTC"}),
+    ("DATE", "'infinity'", {}),
+    ("TIMESTAMP", "'infinity'", {}),
+    ("DATE", "'0044-03-15 BC'", {}),
+    ("JSON", '\'{"b":1,  "a":2}\'', {}),
+    ("XML", "'<a>1</a>'", {}),
+    ("POINT", "'(1,2)'", {}),
+]
+
+
+@pytest.mark.parametrize(("kind", "value", "zones"), ROUND_TRIPS)
+def test_values_the_driver_cannot_bind_back_exactly_do_not_look_changed(
+    pg, monkeypatch, kind, value, zones
+):
+    """A column SMSync does not map, holding a value psqlODBC reads but cannot pass back
+    as the same value (or reads differently in another time zone): nobody touched the
+    rows, so Undo takes both back."""
+    clerk(
+        pg,
+        (f'ALTER TABLE "Customers" ADD COLUMN "Odd" {kind}', []),
+        (f'UPDATE "Customers" SET "Odd" = {value}', []),
+    )
+    monkeypatch.delenv("PGTZ", raising=False)
+    original = pg.dump()
+    if "PGTZ" in zones:
+        monkeypatch.setenv("PGTZ", zones["PGTZ"])
+    synchronize(pg, ["PROSPECT1", "DIFFNAME"])
+    monkeypatch.setenv("PGTZ", zones.get("then", zones.get("PGTZ", "UTC")))
+    _, store, _ = session(pg)
+    undone = undo_last(store, user="t")
+    assert (len(undone.restored), undone.left_alone) == (2, []), undone.summary()
+    monkeypatch.delenv("PGTZ", raising=False)  # read as the first dump was
+    assert without(pg.dump(), *AUDIT) == without(original, *AUDIT)
+
+
+def test_a_composite_column_is_no_obstacle_to_undo(pg):
+    """psqlODBC cannot pass a composite value back (0A000): Undo never binds one."""
+    clerk(
+        pg,
+        ("CREATE TYPE pair AS (a int, b text)", []),
+        ('ALTER TABLE "Customers" ADD COLUMN "Pair" pair', []),
+        ('UPDATE "Customers" SET "Pair" = ROW(1, \'x\')', []),
+    )
+    original = pg.dump()
+    synchronize(pg, ["PROSPECT1", "DIFFNAME"])
+    undone = CliRunner().invoke(main, ["undo", "--settings", str(pg.settings), "--yes"])
+    assert (undone.exit_code, undone.output) == (0, "Undo of synchronization 1: 2 restored\n")
+    assert without(pg.dump(), *AUDIT) == without(original, *AUDIT)
+
+
+def test_a_refusal_the_driver_does_not_classify_is_a_plain_message(pg):
+    clerk(
+        pg,
+        (
+            "CREATE FUNCTION keep() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'records of a closed period stay'; END $$ LANGUAGE plpgsql",
+            [],
+        ),
+        (
+            'CREATE TRIGGER keep BEFORE DELETE ON "Customers" FOR EACH ROW EXECUTE FUNCTION keep()',
+            [],
+        ),
+    )
+    synchronize(pg, ["PROSPECT1"])
+    synchronized = pg.dump()
+    undone = CliRunner().invoke(main, ["undo", "--settings", str(pg.settings), "--yes"])
+    assert undone.exit_code == 1
+    said = undone.stderr
+    assert "deleting customer 'PROSPECT1' (table Customers): SMSTurbo's database refused it" in said
+    assert "records of a closed period stay" in said and "Traceback" not in said
+    assert "nothing was changed" in said
+    assert pg.dump() == synchronized
+
+
+def lower_case_mapping(turbo: Turbo, tmp_path) -> None:
+    """A mapping that spells SMSTurbo's columns in another case than the table does,
+    as SQLite allows (its names ignore case)."""
+    mapping = tmp_path / "mapping.toml"
+    bundled = template_path("smsturbo_mapping.toml").read_text(encoding="utf-8")
+    lower = bundled.replace('id = "CustomerID"', 'id = "customerid"')
+    mapping.write_text(lower.replace('phone1 = "Phone1"', 'phone1 = "phone1"'), "utf-8")
+    text = turbo.settings.read_text(encoding="utf-8")
+    turbo.settings.write_text(
+        text.replace("[smsturbo]\n", '[smsturbo]\nmapping = "mapping.toml"\n'), encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize("when", ["before the synchronization", "before the undo"])
+def test_sqlite_column_names_in_another_case_work_as_sqlite_takes_them(tmp_path, when):
+    turbo = sqlite_turbo(tmp_path, create_demo(tmp_path))
+    original = turbo.dump()
+    if when == "before the synchronization":
+        lower_case_mapping(turbo, tmp_path)
+    _, result = synchronize(turbo, ["PROSPECT1", "DIFFNAME", "DIFFPHONE"])
+    assert result.summary().startswith("Import completed: 1 created, 2 updated"), result.summary()
+    if when == "before the undo":
+        lower_case_mapping(turbo, tmp_path)
+    _, store, _ = session(turbo)
+    undone = undo_last(store, user="t")
+    assert (len(undone.restored), undone.left_alone) == (3, []), undone.summary()
+    assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
+
+
+def test_sqlite_an_earlier_smsyncs_audit_is_placed_by_names_in_any_case(tmp_path):
+    turbo = sqlite_turbo(tmp_path, create_demo(tmp_path))
+    original = turbo.dump()
+    earlier_smsync_created(turbo, "PROSPECT1")
+    lower_case_mapping(turbo, tmp_path)
+    _, store, _ = session(turbo)
+    undone = undo_last(store, user="t")
+    assert undone.left_alone == [], undone.summary()
+    assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
+
+
+def count_saves(turbo: Turbo) -> None:
+    """A column SMSTurbo changes on every save (as an ``updated at`` trigger does),
+    counted so that two saves never look alike."""
+    clerk(turbo, ('ALTER TABLE "Customers" ADD COLUMN "Saves" INTEGER DEFAULT 0', []))
+    if turbo.backend == "postgresql":
+        clerk(
+            turbo,
+            (
+                'CREATE FUNCTION saved() RETURNS trigger AS $$ BEGIN NEW."Saves" = '
+                'OLD."Saves" + 1; RETURN NEW; END $$ LANGUAGE plpgsql',
+                [],
+            ),
+            (
+                'CREATE TRIGGER saved BEFORE UPDATE ON "Customers" FOR EACH ROW '
+                "EXECUTE FUNCTION saved()",
+                [],
+            ),
+        )
+    else:
+        clerk(
+            turbo,
+            (
+                'CREATE TRIGGER saved AFTER UPDATE ON "Customers" WHEN NEW."Saves" IS '
+                'OLD."Saves" BEGIN UPDATE "Customers" SET "Saves" = OLD."Saves" + 1 '
+                "WHERE rowid = NEW.rowid; END",
+                [],
+            ),
+        )
+
+
+def test_a_record_synchronized_twice_is_undone_twice_despite_a_save_counter(turbo, tmp_path):
+    """SMSync's own first undo changes the counter: the second undo compares with the
+    row as that undo left it, not as the first synchronization did."""
+    count_saves(turbo)
+    store, _ = synchronize(turbo, ["DIFFNAME"])
+    with closing(sqlite3.connect(tmp_path / "sage50_demo.sqlite")) as sage:
+        sage.execute(
+            "UPDATE Customers SET Phone_Number = '999-555-0000' WHERE trim(CustomerID) = 'DIFFNAME'"
+        )
+        sage.commit()
+    store, second = synchronize(turbo, ["DIFFNAME"])
+    assert second.summary().startswith("Import completed: 0 created, 1 updated")
+    first_undo = undo_last(store, user="t")
+    second_undo = undo_last(store, user="t")
+    assert (first_undo.undone_run, first_undo.left_alone) == (2, [])
+    assert (second_undo.undone_run, second_undo.left_alone) == (1, []), second_undo.summary()
+    with pytest.raises(NothingToUndoError):
+        undo_last(store, user="t")
+
+
+def test_a_created_record_a_clerk_deleted_counts_as_taken_back(turbo):
+    original = turbo.dump()
+    store, _ = synchronize(turbo, ["DIFFNAME"])
+    store, _ = synchronize(turbo, ["PROSPECT1"])
+    clerk(turbo, ('DELETE FROM "Customers" WHERE "CustomerID" = ?', ["PROSPECT1"]))
+    undone = CliRunner().invoke(main, ["undo", "--settings", str(turbo.settings), "--yes"])
+    assert (undone.exit_code, undone.output) == (
+        0,
+        "Undo of synchronization 2: 0 restored, 1 created by it already deleted in SMSTurbo\n",
+    )
+    (gone,) = store.audit.changes(3)
+    assert (gone.action, gone.record_id, gone.before, gone.after) == (
+        "delete",
+        "PROSPECT1",
+        None,
+        None,
+    )
+    assert last_undoable_run(store).run_id == 1  # run 2 is undone: Undo moves on
+    assert undo_last(store, user="t").left_alone == []
+    assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
+
+
+def test_an_updated_record_deleted_since_is_named_as_one_undo_cannot_give_back(turbo):
+    store, _ = synchronize(turbo, ["DIFFNAME"])
+    clerk(turbo, ('DELETE FROM "Customers" WHERE "CustomerID" = ?', ["DIFFNAME"]))
+    undone = undo_last(store, user="t")
+    assert [a.describe() for a in undone.left_alone] == [
+        "customer DIFFNAME (table Customers): it is no longer in SMSTurbo (deleted since "
+        "that synchronization), so its earlier values cannot be given back"
+    ]
+
+
+PARTLY_ASKED = (
+    "It is partly undone already: undo run 2 took back 1 of its 2 changes; this undo tries "
+    "the 1 left."
+)
+
+
+def test_the_question_before_undoing_a_partly_undone_run_says_what_is_left(tmp_path):
+    book = demo_workbook(tmp_path)
+    turbo = sqlite_turbo(tmp_path, tmp_path / "settings.toml")
+    synchronize(turbo, ["DIFFNAME", "PROSPECT1"])
+    clerk(turbo, ('UPDATE "Customers" SET "Phone2" = ? WHERE "CustomerID" = ?', ["x", "DIFFNAME"]))
+    fresh = CliRunner().invoke(main, ["undo", "--settings", str(turbo.settings)], input="y\n")
+    assert "partly undone already" not in fresh.output
+    again = CliRunner().invoke(main, ["undo", "--settings", str(turbo.settings)], input="n\n")
+    asked = again.output.splitlines()[0]
+    assert asked.startswith("Undo synchronization 1 of ") and asked.endswith(
+        f"? {PARTLY_ASKED} [y/N]: n"
+    )
+    dialogs = Dialogs(False)
+    macros.undo_last(open_book(book, dialogs))
+    assert dialogs.questions[0].endswith(f"\n\n{PARTLY_ASKED}")

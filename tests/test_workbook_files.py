@@ -268,3 +268,104 @@ def test_two_workbooks_in_one_folder_do_not_wait_for_each_other(tmp_path):
         assert macros.check_all(busy) is None
     assert dialogs.alerts == [macros.already_running(str(first))]
     assert f"SMSync is already running on this workbook, {first}" in dialogs.alerts[0]
+
+
+@pytest.mark.parametrize("command", ["synchronize", "check-all", "refresh"])
+def test_a_hard_linked_workbook_is_refused_before_smsturbo_is_written(tmp_path, command):
+    """A save replaces the name it saves: the other hard link would keep the old
+    workbook, the two going separate ways. Refused first, naming the file and the count."""
+    path = demo_workbook(tmp_path)
+    refreshed_and_ticked(path)
+    other = tmp_path / "Shared.xlsm"
+    os.link(path, other)
+    before = path.read_bytes()
+    database = tmp_path / "smsturbo_demo.sqlite"
+    turbo = dump(database, audit=True)
+    code, output = cli(command, path, *(["--yes"] if command != "check-all" else []))
+    assert code == 1, output
+    assert f"{path}: the workbook has 2 names on this disk (hard links)" in output
+    assert "delete the other hard links" in output and "Nothing was changed" in output
+    assert "Is this the correct Sage 50 company?" not in output
+    assert os.path.samefile(path, other) and path.read_bytes() == before
+    assert dump(database, audit=True) == turbo
+
+
+needs_setpriv = pytest.mark.skipif(
+    not IS_ROOT or not shutil.which("setpriv"), reason="needs root to drop CAP_CHOWN"
+)
+
+
+def colleague(path: Path, *groups: int) -> subprocess.CompletedProcess[str]:
+    """Check All run by someone who may not give files away (no CAP_CHOWN), a member of
+    ``groups``."""
+    setpriv = ["setpriv", f"--groups={','.join(map(str, groups))}" if groups else "--clear-groups"]
+    return subprocess.run(
+        [*setpriv, "--bounding-set=-chown", "--", *CLI, "check-all", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@needs_setpriv
+def test_a_colleagues_save_keeps_the_workbooks_group(tmp_path):
+    """The workbook belongs to its owner and the team's group (mode 664): a colleague in
+    the group saves it; it cannot be given back to the owner, but keeps the group, so
+    the team can still save it."""
+    path = demo_workbook(tmp_path)
+    refreshed_and_ticked(path)
+    os.chown(path, 4242, 4343)
+    path.chmod(0o664)
+    run = colleague(path, 4343)
+    assert run.returncode == 0, run.stdout + run.stderr
+    saved = path.stat()
+    assert (saved.st_gid, stat.S_IMODE(saved.st_mode)) == (4343, 0o664)
+    assert "Note:" not in run.stdout
+
+
+@needs_setpriv
+def test_a_save_that_cannot_keep_the_group_says_so(tmp_path):
+    path = demo_workbook(tmp_path)
+    refreshed_and_ticked(path)
+    os.chown(path, 4242, 4343)
+    path.chmod(0o666)
+    run = colleague(path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert path.stat().st_gid != 4343
+    assert (
+        f"Note: {path} now belongs to you and your group (it belonged to user 4242, group 4343"
+    ) in " ".join(run.stdout.split())
+    assert f"'chown 4242:4343 {path}'" in " ".join(run.stdout.split())
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u2067", "\u200f", "\x1b"])
+def test_a_lock_files_user_name_is_printed_inert(tmp_path, control):
+    """A right-to-left override (or another bidi or control character) in the name
+    would make the terminal show another name: it is shown as its escape."""
+    path = demo_workbook(tmp_path)
+    name = f"Maria{control}zepoL"
+    (tmp_path / ".~lock.SMSync.xlsm#").write_bytes(f"{name},m,PC,now,x;".encode())
+    code, output = cli("check-all", path)
+    assert code == 1, output
+    escape = f"\\x{ord(control):02x}" if ord(control) <= 0xFF else f"\\u{ord(control):04x}"
+    assert f"open in LibreOffice by Maria{escape}zepoL on PC" in output
+    assert control not in output
+
+
+def test_a_lock_file_beside_a_link_in_the_middle_of_a_chain_is_seen(tmp_path):
+    """mine/SMSync.xlsm -> team/Team.xlsm -> shared/SMSync.xlsm: Excel opened it as
+    team/Team.xlsm, so its lock file is there."""
+    (tmp_path / "shared").mkdir()
+    target = demo_workbook(tmp_path / "shared")
+    for folder in ("team", "mine"):
+        (tmp_path / folder).mkdir()
+    middle = tmp_path / "team" / "Team.xlsm"
+    middle.symlink_to(target)
+    path = tmp_path / "mine" / "SMSync.xlsm"
+    path.symlink_to(Path("..") / "team" / "Team.xlsm")
+    (tmp_path / "team" / "~$Team.xlsm").write_bytes(excel_owner_file("Ana"))
+    before = target.read_bytes()
+    code, output = cli("check-all", path)
+    assert code == 1, output
+    assert f"the workbook is open in Excel by Ana (its lock file {tmp_path / 'team'}" in output
+    assert target.read_bytes() == before

@@ -266,3 +266,15 @@ def test_greying_follows_the_inactive_column_and_ticks_accept_every_tick_word():
         v for v in setup.data_validations.dataValidation if v.errorTitle == "Replace Options"
     )
     assert all(w in ticks.formula1 for w in ('"x"', '"✓"', '"✔"'))
+
+
+def test_uncheck_all_tooltip_says_what_the_macro_does():
+    """The ribbon's supertip is the macro's promise: Uncheck All clears hidden rows too
+    (tests/test_macros.py::test_uncheck_all_clears_rows_a_filter_hides)."""
+    promise = macros.uncheck_all.__doc__.strip()
+    with zipfile.ZipFile(workbook_path()) as archive:
+        for part in RIBBONS:
+            tip = re.search(
+                r'id="smsyncUncheckAll"[^>]*supertip="([^"]+)"', archive.read(part).decode()
+            )
+            assert tip is not None and tip.group(1) == promise, part

@@ -14,16 +14,22 @@ Excel's rules it keeps (see also DESIGN.md, "Excel facts the code must respect")
 - a General cell parses what is written without the mark: numbers become numbers and a
   leading =, + or - makes a formula (text no longer); dates are not modelled;
 - writing "" or None empties a cell; a list of lists must be rectangular;
-- resizing a table keeps its header row where it is;
+- resizing a table keeps its header row where it is; a shown Total Row is the last
+  row of Table.range, not of Table.data_body_range, and turning it off empties it;
 - `Range.api` is Excel's COM Range on Windows, whose `Address` is cut at about 255
   characters without an error, and an appscript reference on macOS, which has no
   `SpecialCells`;
 - a filter hides sheet rows and is not evaluated again when their cells change; taking
-  the table's AutoFilter off shows them all;
+  the table's AutoFilter off shows them all and drops its criteria; a criterion stays
+  a filter (Table.autofilter.criteria) even where it hides no row;
 - `=IF(T[[#This Row],[C]]="","",SUBTOTAL(103,T[[#This Row],[C]]))` is blank where the
   row's cell in column C is empty, else 1 in a row the filter shows and 0 in a hidden
-  one (Excel recalculates SUBTOTAL when a filter changes);
-- writing to a protected sheet fails with Excel's error;
+  one (Excel recalculates SUBTOTAL when a filter changes); in manual calculation it
+  changes only on App.calculate (every open book) or Range.Calculate (those cells);
+- writing to a protected sheet fails with Excel's error, and so does activating a
+  hidden sheet;
+- on macOS (``com=False``) App.alert fails with AppleEvent error -1712 when the answer
+  takes longer than appscript's default timeout of 120 seconds;
 - a table cannot be resized over a merged block;
 - inserting cells (shift down) moves the cells, formats, merged blocks and tables below
   in the range's columns, not the rows' Hidden flags; Excel refuses to split a merged
@@ -56,6 +62,7 @@ ADDRESS_LIMIT = 255  # Excel cuts a longer Range.Address, at an area boundary he
 XL_CELL_TYPE_VISIBLE = 12
 BUTTONS = ("ok", "ok_cancel", "yes_no", "yes_no_cancel")  # what xlwings' App.alert knows
 MODES = (None, "info", "critical")
+APPSCRIPT_TIMEOUT = 120  # seconds: appscript's default AppleEvent timeout
 
 Cell = tuple[int, int]
 VBA_MACROS = {"SMSyncRefresh": "refresh", "SMSyncCheckAll": "check_all"}
@@ -90,8 +97,15 @@ class Dialog(NamedTuple):
 class Excel:
     """The stand-in's own record, kept off the xlwings surface."""
 
-    def __init__(self, answer: str = "yes", com: bool = True, text_format: bool = True):
+    def __init__(
+        self,
+        answer: str = "yes",
+        com: bool = True,
+        text_format: bool = True,
+        answer_seconds: float = 1.0,
+    ):
         self.answer = answer  # the button pressed on every question (not on "ok" alerts)
+        self.answer_seconds = answer_seconds  # how long the bookkeeper takes to press it
         self.com = com  # False: macOS, where Range.api is appscript (no SpecialCells)
         # False: every cell General, as if nothing were formatted Text (@); only for tests
         # that must get past excel.py's text mark in Text cells (see test_book_excel.py)
@@ -111,6 +125,7 @@ class Excel:
         self.protected: set[str] = set()  # sheets protected (Review > Protect Sheet)
         self.tables: dict[str, Table] = {}  # by table name, for structured references
         self.merged: dict[str, set[tuple[Cell, Cell]]] = {}  # merged blocks' corners
+        self.sheet_states: dict[str, str] = {}  # "hidden" or "veryHidden"; else shown
         self.results: dict[tuple[str, Cell], object] = {}  # results of formula cells
 
     def insert_down(self, sheet: str, corners: tuple[Cell, Cell]) -> None:
@@ -196,9 +211,15 @@ class Excel:
             return self.calculated.get((sheet, cell))
         return self.evaluate(sheet, cell, formula)
 
-    def calculate(self) -> None:
+    def calculate(self, only: tuple[str, tuple[Cell, Cell]] | None = None) -> None:
+        """Application.Calculate: every formula of every open book (here, the one book);
+        Range.Calculate (``only``: a sheet and its corners): that range's cells alone."""
         for sheet, cells in self.cells.items():
             for cell, value in cells.items():
+                if only is not None:
+                    (r1, c1), (r2, c2) = only[1]
+                    if sheet != only[0] or not (r1 <= cell[0] <= r2 and c1 <= cell[1] <= c2):
+                        continue
                 formula = _VISIBLE_ROW.fullmatch(value) if isinstance(value, str) else None
                 if formula is not None and cell not in self.text_cells[sheet]:
                     self.calculated[(sheet, cell)] = self.evaluate(sheet, cell, formula)
@@ -272,10 +293,15 @@ class ComArea:
 
 
 class ComRange:
-    """Excel's COM Range as pywin32 shows it (Windows): only SpecialCells is modelled."""
+    """Excel's COM Range as pywin32 shows it (Windows): SpecialCells and Calculate."""
 
     def __init__(self, range_: Range):
         self._range = range_
+
+    def Calculate(self) -> None:
+        """Range.Calculate: recalculates the range's cells, dirty or not."""
+        self._range._sheet._excel.note("com.Calculate")
+        self._range._sheet._excel.calculate((self._range._sheet._name, self._range._corners))
 
     def SpecialCells(self, kind: int) -> ComArea:
         if kind != XL_CELL_TYPE_VISIBLE:
@@ -306,7 +332,17 @@ class ComRange:
 
 
 class AppscriptRange:
-    """Range.api on macOS: an appscript reference; Excel's COM methods are not there."""
+    """Range.api on macOS: an appscript reference; Excel's COM methods are not there, its
+    AppleScript commands are: ``calculate`` (a range's cells, as Range.Calculate)."""
+
+    def __init__(self, range_: Range | None = None):
+        self._range = range_
+
+    def calculate(self) -> None:
+        if self._range is None:
+            raise NotImplementedError("calculate is modelled on a range only")
+        self._range._sheet._excel.note("appscript calculate")
+        self._range._sheet._excel.calculate((self._range._sheet._name, self._range._corners))
 
 
 class ComTableRange:
@@ -318,6 +354,7 @@ class ComTableRange:
     def AutoFilter(self, Field: int, Criteria1: str) -> None:
         table, excel = self._table, self._table._sheet._excel
         excel.note("com.AutoFilter")
+        table._criteria[Field] = Criteria1  # a filter, whether or not it hides a row
         (r1, c1), (r2, _) = table._corners
         keep_equal = not Criteria1.startswith("<>")
         wanted = Criteria1.removeprefix("<>").removeprefix("=")
@@ -514,18 +551,79 @@ class Range:
 
     @property
     def api(self):
-        return ComRange(self) if self._sheet._excel.com else AppscriptRange()
+        return ComRange(self) if self._sheet._excel.com else AppscriptRange(self)
+
+
+class AutoFilterCriteria:
+    """One field's criterion as xlwings reads it (Filters(i).On on Windows)."""
+
+    __slots__ = ("_field", "_type")
+
+    def __init__(self, field: int, type_: str):
+        self._field, self._type = field, type_
+
+    @property
+    def field(self) -> int:
+        return self._field
+
+    @property
+    def type(self) -> str:
+        return self._type
+
+
+class AutoFilter:
+    """A table's AutoFilter: only its criteria are read."""
+
+    __slots__ = ("_table",)
+
+    def __init__(self, table: Table):
+        self._table = table
+
+    @property
+    def criteria(self) -> list[AutoFilterCriteria]:
+        self._table._sheet._excel.note("autofilter.criteria")
+        (_, c1), (_, c2) = self._table._corners
+        return [
+            AutoFilterCriteria(f, "comparison" if f in self._table._criteria else "none")
+            for f in range(1, c2 - c1 + 2)
+        ]
 
 
 class Table:
-    __slots__ = ("_autofilter", "_corners", "_name", "_sheet")
+    __slots__ = ("_autofilter", "_corners", "_criteria", "_name", "_sheet", "_totals")
 
-    def __init__(self, sheet: Sheet, ref: str, name: str = ""):
+    def __init__(self, sheet: Sheet, ref: str, name: str = "", totals: bool = False):
         self._sheet = sheet
         self._name = name
         c1, r1, c2, r2 = range_boundaries(ref)
-        self._corners = ((r1, c1), (r2, c2))
+        self._corners = ((r1, c1), (r2, c2))  # the Total Row included, when shown
         self._autofilter = True
+        self._criteria: dict[int, str] = {}  # field → criterion of the filter on it
+        self._totals = totals
+
+    @property
+    def show_totals(self) -> bool:
+        self._sheet._excel.note("table.show_totals get")
+        return self._totals
+
+    @show_totals.setter
+    def show_totals(self, value: bool) -> None:
+        """ListObject.ShowTotals = False: the Total Row's cells go and the table ends a
+        row higher (turning it on is not modelled)."""
+        self._sheet._excel.note("table.show_totals set")
+        self._sheet._excel.protect(self._sheet._name)
+        if value and not self._totals:
+            raise NotImplementedError("turning the Total Row on is not modelled")
+        if self._totals and not value:
+            (r1, c1), (r2, c2) = self._corners
+            for column in range(c1, c2 + 1):
+                self._sheet._excel.write(self._sheet._name, (r2, column), None)
+            self._corners = ((r1, c1), (r2 - 1, c2))
+            self._totals = False
+
+    @property
+    def autofilter(self) -> AutoFilter:
+        return AutoFilter(self)
 
     @property
     def api(self):
@@ -549,6 +647,7 @@ class Table:
             (r1, _), (r2, _) = self._corners
             hidden = self._sheet._excel.hidden_rows.get(self._sheet._name, set())
             hidden -= set(range(r1 + 1, r2 + 1))
+            self._criteria.clear()
         self._autofilter = value
 
     @property
@@ -564,9 +663,11 @@ class Table:
 
     @property
     def data_body_range(self) -> Range | None:
+        """Between the header and the Total Row (when shown)."""
         self._sheet._excel.note("table.data_body_range")
-        (r1, c1), last = self._corners
-        return Range(self._sheet, (r1 + 1, c1), last) if last[0] > r1 else None
+        (r1, c1), (r2, c2) = self._corners
+        r2 -= self._totals
+        return Range(self._sheet, (r1 + 1, c1), (r2, c2)) if r2 > r1 else None
 
     def resize(self, range: Range) -> None:  # xlwings' own parameter name
         self._sheet._excel.note("table.resize")
@@ -624,6 +725,18 @@ class Sheet:
 
     def activate(self) -> None:
         self._excel.note("sheet.activate")
+        if self._name in self._excel.sheet_states:  # Excel's error 1004 through COM
+            raise RuntimeError("Activate method of Worksheet class failed")
+
+    @property
+    def visible(self) -> bool | int:
+        """COM's Worksheet.Visible on Windows (-1 shown, 0 hidden, 2 very hidden: xlwings
+        hands it through), a bool on macOS."""
+        self._excel.note("sheet.visible get")
+        state = self._excel.sheet_states.get(self._name)
+        if not self._excel.com:
+            return state is None
+        return {None: -1, "hidden": 0, "veryHidden": 2}[state]
 
     @property
     def used_range(self) -> Range:
@@ -664,6 +777,9 @@ class App:
         self._excel.note("app.alert")
         if buttons not in BUTTONS or mode not in MODES:
             raise KeyError((buttons, mode))  # what xlwings' alert raises for these
+        if not self._excel.com and self._excel.answer_seconds > APPSCRIPT_TIMEOUT:
+            # _xlmac.py App.alert: display_alert through appscript, default timeout
+            raise RuntimeError("Command failed: OSERROR: -1712 MESSAGE: Apple event timed out.")
         self._excel.dialogs.append(Dialog(prompt, title, buttons))
         return "ok" if buttons == "ok" else self._excel.answer
 
@@ -699,6 +815,8 @@ class Book:
         for worksheet in workbook.worksheets:
             name = worksheet.title
             sheet = Sheet(self._excel, name)
+            if worksheet.sheet_state != "visible":
+                self._excel.sheet_states[name] = worksheet.sheet_state
             self._excel.cells[name] = {}
             self._excel.text_cells[name] = set()
             self._excel.formats[name] = {}
@@ -727,7 +845,8 @@ class Book:
                         if isinstance(cell.value, str) and cell.data_type != "f":
                             self._excel.text_cells[name].add(place)
             for table in worksheet.tables.values():
-                self._excel.add_table(sheet, table.displayName, table.ref)
+                added = self._excel.add_table(sheet, table.displayName, table.ref)
+                added._totals = bool(table.totalsRowCount)
             sheets.append(sheet)
         self._sheets = Sheets(self._excel, sheets)
 

@@ -11,6 +11,7 @@ which Excel does not store there; in a Text cell it would become part of the val
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from itertools import groupby
@@ -25,6 +26,7 @@ from smsync_xl.book.layout import (
     VISIBLE,
     Column,
 )
+from smsync_xl.book.mac_dialog import alert_on_mac
 from smsync_xl.book.password_dialog import ask_password
 from smsync_xl.book.room import (
     last_row,
@@ -66,6 +68,18 @@ def _runs(columns: tuple[Column, ...]) -> Iterator[tuple[str, int, int]]:
         width = len(list(group))
         yield number_format, position, position + width - 1
         position += width
+
+
+def _calculate(cells: Any) -> None:
+    """Recalculate these cells only, dirty or not (in manual calculation too, and rows
+    hidden by hand do not dirty a SUBTOTAL): Range.Calculate through COM on Windows
+    (learn.microsoft.com/office/vba/api/excel.range.calculate), the ``calculate`` command
+    on a range through appscript on macOS. ``App.calculate`` (xlwings main.py App.calculate
+    → _xlwindows.py ``Application.Calculate``, _xlmac.py ``self.xl.calculate()``) would
+    recalculate every open workbook. xlwings' Range has no calculate of its own."""
+    api = cells.api
+    command = getattr(api, "Calculate", None)  # pywin32's COM Range; appscript has none
+    (command or api.calculate)()
 
 
 def _formulas(cells: Any, columns: int) -> list[list[str]]:
@@ -141,12 +155,26 @@ class ExcelBook:
             target.value = cell_value(value, target.number_format)
 
     def read_table(self, sheet: str) -> TableData:
-        whole = self._table(sheet).range
-        block = whole.options(ndim=2).value
-        rows = block[1:]
+        """The header and the DataBodyRange (main.py Table.data_body_range): never the
+        Total Row, which Table.range ends with when it is shown."""
+        table = self._table(sheet)
+        header = table.header_row_range
+        body = table.data_body_range
+        rows = [] if body is None else body.options(ndim=2).value
         if len(rows) == 1 and is_blank_row(rows[0]):
             rows = []
-        return TableData(sheet, [str(v) for v in block[0]], rows, whole.row + 1)
+        titles = [str(v) for v in header.options(ndim=1).value]
+        return TableData(sheet, titles, rows, header.row + 1)
+
+    def total_row(self, sheet: str) -> bool:
+        return bool(self._table(sheet).show_totals)
+
+    def _drop_total_row(self, table: Any) -> None:
+        """Turn the Total Row off before the table is resized (ListObject.ShowTotals,
+        main.py Table.show_totals): the table's last row would otherwise be taken for it.
+        Refresh says so in its summary."""
+        if table.show_totals:
+            table.show_totals = False
 
     def _resize(self, sheet: str, table: Any, body_rows: int) -> None:
         worksheet = self._sheet(sheet)
@@ -279,6 +307,7 @@ class ExcelBook:
         last = last_row(len(rows))
         old_last = table.range.last_cell.row
         with self._changing(sheet):
+            self._drop_total_row(table)
             self._show_taken(sheet, old_last, len(rows))
             body = table.data_body_range
             if body is not None:
@@ -315,21 +344,22 @@ class ExcelBook:
         self._make_room(sheet, existing + len(rows))
         columns = TABLE_COLUMNS[sheet]
         with self._changing(sheet):
+            self._drop_total_row(self._table(sheet))
             self._show_taken(sheet, last_row(existing), existing + len(rows))
             self._resize(sheet, self._table(sheet), existing + len(rows))
             target = self._sheet(sheet).range((HEADER_ROW + 1 + existing, 1))
             target.value = [_row(columns, r) for r in rows]
 
     def hidden_rows(self, sheet: str) -> set[int]:
-        """Rows a filter (or the bookkeeper) hides, from the hidden Visible column:
-        recalculated, then read in one call, the same on Windows and macOS."""
+        """Rows a filter (or the bookkeeper) hides, from the hidden Visible column: that
+        column recalculated (see _calculate), then read in one call."""
         if VISIBLE not in {c.title for c in TABLE_COLUMNS[sheet]}:
             return set()
         body = self._table(sheet).data_body_range
         if body is None:
             return set()
-        self.book.app.calculate()
         cells, _ = self._column(sheet, VISIBLE, body.rows.count)
+        _calculate(cells)
         values = cells.options(ndim=1).value
         if any(isinstance(v, str) and v.startswith("=") for v in values):
             raise WorkbookError(
@@ -387,6 +417,16 @@ class ExcelBook:
     def check_can_save(self) -> None:
         """Nothing to check: in Excel the bookkeeper saves (Save As, if read-only)."""
 
+    def filtered(self, sheet: str) -> bool:
+        """A criterion on any column, hiding rows or not: xlwings' Table.autofilter
+        criteria (main.py Table.autofilter and AutoFilter.criteria, 0.37.5+; a field's
+        type is "none" unless Filters(i).On, _xlwindows.py AutoFilter.criteria, or
+        filter_on, _xlmac.py). A table without filter buttons has no filter."""
+        table = self._table(sheet)
+        if not table.show_autofilter:
+            return False
+        return any(c.type != "none" for c in table.autofilter.criteria)
+
     def clear_filter(self, sheet: str) -> None:
         """Take the table's filter off (and put its buttons back), and show rows hidden by
         hand: Excel does not filter again when the cells change, so rows refilled with
@@ -399,11 +439,21 @@ class ExcelBook:
             if body is not None:
                 body.rows.hidden = False
 
+    def _ask(self, message: str, buttons: str) -> str:
+        """On macOS through osascript with a long timeout (xlwings' alert there gives up
+        after 120 seconds: see mac_dialog), else, or when osascript cannot show it,
+        xlwings' App.alert."""
+        if sys.platform == "darwin":
+            answer = alert_on_mac(TITLE, message, buttons)
+            if answer is not None:
+                return answer
+        return str(self.book.app.alert(message, title=TITLE, buttons=buttons))
+
     def alert(self, message: str) -> None:
-        self.book.app.alert(message, title=TITLE)
+        self._ask(message, "ok")
 
     def confirm(self, message: str) -> bool:
-        return self.book.app.alert(message, title=TITLE, buttons="yes_no") == "yes"
+        return self._ask(message, "yes_no") == "yes"
 
     def ask_password(self, question: str) -> str | None:
         return ask_password(TITLE, question)
@@ -412,7 +462,14 @@ class ExcelBook:
         self.book.app.status_bar = text or False  # False hands the bar back to Excel
 
     def activate(self, sheet: str) -> None:
-        self._sheet(sheet).activate()
+        """Show the sheet, unless the bookkeeper hid it: Excel refuses to activate a hidden
+        sheet. xlwings' Sheet.visible is COM's Worksheet.Visible on Windows (_xlwindows.py
+        Sheet.visible: -1 shown, 0 hidden, 2 very hidden) and a bool on macOS (_xlmac.py
+        Sheet.visible)."""
+        worksheet = self._sheet(sheet)
+        shown = worksheet.visible
+        if shown is True or shown == -1:
+            worksheet.activate()
 
     def folder(self) -> Path:
         return self.workbook_path().parent

@@ -101,6 +101,10 @@ _MOVED_WITH_ROWS_BY_EXCEL_ONLY = {
 _DEFINED_NAME = re.compile(r"<definedName\b[^>]*>([^<]*)</definedName>")
 _SHEET_VIEW = re.compile(r"<sheetView\b[^>]*?(/?)>")
 _TAB_SELECTED = re.compile(r'\stabSelected="([^"]*)"')
+_FILTER_MODE = re.compile(r'(<sheetPr\b[^>]*?)\sfilterMode="(?:1|true)"')
+_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\s[^>]*>")
+_SHEET_NAME = re.compile(r'\sname="([^"]*)"')
+_SHEET_STATE = re.compile(r'\sstate="([^"]*)"')
 
 
 def _from_reader(value: object) -> Cell:
@@ -130,6 +134,17 @@ def _set_row(grid: Grid, row: int, values: list[Cell], width: int) -> None:
     grid[row - 1] = values + [None] * (width - len(values)) + old[width:]
 
 
+def _hidden_sheets(workbook_xml: str) -> set[str]:
+    """The sheets workbook.xml marks state="hidden" or "veryHidden" (ECMA-376 Part 1,
+    18.2.19 sheet, ST_SheetState)."""
+    hidden = set()
+    for tag in _SHEET_TAG.findall(workbook_xml):
+        name, state = _SHEET_NAME.search(tag), _SHEET_STATE.search(tag)
+        if name and state and state.group(1) in ("hidden", "veryHidden"):
+            hidden.add(html.unescape(name.group(1)))
+    return hidden
+
+
 def _with_tab_selected(xml: str, selected: bool) -> str:
     """The sheet's first view selected or not; unchanged if it already says so."""
     found = _SHEET_VIEW.search(xml)
@@ -142,6 +157,22 @@ def _with_tab_selected(xml: str, selected: bool) -> str:
     if selected:
         tag = tag.replace("<sheetView", '<sheetView tabSelected="1"', 1)
     return xml[: found.start()] + tag + xml[found.end() :]
+
+
+def _keep_owner(copy: Path, kept: os.stat_result) -> bool:
+    """Give the new copy the workbook's owner and group. Only an administrator may give a
+    file away, but a member of its group keeps the group (so a colleague's save does
+    not lock the group out). False when even the group could not be kept."""
+    if not hasattr(os, "chown"):
+        return True
+    try:
+        os.chown(copy, kept.st_uid, kept.st_gid)
+    except OSError:
+        try:
+            os.chown(copy, -1, kept.st_gid)
+        except OSError:
+            return os.stat(copy).st_gid == kept.st_gid
+    return True
 
 
 class FileBook:
@@ -272,10 +303,12 @@ class FileBook:
         return block
 
     def read_table(self, sheet: str) -> TableData:
-        ref = self._table(sheet).ref
+        """The header and the body: never the Total Row at the end of ``ref``."""
+        table = self._table(sheet)
+        ref = table.ref
         first = range_bounds(ref)[0]
         block = self.read_range(sheet, ref)
-        rows = block[1:]
+        rows = block[1 : len(block) - table.totals_rows()]
         header = [str(v) for v in block[0]]
         if INCLUDE in header:
             self._mark_uncalculated(sheet, header.index(INCLUDE), rows)
@@ -454,14 +487,21 @@ class FileBook:
 
         self._change(sheet, change)
 
+    def total_row(self, sheet: str) -> bool:
+        return self._table(sheet).totals_rows() > 0
+
     def _resize(self, sheet: str, body_rows: int) -> None:
         """The table ends after ``body_rows`` rows; rows it grows into are shown (hidden
-        empty rows under it would otherwise hide records, which Check All skips)."""
+        empty rows under it would otherwise hide records, which Check All skips). A Total
+        Row is turned off (its cells, once the body's last row, are rewritten or emptied
+        by the callers), as the live port does, rather than the last data row taken for
+        it."""
         _, _, old_last, _ = self._bounds(sheet)
         xml = self._sheet_xml(sheet)
         for number in range(old_last + 1, HEADER_ROW + max(body_rows, 1) + 1):
             xml.show(number)
         last = column_letters(len(TABLE_COLUMNS[sheet]))
+        self._table(sheet).drop_total_row()
         self._table(sheet).resize(f"A{HEADER_ROW}:{last}{HEADER_ROW + max(body_rows, 1)}")
 
     def write_table(self, sheet: str, rows: list[list[Cell]]) -> None:
@@ -536,11 +576,21 @@ class FileBook:
             if xml.show_column(column, show, widths[title]):
                 self._dirty.add(sheet)
 
+    def filtered(self, sheet: str) -> bool:
+        return self._table(sheet).filtered()
+
     def clear_filter(self, sheet: str) -> None:
+        """The table's criteria and hidden rows go, and the sheet's filterMode (sheetPr,
+        ECMA-376 18.3.1.82: a filter is on) unless a sheet AutoFilter of its own stays."""
         table = self._table(sheet)
         table.clear_filter()
         first, _, last, _ = self._bounds(sheet)
         xml = self._sheet_xml(sheet)
+        if "<autoFilter" not in xml.tail:
+            head = _FILTER_MODE.sub(r"\1", xml.head, count=1)
+            if head != xml.head:
+                xml.head = head
+                self._dirty.add(sheet)
         for number in range(first + 1, last + 1):
             if xml.is_hidden(number):
                 xml.show(number)
@@ -561,8 +611,11 @@ class FileBook:
         self._status(text)
 
     def activate(self, sheet: str) -> None:
+        """The sheet Excel opens on (activeTab), unless it is hidden: Excel cannot show a
+        hidden sheet's tab, so the workbook keeps the one it has."""
         self._sheet(sheet)
-        self._active = sheet
+        if sheet not in _hidden_sheets(self._package.text(self._workbook)):
+            self._active = sheet
 
     def folder(self) -> Path:
         return self.path.resolve().parent
@@ -581,6 +634,18 @@ class FileBook:
         immutable file refuse it), and its folder takes the new copy the save writes
         first and has room for at least the workbook as it is now."""
         target = self._target()
+        links = target.stat().st_nlink
+        if links > 1:
+            raise WorkbookError(
+                f"the workbook has {links} names on this disk (hard links): a save writes a "
+                "new file under this name only, so the other names would keep the old "
+                "workbook and the two would go separate ways",
+                where=str(target),
+                advice="Keep one name: delete the other hard links (on Linux and macOS "
+                f"'find / -samefile {target}' lists them) or make them symbolic links "
+                "('ln -s'), which SMSync saves through, then run the step again. Nothing was "
+                "changed.",
+            )
         if not target.stat().st_mode & stat.S_IWUSR:
             raise WorkbookError(
                 "the workbook is read-only, so SMSync could not save the results",
@@ -695,8 +760,9 @@ class FileBook:
 
     def finish(self) -> None:
         """Save, atomically: the new copy is written beside the file (a link's target),
-        given the file's mode and owner, flushed to disk, then put in its place. A failed
-        save leaves the workbook as it was and says why in plain words."""
+        given the file's mode and owner (at least its group: ``_keep_owner``, else a
+        note says so), flushed to disk, then put in its place. A failed save leaves the
+        workbook as it was and says why in plain words."""
         self.check_can_save()
         replaced: dict[str, Content | None] = {}
         self._workbook_xml(replaced)
@@ -716,9 +782,7 @@ class FileBook:
                 out.flush()
                 os.fsync(out.fileno())
             os.chmod(temporary, stat.S_IMODE(kept.st_mode))
-            if hasattr(os, "chown"):
-                with contextlib.suppress(OSError):  # only root may give the file away
-                    os.chown(temporary, kept.st_uid, kept.st_gid)
+            owned = _keep_owner(temporary, kept)
             os.replace(temporary, target)
         except BaseException as error:
             with contextlib.suppress(OSError):
@@ -726,6 +790,13 @@ class FileBook:
             if isinstance(error, OSError):
                 raise self._not_saved(error) from None
             raise
+        if not owned:
+            self._alert(
+                f"Note: {target} now belongs to you and your group (it belonged to user "
+                f"{kept.st_uid}, group {kept.st_gid}, and this computer lets only them or an "
+                "administrator give it back): they may no longer be able to save it. Ask "
+                f"an administrator to run 'chown {kept.st_uid}:{kept.st_gid} {target}'."
+            )
 
     def _not_saved(self, error: OSError) -> WorkbookError:
         """A save the disk refused, in the bookkeeper's words."""

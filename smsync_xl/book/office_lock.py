@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from smsync_xl.core.compare import CONTROL_CHARACTERS
+from smsync_xl.core.compare import inert
 from smsync_xl.core.errors import WorkbookError
 
 _EXCEL_NAME_MAX = 52
@@ -26,7 +26,7 @@ class OpenElsewhere:
     program: str
     lock_file: Path
     who: str | None
-    """The user named in the lock file, when it names one a terminal can show."""
+    """The user named in the lock file, shown inert (``core.compare.inert``)."""
 
 
 def excel_owner(data: bytes) -> str | None:
@@ -70,11 +70,26 @@ def libreoffice_owner(data: bytes) -> str | None:
     return f"{who} on {host}" if host else who
 
 
+_MAX_LINKS = 40
+"""Links followed at most, as the system does (a loop ends there)."""
+
+
+def _chain(workbook: Path) -> list[Path]:
+    """The workbook's name, every symbolic link it goes through, and the file itself:
+    the office program may have opened it by any of them."""
+    chain = [workbook]
+    while chain[-1].is_symlink() and len(chain) <= _MAX_LINKS:
+        link = chain[-1].parent / os.readlink(chain[-1])
+        chain.append(Path(os.path.realpath(link.parent)) / link.name)
+    return [*chain, Path(os.path.realpath(workbook))]
+
+
 def open_elsewhere(workbook: Path) -> OpenElsewhere | None:
-    """The office program's lock file beside the workbook (or beside a link's target),
-    if there is one."""
-    folders = dict.fromkeys([workbook.parent, Path(os.path.realpath(workbook)).parent])
-    names = dict.fromkeys([workbook.name, Path(os.path.realpath(workbook)).name])
+    """The office program's lock file beside the workbook, beside any link it goes
+    through, or beside the file itself, if there is one."""
+    chain = _chain(workbook)
+    folders = dict.fromkeys(path.parent for path in chain)
+    names = dict.fromkeys(path.name for path in chain)
     for folder in folders:
         for name in names:
             for program, lock, owner in (
@@ -87,9 +102,7 @@ def open_elsewhere(workbook: Path) -> OpenElsewhere | None:
                     who = owner(lock.read_bytes())
                 except (OSError, UnicodeDecodeError):
                     who = None  # held open by the program: it is open, by whom is unknown
-                if who is not None and CONTROL_CHARACTERS.search(who):
-                    who = None  # not a name to print
-                return OpenElsewhere(program, lock, who)
+                return OpenElsewhere(program, lock, None if who is None else inert(who))
     return None
 
 

@@ -11,28 +11,21 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
 
-Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def _applescript_text(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+from smsync_xl.book.mac_dialog import Run, applescript_text, run_script
 
 
 def ask_on_mac(title: str, question: str, run: Run = subprocess.run) -> str | None:
-    """AppleScript's dialog, frontmost; None when cancelled (osascript exits non-zero)."""
+    """AppleScript's dialog, frontmost, with no two-minute limit (see mac_dialog); None
+    when cancelled (osascript exits non-zero)."""
     script = (
         "activate\n"  # in front of Excel, not behind it
-        f"display dialog {_applescript_text(question)} with title {_applescript_text(title)} "
+        f"display dialog {applescript_text(question)} with title {applescript_text(title)} "
         'default answer "" with hidden answer buttons {"Cancel", "OK"} default button "OK"'
         "\nreturn text returned of result"
     )
-    try:
-        done = run(["osascript", "-e", script], capture_output=True, text=True, check=False)
-    except OSError:
-        return None
-    if done.returncode != 0:
+    done = run_script(script, run)
+    if done is None or done.returncode != 0:
         return None
     return done.stdout.rstrip("\n")
 

@@ -37,6 +37,9 @@ _ATTRIBUTE_ESCAPES = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\n": "&#10;"}
 )
 
+_XSTRING = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+"""The underscore of what a reader of OOXML text decodes as an escaped character (the x
+lower case); overlapping ones too (``_x0041_x0042_``: both underscores)."""
 _XML_SPACE = " \t\n\r"
 _SHEET_DATA = re.compile(r"<sheetData\b[^>]*?(/?)>")
 _PREFIXED_SHEET_DATA = re.compile(r"<\w+:sheetData\b")
@@ -127,13 +130,24 @@ def escape_attribute(text: str) -> str:
     return text.translate(_ATTRIBUTE_ESCAPES)
 
 
-def _text_body(text: str) -> tuple[str, str]:
-    """(the cleaned text, its escaped form inside <is>); the cleaned text may be ''."""
+def _escaped(text: str) -> tuple[str, str]:
+    """(the cleaned text, as <t> holds it): XML's escapes, and ST_Xstring's (ECMA-376
+    Part 1, 22.9.2.19): a reader turns ``_xHHHH_`` into the character U+HHHH (Excel, and
+    python-calamine, which the port reads with), so text that looks like one has its
+    underscore written as ``_x005F_``: ``_x0041_`` stays ``_x0041_``, never ``A``."""
     if _SPECIAL.search(text) is not None:
         text = ILLEGAL_CHARACTERS_RE.sub("", text)
         escaped = text.translate(_ESCAPES)
     else:
         escaped = text
+    if "_x" in escaped:
+        escaped = _XSTRING.sub("_x005F_", escaped)
+    return text, escaped
+
+
+def _text_body(text: str) -> tuple[str, str]:
+    """(the cleaned text, its escaped form inside <is>); the cleaned text may be ''."""
+    text, escaped = _escaped(text)
     if text and (text[0] in _XML_SPACE or text[-1] in _XML_SPACE):
         return text, f'<is><t xml:space="preserve">{escaped}</t></is>'
     return text, f"<is><t>{escaped}</t></is>"
@@ -226,9 +240,8 @@ def table_row_cells(
             read(None)
         elif type(value) is str:
             text = escaped = value
-            if _SPECIAL.search(text) is not None:
-                text = ILLEGAL_CHARACTERS_RE.sub("", text)
-                escaped = text.translate(_ESCAPES)
+            if "_x" in text or _SPECIAL.search(text) is not None:
+                text, escaped = _escaped(text)
             if not text:
                 add(spec.opening + row + spec.empty)
                 read(None)

@@ -269,9 +269,10 @@ def refuse_turbo_ticks(table: TableData) -> None:
 
 
 def include_column(table: TableData, tick: bool, hidden: set[int]) -> list[object]:
-    """Include values after Check All / Uncheck All: only visible rows change, and Check
-    All ticks what the default selection takes (active NEW rows, DIFFERENT rows with
-    changes), as ``sync`` without IDs does."""
+    """Include values after Check All / Uncheck All: only the rows not in ``hidden`` change
+    (Uncheck All passes none, so it clears every row), and Check All ticks what the
+    default selection takes (active NEW rows, DIFFERENT rows with changes), as ``sync``
+    without IDs does."""
     include, status = table.column(INCLUDE), table.column(STATUS)
     inactive, changes = table.column(INACTIVE), table.column(CHANGES)
     statuses = {s.value: s for s in Status}

@@ -21,6 +21,8 @@ _ID = re.compile(r'\sid="(\d+)"')
 _TABLE_COLUMNS = re.compile(r"<tableColumns\b[^>]*>.*?</tableColumns>", re.DOTALL)
 _COL_ID = re.compile(r'\scolId="(\d+)"')
 _DISPLAY_NAME = re.compile(r'\sdisplayName="([^"]*)"')
+_TOTALS_ROW_COUNT = re.compile(r'\stotalsRowCount="(\d+)"')
+_TOTALS_ROW_SHOWN = re.compile(r'\stotalsRowShown="[^"]*"')
 
 
 def _renamed(column: str, name: str) -> str:
@@ -89,6 +91,27 @@ class TablePart:
             count=1,
         )
         self._edit(_SORT_STATE.sub("", xml))
+
+    def totals_rows(self) -> int:
+        """The Total Row's height at the end of ``ref`` (totalsRowCount; 0 when off)."""
+        tag = self._tag()
+        found = _TOTALS_ROW_COUNT.search(tag.group(0)) if tag else None
+        return int(found.group(1)) if found else 0
+
+    def drop_total_row(self) -> None:
+        """The Total Row turned off as Excel saves it then: no totalsRowCount,
+        totalsRowShown="0" (the columns keep their totalsRowFunction for when it is turned
+        on again). The caller empties its cells."""
+        tag = self._tag()
+        if tag is None or not self.totals_rows():
+            return
+        opening = _TOTALS_ROW_SHOWN.sub("", _TOTALS_ROW_COUNT.sub("", tag.group(0)))
+        opening = re.sub(r"\s*(/?)>$", r' totalsRowShown="0"\1>', opening, count=1)
+        self._edit(self.xml[: tag.start()] + opening + self.xml[tag.end() :])
+
+    def filtered(self) -> bool:
+        """A <filterColumn> in the autoFilter: a criterion, hiding rows or not."""
+        return _FILTER_COLUMN.search(self.xml) is not None
 
     def clear_filter(self) -> None:
         """No column filtered; the filter buttons stay."""

@@ -265,7 +265,62 @@ def udf_module() -> str:
         text,
         SimpleNamespace(Name=BOOK_NAME),
     )
+    for line in describe_functions(functions):
+        writer.writeln(line)
     return _crlf_text(text.getvalue())
+
+
+DESCRIBE = "SMSyncDescribeFunctions"
+"""The VBA procedure that gives Insert Function the functions' help."""
+BOOK = """Replace(ThisWorkbook.Name, "'", "''")"""
+"""The workbook's name as a reference quotes it (an apostrophe doubled)."""
+
+
+def _vba_text(text: str) -> str:
+    """A VBA string expression for ``text``: quotes doubled, line breaks as vbLf."""
+    return " & vbLf & ".join('"' + line.replace('"', '""') + '"' for line in text.split("\n"))
+
+
+def describe_functions(functions: list[Callable[..., Any]]) -> list[str]:
+    """VBA that does what xlwings' import_udfs does after writing the wrappers (udfs.py:
+    ``Application.MacroOptions("'book'!name", Description=xlret["doc"][:255],
+    Category=xlfunc["category"], ArgumentDescriptions=[arg["doc"][:255] for arg in xlargs
+    if not arg["vba"]])``, Excel 2010 and later), so Insert Function shows the functions'
+    help instead of "No help available". A standalone workbook is built without Excel,
+    so the workbook sets them itself: Auto_Open (run when the bookkeeper opens it, not
+    when a program does) on Windows, keeping the workbook's Saved state (MacroOptions
+    would mark it changed). Called after generate_vba_wrapper, which marks ``caller``
+    as a VBA argument, so its doc is left out as xlwings leaves it out. Part of the
+    module xlwings' Import Functions replaces, which then sets the same help itself."""
+    lines = [
+        "Private Sub Auto_Open()",
+        f"    {DESCRIBE}",
+        "End Sub",
+        "",
+        f"Public Sub {DESCRIBE}()",
+        "    #If Not Mac Then",
+        "        Dim wasSaved As Boolean",
+        "        wasSaved = ThisWorkbook.Saved",
+        "        On Error Resume Next",
+    ]
+    for function in functions:
+        xlfunc = getattr(function, "__xlfunc__")  # noqa: B009 - set by xlwings' xlfunc
+        docs = [arg["doc"][:255] for arg in xlfunc["args"] if not arg["vba"]]
+        options = [
+            f'Macro:="\'" & {BOOK} & "\'!{xlfunc["name"]}"',
+            f"Description:={_vba_text(xlfunc['ret']['doc'][:255])}",
+            f"Category:={_vba_text(str(xlfunc['category']))}",
+        ]
+        if docs:
+            options.append(f"ArgumentDescriptions:=Array({', '.join(map(_vba_text, docs))})")
+        lines.append("        Application.MacroOptions " + ", _\n            ".join(options))
+    lines += [
+        "        On Error GoTo 0",
+        "        ThisWorkbook.Saved = wasSaved",
+        "    #End If",
+        "End Sub",
+    ]
+    return "\n".join(lines).split("\n")
 
 
 # --- The project --------------------------------------------------------------------------

@@ -29,6 +29,9 @@ LOCK_WAIT_SECONDS = 30.0
 """How long a write waits for another writer to finish (SQLite's busy timeout,
 PostgreSQL's lock_timeout, the ODBC query timeout of the lock statement elsewhere)
 before it gives up with 'another synchronization is running'."""
+WAIT_STEP_SECONDS = 0.1
+"""SQLite's wait for the write lock is made of steps this long, so an interrupt is seen
+between them (``Database.transaction``)."""
 
 _SQL_DBMS_NAME = 17
 """ODBC's SQLGetInfo code for the database product's name (pyodbc.SQL_DBMS_NAME)."""
@@ -301,14 +304,18 @@ class Database:
             self.execute(self.table_lock.format(quote_identifier(table)))
 
     @contextmanager
-    def transaction(self, *, serializable: bool = False) -> Iterator[None]:
+    def transaction(
+        self, *, serializable: bool = False, waiting: Callable[[], None] = lambda: None
+    ) -> Iterator[None]:
         """Everything inside commits together or not at all.
 
         Outside a transaction both kinds of connection run in autocommit, so a read
         never holds locks; inside, sqlite3 gets BEGIN IMMEDIATE (SQLite's write lock,
         taken before anything is read, waiting at most the busy timeout for another
-        writer) and pyodbc turns autocommit off until the commit or rollback. Starting,
-        committing and the statements inside all go through the error translation.
+        writer, in steps with ``waiting`` called between them: what it raises, an
+        interrupt, ends the wait at once) and pyodbc turns autocommit off until the
+        commit or rollback. Starting, committing and the statements inside all go
+        through the error translation.
 
         ``serializable``: on a server without ``TABLE_LOCKS`` and not SQLite, the
         transaction runs at ODBC's SERIALIZABLE isolation; lock-based servers (SQL
@@ -322,7 +329,7 @@ class Database:
             self._serializable()
         with self.translating():
             if self.is_sqlite:
-                self.connection.execute("BEGIN IMMEDIATE")
+                self._begin_immediate(waiting)
             else:
                 self.connection.autocommit = False
         try:
@@ -341,6 +348,25 @@ class Database:
                     with contextlib.suppress(Exception):
                         default = self.connection.getinfo(_SQL_DEFAULT_TXN_ISOLATION)
                         self.connection.set_attr(_SQL_ATTR_TXN_ISOLATION, default)
+
+    def _begin_immediate(self, waiting: Callable[[], None]) -> None:
+        """SQLite's write lock, waited for in steps of ``WAIT_STEP_SECONDS`` (the busy
+        timeout in all): SQLite's own wait cannot be interrupted, and a Ctrl-C must not
+        wait 30 seconds to be seen."""
+        step = max(1, int(WAIT_STEP_SECONDS * 1000))
+        self.connection.execute(f"PRAGMA busy_timeout = {step}")
+        try:
+            for _ in range(int(LOCK_WAIT_SECONDS / WAIT_STEP_SECONDS) - 1):
+                try:
+                    self.connection.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    if getattr(error, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
+                        raise
+                waiting()
+            self.connection.execute("BEGIN IMMEDIATE")
+        finally:
+            self.connection.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_SECONDS * 1000)}")
 
     def _serializable(self) -> None:
         try:
@@ -390,6 +416,16 @@ class Database:
 
     def close(self) -> None:
         self.connection.close()
+
+
+def fixed_time_zone(db: Database) -> None:
+    """PostgreSQL: the session reads and writes in UTC, so a timestamptz SMSync reads
+    (into the audit, or to compare with it) is the same value whatever time zone the PC
+    running it has (PGTZ), and never an ambiguous local time in the hour the clocks go
+    back. Other databases have no session time zone that changes what is read."""
+    if not db.is_sqlite and db.dbms.startswith("postgres"):
+        with db.translating():
+            db.connection.execute("SET TIME ZONE 'UTC'")
 
 
 def open_sqlite(

@@ -184,6 +184,26 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 """Unicode's control characters (category Cc): C0 (NUL to U+001F, tab and line breaks
 included), DEL and C1 (U+0080 to U+009F). No SMSTurbo field holds one."""
 
+ACTIVE_CHARACTERS = re.compile(
+    f"{CONTROL_CHARACTERS.pattern}|[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+"""What a terminal or a message box acts on instead of showing: the control characters,
+line and paragraph separators, and the bidirectional-text controls (a right-to-left
+override makes a name read as another)."""
+
+
+def inert(value: object) -> str:
+    """``value`` as text a terminal shows but never acts on: each of the
+    ``ACTIVE_CHARACTERS`` becomes its escape, ``\\x1b`` for ESC, ``\\u202e`` for a
+    right-to-left override. Applying it twice changes nothing."""
+    return ACTIVE_CHARACTERS.sub(_escape, str(value))
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
 _SHOWN_CHARACTERS = 3
 
 

@@ -35,6 +35,10 @@ class Source(Protocol):
 
     def company_name(self) -> str: ...
 
+    def location(self) -> str:
+        """Where the company is read from (its file, export folder or ODBC connection,
+        never a password): two companies may share a name, never a location."""
+
     def read(self, entity: Entity) -> list[SageRecord]: ...
 
     def missing_list(self, entity: Entity) -> str | None:
@@ -80,8 +84,17 @@ class WorkbookPort(Protocol):
     def hidden_rows(self, sheet: str) -> set[int]:
         """Indexes of the table rows a filter (or the bookkeeper) hides."""
 
+    def total_row(self, sheet: str) -> bool:
+        """True when the table shows a Total Row (never read as data). Writing the
+        table (or appending to it) turns it off: every row is rewritten."""
+
+    def filtered(self, sheet: str) -> bool:
+        """True when the table's filter has criteria, whether or not they hide a row now:
+        Excel applies them again at the next sort or reapply."""
+
     def clear_filter(self, sheet: str) -> None:
-        """Show every row of the table again (its filter buttons stay)."""
+        """Show every row of the table again and drop its criteria (its filter buttons
+        stay)."""
 
     def show_columns(self, sheet: str, shown: Mapping[str, bool]) -> None:
         """Show (True) or hide (False) the table's columns of these titles, wherever the

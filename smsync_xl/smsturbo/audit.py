@@ -278,3 +278,10 @@ class Audit:
         )
         taken = {(c.entity, text(c.record_id)) for (u,) in undos for c in self.changes(int(u))}
         return [c for c in self.changes(run_id) if (c.entity, text(c.record_id)) not in taken]
+
+    def latest_images(self, run_id: int) -> dict[tuple[str, str], Change]:
+        """Per record (entity, trimmed ID), the last change any run after ``run_id``
+        recorded: the row as SMSync itself left it last (a later synchronization, or the
+        undo that took that back)."""
+        later = sorted(r.run_id for r in self.runs() if r.run_id > run_id)
+        return {(c.entity, text(c.record_id) or ""): c for run in later for c in self.changes(run)}

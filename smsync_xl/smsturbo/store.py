@@ -16,7 +16,7 @@ compare-and-set: it only changes the row if every column still holds what was re
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from smsync_xl.connections import db as dbapi
@@ -24,6 +24,7 @@ from smsync_xl.connections.db import Database, quote_identifier, quote_name
 from smsync_xl.connections.odbc_errors import driver_text, state_and_text
 from smsync_xl.core.errors import (
     MissingDefaultsError,
+    SmsyncError,
     TargetBusyError,
     TargetError,
     TargetLostError,
@@ -36,6 +37,8 @@ from smsync_xl.smsturbo.audit import LOCK_DDL, LOCK_INSERT, LOCK_TABLE, LOCK_TAK
 from smsync_xl.smsturbo.mapping import TableMapping, TurboMapping
 
 _ID_CHUNK = 500  # stays under every driver's parameter limit
+_ROW_LOCKING = ("postgres", "oracle")
+"""Servers whose ``SELECT … FOR UPDATE SKIP LOCKED`` locks rows without waiting."""
 INSERT_BATCH = 500
 """Records per batch of inserts: well under what drivers take in one go."""
 
@@ -76,9 +79,12 @@ class SMSTurboStore:
         self.audit = Audit(db)
         self._stored_ids: dict[tuple[str, str], str] = {}
         self._incomparable: dict[str, set[str]] = {}
+        dbapi.fixed_time_zone(db)
 
     @contextmanager
-    def transaction(self, writing: Iterable[Entity] = ()) -> Iterator[None]:
+    def transaction(
+        self, writing: Iterable[Entity] = (), waiting: Callable[[], None] = lambda: None
+    ) -> Iterator[None]:
         """SMSync's write transaction: SMSync's writer lock first, so that whatever is
         read inside is read after any other synchronization or undo has committed; then
         the tables of the entities ``writing`` creates records in are kept from other
@@ -86,14 +92,16 @@ class SMSTurboStore:
         read again cannot be created by a clerk before SMSync's INSERT; then everything
         written inside, audit included, commits together or not at all.
 
-        Each lock waits at most ``connections.db.LOCK_WAIT_SECONDS``, then fails with
+        ``waiting`` is called while SQLite's write lock is waited for (what it raises, an
+        interrupt, ends the wait). Each lock waits at most
+        ``connections.db.LOCK_WAIT_SECONDS``, then fails with
         'another synchronization … is writing SMSTurbo' (the writer lock) or with the
         table another program keeps changing. A connection lost during the commit
         itself is told as such: only then can SMSync not know whether it was written."""
         tables = [self.table(e).table for e in writing]
         committing = False
         try:
-            with self.db.transaction(serializable=bool(tables)):
+            with self.db.transaction(serializable=bool(tables), waiting=waiting):
                 self._take_writer_lock()
                 for table in tables:
                     self._keep_writers_off(table)
@@ -240,30 +248,68 @@ class SMSTurboStore:
         at = fields.index("id")
         return {text(row[at]) or "": dict(zip(fields, row, strict=True)) for row in rows}
 
+    def column_named(self, columns: Iterable[str], name: str) -> str | None:
+        """The table's own spelling of column ``name``, as its catalogue reports it, or
+        None: compared the way the database compares names (SQLite ignores case;
+        elsewhere a quoted name is exact)."""
+        columns = list(columns)
+        if name in columns:
+            return name
+        if self.db.is_sqlite:
+            return next((c for c in columns if c.casefold() == name.casefold()), None)
+        return None
+
     def whole_rows(
         self, table: str, key: str, ids: Iterable[str]
     ) -> tuple[list[str], dict[str, Raw]] | None:
         """Rows of a real table with every column, mapped or not, keyed by trimmed ID,
-        and the table's columns as they are now: what the audit records as a run left
-        a record and Undo compares with. None when the table is gone; no rows when it
-        has no column ``key``."""
+        and the table's columns as they are now (the catalogue's spelling): what the
+        audit records as a run left a record and Undo compares with. None when the
+        table is gone; no rows when it has no column ``key``."""
         if not self.db.has_table(table):
             return None
-        columns, _ = self.db.select(f"SELECT * FROM {quote_identifier(table)} WHERE 1 = 0")
-        if key not in columns:
+        name = quote_identifier(table)
+        columns, _ = self.db.select(f"SELECT * FROM {name} WHERE 1 = 0")
+        column = self.column_named(columns, key)
+        if column is None:
             return columns, {}
         wanted, found = list(dict.fromkeys(ids)), {}
         for start in range(0, len(wanted), _ID_CHUNK):
             chunk = wanted[start : start + _ID_CHUNK]
-            _, rows = self.db.select(
-                f"SELECT * FROM {quote_identifier(table)} WHERE {quote_name(key)} IN "
-                f"({', '.join('?' for _ in chunk)})",
-                chunk,
-            )
+            where = f"{quote_name(column)} IN ({', '.join('?' for _ in chunk)})"
+            _, rows = self.db.select(f"SELECT * FROM {name} WHERE {where}", chunk)
             for row in rows:
                 values = dict(zip(columns, row, strict=True))
-                found[text(values[key]) or ""] = values
+                found[text(values[column]) or ""] = values
         return columns, found
+
+    def lock_rows(self, table: str, key: str, ids: Iterable[str]) -> set[str] | None:
+        """Inside Undo's transaction: lock the rows it may take back, so that nobody
+        changes one between its compare and its write, without waiting for a row
+        someone else holds (``FOR UPDATE SKIP LOCKED``). The trimmed IDs of the rows
+        now locked; a row missing from them but in the table is being edited right
+        now. None where the database locks otherwise (SQLite's write lock covers the
+        whole file; other servers hold what the transaction reads by its isolation):
+        there Undo writes with a compare-and-set on the columns it can compare."""
+        if self.db.is_sqlite or not self.db.dbms.startswith(_ROW_LOCKING):
+            return None
+        if not self.db.has_table(table):
+            return set()
+        name = quote_identifier(table)
+        columns, _ = self.db.select(f"SELECT * FROM {name} WHERE 1 = 0")
+        column = self.column_named(columns, key)
+        if column is None:
+            return set()
+        wanted, locked = list(dict.fromkeys(ids)), set()
+        for start in range(0, len(wanted), _ID_CHUNK):
+            chunk = wanted[start : start + _ID_CHUNK]
+            rows = self.db.query(
+                f"SELECT {quote_name(column)} FROM {name} WHERE {quote_name(column)} IN "
+                f"({', '.join('?' for _ in chunk)}) FOR UPDATE SKIP LOCKED",
+                chunk,
+            )
+            locked |= {text(row[0]) or "" for row in rows}
+        return locked
 
     def rows_of(self, entity: Entity, ids: Iterable[str]) -> dict[str, Raw]:
         """Whole rows (every column) of ``entity``'s table, keyed by trimmed ID."""
@@ -277,11 +323,12 @@ class SMSTurboStore:
 
     def learn_comparisons(self, tables: Iterable[str]) -> None:
         """Find, outside any transaction, the columns of these tables the database cannot
-        compare with ``=`` (json, xml or point on PostgreSQL; text, ntext or image on SQL
-        Server): one ``WHERE 1 = 0 AND c = c`` each, since a refused statement aborts a
-        PostgreSQL transaction. A compare-and-set leaves those out of its WHERE; Undo
-        compares them itself when it reads the row."""
-        if self.db.is_sqlite:
+        compare with ``=`` (text, ntext or image on SQL Server, say): one
+        ``WHERE 1 = 0 AND c = c`` each, since a refused statement can abort a
+        transaction. A compare-and-set leaves those out of its WHERE; Undo compares them
+        itself when it reads the row. Not needed where Undo locks the rows it writes
+        (``lock_rows``) and writes them by ID, nor on SQLite, which compares any value."""
+        if self.db.is_sqlite or self.db.dbms.startswith(_ROW_LOCKING):
             return
         for table in dict.fromkeys(tables):
             if table in self._incomparable or not self.db.has_table(table):
@@ -307,7 +354,10 @@ class SMSTurboStore:
         where, params = self._whole_row(table, expected)
         sets = ", ".join(f"{quote_name(c)} = ?" for c in values)
         named = f"{entity.label.lower()} {record_id.strip()!r}"
-        with self._naming(f"restoring {named}", f"{named} (table {table})"):
+        with (
+            self._undo_refused(f"restoring {named} (table {table})"),
+            self._naming(f"restoring {named}", f"{named} (table {table})"),
+        ):
             changed = self.db.execute(
                 f"UPDATE {quote_identifier(table)} SET {sets} WHERE {where}",
                 [*values.values(), *params],
@@ -319,13 +369,36 @@ class SMSTurboStore:
         where, params = self._whole_row(table, expected)
         named = f"{entity.label.lower()} {record_id.strip()!r}"
         try:
-            with self._naming(f"deleting {named}", f"{named} (table {table})"):
+            with (
+                self._undo_refused(f"deleting {named} (table {table})"),
+                self._naming(f"deleting {named}", f"{named} (table {table})"),
+            ):
                 changed = self.db.execute(
                     f"DELETE FROM {quote_identifier(table)} WHERE {where}", params
                 )
         except TargetReferenceError as error:
             raise self._in_use(named, table, error) from error.__cause__
         return self._changed(changed, entity, record_id, expected)
+
+    @contextmanager
+    def _undo_refused(self, doing: str) -> Iterator[None]:
+        """Whatever else the database says no with while Undo writes (a rule or trigger
+        of SMSTurbo's own, a type it cannot compare): its words, the record, and that
+        the whole undo was rolled back; never a traceback."""
+        try:
+            yield
+        except SmsyncError:
+            raise
+        except Exception as error:  # any driver's refusal, named below
+            raise TargetRefusedError(
+                f"{doing}: SMSTurbo's database refused it "
+                f"({driver_text(state_and_text(error)[1])}); the undo was rolled back, "
+                "nothing was changed",
+                where=self.db.label,
+                advice="Ask the SMSTurbo administrator what this message means for that "
+                "record (a rule or trigger of SMSTurbo's, say). Until it is resolved the "
+                "synchronization stays in place, and Undo offers it again.",
+            ) from error
 
     def _whole_row(self, table: str, expected: Raw) -> tuple[str, list[object]]:
         """The compare-and-set condition on a whole row, but for the columns

@@ -84,6 +84,9 @@ class Sage50Source:
                 )
         return row
 
+    def location(self) -> str:
+        return self.db.label
+
     def company_name(self) -> str:
         name = self._selected(COMPANY_NAME_COLUMN, TEXT_COLUMN)
         rows = self.db.query(f"SELECT {name} FROM {quote_identifier(COMPANY_TABLE)}")

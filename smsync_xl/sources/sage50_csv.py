@@ -86,6 +86,9 @@ class Sage50CsvSource:
         self.folder = folder
         self.status_rule = status_rule
 
+    def location(self) -> str:
+        return str(self.folder)
+
     def company_name(self) -> str:
         """Exports carry no company name: the folder is what the user recognises."""
         return f"Sage 50 exports in {self.folder}"

@@ -30,9 +30,12 @@ from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import AuditAction, Outcome, RunKind, Status
 from smsync_xl.smsturbo.audit import Change, image
 from smsync_xl.smsturbo.catalogue import column_limits
-from smsync_xl.smsturbo.store import Raw, SMSTurboStore
+from smsync_xl.smsturbo.store import INSERT_BATCH, Raw, SMSTurboStore
 
 Progress = Callable[[int], None]
+Checkpoint = Callable[[str], None]
+"""Called before each step of the write transaction up to the commit, with the step's
+name: what it raises (an interrupt noted meanwhile) rolls everything back."""
 Chosen = Mapping[str, Mapping[str, str]]
 """Entity key → {ID: the fingerprint the row had when the user chose it}."""
 
@@ -188,7 +191,9 @@ class _Writer:
         plan: Plan,
         defaults: Callable[[], Record],
         results: list[RowResult],
+        checkpoint: Checkpoint,
     ) -> None:
+        self.checkpoint = checkpoint
         self.store = store
         self.entity = entity
         self.plan = plan
@@ -286,6 +291,7 @@ class _Writer:
         done: list[tuple[_Write, Raw | None]] = []
         creating: list[Record] = []
         for write in self.pending:
+            self.checkpoint("updating")
             now = current.get(write.record_id)
             if write.action is AuditAction.CREATE:
                 if now is not None:
@@ -300,9 +306,10 @@ class _Writer:
                 self.conflict(write, CHANGED_MEANWHILE)
                 continue
             done.append((write, now))
-        self.store.insert_many(self.entity, creating)
+        for start in range(0, len(creating), INSERT_BATCH):
+            self.checkpoint("inserting")
+            self.store.insert_many(self.entity, creating[start : start + INSERT_BATCH])
         table = self.store.table(self.entity)
-        key = table.columns["id"]
         after = self.store.rows_of(
             self.entity, [self.store.stored_id(self.entity, w.record_id) for w, _ in done]
         )
@@ -316,6 +323,7 @@ class _Writer:
                     advice="Check that SMSTurbo keeps the ID as written (no trigger or "
                     "default changes it), then synchronize again.",
                 )
+            key = self.store.column_named(written, table.columns["id"]) or table.columns["id"]
             changes.append(
                 Change(
                     self.entity.key,
@@ -337,6 +345,7 @@ def apply(
     *,
     user: str,
     progress: Progress | None = None,
+    checkpoint: Checkpoint = lambda _: None,
 ) -> SyncResult:
     """Apply the chosen rows. Returns one result per chosen row. Nothing is written
     unless everything is.
@@ -344,7 +353,9 @@ def apply(
     Inside the write transaction, SMSync's writer lock comes first (another
     synchronization or undo finishes before this one reads anything), then both sides
     are read again, the template records (ZZDEFAULT) are checked, and each write is a
-    compare-and-set."""
+    compare-and-set. Between every step up to the commit (each record decided, the
+    template check, each update and batch of inserts, the audit) ``checkpoint`` runs:
+    what it raises (a noted interrupt) rolls the transaction back."""
     company = source.company_name()
     results: list[RowResult] = []
     changes: list[Change] = []
@@ -358,7 +369,8 @@ def apply(
 
         return template
 
-    with store.transaction(writing=[ENTITIES[k] for k, marks in chosen.items() if marks]):
+    writing = [ENTITIES[k] for k, marks in chosen.items() if marks]
+    with store.transaction(writing=writing, waiting=lambda: checkpoint("waiting")):
         writers = []
         for key, marks in chosen.items():
             if not marks:
@@ -370,13 +382,16 @@ def apply(
                 make_plan(entity, source, store, settings),
                 template_of(entity),
                 results,
+                checkpoint,
             )
             for record_id, mark in marks.items():
+                checkpoint("writing")
                 writer.apply(record_id, mark)
                 if progress:
                     progress(1)
             writers.append(writer)
         for writer in writers:
+            checkpoint("writing")
             taken = {f for p in writer.pending for f in p.from_defaults}
             if taken:
                 entity = writer.entity
@@ -388,8 +403,10 @@ def apply(
         result = SyncResult(None, results)
         if not changes:
             return result
+        checkpoint("auditing")
         store.audit.ensure_tables()
         run_id = store.audit.start_run(RunKind.SYNC, user, now_text(), company)
         store.audit.log_changes(run_id, changes)
         store.audit.finish_run(run_id, result.summary())
+        checkpoint("auditing")
     return SyncResult(run_id, results)

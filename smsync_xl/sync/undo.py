@@ -1,21 +1,25 @@
 """Undo last synchronization: exact, because the audit holds every record whole, every
 column of the real table (mapped or not), as the run left it.
 
-A record is taken back only if the whole row is still exactly what the run left
-(created ones deleted, updated ones given back their old values), each with a
-compare-and-set on every column so that an edit made while the undo runs is not
-overwritten. A row changed since, or one that cannot be compared (its table or a
-column is gone, a column the audit does not know holds a value), is left alone and
-named with the reason. A synchronization counts as undone only once every change it
-made has been taken back: until then Undo offers it again. The undo is itself an
-audited run, and it takes SMSync's writer lock first, so two undos (or an undo and a
+A record is taken back only if the whole row is still exactly what the run left, or
+what SMSync's own later writes left (created ones deleted, updated ones given back
+their old values; a created one already deleted in SMSTurbo counts as taken back).
+The rows are locked first where the server locks rows (PostgreSQL, Oracle: a row
+someone is editing right now is left alone at once, not waited for), compared column
+by column here, then written by their ID; SQLite's write lock covers the whole file,
+and on other servers the write is a compare-and-set on every column the server can
+compare. A row changed since, or one that cannot be compared (its table or a column
+is gone, a column the audit does not know holds a value), is left alone and named
+with the reason. A synchronization counts as undone only once every change it made
+has been taken back: until then Undo offers it again. The undo is itself an audited
+run, and it takes SMSync's writer lock first, so two undos (or an undo and a
 synchronization) take turns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from weakref import WeakKeyDictionary
 
@@ -55,15 +59,20 @@ class UndoResult:
     left_alone: list[LeftAlone]
 
     def headline(self) -> str:
-        text = f"Undo of synchronization {self.undone_run}: {len(self.restored)} restored"
+        gone = sum(1 for c in self.restored if c.before is None)
+        text = f"Undo of synchronization {self.undone_run}: {len(self.restored) - gone} restored"
+        if gone:
+            text += f", {gone} created by it already deleted in SMSTurbo"
         if self.left_alone:
             text += f", {len(self.left_alone)} left as they are"
         return text
 
     def still_undoable(self) -> str:
         return (
-            f"Synchronization {self.undone_run} is only partly undone: Undo offers it again, "
-            "and takes back these records once they are as it left them"
+            f"Synchronization {self.undone_run} is only partly undone: Undo offers it again "
+            "and takes back a record left alone only once it is exactly as that "
+            "synchronization left it. One deleted since, or changed by SMSTurbo itself on "
+            "every save, never will be: correct those in SMSTurbo by hand"
         )
 
     def summary(self, named: int | None = NAMED) -> str:
@@ -106,6 +115,20 @@ def last_undoable_run(store: SMSTurboStore) -> Run:
     return run
 
 
+def taken_back_already(store: SMSTurboStore, run: Run) -> str:
+    """For the question before an undo: what earlier undos of ``run`` took back and
+    what is left to try, or "" for a synchronization no undo has touched yet."""
+    undos = [r.run_id for r in store.audit.runs() if r.undo_of == run.run_id]
+    if not undos:
+        return ""
+    made, left = len(store.audit.changes(run.run_id)), len(store.audit.remaining(run.run_id))
+    runs = ", ".join(str(u) for u in sorted(undos))
+    return (
+        f"It is partly undone already: undo run {runs} took back {made - left} of its "
+        f"{made} changes; this undo tries the {left} left."
+    )
+
+
 def _check_expected(store: SMSTurboStore, expected: int | None) -> Run:
     """The run to undo, under the lock; refused when it is not the one the user was
     asked about (another undo or a newer synchronization committed meanwhile)."""
@@ -129,8 +152,15 @@ def _check_expected(store: SMSTurboStore, expected: int | None) -> Run:
     return run
 
 
-_Rows = tuple[list[str], dict[str, Raw]] | None
-"""A table's columns and its rows by trimmed ID (``SMSTurboStore.whole_rows``)."""
+@dataclass(frozen=True)
+class _Rows:
+    """A table's columns and its rows by trimmed ID (``SMSTurboStore.whole_rows``),
+    and the IDs of the rows this undo holds locked (None where the database locks
+    otherwise: ``SMSTurboStore.lock_rows``)."""
+
+    columns: list[str]
+    rows: dict[str, Raw]
+    locked: set[str] | None
 
 
 @dataclass(frozen=True)
@@ -144,6 +174,9 @@ class _Image:
     key: str
     after: Stored
     before: Stored | None
+    expected: Stored
+    """The whole row Undo expects to find: ``after``, or the row as SMSync's own later
+    writes left it."""
     unplaced: tuple[str, ...] = ()
     legacy: bool = False
 
@@ -161,7 +194,8 @@ def _image(store: SMSTurboStore, change: Change) -> _Image:
     the mapped fields only: they are placed through today's mapping, and a field it no
     longer maps cannot be placed."""
     if change.table is not None and change.key is not None:
-        return _Image(change, change.table, change.key, change.after or {}, change.before)
+        after = change.after or {}
+        return _Image(change, change.table, change.key, after, change.before, after)
     table = store.table(ENTITIES[change.entity])
 
     def placed(values: Stored) -> Stored:
@@ -175,6 +209,7 @@ def _image(store: SMSTurboStore, change: Change) -> _Image:
         table.columns["id"],
         placed(after),
         None if change.before is None else placed(change.before),
+        placed(after),
         tuple(f"field {f}" for f in after if f not in table.columns),
         legacy=True,
     )
@@ -184,26 +219,44 @@ def _names(columns: Iterable[str]) -> str:
     return ", ".join(sorted(columns))
 
 
-def _why_not(item: _Image, columns: list[str] | None, now: Raw | None) -> str | None:
-    """Why the row cannot be taken back, or None when it is exactly as the run left it:
-    every column the audit holds is unchanged, and every column it does not know (added
-    to the table since, or never recorded) is empty, so nothing there can be lost."""
-    if columns is None:
+def _aligned(store: SMSTurboStore, values: Stored, columns: list[str]) -> Stored:
+    """An audited row keyed by the table's own spelling of each column, where the
+    database takes a name spelled otherwise for it (SQLite ignores case)."""
+    return {store.column_named(columns, c) or c: v for c, v in values.items()}
+
+
+def _why_not(store: SMSTurboStore, item: _Image, rows: _Rows | None, now: Raw | None) -> str | None:
+    """Why the row cannot be taken back, or None when it is exactly as the run left it
+    (or, for a created record, when it is gone already): every column the audit holds
+    is unchanged, and every column it does not know (added to the table since, or never
+    recorded) is empty, so nothing there can be lost."""
+    if rows is None:
         return f"table {item.table} is no longer in SMSTurbo, so nothing of it can be compared"
-    if item.key not in columns:
+    if store.column_named(rows.columns, item.key) is None:
         return f"table {item.table} has no column {item.key} any more to find the record by"
     if now is None:
-        return "it is no longer in SMSTurbo (deleted since that synchronization)"
+        if item.change.action is AuditAction.CREATE:
+            return None
+        return (
+            "it is no longer in SMSTurbo (deleted since that synchronization), so its "
+            "earlier values cannot be given back"
+        )
+    if rows.locked is not None and (text(item.change.record_id) or "") not in rows.locked:
+        return (
+            "being edited in SMSTurbo right now (another user holds it locked), so it was "
+            "not compared; undo again once that edit is saved or cancelled"
+        )
+    expected = _aligned(store, item.expected, rows.columns)
     reasons = []
     if item.unplaced:
         reasons.append(f"cannot compare {_names(item.unplaced)}: not in today's table mapping")
-    gone = [c for c in item.after if c not in now]
+    gone = [c for c in expected if c not in now]
     if gone:
         reasons.append(f"cannot compare column {_names(gone)}: no longer in the table")
-    changed = [c for c in item.after if c in now and encoded(now[c]) != item.after[c]]
+    changed = [c for c in expected if c in now and encoded(now[c]) != expected[c]]
     if changed:
         reasons.append(f"changed since that synchronization: {_names(changed)}")
-    unknown = [c for c in now if c not in item.after and now[c] is not None]
+    unknown = [c for c in now if c not in expected and now[c] is not None]
     if unknown:
         since = (
             "not recorded by the earlier SMSync that made that synchronization"
@@ -214,46 +267,65 @@ def _why_not(item: _Image, columns: list[str] | None, now: Raw | None) -> str | 
     return "; ".join(reasons) or None
 
 
-def _images(store: SMSTurboStore, changes: list[Change]) -> tuple[list[_Image], list[LeftAlone]]:
+def _images(
+    store: SMSTurboStore, changes: list[Change], latest: dict[tuple[str, str], Change]
+) -> tuple[list[_Image], list[LeftAlone]]:
+    """The changes as Undo compares them; a record SMSync wrote again later (a later
+    synchronization and the undo that took it back) is compared with the whole row as
+    SMSync itself left it last, so a column SMSTurbo changes on every save (an
+    ``updated at`` trigger) holds what SMSync's own last write gave it."""
     images, unmapped = [], []
     for change in changes:
         try:
-            images.append(_image(store, change))
+            item = _image(store, change)
         except MappingError as error:
             unmapped.append(LeftAlone(change.entity, change.record_id, "", error.message))
+            continue
+        last = latest.get((change.entity, text(change.record_id) or ""))
+        if last is not None and last.after is not None and last.table == item.table:
+            item = replace(item, expected=last.after)
+        images.append(item)
     return images, unmapped
 
 
-def _take_back(store: SMSTurboStore, item: _Image, now: Raw) -> bool:
-    """Delete a created row, or give an updated one back its old values, only if every
-    column still holds ``now`` at that moment; False when it changed meanwhile."""
+def _take_back(store: SMSTurboStore, item: _Image, rows: _Rows, now: Raw) -> bool:
+    """Delete a created row, or give an updated one back its old values. The row is
+    locked and was compared whole, so it is found by its ID alone (as stored); where
+    the database does not lock rows, only if every column it can compare still holds
+    ``now``: False when it changed meanwhile."""
     change, entity = item.change, ENTITIES[item.change.entity]
+    key = store.column_named(rows.columns, item.key) or item.key
+    expected = now if rows.locked is None else {key: now[key]}
     if change.action is AuditAction.CREATE:
-        return store.delete_row(entity, change.record_id, table=item.table, expected=now)
-    values = {c: decoded(v) for c, v in (item.before or {}).items() if v != item.after.get(c)}
+        return store.delete_row(entity, change.record_id, table=item.table, expected=expected)
+    after = _aligned(store, item.after, rows.columns)
+    before = _aligned(store, item.before or {}, rows.columns)
+    values = {c: decoded(v) for c, v in before.items() if v != after.get(c)}
     return not values or store.write_row(
-        entity, change.record_id, values, table=item.table, expected=now
+        entity, change.record_id, values, table=item.table, expected=expected
     )
 
 
-def _whole(store: SMSTurboStore, images: list[_Image]) -> dict[tuple[str, str], _Rows]:
-    """The rows of these changes as SMSTurbo holds them now: one read per table (in
-    chunks of IDs), keyed by table and ID column."""
-    found: dict[tuple[str, str], _Rows] = {}
+def _whole(store: SMSTurboStore, images: list[_Image]) -> dict[tuple[str, str], _Rows | None]:
+    """The rows of these changes as SMSTurbo holds them now, locked first: one read per
+    table (in chunks of IDs), keyed by table and ID column."""
+    found: dict[tuple[str, str], _Rows | None] = {}
     for table, key in dict.fromkeys((i.table, i.key) for i in images):
         ids = [i.change.record_id for i in images if (i.table, i.key) == (table, key)]
-        found[(table, key)] = store.whole_rows(table, key, ids)
+        locked = store.lock_rows(table, key, ids)
+        whole = store.whole_rows(table, key, ids)
+        found[(table, key)] = None if whole is None else _Rows(*whole, locked)
     return found
 
 
-def _row(found: dict[tuple[str, str], _Rows], item: _Image) -> Raw | None:
+def _row(found: dict[tuple[str, str], _Rows | None], item: _Image) -> Raw | None:
     rows = found[(item.table, item.key)]
-    return None if rows is None else rows[1].get(text(item.change.record_id) or "")
+    return None if rows is None else rows.rows.get(text(item.change.record_id) or "")
 
 
-def _record(item: _Image, now: Raw, restored: dict[tuple[str, str], _Rows]) -> Change:
-    """The undo's own audit record: the whole row as it found it and, for a restore,
-    as it left it."""
+def _record(item: _Image, now: Raw | None, restored: dict[tuple[str, str], _Rows | None]) -> Change:
+    """The undo's own audit record: the whole row as it found it (none: a created
+    record already deleted in SMSTurbo) and, for a restore, as it left it."""
     change = item.change
     deleted = change.action is AuditAction.CREATE
     after = None if deleted else _row(restored, item)
@@ -261,11 +333,20 @@ def _record(item: _Image, now: Raw, restored: dict[tuple[str, str], _Rows]) -> C
         change.entity,
         change.record_id,
         AuditAction.DELETE if deleted else AuditAction.RESTORE,
-        image(now),
+        None if now is None else image(now),
         None if after is None else image(after),
         item.table,
         item.key,
     )
+
+
+def _audited_tables(store: SMSTurboStore) -> Iterator[str]:
+    """The tables Undo may write: today's mapping's and every table the audit recorded
+    for the synchronization it would undo now (read only when asked for)."""
+    yield from (t.table for t in store.mapping.tables.values())
+    runs = [r for r in store.audit.runs() if r.kind is RunKind.SYNC and not r.undone]
+    if runs:
+        yield from (c.table for c in store.audit.remaining(runs[0].run_id) if c.table)
 
 
 def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = None) -> UndoResult:
@@ -274,20 +355,26 @@ def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = Non
     ``expected_run`` is the synchronization the user agreed to undo (by default the one
     ``last_undoable_run`` named on this store); if another undo or a newer
     synchronization committed while this one waited for SMSync's writer lock, nothing
-    is changed (UndoChangedError). Each record is taken back with a compare-and-set on
-    its whole row: only if it is still exactly as the run left it."""
+    is changed (UndoChangedError). The rows it may take back are locked first (a row
+    someone is editing right now is left alone, not waited for), then each is compared
+    whole with what the run left, every column, and taken back only if it is still
+    exactly that."""
     expected = expected_run if expected_run is not None else _offered.get(store)
-    store.learn_comparisons(t.table for t in store.mapping.tables.values())
+    store.learn_comparisons(_audited_tables(store))
     with store.transaction():
         run = _check_expected(store, expected)
-        images, left_alone = _images(store, list(reversed(store.audit.remaining(run.run_id))))
+        remaining = list(reversed(store.audit.remaining(run.run_id)))
+        images, left_alone = _images(store, remaining, store.audit.latest_images(run.run_id))
         found = _whole(store, images)
-        taken: list[tuple[_Image, Raw]] = []
+        taken: list[tuple[_Image, Raw | None]] = []
         for item in images:
             rows, now = found[(item.table, item.key)], _row(found, item)
-            reason = _why_not(item, None if rows is None else rows[0], now)
-            if reason is None and now is not None:
-                if _take_back(store, item, now):
+            reason = _why_not(store, item, rows, now)
+            if reason is None and now is None:
+                taken.append((item, None))  # a created record deleted in SMSTurbo already
+                continue
+            if reason is None and rows is not None and now is not None:
+                if _take_back(store, item, rows, now):
                     taken.append((item, now))
                     continue
                 reason = "changed while this undo ran"
