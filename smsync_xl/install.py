@@ -358,7 +358,15 @@ def install(
     if existing and not force and xlwings_wheel:
         # The DLLs (and trust) were what was asked for: the workbook and its conf stay.
         trusted = _trust(destination, registry, warnings) if trust else None
-        _record(destination, interpreter, placed, keep=True)
+        try:
+            _record(destination, interpreter, placed, keep=True)
+        except OSError as error:
+            raise SmsyncError(
+                f"{', '.join(map(str, placed))} were put in place, but {MANIFEST_NAME} could "
+                f"not be updated ({error.strerror}), so doctor cannot tell if they go missing",
+                where=str(destination),
+                advice="Make the folder writable and run the same command again.",
+            ) from None
         return Installed(target, None, tuple(placed), trusted, tuple(warnings), kept=True)
     if existing and not force:
         kept = f" (put in place all the same: {', '.join(map(str, placed))})" if placed else ""
@@ -488,9 +496,18 @@ def _trust(destination: Path, registry: Registry, warnings: list[str]) -> str | 
             f"would ignore it. Fix: {fix}"
         )
         return None
-    return trusted_location(str(destination), registry, os.environ) or add_trusted_location(
-        str(destination), registry, datetime.now()
-    )
+    existing = trusted_location(str(destination), registry, os.environ)
+    if existing is not None:
+        return existing
+    try:
+        return add_trusted_location(str(destination), registry, datetime.now())
+    except OSError as error:
+        warnings.append(
+            f"--trust could not make {destination} a Trusted Location (the registry refused: "
+            f"{error.strerror or error}). Fix: File > Options > Trust Center > Trust Center "
+            f"Settings > Trusted Locations > Add new location: {destination}"
+        )
+        return None
 
 
 def _record(destination: Path, interpreter: str, placed: list[Path], *, keep: bool) -> None:

@@ -868,3 +868,22 @@ def test_the_cli_says_the_workbook_was_kept_when_only_the_dlls_were_placed(
     assert f"Copied {DLL64} to {python.parent}" in result.output
     assert "Next steps" not in result.output
     assert (dest / "SMSync.xlsm").read_bytes() == b"the bookkeeper's Setup and Log"
+
+
+def test_a_registry_that_refuses_the_location_is_a_warning_not_a_traceback(tmp_path):
+    class Locked(FakeRegistry):
+        def write(self, key: str, values: Mapping[str, object]) -> None:
+            raise PermissionError(13, "Access is denied")
+
+    installed = install(
+        tmp_path,
+        with_demo=False,
+        trust=True,
+        platform="win32",
+        interpreter=sys.executable,
+        encoding="cp1252",
+        registry=Locked(),
+    )
+    assert installed.trusted is None
+    (warning,) = [w for w in installed.warnings if "--trust" in w]
+    assert "the registry refused: Access is denied" in warning and "Add new location" in warning
