@@ -572,14 +572,18 @@ def install(
     folder = target.parent
     if installed.backup is not None:
         _echo(f"Kept the old workbook as {installed.backup}")
-    _echo(f"Installed {target}\nWrote {folder / CONF_NAME} (Python {sys.executable})")
+    if installed.kept:
+        _echo(f"Left {target} and {folder / CONF_NAME} as they are (no --force)")
+    else:
+        _echo(f"Installed {target}\nWrote {folder / CONF_NAME} (Python {sys.executable})")
     for placed in installed.placed:
         _echo(f"Copied {placed.name} to {placed.parent}")
     if installed.trusted is not None:
-        _echo(f"Made {folder} a Trusted Location for your user ({installed.trusted})")
+        _echo(f"{folder} is a Trusted Location ({installed.trusted})")
     for warning in [*installed.warnings, *folder_warnings(folder)]:
         _echo(f"Warning: {warning}", fg="yellow", err=True)
-    _echo(next_steps(target, trusted=trust))
+    if not installed.kept:
+        _echo(next_steps(target, trusted=installed.trusted is not None))
     return 0
 
 

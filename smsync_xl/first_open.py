@@ -34,13 +34,15 @@ from smsync_xl.install import (
     vba_encoding,
 )
 from smsync_xl.office import (
+    POLICY_LOCATIONS,
     Registry,
     WindowsRegistry,
     excel_bits,
     excel_from_store,
-    locations_disabled,
+    expand_variables,
     mark_of_the_web,
-    network_locations_allowed,
+    store_python,
+    trust_refused,
     trusted_location,
 )
 from smsync_xl.xlwings_dll import DLL_NAMES, find_dll, missing_dll_advice
@@ -134,7 +136,7 @@ def check_workbook(book: Path, machine: Machine) -> Findings:
         _trusted_location(found, folder, machine)
         _office(found, machine)
         if usable and interpreter is not None:
-            _dll(found, interpreter, machine)
+            _dll(found, interpreter, folder, machine)
     _quarantine(found, recorded, machine)
     return found
 
@@ -187,9 +189,14 @@ def _conf_interpreter(found: Findings, conf: Path, machine: Machine) -> str | No
         )
         return None
     for line in text.splitlines():
+        # As GetConfigFromFile and GetConfig read it (xlwings.bas lines 782 and 710): the
+        # first line whose key matches without letter case, %VAR% expanded (Windows).
         name, _, value = line.partition('","')
-        if name.strip('"') == key:
-            return value.rstrip('"')
+        if name.strip('"').lower() == key.lower():
+            value = value.rstrip('"')
+            return (
+                expand_variables(value, machine.environ) if machine.platform == "win32" else value
+            )
     found.problem(
         f"{conf} has no {key}",
         f"{conf} does not say which Python to start ({key})",
@@ -220,15 +227,20 @@ def _interpreter(
             fix,
         )
         return False
-    if windows and "\\windowsapps\\" in interpreter.lower():
+    if windows and "/" in interpreter:
         found.problem(
-            f"Python {interpreter} is the Microsoft Store alias",
-            f"{CONF_NAME} names {interpreter}, the Microsoft Store's alias, which Excel "
-            "cannot start ('Python was not found; run without arguments to install from the "
-            "Microsoft Store')",
-            "Install Python from python.org (or use your virtual environment's "
-            "Scripts\\python.exe) and run its smsync-xl install --force.",
+            f"Python {interpreter} has forward slashes",
+            f"{CONF_NAME} names {interpreter}, with '/': xlwings' VBA finds the Python's "
+            "folder by its last backslash (ParentFolder, xlwings.bas lines 252, 496 and "
+            "876), so the buttons and the Excel functions fail ('Invalid procedure call or "
+            "argument', or the wrong folder)",
+            "Write it with backslashes only, or " + fix[0].lower() + fix[1:],
         )
+        return False
+    store = store_python(interpreter) if windows else None
+    if store is not None:
+        short, what, store_fix = store
+        found.problem(short, f"in {CONF_NAME}: {what}", store_fix)
         return False
     if not machine.exists(interpreter):
         placed = recorded.get("python") == interpreter
@@ -321,14 +333,19 @@ def _mark_of_the_web(found: Findings, book: Path) -> None:
 
 
 def _trusted_location(found: Findings, folder: Path, machine: Machine) -> None:
-    if locations_disabled(machine.registry):
+    key = trusted_location(str(folder), machine.registry, machine.environ)
+    by_policy = key is not None and key.startswith(POLICY_LOCATIONS)
+    refused = trust_refused(str(folder), machine.registry, by_policy=by_policy)
+    if refused is not None:
+        reason, fix = refused
         found.problem(
-            "Trusted Locations disabled by policy",
-            "your IT has turned Trusted Locations off (policy AllLocationsDisabled)",
-            "Ask IT to allow the workbook's macros, or click Enable Content on each open.",
+            f"{folder} is not a Trusted Location Excel honours",
+            f"{folder} is not a Trusted Location Excel honours: {reason}. Excel asks to "
+            "enable the macros on every open, and blocks them if the file is marked as "
+            "downloaded",
+            fix,
         )
         return
-    key = trusted_location(str(folder), machine.registry, machine.environ)
     if key is None:
         found.problem(
             f"{folder} is not a Trusted Location",
@@ -336,15 +353,6 @@ def _trusted_location(found: Findings, folder: Path, machine: Machine) -> None:
             "open, and blocks them if the file is marked as downloaded",
             "Run smsync-xl install --trust (adds it for you only), or File > Options > "
             "Trust Center > Trust Center Settings > Trusted Locations > Add new location.",
-        )
-        return
-    network = str(folder).startswith("\\\\")
-    if network and not network_locations_allowed(machine.registry):
-        found.problem(
-            f"{folder} is a network folder",
-            f"{folder} is a Trusted Location on the network, but 'Allow Trusted Locations "
-            "on my network' is off, so Excel ignores it",
-            "Tick it in Trust Center > Trusted Locations, or install into C:\\SMSync.",
         )
         return
     found.ok(f"Trusted Location ({key.rsplit(chr(92), 1)[-1]})")
@@ -374,7 +382,7 @@ def excel_dll_bits(machine: Machine) -> tuple[int, ...]:
     return (bits,) if bits else (32, 64)
 
 
-def _dll(found: Findings, interpreter: str, machine: Machine) -> None:
+def _dll(found: Findings, interpreter: str, folder: Path, machine: Machine) -> None:
     missing = [
         bits for bits in excel_dll_bits(machine) if not find_dll(interpreter, bits, machine.exists)
     ]
@@ -383,7 +391,7 @@ def _dll(found: Findings, interpreter: str, machine: Machine) -> None:
         found.problem(
             f"no {names} where xlwings' VBA looks",
             f"{names} is not beside {interpreter} nor one folder up",
-            missing_dll_advice(interpreter),
+            missing_dll_advice(interpreter, str(folder)),
         )
         return
     found.ok("xlwings DLL for the Excel functions")

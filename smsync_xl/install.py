@@ -41,6 +41,8 @@ from smsync_xl.office import (
     WindowsRegistry,
     add_trusted_location,
     remove_mark_of_the_web,
+    store_python,
+    trust_refused,
     trusted_location,
 )
 from smsync_xl.xlwings_dll import dlls_from_wheel, find_dll, missing_dll_advice, vba_folders
@@ -249,9 +251,14 @@ class Installed:
     placed: tuple[Path, ...] = ()
     """Files put outside the folder: xlwings' DLLs or its AppleScript."""
     trusted: str | None = None
-    """The Trusted Location key ``trust`` added (None: not asked, or already trusted)."""
+    """With ``trust``: the Trusted Location key that now covers the folder (added, or
+    already there); None when not asked, or when Office would ignore one (a warning says
+    why)."""
     warnings: tuple[str, ...] = ()
     """What will not work yet, each with its fix (the Excel functions' missing DLL)."""
+    kept: bool = False
+    """The workbook was there and was left as it is (``xlwings_wheel`` without ``force``):
+    only the DLLs were put in place."""
 
 
 def keep_backup(workbook: Path, now: datetime) -> Path:
@@ -345,8 +352,22 @@ def install(
     placed = [_put_applescript(home)] if platform == "darwin" else _put_dlls(dlls, interpreter)
 
     target = destination / WORKBOOK_NAME
+    warnings = [f"{what}. Fix: {fix}" for _, what, fix in _store(interpreter, platform)]
     names = [WORKBOOK_NAME, *(DEMO_FILES if with_demo else ())]
     existing = [name for name in names if (destination / name).exists()]
+    if existing and not force and xlwings_wheel:
+        # The DLLs (and trust) were what was asked for: the workbook and its conf stay.
+        trusted = _trust(destination, registry, warnings) if trust else None
+        try:
+            _record(destination, interpreter, placed, keep=True)
+        except OSError as error:
+            raise SmsyncError(
+                f"{', '.join(map(str, placed))} were put in place, but {MANIFEST_NAME} could "
+                f"not be updated ({error.strerror}), so doctor cannot tell if they go missing",
+                where=str(destination),
+                advice="Make the folder writable and run the same command again.",
+            ) from None
+        return Installed(target, None, tuple(placed), trusted, tuple(warnings), kept=True)
     if existing and not force:
         kept = f" (put in place all the same: {', '.join(map(str, placed))})" if placed else ""
         raise SmsyncError(
@@ -375,17 +396,13 @@ def install(
             done.told(f"the demo files in {destination} were written anew")
     except (OSError, sqlite3.Error) as error:
         raise done.stopped(error) from None
-    warnings = []
     if platform == "win32" and not any(
         find_dll(interpreter, bits, os.path.exists) for bits in (32, 64)
     ):
-        warnings.append(missing_dll_advice(interpreter))
-    trusted = None
-    if trust and trusted_location(str(destination), registry, os.environ) is None:
-        trusted = add_trusted_location(str(destination), registry, datetime.now())
-    manifest = {"python": interpreter, "files": [str(path) for path in placed]}
+        warnings.append(missing_dll_advice(interpreter, str(destination)))
+    trusted = _trust(destination, registry, warnings) if trust else None
     try:
-        (destination / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        _record(destination, interpreter, placed, keep=False)
     except OSError as error:
         raise done.stopped(error) from None
     return Installed(target, done.backup, tuple(placed), trusted, tuple(warnings))
@@ -460,6 +477,53 @@ def _replace_workbook(target: Path, done: _Done) -> None:
         raise
     kept = f" (the old one kept as {done.backup})" if done.backup else ""
     done.told(f"{target} was replaced by a new workbook{kept}")
+
+
+def _store(interpreter: str, platform: str) -> list[tuple[str, str, str]]:
+    """The Microsoft Store problem doctor would report for ``interpreter``, if any."""
+    store = store_python(interpreter) if platform == "win32" else None
+    return [store] if store else []
+
+
+def _trust(destination: Path, registry: Registry, warnings: list[str]) -> str | None:
+    """The location that covers ``destination``, added for this user if needed; None (and
+    a warning) when a policy or the network setting would make Office ignore it."""
+    refused = trust_refused(str(destination), registry)
+    if refused is not None:
+        reason, fix = refused
+        warnings.append(
+            f"--trust did not make {destination} a Trusted Location: {reason}, so Excel "
+            f"would ignore it. Fix: {fix}"
+        )
+        return None
+    existing = trusted_location(str(destination), registry, os.environ)
+    if existing is not None:
+        return existing
+    try:
+        return add_trusted_location(str(destination), registry, datetime.now())
+    except OSError as error:
+        warnings.append(
+            f"--trust could not make {destination} a Trusted Location (the registry refused: "
+            f"{error.strerror or error}). Fix: File > Options > Trust Center > Trust Center "
+            f"Settings > Trusted Locations > Add new location: {destination}"
+        )
+        return None
+
+
+def _record(destination: Path, interpreter: str, placed: list[Path], *, keep: bool) -> None:
+    """Write the manifest; ``keep``: the workbook stays, so add ``placed`` to what an
+    earlier install recorded (its Python is still the one xlwings.conf names)."""
+    manifest: dict[str, object] = {"python": interpreter, "files": []}
+    if keep:
+        try:
+            earlier = json.loads((destination / MANIFEST_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            earlier = None
+        if isinstance(earlier, dict):
+            manifest.update(earlier)
+    files = manifest["files"] if isinstance(manifest["files"], list) else []
+    manifest["files"] = files + [str(path) for path in placed if str(path) not in files]
+    (destination / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 
 
 def _refuse_mac_folder(destination: Path) -> None:

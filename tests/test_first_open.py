@@ -31,13 +31,22 @@ from smsync_xl.xlwings_dll import DLL_NAMES, find_dll, vba_folders
 VERSION = xlwings.__version__
 DLL32, DLL64 = DLL_NAMES[32], DLL_NAMES[64]
 APPLESCRIPT = Path(xlwings.__file__).parent / f"xlwings-{VERSION}.applescript"
+STORE_ALIAS = "C:\\Users\\jose\\AppData\\Local\\Microsoft\\WindowsApps\\python.exe"
+STORE_PYTHON = (
+    "C:\\Users\\jose\\AppData\\Local\\Microsoft\\WindowsApps\\"
+    "PythonSoftwareFoundation.Python.3.11_qbz5n2kfra8p0\\python.exe"
+)
 
 
 class FakeRegistry:
-    """A registry as a dictionary: key → values (subkeys are the keys below it)."""
+    """A registry as a dictionary: key → values (subkeys are the keys below it). As in
+    Windows, key and value names compare without letter case (a write of ``Path`` replaces
+    ``path``); values come back named in lower case, as WindowsRegistry gives them."""
 
-    def __init__(self, keys: Mapping[str, dict[str, object]] | None = None) -> None:
-        self.keys = {k.lower(): (k, dict(v)) for k, v in (keys or {}).items()}
+    def __init__(self, keys: Mapping[str, Mapping[str, object]] | None = None) -> None:
+        self.keys: dict[str, tuple[str, dict[str, object]]] = {}
+        for key, values in (keys or {}).items():
+            self.write(key, values)
 
     def values(self, key: str) -> dict[str, object] | None:
         found = self.keys.get(key.lower())
@@ -53,8 +62,9 @@ class FakeRegistry:
             }
         )
 
-    def write(self, key: str, values: Mapping[str, str | int]) -> None:
-        self.keys.setdefault(key.lower(), (key, {}))[1].update(values)
+    def write(self, key: str, values: Mapping[str, object]) -> None:
+        folded = {name.lower(): value for name, value in values.items()}
+        self.keys.setdefault(key.lower(), (key, {}))[1].update(folded)
 
 
 def windows(registry: FakeRegistry | None = None, **changes) -> Machine:
@@ -140,7 +150,9 @@ def test_install_without_the_dll_says_so_before_the_bookkeeper_meets_value(tmp_p
     assert "Could not load" not in result.output  # not Windows here: no DLL to miss
 
 
-def test_install_puts_the_wheels_dlls_where_the_vba_looks_and_doctor_finds_them(tmp_path):
+def test_install_puts_the_wheels_dlls_where_the_vba_looks_and_doctor_finds_them(
+    tmp_path, fake_dlls_pinned
+):
     venv = tmp_path / "venv"
     (venv / "Scripts").mkdir(parents=True)
     python = venv / "Scripts" / "python.exe"
@@ -210,11 +222,11 @@ def test_doctor_names_the_missing_dll_for_excels_bitness(tmp_path):
     [
         ("xlwings-0.36.0-cp311-cp311-win_amd64.whl", False, "not xlwings"),
         (f"xlwings-{VERSION}-py3-none-any.whl", False, "not xlwings"),
-        (None, True, "does not match the wheel's RECORD"),
+        (None, True, "its sha256 differs"),
     ],
 )
 def test_a_wrong_or_altered_wheel_is_refused_before_anything_is_written(
-    tmp_path, name, tamper, expected
+    tmp_path, name, tamper, expected, fake_dlls_pinned
 ):
     source = wheel(tmp_path, name=name, tamper=tamper)
     dest = tmp_path / "SMSync"
@@ -246,9 +258,11 @@ def conf_with(folder: Path, interpreter: str) -> Path:
     [
         ("pythonw", "not a full path"),
         (
-            "C:\\Users\\jose\\AppData\\Local\\Microsoft\\WindowsApps\\python.exe",
-            "Microsoft Store's alias",
+            STORE_ALIAS,
+            "the Microsoft Store's 'App execution alias', a 0-byte link and not a Python",
         ),
+        (STORE_PYTHON, "is a Python from the Microsoft Store"),
+        ("C:/Python311/python.exe", "finds the Python's folder by its last backslash"),
         ("C:\\Python311\\python.exe", "which does not exist"),
     ],
 )
@@ -385,7 +399,7 @@ def test_install_trust_adds_a_per_user_location_only_when_asked(tmp_path):
     )
     assert installed.trusted == USER_LOCATIONS + "\\Location1"
     values = registry.values(installed.trusted)
-    assert values["Path"] == str(dest) + "\\" and values["AllowSubfolders"] == 0
+    assert values["path"] == str(dest) + "\\" and values["allowsubfolders"] == 0
     found = check_workbook(dest / "SMSync.xlsm", machine)
     assert "  ok       Trusted Location (Location1)" in found.lines
     again = install(
@@ -398,7 +412,7 @@ def test_install_trust_adds_a_per_user_location_only_when_asked(tmp_path):
         encoding="cp1252",
         registry=registry,
     )
-    assert again.trusted is None and len(registry.subkeys(USER_LOCATIONS)) == 2
+    assert again.trusted == installed.trusted and len(registry.subkeys(USER_LOCATIONS)) == 2
 
 
 def test_trusted_location_paths_are_read_as_windows_does(tmp_path):
@@ -557,25 +571,319 @@ def test_excel_checks_report_carries_the_chain(tmp_path):
     )
 
 
-def test_the_wheels_dlls_arrive_even_when_the_workbook_is_kept(tmp_path):
+# --- 10. Windows as it really is: policies, letter case, file systems, the Store ----------
+
+POLICY = r"HKCU\Software\Policies\Microsoft\Office\16.0\Excel\Security\Trusted Locations"
+MIX_POLICY = r"HKCU\Software\Policies\Microsoft\Office\16.0\Common\Security\Trusted Locations"
+
+
+def test_value_names_are_read_without_letter_case_as_group_policy_writes_them(tmp_path):
+    """GPO writes alllocationsdisabled, path, allowsubfolders; installers AllowSubFolders."""
+    from smsync_xl.office import locations_disabled, trusted_location
+
+    registry = FakeRegistry(
+        {
+            POLICY + "\\Location1": {"path": "C:\\Policy\\", "allowsubfolders": 1},
+            USER_LOCATIONS + "\\Location2": {"PATH": "C:\\Books\\", "AllowSubFolders": 1},
+        }
+    )
+    assert trusted_location("C:\\Policy\\SMSync", registry, {}) == POLICY + "\\Location1"
+    assert trusted_location("C:\\Books\\SMSync", registry, {}) == USER_LOCATIONS + "\\Location2"
+    registry.write(POLICY, {"alllocationsdisabled": 1})
+    assert locations_disabled(registry)
+    book = conf_with(tmp_path, sys.executable)
+    assert "turned Trusted Locations off" in problems(
+        check_workbook(book, windows(registry, exists=lambda p: True))
+    )
+    registry.write(POLICY, {"AllLocationsDisabled": 0})  # one value, whatever its spelling
+    assert registry.values(POLICY) == {"alllocationsdisabled": 0}
+    assert not locations_disabled(registry)
+
+
+def test_trusted_location_variables_expand_without_letter_case():
+    """Windows' ExpandEnvironmentStrings ignores the case of variable names."""
+    from smsync_xl.office import expand_variables, trusted_location
+
+    registry = FakeRegistry({USER_LOCATIONS + "\\Location1": {"Path": "%UserProfile%\\Books\\"}})
+    environ = {"USERPROFILE": "C:\\Users\\Jose"}
+    assert trusted_location("C:\\Users\\Jose\\Books", registry, environ)
+    assert expand_variables("%localappdata%\\x;%NOPE%", {"LOCALAPPDATA": "C:\\L"}) == (
+        "C:\\L\\x;%NOPE%"
+    )
+
+
+def test_only_policy_locations_count_when_it_turns_off_the_mix(tmp_path):
+    """'Allow mix of policy and user locations' off: Office ignores the user's locations."""
+    book = conf_with(tmp_path, sys.executable)
+    folder = str(tmp_path)
+    registry = FakeRegistry(
+        {
+            MIX_POLICY: {"allow user locations": 0},
+            USER_LOCATIONS + "\\Location1": {"Path": folder},
+        }
+    )
+    machine = windows(registry, exists=lambda p: True)
+    text = problems(check_workbook(book, machine))
+    assert f"{folder} is not a Trusted Location Excel honours: your IT lets Excel honour" in text
+    assert "'Allow mix of policy and user locations' is off" in text
+    assert "Ask your IT to trust" in text and "install --trust" not in text
+    registry.write(POLICY + "\\Location9", {"path": folder})
+    found = check_workbook(book, machine)
+    assert "  ok       Trusted Location (Location9)" in found.lines
+
+
+def test_a_network_policy_overrides_the_users_tick():
+    from smsync_xl.first_open import _trusted_location
+
+    unc = Path("\\\\server\\office\\SMSync")
+    registry = FakeRegistry(
+        {
+            POLICY: {"allownetworklocations": 0},
+            USER_LOCATIONS: {"AllowNetworkLocations": 1},
+            USER_LOCATIONS + "\\Location1": {"Path": str(unc)},
+        }
+    )
+    found = first_open.Findings()
+    _trusted_location(found, unc, windows(registry))
+    assert "your IT's policy turns Trusted Locations on the network off" in problems(found)
+    registry.write(POLICY, {"AllowNetworkLocations": 1})
+    registry.write(USER_LOCATIONS, {"AllowNetworkLocations": 0})
+    found = first_open.Findings()
+    _trusted_location(found, unc, windows(registry))
+    assert found.problems == [] and "  ok       Trusted Location (Location1)" in found.lines
+
+
+@pytest.mark.parametrize(
+    "policy, reason",
+    [
+        ({MIX_POLICY: {"Allow User Locations": 0}}, "'Allow mix of policy and user locations'"),
+        ({POLICY: {"AllLocationsDisabled": 1}}, "turned Trusted Locations off"),
+    ],
+)
+def test_install_trust_warns_instead_of_adding_what_office_ignores(tmp_path, policy, reason):
+    registry = FakeRegistry(policy)
+    installed = install(
+        tmp_path / "SMSync",
+        with_demo=False,
+        trust=True,
+        platform="win32",
+        interpreter=sys.executable,
+        encoding="cp1252",
+        registry=registry,
+    )
+    assert installed.trusted is None and registry.subkeys(USER_LOCATIONS) == []
+    (warning,) = [w for w in installed.warnings if "--trust" in w]
+    assert f"--trust did not make {tmp_path / 'SMSync'} a Trusted Location" in warning
+    assert reason in warning and "Ask your IT" in warning
+
+
+def test_install_trust_on_a_network_folder_with_network_locations_off():
+    from smsync_xl.office import trust_refused
+
+    registry = FakeRegistry()
+    reason, fix = trust_refused("\\\\server\\office\\SMSync", registry) or ("", "")
+    assert "'Allow Trusted Locations on my network' is off" in reason and "Tick it" in fix
+    registry.write(USER_LOCATIONS, {"AllowNetworkLocations": 1})
+    assert trust_refused("\\\\server\\office\\SMSync", registry) is None
+
+
+def test_the_cli_promises_trust_only_when_it_was_given(tmp_path, monkeypatch):
+    """The next steps follow what install did, not the --trust flag."""
+    from smsync_xl import install as install_module
+
+    registry = FakeRegistry({MIX_POLICY: {"allow user locations": 0}})
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(install_module, "WindowsRegistry", lambda: registry)
+    result = CliRunner().invoke(main, ["install", "--dest", str(tmp_path), "--trust"])
+    assert result.exit_code == 0, result.output
+    assert "is a Trusted Location (--trust)" not in result.output
+    assert "Trusted Locations > Add new location" in result.output
+    assert "Warning: --trust did not make" in result.output
+    monkeypatch.setattr(install_module, "WindowsRegistry", FakeRegistry)
+    result = CliRunner().invoke(main, ["install", "--dest", str(tmp_path / "b"), "--trust"])
+    assert f"{tmp_path / 'b'} is a Trusted Location (--trust)" in result.output
+
+
+@pytest.mark.parametrize("size", [7, 4000])
+def test_doctor_names_a_damaged_vba_project_without_a_traceback(tmp_path, size):
+    """Under 1,536 bytes olefile would take the bytes for a file name."""
+    from smsync_xl.core.errors import WorkbookError
+
+    book = tmp_path / "SMSync.xlsm"
+    with zipfile.ZipFile(workbook_path()) as source, zipfile.ZipFile(book, "w") as copy:
+        for item in source.infolist():
+            damaged = item.filename == "xl/vbaProject.bin"
+            copy.writestr(item, b"x" * size if damaged else source.read(item))
+    with pytest.raises(WorkbookError) as refused:
+        xlwings_vba_version(book)
+    assert "its VBA project (xl/vbaProject.bin) is damaged" in refused.value.message
+    assert refused.value.where == str(book) and "install --force" in refused.value.advice
+    (tmp_path / "xlwings.conf").write_bytes(f'"INTERPRETER_WIN","{sys.executable}"'.encode())
+    assert "is damaged" in problems(check_workbook(book, windows(exists=lambda p: True)))
+
+
+def test_a_file_system_without_streams_does_not_stop_install(tmp_path, monkeypatch):
+    """FAT32, exFAT and some shares refuse the ':Zone.Identifier' name (an OSError that is
+    not FileNotFoundError): no streams, so no mark; install goes on and writes the conf."""
+    unlink = Path.unlink
+
+    def no_streams(self: Path, missing_ok: bool = False) -> None:
+        if str(self).endswith(":Zone.Identifier"):
+            raise OSError(22, "The parameter is incorrect", str(self))
+        unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", no_streams)
+    installed = install(
+        tmp_path, with_demo=False, platform="win32", interpreter=sys.executable, encoding="cp1252"
+    )
+    assert installed.workbook.read_bytes() == workbook_path().read_bytes()
+    assert (tmp_path / "xlwings.conf").read_bytes().startswith(b'"INTERPRETER_WIN"')
+    assert (tmp_path / MANIFEST_NAME).exists()
+
+
+@pytest.mark.parametrize(
+    "python, expected",
+    [
+        (STORE_ALIAS, "'App execution alias', a 0-byte link and not a Python"),
+        (STORE_PYTHON, "is a Python from the Microsoft Store"),
+    ],
+)
+def test_install_and_doctor_say_the_same_about_a_store_python(tmp_path, python, expected):
+    installed = install(
+        tmp_path, with_demo=False, platform="win32", interpreter=python, encoding="cp1252"
+    )
+    (warning,) = [w for w in installed.warnings if "Microsoft Store" in w]
+    found = check_workbook(installed.workbook, windows(exists=lambda p: True))
+    ((what, fix),) = [(w, f) for w, f in found.problems if "Microsoft Store" in w]
+    assert (
+        expected in warning and warning == f"{what.removeprefix('in xlwings.conf: ')}. Fix: {fix}"
+    )
+    assert "python.org" in fix
+    other = "'App execution alias'" if python == STORE_PYTHON else "is a Python from the"
+    assert other not in warning
+
+
+def test_conf_is_read_as_xlwings_getconfig_reads_it(tmp_path):
+    """Keys without letter case (LCase, xlwings.bas line 782), %VAR% expanded (line 710)."""
+    book = conf_with(tmp_path, sys.executable)
+    (tmp_path / "xlwings.conf").write_bytes(
+        b'"interpreter_win","%LocalAppData%\\Programs\\Python\\Python311\\python.exe"\r\n'
+    )
+    python = "C:\\Users\\jose\\AppData\\Local\\Programs\\Python\\Python311\\python.exe"
+    machine = windows(
+        python=python,
+        environ={"LOCALAPPDATA": "C:\\Users\\jose\\AppData\\Local"},
+        exists={python}.__contains__,
+    )
+    assert f"  ok       Python {python}" in check_workbook(book, machine).lines
+    (tmp_path / "xlwings.conf").write_bytes(b'"INTERPRETER_WIN","C:/Python311/python.exe"\r\n')
+    text = problems(check_workbook(book, windows(exists=lambda p: True)))
+    assert "names C:/Python311/python.exe, with '/'" in text
+    assert "Write it with backslashes only" in text
+
+
+@pytest.fixture
+def fake_dlls_pinned(monkeypatch):
+    """The test wheel's stand-in DLLs take the place of xlwings' published ones."""
+    from smsync_xl import xlwings_dll
+
+    pinned = {DLL_NAMES[b]: hashlib.sha256(pe(b)).hexdigest() for b in (32, 64)}
+    monkeypatch.setattr(xlwings_dll, "DLL_SHA256", pinned)
+
+
+def test_a_wheel_that_only_agrees_with_its_own_record_is_refused(tmp_path):
+    """RECORD proves nothing: the DLLs must be the ones xlwings published."""
+    from smsync_xl.xlwings_dll import DLL_SHA256, dlls_from_wheel
+
+    assert set(DLL_SHA256) == set(DLL_NAMES.values())
+    with pytest.raises(SmsyncError) as refused:
+        dlls_from_wheel(wheel(tmp_path))  # consistent RECORD, but not xlwings' bytes
+    assert f"is not the file xlwings {VERSION} published (its sha256 differs" in str(refused.value)
+
+
+def test_a_wheel_with_the_dlls_swapped_is_refused(tmp_path, fake_dlls_pinned):
+    from smsync_xl.xlwings_dll import dlls_from_wheel
+
+    path = tmp_path / f"xlwings-{VERSION}-cp311-cp311-win_amd64.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        for bits, other in ((32, 64), (64, 32)):
+            archive.writestr(f"xlwings-{VERSION}.data/data/{DLL_NAMES[bits]}", pe(other))
+    with pytest.raises(SmsyncError, match=f"{DLL32} in the wheel is not a 32-bit Windows DLL"):
+        dlls_from_wheel(path)
+
+
+def test_the_wheel_alone_completes_an_existing_install(tmp_path, fake_dlls_pinned):
+    """The advised command: names --dest, keeps the workbook, records the DLLs."""
     python = tmp_path / "py32" / "python.exe"
     python.parent.mkdir()
-    dest = tmp_path / "SMSync"
-    install(dest, with_demo=False, platform="win32", interpreter=str(python), encoding="cp1252")
-    (dest / "SMSync.xlsm").write_bytes(b"the bookkeeper's Setup and Log")
-    result = CliRunner().invoke(main, ["install", "--dest", str(dest)])
-    assert result.exit_code == 1  # kept: no --force
-    with pytest.raises(SmsyncError) as kept:
-        install(
-            dest,
-            with_demo=False,
-            platform="win32",
-            interpreter=str(python),
-            encoding="cp1252",
-            xlwings_wheel=wheel(tmp_path),
-        )
-    assert f"put in place all the same: {python.parent / DLL32}, {python.parent / DLL64}" in str(
-        kept.value
+    dest = tmp_path / "C SMSync"
+    first = install(
+        dest, with_demo=False, platform="win32", interpreter=str(python), encoding="cp1252"
     )
+    (advice,) = first.warnings
+    assert f'smsync-xl install --dest "{dest}" --xlwings-wheel <that .whl file>' in advice
+    (dest / "SMSync.xlsm").write_bytes(b"the bookkeeper's Setup and Log")
+    registry = FakeRegistry()
+    again = install(
+        dest,
+        with_demo=False,
+        platform="win32",
+        interpreter=str(python),
+        encoding="cp1252",
+        xlwings_wheel=wheel(tmp_path),
+        trust=True,
+        registry=registry,
+    )
+    assert again.kept and again.backup is None and again.warnings == ()
+    assert again.trusted == USER_LOCATIONS + "\\Location0"  # --trust is not dropped
+    assert again.placed == (python.parent / DLL32, python.parent / DLL64)
     assert (python.parent / DLL64).read_bytes() == pe(64)
     assert (dest / "SMSync.xlsm").read_bytes() == b"the bookkeeper's Setup and Log"
+    recorded = json.loads((dest / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert recorded == {"python": str(python), "files": [str(p) for p in again.placed]}
+    book = conf_with(tmp_path, "C:\\Py32\\python.exe")
+    text = problems(check_workbook(book, windows(exists={"C:\\Py32\\python.exe"}.__contains__)))
+    assert f'smsync-xl install --dest "{tmp_path}" --xlwings-wheel' in text
+
+
+def test_the_cli_says_the_workbook_was_kept_when_only_the_dlls_were_placed(
+    tmp_path, monkeypatch, fake_dlls_pinned
+):
+    from smsync_xl import install as install_module
+
+    python = tmp_path / "py32" / "python.exe"
+    python.parent.mkdir()
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(sys, "executable", str(python))
+    monkeypatch.setattr(install_module, "WindowsRegistry", FakeRegistry)
+    dest = tmp_path / "SMSync"
+    runner = CliRunner()
+    assert runner.invoke(main, ["install", "--dest", str(dest)]).exit_code == 0
+    (dest / "SMSync.xlsm").write_bytes(b"the bookkeeper's Setup and Log")
+    result = runner.invoke(
+        main, ["install", "--dest", str(dest), "--xlwings-wheel", str(wheel(tmp_path))]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Left {dest / 'SMSync.xlsm'} and {dest / 'xlwings.conf'} as they are" in result.output
+    assert f"Copied {DLL64} to {python.parent}" in result.output
+    assert "Next steps" not in result.output
+    assert (dest / "SMSync.xlsm").read_bytes() == b"the bookkeeper's Setup and Log"
+
+
+def test_a_registry_that_refuses_the_location_is_a_warning_not_a_traceback(tmp_path):
+    class Locked(FakeRegistry):
+        def write(self, key: str, values: Mapping[str, object]) -> None:
+            raise PermissionError(13, "Access is denied")
+
+    installed = install(
+        tmp_path,
+        with_demo=False,
+        trust=True,
+        platform="win32",
+        interpreter=sys.executable,
+        encoding="cp1252",
+        registry=Locked(),
+    )
+    assert installed.trusted is None
+    (warning,) = [w for w in installed.warnings if "--trust" in w]
+    assert "the registry refused: Access is denied" in warning and "Add new location" in warning

@@ -12,6 +12,7 @@ p-code Excel may have put in front of it.
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -79,10 +80,20 @@ def xlwings_vba_version(workbook: Path) -> str | None:
             where=str(workbook),
             advice="Install a fresh copy: smsync-xl install --force.",
         ) from None
-    with olefile.OleFileIO(project) as ole:
-        if not ole.exists(XLWINGS_STREAM):
-            return None
-        stream = ole.openstream(XLWINGS_STREAM).read()
+    try:
+        # A BytesIO, never bytes: olefile takes bytes under 1,536 long for a file name.
+        with olefile.OleFileIO(io.BytesIO(project)) as ole:
+            if not ole.exists(XLWINGS_STREAM):
+                return None
+            stream = ole.openstream(XLWINGS_STREAM).read()
+    except OSError as error:  # olefile's NotOleFileError and OleFileError are OSErrors
+        raise WorkbookError(
+            f"its VBA project (xl/vbaProject.bin) is damaged ({error}), so Excel cannot run "
+            "its macros",
+            where=str(workbook),
+            advice="Install a fresh copy: smsync-xl install --force (the damaged one is "
+            "kept as a dated backup).",
+        ) from None
     return module_version(stream)
 
 
