@@ -361,14 +361,14 @@ NUMBER_CASES = [
         CUSTOMER,
         "terms",
         "30.5",
-        f"Terms (due days) 30.5 has 1 decimal; {TERMS} keeps whole numbers only and {NOT_ROUNDED}",
+        f"Terms (due days) 30.5 is not a whole number, and {NOT_ROUNDED}",
     ),
     (
         CUSTOMER,
         "terms",
-        "3000000000",
-        f"Terms (due days) 3000000000 is out of range; {TERMS} holds -2147483648 to "
-        "2147483647; correct it in Sage 50",
+        "1e25",
+        f"Terms (due days) 10000000000000000000000000 is out of range; {TERMS} holds "
+        "-9223372036854775808 to 9223372036854775807; correct it in Sage 50",
     ),
     (
         MATERIAL,
@@ -855,3 +855,121 @@ def test_text_read_through_the_sqlite_odbc_driver_is_read_exactly(odbc, tmp_path
         "are not UTF-8 (0xFF)"
     ) in " ".join(plan.output.split())
     assert dump(tmp_path / TURBO_FILE, audit=True) == before
+
+
+# What SMSTurbo's column really keeps: a floating-point or SQLite number column keeps a
+# number only when it comes back as written; a whole number is never truncated; a text
+# column is needed for text.
+
+DOUBLE = "keeps 8-byte floating-point numbers (about 15 digits)"
+SQLITE_NUMBER = "keeps 64-bit integers and 8-byte floating-point numbers (about 15 digits)"
+REAL_COLUMN_CASES = [
+    (
+        ('"CreditLimit" NUMERIC(12, 2)', '"CreditLimit" REAL'),
+        "credit_limit",
+        "12345678901234567.89",
+        f"Credit Limit 12345678901234567.89 cannot be held exactly: {CREDIT_LIMIT} {DOUBLE}, "
+        "it would become 12345678901234568, and SMSync does not round",
+    ),
+    (
+        ('"CreditLimit" NUMERIC(12, 2)', '"CreditLimit" DOUBLE'),
+        "credit_limit",
+        "9007199254740993",
+        f"Credit Limit 9007199254740993.00 cannot be held exactly: {CREDIT_LIMIT} {DOUBLE}, "
+        "it would become 9007199254740992",
+    ),
+    (
+        ('"CreditLimit" NUMERIC(12, 2)', '"CreditLimit" NUMERIC(20, 2)'),
+        "credit_limit",
+        "99999999999999.99",
+        f"Credit Limit 99999999999999.99 cannot be held exactly: {CREDIT_LIMIT} "
+        f"{SQLITE_NUMBER}, it would become 99999999999999.98",
+    ),
+    (
+        ('"InvoiceTerms" INTEGER', '"InvoiceTerms" REAL'),
+        "terms",
+        "7.5",
+        "Terms (due days) 7.5 is not a whole number, and SMSync does not round",
+    ),
+    (
+        ('"InvoiceTerms" INTEGER', '"InvoiceTerms" TEXT'),
+        "terms",
+        "1e25",
+        f"Terms (due days) 10000000000000000000000000 is out of range; {TERMS} holds "
+        "-9223372036854775808 to 9223372036854775807",
+    ),
+    (
+        ('"Zip" VARCHAR(20)', '"Zip" INTEGER'),
+        "zip",
+        "02134",
+        "ZIP 02134 is text, but SMSTurbo's column Customers.Zip keeps numbers (the text "
+        "would not be kept as it is); map ZIP to a text column in Setup, or leave it unmapped",
+    ),
+]
+SAGE_NUMBER_COLUMNS = {
+    "credit_limit": ("Customers", "Terms_CreditLimit", "NUMERIC(12, 2)"),
+    "terms": ("Customers", "Terms_DueDays", "INTEGER"),
+}
+
+
+def exact_sage_value(folder: Path, field: str, record_id: str, value: str) -> None:
+    """Give a Sage 50 number column no type affinity and ``value`` as written (an SQLite
+    NUMERIC column would already have made 99999999999999.99 a double)."""
+    table, column, declared = SAGE_NUMBER_COLUMNS[field]
+    redeclare(folder / SAGE_FILE, table, (f'"{column}" {declared}', f'"{column}" BLOB'))
+    with sqlite3.connect(folder / SAGE_FILE) as connection:
+        connection.execute(
+            f'UPDATE "{table}" SET "{column}" = ? WHERE "CustomerID" = ?', [value, record_id]
+        )
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+@pytest.mark.parametrize(
+    "case", REAL_COLUMN_CASES, ids=[f"{c[0][1]}-{c[2]}" for c in REAL_COLUMN_CASES]
+)
+def test_a_value_smsturbos_real_column_cannot_hold_exactly_makes_the_row_invalid(
+    tmp_path, case, existing
+):
+    edit, field, value, reason = case
+    record_id = EXISTING[CUSTOMER.key] if existing else "BADREAL"
+    settings = company(tmp_path, CUSTOMER, clean(CUSTOMER, record_id, **{field: value}))
+    redeclare(tmp_path / TURBO_FILE, "Customers", edit)
+    if field in SAGE_NUMBER_COLUMNS:
+        exact_sage_value(tmp_path, field, record_id, value)
+
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    assert plan.exit_code == 0, plan.output
+    assert plan_line(plan.output, record_id).lstrip().startswith("INVALID"), plan.output
+    assert reason in " ".join(plan.output.split()), plan.output
+
+    before = dump(tmp_path / TURBO_FILE, audit=True)
+    chosen = run_cli("sync", "--settings", settings, "--yes", "--entity", "customers", record_id)
+    assert chosen.exit_code == 0, chosen.output
+    assert "Import completed: 0 created, 0 updated, 1 skipped" in chosen.output
+    assert dump(tmp_path / TURBO_FILE, audit=True) == before
+
+
+def test_a_value_a_real_column_holds_exactly_is_written_and_then_in_sync(tmp_path):
+    """The counterpart: 0.1 comes back from a REAL column as 0.1, 5000 from SQLite's
+    NUMERIC as 5000; such rows are NEW, written, and IN SYNC afterwards."""
+    settings = company(
+        tmp_path,
+        CUSTOMER,
+        clean(CUSTOMER, "TENTH", credit_limit="0.1", terms="30"),
+    )
+    redeclare(
+        tmp_path / TURBO_FILE,
+        "Customers",
+        ('"CreditLimit" NUMERIC(12, 2)', '"CreditLimit" REAL'),
+        ('"InvoiceTerms" INTEGER', '"InvoiceTerms" NUMERIC(20, 2)'),
+    )
+    synced = run_cli("sync", "--settings", settings, "--yes", "--entity", "customers")
+    assert "Import completed: 2 created, 0 updated, 0 skipped" in synced.output, synced.output
+    with sqlite3.connect(tmp_path / TURBO_FILE) as connection:
+        written = connection.execute(
+            'SELECT "CreditLimit", "InvoiceTerms" FROM "Customers" WHERE "CustomerID" = ?',
+            ["TENTH"],
+        ).fetchone()
+    assert written == (0.1, 30)
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    assert "Customers: 0 NEW, 0 DIFFERENT, 2 IN SYNC, 0 INVALID" in plan.output, plan.output

@@ -10,6 +10,7 @@ from smsync_xl.core.fields import (
     Limit,
     SageRecord,
     TurboRecord,
+    declared_limit,
     money,
 )
 from smsync_xl.core.settings import FLAG_RULE, EntitySettings, StatusRule
@@ -397,3 +398,26 @@ def test_numbers_of_any_size_are_named_never_an_error(amount, reason):
     sage = sage_records([record("A", credit_limit=money(amount))])
     row = compare(CUSTOMER, sage, [], EntitySettings()).rows[0]
     assert row.status is Status.INVALID and row.reasons[0].startswith(reason), row.reasons
+
+
+def test_a_tinyint_column_refuses_a_negative_number_and_a_flag_is_checked_as_written():
+    """TINYINT holds 0 to 255 (a minus sign used to pass its quick check); a yes/no
+    field writes 1/0, so a CHAR(1) column holds it although the sheet shows 'Yes'."""
+    sage = sage_records([record("A", terms="-5"), record("B", terms="200")])
+    limits = {"terms": declared_limit("TINYINT").named("Cust.Days")}
+    plan = compare(CUSTOMER, sage, [], EntitySettings(), limits=limits)
+    assert plan.by_id["A"].reasons == (
+        "Terms (due days) -5 is out of range; SMSTurbo's column Cust.Days holds 0 to 255; "
+        "correct it in Sage 50",
+    )
+    assert plan.by_id["B"].status is Status.NEW
+    flagged = compare(
+        MATERIAL,
+        sage_records([item("C", inactive="Yes")], ["C"]),
+        [],
+        EntitySettings(),
+        lookups=UNITS_LIST,
+        rule=FLAG_RULE,
+        limits={"inactive": declared_limit("CHAR(1)"), "unit": Limit()},
+    )
+    assert flagged.by_id["C"].status is Status.NEW, flagged.by_id["C"].reasons

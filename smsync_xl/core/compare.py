@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from smsync_xl.core.fields import (
+    FLAG,
     ID_FIELD,
     REFUSED,
     TURBO_FIELDS,
+    WHOLE_NUMBER,
     Entity,
     Limit,
     Record,
@@ -32,6 +34,7 @@ from smsync_xl.core.fields import (
     decimals,
     number_text,
     parse_number,
+    stored_as,
 )
 from smsync_xl.core.ids import id_problems, suggest_id, valid_id
 from smsync_xl.core.settings import EntitySettings, StatusRule
@@ -292,16 +295,16 @@ def _looked_up(
             continue
         spelled: str | None = None
         known = lookups.get(spec.lookup or "") if lookups is not None else None
-        if value.strip() and known is not None:
+        if value and known is not None:
             spelled = known.get(value.upper())
             if spelled is None:
-                shown = ", ".join(sorted(known.values())) or "none"
+                has = ", ".join(sorted(known.values())) or "none"
                 problems.append(
-                    f"{spec.label} {value} does not exist in SMSTurbo (it has: {shown}); add "
+                    f"{spec.label} {shown(value)} does not exist in SMSTurbo (it has: {has}); add "
                     "it there, or change it in Sage 50 or in Setup"
                 )
                 continue
-        elif value.strip():
+        elif value:
             continue
         if spelled != value:
             values = {**values, name: spelled}
@@ -312,8 +315,14 @@ def _column(limit: Limit) -> str:
     return f"SMSTurbo's column {limit.column}" if limit.column else "SMSTurbo"
 
 
+_SPELLED_OUT = 30
+"""Beyond this many digits a column's largest number is described, not written out."""
+
+
 def _largest(limit: Limit) -> str:
     digits, places = limit.digits or 0, limit.places or 0
+    if digits > _SPELLED_OUT:
+        return f"{digits - places} digits before the decimal point"
     return number_text(Decimal(10) ** (digits - places) - Decimal(10) ** -places, places)
 
 
@@ -326,6 +335,8 @@ def number_problem(label: str, value: str, limit: Limit) -> str | None:
         hint = " (a comma only separates thousands, as in 1,250.00)" if "," in value else ""
         return f"{label} {value!r} is not a number{hint}"
     places = decimals(number)
+    if limit.places == 0 and places:
+        return f"{label} {value} is not a whole number, and SMSync does not round"
     if limit.places is not None and places > limit.places:
         keeps = f"{limit.places} decimals" if limit.places else "whole numbers only"
         return (
@@ -345,7 +356,44 @@ def number_problem(label: str, value: str, limit: Limit) -> str | None:
         return (
             f"{label} {value} is out of range; {_column(limit)} holds {limit.low} to {limit.high}"
         )
+    kept = stored_as(number, limit.binary) if limit.binary else None
+    if limit.binary and (kept is None or Decimal(kept) != number):
+        becomes = (
+            f"it would become {number_text(Decimal(kept), 0)}" if kept else "too large for them"
+        )
+        return (
+            f"{label} {value} cannot be held exactly: {_column(limit)} keeps "
+            f"{limit.binary.value}, {becomes}, and SMSync does not round"
+        )
     return None
+
+
+def text_problem(label: str, value: str, limit: Limit) -> str | None:
+    """Why a text cannot go into its SMSTurbo column as it is: the column keeps numbers
+    (02134 would become 2134), or its database's encoding lacks a character."""
+    if limit.text is False:
+        return (
+            f"{label} {shown(value)} is text, but {_column(limit)} keeps numbers (the text "
+            f"would not be kept as it is); map {label} to a text column in Setup, or leave "
+            "it unmapped"
+        )
+    if limit.encoding:
+        lacking = sorted({c for c in value if not _encodable(c, limit.encoding)})
+        if lacking:
+            listed = ", ".join(f"{c} (U+{ord(c):04X})" for c in lacking[:_SHOWN_CHARACTERS])
+            return (
+                f"{label} {shown(value)} holds {listed}, which {_column(limit)} cannot "
+                f"store (its database keeps text in {limit.encoding}); change it in Sage 50"
+            )
+    return None
+
+
+def _encodable(character: str, encoding: str) -> bool:
+    try:
+        character.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def length_problem(label: str, value: str, limit: Limit) -> str | None:
@@ -365,6 +413,8 @@ class _Limits:
     lengths: dict[str, Limit]
     numbers: dict[str, tuple[Limit, re.Pattern[str] | None]]
     """Each number field's limit, and a pattern every value it matches surely fits."""
+    texts: dict[str, Limit]
+    """Text fields whose column keeps numbers, or text in a limited encoding."""
     shortest: int
 
     @classmethod
@@ -375,31 +425,50 @@ class _Limits:
         id_limit = limits.pop("id", None)
         if id_limit and id_limit.length is not None and id_limit.length < ID_FIELD.max_length:
             limits["id"] = id_limit
-        limits = {f: lim for f, lim in limits.items() if f in set(supplied)}
-        lengths = {f: lim for f, lim in limits.items() if lim.length is not None}
+        limits = {
+            f: lim.whole() if TURBO_FIELDS[f].kind is WHOLE_NUMBER else lim
+            for f, lim in limits.items()
+            if f in set(supplied)
+        }
+        written = {f: lim for f, lim in limits.items() if TURBO_FIELDS[f].kind is not FLAG}
+        lengths = {f: lim for f, lim in written.items() if lim.length is not None}
         numbers = {
             f: (lim, _surely_fits(lim)) for f, lim in limits.items() if TURBO_FIELDS[f].kind.numeric
         }
+        texts = {
+            f: lim
+            for f, lim in written.items()
+            if (lim.text is False and not TURBO_FIELDS[f].kind.numeric) or lim.encoding
+        }
         shortest = min((lim.length or 0 for lim in lengths.values()), default=0)
-        return cls(lengths, numbers, shortest)
+        return cls(lengths, numbers, texts, shortest)
 
 
 def _surely_fits(limit: Limit) -> re.Pattern[str] | None:
     """Plain numbers ``limit`` holds for certain (at most as many digits before and after
-    the point as it keeps), so that most values need no closer look."""
+    the point as it keeps, at most 15 digits in all in a floating-point column), so that
+    most values need no closer look."""
     before = (
         limit.digits - (limit.places or 0)
         if limit.digits is not None
-        else (len(str(limit.high)) - 1 if limit.high is not None else None)
+        else (len(str(int(limit.high))) - 1 if limit.high is not None else None)
     )
+    places = limit.places
+    if limit.binary is not None:
+        places = min(places or 0, _BINARY_DIGITS)
+        before = min(before or _BINARY_DIGITS, _BINARY_DIGITS - places)
     if before is not None and before < 1:
         return None
-    whole = r"-?[0-9]+" if before is None else rf"-?[0-9]{{1,{before}}}"
-    places = limit.places
+    sign = "" if limit.low is not None and limit.low >= 0 else "-?"
+    whole = rf"{sign}[0-9]+" if before is None else rf"{sign}[0-9]{{1,{before}}}"
     fraction = (
         r"(?:\.[0-9]+)?" if places is None else rf"(?:\.[0-9]{{1,{places}}})?" if places else ""
     )
     return re.compile(whole + fraction)
+
+
+_BINARY_DIGITS = 6
+"""Digits every floating-point column keeps exactly (a 4-byte float's; a double keeps 15)."""
 
 
 def _field_problems(entity: Entity, record: Record, limits: _Limits) -> list[str]:
@@ -430,6 +499,11 @@ def _field_problems(entity: Entity, record: Record, limits: _Limits) -> list[str
         problem = number_problem(TURBO_FIELDS[field].label, value, limit)
         if problem:
             problems.append(f"{problem}; correct it in Sage 50")
+    for field, limit in limits.texts.items():
+        value = record.get(field)
+        problem = text_problem(TURBO_FIELDS[field].label, value, limit) if value else None
+        if problem:
+            problems.append(problem)
     return problems
 
 
@@ -540,7 +614,7 @@ def compare(
             values = {**values, status_field: reactivated}
         defaulted: tuple[str, ...] = ()
         if turbo is None:
-            defaulted = tuple(f for f in options.defaults if not (values.get(f) or "").strip())
+            defaulted = tuple(f for f in options.defaults if not values.get(f))
             values = {**values, **{f: options.defaults[f] for f in defaulted}}
         values, not_listed = _looked_up(listed, values, lookups)
         reasons = [] if valid_id(record_id) else id_problems(record_id)

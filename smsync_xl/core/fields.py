@@ -15,8 +15,10 @@ the entity), one mapping section and one export file name.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 import re
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -159,22 +161,80 @@ def cell_safe(value: str) -> str:
     )
 
 
+class Binary(enum.Enum):
+    """How a floating-point column holds a number: only numbers that come back exactly
+    as written fit (0.1 does; 99999999999999.99 comes back as 99999999999999.98)."""
+
+    DOUBLE = "8-byte floating-point numbers (about 15 digits)"
+    SINGLE = "4-byte floating-point numbers (about 6 digits)"
+    SQLITE = "64-bit integers and 8-byte floating-point numbers (about 15 digits)"
+    """SQLite's INTEGER and NUMERIC affinity: a whole number as an integer, any other as
+    a double (SQLite never keeps a decimal number's digits)."""
+
+
+INT64 = (-(2**63), 2**63 - 1)
+"""A 64-bit integer's range: SQLite's INTEGER, and the most a database parameter takes."""
+
+
+def _shortest_single(number: float) -> str | None:
+    """The shortest decimal text a 4-byte float reads back as (what PostgreSQL shows)."""
+    try:
+        packed = struct.pack("<f", number)
+    except OverflowError:
+        return None
+    (single,) = struct.unpack("<f", packed)
+    if not math.isfinite(single):
+        return None
+    return next(
+        shown
+        for digits in range(1, 10)
+        if struct.pack("<f", float(shown := f"{single:.{digits}g}")) == packed
+    )
+
+
+def stored_as(number: Decimal, binary: Binary) -> str | None:
+    """The number a ``binary`` column gives back for ``number`` (None: none at all)."""
+    whole = number == number.to_integral_value() and INT64[0] <= number <= INT64[1]
+    if binary is Binary.SQLITE and whole:
+        return str(int(number))
+    as_float = float(number)
+    if binary is Binary.SINGLE:
+        return _shortest_single(as_float)
+    return repr(as_float) if math.isfinite(as_float) else None
+
+
 @dataclass(frozen=True)
 class Limit:
     """What one SMSTurbo column holds, as its database declares it: characters for
-    text, digits and decimals for numbers, a range for integers. None is 'no limit'."""
+    text, digits and decimals for numbers, a range for integers, the floating-point
+    form a number is kept in, whether it keeps text as text, and the encoding of the
+    text it keeps. None is 'no limit' (or 'not known')."""
 
     length: int | None = None
     digits: int | None = None
     places: int | None = None
-    low: int | None = None
-    high: int | None = None
+    low: int | Decimal | None = None
+    high: int | Decimal | None = None
+    binary: Binary | None = None
+    text: bool | None = None
+    """True: the column keeps a text as written; False: it keeps numbers (a ZIP 02134
+    would become 2134); None: not known."""
+    encoding: str | None = None
+    """The Python codec of the database's text (a PostgreSQL server in WIN1252); None:
+    any character."""
     column: str = ""
     """The column, for messages (``Material.UnitPrice``); blank for the reference
     schema's limits."""
 
     def named(self, column: str) -> Limit:
         return dataclasses.replace(self, column=column)
+
+    def whole(self) -> Limit:
+        """This limit for a whole-number field: never a fraction (nothing is truncated),
+        and no more than a 64-bit integer, the most a database parameter takes."""
+        low = INT64[0] if self.low is None else max(self.low, INT64[0])
+        high = INT64[1] if self.high is None else min(self.high, INT64[1])
+        return dataclasses.replace(self, places=0, low=low, high=high)
 
 
 _INTEGER_RANGES = {
@@ -185,18 +245,34 @@ _INTEGER_RANGES = {
     "INTEGER": (-(2**31), 2**31 - 1),
     "INT4": (-(2**31), 2**31 - 1),
     "MEDIUMINT": (-(2**23), 2**23 - 1),
-    "BIGINT": (-(2**63), 2**63 - 1),
-    "INT8": (-(2**63), 2**63 - 1),
+    "BIGINT": INT64,
+    "INT8": INT64,
 }
 """What each integer type holds: SQL's sizes (SMALLINT 16 bits, INTEGER 32, BIGINT 64)."""
-_TEXT_TYPES = re.compile(r"(N|NATIONAL )?(VAR)?CHAR(ACTER)?( VARYING)?2?|BPCHAR|VARCHAR2")
+_FLOATS = {
+    "REAL": Binary.SINGLE,
+    "FLOAT4": Binary.SINGLE,
+    "FLOAT": Binary.DOUBLE,
+    "FLOAT8": Binary.DOUBLE,
+    "DOUBLE": Binary.DOUBLE,
+    "DOUBLE PRECISION": Binary.DOUBLE,
+}
+"""SQL's floating-point types (REAL is 4 bytes, FLOAT and DOUBLE PRECISION 8)."""
+_MONEY = Limit(places=2, low=Decimal(INT64[0]) / 100, high=Decimal(INT64[1]) / 100, text=False)
+"""PostgreSQL's MONEY: a 64-bit count of cents."""
+POSTGRES_NUMERIC = Limit(digits=131072 + 16383, places=16383, text=False)
+"""An unconstrained PostgreSQL NUMERIC: 131072 digits before the point, 16383 after."""
+_TEXT_TYPES = re.compile(
+    r"(N|NATIONAL )?(VAR)?CHAR(ACTER)?( VARYING)?2?|BPCHAR|VARCHAR2|N?TEXT|N?CLOB|LONG VARCHAR"
+)
 _DECIMAL_TYPES = ("NUMERIC", "DECIMAL", "DEC", "NUMBER")
 _DECLARED = re.compile(r"\s*([A-Za-z][A-Za-z0-9 ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*")
 
 
 def declared_limit(type_name: str) -> Limit:
     """The limit a column type declares: VARCHAR(20), CHAR(15), NUMERIC(12, 2),
-    DECIMAL(10), INTEGER, SMALLINT, …; a type without one (TEXT, REAL) has none."""
+    DECIMAL(10), INTEGER, SMALLINT, REAL, MONEY, …; TEXT keeps any text, and a type
+    SMSync does not know has no limit."""
     found = _DECLARED.fullmatch(type_name or "")
     if found is None:
         return Limit()
@@ -204,12 +280,37 @@ def declared_limit(type_name: str) -> Limit:
     name = " ".join(name.split())
     if name in _INTEGER_RANGES:
         low, high = _INTEGER_RANGES[name]
-        return Limit(places=0, low=low, high=high)
-    if name in _DECIMAL_TYPES and first is not None:
-        return Limit(digits=int(first), places=int(second or 0))
-    if _TEXT_TYPES.fullmatch(name) and first is not None:
-        return Limit(length=int(first))
+        return Limit(places=0, low=low, high=high, text=False)
+    if name in _DECIMAL_TYPES:
+        if first is None:
+            return Limit(text=False)
+        return Limit(digits=int(first), places=int(second or 0), text=False)
+    if name in _FLOATS:
+        return Limit(binary=_FLOATS[name], text=False)
+    if name == "MONEY":
+        return _MONEY
+    if _TEXT_TYPES.fullmatch(name):
+        return Limit(length=int(first) if first else None, text=True)
     return Limit()
+
+
+def sqlite_limit(type_name: str) -> Limit:
+    """What an SQLite column holds: its declared size, and what its type affinity
+    (sqlite.org/datatype3.html) does to a value. TEXT and BLOB affinity keep text as
+    written; INTEGER and NUMERIC keep a number as a 64-bit integer or a double, REAL as
+    a double, and turn a text that looks like a number (02134) into one. INTEGER and INT
+    are 64-bit in SQLite."""
+    declared = declared_limit(type_name)
+    upper = (type_name or "").upper()
+    if "INT" in upper:
+        if re.fullmatch(r"\s*INT(EGER)?\s*", upper):
+            declared = dataclasses.replace(declared, low=INT64[0], high=INT64[1])
+        return dataclasses.replace(declared, binary=Binary.SQLITE, text=False)
+    if any(word in upper for word in ("CHAR", "CLOB", "TEXT", "BLOB")) or not upper.strip():
+        return dataclasses.replace(declared, text=True)
+    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
+        return dataclasses.replace(declared, binary=Binary.DOUBLE, text=False)
+    return dataclasses.replace(declared, binary=Binary.SQLITE, text=False)
 
 
 @dataclass(frozen=True)
@@ -242,8 +343,9 @@ class Kind:
         return Limit() if self is FLAG else declared_limit(self.sql_type(length))
 
     def to_db(self, value: object) -> object:
-        """A parameter for the database: amounts as Decimal, whole numbers as int, yes/no
-        as 1/0, and blank numbers as NULL."""
+        """A parameter for the database: amounts as Decimal, whole numbers as int (a
+        fraction, which compare() makes INVALID, is never truncated), yes/no as 1/0, and
+        blank numbers as NULL."""
         if self is FLAG and value is not None:
             return int(truthy(value))
         if not self.numeric or value is None:
@@ -251,7 +353,8 @@ class Kind:
         if value == "":
             return None
         number = Decimal(str(value))
-        return int(number) if self is WHOLE_NUMBER else number
+        whole = self is WHOLE_NUMBER and number == number.to_integral_value()
+        return int(number) if whole else number
 
     def to_cell(self, value: Value) -> object:
         """A cell value: numbers go to Excel as numbers (so they sort) when the cell
