@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import zipfile
+from contextlib import closing
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -973,3 +974,71 @@ def test_a_value_a_real_column_holds_exactly_is_written_and_then_in_sync(tmp_pat
     assert written == (0.1, 30)
     plan = run_cli("plan", "--settings", settings, "--entity", "customers")
     assert "Customers: 0 NEW, 0 DIFFERENT, 2 IN SYNC, 0 INVALID" in plan.output, plan.output
+
+
+def test_postgresql_floating_point_money_and_integer_columns_take_only_what_they_hold(
+    request, tmp_path
+):
+    """real keeps 4-byte floats (16777217 would be 16777216), money 2 decimals in a 64-bit
+    count of cents; an integer column takes a whole amount (5000.00) as the number it is."""
+    turbo = pg_turbo(request, tmp_path)
+    sage_company(
+        tmp_path,
+        CUSTOMER,
+        clean(CUSTOMER, "FLOATY", credit_limit="16777217"),
+        clean(CUSTOMER, "TENTH", credit_limit="0.1"),
+    )
+    turbo.run('ALTER TABLE "Customers" ALTER COLUMN "CreditLimit" TYPE real')
+    plan = cli("plan", "--settings", turbo.settings, "--entity", "customers")
+    text = " ".join(plan.output.split())
+    assert plan_line(plan.output, "FLOATY").lstrip().startswith("INVALID"), plan.output
+    assert (
+        "Credit Limit 16777217.00 cannot be held exactly: SMSTurbo's column "
+        "Customers.CreditLimit keeps 4-byte floating-point numbers (about 6 digits), it "
+        "would become 16777216, and SMSync does not round"
+    ) in text
+    synced = cli("sync", "--settings", turbo.settings, "--yes", "--entity", "customers")
+    assert "Import completed: 2 created, 0 updated, 0 skipped" in synced.output, synced.output
+    after = cli("plan", "--settings", turbo.settings, "--entity", "customers")
+    assert "0 NEW, 0 DIFFERENT, 2 IN SYNC, 1 INVALID" in after.output, after.output
+
+    turbo.run(
+        'ALTER TABLE "Customers" ALTER COLUMN "CreditLimit" TYPE integer USING 0; '
+        'UPDATE "Customers" SET "CreditLimit" = 0'
+    )
+    sage_company(tmp_path, CUSTOMER, clean(CUSTOMER, "WHOLE", credit_limit="5000.00"))
+    whole = cli("sync", "--settings", turbo.settings, "--yes", "--entity", "customers", "WHOLE")
+    assert "Import completed: 1 created" in whole.output, whole.output
+    with closing(turbo.connect()) as connection:
+        (written,) = connection.execute(
+            'SELECT "CreditLimit" FROM "Customers" WHERE "CustomerID" = \'WHOLE\''
+        ).fetchone()
+    assert written == 5000
+
+
+def test_text_a_win1252_postgresql_cannot_store_makes_the_row_invalid(request, tmp_path):
+    turbo = pg_turbo(
+        request, tmp_path, "ENCODING 'WIN1252' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+    )
+    sage_company(
+        tmp_path,
+        CUSTOMER,
+        clean(CUSTOMER, "LODZ", name="Łódź Gravel"),
+        clean(CUSTOMER, "CAFE", name="Café Gravel"),
+    )
+    plan = cli("plan", "--settings", turbo.settings, "--entity", "customers")
+    assert plan.exit_code == 0, plan.output
+    assert plan_line(plan.output, "LODZ").lstrip().startswith("INVALID"), plan.output
+    assert (
+        "Name Łódź Gravel holds Ł (U+0141), ź (U+017A), which SMSTurbo's column "
+        "Customers.CustomerName cannot store (its database keeps text in cp1252); change "
+        "it in Sage 50"
+    ) in " ".join(plan.output.split())
+    before = turbo.dump()
+    synced = cli("sync", "--settings", turbo.settings, "--yes", "--entity", "customers")
+    assert synced.exit_code == 0, synced.output
+    assert "Import completed: 2 created, 0 updated, 0 skipped" in synced.output
+    created = {row[0] for row in turbo.dump()["customers"]} - {
+        row[0] for row in before["customers"]
+    }
+    assert created == {"CAFE", "GOOD1"}

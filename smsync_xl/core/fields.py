@@ -343,7 +343,8 @@ class Kind:
         return Limit() if self is FLAG else declared_limit(self.sql_type(length))
 
     def to_db(self, value: object) -> object:
-        """A parameter for the database: amounts as Decimal, whole numbers as int (a
+        """A parameter for the database: amounts as Decimal (a whole amount without
+        decimals, so an integer column takes 5000.00 as 5000), whole numbers as int (a
         fraction, which compare() makes INVALID, is never truncated), yes/no as 1/0, and
         blank numbers as NULL."""
         if self is FLAG and value is not None:
@@ -353,8 +354,9 @@ class Kind:
         if value == "":
             return None
         number = Decimal(str(value))
-        whole = self is WHOLE_NUMBER and number == number.to_integral_value()
-        return int(number) if whole else number
+        if number != number.to_integral_value():
+            return number
+        return int(number) if self is WHOLE_NUMBER else Decimal(int(number))
 
     def to_cell(self, value: Value) -> object:
         """A cell value: numbers go to Excel as numbers (so they sort) when the cell
