@@ -1042,3 +1042,32 @@ def test_text_a_win1252_postgresql_cannot_store_makes_the_row_invalid(request, t
         row[0] for row in before["customers"]
     }
     assert created == {"CAFE", "GOOD1"}
+
+
+def test_numbers_through_the_sqlite_odbc_driver_are_read_exactly_or_refused(odbc, tmp_path):
+    """The driver gave a double to 15 digits (0.30000000000000004 became 0.3) and dropped
+    a byte that is not UTF-8 from a number column's text (1\\xFF00.00 became 100.00)."""
+    settings = company(
+        tmp_path, CUSTOMER, clean(CUSTOMER, "SUM", credit_limit="1"), clean(CUSTOMER, "BYTE")
+    )
+    with sqlite3.connect(tmp_path / SAGE_FILE) as connection:
+        connection.execute(
+            'UPDATE "Customers" SET "Terms_CreditLimit" = ? WHERE "CustomerID" = ?',
+            [0.1 + 0.2, "SUM"],
+        )
+    through_sqlite_odbc(odbc, tmp_path, settings)
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    assert plan_line(plan.output, "SUM").lstrip().startswith("INVALID"), plan.output
+    assert "Credit Limit 0.30000000000000004 has 17 decimals" in " ".join(plan.output.split())
+
+    with sqlite3.connect(tmp_path / SAGE_FILE) as connection:
+        connection.execute(
+            'UPDATE "Customers" SET "Terms_CreditLimit" = CAST(X\'31FF30302E3030\' AS TEXT) '
+            'WHERE "CustomerID" = ?',
+            ["BYTE"],
+        )
+    refused = run_cli("plan", "--settings", settings, "--entity", "customers")
+    assert refused.exit_code != 0
+    assert "column Terms_CreditLimit: the text holds bytes that are not UTF-8 (0xFF)" in " ".join(
+        refused.output.split()
+    ), refused.output

@@ -48,6 +48,18 @@ def _undecoded(data: bytes) -> str:
 TEXT_COLUMN = "text"
 NUMBER_COLUMN = "number"
 """How ``Sage50Source._selected`` asks for a column (anything else: as it is)."""
+_REAL, _STORED = "real:", "stored:"
+"""Through the SQLite ODBC driver a number column is read as tagged bytes: a double as
+``real:`` and its 17 significant digits, anything else as ``stored:`` and what SQLite
+holds (see ``_selected``)."""
+
+
+def _untagged(raw: object) -> object:
+    """A number column's value as SQLite holds it: a double as the float it is, anything
+    else (an integer, a text) as its text."""
+    if isinstance(raw, str) and raw.startswith(_REAL):
+        return float(raw.removeprefix(_REAL))
+    return raw.removeprefix(_STORED) if isinstance(raw, str) else raw
 
 
 class Sage50Source:
@@ -147,7 +159,10 @@ class Sage50Source:
                     record[spec.name], problem = self._account(spec, accounts, raw)
                     problems += [problem] if problem else []
                 else:
-                    record[spec.name] = spec.turbo.kind.from_sage(raw)
+                    numeric = kinds.get(spec.odbc) == NUMBER_COLUMN
+                    record[spec.name] = spec.turbo.kind.from_sage(
+                        _untagged(raw) if numeric else raw
+                    )
             address = addresses.get(number)
             for spec in address_fields:
                 record[spec.name] = spec.turbo.kind.from_sage(address[spec.name]) if address else ""
@@ -160,15 +175,21 @@ class Sage50Source:
     def _selected(self, column: str, kind: str) -> str:
         """A column as the SELECT names it. The SQLite ODBC driver reinterprets what an
         SQLite company holds: a number column's text goes to C's atof (12,50 becomes
-        12.0), a byte that is not UTF-8 is dropped and a character beyond U+FFFF becomes
-        U+FFFF. Through it, numbers are asked for as the text SQLite holds and text as
-        its bytes, for this reader to decode (``_readable``)."""
+        12.0), a double is given to 15 digits, a byte that is not UTF-8 is dropped and a
+        character beyond U+FFFF becomes U+FFFF. Through it, text is asked for as its
+        bytes and numbers as tagged bytes (a double with the 17 digits that give it
+        back exactly), for this reader to decode (``_readable``, ``_untagged``)."""
         quoted = quote_identifier(column)
         if self.db.is_sqlite or kind not in (TEXT_COLUMN, NUMBER_COLUMN):
             return quoted
         if self.db.dbms != "sqlite":
             return quoted
-        return f"CAST({quoted} AS {'TEXT' if kind == NUMBER_COLUMN else 'BLOB'})"
+        if kind == NUMBER_COLUMN:
+            quoted = (
+                f"CASE typeof({quoted}) WHEN 'real' THEN '{_REAL}' || printf('%!.17g', "
+                f"{quoted}) ELSE '{_STORED}' || {quoted} END"
+            )
+        return f"CAST({quoted} AS BLOB)"
 
     @staticmethod
     def _account(
