@@ -7,7 +7,10 @@ holding an escape sequence must never clear the screen or retitle the terminal.
 
 from __future__ import annotations
 
+import re
+
 from smsync_xl.core.compare import CONTROL_CHARACTERS, Plan, PlanRow
+from smsync_xl.core.fields import LAYOUT_CONTROLS
 from smsync_xl.core.vocabulary import RunKind, Status, View
 from smsync_xl.smsturbo.audit import Change, Run
 from smsync_xl.sync.apply import SyncResult
@@ -16,8 +19,17 @@ from smsync_xl.sync.undo import UndoResult
 
 def inert(value: object) -> str:
     """``value`` as text a terminal shows but never acts on: each control character (C0,
-    DEL, C1) becomes its escape, ``\\x1b`` for ESC. Applying it twice changes nothing."""
-    return CONTROL_CHARACTERS.sub(lambda found: f"\\x{ord(found.group()):02x}", str(value))
+    DEL, C1) becomes its escape, ``\\x1b`` for ESC, and each line separator or
+    bidirectional control its ``\\u`` escape. Applying it twice changes nothing."""
+    return _ACTIVE.sub(_escaped, str(value))
+
+
+_ACTIVE = re.compile(f"{CONTROL_CHARACTERS.pattern}|[{LAYOUT_CONTROLS}]")
+
+
+def _escaped(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _lines(lines: list[str]) -> list[str]:

@@ -577,10 +577,9 @@ def test_a_trailing_control_character_is_never_trimmed_the_row_is_invalid(
         ("Acme Gravel\xa0", "'Acme Gravel\\xa0'"),
         ("Acme\xa0Gravel", "'Acme\\xa0Gravel'"),
         ("Acme Gravel\u3000", "'Acme Gravel\\u3000'"),
-        ("Acme Gravel\u2028", "'Acme Gravel\\u2028'"),
         (" Acme Gravel", "' Acme Gravel'"),
     ],
-    ids=["trailing NBSP", "inner NBSP", "ideographic space", "line separator", "leading space"],
+    ids=["trailing NBSP", "inner NBSP", "ideographic space", "leading space"],
 )
 def test_whitespace_that_is_not_padding_is_kept_shown_and_written_exactly(
     tmp_path, sage_name, shown
@@ -1071,3 +1070,65 @@ def test_numbers_through_the_sqlite_odbc_driver_are_read_exactly_or_refused(odbc
     assert "column Terms_CreditLimit: the text holds bytes that are not UTF-8 (0xFF)" in " ".join(
         refused.output.split()
     ), refused.output
+
+
+LAYOUT_CASES = [
+    ("\u2028", "line or paragraph separator"),
+    ("\u2029", "line or paragraph separator"),
+    ("\u202e", "bidirectional control"),
+    ("\u202a", "bidirectional control"),
+    ("\u2066", "bidirectional control"),
+    ("\u2069", "bidirectional control"),
+]
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+@pytest.mark.parametrize(
+    ("character", "kind"), LAYOUT_CASES, ids=[hex(ord(c)) for c, _ in LAYOUT_CASES]
+)
+def test_a_line_separator_or_bidi_control_makes_the_row_invalid_and_is_printed_inert(
+    tmp_path, character, kind, existing
+):
+    """A line break by another name, or text that reorders what a reader sees."""
+    record_id = "C0001" if existing else "LAYOUT"
+    name = f"Acme{character}Gravel"
+    settings = company(tmp_path, CUSTOMER, clean(CUSTOMER, record_id, name=name))
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    line = plan_line(plan.output, record_id)
+    reason = f"Name contains the {kind} U+{ord(character):04X} at position 5; remove it in Sage 50"
+    assert line.lstrip().startswith("INVALID") and reason in line, line
+    assert character not in plan.output
+    before = dump(tmp_path / TURBO_FILE, audit=True)
+    chosen = run_cli("sync", "--settings", settings, "--yes", "--entity", "customers", record_id)
+    assert "Import completed: 0 created, 0 updated, 1 skipped" in chosen.output
+    assert character not in chosen.output
+    assert dump(tmp_path / TURBO_FILE, audit=True) == before
+
+
+def test_an_smsturbo_name_with_a_bidi_control_is_printed_inert(tmp_path):
+    settings = company(tmp_path, CUSTOMER)
+    set_turbo_name(tmp_path, "C0001", "Evil\u202eCo")
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    assert "Evil\\u202eCo" in plan.output and "\u202e" not in plan.output
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "\uff11", "\u0661", "12", "1.0", "Stock"])
+def test_an_item_class_that_is_not_an_ascii_number_from_0_to_11_makes_the_item_invalid(
+    tmp_path, value
+):
+    """² crashed int(); １ and ١ were silently read as 1."""
+    settings = company(
+        tmp_path,
+        MATERIAL,
+        clean_material("ODDCLASS", item_class=value),
+        clean_material("LASTCLASS", item_class="11"),
+    )
+    plan = run_cli("plan", "--settings", settings, "--entity", "materials")
+    assert plan.exit_code == 0, plan.output
+    reason = (
+        f"Item Class {value!r} is not one of Sage 50's item classes (0 to 11); choose the "
+        "item's class again in Sage 50"
+    )
+    assert plan_line(plan.output, "ODDCLASS").lstrip().startswith("INVALID"), plan.output
+    assert reason in " ".join(plan.output.split())
+    assert plan_line(plan.output, "LASTCLASS").lstrip().startswith("NEW")

@@ -22,6 +22,8 @@ from decimal import Decimal
 from smsync_xl.core.fields import (
     FLAG,
     ID_FIELD,
+    LAYOUT_CONTROLS,
+    MATERIAL,
     REFUSED,
     TURBO_FIELDS,
     WHOLE_NUMBER,
@@ -32,6 +34,7 @@ from smsync_xl.core.fields import (
     TurboField,
     TurboRecord,
     decimals,
+    not_an_item_class,
     number_text,
     parse_number,
     stored_as,
@@ -187,12 +190,18 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 """Unicode's control characters (category Cc): C0 (NUL to U+001F, tab and line breaks
 included), DEL and C1 (U+0080 to U+009F). No SMSTurbo field holds one."""
 
+LAYOUT = re.compile(f"[{LAYOUT_CONTROLS}]")
+
 _SHOWN_CHARACTERS = 3
 
 
 def _character_kind(character: str) -> str:
     if CONTROL_CHARACTERS.match(character):
         return "control character"
+    if character in "\u2028\u2029":
+        return "line or paragraph separator"
+    if LAYOUT.match(character):
+        return "bidirectional control"
     if "\ud800" <= character <= "\udfff":
         return "lone surrogate"
     return "noncharacter"
@@ -499,6 +508,10 @@ def _field_problems(entity: Entity, record: Record, limits: _Limits) -> list[str
         problem = number_problem(TURBO_FIELDS[field].label, value, limit)
         if problem:
             problems.append(f"{problem}; correct it in Sage 50")
+    if entity is MATERIAL:
+        label = TURBO_FIELDS["item_class"].label
+        refused = not_an_item_class(label, record.get("item_class") or "")
+        problems += [refused] if refused else []
     for field, limit in limits.texts.items():
         value = record.get(field)
         problem = text_problem(TURBO_FIELDS[field].label, value, limit) if value else None

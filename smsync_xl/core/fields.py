@@ -143,9 +143,15 @@ NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """What XML 1.0, and so a workbook, cannot hold at all: control characters other than
 tab and line breaks, lone surrogates, U+FFFE and U+FFFF."""
 _PLANE_ENDS = "".join(f"{chr(p * 0x10000 + 0xFFFE)}-{chr(p * 0x10000 + 0xFFFF)}" for p in range(17))
-REFUSED = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{_PLANE_ENDS}]")
+LAYOUT_CONTROLS = "\u2028\u2029\u202a-\u202e\u2066-\u2069"
+"""Characters that are not control characters but act like them: the line and paragraph
+separators (a line break) and the bidirectional controls that reorder what follows."""
+REFUSED = re.compile(
+    f"[\x00-\x1f\x7f-\x9f{LAYOUT_CONTROLS}\ud800-\udfff\ufdd0-\ufdef{_PLANE_ENDS}]"
+)
 """Characters no value SMSync writes may hold (compare() makes such a row INVALID):
-control characters (C0 with tab and line breaks, DEL, C1), lone surrogates (what an
+control characters (C0 with tab and line breaks, DEL, C1), the line and paragraph
+separators and bidirectional controls (``LAYOUT_CONTROLS``), lone surrogates (what an
 undecodable byte becomes) and Unicode's 66 noncharacters (U+FDD0-U+FDEF and the last
 two code points of every plane, U+FFFE and U+FFFF among them)."""
 
@@ -420,12 +426,27 @@ ITEM_CLASSES = (
 List import/export page; docs/DOMAIN.md §6)."""
 
 
+_CLASS_NUMBER = re.compile("[0-9]{1,2}")
+"""An item class as Sage 50 writes it: ASCII digits (not ², １ or ١)."""
+
+
 def item_class(raw: object) -> Value:
-    """Sage 50 stores the item class as a number: shown as its name; anything else as is."""
+    """Sage 50 stores the item class as a number 0-11: shown as its name; anything else
+    stays as it is, for compare() to make its row INVALID (``not_an_item_class``)."""
     value = text(raw)
-    if value is not None and value.isdigit() and int(value) < len(ITEM_CLASSES):
+    if value is not None and _CLASS_NUMBER.fullmatch(value) and int(value) < len(ITEM_CLASSES):
         return ITEM_CLASSES[int(value)]
     return value
+
+
+def not_an_item_class(label: str, value: str) -> str | None:
+    """Why a value is no item class Sage 50 has (blank is none given)."""
+    if not value or value in ITEM_CLASSES:
+        return None
+    return (
+        f"{label} {value!r} is not one of Sage 50's item classes (0 to {len(ITEM_CLASSES) - 1}); "
+        "choose the item's class again in Sage 50"
+    )
 
 
 ITEM_CLASS = Kind("item class", item_class, "@")
