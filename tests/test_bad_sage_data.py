@@ -894,7 +894,7 @@ REAL_COLUMN_CASES = [
     (
         ('"InvoiceTerms" INTEGER', '"InvoiceTerms" TEXT'),
         "terms",
-        "1e25",
+        "10000000000000000000000000",
         f"Terms (due days) 10000000000000000000000000 is out of range; {TERMS} holds "
         "-9223372036854775808 to 9223372036854775807",
     ),
@@ -1132,3 +1132,26 @@ def test_an_item_class_that_is_not_an_ascii_number_from_0_to_11_makes_the_item_i
     assert plan_line(plan.output, "ODDCLASS").lstrip().startswith("INVALID"), plan.output
     assert reason in " ".join(plan.output.split())
     assert plan_line(plan.output, "LASTCLASS").lstrip().startswith("NEW")
+
+
+@pytest.mark.parametrize("flag", ["1.0", "2", "Inactive", "yes"])
+def test_an_inactive_flag_sage_50_does_not_write_makes_the_row_invalid(tmp_path, flag):
+    """1.0, 2 and 'Inactive' were read as active."""
+    settings = company(tmp_path, CUSTOMER, clean(CUSTOMER, "ODDFLAG"))
+    redeclare(
+        tmp_path / SAGE_FILE,
+        "Customers",
+        ('"CustomerIsInactive" INTEGER', '"CustomerIsInactive" BLOB'),
+    )
+    with sqlite3.connect(tmp_path / SAGE_FILE) as connection:
+        connection.execute(
+            'UPDATE "Customers" SET "CustomerIsInactive" = ? WHERE "CustomerID" = ?',
+            [float(flag) if flag == "1.0" else flag, "ODDFLAG"],
+        )
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    assert plan_line(plan.output, "ODDFLAG").lstrip().startswith("INVALID"), plan.output
+    shown = repr(float(flag)) if flag == "1.0" else repr(flag)
+    assert (
+        f"CustomerIsInactive {shown} is not a yes/no value as Sage 50 writes one (1 or 0, "
+        "TRUE or FALSE); SMSync does not guess"
+    ) in " ".join(plan.output.split())

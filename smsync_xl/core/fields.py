@@ -126,6 +126,41 @@ def truthy(raw: object) -> bool:
     return str(raw).strip().upper() in {"1", "TRUE", "T", "Y", "YES", "-1"}
 
 
+_SAGE_FLAGS = {"1": True, "-1": True, "TRUE": True, "0": False, "FALSE": False, "": False}
+"""Sage 50's yes/no as it writes one: 1/0 over ODBC (-1 from some drivers), TRUE/FALSE in
+its exports; NULL or blank is no."""
+
+
+def sage_flag(raw: object) -> bool | None:
+    """A Sage 50 yes/no (``_SAGE_FLAGS``), or None for anything else (1.0, 2, Inactive),
+    which is never guessed (``flag_problem``)."""
+    if raw is None:
+        return False
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int | str):
+        return _SAGE_FLAGS.get(str(raw).strip(PADDING).upper())
+    return None
+
+
+def flag_problem(label: str, raw: object) -> str:
+    return (
+        f"{label} {raw!r} is not a yes/no value as Sage 50 writes one (1 or 0, TRUE or "
+        "FALSE); SMSync does not guess: correct the record in Sage 50"
+    )
+
+
+def exponent_problem(label: str, raw: object) -> str | None:
+    """Why a number written as text with an exponent (1E2) is not taken: Sage 50 never
+    writes one, so it is no number SMSync reads without guessing."""
+    if isinstance(raw, str) and "e" in raw.lower() and parse_number(raw) is not None:
+        return (
+            f"{label} {raw.strip(PADDING)!r} is written with an exponent, which Sage 50 "
+            "never writes; correct it in Sage 50"
+        )
+    return None
+
+
 YES = "Yes"
 NO = "No"
 FLAG_LENGTH = len(YES)

@@ -19,8 +19,10 @@ from smsync_xl.core.fields import (
     Record,
     SageField,
     SageRecord,
+    exponent_problem,
+    flag_problem,
+    sage_flag,
     text,
-    truthy,
 )
 from smsync_xl.core.settings import StatusRule
 
@@ -157,16 +159,19 @@ class Sage50Source:
             for spec, raw in zip(main_present, values, strict=True):
                 if spec.account:
                     record[spec.name], problem = self._account(spec, accounts, raw)
-                    problems += [problem] if problem else []
                 else:
                     numeric = kinds.get(spec.odbc) == NUMBER_COLUMN
-                    record[spec.name] = spec.turbo.kind.from_sage(
-                        _untagged(raw) if numeric else raw
-                    )
+                    raw = _untagged(raw) if numeric else raw
+                    problem = exponent_problem(spec.turbo.label, raw) if numeric else None
+                    record[spec.name] = spec.turbo.kind.from_sage(raw)
+                problems += [problem] if problem else []
             address = addresses.get(number)
             for spec in address_fields:
                 record[spec.name] = spec.turbo.kind.from_sage(address[spec.name]) if address else ""
-            is_inactive = truthy(inactive)
+            flagged = sage_flag(inactive)
+            if flagged is None:
+                problems.append(flag_problem(entity.sage_inactive, inactive))
+            is_inactive = bool(flagged)
             status = entity.status_field
             record[status] = rule.status(is_inactive, record.get(status))
             records.append(SageRecord(record["id"] or "", is_inactive, record, tuple(problems)))
