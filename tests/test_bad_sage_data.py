@@ -1155,3 +1155,46 @@ def test_an_inactive_flag_sage_50_does_not_write_makes_the_row_invalid(tmp_path,
         f"CustomerIsInactive {shown} is not a yes/no value as Sage 50 writes one (1 or 0, "
         "TRUE or FALSE); SMSync does not guess"
     ) in " ".join(plan.output.split())
+
+
+def test_a_chart_without_account_ids_makes_items_with_accounts_invalid(tmp_path):
+    """New items used to take the template material's accounts without a word."""
+    settings = company(tmp_path, MATERIAL, clean_material("NOCHART"))
+    with sqlite3.connect(tmp_path / SAGE_FILE) as connection:
+        connection.execute('ALTER TABLE "Chart" DROP COLUMN "AccountID"')
+        connection.execute(
+            'UPDATE "LineItem" SET "InvAcctRecordNumber" = 0 WHERE "ItemID" = ?', ["NOCHART"]
+        )
+    plan = run_cli("plan", "--settings", settings, "--entity", "materials")
+    assert plan_line(plan.output, "NOCHART").lstrip().startswith("INVALID"), plan.output
+    text = " ".join(plan.output.split())
+    assert (
+        "Sales GL # is Chart of Accounts record 100, but Sage 50's Chart has no AccountID "
+        "column to say which account that is; check the company's Chart of Accounts in Sage 50"
+    ) in text
+    assert "Expense GL #" not in plan_line(plan.output, "NOCHART")  # 0: no account
+    before = dump(tmp_path / TURBO_FILE, audit=True)
+    chosen = run_cli("sync", "--settings", settings, "--yes", "--entity", "materials", "NOCHART")
+    assert "Import completed: 0 created, 0 updated, 1 skipped" in chosen.output
+    assert dump(tmp_path / TURBO_FILE, audit=True) == before
+
+
+def test_a_gl_record_number_stored_as_text_finds_its_account(tmp_path):
+    settings = company(tmp_path, MATERIAL, clean_material("TEXTGL"))
+    redeclare(
+        tmp_path / SAGE_FILE,
+        "LineItem",
+        ('"SaleAcctRecordNumber" INTEGER', '"SaleAcctRecordNumber" TEXT'),
+    )
+    with sqlite3.connect(tmp_path / SAGE_FILE) as connection:
+        connection.execute(
+            'UPDATE "LineItem" SET "SaleAcctRecordNumber" = \'100\' WHERE "ItemID" = ?',
+            ["TEXTGL"],
+        )
+        (account,) = connection.execute(
+            'SELECT "AccountID" FROM "Chart" WHERE "GLAcntNumber" = 100'
+        ).fetchone()
+    synced = run_cli("sync", "--settings", settings, "--yes", "--entity", "materials", "TEXTGL")
+    assert "Import completed: 1 created" in synced.output, synced.output
+    row = turbo_row(tmp_path, MATERIAL, "TEXTGL")
+    assert row is not None and account.strip() in row

@@ -47,6 +47,18 @@ def _undecoded(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
+_RECORD_NUMBER = re.compile("[0-9]+")
+
+
+def _record_number(raw: object) -> int | None:
+    """A Chart record number whichever way a driver gives it (100, '100', '100  '), so
+    an item's number finds its account; None for anything that is not one."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    shown = text(raw)
+    return int(shown) if shown is not None and _RECORD_NUMBER.fullmatch(shown) else None
+
+
 TEXT_COLUMN = "text"
 NUMBER_COLUMN = "number"
 """How ``Sage50Source._selected`` asks for a column (anything else: as it is)."""
@@ -198,28 +210,32 @@ class Sage50Source:
 
     @staticmethod
     def _account(
-        spec: SageField, accounts: dict[object, str] | None, number: object
+        spec: SageField, accounts: dict[int, str] | None, number: object
     ) -> tuple[str | None, str | None]:
         """The account ID for a Chart record number, and why it cannot be taken: 0 (or
         NULL) is 'no account', shown blank; a number the Chart does not have (or has
-        without an account ID) is no value SMSync can write, never 'take the template's'.
-        Without an AccountID column in the Chart (``accounts`` None) the field is not
-        supplied, as when Sage 50 has no such column."""
-        if accounts is None:
-            return None, None
-        if not number:
+        without an account ID), or any account when the Chart has no AccountID column
+        (``accounts`` None), is no value SMSync can write, never 'take the template's'."""
+        if not number or text(number) == "0":
             return "", None
-        found = text(accounts.get(number))
+        label = spec.turbo.label
+        key = _record_number(number)
+        if accounts is None:
+            return None, (
+                f"{label} is Chart of Accounts record {text(number)}, but Sage 50's Chart "
+                f"has no {CHART_ACCOUNT_ID} column to say which account that is; check the "
+                "company's Chart of Accounts in Sage 50"
+            )
+        found = text(accounts.get(key)) if key is not None else None
         if found:
             return found, None
-        label = spec.turbo.label
-        held = "does not have" if number not in accounts else "has without an account ID"
+        held = "does not have" if key not in accounts else "has without an account ID"
         return None, (
-            f"{label} is Chart of Accounts record {number}, which Sage 50's Chart {held}; "
+            f"{label} is Chart of Accounts record {text(number)}, which Sage 50's Chart {held}; "
             f"choose the item's {spec.csv} again in Sage 50"
         )
 
-    def _accounts(self) -> dict[object, str] | None:
+    def _accounts(self) -> dict[int, str] | None:
         """Chart record number → account ID (None when the Chart has no AccountID)."""
         present = self._present(
             CHART_TABLE, [CHART_RECORD_NUMBER, CHART_ACCOUNT_ID], {CHART_RECORD_NUMBER}
@@ -230,12 +246,14 @@ class Sage50Source:
         account_column = self._selected(present[CHART_ACCOUNT_ID], TEXT_COLUMN)
         sql = f"SELECT {number_column}, {account_column} FROM {quote_identifier(CHART_TABLE)}"
         names = list(present.values())
-        return {
-            number: account
-            for number, account in (
-                self._readable(row, names, CHART_TABLE) for row in self.db.stream(sql)
-            )
-        }
+        accounts = {}
+        for number, account in (
+            self._readable(row, names, CHART_TABLE) for row in self.db.stream(sql)
+        ):
+            key = _record_number(number)
+            if key is not None:
+                accounts[key] = account
+        return accounts
 
     def _addresses(self, entity: Entity, specs: list[SageField]) -> dict[object, dict]:
         """Main (type 0) address per record number; of two, the lowest record number."""
