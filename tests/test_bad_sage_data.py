@@ -1198,3 +1198,24 @@ def test_a_gl_record_number_stored_as_text_finds_its_account(tmp_path):
     assert "Import completed: 1 created" in synced.output, synced.output
     row = turbo_row(tmp_path, MATERIAL, "TEXTGL")
     assert row is not None and account.strip() in row
+
+
+def test_smsturbo_text_that_is_not_utf8_is_refused_naming_table_record_and_column(tmp_path):
+    """It used to end in a traceback from SQLite ('Could not decode to UTF-8')."""
+    settings = company(tmp_path, CUSTOMER)
+    with sqlite3.connect(tmp_path / TURBO_FILE) as connection:
+        connection.execute(
+            'INSERT INTO "Customers" ("CustomerID", "CustomerName") '
+            "VALUES ('TBAD', CAST(X'41636D65FF' AS TEXT))"
+        )
+    before = (tmp_path / TURBO_FILE).read_bytes()  # dump() cannot read the bad text
+    for command in (("plan",), ("sync", "--yes")):
+        result = run_cli(*command, "--settings", settings, "--entity", "customers")
+        assert result.exit_code != 0
+        assert "Traceback" not in result.output
+        assert (
+            "Customers record TBAD, column CustomerName: the text holds bytes that are not "
+            "UTF-8 (0xFF); SMSync never replaces what it cannot read, so nothing was read"
+        ) in " ".join(result.output.split()), result.output
+        assert "Retype the value in SMSTurbo" in result.output
+    assert (tmp_path / TURBO_FILE).read_bytes() == before

@@ -191,6 +191,23 @@ undecodable byte becomes) and Unicode's 66 noncharacters (U+FDD0-U+FDEF and the 
 two code points of every plane, U+FFFE and U+FFFF among them)."""
 
 
+UNDECODED = re.compile("[\udc80-\udcff]")
+"""What ``surrogateescape`` makes of a byte that is not UTF-8: U+DC80 + the byte."""
+
+
+def undecoded(data: bytes) -> str:
+    """SQLite text as stored: a byte that is not UTF-8 is kept (as a lone surrogate, see
+    ``UNDECODED``) for the reader to refuse by row and column, never replaced."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+def undecoded_bytes(value: str) -> str | None:
+    """The bytes that were not UTF-8 in a text ``undecoded`` made (0xFF), or None."""
+    if value.isascii() or not UNDECODED.search(value):
+        return None
+    return " ".join(f"0x{ord(c) - 0xDC00:02X}" for c in UNDECODED.findall(value))
+
+
 def cell_safe(value: str) -> str:
     """Text a cell can hold: each character XML cannot carry shown as its escape
     (\\x00, \\uffff), so an INVALID row shows where its bad character is."""

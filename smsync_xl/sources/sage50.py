@@ -15,6 +15,7 @@ from smsync_xl.core.errors import SourceFormatError
 from smsync_xl.core.fields import (
     ADDRESS,
     MAIN,
+    UNDECODED,
     Entity,
     Record,
     SageField,
@@ -23,6 +24,8 @@ from smsync_xl.core.fields import (
     flag_problem,
     sage_flag,
     text,
+    undecoded,
+    undecoded_bytes,
 )
 from smsync_xl.core.settings import StatusRule
 
@@ -35,16 +38,6 @@ CHART_TABLE = "Chart"
 CHART_RECORD_NUMBER = "GLAcntNumber"
 CHART_ACCOUNT_ID = "AccountID"
 """The Chart of Accounts: items keep GL accounts as its record numbers (docs/DOMAIN.md §6)."""
-
-
-_UNDECODED = re.compile("[\udc80-\udcff]")
-"""What ``surrogateescape`` makes of a byte that is not UTF-8: U+DC80 + the byte."""
-
-
-def _undecoded(data: bytes) -> str:
-    """SQLite text as stored: a byte that is not UTF-8 is kept (as a lone surrogate, see
-    ``_UNDECODED``) for the reader to refuse by row and column, never replaced."""
-    return data.decode("utf-8", "surrogateescape")
 
 
 _RECORD_NUMBER = re.compile("[0-9]+")
@@ -83,7 +76,7 @@ class Sage50Source:
         self.db = db
         self.status_rule = status_rule
         if db.is_sqlite:
-            db.connection.text_factory = _undecoded
+            db.connection.text_factory = undecoded
 
     def _readable(
         self, row: tuple, columns: list[str], table: str, id_at: int | None = None
@@ -93,13 +86,13 @@ class Sage50Source:
         and the ID at ``id_at``), the column and the bytes. A table of one row (Company)
         has no record number."""
         if any(isinstance(value, bytes) for value in row):
-            row = tuple(_undecoded(v) if isinstance(v, bytes) else v for v in row)
+            row = tuple(undecoded(v) if isinstance(v, bytes) else v for v in row)
         for column, value in zip(columns, row, strict=True):
-            if isinstance(value, str) and not value.isascii() and _UNDECODED.search(value):
-                shown = " ".join(f"0x{ord(c) - 0xDC00:02X}" for c in _UNDECODED.findall(value))
+            shown = undecoded_bytes(value) if isinstance(value, str) else None
+            if shown:
                 record = "" if table == COMPANY_TABLE else f" record {row[0]}"
                 if id_at is not None:
-                    record += f" (ID {_UNDECODED.sub('?', str(row[id_at] or '').strip())})"
+                    record += f" (ID {UNDECODED.sub('?', str(row[id_at] or '').strip())})"
                 raise SourceFormatError(
                     f"{table}{record}, column {column}: the text holds bytes that are not "
                     f"UTF-8 ({shown}); SMSync never replaces what it cannot read, so nothing "
