@@ -759,8 +759,22 @@ def test_a_gl_record_number_the_chart_does_not_resolve_makes_the_item_invalid(
             "Terms (due days) 99999 is out of range; SMSTurbo's column Vendors.InvoiceTerms "
             "holds -32768 to 32767",
         ),
+        *(
+            (
+                ('"UDF1" VARCHAR(30)', '"UDF1" VARCHAR(30)'),
+                f'UPDATE "Customers" SET "BillingCycle" = \'MON{character}LY\' '
+                "WHERE \"CustomerID\" = 'ZZDEFAULT'",
+                f"Billing Cycle contains the {kind} U+{ord(character):04X} at position 4; "
+                "remove it in SMSTurbo",
+            )
+            for character, kind in (
+                ("\t", "control character"),
+                ("\x1b", "control character"),
+                ("\uffff", "noncharacter"),
+            )
+        ),
     ],
-    ids=["text", "number"],
+    ids=["text", "number", "tab", "escape", "U+FFFF"],
 )
 def test_a_template_value_the_real_column_cannot_hold_stops_the_run(
     tmp_path, edit, zzdefault, says

@@ -207,7 +207,7 @@ def _character_kind(character: str) -> str:
     return "noncharacter"
 
 
-def character_problem(label: str, value: str) -> str | None:
+def character_problem(label: str, value: str, place: str = "Sage 50") -> str | None:
     """Why a value holding characters no field may hold (``fields.REFUSED``) cannot be
     taken: each one as U+XXXX with its position (counted from 1), the first few."""
     found = [(m.start() + 1, m.group()) for m in REFUSED.finditer(value)]
@@ -222,8 +222,8 @@ def character_problem(label: str, value: str) -> str | None:
     if len(found) > _SHOWN_CHARACTERS:
         listed += f" and {len(found) - _SHOWN_CHARACTERS} more"
     if len(found) == 1:
-        return f"{label} contains the {kind or 'character'} {listed}; remove it in Sage 50"
-    return f"{label} contains the {kind or 'character'}s {listed}; remove them in Sage 50"
+        return f"{label} contains the {kind or 'character'} {listed}; remove it in {place}"
+    return f"{label} contains the {kind or 'character'}s {listed}; remove them in {place}"
 
 
 Limits = Mapping[str, Limit]
