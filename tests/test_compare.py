@@ -421,3 +421,41 @@ def test_a_tinyint_column_refuses_a_negative_number_and_a_flag_is_checked_as_wri
         limits={"inactive": declared_limit("CHAR(1)"), "unit": Limit()},
     )
     assert flagged.by_id["C"].status is Status.NEW, flagged.by_id["C"].reasons
+
+
+def test_a_unit_that_is_only_invisible_space_is_a_value_not_a_blank():
+    """NBSP, TAB or an em space alone was taken as 'no unit' (strip()): now it is a value
+    SMSTurbo's list lacks, quoted so the reader sees it."""
+    for unit in ("\xa0", "\u2003"):
+        plan = material_plan([item("A", unit=unit)], [], defaults={"unit": "TON"})
+        assert plan.by_id["A"].status is Status.INVALID
+        assert (
+            plan.by_id["A"]
+            .reasons[0]
+            .startswith(f"Unit {unit!r} does not exist in SMSTurbo (it has: TON, YD)")
+        )
+
+
+def test_names_differing_only_in_a_combining_mark_show_the_difference():
+    """Café (NFC) and Cafe + U+0301 (NFD) look alike: the change shows the escape."""
+    plan = plan_of(
+        [record("A", name="Cafe\u0301")],
+        [record("A", name="Caf\u00e9")],
+        replace=frozenset({"name"}),
+    )
+    (change,) = plan.by_id["A"].changes
+    assert change.describe() == "Name: Café → 'Cafe\\u0301'"
+
+
+def test_a_value_longer_than_an_excel_cell_is_invalid_and_ids_get_plain_suggestions():
+    sage = sage_records(
+        [record("A", name="x" * 32768), record("ＡＢＣ"), record("Ⅻ"), record("日本")]
+    )
+    plan = compare(CUSTOMER, sage, [], EntitySettings(), limits={"name": Limit()})
+    assert plan.by_id["A"].reasons == (
+        "Name has 32768 characters; an Excel cell holds at most 32767, so the sheets could "
+        "not show it; shorten it in Sage 50",
+    )
+    assert "suggested ID: ABC (change it in Sage 50)" in plan.by_id["ＡＢＣ"].reasons
+    assert "suggested ID: XII (change it in Sage 50)" in plan.by_id["Ⅻ"].reasons
+    assert not any("suggested" in r for r in plan.by_id["日本"].reasons)

@@ -18,8 +18,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from unicodedata import combining
 
 from smsync_xl.core.fields import (
+    EXCEL_CELL_CHARACTERS,
     FLAG,
     ID_FIELD,
     LAYOUT_CONTROLS,
@@ -60,10 +62,11 @@ class FieldChange:
 def shown(value: str) -> str:
     """A value as a message shows it: as it is, or quoted with escapes (``'Acme\\xa0'``)
     when it holds something a reader would not see (a tab, a non-breaking space, a space
-    at either end) or a character a workbook cannot hold."""
-    if value.isprintable() and value.strip(" ") == value:
+    at either end, a combining mark: Cafe\u0301 looks like Café) or a character a
+    workbook cannot hold."""
+    if value.isprintable() and value.strip(" ") == value and not any(map(combining, value)):
         return value
-    return repr(value)
+    return "".join(f"\\u{ord(c):04x}" if combining(c) else c for c in repr(value))
 
 
 @dataclass(frozen=True)
@@ -489,12 +492,20 @@ def _field_problems(entity: Entity, record: Record, limits: _Limits) -> list[str
         label = TURBO_FIELDS[entity.title_field].label
         problems.append(f"{label} is empty; enter the {label.lower()} in Sage 50")
     supplied = [value for value in record.values() if value]
+    longest = max(map(len, supplied), default=0)
+    if longest > EXCEL_CELL_CHARACTERS:
+        problems += [
+            f"{TURBO_FIELDS[f].label} has {len(v)} characters; an Excel cell holds at most "
+            f"{EXCEL_CELL_CHARACTERS}, so the sheets could not show it; shorten it in Sage 50"
+            for f, v in record.items()
+            if v and len(v) > EXCEL_CELL_CHARACTERS
+        ]
     if not "".join(supplied).isprintable():
         for field, value in record.items():
             refused = character_problem(TURBO_FIELDS[field].label, value) if value else None
             if refused:
                 problems.append(refused)
-    if max(map(len, supplied), default=0) > limits.shortest:
+    if longest > limits.shortest:
         for field, value in record.items():
             if not value or len(value) <= limits.shortest or field not in limits.lengths:
                 continue
@@ -631,8 +642,9 @@ def compare(
             values = {**values, **{f: options.defaults[f] for f in defaulted}}
         values, not_listed = _looked_up(listed, values, lookups)
         reasons = [] if valid_id(record_id) else id_problems(record_id)
-        if reasons and record_id:
-            reasons.append(f"suggested ID: {suggest_id(record_id)} (change it in Sage 50)")
+        suggested = suggest_id(record_id) if reasons else ""
+        if suggested:
+            reasons.append(f"suggested ID: {suggested} (change it in Sage 50)")
         if record_id == template_id:
             reasons.append(f"{template_id} is reserved for SMSTurbo's default values")
         if sage_counts[folded] > 1:

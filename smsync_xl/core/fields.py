@@ -454,6 +454,8 @@ def _fits_excel(number: Decimal) -> bool:
 
 EXCEL_DIGITS = 15
 """Significant digits Excel keeps of a number."""
+EXCEL_CELL_CHARACTERS = 32767
+"""Characters an Excel cell holds: a longer value could not be shown as it is."""
 
 TEXT = Kind("text", text, "@")
 MONEY = Kind("money", money, "#,##0.00", numeric=True, places=2)
