@@ -163,3 +163,11 @@ def test_sheet_formats_follow_the_kinds():
     assert formats.pop("credit_limit") == "#,##0.00" and formats.pop("terms") == "0"
     assert formats.pop("price") == "#,##0.00"
     assert set(formats.values()) == {"@"}  # every text field is a Text column
+
+
+def test_a_text_longer_than_an_excel_cell_is_shown_cut_saying_so():
+    """An INVALID row's over-long value: a cell holds 32,767 characters."""
+    shown = TEXT.to_cell("x" * 40000)
+    assert isinstance(shown, str) and len(shown) == 32767
+    assert shown.endswith("… (cut: 40000 characters in all)")
+    assert TEXT.to_cell("x" * 32767) == "x" * 32767

@@ -425,7 +425,7 @@ class Kind:
             return None
         number = parse_number(value) if self.numeric else None
         if number is None or decimals(number) > self.places or not _fits_excel(number):
-            return cell_safe(value)
+            return _within_a_cell(cell_safe(value))
         return int(number) if self is WHOLE_NUMBER else float(number)
 
     def from_turbo(self, raw: object) -> Value:
@@ -440,6 +440,15 @@ class Kind:
         ZZDEFAULT's)."""
         value = self.normalise(raw)
         return "" if value is None and not self.numeric else value
+
+
+def _within_a_cell(shown: str) -> str:
+    """Text an Excel cell holds: a longer one (only an INVALID row's, whose reason says
+    so) is shown cut, saying how long it is."""
+    if len(shown) <= EXCEL_CELL_CHARACTERS:
+        return shown
+    cut = f"… (cut: {len(shown)} characters in all)"
+    return shown[: EXCEL_CELL_CHARACTERS - len(cut)] + cut
 
 
 def _fits_excel(number: Decimal) -> bool:
