@@ -1,10 +1,11 @@
 import pytest
 
-from smsync_xl.core.compare import compare, lookups_from
+from smsync_xl.core.compare import compare, lookups_from, number_problem
 from smsync_xl.core.fields import (
     CREDIT_STATUSES,
     CUSTOMER,
     MATERIAL,
+    POSTGRES_NUMERIC,
     UNITS,
     VENDOR,
     Limit,
@@ -459,3 +460,17 @@ def test_a_value_longer_than_an_excel_cell_is_invalid_and_ids_get_plain_suggesti
     assert "suggested ID: ABC (change it in Sage 50)" in plan.by_id["ＡＢＣ"].reasons
     assert "suggested ID: XII (change it in Sage 50)" in plan.by_id["Ⅻ"].reasons
     assert not any("suggested" in r for r in plan.by_id["日本"].reasons)
+
+
+def test_an_unconstrained_postgresql_numeric_has_its_real_bounds():
+    """131072 digits before the point, 16383 after: beyond them the row is INVALID at
+    Refresh, not a failed batch at Synchronize."""
+    limit = POSTGRES_NUMERIC.named("Customers.CreditLimit")
+    assert number_problem("Credit Limit", "1E+200000", limit) == (
+        "Credit Limit 1E+200000 is too large; SMSTurbo's column Customers.CreditLimit holds "
+        "at most 131072 digits before the decimal point"
+    )
+    assert number_problem("Credit Limit", "1E-16384", limit).startswith(
+        "Credit Limit 1E-16384 has 16384 decimals"
+    )
+    assert number_problem("Credit Limit", "1E+131071", limit) is None
