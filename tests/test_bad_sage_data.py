@@ -1233,3 +1233,19 @@ def test_smsturbo_text_that_is_not_utf8_is_refused_naming_table_record_and_colum
         ) in " ".join(result.output.split()), result.output
         assert "Retype the value in SMSTurbo" in result.output
     assert (tmp_path / TURBO_FILE).read_bytes() == before
+
+
+def test_a_char1_yes_no_column_takes_the_1_or_0_written(tmp_path):
+    """Every material was INVALID with 'Inactive has 2 characters' (the sheet's word)."""
+    settings = company(tmp_path, MATERIAL)
+    redeclare(tmp_path / TURBO_FILE, "Material", ('"Inactive" SMALLINT', '"Inactive" CHAR(1)'))
+    plan = run_cli("plan", "--settings", settings, "--entity", "materials")
+    assert plan_line(plan.output, "GOOD1").lstrip().startswith("NEW"), plan.output
+    assert "Inactive has" not in plan.output
+    synced = run_cli("sync", "--settings", settings, "--yes", "--entity", "materials", "GOOD1")
+    assert "Import completed: 1 created" in synced.output, synced.output
+    with sqlite3.connect(tmp_path / TURBO_FILE) as connection:
+        (written,) = connection.execute(
+            'SELECT "Inactive" FROM "Material" WHERE "MaterialID" = ?', ["GOOD1"]
+        ).fetchone()
+    assert written == "0"
