@@ -145,10 +145,11 @@ class Postgres:
             f"UID={self.role};PWD={password or self.password}"
         )
 
-    def create_database(self) -> str:
+    def create_database(self, options: str = "") -> str:
+        """A new database; ``options`` as CREATE DATABASE takes them (an ENCODING)."""
         name = f"{self.role}_{len(self.databases) + 1}"
         connection = self.admin()
-        connection.execute(f"CREATE DATABASE {name}")
+        connection.execute(f"CREATE DATABASE {name} {options}")
         connection.close()
         self.databases.append(name)
         return name

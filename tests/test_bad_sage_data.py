@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import zipfile
+from contextlib import closing
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -361,14 +362,14 @@ NUMBER_CASES = [
         CUSTOMER,
         "terms",
         "30.5",
-        f"Terms (due days) 30.5 has 1 decimal; {TERMS} keeps whole numbers only and {NOT_ROUNDED}",
+        f"Terms (due days) 30.5 is not a whole number, and {NOT_ROUNDED}",
     ),
     (
         CUSTOMER,
         "terms",
-        "3000000000",
-        f"Terms (due days) 3000000000 is out of range; {TERMS} holds -2147483648 to "
-        "2147483647; correct it in Sage 50",
+        "1e25",
+        f"Terms (due days) 10000000000000000000000000 is out of range; {TERMS} holds "
+        "-9223372036854775808 to 9223372036854775807; correct it in Sage 50",
     ),
     (
         MATERIAL,
@@ -576,10 +577,9 @@ def test_a_trailing_control_character_is_never_trimmed_the_row_is_invalid(
         ("Acme Gravel\xa0", "'Acme Gravel\\xa0'"),
         ("Acme\xa0Gravel", "'Acme\\xa0Gravel'"),
         ("Acme Gravel\u3000", "'Acme Gravel\\u3000'"),
-        ("Acme Gravel\u2028", "'Acme Gravel\\u2028'"),
         (" Acme Gravel", "' Acme Gravel'"),
     ],
-    ids=["trailing NBSP", "inner NBSP", "ideographic space", "line separator", "leading space"],
+    ids=["trailing NBSP", "inner NBSP", "ideographic space", "leading space"],
 )
 def test_whitespace_that_is_not_padding_is_kept_shown_and_written_exactly(
     tmp_path, sage_name, shown
@@ -759,8 +759,22 @@ def test_a_gl_record_number_the_chart_does_not_resolve_makes_the_item_invalid(
             "Terms (due days) 99999 is out of range; SMSTurbo's column Vendors.InvoiceTerms "
             "holds -32768 to 32767",
         ),
+        *(
+            (
+                ('"UDF1" VARCHAR(30)', '"UDF1" VARCHAR(30)'),
+                f'UPDATE "Customers" SET "BillingCycle" = \'MON{character}LY\' '
+                "WHERE \"CustomerID\" = 'ZZDEFAULT'",
+                f"Billing Cycle contains the {kind} U+{ord(character):04X} at position 4; "
+                "remove it in SMSTurbo",
+            )
+            for character, kind in (
+                ("\t", "control character"),
+                ("\x1b", "control character"),
+                ("\uffff", "noncharacter"),
+            )
+        ),
     ],
-    ids=["text", "number"],
+    ids=["text", "number", "tab", "escape", "U+FFFF"],
 )
 def test_a_template_value_the_real_column_cannot_hold_stops_the_run(
     tmp_path, edit, zzdefault, says
@@ -855,3 +869,383 @@ def test_text_read_through_the_sqlite_odbc_driver_is_read_exactly(odbc, tmp_path
         "are not UTF-8 (0xFF)"
     ) in " ".join(plan.output.split())
     assert dump(tmp_path / TURBO_FILE, audit=True) == before
+
+
+# What SMSTurbo's column really keeps: a floating-point or SQLite number column keeps a
+# number only when it comes back as written; a whole number is never truncated; a text
+# column is needed for text.
+
+DOUBLE = "keeps 8-byte floating-point numbers (about 15 digits)"
+SQLITE_NUMBER = "keeps 64-bit integers and 8-byte floating-point numbers (about 15 digits)"
+REAL_COLUMN_CASES = [
+    (
+        ('"CreditLimit" NUMERIC(12, 2)', '"CreditLimit" REAL'),
+        "credit_limit",
+        "12345678901234567.89",
+        f"Credit Limit 12345678901234567.89 cannot be held exactly: {CREDIT_LIMIT} {DOUBLE}, "
+        "it would become 12345678901234568, and SMSync does not round",
+    ),
+    (
+        ('"CreditLimit" NUMERIC(12, 2)', '"CreditLimit" DOUBLE'),
+        "credit_limit",
+        "9007199254740993",
+        f"Credit Limit 9007199254740993.00 cannot be held exactly: {CREDIT_LIMIT} {DOUBLE}, "
+        "it would become 9007199254740992",
+    ),
+    (
+        ('"CreditLimit" NUMERIC(12, 2)', '"CreditLimit" NUMERIC(20, 2)'),
+        "credit_limit",
+        "99999999999999.99",
+        f"Credit Limit 99999999999999.99 cannot be held exactly: {CREDIT_LIMIT} "
+        f"{SQLITE_NUMBER}, it would become 99999999999999.98",
+    ),
+    (
+        ('"InvoiceTerms" INTEGER', '"InvoiceTerms" REAL'),
+        "terms",
+        "7.5",
+        "Terms (due days) 7.5 is not a whole number, and SMSync does not round",
+    ),
+    (
+        ('"InvoiceTerms" INTEGER', '"InvoiceTerms" TEXT'),
+        "terms",
+        "10000000000000000000000000",
+        f"Terms (due days) 10000000000000000000000000 is out of range; {TERMS} holds "
+        "-9223372036854775808 to 9223372036854775807",
+    ),
+    (
+        ('"Zip" VARCHAR(20)', '"Zip" INTEGER'),
+        "zip",
+        "02134",
+        "ZIP 02134 is text, but SMSTurbo's column Customers.Zip keeps numbers (the text "
+        "would not be kept as it is); map ZIP to a text column in Setup, or leave it unmapped",
+    ),
+]
+SAGE_NUMBER_COLUMNS = {
+    "credit_limit": ("Customers", "Terms_CreditLimit", "NUMERIC(12, 2)"),
+    "terms": ("Customers", "Terms_DueDays", "INTEGER"),
+}
+
+
+def exact_sage_value(folder: Path, field: str, record_id: str, value: str) -> None:
+    """Give a Sage 50 number column no type affinity and ``value`` as written (an SQLite
+    NUMERIC column would already have made 99999999999999.99 a double)."""
+    table, column, declared = SAGE_NUMBER_COLUMNS[field]
+    redeclare(folder / SAGE_FILE, table, (f'"{column}" {declared}', f'"{column}" BLOB'))
+    with sqlite3.connect(folder / SAGE_FILE) as connection:
+        connection.execute(
+            f'UPDATE "{table}" SET "{column}" = ? WHERE "CustomerID" = ?', [value, record_id]
+        )
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+@pytest.mark.parametrize(
+    "case", REAL_COLUMN_CASES, ids=[f"{c[0][1]}-{c[2]}" for c in REAL_COLUMN_CASES]
+)
+def test_a_value_smsturbos_real_column_cannot_hold_exactly_makes_the_row_invalid(
+    tmp_path, case, existing
+):
+    edit, field, value, reason = case
+    record_id = EXISTING[CUSTOMER.key] if existing else "BADREAL"
+    settings = company(tmp_path, CUSTOMER, clean(CUSTOMER, record_id, **{field: value}))
+    redeclare(tmp_path / TURBO_FILE, "Customers", edit)
+    if field in SAGE_NUMBER_COLUMNS:
+        exact_sage_value(tmp_path, field, record_id, value)
+
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    assert plan.exit_code == 0, plan.output
+    assert plan_line(plan.output, record_id).lstrip().startswith("INVALID"), plan.output
+    assert reason in " ".join(plan.output.split()), plan.output
+
+    before = dump(tmp_path / TURBO_FILE, audit=True)
+    chosen = run_cli("sync", "--settings", settings, "--yes", "--entity", "customers", record_id)
+    assert chosen.exit_code == 0, chosen.output
+    assert "Import completed: 0 created, 0 updated, 1 skipped" in chosen.output
+    assert dump(tmp_path / TURBO_FILE, audit=True) == before
+
+
+def test_a_value_a_real_column_holds_exactly_is_written_and_then_in_sync(tmp_path):
+    """The counterpart: 0.1 comes back from a REAL column as 0.1, 5000 from SQLite's
+    NUMERIC as 5000; such rows are NEW, written, and IN SYNC afterwards."""
+    settings = company(
+        tmp_path,
+        CUSTOMER,
+        clean(CUSTOMER, "TENTH", credit_limit="0.1", terms="30"),
+    )
+    redeclare(
+        tmp_path / TURBO_FILE,
+        "Customers",
+        ('"CreditLimit" NUMERIC(12, 2)', '"CreditLimit" REAL'),
+        ('"InvoiceTerms" INTEGER', '"InvoiceTerms" NUMERIC(20, 2)'),
+    )
+    synced = run_cli("sync", "--settings", settings, "--yes", "--entity", "customers")
+    assert "Import completed: 2 created, 0 updated, 0 skipped" in synced.output, synced.output
+    with sqlite3.connect(tmp_path / TURBO_FILE) as connection:
+        written = connection.execute(
+            'SELECT "CreditLimit", "InvoiceTerms" FROM "Customers" WHERE "CustomerID" = ?',
+            ["TENTH"],
+        ).fetchone()
+    assert written == (0.1, 30)
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    assert "Customers: 0 NEW, 0 DIFFERENT, 2 IN SYNC, 0 INVALID" in plan.output, plan.output
+
+
+def test_postgresql_floating_point_money_and_integer_columns_take_only_what_they_hold(
+    request, tmp_path
+):
+    """real keeps 4-byte floats (16777217 would be 16777216), money 2 decimals in a 64-bit
+    count of cents; an integer column takes a whole amount (5000.00) as the number it is."""
+    turbo = pg_turbo(request, tmp_path)
+    sage_company(
+        tmp_path,
+        CUSTOMER,
+        clean(CUSTOMER, "FLOATY", credit_limit="16777217"),
+        clean(CUSTOMER, "TENTH", credit_limit="0.1"),
+    )
+    turbo.run('ALTER TABLE "Customers" ALTER COLUMN "CreditLimit" TYPE real')
+    plan = cli("plan", "--settings", turbo.settings, "--entity", "customers")
+    text = " ".join(plan.output.split())
+    assert plan_line(plan.output, "FLOATY").lstrip().startswith("INVALID"), plan.output
+    assert (
+        "Credit Limit 16777217.00 cannot be held exactly: SMSTurbo's column "
+        "Customers.CreditLimit keeps 4-byte floating-point numbers (about 6 digits), it "
+        "would become 16777216, and SMSync does not round"
+    ) in text
+    synced = cli("sync", "--settings", turbo.settings, "--yes", "--entity", "customers")
+    assert "Import completed: 2 created, 0 updated, 0 skipped" in synced.output, synced.output
+    after = cli("plan", "--settings", turbo.settings, "--entity", "customers")
+    assert "0 NEW, 0 DIFFERENT, 2 IN SYNC, 1 INVALID" in after.output, after.output
+
+    turbo.run(
+        'ALTER TABLE "Customers" ALTER COLUMN "CreditLimit" TYPE integer USING 0; '
+        'UPDATE "Customers" SET "CreditLimit" = 0'
+    )
+    sage_company(tmp_path, CUSTOMER, clean(CUSTOMER, "WHOLE", credit_limit="5000.00"))
+    whole = cli("sync", "--settings", turbo.settings, "--yes", "--entity", "customers", "WHOLE")
+    assert "Import completed: 1 created" in whole.output, whole.output
+    with closing(turbo.connect()) as connection:
+        (written,) = connection.execute(
+            'SELECT "CreditLimit" FROM "Customers" WHERE "CustomerID" = \'WHOLE\''
+        ).fetchone()
+    assert written == 5000
+
+
+def test_text_a_win1252_postgresql_cannot_store_makes_the_row_invalid(request, tmp_path):
+    turbo = pg_turbo(
+        request, tmp_path, "ENCODING 'WIN1252' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+    )
+    sage_company(
+        tmp_path,
+        CUSTOMER,
+        clean(CUSTOMER, "LODZ", name="Łódź Gravel"),
+        clean(CUSTOMER, "CAFE", name="Café Gravel"),
+    )
+    plan = cli("plan", "--settings", turbo.settings, "--entity", "customers")
+    assert plan.exit_code == 0, plan.output
+    assert plan_line(plan.output, "LODZ").lstrip().startswith("INVALID"), plan.output
+    assert (
+        "Name Łódź Gravel holds Ł (U+0141), ź (U+017A), which SMSTurbo's column "
+        "Customers.CustomerName cannot store (its database keeps text in cp1252); change "
+        "it in Sage 50"
+    ) in " ".join(plan.output.split())
+    before = turbo.dump()
+    synced = cli("sync", "--settings", turbo.settings, "--yes", "--entity", "customers")
+    assert synced.exit_code == 0, synced.output
+    assert "Import completed: 2 created, 0 updated, 0 skipped" in synced.output
+    created = {row[0] for row in turbo.dump()["customers"]} - {
+        row[0] for row in before["customers"]
+    }
+    assert created == {"CAFE", "GOOD1"}
+
+
+def test_numbers_through_the_sqlite_odbc_driver_are_read_exactly_or_refused(odbc, tmp_path):
+    """The driver gave a double to 15 digits (0.30000000000000004 became 0.3) and dropped
+    a byte that is not UTF-8 from a number column's text (1\\xFF00.00 became 100.00)."""
+    settings = company(
+        tmp_path, CUSTOMER, clean(CUSTOMER, "SUM", credit_limit="1"), clean(CUSTOMER, "BYTE")
+    )
+    with sqlite3.connect(tmp_path / SAGE_FILE) as connection:
+        connection.execute(
+            'UPDATE "Customers" SET "Terms_CreditLimit" = ? WHERE "CustomerID" = ?',
+            [0.1 + 0.2, "SUM"],
+        )
+    through_sqlite_odbc(odbc, tmp_path, settings)
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    assert plan_line(plan.output, "SUM").lstrip().startswith("INVALID"), plan.output
+    assert "Credit Limit 0.30000000000000004 has 17 decimals" in " ".join(plan.output.split())
+
+    with sqlite3.connect(tmp_path / SAGE_FILE) as connection:
+        connection.execute(
+            'UPDATE "Customers" SET "Terms_CreditLimit" = CAST(X\'31FF30302E3030\' AS TEXT) '
+            'WHERE "CustomerID" = ?',
+            ["BYTE"],
+        )
+    refused = run_cli("plan", "--settings", settings, "--entity", "customers")
+    assert refused.exit_code != 0
+    assert "column Terms_CreditLimit: the text holds bytes that are not UTF-8 (0xFF)" in " ".join(
+        refused.output.split()
+    ), refused.output
+
+
+LAYOUT_CASES = [
+    ("\u2028", "line or paragraph separator"),
+    ("\u2029", "line or paragraph separator"),
+    ("\u202e", "bidirectional control"),
+    ("\u202a", "bidirectional control"),
+    ("\u2066", "bidirectional control"),
+    ("\u2069", "bidirectional control"),
+]
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+@pytest.mark.parametrize(
+    ("character", "kind"), LAYOUT_CASES, ids=[hex(ord(c)) for c, _ in LAYOUT_CASES]
+)
+def test_a_line_separator_or_bidi_control_makes_the_row_invalid_and_is_printed_inert(
+    tmp_path, character, kind, existing
+):
+    """A line break by another name, or text that reorders what a reader sees."""
+    record_id = "C0001" if existing else "LAYOUT"
+    name = f"Acme{character}Gravel"
+    settings = company(tmp_path, CUSTOMER, clean(CUSTOMER, record_id, name=name))
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    line = plan_line(plan.output, record_id)
+    reason = f"Name contains the {kind} U+{ord(character):04X} at position 5; remove it in Sage 50"
+    assert line.lstrip().startswith("INVALID") and reason in line, line
+    assert character not in plan.output
+    before = dump(tmp_path / TURBO_FILE, audit=True)
+    chosen = run_cli("sync", "--settings", settings, "--yes", "--entity", "customers", record_id)
+    assert "Import completed: 0 created, 0 updated, 1 skipped" in chosen.output
+    assert character not in chosen.output
+    assert dump(tmp_path / TURBO_FILE, audit=True) == before
+
+
+def test_an_smsturbo_name_with_a_bidi_control_is_printed_inert(tmp_path):
+    settings = company(tmp_path, CUSTOMER)
+    set_turbo_name(tmp_path, "C0001", "Evil\u202eCo")
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    assert "Evil\\u202eCo" in plan.output and "\u202e" not in plan.output
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "\uff11", "\u0661", "12", "1.0", "Stock"])
+def test_an_item_class_that_is_not_an_ascii_number_from_0_to_11_makes_the_item_invalid(
+    tmp_path, value
+):
+    """² crashed int(); １ and ١ were silently read as 1."""
+    settings = company(
+        tmp_path,
+        MATERIAL,
+        clean_material("ODDCLASS", item_class=value),
+        clean_material("LASTCLASS", item_class="11"),
+    )
+    plan = run_cli("plan", "--settings", settings, "--entity", "materials")
+    assert plan.exit_code == 0, plan.output
+    reason = (
+        f"Item Class {value!r} is not one of Sage 50's item classes (0 to 11); choose the "
+        "item's class again in Sage 50"
+    )
+    assert plan_line(plan.output, "ODDCLASS").lstrip().startswith("INVALID"), plan.output
+    assert reason in " ".join(plan.output.split())
+    assert plan_line(plan.output, "LASTCLASS").lstrip().startswith("NEW")
+
+
+@pytest.mark.parametrize("flag", ["1.0", "2", "Inactive", "yes"])
+def test_an_inactive_flag_sage_50_does_not_write_makes_the_row_invalid(tmp_path, flag):
+    """1.0, 2 and 'Inactive' were read as active."""
+    settings = company(tmp_path, CUSTOMER, clean(CUSTOMER, "ODDFLAG"))
+    redeclare(
+        tmp_path / SAGE_FILE,
+        "Customers",
+        ('"CustomerIsInactive" INTEGER', '"CustomerIsInactive" BLOB'),
+    )
+    with sqlite3.connect(tmp_path / SAGE_FILE) as connection:
+        connection.execute(
+            'UPDATE "Customers" SET "CustomerIsInactive" = ? WHERE "CustomerID" = ?',
+            [float(flag) if flag == "1.0" else flag, "ODDFLAG"],
+        )
+    plan = run_cli("plan", "--settings", settings, "--entity", "customers")
+    assert plan_line(plan.output, "ODDFLAG").lstrip().startswith("INVALID"), plan.output
+    shown = repr(float(flag)) if flag == "1.0" else repr(flag)
+    assert (
+        f"CustomerIsInactive {shown} is not a yes/no value as Sage 50 writes one (1 or 0, "
+        "TRUE or FALSE); SMSync does not guess"
+    ) in " ".join(plan.output.split())
+
+
+def test_a_chart_without_account_ids_makes_items_with_accounts_invalid(tmp_path):
+    """New items used to take the template material's accounts without a word."""
+    settings = company(tmp_path, MATERIAL, clean_material("NOCHART"))
+    with sqlite3.connect(tmp_path / SAGE_FILE) as connection:
+        connection.execute('ALTER TABLE "Chart" DROP COLUMN "AccountID"')
+        connection.execute(
+            'UPDATE "LineItem" SET "InvAcctRecordNumber" = 0 WHERE "ItemID" = ?', ["NOCHART"]
+        )
+    plan = run_cli("plan", "--settings", settings, "--entity", "materials")
+    assert plan_line(plan.output, "NOCHART").lstrip().startswith("INVALID"), plan.output
+    text = " ".join(plan.output.split())
+    assert (
+        "Sales GL # is Chart of Accounts record 100, but Sage 50's Chart has no AccountID "
+        "column to say which account that is; check the company's Chart of Accounts in Sage 50"
+    ) in text
+    assert "Expense GL #" not in plan_line(plan.output, "NOCHART")  # 0: no account
+    before = dump(tmp_path / TURBO_FILE, audit=True)
+    chosen = run_cli("sync", "--settings", settings, "--yes", "--entity", "materials", "NOCHART")
+    assert "Import completed: 0 created, 0 updated, 1 skipped" in chosen.output
+    assert dump(tmp_path / TURBO_FILE, audit=True) == before
+
+
+def test_a_gl_record_number_stored_as_text_finds_its_account(tmp_path):
+    settings = company(tmp_path, MATERIAL, clean_material("TEXTGL"))
+    redeclare(
+        tmp_path / SAGE_FILE,
+        "LineItem",
+        ('"SaleAcctRecordNumber" INTEGER', '"SaleAcctRecordNumber" TEXT'),
+    )
+    with sqlite3.connect(tmp_path / SAGE_FILE) as connection:
+        connection.execute(
+            'UPDATE "LineItem" SET "SaleAcctRecordNumber" = \'100\' WHERE "ItemID" = ?',
+            ["TEXTGL"],
+        )
+        (account,) = connection.execute(
+            'SELECT "AccountID" FROM "Chart" WHERE "GLAcntNumber" = 100'
+        ).fetchone()
+    synced = run_cli("sync", "--settings", settings, "--yes", "--entity", "materials", "TEXTGL")
+    assert "Import completed: 1 created" in synced.output, synced.output
+    row = turbo_row(tmp_path, MATERIAL, "TEXTGL")
+    assert row is not None and account.strip() in row
+
+
+def test_smsturbo_text_that_is_not_utf8_is_refused_naming_table_record_and_column(tmp_path):
+    """It used to end in a traceback from SQLite ('Could not decode to UTF-8')."""
+    settings = company(tmp_path, CUSTOMER)
+    with sqlite3.connect(tmp_path / TURBO_FILE) as connection:
+        connection.execute(
+            'INSERT INTO "Customers" ("CustomerID", "CustomerName") '
+            "VALUES ('TBAD', CAST(X'41636D65FF' AS TEXT))"
+        )
+    before = (tmp_path / TURBO_FILE).read_bytes()  # dump() cannot read the bad text
+    for command in (("plan",), ("sync", "--yes")):
+        result = run_cli(*command, "--settings", settings, "--entity", "customers")
+        assert result.exit_code != 0
+        assert "Traceback" not in result.output
+        assert (
+            "Customers record TBAD, column CustomerName: the text holds bytes that are not "
+            "UTF-8 (0xFF); SMSync never replaces what it cannot read, so nothing was read"
+        ) in " ".join(result.output.split()), result.output
+        assert "Retype the value in SMSTurbo" in result.output
+    assert (tmp_path / TURBO_FILE).read_bytes() == before
+
+
+def test_a_char1_yes_no_column_takes_the_1_or_0_written(tmp_path):
+    """Every material was INVALID with 'Inactive has 2 characters' (the sheet's word)."""
+    settings = company(tmp_path, MATERIAL)
+    redeclare(tmp_path / TURBO_FILE, "Material", ('"Inactive" SMALLINT', '"Inactive" CHAR(1)'))
+    plan = run_cli("plan", "--settings", settings, "--entity", "materials")
+    assert plan_line(plan.output, "GOOD1").lstrip().startswith("NEW"), plan.output
+    assert "Inactive has" not in plan.output
+    synced = run_cli("sync", "--settings", settings, "--yes", "--entity", "materials", "GOOD1")
+    assert "Import completed: 1 created" in synced.output, synced.output
+    with sqlite3.connect(tmp_path / TURBO_FILE) as connection:
+        (written,) = connection.execute(
+            'SELECT "Inactive" FROM "Material" WHERE "MaterialID" = ?', ["GOOD1"]
+        ).fetchone()
+    assert written == "0"

@@ -1,15 +1,17 @@
 import pytest
 
-from smsync_xl.core.compare import compare, lookups_from
+from smsync_xl.core.compare import compare, lookups_from, number_problem
 from smsync_xl.core.fields import (
     CREDIT_STATUSES,
     CUSTOMER,
     MATERIAL,
+    POSTGRES_NUMERIC,
     UNITS,
     VENDOR,
     Limit,
     SageRecord,
     TurboRecord,
+    declared_limit,
     money,
 )
 from smsync_xl.core.settings import FLAG_RULE, EntitySettings, StatusRule
@@ -397,3 +399,78 @@ def test_numbers_of_any_size_are_named_never_an_error(amount, reason):
     sage = sage_records([record("A", credit_limit=money(amount))])
     row = compare(CUSTOMER, sage, [], EntitySettings()).rows[0]
     assert row.status is Status.INVALID and row.reasons[0].startswith(reason), row.reasons
+
+
+def test_a_tinyint_column_refuses_a_negative_number_and_a_flag_is_checked_as_written():
+    """TINYINT holds 0 to 255 (a minus sign used to pass its quick check); a yes/no
+    field writes 1/0, so a CHAR(1) column holds it although the sheet shows 'Yes'."""
+    sage = sage_records([record("A", terms="-5"), record("B", terms="200")])
+    limits = {"terms": declared_limit("TINYINT").named("Cust.Days")}
+    plan = compare(CUSTOMER, sage, [], EntitySettings(), limits=limits)
+    assert plan.by_id["A"].reasons == (
+        "Terms (due days) -5 is out of range; SMSTurbo's column Cust.Days holds 0 to 255; "
+        "correct it in Sage 50",
+    )
+    assert plan.by_id["B"].status is Status.NEW
+    flagged = compare(
+        MATERIAL,
+        sage_records([item("C", inactive="Yes")], ["C"]),
+        [],
+        EntitySettings(),
+        lookups=UNITS_LIST,
+        rule=FLAG_RULE,
+        limits={"inactive": declared_limit("CHAR(1)"), "unit": Limit()},
+    )
+    assert flagged.by_id["C"].status is Status.NEW, flagged.by_id["C"].reasons
+
+
+def test_a_unit_that_is_only_invisible_space_is_a_value_not_a_blank():
+    """NBSP, TAB or an em space alone was taken as 'no unit' (strip()): now it is a value
+    SMSTurbo's list lacks, quoted so the reader sees it."""
+    for unit in ("\xa0", "\u2003"):
+        plan = material_plan([item("A", unit=unit)], [], defaults={"unit": "TON"})
+        assert plan.by_id["A"].status is Status.INVALID
+        assert (
+            plan.by_id["A"]
+            .reasons[0]
+            .startswith(f"Unit {unit!r} does not exist in SMSTurbo (it has: TON, YD)")
+        )
+
+
+def test_names_differing_only_in_a_combining_mark_show_the_difference():
+    """Café (NFC) and Cafe + U+0301 (NFD) look alike: the change shows the escape."""
+    plan = plan_of(
+        [record("A", name="Cafe\u0301")],
+        [record("A", name="Caf\u00e9")],
+        replace=frozenset({"name"}),
+    )
+    (change,) = plan.by_id["A"].changes
+    assert change.describe() == "Name: Café → 'Cafe\\u0301'"
+
+
+def test_a_value_longer_than_an_excel_cell_is_invalid_and_ids_get_plain_suggestions():
+    sage = sage_records(
+        [record("A", name="x" * 32768), record("ＡＢＣ"), record("Ⅻ"), record("日本")]
+    )
+    plan = compare(CUSTOMER, sage, [], EntitySettings(), limits={"name": Limit()})
+    assert plan.by_id["A"].reasons == (
+        "Name has 32768 characters; an Excel cell holds at most 32767, so the sheets could "
+        "not show it; shorten it in Sage 50",
+    )
+    assert "suggested ID: ABC (change it in Sage 50)" in plan.by_id["ＡＢＣ"].reasons
+    assert "suggested ID: XII (change it in Sage 50)" in plan.by_id["Ⅻ"].reasons
+    assert not any("suggested" in r for r in plan.by_id["日本"].reasons)
+
+
+def test_an_unconstrained_postgresql_numeric_has_its_real_bounds():
+    """131072 digits before the point, 16383 after: beyond them the row is INVALID at
+    Refresh, not a failed batch at Synchronize."""
+    limit = POSTGRES_NUMERIC.named("Customers.CreditLimit")
+    assert number_problem("Credit Limit", "1E+200000", limit) == (
+        "Credit Limit 1E+200000 is too large; SMSTurbo's column Customers.CreditLimit holds "
+        "at most 131072 digits before the decimal point"
+    )
+    assert number_problem("Credit Limit", "1E-16384", limit).startswith(
+        "Credit Limit 1E-16384 has 16384 decimals"
+    )
+    assert number_problem("Credit Limit", "1E+131071", limit) is None

@@ -10,6 +10,7 @@ from smsync_xl.core.fields import (
     TEXT,
     TURBO_FIELDS,
     WHOLE_NUMBER,
+    Binary,
     Limit,
     declared_limit,
     is_number,
@@ -95,22 +96,27 @@ def test_whole_number():
     assert whole_number("7.5") == "7.5"  # kept: compare() says it is not whole
 
 
+CENTS = Decimal(2**63 - 1) / 100
+
+
 @pytest.mark.parametrize(
     ("declared", "limit"),
     [
-        ("VARCHAR(20)", Limit(length=20)),
-        ("character varying(30)", Limit(length=30)),
-        ("CHAR(15)", Limit(length=15)),
-        ("NVARCHAR(10)", Limit(length=10)),
-        ("NUMERIC(12, 2)", Limit(digits=12, places=2)),
-        ("decimal(10,3)", Limit(digits=10, places=3)),
-        ("NUMERIC(5)", Limit(digits=5, places=0)),
-        ("SMALLINT", Limit(places=0, low=-32768, high=32767)),
-        ("INTEGER", Limit(places=0, low=-(2**31), high=2**31 - 1)),
-        ("bigint", Limit(places=0, low=-(2**63), high=2**63 - 1)),
-        ("TEXT", Limit()),
-        ("NUMERIC", Limit()),
-        ("REAL", Limit()),
+        ("VARCHAR(20)", Limit(length=20, text=True)),
+        ("character varying(30)", Limit(length=30, text=True)),
+        ("CHAR(15)", Limit(length=15, text=True)),
+        ("NVARCHAR(10)", Limit(length=10, text=True)),
+        ("NUMERIC(12, 2)", Limit(digits=12, places=2, text=False)),
+        ("decimal(10,3)", Limit(digits=10, places=3, text=False)),
+        ("NUMERIC(5)", Limit(digits=5, places=0, text=False)),
+        ("SMALLINT", Limit(places=0, low=-32768, high=32767, text=False)),
+        ("INTEGER", Limit(places=0, low=-(2**31), high=2**31 - 1, text=False)),
+        ("bigint", Limit(places=0, low=-(2**63), high=2**63 - 1, text=False)),
+        ("TEXT", Limit(text=True)),
+        ("NUMERIC", Limit(text=False)),
+        ("REAL", Limit(binary=Binary.SINGLE, text=False)),
+        ("double precision", Limit(binary=Binary.DOUBLE, text=False)),
+        ("money", Limit(places=2, low=Decimal(-(2**63)) / 100, high=CENTS, text=False)),
         ("", Limit()),
     ],
 )
@@ -119,9 +125,9 @@ def test_a_declared_column_type_gives_its_limit(declared, limit):
 
 
 def test_the_reference_schema_limits_come_from_its_column_types():
-    assert MONEY.limit(20) == Limit(digits=12, places=2)
-    assert WHOLE_NUMBER.limit(20) == Limit(places=0, low=-(2**31), high=2**31 - 1)
-    assert TEXT.limit(30) == Limit(length=30)
+    assert MONEY.limit(20) == Limit(digits=12, places=2, text=False)
+    assert WHOLE_NUMBER.limit(20) == Limit(places=0, low=-(2**31), high=2**31 - 1, text=False)
+    assert TEXT.limit(30) == Limit(length=30, text=True)
 
 
 def test_registry_is_consistent():
@@ -157,3 +163,11 @@ def test_sheet_formats_follow_the_kinds():
     assert formats.pop("credit_limit") == "#,##0.00" and formats.pop("terms") == "0"
     assert formats.pop("price") == "#,##0.00"
     assert set(formats.values()) == {"@"}  # every text field is a Text column
+
+
+def test_a_text_longer_than_an_excel_cell_is_shown_cut_saying_so():
+    """An INVALID row's over-long value: a cell holds 32,767 characters."""
+    shown = TEXT.to_cell("x" * 40000)
+    assert isinstance(shown, str) and len(shown) == 32767
+    assert shown.endswith("… (cut: 40000 characters in all)")
+    assert TEXT.to_cell("x" * 32767) == "x" * 32767

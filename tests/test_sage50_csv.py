@@ -89,8 +89,8 @@ def test_columns_found_by_name_in_any_order_padding_trimmed(tmp_path):
     assert record["phone2"] is None
 
 
-@pytest.mark.parametrize("encoding", ["cp1252", "utf-8", "utf-8-sig"])
-def test_windows_1252_and_utf8_with_or_without_bom(tmp_path, exports, encoding):
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8-sig", "utf-16"])
+def test_windows_1252_and_utf8_or_utf16_with_their_bom(tmp_path, exports, encoding):
     text = (exports / "CUSTOMER.CSV").read_bytes().decode("cp1252")
     text = text.replace("Springfield", "Zürich Café", 1)
     write(tmp_path, text, encoding)
@@ -196,6 +196,7 @@ def test_nothing_but_padding_spaces_is_trimmed(tmp_path):
         tmp_path,
         "Customer ID,Customer Name,Inactive,Bill to City,Telephone 1\r\n"
         'TAB,"Acme\t",FALSE,"Peoria\xa0", 555   \r\n',
+        "utf-8-sig",
     )
     record = by_id(source(tmp_path).read(CUSTOMER))["TAB"]
     assert (record["name"], record["city"], record["phone1"]) == ("Acme\t", "Peoria\xa0", " 555")
@@ -209,7 +210,7 @@ BAD_BYTES = [
     ),
     (
         "utf-8 with one stray byte",
-        "Customer ID,Customer Name,Inactive\r\nA1,Café,FALSE\r\n".encode()
+        "\ufeffCustomer ID,Customer Name,Inactive\r\nA1,Café,FALSE\r\n".encode()
         + b"B2,Stra\xff,FALSE\r\n",
         "line 3 (ID B2), column Customer Name: the byte 0xFF is not UTF-8 text",
     ),
@@ -250,3 +251,86 @@ def test_a_byte_that_is_not_text_in_the_exports_encoding_is_refused(tmp_path, da
     assert error.value.where == str(tmp_path / "CUSTOMER.CSV")
     assert says in error.value.message and "nothing was read" in error.value.message
     assert "export the list again" in error.value.advice
+
+
+UNDECIDED = [
+    (
+        "windows-1252 that is valid utf-8",
+        "Customer ID,Customer Name,Inactive\r\nA1,RÉ’S Sand,FALSE\r\n".encode("cp1252"),
+        "line 2 is 'A1,RɒS Sand,FALSE' in UTF-8 but 'A1,RÉ’S Sand,FALSE' in Windows-1252",
+    ),
+    (
+        "utf-8 without a byte-order mark",
+        "Customer ID,Customer Name,Inactive\r\nA1,Café,FALSE\r\n".encode(),
+        "line 2 is 'A1,Café,FALSE' in UTF-8 but 'A1,CafÃ©,FALSE' in Windows-1252",
+    ),
+    (
+        "windows-1252 that looks like utf-8 in one place",
+        "Customer ID,Customer Name,Inactive\r\nA1,Ã© and ÿ,FALSE\r\n".encode("cp1252"),
+        "line 2 is 'A1,é and \\\\xff,FALSE' in UTF-8 but 'A1,Ã© and ÿ,FALSE' in Windows-1252",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "says"), [c[1:] for c in UNDECIDED], ids=[c[0] for c in UNDECIDED]
+)
+def test_an_export_that_reads_as_utf8_and_as_windows_1252_is_refused_naming_both(
+    tmp_path, data, says
+):
+    """Without a byte-order mark such a file was read as UTF-8 (C9 92 became ɒ) or, with
+    one stray byte, refused as 'not UTF-8' although it was good Windows-1252."""
+    (tmp_path / "CUSTOMER.CSV").write_bytes(data)
+    with pytest.raises(SourceFormatError) as error:
+        source(tmp_path).read(CUSTOMER)
+    assert error.value.where == str(tmp_path / "CUSTOMER.CSV")
+    assert says in error.value.message, error.value.message
+    assert "SMSync does not guess, so nothing was read" in error.value.message
+    assert "CSV UTF-8" in error.value.advice
+
+
+def test_windows_1252_with_no_utf8_lookalike_is_read_as_windows_1252(tmp_path):
+    write(tmp_path, "Customer ID,Customer Name,Inactive\r\nA1,Café Müller,FALSE\r\n", "cp1252")
+    assert by_id(source(tmp_path).read(CUSTOMER))["A1"]["name"] == "Café Müller"
+
+
+@pytest.mark.parametrize(
+    ("line", "cells"),
+    [("A1,Acme\r\n", 2), ("A1,Acme,FALSE,Peoria\r\n", 4)],
+    ids=["too few", "too many"],
+)
+def test_a_line_with_too_few_or_too_many_cells_is_refused_naming_it(tmp_path, line, cells):
+    """Once padded with blanks or cut: a value in the wrong column, or lost."""
+    write(tmp_path, "Customer ID,Customer Name,Inactive\r\nB2,Fine,FALSE\r\n" + line)
+    with pytest.raises(SourceFormatError) as error:
+        source(tmp_path).read(CUSTOMER)
+    assert error.value.where == str(tmp_path / "CUSTOMER.CSV")
+    assert error.value.message == (
+        f"line 3 has {cells} cells but the header has 3; SMSync does not guess which value "
+        "belongs to which column, so nothing was read"
+    )
+
+
+@pytest.mark.parametrize("inactive", ["Inactive", "1.0", "2", "Y"])
+def test_an_inactive_value_sage_50_does_not_write_makes_the_row_invalid(tmp_path, inactive):
+    write(tmp_path, f"Customer ID,Customer Name,Inactive\r\nA1,Acme,{inactive}\r\n")
+    (record,) = source(tmp_path).read(CUSTOMER)
+    plan = compare(CUSTOMER, [record], [], EntitySettings())
+    assert plan.by_id["A1"].status is Status.INVALID
+    assert (
+        plan.by_id["A1"]
+        .reasons[0]
+        .startswith(f"Inactive {inactive!r} is not a yes/no value as Sage 50 writes one")
+    )
+
+
+@pytest.mark.parametrize("value", ["1E2", "1.5e3", "2E-2"])
+def test_a_number_with_an_exponent_is_not_taken(tmp_path, value):
+    """Sage 50 never writes 1E2; it was taken as 100."""
+    write(tmp_path, f"Customer ID,Customer Name,Inactive,Credit Limit\r\nA1,Acme,FALSE,{value}\r\n")
+    (record,) = source(tmp_path).read(CUSTOMER)
+    plan = compare(CUSTOMER, [record], [], EntitySettings())
+    assert plan.by_id["A1"].reasons == (
+        f"Credit Limit {value!r} is written with an exponent, which Sage 50 never writes; "
+        "correct it in Sage 50",
+    )

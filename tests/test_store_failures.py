@@ -99,13 +99,13 @@ def sqlite_turbo(folder: Path) -> Turbo:
     )
 
 
-def pg_turbo(request, folder: Path) -> Turbo:
+def pg_turbo(request, folder: Path, database_options: str = "") -> Turbo:
     import pyodbc
 
     odbc, postgres = request.getfixturevalue("odbc"), request.getfixturevalue("postgres")
     request.getfixturevalue("passwords")
     create_demo(folder)
-    name = postgres.create_database()
+    name = postgres.create_database(database_options)
     db = pg_database(postgres, name)
     write_smsturbo(db, CUSTOMERS, VENDORS, materials=MATERIALS)
     db.close()

@@ -18,11 +18,17 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from unicodedata import combining
 
 from smsync_xl.core.fields import (
+    EXCEL_CELL_CHARACTERS,
+    FLAG,
     ID_FIELD,
+    LAYOUT_CONTROLS,
+    MATERIAL,
     REFUSED,
     TURBO_FIELDS,
+    WHOLE_NUMBER,
     Entity,
     Limit,
     Record,
@@ -30,8 +36,10 @@ from smsync_xl.core.fields import (
     TurboField,
     TurboRecord,
     decimals,
+    not_an_item_class,
     number_text,
     parse_number,
+    stored_as,
 )
 from smsync_xl.core.ids import id_problems, suggest_id, valid_id
 from smsync_xl.core.settings import EntitySettings, StatusRule
@@ -54,10 +62,11 @@ class FieldChange:
 def shown(value: str) -> str:
     """A value as a message shows it: as it is, or quoted with escapes (``'Acme\\xa0'``)
     when it holds something a reader would not see (a tab, a non-breaking space, a space
-    at either end) or a character a workbook cannot hold."""
-    if value.isprintable() and value.strip(" ") == value:
+    at either end, a combining mark: Cafe\u0301 looks like Café) or a character a
+    workbook cannot hold."""
+    if value.isprintable() and value.strip(" ") == value and not any(map(combining, value)):
         return value
-    return repr(value)
+    return "".join(f"\\u{ord(c):04x}" if combining(c) else c for c in repr(value))
 
 
 @dataclass(frozen=True)
@@ -184,9 +193,7 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 """Unicode's control characters (category Cc): C0 (NUL to U+001F, tab and line breaks
 included), DEL and C1 (U+0080 to U+009F). No SMSTurbo field holds one."""
 
-ACTIVE_CHARACTERS = re.compile(
-    f"{CONTROL_CHARACTERS.pattern}|[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
+ACTIVE_CHARACTERS = re.compile(f"{CONTROL_CHARACTERS.pattern}|[{LAYOUT_CONTROLS}]")
 """What a terminal or a message box acts on instead of showing: the control characters,
 line and paragraph separators, and the bidirectional-text controls (a right-to-left
 override makes a name read as another)."""
@@ -204,18 +211,24 @@ def _escape(found: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
+LAYOUT = re.compile(f"[{LAYOUT_CONTROLS}]")
+
 _SHOWN_CHARACTERS = 3
 
 
 def _character_kind(character: str) -> str:
     if CONTROL_CHARACTERS.match(character):
         return "control character"
+    if character in "\u2028\u2029":
+        return "line or paragraph separator"
+    if LAYOUT.match(character):
+        return "bidirectional control"
     if "\ud800" <= character <= "\udfff":
         return "lone surrogate"
     return "noncharacter"
 
 
-def character_problem(label: str, value: str) -> str | None:
+def character_problem(label: str, value: str, place: str = "Sage 50") -> str | None:
     """Why a value holding characters no field may hold (``fields.REFUSED``) cannot be
     taken: each one as U+XXXX with its position (counted from 1), the first few."""
     found = [(m.start() + 1, m.group()) for m in REFUSED.finditer(value)]
@@ -230,8 +243,8 @@ def character_problem(label: str, value: str) -> str | None:
     if len(found) > _SHOWN_CHARACTERS:
         listed += f" and {len(found) - _SHOWN_CHARACTERS} more"
     if len(found) == 1:
-        return f"{label} contains the {kind or 'character'} {listed}; remove it in Sage 50"
-    return f"{label} contains the {kind or 'character'}s {listed}; remove them in Sage 50"
+        return f"{label} contains the {kind or 'character'} {listed}; remove it in {place}"
+    return f"{label} contains the {kind or 'character'}s {listed}; remove them in {place}"
 
 
 Limits = Mapping[str, Limit]
@@ -312,16 +325,16 @@ def _looked_up(
             continue
         spelled: str | None = None
         known = lookups.get(spec.lookup or "") if lookups is not None else None
-        if value.strip() and known is not None:
+        if value and known is not None:
             spelled = known.get(value.upper())
             if spelled is None:
-                shown = ", ".join(sorted(known.values())) or "none"
+                has = ", ".join(sorted(known.values())) or "none"
                 problems.append(
-                    f"{spec.label} {value} does not exist in SMSTurbo (it has: {shown}); add "
+                    f"{spec.label} {shown(value)} does not exist in SMSTurbo (it has: {has}); add "
                     "it there, or change it in Sage 50 or in Setup"
                 )
                 continue
-        elif value.strip():
+        elif value:
             continue
         if spelled != value:
             values = {**values, name: spelled}
@@ -332,8 +345,14 @@ def _column(limit: Limit) -> str:
     return f"SMSTurbo's column {limit.column}" if limit.column else "SMSTurbo"
 
 
+_SPELLED_OUT = 30
+"""Beyond this many digits a column's largest number is described, not written out."""
+
+
 def _largest(limit: Limit) -> str:
     digits, places = limit.digits or 0, limit.places or 0
+    if digits > _SPELLED_OUT:
+        return f"{digits - places} digits before the decimal point"
     return number_text(Decimal(10) ** (digits - places) - Decimal(10) ** -places, places)
 
 
@@ -346,6 +365,8 @@ def number_problem(label: str, value: str, limit: Limit) -> str | None:
         hint = " (a comma only separates thousands, as in 1,250.00)" if "," in value else ""
         return f"{label} {value!r} is not a number{hint}"
     places = decimals(number)
+    if limit.places == 0 and places:
+        return f"{label} {value} is not a whole number, and SMSync does not round"
     if limit.places is not None and places > limit.places:
         keeps = f"{limit.places} decimals" if limit.places else "whole numbers only"
         return (
@@ -365,7 +386,44 @@ def number_problem(label: str, value: str, limit: Limit) -> str | None:
         return (
             f"{label} {value} is out of range; {_column(limit)} holds {limit.low} to {limit.high}"
         )
+    kept = stored_as(number, limit.binary) if limit.binary else None
+    if limit.binary and (kept is None or Decimal(kept) != number):
+        becomes = (
+            f"it would become {number_text(Decimal(kept), 0)}" if kept else "too large for them"
+        )
+        return (
+            f"{label} {value} cannot be held exactly: {_column(limit)} keeps "
+            f"{limit.binary.value}, {becomes}, and SMSync does not round"
+        )
     return None
+
+
+def text_problem(label: str, value: str, limit: Limit) -> str | None:
+    """Why a text cannot go into its SMSTurbo column as it is: the column keeps numbers
+    (02134 would become 2134), or its database's encoding lacks a character."""
+    if limit.text is False:
+        return (
+            f"{label} {shown(value)} is text, but {_column(limit)} keeps numbers (the text "
+            f"would not be kept as it is); map {label} to a text column in Setup, or leave "
+            "it unmapped"
+        )
+    if limit.encoding:
+        lacking = sorted({c for c in value if not _encodable(c, limit.encoding)})
+        if lacking:
+            listed = ", ".join(f"{c} (U+{ord(c):04X})" for c in lacking[:_SHOWN_CHARACTERS])
+            return (
+                f"{label} {shown(value)} holds {listed}, which {_column(limit)} cannot "
+                f"store (its database keeps text in {limit.encoding}); change it in Sage 50"
+            )
+    return None
+
+
+def _encodable(character: str, encoding: str) -> bool:
+    try:
+        character.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def length_problem(label: str, value: str, limit: Limit) -> str | None:
@@ -385,6 +443,8 @@ class _Limits:
     lengths: dict[str, Limit]
     numbers: dict[str, tuple[Limit, re.Pattern[str] | None]]
     """Each number field's limit, and a pattern every value it matches surely fits."""
+    texts: dict[str, Limit]
+    """Text fields whose column keeps numbers, or text in a limited encoding."""
     shortest: int
 
     @classmethod
@@ -395,31 +455,50 @@ class _Limits:
         id_limit = limits.pop("id", None)
         if id_limit and id_limit.length is not None and id_limit.length < ID_FIELD.max_length:
             limits["id"] = id_limit
-        limits = {f: lim for f, lim in limits.items() if f in set(supplied)}
-        lengths = {f: lim for f, lim in limits.items() if lim.length is not None}
+        limits = {
+            f: lim.whole() if TURBO_FIELDS[f].kind is WHOLE_NUMBER else lim
+            for f, lim in limits.items()
+            if f in set(supplied)
+        }
+        written = {f: lim for f, lim in limits.items() if TURBO_FIELDS[f].kind is not FLAG}
+        lengths = {f: lim for f, lim in written.items() if lim.length is not None}
         numbers = {
             f: (lim, _surely_fits(lim)) for f, lim in limits.items() if TURBO_FIELDS[f].kind.numeric
         }
+        texts = {
+            f: lim
+            for f, lim in written.items()
+            if (lim.text is False and not TURBO_FIELDS[f].kind.numeric) or lim.encoding
+        }
         shortest = min((lim.length or 0 for lim in lengths.values()), default=0)
-        return cls(lengths, numbers, shortest)
+        return cls(lengths, numbers, texts, shortest)
 
 
 def _surely_fits(limit: Limit) -> re.Pattern[str] | None:
     """Plain numbers ``limit`` holds for certain (at most as many digits before and after
-    the point as it keeps), so that most values need no closer look."""
+    the point as it keeps, at most 15 digits in all in a floating-point column), so that
+    most values need no closer look."""
     before = (
         limit.digits - (limit.places or 0)
         if limit.digits is not None
-        else (len(str(limit.high)) - 1 if limit.high is not None else None)
+        else (len(str(int(limit.high))) - 1 if limit.high is not None else None)
     )
+    places = limit.places
+    if limit.binary is not None:
+        places = min(places or 0, _BINARY_DIGITS)
+        before = min(before or _BINARY_DIGITS, _BINARY_DIGITS - places)
     if before is not None and before < 1:
         return None
-    whole = r"-?[0-9]+" if before is None else rf"-?[0-9]{{1,{before}}}"
-    places = limit.places
+    sign = "" if limit.low is not None and limit.low >= 0 else "-?"
+    whole = rf"{sign}[0-9]+" if before is None else rf"{sign}[0-9]{{1,{before}}}"
     fraction = (
         r"(?:\.[0-9]+)?" if places is None else rf"(?:\.[0-9]{{1,{places}}})?" if places else ""
     )
     return re.compile(whole + fraction)
+
+
+_BINARY_DIGITS = 6
+"""Digits every floating-point column keeps exactly (a 4-byte float's; a double keeps 15)."""
 
 
 def _field_problems(entity: Entity, record: Record, limits: _Limits) -> list[str]:
@@ -431,12 +510,20 @@ def _field_problems(entity: Entity, record: Record, limits: _Limits) -> list[str
         label = TURBO_FIELDS[entity.title_field].label
         problems.append(f"{label} is empty; enter the {label.lower()} in Sage 50")
     supplied = [value for value in record.values() if value]
+    longest = max(map(len, supplied), default=0)
+    if longest > EXCEL_CELL_CHARACTERS:
+        problems += [
+            f"{TURBO_FIELDS[f].label} has {len(v)} characters; an Excel cell holds at most "
+            f"{EXCEL_CELL_CHARACTERS}, so the sheets could not show it; shorten it in Sage 50"
+            for f, v in record.items()
+            if v and len(v) > EXCEL_CELL_CHARACTERS
+        ]
     if not "".join(supplied).isprintable():
         for field, value in record.items():
             refused = character_problem(TURBO_FIELDS[field].label, value) if value else None
             if refused:
                 problems.append(refused)
-    if max(map(len, supplied), default=0) > limits.shortest:
+    if longest > limits.shortest:
         for field, value in record.items():
             if not value or len(value) <= limits.shortest or field not in limits.lengths:
                 continue
@@ -450,6 +537,15 @@ def _field_problems(entity: Entity, record: Record, limits: _Limits) -> list[str
         problem = number_problem(TURBO_FIELDS[field].label, value, limit)
         if problem:
             problems.append(f"{problem}; correct it in Sage 50")
+    if entity is MATERIAL:
+        label = TURBO_FIELDS["item_class"].label
+        refused = not_an_item_class(label, record.get("item_class") or "")
+        problems += [refused] if refused else []
+    for field, limit in limits.texts.items():
+        value = record.get(field)
+        problem = text_problem(TURBO_FIELDS[field].label, value, limit) if value else None
+        if problem:
+            problems.append(problem)
     return problems
 
 
@@ -560,12 +656,13 @@ def compare(
             values = {**values, status_field: reactivated}
         defaulted: tuple[str, ...] = ()
         if turbo is None:
-            defaulted = tuple(f for f in options.defaults if not (values.get(f) or "").strip())
+            defaulted = tuple(f for f in options.defaults if not values.get(f))
             values = {**values, **{f: options.defaults[f] for f in defaulted}}
         values, not_listed = _looked_up(listed, values, lookups)
         reasons = [] if valid_id(record_id) else id_problems(record_id)
-        if reasons and record_id:
-            reasons.append(f"suggested ID: {suggest_id(record_id)} (change it in Sage 50)")
+        suggested = suggest_id(record_id) if reasons else ""
+        if suggested:
+            reasons.append(f"suggested ID: {suggested} (change it in Sage 50)")
         if record_id == template_id:
             reasons.append(f"{template_id} is reserved for SMSTurbo's default values")
         if sage_counts[folded] > 1:

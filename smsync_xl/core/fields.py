@@ -15,8 +15,10 @@ the entity), one mapping section and one export file name.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 import re
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -124,6 +126,41 @@ def truthy(raw: object) -> bool:
     return str(raw).strip().upper() in {"1", "TRUE", "T", "Y", "YES", "-1"}
 
 
+_SAGE_FLAGS = {"1": True, "-1": True, "TRUE": True, "0": False, "FALSE": False, "": False}
+"""Sage 50's yes/no as it writes one: 1/0 over ODBC (-1 from some drivers), TRUE/FALSE in
+its exports; NULL or blank is no."""
+
+
+def sage_flag(raw: object) -> bool | None:
+    """A Sage 50 yes/no (``_SAGE_FLAGS``), or None for anything else (1.0, 2, Inactive),
+    which is never guessed (``flag_problem``)."""
+    if raw is None:
+        return False
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int | str):
+        return _SAGE_FLAGS.get(str(raw).strip(PADDING).upper())
+    return None
+
+
+def flag_problem(label: str, raw: object) -> str:
+    return (
+        f"{label} {raw!r} is not a yes/no value as Sage 50 writes one (1 or 0, TRUE or "
+        "FALSE); SMSync does not guess: correct the record in Sage 50"
+    )
+
+
+def exponent_problem(label: str, raw: object) -> str | None:
+    """Why a number written as text with an exponent (1E2) is not taken: Sage 50 never
+    writes one, so it is no number SMSync reads without guessing."""
+    if isinstance(raw, str) and "e" in raw.lower() and parse_number(raw) is not None:
+        return (
+            f"{label} {raw.strip(PADDING)!r} is written with an exponent, which Sage 50 "
+            "never writes; correct it in Sage 50"
+        )
+    return None
+
+
 YES = "Yes"
 NO = "No"
 FLAG_LENGTH = len(YES)
@@ -141,11 +178,35 @@ NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """What XML 1.0, and so a workbook, cannot hold at all: control characters other than
 tab and line breaks, lone surrogates, U+FFFE and U+FFFF."""
 _PLANE_ENDS = "".join(f"{chr(p * 0x10000 + 0xFFFE)}-{chr(p * 0x10000 + 0xFFFF)}" for p in range(17))
-REFUSED = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{_PLANE_ENDS}]")
+LAYOUT_CONTROLS = "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+"""Characters that are not control characters but act like them: the line and paragraph
+separators (a line break) and the bidirectional marks and controls that reorder what
+follows."""
+REFUSED = re.compile(
+    f"[\x00-\x1f\x7f-\x9f{LAYOUT_CONTROLS}\ud800-\udfff\ufdd0-\ufdef{_PLANE_ENDS}]"
+)
 """Characters no value SMSync writes may hold (compare() makes such a row INVALID):
-control characters (C0 with tab and line breaks, DEL, C1), lone surrogates (what an
+control characters (C0 with tab and line breaks, DEL, C1), the line and paragraph
+separators and bidirectional controls (``LAYOUT_CONTROLS``), lone surrogates (what an
 undecodable byte becomes) and Unicode's 66 noncharacters (U+FDD0-U+FDEF and the last
 two code points of every plane, U+FFFE and U+FFFF among them)."""
+
+
+UNDECODED = re.compile("[\udc80-\udcff]")
+"""What ``surrogateescape`` makes of a byte that is not UTF-8: U+DC80 + the byte."""
+
+
+def undecoded(data: bytes) -> str:
+    """SQLite text as stored: a byte that is not UTF-8 is kept (as a lone surrogate, see
+    ``UNDECODED``) for the reader to refuse by row and column, never replaced."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+def undecoded_bytes(value: str) -> str | None:
+    """The bytes that were not UTF-8 in a text ``undecoded`` made (0xFF), or None."""
+    if value.isascii() or not UNDECODED.search(value):
+        return None
+    return " ".join(f"0x{ord(c) - 0xDC00:02X}" for c in UNDECODED.findall(value))
 
 
 def cell_safe(value: str) -> str:
@@ -159,22 +220,80 @@ def cell_safe(value: str) -> str:
     )
 
 
+class Binary(enum.Enum):
+    """How a floating-point column holds a number: only numbers that come back exactly
+    as written fit (0.1 does; 99999999999999.99 comes back as 99999999999999.98)."""
+
+    DOUBLE = "8-byte floating-point numbers (about 15 digits)"
+    SINGLE = "4-byte floating-point numbers (about 6 digits)"
+    SQLITE = "64-bit integers and 8-byte floating-point numbers (about 15 digits)"
+    """SQLite's INTEGER and NUMERIC affinity: a whole number as an integer, any other as
+    a double (SQLite never keeps a decimal number's digits)."""
+
+
+INT64 = (-(2**63), 2**63 - 1)
+"""A 64-bit integer's range: SQLite's INTEGER, and the most a database parameter takes."""
+
+
+def _shortest_single(number: float) -> str | None:
+    """The shortest decimal text a 4-byte float reads back as (what PostgreSQL shows)."""
+    try:
+        packed = struct.pack("<f", number)
+    except OverflowError:
+        return None
+    (single,) = struct.unpack("<f", packed)
+    if not math.isfinite(single):
+        return None
+    return next(
+        shown
+        for digits in range(1, 10)
+        if struct.pack("<f", float(shown := f"{single:.{digits}g}")) == packed
+    )
+
+
+def stored_as(number: Decimal, binary: Binary) -> str | None:
+    """The number a ``binary`` column gives back for ``number`` (None: none at all)."""
+    whole = number == number.to_integral_value() and INT64[0] <= number <= INT64[1]
+    if binary is Binary.SQLITE and whole:
+        return str(int(number))
+    as_float = float(number)
+    if binary is Binary.SINGLE:
+        return _shortest_single(as_float)
+    return repr(as_float) if math.isfinite(as_float) else None
+
+
 @dataclass(frozen=True)
 class Limit:
     """What one SMSTurbo column holds, as its database declares it: characters for
-    text, digits and decimals for numbers, a range for integers. None is 'no limit'."""
+    text, digits and decimals for numbers, a range for integers, the floating-point
+    form a number is kept in, whether it keeps text as text, and the encoding of the
+    text it keeps. None is 'no limit' (or 'not known')."""
 
     length: int | None = None
     digits: int | None = None
     places: int | None = None
-    low: int | None = None
-    high: int | None = None
+    low: int | Decimal | None = None
+    high: int | Decimal | None = None
+    binary: Binary | None = None
+    text: bool | None = None
+    """True: the column keeps a text as written; False: it keeps numbers (a ZIP 02134
+    would become 2134); None: not known."""
+    encoding: str | None = None
+    """The Python codec of the database's text (a PostgreSQL server in WIN1252); None:
+    any character."""
     column: str = ""
     """The column, for messages (``Material.UnitPrice``); blank for the reference
     schema's limits."""
 
     def named(self, column: str) -> Limit:
         return dataclasses.replace(self, column=column)
+
+    def whole(self) -> Limit:
+        """This limit for a whole-number field: never a fraction (nothing is truncated),
+        and no more than a 64-bit integer, the most a database parameter takes."""
+        low = INT64[0] if self.low is None else max(self.low, INT64[0])
+        high = INT64[1] if self.high is None else min(self.high, INT64[1])
+        return dataclasses.replace(self, places=0, low=low, high=high)
 
 
 _INTEGER_RANGES = {
@@ -185,18 +304,34 @@ _INTEGER_RANGES = {
     "INTEGER": (-(2**31), 2**31 - 1),
     "INT4": (-(2**31), 2**31 - 1),
     "MEDIUMINT": (-(2**23), 2**23 - 1),
-    "BIGINT": (-(2**63), 2**63 - 1),
-    "INT8": (-(2**63), 2**63 - 1),
+    "BIGINT": INT64,
+    "INT8": INT64,
 }
 """What each integer type holds: SQL's sizes (SMALLINT 16 bits, INTEGER 32, BIGINT 64)."""
-_TEXT_TYPES = re.compile(r"(N|NATIONAL )?(VAR)?CHAR(ACTER)?( VARYING)?2?|BPCHAR|VARCHAR2")
+_FLOATS = {
+    "REAL": Binary.SINGLE,
+    "FLOAT4": Binary.SINGLE,
+    "FLOAT": Binary.DOUBLE,
+    "FLOAT8": Binary.DOUBLE,
+    "DOUBLE": Binary.DOUBLE,
+    "DOUBLE PRECISION": Binary.DOUBLE,
+}
+"""SQL's floating-point types (REAL is 4 bytes, FLOAT and DOUBLE PRECISION 8)."""
+_MONEY = Limit(places=2, low=Decimal(INT64[0]) / 100, high=Decimal(INT64[1]) / 100, text=False)
+"""PostgreSQL's MONEY: a 64-bit count of cents."""
+POSTGRES_NUMERIC = Limit(digits=131072 + 16383, places=16383, text=False)
+"""An unconstrained PostgreSQL NUMERIC: 131072 digits before the point, 16383 after."""
+_TEXT_TYPES = re.compile(
+    r"(N|NATIONAL )?(VAR)?CHAR(ACTER)?( VARYING)?2?|BPCHAR|VARCHAR2|N?TEXT|N?CLOB|LONG VARCHAR"
+)
 _DECIMAL_TYPES = ("NUMERIC", "DECIMAL", "DEC", "NUMBER")
 _DECLARED = re.compile(r"\s*([A-Za-z][A-Za-z0-9 ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*")
 
 
 def declared_limit(type_name: str) -> Limit:
     """The limit a column type declares: VARCHAR(20), CHAR(15), NUMERIC(12, 2),
-    DECIMAL(10), INTEGER, SMALLINT, …; a type without one (TEXT, REAL) has none."""
+    DECIMAL(10), INTEGER, SMALLINT, REAL, MONEY, …; TEXT keeps any text, and a type
+    SMSync does not know has no limit."""
     found = _DECLARED.fullmatch(type_name or "")
     if found is None:
         return Limit()
@@ -204,12 +339,37 @@ def declared_limit(type_name: str) -> Limit:
     name = " ".join(name.split())
     if name in _INTEGER_RANGES:
         low, high = _INTEGER_RANGES[name]
-        return Limit(places=0, low=low, high=high)
-    if name in _DECIMAL_TYPES and first is not None:
-        return Limit(digits=int(first), places=int(second or 0))
-    if _TEXT_TYPES.fullmatch(name) and first is not None:
-        return Limit(length=int(first))
+        return Limit(places=0, low=low, high=high, text=False)
+    if name in _DECIMAL_TYPES:
+        if first is None:
+            return Limit(text=False)
+        return Limit(digits=int(first), places=int(second or 0), text=False)
+    if name in _FLOATS:
+        return Limit(binary=_FLOATS[name], text=False)
+    if name == "MONEY":
+        return _MONEY
+    if _TEXT_TYPES.fullmatch(name):
+        return Limit(length=int(first) if first else None, text=True)
     return Limit()
+
+
+def sqlite_limit(type_name: str) -> Limit:
+    """What an SQLite column holds: its declared size, and what its type affinity
+    (sqlite.org/datatype3.html) does to a value. TEXT and BLOB affinity keep text as
+    written; INTEGER and NUMERIC keep a number as a 64-bit integer or a double, REAL as
+    a double, and turn a text that looks like a number (02134) into one. INTEGER and INT
+    are 64-bit in SQLite."""
+    declared = declared_limit(type_name)
+    upper = (type_name or "").upper()
+    if "INT" in upper:
+        if re.fullmatch(r"\s*INT(EGER)?\s*", upper):
+            declared = dataclasses.replace(declared, low=INT64[0], high=INT64[1])
+        return dataclasses.replace(declared, binary=Binary.SQLITE, text=False)
+    if any(word in upper for word in ("CHAR", "CLOB", "TEXT", "BLOB")) or not upper.strip():
+        return dataclasses.replace(declared, text=True)
+    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
+        return dataclasses.replace(declared, binary=Binary.DOUBLE, text=False)
+    return dataclasses.replace(declared, binary=Binary.SQLITE, text=False)
 
 
 @dataclass(frozen=True)
@@ -242,8 +402,10 @@ class Kind:
         return Limit() if self is FLAG else declared_limit(self.sql_type(length))
 
     def to_db(self, value: object) -> object:
-        """A parameter for the database: amounts as Decimal, whole numbers as int, yes/no
-        as 1/0, and blank numbers as NULL."""
+        """A parameter for the database: amounts as Decimal (a whole amount without
+        decimals, so an integer column takes 5000.00 as 5000), whole numbers as int (a
+        fraction, which compare() makes INVALID, is never truncated), yes/no as 1/0, and
+        blank numbers as NULL."""
         if self is FLAG and value is not None:
             return int(truthy(value))
         if not self.numeric or value is None:
@@ -251,7 +413,9 @@ class Kind:
         if value == "":
             return None
         number = Decimal(str(value))
-        return int(number) if self is WHOLE_NUMBER else number
+        if number != number.to_integral_value():
+            return number
+        return int(number) if self is WHOLE_NUMBER else Decimal(int(number))
 
     def to_cell(self, value: Value) -> object:
         """A cell value: numbers go to Excel as numbers (so they sort) when the cell
@@ -262,7 +426,7 @@ class Kind:
             return None
         number = parse_number(value) if self.numeric else None
         if number is None or decimals(number) > self.places or not _fits_excel(number):
-            return cell_safe(value)
+            return _within_a_cell(cell_safe(value))
         return int(number) if self is WHOLE_NUMBER else float(number)
 
     def from_turbo(self, raw: object) -> Value:
@@ -279,6 +443,15 @@ class Kind:
         return "" if value is None and not self.numeric else value
 
 
+def _within_a_cell(shown: str) -> str:
+    """Text an Excel cell holds: a longer one (only an INVALID row's, whose reason says
+    so) is shown cut, saying how long it is."""
+    if len(shown) <= EXCEL_CELL_CHARACTERS:
+        return shown
+    cut = f"… (cut: {len(shown)} characters in all)"
+    return shown[: EXCEL_CELL_CHARACTERS - len(cut)] + cut
+
+
 def _fits_excel(number: Decimal) -> bool:
     """Whether Excel (a double, 15 significant digits) holds ``number`` exactly."""
     as_float = float(number)
@@ -291,6 +464,8 @@ def _fits_excel(number: Decimal) -> bool:
 
 EXCEL_DIGITS = 15
 """Significant digits Excel keeps of a number."""
+EXCEL_CELL_CHARACTERS = 32767
+"""Characters an Excel cell holds: a longer value could not be shown as it is."""
 
 TEXT = Kind("text", text, "@")
 MONEY = Kind("money", money, "#,##0.00", numeric=True, places=2)
@@ -315,12 +490,27 @@ ITEM_CLASSES = (
 List import/export page; docs/DOMAIN.md §6)."""
 
 
+_CLASS_NUMBER = re.compile("[0-9]{1,2}")
+"""An item class as Sage 50 writes it: ASCII digits (not ², １ or ١)."""
+
+
 def item_class(raw: object) -> Value:
-    """Sage 50 stores the item class as a number: shown as its name; anything else as is."""
+    """Sage 50 stores the item class as a number 0-11: shown as its name; anything else
+    stays as it is, for compare() to make its row INVALID (``not_an_item_class``)."""
     value = text(raw)
-    if value is not None and value.isdigit() and int(value) < len(ITEM_CLASSES):
+    if value is not None and _CLASS_NUMBER.fullmatch(value) and int(value) < len(ITEM_CLASSES):
         return ITEM_CLASSES[int(value)]
     return value
+
+
+def not_an_item_class(label: str, value: str) -> str | None:
+    """Why a value is no item class Sage 50 has (blank is none given)."""
+    if not value or value in ITEM_CLASSES:
+        return None
+    return (
+        f"{label} {value!r} is not one of Sage 50's item classes (0 to {len(ITEM_CLASSES) - 1}); "
+        "choose the item's class again in Sage 50"
+    )
 
 
 ITEM_CLASS = Kind("item class", item_class, "@")

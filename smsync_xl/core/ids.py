@@ -7,6 +7,7 @@ so we only explain what is wrong and offer a suggestion for the bookkeeper to ty
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from smsync_xl.core.fields import TURBO_FIELDS
 
@@ -40,8 +41,11 @@ def id_problems(value: str) -> list[str]:
 
 
 def suggest_id(value: str) -> str:
-    """A valid ID close to ``value``, shown as a hint to type into Sage 50 (never applied)."""
-    upper = value.strip().upper().replace(" ", "-")
+    """A valid ID close to ``value``, shown as a hint to type into Sage 50 (never
+    applied): compatibility forms as their plain letters (ＡＢＣ as ABC, Ⅻ as XII, É as
+    E); empty when nothing of ``value`` is left."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
+    upper = plain.strip().upper().replace(" ", "-")
     cleaned = "".join(c if _ALLOWED.match(c) else "-" for c in upper)
     collapsed = re.sub("-{2,}", "-", cleaned).strip("-")
     return collapsed[:MAX_ID_LENGTH].rstrip("-")

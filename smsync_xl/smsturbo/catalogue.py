@@ -14,21 +14,33 @@ Synchronize). Each DBMS is asked where its answer is exact:
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
+
 from smsync_xl.connections.db import Database, quote_identifier
-from smsync_xl.core.fields import Limit, declared_limit
+from smsync_xl.core.fields import POSTGRES_NUMERIC, Limit, declared_limit, sqlite_limit
 from smsync_xl.smsturbo.mapping import TableMapping
 
-_TEXT_CODES = {1: "CHAR", 12: "VARCHAR", -8: "NCHAR", -9: "NVARCHAR"}
+_TEXT_CODES = {1: "CHAR", 12: "VARCHAR", -8: "NCHAR", -9: "NVARCHAR", -1: "TEXT", -10: "NTEXT"}
 _NUMBER_CODES = {2: "NUMERIC", 3: "DECIMAL"}
-_INTEGER_CODES = {-6: "TINYINT", 5: "SMALLINT", 4: "INTEGER", -5: "BIGINT"}
-"""ODBC SQL type codes (sql.h) of the columns that have a limit; long text (-1, -10),
-floating point and the rest have none."""
+_OTHER_CODES = {-6: "TINYINT", 5: "SMALLINT", 4: "INTEGER", -5: "BIGINT", 6: "FLOAT"}
+_OTHER_CODES |= {7: "REAL", 8: "DOUBLE"}
+"""ODBC SQL type codes (sql.h) SMSync knows what a column holds of; the rest has no
+limit SMSync can check."""
+_ANY_TEXT = {"UTF8", "SQL_ASCII"}
+"""PostgreSQL server encodings that hold every character SMSync writes."""
 
 
 def column_limits(db: Database, table: TableMapping) -> dict[str, Limit]:
     """Field → what its mapped column holds, named ``Table.Column`` for messages. A
     column the catalogue does not describe has no limit SMSync can know."""
     declared = {name.lower(): limit for name, limit in _declared(db, table.table)}
+    encoding = _encoding(db)
+    if encoding:
+        declared = {
+            name: dataclasses.replace(limit, encoding=encoding) if limit.text else limit
+            for name, limit in declared.items()
+        }
     return {
         field: declared.get(column.lower(), Limit()).named(f"{table.table}.{column}")
         for field, column in table.columns.items()
@@ -38,7 +50,7 @@ def column_limits(db: Database, table: TableMapping) -> dict[str, Limit]:
 def _declared(db: Database, table: str) -> list[tuple[str, Limit]]:
     if db.dbms == "sqlite":
         rows = db.query(f"PRAGMA table_info({quote_identifier(table)})")
-        return [(str(row[1]), declared_limit(str(row[2] or ""))) for row in rows]
+        return [(str(row[1]), sqlite_limit(str(row[2] or ""))) for row in rows]
     if db.dbms.startswith("postgres"):
         return _postgres(db, table)
     return _odbc(db, table)
@@ -63,9 +75,27 @@ def _postgres_limit(
 ) -> Limit:
     if length is not None:
         return declared_limit(f"{data_type}({length})")
-    if data_type == "numeric" and precision is not None:
+    if data_type == "numeric":
+        if precision is None:
+            return POSTGRES_NUMERIC
         return declared_limit(f"NUMERIC({precision}, {scale or 0})")
     return declared_limit(data_type)
+
+
+def _encoding(db: Database) -> str | None:
+    """The Python codec of a PostgreSQL server's text when it cannot hold every
+    character (WIN1252, LATIN1): text beyond it makes its row INVALID."""
+    if not db.dbms.startswith("postgres"):
+        return None
+    name = str(db.query("SHOW server_encoding")[0][0]).upper()
+    if name in _ANY_TEXT:
+        return None
+    for candidate in (name, name.replace("WIN", "cp"), name.replace("_", "")):
+        try:
+            return codecs.lookup(candidate).name
+        except LookupError:
+            continue
+    return None
 
 
 def _odbc(db: Database, table: str) -> list[tuple[str, Limit]]:
@@ -85,8 +115,11 @@ def odbc_limit(code: int, size: int | None, places: int | None) -> Limit:
     """A column's limit from what ``SQLColumns`` says: its SQL type code, COLUMN_SIZE
     (characters, or digits) and DECIMAL_DIGITS (None: a number without a fixed scale,
     which has no limit SMSync can check)."""
-    if code in _TEXT_CODES and size:
-        return declared_limit(f"{_TEXT_CODES[code]}({size})")
-    if code in _NUMBER_CODES and size and places is not None:  # Oracle's NUMBER: no scale
-        return declared_limit(f"{_NUMBER_CODES[code]}({size}, {places})")
-    return declared_limit(_INTEGER_CODES.get(code, ""))
+    if code in _TEXT_CODES:
+        bounded = size and code not in (-1, -10)
+        return declared_limit(f"{_TEXT_CODES[code]}({size})" if bounded else "TEXT")
+    if code in _NUMBER_CODES:
+        if size and places is not None:
+            return declared_limit(f"{_NUMBER_CODES[code]}({size}, {places})")
+        return declared_limit(_NUMBER_CODES[code])  # Oracle's NUMBER: no fixed scale
+    return declared_limit(_OTHER_CODES.get(code, ""))

@@ -32,7 +32,17 @@ from smsync_xl.core.errors import (
     TargetReferenceError,
     TargetRefusedError,
 )
-from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Record, TurboRecord, text
+from smsync_xl.core.fields import (
+    ENTITIES,
+    TURBO_FIELDS,
+    UNDECODED,
+    Entity,
+    Record,
+    TurboRecord,
+    text,
+    undecoded,
+    undecoded_bytes,
+)
 from smsync_xl.smsturbo.audit import LOCK_DDL, LOCK_INSERT, LOCK_TABLE, LOCK_TAKE, Audit, Stored
 from smsync_xl.smsturbo.mapping import TableMapping, TurboMapping
 
@@ -207,17 +217,35 @@ class SMSTurboStore:
         return {f: TURBO_FIELDS[f].kind.from_turbo(raw) for f, raw in zip(fields, row, strict=True)}
 
     def read(self, entity: Entity) -> list[TurboRecord]:
-        """Every SMSTurbo record of ``entity`` (ZZDEFAULT included; callers skip it)."""
+        """Every SMSTurbo record of ``entity`` (ZZDEFAULT included; callers skip it). In
+        an SQLite file a text that is not UTF-8 is refused by row and column."""
         sql, fields = self._select(entity)
         id_index = fields.index("id")
         records = []
+        if self.db.is_sqlite:
+            self.db.connection.text_factory = undecoded
         for row in self.db.stream(sql):
+            self._decoded(entity, fields, row, id_index)
             values = self._record(fields, row)
             record_id = values["id"] or ""
             if row[id_index] != record_id:
                 self._stored_ids[(entity.key, record_id)] = row[id_index]
             records.append(TurboRecord(record_id, values))
         return records
+
+    def _decoded(self, entity: Entity, fields: list[str], row: tuple, id_index: int) -> None:
+        for field, value in zip(fields, row, strict=True):
+            shown = undecoded_bytes(value) if isinstance(value, str) else None
+            if shown:
+                table = self.table(entity)
+                record_id = UNDECODED.sub("?", text(row[id_index]) or "")
+                raise TargetError(
+                    f"{table.table} record {record_id}, column {table.columns[field]}: the "
+                    f"text holds bytes that are not UTF-8 ({shown}); SMSync never replaces "
+                    "what it cannot read, so nothing was read",
+                    where=self.db.label,
+                    advice="Retype the value in SMSTurbo, then Refresh again.",
+                )
 
     def stored_id(self, entity: Entity, record_id: str) -> str:
         """The ID exactly as SMSTurbo stores it (padding included), for writes: records

@@ -15,12 +15,17 @@ from smsync_xl.core.errors import SourceFormatError
 from smsync_xl.core.fields import (
     ADDRESS,
     MAIN,
+    UNDECODED,
     Entity,
     Record,
     SageField,
     SageRecord,
+    exponent_problem,
+    flag_problem,
+    sage_flag,
     text,
-    truthy,
+    undecoded,
+    undecoded_bytes,
 )
 from smsync_xl.core.settings import StatusRule
 
@@ -35,19 +40,33 @@ CHART_ACCOUNT_ID = "AccountID"
 """The Chart of Accounts: items keep GL accounts as its record numbers (docs/DOMAIN.md §6)."""
 
 
-_UNDECODED = re.compile("[\udc80-\udcff]")
-"""What ``surrogateescape`` makes of a byte that is not UTF-8: U+DC80 + the byte."""
+_RECORD_NUMBER = re.compile("[0-9]+")
 
 
-def _undecoded(data: bytes) -> str:
-    """SQLite text as stored: a byte that is not UTF-8 is kept (as a lone surrogate, see
-    ``_UNDECODED``) for the reader to refuse by row and column, never replaced."""
-    return data.decode("utf-8", "surrogateescape")
+def _record_number(raw: object) -> int | None:
+    """A Chart record number whichever way a driver gives it (100, '100', '100  '), so
+    an item's number finds its account; None for anything that is not one."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    shown = text(raw)
+    return int(shown) if shown is not None and _RECORD_NUMBER.fullmatch(shown) else None
 
 
 TEXT_COLUMN = "text"
 NUMBER_COLUMN = "number"
 """How ``Sage50Source._selected`` asks for a column (anything else: as it is)."""
+_REAL, _STORED = "real:", "stored:"
+"""Through the SQLite ODBC driver a number column is read as tagged bytes: a double as
+``real:`` and its 17 significant digits, anything else as ``stored:`` and what SQLite
+holds (see ``_selected``)."""
+
+
+def _untagged(raw: object) -> object:
+    """A number column's value as SQLite holds it: a double as the float it is, anything
+    else (an integer, a text) as its text."""
+    if isinstance(raw, str) and raw.startswith(_REAL):
+        return float(raw.removeprefix(_REAL))
+    return raw.removeprefix(_STORED) if isinstance(raw, str) else raw
 
 
 class Sage50Source:
@@ -57,7 +76,7 @@ class Sage50Source:
         self.db = db
         self.status_rule = status_rule
         if db.is_sqlite:
-            db.connection.text_factory = _undecoded
+            db.connection.text_factory = undecoded
 
     def _readable(
         self, row: tuple, columns: list[str], table: str, id_at: int | None = None
@@ -67,13 +86,13 @@ class Sage50Source:
         and the ID at ``id_at``), the column and the bytes. A table of one row (Company)
         has no record number."""
         if any(isinstance(value, bytes) for value in row):
-            row = tuple(_undecoded(v) if isinstance(v, bytes) else v for v in row)
+            row = tuple(undecoded(v) if isinstance(v, bytes) else v for v in row)
         for column, value in zip(columns, row, strict=True):
-            if isinstance(value, str) and not value.isascii() and _UNDECODED.search(value):
-                shown = " ".join(f"0x{ord(c) - 0xDC00:02X}" for c in _UNDECODED.findall(value))
+            shown = undecoded_bytes(value) if isinstance(value, str) else None
+            if shown:
                 record = "" if table == COMPANY_TABLE else f" record {row[0]}"
                 if id_at is not None:
-                    record += f" (ID {_UNDECODED.sub('?', str(row[id_at] or '').strip())})"
+                    record += f" (ID {UNDECODED.sub('?', str(row[id_at] or '').strip())})"
                 raise SourceFormatError(
                     f"{table}{record}, column {column}: the text holds bytes that are not "
                     f"UTF-8 ({shown}); SMSync never replaces what it cannot read, so nothing "
@@ -148,13 +167,19 @@ class Sage50Source:
             for spec, raw in zip(main_present, values, strict=True):
                 if spec.account:
                     record[spec.name], problem = self._account(spec, accounts, raw)
-                    problems += [problem] if problem else []
                 else:
+                    numeric = kinds.get(spec.odbc) == NUMBER_COLUMN
+                    raw = _untagged(raw) if numeric else raw
+                    problem = exponent_problem(spec.turbo.label, raw) if numeric else None
                     record[spec.name] = spec.turbo.kind.from_sage(raw)
+                problems += [problem] if problem else []
             address = addresses.get(number)
             for spec in address_fields:
                 record[spec.name] = spec.turbo.kind.from_sage(address[spec.name]) if address else ""
-            is_inactive = truthy(inactive)
+            flagged = sage_flag(inactive)
+            if flagged is None:
+                problems.append(flag_problem(entity.sage_inactive, inactive))
+            is_inactive = bool(flagged)
             status = entity.status_field
             record[status] = rule.status(is_inactive, record.get(status))
             records.append(SageRecord(record["id"] or "", is_inactive, record, tuple(problems)))
@@ -163,40 +188,50 @@ class Sage50Source:
     def _selected(self, column: str, kind: str) -> str:
         """A column as the SELECT names it. The SQLite ODBC driver reinterprets what an
         SQLite company holds: a number column's text goes to C's atof (12,50 becomes
-        12.0), a byte that is not UTF-8 is dropped and a character beyond U+FFFF becomes
-        U+FFFF. Through it, numbers are asked for as the text SQLite holds and text as
-        its bytes, for this reader to decode (``_readable``)."""
+        12.0), a double is given to 15 digits, a byte that is not UTF-8 is dropped and a
+        character beyond U+FFFF becomes U+FFFF. Through it, text is asked for as its
+        bytes and numbers as tagged bytes (a double with the 17 digits that give it
+        back exactly), for this reader to decode (``_readable``, ``_untagged``)."""
         quoted = quote_identifier(column)
         if self.db.is_sqlite or kind not in (TEXT_COLUMN, NUMBER_COLUMN):
             return quoted
         if self.db.dbms != "sqlite":
             return quoted
-        return f"CAST({quoted} AS {'TEXT' if kind == NUMBER_COLUMN else 'BLOB'})"
+        if kind == NUMBER_COLUMN:
+            quoted = (
+                f"CASE typeof({quoted}) WHEN 'real' THEN '{_REAL}' || printf('%!.17g', "
+                f"{quoted}) ELSE '{_STORED}' || {quoted} END"
+            )
+        return f"CAST({quoted} AS BLOB)"
 
     @staticmethod
     def _account(
-        spec: SageField, accounts: dict[object, str] | None, number: object
+        spec: SageField, accounts: dict[int, str] | None, number: object
     ) -> tuple[str | None, str | None]:
         """The account ID for a Chart record number, and why it cannot be taken: 0 (or
         NULL) is 'no account', shown blank; a number the Chart does not have (or has
-        without an account ID) is no value SMSync can write, never 'take the template's'.
-        Without an AccountID column in the Chart (``accounts`` None) the field is not
-        supplied, as when Sage 50 has no such column."""
-        if accounts is None:
-            return None, None
-        if not number:
+        without an account ID), or any account when the Chart has no AccountID column
+        (``accounts`` None), is no value SMSync can write, never 'take the template's'."""
+        if not number or text(number) == "0":
             return "", None
-        found = text(accounts.get(number))
+        label = spec.turbo.label
+        key = _record_number(number)
+        if accounts is None:
+            return None, (
+                f"{label} is Chart of Accounts record {text(number)}, but Sage 50's Chart "
+                f"has no {CHART_ACCOUNT_ID} column to say which account that is; check the "
+                "company's Chart of Accounts in Sage 50"
+            )
+        found = text(accounts.get(key)) if key is not None else None
         if found:
             return found, None
-        label = spec.turbo.label
-        held = "does not have" if number not in accounts else "has without an account ID"
+        held = "does not have" if key not in accounts else "has without an account ID"
         return None, (
-            f"{label} is Chart of Accounts record {number}, which Sage 50's Chart {held}; "
+            f"{label} is Chart of Accounts record {text(number)}, which Sage 50's Chart {held}; "
             f"choose the item's {spec.csv} again in Sage 50"
         )
 
-    def _accounts(self) -> dict[object, str] | None:
+    def _accounts(self) -> dict[int, str] | None:
         """Chart record number → account ID (None when the Chart has no AccountID)."""
         present = self._present(
             CHART_TABLE, [CHART_RECORD_NUMBER, CHART_ACCOUNT_ID], {CHART_RECORD_NUMBER}
@@ -207,12 +242,14 @@ class Sage50Source:
         account_column = self._selected(present[CHART_ACCOUNT_ID], TEXT_COLUMN)
         sql = f"SELECT {number_column}, {account_column} FROM {quote_identifier(CHART_TABLE)}"
         names = list(present.values())
-        return {
-            number: account
-            for number, account in (
-                self._readable(row, names, CHART_TABLE) for row in self.db.stream(sql)
-            )
-        }
+        accounts = {}
+        for number, account in (
+            self._readable(row, names, CHART_TABLE) for row in self.db.stream(sql)
+        ):
+            key = _record_number(number)
+            if key is not None:
+                accounts[key] = account
+        return accounts
 
     def _addresses(self, entity: Entity, specs: list[SageField]) -> dict[object, dict]:
         """Main (type 0) address per record number; of two, the lowest record number."""

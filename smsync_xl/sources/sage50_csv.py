@@ -17,7 +17,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from smsync_xl.core.errors import SourceFormatError
-from smsync_xl.core.fields import Entity, Record, SageField, SageRecord, truthy
+from smsync_xl.core.fields import (
+    Entity,
+    Record,
+    SageField,
+    SageRecord,
+    exponent_problem,
+    flag_problem,
+    sage_flag,
+)
 from smsync_xl.core.settings import StatusRule
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -31,29 +39,66 @@ ENCODING_NAMES = {"utf-16": "UTF-16", "utf-8-sig": "UTF-8", "cp1252": "Windows-1
 
 
 def encoding_of(data: bytes) -> str:
-    """UTF-16 when it says so (Excel's 'Unicode text'); UTF-8 when it has a byte-order
-    mark, is valid UTF-8, or holds UTF-8 characters among bytes that are not; else
-    Windows-1252, Sage 50's own encoding."""
+    """The encoding an export says it has, or the only one it can have: UTF-16 or UTF-8
+    by its byte-order mark (Excel's 'Unicode text', 'CSV UTF-8'); UTF-8 when it is UTF-8
+    and cannot be Windows-1252; else Windows-1252, Sage 50's own (a byte it does not
+    define is refused by ``decode``). A file that reads as both, differently, is
+    refused (``_undecided``)."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "utf-16"
-    if data.startswith(UTF8_BOM) or _UTF8_SEQUENCE.search(data):
+    if data.startswith(UTF8_BOM):
         return "utf-8-sig"
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
+    if not _UTF8_SEQUENCE.search(data):
         return "cp1252"
+    if _decodes(data, "cp1252"):
+        return UNDECIDED
     return "utf-8-sig"
+
+
+UNDECIDED = ""
+"""What ``encoding_of`` says of a file that reads as UTF-8 characters and as
+Windows-1252 text alike (C3 A9 is é in one, Ã© in the other): SMSync does not guess."""
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def decode(data: bytes, path: Path) -> str:
     """The export's text, decoded exactly: a byte that is not text in its encoding (an
     undefined Windows-1252 byte, a broken UTF-8 or UTF-16 sequence) is refused, naming
-    its line and column, never replaced."""
+    its line and column, never replaced; so is a file whose encoding is undecided."""
     encoding = encoding_of(data)
+    if encoding == UNDECIDED:
+        raise _undecided(data, path)
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
         raise _undecodable(data, encoding, error, path) from None
+
+
+_SHOWN_LINE = 60
+
+
+def _undecided(data: bytes, path: Path) -> SourceFormatError:
+    """Both readings of the first line where they differ."""
+    number, line = next(
+        (n, line) for n, line in enumerate(data.split(b"\n"), 1) if _UTF8_SEQUENCE.search(line)
+    )
+    as_utf8 = line.decode("utf-8", "backslashreplace").rstrip("\r")[:_SHOWN_LINE]
+    as_1252 = line.decode("cp1252").rstrip("\r")[:_SHOWN_LINE]
+    return SourceFormatError(
+        f"the file has no byte-order mark and reads as UTF-8 and as Windows-1252 alike: "
+        f"line {number} is {as_utf8!r} in UTF-8 but {as_1252!r} in Windows-1252; SMSync "
+        "does not guess, so nothing was read",
+        where=str(path),
+        advice="Open the file in Excel and save it as 'CSV UTF-8 (Comma delimited)' (that "
+        "adds the byte-order mark), then Refresh again.",
+    )
 
 
 def _undecodable(
@@ -137,10 +182,18 @@ class Sage50CsvSource:
         records = []
         try:
             for row in rows:
-                if any(cell.strip() for cell in row):
-                    records.append(
-                        self._record(entity, rule, row, len(header), fields, inactive_at)
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) != len(header):
+                    raise SourceFormatError(
+                        f"line {rows.line_num} has {len(row)} cells but the header has "
+                        f"{len(header)}; SMSync does not guess which value belongs to which "
+                        "column, so nothing was read",
+                        where=str(path),
+                        advice=f"Export the {entity.export_list} from Sage 50 again; do not "
+                        "edit it in another program first.",
                     )
+                records.append(self._record(entity, rule, row, fields, inactive_at))
         except csv.Error as error:
             raise SourceFormatError(
                 f"line {rows.line_num} cannot be read as CSV: {error}",
@@ -155,16 +208,23 @@ class Sage50CsvSource:
         entity: Entity,
         rule: StatusRule,
         row: list[str],
-        width: int,
         fields: list[tuple[SageField, int]],
         inactive_at: int,
     ) -> SageRecord:
-        """One export line as a record; a hidden column leaves its field None."""
-        cells = row + [""] * (width - len(row))
+        """One export line (as many cells as the header) as a record; a hidden column
+        leaves its field None."""
         record: Record = dict.fromkeys(entity.turbo_fields)
+        problems = []
         for spec, index in fields:
-            record[spec.name] = spec.turbo.kind.normalise(cells[index])
-        inactive = truthy(cells[inactive_at])
+            record[spec.name] = spec.turbo.kind.normalise(row[index])
+            exponent = (
+                exponent_problem(spec.turbo.label, row[index]) if spec.turbo.kind.numeric else None
+            )
+            problems += [exponent] if exponent else []
+        flagged = sage_flag(row[inactive_at])
+        if flagged is None:
+            problems.append(flag_problem(entity.inactive_csv, row[inactive_at]))
+        inactive = bool(flagged)
         status = entity.status_field
         record[status] = rule.status(inactive, record.get(status))
-        return SageRecord(record["id"] or "", inactive, record)
+        return SageRecord(record["id"] or "", inactive, record, tuple(problems))

@@ -18,13 +18,23 @@ from datetime import UTC, datetime
 from smsync_xl.core.compare import (
     Plan,
     PlanRow,
+    character_problem,
     compare,
     lookups_from,
     number_problem,
     same_data,
+    text_problem,
 )
 from smsync_xl.core.errors import InvalidDefaultsError, MissingDefaultsError, TargetError
-from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Limit, Record
+from smsync_xl.core.fields import (
+    ENTITIES,
+    FLAG,
+    TURBO_FIELDS,
+    WHOLE_NUMBER,
+    Entity,
+    Limit,
+    Record,
+)
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import AuditAction, Outcome, RunKind, Status
@@ -132,14 +142,21 @@ def check_template(
         spec, value, limit = TURBO_FIELDS[field], template.get(field), limits.get(field, Limit())
         if not value:
             continue
+        refused = character_problem(spec.label, value, "SMSTurbo")
+        if refused:
+            problems.append(refused)
+        if spec.kind is FLAG:  # written as 1/0
+            continue
         if limit.length is not None and len(value) > limit.length:
             problems.append(
                 f"{spec.label} {value!r} has {len(value)} characters; SMSTurbo holds at "
                 f"most {limit.length}"
             )
+        if spec.kind is WHOLE_NUMBER:
+            limit = limit.whole()
         number = number_problem(spec.label, value, limit) if spec.kind.numeric else None
-        if number:
-            problems.append(number)
+        unfit = None if spec.kind.numeric else text_problem(spec.label, value, limit)
+        problems += [p for p in (number, unfit) if p]
         listed = lists.get(spec.lookup or "")
         if listed is not None and value.upper() not in {v.upper() for v in listed}:
             problems.append(
