@@ -28,7 +28,7 @@ from smsync_xl.connections import db as dbapi
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_smsturbo
 from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS
 
-from . import kill_test
+from . import kill_test, odbc_env
 from .conftest import pg_database, pg_dsn
 
 ZZDEFAULT_FIX = "Fix customer ZZDEFAULT in SMSTurbo"
@@ -716,25 +716,89 @@ def test_an_undo_waiting_on_a_clerks_locked_record_names_it(pg, monkeypatch):
     assert "another synchronization" not in text
 
 
-def test_undo_of_a_record_tickets_refer_to_names_both(either):
-    assert cli("sync", "--settings", either.settings, "--yes").exit_code == 0
-    either.run(
+REFERRED = (
+    "customer PROSPECT1 (table Customers): SMSTurbo's Tickets (1 row) refer to it (used "
+    "since that synchronization), so deleting it would take them with it or leave them "
+    "pointing at nothing; left as it is. Keep it (correct it in SMSTurbo if needed), or, if "
+    "what refers to it was entered by mistake, remove that in SMSTurbo first and undo again"
+)
+
+
+def without_audit(dumped: kill_test.Dump) -> kill_test.Dump:
+    return {k: v for k, v in dumped.items() if k.lower() not in ("smsync_runs", "smsync_changes")}
+
+
+def tickets_for_prospect1(turbo: Turbo, declared: str) -> None:
+    turbo.run(
         'CREATE TABLE "Tickets" ("TicketNo" INTEGER PRIMARY KEY, "CustomerID" VARCHAR(15) '
-        'REFERENCES "Customers" ("CustomerID"))'
+        f'REFERENCES "Customers" ("CustomerID") {declared}, "Weight" INTEGER)'
     )
-    either.run('INSERT INTO "Tickets" VALUES (?, ?)', [1, "PROSPECT1"])
-    text = either.refuses(
-        "undo",
-        "--yes",
-        says=[
-            "customer 'PROSPECT1' cannot be deleted: SMSTurbo's Tickets still refers to it",
-            NOTHING_CHANGED,
-            "Undo takes back a synchronization only as a whole, and customer 'PROSPECT1' has "
-            "been used in SMSTurbo since (Tickets). Leave this synchronization in place and "
-            "correct the record in SMSTurbo instead",
-        ],
+    turbo.run('INSERT INTO "Tickets" VALUES (?, ?, ?)', [1, "PROSPECT1", 40000])
+
+
+def undo_leaves_prospect1(turbo: Turbo) -> str:
+    """Undo takes back the rest of the run but leaves PROSPECT1 and the clerk's ticket
+    exactly as they are, naming both, with advice about Undo (never about Sage 50)."""
+    before = without_audit(turbo.dump())
+    result = cli("undo", "--settings", turbo.settings, "--yes")
+    text = said(result)
+    assert result.exit_code == 3, text
+    assert REFERRED in text, text
+    assert "Sage 50" not in text and "Traceback" not in text
+    after = without_audit(turbo.dump())
+    assert after["tickets"] == before["tickets"] == [(1, "PROSPECT1", 40000)]
+    prospect = [r for r in after["customers"] if str(r[0]).strip() == "PROSPECT1"]
+    assert prospect == [r for r in before["customers"] if str(r[0]).strip() == "PROSPECT1"]
+    assert len(prospect) == 1
+    return text
+
+
+@pytest.mark.parametrize(
+    "declared", ["", "ON DELETE CASCADE", "ON DELETE SET NULL", "DEFERRABLE INITIALLY DEFERRED"]
+)
+def test_undo_leaves_a_record_tickets_refer_to_and_names_both(either, declared):
+    """Whether the foreign key refuses the delete, cascades it to the clerk's tickets,
+    unlinks them or is checked only at COMMIT, and whether SQLite enforces it or not,
+    Undo asks the catalogue what refers to the record before deleting it."""
+    assert cli("sync", "--settings", either.settings, "--yes").exit_code == 0
+    tickets_for_prospect1(either, declared)
+    undo_leaves_prospect1(either)
+
+
+def test_undo_through_the_sqlite_odbc_driver_leaves_a_referred_record(turbo, odbc):
+    path = turbo.folder / "smsturbo_demo.sqlite"
+    dsn = odbc.add_dsn("turbo_sqlite_refs", odbc_env.SQLITE_DRIVER, Database=str(path))
+    text = turbo.settings.read_text(encoding="utf-8").replace(
+        '[smsturbo]\nkind = "sqlite"\npath = "smsturbo_demo.sqlite"\n',
+        kill_test.odbc_turbo_section(dsn),
     )
-    assert "Sage 50" not in text.split("refers to it", 1)[1]
+    assert 'kind = "odbc"' in text
+    turbo.settings.write_text(text, encoding="utf-8")
+    assert cli("sync", "--settings", turbo.settings, "--yes").exit_code == 0
+    tickets_for_prospect1(turbo, "ON DELETE CASCADE")
+    undo_leaves_prospect1(turbo)
+
+
+@pytest.mark.parametrize("parent", ["dropped", "not unique"])
+def test_sqlite_foreign_keys_are_left_as_the_file_has_them(turbo, parent):
+    """SMSync does not turn on SQLite's foreign key enforcement: a declaration SQLite
+    never checked (its parent table dropped since, or a parent column without a unique
+    index) must not stop a synchronization."""
+    path = turbo.folder / "smsturbo_demo.sqlite"
+    with closing(sqlite3.connect(path, isolation_level=None)) as c:
+        sql = c.execute("SELECT sql FROM sqlite_master WHERE name = 'Customers'").fetchone()[0]
+        target = '"CustomerTypes" ("Type")' if parent == "dropped" else '"TypeList" ("Type")'
+        c.executescript(
+            'CREATE TABLE "TypeList" ("Type" VARCHAR(20));'
+            "INSERT INTO \"TypeList\" VALUES ('RETAIL'), ('WHOLESALE');"
+            'ALTER TABLE "Customers" RENAME TO "Old";'
+            + sql.rstrip()[:-1]
+            + f', FOREIGN KEY ("CustomerType") REFERENCES {target});'
+            'INSERT INTO "Customers" SELECT * FROM "Old"; DROP TABLE "Old";'
+        )
+    result = cli("sync", "--settings", turbo.settings, "--yes", "--entity", "customers")
+    assert result.exit_code == 0, said(result)
+    assert "Import completed: 10 created, 8 updated" in said(result), said(result)
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,17 @@ def quote_name(name: str) -> str:
     """Quote a column name the database itself reported (a ``SELECT *``), whatever it
     holds: such names never come from a file or a cell, and may hold spaces."""
     return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A foreign key on a table: the referring table (``sql``: its name as a statement
+    names it, schema and all; ``name``: as a person reads it) and its column pairs
+    (referring column, referred column)."""
+
+    sql: str
+    name: str
+    columns: tuple[tuple[str, str], ...]
 
 
 class Database:
@@ -213,29 +225,59 @@ class Database:
                 indexes.setdefault(row.index_name, set()).add(str(row.column_name).lower())
         return [frozenset(columns) for columns in indexes.values()]
 
-    def referencing_tables(self, table: str) -> list[str]:
-        """Tables whose foreign keys point at ``table``, from the catalogue (empty when
-        the catalogue cannot be asked, as in a PostgreSQL transaction an error aborted)."""
-        if self.is_sqlite:
-            names = [
-                r[0] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
-            ]
-            return [
-                name
-                for name in names
-                if any(
-                    str(k[2]).lower() == table.lower()
-                    for k in self.query(f"PRAGMA foreign_key_list({quote_identifier(name)})")
-                )
-            ]
+    def references_to(self, table: str) -> list[Reference]:
+        """The foreign keys other tables (or ``table`` itself) declare on ``table``, from
+        the catalogue: SQLite's ``PRAGMA foreign_key_list`` over every table (a file, or
+        one reached through the SQLite ODBC driver: declared keys count whether or not
+        SQLite enforces them), else ODBC's SQLForeignKeys. A driver without
+        SQLForeignKeys reports none: the database then is the only check."""
+        if self.locks_whole_file:
+            return self._sqlite_references(table)
         cursor = self.connection.cursor()
         try:
             rows = cursor.foreignKeys(table=table).fetchall()
-        except Exception:  # noqa: BLE001 - only a better message is lost
+        except Exception:  # noqa: BLE001 - a driver that cannot tell
             return []
         finally:
             cursor.close()
-        return sorted({str(r.fktable_name) for r in rows})
+        keys: dict[tuple[str, str, str], list[tuple[int, str, str]]] = {}
+        for r in rows:
+            name = (str(r.fktable_schem or ""), str(r.fktable_name), str(r.fk_name or ""))
+            keys.setdefault(name, []).append(
+                (int(r.key_seq or 0), str(r.fkcolumn_name), str(r.pkcolumn_name))
+            )
+        return [
+            Reference(
+                quote_name(schema) + "." + quote_name(name) if schema else quote_name(name),
+                name,
+                tuple((f, p) for _, f, p in sorted(pairs)),
+            )
+            for (schema, name, _), pairs in sorted(keys.items())
+        ]
+
+    def _sqlite_references(self, table: str) -> list[Reference]:
+        names = [r[0] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        info = self.query(f"PRAGMA table_info({quote_name(table)})")
+        primary = [str(c[1]) for c in sorted(info, key=lambda c: c[5]) if c[5]]
+        found = []
+        for name in names:
+            keys: dict[int, list[tuple[int, str, str | None]]] = {}
+            for k in self.query(f"PRAGMA foreign_key_list({quote_name(name)})"):
+                if str(k[2]).lower() == table.lower():
+                    keys.setdefault(int(k[0]), []).append((int(k[1]), str(k[3]), k[4]))
+            for pairs in keys.values():
+                ordered = sorted(pairs)  # a key naming no columns refers to the primary key
+                to = [
+                    p or (primary[i] if i < len(primary) else "")
+                    for i, (_, _, p) in enumerate(ordered)
+                ]
+                columns = tuple((f, str(t)) for (_, f, _), t in zip(ordered, to, strict=True))
+                found.append(Reference(quote_name(name), name, columns))
+        return found
+
+    def referencing_tables(self, table: str) -> list[str]:
+        """Tables whose foreign keys point at ``table`` (``references_to``)."""
+        return sorted({r.name for r in self.references_to(table)})
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
@@ -398,9 +440,9 @@ def open_sqlite(
     """Open an SQLite file; ``read_only`` uses SQLite's own read-only mode. The file is
     read once here, inside the error translation, so a file that is no database (or is
     locked) is reported when it is opened, not at the first question. A writer busy
-    with the file is waited for at most ``LOCK_WAIT_SECONDS``. A file opened for writing
-    enforces the foreign keys its tables declare (SQLite does not unless asked), so a
-    record other records refer to is never deleted from under them."""
+    with the file is waited for at most ``LOCK_WAIT_SECONDS``. SQLite's own settings are
+    left as the file's owner has them (foreign keys enforced or not): Undo checks what
+    refers to a record itself (``Database.references_to``)."""
     if read_only and not path.exists():
         raise FileNotFoundError(path)
     try:
@@ -411,8 +453,6 @@ def open_sqlite(
             connection = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS)
         try:
             connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchall()
-            if not read_only:
-                connection.execute("PRAGMA foreign_keys = ON")  # the links SMSTurbo declares
         except BaseException:
             connection.close()
             raise

@@ -327,6 +327,22 @@ class SMSTurboStore:
             raise self._in_use(named, table, error) from error.__cause__
         return self._changed(changed, entity, record_id, expected)
 
+    def referred_to(self, table: str, row: Raw) -> list[str]:
+        """The tables whose rows refer to ``row`` of ``table`` now through a foreign key
+        the catalogue declares, each with how many rows: what deleting it would break,
+        cascade or unlink, asked before Undo deletes anything."""
+        columns = {c.lower(): c for c in row}
+        found = []
+        for key in self.db.references_to(table):
+            values = [row.get(columns.get(to.lower(), to)) for _, to in key.columns]
+            if any(v is None for v in values):
+                continue
+            where = " AND ".join(f"{quote_name(f)} = ?" for f, _ in key.columns)
+            count = self.db.query(f"SELECT COUNT(*) FROM {key.sql} WHERE {where}", values)[0][0]
+            if count:
+                found.append(f"{key.name} ({count} row{'s' if count != 1 else ''})")
+        return found
+
     def _whole_row(self, table: str, expected: Raw) -> tuple[str, list[object]]:
         """The compare-and-set condition on a whole row, but for the columns
         ``learn_comparisons`` found the database cannot compare."""

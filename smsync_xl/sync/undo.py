@@ -224,6 +224,25 @@ def _images(store: SMSTurboStore, changes: list[Change]) -> tuple[list[_Image], 
     return images, unmapped
 
 
+def _in_use(store: SMSTurboStore, item: _Image, now: Raw) -> str | None:
+    """Why a created record cannot be deleted although it is as the run left it: other
+    SMSTurbo rows (a clerk's tickets) refer to it, and deleting it would fail, or take
+    them with it or unlink them, depending on how the key is declared. None when
+    nothing refers to it."""
+    if item.change.action is not AuditAction.CREATE:
+        return None
+    referring = store.referred_to(item.table, now)
+    if not referring:
+        return None
+    tables = ", ".join(referring)
+    return (
+        f"SMSTurbo's {tables} refer to it (used since that synchronization), so deleting "
+        "it would take them with it or leave them pointing at nothing; left as it is. "
+        "Keep it (correct it in SMSTurbo if needed), or, if what refers to it was entered "
+        "by mistake, remove that in SMSTurbo first and undo again"
+    )
+
+
 def _take_back(store: SMSTurboStore, item: _Image, now: Raw) -> bool:
     """Delete a created row, or give an updated one back its old values, only if every
     column still holds ``now`` at that moment; False when it changed meanwhile."""
@@ -286,6 +305,8 @@ def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = Non
         for item in images:
             rows, now = found[(item.table, item.key)], _row(found, item)
             reason = _why_not(item, None if rows is None else rows[0], now)
+            if reason is None and now is not None:
+                reason = _in_use(store, item, now)
             if reason is None and now is not None:
                 if _take_back(store, item, now):
                     taken.append((item, now))
