@@ -12,8 +12,11 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import signal
 import sqlite3
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ from smsync_xl.cli import main
 from smsync_xl.connections import db as dbapi
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_smsturbo
 from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS
+from smsync_xl.sync import apply as apply_module
 
 from . import kill_test, odbc_env
 from .conftest import pg_database, pg_dsn
@@ -694,6 +698,159 @@ def test_a_clerks_unsaved_edit_that_outlasts_the_wait_names_the_table(pg, monkey
         during=clerk_session(pg, *CLERK_PHONE),
     )
     assert "another synchronization" not in text
+
+
+def waiting_pids(turbo: Turbo, mode: str = "") -> set[int]:
+    """Sessions waiting for a lock (of ``mode``, if given) right now."""
+    with closing(turbo.connect()) as c:
+        rows = c.execute(
+            "SELECT pid, mode FROM pg_locks WHERE NOT granted AND locktype IN "
+            "('relation', 'transactionid', 'tuple')"
+        ).fetchall()
+    return {int(pid) for pid, held in rows if not mode or held == mode}
+
+
+def until(condition: Callable[[], object], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the awaited moment never came"
+        time.sleep(0.02)
+
+
+def test_a_clerk_saving_a_record_smsync_would_update_keeps_their_save(pg, monkeypatch):
+    """A clerk has DIFFNAME open (SELECT … FOR UPDATE, as record screens do) and saves it
+    while Synchronize holds the Customers table: SMSync never waits for the clerk's row
+    (that would deadlock, and PostgreSQL would abort the clerk's save); it leaves the
+    row alone as a CONFLICT and the clerk's save goes through."""
+    clerk = pg.connect()
+    clerk.autocommit = False
+    pid = clerk.execute("SELECT pg_backend_pid()").fetchone()[0]
+    clerk.execute('SELECT * FROM "Customers" WHERE "CustomerID" = ? FOR UPDATE', ["DIFFNAME"])
+    saved: dict[str, object] = {}
+
+    def save() -> None:
+        try:
+            clerk.execute(
+                'UPDATE "Customers" SET "Phone1" = ? WHERE "CustomerID" = ?',
+                ["CLERK-SAVED", "DIFFNAME"],
+            )
+            clerk.commit()
+        except Exception as error:  # noqa: BLE001 - what the clerk would see
+            saved["error"] = error
+            clerk.rollback()
+
+    write = apply_module._Writer.write
+
+    def writing(self, changes):  # SMSync holds the table: the clerk presses Save now
+        saver = threading.Thread(target=save)
+        saver.start()
+        saved["thread"] = saver
+        until(lambda: pid in waiting_pids(pg))  # the clerk's save waits for SMSync
+        return write(self, changes)
+
+    monkeypatch.setattr(apply_module._Writer, "write", writing)
+    result = cli("sync", "--settings", pg.settings, "--yes", "--entity", "customers")
+    saver = saved["thread"]
+    assert isinstance(saver, threading.Thread)
+    saver.join(30)
+    clerk.close()
+    text = said(result)
+    assert "error" not in saved, (saved, text)
+    assert (
+        "DIFFNAME conflict: being edited in SMSTurbo right now (someone has it open and has "
+        "not saved it); left as it is. Press Refresh and synchronize it again once they have "
+        "saved" in text
+    ), text
+    assert "Import completed: 10 created, 7 updated, 0 skipped, 1 conflicts" in text, text
+    with closing(pg.connect()) as c:
+        row = c.execute(
+            'SELECT "CustomerName", "Phone1" FROM "Customers" WHERE "CustomerID" = ?',
+            ["DIFFNAME"],
+        ).fetchone()
+    assert tuple(row) == ("Different Name Inc", "CLERK-SAVED")
+
+
+def test_clerks_never_queue_behind_a_synchronization_waiting_for_a_table(pg, monkeypatch):
+    """While one clerk's unsaved edit keeps Synchronize from the Customers table, another
+    clerk's save on that table goes through at once (SMSync's lock request never queues,
+    it tries again); once the first clerk is done, SMSync takes the table and writes."""
+    monkeypatch.setattr(dbapi, "LOCK_WAIT_SECONDS", 10.0)
+    refused = threading.Event()
+    keep = dbapi.Database.keep_writers_off
+
+    def trying(self, table):
+        try:
+            return keep(self, table)
+        except Exception:
+            refused.set()
+            raise
+
+    monkeypatch.setattr(dbapi.Database, "keep_writers_off", trying)
+    out: dict[str, Any] = {}
+    with clerk_session(pg, *CLERK_PHONE):
+        run = threading.Thread(
+            target=lambda: out.setdefault(
+                "result", cli("sync", "--settings", pg.settings, "--yes", "--entity", "customers")
+            )
+        )
+        run.start()
+        until(lambda: refused.is_set() or waiting_pids(pg, "ShareRowExclusiveLock"))
+        other = pg.connect()
+        started = time.monotonic()
+        other.execute(
+            'UPDATE "Customers" SET "Phone2" = "Phone2" WHERE "CustomerID" = ?', ["DIFFPHONE"]
+        )
+        waited = time.monotonic() - started
+        other.close()
+    run.join(60)
+    assert waited < 1, f"another clerk's save waited {waited:.1f} s for SMSync"
+    assert "Import completed: 10 created, 8 updated" in said(out["result"]), said(out["result"])
+
+
+def test_sage50_is_read_again_before_smsturbo_is_locked(pg, monkeypatch):
+    """Synchronize re-reads Sage 50 (a big company takes a while) before it locks any
+    SMSTurbo table: clerks' saves never wait for Sage 50 to be read."""
+    from smsync_xl.sources.sage50 import Sage50Source
+
+    read = Sage50Source.read
+    refused: list[str] = []
+
+    def reading(self, entity):
+        with closing(pg.connect()) as clerk:
+            clerk.execute("SET lock_timeout = '200ms'")
+            try:
+                clerk.execute(
+                    'UPDATE "Customers" SET "Phone2" = "Phone2" WHERE "CustomerID" = ?',
+                    ["C0001"],
+                )
+            except Exception as error:  # noqa: BLE001 - the clerk's save refused
+                refused.append(str(error))
+        return read(self, entity)
+
+    monkeypatch.setattr(Sage50Source, "read", reading)
+    result = cli("sync", "--settings", pg.settings, "--yes", "--entity", "customers")
+    assert "Import completed: 10 created, 8 updated" in said(result), said(result)
+    assert refused == []
+
+
+def test_ctrl_c_while_waiting_for_a_clerks_table_stops_at_once(pg):
+    """The table lock is tried again, not waited for: Ctrl-C during the wait stops the
+    run at once, nothing changed."""
+    before = pg.dump()
+    with clerk_session(pg, *CLERK_PHONE):
+        process = kill_test.start_cli(
+            "sync", "--settings", pg.settings, "--yes", "--entity", "customers", noted=True
+        )
+        kill_test.wait_until_writing(process)  # inside the transaction, the clerk's table
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        took = time.monotonic() - sent
+    assert process.returncode == 130, out + err
+    assert "Interrupted (Ctrl-C): nothing was changed in SMSTurbo." in " ".join((out + err).split())
+    assert "Traceback" not in out + err
+    assert took < 5, f"Ctrl-C took {took:.1f} s"
+    assert pg.dump() == before
 
 
 def test_an_undo_waiting_on_a_clerks_locked_record_names_it(pg, monkeypatch):

@@ -58,6 +58,8 @@ that others' INSERT, UPDATE and DELETE wait for until the transaction ends, whil
 reads go on. Servers not named here get a serializable transaction instead (see
 ``Database.transaction``)."""
 
+_LOCK_SAVEPOINT = "smsync_table_lock"
+
 _SQL_WLONGVARCHAR, _SQL_LONGVARCHAR = -10, -1
 """ODBC's type codes for long Unicode and long character text (pyodbc.SQL_WLONGVARCHAR)."""
 
@@ -338,9 +340,31 @@ class Database:
     def keep_writers_off(self, table: str) -> None:
         """Inside a write transaction: nobody else inserts, updates or deletes rows of
         ``table`` until it ends, so what it reads next is still true when it writes.
-        Waits (bounded by ``waits_bounded``) for others' unfinished writes to it."""
+        Never waits (NOWAIT): a lock request left waiting would queue every clerk's save
+        on the table behind it; where another transaction holds the table, the
+        (translated) error is raised at once. Run it in ``undone_on_error``."""
         if self.table_lock is not None:
-            self.execute(self.table_lock.format(quote_identifier(table)))
+            self.execute(self.table_lock.format(quote_identifier(table)) + " NOWAIT")
+
+    @contextmanager
+    def undone_on_error(self) -> Iterator[None]:
+        """Inside a transaction: if a statement in here fails, what it did is rolled back
+        (a savepoint), locks taken in here included, and the transaction goes on."""
+        self.execute(f"SAVEPOINT {_LOCK_SAVEPOINT}")
+        try:
+            yield
+        except Exception:
+            with contextlib.suppress(Exception):  # a lost connection: keep the first error
+                self.execute(f"ROLLBACK TO SAVEPOINT {_LOCK_SAVEPOINT}")
+            raise
+
+    @property
+    def skips_locked_rows(self) -> str:
+        """What a SELECT ends with to lock the rows it reads without waiting for any
+        another transaction holds (``FOR UPDATE SKIP LOCKED``), on the servers whose
+        table lock (``TABLE_LOCKS``) SMSync holds while it writes: a row it waited for
+        there could deadlock with the clerk editing it. Empty elsewhere."""
+        return " FOR UPDATE SKIP LOCKED" if self.table_lock is not None else ""
 
     @contextmanager
     def transaction(self, *, serializable: bool = False) -> Iterator[None]:

@@ -16,9 +16,11 @@ compare-and-set: it only changes the row if every column still holds what was re
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from smsync_xl import interrupts
 from smsync_xl.connections import db as dbapi
 from smsync_xl.connections.db import Database, quote_identifier, quote_name
 from smsync_xl.connections.odbc_errors import driver_text, state_and_text
@@ -34,6 +36,9 @@ from smsync_xl.core.errors import (
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Record, TurboRecord, text
 from smsync_xl.smsturbo.audit import LOCK_DDL, LOCK_INSERT, LOCK_TABLE, LOCK_TAKE, Audit, Stored
 from smsync_xl.smsturbo.mapping import TableMapping, TurboMapping
+
+_LOCK_RETRY = 0.05
+"""Seconds between two tries for a table another transaction holds."""
 
 _ID_CHUNK = 500  # stays under every driver's parameter limit
 INSERT_BATCH = 500
@@ -53,6 +58,16 @@ def _said(error: TargetError) -> str:
     """The driver's own words behind a translated error."""
     cause = error.__cause__
     return driver_text(state_and_text(cause)[1]) if isinstance(cause, Exception) else error.message
+
+
+def _busy_now(error: TargetBusyError) -> bool:
+    """The table is held by another transaction right now (NOWAIT's refusal), as opposed
+    to a deadlock or a serialization failure."""
+    cause = error.__cause__
+    if not isinstance(cause, Exception):
+        return False
+    state, said = state_and_text(cause)
+    return state == "55P03" or "could not obtain lock" in said or "ORA-00054" in said
 
 
 def _matching(expected: Raw) -> tuple[str, list[object]]:
@@ -86,17 +101,17 @@ class SMSTurboStore:
         read again cannot be created by a clerk before SMSync's INSERT; then everything
         written inside, audit included, commits together or not at all.
 
-        Each lock waits at most ``connections.db.LOCK_WAIT_SECONDS``, then fails with
-        'another synchronization … is writing SMSTurbo' (the writer lock) or with the
-        table another program keeps changing. A connection lost during the commit
+        The writer lock waits at most ``connections.db.LOCK_WAIT_SECONDS``, then fails
+        with 'another synchronization … is writing SMSTurbo'; the table locks are never
+        waited for, only tried again for as long (``_keep_writers_off``), then fail
+        naming the table another program keeps changing. A connection lost during the commit
         itself is told as such: only then can SMSync not know whether it was written."""
         tables = [self.table(e).table for e in writing]
         committing = False
         try:
             with self.db.transaction(serializable=bool(tables)):
                 self._take_writer_lock()
-                for table in tables:
-                    self._keep_writers_off(table)
+                self._keep_writers_off(tables)
                 yield
                 committing = True
         except TargetLostError as error:
@@ -112,19 +127,62 @@ class SMSTurboStore:
                 "written and you can synchronize again.",
             ) from error
 
-    def _keep_writers_off(self, table: str) -> None:
-        with self.db.waits_bounded(dbapi.LOCK_WAIT_SECONDS):
+    def _keep_writers_off(self, tables: list[str]) -> None:
+        """Lock ``tables`` without ever queueing for them: all at once, and while another
+        transaction (a clerk's unsaved edit) holds one, none (the locks taken are rolled
+        back, so no clerk waits for SMSync meanwhile) and try again every
+        ``_LOCK_RETRY`` seconds for at most ``LOCK_WAIT_SECONDS``. An interrupt noted
+        meanwhile stops at once (nothing written yet)."""
+        if not tables or self.db.table_lock is None:
+            return
+        deadline = time.monotonic() + dbapi.LOCK_WAIT_SECONDS
+        while True:
+            table = tables[0]
             try:
-                self.db.keep_writers_off(table)
+                with self.db.undone_on_error():
+                    for table in tables:
+                        self.db.keep_writers_off(table)
+                return
             except TargetBusyError as error:
-                raise TargetBusyError(
-                    f"SMSTurbo's table {table} is being changed by another program or user "
-                    "(an edit in SMSTurbo not yet saved, say) that did not finish within "
-                    f"{dbapi.LOCK_WAIT_SECONDS:g} seconds; nothing was changed",
-                    where=error.where,
-                    advice=f"Ask whoever is changing {table} in SMSTurbo to save or cancel "
-                    "it, then synchronize again.",
-                ) from error
+                if time.monotonic() >= deadline or not _busy_now(error):
+                    raise self._table_busy(table, error) from error
+            stop = interrupts.noted()
+            if stop is not None:
+                raise stop
+            time.sleep(_LOCK_RETRY)
+
+    def _table_busy(self, table: str, error: TargetBusyError) -> TargetBusyError:
+        return TargetBusyError(
+            f"SMSTurbo's table {table} is being changed by another program or user "
+            "(an edit in SMSTurbo not yet saved, say) that did not finish within "
+            f"{dbapi.LOCK_WAIT_SECONDS:g} seconds; nothing was changed",
+            where=error.where,
+            advice=f"Ask whoever is changing {table} in SMSTurbo to save or cancel "
+            "it, then synchronize again.",
+        )
+
+    def lock_rows(self, entity: Entity, ids: Iterable[str]) -> set[str]:
+        """Lock, for the rest of the transaction, the rows with these stored IDs that
+        nobody else holds locked, and return their trimmed IDs; a row another
+        transaction holds (a clerk editing it in SMSTurbo) is skipped, never waited for.
+        Where SMSync holds no table lock, every ID (the writes wait as usual)."""
+        wanted = list(dict.fromkeys(ids))
+        skip = self.db.skips_locked_rows
+        if not skip:
+            return {text(i) or "" for i in wanted}
+        table = self.table(entity)
+        column = table.quoted("id")
+        locked: set[str] = set()
+        for start in range(0, len(wanted), _ID_CHUNK):
+            chunk = wanted[start : start + _ID_CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self.db.query(
+                f"SELECT {column} FROM {quote_identifier(table.table)} WHERE {column} IN "
+                f"({marks}){skip}",
+                chunk,
+            )
+            locked |= {text(r[0]) or "" for r in rows}
+        return locked
 
     def _take_writer_lock(self) -> None:
         """SQLite: BEGIN IMMEDIATE has taken the file's write lock already. A server

@@ -24,7 +24,7 @@ from smsync_xl.core.compare import (
     same_data,
 )
 from smsync_xl.core.errors import InvalidDefaultsError, MissingDefaultsError, TargetError
-from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Limit, Record
+from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity, Limit, Record, SageRecord
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import AuditAction, Outcome, RunKind, Status
@@ -75,10 +75,17 @@ def now_text() -> str:
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
 
-def make_plan(entity: Entity, source: Source, store: SMSTurboStore, settings: Settings) -> Plan:
+def make_plan(
+    entity: Entity,
+    source: Source,
+    store: SMSTurboStore,
+    settings: Settings,
+    sage: list[SageRecord] | None = None,
+) -> Plan:
     """Read both sides and compare them: what Refresh shows and Synchronize re-checks.
-    A template kept in another entity's table (vendors start from customer ZZDEFAULT) is
-    read on its own; a missing one only matters when a record is created."""
+    ``sage``: Sage 50's records if already read. A template kept in another entity's
+    table (vendors start from customer ZZDEFAULT) is read on its own; a missing one
+    only matters when a record is created."""
     template_id = settings.template_id(entity)
     template = None
     if entity.template_entity != entity.key:
@@ -86,7 +93,7 @@ def make_plan(entity: Entity, source: Source, store: SMSTurboStore, settings: Se
             template = store.template(entity, template_id) or None
     return compare(
         entity,
-        source.read(entity),
+        source.read(entity) if sage is None else sage,
         store.read(entity),
         settings.entities[entity.key],
         lookups=lookups_from(store.lookups(entity)),
@@ -157,6 +164,10 @@ def check_template(
 CHANGED_MEANWHILE = (
     "changed in SMSTurbo by someone else during this synchronization; left as they made "
     "it. Press Refresh and review it again"
+)
+BEING_EDITED = (
+    "being edited in SMSTurbo right now (someone has it open and has not saved it); left "
+    "as it is. Press Refresh and synchronize it again once they have saved"
 )
 CREATED_MEANWHILE = (
     "created in SMSTurbo by someone else during this synchronization; left as they made "
@@ -282,6 +293,12 @@ class _Writer:
         saw (compare-and-set); the before values are the row as it was overwritten. A
         row someone else changed (or created) meanwhile becomes a conflict."""
         ids = [self.store.stored_id(self.entity, w.record_id) for w in self.pending]
+        updating = [
+            self.store.stored_id(self.entity, w.record_id)
+            for w in self.pending
+            if w.action is AuditAction.UPDATE
+        ]
+        free = self.store.lock_rows(self.entity, updating)
         current = self.store.fetch_raw(self.entity, ids)
         done: list[tuple[_Write, Raw | None]] = []
         creating: list[Record] = []
@@ -292,6 +309,9 @@ class _Writer:
                     self.conflict(write, CREATED_MEANWHILE)
                     continue
                 creating.append(write.values)
+            elif now is not None and write.record_id not in free:
+                self.conflict(write, BEING_EDITED)
+                continue
             elif (
                 now is None
                 or self.store.normalised(now) != write.seen
@@ -341,10 +361,12 @@ def apply(
     """Apply the chosen rows. Returns one result per chosen row. Nothing is written
     unless everything is.
 
+    Sage 50 is read again first, outside SMSTurbo's transaction (its locks do not
+    protect Sage 50, and clerks' saves must not wait while a big company is read).
     Inside the write transaction, SMSync's writer lock comes first (another
-    synchronization or undo finishes before this one reads anything), then both sides
-    are read again, the template records (ZZDEFAULT) are checked, and each write is a
-    compare-and-set."""
+    synchronization or undo finishes before this one reads anything), then SMSTurbo is
+    read again and compared with that, the template records (ZZDEFAULT) are checked,
+    and each write is a compare-and-set."""
     company = source.company_name()
     results: list[RowResult] = []
     changes: list[Change] = []
@@ -358,7 +380,9 @@ def apply(
 
         return template
 
-    with store.transaction(writing=[ENTITIES[k] for k, marks in chosen.items() if marks]):
+    writing = [ENTITIES[k] for k, marks in chosen.items() if marks]
+    sage = {entity.key: source.read(entity) for entity in writing}
+    with store.transaction(writing=writing):
         writers = []
         for key, marks in chosen.items():
             if not marks:
@@ -367,7 +391,7 @@ def apply(
             writer = _Writer(
                 store,
                 entity,
-                make_plan(entity, source, store, settings),
+                make_plan(entity, source, store, settings, sage[key]),
                 template_of(entity),
                 results,
             )
