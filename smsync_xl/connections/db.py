@@ -371,9 +371,10 @@ class Database:
         """Everything inside commits together or not at all.
 
         Outside a transaction both kinds of connection run in autocommit, so a read
-        never holds locks; inside, sqlite3 gets BEGIN IMMEDIATE (SQLite's write lock,
-        taken before anything is read, waiting at most the busy timeout for another
-        writer) and pyodbc turns autocommit off until the commit or rollback. Starting,
+        never holds locks; inside, SQLite (sqlite3 or its ODBC driver) gets BEGIN
+        IMMEDIATE (SQLite's write lock, taken before anything is read, waiting at most
+        the busy timeout for another writer) and other ODBC connections turn autocommit
+        off until the commit or rollback. Starting,
         committing and the statements inside all go through the error translation.
 
         ``serializable``: on a server without ``TABLE_LOCKS`` and not SQLite, the
@@ -383,24 +384,38 @@ class Database:
         silently weaker transaction.
         """
         isolate = serializable and self.table_lock is None and not self.locks_whole_file
+        # SQLite through its ODBC driver: the driver's own transaction would begin
+        # deferred, and a read before the first write (a catalogue question) would hold
+        # the file against another writer that holds the write lock and waits to
+        # commit: both wait out the busy timeout. BEGIN IMMEDIATE, as for sqlite3.
+        immediate = not self.is_sqlite and self.locks_whole_file
         self._watch_for_dead_client()
         if isolate:
             self._serializable()
         with self.translating():
             if self.is_sqlite:
                 self.connection.execute("BEGIN IMMEDIATE")
+            elif immediate:
+                self.connection.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_SECONDS * 1000)}")
+                self.connection.execute("BEGIN IMMEDIATE")
             else:
                 self.connection.autocommit = False
         try:
             yield
             with self.translating():
-                self.connection.commit()
+                if immediate:
+                    self.connection.execute("COMMIT")
+                else:
+                    self.connection.commit()
         except BaseException:
             with contextlib.suppress(Exception):  # a lost connection: keep the first error
-                self.connection.rollback()
+                if immediate:
+                    self.connection.execute("ROLLBACK")
+                else:
+                    self.connection.rollback()
             raise
         finally:
-            if not self.is_sqlite:
+            if not self.is_sqlite and not immediate:
                 with contextlib.suppress(Exception):
                     self.connection.autocommit = True
                 if isolate:
