@@ -626,6 +626,19 @@ def test_doctor_says_when_an_id_column_has_no_unique_index(demo_turbo):
     assert demo_turbo.dump() == before
 
 
+def test_doctor_does_not_count_a_partial_unique_index(demo_turbo):
+    """A unique index with a WHERE filter keeps only some rows' IDs unique: doctor says
+    the table has no unique index on its ID (SQLite's pragmas, PostgreSQL's pg_index)."""
+    drop_id_uniqueness(demo_turbo)
+    demo_turbo.edit(
+        'CREATE UNIQUE INDEX "Some_Customers" ON "Customers" ("CustomerID") '
+        "WHERE \"CustomerType\" = 'RETAIL'",
+        [],
+    )
+    result = CliRunner().invoke(main, ["doctor", "--settings", str(demo_turbo.settings)])
+    assert "  PROBLEM  Customers.CustomerID has no unique index\n" in result.output, result.output
+
+
 # kill -9 of a run that waits for a lock: the next run does not wait for the dead one.
 
 

@@ -60,6 +60,16 @@ reads go on. Servers not named here get a serializable transaction instead (see
 
 _LOCK_SAVEPOINT = "smsync_table_lock"
 
+_PG_WHOLE_UNIQUE_KEYS = (
+    "SELECT i.indexrelid, a.attname FROM pg_index i JOIN pg_attribute a "
+    "ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+    "WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indpred IS NULL "
+    "AND i.indexprs IS NULL"
+)
+"""PostgreSQL: the columns of each unique index on a table (named as a query names it,
+so the search path decides which schema's) that keeps every row unique: not partial
+(``indpred``), not on expressions (``indexprs``)."""
+
 _SQL_WLONGVARCHAR, _SQL_LONGVARCHAR = -10, -1
 """ODBC's type codes for long Unicode and long character text (pyodbc.SQL_WLONGVARCHAR)."""
 
@@ -205,9 +215,13 @@ class Database:
 
     def unique_keys(self, table: str) -> list[frozenset[str]]:
         """The column sets (lower case) that ``table``'s primary key and unique indexes
-        keep unique, from the catalogue: SQLite's pragmas, else ODBC's SQLStatistics."""
-        if self.is_sqlite:
-            name = quote_identifier(table)
+        keep unique for every row, from the catalogue: SQLite's pragmas (a file, or one
+        reached through its ODBC driver), PostgreSQL's pg_index (the table the search
+        path finds), else ODBC's SQLStatistics. A partial index (``WHERE …``) or one on
+        an expression keeps only some rows' IDs unique and does not count; where
+        SQLStatistics cannot tell (``knows_partial_indexes``), an index counts."""
+        if self.locks_whole_file:
+            name = quote_name(table)
             keys = [
                 frozenset(str(c[2]).lower() for c in self.query(f"PRAGMA index_info({i[1]!r})"))
                 for i in self.query(f"PRAGMA index_list({name})")
@@ -215,6 +229,12 @@ class Database:
             ]
             primary = [str(c[1]).lower() for c in self.query(f"PRAGMA table_info({name})") if c[5]]
             return keys + ([frozenset(primary)] if primary else [])
+        if self.dbms.startswith("postgres"):
+            rows = self.query(_PG_WHOLE_UNIQUE_KEYS, [quote_name(table)])
+            pg_indexes: dict[str, set[str]] = {}
+            for index, column in rows:
+                pg_indexes.setdefault(str(index), set()).add(str(column).lower())
+            return [frozenset(columns) for columns in pg_indexes.values()]
         cursor = self.connection.cursor()
         try:
             with self.translating():
@@ -226,6 +246,11 @@ class Database:
             if row.index_name and not row.non_unique:
                 indexes.setdefault(row.index_name, set()).add(str(row.column_name).lower())
         return [frozenset(columns) for columns in indexes.values()]
+
+    @property
+    def knows_partial_indexes(self) -> bool:
+        """Whether ``unique_keys`` can tell a partial (filtered) index from a whole one."""
+        return self.locks_whole_file or self.dbms.startswith("postgres")
 
     def references_to(self, table: str) -> list[Reference]:
         """The foreign keys other tables (or ``table`` itself) declare on ``table``, from
