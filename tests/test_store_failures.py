@@ -30,6 +30,7 @@ from smsync_xl.cli import main
 from smsync_xl.connections import db as dbapi
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_smsturbo
 from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS
+from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync import apply as apply_module
 
 from . import kill_test, odbc_env
@@ -524,6 +525,22 @@ def test_a_char_15_id_column_in_postgresql(pg):
         ("22P02", 'ERROR: invalid input syntax for type numeric: "abc"', "bad value", None),
         ("", "database or disk is full", "storage", "TargetError"),
         ("57014", "ERROR: canceling statement due to statement timeout", "cancelled", None),
+        ("40P01", "ERROR: deadlock detected", "deadlock", "TargetBusyError"),
+        (
+            "08S01",
+            "FATAL: terminating connection due to idle-in-transaction timeout",
+            "idle too long",
+            "TargetLostError",
+        ),
+        ("25P03", "idle-in-transaction timeout", "idle too long", "TargetLostError"),
+        (
+            "25006",
+            "ERROR: cannot execute UPDATE in a read-only transaction",
+            "read-only database",
+            "TargetReadOnlyError",
+        ),
+        ("42501", "ERROR: permission denied for table x", "read only", "TargetReadOnlyError"),
+        ("55P03", 'could not obtain lock on relation "Customers"', "locked", "TargetBusyError"),
         ("08S01", "SQLExecDirectW unable due to the connection lost", "lost", "TargetLostError"),
         ("57P01", "FATAL: terminating connection due to administrator command", "lost", None),
         (
@@ -1026,3 +1043,99 @@ def test_a_lock_table_this_user_may_not_create_or_update_says_so(request, pg, sq
             ],
         )
     assert "can only be read here" not in text
+
+
+def test_a_user_who_may_only_read_smsturbo_is_told_so_not_about_the_lock_table(request, pg):
+    with writer_role(
+        request, pg, "REVOKE INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public FROM {role}"
+    ) as (settings, dsn):
+        pg.settings, pg.where = settings, f"ODBC DSN {dsn}"
+        role = dsn.removeprefix("w_")
+        text = pg.refuses(
+            "sync",
+            "--yes",
+            says=[
+                f"SMSync's database user smsync_test_{role}_writer may only read SMSTurbo "
+                "here: it may not insert into or update Customers, Vendors, Material",
+                NOTHING_CHANGED,
+                'GRANT SELECT, INSERT, UPDATE ON "Customers", "Vendors", "Material", '
+                f"SMSync_Lock TO smsync_test_{role}_writer (DELETE as well for Undo)",
+            ],
+        )
+    assert "lock table" not in text
+
+
+def test_a_user_who_may_not_update_a_whole_table_is_told_what_to_grant(request, pg):
+    """PostgreSQL locks a table against other writers only for a user with UPDATE (or
+    DELETE or TRUNCATE) on the whole table: INSERT and UPDATE of some columns are not
+    enough, and the message says exactly that."""
+    with writer_role(
+        request,
+        pg,
+        'REVOKE UPDATE, DELETE ON "Customers" FROM {role}',
+        'GRANT UPDATE ("Phone1", "Phone2", "Email") ON "Customers" TO {role}',
+    ) as (settings, dsn):
+        pg.settings, pg.where = settings, f"ODBC DSN {dsn}"
+        text = pg.refuses(
+            "sync",
+            "--yes",
+            says=[
+                "SMSync's database user may not lock SMSTurbo's table Customers against other "
+                "writers (ERROR: permission denied for table Customers)",
+                "that needs the right to UPDATE the whole table, not only some of its columns",
+                NOTHING_CHANGED,
+                'GRANT UPDATE ON "Customers" TO SMSync\'s database user',
+            ],
+        )
+    assert "can only be read here" not in text and "lock table" not in text
+
+
+def database_setting(turbo: Turbo, setting: str) -> None:
+    with closing(turbo.connect()) as c:
+        name = c.execute("SELECT current_database()").fetchone()[0]
+        c.execute(f'ALTER DATABASE "{name}" SET {setting}')
+
+
+def test_a_read_only_database_is_told_as_such(pg):
+    """A standby server or default_transaction_read_only: no GRANT helps, so no GRANT is
+    advised."""
+    database_setting(pg, "default_transaction_read_only = on")
+    text = pg.refuses(
+        "sync",
+        "--yes",
+        says=[
+            "SMSTurbo's database accepts only reads: a read-only database or a standby server, "
+            "whatever the user's rights (ERROR: cannot execute UPDATE in a read-only "
+            "transaction)",
+            NOTHING_CHANGED,
+            "SET default_transaction_read_only = off",
+        ],
+    )
+    assert "GRANT" not in text and "lock table" not in text
+
+
+def test_the_administrators_idle_limit_is_told_as_such(pg, monkeypatch):
+    """idle_in_transaction_session_timeout ends SMSync's session while its transaction
+    waits (here: SMSTurbo's re-read, held back 2 s): its own message, not a network
+    problem."""
+    database_setting(pg, "idle_in_transaction_session_timeout = '1s'")
+    read = SMSTurboStore.read
+
+    def slow(self, entity):
+        if self.db.connection.autocommit is False:  # inside SMSync's transaction
+            time.sleep(2)
+        return read(self, entity)
+
+    monkeypatch.setattr(SMSTurboStore, "read", slow)
+    text = pg.refuses(
+        "sync",
+        "--yes",
+        says=[
+            "SMSTurbo's database server ended SMSync's session because its transaction waited "
+            "longer than the limit the server's administrator set "
+            "(idle_in_transaction_session_timeout",
+            NOTHING_CHANGED,
+            "ALTER ROLE … SET idle_in_transaction_session_timeout",
+        ],
+    )
+    assert "Check the network" not in text

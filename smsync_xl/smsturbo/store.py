@@ -23,7 +23,12 @@ from contextlib import contextmanager
 from smsync_xl import interrupts
 from smsync_xl.connections import db as dbapi
 from smsync_xl.connections.db import Database, quote_identifier, quote_name
-from smsync_xl.connections.odbc_errors import driver_text, state_and_text
+from smsync_xl.connections.odbc_errors import (
+    READ_ONLY,
+    classify_statement,
+    driver_text,
+    state_and_text,
+)
 from smsync_xl.core.errors import (
     MissingDefaultsError,
     TargetBusyError,
@@ -58,6 +63,12 @@ def _said(error: TargetError) -> str:
     """The driver's own words behind a translated error."""
     cause = error.__cause__
     return driver_text(state_and_text(cause)[1]) if isinstance(cause, Exception) else error.message
+
+
+def _kind(error: TargetError) -> str | None:
+    """What the driver said behind a translated error (``odbc_errors.STATEMENT_RULES``)."""
+    cause = error.__cause__
+    return classify_statement(*state_and_text(cause)) if isinstance(cause, Exception) else None
 
 
 def _busy_now(error: TargetBusyError) -> bool:
@@ -146,6 +157,10 @@ class SMSTurboStore:
             except TargetBusyError as error:
                 if time.monotonic() >= deadline or not _busy_now(error):
                     raise self._table_busy(table, error) from error
+            except TargetReadOnlyError as error:
+                if _kind(error) != READ_ONLY:
+                    raise
+                raise self._may_not_lock(table, error) from error
             stop = interrupts.noted()
             if stop is not None:
                 raise stop
@@ -159,6 +174,20 @@ class SMSTurboStore:
             where=error.where,
             advice=f"Ask whoever is changing {table} in SMSTurbo to save or cancel "
             "it, then synchronize again.",
+        )
+
+    def _may_not_lock(self, table: str, error: TargetReadOnlyError) -> TargetReadOnlyError:
+        """PostgreSQL lets only a user with UPDATE, DELETE or TRUNCATE on the whole table
+        lock it against other writers (INSERT, or UPDATE of some columns, is not enough)."""
+        return TargetReadOnlyError(
+            f"SMSync's database user may not lock SMSTurbo's table {table} against other "
+            f"writers ({_said(error)}), which SMSync does while it creates records there so "
+            "that no one creates the same record meanwhile: that needs the right to UPDATE "
+            "the whole table, not only some of its columns; nothing was changed",
+            where=error.where,
+            advice="Ask the SMSTurbo administrator to GRANT UPDATE ON "
+            f"{quote_identifier(table)} TO SMSync's database user (the one smsturbo.dsn "
+            "connects as); then synchronize again.",
         )
 
     def lock_rows(self, entity: Entity, ids: Iterable[str]) -> set[str]:
@@ -195,10 +224,11 @@ class SMSTurboStore:
         with self.db.waits_bounded(dbapi.LOCK_WAIT_SECONDS):
             if not self.db.has_table(LOCK_TABLE):
                 try:
-                    self.db.execute(LOCK_DDL)
-                    self.db.execute(LOCK_INSERT)
+                    with self._recoverable():
+                        self.db.execute(LOCK_DDL)
+                        self.db.execute(LOCK_INSERT)
                 except TargetReadOnlyError as error:
-                    raise self._lock_table_refused(error, missing=True) from error
+                    raise self._refused_writing(error, missing=True) from error
                 except Exception as error:  # any DBMS's "already exists", after waiting
                     raise TargetBusyError(
                         "another synchronization started at the same moment and created "
@@ -209,11 +239,62 @@ class SMSTurboStore:
                     ) from error
                 return
             try:
-                taken = self.db.execute(LOCK_TAKE)
-                if taken == 0 and not self.db.query(f"SELECT LockName FROM {LOCK_TABLE}"):
-                    self.db.execute(LOCK_INSERT)  # the row was deleted: put it back
+                with self._recoverable():
+                    taken = self.db.execute(LOCK_TAKE)
+                    if taken == 0 and not self.db.query(f"SELECT LockName FROM {LOCK_TABLE}"):
+                        self.db.execute(LOCK_INSERT)  # the row was deleted: put it back
             except TargetReadOnlyError as error:
-                raise self._lock_table_refused(error, missing=False) from error
+                raise self._refused_writing(error, missing=False) from error
+
+    @contextmanager
+    def _recoverable(self) -> Iterator[None]:
+        """PostgreSQL: a refused statement in here leaves the transaction usable (a
+        savepoint), so that SMSync can ask the catalogue what exactly was refused."""
+        if self.db.dbms.startswith("postgres"):
+            with self.db.undone_on_error():
+                yield
+        else:
+            yield
+
+    def _refused_writing(self, error: TargetReadOnlyError, *, missing: bool) -> TargetError:
+        """A write to SMSync's lock table refused: a database that takes no writes at all
+        is told as the server says it; a user who may write none of SMSTurbo's tables
+        is told that; only a user who may write them but not the lock table is told
+        about the lock table."""
+        if _kind(error) != READ_ONLY:
+            return error
+        user, unwritable = self._unwritable()
+        if not unwritable:
+            return self._lock_table_refused(error, missing=missing)
+        names = ", ".join(unwritable)
+        tables = ", ".join([*(quote_identifier(t) for t in unwritable), LOCK_TABLE])
+        return TargetReadOnlyError(
+            f"SMSync's database user {user} may only read SMSTurbo here: it may not insert "
+            f"into or update {names} ({_said(error)}); nothing was changed",
+            where=error.where,
+            advice="Ask the SMSTurbo administrator to let that user write them: GRANT "
+            f"SELECT, INSERT, UPDATE ON {tables} TO {user} (DELETE as well for Undo); then "
+            "synchronize again.",
+        )
+
+    def _unwritable(self) -> tuple[str, list[str]]:
+        """PostgreSQL: the user's name and SMSTurbo's mapped tables it may not both
+        INSERT into and UPDATE (table-wide); elsewhere none are known."""
+        if not self.db.dbms.startswith("postgres"):
+            return "", []
+        user = str(self.db.query("SELECT current_user")[0][0])
+        unwritable = []
+        for mapped in self.mapping.tables.values():
+            name = quote_identifier(mapped.table)
+            rows = self.db.query(
+                "SELECT CASE WHEN has_table_privilege(to_regclass(?), 'INSERT') AND "
+                "has_table_privilege(to_regclass(?), 'UPDATE') THEN 1 ELSE 0 END "
+                "WHERE to_regclass(?) IS NOT NULL",
+                [name, name, name],
+            )
+            if rows and int(rows[0][0]) == 0:  # psqlODBC passes booleans as text
+                unwritable.append(mapped.table)
+        return user, unwritable
 
     def _lock_table_refused(self, error: TargetReadOnlyError, *, missing: bool) -> TargetError:
         """SMSync's own lock table is what this user may not create or write, whatever
