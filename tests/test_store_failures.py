@@ -1139,3 +1139,37 @@ def test_the_administrators_idle_limit_is_told_as_such(pg, monkeypatch):
         ],
     )
     assert "Check the network" not in text
+
+
+@pytest.mark.parametrize("checked", ["at once", "at commit"])
+def test_undo_refused_by_a_foreign_key_gives_undo_advice(pg, checked):
+    """Undo of an update whose old value SMSTurbo's list (a foreign key) no longer holds:
+    the record and the server's words, and advice about Undo, never about Sage 50;
+    whether the key is checked at the statement or only at COMMIT (deferred)."""
+    assert cli("sync", "--settings", pg.settings, "--yes", "--entity", "customers").exit_code == 0
+    pg.run('CREATE TABLE "Names" ("Name" VARCHAR(200) PRIMARY KEY)')
+    pg.run('INSERT INTO "Names" SELECT DISTINCT "CustomerName" FROM "Customers"')
+    pg.run('DELETE FROM "Names" WHERE "Name" = ?', ["Different Name Inc"])  # DIFFNAME's old name
+    deferred = " DEFERRABLE INITIALLY DEFERRED" if checked == "at commit" else ""
+    pg.run(
+        'ALTER TABLE "Customers" ADD CONSTRAINT names_fk FOREIGN KEY ("CustomerName") '
+        f'REFERENCES "Names" ("Name"){deferred}'
+    )
+    says = (
+        [
+            "customer 'DIFFNAME' cannot be given back its old values (CustomerName): SMSTurbo "
+            "refused them, a link between its tables would break",
+            'Key (CustomerName)=(Different Name Inc) is not present in table "Names"',
+            "Leave this synchronization in place and correct the record in SMSTurbo instead; "
+            "or put the old value back on that list in SMSTurbo and undo again.",
+        ]
+        if checked == "at once"
+        else [
+            "SMSTurbo refused to commit the undo of synchronization 1: a link between its "
+            "tables would break",
+            'Key (CustomerName)=(Different Name Inc) is not present in table "Names"',
+            "correct the record the server names in SMSTurbo instead",
+        ]
+    )
+    text = pg.refuses("undo", "--yes", says=[*says, NOTHING_CHANGED])
+    assert "Sage 50" not in text and "synchronize again" not in text

@@ -59,7 +59,7 @@ def _to_db(field: str, value: object) -> object:
     return TURBO_FIELDS[field].kind.to_db(value)
 
 
-def _said(error: TargetError) -> str:
+def driver_said(error: TargetError) -> str:
     """The driver's own words behind a translated error."""
     cause = error.__cause__
     return driver_text(state_and_text(cause)[1]) if isinstance(cause, Exception) else error.message
@@ -130,7 +130,7 @@ class SMSTurboStore:
                 raise
             raise TargetLostError(
                 "the connection to SMSTurbo's database server was lost while SMSync "
-                f"committed ({_said(error)}): SMSTurbo holds either all of this "
+                f"committed ({driver_said(error)}): SMSTurbo holds either all of this "
                 "synchronization or none of it",
                 where=error.where,
                 advice="Press Refresh: if the rows you ticked show IN SYNC it was written "
@@ -181,7 +181,7 @@ class SMSTurboStore:
         lock it against other writers (INSERT, or UPDATE of some columns, is not enough)."""
         return TargetReadOnlyError(
             f"SMSync's database user may not lock SMSTurbo's table {table} against other "
-            f"writers ({_said(error)}), which SMSync does while it creates records there so "
+            f"writers ({driver_said(error)}), which SMSync does while it creates records there so "
             "that no one creates the same record meanwhile: that needs the right to UPDATE "
             "the whole table, not only some of its columns; nothing was changed",
             where=error.where,
@@ -270,7 +270,7 @@ class SMSTurboStore:
         tables = ", ".join([*(quote_identifier(t) for t in unwritable), LOCK_TABLE])
         return TargetReadOnlyError(
             f"SMSync's database user {user} may only read SMSTurbo here: it may not insert "
-            f"into or update {names} ({_said(error)}); nothing was changed",
+            f"into or update {names} ({driver_said(error)}); nothing was changed",
             where=error.where,
             advice="Ask the SMSTurbo administrator to let that user write them: GRANT "
             f"SELECT, INSERT, UPDATE ON {tables} TO {user} (DELETE as well for Undo); then "
@@ -302,7 +302,7 @@ class SMSTurboStore:
         state = "is missing and" if missing else "is there, but"
         return TargetReadOnlyError(
             f"SMSync's lock table {LOCK_TABLE} {state} this database user may not "
-            f"{'create' if missing else 'update'} it ({_said(error)}); nothing was changed",
+            f"{'create' if missing else 'update'} it ({driver_said(error)}); nothing was changed",
             where=error.where,
             advice="Ask the SMSTurbo administrator to create it once as the owner of "
             f"SMSTurbo's tables ({LOCK_DDL}; {LOCK_INSERT}) and to let SMSync's user "
@@ -446,11 +446,23 @@ class SMSTurboStore:
         where, params = self._whole_row(table, expected)
         sets = ", ".join(f"{quote_name(c)} = ?" for c in values)
         named = f"{entity.label.lower()} {record_id.strip()!r}"
-        with self._naming(f"restoring {named}", f"{named} (table {table})"):
-            changed = self.db.execute(
-                f"UPDATE {quote_identifier(table)} SET {sets} WHERE {where}",
-                [*values.values(), *params],
-            )
+        try:
+            with self._naming(f"restoring {named}", f"{named} (table {table})"):
+                changed = self.db.execute(
+                    f"UPDATE {quote_identifier(table)} SET {sets} WHERE {where}",
+                    [*values.values(), *params],
+                )
+        except TargetReferenceError as error:
+            raise TargetReferenceError(
+                f"{named} cannot be given back its old values ({', '.join(values)}): "
+                f"SMSTurbo refused them, a link between its tables would break "
+                f"({driver_said(error)}); nothing was changed",
+                where=error.where,
+                advice=f"An old value of {named} is no longer on the SMSTurbo list it must "
+                "come from. Leave this synchronization in place and correct the record in "
+                "SMSTurbo instead; or put the old value back on that list in SMSTurbo and "
+                "undo again.",
+            ) from error.__cause__
         return self._changed(changed, entity, record_id, expected)
 
     def delete_row(self, entity: Entity, record_id: str, *, table: str, expected: Raw) -> bool:
@@ -548,7 +560,7 @@ class SMSTurboStore:
         except TargetBusyError as error:
             if not record:
                 raise
-            said = _said(error)
+            said = driver_said(error)
             raise TargetBusyError(
                 f"{doing}: another program or user holds {record} locked (an edit in "
                 f"SMSTurbo not yet saved, say) and did not let go within "
@@ -639,7 +651,7 @@ class SMSTurboStore:
     def _in_use(self, named: str, table: str, error: TargetReferenceError) -> TargetError:
         """A record others refer to (tickets written for a customer since it was
         created): name the tables that do, and what Undo can and cannot do about it."""
-        said = _said(error)
+        said = driver_said(error)
         found = re.findall(r'(?i)table "([^"]+)"', said)
         referring = [t for t in found if t != table][-1:] or self.db.referencing_tables(table)
         tables = ", ".join(referring) or "another table"

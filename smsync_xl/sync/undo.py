@@ -19,11 +19,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from weakref import WeakKeyDictionary
 
-from smsync_xl.core.errors import MappingError, NothingToUndoError, UndoChangedError
+from smsync_xl.core.errors import (
+    MappingError,
+    NothingToUndoError,
+    TargetReferenceError,
+    UndoChangedError,
+)
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, text
 from smsync_xl.core.vocabulary import AuditAction, RunKind
 from smsync_xl.smsturbo.audit import Change, Run, Stored, decoded, encoded, image
-from smsync_xl.smsturbo.store import Raw, SMSTurboStore
+from smsync_xl.smsturbo.store import Raw, SMSTurboStore, driver_said
 from smsync_xl.sync.apply import now_text
 
 
@@ -297,6 +302,29 @@ def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = Non
     its whole row: only if it is still exactly as the run left it."""
     expected = expected_run if expected_run is not None else _offered.get(store)
     store.learn_comparisons(t.table for t in store.mapping.tables.values())
+    committing: list[int] = []
+    try:
+        return _undo(store, user, expected, committing)
+    except TargetReferenceError as error:
+        if not committing:
+            raise
+        raise TargetReferenceError(
+            f"SMSTurbo refused to commit the undo of synchronization {committing[0]}: a "
+            f"link between its tables would break ({driver_said(error)}); nothing was "
+            "changed",
+            where=error.where,
+            advice="SMSTurbo checks this link only at the end (a deferred foreign key): a "
+            "record the undo would delete or give back its old values is referred to, or "
+            "refers to something no longer there. Leave this synchronization in place and "
+            "correct the record the server names in SMSTurbo instead; or remove what "
+            "refers to it first and undo again.",
+        ) from error.__cause__
+
+
+def _undo(
+    store: SMSTurboStore, user: str, expected: int | None, committing: list[int]
+) -> UndoResult:
+    """``undo_last``'s transaction; ``committing`` gets the run once all is written."""
     with store.transaction():
         run = _check_expected(store, expected)
         images, left_alone = _images(store, list(reversed(store.audit.remaining(run.run_id))))
@@ -323,5 +351,6 @@ def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = Non
         store.audit.log_changes(undo_run, undone)
         result = UndoResult(run.run_id, undo_run, undone, left_alone)
         store.audit.finish_run(undo_run, result.summary(named=None))
+        committing.append(run.run_id)
     _offered.pop(store, None)
     return result
