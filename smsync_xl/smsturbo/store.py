@@ -102,6 +102,7 @@ class SMSTurboStore:
         self.audit = Audit(db)
         self._stored_ids: dict[tuple[str, str], str] = {}
         self._incomparable: dict[str, set[str]] = {}
+        self._references: dict[str, list[dbapi.Reference]] = {}
 
     @contextmanager
     def transaction(self, writing: Iterable[Entity] = ()) -> Iterator[None]:
@@ -481,10 +482,13 @@ class SMSTurboStore:
     def referred_to(self, table: str, row: Raw) -> list[str]:
         """The tables whose rows refer to ``row`` of ``table`` now through a foreign key
         the catalogue declares, each with how many rows: what deleting it would break,
-        cascade or unlink, asked before Undo deletes anything."""
+        cascade or unlink, asked before Undo deletes anything. The catalogue is asked
+        once per table."""
         columns = {c.lower(): c for c in row}
         found = []
-        for key in self.db.references_to(table):
+        if table not in self._references:
+            self._references[table] = self.db.references_to(table)
+        for key in self._references[table]:
             values = [row.get(columns.get(to.lower(), to)) for _, to in key.columns]
             if any(v is None for v in values):
                 continue
