@@ -266,6 +266,28 @@ def test_a_writer_that_waits_too_long_gives_up_and_changes_nothing(big, monkeypa
     assert big.dump() == before
 
 
+def test_a_statement_time_limit_while_waiting_for_another_sync_names_the_wait(request, tmp_path):
+    """The administrator's statement_timeout, shorter than SMSync's wait, ends the wait for
+    another synchronization: the message says what SMSync waited for."""
+    settings = kill_test.write_company(tmp_path, COUNT)
+    turbo = pg_turbo(request, tmp_path, settings.read_text(encoding="utf-8"), ([], []))
+    with closing(turbo.connect()) as c:
+        name = c.execute("SELECT current_database()").fetchone()[0]
+        c.execute(f"ALTER DATABASE \"{name}\" SET statement_timeout = '1s'")
+    before = turbo.dump()
+    with turbo.holding_lock():
+        result = CliRunner().invoke(main, ["sync", "--settings", str(turbo.settings), "--yes"])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output
+    assert (
+        "another synchronization or undo is writing SMSTurbo, and the time limit SMSTurbo's "
+        "server sets for one statement stopped SMSync waiting for it (ERROR: canceling "
+        "statement due to statement timeout); nothing was changed" in text
+    ), text
+    assert "ALTER ROLE … SET statement_timeout" in text and turbo.where in text
+    assert turbo.dump() == before
+
+
 def test_an_undo_that_waits_too_long_gives_up_and_changes_nothing(big, monkeypatch):
     assert kill_test.timed(["sync", "--settings", big.settings, "--yes"]).total > 0
     monkeypatch.setattr(dbapi, "LOCK_WAIT_SECONDS", 1.0)

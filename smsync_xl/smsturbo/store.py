@@ -24,6 +24,7 @@ from smsync_xl import interrupts
 from smsync_xl.connections import db as dbapi
 from smsync_xl.connections.db import Database, quote_identifier, quote_name
 from smsync_xl.connections.odbc_errors import (
+    CANCELLED,
     READ_ONLY,
     classify_statement,
     driver_text,
@@ -246,6 +247,19 @@ class SMSTurboStore:
                         self.db.execute(LOCK_INSERT)  # the row was deleted: put it back
             except TargetReadOnlyError as error:
                 raise self._refused_writing(error, missing=False) from error
+            except TargetLostError as error:
+                if _kind(error) != CANCELLED:
+                    raise
+                raise TargetBusyError(
+                    "another synchronization or undo is writing SMSTurbo, and the time limit "
+                    "SMSTurbo's server sets for one statement stopped SMSync waiting for it "
+                    f"({driver_said(error)}); nothing was changed",
+                    where=error.where,
+                    advice="Try again once the other synchronization has finished. If it "
+                    "happens often, ask the SMSTurbo administrator to give SMSync's database "
+                    f"user a time limit above {dbapi.LOCK_WAIT_SECONDS:g} seconds (PostgreSQL: "
+                    "ALTER ROLE … SET statement_timeout = '60s').",
+                ) from error
 
     @contextmanager
     def _recoverable(self) -> Iterator[None]:
