@@ -242,7 +242,12 @@ def _unique_id(report: Report, store: SMSTurboStore, entity: Entity) -> None:
     table = store.table(entity)
     column = table.columns["id"]
     if store.id_is_unique(entity):
-        report.lines.append(f"  ok       {table.table}.{column} is unique")
+        unsure = (
+            ""
+            if store.db.knows_partial_indexes
+            else " (if its unique index has no WHERE filter: this server's catalogue does not say)"
+        )
+        report.lines.append(f"  ok       {table.table}.{column} is unique{unsure}")
         return
     report.lines.append(f"  PROBLEM  {table.table}.{column} has no unique index")
     report.problem(

@@ -20,6 +20,8 @@ import os
 import re
 import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -262,6 +264,28 @@ def test_a_writer_that_waits_too_long_gives_up_and_changes_nothing(big, monkeypa
     assert "Traceback" not in result.output
     assert 1.0 <= waited < 20
     assert big.dump() == before
+
+
+def test_a_statement_time_limit_while_waiting_for_another_sync_names_the_wait(request, tmp_path):
+    """The administrator's statement_timeout, shorter than SMSync's wait, ends the wait for
+    another synchronization: the message says what SMSync waited for."""
+    settings = kill_test.write_company(tmp_path, COUNT)
+    turbo = pg_turbo(request, tmp_path, settings.read_text(encoding="utf-8"), ([], []))
+    with closing(turbo.connect()) as c:
+        name = c.execute("SELECT current_database()").fetchone()[0]
+        c.execute(f"ALTER DATABASE \"{name}\" SET statement_timeout = '1s'")
+    before = turbo.dump()
+    with turbo.holding_lock():
+        result = CliRunner().invoke(main, ["sync", "--settings", str(turbo.settings), "--yes"])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output
+    assert (
+        "another synchronization or undo is writing SMSTurbo, and the time limit SMSTurbo's "
+        "server sets for one statement stopped SMSync waiting for it (ERROR: canceling "
+        "statement due to statement timeout); nothing was changed" in text
+    ), text
+    assert "ALTER ROLE … SET statement_timeout" in text and turbo.where in text
+    assert turbo.dump() == before
 
 
 def test_an_undo_that_waits_too_long_gives_up_and_changes_nothing(big, monkeypatch):
@@ -628,14 +652,28 @@ def test_doctor_says_when_an_id_column_has_no_unique_index(demo_turbo):
     assert demo_turbo.dump() == before
 
 
+def test_doctor_does_not_count_a_partial_unique_index(demo_turbo):
+    """A unique index with a WHERE filter keeps only some rows' IDs unique: doctor says
+    the table has no unique index on its ID (SQLite's pragmas, PostgreSQL's pg_index)."""
+    drop_id_uniqueness(demo_turbo)
+    demo_turbo.edit(
+        'CREATE UNIQUE INDEX "Some_Customers" ON "Customers" ("CustomerID") '
+        "WHERE \"CustomerType\" = 'RETAIL'",
+        [],
+    )
+    result = CliRunner().invoke(main, ["doctor", "--settings", str(demo_turbo.settings)])
+    assert "  PROBLEM  Customers.CustomerID has no unique index\n" in result.output, result.output
+
+
 # kill -9 of a run that waits for a lock: the next run does not wait for the dead one.
 
 
-def waiting_backends(watcher: Any, exclude: set[int]) -> list[tuple[int, str]]:
-    """(pid, statement) of this database's sessions that wait for a lock."""
+def retrying_backends(watcher: Any, exclude: set[int]) -> list[tuple[int, str]]:
+    """(pid, last statement) of this database's sessions trying again for a table lock
+    (SMSync never queues for one: it asks with NOWAIT and rolls back to a savepoint)."""
     rows = watcher.execute(
         "SELECT pid, query FROM pg_stat_activity WHERE datname = current_database() "
-        "AND wait_event_type = 'Lock'"
+        "AND (query LIKE '%NOWAIT' OR query LIKE 'ROLLBACK TO SAVEPOINT%')"
     ).fetchall()
     return [(int(r[0]), str(r[1])) for r in rows if int(r[0]) not in exclude]
 
@@ -654,11 +692,10 @@ def poll(check: Callable[[], Any], seconds: float, what: str) -> Any:
 def test_after_kill_9_of_a_waiting_run_the_next_run_does_not_wait_for_it(
     request, tmp_path, monkeypatch
 ):
-    """A clerk's unsaved edit keeps SMSync waiting; that run is killed with SIGKILL. The
-    server ends the dead run's session within seconds (it checks that its client is
-    still there), so it keeps no lock: the next run waits only for the clerk, and says
-    so, and runs once the clerk is done. Without the check the dead session waits on
-    for up to its lock timeout (30 s), holding SMSync's writer lock."""
+    """A clerk's unsaved edit keeps SMSync trying for the table; that run is killed with
+    SIGKILL. The server ends the dead run's session within seconds, so it keeps no lock
+    (SMSync's writer lock included): the next run waits only for the clerk, and says so,
+    and runs once the clerk is done."""
     create_demo(tmp_path)
     turbo = pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
     clerk = turbo.connect()
@@ -669,9 +706,11 @@ def test_after_kill_9_of_a_waiting_run_the_next_run_does_not_wait_for_it(
     try:
         process = kill_test.start_cli("sync", "--settings", turbo.settings, "--yes")
         (dead, statement), *_ = poll(
-            lambda: waiting_backends(watcher, ours), 60, "the run did not wait for the clerk"
+            lambda: retrying_backends(watcher, ours), 60, "the run did not wait for the clerk"
         )
-        assert statement.endswith('LOCK TABLE "Customers" IN SHARE ROW EXCLUSIVE MODE'), statement
+        assert statement.endswith(
+            ('LOCK TABLE "Customers" IN SHARE ROW EXCLUSIVE MODE NOWAIT', "smsync_table_lock")
+        ), statement
         os.kill(process.pid, signal.SIGKILL)
         process.communicate()
         started = time.monotonic()
@@ -728,8 +767,8 @@ def test_a_server_without_a_known_table_lock_writes_in_a_serializable_transactio
 def test_a_clerks_insert_committed_while_synchronize_waits_is_a_conflict_for_that_row(
     request, tmp_path
 ):
-    """The clerk's unsaved PROSPECT1 keeps SMSync waiting for the table; the clerk saves
-    while it waits. SMSync then reads it, and PROSPECT1 is a CONFLICT of its own while
+    """The clerk's unsaved PROSPECT1 keeps SMSync trying for the table; the clerk saves
+    meanwhile. SMSync then reads it, and PROSPECT1 is a CONFLICT of its own while
     PROSPECT2 is created: not a unique-key error that stops the whole batch (what an
     INSERT racing the clerk's unique index entry gave)."""
     create_demo(tmp_path)
@@ -756,7 +795,7 @@ def test_a_clerks_insert_committed_while_synchronize_waits_is_a_conflict_for_tha
     worker = threading.Thread(target=synchronize)
     try:
         worker.start()
-        poll(lambda: waiting_backends(watcher, ours), 30, "SMSync did not wait for the clerk")
+        poll(lambda: retrying_backends(watcher, ours), 30, "SMSync did not wait for the clerk")
         clerk.commit()
         worker.join(60)
     finally:
@@ -769,3 +808,86 @@ def test_a_clerks_insert_committed_while_synchronize_waits_is_a_conflict_for_tha
     assert store.fetch(CUSTOMER, "PROSPECT1")["name"] == "Typed by a clerk"
     assert customer_ids(turbo).count("PROSPECT1") == 1
     assert [c.record_id for c in store.audit.changes(result.run_id)] == ["PROSPECT2"]
+
+
+# SMSTurbo's SQLite file through the SQLite ODBC driver.
+
+OVERLAPPING = """
+import contextlib, os, pathlib, sys, time
+from smsync_xl.connections.db import Database
+from smsync_xl.smsturbo.store import SMSTurboStore
+signal, first = pathlib.Path(os.environ["SIGNAL_FILE"]), os.environ["ROLE"] == "first"
+plain, asked, inside = SMSTurboStore.transaction, Database.has_table, []
+@contextlib.contextmanager
+def transaction(self, *args, **kwargs):
+    inside.append(1)
+    with plain(self, *args, **kwargs):
+        if first:
+            print("in transaction", file=sys.stderr, flush=True)
+            for _ in range(150):  # the second run reads inside its transaction, or 3 s
+                if signal.exists():
+                    break
+                time.sleep(0.02)
+        yield
+def has_table(self, name):
+    found = asked(self, name)
+    if inside and not first:
+        signal.touch()
+    return found
+SMSTurboStore.transaction, Database.has_table = transaction, has_table
+from smsync_xl.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("lock_table", ["first-run", "lock-table-exists"])
+def test_two_syncs_through_the_sqlite_odbc_driver_take_turns(request, tmp_path, lock_table):
+    """The second synchronization's transaction takes SQLite's write lock before it
+    reads anything (the catalogue included): it waits for the first to commit, instead
+    of holding the file so that neither can commit until the busy timeout (100 s)."""
+    from smsync_xl.smsturbo.audit import LOCK_DDL, LOCK_INSERT
+
+    from . import odbc_env
+
+    odbc = request.getfixturevalue("odbc")
+    settings = kill_test.write_company(tmp_path, COUNT)
+    path = tmp_path / "smsturbo_demo.sqlite"
+    dsn = odbc.add_dsn(f"two_{lock_table[:5]}", odbc_env.SQLITE_DRIVER, Database=str(path))
+    text = settings.read_text(encoding="utf-8").replace(
+        '[smsturbo]\nkind = "sqlite"\npath = "smsturbo_demo.sqlite"\n',
+        kill_test.odbc_turbo_section(dsn),
+    )
+    assert 'kind = "odbc"' in text
+    settings.write_text(text, encoding="utf-8")
+    if lock_table == "lock-table-exists":
+        with closing(sqlite3.connect(path, isolation_level=None)) as c:
+            c.execute(LOCK_DDL)
+            c.execute(LOCK_INSERT)
+    command = ["sync", "--settings", str(settings), "--yes"]
+
+    def start(role: str):
+        env = {**kill_test.cli_env(), "ROLE": role, "SIGNAL_FILE": str(tmp_path / "read")}
+        return subprocess.Popen(
+            [sys.executable, "-c", OVERLAPPING, *command],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    started = time.monotonic()
+    first = start("first")
+    assert first.stderr is not None
+    for line in first.stderr:
+        if line.startswith("in transaction"):
+            break
+    second = start("second")
+    results = [finished(first), finished(second)]
+    took = time.monotonic() - started
+    assert [code for code, _ in results] == [0, 0], results
+    assert f"Import completed: {COUNT} created" in results[0][1]
+    assert f"0 created, 0 updated, {COUNT} skipped" in results[1][1]
+    assert took < 20, f"the two runs took {took:.0f} s"
+    with closing(sqlite3.connect(path)) as c:
+        ids = [r[0] for r in c.execute('SELECT "CustomerID" FROM "Customers"')]
+    assert len(ids) == len(set(ids)) == COUNT + 1

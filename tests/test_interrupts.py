@@ -22,11 +22,9 @@ import pytest
 from smsync_xl import macros
 from smsync_xl.book.file import FileBook
 from smsync_xl.book.layout import INCLUDE, LOG, RESULT, SAGE_ONLY
-from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo
-from smsync_xl.demo.data import CUSTOMERS, VENDORS
+from smsync_xl.demo.company import create_demo
 from smsync_xl.interrupts import PAUSE
 
-from . import kill_test
 from .conftest import audit_rows, dump
 from .workbook_helpers import Dialogs, demo_workbook, open_book
 
@@ -315,34 +313,3 @@ def test_output_that_cannot_be_written_after_the_commit_is_told_on_stderr(tmp_pa
         "Synchronize run 1 is committed"
     ) in said
     assert "Traceback" not in said and "unexpected" not in said
-
-
-def test_ctrl_c_while_a_server_lock_is_waited_for_is_told_not_forgotten(request, tmp_path):
-    """PostgreSQL: a clerk's unsaved edit keeps the run waiting in the server (its lock
-    timeout, 30 s, cannot be cut short from the client). Ctrl-C meanwhile is told when
-    the wait ends, with exit 130 and "nothing was changed", not lost behind the busy
-    message."""
-    from .test_concurrency import PHONE, pg_turbo, poll, waiting_backends
-
-    create_demo(tmp_path)
-    turbo = pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
-    clerk = turbo.connect()
-    clerk.autocommit = False
-    clerk.execute(PHONE, ["555-UNSAVED", "DIFFPHONE"])
-    watcher = turbo.connect()
-    ours = {int(c.execute("SELECT pg_backend_pid()").fetchone()[0]) for c in (clerk, watcher)}
-    before = turbo.dump()
-    try:
-        process = kill_test.start_cli("sync", "--settings", turbo.settings, "--yes")
-        poll(lambda: waiting_backends(watcher, ours), 60, "the run did not wait for the clerk")
-        os.kill(process.pid, signal.SIGINT)
-        errors = process.communicate(timeout=120)[1]
-    finally:
-        clerk.rollback()
-        clerk.close()
-        watcher.close()
-    said = " ".join(errors.split())
-    assert process.returncode == 130, said
-    assert "Interrupted (Ctrl-C): nothing was changed in SMSTurbo." in said
-    assert "Traceback" not in said
-    assert turbo.dump() == before

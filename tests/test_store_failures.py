@@ -12,8 +12,11 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import signal
 import sqlite3
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -27,8 +30,10 @@ from smsync_xl.cli import main
 from smsync_xl.connections import db as dbapi
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_smsturbo
 from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS
+from smsync_xl.smsturbo.store import SMSTurboStore
+from smsync_xl.sync import apply as apply_module
 
-from . import kill_test
+from . import kill_test, odbc_env
 from .conftest import pg_database, pg_dsn
 
 ZZDEFAULT_FIX = "Fix customer ZZDEFAULT in SMSTurbo"
@@ -520,6 +525,22 @@ def test_a_char_15_id_column_in_postgresql(pg):
         ("22P02", 'ERROR: invalid input syntax for type numeric: "abc"', "bad value", None),
         ("", "database or disk is full", "storage", "TargetError"),
         ("57014", "ERROR: canceling statement due to statement timeout", "cancelled", None),
+        ("40P01", "ERROR: deadlock detected", "deadlock", "TargetBusyError"),
+        (
+            "08S01",
+            "FATAL: terminating connection due to idle-in-transaction timeout",
+            "idle too long",
+            "TargetLostError",
+        ),
+        ("25P03", "idle-in-transaction timeout", "idle too long", "TargetLostError"),
+        (
+            "25006",
+            "ERROR: cannot execute UPDATE in a read-only transaction",
+            "read-only database",
+            "TargetReadOnlyError",
+        ),
+        ("42501", "ERROR: permission denied for table x", "read only", "TargetReadOnlyError"),
+        ("55P03", 'could not obtain lock on relation "Customers"', "locked", "TargetBusyError"),
         ("08S01", "SQLExecDirectW unable due to the connection lost", "lost", "TargetLostError"),
         ("57P01", "FATAL: terminating connection due to administrator command", "lost", None),
         (
@@ -580,15 +601,13 @@ def test_sage50_keeps_a_refused_write_as_the_drivers_error():
 
 def test_an_administrators_statement_timeout_is_a_plain_message(pg):
     """A statement that runs longer than the administrator allows (57014): a trigger on
-    SMSync's lock table makes the first statement of the transaction take 1 s, the
-    database allows 0.3 s."""
+    Customers makes SMSync's first insert take 1 s, the database allows 0.3 s. (The
+    same limit met while waiting for another synchronization's lock names that wait.)"""
     pg.run(
         "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS "
         "'BEGIN PERFORM pg_sleep(1); RETURN NEW; END'"
     )
-    pg.run(
-        'CREATE TRIGGER slow BEFORE UPDATE ON "smsync_lock" FOR EACH ROW EXECUTE FUNCTION slow()'
-    )
+    pg.run('CREATE TRIGGER slow BEFORE INSERT ON "Customers" FOR EACH ROW EXECUTE FUNCTION slow()')
     pg.run(
         "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = %L', "
         "current_database(), '300ms'); END $$"
@@ -696,6 +715,159 @@ def test_a_clerks_unsaved_edit_that_outlasts_the_wait_names_the_table(pg, monkey
     assert "another synchronization" not in text
 
 
+def waiting_pids(turbo: Turbo, mode: str = "") -> set[int]:
+    """Sessions waiting for a lock (of ``mode``, if given) right now."""
+    with closing(turbo.connect()) as c:
+        rows = c.execute(
+            "SELECT pid, mode FROM pg_locks WHERE NOT granted AND locktype IN "
+            "('relation', 'transactionid', 'tuple')"
+        ).fetchall()
+    return {int(pid) for pid, held in rows if not mode or held == mode}
+
+
+def until(condition: Callable[[], object], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the awaited moment never came"
+        time.sleep(0.02)
+
+
+def test_a_clerk_saving_a_record_smsync_would_update_keeps_their_save(pg, monkeypatch):
+    """A clerk has DIFFNAME open (SELECT … FOR UPDATE, as record screens do) and saves it
+    while Synchronize holds the Customers table: SMSync never waits for the clerk's row
+    (that would deadlock, and PostgreSQL would abort the clerk's save); it leaves the
+    row alone as a CONFLICT and the clerk's save goes through."""
+    clerk = pg.connect()
+    clerk.autocommit = False
+    pid = clerk.execute("SELECT pg_backend_pid()").fetchone()[0]
+    clerk.execute('SELECT * FROM "Customers" WHERE "CustomerID" = ? FOR UPDATE', ["DIFFNAME"])
+    saved: dict[str, object] = {}
+
+    def save() -> None:
+        try:
+            clerk.execute(
+                'UPDATE "Customers" SET "Phone1" = ? WHERE "CustomerID" = ?',
+                ["CLERK-SAVED", "DIFFNAME"],
+            )
+            clerk.commit()
+        except Exception as error:  # noqa: BLE001 - what the clerk would see
+            saved["error"] = error
+            clerk.rollback()
+
+    write = apply_module._Writer.write
+
+    def writing(self, changes):  # SMSync holds the table: the clerk presses Save now
+        saver = threading.Thread(target=save)
+        saver.start()
+        saved["thread"] = saver
+        until(lambda: pid in waiting_pids(pg))  # the clerk's save waits for SMSync
+        return write(self, changes)
+
+    monkeypatch.setattr(apply_module._Writer, "write", writing)
+    result = cli("sync", "--settings", pg.settings, "--yes", "--entity", "customers")
+    saver = saved["thread"]
+    assert isinstance(saver, threading.Thread)
+    saver.join(30)
+    clerk.close()
+    text = said(result)
+    assert "error" not in saved, (saved, text)
+    assert (
+        "DIFFNAME conflict: being edited in SMSTurbo right now (someone has it open and has "
+        "not saved it); left as it is. Press Refresh and synchronize it again once they have "
+        "saved" in text
+    ), text
+    assert "Import completed: 10 created, 7 updated, 0 skipped, 1 conflicts" in text, text
+    with closing(pg.connect()) as c:
+        row = c.execute(
+            'SELECT "CustomerName", "Phone1" FROM "Customers" WHERE "CustomerID" = ?',
+            ["DIFFNAME"],
+        ).fetchone()
+    assert tuple(row) == ("Different Name Inc", "CLERK-SAVED")
+
+
+def test_clerks_never_queue_behind_a_synchronization_waiting_for_a_table(pg, monkeypatch):
+    """While one clerk's unsaved edit keeps Synchronize from the Customers table, another
+    clerk's save on that table goes through at once (SMSync's lock request never queues,
+    it tries again); once the first clerk is done, SMSync takes the table and writes."""
+    monkeypatch.setattr(dbapi, "LOCK_WAIT_SECONDS", 10.0)
+    refused = threading.Event()
+    keep = dbapi.Database.keep_writers_off
+
+    def trying(self, table):
+        try:
+            return keep(self, table)
+        except Exception:
+            refused.set()
+            raise
+
+    monkeypatch.setattr(dbapi.Database, "keep_writers_off", trying)
+    out: dict[str, Any] = {}
+    with clerk_session(pg, *CLERK_PHONE):
+        run = threading.Thread(
+            target=lambda: out.setdefault(
+                "result", cli("sync", "--settings", pg.settings, "--yes", "--entity", "customers")
+            )
+        )
+        run.start()
+        until(lambda: refused.is_set() or waiting_pids(pg, "ShareRowExclusiveLock"))
+        other = pg.connect()
+        started = time.monotonic()
+        other.execute(
+            'UPDATE "Customers" SET "Phone2" = "Phone2" WHERE "CustomerID" = ?', ["DIFFPHONE"]
+        )
+        waited = time.monotonic() - started
+        other.close()
+    run.join(60)
+    assert waited < 1, f"another clerk's save waited {waited:.1f} s for SMSync"
+    assert "Import completed: 10 created, 8 updated" in said(out["result"]), said(out["result"])
+
+
+def test_sage50_is_read_again_before_smsturbo_is_locked(pg, monkeypatch):
+    """Synchronize re-reads Sage 50 (a big company takes a while) before it locks any
+    SMSTurbo table: clerks' saves never wait for Sage 50 to be read."""
+    from smsync_xl.sources.sage50 import Sage50Source
+
+    read = Sage50Source.read
+    refused: list[str] = []
+
+    def reading(self, entity):
+        with closing(pg.connect()) as clerk:
+            clerk.execute("SET lock_timeout = '200ms'")
+            try:
+                clerk.execute(
+                    'UPDATE "Customers" SET "Phone2" = "Phone2" WHERE "CustomerID" = ?',
+                    ["C0001"],
+                )
+            except Exception as error:  # noqa: BLE001 - the clerk's save refused
+                refused.append(str(error))
+        return read(self, entity)
+
+    monkeypatch.setattr(Sage50Source, "read", reading)
+    result = cli("sync", "--settings", pg.settings, "--yes", "--entity", "customers")
+    assert "Import completed: 10 created, 8 updated" in said(result), said(result)
+    assert refused == []
+
+
+def test_ctrl_c_while_waiting_for_a_clerks_table_stops_at_once(pg):
+    """The table lock is tried again, not waited for: Ctrl-C during the wait stops the
+    run at once, nothing changed."""
+    before = pg.dump()
+    with clerk_session(pg, *CLERK_PHONE):
+        process = kill_test.start_cli(
+            "sync", "--settings", pg.settings, "--yes", "--entity", "customers", noted=True
+        )
+        kill_test.wait_until_writing(process)  # inside the transaction, the clerk's table
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        took = time.monotonic() - sent
+    assert process.returncode == 130, out + err
+    assert "Interrupted (Ctrl-C): nothing was changed in SMSTurbo." in " ".join((out + err).split())
+    assert "Traceback" not in out + err
+    assert took < 5, f"Ctrl-C took {took:.1f} s"
+    assert pg.dump() == before
+
+
 def test_an_undo_leaves_a_record_a_clerk_holds_locked_at_once_and_names_it(pg, monkeypatch):
     """Undo locks the rows it takes back without waiting (FOR UPDATE SKIP LOCKED): the
     one a clerk is editing is left alone and named, the rest taken back."""
@@ -712,25 +884,89 @@ def test_an_undo_leaves_a_record_a_clerk_holds_locked_at_once_and_names_it(pg, m
     assert "another synchronization" not in text and "Traceback" not in text
 
 
-def test_undo_of_a_record_tickets_refer_to_names_both(either):
-    assert cli("sync", "--settings", either.settings, "--yes").exit_code == 0
-    either.run(
+REFERRED = (
+    "customer PROSPECT1 (table Customers): SMSTurbo's Tickets (1 row) refer to it (used "
+    "since that synchronization), so deleting it would take them with it or leave them "
+    "pointing at nothing; left as it is. Keep it (correct it in SMSTurbo if needed), or, if "
+    "what refers to it was entered by mistake, remove that in SMSTurbo first and undo again"
+)
+
+
+def without_audit(dumped: kill_test.Dump) -> kill_test.Dump:
+    return {k: v for k, v in dumped.items() if k.lower() not in ("smsync_runs", "smsync_changes")}
+
+
+def tickets_for_prospect1(turbo: Turbo, declared: str) -> None:
+    turbo.run(
         'CREATE TABLE "Tickets" ("TicketNo" INTEGER PRIMARY KEY, "CustomerID" VARCHAR(15) '
-        'REFERENCES "Customers" ("CustomerID"))'
+        f'REFERENCES "Customers" ("CustomerID") {declared}, "Weight" INTEGER)'
     )
-    either.run('INSERT INTO "Tickets" VALUES (?, ?)', [1, "PROSPECT1"])
-    text = either.refuses(
-        "undo",
-        "--yes",
-        says=[
-            "customer 'PROSPECT1' cannot be deleted: SMSTurbo's Tickets still refers to it",
-            NOTHING_CHANGED,
-            "Undo takes back a synchronization only as a whole, and customer 'PROSPECT1' has "
-            "been used in SMSTurbo since (Tickets). Leave this synchronization in place and "
-            "correct the record in SMSTurbo instead",
-        ],
+    turbo.run('INSERT INTO "Tickets" VALUES (?, ?, ?)', [1, "PROSPECT1", 40000])
+
+
+def undo_leaves_prospect1(turbo: Turbo) -> str:
+    """Undo takes back the rest of the run but leaves PROSPECT1 and the clerk's ticket
+    exactly as they are, naming both, with advice about Undo (never about Sage 50)."""
+    before = without_audit(turbo.dump())
+    result = cli("undo", "--settings", turbo.settings, "--yes")
+    text = said(result)
+    assert result.exit_code == 3, text
+    assert REFERRED in text, text
+    assert "Sage 50" not in text and "Traceback" not in text
+    after = without_audit(turbo.dump())
+    assert after["tickets"] == before["tickets"] == [(1, "PROSPECT1", 40000)]
+    prospect = [r for r in after["customers"] if str(r[0]).strip() == "PROSPECT1"]
+    assert prospect == [r for r in before["customers"] if str(r[0]).strip() == "PROSPECT1"]
+    assert len(prospect) == 1
+    return text
+
+
+@pytest.mark.parametrize(
+    "declared", ["", "ON DELETE CASCADE", "ON DELETE SET NULL", "DEFERRABLE INITIALLY DEFERRED"]
+)
+def test_undo_leaves_a_record_tickets_refer_to_and_names_both(either, declared):
+    """Whether the foreign key refuses the delete, cascades it to the clerk's tickets,
+    unlinks them or is checked only at COMMIT, and whether SQLite enforces it or not,
+    Undo asks the catalogue what refers to the record before deleting it."""
+    assert cli("sync", "--settings", either.settings, "--yes").exit_code == 0
+    tickets_for_prospect1(either, declared)
+    undo_leaves_prospect1(either)
+
+
+def test_undo_through_the_sqlite_odbc_driver_leaves_a_referred_record(turbo, odbc):
+    path = turbo.folder / "smsturbo_demo.sqlite"
+    dsn = odbc.add_dsn("turbo_sqlite_refs", odbc_env.SQLITE_DRIVER, Database=str(path))
+    text = turbo.settings.read_text(encoding="utf-8").replace(
+        '[smsturbo]\nkind = "sqlite"\npath = "smsturbo_demo.sqlite"\n',
+        kill_test.odbc_turbo_section(dsn),
     )
-    assert "Sage 50" not in text.split("refers to it", 1)[1]
+    assert 'kind = "odbc"' in text
+    turbo.settings.write_text(text, encoding="utf-8")
+    assert cli("sync", "--settings", turbo.settings, "--yes").exit_code == 0
+    tickets_for_prospect1(turbo, "ON DELETE CASCADE")
+    undo_leaves_prospect1(turbo)
+
+
+@pytest.mark.parametrize("parent", ["dropped", "not unique"])
+def test_sqlite_foreign_keys_are_left_as_the_file_has_them(turbo, parent):
+    """SMSync does not turn on SQLite's foreign key enforcement: a declaration SQLite
+    never checked (its parent table dropped since, or a parent column without a unique
+    index) must not stop a synchronization."""
+    path = turbo.folder / "smsturbo_demo.sqlite"
+    with closing(sqlite3.connect(path, isolation_level=None)) as c:
+        sql = c.execute("SELECT sql FROM sqlite_master WHERE name = 'Customers'").fetchone()[0]
+        target = '"CustomerTypes" ("Type")' if parent == "dropped" else '"TypeList" ("Type")'
+        c.executescript(
+            'CREATE TABLE "TypeList" ("Type" VARCHAR(20));'
+            "INSERT INTO \"TypeList\" VALUES ('RETAIL'), ('WHOLESALE');"
+            'ALTER TABLE "Customers" RENAME TO "Old";'
+            + sql.rstrip()[:-1]
+            + f', FOREIGN KEY ("CustomerType") REFERENCES {target});'
+            'INSERT INTO "Customers" SELECT * FROM "Old"; DROP TABLE "Old";'
+        )
+    result = cli("sync", "--settings", turbo.settings, "--yes", "--entity", "customers")
+    assert result.exit_code == 0, said(result)
+    assert "Import completed: 10 created, 8 updated" in said(result), said(result)
 
 
 @contextlib.contextmanager
@@ -801,3 +1037,133 @@ def test_a_lock_table_this_user_may_not_create_or_update_says_so(request, pg, sq
             ],
         )
     assert "can only be read here" not in text
+
+
+def test_a_user_who_may_only_read_smsturbo_is_told_so_not_about_the_lock_table(request, pg):
+    with writer_role(
+        request, pg, "REVOKE INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public FROM {role}"
+    ) as (settings, dsn):
+        pg.settings, pg.where = settings, f"ODBC DSN {dsn}"
+        role = dsn.removeprefix("w_")
+        text = pg.refuses(
+            "sync",
+            "--yes",
+            says=[
+                f"SMSync's database user smsync_test_{role}_writer may only read SMSTurbo "
+                "here: it may not insert into or update Customers, Vendors, Material",
+                NOTHING_CHANGED,
+                'GRANT SELECT, INSERT, UPDATE ON "Customers", "Vendors", "Material", '
+                f"SMSync_Lock TO smsync_test_{role}_writer (DELETE as well for Undo)",
+            ],
+        )
+    assert "lock table" not in text
+
+
+def test_a_user_who_may_not_update_a_whole_table_is_told_what_to_grant(request, pg):
+    """PostgreSQL locks a table against other writers only for a user with UPDATE (or
+    DELETE or TRUNCATE) on the whole table: INSERT and UPDATE of some columns are not
+    enough, and the message says exactly that."""
+    with writer_role(
+        request,
+        pg,
+        'REVOKE UPDATE, DELETE ON "Customers" FROM {role}',
+        'GRANT UPDATE ("Phone1", "Phone2", "Email") ON "Customers" TO {role}',
+    ) as (settings, dsn):
+        pg.settings, pg.where = settings, f"ODBC DSN {dsn}"
+        text = pg.refuses(
+            "sync",
+            "--yes",
+            says=[
+                "SMSync's database user may not lock SMSTurbo's table Customers against other "
+                "writers (ERROR: permission denied for table Customers)",
+                "that needs the right to UPDATE the whole table, not only some of its columns",
+                NOTHING_CHANGED,
+                'GRANT UPDATE ON "Customers" TO SMSync\'s database user',
+            ],
+        )
+    assert "can only be read here" not in text and "lock table" not in text
+
+
+def database_setting(turbo: Turbo, setting: str) -> None:
+    with closing(turbo.connect()) as c:
+        name = c.execute("SELECT current_database()").fetchone()[0]
+        c.execute(f'ALTER DATABASE "{name}" SET {setting}')
+
+
+def test_a_read_only_database_is_told_as_such(pg):
+    """A standby server or default_transaction_read_only: no GRANT helps, so no GRANT is
+    advised."""
+    database_setting(pg, "default_transaction_read_only = on")
+    text = pg.refuses(
+        "sync",
+        "--yes",
+        says=[
+            "SMSTurbo's database accepts only reads: a read-only database or a standby server, "
+            "whatever the user's rights (ERROR: cannot execute UPDATE in a read-only "
+            "transaction)",
+            NOTHING_CHANGED,
+            "SET default_transaction_read_only = off",
+        ],
+    )
+    assert "GRANT" not in text and "lock table" not in text
+
+
+def test_the_administrators_idle_limit_is_told_as_such(pg, monkeypatch):
+    """idle_in_transaction_session_timeout ends SMSync's session while its transaction
+    waits (here: SMSTurbo's re-read, held back 2 s): its own message, not a network
+    problem."""
+    database_setting(pg, "idle_in_transaction_session_timeout = '1s'")
+    read = SMSTurboStore.read
+
+    def slow(self, entity):
+        if self.db.connection.autocommit is False:  # inside SMSync's transaction
+            time.sleep(2)
+        return read(self, entity)
+
+    monkeypatch.setattr(SMSTurboStore, "read", slow)
+    text = pg.refuses(
+        "sync",
+        "--yes",
+        says=[
+            "SMSTurbo's database server ended SMSync's session because its transaction waited "
+            "longer than the limit the server's administrator set "
+            "(idle_in_transaction_session_timeout",
+            NOTHING_CHANGED,
+            "ALTER ROLE … SET idle_in_transaction_session_timeout",
+        ],
+    )
+    assert "Check the network" not in text
+
+
+@pytest.mark.parametrize("checked", ["at once", "at commit"])
+def test_undo_refused_by_a_foreign_key_gives_undo_advice(pg, checked):
+    """Undo of an update whose old value SMSTurbo's list (a foreign key) no longer holds:
+    the record and the server's words, and advice about Undo, never about Sage 50;
+    whether the key is checked at the statement or only at COMMIT (deferred)."""
+    assert cli("sync", "--settings", pg.settings, "--yes", "--entity", "customers").exit_code == 0
+    pg.run('CREATE TABLE "Names" ("Name" VARCHAR(200) PRIMARY KEY)')
+    pg.run('INSERT INTO "Names" SELECT DISTINCT "CustomerName" FROM "Customers"')
+    pg.run('DELETE FROM "Names" WHERE "Name" = ?', ["Different Name Inc"])  # DIFFNAME's old name
+    deferred = " DEFERRABLE INITIALLY DEFERRED" if checked == "at commit" else ""
+    pg.run(
+        'ALTER TABLE "Customers" ADD CONSTRAINT names_fk FOREIGN KEY ("CustomerName") '
+        f'REFERENCES "Names" ("Name"){deferred}'
+    )
+    says = (
+        [
+            "customer 'DIFFNAME' cannot be given back its old values (CustomerName): SMSTurbo "
+            "refused them, a link between its tables would break",
+            'Key (CustomerName)=(Different Name Inc) is not present in table "Names"',
+            "Leave this synchronization in place and correct the record in SMSTurbo instead; "
+            "or put the old value back on that list in SMSTurbo and undo again.",
+        ]
+        if checked == "at once"
+        else [
+            "SMSTurbo refused to commit the undo of synchronization 1: a link between its "
+            "tables would break",
+            'Key (CustomerName)=(Different Name Inc) is not present in table "Names"',
+            "correct the record the server names in SMSTurbo instead",
+        ]
+    )
+    text = pg.refuses("undo", "--yes", says=[*says, NOTHING_CHANGED])
+    assert "Sage 50" not in text and "synchronize again" not in text

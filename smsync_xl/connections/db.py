@@ -12,6 +12,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,18 @@ that others' INSERT, UPDATE and DELETE wait for until the transaction ends, whil
 reads go on. Servers not named here get a serializable transaction instead (see
 ``Database.transaction``)."""
 
+_LOCK_SAVEPOINT = "smsync_table_lock"
+
+_PG_WHOLE_UNIQUE_KEYS = (
+    "SELECT i.indexrelid, a.attname FROM pg_index i JOIN pg_attribute a "
+    "ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+    "WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indpred IS NULL "
+    "AND i.indexprs IS NULL"
+)
+"""PostgreSQL: the columns of each unique index on a table (named as a query names it,
+so the search path decides which schema's) that keeps every row unique: not partial
+(``indpred``), not on expressions (``indexprs``)."""
+
 _SQL_WLONGVARCHAR, _SQL_LONGVARCHAR = -10, -1
 """ODBC's type codes for long Unicode and long character text (pyodbc.SQL_WLONGVARCHAR)."""
 
@@ -80,6 +93,17 @@ def quote_name(name: str) -> str:
     """Quote a column name the database itself reported (a ``SELECT *``), whatever it
     holds: such names never come from a file or a cell, and may hold spaces."""
     return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A foreign key on a table: the referring table (``sql``: its name as a statement
+    names it, schema and all; ``name``: as a person reads it) and its column pairs
+    (referring column, referred column)."""
+
+    sql: str
+    name: str
+    columns: tuple[tuple[str, str], ...]
 
 
 class Database:
@@ -194,9 +218,13 @@ class Database:
 
     def unique_keys(self, table: str) -> list[frozenset[str]]:
         """The column sets (lower case) that ``table``'s primary key and unique indexes
-        keep unique, from the catalogue: SQLite's pragmas, else ODBC's SQLStatistics."""
-        if self.is_sqlite:
-            name = quote_identifier(table)
+        keep unique for every row, from the catalogue: SQLite's pragmas (a file, or one
+        reached through its ODBC driver), PostgreSQL's pg_index (the table the search
+        path finds), else ODBC's SQLStatistics. A partial index (``WHERE …``) or one on
+        an expression keeps only some rows' IDs unique and does not count; where
+        SQLStatistics cannot tell (``knows_partial_indexes``), an index counts."""
+        if self.locks_whole_file:
+            name = quote_name(table)
             keys = [
                 frozenset(str(c[2]).lower() for c in self.query(f"PRAGMA index_info({i[1]!r})"))
                 for i in self.query(f"PRAGMA index_list({name})")
@@ -204,6 +232,12 @@ class Database:
             ]
             primary = [str(c[1]).lower() for c in self.query(f"PRAGMA table_info({name})") if c[5]]
             return keys + ([frozenset(primary)] if primary else [])
+        if self.dbms.startswith("postgres"):
+            rows = self.query(_PG_WHOLE_UNIQUE_KEYS, [quote_name(table)])
+            pg_indexes: dict[str, set[str]] = {}
+            for index, column in rows:
+                pg_indexes.setdefault(str(index), set()).add(str(column).lower())
+            return [frozenset(columns) for columns in pg_indexes.values()]
         cursor = self.connection.cursor()
         try:
             with self.translating():
@@ -216,29 +250,64 @@ class Database:
                 indexes.setdefault(row.index_name, set()).add(str(row.column_name).lower())
         return [frozenset(columns) for columns in indexes.values()]
 
-    def referencing_tables(self, table: str) -> list[str]:
-        """Tables whose foreign keys point at ``table``, from the catalogue (empty when
-        the catalogue cannot be asked, as in a PostgreSQL transaction an error aborted)."""
-        if self.is_sqlite:
-            names = [
-                r[0] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
-            ]
-            return [
-                name
-                for name in names
-                if any(
-                    str(k[2]).lower() == table.lower()
-                    for k in self.query(f"PRAGMA foreign_key_list({quote_identifier(name)})")
-                )
-            ]
+    @property
+    def knows_partial_indexes(self) -> bool:
+        """Whether ``unique_keys`` can tell a partial (filtered) index from a whole one."""
+        return self.locks_whole_file or self.dbms.startswith("postgres")
+
+    def references_to(self, table: str) -> list[Reference]:
+        """The foreign keys other tables (or ``table`` itself) declare on ``table``, from
+        the catalogue: SQLite's ``PRAGMA foreign_key_list`` over every table (a file, or
+        one reached through the SQLite ODBC driver: declared keys count whether or not
+        SQLite enforces them), else ODBC's SQLForeignKeys. A driver without
+        SQLForeignKeys reports none: the database then is the only check."""
+        if self.locks_whole_file:
+            return self._sqlite_references(table)
         cursor = self.connection.cursor()
         try:
             rows = cursor.foreignKeys(table=table).fetchall()
-        except Exception:  # noqa: BLE001 - only a better message is lost
+        except Exception:  # noqa: BLE001 - a driver that cannot tell
             return []
         finally:
             cursor.close()
-        return sorted({str(r.fktable_name) for r in rows})
+        keys: dict[tuple[str, str, str], list[tuple[int, str, str]]] = {}
+        for r in rows:
+            name = (str(r.fktable_schem or ""), str(r.fktable_name), str(r.fk_name or ""))
+            keys.setdefault(name, []).append(
+                (int(r.key_seq or 0), str(r.fkcolumn_name), str(r.pkcolumn_name))
+            )
+        return [
+            Reference(
+                quote_name(schema) + "." + quote_name(name) if schema else quote_name(name),
+                name,
+                tuple((f, p) for _, f, p in sorted(pairs)),
+            )
+            for (schema, name, _), pairs in sorted(keys.items())
+        ]
+
+    def _sqlite_references(self, table: str) -> list[Reference]:
+        names = [r[0] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        info = self.query(f"PRAGMA table_info({quote_name(table)})")
+        primary = [str(c[1]) for c in sorted(info, key=lambda c: c[5]) if c[5]]
+        found = []
+        for name in names:
+            keys: dict[int, list[tuple[int, str, str | None]]] = {}
+            for k in self.query(f"PRAGMA foreign_key_list({quote_name(name)})"):
+                if str(k[2]).lower() == table.lower():
+                    keys.setdefault(int(k[0]), []).append((int(k[1]), str(k[3]), k[4]))
+            for pairs in keys.values():
+                ordered = sorted(pairs)  # a key naming no columns refers to the primary key
+                to = [
+                    p or (primary[i] if i < len(primary) else "")
+                    for i, (_, _, p) in enumerate(ordered)
+                ]
+                columns = tuple((f, str(t)) for (_, f, _), t in zip(ordered, to, strict=True))
+                found.append(Reference(quote_name(name), name, columns))
+        return found
+
+    def referencing_tables(self, table: str) -> list[str]:
+        """Tables whose foreign keys point at ``table`` (``references_to``)."""
+        return sorted({r.name for r in self.references_to(table)})
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
@@ -299,9 +368,31 @@ class Database:
     def keep_writers_off(self, table: str) -> None:
         """Inside a write transaction: nobody else inserts, updates or deletes rows of
         ``table`` until it ends, so what it reads next is still true when it writes.
-        Waits (bounded by ``waits_bounded``) for others' unfinished writes to it."""
+        Never waits (NOWAIT): a lock request left waiting would queue every clerk's save
+        on the table behind it; where another transaction holds the table, the
+        (translated) error is raised at once. Run it in ``undone_on_error``."""
         if self.table_lock is not None:
-            self.execute(self.table_lock.format(quote_identifier(table)))
+            self.execute(self.table_lock.format(quote_identifier(table)) + " NOWAIT")
+
+    @contextmanager
+    def undone_on_error(self) -> Iterator[None]:
+        """Inside a transaction: if a statement in here fails, what it did is rolled back
+        (a savepoint), locks taken in here included, and the transaction goes on."""
+        self.execute(f"SAVEPOINT {_LOCK_SAVEPOINT}")
+        try:
+            yield
+        except Exception:
+            with contextlib.suppress(Exception):  # a lost connection: keep the first error
+                self.execute(f"ROLLBACK TO SAVEPOINT {_LOCK_SAVEPOINT}")
+            raise
+
+    @property
+    def skips_locked_rows(self) -> str:
+        """What a SELECT ends with to lock the rows it reads without waiting for any
+        another transaction holds (``FOR UPDATE SKIP LOCKED``), on the servers whose
+        table lock (``TABLE_LOCKS``) SMSync holds while it writes: a row it waited for
+        there could deadlock with the clerk editing it. Empty elsewhere."""
+        return " FOR UPDATE SKIP LOCKED" if self.table_lock is not None else ""
 
     @contextmanager
     def transaction(
@@ -310,12 +401,13 @@ class Database:
         """Everything inside commits together or not at all.
 
         Outside a transaction both kinds of connection run in autocommit, so a read
-        never holds locks; inside, sqlite3 gets BEGIN IMMEDIATE (SQLite's write lock,
-        taken before anything is read, waiting at most the busy timeout for another
-        writer, in steps with ``waiting`` called between them: what it raises, an
-        interrupt, ends the wait at once) and pyodbc turns autocommit off until the
-        commit or rollback. Starting, committing and the statements inside all go
-        through the error translation.
+        never holds locks; inside, SQLite (sqlite3 or its ODBC driver) gets BEGIN
+        IMMEDIATE (SQLite's write lock, taken before anything is read, waiting at most
+        the busy timeout for another writer; through sqlite3 in steps with ``waiting``
+        called between them: what it raises, an interrupt, ends the wait at once) and
+        other ODBC connections turn autocommit off until the commit or rollback.
+        Starting, committing and the statements inside all go through the error
+        translation.
 
         ``serializable``: on a server without ``TABLE_LOCKS`` and not SQLite, the
         transaction runs at ODBC's SERIALIZABLE isolation; lock-based servers (SQL
@@ -324,24 +416,38 @@ class Database:
         silently weaker transaction.
         """
         isolate = serializable and self.table_lock is None and not self.locks_whole_file
+        # SQLite through its ODBC driver: the driver's own transaction would begin
+        # deferred, and a read before the first write (a catalogue question) would hold
+        # the file against another writer that holds the write lock and waits to
+        # commit: both wait out the busy timeout. BEGIN IMMEDIATE, as for sqlite3.
+        immediate = not self.is_sqlite and self.locks_whole_file
         self._watch_for_dead_client()
         if isolate:
             self._serializable()
         with self.translating():
             if self.is_sqlite:
                 self._begin_immediate(waiting)
+            elif immediate:
+                self.connection.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_SECONDS * 1000)}")
+                self.connection.execute("BEGIN IMMEDIATE")
             else:
                 self.connection.autocommit = False
         try:
             yield
             with self.translating():
-                self.connection.commit()
+                if immediate:
+                    self.connection.execute("COMMIT")
+                else:
+                    self.connection.commit()
         except BaseException:
             with contextlib.suppress(Exception):  # a lost connection: keep the first error
-                self.connection.rollback()
+                if immediate:
+                    self.connection.execute("ROLLBACK")
+                else:
+                    self.connection.rollback()
             raise
         finally:
-            if not self.is_sqlite:
+            if not self.is_sqlite and not immediate:
                 with contextlib.suppress(Exception):
                     self.connection.autocommit = True
                 if isolate:
@@ -434,9 +540,9 @@ def open_sqlite(
     """Open an SQLite file; ``read_only`` uses SQLite's own read-only mode. The file is
     read once here, inside the error translation, so a file that is no database (or is
     locked) is reported when it is opened, not at the first question. A writer busy
-    with the file is waited for at most ``LOCK_WAIT_SECONDS``. A file opened for writing
-    enforces the foreign keys its tables declare (SQLite does not unless asked), so a
-    record other records refer to is never deleted from under them."""
+    with the file is waited for at most ``LOCK_WAIT_SECONDS``. SQLite's own settings are
+    left as the file's owner has them (foreign keys enforced or not): Undo checks what
+    refers to a record itself (``Database.references_to``)."""
     if read_only and not path.exists():
         raise FileNotFoundError(path)
     try:
@@ -447,8 +553,6 @@ def open_sqlite(
             connection = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS)
         try:
             connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchall()
-            if not read_only:
-                connection.execute("PRAGMA foreign_keys = ON")  # the links SMSTurbo declares
         except BaseException:
             connection.close()
             raise

@@ -340,6 +340,9 @@ def statement_error(error: Exception, *, side: Side, where: str) -> SmsyncError 
 
 
 CANCELLED = "cancelled"
+IDLE = "idle too long"
+DEADLOCK = "deadlock"
+READ_ONLY_DATABASE = "read-only database"
 LOST = "lost"
 LOCKED = "locked"
 TIMED_OUT = "timed out"
@@ -355,6 +358,18 @@ BAD_VALUE = "bad value"
 STORAGE = "storage"
 
 STATEMENT_RULES: tuple[Rule, ...] = (
+    # Before LOST: the server ends the session, but for a reason of its own to tell.
+    Rule(
+        IDLE,
+        states=frozenset({"25P03"}),
+        words=("idle-in-transaction timeout", "idle_in_transaction_session_timeout"),
+    ),
+    Rule(DEADLOCK, states=frozenset({"40P01"}), words=("deadlock",)),
+    Rule(
+        READ_ONLY_DATABASE,
+        states=frozenset({"25006"}),
+        words=("read-only transaction", "during recovery"),
+    ),
     Rule(
         CANCELLED,
         states=frozenset({"57014"}),
@@ -376,20 +391,21 @@ STATEMENT_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         LOCKED,
-        states=frozenset({"55P03", "40P01", "40001"}),
+        states=frozenset({"55P03", "40001"}),
         words=(
             "database is locked",
             "database table is locked",
             "lock timeout",
             "lock wait timeout",
             "lock request time out",
-            "deadlock",
+            "could not obtain lock",
+            "resource busy",
         ),
     ),
     Rule(TIMED_OUT, states=frozenset({"HYT00", "HYT01"}), words=("timeout expired",)),
     Rule(
         READ_ONLY,
-        states=frozenset({"25006", "42501"}),
+        states=frozenset({"42501"}),
         words=("readonly database", "read-only", "permission denied"),
     ),
     Rule(CANNOT_OPEN, words=("unable to open database file",)),
@@ -478,6 +494,32 @@ STATEMENT_TRANSLATIONS: dict[str, dict[str, StatementTranslation]] = {
         ),
         LOCKED: _TURBO_BUSY,
         TIMED_OUT: _TURBO_BUSY,
+        DEADLOCK: StatementTranslation(
+            TargetBusyError,
+            "SMSTurbo's database server stopped SMSync's synchronization because SMSync and "
+            "another program or user were each waiting for the other (a deadlock: {said})"
+            + _NOTHING_CHANGED,
+            "Synchronize again: the other program's work went through. If it happens often, "
+            "tell SMSync's support which program was working in SMSTurbo at the time.",
+        ),
+        IDLE: StatementTranslation(
+            TargetLostError,
+            "SMSTurbo's database server ended SMSync's session because its transaction "
+            "waited longer than the limit the server's administrator set "
+            "(idle_in_transaction_session_timeout; {said}); the server undid whatever "
+            "SMSync had not committed" + _NOTHING_CHANGED,
+            "Synchronize again. If it happens again, ask the SMSTurbo administrator to raise "
+            "that limit for SMSync's database user (PostgreSQL: ALTER ROLE … SET "
+            "idle_in_transaction_session_timeout = '5min', or 0 for none).",
+        ),
+        READ_ONLY_DATABASE: StatementTranslation(
+            TargetReadOnlyError,
+            "SMSTurbo's database accepts only reads: a read-only database or a standby "
+            "server, whatever the user's rights ({said})" + _NOTHING_CHANGED,
+            "Point smsturbo.dsn (Setup) at SMSTurbo's main database server, or ask its "
+            "administrator to allow writes to the database (PostgreSQL: ALTER DATABASE … "
+            "SET default_transaction_read_only = off); then synchronize again.",
+        ),
         READ_ONLY: StatementTranslation(
             TargetReadOnlyError,
             "SMSTurbo can only be read here, so SMSync cannot write it ({said})" + _NOTHING_CHANGED,

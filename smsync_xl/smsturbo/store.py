@@ -16,12 +16,19 @@ compare-and-set: it only changes the row if every column still holds what was re
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from smsync_xl.connections import db as dbapi
 from smsync_xl.connections.db import Database, quote_identifier, quote_name
-from smsync_xl.connections.odbc_errors import driver_text, state_and_text
+from smsync_xl.connections.odbc_errors import (
+    CANCELLED,
+    READ_ONLY,
+    classify_statement,
+    driver_text,
+    state_and_text,
+)
 from smsync_xl.core.errors import (
     MissingDefaultsError,
     SmsyncError,
@@ -46,9 +53,10 @@ from smsync_xl.core.fields import (
 from smsync_xl.smsturbo.audit import LOCK_DDL, LOCK_INSERT, LOCK_TABLE, LOCK_TAKE, Audit, Stored
 from smsync_xl.smsturbo.mapping import TableMapping, TurboMapping
 
+_LOCK_RETRY = 0.05
+"""Seconds between two tries for a table another transaction holds."""
+
 _ID_CHUNK = 500  # stays under every driver's parameter limit
-_ROW_LOCKING = ("postgres", "oracle")
-"""Servers whose ``SELECT … FOR UPDATE SKIP LOCKED`` locks rows without waiting."""
 INSERT_BATCH = 500
 """Records per batch of inserts: well under what drivers take in one go."""
 
@@ -62,10 +70,26 @@ def _to_db(field: str, value: object) -> object:
     return TURBO_FIELDS[field].kind.to_db(value)
 
 
-def _said(error: TargetError) -> str:
+def driver_said(error: TargetError) -> str:
     """The driver's own words behind a translated error."""
     cause = error.__cause__
     return driver_text(state_and_text(cause)[1]) if isinstance(cause, Exception) else error.message
+
+
+def _kind(error: TargetError) -> str | None:
+    """What the driver said behind a translated error (``odbc_errors.STATEMENT_RULES``)."""
+    cause = error.__cause__
+    return classify_statement(*state_and_text(cause)) if isinstance(cause, Exception) else None
+
+
+def _busy_now(error: TargetBusyError) -> bool:
+    """The table is held by another transaction right now (NOWAIT's refusal), as opposed
+    to a deadlock or a serialization failure."""
+    cause = error.__cause__
+    if not isinstance(cause, Exception):
+        return False
+    state, said = state_and_text(cause)
+    return state == "55P03" or "could not obtain lock" in said or "ORA-00054" in said
 
 
 def _matching(expected: Raw) -> tuple[str, list[object]]:
@@ -90,6 +114,7 @@ class SMSTurboStore:
         self._stored_ids: dict[tuple[str, str], str] = {}
         self._incomparable: dict[str, set[str]] = {}
         dbapi.fixed_time_zone(db)
+        self._references: dict[str, list[dbapi.Reference]] = {}
 
     @contextmanager
     def transaction(
@@ -102,19 +127,19 @@ class SMSTurboStore:
         read again cannot be created by a clerk before SMSync's INSERT; then everything
         written inside, audit included, commits together or not at all.
 
-        ``waiting`` is called while SQLite's write lock is waited for (what it raises, an
-        interrupt, ends the wait). Each lock waits at most
-        ``connections.db.LOCK_WAIT_SECONDS``, then fails with
-        'another synchronization … is writing SMSTurbo' (the writer lock) or with the
-        table another program keeps changing. A connection lost during the commit
+        ``waiting`` is called while a lock is waited for (what it raises, an interrupt,
+        ends the wait). The writer lock waits at most ``connections.db.LOCK_WAIT_SECONDS``,
+        then fails with 'another synchronization … is writing SMSTurbo'; the table locks
+        are never waited for, only tried again for as long (``_keep_writers_off``), then
+        fail naming the table another program keeps changing. A connection lost during the
+        commit
         itself is told as such: only then can SMSync not know whether it was written."""
         tables = [self.table(e).table for e in writing]
         committing = False
         try:
             with self.db.transaction(serializable=bool(tables), waiting=waiting):
                 self._take_writer_lock()
-                for table in tables:
-                    self._keep_writers_off(table)
+                self._keep_writers_off(tables, waiting)
                 yield
                 committing = True
         except TargetLostError as error:
@@ -122,7 +147,7 @@ class SMSTurboStore:
                 raise
             raise TargetLostError(
                 "the connection to SMSTurbo's database server was lost while SMSync "
-                f"committed ({_said(error)}): SMSTurbo holds either all of this "
+                f"committed ({driver_said(error)}): SMSTurbo holds either all of this "
                 "synchronization or none of it",
                 where=error.where,
                 advice="Press Refresh: if the rows you ticked show IN SYNC it was written "
@@ -130,19 +155,82 @@ class SMSTurboStore:
                 "written and you can synchronize again.",
             ) from error
 
-    def _keep_writers_off(self, table: str) -> None:
-        with self.db.waits_bounded(dbapi.LOCK_WAIT_SECONDS):
+    def _keep_writers_off(self, tables: list[str], waiting: Callable[[], None]) -> None:
+        """Lock ``tables`` without ever queueing for them: all at once, and while another
+        transaction (a clerk's unsaved edit) holds one, none (the locks taken are rolled
+        back, so no clerk waits for SMSync meanwhile) and try again every
+        ``_LOCK_RETRY`` seconds for at most ``LOCK_WAIT_SECONDS``, calling ``waiting``
+        between tries: what it raises (a noted interrupt) stops at once, nothing written
+        yet."""
+        if not tables or self.db.table_lock is None:
+            return
+        deadline = time.monotonic() + dbapi.LOCK_WAIT_SECONDS
+        while True:
+            table = tables[0]
             try:
-                self.db.keep_writers_off(table)
+                with self.db.undone_on_error():
+                    for table in tables:
+                        self.db.keep_writers_off(table)
+                return
             except TargetBusyError as error:
-                raise TargetBusyError(
-                    f"SMSTurbo's table {table} is being changed by another program or user "
-                    "(an edit in SMSTurbo not yet saved, say) that did not finish within "
-                    f"{dbapi.LOCK_WAIT_SECONDS:g} seconds; nothing was changed",
-                    where=error.where,
-                    advice=f"Ask whoever is changing {table} in SMSTurbo to save or cancel "
-                    "it, then synchronize again.",
-                ) from error
+                if time.monotonic() >= deadline or not _busy_now(error):
+                    raise self._table_busy(table, error) from error
+            except TargetReadOnlyError as error:
+                if _kind(error) != READ_ONLY:
+                    raise
+                raise self._may_not_lock(table, error) from error
+            waiting()
+            time.sleep(_LOCK_RETRY)
+
+    def _table_busy(self, table: str, error: TargetBusyError) -> TargetBusyError:
+        return TargetBusyError(
+            f"SMSTurbo's table {table} is being changed by another program or user "
+            "(an edit in SMSTurbo not yet saved, say) that did not finish within "
+            f"{dbapi.LOCK_WAIT_SECONDS:g} seconds; nothing was changed",
+            where=error.where,
+            advice=f"Ask whoever is changing {table} in SMSTurbo to save or cancel "
+            "it, then synchronize again.",
+        )
+
+    def _may_not_lock(self, table: str, error: TargetReadOnlyError) -> TargetReadOnlyError:
+        """PostgreSQL lets only a user with UPDATE, DELETE or TRUNCATE on the whole table
+        lock it against other writers (INSERT, or UPDATE of some columns, is not enough)."""
+        return TargetReadOnlyError(
+            f"SMSync's database user may not lock SMSTurbo's table {table} against other "
+            f"writers ({driver_said(error)}), which SMSync does while it creates records there so "
+            "that no one creates the same record meanwhile: that needs the right to UPDATE "
+            "the whole table, not only some of its columns; nothing was changed",
+            where=error.where,
+            advice="Ask the SMSTurbo administrator to GRANT UPDATE ON "
+            f"{quote_identifier(table)} TO SMSync's database user (the one smsturbo.dsn "
+            "connects as); then synchronize again.",
+        )
+
+    def lock_records(self, entity: Entity, ids: Iterable[str]) -> set[str]:
+        """Lock, for the rest of the transaction, the rows with these stored IDs that
+        nobody else holds locked, and return their trimmed IDs; a row another
+        transaction holds (a clerk editing it in SMSTurbo) is skipped, never waited for.
+        Where SMSync holds no table lock, every ID (the writes wait as usual)."""
+        wanted = list(dict.fromkeys(ids))
+        if not self.db.skips_locked_rows:
+            return {text(i) or "" for i in wanted}
+        table = self.table(entity)
+        return self._skip_locked(table.table, table.columns["id"], wanted)
+
+    def _skip_locked(self, table: str, column: str, wanted: list[str]) -> set[str]:
+        """``SELECT … FOR UPDATE SKIP LOCKED`` on these IDs, in chunks: the trimmed IDs
+        of the rows now locked by this transaction."""
+        name, key = quote_identifier(table), quote_name(column)
+        locked: set[str] = set()
+        for start in range(0, len(wanted), _ID_CHUNK):
+            chunk = wanted[start : start + _ID_CHUNK]
+            rows = self.db.query(
+                f"SELECT {key} FROM {name} WHERE {key} IN ({', '.join('?' for _ in chunk)})"
+                f"{self.db.skips_locked_rows}",
+                chunk,
+            )
+            locked |= {text(r[0]) or "" for r in rows}
+        return locked
 
     def _take_writer_lock(self) -> None:
         """SQLite: BEGIN IMMEDIATE has taken the file's write lock already. A server
@@ -155,10 +243,11 @@ class SMSTurboStore:
         with self.db.waits_bounded(dbapi.LOCK_WAIT_SECONDS):
             if not self.db.has_table(LOCK_TABLE):
                 try:
-                    self.db.execute(LOCK_DDL)
-                    self.db.execute(LOCK_INSERT)
+                    with self._recoverable():
+                        self.db.execute(LOCK_DDL)
+                        self.db.execute(LOCK_INSERT)
                 except TargetReadOnlyError as error:
-                    raise self._lock_table_refused(error, missing=True) from error
+                    raise self._refused_writing(error, missing=True) from error
                 except Exception as error:  # any DBMS's "already exists", after waiting
                     raise TargetBusyError(
                         "another synchronization started at the same moment and created "
@@ -169,11 +258,75 @@ class SMSTurboStore:
                     ) from error
                 return
             try:
-                taken = self.db.execute(LOCK_TAKE)
-                if taken == 0 and not self.db.query(f"SELECT LockName FROM {LOCK_TABLE}"):
-                    self.db.execute(LOCK_INSERT)  # the row was deleted: put it back
+                with self._recoverable():
+                    taken = self.db.execute(LOCK_TAKE)
+                    if taken == 0 and not self.db.query(f"SELECT LockName FROM {LOCK_TABLE}"):
+                        self.db.execute(LOCK_INSERT)  # the row was deleted: put it back
             except TargetReadOnlyError as error:
-                raise self._lock_table_refused(error, missing=False) from error
+                raise self._refused_writing(error, missing=False) from error
+            except TargetLostError as error:
+                if _kind(error) != CANCELLED:
+                    raise
+                raise TargetBusyError(
+                    "another synchronization or undo is writing SMSTurbo, and the time limit "
+                    "SMSTurbo's server sets for one statement stopped SMSync waiting for it "
+                    f"({driver_said(error)}); nothing was changed",
+                    where=error.where,
+                    advice="Try again once the other synchronization has finished. If it "
+                    "happens often, ask the SMSTurbo administrator to give SMSync's database "
+                    f"user a time limit above {dbapi.LOCK_WAIT_SECONDS:g} seconds (PostgreSQL: "
+                    "ALTER ROLE … SET statement_timeout = '60s').",
+                ) from error
+
+    @contextmanager
+    def _recoverable(self) -> Iterator[None]:
+        """PostgreSQL: a refused statement in here leaves the transaction usable (a
+        savepoint), so that SMSync can ask the catalogue what exactly was refused."""
+        if self.db.dbms.startswith("postgres"):
+            with self.db.undone_on_error():
+                yield
+        else:
+            yield
+
+    def _refused_writing(self, error: TargetReadOnlyError, *, missing: bool) -> TargetError:
+        """A write to SMSync's lock table refused: a database that takes no writes at all
+        is told as the server says it; a user who may write none of SMSTurbo's tables
+        is told that; only a user who may write them but not the lock table is told
+        about the lock table."""
+        if _kind(error) != READ_ONLY:
+            return error
+        user, unwritable = self._unwritable()
+        if not unwritable:
+            return self._lock_table_refused(error, missing=missing)
+        names = ", ".join(unwritable)
+        tables = ", ".join([*(quote_identifier(t) for t in unwritable), LOCK_TABLE])
+        return TargetReadOnlyError(
+            f"SMSync's database user {user} may only read SMSTurbo here: it may not insert "
+            f"into or update {names} ({driver_said(error)}); nothing was changed",
+            where=error.where,
+            advice="Ask the SMSTurbo administrator to let that user write them: GRANT "
+            f"SELECT, INSERT, UPDATE ON {tables} TO {user} (DELETE as well for Undo); then "
+            "synchronize again.",
+        )
+
+    def _unwritable(self) -> tuple[str, list[str]]:
+        """PostgreSQL: the user's name and SMSTurbo's mapped tables it may not both
+        INSERT into and UPDATE (table-wide); elsewhere none are known."""
+        if not self.db.dbms.startswith("postgres"):
+            return "", []
+        user = str(self.db.query("SELECT current_user")[0][0])
+        unwritable = []
+        for mapped in self.mapping.tables.values():
+            name = quote_identifier(mapped.table)
+            rows = self.db.query(
+                "SELECT CASE WHEN has_table_privilege(to_regclass(?), 'INSERT') AND "
+                "has_table_privilege(to_regclass(?), 'UPDATE') THEN 1 ELSE 0 END "
+                "WHERE to_regclass(?) IS NOT NULL",
+                [name, name, name],
+            )
+            if rows and int(rows[0][0]) == 0:  # psqlODBC passes booleans as text
+                unwritable.append(mapped.table)
+        return user, unwritable
 
     def _lock_table_refused(self, error: TargetReadOnlyError, *, missing: bool) -> TargetError:
         """SMSync's own lock table is what this user may not create or write, whatever
@@ -181,7 +334,7 @@ class SMSTurboStore:
         state = "is missing and" if missing else "is there, but"
         return TargetReadOnlyError(
             f"SMSync's lock table {LOCK_TABLE} {state} this database user may not "
-            f"{'create' if missing else 'update'} it ({_said(error)}); nothing was changed",
+            f"{'create' if missing else 'update'} it ({driver_said(error)}); nothing was changed",
             where=error.where,
             advice="Ask the SMSTurbo administrator to create it once as the owner of "
             f"SMSTurbo's tables ({LOCK_DDL}; {LOCK_INSERT}) and to let SMSync's user "
@@ -319,25 +472,15 @@ class SMSTurboStore:
         now. None where the database locks otherwise (SQLite's write lock covers the
         whole file; other servers hold what the transaction reads by its isolation):
         there Undo writes with a compare-and-set on the columns it can compare."""
-        if self.db.is_sqlite or not self.db.dbms.startswith(_ROW_LOCKING):
+        if not self.db.skips_locked_rows:
             return None
         if not self.db.has_table(table):
             return set()
-        name = quote_identifier(table)
-        columns, _ = self.db.select(f"SELECT * FROM {name} WHERE 1 = 0")
+        columns, _ = self.db.select(f"SELECT * FROM {quote_identifier(table)} WHERE 1 = 0")
         column = self.column_named(columns, key)
         if column is None:
             return set()
-        wanted, locked = list(dict.fromkeys(ids)), set()
-        for start in range(0, len(wanted), _ID_CHUNK):
-            chunk = wanted[start : start + _ID_CHUNK]
-            rows = self.db.query(
-                f"SELECT {quote_name(column)} FROM {name} WHERE {quote_name(column)} IN "
-                f"({', '.join('?' for _ in chunk)}) FOR UPDATE SKIP LOCKED",
-                chunk,
-            )
-            locked |= {text(row[0]) or "" for row in rows}
-        return locked
+        return self._skip_locked(table, column, list(dict.fromkeys(ids)))
 
     def rows_of(self, entity: Entity, ids: Iterable[str]) -> dict[str, Raw]:
         """Whole rows (every column) of ``entity``'s table, keyed by trimmed ID."""
@@ -356,7 +499,7 @@ class SMSTurboStore:
         transaction. A compare-and-set leaves those out of its WHERE; Undo compares them
         itself when it reads the row. Not needed where Undo locks the rows it writes
         (``lock_rows``) and writes them by ID, nor on SQLite, which compares any value."""
-        if self.db.is_sqlite or self.db.dbms.startswith(_ROW_LOCKING):
+        if self.db.is_sqlite or self.db.skips_locked_rows:
             return
         for table in dict.fromkeys(tables):
             if table in self._incomparable or not self.db.has_table(table):
@@ -382,14 +525,26 @@ class SMSTurboStore:
         where, params = self._whole_row(table, expected)
         sets = ", ".join(f"{quote_name(c)} = ?" for c in values)
         named = f"{entity.label.lower()} {record_id.strip()!r}"
-        with (
-            self._undo_refused(f"restoring {named} (table {table})"),
-            self._naming(f"restoring {named}", f"{named} (table {table})"),
-        ):
-            changed = self.db.execute(
-                f"UPDATE {quote_identifier(table)} SET {sets} WHERE {where}",
-                [*values.values(), *params],
-            )
+        try:
+            with (
+                self._undo_refused(f"restoring {named} (table {table})"),
+                self._naming(f"restoring {named}", f"{named} (table {table})"),
+            ):
+                changed = self.db.execute(
+                    f"UPDATE {quote_identifier(table)} SET {sets} WHERE {where}",
+                    [*values.values(), *params],
+                )
+        except TargetReferenceError as error:
+            raise TargetReferenceError(
+                f"{named} cannot be given back its old values ({', '.join(values)}): "
+                f"SMSTurbo refused them, a link between its tables would break "
+                f"({driver_said(error)}); nothing was changed",
+                where=error.where,
+                advice=f"An old value of {named} is no longer on the SMSTurbo list it must "
+                "come from. Leave this synchronization in place and correct the record in "
+                "SMSTurbo instead; or put the old value back on that list in SMSTurbo and "
+                "undo again.",
+            ) from error.__cause__
         return self._changed(changed, entity, record_id, expected)
 
     def delete_row(self, entity: Entity, record_id: str, *, table: str, expected: Raw) -> bool:
@@ -427,6 +582,25 @@ class SMSTurboStore:
                 "record (a rule or trigger of SMSTurbo's, say). Until it is resolved the "
                 "synchronization stays in place, and Undo offers it again.",
             ) from error
+
+    def referred_to(self, table: str, row: Raw) -> list[str]:
+        """The tables whose rows refer to ``row`` of ``table`` now through a foreign key
+        the catalogue declares, each with how many rows: what deleting it would break,
+        cascade or unlink, asked before Undo deletes anything. The catalogue is asked
+        once per table."""
+        columns = {c.lower(): c for c in row}
+        found = []
+        if table not in self._references:
+            self._references[table] = self.db.references_to(table)
+        for key in self._references[table]:
+            values = [row.get(columns.get(to.lower(), to)) for _, to in key.columns]
+            if any(v is None for v in values):
+                continue
+            where = " AND ".join(f"{quote_name(f)} = ?" for f, _ in key.columns)
+            count = self.db.query(f"SELECT COUNT(*) FROM {key.sql} WHERE {where}", values)[0][0]
+            if count:
+                found.append(f"{key.name} ({count} row{'s' if count != 1 else ''})")
+        return found
 
     def _whole_row(self, table: str, expected: Raw) -> tuple[str, list[object]]:
         """The compare-and-set condition on a whole row, but for the columns
@@ -494,7 +668,7 @@ class SMSTurboStore:
         except TargetBusyError as error:
             if not record:
                 raise
-            said = _said(error)
+            said = driver_said(error)
             raise TargetBusyError(
                 f"{doing}: another program or user holds {record} locked (an edit in "
                 f"SMSTurbo not yet saved, say) and did not let go within "
@@ -585,7 +759,7 @@ class SMSTurboStore:
     def _in_use(self, named: str, table: str, error: TargetReferenceError) -> TargetError:
         """A record others refer to (tickets written for a customer since it was
         created): name the tables that do, and what Undo can and cannot do about it."""
-        said = _said(error)
+        said = driver_said(error)
         found = re.findall(r'(?i)table "([^"]+)"', said)
         referring = [t for t in found if t != table][-1:] or self.db.referencing_tables(table)
         tables = ", ".join(referring) or "another table"

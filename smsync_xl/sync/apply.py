@@ -34,6 +34,7 @@ from smsync_xl.core.fields import (
     Entity,
     Limit,
     Record,
+    SageRecord,
 )
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
@@ -88,10 +89,17 @@ def now_text() -> str:
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
 
-def make_plan(entity: Entity, source: Source, store: SMSTurboStore, settings: Settings) -> Plan:
+def make_plan(
+    entity: Entity,
+    source: Source,
+    store: SMSTurboStore,
+    settings: Settings,
+    sage: list[SageRecord] | None = None,
+) -> Plan:
     """Read both sides and compare them: what Refresh shows and Synchronize re-checks.
-    A template kept in another entity's table (vendors start from customer ZZDEFAULT) is
-    read on its own; a missing one only matters when a record is created."""
+    ``sage``: Sage 50's records if already read. A template kept in another entity's
+    table (vendors start from customer ZZDEFAULT) is read on its own; a missing one
+    only matters when a record is created."""
     template_id = settings.template_id(entity)
     template = None
     if entity.template_entity != entity.key:
@@ -99,7 +107,7 @@ def make_plan(entity: Entity, source: Source, store: SMSTurboStore, settings: Se
             template = store.template(entity, template_id) or None
     return compare(
         entity,
-        source.read(entity),
+        source.read(entity) if sage is None else sage,
         store.read(entity),
         settings.entities[entity.key],
         lookups=lookups_from(store.lookups(entity)),
@@ -177,6 +185,10 @@ def check_template(
 CHANGED_MEANWHILE = (
     "changed in SMSTurbo by someone else during this synchronization; left as they made "
     "it. Press Refresh and review it again"
+)
+BEING_EDITED = (
+    "being edited in SMSTurbo right now (someone has it open and has not saved it); left "
+    "as it is. Press Refresh and synchronize it again once they have saved"
 )
 CREATED_MEANWHILE = (
     "created in SMSTurbo by someone else during this synchronization; left as they made "
@@ -304,6 +316,12 @@ class _Writer:
         saw (compare-and-set); the before values are the row as it was overwritten. A
         row someone else changed (or created) meanwhile becomes a conflict."""
         ids = [self.store.stored_id(self.entity, w.record_id) for w in self.pending]
+        updating = [
+            self.store.stored_id(self.entity, w.record_id)
+            for w in self.pending
+            if w.action is AuditAction.UPDATE
+        ]
+        free = self.store.lock_records(self.entity, updating)
         current = self.store.fetch_raw(self.entity, ids)
         done: list[tuple[_Write, Raw | None]] = []
         creating: list[Record] = []
@@ -315,6 +333,9 @@ class _Writer:
                     self.conflict(write, CREATED_MEANWHILE)
                     continue
                 creating.append(write.values)
+            elif now is not None and write.record_id not in free:
+                self.conflict(write, BEING_EDITED)
+                continue
             elif (
                 now is None
                 or self.store.normalised(now) != write.seen
@@ -367,12 +388,15 @@ def apply(
     """Apply the chosen rows. Returns one result per chosen row. Nothing is written
     unless everything is.
 
+    Sage 50 is read again first, outside SMSTurbo's transaction (its locks do not
+    protect Sage 50, and clerks' saves must not wait while a big company is read).
     Inside the write transaction, SMSync's writer lock comes first (another
-    synchronization or undo finishes before this one reads anything), then both sides
-    are read again, the template records (ZZDEFAULT) are checked, and each write is a
-    compare-and-set. Between every step up to the commit (each record decided, the
-    template check, each update and batch of inserts, the audit) ``checkpoint`` runs:
-    what it raises (a noted interrupt) rolls the transaction back."""
+    synchronization or undo finishes before this one reads anything), then SMSTurbo is
+    read again and compared with that, the template records (ZZDEFAULT) are checked,
+    and each write is a compare-and-set. Between every step up to the commit (the wait
+    for a table, each record decided, the template check, each update and batch of
+    inserts, the audit) ``checkpoint`` runs: what it raises (a noted interrupt) rolls the
+    transaction back."""
     company = source.company_name()
     results: list[RowResult] = []
     changes: list[Change] = []
@@ -387,6 +411,7 @@ def apply(
         return template
 
     writing = [ENTITIES[k] for k, marks in chosen.items() if marks]
+    sage = {entity.key: source.read(entity) for entity in writing}
     with store.transaction(writing=writing, waiting=lambda: checkpoint("waiting")):
         writers = []
         for key, marks in chosen.items():
@@ -396,7 +421,7 @@ def apply(
             writer = _Writer(
                 store,
                 entity,
-                make_plan(entity, source, store, settings),
+                make_plan(entity, source, store, settings, sage[key]),
                 template_of(entity),
                 results,
                 checkpoint,

@@ -23,11 +23,16 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from weakref import WeakKeyDictionary
 
-from smsync_xl.core.errors import MappingError, NothingToUndoError, UndoChangedError
+from smsync_xl.core.errors import (
+    MappingError,
+    NothingToUndoError,
+    TargetReferenceError,
+    UndoChangedError,
+)
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, text
 from smsync_xl.core.vocabulary import AuditAction, RunKind
 from smsync_xl.smsturbo.audit import Change, Run, Stored, decoded, encoded, image
-from smsync_xl.smsturbo.store import Raw, SMSTurboStore
+from smsync_xl.smsturbo.store import Raw, SMSTurboStore, driver_said
 from smsync_xl.sync.apply import now_text
 
 
@@ -288,6 +293,25 @@ def _images(
     return images, unmapped
 
 
+def _in_use(store: SMSTurboStore, item: _Image, now: Raw) -> str | None:
+    """Why a created record cannot be deleted although it is as the run left it: other
+    SMSTurbo rows (a clerk's tickets) refer to it, and deleting it would fail, or take
+    them with it or unlink them, depending on how the key is declared. None when
+    nothing refers to it."""
+    if item.change.action is not AuditAction.CREATE:
+        return None
+    referring = store.referred_to(item.table, now)
+    if not referring:
+        return None
+    tables = ", ".join(referring)
+    return (
+        f"SMSTurbo's {tables} refer to it (used since that synchronization), so deleting "
+        "it would take them with it or leave them pointing at nothing; left as it is. "
+        "Keep it (correct it in SMSTurbo if needed), or, if what refers to it was entered "
+        "by mistake, remove that in SMSTurbo first and undo again"
+    )
+
+
 def _take_back(store: SMSTurboStore, item: _Image, rows: _Rows, now: Raw) -> bool:
     """Delete a created row, or give an updated one back its old values. The row is
     locked and was compared whole, so it is found by its ID alone (as stored); where
@@ -361,6 +385,29 @@ def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = Non
     exactly that."""
     expected = expected_run if expected_run is not None else _offered.get(store)
     store.learn_comparisons(_audited_tables(store))
+    committing: list[int] = []
+    try:
+        return _undo(store, user, expected, committing)
+    except TargetReferenceError as error:
+        if not committing:
+            raise
+        raise TargetReferenceError(
+            f"SMSTurbo refused to commit the undo of synchronization {committing[0]}: a "
+            f"link between its tables would break ({driver_said(error)}); nothing was "
+            "changed",
+            where=error.where,
+            advice="SMSTurbo checks this link only at the end (a deferred foreign key): a "
+            "record the undo would delete or give back its old values is referred to, or "
+            "refers to something no longer there. Leave this synchronization in place and "
+            "correct the record the server names in SMSTurbo instead; or remove what "
+            "refers to it first and undo again.",
+        ) from error.__cause__
+
+
+def _undo(
+    store: SMSTurboStore, user: str, expected: int | None, committing: list[int]
+) -> UndoResult:
+    """``undo_last``'s transaction; ``committing`` gets the run once all is written."""
     with store.transaction():
         run = _check_expected(store, expected)
         remaining = list(reversed(store.audit.remaining(run.run_id)))
@@ -373,6 +420,8 @@ def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = Non
             if reason is None and now is None:
                 taken.append((item, None))  # a created record deleted in SMSTurbo already
                 continue
+            if reason is None and now is not None:
+                reason = _in_use(store, item, now)
             if reason is None and rows is not None and now is not None:
                 if _take_back(store, item, rows, now):
                     taken.append((item, now))
@@ -389,5 +438,6 @@ def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = Non
         store.audit.log_changes(undo_run, undone)
         result = UndoResult(run.run_id, undo_run, undone, left_alone)
         store.audit.finish_run(undo_run, result.summary(named=None))
+        committing.append(run.run_id)
     _offered.pop(store, None)
     return result
