@@ -6,7 +6,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -29,8 +28,8 @@ from smsync_xl.install import (
     pinned_settings,
     vba_encoding,
 )
-from smsync_xl.interrupts import PAUSE
 
+from .test_interrupts import interrupted
 from .workbook_helpers import Dialogs, open_book
 
 XLWINGS_BAS = Path(xlwings.__file__).parent / "xlwings.bas"
@@ -389,32 +388,13 @@ def test_a_step_failing_after_the_workbook_was_replaced_names_the_backup(tmp_pat
     assert "Traceback" not in said
 
 
-def interrupted_at(args: list[str], phase: str, tmp_path: Path) -> tuple[int, str]:
-    marker = tmp_path.parent / f"{tmp_path.name}-reached-{phase}"
-    process = subprocess.Popen(
-        [*CLI, *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, PAUSE: f"{phase}:{marker}"},
-    )
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert process.poll() is None, process.communicate()[0]
-        assert time.monotonic() < deadline, "the command never reached " + phase
-        time.sleep(0.01)
-    os.kill(process.pid, signal.SIGINT)
-    return process.wait(timeout=120), process.communicate()[0]
-
-
 @pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 def test_ctrl_c_during_a_forced_install_says_what_it_replaced(tmp_path):
     """Ctrl-C once the old workbook is backed up: the install is made whole first, then
     the message says what was replaced (never "nothing was changed")."""
     target = edited_install(tmp_path)
-    code, output = interrupted_at(
-        ["install", "--dest", str(tmp_path), "--force"], "installing", tmp_path
+    code, output = interrupted(
+        ["install", "--dest", str(tmp_path), "--force"], "installing", signal.SIGINT, tmp_path
     )
     assert code == 130, output
     (backup,) = tmp_path.glob("SMSync.backup-*.xlsm")
@@ -430,7 +410,7 @@ def test_ctrl_c_during_a_forced_install_says_what_it_replaced(tmp_path):
 def test_ctrl_c_during_demo_force_says_the_demo_was_replaced(tmp_path):
     folder = tmp_path / "demo"
     create_demo(folder)
-    code, output = interrupted_at(["demo", str(folder), "--force"], "writing", tmp_path)
+    code, output = interrupted(["demo", str(folder), "--force"], "writing", signal.SIGINT, tmp_path)
     assert code == 130, output
     said = " ".join(output.split())
     assert (

@@ -34,8 +34,9 @@ CLI = [sys.executable, "-c", "from smsync_xl.cli import main; main()"]
 
 
 def interrupted(args: list[str], phase: str, signum: int, tmp_path: Path) -> tuple[int, str]:
-    """Run the command, send ``signum`` when it reaches ``phase``; exit code and output."""
-    marker = tmp_path / f"reached-{phase}"
+    """Run the command, send ``signum`` when it reaches ``phase``; exit code and output.
+    The marker file lies beside ``tmp_path``, so a command may own that whole folder."""
+    marker = tmp_path.parent / f"{tmp_path.name}-reached-{phase}"
     process = subprocess.Popen(
         [*CLI, *args],
         stdin=subprocess.DEVNULL,
