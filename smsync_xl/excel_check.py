@@ -395,7 +395,7 @@ def header(excel_version: str, workbook: Path, system: str = sys.platform) -> li
 
 
 def excel_check(folder: Path) -> Report | None:
-    """Install into ``folder``, open in a hidden Excel, run every check; None when this
+    """Install into ``folder``, open in Excel (visible), run every check; None when this
     computer has no Excel that xlwings can drive."""
     if sys.platform not in ("win32", "darwin"):
         return None
