@@ -351,7 +351,8 @@ def _trusted_location(found: Findings, folder: Path, machine: Machine) -> None:
             f"{folder} is not a Trusted Location",
             f"{folder} is not a Trusted Location: Excel asks to enable the macros on every "
             "open, and blocks them if the file is marked as downloaded",
-            "Run smsync-xl install --trust (adds it for you only), or File > Options > "
+            f'Run smsync-xl install --dest "{folder}" --trust (adds it for you only, '
+            "leaves the workbook as it is), or File > Options > "
             "Trust Center > Trust Center Settings > Trusted Locations > Add new location.",
         )
         return

@@ -257,8 +257,8 @@ class Installed:
     warnings: tuple[str, ...] = ()
     """What will not work yet, each with its fix (the Excel functions' missing DLL)."""
     kept: bool = False
-    """The workbook was there and was left as it is (``xlwings_wheel`` without ``force``):
-    only the DLLs were put in place."""
+    """The workbook was there and was left as it is (``xlwings_wheel`` or ``trust``
+    without ``force``): only the DLLs and the Trusted Location were put in place."""
 
 
 def keep_backup(workbook: Path, now: datetime) -> Path:
@@ -355,15 +355,18 @@ def install(
     warnings = [f"{what}. Fix: {fix}" for _, what, fix in _store(interpreter, platform)]
     names = [WORKBOOK_NAME, *(DEMO_FILES if with_demo else ())]
     existing = [name for name in names if (destination / name).exists()]
-    if existing and not force and xlwings_wheel:
-        # The DLLs (and trust) were what was asked for: the workbook and its conf stay.
+    if existing and not force and (xlwings_wheel or trust):
+        # The DLLs or the trust were what was asked for: the workbook and its conf stay.
         trusted = _trust(destination, registry, warnings) if trust else None
         try:
             _record(destination, interpreter, placed, keep=True)
         except OSError as error:
+            did = [f"{', '.join(map(str, placed))} were put in place"] if placed else []
+            did += [f"{destination} is a Trusted Location"] if trusted else []
             raise SmsyncError(
-                f"{', '.join(map(str, placed))} were put in place, but {MANIFEST_NAME} could "
-                f"not be updated ({error.strerror}), so doctor cannot tell if they go missing",
+                f"{'; '.join(did) or 'the workbook was left as it is'}, but {MANIFEST_NAME} "
+                f"could not be updated ({error.strerror}), so doctor cannot tell if what "
+                "install put in place goes missing",
                 where=str(destination),
                 advice="Make the folder writable and run the same command again.",
             ) from None
@@ -643,7 +646,7 @@ def next_steps(workbook: Path, *, platform: str | None = None, trusted: bool = F
             "Center Settings >\n"
             f"     Trusted Locations > Add new location: {folder}\n"
             '     (for a network folder also tick "Allow Trusted Locations on my network").\n'
-            "     Or run smsync-xl install --trust to add it for your user.\n"
+            f'     Or run smsync-xl install --dest "{folder}" --trust to add it for your user.\n'
         )
     return (
         "Next steps (Excel for Windows):\n"

@@ -19,6 +19,7 @@ import xlwings
 from click.testing import CliRunner
 
 from smsync_xl import first_open
+from smsync_xl import install as first_open_install
 from smsync_xl.book.vba_source import XLWINGS_STREAM, module_version, xlwings_vba_version
 from smsync_xl.cli import main
 from smsync_xl.core.errors import SmsyncError
@@ -385,7 +386,9 @@ def test_install_trust_adds_a_per_user_location_only_when_asked(tmp_path):
     assert registry.subkeys(USER_LOCATIONS) == ["Location0"]  # never silently
     machine = windows(registry, exists=lambda p: True)
     assert "is not a Trusted Location" in problems(check_workbook(dest / "SMSync.xlsm", machine))
-    assert "install --trust" in problems(check_workbook(dest / "SMSync.xlsm", machine))
+    assert f'install --dest "{dest}" --trust' in problems(
+        check_workbook(dest / "SMSync.xlsm", machine)
+    )
 
     installed = install(
         dest,
@@ -887,3 +890,33 @@ def test_a_registry_that_refuses_the_location_is_a_warning_not_a_traceback(tmp_p
     assert installed.trusted is None
     (warning,) = [w for w in installed.warnings if "--trust" in w]
     assert "the registry refused: Access is denied" in warning and "Add new location" in warning
+
+
+def test_trust_alone_completes_an_existing_install_as_both_advices_say(tmp_path, monkeypatch):
+    """install and doctor advise ``install --dest "<folder>" --trust``: on an existing
+    install it adds the location and leaves the workbook and xlwings.conf as they are."""
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(sys, "executable", "C:\\venv\\Scripts\\python.exe")
+    registry = FakeRegistry()
+    monkeypatch.setattr(first_open_install, "WindowsRegistry", lambda: registry)
+    dest = tmp_path / "C SMSync"
+    runner = CliRunner()
+    first = runner.invoke(main, ["install", "--dest", str(dest)])
+    assert first.exit_code == 0, first.output
+    advised = f'smsync-xl install --dest "{dest}" --trust'
+    assert advised in first.output
+    machine = windows(registry, python="C:\\venv\\Scripts\\python.exe", exists=lambda p: True)
+    assert advised in problems(check_workbook(dest / "SMSync.xlsm", machine))
+    (dest / "SMSync.xlsm").write_bytes(b"the bookkeeper's Setup and Log")
+    conf = (dest / "xlwings.conf").read_bytes()
+    recorded = (dest / MANIFEST_NAME).read_text(encoding="utf-8")
+
+    result = runner.invoke(main, ["install", "--dest", str(dest), "--trust"])
+    assert result.exit_code == 0, result.output
+    assert f"Left {dest / 'SMSync.xlsm'} and {dest / 'xlwings.conf'} as they are" in result.output
+    assert f"{dest} is a Trusted Location ({USER_LOCATIONS}\\Location0)" in result.output
+    assert "Next steps" not in result.output
+    assert (dest / "SMSync.xlsm").read_bytes() == b"the bookkeeper's Setup and Log"
+    assert (dest / "xlwings.conf").read_bytes() == conf
+    assert json.loads((dest / MANIFEST_NAME).read_text(encoding="utf-8")) == json.loads(recorded)
+    assert "Trusted Location" not in problems(check_workbook(dest / "SMSync.xlsm", machine))
