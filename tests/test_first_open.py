@@ -205,13 +205,24 @@ def test_doctor_names_the_missing_dll_for_excels_bitness(tmp_path):
     registry = FakeRegistry(
         {r"HKLM\SOFTWARE\Microsoft\Office\ClickToRun\Configuration": {"Platform": "x64"}}
     )
-    found = check_workbook(book, windows(registry, exists={"C:\\Py32\\python.exe"}.__contains__))
+    heads = {"C:\\Py32\\python.exe": pe(32)}
+    found = check_workbook(
+        book,
+        windows(
+            registry,
+            exists=heads.__contains__,
+            head=lambda path: heads.get(path, b""),
+        ),
+    )
     text = problems(found)
     assert f"{DLL64} is not beside C:\\Py32\\python.exe nor one folder up" in text
     assert DLL32 + " /" not in text  # a 64-bit Excel loads only the 64-bit DLL
-    assert "Excel 64-bit, Python 64-bit: the buttons run Python in its own process" in "\n".join(
+    # The bitness of the Python xlwings.conf names, read from its PE header, not doctor's.
+    assert "Excel 64-bit, Python 32-bit: the buttons run Python in its own process" in "\n".join(
         found.lines
     )
+    unread = check_workbook(book, windows(registry, exists=heads.__contains__))
+    assert "Excel 64-bit, Python unknown-bit:" in "\n".join(unread.lines)
     with_dll = {"C:\\Py32\\python.exe", "C:\\Py32\\" + DLL64}
     assert "DLL" not in problems(
         check_workbook(book, windows(registry, exists=with_dll.__contains__))
