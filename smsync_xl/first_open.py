@@ -139,7 +139,9 @@ def check_workbook(book: Path, machine: Machine) -> Findings:
     usable = interpreter is not None and _interpreter(found, interpreter, machine, recorded)
     _vba_version(found, book)
     _path_characters(found, book, machine)
-    for warning in folder_warnings(folder, platform=machine.platform, environ=machine.environ):
+    for warning in folder_warnings(
+        folder, platform=machine.platform, environ=machine.environ, registry=machine.registry
+    ):
         what, _, fix = warning.partition(" Fix: ")
         found.problem(what.split(". ")[0], what, fix)
     if machine.platform == "win32":

@@ -25,7 +25,7 @@ from smsync_xl.cli import main
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.first_open import Machine, check_python, check_workbook
-from smsync_xl.install import MANIFEST_NAME, applescript_path, install
+from smsync_xl.install import MANIFEST_NAME, applescript_path, folder_warnings, install
 from smsync_xl.office import USER_LOCATIONS, mark_of_the_web
 from smsync_xl.xlwings_dll import DLL_NAMES, find_dll, vba_folders
 
@@ -931,3 +931,53 @@ def test_trust_alone_completes_an_existing_install_as_both_advices_say(tmp_path,
     assert (dest / "xlwings.conf").read_bytes() == conf
     assert json.loads((dest / MANIFEST_NAME).read_text(encoding="utf-8")) == json.loads(recorded)
     assert "Trusted Location" not in problems(check_workbook(dest / "SMSync.xlsm", machine))
+
+
+SYNCED = {
+    "HKCU\\Software\\SyncEngines\\Providers\\OneDrive\\a1b2c3d4e5f6": {
+        "MountPoint": "C:\\Users\\pat\\Acme Corp\\Finance - Documents",
+        "UrlNamespace": "https://acme.sharepoint.com/sites/Finance/Shared Documents/",
+    },
+    "HKCU\\Software\\Microsoft\\OneDrive\\Accounts\\Business1": {"UserFolder": "D:\\Work\\Acme"},
+    "HKCU\\Software\\Microsoft\\OneDrive\\Accounts\\Personal": {},
+}
+
+
+@pytest.mark.parametrize(
+    "folder, synced",
+    [
+        ("C:\\Users\\pat\\Acme Corp\\Finance - Documents\\SMSync", True),
+        ("c:\\users\\PAT\\acme corp\\finance - documents", True),  # Windows ignores case
+        ("D:\\Work\\Acme\\Books\\SMSync", True),
+        ("C:\\Users\\pat\\Acme Corp\\SMSync", False),  # beside the library, not in it
+        ("D:\\Work\\Acme Other\\SMSync", False),
+        ("C:\\SMSync", False),
+    ],
+)
+def test_a_folder_the_onedrive_client_syncs_is_seen_by_its_registry(folder, synced):
+    """A SharePoint library synced by the OneDrive client has a folder of any name: its
+    mount point (and each account's folder) come from the client's registry keys."""
+    warnings = folder_warnings(folder, platform="win32", environ={}, registry=FakeRegistry(SYNCED))
+    assert any("synchronised by OneDrive" in w and "https://" in w for w in warnings) == synced
+    assert not folder_warnings(folder, platform="win32", environ={}, registry=FakeRegistry())
+
+
+def test_install_and_doctor_warn_about_a_synced_sharepoint_library(tmp_path, monkeypatch):
+    library = tmp_path / "Acme Corp" / "Finance - Documents"
+    registry = FakeRegistry(
+        {"HKCU\\Software\\SyncEngines\\Providers\\OneDrive\\a1b2c3": {"MountPoint": str(library)}}
+    )
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(first_open_install, "WindowsRegistry", lambda: registry)
+    dest = library / "SMSync"
+    result = CliRunner().invoke(main, ["install", "--dest", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert f"Warning: {dest} is synchronised by OneDrive" in result.output
+    assert "install into a folder OneDrive does not synchronise, e.g. C:\\SMSync" in result.output
+    found = check_workbook(dest / "SMSync.xlsm", windows(registry, exists=lambda p: True))
+    assert f"  PROBLEM  {dest} is synchronised by OneDrive" in "\n".join(found.lines)
+    assert "install into a folder OneDrive does not synchronise" in problems(found)
+    sibling = tmp_path / "Acme Corp" / "SMSync"
+    install(sibling, with_demo=False, platform="win32", interpreter=sys.executable)
+    found = check_workbook(sibling / "SMSync.xlsm", windows(registry, exists=lambda p: True))
+    assert "OneDrive" not in problems(found)
