@@ -20,7 +20,6 @@ from importlib.metadata import version
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from smsync_xl.book.vba_source import xlwings_vba_version
-from smsync_xl.connections.odbc_errors import python_bits
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.install import (
     CONF_NAME,
@@ -37,6 +36,7 @@ from smsync_xl.office import (
     POLICY_LOCATIONS,
     Registry,
     WindowsRegistry,
+    binary_bits,
     excel_bits,
     excel_from_store,
     expand_variables,
@@ -62,6 +62,15 @@ def _imports(module: str) -> bool:
     return True
 
 
+def _head(path: str) -> bytes:
+    """The first bytes of ``path`` (empty when it cannot be read): enough for binary_bits."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(4096)
+    except OSError:
+        return b""
+
+
 def _runs_smsync(interpreter: str) -> bool:
     """Whether ``interpreter`` can import SMSync's Excel functions module."""
     try:
@@ -85,6 +94,8 @@ class Machine:
     ansi: str = field(default_factory=lambda: vba_encoding("win32"))
     """Windows' ANSI code page, in which VBA names files."""
     exists: Callable[[str], bool] = os.path.exists
+    head: Callable[[str], bytes] = _head
+    """The first bytes of a file (empty if unreadable): the interpreter's bitness."""
     imports: Callable[[str], bool] = _imports
     runs_smsync: Callable[[str], bool] = _runs_smsync
 
@@ -128,13 +139,15 @@ def check_workbook(book: Path, machine: Machine) -> Findings:
     usable = interpreter is not None and _interpreter(found, interpreter, machine, recorded)
     _vba_version(found, book)
     _path_characters(found, book, machine)
-    for warning in folder_warnings(folder, platform=machine.platform, environ=machine.environ):
+    for warning in folder_warnings(
+        folder, platform=machine.platform, environ=machine.environ, registry=machine.registry
+    ):
         what, _, fix = warning.partition(" Fix: ")
         found.problem(what.split(". ")[0], what, fix)
     if machine.platform == "win32":
         _mark_of_the_web(found, book)
         _trusted_location(found, folder, machine)
-        _office(found, machine)
+        _office(found, interpreter, machine)
         if usable and interpreter is not None:
             _dll(found, interpreter, folder, machine)
     _quarantine(found, recorded, machine)
@@ -351,14 +364,15 @@ def _trusted_location(found: Findings, folder: Path, machine: Machine) -> None:
             f"{folder} is not a Trusted Location",
             f"{folder} is not a Trusted Location: Excel asks to enable the macros on every "
             "open, and blocks them if the file is marked as downloaded",
-            "Run smsync-xl install --trust (adds it for you only), or File > Options > "
+            f'Run smsync-xl install --dest "{folder}" --trust (adds it for you only, '
+            "leaves the workbook as it is), or File > Options > "
             "Trust Center > Trust Center Settings > Trusted Locations > Add new location.",
         )
         return
     found.ok(f"Trusted Location ({key.rsplit(chr(92), 1)[-1]})")
 
 
-def _office(found: Findings, machine: Machine) -> None:
+def _office(found: Findings, interpreter: str | None, machine: Machine) -> None:
     store = excel_from_store(machine.registry)
     if store is not None:
         found.problem(
@@ -368,9 +382,11 @@ def _office(found: Findings, machine: Machine) -> None:
             "Install Microsoft 365 / Office from office.com (Click-to-Run) instead.",
         )
     bits = excel_bits(machine.registry)
+    # The Python Excel starts is the one xlwings.conf names, not the one doctor runs in.
+    python = binary_bits(machine.head(interpreter)) if interpreter else None
     found.note(
-        f"Excel {bits or 'unknown'}-bit, Python {python_bits()}-bit: the buttons run Python "
-        "in its own process, so any mix works; the Excel functions need "
+        f"Excel {bits or 'unknown'}-bit, Python {python or 'unknown'}-bit: the buttons run "
+        "Python in its own process, so any mix works; the Excel functions need "
         + (DLL_NAMES[bits] if bits else f"{DLL_NAMES[32]} (32-bit Excel) or {DLL_NAMES[64]}")
         + "; Sage 50's ODBC driver must match Python (see ODBC drivers)"
     )

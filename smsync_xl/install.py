@@ -25,7 +25,7 @@ import os
 import shutil
 import sqlite3
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import version
@@ -40,6 +40,7 @@ from smsync_xl.office import (
     Registry,
     WindowsRegistry,
     add_trusted_location,
+    onedrive_folders,
     remove_mark_of_the_web,
     store_python,
     trust_refused,
@@ -257,8 +258,8 @@ class Installed:
     warnings: tuple[str, ...] = ()
     """What will not work yet, each with its fix (the Excel functions' missing DLL)."""
     kept: bool = False
-    """The workbook was there and was left as it is (``xlwings_wheel`` without ``force``):
-    only the DLLs were put in place."""
+    """The workbook was there and was left as it is (``xlwings_wheel`` or ``trust``
+    without ``force``): only the DLLs and the Trusted Location were put in place."""
 
 
 def keep_backup(workbook: Path, now: datetime) -> Path:
@@ -355,15 +356,18 @@ def install(
     warnings = [f"{what}. Fix: {fix}" for _, what, fix in _store(interpreter, platform)]
     names = [WORKBOOK_NAME, *(DEMO_FILES if with_demo else ())]
     existing = [name for name in names if (destination / name).exists()]
-    if existing and not force and xlwings_wheel:
-        # The DLLs (and trust) were what was asked for: the workbook and its conf stay.
+    if existing and not force and (xlwings_wheel or trust):
+        # The DLLs or the trust were what was asked for: the workbook and its conf stay.
         trusted = _trust(destination, registry, warnings) if trust else None
         try:
             _record(destination, interpreter, placed, keep=True)
         except OSError as error:
+            did = [f"{', '.join(map(str, placed))} were put in place"] if placed else []
+            did += [f"{destination} is a Trusted Location"] if trusted else []
             raise SmsyncError(
-                f"{', '.join(map(str, placed))} were put in place, but {MANIFEST_NAME} could "
-                f"not be updated ({error.strerror}), so doctor cannot tell if they go missing",
+                f"{'; '.join(did) or 'the workbook was left as it is'}, but {MANIFEST_NAME} "
+                f"could not be updated ({error.strerror}), so doctor cannot tell if what "
+                "install put in place goes missing",
                 where=str(destination),
                 advice="Make the folder writable and run the same command again.",
             ) from None
@@ -571,13 +575,18 @@ def _pure(folder: str | PurePath, platform: str) -> PurePath:
     return PureWindowsPath(folder) if platform == "win32" else PurePosixPath(folder)
 
 
-def in_onedrive(folder: str | PurePath, platform: str, environ: Mapping[str, str]) -> bool:
+def in_onedrive(
+    folder: str | PurePath,
+    platform: str,
+    environ: Mapping[str, str],
+    synced: Iterable[str] = (),
+) -> bool:
     """Whether ``folder`` is synchronised by OneDrive: under one of the folders OneDrive's
-    environment variables name, or under a folder called OneDrive… (Windows' "OneDrive -
-    Company", the Mac's ~/Library/CloudStorage/OneDrive-Personal)."""
+    environment variables or ``synced`` (the client's own list, ``onedrive_folders``: a
+    SharePoint library has a folder of any name) name, or under a folder called OneDrive…
+    (Windows' "OneDrive - Company", the Mac's ~/Library/CloudStorage/OneDrive-Personal)."""
     path = _pure(folder, platform)
-    for name in ONEDRIVE_ENV:
-        root = environ.get(name)
+    for root in [*(environ.get(name) for name in ONEDRIVE_ENV), *synced]:
         if root and (path == _pure(root, platform) or _pure(root, platform) in path.parents):
             return True  # PureWindowsPath compares without letter case, as Windows does
     return any(part.lower().startswith("onedrive") for part in path.parts[1:])
@@ -594,15 +603,21 @@ def is_network_folder(folder: str | PurePath, platform: str) -> bool:
 
 
 def folder_warnings(
-    folder: str | PurePath, *, platform: str | None = None, environ: Mapping[str, str] | None = None
+    folder: str | PurePath,
+    *,
+    platform: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    registry: Registry | None = None,
 ) -> list[str]:
     """Plain-words warnings, each with its fix, for a folder the buttons may not work in."""
     platform = platform or sys.platform
     environ = os.environ if environ is None else environ
+    synced = onedrive_folders(registry or WindowsRegistry()) if platform == "win32" else []
     warnings = []
-    if in_onedrive(folder, platform, environ):
+    if in_onedrive(folder, platform, environ, synced):
         warnings.append(
-            f"{folder} is synchronised by OneDrive. Excel then knows the workbook by a web "
+            f"{folder} is synchronised by OneDrive (your OneDrive or a SharePoint library "
+            "it syncs). Excel then knows the workbook by a web "
             "address (https://...), and xlwings may not find xlwings.conf or the workbook's "
             "folder, so the buttons can fail. Fix: install into a folder OneDrive does not "
             "synchronise, e.g. " + ("~/SMSync" if platform == "darwin" else "C:\\SMSync") + "."
@@ -643,7 +658,7 @@ def next_steps(workbook: Path, *, platform: str | None = None, trusted: bool = F
             "Center Settings >\n"
             f"     Trusted Locations > Add new location: {folder}\n"
             '     (for a network folder also tick "Allow Trusted Locations on my network").\n'
-            "     Or run smsync-xl install --trust to add it for your user.\n"
+            f'     Or run smsync-xl install --dest "{folder}" --trust to add it for your user.\n'
         )
     return (
         "Next steps (Excel for Windows):\n"

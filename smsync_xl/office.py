@@ -36,6 +36,12 @@ Office ignore every location that is not set by policy)."""
 CLICK_TO_RUN = r"HKLM\SOFTWARE\Microsoft\Office\ClickToRun\Configuration"
 MSI_BITNESS = r"HKLM\SOFTWARE\Microsoft\Office\16.0\Outlook"
 EXCEL_APP_PATH = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\App Paths\excel.exe"
+SYNC_ENGINES = r"HKCU\Software\SyncEngines\Providers\OneDrive"
+"""One subkey per folder the OneDrive client synchronises, a SharePoint library included,
+its local folder in ``MountPoint`` (read so by xlwings 0.37.8, utils.get_url_to_mount)."""
+ONEDRIVE_ACCOUNTS = r"HKCU\Software\Microsoft\OneDrive\Accounts"
+"""One subkey per signed-in account (``Personal``, ``Business1``, ``Business2``…), its
+OneDrive folder in ``UserFolder``."""
 ZONE_STREAM = ":Zone.Identifier"
 """The NTFS alternate data stream that carries the Mark of the Web."""
 _ELF_CLASS = {1: 32, 2: 64}
@@ -138,6 +144,19 @@ def _folder_key(folder: str, environ: Mapping[str, str]) -> str:
 
 def _value(registry: Registry, key: str, name: str) -> object:
     return (registry.values(key) or {}).get(name.lower())
+
+
+def onedrive_folders(registry: Registry) -> list[str]:
+    """Every folder the OneDrive client synchronises on this computer: each account's
+    OneDrive folder and each SharePoint library synced into a folder of any name (e.g.
+    ``C:\\Users\\pat\\Acme Corp\\Finance - Documents``)."""
+    found = []
+    for root, name in ((SYNC_ENGINES, "MountPoint"), (ONEDRIVE_ACCOUNTS, "UserFolder")):
+        for key in registry.subkeys(root):
+            folder = _value(registry, f"{root}\\{key}", name)
+            if isinstance(folder, str) and folder:
+                found.append(folder)
+    return found
 
 
 def user_locations_allowed(registry: Registry) -> bool:

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 from dataclasses import replace
+from importlib.util import find_spec
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -169,3 +170,53 @@ def test_a_last_row_left_visible_fails_its_check(tmp_path, monkeypatch):
     monkeypatch.setitem(TABLE_COLUMNS, SAGE_ONLY, subtotal)
     report = checked(tmp_path)
     assert LAST_ROW_HIDES in {c.name for c in report.checks if not c.passed}
+
+
+def test_the_report_shows_the_first_open_chain_as_doctor_sees_it(tmp_path, monkeypatch):
+    """excel-check's own path on a simulated Windows (the registry a dictionary, Excel the
+    stand-in): after the header comes what doctor --book says of the installed workbook.
+    Only that section is looked at (the steps after it are the other tests' subject)."""
+    import sys
+
+    import xlwings
+
+    from smsync_xl import excel_check, first_open
+    from smsync_xl import install as install_module
+
+    from .test_first_open import FakeRegistry
+
+    class StandinApp:
+        version = "16.0 (stand-in)"
+
+        def __init__(self, **options: object) -> None:
+            self.books = SimpleNamespace(open=lambda path: Book(Path(path), Excel()))
+
+        def quit(self) -> None:
+            pass
+
+    registry = FakeRegistry()
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(install_module, "WindowsRegistry", lambda: registry)
+    monkeypatch.setattr(first_open, "WindowsRegistry", lambda: registry)
+    monkeypatch.setattr(xlwings, "App", StandinApp)
+    monkeypatch.setattr(excel_check, "evaluate_in_excel", evaluate)
+    folder = tmp_path / "SMSync"
+
+    result = CliRunner().invoke(main, ["excel-check", "--folder", str(folder)])
+    lines = result.output.splitlines()
+    first = lines.index("First open (as doctor --book sees it):")
+    assert lines[first - 1].startswith("Excel 16.0 (stand-in); workbook ")
+    section = lines[first + 1 : lines.index("", first)]
+    pywin32 = find_spec("pywintypes") is not None  # this Python's, as doctor's
+    assert ("  ok       pywin32" if pywin32 else "  PROBLEM  pywin32: cannot import") in "\n".join(
+        section
+    )
+    assert f"  PROBLEM  {folder} is not a Trusted Location" in section
+    assert f"  ok       xlwings {xlwings.__version__}: the package and" in "\n".join(section)
+    bits = 64 if sys.maxsize > 2**32 else 32
+    assert any(
+        line.startswith(f"  note     Excel unknown-bit, Python {bits}-bit") for line in section
+    )
+    fixes = [line for line in section if line.startswith("    Fix: ")]
+    assert pywin32 or any("pywin32_postinstall -install" in fix for fix in fixes)
+    assert any(f'smsync-xl install --dest "{folder}" --trust' in fix for fix in fixes)

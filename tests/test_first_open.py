@@ -19,12 +19,13 @@ import xlwings
 from click.testing import CliRunner
 
 from smsync_xl import first_open
+from smsync_xl import install as first_open_install
 from smsync_xl.book.vba_source import XLWINGS_STREAM, module_version, xlwings_vba_version
 from smsync_xl.cli import main
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.first_open import Machine, check_python, check_workbook
-from smsync_xl.install import MANIFEST_NAME, applescript_path, install
+from smsync_xl.install import MANIFEST_NAME, applescript_path, folder_warnings, install
 from smsync_xl.office import USER_LOCATIONS, mark_of_the_web
 from smsync_xl.xlwings_dll import DLL_NAMES, find_dll, vba_folders
 
@@ -204,13 +205,24 @@ def test_doctor_names_the_missing_dll_for_excels_bitness(tmp_path):
     registry = FakeRegistry(
         {r"HKLM\SOFTWARE\Microsoft\Office\ClickToRun\Configuration": {"Platform": "x64"}}
     )
-    found = check_workbook(book, windows(registry, exists={"C:\\Py32\\python.exe"}.__contains__))
+    heads = {"C:\\Py32\\python.exe": pe(32)}
+    found = check_workbook(
+        book,
+        windows(
+            registry,
+            exists=heads.__contains__,
+            head=lambda path: heads.get(path, b""),
+        ),
+    )
     text = problems(found)
     assert f"{DLL64} is not beside C:\\Py32\\python.exe nor one folder up" in text
     assert DLL32 + " /" not in text  # a 64-bit Excel loads only the 64-bit DLL
-    assert "Excel 64-bit, Python 64-bit: the buttons run Python in its own process" in "\n".join(
+    # The bitness of the Python xlwings.conf names, read from its PE header, not doctor's.
+    assert "Excel 64-bit, Python 32-bit: the buttons run Python in its own process" in "\n".join(
         found.lines
     )
+    unread = check_workbook(book, windows(registry, exists=heads.__contains__))
+    assert "Excel 64-bit, Python unknown-bit:" in "\n".join(unread.lines)
     with_dll = {"C:\\Py32\\python.exe", "C:\\Py32\\" + DLL64}
     assert "DLL" not in problems(
         check_workbook(book, windows(registry, exists=with_dll.__contains__))
@@ -385,7 +397,9 @@ def test_install_trust_adds_a_per_user_location_only_when_asked(tmp_path):
     assert registry.subkeys(USER_LOCATIONS) == ["Location0"]  # never silently
     machine = windows(registry, exists=lambda p: True)
     assert "is not a Trusted Location" in problems(check_workbook(dest / "SMSync.xlsm", machine))
-    assert "install --trust" in problems(check_workbook(dest / "SMSync.xlsm", machine))
+    assert f'install --dest "{dest}" --trust' in problems(
+        check_workbook(dest / "SMSync.xlsm", machine)
+    )
 
     installed = install(
         dest,
@@ -887,3 +901,83 @@ def test_a_registry_that_refuses_the_location_is_a_warning_not_a_traceback(tmp_p
     assert installed.trusted is None
     (warning,) = [w for w in installed.warnings if "--trust" in w]
     assert "the registry refused: Access is denied" in warning and "Add new location" in warning
+
+
+def test_trust_alone_completes_an_existing_install_as_both_advices_say(tmp_path, monkeypatch):
+    """install and doctor advise ``install --dest "<folder>" --trust``: on an existing
+    install it adds the location and leaves the workbook and xlwings.conf as they are."""
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(sys, "executable", "C:\\venv\\Scripts\\python.exe")
+    registry = FakeRegistry()
+    monkeypatch.setattr(first_open_install, "WindowsRegistry", lambda: registry)
+    dest = tmp_path / "C SMSync"
+    runner = CliRunner()
+    first = runner.invoke(main, ["install", "--dest", str(dest)])
+    assert first.exit_code == 0, first.output
+    advised = f'smsync-xl install --dest "{dest}" --trust'
+    assert advised in first.output
+    machine = windows(registry, python="C:\\venv\\Scripts\\python.exe", exists=lambda p: True)
+    assert advised in problems(check_workbook(dest / "SMSync.xlsm", machine))
+    (dest / "SMSync.xlsm").write_bytes(b"the bookkeeper's Setup and Log")
+    conf = (dest / "xlwings.conf").read_bytes()
+    recorded = (dest / MANIFEST_NAME).read_text(encoding="utf-8")
+
+    result = runner.invoke(main, ["install", "--dest", str(dest), "--trust"])
+    assert result.exit_code == 0, result.output
+    assert f"Left {dest / 'SMSync.xlsm'} and {dest / 'xlwings.conf'} as they are" in result.output
+    assert f"{dest} is a Trusted Location ({USER_LOCATIONS}\\Location0)" in result.output
+    assert "Next steps" not in result.output
+    assert (dest / "SMSync.xlsm").read_bytes() == b"the bookkeeper's Setup and Log"
+    assert (dest / "xlwings.conf").read_bytes() == conf
+    assert json.loads((dest / MANIFEST_NAME).read_text(encoding="utf-8")) == json.loads(recorded)
+    assert "Trusted Location" not in problems(check_workbook(dest / "SMSync.xlsm", machine))
+
+
+SYNCED = {
+    "HKCU\\Software\\SyncEngines\\Providers\\OneDrive\\a1b2c3d4e5f6": {
+        "MountPoint": "C:\\Users\\pat\\Acme Corp\\Finance - Documents",
+        "UrlNamespace": "https://acme.sharepoint.com/sites/Finance/Shared Documents/",
+    },
+    "HKCU\\Software\\Microsoft\\OneDrive\\Accounts\\Business1": {"UserFolder": "D:\\Work\\Acme"},
+    "HKCU\\Software\\Microsoft\\OneDrive\\Accounts\\Personal": {},
+}
+
+
+@pytest.mark.parametrize(
+    "folder, synced",
+    [
+        ("C:\\Users\\pat\\Acme Corp\\Finance - Documents\\SMSync", True),
+        ("c:\\users\\PAT\\acme corp\\finance - documents", True),  # Windows ignores case
+        ("D:\\Work\\Acme\\Books\\SMSync", True),
+        ("C:\\Users\\pat\\Acme Corp\\SMSync", False),  # beside the library, not in it
+        ("D:\\Work\\Acme Other\\SMSync", False),
+        ("C:\\SMSync", False),
+    ],
+)
+def test_a_folder_the_onedrive_client_syncs_is_seen_by_its_registry(folder, synced):
+    """A SharePoint library synced by the OneDrive client has a folder of any name: its
+    mount point (and each account's folder) come from the client's registry keys."""
+    warnings = folder_warnings(folder, platform="win32", environ={}, registry=FakeRegistry(SYNCED))
+    assert any("synchronised by OneDrive" in w and "https://" in w for w in warnings) == synced
+    assert not folder_warnings(folder, platform="win32", environ={}, registry=FakeRegistry())
+
+
+def test_install_and_doctor_warn_about_a_synced_sharepoint_library(tmp_path, monkeypatch):
+    library = tmp_path / "Acme Corp" / "Finance - Documents"
+    registry = FakeRegistry(
+        {"HKCU\\Software\\SyncEngines\\Providers\\OneDrive\\a1b2c3": {"MountPoint": str(library)}}
+    )
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(first_open_install, "WindowsRegistry", lambda: registry)
+    dest = library / "SMSync"
+    result = CliRunner().invoke(main, ["install", "--dest", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert f"Warning: {dest} is synchronised by OneDrive" in result.output
+    assert "install into a folder OneDrive does not synchronise, e.g. C:\\SMSync" in result.output
+    found = check_workbook(dest / "SMSync.xlsm", windows(registry, exists=lambda p: True))
+    assert f"  PROBLEM  {dest} is synchronised by OneDrive" in "\n".join(found.lines)
+    assert "install into a folder OneDrive does not synchronise" in problems(found)
+    sibling = tmp_path / "Acme Corp" / "SMSync"
+    install(sibling, with_demo=False, platform="win32", interpreter=sys.executable)
+    found = check_workbook(sibling / "SMSync.xlsm", windows(registry, exists=lambda p: True))
+    assert "OneDrive" not in problems(found)
