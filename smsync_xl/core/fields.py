@@ -79,9 +79,14 @@ def decimals(number: Decimal) -> int:
     """Digits after the decimal point that matter: 12.50 has 1, 12.505 has 3."""
     _, digits, exponent = number.as_tuple()
     assert isinstance(exponent, int)  # finite, as parse_number gives
-    places = max(0, -exponent)
-    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
-    return max(0, places - trailing) if number else 0
+    if exponent >= 0 or not number:
+        return 0
+    trailing = 0
+    for digit in reversed(digits):
+        if digit:
+            break
+        trailing += 1
+    return max(0, -exponent - trailing)
 
 
 def number_text(number: Decimal, places: int) -> str:

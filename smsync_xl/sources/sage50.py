@@ -87,6 +87,9 @@ class Sage50Source:
         has no record number."""
         if any(isinstance(value, bytes) for value in row):
             row = tuple(undecoded(v) if isinstance(v, bytes) else v for v in row)
+        texts = "".join(v for v in row if isinstance(v, str))
+        if texts.isascii() or not UNDECODED.search(texts):
+            return row  # the usual row, checked in one pass
         for column, value in zip(columns, row, strict=True):
             shown = undecoded_bytes(value) if isinstance(value, str) else None
             if shown:
