@@ -62,17 +62,22 @@ class Interrupted(KeyboardInterrupt):
         return 128 + self.signum
 
 
-Advice = Callable[[str, int], str]
-"""How to see (and, for a synchronization, undo) ``action``'s run ``run_id``."""
+Advice = Callable[[str, int, bool], str]
+"""How to see (and, for a synchronization, undo) ``action``'s run ``run_id``; the flag
+says whether the workbook was saved with the run's Log row."""
 
 
-def workbook_advice(action: str, run_id: int) -> str:
+def workbook_advice(action: str, run_id: int, logged: bool) -> str:
     """For the workbook's buttons and their twins: the workbook's own Undo button works
-    on the SMSTurbo database its Setup sheet names, the same one the run changed."""
+    on the SMSTurbo database its Setup sheet names, the same one the run changed. The Log
+    is named only when the workbook was saved with the run's row."""
     advice = (
-        f"the workbook's Log names run {run_id}, and 'smsync-xl runs --details {run_id} "
-        "--settings FILE', with a settings file for this same SMSTurbo database, lists every "
-        "change"
+        f"the workbook's Log names run {run_id}, and 'smsync-xl runs "
+        if logged
+        else "'smsync-xl runs "
+    ) + (
+        f"--details {run_id} --settings FILE', with a settings file for this same SMSTurbo "
+        "database, lists every change"
     )
     if action == "Synchronize":
         advice += (
@@ -87,7 +92,7 @@ def settings_advice(settings: str) -> Advice:
     database the run changed and no other."""
     named = shlex.quote(settings)
 
-    def advice(action: str, run_id: int) -> str:
+    def advice(action: str, run_id: int, logged: bool) -> str:
         text = f"'smsync-xl runs --settings {named} --details {run_id}' lists every change"
         if action == "Synchronize":
             text += (
@@ -145,9 +150,10 @@ def advise(advice: Advice) -> None:
     _state.advice = advice
 
 
-def advice(action: str, run_id: int) -> str:
-    """How to see (and undo) a committed run, as this command was started."""
-    return _state.advice(action, run_id)
+def advice(action: str, run_id: int, logged: bool = True) -> str:
+    """How to see (and undo) a committed run, as this command was started (``logged``:
+    the workbook was saved with the run's Log row)."""
+    return _state.advice(action, run_id, logged)
 
 
 def check(phase: str = "writing") -> None:
@@ -161,9 +167,10 @@ def check(phase: str = "writing") -> None:
 def committed(action: str, run_id: int, summary: str, database: str) -> None:
     """SMSTurbo (``database``) committed ``action``'s run: what an interrupt message must
     say."""
+    told = advice(action, run_id)
     _state.committed.append(
         f"{action} run {run_id} is committed ({summary}) in the SMSTurbo database "
-        f"{database}. {advice(action, run_id)}"
+        f"{database}. {told[0].upper()}{told[1:]}"
     )
     pause("committed")
 

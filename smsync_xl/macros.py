@@ -164,7 +164,7 @@ def _after_commit(run_id: int | None, summary: str, action: str, database: str) 
             f"SMSTurbo database {database}. But the workbook could not show or keep the "
             f"results: {what}",
             where=where,
-            advice=f"SMSTurbo needs nothing more: {interrupts.advice(action, run_id)}. Fix "
+            advice=f"SMSTurbo needs nothing more: {interrupts.advice(action, run_id, False)}. Fix "
             "the workbook problem, then press Refresh to see the new state.",
         ) from error
 

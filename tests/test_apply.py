@@ -2,11 +2,14 @@ import dataclasses
 import sqlite3
 
 import pytest
+from click.testing import CliRunner
 
+from smsync_xl.cli import main
 from smsync_xl.core.errors import MissingDefaultsError, TargetError
 from smsync_xl.core.fields import CUSTOMER, VENDOR
 from smsync_xl.core.settings import EntitySettings
 from smsync_xl.core.vocabulary import Outcome, Status
+from smsync_xl.demo.company import create_demo
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import apply
 from smsync_xl.sync.undo import undo_last
@@ -217,3 +220,37 @@ def test_a_run_that_writes_nothing_leaves_no_audit_tables_behind(demo):
     assert dump(path, audit=True) == before
     assert demo.store.audit.runs() == []
     assert sync(demo, ["PROSPECT1"]).run_id == 1
+
+
+def test_a_clerks_record_matching_only_by_letter_case_is_the_conflicts_reason(tmp_path):
+    """The plan said NEW for RETAIL; a clerk then typed 'retail' into SMSTurbo. The
+    conflict names SMSTurbo's record and the letter case (not Setup), nothing is created
+    and SMSTurbo keeps exactly what the clerk typed."""
+    settings = create_demo(tmp_path)
+    database = tmp_path / "smsturbo_demo.sqlite"
+    plan_file = tmp_path / "plan.json"
+    runner = CliRunner()
+    saved = runner.invoke(main, ["plan", "--settings", str(settings), "--save", str(plan_file)])
+    assert saved.exit_code == 0, saved.output
+    connection = sqlite3.connect(database)
+    with connection:
+        connection.execute(
+            "INSERT INTO Customers (CustomerID, CustomerName) VALUES ('retail', 'Typed by a clerk')"
+        )
+    connection.close()
+    before = dump(database, audit=True)
+    result = runner.invoke(
+        main,
+        [
+            *("sync", "--settings", str(settings), "--plan", str(plan_file)),
+            *("--entity", "customers", "RETAIL", "--yes"),
+        ],
+    )
+    said = " ".join(result.output.split())
+    assert result.exit_code == 3, result.output
+    assert (
+        "RETAIL conflict: INVALID since Refresh: matches SMSTurbo ID retail only by letter "
+        "case; make the IDs identical in Sage 50; nothing was written for it"
+    ) in said
+    assert "Setup changed" not in said and "Traceback" not in said
+    assert dump(database, audit=True) == before

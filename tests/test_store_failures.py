@@ -947,6 +947,36 @@ def test_undo_through_the_sqlite_odbc_driver_leaves_a_referred_record(turbo, odb
     undo_leaves_prospect1(turbo)
 
 
+def test_undo_names_a_referring_table_its_user_may_not_read_and_the_grant(request, pg):
+    """A clerk's Tickets table, made by another role after SMSync's user was granted its
+    rights, refers to a record the run created: SMSync's user may not even count the
+    tickets. Undo names that table and the missing right, and changes nothing."""
+    assert cli("sync", "--settings", pg.settings, "--yes").exit_code == 0
+    tickets = (
+        'CREATE TABLE "Tickets" ("TicketNo" INTEGER PRIMARY KEY, "CustomerID" VARCHAR(15) '
+        'REFERENCES "Customers" ("CustomerID"), "Weight" INTEGER)',
+        "INSERT INTO \"Tickets\" VALUES (1, 'PROSPECT1', 40000)",
+    )
+    with writer_role(request, pg, *tickets) as (settings, dsn):
+        pg.settings, pg.where = settings, f"ODBC DSN {dsn}"
+        role = dsn.removeprefix("w_")
+        text = pg.refuses(
+            "undo",
+            "--yes",
+            says=[
+                "SMSTurbo's table Tickets refers to Customers (foreign key CustomerID), and "
+                "SMSync's database user smsync_test_"
+                f"{role}_writer may not read it (ERROR: permission denied for table Tickets), "
+                "so Undo cannot tell whether a record it would delete from Customers is used "
+                "there; nothing was changed",
+                'GRANT SELECT ON "public"."Tickets" TO smsync_test_'
+                f"{role}_writer; then undo again.",
+            ],
+        )
+    assert "can only be read here" not in text and "Sage 50" not in text
+    assert "synchronize again" not in text
+
+
 @pytest.mark.parametrize("parent", ["dropped", "not unique"])
 def test_sqlite_foreign_keys_are_left_as_the_file_has_them(turbo, parent):
     """SMSync does not turn on SQLite's foreign key enforcement: a declaration SQLite

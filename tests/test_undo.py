@@ -18,7 +18,7 @@ from smsync_xl.core.vocabulary import RunKind, Status
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_sage_exports
 from smsync_xl.demo.data import COMPANY_NAME, CUSTOMERS, VENDORS
 from smsync_xl.report import run_lines
-from smsync_xl.smsturbo.audit import decoded
+from smsync_xl.smsturbo.audit import decoded, unchanged
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import apply
 from smsync_xl.sync.undo import NAMED, last_undoable_run, undo_last
@@ -748,3 +748,61 @@ def test_the_question_before_undoing_a_partly_undone_run_says_what_is_left(tmp_p
     dialogs = Dialogs(False)
     macros.undo_last(open_book(book, dialogs))
     assert dialogs.questions[0].endswith(f"\n\n{PARTLY_ASKED}")
+
+
+def test_undo_after_a_column_type_changed_compares_values_not_spellings(pg):
+    """The administrator widens CreditLimit (numeric(12,2) to numeric(14,4): 5000.00 is
+    read as 5000.0000) and makes Phone1 char(30) (padded): no value changed, so Undo
+    takes the run back, writing the exact old values. A real change is still one."""
+    original = pg.dump()
+    store, result = synchronize(pg, ["PROSPECT1", "DIFFNAME"])
+    assert result.summary().startswith("Import completed: 1 created, 1 updated")
+    clerk(
+        pg,
+        ('ALTER TABLE "Customers" ALTER COLUMN "CreditLimit" TYPE numeric(14,4)', []),
+        ('ALTER TABLE "Customers" ALTER COLUMN "Phone1" TYPE char(30)', []),
+        ('UPDATE "Customers" SET "CreditLimit" = 5000.0001 WHERE "CustomerID" = ?', ["PROSPECT1"]),
+    )
+    edited = pg.dump()
+    first = CliRunner().invoke(main, ["undo", "--settings", str(pg.settings), "--yes"])
+    assert first.exit_code == 3, first.output
+    assert (
+        "  customer PROSPECT1 (table Customers): changed since that synchronization: CreditLimit\n"
+    ) in first.output
+    assert first.output.startswith("Undo of synchronization 1: 1 restored, 1 left as they are")
+    assert pg.dump() != edited  # DIFFNAME was restored
+
+    clerk(pg, ('UPDATE "Customers" SET "CreditLimit" = 5000 WHERE "CustomerID" = ?', ["PROSPECT1"]))
+    again = CliRunner().invoke(main, ["undo", "--settings", str(pg.settings), "--yes"])
+    assert (again.exit_code, again.output) == (0, "Undo of synchronization 1: 1 restored\n")
+
+    def padding_aside(dumped: dict) -> dict:
+        return {
+            name: [tuple(v.rstrip(" ") if isinstance(v, str) else v for v in row) for row in rows]
+            for name, rows in without(dumped, *AUDIT).items()
+        }
+
+    assert padding_aside(pg.dump()) == padding_aside(original)
+    restored = {c.record_id: c for c in store.audit.changes(2)}["DIFFNAME"]
+    assert restored.after["CustomerName"] == "Different Name Inc"  # the exact old value
+    assert [r.undone for r in store.audit.runs() if r.kind is RunKind.SYNC] == [True]
+
+
+@pytest.mark.parametrize(
+    ("now", "kept", "same"),
+    [
+        (Decimal("5000.0000"), {"decimal": "5000.00"}, True),
+        (5000, {"decimal": "5000.00"}, True),
+        (5000.0, {"decimal": "5000.00"}, True),
+        (Decimal("5000.0001"), {"decimal": "5000.00"}, False),
+        (0.1, {"decimal": "0.1"}, False),  # the float is not exactly 0.1
+        (Decimal("1"), True, False),
+        ("217-555-0100      ", "217-555-0100", True),
+        ("217-555-0100\t", "217-555-0100", False),
+        (" 217-555-0100", "217-555-0100", False),
+        ("217-555-0100\u00a0", "217-555-0100", False),
+        ("5000", {"decimal": "5000"}, False),
+    ],
+)
+def test_undo_compares_values_as_values_and_only_padding_is_set_aside(now, kept, same):
+    assert unchanged(now, kept) is same

@@ -23,7 +23,7 @@ from smsync_xl.book.busy import one_run_at_a_time
 from smsync_xl.book.layout import LOG, SAGE_ONLY, SETUP, setup_layout
 from smsync_xl.cli import main
 
-from .conftest import dump
+from .conftest import audit_rows, dump
 from .workbook_helpers import Dialogs, demo_workbook, open_book
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX files, modes and limits")
@@ -369,3 +369,67 @@ def test_a_lock_file_beside_a_link_in_the_middle_of_a_chain_is_seen(tmp_path):
     assert code == 1, output
     assert f"the workbook is open in Excel by Ana (its lock file {tmp_path / 'team'}" in output
     assert target.read_bytes() == before
+
+
+FILLED_AFTER_THE_QUESTION = """
+import sys
+from pathlib import Path
+from smsync_xl import macros
+from smsync_xl.book.file import FileBook
+
+path, filler = Path(sys.argv[1]), Path(sys.argv[2])
+alerts = []
+
+def yes_then_fill(question):
+    with filler.open("wb", buffering=0) as out:
+        try:
+            while True:
+                out.write(bytes(4096))
+        except OSError:
+            pass
+    return True
+
+macros.synchronize(FileBook(path, confirm=yes_then_fill, alert=alerts.append, status=print))
+print("ALERT:" + alerts[-1])
+"""
+
+
+@needs_a_tmpfs
+def test_a_disk_full_after_the_commit_never_points_at_a_log_row_that_was_not_saved(tmp_path):
+    """The disk fills up between the question and the save (after the free-space check):
+    SMSTurbo (another disk) is committed, the workbook cannot be saved. The message says
+    what was written and points only at what exists: the runs command and the Undo
+    button, not the workbook's Log (its row was never saved)."""
+    path = demo_workbook(tmp_path)
+    with_absolute_databases(path, tmp_path)
+    refreshed_and_ticked(path)
+    before = path.read_bytes()
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = tmp_path / "fill.py"
+    script.write_text(FILLED_AFTER_THE_QUESTION, encoding="utf-8")
+    size = (-(-len(before) // 4096) + 40) * 4096
+    shell = (
+        f'mount -t tmpfs -o size={size} none "{disk}" && cp "{path}" "{disk}/" && '
+        f'{sys.executable} "{script}" "{disk}/SMSync.xlsm" "{disk}/filler"; '
+        f'code=$?; cp "{disk}/SMSync.xlsm" "{tmp_path}/after.xlsm"; exit $code'
+    )
+    run = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", shell], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    shown = run.stdout.split("ALERT:", 1)[1]
+    assert "SMSTurbo WAS changed: Synchronize run 1 is committed (Import completed: " in shown
+    assert (
+        "But the workbook could not show or keep the results: could not save the workbook: "
+        "disk full (" in shown
+    )
+    assert (
+        "SMSTurbo needs nothing more: 'smsync-xl runs --details 1 --settings FILE', with a "
+        "settings file for this same SMSTurbo database, lists every change, and the "
+        "workbook's Undo last synchronization button takes it back"
+    ) in shown
+    assert "Log names run" not in shown and "Traceback" not in shown
+    assert (tmp_path / "after.xlsm").read_bytes() == before
+    assert log_rows(tmp_path / "after.xlsm") == 1  # Refresh's row only
+    assert audit_rows(tmp_path / "smsturbo_demo.sqlite")[0] == 1

@@ -104,6 +104,27 @@ def decoded(value: object) -> object:
     return _READERS[tag](kept)
 
 
+def unchanged(value: object, kept: object) -> bool:
+    """Whether ``value`` read from SMSTurbo now is the value the audit ``kept``, compared
+    as values: a column whose type changed since (numeric(12,2) to numeric(14,4),
+    varchar to char) spells the same value otherwise. Numbers compare as exact decimals
+    (5000.00 is 5000.0000; 0.1 as a float is not 0.1); texts without their padding
+    (``text``, the one text rule). Anything else compares exactly."""
+    now = encoded(value)
+    if now == kept:
+        return True
+    before = decoded(kept)
+    if isinstance(value, str) and isinstance(before, str):
+        return text(value) == text(before)
+    numbers = [v for v in (value, before) if isinstance(v, int | float | Decimal)]
+    if len(numbers) == 2 and not any(isinstance(v, bool) for v in numbers):
+        try:
+            return Decimal(value) == Decimal(before)  # type: ignore[arg-type]
+        except ArithmeticError:
+            return False
+    return False
+
+
 def image(row: dict[str, object]) -> Stored:
     """A row as read (column name → value) as the audit keeps it."""
     return {column: encoded(value) for column, value in row.items()}

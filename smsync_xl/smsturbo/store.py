@@ -115,6 +115,7 @@ class SMSTurboStore:
         self._incomparable: dict[str, set[str]] = {}
         dbapi.fixed_time_zone(db)
         self._references: dict[str, list[dbapi.Reference]] = {}
+        self._user_name: str | None = None
 
     @contextmanager
     def transaction(
@@ -314,7 +315,7 @@ class SMSTurboStore:
         INSERT into and UPDATE (table-wide); elsewhere none are known."""
         if not self.db.dbms.startswith("postgres"):
             return "", []
-        user = str(self.db.query("SELECT current_user")[0][0])
+        user = self._user()
         unwritable = []
         for mapped in self.mapping.tables.values():
             name = quote_identifier(mapped.table)
@@ -597,10 +598,45 @@ class SMSTurboStore:
             if any(v is None for v in values):
                 continue
             where = " AND ".join(f"{quote_name(f)} = ?" for f, _ in key.columns)
-            count = self.db.query(f"SELECT COUNT(*) FROM {key.sql} WHERE {where}", values)[0][0]
-            if count:
-                found.append(f"{key.name} ({count} row{'s' if count != 1 else ''})")
+            user = self._user()  # asked first: a refused statement may end the transaction
+            try:
+                count = self.db.query(f"SELECT COUNT(*) FROM {key.sql} WHERE {where}", values)
+            except TargetReadOnlyError as error:
+                if _kind(error) != READ_ONLY:
+                    raise
+                raise self._may_not_read(table, key, user, error) from error
+            rows = count[0][0]
+            if rows:
+                found.append(f"{key.name} ({rows} row{'s' if rows != 1 else ''})")
         return found
+
+    def _may_not_read(
+        self, table: str, key: dbapi.Reference, user: str, error: TargetReadOnlyError
+    ) -> TargetReadOnlyError:
+        """A table that refers to ``table`` is one SMSync's user may not read: Undo
+        cannot tell whether deleting a record would break its rows, so it deletes none."""
+        return TargetReadOnlyError(
+            f"SMSTurbo's table {key.name} refers to {table} (foreign key "
+            f"{', '.join(f for f, _ in key.columns)}), and SMSync's database user"
+            f"{' ' + user if user else ''} may not read it ({driver_said(error)}), so Undo "
+            f"cannot tell whether a record it would delete from {table} is used there; "
+            "nothing was changed",
+            where=error.where,
+            advice="Ask the SMSTurbo administrator to let that user read it: GRANT SELECT "
+            f"ON {key.sql} TO {user or 'that user'}; then undo again. Until then, keep the "
+            "records that synchronization created (correct them in SMSTurbo if needed).",
+        )
+
+    def _user(self) -> str:
+        """SMSync's database user, on a server that says it (PostgreSQL); else empty.
+        Asked once."""
+        if self._user_name is None:
+            self._user_name = (
+                str(self.db.query("SELECT current_user")[0][0])
+                if self.db.dbms.startswith("postgres")
+                else ""
+            )
+        return self._user_name
 
     def _whole_row(self, table: str, expected: Raw) -> tuple[str, list[object]]:
         """The compare-and-set condition on a whole row, but for the columns

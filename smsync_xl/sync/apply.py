@@ -256,7 +256,15 @@ class _Writer:
         return self.update(row)
 
     def stale(self, row: PlanRow, mark: str) -> RowResult:
-        """The row is not what the bookkeeper reviewed: say why, change nothing."""
+        """The row is not what the bookkeeper reviewed: say why, change nothing. A row
+        that became INVALID says why (a record SMSTurbo now holds that matches only by
+        letter case, say) rather than blaming Setup."""
+        if row.status is Status.INVALID:
+            return self.result(
+                row.id,
+                Outcome.CONFLICT,
+                f"INVALID since Refresh: {'; '.join(row.reasons)}; nothing was written for it",
+            )
         if same_data(row.fingerprint, mark):
             return self.result(
                 row.id,

@@ -31,7 +31,7 @@ from smsync_xl.core.errors import (
 )
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, text
 from smsync_xl.core.vocabulary import AuditAction, RunKind
-from smsync_xl.smsturbo.audit import Change, Run, Stored, decoded, encoded, image
+from smsync_xl.smsturbo.audit import Change, Run, Stored, decoded, encoded, image, unchanged
 from smsync_xl.smsturbo.store import Raw, SMSTurboStore, driver_said
 from smsync_xl.sync.apply import now_text
 
@@ -258,7 +258,7 @@ def _why_not(store: SMSTurboStore, item: _Image, rows: _Rows | None, now: Raw | 
     gone = [c for c in expected if c not in now]
     if gone:
         reasons.append(f"cannot compare column {_names(gone)}: no longer in the table")
-    changed = [c for c in expected if c in now and encoded(now[c]) != expected[c]]
+    changed = [c for c in expected if c in now and not unchanged(now[c], expected[c])]
     if changed:
         reasons.append(f"changed since that synchronization: {_names(changed)}")
     unknown = [c for c in now if c not in expected and now[c] is not None]
