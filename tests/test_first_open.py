@@ -112,6 +112,18 @@ def problems(found) -> str:
 # --- 1. the DLL of the Excel functions ---------------------------------------------------
 
 
+def windows_install(folder: Path, interpreter: str, **options):
+    """``install`` as on a Windows PC, with the conf in its ANSI code page."""
+    return install(
+        folder,
+        with_demo=False,
+        platform="win32",
+        interpreter=interpreter,
+        encoding="cp1252",
+        **options,
+    )
+
+
 def test_the_vba_looks_beside_python_then_one_folder_up():
     """xlwings.bas XLPyLoadDLL: ParentFolder(PYTHON_WIN), then its ParentFolder."""
     assert vba_folders("C:\\SMSync\\venv\\Scripts\\python.exe") == [
@@ -132,13 +144,7 @@ def test_the_vba_looks_beside_python_then_one_folder_up():
 
 def test_install_without_the_dll_says_so_before_the_bookkeeper_meets_value(tmp_path):
     python = tmp_path / "py32" / "python.exe"
-    installed = install(
-        tmp_path / "SMSync",
-        with_demo=False,
-        platform="win32",
-        interpreter=str(python),
-        encoding="cp1252",
-    )
+    installed = windows_install(tmp_path / "SMSync", str(python))
     (warning,) = installed.warnings
     assert f"Could not load {DLL64}" in warning and "#VALUE!" in warning
     assert "the buttons work without it" in warning
@@ -159,14 +165,7 @@ def test_install_puts_the_wheels_dlls_where_the_vba_looks_and_doctor_finds_them(
     python = venv / "Scripts" / "python.exe"
     python.write_bytes(b"")
     dest = tmp_path / "SMSync"
-    installed = install(
-        dest,
-        with_demo=False,
-        platform="win32",
-        interpreter=str(python),
-        encoding="cp1252",
-        xlwings_wheel=wheel(tmp_path),
-    )
+    installed = windows_install(dest, str(python), xlwings_wheel=wheel(tmp_path))
     placed = venv / "Scripts"
     assert installed.placed == (placed / DLL32, placed / DLL64)
     assert (placed / DLL64).read_bytes() == pe(64) and (placed / DLL32).read_bytes() == pe(32)
@@ -195,13 +194,7 @@ def test_install_puts_the_wheels_dlls_where_the_vba_looks_and_doctor_finds_them(
 
 
 def test_doctor_names_the_missing_dll_for_excels_bitness(tmp_path):
-    book = install(
-        tmp_path,
-        with_demo=False,
-        platform="win32",
-        interpreter="C:\\Py32\\python.exe",
-        encoding="cp1252",
-    ).workbook
+    book = windows_install(tmp_path, "C:\\Py32\\python.exe").workbook
     registry = FakeRegistry(
         {r"HKLM\SOFTWARE\Microsoft\Office\ClickToRun\Configuration": {"Platform": "x64"}}
     )
@@ -243,14 +236,7 @@ def test_a_wrong_or_altered_wheel_is_refused_before_anything_is_written(
     source = wheel(tmp_path, name=name, tamper=tamper)
     dest = tmp_path / "SMSync"
     with pytest.raises(SmsyncError) as refused:
-        install(
-            dest,
-            with_demo=False,
-            platform="win32",
-            interpreter=str(tmp_path / "python.exe"),
-            encoding="cp1252",
-            xlwings_wheel=source,
-        )
+        windows_install(dest, str(tmp_path / "python.exe"), xlwings_wheel=source)
     assert expected in str(refused.value) and "pip download" in str(refused.value)
     assert not dest.exists() and not (tmp_path / DLL64).exists()
 
@@ -356,14 +342,7 @@ def test_a_force_install_over_a_downloaded_workbook_drops_its_mark(tmp_path):
     book = tmp_path / "SMSync.xlsm"
     book.write_bytes(b"downloaded")
     mark(book)
-    install(
-        tmp_path,
-        with_demo=False,
-        force=True,
-        platform="win32",
-        interpreter=sys.executable,
-        encoding="cp1252",
-    )
+    windows_install(tmp_path, sys.executable, force=True)
     assert mark_of_the_web(book) is None
     assert book.read_bytes() == workbook_path().read_bytes()
 
@@ -386,14 +365,7 @@ def test_install_trust_adds_a_per_user_location_only_when_asked(tmp_path):
         {USER_LOCATIONS + "\\Location0": {"Path": "C:\\Program Files\\XLSTART\\"}}
     )
     dest = tmp_path / "SMSync"
-    install(
-        dest,
-        with_demo=False,
-        platform="win32",
-        interpreter=sys.executable,
-        encoding="cp1252",
-        registry=registry,
-    )
+    windows_install(dest, sys.executable, registry=registry)
     assert registry.subkeys(USER_LOCATIONS) == ["Location0"]  # never silently
     machine = windows(registry, exists=lambda p: True)
     assert "is not a Trusted Location" in problems(check_workbook(dest / "SMSync.xlsm", machine))
@@ -401,31 +373,13 @@ def test_install_trust_adds_a_per_user_location_only_when_asked(tmp_path):
         check_workbook(dest / "SMSync.xlsm", machine)
     )
 
-    installed = install(
-        dest,
-        with_demo=False,
-        force=True,
-        trust=True,
-        platform="win32",
-        interpreter=sys.executable,
-        encoding="cp1252",
-        registry=registry,
-    )
+    installed = windows_install(dest, sys.executable, force=True, trust=True, registry=registry)
     assert installed.trusted == USER_LOCATIONS + "\\Location1"
     values = registry.values(installed.trusted)
     assert values["path"] == str(dest) + "\\" and values["allowsubfolders"] == 0
     found = check_workbook(dest / "SMSync.xlsm", machine)
     assert "  ok       Trusted Location (Location1)" in found.lines
-    again = install(
-        dest,
-        with_demo=False,
-        force=True,
-        trust=True,
-        platform="win32",
-        interpreter=sys.executable,
-        encoding="cp1252",
-        registry=registry,
-    )
+    again = windows_install(dest, sys.executable, force=True, trust=True, registry=registry)
     assert again.trusted == installed.trusted and len(registry.subkeys(USER_LOCATIONS)) == 2
 
 
@@ -568,13 +522,7 @@ def test_doctor_book_prints_the_first_open_chain(tmp_path):
 
 
 def test_excel_checks_report_carries_the_chain(tmp_path):
-    book = install(
-        tmp_path,
-        with_demo=False,
-        platform="win32",
-        interpreter="C:\\Py32\\python.exe",
-        encoding="cp1252",
-    ).workbook
+    book = windows_install(tmp_path, "C:\\Py32\\python.exe").workbook
     machine = windows(python="C:\\Py32\\python.exe", exists={"C:\\Py32\\python.exe"}.__contains__)
     lines = first_open.report_lines(book, machine)
     assert lines[0] == "First open (as doctor --book sees it):"
@@ -676,15 +624,7 @@ def test_a_network_policy_overrides_the_users_tick():
 )
 def test_install_trust_warns_instead_of_adding_what_office_ignores(tmp_path, policy, reason):
     registry = FakeRegistry(policy)
-    installed = install(
-        tmp_path / "SMSync",
-        with_demo=False,
-        trust=True,
-        platform="win32",
-        interpreter=sys.executable,
-        encoding="cp1252",
-        registry=registry,
-    )
+    installed = windows_install(tmp_path / "SMSync", sys.executable, trust=True, registry=registry)
     assert installed.trusted is None and registry.subkeys(USER_LOCATIONS) == []
     (warning,) = [w for w in installed.warnings if "--trust" in w]
     assert f"--trust did not make {tmp_path / 'SMSync'} a Trusted Location" in warning
@@ -747,9 +687,7 @@ def test_a_file_system_without_streams_does_not_stop_install(tmp_path, monkeypat
         unlink(self, missing_ok=missing_ok)
 
     monkeypatch.setattr(Path, "unlink", no_streams)
-    installed = install(
-        tmp_path, with_demo=False, platform="win32", interpreter=sys.executable, encoding="cp1252"
-    )
+    installed = windows_install(tmp_path, sys.executable)
     assert installed.workbook.read_bytes() == workbook_path().read_bytes()
     assert (tmp_path / "xlwings.conf").read_bytes().startswith(b'"INTERPRETER_WIN"')
     assert (tmp_path / MANIFEST_NAME).exists()
@@ -763,9 +701,7 @@ def test_a_file_system_without_streams_does_not_stop_install(tmp_path, monkeypat
     ],
 )
 def test_install_and_doctor_say_the_same_about_a_store_python(tmp_path, python, expected):
-    installed = install(
-        tmp_path, with_demo=False, platform="win32", interpreter=python, encoding="cp1252"
-    )
+    installed = windows_install(tmp_path, python)
     (warning,) = [w for w in installed.warnings if "Microsoft Store" in w]
     found = check_workbook(installed.workbook, windows(exists=lambda p: True))
     ((what, fix),) = [(w, f) for w, f in found.problems if "Microsoft Store" in w]
@@ -831,22 +767,13 @@ def test_the_wheel_alone_completes_an_existing_install(tmp_path, fake_dlls_pinne
     python = tmp_path / "py32" / "python.exe"
     python.parent.mkdir()
     dest = tmp_path / "C SMSync"
-    first = install(
-        dest, with_demo=False, platform="win32", interpreter=str(python), encoding="cp1252"
-    )
+    first = windows_install(dest, str(python))
     (advice,) = first.warnings
     assert f'smsync-xl install --dest "{dest}" --xlwings-wheel <that .whl file>' in advice
     (dest / "SMSync.xlsm").write_bytes(b"the bookkeeper's Setup and Log")
     registry = FakeRegistry()
-    again = install(
-        dest,
-        with_demo=False,
-        platform="win32",
-        interpreter=str(python),
-        encoding="cp1252",
-        xlwings_wheel=wheel(tmp_path),
-        trust=True,
-        registry=registry,
+    again = windows_install(
+        dest, str(python), xlwings_wheel=wheel(tmp_path), trust=True, registry=registry
     )
     assert again.kept and again.backup is None and again.warnings == ()
     assert again.trusted == USER_LOCATIONS + "\\Location0"  # --trust is not dropped
@@ -889,15 +816,7 @@ def test_a_registry_that_refuses_the_location_is_a_warning_not_a_traceback(tmp_p
         def write(self, key: str, values: Mapping[str, object]) -> None:
             raise PermissionError(13, "Access is denied")
 
-    installed = install(
-        tmp_path,
-        with_demo=False,
-        trust=True,
-        platform="win32",
-        interpreter=sys.executable,
-        encoding="cp1252",
-        registry=Locked(),
-    )
+    installed = windows_install(tmp_path, sys.executable, trust=True, registry=Locked())
     assert installed.trusted is None
     (warning,) = [w for w in installed.warnings if "--trust" in w]
     assert "the registry refused: Access is denied" in warning and "Add new location" in warning
