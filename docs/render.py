@@ -1,26 +1,34 @@
-"""Render the README's pictures of the real sheets: the demo workbook after Refresh and
-Synchronize, each sheet exported by LibreOffice to PDF and then to PNG.
+"""Render the README's pictures as the bookkeeper sees the screen: the demo workbook after
+Refresh and Synchronize, each sheet opened in a real spreadsheet window (LibreOffice Calc
+under a virtual X display), photographed and cropped to the part that tells the story.
 
-    python docs/render.py            # needs LibreOffice (soffice) and pdftoppm
+    apt-get install -y libreoffice-calc xvfb xdotool imagemagick   # Debian; pngquant optional
+    python docs/render.py
 
-The sheets are the ones the macros fill; the render copy only sets page layout and
-hides the wide address columns so a picture stays readable.
+Each picture is a copy of the workbook saved by openpyxl with its view set (active sheet,
+zoom, selected cell, hidden columns, one filter); the sheets and their contents are the
+ones the macros fill. The other sheets' tabs stay, as in the real workbook.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import load_workbook
-from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.filters import FilterColumn, Filters
 
 from smsync_xl import macros
 from smsync_xl.book.file import FileBook
 from smsync_xl.book.layout import (
-    HELP_COLUMN,
+    CHANGES,
     INCLUDE,
     KEY,
     LOG,
@@ -33,12 +41,23 @@ from smsync_xl.book.layout import (
     TURBO_ONLY,
     Column,
     column_letter,
-    setup_layout,
 )
 from smsync_xl.core.resources import workbook_path
 from smsync_xl.demo.company import create_demo
 
 IMAGES = Path(__file__).parent / "images"
+DISPLAY = ":99"
+SCREEN = (1700, 1500)
+SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Linguistic/SpellChecking">
+<prop oor:name="IsSpellAuto" oor:op="fuse"><value>false</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Misc">
+<prop oor:name="ShowTipOfTheDay" oor:op="fuse"><value>false</value></prop></item>
+</oor:items>
+"""
+"""The LibreOffice profile's settings: no red spelling underlines, no tip of the day."""
 TICKED = (
     "PROSPECT1",
     "PROSPECT2",
@@ -49,6 +68,23 @@ TICKED = (
     "DIFFLIMIT",
     "WENTINACT",
 )
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One picture: which sheet, which columns stay shown, the crop (width x height) taken
+    from the window's top-left corner, and an optional filter (column title, value)."""
+
+    name: str
+    sheet: str
+    crop: tuple[int, int]
+    shown: tuple[str, ...] = ()
+    columns: tuple[Column, ...] = ()
+    only: tuple[str, str] | None = None
+    zoom: int = 100
+
+
+STORY = ("Include", "Status", "ID", "Name", "Credit Status", "Inactive", CHANGES)
 
 
 def port(path: Path) -> FileBook:
@@ -72,81 +108,163 @@ def tick(path: Path) -> None:
     book.finish()
 
 
-def letter(columns: tuple[Column, ...], title: str) -> str:
-    return column_letter([c.title for c in columns].index(title))
+def run(*command: str, timeout: float = 60, **kwargs: object) -> str:
+    env = {**os.environ, "DISPLAY": DISPLAY}
+    done = subprocess.run(
+        command, check=True, capture_output=True, text=True, timeout=timeout, env=env, **kwargs
+    )
+    return done.stdout
 
 
-def render(source: Path, sheet: str, name: str, area: str, hide: str = "") -> None:
-    """One sheet, one landscape page, as docs/images/<name>.png."""
-    with tempfile.TemporaryDirectory() as folder:
-        folder = Path(folder)
-        book = load_workbook(source)
-        for other in list(book.sheetnames):
-            if other != sheet:
-                del book[other]
-        page = book[sheet]
-        for letter in hide.split():
-            page.column_dimensions[letter].hidden = True
-        page.print_area = area
-        page.page_setup.orientation = "landscape"
-        page.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-        page.page_setup.fitToWidth, page.page_setup.fitToHeight = 1, 1
-        page.print_options.gridLines = True
-        copy = folder / f"{name}.xlsx"
-        book.save(copy)
-        subprocess.run(
-            [
-                "soffice",
-                f"-env:UserInstallation=file://{folder}/profile",
-                "--headless",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(folder),
-                str(copy),
-            ],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [
-                "pdftoppm",
-                "-png",
-                "-r",
-                "110",
-                "-singlefile",
-                str(folder / f"{name}.pdf"),
-                str(IMAGES / name),
-            ],
-            check=True,
-        )
+@contextmanager
+def screen() -> Iterator[None]:
+    """A virtual X display for the spreadsheet window, stopped afterwards."""
+    xvfb = subprocess.Popen(
+        ["Xvfb", DISPLAY, "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(50):
+            if run_ok("xdpyinfo") or run_ok("xdotool", "getdisplaygeometry"):
+                break
+            time.sleep(0.2)
+        yield
+    finally:
+        xvfb.terminate()
+        try:
+            xvfb.wait(10)
+        except subprocess.TimeoutExpired:
+            xvfb.kill()
+
+
+def run_ok(*command: str) -> bool:
+    try:
+        run(*command, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return True
+
+
+def view_copy(source: Path, shot: Shot, copy: Path) -> None:
+    """The workbook as the picture shows it: the sheet active at the zoom, A1 selected,
+    the columns outside the story hidden, and the filter (with the rows it hides)."""
+    book = load_workbook(source)
+    for page in book.worksheets:
+        page.sheet_view.tabSelected = page.title == shot.sheet
+    page = book[shot.sheet]
+    book.active = book.sheetnames.index(shot.sheet)
+    page.sheet_view.zoomScale = shot.zoom
+    titles = [c.title for c in shot.columns]
+    if shot.shown:
+        for index, title in enumerate(titles):
+            if title not in shot.shown:
+                page.column_dimensions[column_letter(index)].hidden = True
+    if shot.only:
+        title, value = shot.only
+        index = titles.index(title)
+        table = next(iter(page.tables.values()))
+        table.autoFilter.filterColumn = [FilterColumn(colId=index, filters=Filters([value]))]
+        first = int(table.ref.split(":")[0].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) + 1
+        for row in range(first, page.max_row + 1):
+            cell = page.cell(row, index + 1).value
+            page.row_dimensions[row].hidden = cell != value
+    for view in page.sheet_view.selection:
+        view.activeCell, view.sqref = "A1", "A1"
+    book.save(copy)
+
+
+def photograph(copy: Path, shot: Shot, profile: Path) -> None:
+    """Open the copy in LibreOffice Calc, fill the screen with its window, take the
+    picture and crop it to docs/images/<name>.png."""
+    office = subprocess.Popen(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{profile}",
+            "--norestore",
+            "--nologo",
+            "--nodefault",
+            "--calc",
+            str(copy),
+        ],
+        env={**os.environ, "DISPLAY": DISPLAY},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        window = run(
+            "xdotool", "search", "--sync", "--onlyvisible", "--name", copy.stem, timeout=120
+        ).split()[0]
+        run("xdotool", "windowmove", window, "0", "0")
+        run("xdotool", "windowsize", window, str(SCREEN[0]), str(SCREEN[1]))
+        run_ok("xdotool", "windowfocus", window)  # no window manager: focus, not activate
+        time.sleep(8)
+        raw = copy.with_suffix(".png")
+        run("import", "-window", "root", str(raw))
+        width, height = shot.crop
+        target = IMAGES / f"{shot.name}.png"
+        run("convert", str(raw), "-crop", f"{width}x{height}+0+0", "+repage", "-strip", str(target))
+        if shutil.which("pngquant"):
+            run("pngquant", "--force", "--skip-if-larger", "--output", str(target), str(target))
+    finally:
+        os.killpg(office.pid, 15)
+        try:
+            office.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(office.pid, 9)
+
+
+def shoot(source: Path, shot: Shot, folder: Path) -> None:
+    copy = folder / f"{shot.name}.xlsx"
+    view_copy(source, shot, copy)
+    profile = folder / "profile"
+    if not profile.exists():
+        (profile / "user").mkdir(parents=True)
+        (profile / "user" / "registrymodifications.xcu").write_text(SETTINGS)
+    photograph(copy, shot, profile)
 
 
 def main() -> None:
     IMAGES.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory() as folder:
-        folder = Path(folder)
+    with tempfile.TemporaryDirectory() as name, screen():
+        folder = Path(name)
         create_demo(folder)
         book = folder / "SMSync.xlsm"
         shutil.copyfile(workbook_path(), book)
-        render(book, SETUP, "1-setup", f"A1:{HELP_COLUMN}{setup_layout().last_row}")
+        shoot(book, Shot("1-setup", SETUP, (1400, 1420)), folder)
         macros.refresh(port(book))
         tick(book)
-        render(book, SAGE_ONLY, "2-sage50-only", f"A1:{letter(SAGE_COLUMNS, 'Reason')}40")
-        render(book, TURBO_ONLY, "3-smsturbo-only", f"A1:{letter(TURBO_COLUMNS, 'Note')}20")
+        sage = dict(columns=SAGE_COLUMNS, crop=(1400, 800))
+        shoot(book, Shot("2-sage50-only", SAGE_ONLY, shown=STORY, **sage), folder)
+        shoot(
+            book,
+            Shot(
+                "2b-filter-inactive",
+                SAGE_ONLY,
+                (1400, 330),
+                STORY,
+                SAGE_COLUMNS,
+                only=("Credit Status", "INACTIVE"),
+            ),
+            folder,
+        )
+        turbo = ("Include", "ID", "Name", "Credit Status", "Inactive", "Note")
+        shoot(
+            book,
+            Shot("3-smsturbo-only", TURBO_ONLY, (1400, 560), turbo, TURBO_COLUMNS),
+            folder,
+        )
         macros.synchronize(port(book))
-        shown = ("Include", "Status", "ID", "Name", "Credit Status", "Inactive", RESULT)
-        hidden = " ".join(
-            letter(SAGE_COLUMNS, c.title) for c in SAGE_COLUMNS if c.title not in shown
-        )
-        render(
-            book, SAGE_ONLY, "4-after-synchronize", f"A1:{letter(SAGE_COLUMNS, RESULT)}32", hidden
-        )
-        render(book, LOG, "5-log", f"A1:{letter(LOG_COLUMNS, 'Detail')}30")
+        shown = (*STORY[:-1], RESULT)
+        shoot(book, Shot("4-after-synchronize", SAGE_ONLY, shown=shown, **sage), folder)
+        log = ("Time", "User", "Action", "Run", "Summary")
+        shoot(book, Shot("5-log", LOG, (1400, 300), log, LOG_COLUMNS), folder)
         macros.show_entity("materials", port(book))
-        render(book, SAGE_ONLY, "6-materials", f"A1:{letter(SAGE_COLUMNS, 'Expense GL #')}28")
+        items = ("Include", "Status", "ID", "Description", "Inactive", CHANGES, "Other differences")
+        shoot(book, Shot("6-materials", SAGE_ONLY, (1600, 700), items, SAGE_COLUMNS), folder)
     for image in sorted(IMAGES.glob("*.png")):
-        print(image)
+        print(image, image.stat().st_size // 1024, "KB")
 
 
 if __name__ == "__main__":
