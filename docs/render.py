@@ -2,12 +2,14 @@
 Refresh and Synchronize, each sheet opened in a real spreadsheet window (LibreOffice Calc
 under a virtual X display), photographed and cropped to the part that tells the story.
 
-    apt-get install -y libreoffice-calc xvfb xdotool imagemagick   # Debian; pngquant optional
+    apt-get install -y libreoffice-calc xvfb xdotool imagemagick \
+        fonts-crosextra-carlito fonts-crosextra-caladea   # Debian; pngquant optional
     python docs/render.py
 
 Each picture is a copy of the workbook saved by openpyxl with its view set (active sheet,
 zoom, selected cell, hidden columns, one filter); the sheets and their contents are the
-ones the macros fill. The other sheets' tabs stay, as in the real workbook.
+ones the macros fill. The Carlito and Caladea fonts stand in for Excel's Calibri and
+Cambria with the same widths, so the columns fit as they do in Excel.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ class Shot:
     shown: tuple[str, ...] = ()
     columns: tuple[Column, ...] = ()
     only: tuple[str, str] | None = None
-    zoom: int = 100
+    zoom: int = 110
 
 
 STORY = ("Include", "Status", "ID", "Name", "Credit Status", "Inactive", CHANGES)
@@ -232,17 +234,17 @@ def main() -> None:
         create_demo(folder)
         book = folder / "SMSync.xlsm"
         shutil.copyfile(workbook_path(), book)
-        shoot(book, Shot("1-setup", SETUP, (1400, 1420)), folder)
+        shoot(book, Shot("1-setup", SETUP, (1400, 1370)), folder)
         macros.refresh(port(book))
         tick(book)
         sage = dict(columns=SAGE_COLUMNS, crop=(1400, 800))
-        shoot(book, Shot("2-sage50-only", SAGE_ONLY, shown=STORY, **sage), folder)
+        shoot(book, Shot("2-sage50-only", SAGE_ONLY, shown=(*STORY, "Reason"), **sage), folder)
         shoot(
             book,
             Shot(
                 "2b-filter-inactive",
                 SAGE_ONLY,
-                (1400, 330),
+                (1400, 350),
                 STORY,
                 SAGE_COLUMNS,
                 only=("Credit Status", "INACTIVE"),
@@ -252,17 +254,19 @@ def main() -> None:
         turbo = ("Include", "ID", "Name", "Credit Status", "Inactive", "Note")
         shoot(
             book,
-            Shot("3-smsturbo-only", TURBO_ONLY, (1400, 560), turbo, TURBO_COLUMNS),
+            Shot("3-smsturbo-only", TURBO_ONLY, (1400, 590), turbo, TURBO_COLUMNS),
             folder,
         )
         macros.synchronize(port(book))
         shown = (*STORY[:-1], RESULT)
         shoot(book, Shot("4-after-synchronize", SAGE_ONLY, shown=shown, **sage), folder)
         log = ("Time", "User", "Action", "Run", "Summary")
-        shoot(book, Shot("5-log", LOG, (1400, 300), log, LOG_COLUMNS), folder)
+        shoot(book, Shot("5-log", LOG, (1400, 320), log, LOG_COLUMNS), folder)
         macros.show_entity("materials", port(book))
         items = ("Include", "Status", "ID", "Description", "Inactive", CHANGES, "Other differences")
-        shoot(book, Shot("6-materials", SAGE_ONLY, (1600, 700), items, SAGE_COLUMNS), folder)
+        shoot(
+            book, Shot("6-materials", SAGE_ONLY, (1600, 700), items, SAGE_COLUMNS, zoom=100), folder
+        )
     for image in sorted(IMAGES.glob("*.png")):
         print(image, image.stat().st_size // 1024, "KB")
 
