@@ -110,10 +110,20 @@ def tick(path: Path) -> None:
     book.finish()
 
 
-def run(*command: str, timeout: float = 60, **kwargs: object) -> str:
+TOOLS = {
+    "soffice": "libreoffice-calc",
+    "Xvfb": "xvfb",
+    "xdotool": "xdotool",
+    "import": "imagemagick",
+    "convert": "imagemagick",
+}
+"""The programs the pictures need, with the Debian package of each."""
+
+
+def run(*command: str, timeout: float = 60) -> str:
     env = {**os.environ, "DISPLAY": DISPLAY}
     done = subprocess.run(
-        command, check=True, capture_output=True, text=True, timeout=timeout, env=env, **kwargs
+        command, check=True, capture_output=True, text=True, timeout=timeout, env=env
     )
     return done.stdout
 
@@ -128,9 +138,13 @@ def screen() -> Iterator[None]:
     )
     try:
         for _ in range(50):
-            if run_ok("xdpyinfo") or run_ok("xdotool", "getdisplaygeometry"):
+            if xvfb.poll() is not None:
+                raise SystemExit(f"Xvfb could not start display {DISPLAY} (already in use?)")
+            if run_ok("xdotool", "getdisplaygeometry"):
                 break
             time.sleep(0.2)
+        else:
+            raise SystemExit(f"Xvfb did not start display {DISPLAY}")
         yield
     finally:
         xvfb.terminate()
@@ -210,11 +224,20 @@ def photograph(copy: Path, shot: Shot, profile: Path) -> None:
         if shutil.which("pngquant"):
             run("pngquant", "--force", "--skip-if-larger", "--output", str(target), str(target))
     finally:
-        os.killpg(office.pid, 15)
+        stop(office)
+
+
+def stop(office: subprocess.Popen[bytes]) -> None:
+    """End LibreOffice (its launcher and soffice.bin share the process group)."""
+    for signal, wait in ((15, 20), (9, 5)):
         try:
-            office.wait(20)
+            os.killpg(office.pid, signal)
+            office.wait(wait)
+            return
+        except ProcessLookupError:
+            return
         except subprocess.TimeoutExpired:
-            os.killpg(office.pid, 9)
+            continue
 
 
 def shoot(source: Path, shot: Shot, folder: Path) -> None:
@@ -228,6 +251,9 @@ def shoot(source: Path, shot: Shot, folder: Path) -> None:
 
 
 def main() -> None:
+    missing = sorted({package for tool, package in TOOLS.items() if not shutil.which(tool)})
+    if missing:
+        raise SystemExit(f"docs/render.py needs: apt-get install -y {' '.join(missing)}")
     IMAGES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as name, screen():
         folder = Path(name)
@@ -254,19 +280,17 @@ def main() -> None:
         turbo = ("Include", "ID", "Name", "Credit Status", "Inactive", "Note")
         shoot(
             book,
-            Shot("3-smsturbo-only", TURBO_ONLY, (1400, 590), turbo, TURBO_COLUMNS),
+            Shot("3-smsturbo-only", TURBO_ONLY, (1200, 590), turbo, TURBO_COLUMNS),
             folder,
         )
         macros.synchronize(port(book))
         shown = (*STORY[:-1], RESULT)
         shoot(book, Shot("4-after-synchronize", SAGE_ONLY, shown=shown, **sage), folder)
         log = ("Time", "User", "Action", "Run", "Summary")
-        shoot(book, Shot("5-log", LOG, (1400, 320), log, LOG_COLUMNS), folder)
+        shoot(book, Shot("5-log", LOG, (1200, 320), log, LOG_COLUMNS), folder)
         macros.show_entity("materials", port(book))
         items = ("Include", "Status", "ID", "Description", "Inactive", CHANGES, "Other differences")
-        shoot(
-            book, Shot("6-materials", SAGE_ONLY, (1600, 700), items, SAGE_COLUMNS, zoom=100), folder
-        )
+        shoot(book, Shot("6-materials", SAGE_ONLY, (1400, 760), items, SAGE_COLUMNS), folder)
     for image in sorted(IMAGES.glob("*.png")):
         print(image, image.stat().st_size // 1024, "KB")
 
