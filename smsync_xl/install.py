@@ -329,6 +329,48 @@ def install(
     interpreter = interpreter or sys.executable
     encoding = encoding or vba_encoding(platform)
     destination = Path(os.path.abspath(destination.expanduser()))
+    _check_request(destination, platform, encoding, trust=trust, xlwings_wheel=xlwings_wheel)
+    conf = conf_bytes(interpreter, platform=platform, encoding=encoding)
+    placed = _put_outside(platform, home, interpreter, xlwings_wheel)
+    registry = registry or WindowsRegistry()
+
+    target = destination / WORKBOOK_NAME
+    warnings = [f"{what}. Fix: {fix}" for _, what, fix in _store(interpreter, platform)]
+    existing = _existing(destination, with_demo)
+    if existing and not force:
+        if xlwings_wheel or trust:
+            # The DLLs or the trust were what was asked for: the workbook and its conf stay.
+            trusted = _keep_workbook(destination, interpreter, placed, registry, warnings, trust)
+            return Installed(target, None, tuple(placed), trusted, tuple(warnings), kept=True)
+        _refuse_existing(destination, existing, placed)
+    done = _write_workbook(destination, target, conf, platform, with_demo)
+    if platform == "win32":
+        _warn_missing_dll(destination, interpreter, warnings)
+    trusted = _trust(destination, registry, warnings) if trust else None
+    try:
+        _record(destination, interpreter, placed, keep=False)
+    except OSError as error:
+        raise done.stopped(error) from None
+    return Installed(target, done.backup, tuple(placed), trusted, tuple(warnings))
+
+
+def _existing(destination: Path, with_demo: bool) -> list[str]:
+    """The files this install would write that are already there: they hold the
+    bookkeeper's work, so they decide between refusing, keeping and replacing."""
+    names = [WORKBOOK_NAME, *(DEMO_FILES if with_demo else ())]
+    return [name for name in names if (destination / name).exists()]
+
+
+def _check_request(
+    destination: Path,
+    platform: str,
+    encoding: str,
+    *,
+    trust: bool,
+    xlwings_wheel: Path | None,
+) -> None:
+    """Refuse what cannot work before anything is written: a folder the VBA cannot read,
+    a Mac folder Excel cannot reach, Windows-only options elsewhere."""
     example = "~/SMSync" if platform == "darwin" else "C:\\SMSync"
     check_readable(
         str(destination),
@@ -345,41 +387,60 @@ def install(
             where=str(destination),
             advice="Excel for Mac has no Trusted Locations and no Excel functions: leave it out.",
         )
-    conf = conf_bytes(interpreter, platform=platform, encoding=encoding)
-    dlls = dlls_from_wheel(xlwings_wheel) if xlwings_wheel else {}
-    registry = registry or WindowsRegistry()
-    # Files for this Python and this user, not for the folder: put in place even when
-    # the workbook is kept (the same bytes every time, so nothing of the user's is lost).
-    placed = [_put_applescript(home)] if platform == "darwin" else _put_dlls(dlls, interpreter)
 
-    target = destination / WORKBOOK_NAME
-    warnings = [f"{what}. Fix: {fix}" for _, what, fix in _store(interpreter, platform)]
-    names = [WORKBOOK_NAME, *(DEMO_FILES if with_demo else ())]
-    existing = [name for name in names if (destination / name).exists()]
-    if existing and not force and (xlwings_wheel or trust):
-        # The DLLs or the trust were what was asked for: the workbook and its conf stay.
-        trusted = _trust(destination, registry, warnings) if trust else None
-        try:
-            _record(destination, interpreter, placed, keep=True)
-        except OSError as error:
-            did = [f"{', '.join(map(str, placed))} were put in place"] if placed else []
-            did += [f"{destination} is a Trusted Location"] if trusted else []
-            raise SmsyncError(
-                f"{'; '.join(did) or 'the workbook was left as it is'}, but {MANIFEST_NAME} "
-                f"could not be updated ({error.strerror}), so doctor cannot tell if what "
-                "install put in place goes missing",
-                where=str(destination),
-                advice="Make the folder writable and run the same command again.",
-            ) from None
-        return Installed(target, None, tuple(placed), trusted, tuple(warnings), kept=True)
-    if existing and not force:
-        kept = f" (put in place all the same: {', '.join(map(str, placed))})" if placed else ""
+
+def _put_outside(
+    platform: str, home: Path, interpreter: str, xlwings_wheel: Path | None
+) -> list[Path]:
+    """Files for this Python and this user, not for the folder: put in place even when
+    the workbook is kept (the same bytes every time, so nothing of the user's is lost)."""
+    dlls = dlls_from_wheel(xlwings_wheel) if xlwings_wheel else {}
+    return [_put_applescript(home)] if platform == "darwin" else _put_dlls(dlls, interpreter)
+
+
+def _keep_workbook(
+    destination: Path,
+    interpreter: str,
+    placed: list[Path],
+    registry: Registry,
+    warnings: list[str],
+    trust: bool,
+) -> str | None:
+    """Only the DLLs or the trust were asked for: the workbook and its conf stay, and
+    the manifest still records what was put in place (so doctor can check it)."""
+    trusted = _trust(destination, registry, warnings) if trust else None
+    try:
+        _record(destination, interpreter, placed, keep=True)
+    except OSError as error:
+        did = [f"{', '.join(map(str, placed))} were put in place"] if placed else []
+        did += [f"{destination} is a Trusted Location"] if trusted else []
         raise SmsyncError(
-            f"{', '.join(existing)} already exist(s){kept}",
+            f"{'; '.join(did) or 'the workbook was left as it is'}, but {MANIFEST_NAME} "
+            f"could not be updated ({error.strerror}), so doctor cannot tell if what "
+            "install put in place goes missing",
             where=str(destination),
-            advice="Pass --force to replace them (the old workbook is kept as a dated "
-            "backup beside it), or choose another --dest.",
-        )
+            advice="Make the folder writable and run the same command again.",
+        ) from None
+    return trusted
+
+
+def _refuse_existing(destination: Path, existing: list[str], placed: list[Path]) -> None:
+    """The bookkeeper's Setup and Log are never replaced without ``--force``; the
+    message says what was put in place all the same."""
+    kept = f" (put in place all the same: {', '.join(map(str, placed))})" if placed else ""
+    raise SmsyncError(
+        f"{', '.join(existing)} already exist(s){kept}",
+        where=str(destination),
+        advice="Pass --force to replace them (the old workbook is kept as a dated "
+        "backup beside it), or choose another --dest.",
+    )
+
+
+def _write_workbook(
+    destination: Path, target: Path, conf: bytes, platform: str, with_demo: bool
+) -> _Done:
+    """Back up, replace and write the folder's files as one step that an interrupt
+    cannot cut in half; a failure says what was already changed."""
     if target.exists():
         _check_replaceable(target)
     interrupts.hold()  # the install is made whole before an interrupt is told
@@ -400,16 +461,14 @@ def install(
             done.told(f"the demo files in {destination} were written anew")
     except (OSError, sqlite3.Error) as error:
         raise done.stopped(error) from None
-    if platform == "win32" and not any(
-        find_dll(interpreter, bits, os.path.exists) for bits in (32, 64)
-    ):
+    return done
+
+
+def _warn_missing_dll(destination: Path, interpreter: str, warnings: list[str]) -> None:
+    """The Excel functions need xlwings' DLL beside the interpreter: without it the
+    install still works, but says how to add the DLL."""
+    if not any(find_dll(interpreter, bits, os.path.exists) for bits in (32, 64)):
         warnings.append(missing_dll_advice(interpreter, str(destination)))
-    trusted = _trust(destination, registry, warnings) if trust else None
-    try:
-        _record(destination, interpreter, placed, keep=False)
-    except OSError as error:
-        raise done.stopped(error) from None
-    return Installed(target, done.backup, tuple(placed), trusted, tuple(warnings))
 
 
 class _Done:
