@@ -135,33 +135,38 @@ def _drivers(report: Report, pyodbc: ModuleType, used: set[str] | None) -> None:
     libraries = driver_libraries()
     report.lines.append("ODBC drivers:")
     for name in sorted(set(libraries) | usable):
-        library = libraries.get(name, "")
-        path = _resolve(library) if library else None
-        if library and path is None:
-            report.lines.append(f"  PROBLEM  {name}: library {library} not found")
-            if used is None or name in used:
-                report.problem(
-                    f"driver '{name}': its library {library} does not exist",
-                    "Reinstall the driver, or correct its entry in the ODBC driver list.",
-                )
-            continue
-        driver_bits = library_bits(path) if path else None
-        shown = f"{path}, {driver_bits}-bit" if driver_bits else str(path or "library unknown")
-        if driver_bits and driver_bits != bits:
-            report.lines.append(f"  PROBLEM  {name}: {shown}")
-            if used is None or name in used:
-                report.problem(
-                    f"driver '{name}' is {driver_bits}-bit and this Python is {bits}-bit",
-                    f"Use a {driver_bits}-bit Python for this driver (Sage 50's 'Pervasive "
-                    "ODBC Client Interface' is 32-bit), or install the driver's "
-                    f"{bits}-bit version.",
-                )
-            continue
-        report.lines.append(f"  ok       {name}: {shown}")
+        _driver(report, name, libraries.get(name, ""), bits, used is None or name in used)
     if not libraries and not usable:
         report.lines.append("  (none)")
         if used is None or used:
             report.problem("no ODBC driver is installed", "Install the database's ODBC driver.")
+
+
+def _driver(report: Report, name: str, library: str, bits: int, used: bool) -> None:
+    """One driver's line; a missing library or the wrong bitness is a problem only when
+    the settings use the driver (``used``)."""
+    path = _resolve(library) if library else None
+    if library and path is None:
+        report.lines.append(f"  PROBLEM  {name}: library {library} not found")
+        if used:
+            report.problem(
+                f"driver '{name}': its library {library} does not exist",
+                "Reinstall the driver, or correct its entry in the ODBC driver list.",
+            )
+        return
+    driver_bits = library_bits(path) if path else None
+    shown = f"{path}, {driver_bits}-bit" if driver_bits else str(path or "library unknown")
+    if driver_bits and driver_bits != bits:
+        report.lines.append(f"  PROBLEM  {name}: {shown}")
+        if used:
+            report.problem(
+                f"driver '{name}' is {driver_bits}-bit and this Python is {bits}-bit",
+                f"Use a {driver_bits}-bit Python for this driver (Sage 50's 'Pervasive "
+                "ODBC Client Interface' is 32-bit), or install the driver's "
+                f"{bits}-bit version.",
+            )
+        return
+    report.lines.append(f"  ok       {name}: {shown}")
 
 
 def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from smsync_xl.book.sheet_xml import range_bounds
 
@@ -61,6 +61,16 @@ def pointer_below(xml: str, sheet: str, target: str, at: int) -> str | None:
     def below(text: str, spread: int = 0) -> bool:
         return any(r >= at for r in rows_pointed_at(html.unescape(text), target, own, spread))
 
+    return (
+        _formula_pointer(xml, sheet, below)
+        or _rule_pointer(xml, sheet, below)
+        or _extension_pointer(xml, sheet, below)
+        or _hyperlink_pointer(xml, sheet, below)
+    )
+
+
+def _formula_pointer(xml: str, sheet: str, below: Callable[..., bool]) -> str | None:
+    """The first cell formula that points below: checked first, as the likeliest case."""
     for found in _CELL_FORMULA.finditer(xml):
         text = found.group(2) or ""
         shared = _SHARED_REF.search(found.group(1))
@@ -72,11 +82,21 @@ def pointer_below(xml: str, sheet: str, target: str, at: int) -> str | None:
             cells = list(_CELL_START.finditer(xml, 0, found.start()))
             cell = cells[-1].group(1) if cells else "?"
             return f"the formula in cell {cell} of the {sheet} sheet points there"
+    return None
+
+
+def _rule_pointer(xml: str, sheet: str, below: Callable[..., bool]) -> str | None:
+    """The first conditional format or data validation whose rule points below."""
     for pattern, what in ((_FORMATS, "conditional format"), (_VALIDATIONS, "data validation")):
         for found in pattern.finditer(xml):
             if any(below(f.group(2)) for f in _RULE_FORMULA.finditer(found.group(2))):
                 cell = _first_cell(found.group(1))
                 return f"the {what} on cell {cell} of the {sheet} sheet uses cells there"
+    return None
+
+
+def _extension_pointer(xml: str, sheet: str, below: Callable[..., bool]) -> str | None:
+    """The same for the x14 extension rules, which keep their range in a child element."""
     for found in _EXTENSIONS.finditer(xml):
         if any(below(f.group(2)) for f in _RULE_FORMULA.finditer(found.group(2))):
             sqref = _EXTENSION_SQREF.search(found.group(2))
@@ -84,6 +104,11 @@ def pointer_below(xml: str, sheet: str, target: str, at: int) -> str | None:
             kind = found.group(1)
             what = "conditional format" if kind == "conditionalFormatting" else "data validation"
             return f"the {what} on cell {cell} of the {sheet} sheet uses cells there"
+    return None
+
+
+def _hyperlink_pointer(xml: str, sheet: str, below: Callable[..., bool]) -> str | None:
+    """The first in-book hyperlink whose location lies below."""
     for found in _HYPERLINK.finditer(xml):
         attributes = dict(_ATTRIBUTE.findall(found.group(0)))
         location = attributes.get("location")

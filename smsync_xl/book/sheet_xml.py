@@ -278,6 +278,58 @@ def _attributes(attrs: str) -> dict[str, str]:
     return dict(_ATTRIBUTE.findall(attrs))
 
 
+_Span = tuple[int, int, dict[str, str]]
+
+
+def _col_spans(cols: str) -> list[_Span]:
+    """The ``<col>`` elements of ``cols`` as (first, last, attributes): the columns each covers."""
+    return [
+        (int(a.get("min", "1")), int(a.get("max", a.get("min", "1"))), a)
+        for a in (_attributes(m.group(1)) for m in _COL.finditer(cols))
+    ]
+
+
+def _col_shown(attrs: dict[str, str], width: float) -> bool:
+    """Whether a column shows: not hidden, and not width 0 (how Excel through xlwings hides one)."""
+    if attrs.get("hidden") in ("1", "true"):
+        return False
+    return float(attrs.get("width", width)) != 0
+
+
+def _set_shown(attrs: dict[str, str], shown: bool, width: float) -> None:
+    """Show or hide by ``hidden``; a column shown again with no width gets ``width``."""
+    attrs.pop("hidden", None)
+    if shown:
+        if float(attrs.get("width", "0")) == 0:
+            attrs.update(width=_number(float(width)), customWidth="1")
+    else:
+        attrs.setdefault("width", _number(float(width)))
+        attrs["hidden"] = "1"
+
+
+def _split_spans(
+    spans: list[_Span], covering: _Span | None, column: int, attrs: dict[str, str]
+) -> list[_Span]:
+    """The spans with ``column`` cut out of the one covering it, so it alone gets ``attrs``."""
+    rest = [s for s in spans if s is not covering]
+    if covering:
+        low, high, old = covering
+        rest += [(low, column - 1, old)] if low < column else []
+        rest += [(column + 1, high, old)] if column < high else []
+    rest.append((column, column, attrs))
+    return rest
+
+
+def _cols_xml(spans: list[_Span]) -> str:
+    """The ``<col>`` elements for ``spans``, in column order as Excel requires."""
+    return "".join(
+        "<col "
+        + " ".join(f'{k}="{v}"' for k, v in {**a, "min": str(low), "max": str(high)}.items())
+        + "/>"
+        for low, high, a in sorted(spans, key=lambda s: s[0])
+    )
+
+
 def _column_of(attrs: str) -> int | None:
     found = _R.search(attrs)
     ref = _CELL_REF.fullmatch(found.group(1)) if found else None
@@ -337,39 +389,13 @@ class SheetXml:
         several columns. A column shown again that has no width, or width 0 (how Excel
         through xlwings hides one), gets ``width``. Returns whether anything changed."""
         found = _COLS.search(self.head)
-        spans = [
-            (int(a.get("min", "1")), int(a.get("max", a.get("min", "1"))), a)
-            for a in (
-                _attributes(m.group(1)) for m in _COL.finditer(found.group(0) if found else "")
-            )
-        ]
+        spans = _col_spans(found.group(0) if found else "")
         covering = next((s for s in spans if s[0] <= column <= s[1]), None)
         attrs = dict(covering[2]) if covering else {"min": str(column), "max": str(column)}
-        if attrs.get("hidden") in ("1", "true"):
-            was_shown = False
-        else:
-            was_shown = float(attrs.get("width", width)) != 0
-        if was_shown == shown:
+        if _col_shown(attrs, width) == shown:
             return False
-        attrs.pop("hidden", None)
-        if shown:
-            if float(attrs.get("width", "0")) == 0:
-                attrs.update(width=_number(float(width)), customWidth="1")
-        else:
-            attrs.setdefault("width", _number(float(width)))
-            attrs["hidden"] = "1"
-        rest = [s for s in spans if s is not covering]
-        if covering:
-            low, high, old = covering
-            rest += [(low, column - 1, old)] if low < column else []
-            rest += [(column + 1, high, old)] if column < high else []
-        rest.append((column, column, attrs))
-        cols = "".join(
-            "<col "
-            + " ".join(f'{k}="{v}"' for k, v in {**a, "min": str(low), "max": str(high)}.items())
-            + "/>"
-            for low, high, a in sorted(rest, key=lambda s: s[0])
-        )
+        _set_shown(attrs, shown, width)
+        cols = _cols_xml(_split_spans(spans, covering, column, attrs))
         if found:
             self.head = (
                 self.head[: found.start()] + f"<cols>{cols}</cols>" + self.head[found.end() :]

@@ -223,21 +223,27 @@ def udf_functions(source: str, filename: str) -> list[Callable[..., Any]]:
             continue
         function = _twin(node, filename)
         for name, decorator in reversed(named):  # applied bottom-up, as Python does
-            if name not in counterparts:
-                continue
-            where = f"{node.name}: @{ast.unparse(decorator)}"
-            if isinstance(decorator, ast.Call):
-                if any(isinstance(a, ast.Starred) for a in decorator.args) or any(
-                    k.arg is None for k in decorator.keywords
-                ):
-                    raise SmsyncError(f"{where}: unpacked arguments are not supported")
-                args = [_literal(a, where) for a in decorator.args]
-                kwargs = {k.arg: _literal(k.value, where) for k in decorator.keywords if k.arg}
-                function = counterparts[name](*args, **kwargs)(function)
-            else:
-                function = counterparts[name](function)
+            if name in counterparts:
+                function = _decorated(function, counterparts[name], decorator, node.name)
         functions.append(function)
     return functions
+
+
+def _decorated(
+    function: Callable[..., Any], counterpart: Any, decorator: ast.expr, function_name: str
+) -> Callable[..., Any]:
+    """``function`` under xlwings' own counterpart of ``decorator``, with its literal
+    arguments: only literals, as the source is read and never run."""
+    where = f"{function_name}: @{ast.unparse(decorator)}"
+    if not isinstance(decorator, ast.Call):
+        return counterpart(function)
+    if any(isinstance(a, ast.Starred) for a in decorator.args) or any(
+        k.arg is None for k in decorator.keywords
+    ):
+        raise SmsyncError(f"{where}: unpacked arguments are not supported")
+    args = [_literal(a, where) for a in decorator.args]
+    kwargs = {k.arg: _literal(k.value, where) for k in decorator.keywords if k.arg}
+    return counterpart(*args, **kwargs)(function)
 
 
 def udf_source() -> tuple[str, str]:

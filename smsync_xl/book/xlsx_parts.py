@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 from xml.etree import ElementTree
 
 RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -41,6 +41,41 @@ _LIMIT = 0xFFFFFFFF
 
 Content = bytes | Callable[[], Iterable[bytes]]
 """A replaced part: its bytes, or a function giving them in pieces (a large sheet)."""
+
+
+class _Header(NamedTuple):
+    """The fields a part's local header and its central directory record share, in order."""
+
+    needed: int
+    flags: int
+    method: int
+    time: int
+    date: int
+    crc: int
+    compressed_size: int
+    size: int
+
+
+def _central_record(
+    info: zipfile.ZipInfo | None, header: _Header, encoded: bytes, offset: int
+) -> bytes:
+    """A part's central directory record: its header again, with where it starts."""
+    made_by = (info.create_system << 8 | info.create_version) if info else 20
+    return (
+        _CENTRAL.pack(
+            b"PK\x01\x02",
+            made_by,
+            *header,
+            len(encoded),
+            0,
+            0,
+            0,
+            info.internal_attr if info else 0,
+            info.external_attr if info else 0,
+            offset,
+        )
+        + encoded
+    )
 
 
 class PackageError(ValueError):
@@ -195,71 +230,43 @@ class Package:
                 continue
             info = self._by_name.get(name)
             encoded = name.encode("utf-8")
-            flags = (info.flag_bits if info else 0) & ~_DATA_DESCRIPTOR
-            if not encoded.isascii():
-                flags |= _UTF8_NAMES
-            if info is not None and info.flag_bits & 0x01:
-                raise PackageError(f"{name} is encrypted")
-            new = compressed.get(name)
-            if new is not None:
-                method, crc, size = zipfile.ZIP_DEFLATED, new.crc, new.size
-                pieces: list[bytes] | list[memoryview] = new.data
-                compressed_size = new.compressed_size
-                flags &= ~0x06
-            else:
-                assert info is not None
-                method, crc, size = info.compress_type, info.CRC, info.file_size
-                raw = self._raw(info)
-                pieces, compressed_size = [raw], len(raw)
-            needed = max(20, info.extract_version) if info and new is None else 20
-            date_time = info.date_time if info else (1980, 1, 1, 0, 0, 0)
-            time, date = _dos_time(date_time)
-            if max(size, compressed_size, offset) >= _LIMIT:
-                raise PackageError(f"{name} would need ZIP64")
-            out.write(
-                _LOCAL.pack(
-                    b"PK\x03\x04",
-                    needed,
-                    flags,
-                    method,
-                    time,
-                    date,
-                    crc,
-                    compressed_size,
-                    size,
-                    len(encoded),
-                    0,
-                )
-            )
+            header, pieces = self._header(name, info, compressed.get(name), offset)
+            out.write(_LOCAL.pack(b"PK\x03\x04", *header, len(encoded), 0))
             out.write(encoded)
             for piece in pieces:
                 out.write(piece)
-            made_by = (info.create_system << 8 | info.create_version) if info else 20
-            central.append(
-                _CENTRAL.pack(
-                    b"PK\x01\x02",
-                    made_by,
-                    needed,
-                    flags,
-                    method,
-                    time,
-                    date,
-                    crc,
-                    compressed_size,
-                    size,
-                    len(encoded),
-                    0,
-                    0,
-                    0,
-                    info.internal_attr if info else 0,
-                    info.external_attr if info else 0,
-                    offset,
-                )
-                + encoded
-            )
-            offset += _LOCAL.size + len(encoded) + compressed_size
+            central.append(_central_record(info, header, encoded, offset))
+            offset += _LOCAL.size + len(encoded) + header.compressed_size
         directory = b"".join(central)
         out.write(directory)
         out.write(
             _END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), len(directory), offset, 0)
         )
+
+    def _header(
+        self, name: str, info: zipfile.ZipInfo | None, new: _Compressed | None, offset: int
+    ) -> tuple[_Header, list[bytes] | list[memoryview]]:
+        """The header fields of one part and its stored bytes: a replaced part as just
+        compressed, any other copied raw with its own method, CRC and version."""
+        encoded = name.encode("utf-8")
+        flags = (info.flag_bits if info else 0) & ~_DATA_DESCRIPTOR
+        if not encoded.isascii():
+            flags |= _UTF8_NAMES
+        if info is not None and info.flag_bits & 0x01:
+            raise PackageError(f"{name} is encrypted")
+        if new is not None:
+            method, crc, size = zipfile.ZIP_DEFLATED, new.crc, new.size
+            pieces: list[bytes] | list[memoryview] = new.data
+            compressed_size = new.compressed_size
+            flags &= ~0x06
+        else:
+            assert info is not None
+            method, crc, size = info.compress_type, info.CRC, info.file_size
+            raw = self._raw(info)
+            pieces, compressed_size = [raw], len(raw)
+        needed = max(20, info.extract_version) if info and new is None else 20
+        time, date = _dos_time(info.date_time if info else (1980, 1, 1, 0, 0, 0))
+        if max(size, compressed_size, offset) >= _LIMIT:
+            raise PackageError(f"{name} would need ZIP64")
+        header = _Header(needed, flags, method, time, date, crc, compressed_size, size)
+        return header, pieces

@@ -224,20 +224,32 @@ class Database:
         an expression keeps only some rows' IDs unique and does not count; where
         SQLStatistics cannot tell (``knows_partial_indexes``), an index counts."""
         if self.locks_whole_file:
-            name = quote_name(table)
-            keys = [
-                frozenset(str(c[2]).lower() for c in self.query(f"PRAGMA index_info({i[1]!r})"))
-                for i in self.query(f"PRAGMA index_list({name})")
-                if i[2] and not i[4]  # unique, not partial
-            ]
-            primary = [str(c[1]).lower() for c in self.query(f"PRAGMA table_info({name})") if c[5]]
-            return keys + ([frozenset(primary)] if primary else [])
+            return self._sqlite_unique_keys(table)
         if self.dbms.startswith("postgres"):
-            rows = self.query(_PG_WHOLE_UNIQUE_KEYS, [quote_name(table)])
-            pg_indexes: dict[str, set[str]] = {}
-            for index, column in rows:
-                pg_indexes.setdefault(str(index), set()).add(str(column).lower())
-            return [frozenset(columns) for columns in pg_indexes.values()]
+            return self._postgres_unique_keys(table)
+        return self._odbc_unique_keys(table)
+
+    def _sqlite_unique_keys(self, table: str) -> list[frozenset[str]]:
+        """SQLite's unique, non-partial indexes and its primary key, from its pragmas."""
+        name = quote_name(table)
+        keys = [
+            frozenset(str(c[2]).lower() for c in self.query(f"PRAGMA index_info({i[1]!r})"))
+            for i in self.query(f"PRAGMA index_list({name})")
+            if i[2] and not i[4]  # unique, not partial
+        ]
+        primary = [str(c[1]).lower() for c in self.query(f"PRAGMA table_info({name})") if c[5]]
+        return keys + ([frozenset(primary)] if primary else [])
+
+    def _postgres_unique_keys(self, table: str) -> list[frozenset[str]]:
+        """PostgreSQL's whole unique indexes (primary key included), from pg_index."""
+        rows = self.query(_PG_WHOLE_UNIQUE_KEYS, [quote_name(table)])
+        pg_indexes: dict[str, set[str]] = {}
+        for index, column in rows:
+            pg_indexes.setdefault(str(index), set()).add(str(column).lower())
+        return [frozenset(columns) for columns in pg_indexes.values()]
+
+    def _odbc_unique_keys(self, table: str) -> list[frozenset[str]]:
+        """Any other driver's unique indexes, from ODBC's SQLStatistics."""
         cursor = self.connection.cursor()
         try:
             with self.translating():
