@@ -591,6 +591,127 @@ def _new_problems(
     ]
 
 
+def _needed(entity: Entity, stored: Iterable[str] | None) -> list[str]:
+    """The Import Defaults a new record must have: only those SMSTurbo stores."""
+    if stored is None:
+        return list(entity.import_defaults)
+    kept = set(stored)
+    return [f for f in entity.import_defaults if f in kept]
+
+
+def _template_values(
+    template: Record | None, turbo_records: list[TurboRecord], template_id: str
+) -> Record | None:
+    """The template record's values: as given, else found among the SMSTurbo records."""
+    if template is None:
+        template = next((r.values for r in turbo_records if r.id == template_id), None)
+    return template
+
+
+def _turbo_index(
+    turbo_records: list[TurboRecord], template_id: str
+) -> tuple[dict[str, TurboRecord], dict[str, str]]:
+    """SMSTurbo records by ID (template left out) and by upper-cased ID, built once
+    so each Sage 50 row is matched with a dict look-up."""
+    turbo_by_id = {r.id: r for r in turbo_records if r.id != template_id}
+    turbo_by_folded: dict[str, str] = {}
+    for turbo_id in turbo_by_id:
+        turbo_by_folded.setdefault(turbo_id.upper(), turbo_id)
+    return turbo_by_id, turbo_by_folded
+
+
+def _row_values(
+    sage: SageRecord,
+    turbo: TurboRecord | None,
+    status_field: str,
+    reactivated: str | None,
+    rule: StatusRule,
+    options: EntitySettings,
+) -> tuple[Record, tuple[str, ...]]:
+    """The values SMSTurbo should get: a reactivated record's active status back, and
+    for a new record Setup's defaults in its blank fields (also returned, to show)."""
+    values = sage.values
+    if turbo is None:
+        defaulted = tuple(f for f in options.defaults if not values.get(f))
+        return {**values, **{f: options.defaults[f] for f in defaulted}}, defaulted
+    if (
+        not sage.inactive
+        and values.get(status_field) is None
+        and reactivated
+        and rule.says_inactive(turbo.values.get(status_field))
+    ):
+        values = {**values, status_field: reactivated}
+    return values, ()
+
+
+def _id_reasons(
+    record_id: str, template_id: str, count: int, folded_match: str | None
+) -> list[str]:
+    """Why the ID itself cannot go to SMSTurbo: badly formed, reserved, repeated, or
+    matching an SMSTurbo ID only by letter case."""
+    reasons = [] if valid_id(record_id) else id_problems(record_id)
+    suggested = suggest_id(record_id) if reasons else ""
+    if suggested:
+        reasons.append(f"suggested ID: {suggested} (change it in Sage 50)")
+    if record_id == template_id:
+        reasons.append(f"{template_id} is reserved for SMSTurbo's default values")
+    if count > 1:
+        reasons.append(f"ID appears {count} times in Sage 50 (letter case ignored)")
+    if folded_match is not None:
+        reasons.append(
+            f"matches SMSTurbo ID {folded_match} only by letter case; make the "
+            "IDs identical in Sage 50"
+        )
+    return reasons
+
+
+def _plan_row(
+    sage: SageRecord,
+    values: Record,
+    turbo: TurboRecord | None,
+    reasons: list[str],
+    defaulted: tuple[str, ...],
+    options: EntitySettings,
+) -> PlanRow:
+    """The row's status: INVALID with reasons, NEW, IN SYNC, or DIFFERENT with the
+    changes split into those Setup applies and those only shown."""
+    if reasons:
+        return PlanRow(sage, Status.INVALID, values, turbo, reasons=tuple(reasons))
+    if turbo is None:
+        filled = tuple(FieldChange(f, None, values[f]) for f in defaulted)
+        return PlanRow(sage, Status.NEW, values, None, filled)
+    differences = _differences(values, turbo.values)
+    if not differences:
+        return PlanRow(sage, Status.IN_SYNC, values, turbo)
+    applied = tuple(d for d in differences if TURBO_FIELDS[d.field].group in options.replace)
+    shown = tuple(d for d in differences if d not in applied)
+    return PlanRow(sage, Status.DIFFERENT, values, turbo, applied, shown)
+
+
+def _turbo_only(
+    turbo_by_id: dict[str, TurboRecord],
+    sage_records: list[SageRecord],
+    rule: StatusRule,
+    status_field: str,
+) -> list[TurboRow]:
+    """The SMSTurbo records Sage 50 lacks, noting those it has only in another letter case."""
+    sage_ids = {r.id for r in sage_records}
+    sage_by_folded = {r.id.upper(): r.id for r in sage_records}
+    turbo_only = []
+    for turbo_id, record in turbo_by_id.items():
+        if turbo_id in sage_ids:
+            continue
+        by_case = sage_by_folded.get(turbo_id.upper())
+        note = (
+            f"Sage 50 has {by_case}, which matches only by letter case"
+            if by_case
+            else "not in Sage 50"
+        )
+        inactive = rule.says_inactive(record.values.get(status_field))
+        turbo_only.append(TurboRow(record, note, inactive))
+    return turbo_only
+
+
 def compare(
     entity: Entity,
     sage_records: list[SageRecord],
@@ -624,17 +745,11 @@ def compare(
     )
     status_field = entity.status_field
     listed = [spec for spec in entity.turbo_fields.values() if spec.lookup]
-    needed = [f for f in entity.import_defaults if stored is None or f in set(stored)]
-    if template is None:
-        template = next((r.values for r in turbo_records if r.id == template_id), None)
+    needed = _needed(entity, stored)
+    template = _template_values(template, turbo_records, template_id)
     reactivated = rule.active or (template or {}).get(status_field) or None
-    turbo_by_id = {r.id: r for r in turbo_records if r.id != template_id}
-    turbo_by_folded: dict[str, str] = {}
-    for turbo_id in turbo_by_id:
-        turbo_by_folded.setdefault(turbo_id.upper(), turbo_id)
+    turbo_by_id, turbo_by_folded = _turbo_index(turbo_records, template_id)
     sage_counts = Counter(r.id.upper() for r in sage_records)
-    sage_ids = {r.id for r in sage_records}
-    sage_by_folded = {r.id.upper(): r.id for r in sage_records}
 
     rows: list[PlanRow] = []
     excluded: dict[str, str | None] = {}
@@ -646,65 +761,16 @@ def compare(
         record_id = sage.id
         folded = record_id.upper()
         turbo = turbo_by_id.get(record_id)
-        if (
-            turbo
-            and not sage.inactive
-            and values.get(status_field) is None
-            and reactivated
-            and rule.says_inactive(turbo.values.get(status_field))
-        ):
-            values = {**values, status_field: reactivated}
-        defaulted: tuple[str, ...] = ()
-        if turbo is None:
-            defaulted = tuple(f for f in options.defaults if not values.get(f))
-            values = {**values, **{f: options.defaults[f] for f in defaulted}}
+        values, defaulted = _row_values(sage, turbo, status_field, reactivated, rule, options)
         values, not_listed = _looked_up(listed, values, lookups)
-        reasons = [] if valid_id(record_id) else id_problems(record_id)
-        suggested = suggest_id(record_id) if reasons else ""
-        if suggested:
-            reasons.append(f"suggested ID: {suggested} (change it in Sage 50)")
-        if record_id == template_id:
-            reasons.append(f"{template_id} is reserved for SMSTurbo's default values")
-        if sage_counts[folded] > 1:
-            reasons.append(
-                f"ID appears {sage_counts[folded]} times in Sage 50 (letter case ignored)"
-            )
         folded_match = turbo_by_folded.get(folded) if turbo is None else None
-        if folded_match is not None:
-            reasons.append(
-                f"matches SMSTurbo ID {folded_match} only by letter case; make the "
-                "IDs identical in Sage 50"
-            )
+        reasons = _id_reasons(record_id, template_id, sage_counts[folded], folded_match)
         reasons += [*sage.problems, *_field_problems(entity, values, checked), *not_listed]
         if turbo is None and folded_match is None:
             reasons += _new_problems(entity, values, template, needed)
-        if reasons:
-            rows.append(PlanRow(sage, Status.INVALID, values, turbo, reasons=tuple(reasons)))
-            continue
-        if turbo is None:
-            filled = tuple(FieldChange(f, None, values[f]) for f in defaulted)
-            rows.append(PlanRow(sage, Status.NEW, values, None, filled))
-            continue
-        differences = _differences(values, turbo.values)
-        if not differences:
-            rows.append(PlanRow(sage, Status.IN_SYNC, values, turbo))
-            continue
-        applied = tuple(d for d in differences if TURBO_FIELDS[d.field].group in options.replace)
-        shown = tuple(d for d in differences if d not in applied)
-        rows.append(PlanRow(sage, Status.DIFFERENT, values, turbo, applied, shown))
+        rows.append(_plan_row(sage, values, turbo, reasons, defaulted, options))
 
-    turbo_only = []
-    for turbo_id, record in turbo_by_id.items():
-        if turbo_id in sage_ids:
-            continue
-        by_case = sage_by_folded.get(turbo_id.upper())
-        note = (
-            f"Sage 50 has {by_case}, which matches only by letter case"
-            if by_case
-            else "not in Sage 50"
-        )
-        inactive = rule.says_inactive(record.values.get(status_field))
-        turbo_only.append(TurboRow(record, note, inactive))
+    turbo_only = _turbo_only(turbo_by_id, sage_records, rule, status_field)
     return Plan(
         entity,
         rows,
