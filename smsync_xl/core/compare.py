@@ -512,38 +512,80 @@ def _field_problems(entity: Entity, record: Record, limits: _Limits) -> list[str
     supplied = [value for value in record.values() if value]
     longest = max(map(len, supplied), default=0)
     if longest > EXCEL_CELL_CHARACTERS:
-        problems += [
-            f"{TURBO_FIELDS[f].label} has {len(v)} characters; an Excel cell holds at most "
-            f"{EXCEL_CELL_CHARACTERS}, so the sheets could not show it; shorten it in Sage 50"
-            for f, v in record.items()
-            if v and len(v) > EXCEL_CELL_CHARACTERS
-        ]
+        problems += _excel_problems(record)
     if not "".join(supplied).isprintable():
-        for field, value in record.items():
-            refused = character_problem(TURBO_FIELDS[field].label, value) if value else None
-            if refused:
-                problems.append(refused)
+        problems += _character_problems(record)
     if longest > limits.shortest:
-        for field, value in record.items():
-            if not value or len(value) <= limits.shortest or field not in limits.lengths:
-                continue
-            problem = length_problem(TURBO_FIELDS[field].label, value, limits.lengths[field])
-            if problem:
-                problems.append(problem)
-    for field, (limit, fits) in limits.numbers.items():
-        value = record.get(field)
-        if not value or (fits is not None and fits.fullmatch(value)):
-            continue
-        problem = number_problem(TURBO_FIELDS[field].label, value, limit)
-        if problem:
-            problems.append(f"{problem}; correct it in Sage 50")
+        problems += _length_problems(record, limits)
+    if limits.numbers:
+        problems += _number_problems(record, limits.numbers)
     if entity is MATERIAL:
         label = TURBO_FIELDS["item_class"].label
         refused = not_an_item_class(label, record.get("item_class") or "")
         problems += [refused] if refused else []
-    for field, limit in limits.texts.items():
-        value = record.get(field)
-        problem = text_problem(TURBO_FIELDS[field].label, value, limit) if value else None
+    if limits.texts:
+        problems += _text_problems(record, limits.texts)
+    return problems
+
+
+def _excel_problems(record: Record) -> list[str]:
+    """Values too long for an Excel cell: the sheets could not show them. Called only
+    when the record's longest value is."""
+    return [
+        f"{TURBO_FIELDS[f].label} has {len(v)} characters; an Excel cell holds at most "
+        f"{EXCEL_CELL_CHARACTERS}, so the sheets could not show it; shorten it in Sage 50"
+        for f, v in record.items()
+        if v and len(v) > EXCEL_CELL_CHARACTERS
+    ]
+
+
+def _character_problems(record: Record) -> list[str]:
+    """Values holding characters SMSync refuses. Called only when the record's text
+    together is not printable."""
+    problems = []
+    for name, value in record.items():
+        refused = character_problem(TURBO_FIELDS[name].label, value) if value else None
+        if refused:
+            problems.append(refused)
+    return problems
+
+
+def _length_problems(record: Record, limits: _Limits) -> list[str]:
+    """Values too long for their SMSTurbo columns. Called only when the record's longest
+    value is longer than the shortest column; shorter values are passed over unlooked."""
+    problems = []
+    for name, value in record.items():
+        if not value or len(value) <= limits.shortest or name not in limits.lengths:
+            continue
+        problem = length_problem(TURBO_FIELDS[name].label, value, limits.lengths[name])
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _number_problems(
+    record: Record, numbers: dict[str, tuple[Limit, re.Pattern[str] | None]]
+) -> list[str]:
+    """Numbers their SMSTurbo columns cannot hold exactly; a value the column's
+    sure-fit pattern matches needs no closer look."""
+    problems = []
+    for name, (limit, fits) in numbers.items():
+        value = record.get(name)
+        if not value or (fits is not None and fits.fullmatch(value)):
+            continue
+        problem = number_problem(TURBO_FIELDS[name].label, value, limit)
+        if problem:
+            problems.append(f"{problem}; correct it in Sage 50")
+    return problems
+
+
+def _text_problems(record: Record, texts: dict[str, Limit]) -> list[str]:
+    """Texts their SMSTurbo columns cannot keep as they are (numeric columns, limited
+    encodings)."""
+    problems = []
+    for name, limit in texts.items():
+        value = record.get(name)
+        problem = text_problem(TURBO_FIELDS[name].label, value, limit) if value else None
         if problem:
             problems.append(problem)
     return problems
