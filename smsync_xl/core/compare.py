@@ -364,6 +364,15 @@ def number_problem(label: str, value: str, limit: Limit) -> str | None:
     if number is None:
         hint = " (a comma only separates thousands, as in 1,250.00)" if "," in value else ""
         return f"{label} {value!r} is not a number{hint}"
+    return (
+        _decimals_problem(label, value, number, limit)
+        or _size_problem(label, value, number, limit)
+        or _binary_problem(label, value, number, limit)
+    )
+
+
+def _decimals_problem(label: str, value: str, number: Decimal, limit: Limit) -> str | None:
+    """More decimals than the column keeps: SMSync never rounds."""
     places = decimals(number)
     if limit.places == 0 and places:
         return f"{label} {value} is not a whole number, and SMSync does not round"
@@ -373,6 +382,11 @@ def number_problem(label: str, value: str, limit: Limit) -> str | None:
             f"{label} {value} has {places} decimal{'s' if places > 1 else ''}; "
             f"{_column(limit)} keeps {keeps} and SMSync does not round"
         )
+    return None
+
+
+def _size_problem(label: str, value: str, number: Decimal, limit: Limit) -> str | None:
+    """More digits before the point than the column has, or outside its range."""
     whole_digits = max(0, number.adjusted() + 1) if number else 0
     if limit.digits is not None and whole_digits > limit.digits - (limit.places or 0):
         if number < 0:
@@ -386,6 +400,11 @@ def number_problem(label: str, value: str, limit: Limit) -> str | None:
         return (
             f"{label} {value} is out of range; {_column(limit)} holds {limit.low} to {limit.high}"
         )
+    return None
+
+
+def _binary_problem(label: str, value: str, number: Decimal, limit: Limit) -> str | None:
+    """A floating-point column would not keep the number exactly."""
     kept = stored_as(number, limit.binary) if limit.binary else None
     if limit.binary and (kept is None or Decimal(kept) != number):
         becomes = (
