@@ -470,27 +470,40 @@ class _Limits:
     def of(cls, given: Limits | None, supplied: Iterable[str]) -> _Limits:
         """``supplied``: the fields a record can hold a value for (what Sage 50 gives,
         the status, Setup's Import Defaults); no other has to be looked at."""
-        limits = dict(REFERENCE_LIMITS if given is None else given)
-        id_limit = limits.pop("id", None)
-        if id_limit and id_limit.length is not None and id_limit.length < ID_FIELD.max_length:
-            limits["id"] = id_limit
-        limits = {
-            f: lim.whole() if TURBO_FIELDS[f].kind is WHOLE_NUMBER else lim
-            for f, lim in limits.items()
-            if f in set(supplied)
-        }
+        limits = _supplied_limits(given, supplied)
         written = {f: lim for f, lim in limits.items() if TURBO_FIELDS[f].kind is not FLAG}
         lengths = {f: lim for f, lim in written.items() if lim.length is not None}
         numbers = {
             f: (lim, _surely_fits(lim)) for f, lim in limits.items() if TURBO_FIELDS[f].kind.numeric
         }
-        texts = {
-            f: lim
-            for f, lim in written.items()
-            if (lim.text is False and not TURBO_FIELDS[f].kind.numeric) or lim.encoding
-        }
+        texts = _text_limits(written)
         shortest = min((lim.length or 0 for lim in lengths.values()), default=0)
         return cls(lengths, numbers, texts, shortest)
+
+
+def _supplied_limits(given: Limits | None, supplied: Iterable[str]) -> dict[str, Limit]:
+    """The limits of the fields a record can hold a value for (a whole-number column's
+    as such); the ID's only when its column is shorter than an ID may be."""
+    limits = dict(REFERENCE_LIMITS if given is None else given)
+    id_limit = limits.pop("id", None)
+    if id_limit and id_limit.length is not None and id_limit.length < ID_FIELD.max_length:
+        limits["id"] = id_limit
+    kept = set(supplied)
+    return {
+        f: lim.whole() if TURBO_FIELDS[f].kind is WHOLE_NUMBER else lim
+        for f, lim in limits.items()
+        if f in kept
+    }
+
+
+def _text_limits(written: dict[str, Limit]) -> dict[str, Limit]:
+    """Text fields worth a closer look: the column keeps numbers, or text in a limited
+    encoding."""
+    return {
+        f: lim
+        for f, lim in written.items()
+        if (lim.text is False and not TURBO_FIELDS[f].kind.numeric) or lim.encoding
+    }
 
 
 def _surely_fits(limit: Limit) -> re.Pattern[str] | None:
