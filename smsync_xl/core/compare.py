@@ -364,6 +364,15 @@ def number_problem(label: str, value: str, limit: Limit) -> str | None:
     if number is None:
         hint = " (a comma only separates thousands, as in 1,250.00)" if "," in value else ""
         return f"{label} {value!r} is not a number{hint}"
+    return (
+        _decimals_problem(label, value, number, limit)
+        or _size_problem(label, value, number, limit)
+        or _binary_problem(label, value, number, limit)
+    )
+
+
+def _decimals_problem(label: str, value: str, number: Decimal, limit: Limit) -> str | None:
+    """More decimals than the column keeps: SMSync never rounds."""
     places = decimals(number)
     if limit.places == 0 and places:
         return f"{label} {value} is not a whole number, and SMSync does not round"
@@ -373,6 +382,11 @@ def number_problem(label: str, value: str, limit: Limit) -> str | None:
             f"{label} {value} has {places} decimal{'s' if places > 1 else ''}; "
             f"{_column(limit)} keeps {keeps} and SMSync does not round"
         )
+    return None
+
+
+def _size_problem(label: str, value: str, number: Decimal, limit: Limit) -> str | None:
+    """More digits before the point than the column has, or outside its range."""
     whole_digits = max(0, number.adjusted() + 1) if number else 0
     if limit.digits is not None and whole_digits > limit.digits - (limit.places or 0):
         if number < 0:
@@ -386,6 +400,11 @@ def number_problem(label: str, value: str, limit: Limit) -> str | None:
         return (
             f"{label} {value} is out of range; {_column(limit)} holds {limit.low} to {limit.high}"
         )
+    return None
+
+
+def _binary_problem(label: str, value: str, number: Decimal, limit: Limit) -> str | None:
+    """A floating-point column would not keep the number exactly."""
     kept = stored_as(number, limit.binary) if limit.binary else None
     if limit.binary and (kept is None or Decimal(kept) != number):
         becomes = (
@@ -451,27 +470,40 @@ class _Limits:
     def of(cls, given: Limits | None, supplied: Iterable[str]) -> _Limits:
         """``supplied``: the fields a record can hold a value for (what Sage 50 gives,
         the status, Setup's Import Defaults); no other has to be looked at."""
-        limits = dict(REFERENCE_LIMITS if given is None else given)
-        id_limit = limits.pop("id", None)
-        if id_limit and id_limit.length is not None and id_limit.length < ID_FIELD.max_length:
-            limits["id"] = id_limit
-        limits = {
-            f: lim.whole() if TURBO_FIELDS[f].kind is WHOLE_NUMBER else lim
-            for f, lim in limits.items()
-            if f in set(supplied)
-        }
+        limits = _supplied_limits(given, supplied)
         written = {f: lim for f, lim in limits.items() if TURBO_FIELDS[f].kind is not FLAG}
         lengths = {f: lim for f, lim in written.items() if lim.length is not None}
         numbers = {
             f: (lim, _surely_fits(lim)) for f, lim in limits.items() if TURBO_FIELDS[f].kind.numeric
         }
-        texts = {
-            f: lim
-            for f, lim in written.items()
-            if (lim.text is False and not TURBO_FIELDS[f].kind.numeric) or lim.encoding
-        }
+        texts = _text_limits(written)
         shortest = min((lim.length or 0 for lim in lengths.values()), default=0)
         return cls(lengths, numbers, texts, shortest)
+
+
+def _supplied_limits(given: Limits | None, supplied: Iterable[str]) -> dict[str, Limit]:
+    """The limits of the fields a record can hold a value for (a whole-number column's
+    as such); the ID's only when its column is shorter than an ID may be."""
+    limits = dict(REFERENCE_LIMITS if given is None else given)
+    id_limit = limits.pop("id", None)
+    if id_limit and id_limit.length is not None and id_limit.length < ID_FIELD.max_length:
+        limits["id"] = id_limit
+    kept = set(supplied)
+    return {
+        f: lim.whole() if TURBO_FIELDS[f].kind is WHOLE_NUMBER else lim
+        for f, lim in limits.items()
+        if f in kept
+    }
+
+
+def _text_limits(written: dict[str, Limit]) -> dict[str, Limit]:
+    """Text fields worth a closer look: the column keeps numbers, or text in a limited
+    encoding."""
+    return {
+        f: lim
+        for f, lim in written.items()
+        if (lim.text is False and not TURBO_FIELDS[f].kind.numeric) or lim.encoding
+    }
 
 
 def _surely_fits(limit: Limit) -> re.Pattern[str] | None:
@@ -512,38 +544,80 @@ def _field_problems(entity: Entity, record: Record, limits: _Limits) -> list[str
     supplied = [value for value in record.values() if value]
     longest = max(map(len, supplied), default=0)
     if longest > EXCEL_CELL_CHARACTERS:
-        problems += [
-            f"{TURBO_FIELDS[f].label} has {len(v)} characters; an Excel cell holds at most "
-            f"{EXCEL_CELL_CHARACTERS}, so the sheets could not show it; shorten it in Sage 50"
-            for f, v in record.items()
-            if v and len(v) > EXCEL_CELL_CHARACTERS
-        ]
+        problems += _excel_problems(record)
     if not "".join(supplied).isprintable():
-        for field, value in record.items():
-            refused = character_problem(TURBO_FIELDS[field].label, value) if value else None
-            if refused:
-                problems.append(refused)
+        problems += _character_problems(record)
     if longest > limits.shortest:
-        for field, value in record.items():
-            if not value or len(value) <= limits.shortest or field not in limits.lengths:
-                continue
-            problem = length_problem(TURBO_FIELDS[field].label, value, limits.lengths[field])
-            if problem:
-                problems.append(problem)
-    for field, (limit, fits) in limits.numbers.items():
-        value = record.get(field)
-        if not value or (fits is not None and fits.fullmatch(value)):
-            continue
-        problem = number_problem(TURBO_FIELDS[field].label, value, limit)
-        if problem:
-            problems.append(f"{problem}; correct it in Sage 50")
+        problems += _length_problems(record, limits)
+    if limits.numbers:
+        problems += _number_problems(record, limits.numbers)
     if entity is MATERIAL:
         label = TURBO_FIELDS["item_class"].label
         refused = not_an_item_class(label, record.get("item_class") or "")
         problems += [refused] if refused else []
-    for field, limit in limits.texts.items():
-        value = record.get(field)
-        problem = text_problem(TURBO_FIELDS[field].label, value, limit) if value else None
+    if limits.texts:
+        problems += _text_problems(record, limits.texts)
+    return problems
+
+
+def _excel_problems(record: Record) -> list[str]:
+    """Values too long for an Excel cell: the sheets could not show them. Called only
+    when the record's longest value is."""
+    return [
+        f"{TURBO_FIELDS[f].label} has {len(v)} characters; an Excel cell holds at most "
+        f"{EXCEL_CELL_CHARACTERS}, so the sheets could not show it; shorten it in Sage 50"
+        for f, v in record.items()
+        if v and len(v) > EXCEL_CELL_CHARACTERS
+    ]
+
+
+def _character_problems(record: Record) -> list[str]:
+    """Values holding characters SMSync refuses. Called only when the record's text
+    together is not printable."""
+    problems = []
+    for name, value in record.items():
+        refused = character_problem(TURBO_FIELDS[name].label, value) if value else None
+        if refused:
+            problems.append(refused)
+    return problems
+
+
+def _length_problems(record: Record, limits: _Limits) -> list[str]:
+    """Values too long for their SMSTurbo columns. Called only when the record's longest
+    value is longer than the shortest column; shorter values are passed over unlooked."""
+    problems = []
+    for name, value in record.items():
+        if not value or len(value) <= limits.shortest or name not in limits.lengths:
+            continue
+        problem = length_problem(TURBO_FIELDS[name].label, value, limits.lengths[name])
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _number_problems(
+    record: Record, numbers: dict[str, tuple[Limit, re.Pattern[str] | None]]
+) -> list[str]:
+    """Numbers their SMSTurbo columns cannot hold exactly; a value the column's
+    sure-fit pattern matches needs no closer look."""
+    problems = []
+    for name, (limit, fits) in numbers.items():
+        value = record.get(name)
+        if not value or (fits is not None and fits.fullmatch(value)):
+            continue
+        problem = number_problem(TURBO_FIELDS[name].label, value, limit)
+        if problem:
+            problems.append(f"{problem}; correct it in Sage 50")
+    return problems
+
+
+def _text_problems(record: Record, texts: dict[str, Limit]) -> list[str]:
+    """Texts their SMSTurbo columns cannot keep as they are (numeric columns, limited
+    encodings)."""
+    problems = []
+    for name, limit in texts.items():
+        value = record.get(name)
+        problem = text_problem(TURBO_FIELDS[name].label, value, limit) if value else None
         if problem:
             problems.append(problem)
     return problems
@@ -591,6 +665,127 @@ def _new_problems(
     ]
 
 
+def _needed(entity: Entity, stored: Iterable[str] | None) -> list[str]:
+    """The Import Defaults a new record must have: only those SMSTurbo stores."""
+    if stored is None:
+        return list(entity.import_defaults)
+    kept = set(stored)
+    return [f for f in entity.import_defaults if f in kept]
+
+
+def _template_values(
+    template: Record | None, turbo_records: list[TurboRecord], template_id: str
+) -> Record | None:
+    """The template record's values: as given, else found among the SMSTurbo records."""
+    if template is None:
+        template = next((r.values for r in turbo_records if r.id == template_id), None)
+    return template
+
+
+def _turbo_index(
+    turbo_records: list[TurboRecord], template_id: str
+) -> tuple[dict[str, TurboRecord], dict[str, str]]:
+    """SMSTurbo records by ID (template left out) and by upper-cased ID, built once
+    so each Sage 50 row is matched with a dict look-up."""
+    turbo_by_id = {r.id: r for r in turbo_records if r.id != template_id}
+    turbo_by_folded: dict[str, str] = {}
+    for turbo_id in turbo_by_id:
+        turbo_by_folded.setdefault(turbo_id.upper(), turbo_id)
+    return turbo_by_id, turbo_by_folded
+
+
+def _row_values(
+    sage: SageRecord,
+    turbo: TurboRecord | None,
+    status_field: str,
+    reactivated: str | None,
+    rule: StatusRule,
+    options: EntitySettings,
+) -> tuple[Record, tuple[str, ...]]:
+    """The values SMSTurbo should get: a reactivated record's active status back, and
+    for a new record Setup's defaults in its blank fields (also returned, to show)."""
+    values = sage.values
+    if turbo is None:
+        defaulted = tuple(f for f in options.defaults if not values.get(f))
+        return {**values, **{f: options.defaults[f] for f in defaulted}}, defaulted
+    if (
+        not sage.inactive
+        and values.get(status_field) is None
+        and reactivated
+        and rule.says_inactive(turbo.values.get(status_field))
+    ):
+        values = {**values, status_field: reactivated}
+    return values, ()
+
+
+def _id_reasons(
+    record_id: str, template_id: str, count: int, folded_match: str | None
+) -> list[str]:
+    """Why the ID itself cannot go to SMSTurbo: badly formed, reserved, repeated, or
+    matching an SMSTurbo ID only by letter case."""
+    reasons = [] if valid_id(record_id) else id_problems(record_id)
+    suggested = suggest_id(record_id) if reasons else ""
+    if suggested:
+        reasons.append(f"suggested ID: {suggested} (change it in Sage 50)")
+    if record_id == template_id:
+        reasons.append(f"{template_id} is reserved for SMSTurbo's default values")
+    if count > 1:
+        reasons.append(f"ID appears {count} times in Sage 50 (letter case ignored)")
+    if folded_match is not None:
+        reasons.append(
+            f"matches SMSTurbo ID {folded_match} only by letter case; make the "
+            "IDs identical in Sage 50"
+        )
+    return reasons
+
+
+def _plan_row(
+    sage: SageRecord,
+    values: Record,
+    turbo: TurboRecord | None,
+    reasons: list[str],
+    defaulted: tuple[str, ...],
+    options: EntitySettings,
+) -> PlanRow:
+    """The row's status: INVALID with reasons, NEW, IN SYNC, or DIFFERENT with the
+    changes split into those Setup applies and those only shown."""
+    if reasons:
+        return PlanRow(sage, Status.INVALID, values, turbo, reasons=tuple(reasons))
+    if turbo is None:
+        filled = tuple(FieldChange(f, None, values[f]) for f in defaulted)
+        return PlanRow(sage, Status.NEW, values, None, filled)
+    differences = _differences(values, turbo.values)
+    if not differences:
+        return PlanRow(sage, Status.IN_SYNC, values, turbo)
+    applied = tuple(d for d in differences if TURBO_FIELDS[d.field].group in options.replace)
+    shown = tuple(d for d in differences if d not in applied)
+    return PlanRow(sage, Status.DIFFERENT, values, turbo, applied, shown)
+
+
+def _turbo_only(
+    turbo_by_id: dict[str, TurboRecord],
+    sage_records: list[SageRecord],
+    rule: StatusRule,
+    status_field: str,
+) -> list[TurboRow]:
+    """The SMSTurbo records Sage 50 lacks, noting those it has only in another letter case."""
+    sage_ids = {r.id for r in sage_records}
+    sage_by_folded = {r.id.upper(): r.id for r in sage_records}
+    turbo_only = []
+    for turbo_id, record in turbo_by_id.items():
+        if turbo_id in sage_ids:
+            continue
+        by_case = sage_by_folded.get(turbo_id.upper())
+        note = (
+            f"Sage 50 has {by_case}, which matches only by letter case"
+            if by_case
+            else "not in Sage 50"
+        )
+        inactive = rule.says_inactive(record.values.get(status_field))
+        turbo_only.append(TurboRow(record, note, inactive))
+    return turbo_only
+
+
 def compare(
     entity: Entity,
     sage_records: list[SageRecord],
@@ -624,17 +819,11 @@ def compare(
     )
     status_field = entity.status_field
     listed = [spec for spec in entity.turbo_fields.values() if spec.lookup]
-    needed = [f for f in entity.import_defaults if stored is None or f in set(stored)]
-    if template is None:
-        template = next((r.values for r in turbo_records if r.id == template_id), None)
+    needed = _needed(entity, stored)
+    template = _template_values(template, turbo_records, template_id)
     reactivated = rule.active or (template or {}).get(status_field) or None
-    turbo_by_id = {r.id: r for r in turbo_records if r.id != template_id}
-    turbo_by_folded: dict[str, str] = {}
-    for turbo_id in turbo_by_id:
-        turbo_by_folded.setdefault(turbo_id.upper(), turbo_id)
+    turbo_by_id, turbo_by_folded = _turbo_index(turbo_records, template_id)
     sage_counts = Counter(r.id.upper() for r in sage_records)
-    sage_ids = {r.id for r in sage_records}
-    sage_by_folded = {r.id.upper(): r.id for r in sage_records}
 
     rows: list[PlanRow] = []
     excluded: dict[str, str | None] = {}
@@ -646,65 +835,16 @@ def compare(
         record_id = sage.id
         folded = record_id.upper()
         turbo = turbo_by_id.get(record_id)
-        if (
-            turbo
-            and not sage.inactive
-            and values.get(status_field) is None
-            and reactivated
-            and rule.says_inactive(turbo.values.get(status_field))
-        ):
-            values = {**values, status_field: reactivated}
-        defaulted: tuple[str, ...] = ()
-        if turbo is None:
-            defaulted = tuple(f for f in options.defaults if not values.get(f))
-            values = {**values, **{f: options.defaults[f] for f in defaulted}}
+        values, defaulted = _row_values(sage, turbo, status_field, reactivated, rule, options)
         values, not_listed = _looked_up(listed, values, lookups)
-        reasons = [] if valid_id(record_id) else id_problems(record_id)
-        suggested = suggest_id(record_id) if reasons else ""
-        if suggested:
-            reasons.append(f"suggested ID: {suggested} (change it in Sage 50)")
-        if record_id == template_id:
-            reasons.append(f"{template_id} is reserved for SMSTurbo's default values")
-        if sage_counts[folded] > 1:
-            reasons.append(
-                f"ID appears {sage_counts[folded]} times in Sage 50 (letter case ignored)"
-            )
         folded_match = turbo_by_folded.get(folded) if turbo is None else None
-        if folded_match is not None:
-            reasons.append(
-                f"matches SMSTurbo ID {folded_match} only by letter case; make the "
-                "IDs identical in Sage 50"
-            )
+        reasons = _id_reasons(record_id, template_id, sage_counts[folded], folded_match)
         reasons += [*sage.problems, *_field_problems(entity, values, checked), *not_listed]
         if turbo is None and folded_match is None:
             reasons += _new_problems(entity, values, template, needed)
-        if reasons:
-            rows.append(PlanRow(sage, Status.INVALID, values, turbo, reasons=tuple(reasons)))
-            continue
-        if turbo is None:
-            filled = tuple(FieldChange(f, None, values[f]) for f in defaulted)
-            rows.append(PlanRow(sage, Status.NEW, values, None, filled))
-            continue
-        differences = _differences(values, turbo.values)
-        if not differences:
-            rows.append(PlanRow(sage, Status.IN_SYNC, values, turbo))
-            continue
-        applied = tuple(d for d in differences if TURBO_FIELDS[d.field].group in options.replace)
-        shown = tuple(d for d in differences if d not in applied)
-        rows.append(PlanRow(sage, Status.DIFFERENT, values, turbo, applied, shown))
+        rows.append(_plan_row(sage, values, turbo, reasons, defaulted, options))
 
-    turbo_only = []
-    for turbo_id, record in turbo_by_id.items():
-        if turbo_id in sage_ids:
-            continue
-        by_case = sage_by_folded.get(turbo_id.upper())
-        note = (
-            f"Sage 50 has {by_case}, which matches only by letter case"
-            if by_case
-            else "not in Sage 50"
-        )
-        inactive = rule.says_inactive(record.values.get(status_field))
-        turbo_only.append(TurboRow(record, note, inactive))
+    turbo_only = _turbo_only(turbo_by_id, sage_records, rule, status_field)
     return Plan(
         entity,
         rows,
