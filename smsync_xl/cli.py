@@ -31,7 +31,7 @@ from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.settings import Settings, load_settings
 from smsync_xl.core.vocabulary import View
-from smsync_xl.plan_file import load_plan, save_plan
+from smsync_xl.plan_file import SavedPlan, load_plan, save_plan
 from smsync_xl.report import (
     change_lines,
     counts_line,
@@ -403,27 +403,12 @@ def sync(
     saved = load_plan(plan_path) if plan_path else None
     session = _session(settings_path)
     keys = [e.key for e in app.entities(session, _entity_key(entity))]
-    chosen: Chosen
-    refused: list[str] = []
     if saved is not None:
-        saved.check_company(session.company(), session.source.location())
-        chosen = saved.chosen(keys, ids, include_inactive=include_inactive)
-        found = {i for marks in chosen.values() for i in marks}
-        unknown = [i for i in ids if i not in found]
-        if unknown:
-            refused.append(f"Not in the saved plan {plan_path} ({entity}): {', '.join(unknown)}")
+        chosen, refused = _chosen_from_saved(
+            session, saved, keys, ids, include_inactive, f"{plan_path} ({entity})"
+        )
     else:
-        found_plans = app.plans(session, _entity_key(entity))
-        _echo_skipped(found_plans)
-        plans = found_plans.plans
-        if ids:
-            choice = app.choose_ids(plans, ids, session.settings)
-            chosen = choice.chosen
-            if choice.unknown:
-                refused.append(f"Not found in Sage 50 ({entity}): {', '.join(choice.unknown)}")
-            refused += [_left_out_line(each, settings_path) for each in choice.left_out]
-        else:
-            chosen = app.default_choice(plans, include_inactive=include_inactive)
+        chosen, refused = _chosen_from_sage(session, entity, ids, include_inactive, settings_path)
     for line in refused:
         _echo(line, fg="yellow", err=True)
     total = sum(len(marks) for marks in chosen.values())
@@ -439,6 +424,47 @@ def sync(
     result = _synchronize(session, chosen)
     _echo("\n".join(result_lines(result)))
     return _exit_code(result)
+
+
+def _chosen_from_saved(
+    session: app.Session,
+    saved: SavedPlan,
+    keys: list[str],
+    ids: tuple[str, ...],
+    include_inactive: bool,
+    plan_name: str,
+) -> tuple[Chosen, list[str]]:
+    """The records to synchronize from a saved plan (checked against this company), and
+    a line for the IDs it does not hold, so they are named and not silently skipped."""
+    saved.check_company(session.company(), session.source.location())
+    chosen = saved.chosen(keys, ids, include_inactive=include_inactive)
+    found = {i for marks in chosen.values() for i in marks}
+    unknown = [i for i in ids if i not in found]
+    refused = [f"Not in the saved plan {plan_name}: {', '.join(unknown)}"] if unknown else []
+    return chosen, refused
+
+
+def _chosen_from_sage(
+    session: app.Session,
+    entity: str,
+    ids: tuple[str, ...],
+    include_inactive: bool,
+    settings_path: Path,
+) -> tuple[Chosen, list[str]]:
+    """The records to synchronize from a fresh comparison: the given IDs, or what Check
+    All would tick; with a line for each ID not found or left out, so none is skipped
+    without a word."""
+    found_plans = app.plans(session, _entity_key(entity))
+    _echo_skipped(found_plans)
+    plans = found_plans.plans
+    if not ids:
+        return app.default_choice(plans, include_inactive=include_inactive), []
+    choice = app.choose_ids(plans, ids, session.settings)
+    refused: list[str] = []
+    if choice.unknown:
+        refused.append(f"Not found in Sage 50 ({entity}): {', '.join(choice.unknown)}")
+    refused += [_left_out_line(each, settings_path) for each in choice.left_out]
+    return choice.chosen, refused
 
 
 @main.command()

@@ -42,7 +42,8 @@ from smsync_xl.book.layout import (
     TABLE_NAMES,
 )
 from smsync_xl.book.setup_sheet import read_setup
-from smsync_xl.core.fields import CUSTOMER, MATERIAL
+from smsync_xl.core.compare import Plan
+from smsync_xl.core.fields import CUSTOMER, MATERIAL, Entity
 from smsync_xl.core.ids import id_problems
 from smsync_xl.core.vocabulary import TICK, Status, View, taken_by_default
 from smsync_xl.first_open import Machine, report_lines
@@ -145,8 +146,29 @@ def run_checks(
     stored_ids = {r.id for r in session.store.read(entity)}
 
     port = ScriptedBook(book, [True, False])  # the right company; not "missing only"
-    if not report.check("Refresh runs", macros.refresh(port) is not None, "; ".join(port.messages)):
+    rows = _check_refresh(book, port, plan, report)
+    if rows is None:
         return report
+    hidden = _check_filter(book, port, rows, apply_filter, report)
+    if hidden is None or not _check_all(book, port, hidden, wait, report):
+        return report
+    _check_synchronize(book, session, entity, stored_ids, report)
+    _check_undo(book, database, before, report)
+
+    _materials(book, session, report)
+    _last_row_hides(book, apply_filter, report)
+
+    _check_functions(book, evaluate, report)
+    return report
+
+
+def _check_refresh(
+    book: Any, port: ScriptedBook, plan: Plan, report: Report
+) -> list[dict[str, object]] | None:
+    """Refresh, and what it wrote to Sage50-only; None when it did not run, for nothing
+    after it could mean anything."""
+    if not report.check("Refresh runs", macros.refresh(port) is not None, "; ".join(port.messages)):
+        return None
     status = book.app.status_bar
     report.check(
         "The status bar is handed back to Excel", status in (False, "", None), repr(status)
@@ -159,6 +181,13 @@ def run_checks(
         shown == expected,
         f"missing {sorted(expected - shown)[:5]}, extra {sorted(shown - expected)[:5]}",
     )
+    _check_text_read_back(rows, plan, report)
+    return rows
+
+
+def _check_text_read_back(rows: list[dict[str, object]], plan: Plan, report: Report) -> None:
+    """IDs and names that Excel could take for something else (an apostrophe, a
+    formula) read back as the text SMSync wrote."""
     marked = [str(r[ID]) for r in rows if str(r[ID]).startswith("'")]
     report.check("IDs hold no stray apostrophe", not marked, f"e.g. {marked[:3]}")
     names = {str(r[ID]): r["Name"] for r in rows}
@@ -166,11 +195,21 @@ def run_checks(
     wrong = [i for i, name in formula_like.items() if names[i] != name]
     report.check("Names (=…, +…, -…) read back as the text written", not wrong, str(wrong[:3]))
 
+
+def _check_filter(
+    book: Any,
+    port: ScriptedBook,
+    rows: list[dict[str, object]],
+    apply_filter: Filter,
+    report: Report,
+) -> set[int] | None:
+    """Excel's own filter on Inactive, and the rows SMSync then reads as hidden; None
+    when Excel refused the filter, for Check All depends on it."""
     try:
         apply_filter(book, SAGE_ONLY, _position(SAGE_ONLY, INACTIVE), f"<>{INACTIVE_MARK}")
     except Exception as error:  # noqa: BLE001 - the report says what Excel answered
         report.check("A filter on Inactive hides the inactive rows", False, repr(error))
-        return report
+        return None
     hidden = port.hidden_rows(SAGE_ONLY)
     inactive = {i for i, r in enumerate(rows) if r[INACTIVE] == INACTIVE_MARK}
     report.check(
@@ -178,7 +217,14 @@ def run_checks(
         hidden == inactive and bool(inactive),
         f"hidden {sorted(hidden)}, inactive {sorted(inactive)}",
     )
+    return hidden
 
+
+def _check_all(
+    book: Any, port: ScriptedBook, hidden: set[int], wait: float, report: Report
+) -> bool:
+    """Check All through the ribbon's VBA (the button's path); False when RunPython
+    could not start SMSync's Python, for then nothing is ticked to synchronize."""
     book.macro("SMSyncCheckAll")()  # the ribbon's VBA: RunPython starts our Python
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline and not any(r[INCLUDE] for r in _table(port, SAGE_ONLY)):
@@ -186,10 +232,22 @@ def run_checks(
     failure = python_error(book)
     if failure:
         report.check("RunPython started SMSync's Python from xlwings.conf", False, failure)
-        return report
+        return False
     rows = _table(port, SAGE_ONLY)
+    wanted = _ticked_by_default(rows, hidden)
+    ticked = {i for i, r in enumerate(rows) if r[INCLUDE] == TICK}
+    report.check(
+        "Check All (through RunPython) ticks only the visible rows it should",
+        ticked == wanted and bool(wanted),
+        f"ticked {len(ticked)}, expected {len(wanted)}",
+    )
+    return True
+
+
+def _ticked_by_default(rows: list[dict[str, object]], hidden: set[int]) -> set[int]:
+    """The rows Check All should tick: visible, and taken by default for their status."""
     statuses = {s.value: s for s in Status}
-    wanted = {
+    return {
         i
         for i, r in enumerate(rows)
         if i not in hidden
@@ -198,13 +256,12 @@ def run_checks(
             statuses[str(r[STATUS])], r[INACTIVE] == INACTIVE_MARK, bool(r[CHANGES])
         )
     }
-    ticked = {i for i, r in enumerate(rows) if r[INCLUDE] == TICK}
-    report.check(
-        "Check All (through RunPython) ticks only the visible rows it should",
-        ticked == wanted and bool(wanted),
-        f"ticked {len(ticked)}, expected {len(wanted)}",
-    )
 
+
+def _check_synchronize(
+    book: Any, session: app.Session, entity: Entity, stored_ids: set[str], report: Report
+) -> None:
+    """Synchronize, its Result column, and the new records it made in SMSTurbo."""
     port = ScriptedBook(book, [True])
     finished = macros.synchronize(port)
     synchronized = finished.synchronized if finished else None
@@ -225,6 +282,9 @@ def run_checks(
         f"created {sorted(created)[:5]}, ticked NEW {sorted(new)[:5]}",
     )
 
+
+def _check_undo(book: Any, database: Path, before: dict[str, list[tuple]], report: Report) -> None:
+    """Undo puts SMSTurbo back as it was, and the Log keeps every step."""
     port = ScriptedBook(book, [True])
     report.check("Undo runs", macros.undo_last(port) is not None, "; ".join(port.messages))
     report.check("Undo puts SMSTurbo back exactly", _dump(database) == before)
@@ -235,12 +295,12 @@ def run_checks(
         str(sorted(actions)),
     )
 
-    _materials(book, session, report)
-    _last_row_hides(book, apply_filter, report)
 
+def _check_functions(book: Any, evaluate: Evaluate | None, report: Report) -> None:
+    """Each Excel function once, where xlwings has them (Windows only)."""
     if evaluate is None:
         report.check("Excel functions (Windows only in xlwings): skipped on this system", True)
-        return report
+        return
     for formula, expected_value in (
         ('=SMSYNC_ID_PROBLEM("ACME CO")', "; ".join(id_problems("ACME CO"))),
         ('=SMSYNC_ID_PROBLEM("C0001")', None),
@@ -256,7 +316,6 @@ def run_checks(
             and (value == expected_value or (expected_value is None and value in ("", None))),
             f"Excel shows {value!r}",
         )
-    return report
 
 
 def _hidden_columns(book: Any, sheet: str) -> set[str]:

@@ -38,9 +38,10 @@ from smsync_xl.book.sheets import (
     ticked_rows,
 )
 from smsync_xl.book.sheets import table_rows as sheet_rows
+from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError, WrittenButNotSavedError
 from smsync_xl.core.fields import ENTITIES, Entity
-from smsync_xl.core.ports import WorkbookPort
+from smsync_xl.core.ports import TableData, WorkbookPort
 from smsync_xl.core.vocabulary import View
 from smsync_xl.report import counts_line
 from smsync_xl.sync.apply import SyncResult, now_text
@@ -189,57 +190,20 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
         "Choose No to stop and check the Setup sheet."
     ):
         return _stopped(port, "Refresh")
-    view = settings.view
-    if view is View.ASK:
-        noun = entity.plural.lower()
-        missing_only = port.confirm(
-            f"Do you want to see missing {noun} only?\n\n"
-            f"Yes: {noun} in one system and not the other.\n"
-            f"No: every {noun[:-1]} without an exact match (missing or different)."
-        )
-        view = View.MISSING_ONLY if missing_only else View.NOT_IN_SYNC
+    view = _chosen_view(port, settings.view, entity)
     port.status("SMSync: reading both systems and comparing …")
     (plan,) = app.plan(session, [entity])
-    cleared = []
     tables = sheet_rows(plan, view)
-    shown = {sheet: port.read_table(sheet) for sheet in tables}
-    for sheet, rows in tables.items():
-        refuse_typed_rows(shown[sheet])
-        port.check_room(sheet, len(rows))
-    _check_log_room(port)
+    shown = _shown_tables(port, tables)
     if entity is not current:
         write_entity(port, entity)
     kept, unticked = keep_ticks(shown[SAGE_ONLY], tables[SAGE_ONLY])
     totals = [sheet for sheet in tables if port.total_row(sheet)]
-    for sheet, rows in tables.items():
-        if port.hidden_rows(sheet) or port.filtered(sheet):
-            port.clear_filter(sheet)
-            cleared.append(sheet)
-        port.write_table(sheet, rows)
-        port.show_columns(sheet, entity_columns(TABLE_COLUMNS[sheet], entity))
+    cleared = _write_lists(port, tables, entity)
     summary = (
         f"{counts_line(plan)}. View: {view.label}. Sage 50 company: {company}. "
         f"Refreshed {now_text()}."
-    )
-    if plan.template_missing:
-        summary += f" Note: {plan.template_missing}."
-    if kept:
-        summary += f" {kept} tick(s) kept: those records did not change since they were ticked."
-    if unticked:
-        summary += (
-            f" {unticked} tick(s) cleared: those records changed or are no longer listed; "
-            "tick them again if you still want them."
-        )
-    if cleared:
-        summary += (
-            f" The filter on {' and '.join(cleared)} was cleared: the rows now hold other "
-            "records; filter again as you need."
-        )
-    if totals:
-        summary += (
-            f" The Total Row on {' and '.join(totals)} was turned off: Refresh rewrites "
-            "every row; turn it on again with Table Design > Total Row."
-        )
+    ) + _summary_notes(plan, kept, unticked, cleared, totals)
     port.write_cell(SAGE_ONLY, SUMMARY_CELL, summary)
     port.write_cell(TURBO_ONLY, SUMMARY_CELL, summary)
     _log(port, "Refresh", company, counts_line(plan))
@@ -247,6 +211,75 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     port.status("")
     port.finish()
     return Finished(summary)
+
+
+def _chosen_view(port: WorkbookPort, view: View, entity: Entity) -> View:
+    """The Setup's view, or, when it says Ask, the one the bookkeeper answers."""
+    if view is not View.ASK:
+        return view
+    noun = entity.plural.lower()
+    missing_only = port.confirm(
+        f"Do you want to see missing {noun} only?\n\n"
+        f"Yes: {noun} in one system and not the other.\n"
+        f"No: every {noun[:-1]} without an exact match (missing or different)."
+    )
+    return View.MISSING_ONLY if missing_only else View.NOT_IN_SYNC
+
+
+def _shown_tables(
+    port: WorkbookPort, tables: dict[str, list[list[object]]]
+) -> dict[str, TableData]:
+    """What the sheets show now, read before anything is written: a sheet that would
+    lose typed rows or has no room, or a full Log, stops Refresh here."""
+    shown = {sheet: port.read_table(sheet) for sheet in tables}
+    for sheet, rows in tables.items():
+        refuse_typed_rows(shown[sheet])
+        port.check_room(sheet, len(rows))
+    _check_log_room(port)
+    return shown
+
+
+def _write_lists(
+    port: WorkbookPort, tables: dict[str, list[list[object]]], entity: Entity
+) -> list[str]:
+    """Each sheet's rows and the entity's columns; a filter is cleared first, since the
+    rows will hold other records. The sheets whose filter was cleared."""
+    cleared = []
+    for sheet, rows in tables.items():
+        if port.hidden_rows(sheet) or port.filtered(sheet):
+            port.clear_filter(sheet)
+            cleared.append(sheet)
+        port.write_table(sheet, rows)
+        port.show_columns(sheet, entity_columns(TABLE_COLUMNS[sheet], entity))
+    return cleared
+
+
+def _summary_notes(
+    plan: Plan, kept: int, unticked: int, cleared: list[str], totals: list[str]
+) -> str:
+    """What the summary adds when Refresh did more than fill the lists, so the
+    bookkeeper is told of every tick, filter and Total Row it changed."""
+    notes = ""
+    if plan.template_missing:
+        notes += f" Note: {plan.template_missing}."
+    if kept:
+        notes += f" {kept} tick(s) kept: those records did not change since they were ticked."
+    if unticked:
+        notes += (
+            f" {unticked} tick(s) cleared: those records changed or are no longer listed; "
+            "tick them again if you still want them."
+        )
+    if cleared:
+        notes += (
+            f" The filter on {' and '.join(cleared)} was cleared: the rows now hold other "
+            "records; filter again as you need."
+        )
+    if totals:
+        notes += (
+            f" The Total Row on {' and '.join(totals)} was turned off: Refresh rewrites "
+            "every row; turn it on again with Table Design > Total Row."
+        )
+    return notes
 
 
 @macro
