@@ -293,12 +293,33 @@ def _images(
     return images, unmapped
 
 
-def _in_use(store: SMSTurboStore, item: _Image, now: Raw) -> str | None:
+def _referred(
+    store: SMSTurboStore, images: list[_Image], found: dict[tuple[str, str], _Rows | None]
+) -> set[int]:
+    """The created records Undo would delete that other rows refer to before it writes
+    anything, asked of all of a table's records at once (one grouped count per foreign
+    key and chunk of IDs, not a query per record). A record nothing refers to now stays
+    so while Undo only deletes; one that is referred to is asked again when its turn
+    comes, since a record deleted before it may have been what referred to it."""
+    candidates: dict[str, list[tuple[int, Raw]]] = {}
+    for place, item in enumerate(images):
+        rows, now = found[(item.table, item.key)], _row(found, item)
+        created = item.change.action is AuditAction.CREATE
+        if created and now is not None and _why_not(store, item, rows, now) is None:
+            candidates.setdefault(item.table, []).append((place, now))
+    referred: set[int] = set()
+    for table, records in candidates.items():
+        counts = store.referred_to_many(table, [now for _, now in records])
+        referred.update(place for (place, _), found_ in zip(records, counts, strict=True) if found_)
+    return referred
+
+
+def _in_use(store: SMSTurboStore, item: _Image, now: Raw, referred: bool = True) -> str | None:
     """Why a created record cannot be deleted although it is as the run left it: other
     SMSTurbo rows (a clerk's tickets) refer to it, and deleting it would fail, or take
     them with it or unlink them, depending on how the key is declared. None when
-    nothing refers to it."""
-    if item.change.action is not AuditAction.CREATE:
+    nothing refers to it (``referred`` False: none did when the undo began)."""
+    if item.change.action is not AuditAction.CREATE or not referred:
         return None
     referring = store.referred_to(item.table, now)
     if not referring:
@@ -414,14 +435,15 @@ def _undo(
         images, left_alone = _images(store, remaining, store.audit.latest_images(run.run_id))
         found = _whole(store, images)
         taken: list[tuple[_Image, Raw | None]] = []
-        for item in images:
+        referred = _referred(store, images, found)
+        for place, item in enumerate(images):
             rows, now = found[(item.table, item.key)], _row(found, item)
             reason = _why_not(store, item, rows, now)
             if reason is None and now is None:
                 taken.append((item, None))  # a created record deleted in SMSTurbo already
                 continue
             if reason is None and now is not None:
-                reason = _in_use(store, item, now)
+                reason = _in_use(store, item, now, place in referred)
             if reason is None and rows is not None and now is not None:
                 if _take_back(store, item, rows, now):
                     taken.append((item, now))
