@@ -240,18 +240,29 @@ def _why_not(store: SMSTurboStore, item: _Image, rows: _Rows | None, now: Raw | 
     if store.column_named(rows.columns, item.key) is None:
         return f"table {item.table} has no column {item.key} any more to find the record by"
     if now is None:
-        if item.change.action is AuditAction.CREATE:
-            return None
-        return (
-            "it is no longer in SMSTurbo (deleted since that synchronization), so its "
-            "earlier values cannot be given back"
-        )
+        return _gone(item)
     if rows.locked is not None and (text(item.change.record_id) or "") not in rows.locked:
         return (
             "being edited in SMSTurbo right now (another user holds it locked), so it was "
             "not compared; undo again once that edit is saved or cancelled"
         )
-    expected = _aligned(store, item.expected, rows.columns)
+    return "; ".join(_differences(item, _aligned(store, item.expected, rows.columns), now)) or None
+
+
+def _gone(item: _Image) -> str | None:
+    """A record no longer in SMSTurbo: nothing to do for one the run created, while
+    one it changed cannot be given its earlier values."""
+    if item.change.action is AuditAction.CREATE:
+        return None
+    return (
+        "it is no longer in SMSTurbo (deleted since that synchronization), so its "
+        "earlier values cannot be given back"
+    )
+
+
+def _differences(item: _Image, expected: Stored, now: Raw) -> list[str]:
+    """Every way the row differs from what the run left, or may differ unseen: each is
+    named, so the user knows what to look at in SMSTurbo."""
     reasons = []
     if item.unplaced:
         reasons.append(f"cannot compare {_names(item.unplaced)}: not in today's table mapping")
@@ -263,13 +274,18 @@ def _why_not(store: SMSTurboStore, item: _Image, rows: _Rows | None, now: Raw | 
         reasons.append(f"changed since that synchronization: {_names(changed)}")
     unknown = [c for c in now if c not in expected and now[c] is not None]
     if unknown:
-        since = (
-            "not recorded by the earlier SMSync that made that synchronization"
-            if item.legacy
-            else "added to the table after that synchronization"
-        )
-        reasons.append(f"cannot compare column {_names(unknown)}: {since}, and it holds a value")
-    return "; ".join(reasons) or None
+        reasons.append(f"cannot compare column {_names(unknown)}: {_unknown_since(item)}")
+    return reasons
+
+
+def _unknown_since(item: _Image) -> str:
+    """Why a column holding a value is one the audit does not know."""
+    since = (
+        "not recorded by the earlier SMSync that made that synchronization"
+        if item.legacy
+        else "added to the table after that synchronization"
+    )
+    return f"{since}, and it holds a value"
 
 
 def _images(
