@@ -105,6 +105,17 @@ def _matching(expected: Raw) -> tuple[str, list[object]]:
     return " AND ".join(terms), params
 
 
+def _key_values(key: dbapi.Reference, rows: list[Raw]) -> list[list[object] | None]:
+    """Each row's values of the columns ``key`` refers to (None where one is empty:
+    nothing can refer to it through that key), found whatever their case."""
+    values: list[list[object] | None] = []
+    for row in rows:
+        columns = {c.lower(): c for c in row}
+        value = [row.get(columns.get(to.lower(), to)) for _, to in key.columns]
+        values.append(None if any(v is None for v in value) else value)
+    return values
+
+
 class SMSTurboStore:
     """Reads and writes SMSTurbo customers and vendors, and keeps the audit."""
 
@@ -620,11 +631,7 @@ class SMSTurboStore:
     def _reference_counts(self, table: str, key: dbapi.Reference, rows: list[Raw]) -> list[int]:
         """How many rows of ``key``'s table refer to each of ``rows`` (0 for a row with
         an empty key value)."""
-        values: list[list[object] | None] = []
-        for row in rows:
-            columns = {c.lower(): c for c in row}
-            value = [row.get(columns.get(to.lower(), to)) for _, to in key.columns]
-            values.append(None if any(v is None for v in value) else value)
+        values = _key_values(key, rows)
         if len(key.columns) != 1:
             return [0 if v is None else self._count_referring(table, key, v) for v in values]
         wanted = list(dict.fromkeys(v[0] for v in values if v is not None))
