@@ -57,6 +57,7 @@ _LOCK_RETRY = 0.05
 """Seconds between two tries for a table another transaction holds."""
 
 _ID_CHUNK = 500  # stays under every driver's parameter limit
+_MISSING = object()
 INSERT_BATCH = 500
 """Records per batch of inserts: well under what drivers take in one go."""
 
@@ -102,6 +103,17 @@ def _matching(expected: Raw) -> tuple[str, list[object]]:
             terms.append(f"{quote_name(column)} = ?")
             params.append(value)
     return " AND ".join(terms), params
+
+
+def _key_values(key: dbapi.Reference, rows: list[Raw]) -> list[list[object] | None]:
+    """Each row's values of the columns ``key`` refers to (None where one is empty:
+    nothing can refer to it through that key), found whatever their case."""
+    values: list[list[object] | None] = []
+    for row in rows:
+        columns = {c.lower(): c for c in row}
+        value = [row.get(columns.get(to.lower(), to)) for _, to in key.columns]
+        values.append(None if any(v is None for v in value) else value)
+    return values
 
 
 class SMSTurboStore:
@@ -597,18 +609,80 @@ class SMSTurboStore:
             values = [row.get(columns.get(to.lower(), to)) for _, to in key.columns]
             if any(v is None for v in values):
                 continue
-            where = " AND ".join(f"{quote_name(f)} = ?" for f, _ in key.columns)
-            user = self._user()  # asked first: a refused statement may end the transaction
-            try:
-                count = self.db.query(f"SELECT COUNT(*) FROM {key.sql} WHERE {where}", values)
-            except TargetReadOnlyError as error:
-                if _kind(error) != READ_ONLY:
-                    raise
-                raise self._may_not_read(table, key, user, error) from error
-            rows = count[0][0]
+            rows = self._count_referring(table, key, values)
             if rows:
                 found.append(f"{key.name} ({rows} row{'s' if rows != 1 else ''})")
         return found
+
+    def referred_to_many(self, table: str, rows: list[Raw]) -> list[list[str]]:
+        """``referred_to`` for many rows of ``table`` at once, in the same order: one
+        grouped count per single-column foreign key and chunk of IDs instead of a query
+        per row (a key of several columns is still asked row by row)."""
+        found: list[list[str]] = [[] for _ in rows]
+        if table not in self._references:
+            self._references[table] = self.db.references_to(table)
+        for key in self._references[table]:
+            counts = self._reference_counts(table, key, rows)
+            for place, count in enumerate(counts):
+                if count:
+                    found[place].append(f"{key.name} ({count} row{'s' if count != 1 else ''})")
+        return found
+
+    def _reference_counts(self, table: str, key: dbapi.Reference, rows: list[Raw]) -> list[int]:
+        """How many rows of ``key``'s table refer to each of ``rows`` (0 for a row with
+        an empty key value)."""
+        values = _key_values(key, rows)
+        if len(key.columns) != 1:
+            return [0 if v is None else self._count_referring(table, key, v) for v in values]
+        wanted = list(dict.fromkeys(v[0] for v in values if v is not None))
+        counted: dict[object, int] = {}
+        for start in range(0, len(wanted), _ID_CHUNK):
+            chunk = wanted[start : start + _ID_CHUNK]
+            grouped = self._grouped_counts(table, key, chunk)
+            if grouped is None:  # a value the server spells otherwise: asked one by one
+                grouped = {v: self._count_referring(table, key, [v]) for v in chunk}
+            counted.update(grouped)
+        return [0 if v is None else counted.get(v[0], 0) for v in values]
+
+    def _grouped_counts(
+        self, table: str, key: dbapi.Reference, chunk: list[object]
+    ) -> dict[object, int] | None:
+        """The referring rows of each value of ``chunk`` in one grouped count, or None
+        when the server answers for a value not recognisable as one asked for (a
+        collation that ignores case, a type it converts), so nothing is missed."""
+        column = quote_name(key.columns[0][0])
+        marks = ", ".join("?" for _ in chunk)
+        sql = (
+            f"SELECT {column}, COUNT(*) FROM {key.sql} WHERE {column} IN ({marks}) "
+            f"GROUP BY {column}"
+        )
+        answered = self._counting(table, key, sql, chunk)
+        asked = {v: v for v in chunk} | {str(v): v for v in chunk}
+        counts: dict[object, int] = {}
+        for value, count in answered:
+            mine = asked.get(value, asked.get(str(value), _MISSING))
+            if mine is _MISSING:
+                return None
+            counts[mine] = counts.get(mine, 0) + int(count)
+        return counts
+
+    def _count_referring(self, table: str, key: dbapi.Reference, values: list[object]) -> int:
+        """How many rows of ``key``'s table refer to the row holding ``values``."""
+        where = " AND ".join(f"{quote_name(f)} = ?" for f, _ in key.columns)
+        count = self._counting(table, key, f"SELECT COUNT(*) FROM {key.sql} WHERE {where}", values)
+        return int(count[0][0])
+
+    def _counting(
+        self, table: str, key: dbapi.Reference, sql: str, values: list[object]
+    ) -> list[tuple]:
+        """A count of referring rows; a table SMSync may not read stops Undo."""
+        user = self._user()  # asked first: a refused statement may end the transaction
+        try:
+            return self.db.query(sql, values)
+        except TargetReadOnlyError as error:
+            if _kind(error) != READ_ONLY:
+                raise
+            raise self._may_not_read(table, key, user, error) from error
 
     def _may_not_read(
         self, table: str, key: dbapi.Reference, user: str, error: TargetReadOnlyError

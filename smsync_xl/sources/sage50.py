@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 from smsync_xl.connections.db import Database, quote_identifier
 from smsync_xl.core.errors import SourceFormatError
@@ -67,6 +68,42 @@ def _untagged(raw: object) -> object:
     if isinstance(raw, str) and raw.startswith(_REAL):
         return float(raw.removeprefix(_REAL))
     return raw.removeprefix(_STORED) if isinstance(raw, str) else raw
+
+
+def _wanted(
+    entity: Entity,
+) -> tuple[list[SageField], list[SageField], list[str], set[str]]:
+    """An entity's main-table and address fields with ODBC columns, the main table's
+    columns ``read`` asks for (record number and inactive flag first) and those it
+    cannot do without."""
+    main_fields = [f for f in entity.fields if f.table == MAIN and f.odbc]
+    address_fields = [f for f in entity.fields if f.table == ADDRESS and f.odbc]
+    wanted = [entity.sage_record_number, entity.sage_inactive] + [f.odbc for f in main_fields]
+    required = {entity.sage_record_number, entity.sage_inactive} | {
+        f.odbc for f in main_fields if not f.optional
+    }
+    return main_fields, address_fields, wanted, required
+
+
+def _kinds(fields: list[SageField]) -> dict[str, str]:
+    """Number or text, per column of a field that is no Chart account: how ``_selected``
+    asks for it and the row decoder reads it."""
+    return {
+        f.odbc: NUMBER_COLUMN if f.turbo.kind.numeric else TEXT_COLUMN
+        for f in fields
+        if not f.account
+    }
+
+
+class _ReadPlan(NamedTuple):
+    """What ``Sage50Source.read`` selects for an entity and how it decodes each row."""
+
+    main: list[SageField]
+    address: list[SageField]
+    kinds: dict[str, str]
+    sql: str
+    columns: list[str]
+    id_at: int
 
 
 class Sage50Source:
@@ -140,53 +177,64 @@ class Sage50Source:
 
     def read(self, entity: Entity) -> list[SageRecord]:
         """Every record of ``entity``, normalised, addresses joined (type 0 only)."""
-        main_fields = [f for f in entity.fields if f.table == MAIN and f.odbc]
-        address_fields = [f for f in entity.fields if f.table == ADDRESS and f.odbc]
-        wanted = [entity.sage_record_number, entity.sage_inactive] + [f.odbc for f in main_fields]
-        required = {entity.sage_record_number, entity.sage_inactive} | {
-            f.odbc for f in main_fields if not f.optional
-        }
+        plan = self._plan(entity)
+        addresses = self._addresses(entity, plan.address) if plan.address else {}
+        accounts = self._accounts() if any(f.account for f in plan.main) else None
+        rule = self.status_rule(entity)
+        return [
+            self._record(entity, plan, row, addresses, accounts, rule)
+            for row in self.db.stream(plan.sql)
+        ]
+
+    def _plan(self, entity: Entity) -> _ReadPlan:
+        """What ``read`` selects, asked of the catalogue once per entity, so that the
+        loop over rows only decodes."""
+        main_fields, address_fields, wanted, required = _wanted(entity)
         present = self._present(entity.sage_table, wanted, required)
         main_present = [f for f in main_fields if f.odbc in present]
-        kinds = {
-            f.odbc: NUMBER_COLUMN if f.turbo.kind.numeric else TEXT_COLUMN
-            for f in main_present
-            if not f.account
-        }
+        kinds = _kinds(main_present)
         sql = "SELECT {} FROM {}".format(
             ", ".join(self._selected(present[c], kinds.get(c, "")) for c in wanted if c in present),
             quote_identifier(entity.sage_table),
         )
-        addresses = self._addresses(entity, address_fields) if address_fields else {}
-        accounts = self._accounts() if any(f.account for f in main_present) else None
-        rule = self.status_rule(entity)
         columns = [present[c] for c in wanted if c in present]
         id_at = columns.index(present[entity.field("id").odbc])
-        records = []
-        for row in self.db.stream(sql):
-            number, inactive, *values = self._readable(row, columns, entity.sage_table, id_at)
-            record: Record = dict.fromkeys(entity.turbo_fields)
-            problems = []
-            for spec, raw in zip(main_present, values, strict=True):
-                if spec.account:
-                    record[spec.name], problem = self._account(spec, accounts, raw)
-                else:
-                    numeric = kinds.get(spec.odbc) == NUMBER_COLUMN
-                    raw = _untagged(raw) if numeric else raw
-                    problem = exponent_problem(spec.turbo.label, raw) if numeric else None
-                    record[spec.name] = spec.turbo.kind.from_sage(raw)
-                problems += [problem] if problem else []
-            address = addresses.get(number)
-            for spec in address_fields:
-                record[spec.name] = spec.turbo.kind.from_sage(address[spec.name]) if address else ""
-            flagged = sage_flag(inactive)
-            if flagged is None:
-                problems.append(flag_problem(entity.sage_inactive, inactive))
-            is_inactive = bool(flagged)
-            status = entity.status_field
-            record[status] = rule.status(is_inactive, record.get(status))
-            records.append(SageRecord(record["id"] or "", is_inactive, record, tuple(problems)))
-        return records
+        return _ReadPlan(main_present, address_fields, kinds, sql, columns, id_at)
+
+    def _record(
+        self,
+        entity: Entity,
+        plan: _ReadPlan,
+        row: tuple,
+        addresses: dict[object, dict],
+        accounts: dict[int, str] | None,
+        rule: StatusRule,
+    ) -> SageRecord:
+        """One row as a record with the problems found in it: one call per row, its
+        fields decoded inline (the hot path of every synchronization)."""
+        number, inactive, *values = self._readable(row, plan.columns, entity.sage_table, plan.id_at)
+        record: Record = dict.fromkeys(entity.turbo_fields)
+        problems = []
+        kinds = plan.kinds
+        for spec, raw in zip(plan.main, values, strict=True):
+            if spec.account:
+                record[spec.name], problem = self._account(spec, accounts, raw)
+            else:
+                numeric = kinds.get(spec.odbc) == NUMBER_COLUMN
+                raw = _untagged(raw) if numeric else raw
+                problem = exponent_problem(spec.turbo.label, raw) if numeric else None
+                record[spec.name] = spec.turbo.kind.from_sage(raw)
+            problems += [problem] if problem else []
+        address = addresses.get(number)
+        for spec in plan.address:
+            record[spec.name] = spec.turbo.kind.from_sage(address[spec.name]) if address else ""
+        flagged = sage_flag(inactive)
+        if flagged is None:
+            problems.append(flag_problem(entity.sage_inactive, inactive))
+        is_inactive = bool(flagged)
+        status = entity.status_field
+        record[status] = rule.status(is_inactive, record.get(status))
+        return SageRecord(record["id"] or "", is_inactive, record, tuple(problems))
 
     def _selected(self, column: str, kind: str) -> str:
         """A column as the SELECT names it. The SQLite ODBC driver reinterprets what an

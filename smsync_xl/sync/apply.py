@@ -35,6 +35,7 @@ from smsync_xl.core.fields import (
     Limit,
     Record,
     SageRecord,
+    TurboField,
 )
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
@@ -148,38 +149,56 @@ def check_template(
     problems = []
     for field in [f for f in entity.turbo_fields if f in set(fields)]:
         spec, value, limit = TURBO_FIELDS[field], template.get(field), limits.get(field, Limit())
-        if not value:
-            continue
-        refused = character_problem(spec.label, value, "SMSTurbo")
-        if refused:
-            problems.append(refused)
-        if spec.kind is FLAG:  # written as 1/0
-            continue
-        if limit.length is not None and len(value) > limit.length:
-            problems.append(
-                f"{spec.label} {value!r} has {len(value)} characters; SMSTurbo holds at "
-                f"most {limit.length}"
-            )
-        if spec.kind is WHOLE_NUMBER:
-            limit = limit.whole()
-        number = number_problem(spec.label, value, limit) if spec.kind.numeric else None
-        unfit = None if spec.kind.numeric else text_problem(spec.label, value, limit)
-        problems += [p for p in (number, unfit) if p]
-        listed = lists.get(spec.lookup or "")
-        if listed is not None and value.upper() not in {v.upper() for v in listed}:
-            problems.append(
-                f"{spec.label} {value!r} is not on SMSTurbo's list ({', '.join(listed) or 'none'})"
-            )
+        if value:
+            problems += _template_value_problems(spec, value, limit, lists)
     if problems:
-        owner = ENTITIES[entity.template_entity].label.lower()
-        raise InvalidDefaultsError(
-            f"{owner} {template_id} in SMSTurbo holds values new records cannot take: "
-            + "; ".join(problems)
-            + "; nothing was changed",
-            where=store.db.label,
-            advice=f"Fix {owner} {template_id} in SMSTurbo (new {entity.plural.lower()} take "
-            "from it every value Sage 50 does not supply), then synchronize again.",
+        raise _unfit_template(store, entity, template_id, problems)
+
+
+def _template_value_problems(
+    spec: TurboField, value: str, limit: Limit, lists: Mapping[str, list[str]]
+) -> list[str]:
+    """Why SMSTurbo would not hold one of the template's values, each named."""
+    problems = []
+    refused = character_problem(spec.label, value, "SMSTurbo")
+    if refused:
+        problems.append(refused)
+    if spec.kind is FLAG:  # written as 1/0
+        return problems
+    if limit.length is not None and len(value) > limit.length:
+        problems.append(
+            f"{spec.label} {value!r} has {len(value)} characters; SMSTurbo holds at "
+            f"most {limit.length}"
         )
+    if spec.kind is WHOLE_NUMBER:
+        limit = limit.whole()
+    number = number_problem(spec.label, value, limit) if spec.kind.numeric else None
+    unfit = None if spec.kind.numeric else text_problem(spec.label, value, limit)
+    problems += [p for p in (number, unfit) if p]
+    return problems + _not_listed(spec, value, lists)
+
+
+def _not_listed(spec: TurboField, value: str, lists: Mapping[str, list[str]]) -> list[str]:
+    """A value of a field SMSTurbo keeps a list for that is not on it (any case)."""
+    listed = lists.get(spec.lookup or "")
+    if listed is None or value.upper() in {v.upper() for v in listed}:
+        return []
+    return [f"{spec.label} {value!r} is not on SMSTurbo's list ({', '.join(listed) or 'none'})"]
+
+
+def _unfit_template(
+    store: SMSTurboStore, entity: Entity, template_id: str, problems: list[str]
+) -> InvalidDefaultsError:
+    """The refusal naming the template record and every value new records cannot take."""
+    owner = ENTITIES[entity.template_entity].label.lower()
+    return InvalidDefaultsError(
+        f"{owner} {template_id} in SMSTurbo holds values new records cannot take: "
+        + "; ".join(problems)
+        + "; nothing was changed",
+        where=store.db.label,
+        advice=f"Fix {owner} {template_id} in SMSTurbo (new {entity.plural.lower()} take "
+        "from it every value Sage 50 does not supply), then synchronize again.",
+    )
 
 
 CHANGED_MEANWHILE = (
@@ -331,6 +350,16 @@ class _Writer:
         ]
         free = self.store.lock_records(self.entity, updating)
         current = self.store.fetch_raw(self.entity, ids)
+        done, creating = self._compared(current, free)
+        self._insert(creating)
+        self._audit(done, changes)
+
+    def _compared(
+        self, current: dict[str, Raw], free: set[str]
+    ) -> tuple[list[tuple[_Write, Raw | None]], list[Record]]:
+        """Each queued write against the row as SMSTurbo holds it now: updates are made
+        at once (compare-and-set), creations gathered to insert in batches, and any
+        other user's change, lock or creation becomes a conflict."""
         done: list[tuple[_Write, Raw | None]] = []
         creating: list[Record] = []
         for write in self.pending:
@@ -352,9 +381,17 @@ class _Writer:
                 self.conflict(write, CHANGED_MEANWHILE)
                 continue
             done.append((write, now))
+        return done, creating
+
+    def _insert(self, creating: list[Record]) -> None:
+        """The new records, INSERT_BATCH at a time, with a checkpoint before each."""
         for start in range(0, len(creating), INSERT_BATCH):
             self.checkpoint("inserting")
             self.store.insert_many(self.entity, creating[start : start + INSERT_BATCH])
+
+    def _audit(self, done: list[tuple[_Write, Raw | None]], changes: list[Change]) -> None:
+        """The audit record of each write made, with the whole row as SMSTurbo holds it
+        after writing, read back at once (a row not found means the ID did not stick)."""
         table = self.store.table(self.entity)
         after = self.store.rows_of(
             self.entity, [self.store.stored_id(self.entity, w.record_id) for w, _ in done]

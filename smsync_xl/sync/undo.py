@@ -240,18 +240,29 @@ def _why_not(store: SMSTurboStore, item: _Image, rows: _Rows | None, now: Raw | 
     if store.column_named(rows.columns, item.key) is None:
         return f"table {item.table} has no column {item.key} any more to find the record by"
     if now is None:
-        if item.change.action is AuditAction.CREATE:
-            return None
-        return (
-            "it is no longer in SMSTurbo (deleted since that synchronization), so its "
-            "earlier values cannot be given back"
-        )
+        return _gone(item)
     if rows.locked is not None and (text(item.change.record_id) or "") not in rows.locked:
         return (
             "being edited in SMSTurbo right now (another user holds it locked), so it was "
             "not compared; undo again once that edit is saved or cancelled"
         )
-    expected = _aligned(store, item.expected, rows.columns)
+    return "; ".join(_differences(item, _aligned(store, item.expected, rows.columns), now)) or None
+
+
+def _gone(item: _Image) -> str | None:
+    """A record no longer in SMSTurbo: nothing to do for one the run created, while
+    one it changed cannot be given its earlier values."""
+    if item.change.action is AuditAction.CREATE:
+        return None
+    return (
+        "it is no longer in SMSTurbo (deleted since that synchronization), so its "
+        "earlier values cannot be given back"
+    )
+
+
+def _differences(item: _Image, expected: Stored, now: Raw) -> list[str]:
+    """Every way the row differs from what the run left, or may differ unseen: each is
+    named, so the user knows what to look at in SMSTurbo."""
     reasons = []
     if item.unplaced:
         reasons.append(f"cannot compare {_names(item.unplaced)}: not in today's table mapping")
@@ -263,13 +274,18 @@ def _why_not(store: SMSTurboStore, item: _Image, rows: _Rows | None, now: Raw | 
         reasons.append(f"changed since that synchronization: {_names(changed)}")
     unknown = [c for c in now if c not in expected and now[c] is not None]
     if unknown:
-        since = (
-            "not recorded by the earlier SMSync that made that synchronization"
-            if item.legacy
-            else "added to the table after that synchronization"
-        )
-        reasons.append(f"cannot compare column {_names(unknown)}: {since}, and it holds a value")
-    return "; ".join(reasons) or None
+        reasons.append(f"cannot compare column {_names(unknown)}: {_unknown_since(item)}")
+    return reasons
+
+
+def _unknown_since(item: _Image) -> str:
+    """Why a column holding a value is one the audit does not know."""
+    since = (
+        "not recorded by the earlier SMSync that made that synchronization"
+        if item.legacy
+        else "added to the table after that synchronization"
+    )
+    return f"{since}, and it holds a value"
 
 
 def _images(
@@ -293,12 +309,33 @@ def _images(
     return images, unmapped
 
 
-def _in_use(store: SMSTurboStore, item: _Image, now: Raw) -> str | None:
+def _referred(
+    store: SMSTurboStore, images: list[_Image], found: dict[tuple[str, str], _Rows | None]
+) -> set[int]:
+    """The created records Undo would delete that other rows refer to before it writes
+    anything, asked of all of a table's records at once (one grouped count per foreign
+    key and chunk of IDs, not a query per record). A record nothing refers to now stays
+    so while Undo only deletes; one that is referred to is asked again when its turn
+    comes, since a record deleted before it may have been what referred to it."""
+    candidates: dict[str, list[tuple[int, Raw]]] = {}
+    for place, item in enumerate(images):
+        rows, now = found[(item.table, item.key)], _row(found, item)
+        created = item.change.action is AuditAction.CREATE
+        if created and now is not None and _why_not(store, item, rows, now) is None:
+            candidates.setdefault(item.table, []).append((place, now))
+    referred: set[int] = set()
+    for table, records in candidates.items():
+        counts = store.referred_to_many(table, [now for _, now in records])
+        referred.update(place for (place, _), found_ in zip(records, counts, strict=True) if found_)
+    return referred
+
+
+def _in_use(store: SMSTurboStore, item: _Image, now: Raw, referred: bool = True) -> str | None:
     """Why a created record cannot be deleted although it is as the run left it: other
     SMSTurbo rows (a clerk's tickets) refer to it, and deleting it would fail, or take
     them with it or unlink them, depending on how the key is declared. None when
-    nothing refers to it."""
-    if item.change.action is not AuditAction.CREATE:
+    nothing refers to it (``referred`` False: none did when the undo began)."""
+    if item.change.action is not AuditAction.CREATE or not referred:
         return None
     referring = store.referred_to(item.table, now)
     if not referring:
@@ -414,14 +451,15 @@ def _undo(
         images, left_alone = _images(store, remaining, store.audit.latest_images(run.run_id))
         found = _whole(store, images)
         taken: list[tuple[_Image, Raw | None]] = []
-        for item in images:
+        referred = _referred(store, images, found)
+        for place, item in enumerate(images):
             rows, now = found[(item.table, item.key)], _row(found, item)
             reason = _why_not(store, item, rows, now)
             if reason is None and now is None:
                 taken.append((item, None))  # a created record deleted in SMSTurbo already
                 continue
             if reason is None and now is not None:
-                reason = _in_use(store, item, now)
+                reason = _in_use(store, item, now, place in referred)
             if reason is None and rows is not None and now is not None:
                 if _take_back(store, item, rows, now):
                     taken.append((item, now))
