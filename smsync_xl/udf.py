@@ -33,11 +33,13 @@ from smsync_xl.core.ports import WorkbookPort
 from smsync_xl.sides import open_source, open_store
 
 CACHE_SECONDS = 10.0
-_cache: dict[tuple, tuple[float, dict[str, Record]]] = {}
+CacheKey = tuple[str, str, str, str]
+"""Which side, its connection and reading settings, and the entity's key."""
+_cache: dict[CacheKey, tuple[float, dict[str, Record]]] = {}
 
 
 def _records(
-    key: tuple, load: Callable[[], list[SageRecord] | list[TurboRecord]]
+    key: CacheKey, load: Callable[[], list[SageRecord] | list[TurboRecord]]
 ) -> dict[str, Record]:
     now = time.monotonic()
     cached = _cache.get(key)
@@ -89,7 +91,7 @@ def lookup(
     return None if record is None else field_cell(name, record.get(name))
 
 
-def _port(caller) -> WorkbookPort:
+def _port(caller: xw.Range) -> WorkbookPort:
     from smsync_xl.book.excel import ExcelBook
 
     return ExcelBook(caller.sheet.book)

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 from smsync_xl.core.errors import SettingsError, SmsyncError
 from smsync_xl.core.fields import ENTITIES, FLAG, NO, YES, Entity
@@ -459,7 +458,7 @@ def _did_you_mean(section: str, name: str, siblings: list[str]) -> str:
     return f"Did you mean {' or '.join(found)}? " if found else ""
 
 
-def _flatten(raw: Mapping[str, Any], file: Path) -> dict[str, object]:
+def _flatten(raw: Mapping[str, object], file: Path) -> dict[str, object]:
     """``[section] key`` becomes ``section.key``; every key and section must be known.
     A table where a key expects text stays a table, so the key reports its type."""
     flat: dict[str, object] = {}
@@ -519,7 +518,7 @@ def _decode(data: bytes, path: Path, error: type[SmsyncError], what: str) -> str
 
 def read_toml(
     path: Path, error: type[SmsyncError], *, what: str, missing_advice: str
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """Read a TOML file SMSync is given (settings, mapping): every problem with the file
     itself is ``error`` naming it, never a traceback."""
     try:

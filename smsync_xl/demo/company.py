@@ -125,11 +125,14 @@ def _pad(value: str | None, padded: bool, width: int = 20) -> str | None:
     return value.ljust(max(width, len(value))) if padded and value is not None else value
 
 
-def _sage_rows(entity: Entity, records: Iterable[DemoRecord]) -> tuple[list, list, list[str]]:
+def _sage_rows(
+    entity: Entity, records: Iterable[DemoRecord]
+) -> tuple[list[list[object]], list[list[object]], list[str]]:
     main_fields = _main_fields(entity)
     address_fields = _address_fields(entity)
     columns = [entity.sage_record_number, entity.sage_inactive] + [f.odbc for f in main_fields]
-    main_rows, address_rows = [], []
+    main_rows: list[list[object]] = []
+    address_rows: list[list[object]] = []
     for number, record in enumerate((r for r in records if r.in_sage), start=1):
         values = record.values
         main_rows.append(
@@ -151,7 +154,16 @@ def _sage_rows(entity: Entity, records: Iterable[DemoRecord]) -> tuple[list, lis
     return main_rows, address_rows, columns
 
 
-def _insert(db: Database, table: str, columns: list[str], rows: list[list]) -> None:
+def _renumbered(address_row: list[object], offset: int) -> list[object]:
+    """A vendor's address row numbered after the customers' (a decoy's number doubled),
+    as address record numbers are unique across both."""
+    number = address_row[0]
+    if not isinstance(number, int):
+        raise TypeError(f"address record number {number!r} is not a whole number")
+    return [number + offset if number < _DECOY_OFFSET else number * 2, *address_row[1:]]
+
+
+def _insert(db: Database, table: str, columns: list[str], rows: list[list[object]]) -> None:
     db.execute_many(
         "INSERT INTO {} ({}) VALUES ({})".format(
             quote_identifier(table),
@@ -188,10 +200,7 @@ def write_sage_company(
         _insert(db, CUSTOMER.sage_table, customer_columns, customer_rows)
         _insert(db, VENDOR.sage_table, vendor_columns, vendor_rows)
         offset = len(customer_rows) * 10 + 10
-        vendor_addresses = [
-            [row[0] + offset if row[0] < _DECOY_OFFSET else row[0] * 2, *row[1:]]
-            for row in vendor_addresses
-        ]
+        vendor_addresses = [_renumbered(row, offset) for row in vendor_addresses]
         address_columns = [name for name, _ in tables[ADDRESS_TABLE]]
         _insert(db, ADDRESS_TABLE, address_columns, customer_addresses + vendor_addresses)
         item_rows, _, item_columns = _sage_rows(MATERIAL, materials)
