@@ -245,20 +245,8 @@ def table_row_cells(
             add(spec.opening + row + spec.empty)
             read(None)
         elif type(value) is str:
-            text = escaped = value
-            if "_x" in text or _SPECIAL.search(text) is not None:
-                text, escaped = _escaped(text)
-            if not text:
-                add(spec.opening + row + spec.empty)
-                read(None)
-                continue
-            if text[0] in _XML_SPACE or text[-1] in _XML_SPACE:
-                add(
-                    f'{spec.opening}{row}"{spec.style} t="inlineStr"><is>'
-                    f'<t xml:space="preserve">{escaped}</t></is></c>'
-                )
-            else:
-                add(f"{spec.opening}{row}{spec.text}{escaped}</t></is></c>")
+            xml, text = _text_cell(spec, row, value)
+            add(xml)
             read(text)
         elif kind is int:
             add(f"{spec.opening}{row}{spec.number}{value}</v></c>")
@@ -272,6 +260,22 @@ def table_row_cells(
             add(xml)
             read(got)
     return "".join(parts), back
+
+
+def _text_cell(spec: ColumnSpec, row: str, value: str) -> tuple[str, str | None]:
+    """A text cell of ``table_row_cells`` and what a reader gets back: escaped where XML
+    or Excel needs it, spaces at either end kept; a text empty after that, an empty cell."""
+    text = escaped = value
+    if "_x" in text or _SPECIAL.search(text) is not None:
+        text, escaped = _escaped(text)
+    if not text:
+        return spec.opening + row + spec.empty, None
+    if text[0] in _XML_SPACE or text[-1] in _XML_SPACE:
+        return (
+            f'{spec.opening}{row}"{spec.style} t="inlineStr"><is>'
+            f'<t xml:space="preserve">{escaped}</t></is></c>'
+        ), text
+    return f"{spec.opening}{row}{spec.text}{escaped}</t></is></c>", text
 
 
 def _attributes(attrs: str) -> dict[str, str]:
