@@ -22,13 +22,12 @@ from smsync_xl.core.fields import (
     SageField,
     SageRecord,
     exponent_problem,
-    flag_problem,
-    sage_flag,
     text,
     undecoded,
     undecoded_bytes,
 )
 from smsync_xl.core.settings import StatusRule
+from smsync_xl.sources.inactive import with_status
 
 COMPANY_TABLE = "Company"
 COMPANY_NAME_COLUMN = "CompanyName"
@@ -226,13 +225,7 @@ class Sage50Source:
         address = addresses.get(number)
         for spec in plan.address:
             record[spec.name] = spec.turbo.kind.from_sage(address[spec.name]) if address else ""
-        flagged = sage_flag(inactive)
-        if flagged is None:
-            problems.append(flag_problem(entity.sage_inactive, inactive))
-        is_inactive = bool(flagged)
-        status = entity.status_field
-        record[status] = rule.status(is_inactive, record.get(status))
-        return SageRecord(record["id"] or "", is_inactive, record, tuple(problems))
+        return with_status(entity, rule, record, problems, inactive, entity.sage_inactive)
 
     def _selected(self, column: str, kind: str) -> str:
         """A column as the SELECT names it. The SQLite ODBC driver reinterprets what an
