@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from smsync_xl.core.fields import ENTITIES, FLAG, GROUPS, TURBO_FIELDS, YES, Entity
+from smsync_xl.core.fields import ENTITIES, GROUPS, TURBO_FIELDS, YES, Entity
 from smsync_xl.core.resources import template_path
 
 SETUP = "Setup"
@@ -182,8 +182,8 @@ def _visible(table: str) -> Column:
 def shown_fields(entity: Entity) -> set[str]:
     """The fields an entity's lists show: what Sage 50 supplies, and the status field
     unless it is a yes/no flag (the Inactive column shows that)."""
-    status = entity.turbo_fields[entity.status_field]
-    return {f.name for f in entity.fields} | (set() if status.kind is FLAG else {status.name})
+    shown = {f.name for f in entity.fields}
+    return shown if entity.status_is_flag else shown | {entity.status_field}
 
 
 def _field_column(field: str, width: float) -> Column:

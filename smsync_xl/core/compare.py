@@ -185,7 +185,9 @@ class Plan:
         return {
             r.id: r.fingerprint
             for r in self.rows
-            if r.taken_by_default or (include_inactive and r.status is Status.NEW)
+            if taken_by_default(
+                r.status, r.inactive, bool(r.changes), include_inactive=include_inactive
+            )
         }
 
 

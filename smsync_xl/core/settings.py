@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from smsync_xl.core.errors import SettingsError, SmsyncError
-from smsync_xl.core.fields import ENTITIES, FLAG, NO, YES, Entity
+from smsync_xl.core.fields import ENTITIES, NO, YES, Entity
 from smsync_xl.core.ids import id_problems
 from smsync_xl.core.vocabulary import DEFAULTS_ID, INACTIVE_STATUS, View
 
@@ -144,7 +144,7 @@ class Settings:
 
     def status_rule(self, entity: Entity) -> StatusRule:
         """How ``entity``'s status field says a record is inactive."""
-        if entity.turbo_fields[entity.status_field].kind is FLAG:
+        if entity.status_is_flag:
             return FLAG_RULE
         return self.credit_status
 
