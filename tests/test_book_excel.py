@@ -302,6 +302,15 @@ def test_a_protected_sheet_is_named_in_plain_words(tmp_path):
     assert "Review > Unprotect Sheet" in message and "Traceback" not in message
 
 
+def test_a_table_without_its_header_row_is_named_in_plain_words(tmp_path):
+    port, excel = refreshed(tmp_path, 3)
+    port.book.sheets[SAGE_ONLY].tables[TABLE_NAMES[SAGE_ONLY]].show_headers = False
+    assert macros.refresh(port) is None
+    message = excel.dialogs[-1].prompt
+    assert message.startswith("Sage50-only sheet: the table has no header row")
+    assert "Table Design > Header Row" in message and "Traceback" not in message
+
+
 def test_a_second_run_while_one_is_going_says_so(tmp_path):
     """On a Mac RunPython returns at once: a double click starts a second run."""
     from smsync_xl.book.busy import one_run_at_a_time

@@ -337,7 +337,7 @@ class ExcelBook:
         header = table.header_row_range
         if header is None:
             raise WorkbookError(
-                f"the table on the {sheet} sheet has no header row",
+                "the table has no header row (its Header Row is turned off)",
                 where=f"{sheet} sheet",
                 advice="Click in the table, then Table Design > Header Row to show it again, "
                 "and press the button again.",
