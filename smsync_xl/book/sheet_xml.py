@@ -545,7 +545,8 @@ class SheetXml:
         if old is None:
             style_attribute = self.style_attribute(column)
         else:
-            style = _STYLE.search(_CELL_TAG.match(old.xml).group(1))  # type: ignore[union-attr]
+            tag = _CELL_TAG.match(old.xml)
+            style = _STYLE.search(tag.group(1)) if tag else None
             style_attribute = f' s="{style.group(1)}"' if style else ""
         xml, back = cell_xml(ref, style_attribute, value)
         kept = [c for c in cells if c.column != column] + [_Cell(column, xml)]
