@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +93,25 @@ def dump(path: Path, *, audit: bool = False) -> dict[str, list[tuple]]:
         }
     finally:
         connection.close()
+
+
+def rebuild_sqlite_table(
+    connection: sqlite3.Connection,
+    table: str,
+    declared: Callable[[str], str],
+    copied: str = "*",
+) -> None:
+    """Declare SQLite's ``table`` anew, rows kept: SQLite cannot change a column, a key
+    or a constraint in place. ``declared`` edits the table's CREATE statement;
+    ``copied`` is what each old row gives the new table (``*, 'MAIN'`` for an added
+    column). What a real installation may have instead of the reference schema."""
+    (sql,) = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+    ).fetchone()
+    connection.executescript(
+        f'BEGIN; ALTER TABLE "{table}" RENAME TO "Rebuilt"; {declared(sql)}; '
+        f'INSERT INTO "{table}" SELECT {copied} FROM "Rebuilt"; DROP TABLE "Rebuilt"; COMMIT;'
+    )
 
 
 def audit_rows(path: Path) -> tuple[int, int]:
