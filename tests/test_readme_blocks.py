@@ -42,7 +42,7 @@ SKIPPED = {
     '.venv/bin/pip install -e ".[test]"': "installs the checkout: the tests run it",
     ".venv/bin/python -m pytest": "the test suite itself, which is running this test",
     "smsync-xl build-workbook": "rewrites the checkout's workbook/SMSync.xlsm; "
-    "tests/test_build.py checks that a fresh build equals it byte for byte",
+    "tests/test_workbook_package.py checks that a fresh build equals it byte for byte",
     "smsync-xl excel-check": "needs real Excel (Windows or macOS); "
     "test_the_excel_check_sample_is_the_stand_in_report checks its lines",
     r"smsync-xl excel-check --folder C:\Temp\SMSyncCheck": "real Excel, a Windows folder",
@@ -50,10 +50,10 @@ SKIPPED = {
     "~/smsync-venv/bin/pip install /path/to/smsync_xl-0.1.0-py3-none-any.whl": "installs a "
     "wheel made with python -m build; CI's wheel job installs and runs it",
     "smsync-xl password set sage50": "asks at a hidden prompt and keeps the password in "
-    "the system keyring, which the tests replace (tests/test_passwords.py)",
+    "the system keyring, which the tests replace (tests/test_passwords_doctor.py)",
     "smsync-xl password set smsturbo": "the same, for SMSTurbo",
     "smsync-xl doctor --settings settings.toml": "its output names this computer's Python, "
-    "its ODBC drivers and a DSN made for the company (tests/test_doctor.py checks each line)",
+    "its ODBC drivers and a DSN made for the company (tests/test_passwords_doctor.py)",
 }
 
 
