@@ -4,7 +4,7 @@ The file is read once. Values come from python-calamine, sheet by sheet, the fir
 time a sheet is read. Writing works on the package itself: a sheet that changes has
 its rows rewritten as XML (``sheet_xml``), its table part gets the new reference
 (``table_xml``), and the new package copies every other part exactly as it was stored,
-VBA project and both ribbon parts included (``xlsx_parts``). Nothing is loaded twice,
+VBA project and both ribbon parts included (``package``). Nothing is loaded twice,
 and no part that did not change is rewritten.
 """
 
@@ -33,6 +33,14 @@ from smsync_xl.book.layout import (
     in_order,
     sheet_order,
 )
+from smsync_xl.book.package import (
+    CALC_CHAIN,
+    TABLE,
+    Content,
+    Package,
+    PackageError,
+    rels_name,
+)
 from smsync_xl.book.references import part_pointer_below, pointer_below, rows_pointed_at
 from smsync_xl.book.room import (
     cannot_move,
@@ -54,14 +62,6 @@ from smsync_xl.book.sheet_xml import (
     table_row_cells,
 )
 from smsync_xl.book.table_xml import TablePart, TableXmlError
-from smsync_xl.book.xlsx_parts import (
-    CALC_CHAIN,
-    TABLE,
-    Content,
-    Package,
-    PackageError,
-    rels_name,
-)
 from smsync_xl.core.errors import WorkbookError
 from smsync_xl.core.ports import Cell, TableData, Uncalculated, is_blank_row
 
