@@ -30,8 +30,9 @@ from smsync_xl.book.layout import (
     TABLE_COLUMNS,
     TABLE_NAMES,
     Column,
-    in_order,
-    sheet_order,
+    in_sheet_order,
+    table_area,
+    table_column,
 )
 from smsync_xl.book.package import (
     CALC_CHAIN,
@@ -508,20 +509,21 @@ class FileBook:
         by the callers), as the live port does, rather than the last data row taken for
         it."""
         _, _, old_last, _ = self._bounds(sheet)
+        first_row, first_column, last_row, last_column = table_area(sheet, body_rows)
         xml = self._sheet_xml(sheet)
-        for number in range(old_last + 1, HEADER_ROW + max(body_rows, 1) + 1):
+        for number in range(old_last + 1, last_row + 1):
             xml.show(number)
-        last = column_letters(len(TABLE_COLUMNS[sheet]))
         self._table(sheet).drop_total_row()
-        self._table(sheet).resize(f"A{HEADER_ROW}:{last}{HEADER_ROW + max(body_rows, 1)}")
+        self._table(sheet).resize(
+            f"{column_letters(first_column)}{first_row}:{column_letters(last_column)}{last_row}"
+        )
 
     def write_table(self, sheet: str, rows: list[list[Cell]]) -> None:
         """In the order the sheet has its columns now (``sheet_order``)."""
         self._make_room(sheet, len(rows))
         _, _, old_last, _ = self._bounds(sheet)
         xml = self._sheet_xml(sheet)
-        columns = sheet_order(TABLE_COLUMNS[sheet], self.read_table(sheet).header)
-        rows = in_order(TABLE_COLUMNS[sheet], columns, rows)
+        columns, rows = in_sheet_order(sheet, self.read_table(sheet).header, rows)
         width = len(columns)
         titles = [read_back(c.title) for c in columns]
         for number, title in enumerate(titles, start=1):
@@ -568,8 +570,7 @@ class FileBook:
         existing = len(table.rows)
         self._make_room(sheet, existing + len(rows))
         first_row = HEADER_ROW + 1 + existing
-        columns = sheet_order(TABLE_COLUMNS[sheet], table.header)
-        rows = in_order(TABLE_COLUMNS[sheet], columns, rows)
+        columns, rows = in_sheet_order(sheet, table.header, rows)
         written = self._write_rows(sheet, first_row, rows, columns)
         self._resize(sheet, existing + len(rows))
         width = len(TABLE_COLUMNS[sheet])
@@ -585,11 +586,10 @@ class FileBook:
         first, left, _, right = self._bounds(sheet)
         header = f"{column_letters(left)}{first}:{column_letters(right)}{first}"
         titles = [str(v) for v in self.read_range(sheet, header)[0]]
-        widths = {c.title: c.width for c in TABLE_COLUMNS[sheet]}
         xml = self._sheet_xml(sheet)
         for title, show in shown.items():
             column = left + TableData(sheet, titles, [], first + 1).column(title)
-            if xml.show_column(column, show, widths[title]):
+            if xml.show_column(column, show, table_column(sheet, title).width):
                 self._dirty.add(sheet)
 
     def filtered(self, sheet: str) -> bool:

@@ -260,6 +260,38 @@ TABLE_NAMES = {SAGE_ONLY: SAGE_TABLE, TURBO_ONLY: TURBO_TABLE, LOG: "SyncLog"}
 TABLE_COLUMNS = {SAGE_ONLY: SAGE_COLUMNS, TURBO_ONLY: TURBO_COLUMNS, LOG: LOG_COLUMNS}
 
 
+def table_column(sheet: str, title: str) -> Column:
+    """The layout of the column headed ``title`` in the sheet's table: its width when
+    shown again, its number format, its formula."""
+    return next(c for c in TABLE_COLUMNS[sheet] if c.title == title)
+
+
+def column_titles(sheet: str) -> list[str]:
+    """The sheet's table header as SMSync writes it."""
+    return [c.title for c in TABLE_COLUMNS[sheet]]
+
+
+def table_last_row(body_rows: int) -> int:
+    """The sheet row of a table's last row once it holds ``body_rows`` (an empty table
+    keeps one empty row)."""
+    return HEADER_ROW + max(body_rows, 1)
+
+
+def table_area(sheet: str, body_rows: int) -> tuple[int, int, int, int]:
+    """(first row, first column, last row, last column) of the sheet's table once it
+    holds ``body_rows``: from column A of the header row, every layout column wide."""
+    return HEADER_ROW, 1, table_last_row(body_rows), len(TABLE_COLUMNS[sheet])
+
+
+def in_sheet_order(
+    sheet: str, header: list[str], rows: list[list[object]]
+) -> tuple[tuple[Column, ...], list[list[object]]]:
+    """The sheet's columns in the order its table has them now (``sheet_order``), and
+    ``rows`` (made in layout order) rearranged to match: what both ports write."""
+    columns = sheet_order(TABLE_COLUMNS[sheet], header)
+    return columns, in_order(TABLE_COLUMNS[sheet], columns, rows)
+
+
 def sheet_order(columns: tuple[Column, ...], header: list[str]) -> tuple[Column, ...]:
     """``columns`` in the order the sheet's table has them now. A column the bookkeeper
     dragged is written where it is: Excel moved the conditional formats and the Include

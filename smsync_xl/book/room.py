@@ -21,7 +21,14 @@ rows that move, or when a picture, comment or other table is anchored there.
 
 from __future__ import annotations
 
-from smsync_xl.book.layout import HEADER_ROW, LOG, TABLE_COLUMNS, TABLE_NAMES
+from smsync_xl.book.layout import (
+    HEADER_ROW,
+    LOG,
+    TABLE_COLUMNS,
+    TABLE_NAMES,
+    column_titles,
+    table_last_row,
+)
 from smsync_xl.book.sheet_xml import EXCEL_LAST_ROW, column_letters
 from smsync_xl.core.errors import WorkbookError
 from smsync_xl.core.vocabulary import View
@@ -35,25 +42,19 @@ class RoomError(WorkbookError):
     either, as the message says."""
 
 
-def last_row(body_rows: int) -> int:
-    """The sheet row of a table's last row once it holds ``body_rows`` (an empty table
-    keeps one empty row)."""
-    return HEADER_ROW + max(body_rows, 1)
-
-
 def rows_to_insert(first_used: int | None, body_rows: int) -> int:
     """How many rows go in above ``first_used`` (the first row under the table holding
     something) so that a table of ``body_rows`` rows ends above it."""
     if first_used is None:
         return 0
-    return max(0, last_row(body_rows) - first_used + 1)
+    return max(0, table_last_row(body_rows) - first_used + 1)
 
 
 def refuse_added_columns(sheet: str, header: list[object], first_column: int = 1) -> None:
     """A table wider than SMSync's layout holds a column the bookkeeper added (Excel adds
     one when a cell beside the table is typed in): SMSync writes whole rows, so that
     column's values would no longer stay with their records. Named, before any write."""
-    titles = {c.title for c in TABLE_COLUMNS[sheet]}
+    titles = set(column_titles(sheet))
     if len(header) <= len(titles):
         return
     added = [(i, str(v)) for i, v in enumerate(header) if str(v) not in titles]
@@ -76,7 +77,7 @@ def refuse_added_columns(sheet: str, header: list[object], first_column: int = 1
 
 def refuse_past_last_row(sheet: str, body_rows: int) -> None:
     """A table can grow no further than Excel's last row, whatever lies under it."""
-    needed = last_row(body_rows)
+    needed = table_last_row(body_rows)
     if needed <= EXCEL_LAST_ROW:
         return
     if sheet == LOG:
