@@ -30,6 +30,7 @@ from smsync_xl.book.layout import (
     table_area,
     table_column,
     table_last_row,
+    table_records,
 )
 from smsync_xl.book.mac_dialog import alert_on_mac
 from smsync_xl.book.password_dialog import ask_password
@@ -164,9 +165,7 @@ class ExcelBook:
         table = self._table(sheet)
         header = table.header_row_range
         body = table.data_body_range
-        rows = [] if body is None else body.options(ndim=2).value
-        if len(rows) == 1 and is_blank_row(rows[0]):
-            rows = []
+        rows = table_records([] if body is None else body.options(ndim=2).value)
         titles = [str(v) for v in header.options(ndim=1).value]
         return TableData(sheet, titles, rows, header.row + 1)
 

@@ -33,6 +33,7 @@ from smsync_xl.book.layout import (
     in_sheet_order,
     table_area,
     table_column,
+    table_records,
 )
 from smsync_xl.book.package import (
     CALC_CHAIN,
@@ -321,9 +322,7 @@ class FileBook:
         header = [str(v) for v in block[0]]
         if INCLUDE in header:
             self._mark_uncalculated(sheet, header.index(INCLUDE), rows)
-        if len(rows) == 1 and is_blank_row(rows[0]):
-            rows = []
-        return TableData(sheet, header, rows, first + 1)
+        return TableData(sheet, header, table_records(rows), first + 1)
 
     def _mark_uncalculated(self, sheet: str, index: int, rows: list[list[Cell]]) -> None:
         """An Include cell that reads as empty but holds a formula without a saved result

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from smsync_xl.core.fields import ENTITIES, FLAG, GROUPS, TURBO_FIELDS, YES, Entity
+from smsync_xl.core.ports import Cell, is_blank_row
 from smsync_xl.core.resources import template_path
 
 SETUP = "Setup"
@@ -275,6 +276,12 @@ def table_last_row(body_rows: int) -> int:
     """The sheet row of a table's last row once it holds ``body_rows`` (an empty table
     keeps one empty row)."""
     return HEADER_ROW + max(body_rows, 1)
+
+
+def table_records(body: list[list[Cell]]) -> list[list[Cell]]:
+    """The body rows that are the list: none when the body is the one empty row an
+    empty table keeps (``table_last_row``)."""
+    return [] if len(body) == 1 and is_blank_row(body[0]) else body
 
 
 def table_area(sheet: str, body_rows: int) -> tuple[int, int, int, int]:
