@@ -61,7 +61,8 @@ def test_layout_declares_the_table_area_and_column_order(sheet):
 
 def test_both_ports_write_a_dragged_table_alike(tmp_path):
     """Excel's Include column dragged to the far right: both ports write the header and
-    rows in that order, into the area the layout declares, and read the same back."""
+    rows in that order, into the area the layout declares, every cell in its column's
+    number format, and read the same back."""
     width = len(TABLE_COLUMNS[SHEET])
     (tmp_path / "excel").mkdir()
     shutil.copyfile(workbook_path(), tmp_path / "excel" / "SMSync.xlsm")
@@ -93,4 +94,10 @@ def test_both_ports_write_a_dragged_table_alike(tmp_path):
     live_range = book.sheets[SHEET].tables[TABLE_NAMES[SHEET]].range
     assert (live_range.row, live_range.column) == (HEADER_ROW, 1)
     assert (live_range.last_cell.row, live_range.last_cell.column) == (last_row, last_column)
-    assert load_workbook(tmp_path / "SMSync.xlsm")[SHEET].tables[TABLE_NAMES[SHEET]].ref == ref
+    saved = load_workbook(tmp_path / "SMSync.xlsm")[SHEET]
+    assert saved.tables[TABLE_NAMES[SHEET]].ref == ref
+    for column, title in enumerate(dragged, start=1):
+        wanted = table_column(SHEET, title).number_format
+        for row in range(HEADER_ROW + 1, last_row + 1):
+            assert excel.number_format(SHEET, (row, column)) == wanted, (title, row)
+            assert saved.cell(row, column).number_format == wanted, (title, row)

@@ -384,13 +384,24 @@ class FileBook:
             with contextlib.suppress(WorkbookError):  # no table: nothing to name
                 self._name_column(sheet, column, back)
 
-    def _specs(self, sheet: str, columns: tuple[Column, ...]) -> list[ColumnSpec]:
+    def _format_styles(self, sheet: str) -> dict[str, str]:
+        """Number format → the style attribute holding it: the ``<col style>`` the builder
+        gave the place each layout column was built in. A column the bookkeeper dragged
+        stays in its layout format, as the live port formats each column by its title."""
         xml = self._sheet_xml(sheet)
+        styles: dict[str, str] = {}
+        for number, column in enumerate(TABLE_COLUMNS[sheet], start=1):
+            styles.setdefault(column.number_format, xml.style_attribute(number))
+        return styles
+
+    def _specs(self, sheet: str, columns: tuple[Column, ...]) -> list[ColumnSpec]:
+        styles = self._format_styles(sheet)
         specs = []
         for number, column in enumerate(columns, start=1):
             formula = formula_text(column.formula) if column.formula else None
             self._formulas = self._formulas or formula is not None
-            specs.append(ColumnSpec(column_letters(number), xml.style_attribute(number), formula))
+            style = styles[column.number_format]
+            specs.append(ColumnSpec(column_letters(number), style, formula))
         return specs
 
     def _write_rows(
