@@ -17,12 +17,14 @@ from smsync_xl.book.layout import (
     TABLE_COLUMNS,
     TABLE_NAMES,
     column_titles,
+    entity_columns,
     in_sheet_order,
     table_area,
     table_column,
     table_records,
 )
 from smsync_xl.book.sheet_xml import column_letters
+from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.resources import workbook_path
 
 from .workbook_helpers import open_book
@@ -62,7 +64,7 @@ def test_layout_declares_the_table_area_and_column_order(sheet):
 def test_both_ports_write_a_dragged_table_alike(tmp_path):
     """Excel's Include column dragged to the far right: both ports write the header and
     rows in that order, into the area the layout declares, every cell in its column's
-    number format, and read the same back."""
+    number format, hide and show the same columns, and read the same back."""
     width = len(TABLE_COLUMNS[SHEET])
     (tmp_path / "excel").mkdir()
     shutil.copyfile(workbook_path(), tmp_path / "excel" / "SMSync.xlsm")
@@ -77,8 +79,10 @@ def test_both_ports_write_a_dragged_table_alike(tmp_path):
     for number, title in enumerate(dragged, start=1):
         headless.write_cell(SHEET, f"{column_letters(number)}{HEADER_ROW}", title)
 
+    shown = entity_columns(TABLE_COLUMNS[SHEET], ENTITIES["materials"])
     for port in (live, headless):
         port.write_table(SHEET, _rows(SHEET))
+        port.show_columns(SHEET, shown)
     headless.finish()
     live_table = live.read_table(SHEET)
     file_table = open_book(tmp_path / "SMSync.xlsm").read_table(SHEET)
@@ -95,6 +99,13 @@ def test_both_ports_write_a_dragged_table_alike(tmp_path):
     assert (live_range.row, live_range.column) == (HEADER_ROW, 1)
     assert (live_range.last_cell.row, live_range.last_cell.column) == (last_row, last_column)
     saved = load_workbook(tmp_path / "SMSync.xlsm")[SHEET]
+    for title, show in shown.items():
+        column = dragged.index(title) + 1
+        live_hidden = excel.column_widths[SHEET].get(column) == 0
+        file_hidden = any(
+            d.hidden for d in saved.column_dimensions.values() if d.min <= column <= d.max
+        )
+        assert live_hidden == file_hidden == (not show), title
     assert saved.tables[TABLE_NAMES[SHEET]].ref == ref
     for column, title in enumerate(dragged, start=1):
         wanted = table_column(SHEET, title).number_format
