@@ -35,11 +35,9 @@ from smsync_xl.book.layout import (
 from smsync_xl.book.mac_dialog import alert_on_mac
 from smsync_xl.book.password_dialog import ask_password
 from smsync_xl.book.room import (
-    refuse_added_columns,
     refuse_off_sheet,
-    refuse_past_last_row,
+    refuse_reshaping,
     refuse_split,
-    refuse_widening,
     rows_to_insert,
 )
 from smsync_xl.book.sheet_xml import EXCEL_LAST_ROW, column_letters
@@ -216,20 +214,21 @@ class ExcelBook:
             return 0, 0, "", 0, 0
         return at, rows_to_insert(at, body_rows), cell, bottom, right
 
+    def _held_beside(self, sheet: str, left: int, right: int) -> tuple[str, object] | None:
+        """The first cell of columns ``left`` to ``right``, header row to the table's last
+        row, holding a value or formula (one read of their formulas), and its formula."""
+        table_last = self._table(sheet).range.last_cell.row
+        beside = self._sheet(sheet).range((HEADER_ROW, left), (table_last, right))
+        for offset, row in enumerate(_formulas(beside, right - left + 1)):
+            for column, formula in enumerate(row, start=left):
+                if formula:
+                    return f"{column_letters(column)}{HEADER_ROW + offset}", formula
+        return None
+
     def check_room(self, sheet: str, body_rows: int) -> None:
         header: list[object] = list(self._header(sheet))
-        refuse_added_columns(sheet, header)
-        refuse_past_last_row(sheet, body_rows)
-        width = len(TABLE_COLUMNS[sheet])
+        refuse_reshaping(sheet, header, body_rows, lambda a, b: self._held_beside(sheet, a, b))
         worksheet = self._sheet(sheet)
-        if len(header) < width:
-            table_last = self._table(sheet).range.last_cell.row
-            beside = worksheet.range((HEADER_ROW, len(header) + 1), (table_last, width))
-            for offset, row in enumerate(_formulas(beside, width - len(header))):
-                for column, formula in enumerate(row, start=len(header) + 1):
-                    if formula:
-                        where = f"{column_letters(column)}{HEADER_ROW + offset}"
-                        refuse_widening(sheet, len(header), where, formula)
         at, count, _, bottom, right = self._insertion(sheet, body_rows)
         if not count:
             return

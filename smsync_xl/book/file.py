@@ -46,10 +46,8 @@ from smsync_xl.book.package import (
 from smsync_xl.book.references import part_pointer_below, pointer_below, rows_pointed_at
 from smsync_xl.book.room import (
     cannot_move,
-    refuse_added_columns,
     refuse_off_sheet,
-    refuse_past_last_row,
-    refuse_widening,
+    refuse_reshaping,
     rows_to_insert,
 )
 from smsync_xl.book.sheet_xml import (
@@ -432,17 +430,16 @@ class FileBook:
         return found[0], count, found[1]
 
     def check_room(self, sheet: str, body_rows: int) -> None:
-        first, left, last, right = self._bounds(sheet)
+        first, left, _, right = self._bounds(sheet)
         header = f"{column_letters(left)}{first}:{column_letters(right)}{first}"
-        refuse_added_columns(sheet, self.read_range(sheet, header)[0], left)
-        refuse_past_last_row(sheet, body_rows)
+        refuse_reshaping(
+            sheet,
+            self.read_range(sheet, header)[0],
+            body_rows,
+            lambda a, b: self._held_beside(sheet, a, b),
+            left,
+        )
         xml = self._sheet_xml(sheet)
-        width = len(TABLE_COLUMNS[sheet])
-        if right < width:
-            beside = xml.first_held(first, last, right + 1, width)
-            if beside is not None:
-                row, column = split_ref(beside)
-                refuse_widening(sheet, right - left + 1, beside, self._value(sheet, row, column))
         at, count, cell = self._insertion(sheet, body_rows)
         if not count:
             return
@@ -458,6 +455,16 @@ class FileBook:
                 if relationship.type.endswith(kind) and relationship.target != table_part:
                     raise cannot_move(sheet, count, cell, f"the sheet {why}")
         self._refuse_references(sheet, at, count, cell)
+
+    def _held_beside(self, sheet: str, left: int, right: int) -> tuple[str, object] | None:
+        """The first cell of columns ``left`` to ``right`` beside the table's rows holding
+        something, and its value."""
+        first, _, last, _ = self._bounds(sheet)
+        beside = self._sheet_xml(sheet).first_held(first, last, left, right)
+        if beside is None:
+            return None
+        row, column = split_ref(beside)
+        return beside, self._value(sheet, row, column)
 
     def _value(self, sheet: str, row: int, column: int) -> object:
         """A cell's value as readers see it; a formula's text when it has no result."""

@@ -21,6 +21,8 @@ rows that move, or when a picture, comment or other table is anchored there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from smsync_xl.book.layout import (
     HEADER_ROW,
     LOG,
@@ -127,6 +129,28 @@ def refuse_widening(sheet: str, width: int, cell: str, value: object) -> None:
         f"columns right of column {column_letters(full)} or to another sheet, then press the "
         f"button again. {NOTHING_CHANGED}",
     )
+
+
+def refuse_reshaping(
+    sheet: str,
+    header: list[object],
+    body_rows: int,
+    held_beside: Callable[[int, int], tuple[str, object] | None],
+    first_column: int = 1,
+) -> None:
+    """The checks both ports make first, in this order: a column added inside the table,
+    a table past Excel's last row, and, when the table is narrower than the layout (a
+    column deleted), what lies where its columns go back. ``held_beside(left, right)``
+    is the port's look at those columns beside the table: the first cell holding
+    something there and what it holds, or None."""
+    refuse_added_columns(sheet, header, first_column)
+    refuse_past_last_row(sheet, body_rows)
+    right = first_column + len(header) - 1
+    full = len(TABLE_COLUMNS[sheet])
+    if right < full:
+        found = held_beside(right + 1, full)
+        if found is not None:
+            refuse_widening(sheet, len(header), *found)
 
 
 def cannot_move(sheet: str, count: int, cell: str, why: str) -> RoomError:
