@@ -1,6 +1,8 @@
 """Where everything sits in the workbook: the Setup sheet (from templates/setup.toml)
-and the columns of the three tables. The builder writes this layout and the macros
-read through it, so a change here is a change in both."""
+and the columns of the three tables: their order, widths, number formats, formulas,
+which are hidden, and where a table of n rows ends. The builder writes this layout;
+both ports (excel, file) and the macros read through it and only decide how to put
+it in the sheet, so a change here is a change everywhere."""
 
 from __future__ import annotations
 
