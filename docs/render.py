@@ -26,6 +26,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.worksheet.filters import FilterColumn, Filters
+from smsync_xl.core.resources import workbook_path
 
 from smsync_xl import macros
 from smsync_xl.book.file import FileBook
@@ -44,7 +45,6 @@ from smsync_xl.book.layout import (
     Column,
     column_letter,
 )
-from smsync_xl.core.resources import workbook_path
 from smsync_xl.demo.company import create_demo
 
 IMAGES = Path(__file__).parent / "images"

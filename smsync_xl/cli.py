@@ -23,16 +23,9 @@ from typing import TYPE_CHECKING, ParamSpec, TextIO, cast
 
 import click
 
-from smsync_xl import app, interrupts, macros
-from smsync_xl.connections import passwords
-from smsync_xl.connections.passwords import Prompt
-from smsync_xl.core.compare import Plan
-from smsync_xl.core.errors import SmsyncError
-from smsync_xl.core.fields import ENTITIES
-from smsync_xl.core.settings import Settings, load_settings
-from smsync_xl.core.vocabulary import View
-from smsync_xl.plan_file import SavedPlan, load_plan, save_plan
-from smsync_xl.report import (
+from smsync_xl import app, macros
+from smsync_xl.app import interrupts
+from smsync_xl.app.plain_text import (
     change_lines,
     counts_line,
     inert,
@@ -41,6 +34,14 @@ from smsync_xl.report import (
     run_lines,
     undo_lines,
 )
+from smsync_xl.app.saved_plan import SavedPlan, load_plan, save_plan
+from smsync_xl.connections import passwords
+from smsync_xl.connections.passwords import Prompt
+from smsync_xl.core.compare import Plan
+from smsync_xl.core.errors import SmsyncError
+from smsync_xl.core.fields import ENTITIES
+from smsync_xl.core.settings import Settings, load_settings
+from smsync_xl.core.vocabulary import View
 from smsync_xl.sync.apply import Chosen, SyncResult
 
 if TYPE_CHECKING:
@@ -529,7 +530,7 @@ def build_workbook(output: Path | None) -> int:
       smsync-xl build-workbook --output SMSync.xlsm  # anywhere
     """
     from smsync_xl.book.build import build
-    from smsync_xl.core.resources import checkout_workbook
+    from smsync_xl.bundled.files import checkout_workbook
 
     destination = output or checkout_workbook()
     if destination is None:
@@ -588,8 +589,8 @@ def install(
       smsync-xl install --dest C:\\SMSync --trust
       smsync-xl install --force --xlwings-wheel xlwings-0.37.8-cp311-cp311-win_amd64.whl
     """
-    from smsync_xl.install import CONF_NAME, folder_warnings, next_steps
-    from smsync_xl.install import install as install_workbook
+    from smsync_xl.pc.install import CONF_NAME, folder_warnings, next_steps
+    from smsync_xl.pc.install import install as install_workbook
 
     installed = install_workbook(
         dest, with_demo=with_demo, force=force, xlwings_wheel=xlwings_wheel, trust=trust
@@ -720,7 +721,7 @@ def excel_check(folder: Path | None) -> int:
       smsync-xl excel-check
       smsync-xl excel-check --folder C:\\Temp\\SMSyncCheck
     """
-    from smsync_xl.excel_check import excel_check as check_in_excel
+    from smsync_xl.pc.excel_check import excel_check as check_in_excel
 
     # Excel may still hold the throw-away workbook (or Python a DLL) when the folder is
     # removed: the report matters, the leftover temporary folder does not.
@@ -757,7 +758,7 @@ def doctor(settings_path: Path, book: Path | None) -> int:
       smsync-xl doctor --book ~/SMSync/SMSync.xlsm
     """
     from smsync_xl.book.setup_sheet import read_setup
-    from smsync_xl.doctor import diagnose
+    from smsync_xl.pc.doctor import diagnose
 
     settings, problem = None, None
     try:

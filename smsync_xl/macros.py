@@ -13,7 +13,9 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from smsync_xl import app, interrupts
+from smsync_xl import app
+from smsync_xl.app import interrupts
+from smsync_xl.app.plain_text import counts_line
 from smsync_xl.book.busy import one_run_at_a_time
 from smsync_xl.book.layout import (
     INCLUDE,
@@ -43,7 +45,6 @@ from smsync_xl.core.errors import SmsyncError, WrittenButNotSavedError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import TableData, WorkbookPort
 from smsync_xl.core.vocabulary import View
-from smsync_xl.report import counts_line
 from smsync_xl.sync.apply import SyncResult, now_text
 
 

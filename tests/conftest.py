@@ -13,6 +13,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
+from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.connections.db import Database
 from smsync_xl.core.compare import Plan
 from smsync_xl.core.fields import ENTITIES
@@ -25,7 +26,6 @@ from smsync_xl.demo.company import (
     write_smsturbo,
 )
 from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS
-from smsync_xl.sides import open_source, open_store
 from smsync_xl.smsturbo.audit import CHANGES, RUNS
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sources.sage50 import Sage50Source

@@ -12,12 +12,26 @@ PACKAGE = Path(smsync_xl.__file__).parent
 
 ALLOWED = {
     "core": {"core"},
+    "bundled": {"bundled"},
     "connections": {"core", "connections"},
     "sources": {"core", "connections", "sources"},
-    "smsturbo": {"core", "connections", "smsturbo"},
+    "smsturbo": {"core", "bundled", "connections", "smsturbo"},
     "sync": {"core", "smsturbo", "sync"},
-    "book": {"core", "book"},
+    "book": {"core", "bundled", "book"},
     "demo": {"core", "connections", "sources", "smsturbo", "demo"},
+    "app": {"core", "bundled", "connections", "sources", "smsturbo", "sync", "book", "demo", "app"},
+    "pc": {
+        "core",
+        "bundled",
+        "connections",
+        "sources",
+        "smsturbo",
+        "sync",
+        "book",
+        "demo",
+        "app",
+        "pc",
+    },
 }
 """Layer → the layers (folders) it may import. Sources never touch SMSTurbo, the store
 never reads Sage 50, the workbook layer knows no database; the top-level modules (the

@@ -82,7 +82,7 @@ def test_odbc_settings_default_to_the_peachtree_user_and_need_a_dsn_or_driver(tm
 def test_setup_sheet_offers_every_connection_kind_and_setting():
     import tomllib
 
-    from smsync_xl.core.resources import template_path
+    from smsync_xl.bundled.files import template_path
     from smsync_xl.core.settings import SAGE_KINDS, TURBO_KINDS
 
     rows = tomllib.loads(template_path("setup.toml").read_text(encoding="utf-8"))["rows"]

@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.connections.odbc import load_pyodbc
 from smsync_xl.connections.odbc_errors import SAGE50, python_bits
 from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.settings import Settings
-from smsync_xl.first_open import Machine, check_python, check_workbook
-from smsync_xl.office import binary_bits
-from smsync_xl.sides import open_source, open_store
+from smsync_xl.pc.first_open import Machine, check_python, check_workbook
+from smsync_xl.pc.office import binary_bits
 from smsync_xl.smsturbo.store import SMSTurboStore
 
 _LIBRARY_DIRS = ("/usr/lib/*/odbc", "/usr/lib/*", "/usr/lib64", "/usr/lib", "/usr/local/lib")

@@ -12,14 +12,14 @@ import getpass
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from smsync_xl import interrupts
+from smsync_xl.app import interrupts
+from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
-from smsync_xl.sides import open_source, open_store
 from smsync_xl.smsturbo.audit import Change, Run
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import Chosen, Progress, SyncResult, apply, make_plan

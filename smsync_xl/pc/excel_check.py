@@ -46,7 +46,7 @@ from smsync_xl.core.compare import Plan
 from smsync_xl.core.fields import CUSTOMER, MATERIAL, Entity
 from smsync_xl.core.ids import id_problems
 from smsync_xl.core.vocabulary import TICK, Status, View, taken_by_default
-from smsync_xl.first_open import Machine, report_lines
+from smsync_xl.pc.first_open import Machine, report_lines
 
 SCRATCH_CELL = "Z1"
 ERROR_SHEET = "Error"
@@ -460,7 +460,7 @@ def excel_check(folder: Path) -> Report | None:
         return None
     import xlwings
 
-    from smsync_xl.install import CONF_NAME, applescript_path, install
+    from smsync_xl.pc.install import CONF_NAME, applescript_path, install
 
     try:
         # visible: a message box in a hidden Excel would wait for ever

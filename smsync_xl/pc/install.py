@@ -32,11 +32,11 @@ from importlib.metadata import version
 from importlib.util import find_spec
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
-from smsync_xl import interrupts
+from smsync_xl.app import interrupts
+from smsync_xl.bundled.files import workbook_path
 from smsync_xl.core.errors import SmsyncError
-from smsync_xl.core.resources import workbook_path
 from smsync_xl.demo.company import DEMO_FILES, create_demo
-from smsync_xl.office import (
+from smsync_xl.pc.office import (
     Registry,
     WindowsRegistry,
     add_trusted_location,
@@ -46,7 +46,7 @@ from smsync_xl.office import (
     trust_refused,
     trusted_location,
 )
-from smsync_xl.xlwings_dll import dlls_from_wheel, find_dll, missing_dll_advice, vba_folders
+from smsync_xl.pc.xlwings_dll import dlls_from_wheel, find_dll, missing_dll_advice, vba_folders
 
 CONF_NAME = "xlwings.conf"
 WORKBOOK_NAME = "SMSync.xlsm"
