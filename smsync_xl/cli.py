@@ -1,7 +1,8 @@
 """``smsync-xl``: the headless way to run what the workbook's buttons do.
 
-A thin face over the application layer (``app``) and the macros: each command parses
-its options, calls one use case and prints the typed result. Exit codes: 0 done; 1 a
+A thin face over the application layer (``app``; the workbook commands run the same
+use cases as the buttons, ``app.workbook_buttons``): each command parses its options,
+calls one use case and prints the typed result. Exit codes: 0 done; 1 a
 problem you can fix (the message says what and where); 2 wrong usage; 3 synchronized,
 but some rows were refused as conflicts (press Refresh / run plan again), or undone, but
 some records were left alone because they changed since; 128 + the signal when
@@ -23,8 +24,9 @@ from typing import TYPE_CHECKING, ParamSpec, TextIO, cast
 
 import click
 
-from smsync_xl import app, macros
+from smsync_xl import app
 from smsync_xl.app import interrupts
+from smsync_xl.app import workbook_buttons as buttons
 from smsync_xl.app.plain_text import (
     change_lines,
     counts_line,
@@ -647,7 +649,7 @@ def _file_book(path: Path, yes: bool, *, rewrite: bool = False, force: bool = Fa
     )
 
 
-def _button(finished: macros.Finished | None) -> int:
+def _button(finished: buttons.Finished | None) -> int:
     """A button's result as the twin's output and exit code."""
     if finished is None:
         return EXIT_PROBLEM
@@ -668,7 +670,7 @@ def refresh(book: Path, yes: bool, force: bool) -> int:
     Example:
       smsync-xl refresh ~/SMSync/SMSync.xlsm --yes
     """
-    return _button(macros.refresh(_file_book(book, yes, rewrite=True, force=force)))
+    return _button(buttons.refresh(_file_book(book, yes, rewrite=True, force=force)))
 
 
 @main.command("check-all")
@@ -684,7 +686,7 @@ def check_all(book: Path, force: bool) -> int:
     Example:
       smsync-xl check-all ~/SMSync/SMSync.xlsm
     """
-    return _button(macros.check_all(_file_book(book, yes=False, rewrite=True, force=force)))
+    return _button(buttons.check_all(_file_book(book, yes=False, rewrite=True, force=force)))
 
 
 @main.command()
@@ -699,7 +701,7 @@ def synchronize(book: Path, yes: bool, force: bool) -> int:
     Example:
       smsync-xl synchronize ~/SMSync/SMSync.xlsm --yes
     """
-    return _button(macros.synchronize(_file_book(book, yes, rewrite=True, force=force)))
+    return _button(buttons.synchronize(_file_book(book, yes, rewrite=True, force=force)))
 
 
 @main.command("excel-check")

@@ -18,6 +18,7 @@ from typing import Any
 import xlwings as xw
 
 from smsync_xl.app.open_sides import open_source, open_store
+from smsync_xl.app.workbook_port import WorkbookPort
 from smsync_xl.book.setup_sheet import read_setup
 from smsync_xl.book.sheets import field_cell
 from smsync_xl.core.errors import SmsyncError
@@ -30,7 +31,6 @@ from smsync_xl.core.fields import (
     text,
 )
 from smsync_xl.core.ids import id_problems
-from smsync_xl.core.ports import WorkbookPort
 
 CACHE_SECONDS = 10.0
 _cache: dict[tuple, tuple[float, dict[str, Record]]] = {}

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from smsync_xl import __version__, app, macros
+from smsync_xl import __version__, app
+from smsync_xl.app import workbook_buttons as buttons
 from smsync_xl.book.excel import ExcelBook
 from smsync_xl.book.layout import (
     CHANGES,
@@ -167,7 +168,9 @@ def _check_refresh(
 ) -> list[dict[str, object]] | None:
     """Refresh, and what it wrote to Sage50-only; None when it did not run, for nothing
     after it could mean anything."""
-    if not report.check("Refresh runs", macros.refresh(port) is not None, "; ".join(port.messages)):
+    if not report.check(
+        "Refresh runs", buttons.refresh(port) is not None, "; ".join(port.messages)
+    ):
         return None
     status = book.app.status_bar
     report.check(
@@ -263,7 +266,7 @@ def _check_synchronize(
 ) -> None:
     """Synchronize, its Result column, and the new records it made in SMSTurbo."""
     port = ScriptedBook(book, [True])
-    finished = macros.synchronize(port)
+    finished = buttons.synchronize(port)
     synchronized = finished.synchronized if finished else None
     report.check(
         "Synchronize writes SMSTurbo",
@@ -286,7 +289,7 @@ def _check_synchronize(
 def _check_undo(book: Any, database: Path, before: dict[str, list[tuple]], report: Report) -> None:
     """Undo puts SMSTurbo back as it was, and the Log keeps every step."""
     port = ScriptedBook(book, [True])
-    report.check("Undo runs", macros.undo_last(port) is not None, "; ".join(port.messages))
+    report.check("Undo runs", buttons.undo_last(port) is not None, "; ".join(port.messages))
     report.check("Undo puts SMSTurbo back exactly", _dump(database) == before)
     actions = {str(r["Action"]) for r in _table(port, LOG)}
     report.check(
@@ -332,7 +335,7 @@ def _materials(book: Any, session: app.Session, report: Report) -> None:
     """The Materials button's Python: both sheets show the materials, with the columns
     of customers hidden; the Customers button brings them back."""
     port = ScriptedBook(book, [True, False])
-    shown = macros.show_entity(MATERIAL.key, port)
+    shown = buttons.show_entity(MATERIAL.key, port)
     if not report.check(
         "The Materials button's refresh runs", shown is not None, str(port.messages)
     ):
@@ -348,7 +351,7 @@ def _materials(book: Any, session: app.Session, report: Report) -> None:
         and not {"Description", "Unit", "Price"} & hidden,
         f"hidden: {sorted(hidden)}",
     )
-    back = macros.show_entity(CUSTOMER.key, ScriptedBook(book, [True, False]))
+    back = buttons.show_entity(CUSTOMER.key, ScriptedBook(book, [True, False]))
     hidden = _hidden_columns(book, SAGE_ONLY)
     report.check(
         "The Customers button shows the customer columns again",
