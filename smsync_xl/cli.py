@@ -42,8 +42,9 @@ from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES
-from smsync_xl.core.settings import Settings, load_settings
+from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import View
+from smsync_xl.files.settings_file import load_settings
 from smsync_xl.sync.apply import Chosen, SyncResult
 
 if TYPE_CHECKING:
@@ -532,7 +533,7 @@ def build_workbook(output: Path | None) -> int:
       smsync-xl build-workbook --output SMSync.xlsm  # anywhere
     """
     from smsync_xl.book.build import build
-    from smsync_xl.bundled.files import checkout_workbook
+    from smsync_xl.files.package_files import checkout_workbook
 
     destination = output or checkout_workbook()
     if destination is None:

@@ -19,9 +19,9 @@ import xlwings
 from click.testing import CliRunner
 
 from smsync_xl.book.vba_source import XLWINGS_STREAM, module_version, xlwings_vba_version
-from smsync_xl.bundled.files import workbook_path
 from smsync_xl.cli import main
 from smsync_xl.core.errors import SmsyncError
+from smsync_xl.files.package_files import workbook_path
 from smsync_xl.pc import first_open
 from smsync_xl.pc import install as first_open_install
 from smsync_xl.pc.first_open import Machine, check_python, check_workbook

@@ -13,10 +13,10 @@ import xlwings
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from smsync_xl.bundled.files import template_path, workbook_path
 from smsync_xl.cli import main
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.demo.company import create_demo
+from smsync_xl.files.package_files import template_path, workbook_path
 from smsync_xl.pc.install import (
     UNPINNED,
     applescript_path,

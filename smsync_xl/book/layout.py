@@ -8,8 +8,8 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from smsync_xl.bundled.files import template_path
 from smsync_xl.core.fields import ENTITIES, FLAG, GROUPS, TURBO_FIELDS, YES, Entity
+from smsync_xl.files.package_files import template_path
 
 SETUP = "Setup"
 SAGE_ONLY = "Sage50-only"

@@ -11,7 +11,7 @@ import io
 import re
 import zipfile
 
-from smsync_xl.bundled.files import template_path
+from smsync_xl.files.package_files import template_path
 
 RIBBON_2006 = "customUI/customUI.xml"
 RIBBON_2009 = "customUI/customUI14.xml"

@@ -16,8 +16,9 @@ from smsync_xl.book.sheets import cell_text, is_ticked
 from smsync_xl.core.errors import SettingsError
 from smsync_xl.core.fields import ENTITIES, GROUPS, Entity
 from smsync_xl.core.ports import Cell
-from smsync_xl.core.settings import Settings, settings_from_values
+from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import TICK
+from smsync_xl.files.settings_file import settings_from_values
 
 
 class SetupPort(Protocol):

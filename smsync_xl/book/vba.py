@@ -28,8 +28,8 @@ import xlwings
 from xlwings.utils import VBAWriter
 
 from smsync_xl.book.package import read_parts, write_parts
-from smsync_xl.bundled.files import template_path
 from smsync_xl.core.errors import SmsyncError
+from smsync_xl.files.package_files import template_path
 
 OUR_MODULE = "SMSync"
 UDF_MODULE = "xlwings_udfs"

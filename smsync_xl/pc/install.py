@@ -33,9 +33,9 @@ from importlib.util import find_spec
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
 from smsync_xl.app import interrupts
-from smsync_xl.bundled.files import workbook_path
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.demo.company import DEMO_FILES, create_demo
+from smsync_xl.files.package_files import workbook_path
 from smsync_xl.pc.office import (
     Registry,
     WindowsRegistry,
