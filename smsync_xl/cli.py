@@ -217,8 +217,8 @@ def _echo_skipped(found: app.Plans) -> None:
 
 
 def _view(settings: Settings, view: str | None) -> View:
-    chosen = View(view) if view else settings.view
-    return View.NOT_IN_SYNC if chosen is View.ASK else chosen
+    """The --view given, or the settings' (nobody is asked on the command line)."""
+    return app.view_to_show(View(view) if view else settings.view, None)
 
 
 def _prompt() -> Prompt | None:
@@ -296,25 +296,7 @@ def demo(folder: Path, force: bool) -> int:
       smsync-xl demo ./demo
       smsync-xl demo ./demo --force    # start the demo over: its files are replaced
     """
-    from smsync_xl.demo.company import create_demo, existing_demo_files
-
-    existing = existing_demo_files(folder)
-    if existing and not force:
-        raise SmsyncError(
-            f"{folder} already holds {', '.join(existing)}: a new demo would replace them "
-            "(the settings file rewritten, both demo databases reset, their runs gone)",
-            where=str(folder),
-            advice=f"Pass --force to replace them, or choose another folder, e.g. "
-            f"smsync-xl demo {folder}-2. Nothing was changed.",
-        )
-    interrupts.hold()  # the demo's files are made whole before an interrupt is told
-    interrupts.changed(
-        f"the demo in {folder} was written anew ("
-        + (f"{', '.join(existing)} replaced" if existing else "its settings and databases")
-        + ")"
-    )
-    settings_path = create_demo(folder)
-    interrupts.advise(interrupts.settings_advice(str(settings_path)))
+    settings_path = app.start_demo(folder, force=force)
     session = _session(settings_path)
     _echo(f"Demo written to {folder}/ (settings: {settings_path})")
     _echo(f"Sage 50 company: {inert(session.company())}\n")
@@ -442,8 +424,7 @@ def _chosen_from_saved(
     a line for the IDs it does not hold, so they are named and not silently skipped."""
     saved.check_company(session.company(), session.source.location())
     chosen = saved.chosen(keys, ids, include_inactive=include_inactive)
-    found = {i for marks in chosen.values() for i in marks}
-    unknown = [i for i in ids if i not in found]
+    unknown = app.not_chosen(chosen, ids)
     refused = [f"Not in the saved plan {plan_name}: {', '.join(unknown)}"] if unknown else []
     return chosen, refused
 
@@ -485,12 +466,7 @@ def undo(settings_path: Path, yes: bool) -> int:
     store = _session(settings_path).store
     run = app.last_synchronization(store)
     if not yes:
-        partly = app.taken_back_already(store, run)
-        _ask(
-            f"Undo synchronization {run.run_id} of {inert(run.started_at)} by {inert(run.user)}?"
-            + (f" {partly}" if partly else ""),
-            abort=True,
-        )
+        _ask(app.undo_question(store, run, one_line=True), abort=True)
     result = app.undo_last(store)
     _echo("\n".join(undo_lines(result)))
     return EXIT_CONFLICTS if result.left_alone else 0

@@ -17,7 +17,7 @@ from typing import Any
 
 import xlwings as xw
 
-from smsync_xl.app.open_sides import open_source, open_store
+from smsync_xl import app
 from smsync_xl.app.workbook_port import WorkbookPort
 from smsync_xl.book.setup_sheet import read_setup
 from smsync_xl.book.sheets import field_cell
@@ -80,11 +80,11 @@ def lookup(
     name = _field_name(field, entity)
     if side == "smsturbo":
         key = ("smsturbo", repr(settings.smsturbo), repr(settings.mapping), entity.key)
-        records = _records(key, lambda: open_store(settings).read(entity))
+        records = _records(key, lambda: app.smsturbo_records(settings, entity))
     else:
         rule = settings.status_rule(entity)
         key = ("sage50", repr(settings.sage50), repr(rule), entity.key)
-        records = _records(key, lambda: open_source(settings).read(entity))
+        records = _records(key, lambda: app.sage50_records(settings, entity))
     record = records.get(text(record_id) or "")
     return None if record is None else field_cell(name, record.get(name))
 

@@ -46,7 +46,6 @@ from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError, WrittenButNotSavedError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import TableData
-from smsync_xl.core.vocabulary import View
 from smsync_xl.sync.apply import SyncResult, now_text
 
 
@@ -186,7 +185,9 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
         "Choose No to stop and check the Setup sheet."
     ):
         return _stopped(port, "Refresh")
-    view = _chosen_view(port, settings.view, entity)
+    view = use_cases.view_to_show(
+        settings.view, lambda: port.confirm(use_cases.missing_only_question(entity))
+    )
     port.status("SMSync: reading both systems and comparing …")
     (plan,) = use_cases.plan(session, [entity])
     tables = sheet_rows(plan, view)
@@ -207,19 +208,6 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     port.status("")
     port.finish()
     return Finished(summary)
-
-
-def _chosen_view(port: WorkbookPort, view: View, entity: Entity) -> View:
-    """The Setup's view, or, when it says Ask, the one the bookkeeper answers."""
-    if view is not View.ASK:
-        return view
-    noun = entity.plural.lower()
-    missing_only = port.confirm(
-        f"Do you want to see missing {noun} only?\n\n"
-        f"Yes: {noun} in one system and not the other.\n"
-        f"No: every {noun[:-1]} without an exact match (missing or different)."
-    )
-    return View.MISSING_ONLY if missing_only else View.NOT_IN_SYNC
 
 
 def _shown_tables(
@@ -369,11 +357,7 @@ def undo_last(port: WorkbookPort) -> Finished:
     _check_log_room(port)
     store = use_cases.open_session(settings, prompt=port.ask_password).store
     run = use_cases.last_synchronization(store)
-    partly = use_cases.taken_back_already(store, run)
-    if not port.confirm(
-        f"Undo synchronization {run.run_id} of {run.started_at} by {run.user}?\n\n{run.summary}"
-        + (f"\n\n{partly}" if partly else "")
-    ):
+    if not port.confirm(use_cases.undo_question(store, run)):
         return _stopped(port, "Undo")
     result = use_cases.undo_last(store)
     with _after_commit(result.undo_run, result.summary(), "Undo", store.db.label):

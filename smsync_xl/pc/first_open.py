@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from smsync_xl.book.vba_source import xlwings_vba_version
 from smsync_xl.core.errors import SmsyncError
+from smsync_xl.files.package_files import FUNCTIONS_MODULE
 from smsync_xl.pc.install import (
     CONF_NAME,
     MAC_FOLDER_UNSAFE,
@@ -75,7 +76,7 @@ def _runs_smsync(interpreter: str) -> bool:
     """Whether ``interpreter`` can import SMSync's Excel functions module."""
     try:
         done = subprocess.run(
-            [interpreter, "-c", "import smsync_xl.udf"], capture_output=True, timeout=120
+            [interpreter, "-c", f"import {FUNCTIONS_MODULE}"], capture_output=True, timeout=120
         )
     except (OSError, subprocess.SubprocessError):
         return False
