@@ -47,6 +47,8 @@ from smsync_xl.core.compare import Plan
 from smsync_xl.core.fields import CUSTOMER, MATERIAL, Entity
 from smsync_xl.core.ids import id_problems
 from smsync_xl.core.vocabulary import TICK, Status, View, taken_by_default
+from smsync_xl.demo.company import SMSTURBO_FILE
+from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS, DemoRecord
 from smsync_xl.pc.first_open import Machine, report_lines
 
 SCRATCH_CELL = "Z1"
@@ -142,7 +144,7 @@ def run_checks(
     settings, entity = read_setup(ExcelBook(book))
     session = app.open_session(settings)
     (plan,) = app.plan(session, [entity])
-    database = folder / "smsturbo_demo.sqlite"
+    database = folder / SMSTURBO_FILE
     before = _dump(database)
     stored_ids = {r.id for r in session.store.read(entity)}
 
@@ -299,18 +301,39 @@ def _check_undo(book: Any, database: Path, before: dict[str, list[tuple]], repor
     )
 
 
+def _demo_values(records: list[DemoRecord], *, turbo: bool = False) -> dict[str, str | None]:
+    """The first demo record of a list that SMSTurbo also holds: Sage 50's values, or
+    (``turbo``) SMSTurbo's."""
+    record = next(r for r in records if r.turbo is not None)
+    values = record.turbo if turbo and record.turbo is not None else record.values
+    return dict(values)
+
+
+def _function_checks() -> list[tuple[str, object]]:
+    """Each Excel function once, with what the demo holds for it (demo.data)."""
+    customer = _demo_values(CUSTOMERS, turbo=True)
+    vendor = _demo_values(VENDORS)
+    material = _demo_values(MATERIALS)
+    price = material["price"]
+    return [
+        ('=SMSYNC_ID_PROBLEM("ACME CO")', "; ".join(id_problems("ACME CO"))),
+        (f'=SMSYNC_ID_PROBLEM("{customer["id"]}")', None),
+        (f'=SMSYNC_SMSTURBO("{customer["id"]}", "Name")', customer["name"]),
+        (f'=SMSYNC_SAGE50("{vendor["id"]}", "City", "Vendors")', vendor["city"]),
+        # a price is a number in its cell
+        (
+            f'=SMSYNC_SAGE50("{material["id"]}", "Price", "Materials")',
+            float(price) if price is not None else None,
+        ),
+    ]
+
+
 def _check_functions(book: Any, evaluate: Evaluate | None, report: Report) -> None:
     """Each Excel function once, where xlwings has them (Windows only)."""
     if evaluate is None:
         report.check("Excel functions (Windows only in xlwings): skipped on this system", True)
         return
-    for formula, expected_value in (
-        ('=SMSYNC_ID_PROBLEM("ACME CO")', "; ".join(id_problems("ACME CO"))),
-        ('=SMSYNC_ID_PROBLEM("C0001")', None),
-        ('=SMSYNC_SMSTURBO("C0001", "Name")', "Customer 1 Hauling"),
-        ('=SMSYNC_SAGE50("V001", "City", "Vendors")', "Springfield"),
-        ('=SMSYNC_SAGE50("AGG-57", "Price", "Materials")', 18.5),
-    ):
+    for formula, expected_value in _function_checks():
         value = evaluate(book, formula)
         shows_error = isinstance(value, str) and value.startswith("#")
         report.check(
