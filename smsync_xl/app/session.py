@@ -1,6 +1,9 @@
-"""The use cases both faces call: the command line (``cli``) and the workbook's buttons
-(``macros``). Each opens what it needs from the settings, does one job and returns a
-typed result (counts, conflicts, run number); the faces only show it.
+"""The use cases on both systems, which every face calls: the command line (``cli``),
+the workbook's buttons (through ``app.workbook_buttons``), the Excel functions and the
+PC checks. Each opens what it needs from the settings, does one job and returns a typed
+result (counts, conflicts, run number); the faces only show it. The decisions the faces
+share live here once: which lists a run reads, what the Ask view means, which IDs were
+not found, the question before an undo.
 
     settings ─► open_session ─► plan ─► choose ─► synchronize ─► SyncResult
                                                   undo_last   ─► UndoResult
