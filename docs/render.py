@@ -47,7 +47,7 @@ try:
         Column,
         column_letter,
     )
-    from smsync_xl.core.resources import workbook_path
+    from smsync_xl.files.package_files import workbook_path
     from smsync_xl.demo.company import create_demo
 except ModuleNotFoundError as missing:
     if missing.name not in {"openpyxl", "smsync_xl"}:

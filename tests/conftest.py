@@ -13,10 +13,11 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
+from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.connections.db import Database
 from smsync_xl.core.compare import Plan
 from smsync_xl.core.fields import ENTITIES
-from smsync_xl.core.settings import Settings, load_settings
+from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import Status
 from smsync_xl.demo.company import (
     create_demo,
@@ -25,7 +26,7 @@ from smsync_xl.demo.company import (
     write_smsturbo,
 )
 from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS
-from smsync_xl.sides import open_source, open_store
+from smsync_xl.files.settings_file import load_settings
 from smsync_xl.smsturbo.audit import CHANGES, RUNS
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sources.sage50 import Sage50Source

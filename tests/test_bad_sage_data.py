@@ -16,12 +16,12 @@ from xml.etree import ElementTree
 import pytest
 
 from smsync_xl import macros
+from smsync_xl.app.plain_text import inert
 from smsync_xl.book.layout import ID, SAGE_ONLY, STATUS
 from smsync_xl.core.compare import CONTROL_CHARACTERS
 from smsync_xl.core.fields import CUSTOMER, MATERIAL, TURBO_FIELDS, VENDOR, Entity, Record
 from smsync_xl.demo.company import create_demo, create_sage_company
 from smsync_xl.demo.data import DemoRecord
-from smsync_xl.report import inert
 
 from . import odbc_env
 from .conftest import dump, rebuild_sqlite_table

@@ -33,15 +33,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.cli import main
 from smsync_xl.connections import db as dbapi
 from smsync_xl.core.errors import UndoChangedError
 from smsync_xl.core.fields import CUSTOMER
-from smsync_xl.core.settings import load_settings
 from smsync_xl.core.vocabulary import Outcome
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_smsturbo
 from smsync_xl.demo.data import CUSTOMERS, VENDORS
-from smsync_xl.sides import open_source, open_store
+from smsync_xl.files.settings_file import load_settings
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import apply, make_plan
 from smsync_xl.sync.undo import last_undoable_run, undo_last

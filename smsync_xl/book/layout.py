@@ -12,7 +12,7 @@ from functools import cache
 
 from smsync_xl.core.fields import ENTITIES, FLAG, GROUPS, TURBO_FIELDS, YES, Entity
 from smsync_xl.core.ports import Cell, is_blank_row
-from smsync_xl.core.resources import template_path
+from smsync_xl.files.package_files import template_path
 
 SETUP = "Setup"
 SAGE_ONLY = "Sage50-only"

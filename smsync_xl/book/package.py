@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 from xml.etree import ElementTree
 
-from smsync_xl.core.resources import template_path
+from smsync_xl.files.package_files import template_path
 
 OFFICE_DOCUMENT = "/officeDocument"
 WORKSHEET = "/worksheet"
