@@ -47,8 +47,8 @@ try:
         Column,
         column_letter,
     )
-    from smsync_xl.files.package_files import workbook_path
     from smsync_xl.demo.company import create_demo
+    from smsync_xl.files.package_files import workbook_path
 except ModuleNotFoundError as missing:
     if missing.name not in {"openpyxl", "smsync_xl"}:
         raise
