@@ -92,6 +92,9 @@ OPENS_FILES = {
     "unlink",
     "touch",
     "stat",
+    "resolve",
+    "absolute",
+    "cwd",
     "load",
 }
 """Calls that reach the file system or a database: core does none (``tomllib.loads`` of

@@ -116,3 +116,11 @@ def test_settings_cannot_be_changed_after_validation(tmp_path):
     settings = settings_from_values(values, base=tmp_path, locate=str)
     with pytest.raises(TypeError):
         settings.entities["customers"] = settings.entities["vendors"]  # type: ignore[index]
+
+
+def test_a_relative_path_is_read_against_the_settings_folder_without_the_file_system():
+    from smsync_xl.core.settings import joined
+
+    assert joined(Path("/books/2026"), "../demo/./sage50.db") == Path("/books/demo/sage50.db")
+    assert joined(Path("/books"), "/elsewhere/smsturbo.db") == Path("/elsewhere/smsturbo.db")
+    assert joined(Path("/books"), "../../../x.db") == Path("/x.db")

@@ -300,12 +300,24 @@ def _entity_settings(values: _Values, entity: Entity, locate: Locate) -> EntityS
     )
 
 
+def joined(base: Path, text: str) -> Path:
+    """``text`` read against the folder ``base`` (absolute, resolved by the caller), with
+    ``..`` taken out as the file system would, without asking it: core does no I/O."""
+    parts: list[str] = []
+    for part in (base / text).parts:
+        if part == ".." and len(parts) > 1:
+            parts.pop()
+        else:
+            parts.append(part)
+    return Path(*parts)
+
+
 def _connection(
     values: _Values, side: str, kinds: tuple[str, ...], base: Path, locate: Locate, look: Look
 ) -> Connection:
     kind = _choice(values, f"{side}.kind", kinds, "sqlite", locate)
     path_text = _text(values, f"{side}.path", locate)
-    path = (base / path_text).resolve() if path_text else None
+    path = joined(base, path_text) if path_text else None
     conn = Connection(
         kind=kind,
         path=path,
@@ -414,7 +426,7 @@ def parse_settings(
     entity its lists show); :func:`parse_settings_file` refuses them in a settings file."""
     read = _Values(values)
     mapping_text = _text(read, "smsturbo.mapping", locate)
-    mapping = (base / mapping_text).resolve() if mapping_text else None
+    mapping = joined(base, mapping_text) if mapping_text else None
     mapping_kind = look(mapping) if mapping is not None else PathKind.FILE
     if mapping is not None and mapping_kind is not PathKind.FILE:
         raise SettingsError(

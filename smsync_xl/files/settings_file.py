@@ -57,10 +57,10 @@ def load_settings(path: Path) -> Settings:
         what="settings file",
         missing_advice="Run 'smsync-xl demo' to create an example, or pass --settings FILE.",
     )
-    return parse_settings_file(raw, path, look=path_kind)
+    return parse_settings_file(raw, path.resolve(), look=path_kind)
 
 
 def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Locate) -> Settings:
     """Settings from flat keys (the Setup sheet's, or a test's), their paths looked up
     on this computer."""
-    return parse_settings(values, base=base, locate=locate, look=path_kind)
+    return parse_settings(values, base=base.resolve(), locate=locate, look=path_kind)
