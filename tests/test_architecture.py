@@ -217,3 +217,31 @@ def test_no_relative_imports_hide_a_layer():
         if isinstance(node, ast.ImportFrom) and node.level > 0
     ]
     assert relative == []
+
+
+def _readme_tree() -> dict[str, set[str]]:
+    """Folder → the folders README's "How it is built" tree says it may import."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("smsync_xl/\n", 1)[1].split("```", 1)[0]
+    told: dict[str, str] = {}
+    folder = ""
+    for line in block.splitlines():
+        head = line[2:].split(" ", 1)[0]
+        if line.startswith("  ") and not line.startswith("   "):
+            folder = head.rstrip("/") if head.endswith("/") else ""
+            told[folder] = ""
+        if folder:
+            told[folder] += " " + line.strip()
+    return {
+        name: {word.strip(" ,.") for word in text.split("may import:", 1)[1].split()}
+        for name, text in told.items()
+        if "may import:" in text
+    }
+
+
+def test_the_readme_tree_tells_the_rule_the_test_enforces():
+    tree = _readme_tree()
+    assert set(tree) == set(ALLOWED)
+    assert {name: tree[name] - {name} for name in tree} == {
+        name: set(layer.may_import) - {name} for name, layer in ALLOWED.items()
+    }
