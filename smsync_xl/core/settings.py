@@ -35,6 +35,12 @@ TEMPLATE_KEY = "template"
 DEFAULT_PREFIX = "default_"
 STATUS_MAP_KEY = "credit_status.map"
 EDITION_KEY = "sage50.edition"
+PRICE_LIST_KEY = "sage50.price_list"
+CURRENCY_KEY = "sage50.currency"
+REGULAR_PRICE_LIST = 1
+HOME_CURRENCY = 1
+"""Sage 50 Canadian Edition's price list 1 is Regular and currency 1 the home currency in
+the installs seen (docs/DOMAIN.md §8, assumed): the defaults, changeable in Setup."""
 
 
 def entity_keys(entity: Entity) -> tuple[str, ...]:
@@ -52,6 +58,8 @@ SETTINGS_KEYS: tuple[str, ...] = (
     "view",
     *(f"{side}.{key}" for side in SIDES for key in CONNECTION_KEYS),
     EDITION_KEY,
+    PRICE_LIST_KEY,
+    CURRENCY_KEY,
     "smsturbo.mapping",
     *(key for entity in ENTITIES.values() for key in entity_keys(entity)),
     "credit_status.inactive",
@@ -146,6 +154,9 @@ class Settings:
     credit_status: StatusRule = StatusRule()
     edition: Edition = Edition.US
     """Which Sage 50 product the company is: it picks the source and the words."""
+    price_list: int = REGULAR_PRICE_LIST
+    currency: int = HOME_CURRENCY
+    """Sage 50 Canadian Edition keeps a price per price list and currency: the one read."""
 
     def status_rule(self, entity: Entity) -> StatusRule:
         """How ``entity``'s status field says a record is inactive."""
@@ -305,6 +316,23 @@ def _edition(values: _Values, locate: Locate) -> Edition:
     return found or Edition.US
 
 
+def _record_number(values: _Values, key: str, default: int, locate: Locate) -> int:
+    """A Sage 50 record number (a price list, a currency): a whole number from 1 up."""
+    raw = values.get(key)
+    if raw is None or raw == "":
+        return default
+    typed = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    if isinstance(raw, str) and raw.strip().isdigit():
+        typed = int(raw.strip())
+    if typed is None or typed < 1:
+        raise SettingsError(
+            f"expected a whole number from 1 up, got {described(raw)}",
+            where=locate(key),
+            advice=f"Enter the number Sage 50 gives it, or leave it blank for {default}.",
+        )
+    return typed
+
+
 def _connection(
     values: _Values,
     side: str,
@@ -446,6 +474,8 @@ def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Lo
         view=View(_choice(read, "view", tuple(View), View.NOT_IN_SYNC, locate)),
         credit_status=rule,
         edition=edition,
+        price_list=_record_number(read, PRICE_LIST_KEY, REGULAR_PRICE_LIST, locate),
+        currency=_record_number(read, CURRENCY_KEY, HOME_CURRENCY, locate),
     )
 
 

@@ -19,6 +19,8 @@ from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import SAGE_KINDS, Settings
 from smsync_xl.core.vocabulary import Edition
 from smsync_xl.sources.sage50 import Sage50Source
+from smsync_xl.sources.sage50_canada import SIDE as CANADA_SIDE
+from smsync_xl.sources.sage50_canada import Sage50CanadaSource
 from smsync_xl.sources.sage50_csv import Sage50CsvSource
 
 DatabaseReader = Callable[[Database, Settings], Source]
@@ -39,11 +41,13 @@ def _us_exports(folder: Path, settings: Settings) -> Source:
 DATABASE_READERS: dict[tuple[Edition, str], DatabaseReader] = {
     (Edition.US, "sqlite"): _us,
     (Edition.US, "odbc"): _us,
+    (Edition.CANADA, "sqlite"): Sage50CanadaSource,
+    (Edition.CANADA, "odbc"): Sage50CanadaSource,
 }
 FOLDER_READERS: dict[tuple[Edition, str], FolderReader] = {
     (Edition.US, "csv"): _us_exports,
 }
-SIDES: dict[Edition, Side] = {Edition.US: SAGE50}
+SIDES: dict[Edition, Side] = {Edition.US: SAGE50, Edition.CANADA: CANADA_SIDE}
 
 
 def side(edition: Edition) -> Side:
