@@ -79,3 +79,24 @@ def test_the_setup_sheet_has_the_edition_beside_the_company(tmp_path):
     with pytest.raises(SettingsError) as raised:
         read_setup(book)
     assert raised.value.where == f"Setup sheet, cell {row.cell} (Sage 50 edition)"
+
+
+def test_install_demo_edition_canada_gives_a_workbook_that_reads_the_canada_demo(tmp_path):
+    runner = CliRunner()
+    installed = runner.invoke(
+        main, ["install", "--dest", str(tmp_path), "--demo", "--edition", "canada"]
+    )
+    assert installed.exit_code == 0, installed.output
+    book = tmp_path / "SMSync.xlsm"
+    result = runner.invoke(main, ["refresh", str(book), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "Is this the correct Sage 50 Canadian Edition company?" in result.output
+    assert "Granulats Saint-Laurent Ltée" in result.output
+    assert "Customers: 3 NEW, 2 DIFFERENT, 4 IN SYNC, 5 INVALID" in result.output
+
+
+def test_install_edition_without_demo_is_refused_before_anything_is_written(tmp_path):
+    result = CliRunner().invoke(main, ["install", "--dest", str(tmp_path), "--edition", "canada"])
+    assert result.exit_code == 1, result.output
+    assert "--edition canada chooses the demo company's edition" in result.output
+    assert list(tmp_path.iterdir()) == []
