@@ -16,6 +16,7 @@ from smsync_xl.cli import main
 from smsync_xl.core.errors import SettingsError
 from smsync_xl.core.settings import load_settings
 from smsync_xl.core.vocabulary import Edition
+from smsync_xl.demo.canada import create_canada_demo
 from smsync_xl.demo.company import create_demo
 from smsync_xl.sides import open_source
 
@@ -100,3 +101,13 @@ def test_install_edition_without_demo_is_refused_before_anything_is_written(tmp_
     assert result.exit_code == 1, result.output
     assert "--edition canada chooses the demo company's edition" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_doctor_speaks_the_canada_edition(tmp_path):
+    settings = create_canada_demo(tmp_path)
+    result = CliRunner().invoke(main, ["doctor", "--settings", str(settings)])
+    assert 'Sage 50 (sqlite): ok, company "Granulats Saint-Laurent Ltée"' in result.output
+    assert (
+        "  edition  Sage 50 Canadian Edition: customer names, vendors, inventory items\n"
+        in result.output
+    )
