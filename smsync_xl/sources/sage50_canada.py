@@ -69,7 +69,6 @@ class CanadaList:
     table: str
     columns: dict[str, str]
     optional: frozenset[str] = frozenset()
-    id_column: str = "sName"
 
 
 _PARTY_COLUMNS = {
@@ -97,7 +96,6 @@ LISTS: dict[str, CanadaList] = {
         "tInvent",
         {"id": "sPartCode", "description": "sName", "unit": "sSellUnit"},
         optional=frozenset({"sSellUnit"}),
-        id_column="sPartCode",
     ),
 }
 
