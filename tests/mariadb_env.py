@@ -83,6 +83,8 @@ class MariaDB:
         )
 
     def stop(self) -> None:
+        if shutil.which("mysql") is None:
+            return
         drops = "".join(
             f"DROP USER IF EXISTS '{user}'@'%';\n"
             for user in (self.reader, self.writer, self.stranger)

@@ -190,7 +190,7 @@ def test_a_bad_plan_file_is_one_plain_message(tmp_path, content, expected):
 
 
 def test_build_workbook_outside_a_checkout_needs_an_output(tmp_path, monkeypatch):
-    monkeypatch.setattr("smsync_xl.core.resources.checkout_workbook", lambda: None)
+    monkeypatch.setattr("smsync_xl.files.package_files.checkout_workbook", lambda: None)
     refused = run("build-workbook")
     assert refused.exit_code == 1 and "--output" in refused.output
     built = run("build-workbook", "--output", tmp_path / "SMSync.xlsm")

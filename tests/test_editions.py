@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from smsync_xl.app.open_sides import open_source
 from smsync_xl.book.file import FileBook
 from smsync_xl.book.layout import SETUP, setup_layout
 from smsync_xl.book.setup_sheet import read_setup
 from smsync_xl.cli import main
 from smsync_xl.core.errors import SettingsError
-from smsync_xl.core.settings import load_settings
 from smsync_xl.core.vocabulary import Edition
 from smsync_xl.demo.canada import create_canada_demo
 from smsync_xl.demo.company import create_demo
-from smsync_xl.sides import open_source
+from smsync_xl.files.settings_file import load_settings
 
 
 def _settings_with(folder: Path, sage50_lines: str) -> Path:

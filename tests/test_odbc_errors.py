@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.connections import odbc_errors
 from smsync_xl.connections.db import Database
 from smsync_xl.connections.odbc import connect, connection_string
@@ -44,10 +45,10 @@ from smsync_xl.core.errors import (
     TargetLoginError,
 )
 from smsync_xl.core.fields import CUSTOMER, VENDOR
-from smsync_xl.core.settings import Connection, settings_from_values
+from smsync_xl.core.settings import Connection
 from smsync_xl.demo.company import write_sage_exports
 from smsync_xl.demo.data import COMPANY_NAME, CUSTOMERS, MATERIALS, VENDORS
-from smsync_xl.sides import open_source, open_store
+from smsync_xl.files.settings_file import settings_from_values
 from smsync_xl.sources.sage50_csv import Sage50CsvSource
 
 from . import odbc_env

@@ -12,6 +12,7 @@ from pathlib import Path
 import pyodbc
 import pytest
 
+from smsync_xl.app.open_sides import open_source
 from smsync_xl.connections.odbc import connect
 from smsync_xl.core.errors import (
     AuthorizationError,
@@ -21,27 +22,30 @@ from smsync_xl.core.errors import (
     SourceFormatError,
 )
 from smsync_xl.core.fields import CUSTOMER, MATERIAL, VENDOR, SageRecord
-from smsync_xl.core.settings import Connection, Settings, load_settings
+from smsync_xl.core.settings import Connection, Settings
 from smsync_xl.demo.canada import CANADA_COMPANY, create_canada_demo, write_canada_company
-from smsync_xl.sides import open_source
+from smsync_xl.files.settings_file import load_settings
 from smsync_xl.sources.sage50_canada import SIDE, Sage50CanadaSource
 
 from . import odbc_env
 from .mariadb_env import MARIADB_DRIVER, PORT, MariaDB
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def canada_server(odbc: odbc_env.OdbcConfig) -> Iterator[MariaDB]:
-    """A throwaway Canada company database on the real MariaDB server, loaded once."""
+    """A throwaway Canada company database on the real MariaDB server, loaded once for
+    these tests; its ODBC driver is registered only meanwhile (other tests list the
+    drivers installed)."""
     server = MariaDB()
-    server.start(odbc)
     try:
+        server.start(odbc)
         loader = pyodbc.connect(server.connection_string(server.writer), autocommit=True)
         write_canada_company(loader.cursor())
         loader.close()
         yield server
     finally:
         server.stop()
+        odbc.remove_driver(MARIADB_DRIVER)
 
 
 def _settings(folder: Path, server: MariaDB, user: str, *extra: str, port: int = PORT) -> Settings:

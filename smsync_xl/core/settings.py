@@ -4,7 +4,10 @@ Settings arrive as flat keys (``customers.replace``) from a TOML file for headle
 runs or from the Setup sheet's named cells; ``locate`` turns a key into the place
 the user must look (a TOML key, or a sheet cell), so every error points there.
 
-``SETTINGS_KEYS`` declares every key once: ``settings_from_values`` can read no other,
+Core does no I/O: the file is read by ``files.settings_file`` and parsed here, and
+whether a path names a file or a folder is asked of the caller (``look``).
+
+``SETTINGS_KEYS`` declares every key once: ``parse_settings`` can read no other,
 and a settings file naming any other key or section is refused with the nearest known
 one, so a misspelt ``include_type`` never silently means "every type".
 """
@@ -15,6 +18,7 @@ import difflib
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -41,6 +45,18 @@ REGULAR_PRICE_LIST = 1
 HOME_CURRENCY = 1
 """Sage 50 Canadian Edition's price list 1 is Regular and currency 1 the home currency in
 the installs seen (docs/DOMAIN.md §8, assumed): the defaults, changeable in Setup."""
+
+
+class PathKind(Enum):
+    """What a path in the settings names on disk."""
+
+    MISSING = "missing"
+    FILE = "file"
+    FOLDER = "folder"
+
+
+Look = Callable[[Path], PathKind]
+"""What is at a path: asked of the caller, which may look (core does no I/O)."""
 
 
 def entity_keys(entity: Entity) -> tuple[str, ...]:
@@ -339,6 +355,7 @@ def _connection(
     kinds: tuple[str, ...],
     base: Path,
     locate: Locate,
+    look: Look,
     default_user: str = "",
 ) -> Connection:
     kind = _choice(values, f"{side}.kind", kinds, "sqlite", locate)
@@ -362,20 +379,21 @@ def _connection(
             where=locate(f"{side}.path"),
             advice="Enter the path of the file (relative paths start at the settings file).",
         )
-    if not path.exists() and side == "sage50":
+    found = look(path)
+    if found is PathKind.MISSING and side == "sage50":
         raise SettingsError(
             f"{path} does not exist",
             where=locate(f"{side}.path"),
             advice="Check the path, or export the list from Sage 50 again.",
         )
-    if kind == "csv" and not path.is_dir():
+    if kind == "csv" and found is not PathKind.FOLDER:
         raise SettingsError(
             f"{path} is not a folder",
             where=locate(f"{side}.path"),
             advice="Enter the folder where the Customer List, Vendor List and Inventory Item "
             "List exports are saved.",
         )
-    if kind == "sqlite" and path.is_dir():
+    if kind == "sqlite" and found is PathKind.FOLDER:
         raise SettingsError(
             f"{path} is a folder, not the {SIDES[side]} file",
             where=locate(f"{side}.path"),
@@ -442,17 +460,20 @@ def _status_map(raw: object, locate: Locate) -> dict[str, str]:
     return by_code
 
 
-def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Locate) -> Settings:
+def parse_settings(
+    values: Mapping[str, object], *, base: Path, locate: Locate, look: Look
+) -> Settings:
     """Build and validate settings from flat keys; raise SettingsError naming the place.
 
     Keys not in :data:`SETTINGS_KEYS` are not read (the Setup sheet also passes the
-    entity its lists show); :func:`load_settings` refuses them in a settings file."""
+    entity its lists show); :func:`parse_settings_file` refuses them in a settings file."""
     read = _Values(values)
     mapping_text = _text(read, "smsturbo.mapping", locate)
     mapping = (base / mapping_text).resolve() if mapping_text else None
-    if mapping is not None and not mapping.is_file():
+    mapping_kind = look(mapping) if mapping is not None else PathKind.FILE
+    if mapping is not None and mapping_kind is not PathKind.FILE:
         raise SettingsError(
-            f"{mapping} {'is a folder' if mapping.is_dir() else 'does not exist'}",
+            f"{mapping} {'is a folder' if mapping_kind is PathKind.FOLDER else 'does not exist'}",
             where=locate("smsturbo.mapping"),
             advice="Enter the path of your copy of smsturbo_mapping.toml (relative paths "
             "start at the settings file), or leave it blank for SMSTurbo's reference names.",
@@ -465,8 +486,8 @@ def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Lo
     edition = _edition(read, locate)
     sage_user = SAGE_ODBC_USER if edition is Edition.US else ""
     return Settings(
-        sage50=_connection(read, "sage50", SAGE_KINDS, base, locate, sage_user),
-        smsturbo=_connection(read, "smsturbo", TURBO_KINDS, base, locate),
+        sage50=_connection(read, "sage50", SAGE_KINDS, base, locate, look, sage_user),
+        smsturbo=_connection(read, "smsturbo", TURBO_KINDS, base, locate, look),
         mapping=mapping,
         entities=MappingProxyType(
             {key: _entity_settings(read, entity, locate) for key, entity in ENTITIES.items()}
@@ -575,27 +596,9 @@ def _decode(data: bytes, path: Path, error: type[SmsyncError], what: str) -> str
         ) from None
 
 
-def read_toml(
-    path: Path, error: type[SmsyncError], *, what: str, missing_advice: str
-) -> dict[str, Any]:
-    """Read a TOML file SMSync is given (settings, mapping): every problem with the file
-    itself is ``error`` naming it, never a traceback."""
-    try:
-        if path.is_dir():
-            raise error(
-                f"the {what} is a folder, not a file",
-                where=str(path),
-                advice=f"Give the path of the {what} inside it. {missing_advice}",
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise error(f"the {what} is not found", where=str(path), advice=missing_advice) from None
-    except OSError as problem:
-        raise error(
-            f"the {what} cannot be read ({problem.strerror or problem})",
-            where=str(path),
-            advice="Check that you may read the file and that no other program locks it.",
-        ) from None
+def parse_toml(data: bytes, path: Path, error: type[SmsyncError], *, what: str) -> dict[str, Any]:
+    """Parse a TOML file SMSync is given (settings, mapping), read as bytes by the caller:
+    every problem with its text is ``error`` naming the file, never a traceback."""
     text = _decode(data, path, error, what)
     if "\x00" in text:
         raise error(
@@ -615,14 +618,9 @@ def read_toml(
         ) from None
 
 
-def load_settings(path: Path) -> Settings:
-    """Read a TOML settings file (the headless twin of the Setup sheet)."""
-    raw = read_toml(
-        path,
-        SettingsError,
-        what="settings file",
-        missing_advice="Run 'smsync-xl demo' to create an example, or pass --settings FILE.",
-    )
-    return settings_from_values(
-        _flatten(raw, path), base=path.parent, locate=lambda key: f"{path.name}: {key}"
+def parse_settings_file(raw: Mapping[str, Any], path: Path, *, look: Look) -> Settings:
+    """The settings of a TOML settings file (the headless twin of the Setup sheet),
+    parsed from ``raw``, its TOML read by the caller."""
+    return parse_settings(
+        _flatten(raw, path), base=path.parent, locate=lambda key: f"{path.name}: {key}", look=look
     )

@@ -32,16 +32,16 @@ from importlib.metadata import version
 from importlib.util import find_spec
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
-from smsync_xl import interrupts
+from smsync_xl.app import interrupts
 from smsync_xl.book.file import FileBook
 from smsync_xl.book.layout import SETUP, setup_layout
 from smsync_xl.core.errors import SmsyncError
-from smsync_xl.core.resources import workbook_path
 from smsync_xl.core.settings import EDITION_KEY
 from smsync_xl.core.vocabulary import Edition
 from smsync_xl.demo.company import DEMO_FILES
 from smsync_xl.demo.editions import DEMOS
-from smsync_xl.office import (
+from smsync_xl.files.package_files import FUNCTIONS_MODULE, WORKBOOK_NAME, workbook_path
+from smsync_xl.pc.office import (
     Registry,
     WindowsRegistry,
     add_trusted_location,
@@ -51,14 +51,12 @@ from smsync_xl.office import (
     trust_refused,
     trusted_location,
 )
-from smsync_xl.xlwings_dll import dlls_from_wheel, find_dll, missing_dll_advice, vba_folders
+from smsync_xl.pc.xlwings_dll import dlls_from_wheel, find_dll, missing_dll_advice, vba_folders
 
 CONF_NAME = "xlwings.conf"
-WORKBOOK_NAME = "SMSync.xlsm"
 BACKUP_PATTERN = "SMSync.backup-{stamp}{number}.xlsm"
 """A replaced workbook's copy: dated to the second, numbered (-2, -3…) when a copy of
 that second exists, so no backup ever overwrites another."""
-UDF_MODULE = "smsync_xl.udf"
 MAC_SCRIPTS = ("Library", "Application Scripts", "com.microsoft.Excel")
 """Where Excel for Mac's ``AppleScriptTask`` looks for scripts, under the home folder."""
 
@@ -110,7 +108,7 @@ def pinned_settings(interpreter: str, platform: str) -> list[tuple[str, str]]:
         # xlwings shows a message box and stops when CONDA PATH looks too old).
         ("CONDA PATH", ""),
         ("CONDA ENV", ""),
-        ("UDF MODULES", UDF_MODULE),
+        ("UDF MODULES", FUNCTIONS_MODULE),
         # True makes the Excel functions wait for a Python the user starts by hand.
         ("DEBUG UDFS", "False"),
         # True runs the buttons inside the long-lived UDF server instead of a fresh Python.
