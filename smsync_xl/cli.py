@@ -43,7 +43,7 @@ from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.settings import Settings
-from smsync_xl.core.vocabulary import View
+from smsync_xl.core.vocabulary import Edition, View
 from smsync_xl.files.settings_file import load_settings
 from smsync_xl.sync.apply import Chosen, SyncResult
 
@@ -280,13 +280,24 @@ def main() -> None:
     """
 
 
+edition_option = click.option(
+    "--edition",
+    type=click.Choice([e.value for e in Edition]),
+    default="us",
+    show_default=True,
+    help="Which Sage 50 edition the demo company is (us: Sage 50 US; canada: Sage 50 "
+    "Canadian Edition, its tables in an SQLite file).",
+)
+
+
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="smsync-demo")
 @click.option(
     "--force", is_flag=True, help="Replace the demo files already in FOLDER (settings included)."
 )
+@edition_option
 @handles_problems
-def demo(folder: Path, force: bool) -> int:
+def demo(folder: Path, force: bool, edition: str) -> int:
     """Create a demo Sage 50 company and SMSTurbo database in FOLDER, show the plan,
     synchronize what Check All would tick (every active NEW record and every DIFFERENT
     one with changes to apply), and show what is left.
@@ -295,11 +306,12 @@ def demo(folder: Path, force: bool) -> int:
     Examples:
       smsync-xl demo ./demo
       smsync-xl demo ./demo --force    # start the demo over: its files are replaced
+      smsync-xl demo ./demo-ca --edition canada
     """
-    settings_path = app.start_demo(folder, force=force)
+    settings_path = app.start_demo(folder, force=force, edition=Edition(edition))
     session = _session(settings_path)
     _echo(f"Demo written to {folder}/ (settings: {settings_path})")
-    _echo(f"Sage 50 company: {inert(session.company())}\n")
+    _echo(f"{session.settings.edition.words.product} company: {inert(session.company())}\n")
     found = app.plans(session)
     _echo_skipped(found)
     plans = found.plans
@@ -339,7 +351,7 @@ def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) 
     """
     session = _session(settings_path)
     company = session.company()
-    _echo(f"Sage 50 company: {inert(company)}")
+    _echo(f"{session.settings.edition.words.product} company: {inert(company)}")
     found = app.plans(session, _entity_key(entity))
     _echo_skipped(found)
     plans = found.plans
@@ -553,9 +565,15 @@ def build_workbook(output: Path | None) -> int:
     help="Windows: make DEST a Trusted Location for your user (Excel then runs its "
     "macros without asking).",
 )
+@edition_option
 @handles_problems
 def install(
-    dest: Path, with_demo: bool, force: bool, xlwings_wheel: Path | None, trust: bool
+    dest: Path,
+    with_demo: bool,
+    force: bool,
+    xlwings_wheel: Path | None,
+    trust: bool,
+    edition: str,
 ) -> int:
     """Copy the workbook to DEST and write xlwings.conf beside it for this Python (every
     xlwings setting SMSync relies on, so none comes from your ~/.xlwings/xlwings.conf).
@@ -564,6 +582,7 @@ def install(
     \b
     Examples:
       smsync-xl install --dest ~/Documents/SMSync --demo
+      smsync-xl install --dest ~/Documents/SMSync --demo --edition canada
       smsync-xl install --dest C:\\SMSync --force     # replace it (old one kept, dated)
       smsync-xl install --dest C:\\SMSync --trust
       smsync-xl install --force --xlwings-wheel xlwings-0.37.8-cp311-cp311-win_amd64.whl
@@ -572,7 +591,12 @@ def install(
     from smsync_xl.pc.install import install as install_workbook
 
     installed = install_workbook(
-        dest, with_demo=with_demo, force=force, xlwings_wheel=xlwings_wheel, trust=trust
+        dest,
+        with_demo=with_demo,
+        force=force,
+        xlwings_wheel=xlwings_wheel,
+        trust=trust,
+        edition=Edition(edition),
     )
     target = installed.workbook
     folder = target.parent

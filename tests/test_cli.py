@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from smsync_xl.cli import main
 from smsync_xl.core.fields import CUSTOMER, VENDOR
+from smsync_xl.demo.canada import CANADA_EXPECTED, create_canada_demo
 from smsync_xl.demo.company import create_demo
 from smsync_xl.demo.data import EXPECTED
 
@@ -288,3 +289,36 @@ def test_demo_on_an_existing_demo_is_refused_without_force(tmp_path):
     forced = run("demo", folder, "--force")
     assert forced.exit_code == 0 and "19 created" in forced.output
     assert b"# my own notes" not in settings.read_bytes()
+
+
+def test_canada_demo_prints_the_designed_counts_then_synchronizes(tmp_path):
+    result = run("demo", tmp_path / "demo", "--edition", "canada")
+    assert result.exit_code == 0, result.output
+    assert "Sage 50 Canadian Edition company: Granulats Saint-Laurent Ltée" in result.output
+    for entity, expected in CANADA_EXPECTED.items():
+        line = (
+            f"{entity.title()}: {expected['NEW']} NEW, {expected['DIFFERENT']} DIFFERENT, "
+            f"{expected['IN SYNC']} IN SYNC, {expected['INVALID']} INVALID, "
+            f"{expected['smsturbo_only']} SMSTurbo-only"
+        )
+        assert line in result.output
+    assert "Import completed: 4 created, 4 updated, 0 skipped, 0 conflicts" in result.output
+    assert "Customers: 1 NEW, 0 DIFFERENT, 8 IN SYNC, 5 INVALID, 1 SMSTurbo-only" in result.output
+    assert "Materials: 0 NEW, 1 DIFFERENT, 5 IN SYNC, 2 INVALID, 1 SMSTurbo-only" in result.output
+    assert (
+        "Sage 50 Canadian Edition keeps no customer ID: the customer name stands as the "
+        "SMSTurbo ID and cannot be one as it is"
+    ) in result.output
+
+
+def test_canada_demo_synchronizes_nothing_twice_and_undo_restores_smsturbo(tmp_path):
+    settings = create_canada_demo(tmp_path)
+    before = dump(tmp_path / "smsturbo_demo.sqlite")
+    first = run("sync", "--settings", settings, "--yes")
+    assert first.exit_code == 0, first.output
+    assert "Import completed: 4 created, 4 updated" in first.output
+    again = run("sync", "--settings", settings, "--yes")
+    assert (again.exit_code, again.output) == (0, "Nothing to synchronize.\n")
+    undone = run("undo", "--settings", settings, "--yes")
+    assert undone.exit_code == 0, undone.output
+    assert dump(tmp_path / "smsturbo_demo.sqlite") == before

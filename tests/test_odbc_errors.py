@@ -21,6 +21,7 @@ from smsync_xl.connections.odbc import connect, connection_string
 from smsync_xl.connections.odbc_errors import (
     ARCHITECTURE,
     AUTHORIZATION,
+    NO_ACCESS,
     NO_COLUMN,
     NO_DATABASE,
     NO_DSN,
@@ -460,6 +461,13 @@ DRIVER_SAYS = {
         'the database named in the settings does not exist (FATAL: database "bellwether" '
         "does not exist)",
     ),
+    NO_ACCESS: (
+        "42000",
+        "[ma-3.1.15]Access denied for user 'reader'@'%' to database 'simply' (1044) "
+        "(SQLDriverConnect)",
+        "{label} let the user in but not to the company's data (Access denied for user "
+        "'reader'@'%' to database 'simply')",
+    ),
     "": (
         "HY000",
         "[Pervasive][ODBC Client Interface]General error (-4994)",
@@ -476,6 +484,7 @@ EXCEPTIONS = {
         NOT_FOUND: DriverNotFoundError,
         UNREACHABLE: EngineNotRunningError,
         NO_DATABASE: SageConnectionError,
+        NO_ACCESS: SageConnectionError,
         "": SageConnectionError,
     },
     "smsturbo": {kind: TargetError for kind in DRIVER_SAYS} | {AUTHORIZATION: TargetLoginError},

@@ -8,13 +8,15 @@ from pathlib import Path
 
 from smsync_xl.app import interrupts
 from smsync_xl.core.errors import SmsyncError
+from smsync_xl.core.vocabulary import Edition
 
 
-def start_demo(folder: Path, *, force: bool) -> Path:
+def start_demo(folder: Path, *, force: bool, edition: Edition = Edition.US) -> Path:
     """Write the demo in ``folder`` and return its settings file; an earlier demo there
     is replaced only with ``force``, and an interrupt meanwhile is told once the files
-    are whole."""
-    from smsync_xl.demo.company import create_demo, existing_demo_files
+    are whole. ``edition`` chooses the demo company's Sage 50 edition."""
+    from smsync_xl.demo.company import existing_demo_files
+    from smsync_xl.demo.editions import DEMOS
 
     existing = existing_demo_files(folder)
     if existing and not force:
@@ -31,6 +33,6 @@ def start_demo(folder: Path, *, force: bool) -> Path:
         + (f"{', '.join(existing)} replaced" if existing else "its settings and databases")
         + ")"
     )
-    settings_path = create_demo(folder)
+    settings_path = DEMOS[edition](folder)
     interrupts.advise(interrupts.settings_advice(str(settings_path)))
     return settings_path

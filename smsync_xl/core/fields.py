@@ -827,6 +827,10 @@ class SageRecord:
     inactive: bool
     values: Record
     problems: tuple[str, ...] = ()
+    source_key: str | None = None
+    """The source's own stable key where the ID is no stable key (Sage 50 Canadian
+    Edition's ``lId``: its customers are known by name), for the SMSTurbo ID to be
+    remembered against."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from types import MappingProxyType
 from smsync_xl.core.errors import SettingsError, SmsyncError
 from smsync_xl.core.fields import ENTITIES, NO, YES, Entity
 from smsync_xl.core.ids import id_problems
-from smsync_xl.core.vocabulary import DEFAULTS_ID, INACTIVE_STATUS, View
+from smsync_xl.core.vocabulary import DEFAULTS_ID, INACTIVE_STATUS, Edition, View
 
 SAGE_KINDS = ("sqlite", "odbc", "csv")
 TURBO_KINDS = ("sqlite", "odbc")
@@ -37,6 +37,13 @@ ENTITY_KEYS = ("include_types", "replace")
 TEMPLATE_KEY = "template"
 DEFAULT_PREFIX = "default_"
 STATUS_MAP_KEY = "credit_status.map"
+EDITION_KEY = "sage50.edition"
+PRICE_LIST_KEY = "sage50.price_list"
+CURRENCY_KEY = "sage50.currency"
+REGULAR_PRICE_LIST = 1
+HOME_CURRENCY = 1
+"""Sage 50 Canadian Edition's price list 1 is Regular and currency 1 the home currency in
+the installs seen (docs/DOMAIN.md §8, assumed): the defaults, changeable in Setup."""
 
 
 class PathKind(Enum):
@@ -65,6 +72,9 @@ def entity_keys(entity: Entity) -> tuple[str, ...]:
 SETTINGS_KEYS: tuple[str, ...] = (
     "view",
     *(f"{side}.{key}" for side in SIDES for key in CONNECTION_KEYS),
+    EDITION_KEY,
+    PRICE_LIST_KEY,
+    CURRENCY_KEY,
     "smsturbo.mapping",
     *(key for entity in ENTITIES.values() for key in entity_keys(entity)),
     "credit_status.inactive",
@@ -157,6 +167,11 @@ class Settings:
     entities: Mapping[str, EntitySettings]
     view: View = View.NOT_IN_SYNC
     credit_status: StatusRule = StatusRule()
+    edition: Edition = Edition.US
+    """Which Sage 50 product the company is: it picks the source and the words."""
+    price_list: int = REGULAR_PRICE_LIST
+    currency: int = HOME_CURRENCY
+    """Sage 50 Canadian Edition keeps a price per price list and currency: the one read."""
 
     def status_rule(self, entity: Entity) -> StatusRule:
         """How ``entity``'s status field says a record is inactive."""
@@ -312,8 +327,47 @@ def joined(base: Path, text: str) -> Path:
     return Path(*parts)
 
 
+def _edition(values: _Values, locate: Locate) -> Edition:
+    """The Sage 50 edition; blank is the US edition, anything else not one is refused."""
+    typed = _text(values, EDITION_KEY, locate)
+    found = next((e for e in Edition if e.value == typed.strip().lower()), None)
+    if typed and found is None:
+        shown = ", ".join(e.value for e in Edition)
+        raise SettingsError(
+            f"{typed!r} is not a Sage 50 edition",
+            where=locate(EDITION_KEY),
+            advice=f"Choose one of: {shown} ("
+            + ", ".join(f"{e.value} = {e.words.edition_name}" for e in Edition)
+            + ").",
+        )
+    return found or Edition.US
+
+
+def _record_number(values: _Values, key: str, default: int, locate: Locate) -> int:
+    """A Sage 50 record number (a price list, a currency): a whole number from 1 up."""
+    raw = values.get(key)
+    if raw is None or raw == "":
+        return default
+    typed = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    if isinstance(raw, str) and raw.strip().isdigit():
+        typed = int(raw.strip())
+    if typed is None or typed < 1:
+        raise SettingsError(
+            f"expected a whole number from 1 up, got {described(raw)}",
+            where=locate(key),
+            advice=f"Enter the number Sage 50 gives it, or leave it blank for {default}.",
+        )
+    return typed
+
+
 def _connection(
-    values: _Values, side: str, kinds: tuple[str, ...], base: Path, locate: Locate, look: Look
+    values: _Values,
+    side: str,
+    kinds: tuple[str, ...],
+    base: Path,
+    locate: Locate,
+    look: Look,
+    default_user: str = "",
 ) -> Connection:
     kind = _choice(values, f"{side}.kind", kinds, "sqlite", locate)
     path_text = _text(values, f"{side}.path", locate)
@@ -325,7 +379,7 @@ def _connection(
         driver=_text(values, f"{side}.driver", locate),
         server=_text(values, f"{side}.server", locate),
         database=_text(values, f"{side}.database", locate),
-        user=_text(values, f"{side}.user", locate) or (SAGE_ODBC_USER if side == "sage50" else ""),
+        user=_text(values, f"{side}.user", locate) or default_user,
         origin=locate(f"{side}.{'dsn' if kind == 'odbc' else 'path'}"),
     )
     if kind == "odbc":
@@ -440,8 +494,10 @@ def parse_settings(
         active=_text(read, "credit_status.active", locate).upper(),
         by_code=_status_map(read.get(STATUS_MAP_KEY), locate),
     )
+    edition = _edition(read, locate)
+    sage_user = SAGE_ODBC_USER if edition is Edition.US else ""
     return Settings(
-        sage50=_connection(read, "sage50", SAGE_KINDS, base, locate, look),
+        sage50=_connection(read, "sage50", SAGE_KINDS, base, locate, look, sage_user),
         smsturbo=_connection(read, "smsturbo", TURBO_KINDS, base, locate, look),
         mapping=mapping,
         entities=MappingProxyType(
@@ -449,6 +505,9 @@ def parse_settings(
         ),
         view=View(_choice(read, "view", tuple(View), View.NOT_IN_SYNC, locate)),
         credit_status=rule,
+        edition=edition,
+        price_list=_record_number(read, PRICE_LIST_KEY, REGULAR_PRICE_LIST, locate),
+        currency=_record_number(read, CURRENCY_KEY, HOME_CURRENCY, locate),
     )
 
 

@@ -33,8 +33,13 @@ from importlib.util import find_spec
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
 from smsync_xl.app import interrupts
+from smsync_xl.book.file import FileBook
+from smsync_xl.book.layout import SETUP, setup_layout
 from smsync_xl.core.errors import SmsyncError
-from smsync_xl.demo.company import DEMO_FILES, create_demo
+from smsync_xl.core.settings import EDITION_KEY
+from smsync_xl.core.vocabulary import Edition
+from smsync_xl.demo.company import DEMO_FILES
+from smsync_xl.demo.editions import DEMOS
 from smsync_xl.files.package_files import FUNCTIONS_MODULE, WORKBOOK_NAME, workbook_path
 from smsync_xl.pc.office import (
     Registry,
@@ -306,6 +311,7 @@ def install(
     xlwings_wheel: Path | None = None,
     trust: bool = False,
     registry: Registry | None = None,
+    edition: Edition = Edition.US,
 ) -> Installed:
     """Copy SMSync.xlsm into ``destination`` and write xlwings.conf; return the copy.
     On macOS also put xlwings' AppleScript where Excel runs it.
@@ -328,6 +334,7 @@ def install(
     encoding = encoding or vba_encoding(platform)
     destination = Path(os.path.abspath(destination.expanduser()))
     _check_request(destination, platform, encoding, trust=trust, xlwings_wheel=xlwings_wheel)
+    _check_demo(edition, with_demo)
     conf = conf_bytes(interpreter, platform=platform, encoding=encoding)
     placed = _put_outside(platform, home, interpreter, xlwings_wheel)
     registry = registry or WindowsRegistry()
@@ -341,7 +348,7 @@ def install(
             trusted = _keep_workbook(destination, interpreter, placed, registry, warnings, trust)
             return Installed(target, None, tuple(placed), trusted, tuple(warnings), kept=True)
         _refuse_existing(destination, existing, placed)
-    done = _write_workbook(destination, target, conf, platform, with_demo)
+    done = _write_workbook(destination, target, conf, platform, with_demo, edition)
     if platform == "win32":
         _warn_missing_dll(destination, interpreter, warnings)
     trusted = _trust(destination, registry, warnings) if trust else None
@@ -434,8 +441,38 @@ def _refuse_existing(destination: Path, existing: list[str], placed: list[Path])
     )
 
 
+def _check_demo(edition: Edition, with_demo: bool) -> None:
+    """A demo of another edition is asked for with --demo, and must exist."""
+    if edition is not Edition.US and not with_demo:
+        raise SmsyncError(
+            f"--edition {edition.value} chooses the demo company's edition, and no demo "
+            "was asked for",
+            where="install",
+            advice="Add --demo, or choose the edition on the Setup sheet (Sage 50 edition). "
+            "Nothing was changed.",
+        )
+    if with_demo and edition not in DEMOS:
+        raise SmsyncError(
+            f"there is no demo of {edition.words.edition_name} yet",
+            where="install --edition",
+            advice="Choose --edition " + " or ".join(e.value for e in DEMOS) + ".",
+        )
+
+
+def _set_edition(target: Path, edition: Edition) -> None:
+    """The installed workbook's Setup reads the demo of ``edition``."""
+    book = FileBook(target, confirm=lambda _: False, alert=lambda _: None, status=lambda _: None)
+    book.write_cell(SETUP, setup_layout().setting(EDITION_KEY).cell, edition.value)
+    book.finish()
+
+
 def _write_workbook(
-    destination: Path, target: Path, conf: bytes, platform: str, with_demo: bool
+    destination: Path,
+    target: Path,
+    conf: bytes,
+    platform: str,
+    with_demo: bool,
+    edition: Edition = Edition.US,
 ) -> _Done:
     """Back up, replace and write the folder's files as one step that an interrupt
     cannot cut in half; a failure says what was already changed."""
@@ -455,8 +492,11 @@ def _write_workbook(
         (destination / CONF_NAME).write_bytes(conf)
         done.told(f"{destination / CONF_NAME} was written")
         if with_demo:
-            create_demo(destination)
+            DEMOS[edition](destination)
             done.told(f"the demo files in {destination} were written anew")
+            if edition is not Edition.US:
+                _set_edition(target, edition)
+                done.told(f"its Setup sheet reads the {edition.words.edition_name} demo")
     except (OSError, sqlite3.Error) as error:
         raise done.stopped(error) from None
     return done
