@@ -821,6 +821,9 @@ class SageRecord:
     inactive: bool
     values: Record
     problems: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    """How a value was read when Sage 50 offered more than one reading (a UK postcode
+    found on the line above its own): said, never decided silently."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from typing import Any
 from smsync_xl.core.errors import SettingsError, SmsyncError
 from smsync_xl.core.fields import ENTITIES, FLAG, NO, YES, Entity
 from smsync_xl.core.ids import id_problems
+from smsync_xl.core.uk_layout import UK_KEYS, UkLayout, uk_layout
 from smsync_xl.core.vocabulary import DEFAULTS_ID, INACTIVE_STATUS, View
 
 SAGE_KINDS = ("sqlite", "odbc", "csv")
@@ -55,6 +56,7 @@ SETTINGS_KEYS: tuple[str, ...] = (
     "credit_status.inactive",
     "credit_status.active",
     STATUS_MAP_KEY,
+    *UK_KEYS,
 )
 """Every key :func:`settings_from_values` reads, so every key a settings file may hold:
 ``section.key`` (the key inside ``[section]``), or a bare key at the top of the file.
@@ -142,6 +144,8 @@ class Settings:
     entities: Mapping[str, EntitySettings]
     view: View = View.NOT_IN_SYNC
     credit_status: StatusRule = StatusRule()
+    uk: UkLayout = field(default_factory=UkLayout)
+    """Sage 50 UK's address lines, type and category columns (``core.uk_layout``)."""
 
     def status_rule(self, entity: Entity) -> StatusRule:
         """How ``entity``'s status field says a record is inactive."""
@@ -418,6 +422,7 @@ def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Lo
         ),
         view=View(_choice(read, "view", tuple(View), View.NOT_IN_SYNC, locate)),
         credit_status=rule,
+        uk=uk_layout(read.get, locate),
     )
 
 
