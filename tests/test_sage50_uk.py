@@ -180,7 +180,8 @@ def test_a_postcode_shifted_up_is_taken_and_said(odbc, uk_file):
         "NE1 4GF",
     )
     assert cafe.notes == (
-        "postcode 'NE1 4GF' read from ADDRESS_4: ADDRESS_5, the postcode line, is blank",
+        "postcode 'NE1 4GF' read from SALES_LEDGER.ADDRESS_4: SALES_LEDGER.ADDRESS_5, the "
+        "postcode line, is blank",
     )
     assert cafe.problems == () and not cafe.inactive
 
@@ -189,7 +190,7 @@ def test_a_postcode_above_a_filled_postcode_line_is_ambiguous(odbc, uk_file):
     ambiguous = _by_id(_source(odbc, uk_file).read(CUSTOMER))["AMBIG01"]
     assert ambiguous.problems == (
         "SALES_LEDGER.ADDRESS_4 'NE1 4GF' looks like a postcode but the postcode line "
-        "ADDRESS_5 holds 'Tyne & Wear'; SMSync does not guess which is the postcode: "
+        "SALES_LEDGER.ADDRESS_5 holds 'Tyne & Wear'; SMSync does not guess which is the postcode: "
         "correct the address in Sage 50",
     )
 

@@ -128,11 +128,14 @@ class AddressReading:
     problem: str | None = None
 
 
-def read_address(lines: dict[str, str], layout: UkLayout, table: str) -> AddressReading:
+def read_address(
+    lines: dict[str, str], layout: UkLayout, place: Callable[[str], str]
+) -> AddressReading:
     """The address lines as SMSTurbo fields. A postcode line left blank while the line
     above holds a UK postcode is a postcode shifted up: it is taken from there and the
     record says so. A postcode above a line that holds something too is ambiguous: no
-    value is chosen, the row is INVALID."""
+    value is chosen, the row is INVALID. ``place`` names a line where the reader found
+    it (a table's column, a file's position)."""
     pairs = zip(layout.address_lines, ADDRESS_COLUMNS, strict=True)
     by_field = {f: lines.get(column, "") for f, column in pairs}
     by_field.pop(UNUSED_LINE, None)
@@ -148,8 +151,8 @@ def read_address(lines: dict[str, str], layout: UkLayout, table: str) -> Address
         return AddressReading(
             by_field,
             problem=(
-                f"{table}.{above_column} {above!r} looks like a postcode but the postcode "
-                f"line {own_column} holds {own!r}; SMSync does not guess which is the "
+                f"{place(above_column)} {above!r} looks like a postcode but the postcode "
+                f"line {place(own_column)} holds {own!r}; SMSync does not guess which is the "
                 f"postcode: correct the address in Sage 50"
             ),
         )
@@ -157,8 +160,8 @@ def read_address(lines: dict[str, str], layout: UkLayout, table: str) -> Address
     return AddressReading(
         by_field,
         note=(
-            f"postcode {above!r} read from {above_column}: {own_column}, the postcode line, "
-            "is blank"
+            f"postcode {above!r} read from {place(above_column)}: {place(own_column)}, the "
+            "postcode line, is blank"
         ),
     )
 
@@ -290,7 +293,7 @@ class Sage50UkSource:
         notes: tuple[str, ...] = ()
         if entity is not MATERIAL:
             lines = {c: text(row[c]) or "" for c in ADDRESS_COLUMNS if c in row}
-            address = read_address(lines, self.layout, plan.table)
+            address = read_address(lines, self.layout, lambda c: f"{plan.table}.{c}")
             record.update({f: v for f, v in address.values.items() if f in plan.fields})
             notes = (address.note,) if address.note else ()
             problems += [address.problem] if address.problem else []
