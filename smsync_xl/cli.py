@@ -353,7 +353,7 @@ def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) 
     """
     session = _session(settings_path)
     company = session.company()
-    _echo(f"Sage 50 company: {inert(company)}")
+    _echo(f"{session.settings.edition.words.product} company: {inert(company)}")
     found = app.plans(session, _entity_key(entity))
     _echo_skipped(found)
     plans = found.plans

@@ -180,6 +180,11 @@ def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> N
         report.problem(f"Sage 50: {_what(error)}", error.advice)
     else:
         report.lines.append(f'Sage 50 ({settings.sage50.kind}): ok, company "{company}"')
+        words = settings.edition.words
+        report.lines.append(
+            f"  edition  {words.edition_name}: {words.customer_key}s, {words.vendor}s, "
+            f"{words.item}s"
+        )
         missing = {e.key: source.missing_list(e) for e in ENTITIES.values()}
         for entity in ENTITIES.values():
             reason = missing[entity.key] if not all(missing.values()) else None

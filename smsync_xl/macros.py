@@ -186,7 +186,7 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     session = app.open_session(settings, prompt=port.ask_password)
     company = session.company()
     if not port.confirm(
-        f"Is this the correct Sage 50 company?\n\n{company}\n\n"
+        f"Is this the correct {settings.edition.words.product} company?\n\n{company}\n\n"
         "Choose No to stop and check the Setup sheet."
     ):
         return _stopped(port, "Refresh")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from smsync_xl.connections.db import Database, open_sqlite
 from smsync_xl.connections.odbc import connect
-from smsync_xl.connections.odbc_errors import SAGE50, SMSTURBO, Side, statement_error
+from smsync_xl.connections.odbc_errors import SMSTURBO, Side, statement_error
 from smsync_xl.connections.passwords import Prompt, lookup, store
 from smsync_xl.core.errors import (
     AuthorizationError,
@@ -31,8 +31,7 @@ from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Connection, Settings
 from smsync_xl.smsturbo.mapping import load_mapping
 from smsync_xl.smsturbo.store import SMSTurboStore
-from smsync_xl.sources.sage50 import Sage50Source
-from smsync_xl.sources.sage50_csv import Sage50CsvSource
+from smsync_xl.sources.editions import FOLDER_KINDS, database_reader, folder_reader, side
 
 
 def _open_odbc(conn: Connection, side: Side, *, read_only: bool, prompt: Prompt | None) -> Database:
@@ -72,16 +71,18 @@ def _not_a_folder(conn: Connection, path: Path, side: Side, what: str) -> None:
 
 
 def open_source(settings: Settings, *, prompt: Prompt | None = None) -> Source:
-    """Sage 50 is only ever read: the connection itself refuses writes."""
+    """Sage 50 is only ever read: the connection itself refuses writes. The edition and
+    the kind pick the reader (``sources.editions``)."""
     conn = settings.sage50
-    if conn.kind == "csv":
-        return Sage50CsvSource(_path(conn), settings.status_rule)
+    sage50 = side(settings.edition)
+    if conn.kind in FOLDER_KINDS:
+        return folder_reader(settings)(_path(conn), settings)
+    reader = database_reader(settings)
     if conn.kind == "odbc":
-        db = _open_odbc(conn, SAGE50, read_only=True, prompt=prompt)
-        return Sage50Source(db, settings.status_rule)
+        return reader(_open_odbc(conn, sage50, read_only=True, prompt=prompt), settings)
     path = _path(conn)
-    _not_a_folder(conn, path, SAGE50, "company file")
-    translate = partial(statement_error, side=SAGE50, where=conn.located(str(path)))
+    _not_a_folder(conn, path, sage50, "company file")
+    translate = partial(statement_error, side=sage50, where=conn.located(str(path)))
     try:
         db = open_sqlite(path, read_only=True, translate=translate)
     except FileNotFoundError:
@@ -91,7 +92,7 @@ def open_source(settings: Settings, *, prompt: Prompt | None = None) -> Source:
             advice="Check the company file; a relative path starts at the workbook's (or "
             "settings file's) folder.",
         ) from None
-    return Sage50Source(db, settings.status_rule)
+    return reader(db, settings)
 
 
 def open_store(settings: Settings, *, prompt: Prompt | None = None) -> SMSTurboStore:

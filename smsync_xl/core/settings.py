@@ -23,7 +23,7 @@ from smsync_xl.core.errors import SettingsError, SmsyncError
 from smsync_xl.core.fields import ENTITIES, FLAG, NO, YES, Entity
 from smsync_xl.core.ids import id_problems
 from smsync_xl.core.uk_layout import UK_KEYS, UkLayout, uk_layout
-from smsync_xl.core.vocabulary import DEFAULTS_ID, INACTIVE_STATUS, View
+from smsync_xl.core.vocabulary import DEFAULTS_ID, INACTIVE_STATUS, Edition, View
 
 SAGE_KINDS = ("sqlite", "odbc", "csv")
 TURBO_KINDS = ("sqlite", "odbc")
@@ -35,6 +35,7 @@ ENTITY_KEYS = ("include_types", "replace")
 TEMPLATE_KEY = "template"
 DEFAULT_PREFIX = "default_"
 STATUS_MAP_KEY = "credit_status.map"
+EDITION_KEY = "sage50.edition"
 
 
 def entity_keys(entity: Entity) -> tuple[str, ...]:
@@ -51,6 +52,7 @@ def entity_keys(entity: Entity) -> tuple[str, ...]:
 SETTINGS_KEYS: tuple[str, ...] = (
     "view",
     *(f"{side}.{key}" for side in SIDES for key in CONNECTION_KEYS),
+    EDITION_KEY,
     "smsturbo.mapping",
     *(key for entity in ENTITIES.values() for key in entity_keys(entity)),
     "credit_status.inactive",
@@ -144,6 +146,8 @@ class Settings:
     entities: Mapping[str, EntitySettings]
     view: View = View.NOT_IN_SYNC
     credit_status: StatusRule = StatusRule()
+    edition: Edition = Edition.US
+    """Which Sage 50 product the company is: it picks the source and the words."""
     uk: UkLayout = field(default_factory=UkLayout)
     """Sage 50 UK's address lines, type and category columns (``core.uk_layout``)."""
 
@@ -289,8 +293,29 @@ def _entity_settings(values: _Values, entity: Entity, locate: Locate) -> EntityS
     )
 
 
+def _edition(values: _Values, locate: Locate) -> Edition:
+    """The Sage 50 edition; blank is the US edition, anything else not one is refused."""
+    typed = _text(values, EDITION_KEY, locate)
+    found = next((e for e in Edition if e.value == typed.strip().lower()), None)
+    if typed and found is None:
+        shown = ", ".join(e.value for e in Edition)
+        raise SettingsError(
+            f"{typed!r} is not a Sage 50 edition",
+            where=locate(EDITION_KEY),
+            advice=f"Choose one of: {shown} ("
+            + ", ".join(f"{e.value} = {e.words.edition_name}" for e in Edition)
+            + ").",
+        )
+    return found or Edition.US
+
+
 def _connection(
-    values: _Values, side: str, kinds: tuple[str, ...], base: Path, locate: Locate
+    values: _Values,
+    side: str,
+    kinds: tuple[str, ...],
+    base: Path,
+    locate: Locate,
+    default_user: str = "",
 ) -> Connection:
     kind = _choice(values, f"{side}.kind", kinds, "sqlite", locate)
     path_text = _text(values, f"{side}.path", locate)
@@ -302,7 +327,7 @@ def _connection(
         driver=_text(values, f"{side}.driver", locate),
         server=_text(values, f"{side}.server", locate),
         database=_text(values, f"{side}.database", locate),
-        user=_text(values, f"{side}.user", locate) or (SAGE_ODBC_USER if side == "sage50" else ""),
+        user=_text(values, f"{side}.user", locate) or default_user,
         origin=locate(f"{side}.{'dsn' if kind == 'odbc' else 'path'}"),
     )
     if kind == "odbc":
@@ -413,8 +438,10 @@ def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Lo
         active=_text(read, "credit_status.active", locate).upper(),
         by_code=_status_map(read.get(STATUS_MAP_KEY), locate),
     )
+    edition = _edition(read, locate)
+    sage_user = SAGE_ODBC_USER if edition is Edition.US else ""
     return Settings(
-        sage50=_connection(read, "sage50", SAGE_KINDS, base, locate),
+        sage50=_connection(read, "sage50", SAGE_KINDS, base, locate, sage_user),
         smsturbo=_connection(read, "smsturbo", TURBO_KINDS, base, locate),
         mapping=mapping,
         entities=MappingProxyType(
@@ -422,6 +449,7 @@ def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Lo
         ),
         view=View(_choice(read, "view", tuple(View), View.NOT_IN_SYNC, locate)),
         credit_status=rule,
+        edition=edition,
         uk=uk_layout(read.get, locate),
     )
 

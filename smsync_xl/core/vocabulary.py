@@ -1,5 +1,6 @@
 """The words that cross layers, each declared once: statuses, views, outcomes, run kinds,
-audit actions, the tick words and the default selection.
+audit actions, the tick words, the default selection and the Sage 50 editions with
+their words.
 
 The CLI, the workbook, the plan file and the audit all read these; a word typed twice
 in two places is how a meaning drifts apart.
@@ -7,6 +8,7 @@ in two places is how a meaning drifts apart.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -80,3 +82,69 @@ def taken_by_default(status: Status, inactive: bool, has_changes: bool) -> bool:
     if status is Status.NEW:
         return not inactive
     return status is Status.DIFFERENT and has_changes
+
+
+class Edition(StrEnum):
+    """Which Sage 50 product the company belongs to: three products with their own
+    storage and their own words (docs/DOMAIN.md §2, §7, §8)."""
+
+    US = "us"
+    CANADA = "canada"
+    UK = "uk"
+
+    @property
+    def words(self) -> EditionWords:
+        return EDITION_WORDS[self]
+
+
+@dataclass(frozen=True)
+class EditionWords:
+    """What an edition calls things, for the company confirmation, ``doctor`` and the
+    messages: the bookkeeper reads the words of the Sage 50 in front of them."""
+
+    product: str
+    """The name questions and messages give the product (plain "Sage 50" for the US
+    edition, as SMSync always called it)."""
+    edition_name: str
+    """The name that tells the three editions apart (Setup's choices, doctor)."""
+    customer_key: str
+    """What identifies a customer (and, alike, a vendor) in that edition."""
+    vendor: str
+    item: str
+    region: str
+    postal_code: str
+    ledger_account: str
+
+
+EDITION_WORDS: dict[Edition, EditionWords] = {
+    Edition.US: EditionWords(
+        product="Sage 50",
+        edition_name="Sage 50 US",
+        customer_key="customer ID",
+        vendor="vendor",
+        item="item",
+        region="state",
+        postal_code="ZIP code",
+        ledger_account="GL account",
+    ),
+    Edition.CANADA: EditionWords(
+        product="Sage 50 Canadian Edition",
+        edition_name="Sage 50 Canadian Edition",
+        customer_key="customer name",
+        vendor="vendor",
+        item="inventory item",
+        region="province",
+        postal_code="postal code",
+        ledger_account="account",
+    ),
+    Edition.UK: EditionWords(
+        product="Sage 50 Accounts (UK)",
+        edition_name="Sage 50 Accounts (UK)",
+        customer_key="account ref",
+        vendor="supplier",
+        item="product",
+        region="county",
+        postal_code="postcode",
+        ledger_account="nominal code",
+    ),
+}

@@ -1,0 +1,81 @@
+"""The Sage 50 edition: a settings key and a Setup row beside the company, one place
+that picks the reader for (edition, kind), and the edition's words in what the
+bookkeeper reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from smsync_xl.book.file import FileBook
+from smsync_xl.book.layout import SETUP, setup_layout
+from smsync_xl.book.setup_sheet import read_setup
+from smsync_xl.cli import main
+from smsync_xl.core.errors import SettingsError
+from smsync_xl.core.settings import load_settings
+from smsync_xl.core.vocabulary import Edition
+from smsync_xl.demo.company import create_demo
+from smsync_xl.sides import open_source
+
+
+def _settings_with(folder: Path, sage50_lines: str) -> Path:
+    """The demo's settings, the [sage50] section's first lines replaced by these."""
+    settings = create_demo(folder)
+    text = settings.read_text(encoding="utf-8")
+    demo = '[sage50]\nkind = "sqlite"\n'
+    assert demo in text
+    settings.write_text(text.replace(demo, f"[sage50]\n{sage50_lines}\n", 1), "utf-8")
+    return settings
+
+
+def test_the_edition_is_us_unless_the_settings_say_otherwise(tmp_path):
+    assert load_settings(create_demo(tmp_path)).edition is Edition.US
+    canada = load_settings(_settings_with(tmp_path / "ca", 'kind = "sqlite"\nedition = "Canada"'))
+    assert canada.edition is Edition.CANADA
+
+
+def test_an_unknown_edition_names_the_key_and_the_editions(tmp_path):
+    settings = _settings_with(tmp_path, 'kind = "sqlite"\nedition = "france"')
+    with pytest.raises(SettingsError) as raised:
+        load_settings(settings)
+    error = raised.value
+    assert error.message == "'france' is not a Sage 50 edition"
+    assert error.where.endswith("sage50.edition")
+    assert error.advice == (
+        "Choose one of: us, canada, uk (us = Sage 50 US, canada = Sage 50 Canadian "
+        "Edition, uk = Sage 50 Accounts (UK))."
+    )
+
+
+def test_only_the_us_edition_defaults_to_the_peachtree_user(tmp_path):
+    odbc = 'kind = "odbc"\ndsn = "Company"\nedition = '
+    us = load_settings(_settings_with(tmp_path / "us", odbc + '"us"'))
+    canada = load_settings(_settings_with(tmp_path / "ca", odbc + '"canada"'))
+    assert (us.sage50.user, canada.sage50.user) == ("Peachtree", "")
+
+
+def test_an_edition_that_cannot_be_read_that_way_is_a_plain_message(tmp_path):
+    settings = _settings_with(tmp_path, 'kind = "sqlite"\nedition = "uk"')
+    with pytest.raises(SettingsError) as raised:
+        open_source(load_settings(settings))
+    assert raised.value.message == "SMSync cannot read Sage 50 Accounts (UK) from sqlite"
+
+
+def test_the_setup_sheet_has_the_edition_beside_the_company(tmp_path):
+    layout = setup_layout()
+    row = layout.setting("sage50.edition")
+    assert (row.label, row.default) == ("Sage 50 edition", "us")
+    assert row.choices == ("us", "canada", "uk")
+    assert row.row == layout.setting("sage50.kind").row - 1
+    result = CliRunner().invoke(main, ["install", "--dest", str(tmp_path), "--demo"])
+    assert result.exit_code == 0, result.output
+    book = FileBook(tmp_path / "SMSync.xlsm", confirm=bool, alert=print, status=print)
+    assert read_setup(book)[0].edition is Edition.US
+    book.write_cell(SETUP, row.cell, "canada")
+    assert read_setup(book)[0].edition is Edition.CANADA
+    book.write_cell(SETUP, row.cell, "peru")
+    with pytest.raises(SettingsError) as raised:
+        read_setup(book)
+    assert raised.value.where == f"Setup sheet, cell {row.cell} (Sage 50 edition)"
