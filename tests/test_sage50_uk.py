@@ -15,10 +15,18 @@ from smsync_xl.connections.odbc_errors import SAGE50
 from smsync_xl.core.compare import compare
 from smsync_xl.core.errors import SettingsError, SourceFormatError
 from smsync_xl.core.fields import CUSTOMER, MATERIAL, VENDOR
-from smsync_xl.core.settings import FLAG_RULE, Connection, EntitySettings, StatusRule
+from smsync_xl.core.settings import (
+    FLAG_RULE,
+    Connection,
+    EntitySettings,
+    StatusRule,
+    load_settings,
+)
 from smsync_xl.core.uk_layout import UkLayout, uk_layout
 from smsync_xl.core.vocabulary import Status
 from smsync_xl.demo.uk_company import write_uk_company
+from smsync_xl.sides import open_source
+from smsync_xl.sources.editions import odbc_connection
 from smsync_xl.sources.sage50_uk import Sage50UkSource
 
 from . import odbc_env
@@ -285,3 +293,21 @@ def test_the_uk_settings_are_validated_naming_the_key():
     with pytest.raises(SettingsError, match="'ANALYSIS_9' is not one of"):
         uk_layout({"uk.customer_type": "ANALYSIS_9"}.get, str)
     assert uk_layout({}.get, str) == UkLayout()
+
+
+def test_settings_with_the_uk_edition_open_the_uk_reader_with_dir(odbc, uk_file, memory_keyring):
+    dsn = odbc.add_dsn("SageLine50v30", odbc_env.SQLITE_DRIVER, Database=str(uk_file))
+    turbo = uk_file.parent / "turbo.sqlite"
+    open_sqlite(turbo).close()
+    settings = uk_file.parent / "settings.toml"
+    settings.write_text(
+        f'[sage50]\nedition = "uk"\nkind = "odbc"\ndsn = "{dsn}"\nuser = "MANAGER"\n'
+        f'database = "{uk_file.parent}"\n[smsturbo]\npath = "turbo.sqlite"\n'
+        '[uk]\ncustomer_type = "analysis 2"\n',
+        encoding="utf-8",
+    )
+    loaded = load_settings(settings)
+    assert odbc_connection(loaded)[1] == (("DIR", str(uk_file.parent)),)
+    source = open_source(loaded)
+    assert source.company_name() == COMPANY
+    assert _by_id(source.read(CUSTOMER))["A1D001"].values["type"] == "North West"

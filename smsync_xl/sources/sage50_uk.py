@@ -17,6 +17,7 @@ are deleted in Sage 50 and not read.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from smsync_xl.core.fields import (
     SageRecord,
     text,
 )
-from smsync_xl.core.settings import StatusRule
+from smsync_xl.core.settings import Connection, StatusRule
 from smsync_xl.core.uk_layout import UNUSED_LINE, UkLayout
 
 COMPANY_TABLE = "COMPANY"
@@ -85,6 +86,15 @@ UK_POSTCODE = re.compile(
     r"(GIR ?0AA|[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][ABD-HJLNP-UW-Z]{2})", re.IGNORECASE
 )
 """A UK postcode (outward code, optional space, inward code), e.g. NE1 4GF, SW1A 1AA."""
+
+
+def uk_odbc_connection(conn: Connection) -> tuple[Connection, tuple[tuple[str, str], ...]]:
+    """Sage 50 UK's driver takes the company's data folder as ``DIR=`` (Setup's Database
+    holds it: ``C:\\ProgramData\\Sage\\Accounts\\2024\\Company.000\\ACCDATA``), beside a
+    DSN (``SageLine50v29``) or the driver (``Sage Line 50 v29``)."""
+    if not conn.database:
+        return conn, ()
+    return dataclasses.replace(conn, database=""), (("DIR", conn.database),)
 
 
 def uk_flag(raw: object) -> bool | None:
