@@ -30,7 +30,8 @@ from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.settings import Settings, load_settings
-from smsync_xl.core.vocabulary import View
+from smsync_xl.core.vocabulary import Edition, View
+from smsync_xl.demo.editions import DEMO_EDITIONS, DEMOS
 from smsync_xl.plan_file import SavedPlan, load_plan, save_plan
 from smsync_xl.report import (
     change_lines,
@@ -281,8 +282,15 @@ def main() -> None:
 @click.option(
     "--force", is_flag=True, help="Replace the demo files already in FOLDER (settings included)."
 )
+@click.option(
+    "--edition",
+    type=click.Choice(DEMO_EDITIONS),
+    default=Edition.US.value,
+    show_default=True,
+    help="Which Sage 50 edition's demo company.",
+)
 @handles_problems
-def demo(folder: Path, force: bool) -> int:
+def demo(folder: Path, force: bool, edition: str) -> int:
     """Create a demo Sage 50 company and SMSTurbo database in FOLDER, show the plan,
     synchronize what Check All would tick (every active NEW record and every DIFFERENT
     one with changes to apply), and show what is left.
@@ -291,8 +299,9 @@ def demo(folder: Path, force: bool) -> int:
     Examples:
       smsync-xl demo ./demo
       smsync-xl demo ./demo --force    # start the demo over: its files are replaced
+      smsync-xl demo ./demo-uk --edition uk   # a Sage 50 Accounts (UK) company
     """
-    from smsync_xl.demo.company import create_demo, existing_demo_files
+    from smsync_xl.demo.company import existing_demo_files
 
     existing = existing_demo_files(folder)
     if existing and not force:
@@ -309,11 +318,11 @@ def demo(folder: Path, force: bool) -> int:
         + (f"{', '.join(existing)} replaced" if existing else "its settings and databases")
         + ")"
     )
-    settings_path = create_demo(folder)
+    settings_path = DEMOS[Edition(edition)](folder)
     interrupts.advise(interrupts.settings_advice(str(settings_path)))
     session = _session(settings_path)
     _echo(f"Demo written to {folder}/ (settings: {settings_path})")
-    _echo(f"Sage 50 company: {inert(session.company())}\n")
+    _echo(f"{session.settings.edition.words.product} company: {inert(session.company())}\n")
     found = app.plans(session)
     _echo_skipped(found)
     plans = found.plans
@@ -573,9 +582,21 @@ def build_workbook(output: Path | None) -> int:
     help="Windows: make DEST a Trusted Location for your user (Excel then runs its "
     "macros without asking).",
 )
+@click.option(
+    "--edition",
+    type=click.Choice(DEMO_EDITIONS),
+    default=Edition.US.value,
+    show_default=True,
+    help="With --demo: which Sage 50 edition's demo company (Setup is set for it).",
+)
 @handles_problems
 def install(
-    dest: Path, with_demo: bool, force: bool, xlwings_wheel: Path | None, trust: bool
+    dest: Path,
+    with_demo: bool,
+    force: bool,
+    xlwings_wheel: Path | None,
+    trust: bool,
+    edition: str,
 ) -> int:
     """Copy the workbook to DEST and write xlwings.conf beside it for this Python (every
     xlwings setting SMSync relies on, so none comes from your ~/.xlwings/xlwings.conf).
@@ -584,6 +605,7 @@ def install(
     \b
     Examples:
       smsync-xl install --dest ~/Documents/SMSync --demo
+      smsync-xl install --dest ~/Documents/SMSync --demo --edition uk
       smsync-xl install --dest C:\\SMSync --force     # replace it (old one kept, dated)
       smsync-xl install --dest C:\\SMSync --trust
       smsync-xl install --force --xlwings-wheel xlwings-0.37.8-cp311-cp311-win_amd64.whl
@@ -592,7 +614,12 @@ def install(
     from smsync_xl.install import install as install_workbook
 
     installed = install_workbook(
-        dest, with_demo=with_demo, force=force, xlwings_wheel=xlwings_wheel, trust=trust
+        dest,
+        with_demo=with_demo,
+        force=force,
+        xlwings_wheel=xlwings_wheel,
+        trust=trust,
+        edition=Edition(edition),
     )
     target = installed.workbook
     folder = target.parent

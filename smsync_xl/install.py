@@ -35,7 +35,9 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from smsync_xl import interrupts
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.resources import workbook_path
-from smsync_xl.demo.company import DEMO_FILES, create_demo
+from smsync_xl.core.vocabulary import Edition
+from smsync_xl.demo.company import DEMO_FILES
+from smsync_xl.demo.editions import DEMOS, SETUP_VALUES
 from smsync_xl.office import (
     Registry,
     WindowsRegistry,
@@ -308,6 +310,7 @@ def install(
     xlwings_wheel: Path | None = None,
     trust: bool = False,
     registry: Registry | None = None,
+    edition: Edition = Edition.US,
 ) -> Installed:
     """Copy SMSync.xlsm into ``destination`` and write xlwings.conf; return the copy.
     On macOS also put xlwings' AppleScript where Excel runs it.
@@ -322,7 +325,8 @@ def install(
     not replaced. On
     Windows the copy loses any Mark of the Web; ``xlwings_wheel`` (xlwings' win_amd64
     wheel of the pinned version) gives the DLLs the Excel functions need, copied beside
-    the interpreter; ``trust`` makes the folder a per-user Trusted Location.
+    the interpreter; ``trust`` makes the folder a per-user Trusted Location. The demo
+    is ``edition``'s, and the workbook's Setup says so (``demo.editions``).
     """
     platform = platform or sys.platform
     home = home or Path.home()
@@ -343,7 +347,7 @@ def install(
             trusted = _keep_workbook(destination, interpreter, placed, registry, warnings, trust)
             return Installed(target, None, tuple(placed), trusted, tuple(warnings), kept=True)
         _refuse_existing(destination, existing, placed)
-    done = _write_workbook(destination, target, conf, platform, with_demo)
+    done = _write_workbook(destination, target, conf, platform, edition if with_demo else None)
     if platform == "win32":
         _warn_missing_dll(destination, interpreter, warnings)
     trusted = _trust(destination, registry, warnings) if trust else None
@@ -436,8 +440,22 @@ def _refuse_existing(destination: Path, existing: list[str], placed: list[Path])
     )
 
 
+def _demo_setup(target: Path, values: Mapping[str, str]) -> None:
+    """Write an edition's demo settings into the installed workbook's Setup."""
+    if not values:
+        return
+    from smsync_xl.book.file import FileBook
+    from smsync_xl.book.layout import SETUP, setup_layout
+
+    layout = setup_layout()
+    book = FileBook(target, confirm=lambda _: False, alert=lambda _: None, status=lambda _: None)
+    for key, value in values.items():
+        book.write_cell(SETUP, layout.setting(key).cell, value)
+    book.finish()
+
+
 def _write_workbook(
-    destination: Path, target: Path, conf: bytes, platform: str, with_demo: bool
+    destination: Path, target: Path, conf: bytes, platform: str, demo: Edition | None
 ) -> _Done:
     """Back up, replace and write the folder's files as one step that an interrupt
     cannot cut in half; a failure says what was already changed."""
@@ -456,8 +474,9 @@ def _write_workbook(
             remove_mark_of_the_web(target)
         (destination / CONF_NAME).write_bytes(conf)
         done.told(f"{destination / CONF_NAME} was written")
-        if with_demo:
-            create_demo(destination)
+        if demo is not None:
+            DEMOS[demo](destination)
+            _demo_setup(target, SETUP_VALUES.get(demo, {}))
             done.told(f"the demo files in {destination} were written anew")
     except (OSError, sqlite3.Error) as error:
         raise done.stopped(error) from None
