@@ -312,6 +312,11 @@ def test_the_uk_demo_prints_its_designed_counts_syncs_once_and_undoes_exactly(tm
     assert f"Sage 50 Accounts (UK) company: {UK_COMPANY_NAME}" in result.output
     for entity, expected in EXPECTED_UK.items():
         assert _counts_line(entity, expected) in result.output
+    assert (
+        "NEW       CAFE01               Café Crème £ Ltd                         postcode "
+        "'NE1 4GF' read from SALES_LEDGER.ADDRESS_4: SALES_LEDGER.ADDRESS_5, the postcode "
+        "line, is blank"
+    ) in result.output
     assert "Import completed: 4 created, 4 updated, 0 skipped, 0 conflicts" in result.output
     assert "Customers: 1 NEW, 0 DIFFERENT, 6 IN SYNC, 2 INVALID, 1 SMSTurbo-only" in result.output
     assert "Materials: 0 NEW, 0 DIFFERENT, 4 IN SYNC, 2 INVALID, 1 SMSTurbo-only" in result.output

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from smsync_xl.book.layout import SAGE_COLUMNS, SAGE_ONLY
+from smsync_xl.book.sheets import table_rows
 from smsync_xl.connections.db import open_sqlite
 from smsync_xl.connections.odbc import connect, connection_string
 from smsync_xl.connections.odbc_errors import SAGE50
@@ -23,7 +25,7 @@ from smsync_xl.core.settings import (
     load_settings,
 )
 from smsync_xl.core.uk_layout import UkLayout, uk_layout
-from smsync_xl.core.vocabulary import Status
+from smsync_xl.core.vocabulary import Status, View
 from smsync_xl.demo.uk_company import write_uk_company
 from smsync_xl.sides import open_source
 from smsync_xl.sources.editions import odbc_connection
@@ -311,3 +313,11 @@ def test_settings_with_the_uk_edition_open_the_uk_reader_with_dir(odbc, uk_file,
     source = open_source(loaded)
     assert source.company_name() == COMPANY
     assert _by_id(source.read(CUSTOMER))["A1D001"].values["type"] == "North West"
+
+
+def test_the_sheet_shows_how_the_postcode_was_read(odbc, uk_file):
+    cafe = _by_id(_source(odbc, uk_file).read(CUSTOMER))["CAFE01"]
+    plan = compare(CUSTOMER, [cafe], [], EntitySettings())
+    (row,) = table_rows(plan, View.NOT_IN_SYNC)[SAGE_ONLY]
+    shown = dict(zip((c.title for c in SAGE_COLUMNS), row, strict=True))
+    assert (shown["Status"], shown["Reason"]) == ("NEW", cafe.notes[0])
