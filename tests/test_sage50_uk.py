@@ -15,7 +15,7 @@ from smsync_xl.connections.db import open_sqlite
 from smsync_xl.connections.odbc import connect, connection_string
 from smsync_xl.connections.odbc_errors import SAGE50
 from smsync_xl.core.compare import compare
-from smsync_xl.core.errors import SettingsError, SourceFormatError
+from smsync_xl.core.errors import AuthorizationError, SettingsError, SourceFormatError
 from smsync_xl.core.fields import CUSTOMER, MATERIAL, VENDOR
 from smsync_xl.core.settings import (
     FLAG_RULE,
@@ -321,3 +321,31 @@ def test_the_sheet_shows_how_the_postcode_was_read(odbc, uk_file):
     (row,) = table_rows(plan, View.NOT_IN_SYNC)[SAGE_ONLY]
     shown = dict(zip((c.title for c in SAGE_COLUMNS), row, strict=True))
     assert (shown["Status"], shown["Reason"]) == ("NEW", cafe.notes[0])
+
+
+def test_a_refused_sage_user_gets_the_uk_advice(
+    odbc, postgres, monkeypatch, memory_keyring, tmp_path
+):
+    dsn = odbc.add_dsn(
+        "SageLine50v31",
+        odbc_env.PG_DRIVER,
+        Servername=odbc_env.PG_HOST,
+        Port=str(odbc_env.PG_PORT),
+        Database="postgres",
+    )
+    monkeypatch.setenv("SMSYNC_SAGE50_PASSWORD", "not-the-password")
+    settings = tmp_path / "settings.toml"
+    open_sqlite(tmp_path / "turbo.sqlite").close()
+    settings.write_text(
+        f'[sage50]\nedition = "uk"\nkind = "odbc"\ndsn = "{dsn}"\nuser = "{postgres.role}"\n'
+        f'database = "{tmp_path}"\n[smsturbo]\npath = "turbo.sqlite"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(AuthorizationError) as raised:
+        open_source(load_settings(settings))
+    error = raised.value
+    assert error.message.startswith("Sage 50 Accounts (UK) refused the user name or password")
+    assert "not-the-password" not in str(error)
+    assert error.advice.startswith(
+        "Use a Sage 50 user and its password: Setup's User (MANAGER when access rights are off)."
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from smsync_xl.connections.db import Database
 from smsync_xl.connections.odbc_errors import SAGE50, Side
+from smsync_xl.connections.sage50_uk_side import SAGE50_UK
 from smsync_xl.core.errors import SettingsError
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import SAGE_KINDS, Connection, Settings
@@ -62,7 +63,7 @@ ODBC_CONNECTIONS: dict[Edition, Callable[[Connection], tuple[Connection, OdbcExt
 }
 """How an edition's driver is told what Setup's fields say, when not as the US one's:
 Sage 50 UK's takes the company's folder as DIR=."""
-SIDES: dict[Edition, Side] = {Edition.US: SAGE50}
+SIDES: dict[Edition, Side] = {Edition.US: SAGE50, Edition.UK: SAGE50_UK}
 
 
 def odbc_connection(settings: Settings) -> tuple[Connection, OdbcExtra]:
