@@ -300,25 +300,37 @@ class Sage50UkSource:
         record: Record = dict.fromkeys(entity.turbo_fields)
         for field, column in plan.fields.items():
             record[field] = entity.turbo_fields[field].kind.from_sage(row[column])
-        notes: tuple[str, ...] = ()
-        if entity is not MATERIAL:
-            lines = {c: text(row[c]) or "" for c in ADDRESS_COLUMNS if c in row}
-            address = read_address(lines, self.layout, lambda c: f"{plan.table}.{c}")
-            record.update({f: v for f, v in address.values.items() if f in plan.fields})
-            notes = (address.note,) if address.note else ()
-            problems += [address.problem] if address.problem else []
+        notes = () if entity is MATERIAL else self._address(plan, row, record, problems)
         inactive = self._flag(plan.table, INACTIVE, row, problems)
         if entity is MATERIAL:
             record[entity.status_field] = rule.status(inactive, None)
         else:
-            on_hold = self._flag(plan.table, ON_HOLD, row, problems)
-            code = text(row.get(STATUS_TEXT)) or text(row.get(STATUS_NUMBER)) or ""
-            status, problem = credit_status(
-                rule, inactive, on_hold, code, f"{plan.table}.{ON_HOLD}"
-            )
-            record[entity.status_field] = status
-            problems += [problem] if problem else []
+            record[entity.status_field] = self._credit_status(plan, row, rule, inactive, problems)
         return SageRecord(record["id"] or "", inactive, record, tuple(problems), notes)
+
+    def _address(
+        self, plan: _Plan, row: dict[str, object], record: Record, problems: list[str]
+    ) -> tuple[str, ...]:
+        """The address lines into ``record`` by the layout; the note on how, if any."""
+        lines = {c: text(row[c]) or "" for c in ADDRESS_COLUMNS if c in row}
+        address = read_address(lines, self.layout, lambda c: f"{plan.table}.{c}")
+        record.update({f: v for f, v in address.values.items() if f in plan.fields})
+        problems += [address.problem] if address.problem else []
+        return (address.note,) if address.note else ()
+
+    def _credit_status(
+        self,
+        plan: _Plan,
+        row: dict[str, object],
+        rule: StatusRule,
+        inactive: bool,
+        problems: list[str],
+    ) -> str | None:
+        on_hold = self._flag(plan.table, ON_HOLD, row, problems)
+        code = text(row.get(STATUS_TEXT)) or text(row.get(STATUS_NUMBER)) or ""
+        status, problem = credit_status(rule, inactive, on_hold, code, f"{plan.table}.{ON_HOLD}")
+        problems += [problem] if problem else []
+        return status
 
     @staticmethod
     def _flag(table: str, column: str, row: dict[str, object], problems: list[str]) -> bool:
