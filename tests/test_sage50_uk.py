@@ -133,8 +133,16 @@ def uk_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _source(odbc, uk_file: Path, layout: UkLayout | None = None, rule: StatusRule = RULE):
-    dsn = odbc.add_dsn("SageLine50v29", odbc_env.SQLITE_DRIVER, Database=str(uk_file))
+def _source(
+    odbc,
+    uk_file: Path,
+    layout: UkLayout | None = None,
+    rule: StatusRule = RULE,
+    dsn: str = "SageLine50v29",
+):
+    """The company through its own DSN name: unixODBC may not see a DSN rewritten within
+    the same second."""
+    odbc.add_dsn(dsn, odbc_env.SQLITE_DRIVER, Database=str(uk_file))
     conn = Connection(kind="odbc", dsn=dsn, user="MANAGER")
     db = connect(conn, SAGE50, None, read_only=True, extra=(("DIR", str(uk_file.parent)),))
     return Sage50UkSource(db, lambda e: FLAG_RULE if e is MATERIAL else rule, layout or UkLayout())
@@ -283,7 +291,7 @@ def test_a_company_without_the_ledger_column_is_named(odbc, tmp_path):
     with pytest.raises(
         SourceFormatError, match="table SALES_LEDGER has no column ANALYSIS_1, INACTIVE_FLAG\n"
     ):
-        _source(odbc, path).read(CUSTOMER)
+        _source(odbc, path, dsn="SageLine50v28").read(CUSTOMER)
 
 
 def test_the_uk_settings_are_validated_naming_the_key():
