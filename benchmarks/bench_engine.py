@@ -547,8 +547,8 @@ class ApplyBench:
         """Plan, then synchronize what is taken by default; returns (plan s, sync s,
         plan round trips, sync round trips)."""
         from smsync_xl import app
-        from smsync_xl.core.settings import settings_from_values
         from smsync_xl.core.vocabulary import Outcome
+        from smsync_xl.files.settings_file import settings_from_values
 
         dsn = self.odbc.pg_dsn(f"bench_{database[-12:]}_{port}", database, self.pg.role, port=port)
         settings = settings_from_values(

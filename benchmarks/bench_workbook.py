@@ -45,8 +45,6 @@ from smsync_xl.book.file import FileBook
 from smsync_xl.book.layout import SAGE_ONLY, TURBO_ONLY, setup_layout
 from smsync_xl.book.sheets import table_rows
 from smsync_xl.core.fields import CUSTOMER
-from smsync_xl.core.resources import workbook_path
-from smsync_xl.core.settings import load_settings
 from smsync_xl.core.vocabulary import View
 from smsync_xl.demo.company import (
     DEMO_FILES,
@@ -55,6 +53,8 @@ from smsync_xl.demo.company import (
     create_smsturbo,
 )
 from smsync_xl.demo.data import DemoRecord, _base
+from smsync_xl.files.package_files import workbook_path
+from smsync_xl.files.settings_file import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = "SMSync.xlsm"

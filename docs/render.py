@@ -4,7 +4,7 @@ under a virtual X display), photographed and cropped to the part that tells the 
 
     apt-get install -y libreoffice-calc xvfb xdotool imagemagick \
         fonts-crosextra-carlito fonts-crosextra-caladea   # Debian; pngquant optional
-    python docs/render.py
+    .venv/bin/python docs/render.py   # the Python SMSync is installed in
 
 Each picture is a copy of the workbook saved by openpyxl with its view set (active sheet,
 zoom, selected cell, hidden columns, one filter); the sheets and their contents are the
@@ -15,8 +15,10 @@ Cambria with the same widths, so the columns fit as they do in Excel.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -24,28 +26,38 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import load_workbook
-from openpyxl.worksheet.filters import FilterColumn, Filters
+try:
+    from openpyxl import load_workbook
+    from openpyxl.worksheet.filters import FilterColumn, Filters
 
-from smsync_xl import macros
-from smsync_xl.book.file import FileBook
-from smsync_xl.book.layout import (
-    CHANGES,
-    INCLUDE,
-    KEY,
-    LOG,
-    LOG_COLUMNS,
-    RESULT,
-    SAGE_COLUMNS,
-    SAGE_ONLY,
-    SETUP,
-    TURBO_COLUMNS,
-    TURBO_ONLY,
-    Column,
-    column_letter,
-)
-from smsync_xl.core.resources import workbook_path
-from smsync_xl.demo.company import create_demo
+    from smsync_xl import macros
+    from smsync_xl.book.file import FileBook
+    from smsync_xl.book.layout import (
+        CHANGES,
+        INCLUDE,
+        KEY,
+        LOG,
+        LOG_COLUMNS,
+        RESULT,
+        SAGE_COLUMNS,
+        SAGE_ONLY,
+        SETUP,
+        TURBO_COLUMNS,
+        TURBO_ONLY,
+        Column,
+        column_letter,
+    )
+    from smsync_xl.demo.company import create_demo
+    from smsync_xl.files.package_files import workbook_path
+except ModuleNotFoundError as missing:
+    if missing.name not in {"openpyxl", "smsync_xl"}:
+        raise
+    raise SystemExit(
+        f"docs/render.py needs SMSync and its packages ({missing.name} is missing from "
+        f"{sys.executable}): run it with the Python of the environment SMSync is installed "
+        "in, e.g. python3 -m venv .venv && .venv/bin/pip install -e . && "
+        ".venv/bin/python docs/render.py"
+    ) from None
 
 IMAGES = Path(__file__).parent / "images"
 DISPLAY = ":99"
@@ -121,6 +133,23 @@ TOOLS = {
 
 
 def run(*command: str, timeout: float = 60) -> str:
+    """What ``command`` prints; when it fails, a message naming it and what it said (the
+    pictures made before it are kept), not a traceback."""
+    try:
+        return attempt(*command, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        said = f"did not finish within {timeout:.0f} s"
+    except subprocess.CalledProcessError as error:
+        said = f"failed (exit code {error.returncode}): {error.stderr.strip() or 'no message'}"
+    except OSError as error:
+        said = f"could not be started: {error.strerror}"
+    raise SystemExit(
+        f"docs/render.py: {shlex.join(command)} {said}. The pictures made before it are in "
+        f"{IMAGES}; check that {command[0]} works on this computer, then run it again."
+    )
+
+
+def attempt(*command: str, timeout: float) -> str:
     env = {**os.environ, "DISPLAY": DISPLAY}
     done = subprocess.run(
         command, check=True, capture_output=True, text=True, timeout=timeout, env=env
@@ -156,7 +185,7 @@ def screen() -> Iterator[None]:
 
 def run_ok(*command: str) -> bool:
     try:
-        run(*command, timeout=5)
+        attempt(*command, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return False
     return True
@@ -251,9 +280,13 @@ def shoot(source: Path, shot: Shot, folder: Path) -> None:
 
 
 def main() -> None:
-    missing = sorted({package for tool, package in TOOLS.items() if not shutil.which(tool)})
+    missing = {tool: package for tool, package in TOOLS.items() if not shutil.which(tool)}
     if missing:
-        raise SystemExit(f"docs/render.py needs: apt-get install -y {' '.join(missing)}")
+        named = ", ".join(f"{tool} (Debian package {package})" for tool, package in missing.items())
+        raise SystemExit(
+            f"docs/render.py needs programs that are not on PATH: {named}. Install them "
+            f"(apt-get install -y {' '.join(sorted(set(missing.values())))}), then run it again."
+        )
     IMAGES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as name, screen():
         folder = Path(name)

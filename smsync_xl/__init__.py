@@ -1,3 +1,6 @@
 """SMSync for Excel: bring Sage 50 customers and vendors into SMSTurbo, one way, audited."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+__version__ = version("smsync-xl")
+"""Declared once, in pyproject.toml; read from the installed package's metadata."""

@@ -1,7 +1,8 @@
 """``smsync-xl``: the headless way to run what the workbook's buttons do.
 
-A thin face over the application layer (``app``) and the macros: each command parses
-its options, calls one use case and prints the typed result. Exit codes: 0 done; 1 a
+A thin face over the application layer (``app``; the workbook commands run the same
+use cases as the buttons, ``app.workbook_buttons``): each command parses its options,
+calls one use case and prints the typed result. Exit codes: 0 done; 1 a
 problem you can fix (the message says what and where); 2 wrong usage; 3 synchronized,
 but some rows were refused as conflicts (press Refresh / run plan again), or undone, but
 some records were left alone because they changed since; 128 + the signal when
@@ -23,17 +24,10 @@ from typing import TYPE_CHECKING, ParamSpec, TextIO, cast
 
 import click
 
-from smsync_xl import app, interrupts, macros
-from smsync_xl.connections import passwords
-from smsync_xl.connections.passwords import Prompt
-from smsync_xl.core.compare import Plan
-from smsync_xl.core.errors import SmsyncError
-from smsync_xl.core.fields import ENTITIES
-from smsync_xl.core.settings import Settings, load_settings
-from smsync_xl.core.vocabulary import Edition, View
-from smsync_xl.demo.editions import DEMO_EDITIONS, DEMOS
-from smsync_xl.plan_file import SavedPlan, load_plan, save_plan
-from smsync_xl.report import (
+from smsync_xl import app
+from smsync_xl.app import interrupts
+from smsync_xl.app import workbook_buttons as buttons
+from smsync_xl.app.plain_text import (
     change_lines,
     counts_line,
     inert,
@@ -42,6 +36,15 @@ from smsync_xl.report import (
     run_lines,
     undo_lines,
 )
+from smsync_xl.app.saved_plan import SavedPlan, load_plan, save_plan
+from smsync_xl.connections import passwords
+from smsync_xl.connections.passwords import Prompt
+from smsync_xl.core.compare import Plan
+from smsync_xl.core.errors import SmsyncError
+from smsync_xl.core.fields import ENTITIES
+from smsync_xl.core.settings import Settings
+from smsync_xl.core.vocabulary import Edition, View
+from smsync_xl.files.settings_file import load_settings
 from smsync_xl.sync.apply import Chosen, SyncResult
 
 if TYPE_CHECKING:
@@ -214,8 +217,8 @@ def _echo_skipped(found: app.Plans) -> None:
 
 
 def _view(settings: Settings, view: str | None) -> View:
-    chosen = View(view) if view else settings.view
-    return View.NOT_IN_SYNC if chosen is View.ASK else chosen
+    """The --view given, or the settings' (nobody is asked on the command line)."""
+    return app.view_to_show(View(view) if view else settings.view, None)
 
 
 def _prompt() -> Prompt | None:
@@ -277,18 +280,22 @@ def main() -> None:
     """
 
 
+edition_option = click.option(
+    "--edition",
+    type=click.Choice([e.value for e in Edition]),
+    default="us",
+    show_default=True,
+    help="Which Sage 50 edition the demo company is (us: Sage 50 US; canada: Sage 50 "
+    "Canadian Edition; uk: Sage 50 Accounts (UK); their tables in an SQLite file).",
+)
+
+
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="smsync-demo")
 @click.option(
     "--force", is_flag=True, help="Replace the demo files already in FOLDER (settings included)."
 )
-@click.option(
-    "--edition",
-    type=click.Choice(DEMO_EDITIONS),
-    default=Edition.US.value,
-    show_default=True,
-    help="Which Sage 50 edition's demo company.",
-)
+@edition_option
 @handles_problems
 def demo(folder: Path, force: bool, edition: str) -> int:
     """Create a demo Sage 50 company and SMSTurbo database in FOLDER, show the plan,
@@ -299,27 +306,10 @@ def demo(folder: Path, force: bool, edition: str) -> int:
     Examples:
       smsync-xl demo ./demo
       smsync-xl demo ./demo --force    # start the demo over: its files are replaced
-      smsync-xl demo ./demo-uk --edition uk   # a Sage 50 Accounts (UK) company
+      smsync-xl demo ./demo-ca --edition canada
+      smsync-xl demo ./demo-uk --edition uk
     """
-    from smsync_xl.demo.company import existing_demo_files
-
-    existing = existing_demo_files(folder)
-    if existing and not force:
-        raise SmsyncError(
-            f"{folder} already holds {', '.join(existing)}: a new demo would replace them "
-            "(the settings file rewritten, both demo databases reset, their runs gone)",
-            where=str(folder),
-            advice=f"Pass --force to replace them, or choose another folder, e.g. "
-            f"smsync-xl demo {folder}-2. Nothing was changed.",
-        )
-    interrupts.hold()  # the demo's files are made whole before an interrupt is told
-    interrupts.changed(
-        f"the demo in {folder} was written anew ("
-        + (f"{', '.join(existing)} replaced" if existing else "its settings and databases")
-        + ")"
-    )
-    settings_path = DEMOS[Edition(edition)](folder)
-    interrupts.advise(interrupts.settings_advice(str(settings_path)))
+    settings_path = app.start_demo(folder, force=force, edition=Edition(edition))
     session = _session(settings_path)
     _echo(f"Demo written to {folder}/ (settings: {settings_path})")
     _echo(f"{session.settings.edition.words.product} company: {inert(session.company())}\n")
@@ -447,8 +437,7 @@ def _chosen_from_saved(
     a line for the IDs it does not hold, so they are named and not silently skipped."""
     saved.check_company(session.company(), session.source.location())
     chosen = saved.chosen(keys, ids, include_inactive=include_inactive)
-    found = {i for marks in chosen.values() for i in marks}
-    unknown = [i for i in ids if i not in found]
+    unknown = app.not_chosen(chosen, ids)
     refused = [f"Not in the saved plan {plan_name}: {', '.join(unknown)}"] if unknown else []
     return chosen, refused
 
@@ -490,12 +479,7 @@ def undo(settings_path: Path, yes: bool) -> int:
     store = _session(settings_path).store
     run = app.last_synchronization(store)
     if not yes:
-        partly = app.taken_back_already(store, run)
-        _ask(
-            f"Undo synchronization {run.run_id} of {inert(run.started_at)} by {inert(run.user)}?"
-            + (f" {partly}" if partly else ""),
-            abort=True,
-        )
+        _ask(app.undo_question(store, run, one_line=True), abort=True)
     result = app.undo_last(store)
     _echo("\n".join(undo_lines(result)))
     return EXIT_CONFLICTS if result.left_alone else 0
@@ -538,7 +522,7 @@ def build_workbook(output: Path | None) -> int:
       smsync-xl build-workbook --output SMSync.xlsm  # anywhere
     """
     from smsync_xl.book.build import build
-    from smsync_xl.core.resources import checkout_workbook
+    from smsync_xl.files.package_files import checkout_workbook
 
     destination = output or checkout_workbook()
     if destination is None:
@@ -582,13 +566,7 @@ def build_workbook(output: Path | None) -> int:
     help="Windows: make DEST a Trusted Location for your user (Excel then runs its "
     "macros without asking).",
 )
-@click.option(
-    "--edition",
-    type=click.Choice(DEMO_EDITIONS),
-    default=Edition.US.value,
-    show_default=True,
-    help="With --demo: which Sage 50 edition's demo company (Setup is set for it).",
-)
+@edition_option
 @handles_problems
 def install(
     dest: Path,
@@ -605,13 +583,14 @@ def install(
     \b
     Examples:
       smsync-xl install --dest ~/Documents/SMSync --demo
+      smsync-xl install --dest ~/Documents/SMSync --demo --edition canada
       smsync-xl install --dest ~/Documents/SMSync --demo --edition uk
       smsync-xl install --dest C:\\SMSync --force     # replace it (old one kept, dated)
       smsync-xl install --dest C:\\SMSync --trust
       smsync-xl install --force --xlwings-wheel xlwings-0.37.8-cp311-cp311-win_amd64.whl
     """
-    from smsync_xl.install import CONF_NAME, folder_warnings, next_steps
-    from smsync_xl.install import install as install_workbook
+    from smsync_xl.pc.install import CONF_NAME, folder_warnings, next_steps
+    from smsync_xl.pc.install import install as install_workbook
 
     installed = install_workbook(
         dest,
@@ -673,7 +652,7 @@ def _file_book(path: Path, yes: bool, *, rewrite: bool = False, force: bool = Fa
     )
 
 
-def _button(finished: macros.Finished | None) -> int:
+def _button(finished: buttons.Finished | None) -> int:
     """A button's result as the twin's output and exit code."""
     if finished is None:
         return EXIT_PROBLEM
@@ -694,7 +673,7 @@ def refresh(book: Path, yes: bool, force: bool) -> int:
     Example:
       smsync-xl refresh ~/SMSync/SMSync.xlsm --yes
     """
-    return _button(macros.refresh(_file_book(book, yes, rewrite=True, force=force)))
+    return _button(buttons.refresh(_file_book(book, yes, rewrite=True, force=force)))
 
 
 @main.command("check-all")
@@ -710,7 +689,7 @@ def check_all(book: Path, force: bool) -> int:
     Example:
       smsync-xl check-all ~/SMSync/SMSync.xlsm
     """
-    return _button(macros.check_all(_file_book(book, yes=False, rewrite=True, force=force)))
+    return _button(buttons.check_all(_file_book(book, yes=False, rewrite=True, force=force)))
 
 
 @main.command()
@@ -725,7 +704,7 @@ def synchronize(book: Path, yes: bool, force: bool) -> int:
     Example:
       smsync-xl synchronize ~/SMSync/SMSync.xlsm --yes
     """
-    return _button(macros.synchronize(_file_book(book, yes, rewrite=True, force=force)))
+    return _button(buttons.synchronize(_file_book(book, yes, rewrite=True, force=force)))
 
 
 @main.command("excel-check")
@@ -747,7 +726,7 @@ def excel_check(folder: Path | None) -> int:
       smsync-xl excel-check
       smsync-xl excel-check --folder C:\\Temp\\SMSyncCheck
     """
-    from smsync_xl.excel_check import excel_check as check_in_excel
+    from smsync_xl.pc.excel_check import excel_check as check_in_excel
 
     # Excel may still hold the throw-away workbook (or Python a DLL) when the folder is
     # removed: the report matters, the leftover temporary folder does not.
@@ -784,7 +763,7 @@ def doctor(settings_path: Path, book: Path | None) -> int:
       smsync-xl doctor --book ~/SMSync/SMSync.xlsm
     """
     from smsync_xl.book.setup_sheet import read_setup
-    from smsync_xl.doctor import diagnose
+    from smsync_xl.pc.doctor import diagnose
 
     settings, problem = None, None
     try:

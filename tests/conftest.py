@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,10 +13,11 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
+from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.connections.db import Database
 from smsync_xl.core.compare import Plan
 from smsync_xl.core.fields import ENTITIES
-from smsync_xl.core.settings import Settings, load_settings
+from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import Status
 from smsync_xl.demo.company import (
     create_demo,
@@ -25,7 +26,7 @@ from smsync_xl.demo.company import (
     write_smsturbo,
 )
 from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS
-from smsync_xl.sides import open_source, open_store
+from smsync_xl.files.settings_file import load_settings
 from smsync_xl.smsturbo.audit import CHANGES, RUNS
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sources.sage50 import Sage50Source
@@ -93,6 +94,25 @@ def dump(path: Path, *, audit: bool = False) -> dict[str, list[tuple]]:
         }
     finally:
         connection.close()
+
+
+def rebuild_sqlite_table(
+    connection: sqlite3.Connection,
+    table: str,
+    declared: Callable[[str], str],
+    copied: str = "*",
+) -> None:
+    """Declare SQLite's ``table`` anew, rows kept: SQLite cannot change a column, a key
+    or a constraint in place. ``declared`` edits the table's CREATE statement;
+    ``copied`` is what each old row gives the new table (``*, 'MAIN'`` for an added
+    column). What a real installation may have instead of the reference schema."""
+    (sql,) = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+    ).fetchone()
+    connection.executescript(
+        f'BEGIN; ALTER TABLE "{table}" RENAME TO "Rebuilt"; {declared(sql)}; '
+        f'INSERT INTO "{table}" SELECT {copied} FROM "Rebuilt"; DROP TABLE "Rebuilt"; COMMIT;'
+    )
 
 
 def audit_rows(path: Path) -> tuple[int, int]:

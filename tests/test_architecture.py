@@ -1,64 +1,215 @@
-"""The import rule of README's "How it is built": each layer imports only the layers
-below it, so the tree reads as the data flow. Checked on the real import statements."""
+"""The import rule of README's "How it is built": each folder imports only the folders
+below it, so the tree reads as the data flow; the faces (the command line, the ribbon
+macros, the Excel functions) sit on top, and nothing imports a face. Checked on the real
+import statements, in every form and wherever they are written (inside functions too)."""
 
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from pathlib import Path
 
 import smsync_xl
 
 PACKAGE = Path(smsync_xl.__file__).parent
 
+FACES = {"cli", "macros", "udf"}
+"""The top-level modules: each translates one surface (the command line, the ribbon
+buttons, the Excel functions) to the application layer."""
+
+
+@dataclass(frozen=True)
+class Layer:
+    holds: str
+    may_import: frozenset[str]
+
+
+def _layer(holds: str, *may_import: str) -> Layer:
+    return Layer(holds, frozenset(may_import))
+
+
 ALLOWED = {
-    "core": {"core"},
-    "connections": {"core", "connections"},
-    "sources": {"core", "connections", "sources"},
-    "smsturbo": {"core", "connections", "smsturbo"},
-    "sync": {"core", "smsturbo", "sync"},
-    "book": {"core", "book"},
-    "demo": {"core", "connections", "sources", "smsturbo", "demo"},
+    "core": _layer(
+        "the pure rules: fields, IDs, settings parsing, comparison, vocabulary; no I/O",
+        "core",
+    ),
+    "files": _layer(
+        "reads the files SMSync is given (settings, table mapping) and finds those it "
+        "carries (templates, the workbook); no database",
+        "core",
+    ),
+    "connections": _layer("ODBC and SQLite connections, their errors, saved passwords", "core"),
+    "sources": _layer("Sage 50 read-only (ODBC or SQLite, list exports)", "core", "connections"),
+    "smsturbo": _layer("SMSTurbo: table mapping, store, audit", "core", "files", "connections"),
+    "sync": _layer("apply a plan and undo a run, in one transaction each", "core", "smsturbo"),
+    "book": _layer("the workbook: layout, build, Excel and file adapters", "core", "files"),
+    "demo": _layer(
+        "the demo company and SMSTurbo database", "core", "connections", "sources", "smsturbo"
+    ),
+    "app": _layer(
+        "every use case the faces call, the workbook port, saved plans, plain-text views",
+        "core",
+        "files",
+        "connections",
+        "sources",
+        "smsturbo",
+        "sync",
+        "book",
+        "demo",
+    ),
+    "pc": _layer(
+        "installing on a PC and diagnosing it (doctor, excel-check, Office, xlwings DLL)",
+        "core",
+        "files",
+        "connections",
+        "sources",
+        "smsturbo",
+        "sync",
+        "book",
+        "demo",
+        "app",
+    ),
 }
-"""Layer → the layers (folders) it may import. Sources never touch SMSTurbo, the store
-never reads Sage 50, the workbook layer knows no database; the top-level modules (the
-application layer and the faces) may import any layer, and no layer imports them."""
+"""Folder → what it holds and the folders it may import besides itself. Sources never
+touch SMSTurbo, the store never reads Sage 50, the workbook layer knows no database, the
+application layer knows no face; the faces may import any folder, and nothing imports a
+face."""
+
+OPENS_FILES = {
+    "open",
+    "read_text",
+    "read_bytes",
+    "write_text",
+    "write_bytes",
+    "connect",
+    "exists",
+    "is_file",
+    "is_dir",
+    "iterdir",
+    "glob",
+    "rglob",
+    "mkdir",
+    "unlink",
+    "touch",
+    "stat",
+    "load",
+}
+"""Calls that reach the file system or a database: core does none (``tomllib.loads`` of
+text it is given is fine; ``tomllib.load`` of a file is not)."""
+
+DOES_IO = {"sqlite3", "pyodbc", "os", "shutil", "subprocess", "socket", "io", "tempfile"}
 
 
-def imported_layers(path: Path) -> set[str]:
-    """The first component under smsync_xl of every smsync_xl module ``path`` imports."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        names = []
-        if isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module] if node.level == 0 else []
-        elif isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        for name in names:
-            parts = name.split(".")
-            if parts[0] == "smsync_xl" and len(parts) > 1:
-                found.add(parts[1])
+def _modules(tree: ast.AST) -> set[str]:
+    """Every module an import names, in full: ``import a.b``, ``from a import b`` (b may
+    be a module: both ``a`` and ``a.b`` are listed), ``from a.b import c``."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
 
 
-def test_each_layer_imports_only_the_layers_below_it():
+def imported(path: Path) -> set[str]:
+    """The parts of smsync_xl that ``path`` imports: a folder's name, or a top-level
+    module's ("cli", "macros", "udf")."""
+    parts = set()
+    for name in _modules(ast.parse(path.read_text(encoding="utf-8"))):
+        names = name.split(".")
+        if names[0] != "smsync_xl" or len(names) < 2:
+            continue
+        if (PACKAGE / names[1]).is_dir() or names[1] in FACES:
+            parts.add(names[1])
+    return parts
+
+
+def _folder(path: Path) -> str:
+    return path.relative_to(PACKAGE).parts[0]
+
+
+def _package_modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def test_nothing_imports_a_face():
+    importers = [
+        f"{path.relative_to(PACKAGE)} imports {sorted(imported(path) & FACES)}"
+        for path in _package_modules()
+        if imported(path) & FACES
+    ]
+    assert importers == []
+
+
+def test_each_folder_imports_only_the_folders_below_it():
     broken = []
-    for layer, allowed in ALLOWED.items():
-        for path in sorted((PACKAGE / layer).glob("*.py")):
-            extra = imported_layers(path) - allowed
-            if extra:
-                broken.append(f"{layer}/{path.name} imports {sorted(extra)}")
+    for path in _package_modules():
+        folder = _folder(path)
+        if folder not in ALLOWED:
+            continue
+        extra = imported(path) - ALLOWED[folder].may_import - {folder}
+        if extra:
+            broken.append(f"{path.relative_to(PACKAGE)} imports {sorted(extra)}")
     assert broken == []
 
 
-def test_every_module_sits_in_a_known_layer_or_at_the_top():
+def test_every_module_sits_in_a_known_folder_or_is_a_face():
     folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert folders == set(ALLOWED)
+    top = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
+    assert (folders, top) == (set(ALLOWED), FACES)
+    assert all(layer.holds and layer.may_import <= set(ALLOWED) for layer in ALLOWED.values())
+
+
+def _io_in_core(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = [
+        f"{path.name}:{node.lineno} calls {name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        for name in [getattr(node.func, "attr", getattr(node.func, "id", ""))]
+        if name in OPENS_FILES
+    ]
+    found += [
+        f"{path.name} imports {name}"
+        for name in sorted(_modules(tree))
+        if name.split(".")[0] in DOES_IO
+    ]
+    return found
+
+
+def test_core_does_no_io():
+    assert [
+        problem
+        for path in _package_modules()
+        if _folder(path) == "core"
+        for problem in _io_in_core(path)
+    ] == []
+
+
+def test_the_checks_see_every_import_form(tmp_path):
+    """The rule is only as good as its reading of imports: each form is seen."""
+    forms = {
+        "import smsync_xl.macros": {"macros"},
+        "from smsync_xl import macros": {"macros"},
+        "from smsync_xl import cli, udf": {"cli", "udf"},
+        "from smsync_xl.app.session import open_session": {"app"},
+        "import smsync_xl.sync.apply as apply": {"sync"},
+        "def f():\n    from smsync_xl import macros": {"macros"},
+    }
+    for source, parts in forms.items():
+        module = tmp_path / "m.py"
+        module.write_text(source, encoding="utf-8")
+        assert imported(module) == parts, source
+    module.write_text("from pathlib import Path\nPath('x').read_text()\nopen('y')\n")
+    assert len(_io_in_core(module)) == 2
 
 
 def test_no_relative_imports_hide_a_layer():
     relative = [
         str(path.relative_to(PACKAGE))
-        for path in PACKAGE.rglob("*.py")
+        for path in _package_modules()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, ast.ImportFrom) and node.level > 0
     ]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from smsync_xl.core.errors import MappingError
-from smsync_xl.core.resources import template_path
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo
+from smsync_xl.files.package_files import template_path
 from smsync_xl.smsturbo.mapping import load_mapping
 
 from .test_bad_settings import edited, run_cli, sync_refused, unreadable

@@ -16,15 +16,15 @@ from xml.etree import ElementTree
 import pytest
 
 from smsync_xl import macros
+from smsync_xl.app.plain_text import inert
 from smsync_xl.book.layout import ID, SAGE_ONLY, STATUS
 from smsync_xl.core.compare import CONTROL_CHARACTERS
 from smsync_xl.core.fields import CUSTOMER, MATERIAL, TURBO_FIELDS, VENDOR, Entity, Record
 from smsync_xl.demo.company import create_demo, create_sage_company
 from smsync_xl.demo.data import DemoRecord
-from smsync_xl.report import inert
 
 from . import odbc_env
-from .conftest import dump
+from .conftest import dump, rebuild_sqlite_table
 from .test_bad_settings import TURBO_FILE, edited, run_cli
 from .test_store_failures import cli, pg_turbo
 from .workbook_helpers import Dialogs, demo_workbook, open_book
@@ -447,16 +447,14 @@ NARROW_NAME = "Narrow Name Hauling Company Of Peoria"  # 37 characters: Sage 50 
 def redeclare(path: Path, table: str, *edits: tuple[str, str]) -> None:
     """Give SMSTurbo's ``table`` other column types (each edit: old declaration, new),
     rows kept: what a real installation may have instead of the reference schema."""
-    with sqlite3.connect(path) as connection:
-        (sql,) = connection.execute(
-            "SELECT sql FROM sqlite_master WHERE name = ?", [table]
-        ).fetchone()
+
+    def declared(sql: str) -> str:
         for old, new in edits:
             sql = edited(sql, old, new)
-        connection.execute(f'ALTER TABLE "{table}" RENAME TO "Wide"')
-        connection.execute(sql)
-        connection.execute(f'INSERT INTO "{table}" SELECT * FROM "Wide"')
-        connection.execute('DROP TABLE "Wide"')
+        return sql
+
+    with closing(sqlite3.connect(path)) as connection:
+        rebuild_sqlite_table(connection, table, declared)
 
 
 def narrow_sqlite_customers(path: Path) -> None:

@@ -15,8 +15,9 @@ from smsync_xl.book.layout import setup_layout
 from smsync_xl.book.setup_sheet import ENTITY_KEY
 from smsync_xl.cli import main
 from smsync_xl.core.errors import SettingsError
-from smsync_xl.core.settings import SETTINGS_KEYS, load_settings, settings_from_values
+from smsync_xl.core.settings import SETTINGS_KEYS
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo
+from smsync_xl.files.settings_file import load_settings, settings_from_values
 
 from .conftest import dump
 

@@ -24,10 +24,10 @@ from smsync_xl.book.layout import (
 )
 from smsync_xl.book.setup_sheet import ENTITY_KEY
 from smsync_xl.core.errors import WorkbookError
-from smsync_xl.core.resources import workbook_path
 from smsync_xl.demo.company import create_sage_company, create_smsturbo
 from smsync_xl.demo.data import COMPANY_NAME, DemoRecord
-from smsync_xl.excel_check import filter_on_windows
+from smsync_xl.files.package_files import workbook_path
+from smsync_xl.pc.excel_check import filter_on_windows
 
 from .xlwings_standin import Book, Dialog, Excel
 

@@ -4,16 +4,17 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
+from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.book.file import FileBook
 from smsync_xl.book.setup_sheet import read_setup
 from smsync_xl.cli import main
 from smsync_xl.core.fields import CUSTOMER, ENTITIES, VENDOR
 from smsync_xl.core.vocabulary import Edition
+from smsync_xl.demo.canada import CANADA_EXPECTED, create_canada_demo
 from smsync_xl.demo.company import create_demo
 from smsync_xl.demo.data import EXPECTED
 from smsync_xl.demo.uk_data import EXPECTED_UK, UK_COMPANY_NAME
 from smsync_xl.demo.uk_demo import create_uk_demo
-from smsync_xl.sides import open_source, open_store
 from smsync_xl.sync.apply import make_plan
 
 from .conftest import demo_at, dump
@@ -196,7 +197,7 @@ def test_a_bad_plan_file_is_one_plain_message(tmp_path, content, expected):
 
 
 def test_build_workbook_outside_a_checkout_needs_an_output(tmp_path, monkeypatch):
-    monkeypatch.setattr("smsync_xl.core.resources.checkout_workbook", lambda: None)
+    monkeypatch.setattr("smsync_xl.files.package_files.checkout_workbook", lambda: None)
     refused = run("build-workbook")
     assert refused.exit_code == 1 and "--output" in refused.output
     built = run("build-workbook", "--output", tmp_path / "SMSync.xlsm")
@@ -354,3 +355,36 @@ def test_install_with_the_uk_demo_sets_setup_for_it(tmp_path):
         plan = make_plan(ENTITIES[key], source, store, settings)
         counts = {status.value: n for status, n in plan.counts().items()}
         assert {**counts, "smsturbo_only": len(plan.turbo_only)} == expected
+
+
+def test_canada_demo_prints_the_designed_counts_then_synchronizes(tmp_path):
+    result = run("demo", tmp_path / "demo", "--edition", "canada")
+    assert result.exit_code == 0, result.output
+    assert "Sage 50 Canadian Edition company: Granulats Saint-Laurent Ltée" in result.output
+    for entity, expected in CANADA_EXPECTED.items():
+        line = (
+            f"{entity.title()}: {expected['NEW']} NEW, {expected['DIFFERENT']} DIFFERENT, "
+            f"{expected['IN SYNC']} IN SYNC, {expected['INVALID']} INVALID, "
+            f"{expected['smsturbo_only']} SMSTurbo-only"
+        )
+        assert line in result.output
+    assert "Import completed: 4 created, 4 updated, 0 skipped, 0 conflicts" in result.output
+    assert "Customers: 1 NEW, 0 DIFFERENT, 8 IN SYNC, 5 INVALID, 1 SMSTurbo-only" in result.output
+    assert "Materials: 0 NEW, 1 DIFFERENT, 5 IN SYNC, 2 INVALID, 1 SMSTurbo-only" in result.output
+    assert (
+        "Sage 50 Canadian Edition keeps no customer ID: the customer name stands as the "
+        "SMSTurbo ID and cannot be one as it is"
+    ) in result.output
+
+
+def test_canada_demo_synchronizes_nothing_twice_and_undo_restores_smsturbo(tmp_path):
+    settings = create_canada_demo(tmp_path)
+    before = dump(tmp_path / "smsturbo_demo.sqlite")
+    first = run("sync", "--settings", settings, "--yes")
+    assert first.exit_code == 0, first.output
+    assert "Import completed: 4 created, 4 updated" in first.output
+    again = run("sync", "--settings", settings, "--yes")
+    assert (again.exit_code, again.output) == (0, "Nothing to synchronize.\n")
+    undone = run("undo", "--settings", settings, "--yes")
+    assert undone.exit_code == 0, undone.output
+    assert dump(tmp_path / "smsturbo_demo.sqlite") == before

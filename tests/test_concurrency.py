@@ -33,21 +33,21 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.cli import main
 from smsync_xl.connections import db as dbapi
 from smsync_xl.core.errors import UndoChangedError
 from smsync_xl.core.fields import CUSTOMER
-from smsync_xl.core.settings import load_settings
 from smsync_xl.core.vocabulary import Outcome
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_smsturbo
 from smsync_xl.demo.data import CUSTOMERS, VENDORS
-from smsync_xl.sides import open_source, open_store
+from smsync_xl.files.settings_file import load_settings
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import apply, make_plan
 from smsync_xl.sync.undo import last_undoable_run, undo_last
 
 from . import kill_test
-from .conftest import pg_database, pg_dsn
+from .conftest import pg_database, pg_dsn, rebuild_sqlite_table
 
 COUNT = 200
 """NEW customers in the company two processes synchronize at once."""
@@ -174,13 +174,8 @@ def drop_id_uniqueness(turbo: Turbo) -> None:
     """The ID column without its primary key (some SMSTurbo installations have none)."""
     with closing(turbo.connect()) as connection:
         if turbo.backend == "sqlite":
-            sql = connection.execute(
-                "SELECT sql FROM sqlite_master WHERE name = 'Customers'"
-            ).fetchone()[0]
-            connection.executescript(
-                'ALTER TABLE "Customers" RENAME TO "Old";'
-                + sql.replace(" NOT NULL PRIMARY KEY", "")
-                + ';INSERT INTO "Customers" SELECT * FROM "Old"; DROP TABLE "Old";'
+            rebuild_sqlite_table(
+                connection, "Customers", lambda sql: sql.replace(" NOT NULL PRIMARY KEY", "")
             )
             return
         name = connection.execute(
@@ -223,14 +218,74 @@ def test_two_syncs_at_once_create_each_record_once(big, unique_id):
     assert runs(big) == [(1, "sync", COUNT)]
 
 
-def test_two_syncs_started_at_the_same_instant_without_a_unique_index(big):
+RENDEZVOUS = """
+import contextlib, pathlib, sys, time
+from smsync_xl.smsturbo.store import SMSTurboStore
+folder, parties = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+del sys.argv[1:3]
+plain = SMSTurboStore.transaction
+def said(event):
+    print(event, time.time(), file=sys.stderr, flush=True)
+@contextlib.contextmanager
+def met(self, *args, **kwargs):
+    said("planned")
+    (folder / str(time.monotonic_ns())).touch()
+    deadline = time.monotonic() + 60
+    while len(list(folder.iterdir())) < parties:
+        if time.monotonic() > deadline:
+            raise SystemExit("the other synchronization never came")
+        time.sleep(0.005)
+    with plain(self, *args, **kwargs):
+        said("locked")
+        yield
+        said("wrote")  # the commit follows
+SMSTurboStore.transaction = met
+from smsync_xl.cli import main
+main()
+"""
+"""The command as a process that, once it has read both sides and made its plan, waits
+for every other such process to have made its plan too (a rendezvous in a folder: one
+file each) before it asks for the writer lock, and says on stderr when it planned, got
+the lock and had written everything (its commit follows)."""
+
+
+def started_at_the_same_instant(folder: Path, *commands: list[object]) -> list[tuple[int, str]]:
+    """The commands as processes that meet before the writer lock: each has read
+    SMSTurbo before any of them writes it."""
+    folder.mkdir()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", RENDEZVOUS, str(folder), str(len(commands)), *map(str, c)],
+            env=kill_test.cli_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for c in commands
+    ]
+    return [finished(p) for p in processes]
+
+
+def moments(output: str) -> dict[str, float]:
+    """When a RENDEZVOUS process planned, got the writer lock and had written all."""
+    found = re.finditer(r"^(planned|locked|wrote) (\S+)$", output, re.M)
+    return {m[1]: float(m[2]) for m in found}
+
+
+def test_two_syncs_started_at_the_same_instant_without_a_unique_index(big, tmp_path):
     """The issue's case: no unique index, nothing held; only the writer lock keeps the
-    second from creating every record again."""
+    second from creating every record again. Both have planned to create every record
+    before either writes (asserted); the second gets the lock only once the first has
+    written everything."""
     drop_id_uniqueness(big)
     sync = ["sync", "--settings", big.settings, "--yes"]
-    processes = [kill_test.start_cli(*sync), kill_test.start_cli(*sync)]
-    results = [finished(p) for p in processes]
+    results = started_at_the_same_instant(tmp_path / "rendezvous", sync, sync)
     assert [code for code, _ in results] == [0, 0], results
+    seen = [moments(out) for _, out in results]
+    assert all(set(m) == {"planned", "locked", "wrote"} for m in seen), results  # both planned
+    first, second = sorted(seen, key=lambda m: m["locked"])
+    assert max(first["planned"], second["planned"]) < first["locked"], (first, second)
+    assert first["wrote"] < second["locked"], (first, second)
     ids = customer_ids(big)
     assert len(ids) == len(set(ids)) == COUNT + 1
     assert [(kind, n) for _, kind, n in runs(big)] == [("sync", COUNT)]

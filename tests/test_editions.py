@@ -4,20 +4,22 @@ bookkeeper reads."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from smsync_xl.app.open_sides import open_source
 from smsync_xl.book.file import FileBook
 from smsync_xl.book.layout import SETUP, setup_layout
 from smsync_xl.book.setup_sheet import read_setup
 from smsync_xl.cli import main
 from smsync_xl.core.errors import SettingsError
-from smsync_xl.core.settings import load_settings
 from smsync_xl.core.vocabulary import Edition
+from smsync_xl.demo.canada import create_canada_demo
 from smsync_xl.demo.company import create_demo
-from smsync_xl.sides import open_source
+from smsync_xl.files.settings_file import load_settings
 
 
 def _settings_with(folder: Path, sage50_lines: str) -> Path:
@@ -57,10 +59,11 @@ def test_only_the_us_edition_defaults_to_the_peachtree_user(tmp_path):
 
 
 def test_an_edition_that_cannot_be_read_that_way_is_a_plain_message(tmp_path):
-    settings = _settings_with(tmp_path, 'kind = "sqlite"\nedition = "canada"')
+    canada = load_settings(_settings_with(tmp_path, 'kind = "sqlite"\nedition = "canada"'))
+    exports = dataclasses.replace(canada.sage50, kind="csv", path=tmp_path)
     with pytest.raises(SettingsError) as raised:
-        open_source(load_settings(settings))
-    assert raised.value.message == "SMSync cannot read Sage 50 Canadian Edition from sqlite"
+        open_source(dataclasses.replace(canada, sage50=exports))
+    assert raised.value.message == "SMSync cannot read Sage 50 Canadian Edition from csv"
 
 
 def test_the_setup_sheet_has_the_edition_beside_the_company(tmp_path):
@@ -79,3 +82,34 @@ def test_the_setup_sheet_has_the_edition_beside_the_company(tmp_path):
     with pytest.raises(SettingsError) as raised:
         read_setup(book)
     assert raised.value.where == f"Setup sheet, cell {row.cell} (Sage 50 edition)"
+
+
+def test_install_demo_edition_canada_gives_a_workbook_that_reads_the_canada_demo(tmp_path):
+    runner = CliRunner()
+    installed = runner.invoke(
+        main, ["install", "--dest", str(tmp_path), "--demo", "--edition", "canada"]
+    )
+    assert installed.exit_code == 0, installed.output
+    book = tmp_path / "SMSync.xlsm"
+    result = runner.invoke(main, ["refresh", str(book), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "Is this the correct Sage 50 Canadian Edition company?" in result.output
+    assert "Granulats Saint-Laurent Ltée" in result.output
+    assert "Customers: 3 NEW, 2 DIFFERENT, 4 IN SYNC, 5 INVALID" in result.output
+
+
+def test_install_edition_without_demo_is_refused_before_anything_is_written(tmp_path):
+    result = CliRunner().invoke(main, ["install", "--dest", str(tmp_path), "--edition", "canada"])
+    assert result.exit_code == 1, result.output
+    assert "--edition canada chooses the demo company's edition" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_doctor_speaks_the_canada_edition(tmp_path):
+    settings = create_canada_demo(tmp_path)
+    result = CliRunner().invoke(main, ["doctor", "--settings", str(settings)])
+    assert 'Sage 50 (sqlite): ok, company "Granulats Saint-Laurent Ltée"' in result.output
+    assert (
+        "  edition  Sage 50 Canadian Edition: customer names, vendors, inventory items\n"
+        in result.output
+    )

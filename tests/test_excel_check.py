@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from smsync_xl import udf
 from smsync_xl.book.layout import SAGE_ONLY, TABLE_COLUMNS
 from smsync_xl.cli import main
-from smsync_xl.excel_check import LAST_ROW_HIDES, Report, filter_on_windows, run_checks
-from smsync_xl.install import install
+from smsync_xl.pc.excel_check import LAST_ROW_HIDES, Report, filter_on_windows, run_checks
+from smsync_xl.pc.install import install
 
 from .xlwings_standin import Book, Excel
 
@@ -125,7 +125,7 @@ def test_a_runpython_failure_is_reported_from_xlwings_error_sheet(tmp_path, monk
 def test_the_report_is_printed_when_excel_still_holds_the_temporary_files(monkeypatch):
     """On Windows a file Excel still has open cannot be deleted (PermissionError, WinError
     32): the temporary folder's cleanup must not swallow the report."""
-    from smsync_xl import excel_check
+    from smsync_xl.pc import excel_check
 
     made: list = []
 
@@ -153,7 +153,7 @@ def test_the_report_is_printed_when_excel_still_holds_the_temporary_files(monkey
 
 
 def test_on_a_mac_the_report_says_what_it_cannot_drive():
-    from smsync_xl.excel_check import header
+    from smsync_xl.pc.excel_check import header
 
     mac = "\n".join(header("16.80", Path("/Users/a/SMSync.xlsm"), system="darwin"))
     assert "Grant File Access" in mac and "Nested AppleScript" in mac
@@ -180,8 +180,8 @@ def test_the_report_shows_the_first_open_chain_as_doctor_sees_it(tmp_path, monke
 
     import xlwings
 
-    from smsync_xl import excel_check, first_open
-    from smsync_xl import install as install_module
+    from smsync_xl.pc import excel_check, first_open
+    from smsync_xl.pc import install as install_module
 
     from .test_first_open import FakeRegistry
 

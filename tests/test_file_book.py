@@ -31,12 +31,11 @@ from smsync_xl.book.layout import (
     entity_columns,
     shown_fields,
 )
-from smsync_xl.book.package import read_parts, write_parts
+from smsync_xl.book.package import Package, read_parts, write_parts
 from smsync_xl.book.sheet_xml import SheetXml
-from smsync_xl.book.xlsx_parts import Package
 from smsync_xl.core.errors import WorkbookError
 from smsync_xl.core.fields import ENTITIES
-from smsync_xl.core.resources import workbook_path
+from smsync_xl.files.package_files import workbook_path
 
 from .test_independent_readers import libreoffice
 from .workbook_helpers import Dialogs, demo_workbook, edit_workbook, hide_rows, open_book

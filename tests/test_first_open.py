@@ -18,16 +18,16 @@ import pytest
 import xlwings
 from click.testing import CliRunner
 
-from smsync_xl import first_open
-from smsync_xl import install as first_open_install
 from smsync_xl.book.vba_source import XLWINGS_STREAM, module_version, xlwings_vba_version
 from smsync_xl.cli import main
 from smsync_xl.core.errors import SmsyncError
-from smsync_xl.core.resources import workbook_path
-from smsync_xl.first_open import Machine, check_python, check_workbook
-from smsync_xl.install import MANIFEST_NAME, applescript_path, folder_warnings, install
-from smsync_xl.office import USER_LOCATIONS, mark_of_the_web
-from smsync_xl.xlwings_dll import DLL_NAMES, find_dll, vba_folders
+from smsync_xl.files.package_files import workbook_path
+from smsync_xl.pc import first_open
+from smsync_xl.pc import install as first_open_install
+from smsync_xl.pc.first_open import Machine, check_python, check_workbook
+from smsync_xl.pc.install import MANIFEST_NAME, applescript_path, folder_warnings, install
+from smsync_xl.pc.office import USER_LOCATIONS, mark_of_the_web
+from smsync_xl.pc.xlwings_dll import DLL_NAMES, find_dll, vba_folders
 
 VERSION = xlwings.__version__
 DLL32, DLL64 = DLL_NAMES[32], DLL_NAMES[64]
@@ -388,7 +388,7 @@ def test_trusted_location_paths_are_read_as_windows_does(tmp_path):
         {USER_LOCATIONS + "\\Location3": {"Path": "%USERPROFILE%\\Books\\", "AllowSubfolders": 1}}
     )
     machine = windows(registry, environ={"USERPROFILE": "C:\\Users\\Jose"})
-    from smsync_xl.office import trusted_location
+    from smsync_xl.pc.office import trusted_location
 
     assert trusted_location("c:\\users\\jose\\books\\SMSync", registry, machine.environ)
     assert trusted_location("C:\\Users\\Jose\\Books", registry, machine.environ)
@@ -407,7 +407,7 @@ def test_trusted_locations_turned_off_by_policy_or_on_the_network(tmp_path):
     assert "turned Trusted Locations off" in problems(
         check_workbook(book, windows(policy, exists=lambda p: True))
     )
-    from smsync_xl.first_open import _trusted_location
+    from smsync_xl.pc.first_open import _trusted_location
 
     network = FakeRegistry({USER_LOCATIONS + "\\Location1": {"Path": "\\\\server\\office\\SMSync"}})
     found = first_open.Findings()
@@ -541,7 +541,7 @@ MIX_POLICY = r"HKCU\Software\Policies\Microsoft\Office\16.0\Common\Security\Trus
 
 def test_value_names_are_read_without_letter_case_as_group_policy_writes_them(tmp_path):
     """GPO writes alllocationsdisabled, path, allowsubfolders; installers AllowSubFolders."""
-    from smsync_xl.office import locations_disabled, trusted_location
+    from smsync_xl.pc.office import locations_disabled, trusted_location
 
     registry = FakeRegistry(
         {
@@ -564,7 +564,7 @@ def test_value_names_are_read_without_letter_case_as_group_policy_writes_them(tm
 
 def test_trusted_location_variables_expand_without_letter_case():
     """Windows' ExpandEnvironmentStrings ignores the case of variable names."""
-    from smsync_xl.office import expand_variables, trusted_location
+    from smsync_xl.pc.office import expand_variables, trusted_location
 
     registry = FakeRegistry({USER_LOCATIONS + "\\Location1": {"Path": "%UserProfile%\\Books\\"}})
     environ = {"USERPROFILE": "C:\\Users\\Jose"}
@@ -595,7 +595,7 @@ def test_only_policy_locations_count_when_it_turns_off_the_mix(tmp_path):
 
 
 def test_a_network_policy_overrides_the_users_tick():
-    from smsync_xl.first_open import _trusted_location
+    from smsync_xl.pc.first_open import _trusted_location
 
     unc = Path("\\\\server\\office\\SMSync")
     registry = FakeRegistry(
@@ -632,7 +632,7 @@ def test_install_trust_warns_instead_of_adding_what_office_ignores(tmp_path, pol
 
 
 def test_install_trust_on_a_network_folder_with_network_locations_off():
-    from smsync_xl.office import trust_refused
+    from smsync_xl.pc.office import trust_refused
 
     registry = FakeRegistry()
     reason, fix = trust_refused("\\\\server\\office\\SMSync", registry) or ("", "")
@@ -643,7 +643,7 @@ def test_install_trust_on_a_network_folder_with_network_locations_off():
 
 def test_the_cli_promises_trust_only_when_it_was_given(tmp_path, monkeypatch):
     """The next steps follow what install did, not the --trust flag."""
-    from smsync_xl import install as install_module
+    from smsync_xl.pc import install as install_module
 
     registry = FakeRegistry({MIX_POLICY: {"allow user locations": 0}})
     monkeypatch.setattr(sys, "platform", "win32")
@@ -735,7 +735,7 @@ def test_conf_is_read_as_xlwings_getconfig_reads_it(tmp_path):
 @pytest.fixture
 def fake_dlls_pinned(monkeypatch):
     """The test wheel's stand-in DLLs take the place of xlwings' published ones."""
-    from smsync_xl import xlwings_dll
+    from smsync_xl.pc import xlwings_dll
 
     pinned = {DLL_NAMES[b]: hashlib.sha256(pe(b)).hexdigest() for b in (32, 64)}
     monkeypatch.setattr(xlwings_dll, "DLL_SHA256", pinned)
@@ -743,7 +743,7 @@ def fake_dlls_pinned(monkeypatch):
 
 def test_a_wheel_that_only_agrees_with_its_own_record_is_refused(tmp_path):
     """RECORD proves nothing: the DLLs must be the ones xlwings published."""
-    from smsync_xl.xlwings_dll import DLL_SHA256, dlls_from_wheel
+    from smsync_xl.pc.xlwings_dll import DLL_SHA256, dlls_from_wheel
 
     assert set(DLL_SHA256) == set(DLL_NAMES.values())
     with pytest.raises(SmsyncError) as refused:
@@ -752,7 +752,7 @@ def test_a_wheel_that_only_agrees_with_its_own_record_is_refused(tmp_path):
 
 
 def test_a_wheel_with_the_dlls_swapped_is_refused(tmp_path, fake_dlls_pinned):
-    from smsync_xl.xlwings_dll import dlls_from_wheel
+    from smsync_xl.pc.xlwings_dll import dlls_from_wheel
 
     path = tmp_path / f"xlwings-{VERSION}-cp311-cp311-win_amd64.whl"
     with zipfile.ZipFile(path, "w") as archive:
@@ -790,7 +790,7 @@ def test_the_wheel_alone_completes_an_existing_install(tmp_path, fake_dlls_pinne
 def test_the_cli_says_the_workbook_was_kept_when_only_the_dlls_were_placed(
     tmp_path, monkeypatch, fake_dlls_pinned
 ):
-    from smsync_xl import install as install_module
+    from smsync_xl.pc import install as install_module
 
     python = tmp_path / "py32" / "python.exe"
     python.parent.mkdir()

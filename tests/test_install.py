@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 
 from smsync_xl.cli import main
 from smsync_xl.core.errors import SmsyncError
-from smsync_xl.core.resources import template_path, workbook_path
 from smsync_xl.demo.company import create_demo
-from smsync_xl.install import (
+from smsync_xl.files.package_files import template_path, workbook_path
+from smsync_xl.pc.install import (
     UNPINNED,
     applescript_path,
     conf_bytes,

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from smsync_xl import macros
+from smsync_xl.app.interrupts import PAUSE
 from smsync_xl.book.file import FileBook
 from smsync_xl.book.layout import INCLUDE, LOG, RESULT, SAGE_ONLY
 from smsync_xl.demo.company import create_demo
-from smsync_xl.interrupts import PAUSE
 
 from .conftest import audit_rows, dump
 from .workbook_helpers import Dialogs, demo_workbook, open_book

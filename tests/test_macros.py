@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from smsync_xl import macros
+from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.book.layout import (
     HEADER_ROW,
     INCLUDE,
@@ -30,10 +31,9 @@ from smsync_xl.book.layout import (
 from smsync_xl.book.setup_sheet import read_setup
 from smsync_xl.book.sheet_xml import formula_text
 from smsync_xl.core.fields import CUSTOMER, ENTITIES, MATERIAL
-from smsync_xl.core.resources import workbook_path
-from smsync_xl.core.settings import load_settings
 from smsync_xl.core.vocabulary import TICK, Status
-from smsync_xl.sides import open_source, open_store
+from smsync_xl.files.package_files import workbook_path
+from smsync_xl.files.settings_file import load_settings
 from smsync_xl.sync.apply import make_plan
 
 from .conftest import dump

@@ -2,16 +2,16 @@
 
 import pytest
 
+from smsync_xl.app.open_sides import open_source
 from smsync_xl.connections.db import open_sqlite
 from smsync_xl.core.errors import MappingError
 from smsync_xl.core.fields import CUSTOMER, VENDOR
-from smsync_xl.core.resources import template_path
-from smsync_xl.core.settings import settings_from_values
 from smsync_xl.core.vocabulary import Status
 from smsync_xl.demo.company import create_sage_company
 from smsync_xl.demo.data import CUSTOMERS, DEFAULTS, LISTS, VENDORS
 from smsync_xl.demo.schema import create_reference_schema
-from smsync_xl.sides import open_source
+from smsync_xl.files.package_files import template_path
+from smsync_xl.files.settings_file import settings_from_values
 from smsync_xl.smsturbo.mapping import load_mapping
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import apply, make_plan

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.connections import odbc_errors
 from smsync_xl.connections.db import Database
 from smsync_xl.connections.odbc import connect, connection_string
 from smsync_xl.connections.odbc_errors import (
     ARCHITECTURE,
     AUTHORIZATION,
+    NO_ACCESS,
     NO_COLUMN,
     NO_DATABASE,
     NO_DSN,
@@ -43,10 +45,10 @@ from smsync_xl.core.errors import (
     TargetLoginError,
 )
 from smsync_xl.core.fields import CUSTOMER, VENDOR
-from smsync_xl.core.settings import Connection, settings_from_values
+from smsync_xl.core.settings import Connection
 from smsync_xl.demo.company import write_sage_exports
 from smsync_xl.demo.data import COMPANY_NAME, CUSTOMERS, MATERIALS, VENDORS
-from smsync_xl.sides import open_source, open_store
+from smsync_xl.files.settings_file import settings_from_values
 from smsync_xl.sources.sage50_csv import Sage50CsvSource
 
 from . import odbc_env
@@ -459,6 +461,13 @@ DRIVER_SAYS = {
         'the database named in the settings does not exist (FATAL: database "bellwether" '
         "does not exist)",
     ),
+    NO_ACCESS: (
+        "42000",
+        "[ma-3.1.15]Access denied for user 'reader'@'%' to database 'simply' (1044) "
+        "(SQLDriverConnect)",
+        "{label} let the user in but not to the company's data (Access denied for user "
+        "'reader'@'%' to database 'simply')",
+    ),
     "": (
         "HY000",
         "[Pervasive][ODBC Client Interface]General error (-4994)",
@@ -475,6 +484,7 @@ EXCEPTIONS = {
         NOT_FOUND: DriverNotFoundError,
         UNREACHABLE: EngineNotRunningError,
         NO_DATABASE: SageConnectionError,
+        NO_ACCESS: SageConnectionError,
         "": SageConnectionError,
     },
     "smsturbo": {kind: TargetError for kind in DRIVER_SAYS} | {AUTHORIZATION: TargetLoginError},

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.connections.db import quote_identifier
 from smsync_xl.core.fields import CUSTOMER, ENTITIES, MATERIAL
-from smsync_xl.core.settings import settings_from_values
 from smsync_xl.core.vocabulary import Outcome, Status
 from smsync_xl.demo.company import create_smsturbo
 from smsync_xl.demo.data import CUSTOMERS, EXPECTED, MATERIALS, VENDORS
-from smsync_xl.sides import open_source, open_store
+from smsync_xl.files.settings_file import settings_from_values
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import apply, make_plan
 from smsync_xl.sync.undo import undo_last

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from smsync_xl.core.resources import workbook_path
+from smsync_xl.files.package_files import workbook_path
 
 ROOT = Path(__file__).parent.parent
 

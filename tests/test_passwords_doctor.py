@@ -11,7 +11,7 @@ from smsync_xl.cli import main
 from smsync_xl.connections import passwords
 from smsync_xl.core.errors import KeyringUnavailableError, SettingsError
 from smsync_xl.demo.data import COMPANY_NAME
-from smsync_xl.doctor import windows_library
+from smsync_xl.pc.doctor import windows_library
 
 from . import odbc_env
 from .workbook_helpers import demo_workbook

@@ -7,12 +7,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.core.fields import ENTITIES
-from smsync_xl.core.settings import settings_from_values
 from smsync_xl.core.vocabulary import Status
 from smsync_xl.demo.company import create_sage_company, create_smsturbo
 from smsync_xl.demo.data import ACCOUNTS, DemoRecord
-from smsync_xl.sides import open_source, open_store
+from smsync_xl.files.settings_file import settings_from_values
 from smsync_xl.sync.apply import apply, make_plan
 from smsync_xl.sync.undo import undo_last
 

@@ -5,20 +5,16 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.cli import main
 from smsync_xl.core.compare import compare
 from smsync_xl.core.errors import SettingsError, SourceFormatError
 from smsync_xl.core.fields import CUSTOMER, ENTITIES, MATERIAL, VENDOR, TurboRecord
-from smsync_xl.core.settings import (
-    EntitySettings,
-    StatusRule,
-    load_settings,
-    settings_from_values,
-)
+from smsync_xl.core.settings import EntitySettings, StatusRule
 from smsync_xl.core.vocabulary import Status
 from smsync_xl.demo.company import create_demo, write_sage_exports
 from smsync_xl.demo.data import CUSTOMERS, EXPECTED, MATERIALS, VENDORS
-from smsync_xl.sides import open_source, open_store
+from smsync_xl.files.settings_file import load_settings, settings_from_values
 from smsync_xl.sources.sage50_csv import Sage50CsvSource
 from smsync_xl.sync.apply import make_plan
 

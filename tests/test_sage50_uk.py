@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from smsync_xl.app.open_sides import open_source
 from smsync_xl.book.layout import SAGE_COLUMNS, SAGE_ONLY
 from smsync_xl.book.sheets import table_rows
 from smsync_xl.connections.db import open_sqlite
@@ -17,17 +18,11 @@ from smsync_xl.connections.odbc_errors import SAGE50
 from smsync_xl.core.compare import compare
 from smsync_xl.core.errors import AuthorizationError, SettingsError, SourceFormatError
 from smsync_xl.core.fields import CUSTOMER, MATERIAL, VENDOR
-from smsync_xl.core.settings import (
-    FLAG_RULE,
-    Connection,
-    EntitySettings,
-    StatusRule,
-    load_settings,
-)
+from smsync_xl.core.settings import FLAG_RULE, Connection, EntitySettings, StatusRule
 from smsync_xl.core.uk_layout import UkLayout, uk_layout
 from smsync_xl.core.vocabulary import Status, View
 from smsync_xl.demo.uk_company import write_uk_company
-from smsync_xl.sides import open_source
+from smsync_xl.files.settings_file import load_settings
 from smsync_xl.sources.editions import odbc_connection
 from smsync_xl.sources.sage50_uk import Sage50UkSource
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from smsync_xl.core.errors import SettingsError
-from smsync_xl.core.settings import load_settings, settings_from_values
+from smsync_xl.files.settings_file import load_settings, settings_from_values
 
 
 def values(**extra):
@@ -82,8 +82,8 @@ def test_odbc_settings_default_to_the_peachtree_user_and_need_a_dsn_or_driver(tm
 def test_setup_sheet_offers_every_connection_kind_and_setting():
     import tomllib
 
-    from smsync_xl.core.resources import template_path
     from smsync_xl.core.settings import SAGE_KINDS, TURBO_KINDS
+    from smsync_xl.files.package_files import template_path
 
     rows = tomllib.loads(template_path("setup.toml").read_text(encoding="utf-8"))["rows"]
     by_key = {row["key"]: row for row in rows if "key" in row}

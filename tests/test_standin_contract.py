@@ -22,7 +22,7 @@ import xlwings.main
 from packaging.requirements import Requirement
 
 from smsync_xl.book.layout import HEADER_ROW, KEY, SAGE_COLUMNS, SAGE_ONLY, TABLE_NAMES, VISIBLE
-from smsync_xl.core.resources import workbook_path
+from smsync_xl.files.package_files import workbook_path
 
 from . import xlwings_standin
 

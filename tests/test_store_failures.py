@@ -34,7 +34,7 @@ from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync import apply as apply_module
 
 from . import kill_test, odbc_env
-from .conftest import pg_database, pg_dsn
+from .conftest import pg_database, pg_dsn, rebuild_sqlite_table
 
 ZZDEFAULT_FIX = "Fix customer ZZDEFAULT in SMSTurbo"
 NOTHING_CHANGED = "nothing was changed"
@@ -329,13 +329,13 @@ def test_a_value_that_must_be_unique(either):
 def test_a_column_smsturbo_requires_that_smsync_does_not_know(either):
     if either.backend == "sqlite":
         with closing(either.connect()) as connection:
-            sql = connection.execute(
-                "SELECT sql FROM sqlite_master WHERE name = 'Customers'"
-            ).fetchone()[0]
-            connection.executescript(
-                'ALTER TABLE "Customers" RENAME TO "Old";'
-                + sql.replace('"UDF2" VARCHAR(30)', '"UDF2" VARCHAR(30), "Branch" TEXT NOT NULL')
-                + ';INSERT INTO "Customers" SELECT *, \'MAIN\' FROM "Old"; DROP TABLE "Old";'
+            rebuild_sqlite_table(
+                connection,
+                "Customers",
+                lambda sql: sql.replace(
+                    '"UDF2" VARCHAR(30)', '"UDF2" VARCHAR(30), "Branch" TEXT NOT NULL'
+                ),
+                copied="*, 'MAIN'",
             )
     else:
         either.run('ALTER TABLE "Customers" ADD COLUMN "Branch" VARCHAR(10) NOT NULL DEFAULT \'M\'')
@@ -452,15 +452,14 @@ def test_zzdefault_is_checked_only_for_what_new_records_take_from_it(turbo):
 
 def test_a_char_15_id_column_in_sqlite_with_padded_ids(turbo):
     with closing(turbo.connect()) as connection:
-        sql = connection.execute(
-            "SELECT sql FROM sqlite_master WHERE name = 'Customers'"
-        ).fetchone()[0]
-        connection.executescript(
-            'ALTER TABLE "Customers" RENAME TO "Old";'
-            + sql.replace('"CustomerID" VARCHAR(15)', '"CustomerID" CHAR(15)')
-            + ';INSERT INTO "Customers" SELECT * FROM "Old"; DROP TABLE "Old";'
+        rebuild_sqlite_table(
+            connection,
+            "Customers",
+            lambda sql: sql.replace('"CustomerID" VARCHAR(15)', '"CustomerID" CHAR(15)'),
+        )
+        connection.execute(
             'UPDATE "Customers" SET "CustomerID" = substr("CustomerID" || '
-            "'               ', 1, 15);"
+            "'               ', 1, 15)"
         )
     before = turbo.dump()
     assert any(len(r[0]) == 15 for r in before["customers"])
@@ -984,15 +983,15 @@ def test_sqlite_foreign_keys_are_left_as_the_file_has_them(turbo, parent):
     index) must not stop a synchronization."""
     path = turbo.folder / "smsturbo_demo.sqlite"
     with closing(sqlite3.connect(path, isolation_level=None)) as c:
-        sql = c.execute("SELECT sql FROM sqlite_master WHERE name = 'Customers'").fetchone()[0]
         target = '"CustomerTypes" ("Type")' if parent == "dropped" else '"TypeList" ("Type")'
         c.executescript(
             'CREATE TABLE "TypeList" ("Type" VARCHAR(20));'
             "INSERT INTO \"TypeList\" VALUES ('RETAIL'), ('WHOLESALE');"
-            'ALTER TABLE "Customers" RENAME TO "Old";'
-            + sql.rstrip()[:-1]
-            + f', FOREIGN KEY ("CustomerType") REFERENCES {target});'
-            'INSERT INTO "Customers" SELECT * FROM "Old"; DROP TABLE "Old";'
+        )
+        rebuild_sqlite_table(
+            c,
+            "Customers",
+            lambda sql: sql.rstrip()[:-1] + f', FOREIGN KEY ("CustomerType") REFERENCES {target})',
         )
     result = cli("sync", "--settings", turbo.settings, "--yes", "--entity", "customers")
     assert result.exit_code == 0, said(result)

@@ -1,4 +1,6 @@
 from smsync_xl import udf
+from smsync_xl.app import record_lookup
+from smsync_xl.app.record_lookup import lookup
 from smsync_xl.book.layout import SETUP, setup_layout
 
 from .workbook_helpers import demo_workbook, open_book
@@ -22,11 +24,11 @@ def test_id_problem_uses_the_engine_rule():
 
 def test_lookups_in_both_systems(tmp_path):
     port = open_book(demo_workbook(tmp_path))
-    assert udf.lookup(port, "smsturbo", "DIFFNAME", "Name", "Customers") == "Different Name Inc"
-    assert udf.lookup(port, "sage50", "DIFFNAME", "name", "customers") == "Different Name Inc."
-    assert udf.lookup(port, "sage50", "DIFFLIMIT", "Credit Limit", "Customers") == 5000.0
-    assert udf.lookup(port, "smsturbo", "VDIFFADDR", "City", "Vendors") == "Peoria"
-    assert udf.lookup(port, "smsturbo", "NOSUCH", "City", "Vendors") is None
+    assert lookup(port, "smsturbo", "DIFFNAME", "Name", "Customers") == "Different Name Inc"
+    assert lookup(port, "sage50", "DIFFNAME", "name", "customers") == "Different Name Inc."
+    assert lookup(port, "sage50", "DIFFLIMIT", "Credit Limit", "Customers") == 5000.0
+    assert lookup(port, "smsturbo", "VDIFFADDR", "City", "Vendors") == "Peoria"
+    assert lookup(port, "smsturbo", "NOSUCH", "City", "Vendors") is None
 
 
 def test_excel_functions_read_the_calling_workbook(tmp_path):
@@ -43,6 +45,6 @@ def test_setup_errors_show_in_the_cell(tmp_path):
     port = open_book(path)
     port.write_cell(SETUP, setup_layout().setting("smsturbo.path").cell, "nowhere.sqlite")
     port.finish()
-    udf._cache.clear()
+    record_lookup._cache.clear()
     value = udf.SMSYNC_SMSTURBO("C0001", "Name", caller=Caller(Book(path)))
     assert value.startswith("SMSync: SMSTurbo database") and "not found" in value

@@ -19,7 +19,7 @@ from pyopenvba.interpreter import parse_module
 
 from smsync_xl import udf
 from smsync_xl.book import vba
-from smsync_xl.core.resources import workbook_path
+from smsync_xl.files.package_files import workbook_path
 
 MODULE = "smsync_xl.udf"
 

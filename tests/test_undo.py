@@ -8,16 +8,16 @@ import pytest
 from click.testing import CliRunner
 
 from smsync_xl import macros
+from smsync_xl.app.plain_text import run_lines
 from smsync_xl.book.layout import LOG
 from smsync_xl.cli import main
 from smsync_xl.connections import db as dbapi
 from smsync_xl.core.errors import NothingToUndoError
 from smsync_xl.core.fields import CUSTOMER
-from smsync_xl.core.resources import template_path
 from smsync_xl.core.vocabulary import RunKind, Status
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_sage_exports
 from smsync_xl.demo.data import COMPANY_NAME, CUSTOMERS, VENDORS
-from smsync_xl.report import run_lines
+from smsync_xl.files.package_files import template_path
 from smsync_xl.smsturbo.audit import decoded, unchanged
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import apply

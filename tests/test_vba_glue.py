@@ -12,7 +12,7 @@ from pyopenvba.apps.excel import ExcelApplication
 from pyopenvba.interpreter import NOTHING
 
 from smsync_xl.book.layout import HELP, SAGE_ONLY, SETUP
-from smsync_xl.core.resources import template_path, workbook_path
+from smsync_xl.files.package_files import template_path, workbook_path
 
 RECORDER = (
     "Public Calls As New Collection\n"

@@ -8,12 +8,12 @@ import zipfile
 import pytest
 
 from smsync_xl import macros
+from smsync_xl.app.open_sides import open_store
 from smsync_xl.book.file import FileBook
 from smsync_xl.book.layout import LOG, SAGE_ONLY, SETUP, STATUS, setup_layout
 from smsync_xl.book.setup_sheet import read_setup
 from smsync_xl.demo.company import create_smsturbo
 from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS
-from smsync_xl.sides import open_store
 
 from .test_odbc_scenario import dump
 from .workbook_helpers import Dialogs, demo_workbook, open_book

@@ -18,7 +18,7 @@ from smsync_xl import macros
 from smsync_xl.book.build import build
 from smsync_xl.book.layout import HELP, SETUP, setup_layout
 from smsync_xl.book.vba import VBA_PROJECT_STREAM, dictionary_class, xlwings_module
-from smsync_xl.core.resources import template_path, workbook_path
+from smsync_xl.files.package_files import template_path, workbook_path
 
 RIBBONS = {
     "customUI/customUI.xml": (

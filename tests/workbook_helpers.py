@@ -12,8 +12,8 @@ from openpyxl import Workbook, load_workbook
 
 from smsync_xl.book.file import FileBook
 from smsync_xl.book.package import RIBBON_2006, RIBBON_2009, finish_package, read_parts
-from smsync_xl.core.resources import workbook_path
 from smsync_xl.demo.company import create_demo
+from smsync_xl.files.package_files import workbook_path
 
 
 class Dialogs:

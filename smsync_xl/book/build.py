@@ -188,7 +188,8 @@ def _setup_sheet(book: Workbook, sheet: Worksheet) -> None:
 
 def _table(sheet: Worksheet, title: str, columns: tuple[Column, ...]) -> None:
     """A real Excel table: header, one empty body row, widths, text formats, frozen;
-    the columns of the lists Setup does not show at first are hidden."""
+    hidden: the always-hidden columns and those of the lists Setup does not show at
+    first, as ``entity_columns`` says (the rule the ports apply on every Refresh)."""
     shown = next(
         e for e in ENTITIES.values() if e.plural == setup_layout().setting("entity").default
     )
@@ -198,7 +199,7 @@ def _table(sheet: Worksheet, title: str, columns: tuple[Column, ...]) -> None:
         sheet.cell(HEADER_ROW, index, column.title).font = Font(bold=True)
         dimension = sheet.column_dimensions[letter]
         dimension.width = column.width
-        dimension.hidden = column.hidden or not by_entity.get(column.title, True)
+        dimension.hidden = not by_entity.get(column.title, True)
         dimension.number_format = column.number_format
     last = column_letter(len(columns) - 1)
     table = Table(displayName=TABLE_NAMES[title], ref=f"A{HEADER_ROW}:{last}{HEADER_ROW + 1}")

@@ -25,18 +25,19 @@ from smsync_xl.book.layout import (
     TEXT_FORMAT,
     VISIBLE,
     Column,
-    in_order,
-    sheet_order,
+    column_titles,
+    in_sheet_order,
+    table_area,
+    table_column,
+    table_last_row,
+    table_records,
 )
 from smsync_xl.book.mac_dialog import alert_on_mac
 from smsync_xl.book.password_dialog import ask_password
 from smsync_xl.book.room import (
-    last_row,
-    refuse_added_columns,
     refuse_off_sheet,
-    refuse_past_last_row,
+    refuse_reshaping,
     refuse_split,
-    refuse_widening,
     rows_to_insert,
 )
 from smsync_xl.book.sheet_xml import EXCEL_LAST_ROW, column_letters
@@ -162,9 +163,7 @@ class ExcelBook:
         table = self._table(sheet)
         header = table.header_row_range
         body = table.data_body_range
-        rows = [] if body is None else body.options(ndim=2).value
-        if len(rows) == 1 and is_blank_row(rows[0]):
-            rows = []
+        rows = table_records([] if body is None else body.options(ndim=2).value)
         titles = [str(v) for v in header.options(ndim=1).value]
         return TableData(sheet, titles, rows, header.row + 1)
 
@@ -179,12 +178,9 @@ class ExcelBook:
             table.show_totals = False
 
     def _resize(self, sheet: str, table: Any, body_rows: int) -> None:
+        first_row, first_column, last_row, last_column = table_area(sheet, body_rows)
         worksheet = self._sheet(sheet)
-        table.resize(
-            worksheet.range(
-                (HEADER_ROW, 1), (HEADER_ROW + max(body_rows, 1), len(TABLE_COLUMNS[sheet]))
-            )
-        )
+        table.resize(worksheet.range((first_row, first_column), (last_row, last_column)))
 
     def _insertion(self, sheet: str, body_rows: int) -> tuple[int, int, str, int, int]:
         """(row, count, first cell there, bottom row used, columns used): the rows to
@@ -193,14 +189,14 @@ class ExcelBook:
         it (a formula showing "" or an error reads as an empty value), and a look for
         merged blocks there (an empty one holds no value but cannot join a table)."""
         table_last = self._table(sheet).range.last_cell.row
-        if last_row(body_rows) <= table_last:
+        if table_last_row(body_rows) <= table_last:
             return 0, 0, "", 0, 0
         used = self._sheet(sheet).used_range.last_cell
         bottom, right = used.row, max(used.column, len(TABLE_COLUMNS[sheet]))
         if bottom <= table_last:
             return 0, 0, "", 0, 0
         worksheet = self._sheet(sheet)
-        end = min(bottom, last_row(body_rows))
+        end = min(bottom, table_last_row(body_rows))
         block = _formulas(worksheet.range((table_last + 1, 1), (end, right)), right)
         at, cell = 0, ""
         for offset, row in enumerate(block):
@@ -218,20 +214,21 @@ class ExcelBook:
             return 0, 0, "", 0, 0
         return at, rows_to_insert(at, body_rows), cell, bottom, right
 
+    def _held_beside(self, sheet: str, left: int, right: int) -> tuple[str, object] | None:
+        """The first cell of columns ``left`` to ``right``, header row to the table's last
+        row, holding a value or formula (one read of their formulas), and its formula."""
+        table_last = self._table(sheet).range.last_cell.row
+        beside = self._sheet(sheet).range((HEADER_ROW, left), (table_last, right))
+        for offset, row in enumerate(_formulas(beside, right - left + 1)):
+            for column, formula in enumerate(row, start=left):
+                if formula:
+                    return f"{column_letters(column)}{HEADER_ROW + offset}", formula
+        return None
+
     def check_room(self, sheet: str, body_rows: int) -> None:
         header: list[object] = list(self._header(sheet))
-        refuse_added_columns(sheet, header)
-        refuse_past_last_row(sheet, body_rows)
-        width = len(TABLE_COLUMNS[sheet])
+        refuse_reshaping(sheet, header, body_rows, lambda a, b: self._held_beside(sheet, a, b))
         worksheet = self._sheet(sheet)
-        if len(header) < width:
-            table_last = self._table(sheet).range.last_cell.row
-            beside = worksheet.range((HEADER_ROW, len(header) + 1), (table_last, width))
-            for offset, row in enumerate(_formulas(beside, width - len(header))):
-                for column, formula in enumerate(row, start=len(header) + 1):
-                    if formula:
-                        where = f"{column_letters(column)}{HEADER_ROW + offset}"
-                        refuse_widening(sheet, len(header), where, formula)
         at, count, _, bottom, right = self._insertion(sheet, body_rows)
         if not count:
             return
@@ -292,8 +289,8 @@ class ExcelBook:
     def _show_taken(self, sheet: str, old_last: int, body_rows: int) -> None:
         """Rows the table grows into are shown: Excel keeps a row's Hidden flag where the
         row is when cells are inserted, and a hidden record is one Check All skips."""
-        if last_row(body_rows) > old_last:
-            rows = self._sheet(sheet).range((old_last + 1, 1), (last_row(body_rows), 1)).rows
+        if table_last_row(body_rows) > old_last:
+            rows = self._sheet(sheet).range((old_last + 1, 1), (table_last_row(body_rows), 1)).rows
             if rows.hidden is not False:
                 rows.hidden = False
 
@@ -304,10 +301,9 @@ class ExcelBook:
         number of calls): a formula written into a Text cell would stay text."""
         self._make_room(sheet, len(rows))
         table = self._table(sheet)
-        columns = sheet_order(TABLE_COLUMNS[sheet], self._header(sheet))
-        rows = in_order(TABLE_COLUMNS[sheet], columns, rows)
+        columns, rows = in_sheet_order(sheet, self._header(sheet), rows)
         worksheet = self._sheet(sheet)
-        last = last_row(len(rows))
+        last = table_last_row(len(rows))
         old_last = table.range.last_cell.row
         with self._changing(sheet):
             self._drop_total_row(table)
@@ -333,7 +329,7 @@ class ExcelBook:
         first = HEADER_ROW + 1
         column = 1 + TableData(sheet, self._header(sheet), [], first).column(title)
         cells = self._sheet(sheet).range((first, column), (first + count - 1, column))
-        return cells, next(c for c in TABLE_COLUMNS[sheet] if c.title == title)
+        return cells, table_column(sheet, title)
 
     def write_column(self, sheet: str, title: str, values: list[object]) -> None:
         if not values:
@@ -346,11 +342,10 @@ class ExcelBook:
         table = self.read_table(sheet)
         existing = len(table.rows)
         self._make_room(sheet, existing + len(rows))
-        columns = sheet_order(TABLE_COLUMNS[sheet], table.header)
-        rows = in_order(TABLE_COLUMNS[sheet], columns, rows)
+        columns, rows = in_sheet_order(sheet, table.header, rows)
         with self._changing(sheet):
             self._drop_total_row(self._table(sheet))
-            self._show_taken(sheet, last_row(existing), existing + len(rows))
+            self._show_taken(sheet, table_last_row(existing), existing + len(rows))
             self._resize(sheet, self._table(sheet), existing + len(rows))
             target = self._sheet(sheet).range((HEADER_ROW + 1 + existing, 1))
             target.value = [_row(columns, r) for r in rows]
@@ -361,7 +356,7 @@ class ExcelBook:
         deleted, renamed or holding its formula as text (or anything but 1, 0 and blank)
         cannot say: then the rows' own Hidden flags are read (``_hidden_by_rows``), so
         every button works and Refresh writes the column again."""
-        if VISIBLE not in {c.title for c in TABLE_COLUMNS[sheet]}:
+        if VISIBLE not in column_titles(sheet):
             return set()
         body = self._table(sheet).data_body_range
         if body is None:
@@ -404,9 +399,9 @@ class ExcelBook:
         shown keeps the width the bookkeeper gave it. One read of the header, then a few
         calls per run of neighbouring columns taking the same width."""
         table = TableData(sheet, self._header(sheet), [], HEADER_ROW + 1)
-        widths = {c.title: c.width for c in TABLE_COLUMNS[sheet]}
         targets = sorted(
-            (1 + table.column(title), widths[title] if show else 0) for title, show in shown.items()
+            (1 + table.column(title), table_column(sheet, title).width if show else 0)
+            for title, show in shown.items()
         )
         runs: list[tuple[int, int, float]] = []
         for column, width in targets:

@@ -4,7 +4,7 @@ The file is read once. Values come from python-calamine, sheet by sheet, the fir
 time a sheet is read. Writing works on the package itself: a sheet that changes has
 its rows rewritten as XML (``sheet_xml``), its table part gets the new reference
 (``table_xml``), and the new package copies every other part exactly as it was stored,
-VBA project and both ribbon parts included (``xlsx_parts``). Nothing is loaded twice,
+VBA project and both ribbon parts included (``package``). Nothing is loaded twice,
 and no part that did not change is rewritten.
 """
 
@@ -30,16 +30,24 @@ from smsync_xl.book.layout import (
     TABLE_COLUMNS,
     TABLE_NAMES,
     Column,
-    in_order,
-    sheet_order,
+    in_sheet_order,
+    table_area,
+    table_column,
+    table_records,
+)
+from smsync_xl.book.package import (
+    CALC_CHAIN,
+    TABLE,
+    Content,
+    Package,
+    PackageError,
+    rels_name,
 )
 from smsync_xl.book.references import part_pointer_below, pointer_below, rows_pointed_at
 from smsync_xl.book.room import (
     cannot_move,
-    refuse_added_columns,
     refuse_off_sheet,
-    refuse_past_last_row,
-    refuse_widening,
+    refuse_reshaping,
     rows_to_insert,
 )
 from smsync_xl.book.sheet_xml import (
@@ -54,14 +62,6 @@ from smsync_xl.book.sheet_xml import (
     table_row_cells,
 )
 from smsync_xl.book.table_xml import TablePart, TableXmlError
-from smsync_xl.book.xlsx_parts import (
-    CALC_CHAIN,
-    TABLE,
-    Content,
-    Package,
-    PackageError,
-    rels_name,
-)
 from smsync_xl.core.errors import WorkbookError
 from smsync_xl.core.ports import Cell, TableData, Uncalculated, is_blank_row
 
@@ -320,9 +320,7 @@ class FileBook:
         header = [str(v) for v in block[0]]
         if INCLUDE in header:
             self._mark_uncalculated(sheet, header.index(INCLUDE), rows)
-        if len(rows) == 1 and is_blank_row(rows[0]):
-            rows = []
-        return TableData(sheet, header, rows, first + 1)
+        return TableData(sheet, header, table_records(rows), first + 1)
 
     def _mark_uncalculated(self, sheet: str, index: int, rows: list[list[Cell]]) -> None:
         """An Include cell that reads as empty but holds a formula without a saved result
@@ -384,13 +382,24 @@ class FileBook:
             with contextlib.suppress(WorkbookError):  # no table: nothing to name
                 self._name_column(sheet, column, back)
 
-    def _specs(self, sheet: str, columns: tuple[Column, ...]) -> list[ColumnSpec]:
+    def _format_styles(self, sheet: str) -> dict[str, str]:
+        """Number format → the style attribute holding it: the ``<col style>`` the builder
+        gave the place each layout column was built in. A column the bookkeeper dragged
+        stays in its layout format, as the live port formats each column by its title."""
         xml = self._sheet_xml(sheet)
+        styles: dict[str, str] = {}
+        for number, column in enumerate(TABLE_COLUMNS[sheet], start=1):
+            styles.setdefault(column.number_format, xml.style_attribute(number))
+        return styles
+
+    def _specs(self, sheet: str, columns: tuple[Column, ...]) -> list[ColumnSpec]:
+        styles = self._format_styles(sheet)
         specs = []
         for number, column in enumerate(columns, start=1):
             formula = formula_text(column.formula) if column.formula else None
             self._formulas = self._formulas or formula is not None
-            specs.append(ColumnSpec(column_letters(number), xml.style_attribute(number), formula))
+            style = styles[column.number_format]
+            specs.append(ColumnSpec(column_letters(number), style, formula))
         return specs
 
     def _write_rows(
@@ -421,17 +430,16 @@ class FileBook:
         return found[0], count, found[1]
 
     def check_room(self, sheet: str, body_rows: int) -> None:
-        first, left, last, right = self._bounds(sheet)
+        first, left, _, right = self._bounds(sheet)
         header = f"{column_letters(left)}{first}:{column_letters(right)}{first}"
-        refuse_added_columns(sheet, self.read_range(sheet, header)[0], left)
-        refuse_past_last_row(sheet, body_rows)
+        refuse_reshaping(
+            sheet,
+            self.read_range(sheet, header)[0],
+            body_rows,
+            lambda a, b: self._held_beside(sheet, a, b),
+            left,
+        )
         xml = self._sheet_xml(sheet)
-        width = len(TABLE_COLUMNS[sheet])
-        if right < width:
-            beside = xml.first_held(first, last, right + 1, width)
-            if beside is not None:
-                row, column = split_ref(beside)
-                refuse_widening(sheet, right - left + 1, beside, self._value(sheet, row, column))
         at, count, cell = self._insertion(sheet, body_rows)
         if not count:
             return
@@ -447,6 +455,16 @@ class FileBook:
                 if relationship.type.endswith(kind) and relationship.target != table_part:
                     raise cannot_move(sheet, count, cell, f"the sheet {why}")
         self._refuse_references(sheet, at, count, cell)
+
+    def _held_beside(self, sheet: str, left: int, right: int) -> tuple[str, object] | None:
+        """The first cell of columns ``left`` to ``right`` beside the table's rows holding
+        something, and its value."""
+        first, _, last, _ = self._bounds(sheet)
+        beside = self._sheet_xml(sheet).first_held(first, last, left, right)
+        if beside is None:
+            return None
+        row, column = split_ref(beside)
+        return beside, self._value(sheet, row, column)
 
     def _value(self, sheet: str, row: int, column: int) -> object:
         """A cell's value as readers see it; a formula's text when it has no result."""
@@ -508,20 +526,21 @@ class FileBook:
         by the callers), as the live port does, rather than the last data row taken for
         it."""
         _, _, old_last, _ = self._bounds(sheet)
+        first_row, first_column, last_row, last_column = table_area(sheet, body_rows)
         xml = self._sheet_xml(sheet)
-        for number in range(old_last + 1, HEADER_ROW + max(body_rows, 1) + 1):
+        for number in range(old_last + 1, last_row + 1):
             xml.show(number)
-        last = column_letters(len(TABLE_COLUMNS[sheet]))
         self._table(sheet).drop_total_row()
-        self._table(sheet).resize(f"A{HEADER_ROW}:{last}{HEADER_ROW + max(body_rows, 1)}")
+        self._table(sheet).resize(
+            f"{column_letters(first_column)}{first_row}:{column_letters(last_column)}{last_row}"
+        )
 
     def write_table(self, sheet: str, rows: list[list[Cell]]) -> None:
         """In the order the sheet has its columns now (``sheet_order``)."""
         self._make_room(sheet, len(rows))
         _, _, old_last, _ = self._bounds(sheet)
         xml = self._sheet_xml(sheet)
-        columns = sheet_order(TABLE_COLUMNS[sheet], self.read_table(sheet).header)
-        rows = in_order(TABLE_COLUMNS[sheet], columns, rows)
+        columns, rows = in_sheet_order(sheet, self.read_table(sheet).header, rows)
         width = len(columns)
         titles = [read_back(c.title) for c in columns]
         for number, title in enumerate(titles, start=1):
@@ -568,8 +587,7 @@ class FileBook:
         existing = len(table.rows)
         self._make_room(sheet, existing + len(rows))
         first_row = HEADER_ROW + 1 + existing
-        columns = sheet_order(TABLE_COLUMNS[sheet], table.header)
-        rows = in_order(TABLE_COLUMNS[sheet], columns, rows)
+        columns, rows = in_sheet_order(sheet, table.header, rows)
         written = self._write_rows(sheet, first_row, rows, columns)
         self._resize(sheet, existing + len(rows))
         width = len(TABLE_COLUMNS[sheet])
@@ -585,11 +603,10 @@ class FileBook:
         first, left, _, right = self._bounds(sheet)
         header = f"{column_letters(left)}{first}:{column_letters(right)}{first}"
         titles = [str(v) for v in self.read_range(sheet, header)[0]]
-        widths = {c.title: c.width for c in TABLE_COLUMNS[sheet]}
         xml = self._sheet_xml(sheet)
         for title, show in shown.items():
             column = left + TableData(sheet, titles, [], first + 1).column(title)
-            if xml.show_column(column, show, widths[title]):
+            if xml.show_column(column, show, table_column(sheet, title).width):
                 self._dirty.add(sheet)
 
     def filtered(self, sheet: str) -> bool:

@@ -1,6 +1,8 @@
 """Where everything sits in the workbook: the Setup sheet (from templates/setup.toml)
-and the columns of the three tables. The builder writes this layout and the macros
-read through it, so a change here is a change in both."""
+and the columns of the three tables: their order, widths, number formats, formulas,
+which are hidden, and where a table of n rows ends. The builder writes this layout;
+both ports (excel, file) and the macros read through it and only decide how to put
+it in the sheet, so a change here is a change everywhere."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from smsync_xl.core.fields import ENTITIES, FLAG, GROUPS, TURBO_FIELDS, YES, Entity
-from smsync_xl.core.resources import template_path
+from smsync_xl.core.ports import Cell, is_blank_row
+from smsync_xl.files.package_files import template_path
 
 SETUP = "Setup"
 SAGE_ONLY = "Sage50-only"
@@ -258,6 +261,44 @@ LOG_COLUMNS: tuple[Column, ...] = (
 
 TABLE_NAMES = {SAGE_ONLY: SAGE_TABLE, TURBO_ONLY: TURBO_TABLE, LOG: "SyncLog"}
 TABLE_COLUMNS = {SAGE_ONLY: SAGE_COLUMNS, TURBO_ONLY: TURBO_COLUMNS, LOG: LOG_COLUMNS}
+
+
+def table_column(sheet: str, title: str) -> Column:
+    """The layout of the column headed ``title`` in the sheet's table: its width when
+    shown again, its number format, its formula."""
+    return next(c for c in TABLE_COLUMNS[sheet] if c.title == title)
+
+
+def column_titles(sheet: str) -> list[str]:
+    """The sheet's table header as SMSync writes it."""
+    return [c.title for c in TABLE_COLUMNS[sheet]]
+
+
+def table_last_row(body_rows: int) -> int:
+    """The sheet row of a table's last row once it holds ``body_rows`` (an empty table
+    keeps one empty row)."""
+    return HEADER_ROW + max(body_rows, 1)
+
+
+def table_records(body: list[list[Cell]]) -> list[list[Cell]]:
+    """The body rows that are the list: none when the body is the one empty row an
+    empty table keeps (``table_last_row``)."""
+    return [] if len(body) == 1 and is_blank_row(body[0]) else body
+
+
+def table_area(sheet: str, body_rows: int) -> tuple[int, int, int, int]:
+    """(first row, first column, last row, last column) of the sheet's table once it
+    holds ``body_rows``: from column A of the header row, every layout column wide."""
+    return HEADER_ROW, 1, table_last_row(body_rows), len(TABLE_COLUMNS[sheet])
+
+
+def in_sheet_order(
+    sheet: str, header: list[str], rows: list[list[object]]
+) -> tuple[tuple[Column, ...], list[list[object]]]:
+    """The sheet's columns in the order its table has them now (``sheet_order``), and
+    ``rows`` (made in layout order) rearranged to match: what both ports write."""
+    columns = sheet_order(TABLE_COLUMNS[sheet], header)
+    return columns, in_order(TABLE_COLUMNS[sheet], columns, rows)
 
 
 def sheet_order(columns: tuple[Column, ...], header: list[str]) -> tuple[Column, ...]:

@@ -21,7 +21,16 @@ rows that move, or when a picture, comment or other table is anchored there.
 
 from __future__ import annotations
 
-from smsync_xl.book.layout import HEADER_ROW, LOG, TABLE_COLUMNS, TABLE_NAMES
+from collections.abc import Callable
+
+from smsync_xl.book.layout import (
+    HEADER_ROW,
+    LOG,
+    TABLE_COLUMNS,
+    TABLE_NAMES,
+    column_titles,
+    table_last_row,
+)
 from smsync_xl.book.sheet_xml import EXCEL_LAST_ROW, column_letters
 from smsync_xl.core.errors import WorkbookError
 from smsync_xl.core.vocabulary import View
@@ -35,25 +44,19 @@ class RoomError(WorkbookError):
     either, as the message says."""
 
 
-def last_row(body_rows: int) -> int:
-    """The sheet row of a table's last row once it holds ``body_rows`` (an empty table
-    keeps one empty row)."""
-    return HEADER_ROW + max(body_rows, 1)
-
-
 def rows_to_insert(first_used: int | None, body_rows: int) -> int:
     """How many rows go in above ``first_used`` (the first row under the table holding
     something) so that a table of ``body_rows`` rows ends above it."""
     if first_used is None:
         return 0
-    return max(0, last_row(body_rows) - first_used + 1)
+    return max(0, table_last_row(body_rows) - first_used + 1)
 
 
 def refuse_added_columns(sheet: str, header: list[object], first_column: int = 1) -> None:
     """A table wider than SMSync's layout holds a column the bookkeeper added (Excel adds
     one when a cell beside the table is typed in): SMSync writes whole rows, so that
     column's values would no longer stay with their records. Named, before any write."""
-    titles = {c.title for c in TABLE_COLUMNS[sheet]}
+    titles = set(column_titles(sheet))
     if len(header) <= len(titles):
         return
     added = [(i, str(v)) for i, v in enumerate(header) if str(v) not in titles]
@@ -76,7 +79,7 @@ def refuse_added_columns(sheet: str, header: list[object], first_column: int = 1
 
 def refuse_past_last_row(sheet: str, body_rows: int) -> None:
     """A table can grow no further than Excel's last row, whatever lies under it."""
-    needed = last_row(body_rows)
+    needed = table_last_row(body_rows)
     if needed <= EXCEL_LAST_ROW:
         return
     if sheet == LOG:
@@ -126,6 +129,28 @@ def refuse_widening(sheet: str, width: int, cell: str, value: object) -> None:
         f"columns right of column {column_letters(full)} or to another sheet, then press the "
         f"button again. {NOTHING_CHANGED}",
     )
+
+
+def refuse_reshaping(
+    sheet: str,
+    header: list[object],
+    body_rows: int,
+    held_beside: Callable[[int, int], tuple[str, object] | None],
+    first_column: int = 1,
+) -> None:
+    """The checks both ports make first, in this order: a column added inside the table,
+    a table past Excel's last row, and, when the table is narrower than the layout (a
+    column deleted), what lies where its columns go back. ``held_beside(left, right)``
+    is the port's look at those columns beside the table: the first cell holding
+    something there and what it holds, or None."""
+    refuse_added_columns(sheet, header, first_column)
+    refuse_past_last_row(sheet, body_rows)
+    right = first_column + len(header) - 1
+    full = len(TABLE_COLUMNS[sheet])
+    if right < full:
+        found = held_beside(right + 1, full)
+        if found is not None:
+            refuse_widening(sheet, len(header), *found)
 
 
 def cannot_move(sheet: str, count: int, cell: str, why: str) -> RoomError:

@@ -8,14 +8,29 @@ them. Every message names the cell where the value was found.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
 from smsync_xl.book.layout import REPLACE_COLUMNS, REPLACE_GROUPS, SETUP, setup_layout
 from smsync_xl.book.sheets import cell_text, is_ticked
 from smsync_xl.core.errors import SettingsError
 from smsync_xl.core.fields import ENTITIES, GROUPS, Entity
-from smsync_xl.core.ports import Cell, WorkbookPort
-from smsync_xl.core.settings import Settings, settings_from_values
+from smsync_xl.core.ports import Cell
+from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import TICK
+from smsync_xl.files.settings_file import settings_from_values
+
+
+class SetupPort(Protocol):
+    """The part of a workbook the Setup sheet needs: its cells, and the folder its
+    relative paths start at (every workbook port has these)."""
+
+    def read_range(self, sheet: str, address: str) -> list[list[Cell]]: ...
+
+    def write_cell(self, sheet: str, address: str, value: Cell) -> None: ...
+
+    def folder(self) -> Path: ...
+
 
 ENTITY_KEY = "entity"
 INSERTED_ROWS = 60
@@ -48,7 +63,7 @@ class SetupCells:
         return f"Setup sheet ({key})"
 
 
-def _block(port: WorkbookPort) -> list[list[Cell]]:
+def _block(port: SetupPort) -> list[list[Cell]]:
     last = max(REPLACE_COLUMNS.values())
     return port.read_range(SETUP, f"A1:{last}{setup_layout().last_row + INSERTED_ROWS}")
 
@@ -86,7 +101,7 @@ def _find(block: list[list[Cell]]) -> SetupCells:
     return SetupCells(rows, replace_rows)
 
 
-def read_setup(port: WorkbookPort) -> tuple[Settings, Entity]:
+def read_setup(port: SetupPort) -> tuple[Settings, Entity]:
     """The settings and the entity the lists show, from the Setup sheet."""
     block = _block(port)
     cells = _find(block)
@@ -132,5 +147,5 @@ def read_setup(port: WorkbookPort) -> tuple[Settings, Entity]:
     return settings, shown
 
 
-def write_entity(port: WorkbookPort, entity: Entity) -> None:
+def write_entity(port: SetupPort, entity: Entity) -> None:
     port.write_cell(SETUP, _find(_block(port)).cell(ENTITY_KEY), entity.plural)

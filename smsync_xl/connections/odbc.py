@@ -3,7 +3,8 @@
 pyodbc is imported here, lazily: a machine without unixODBC still runs the SQLite
 path. A Sage 50 connection is read-only three times over: the ODBC access-mode
 attribute (what Pervasive honours), and for drivers that ignore it a read-only
-session (PostgreSQL) or ``query_only`` (SQLite), so a write fails in the driver.
+session (PostgreSQL, MySQL/MariaDB: Sage 50 Canadian Edition) or ``query_only``
+(SQLite), so a write fails in the driver.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ def _refuse_writes(connection: Any, pyodbc: ModuleType) -> None:
         connection.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
     elif "sqlite" in dbms:
         connection.execute("PRAGMA query_only = ON")
+    elif "mysql" in dbms or "mariadb" in dbms:
+        connection.execute("SET SESSION TRANSACTION READ ONLY")
 
 
 def installed(pyodbc: ModuleType) -> tuple[dict[str, str], list[str]]:

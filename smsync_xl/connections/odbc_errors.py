@@ -45,6 +45,9 @@ UNREACHABLE = "unreachable"
 NO_DATABASE = "no database"
 NO_TABLE = "no table"
 NO_COLUMN = "no column"
+NO_ACCESS = "no access"
+"""Signed in, but the user may not read the company's data (MySQL's "access denied …
+to database", "SELECT command denied"): a right to grant, not a password to retype."""
 
 _SQLSTATE = re.compile(r"[0-9A-Z]{5}")
 
@@ -59,6 +62,8 @@ class Side:
     login_advice: str
     engine_advice: str
     schema_advice: str
+    access_advice: str = ""
+    """Where to give the user read access, for a server that signs a user in without it."""
 
     def error(self, kind: str) -> type[SmsyncError]:
         return self.errors.get(kind, self.errors[""])
@@ -145,15 +150,22 @@ RULES: tuple[Rule, ...] = (
             "password authentication failed",
             "invalid user authorization",
             "no password supplied",
+            "(using password:",
         ),
     ),
+    Rule(NO_ACCESS, words=("command denied to user",)),
+    Rule(NO_ACCESS, words=("access denied for user",), also=re.compile(r"to database")),
     Rule(ARCHITECTURE, states=frozenset({"IM014"}), words=("architecture mismatch",)),
     Rule(NOT_FOUND, states=frozenset({"IM002"}), words=("can't open lib",)),
     # Before UNREACHABLE: PostgreSQL says 08001 for a database that does not exist too.
     Rule(
         NO_DATABASE, states=frozenset({"08001"}), also=re.compile(r'database ".*" does not exist')
     ),
-    Rule(UNREACHABLE, states=frozenset({"08001", "08S01", "HYT00", "HYT01"})),
+    Rule(
+        UNREACHABLE,
+        states=frozenset({"08001", "08S01", "HYT00", "HYT01"}),
+        words=("can't connect to",),
+    ),
     Rule(NO_TABLE, states=frozenset({"42S02", "S0002", "42P01"}), words=("no such table",)),
     Rule(NO_COLUMN, states=frozenset({"42S22", "S0022", "42703"}), words=("no such column",)),
 )
@@ -271,6 +283,12 @@ CONNECT_TRANSLATIONS: dict[str, Translation] = {
         message=lambda f: f"no {f.side.label} database engine answered ({f.said})",
         advice=lambda f: f.side.engine_advice,
     ),
+    NO_ACCESS: Translation(
+        message=lambda f: (
+            f"{f.side.label} let the user in but not to the company's data ({f.said})"
+        ),
+        advice=lambda f: f.side.access_advice or f.side.login_advice,
+    ),
     NO_DATABASE: Translation(
         message=lambda f: f"the database named in the settings does not exist ({f.said})",
         advice=lambda f: f.side.schema_advice,
@@ -321,6 +339,12 @@ def statement_error(error: Exception, *, side: Side, where: str) -> SmsyncError 
     anything else (kept as it is: a bug to report, not a problem to fix)."""
     state, text = state_and_text(error)
     kind = classify(state, text)
+    if kind == NO_ACCESS:
+        return side.error(kind)(
+            f"{side.label} refused to let this user read the company's data ({driver_text(text)})",
+            where=where,
+            advice=side.access_advice or side.login_advice,
+        )
     if kind in (NO_TABLE, NO_COLUMN):
         what = "table" if kind == NO_TABLE else "column"
         return side.error(kind)(

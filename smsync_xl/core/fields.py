@@ -821,6 +821,10 @@ class SageRecord:
     inactive: bool
     values: Record
     problems: tuple[str, ...] = ()
+    source_key: str | None = None
+    """The source's own stable key where the ID is no stable key (Sage 50 Canadian
+    Edition's ``lId``: its customers are known by name), for the SMSTurbo ID to be
+    remembered against."""
     notes: tuple[str, ...] = ()
     """How a value was read when Sage 50 offered more than one reading (a UK postcode
     found on the line above its own): said, never decided silently."""

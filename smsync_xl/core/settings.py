@@ -4,7 +4,10 @@ Settings arrive as flat keys (``customers.replace``) from a TOML file for headle
 runs or from the Setup sheet's named cells; ``locate`` turns a key into the place
 the user must look (a TOML key, or a sheet cell), so every error points there.
 
-``SETTINGS_KEYS`` declares every key once: ``settings_from_values`` can read no other,
+Core does no I/O: the file is read by ``files.settings_file`` and parsed here, and
+whether a path names a file or a folder is asked of the caller (``look``).
+
+``SETTINGS_KEYS`` declares every key once: ``parse_settings`` can read no other,
 and a settings file naming any other key or section is refused with the nearest known
 one, so a misspelt ``include_type`` never silently means "every type".
 """
@@ -15,6 +18,7 @@ import difflib
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -36,6 +40,24 @@ TEMPLATE_KEY = "template"
 DEFAULT_PREFIX = "default_"
 STATUS_MAP_KEY = "credit_status.map"
 EDITION_KEY = "sage50.edition"
+PRICE_LIST_KEY = "sage50.price_list"
+CURRENCY_KEY = "sage50.currency"
+REGULAR_PRICE_LIST = 1
+HOME_CURRENCY = 1
+"""Sage 50 Canadian Edition's price list 1 is Regular and currency 1 the home currency in
+the installs seen (docs/DOMAIN.md §8, assumed): the defaults, changeable in Setup."""
+
+
+class PathKind(Enum):
+    """What a path in the settings names on disk."""
+
+    MISSING = "missing"
+    FILE = "file"
+    FOLDER = "folder"
+
+
+Look = Callable[[Path], PathKind]
+"""What is at a path: asked of the caller, which may look (core does no I/O)."""
 
 
 def entity_keys(entity: Entity) -> tuple[str, ...]:
@@ -53,6 +75,8 @@ SETTINGS_KEYS: tuple[str, ...] = (
     "view",
     *(f"{side}.{key}" for side in SIDES for key in CONNECTION_KEYS),
     EDITION_KEY,
+    PRICE_LIST_KEY,
+    CURRENCY_KEY,
     "smsturbo.mapping",
     *(key for entity in ENTITIES.values() for key in entity_keys(entity)),
     "credit_status.inactive",
@@ -150,6 +174,9 @@ class Settings:
     """Which Sage 50 product the company is: it picks the source and the words."""
     uk: UkLayout = field(default_factory=UkLayout)
     """Sage 50 UK's address lines, type and category columns (``core.uk_layout``)."""
+    price_list: int = REGULAR_PRICE_LIST
+    currency: int = HOME_CURRENCY
+    """Sage 50 Canadian Edition keeps a price per price list and currency: the one read."""
 
     def status_rule(self, entity: Entity) -> StatusRule:
         """How ``entity``'s status field says a record is inactive."""
@@ -309,12 +336,30 @@ def _edition(values: _Values, locate: Locate) -> Edition:
     return found or Edition.US
 
 
+def _record_number(values: _Values, key: str, default: int, locate: Locate) -> int:
+    """A Sage 50 record number (a price list, a currency): a whole number from 1 up."""
+    raw = values.get(key)
+    if raw is None or raw == "":
+        return default
+    typed = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    if isinstance(raw, str) and raw.strip().isdigit():
+        typed = int(raw.strip())
+    if typed is None or typed < 1:
+        raise SettingsError(
+            f"expected a whole number from 1 up, got {described(raw)}",
+            where=locate(key),
+            advice=f"Enter the number Sage 50 gives it, or leave it blank for {default}.",
+        )
+    return typed
+
+
 def _connection(
     values: _Values,
     side: str,
     kinds: tuple[str, ...],
     base: Path,
     locate: Locate,
+    look: Look,
     default_user: str = "",
 ) -> Connection:
     kind = _choice(values, f"{side}.kind", kinds, "sqlite", locate)
@@ -338,20 +383,21 @@ def _connection(
             where=locate(f"{side}.path"),
             advice="Enter the path of the file (relative paths start at the settings file).",
         )
-    if not path.exists() and side == "sage50":
+    found = look(path)
+    if found is PathKind.MISSING and side == "sage50":
         raise SettingsError(
             f"{path} does not exist",
             where=locate(f"{side}.path"),
             advice="Check the path, or export the list from Sage 50 again.",
         )
-    if kind == "csv" and not path.is_dir():
+    if kind == "csv" and found is not PathKind.FOLDER:
         raise SettingsError(
             f"{path} is not a folder",
             where=locate(f"{side}.path"),
             advice="Enter the folder where the Customer List, Vendor List and Inventory Item "
             "List exports are saved.",
         )
-    if kind == "sqlite" and path.is_dir():
+    if kind == "sqlite" and found is PathKind.FOLDER:
         raise SettingsError(
             f"{path} is a folder, not the {SIDES[side]} file",
             where=locate(f"{side}.path"),
@@ -418,17 +464,20 @@ def _status_map(raw: object, locate: Locate) -> dict[str, str]:
     return by_code
 
 
-def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Locate) -> Settings:
+def parse_settings(
+    values: Mapping[str, object], *, base: Path, locate: Locate, look: Look
+) -> Settings:
     """Build and validate settings from flat keys; raise SettingsError naming the place.
 
     Keys not in :data:`SETTINGS_KEYS` are not read (the Setup sheet also passes the
-    entity its lists show); :func:`load_settings` refuses them in a settings file."""
+    entity its lists show); :func:`parse_settings_file` refuses them in a settings file."""
     read = _Values(values)
     mapping_text = _text(read, "smsturbo.mapping", locate)
     mapping = (base / mapping_text).resolve() if mapping_text else None
-    if mapping is not None and not mapping.is_file():
+    mapping_kind = look(mapping) if mapping is not None else PathKind.FILE
+    if mapping is not None and mapping_kind is not PathKind.FILE:
         raise SettingsError(
-            f"{mapping} {'is a folder' if mapping.is_dir() else 'does not exist'}",
+            f"{mapping} {'is a folder' if mapping_kind is PathKind.FOLDER else 'does not exist'}",
             where=locate("smsturbo.mapping"),
             advice="Enter the path of your copy of smsturbo_mapping.toml (relative paths "
             "start at the settings file), or leave it blank for SMSTurbo's reference names.",
@@ -441,8 +490,8 @@ def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Lo
     edition = _edition(read, locate)
     sage_user = SAGE_ODBC_USER if edition is Edition.US else ""
     return Settings(
-        sage50=_connection(read, "sage50", SAGE_KINDS, base, locate, sage_user),
-        smsturbo=_connection(read, "smsturbo", TURBO_KINDS, base, locate),
+        sage50=_connection(read, "sage50", SAGE_KINDS, base, locate, look, sage_user),
+        smsturbo=_connection(read, "smsturbo", TURBO_KINDS, base, locate, look),
         mapping=mapping,
         entities=MappingProxyType(
             {key: _entity_settings(read, entity, locate) for key, entity in ENTITIES.items()}
@@ -451,6 +500,8 @@ def settings_from_values(values: Mapping[str, object], *, base: Path, locate: Lo
         credit_status=rule,
         edition=edition,
         uk=uk_layout(read.get, locate),
+        price_list=_record_number(read, PRICE_LIST_KEY, REGULAR_PRICE_LIST, locate),
+        currency=_record_number(read, CURRENCY_KEY, HOME_CURRENCY, locate),
     )
 
 
@@ -550,27 +601,9 @@ def _decode(data: bytes, path: Path, error: type[SmsyncError], what: str) -> str
         ) from None
 
 
-def read_toml(
-    path: Path, error: type[SmsyncError], *, what: str, missing_advice: str
-) -> dict[str, Any]:
-    """Read a TOML file SMSync is given (settings, mapping): every problem with the file
-    itself is ``error`` naming it, never a traceback."""
-    try:
-        if path.is_dir():
-            raise error(
-                f"the {what} is a folder, not a file",
-                where=str(path),
-                advice=f"Give the path of the {what} inside it. {missing_advice}",
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise error(f"the {what} is not found", where=str(path), advice=missing_advice) from None
-    except OSError as problem:
-        raise error(
-            f"the {what} cannot be read ({problem.strerror or problem})",
-            where=str(path),
-            advice="Check that you may read the file and that no other program locks it.",
-        ) from None
+def parse_toml(data: bytes, path: Path, error: type[SmsyncError], *, what: str) -> dict[str, Any]:
+    """Parse a TOML file SMSync is given (settings, mapping), read as bytes by the caller:
+    every problem with its text is ``error`` naming the file, never a traceback."""
     text = _decode(data, path, error, what)
     if "\x00" in text:
         raise error(
@@ -590,14 +623,9 @@ def read_toml(
         ) from None
 
 
-def load_settings(path: Path) -> Settings:
-    """Read a TOML settings file (the headless twin of the Setup sheet)."""
-    raw = read_toml(
-        path,
-        SettingsError,
-        what="settings file",
-        missing_advice="Run 'smsync-xl demo' to create an example, or pass --settings FILE.",
-    )
-    return settings_from_values(
-        _flatten(raw, path), base=path.parent, locate=lambda key: f"{path.name}: {key}"
+def parse_settings_file(raw: Mapping[str, Any], path: Path, *, look: Look) -> Settings:
+    """The settings of a TOML settings file (the headless twin of the Setup sheet),
+    parsed from ``raw``, its TOML read by the caller."""
+    return parse_settings(
+        _flatten(raw, path), base=path.parent, locate=lambda key: f"{path.name}: {key}", look=look
     )

@@ -320,7 +320,9 @@ active = ""
 """
 
 
-DEMO_FILES = ("sage50_demo.sqlite", "smsturbo_demo.sqlite", "settings.toml")
+SAGE50_FILE = "sage50_demo.sqlite"
+SMSTURBO_FILE = "smsturbo_demo.sqlite"
+DEMO_FILES = (SAGE50_FILE, SMSTURBO_FILE, "settings.toml")
 
 
 def existing_demo_files(folder: Path) -> list[str]:

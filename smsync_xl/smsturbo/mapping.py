@@ -16,8 +16,9 @@ from typing import Any
 from smsync_xl.connections.db import quote_identifier
 from smsync_xl.core.errors import MappingError
 from smsync_xl.core.fields import CREDIT_STATUSES, ENTITIES, LOOKUPS, UNITS, Entity
-from smsync_xl.core.resources import template_path
-from smsync_xl.core.settings import described, nearest, read_toml
+from smsync_xl.core.settings import described, nearest
+from smsync_xl.files.package_files import template_path
+from smsync_xl.files.settings_file import read_toml
 
 TABLE = "table"
 COLUMN = "column"

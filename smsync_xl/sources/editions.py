@@ -20,6 +20,8 @@ from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import SAGE_KINDS, Connection, Settings
 from smsync_xl.core.vocabulary import Edition
 from smsync_xl.sources.sage50 import Sage50Source
+from smsync_xl.sources.sage50_canada import SIDE as CANADA_SIDE
+from smsync_xl.sources.sage50_canada import Sage50CanadaSource
 from smsync_xl.sources.sage50_csv import Sage50CsvSource
 from smsync_xl.sources.sage50_uk import Sage50UkSource, uk_odbc_connection
 from smsync_xl.sources.sage50_uk_csv import Sage50UkCsvSource
@@ -50,6 +52,8 @@ def _uk_record_csvs(folder: Path, settings: Settings) -> Source:
 DATABASE_READERS: dict[tuple[Edition, str], DatabaseReader] = {
     (Edition.US, "sqlite"): _us,
     (Edition.US, "odbc"): _us,
+    (Edition.CANADA, "sqlite"): Sage50CanadaSource,
+    (Edition.CANADA, "odbc"): Sage50CanadaSource,
     (Edition.UK, "sqlite"): _uk,
     (Edition.UK, "odbc"): _uk,
 }
@@ -63,7 +67,11 @@ ODBC_CONNECTIONS: dict[Edition, Callable[[Connection], tuple[Connection, OdbcExt
 }
 """How an edition's driver is told what Setup's fields say, when not as the US one's:
 Sage 50 UK's takes the company's folder as DIR=."""
-SIDES: dict[Edition, Side] = {Edition.US: SAGE50, Edition.UK: SAGE50_UK}
+SIDES: dict[Edition, Side] = {
+    Edition.US: SAGE50,
+    Edition.CANADA: CANADA_SIDE,
+    Edition.UK: SAGE50_UK,
+}
 
 
 def odbc_connection(settings: Settings) -> tuple[Connection, OdbcExtra]:

@@ -306,7 +306,7 @@ class Sage50UkSource:
             record[entity.status_field] = rule.status(inactive, None)
         else:
             record[entity.status_field] = self._credit_status(plan, row, rule, inactive, problems)
-        return SageRecord(record["id"] or "", inactive, record, tuple(problems), notes)
+        return SageRecord(record["id"] or "", inactive, record, tuple(problems), notes=notes)
 
     def _address(
         self, plan: _Plan, row: dict[str, object], record: Record, problems: list[str]

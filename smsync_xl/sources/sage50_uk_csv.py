@@ -251,4 +251,4 @@ class Sage50UkCsvSource:
             record.update({f: v for f, v in address.values.items() if f in used})
             notes = (address.note,) if address.note else ()
             problems = (address.problem,) if address.problem else ()
-        return SageRecord(record["id"] or "", False, record, problems, notes)
+        return SageRecord(record["id"] or "", False, record, problems, notes=notes)

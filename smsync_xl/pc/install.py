@@ -32,13 +32,16 @@ from importlib.metadata import version
 from importlib.util import find_spec
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
-from smsync_xl import interrupts
+from smsync_xl.app import interrupts
+from smsync_xl.book.file import FileBook
+from smsync_xl.book.layout import SETUP, setup_layout
 from smsync_xl.core.errors import SmsyncError
-from smsync_xl.core.resources import workbook_path
+from smsync_xl.core.settings import EDITION_KEY
 from smsync_xl.core.vocabulary import Edition
 from smsync_xl.demo.company import DEMO_FILES
 from smsync_xl.demo.editions import DEMOS, SETUP_VALUES
-from smsync_xl.office import (
+from smsync_xl.files.package_files import FUNCTIONS_MODULE, WORKBOOK_NAME, workbook_path
+from smsync_xl.pc.office import (
     Registry,
     WindowsRegistry,
     add_trusted_location,
@@ -48,14 +51,12 @@ from smsync_xl.office import (
     trust_refused,
     trusted_location,
 )
-from smsync_xl.xlwings_dll import dlls_from_wheel, find_dll, missing_dll_advice, vba_folders
+from smsync_xl.pc.xlwings_dll import dlls_from_wheel, find_dll, missing_dll_advice, vba_folders
 
 CONF_NAME = "xlwings.conf"
-WORKBOOK_NAME = "SMSync.xlsm"
 BACKUP_PATTERN = "SMSync.backup-{stamp}{number}.xlsm"
 """A replaced workbook's copy: dated to the second, numbered (-2, -3…) when a copy of
 that second exists, so no backup ever overwrites another."""
-UDF_MODULE = "smsync_xl.udf"
 MAC_SCRIPTS = ("Library", "Application Scripts", "com.microsoft.Excel")
 """Where Excel for Mac's ``AppleScriptTask`` looks for scripts, under the home folder."""
 
@@ -107,7 +108,7 @@ def pinned_settings(interpreter: str, platform: str) -> list[tuple[str, str]]:
         # xlwings shows a message box and stops when CONDA PATH looks too old).
         ("CONDA PATH", ""),
         ("CONDA ENV", ""),
-        ("UDF MODULES", UDF_MODULE),
+        ("UDF MODULES", FUNCTIONS_MODULE),
         # True makes the Excel functions wait for a Python the user starts by hand.
         ("DEBUG UDFS", "False"),
         # True runs the buttons inside the long-lived UDF server instead of a fresh Python.
@@ -334,6 +335,7 @@ def install(
     encoding = encoding or vba_encoding(platform)
     destination = Path(os.path.abspath(destination.expanduser()))
     _check_request(destination, platform, encoding, trust=trust, xlwings_wheel=xlwings_wheel)
+    _check_demo(edition, with_demo)
     conf = conf_bytes(interpreter, platform=platform, encoding=encoding)
     placed = _put_outside(platform, home, interpreter, xlwings_wheel)
     registry = registry or WindowsRegistry()
@@ -347,7 +349,7 @@ def install(
             trusted = _keep_workbook(destination, interpreter, placed, registry, warnings, trust)
             return Installed(target, None, tuple(placed), trusted, tuple(warnings), kept=True)
         _refuse_existing(destination, existing, placed)
-    done = _write_workbook(destination, target, conf, platform, edition if with_demo else None)
+    done = _write_workbook(destination, target, conf, platform, with_demo, edition)
     if platform == "win32":
         _warn_missing_dll(destination, interpreter, warnings)
     trusted = _trust(destination, registry, warnings) if trust else None
@@ -440,22 +442,42 @@ def _refuse_existing(destination: Path, existing: list[str], placed: list[Path])
     )
 
 
-def _demo_setup(target: Path, values: Mapping[str, str]) -> None:
-    """Write an edition's demo settings into the installed workbook's Setup."""
-    if not values:
-        return
-    from smsync_xl.book.file import FileBook
-    from smsync_xl.book.layout import SETUP, setup_layout
+def _check_demo(edition: Edition, with_demo: bool) -> None:
+    """A demo of another edition is asked for with --demo, and must exist."""
+    if edition is not Edition.US and not with_demo:
+        raise SmsyncError(
+            f"--edition {edition.value} chooses the demo company's edition, and no demo "
+            "was asked for",
+            where="install",
+            advice="Add --demo, or choose the edition on the Setup sheet (Sage 50 edition). "
+            "Nothing was changed.",
+        )
+    if with_demo and edition not in DEMOS:
+        raise SmsyncError(
+            f"there is no demo of {edition.words.edition_name} yet",
+            where="install --edition",
+            advice="Choose --edition " + " or ".join(e.value for e in DEMOS) + ".",
+        )
 
-    layout = setup_layout()
+
+def _set_edition(target: Path, edition: Edition) -> None:
+    """The installed workbook's Setup reads the demo of ``edition`` (with what else the
+    demo needs there: ``SETUP_VALUES``)."""
     book = FileBook(target, confirm=lambda _: False, alert=lambda _: None, status=lambda _: None)
+    layout = setup_layout()
+    values = {EDITION_KEY: edition.value, **SETUP_VALUES.get(edition, {})}
     for key, value in values.items():
         book.write_cell(SETUP, layout.setting(key).cell, value)
     book.finish()
 
 
 def _write_workbook(
-    destination: Path, target: Path, conf: bytes, platform: str, demo: Edition | None
+    destination: Path,
+    target: Path,
+    conf: bytes,
+    platform: str,
+    with_demo: bool,
+    edition: Edition = Edition.US,
 ) -> _Done:
     """Back up, replace and write the folder's files as one step that an interrupt
     cannot cut in half; a failure says what was already changed."""
@@ -474,10 +496,12 @@ def _write_workbook(
             remove_mark_of_the_web(target)
         (destination / CONF_NAME).write_bytes(conf)
         done.told(f"{destination / CONF_NAME} was written")
-        if demo is not None:
-            DEMOS[demo](destination)
-            _demo_setup(target, SETUP_VALUES.get(demo, {}))
+        if with_demo:
+            DEMOS[edition](destination)
             done.told(f"the demo files in {destination} were written anew")
+            if edition is not Edition.US:
+                _set_edition(target, edition)
+                done.told(f"its Setup sheet reads the {edition.words.edition_name} demo")
     except (OSError, sqlite3.Error) as error:
         raise done.stopped(error) from None
     return done

@@ -1,6 +1,9 @@
-"""The use cases both faces call: the command line (``cli``) and the workbook's buttons
-(``macros``). Each opens what it needs from the settings, does one job and returns a
-typed result (counts, conflicts, run number); the faces only show it.
+"""The use cases on both systems, which every face calls: the command line (``cli``),
+the workbook's buttons (through ``app.workbook_buttons``), the Excel functions and the
+PC checks. Each opens what it needs from the settings, does one job and returns a typed
+result (counts, conflicts, run number); the faces only show it. The decisions the faces
+share live here once: which lists a run reads, what the Ask view means, which IDs were
+not found, the question before an undo.
 
     settings ─► open_session ─► plan ─► choose ─► synchronize ─► SyncResult
                                                   undo_last   ─► UndoResult
@@ -9,19 +12,21 @@ typed result (counts, conflicts, run number); the faces only show it.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from smsync_xl import interrupts
+from smsync_xl.app import interrupts
+from smsync_xl.app.open_sides import open_source, open_store
+from smsync_xl.app.plain_text import inert
 from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError
-from smsync_xl.core.fields import ENTITIES, Entity
+from smsync_xl.core.fields import ENTITIES, Entity, SageRecord
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
-from smsync_xl.sides import open_source, open_store
+from smsync_xl.core.vocabulary import View
 from smsync_xl.smsturbo.audit import Change, Run
-from smsync_xl.smsturbo.store import SMSTurboStore
+from smsync_xl.smsturbo.store import SMSTurboStore, TurboRecord
 from smsync_xl.sync.apply import Chosen, Progress, SyncResult, apply, make_plan
 from smsync_xl.sync.undo import UndoResult, last_undoable_run
 from smsync_xl.sync.undo import taken_back_already as _taken_back_already
@@ -48,6 +53,16 @@ def open_session(settings: Settings, *, prompt: Prompt | None = None) -> Session
     )
 
 
+def sage50_records(settings: Settings, entity: Entity) -> list[SageRecord]:
+    """Every Sage 50 record of ``entity`` (the Excel functions' look-up)."""
+    return open_source(settings).read(entity)
+
+
+def smsturbo_records(settings: Settings, entity: Entity) -> list[TurboRecord]:
+    """Every SMSTurbo record of ``entity`` (the Excel functions' look-up)."""
+    return open_store(settings).read(entity)
+
+
 def entities(session: Session, key: str | None = None) -> list[Entity]:
     """One entity by key, or every one SMSTurbo's mapping has a table for."""
     if key is not None:
@@ -68,10 +83,30 @@ class Plans:
     not have at all (no export file, no table) is skipped, saying so."""
 
 
+def lists_to_read(missing: Mapping[str, str | None]) -> tuple[list[str], dict[str, str]]:
+    """The lists (entity keys) a run reads, and those it leaves out with why (``missing``:
+    each list's reason it cannot be read, or None). A list with a reason is left out, unless every
+    one has one: then none is left out and only the first is read, so its problem is the
+    message (a wrong company or database, most likely)."""
+    if all(missing.values()):
+        return list(missing)[:1], {}
+    return [e for e, why in missing.items() if not why], {
+        e: why for e, why in missing.items() if why
+    }
+
+
+def _why_missing(session: Session, entity: Entity) -> str | None:
+    """Why a list cannot be read: Sage 50 has no such list, or SMSTurbo no such table."""
+    reason = session.source.missing_list(entity)
+    if reason is None and not session.store.has_table(entity):
+        table = session.store.table(entity).table
+        reason = f"SMSTurbo has no {table} table (the table mapping's [{entity.key}])"
+    return reason
+
+
 def plans(session: Session, key: str | None = None) -> Plans:
     """The plan of one list (``key``), where every problem stops; or of every list both
-    systems have. When neither system has any of the lists, the first one's problem is
-    the message (a wrong company or database, most likely)."""
+    systems have (``lists_to_read``)."""
     if key is not None:
         return Plans(plan(session, [ENTITIES[key]]), [])
     mapped = entities(session)
@@ -81,19 +116,29 @@ def plans(session: Session, key: str | None = None) -> Plans:
         for e in ENTITIES.values()
         if e not in mapped
     ]
-    chosen = []
-    for entity in mapped:
-        reason = session.source.missing_list(entity)
-        if reason is None and not session.store.has_table(entity):
-            table = session.store.table(entity).table
-            reason = f"SMSTurbo has no {table} table (the table mapping's [{entity.key}])"
-        if reason is None:
-            chosen.append(entity)
-        else:
-            skipped.append(f"{entity.plural} skipped: {reason}")
-    if not chosen:
-        return Plans(plan(session, mapped[:1]), [])
-    return Plans(plan(session, chosen), skipped)
+    read, left_out = lists_to_read({e.key: _why_missing(session, e) for e in mapped})
+    skipped += [f"{ENTITIES[key].plural} skipped: {why}" for key, why in left_out.items()]
+    return Plans(plan(session, [ENTITIES[key] for key in read]), skipped)
+
+
+def view_to_show(view: View, ask_missing_only: Callable[[], bool] | None) -> View:
+    """The settings' view; Ask means the bookkeeper's answer to "missing only?", or,
+    with nobody to ask, every record not in sync."""
+    if view is not View.ASK:
+        return view
+    if ask_missing_only is not None and ask_missing_only():
+        return View.MISSING_ONLY
+    return View.NOT_IN_SYNC
+
+
+def missing_only_question(entity: Entity) -> str:
+    """The question the Ask view puts before showing ``entity``'s lists."""
+    noun = entity.plural.lower()
+    return (
+        f"Do you want to see missing {noun} only?\n\n"
+        f"Yes: {noun} in one system and not the other.\n"
+        f"No: every {noun[:-1]} without an exact match (missing or different)."
+    )
 
 
 def default_choice(plans: Iterable[Plan], *, include_inactive: bool = False) -> Chosen:
@@ -119,21 +164,27 @@ class Choice:
     left_out: list[LeftOut]
 
 
+def not_chosen(chosen: Chosen, ids: Sequence[str]) -> list[str]:
+    """The IDs asked for that no list's choice holds, in the order asked: named to the
+    user, never skipped without a word."""
+    found = {i for marks in chosen.values() for i in marks}
+    return [i for i in ids if i not in found]
+
+
 def choose_ids(plans: Iterable[Plan], ids: Sequence[str], settings: Settings) -> Choice:
     """The rows with these IDs, in whichever entity has them; an ID only the type
     filter hides is told apart from one Sage 50 does not have."""
     plans = list(plans)
     chosen = {p.entity.key: p.chosen(ids) for p in plans}
-    found = {i for marks in chosen.values() for i in marks}
+    missing = not_chosen(chosen, ids)
     left_out = [
         LeftOut(p.entity, i, p.excluded_by_type[i], settings.entities[p.entity.key].include_types)
-        for i in ids
-        if i not in found
+        for i in missing
         for p in plans
         if i in p.excluded_by_type
     ]
     hidden = {each.id for each in left_out}
-    unknown = [i for i in ids if i not in found and i not in hidden]
+    unknown = [i for i in missing if i not in hidden]
     return Choice(chosen, unknown, left_out)
 
 
@@ -167,6 +218,17 @@ def taken_back_already(store: SMSTurboStore, run: Run) -> str:
     """What earlier undos of ``run`` took back and what is left, for the question
     before an undo ("" when none has)."""
     return _taken_back_already(store, run)
+
+
+def undo_question(store: SMSTurboStore, run: Run, *, one_line: bool = False) -> str:
+    """The question before an undo: which run, when and by whom, and what earlier undos
+    of it took back. In a dialog, with the run's summary; on ``one_line`` (a terminal
+    prompt), without."""
+    partly = taken_back_already(store, run)
+    asked = f"Undo synchronization {run.run_id} of {inert(run.started_at)} by {inert(run.user)}?"
+    if one_line:
+        return asked + (f" {partly}" if partly else "")
+    return asked + f"\n\n{run.summary}" + (f"\n\n{partly}" if partly else "")
 
 
 def undo_last(store: SMSTurboStore) -> UndoResult:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+WORKBOOK_NAME = "SMSync.xlsm"
+"""The workbook's file name: as built, shipped and installed."""
+FUNCTIONS_MODULE = "smsync_xl.udf"
+"""The Python module of the workbook's Excel functions: what xlwings imports for them
+(xlwings.conf's UDF MODULES) and what the build reads their declarations from."""
+
 _PACKAGE = Path(__file__).parent.parent
 _INSTALLED = _PACKAGE / "templates"
 _CHECKOUT = _PACKAGE.parent / "templates"
-_INSTALLED_WORKBOOK = _PACKAGE / "workbook" / "SMSync.xlsm"
-_CHECKOUT_WORKBOOK = _PACKAGE.parent / "workbook" / "SMSync.xlsm"
+_INSTALLED_WORKBOOK = _PACKAGE / "workbook" / WORKBOOK_NAME
+_CHECKOUT_WORKBOOK = _PACKAGE.parent / "workbook" / WORKBOOK_NAME
 
 
 def template_path(name: str) -> Path:

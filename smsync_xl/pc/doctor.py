@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from smsync_xl import app
 from smsync_xl.connections.odbc import load_pyodbc
 from smsync_xl.connections.odbc_errors import SAGE50, python_bits
 from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.settings import Settings
-from smsync_xl.first_open import Machine, check_python, check_workbook
-from smsync_xl.office import binary_bits
-from smsync_xl.sides import open_source, open_store
+from smsync_xl.pc.first_open import Machine, check_python, check_workbook
+from smsync_xl.pc.office import binary_bits
 from smsync_xl.smsturbo.store import SMSTurboStore
 
 _LIBRARY_DIRS = ("/usr/lib/*/odbc", "/usr/lib/*", "/usr/lib64", "/usr/lib", "/usr/local/lib")
@@ -173,7 +173,7 @@ def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> N
     """Connect to each side and read every list, as Refresh will; each list on its own
     line, so one missing export or table does not hide that the others work."""
     try:
-        source = open_source(settings, prompt=prompt)
+        source = app.open_source(settings, prompt=prompt)
         company = source.company_name()
     except SmsyncError as error:
         report.lines.append(f"Sage 50 ({settings.sage50.kind}): PROBLEM")
@@ -185,15 +185,15 @@ def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> N
             f"  edition  {words.edition_name}: {words.customer_key}s, {words.vendor}s, "
             f"{words.item}s"
         )
-        missing = {e.key: source.missing_list(e) for e in ENTITIES.values()}
+        _, left_out = app.lists_to_read({e.key: source.missing_list(e) for e in ENTITIES.values()})
         for entity in ENTITIES.values():
-            reason = missing[entity.key] if not all(missing.values()) else None
+            reason = left_out.get(entity.key)
             if reason:
                 report.lines.append(f"  note     {entity.key}: {reason}; skipped")
             else:
                 _read(report, "Sage 50", entity, source.read)
     try:
-        store = open_store(settings, prompt=prompt)
+        store = app.open_store(settings, prompt=prompt)
     except SmsyncError as error:
         report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): PROBLEM")
         report.problem(f"SMSTurbo: {_what(error)}", error.advice)

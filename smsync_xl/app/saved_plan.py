@@ -14,11 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from smsync_xl.app.plain_text import inert
 from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import PlanFileError
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.vocabulary import Status, taken_by_default
-from smsync_xl.report import inert
 from smsync_xl.sync.apply import Chosen
 
 FORMAT = "smsync-plan"

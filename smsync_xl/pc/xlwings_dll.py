@@ -27,7 +27,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from smsync_xl.core.errors import SmsyncError
-from smsync_xl.office import binary_bits
+from smsync_xl.pc.office import binary_bits
 
 XLWINGS_VERSION = version("xlwings")
 DLL_NAMES = {bits: f"xlwings{bits}-{XLWINGS_VERSION}.dll" for bits in (32, 64)}

@@ -21,7 +21,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from smsync_xl.book.vba_source import xlwings_vba_version
 from smsync_xl.core.errors import SmsyncError
-from smsync_xl.install import (
+from smsync_xl.files.package_files import FUNCTIONS_MODULE
+from smsync_xl.pc.install import (
     CONF_NAME,
     MAC_FOLDER_UNSAFE,
     MANIFEST_NAME,
@@ -32,7 +33,7 @@ from smsync_xl.install import (
     interpreter_key,
     vba_encoding,
 )
-from smsync_xl.office import (
+from smsync_xl.pc.office import (
     POLICY_LOCATIONS,
     Registry,
     WindowsRegistry,
@@ -45,7 +46,7 @@ from smsync_xl.office import (
     trust_refused,
     trusted_location,
 )
-from smsync_xl.xlwings_dll import DLL_NAMES, find_dll, missing_dll_advice
+from smsync_xl.pc.xlwings_dll import DLL_NAMES, find_dll, missing_dll_advice
 
 PYWIN32_MODULES = ("pywintypes", "pythoncom", "win32com.client")
 """What xlwings imports on Windows (_xlwindows.py, server.py): without them neither the
@@ -75,7 +76,7 @@ def _runs_smsync(interpreter: str) -> bool:
     """Whether ``interpreter`` can import SMSync's Excel functions module."""
     try:
         done = subprocess.run(
-            [interpreter, "-c", "import smsync_xl.udf"], capture_output=True, timeout=120
+            [interpreter, "-c", f"import {FUNCTIONS_MODULE}"], capture_output=True, timeout=120
         )
     except (OSError, subprocess.SubprocessError):
         return False

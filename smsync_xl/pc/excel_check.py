@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from smsync_xl import __version__, app, macros
+from smsync_xl import __version__, app
+from smsync_xl.app import workbook_buttons as buttons
 from smsync_xl.book.excel import ExcelBook
 from smsync_xl.book.layout import (
     CHANGES,
@@ -46,7 +47,9 @@ from smsync_xl.core.compare import Plan
 from smsync_xl.core.fields import CUSTOMER, MATERIAL, Entity
 from smsync_xl.core.ids import id_problems
 from smsync_xl.core.vocabulary import TICK, Status, View, taken_by_default
-from smsync_xl.first_open import Machine, report_lines
+from smsync_xl.demo.company import SMSTURBO_FILE
+from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS, DemoRecord
+from smsync_xl.pc.first_open import Machine, report_lines
 
 SCRATCH_CELL = "Z1"
 ERROR_SHEET = "Error"
@@ -141,7 +144,7 @@ def run_checks(
     settings, entity = read_setup(ExcelBook(book))
     session = app.open_session(settings)
     (plan,) = app.plan(session, [entity])
-    database = folder / "smsturbo_demo.sqlite"
+    database = folder / SMSTURBO_FILE
     before = _dump(database)
     stored_ids = {r.id for r in session.store.read(entity)}
 
@@ -167,7 +170,9 @@ def _check_refresh(
 ) -> list[dict[str, object]] | None:
     """Refresh, and what it wrote to Sage50-only; None when it did not run, for nothing
     after it could mean anything."""
-    if not report.check("Refresh runs", macros.refresh(port) is not None, "; ".join(port.messages)):
+    if not report.check(
+        "Refresh runs", buttons.refresh(port) is not None, "; ".join(port.messages)
+    ):
         return None
     status = book.app.status_bar
     report.check(
@@ -263,7 +268,7 @@ def _check_synchronize(
 ) -> None:
     """Synchronize, its Result column, and the new records it made in SMSTurbo."""
     port = ScriptedBook(book, [True])
-    finished = macros.synchronize(port)
+    finished = buttons.synchronize(port)
     synchronized = finished.synchronized if finished else None
     report.check(
         "Synchronize writes SMSTurbo",
@@ -286,7 +291,7 @@ def _check_synchronize(
 def _check_undo(book: Any, database: Path, before: dict[str, list[tuple]], report: Report) -> None:
     """Undo puts SMSTurbo back as it was, and the Log keeps every step."""
     port = ScriptedBook(book, [True])
-    report.check("Undo runs", macros.undo_last(port) is not None, "; ".join(port.messages))
+    report.check("Undo runs", buttons.undo_last(port) is not None, "; ".join(port.messages))
     report.check("Undo puts SMSTurbo back exactly", _dump(database) == before)
     actions = {str(r["Action"]) for r in _table(port, LOG)}
     report.check(
@@ -296,18 +301,39 @@ def _check_undo(book: Any, database: Path, before: dict[str, list[tuple]], repor
     )
 
 
+def _demo_values(records: list[DemoRecord], *, turbo: bool = False) -> dict[str, str | None]:
+    """The first demo record of a list that SMSTurbo also holds: Sage 50's values, or
+    (``turbo``) SMSTurbo's."""
+    record = next(r for r in records if r.turbo is not None)
+    values = record.turbo if turbo and record.turbo is not None else record.values
+    return dict(values)
+
+
+def _function_checks() -> list[tuple[str, object]]:
+    """Each Excel function once, with what the demo holds for it (demo.data)."""
+    customer = _demo_values(CUSTOMERS, turbo=True)
+    vendor = _demo_values(VENDORS)
+    material = _demo_values(MATERIALS)
+    price = material["price"]
+    return [
+        ('=SMSYNC_ID_PROBLEM("ACME CO")', "; ".join(id_problems("ACME CO"))),
+        (f'=SMSYNC_ID_PROBLEM("{customer["id"]}")', None),
+        (f'=SMSYNC_SMSTURBO("{customer["id"]}", "Name")', customer["name"]),
+        (f'=SMSYNC_SAGE50("{vendor["id"]}", "City", "Vendors")', vendor["city"]),
+        # a price is a number in its cell
+        (
+            f'=SMSYNC_SAGE50("{material["id"]}", "Price", "Materials")',
+            float(price) if price is not None else None,
+        ),
+    ]
+
+
 def _check_functions(book: Any, evaluate: Evaluate | None, report: Report) -> None:
     """Each Excel function once, where xlwings has them (Windows only)."""
     if evaluate is None:
         report.check("Excel functions (Windows only in xlwings): skipped on this system", True)
         return
-    for formula, expected_value in (
-        ('=SMSYNC_ID_PROBLEM("ACME CO")', "; ".join(id_problems("ACME CO"))),
-        ('=SMSYNC_ID_PROBLEM("C0001")', None),
-        ('=SMSYNC_SMSTURBO("C0001", "Name")', "Customer 1 Hauling"),
-        ('=SMSYNC_SAGE50("V001", "City", "Vendors")', "Springfield"),
-        ('=SMSYNC_SAGE50("AGG-57", "Price", "Materials")', 18.5),
-    ):
+    for formula, expected_value in _function_checks():
         value = evaluate(book, formula)
         shows_error = isinstance(value, str) and value.startswith("#")
         report.check(
@@ -332,7 +358,7 @@ def _materials(book: Any, session: app.Session, report: Report) -> None:
     """The Materials button's Python: both sheets show the materials, with the columns
     of customers hidden; the Customers button brings them back."""
     port = ScriptedBook(book, [True, False])
-    shown = macros.show_entity(MATERIAL.key, port)
+    shown = buttons.show_entity(MATERIAL.key, port)
     if not report.check(
         "The Materials button's refresh runs", shown is not None, str(port.messages)
     ):
@@ -348,7 +374,7 @@ def _materials(book: Any, session: app.Session, report: Report) -> None:
         and not {"Description", "Unit", "Price"} & hidden,
         f"hidden: {sorted(hidden)}",
     )
-    back = macros.show_entity(CUSTOMER.key, ScriptedBook(book, [True, False]))
+    back = buttons.show_entity(CUSTOMER.key, ScriptedBook(book, [True, False]))
     hidden = _hidden_columns(book, SAGE_ONLY)
     report.check(
         "The Customers button shows the customer columns again",
@@ -460,7 +486,7 @@ def excel_check(folder: Path) -> Report | None:
         return None
     import xlwings
 
-    from smsync_xl.install import CONF_NAME, applescript_path, install
+    from smsync_xl.pc.install import CONF_NAME, applescript_path, install
 
     try:
         # visible: a message box in a hidden Excel would wait for ever

@@ -1,0 +1,367 @@
+"""The workbook's use cases, what its buttons do: Refresh (and the Customers, Vendors
+and Materials buttons), Check All, Uncheck All, Synchronize and Undo, each with its Log
+row. Written against the workbook port, so the ribbon (``macros``, live Excel) and the
+command line (``cli``, an .xlsm file on disk) run the same steps; the faces only hand
+over their workbook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import getpass
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from smsync_xl.app import interrupts
+from smsync_xl.app import session as use_cases
+from smsync_xl.app.plain_text import counts_line
+from smsync_xl.app.workbook_port import WorkbookPort
+from smsync_xl.book.busy import one_run_at_a_time
+from smsync_xl.book.layout import (
+    INCLUDE,
+    KEY,
+    LOG,
+    RESULT,
+    SAGE_ONLY,
+    SUMMARY_CELL,
+    TABLE_COLUMNS,
+    TURBO_ONLY,
+    entity_columns,
+)
+from smsync_xl.book.setup_sheet import read_setup, write_entity
+from smsync_xl.book.sheets import (
+    chosen_rows,
+    include_column,
+    keep_ticks,
+    make_key,
+    refuse_ticks_below,
+    refuse_turbo_ticks,
+    refuse_typed_rows,
+    ticked_rows,
+)
+from smsync_xl.book.sheets import table_rows as sheet_rows
+from smsync_xl.core.compare import Plan
+from smsync_xl.core.errors import SmsyncError, WrittenButNotSavedError
+from smsync_xl.core.fields import ENTITIES, Entity
+from smsync_xl.core.ports import TableData
+from smsync_xl.sync.apply import SyncResult, now_text
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What a button did: the line it ends with and, for Synchronize, its result (the
+    headless twin's exit code comes from it)."""
+
+    summary: str
+    synchronized: SyncResult | None = None
+
+
+Macro = Callable[[WorkbookPort], Finished]
+
+
+def already_running(workbook: str) -> str:
+    return (
+        f"SMSync is already running on this workbook, {workbook} (a button pressed twice?). "
+        "Wait until it has finished (the status bar shows what it is doing), then press the "
+        "button again."
+    )
+
+
+def _log(
+    port: WorkbookPort,
+    action: str,
+    company: str,
+    summary: str,
+    run_id: int | None = None,
+    detail: str | None = None,
+) -> None:
+    """One Log row per run: what it did in one line. Every record's before and after
+    stays in SMSTurbo's audit (``smsync-xl runs --details N``), so the Log does not grow
+    with the records and Refresh does not slow down after a large synchronization."""
+    if run_id is not None and detail is None:
+        detail = f"every record: smsync-xl runs --details {run_id}"
+    row: list[object] = [now_text(), getpass.getuser(), company, action, run_id, summary, detail]
+    port.append_rows(LOG, [row])
+
+
+def _check_log_room(port: WorkbookPort) -> None:
+    """The Log must be there and able to take the run's row, before anything is written."""
+    port.check_room(LOG, len(port.read_table(LOG).rows) + 1)
+
+
+def _report(port: WorkbookPort, action: str, message: str, detail: str | None = None) -> None:
+    """The message first; then, with a ``detail`` (an unexpected error's traceback for
+    support, a run committed but not shown), a Log row, if the workbook can still take
+    one (the problem may be a missing Log sheet or a read-only file: the message says
+    so). A refusal before anything changed leaves the workbook file as it was."""
+    port.status("")
+    port.alert(message)
+    if detail is None:
+        return
+    with contextlib.suppress(Exception):  # the message is out; a Log row is a bonus
+        _log(port, action, "", "error", detail=detail)
+        port.finish()
+
+
+def macro(action: Macro) -> Callable[[WorkbookPort], Finished | None]:
+    """Run ``action`` on the workbook ``port``; a problem the user can fix becomes a
+    message box and a Log row, never a traceback. Returns None after such a problem
+    (the CLI's exit code)."""
+
+    @functools.wraps(action)
+    def run(port: WorkbookPort) -> Finished | None:
+        earlier = len(interrupts.written())  # Excel's Python lives on between buttons
+        try:
+            workbook = port.workbook_path()
+            with one_run_at_a_time(workbook) as free:
+                if free:
+                    return action(port)
+            port.alert(already_running(str(workbook)))
+        except WrittenButNotSavedError as error:
+            _report(port, action.__name__, str(error), str(error))
+        except SmsyncError as error:
+            _report(port, action.__name__, str(error))
+        except Exception as error:  # noqa: BLE001 - the bookkeeper gets a message, not a crash
+            written = interrupts.written()[earlier:]
+            changed = (
+                f"SMSTurbo WAS changed: {'; '.join(written)}."
+                if written
+                else "SMSTurbo was not changed by the step that failed."
+            )
+            message = (
+                f"SMSync stopped on an unexpected error: {type(error).__name__}: "
+                f"{error}\n{changed} The details are on the Log sheet; please send them to "
+                "your SMSync support."
+            )
+            _report(port, action.__name__, message, traceback.format_exc())
+        return None
+
+    return run
+
+
+@contextlib.contextmanager
+def _after_commit(run_id: int | None, summary: str, action: str, database: str) -> Iterator[None]:
+    """Once SMSTurbo has committed, every message says what was written, where, and how
+    to see or undo it (the same advice as an interrupt's)."""
+    try:
+        yield
+    except Exception as error:
+        if run_id is None:
+            raise
+        what, where = (
+            (error.message, error.where)
+            if isinstance(error, SmsyncError)
+            else (f"{type(error).__name__}: {error}", "")
+        )
+        raise WrittenButNotSavedError(
+            f"SMSTurbo WAS changed: {action} run {run_id} is committed ({summary}) in the "
+            f"SMSTurbo database {database}. But the workbook could not show or keep the "
+            f"results: {what}",
+            where=where,
+            advice=f"SMSTurbo needs nothing more: {interrupts.advice(action, run_id, False)}. Fix "
+            "the workbook problem, then press Refresh to see the new state.",
+        ) from error
+
+
+def _stopped(port: WorkbookPort, action: str) -> Finished:
+    port.status("")
+    return Finished(f"SMSync: {action} stopped; nothing was changed.")
+
+
+def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
+    """Refresh: the lists of the Setup's entity (or ``entity``, for the ribbon's
+    Customers, Vendors and Materials buttons). Nothing is written before the company is
+    confirmed and the sheets are known to take the lists without losing anything."""
+    port.check_can_save()
+    settings, current = read_setup(port)
+    entity = entity or current
+    port.status("SMSync: connecting to Sage 50 and SMSTurbo …")
+    session = use_cases.open_session(settings, prompt=port.ask_password)
+    company = session.company()
+    if not port.confirm(
+        f"Is this the correct {settings.edition.words.product} company?\n\n{company}\n\n"
+        "Choose No to stop and check the Setup sheet."
+    ):
+        return _stopped(port, "Refresh")
+    view = use_cases.view_to_show(
+        settings.view, lambda: port.confirm(use_cases.missing_only_question(entity))
+    )
+    port.status("SMSync: reading both systems and comparing …")
+    (plan,) = use_cases.plan(session, [entity])
+    tables = sheet_rows(plan, view)
+    shown = _shown_tables(port, tables)
+    if entity is not current:
+        write_entity(port, entity)
+    kept, unticked = keep_ticks(shown[SAGE_ONLY], tables[SAGE_ONLY])
+    totals = [sheet for sheet in tables if port.total_row(sheet)]
+    cleared = _write_lists(port, tables, entity)
+    summary = (
+        f"{counts_line(plan)}. View: {view.label}. Sage 50 company: {company}. "
+        f"Refreshed {now_text()}."
+    ) + _summary_notes(plan, kept, unticked, cleared, totals)
+    port.write_cell(SAGE_ONLY, SUMMARY_CELL, summary)
+    port.write_cell(TURBO_ONLY, SUMMARY_CELL, summary)
+    _log(port, "Refresh", company, counts_line(plan))
+    port.activate(SAGE_ONLY)
+    port.status("")
+    port.finish()
+    return Finished(summary)
+
+
+def _shown_tables(
+    port: WorkbookPort, tables: dict[str, list[list[object]]]
+) -> dict[str, TableData]:
+    """What the sheets show now, read before anything is written: a sheet that would
+    lose typed rows or has no room, or a full Log, stops Refresh here."""
+    shown = {sheet: port.read_table(sheet) for sheet in tables}
+    for sheet, rows in tables.items():
+        refuse_typed_rows(shown[sheet])
+        port.check_room(sheet, len(rows))
+    _check_log_room(port)
+    return shown
+
+
+def _write_lists(
+    port: WorkbookPort, tables: dict[str, list[list[object]]], entity: Entity
+) -> list[str]:
+    """Each sheet's rows and the entity's columns; a filter is cleared first, since the
+    rows will hold other records. The sheets whose filter was cleared."""
+    cleared = []
+    for sheet, rows in tables.items():
+        if port.hidden_rows(sheet) or port.filtered(sheet):
+            port.clear_filter(sheet)
+            cleared.append(sheet)
+        port.write_table(sheet, rows)
+        port.show_columns(sheet, entity_columns(TABLE_COLUMNS[sheet], entity))
+    return cleared
+
+
+def _summary_notes(
+    plan: Plan, kept: int, unticked: int, cleared: list[str], totals: list[str]
+) -> str:
+    """What the summary adds when Refresh did more than fill the lists, so the
+    bookkeeper is told of every tick, filter and Total Row it changed."""
+    notes = ""
+    if plan.template_missing:
+        notes += f" Note: {plan.template_missing}."
+    if kept:
+        notes += f" {kept} tick(s) kept: those records did not change since they were ticked."
+    if unticked:
+        notes += (
+            f" {unticked} tick(s) cleared: those records changed or are no longer listed; "
+            "tick them again if you still want them."
+        )
+    if cleared:
+        notes += (
+            f" The filter on {' and '.join(cleared)} was cleared: the rows now hold other "
+            "records; filter again as you need."
+        )
+    if totals:
+        notes += (
+            f" The Total Row on {' and '.join(totals)} was turned off: Refresh rewrites "
+            "every row; turn it on again with Table Design > Total Row."
+        )
+    return notes
+
+
+@macro
+def refresh(port: WorkbookPort) -> Finished:
+    """Read both systems and fill the SMSTurbo-only and Sage50-only tables."""
+    return _fill(port)
+
+
+def show_entity(key: str, port: WorkbookPort) -> Finished | None:
+    """The ribbon's Customers, Vendors and Materials buttons: that list, refreshed (the
+    Setup's Records cell is written with the lists)."""
+
+    @macro
+    def show_entity(port: WorkbookPort) -> Finished:
+        return _fill(port, ENTITIES[key])
+
+    return show_entity(port)
+
+
+def _tick(port: WorkbookPort, tick: bool) -> Finished:
+    port.check_can_save()
+    table = port.read_table(SAGE_ONLY)
+    values = include_column(table, tick, port.hidden_rows(SAGE_ONLY) if tick else set())
+    port.write_column(SAGE_ONLY, INCLUDE, values)
+    port.finish()
+    ticked = sum(1 for v in values if v not in (None, ""))
+    return Finished(f"{ticked} row(s) ticked on the {SAGE_ONLY} sheet.")
+
+
+@macro
+def check_all(port: WorkbookPort) -> Finished:
+    """Tick every visible row the default selection takes (filter first to tick fewer)."""
+    return _tick(port, True)
+
+
+@macro
+def uncheck_all(port: WorkbookPort) -> Finished:
+    """Clear Include on every row, hidden by a filter or not."""
+    return _tick(port, False)
+
+
+@macro
+def synchronize(port: WorkbookPort) -> Finished:
+    """Bring the ticked rows into SMSTurbo and write a Result for each."""
+    port.check_can_save()
+    settings, _ = read_setup(port)
+    refuse_turbo_ticks(port.read_table(TURBO_ONLY))
+    table = port.read_table(SAGE_ONLY)
+    _check_log_room(port)
+    refuse_ticks_below(table, port.rows_below(SAGE_ONLY))
+    chosen = chosen_rows(table)
+    if not chosen:
+        message = (
+            "Nothing is ticked. Tick Include (x) on the Sage50-only sheet for the rows "
+            "to bring into SMSTurbo, then press Synchronize."
+        )
+        port.alert(message)
+        return Finished(message)
+    session = use_cases.open_session(settings, prompt=port.ask_password)
+    company = session.company()
+    counts = ", ".join(f"{len(ids)} {ENTITIES[key].plural.lower()}" for key, ids in chosen.items())
+    question = f"Bring {counts} from Sage 50 company '{company}' into SMSTurbo?"
+    hidden = ticked_rows(table) & port.hidden_rows(SAGE_ONLY)
+    if hidden:
+        question += (
+            f"\n\n{len(hidden)} of the ticked rows are hidden by a filter; they are "
+            "brought over too. Choose No to review them first."
+        )
+    if not port.confirm(question):
+        return _stopped(port, "Synchronize")
+    port.status("SMSync: synchronizing …")
+    result = use_cases.synchronize(session, chosen)
+    summary = result.summary()
+    with _after_commit(result.run_id, summary, "Synchronize", session.store.db.label):
+        by_key = {make_key(r.entity, r.id): r.describe() for r in result.results}
+        key = table.column(KEY)
+        port.write_column(SAGE_ONLY, RESULT, [by_key.get(str(row[key])) for row in table.rows])
+        _log(port, "Synchronize", company, summary, result.run_id)
+        port.write_cell(SAGE_ONLY, SUMMARY_CELL, f"{summary}. Press Refresh to see the new state.")
+        port.finish()
+    port.status("")
+    port.alert(summary)
+    return Finished(summary, result)
+
+
+@macro
+def undo_last(port: WorkbookPort) -> Finished:
+    """Undo the last synchronization, after saying which one."""
+    port.check_can_save()
+    settings, _ = read_setup(port)
+    _check_log_room(port)
+    store = use_cases.open_session(settings, prompt=port.ask_password).store
+    run = use_cases.last_synchronization(store)
+    if not port.confirm(use_cases.undo_question(store, run)):
+        return _stopped(port, "Undo")
+    result = use_cases.undo_last(store)
+    with _after_commit(result.undo_run, result.summary(), "Undo", store.db.label):
+        _log(port, "Undo", run.company, result.summary(), result.undo_run)
+        port.finish()
+    port.alert(result.summary() + "\n\nPress Refresh to see the new state.")
+    return Finished(result.summary())
