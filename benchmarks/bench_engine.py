@@ -55,7 +55,7 @@ from smsync_xl.core.compare import compare, lookups_from  # noqa: E402
 from smsync_xl.core.fields import CUSTOMER, TURBO_FIELDS, Record, SageRecord, TurboRecord  # noqa: E402
 from smsync_xl.core.settings import EntitySettings, StatusRule  # noqa: E402
 from smsync_xl.core.vocabulary import DEFAULTS_ID, Status  # noqa: E402
-from smsync_xl.demo.data import CREDIT_STATUSES, DEFAULTS  # noqa: E402
+from smsync_xl.demo.data import CREDIT_STATUSES, DEFAULTS, DemoLists  # noqa: E402
 from tests.odbc_env import (  # noqa: E402 - the tests' own way to reach PostgreSQL
     PG_HOST,
     PG_PORT,
@@ -539,7 +539,7 @@ class ApplyBench:
 
         name = self.pg.create_database()
         db = Database(pyodbc.connect(self.pg.connection_string(name), autocommit=True), label=name)
-        write_smsturbo(db, [], [])
+        write_smsturbo(db, DemoLists())
         db.close()
         return name
 
@@ -697,7 +697,7 @@ def apply_figures(count: int, repeat: int, notes: dict[str, Any], odbc: Odbc) ->
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     try:
         sage_path = folder / "sage50.sqlite"
-        create_sage_company(sage_path, new_customers(count), [])
+        create_sage_company(sage_path, DemoLists(new_customers(count)))
         bench = ApplyBench(odbc, pg, sage_path, count)
         runs, anchor_runs, plans = [], [], []
         columns: list[str] = []

@@ -52,7 +52,7 @@ from smsync_xl.demo.company import (
     create_sage_company,
     create_smsturbo,
 )
-from smsync_xl.demo.data import DemoRecord, _base
+from smsync_xl.demo.data import DemoLists, DemoRecord, _base
 from smsync_xl.files.package_files import workbook_path
 from smsync_xl.files.settings_file import load_settings
 
@@ -88,8 +88,8 @@ def company(folder: Path, count: int) -> Path:
         return folder
     folder.mkdir(parents=True, exist_ok=True)
     demo = records(count)
-    create_sage_company(folder / "sage50_demo.sqlite", demo, [])
-    create_smsturbo(folder / "smsturbo_demo.sqlite", demo, [])
+    create_sage_company(folder / "sage50_demo.sqlite", DemoLists(demo))
+    create_smsturbo(folder / "smsturbo_demo.sqlite", DemoLists(demo))
     (folder / "settings.toml").write_text(SETTINGS_TEMPLATE, encoding="utf-8")
     shutil.copyfile(workbook_path(), folder / "setup.xlsm")
     port = book(folder / "setup.xlsm")

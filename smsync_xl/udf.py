@@ -24,7 +24,7 @@ from smsync_xl.core.fields import text
 from smsync_xl.core.ids import id_problems
 
 
-def _port(caller) -> WorkbookPort:
+def _port(caller: xw.Range) -> WorkbookPort:
     from smsync_xl.book.excel import ExcelBook
 
     return ExcelBook(caller.sheet.book)

@@ -25,7 +25,7 @@ from smsync_xl.demo.company import (
     write_sage_company,
     write_smsturbo,
 )
-from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS
+from smsync_xl.demo.data import DEMO_LISTS
 from smsync_xl.files.settings_file import load_settings
 from smsync_xl.smsturbo.audit import CHANGES, RUNS
 from smsync_xl.smsturbo.store import SMSTurboStore
@@ -151,7 +151,7 @@ def pg_database(postgres: odbc_env.Postgres, database: str) -> Database:
 def sage_sqlite_dsn(odbc: odbc_env.OdbcConfig, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo company as an SQLite file, read through the SQLite ODBC driver."""
     path = tmp_path_factory.mktemp("sage") / "sage50.sqlite"
-    create_sage_company(path, CUSTOMERS, VENDORS, materials=MATERIALS)
+    create_sage_company(path, DEMO_LISTS)
     return odbc.add_dsn("smsync_sage_sqlite", odbc_env.SQLITE_DRIVER, Database=str(path))
 
 
@@ -172,7 +172,7 @@ def sage_pg_dsn(odbc: odbc_env.OdbcConfig, postgres: odbc_env.Postgres) -> str:
     """The demo company in PostgreSQL, with Sage 50's mixed-case names, through psqlODBC."""
     name = postgres.create_database()
     db = pg_database(postgres, name)
-    write_sage_company(db, CUSTOMERS, VENDORS, materials=MATERIALS)
+    write_sage_company(db, DEMO_LISTS)
     db.close()
     return pg_dsn(odbc, postgres, "smsync_sage_pg", name)
 
@@ -182,7 +182,7 @@ def turbo_pg_dsn(odbc: odbc_env.OdbcConfig, postgres: odbc_env.Postgres) -> str:
     """A fresh SMSTurbo reference database in PostgreSQL, for one test."""
     name = postgres.create_database()
     db = pg_database(postgres, name)
-    write_smsturbo(db, CUSTOMERS, VENDORS, materials=MATERIALS)
+    write_smsturbo(db, DEMO_LISTS)
     db.close()
     return pg_dsn(odbc, postgres, "turbo_" + name.removeprefix("smsync_test_"), name)
 

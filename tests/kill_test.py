@@ -35,7 +35,7 @@ if __package__ in (None, ""):  # run as a script: import the checkout, not an in
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_sage_company, create_smsturbo
-from smsync_xl.demo.data import DemoRecord
+from smsync_xl.demo.data import DemoLists, DemoRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 Dump = dict[str, list[tuple]]
@@ -68,10 +68,10 @@ def write_company(folder: Path, count: int, turbo: str | None = None) -> Path:
     ZZDEFAULT (unless ``turbo`` gives the settings' [smsturbo] section for a server), and
     the settings file; returns the settings path."""
     folder.mkdir(parents=True, exist_ok=True)
-    create_sage_company(folder / "sage50_demo.sqlite", generated_customers(count), [])
+    create_sage_company(folder / "sage50_demo.sqlite", DemoLists(generated_customers(count)))
     text = SETTINGS_TEMPLATE
     if turbo is None:
-        create_smsturbo(folder / "smsturbo_demo.sqlite", [], [])
+        create_smsturbo(folder / "smsturbo_demo.sqlite", DemoLists())
     else:
         text = text.replace('[smsturbo]\nkind = "sqlite"\npath = "smsturbo_demo.sqlite"\n', turbo)
     settings = folder / "settings.toml"
@@ -233,7 +233,7 @@ def postgresql_backend(folder: Path, count: int) -> Iterator[Backend]:
 
         base = server.create_database()
         with closing(pyodbc.connect(server.connection_string(base), autocommit=True)) as c:
-            write_smsturbo(Database(c, label=base), [], [])
+            write_smsturbo(Database(c, label=base), DemoLists())
         dsn = f"kill_{base.removeprefix('smsync_test_')}"
         current = {"db": base}
 

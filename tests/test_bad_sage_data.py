@@ -21,7 +21,7 @@ from smsync_xl.book.layout import ID, SAGE_ONLY, STATUS
 from smsync_xl.core.compare import CONTROL_CHARACTERS
 from smsync_xl.core.fields import CUSTOMER, MATERIAL, TURBO_FIELDS, VENDOR, Entity, Record
 from smsync_xl.demo.company import create_demo, create_sage_company
-from smsync_xl.demo.data import DemoRecord
+from smsync_xl.demo.data import DemoLists, DemoRecord
 
 from . import odbc_env
 from .conftest import dump, rebuild_sqlite_table
@@ -85,9 +85,7 @@ def sage_company(folder: Path, entity: Entity, *records: Record, name: str | Non
     extra = {} if name is None else {"company": name}
     create_sage_company(
         folder / SAGE_FILE,
-        lists[CUSTOMER.key],
-        lists[VENDOR.key],
-        materials=lists[MATERIAL.key],
+        DemoLists(lists[CUSTOMER.key], lists[VENDOR.key], lists[MATERIAL.key]),
         **extra,
     )
 

@@ -25,7 +25,7 @@ from smsync_xl.book.layout import (
 from smsync_xl.book.setup_sheet import ENTITY_KEY
 from smsync_xl.core.errors import WorkbookError
 from smsync_xl.demo.company import create_sage_company, create_smsturbo
-from smsync_xl.demo.data import COMPANY_NAME, DemoRecord
+from smsync_xl.demo.data import COMPANY_NAME, DemoLists, DemoRecord
 from smsync_xl.files.package_files import workbook_path
 from smsync_xl.pc.excel_check import filter_on_windows
 
@@ -57,8 +57,8 @@ def customers(count: int) -> list[DemoRecord]:
 
 
 def standin(folder, count: int, excel: Excel | None = None) -> tuple[Book, Excel]:
-    create_sage_company(folder / "sage50_demo.sqlite", customers(count), [])
-    create_smsturbo(folder / "smsturbo_demo.sqlite", [], [])
+    create_sage_company(folder / "sage50_demo.sqlite", DemoLists(customers(count)))
+    create_smsturbo(folder / "smsturbo_demo.sqlite", DemoLists())
     shutil.copyfile(workbook_path(), folder / "SMSync.xlsm")
     excel = excel if excel is not None else Excel()
     return Book(folder / "SMSync.xlsm", excel), excel
@@ -300,6 +300,15 @@ def test_a_protected_sheet_is_named_in_plain_words(tmp_path):
     message = excel.dialogs[-1].prompt
     assert message.startswith("Sage50-only sheet: Excel refused to change the sheet")
     assert "Review > Unprotect Sheet" in message and "Traceback" not in message
+
+
+def test_a_table_without_its_header_row_is_named_in_plain_words(tmp_path):
+    port, excel = refreshed(tmp_path, 3)
+    port.book.sheets[SAGE_ONLY].tables[TABLE_NAMES[SAGE_ONLY]].show_headers = False
+    assert macros.refresh(port) is None
+    message = excel.dialogs[-1].prompt
+    assert message.startswith("Sage50-only sheet: the table has no header row")
+    assert "Table Design > Header Row" in message and "Traceback" not in message
 
 
 def test_a_second_run_while_one_is_going_says_so(tmp_path):

@@ -9,7 +9,6 @@ import shutil
 
 import pytest
 from openpyxl import load_workbook
-from smsync_xl.core.resources import workbook_path
 
 from smsync_xl.book.excel import ExcelBook
 from smsync_xl.book.layout import (
@@ -26,6 +25,7 @@ from smsync_xl.book.layout import (
 )
 from smsync_xl.book.sheet_xml import column_letters
 from smsync_xl.core.fields import ENTITIES
+from smsync_xl.files.package_files import workbook_path
 
 from .workbook_helpers import open_book
 from .xlwings_standin import Book, Excel

@@ -40,7 +40,7 @@ from smsync_xl.core.errors import UndoChangedError
 from smsync_xl.core.fields import CUSTOMER
 from smsync_xl.core.vocabulary import Outcome
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_smsturbo
-from smsync_xl.demo.data import CUSTOMERS, VENDORS
+from smsync_xl.demo.data import CUSTOMERS, VENDORS, DemoLists
 from smsync_xl.files.settings_file import load_settings
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import apply, make_plan
@@ -108,7 +108,7 @@ def pg_turbo(request: pytest.FixtureRequest, folder: Path, settings_text: str, r
     request.getfixturevalue("passwords")
     name = postgres.create_database()
     db = pg_database(postgres, name)
-    write_smsturbo(db, *records)
+    write_smsturbo(db, DemoLists(*records))
     db.close()
     dsn = pg_dsn(odbc, postgres, "conc_" + name.removeprefix("smsync_test_"), name)
     settings = folder / "settings.toml"

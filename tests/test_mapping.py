@@ -8,7 +8,7 @@ from smsync_xl.core.errors import MappingError
 from smsync_xl.core.fields import CUSTOMER, VENDOR
 from smsync_xl.core.vocabulary import Status
 from smsync_xl.demo.company import create_sage_company
-from smsync_xl.demo.data import CUSTOMERS, DEFAULTS, LISTS, VENDORS
+from smsync_xl.demo.data import CUSTOMERS, DEFAULTS, LISTS, VENDORS, DemoLists
 from smsync_xl.demo.schema import create_reference_schema
 from smsync_xl.files.package_files import template_path
 from smsync_xl.files.settings_file import settings_from_values
@@ -44,7 +44,7 @@ def test_renamed_tables_and_columns_and_a_missing_column(tmp_path):
         for record in CUSTOMERS:
             if record.turbo:
                 store.insert(CUSTOMER, record.turbo)
-    create_sage_company(tmp_path / "sage.sqlite", CUSTOMERS, VENDORS)
+    create_sage_company(tmp_path / "sage.sqlite", DemoLists(CUSTOMERS, VENDORS))
     settings = settings_from_values(
         {
             "sage50.path": "sage.sqlite",

@@ -47,7 +47,7 @@ from smsync_xl.core.errors import (
 from smsync_xl.core.fields import CUSTOMER, VENDOR
 from smsync_xl.core.settings import Connection
 from smsync_xl.demo.company import write_sage_exports
-from smsync_xl.demo.data import COMPANY_NAME, CUSTOMERS, MATERIALS, VENDORS
+from smsync_xl.demo.data import COMPANY_NAME, DEMO_LISTS
 from smsync_xl.files.settings_file import settings_from_values
 from smsync_xl.sources.sage50_csv import Sage50CsvSource
 
@@ -401,7 +401,7 @@ def record_opens(monkeypatch, folder: Path) -> list[tuple[str, str]]:
 def test_csv_source_opens_its_exports_only_to_read(tmp_path, monkeypatch):
     folder = tmp_path / "exports"
     folder.mkdir()
-    write_sage_exports(folder, CUSTOMERS, VENDORS, materials=MATERIALS)
+    write_sage_exports(folder, DEMO_LISTS)
     settings = settings_from_values(
         {"sage50.kind": "csv", "sage50.path": "exports", "smsturbo.path": "unused.sqlite"},
         base=tmp_path,

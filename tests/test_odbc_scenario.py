@@ -11,7 +11,7 @@ from smsync_xl.connections.db import quote_identifier
 from smsync_xl.core.fields import CUSTOMER, ENTITIES, MATERIAL
 from smsync_xl.core.vocabulary import Outcome, Status
 from smsync_xl.demo.company import create_smsturbo
-from smsync_xl.demo.data import CUSTOMERS, EXPECTED, MATERIALS, VENDORS
+from smsync_xl.demo.data import DEMO_LISTS, EXPECTED
 from smsync_xl.files.settings_file import settings_from_values
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import apply, make_plan
@@ -41,7 +41,7 @@ def sage(request, postgres) -> dict[str, str]:
 @pytest.fixture(params=["sqlite-embedded", "postgresql-odbc"])
 def turbo(request, tmp_path) -> dict[str, str]:
     if request.param == "sqlite-embedded":
-        create_smsturbo(tmp_path / "smsturbo.sqlite", CUSTOMERS, VENDORS, materials=MATERIALS)
+        create_smsturbo(tmp_path / "smsturbo.sqlite", DEMO_LISTS)
         return {"kind": "sqlite", "path": "smsturbo.sqlite"}
     return {"kind": "odbc", "dsn": request.getfixturevalue("turbo_pg_dsn")}
 

@@ -63,6 +63,11 @@ def test_the_wheel_carries_templates_and_workbook(installed):
     assert any(p.name == "LICENSE" for p in installed.rglob("LICENSE"))
 
 
+def test_the_wheel_marks_the_package_as_typed(installed):
+    """PEP 561: with py.typed, a type checker reads SMSync's own annotations."""
+    assert (installed / "smsync_xl" / "py.typed").is_file()
+
+
 def test_build_workbook_from_the_wheel_needs_an_output_and_writes_only_there(installed, tmp_path):
     check = smsync(installed, tmp_path, "--version")
     assert check.returncode == 0, check.stderr

@@ -11,7 +11,7 @@ from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.vocabulary import Status
 from smsync_xl.demo.company import create_sage_company, create_smsturbo
-from smsync_xl.demo.data import ACCOUNTS, DemoRecord
+from smsync_xl.demo.data import ACCOUNTS, DemoLists, DemoRecord
 from smsync_xl.files.settings_file import settings_from_values
 from smsync_xl.sync.apply import apply, make_plan
 from smsync_xl.sync.undo import undo_last
@@ -98,8 +98,8 @@ def settings_for(folder: Path):
 def test_sync_everything_then_undo_restores_exactly(customers, vendors, materials):
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        create_sage_company(folder / "sage.sqlite", customers, vendors, materials=materials)
-        create_smsturbo(folder / "turbo.sqlite", customers, vendors, materials=materials)
+        create_sage_company(folder / "sage.sqlite", DemoLists(customers, vendors, materials))
+        create_smsturbo(folder / "turbo.sqlite", DemoLists(customers, vendors, materials))
         config = settings_for(folder)
         source, store = open_source(config), open_store(config)
         before = dump(folder / "turbo.sqlite")

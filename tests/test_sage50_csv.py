@@ -13,7 +13,7 @@ from smsync_xl.core.fields import CUSTOMER, ENTITIES, MATERIAL, VENDOR, TurboRec
 from smsync_xl.core.settings import EntitySettings, StatusRule
 from smsync_xl.core.vocabulary import Status
 from smsync_xl.demo.company import create_demo, write_sage_exports
-from smsync_xl.demo.data import CUSTOMERS, EXPECTED, MATERIALS, VENDORS
+from smsync_xl.demo.data import CUSTOMERS, DEMO_LISTS, EXPECTED
 from smsync_xl.files.settings_file import load_settings, settings_from_values
 from smsync_xl.sources.sage50_csv import Sage50CsvSource
 from smsync_xl.sync.apply import make_plan
@@ -37,7 +37,7 @@ def write(folder, text: str, encoding: str = "utf-8", name: str = "CUSTOMER.CSV"
 def exports(tmp_path):
     folder = tmp_path / "exports"
     folder.mkdir()
-    write_sage_exports(folder, CUSTOMERS, VENDORS, materials=MATERIALS)
+    write_sage_exports(folder, DEMO_LISTS)
     return folder
 
 
@@ -162,7 +162,7 @@ def test_every_list_goes_ahead_without_the_inventory_export_and_says_so(tmp_path
     settings_path = create_demo(tmp_path)
     exports = tmp_path / "exports"
     exports.mkdir()
-    write_sage_exports(exports, CUSTOMERS, VENDORS, materials=MATERIALS)
+    write_sage_exports(exports, DEMO_LISTS)
     (exports / "ITEM.CSV").unlink()
     text = settings_path.read_text(encoding="utf-8")
     settings_path.write_text(

@@ -29,7 +29,7 @@ from click.testing import CliRunner
 from smsync_xl.cli import main
 from smsync_xl.connections import db as dbapi
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_smsturbo
-from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS
+from smsync_xl.demo.data import DEMO_LISTS
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync import apply as apply_module
 
@@ -112,7 +112,7 @@ def pg_turbo(request, folder: Path, database_options: str = "") -> Turbo:
     create_demo(folder)
     name = postgres.create_database(database_options)
     db = pg_database(postgres, name)
-    write_smsturbo(db, CUSTOMERS, VENDORS, materials=MATERIALS)
+    write_smsturbo(db, DEMO_LISTS)
     db.close()
     dsn = pg_dsn(odbc, postgres, "fail_" + name.removeprefix("smsync_test_"), name)
     settings = folder / "settings.toml"

@@ -16,7 +16,7 @@ from smsync_xl.core.errors import NothingToUndoError
 from smsync_xl.core.fields import CUSTOMER
 from smsync_xl.core.vocabulary import RunKind, Status
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_sage_exports
-from smsync_xl.demo.data import COMPANY_NAME, CUSTOMERS, VENDORS
+from smsync_xl.demo.data import COMPANY_NAME, CUSTOMERS, VENDORS, DemoLists
 from smsync_xl.files.package_files import template_path
 from smsync_xl.smsturbo.audit import decoded, unchanged
 from smsync_xl.smsturbo.store import SMSTurboStore
@@ -321,7 +321,7 @@ def test_a_long_export_folder_fits_the_audit_even_one_an_earlier_smsync_made(tur
     earlier = turbo.dump()
     folder = tmp_path.joinpath(*["Sage 50 exports for Bellwether Aggregates and Hauling"] * 4)
     folder.mkdir(parents=True)
-    write_sage_exports(folder, CUSTOMERS, VENDORS)
+    write_sage_exports(folder, DemoLists(CUSTOMERS, VENDORS))
     company = f"Sage 50 exports in {folder}"
     assert len(company) > 200
     settings = turbo.settings.read_text(encoding="utf-8")

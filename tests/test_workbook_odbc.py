@@ -13,7 +13,7 @@ from smsync_xl.book.file import FileBook
 from smsync_xl.book.layout import LOG, SAGE_ONLY, SETUP, STATUS, setup_layout
 from smsync_xl.book.setup_sheet import read_setup
 from smsync_xl.demo.company import create_smsturbo
-from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS
+from smsync_xl.demo.data import DEMO_LISTS
 
 from .test_odbc_scenario import dump
 from .workbook_helpers import Dialogs, demo_workbook, open_book
@@ -29,7 +29,7 @@ def book(request, tmp_path, sage_pg_dsn, postgres, passwords):
         "sage50.path": None,
     }
     if request.param == "sqlite-embedded":
-        create_smsturbo(tmp_path / "embedded.sqlite", CUSTOMERS, VENDORS, materials=MATERIALS)
+        create_smsturbo(tmp_path / "embedded.sqlite", DEMO_LISTS)
         values |= {"smsturbo.path": "embedded.sqlite"}
     else:
         values |= {

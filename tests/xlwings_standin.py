@@ -668,7 +668,7 @@ class AutoFilter:
 
 
 class Table:
-    __slots__ = ("_autofilter", "_corners", "_criteria", "_name", "_sheet", "_totals")
+    __slots__ = ("_autofilter", "_corners", "_criteria", "_headers", "_name", "_sheet", "_totals")
 
     def __init__(self, sheet: Sheet, ref: str, name: str = "", totals: bool = False):
         self._sheet = sheet
@@ -678,6 +678,18 @@ class Table:
         self._autofilter = True
         self._criteria: dict[int, str] = {}  # field → criterion of the filter on it
         self._totals = totals
+        self._headers = True
+
+    @property
+    def show_headers(self) -> bool:
+        return self._headers
+
+    @show_headers.setter
+    def show_headers(self, value: bool) -> None:
+        """Table Design > Header Row: with it off, the table has no header row range
+        (xlwings main.py Table.header_row_range gives None); the rest is not modelled."""
+        self._sheet._excel.note("table.show_headers set")
+        self._headers = value
 
     @property
     def show_totals(self) -> bool:
@@ -736,8 +748,10 @@ class Table:
         return Range(self._sheet, *self._corners)
 
     @property
-    def header_row_range(self) -> Range:
+    def header_row_range(self) -> Range | None:
         self._sheet._excel.note("table.header_row_range")
+        if not self._headers:
+            return None
         (r1, c1), (_, c2) = self._corners
         return Range(self._sheet, (r1, c1), (r1, c2))
 

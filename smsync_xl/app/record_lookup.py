@@ -22,11 +22,13 @@ from smsync_xl.core.fields import (
 )
 
 CACHE_SECONDS = 10.0
-_cache: dict[tuple, tuple[float, dict[str, Record]]] = {}
+CacheKey = tuple[str, str, str, str]
+"""Which side, its connection and reading settings, and the entity's key."""
+_cache: dict[CacheKey, tuple[float, dict[str, Record]]] = {}
 
 
 def _records(
-    key: tuple, load: Callable[[], list[SageRecord] | list[TurboRecord]]
+    key: CacheKey, load: Callable[[], list[SageRecord] | list[TurboRecord]]
 ) -> dict[str, Record]:
     now = time.monotonic()
     cached = _cache.get(key)

@@ -35,10 +35,6 @@ class SavedRow:
     inactive: bool
     has_changes: bool
 
-    @property
-    def taken_by_default(self) -> bool:
-        return taken_by_default(self.status, self.inactive, self.has_changes)
-
 
 @dataclass(frozen=True)
 class SavedPlan:
@@ -70,7 +66,9 @@ class SavedPlan:
             wanted = ids or [
                 i
                 for i, r in rows.items()
-                if r.taken_by_default or (include_inactive and r.status is Status.NEW)
+                if taken_by_default(
+                    r.status, r.inactive, r.has_changes, include_inactive=include_inactive
+                )
             ]
             chosen[key] = {i: rows[i].fingerprint for i in wanted if i in rows}
         return chosen

@@ -21,12 +21,12 @@ from smsync_xl.app.plain_text import inert
 from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError
-from smsync_xl.core.fields import ENTITIES, Entity, SageRecord
+from smsync_xl.core.fields import ENTITIES, Entity, SageRecord, TurboRecord
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import View
 from smsync_xl.smsturbo.audit import Change, Run
-from smsync_xl.smsturbo.store import SMSTurboStore, TurboRecord
+from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import Chosen, Progress, SyncResult, apply, make_plan
 from smsync_xl.sync.undo import UndoResult, last_undoable_run
 from smsync_xl.sync.undo import taken_back_already as _taken_back_already

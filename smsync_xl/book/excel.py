@@ -16,7 +16,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import xlwings
 
 from smsync_xl.book.layout import (
     HEADER_ROW,
@@ -73,7 +76,7 @@ def _runs(columns: tuple[Column, ...]) -> Iterator[tuple[str, int, int]]:
         position += width
 
 
-def _calculate(cells: Any) -> None:
+def _calculate(cells: xlwings.Range) -> None:
     """Recalculate these cells only, dirty or not (in manual calculation too, and rows
     hidden by hand do not dirty a SUBTOTAL): Range.Calculate through COM on Windows
     (learn.microsoft.com/office/vba/api/excel.range.calculate), the ``calculate`` command
@@ -85,7 +88,7 @@ def _calculate(cells: Any) -> None:
     (command or api.calculate)()
 
 
-def _formulas(cells: Any, columns: int) -> list[list[str]]:
+def _formulas(cells: xlwings.Range, columns: int) -> list[list[str]]:
     """``Range.formula`` of a block ``columns`` wide as rows of texts, "" for an empty
     cell: a cell's formula or constant, so a formula showing "" or an error (whose value
     xlwings reads as None) counts as something there. Excel gives one text for one cell
@@ -101,10 +104,10 @@ def _formulas(cells: Any, columns: int) -> list[list[str]]:
 class ExcelBook:
     """The calling workbook in Excel."""
 
-    def __init__(self, book: Any) -> None:
+    def __init__(self, book: xlwings.Book) -> None:
         self.book = book
-        self._sheets: dict[str, Any] = {}  # the xlwings objects, looked up once
-        self._tables: dict[str, Any] = {}
+        self._sheets: dict[str, xlwings.Sheet] = {}  # the xlwings objects, looked up once
+        self._tables: dict[str, xlwings.main.Table] = {}
 
     @classmethod
     def caller(cls) -> ExcelBook:
@@ -112,7 +115,7 @@ class ExcelBook:
 
         return cls(xlwings.Book.caller())
 
-    def _sheet(self, sheet: str) -> Any:
+    def _sheet(self, sheet: str) -> xlwings.Sheet:
         """The sheet's xlwings object, looked up once per run (each lookup is a call)."""
         if sheet not in self._sheets:
             try:
@@ -129,7 +132,7 @@ class ExcelBook:
                 ) from None
         return self._sheets[sheet]
 
-    def _table(self, sheet: str) -> Any:
+    def _table(self, sheet: str) -> xlwings.main.Table:
         if sheet not in self._tables:
             self._tables[sheet] = self._sheet(sheet).tables[TABLE_NAMES[sheet]]
         return self._tables[sheet]
@@ -150,7 +153,8 @@ class ExcelBook:
             ) from None
 
     def read_range(self, sheet: str, address: str) -> list[list[object]]:
-        return self._sheet(sheet).range(address).options(ndim=2).value
+        rows: list[list[object]] = self._sheet(sheet).range(address).options(ndim=2).value
+        return rows  # xlwings types a range's value as Any; ndim=2 makes it rows of cells
 
     def write_cell(self, sheet: str, address: str, value: object) -> None:
         target = self._sheet(sheet).range(address)
@@ -161,7 +165,7 @@ class ExcelBook:
         """The header and the DataBodyRange (main.py Table.data_body_range): never the
         Total Row, which Table.range ends with when it is shown."""
         table = self._table(sheet)
-        header = table.header_row_range
+        header = self._header_range(sheet, table)
         body = table.data_body_range
         rows = table_records([] if body is None else body.options(ndim=2).value)
         titles = [str(v) for v in header.options(ndim=1).value]
@@ -170,14 +174,14 @@ class ExcelBook:
     def total_row(self, sheet: str) -> bool:
         return bool(self._table(sheet).show_totals)
 
-    def _drop_total_row(self, table: Any) -> None:
+    def _drop_total_row(self, table: xlwings.main.Table) -> None:
         """Turn the Total Row off before the table is resized (ListObject.ShowTotals,
         main.py Table.show_totals): the table's last row would otherwise be taken for it.
         Refresh says so in its summary."""
         if table.show_totals:
             table.show_totals = False
 
-    def _resize(self, sheet: str, table: Any, body_rows: int) -> None:
+    def _resize(self, sheet: str, table: xlwings.main.Table, body_rows: int) -> None:
         first_row, first_column, last_row, last_column = table_area(sheet, body_rows)
         worksheet = self._sheet(sheet)
         table.resize(worksheet.range((first_row, first_column), (last_row, last_column)))
@@ -321,9 +325,22 @@ class ExcelBook:
     def _header(self, sheet: str) -> list[str]:
         """The table's header as the sheet has it now (the bookkeeper may have dragged or
         renamed columns since the last call): one read."""
-        return [str(v) for v in self._table(sheet).header_row_range.options(ndim=1).value]
+        header = self._header_range(sheet, self._table(sheet))
+        return [str(v) for v in header.options(ndim=1).value]
 
-    def _column(self, sheet: str, title: str, count: int) -> tuple[Any, Column]:
+    def _header_range(self, sheet: str, table: xlwings.main.Table) -> xlwings.Range:
+        """The table's header row; a table whose Header Row was turned off has none."""
+        header = table.header_row_range
+        if header is None:
+            raise WorkbookError(
+                "the table has no header row (its Header Row is turned off)",
+                where=f"{sheet} sheet",
+                advice="Click in the table, then Table Design > Header Row to show it again, "
+                "and press the button again.",
+            )
+        return header
+
+    def _column(self, sheet: str, title: str, count: int) -> tuple[xlwings.Range, Column]:
         """The body cells of the column headed ``title``, wherever the bookkeeper has
         dragged it, and its layout. Tables start at column A of the header row."""
         first = HEADER_ROW + 1
@@ -490,7 +507,7 @@ class ExcelBook:
         Sheet.visible: -1 shown, 0 hidden, 2 very hidden) and a bool on macOS (_xlmac.py
         Sheet.visible)."""
         worksheet = self._sheet(sheet)
-        shown = worksheet.visible
+        shown: object = worksheet.visible  # xlwings types it bool; on Windows it is -1/0/2
         if shown is True or shown == -1:
             worksheet.activate()
 

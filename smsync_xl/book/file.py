@@ -21,8 +21,11 @@ import stat
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 from smsync_xl.book.layout import (
     HEADER_ROW,
@@ -209,7 +212,7 @@ class FileBook:
                 advice="Give the path of SMSync.xlsm. 'smsync-xl install --dest FOLDER' puts "
                 "a fresh copy there.",
             ) from None
-        self._reader: Any = None
+        self._reader: CalamineWorkbook | None = None
         self._values: dict[str, Grid] = {}
         self._pending: dict[str, list[Callable[[Grid], None]]] = {}
         self._xml: dict[str, SheetXml] = {}

@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from smsync_xl.core.fields import ENTITIES, FLAG, GROUPS, TURBO_FIELDS, YES, Entity
+from smsync_xl.core.fields import ENTITIES, GROUPS, TURBO_FIELDS, YES, Entity
 from smsync_xl.core.ports import Cell, is_blank_row
 from smsync_xl.files.package_files import template_path
 
@@ -185,8 +185,8 @@ def _visible(table: str) -> Column:
 def shown_fields(entity: Entity) -> set[str]:
     """The fields an entity's lists show: what Sage 50 supplies, and the status field
     unless it is a yes/no flag (the Inactive column shows that)."""
-    status = entity.turbo_fields[entity.status_field]
-    return {f.name for f in entity.fields} | (set() if status.kind is FLAG else {status.name})
+    shown = {f.name for f in entity.fields}
+    return shown if entity.status_is_flag else shown | {entity.status_field}
 
 
 def _field_column(field: str, width: float) -> Column:

@@ -245,20 +245,8 @@ def table_row_cells(
             add(spec.opening + row + spec.empty)
             read(None)
         elif type(value) is str:
-            text = escaped = value
-            if "_x" in text or _SPECIAL.search(text) is not None:
-                text, escaped = _escaped(text)
-            if not text:
-                add(spec.opening + row + spec.empty)
-                read(None)
-                continue
-            if text[0] in _XML_SPACE or text[-1] in _XML_SPACE:
-                add(
-                    f'{spec.opening}{row}"{spec.style} t="inlineStr"><is>'
-                    f'<t xml:space="preserve">{escaped}</t></is></c>'
-                )
-            else:
-                add(f"{spec.opening}{row}{spec.text}{escaped}</t></is></c>")
+            xml, text = _text_cell(spec, row, value)
+            add(xml)
             read(text)
         elif kind is int:
             add(f"{spec.opening}{row}{spec.number}{value}</v></c>")
@@ -272,6 +260,22 @@ def table_row_cells(
             add(xml)
             read(got)
     return "".join(parts), back
+
+
+def _text_cell(spec: ColumnSpec, row: str, value: str) -> tuple[str, str | None]:
+    """A text cell of ``table_row_cells`` and what a reader gets back: escaped where XML
+    or Excel needs it, spaces at either end kept; a text empty after that, an empty cell."""
+    text = escaped = value
+    if "_x" in text or _SPECIAL.search(text) is not None:
+        text, escaped = _escaped(text)
+    if not text:
+        return spec.opening + row + spec.empty, None
+    if text[0] in _XML_SPACE or text[-1] in _XML_SPACE:
+        return (
+            f'{spec.opening}{row}"{spec.style} t="inlineStr"><is>'
+            f'<t xml:space="preserve">{escaped}</t></is></c>'
+        ), text
+    return f"{spec.opening}{row}{spec.text}{escaped}</t></is></c>", text
 
 
 def _attributes(attrs: str) -> dict[str, str]:
@@ -541,7 +545,8 @@ class SheetXml:
         if old is None:
             style_attribute = self.style_attribute(column)
         else:
-            style = _STYLE.search(_CELL_TAG.match(old.xml).group(1))  # type: ignore[union-attr]
+            tag = _CELL_TAG.match(old.xml)
+            style = _STYLE.search(tag.group(1)) if tag else None
             style_attribute = f' s="{style.group(1)}"' if style else ""
         xml, back = cell_xml(ref, style_attribute, value)
         kept = [c for c in cells if c.column != column] + [_Cell(column, xml)]

@@ -165,7 +165,7 @@ def _decorator_name(node: ast.expr, aliases: set[str], direct: dict[str, str]) -
     return None
 
 
-def _literal(node: ast.expr, where: str) -> Any:
+def _literal(node: ast.expr, where: str) -> object:
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError):
@@ -177,7 +177,7 @@ def _literal(node: ast.expr, where: str) -> Any:
         ) from None
 
 
-def _twin(node: ast.FunctionDef, filename: str) -> Callable[..., Any]:
+def _twin(node: ast.FunctionDef, filename: str) -> Callable[..., object]:
     """A function with the name, parameters and docstring of ``node`` and nothing else:
     what xlwings reads of a UDF to write its wrapper (whether a parameter has a default
     matters there, not its value, so every default is None)."""
@@ -194,14 +194,15 @@ def _twin(node: ast.FunctionDef, filename: str) -> Callable[..., Any]:
     arguments.kw_defaults = [d if d is None else ast.Constant(None) for d in arguments.kw_defaults]
     docstring = ast.get_docstring(node)
     twin.body = [ast.Expr(ast.Constant(docstring))] if docstring else [ast.Pass()]
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, object] = {}
     tree = ast.fix_missing_locations(ast.Module(body=[twin], type_ignores=[]))
     exec(compile(tree, filename, "exec"), namespace)
-    function: Callable[..., Any] = namespace[node.name]
+    function = namespace[node.name]
+    assert callable(function)  # the def just compiled
     return function
 
 
-def udf_functions(source: str, filename: str) -> list[Callable[..., Any]]:
+def udf_functions(source: str, filename: str) -> list[Callable[..., object]]:
     """The ``@xw.func`` functions of a UDF module's ``source``, as xlwings' own decorators
     on Windows leave them: marked with ``__xlfunc__`` (by xlfunc, and xlarg/xlret for any
     ``@xw.arg``/``@xw.ret`` on them).
@@ -229,20 +230,25 @@ def udf_functions(source: str, filename: str) -> list[Callable[..., Any]]:
 
 
 def _decorated(
-    function: Callable[..., Any], counterpart: Any, decorator: ast.expr, function_name: str
-) -> Callable[..., Any]:
+    function: Callable[..., object],
+    counterpart: Any,  # an xlwings decorator (xlfunc, xlarg, xlret); xlwings leaves it untyped
+    decorator: ast.expr,
+    function_name: str,
+) -> Callable[..., object]:
     """``function`` under xlwings' own counterpart of ``decorator``, with its literal
     arguments: only literals, as the source is read and never run."""
     where = f"{function_name}: @{ast.unparse(decorator)}"
     if not isinstance(decorator, ast.Call):
-        return counterpart(function)
+        plain: Callable[..., object] = counterpart(function)
+        return plain
     if any(isinstance(a, ast.Starred) for a in decorator.args) or any(
         k.arg is None for k in decorator.keywords
     ):
         raise SmsyncError(f"{where}: unpacked arguments are not supported")
     args = [_literal(a, where) for a in decorator.args]
     kwargs = {k.arg: _literal(k.value, where) for k in decorator.keywords if k.arg}
-    return counterpart(*args, **kwargs)(function)
+    decorated: Callable[..., object] = counterpart(*args, **kwargs)(function)
+    return decorated
 
 
 def udf_source() -> tuple[str, str]:
@@ -286,7 +292,7 @@ def _vba_text(text: str) -> str:
     return " & vbLf & ".join('"' + line.replace('"', '""') + '"' for line in text.split("\n"))
 
 
-def describe_functions(functions: list[Callable[..., Any]]) -> list[str]:
+def describe_functions(functions: list[Callable[..., object]]) -> list[str]:
     """VBA that does what xlwings' import_udfs does after writing the wrappers (udfs.py:
     ``Application.MacroOptions("'book'!name", Description=xlret["doc"][:255],
     Category=xlfunc["category"], ArgumentDescriptions=[arg["doc"][:255] for arg in xlargs

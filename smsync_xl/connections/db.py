@@ -106,6 +106,10 @@ class Reference:
     columns: tuple[tuple[str, str], ...]
 
 
+Row = tuple[Any, ...]  # each value's type is its column's, known only at run time
+"""One row as the driver (pyodbc or sqlite3) returns it."""
+
+
 class Database:
     """One connection, with ``transaction()`` giving all-or-nothing writes.
 
@@ -113,7 +117,13 @@ class Database:
     exceptions that tell the user what to do; errors it does not know pass unchanged.
     """
 
-    def __init__(self, connection: Any, *, label: str, translate: Translate | None = None) -> None:
+    def __init__(
+        self,
+        connection: Any,  # a pyodbc or sqlite3 connection: pyodbc is untyped to mypy (pyproject)
+        *,
+        label: str,
+        translate: Translate | None = None,
+    ) -> None:
         self.connection = connection
         self.label = label
         self.translate = translate
@@ -148,7 +158,7 @@ class Database:
                 raise
             raise translated from error
 
-    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
         cursor = self.connection.cursor()
         try:
             with self.translating():
@@ -157,7 +167,7 @@ class Database:
         finally:
             cursor.close()
 
-    def select(self, sql: str, params: Sequence[object] = ()) -> tuple[list[str], list[tuple]]:
+    def select(self, sql: str, params: Sequence[object] = ()) -> tuple[list[str], list[Row]]:
         """Rows with the names of their columns as the driver reports them: what a
         ``SELECT *`` needs to know which value is which column."""
         cursor = self.connection.cursor()
@@ -187,7 +197,7 @@ class Database:
 
     def stream(
         self, sql: str, params: Sequence[object] = (), *, batch: int = 5000
-    ) -> Iterator[tuple]:
+    ) -> Iterator[Row]:
         """Rows in batches, so a large Sage 50 table never sits in memory twice."""
         cursor = self.connection.cursor()
         try:
@@ -327,7 +337,8 @@ class Database:
         try:
             with self.translating():
                 cursor.execute(sql, tuple(params))
-            return cursor.rowcount
+            changed: int = cursor.rowcount
+            return changed
         finally:
             cursor.close()
 

@@ -35,7 +35,8 @@ def load_pyodbc(side: Side, where: str = "") -> ModuleType:
             advice="Install unixODBC (Debian/Ubuntu: apt-get install unixodbc; macOS: brew "
             "install unixodbc) and the database's ODBC driver; on Windows reinstall pyodbc.",
         ) from None
-    return pyodbc
+    module: ModuleType = pyodbc  # Any to mypy, which does not find pyodbc's stubs (pyproject)
+    return module
 
 
 def _value(text: str) -> str:
@@ -80,7 +81,10 @@ def describe(conn: Connection) -> str:
     return f"{where}, database {conn.database}"
 
 
-def _refuse_writes(connection: Any, pyodbc: ModuleType) -> None:
+def _refuse_writes(
+    connection: Any,  # a pyodbc connection: pyodbc is untyped to mypy (pyproject)
+    pyodbc: ModuleType,
+) -> None:
     dbms = str(connection.getinfo(pyodbc.SQL_DBMS_NAME)).lower()
     if "postgresql" in dbms:
         connection.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")

@@ -185,7 +185,9 @@ class Plan:
         return {
             r.id: r.fingerprint
             for r in self.rows
-            if r.taken_by_default or (include_inactive and r.status is Status.NEW)
+            if taken_by_default(
+                r.status, r.inactive, bool(r.changes), include_inactive=include_inactive
+            )
         }
 
 
@@ -312,7 +314,7 @@ def lookups_from(lists: Mapping[str, Iterable[str]]) -> Lookups:
 
 
 def _looked_up(
-    listed: list[TurboField], record: Record, lookups: Lookups | None
+    listed: Iterable[TurboField], record: Record, lookups: Lookups | None
 ) -> tuple[Record, list[str]]:
     """Values of ``listed`` fields in SMSTurbo's spelling (a blank one is 'not supplied'),
     and why a value is not on SMSTurbo's list. The record is copied only if it changes."""
@@ -510,23 +512,34 @@ def _surely_fits(limit: Limit) -> re.Pattern[str] | None:
     """Plain numbers ``limit`` holds for certain (at most as many digits before and after
     the point as it keeps, at most 15 digits in all in a floating-point column), so that
     most values need no closer look."""
-    before = (
-        limit.digits - (limit.places or 0)
-        if limit.digits is not None
-        else (len(str(int(limit.high))) - 1 if limit.high is not None else None)
-    )
-    places = limit.places
-    if limit.binary is not None:
-        places = min(places or 0, _BINARY_DIGITS)
-        before = min(before or _BINARY_DIGITS, _BINARY_DIGITS - places)
+    before, places = _sure_digits(limit)
     if before is not None and before < 1:
         return None
     sign = "" if limit.low is not None and limit.low >= 0 else "-?"
     whole = rf"{sign}[0-9]+" if before is None else rf"{sign}[0-9]{{1,{before}}}"
-    fraction = (
-        r"(?:\.[0-9]+)?" if places is None else rf"(?:\.[0-9]{{1,{places}}})?" if places else ""
-    )
-    return re.compile(whole + fraction)
+    return re.compile(whole + _fraction_pattern(places))
+
+
+def _sure_digits(limit: Limit) -> tuple[int | None, int | None]:
+    """Digits before and after the point the column surely keeps (None: no limit); a
+    floating-point column keeps only ``_BINARY_DIGITS`` in all exactly."""
+    if limit.digits is not None:
+        before: int | None = limit.digits - (limit.places or 0)
+    elif limit.high is not None:
+        before = len(str(int(limit.high))) - 1
+    else:
+        before = None
+    if limit.binary is None:
+        return before, limit.places
+    places = min(limit.places or 0, _BINARY_DIGITS)
+    return min(before or _BINARY_DIGITS, _BINARY_DIGITS - places), places
+
+
+def _fraction_pattern(places: int | None) -> str:
+    """The digits after the point: any number, at most ``places``, or none at all."""
+    if places is None:
+        return r"(?:\.[0-9]+)?"
+    return rf"(?:\.[0-9]{{1,{places}}})?" if places else ""
 
 
 _BINARY_DIGITS = 6
@@ -536,28 +549,45 @@ _BINARY_DIGITS = 6
 def _field_problems(entity: Entity, record: Record, limits: _Limits) -> list[str]:
     """Every reason a record's values cannot go into SMSTurbo. Most records have none:
     one look at all their text together comes first, the detail only when it finds one."""
-    problems = []
+    problems = _title_problems(entity, record)
+    problems += _text_at_a_glance(record, limits)
+    if limits.numbers:
+        problems += _number_problems(record, limits.numbers)
+    if entity is MATERIAL:
+        problems += _item_class_problems(record)
+    if limits.texts:
+        problems += _text_problems(record, limits.texts)
+    return problems
+
+
+def _title_problems(entity: Entity, record: Record) -> list[str]:
+    """A record needs its title (a customer's name, a material's description)."""
     title = record.get(entity.title_field)
-    if not title or not title.strip():
-        label = TURBO_FIELDS[entity.title_field].label
-        problems.append(f"{label} is empty; enter the {label.lower()} in Sage 50")
+    if title and title.strip():
+        return []
+    label = TURBO_FIELDS[entity.title_field].label
+    return [f"{label} is empty; enter the {label.lower()} in Sage 50"]
+
+
+def _text_at_a_glance(record: Record, limits: _Limits) -> list[str]:
+    """Values too long for a cell or a column, or holding refused characters: looked at
+    one by one only when the record's longest value or its text together says so."""
     supplied = [value for value in record.values() if value]
     longest = max(map(len, supplied), default=0)
+    problems = []
     if longest > EXCEL_CELL_CHARACTERS:
         problems += _excel_problems(record)
     if not "".join(supplied).isprintable():
         problems += _character_problems(record)
     if longest > limits.shortest:
         problems += _length_problems(record, limits)
-    if limits.numbers:
-        problems += _number_problems(record, limits.numbers)
-    if entity is MATERIAL:
-        label = TURBO_FIELDS["item_class"].label
-        refused = not_an_item_class(label, record.get("item_class") or "")
-        problems += [refused] if refused else []
-    if limits.texts:
-        problems += _text_problems(record, limits.texts)
     return problems
+
+
+def _item_class_problems(record: Record) -> list[str]:
+    """A material's item class must be one SMSTurbo knows."""
+    refused = not_an_item_class(TURBO_FIELDS["item_class"].label, record.get("item_class") or "")
+    return [refused] if refused else []
 
 
 def _excel_problems(record: Record) -> list[str]:
@@ -627,50 +657,78 @@ _LISTED = frozenset(n for n, f in TURBO_FIELDS.items() if f.lookup)
 """Fields whose values come from an SMSTurbo list, where letter case does not matter."""
 
 
-def _differences(sage: Record, turbo: Record) -> list[FieldChange]:
-    return [
-        FieldChange(name, turbo[name], value)
-        for name, value in sage.items()
-        if name != "id"
-        and value is not None
-        and name in turbo
-        and (turbo[name] or "") != value
-        and not (name in _LISTED and (turbo[name] or "").upper() == value.upper())
-    ]
+@dataclass(frozen=True)
+class Comparison:
+    """Everything the rules of :func:`compare` read, worked out once per comparison:
+    the entity and Setup's options for it, the status rule, SMSTurbo's lists and column
+    limits, the template record, SMSTurbo's records by ID (exactly and with letter case
+    folded), and how often each Sage 50 ID occurs (letter case folded)."""
+
+    entity: Entity
+    options: EntitySettings
+    rule: StatusRule
+    lookups: Lookups | None
+    template_id: str
+    template: Record | None
+    """The template record's values: as given, else found among SMSTurbo's records."""
+    needed: tuple[str, ...]
+    """The Import Defaults a new record must have: only those SMSTurbo stores."""
+    limits: _Limits
+    listed: tuple[TurboField, ...]
+    """The entity's fields whose values come from an SMSTurbo list."""
+    reactivated: str | None
+    """The status a record active in Sage 50 but inactive in SMSTurbo gets back."""
+    turbo_by_id: dict[str, TurboRecord]
+    """SMSTurbo's records by ID, the template left out."""
+    turbo_by_folded: dict[str, str]
+    """SMSTurbo's IDs by their upper-cased spelling."""
+    sage_counts: Counter[str]
+    """How often each upper-cased ID occurs in Sage 50."""
+
+    @classmethod
+    def of(
+        cls,
+        entity: Entity,
+        sage_records: list[SageRecord],
+        turbo_records: list[TurboRecord],
+        options: EntitySettings,
+        *,
+        lookups: Lookups | None,
+        rule: StatusRule,
+        template_id: str,
+        template: Record | None,
+        stored: Iterable[str] | None,
+        limits: Limits | None,
+    ) -> Comparison:
+        """The inputs of :func:`compare` (which says what each means), indexed once so
+        each Sage 50 record is compared with dict look-ups."""
+        status_field = entity.status_field
+        template = _template_values(template, turbo_records, template_id)
+        turbo_by_id, turbo_by_folded = _turbo_index(turbo_records, template_id)
+        supplied = {*(f.name for f in entity.fields), status_field, *options.defaults}
+        return cls(
+            entity=entity,
+            options=options,
+            rule=rule,
+            lookups=lookups,
+            template_id=template_id,
+            template=template,
+            needed=_needed(entity, stored),
+            limits=_Limits.of(limits, supplied),
+            listed=tuple(spec for spec in entity.turbo_fields.values() if spec.lookup),
+            reactivated=rule.active or (template or {}).get(status_field) or None,
+            turbo_by_id=turbo_by_id,
+            turbo_by_folded=turbo_by_folded,
+            sage_counts=Counter(r.id.upper() for r in sage_records),
+        )
 
 
-def _template_note(
-    entity: Entity, template: Record | None, template_id: str, options: EntitySettings
-) -> str | None:
-    if template is not None or entity.template_required:
-        return None
-    given = ", ".join(TURBO_FIELDS[f].label for f in options.defaults) or "none"
-    return (
-        f"SMSTurbo has no template {entity.label.lower()} {template_id}: new "
-        f"{entity.plural.lower()} take Sage 50's values and Setup's Import Defaults "
-        f"({given}), other fields stay blank"
-    )
-
-
-def _new_problems(
-    entity: Entity, values: Record, template: Record | None, needed: list[str]
-) -> list[str]:
-    """A new record needs each ``needed`` field (one Setup may give an Import Default
-    for, that SMSTurbo stores: a material's unit) from Sage 50, Setup or the template."""
-    return [
-        f"{TURBO_FIELDS[name].label} is blank in Sage 50, in Setup's Import Defaults and in "
-        f"the template {entity.label.lower()}; fill in one of them"
-        for name in needed
-        if not values.get(name) and not (template or {}).get(name)
-    ]
-
-
-def _needed(entity: Entity, stored: Iterable[str] | None) -> list[str]:
+def _needed(entity: Entity, stored: Iterable[str] | None) -> tuple[str, ...]:
     """The Import Defaults a new record must have: only those SMSTurbo stores."""
     if stored is None:
-        return list(entity.import_defaults)
+        return tuple(entity.import_defaults)
     kept = set(stored)
-    return [f for f in entity.import_defaults if f in kept]
+    return tuple(f for f in entity.import_defaults if f in kept)
 
 
 def _template_values(
@@ -694,61 +752,106 @@ def _turbo_index(
     return turbo_by_id, turbo_by_folded
 
 
-def _row_values(
-    sage: SageRecord,
-    turbo: TurboRecord | None,
-    status_field: str,
-    reactivated: str | None,
-    rule: StatusRule,
-    options: EntitySettings,
-) -> tuple[Record, tuple[str, ...]]:
-    """The values SMSTurbo should get: a reactivated record's active status back, and
-    for a new record Setup's defaults in its blank fields (also returned, to show)."""
+# The rules, in the order compare() applies them to each Sage 50 record.
+
+
+def _type_excluded(inputs: Comparison, sage: SageRecord) -> bool:
+    """Setup's Include Types rule: when it lists types, a record of another type is left
+    out of the comparison (and shown as excluded)."""
+    options = inputs.options
+    return bool(options.include_types) and not options.includes_type(
+        sage.values.get(inputs.entity.type_field)
+    )
+
+
+def _with_defaults(inputs: Comparison, sage: SageRecord) -> tuple[Record, tuple[str, ...]]:
+    """Defaults for a new record: Setup's Import Defaults in the fields Sage 50 leaves
+    blank; the fields filled are returned too, to show."""
     values = sage.values
-    if turbo is None:
-        defaulted = tuple(f for f in options.defaults if not values.get(f))
-        return {**values, **{f: options.defaults[f] for f in defaulted}}, defaulted
+    defaults = inputs.options.defaults
+    defaulted = tuple(f for f in defaults if not values.get(f))
+    return {**values, **{f: defaults[f] for f in defaulted}}, defaulted
+
+
+def _reactivated(inputs: Comparison, sage: SageRecord, turbo: TurboRecord) -> Record:
+    """Reactivation: a record active in Sage 50 (which gives no status of its own) but
+    inactive in SMSTurbo gets its active status back."""
+    status_field = inputs.entity.status_field
+    values = sage.values
     if (
         not sage.inactive
         and values.get(status_field) is None
-        and reactivated
-        and rule.says_inactive(turbo.values.get(status_field))
+        and inputs.reactivated
+        and inputs.rule.says_inactive(turbo.values.get(status_field))
     ):
-        values = {**values, status_field: reactivated}
-    return values, ()
+        return {**values, status_field: inputs.reactivated}
+    return values
 
 
-def _id_reasons(
-    record_id: str, template_id: str, count: int, folded_match: str | None
-) -> list[str]:
-    """Why the ID itself cannot go to SMSTurbo: badly formed, reserved, repeated, or
-    matching an SMSTurbo ID only by letter case."""
+def _id_rule(record_id: str, template_id: str) -> list[str]:
+    """The ID rule: why the ID cannot be an SMSTurbo ID (badly formed, with the ID to use
+    instead when there is one, or reserved for the template)."""
     reasons = [] if valid_id(record_id) else id_problems(record_id)
     suggested = suggest_id(record_id) if reasons else ""
     if suggested:
         reasons.append(f"suggested ID: {suggested} (change it in Sage 50)")
     if record_id == template_id:
         reasons.append(f"{template_id} is reserved for SMSTurbo's default values")
-    if count > 1:
-        reasons.append(f"ID appears {count} times in Sage 50 (letter case ignored)")
-    if folded_match is not None:
-        reasons.append(
-            f"matches SMSTurbo ID {folded_match} only by letter case; make the "
-            "IDs identical in Sage 50"
-        )
     return reasons
 
 
+def _duplicates(inputs: Comparison, record_id: str) -> list[str]:
+    """Duplicates: an ID Sage 50 has more than once, letter case ignored."""
+    count = inputs.sage_counts[record_id.upper()]
+    return [f"ID appears {count} times in Sage 50 (letter case ignored)"] if count > 1 else []
+
+
+def _case_only_match(folded_match: str | None) -> list[str]:
+    """Case-only match: a new ID matching an SMSTurbo ID only by letter case is never
+    imported as a second record."""
+    if folded_match is None:
+        return []
+    return [
+        f"matches SMSTurbo ID {folded_match} only by letter case; make the IDs identical in Sage 50"
+    ]
+
+
+def _new_problems(inputs: Comparison, values: Record) -> list[str]:
+    """A new record needs each needed field (one Setup may give an Import Default for,
+    that SMSTurbo stores: a material's unit) from Sage 50, Setup or the template."""
+    entity, template = inputs.entity, inputs.template or {}
+    return [
+        f"{TURBO_FIELDS[name].label} is blank in Sage 50, in Setup's Import Defaults and in "
+        f"the template {entity.label.lower()}; fill in one of them"
+        for name in inputs.needed
+        if not values.get(name) and not template.get(name)
+    ]
+
+
+def _differences(sage: Record, turbo: Record) -> list[FieldChange]:
+    """Per-field differences: exact, except that a value from an SMSTurbo list may
+    differ in letter case."""
+    return [
+        FieldChange(name, turbo[name], value)
+        for name, value in sage.items()
+        if name != "id"
+        and value is not None
+        and name in turbo
+        and (turbo[name] or "") != value
+        and not (name in _LISTED and (turbo[name] or "").upper() == value.upper())
+    ]
+
+
 def _plan_row(
+    inputs: Comparison,
     sage: SageRecord,
     values: Record,
     turbo: TurboRecord | None,
     reasons: list[str],
     defaulted: tuple[str, ...],
-    options: EntitySettings,
 ) -> PlanRow:
-    """The row's status: INVALID with reasons, NEW, IN SYNC, or DIFFERENT with the
-    changes split into those Setup applies and those only shown."""
+    """Status: INVALID with reasons, NEW, IN SYNC, or DIFFERENT with the changes split
+    into those Setup applies and those only shown."""
     if reasons:
         return PlanRow(sage, Status.INVALID, values, turbo, reasons=tuple(reasons))
     if turbo is None:
@@ -757,22 +860,42 @@ def _plan_row(
     differences = _differences(values, turbo.values)
     if not differences:
         return PlanRow(sage, Status.IN_SYNC, values, turbo)
-    applied = tuple(d for d in differences if TURBO_FIELDS[d.field].group in options.replace)
+    replace = inputs.options.replace
+    applied = tuple(d for d in differences if TURBO_FIELDS[d.field].group in replace)
     shown = tuple(d for d in differences if d not in applied)
     return PlanRow(sage, Status.DIFFERENT, values, turbo, applied, shown)
 
 
-def _turbo_only(
-    turbo_by_id: dict[str, TurboRecord],
-    sage_records: list[SageRecord],
-    rule: StatusRule,
-    status_field: str,
-) -> list[TurboRow]:
+def _compared(inputs: Comparison, sage: SageRecord) -> PlanRow:
+    """One Sage 50 record through every rule: the values SMSTurbo would get, the
+    reasons they cannot go there, and from both the row's status."""
+    turbo = inputs.turbo_by_id.get(sage.id)
+    if turbo is None:
+        values, defaulted = _with_defaults(inputs, sage)
+    else:
+        values, defaulted = _reactivated(inputs, sage, turbo), ()
+    values, not_listed = _looked_up(inputs.listed, values, inputs.lookups)
+    folded_match = inputs.turbo_by_folded.get(sage.id.upper()) if turbo is None else None
+    reasons = [
+        *_id_rule(sage.id, inputs.template_id),
+        *_duplicates(inputs, sage.id),
+        *_case_only_match(folded_match),
+        *sage.problems,
+        *_field_problems(inputs.entity, values, inputs.limits),
+        *not_listed,
+    ]
+    if turbo is None and folded_match is None:
+        reasons += _new_problems(inputs, values)
+    return _plan_row(inputs, sage, values, turbo, reasons, defaulted)
+
+
+def _turbo_only(inputs: Comparison, sage_records: list[SageRecord]) -> list[TurboRow]:
     """The SMSTurbo records Sage 50 lacks, noting those it has only in another letter case."""
     sage_ids = {r.id for r in sage_records}
     sage_by_folded = {r.id.upper(): r.id for r in sage_records}
+    status_field = inputs.entity.status_field
     turbo_only = []
-    for turbo_id, record in turbo_by_id.items():
+    for turbo_id, record in inputs.turbo_by_id.items():
         if turbo_id in sage_ids:
             continue
         by_case = sage_by_folded.get(turbo_id.upper())
@@ -781,9 +904,22 @@ def _turbo_only(
             if by_case
             else "not in Sage 50"
         )
-        inactive = rule.says_inactive(record.values.get(status_field))
+        inactive = inputs.rule.says_inactive(record.values.get(status_field))
         turbo_only.append(TurboRow(record, note, inactive))
     return turbo_only
+
+
+def _template_note(inputs: Comparison) -> str | None:
+    """What new records take when SMSTurbo has no template record (and needs none)."""
+    entity, options = inputs.entity, inputs.options
+    if inputs.template is not None or entity.template_required:
+        return None
+    given = ", ".join(TURBO_FIELDS[f].label for f in options.defaults) or "none"
+    return (
+        f"SMSTurbo has no template {entity.label.lower()} {inputs.template_id}: new "
+        f"{entity.plural.lower()} take Sage 50's values and Setup's Import Defaults "
+        f"({given}), other fields stay blank"
+    )
 
 
 def compare(
@@ -812,45 +948,31 @@ def compare(
     columns hold (the reference schema's when not given): a value beyond them makes its
     row INVALID.
     """
-    rule = rule or StatusRule()
-    checked = _Limits.of(
-        limits,
-        {*(f.name for f in entity.fields), entity.status_field, *options.defaults},
+    inputs = Comparison.of(
+        entity,
+        sage_records,
+        turbo_records,
+        options,
+        lookups=lookups,
+        rule=rule or StatusRule(),
+        template_id=template_id,
+        template=template,
+        stored=stored,
+        limits=limits,
     )
-    status_field = entity.status_field
-    listed = [spec for spec in entity.turbo_fields.values() if spec.lookup]
-    needed = _needed(entity, stored)
-    template = _template_values(template, turbo_records, template_id)
-    reactivated = rule.active or (template or {}).get(status_field) or None
-    turbo_by_id, turbo_by_folded = _turbo_index(turbo_records, template_id)
-    sage_counts = Counter(r.id.upper() for r in sage_records)
-
     rows: list[PlanRow] = []
     excluded: dict[str, str | None] = {}
     for sage in sage_records:
-        values = sage.values
-        if options.include_types and not options.includes_type(values.get(entity.type_field)):
-            excluded[sage.id] = values.get(entity.type_field)
-            continue
-        record_id = sage.id
-        folded = record_id.upper()
-        turbo = turbo_by_id.get(record_id)
-        values, defaulted = _row_values(sage, turbo, status_field, reactivated, rule, options)
-        values, not_listed = _looked_up(listed, values, lookups)
-        folded_match = turbo_by_folded.get(folded) if turbo is None else None
-        reasons = _id_reasons(record_id, template_id, sage_counts[folded], folded_match)
-        reasons += [*sage.problems, *_field_problems(entity, values, checked), *not_listed]
-        if turbo is None and folded_match is None:
-            reasons += _new_problems(entity, values, template, needed)
-        rows.append(_plan_row(sage, values, turbo, reasons, defaulted, options))
-
-    turbo_only = _turbo_only(turbo_by_id, sage_records, rule, status_field)
+        if _type_excluded(inputs, sage):
+            excluded[sage.id] = sage.values.get(entity.type_field)
+        else:
+            rows.append(_compared(inputs, sage))
     return Plan(
         entity,
         rows,
-        turbo_only,
+        _turbo_only(inputs, sage_records),
         excluded,
         options.replace,
-        rule,
-        _template_note(entity, template, template_id, options),
+        inputs.rule,
+        _template_note(inputs),
     )

@@ -683,6 +683,12 @@ class Entity:
         return next(f for f in self.fields if f.name == name)
 
     @property
+    def status_is_flag(self) -> bool:
+        """Whether the status field is a yes/no Inactive flag (not a credit status word):
+        it then follows ``settings.FLAG_RULE`` and the lists show it as the Inactive column."""
+        return self.turbo_fields[self.status_field].kind is FLAG
+
+    @property
     def required_csv(self) -> tuple[str, ...]:
         """The export headers without which a list cannot be read: ID, title, Inactive."""
         return (self.field("id").csv, self.field(self.title_field).csv, self.inactive_csv)

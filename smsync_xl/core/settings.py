@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 from smsync_xl.core.errors import SettingsError, SmsyncError
-from smsync_xl.core.fields import ENTITIES, FLAG, NO, YES, Entity
+from smsync_xl.core.fields import ENTITIES, NO, YES, Entity
 from smsync_xl.core.ids import id_problems
 from smsync_xl.core.uk_layout import UK_KEYS, UkLayout, uk_layout
 from smsync_xl.core.vocabulary import DEFAULTS_ID, INACTIVE_STATUS, Edition, View
@@ -180,7 +179,7 @@ class Settings:
 
     def status_rule(self, entity: Entity) -> StatusRule:
         """How ``entity``'s status field says a record is inactive."""
-        if entity.turbo_fields[entity.status_field].kind is FLAG:
+        if entity.status_is_flag:
             return FLAG_RULE
         return self.credit_status
 
@@ -543,7 +542,7 @@ def _did_you_mean(section: str, name: str, siblings: list[str]) -> str:
     return f"Did you mean {' or '.join(found)}? " if found else ""
 
 
-def _flatten(raw: Mapping[str, Any], file: Path) -> dict[str, object]:
+def _flatten(raw: Mapping[str, object], file: Path) -> dict[str, object]:
     """``[section] key`` becomes ``section.key``; every key and section must be known.
     A table where a key expects text stays a table, so the key reports its type."""
     flat: dict[str, object] = {}
@@ -601,7 +600,9 @@ def _decode(data: bytes, path: Path, error: type[SmsyncError], what: str) -> str
         ) from None
 
 
-def parse_toml(data: bytes, path: Path, error: type[SmsyncError], *, what: str) -> dict[str, Any]:
+def parse_toml(
+    data: bytes, path: Path, error: type[SmsyncError], *, what: str
+) -> dict[str, object]:
     """Parse a TOML file SMSync is given (settings, mapping), read as bytes by the caller:
     every problem with its text is ``error`` naming the file, never a traceback."""
     text = _decode(data, path, error, what)
@@ -623,7 +624,7 @@ def parse_toml(data: bytes, path: Path, error: type[SmsyncError], *, what: str) 
         ) from None
 
 
-def parse_settings_file(raw: Mapping[str, Any], path: Path, *, look: Look) -> Settings:
+def parse_settings_file(raw: Mapping[str, object], path: Path, *, look: Look) -> Settings:
     """The settings of a TOML settings file (the headless twin of the Setup sheet),
     parsed from ``raw``, its TOML read by the caller."""
     return parse_settings(

@@ -74,13 +74,16 @@ the sheets' data validation is built from the same words."""
 UNTICK_WORDS = ("", "0", "false")
 
 
-def taken_by_default(status: Status, inactive: bool, has_changes: bool) -> bool:
+def taken_by_default(
+    status: Status, inactive: bool, has_changes: bool, *, include_inactive: bool = False
+) -> bool:
     """The one default selection: what Check All ticks, what ``sync`` without IDs, the demo
     and a saved plan take. Every NEW record active in Sage 50 (inactive ones stay out, as
-    SMSTurbo's help advises) and every DIFFERENT record with a change to apply (an update
-    is how a record that went inactive in Sage 50 becomes inactive in SMSTurbo)."""
+    SMSTurbo's help advises, unless ``include_inactive``: sync --include-inactive) and
+    every DIFFERENT record with a change to apply (an update is how a record that went
+    inactive in Sage 50 becomes inactive in SMSTurbo)."""
     if status is Status.NEW:
-        return not inactive
+        return include_inactive or not inactive
     return status is Status.DIFFERENT and has_changes
 
 

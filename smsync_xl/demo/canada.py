@@ -21,7 +21,7 @@ from smsync_xl.connections.db import open_sqlite
 from smsync_xl.core.fields import CUSTOMER, MATERIAL, VENDOR, Entity, Record
 from smsync_xl.core.settings import HOME_CURRENCY, REGULAR_PRICE_LIST
 from smsync_xl.demo.company import DEMO_FILES, SETTINGS_TEMPLATE, write_smsturbo
-from smsync_xl.demo.data import DemoRecord
+from smsync_xl.demo.data import DemoLists, DemoRecord
 from smsync_xl.sources.sage50_canada import (
     COMPANY_NAME,
     COMPANY_TABLE,
@@ -262,9 +262,11 @@ def create_canada_demo(folder: Path) -> Path:
     db = open_sqlite(turbo)
     write_smsturbo(
         db,
-        _demo_records(CANADA_CUSTOMERS),
-        _demo_records(CANADA_VENDORS),
-        materials=_demo_records(CANADA_MATERIALS),
+        DemoLists(
+            customers=_demo_records(CANADA_CUSTOMERS),
+            vendors=_demo_records(CANADA_VENDORS),
+            materials=_demo_records(CANADA_MATERIALS),
+        ),
     )
     db.close()
     settings.write_text(CANADA_SETTINGS, encoding="utf-8")

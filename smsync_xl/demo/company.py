@@ -12,12 +12,11 @@ from smsync_xl.core.fields import ADDRESS, CUSTOMER, MAIN, MATERIAL, VENDOR, Ent
 from smsync_xl.demo.data import (
     ACCOUNTS,
     COMPANY_NAME,
-    CUSTOMERS,
     DEFAULTS,
+    DEMO_LISTS,
     LISTS,
     MATERIAL_TEMPLATE,
-    MATERIALS,
-    VENDORS,
+    DemoLists,
     DemoRecord,
 )
 from smsync_xl.demo.schema import create_reference_schema
@@ -125,11 +124,14 @@ def _pad(value: str | None, padded: bool, width: int = 20) -> str | None:
     return value.ljust(max(width, len(value))) if padded and value is not None else value
 
 
-def _sage_rows(entity: Entity, records: Iterable[DemoRecord]) -> tuple[list, list, list[str]]:
+def _sage_rows(
+    entity: Entity, records: Iterable[DemoRecord]
+) -> tuple[list[list[object]], list[list[object]], list[str]]:
     main_fields = _main_fields(entity)
     address_fields = _address_fields(entity)
     columns = [entity.sage_record_number, entity.sage_inactive] + [f.odbc for f in main_fields]
-    main_rows, address_rows = [], []
+    main_rows: list[list[object]] = []
+    address_rows: list[list[object]] = []
     for number, record in enumerate((r for r in records if r.in_sage), start=1):
         values = record.values
         main_rows.append(
@@ -151,7 +153,16 @@ def _sage_rows(entity: Entity, records: Iterable[DemoRecord]) -> tuple[list, lis
     return main_rows, address_rows, columns
 
 
-def _insert(db: Database, table: str, columns: list[str], rows: list[list]) -> None:
+def _renumbered(address_row: list[object], offset: int) -> list[object]:
+    """A vendor's address row numbered after the customers' (a decoy's number doubled),
+    as address record numbers are unique across both."""
+    number = address_row[0]
+    if not isinstance(number, int):
+        raise TypeError(f"address record number {number!r} is not a whole number")
+    return [number + offset if number < _DECOY_OFFSET else number * 2, *address_row[1:]]
+
+
+def _insert(db: Database, table: str, columns: list[str], rows: list[list[object]]) -> None:
     db.execute_many(
         "INSERT INTO {} ({}) VALUES ({})".format(
             quote_identifier(table),
@@ -162,14 +173,7 @@ def _insert(db: Database, table: str, columns: list[str], rows: list[list]) -> N
     )
 
 
-def write_sage_company(
-    db: Database,
-    customers: Iterable[DemoRecord],
-    vendors: Iterable[DemoRecord],
-    company: str = COMPANY_NAME,
-    *,
-    materials: Iterable[DemoRecord] = (),
-) -> None:
+def write_sage_company(db: Database, lists: DemoLists, company: str = COMPANY_NAME) -> None:
     """Create Sage 50 US's tables (Company, Customers, Vendors, Address, LineItem,
     Chart) in ``db`` and fill them: an SQLite file for the demo, PostgreSQL through ODBC
     in the tests."""
@@ -183,18 +187,15 @@ def write_sage_company(
                 )
             )
         _insert(db, COMPANY_TABLE, [COMPANY_NAME_COLUMN], [[company]])
-        customer_rows, customer_addresses, customer_columns = _sage_rows(CUSTOMER, customers)
-        vendor_rows, vendor_addresses, vendor_columns = _sage_rows(VENDOR, vendors)
+        customer_rows, customer_addresses, customer_columns = _sage_rows(CUSTOMER, lists.customers)
+        vendor_rows, vendor_addresses, vendor_columns = _sage_rows(VENDOR, lists.vendors)
         _insert(db, CUSTOMER.sage_table, customer_columns, customer_rows)
         _insert(db, VENDOR.sage_table, vendor_columns, vendor_rows)
         offset = len(customer_rows) * 10 + 10
-        vendor_addresses = [
-            [row[0] + offset if row[0] < _DECOY_OFFSET else row[0] * 2, *row[1:]]
-            for row in vendor_addresses
-        ]
+        vendor_addresses = [_renumbered(row, offset) for row in vendor_addresses]
         address_columns = [name for name, _ in tables[ADDRESS_TABLE]]
         _insert(db, ADDRESS_TABLE, address_columns, customer_addresses + vendor_addresses)
-        item_rows, _, item_columns = _sage_rows(MATERIAL, materials)
+        item_rows, _, item_columns = _sage_rows(MATERIAL, lists.materials)
         _insert(db, MATERIAL.sage_table, item_columns, item_rows)
         _insert(
             db,
@@ -204,27 +205,14 @@ def write_sage_company(
         )
 
 
-def create_sage_company(
-    path: Path,
-    customers: Iterable[DemoRecord],
-    vendors: Iterable[DemoRecord],
-    company: str = COMPANY_NAME,
-    *,
-    materials: Iterable[DemoRecord] = (),
-) -> None:
+def create_sage_company(path: Path, lists: DemoLists, company: str = COMPANY_NAME) -> None:
     """A Sage 50 US–shaped company file."""
     db = open_sqlite(path)
-    write_sage_company(db, customers, vendors, company, materials=materials)
+    write_sage_company(db, lists, company)
     db.close()
 
 
-def write_smsturbo(
-    db: Database,
-    customers: Iterable[DemoRecord],
-    vendors: Iterable[DemoRecord],
-    *,
-    materials: Iterable[DemoRecord] = (),
-) -> None:
+def write_smsturbo(db: Database, lists: DemoLists) -> None:
     """The SMSTurbo reference schema in ``db``, holding the template records (ZZDEFAULT)
     and the records' SMSTurbo side."""
     store = SMSTurboStore(db, load_mapping())
@@ -232,36 +220,23 @@ def write_smsturbo(
     with store.transaction():
         store.insert(CUSTOMER, DEFAULTS)
         store.insert(MATERIAL, MATERIAL_TEMPLATE)
-        for entity, records in ((CUSTOMER, customers), (VENDOR, vendors), (MATERIAL, materials)):
+        for entity, records in lists.by_entity():
             for record in records:
                 if record.turbo is not None:
                     store.insert(entity, record.turbo)
 
 
-def create_smsturbo(
-    path: Path,
-    customers: Iterable[DemoRecord],
-    vendors: Iterable[DemoRecord],
-    *,
-    materials: Iterable[DemoRecord] = (),
-) -> None:
+def create_smsturbo(path: Path, lists: DemoLists) -> None:
     """An SMSTurbo reference database file."""
     db = open_sqlite(path)
-    write_smsturbo(db, customers, vendors, materials=materials)
+    write_smsturbo(db, lists)
     db.close()
 
 
-def write_sage_exports(
-    folder: Path,
-    customers: Iterable[DemoRecord],
-    vendors: Iterable[DemoRecord],
-    encoding: str = "cp1252",
-    *,
-    materials: Iterable[DemoRecord] = (),
-) -> None:
+def write_sage_exports(folder: Path, lists: DemoLists, encoding: str = "cp1252") -> None:
     """The Customer List, Vendor List and Inventory Item List CSV exports Sage 50 would
     write for the records (GL accounts as account IDs, item classes as numbers)."""
-    for entity, records in ((CUSTOMER, customers), (VENDOR, vendors), (MATERIAL, materials)):
+    for entity, records in lists.by_entity():
         specs = [
             f for f in entity.fields if f.csv and (not f.optional or f.name in PRESENT_OPTIONAL)
         ]
@@ -337,7 +312,7 @@ def create_demo(folder: Path) -> Path:
     sage, turbo, settings = (folder / name for name in DEMO_FILES)
     for path in (sage, turbo):
         path.unlink(missing_ok=True)
-    create_sage_company(sage, CUSTOMERS, VENDORS, materials=MATERIALS)
-    create_smsturbo(turbo, CUSTOMERS, VENDORS, materials=MATERIALS)
+    create_sage_company(sage, DEMO_LISTS)
+    create_smsturbo(turbo, DEMO_LISTS)
     settings.write_text(SETTINGS_TEMPLATE, encoding="utf-8")
     return settings

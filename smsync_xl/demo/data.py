@@ -7,6 +7,7 @@ what SMSTurbo already holds. :data:`EXPECTED` is the design the demo must show.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from smsync_xl.core import fields
@@ -24,6 +25,23 @@ class DemoRecord:
     address_rows: int = 1
     turbo: Record | None = None
     note: str = ""
+
+
+@dataclass(frozen=True)
+class DemoLists:
+    """A demo company's records, one list per entity: the one value every demo writer
+    takes, so the demo's entities are named here and nowhere else."""
+
+    customers: Iterable[DemoRecord] = ()
+    vendors: Iterable[DemoRecord] = ()
+    materials: Iterable[DemoRecord] = ()
+
+    def by_entity(self) -> tuple[tuple[fields.Entity, Iterable[DemoRecord]], ...]:
+        return (
+            (fields.CUSTOMER, self.customers),
+            (fields.VENDOR, self.vendors),
+            (fields.MATERIAL, self.materials),
+        )
 
 
 def _base(
@@ -411,6 +429,8 @@ def _materials() -> list[DemoRecord]:
 CUSTOMERS = _customers()
 VENDORS = _vendors()
 MATERIALS = _materials()
+DEMO_LISTS = DemoLists(CUSTOMERS, VENDORS, MATERIALS)
+"""The demo company's records."""
 
 EXPECTED = {
     "customers": {"NEW": 12, "DIFFERENT": 9, "IN SYNC": 18, "INVALID": 9, "smsturbo_only": 5},

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from smsync_xl.core.errors import SettingsError, SmsyncError
 from smsync_xl.core.settings import (
@@ -28,7 +27,7 @@ def path_kind(path: Path) -> PathKind:
 
 def read_toml(
     path: Path, error: type[SmsyncError], *, what: str, missing_advice: str
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """Read a TOML file SMSync is given (settings, mapping): every problem with the file
     itself is ``error`` naming it, never a traceback."""
     try:

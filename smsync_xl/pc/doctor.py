@@ -64,6 +64,7 @@ def driver_libraries() -> dict[str, str]:
         return _windows_drivers()
     folder = os.environ.get("ODBCSYSINI", "/etc")
     ini = configparser.ConfigParser(interpolation=None, strict=False)
+    # keeps names' letter case, configparser's documented way; typeshed types it a method
     ini.optionxform = str  # type: ignore[assignment, method-assign]
     ini.read(Path(folder, os.environ.get("ODBCINSTINI", "odbcinst.ini")))
     return {

@@ -21,7 +21,10 @@ from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import xlwings
 
 from smsync_xl import __version__, app
 from smsync_xl.app import workbook_buttons as buttons
@@ -59,9 +62,9 @@ WAIT_SECONDS = 90.0
 NO_POPUPS = b'"SHOW_ERROR_POPUPS","False"'
 
 
-Filter = Callable[[Any, str, int, str], None]
+Filter = Callable[["xlwings.Book", str, int, str], None]
 """Filters a sheet's table: (xlwings book, sheet, 1-based column in the table, criteria)."""
-Evaluate = Callable[[Any, str], object]
+Evaluate = Callable[["xlwings.Book", str], object]
 """What Excel shows for a formula typed into a scratch cell."""
 
 
@@ -97,7 +100,7 @@ class ScriptedBook(ExcelBook):
     """The workbook in Excel, with the questions answered by the check instead of a
     person (a hidden Excel cannot show them); every message is kept for the report."""
 
-    def __init__(self, book: Any, answers: list[bool]) -> None:
+    def __init__(self, book: xlwings.Book, answers: list[bool]) -> None:
         super().__init__(book)
         self.answers = answers
         self.questions: list[str] = []
@@ -116,7 +119,7 @@ def _table(port: ExcelBook, sheet: str) -> list[dict[str, object]]:
     return [dict(zip(data.header, row, strict=True)) for row in data.rows]
 
 
-def _dump(path: Path) -> dict[str, list[tuple]]:
+def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
     with closing(sqlite3.connect(path)) as db:
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         return {
@@ -131,7 +134,7 @@ def _position(sheet: str, title: str) -> int:
 
 
 def run_checks(
-    book: Any,
+    book: xlwings.Book,
     folder: Path,
     report: Report,
     *,
@@ -166,7 +169,7 @@ def run_checks(
 
 
 def _check_refresh(
-    book: Any, port: ScriptedBook, plan: Plan, report: Report
+    book: xlwings.Book, port: ScriptedBook, plan: Plan, report: Report
 ) -> list[dict[str, object]] | None:
     """Refresh, and what it wrote to Sage50-only; None when it did not run, for nothing
     after it could mean anything."""
@@ -202,7 +205,7 @@ def _check_text_read_back(rows: list[dict[str, object]], plan: Plan, report: Rep
 
 
 def _check_filter(
-    book: Any,
+    book: xlwings.Book,
     port: ScriptedBook,
     rows: list[dict[str, object]],
     apply_filter: Filter,
@@ -226,7 +229,7 @@ def _check_filter(
 
 
 def _check_all(
-    book: Any, port: ScriptedBook, hidden: set[int], wait: float, report: Report
+    book: xlwings.Book, port: ScriptedBook, hidden: set[int], wait: float, report: Report
 ) -> bool:
     """Check All through the ribbon's VBA (the button's path); False when RunPython
     could not start SMSync's Python, for then nothing is ticked to synchronize."""
@@ -264,7 +267,7 @@ def _ticked_by_default(rows: list[dict[str, object]], hidden: set[int]) -> set[i
 
 
 def _check_synchronize(
-    book: Any, session: app.Session, entity: Entity, stored_ids: set[str], report: Report
+    book: xlwings.Book, session: app.Session, entity: Entity, stored_ids: set[str], report: Report
 ) -> None:
     """Synchronize, its Result column, and the new records it made in SMSTurbo."""
     port = ScriptedBook(book, [True])
@@ -288,7 +291,9 @@ def _check_synchronize(
     )
 
 
-def _check_undo(book: Any, database: Path, before: dict[str, list[tuple]], report: Report) -> None:
+def _check_undo(
+    book: xlwings.Book, database: Path, before: dict[str, list[tuple[object, ...]]], report: Report
+) -> None:
     """Undo puts SMSTurbo back as it was, and the Log keeps every step."""
     port = ScriptedBook(book, [True])
     report.check("Undo runs", buttons.undo_last(port) is not None, "; ".join(port.messages))
@@ -328,7 +333,7 @@ def _function_checks() -> list[tuple[str, object]]:
     ]
 
 
-def _check_functions(book: Any, evaluate: Evaluate | None, report: Report) -> None:
+def _check_functions(book: xlwings.Book, evaluate: Evaluate | None, report: Report) -> None:
     """Each Excel function once, where xlwings has them (Windows only)."""
     if evaluate is None:
         report.check("Excel functions (Windows only in xlwings): skipped on this system", True)
@@ -344,7 +349,7 @@ def _check_functions(book: Any, evaluate: Evaluate | None, report: Report) -> No
         )
 
 
-def _hidden_columns(book: Any, sheet: str) -> set[str]:
+def _hidden_columns(book: xlwings.Book, sheet: str) -> set[str]:
     """The titles of the table columns Excel shows at width 0 (hidden)."""
     worksheet = book.sheets[sheet]
     return {
@@ -354,7 +359,7 @@ def _hidden_columns(book: Any, sheet: str) -> set[str]:
     }
 
 
-def _materials(book: Any, session: app.Session, report: Report) -> None:
+def _materials(book: xlwings.Book, session: app.Session, report: Report) -> None:
     """The Materials button's Python: both sheets show the materials, with the columns
     of customers hidden; the Customers button brings them back."""
     port = ScriptedBook(book, [True, False])
@@ -391,7 +396,7 @@ def _criterion_text(value: str) -> str:
     return "".join("~" + c if c in "*?~" else c for c in value)
 
 
-def _last_row_hides(book: Any, apply_filter: Filter, report: Report) -> None:
+def _last_row_hides(book: xlwings.Book, apply_filter: Filter, report: Report) -> None:
     """Excel may take a last row holding a SUBTOTAL for a total row and leave it out of
     the filter: a filter that must hide the last row checks that the Visible column
     (AGGREGATE) does not make it one, and that SMSync reads the row as hidden."""
@@ -419,7 +424,7 @@ def _last_row_hides(book: Any, apply_filter: Filter, report: Report) -> None:
     )
 
 
-def python_error(book: Any) -> str:
+def python_error(book: xlwings.Book) -> str:
     """What RunPython left on xlwings' Error sheet (the check's xlwings.conf sends errors
     there instead of a message box nobody could close in a hidden run), or ""."""
     try:
@@ -431,19 +436,19 @@ def python_error(book: Any) -> str:
     return " ".join(str(line) for line in text if line)[:600]
 
 
-def filter_on_windows(book: Any, sheet: str, column: int, criteria: str) -> None:
+def filter_on_windows(book: xlwings.Book, sheet: str, column: int, criteria: str) -> None:
     """Excel's own AutoFilter on the table (COM: ListObject.Range.AutoFilter)."""
     table = book.sheets[sheet].tables[TABLE_NAMES[sheet]]
     table.api.Range.AutoFilter(Field=column, Criteria1=criteria)
 
 
-def filter_on_mac(book: Any, sheet: str, column: int, criteria: str) -> None:
+def filter_on_mac(book: xlwings.Book, sheet: str, column: int, criteria: str) -> None:
     """Excel's own AutoFilter through AppleScript (appscript: list object → range)."""
     table = book.sheets[sheet].tables[TABLE_NAMES[sheet]]
     table.api.range_object.autofilter_range(field=column, criteria1=criteria)
 
 
-def evaluate_in_excel(book: Any, formula: str) -> object:
+def evaluate_in_excel(book: xlwings.Book, formula: str) -> object:
     """Type ``formula`` into a scratch cell of the Help sheet, read what Excel shows, and
     empty the cell again."""
     cell = book.sheets[HELP].range(SCRATCH_CELL)

@@ -116,10 +116,14 @@ def unchanged(value: object, kept: object) -> bool:
     before = decoded(kept)
     if isinstance(value, str) and isinstance(before, str):
         return text(value) == text(before)
-    numbers = [v for v in (value, before) if isinstance(v, int | float | Decimal)]
-    if len(numbers) == 2 and not any(isinstance(v, bool) for v in numbers):
+    numbers = [
+        v
+        for v in (value, before)
+        if isinstance(v, int | float | Decimal) and not isinstance(v, bool)
+    ]
+    if len(numbers) == 2:
         try:
-            return Decimal(value) == Decimal(before)  # type: ignore[arg-type]
+            return Decimal(numbers[0]) == Decimal(numbers[1])
         except ArithmeticError:
             return False
     return False

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from smsync_xl.connections.db import quote_identifier
 from smsync_xl.core.errors import MappingError
@@ -97,7 +96,7 @@ def _unknown(path: Path, section: str, key: str, known: Iterable[str], what: str
     )
 
 
-def _table(value: object, section: str, where: str, example: str) -> Mapping[str, Any]:
+def _table(value: object, section: str, where: str, example: str) -> Mapping[str, object]:
     """A section (TOML table) of the mapping; anything else names the key and the fix."""
     if not isinstance(value, Mapping):
         raise MappingError(
@@ -109,7 +108,7 @@ def _table(value: object, section: str, where: str, example: str) -> Mapping[str
     return value
 
 
-def _check_known(raw: Mapping[str, Any], path: Path) -> None:
+def _check_known(raw: Mapping[str, object], path: Path) -> None:
     for key in raw:
         if key not in SECTIONS:
             raise _unknown(path, "", key, SECTIONS, "section")
@@ -145,8 +144,8 @@ def _check_known(raw: Mapping[str, Any], path: Path) -> None:
                 raise _unknown(path, key, name, LOOKUP_KEYS, "key")
 
 
-def _entity(raw: Mapping[str, Any], key: str, path: Path) -> TableMapping:
-    section = raw[key]
+def _entity(raw: Mapping[str, object], key: str, path: Path) -> TableMapping:
+    section = _table(raw[key], key, f"{path}: {key}", f'table = "…" and [{key}.columns]')
     if TABLE not in section:
         raise MappingError(
             f"section [{key}] with a 'table' name is missing",
@@ -154,7 +153,7 @@ def _entity(raw: Mapping[str, Any], key: str, path: Path) -> TableMapping:
             advice=f'Add [{key}] with table = "…", the name of SMSTurbo\'s '
             f"{ENTITIES[key].plural.lower()} table (see templates/smsturbo_mapping.toml).",
         )
-    columns = section.get(COLUMNS, {})
+    columns = _table(section.get(COLUMNS, {}), f"{key}.{COLUMNS}", f"{path}: [{key}] {COLUMNS}", "")
     missing = [f for f in ("id", ENTITIES[key].title_field) if f not in columns]
     if missing:
         raise MappingError(
@@ -212,7 +211,7 @@ def load_mapping(path: Path | None = None) -> TurboMapping:
             )
     lists = {}
     for key, names in LOOKUP_DEFAULTS.items():
-        given = {**names, **raw.get(key, {})}
+        given = {**names, **_table(raw.get(key, {}), key, f"{path}: {key}", "")}
         lists[key] = ListMapping(
             table=_check_name(given[TABLE], f"{path}: [{key}] {TABLE}"),
             column=_check_name(given[COLUMN], f"{path}: [{key}] {COLUMN}"),

@@ -378,7 +378,7 @@ class SMSTurboStore:
         )
         return sql, fields
 
-    def _record(self, fields: list[str], row: tuple) -> Record:
+    def _record(self, fields: list[str], row: dbapi.Row) -> Record:
         """Only the fields this installation stores: an absent key means 'no column'."""
         return {f: TURBO_FIELDS[f].kind.from_turbo(raw) for f, raw in zip(fields, row, strict=True)}
 
@@ -399,7 +399,7 @@ class SMSTurboStore:
             records.append(TurboRecord(record_id, values))
         return records
 
-    def _decoded(self, entity: Entity, fields: list[str], row: tuple, id_index: int) -> None:
+    def _decoded(self, entity: Entity, fields: list[str], row: dbapi.Row, id_index: int) -> None:
         for field, value in zip(fields, row, strict=True):
             shown = undecoded_bytes(value) if isinstance(value, str) else None
             if shown:
@@ -418,12 +418,12 @@ class SMSTurboStore:
         are matched on trimmed IDs, but a WHERE clause needs the stored value."""
         return self._stored_ids.get((entity.key, record_id), record_id)
 
-    def _rows_by_id(self, entity: Entity, ids: Iterable[str]) -> tuple[list[str], list[tuple]]:
+    def _rows_by_id(self, entity: Entity, ids: Iterable[str]) -> tuple[list[str], list[dbapi.Row]]:
         """Rows with these exact IDs: one query per chunk of IDs, never one per row."""
         sql, fields = self._select(entity)
         column = self.table(entity).quoted("id")
         wanted = list(dict.fromkeys(ids))
-        rows: list[tuple] = []
+        rows: list[dbapi.Row] = []
         for start in range(0, len(wanted), _ID_CHUNK):
             chunk = wanted[start : start + _ID_CHUNK]
             marks = ", ".join("?" for _ in chunk)
@@ -674,7 +674,7 @@ class SMSTurboStore:
 
     def _counting(
         self, table: str, key: dbapi.Reference, sql: str, values: list[object]
-    ) -> list[tuple]:
+    ) -> list[dbapi.Row]:
         """A count of referring rows; a table SMSync may not read stops Undo."""
         user = self._user()  # asked first: a refused statement may end the transaction
         try:

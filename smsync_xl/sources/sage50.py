@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
-from smsync_xl.connections.db import Database, quote_identifier
+from smsync_xl.connections.db import Database, Row, quote_identifier
 from smsync_xl.core.errors import SourceFormatError
 from smsync_xl.core.fields import (
     ADDRESS,
@@ -22,13 +22,12 @@ from smsync_xl.core.fields import (
     SageField,
     SageRecord,
     exponent_problem,
-    flag_problem,
-    sage_flag,
     text,
     undecoded,
     undecoded_bytes,
 )
 from smsync_xl.core.settings import StatusRule
+from smsync_xl.sources.inactive import with_status
 
 COMPANY_TABLE = "Company"
 COMPANY_NAME_COLUMN = "CompanyName"
@@ -115,9 +114,7 @@ class Sage50Source:
         if db.is_sqlite:
             db.connection.text_factory = undecoded
 
-    def _readable(
-        self, row: tuple, columns: list[str], table: str, id_at: int | None = None
-    ) -> tuple:
+    def _readable(self, row: Row, columns: list[str], table: str, id_at: int | None = None) -> Row:
         """``row``, text asked for as bytes decoded, when all its text was stored as UTF-8;
         else the error naming the table, the record (its record number, first in ``row``,
         and the ID at ``id_at``), the column and the bytes. A table of one row (Company)
@@ -205,8 +202,8 @@ class Sage50Source:
         self,
         entity: Entity,
         plan: _ReadPlan,
-        row: tuple,
-        addresses: dict[object, dict],
+        row: Row,
+        addresses: dict[object, dict[str, object]],
         accounts: dict[int, str] | None,
         rule: StatusRule,
     ) -> SageRecord:
@@ -228,13 +225,7 @@ class Sage50Source:
         address = addresses.get(number)
         for spec in plan.address:
             record[spec.name] = spec.turbo.kind.from_sage(address[spec.name]) if address else ""
-        flagged = sage_flag(inactive)
-        if flagged is None:
-            problems.append(flag_problem(entity.sage_inactive, inactive))
-        is_inactive = bool(flagged)
-        status = entity.status_field
-        record[status] = rule.status(is_inactive, record.get(status))
-        return SageRecord(record["id"] or "", is_inactive, record, tuple(problems))
+        return with_status(entity, rule, record, problems, inactive, entity.sage_inactive)
 
     def _selected(self, column: str, kind: str) -> str:
         """A column as the SELECT names it. The SQLite ODBC driver reinterprets what an
@@ -302,7 +293,7 @@ class Sage50Source:
                 accounts[key] = account
         return accounts
 
-    def _addresses(self, entity: Entity, specs: list[SageField]) -> dict[object, dict]:
+    def _addresses(self, entity: Entity, specs: list[SageField]) -> dict[object, dict[str, object]]:
         """Main (type 0) address per record number; of two, the lowest record number."""
         owner = entity.sage_record_number
         columns = [ADDRESS_RECORD_NUMBER, owner] + [s.odbc for s in specs]
@@ -317,7 +308,7 @@ class Sage50Source:
             quote_identifier(present[ADDRESS_TYPE]),
             quote_identifier(present[owner]),
         )
-        chosen: dict[object, tuple] = {}
+        chosen: dict[object, Row] = {}
         names = [present[c] for c in columns]
         for row in self.db.stream(sql):
             row = self._readable(row, names, ADDRESS_TABLE)

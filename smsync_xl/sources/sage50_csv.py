@@ -23,10 +23,9 @@ from smsync_xl.core.fields import (
     SageField,
     SageRecord,
     exponent_problem,
-    flag_problem,
-    sage_flag,
 )
 from smsync_xl.core.settings import StatusRule
+from smsync_xl.sources.inactive import with_status
 
 UTF8_BOM = b"\xef\xbb\xbf"
 _UTF8_SEQUENCE = re.compile(
@@ -221,10 +220,4 @@ class Sage50CsvSource:
                 exponent_problem(spec.turbo.label, row[index]) if spec.turbo.kind.numeric else None
             )
             problems += [exponent] if exponent else []
-        flagged = sage_flag(row[inactive_at])
-        if flagged is None:
-            problems.append(flag_problem(entity.inactive_csv, row[inactive_at]))
-        inactive = bool(flagged)
-        status = entity.status_field
-        record[status] = rule.status(inactive, record.get(status))
-        return SageRecord(record["id"] or "", inactive, record, tuple(problems))
+        return with_status(entity, rule, record, problems, row[inactive_at], entity.inactive_csv)
