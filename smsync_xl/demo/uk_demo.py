@@ -7,6 +7,7 @@ from pathlib import Path
 
 from smsync_xl.connections.db import open_sqlite
 from smsync_xl.demo.company import DEMO_FILES, create_smsturbo
+from smsync_xl.demo.data import DemoLists
 from smsync_xl.demo.uk_company import write_uk_company
 from smsync_xl.demo.uk_data import (
     SMSTURBO_CUSTOMERS,
@@ -74,6 +75,9 @@ def create_uk_demo(folder: Path) -> Path:
     db = open_sqlite(sage)
     write_uk_company(db, UK_ROWS)
     db.close()
-    create_smsturbo(turbo, SMSTURBO_CUSTOMERS, SMSTURBO_VENDORS, materials=SMSTURBO_MATERIALS)
+    create_smsturbo(
+        turbo,
+        DemoLists(SMSTURBO_CUSTOMERS, SMSTURBO_VENDORS, SMSTURBO_MATERIALS),
+    )
     settings.write_text(UK_SETTINGS, encoding="utf-8")
     return settings
