@@ -286,7 +286,7 @@ edition_option = click.option(
     default="us",
     show_default=True,
     help="Which Sage 50 edition the demo company is (us: Sage 50 US; canada: Sage 50 "
-    "Canadian Edition, its tables in an SQLite file).",
+    "Canadian Edition; uk: Sage 50 Accounts (UK); their tables in an SQLite file).",
 )
 
 
@@ -307,6 +307,7 @@ def demo(folder: Path, force: bool, edition: str) -> int:
       smsync-xl demo ./demo
       smsync-xl demo ./demo --force    # start the demo over: its files are replaced
       smsync-xl demo ./demo-ca --edition canada
+      smsync-xl demo ./demo-uk --edition uk
     """
     settings_path = app.start_demo(folder, force=force, edition=Edition(edition))
     session = _session(settings_path)
@@ -583,6 +584,7 @@ def install(
     Examples:
       smsync-xl install --dest ~/Documents/SMSync --demo
       smsync-xl install --dest ~/Documents/SMSync --demo --edition canada
+      smsync-xl install --dest ~/Documents/SMSync --demo --edition uk
       smsync-xl install --dest C:\\SMSync --force     # replace it (old one kept, dated)
       smsync-xl install --dest C:\\SMSync --trust
       smsync-xl install --force --xlwings-wheel xlwings-0.37.8-cp311-cp311-win_amd64.whl

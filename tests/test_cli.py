@@ -4,11 +4,18 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
+from smsync_xl.app.open_sides import open_source, open_store
+from smsync_xl.book.file import FileBook
+from smsync_xl.book.setup_sheet import read_setup
 from smsync_xl.cli import main
-from smsync_xl.core.fields import CUSTOMER, VENDOR
+from smsync_xl.core.fields import CUSTOMER, ENTITIES, VENDOR
+from smsync_xl.core.vocabulary import Edition
 from smsync_xl.demo.canada import CANADA_EXPECTED, create_canada_demo
 from smsync_xl.demo.company import create_demo
 from smsync_xl.demo.data import EXPECTED
+from smsync_xl.demo.uk_data import EXPECTED_UK, UK_COMPANY_NAME
+from smsync_xl.demo.uk_demo import create_uk_demo
+from smsync_xl.sync.apply import make_plan
 
 from .conftest import demo_at, dump
 
@@ -289,6 +296,65 @@ def test_demo_on_an_existing_demo_is_refused_without_force(tmp_path):
     forced = run("demo", folder, "--force")
     assert forced.exit_code == 0 and "19 created" in forced.output
     assert b"# my own notes" not in settings.read_bytes()
+
+
+def _counts_line(entity: str, expected: dict[str, int]) -> str:
+    return (
+        f"{entity.title()}: {expected['NEW']} NEW, {expected['DIFFERENT']} DIFFERENT, "
+        f"{expected['IN SYNC']} IN SYNC, {expected['INVALID']} INVALID, "
+        f"{expected['smsturbo_only']} SMSTurbo-only"
+    )
+
+
+def test_the_uk_demo_prints_its_designed_counts_syncs_once_and_undoes_exactly(tmp_path):
+    folder = tmp_path / "demo-uk"
+    result = run("demo", folder, "--edition", "uk")
+    assert result.exit_code == 0, result.output
+    assert f"Sage 50 Accounts (UK) company: {UK_COMPANY_NAME}" in result.output
+    for entity, expected in EXPECTED_UK.items():
+        assert _counts_line(entity, expected) in result.output
+    assert (
+        "NEW       CAFE01               Café Crème £ Ltd                         postcode "
+        "'NE1 4GF' read from SALES_LEDGER.ADDRESS_4: SALES_LEDGER.ADDRESS_5, the postcode "
+        "line, is blank"
+    ) in result.output
+    assert "Import completed: 4 created, 4 updated, 0 skipped, 0 conflicts" in result.output
+    assert "Customers: 1 NEW, 0 DIFFERENT, 6 IN SYNC, 2 INVALID, 1 SMSTurbo-only" in result.output
+    assert "Materials: 0 NEW, 0 DIFFERENT, 4 IN SYNC, 2 INVALID, 1 SMSTurbo-only" in result.output
+    settings = folder / "settings.toml"
+    turbo = folder / "smsturbo_demo.sqlite"
+    cafe = demo_at(folder, settings).store.fetch(CUSTOMER, "CAFE01")
+    assert cafe is not None
+    assert (cafe["city"], cafe["state"], cafe["zip"]) == (
+        "Newcastle upon Tyne",
+        "",
+        "NE1 4GF",
+    )
+    synced = dump(turbo)
+    again = run("sync", "--settings", settings, "--yes")
+    assert again.exit_code == 0, again.output
+    assert again.output == "Nothing to synchronize.\n"
+    assert dump(turbo) == synced
+    undo = run("undo", "--settings", settings, "--yes")
+    assert undo.exit_code == 0 and "8 restored" in undo.output, undo.output
+    create_uk_demo(tmp_path / "fresh")
+    assert dump(turbo) == dump(tmp_path / "fresh" / "smsturbo_demo.sqlite")
+
+
+def test_install_with_the_uk_demo_sets_setup_for_it(tmp_path):
+    result = run("install", "--dest", tmp_path, "--demo", "--edition", "uk")
+    assert result.exit_code == 0, result.output
+    book = FileBook(tmp_path / "SMSync.xlsm", confirm=bool, alert=print, status=print)
+    settings, _ = read_setup(book)
+    assert settings.edition is Edition.UK
+    assert settings.credit_status.by_code == {"ON HOLD": "HOLD"}
+    source = open_source(settings)
+    assert source.company_name() == UK_COMPANY_NAME
+    store = open_store(settings)
+    for key, expected in EXPECTED_UK.items():
+        plan = make_plan(ENTITIES[key], source, store, settings)
+        counts = {status.value: n for status, n in plan.counts().items()}
+        assert {**counts, "smsturbo_only": len(plan.turbo_only)} == expected
 
 
 def test_canada_demo_prints_the_designed_counts_then_synchronizes(tmp_path):

@@ -4,6 +4,7 @@ bookkeeper reads."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -58,10 +59,11 @@ def test_only_the_us_edition_defaults_to_the_peachtree_user(tmp_path):
 
 
 def test_an_edition_that_cannot_be_read_that_way_is_a_plain_message(tmp_path):
-    settings = _settings_with(tmp_path, 'kind = "sqlite"\nedition = "uk"')
+    canada = load_settings(_settings_with(tmp_path, 'kind = "sqlite"\nedition = "canada"'))
+    exports = dataclasses.replace(canada.sage50, kind="csv", path=tmp_path)
     with pytest.raises(SettingsError) as raised:
-        open_source(load_settings(settings))
-    assert raised.value.message == "SMSync cannot read Sage 50 Accounts (UK) from sqlite"
+        open_source(dataclasses.replace(canada, sage50=exports))
+    assert raised.value.message == "SMSync cannot read Sage 50 Canadian Edition from csv"
 
 
 def test_the_setup_sheet_has_the_edition_beside_the_company(tmp_path):

@@ -31,22 +31,35 @@ from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Connection, Settings
 from smsync_xl.smsturbo.mapping import load_mapping
 from smsync_xl.smsturbo.store import SMSTurboStore
-from smsync_xl.sources.editions import FOLDER_KINDS, database_reader, folder_reader, side
+from smsync_xl.sources.editions import (
+    FOLDER_KINDS,
+    database_reader,
+    folder_reader,
+    odbc_connection,
+    side,
+)
 
 
-def _open_odbc(conn: Connection, side: Side, *, read_only: bool, prompt: Prompt | None) -> Database:
+def _open_odbc(
+    conn: Connection,
+    side: Side,
+    *,
+    read_only: bool,
+    prompt: Prompt | None,
+    extra: tuple[tuple[str, str], ...] = (),
+) -> Database:
     """Connect with the kept password; when there is none and the database refuses,
     ask once, and keep what worked in the system keyring for next time."""
     password = lookup(side.key)
     try:
-        return connect(conn, side, password, read_only=read_only)
+        return connect(conn, side, password, read_only=read_only, extra=extra)
     except (AuthorizationError, TargetLoginError):
         if password is not None or prompt is None:
             raise
         asked = prompt(f"{side.label} password for user {conn.user or '(from the DSN)'}")
         if not asked:
             raise
-    database = connect(conn, side, asked, read_only=read_only)
+    database = connect(conn, side, asked, read_only=read_only, extra=extra)
     with contextlib.suppress(KeyringUnavailableError):
         store(side.key, asked)
     return database
@@ -79,7 +92,9 @@ def open_source(settings: Settings, *, prompt: Prompt | None = None) -> Source:
         return folder_reader(settings)(_path(conn), settings)
     reader = database_reader(settings)
     if conn.kind == "odbc":
-        return reader(_open_odbc(conn, sage50, read_only=True, prompt=prompt), settings)
+        odbc_conn, extra = odbc_connection(settings)
+        db = _open_odbc(odbc_conn, sage50, read_only=True, prompt=prompt, extra=extra)
+        return reader(db, settings)
     path = _path(conn)
     _not_a_folder(conn, path, sage50, "company file")
     translate = partial(statement_error, side=sage50, where=conn.located(str(path)))

@@ -38,6 +38,7 @@ def row_detail(row: PlanRow) -> str:
     shown += [f"(not applied) {c.describe()}" for c in row.other_differences]
     if row.inactive and row.status is Status.NEW:
         shown.append("inactive in Sage 50")
+    shown += row.sage.notes
     return inert("; ".join(shown))
 
 

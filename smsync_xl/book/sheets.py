@@ -71,7 +71,7 @@ def _sage_row(entity: str, row: PlanRow) -> list[object]:
             INACTIVE: _inactive(row.inactive),
             CHANGES: _describe(row.changes),
             "Other differences": _describe(row.other_differences),
-            "Reason": "; ".join(row.reasons) or None,
+            "Reason": "; ".join((*row.reasons, *row.sage.notes)) or None,
             KEY: make_key(entity, row.id),
             FINGERPRINT: row.fingerprint,
         }

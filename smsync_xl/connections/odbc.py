@@ -55,14 +55,17 @@ def _server_parts(conn: Connection) -> list[tuple[str, str]]:
     return [("Server", host), ("Port", port), ("Database", conn.database)]
 
 
-def connection_string(conn: Connection, password: str | None) -> str:
-    """DSN=… or Driver={…};… from the Setup fields, plus the user and password."""
+def connection_string(
+    conn: Connection, password: str | None, extra: tuple[tuple[str, str], ...] = ()
+) -> str:
+    """DSN=… or Driver={…};… from the Setup fields, plus the user and password, and any
+    ``extra`` keys a driver needs (Sage 50 UK's ``DIR=``, the company's data folder)."""
     if conn.dsn:
         parts = [("DSN", conn.dsn)]
     else:
         driver = conn.driver.strip().removeprefix("{").removesuffix("}")
         parts = [("Driver", "{" + driver.replace("}", "}}") + "}"), *_server_parts(conn)]
-    parts += [("UID", conn.user), ("PWD", password or "")]
+    parts += [("UID", conn.user), ("PWD", password or ""), *extra]
     return ";".join(
         f"{key}={value if key == 'Driver' else _value(value)}" for key, value in parts if value
     )
@@ -103,6 +106,7 @@ def connect(
     *,
     read_only: bool,
     timeout: int = TIMEOUT_SECONDS,
+    extra: tuple[tuple[str, str], ...] = (),
 ) -> Database:
     """Open an ODBC connection in autocommit (``Database.transaction`` turns it off)."""
     label = describe(conn)
@@ -110,7 +114,7 @@ def connect(
     pyodbc = load_pyodbc(side, conn.located(f"{side.label} connection"))
     try:
         connection = pyodbc.connect(
-            connection_string(conn, password),
+            connection_string(conn, password, extra),
             autocommit=True,
             readonly=read_only,
             timeout=timeout,

@@ -831,6 +831,9 @@ class SageRecord:
     """The source's own stable key where the ID is no stable key (Sage 50 Canadian
     Edition's ``lId``: its customers are known by name), for the SMSTurbo ID to be
     remembered against."""
+    notes: tuple[str, ...] = ()
+    """How a value was read when Sage 50 offered more than one reading (a UK postcode
+    found on the line above its own): said, never decided silently."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from types import MappingProxyType
 from smsync_xl.core.errors import SettingsError, SmsyncError
 from smsync_xl.core.fields import ENTITIES, NO, YES, Entity
 from smsync_xl.core.ids import id_problems
+from smsync_xl.core.uk_layout import UK_KEYS, UkLayout, uk_layout
 from smsync_xl.core.vocabulary import DEFAULTS_ID, INACTIVE_STATUS, Edition, View
 
 SAGE_KINDS = ("sqlite", "odbc", "csv")
@@ -80,6 +81,7 @@ SETTINGS_KEYS: tuple[str, ...] = (
     "credit_status.inactive",
     "credit_status.active",
     STATUS_MAP_KEY,
+    *UK_KEYS,
 )
 """Every key :func:`settings_from_values` reads, so every key a settings file may hold:
 ``section.key`` (the key inside ``[section]``), or a bare key at the top of the file.
@@ -169,6 +171,8 @@ class Settings:
     credit_status: StatusRule = StatusRule()
     edition: Edition = Edition.US
     """Which Sage 50 product the company is: it picks the source and the words."""
+    uk: UkLayout = field(default_factory=UkLayout)
+    """Sage 50 UK's address lines, type and category columns (``core.uk_layout``)."""
     price_list: int = REGULAR_PRICE_LIST
     currency: int = HOME_CURRENCY
     """Sage 50 Canadian Edition keeps a price per price list and currency: the one read."""
@@ -506,6 +510,7 @@ def parse_settings(
         view=View(_choice(read, "view", tuple(View), View.NOT_IN_SYNC, locate)),
         credit_status=rule,
         edition=edition,
+        uk=uk_layout(read.get, locate),
         price_list=_record_number(read, PRICE_LIST_KEY, REGULAR_PRICE_LIST, locate),
         currency=_record_number(read, CURRENCY_KEY, HOME_CURRENCY, locate),
     )

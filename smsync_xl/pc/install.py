@@ -39,7 +39,7 @@ from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.settings import EDITION_KEY
 from smsync_xl.core.vocabulary import Edition
 from smsync_xl.demo.company import DEMO_FILES
-from smsync_xl.demo.editions import DEMOS
+from smsync_xl.demo.editions import DEMOS, SETUP_VALUES
 from smsync_xl.files.package_files import FUNCTIONS_MODULE, WORKBOOK_NAME, workbook_path
 from smsync_xl.pc.office import (
     Registry,
@@ -326,7 +326,8 @@ def install(
     not replaced. On
     Windows the copy loses any Mark of the Web; ``xlwings_wheel`` (xlwings' win_amd64
     wheel of the pinned version) gives the DLLs the Excel functions need, copied beside
-    the interpreter; ``trust`` makes the folder a per-user Trusted Location.
+    the interpreter; ``trust`` makes the folder a per-user Trusted Location. The demo
+    is ``edition``'s, and the workbook's Setup says so (``demo.editions``).
     """
     platform = platform or sys.platform
     home = home or Path.home()
@@ -460,9 +461,13 @@ def _check_demo(edition: Edition, with_demo: bool) -> None:
 
 
 def _set_edition(target: Path, edition: Edition) -> None:
-    """The installed workbook's Setup reads the demo of ``edition``."""
+    """The installed workbook's Setup reads the demo of ``edition`` (with what else the
+    demo needs there: ``SETUP_VALUES``)."""
     book = FileBook(target, confirm=lambda _: False, alert=lambda _: None, status=lambda _: None)
-    book.write_cell(SETUP, setup_layout().setting(EDITION_KEY).cell, edition.value)
+    layout = setup_layout()
+    values = {EDITION_KEY: edition.value, **SETUP_VALUES.get(edition, {})}
+    for key, value in values.items():
+        book.write_cell(SETUP, layout.setting(key).cell, value)
     book.finish()
 
 
