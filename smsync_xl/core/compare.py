@@ -43,6 +43,7 @@ from smsync_xl.core.fields import (
 )
 from smsync_xl.core.ids import id_problems, suggest_id, valid_id
 from smsync_xl.core.settings import EntitySettings, StatusRule
+from smsync_xl.core.suggested_ids import AssignedId
 from smsync_xl.core.vocabulary import DEFAULTS_ID, Status, View, taken_by_default
 
 
@@ -129,6 +130,9 @@ class Plan:
     template_missing: str | None = None
     """When new records of an entity whose template is optional have none: what to tell
     the bookkeeper."""
+    assigned: dict[str, AssignedId] = field(default_factory=dict)
+    """ID → where it came from, for the IDs Sage 50 did not give as they are
+    (``suggested_ids.assign_ids``: remembered or suggested)."""
     by_id: dict[str, PlanRow] = field(init=False, repr=False)
     _all_by_id: dict[str, list[PlanRow]] = field(init=False, repr=False)
 

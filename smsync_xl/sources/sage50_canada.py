@@ -50,6 +50,7 @@ from smsync_xl.core.fields import (
 )
 from smsync_xl.core.ids import valid_id
 from smsync_xl.core.settings import Settings, StatusRule
+from smsync_xl.core.suggested_ids import no_own_id
 from smsync_xl.core.vocabulary import Edition
 
 WORDS = Edition.CANADA.words
@@ -260,7 +261,7 @@ class Sage50CanadaSource:
         identity = record["id"] or ""
         if entity is not MATERIAL and identity and not valid_id(identity):
             problems.append(
-                f"{WORDS.product} keeps no {entity.label.lower()} ID: the "
+                f"{no_own_id(WORDS.product, entity)}: the "
                 f"{entity.label.lower()} name stands as the SMSTurbo ID and cannot be one as "
                 f"it is (Sage 50 record {key})"
             )

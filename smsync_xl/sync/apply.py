@@ -39,10 +39,13 @@ from smsync_xl.core.fields import (
 )
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
-from smsync_xl.core.vocabulary import AuditAction, Outcome, RunKind, Status
+from smsync_xl.core.suggested_ids import assign_ids
+from smsync_xl.core.vocabulary import AuditAction, Edition, Outcome, RunKind, Status
 from smsync_xl.smsturbo.audit import Change, image
 from smsync_xl.smsturbo.catalogue import column_limits
+from smsync_xl.smsturbo.crosswalk import Crosswalk
 from smsync_xl.smsturbo.store import INSERT_BATCH, Raw, SMSTurboStore
+from smsync_xl.sync.chosen_ids import ChosenIds, IdChoices
 
 Progress = Callable[[int], None]
 Checkpoint = Callable[[str], None]
@@ -106,10 +109,20 @@ def make_plan(
     if entity.template_entity != entity.key:
         with contextlib.suppress(MissingDefaultsError):
             template = store.template(entity, template_id) or None
-    return compare(
+    turbo = store.read(entity)
+    edition = settings.edition
+    records, assigned = assign_ids(
         entity,
         source.read(entity) if sage is None else sage,
-        store.read(entity),
+        turbo,
+        Crosswalk(store.db).of(edition, entity),
+        suggest=edition is not Edition.US,
+        product=edition.words.product,
+    )
+    plan = compare(
+        entity,
+        records,
+        turbo,
         settings.entities[entity.key],
         lookups=lookups_from(store.lookups(entity)),
         rule=settings.status_rule(entity),
@@ -118,6 +131,8 @@ def make_plan(
         stored=store.table(entity).columns,
         limits=column_limits(store.db, store.table(entity)),
     )
+    plan.assigned = assigned
+    return plan
 
 
 def _new_record(
@@ -227,6 +242,8 @@ class _Write:
     """The SMSTurbo record as the re-read saw it (updates): the write happens only if
     it is still exactly that."""
     from_defaults: tuple[str, ...] = ()
+    remember: str | None = None
+    """The source key to remember the written ID against (``suggested_ids``)."""
 
 
 class _Writer:
@@ -240,6 +257,7 @@ class _Writer:
         defaults: Callable[[], Record],
         results: list[RowResult],
         checkpoint: Checkpoint,
+        ids: IdChoices,
     ) -> None:
         self.checkpoint = checkpoint
         self.store = store
@@ -248,6 +266,7 @@ class _Writer:
         self.defaults = defaults
         self.results = results
         self.pending: list[_Write] = []
+        self.ids = ids
 
     def result(self, record_id: str, outcome: Outcome, detail: str = "") -> RowResult:
         return RowResult(self.entity.key, record_id, outcome, detail)
@@ -303,19 +322,28 @@ class _Writer:
         )
 
     def create(self, row: PlanRow) -> RowResult:
+        turbo_id, refused = self.ids.chosen(row)
+        if refused:
+            return self.result(row.id, Outcome.SKIPPED, refused)
         record, from_defaults = _new_record(self.store, self.entity, self.defaults(), row)
+        record["id"] = turbo_id
         self.pending.append(
             _Write(
                 AuditAction.CREATE,
-                row.id,
+                turbo_id,
                 record,
                 len(self.results),
                 from_defaults=from_defaults,
+                remember=self.ids.source_key(row),
             )
         )
-        return self.result(row.id, Outcome.CREATED)
+        detail = f"as SMSTurbo ID {turbo_id}" if turbo_id != row.id else ""
+        return self.result(row.id, Outcome.CREATED, detail)
 
     def update(self, row: PlanRow) -> RowResult:
+        _, refused = self.ids.chosen(row)
+        if refused:
+            return self.result(row.id, Outcome.SKIPPED, refused)
         if not row.changes:
             labels = "; ".join(c.describe() for c in row.other_differences)
             return self.result(
@@ -331,6 +359,7 @@ class _Writer:
                 {c.field: c.new for c in row.changes},
                 len(self.results),
                 seen=row.turbo.values,
+                remember=self.ids.source_key(row),
             )
         )
         return self.result(row.id, Outcome.UPDATED, "; ".join(c.describe() for c in row.changes))
@@ -353,6 +382,21 @@ class _Writer:
         done, creating = self._compared(current, free)
         self._insert(creating)
         self._audit(done, changes)
+        self._remember([write for write, _ in done], changes)
+
+    def _remember(self, done: list[_Write], changes: list[Change]) -> None:
+        """Remember the ID of each record written whose source key is not its ID, in
+        this transaction, audited beside the record."""
+        crosswalk = Crosswalk(self.store.db)
+        for write in done:
+            if write.remember is None:
+                continue
+            self.checkpoint("remembering")
+            change = crosswalk.remember(
+                self.ids.edition, self.entity, write.remember, write.record_id
+            )
+            if change is not None:
+                changes.append(change)
 
     def _compared(
         self, current: dict[str, Raw], free: set[str]
@@ -429,6 +473,7 @@ def apply(
     user: str,
     progress: Progress | None = None,
     checkpoint: Checkpoint = lambda _: None,
+    ids: Mapping[str, ChosenIds] | None = None,
 ) -> SyncResult:
     """Apply the chosen rows. Returns one result per chosen row. Nothing is written
     unless everything is.
@@ -441,7 +486,8 @@ def apply(
     and each write is a compare-and-set. Between every step up to the commit (the wait
     for a table, each record decided, the template check, each update and batch of
     inserts, the audit) ``checkpoint`` runs: what it raises (a noted interrupt) rolls the
-    transaction back."""
+    transaction back. ``ids``: per entity, the SMSTurbo ID the bookkeeper typed for a
+    row (by the row's ID), checked like any other."""
     company = source.company_name()
     results: list[RowResult] = []
     changes: list[Change] = []
@@ -463,14 +509,9 @@ def apply(
             if not marks:
                 continue
             entity = ENTITIES[key]
-            writer = _Writer(
-                store,
-                entity,
-                make_plan(entity, source, store, settings, sage[key]),
-                template_of(entity),
-                results,
-                checkpoint,
-            )
+            plan = make_plan(entity, source, store, settings, sage[key])
+            typed = IdChoices(plan, (ids or {}).get(key, {}), settings.edition)
+            writer = _Writer(store, entity, plan, template_of(entity), results, checkpoint, typed)
             for record_id, mark in marks.items():
                 checkpoint("writing")
                 writer.apply(record_id, mark)

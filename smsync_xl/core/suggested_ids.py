@@ -1,0 +1,173 @@
+"""SMSTurbo IDs for the Sage 50 records that bring none: which SMSTurbo ID each record
+takes before it is compared. Pure: the remembered IDs and SMSTurbo's records come in.
+
+A record whose source key SMSTurbo remembers (``smsturbo.crosswalk``) takes the
+remembered ID, so a record renamed in Sage 50 still meets its SMSTurbo record. One
+whose edition gives no usable ID (Sage 50 Canada has no customer or vendor code, UK
+stock codes run to 30 characters) gets a suggested ID: the ID rule applied to what
+Sage 50 has, unique against SMSTurbo's IDs, the remembered ones and the other rows,
+and the same on every Refresh (collisions numbered in the order of the source keys).
+The bookkeeper accepts it, or types another in the SMSTurbo ID column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from smsync_xl.core.fields import Entity, SageRecord, TurboRecord
+from smsync_xl.core.ids import MAX_ID_LENGTH, suggest_id, valid_id
+
+FALLBACK_STEM = "ID"
+"""The stem of a suggestion for a record of which nothing can stand in an ID (a name
+in Japanese): followed by its source key's ID form, or a number."""
+
+
+class IdOrigin(StrEnum):
+    """Where a record's SMSTurbo ID comes from."""
+
+    OWN = "Sage 50"
+    """Sage 50's own ID (or, for Canada, the name when it is a valid ID)."""
+    REMEMBERED = "remembered"
+    """The ID SMSTurbo remembers for the record's source key."""
+    SUGGESTED = "suggested"
+    """A suggestion, to accept or change in the SMSTurbo ID column."""
+
+
+@dataclass(frozen=True)
+class AssignedId:
+    """The SMSTurbo ID a record takes and what it is remembered against."""
+
+    source_key: str
+    """The source's own key: Canada's ``lId``, else the Sage 50 ID (UK/US code)."""
+    sage_id: str
+    """What Sage 50 gave as the ID (Canada: the name)."""
+    origin: IdOrigin
+
+    @property
+    def to_remember(self) -> bool:
+        """Whether a write of the record should remember its ID: whenever the ID is
+        not Sage 50's own stable code."""
+        return self.origin is IdOrigin.SUGGESTED or self.source_key != self.sage_id
+
+
+def no_own_id(product: str, entity: Entity) -> str:
+    """How a source says a record has no ID of its own to stand as the SMSTurbo ID: a
+    problem of the record that a remembered or suggested ID answers."""
+    return f"{product} keeps no {entity.label.lower()} ID"
+
+
+def _answered(record: SageRecord, entity: Entity, product: str, turbo_id: str) -> SageRecord:
+    """The record with the SMSTurbo ID it takes, the source's 'no ID' problem answered."""
+    unanswered = no_own_id(product, entity)
+    return replace(
+        record,
+        id=turbo_id,
+        values={**record.values, "id": turbo_id},
+        problems=tuple(p for p in record.problems if not p.startswith(unanswered)),
+    )
+
+
+def source_key_of(record: SageRecord) -> str:
+    return record.source_key if record.source_key is not None else record.id
+
+
+def numbered(stem: str, number: int) -> str:
+    """``stem`` with ``-number`` added, cut so the whole stays within the ID rule."""
+    suffix = f"-{number}"
+    return stem[: MAX_ID_LENGTH - len(suffix)].rstrip("-") + suffix
+
+
+def _stem(record: SageRecord) -> str:
+    stem = suggest_id(record.id)
+    if stem:
+        return stem
+    key = suggest_id(source_key_of(record))
+    return (FALLBACK_STEM + (f"-{key}" if key else ""))[:MAX_ID_LENGTH].rstrip("-")
+
+
+def _unique(stem: str, taken: set[str]) -> str:
+    """``stem``, or the first numbered form of it no one has (letter case ignored)."""
+    candidate, number = stem, 1
+    while candidate.upper() in taken or not valid_id(candidate):
+        number += 1
+        candidate = numbered(stem, number)
+    taken.add(candidate.upper())
+    return candidate
+
+
+def _note(entity: Entity, record: SageRecord, suggested: str, product: str) -> str:
+    return (
+        f"{product} gives this {entity.label.lower()} no SMSTurbo ID ({record.id!r} is not "
+        f"one): suggested SMSTurbo ID {suggested}; accept it, or type another in the "
+        "SMSTurbo ID column, before ticking"
+    )
+
+
+def _same_name(entity: Entity, record: SageRecord, named: Mapping[str, list[str]]) -> str | None:
+    """Why a record with no ID of its own cannot be given a new one: SMSTurbo has a
+    record with exactly its name (Canada's rule for finding a customer)."""
+    matches = named.get(record.values.get("name") or "", [])
+    if not matches:
+        return None
+    label = entity.label.lower()
+    return (
+        f"SMSTurbo {label} {', '.join(matches)} has exactly this name; link them with "
+        f"'smsync-xl ids set {entity.key} {source_key_of(record)} {matches[0]}' (a new ID "
+        "would make a second record), then press Refresh"
+    )
+
+
+def assign_ids(
+    entity: Entity,
+    records: list[SageRecord],
+    turbo_records: Iterable[TurboRecord],
+    remembered: Mapping[str, str],
+    *,
+    suggest: bool,
+    product: str,
+) -> tuple[list[SageRecord], dict[str, AssignedId]]:
+    """Each record with the SMSTurbo ID it takes, and per ID taken what it came from.
+
+    ``remembered`` maps source keys to SMSTurbo IDs. With ``suggest`` (an edition that
+    gives no usable ID), a record whose ID breaks the ID rule gets a suggested one
+    (noted for the Reason column); without it (the US edition) it keeps its ID and
+    compare() makes it INVALID, as always."""
+    turbo = list(turbo_records)
+    taken = {r.id.upper() for r in turbo} | {v.upper() for v in remembered.values()}
+    named: dict[str, list[str]] = {}
+    for held in turbo:
+        if held.values.get("name"):
+            named.setdefault(held.values["name"] or "", []).append(held.id)
+    assigned: dict[int, tuple[str, IdOrigin]] = {}
+    wanting: list[int] = []
+    for place, record in enumerate(records):
+        key = source_key_of(record)
+        if key in remembered:
+            assigned[place] = (remembered[key], IdOrigin.REMEMBERED)
+        elif valid_id(record.id) or not suggest or (not record.id and record.source_key is None):
+            assigned[place] = (record.id, IdOrigin.OWN)
+            taken.add(record.id.upper())
+        else:
+            wanting.append(place)
+    results = list(records)
+    for place in sorted(wanting, key=lambda p: (_stem(records[p]), source_key_of(records[p]))):
+        record = records[place]
+        refused = _same_name(entity, record, named) if record.source_key is not None else None
+        if refused:
+            results[place] = replace(record, problems=(*record.problems, refused))
+            assigned[place] = (record.id, IdOrigin.OWN)
+            continue
+        suggested = _unique(_stem(record), taken)
+        note = _note(entity, record, suggested, product)
+        answered = _answered(record, entity, product, suggested)
+        results[place] = replace(answered, notes=(*record.notes, note))
+        assigned[place] = (suggested, IdOrigin.SUGGESTED)
+    origins: dict[str, AssignedId] = {}
+    for place, record in enumerate(records):
+        turbo_id, origin = assigned[place]
+        if origin is IdOrigin.REMEMBERED:
+            results[place] = _answered(record, entity, product, turbo_id)
+        origins.setdefault(turbo_id, AssignedId(source_key_of(record), record.id, origin))
+    return results, origins
