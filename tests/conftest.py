@@ -28,6 +28,7 @@ from smsync_xl.demo.company import (
 from smsync_xl.demo.data import DEMO_LISTS
 from smsync_xl.files.settings_file import load_settings
 from smsync_xl.smsturbo.audit import CHANGES, RUNS
+from smsync_xl.smsturbo.crosswalk import TABLE as CROSSWALK
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sources.sage50 import Sage50Source
 from smsync_xl.sync.apply import make_plan
@@ -87,11 +88,14 @@ def dump(path: Path, *, audit: bool = False) -> dict[str, list[tuple]]:
                 "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
             )
         ]
-        return {
+        dumped = {
             table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
             for table in tables
             if audit or table not in (RUNS, CHANGES)
         }
+        if not dumped.get(CROSSWALK, True):
+            del dumped[CROSSWALK]  # SMSync's crosswalk, empty, is as good as none
+        return dumped
     finally:
         connection.close()
 

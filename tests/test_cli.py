@@ -318,9 +318,9 @@ def test_the_uk_demo_prints_its_designed_counts_syncs_once_and_undoes_exactly(tm
         "'NE1 4GF' read from SALES_LEDGER.ADDRESS_4: SALES_LEDGER.ADDRESS_5, the postcode "
         "line, is blank"
     ) in result.output
-    assert "Import completed: 4 created, 4 updated, 0 skipped, 0 conflicts" in result.output
+    assert "Import completed: 5 created, 4 updated, 0 skipped, 0 conflicts" in result.output
     assert "Customers: 1 NEW, 0 DIFFERENT, 6 IN SYNC, 2 INVALID, 1 SMSTurbo-only" in result.output
-    assert "Materials: 0 NEW, 0 DIFFERENT, 4 IN SYNC, 2 INVALID, 1 SMSTurbo-only" in result.output
+    assert "Materials: 0 NEW, 0 DIFFERENT, 5 IN SYNC, 1 INVALID, 1 SMSTurbo-only" in result.output
     settings = folder / "settings.toml"
     turbo = folder / "smsturbo_demo.sqlite"
     cafe = demo_at(folder, settings).store.fetch(CUSTOMER, "CAFE01")
@@ -336,7 +336,7 @@ def test_the_uk_demo_prints_its_designed_counts_syncs_once_and_undoes_exactly(tm
     assert again.output == "Nothing to synchronize.\n"
     assert dump(turbo) == synced
     undo = run("undo", "--settings", settings, "--yes")
-    assert undo.exit_code == 0 and "8 restored" in undo.output, undo.output
+    assert undo.exit_code == 0 and "10 restored" in undo.output, undo.output
     create_uk_demo(tmp_path / "fresh")
     assert dump(turbo) == dump(tmp_path / "fresh" / "smsturbo_demo.sqlite")
 
@@ -368,12 +368,13 @@ def test_canada_demo_prints_the_designed_counts_then_synchronizes(tmp_path):
             f"{expected['smsturbo_only']} SMSTurbo-only"
         )
         assert line in result.output
-    assert "Import completed: 4 created, 4 updated, 0 skipped, 0 conflicts" in result.output
-    assert "Customers: 1 NEW, 0 DIFFERENT, 8 IN SYNC, 5 INVALID, 1 SMSTurbo-only" in result.output
-    assert "Materials: 0 NEW, 1 DIFFERENT, 5 IN SYNC, 2 INVALID, 1 SMSTurbo-only" in result.output
+    assert "Import completed: 12 created, 4 updated, 0 skipped, 0 conflicts" in result.output
+    assert "Customers: 1 NEW, 0 DIFFERENT, 13 IN SYNC, 0 INVALID, 1 SMSTurbo-only" in result.output
+    assert "Materials: 0 NEW, 1 DIFFERENT, 7 IN SYNC, 0 INVALID, 1 SMSTurbo-only" in result.output
     assert (
-        "Sage 50 Canadian Edition keeps no customer ID: the customer name stands as the "
-        "SMSTurbo ID and cannot be one as it is"
+        "Sage 50 Canadian Edition gives this customer no SMSTurbo ID ('Épicerie Tremblay' is "
+        "not one): suggested SMSTurbo ID EPICERIE-TREMBL; accept it, or type another in the "
+        "SMSTurbo ID column, before ticking"
     ) in result.output
 
 
@@ -382,7 +383,7 @@ def test_canada_demo_synchronizes_nothing_twice_and_undo_restores_smsturbo(tmp_p
     before = dump(tmp_path / "smsturbo_demo.sqlite")
     first = run("sync", "--settings", settings, "--yes")
     assert first.exit_code == 0, first.output
-    assert "Import completed: 4 created, 4 updated" in first.output
+    assert "Import completed: 12 created, 4 updated" in first.output
     again = run("sync", "--settings", settings, "--yes")
     assert (again.exit_code, again.output) == (0, "Nothing to synchronize.\n")
     undone = run("undo", "--settings", settings, "--yes")

@@ -95,7 +95,7 @@ def test_install_demo_edition_canada_gives_a_workbook_that_reads_the_canada_demo
     assert result.exit_code == 0, result.output
     assert "Is this the correct Sage 50 Canadian Edition company?" in result.output
     assert "Granulats Saint-Laurent Ltée" in result.output
-    assert "Customers: 3 NEW, 2 DIFFERENT, 4 IN SYNC, 5 INVALID" in result.output
+    assert "Customers: 8 NEW, 2 DIFFERENT, 4 IN SYNC, 0 INVALID" in result.output
 
 
 def test_install_edition_without_demo_is_refused_before_anything_is_written(tmp_path):

@@ -186,9 +186,9 @@ CANADA_RECORDS: dict[str, list[CanadaRecord]] = {
 }
 
 CANADA_EXPECTED = {
-    "customers": {"NEW": 3, "DIFFERENT": 2, "IN SYNC": 4, "INVALID": 5, "smsturbo_only": 1},
-    "vendors": {"NEW": 1, "DIFFERENT": 1, "IN SYNC": 2, "INVALID": 1, "smsturbo_only": 1},
-    "materials": {"NEW": 1, "DIFFERENT": 2, "IN SYNC": 3, "INVALID": 2, "smsturbo_only": 1},
+    "customers": {"NEW": 8, "DIFFERENT": 2, "IN SYNC": 4, "INVALID": 0, "smsturbo_only": 1},
+    "vendors": {"NEW": 2, "DIFFERENT": 1, "IN SYNC": 2, "INVALID": 0, "smsturbo_only": 1},
+    "materials": {"NEW": 3, "DIFFERENT": 2, "IN SYNC": 3, "INVALID": 0, "smsturbo_only": 1},
 }
 """What the Canada demo must show before synchronizing."""
 

@@ -188,5 +188,5 @@ UK_ROWS: dict[str, list[dict[str, object]]] = {
 EXPECTED_UK = {
     "customers": {"NEW": 3, "DIFFERENT": 2, "IN SYNC": 2, "INVALID": 2, "smsturbo_only": 1},
     "vendors": {"NEW": 1, "DIFFERENT": 1, "IN SYNC": 1, "INVALID": 1, "smsturbo_only": 1},
-    "materials": {"NEW": 1, "DIFFERENT": 1, "IN SYNC": 2, "INVALID": 2, "smsturbo_only": 1},
+    "materials": {"NEW": 2, "DIFFERENT": 1, "IN SYNC": 2, "INVALID": 1, "smsturbo_only": 1},
 }
