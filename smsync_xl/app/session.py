@@ -189,10 +189,15 @@ def choose_ids(plans: Iterable[Plan], ids: Sequence[str], settings: Settings) ->
 
 
 def synchronize(
-    session: Session, chosen: Chosen, *, progress: Progress | None = None
+    session: Session,
+    chosen: Chosen,
+    *,
+    progress: Progress | None = None,
+    ids: Mapping[str, Mapping[str, str]] | None = None,
 ) -> SyncResult:
     """Bring the chosen rows into SMSTurbo in one transaction with its audit. An
-    interrupt before the commit rolls it back; after it, it is told with the run."""
+    interrupt before the commit rolls it back; after it, it is told with the run.
+    ``ids``: per entity, the SMSTurbo IDs typed for rows (by the row's ID)."""
 
     interrupts.hold()
     result = apply(
@@ -203,6 +208,7 @@ def synchronize(
         user=getpass.getuser(),
         progress=progress,
         checkpoint=interrupts.check,
+        ids=ids,
     )
     if result.run_id is not None:
         interrupts.committed("Synchronize", result.run_id, result.summary(), session.store.db.label)

@@ -40,6 +40,7 @@ from smsync_xl.book.sheets import (
     refuse_turbo_ticks,
     refuse_typed_rows,
     ticked_rows,
+    typed_ids,
 )
 from smsync_xl.book.sheets import table_rows as sheet_rows
 from smsync_xl.core.compare import Plan
@@ -335,7 +336,7 @@ def synchronize(port: WorkbookPort) -> Finished:
     if not port.confirm(question):
         return _stopped(port, "Synchronize")
     port.status("SMSync: synchronizing …")
-    result = use_cases.synchronize(session, chosen)
+    result = use_cases.synchronize(session, chosen, ids=typed_ids(table))
     summary = result.summary()
     with _after_commit(result.run_id, summary, "Synchronize", session.store.db.label):
         by_key = {make_key(r.entity, r.id): r.describe() for r in result.results}

@@ -158,6 +158,9 @@ VISIBLE = "Visible"
 RESULT = "Result"
 CHANGES = "Changes"
 ID = TURBO_FIELDS["id"].label
+TURBO_ID = "SMSTurbo ID"
+"""The ID the record takes in SMSTurbo: Sage 50's, the one SMSTurbo remembers for it, or
+a suggestion, which the bookkeeper may change before ticking (core/suggested_ids.py)."""
 CREDIT_STATUS = TURBO_FIELDS["credit_status"].label
 SAGE_TABLE = "SageOnly"
 TURBO_TABLE = "TurboOnly"
@@ -226,6 +229,7 @@ def entity_columns(columns: tuple[Column, ...], entity: Entity) -> dict[str, boo
 SAGE_COLUMNS: tuple[Column, ...] = (
     Column(INCLUDE, width=9, number_format=GENERAL),
     Column(STATUS, width=12),
+    Column(TURBO_ID, width=18),
     *_leading_columns(),
     Column(INACTIVE, width=10),
     Column(CHANGES, width=40),

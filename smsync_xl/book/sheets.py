@@ -19,6 +19,7 @@ from smsync_xl.book.layout import (
     SAGE_ONLY,
     STATUS,
     TURBO_COLUMNS,
+    TURBO_ID,
     TURBO_ONLY,
     Column,
     column_letter,
@@ -68,6 +69,7 @@ def _sage_row(entity: str, row: PlanRow) -> list[object]:
     cells.update(
         {
             STATUS: row.status.value,
+            TURBO_ID: row.id,
             INACTIVE: _inactive(row.inactive),
             CHANGES: _describe(row.changes),
             "Other differences": _describe(row.other_differences),
@@ -204,6 +206,23 @@ def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
             )
         chosen.setdefault(entity, {})[record_id] = str(row[mark])
     return chosen
+
+
+def typed_ids(table: TableData) -> dict[str, dict[str, str]]:
+    """Entity → {ID: the SMSTurbo ID typed for it} of the ticked rows whose SMSTurbo ID
+    cell the bookkeeper changed (Synchronize checks each like any other ID)."""
+    if TURBO_ID not in table.header:
+        return {}
+    include, key, typed = table.column(INCLUDE), table.column(KEY), table.column(TURBO_ID)
+    found: dict[str, dict[str, str]] = {}
+    for row in table.rows:
+        if is_blank_row(row) or not is_ticked(row[include]):
+            continue
+        entity, record_id = split_key(str(row[key] or ""))
+        chosen = cell_text(row[typed])
+        if chosen != record_id:
+            found.setdefault(entity, {})[record_id] = chosen
+    return found
 
 
 def ticked_rows(table: TableData) -> set[int]:

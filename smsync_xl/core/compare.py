@@ -318,7 +318,10 @@ def lookups_from(lists: Mapping[str, Iterable[str]]) -> Lookups:
 
 
 def _looked_up(
-    listed: Iterable[TurboField], record: Record, lookups: Lookups | None
+    listed: Iterable[TurboField],
+    record: Record,
+    lookups: Lookups | None,
+    advice: Mapping[str, str] | None = None,
 ) -> tuple[Record, list[str]]:
     """Values of ``listed`` fields in SMSTurbo's spelling (a blank one is 'not supplied'),
     and why a value is not on SMSTurbo's list. The record is copied only if it changes."""
@@ -334,10 +337,12 @@ def _looked_up(
         if value and known is not None:
             spelled = known.get(value.upper())
             if spelled is None:
-                has = ", ".join(sorted(known.values())) or "none"
+                has = ", ".join(sorted(set(known.values()))) or "none"
+                extra = (advice or {}).get(spec.lookup or "")
                 problems.append(
                     f"{spec.label} {shown(value)} does not exist in SMSTurbo (it has: {has}); add "
                     "it there, or change it in Sage 50 or in Setup"
+                    + (f"; {extra}" if extra else "")
                 )
                 continue
         elif value:
@@ -680,6 +685,9 @@ class Comparison:
     limits: _Limits
     listed: tuple[TurboField, ...]
     """The entity's fields whose values come from an SMSTurbo list."""
+    list_advice: Mapping[str, str]
+    """SMSTurbo list → what else the bookkeeper can do about a value not on it (map it
+    in Setup's unit map, say)."""
     reactivated: str | None
     """The status a record active in Sage 50 but inactive in SMSTurbo gets back."""
     turbo_by_id: dict[str, TurboRecord]
@@ -703,6 +711,7 @@ class Comparison:
         template: Record | None,
         stored: Iterable[str] | None,
         limits: Limits | None,
+        list_advice: Mapping[str, str] | None = None,
     ) -> Comparison:
         """The inputs of :func:`compare` (which says what each means), indexed once so
         each Sage 50 record is compared with dict look-ups."""
@@ -720,6 +729,7 @@ class Comparison:
             needed=_needed(entity, stored),
             limits=_Limits.of(limits, supplied),
             listed=tuple(spec for spec in entity.turbo_fields.values() if spec.lookup),
+            list_advice=list_advice or {},
             reactivated=rule.active or (template or {}).get(status_field) or None,
             turbo_by_id=turbo_by_id,
             turbo_by_folded=turbo_by_folded,
@@ -878,7 +888,7 @@ def _compared(inputs: Comparison, sage: SageRecord) -> PlanRow:
         values, defaulted = _with_defaults(inputs, sage)
     else:
         values, defaulted = _reactivated(inputs, sage, turbo), ()
-    values, not_listed = _looked_up(inputs.listed, values, inputs.lookups)
+    values, not_listed = _looked_up(inputs.listed, values, inputs.lookups, inputs.list_advice)
     folded_match = inputs.turbo_by_folded.get(sage.id.upper()) if turbo is None else None
     reasons = [
         *_id_rule(sage.id, inputs.template_id),
@@ -938,6 +948,7 @@ def compare(
     template: Record | None = None,
     stored: Iterable[str] | None = None,
     limits: Limits | None = None,
+    list_advice: Mapping[str, str] | None = None,
 ) -> Plan:
     """Give every Sage 50 record a status and list the SMSTurbo records missing from it.
 
@@ -950,7 +961,7 @@ def compare(
     vendor's is a customer). ``stored`` are the fields SMSTurbo has columns for (all
     when not given): a new record needs only those. ``limits`` are what SMSTurbo's
     columns hold (the reference schema's when not given): a value beyond them makes its
-    row INVALID.
+    row INVALID. ``list_advice``: per SMSTurbo list, what else a value not on it may do.
     """
     inputs = Comparison.of(
         entity,
@@ -963,6 +974,7 @@ def compare(
         template=template,
         stored=stored,
         limits=limits,
+        list_advice=list_advice,
     )
     rows: list[PlanRow] = []
     excluded: dict[str, str | None] = {}

@@ -38,6 +38,7 @@ ENTITY_KEYS = ("include_types", "replace")
 TEMPLATE_KEY = "template"
 DEFAULT_PREFIX = "default_"
 STATUS_MAP_KEY = "credit_status.map"
+UNIT_MAP_KEY = "units.map"
 EDITION_KEY = "sage50.edition"
 PRICE_LIST_KEY = "sage50.price_list"
 CURRENCY_KEY = "sage50.currency"
@@ -81,11 +82,12 @@ SETTINGS_KEYS: tuple[str, ...] = (
     "credit_status.inactive",
     "credit_status.active",
     STATUS_MAP_KEY,
+    UNIT_MAP_KEY,
     *UK_KEYS,
 )
 """Every key :func:`settings_from_values` reads, so every key a settings file may hold:
 ``section.key`` (the key inside ``[section]``), or a bare key at the top of the file.
-Only ``credit_status.map`` holds a table of its own."""
+Only ``credit_status.map`` and ``units.map`` hold a table of their own."""
 
 SECTIONS: tuple[str, ...] = tuple(
     dict.fromkeys(key.partition(".")[0] for key in SETTINGS_KEYS if "." in key)
@@ -155,6 +157,15 @@ class StatusRule:
         return (value or "").upper() == self.inactive.upper()
 
 
+@dataclass(frozen=True)
+class UnitMap:
+    """Sage 50 units → SMSTurbo units (letter case ignored), and where the bookkeeper
+    keeps the map (Setup cell or settings key), for the reason of an unmapped unit."""
+
+    by_unit: Mapping[str, str] = field(default_factory=dict)
+    place: str = ""
+
+
 FLAG_RULE = StatusRule(inactive=YES, active=NO)
 """An Inactive flag: Sage 50 always supplies it, so a reactivated record is DIFFERENT."""
 
@@ -169,6 +180,7 @@ class Settings:
     entities: Mapping[str, EntitySettings]
     view: View = View.NOT_IN_SYNC
     credit_status: StatusRule = StatusRule()
+    units: UnitMap = UnitMap()
     edition: Edition = Edition.US
     """Which Sage 50 product the company is: it picks the source and the words."""
     uk: UkLayout = field(default_factory=UkLayout)
@@ -437,12 +449,27 @@ _MAP_ADVICE = (
     "Write pairs separated by semicolons, e.g. Always Hold = HOLD; Hold Over Limit = HOLD "
     '(in a settings file: map = { "Always Hold" = "HOLD" }).'
 )
+_UNIT_MAP_ADVICE = (
+    "Write pairs separated by semicolons, e.g. Tonne = TON; Each = EACH "
+    '(in a settings file: [units] map = { "Tonne" = "TON" }).'
+)
 
 
 def _status_map(raw: object, locate: Locate) -> dict[str, str]:
     """A TOML table, or the Setup cell's text 'Always Hold = HOLD; Hold Over Limit = HOLD'.
     Every Sage 50 status and every SMSTurbo status must be non-blank text: a blank
     Sage 50 status would match every record that has none."""
+    return _pairs(raw, locate, STATUS_MAP_KEY, "status", _MAP_ADVICE)
+
+
+def _unit_map(raw: object, locate: Locate) -> UnitMap:
+    """Setup's unit map, read like the credit-status map: 'Tonne = TON; Each = EACH'."""
+    by_unit = _pairs(raw, locate, UNIT_MAP_KEY, "unit", _UNIT_MAP_ADVICE)
+    return UnitMap(MappingProxyType(by_unit), locate(UNIT_MAP_KEY))
+
+
+def _pairs(raw: object, locate: Locate, key: str, noun: str, advice: str) -> dict[str, str]:
+    """Sage 50 ``noun`` = SMSTurbo ``noun`` pairs, both folded to upper case."""
     if raw is None or raw == "" or raw == {}:
         return {}
     if isinstance(raw, Mapping):
@@ -451,25 +478,25 @@ def _status_map(raw: object, locate: Locate) -> dict[str, str]:
         split = [part.partition("=") for part in raw.split(";") if part.strip()]
         if not all(sep for _, sep, _ in split):
             raise SettingsError(
-                f"{raw!r} is not a list of Sage 50 status = SMSTurbo status",
-                where=locate(STATUS_MAP_KEY),
-                advice=_MAP_ADVICE,
+                f"{raw!r} is not a list of Sage 50 {noun} = SMSTurbo {noun}",
+                where=locate(key),
+                advice=advice,
             )
         pairs = [(k, v) for k, _, v in split]
     else:
         raise SettingsError(
-            f"expected Sage 50 status = SMSTurbo status pairs, got {described(raw)}",
-            where=locate(STATUS_MAP_KEY),
-            advice=_MAP_ADVICE,
+            f"expected Sage 50 {noun} = SMSTurbo {noun} pairs, got {described(raw)}",
+            where=locate(key),
+            advice=advice,
         )
     by_code = {}
     for sage, turbo in pairs:
         if not isinstance(turbo, str) or not turbo.strip() or not str(sage).strip():
             raise SettingsError(
-                f"{str(sage).strip()!r} = {turbo!r} is not a Sage 50 status = SMSTurbo status "
+                f"{str(sage).strip()!r} = {turbo!r} is not a Sage 50 {noun} = SMSTurbo {noun} "
                 "pair: both must be non-blank text",
-                where=locate(STATUS_MAP_KEY),
-                advice=_MAP_ADVICE,
+                where=locate(key),
+                advice=advice,
             )
         by_code[str(sage).strip().upper()] = turbo.strip().upper()
     return by_code
@@ -509,6 +536,7 @@ def parse_settings(
         ),
         view=View(_choice(read, "view", tuple(View), View.NOT_IN_SYNC, locate)),
         credit_status=rule,
+        units=_unit_map(read.get(UNIT_MAP_KEY), locate),
         edition=edition,
         uk=uk_layout(read.get, locate),
         price_list=_record_number(read, PRICE_LIST_KEY, REGULAR_PRICE_LIST, locate),

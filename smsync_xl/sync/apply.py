@@ -40,6 +40,7 @@ from smsync_xl.core.fields import (
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
 from smsync_xl.core.suggested_ids import assign_ids
+from smsync_xl.core.units import unit_advice, with_unit_map
 from smsync_xl.core.vocabulary import AuditAction, Edition, Outcome, RunKind, Status
 from smsync_xl.smsturbo.audit import Change, image
 from smsync_xl.smsturbo.catalogue import column_limits
@@ -124,12 +125,13 @@ def make_plan(
         records,
         turbo,
         settings.entities[entity.key],
-        lookups=lookups_from(store.lookups(entity)),
+        lookups=with_unit_map(lookups_from(store.lookups(entity)), settings.units),
         rule=settings.status_rule(entity),
         template_id=template_id,
         template=template,
         stored=store.table(entity).columns,
         limits=column_limits(store.db, store.table(entity)),
+        list_advice=unit_advice(settings.units),
     )
     plan.assigned = assigned
     return plan
