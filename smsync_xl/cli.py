@@ -811,3 +811,81 @@ def set_password(side: str) -> int:
     keyring_name = passwords.store(side, secret)
     _echo(f"Password for {side} kept in the system keyring ({keyring_name}).")
     return 0
+
+
+book_option = click.option(
+    "--book",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Take the settings from this workbook's Setup sheet instead.",
+)
+
+
+def _settings_of(settings_path: Path, book: Path | None) -> Settings:
+    """The settings file's settings, or the workbook's Setup sheet's."""
+    if book is None:
+        return load_settings(settings_path)
+    from smsync_xl.book.setup_sheet import read_setup
+
+    return read_setup(_file_book(book, yes=False))[0]
+
+
+@main.group()
+def ids() -> None:
+    """The SMSTurbo IDs SMSTurbo remembers for Sage 50 records that bring none (Sage 50
+    Canada's customers and vendors, UK codes too long): list, set, forget.
+
+    \b
+    Examples:
+      smsync-xl ids list --settings demo-ca/settings.toml
+      smsync-xl ids set customers 12 BETON-MTL --settings demo-ca/settings.toml
+      smsync-xl ids forget customers 12 --settings demo-ca/settings.toml
+    """
+
+
+entity_argument = click.argument("entity", type=click.Choice(list(ENTITIES)))
+
+
+@ids.command("list")
+@settings_option
+@book_option
+@handles_problems
+def list_ids(settings_path: Path, book: Path | None) -> int:
+    """List the remembered IDs: list, Sage 50 key (Canada's record number, else the
+    code), SMSTurbo ID."""
+    remembered = app.remembered_ids(_settings_of(settings_path, book), prompt=_prompt())
+    for each in remembered:
+        _echo(f"{each.entity:<10} {inert(each.source_key):<32} {inert(each.turbo_id)}")
+    if not remembered:
+        _echo("SMSTurbo remembers no ID yet.")
+    return 0
+
+
+@ids.command("set")
+@entity_argument
+@click.argument("source_key")
+@click.argument("turbo_id")
+@settings_option
+@book_option
+@handles_problems
+def set_id(
+    entity: str, source_key: str, turbo_id: str, settings_path: Path, book: Path | None
+) -> int:
+    """Remember TURBO_ID for the Sage 50 record SOURCE_KEY (Canada: its record number,
+    shown by 'ids list' and in the Reason; UK/US: its code). Links it to that SMSTurbo
+    record if there is one; the next Refresh shows the pair."""
+    app.set_id(_settings_of(settings_path, book), entity, source_key, turbo_id, prompt=_prompt())
+    _echo(f"SMSTurbo ID {turbo_id} remembered for {entity} {source_key}.")
+    return 0
+
+
+@ids.command("forget")
+@entity_argument
+@click.argument("source_key")
+@settings_option
+@book_option
+@handles_problems
+def forget_id(entity: str, source_key: str, settings_path: Path, book: Path | None) -> int:
+    """Forget the ID remembered for SOURCE_KEY: the next Refresh suggests one again."""
+    app.forget_id(_settings_of(settings_path, book), entity, source_key, prompt=_prompt())
+    _echo(f"The SMSTurbo ID of {entity} {source_key} is forgotten.")
+    return 0

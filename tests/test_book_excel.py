@@ -532,7 +532,7 @@ def test_a_column_added_inside_a_table_in_excel_is_named_and_nothing_is_written(
     before = copy.deepcopy(cells)
     assert macros.refresh(port) is None
     message = excel.dialogs[-1].prompt
-    assert "the table SageOnly has 35 columns where SMSync fills 34" in message
+    assert "the table SageOnly has 36 columns where SMSync fills 35" in message
     assert "'My notes' (column E) was added" in message and "Nothing was changed" in message
     assert excel.cells[SAGE_ONLY] == before
     setup = copy.deepcopy(excel.cells[SETUP])
@@ -644,7 +644,7 @@ def test_notes_beside_a_narrowed_table_are_named_in_excel(tmp_path):
     before = copy.deepcopy(excel.cells)
     assert macros.refresh(port) is None
     message = excel.dialogs[-1].prompt
-    assert message.startswith(f"Sage50-only sheet, cell AH{top + 1}: the table SageOnly has 33")
+    assert message.startswith(f"Sage50-only sheet, cell AI{top + 1}: the table SageOnly has 34")
     assert "'my note beside'" in message and "Nothing was changed." in message
     assert excel.cells == before
 

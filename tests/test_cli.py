@@ -373,8 +373,8 @@ def test_canada_demo_prints_the_designed_counts_then_synchronizes(tmp_path):
     assert "Materials: 0 NEW, 1 DIFFERENT, 7 IN SYNC, 0 INVALID, 1 SMSTurbo-only" in result.output
     assert (
         "Sage 50 Canadian Edition gives this customer no SMSTurbo ID ('Épicerie Tremblay' is "
-        "not one): suggested SMSTurbo ID EPICERIE-TREMBL; accept it, or type another in the "
-        "SMSTurbo ID column, before ticking"
+        "not one, Sage 50 record 10): suggested SMSTurbo ID EPICERIE-TREMBL; accept it, or "
+        "type another in the SMSTurbo ID column, before ticking"
     ) in result.output
 
 

@@ -775,7 +775,7 @@ def test_a_column_added_inside_a_table_is_named_and_nothing_is_written(book, tmp
     dialogs = Dialogs(True, False)
     assert macros.refresh(open_book(book, dialogs)) is None
     message = dialogs.alerts[-1]
-    assert "the table SageOnly has 35 columns where SMSync fills 34" in message
+    assert "the table SageOnly has 36 columns where SMSync fills 35" in message
     assert "'My notes' (column E) was added to it" in message
     assert "Sage50-only sheet, header row 5" in message and "Nothing was changed." in message
     assert sheet_cells(book, SAGE_ONLY) == sheet_before
@@ -1035,18 +1035,18 @@ def edit_part(path: Path, name: str, change) -> None:
 
 
 def test_a_shared_formula_whose_copies_reach_moving_rows_is_refused(book):
-    """Only a shared formula's first cell holds its text: its copies (B41:B45 here)
+    """Only a shared formula's first cell holds its text: its copies (B42:B46 here)
     reach further down, to row 9, as far as its range says."""
     port = open_book(book)
     port.write_table(SAGE_ONLY, [sage_row("ONLY")])
     port.finish()
     edit_workbook(book, lambda workbook: workbook[SAGE_ONLY].cell(9, 2, "my note"))
     shared = (
-        '<row r="41"><c r="B41"><f t="shared" ref="B41:B45" si="0">\'Sage50-only\'!B5</f>'
+        '<row r="42"><c r="B42"><f t="shared" ref="B42:B46" si="0">\'Sage50-only\'!B5</f>'
         "<v>0</v></c></row>"
         + "".join(
             f'<row r="{n}"><c r="B{n}"><f t="shared" si="0"/><v>0</v></c></row>'
-            for n in range(42, 46)
+            for n in range(43, 47)
         )
     )
     edit_part(
@@ -1057,7 +1057,7 @@ def test_a_shared_formula_whose_copies_reach_moving_rows_is_refused(book):
     before = book.read_bytes()
     dialogs = Dialogs(True, False)
     assert macros.refresh(open_book(book, dialogs)) is None
-    assert "the formula in cell B41 of the Setup sheet points there" in dialogs.alerts[-1]
+    assert "the formula in cell B42 of the Setup sheet points there" in dialogs.alerts[-1]
     assert book.read_bytes() == before
 
 
@@ -1201,7 +1201,7 @@ def test_notes_beside_a_table_narrowed_by_a_deleted_column_are_named_not_overwri
     assert macros.refresh(open_book(book, dialogs)) is None
     message = dialogs.alerts[-1]
     cell = f"{LAST}{HEADER_ROW + 2}"
-    assert message.startswith(f"Sage50-only sheet, cell {cell}: the table SageOnly has 33")
+    assert message.startswith(f"Sage50-only sheet, cell {cell}: the table SageOnly has 34")
     assert "(a column was deleted)" in message and "'my note beside'" in message
     assert f"Move what lies in column {LAST} beside the table" in message
     assert book.read_bytes() == before

@@ -6,6 +6,7 @@ workbook port ``app.workbook_port``."""
 
 from smsync_xl.app.demo_start import start_demo
 from smsync_xl.app.open_sides import open_source, open_store
+from smsync_xl.app.remembered_ids import forget_id, remembered_ids, set_id
 from smsync_xl.app.session import (
     Choice,
     LeftOut,
@@ -40,6 +41,7 @@ __all__ = [
     "choose_ids",
     "default_choice",
     "entities",
+    "forget_id",
     "last_synchronization",
     "lists_to_read",
     "missing_only_question",
@@ -49,9 +51,11 @@ __all__ = [
     "open_store",
     "plan",
     "plans",
+    "remembered_ids",
     "run_changes",
     "runs",
     "sage50_records",
+    "set_id",
     "smsturbo_records",
     "start_demo",
     "synchronize",

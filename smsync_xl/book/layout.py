@@ -229,12 +229,12 @@ def entity_columns(columns: tuple[Column, ...], entity: Entity) -> dict[str, boo
 SAGE_COLUMNS: tuple[Column, ...] = (
     Column(INCLUDE, width=9, number_format=GENERAL),
     Column(STATUS, width=12),
-    Column(TURBO_ID, width=18),
     *_leading_columns(),
     Column(INACTIVE, width=10),
     Column(CHANGES, width=40),
     Column("Other differences", width=34),
     Column("Reason", width=70),
+    Column(TURBO_ID, width=18),
     *_field_columns(),
     Column(RESULT, width=50),
     Column(KEY, width=10, hidden=True),

@@ -98,10 +98,12 @@ def _unique(stem: str, taken: set[str]) -> str:
 
 
 def _note(entity: Entity, record: SageRecord, suggested: str, product: str) -> str:
+    """The Reason of a suggestion: why, what, and what the bookkeeper does with it."""
+    number = f", Sage 50 record {record.source_key}" if record.source_key is not None else ""
     return (
         f"{product} gives this {entity.label.lower()} no SMSTurbo ID ({record.id!r} is not "
-        f"one): suggested SMSTurbo ID {suggested}; accept it, or type another in the "
-        "SMSTurbo ID column, before ticking"
+        f"one{number}): suggested SMSTurbo ID {suggested}; accept it, or type another in "
+        "the SMSTurbo ID column, before ticking"
     )
 
 
