@@ -1,0 +1,306 @@
+"""SMSTurbo IDs for Sage 50 records that bring none (issue 21, item 4) and the unit map
+(item 7): suggested IDs, the crosswalk SMSTurbo keeps, renames, typed IDs, `ids`."""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from smsync_xl.app.open_sides import open_source, open_store
+from smsync_xl.app.workbook_buttons import refresh, synchronize
+from smsync_xl.book.file import FileBook
+from smsync_xl.book.layout import INCLUDE, KEY, RESULT, SAGE_ONLY, TURBO_ID, column_letter
+from smsync_xl.book.setup_sheet import read_setup
+from smsync_xl.cli import main
+from smsync_xl.core.errors import TargetError
+from smsync_xl.core.fields import CUSTOMER, MATERIAL
+from smsync_xl.core.vocabulary import Edition, Outcome, Status
+from smsync_xl.demo.canada import create_canada_demo
+from smsync_xl.demo.company import create_demo
+from smsync_xl.demo.uk_demo import create_uk_demo
+from smsync_xl.files.settings_file import load_settings
+from smsync_xl.smsturbo.crosswalk import TABLE, Crosswalk
+from smsync_xl.sync.apply import apply, make_plan
+
+from .conftest import dump
+
+DEMOS = {Edition.US: create_demo, Edition.CANADA: create_canada_demo, Edition.UK: create_uk_demo}
+EPICERIE = "10"
+"""The Canada demo's Épicerie Tremblay: its lId."""
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def remembered(turbo: Path) -> list[tuple]:
+    with sqlite3.connect(turbo) as connection:
+        return sorted(connection.execute(f'SELECT * FROM "{TABLE}"').fetchall())
+
+
+def sage_sql(folder: Path, sql: str, params: tuple = ()) -> None:
+    with sqlite3.connect(folder / "sage50_demo.sqlite") as connection:
+        connection.execute(sql, params)
+
+
+@pytest.mark.parametrize("edition", list(Edition))
+def test_each_demo_syncs_once_remembers_ids_and_undo_restores_crosswalk_too(tmp_path, edition):
+    settings = DEMOS[edition](tmp_path)
+    turbo = tmp_path / "smsturbo_demo.sqlite"
+    before = dump(turbo)
+    first = run("sync", "--settings", settings, "--yes")
+    assert first.exit_code == 0, first.output
+    synced = dump(turbo)
+    listed = run("ids", "list", "--settings", settings)
+    assert listed.exit_code == 0, listed.output
+    if edition is Edition.US:  # US codes are SMSTurbo IDs: nothing to remember
+        assert listed.output == "SMSTurbo remembers no ID yet.\n"
+    else:
+        assert remembered(turbo) and "SMSTurbo remembers no ID" not in listed.output
+    again = run("sync", "--settings", settings, "--yes")
+    assert (again.exit_code, again.output) == (0, "Nothing to synchronize.\n")
+    assert dump(turbo) == synced
+    undone = run("undo", "--settings", settings, "--yes")
+    assert undone.exit_code == 0, undone.output
+    assert dump(turbo) == before
+
+
+def test_canada_customers_without_a_code_get_stable_unique_suggested_ids(tmp_path):
+    settings = load_settings(create_canada_demo(tmp_path))
+    source, store = open_source(settings), open_store(settings)
+    plans = [make_plan(CUSTOMER, source, store, settings) for _ in range(2)]
+    rows = {r.sage.values["name"]: r for r in plans[0].rows}
+    assert rows["Épicerie Tremblay"].status is Status.NEW
+    assert rows["Épicerie Tremblay"].id == "EPICERIE-TREMBL"
+    assert rows["Béton Montréal Inc."].id == "BETON-MONTREAL"
+    assert rows["béton montréal inc"].id == "BETON-MONTREA-2"  # same stem: numbered
+    assert rows["GRAVIERS LAVAL"].id == "GRAVIERS-LAVA-2"  # GRAVIERS-LAVAL is SMSTurbo's
+    assert (
+        "suggested SMSTurbo ID EPICERIE-TREMBL; accept it, or type another in the SMSTurbo "
+        "ID column, before ticking"
+    ) in rows["Épicerie Tremblay"].sage.notes[-1]
+    assert [r.id for r in plans[0].rows] == [r.id for r in plans[1].rows]
+
+
+def test_a_canada_customer_renamed_after_its_first_sync_is_different_never_new(tmp_path):
+    settings_path = create_canada_demo(tmp_path)
+    assert run("sync", "--settings", settings_path, "--yes").exit_code == 0
+    sage_sql(
+        tmp_path, "UPDATE tCustomr SET sName = ? WHERE lId = ?", ("Épicerie Tremblay et Fils", 10)
+    )
+    settings = load_settings(settings_path)
+    plan = make_plan(CUSTOMER, open_source(settings), open_store(settings), settings)
+    row = plan.by_id["EPICERIE-TREMBL"]
+    assert row.status is Status.DIFFERENT
+    assert [c.describe() for c in row.changes] == [
+        "Name: Épicerie Tremblay → Épicerie Tremblay et Fils"
+    ]
+    assert not [r for r in plan.rows if r.status is Status.NEW and not r.inactive]
+    synced = run("sync", "--settings", settings_path, "--yes")
+    assert "Import completed: 0 created, 1 updated" in synced.output, synced.output
+    plan = make_plan(CUSTOMER, open_source(settings), open_store(settings), settings)
+    assert plan.by_id["EPICERIE-TREMBL"].status is Status.IN_SYNC
+
+
+def test_a_second_run_racing_on_the_same_source_key_makes_no_second_record(tmp_path):
+    """Two runs planned from the same state: the first creates the record and remembers
+    its ID; the second, after SMSync's writer lock, re-reads the crosswalk and skips."""
+    settings = load_settings(create_canada_demo(tmp_path))
+    source, store = open_source(settings), open_store(settings)
+    plan = make_plan(CUSTOMER, source, store, settings)
+    chosen = {CUSTOMER.key: plan.chosen(["EPICERIE-TREMBL"])}
+    first = apply(source, store, settings, chosen, user="a")
+    second = apply(source, open_store(settings), settings, chosen, user="b")
+    assert [r.outcome for r in first.results] == [Outcome.CREATED]
+    assert [r.outcome for r in second.results] == [Outcome.SKIPPED]
+    turbo = tmp_path / "smsturbo_demo.sqlite"
+    with sqlite3.connect(turbo) as connection:
+        (count,) = connection.execute(
+            "SELECT COUNT(*) FROM Customers WHERE CustomerName = 'Épicerie Tremblay'"
+        ).fetchone()
+    assert count == 1
+    assert [r[3:] for r in remembered(turbo) if r[3] == EPICERIE] == [(EPICERIE, "EPICERIE-TREMBL")]
+
+
+def test_the_crosswalk_refuses_a_second_source_key_for_one_id(tmp_path):
+    settings = load_settings(create_canada_demo(tmp_path))
+    store = open_store(settings)
+    crosswalk = Crosswalk(store.db)
+    with store.transaction():
+        crosswalk.remember(Edition.CANADA, CUSTOMER, "10", "EPI")
+    with pytest.raises(TargetError), store.transaction():
+        crosswalk.remember(Edition.CANADA, CUSTOMER, "11", "EPI")
+    assert crosswalk.of(Edition.CANADA, CUSTOMER) == {"10": "EPI"}
+
+
+def _book(folder: Path) -> FileBook:
+    return FileBook(folder / "SMSync.xlsm", confirm=lambda _: True, alert=print, status=print)
+
+
+def _type_and_tick(folder: Path, key: str, turbo_id: str) -> int:
+    """Type ``turbo_id`` in the SMSTurbo ID cell of the row with ``key`` and tick it;
+    the row's index in the table."""
+    port = _book(folder)
+    table = port.read_table(SAGE_ONLY)
+    index = [r[table.column(KEY)] for r in table.rows].index(key)
+    row = table.sheet_row(index)
+    port.write_cell(SAGE_ONLY, f"{column_letter(table.column(TURBO_ID))}{row}", turbo_id)
+    port.write_cell(SAGE_ONLY, f"{column_letter(table.column(INCLUDE))}{row}", "x")
+    port.finish()
+    return index
+
+
+def test_an_id_typed_in_the_smsturbo_id_column_is_checked_then_remembered(tmp_path):
+    installed = run("install", "--dest", tmp_path, "--demo", "--edition", "canada")
+    assert installed.exit_code == 0, installed.output
+    assert refresh(_book(tmp_path))
+    turbo = tmp_path / "smsturbo_demo.sqlite"
+    before = dump(turbo, audit=True)
+    index = _type_and_tick(tmp_path, "customers:EPICERIE-TREMBL", "epi tremblay")
+    finished = synchronize(_book(tmp_path))
+    assert finished and finished.synchronized
+    (result,) = finished.synchronized.results
+    assert result.outcome is Outcome.SKIPPED
+    assert result.detail.startswith(
+        "SMSTurbo ID 'epi tremblay' typed for EPICERIE-TREMBL: ID contains a space; ID has "
+        "lowercase letters"
+    )
+    table = _book(tmp_path).read_table(SAGE_ONLY)
+    assert "epi tremblay" in str(table.rows[index][table.column(RESULT)])
+    assert dump(turbo, audit=True) == before
+    _type_and_tick(tmp_path, "customers:EPICERIE-TREMBL", "EPI-TREMBLAY")
+    finished = synchronize(_book(tmp_path))
+    assert finished and finished.synchronized
+    (result,) = finished.synchronized.results
+    assert (result.outcome, result.detail) == (Outcome.CREATED, "as SMSTurbo ID EPI-TREMBLAY")
+    assert ("canada", "customers", EPICERIE, "EPI-TREMBLAY") in [r[1:] for r in remembered(turbo)]
+    settings = load_settings(tmp_path / "settings.toml")
+    plan = make_plan(CUSTOMER, open_source(settings), open_store(settings), settings)
+    assert plan.by_id["EPI-TREMBLAY"].status is Status.IN_SYNC
+
+
+def test_a_typed_id_smsturbo_has_already_is_refused(tmp_path):
+    installed = run("install", "--dest", tmp_path, "--demo", "--edition", "canada")
+    assert installed.exit_code == 0, installed.output
+    assert refresh(_book(tmp_path))
+    _type_and_tick(tmp_path, "customers:EPICERIE-TREMBL", "graviers-laval".upper())
+    finished = synchronize(_book(tmp_path))
+    assert finished and finished.synchronized
+    (result,) = finished.synchronized.results
+    assert result.outcome is Outcome.SKIPPED
+    assert "SMSTurbo or another row has this ID already" in result.detail
+
+
+def test_ids_set_links_a_record_and_forget_suggests_again(tmp_path):
+    settings = create_canada_demo(tmp_path)
+    bad = run("ids", "set", "customers", "12", "béton", "--settings", settings)
+    assert bad.exit_code == 1 and "'béton' cannot be an SMSTurbo ID" in bad.output
+    done = run("ids", "set", "customers", "12", "BETON-MTL", "--settings", settings)
+    assert done.exit_code == 0, done.output
+    taken = run("ids", "set", "customers", "13", "beton-mtl".upper(), "--settings", settings)
+    assert taken.exit_code == 1
+    assert "SMSTurbo ID BETON-MTL is remembered already for Sage 50 record 12" in taken.output
+    listed = run("ids", "list", "--settings", settings)
+    assert listed.output.split() == ["customers", "12", "BETON-MTL"]
+    loaded = load_settings(settings)
+    plan = make_plan(CUSTOMER, open_source(loaded), open_store(loaded), loaded)
+    assert plan.by_id["BETON-MTL"].sage.values["name"] == "Béton Montréal Inc."
+    assert run("ids", "forget", "customers", "12", "--settings", settings).exit_code == 0
+    plan = make_plan(CUSTOMER, open_source(loaded), open_store(loaded), loaded)
+    assert plan.by_id["BETON-MONTREAL"].sage.values["name"] == "Béton Montréal Inc."
+    again = run("ids", "forget", "customers", "12", "--settings", settings)
+    assert again.exit_code == 1 and "SMSTurbo remembers no ID for Sage 50 record 12" in again.output
+
+
+def test_a_canada_record_with_exactly_an_smsturbo_name_is_linked_only_when_asked(tmp_path):
+    settings_path = create_canada_demo(tmp_path)
+    with sqlite3.connect(tmp_path / "smsturbo_demo.sqlite") as connection:
+        connection.execute(
+            "UPDATE Customers SET CustomerName = 'Épicerie Tremblay' "
+            "WHERE CustomerID = 'VIEUX-CLIENT'"
+        )
+    settings = load_settings(settings_path)
+    plan = make_plan(CUSTOMER, open_source(settings), open_store(settings), settings)
+    (row,) = [r for r in plan.rows if r.sage.values["name"] == "Épicerie Tremblay"]
+    assert row.status is Status.INVALID
+    assert (
+        "SMSTurbo customer VIEUX-CLIENT has exactly this name; link them with 'smsync-xl ids "
+        "set customers 10 VIEUX-CLIENT'"
+    ) in row.reasons[-1]
+    assert (
+        run("ids", "set", "customers", "10", "VIEUX-CLIENT", "--settings", settings_path).exit_code
+        == 0
+    )
+    plan = make_plan(CUSTOMER, open_source(settings), open_store(settings), settings)
+    assert plan.by_id["VIEUX-CLIENT"].sage.source_key == EPICERIE
+
+
+def test_a_remembered_id_gives_a_us_record_with_a_bad_id_its_smsturbo_id(demo):
+    plan = make_plan(CUSTOMER, demo.source, demo.store, demo.settings)
+    assert plan.by_id["ACME CO"].status is Status.INVALID  # unchanged without one
+    assert (
+        run(
+            "ids", "set", "customers", "ACME CO", "ACME-CO", "--settings", demo.settings_path
+        ).exit_code
+        == 0
+    )
+    plan = make_plan(CUSTOMER, demo.source, demo.store, demo.settings)
+    assert "ACME CO" not in plan.by_id
+    assert plan.by_id["ACME-CO"].status is Status.NEW
+
+
+# Item 7: the unit map.
+
+
+def _uk_with_units(folder: Path, units: str) -> Path:
+    settings = create_uk_demo(folder)
+    settings.write_text(settings.read_text(encoding="utf-8") + units, encoding="utf-8")
+    return settings
+
+
+def test_a_mapped_unit_letter_case_ignored_is_smsturbo_s_unit(tmp_path):
+    settings = load_settings(_uk_with_units(tmp_path, '\n[units]\nmap = { "tonne" = "ton" }\n'))
+    plan = make_plan(MATERIAL, open_source(settings), open_store(settings), settings)
+    row = plan.by_id["TOPSOIL"]
+    assert row.status is Status.NEW, row.reasons
+    assert row.values["unit"] == "TON"
+
+
+def test_an_unmapped_unit_stays_invalid_and_names_the_map_s_place(tmp_path):
+    settings = load_settings(_uk_with_units(tmp_path, '\n[units]\nmap = { "Each" = "EACH" }\n'))
+    plan = make_plan(MATERIAL, open_source(settings), open_store(settings), settings)
+    row = plan.by_id["TOPSOIL"]
+    assert row.status is Status.INVALID
+    assert row.reasons == (
+        "Unit Tonne does not exist in SMSTurbo (it has: EACH, HOUR, LOAD, TON, YD); add it "
+        "there, or change it in Sage 50 or in Setup; or map it to one of SMSTurbo's units in "
+        "the unit map, settings.toml: units.map (it holds: EACH = EACH)",
+    )
+
+
+def test_a_unit_map_that_is_no_list_of_pairs_names_its_key(tmp_path):
+    settings = _uk_with_units(tmp_path, '\n[units]\nmap = "Tonne TON"\n')
+    result = run("plan", "--settings", settings)
+    assert result.exit_code == 1
+    assert "settings.toml: units.map" in result.output
+    assert "'Tonne TON' is not a list of Sage 50 unit = SMSTurbo unit" in result.output
+
+
+def test_the_setup_sheet_unit_map_is_read_and_named_in_the_reason(tmp_path):
+    installed = run("install", "--dest", tmp_path, "--demo", "--edition", "uk")
+    assert installed.exit_code == 0, installed.output
+    port = _book(tmp_path)
+    settings, _ = read_setup(port)
+    assert settings.units.by_unit == {}
+    place = settings.units.place
+    assert place.startswith("Setup sheet, cell B") and "Sage 50 unit → SMSTurbo unit" in place
+    plan = make_plan(MATERIAL, open_source(settings), open_store(settings), settings)
+    assert place in plan.by_id["TOPSOIL"].reasons[0]
+    cell = place.split("cell ", 1)[1].split(" ", 1)[0]
+    port.write_cell("Setup", cell, "Tonne = TON")
+    port.finish()
+    settings, _ = read_setup(_book(tmp_path))
+    assert settings.units.by_unit == {"TONNE": "TON"}
+    plan = make_plan(MATERIAL, open_source(settings), open_store(settings), settings)
+    assert plan.by_id["TOPSOIL"].status is Status.NEW
