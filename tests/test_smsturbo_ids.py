@@ -213,25 +213,57 @@ def test_ids_set_links_a_record_and_forget_suggests_again(tmp_path):
     assert again.exit_code == 1 and "SMSTurbo remembers no ID for Sage 50 record 12" in again.output
 
 
-def test_a_canada_record_with_exactly_an_smsturbo_name_is_linked_only_when_asked(tmp_path):
+def _name_customers(folder: Path, name: str, *ids: str) -> None:
+    with sqlite3.connect(folder / "smsturbo_demo.sqlite") as connection:
+        for turbo_id in ids:
+            connection.execute(
+                "UPDATE Customers SET CustomerName = ? WHERE CustomerID = ?", (name, turbo_id)
+            )
+
+
+def test_a_canada_record_with_exactly_an_smsturbo_name_is_linked_only_when_ticked(tmp_path):
     settings_path = create_canada_demo(tmp_path)
-    with sqlite3.connect(tmp_path / "smsturbo_demo.sqlite") as connection:
-        connection.execute(
-            "UPDATE Customers SET CustomerName = 'Épicerie Tremblay' "
-            "WHERE CustomerID = 'VIEUX-CLIENT'"
-        )
+    _name_customers(tmp_path, "Épicerie Tremblay", "VIEUX-CLIENT")
+    settings = load_settings(settings_path)
+    source, store = open_source(settings), open_store(settings)
+    plan = make_plan(CUSTOMER, source, store, settings)
+    row = plan.by_id["VIEUX-CLIENT"]
+    assert (row.status, row.sage.source_key) == (Status.LINK, EPICERIE)
+    assert row.sage.notes[-1] == (
+        "LINK proposed: SMSTurbo customer VIEUX-CLIENT has exactly this name (Sage 50 record "
+        "10); tick to link them, so SMSync remembers VIEUX-CLIENT for it, or leave it unticked"
+    )
+    assert "1 LINK" in run("plan", "--settings", settings_path).output
+    turbo = tmp_path / "smsturbo_demo.sqlite"
+    before = dump(turbo)
+    assert run("sync", "--settings", settings_path, "--yes").exit_code == 0  # Check All's rows
+    assert [r for r in remembered(turbo) if r[3] == EPICERIE] == []
+    plan = make_plan(CUSTOMER, source, store, settings)
+    assert plan.by_id["VIEUX-CLIENT"].status is Status.LINK
+    chosen = {CUSTOMER.key: plan.chosen(["VIEUX-CLIENT"])}
+    (result,) = apply(source, store, settings, chosen, user="me").results
+    assert result.outcome is Outcome.UPDATED and result.detail.startswith("linked:")
+    assert [r[3:] for r in remembered(turbo) if r[3] == EPICERIE] == [(EPICERIE, "VIEUX-CLIENT")]
+    plan = make_plan(CUSTOMER, source, store, settings)
+    assert plan.by_id["VIEUX-CLIENT"].status is Status.IN_SYNC  # the demo's records agree
+    assert run("undo", "--settings", settings_path, "--yes").exit_code == 0
+    assert run("undo", "--settings", settings_path, "--yes").exit_code == 0
+    assert dump(turbo) == before
+
+
+def test_a_canada_record_named_like_two_smsturbo_records_is_not_guessed(tmp_path):
+    settings_path = create_canada_demo(tmp_path)
+    _name_customers(tmp_path, "Épicerie Tremblay", "VIEUX-CLIENT", "CARRIERE-EST")
     settings = load_settings(settings_path)
     plan = make_plan(CUSTOMER, open_source(settings), open_store(settings), settings)
     (row,) = [r for r in plan.rows if r.sage.values["name"] == "Épicerie Tremblay"]
     assert row.status is Status.INVALID
-    assert (
-        "SMSTurbo customer VIEUX-CLIENT has exactly this name; link them with 'smsync-xl ids "
-        "set customers 10 VIEUX-CLIENT'"
-    ) in row.reasons[-1]
-    assert (
-        run("ids", "set", "customers", "10", "VIEUX-CLIENT", "--settings", settings_path).exit_code
-        == 0
+    assert row.reasons[-1] == (
+        "SMSTurbo customers CARRIERE-EST, VIEUX-CLIENT have exactly this name; choose the one "
+        "to link with 'smsync-xl ids set customers 10 <its ID>', then press Refresh"
     )
+    linked = run("ids", "set", "customers", "10", "VIEUX-CLIENT", "--settings", settings_path)
+    assert linked.exit_code == 0
     plan = make_plan(CUSTOMER, open_source(settings), open_store(settings), settings)
     assert plan.by_id["VIEUX-CLIENT"].sage.source_key == EPICERIE
 

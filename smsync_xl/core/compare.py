@@ -158,7 +158,7 @@ class Plan:
         """Sage50-only list: missing records (and the invalid ones, to explain them),
         or everything without an exact match."""
         if view is View.MISSING_ONLY:
-            return [r for r in self.rows if r.turbo is None]
+            return [r for r in self.rows if r.turbo is None or r.status is Status.LINK]
         return [r for r in self.rows if r.status is not Status.IN_SYNC]
 
     def turbo_side(self, view: View) -> list[TurboRow]:

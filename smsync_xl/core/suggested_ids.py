@@ -33,6 +33,9 @@ class IdOrigin(StrEnum):
     """The ID SMSTurbo remembers for the record's source key."""
     SUGGESTED = "suggested"
     """A suggestion, to accept or change in the SMSTurbo ID column."""
+    LINK = "link"
+    """The ID of the one SMSTurbo record with exactly the record's name (Sage 50 Canada):
+    proposed, taken only when the bookkeeper ticks the row."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class AssignedId:
     def to_remember(self) -> bool:
         """Whether a write of the record should remember its ID: whenever the ID is
         not Sage 50's own stable code."""
-        return self.origin is IdOrigin.SUGGESTED or self.source_key != self.sage_id
+        return self.origin in (IdOrigin.SUGGESTED, IdOrigin.LINK) or self.source_key != self.sage_id
 
 
 def no_own_id(product: str, entity: Entity) -> str:
@@ -107,18 +110,33 @@ def _note(entity: Entity, record: SageRecord, suggested: str, product: str) -> s
     )
 
 
-def _same_name(entity: Entity, record: SageRecord, named: Mapping[str, list[str]]) -> str | None:
-    """Why a record with no ID of its own cannot be given a new one: SMSTurbo has a
-    record with exactly its name (Canada's rule for finding a customer)."""
-    matches = named.get(record.values.get("name") or "", [])
-    if not matches:
-        return None
-    label = entity.label.lower()
+def _same_name(entity: Entity, record: SageRecord, matches: list[str]) -> str:
+    """Why a record with no ID of its own gets none: several SMSTurbo records have
+    exactly its name (Canada's rule for finding a customer), and SMSync does not guess."""
     return (
-        f"SMSTurbo {label} {', '.join(matches)} has exactly this name; link them with "
-        f"'smsync-xl ids set {entity.key} {source_key_of(record)} {matches[0]}' (a new ID "
-        "would make a second record), then press Refresh"
+        f"SMSTurbo {entity.plural.lower()} {', '.join(matches)} have exactly this name; "
+        f"choose the one to link with 'smsync-xl ids set {entity.key} "
+        f"{source_key_of(record)} <its ID>', then press Refresh"
     )
+
+
+def _link_note(entity: Entity, record: SageRecord, match: str) -> str:
+    return (
+        f"LINK proposed: SMSTurbo {entity.label.lower()} {match} has exactly this name "
+        f"(Sage 50 record {source_key_of(record)}); tick to link them, so SMSync remembers "
+        f"{match} for it, or leave it unticked"
+    )
+
+
+def _by_name(turbo: list[TurboRecord], remembered: Mapping[str, str]) -> dict[str, list[str]]:
+    """SMSTurbo's IDs by exact name, those remembered for a record left out."""
+    linked = {v.upper() for v in remembered.values()}
+    named: dict[str, list[str]] = {}
+    for held in turbo:
+        name = held.values.get("name")
+        if name and held.id.upper() not in linked:
+            named.setdefault(name, []).append(held.id)
+    return {name: sorted(ids) for name, ids in named.items()}
 
 
 def assign_ids(
@@ -138,10 +156,7 @@ def assign_ids(
     compare() makes it INVALID, as always."""
     turbo = list(turbo_records)
     taken = {r.id.upper() for r in turbo} | {v.upper() for v in remembered.values()}
-    named: dict[str, list[str]] = {}
-    for held in turbo:
-        if held.values.get("name"):
-            named.setdefault(held.values["name"] or "", []).append(held.id)
+    named = _by_name(turbo, remembered)
     assigned: dict[int, tuple[str, IdOrigin]] = {}
     wanting: list[int] = []
     for place, record in enumerate(records):
@@ -156,10 +171,18 @@ def assign_ids(
     results = list(records)
     for place in sorted(wanting, key=lambda p: (_stem(records[p]), source_key_of(records[p]))):
         record = records[place]
-        refused = _same_name(entity, record, named) if record.source_key is not None else None
-        if refused:
+        matches = named.get(record.values.get("name") or "", [])
+        if record.source_key is not None and len(matches) > 1:
+            refused = _same_name(entity, record, matches)
             results[place] = replace(record, problems=(*record.problems, refused))
             assigned[place] = (record.id, IdOrigin.OWN)
+            continue
+        if record.source_key is not None and matches:
+            linked = _answered(record, entity, product, matches[0])
+            results[place] = replace(
+                linked, notes=(*record.notes, _link_note(entity, record, matches[0]))
+            )
+            assigned[place] = (matches[0], IdOrigin.LINK)
             continue
         suggested = _unique(_stem(record), taken)
         note = _note(entity, record, suggested, product)

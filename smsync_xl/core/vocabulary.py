@@ -19,11 +19,14 @@ class Status(StrEnum):
     DIFFERENT = "DIFFERENT"
     IN_SYNC = "IN SYNC"
     INVALID = "INVALID"
+    LINK = "LINK"
+    """A Sage 50 Canada record without an SMSTurbo ID of its own, and one SMSTurbo record
+    with exactly its name: ticked, SMSync remembers that record's ID for it."""
 
     @property
     def tickable(self) -> bool:
-        """Only NEW and DIFFERENT rows can be brought into SMSTurbo."""
-        return self in (Status.NEW, Status.DIFFERENT)
+        """Only NEW, DIFFERENT and LINK rows can be brought into SMSTurbo."""
+        return self in (Status.NEW, Status.DIFFERENT, Status.LINK)
 
 
 class View(StrEnum):

@@ -38,6 +38,7 @@ from smsync_xl.core.fields import (
     TurboField,
 )
 from smsync_xl.core.ports import Source
+from smsync_xl.core.proposed_links import with_links
 from smsync_xl.core.settings import Settings
 from smsync_xl.core.suggested_ids import assign_ids
 from smsync_xl.core.units import unit_advice, with_unit_map
@@ -134,7 +135,7 @@ def make_plan(
         list_advice=unit_advice(settings.units),
     )
     plan.assigned = assigned
-    return plan
+    return with_links(plan)
 
 
 def _new_record(
@@ -268,6 +269,8 @@ class _Writer:
         self.defaults = defaults
         self.results = results
         self.pending: list[_Write] = []
+        self.links: list[tuple[str, str]] = []
+        """(source key, SMSTurbo ID) of each link ticked."""
         self.ids = ids
 
     def result(self, record_id: str, outcome: Outcome, detail: str = "") -> RowResult:
@@ -293,7 +296,24 @@ class _Writer:
             return self.result(record_id, Outcome.SKIPPED, "already in sync")
         if row.status is Status.NEW:
             return self.create(row)
+        if row.status is Status.LINK:
+            return self.link(row)
         return self.update(row)
+
+    def link(self, row: PlanRow) -> RowResult:
+        """Remember the proposed SMSTurbo record's ID for the row's source key; the
+        records themselves are compared at the next Refresh."""
+        _, refused = self.ids.chosen(row)
+        key = self.ids.source_key(row)
+        if refused or key is None:
+            return self.result(row.id, Outcome.SKIPPED, refused)
+        self.links.append((key, row.id))
+        return self.result(
+            row.id,
+            Outcome.UPDATED,
+            f"linked: SMSTurbo remembers {row.id} for Sage 50 record {key}; press Refresh "
+            "to compare them",
+        )
 
     def stale(self, row: PlanRow, mark: str) -> RowResult:
         """The row is not what the bookkeeper reviewed: say why, change nothing. A row
@@ -390,13 +410,10 @@ class _Writer:
         """Remember the ID of each record written whose source key is not its ID, in
         this transaction, audited beside the record."""
         crosswalk = Crosswalk(self.store.db)
-        for write in done:
-            if write.remember is None:
-                continue
+        pairs = [(w.remember, w.record_id) for w in done if w.remember is not None]
+        for source_key, turbo_id in pairs + self.links:
             self.checkpoint("remembering")
-            change = crosswalk.remember(
-                self.ids.edition, self.entity, write.remember, write.record_id
-            )
+            change = crosswalk.remember(self.ids.edition, self.entity, source_key, turbo_id)
             if change is not None:
                 changes.append(change)
 

@@ -38,6 +38,12 @@ class IdChoices:
             return row.id, ""
         origin = self.plan.assigned.get(row.id)
         said = f"SMSTurbo ID {typed!r} typed for {row.id}"
+        if origin is not None and origin.origin is IdOrigin.LINK:
+            return row.id, (
+                f"{said}: the row proposes a link to SMSTurbo's {row.id}; to give the record "
+                f"another ID instead, put {row.id} back, leave the row unticked and use "
+                f"'smsync-xl ids set {self.plan.entity.key} {origin.source_key} <ID>'"
+            )
         if origin is None or origin.origin is not IdOrigin.SUGGESTED or row.turbo is not None:
             return row.id, (
                 f"{said}: this record's SMSTurbo ID is {row.id} (given by Sage 50 or "
