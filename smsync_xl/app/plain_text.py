@@ -24,7 +24,7 @@ def _lines(lines: list[str]) -> list[str]:
 
 def counts_line(plan: Plan) -> str:
     counts = plan.counts()
-    parts = [f"{counts[s]} {s.value}" for s in Status if counts[s] or s is not Status.LINK]
+    parts = [f"{n} {status.value}" for status, n in counts.items()]
     parts.append(f"{len(plan.turbo_only)} SMSTurbo-only")
     if plan.excluded_by_type:
         parts.append(f"{len(plan.excluded_by_type)} left out by Include Types")

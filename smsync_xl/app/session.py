@@ -28,6 +28,7 @@ from smsync_xl.core.vocabulary import View
 from smsync_xl.smsturbo.audit import Change, Run
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import Chosen, Progress, SyncResult, apply, make_plan
+from smsync_xl.sync.chosen_ids import NO_TYPED_IDS
 from smsync_xl.sync.undo import UndoResult, last_undoable_run
 from smsync_xl.sync.undo import taken_back_already as _taken_back_already
 from smsync_xl.sync.undo import undo_last as undo_store
@@ -193,7 +194,7 @@ def synchronize(
     chosen: Chosen,
     *,
     progress: Progress | None = None,
-    ids: Mapping[str, Mapping[str, str]] | None = None,
+    ids: Mapping[str, Mapping[str, str]] = NO_TYPED_IDS,
 ) -> SyncResult:
     """Bring the chosen rows into SMSTurbo in one transaction with its audit. An
     interrupt before the commit rolls it back; after it, it is told with the run.

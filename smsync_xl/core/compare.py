@@ -151,8 +151,13 @@ class Plan:
         return next((r for r in rows if r.fingerprint == mark), first)
 
     def counts(self) -> dict[Status, int]:
+        """Rows per status; LINK only when there is one (only Sage 50 Canada has them)."""
         counted = Counter(row.status for row in self.rows)
-        return {status: counted.get(status, 0) for status in Status}
+        return {
+            status: counted.get(status, 0)
+            for status in Status
+            if status is not Status.LINK or counted.get(status)
+        }
 
     def sage_side(self, view: View) -> list[PlanRow]:
         """Sage50-only list: missing records (and the invalid ones, to explain them),

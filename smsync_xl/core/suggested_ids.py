@@ -139,6 +139,32 @@ def _by_name(turbo: list[TurboRecord], remembered: Mapping[str, str]) -> dict[st
     return {name: sorted(ids) for name, ids in named.items()}
 
 
+@dataclass(frozen=True)
+class _Context:
+    entity: Entity
+    product: str
+    named: dict[str, list[str]]
+    taken: set[str]
+
+
+def _given(context: _Context, record: SageRecord) -> tuple[SageRecord, str, IdOrigin]:
+    """A record whose ID breaks the ID rule: linked to the one SMSTurbo record with its
+    exact name (Canada), refused when several have it, or given a suggested ID."""
+    entity, product = context.entity, context.product
+    matches = context.named.get(record.values.get("name") or "", [])
+    if record.source_key is not None and len(matches) > 1:
+        refused = _same_name(entity, record, matches)
+        return replace(record, problems=(*record.problems, refused)), record.id, IdOrigin.OWN
+    if record.source_key is not None and matches:
+        linked = _answered(record, entity, product, matches[0])
+        note = _link_note(entity, record, matches[0])
+        return replace(linked, notes=(*record.notes, note)), matches[0], IdOrigin.LINK
+    suggested = _unique(_stem(record), context.taken)
+    answered = _answered(record, entity, product, suggested)
+    note = _note(entity, record, suggested, product)
+    return replace(answered, notes=(*record.notes, note)), suggested, IdOrigin.SUGGESTED
+
+
 def assign_ids(
     entity: Entity,
     records: list[SageRecord],
@@ -156,43 +182,25 @@ def assign_ids(
     compare() makes it INVALID, as always."""
     turbo = list(turbo_records)
     taken = {r.id.upper() for r in turbo} | {v.upper() for v in remembered.values()}
-    named = _by_name(turbo, remembered)
+    context = _Context(entity, product, _by_name(turbo, remembered), taken)
+    results = list(records)
     assigned: dict[int, tuple[str, IdOrigin]] = {}
     wanting: list[int] = []
     for place, record in enumerate(records):
         key = source_key_of(record)
         if key in remembered:
+            results[place] = _answered(record, entity, product, remembered[key])
             assigned[place] = (remembered[key], IdOrigin.REMEMBERED)
         elif valid_id(record.id) or not suggest or (not record.id and record.source_key is None):
             assigned[place] = (record.id, IdOrigin.OWN)
             taken.add(record.id.upper())
         else:
             wanting.append(place)
-    results = list(records)
     for place in sorted(wanting, key=lambda p: (_stem(records[p]), source_key_of(records[p]))):
-        record = records[place]
-        matches = named.get(record.values.get("name") or "", [])
-        if record.source_key is not None and len(matches) > 1:
-            refused = _same_name(entity, record, matches)
-            results[place] = replace(record, problems=(*record.problems, refused))
-            assigned[place] = (record.id, IdOrigin.OWN)
-            continue
-        if record.source_key is not None and matches:
-            linked = _answered(record, entity, product, matches[0])
-            results[place] = replace(
-                linked, notes=(*record.notes, _link_note(entity, record, matches[0]))
-            )
-            assigned[place] = (matches[0], IdOrigin.LINK)
-            continue
-        suggested = _unique(_stem(record), taken)
-        note = _note(entity, record, suggested, product)
-        answered = _answered(record, entity, product, suggested)
-        results[place] = replace(answered, notes=(*record.notes, note))
-        assigned[place] = (suggested, IdOrigin.SUGGESTED)
+        results[place], turbo_id, origin = _given(context, records[place])
+        assigned[place] = (turbo_id, origin)
     origins: dict[str, AssignedId] = {}
     for place, record in enumerate(records):
         turbo_id, origin = assigned[place]
-        if origin is IdOrigin.REMEMBERED:
-            results[place] = _answered(record, entity, product, turbo_id)
         origins.setdefault(turbo_id, AssignedId(source_key_of(record), record.id, origin))
     return results, origins

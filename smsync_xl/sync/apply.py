@@ -47,7 +47,7 @@ from smsync_xl.smsturbo.audit import Change, image
 from smsync_xl.smsturbo.catalogue import column_limits
 from smsync_xl.smsturbo.crosswalk import Crosswalk
 from smsync_xl.smsturbo.store import INSERT_BATCH, Raw, SMSTurboStore
-from smsync_xl.sync.chosen_ids import ChosenIds, IdChoices
+from smsync_xl.sync.chosen_ids import NO_TYPED_IDS, ChosenIds, IdChoices
 
 Progress = Callable[[int], None]
 Checkpoint = Callable[[str], None]
@@ -492,7 +492,7 @@ def apply(
     user: str,
     progress: Progress | None = None,
     checkpoint: Checkpoint = lambda _: None,
-    ids: Mapping[str, ChosenIds] | None = None,
+    ids: Mapping[str, ChosenIds] = NO_TYPED_IDS,
 ) -> SyncResult:
     """Apply the chosen rows. Returns one result per chosen row. Nothing is written
     unless everything is.
@@ -529,7 +529,7 @@ def apply(
                 continue
             entity = ENTITIES[key]
             plan = make_plan(entity, source, store, settings, sage[key])
-            typed = IdChoices(plan, (ids or {}).get(key, {}), settings.edition)
+            typed = IdChoices(plan, ids.get(key, {}), settings.edition)
             writer = _Writer(store, entity, plan, template_of(entity), results, checkpoint, typed)
             for record_id, mark in marks.items():
                 checkpoint("writing")

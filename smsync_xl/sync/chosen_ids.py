@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from smsync_xl.core.compare import Plan, PlanRow
 from smsync_xl.core.ids import id_problems
@@ -14,6 +15,8 @@ from smsync_xl.core.vocabulary import Edition
 
 ChosenIds = Mapping[str, str]
 """A row's ID (as Refresh listed it) → the SMSTurbo ID typed for it."""
+NO_TYPED_IDS: Mapping[str, ChosenIds] = MappingProxyType({})
+"""Per entity, no ID typed (a run from the command line)."""
 
 
 @dataclass
