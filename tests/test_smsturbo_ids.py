@@ -1,6 +1,7 @@
 """SMSTurbo IDs for Sage 50 records that bring none (issue 21, item 4) and the unit map
 (item 7): suggested IDs, the crosswalk SMSTurbo keeps, renames, typed IDs, `ids`."""
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -336,3 +337,45 @@ def test_the_setup_sheet_unit_map_is_read_and_named_in_the_reason(tmp_path):
     assert settings.units.by_unit == {"TONNE": "TON"}
     plan = make_plan(MATERIAL, open_source(settings), open_store(settings), settings)
     assert plan.by_id["TOPSOIL"].status is Status.NEW
+
+
+# The crosswalk on a server, with two real processes racing.
+
+
+def test_two_canada_syncs_at_once_on_postgresql_remember_and_create_each_record_once(
+    request, tmp_path
+):
+    from smsync_xl.demo.canada import (
+        CANADA_CUSTOMERS,
+        CANADA_MATERIALS,
+        CANADA_SETTINGS,
+        CANADA_VENDORS,
+        _demo_records,
+    )
+
+    from .test_concurrency import customer_ids, pg_turbo, runs, started_together
+
+    create_canada_demo(tmp_path)
+    records = [_demo_records(r) for r in (CANADA_CUSTOMERS, CANADA_VENDORS, CANADA_MATERIALS)]
+    turbo = pg_turbo(request, tmp_path, CANADA_SETTINGS, records)
+    sync = ["sync", "--settings", turbo.settings, "--yes"]
+    results = started_together(turbo, sync, sync)
+    assert [code for code, _ in results] == [0, 0], results
+    summaries = sorted(
+        re.search(r"Import completed: .*conflicts", out).group(0) for _, out in results
+    )
+    assert summaries == [
+        "Import completed: 0 created, 0 updated, 16 skipped, 0 conflicts",
+        "Import completed: 12 created, 4 updated, 0 skipped, 0 conflicts",
+    ], results
+    ids = customer_ids(turbo)
+    assert len(ids) == len(set(ids)) and "EPICERIE-TREMBL" in ids
+    assert [kind for _, kind, _ in runs(turbo)] == ["sync"]
+    with turbo.connect() as connection:
+        keys = connection.execute(f'SELECT "sourcekey", "turboid" FROM "{TABLE}"').fetchall()
+    assert len(keys) == len({tuple(k) for k in keys}) == 16
+    with turbo.connect() as connection, pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        connection.execute(
+            f'INSERT INTO "{TABLE}" VALUES (?, ?, ?, ?, ?)',
+            ["canada/customers/99", "canada", "customers", "99", "EPICERIE-TREMBL"],
+        )
