@@ -358,6 +358,7 @@ def test_two_canada_syncs_at_once_on_postgresql_remember_and_create_each_record_
     create_canada_demo(tmp_path)
     records = [_demo_records(r) for r in (CANADA_CUSTOMERS, CANADA_VENDORS, CANADA_MATERIALS)]
     turbo = pg_turbo(request, tmp_path, CANADA_SETTINGS, records)
+    before = turbo.dump()
     sync = ["sync", "--settings", turbo.settings, "--yes"]
     results = started_together(turbo, sync, sync)
     assert [code for code, _ in results] == [0, 0], results
@@ -379,3 +380,12 @@ def test_two_canada_syncs_at_once_on_postgresql_remember_and_create_each_record_
             f'INSERT INTO "{TABLE}" VALUES (?, ?, ?, ?, ?)',
             ["canada/customers/99", "canada", "customers", "99", "EPICERIE-TREMBL"],
         )
+    undone = run("undo", "--settings", turbo.settings, "--yes")
+    assert undone.exit_code == 0, undone.output
+    with turbo.connect() as connection:
+        assert connection.execute(f'SELECT COUNT(*) FROM "{TABLE}"').fetchone()[0] == 0
+    audit = {"smsync_runs", "smsync_changes", TABLE}
+    after = turbo.dump()
+    assert {t: v for t, v in after.items() if t.lower() not in audit} == {
+        t: v for t, v in before.items() if t.lower() not in audit
+    }
