@@ -389,3 +389,14 @@ def test_two_canada_syncs_at_once_on_postgresql_remember_and_create_each_record_
     assert {t: v for t, v in after.items() if t.lower() not in audit} == {
         t: v for t, v in before.items() if t.lower() not in audit
     }
+
+
+def test_refresh_keeps_a_ticked_row_s_typed_smsturbo_id(tmp_path):
+    installed = run("install", "--dest", tmp_path, "--demo", "--edition", "canada")
+    assert installed.exit_code == 0, installed.output
+    assert refresh(_book(tmp_path))
+    index = _type_and_tick(tmp_path, "customers:EPICERIE-TREMBL", "EPI-TREMBLAY")
+    assert refresh(_book(tmp_path))
+    table = _book(tmp_path).read_table(SAGE_ONLY)
+    row = table.rows[index]
+    assert (row[table.column(INCLUDE)], row[table.column(TURBO_ID)]) == ("x", "EPI-TREMBLAY")

@@ -98,15 +98,16 @@ def table_rows(plan: Plan, view: View) -> dict[str, list[list[object]]]:
     }
 
 
-def keep_ticks(old: TableData, rows: list[list[object]]) -> tuple[int, int]:
-    """Refresh keeps the bookkeeper's ticks: a ticked row whose record is listed again with
-    the same Key and Fingerprint (nothing changed since) is ticked in ``rows`` (the new
-    Sage50-only rows) as it was. Returns (ticks kept, Include cells cleared): a record that
-    changed or is no longer listed loses its tick, and so does what is not a tick."""
-    if not {INCLUDE, KEY, FINGERPRINT} <= set(old.header):
-        return 0, 0
+Ticks = dict[tuple[object, object], tuple[object, object]]
+"""(Key, Fingerprint) of a ticked row → its Include and SMSTurbo ID cells."""
+
+
+def _ticks(old: TableData) -> tuple[Ticks, int]:
+    """The ticked rows of the table before Refresh, and how many Include cells held
+    anything."""
     include, key, mark = old.column(INCLUDE), old.column(KEY), old.column(FINGERPRINT)
-    ticks: dict[tuple[object, object], object] = {}
+    typed = old.header.index(TURBO_ID) if TURBO_ID in old.header else None
+    ticks: Ticks = {}
     marked = 0
     for row in old.rows:
         if row[include] in (None, "", False):
@@ -114,16 +115,32 @@ def keep_ticks(old: TableData, rows: list[list[object]]) -> tuple[int, int]:
         marked += 1
         try:
             if is_ticked(row[include]) and row[key] and row[mark]:
-                ticks[(row[key], row[mark])] = row[include]
+                chosen = None if typed is None else row[typed]
+                ticks[(row[key], row[mark])] = (row[include], chosen)
         except ValueError:
             continue
+    return ticks, marked
+
+
+def keep_ticks(old: TableData, rows: list[list[object]]) -> tuple[int, int]:
+    """Refresh keeps the bookkeeper's ticks: a ticked row whose record is listed again with
+    the same Key and Fingerprint (nothing changed since) is ticked in ``rows`` (the new
+    Sage50-only rows) as it was, with the SMSTurbo ID typed for it. Returns (ticks kept,
+    Include cells cleared): a record that changed or is no longer listed loses its tick,
+    and so does what is not a tick."""
+    if not {INCLUDE, KEY, FINGERPRINT} <= set(old.header):
+        return 0, 0
+    ticks, marked = _ticks(old)
     titles = [c.title for c in SAGE_COLUMNS]
-    new_include, new_key, new_mark = (titles.index(t) for t in (INCLUDE, KEY, FINGERPRINT))
+    new_include, new_key, new_mark, new_typed = (
+        titles.index(t) for t in (INCLUDE, KEY, FINGERPRINT, TURBO_ID)
+    )
     kept = 0
     for row in rows:
-        tick = ticks.pop((row[new_key], row[new_mark]), None)
+        tick, chosen = ticks.pop((row[new_key], row[new_mark]), (None, None))
         if tick is not None:
             row[new_include] = tick
+            row[new_typed] = chosen or row[new_typed]
             kept += 1
     return kept, marked - kept
 
