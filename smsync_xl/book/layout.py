@@ -158,7 +158,6 @@ VISIBLE = "Visible"
 RESULT = "Result"
 CHANGES = "Changes"
 ID = TURBO_FIELDS["id"].label
-CREDIT_STATUS = TURBO_FIELDS["credit_status"].label
 SAGE_TABLE = "SageOnly"
 TURBO_TABLE = "TurboOnly"
 
