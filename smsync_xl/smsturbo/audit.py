@@ -245,8 +245,10 @@ class Audit:
         self.db.execute(f"UPDATE {RUNS} SET Summary = ? WHERE RunID = ?", [summary, run_id])
 
     def log_changes(self, run_id: int, changes: list[Change]) -> None:
-        self.db.execute_many(
-            f"INSERT INTO {CHANGES} ({_CHANGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        """The changes of one run: a statement per batch of rows, not per change."""
+        self.db.insert_rows(
+            CHANGES,
+            _CHANGE_COLUMNS,
             [
                 (
                     run_id,
