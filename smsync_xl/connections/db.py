@@ -349,37 +349,20 @@ class Database:
         finally:
             cursor.close()
 
-    def execute_many(
-        self,
-        sql: str,
-        rows: Sequence[Sequence[object]],
-        *,
-        sizes: Sequence[tuple[int, int, int] | None] | None = None,
-    ) -> None:
-        """One prepared statement and one cursor for many rows. With ``sizes`` (each
-        parameter's SQL type, size and decimals, ``smsturbo.catalogue.input_sizes``) on
-        a driver that takes parameter arrays (``binds_arrays``), pyodbc's
-        fast_executemany: all rows in one call. Without the sizes psqlODBC's Unicode
-        driver sizes string buffers by MaxVarcharSize and fails longer values ("String
-        data, right truncation: length 40 buffer 20")."""
+    def execute_many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        """One prepared statement and one cursor for many rows. Not pyodbc's
+        fast_executemany: psqlODBC runs a parameter array as one statement and one round
+        trip per row all the same (measured: ``benchmarks/bench_engine.py``), and its
+        Unicode driver needs every string's size set first ("String data, right
+        truncation: length 40 buffer 20"); ``insert_rows`` sends one statement per batch."""
         if not rows:
             return
         cursor = self.connection.cursor()
         try:
             with self.translating():
-                if sizes is not None and self.binds_arrays:
-                    cursor.fast_executemany = True
-                    cursor.setinputsizes(list(sizes))
                 cursor.executemany(sql, [tuple(r) for r in rows])
         finally:
             cursor.close()
-
-    @property
-    def binds_arrays(self) -> bool:
-        """Whether many rows go to the server as one parameter array (pyodbc's
-        fast_executemany): measured on psqlODBC, where it needs ``setinputsizes``; the
-        other drivers keep pyodbc's row-by-row executemany."""
-        return not self.is_sqlite and self.dbms.startswith("postgres")
 
     def insert_rows(self, table: str, columns: str, rows: Sequence[Sequence[object]]) -> None:
         """INSERT many rows into ``table`` (``columns``: its column list as SQL). On a

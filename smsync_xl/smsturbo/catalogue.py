@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
-from collections.abc import Sequence
-from decimal import Decimal
 
 from smsync_xl.connections.db import Database, quote_identifier
 from smsync_xl.core.fields import POSTGRES_NUMERIC, Limit, declared_limit, sqlite_limit
@@ -29,11 +27,6 @@ _OTHER_CODES = {-6: "TINYINT", 5: "SMALLINT", 4: "INTEGER", -5: "BIGINT", 6: "FL
 _OTHER_CODES |= {7: "REAL", 8: "DOUBLE"}
 """ODBC SQL type codes (sql.h) SMSync knows what a column holds of; the rest has no
 limit SMSync can check."""
-_SQL_WVARCHAR, _SQL_NUMERIC = -9, 2
-"""ODBC's SQL type codes a parameter is bound as (pyodbc.SQL_WVARCHAR, SQL_NUMERIC)."""
-InputSize = tuple[int, int, int] | None
-"""What pyodbc's ``setinputsizes`` takes for one parameter: SQL type, size, decimals;
-None lets pyodbc decide from the value."""
 _ANY_TEXT = {"UTF8", "SQL_ASCII"}
 """PostgreSQL server encodings that hold every character SMSync writes."""
 
@@ -130,23 +123,3 @@ def odbc_limit(code: int, size: int | None, places: int | None) -> Limit:
             return declared_limit(f"{_NUMBER_CODES[code]}({size}, {places})")
         return declared_limit(_NUMBER_CODES[code])  # Oracle's NUMBER: no fixed scale
     return declared_limit(_OTHER_CODES.get(code, ""))
-
-
-def input_sizes(limits: Sequence[Limit], rows: Sequence[Sequence[object]]) -> list[InputSize]:
-    """Each parameter's SQL type and real size for ``rows`` written into columns with
-    ``limits`` (the catalogue's, in parameter order): what fast_executemany binds its
-    buffers by. A text column's size is the catalogue's, or the longest value when it
-    is longer or the column has none, so an over-long value is refused by the database
-    in its own words, never cut; a decimal column's digits and decimals are the
-    catalogue's; anything else pyodbc sizes itself."""
-    sizes: list[InputSize] = []
-    for at, limit in enumerate(limits):
-        values = [row[at] for row in rows if row[at] is not None]
-        if values and all(isinstance(v, str) for v in values):
-            longest = max(len(str(v)) for v in values)
-            sizes.append((_SQL_WVARCHAR, max(limit.length or 1, longest), 0))
-        elif values and all(isinstance(v, Decimal) for v in values) and limit.digits:
-            sizes.append((_SQL_NUMERIC, limit.digits, limit.places or 0))
-        else:
-            sizes.append(None)
-    return sizes

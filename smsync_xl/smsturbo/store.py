@@ -44,7 +44,6 @@ from smsync_xl.core.fields import (
     TURBO_FIELDS,
     UNDECODED,
     Entity,
-    Limit,
     Record,
     TurboRecord,
     text,
@@ -52,7 +51,6 @@ from smsync_xl.core.fields import (
     undecoded_bytes,
 )
 from smsync_xl.smsturbo.audit import LOCK_DDL, LOCK_INSERT, LOCK_TABLE, LOCK_TAKE, Audit, Stored
-from smsync_xl.smsturbo.catalogue import column_limits, input_sizes
 from smsync_xl.smsturbo.mapping import TableMapping, TurboMapping
 
 _LOCK_RETRY = 0.05
@@ -130,7 +128,6 @@ class SMSTurboStore:
         dbapi.fixed_time_zone(db)
         self._references: dict[str, list[dbapi.Reference]] = {}
         self._user_name: str | None = None
-        self._column_limits: dict[str, dict[str, Limit]] = {}
 
     @contextmanager
     def transaction(
@@ -795,16 +792,11 @@ class SMSTurboStore:
         self.insert_many(entity, [record])
 
     def insert_many(self, entity: Entity, records: list[Record]) -> None:
-        """New records in batches: one call per batch; where the driver takes parameter
-        arrays (``Database.binds_arrays``), sized from the catalogue's column limits."""
+        """New records in batches: a statement per batch of rows where the server takes
+        several rows in one INSERT (``Database.insert_rows``), not one per record."""
         table = self.table(entity)
         fields = list(table.columns)
-        sql = "INSERT INTO {} ({}) VALUES ({})".format(
-            quote_identifier(table.table),
-            ", ".join(table.quoted(f) for f in fields),
-            ", ".join("?" for _ in fields),
-        )
-        limits = self._limits(entity) if self.db.binds_arrays else None
+        columns = ", ".join(table.quoted(f) for f in fields)
         for start in range(0, len(records), INSERT_BATCH):
             batch = records[start : start + INSERT_BATCH]
             first, last = batch[0].get("id"), batch[-1].get("id")
@@ -815,15 +807,8 @@ class SMSTurboStore:
                 f"{len(batch)})"
             )
             rows = [[_to_db(f, record.get(f)) for f in fields] for record in batch]
-            sizes = None if limits is None else input_sizes([limits[f] for f in fields], rows)
             with self._naming(doing):
-                self.db.execute_many(sql, rows, sizes=sizes)
-
-    def _limits(self, entity: Entity) -> dict[str, Limit]:
-        """The catalogue's limits of ``entity``'s mapped columns, asked once."""
-        if entity.key not in self._column_limits:
-            self._column_limits[entity.key] = column_limits(self.db, self.table(entity))
-        return self._column_limits[entity.key]
+                self.db.insert_rows(quote_identifier(table.table), columns, rows)
 
     def _one_row(self, changed: int, entity: Entity, record_id: str) -> None:
         if changed != 1:
