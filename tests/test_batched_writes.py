@@ -47,7 +47,7 @@ def new_customer(n: int) -> DemoRecord:
     )
 
 
-def test_a_synchronization_inserts_records_and_audit_in_batches(tmp_path, odbc, postgres, passwords):
+def test_synchronize_inserts_records_and_audit_in_batches(tmp_path, odbc, postgres, passwords):
     database = postgres.create_database()
     db = pg_database(postgres, database)
     write_smsturbo(db, DEMO_LISTS)
