@@ -388,9 +388,24 @@ class Odbc(OdbcConfig):
         }
         self.write()
 
-    def pg_dsn(self, name: str, database: str, user: str, *, port: int = PG_PORT) -> str:
+    def pg_dsn(
+        self,
+        name: str,
+        database: str,
+        user: str,
+        *,
+        port: int = PG_PORT,
+        options: dict[str, str] | None = None,
+    ) -> str:
+        """``options``: more psqlODBC DSN settings (``--dsn-option``)."""
         return self.add_dsn(
-            name, UNICODE, Servername=PG_HOST, Port=str(port), Database=database, Username=user
+            name,
+            UNICODE,
+            Servername=PG_HOST,
+            Port=str(port),
+            Database=database,
+            Username=user,
+            **(options or {}),
         )
 
     def close(self) -> None:
@@ -579,8 +594,11 @@ def new_customers(count: int):
 class ApplyBench:
     """Fresh SMSTurbo reference databases (ZZDEFAULT only) in PostgreSQL, one per run."""
 
-    def __init__(self, odbc: Odbc, pg: Postgres, sage_path: Path, count: int) -> None:
+    def __init__(
+        self, odbc: Odbc, pg: Postgres, sage_path: Path, count: int, options: dict[str, str]
+    ) -> None:
         self.odbc, self.pg, self.sage_path, self.count = odbc, pg, sage_path, count
+        self.options = options
 
     def fresh(self) -> str:
         import pyodbc
@@ -607,7 +625,13 @@ class ApplyBench:
         from smsync_xl.core.vocabulary import Outcome
         from smsync_xl.files.settings_file import settings_from_values
 
-        dsn = self.odbc.pg_dsn(f"bench_{database[-12:]}_{port}", database, self.pg.role, port=port)
+        dsn = self.odbc.pg_dsn(
+            f"bench_{database[-12:]}_{port}",
+            database,
+            self.pg.role,
+            port=port,
+            options=self.options,
+        )
         settings = settings_from_values(
             {
                 "sage50.kind": "sqlite",
@@ -743,8 +767,11 @@ def probe_fast_executemany(pg: Postgres, database: str, columns: list[str], row:
     return found
 
 
-def apply_figures(count: int, repeat: int, notes: dict[str, Any], odbc: Odbc) -> list[Figure]:
-    step = f"apply {count:,} NEW (PG, ODBC) / fast_executemany"
+def apply_figures(
+    count: int, repeat: int, notes: dict[str, Any], odbc: Odbc, options: dict[str, str]
+) -> list[Figure]:
+    shown = "".join(f", {k}={v}" for k, v in options.items())
+    step = f"apply {count:,} NEW (PG, ODBC{shown}) / fast_executemany"
     kw = {"target": "≤ 2", "limit": 2.0}
     try:
         import pyodbc  # noqa: F401
@@ -768,7 +795,7 @@ def apply_figures(count: int, repeat: int, notes: dict[str, Any], odbc: Odbc) ->
     try:
         sage_path = folder / "sage50.sqlite"
         create_sage_company(sage_path, DemoLists(new_customers(count)))
-        bench = ApplyBench(odbc, pg, sage_path, count)
+        bench = ApplyBench(odbc, pg, sage_path, count, options)
         runs, anchor_runs, plans = [], [], []
         columns: list[str] = []
         rows: list[tuple] = []
@@ -1001,6 +1028,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", choices=("compare", "apply", "startup"), action="append", help="some rows only"
     )
+    parser.add_argument(
+        "--dsn-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a psqlODBC setting for SMSync's DSN in the apply row (Protocol=7.4-1, say)",
+    )
     parser.add_argument("--relay", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.relay:
@@ -1016,7 +1050,8 @@ def main(argv: list[str] | None = None) -> int:
         if "compare" in only:
             figures += compare_figures(rows, args.repeat, notes)
         if "apply" in only:
-            figures += apply_figures(apply_rows, args.repeat, notes, odbc)
+            options = dict(option.split("=", 1) for option in args.dsn_option)
+            figures += apply_figures(apply_rows, args.repeat, notes, odbc, options)
         if "startup" in only:
             figures += startup_figures(args.startup_repeat, notes)
     print(

@@ -379,13 +379,18 @@ class Database:
             return
         per_statement = max(1, PARAMETERS_PER_STATEMENT // width)
         row_marks = "(" + ", ".join("?" for _ in range(width)) + ")"
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            values = ", ".join(row_marks for _ in chunk)
-            self.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values}",
-                [value for row in chunk for value in row],
-            )
+        cursor = self.connection.cursor()  # one cursor: the same statement is prepared once
+        try:
+            for start in range(0, len(rows), per_statement):
+                chunk = rows[start : start + per_statement]
+                values = ", ".join(row_marks for _ in chunk)
+                with self.translating():
+                    cursor.execute(
+                        f"INSERT INTO {table} ({columns}) VALUES {values}",
+                        [value for row in chunk for value in row],
+                    )
+        finally:
+            cursor.close()
 
     def has_table(self, name: str) -> bool:
         """Whether ``name`` exists, asked of the catalogue so that a transaction is never

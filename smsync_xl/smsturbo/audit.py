@@ -129,9 +129,13 @@ def unchanged(value: object, kept: object) -> bool:
     return False
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+"""The types ``encoded`` keeps as they are: most of a row, told apart without a call."""
+
+
 def image(row: dict[str, object]) -> Stored:
     """A row as read (column name → value) as the audit keeps it."""
-    return {column: encoded(value) for column, value in row.items()}
+    return {c: v if type(v) in _AS_IS else encoded(v) for c, v in row.items()}
 
 
 @dataclass(frozen=True)

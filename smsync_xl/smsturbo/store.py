@@ -797,6 +797,7 @@ class SMSTurboStore:
         table = self.table(entity)
         fields = list(table.columns)
         columns = ", ".join(table.quoted(f) for f in fields)
+        kinds = [(f, TURBO_FIELDS[f].kind.to_db) for f in fields]
         for start in range(0, len(records), INSERT_BATCH):
             batch = records[start : start + INSERT_BATCH]
             first, last = batch[0].get("id"), batch[-1].get("id")
@@ -806,7 +807,7 @@ class SMSTurboStore:
                 else f"creating {entity.plural.lower()} {first!r} to {last!r} (one of these "
                 f"{len(batch)})"
             )
-            rows = [[_to_db(f, record.get(f)) for f in fields] for record in batch]
+            rows = [[to_db(record.get(f)) for f, to_db in kinds] for record in batch]
             with self._naming(doing):
                 self.db.insert_rows(quote_identifier(table.table), columns, rows)
 
