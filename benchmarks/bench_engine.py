@@ -94,6 +94,8 @@ class Figure:
     runs: list[float] = field(default_factory=list)
     anchor_runs: list[float] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    unit: str = "s"
+    """What ``measured`` counts: seconds, or (without an anchor) a count per record."""
 
     @property
     def ratio(self) -> float | None:
@@ -126,8 +128,8 @@ def print_table(figures: list[Figure]) -> None:
         lines.append(
             (
                 f.step,
-                seconds(f.measured),
-                f"{seconds(f.anchor)} ({f.anchor_name})",
+                seconds(f.measured) if f.unit == "s" else f"{f.measured:.2f} {f.unit}",
+                f"{seconds(f.anchor)} ({f.anchor_name})" if f.anchor_name else "-",
                 "-" if f.ratio is None else f"{f.ratio:.2f}",
                 f.target,
                 ("({})" if f.informative else "{}").format(
@@ -870,7 +872,7 @@ def apply_figures(
             f"same run, from PostgreSQL's own log (log_statement = 'all' for the bench "
             f"role, the lines of the session's backend process)"
         )
-        return [found]
+        return [found, statements_figure(step, statements, count, log)]
     finally:
         for key, value in previous.items():
             if value is None:
@@ -879,6 +881,15 @@ def apply_figures(
                 os.environ[key] = value
         shutil.rmtree(folder, ignore_errors=True)
         pg.stop()
+
+
+def statements_figure(step: str, statements: int | None, count: int, log: ServerLog) -> Figure:
+    """Issue 17's second apply row: server statements per record written."""
+    name = step.replace(" / fast_executemany", "") + ": server statements per record"
+    kw = {"target": "≤ 1.5", "limit": 1.5, "on_ratio": False, "unit": "per record"}
+    if statements is None:
+        return Figure(name, None, "", None, skipped=str(log.problem()), **kw)
+    return Figure(name, statements / count, "", None, also="PostgreSQL's own log", **kw)
 
 
 def server_version(pg: Postgres) -> str:
