@@ -161,7 +161,6 @@ ID = TURBO_FIELDS["id"].label
 TURBO_ID = "SMSTurbo ID"
 """The ID the record takes in SMSTurbo: Sage 50's, the one SMSTurbo remembers for it, or
 a suggestion, which the bookkeeper may change before ticking (core/suggested_ids.py)."""
-CREDIT_STATUS = TURBO_FIELDS["credit_status"].label
 SAGE_TABLE = "SageOnly"
 TURBO_TABLE = "TurboOnly"
 

@@ -73,6 +73,13 @@ _PG_WHOLE_UNIQUE_KEYS = (
 so the search path decides which schema's) that keeps every row unique: not partial
 (``indpred``), not on expressions (``indexprs``)."""
 
+MULTI_ROW_VALUES = ("postgres", "sqlite", "microsoft sql server", "mysql", "mariadb")
+"""Servers (DBMS name by prefix, as ``TABLE_LOCKS``) whose INSERT takes several rows in
+one VALUES list; others (Oracle before 23) get one statement per row."""
+PARAMETERS_PER_STATEMENT = 2000
+"""Parameters in one multi-row INSERT: under SQL Server's 2,100 and what psqlODBC takes
+(it loses its place in the protocol at 8,000)."""
+
 _SQL_WLONGVARCHAR, _SQL_LONGVARCHAR = -10, -1
 """ODBC's type codes for long Unicode and long character text (pyodbc.SQL_WLONGVARCHAR)."""
 
@@ -344,15 +351,44 @@ class Database:
 
     def execute_many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
         """One prepared statement and one cursor for many rows. Not pyodbc's
-        fast_executemany: with psqlODBC's Unicode driver it sizes string buffers in
-        characters and fails full-width values ("String data, right truncation: length 40
-        buffer 20")."""
+        fast_executemany: psqlODBC runs a parameter array as one statement and one round
+        trip per row all the same (measured: ``benchmarks/bench_engine.py``), and its
+        Unicode driver needs every string's size set first ("String data, right
+        truncation: length 40 buffer 20"); ``insert_rows`` sends one statement per batch."""
         if not rows:
             return
         cursor = self.connection.cursor()
         try:
             with self.translating():
                 cursor.executemany(sql, [tuple(r) for r in rows])
+        finally:
+            cursor.close()
+
+    def insert_rows(self, table: str, columns: str, rows: Sequence[Sequence[object]]) -> None:
+        """INSERT many rows into ``table`` (``columns``: its column list as SQL). On a
+        server that takes several rows in one VALUES (``MULTI_ROW_VALUES``), one
+        statement per ``PARAMETERS_PER_STATEMENT`` parameters instead of one per row,
+        and one server round trip each; elsewhere (an SQLite file: no round trips)
+        ``execute_many``."""
+        if not rows:
+            return
+        width = len(rows[0])
+        if self.is_sqlite or not self.dbms.startswith(MULTI_ROW_VALUES):
+            marks = ", ".join("?" for _ in range(width))
+            self.execute_many(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+            return
+        per_statement = max(1, PARAMETERS_PER_STATEMENT // width)
+        row_marks = "(" + ", ".join("?" for _ in range(width)) + ")"
+        cursor = self.connection.cursor()  # one cursor: the same statement is prepared once
+        try:
+            for start in range(0, len(rows), per_statement):
+                chunk = rows[start : start + per_statement]
+                values = ", ".join(row_marks for _ in chunk)
+                with self.translating():
+                    cursor.execute(
+                        f"INSERT INTO {table} ({columns}) VALUES {values}",
+                        [value for row in chunk for value in row],
+                    )
         finally:
             cursor.close()
 

@@ -9,10 +9,8 @@ from pathlib import Path
 
 from smsync_xl.core.settings import STATUS_MAP_KEY
 from smsync_xl.core.vocabulary import Edition
-from smsync_xl.demo.canada import CANADA_EXPECTED, create_canada_demo
+from smsync_xl.demo.canada import create_canada_demo
 from smsync_xl.demo.company import create_demo
-from smsync_xl.demo.data import EXPECTED
-from smsync_xl.demo.uk_data import EXPECTED_UK
 from smsync_xl.demo.uk_demo import create_uk_demo
 
 DEMOS: dict[Edition, Callable[[Path], Path]] = {
@@ -22,12 +20,6 @@ DEMOS: dict[Edition, Callable[[Path], Path]] = {
 }
 """Edition → what writes its demo company, SMSTurbo database and settings into a folder
 (returning the settings file)."""
-
-EXPECTED_COUNTS: dict[Edition, dict[str, dict[str, int]]] = {
-    Edition.US: EXPECTED,
-    Edition.CANADA: CANADA_EXPECTED,
-    Edition.UK: EXPECTED_UK,
-}
 
 SETUP_VALUES: dict[Edition, dict[str, str]] = {
     Edition.UK: {STATUS_MAP_KEY: "On Hold = HOLD"},

@@ -129,9 +129,13 @@ def unchanged(value: object, kept: object) -> bool:
     return False
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+"""The types ``encoded`` keeps as they are: most of a row, told apart without a call."""
+
+
 def image(row: dict[str, object]) -> Stored:
     """A row as read (column name → value) as the audit keeps it."""
-    return {column: encoded(value) for column, value in row.items()}
+    return {c: v if type(v) in _AS_IS else encoded(v) for c, v in row.items()}
 
 
 @dataclass(frozen=True)
@@ -245,8 +249,10 @@ class Audit:
         self.db.execute(f"UPDATE {RUNS} SET Summary = ? WHERE RunID = ?", [summary, run_id])
 
     def log_changes(self, run_id: int, changes: list[Change]) -> None:
-        self.db.execute_many(
-            f"INSERT INTO {CHANGES} ({_CHANGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        """The changes of one run: a statement per batch of rows, not per change."""
+        self.db.insert_rows(
+            CHANGES,
+            _CHANGE_COLUMNS,
             [
                 (
                     run_id,

@@ -792,14 +792,12 @@ class SMSTurboStore:
         self.insert_many(entity, [record])
 
     def insert_many(self, entity: Entity, records: list[Record]) -> None:
-        """New records in batches: one prepared statement and one cursor per batch."""
+        """New records in batches: a statement per batch of rows where the server takes
+        several rows in one INSERT (``Database.insert_rows``), not one per record."""
         table = self.table(entity)
         fields = list(table.columns)
-        sql = "INSERT INTO {} ({}) VALUES ({})".format(
-            quote_identifier(table.table),
-            ", ".join(table.quoted(f) for f in fields),
-            ", ".join("?" for _ in fields),
-        )
+        columns = ", ".join(table.quoted(f) for f in fields)
+        kinds = [(f, TURBO_FIELDS[f].kind.to_db) for f in fields]
         for start in range(0, len(records), INSERT_BATCH):
             batch = records[start : start + INSERT_BATCH]
             first, last = batch[0].get("id"), batch[-1].get("id")
@@ -809,10 +807,9 @@ class SMSTurboStore:
                 else f"creating {entity.plural.lower()} {first!r} to {last!r} (one of these "
                 f"{len(batch)})"
             )
+            rows = [[to_db(record.get(f)) for f, to_db in kinds] for record in batch]
             with self._naming(doing):
-                self.db.execute_many(
-                    sql, [[_to_db(f, record.get(f)) for f in fields] for record in batch]
-                )
+                self.db.insert_rows(quote_identifier(table.table), columns, rows)
 
     def _one_row(self, changed: int, entity: Entity, record_id: str) -> None:
         if changed != 1:

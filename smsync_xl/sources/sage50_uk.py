@@ -76,9 +76,6 @@ UK_TABLES = {
     VENDOR.key: "PURCHASE_LEDGER",
     MATERIAL.key: "STOCK",
 }
-UK_WORDS = {CUSTOMER.key: "customer", VENDOR.key: "supplier", MATERIAL.key: "product"}
-"""What Sage 50 UK calls each list's records."""
-
 _FLAGS = {"0": False, "N": False, "1": True, "Y": True}
 """A Sage 50 UK flag as its driver gives one: 0/1, or 'N'/'Y' on some installs."""
 
