@@ -129,9 +129,9 @@ def test_the_crosswalk_refuses_a_second_source_key_for_one_id(tmp_path):
     store = open_store(settings)
     crosswalk = Crosswalk(store.db)
     with store.transaction():
-        crosswalk.remember(Edition.CANADA, CUSTOMER, "10", "EPI")
+        crosswalk.remember(Edition.CANADA, CUSTOMER, [("10", "EPI")])
     with pytest.raises(TargetError), store.transaction():
-        crosswalk.remember(Edition.CANADA, CUSTOMER, "11", "EPI")
+        crosswalk.remember(Edition.CANADA, CUSTOMER, [("11", "EPI")])
     assert crosswalk.of(Edition.CANADA, CUSTOMER) == {"10": "EPI"}
 
 

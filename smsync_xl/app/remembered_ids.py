@@ -55,7 +55,7 @@ def set_id(
                 where=where,
                 advice=f"Choose another ID, or forget that one first. {_LIST}",
             )
-        crosswalk.remember(settings.edition, entity, source_key, turbo_id)
+        crosswalk.remember(settings.edition, entity, [(source_key, turbo_id)])
 
 
 def forget_id(

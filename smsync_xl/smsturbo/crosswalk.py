@@ -24,6 +24,8 @@ COLUMNS = (KEY, "edition", "entity", "sourcekey", "turboid")
 """Lower case and quoted, so every database spells them alike."""
 
 _QUOTED_TABLE = quote_identifier(TABLE)
+_CHUNK = 500
+"""Keys per query when reading rows back."""
 _QUOTED = [quote_identifier(c) for c in COLUMNS]
 
 
@@ -86,43 +88,55 @@ class Crosswalk:
         """Source key → remembered SMSTurbo ID, for one edition's list."""
         return {r.source_key: r.turbo_id for r in self.all(edition) if r.entity == entity.key}
 
-    def _row(self, key: str) -> dict[str, object] | None:
-        columns, rows = self.db.select(
-            f"SELECT * FROM {_QUOTED_TABLE} WHERE {_QUOTED[0]} = ?", [key]
-        )
-        return dict(zip(columns, rows[0], strict=True)) if rows else None
+    def _rows(self, keys: list[str]) -> dict[str, dict[str, object]]:
+        """The crosswalk's whole rows with these keys, a chunk of keys per query."""
+        found: dict[str, dict[str, object]] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            columns, rows = self.db.select(
+                f"SELECT * FROM {_QUOTED_TABLE} WHERE {_QUOTED[0]} IN ({marks})", chunk
+            )
+            for row in rows:
+                values = dict(zip(columns, row, strict=True))
+                found[text(values[KEY]) or ""] = values
+        return found
 
     def remember(
-        self, edition: Edition, entity: Entity, source_key: str, turbo_id: str
-    ) -> Change | None:
-        """Remember ``turbo_id`` for the source key (replacing another ID remembered for
-        it); the audit's record of it, or None when it was remembered already."""
+        self, edition: Edition, entity: Entity, pairs: list[tuple[str, str]]
+    ) -> list[Change]:
+        """Remember each (source key, SMSTurbo ID), replacing another ID remembered for
+        the source key: one read of what is there, one batch of inserts, one read back;
+        the audit's record of each row added or changed."""
+        if not pairs:
+            return []
         self.ensure_table()
-        key = link_key(edition, entity, source_key)
-        before = self._row(key)
-        if before is not None and text(before[COLUMNS[4]]) == turbo_id:
-            return None
-        if before is None:
-            self.db.execute(
-                f"INSERT INTO {_QUOTED_TABLE} ({', '.join(_QUOTED)}) VALUES (?, ?, ?, ?, ?)",
-                [key, edition.value, entity.key, source_key, turbo_id],
-            )
-        else:
+        wanted = {link_key(edition, entity, key): (key, turbo_id) for key, turbo_id in pairs}
+        before = self._rows(list(wanted))
+        new = [k for k in wanted if k not in before]
+        changed = [k for k in wanted if k in before and text(before[k][COLUMNS[4]]) != wanted[k][1]]
+        self.db.execute_many(
+            f"INSERT INTO {_QUOTED_TABLE} ({', '.join(_QUOTED)}) VALUES (?, ?, ?, ?, ?)",
+            [[k, edition.value, entity.key, *wanted[k]] for k in new],
+        )
+        for k in changed:
             self.db.execute(
                 f"UPDATE {_QUOTED_TABLE} SET {_QUOTED[4]} = ? WHERE {_QUOTED[0]} = ?",
-                [turbo_id, key],
+                [wanted[k][1], k],
             )
-        after = self._row(key)
-        action = AuditAction.CREATE if before is None else AuditAction.UPDATE
-        return Change(
-            entity.key,
-            key,
-            action,
-            None if before is None else image(before),
-            None if after is None else image(after),
-            TABLE,
-            KEY,
-        )
+        after = self._rows(new + changed)
+        return [
+            Change(
+                entity.key,
+                k,
+                AuditAction.CREATE if k in new else AuditAction.UPDATE,
+                image(before[k]) if k in before else None,
+                image(after[k]),
+                TABLE,
+                KEY,
+            )
+            for k in new + changed
+        ]
 
     def forget(self, edition: Edition, entity: Entity, source_key: str) -> bool:
         """Forget the ID remembered for the source key; False when none was."""

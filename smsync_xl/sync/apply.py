@@ -409,13 +409,11 @@ class _Writer:
     def _remember(self, done: list[_Write], changes: list[Change]) -> None:
         """Remember the ID of each record written whose source key is not its ID, in
         this transaction, audited beside the record."""
-        crosswalk = Crosswalk(self.store.db)
+        self.checkpoint("remembering")
         pairs = [(w.remember, w.record_id) for w in done if w.remember is not None]
-        for source_key, turbo_id in pairs + self.links:
-            self.checkpoint("remembering")
-            change = crosswalk.remember(self.ids.edition, self.entity, source_key, turbo_id)
-            if change is not None:
-                changes.append(change)
+        changes += Crosswalk(self.store.db).remember(
+            self.ids.edition, self.entity, pairs + self.links
+        )
 
     def _compared(
         self, current: dict[str, Raw], free: set[str]
