@@ -400,3 +400,27 @@ def test_refresh_keeps_a_ticked_row_s_typed_smsturbo_id(tmp_path):
     table = _book(tmp_path).read_table(SAGE_ONLY)
     row = table.rows[index]
     assert (row[table.column(INCLUDE)], row[table.column(TURBO_ID)]) == ("x", "EPI-TREMBLAY")
+
+
+def test_a_code_smsturbo_has_in_another_letter_case_gets_no_second_record():
+    from smsync_xl.core.compare import compare
+    from smsync_xl.core.fields import SageRecord, TurboRecord
+    from smsync_xl.core.settings import EntitySettings
+    from smsync_xl.core.suggested_ids import assign_ids
+
+    sage = [
+        SageRecord("pipe-150", False, {"id": "pipe-150", "description": "Pipe"}),
+        SageRecord("PIPE/150/CLASS-B", False, {"id": "PIPE/150/CLASS-B", "description": "B"}),
+    ]
+    turbo = [TurboRecord("PIPE-150", {"id": "PIPE-150", "description": "Pipe"})]
+    records, assigned = assign_ids(
+        MATERIAL, sage, turbo, {}, suggest=True, product="Sage 50 Accounts (UK)"
+    )
+    assert [r.id for r in records] == ["pipe-150", "PIPE-150-CLASS"]
+    plan = compare(MATERIAL, records, turbo, EntitySettings())
+    assert plan.by_id["pipe-150"].status is Status.INVALID
+    assert "matches SMSTurbo ID PIPE-150 only by letter case" in "; ".join(
+        plan.by_id["pipe-150"].reasons
+    )
+    assert plan.by_id["PIPE-150-CLASS"].status is Status.NEW
+    assert assigned["PIPE-150-CLASS"].source_key == "PIPE/150/CLASS-B"

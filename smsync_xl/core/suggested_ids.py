@@ -179,9 +179,11 @@ def assign_ids(
     ``remembered`` maps source keys to SMSTurbo IDs. With ``suggest`` (an edition that
     gives no usable ID), a record whose ID breaks the ID rule gets a suggested one
     (noted for the Reason column); without it (the US edition) it keeps its ID and
-    compare() makes it INVALID, as always."""
+    compare() makes it INVALID, as always. So does a record whose ID SMSTurbo has in
+    another letter case: it is never given a second record."""
     turbo = list(turbo_records)
-    taken = {r.id.upper() for r in turbo} | {v.upper() for v in remembered.values()}
+    held = {r.id.upper() for r in turbo}
+    taken = held | {v.upper() for v in remembered.values()}
     context = _Context(entity, product, _by_name(turbo, remembered), taken)
     results = list(records)
     assigned: dict[int, tuple[str, IdOrigin]] = {}
@@ -191,7 +193,7 @@ def assign_ids(
         if key in remembered:
             results[place] = _answered(record, entity, product, remembered[key])
             assigned[place] = (remembered[key], IdOrigin.REMEMBERED)
-        elif valid_id(record.id) or not suggest or (not record.id and record.source_key is None):
+        elif valid_id(record.id) or not suggest or record.id.upper() in held or not record.id:
             assigned[place] = (record.id, IdOrigin.OWN)
             taken.add(record.id.upper())
         else:
