@@ -410,7 +410,7 @@ def test_a_code_smsturbo_has_in_another_letter_case_gets_no_second_record():
 
     sage = [
         SageRecord("pipe-150", False, {"id": "pipe-150", "description": "Pipe"}),
-        SageRecord("PIPE/150/CLASS-B", False, {"id": "PIPE/150/CLASS-B", "unit": "TON"}),
+        SageRecord("PIPE/150/CLASS-B", False, {"id": "X", "description": "B", "unit": "TON"}),
     ]
     turbo = [TurboRecord("PIPE-150", {"id": "PIPE-150", "description": "Pipe"})]
     records, assigned = assign_ids(
