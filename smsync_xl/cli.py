@@ -851,7 +851,13 @@ entity_argument = click.argument("entity", type=click.Choice(list(ENTITIES)))
 @handles_problems
 def list_ids(settings_path: Path, book: Path | None) -> int:
     """List the remembered IDs: list, Sage 50 key (Canada's record number, else the
-    code), SMSTurbo ID."""
+    code), SMSTurbo ID.
+
+    \b
+    Examples:
+      smsync-xl ids list --settings demo-ca/settings.toml
+      smsync-xl ids list --book ~/SMSync/SMSync.xlsm
+    """
     remembered = app.remembered_ids(_settings_of(settings_path, book), prompt=_prompt())
     for each in remembered:
         _echo(f"{each.entity:<10} {inert(each.source_key):<32} {inert(each.turbo_id)}")
@@ -872,7 +878,13 @@ def set_id(
 ) -> int:
     """Remember TURBO_ID for the Sage 50 record SOURCE_KEY (Canada: its record number,
     shown by 'ids list' and in the Reason; UK/US: its code). Links it to that SMSTurbo
-    record if there is one; the next Refresh shows the pair."""
+    record if there is one; the next Refresh shows the pair.
+
+    \b
+    Examples:
+      smsync-xl ids set customers 12 BETON-MTL --settings demo-ca/settings.toml
+      smsync-xl ids set materials "PIPE/150/CLASS-B" PIPE-150-B --settings demo-uk/settings.toml
+    """
     app.set_id(_settings_of(settings_path, book), entity, source_key, turbo_id, prompt=_prompt())
     _echo(f"SMSTurbo ID {turbo_id} remembered for {entity} {source_key}.")
     return 0
@@ -885,7 +897,12 @@ def set_id(
 @book_option
 @handles_problems
 def forget_id(entity: str, source_key: str, settings_path: Path, book: Path | None) -> int:
-    """Forget the ID remembered for SOURCE_KEY: the next Refresh suggests one again."""
+    """Forget the ID remembered for SOURCE_KEY: the next Refresh suggests one again.
+
+    \b
+    Example:
+      smsync-xl ids forget customers 12 --settings demo-ca/settings.toml
+    """
     app.forget_id(_settings_of(settings_path, book), entity, source_key, prompt=_prompt())
     _echo(f"The SMSTurbo ID of {entity} {source_key} is forgotten.")
     return 0
