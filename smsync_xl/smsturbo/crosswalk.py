@@ -39,6 +39,11 @@ def ddl() -> str:
     )
 
 
+def _in_order(source_key: str) -> tuple[int, str]:
+    """Record numbers (Canada's ``lId``) in number order, before any code."""
+    return (0, source_key.rjust(20, "0")) if source_key.isdigit() else (1, source_key)
+
+
 def link_key(edition: Edition, entity: Entity, source_key: str) -> str:
     """The one-column key of a remembered ID: Undo finds the row by it."""
     return f"{edition.value}/{entity.key}/{source_key}"
@@ -66,7 +71,8 @@ class Crosswalk:
             self.db.execute(ddl())
 
     def all(self, edition: Edition | None = None) -> list[Remembered]:
-        """Every remembered ID (of one edition), in key order; none before the first."""
+        """Every remembered ID (of one edition), by list and source key (numbers in
+        number order); none before the first."""
         if not self.exists():
             return []
         _, edition_column, entity, source_key, turbo_id = _QUOTED
@@ -81,7 +87,7 @@ class Crosswalk:
         ]
         return sorted(
             (r for r in found if edition is None or r.edition is edition),
-            key=lambda r: (r.edition.value, r.entity, r.source_key),
+            key=lambda r: (r.edition.value, r.entity, _in_order(r.source_key)),
         )
 
     def of(self, edition: Edition, entity: Entity) -> dict[str, str]:
