@@ -749,6 +749,12 @@ def doctor(settings_path: Path, book: Path | None) -> int:
         problem = error
     report = diagnose(settings, _prompt(), problem, book=book)
     _echo("\n".join(report.lines))
+    if not report.problems and report.unused_broken:
+        _echo(
+            f"No problem for these settings: the driver(s) marked PROBLEM above "
+            f"({', '.join(report.unused_broken)}) are not used by them."
+        )
+        return 0
     if not report.problems:
         _echo("No problems found.")
         return 0

@@ -49,7 +49,7 @@ def test_plan_sync_undo_runs(tmp_path):
     assert "CustomerName: 'Different Name Inc' → 'Different Name Inc.'" in details.output
 
     undo = run("undo", "--settings", settings, "--yes")
-    assert undo.exit_code == 0 and "2 restored" in undo.output
+    assert undo.exit_code == 0 and "1 removed, 1 restored" in undo.output
     assert demo_at(tmp_path, settings).store.fetch(CUSTOMER, "PROSPECT1") is None
 
 
