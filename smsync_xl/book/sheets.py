@@ -291,3 +291,18 @@ def include_column(table: TableData, tick: bool, hidden: set[int]) -> list[objec
             raise include_error(table, index, row)
         values.append(value)
     return values
+
+
+def include_ids(table: TableData, keys: list[str], tick: bool) -> tuple[list[object], list[str]]:
+    """Include values with the rows of these keys ticked (or cleared), every other row
+    as it is; and the keys no row holds."""
+    include, key = table.column(INCLUDE), table.column(KEY)
+    wanted = set(keys)
+    values: list[object] = []
+    for row in table.rows:
+        value = row[include]
+        if str(row[key]) in wanted:
+            value = TICK if tick else None
+        values.append(value)
+    found = {str(row[key]) for row in table.rows}
+    return values, [k for k in keys if k not in found]
