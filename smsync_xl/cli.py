@@ -4,7 +4,7 @@ A thin face over the application layer (``app``; the workbook commands run the s
 use cases as the buttons, ``app.workbook_buttons``): each command parses its options,
 calls one use case and prints the typed result. Exit codes: 0 done; 1 a
 problem you can fix (the message says what and where); 2 wrong usage; 3 synchronized,
-but some rows were refused as conflicts (press Refresh / run plan again), or undone, but
+but some rows were refused as conflicts (compare again: refresh or plan), or undone, but
 some records were left alone because they changed since; 128 + the signal when
 interrupted (130 Ctrl-C, 129 terminal closed, 143 SIGTERM: the message says whether
 SMSTurbo was changed).
@@ -286,6 +286,11 @@ def _synchronize(session: app.Session, chosen: Chosen) -> SyncResult:
         return app.synchronize(session, chosen, progress=bar.update)
 
 
+def _compare_again(settings_path: Path) -> str:
+    """How the command line compares both systems again, for a refused row."""
+    return f"run 'smsync-xl plan --settings {settings_path}'"
+
+
 def _exit_code(result: SyncResult) -> int:
     return EXIT_CONFLICTS if result.conflicts else 0
 
@@ -342,7 +347,7 @@ def demo(folder: Path, force: bool) -> int:
             _echo("\n".join(plan_lines(each, view)) + "\n")
     _echo("Synchronizing what Check All ticks (active NEW, DIFFERENT with changes):")
     result = _synchronize(session, app.default_choice(plans))
-    _echo("\n".join(result_lines(result)) + "\n")
+    _echo("\n".join(result_lines(result, _compare_again(settings_path))) + "\n")
     _echo("After synchronizing:")
     for each in app.plans(session).plans:
         _echo("  " + counts_line(each))
@@ -447,7 +452,7 @@ def sync(
             abort=True,
         )
     result = _synchronize(session, chosen)
-    _echo("\n".join(result_lines(result)))
+    _echo("\n".join(result_lines(result, _compare_again(settings_path))))
     if result.run_id is not None:
         logged = entry(
             session.company(),

@@ -75,7 +75,7 @@ def test_saved_plan_twice_creates_nothing_twice(tmp_path):
     second = run("sync", "--settings", settings, "--plan", plan_file, "--yes", "--include-inactive")
     assert second.exit_code == 0
     assert "0 created, 0 updated, 39 skipped, 0 conflicts" in second.output
-    assert "skipped: already in sync (synchronized since Refresh)" in second.output
+    assert "skipped: already in sync (synchronized since the lists were compared)" in second.output
     assert dump(database, audit=True) == after_first
 
 

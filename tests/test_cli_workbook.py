@@ -5,6 +5,7 @@ each run (issue 20)."""
 from __future__ import annotations
 
 import shlex
+import sqlite3
 
 from click.testing import CliRunner
 
@@ -185,4 +186,39 @@ def test_sync_and_undo_with_a_settings_file_log_beside_it_or_where_asked(tmp_pat
         "Undo",
         "2",
         "Undo of synchronization 1: 1 restored",
+    ]
+
+
+def test_the_command_line_says_how_to_compare_again_in_its_own_words(tmp_path):
+    settings = tmp_path / "settings.toml"
+    demo_workbook(tmp_path)
+    plan_file = tmp_path / "plan.json"
+    run("plan", "--settings", settings, "--save", plan_file)
+    connection = sqlite3.connect(tmp_path / "sage50_demo.sqlite")
+    with connection:
+        connection.execute("UPDATE Customers SET Contact = 'New' WHERE CustomerID = 'PROSPECT1'")
+    connection.close()
+    result = run("sync", "--settings", settings, "--plan", plan_file, "--yes", "PROSPECT1")
+    assert result.exit_code == 3, result.output
+    assert (
+        "conflict: changed in Sage 50 or SMSTurbo since the lists were compared. "
+        f"Run 'smsync-xl plan --settings {settings}' and review it again" in result.output
+    )
+    assert "Refresh" not in result.output
+
+
+def test_the_workbook_result_keeps_the_ribbon_words_whoever_synchronized(tmp_path):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    run("tick", book, "PROSPECT1")
+    connection = sqlite3.connect(tmp_path / "sage50_demo.sqlite")
+    with connection:
+        connection.execute("UPDATE Customers SET Contact = 'New' WHERE CustomerID = 'PROSPECT1'")
+    connection.close()
+    assert run("synchronize", book, "--yes").exit_code == 3
+    table = open_book(book).read_table(SAGE_ONLY)
+    results = [row[table.column("Result")] for row in table.rows if row[table.column("Result")]]
+    assert results == [
+        "conflict: changed in Sage 50 or SMSTurbo since the lists were compared. "
+        "Press Refresh and review it again"
     ]

@@ -772,8 +772,8 @@ def test_a_clerk_saving_a_record_smsync_would_update_keeps_their_save(pg, monkey
     assert "error" not in saved, (saved, text)
     assert (
         "DIFFNAME conflict: being edited in SMSTurbo right now (someone has it open and has "
-        "not saved it); left as it is. Press Refresh and synchronize it again once they have "
-        "saved" in text
+        "not saved it); left as it is. Run 'smsync-xl plan --settings "
+        f"{pg.settings}' and synchronize it again once they have saved" in text
     ), text
     assert "Import completed: 10 created, 7 updated, 0 skipped, 1 conflicts" in text, text
     with closing(pg.connect()) as c:

@@ -436,9 +436,12 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
     result = use_cases.synchronize(session, chosen)
     summary = result.summary()
     with _after_commit(result.run_id, summary, "Synchronize", session.store.db.label, words):
-        by_key = {make_key(r.entity, r.id): r.describe() for r in result.results}
+        # the Result column is read in Excel: the ribbon's words, whoever wrote it
+        results = {
+            make_key(r.entity, r.id): r.describe(BUTTON_WORDS.refresh) for r in result.results
+        }
         key = table.column(KEY)
-        port.write_column(SAGE_ONLY, RESULT, [by_key.get(str(row[key])) for row in table.rows])
+        port.write_column(SAGE_ONLY, RESULT, [results.get(str(row[key])) for row in table.rows])
         logged = _log(port, "Synchronize", company, summary, result.run_id)
         port.write_cell(SAGE_ONLY, SUMMARY_CELL, f"{summary}. Press Refresh to see the new state.")
         port.finish()
