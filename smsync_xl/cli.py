@@ -137,8 +137,10 @@ def handles_problems(command: Callable[P, int | None]) -> Callable[P, None]:
     def run(*args: P.args, **kwargs: P.kwargs) -> None:
         _lost.clear()
         with interrupts.watching():
-            settings = kwargs.get("settings_path")
-            if isinstance(settings, Path):
+            book, settings = kwargs.get("book"), kwargs.get("settings_path")
+            if isinstance(book, Path):
+                interrupts.advise(interrupts.book_advice(str(book)))
+            elif isinstance(settings, Path):
                 interrupts.advise(interrupts.settings_advice(str(settings)))
             try:
                 code = command(*args, **kwargs)
@@ -306,16 +308,25 @@ def main() -> None:
     """Bring Sage 50 customers and vendors into SMSTurbo, one way, audited.
 
     \b
-    Examples:
+    \b
+    With a settings file (plan, sync, undo, runs):
       smsync-xl demo ./demo                      # demo company, plan, synchronize
       smsync-xl plan --settings demo/settings.toml --view missing_only
       smsync-xl sync --settings demo/settings.toml --entity customers PROSPECT1 RETAIL
       smsync-xl undo --settings demo/settings.toml --yes
       smsync-xl runs --settings demo/settings.toml
+    On the workbook, one command per ribbon button (its Setup gives the connections):
+      smsync-xl install --dest ~/SMSync --demo      # the workbook + xlwings.conf
+      smsync-xl refresh ~/SMSync/SMSync.xlsm --yes  # --list vendors, --view missing_only
+      smsync-xl check-all ~/SMSync/SMSync.xlsm      # uncheck-all; tick/untick BOOK ID...
+      smsync-xl synchronize ~/SMSync/SMSync.xlsm --yes
+      smsync-xl runs ~/SMSync/SMSync.xlsm --details 1
+      smsync-xl undo ~/SMSync/SMSync.xlsm --yes
+    This computer:
       smsync-xl doctor --settings settings.toml     # drivers, DSNs, both connections
       smsync-xl password set sage50                 # keep the password in the keyring
-      smsync-xl install --dest ~/SMSync --demo      # the workbook + xlwings.conf
-      smsync-xl refresh ~/SMSync/SMSync.xlsm --yes  # the Refresh button, headless
+    Runs that change something append their Log line to SMSync-log.txt beside the
+    workbook or settings file (--log FILE for another; -v adds every record's change).
     """
 
 

@@ -87,6 +87,23 @@ def workbook_advice(action: str, run_id: int, logged: bool) -> str:
     return advice
 
 
+def book_advice(book: str) -> Advice:
+    """For the workbook commands: the workbook names the database the run changed, so
+    its own path is what 'smsync-xl runs' and 'smsync-xl undo' need."""
+    named = shlex.quote(book)
+
+    def advice(action: str, run_id: int, logged: bool) -> str:
+        text = f"'smsync-xl runs {named} --details {run_id}' lists every change"
+        if action == "Synchronize":
+            text += (
+                f", and 'smsync-xl undo {named}' takes it back (while it is the last "
+                "synchronization)"
+            )
+        return text
+
+    return advice
+
+
 def settings_advice(settings: str) -> Advice:
     """For the commands given ``--settings``: the same file, so the advice works on the
     database the run changed and no other."""
