@@ -818,7 +818,9 @@ def _button(
     details = _details(lambda: _book_store(book), run_id, verbose)
     _record(_log_file(log_path, book), logged, details)
     synchronized = finished.synchronized
-    return _exit_code(synchronized) if synchronized is not None else 0
+    if synchronized is not None:
+        return _exit_code(synchronized)
+    return EXIT_CONFLICTS if finished.left_alone else 0
 
 
 def _book_store(book: Path) -> SMSTurboStore:

@@ -222,3 +222,19 @@ def test_the_workbook_result_keeps_the_ribbon_words_whoever_synchronized(tmp_pat
         "conflict: changed in Sage 50 or SMSTurbo since the lists were compared. "
         "Press Refresh and review it again"
     ]
+
+
+def test_undo_of_the_workbook_exits_3_when_records_are_left_alone(tmp_path):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    run("tick", book, "DIFFNAME")
+    run("synchronize", book, "--yes")
+    connection = sqlite3.connect(tmp_path / "smsturbo_demo.sqlite")
+    with connection:
+        connection.execute(
+            "UPDATE Customers SET CustomerName = 'Edited' WHERE CustomerID = 'DIFFNAME'"
+        )
+    connection.close()
+    undone = run("undo", book, "--yes")
+    assert undone.exit_code == 3, undone.output
+    assert "Undo of synchronization 1: 0 restored, 1 left as they are" in undone.output

@@ -63,6 +63,8 @@ class Finished:
     synchronized: SyncResult | None = None
     logged: LogEntry | None = None
     """The Log row it wrote (the command line's log file holds the same)."""
+    left_alone: int = 0
+    """For Undo: the records it did not take back (the twin's exit code says so)."""
 
 
 @dataclass(frozen=True)
@@ -466,4 +468,4 @@ def undo_last(port: WorkbookPort, words: Words) -> Finished:
         port.finish()
     again = f"{words.refresh[:1].upper()}{words.refresh[1:]}"
     port.alert(f"{result.summary()}\n\n{again} to see the new state.")
-    return Finished(result.summary(), logged=logged)
+    return Finished(result.summary(), logged=logged, left_alone=len(result.left_alone))
