@@ -44,7 +44,7 @@ from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.settings import Settings
-from smsync_xl.core.vocabulary import View
+from smsync_xl.core.vocabulary import View, Words
 from smsync_xl.files.run_log import append_log
 from smsync_xl.files.settings_file import load_settings
 from smsync_xl.sync.apply import Chosen, SyncResult
@@ -719,9 +719,9 @@ def install(
     return 0
 
 
-def _command_words(book: Path) -> buttons.Words:
+def _command_words(book: Path) -> Words:
     """The workbook's messages as the command line says them."""
-    return buttons.Words(
+    return Words(
         refresh=f"run 'smsync-xl refresh {book}'",
         synchronize=f"run 'smsync-xl synchronize {book}'",
         twice="another smsync-xl command, or a button in Excel?",
@@ -797,7 +797,7 @@ def _details(store_of: Callable[[], SMSTurboStore], run_id: int | None, verbose:
 
 def _button(
     book: Path,
-    press: Callable[[FileBook, buttons.Words], buttons.Finished | None],
+    press: Callable[[FileBook, Words], buttons.Finished | None],
     *,
     yes: bool = False,
     force: bool = False,

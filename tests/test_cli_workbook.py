@@ -10,7 +10,7 @@ import sqlite3
 from click.testing import CliRunner
 
 from smsync_xl import app
-from smsync_xl.book.layout import INCLUDE, KEY, LOG, SAGE_ONLY
+from smsync_xl.book.layout import INCLUDE, KEY, LOG, SAGE_ONLY, TURBO_ONLY
 from smsync_xl.book.sheets import is_ticked
 from smsync_xl.cli import main
 from smsync_xl.files.settings_file import load_settings
@@ -238,3 +238,22 @@ def test_undo_of_the_workbook_exits_3_when_records_are_left_alone(tmp_path):
     undone = run("undo", book, "--yes")
     assert undone.exit_code == 3, undone.output
     assert "Undo of synchronization 1: 0 restored, 1 left as they are" in undone.output
+
+
+def test_a_workbook_problem_says_what_to_run_on_the_command_line(tmp_path):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    port = open_book(book)
+    turbo = port.read_table(TURBO_ONLY)
+    include = turbo.column(INCLUDE)
+    port.write_column(
+        TURBO_ONLY, INCLUDE, ["x" if i == 0 else r[include] for i, r in enumerate(turbo.rows)]
+    )
+    port.finish()
+    refused = run("synchronize", book, "--yes")
+    assert refused.exit_code == 1
+    assert (
+        "Clear the Include cell on the SMSTurbo-only sheet, then run "
+        f"'smsync-xl synchronize {book}' again." in refused.output
+    )
+    assert "press" not in refused.output.lower()

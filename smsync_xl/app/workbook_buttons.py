@@ -50,7 +50,7 @@ from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError, WrittenButNotSavedError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import TableData
-from smsync_xl.core.vocabulary import View
+from smsync_xl.core.vocabulary import BUTTON_WORDS, View, Words, sentence
 from smsync_xl.sync.apply import SyncResult, now_text
 
 
@@ -65,28 +65,6 @@ class Finished:
     """The Log row it wrote (the command line's log file holds the same)."""
     left_alone: int = 0
     """For Undo: the records it did not take back (the twin's exit code says so)."""
-
-
-@dataclass(frozen=True)
-class Words:
-    """How the face that is speaking names a step: the ribbon says "press Refresh", the
-    command line names its command. The facts of each message stay here; only these
-    words change with the face."""
-
-    refresh: str
-    synchronize: str
-    twice: str
-    """What may have started a second run on the same workbook."""
-    again: str
-    """How to run the same step again."""
-
-
-BUTTON_WORDS = Words(
-    refresh="press Refresh",
-    synchronize="press Synchronize",
-    twice="a button pressed twice?",
-    again="press the button again",
-)
 
 
 Macro = Callable[[WorkbookPort, Words], Finished]
@@ -232,7 +210,7 @@ class Lists:
     ask_view: bool = True
 
 
-def _fill(port: WorkbookPort, lists: Lists) -> Finished:
+def _fill(port: WorkbookPort, lists: Lists, words: Words) -> Finished:
     """Refresh: the lists of the Setup's entity (or the one asked for). Nothing is
     written before the company is confirmed and the sheets are known to take the lists
     without losing anything."""
@@ -252,7 +230,7 @@ def _fill(port: WorkbookPort, lists: Lists) -> Finished:
     port.status("SMSync: reading both systems and comparing …")
     (plan,) = use_cases.plan(session, [entity])
     tables = sheet_rows(plan, view)
-    shown = _shown_tables(port, tables)
+    shown = _shown_tables(port, tables, words)
     if entity is not current:
         write_entity(port, entity)
     kept, unticked = keep_ticks(shown[SAGE_ONLY], tables[SAGE_ONLY])
@@ -272,13 +250,13 @@ def _fill(port: WorkbookPort, lists: Lists) -> Finished:
 
 
 def _shown_tables(
-    port: WorkbookPort, tables: dict[str, list[list[object]]]
+    port: WorkbookPort, tables: dict[str, list[list[object]]], words: Words
 ) -> dict[str, TableData]:
     """What the sheets show now, read before anything is written: a sheet that would
     lose typed rows or has no room, or a full Log, stops Refresh here."""
     shown = {sheet: port.read_table(sheet) for sheet in tables}
     for sheet, rows in tables.items():
-        refuse_typed_rows(shown[sheet])
+        refuse_typed_rows(shown[sheet], words)
         port.check_room(sheet, len(rows))
     _check_log_room(port)
     return shown
@@ -330,7 +308,7 @@ def _summary_notes(
 @macro
 def refresh(port: WorkbookPort, words: Words) -> Finished:
     """Read both systems and fill the SMSTurbo-only and Sage50-only tables."""
-    return _fill(port, Lists())
+    return _fill(port, Lists(), words)
 
 
 def show_entity(key: str, port: WorkbookPort) -> Finished | None:
@@ -345,15 +323,16 @@ def show_lists(lists: Lists, port: WorkbookPort, words: Words = BUTTON_WORDS) ->
 
     @macro
     def refresh(port: WorkbookPort, words: Words) -> Finished:
-        return _fill(port, lists)
+        return _fill(port, lists, words)
 
     return refresh(port, words)
 
 
-def _tick(port: WorkbookPort, tick: bool) -> Finished:
+def _tick(port: WorkbookPort, tick: bool, words: Words) -> Finished:
     port.check_can_save()
     table = port.read_table(SAGE_ONLY)
-    values = include_column(table, tick, port.hidden_rows(SAGE_ONLY) if tick else set())
+    hidden = port.hidden_rows(SAGE_ONLY) if tick else set()
+    values = include_column(table, tick, hidden, words)
     port.write_column(SAGE_ONLY, INCLUDE, values)
     port.finish()
     ticked = sum(1 for v in values if v not in (None, ""))
@@ -363,13 +342,13 @@ def _tick(port: WorkbookPort, tick: bool) -> Finished:
 @macro
 def check_all(port: WorkbookPort, words: Words) -> Finished:
     """Tick every visible row the default selection takes (filter first to tick fewer)."""
-    return _tick(port, True)
+    return _tick(port, True, words)
 
 
 @macro
 def uncheck_all(port: WorkbookPort, words: Words) -> Finished:
     """Clear Include on every row, hidden by a filter or not."""
-    return _tick(port, False)
+    return _tick(port, False, words)
 
 
 def tick_ids(
@@ -410,11 +389,11 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
     """Bring the ticked rows into SMSTurbo and write a Result for each."""
     port.check_can_save()
     settings, _ = read_setup(port)
-    refuse_turbo_ticks(port.read_table(TURBO_ONLY))
+    refuse_turbo_ticks(port.read_table(TURBO_ONLY), words)
     table = port.read_table(SAGE_ONLY)
     _check_log_room(port)
-    refuse_ticks_below(table, port.rows_below(SAGE_ONLY))
-    chosen = chosen_rows(table)
+    refuse_ticks_below(table, port.rows_below(SAGE_ONLY), words)
+    chosen = chosen_rows(table, words)
     if not chosen:
         message = (
             "Nothing is ticked. Tick Include (x) on the Sage50-only sheet for the rows "
@@ -445,7 +424,11 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
         key = table.column(KEY)
         port.write_column(SAGE_ONLY, RESULT, [results.get(str(row[key])) for row in table.rows])
         logged = _log(port, "Synchronize", company, summary, result.run_id)
-        port.write_cell(SAGE_ONLY, SUMMARY_CELL, f"{summary}. Press Refresh to see the new state.")
+        port.write_cell(
+            SAGE_ONLY,
+            SUMMARY_CELL,
+            f"{summary}. {sentence(BUTTON_WORDS.refresh)} to see the new state.",
+        )
         port.finish()
     port.status("")
     port.alert(summary)
@@ -466,6 +449,5 @@ def undo_last(port: WorkbookPort, words: Words) -> Finished:
     with _after_commit(result.undo_run, result.summary(), "Undo", store.db.label, words):
         logged = _log(port, "Undo", run.company, result.summary(), result.undo_run)
         port.finish()
-    again = f"{words.refresh[:1].upper()}{words.refresh[1:]}"
-    port.alert(f"{result.summary()}\n\n{again} to see the new state.")
+    port.alert(f"{result.summary()}\n\n{sentence(words.refresh)} to see the new state.")
     return Finished(result.summary(), logged=logged, left_alone=len(result.left_alone))

@@ -7,6 +7,7 @@ in two places is how a meaning drifts apart.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -83,3 +84,30 @@ def taken_by_default(
     if status is Status.NEW:
         return include_inactive or not inactive
     return status is Status.DIFFERENT and has_changes
+
+
+@dataclass(frozen=True)
+class Words:
+    """How the face that is speaking names a step: the ribbon says "press Refresh", the
+    command line names its command. The facts of each message stay here; only these
+    words change with the face."""
+
+    refresh: str
+    synchronize: str
+    twice: str
+    """What may have started a second run on the same workbook."""
+    again: str
+    """How to run the same step again."""
+
+
+BUTTON_WORDS = Words(
+    refresh="press Refresh",
+    synchronize="press Synchronize",
+    twice="a button pressed twice?",
+    again="press the button again",
+)
+
+
+def sentence(words: str) -> str:
+    """``words`` starting a sentence ("press Refresh" → "Press Refresh")."""
+    return words[:1].upper() + words[1:]
