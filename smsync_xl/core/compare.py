@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import compress, repeat
 from unicodedata import combining
 
 from smsync_xl.core.fields import (
@@ -922,6 +924,189 @@ def _template_note(inputs: Comparison) -> str | None:
     )
 
 
+# The fast path. Most rows of a large company are IN SYNC: the screen below finds them
+# with C-level iterators over whole rows (a record's values as one tuple and as one
+# text), and only the rows it cannot clear go through the rules one by one
+# (``_compared``). It is conservative: a row it clears is one the rules would make IN
+# SYNC with Sage 50's values unchanged; any doubt (a blank against a None, a list value
+# in another letter case, a value holding the separator) sends the row to the rules.
+
+_NO_MATCH = TurboRecord("", {})
+
+_JOIN = "\u00a6"
+"""Joins a row's values into one text the row pattern reads: a printable character
+(the text's printability is its values'), rare in data (a value holding it is doubted)."""
+
+_SAMPLE = 64
+"""How many records decide which fields a source leaves None (no column for them)."""
+
+
+@dataclass
+class _Screen:
+    """One comparison's Sage 50 records beside the SMSTurbo records they match
+    (``_NO_MATCH`` when none), and the rows found doubtful so far."""
+
+    inputs: Comparison
+    records: list[SageRecord]
+    values: list[Record]
+    matched: list[TurboRecord]
+    doubtful: set[int] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, inputs: Comparison, records: list[SageRecord]) -> _Screen:
+        found = map(inputs.turbo_by_id.get, map(operator.attrgetter("id"), records))
+        return cls(
+            inputs,
+            records,
+            list(map(operator.attrgetter("values"), records)),
+            [t or _NO_MATCH for t in found],
+        )
+
+    def column(self, name: str) -> list[str | None]:
+        """Sage 50's values of one field, row by row (None where a record lacks it)."""
+        return list(map(dict.get, self.values, repeat(name)))
+
+    def doubt(self, flags: Iterable[object]) -> None:
+        """Mark the rows whose flag is true."""
+        self.doubtful.update(compress(range(len(self.records)), flags))
+
+    def doubt_where(self, name: str, wrong: Callable[[str | None], object]) -> None:
+        """Mark the rows whose value of ``name`` is ``wrong`` (a look at each value, for
+        the checks only some entities or settings need)."""
+        self.doubt(map(wrong, self.column(name)))
+
+
+def _screen_matches(screen: _Screen) -> None:
+    """Rows without an SMSTurbo record, with a problem the source noted, a malformed or
+    duplicated ID, or (when Setup lists types) a type left out."""
+    inputs, records = screen.inputs, screen.records
+    ids = list(map(operator.attrgetter("id"), records))
+    screen.doubt(map(operator.is_, screen.matched, repeat(_NO_MATCH)))
+    screen.doubt(map(operator.attrgetter("problems"), records))
+    screen.doubt(map(operator.not_, map(valid_id, ids)))
+    id_limit = inputs.limits.lengths.get("id")
+    if id_limit is not None:
+        screen.doubt(map(operator.lt, repeat(id_limit.length or 0), map(len, ids)))
+    repeated = {folded for folded, count in inputs.sage_counts.items() if count > 1}
+    if repeated:
+        screen.doubt(map(repeated.__contains__, map(str.upper, ids)))
+    if inputs.options.include_types:
+        included = inputs.options.includes_type
+        screen.doubt_where(inputs.entity.type_field, lambda v: not included(v))
+
+
+def _screen_status_and_lists(screen: _Screen) -> None:
+    """Rows whose values the rules would change: a record SMSTurbo holds as inactive
+    (reactivation), and a list field that is blank or not in SMSTurbo's spelling; and
+    the checks only some entities or settings need."""
+    inputs = screen.inputs
+    if inputs.reactivated:
+        turbo_values = map(operator.attrgetter("values"), screen.matched)
+        statuses = map(dict.get, turbo_values, repeat(inputs.entity.status_field))
+        screen.doubt(map(inputs.rule.says_inactive, statuses))
+    for spec in inputs.listed:
+        known = inputs.lookups.get(spec.lookup or "") if inputs.lookups is not None else None
+        if known is None:
+            screen.doubt(map(operator.eq, screen.column(spec.name), repeat("")))
+            continue
+        spelled = {*known.values(), None} - {""}
+        screen.doubt(map(operator.not_, map(spelled.__contains__, screen.column(spec.name))))
+    if inputs.entity is MATERIAL:
+        label = TURBO_FIELDS["item_class"].label
+        screen.doubt_where("item_class", lambda v: not_an_item_class(label, v or ""))
+    for name in inputs.limits.texts:
+        screen.doubt_where(name, bool)
+
+
+def _supplied_and_absent(values: list[Record]) -> tuple[list[str], list[str]]:
+    """The fields compared (ID aside): those a sample of records mostly supplies, and
+    those it mostly leaves None (a field the source has no column for)."""
+    names = sorted(set().union(*values) - {"id"})
+    sample = values[:_SAMPLE]
+    absent = [n for n in names if sum(r.get(n) is None for r in sample) * 2 > len(sample)]
+    return [n for n in names if n not in absent], absent
+
+
+def _field_pattern(inputs: Comparison, name: str) -> str:
+    """What a value of ``name`` the rules find no problem in surely looks like."""
+    limit = inputs.limits.lengths.get(name)
+    most = EXCEL_CELL_CHARACTERS if limit is None or limit.length is None else limit.length
+    value = f"[^{_JOIN}]{{0,{min(most, EXCEL_CELL_CHARACTERS)}}}"
+    if name == inputs.entity.title_field:
+        value = rf"(?=[^{_JOIN}]*[^{_JOIN}\s]){value}"
+    if name in inputs.limits.numbers:
+        fits = inputs.limits.numbers[name][1]
+        value = f"(?=(?:{fits.pattern if fits else '(?!)'})?(?:{_JOIN}|\\Z)){value}"
+    return value
+
+
+def _row_pattern(inputs: Comparison, supplied: list[str]) -> re.Pattern[str]:
+    """A row's supplied values joined: the title not blank, each value within its
+    column's length and a cell's, each number one its column surely keeps."""
+    return re.compile(_JOIN.join(_field_pattern(inputs, n) for n in supplied))
+
+
+def _getter(names: list[str]) -> Callable[[Record], tuple[str | None, ...]]:
+    """A record's values of ``names`` as one tuple (a tuple also for a single name)."""
+    if len(names) == 1:
+        return lambda record: (record[names[0]],)
+    return operator.itemgetter(*names) if names else lambda _: ()
+
+
+def _screen_rows(screen: _Screen) -> None:
+    """Rows whose values differ from SMSTurbo's at all, hold a None where the source
+    mostly supplies a value (or one where it mostly does not), or do not match the row
+    pattern (a blank title, a value too long, a number not surely kept, a character not
+    printable). Records lacking a field are all doubted."""
+    inputs = screen.inputs
+    supplied, absent = _supplied_and_absent(screen.values)
+    if inputs.entity.title_field not in supplied:
+        screen.doubt(repeat(True, len(screen.records)))
+        return
+    take, take_absent = _getter(supplied), _getter(absent)
+    try:
+        rows = list(map(take, screen.values))
+        nones = list(map(take_absent, screen.values))
+    except KeyError:
+        screen.doubt(repeat(True, len(screen.records)))
+        return
+    turbo_values = map(operator.attrgetter("values"), screen.matched)
+    screen.doubt(map(operator.ne, rows, map(_lenient(take), turbo_values)))
+    screen.doubt(map(operator.ne, nones, repeat((None,) * len(absent))))
+    screen.doubt(map(operator.contains, rows, repeat(None)))
+    joined = list(map(_JOIN.join, map(map, repeat(str), rows)))
+    screen.doubt(map(operator.not_, map(str.isprintable, joined)))
+    screen.doubt(map(operator.not_, map(_row_pattern(inputs, supplied).fullmatch, joined)))
+
+
+def _lenient(
+    take: Callable[[Record], tuple[str | None, ...]],
+) -> Callable[[Record], tuple[str | None, ...] | None]:
+    """``take``, or None for a record lacking one of the fields (its row then differs)."""
+
+    def taken(record: Record) -> tuple[str | None, ...] | None:
+        try:
+            return take(record)
+        except KeyError:
+            return None
+
+    return taken
+
+
+def _plainly_in_sync(inputs: Comparison, records: list[SageRecord]) -> list[TurboRecord | None]:
+    """Row by row, the SMSTurbo record of each row the rules would make IN SYNC with
+    Sage 50's values as they are; None for every other row (the rules decide it)."""
+    screen = _Screen.of(inputs, records)
+    if records:
+        _screen_matches(screen)
+        _screen_status_and_lists(screen)
+        _screen_rows(screen)
+    plain: list[TurboRecord | None] = list(screen.matched)
+    for row in screen.doubtful:
+        plain[row] = None
+    return plain
+
+
 def compare(
     entity: Entity,
     sage_records: list[SageRecord],
@@ -962,8 +1147,10 @@ def compare(
     )
     rows: list[PlanRow] = []
     excluded: dict[str, str | None] = {}
-    for sage in sage_records:
-        if _type_excluded(inputs, sage):
+    for sage, plain in zip(sage_records, _plainly_in_sync(inputs, sage_records), strict=True):
+        if plain is not None:
+            rows.append(PlanRow(sage, Status.IN_SYNC, sage.values, plain))
+        elif _type_excluded(inputs, sage):
             excluded[sage.id] = sage.values.get(entity.type_field)
         else:
             rows.append(_compared(inputs, sage))
