@@ -721,7 +721,7 @@ class Comparison:
             reactivated=rule.active or (template or {}).get(status_field) or None,
             turbo_by_id=turbo_by_id,
             turbo_by_folded=turbo_by_folded,
-            sage_counts=Counter(r.id.upper() for r in sage_records),
+            sage_counts=Counter(map(str.upper, map(operator.attrgetter("id"), sage_records))),
         )
 
 
@@ -747,11 +747,12 @@ def _turbo_index(
 ) -> tuple[dict[str, TurboRecord], dict[str, str]]:
     """SMSTurbo records by ID (template left out) and by upper-cased ID, built once
     so each Sage 50 row is matched with a dict look-up."""
-    turbo_by_id = {r.id: r for r in turbo_records if r.id != template_id}
-    turbo_by_folded: dict[str, str] = {}
-    for turbo_id in turbo_by_id:
-        turbo_by_folded.setdefault(turbo_id.upper(), turbo_id)
-    return turbo_by_id, turbo_by_folded
+    turbo_by_id = dict(
+        zip(map(operator.attrgetter("id"), turbo_records), turbo_records, strict=True)
+    )
+    turbo_by_id.pop(template_id, None)
+    backwards = list(reversed(turbo_by_id))  # so that the first spelling wins
+    return turbo_by_id, dict(zip(map(str.upper, backwards), backwards, strict=True))
 
 
 # The rules, in the order compare() applies them to each Sage 50 record.
@@ -772,6 +773,8 @@ def _with_defaults(inputs: Comparison, sage: SageRecord) -> tuple[Record, tuple[
     values = sage.values
     defaults = inputs.options.defaults
     defaulted = tuple(f for f in defaults if not values.get(f))
+    if not defaulted:
+        return values, ()
     return {**values, **{f: defaults[f] for f in defaulted}}, defaulted
 
 
@@ -868,9 +871,11 @@ def _plan_row(
     return PlanRow(sage, Status.DIFFERENT, values, turbo, applied, shown)
 
 
-def _compared(inputs: Comparison, sage: SageRecord) -> PlanRow:
+def _compared(inputs: Comparison, sage: SageRecord, checked: bool = False) -> PlanRow:
     """One Sage 50 record through every rule: the values SMSTurbo would get, the
-    reasons they cannot go there, and from both the row's status."""
+    reasons they cannot go there, and from both the row's status. ``checked``: the
+    screen found Sage 50's values free of field problems, so values the rules leave
+    as they are need no second look."""
     turbo = inputs.turbo_by_id.get(sage.id)
     if turbo is None:
         values, defaulted = _with_defaults(inputs, sage)
@@ -883,7 +888,11 @@ def _compared(inputs: Comparison, sage: SageRecord) -> PlanRow:
         *_duplicates(inputs, sage.id),
         *_case_only_match(folded_match),
         *sage.problems,
-        *_field_problems(inputs.entity, values, inputs.limits),
+        *(
+            []
+            if checked and values is sage.values
+            else _field_problems(inputs.entity, values, inputs.limits)
+        ),
         *not_listed,
     ]
     if turbo is None and folded_match is None:
@@ -893,13 +902,18 @@ def _compared(inputs: Comparison, sage: SageRecord) -> PlanRow:
 
 def _turbo_only(inputs: Comparison, sage_records: list[SageRecord]) -> list[TurboRow]:
     """The SMSTurbo records Sage 50 lacks, noting those it has only in another letter case."""
-    sage_ids = {r.id for r in sage_records}
-    sage_by_folded = {r.id.upper(): r.id for r in sage_records}
+    sage_ids = list(map(operator.attrgetter("id"), sage_records))
+    known = set(sage_ids)
+    only = list(
+        compress(
+            inputs.turbo_by_id, map(operator.not_, map(known.__contains__, inputs.turbo_by_id))
+        )
+    )
+    sage_by_folded = dict(zip(map(str.upper, sage_ids), sage_ids, strict=True)) if only else {}
     status_field = inputs.entity.status_field
     turbo_only = []
-    for turbo_id, record in inputs.turbo_by_id.items():
-        if turbo_id in sage_ids:
-            continue
+    for turbo_id in only:
+        record = inputs.turbo_by_id[turbo_id]
         by_case = sage_by_folded.get(turbo_id.upper())
         note = (
             f"Sage 50 has {by_case}, which matches only by letter case"
@@ -931,7 +945,15 @@ def _template_note(inputs: Comparison) -> str | None:
 # SYNC with Sage 50's values unchanged; any doubt (a blank against a None, a list value
 # in another letter case, a value holding the separator) sends the row to the rules.
 
-_NO_MATCH = TurboRecord("", {})
+
+class _NoValues(dict[str, "str | None"]):
+    """The values of no record: None for every field."""
+
+    def __missing__(self, _name: str) -> None:
+        return None
+
+
+_NO_MATCH = TurboRecord("", _NoValues())
 
 _JOIN = "\u00a6"
 """Joins a row's values into one text the row pattern reads: a printable character
@@ -951,6 +973,8 @@ class _Screen:
     values: list[Record]
     matched: list[TurboRecord]
     doubtful: set[int] = field(default_factory=set)
+    unclean: set[int] = field(default_factory=set)
+    """Rows whose Sage 50 values may have a field problem (all of them doubtful too)."""
 
     @classmethod
     def of(cls, inputs: Comparison, records: list[SageRecord]) -> _Screen:
@@ -970,10 +994,17 @@ class _Screen:
         """Mark the rows whose flag is true."""
         self.doubtful.update(compress(range(len(self.records)), flags))
 
-    def doubt_where(self, name: str, wrong: Callable[[str | None], object]) -> None:
+    def suspect(self, flags: Iterable[object]) -> None:
+        """Mark the rows whose flag is true as maybe holding a value with a problem."""
+        self.unclean.update(compress(range(len(self.records)), flags))
+
+    def suspect_where(self, name: str, wrong: Callable[[str | None], object]) -> None:
         """Mark the rows whose value of ``name`` is ``wrong`` (a look at each value, for
         the checks only some entities or settings need)."""
-        self.doubt(map(wrong, self.column(name)))
+        self.suspect(map(wrong, self.column(name)))
+
+    def suspect_all(self) -> None:
+        self.unclean.update(range(len(self.records)))
 
 
 def _screen_matches(screen: _Screen) -> None:
@@ -986,13 +1017,14 @@ def _screen_matches(screen: _Screen) -> None:
     screen.doubt(map(operator.not_, map(valid_id, ids)))
     id_limit = inputs.limits.lengths.get("id")
     if id_limit is not None:
-        screen.doubt(map(operator.lt, repeat(id_limit.length or 0), map(len, ids)))
+        screen.suspect(map(operator.lt, repeat(id_limit.length or 0), map(len, ids)))
     repeated = {folded for folded, count in inputs.sage_counts.items() if count > 1}
     if repeated:
         screen.doubt(map(repeated.__contains__, map(str.upper, ids)))
     if inputs.options.include_types:
         included = inputs.options.includes_type
-        screen.doubt_where(inputs.entity.type_field, lambda v: not included(v))
+        wrong_type = map(operator.not_, map(included, screen.column(inputs.entity.type_field)))
+        screen.doubt(wrong_type)
 
 
 def _screen_status_and_lists(screen: _Screen) -> None:
@@ -1013,15 +1045,15 @@ def _screen_status_and_lists(screen: _Screen) -> None:
         screen.doubt(map(operator.not_, map(spelled.__contains__, screen.column(spec.name))))
     if inputs.entity is MATERIAL:
         label = TURBO_FIELDS["item_class"].label
-        screen.doubt_where("item_class", lambda v: not_an_item_class(label, v or ""))
+        screen.suspect_where("item_class", lambda v: not_an_item_class(label, v or ""))
     for name in inputs.limits.texts:
-        screen.doubt_where(name, bool)
+        screen.suspect_where(name, bool)
 
 
 def _supplied_and_absent(values: list[Record]) -> tuple[list[str], list[str]]:
-    """The fields compared (ID aside): those a sample of records mostly supplies, and
-    those it mostly leaves None (a field the source has no column for)."""
-    names = sorted(set().union(*values) - {"id"})
+    """The fields looked at (the ID's value too): those a sample of records mostly
+    supplies, and those it mostly leaves None (a field the source has no column for)."""
+    names = sorted(set().union(*values))
     sample = values[:_SAMPLE]
     absent = [n for n in names if sum(r.get(n) is None for r in sample) * 2 > len(sample)]
     return [n for n in names if n not in absent], absent
@@ -1061,50 +1093,73 @@ def _screen_rows(screen: _Screen) -> None:
     inputs = screen.inputs
     supplied, absent = _supplied_and_absent(screen.values)
     if inputs.entity.title_field not in supplied:
-        screen.doubt(repeat(True, len(screen.records)))
+        screen.suspect_all()
         return
     take, take_absent = _getter(supplied), _getter(absent)
     try:
         rows = list(map(take, screen.values))
         nones = list(map(take_absent, screen.values))
     except KeyError:
-        screen.doubt(repeat(True, len(screen.records)))
+        screen.suspect_all()
         return
-    turbo_values = map(operator.attrgetter("values"), screen.matched)
-    screen.doubt(map(operator.ne, rows, map(_lenient(take), turbo_values)))
-    screen.doubt(map(operator.ne, nones, repeat((None,) * len(absent))))
-    screen.doubt(map(operator.contains, rows, repeat(None)))
-    joined = list(map(_JOIN.join, map(map, repeat(str), rows)))
-    screen.doubt(map(operator.not_, map(str.isprintable, joined)))
-    screen.doubt(map(operator.not_, map(_row_pattern(inputs, supplied).fullmatch, joined)))
+    screen.doubt(map(operator.ne, rows, _turbo_rows(screen.matched, take)))
+    screen.suspect(map(operator.ne, nones, repeat((None,) * len(absent))))
+    screen.suspect(map(operator.contains, rows, repeat(None)))
+    joined = _joined(rows)
+    screen.suspect(map(operator.not_, map(str.isprintable, joined)))
+    screen.suspect(map(operator.not_, map(_row_pattern(inputs, supplied).fullmatch, joined)))
 
 
-def _lenient(
-    take: Callable[[Record], tuple[str | None, ...]],
-) -> Callable[[Record], tuple[str | None, ...] | None]:
-    """``take``, or None for a record lacking one of the fields (its row then differs)."""
-
-    def taken(record: Record) -> tuple[str | None, ...] | None:
-        try:
-            return take(record)
-        except KeyError:
-            return None
-
-    return taken
+def _turbo_rows(
+    matched: list[TurboRecord], take: Callable[[Record], tuple[str | None, ...]]
+) -> list[tuple[str | None, ...] | None]:
+    """SMSTurbo's values of the fields ``take`` takes, None for a record lacking one
+    (its row then differs)."""
+    turbo_values = list(map(operator.attrgetter("values"), matched))
+    try:
+        return list(map(take, turbo_values))
+    except KeyError:
+        return list(map(functools.partial(_taken, take), turbo_values))
 
 
-def _plainly_in_sync(inputs: Comparison, records: list[SageRecord]) -> list[TurboRecord | None]:
+def _taken(
+    take: Callable[[Record], tuple[str | None, ...]], values: Record
+) -> tuple[str | None, ...] | None:
+    try:
+        return take(values)
+    except KeyError:
+        return None
+
+
+def _joined(rows: list[tuple[str | None, ...]]) -> list[str]:
+    """Each row's values as one text (a None as 'None': such a row is suspect anyway)."""
+    try:
+        return list(map(_JOIN.join, rows))  # type: ignore[arg-type]
+    except TypeError:
+        return list(map(_JOIN.join, map(map, repeat(str), rows)))
+
+
+Screened = tuple[list["TurboRecord | None"], list[bool]]
+"""Row by row: the SMSTurbo record of a row plainly IN SYNC (else None), and whether the
+row's Sage 50 values are free of field problems."""
+
+
+def _screened(inputs: Comparison, records: list[SageRecord]) -> Screened:
     """Row by row, the SMSTurbo record of each row the rules would make IN SYNC with
-    Sage 50's values as they are; None for every other row (the rules decide it)."""
+    Sage 50's values as they are (None for every other row: the rules decide it), and
+    whether the screen found the row's Sage 50 values free of field problems."""
     screen = _Screen.of(inputs, records)
     if records:
         _screen_matches(screen)
         _screen_status_and_lists(screen)
         _screen_rows(screen)
     plain: list[TurboRecord | None] = list(screen.matched)
-    for row in screen.doubtful:
+    checked = [True] * len(records)
+    for row in screen.unclean:
+        checked[row] = False
+    for row in screen.doubtful | screen.unclean:
         plain[row] = None
-    return plain
+    return plain, checked
 
 
 def compare(
@@ -1147,13 +1202,14 @@ def compare(
     )
     rows: list[PlanRow] = []
     excluded: dict[str, str | None] = {}
-    for sage, plain in zip(sage_records, _plainly_in_sync(inputs, sage_records), strict=True):
-        if plain is not None:
-            rows.append(PlanRow(sage, Status.IN_SYNC, sage.values, plain))
+    plain, checked = _screened(inputs, sage_records)
+    for sage, turbo, clean in zip(sage_records, plain, checked, strict=True):
+        if turbo is not None:
+            rows.append(PlanRow(sage, Status.IN_SYNC, sage.values, turbo))
         elif _type_excluded(inputs, sage):
             excluded[sage.id] = sage.values.get(entity.type_field)
         else:
-            rows.append(_compared(inputs, sage))
+            rows.append(_compared(inputs, sage, clean))
     return Plan(
         entity,
         rows,
