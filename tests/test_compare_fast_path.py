@@ -90,6 +90,11 @@ def pairs(draw, entity: Entity, record_ids=IDS):
     else:
         sage = {name: draw(values) for name in names}
     sage |= {"id": record_id} | draw(st.dictionaries(st.sampled_from(names), values, max_size=2))
+    shape = draw(st.sampled_from(["every field"] * 8 + ["one fewer", "one more"]))
+    if shape == "one fewer":
+        del sage[draw(st.sampled_from(names[1:]))]
+    elif shape == "one more":  # a field of another entity
+        sage[draw(st.sampled_from(["unit", "description", "city"]))] = draw(values)
     turbo = None
     if draw(st.integers(0, 4)):
         turbo = dict(sage)

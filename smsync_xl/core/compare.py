@@ -1051,10 +1051,11 @@ def _screen_status_and_lists(screen: _Screen) -> None:
 
 
 def _supplied_and_absent(values: list[Record]) -> tuple[list[str], list[str]]:
-    """The fields looked at (the ID's value too): those a sample of records mostly
-    supplies, and those it mostly leaves None (a field the source has no column for)."""
-    names = sorted(set().union(*values))
+    """The fields looked at (the ID's value too), as a sample of records has them: those
+    it mostly supplies, and those it mostly leaves None (a field the source has no
+    column for)."""
     sample = values[:_SAMPLE]
+    names = sorted(set().union(*sample))
     absent = [n for n in names if sum(r.get(n) is None for r in sample) * 2 > len(sample)]
     return [n for n in names if n not in absent], absent
 
@@ -1089,12 +1090,15 @@ def _screen_rows(screen: _Screen) -> None:
     """Rows whose values differ from SMSTurbo's at all, hold a None where the source
     mostly supplies a value (or one where it mostly does not), or do not match the row
     pattern (a blank title, a value too long, a number not surely kept, a character not
-    printable). Records lacking a field are all doubted."""
+    printable). A record with other fields than the sample's is suspect; when one
+    lacks a field the sample has, all are."""
     inputs = screen.inputs
     supplied, absent = _supplied_and_absent(screen.values)
     if inputs.entity.title_field not in supplied:
         screen.suspect_all()
         return
+    fields = len(supplied) + len(absent)
+    screen.suspect(map(operator.ne, map(len, screen.values), repeat(fields)))
     take, take_absent = _getter(supplied), _getter(absent)
     try:
         rows = list(map(take, screen.values))
