@@ -970,6 +970,7 @@ class _Screen:
 
     inputs: Comparison
     records: list[SageRecord]
+    ids: list[str]
     values: list[Record]
     matched: list[TurboRecord]
     doubtful: set[int] = field(default_factory=set)
@@ -978,12 +979,13 @@ class _Screen:
 
     @classmethod
     def of(cls, inputs: Comparison, records: list[SageRecord]) -> _Screen:
-        found = map(inputs.turbo_by_id.get, map(operator.attrgetter("id"), records))
+        ids = list(map(operator.attrgetter("id"), records))
         return cls(
             inputs,
             records,
+            ids,
             list(map(operator.attrgetter("values"), records)),
-            [t or _NO_MATCH for t in found],
+            list(map(inputs.turbo_by_id.get, ids, repeat(_NO_MATCH))),
         )
 
     def column(self, name: str) -> list[str | None]:
@@ -1011,7 +1013,7 @@ def _screen_matches(screen: _Screen) -> None:
     """Rows without an SMSTurbo record, with a problem the source noted, a malformed or
     duplicated ID, or (when Setup lists types) a type left out."""
     inputs, records = screen.inputs, screen.records
-    ids = list(map(operator.attrgetter("id"), records))
+    ids = screen.ids
     screen.doubt(map(operator.is_, screen.matched, repeat(_NO_MATCH)))
     screen.doubt(map(operator.attrgetter("problems"), records))
     screen.doubt(map(operator.not_, map(valid_id, ids)))
@@ -1108,8 +1110,7 @@ def _screen_rows(screen: _Screen) -> None:
         return
     screen.doubt(map(operator.ne, rows, _turbo_rows(screen.matched, take)))
     screen.suspect(map(operator.ne, nones, repeat((None,) * len(absent))))
-    screen.suspect(map(operator.contains, rows, repeat(None)))
-    joined = _joined(rows)
+    joined = _joined(screen, rows)
     screen.suspect(map(operator.not_, map(str.isprintable, joined)))
     screen.suspect(map(operator.not_, map(_row_pattern(inputs, supplied).fullmatch, joined)))
 
@@ -1135,11 +1136,13 @@ def _taken(
         return None
 
 
-def _joined(rows: list[tuple[str | None, ...]]) -> list[str]:
-    """Each row's values as one text (a None as 'None': such a row is suspect anyway)."""
+def _joined(screen: _Screen, rows: list[tuple[str | None, ...]]) -> list[str]:
+    """Each row's values as one text. A row holding a None (where the source mostly
+    supplies a value) is suspect, its None joined as 'None'."""
     try:
         return list(map(_JOIN.join, rows))  # type: ignore[arg-type]
     except TypeError:
+        screen.suspect(map(operator.contains, rows, repeat(None)))
         return list(map(_JOIN.join, map(map, repeat(str), rows)))
 
 
