@@ -2,6 +2,7 @@
 gives exactly the plan the rules give when every row goes through them one by one —
 statuses, values, reasons, changes and fingerprints — on random and nasty data."""
 
+import gc
 from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
@@ -208,3 +209,33 @@ def test_the_fast_path_clears_rows_identical_on_both_sides():
     plain, checked = comparing._screened(inputs, sage)
     assert [i for i, t in enumerate(plain) if t is None] == [7]
     assert all(checked)
+
+
+def test_compare_runs_without_the_cycle_collector_and_restores_it():
+    """compare() makes no reference cycles, so the collector is paused while it runs
+    (it would walk every live object again and again), then left as it was."""
+    names = list(CUSTOMER.turbo_fields)
+    sage = [
+        SageRecord(f"C{n}", False, dict.fromkeys(names) | {"id": f"C{n}", "name": f"N{n}"})
+        for n in range(20_000)
+    ]
+    collections: list[str] = []
+    options = EntitySettings()
+
+    def counted(phase, _info):
+        if phase == "start":
+            collections.append(phase)
+
+    gc.collect()
+    gc.callbacks.append(counted)
+    try:
+        comparing.compare(CUSTOMER, sage, [], options)
+        # at most the one its new objects start when it is switched back on
+        assert len(collections) <= 1
+        assert gc.isenabled()
+        gc.disable()
+        comparing.compare(CUSTOMER, sage[:10], [], options)
+        assert not gc.isenabled()
+    finally:
+        gc.callbacks.remove(counted)
+        gc.enable()

@@ -11,12 +11,14 @@ the reason (the README lists them all), to fix in Sage 50.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import operator
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress, repeat
@@ -1169,6 +1171,21 @@ def _screened(inputs: Comparison, records: list[SageRecord]) -> Screened:
     return plain, checked
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while compare() runs: compare() makes no
+    reference cycles (reference counting frees all it drops), yet the collector, woken
+    by its many new rows, would walk every live object, the records read included,
+    again and again (measured: a third of compare()'s time at 100,000 records)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compare(
     entity: Entity,
     sage_records: list[SageRecord],
@@ -1195,34 +1212,35 @@ def compare(
     columns hold (the reference schema's when not given): a value beyond them makes its
     row INVALID.
     """
-    inputs = Comparison.of(
-        entity,
-        sage_records,
-        turbo_records,
-        options,
-        lookups=lookups,
-        rule=rule or StatusRule(),
-        template_id=template_id,
-        template=template,
-        stored=stored,
-        limits=limits,
-    )
-    rows: list[PlanRow] = []
-    excluded: dict[str, str | None] = {}
-    plain, checked = _screened(inputs, sage_records)
-    for sage, turbo, clean in zip(sage_records, plain, checked, strict=True):
-        if turbo is not None:
-            rows.append(PlanRow(sage, Status.IN_SYNC, sage.values, turbo))
-        elif _type_excluded(inputs, sage):
-            excluded[sage.id] = sage.values.get(entity.type_field)
-        else:
-            rows.append(_compared(inputs, sage, clean))
-    return Plan(
-        entity,
-        rows,
-        _turbo_only(inputs, sage_records),
-        excluded,
-        options.replace,
-        inputs.rule,
-        _template_note(inputs),
-    )
+    with _collector_paused():
+        inputs = Comparison.of(
+            entity,
+            sage_records,
+            turbo_records,
+            options,
+            lookups=lookups,
+            rule=rule or StatusRule(),
+            template_id=template_id,
+            template=template,
+            stored=stored,
+            limits=limits,
+        )
+        rows: list[PlanRow] = []
+        excluded: dict[str, str | None] = {}
+        plain, checked = _screened(inputs, sage_records)
+        for sage, turbo, clean in zip(sage_records, plain, checked, strict=True):
+            if turbo is not None:
+                rows.append(PlanRow(sage, Status.IN_SYNC, sage.values, turbo))
+            elif _type_excluded(inputs, sage):
+                excluded[sage.id] = sage.values.get(entity.type_field)
+            else:
+                rows.append(_compared(inputs, sage, clean))
+        return Plan(
+            entity,
+            rows,
+            _turbo_only(inputs, sage_records),
+            excluded,
+            options.replace,
+            inputs.rule,
+            _template_note(inputs),
+        )
