@@ -4,7 +4,7 @@ A thin face over the application layer (``app``; the workbook commands run the s
 use cases as the buttons, ``app.workbook_buttons``): each command parses its options,
 calls one use case and prints the typed result. Exit codes: 0 done; 1 a
 problem you can fix (the message says what and where); 2 wrong usage; 3 synchronized,
-but some rows were refused as conflicts (press Refresh / run plan again), or undone, but
+but some rows were refused as conflicts (compare again: refresh or plan), or undone, but
 some records were left alone because they changed since; 128 + the signal when
 interrupted (130 Ctrl-C, 129 terminal closed, 143 SIGTERM: the message says whether
 SMSTurbo was changed).
@@ -36,6 +36,7 @@ from smsync_xl.app.plain_text import (
     run_lines,
     undo_lines,
 )
+from smsync_xl.app.run_record import LOG_FILE_NAME, LogEntry, entry
 from smsync_xl.app.saved_plan import SavedPlan, load_plan, save_plan
 from smsync_xl.connections import passwords
 from smsync_xl.connections.passwords import Prompt
@@ -43,12 +44,14 @@ from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.settings import Settings
-from smsync_xl.core.vocabulary import Edition, View
+from smsync_xl.core.vocabulary import Edition, View, Words
+from smsync_xl.files.run_log import append_log
 from smsync_xl.files.settings_file import load_settings
 from smsync_xl.sync.apply import Chosen, SyncResult
 
 if TYPE_CHECKING:
     from smsync_xl.book.file import FileBook
+    from smsync_xl.smsturbo.store import SMSTurboStore
 
 EXIT_PROBLEM = 1
 EXIT_NO_EXCEL = 2
@@ -134,8 +137,10 @@ def handles_problems(command: Callable[P, int | None]) -> Callable[P, None]:
     def run(*args: P.args, **kwargs: P.kwargs) -> None:
         _lost.clear()
         with interrupts.watching():
-            settings = kwargs.get("settings_path")
-            if isinstance(settings, Path):
+            book, settings = kwargs.get("book"), kwargs.get("settings_path")
+            if isinstance(book, Path):
+                interrupts.advise(interrupts.book_advice(str(book)))
+            elif isinstance(settings, Path):
                 interrupts.advise(interrupts.settings_advice(str(settings)))
             try:
                 code = command(*args, **kwargs)
@@ -202,9 +207,40 @@ view_option = click.option(
     help="Which lists to show (default: the settings' view).",
 )
 yes_option = click.option(
-    "--yes", is_flag=True, help="Answer Yes to every question (confirmations, missing only)."
+    "--yes",
+    is_flag=True,
+    help="Answer Yes to every question (the company, confirmations); the view is the "
+    "settings' or --view, never a question.",
 )
 book_argument = click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+optional_book_argument = click.argument(
+    "book", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+
+
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Rewrite BOOK even though an office lock file says it is open (left from a crash).",
+)
+list_option = click.option(
+    "--list",
+    "list_key",
+    type=click.Choice(list(ENTITIES)),
+    default=None,
+    help="Which list (default: the one BOOK's Setup names).",
+)
+log_option = click.option(
+    "--log",
+    "log_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=f"Append what the workbook's Log would hold to this file (default: {LOG_FILE_NAME} "
+    "beside the workbook or settings file).",
+)
+verbose_option = click.option(
+    "-v", "--verbose", is_flag=True, help="Also show (and log) every record's before and after."
+)
 
 
 def _entity_key(choice: str) -> str | None:
@@ -252,6 +288,11 @@ def _synchronize(session: app.Session, chosen: Chosen) -> SyncResult:
         return app.synchronize(session, chosen, progress=bar.update)
 
 
+def _compare_again(settings_path: Path) -> str:
+    """How the command line compares both systems again, for a refused row."""
+    return f"run 'smsync-xl plan --settings {settings_path}'"
+
+
 def _exit_code(result: SyncResult) -> int:
     return EXIT_CONFLICTS if result.conflicts else 0
 
@@ -267,16 +308,25 @@ def main() -> None:
     """Bring Sage 50 customers and vendors into SMSTurbo, one way, audited.
 
     \b
-    Examples:
+    \b
+    With a settings file (plan, sync, undo, runs):
       smsync-xl demo ./demo                      # demo company, plan, synchronize
       smsync-xl plan --settings demo/settings.toml --view missing_only
       smsync-xl sync --settings demo/settings.toml --entity customers PROSPECT1 RETAIL
       smsync-xl undo --settings demo/settings.toml --yes
       smsync-xl runs --settings demo/settings.toml
+    On the workbook, one command per ribbon button (its Setup gives the connections):
+      smsync-xl install --dest ~/SMSync --demo      # the workbook + xlwings.conf
+      smsync-xl refresh ~/SMSync/SMSync.xlsm --yes  # --list vendors, --view missing_only
+      smsync-xl check-all ~/SMSync/SMSync.xlsm      # uncheck-all; tick/untick BOOK ID...
+      smsync-xl synchronize ~/SMSync/SMSync.xlsm --yes
+      smsync-xl runs ~/SMSync/SMSync.xlsm --details 1
+      smsync-xl undo ~/SMSync/SMSync.xlsm --yes
+    This computer:
       smsync-xl doctor --settings settings.toml     # drivers, DSNs, both connections
       smsync-xl password set sage50                 # keep the password in the keyring
-      smsync-xl install --dest ~/SMSync --demo      # the workbook + xlwings.conf
-      smsync-xl refresh ~/SMSync/SMSync.xlsm --yes  # the Refresh button, headless
+    Runs that change something append their Log line to SMSync-log.txt beside the
+    workbook or settings file (--log FILE for another; -v adds every record's change).
     """
 
 
@@ -321,7 +371,7 @@ def demo(folder: Path, force: bool, edition: str) -> int:
             _echo("\n".join(plan_lines(each, view)) + "\n")
     _echo("Synchronizing what Check All ticks (active NEW, DIFFERENT with changes):")
     result = _synchronize(session, app.default_choice(plans))
-    _echo("\n".join(result_lines(result)) + "\n")
+    _echo("\n".join(result_lines(result, _compare_again(settings_path))) + "\n")
     _echo("After synchronizing:")
     for each in app.plans(session).plans:
         _echo("  " + counts_line(each))
@@ -357,6 +407,7 @@ def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) 
     _echo_skipped(found)
     plans = found.plans
     _echo_plans(plans, _view(session.settings, view))
+    _echo(_preview_line(app.preview(plans)))
     if save:
         save_plan(save, plans, company, session.source.location())
         _echo(f"Plan saved to {save}")
@@ -379,6 +430,8 @@ def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) 
     help="Without IDs, also take NEW records that are inactive in Sage 50.",
 )
 @click.argument("ids", nargs=-1)
+@log_option
+@verbose_option
 @handles_problems
 def sync(
     settings_path: Path,
@@ -387,6 +440,8 @@ def sync(
     yes: bool,
     include_inactive: bool,
     ids: tuple[str, ...],
+    log_path: Path | None,
+    verbose: bool,
 ) -> int:
     """Synchronize the given IDs, or without IDs what Check All would tick: every NEW
     record active in Sage 50 and every DIFFERENT one with changes to apply (inactive NEW
@@ -416,13 +471,50 @@ def sync(
         return EXIT_PROBLEM if refused else 0
     if not yes:
         _ask(
-            f"Synchronize {total} record(s) from Sage 50 company "
+            f"Synchronize {total} record(s) ({_names(chosen)}) from Sage 50 company "
             f"'{inert(session.company())}' into SMSTurbo?",
             abort=True,
         )
     result = _synchronize(session, chosen)
-    _echo("\n".join(result_lines(result)))
+    _echo("\n".join(result_lines(result, _compare_again(settings_path))))
+    if result.run_id is not None:
+        logged = entry(
+            session.company(),
+            "Synchronize",
+            result.summary(),
+            result.run_id,
+            _runs_hint(settings_path, result.run_id),
+        )
+        details = _details(lambda: session.store, result.run_id, verbose)
+        _record(_log_file(log_path, settings_path), logged, details)
     return _exit_code(result)
+
+
+def _preview_line(preview: app.Preview) -> str:
+    line = (
+        f"sync without IDs would create {preview.create}, update {preview.update}, "
+        f"leave {preview.invalid} INVALID"
+    )
+    if preview.not_taken:
+        line += f" and {preview.not_taken} NEW or DIFFERENT it does not take by default"
+    return line + "."
+
+
+NAMED_IN_QUESTION = 5
+"""The records a confirmation names before "and N more"."""
+
+
+def _names(chosen: Chosen) -> str:
+    """The first records chosen, by list, then how many more."""
+    every = [(key, record_id) for key, marks in chosen.items() for record_id in marks]
+    by_list: dict[str, list[str]] = {}
+    for key, record_id in every[:NAMED_IN_QUESTION]:
+        by_list.setdefault(key, []).append(record_id)
+    names = "; ".join(
+        f"{ENTITIES[key].plural.lower()} {', '.join(ids)}" for key, ids in by_list.items()
+    )
+    more = len(every) - NAMED_IN_QUESTION
+    return inert(names + (f" and {more} more" if more > 0 else ""))
 
 
 def _chosen_from_saved(
@@ -466,38 +558,72 @@ def _chosen_from_sage(
 
 
 @main.command()
+@optional_book_argument
 @settings_option
 @yes_option
+@force_option
+@log_option
+@verbose_option
 @handles_problems
-def undo(settings_path: Path, yes: bool) -> int:
-    """Undo the last synchronization (records changed since are left alone).
+def undo(
+    book: Path | None,
+    settings_path: Path,
+    yes: bool,
+    force: bool,
+    log_path: Path | None,
+    verbose: bool,
+) -> int:
+    """Undo the last synchronization (records changed since are left alone): with BOOK,
+    what its Undo button does (the connections from its Setup, a row on its Log);
+    otherwise with the settings file.
 
     \b
-    Example:
+    Examples:
+      smsync-xl undo ~/SMSync/SMSync.xlsm --yes
       smsync-xl undo --settings demo/settings.toml --yes
     """
+    if book is not None:
+        return _button(
+            book, buttons.undo_last, yes=yes, force=force, log_path=log_path, verbose=verbose
+        )
     store = _session(settings_path).store
     run = app.last_synchronization(store)
     if not yes:
         _ask(app.undo_question(store, run, one_line=True), abort=True)
     result = app.undo_last(store)
     _echo("\n".join(undo_lines(result)))
+    logged = entry(
+        run.company,
+        "Undo",
+        result.summary(),
+        result.undo_run,
+        _runs_hint(settings_path, result.undo_run),
+    )
+    details = _details(lambda: store, result.undo_run, verbose)
+    _record(_log_file(log_path, settings_path), logged, details)
     return EXIT_CONFLICTS if result.left_alone else 0
 
 
+def _runs_hint(settings_path: Path, run_id: int) -> str:
+    return f"every record: smsync-xl runs --settings {settings_path.resolve()} --details {run_id}"
+
+
 @main.command()
+@optional_book_argument
 @settings_option
 @click.option("--details", type=int, help="Show every before/after value of this run.")
 @handles_problems
-def runs(settings_path: Path, details: int | None) -> int:
-    """List the audited synchronizations and undos, newest first.
+def runs(book: Path | None, settings_path: Path, details: int | None) -> int:
+    """List the audited synchronizations and undos, newest first: of the SMSTurbo
+    database BOOK's Setup names, or else the settings file's.
 
     \b
     Examples:
+      smsync-xl runs ~/SMSync/SMSync.xlsm --details 1
       smsync-xl runs --settings demo/settings.toml
       smsync-xl runs --settings demo/settings.toml --details 1
     """
-    store = _session(settings_path).store
+    store = _book_store(book) if book is not None else _session(settings_path).store
     if details is None:
         _echo("\n".join(run_lines(app.runs(store))) or "No synchronization yet.")
     else:
@@ -619,16 +745,39 @@ def install(
     return 0
 
 
-force_option = click.option(
-    "--force",
-    is_flag=True,
-    help="Rewrite BOOK even though an office lock file says it is open (left from a crash).",
-)
+def _command_words(book: Path) -> Words:
+    """The workbook's messages as the command line says them."""
+    return Words(
+        refresh=f"run 'smsync-xl refresh {book}'",
+        synchronize=f"run 'smsync-xl synchronize {book}'",
+        twice="another smsync-xl command, or a button in Excel?",
+        again="run the command again",
+    )
 
 
-def _file_book(path: Path, yes: bool, *, rewrite: bool = False, force: bool = False) -> FileBook:
+class _Alerts:
+    """What the workbook's dialogs said, printed once: a button's last line is often its
+    last dialog too."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def __call__(self, message: str) -> None:
+        self.said.append(message)
+        _echo(message)
+
+
+def _file_book(
+    path: Path,
+    yes: bool,
+    *,
+    rewrite: bool = False,
+    force: bool = False,
+    alerts: _Alerts | None = None,
+) -> FileBook:
     """The workbook file; one the command will ``rewrite`` is refused while Excel or
-    LibreOffice has it open, unless ``force``."""
+    LibreOffice has it open, unless ``force``. ``yes`` answers the company question and
+    the confirmations (the view comes from the Setup or --view, never a question)."""
     from smsync_xl.book.file import FileBook
     from smsync_xl.book.office_lock import refuse_if_open
 
@@ -646,34 +795,105 @@ def _file_book(path: Path, yes: bool, *, rewrite: bool = False, force: bool = Fa
     return FileBook(
         path,
         confirm=confirm,
-        alert=_echo,
+        alert=alerts if alerts is not None else _echo,
         status=status,
         ask_password=_prompt() or (lambda _: None),
     )
 
 
-def _button(finished: buttons.Finished | None) -> int:
-    """A button's result as the twin's output and exit code."""
+def _log_file(log_path: Path | None, beside: Path) -> Path:
+    return log_path or beside.parent / LOG_FILE_NAME
+
+
+def _record(log_path: Path, logged: LogEntry | None, details: list[str]) -> None:
+    """The run's line (and with -v its details) in the log file of headless runs."""
+    if logged is None:
+        return
+    append_log(log_path, [logged.line(), *details])
+
+
+def _details(store_of: Callable[[], SMSTurboStore], run_id: int | None, verbose: bool) -> list[str]:
+    """With -v, every record's before and after of the run, printed."""
+    if not verbose or run_id is None:
+        return []
+    lines = change_lines(app.run_changes(store_of(), run_id))
+    _echo("\n".join(lines))
+    return lines
+
+
+def _button(
+    book: Path,
+    press: Callable[[FileBook, Words], buttons.Finished | None],
+    *,
+    yes: bool = False,
+    force: bool = False,
+    log_path: Path | None = None,
+    verbose: bool = False,
+) -> int:
+    """Run a button's use case on BOOK: its output printed once, its Log row also in the
+    log file, and its exit code."""
+    alerts = _Alerts()
+    port = _file_book(book, yes, rewrite=True, force=force, alerts=alerts)
+    finished = press(port, _command_words(book))
     if finished is None:
         return EXIT_PROBLEM
-    _echo(finished.summary)
+    if not any(finished.summary in said for said in alerts.said):
+        _echo(finished.summary)
+    logged = finished.logged
+    run_id = logged.run_id if logged is not None else None
+    details = _details(lambda: _book_store(book), run_id, verbose)
+    _record(_log_file(log_path, book), logged, details)
     synchronized = finished.synchronized
-    return _exit_code(synchronized) if synchronized is not None else 0
+    if synchronized is not None:
+        return _exit_code(synchronized)
+    return EXIT_CONFLICTS if finished.left_alone else 0
+
+
+def _book_store(book: Path) -> SMSTurboStore:
+    """The SMSTurbo database BOOK's Setup names."""
+    from smsync_xl.book.setup_sheet import read_setup
+
+    settings = read_setup(_file_book(book, yes=False))[0]
+    return app.open_store(settings, prompt=_prompt())
 
 
 @main.command()
 @book_argument
+@list_option
+@view_option
 @yes_option
 @force_option
+@log_option
 @handles_problems
-def refresh(book: Path, yes: bool, force: bool) -> int:
-    """Do what the Refresh button does, on BOOK (saved; VBA and ribbon kept).
+def refresh(
+    book: Path,
+    list_key: str | None,
+    view: str | None,
+    yes: bool,
+    force: bool,
+    log_path: Path | None,
+) -> int:
+    """Do what the Refresh button does (with --list: the Customers, Vendors or
+    Materials button), on BOOK (saved; VBA and ribbon kept). The view is --view, or
+    else the Setup's; where the Setup says "ask each time", every record not in sync.
 
     \b
-    Example:
+    Examples:
       smsync-xl refresh ~/SMSync/SMSync.xlsm --yes
+      smsync-xl refresh ~/SMSync/SMSync.xlsm --list vendors --view missing_only --yes
     """
-    return _button(buttons.refresh(_file_book(book, yes, rewrite=True, force=force)))
+    lists = buttons.Lists(
+        entity=ENTITIES[list_key] if list_key else None,
+        view=View(view) if view else None,
+        ask_view=False,
+    )
+    return _button(
+        book,
+        lambda port, words: buttons.show_lists(lists, port, words),
+        yes=yes,
+        force=force,
+        log_path=log_path,
+    )
 
 
 @main.command("check-all")
@@ -689,22 +909,84 @@ def check_all(book: Path, force: bool) -> int:
     Example:
       smsync-xl check-all ~/SMSync/SMSync.xlsm
     """
-    return _button(buttons.check_all(_file_book(book, yes=False, rewrite=True, force=force)))
+    return _button(book, buttons.check_all, force=force)
+
+
+@main.command("uncheck-all")
+@book_argument
+@force_option
+@handles_problems
+def uncheck_all(book: Path, force: bool) -> int:
+    """Do what the Uncheck All button does: clear Include on every row of BOOK's
+    Sage50-only sheet, hidden by a filter or not.
+
+    \b
+    Example:
+      smsync-xl uncheck-all ~/SMSync/SMSync.xlsm
+    """
+    return _button(book, buttons.uncheck_all, force=force)
+
+
+def _tick_rows(
+    book: Path, ids: tuple[str, ...], list_key: str | None, force: bool, *, tick: bool
+) -> int:
+    return _button(
+        book,
+        lambda port, words: buttons.tick_ids(port, ids, tick=tick, entity=list_key, words=words),
+        force=force,
+    )
+
+
+@main.command()
+@book_argument
+@click.argument("ids", nargs=-1, required=True)
+@list_option
+@force_option
+@handles_problems
+def tick(book: Path, ids: tuple[str, ...], list_key: str | None, force: bool) -> int:
+    """Tick Include on the rows of these IDs on BOOK's Sage50-only sheet, as typing x
+    does (an ID not listed there is named, and nothing is changed).
+
+    \b
+    Example:
+      smsync-xl tick ~/SMSync/SMSync.xlsm PROSPECT1 DIFFNAME
+    """
+    return _tick_rows(book, ids, list_key, force, tick=True)
+
+
+@main.command()
+@book_argument
+@click.argument("ids", nargs=-1, required=True)
+@list_option
+@force_option
+@handles_problems
+def untick(book: Path, ids: tuple[str, ...], list_key: str | None, force: bool) -> int:
+    """Clear Include on the rows of these IDs on BOOK's Sage50-only sheet.
+
+    \b
+    Example:
+      smsync-xl untick ~/SMSync/SMSync.xlsm DIFFNAME
+    """
+    return _tick_rows(book, ids, list_key, force, tick=False)
 
 
 @main.command()
 @book_argument
 @yes_option
 @force_option
+@log_option
+@verbose_option
 @handles_problems
-def synchronize(book: Path, yes: bool, force: bool) -> int:
+def synchronize(book: Path, yes: bool, force: bool, log_path: Path | None, verbose: bool) -> int:
     """Do what the Synchronize button does: bring BOOK's ticked rows into SMSTurbo.
 
     \b
     Example:
       smsync-xl synchronize ~/SMSync/SMSync.xlsm --yes
     """
-    return _button(buttons.synchronize(_file_book(book, yes, rewrite=True, force=force)))
+    return _button(
+        book, buttons.synchronize, yes=yes, force=force, log_path=log_path, verbose=verbose
+    )
 
 
 @main.command("excel-check")
@@ -775,6 +1057,12 @@ def doctor(settings_path: Path, book: Path | None) -> int:
         problem = error
     report = diagnose(settings, _prompt(), problem, book=book)
     _echo("\n".join(report.lines))
+    if not report.problems and report.unused_broken:
+        _echo(
+            f"No problem for these settings: the driver(s) marked PROBLEM above "
+            f"({', '.join(report.unused_broken)}) are not used by them."
+        )
+        return 0
     if not report.problems:
         _echo("No problems found.")
         return 0

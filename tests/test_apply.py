@@ -84,7 +84,9 @@ def test_a_row_changed_since_the_plan_is_a_conflict(demo):
     connection.close()
     result = sync(demo, ["PROSPECT1", "PROSPECT2"], plans=plans)
     assert outcomes(result) == {"PROSPECT1": Outcome.CONFLICT, "PROSPECT2": Outcome.CREATED}
-    assert result.results[0].detail.startswith("changed in Sage 50 or SMSTurbo since Refresh")
+    assert result.results[0].detail.startswith(
+        "changed in Sage 50 or SMSTurbo since the lists were compared"
+    )
     assert demo.store.fetch(CUSTOMER, "PROSPECT1") is None
 
 
@@ -96,7 +98,9 @@ def test_running_the_same_plan_twice_creates_nothing_twice(demo):
     after_first = dump(demo.settings.smsturbo.path, audit=True)
     second = sync(demo, new, plans=plans)
     assert second.count(Outcome.CREATED) == 0 and second.count(Outcome.SKIPPED) == len(new)
-    assert {r.detail for r in second.results} == {"already in sync (synchronized since Refresh)"}
+    assert {r.detail for r in second.results} == {
+        "already in sync (synchronized since the lists were compared)"
+    }
     assert second.run_id is None
     assert dump(demo.settings.smsturbo.path, audit=True) == after_first
 
@@ -249,8 +253,8 @@ def test_a_clerks_record_matching_only_by_letter_case_is_the_conflicts_reason(tm
     said = " ".join(result.output.split())
     assert result.exit_code == 3, result.output
     assert (
-        "RETAIL conflict: INVALID since Refresh: matches SMSTurbo ID retail only by letter "
-        "case; make the IDs identical in Sage 50; nothing was written for it"
+        "RETAIL conflict: INVALID since the lists were compared: matches SMSTurbo ID retail "
+        "only by letter case; make the IDs identical in Sage 50; nothing was written for it"
     ) in said
     assert "Setup changed" not in said and "Traceback" not in said
     assert dump(database, audit=True) == before

@@ -57,7 +57,7 @@ def test_plan_sync_undo_runs(tmp_path):
     assert "CustomerName: 'Different Name Inc' → 'Different Name Inc.'" in details.output
 
     undo = run("undo", "--settings", settings, "--yes")
-    assert undo.exit_code == 0 and "2 restored" in undo.output
+    assert undo.exit_code == 0 and "1 removed, 1 restored" in undo.output
     assert demo_at(tmp_path, settings).store.fetch(CUSTOMER, "PROSPECT1") is None
 
 
@@ -83,7 +83,7 @@ def test_saved_plan_twice_creates_nothing_twice(tmp_path):
     second = run("sync", "--settings", settings, "--plan", plan_file, "--yes", "--include-inactive")
     assert second.exit_code == 0
     assert "0 created, 0 updated, 39 skipped, 0 conflicts" in second.output
-    assert "skipped: already in sync (synchronized since Refresh)" in second.output
+    assert "skipped: already in sync (synchronized since the lists were compared)" in second.output
     assert dump(database, audit=True) == after_first
 
 
@@ -336,7 +336,7 @@ def test_the_uk_demo_prints_its_designed_counts_syncs_once_and_undoes_exactly(tm
     assert again.output == "Nothing to synchronize.\n"
     assert dump(turbo) == synced
     undo = run("undo", "--settings", settings, "--yes")
-    assert undo.exit_code == 0 and "10 restored" in undo.output, undo.output
+    assert undo.exit_code == 0 and "6 removed, 4 restored" in undo.output, undo.output
     create_uk_demo(tmp_path / "fresh")
     assert dump(turbo) == dump(tmp_path / "fresh" / "smsturbo_demo.sqlite")
 

@@ -363,7 +363,7 @@ def test_two_undos_at_once_undo_once_and_the_second_says_why(big):
     undo = ["undo", "--settings", big.settings, "--yes"]
     results = sorted(started_together(big, undo, undo))
     assert [code for code, _ in results] == [0, 1], results
-    assert f"{COUNT} restored" in results[0][1]
+    assert f"{COUNT} removed" in results[0][1]
     said = " ".join(results[1][1].split())
     assert "synchronization 1 was undone by another undo while this one waited" in said
     assert "nothing was changed" in said and "Traceback" not in said
@@ -454,7 +454,7 @@ def test_an_edit_committed_while_apply_waits_for_the_lock_is_seen(demo_turbo):
         assert not done  # waiting for the lock
     worker.join(30)
     assert outcomes(done[0]) == {"DIFFPHONE": Outcome.CONFLICT, "DIFFNAME": Outcome.UPDATED}
-    assert "since Refresh" in done[0].results[0].detail
+    assert "since the lists were compared" in done[0].results[0].detail
     assert phone_of(demo_turbo, "DIFFPHONE") == "555-WAITED"
     assert_undo_leaves_the_edit(demo_turbo, store, "555-WAITED")
 
@@ -859,7 +859,9 @@ def test_a_clerks_insert_committed_while_synchronize_waits_is_a_conflict_for_tha
     result = done[0]
     assert not isinstance(result, Exception), result
     assert outcomes(result) == {"PROSPECT1": Outcome.CONFLICT, "PROSPECT2": Outcome.CREATED}
-    assert "changed in Sage 50 or SMSTurbo since Refresh" in result.results[0].detail
+    assert (
+        "changed in Sage 50 or SMSTurbo since the lists were compared" in result.results[0].detail
+    )
     assert store.fetch(CUSTOMER, "PROSPECT1")["name"] == "Typed by a clerk"
     assert customer_ids(turbo).count("PROSPECT1") == 1
     assert [c.record_id for c in store.audit.changes(result.run_id)] == ["PROSPECT2"]

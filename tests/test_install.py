@@ -314,7 +314,10 @@ def test_check_all_twin(tmp_path):
     runner = CliRunner()
     runner.invoke(main, ["install", "--dest", str(tmp_path), "--demo"])
     book = tmp_path / "SMSync.xlsm"
-    assert runner.invoke(main, ["refresh", str(book), "--yes"]).exit_code == 0
+    assert (
+        runner.invoke(main, ["refresh", str(book), "--view", "missing_only", "--yes"]).exit_code
+        == 0
+    )
     assert runner.invoke(main, ["check-all", str(book)]).exit_code == 0
     table = open_book(book).read_table("Sage50-only")
     ticked = {r[2]: r for r in table.rows if r[0] == "x"}

@@ -157,7 +157,8 @@ def test_a_question_with_no_terminal_to_answer_names_yes(tmp_path):
     code, output = no_terminal("sync", "--settings", str(settings))
     assert code == 1, output
     assert (
-        "SMSync asked 'Synchronize 35 record(s) from Sage 50 company 'Bellwether Aggregates "
+        "SMSync asked 'Synchronize 35 record(s) (customers PROSPECT1, PROSPECT2, PROSPECT3, "
+        "PROSPECT4, FORMULA1 and 30 more) from Sage 50 company 'Bellwether Aggregates "
         "& Hauling' into SMSTurbo?' but nobody can answer: there is no terminal"
     ) in output
     assert "Run the command again with --yes" in output and "Nothing was changed" in output

@@ -281,7 +281,7 @@ def test_undo_from_the_workbook(book, tmp_path):
     dialogs = Dialogs(True)
     assert macros.undo_last(open_book(book, dialogs))
     assert dialogs.questions[0].startswith("Undo synchronization 1 of ")
-    assert dialogs.alerts[0].startswith("Undo of synchronization 1: 2 restored")
+    assert dialogs.alerts[0].startswith("Undo of synchronization 1: 2 removed")
     assert dump(database) == before
     dialogs = Dialogs(True)
     assert not macros.undo_last(open_book(book, dialogs))

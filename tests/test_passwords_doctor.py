@@ -3,6 +3,8 @@ prompt; and ``smsync-xl doctor`` on real drivers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keyring
 import pytest
 from click.testing import CliRunner
@@ -10,6 +12,7 @@ from click.testing import CliRunner
 from smsync_xl.cli import main
 from smsync_xl.connections import passwords
 from smsync_xl.core.errors import KeyringUnavailableError, SettingsError
+from smsync_xl.demo.company import create_demo
 from smsync_xl.demo.data import COMPANY_NAME
 from smsync_xl.pc.doctor import windows_library
 
@@ -197,3 +200,32 @@ def test_windows_driver_paths(monkeypatch):
         r"C:\Windows\SysWOW64\PODBC32.dll"
     )
     assert windows_library(r"C:\Windows\System32\x64.dll", False) == r"C:\Windows\System32\x64.dll"
+
+
+def test_doctor_never_says_no_problems_after_a_problem_line(tmp_path, odbc):
+    settings = create_demo(tmp_path)
+    odbc.add_driver("Removed Driver", "/nonexistent/libremoved.so")
+    try:
+        result = run("doctor", "--settings", settings)
+    finally:
+        odbc.remove_driver("Removed Driver")
+    out = result.output
+    assert "PROBLEM  Removed Driver: library /nonexistent/libremoved.so not found" in out
+    assert "No problems found." not in out
+    assert (
+        "No problem for these settings: the driver(s) marked PROBLEM above "
+        "(Removed Driver) are not used by them." in out
+    )
+    assert result.exit_code == 0, out
+
+
+def test_doctor_finds_the_sqlite_driver_where_debian_installs_it(tmp_path, odbc):
+    library = "/usr/lib/x86_64-linux-gnu/odbc/libsqlite3odbc.so"
+    if not Path(library).exists():
+        pytest.skip(f"no Debian libsqliteodbc here ({library})")
+    odbc.add_driver("SQLite3", "libsqlite3odbc.so")
+    try:
+        result = run("doctor", "--settings", create_demo(tmp_path))
+    finally:
+        odbc.remove_driver("SQLite3")
+    assert f"  ok       SQLite3: {library}, 64-bit\n" in result.output

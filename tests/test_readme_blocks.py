@@ -39,6 +39,8 @@ SKIPPED = {
     # no longer matches a README command, so the list keeps up with the README.
     "python3 -m venv .venv": "makes a virtual environment: the tests run in one already",
     ".venv/bin/pip install .": "installs the checkout: the tests run the installed checkout",
+    "source .venv/bin/activate": "puts the virtual environment first on PATH: the tests put "
+    "the one running them there (adapted)",
     '.venv/bin/pip install -e ".[test]"': "installs the checkout: the tests run it",
     ".venv/bin/python -m pytest": "the test suite itself, which is running this test",
     "smsync-xl build-workbook": "rewrites the checkout's workbook/SMSync.xlsm; "

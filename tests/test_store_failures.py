@@ -470,7 +470,7 @@ def test_a_char_15_id_column_in_sqlite_with_padded_ids(turbo):
         "Nothing to synchronize."
     )
     undo = cli("undo", "--settings", turbo.settings, "--yes")
-    assert undo.exit_code == 0 and "35 restored" in undo.output, undo.output
+    assert undo.exit_code == 0 and "19 removed, 16 restored" in undo.output, undo.output
     after = turbo.dump()
     assert {k: v for k, v in after.items() if not k.startswith("smsync")} == {
         k: v for k, v in before.items() if not k.startswith("smsync")
@@ -487,7 +487,7 @@ def test_a_char_15_id_column_in_postgresql(pg):
     plan = cli("plan", "--settings", pg.settings)
     assert "Customers: 2 NEW, 1 DIFFERENT, 36 IN SYNC, 9 INVALID" in plan.output, plan.output
     undo = cli("undo", "--settings", pg.settings, "--yes")
-    assert undo.exit_code == 0 and "35 restored" in undo.output, undo.output
+    assert undo.exit_code == 0 and "19 removed, 16 restored" in undo.output, undo.output
     after = pg.dump()
     assert {k: v for k, v in after.items() if not k.startswith("smsync")} == {
         k: v for k, v in before.items() if not k.startswith("smsync")
@@ -772,8 +772,8 @@ def test_a_clerk_saving_a_record_smsync_would_update_keeps_their_save(pg, monkey
     assert "error" not in saved, (saved, text)
     assert (
         "DIFFNAME conflict: being edited in SMSTurbo right now (someone has it open and has "
-        "not saved it); left as it is. Press Refresh and synchronize it again once they have "
-        "saved" in text
+        "not saved it); left as it is. Run 'smsync-xl plan --settings "
+        f"{pg.settings}' and synchronize it again once they have saved" in text
     ), text
     assert "Import completed: 10 created, 7 updated, 0 skipped, 1 conflicts" in text, text
     with closing(pg.connect()) as c:

@@ -221,7 +221,7 @@ def test_undo_after_the_mapping_changed_takes_back_every_record(turbo, tmp_path)
     assert "fax" not in remapped.table(CUSTOMER).columns
     undone = undo_last(remapped, user="t")
     assert (len(undone.restored), undone.left_alone) == (2, [])
-    assert undone.summary() == "Undo of synchronization 1: 2 restored"
+    assert undone.summary() == "Undo of synchronization 1: 1 removed, 1 restored"
     assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
 
 
@@ -352,10 +352,10 @@ def test_a_long_export_folder_fits_the_audit_even_one_an_earlier_smsync_made(tur
     )
 
     undone = CliRunner().invoke(main, ["undo", *cli])
-    assert undone.output == "Undo of synchronization 2: 1 restored\n"
+    assert undone.output == "Undo of synchronization 2: 1 removed\n"
     assert without(turbo.dump(), *AUDIT) == without(earlier, *AUDIT)
     undone = CliRunner().invoke(main, ["undo", *cli])  # the earlier SMSync's run
-    assert undone.output == "Undo of synchronization 1: 1 restored\n"
+    assert undone.output == "Undo of synchronization 1: 1 removed\n"
     assert without(turbo.dump(), *AUDIT) == without(original, *AUDIT)
 
 
@@ -409,7 +409,7 @@ def test_undo_of_a_run_an_earlier_smsync_recorded_compares_what_it_can(turbo):
 
     clerk(turbo, (NOTES, [None, "PROSPECT2"]))
     undone = CliRunner().invoke(main, cli)
-    assert (undone.exit_code, undone.output) == (0, "Undo of synchronization 1: 1 restored\n")
+    assert (undone.exit_code, undone.output) == (0, "Undo of synchronization 1: 1 removed\n")
     now = turbo.dump()
     assert without(now, *AUDIT, "customers") == without(original, *AUDIT, "customers")
     assert [row[:-1] for row in now["customers"]] == original["customers"]  # Notes aside
@@ -521,7 +521,10 @@ def test_undo_after_the_mapping_moved_to_another_table_works_on_the_audited_one(
         text.replace("[smsturbo]\n", '[smsturbo]\nmapping = "mapping.toml"\n'), encoding="utf-8"
     )
     undone = CliRunner().invoke(main, ["undo", "--settings", str(pg.settings), "--yes"])
-    assert (undone.exit_code, undone.output) == (0, "Undo of synchronization 1: 2 restored\n")
+    assert (undone.exit_code, undone.output) == (
+        0,
+        "Undo of synchronization 1: 1 removed, 1 restored\n",
+    )
     now = pg.dump()
     assert {k: v for k, v in now.items() if k.lower() != "clients"} == {
         k: v for k, v in without(original, *AUDIT).items()
@@ -577,7 +580,10 @@ def test_a_composite_column_is_no_obstacle_to_undo(pg):
     original = pg.dump()
     synchronize(pg, ["PROSPECT1", "DIFFNAME"])
     undone = CliRunner().invoke(main, ["undo", "--settings", str(pg.settings), "--yes"])
-    assert (undone.exit_code, undone.output) == (0, "Undo of synchronization 1: 2 restored\n")
+    assert (undone.exit_code, undone.output) == (
+        0,
+        "Undo of synchronization 1: 1 removed, 1 restored\n",
+    )
     assert without(pg.dump(), *AUDIT) == without(original, *AUDIT)
 
 
@@ -774,7 +780,7 @@ def test_undo_after_a_column_type_changed_compares_values_not_spellings(pg):
 
     clerk(pg, ('UPDATE "Customers" SET "CreditLimit" = 5000 WHERE "CustomerID" = ?', ["PROSPECT1"]))
     again = CliRunner().invoke(main, ["undo", "--settings", str(pg.settings), "--yes"])
-    assert (again.exit_code, again.output) == (0, "Undo of synchronization 1: 1 restored\n")
+    assert (again.exit_code, again.output) == (0, "Undo of synchronization 1: 1 removed\n")
 
     def padding_aside(dumped: dict) -> dict:
         return {

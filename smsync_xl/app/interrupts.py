@@ -67,24 +67,33 @@ Advice = Callable[[str, int, bool], str]
 says whether the workbook was saved with the run's Log row."""
 
 
-def workbook_advice(action: str, run_id: int, logged: bool) -> str:
+def book_advice(book: str | None) -> Advice:
     """For the workbook's buttons and their twins: the workbook's own Undo button works
-    on the SMSTurbo database its Setup sheet names, the same one the run changed. The Log
-    is named only when the workbook was saved with the run's row."""
-    advice = (
-        f"the workbook's Log names run {run_id}, and 'smsync-xl runs "
-        if logged
-        else "'smsync-xl runs "
-    ) + (
-        f"--details {run_id} --settings FILE', with a settings file for this same SMSTurbo "
-        "database, lists every change"
+    on the SMSTurbo database its Setup sheet names, the same one the run changed, and so
+    does 'smsync-xl runs BOOK' (the workbook commands know ``book``; the ribbon names a
+    settings file for the same database). The Log is named only when the workbook was
+    saved with the run's row."""
+    runs = (
+        f"'smsync-xl runs {shlex.quote(book)} --details {{run_id}}' lists every change"
+        if book is not None
+        else "'smsync-xl runs --details {run_id} --settings FILE', with a settings file for "
+        "this same SMSTurbo database, lists every change"
     )
-    if action == "Synchronize":
-        advice += (
-            ", and the workbook's Undo last synchronization button takes it back "
-            "(while it is the last synchronization)"
-        )
+
+    def advice(action: str, run_id: int, logged: bool) -> str:
+        text = f"the workbook's Log names run {run_id}, and " if logged else ""
+        text += runs.replace("{run_id}", str(run_id))
+        if action == "Synchronize":
+            text += (
+                ", and the workbook's Undo last synchronization button takes it back "
+                "(while it is the last synchronization)"
+            )
+        return text
+
     return advice
+
+
+workbook_advice = book_advice(None)
 
 
 def settings_advice(settings: str) -> Advice:
@@ -137,6 +146,7 @@ def watching() -> Iterator[None]:
     finally:
         for signum, handler in before.items():
             signal.signal(signum, handler)
+        _state.advice = workbook_advice  # a command's own advice ends with it
 
 
 def hold() -> None:

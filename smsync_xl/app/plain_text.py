@@ -61,8 +61,10 @@ def plan_lines(plan: Plan, view: View) -> list[str]:
     return _lines(lines)
 
 
-def result_lines(result: SyncResult) -> list[str]:
-    lines = [f"  {r.entity:<10} {inert(r.id):<20} {r.describe()}" for r in result.results]
+def result_lines(result: SyncResult, compare: str) -> list[str]:
+    """Each row's result, then the summary; ``compare`` is the speaking face's way to
+    compare both systems again."""
+    lines = [f"  {r.entity:<10} {inert(r.id):<20} {r.describe(compare)}" for r in result.results]
     run = f" (run {result.run_id})" if result.run_id else ""
     return _lines([*lines, result.summary() + run])
 

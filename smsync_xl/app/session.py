@@ -24,7 +24,7 @@ from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES, Entity, SageRecord, TurboRecord
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
-from smsync_xl.core.vocabulary import View
+from smsync_xl.core.vocabulary import Status, View
 from smsync_xl.smsturbo.audit import Change, Run
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import Chosen, Progress, SyncResult, apply, make_plan
@@ -145,6 +145,32 @@ def missing_only_question(entity: Entity) -> str:
 def default_choice(plans: Iterable[Plan], *, include_inactive: bool = False) -> Chosen:
     """What is taken when nobody picks rows (the one default selection)."""
     return {p.entity.key: p.default_selection(include_inactive=include_inactive) for p in plans}
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What synchronizing the default selection would do, before it is done."""
+
+    create: int
+    update: int
+    invalid: int
+    not_taken: int
+    """NEW or DIFFERENT rows the default selection leaves (inactive, nothing to apply)."""
+
+
+def preview(plans: Iterable[Plan]) -> Preview:
+    create = update = invalid = not_taken = 0
+    for each in plans:
+        taken = each.default_selection()
+        for row in each.rows:
+            if row.status is Status.INVALID:
+                invalid += 1
+            elif row.id in taken:
+                create += row.status is Status.NEW
+                update += row.status is Status.DIFFERENT
+            elif row.status in (Status.NEW, Status.DIFFERENT):
+                not_taken += 1
+    return Preview(create, update, invalid, not_taken)
 
 
 @dataclass(frozen=True)

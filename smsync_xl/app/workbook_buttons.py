@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import getpass
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
 from smsync_xl.app import interrupts
 from smsync_xl.app import session as use_cases
 from smsync_xl.app.plain_text import counts_line
+from smsync_xl.app.run_record import LogEntry, entry
 from smsync_xl.app.workbook_port import WorkbookPort
 from smsync_xl.book.busy import one_run_at_a_time
 from smsync_xl.book.layout import (
@@ -34,11 +36,13 @@ from smsync_xl.book.setup_sheet import read_setup, write_entity
 from smsync_xl.book.sheets import (
     chosen_rows,
     include_column,
+    include_ids,
     keep_ticks,
     make_key,
     refuse_ticks_below,
     refuse_turbo_ticks,
     refuse_typed_rows,
+    split_key,
     ticked_rows,
     typed_ids,
 )
@@ -47,6 +51,7 @@ from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError, WrittenButNotSavedError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import TableData
+from smsync_xl.core.vocabulary import BUTTON_WORDS, View, Words, sentence
 from smsync_xl.sync.apply import SyncResult, now_text
 
 
@@ -57,17 +62,36 @@ class Finished:
 
     summary: str
     synchronized: SyncResult | None = None
+    logged: LogEntry | None = None
+    """The Log row it wrote (the command line's log file holds the same)."""
+    left_alone: int = 0
+    """For Undo: the records it did not take back (the twin's exit code says so)."""
 
 
-Macro = Callable[[WorkbookPort], Finished]
+Macro = Callable[[WorkbookPort, Words], Finished]
 
 
-def already_running(workbook: str) -> str:
+class Button(Protocol):
+    """A macro as the faces call it: the workbook, and the face's words (the ribbon's
+    unless given)."""
+
+    def __call__(self, port: WorkbookPort, words: Words = ...) -> Finished | None: ...
+
+
+def already_running(workbook: str, words: Words = BUTTON_WORDS) -> str:
     return (
-        f"SMSync is already running on this workbook, {workbook} (a button pressed twice?). "
-        "Wait until it has finished (the status bar shows what it is doing), then press the "
-        "button again."
+        f"SMSync is already running on this workbook, {workbook} ({words.twice}). "
+        f"Wait until it has finished (the status bar shows what it is doing), then "
+        f"{words.again}."
     )
+
+
+def runs_command(workbook: Path, run_id: int) -> str:
+    """The command that lists every record of a run, as it works when typed: it names
+    the workbook, whose Setup gives the SMSTurbo database (no settings file needed)."""
+    path = str(workbook)
+    shown = f'"{path}"' if any(c in path for c in " '&()$;") else path
+    return f"smsync-xl runs {shown} --details {run_id}"
 
 
 def _log(
@@ -77,14 +101,15 @@ def _log(
     summary: str,
     run_id: int | None = None,
     detail: str | None = None,
-) -> None:
+) -> LogEntry:
     """One Log row per run: what it did in one line. Every record's before and after
     stays in SMSTurbo's audit (``smsync-xl runs --details N``), so the Log does not grow
     with the records and Refresh does not slow down after a large synchronization."""
     if run_id is not None and detail is None:
-        detail = f"every record: smsync-xl runs --details {run_id}"
-    row: list[object] = [now_text(), getpass.getuser(), company, action, run_id, summary, detail]
-    port.append_rows(LOG, [row])
+        detail = f"every record: {runs_command(port.workbook_path(), run_id)}"
+    logged = entry(company, action, summary, run_id, detail)
+    port.append_rows(LOG, [logged.row()])
+    return logged
 
 
 def _check_log_room(port: WorkbookPort) -> None:
@@ -106,20 +131,20 @@ def _report(port: WorkbookPort, action: str, message: str, detail: str | None = 
         port.finish()
 
 
-def macro(action: Macro) -> Callable[[WorkbookPort], Finished | None]:
-    """Run ``action`` on the workbook ``port``; a problem the user can fix becomes a
-    message box and a Log row, never a traceback. Returns None after such a problem
-    (the CLI's exit code)."""
+def macro(action: Macro) -> Button:
+    """Run ``action`` on the workbook ``port``, its messages in the face's ``words``; a
+    problem the user can fix becomes a message box and a Log row, never a traceback.
+    Returns None after such a problem (the CLI's exit code)."""
 
     @functools.wraps(action)
-    def run(port: WorkbookPort) -> Finished | None:
+    def run(port: WorkbookPort, words: Words = BUTTON_WORDS) -> Finished | None:
         earlier = len(interrupts.written())  # Excel's Python lives on between buttons
         try:
             workbook = port.workbook_path()
             with one_run_at_a_time(workbook) as free:
                 if free:
-                    return action(port)
-            port.alert(already_running(str(workbook)))
+                    return action(port, words)
+            port.alert(already_running(str(workbook), words))
         except WrittenButNotSavedError as error:
             _report(port, action.__name__, str(error), str(error))
         except SmsyncError as error:
@@ -143,7 +168,9 @@ def macro(action: Macro) -> Callable[[WorkbookPort], Finished | None]:
 
 
 @contextlib.contextmanager
-def _after_commit(run_id: int | None, summary: str, action: str, database: str) -> Iterator[None]:
+def _after_commit(
+    run_id: int | None, summary: str, action: str, database: str, words: Words
+) -> Iterator[None]:
     """Once SMSTurbo has committed, every message says what was written, where, and how
     to see or undo it (the same advice as an interrupt's)."""
     try:
@@ -162,7 +189,7 @@ def _after_commit(run_id: int | None, summary: str, action: str, database: str) 
             f"results: {what}",
             where=where,
             advice=f"SMSTurbo needs nothing more: {interrupts.advice(action, run_id, False)}. Fix "
-            "the workbook problem, then press Refresh to see the new state.",
+            f"the workbook problem, then {words.refresh} to see the new state.",
         ) from error
 
 
@@ -171,13 +198,26 @@ def _stopped(port: WorkbookPort, action: str) -> Finished:
     return Finished(f"SMSync: {action} stopped; nothing was changed.")
 
 
-def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
-    """Refresh: the lists of the Setup's entity (or ``entity``, for the ribbon's
-    Customers, Vendors and Materials buttons). Nothing is written before the company is
-    confirmed and the sheets are known to take the lists without losing anything."""
+@dataclass(frozen=True)
+class Lists:
+    """Which lists Refresh shows: ``entity`` (the ribbon's Customers, Vendors and
+    Materials buttons, the command's --list) instead of the Setup's, and ``view``
+    instead of the Setup's. ``ask_view``: the Setup's "ask each time" is a question to
+    the bookkeeper; the command line does not ask it (all lists not in sync, what
+    synchronize without IDs takes)."""
+
+    entity: Entity | None = None
+    view: View | None = None
+    ask_view: bool = True
+
+
+def _fill(port: WorkbookPort, lists: Lists, words: Words) -> Finished:
+    """Refresh: the lists of the Setup's entity (or the one asked for). Nothing is
+    written before the company is confirmed and the sheets are known to take the lists
+    without losing anything."""
     port.check_can_save()
     settings, current = read_setup(port)
-    entity = entity or current
+    entity = lists.entity or current
     port.status("SMSync: connecting to Sage 50 and SMSTurbo …")
     session = use_cases.open_session(settings, prompt=port.ask_password)
     company = session.company()
@@ -186,13 +226,12 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
         "Choose No to stop and check the Setup sheet."
     ):
         return _stopped(port, "Refresh")
-    view = use_cases.view_to_show(
-        settings.view, lambda: port.confirm(use_cases.missing_only_question(entity))
-    )
+    ask = lambda: port.confirm(use_cases.missing_only_question(entity))  # noqa: E731
+    view = use_cases.view_to_show(lists.view or settings.view, ask if lists.ask_view else None)
     port.status("SMSync: reading both systems and comparing …")
     (plan,) = use_cases.plan(session, [entity])
     tables = sheet_rows(plan, view)
-    shown = _shown_tables(port, tables)
+    shown = _shown_tables(port, tables, words)
     if entity is not current:
         write_entity(port, entity)
     kept, unticked = keep_ticks(shown[SAGE_ONLY], tables[SAGE_ONLY])
@@ -204,21 +243,21 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     ) + _summary_notes(plan, kept, unticked, cleared, totals)
     port.write_cell(SAGE_ONLY, SUMMARY_CELL, summary)
     port.write_cell(TURBO_ONLY, SUMMARY_CELL, summary)
-    _log(port, "Refresh", company, counts_line(plan))
+    logged = _log(port, "Refresh", company, counts_line(plan))
     port.activate(SAGE_ONLY)
     port.status("")
     port.finish()
-    return Finished(summary)
+    return Finished(summary, logged=logged)
 
 
 def _shown_tables(
-    port: WorkbookPort, tables: dict[str, list[list[object]]]
+    port: WorkbookPort, tables: dict[str, list[list[object]]], words: Words
 ) -> dict[str, TableData]:
     """What the sheets show now, read before anything is written: a sheet that would
     lose typed rows or has no room, or a full Log, stops Refresh here."""
     shown = {sheet: port.read_table(sheet) for sheet in tables}
     for sheet, rows in tables.items():
-        refuse_typed_rows(shown[sheet])
+        refuse_typed_rows(shown[sheet], words)
         port.check_room(sheet, len(rows))
     _check_log_room(port)
     return shown
@@ -268,26 +307,33 @@ def _summary_notes(
 
 
 @macro
-def refresh(port: WorkbookPort) -> Finished:
+def refresh(port: WorkbookPort, words: Words) -> Finished:
     """Read both systems and fill the SMSTurbo-only and Sage50-only tables."""
-    return _fill(port)
+    return _fill(port, Lists(), words)
 
 
 def show_entity(key: str, port: WorkbookPort) -> Finished | None:
     """The ribbon's Customers, Vendors and Materials buttons: that list, refreshed (the
     Setup's Records cell is written with the lists)."""
+    return show_lists(Lists(entity=ENTITIES[key]), port)
+
+
+def show_lists(lists: Lists, port: WorkbookPort, words: Words = BUTTON_WORDS) -> Finished | None:
+    """Refresh with the lists asked for (the Setup's Records cell is written with the
+    lists when they are another entity's)."""
 
     @macro
-    def show_entity(port: WorkbookPort) -> Finished:
-        return _fill(port, ENTITIES[key])
+    def refresh(port: WorkbookPort, words: Words) -> Finished:
+        return _fill(port, lists, words)
 
-    return show_entity(port)
+    return refresh(port, words)
 
 
-def _tick(port: WorkbookPort, tick: bool) -> Finished:
+def _tick(port: WorkbookPort, tick: bool, words: Words) -> Finished:
     port.check_can_save()
     table = port.read_table(SAGE_ONLY)
-    values = include_column(table, tick, port.hidden_rows(SAGE_ONLY) if tick else set())
+    hidden = port.hidden_rows(SAGE_ONLY) if tick else set()
+    values = include_column(table, tick, hidden, words)
     port.write_column(SAGE_ONLY, INCLUDE, values)
     port.finish()
     ticked = sum(1 for v in values if v not in (None, ""))
@@ -295,31 +341,64 @@ def _tick(port: WorkbookPort, tick: bool) -> Finished:
 
 
 @macro
-def check_all(port: WorkbookPort) -> Finished:
+def check_all(port: WorkbookPort, words: Words) -> Finished:
     """Tick every visible row the default selection takes (filter first to tick fewer)."""
-    return _tick(port, True)
+    return _tick(port, True, words)
 
 
 @macro
-def uncheck_all(port: WorkbookPort) -> Finished:
+def uncheck_all(port: WorkbookPort, words: Words) -> Finished:
     """Clear Include on every row, hidden by a filter or not."""
-    return _tick(port, False)
+    return _tick(port, False, words)
+
+
+def tick_ids(
+    port: WorkbookPort,
+    ids: Sequence[str],
+    *,
+    tick: bool,
+    entity: str | None = None,
+    words: Words = BUTTON_WORDS,
+) -> Finished | None:
+    """Tick (or clear) Include on the rows of these IDs of the Sage50-only sheet, as the
+    bookkeeper does by hand; an ID not listed there is named and nothing is changed."""
+
+    @macro
+    def tick_rows(port: WorkbookPort, words: Words) -> Finished:
+        port.check_can_save()
+        key = entity or read_setup(port)[1].key
+        table = port.read_table(SAGE_ONLY)
+        values, unknown = include_ids(table, [make_key(key, i) for i in ids], tick)
+        if unknown:
+            raise SmsyncError(
+                f"not listed: {', '.join(split_key(u)[1] for u in unknown)} "
+                f"({ENTITIES[key].plural.lower()})",
+                where=f"{SAGE_ONLY} sheet",
+                advice=f"The sheet lists only what is missing or different; {words.refresh} "
+                "first if these changed since. Nothing was changed.",
+            )
+        port.write_column(SAGE_ONLY, INCLUDE, values)
+        port.finish()
+        done = "ticked" if tick else "cleared"
+        return Finished(f"{len(ids)} row(s) {done} on the {SAGE_ONLY} sheet.")
+
+    return tick_rows(port, words)
 
 
 @macro
-def synchronize(port: WorkbookPort) -> Finished:
+def synchronize(port: WorkbookPort, words: Words) -> Finished:
     """Bring the ticked rows into SMSTurbo and write a Result for each."""
     port.check_can_save()
     settings, _ = read_setup(port)
-    refuse_turbo_ticks(port.read_table(TURBO_ONLY))
+    refuse_turbo_ticks(port.read_table(TURBO_ONLY), words)
     table = port.read_table(SAGE_ONLY)
     _check_log_room(port)
-    refuse_ticks_below(table, port.rows_below(SAGE_ONLY))
-    chosen = chosen_rows(table)
+    refuse_ticks_below(table, port.rows_below(SAGE_ONLY), words)
+    chosen = chosen_rows(table, words)
     if not chosen:
         message = (
             "Nothing is ticked. Tick Include (x) on the Sage50-only sheet for the rows "
-            "to bring into SMSTurbo, then press Synchronize."
+            f"to bring into SMSTurbo, then {words.synchronize}."
         )
         port.alert(message)
         return Finished(message)
@@ -338,20 +417,27 @@ def synchronize(port: WorkbookPort) -> Finished:
     port.status("SMSync: synchronizing …")
     result = use_cases.synchronize(session, chosen, ids=typed_ids(table))
     summary = result.summary()
-    with _after_commit(result.run_id, summary, "Synchronize", session.store.db.label):
-        by_key = {make_key(r.entity, r.id): r.describe() for r in result.results}
+    with _after_commit(result.run_id, summary, "Synchronize", session.store.db.label, words):
+        # the Result column is read in Excel: the ribbon's words, whoever wrote it
+        results = {
+            make_key(r.entity, r.id): r.describe(BUTTON_WORDS.refresh) for r in result.results
+        }
         key = table.column(KEY)
-        port.write_column(SAGE_ONLY, RESULT, [by_key.get(str(row[key])) for row in table.rows])
-        _log(port, "Synchronize", company, summary, result.run_id)
-        port.write_cell(SAGE_ONLY, SUMMARY_CELL, f"{summary}. Press Refresh to see the new state.")
+        port.write_column(SAGE_ONLY, RESULT, [results.get(str(row[key])) for row in table.rows])
+        logged = _log(port, "Synchronize", company, summary, result.run_id)
+        port.write_cell(
+            SAGE_ONLY,
+            SUMMARY_CELL,
+            f"{summary}. {sentence(BUTTON_WORDS.refresh)} to see the new state.",
+        )
         port.finish()
     port.status("")
     port.alert(summary)
-    return Finished(summary, result)
+    return Finished(summary, result, logged)
 
 
 @macro
-def undo_last(port: WorkbookPort) -> Finished:
+def undo_last(port: WorkbookPort, words: Words) -> Finished:
     """Undo the last synchronization, after saying which one."""
     port.check_can_save()
     settings, _ = read_setup(port)
@@ -361,8 +447,8 @@ def undo_last(port: WorkbookPort) -> Finished:
     if not port.confirm(use_cases.undo_question(store, run)):
         return _stopped(port, "Undo")
     result = use_cases.undo_last(store)
-    with _after_commit(result.undo_run, result.summary(), "Undo", store.db.label):
-        _log(port, "Undo", run.company, result.summary(), result.undo_run)
+    with _after_commit(result.undo_run, result.summary(), "Undo", store.db.label, words):
+        logged = _log(port, "Undo", run.company, result.summary(), result.undo_run)
         port.finish()
-    port.alert(result.summary() + "\n\nPress Refresh to see the new state.")
-    return Finished(result.summary())
+    port.alert(f"{result.summary()}\n\n{sentence(words.refresh)} to see the new state.")
+    return Finished(result.summary(), logged=logged, left_alone=len(result.left_alone))

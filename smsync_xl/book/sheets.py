@@ -29,7 +29,17 @@ from smsync_xl.core.compare import FieldChange, Plan, PlanRow, TurboRow
 from smsync_xl.core.errors import IncludeError
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Record, text
 from smsync_xl.core.ports import TableData, Uncalculated, is_blank_row
-from smsync_xl.core.vocabulary import TICK, TICK_WORDS, UNTICK_WORDS, Status, View, taken_by_default
+from smsync_xl.core.vocabulary import (
+    BUTTON_WORDS,
+    TICK,
+    TICK_WORDS,
+    UNTICK_WORDS,
+    Status,
+    View,
+    Words,
+    sentence,
+    taken_by_default,
+)
 
 
 def cell_text(value: object) -> str:
@@ -172,7 +182,9 @@ def _where(table: TableData, index: int, row: list[object]) -> str:
     return f"{table.sheet} sheet, row {table.sheet_row(index)} (ID {shown})"
 
 
-def include_error(table: TableData, index: int, row: list[object]) -> IncludeError:
+def include_error(
+    table: TableData, index: int, row: list[object], words: Words = BUTTON_WORDS
+) -> IncludeError:
     """Include holds something that is neither a tick nor blank."""
     value = row[table.column(INCLUDE)]
     if isinstance(value, Uncalculated):
@@ -181,8 +193,7 @@ def include_error(table: TableData, index: int, row: list[object]) -> IncludeErr
             "file, so SMSync cannot tell whether the row is ticked",
             where=_where(table, index, row),
             advice=f"Type {TICK} in the cell (or clear it) instead of a formula; or open the "
-            "workbook in Excel and save it, so the result is stored. Then press the button "
-            "again.",
+            f"workbook in Excel and save it, so the result is stored. Then {words.again}.",
         )
     return IncludeError(
         f"Include holds {value!r}",
@@ -191,7 +202,7 @@ def include_error(table: TableData, index: int, row: list[object]) -> IncludeErr
     )
 
 
-def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
+def chosen_rows(table: TableData, words: Words = BUTTON_WORDS) -> dict[str, dict[str, str]]:
     """Entity → {ID: fingerprint} of the ticked rows; junk in Include names the row."""
     include, key, mark = table.column(INCLUDE), table.column(KEY), table.column(FINGERPRINT)
     id_at = table.column(ID)
@@ -202,7 +213,7 @@ def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
         try:
             ticked = is_ticked(row[include])
         except ValueError:
-            raise include_error(table, index, row) from None
+            raise include_error(table, index, row, words) from None
         if not ticked:
             continue
         entity, record_id = split_key(str(row[key] or ""))
@@ -210,7 +221,7 @@ def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
             raise IncludeError(
                 "the row's hidden Key or Fingerprint column is empty or damaged",
                 where=_where(table, index, row),
-                advice="Press Refresh to rebuild the list, then tick the rows again.",
+                advice=f"{sentence(words.refresh)} to rebuild the list, then tick the rows again.",
             )
         shown = cell_text(row[id_at])
         if shown != record_id:
@@ -219,7 +230,7 @@ def chosen_rows(table: TableData) -> dict[str, dict[str, str]]:
                 "exactly as Sage 50 has them",
                 where=_where(table, index, row),
                 advice="Change the ID in Sage 50 (SMSTurbo's rules are in the Reason column), "
-                "then press Refresh.",
+                f"then {words.refresh}.",
             )
         chosen.setdefault(entity, {})[record_id] = str(row[mark])
     return chosen
@@ -250,7 +261,9 @@ def ticked_rows(table: TableData) -> set[int]:
     }
 
 
-def refuse_ticks_below(table: TableData, below: list[tuple[int, list[object]]]) -> None:
+def refuse_ticks_below(
+    table: TableData, below: list[tuple[int, list[object]]], words: Words = BUTTON_WORDS
+) -> None:
     """A row typed under the table is not part of it: a tick there would be ignored."""
     include = table.column(INCLUDE)
     for number, row in below:
@@ -259,11 +272,11 @@ def refuse_ticks_below(table: TableData, below: list[tuple[int, list[object]]]) 
                 "this row is ticked but lies below the table, so it is not part of the list",
                 where=f"{table.sheet} sheet, row {number}",
                 advice="Rows typed under the table are not Sage 50 records. Clear the row, "
-                "press Refresh, and tick the record inside the table.",
+                f"{words.refresh}, and tick the record inside the table.",
             )
 
 
-def refuse_typed_rows(table: TableData) -> None:
+def refuse_typed_rows(table: TableData, words: Words = BUTTON_WORDS) -> None:
     """Excel makes a row typed right under a table part of it. Such a row has no record
     (no Key, no Fingerprint): Refresh rewrites the table's rows, so it names the row
     before anything is written instead of overwriting what was typed there."""
@@ -283,28 +296,30 @@ def refuse_typed_rows(table: TableData) -> None:
             where=f"{table.sheet} sheet, cell {cell}",
             advice="Cut what you typed and paste it two or more rows under the table (or on "
             "another sheet), then delete the emptied table row (right-click > Delete > Table "
-            "Rows) and press Refresh. If it is one of SMSync's rows whose Key was cleared, "
+            f"Rows) and {words.refresh}. If it is one of SMSync's rows whose Key was cleared, "
             "delete the row. Nothing was changed.",
         )
 
 
-def refuse_turbo_ticks(table: TableData) -> None:
+def refuse_turbo_ticks(table: TableData, words: Words = BUTTON_WORDS) -> None:
     """The SMSTurbo-only list is for review: a tick there is a mistake to point out."""
     include = table.column(INCLUDE)
     for index, row in enumerate(table.rows):
         if isinstance(row[include], Uncalculated):
-            raise include_error(table, index, row)
+            raise include_error(table, index, row, words)
         if not is_blank_row(row) and row[include] not in (None, "", False):
             raise IncludeError(
                 "this SMSTurbo-only row is ticked, but SMSync never writes to Sage 50 "
                 "(exporting to Sage 50 is not supported)",
                 where=_where(table, index, row),
-                advice="Clear the Include cell on the SMSTurbo-only sheet, then press "
-                "Synchronize again.",
+                advice="Clear the Include cell on the SMSTurbo-only sheet, then "
+                f"{words.synchronize} again.",
             )
 
 
-def include_column(table: TableData, tick: bool, hidden: set[int]) -> list[object]:
+def include_column(
+    table: TableData, tick: bool, hidden: set[int], words: Words = BUTTON_WORDS
+) -> list[object]:
     """Include values after Check All / Uncheck All: only the rows not in ``hidden`` change
     (Uncheck All passes none, so it clears every row), and Check All ticks what the
     default selection takes (active NEW rows, DIFFERENT rows with changes), as ``sync``
@@ -324,6 +339,21 @@ def include_column(table: TableData, tick: bool, hidden: set[int]) -> list[objec
         else:
             value = None
         if isinstance(value, Uncalculated):
-            raise include_error(table, index, row)
+            raise include_error(table, index, row, words)
         values.append(value)
     return values
+
+
+def include_ids(table: TableData, keys: list[str], tick: bool) -> tuple[list[object], list[str]]:
+    """Include values with the rows of these keys ticked (or cleared), every other row
+    as it is; and the keys no row holds."""
+    include, key = table.column(INCLUDE), table.column(KEY)
+    wanted = set(keys)
+    values: list[object] = []
+    for row in table.rows:
+        value = row[include]
+        if str(row[key]) in wanted:
+            value = TICK if tick else None
+        values.append(value)
+    found = {str(row[key]) for row in table.rows}
+    return values, [k for k in keys if k not in found]

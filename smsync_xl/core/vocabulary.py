@@ -154,3 +154,30 @@ EDITION_WORDS: dict[Edition, EditionWords] = {
         ledger_account="nominal code",
     ),
 }
+
+
+@dataclass(frozen=True)
+class Words:
+    """How the face that is speaking names a step: the ribbon says "press Refresh", the
+    command line names its command. The facts of each message stay here; only these
+    words change with the face."""
+
+    refresh: str
+    synchronize: str
+    twice: str
+    """What may have started a second run on the same workbook."""
+    again: str
+    """How to run the same step again."""
+
+
+BUTTON_WORDS = Words(
+    refresh="press Refresh",
+    synchronize="press Synchronize",
+    twice="a button pressed twice?",
+    again="press the button again",
+)
+
+
+def sentence(words: str) -> str:
+    """``words`` starting a sentence ("press Refresh" → "Press Refresh")."""
+    return words[:1].upper() + words[1:]

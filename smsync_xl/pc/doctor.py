@@ -37,6 +37,9 @@ _LIBRARY_DIRS = ("/usr/lib/*/odbc", "/usr/lib/*", "/usr/lib64", "/usr/lib", "/us
 class Report:
     lines: list[str] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    unused_broken: list[str] = field(default_factory=list)
+    """Drivers marked PROBLEM that the settings do not use: not a problem of this
+    setup, but the summary must not contradict their lines."""
 
     def problem(self, what: str, fix: str) -> None:
         self.problems.append((what, fix))
@@ -149,7 +152,9 @@ def _driver(report: Report, name: str, library: str, bits: int, used: bool) -> N
     path = _resolve(library) if library else None
     if library and path is None:
         report.lines.append(f"  PROBLEM  {name}: library {library} not found")
-        if used:
+        if not used:
+            report.unused_broken.append(name)
+        else:
             report.problem(
                 f"driver '{name}': its library {library} does not exist",
                 "Reinstall the driver, or correct its entry in the ODBC driver list.",
@@ -159,7 +164,9 @@ def _driver(report: Report, name: str, library: str, bits: int, used: bool) -> N
     shown = f"{path}, {driver_bits}-bit" if driver_bits else str(path or "library unknown")
     if driver_bits and driver_bits != bits:
         report.lines.append(f"  PROBLEM  {name}: {shown}")
-        if used:
+        if not used:
+            report.unused_broken.append(name)
+        else:
             report.problem(
                 f"driver '{name}' is {driver_bits}-bit and this Python is {bits}-bit",
                 f"Use a {driver_bits}-bit Python for this driver (Sage 50's 'Pervasive "

@@ -2,7 +2,7 @@
 
 The plan the user reviewed is not trusted blindly: inside the write transaction, after
 SMSync's writer lock, both sides are read again and compared, and a row whose
-fingerprint changed since Refresh is refused as a conflict. Each write is a
+fingerprint changed since the lists were compared is refused as a conflict. Each write is a
 compare-and-set against what that re-read saw, so an edit someone makes in SMSTurbo
 meanwhile is a conflict too, never overwritten or recorded as SMSync's. Creates,
 updates and their audit records commit together; any error rolls everything back.
@@ -14,6 +14,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from smsync_xl.core.compare import (
     Plan,
@@ -57,15 +58,31 @@ Chosen = Mapping[str, Mapping[str, str]]
 """Entity key → {ID: the fingerprint the row had when the user chose it}."""
 
 
+class NextStep(StrEnum):
+    """What to do about a refused row, after comparing both systems again; each face
+    names the comparing (the workbook: "press Refresh"; the command line: its command)."""
+
+    COMPARE = "{compare}"
+    REVIEW = "{compare} and review it again"
+    AFTER_SAVE = "{compare} and synchronize it again once they have saved"
+
+
 @dataclass(frozen=True)
 class RowResult:
     entity: str
     id: str
     outcome: Outcome
     detail: str = ""
+    next_step: NextStep | None = None
 
-    def describe(self) -> str:
-        return f"{self.outcome}: {self.detail}" if self.detail else self.outcome.value
+    def describe(self, compare: str) -> str:
+        """The result in one line; ``compare`` is how the speaking face says "compare
+        both systems again"."""
+        detail = self.detail
+        if self.next_step is not None:
+            step = self.next_step.value.replace("{compare}", compare)
+            detail = f"{detail}. {step[:1].upper()}{step[1:]}" if detail else step
+        return f"{self.outcome}: {detail}" if detail else self.outcome.value
 
 
 @dataclass(frozen=True)
@@ -220,16 +237,13 @@ def _unfit_template(
 
 
 CHANGED_MEANWHILE = (
-    "changed in SMSTurbo by someone else during this synchronization; left as they made "
-    "it. Press Refresh and review it again"
+    "changed in SMSTurbo by someone else during this synchronization; left as they made it"
 )
 BEING_EDITED = (
-    "being edited in SMSTurbo right now (someone has it open and has not saved it); left "
-    "as it is. Press Refresh and synchronize it again once they have saved"
+    "being edited in SMSTurbo right now (someone has it open and has not saved it); left as it is"
 )
 CREATED_MEANWHILE = (
-    "created in SMSTurbo by someone else during this synchronization; left as they made "
-    "it. Press Refresh and review it again"
+    "created in SMSTurbo by someone else during this synchronization; left as they made it"
 )
 
 
@@ -273,8 +287,10 @@ class _Writer:
         """(source key, SMSTurbo ID) of each link ticked."""
         self.ids = ids
 
-    def result(self, record_id: str, outcome: Outcome, detail: str = "") -> RowResult:
-        return RowResult(self.entity.key, record_id, outcome, detail)
+    def result(
+        self, record_id: str, outcome: Outcome, detail: str = "", step: NextStep | None = None
+    ) -> RowResult:
+        return RowResult(self.entity.key, record_id, outcome, detail, step)
 
     def apply(self, record_id: str, mark: str) -> None:
         self.results.append(self.decide(record_id, mark))
@@ -282,12 +298,13 @@ class _Writer:
     def decide(self, record_id: str, mark: str) -> RowResult:
         row = self.plan.row_for(record_id, mark)
         if row is None:
-            reason = (
-                "its type is no longer in Include Types"
-                if record_id in self.plan.excluded_by_type
-                else "it is no longer in Sage 50; press Refresh"
+            if record_id in self.plan.excluded_by_type:
+                return self.result(
+                    record_id, Outcome.CONFLICT, "its type is no longer in Include Types"
+                )
+            return self.result(
+                record_id, Outcome.CONFLICT, "it is no longer in Sage 50", NextStep.COMPARE
             )
-            return self.result(record_id, Outcome.CONFLICT, reason)
         if row.fingerprint != mark:
             return self.stale(row, mark)
         if row.status is Status.INVALID:
@@ -323,24 +340,28 @@ class _Writer:
             return self.result(
                 row.id,
                 Outcome.CONFLICT,
-                f"INVALID since Refresh: {'; '.join(row.reasons)}; nothing was written for it",
+                f"INVALID since the lists were compared: {'; '.join(row.reasons)}; nothing "
+                "was written for it",
             )
         if same_data(row.fingerprint, mark):
             return self.result(
                 row.id,
                 Outcome.CONFLICT,
                 "what Synchronize would do changed because Setup changed "
-                "(Replace Options, credit status or Import Defaults); press Refresh and review "
-                "the row again",
+                "(Replace Options, credit status or Import Defaults)",
+                NextStep.REVIEW,
             )
         if row.status is Status.IN_SYNC:
             return self.result(
-                row.id, Outcome.SKIPPED, "already in sync (synchronized since Refresh)"
+                row.id,
+                Outcome.SKIPPED,
+                "already in sync (synchronized since the lists were compared)",
             )
         return self.result(
             row.id,
             Outcome.CONFLICT,
-            "changed in Sage 50 or SMSTurbo since Refresh; press Refresh and review it again",
+            "changed in Sage 50 or SMSTurbo since the lists were compared",
+            NextStep.REVIEW,
         )
 
     def create(self, row: PlanRow) -> RowResult:
@@ -386,8 +407,8 @@ class _Writer:
         )
         return self.result(row.id, Outcome.UPDATED, "; ".join(c.describe() for c in row.changes))
 
-    def conflict(self, write: _Write, reason: str) -> None:
-        self.results[write.index] = self.result(write.record_id, Outcome.CONFLICT, reason)
+    def conflict(self, write: _Write, reason: str, step: NextStep = NextStep.REVIEW) -> None:
+        self.results[write.index] = self.result(write.record_id, Outcome.CONFLICT, reason, step)
 
     def write(self, changes: list[Change]) -> None:
         """Make the queued writes, each only if SMSTurbo still holds what the re-read
@@ -432,7 +453,7 @@ class _Writer:
                     continue
                 creating.append(write.values)
             elif now is not None and write.record_id not in free:
-                self.conflict(write, BEING_EDITED)
+                self.conflict(write, BEING_EDITED, NextStep.AFTER_SAVE)
                 continue
             elif (
                 now is None

@@ -64,8 +64,17 @@ class UndoResult:
     left_alone: list[LeftAlone]
 
     def headline(self) -> str:
+        """Records it created are removed, records it updated restored: each counted
+        as what happened to it."""
         gone = sum(1 for c in self.restored if c.before is None)
-        text = f"Undo of synchronization {self.undone_run}: {len(self.restored) - gone} restored"
+        removed = sum(
+            1 for c in self.restored if c.action is AuditAction.DELETE and c.before is not None
+        )
+        put_back = len(self.restored) - gone - removed
+        counts = [f"{removed} removed"] if removed else []
+        if put_back or not removed:
+            counts.append(f"{put_back} restored")
+        text = f"Undo of synchronization {self.undone_run}: {', '.join(counts)}"
         if gone:
             text += f", {gone} created by it already deleted in SMSTurbo"
         if self.left_alone:

@@ -1,0 +1,259 @@
+"""The command line as the ribbon's twin: a command for every button, acting on the
+workbook file with the same rules, in the command line's own words, with a record of
+each run (issue 20)."""
+
+from __future__ import annotations
+
+import shlex
+import sqlite3
+
+from click.testing import CliRunner
+
+from smsync_xl import app
+from smsync_xl.book.layout import INCLUDE, KEY, LOG, SAGE_ONLY, TURBO_ONLY
+from smsync_xl.book.sheets import is_ticked
+from smsync_xl.cli import main
+from smsync_xl.files.settings_file import load_settings
+
+from .workbook_helpers import demo_workbook, open_book
+
+
+def run(*args, input=None):
+    result = CliRunner().invoke(main, [str(a) for a in args], input=input)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def ticked_keys(book):
+    table = open_book(book).read_table(SAGE_ONLY)
+    include, key = table.column(INCLUDE), table.column(KEY)
+    return sorted(str(row[key]) for row in table.rows if is_ticked(row[include]))
+
+
+def log_rows(book):
+    return open_book(book).read_table(LOG).rows
+
+
+def default_keys(folder):
+    session = app.open_session(load_settings(folder / "settings.toml"))
+    chosen = app.default_choice(app.plans(session, "customers").plans)
+    return sorted(f"customers:{i}" for i in chosen["customers"])
+
+
+def test_refresh_yes_answers_only_the_company_so_check_all_ticks_what_sync_takes(tmp_path):
+    book = demo_workbook(tmp_path)
+    refreshed = run("refresh", book, "--yes")
+    assert refreshed.exit_code == 0, refreshed.output
+    assert "missing customers only" not in refreshed.output
+    assert "View: not in sync." in refreshed.output
+    assert run("check-all", book).exit_code == 0
+    assert ticked_keys(book) == default_keys(tmp_path)
+
+
+def test_refresh_takes_the_list_and_the_view(tmp_path):
+    book = demo_workbook(tmp_path)
+    shown = run("refresh", book, "--list", "vendors", "--view", "missing_only", "--yes")
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.count("Vendors: ") == 1 and "View: missing only." in shown.output
+    table = open_book(book).read_table(SAGE_ONLY)
+    keys = [str(row[table.column(KEY)]) for row in table.rows]
+    assert keys and all(k.startswith("vendors:") for k in keys)
+
+
+def test_uncheck_all_tick_and_untick_act_on_the_sage50_only_sheet(tmp_path):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    assert run("check-all", book).exit_code == 0
+    assert run("uncheck-all", book).exit_code == 0
+    assert ticked_keys(book) == []
+    ticked = run("tick", book, "PROSPECT1", "DIFFNAME")
+    assert (ticked.exit_code, ticked.output) == (0, "2 row(s) ticked on the Sage50-only sheet.\n")
+    assert ticked_keys(book) == ["customers:DIFFNAME", "customers:PROSPECT1"]
+    assert run("untick", book, "DIFFNAME").exit_code == 0
+    assert ticked_keys(book) == ["customers:PROSPECT1"]
+
+
+def test_ticking_an_id_not_listed_names_it_and_changes_nothing(tmp_path):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    before = book.read_bytes()
+    refused = run("tick", book, "PROSPECT1", "NOSUCH")
+    assert refused.exit_code == 1
+    assert "Sage50-only sheet: not listed: NOSUCH (customers)" in refused.output
+    assert f"run 'smsync-xl refresh {book}' first" in refused.output
+    assert book.read_bytes() == before
+
+
+def test_synchronize_says_import_completed_once_and_the_log_hint_works_as_printed(
+    tmp_path, monkeypatch
+):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    run("tick", book, "PROSPECT1", "DIFFNAME")
+    synchronized = run("synchronize", book, "--yes")
+    assert synchronized.exit_code == 0, synchronized.output
+    assert synchronized.output.count("Import completed") == 1, synchronized.output
+    hint = str(log_rows(book)[-1][-1])
+    assert hint.startswith("every record: smsync-xl runs ")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # no settings file here, as in a normal installation
+    listed = run(*shlex.split(hint.removeprefix("every record: smsync-xl ")))
+    assert listed.exit_code == 0, listed.output
+    assert "create  customers  PROSPECT1" in listed.output
+    assert "update  customers  DIFFNAME" in listed.output
+
+
+def test_undo_and_runs_take_the_workbook(tmp_path, monkeypatch):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    run("tick", book, "PROSPECT1", "DIFFNAME")
+    run("synchronize", book, "--yes")
+    monkeypatch.chdir(tmp_path.parent)
+    listed = run("runs", book)
+    assert listed.exit_code == 0 and "   1  sync  " in listed.output, listed.output
+    undone = run("undo", book, "--yes")
+    assert undone.exit_code == 0, undone.output
+    assert undone.output.count("Undo of synchronization 1: 1 removed, 1 restored") == 1
+    assert "Run 'smsync-xl refresh " in undone.output and "Press Refresh" not in undone.output
+    assert [row[3] for row in log_rows(book)][-2:] == ["Synchronize", "Undo"]
+
+
+def test_the_command_line_names_its_commands_not_buttons(tmp_path):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    nothing = run("synchronize", book, "--yes")
+    assert f"then run 'smsync-xl synchronize {book}'." in nothing.output
+    assert "press" not in nothing.output.lower()
+
+
+def test_plan_ends_with_what_sync_would_do(tmp_path):
+    settings = tmp_path / "settings.toml"
+    demo_workbook(tmp_path)
+    planned = run("plan", "--settings", settings)
+    last = planned.output.splitlines()[-1]
+    assert last == (
+        "sync without IDs would create 19, update 16, leave 23 INVALID and 7 NEW or "
+        "DIFFERENT it does not take by default."
+    )
+    done = run("sync", "--settings", settings, "--yes")
+    assert "Import completed: 19 created, 16 updated, 0 skipped" in done.output
+
+
+def test_the_confirmation_names_the_records(tmp_path):
+    settings = tmp_path / "settings.toml"
+    demo_workbook(tmp_path)
+    refused = run("sync", "--settings", settings, input="n\n")
+    assert (
+        "Synchronize 35 record(s) (customers PROSPECT1, PROSPECT2, PROSPECT3, PROSPECT4, "
+        "FORMULA1 and 30 more) from Sage 50 company" in refused.output
+    )
+
+
+def test_headless_runs_leave_a_log_file_with_what_the_log_sheet_holds(tmp_path):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    run("tick", book, "DIFFNAME")
+    shown = run("synchronize", book, "--yes", "-v")
+    assert "update  customers  DIFFNAME\n    CustomerName: " in shown.output
+    lines = (tmp_path / "SMSync-log.txt").read_text(encoding="utf-8").splitlines()
+    rows = ["\t".join("" if c is None else str(c) for c in row) for row in log_rows(book)]
+    assert lines[0] == rows[-2] and lines[1] == rows[-1]
+    assert lines[2:] == [
+        "update  customers  DIFFNAME",
+        "    CustomerName: 'Different Name Inc' → 'Different Name Inc.'",
+    ]
+
+
+def test_sync_and_undo_with_a_settings_file_log_beside_it_or_where_asked(tmp_path):
+    settings = tmp_path / "settings.toml"
+    demo_workbook(tmp_path)
+    run("sync", "--settings", settings, "--yes", "DIFFNAME")
+    logged = (tmp_path / "SMSync-log.txt").read_text(encoding="utf-8").splitlines()
+    assert len(logged) == 1
+    fields = logged[0].split("\t")
+    assert fields[3:6] == [
+        "Synchronize",
+        "1",
+        "Import completed: 0 created, 1 updated, 0 skipped, 0 conflicts",
+    ]
+    hint = fields[6].removeprefix("every record: smsync-xl ")
+    assert "update  customers  DIFFNAME" in run(*shlex.split(hint)).output
+    elsewhere = tmp_path / "runs.log"
+    undone = run("undo", "--settings", settings, "--yes", "--log", elsewhere)
+    assert undone.output == "Undo of synchronization 1: 1 restored\n"
+    assert elsewhere.read_text(encoding="utf-8").split("\t")[3:6] == [
+        "Undo",
+        "2",
+        "Undo of synchronization 1: 1 restored",
+    ]
+
+
+def test_the_command_line_says_how_to_compare_again_in_its_own_words(tmp_path):
+    settings = tmp_path / "settings.toml"
+    demo_workbook(tmp_path)
+    plan_file = tmp_path / "plan.json"
+    run("plan", "--settings", settings, "--save", plan_file)
+    connection = sqlite3.connect(tmp_path / "sage50_demo.sqlite")
+    with connection:
+        connection.execute("UPDATE Customers SET Contact = 'New' WHERE CustomerID = 'PROSPECT1'")
+    connection.close()
+    result = run("sync", "--settings", settings, "--plan", plan_file, "--yes", "PROSPECT1")
+    assert result.exit_code == 3, result.output
+    assert (
+        "conflict: changed in Sage 50 or SMSTurbo since the lists were compared. "
+        f"Run 'smsync-xl plan --settings {settings}' and review it again" in result.output
+    )
+    assert "Refresh" not in result.output
+
+
+def test_the_workbook_result_keeps_the_ribbon_words_whoever_synchronized(tmp_path):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    run("tick", book, "PROSPECT1")
+    connection = sqlite3.connect(tmp_path / "sage50_demo.sqlite")
+    with connection:
+        connection.execute("UPDATE Customers SET Contact = 'New' WHERE CustomerID = 'PROSPECT1'")
+    connection.close()
+    assert run("synchronize", book, "--yes").exit_code == 3
+    table = open_book(book).read_table(SAGE_ONLY)
+    results = [row[table.column("Result")] for row in table.rows if row[table.column("Result")]]
+    assert results == [
+        "conflict: changed in Sage 50 or SMSTurbo since the lists were compared. "
+        "Press Refresh and review it again"
+    ]
+
+
+def test_undo_of_the_workbook_exits_3_when_records_are_left_alone(tmp_path):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    run("tick", book, "DIFFNAME")
+    run("synchronize", book, "--yes")
+    connection = sqlite3.connect(tmp_path / "smsturbo_demo.sqlite")
+    with connection:
+        connection.execute(
+            "UPDATE Customers SET CustomerName = 'Edited' WHERE CustomerID = 'DIFFNAME'"
+        )
+    connection.close()
+    undone = run("undo", book, "--yes")
+    assert undone.exit_code == 3, undone.output
+    assert "Undo of synchronization 1: 0 restored, 1 left as they are" in undone.output
+
+
+def test_a_workbook_problem_says_what_to_run_on_the_command_line(tmp_path):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    port = open_book(book)
+    turbo = port.read_table(TURBO_ONLY)
+    include = turbo.column(INCLUDE)
+    port.write_column(
+        TURBO_ONLY, INCLUDE, ["x" if i == 0 else r[include] for i, r in enumerate(turbo.rows)]
+    )
+    port.finish()
+    refused = run("synchronize", book, "--yes")
+    assert refused.exit_code == 1
+    assert (
+        "Clear the Include cell on the SMSTurbo-only sheet, then run "
+        f"'smsync-xl synchronize {book}' again." in refused.output
+    )
+    assert "press" not in refused.output.lower()
