@@ -54,7 +54,12 @@ from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.vocabulary import TICK, TICK_WORDS, Status
 
 FIXED_TIME = datetime(2026, 1, 1)
-STATUS_COLOURS = {Status.NEW: "375623", Status.DIFFERENT: "9C5700", Status.INVALID: "C00000"}
+STATUS_COLOURS = {
+    Status.NEW: "375623",
+    Status.DIFFERENT: "9C5700",
+    Status.INVALID: "C00000",
+    Status.LINK: "1F4E79",
+}
 TITLE = Font(bold=True, size=14)
 HEADING = Font(bold=True, size=11, color="1F4E78")
 HINT = Font(italic=True, color="595959")
