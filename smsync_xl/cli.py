@@ -603,6 +603,7 @@ force_option = click.option(
 def _file_book(path: Path, yes: bool, *, rewrite: bool = False, force: bool = False) -> FileBook:
     """The workbook file; one the command will ``rewrite`` is refused while Excel or
     LibreOffice has it open, unless ``force``."""
+    from smsync_xl.app.terminal_progress import TerminalProgress
     from smsync_xl.book.file import FileBook
     from smsync_xl.book.office_lock import refuse_if_open
 
@@ -623,6 +624,7 @@ def _file_book(path: Path, yes: bool, *, rewrite: bool = False, force: bool = Fa
         alert=_echo,
         status=status,
         ask_password=_prompt() or (lambda _: None),
+        progress=TerminalProgress(cast(TextIO, _ProgressStream())),
     )
 
 

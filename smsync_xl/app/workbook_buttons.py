@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from smsync_xl.app import interrupts
 from smsync_xl.app import session as use_cases
 from smsync_xl.app.plain_text import counts_line
+from smsync_xl.app.progress import Progress
 from smsync_xl.app.workbook_port import WorkbookPort
 from smsync_xl.book.busy import one_run_at_a_time
 from smsync_xl.book.layout import (
@@ -188,15 +189,17 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     view = use_cases.view_to_show(
         settings.view, lambda: port.confirm(use_cases.missing_only_question(entity))
     )
-    port.status("SMSync: reading both systems and comparing …")
-    (plan,) = use_cases.plan(session, [entity])
-    tables = sheet_rows(plan, view)
+    progress = Progress(port.progress)
+    (plan,) = use_cases.plan(session, [entity], progress=progress)
+    with progress.step("preparing the lists", len(plan.rows)) as prepared:
+        tables = sheet_rows(plan, view)
+        prepared.advance(len(plan.rows))
     shown = _shown_tables(port, tables)
     if entity is not current:
         write_entity(port, entity)
     kept, unticked = keep_ticks(shown[SAGE_ONLY], tables[SAGE_ONLY])
     totals = [sheet for sheet in tables if port.total_row(sheet)]
-    cleared = _write_lists(port, tables, entity)
+    cleared = _write_lists(port, tables, entity, progress)
     summary = (
         f"{counts_line(plan)}. View: {view.label}. Sage 50 company: {company}. "
         f"Refreshed {now_text()}."
@@ -205,9 +208,15 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     port.write_cell(TURBO_ONLY, SUMMARY_CELL, summary)
     _log(port, "Refresh", company, counts_line(plan))
     port.activate(SAGE_ONLY)
+    _save(port, progress)
     port.status("")
-    port.finish()
     return Finished(summary)
+
+
+def _save(port: WorkbookPort, progress: Progress) -> None:
+    """The end of a button: the file is saved (in Excel the bookkeeper saves)."""
+    with progress.step("saving the workbook"):
+        port.finish()
 
 
 def _shown_tables(
@@ -224,7 +233,7 @@ def _shown_tables(
 
 
 def _write_lists(
-    port: WorkbookPort, tables: dict[str, list[list[object]]], entity: Entity
+    port: WorkbookPort, tables: dict[str, list[list[object]]], entity: Entity, progress: Progress
 ) -> list[str]:
     """Each sheet's rows and the entity's columns; a filter is cleared first, since the
     rows will hold other records. The sheets whose filter was cleared."""
@@ -233,7 +242,9 @@ def _write_lists(
         if port.hidden_rows(sheet) or port.filtered(sheet):
             port.clear_filter(sheet)
             cleared.append(sheet)
-        port.write_table(sheet, rows)
+        with progress.step(f"writing the {sheet} sheet", len(rows)) as written:
+            port.write_table(sheet, rows)
+            written.advance(len(rows))
         port.show_columns(sheet, entity_columns(TABLE_COLUMNS[sheet], entity))
     return cleared
 
@@ -285,12 +296,23 @@ def show_entity(key: str, port: WorkbookPort) -> Finished | None:
 
 def _tick(port: WorkbookPort, tick: bool) -> Finished:
     port.check_can_save()
-    table = port.read_table(SAGE_ONLY)
+    progress = Progress(port.progress)
+    table = _read_sheet(port, progress)
     values = include_column(table, tick, port.hidden_rows(SAGE_ONLY) if tick else set())
-    port.write_column(SAGE_ONLY, INCLUDE, values)
-    port.finish()
+    with progress.step(f"writing {INCLUDE}", len(values)) as written:
+        port.write_column(SAGE_ONLY, INCLUDE, values)
+        written.advance(len(values))
+    _save(port, progress)
+    port.status("")
     ticked = sum(1 for v in values if v not in (None, ""))
     return Finished(f"{ticked} row(s) ticked on the {SAGE_ONLY} sheet.")
+
+
+def _read_sheet(port: WorkbookPort, progress: Progress) -> TableData:
+    with progress.step(f"reading the {SAGE_ONLY} sheet") as read:
+        table = port.read_table(SAGE_ONLY)
+        read.advance(len(table.rows))
+    return table
 
 
 @macro
@@ -311,7 +333,8 @@ def synchronize(port: WorkbookPort) -> Finished:
     port.check_can_save()
     settings, _ = read_setup(port)
     refuse_turbo_ticks(port.read_table(TURBO_ONLY))
-    table = port.read_table(SAGE_ONLY)
+    progress = Progress(port.progress)
+    table = _read_sheet(port, progress)
     _check_log_room(port)
     refuse_ticks_below(table, port.rows_below(SAGE_ONLY))
     chosen = chosen_rows(table)
@@ -334,16 +357,19 @@ def synchronize(port: WorkbookPort) -> Finished:
         )
     if not port.confirm(question):
         return _stopped(port, "Synchronize")
-    port.status("SMSync: synchronizing …")
-    result = use_cases.synchronize(session, chosen)
+    total = sum(len(ids) for ids in chosen.values())
+    with progress.step("synchronizing", total) as synchronized:
+        result = use_cases.synchronize(session, chosen, progress=synchronized.advance)
     summary = result.summary()
     with _after_commit(result.run_id, summary, "Synchronize", session.store.db.label):
         by_key = {make_key(r.entity, r.id): r.describe() for r in result.results}
         key = table.column(KEY)
-        port.write_column(SAGE_ONLY, RESULT, [by_key.get(str(row[key])) for row in table.rows])
+        with progress.step(f"writing {RESULT}", len(table.rows)) as written:
+            port.write_column(SAGE_ONLY, RESULT, [by_key.get(str(row[key])) for row in table.rows])
+            written.advance(len(table.rows))
         _log(port, "Synchronize", company, summary, result.run_id)
         port.write_cell(SAGE_ONLY, SUMMARY_CELL, f"{summary}. Press Refresh to see the new state.")
-        port.finish()
+        _save(port, progress)
     port.status("")
     port.alert(summary)
     return Finished(summary, result)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from smsync_xl.core.ports import Cell, TableData
+from smsync_xl.core.progress import Step
 
 
 class WorkbookPort(Protocol):
@@ -69,6 +70,10 @@ class WorkbookPort(Protocol):
         """Hidden input; None when cancelled or nobody can answer."""
 
     def status(self, text: str) -> None: ...
+
+    def progress(self, step: Step) -> None:
+        """Show how far a long step is (its name, records done, rate): Excel on its
+        status bar, the command line on the terminal."""
 
     def activate(self, sheet: str) -> None: ...
 

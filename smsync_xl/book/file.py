@@ -27,6 +27,8 @@ from xml.etree import ElementTree
 if TYPE_CHECKING:
     from python_calamine import CalamineWorkbook
 
+    from smsync_xl.core.progress import Step
+
 from smsync_xl.book.layout import (
     HEADER_ROW,
     INCLUDE,
@@ -197,9 +199,11 @@ class FileBook:
         alert: Callable[[str], None],
         status: Callable[[str], None],
         ask_password: Callable[[str], str | None] = lambda _: None,
+        progress: Callable[[Step], None] | None = None,
     ) -> None:
         self.path = path
         self._confirm, self._alert, self._status = confirm, alert, status
+        self._progress = progress or (lambda step: status(step.line()))
         self._ask_password = ask_password
         try:
             self._package = Package(path.read_bytes())
@@ -645,6 +649,9 @@ class FileBook:
 
     def status(self, text: str) -> None:
         self._status(text)
+
+    def progress(self, step: Step) -> None:
+        self._progress(step)
 
     def activate(self, sheet: str) -> None:
         """The sheet Excel opens on (activeTab), unless it is hidden: Excel cannot show a
