@@ -19,7 +19,7 @@ Figures (medians of --repeat runs):
 - read ticks: FileBook(...).read_table("Sage50-only") against python-calamine reading
   the same sheet (from_path + to_python);
 - synchronize: the whole ``smsync-xl synchronize --yes`` process of the ticked rows,
-  with its peak memory (ru_maxrss of that process, from os.wait4);
+  with its peak memory (GNU time's maximum resident set of that process);
 - refresh after one synchronize: the whole process, against the fresh refresh.
 """
 
@@ -149,13 +149,22 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+TIME = Path("/usr/bin/time")
+"""GNU time, to take a process's peak memory: the ru_maxrss that os.wait4 gives for a
+child this process starts is at least this process's own peak (Linux keeps the
+high-water mark of the memory the child is started from), and this process holds the
+anchor's rows."""
+
+
 def process(command: str, path: Path) -> tuple[float, float]:
     """Seconds and peak MiB of the whole ``smsync-xl COMMAND BOOK`` process."""
     arguments = [command, str(path)] + (["--yes"] if command != "check-all" else [])
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    peak_file = path.with_name("peak.txt")
+    measured = [str(TIME), "-f", "%M", "-o", str(peak_file)] if TIME.exists() else []
     start = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-c", "from smsync_xl.cli import main; main()", *arguments],
+        [*measured, sys.executable, "-c", "from smsync_xl.cli import main; main()", *arguments],
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -165,7 +174,9 @@ def process(command: str, path: Path) -> tuple[float, float]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode not in (0,):
         raise SystemExit(f"smsync-xl {command} exited with {child.returncode}")
-    return seconds, usage.ru_maxrss / 1024
+    if measured:
+        return seconds, int(peak_file.read_text().split()[-1]) / 1024
+    return seconds, usage.ru_maxrss / 1024  # an upper bound (see TIME)
 
 
 def anchor_rows(folder: Path) -> dict[str, list[list[object]]]:

@@ -11,8 +11,10 @@ not found, the question before an undo.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import getpass
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from smsync_xl.app import interrupts
@@ -79,7 +81,27 @@ def plan(session: Session, chosen: Iterable[Entity], *, progress: Progress = SIL
     return [_plan(session, entity, progress) for entity in chosen]
 
 
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Reading and comparing make hundreds of thousands of records and none of them
+    refers to itself; Python's cycle collector would walk them all again and again (a
+    sixth of the time). It is paused meanwhile and frees whatever cycle there is later."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _plan(session: Session, entity: Entity, progress: Progress) -> Plan:
+    with _without_cycle_collection():
+        return _read_and_compare(session, entity, progress)
+
+
+def _read_and_compare(session: Session, entity: Entity, progress: Progress) -> Plan:
     plural = entity.plural.lower()
     with progress.step(f"reading Sage 50 {plural}") as read:
         sage = session.source.read(entity)
@@ -208,15 +230,16 @@ def synchronize(session: Session, chosen: Chosen, *, progress: Ticks | None = No
     interrupt before the commit rolls it back; after it, it is told with the run."""
 
     interrupts.hold()
-    result = apply(
-        session.source,
-        session.store,
-        session.settings,
-        chosen,
-        user=getpass.getuser(),
-        progress=progress,
-        checkpoint=interrupts.check,
-    )
+    with _without_cycle_collection():
+        result = apply(
+            session.source,
+            session.store,
+            session.settings,
+            chosen,
+            user=getpass.getuser(),
+            progress=progress,
+            checkpoint=interrupts.check,
+        )
     if result.run_id is not None:
         interrupts.committed("Synchronize", result.run_id, result.summary(), session.store.db.label)
     return result

@@ -43,10 +43,10 @@ from smsync_xl.book.sheets import (
     ticked_rows,
 )
 from smsync_xl.book.sheets import table_rows as sheet_rows
-from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError, WrittenButNotSavedError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import TableData
+from smsync_xl.core.vocabulary import View
 from smsync_xl.sync.apply import SyncResult, now_text
 
 
@@ -190,10 +190,7 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
         settings.view, lambda: port.confirm(use_cases.missing_only_question(entity))
     )
     progress = Progress(port.progress)
-    (plan,) = use_cases.plan(session, [entity], progress=progress)
-    with progress.step("preparing the lists", len(plan.rows)) as prepared:
-        tables = sheet_rows(plan, view)
-        prepared.advance(len(plan.rows))
+    tables, counts, template_missing = _lists(session, entity, view, progress)
     shown = _shown_tables(port, tables)
     if entity is not current:
         write_entity(port, entity)
@@ -201,12 +198,11 @@ def _fill(port: WorkbookPort, entity: Entity | None = None) -> Finished:
     totals = [sheet for sheet in tables if port.total_row(sheet)]
     cleared = _write_lists(port, tables, entity, progress)
     summary = (
-        f"{counts_line(plan)}. View: {view.label}. Sage 50 company: {company}. "
-        f"Refreshed {now_text()}."
-    ) + _summary_notes(plan, kept, unticked, cleared, totals)
+        f"{counts}. View: {view.label}. Sage 50 company: {company}. Refreshed {now_text()}."
+    ) + _summary_notes(template_missing, kept, unticked, cleared, totals)
     port.write_cell(SAGE_ONLY, SUMMARY_CELL, summary)
     port.write_cell(TURBO_ONLY, SUMMARY_CELL, summary)
-    _log(port, "Refresh", company, counts_line(plan))
+    _log(port, "Refresh", company, counts)
     port.activate(SAGE_ONLY)
     _save(port, progress)
     port.status("")
@@ -217,6 +213,19 @@ def _save(port: WorkbookPort, progress: Progress) -> None:
     """The end of a button: the file is saved (in Excel the bookkeeper saves)."""
     with progress.step("saving the workbook"):
         port.finish()
+
+
+def _lists(
+    session: use_cases.Session, entity: Entity, view: View, progress: Progress
+) -> tuple[dict[str, list[list[object]]], str, str | None]:
+    """Both tables' rows, the counts line and a missing template's note: the plan, which
+    holds every record of both systems, is let go before the sheets are written, so a
+    large company's records and its sheets are not in memory at once."""
+    (plan,) = use_cases.plan(session, [entity], progress=progress)
+    with progress.step("preparing the lists", len(plan.rows)) as prepared:
+        tables = sheet_rows(plan, view)
+        prepared.advance(len(plan.rows))
+    return tables, counts_line(plan), plan.template_missing
 
 
 def _shown_tables(
@@ -250,13 +259,13 @@ def _write_lists(
 
 
 def _summary_notes(
-    plan: Plan, kept: int, unticked: int, cleared: list[str], totals: list[str]
+    template_missing: str | None, kept: int, unticked: int, cleared: list[str], totals: list[str]
 ) -> str:
     """What the summary adds when Refresh did more than fill the lists, so the
     bookkeeper is told of every tick, filter and Total Row it changed."""
     notes = ""
-    if plan.template_missing:
-        notes += f" Note: {plan.template_missing}."
+    if template_missing:
+        notes += f" Note: {template_missing}."
     if kept:
         notes += f" {kept} tick(s) kept: those records did not change since they were ticked."
     if unticked:

@@ -31,7 +31,8 @@ class Step:
         rate = self.rate()
         speed = f", {rate:,.0f} a second" if rate is not None else ""
         if self.finished:
-            return f"SMSync: {self.name}: {self.done:,} in {self.seconds:.1f} s{speed}"
+            done = f"{self.done:,}" if self.done or self.total is not None else "done"
+            return f"SMSync: {self.name}: {done} in {self.seconds:.1f} s{speed}"
         if not self.done:
             return f"SMSync: {self.name} …"
         of = f" of {self.total:,}" if self.total else ""
