@@ -366,16 +366,18 @@ def synchronize(port: WorkbookPort) -> Finished:
         )
     if not port.confirm(question):
         return _stopped(port, "Synchronize")
+    keys = [str(row[table.column(KEY)]) for row in table.rows]
+    del table  # the sheet's cells are not needed while SMSTurbo is written
+    port.release()
     total = sum(len(ids) for ids in chosen.values())
     with progress.step("synchronizing", total) as synchronized:
         result = use_cases.synchronize(session, chosen, progress=synchronized.advance)
     summary = result.summary()
     with _after_commit(result.run_id, summary, "Synchronize", session.store.db.label):
         by_key = {make_key(r.entity, r.id): r.describe() for r in result.results}
-        key = table.column(KEY)
-        with progress.step(f"writing {RESULT}", len(table.rows)) as written:
-            port.write_column(SAGE_ONLY, RESULT, [by_key.get(str(row[key])) for row in table.rows])
-            written.advance(len(table.rows))
+        with progress.step(f"writing {RESULT}", len(keys)) as written:
+            port.write_column(SAGE_ONLY, RESULT, [by_key.get(key) for key in keys])
+            written.advance(len(keys))
         _log(port, "Synchronize", company, summary, result.run_id)
         port.write_cell(SAGE_ONLY, SUMMARY_CELL, f"{summary}. Press Refresh to see the new state.")
         _save(port, progress)

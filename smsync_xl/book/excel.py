@@ -506,6 +506,9 @@ class ExcelBook:
     def progress(self, step: Step) -> None:
         self.status(step.line())
 
+    def release(self) -> None:
+        """Nothing to let go: the cells live in Excel, each read is one block."""
+
     def activate(self, sheet: str) -> None:
         """Show the sheet, unless the bookkeeper hid it: Excel refuses to activate a hidden
         sheet. xlwings' Sheet.visible is COM's Worksheet.Visible on Windows (_xlwindows.py

@@ -653,6 +653,14 @@ class FileBook:
     def progress(self, step: Step) -> None:
         self._progress(step)
 
+    def release(self) -> None:
+        """The values and XML read of sheets not written yet: a 30,000-row sheet holds
+        about 100 MiB of them; they are read again from the file if needed."""
+        kept = self._dirty | set(self._pending)
+        self._values = {sheet: grid for sheet, grid in self._values.items() if sheet in kept}
+        self._xml = {sheet: xml for sheet, xml in self._xml.items() if sheet in kept}
+        self._reader = None
+
     def activate(self, sheet: str) -> None:
         """The sheet Excel opens on (activeTab), unless it is hidden: Excel cannot show a
         hidden sheet's tab, so the workbook keeps the one it has."""
