@@ -4,14 +4,22 @@ command line, a few times per step whatever the number of records."""
 
 from __future__ import annotations
 
+import gc
 import io
 import subprocess
 import sys
+import tracemalloc
+from pathlib import Path
 
 from smsync_xl import macros
+from smsync_xl.app import session
 from smsync_xl.app.progress import Progress
 from smsync_xl.app.terminal_progress import TerminalProgress
 from smsync_xl.book.excel import ExcelBook
+from smsync_xl.book.file import FileBook
+from smsync_xl.book.layout import SAGE_ONLY
+from smsync_xl.core.compare import PlanRow
+from smsync_xl.core.ports import Cell
 from smsync_xl.core.progress import Step
 
 from .test_book_excel import standin
@@ -103,3 +111,53 @@ def test_a_terminal_gets_a_bar_redrawn_in_place():
     assert "\r[############            ] SMSync: writing … 2 of 4, " in drawn
     assert drawn.endswith(" a second\x1b[K\n") and drawn.count("\n") == 1
     assert "[########################] SMSync: writing: 4 in " in drawn
+
+
+# Memory: a large company's records and its sheets are not held at once.
+
+
+class Watched(FileBook):
+    """The file adapter, noting what is alive when the use cases call it."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, confirm=lambda _: True, alert=lambda _: None, status=print)
+        self.alive: list[str] = []
+
+    def write_table(self, sheet: str, rows: list[list[Cell]]) -> None:
+        self.alive += {type(o).__name__ for o in gc.get_objects() if isinstance(o, PlanRow)}
+        super().write_table(sheet, rows)
+
+
+def test_refresh_lets_go_of_the_plan_before_writing_the_sheets(tmp_path):
+    standin(tmp_path, 50)
+    port = Watched(tmp_path / "SMSync.xlsm")
+    assert macros.refresh(port)
+    assert port.alive == []
+    assert len(port.read_table(SAGE_ONLY).rows) == 50
+
+
+def test_synchronize_lets_go_of_the_sheets_while_it_writes_smsturbo(tmp_path, monkeypatch):
+    standin(tmp_path, 2000)
+    path = tmp_path / "SMSync.xlsm"
+    assert macros.refresh(Watched(path)) and macros.check_all(Watched(path))
+    held: list[int] = []
+    apply = session.synchronize
+
+    def measured(*args: object, **kwargs: object) -> object:
+        held.append(tracemalloc.get_traced_memory()[0])
+        return apply(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(session, "synchronize", measured)
+    port = Watched(path)
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        port.read_table(SAGE_ONLY)
+        read = tracemalloc.get_traced_memory()[0] - start
+        assert macros.synchronize(port)
+    finally:
+        tracemalloc.stop()
+    assert read > 1_000_000  # 2,000 rows' cells and XML
+    assert held[0] - start < read / 4, (held[0] - start, read)
+    results = port.read_table(SAGE_ONLY)
+    assert [row[results.column("Result")] for row in results.rows].count(None) == 0
