@@ -368,7 +368,8 @@ def synchronize(port: WorkbookPort) -> Finished:
         return _stopped(port, "Synchronize")
     keys = [str(row[table.column(KEY)]) for row in table.rows]
     del table  # the sheet's cells are not needed while SMSTurbo is written
-    port.release()
+    port.release(TURBO_ONLY, written=False)
+    port.release(SAGE_ONLY, written=True)
     total = sum(len(ids) for ids in chosen.values())
     with progress.step("synchronizing", total) as synchronized:
         result = use_cases.synchronize(session, chosen, progress=synchronized.advance)

@@ -58,9 +58,10 @@ class WorkbookPort(Protocol):
         under the table moves down with it, and no column was added inside it. Writing
         the table (or appending to it) then moves what lies under it."""
 
-    def release(self) -> None:
-        """Let go of what was read of the sheets not written yet (read again if needed):
-        a long step comes, a large synchronization, that needs the memory more."""
+    def release(self, sheet: str, *, written: bool) -> None:
+        """The use case reads ``sheet`` no more (``written``: it still writes to it): what
+        was read of it can be let go before a long step that needs the memory more (a
+        large synchronization); what a write needs is kept or read again."""
 
     def check_can_save(self) -> None:
         """Raise if the results could not be kept (a read-only file); called before

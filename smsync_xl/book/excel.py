@@ -506,7 +506,7 @@ class ExcelBook:
     def progress(self, step: Step) -> None:
         self.status(step.line())
 
-    def release(self) -> None:
+    def release(self, sheet: str, *, written: bool) -> None:
         """Nothing to let go: the cells live in Excel, each read is one block."""
 
     def activate(self, sheet: str) -> None:

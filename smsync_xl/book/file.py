@@ -653,13 +653,15 @@ class FileBook:
     def progress(self, step: Step) -> None:
         self._progress(step)
 
-    def release(self) -> None:
-        """The values and XML read of sheets not written yet: a 30,000-row sheet holds
-        about 100 MiB of them; they are read again from the file if needed."""
-        kept = self._dirty | set(self._pending)
-        self._values = {sheet: grid for sheet, grid in self._values.items() if sheet in kept}
-        self._xml = {sheet: xml for sheet, xml in self._xml.items() if sheet in kept}
-        self._reader = None
+    def release(self, sheet: str, *, written: bool) -> None:
+        """A 30,000-row sheet's XML and values take about 100 MiB. The XML of a sheet not
+        changed yet is parsed again from the package, in memory, when it is written;
+        the values (a write reads the header) only of a sheet that is not written."""
+        if sheet in self._dirty or sheet in self._pending:
+            return
+        self._xml.pop(sheet, None)
+        if not written:
+            self._values.pop(sheet, None)
 
     def activate(self, sheet: str) -> None:
         """The sheet Excel opens on (activeTab), unless it is hidden: Excel cannot show a
