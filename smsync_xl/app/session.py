@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from smsync_xl.app import interrupts
 from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.app.plain_text import inert
+from smsync_xl.app.progress import SILENT, Progress
 from smsync_xl.connections.passwords import Prompt
-from smsync_xl.core.compare import Plan
+from smsync_xl.core.compare import Plan, collector_paused
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES, Entity, SageRecord, TurboRecord
 from smsync_xl.core.ports import Source
@@ -27,7 +28,8 @@ from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import Status, View
 from smsync_xl.smsturbo.audit import Change, Run
 from smsync_xl.smsturbo.store import SMSTurboStore
-from smsync_xl.sync.apply import Chosen, Progress, SyncResult, apply, make_plan
+from smsync_xl.sync.apply import Chosen, SyncResult, apply, make_plan
+from smsync_xl.sync.apply import Progress as Ticks
 from smsync_xl.sync.chosen_ids import NO_TYPED_IDS
 from smsync_xl.sync.undo import UndoResult, last_undoable_run
 from smsync_xl.sync.undo import taken_back_already as _taken_back_already
@@ -71,9 +73,27 @@ def entities(session: Session, key: str | None = None) -> list[Entity]:
     return [e for e in ENTITIES.values() if e.key in session.store.mapping.tables]
 
 
-def plan(session: Session, chosen: Iterable[Entity]) -> list[Plan]:
-    """Read both systems and compare: what Refresh shows and ``plan`` prints."""
-    return [make_plan(e, session.source, session.store, session.settings) for e in chosen]
+def plan(session: Session, chosen: Iterable[Entity], *, progress: Progress = SILENT) -> list[Plan]:
+    """Read both systems and compare: what Refresh shows and ``plan`` prints; each
+    entity's reading of Sage 50, then of SMSTurbo with the comparison, is a step of
+    ``progress``."""
+    return [_plan(session, entity, progress) for entity in chosen]
+
+
+def _plan(session: Session, entity: Entity, progress: Progress) -> Plan:
+    with collector_paused():
+        return _read_and_compare(session, entity, progress)
+
+
+def _read_and_compare(session: Session, entity: Entity, progress: Progress) -> Plan:
+    plural = entity.plural.lower()
+    with progress.step(f"reading Sage 50 {plural}") as read:
+        sage = session.source.read(entity)
+        read.advance(len(sage))
+    with progress.step(f"reading SMSTurbo {plural} and comparing", len(sage)) as compared:
+        found = make_plan(entity, session.source, session.store, session.settings, sage)
+        compared.advance(len(found.rows))
+    return found
 
 
 @dataclass(frozen=True)
@@ -219,7 +239,7 @@ def synchronize(
     session: Session,
     chosen: Chosen,
     *,
-    progress: Progress | None = None,
+    progress: Ticks | None = None,
     ids: Mapping[str, Mapping[str, str]] = NO_TYPED_IDS,
 ) -> SyncResult:
     """Bring the chosen rows into SMSTurbo in one transaction with its audit. An
@@ -227,16 +247,17 @@ def synchronize(
     ``ids``: per entity, the SMSTurbo IDs typed for rows (by the row's ID)."""
 
     interrupts.hold()
-    result = apply(
-        session.source,
-        session.store,
-        session.settings,
-        chosen,
-        user=getpass.getuser(),
-        progress=progress,
-        checkpoint=interrupts.check,
-        ids=ids,
-    )
+    with collector_paused():
+        result = apply(
+            session.source,
+            session.store,
+            session.settings,
+            chosen,
+            user=getpass.getuser(),
+            progress=progress,
+            checkpoint=interrupts.check,
+            ids=ids,
+        )
     if result.run_id is not None:
         interrupts.committed("Synchronize", result.run_id, result.summary(), session.store.db.label)
     return result
