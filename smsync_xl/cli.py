@@ -1103,13 +1103,6 @@ def set_password(side: str) -> int:
     return 0
 
 
-book_option = click.option(
-    "--book",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Take the settings from this workbook's Setup sheet instead.",
-)
-
-
 def _settings_of(settings_path: Path, book: Path | None) -> Settings:
     """The settings file's settings, or the workbook's Setup sheet's."""
     if book is None:
@@ -1122,13 +1115,14 @@ def _settings_of(settings_path: Path, book: Path | None) -> Settings:
 @main.group()
 def ids() -> None:
     """The SMSTurbo IDs SMSTurbo remembers for Sage 50 records that bring none (Sage 50
-    Canada's customers and vendors, UK codes too long): list, set, forget.
+    Canada's customers and vendors, UK codes too long): list, set, forget; in the
+    SMSTurbo database BOOK's Setup names, or else the settings file's.
 
     \b
     Examples:
       smsync-xl ids list --settings demo-ca/settings.toml
       smsync-xl ids set customers 12 BETON-MTL --settings demo-ca/settings.toml
-      smsync-xl ids forget customers 12 --settings demo-ca/settings.toml
+      smsync-xl ids forget customers 12 ~/SMSync/SMSync.xlsm
     """
 
 
@@ -1136,17 +1130,17 @@ entity_argument = click.argument("entity", type=click.Choice(list(ENTITIES)))
 
 
 @ids.command("list")
+@optional_book_argument
 @settings_option
-@book_option
 @handles_problems
-def list_ids(settings_path: Path, book: Path | None) -> int:
+def list_ids(book: Path | None, settings_path: Path) -> int:
     """List the remembered IDs: list, Sage 50 key (Canada's record number, else the
     code), SMSTurbo ID.
 
     \b
     Examples:
       smsync-xl ids list --settings demo-ca/settings.toml
-      smsync-xl ids list --book ~/SMSync/SMSync.xlsm
+      smsync-xl ids list ~/SMSync/SMSync.xlsm
     """
     remembered = app.remembered_ids(_settings_of(settings_path, book), prompt=_prompt())
     for each in remembered:
@@ -1160,11 +1154,11 @@ def list_ids(settings_path: Path, book: Path | None) -> int:
 @entity_argument
 @click.argument("source_key")
 @click.argument("turbo_id")
+@optional_book_argument
 @settings_option
-@book_option
 @handles_problems
 def set_id(
-    entity: str, source_key: str, turbo_id: str, settings_path: Path, book: Path | None
+    entity: str, source_key: str, turbo_id: str, book: Path | None, settings_path: Path
 ) -> int:
     """Remember TURBO_ID for the Sage 50 record SOURCE_KEY (Canada: its record number,
     shown by 'ids list' and in the Reason; UK/US: its code). Links it to that SMSTurbo
@@ -1183,10 +1177,10 @@ def set_id(
 @ids.command("forget")
 @entity_argument
 @click.argument("source_key")
+@optional_book_argument
 @settings_option
-@book_option
 @handles_problems
-def forget_id(entity: str, source_key: str, settings_path: Path, book: Path | None) -> int:
+def forget_id(entity: str, source_key: str, book: Path | None, settings_path: Path) -> int:
     """Forget the ID remembered for SOURCE_KEY: the next Refresh suggests one again.
 
     \b

@@ -424,3 +424,15 @@ def test_a_code_smsturbo_has_in_another_letter_case_gets_no_second_record():
     )
     assert plan.by_id["PIPE-150-CLASS"].status is Status.NEW
     assert assigned["PIPE-150-CLASS"].source_key == "PIPE/150/CLASS-B"
+
+
+def test_ids_reads_the_workbook_s_setup_like_the_other_commands(tmp_path):
+    installed = run("install", "--dest", tmp_path, "--demo", "--edition", "canada")
+    assert installed.exit_code == 0, installed.output
+    book = tmp_path / "SMSync.xlsm"
+    assert run("ids", "list", book).output == "SMSTurbo remembers no ID yet.\n"
+    done = run("ids", "set", "customers", "12", "BETON-MTL", book)
+    assert done.exit_code == 0, done.output
+    assert run("ids", "list", book).output.split() == ["customers", "12", "BETON-MTL"]
+    assert run("ids", "forget", "customers", "12", book).exit_code == 0
+    assert run("ids", "list", book).output == "SMSTurbo remembers no ID yet.\n"
