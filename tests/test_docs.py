@@ -44,5 +44,5 @@ def test_every_command_has_help_with_an_example(name):
 
 
 def test_every_command_the_readme_shows_exists():
-    shown = set(re.findall(r"smsync-xl ([a-z][a-z-]*(?: set)?)", README))
+    shown = set(re.findall(r"smsync-xl ([a-z][a-z-]*(?: set| list| forget)?)", README))
     assert shown <= set(COMMANDS) | {"password"}
