@@ -436,3 +436,15 @@ def test_ids_reads_the_workbook_s_setup_like_the_other_commands(tmp_path):
     assert run("ids", "list", book).output.split() == ["customers", "12", "BETON-MTL"]
     assert run("ids", "forget", "customers", "12", book).exit_code == 0
     assert run("ids", "list", book).output == "SMSTurbo remembers no ID yet.\n"
+
+
+def test_a_name_nothing_of_which_can_stand_in_an_id_is_suggested_one_from_its_key():
+    from smsync_xl.core.fields import SageRecord
+    from smsync_xl.core.suggested_ids import assign_ids
+
+    sage = [
+        SageRecord("日本", False, {"id": "日本", "name": "日本"}, source_key="15"),
+        SageRecord("日本 ", False, {"id": "日本 ", "name": "日本 "}, source_key="16"),
+    ]
+    records, _ = assign_ids(CUSTOMER, sage, [], {}, suggest=True, product="Sage 50")
+    assert [r.id for r in records] == ["ID-15", "ID-16"]

@@ -7,7 +7,9 @@ whose edition gives no usable ID (Sage 50 Canada has no customer or vendor code,
 stock codes run to 30 characters) gets a suggested ID: the ID rule applied to what
 Sage 50 has, unique against SMSTurbo's IDs, the remembered ones and the other rows,
 and the same on every Refresh (collisions numbered in the order of the source keys).
-The bookkeeper accepts it, or types another in the SMSTurbo ID column.
+The bookkeeper accepts it, or types another in the SMSTurbo ID column. A Canada record
+whose exact name one SMSTurbo record has is proposed a link to it instead
+(``proposed_links``), taken only when ticked.
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ def _answered(record: SageRecord, entity: Entity, product: str, turbo_id: str) -
 
 
 def source_key_of(record: SageRecord) -> str:
+    """What the record's SMSTurbo ID is remembered against: the source's own key where
+    the ID is none (Canada's ``lId``), else the Sage 50 ID."""
     return record.source_key if record.source_key is not None else record.id
 
 
@@ -83,6 +87,8 @@ def numbered(stem: str, number: int) -> str:
 
 
 def _stem(record: SageRecord) -> str:
+    """The suggestion before numbering: the ID rule applied to the Sage 50 ID (Canada: the
+    name), or ``FALLBACK_STEM`` and the source key when nothing of it is left."""
     stem = suggest_id(record.id)
     if stem:
         return stem
