@@ -36,6 +36,7 @@ from click.testing import CliRunner
 from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.cli import main
 from smsync_xl.connections import db as dbapi
+from smsync_xl.connections.odbc import utf8_text
 from smsync_xl.core.errors import UndoChangedError
 from smsync_xl.core.fields import CUSTOMER
 from smsync_xl.core.vocabulary import Outcome
@@ -47,7 +48,13 @@ from smsync_xl.sync.apply import apply, make_plan
 from smsync_xl.sync.undo import last_undoable_run, undo_last
 
 from . import kill_test
-from .conftest import pg_database, pg_dsn, rebuild_sqlite_table
+from .conftest import (
+    mariadb_database,
+    mariadb_dsn,
+    pg_database,
+    pg_dsn,
+    rebuild_sqlite_table,
+)
 
 COUNT = 200
 """NEW customers in the company two processes synchronize at once."""
@@ -126,8 +133,52 @@ def pg_turbo(request: pytest.FixtureRequest, folder: Path, settings_text: str, r
     )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+def mariadb_turbo(
+    request: pytest.FixtureRequest, folder: Path, settings_text: str, records
+) -> Turbo:
+    """SMSTurbo in a fresh MariaDB database through the MariaDB ODBC driver; the other
+    connections speak as SMSync's do (standard quotes, UTF-8 text)."""
+    import pyodbc
+
+    odbc, server = request.getfixturevalue("odbc"), request.getfixturevalue("mariadb")
+    request.getfixturevalue("passwords")
+    db = mariadb_database(server)
+    write_smsturbo(db, DemoLists(*records))
+    db.close()
+    request.getfixturevalue("monkeypatch").setenv("SMSYNC_SMSTURBO_PASSWORD", server.password)
+    dsn = mariadb_dsn(odbc, server)
+    settings = folder / "settings.toml"
+    settings.write_text(
+        settings_text.replace(SQLITE_SECTION, kill_test.odbc_turbo_section(dsn)),
+        encoding="utf-8",
+    )
+    string = server.connection_string(server.writer)
+
+    def connect() -> Any:
+        connection = pyodbc.connect(string, autocommit=True)
+        utf8_text(connection, pyodbc)
+        connection.execute(dbapi.MYSQL_SESSION)
+        return connection
+
+    def dump() -> kill_test.Dump:
+        with closing(connect()) as connection:
+            return kill_test.dump_connection(connection, "DATABASE()")
+
+    return Turbo("mariadb", settings, dump, connect, f"ODBC DSN {dsn}")
+
+
+SERVERS = {"postgresql": pg_turbo, "mariadb": mariadb_turbo}
+"""SMSTurbo on a database server, per backend."""
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
 def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(params=list(SERVERS))
+def server(request) -> str:
+    """The backends where a clerk's transaction can wait for SMSync's locks."""
     return request.param
 
 
@@ -137,7 +188,7 @@ def big(request, backend, tmp_path) -> Turbo:
     settings = kill_test.write_company(tmp_path, COUNT)
     if backend == "sqlite":
         return sqlite_turbo(tmp_path, settings)
-    return pg_turbo(request, tmp_path, settings.read_text(encoding="utf-8"), ([], []))
+    return SERVERS[backend](request, tmp_path, settings.read_text(encoding="utf-8"), ([], []))
 
 
 @pytest.fixture
@@ -146,7 +197,7 @@ def demo_turbo(request, backend, tmp_path) -> Turbo:
     settings = create_demo(tmp_path)
     if backend == "sqlite":
         return sqlite_turbo(tmp_path, settings)
-    return pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    return SERVERS[backend](request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
 
 
 def finished(process) -> tuple[int, str]:
@@ -177,6 +228,9 @@ def drop_id_uniqueness(turbo: Turbo) -> None:
             rebuild_sqlite_table(
                 connection, "Customers", lambda sql: sql.replace(" NOT NULL PRIMARY KEY", "")
             )
+            return
+        if turbo.backend == "mariadb":
+            connection.execute('ALTER TABLE "Customers" DROP PRIMARY KEY')
             return
         name = connection.execute(
             "SELECT conname FROM pg_constraint WHERE conrelid = '\"Customers\"'::regclass "
@@ -508,8 +562,8 @@ def test_an_edit_between_the_reread_and_the_write_is_a_conflict(demo_turbo, monk
 def test_an_edit_while_undo_restores_is_left_alone(demo_turbo, monkeypatch):
     """Where Undo holds no row locks (SQLite writes with a compare-and-set); on
     PostgreSQL the row is locked, and a clerk cannot save it meanwhile (test_undo.py)."""
-    if demo_turbo.backend == "postgresql":
-        pytest.skip("Undo locks the rows it takes back on PostgreSQL")
+    if demo_turbo.backend != "sqlite":
+        pytest.skip("Undo locks the rows it takes back on PostgreSQL and MariaDB")
     source, store, settings = session(demo_turbo)
     apply(
         source,
@@ -568,6 +622,18 @@ CLERK_CREATES = (
 """How a careful program creates a record: only if none with its ID exists."""
 
 
+SESSION_ID = {"postgresql": "SELECT pg_backend_pid()", "mariadb": "SELECT CONNECTION_ID()"}
+"""The server's number for the connection's session."""
+WAITING_FOR_A_LOCK = {
+    "postgresql": ("SELECT wait_event_type FROM pg_stat_activity WHERE pid = ?", "Lock"),
+    "mariadb": (
+        "SELECT trx_state FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?",
+        "LOCK WAIT",
+    ),
+}
+"""What the server says of a session (by its number) that waits for another's lock."""
+
+
 class Clerk:
     """A clerk's SMSTurbo screen: its own connection, its statements on its own thread."""
 
@@ -580,7 +646,7 @@ class Clerk:
             self.pid = 0
         else:
             self.connection = turbo.connect()
-            self.pid = self.connection.execute("SELECT pg_backend_pid()").fetchone()[0]
+            self.pid = self.connection.execute(SESSION_ID[turbo.backend]).fetchone()[0]
         self.done = threading.Event()
         self.outcome: list[str] = []
         self.thread: threading.Thread | None = None
@@ -607,10 +673,9 @@ class Clerk:
                 if self.done.is_set():
                     return self.outcome[0]
                 if self.pid:
-                    row = watcher.execute(
-                        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = ?", [self.pid]
-                    ).fetchone()
-                    if row and row[0] == "Lock":
+                    sql, waiting = WAITING_FOR_A_LOCK[self.turbo.backend]
+                    row = watcher.execute(sql, [self.pid]).fetchone()
+                    if row and row[0] == waiting:
                         return "waiting"
                 time.sleep(0.01)
         raise AssertionError("the clerk's statement neither finished nor waited for a lock")
@@ -662,6 +727,12 @@ def test_a_clerk_cannot_create_the_record_between_the_reread_and_the_insert(
         if demo_turbo.backend == "sqlite":
             assert seen == ["refused: database is locked"]
             demo_turbo.edit(CLERK_CREATES, [])  # the clerk's program tries again
+        elif demo_turbo.backend == "mariadb" and unique_id:
+            # InnoDB: SMSync's INSERT goes into the index gap the clerk's waiting read
+            # wants, and InnoDB ends the smaller transaction, the clerk's, as a deadlock
+            assert seen == ["waiting"] and len(clerk.outcome) == 1
+            assert "Deadlock found when trying to get lock" in clerk.outcome[0]
+            demo_turbo.edit(CLERK_CREATES, [])  # the clerk's program tries again
         else:
             assert seen == ["waiting"] and clerk.outcome == ["committed"]
     finally:
@@ -710,6 +781,8 @@ def test_doctor_says_when_an_id_column_has_no_unique_index(demo_turbo):
 def test_doctor_does_not_count_a_partial_unique_index(demo_turbo):
     """A unique index with a WHERE filter keeps only some rows' IDs unique: doctor says
     the table has no unique index on its ID (SQLite's pragmas, PostgreSQL's pg_index)."""
+    if demo_turbo.backend == "mariadb":
+        pytest.skip("MariaDB has no partial indexes")
     drop_id_uniqueness(demo_turbo)
     demo_turbo.edit(
         'CREATE UNIQUE INDEX "Some_Customers" ON "Customers" ("CustomerID") '
@@ -819,15 +892,33 @@ def test_a_server_without_a_known_table_lock_writes_in_a_serializable_transactio
     assert store.db.query("SHOW transaction_isolation")[0][0] == "read committed"
 
 
+def refused_tries(monkeypatch) -> list[str]:
+    """The tables SMSync's tries for a table lock were refused for (another transaction
+    held it), as the server said it in this process."""
+    refused: list[str] = []
+    plain = dbapi.Database.keep_writers_off
+
+    def noted(self, table: str) -> None:
+        try:
+            plain(self, table)
+        except Exception:
+            refused.append(table)
+            raise
+
+    monkeypatch.setattr(dbapi.Database, "keep_writers_off", noted)
+    return refused
+
+
 def test_a_clerks_insert_committed_while_synchronize_waits_is_a_conflict_for_that_row(
-    request, tmp_path
+    request, tmp_path, server, monkeypatch
 ):
     """The clerk's unsaved PROSPECT1 keeps SMSync trying for the table; the clerk saves
     meanwhile. SMSync then reads it, and PROSPECT1 is a CONFLICT of its own while
     PROSPECT2 is created: not a unique-key error that stops the whole batch (what an
     INSERT racing the clerk's unique index entry gave)."""
     create_demo(tmp_path)
-    turbo = pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    turbo = SERVERS[server](request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    refused = refused_tries(monkeypatch)
     source, store, settings = session(turbo)
     chosen = chosen_now(source, store, settings, ["PROSPECT1", "PROSPECT2"])
     clerk = turbo.connect()
@@ -837,7 +928,7 @@ def test_a_clerks_insert_committed_while_synchronize_waits_is_a_conflict_for_tha
         ["PROSPECT1", "Typed by a clerk"],
     )
     watcher = turbo.connect()
-    ours = {int(c.execute("SELECT pg_backend_pid()").fetchone()[0]) for c in (clerk, watcher)}
+    ours = {int(c.execute(SESSION_ID[server]).fetchone()[0]) for c in (clerk, watcher)}
     done: list[Any] = []
 
     def synchronize() -> None:  # its own connections, as another SMSync would have
@@ -850,7 +941,9 @@ def test_a_clerks_insert_committed_while_synchronize_waits_is_a_conflict_for_tha
     worker = threading.Thread(target=synchronize)
     try:
         worker.start()
-        poll(lambda: retrying_backends(watcher, ours), 30, "SMSync did not wait for the clerk")
+        if server == "postgresql":
+            poll(lambda: retrying_backends(watcher, ours), 30, "SMSync did not wait for the clerk")
+        poll(lambda: refused, 30, "SMSync did not wait for the clerk")
         clerk.commit()
         worker.join(60)
     finally:

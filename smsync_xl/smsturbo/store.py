@@ -90,7 +90,9 @@ def _busy_now(error: TargetBusyError) -> bool:
     if not isinstance(cause, Exception):
         return False
     state, said = state_and_text(cause)
-    return state == "55P03" or "could not obtain lock" in said or "ORA-00054" in said
+    return state == "55P03" or any(
+        words in said for words in ("could not obtain lock", "ORA-00054", "Lock wait timeout")
+    )
 
 
 def _matching(expected: Raw) -> tuple[str, list[object]]:
@@ -126,6 +128,7 @@ class SMSTurboStore:
         self._stored_ids: dict[tuple[str, str], str] = {}
         self._incomparable: dict[str, set[str]] = {}
         dbapi.fixed_time_zone(db)
+        dbapi.standard_quotes(db)
         self._references: dict[str, list[dbapi.Reference]] = {}
         self._user_name: str | None = None
 
@@ -257,7 +260,7 @@ class SMSTurboStore:
             if not self.db.has_table(LOCK_TABLE):
                 try:
                     with self._recoverable():
-                        self.db.execute(LOCK_DDL)
+                        self.db.execute(LOCK_DDL + self.db.table_options)
                         self.db.execute(LOCK_INSERT)
                 except TargetReadOnlyError as error:
                     raise self._refused_writing(error, missing=True) from error
@@ -273,7 +276,8 @@ class SMSTurboStore:
             try:
                 with self._recoverable():
                     taken = self.db.execute(LOCK_TAKE)
-                    if taken == 0 and not self.db.query(f"SELECT LockName FROM {LOCK_TABLE}"):
+                    lock_row = f"SELECT LockName FROM {LOCK_TABLE}{self.db.before_any_plain_read}"
+                    if taken == 0 and not self.db.query(lock_row):
                         self.db.execute(LOCK_INSERT)  # the row was deleted: put it back
             except TargetReadOnlyError as error:
                 raise self._refused_writing(error, missing=False) from error
