@@ -958,6 +958,52 @@ def test_a_clerks_insert_committed_while_synchronize_waits_is_a_conflict_for_tha
     assert [c.record_id for c in store.audit.changes(result.run_id)] == ["PROSPECT2"]
 
 
+def test_while_synchronize_waits_for_the_table_other_clerks_save_at_once(
+    request, tmp_path, server, monkeypatch
+):
+    """A clerk's unsaved edit keeps SMSync trying for the table; meanwhile another
+    clerk saves another customer without waiting for SMSync: a refused try leaves no lock
+    behind (InnoDB keeps the row locks a rolled-back-to savepoint took, so there SMSync
+    rolls back the whole transaction and takes its writer lock again)."""
+    create_demo(tmp_path)
+    turbo = SERVERS[server](request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    refused = refused_tries(monkeypatch)
+    source, store, settings = session(turbo)
+    chosen = chosen_now(source, store, settings, ["DIFFNAME", "PROSPECT1"])
+    first = min(customer_ids(turbo))
+    assert first < "DIFFPHONE"
+    editing = turbo.connect()
+    editing.autocommit = False
+    editing.execute(PHONE, ["555-UNSAVED", "DIFFPHONE"])
+    done: list[Any] = []
+
+    def synchronize() -> None:  # its own connections, as another SMSync would have
+        source, store, settings = session(turbo)
+        try:
+            done.append(apply(source, store, settings, chosen, user="tester"))
+        except Exception as error:  # noqa: BLE001 - the test shows what it was
+            done.append(error)
+
+    worker = threading.Thread(target=synchronize)
+    other = Clerk(turbo)
+    try:
+        worker.start()
+        poll(lambda: len(refused) >= 2, 30, "SMSync did not try again for the table")
+        other.start(
+            f'UPDATE "Customers" SET "Phone2" = \'555-SAVED\' WHERE "CustomerID" = \'{first}\''
+        )
+        saved = other.finished_or_waiting()
+        editing.rollback()
+        worker.join(60)
+    finally:
+        other.close()
+        editing.close()
+    assert saved == "committed"
+    result = done[0]
+    assert not isinstance(result, Exception), result
+    assert outcomes(result) == {"DIFFNAME": Outcome.UPDATED, "PROSPECT1": Outcome.CREATED}
+
+
 # SMSTurbo's SQLite file through the SQLite ODBC driver.
 
 OVERLAPPING = """

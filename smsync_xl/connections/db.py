@@ -442,6 +442,20 @@ class Database:
             raise
 
     @property
+    def row_locks_outlive_savepoints(self) -> bool:
+        """InnoDB (MySQL, MariaDB) keeps the row locks taken after a savepoint when the
+        transaction rolls back to it: a table lock refused halfway (``undone_on_error``)
+        would keep the rows it had locked from clerks while SMSync tries again."""
+        return self.is_mysql
+
+    def release_kept_row_locks(self) -> None:
+        """Where ``row_locks_outlive_savepoints``: roll back the whole transaction (which
+        goes on, empty), so that no lock is kept; the caller takes its locks again."""
+        if self.row_locks_outlive_savepoints:
+            with self.translating():
+                self.connection.rollback()
+
+    @property
     def before_any_plain_read(self) -> str:
         """What a SELECT ends with when it runs in a write transaction before the tables
         are locked: ``FOR UPDATE`` on MySQL and MariaDB, whose REPEATABLE READ

@@ -191,12 +191,15 @@ class SMSTurboStore:
             except TargetBusyError as error:
                 if time.monotonic() >= deadline or not _busy_now(error):
                     raise self._table_busy(table, error) from error
+                self.db.release_kept_row_locks()
             except TargetReadOnlyError as error:
                 if _kind(error) != READ_ONLY:
                     raise
                 raise self._may_not_lock(table, error) from error
             waiting()
             time.sleep(_LOCK_RETRY)
+            if self.db.row_locks_outlive_savepoints:
+                self._take_writer_lock()
 
     def _table_busy(self, table: str, error: TargetBusyError) -> TargetBusyError:
         return TargetBusyError(
