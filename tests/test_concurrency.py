@@ -1004,6 +1004,37 @@ def test_while_synchronize_waits_for_the_table_other_clerks_save_at_once(
     assert outcomes(result) == {"DIFFNAME": Outcome.UPDATED, "PROSPECT1": Outcome.CREATED}
 
 
+class Stopped(Exception):
+    """What a checkpoint raises to end a synchronization there."""
+
+
+def test_a_first_synchronization_stopped_after_making_the_audit_tables_writes_nothing(
+    demo_turbo,
+):
+    """SMSTurbo without SMSync's audit tables: the first synchronization makes them. If
+    it stops after that, before its commit, SMSTurbo holds none of its changes (MySQL
+    and MariaDB commit at once what precedes a CREATE TABLE in the same transaction)."""
+    demo_turbo.edit("DROP TABLE SMSync_Changes", [])
+    demo_turbo.edit("DROP TABLE SMSync_Runs", [])
+    before = demo_turbo.dump()
+    source, store, settings = session(demo_turbo)
+    chosen = chosen_now(source, store, settings, ["DIFFNAME", "PROSPECT1"])
+    audits: list[str] = []
+
+    def stop_once_audit_tables_exist(step: str) -> None:
+        if step == "auditing":
+            audits.append(step)
+            if len(audits) == 2:
+                raise Stopped
+
+    with pytest.raises(Stopped):
+        apply(source, store, settings, chosen, user="t", checkpoint=stop_once_audit_tables_exist)
+    after = demo_turbo.dump()
+    assert not after.get("smsync_runs") and not after.get("smsync_changes")
+    audit = ("smsync_runs", "smsync_changes")
+    assert {k: v for k, v in after.items() if k not in audit} == before
+
+
 # SMSTurbo's SQLite file through the SQLite ODBC driver.
 
 OVERLAPPING = """

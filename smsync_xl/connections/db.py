@@ -442,6 +442,12 @@ class Database:
             raise
 
     @property
+    def ddl_commits(self) -> bool:
+        """MySQL and MariaDB commit the open transaction before a CREATE or DROP TABLE:
+        a table SMSync may need is made before its transaction begins."""
+        return self.is_mysql
+
+    @property
     def row_locks_outlive_savepoints(self) -> bool:
         """InnoDB (MySQL, MariaDB) keeps the row locks taken after a savepoint when the
         transaction rolls back to it: a table lock refused halfway (``undone_on_error``)

@@ -149,9 +149,13 @@ class SMSTurboStore:
         are never waited for, only tried again for as long (``_keep_writers_off``), then
         fail naming the table another program keeps changing. A connection lost during the
         commit
-        itself is told as such: only then can SMSync not know whether it was written."""
+        itself is told as such: only then can SMSync not know whether it was written.
+        Where a CREATE TABLE commits the transaction it runs in (``ddl_commits``), the
+        audit tables are made before it begins."""
         tables = [self.table(e).table for e in writing]
         committing = False
+        if self.db.ddl_commits:
+            self.audit.ensure_tables()
         try:
             with self.db.transaction(serializable=bool(tables), waiting=waiting):
                 self._take_writer_lock()
