@@ -632,6 +632,12 @@ WAITING_FOR_A_LOCK = {
     ),
 }
 """What the server says of a session (by its number) that waits for another's lock."""
+SESSION_STATE = {
+    "sqlite": "SELECT ?",
+    "postgresql": "SELECT state, wait_event_type, query FROM pg_stat_activity WHERE pid = ?",
+    "mariadb": "SELECT STATE, INFO FROM information_schema.PROCESSLIST WHERE ID = ?",
+}
+"""What a session is doing, for a test that finds it doing something unexpected."""
 
 
 class Clerk:
@@ -678,7 +684,10 @@ class Clerk:
                     if row and row[0] == waiting:
                         return "waiting"
                 time.sleep(0.01)
-        raise AssertionError("the clerk's statement neither finished nor waited for a lock")
+            seen = watcher.execute(SESSION_STATE[self.turbo.backend], [self.pid]).fetchall()
+        raise AssertionError(
+            f"the clerk's statement neither finished nor waited for a lock: {seen}"
+        )
 
     def close(self) -> None:
         if self.thread is not None:
@@ -907,6 +916,24 @@ def refused_tries(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(dbapi.Database, "keep_writers_off", noted)
     return refused
+
+
+def test_on_mariadb_synchronize_locks_gaps_and_undo_reads_what_is_committed(request, tmp_path):
+    """InnoDB locks the gaps between rows (others' INSERTs) only at REPEATABLE READ, and
+    there reads a snapshot: Synchronize, which locks its tables, asks for REPEATABLE READ
+    even where the server's default is READ COMMITTED; Undo, which locks only rows, for
+    READ COMMITTED."""
+    create_demo(tmp_path)
+    turbo = mariadb_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    store = open_store(load_settings(turbo.settings))
+    store.db.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+    level = "SELECT @@SESSION.tx_isolation"
+    with store.transaction(writing=[CUSTOMER]):
+        synchronizing = store.db.query(level)[0][0]
+    store.db.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with store.transaction():
+        undoing = store.db.query(level)[0][0]
+    assert (synchronizing, undoing) == ("REPEATABLE-READ", "READ-COMMITTED")
 
 
 def test_a_clerks_insert_committed_while_synchronize_waits_is_a_conflict_for_that_row(
