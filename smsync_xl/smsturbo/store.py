@@ -84,8 +84,9 @@ def _kind(error: TargetError) -> str | None:
 
 
 def _busy_now(error: TargetBusyError) -> bool:
-    """The table is held by another transaction right now (NOWAIT's refusal), as opposed
-    to a deadlock or a serialization failure."""
+    """The table is held by another transaction right now (NOWAIT's refusal, which
+    InnoDB words as a lock wait timeout), as opposed to a deadlock or a serialization
+    failure."""
     cause = error.__cause__
     if not isinstance(cause, Exception):
         return False
