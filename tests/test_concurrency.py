@@ -826,37 +826,61 @@ def poll(check: Callable[[], Any], seconds: float, what: str) -> Any:
     raise AssertionError(f"{what} within {seconds} s")
 
 
+SAVEPOINT_ROLLBACKS = (
+    "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+    "WHERE VARIABLE_NAME = 'COM_ROLLBACK_TO_SAVEPOINT'"
+)
+"""MariaDB: how many times any session rolled back to a savepoint, as SMSync does after
+each refused try for a table (a refused NOWAIT leaves no statement behind to see, as
+pg_stat_activity shows one)."""
+SESSION_ALIVE = {
+    "postgresql": "SELECT 1 FROM pg_stat_activity WHERE pid = ?",
+    "mariadb": "SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ?",
+}
+
+
 def test_after_kill_9_of_a_waiting_run_the_next_run_does_not_wait_for_it(
-    request, tmp_path, monkeypatch
+    request, tmp_path, monkeypatch, server
 ):
     """A clerk's unsaved edit keeps SMSync trying for the table; that run is killed with
     SIGKILL. The server ends the dead run's session within seconds, so it keeps no lock
     (SMSync's writer lock included): the next run waits only for the clerk, and says so,
     and runs once the clerk is done."""
     create_demo(tmp_path)
-    turbo = pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    turbo = SERVERS[server](request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
     clerk = turbo.connect()
     clerk.autocommit = False
     clerk.execute(PHONE, ["555-UNSAVED", "DIFFPHONE"])
     watcher = turbo.connect()
-    ours = {int(c.execute("SELECT pg_backend_pid()").fetchone()[0]) for c in (clerk, watcher)}
+    ours = {int(c.execute(SESSION_ID[server]).fetchone()[0]) for c in (clerk, watcher)}
+
+    def rollbacks() -> int:
+        return int(watcher.execute(SAVEPOINT_ROLLBACKS).fetchone()[0])
+
+    earlier = 0 if server == "postgresql" else rollbacks()
+
+    def trying() -> list[tuple[int, str]]:
+        if server == "postgresql":
+            return retrying_backends(watcher, ours)
+        if rollbacks() < earlier + 2:  # refused twice
+            return []
+        rows = watcher.execute(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE()"
+        ).fetchall()
+        return [(int(r[0]), "") for r in rows if int(r[0]) not in ours]
+
     try:
         process = kill_test.start_cli("sync", "--settings", turbo.settings, "--yes")
-        (dead, statement), *_ = poll(
-            lambda: retrying_backends(watcher, ours), 60, "the run did not wait for the clerk"
-        )
-        assert statement.endswith(
-            ('LOCK TABLE "Customers" IN SHARE ROW EXCLUSIVE MODE NOWAIT', "smsync_table_lock")
-        ), statement
+        (dead, statement), *_ = poll(trying, 60, "the run did not wait for the clerk")
+        if server == "postgresql":
+            assert statement.endswith(
+                ('LOCK TABLE "Customers" IN SHARE ROW EXCLUSIVE MODE NOWAIT', "smsync_table_lock")
+            ), statement
         os.kill(process.pid, signal.SIGKILL)
         process.communicate()
         started = time.monotonic()
         poll(
-            lambda: (
-                not watcher.execute(
-                    "SELECT 1 FROM pg_stat_activity WHERE pid = ?", [dead]
-                ).fetchall()
-            ),
+            lambda: not watcher.execute(SESSION_ALIVE[server], [dead]).fetchall(),
             10,
             "the killed run's session was still on the server",
         )

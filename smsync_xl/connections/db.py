@@ -80,7 +80,8 @@ SQL and in every statement SMSync writes (``quote_identifier``)."""
 MYSQL_TABLE_OPTIONS = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
 """MySQL and MariaDB: the tables SMSync creates are transactional (InnoDB, whatever the
 server's default engine), hold any Unicode text (utf8mb4: emoji too) and compare text
-exactly (a binary collation: 'Café' is not 'cafe'), so a compare-and-set sees any edit."""
+by its characters (a binary collation: 'Café' is neither 'cafe' nor 'CAFÉ'; trailing
+spaces aside, as SMSync's own text rule sets them aside)."""
 
 _LOCK_SAVEPOINT = "smsync_table_lock"
 
