@@ -342,8 +342,9 @@ def test_the_setup_sheet_unit_map_is_read_and_named_in_the_reason(tmp_path):
 # The crosswalk on a server, with two real processes racing.
 
 
-def test_two_canada_syncs_at_once_on_postgresql_remember_and_create_each_record_once(
-    request, tmp_path
+@pytest.mark.parametrize("backend", ["postgresql", "mariadb"])
+def test_two_canada_syncs_at_once_on_a_server_remember_and_create_each_record_once(
+    request, tmp_path, backend
 ):
     from smsync_xl.demo.canada import (
         CANADA_CUSTOMERS,
@@ -353,11 +354,11 @@ def test_two_canada_syncs_at_once_on_postgresql_remember_and_create_each_record_
         _demo_records,
     )
 
-    from .test_concurrency import customer_ids, pg_turbo, runs, started_together
+    from .test_concurrency import SERVERS, customer_ids, runs, started_together
 
     create_canada_demo(tmp_path)
     records = [_demo_records(r) for r in (CANADA_CUSTOMERS, CANADA_VENDORS, CANADA_MATERIALS)]
-    turbo = pg_turbo(request, tmp_path, CANADA_SETTINGS, records)
+    turbo = SERVERS[backend](request, tmp_path, CANADA_SETTINGS, records)
     before = turbo.dump()
     sync = ["sync", "--settings", turbo.settings, "--yes"]
     results = started_together(turbo, sync, sync)

@@ -42,6 +42,7 @@ def set_id(
     entity = ENTITIES[entity_key]
     store = open_store(settings, prompt=prompt)
     crosswalk = Crosswalk(store.db)
+    crosswalk.prepare()
     with store.transaction():
         others = [
             key

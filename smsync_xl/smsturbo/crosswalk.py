@@ -29,10 +29,13 @@ _CHUNK = 500
 _QUOTED = [quote_identifier(c) for c in COLUMNS]
 
 
-def ddl() -> str:
+def ddl(*, if_missing: bool = False) -> str:
+    """The crosswalk's CREATE TABLE; ``if_missing`` where two SMSyncs may both make it
+    outside a transaction (MySQL, MariaDB: ``Crosswalk.prepare``)."""
     key, edition, entity, source_key, turbo_id = _QUOTED
+    create = "CREATE TABLE IF NOT EXISTS" if if_missing else "CREATE TABLE"
     return (
-        f"CREATE TABLE {_QUOTED_TABLE} ({key} VARCHAR(255) NOT NULL PRIMARY KEY, "
+        f"{create} {_QUOTED_TABLE} ({key} VARCHAR(255) NOT NULL PRIMARY KEY, "
         f"{edition} VARCHAR(10) NOT NULL, {entity} VARCHAR(20) NOT NULL, "
         f"{source_key} VARCHAR(200) NOT NULL, {turbo_id} VARCHAR(40) NOT NULL, "
         f"UNIQUE ({edition}, {entity}, {turbo_id}))"
@@ -67,8 +70,16 @@ class Crosswalk:
         return self.db.has_table(TABLE)
 
     def ensure_table(self) -> None:
+        """Inside the caller's transaction: a write that fails leaves no table either."""
         if not self.exists():
-            self.db.execute(ddl())
+            self.db.execute(ddl() + self.db.table_options)
+
+    def prepare(self) -> None:
+        """Before a transaction that may remember IDs, where a CREATE TABLE would commit
+        it (MySQL, MariaDB: ``Database.ddl_commits``): the table is made first, by
+        whichever SMSync gets there first."""
+        if self.db.ddl_commits:
+            self.db.execute(ddl(if_missing=True) + self.db.table_options)
 
     def all(self, edition: Edition | None = None) -> list[Remembered]:
         """Every remembered ID (of one edition), by list and source key (numbers in

@@ -502,6 +502,13 @@ class _Writer:
             )
 
 
+def _prepare_crosswalk(store: SMSTurboStore, settings: Settings) -> None:
+    """An edition whose records may bring no ID (all but the US) may remember IDs: the
+    crosswalk is made before the transaction where making it would commit that."""
+    if settings.edition is not Edition.US:
+        Crosswalk(store.db).prepare()
+
+
 def apply(
     source: Source,
     store: SMSTurboStore,
@@ -541,6 +548,7 @@ def apply(
 
     writing = [ENTITIES[k] for k, marks in chosen.items() if marks]
     sage = {entity.key: source.read(entity) for entity in writing}
+    _prepare_crosswalk(store, settings)
     with store.transaction(writing=writing, waiting=lambda: checkpoint("waiting")):
         writers = []
         for key, marks in chosen.items():
