@@ -12,8 +12,9 @@ not found, the question before an undo.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 from smsync_xl.app import interrupts
 from smsync_xl.app.open_sides import open_source, open_store
@@ -83,42 +84,81 @@ class Plans:
     not have at all (no export file, no table) is skipped, saying so."""
 
 
-def lists_to_read(missing: Mapping[str, str | None]) -> tuple[list[str], dict[str, str]]:
-    """The lists (entity keys) a run reads, and those it leaves out with why (``missing``:
-    each list's reason it cannot be read, or None). A list with a reason is left out, unless every
-    one has one: then none is left out and only the first is read, so its problem is the
-    message (a wrong company or database, most likely)."""
-    if all(missing.values()):
-        return list(missing)[:1], {}
-    return [e for e, why in missing.items() if not why], {
-        e: why for e, why in missing.items() if why
-    }
+class SkippedBy(Enum):
+    """Whose lack leaves a list out of a run."""
+
+    MAPPING = "mapping"
+    SAGE50 = "sage50"
+    SMSTURBO = "smsturbo"
 
 
-def _why_missing(session: Session, entity: Entity) -> str | None:
-    """Why a list cannot be read: Sage 50 has no such list, or SMSTurbo no such table."""
-    reason = session.source.missing_list(entity)
-    if reason is None and not session.store.has_table(entity):
-        table = session.store.table(entity).table
-        reason = f"SMSTurbo has no {table} table (the table mapping's [{entity.key}])"
-    return reason
+@dataclass(frozen=True)
+class Skipped:
+    """A list a run leaves out, and why, in the words a plan prints after "skipped:"."""
+
+    entity: Entity
+    by: SkippedBy
+    why: str
+
+
+@dataclass(frozen=True)
+class ListsToRead:
+    """The lists a run reads, and those it leaves out (in ``ENTITIES`` order)."""
+
+    read: list[Entity]
+    skipped: list[Skipped]
+
+    def skip_of(self, entity: Entity) -> Skipped | None:
+        return next((each for each in self.skipped if each.entity.key == entity.key), None)
+
+
+def _why_missing(
+    source: Source | None, store: SMSTurboStore | None, entity: Entity
+) -> Skipped | None:
+    """Why a mapped list cannot be read: Sage 50 has no such list, or SMSTurbo no such
+    table (a side that is None is not asked)."""
+    reason = source.missing_list(entity) if source is not None else None
+    if reason is not None:
+        return Skipped(entity, SkippedBy.SAGE50, reason)
+    if store is not None and not store.has_table(entity):
+        table = store.table(entity).table
+        why = f"SMSTurbo has no {table} table (the table mapping's [{entity.key}])"
+        return Skipped(entity, SkippedBy.SMSTURBO, why)
+    return None
+
+
+def lists_to_read(source: Source | None, store: SMSTurboStore | None) -> ListsToRead:
+    """The one rule for which lists a run reads, for ``plans`` and the doctor: those
+    SMSTurbo's mapping has a section for, that Sage 50 has and SMSTurbo has a table for.
+    A mapped list either side lacks is left out, unless every one is: then only the
+    first is read, so its problem is the message (a wrong company or database, most
+    likely). A side that could not be opened (None) is not asked."""
+    unmapped = [
+        Skipped(
+            e,
+            SkippedBy.MAPPING,
+            f"the table mapping has no [{e.key}] section ({store.mapping.source})",
+        )
+        for e in ENTITIES.values()
+        if store is not None and e.key not in store.mapping.tables
+    ]
+    left_unmapped = {each.entity.key for each in unmapped}
+    mapped = [e for e in ENTITIES.values() if e.key not in left_unmapped]
+    missing = [(e, _why_missing(source, store, e)) for e in mapped]
+    if mapped and all(why for _, why in missing):
+        return ListsToRead(mapped[:1], unmapped)
+    lacking = [why for _, why in missing if why is not None]
+    return ListsToRead([e for e, why in missing if why is None], unmapped + lacking)
 
 
 def plans(session: Session, key: str | None = None) -> Plans:
-    """The plan of one list (``key``), where every problem stops; or of every list both
-    systems have (``lists_to_read``)."""
+    """The plan of one list (``key``), where every problem stops; or of every list
+    ``lists_to_read`` takes."""
     if key is not None:
         return Plans(plan(session, [ENTITIES[key]]), [])
-    mapped = entities(session)
-    skipped = [
-        f"{e.plural} skipped: the table mapping has no [{e.key}] section "
-        f"({session.store.mapping.source})"
-        for e in ENTITIES.values()
-        if e not in mapped
-    ]
-    read, left_out = lists_to_read({e.key: _why_missing(session, e) for e in mapped})
-    skipped += [f"{ENTITIES[key].plural} skipped: {why}" for key, why in left_out.items()]
-    return Plans(plan(session, [ENTITIES[key] for key in read]), skipped)
+    lists = lists_to_read(session.source, session.store)
+    skipped = [f"{each.entity.plural} skipped: {each.why}" for each in lists.skipped]
+    return Plans(plan(session, lists.read), skipped)
 
 
 def view_to_show(view: View, ask_missing_only: Callable[[], bool] | None) -> View:

@@ -25,6 +25,7 @@ from smsync_xl.connections.odbc_errors import SAGE50, python_bits
 from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES, Entity
+from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
 from smsync_xl.pc.first_open import Machine, check_python, check_workbook
 from smsync_xl.pc.office import binary_bits
@@ -178,14 +179,25 @@ def _driver(report: Report, name: str, library: str, bits: int, used: bool) -> N
 
 
 def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> None:
-    """Connect to each side and read every list, as Refresh will; each list on its own
-    line, so one missing export or table does not hide that the others work."""
+    """Connect to each side and read the lists a run reads (``app.lists_to_read``);
+    each list on its own line, so one missing export or table does not hide that the
+    others work, and each list left out noted under the side that lacks it."""
+    source: Source | None = None
+    store: SMSTurboStore | None = None
     try:
         source = app.open_source(settings, prompt=prompt)
         company = source.company_name()
     except SmsyncError as error:
+        source = None
+        sage_problem = error
+    try:
+        store = app.open_store(settings, prompt=prompt)
+    except SmsyncError as error:
+        store_problem = error
+    lists = app.lists_to_read(source, store)
+    if source is None:
         report.lines.append(f"Sage 50 ({settings.sage50.kind}): PROBLEM")
-        report.problem(f"Sage 50: {_what(error)}", error.advice)
+        report.problem(f"Sage 50: {_what(sage_problem)}", sage_problem.advice)
     else:
         report.lines.append(f'Sage 50 ({settings.sage50.kind}): ok, company "{company}"')
         words = settings.edition.words
@@ -193,33 +205,41 @@ def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> N
             f"  edition  {words.edition_name}: {words.customer_key}s, {words.vendor}s, "
             f"{words.item}s"
         )
-        _, left_out = app.lists_to_read({e.key: source.missing_list(e) for e in ENTITIES.values()})
-        for entity in ENTITIES.values():
-            reason = left_out.get(entity.key)
-            if reason:
-                report.lines.append(f"  note     {entity.key}: {reason}; skipped")
-            else:
-                _read(report, "Sage 50", entity, source.read)
-    try:
-        store = app.open_store(settings, prompt=prompt)
-    except SmsyncError as error:
+        _side(report, lists, app.SkippedBy.SAGE50, "Sage 50", source.read, lambda _: None)
+    if store is None:
         report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): PROBLEM")
-        report.problem(f"SMSTurbo: {_what(error)}", error.advice)
+        report.problem(f"SMSTurbo: {_what(store_problem)}", store_problem.advice)
         return
     report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): ok")
+
+    def table_checks(entity: Entity) -> None:
+        _template(report, store, settings, entity)
+        _unique_id(report, store, entity)
+
+    _side(report, lists, app.SkippedBy.SMSTURBO, "SMSTurbo", store.read, table_checks)
+
+
+def _side(
+    report: Report,
+    lists: app.ListsToRead,
+    side: app.SkippedBy,
+    name: str,
+    read: Callable[[Entity], Sized],
+    read_well: Callable[[Entity], None],
+) -> None:
+    """One side's lines: each list a run reads, read (then ``read_well`` when that
+    worked); each list this side (or, under SMSTurbo, the mapping) leaves out, noted."""
     for entity in ENTITIES.values():
-        if entity.key not in store.mapping.tables:
+        skipped = lists.skip_of(entity)
+        if skipped is None:
+            if _read(report, name, entity, read):
+                read_well(entity)
+        elif skipped.by is app.SkippedBy.MAPPING and side is app.SkippedBy.SMSTURBO:
             report.lines.append(
                 f"  note     {entity.key}: not in the mapping file, so not synchronized"
             )
-        elif not store.has_table(entity):
-            report.lines.append(
-                f"  note     {entity.key}: SMSTurbo has no {store.table(entity).table} table; "
-                "skipped"
-            )
-        elif _read(report, "SMSTurbo", entity, store.read):
-            _template(report, store, settings, entity)
-            _unique_id(report, store, entity)
+        elif skipped.by is side:
+            report.lines.append(f"  note     {entity.key}: {skipped.why}; skipped")
 
 
 def _read(report: Report, side: str, entity: Entity, read: Callable[[Entity], Sized]) -> bool:
