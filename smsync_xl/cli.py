@@ -37,7 +37,7 @@ from smsync_xl.app.plain_text import (
     undo_lines,
 )
 from smsync_xl.app.run_record import LOG_FILE_NAME, LogEntry, entry
-from smsync_xl.app.saved_plan import SavedPlan, load_plan, save_plan
+from smsync_xl.app.saved_plan import load_plan, save_plan
 from smsync_xl.connections import passwords
 from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.compare import Plan
@@ -247,8 +247,8 @@ def _entity_key(choice: str) -> str | None:
     return None if choice == "all" else choice
 
 
-def _echo_skipped(found: app.Plans) -> None:
-    for reason in found.skipped:
+def _echo_skipped(skipped: list[str]) -> None:
+    for reason in skipped:
         _echo(reason, fg="yellow", err=True)
 
 
@@ -364,7 +364,7 @@ def demo(folder: Path, force: bool, edition: str) -> int:
     _echo(f"Demo written to {folder}/ (settings: {settings_path})")
     _echo(f"{session.settings.edition.words.product} company: {inert(session.company())}\n")
     found = app.plans(session)
-    _echo_skipped(found)
+    _echo_skipped(found.skipped)
     plans = found.plans
     for each in plans:
         for view in (View.MISSING_ONLY, View.NOT_IN_SYNC):
@@ -404,7 +404,7 @@ def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) 
     company = session.company()
     _echo(f"{session.settings.edition.words.product} company: {inert(company)}")
     found = app.plans(session, _entity_key(entity))
-    _echo_skipped(found)
+    _echo_skipped(found.skipped)
     plans = found.plans
     _echo_plans(plans, _view(session.settings, view))
     _echo(_preview_line(app.preview(plans)))
@@ -456,13 +456,13 @@ def sync(
     """
     saved = load_plan(plan_path) if plan_path else None
     session = _session(settings_path)
-    keys = [e.key for e in app.entities(session, _entity_key(entity))]
-    if saved is not None:
-        chosen, refused = _chosen_from_saved(
-            session, saved, keys, ids, include_inactive, f"{plan_path} ({entity})"
-        )
-    else:
-        chosen, refused = _chosen_from_sage(session, entity, ids, include_inactive, settings_path)
+    choice = app.choose(
+        session, _entity_key(entity), ids, include_inactive=include_inactive, saved=saved
+    )
+    _echo_skipped(choice.skipped)
+    plan_name = f"{plan_path} ({entity})" if saved is not None else None
+    refused = _refused(choice, entity, settings_path, plan_name)
+    chosen = choice.chosen
     for line in refused:
         _echo(line, fg="yellow", err=True)
     total = sum(len(marks) for marks in chosen.values())
@@ -517,44 +517,17 @@ def _names(chosen: Chosen) -> str:
     return inert(names + (f" and {more} more" if more > 0 else ""))
 
 
-def _chosen_from_saved(
-    session: app.Session,
-    saved: SavedPlan,
-    keys: list[str],
-    ids: tuple[str, ...],
-    include_inactive: bool,
-    plan_name: str,
-) -> tuple[Chosen, list[str]]:
-    """The records to synchronize from a saved plan (checked against this company), and
-    a line for the IDs it does not hold, so they are named and not silently skipped."""
-    saved.check_company(session.company(), session.source.location())
-    chosen = saved.chosen(keys, ids, include_inactive=include_inactive)
-    unknown = app.not_chosen(chosen, ids)
-    refused = [f"Not in the saved plan {plan_name}: {', '.join(unknown)}"] if unknown else []
-    return chosen, refused
-
-
-def _chosen_from_sage(
-    session: app.Session,
-    entity: str,
-    ids: tuple[str, ...],
-    include_inactive: bool,
-    settings_path: Path,
-) -> tuple[Chosen, list[str]]:
-    """The records to synchronize from a fresh comparison: the given IDs, or what Check
-    All would tick; with a line for each ID not found or left out, so none is skipped
-    without a word."""
-    found_plans = app.plans(session, _entity_key(entity))
-    _echo_skipped(found_plans)
-    plans = found_plans.plans
-    if not ids:
-        return app.default_choice(plans, include_inactive=include_inactive), []
-    choice = app.choose_ids(plans, ids, session.settings)
-    refused: list[str] = []
-    if choice.unknown:
-        refused.append(f"Not found in Sage 50 ({entity}): {', '.join(choice.unknown)}")
-    refused += [_left_out_line(each, settings_path) for each in choice.left_out]
-    return choice.chosen, refused
+def _refused(
+    choice: app.Choice, entity: str, settings_path: Path, plan_name: str | None
+) -> list[str]:
+    """A line for each ID asked for and not taken, so none is skipped without a word."""
+    if not choice.unknown:
+        refused = []
+    elif plan_name is not None:
+        refused = [f"Not in the saved plan {plan_name}: {', '.join(choice.unknown)}"]
+    else:
+        refused = [f"Not found in Sage 50 ({entity}): {', '.join(choice.unknown)}"]
+    return refused + [_left_out_line(each, settings_path) for each in choice.left_out]
 
 
 @main.command()

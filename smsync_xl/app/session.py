@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from smsync_xl.app import interrupts
 from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.app.plain_text import inert
+from smsync_xl.app.saved_plan import SavedPlan
 from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError
@@ -226,8 +227,11 @@ class LeftOut:
 class Choice:
     chosen: Chosen
     unknown: list[str]
-    """IDs asked for that neither Sage 50 nor a plan has."""
+    """IDs asked for that neither Sage 50 nor a plan has (the saved plan, when chosen
+    from one)."""
     left_out: list[LeftOut]
+    skipped: list[str] = field(default_factory=list)
+    """The lists the comparison left out, and why (``Plans.skipped``)."""
 
 
 def not_chosen(chosen: Chosen, ids: Sequence[str]) -> list[str]:
@@ -252,6 +256,32 @@ def choose_ids(plans: Iterable[Plan], ids: Sequence[str], settings: Settings) ->
     hidden = {each.id for each in left_out}
     unknown = [i for i in missing if i not in hidden]
     return Choice(chosen, unknown, left_out)
+
+
+def choose(
+    session: Session,
+    key: str | None,
+    ids: Sequence[str],
+    *,
+    include_inactive: bool = False,
+    saved: SavedPlan | None = None,
+) -> Choice:
+    """What ``sync`` takes: the given IDs, or without IDs what Check All would tick, of
+    one list (``key``) or every list; from a fresh comparison, or from a ``saved`` plan
+    (made from this company, or refused). Every ID asked for and not taken is in the
+    Choice, so none is skipped without a word."""
+    if saved is not None:
+        saved.check_company(session.company(), session.source.location())
+        keys = [e.key for e in entities(session, key)]
+        chosen = saved.chosen(keys, ids, include_inactive=include_inactive)
+        return Choice(chosen, not_chosen(chosen, ids), [])
+    found = plans(session, key)
+    if not ids:
+        return Choice(
+            default_choice(found.plans, include_inactive=include_inactive), [], [], found.skipped
+        )
+    picked = choose_ids(found.plans, ids, session.settings)
+    return Choice(picked.chosen, picked.unknown, picked.left_out, found.skipped)
 
 
 def synchronize(

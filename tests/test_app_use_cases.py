@@ -1,0 +1,37 @@
+"""The use cases the command line used to decide itself, called as the faces call
+them: the choice of records, on the demo's real SQLite files."""
+
+from __future__ import annotations
+
+from smsync_xl import app
+from smsync_xl.app.saved_plan import load_plan, save_plan
+from smsync_xl.demo.company import create_demo
+from smsync_xl.files.settings_file import load_settings
+
+from .test_cli import only_types
+
+
+def test_choose_from_sage_names_unknown_and_type_filtered_ids(tmp_path):
+    settings_path = create_demo(tmp_path)
+    only_types(settings_path, "customers", "WHOLESAL")
+    session = app.open_session(load_settings(settings_path))
+    choice = app.choose(session, None, ["PROSPECT1", "DIFFNAME", "NOSUCHID"])
+    assert choice.unknown == ["NOSUCHID"]
+    assert [(each.entity.key, each.id, each.sage_type) for each in choice.left_out] == [
+        ("customers", "PROSPECT1", "PROSPECT")
+    ]
+    assert list(choice.chosen["customers"]) == ["DIFFNAME"]
+    default = app.choose(session, "customers", [])
+    expected = app.default_choice(app.plans(session, "customers").plans)
+    assert default.chosen == expected and not default.unknown and not default.left_out
+
+
+def test_choose_from_a_saved_plan_names_ids_it_does_not_hold(tmp_path):
+    settings_path = create_demo(tmp_path)
+    session = app.open_session(load_settings(settings_path))
+    plans = app.plans(session, "customers").plans
+    saved_path = tmp_path / "plan.json"
+    save_plan(saved_path, plans, session.company(), session.source.location())
+    choice = app.choose(session, "customers", ["DIFFNAME", "NOSUCHID"], saved=load_plan(saved_path))
+    assert choice.unknown == ["NOSUCHID"]
+    assert list(choice.chosen["customers"]) == ["DIFFNAME"]
