@@ -1018,16 +1018,14 @@ def doctor(settings_path: Path, book: Path | None) -> int:
       smsync-xl doctor --book ~/SMSync/SMSync.xlsm
     """
     from smsync_xl.book.setup_sheet import read_setup
-    from smsync_xl.pc.doctor import diagnose
+    from smsync_xl.pc.doctor import diagnose, doctor_settings
 
-    settings, problem = None, None
-    try:
-        if book is not None:
-            settings = read_setup(_file_book(book, yes=False))[0]
-        elif settings_path.exists():
-            settings = load_settings(settings_path)
-    except SmsyncError as error:
-        problem = error
+    def book_setup(book: Path) -> Settings:
+        return read_setup(_file_book(book, yes=False))[0]
+
+    settings, problem = doctor_settings(
+        settings_path, functools.partial(book_setup, book) if book is not None else None
+    )
     report = diagnose(settings, _prompt(), problem, book=book)
     _echo("\n".join(report.lines))
     if not report.problems and report.unused_broken:

@@ -7,6 +7,7 @@ from smsync_xl import app
 from smsync_xl.app.saved_plan import load_plan, save_plan
 from smsync_xl.demo.company import create_demo
 from smsync_xl.files.settings_file import load_settings
+from smsync_xl.pc.doctor import doctor_settings
 
 from .test_cli import only_types
 
@@ -35,3 +36,16 @@ def test_choose_from_a_saved_plan_names_ids_it_does_not_hold(tmp_path):
     choice = app.choose(session, "customers", ["DIFFNAME", "NOSUCHID"], saved=load_plan(saved_path))
     assert choice.unknown == ["NOSUCHID"]
     assert list(choice.chosen["customers"]) == ["DIFFNAME"]
+
+
+def test_doctor_takes_the_books_setup_else_the_settings_file_else_none(tmp_path):
+    settings_path = create_demo(tmp_path)
+    from_file, problem = doctor_settings(settings_path, None)
+    assert problem is None and from_file == load_settings(settings_path)
+    book_settings = load_settings(settings_path)
+    assert doctor_settings(settings_path, lambda: book_settings) == (book_settings, None)
+    assert doctor_settings(tmp_path / "none.toml", None) == (None, None)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[sage50\n", encoding="utf-8")
+    settings, problem = doctor_settings(broken, None)
+    assert settings is None and problem is not None and str(broken) in str(problem)

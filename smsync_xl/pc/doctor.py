@@ -27,6 +27,7 @@ from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
+from smsync_xl.files.settings_file import load_settings
 from smsync_xl.pc.first_open import Machine, check_python, check_workbook
 from smsync_xl.pc.office import binary_bits
 from smsync_xl.smsturbo.store import SMSTurboStore
@@ -316,6 +317,22 @@ def _first_open(report: Report, book: Path | None, machine: Machine) -> None:
         found.note("give --book to check the workbook, its xlwings.conf and its folder")
     report.lines += found.lines or ["  (nothing to check on this system without --book)"]
     report.problems += found.problems
+
+
+def doctor_settings(
+    settings_path: Path, book_setup: Callable[[], Settings] | None
+) -> tuple[Settings | None, SmsyncError | None]:
+    """The settings the doctor checks: the workbook's Setup sheet when a workbook is
+    given (``book_setup`` reads it), else the settings file if there is one, else none.
+    A problem reading them is kept, to be reported beside the checks that still help."""
+    try:
+        if book_setup is not None:
+            return book_setup(), None
+        if settings_path.exists():
+            return load_settings(settings_path), None
+    except SmsyncError as error:
+        return None, error
+    return None, None
 
 
 def diagnose(
