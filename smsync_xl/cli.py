@@ -18,7 +18,7 @@ import io
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TextIO, cast
 
@@ -47,7 +47,7 @@ from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import Edition, View, Words
 from smsync_xl.files.run_log import append_log
 from smsync_xl.files.settings_file import load_settings
-from smsync_xl.sync.apply import Chosen, SyncResult
+from smsync_xl.sync.apply import Chosen, Progress, SyncResult
 
 if TYPE_CHECKING:
     from smsync_xl.book.file import FileBook
@@ -280,12 +280,18 @@ def _left_out_line(left_out: app.LeftOut, settings_path: Path) -> str:
     )
 
 
-def _synchronize(session: app.Session, chosen: Chosen) -> SyncResult:
-    total = sum(len(ids) for ids in chosen.values())
+@contextlib.contextmanager
+def _progress_bar(total: int) -> Iterator[Progress]:
+    """The bar on stderr, advanced as each of ``total`` records is written."""
     with click.progressbar(
         length=total, label="Synchronizing", file=cast(TextIO, _ProgressStream())
     ) as bar:
-        return app.synchronize(session, chosen, progress=bar.update)
+        yield bar.update
+
+
+def _synchronize(session: app.Session, chosen: Chosen) -> SyncResult:
+    with _progress_bar(sum(len(ids) for ids in chosen.values())) as progress:
+        return app.synchronize(session, chosen, progress=progress)
 
 
 def _compare_again(settings_path: Path) -> str:
@@ -359,21 +365,20 @@ def demo(folder: Path, force: bool, edition: str) -> int:
       smsync-xl demo ./demo-ca --edition canada
       smsync-xl demo ./demo-uk --edition uk
     """
-    settings_path = app.start_demo(folder, force=force, edition=Edition(edition))
-    session = _session(settings_path)
+    ran = app.run_demo(
+        folder, force=force, edition=Edition(edition), prompt=_prompt(), progress=_progress_bar
+    )
+    settings_path, session, result = ran.settings_path, ran.session, ran.result
     _echo(f"Demo written to {folder}/ (settings: {settings_path})")
     _echo(f"{session.settings.edition.words.product} company: {inert(session.company())}\n")
-    found = app.plans(session)
-    _echo_skipped(found.skipped)
-    plans = found.plans
-    for each in plans:
+    _echo_skipped(ran.before.skipped)
+    for each in ran.before.plans:
         for view in (View.MISSING_ONLY, View.NOT_IN_SYNC):
             _echo("\n".join(plan_lines(each, view)) + "\n")
     _echo("Synchronizing what Check All ticks (active NEW, DIFFERENT with changes):")
-    result = _synchronize(session, app.default_choice(plans))
     _echo("\n".join(result_lines(result, _compare_again(settings_path))) + "\n")
     _echo("After synchronizing:")
-    for each in app.plans(session).plans:
+    for each in ran.after:
         _echo("  " + counts_line(each))
     _echo(
         f"\nNext: smsync-xl plan --settings {settings_path}   "

@@ -49,3 +49,16 @@ def test_doctor_takes_the_books_setup_else_the_settings_file_else_none(tmp_path)
     broken.write_text("[sage50\n", encoding="utf-8")
     settings, problem = doctor_settings(broken, None)
     assert settings is None and problem is not None and str(broken) in str(problem)
+
+
+def test_run_demo_synchronizes_what_check_all_ticks_and_compares_again(tmp_path):
+    ran = app.run_demo(tmp_path, force=False)
+    before = app.preview(ran.before.plans)
+    assert ran.result.run_id is not None and not ran.result.conflicts
+    assert ran.result.summary().startswith(
+        f"Import completed: {before.create} created, {before.update} updated"
+    )
+    after = app.preview(ran.after)
+    assert (after.create, after.update) == (0, 0)
+    assert [p.entity.key for p in ran.after] == [p.entity.key for p in ran.before.plans]
+    assert ran.settings_path == tmp_path / "settings.toml"

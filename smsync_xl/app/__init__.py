@@ -4,7 +4,7 @@ settings, does one job and returns a typed result; the faces only translate thei
 surface to it. The workbook's buttons are ``app.workbook_buttons``, against the
 workbook port ``app.workbook_port``."""
 
-from smsync_xl.app.demo_start import start_demo
+from smsync_xl.app.demo_start import DemoRun, run_demo, start_demo
 from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.app.session import (
     Choice,
@@ -40,6 +40,7 @@ from smsync_xl.app.session import (
 
 __all__ = [
     "Choice",
+    "DemoRun",
     "LeftOut",
     "ListsToRead",
     "Plans",
@@ -62,6 +63,7 @@ __all__ = [
     "plans",
     "preview",
     "run_changes",
+    "run_demo",
     "runs",
     "sage50_records",
     "smsturbo_records",
