@@ -28,6 +28,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+__all__ = [
+    "PAUSE",
+    "SIGNALS",
+    "Advice",
+    "Interrupted",
+    "advice",
+    "advise",
+    "book_advice",
+    "changed",
+    "check",
+    "committed",
+    "hold",
+    "message",
+    "noted",
+    "pause",
+    "settings_advice",
+    "watching",
+    "workbook_advice",
+    "written",
+]
+
 SIGNALS = {
     signal.SIGINT: "Ctrl-C",
     getattr(signal, "SIGHUP", signal.SIGINT): "the terminal was closed",

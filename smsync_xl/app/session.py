@@ -34,6 +34,38 @@ from smsync_xl.sync.undo import UndoResult, last_undoable_run
 from smsync_xl.sync.undo import taken_back_already as _taken_back_already
 from smsync_xl.sync.undo import undo_last as undo_store
 
+__all__ = [
+    "Choice",
+    "LeftOut",
+    "ListsToRead",
+    "Plans",
+    "Preview",
+    "Session",
+    "Skipped",
+    "SkippedBy",
+    "choose",
+    "choose_ids",
+    "default_choice",
+    "entities",
+    "last_synchronization",
+    "lists_to_read",
+    "missing_only_question",
+    "not_chosen",
+    "open_session",
+    "plan",
+    "plans",
+    "preview",
+    "run_changes",
+    "runs",
+    "sage50_records",
+    "smsturbo_records",
+    "synchronize",
+    "taken_back_already",
+    "undo_last",
+    "undo_question",
+    "view_to_show",
+]
+
 
 @dataclass(frozen=True)
 class Session:

@@ -53,6 +53,24 @@ from smsync_xl.core.ports import TableData
 from smsync_xl.core.vocabulary import BUTTON_WORDS, View, Words, sentence
 from smsync_xl.sync.apply import SyncResult, now_text
 
+__all__ = [
+    "Button",
+    "Finished",
+    "Lists",
+    "Macro",
+    "already_running",
+    "check_all",
+    "macro",
+    "refresh",
+    "runs_command",
+    "show_entity",
+    "show_lists",
+    "synchronize",
+    "tick_ids",
+    "uncheck_all",
+    "undo_last",
+]
+
 
 @dataclass(frozen=True)
 class Finished:

@@ -13,6 +13,8 @@ from typing import Protocol
 
 from smsync_xl.core.ports import Cell, TableData
 
+__all__ = ["WorkbookPort"]
+
 
 class WorkbookPort(Protocol):
     def read_range(self, sheet: str, address: str) -> list[list[Cell]]: ...
