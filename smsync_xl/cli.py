@@ -145,7 +145,7 @@ def handles_problems(command: Callable[P, int | None]) -> Callable[P, None]:
             try:
                 code = command(*args, **kwargs)
             except SmsyncError as error:
-                _tell(f"Error: {error}")
+                _tell(f"Error: {error.worded(_words(book, settings))}")
                 noted = interrupts.noted()  # noted while the problem came (a lock wait)
                 if noted is not None:
                     _tell(interrupts.message(noted))
@@ -723,6 +723,20 @@ def install(
     return 0
 
 
+def _words(book: object, settings_path: object) -> Words:
+    """How a command's messages name the next step: the workbook's commands for a
+    workbook, ``plan`` for a settings file."""
+    if isinstance(book, Path):
+        return _command_words(book)
+    shown = f" --settings {settings_path}" if isinstance(settings_path, Path) else ""
+    return Words(
+        refresh=f"run 'smsync-xl plan{shown}'",
+        synchronize=f"run 'smsync-xl sync{shown}'",
+        twice="another smsync-xl command?",
+        again="run the command again",
+    )
+
+
 def _command_words(book: Path) -> Words:
     """The workbook's messages as the command line says them."""
     return Words(
@@ -1031,7 +1045,7 @@ def doctor(settings_path: Path, book: Path | None) -> int:
     settings, problem = doctor_settings(
         settings_path, functools.partial(book_setup, book) if book is not None else None
     )
-    report = diagnose(settings, _prompt(), problem, book=book)
+    report = diagnose(settings, _prompt(), problem, book=book, words=_words(book, settings_path))
     _echo("\n".join(report.lines))
     if not report.problems and report.unused_broken:
         _echo(

@@ -163,9 +163,9 @@ def macro(action: Macro) -> Button:
                     return action(port, words)
             port.alert(already_running(str(workbook), words))
         except WrittenButNotSavedError as error:
-            _report(port, action.__name__, str(error), str(error))
+            _report(port, action.__name__, error.worded(words), error.worded(words))
         except SmsyncError as error:
-            _report(port, action.__name__, str(error))
+            _report(port, action.__name__, error.worded(words))
         except Exception as error:  # noqa: BLE001 - the bookkeeper gets a message, not a crash
             written = interrupts.written()[earlier:]
             changed = (

@@ -166,6 +166,11 @@ class Words:
     again: str
     """How to run the same step again."""
 
+    def fill(self, text: str) -> str:
+        """``text`` with its next steps in these words: ``{refresh}`` (``{Refresh}``
+        starting a sentence) is how this face compares both systems again."""
+        return text.replace("{Refresh}", sentence(self.refresh)).replace("{refresh}", self.refresh)
+
 
 BUTTON_WORDS = Words(
     refresh="press Refresh",

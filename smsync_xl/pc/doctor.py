@@ -27,6 +27,7 @@ from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
+from smsync_xl.core.vocabulary import BUTTON_WORDS, Words
 from smsync_xl.files.settings_file import load_settings
 from smsync_xl.pc.first_open import Machine, check_python, check_workbook
 from smsync_xl.pc.office import binary_bits
@@ -42,6 +43,8 @@ class Report:
     unused_broken: list[str] = field(default_factory=list)
     """Drivers marked PROBLEM that the settings do not use: not a problem of this
     setup, but the summary must not contradict their lines."""
+    words: Words = BUTTON_WORDS
+    """How the face showing the report names the next step of an error's advice."""
 
     def problem(self, what: str, fix: str) -> None:
         self.problems.append((what, fix))
@@ -198,7 +201,7 @@ def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> N
     lists = app.lists_to_read(source, store)
     if source is None:
         report.lines.append(f"Sage 50 ({settings.sage50.kind}): PROBLEM")
-        report.problem(f"Sage 50: {_what(sage_problem)}", sage_problem.advice)
+        report.problem(f"Sage 50: {_what(sage_problem)}", sage_problem.advice_in(report.words))
     else:
         report.lines.append(f'Sage 50 ({settings.sage50.kind}): ok, company "{company}"')
         words = settings.edition.words
@@ -209,7 +212,7 @@ def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> N
         _side(report, lists, app.SkippedBy.SAGE50, "Sage 50", source.read, lambda _: None)
     if store is None:
         report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): PROBLEM")
-        report.problem(f"SMSTurbo: {_what(store_problem)}", store_problem.advice)
+        report.problem(f"SMSTurbo: {_what(store_problem)}", store_problem.advice_in(report.words))
         return
     report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): ok")
 
@@ -248,7 +251,7 @@ def _read(report: Report, side: str, entity: Entity, read: Callable[[Entity], Si
         report.lines.append(f"  ok       {len(read(entity))} {entity.key}")
     except SmsyncError as error:
         report.lines.append(f"  PROBLEM  {entity.key}")
-        report.problem(f"{side} {entity.key}: {_what(error)}", error.advice)
+        report.problem(f"{side} {entity.key}: {_what(error)}", error.advice_in(report.words))
         return False
     return True
 
@@ -341,12 +344,15 @@ def diagnose(
     settings_problem: SmsyncError | None = None,
     book: Path | None = None,
     machine: Machine | None = None,
+    words: Words = BUTTON_WORDS,
 ) -> Report:
     """Everything doctor prints; without settings the connection tests are skipped, and
     a settings problem is reported beside the drivers and DSNs, which still help."""
-    report = Report()
+    report = Report(words=words)
     if settings_problem is not None:
-        report.problem(f"settings: {_what(settings_problem)}", settings_problem.advice)
+        report.problem(
+            f"settings: {_what(settings_problem)}", settings_problem.advice_in(report.words)
+        )
     report.lines.append(
         f"Python {platform.python_version()}, {python_bits()}-bit: {sys.executable}"
     )
@@ -354,7 +360,7 @@ def diagnose(
     try:
         pyodbc = load_pyodbc(SAGE50)
     except SmsyncError as error:
-        report.problem(error.message, error.advice)
+        report.problem(error.message, error.advice_in(report.words))
     else:
         report.lines.append(f"pyodbc {pyodbc.version}")
         dsns = pyodbc.dataSources()
