@@ -475,9 +475,10 @@ def sync(
         _echo("Nothing to synchronize.")
         return EXIT_PROBLEM if refused else 0
     if not yes:
+        question = app.synchronize_question(session.company(), chosen)
         _ask(
-            f"Synchronize {total} record(s) ({_names(chosen)}) from Sage 50 company "
-            f"'{inert(session.company())}' into SMSTurbo?",
+            f"Synchronize {question.total} record(s) ({_names(question)}) from Sage 50 company "
+            f"'{inert(question.company)}' into SMSTurbo?",
             abort=True,
         )
     result = _synchronize(session, chosen)
@@ -505,21 +506,15 @@ def _preview_line(preview: app.Preview) -> str:
     return line + "."
 
 
-NAMED_IN_QUESTION = 5
-"""The records a confirmation names before "and N more"."""
-
-
-def _names(chosen: Chosen) -> str:
+def _names(question: app.SynchronizeQuestion) -> str:
     """The first records chosen, by list, then how many more."""
-    every = [(key, record_id) for key, marks in chosen.items() for record_id in marks]
     by_list: dict[str, list[str]] = {}
-    for key, record_id in every[:NAMED_IN_QUESTION]:
+    for key, record_id in question.first:
         by_list.setdefault(key, []).append(record_id)
     names = "; ".join(
         f"{ENTITIES[key].plural.lower()} {', '.join(ids)}" for key, ids in by_list.items()
     )
-    more = len(every) - NAMED_IN_QUESTION
-    return inert(names + (f" and {more} more" if more > 0 else ""))
+    return inert(names + (f" and {question.more} more" if question.more > 0 else ""))
 
 
 def _refused(

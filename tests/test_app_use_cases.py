@@ -62,3 +62,16 @@ def test_run_demo_synchronizes_what_check_all_ticks_and_compares_again(tmp_path)
     assert (after.create, after.update) == (0, 0)
     assert [p.entity.key for p in ran.after] == [p.entity.key for p in ran.before.plans]
     assert ran.settings_path == tmp_path / "settings.toml"
+
+
+def test_the_synchronize_question_is_one_fact_for_both_faces(tmp_path):
+    settings_path = create_demo(tmp_path)
+    session = app.open_session(load_settings(settings_path))
+    chosen = app.choose(session, None, []).chosen
+    asked = app.synchronize_question(session.company(), chosen)
+    every = [(key, i) for key, marks in chosen.items() for i in marks]
+    assert asked.company == session.company()
+    assert asked.counts == {key: len(marks) for key, marks in chosen.items() if marks}
+    assert asked.total == len(every) > app.session.NAMED_IN_QUESTION
+    assert asked.first == every[: app.session.NAMED_IN_QUESTION]
+    assert asked.more == len(every) - app.session.NAMED_IN_QUESTION

@@ -316,6 +316,34 @@ def choose(
     return Choice(picked.chosen, picked.unknown, picked.left_out, found.skipped)
 
 
+NAMED_IN_QUESTION = 5
+"""The records a confirmation names before "and N more"."""
+
+
+@dataclass(frozen=True)
+class SynchronizeQuestion:
+    """What the confirmation before Synchronize says, whichever face words it: the
+    company, how many records of each list, the first few by ID and how many more."""
+
+    company: str
+    counts: dict[str, int]
+    """Entity key → records chosen, lists with none left out."""
+    first: list[tuple[str, str]]
+    """The first ``NAMED_IN_QUESTION`` records chosen, as (entity key, ID)."""
+    more: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def synchronize_question(company: str, chosen: Chosen) -> SynchronizeQuestion:
+    every = [(key, record_id) for key, marks in chosen.items() for record_id in marks]
+    counts = {key: len(marks) for key, marks in chosen.items() if marks}
+    first = every[:NAMED_IN_QUESTION]
+    return SynchronizeQuestion(company, counts, first, len(every) - len(first))
+
+
 def synchronize(
     session: Session, chosen: Chosen, *, progress: Progress | None = None
 ) -> SyncResult:

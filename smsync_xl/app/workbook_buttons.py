@@ -421,8 +421,9 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
         return Finished(message)
     session = use_cases.open_session(settings, prompt=port.ask_password)
     company = session.company()
-    counts = ", ".join(f"{len(ids)} {ENTITIES[key].plural.lower()}" for key, ids in chosen.items())
-    question = f"Bring {counts} from Sage 50 company '{company}' into SMSTurbo?"
+    asked = use_cases.synchronize_question(company, chosen)
+    counts = ", ".join(f"{n} {ENTITIES[key].plural.lower()}" for key, n in asked.counts.items())
+    question = f"Bring {counts} from Sage 50 company '{asked.company}' into SMSTurbo?"
     hidden = ticked_rows(table) & port.hidden_rows(SAGE_ONLY)
     if hidden:
         question += (
