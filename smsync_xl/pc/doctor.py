@@ -37,7 +37,9 @@ _LIBRARY_DIRS = ("/usr/lib/*/odbc", "/usr/lib/*", "/usr/lib64", "/usr/lib", "/us
 
 
 @dataclass
-class Report:
+class Diagnosis:
+    """What doctor found: a line per check, and each problem with its fix."""
+
     lines: list[str] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     unused_broken: list[str] = field(default_factory=list)
@@ -137,7 +139,7 @@ def _used_drivers(settings: Settings | None, dsns: dict[str, str]) -> set[str] |
     return used
 
 
-def _drivers(report: Report, pyodbc: ModuleType, used: set[str] | None) -> None:
+def _drivers(report: Diagnosis, pyodbc: ModuleType, used: set[str] | None) -> None:
     """Every driver is listed; only those the settings use can be a problem."""
     bits = python_bits()
     usable = set(pyodbc.drivers())
@@ -151,7 +153,7 @@ def _drivers(report: Report, pyodbc: ModuleType, used: set[str] | None) -> None:
             report.problem("no ODBC driver is installed", "Install the database's ODBC driver.")
 
 
-def _driver(report: Report, name: str, library: str, bits: int, used: bool) -> None:
+def _driver(report: Diagnosis, name: str, library: str, bits: int, used: bool) -> None:
     """One driver's line; a missing library or the wrong bitness is a problem only when
     the settings use the driver (``used``)."""
     path = _resolve(library) if library else None
@@ -182,7 +184,7 @@ def _driver(report: Report, name: str, library: str, bits: int, used: bool) -> N
     report.lines.append(f"  ok       {name}: {shown}")
 
 
-def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> None:
+def _connections(report: Diagnosis, settings: Settings, prompt: Prompt | None) -> None:
     """Connect to each side and read the lists a run reads (``app.lists_to_read``);
     each list on its own line, so one missing export or table does not hide that the
     others work, and each list left out noted under the side that lacks it."""
@@ -224,7 +226,7 @@ def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> N
 
 
 def _side(
-    report: Report,
+    report: Diagnosis,
     lists: app.ListsToRead,
     side: app.SkippedBy,
     name: str,
@@ -246,7 +248,7 @@ def _side(
             report.lines.append(f"  note     {entity.key}: {skipped.why}; skipped")
 
 
-def _read(report: Report, side: str, entity: Entity, read: Callable[[Entity], Sized]) -> bool:
+def _read(report: Diagnosis, side: str, entity: Entity, read: Callable[[Entity], Sized]) -> bool:
     try:
         report.lines.append(f"  ok       {len(read(entity))} {entity.key}")
     except SmsyncError as error:
@@ -256,7 +258,7 @@ def _read(report: Report, side: str, entity: Entity, read: Callable[[Entity], Si
     return True
 
 
-def _template(report: Report, store: SMSTurboStore, settings: Settings, entity: Entity) -> None:
+def _template(report: Diagnosis, store: SMSTurboStore, settings: Settings, entity: Entity) -> None:
     """The record new records start from, where the entity's own table holds it."""
     if entity.template_entity != entity.key:
         return
@@ -278,7 +280,7 @@ def _template(report: Report, store: SMSTurboStore, settings: Settings, entity: 
         )
 
 
-def _unique_id(report: Report, store: SMSTurboStore, entity: Entity) -> None:
+def _unique_id(report: Diagnosis, store: SMSTurboStore, entity: Entity) -> None:
     """SMSync locks what it writes, but a table without a unique ID lets SMSTurbo's own
     screens, or any other program, store one ID twice."""
     table = store.table(entity)
@@ -307,7 +309,7 @@ def _what(error: SmsyncError) -> str:
     return f"{error.where}: {error.message}" if error.where else error.message
 
 
-def _first_open(report: Report, book: Path | None, machine: Machine) -> None:
+def _first_open(report: Diagnosis, book: Path | None, machine: Machine) -> None:
     """Excel's side: xlwings, pywin32 or the AppleScript, and with a workbook the chain
     from its xlwings.conf to a working button (first_open)."""
     report.lines.append("Excel and xlwings:" + (f" {book}" if book else ""))
@@ -345,10 +347,10 @@ def diagnose(
     book: Path | None = None,
     machine: Machine | None = None,
     words: Words = BUTTON_WORDS,
-) -> Report:
+) -> Diagnosis:
     """Everything doctor prints; without settings the connection tests are skipped, and
     a settings problem is reported beside the drivers and DSNs, which still help."""
-    report = Report(words=words)
+    report = Diagnosis(words=words)
     if settings_problem is not None:
         report.problem(
             f"settings: {_what(settings_problem)}", settings_problem.advice_in(report.words)

@@ -76,7 +76,7 @@ class Check:
 
 
 @dataclass
-class Report:
+class ExcelCheckReport:
     header: list[str]
     checks: list[Check] = field(default_factory=list)
 
@@ -136,12 +136,12 @@ def _position(sheet: str, title: str) -> int:
 def run_checks(
     book: xlwings.Book,
     folder: Path,
-    report: Report,
+    report: ExcelCheckReport,
     *,
     apply_filter: Filter,
     evaluate: Evaluate | None,
     wait: float = WAIT_SECONDS,
-) -> Report:
+) -> ExcelCheckReport:
     """Every step on ``book`` (an xlwings Book of the installed demo workbook in
     ``folder``); stops early only where a later step could not mean anything."""
     settings, entity = read_setup(ExcelBook(book))
@@ -169,7 +169,7 @@ def run_checks(
 
 
 def _check_refresh(
-    book: xlwings.Book, port: ScriptedBook, plan: Plan, report: Report
+    book: xlwings.Book, port: ScriptedBook, plan: Plan, report: ExcelCheckReport
 ) -> list[dict[str, object]] | None:
     """Refresh, and what it wrote to Sage50-only; None when it did not run, for nothing
     after it could mean anything."""
@@ -193,7 +193,9 @@ def _check_refresh(
     return rows
 
 
-def _check_text_read_back(rows: list[dict[str, object]], plan: Plan, report: Report) -> None:
+def _check_text_read_back(
+    rows: list[dict[str, object]], plan: Plan, report: ExcelCheckReport
+) -> None:
     """IDs and names that Excel could take for something else (an apostrophe, a
     formula) read back as the text SMSync wrote."""
     marked = [str(r[ID]) for r in rows if str(r[ID]).startswith("'")]
@@ -209,7 +211,7 @@ def _check_filter(
     port: ScriptedBook,
     rows: list[dict[str, object]],
     apply_filter: Filter,
-    report: Report,
+    report: ExcelCheckReport,
 ) -> set[int] | None:
     """Excel's own filter on Inactive, and the rows SMSync then reads as hidden; None
     when Excel refused the filter, for Check All depends on it."""
@@ -229,7 +231,7 @@ def _check_filter(
 
 
 def _check_all(
-    book: xlwings.Book, port: ScriptedBook, hidden: set[int], wait: float, report: Report
+    book: xlwings.Book, port: ScriptedBook, hidden: set[int], wait: float, report: ExcelCheckReport
 ) -> bool:
     """Check All through the ribbon's VBA (the button's path); False when RunPython
     could not start SMSync's Python, for then nothing is ticked to synchronize."""
@@ -267,7 +269,11 @@ def _ticked_by_default(rows: list[dict[str, object]], hidden: set[int]) -> set[i
 
 
 def _check_synchronize(
-    book: xlwings.Book, session: app.Session, entity: Entity, stored_ids: set[str], report: Report
+    book: xlwings.Book,
+    session: app.Session,
+    entity: Entity,
+    stored_ids: set[str],
+    report: ExcelCheckReport,
 ) -> None:
     """Synchronize, its Result column, and the new records it made in SMSTurbo."""
     port = ScriptedBook(book, [True])
@@ -292,7 +298,10 @@ def _check_synchronize(
 
 
 def _check_undo(
-    book: xlwings.Book, database: Path, before: dict[str, list[tuple[object, ...]]], report: Report
+    book: xlwings.Book,
+    database: Path,
+    before: dict[str, list[tuple[object, ...]]],
+    report: ExcelCheckReport,
 ) -> None:
     """Undo puts SMSTurbo back as it was, and the Log keeps every step."""
     port = ScriptedBook(book, [True])
@@ -333,7 +342,9 @@ def _function_checks() -> list[tuple[str, object]]:
     ]
 
 
-def _check_functions(book: xlwings.Book, evaluate: Evaluate | None, report: Report) -> None:
+def _check_functions(
+    book: xlwings.Book, evaluate: Evaluate | None, report: ExcelCheckReport
+) -> None:
     """Each Excel function once, where xlwings has them (Windows only)."""
     if evaluate is None:
         report.check("Excel functions (Windows only in xlwings): skipped on this system", True)
@@ -359,7 +370,7 @@ def _hidden_columns(book: xlwings.Book, sheet: str) -> set[str]:
     }
 
 
-def _materials(book: xlwings.Book, session: app.Session, report: Report) -> None:
+def _materials(book: xlwings.Book, session: app.Session, report: ExcelCheckReport) -> None:
     """The Materials button's Python: both sheets show the materials, with the columns
     of customers hidden; the Customers button brings them back."""
     port = ScriptedBook(book, [True, False])
@@ -396,7 +407,7 @@ def _criterion_text(value: str) -> str:
     return "".join("~" + c if c in "*?~" else c for c in value)
 
 
-def _last_row_hides(book: xlwings.Book, apply_filter: Filter, report: Report) -> None:
+def _last_row_hides(book: xlwings.Book, apply_filter: Filter, report: ExcelCheckReport) -> None:
     """Excel may take a last row holding a SUBTOTAL for a total row and leave it out of
     the filter: a filter that must hide the last row checks that the Visible column
     (AGGREGATE) does not make it one, and that SMSync reads the row as hidden."""
@@ -484,7 +495,7 @@ def header(excel_version: str, workbook: Path, system: str = sys.platform) -> li
     return lines + list(MAC_LIMITS) if system == "darwin" else lines
 
 
-def excel_check(folder: Path) -> Report | None:
+def excel_check(folder: Path) -> ExcelCheckReport | None:
     """Install into ``folder``, open in Excel (visible), run every check; None when this
     computer has no Excel that xlwings can drive."""
     if sys.platform not in ("win32", "darwin"):
@@ -507,12 +518,12 @@ def excel_check(folder: Path) -> Report | None:
         workbook = installed.with_name(f"SMSync-check-{time.strftime('%Y%m%d%H%M%S')}.xlsm")
         installed.rename(workbook)
         if sys.platform == "darwin" and not applescript_path(Path.home()).exists():
-            return Report(
+            return ExcelCheckReport(
                 header(str(excel.version), workbook),
                 [Check("xlwings' AppleScript is where Excel runs it", False, "install failed")],
             )
         book = excel.books.open(str(workbook))
-        report = Report(
+        report = ExcelCheckReport(
             header(str(excel.version), workbook) + report_lines(workbook, Machine.this())
         )
         windows = sys.platform == "win32"
