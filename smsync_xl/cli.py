@@ -44,7 +44,7 @@ from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.settings import Settings
-from smsync_xl.core.vocabulary import Edition, View, Words
+from smsync_xl.core.vocabulary import Edition, LogAction, View, Words
 from smsync_xl.files.run_log import append_log
 from smsync_xl.files.settings_file import load_settings
 from smsync_xl.sync.apply import Chosen, Progress, SyncResult
@@ -486,7 +486,7 @@ def sync(
     if result.run_id is not None:
         logged = entry(
             session.company(),
-            "Synchronize",
+            LogAction.SYNCHRONIZE,
             result.summary(),
             result.run_id,
             _runs_hint(settings_path, result.run_id),
@@ -567,7 +567,7 @@ def undo(
     _echo("\n".join(undo_lines(result)))
     logged = entry(
         run.company,
-        "Undo",
+        LogAction.UNDO,
         result.summary(),
         result.undo_run,
         _runs_hint(settings_path, result.undo_run),

@@ -51,4 +51,4 @@ def entry(
     run_id: int | None = None,
     detail: str | None = None,
 ) -> LogEntry:
-    return LogEntry(now_text(), getpass.getuser(), company, action, run_id, summary, detail)
+    return LogEntry(now_text(), getpass.getuser(), company, str(action), run_id, summary, detail)

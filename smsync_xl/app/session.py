@@ -26,7 +26,7 @@ from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES, Entity, SageRecord, TurboRecord
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
-from smsync_xl.core.vocabulary import Status, View
+from smsync_xl.core.vocabulary import LogAction, Status, View
 from smsync_xl.smsturbo.audit import Change, Run
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import Chosen, Progress, SyncResult, apply, make_plan
@@ -361,7 +361,9 @@ def synchronize(
         checkpoint=interrupts.check,
     )
     if result.run_id is not None:
-        interrupts.committed("Synchronize", result.run_id, result.summary(), session.store.db.label)
+        interrupts.committed(
+            LogAction.SYNCHRONIZE, result.run_id, result.summary(), session.store.db.label
+        )
     return result
 
 
@@ -391,7 +393,7 @@ def undo_last(store: SMSTurboStore) -> UndoResult:
     """Undo the last synchronization; an interrupt meanwhile is told with the run."""
     interrupts.hold()
     result = undo_store(store, user=getpass.getuser())
-    interrupts.committed("Undo", result.undo_run, result.summary(), store.db.label)
+    interrupts.committed(LogAction.UNDO, result.undo_run, result.summary(), store.db.label)
     return result
 
 

@@ -50,7 +50,7 @@ from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError, WrittenButNotSavedError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import TableData
-from smsync_xl.core.vocabulary import BUTTON_WORDS, View, Words, sentence
+from smsync_xl.core.vocabulary import BUTTON_WORDS, LogAction, View, Words, sentence
 from smsync_xl.sync.apply import SyncResult, now_text
 
 __all__ = [
@@ -242,7 +242,7 @@ def _fill(port: WorkbookPort, lists: Lists, words: Words) -> Finished:
         f"Is this the correct {settings.edition.words.product} company?\n\n{company}\n\n"
         "Choose No to stop and check the Setup sheet."
     ):
-        return _stopped(port, "Refresh")
+        return _stopped(port, LogAction.REFRESH)
     ask = lambda: port.confirm(use_cases.missing_only_question(entity))  # noqa: E731
     view = use_cases.view_to_show(lists.view or settings.view, ask if lists.ask_view else None)
     port.status("SMSync: reading both systems and comparing …")
@@ -260,7 +260,7 @@ def _fill(port: WorkbookPort, lists: Lists, words: Words) -> Finished:
     ) + _summary_notes(plan, kept, unticked, cleared, totals)
     port.write_cell(SAGE_ONLY, SUMMARY_CELL, summary)
     port.write_cell(TURBO_ONLY, SUMMARY_CELL, summary)
-    logged = _log(port, "Refresh", company, counts_line(plan))
+    logged = _log(port, LogAction.REFRESH, company, counts_line(plan))
     port.activate(SAGE_ONLY)
     port.status("")
     port.finish()
@@ -431,18 +431,20 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
             "brought over too. Choose No to review them first."
         )
     if not port.confirm(question):
-        return _stopped(port, "Synchronize")
+        return _stopped(port, LogAction.SYNCHRONIZE)
     port.status("SMSync: synchronizing …")
     result = use_cases.synchronize(session, chosen)
     summary = result.summary()
-    with _after_commit(result.run_id, summary, "Synchronize", session.store.db.label, words):
+    with _after_commit(
+        result.run_id, summary, LogAction.SYNCHRONIZE, session.store.db.label, words
+    ):
         # the Result column is read in Excel: the ribbon's words, whoever wrote it
         results = {
             make_key(r.entity, r.id): r.describe(BUTTON_WORDS.refresh) for r in result.results
         }
         key = table.column(KEY)
         port.write_column(SAGE_ONLY, RESULT, [results.get(str(row[key])) for row in table.rows])
-        logged = _log(port, "Synchronize", company, summary, result.run_id)
+        logged = _log(port, LogAction.SYNCHRONIZE, company, summary, result.run_id)
         port.write_cell(
             SAGE_ONLY,
             SUMMARY_CELL,
@@ -463,10 +465,10 @@ def undo_last(port: WorkbookPort, words: Words) -> Finished:
     store = use_cases.open_session(settings, prompt=port.ask_password).store
     run = use_cases.last_synchronization(store)
     if not port.confirm(use_cases.undo_question(store, run)):
-        return _stopped(port, "Undo")
+        return _stopped(port, LogAction.UNDO)
     result = use_cases.undo_last(store)
-    with _after_commit(result.undo_run, result.summary(), "Undo", store.db.label, words):
-        logged = _log(port, "Undo", run.company, result.summary(), result.undo_run)
+    with _after_commit(result.undo_run, result.summary(), LogAction.UNDO, store.db.label, words):
+        logged = _log(port, LogAction.UNDO, run.company, result.summary(), result.undo_run)
         port.finish()
     port.alert(f"{result.summary()}\n\n{sentence(words.refresh)} to see the new state.")
     return Finished(result.summary(), logged=logged, left_alone=len(result.left_alone))

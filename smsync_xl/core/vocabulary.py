@@ -47,6 +47,14 @@ class Outcome(StrEnum):
     CONFLICT = "conflict"
 
 
+class LogAction(StrEnum):
+    """A Log row's Action: the step that wrote it (the ribbon's button names)."""
+
+    REFRESH = "Refresh"
+    SYNCHRONIZE = "Synchronize"
+    UNDO = "Undo"
+
+
 class RunKind(StrEnum):
     SYNC = "sync"
     UNDO = "undo"

@@ -30,6 +30,7 @@ from smsync_xl import __version__, app
 from smsync_xl.app import workbook_buttons as buttons
 from smsync_xl.book.excel import ExcelBook
 from smsync_xl.book.layout import (
+    ACTION,
     CHANGES,
     HEADER_ROW,
     HELP,
@@ -46,10 +47,11 @@ from smsync_xl.book.layout import (
     TABLE_NAMES,
 )
 from smsync_xl.book.setup_sheet import read_setup
+from smsync_xl.connections.odbc_errors import python_bits
 from smsync_xl.core.compare import Plan
-from smsync_xl.core.fields import CUSTOMER, MATERIAL, Entity
+from smsync_xl.core.fields import CUSTOMER, MATERIAL, TURBO_FIELDS, VENDOR, Entity
 from smsync_xl.core.ids import id_problems
-from smsync_xl.core.vocabulary import TICK, Status, View, taken_by_default
+from smsync_xl.core.vocabulary import TICK, LogAction, Status, View, taken_by_default
 from smsync_xl.demo.company import SMSTURBO_FILE
 from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS, DemoRecord
 from smsync_xl.pc.first_open import Machine, report_lines
@@ -200,7 +202,7 @@ def _check_text_read_back(
     formula) read back as the text SMSync wrote."""
     marked = [str(r[ID]) for r in rows if str(r[ID]).startswith("'")]
     report.check("IDs hold no stray apostrophe", not marked, f"e.g. {marked[:3]}")
-    names = {str(r[ID]): r["Name"] for r in rows}
+    names = {str(r[ID]): r[_label("name")] for r in rows}
     formula_like = {r.id: r.values.get("name") for r in plan.rows if r.id in names}
     wrong = [i for i, name in formula_like.items() if names[i] != name]
     report.check("Names (=…, +…, -…) read back as the text written", not wrong, str(wrong[:3]))
@@ -307,12 +309,17 @@ def _check_undo(
     port = ScriptedBook(book, [True])
     report.check("Undo runs", buttons.undo_last(port) is not None, "; ".join(port.messages))
     report.check("Undo puts SMSTurbo back exactly", _dump(database) == before)
-    actions = {str(r["Action"]) for r in _table(port, LOG)}
+    actions = {str(r[ACTION]) for r in _table(port, LOG)}
     report.check(
         "The Log has Refresh, Synchronize and Undo",
-        {"Refresh", "Synchronize", "Undo"} <= actions,
+        set(LogAction) <= actions,
         str(sorted(actions)),
     )
+
+
+def _label(field_name: str) -> str:
+    """A field's column title, as the workbook and the Excel functions name it."""
+    return TURBO_FIELDS[field_name].label
 
 
 def _demo_values(records: list[DemoRecord], *, turbo: bool = False) -> dict[str, str | None]:
@@ -332,11 +339,14 @@ def _function_checks() -> list[tuple[str, object]]:
     return [
         ('=SMSYNC_ID_PROBLEM("ACME CO")', "; ".join(id_problems("ACME CO"))),
         (f'=SMSYNC_ID_PROBLEM("{customer["id"]}")', None),
-        (f'=SMSYNC_SMSTURBO("{customer["id"]}", "Name")', customer["name"]),
-        (f'=SMSYNC_SAGE50("{vendor["id"]}", "City", "Vendors")', vendor["city"]),
+        (f'=SMSYNC_SMSTURBO("{customer["id"]}", "{_label("name")}")', customer["name"]),
+        (
+            f'=SMSYNC_SAGE50("{vendor["id"]}", "{_label("city")}", "{VENDOR.plural}")',
+            vendor["city"],
+        ),
         # a price is a number in its cell
         (
-            f'=SMSYNC_SAGE50("{material["id"]}", "Price", "Materials")',
+            f'=SMSYNC_SAGE50("{material["id"]}", "{_label("price")}", "{MATERIAL.plural}")',
             float(price) if price is not None else None,
         ),
     ]
@@ -386,15 +396,15 @@ def _materials(book: xlwings.Book, session: app.Session, report: ExcelCheckRepor
     hidden = _hidden_columns(book, SAGE_ONLY)
     report.check(
         "For materials the customer columns are hidden and the material columns shown",
-        {"Name", "Address line 1", "Credit Limit"} <= hidden
-        and not {"Description", "Unit", "Price"} & hidden,
+        {_label("name"), _label("address1"), _label("credit_limit")} <= hidden
+        and not {_label("description"), _label("unit"), _label("price")} & hidden,
         f"hidden: {sorted(hidden)}",
     )
     back = buttons.show_entity(CUSTOMER.key, ScriptedBook(book, [True, False]))
     hidden = _hidden_columns(book, SAGE_ONLY)
     report.check(
         "The Customers button shows the customer columns again",
-        back is not None and "Name" not in hidden and "Unit" in hidden,
+        back is not None and _label("name") not in hidden and _label("unit") in hidden,
         f"hidden: {sorted(hidden)}",
     )
 
@@ -485,7 +495,7 @@ MAC_LIMITS = (
 
 
 def header(excel_version: str, workbook: Path, system: str = sys.platform) -> list[str]:
-    bits = 64 if sys.maxsize > 2**32 else 32
+    bits = python_bits()
     lines = [
         f"SMSync excel-check, {time.strftime('%Y-%m-%d %H:%M')}",
         f"SMSync {__version__}, Python {platform.python_version()} {bits}-bit, "
