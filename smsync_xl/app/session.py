@@ -30,8 +30,7 @@ from smsync_xl.core.vocabulary import LogAction, Status, View
 from smsync_xl.smsturbo.audit import Change, Run
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import Chosen, Progress, SyncResult, apply, make_plan
-from smsync_xl.sync.undo import UndoResult, last_undoable_run
-from smsync_xl.sync.undo import taken_back_already as _taken_back_already
+from smsync_xl.sync.undo import UndoResult, last_undoable_run, taken_back_already
 from smsync_xl.sync.undo import undo_last as undo_store
 
 __all__ = [
@@ -60,7 +59,6 @@ __all__ = [
     "sage50_records",
     "smsturbo_records",
     "synchronize",
-    "taken_back_already",
     "undo_last",
     "undo_question",
     "view_to_show",
@@ -370,12 +368,6 @@ def synchronize(
 def last_synchronization(store: SMSTurboStore) -> Run:
     """The synchronization Undo would take back (NothingToUndoError if none)."""
     return last_undoable_run(store)
-
-
-def taken_back_already(store: SMSTurboStore, run: Run) -> str:
-    """What earlier undos of ``run`` took back and what is left, for the question
-    before an undo ("" when none has)."""
-    return _taken_back_already(store, run)
 
 
 def undo_question(store: SMSTurboStore, run: Run, *, one_line: bool = False) -> str:
