@@ -729,6 +729,7 @@ def _words(book: object, settings_path: object) -> Words:
         synchronize=f"run 'smsync-xl sync{shown}'",
         twice="another smsync-xl command?",
         again="run the command again",
+        fewer="name fewer IDs, or one list with --entity",
     )
 
 
@@ -739,6 +740,7 @@ def _command_words(book: Path) -> Words:
         synchronize=f"run 'smsync-xl synchronize {book}'",
         twice="another smsync-xl command, or a button in Excel?",
         again="run the command again",
+        fewer=f"tick fewer rows ('smsync-xl untick {book} ID …')",
     )
 
 

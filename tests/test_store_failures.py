@@ -623,6 +623,7 @@ def test_an_administrators_statement_timeout_is_a_plain_message(pg):
             "a time limit its administrator set (statement_timeout)",
             NOTHING_CHANGED,
             "Ask the SMSTurbo administrator to give SMSync's database user more time",
+            "synchronize fewer records at once (name fewer IDs, or one list with --entity)",
         ],
     )
 

@@ -506,7 +506,7 @@ STATEMENT_TRANSLATIONS: dict[str, dict[str, StatementTranslation]] = {
             "an administrator cancelled it" + _NOTHING_CHANGED,
             "Ask the SMSTurbo administrator to give SMSync's database user more time "
             "(PostgreSQL: ALTER ROLE … SET statement_timeout, 0 for no limit), or "
-            "synchronize fewer rows at once (tick fewer, or 'smsync-xl sync --entity'); "
+            "synchronize fewer records at once ({fewer}); "
             "then synchronize again.",
         ),
         LOST: StatementTranslation(
