@@ -188,23 +188,26 @@ def _connections(report: Diagnosis, settings: Settings, prompt: Prompt | None) -
     """Connect to each side and read the lists a run reads (``app.lists_to_read``);
     each list on its own line, so one missing export or table does not hide that the
     others work, and each list left out noted under the side that lacks it."""
-    source: Source | None = None
-    store: SMSTurboStore | None = None
+    sage: tuple[Source, str] | SmsyncError
     try:
         source = app.open_source(settings, prompt=prompt)
-        company = source.company_name()
+        sage = (source, source.company_name())
     except SmsyncError as error:
-        source = None
-        sage_problem = error
+        sage = error
+    store: SMSTurboStore | SmsyncError
     try:
         store = app.open_store(settings, prompt=prompt)
     except SmsyncError as error:
-        store_problem = error
-    lists = app.lists_to_read(source, store)
-    if source is None:
+        store = error
+    lists = app.lists_to_read(
+        None if isinstance(sage, SmsyncError) else sage[0],
+        None if isinstance(store, SmsyncError) else store,
+    )
+    if isinstance(sage, SmsyncError):
         report.lines.append(f"Sage 50 ({settings.sage50.kind}): PROBLEM")
-        report.problem(f"Sage 50: {_what(sage_problem)}", sage_problem.advice_in(report.words))
+        report.problem(f"Sage 50: {_what(sage)}", sage.advice_in(report.words))
     else:
+        source, company = sage
         report.lines.append(f'Sage 50 ({settings.sage50.kind}): ok, company "{company}"')
         words = settings.edition.words
         report.lines.append(
@@ -212,17 +215,18 @@ def _connections(report: Diagnosis, settings: Settings, prompt: Prompt | None) -
             f"{words.item}s"
         )
         _side(report, lists, app.SkippedBy.SAGE50, "Sage 50", source.read, lambda _: None)
-    if store is None:
+    if isinstance(store, SmsyncError):
         report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): PROBLEM")
-        report.problem(f"SMSTurbo: {_what(store_problem)}", store_problem.advice_in(report.words))
+        report.problem(f"SMSTurbo: {_what(store)}", store.advice_in(report.words))
         return
+    opened = store
     report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): ok")
 
     def table_checks(entity: Entity) -> None:
-        _template(report, store, settings, entity)
-        _unique_id(report, store, entity)
+        _template(report, opened, settings, entity)
+        _unique_id(report, opened, entity)
 
-    _side(report, lists, app.SkippedBy.SMSTURBO, "SMSTurbo", store.read, table_checks)
+    _side(report, lists, app.SkippedBy.SMSTURBO, "SMSTurbo", opened.read, table_checks)
 
 
 def _side(
