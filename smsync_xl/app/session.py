@@ -158,21 +158,26 @@ def _why_missing(
     return None
 
 
-def lists_to_read(source: Source | None, store: SMSTurboStore | None) -> ListsToRead:
-    """The one rule for which lists a run reads, for ``plans`` and the doctor: those
-    SMSTurbo's mapping has a section for, that Sage 50 has and SMSTurbo has a table for.
-    A mapped list either side lacks is left out, unless every one is: then only the
-    first is read, so its problem is the message (a wrong company or database, most
-    likely). A side that could not be opened (None) is not asked."""
-    unmapped = [
+def _unmapped(store: SMSTurboStore) -> list[Skipped]:
+    """The lists SMSTurbo's table mapping has no section for."""
+    return [
         Skipped(
             e,
             SkippedBy.MAPPING,
             f"the table mapping has no [{e.key}] section ({store.mapping.source})",
         )
         for e in ENTITIES.values()
-        if store is not None and e.key not in store.mapping.tables
+        if e.key not in store.mapping.tables
     ]
+
+
+def lists_to_read(source: Source | None, store: SMSTurboStore | None) -> ListsToRead:
+    """The one rule for which lists a run reads, for ``plans`` and the doctor: those
+    SMSTurbo's mapping has a section for, that Sage 50 has and SMSTurbo has a table for.
+    A mapped list either side lacks is left out, unless every one is: then only the
+    first is read, so its problem is the message (a wrong company or database, most
+    likely). A side that could not be opened (None) is not asked."""
+    unmapped = _unmapped(store) if store is not None else []
     left_unmapped = {each.entity.key for each in unmapped}
     mapped = [e for e in ENTITIES.values() if e.key not in left_unmapped]
     missing = [(e, _why_missing(source, store, e)) for e in mapped]
