@@ -767,6 +767,7 @@ def _file_book(
     """The workbook file; one the command will ``rewrite`` is refused while Excel or
     LibreOffice has it open, unless ``force``. ``yes`` answers the company question and
     the confirmations (the view comes from the Setup or --view, never a question)."""
+    from smsync_xl.app.terminal_progress import TerminalProgress
     from smsync_xl.book.file import FileBook
     from smsync_xl.book.office_lock import refuse_if_open
 
@@ -787,6 +788,7 @@ def _file_book(
         alert=alerts if alerts is not None else _echo,
         status=status,
         ask_password=_prompt() or (lambda _: None),
+        progress=TerminalProgress(cast(TextIO, _ProgressStream())),
     )
 
 

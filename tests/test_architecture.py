@@ -104,6 +104,10 @@ text it is given is fine; ``tomllib.load`` of a file is not)."""
 CORE_MAY_IMPORT = {
     "__future__",
     "collections",
+    "contextlib",
+    "gc",
+    "itertools",
+    "operator",
     "dataclasses",
     "decimal",
     "difflib",

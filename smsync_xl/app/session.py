@@ -19,9 +19,10 @@ from enum import Enum
 from smsync_xl.app import interrupts
 from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.app.plain_text import inert
+from smsync_xl.app.progress import SILENT, Progress
 from smsync_xl.app.saved_plan import SavedPlan
 from smsync_xl.connections.passwords import Prompt
-from smsync_xl.core.compare import Plan
+from smsync_xl.core.compare import Plan, collector_paused
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES, Entity, SageRecord, TurboRecord
 from smsync_xl.core.ports import Source
@@ -29,7 +30,8 @@ from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import LogAction, Status, View
 from smsync_xl.smsturbo.audit import Change, Run
 from smsync_xl.smsturbo.store import SMSTurboStore
-from smsync_xl.sync.apply import Chosen, Progress, SyncResult, apply, make_plan
+from smsync_xl.sync.apply import Chosen, SyncResult, apply, make_plan
+from smsync_xl.sync.apply import Progress as Ticks
 from smsync_xl.sync.undo import UndoResult, last_undoable_run, taken_back_already
 from smsync_xl.sync.undo import undo_last as undo_store
 
@@ -102,9 +104,27 @@ def entities(session: Session, key: str | None = None) -> list[Entity]:
     return [e for e in ENTITIES.values() if e.key in session.store.mapping.tables]
 
 
-def plan(session: Session, chosen: Iterable[Entity]) -> list[Plan]:
-    """Read both systems and compare: what Refresh shows and ``plan`` prints."""
-    return [make_plan(e, session.source, session.store, session.settings) for e in chosen]
+def plan(session: Session, chosen: Iterable[Entity], *, progress: Progress = SILENT) -> list[Plan]:
+    """Read both systems and compare: what Refresh shows and ``plan`` prints; each
+    entity's reading of Sage 50, then of SMSTurbo with the comparison, is a step of
+    ``progress``."""
+    return [_plan(session, entity, progress) for entity in chosen]
+
+
+def _plan(session: Session, entity: Entity, progress: Progress) -> Plan:
+    with collector_paused():
+        return _read_and_compare(session, entity, progress)
+
+
+def _read_and_compare(session: Session, entity: Entity, progress: Progress) -> Plan:
+    plural = entity.plural.lower()
+    with progress.step(f"reading Sage 50 {plural}") as read:
+        sage = session.source.read(entity)
+        read.advance(len(sage))
+    with progress.step(f"reading SMSTurbo {plural} and comparing", len(sage)) as compared:
+        found = make_plan(entity, session.source, session.store, session.settings, sage)
+        compared.advance(len(found.rows))
+    return found
 
 
 @dataclass(frozen=True)
@@ -347,22 +367,21 @@ def synchronize_question(company: str, chosen: Chosen) -> SynchronizeQuestion:
     return SynchronizeQuestion(company, counts, first, len(every) - len(first))
 
 
-def synchronize(
-    session: Session, chosen: Chosen, *, progress: Progress | None = None
-) -> SyncResult:
+def synchronize(session: Session, chosen: Chosen, *, progress: Ticks | None = None) -> SyncResult:
     """Bring the chosen rows into SMSTurbo in one transaction with its audit. An
     interrupt before the commit rolls it back; after it, it is told with the run."""
 
     interrupts.hold()
-    result = apply(
-        session.source,
-        session.store,
-        session.settings,
-        chosen,
-        user=getpass.getuser(),
-        progress=progress,
-        checkpoint=interrupts.check,
-    )
+    with collector_paused():
+        result = apply(
+            session.source,
+            session.store,
+            session.settings,
+            chosen,
+            user=getpass.getuser(),
+            progress=progress,
+            checkpoint=interrupts.check,
+        )
     if result.run_id is not None:
         interrupts.committed(
             LogAction.SYNCHRONIZE, result.run_id, result.summary(), session.store.db.label

@@ -18,6 +18,7 @@ from typing import Protocol
 from smsync_xl.app import interrupts
 from smsync_xl.app import session as use_cases
 from smsync_xl.app.plain_text import counts_line
+from smsync_xl.app.progress import Progress
 from smsync_xl.app.run_record import LogEntry, entry
 from smsync_xl.app.workbook_port import WorkbookPort
 from smsync_xl.book.busy import one_run_at_a_time
@@ -46,7 +47,6 @@ from smsync_xl.book.sheets import (
     ticked_rows,
 )
 from smsync_xl.book.sheets import table_rows as sheet_rows
-from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError, WrittenButNotSavedError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import TableData
@@ -245,26 +245,43 @@ def _fill(port: WorkbookPort, lists: Lists, words: Words) -> Finished:
         return _stopped(port, LogAction.REFRESH)
     ask = lambda: port.confirm(use_cases.missing_only_question(entity))  # noqa: E731
     view = use_cases.view_to_show(lists.view or settings.view, ask if lists.ask_view else None)
-    port.status("SMSync: reading both systems and comparing …")
-    (plan,) = use_cases.plan(session, [entity])
-    tables = sheet_rows(plan, view)
+    progress = Progress(port.progress)
+    tables, counts, template_missing = _lists(session, entity, view, progress)
     shown = _shown_tables(port, tables, words)
     if entity is not current:
         write_entity(port, entity)
     kept, unticked = keep_ticks(shown[SAGE_ONLY], tables[SAGE_ONLY])
     totals = [sheet for sheet in tables if port.total_row(sheet)]
-    cleared = _write_lists(port, tables, entity)
+    cleared = _write_lists(port, tables, entity, progress)
     summary = (
-        f"{counts_line(plan)}. View: {view.label}. Sage 50 company: {company}. "
-        f"Refreshed {now_text()}."
-    ) + _summary_notes(plan, kept, unticked, cleared, totals)
+        f"{counts}. View: {view.label}. Sage 50 company: {company}. Refreshed {now_text()}."
+    ) + _summary_notes(template_missing, kept, unticked, cleared, totals)
     port.write_cell(SAGE_ONLY, SUMMARY_CELL, summary)
     port.write_cell(TURBO_ONLY, SUMMARY_CELL, summary)
-    logged = _log(port, LogAction.REFRESH, company, counts_line(plan))
+    logged = _log(port, LogAction.REFRESH, company, counts)
     port.activate(SAGE_ONLY)
+    _save(port, progress)
     port.status("")
-    port.finish()
     return Finished(summary, logged=logged)
+
+
+def _save(port: WorkbookPort, progress: Progress) -> None:
+    """The end of a button: the file is saved (in Excel the bookkeeper saves)."""
+    with progress.step("saving the workbook"):
+        port.finish()
+
+
+def _lists(
+    session: use_cases.Session, entity: Entity, view: View, progress: Progress
+) -> tuple[dict[str, list[list[object]]], str, str | None]:
+    """Both tables' rows, the counts line and a missing template's note: the plan, which
+    holds every record of both systems, is let go before the sheets are written, so a
+    large company's records and its sheets are not in memory at once."""
+    (plan,) = use_cases.plan(session, [entity], progress=progress)
+    with progress.step("preparing the lists", len(plan.rows)) as prepared:
+        tables = sheet_rows(plan, view)
+        prepared.advance(len(plan.rows))
+    return tables, counts_line(plan), plan.template_missing
 
 
 def _shown_tables(
@@ -281,7 +298,7 @@ def _shown_tables(
 
 
 def _write_lists(
-    port: WorkbookPort, tables: dict[str, list[list[object]]], entity: Entity
+    port: WorkbookPort, tables: dict[str, list[list[object]]], entity: Entity, progress: Progress
 ) -> list[str]:
     """Each sheet's rows and the entity's columns; a filter is cleared first, since the
     rows will hold other records. The sheets whose filter was cleared."""
@@ -290,19 +307,21 @@ def _write_lists(
         if port.hidden_rows(sheet) or port.filtered(sheet):
             port.clear_filter(sheet)
             cleared.append(sheet)
-        port.write_table(sheet, rows)
+        with progress.step(f"writing the {sheet} sheet", len(rows)) as written:
+            port.write_table(sheet, rows)
+            written.advance(len(rows))
         port.show_columns(sheet, entity_columns(TABLE_COLUMNS[sheet], entity))
     return cleared
 
 
 def _summary_notes(
-    plan: Plan, kept: int, unticked: int, cleared: list[str], totals: list[str]
+    template_missing: str | None, kept: int, unticked: int, cleared: list[str], totals: list[str]
 ) -> str:
     """What the summary adds when Refresh did more than fill the lists, so the
     bookkeeper is told of every tick, filter and Total Row it changed."""
     notes = ""
-    if plan.template_missing:
-        notes += f" Note: {plan.template_missing}."
+    if template_missing:
+        notes += f" Note: {template_missing}."
     if kept:
         notes += f" {kept} tick(s) kept: those records did not change since they were ticked."
     if unticked:
@@ -348,13 +367,24 @@ def show_lists(lists: Lists, port: WorkbookPort, words: Words = BUTTON_WORDS) ->
 
 def _tick(port: WorkbookPort, tick: bool, words: Words) -> Finished:
     port.check_can_save()
-    table = port.read_table(SAGE_ONLY)
+    progress = Progress(port.progress)
+    table = _read_sheet(port, progress)
     hidden = port.hidden_rows(SAGE_ONLY) if tick else set()
     values = include_column(table, tick, hidden, words)
-    port.write_column(SAGE_ONLY, INCLUDE, values)
-    port.finish()
+    with progress.step(f"writing {INCLUDE}", len(values)) as written:
+        port.write_column(SAGE_ONLY, INCLUDE, values)
+        written.advance(len(values))
+    _save(port, progress)
+    port.status("")
     ticked = sum(1 for v in values if v not in (None, ""))
     return Finished(f"{ticked} row(s) ticked on the {SAGE_ONLY} sheet.")
+
+
+def _read_sheet(port: WorkbookPort, progress: Progress) -> TableData:
+    with progress.step(f"reading the {SAGE_ONLY} sheet") as read:
+        table = port.read_table(SAGE_ONLY)
+        read.advance(len(table.rows))
+    return table
 
 
 @macro
@@ -408,7 +438,8 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
     port.check_can_save()
     settings, _ = read_setup(port)
     refuse_turbo_ticks(port.read_table(TURBO_ONLY), words)
-    table = port.read_table(SAGE_ONLY)
+    progress = Progress(port.progress)
+    table = _read_sheet(port, progress)
     _check_log_room(port)
     refuse_ticks_below(table, port.rows_below(SAGE_ONLY), words)
     chosen = chosen_rows(table, words)
@@ -432,25 +463,31 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
         )
     if not port.confirm(question):
         return _stopped(port, LogAction.SYNCHRONIZE)
-    port.status("SMSync: synchronizing …")
-    result = use_cases.synchronize(session, chosen)
+    keys = [str(row[table.column(KEY)]) for row in table.rows]
+    del table  # the sheet's cells are not needed while SMSTurbo is written
+    port.release(TURBO_ONLY, written=False)
+    port.release(SAGE_ONLY, written=True)
+    total = sum(len(ids) for ids in chosen.values())
+    with progress.step("synchronizing", total) as synchronized:
+        result = use_cases.synchronize(session, chosen, progress=synchronized.advance)
     summary = result.summary()
     with _after_commit(
         result.run_id, summary, LogAction.SYNCHRONIZE, session.store.db.label, words
     ):
         # the Result column is read in Excel: the ribbon's words, whoever wrote it
-        results = {
+        by_key = {
             make_key(r.entity, r.id): r.describe(BUTTON_WORDS.refresh) for r in result.results
         }
-        key = table.column(KEY)
-        port.write_column(SAGE_ONLY, RESULT, [results.get(str(row[key])) for row in table.rows])
+        with progress.step(f"writing {RESULT}", len(keys)) as written:
+            port.write_column(SAGE_ONLY, RESULT, [by_key.get(key) for key in keys])
+            written.advance(len(keys))
         logged = _log(port, LogAction.SYNCHRONIZE, company, summary, result.run_id)
         port.write_cell(
             SAGE_ONLY,
             SUMMARY_CELL,
             f"{summary}. {sentence(BUTTON_WORDS.refresh)} to see the new state.",
         )
-        port.finish()
+        _save(port, progress)
     port.status("")
     port.alert(summary)
     return Finished(summary, result, logged)

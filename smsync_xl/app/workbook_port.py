@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from smsync_xl.core.ports import Cell, TableData
+from smsync_xl.core.progress import Step
 
 __all__ = ["WorkbookPort"]
 
@@ -59,6 +60,11 @@ class WorkbookPort(Protocol):
         under the table moves down with it, and no column was added inside it. Writing
         the table (or appending to it) then moves what lies under it."""
 
+    def release(self, sheet: str, *, written: bool) -> None:
+        """The use case reads ``sheet`` no more (``written``: it still writes to it): what
+        was read of it can be let go before a long step that needs the memory more (a
+        large synchronization); what a write needs is kept or read again."""
+
     def check_can_save(self) -> None:
         """Raise if the results could not be kept (a read-only file); called before
         anything is written to SMSTurbo."""
@@ -71,6 +77,10 @@ class WorkbookPort(Protocol):
         """Hidden input; None when cancelled or nobody can answer."""
 
     def status(self, text: str) -> None: ...
+
+    def progress(self, step: Step) -> None:
+        """Show how far a long step is (its name, records done, rate): Excel on its
+        status bar, the command line on the terminal."""
 
     def activate(self, sheet: str) -> None: ...
 

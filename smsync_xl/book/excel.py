@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import xlwings
 
+    from smsync_xl.core.progress import Step
+
 from smsync_xl.book.layout import (
     HEADER_ROW,
     TABLE_COLUMNS,
@@ -500,6 +502,12 @@ class ExcelBook:
 
     def status(self, text: str) -> None:
         self.book.app.status_bar = text or False  # False hands the bar back to Excel
+
+    def progress(self, step: Step) -> None:
+        self.status(step.line())
+
+    def release(self, sheet: str, *, written: bool) -> None:
+        """Nothing to let go: the cells live in Excel, each read is one block."""
 
     def activate(self, sheet: str) -> None:
         """Show the sheet, unless the bookkeeper hid it: Excel refuses to activate a hidden

@@ -27,6 +27,8 @@ from xml.etree import ElementTree
 if TYPE_CHECKING:
     from python_calamine import CalamineWorkbook
 
+    from smsync_xl.core.progress import Step
+
 from smsync_xl.book.layout import (
     HEADER_ROW,
     INCLUDE,
@@ -197,9 +199,11 @@ class FileBook:
         alert: Callable[[str], None],
         status: Callable[[str], None],
         ask_password: Callable[[str], str | None] = lambda _: None,
+        progress: Callable[[Step], None] | None = None,
     ) -> None:
         self.path = path
         self._confirm, self._alert, self._status = confirm, alert, status
+        self._progress = progress or (lambda step: status(step.line()))
         self._ask_password = ask_password
         try:
             self._package = Package(path.read_bytes())
@@ -645,6 +649,19 @@ class FileBook:
 
     def status(self, text: str) -> None:
         self._status(text)
+
+    def progress(self, step: Step) -> None:
+        self._progress(step)
+
+    def release(self, sheet: str, *, written: bool) -> None:
+        """A 30,000-row sheet's XML and values take about 100 MiB. The XML of a sheet not
+        changed yet is parsed again from the package, in memory, when it is written;
+        the values (a write reads the header) only of a sheet that is not written."""
+        if sheet in self._dirty or sheet in self._pending:
+            return
+        self._xml.pop(sheet, None)
+        if not written:
+            self._values.pop(sheet, None)
 
     def activate(self, sheet: str) -> None:
         """The sheet Excel opens on (activeTab), unless it is hidden: Excel cannot show a

@@ -7,6 +7,9 @@ bookkeeper may sort and filter freely: Synchronize finds rows by key, never by p
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from smsync_xl.book.layout import (
     CHANGES,
     FINGERPRINT,
@@ -26,7 +29,7 @@ from smsync_xl.book.layout import (
 from smsync_xl.book.room import RoomError
 from smsync_xl.core.compare import FieldChange, Plan, PlanRow, TurboRow
 from smsync_xl.core.errors import IncludeError
-from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Record, text
+from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Record, Value, text
 from smsync_xl.core.ports import TableData, Uncalculated, is_blank_row
 from smsync_xl.core.vocabulary import (
     BUTTON_WORDS,
@@ -61,8 +64,17 @@ def field_cell(field: str, value: str | None) -> object:
     return TURBO_FIELDS[field].kind.to_cell(value)
 
 
+@functools.cache
+def _cell_makers(
+    columns: tuple[Column, ...],
+) -> tuple[tuple[str, str, Callable[[Value], object]], ...]:
+    """(title, field, its kind's ``to_cell``) of each field column, looked up once: a
+    Refresh makes a cell of every field of every row listed."""
+    return tuple((c.title, c.field, TURBO_FIELDS[c.field].kind.to_cell) for c in columns if c.field)
+
+
 def _fields(columns: tuple[Column, ...], record: Record) -> dict[str, object]:
-    return {c.title: field_cell(c.field, record.get(c.field)) for c in columns if c.field}
+    return {title: to_cell(record.get(field)) for title, field, to_cell in _cell_makers(columns)}
 
 
 def _describe(changes: tuple[FieldChange, ...]) -> str | None:

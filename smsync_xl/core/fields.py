@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
+import operator
 import re
 import struct
 from collections.abc import Callable
@@ -39,6 +40,8 @@ character INVALID); a number with one is not a number."""
 def text(raw: object) -> Value:
     """A text value without its padding (``PADDING``), otherwise exact. The one text
     normaliser: sources, the store and the sheets' cells all read through it."""
+    if raw.__class__ is str:  # the usual value, first
+        return raw.rstrip(PADDING)
     if raw is None:
         return None
     if isinstance(raw, float) and raw.is_integer():
@@ -201,10 +204,10 @@ UNDECODED = re.compile("[\udc80-\udcff]")
 """What ``surrogateescape`` makes of a byte that is not UTF-8: U+DC80 + the byte."""
 
 
-def undecoded(data: bytes) -> str:
-    """SQLite text as stored: a byte that is not UTF-8 is kept (as a lone surrogate, see
-    ``UNDECODED``) for the reader to refuse by row and column, never replaced."""
-    return data.decode("utf-8", "surrogateescape")
+undecoded: Callable[[bytes], str] = operator.methodcaller("decode", "utf-8", "surrogateescape")
+"""SQLite text as stored: a byte that is not UTF-8 is kept (as a lone surrogate, see
+``UNDECODED``) for the reader to refuse by row and column, never replaced. Called for
+every text cell SQLite gives (its text factory), so it is C code, not a Python call."""
 
 
 def undecoded_bytes(value: str) -> str | None:
@@ -429,7 +432,9 @@ class Kind:
         text it is, with what a workbook cannot hold shown as escapes."""
         if value is None or value == "":
             return None
-        number = parse_number(value) if self.numeric else None
+        if not self.numeric:
+            return _within_a_cell(cell_safe(value))
+        number = parse_number(value)
         if number is None or decimals(number) > self.places or not _fits_excel(number):
             return _within_a_cell(cell_safe(value))
         return int(number) if self is WHOLE_NUMBER else float(number)

@@ -21,6 +21,7 @@ from smsync_xl.core.fields import (
     Record,
     SageField,
     SageRecord,
+    Value,
     exponent_problem,
     text,
     undecoded,
@@ -103,6 +104,9 @@ class _ReadPlan(NamedTuple):
     sql: str
     columns: list[str]
     id_at: int
+    decoders: list[tuple[SageField, bool, Callable[[object], Value]]]
+    """Per main field, looked up once per read: whether its column is a number column
+    and its kind's ``from_sage``."""
 
 
 class Sage50Source:
@@ -119,9 +123,9 @@ class Sage50Source:
         else the error naming the table, the record (its record number, first in ``row``,
         and the ID at ``id_at``), the column and the bytes. A table of one row (Company)
         has no record number."""
-        if any(isinstance(value, bytes) for value in row):
+        if bytes in map(type, row):
             row = tuple(undecoded(v) if isinstance(v, bytes) else v for v in row)
-        texts = "".join(v for v in row if isinstance(v, str))
+        texts = "".join(map(str, row))  # what is not text shows as ASCII
         if texts.isascii() or not UNDECODED.search(texts):
             return row  # the usual row, checked in one pass
         for column, value in zip(columns, row, strict=True):
@@ -196,7 +200,10 @@ class Sage50Source:
         )
         columns = [present[c] for c in wanted if c in present]
         id_at = columns.index(present[entity.field("id").odbc])
-        return _ReadPlan(main_present, address_fields, kinds, sql, columns, id_at)
+        decoders: list[tuple[SageField, bool, Callable[[object], Value]]] = [
+            (f, kinds.get(f.odbc) == NUMBER_COLUMN, f.turbo.kind.from_sage) for f in main_present
+        ]
+        return _ReadPlan(main_present, address_fields, kinds, sql, columns, id_at, decoders)
 
     def _record(
         self,
@@ -212,16 +219,18 @@ class Sage50Source:
         number, inactive, *values = self._readable(row, plan.columns, entity.sage_table, plan.id_at)
         record: Record = dict.fromkeys(entity.turbo_fields)
         problems = []
-        kinds = plan.kinds
-        for spec, raw in zip(plan.main, values, strict=True):
+        for (spec, numeric, from_sage), raw in zip(plan.decoders, values, strict=True):
+            problem = None
             if spec.account:
                 record[spec.name], problem = self._account(spec, accounts, raw)
+            elif numeric:
+                raw = _untagged(raw)
+                problem = exponent_problem(spec.turbo.label, raw)
+                record[spec.name] = from_sage(raw)
             else:
-                numeric = kinds.get(spec.odbc) == NUMBER_COLUMN
-                raw = _untagged(raw) if numeric else raw
-                problem = exponent_problem(spec.turbo.label, raw) if numeric else None
-                record[spec.name] = spec.turbo.kind.from_sage(raw)
-            problems += [problem] if problem else []
+                record[spec.name] = from_sage(raw)
+            if problem:
+                problems.append(problem)
         address = addresses.get(number)
         for spec in plan.address:
             record[spec.name] = spec.turbo.kind.from_sage(address[spec.name]) if address else ""
