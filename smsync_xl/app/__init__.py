@@ -4,15 +4,20 @@ settings, does one job and returns a typed result; the faces only translate thei
 surface to it. The workbook's buttons are ``app.workbook_buttons``, against the
 workbook port ``app.workbook_port``."""
 
-from smsync_xl.app.demo_start import start_demo
+from smsync_xl.app.demo_start import DemoRun, run_demo, start_demo
 from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.app.remembered_ids import forget_id, remembered_ids, set_id
 from smsync_xl.app.session import (
     Choice,
     LeftOut,
+    ListsToRead,
     Plans,
     Preview,
     Session,
+    Skipped,
+    SkippedBy,
+    SynchronizeQuestion,
+    choose,
     choose_ids,
     default_choice,
     entities,
@@ -29,7 +34,7 @@ from smsync_xl.app.session import (
     sage50_records,
     smsturbo_records,
     synchronize,
-    taken_back_already,
+    synchronize_question,
     undo_last,
     undo_question,
     view_to_show,
@@ -37,10 +42,16 @@ from smsync_xl.app.session import (
 
 __all__ = [
     "Choice",
+    "DemoRun",
     "LeftOut",
+    "ListsToRead",
     "Plans",
     "Preview",
     "Session",
+    "Skipped",
+    "SkippedBy",
+    "SynchronizeQuestion",
+    "choose",
     "choose_ids",
     "default_choice",
     "entities",
@@ -57,13 +68,14 @@ __all__ = [
     "preview",
     "remembered_ids",
     "run_changes",
+    "run_demo",
     "runs",
     "sage50_records",
     "set_id",
     "smsturbo_records",
     "start_demo",
     "synchronize",
-    "taken_back_already",
+    "synchronize_question",
     "undo_last",
     "undo_question",
     "view_to_show",

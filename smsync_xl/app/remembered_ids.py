@@ -13,6 +13,8 @@ from smsync_xl.core.ids import id_problems
 from smsync_xl.core.settings import Settings
 from smsync_xl.smsturbo.crosswalk import Crosswalk, Remembered
 
+__all__ = ["forget_id", "remembered_ids", "set_id"]
+
 _LIST = "'smsync-xl ids list' shows what SMSTurbo remembers."
 
 

@@ -50,6 +50,14 @@ class Outcome(StrEnum):
     CONFLICT = "conflict"
 
 
+class LogAction(StrEnum):
+    """A Log row's Action: the step that wrote it (the ribbon's button names)."""
+
+    REFRESH = "Refresh"
+    SYNCHRONIZE = "Synchronize"
+    UNDO = "Undo"
+
+
 class RunKind(StrEnum):
     SYNC = "sync"
     UNDO = "undo"
@@ -168,6 +176,18 @@ class Words:
     """What may have started a second run on the same workbook."""
     again: str
     """How to run the same step again."""
+    fewer: str
+    """How to take fewer records into one synchronization."""
+
+    def fill(self, text: str) -> str:
+        """``text`` with its next steps in these words: ``{refresh}`` (``{Refresh}``
+        starting a sentence) is how this face compares both systems again, ``{fewer}``
+        how it takes fewer records at once."""
+        return (
+            text.replace("{Refresh}", sentence(self.refresh))
+            .replace("{refresh}", self.refresh)
+            .replace("{fewer}", self.fewer)
+        )
 
 
 BUTTON_WORDS = Words(
@@ -175,6 +195,7 @@ BUTTON_WORDS = Words(
     synchronize="press Synchronize",
     twice="a button pressed twice?",
     again="press the button again",
+    fewer="tick fewer rows",
 )
 
 
