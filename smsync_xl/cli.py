@@ -16,6 +16,7 @@ import contextlib
 import functools
 import io
 import os
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable
@@ -45,7 +46,7 @@ from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import Edition, View, Words
-from smsync_xl.files.run_log import append_log
+from smsync_xl.files.run_log import append_log, check_log
 from smsync_xl.files.settings_file import load_settings
 from smsync_xl.sync.apply import Chosen, SyncResult
 
@@ -455,7 +456,9 @@ def sync(
       smsync-xl sync --settings demo/settings.toml --plan plan.json --yes
     """
     saved = load_plan(plan_path) if plan_path else None
-    session = _session(settings_path)
+    settings = load_settings(settings_path)
+    log_file = _log_checked(log_path, settings_path, _named_files(settings, plan_path))
+    session = app.open_session(settings, prompt=_prompt())
     keys = [e.key for e in app.entities(session, _entity_key(entity))]
     if saved is not None:
         chosen, refused = _chosen_from_saved(
@@ -486,7 +489,7 @@ def sync(
             _runs_hint(settings_path, result.run_id),
         )
         details = _details(lambda: session.store, result.run_id, verbose)
-        _record(_log_file(log_path, settings_path), logged, details)
+        _record(log_file, logged, details, _held_by_settings(settings_path))
     return _exit_code(result)
 
 
@@ -584,9 +587,17 @@ def undo(
     """
     if book is not None:
         return _button(
-            book, buttons.undo_last, yes=yes, force=force, log_path=log_path, verbose=verbose
+            book,
+            buttons.undo_last,
+            yes=yes,
+            force=force,
+            log_path=log_path,
+            verbose=verbose,
+            logs=True,
         )
-    store = _session(settings_path).store
+    settings = load_settings(settings_path)
+    log_file = _log_checked(log_path, settings_path, _named_files(settings))
+    store = app.open_session(settings, prompt=_prompt()).store
     run = app.last_synchronization(store)
     if not yes:
         _ask(app.undo_question(store, run, one_line=True), abort=True)
@@ -600,7 +611,7 @@ def undo(
         _runs_hint(settings_path, result.undo_run),
     )
     details = _details(lambda: store, result.undo_run, verbose)
-    _record(_log_file(log_path, settings_path), logged, details)
+    _record(log_file, logged, details, _held_by_settings(settings_path))
     return EXIT_CONFLICTS if result.left_alone else 0
 
 
@@ -803,15 +814,38 @@ def _file_book(
     )
 
 
-def _log_file(log_path: Path | None, beside: Path) -> Path:
-    return log_path or beside.parent / LOG_FILE_NAME
+def _log_checked(log_path: Path | None, beside: Path, named: list[Path]) -> Path:
+    """The log file (``log_path`` or the one beside the workbook or settings file),
+    refused before the run does anything if it is ``beside`` or a file ``named`` (the
+    settings' databases), no text log, or cannot be written."""
+    path = log_path or beside.parent / LOG_FILE_NAME
+    check_log(path, [beside, *named])
+    return path
 
 
-def _record(log_path: Path, logged: LogEntry | None, details: list[str]) -> None:
+def _named_files(settings: Settings, *more: Path | None) -> list[Path]:
+    """The files the settings name (databases, mapping) and ``more``: none is a log."""
+    named = (settings.sage50.path, settings.smsturbo.path, settings.mapping, *more)
+    return [path for path in named if path is not None]
+
+
+def _held_by_settings(settings_path: Path) -> str:
+    named = shlex.quote(str(settings_path))
+    return f"SMSTurbo holds the run already (see 'smsync-xl runs --settings {named}')"
+
+
+def _held_by_book(book: Path) -> str:
+    return (
+        "SMSTurbo and the workbook's Log hold the run already (see "
+        f"'smsync-xl runs {shlex.quote(str(book))}')"
+    )
+
+
+def _record(log_path: Path, logged: LogEntry | None, details: list[str], held: str) -> None:
     """The run's line (and with -v its details) in the log file of headless runs."""
     if logged is None:
         return
-    append_log(log_path, [logged.line(), *details])
+    append_log(log_path, [logged.line(), *details], held)
 
 
 def _details(store_of: Callable[[], SMSTurboStore], run_id: int | None, verbose: bool) -> list[str]:
@@ -831,10 +865,12 @@ def _button(
     force: bool = False,
     log_path: Path | None = None,
     verbose: bool = False,
+    logs: bool = False,
 ) -> int:
-    """Run a button's use case on BOOK: its output printed once, its Log row also in the
-    log file, and its exit code."""
+    """Run a button's use case on BOOK: its output printed once, its exit code, and for
+    a button that ``logs`` its Log row also in the log file (checked before it runs)."""
     alerts = _Alerts()
+    log_file = _log_checked(log_path, book, []) if logs else None
     port = _file_book(book, yes, rewrite=True, force=force, alerts=alerts)
     finished = press(port, _command_words(book))
     if finished is None:
@@ -844,7 +880,8 @@ def _button(
     logged = finished.logged
     run_id = logged.run_id if logged is not None else None
     details = _details(lambda: _book_store(book), run_id, verbose)
-    _record(_log_file(log_path, book), logged, details)
+    if log_file is not None:
+        _record(log_file, logged, details, _held_by_book(book))
     synchronized = finished.synchronized
     if synchronized is not None:
         return _exit_code(synchronized)
@@ -895,6 +932,7 @@ def refresh(
         yes=yes,
         force=force,
         log_path=log_path,
+        logs=True,
     )
 
 
@@ -987,7 +1025,13 @@ def synchronize(book: Path, yes: bool, force: bool, log_path: Path | None, verbo
       smsync-xl synchronize ~/SMSync/SMSync.xlsm --yes
     """
     return _button(
-        book, buttons.synchronize, yes=yes, force=force, log_path=log_path, verbose=verbose
+        book,
+        buttons.synchronize,
+        yes=yes,
+        force=force,
+        log_path=log_path,
+        verbose=verbose,
+        logs=True,
     )
 
 

@@ -257,3 +257,61 @@ def test_a_workbook_problem_says_what_to_run_on_the_command_line(tmp_path):
         f"'smsync-xl synchronize {book}' again." in refused.output
     )
     assert "press" not in refused.output.lower()
+
+
+def _turbo_runs(folder):
+    connection = sqlite3.connect(folder / "smsturbo_demo.sqlite")
+    with connection:
+        counted = connection.execute("SELECT COUNT(*) FROM SMSync_Runs").fetchone()[0]
+    connection.close()
+    return counted
+
+
+def test_a_log_that_is_the_workbook_settings_or_a_database_is_refused_before_anything(tmp_path):
+    """Appending the run's lines would corrupt it; nothing is done, nothing is changed."""
+    book = demo_workbook(tmp_path)
+    settings = tmp_path / "settings.toml"
+    run("refresh", book, "--yes")
+    run("tick", book, "DIFFNAME")
+    sqlite_db = tmp_path / "smsturbo_demo.sqlite"
+    other_db = tmp_path / "other.db"
+    sqlite3.connect(other_db).execute("CREATE TABLE t (a)").connection.close()
+    binary = tmp_path / "picture.bin"
+    binary.write_bytes(b"\xff\xd8\xff\xe0 not text")
+    before = {path: path.read_bytes() for path in (book, settings, sqlite_db, other_db, binary)}
+    runs_before = _turbo_runs(tmp_path)
+    attempts = [
+        ("synchronize", book, "--yes", "--log", book),
+        ("refresh", book, "--yes", "--log", settings),
+        ("undo", book, "--yes", "--log", other_db),
+        ("sync", "--settings", settings, "--yes", "DIFFNAME", "--log", settings),
+        ("sync", "--settings", settings, "--yes", "DIFFNAME", "--log", sqlite_db),
+        ("undo", "--settings", settings, "--yes", "--log", binary),
+    ]
+    for attempt in attempts:
+        refused = run(*attempt)
+        assert refused.exit_code == 1, (attempt, refused.output)
+        assert f"--log {attempt[-1]}: the --log file is " in refused.output
+        assert "nothing was done" in refused.output
+    assert {path: path.read_bytes() for path in before} == before
+    assert _turbo_runs(tmp_path) == runs_before
+
+
+def test_an_unwritable_log_is_refused_before_smsturbo_is_written(tmp_path):
+    book = demo_workbook(tmp_path)
+    settings = tmp_path / "settings.toml"
+    run("refresh", book, "--yes")
+    run("tick", book, "DIFFNAME")
+    runs_before = _turbo_runs(tmp_path)
+    nowhere = tmp_path / "no such folder" / "runs.log"
+    for attempt in (
+        ("synchronize", book, "--yes", "--log", nowhere),
+        ("sync", "--settings", settings, "--yes", "DIFFNAME", "--log", nowhere),
+        ("undo", "--settings", settings, "--yes", "--log", nowhere),
+    ):
+        refused = run(*attempt)
+        assert refused.exit_code == 1
+        assert f"--log {nowhere}: the log file cannot be written" in refused.output
+    assert _turbo_runs(tmp_path) == runs_before
+    assert not nowhere.parent.exists()
+    assert ticked_keys(book) == ["customers:DIFFNAME"]
