@@ -882,6 +882,8 @@ def _button(
     details = _details(lambda: _book_store(book), run_id, verbose)
     if log_file is not None:
         _record(log_file, logged, details, _held_by_book(book))
+    if finished.failed:
+        return EXIT_PROBLEM
     synchronized = finished.synchronized
     if synchronized is not None:
         return _exit_code(synchronized)

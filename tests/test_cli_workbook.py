@@ -4,6 +4,8 @@ each run (issue 20)."""
 
 from __future__ import annotations
 
+import errno
+import os
 import shlex
 import sqlite3
 
@@ -315,3 +317,37 @@ def test_an_unwritable_log_is_refused_before_smsturbo_is_written(tmp_path):
     assert _turbo_runs(tmp_path) == runs_before
     assert not nowhere.parent.exists()
     assert ticked_keys(book) == ["customers:DIFFNAME"]
+
+
+def test_a_workbook_not_saved_after_smsturbo_was_written_still_gets_its_log_line(
+    tmp_path, monkeypatch
+):
+    """The run that most needs a record: SMSTurbo committed, the workbook's Log row lost
+    with the save; the log file has the line, and the advice names the command line's
+    undo, not a button."""
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    run("tick", book, "DIFFNAME")
+    log_file = tmp_path / "SMSync-log.txt"
+    before = log_file.read_text(encoding="utf-8")
+
+    def disk_full(_descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("smsync_xl.book.file.os.fsync", disk_full)
+    failed = run("synchronize", book, "--yes")
+    assert failed.exit_code == 1, failed.output
+    shown = " ".join(failed.output.split())
+    assert "SMSTurbo WAS changed: Synchronize run 1 is committed" in shown
+    assert f"'smsync-xl undo {book}' takes it back" in shown
+    assert "button" not in shown
+    added = log_file.read_text(encoding="utf-8").removeprefix(before).splitlines()
+    assert len(added) == 1
+    fields = added[0].split("\t")
+    assert fields[3:6] == [
+        "Synchronize",
+        "1",
+        "Import completed: 0 created, 1 updated, 0 skipped, 0 conflicts",
+    ]
+    assert fields[6].startswith("the workbook was not saved (could not save the workbook: ")
+    assert fields[6].endswith(f"every record: smsync-xl runs {book} --details 1")

@@ -65,6 +65,18 @@ class Finished:
     """The Log row it wrote (the command line's log file holds the same)."""
     left_alone: int = 0
     """For Undo: the records it did not take back (the twin's exit code says so)."""
+    failed: bool = False
+    """SMSTurbo was written but the workbook not saved: ``logged`` is the run's line for
+    the command line's log file, the twin's exit code says the problem."""
+
+
+class RunNotSavedError(WrittenButNotSavedError):
+    """A committed run the workbook could not keep, with its Log line: the workbook has
+    none, so the command line's log file is the run's only record besides SMSTurbo."""
+
+    def __init__(self, message: str, *, where: str, advice: str, logged: LogEntry) -> None:
+        super().__init__(message, where=where, advice=advice)
+        self.logged = logged
 
 
 Macro = Callable[[WorkbookPort, Words], Finished]
@@ -144,6 +156,9 @@ def macro(action: Macro) -> Button:
                 if free:
                     return action(port, words)
             port.alert(already_running(str(workbook), words))
+        except RunNotSavedError as error:
+            _report(port, action.__name__, str(error), str(error))
+            return Finished(str(error), logged=error.logged, failed=True)
         except WrittenButNotSavedError as error:
             _report(port, action.__name__, str(error), str(error))
         except SmsyncError as error:
@@ -168,7 +183,13 @@ def macro(action: Macro) -> Button:
 
 @contextlib.contextmanager
 def _after_commit(
-    run_id: int | None, summary: str, action: str, database: str, words: Words
+    run_id: int | None,
+    summary: str,
+    action: str,
+    database: str,
+    words: Words,
+    company: str,
+    workbook: Path,
 ) -> Iterator[None]:
     """Once SMSTurbo has committed, every message says what was written, where, and how
     to see or undo it (the same advice as an interrupt's)."""
@@ -182,13 +203,17 @@ def _after_commit(
             if isinstance(error, SmsyncError)
             else (f"{type(error).__name__}: {error}", "")
         )
-        raise WrittenButNotSavedError(
+        detail = (
+            f"the workbook was not saved ({what}); every record: {runs_command(workbook, run_id)}"
+        )
+        raise RunNotSavedError(
             f"SMSTurbo WAS changed: {action} run {run_id} is committed ({summary}) in the "
             f"SMSTurbo database {database}. But the workbook could not show or keep the "
             f"results: {what}",
             where=where,
             advice=f"SMSTurbo needs nothing more: {interrupts.advice(action, run_id, False)}. Fix "
             f"the workbook problem, then {words.refresh} to see the new state.",
+            logged=entry(company, action, summary, run_id, detail),
         ) from error
 
 
@@ -452,7 +477,15 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
     with progress.step("synchronizing", total) as synchronized:
         result = use_cases.synchronize(session, chosen, progress=synchronized.advance)
     summary = result.summary()
-    with _after_commit(result.run_id, summary, "Synchronize", session.store.db.label, words):
+    with _after_commit(
+        result.run_id,
+        summary,
+        "Synchronize",
+        session.store.db.label,
+        words,
+        company,
+        port.workbook_path(),
+    ):
         # the Result column is read in Excel: the ribbon's words, whoever wrote it
         by_key = {
             make_key(r.entity, r.id): r.describe(BUTTON_WORDS.refresh) for r in result.results
@@ -483,7 +516,15 @@ def undo_last(port: WorkbookPort, words: Words) -> Finished:
     if not port.confirm(use_cases.undo_question(store, run)):
         return _stopped(port, "Undo")
     result = use_cases.undo_last(store)
-    with _after_commit(result.undo_run, result.summary(), "Undo", store.db.label, words):
+    with _after_commit(
+        result.undo_run,
+        result.summary(),
+        "Undo",
+        store.db.label,
+        words,
+        run.company,
+        port.workbook_path(),
+    ):
         logged = _log(port, "Undo", run.company, result.summary(), result.undo_run)
         port.finish()
     port.alert(f"{result.summary()}\n\n{sentence(words.refresh)} to see the new state.")
