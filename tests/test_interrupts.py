@@ -114,7 +114,7 @@ def test_the_workbook_gets_its_results_when_interrupted_after_the_commit(tmp_pat
     assert f"{tmp_path / 'smsturbo_demo.sqlite'}. The workbook's Log names run 1, and" in (
         " ".join(output.split())
     )
-    assert "'smsync-xl undo" not in output
+    assert "undo --settings" not in output and "Undo last synchronization button" not in output
     assert "Aborted!" not in output and "Traceback" not in output
     book = open_book(path)
     table = book.read_table(SAGE_ONLY)
