@@ -351,3 +351,41 @@ def test_a_workbook_not_saved_after_smsturbo_was_written_still_gets_its_log_line
     ]
     assert fields[6].startswith("the workbook was not saved (could not save the workbook: ")
     assert fields[6].endswith(f"every record: smsync-xl runs {book} --details 1")
+
+
+def test_tick_and_untick_count_the_rows_they_change(tmp_path):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    said = lambda *args: run(*args).output  # noqa: E731
+    assert said("tick", book, "PROSPECT1", "PROSPECT1") == (
+        "1 row(s) ticked on the Sage50-only sheet.\n"
+    )
+    assert said("tick", book, "PROSPECT1") == "0 row(s) ticked on the Sage50-only sheet.\n"
+    assert said("untick", book, "PROSPECT1", "PROSPECT1", "PROSPECT1") == (
+        "1 row(s) cleared on the Sage50-only sheet.\n"
+    )
+    assert said("untick", book, "PROSPECT1") == "0 row(s) cleared on the Sage50-only sheet.\n"
+    assert ticked_keys(book) == []
+
+
+def test_ticking_an_invalid_row_is_refused_naming_it_and_changes_nothing(tmp_path):
+    """The Help sheet says INVALID rows cannot be ticked: tick by ID says so too."""
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    before = book.read_bytes()
+    table = open_book(book).read_table(SAGE_ONLY)
+    status, key = table.column("Status"), table.column(KEY)
+    invalid = [
+        (table.sheet_row(i), str(row[key]).split(":", 1)[1])
+        for i, row in enumerate(table.rows)
+        if row[status] == "INVALID" and row[key] in ("customers:ACME CO", "customers:DUP100")
+    ]
+    assert len(invalid) == 3  # ACME CO, and DUP100 twice
+    refused = run("tick", book, "PROSPECT1", "ACME CO", "DUP100")
+    assert refused.exit_code == 1
+    assert (
+        "Sage50-only sheet: only NEW and DIFFERENT rows can be ticked: "
+        + "; ".join(f"row {n} ({i}) is INVALID" for n, i in invalid)
+    ) in refused.output
+    assert "Leave these IDs out (nothing was changed)" in refused.output
+    assert book.read_bytes() == before

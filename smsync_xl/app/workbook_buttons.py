@@ -422,19 +422,27 @@ def tick_ids(
         port.check_can_save()
         key = entity or read_setup(port)[1].key
         table = port.read_table(SAGE_ONLY)
-        values, unknown = include_ids(table, [make_key(key, i) for i in ids], tick)
-        if unknown:
+        ticks = include_ids(table, [make_key(key, i) for i in ids], tick)
+        if ticks.unknown:
             raise SmsyncError(
-                f"not listed: {', '.join(split_key(u)[1] for u in unknown)} "
+                f"not listed: {', '.join(split_key(u)[1] for u in ticks.unknown)} "
                 f"({ENTITIES[key].plural.lower()})",
                 where=f"{SAGE_ONLY} sheet",
                 advice=f"The sheet lists only what is missing or different; {words.refresh} "
                 "first if these changed since. Nothing was changed.",
             )
-        port.write_column(SAGE_ONLY, INCLUDE, values)
+        if ticks.untickable:
+            raise SmsyncError(
+                "only NEW and DIFFERENT rows can be ticked: "
+                + "; ".join(f"row {n} ({i}) is {s}" for n, i, s in ticks.untickable),
+                where=f"{SAGE_ONLY} sheet",
+                advice="Leave these IDs out (nothing was changed). An INVALID row's Reason "
+                f"says what to fix in Sage 50 first; then {words.refresh} and tick it.",
+            )
+        port.write_column(SAGE_ONLY, INCLUDE, ticks.values)
         port.finish()
         done = "ticked" if tick else "cleared"
-        return Finished(f"{len(ids)} row(s) {done} on the {SAGE_ONLY} sheet.")
+        return Finished(f"{ticks.changed} row(s) {done} on the {SAGE_ONLY} sheet.")
 
     return tick_rows(port, words)
 
