@@ -763,6 +763,7 @@ def _command_words(book: Path) -> Words:
         synchronize=f"run 'smsync-xl synchronize {book}'",
         twice="another smsync-xl command, or a button in Excel?",
         again="run the command again",
+        show_list=f"run 'smsync-xl refresh {book} --list {{list}}'",
     )
 
 

@@ -389,3 +389,18 @@ def test_ticking_an_invalid_row_is_refused_naming_it_and_changes_nothing(tmp_pat
     ) in refused.output
     assert "Leave these IDs out (nothing was changed)" in refused.output
     assert book.read_bytes() == before
+
+
+def test_ticking_another_list_than_the_sheet_shows_says_how_to_show_it(tmp_path):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    refused = run("tick", book, "--list", "vendors", "PROSPECT1")
+    assert refused.exit_code == 1
+    advice = f"run 'smsync-xl refresh {book} --list vendors' first"
+    assert advice in refused.output
+    suggested = advice.removeprefix("run '").removesuffix("' first")
+    assert run(*shlex.split(suggested)[1:], "--yes").exit_code == 0
+    assert (
+        "not listed: PROSPECT1 (vendors)"
+        in run("tick", book, "--list", "vendors", "PROSPECT1").output
+    )

@@ -420,16 +420,22 @@ def tick_ids(
     @macro
     def tick_rows(port: WorkbookPort, words: Words) -> Finished:
         port.check_can_save()
-        key = entity or read_setup(port)[1].key
+        shown = read_setup(port)[1].key
+        key = entity or shown
         table = port.read_table(SAGE_ONLY)
         ticks = include_ids(table, [make_key(key, i) for i in ids], tick)
         if ticks.unknown:
+            advice = (
+                f"The sheet shows {shown}; {words.refresh_list(key)} first to list {key}."
+                if key != shown
+                else "The sheet lists only what is missing or different; "
+                f"{words.refresh} first if these changed since."
+            )
             raise SmsyncError(
                 f"not listed: {', '.join(split_key(u)[1] for u in ticks.unknown)} "
                 f"({ENTITIES[key].plural.lower()})",
                 where=f"{SAGE_ONLY} sheet",
-                advice=f"The sheet lists only what is missing or different; {words.refresh} "
-                "first if these changed since. Nothing was changed.",
+                advice=f"{advice} Nothing was changed.",
             )
         if ticks.untickable:
             raise SmsyncError(

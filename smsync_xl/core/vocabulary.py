@@ -165,6 +165,12 @@ class Words:
     """What may have started a second run on the same workbook."""
     again: str
     """How to run the same step again."""
+    show_list: str
+    """How to refresh with another list shown; ``{list}`` is its name (customers)."""
+
+    def refresh_list(self, name: str) -> str:
+        """How to refresh showing the list ``name`` (customers, vendors, materials)."""
+        return self.show_list.format(list=name, List=name.capitalize())
 
 
 BUTTON_WORDS = Words(
@@ -172,6 +178,7 @@ BUTTON_WORDS = Words(
     synchronize="press Synchronize",
     twice="a button pressed twice?",
     again="press the button again",
+    show_list="press the {List} button",
 )
 
 
