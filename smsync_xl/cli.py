@@ -638,8 +638,14 @@ def runs(book: Path | None, settings_path: Path, details: int | None) -> int:
     if details is None:
         _echo("\n".join(run_lines(app.runs(store))) or "No synchronization yet.")
     else:
-        _echo("\n".join(change_lines(app.run_changes(store, details))))
+        source = shlex.quote(str(book)) if book is not None else _settings_named(settings_path)
+        listed_by = f"smsync-xl runs {source}"
+        _echo("\n".join(change_lines(app.run_changes(store, details, listed_by))))
     return 0
+
+
+def _settings_named(settings_path: Path) -> str:
+    return f"--settings {shlex.quote(str(settings_path))}"
 
 
 @main.command("build-workbook")

@@ -402,3 +402,16 @@ def test_ticking_another_list_than_the_sheet_shows_says_how_to_show_it(tmp_path)
     assert run(*shlex.split(suggested)[1:], "--yes").exit_code == 0
     again = run("tick", book, "--list", "vendors", "PROSPECT1").output
     assert "not listed: PROSPECT1 (vendors)" in again and "--list" not in again
+
+
+def test_an_unknown_run_number_says_how_to_list_the_runs_of_the_same_database(tmp_path):
+    book = demo_workbook(tmp_path)
+    settings = tmp_path / "settings.toml"
+    for source in ([book], ["--settings", settings]):
+        refused = run("runs", *source, "--details", 999)
+        assert refused.exit_code == 1
+        assert "there is no run 999 in this SMSTurbo database" in refused.output
+        advice = refused.output.splitlines()[-1]
+        listed_by = advice.removesuffix(" lists the runs and their numbers.").strip("'")
+        assert listed_by == shlex.join(["smsync-xl", "runs", *map(str, source)])
+        assert run(*shlex.split(listed_by)[1:]).exit_code == 0

@@ -289,11 +289,13 @@ def runs(store: SMSTurboStore) -> list[Run]:
     return store.audit.runs()
 
 
-def run_changes(store: SMSTurboStore, run_id: int) -> list[Change]:
-    """Every change one run made, with the values before and after."""
+def run_changes(store: SMSTurboStore, run_id: int, listed_by: str = "") -> list[Change]:
+    """Every change one run made, with the values before and after; ``listed_by`` is the
+    command, as typed, that lists the runs of this same database (for the advice)."""
     if run_id not in {r.run_id for r in runs(store)}:
         raise SmsyncError(
-            f"there is no run {run_id}",
-            advice="'smsync-xl runs' lists the runs and their numbers.",
+            f"there is no run {run_id} in this SMSTurbo database",
+            where=store.db.label,
+            advice=f"'{listed_by or 'smsync-xl runs'}' lists the runs and their numbers.",
         )
     return store.audit.changes(run_id)
