@@ -164,25 +164,30 @@ def handles_problems(command: Callable[P, int | None]) -> Callable[P, None]:
     return run
 
 
-def _ask(question: str, *, abort: bool = False, about: str | None = None) -> bool:
+def _ask(question: str, *, stopped: str | None = None, about: str | None = None) -> bool:
     """click.confirm, except that with nobody to answer (the input has ended: no
     terminal, a closed pipe) it is a plain message naming --yes, and Ctrl-C at the
-    question is the interrupt it is. ``about`` names the question in that message."""
+    question is the interrupt it is. ``about`` names the question in that message; with
+    ``stopped`` (the step's name), No ends the command saying nothing was changed."""
     try:
-        return click.confirm(question, default=False, abort=abort)
-    except (click.Abort, OSError) as stopped:
-        if isinstance(stopped, OSError):
-            _gone(stopped, sys.stdout)
-        if isinstance(stopped, OSError) or isinstance(stopped.__context__, EOFError):
+        answer = click.confirm(question, default=False)
+    except (click.Abort, OSError) as ended:
+        if isinstance(ended, OSError):
+            _gone(ended, sys.stdout)
+        if isinstance(ended, OSError) or isinstance(ended.__context__, EOFError):
             raise SmsyncError(
                 f"SMSync asked '{about or question}' but nobody can answer: there is no "
                 "terminal (the input has ended)",
                 advice="Run the command again with --yes to answer Yes to every question, or "
                 "run it in a terminal to answer yourself. Nothing was changed.",
             ) from None
-        if isinstance(stopped.__context__, KeyboardInterrupt):
-            raise stopped.__context__ from None
+        if isinstance(ended.__context__, KeyboardInterrupt):
+            raise ended.__context__ from None
         raise
+    if stopped is not None and not answer:
+        _echo(f"{stopped} stopped; nothing was changed.", err=True)
+        sys.exit(EXIT_PROBLEM)
+    return answer
 
 
 settings_option = click.option(
@@ -476,7 +481,7 @@ def sync(
         _ask(
             f"Synchronize {total} record(s) ({_names(chosen)}) from Sage 50 company "
             f"'{inert(session.company())}' into SMSTurbo?",
-            abort=True,
+            stopped="Synchronize",
         )
     result = _synchronize(session, chosen)
     _echo("\n".join(result_lines(result, _compare_again(settings_path))))
@@ -600,7 +605,7 @@ def undo(
     store = app.open_session(settings, prompt=_prompt()).store
     run = app.last_synchronization(store)
     if not yes:
-        _ask(app.undo_question(store, run, one_line=True), abort=True)
+        _ask(app.undo_question(store, run, one_line=True), stopped="Undo")
     result = app.undo_last(store)
     _echo("\n".join(undo_lines(result)))
     logged = entry(

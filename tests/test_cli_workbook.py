@@ -415,3 +415,25 @@ def test_an_unknown_run_number_says_how_to_list_the_runs_of_the_same_database(tm
         listed_by = advice.removesuffix(" lists the runs and their numbers.").strip("'")
         assert listed_by == shlex.join(["smsync-xl", "runs", *map(str, source)])
         assert run(*shlex.split(listed_by)[1:]).exit_code == 0
+
+
+def test_the_undo_question_names_company_and_database_and_no_stops_plainly(tmp_path):
+    settings = tmp_path / "settings.toml"
+    demo_workbook(tmp_path)
+    database = tmp_path / "smsturbo_demo.sqlite"
+    run("sync", "--settings", settings, "--yes", "DIFFNAME")
+    runs_before = _turbo_runs(tmp_path)
+    refused = run("undo", "--settings", settings, input="n\n")
+    assert refused.exit_code == 1
+    asked = refused.output.splitlines()[0]
+    assert asked.startswith("Undo synchronization 1 of ")
+    assert asked.endswith(
+        f" (Sage 50 company 'Bellwether Aggregates & Hauling', SMSTurbo database "
+        f"{database})? [y/N]: n"
+    )
+    assert refused.output.splitlines()[-1] == "Undo stopped; nothing was changed."
+    assert "Aborted!" not in refused.output
+    assert _turbo_runs(tmp_path) == runs_before
+    stopped = run("sync", "--settings", settings, "PROSPECT1", input="n\n")
+    assert stopped.exit_code == 1
+    assert stopped.output.splitlines()[-1] == "Synchronize stopped; nothing was changed."

@@ -270,7 +270,11 @@ def undo_question(store: SMSTurboStore, run: Run, *, one_line: bool = False) -> 
     of it took back. In a dialog, with the run's summary; on ``one_line`` (a terminal
     prompt), without."""
     partly = taken_back_already(store, run)
-    asked = f"Undo synchronization {run.run_id} of {inert(run.started_at)} by {inert(run.user)}?"
+    company = f"Sage 50 company '{inert(run.company)}', " if run.company else ""
+    asked = (
+        f"Undo synchronization {run.run_id} of {inert(run.started_at)} by {inert(run.user)} "
+        f"({company}SMSTurbo database {inert(store.db.label)})?"
+    )
     if one_line:
         return asked + (f" {partly}" if partly else "")
     return asked + f"\n\n{run.summary}" + (f"\n\n{partly}" if partly else "")
