@@ -14,7 +14,7 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from smsync_xl.app.open_sides import open_source, open_store
-from smsync_xl.connections.db import Database
+from smsync_xl.connections.db import Database, standard_quotes
 from smsync_xl.core.compare import Plan
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.settings import Settings
@@ -32,7 +32,8 @@ from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sources.sage50 import Sage50Source
 from smsync_xl.sync.apply import make_plan
 
-from . import odbc_env
+from . import mariadb_env, odbc_env
+from .mariadb_env import MariaDB
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -185,6 +186,49 @@ def turbo_pg_dsn(odbc: odbc_env.OdbcConfig, postgres: odbc_env.Postgres) -> str:
     write_smsturbo(db, DEMO_LISTS)
     db.close()
     return pg_dsn(odbc, postgres, "turbo_" + name.removeprefix("smsync_test_"), name)
+
+
+@pytest.fixture
+def mariadb(odbc: odbc_env.OdbcConfig) -> Iterator[MariaDB]:
+    """A fresh, empty MariaDB database for one test, and its users (``mariadb_env``)."""
+    with mariadb_env.running(odbc, "smsturbo_test") as server:
+        yield server
+
+
+def mariadb_database(server: MariaDB) -> Database:
+    """A writable ODBC connection to the test's MariaDB database, as SMSync opens it:
+    standard quoted names (``dbapi.standard_quotes``)."""
+    import pyodbc
+
+    connection = pyodbc.connect(server.connection_string(server.writer), autocommit=True)
+    db = Database(connection, label=server.database)
+    standard_quotes(db)
+    return db
+
+
+def mariadb_dsn(odbc: odbc_env.OdbcConfig, server: MariaDB) -> str:
+    """A DSN for the test's MariaDB database as its writer, without the password."""
+    return odbc.add_dsn(
+        server.database,
+        mariadb_env.MARIADB_DRIVER,
+        Server=mariadb_env.HOST,
+        Port=str(mariadb_env.PORT),
+        Database=server.database,
+        UID=server.writer,
+    )
+
+
+@pytest.fixture
+def turbo_mariadb_dsn(
+    odbc: odbc_env.OdbcConfig, mariadb: MariaDB, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """A fresh SMSTurbo reference database on MariaDB, for one test; SMSync's password
+    for it in the environment."""
+    db = mariadb_database(mariadb)
+    write_smsturbo(db, DEMO_LISTS)
+    db.close()
+    monkeypatch.setenv("SMSYNC_SMSTURBO_PASSWORD", mariadb.password)
+    return mariadb_dsn(odbc, mariadb)
 
 
 @pytest.fixture

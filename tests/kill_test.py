@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # run as a script: import the checkout, not an installed copy
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -166,20 +167,25 @@ def dump_odbc(connection_string: str) -> Dump:
     import pyodbc
 
     with closing(pyodbc.connect(connection_string, autocommit=True)) as connection:
-        names = [
-            r[0]
-            for r in connection.execute(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
-            ).fetchall()
-        ]
-        tables = {}
-        for name in names:
-            cursor = connection.execute(f'SELECT * FROM "{name}"')
-            tables[name] = (
-                [d[0] for d in cursor.description],
-                [tuple(r) for r in cursor.fetchall()],
-            )
+        return dump_connection(connection, "'public'")
+
+
+def dump_connection(connection: Any, schema: str) -> Dump:
+    """Every table in ``schema`` (an SQL expression) of an open ODBC connection."""
+    names = [
+        r[0]
+        for r in connection.execute(
+            "SELECT table_name FROM information_schema.tables "
+            f"WHERE table_schema = {schema} AND table_type = 'BASE TABLE'"
+        ).fetchall()
+    ]
+    tables = {}
+    for name in names:
+        cursor = connection.execute(f'SELECT * FROM "{name}"')
+        tables[name] = (
+            [d[0] for d in cursor.description],
+            [tuple(r) for r in cursor.fetchall()],
+        )
     return masked(tables)
 
 

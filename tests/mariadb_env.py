@@ -1,7 +1,8 @@
-"""A real MariaDB server for the Sage 50 Canadian Edition tests: a throwaway company
-database ``simply_test_<random>`` loaded with the Canada demo's records, a user that may
-only SELECT from it (Sage 50's third-party "Read data" access), one that may write it
-(to show the session itself refuses writes) and one with no access at all.
+"""A real MariaDB server for the tests: a throwaway database (``simply_test_<random>``:
+a Sage 50 Canadian Edition company; ``smsturbo_test_<random>``: SMSTurbo on MySQL), a
+user that may only SELECT from it (Sage 50's third-party "Read data" access), one that
+may write it and one with no access at all. The MariaDB ODBC driver is registered only
+while one is in use (other tests list the drivers installed).
 
 The server is administered with the ``mysql`` client as this system user (root's
 socket login here; ``.ci/run`` gives the CI user the same). Without the server or the
@@ -13,6 +14,8 @@ from __future__ import annotations
 import secrets
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from . import odbc_env
@@ -42,8 +45,12 @@ def unavailable(reason: str) -> None:
 class MariaDB:
     """One company database and its three users; ``stop`` drops them all."""
 
-    database: str = field(default_factory=lambda: f"simply_test_{secrets.token_hex(4)}")
+    prefix: str = "simply_test"
+    database: str = ""
     password: str = field(default_factory=lambda: "Pw-" + secrets.token_hex(6))
+
+    def __post_init__(self) -> None:
+        self.database = self.database or f"{self.prefix}_{secrets.token_hex(4)}"
 
     @property
     def reader(self) -> str:
@@ -72,6 +79,8 @@ class MariaDB:
             f"CREATE DATABASE {self.database} CHARACTER SET utf8mb4;\n{users}"
             f"GRANT SELECT ON {self.database}.* TO '{self.reader}'@'%';\n"
             f"GRANT ALL ON {self.database}.* TO '{self.writer}'@'%';\n"
+            # to see whose transaction waits for a lock (information_schema.INNODB_TRX)
+            f"GRANT PROCESS ON *.* TO '{self.writer}'@'%';\n"
         )
         if done.returncode != 0:
             unavailable(f"MariaDB is not reachable as its administrator: {done.stderr.strip()}")
@@ -90,3 +99,16 @@ class MariaDB:
             for user in (self.reader, self.writer, self.stranger)
         )
         mysql(f"DROP DATABASE IF EXISTS {self.database};\n{drops}")
+
+
+@contextmanager
+def running(config: odbc_env.OdbcConfig, prefix: str) -> Iterator[MariaDB]:
+    """A fresh database and its users for the block, its driver registered meanwhile;
+    all dropped afterwards."""
+    server = MariaDB(prefix)
+    try:
+        server.start(config)
+        yield server
+    finally:
+        server.stop()
+        config.remove_driver(MARIADB_DRIVER)

@@ -36,6 +36,7 @@ from click.testing import CliRunner
 from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.cli import main
 from smsync_xl.connections import db as dbapi
+from smsync_xl.connections.odbc import utf8_text
 from smsync_xl.core.errors import UndoChangedError
 from smsync_xl.core.fields import CUSTOMER
 from smsync_xl.core.vocabulary import Outcome
@@ -47,7 +48,13 @@ from smsync_xl.sync.apply import apply, make_plan
 from smsync_xl.sync.undo import last_undoable_run, undo_last
 
 from . import kill_test
-from .conftest import pg_database, pg_dsn, rebuild_sqlite_table
+from .conftest import (
+    mariadb_database,
+    mariadb_dsn,
+    pg_database,
+    pg_dsn,
+    rebuild_sqlite_table,
+)
 
 COUNT = 200
 """NEW customers in the company two processes synchronize at once."""
@@ -126,8 +133,52 @@ def pg_turbo(request: pytest.FixtureRequest, folder: Path, settings_text: str, r
     )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+def mariadb_turbo(
+    request: pytest.FixtureRequest, folder: Path, settings_text: str, records
+) -> Turbo:
+    """SMSTurbo in a fresh MariaDB database through the MariaDB ODBC driver; the other
+    connections speak as SMSync's do (standard quotes, UTF-8 text)."""
+    import pyodbc
+
+    odbc, server = request.getfixturevalue("odbc"), request.getfixturevalue("mariadb")
+    request.getfixturevalue("passwords")
+    db = mariadb_database(server)
+    write_smsturbo(db, DemoLists(*records))
+    db.close()
+    request.getfixturevalue("monkeypatch").setenv("SMSYNC_SMSTURBO_PASSWORD", server.password)
+    dsn = mariadb_dsn(odbc, server)
+    settings = folder / "settings.toml"
+    settings.write_text(
+        settings_text.replace(SQLITE_SECTION, kill_test.odbc_turbo_section(dsn)),
+        encoding="utf-8",
+    )
+    string = server.connection_string(server.writer)
+
+    def connect() -> Any:
+        connection = pyodbc.connect(string, autocommit=True)
+        utf8_text(connection, pyodbc)
+        connection.execute(dbapi.MYSQL_SESSION)
+        return connection
+
+    def dump() -> kill_test.Dump:
+        with closing(connect()) as connection:
+            return kill_test.dump_connection(connection, "DATABASE()")
+
+    return Turbo("mariadb", settings, dump, connect, f"ODBC DSN {dsn}")
+
+
+SERVERS = {"postgresql": pg_turbo, "mariadb": mariadb_turbo}
+"""SMSTurbo on a database server, per backend."""
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
 def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(params=list(SERVERS))
+def server(request) -> str:
+    """The backends where a clerk's transaction can wait for SMSync's locks."""
     return request.param
 
 
@@ -137,7 +188,7 @@ def big(request, backend, tmp_path) -> Turbo:
     settings = kill_test.write_company(tmp_path, COUNT)
     if backend == "sqlite":
         return sqlite_turbo(tmp_path, settings)
-    return pg_turbo(request, tmp_path, settings.read_text(encoding="utf-8"), ([], []))
+    return SERVERS[backend](request, tmp_path, settings.read_text(encoding="utf-8"), ([], []))
 
 
 @pytest.fixture
@@ -146,7 +197,7 @@ def demo_turbo(request, backend, tmp_path) -> Turbo:
     settings = create_demo(tmp_path)
     if backend == "sqlite":
         return sqlite_turbo(tmp_path, settings)
-    return pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    return SERVERS[backend](request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
 
 
 def finished(process) -> tuple[int, str]:
@@ -177,6 +228,9 @@ def drop_id_uniqueness(turbo: Turbo) -> None:
             rebuild_sqlite_table(
                 connection, "Customers", lambda sql: sql.replace(" NOT NULL PRIMARY KEY", "")
             )
+            return
+        if turbo.backend == "mariadb":
+            connection.execute('ALTER TABLE "Customers" DROP PRIMARY KEY')
             return
         name = connection.execute(
             "SELECT conname FROM pg_constraint WHERE conrelid = '\"Customers\"'::regclass "
@@ -508,8 +562,8 @@ def test_an_edit_between_the_reread_and_the_write_is_a_conflict(demo_turbo, monk
 def test_an_edit_while_undo_restores_is_left_alone(demo_turbo, monkeypatch):
     """Where Undo holds no row locks (SQLite writes with a compare-and-set); on
     PostgreSQL the row is locked, and a clerk cannot save it meanwhile (test_undo.py)."""
-    if demo_turbo.backend == "postgresql":
-        pytest.skip("Undo locks the rows it takes back on PostgreSQL")
+    if demo_turbo.backend != "sqlite":
+        pytest.skip("Undo locks the rows it takes back on PostgreSQL and MariaDB")
     source, store, settings = session(demo_turbo)
     apply(
         source,
@@ -568,6 +622,24 @@ CLERK_CREATES = (
 """How a careful program creates a record: only if none with its ID exists."""
 
 
+SESSION_ID = {"postgresql": "SELECT pg_backend_pid()", "mariadb": "SELECT CONNECTION_ID()"}
+"""The server's number for the connection's session."""
+WAITING_FOR_A_LOCK = {
+    "postgresql": ("SELECT wait_event_type FROM pg_stat_activity WHERE pid = ?", "Lock"),
+    "mariadb": (
+        "SELECT trx_state FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?",
+        "LOCK WAIT",
+    ),
+}
+"""What the server says of a session (by its number) that waits for another's lock."""
+SESSION_STATE = {
+    "sqlite": "SELECT ?",
+    "postgresql": "SELECT state, wait_event_type, query FROM pg_stat_activity WHERE pid = ?",
+    "mariadb": "SELECT STATE, INFO FROM information_schema.PROCESSLIST WHERE ID = ?",
+}
+"""What a session is doing, for a test that finds it doing something unexpected."""
+
+
 class Clerk:
     """A clerk's SMSTurbo screen: its own connection, its statements on its own thread."""
 
@@ -580,7 +652,7 @@ class Clerk:
             self.pid = 0
         else:
             self.connection = turbo.connect()
-            self.pid = self.connection.execute("SELECT pg_backend_pid()").fetchone()[0]
+            self.pid = self.connection.execute(SESSION_ID[turbo.backend]).fetchone()[0]
         self.done = threading.Event()
         self.outcome: list[str] = []
         self.thread: threading.Thread | None = None
@@ -607,13 +679,15 @@ class Clerk:
                 if self.done.is_set():
                     return self.outcome[0]
                 if self.pid:
-                    row = watcher.execute(
-                        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = ?", [self.pid]
-                    ).fetchone()
-                    if row and row[0] == "Lock":
+                    sql, waiting = WAITING_FOR_A_LOCK[self.turbo.backend]
+                    row = watcher.execute(sql, [self.pid]).fetchone()
+                    if row and row[0] == waiting:
                         return "waiting"
                 time.sleep(0.01)
-        raise AssertionError("the clerk's statement neither finished nor waited for a lock")
+            seen = watcher.execute(SESSION_STATE[self.turbo.backend], [self.pid]).fetchall()
+        raise AssertionError(
+            f"the clerk's statement neither finished nor waited for a lock: {seen}"
+        )
 
     def close(self) -> None:
         if self.thread is not None:
@@ -661,6 +735,12 @@ def test_a_clerk_cannot_create_the_record_between_the_reread_and_the_insert(
         clerk.close()
         if demo_turbo.backend == "sqlite":
             assert seen == ["refused: database is locked"]
+            demo_turbo.edit(CLERK_CREATES, [])  # the clerk's program tries again
+        elif demo_turbo.backend == "mariadb" and unique_id:
+            # InnoDB: SMSync's INSERT goes into the index gap the clerk's waiting read
+            # wants, and InnoDB ends the smaller transaction, the clerk's, as a deadlock
+            assert seen == ["waiting"] and len(clerk.outcome) == 1
+            assert "Deadlock found when trying to get lock" in clerk.outcome[0]
             demo_turbo.edit(CLERK_CREATES, [])  # the clerk's program tries again
         else:
             assert seen == ["waiting"] and clerk.outcome == ["committed"]
@@ -710,6 +790,8 @@ def test_doctor_says_when_an_id_column_has_no_unique_index(demo_turbo):
 def test_doctor_does_not_count_a_partial_unique_index(demo_turbo):
     """A unique index with a WHERE filter keeps only some rows' IDs unique: doctor says
     the table has no unique index on its ID (SQLite's pragmas, PostgreSQL's pg_index)."""
+    if demo_turbo.backend == "mariadb":
+        pytest.skip("MariaDB has no partial indexes")
     drop_id_uniqueness(demo_turbo)
     demo_turbo.edit(
         'CREATE UNIQUE INDEX "Some_Customers" ON "Customers" ("CustomerID") '
@@ -744,37 +826,61 @@ def poll(check: Callable[[], Any], seconds: float, what: str) -> Any:
     raise AssertionError(f"{what} within {seconds} s")
 
 
+SAVEPOINT_ROLLBACKS = (
+    "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+    "WHERE VARIABLE_NAME = 'COM_ROLLBACK_TO_SAVEPOINT'"
+)
+"""MariaDB: how many times any session rolled back to a savepoint, as SMSync does after
+each refused try for a table (a refused NOWAIT leaves no statement behind to see, as
+pg_stat_activity shows one)."""
+SESSION_ALIVE = {
+    "postgresql": "SELECT 1 FROM pg_stat_activity WHERE pid = ?",
+    "mariadb": "SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ?",
+}
+
+
 def test_after_kill_9_of_a_waiting_run_the_next_run_does_not_wait_for_it(
-    request, tmp_path, monkeypatch
+    request, tmp_path, monkeypatch, server
 ):
     """A clerk's unsaved edit keeps SMSync trying for the table; that run is killed with
     SIGKILL. The server ends the dead run's session within seconds, so it keeps no lock
     (SMSync's writer lock included): the next run waits only for the clerk, and says so,
     and runs once the clerk is done."""
     create_demo(tmp_path)
-    turbo = pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    turbo = SERVERS[server](request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
     clerk = turbo.connect()
     clerk.autocommit = False
     clerk.execute(PHONE, ["555-UNSAVED", "DIFFPHONE"])
     watcher = turbo.connect()
-    ours = {int(c.execute("SELECT pg_backend_pid()").fetchone()[0]) for c in (clerk, watcher)}
+    ours = {int(c.execute(SESSION_ID[server]).fetchone()[0]) for c in (clerk, watcher)}
+
+    def rollbacks() -> int:
+        return int(watcher.execute(SAVEPOINT_ROLLBACKS).fetchone()[0])
+
+    earlier = 0 if server == "postgresql" else rollbacks()
+
+    def trying() -> list[tuple[int, str]]:
+        if server == "postgresql":
+            return retrying_backends(watcher, ours)
+        if rollbacks() < earlier + 2:  # refused twice
+            return []
+        rows = watcher.execute(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE()"
+        ).fetchall()
+        return [(int(r[0]), "") for r in rows if int(r[0]) not in ours]
+
     try:
         process = kill_test.start_cli("sync", "--settings", turbo.settings, "--yes")
-        (dead, statement), *_ = poll(
-            lambda: retrying_backends(watcher, ours), 60, "the run did not wait for the clerk"
-        )
-        assert statement.endswith(
-            ('LOCK TABLE "Customers" IN SHARE ROW EXCLUSIVE MODE NOWAIT', "smsync_table_lock")
-        ), statement
+        (dead, statement), *_ = poll(trying, 60, "the run did not wait for the clerk")
+        if server == "postgresql":
+            assert statement.endswith(
+                ('LOCK TABLE "Customers" IN SHARE ROW EXCLUSIVE MODE NOWAIT', "smsync_table_lock")
+            ), statement
         os.kill(process.pid, signal.SIGKILL)
         process.communicate()
         started = time.monotonic()
         poll(
-            lambda: (
-                not watcher.execute(
-                    "SELECT 1 FROM pg_stat_activity WHERE pid = ?", [dead]
-                ).fetchall()
-            ),
+            lambda: not watcher.execute(SESSION_ALIVE[server], [dead]).fetchall(),
             10,
             "the killed run's session was still on the server",
         )
@@ -819,15 +925,51 @@ def test_a_server_without_a_known_table_lock_writes_in_a_serializable_transactio
     assert store.db.query("SHOW transaction_isolation")[0][0] == "read committed"
 
 
+def refused_tries(monkeypatch) -> list[str]:
+    """The tables SMSync's tries for a table lock were refused for (another transaction
+    held it), as the server said it in this process."""
+    refused: list[str] = []
+    plain = dbapi.Database.keep_writers_off
+
+    def noted(self, table: str) -> None:
+        try:
+            plain(self, table)
+        except Exception:
+            refused.append(table)
+            raise
+
+    monkeypatch.setattr(dbapi.Database, "keep_writers_off", noted)
+    return refused
+
+
+def test_on_mariadb_synchronize_locks_gaps_and_undo_reads_what_is_committed(request, tmp_path):
+    """InnoDB locks the gaps between rows (others' INSERTs) only at REPEATABLE READ, and
+    there reads a snapshot: Synchronize, which locks its tables, asks for REPEATABLE READ
+    even where the server's default is READ COMMITTED; Undo, which locks only rows, for
+    READ COMMITTED."""
+    create_demo(tmp_path)
+    turbo = mariadb_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    store = open_store(load_settings(turbo.settings))
+    store.db.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+    level = "SELECT @@SESSION.tx_isolation"
+    with store.transaction(writing=[CUSTOMER]):
+        synchronizing = store.db.query(level)[0][0]
+    store.db.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with store.transaction():
+        undoing = store.db.query(level)[0][0]
+    assert (synchronizing, undoing) == ("REPEATABLE-READ", "READ-COMMITTED")
+
+
 def test_a_clerks_insert_committed_while_synchronize_waits_is_a_conflict_for_that_row(
-    request, tmp_path
+    request, tmp_path, server, monkeypatch
 ):
     """The clerk's unsaved PROSPECT1 keeps SMSync trying for the table; the clerk saves
     meanwhile. SMSync then reads it, and PROSPECT1 is a CONFLICT of its own while
     PROSPECT2 is created: not a unique-key error that stops the whole batch (what an
     INSERT racing the clerk's unique index entry gave)."""
     create_demo(tmp_path)
-    turbo = pg_turbo(request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    turbo = SERVERS[server](request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    refused = refused_tries(monkeypatch)
     source, store, settings = session(turbo)
     chosen = chosen_now(source, store, settings, ["PROSPECT1", "PROSPECT2"])
     clerk = turbo.connect()
@@ -837,7 +979,7 @@ def test_a_clerks_insert_committed_while_synchronize_waits_is_a_conflict_for_tha
         ["PROSPECT1", "Typed by a clerk"],
     )
     watcher = turbo.connect()
-    ours = {int(c.execute("SELECT pg_backend_pid()").fetchone()[0]) for c in (clerk, watcher)}
+    ours = {int(c.execute(SESSION_ID[server]).fetchone()[0]) for c in (clerk, watcher)}
     done: list[Any] = []
 
     def synchronize() -> None:  # its own connections, as another SMSync would have
@@ -850,7 +992,9 @@ def test_a_clerks_insert_committed_while_synchronize_waits_is_a_conflict_for_tha
     worker = threading.Thread(target=synchronize)
     try:
         worker.start()
-        poll(lambda: retrying_backends(watcher, ours), 30, "SMSync did not wait for the clerk")
+        if server == "postgresql":
+            poll(lambda: retrying_backends(watcher, ours), 30, "SMSync did not wait for the clerk")
+        poll(lambda: refused, 30, "SMSync did not wait for the clerk")
         clerk.commit()
         worker.join(60)
     finally:
@@ -865,6 +1009,83 @@ def test_a_clerks_insert_committed_while_synchronize_waits_is_a_conflict_for_tha
     assert store.fetch(CUSTOMER, "PROSPECT1")["name"] == "Typed by a clerk"
     assert customer_ids(turbo).count("PROSPECT1") == 1
     assert [c.record_id for c in store.audit.changes(result.run_id)] == ["PROSPECT2"]
+
+
+def test_while_synchronize_waits_for_the_table_other_clerks_save_at_once(
+    request, tmp_path, server, monkeypatch
+):
+    """A clerk's unsaved edit keeps SMSync trying for the table; meanwhile another
+    clerk saves another customer without waiting for SMSync: a refused try leaves no lock
+    behind (InnoDB keeps the row locks a rolled-back-to savepoint took, so there SMSync
+    rolls back the whole transaction and takes its writer lock again)."""
+    create_demo(tmp_path)
+    turbo = SERVERS[server](request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+    refused = refused_tries(monkeypatch)
+    source, store, settings = session(turbo)
+    chosen = chosen_now(source, store, settings, ["DIFFNAME", "PROSPECT1"])
+    first = min(customer_ids(turbo))
+    assert first < "DIFFPHONE"
+    editing = turbo.connect()
+    editing.autocommit = False
+    editing.execute(PHONE, ["555-UNSAVED", "DIFFPHONE"])
+    done: list[Any] = []
+
+    def synchronize() -> None:  # its own connections, as another SMSync would have
+        source, store, settings = session(turbo)
+        try:
+            done.append(apply(source, store, settings, chosen, user="tester"))
+        except Exception as error:  # noqa: BLE001 - the test shows what it was
+            done.append(error)
+
+    worker = threading.Thread(target=synchronize)
+    other = Clerk(turbo)
+    try:
+        worker.start()
+        poll(lambda: len(refused) >= 2, 30, "SMSync did not try again for the table")
+        other.start(
+            f'UPDATE "Customers" SET "Phone2" = \'555-SAVED\' WHERE "CustomerID" = \'{first}\''
+        )
+        saved = other.finished_or_waiting()
+        editing.rollback()
+        worker.join(60)
+    finally:
+        other.close()
+        editing.close()
+    assert saved == "committed"
+    result = done[0]
+    assert not isinstance(result, Exception), result
+    assert outcomes(result) == {"DIFFNAME": Outcome.UPDATED, "PROSPECT1": Outcome.CREATED}
+
+
+class Stopped(Exception):
+    """What a checkpoint raises to end a synchronization there."""
+
+
+def test_a_first_synchronization_stopped_after_making_the_audit_tables_writes_nothing(
+    demo_turbo,
+):
+    """SMSTurbo without SMSync's audit tables: the first synchronization makes them. If
+    it stops after that, before its commit, SMSTurbo holds none of its changes (MySQL
+    and MariaDB commit at once what precedes a CREATE TABLE in the same transaction)."""
+    demo_turbo.edit("DROP TABLE SMSync_Changes", [])
+    demo_turbo.edit("DROP TABLE SMSync_Runs", [])
+    before = demo_turbo.dump()
+    source, store, settings = session(demo_turbo)
+    chosen = chosen_now(source, store, settings, ["DIFFNAME", "PROSPECT1"])
+    audits: list[str] = []
+
+    def stop_once_audit_tables_exist(step: str) -> None:
+        if step == "auditing":
+            audits.append(step)
+            if len(audits) == 2:
+                raise Stopped
+
+    with pytest.raises(Stopped):
+        apply(source, store, settings, chosen, user="t", checkpoint=stop_once_audit_tables_exist)
+    after = demo_turbo.dump()
+    assert not after.get("smsync_runs") and not after.get("smsync_changes")
+    audit = ("smsync_runs", "smsync_changes")
+    assert {k: v for k, v in after.items() if k not in audit} == before
 
 
 # SMSTurbo's SQLite file through the SQLite ODBC driver.

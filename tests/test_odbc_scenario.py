@@ -38,11 +38,14 @@ def sage(request, postgres) -> dict[str, str]:
     return {"kind": "odbc", "dsn": dsn, "user": postgres.role}
 
 
-@pytest.fixture(params=["sqlite-embedded", "postgresql-odbc"])
+@pytest.fixture(params=["sqlite-embedded", "postgresql-odbc", "mariadb-odbc"])
 def turbo(request, tmp_path) -> dict[str, str]:
     if request.param == "sqlite-embedded":
         create_smsturbo(tmp_path / "smsturbo.sqlite", DEMO_LISTS)
         return {"kind": "sqlite", "path": "smsturbo.sqlite"}
+    if request.param == "mariadb-odbc":
+        request.getfixturevalue("passwords")  # Sage 50's; SMSTurbo's is MariaDB's
+        return {"kind": "odbc", "dsn": request.getfixturevalue("turbo_mariadb_dsn")}
     return {"kind": "odbc", "dsn": request.getfixturevalue("turbo_pg_dsn")}
 
 

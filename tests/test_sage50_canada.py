@@ -28,7 +28,7 @@ from smsync_xl.files.settings_file import load_settings
 from smsync_xl.sources.sage50_canada import SIDE, Sage50CanadaSource
 
 from . import odbc_env
-from .mariadb_env import MARIADB_DRIVER, PORT, MariaDB
+from .mariadb_env import MARIADB_DRIVER, PORT, MariaDB, running
 
 
 @pytest.fixture(scope="module")
@@ -36,16 +36,11 @@ def canada_server(odbc: odbc_env.OdbcConfig) -> Iterator[MariaDB]:
     """A throwaway Canada company database on the real MariaDB server, loaded once for
     these tests; its ODBC driver is registered only meanwhile (other tests list the
     drivers installed)."""
-    server = MariaDB()
-    try:
-        server.start(odbc)
+    with running(odbc, "simply_test") as server:
         loader = pyodbc.connect(server.connection_string(server.writer), autocommit=True)
         write_canada_company(loader.cursor())
         loader.close()
         yield server
-    finally:
-        server.stop()
-        odbc.remove_driver(MARIADB_DRIVER)
 
 
 def _settings(folder: Path, server: MariaDB, user: str, *extra: str, port: int = PORT) -> Settings:

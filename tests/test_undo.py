@@ -812,3 +812,65 @@ def test_undo_after_a_column_type_changed_compares_values_not_spellings(pg):
 )
 def test_undo_compares_values_as_values_and_only_padding_is_set_aside(now, kept, same):
     assert unchanged(now, kept) is same
+
+
+EXACT = {
+    "Balance": ("DECIMAL(14, 4)", "1234.5678", "1234.5679"),
+    "Code": ("CHAR(10)", "'ab'", "'AB'"),
+    "Seen": ("{timestamp}", "'2026-11-30 08:15:00.123456'", "'2026-11-30 08:15:00.123457'"),
+    "Remark": ("VARCHAR(40)", "'Café ☕ 😀'", "'Cafe ☕ 😀'"),
+}
+"""Columns SMSync does not map, as SQL types and literals: a value, and one that differs
+from it only in its last digit, its letter case, its last microsecond or its accent."""
+TIMESTAMPS = {"sqlite": "TIMESTAMP", "postgresql": "TIMESTAMP(6)", "mariadb": "DATETIME(6)"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def any_turbo(request, tmp_path) -> Turbo:
+    """The demo company; SMSTurbo in an SQLite file or on a database server."""
+    from .test_concurrency import SERVERS
+
+    settings = create_demo(tmp_path)
+    if request.param == "sqlite":
+        return sqlite_turbo(tmp_path, settings)
+    return SERVERS[request.param](request, tmp_path, SETTINGS_TEMPLATE, (CUSTOMERS, VENDORS))
+
+
+@pytest.mark.parametrize("edited", [None, *EXACT])
+def test_exact_values_survive_sync_and_undo_and_any_edit_of_them_is_seen(any_turbo, edited):
+    """A decimal, padded text, a timestamp to the microsecond and text with accents and
+    emoji: a synchronization's compare-and-set matches them as stored, Undo gives them
+    back exactly, and a clerk's edit of only a digit, a letter's case, a microsecond or
+    an accent makes Undo leave the row alone, naming the column."""
+    kind = TIMESTAMPS[any_turbo.backend]
+    clerk(
+        any_turbo,
+        *[
+            (f'ALTER TABLE "Customers" ADD "{c}" {t.format(timestamp=kind)}', [])
+            for c, (t, _, _) in EXACT.items()
+        ],
+        (
+            'UPDATE "Customers" SET '
+            + ", ".join(f'"{c}" = {value}' for c, (_, value, _) in EXACT.items())
+            + " WHERE \"CustomerID\" = 'DIFFNAME'",
+            [],
+        ),
+    )
+    original = any_turbo.dump()
+    store, result = synchronize(any_turbo, ["DIFFNAME"])
+    assert result.summary().startswith("Import completed: 0 created, 1 updated"), result.summary()
+    if edited is not None:
+        other = EXACT[edited][2]
+        clerk(
+            any_turbo,
+            (f'UPDATE "Customers" SET "{edited}" = {other} WHERE "CustomerID" = \'DIFFNAME\'', []),
+        )
+    before_undo = any_turbo.dump()
+    undone = undo_last(store, user="t")
+    if edited is None:
+        assert (len(undone.restored), undone.left_alone) == (1, [])
+        assert without(any_turbo.dump(), *AUDIT) == without(original, *AUDIT)
+    else:
+        assert [c.record_id for c in undone.left_alone] == ["DIFFNAME"]
+        assert f"changed since that synchronization: {edited}" in undone.summary()
+        assert without(any_turbo.dump(), *AUDIT) == without(before_undo, *AUDIT)

@@ -52,14 +52,36 @@ client is gone (killed, or its computer off the network) even while the session 
 for a lock, and ends the session, so its locks never hold up the next run. Each is tried
 on its own; a server that lacks one (before version 14, or not on Linux) goes without."""
 
+MYSQL_FAMILY = ("mysql", "mariadb")
+"""The DBMS names MySQL's and MariaDB's ODBC drivers report: one dialect (InnoDB)."""
+
+_INNODB_TABLE_LOCK = "SELECT 1 FROM {} FOR UPDATE"
+"""InnoDB has no table lock but LOCK TABLES, which commits the transaction: instead every
+row of the table is locked, and at REPEATABLE READ (``Database.transaction``) every gap
+between them too (next-key locks), so nobody inserts, updates or deletes a row until the
+transaction ends, while plain reads go on."""
+
 TABLE_LOCKS = {
     "postgresql": "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
     "oracle": "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+    **dict.fromkeys(MYSQL_FAMILY, _INNODB_TABLE_LOCK),
 }
 """Per server (DBMS name as the driver reports it, lower case, by prefix): a table lock
 that others' INSERT, UPDATE and DELETE wait for until the transaction ends, while their
 reads go on. Servers not named here get a serializable transaction instead (see
 ``Database.transaction``)."""
+
+_SQL_TXN_READ_COMMITTED, _SQL_TXN_REPEATABLE_READ = 2, 4
+
+MYSQL_SESSION = "SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',ANSI_QUOTES')"
+"""MySQL and MariaDB, on SMSTurbo's connection: ``"name"`` quotes a name, as in standard
+SQL and in every statement SMSync writes (``quote_identifier``)."""
+
+MYSQL_TABLE_OPTIONS = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+"""MySQL and MariaDB: the tables SMSync creates are transactional (InnoDB, whatever the
+server's default engine), hold any Unicode text (utf8mb4: emoji too) and compare text
+by its characters (a binary collation: 'Café' is neither 'cafe' nor 'CAFÉ'; trailing
+spaces aside, as SMSync's own text rule sets them aside)."""
 
 _LOCK_SAVEPOINT = "smsync_table_lock"
 
@@ -281,8 +303,9 @@ class Database:
 
     @property
     def knows_partial_indexes(self) -> bool:
-        """Whether ``unique_keys`` can tell a partial (filtered) index from a whole one."""
-        return self.locks_whole_file or self.dbms.startswith("postgres")
+        """Whether ``unique_keys`` can tell a partial (filtered) index from a whole one
+        (MySQL and MariaDB have none)."""
+        return self.locks_whole_file or self.dbms.startswith("postgres") or self.is_mysql
 
     def references_to(self, table: str) -> list[Reference]:
         """The foreign keys other tables (or ``table`` itself) declare on ``table``, from
@@ -419,6 +442,16 @@ class Database:
         return next((sql for name, sql in TABLE_LOCKS.items() if self.dbms.startswith(name)), None)
 
     @property
+    def is_mysql(self) -> bool:
+        """MySQL or MariaDB (``MYSQL_FAMILY``)."""
+        return self.dbms.startswith(MYSQL_FAMILY)
+
+    @property
+    def table_options(self) -> str:
+        """What ends a CREATE TABLE of SMSync's (``MYSQL_TABLE_OPTIONS``); empty elsewhere."""
+        return MYSQL_TABLE_OPTIONS if self.is_mysql else ""
+
+    @property
     def locks_whole_file(self) -> bool:
         """SQLite (embedded or through ODBC): the first write of a transaction locks the
         whole file against other writers until it ends."""
@@ -446,6 +479,36 @@ class Database:
             raise
 
     @property
+    def ddl_commits(self) -> bool:
+        """MySQL and MariaDB commit the open transaction before a CREATE or DROP TABLE:
+        a table SMSync may need is made before its transaction begins."""
+        return self.is_mysql
+
+    @property
+    def row_locks_outlive_savepoints(self) -> bool:
+        """InnoDB (MySQL, MariaDB) keeps the row locks taken after a savepoint when the
+        transaction rolls back to it: a table lock refused halfway (``undone_on_error``)
+        would keep the rows it had locked from clerks while SMSync tries again."""
+        return self.is_mysql
+
+    def release_kept_row_locks(self) -> None:
+        """Where ``row_locks_outlive_savepoints``: roll back the whole transaction (which
+        goes on, empty), so that no lock is kept; the caller takes its locks again."""
+        if self.row_locks_outlive_savepoints:
+            with self.translating():
+                self.connection.rollback()
+
+    @property
+    def before_any_plain_read(self) -> str:
+        """What a SELECT ends with when it runs in a write transaction before the tables
+        are locked: ``FOR UPDATE`` on MySQL and MariaDB, whose REPEATABLE READ
+        (``_isolation``) reads every later plain SELECT from a snapshot made at the first
+        one: made then, it would miss what others commit before the table locks. (Their
+        UPDATE that changes no value counts no row: ``SMSTurboStore._take_writer_lock``
+        asks again.) Empty elsewhere."""
+        return " FOR UPDATE" if self.is_mysql else ""
+
+    @property
     def skips_locked_rows(self) -> str:
         """What a SELECT ends with to lock the rows it reads without waiting for any
         another transaction holds (``FOR UPDATE SKIP LOCKED``), on the servers whose
@@ -470,19 +533,20 @@ class Database:
 
         ``serializable``: on a server without ``TABLE_LOCKS`` and not SQLite, the
         transaction runs at ODBC's SERIALIZABLE isolation; lock-based servers (SQL
-        Server, DB2, MySQL's InnoDB) then hold what it read locked against others'
-        inserts and changes until it ends. A driver that refuses it is an error, never a
-        silently weaker transaction.
+        Server, DB2) then hold what it read locked against others' inserts and changes
+        until it ends. MySQL and MariaDB get the isolation their table lock needs
+        (``_isolation``). A driver that refuses it is an error, never a silently weaker
+        transaction.
         """
-        isolate = serializable and self.table_lock is None and not self.locks_whole_file
+        isolation = self._isolation(serializable)
         # SQLite through its ODBC driver: the driver's own transaction would begin
         # deferred, and a read before the first write (a catalogue question) would hold
         # the file against another writer that holds the write lock and waits to
         # commit: both wait out the busy timeout. BEGIN IMMEDIATE, as for sqlite3.
         immediate = not self.is_sqlite and self.locks_whole_file
         self._watch_for_dead_client()
-        if isolate:
-            self._serializable()
+        if isolation is not None:
+            self._isolate(isolation)
         with self.translating():
             if self.is_sqlite:
                 self._begin_immediate(waiting)
@@ -509,7 +573,7 @@ class Database:
             if not self.is_sqlite and not immediate:
                 with contextlib.suppress(Exception):
                     self.connection.autocommit = True
-                if isolate:
+                if isolation is not None:
                     with contextlib.suppress(Exception):
                         default = self.connection.getinfo(_SQL_DEFAULT_TXN_ISOLATION)
                         self.connection.set_attr(_SQL_ATTR_TXN_ISOLATION, default)
@@ -533,14 +597,29 @@ class Database:
         finally:
             self.connection.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_SECONDS * 1000)}")
 
-    def _serializable(self) -> None:
+    def _isolation(self, locking: bool) -> int | None:
+        """The ODBC isolation level a write transaction asks for, None to keep the
+        connection's. InnoDB (MySQL, MariaDB): REPEATABLE READ where SMSync locks tables
+        (only there does InnoDB lock the gaps between rows, which keeps others'
+        INSERTs out), else READ COMMITTED (each statement reads what is committed now,
+        not a snapshot from the transaction's first read), whatever the server's default.
+        Other servers without ``TABLE_LOCKS``: SERIALIZABLE where SMSync locks tables."""
+        if self.is_sqlite:
+            return None
+        if self.is_mysql:
+            return _SQL_TXN_REPEATABLE_READ if locking else _SQL_TXN_READ_COMMITTED
+        if locking and self.table_lock is None and not self.locks_whole_file:
+            return _SQL_TXN_SERIALIZABLE
+        return None
+
+    def _isolate(self, level: int) -> None:
         try:
-            self.connection.set_attr(_SQL_ATTR_TXN_ISOLATION, _SQL_TXN_SERIALIZABLE)
+            self.connection.set_attr(_SQL_ATTR_TXN_ISOLATION, level)
         except Exception as error:  # any driver's refusal
             raise TargetError(
-                f"the ODBC driver for {self.dbms} refused a serializable transaction "
-                f"({error}), which SMSync needs on this server to keep others from creating "
-                "the records it creates meanwhile; nothing was changed",
+                f"the ODBC driver for {self.dbms} refused the transaction isolation SMSync "
+                f"needs on this server ({error}) to keep others from creating the records "
+                "it creates meanwhile; nothing was changed",
                 where=self.label,
                 advice="Connect through the database maker's own ODBC driver, or ask SMSync's "
                 "support to add this server's table lock to SMSync.",
@@ -570,6 +649,9 @@ class Database:
             self.execute(f"SET LOCAL lock_timeout = '{max(1, int(seconds * 1000))}ms'")
             yield
             return
+        if self.is_mysql:
+            yield from self._innodb_waits_bounded(seconds)
+            return
         previous = getattr(self.connection, "timeout", 0)
         try:
             with contextlib.suppress(Exception):  # a driver without query timeouts
@@ -578,6 +660,17 @@ class Database:
         finally:
             with contextlib.suppress(Exception):
                 self.connection.timeout = previous
+
+    def _innodb_waits_bounded(self, seconds: float) -> Iterator[None]:
+        """MySQL, MariaDB: ``innodb_lock_wait_timeout`` for the session meanwhile (whole
+        seconds; the ODBC query timeout would end the statement, not only its wait)."""
+        (previous,) = self.query("SELECT @@SESSION.innodb_lock_wait_timeout")[0]
+        self.execute(f"SET SESSION innodb_lock_wait_timeout = {max(1, round(seconds))}")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):  # a lost connection: keep the first error
+                self.execute(f"SET SESSION innodb_lock_wait_timeout = {int(previous)}")
 
     def close(self) -> None:
         self.connection.close()
@@ -591,6 +684,14 @@ def fixed_time_zone(db: Database) -> None:
     if not db.is_sqlite and db.dbms.startswith("postgres"):
         with db.translating():
             db.connection.execute("SET TIME ZONE 'UTC'")
+
+
+def standard_quotes(db: Database) -> None:
+    """MySQL, MariaDB: ``MYSQL_SESSION``, so SMSync's quoted names mean names there too.
+    Other databases quote names that way already."""
+    if not db.is_sqlite and db.is_mysql:
+        with db.translating():
+            db.connection.execute(MYSQL_SESSION)
 
 
 def open_sqlite(

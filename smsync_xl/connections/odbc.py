@@ -14,7 +14,7 @@ from functools import partial
 from types import ModuleType
 from typing import Any
 
-from smsync_xl.connections.db import Database
+from smsync_xl.connections.db import MYSQL_FAMILY, Database
 from smsync_xl.connections.odbc_errors import Side, connect_error, statement_error
 from smsync_xl.core.settings import Connection
 
@@ -94,6 +94,19 @@ def _refuse_writes(
         connection.execute("SET SESSION TRANSACTION READ ONLY")
 
 
+def utf8_text(
+    connection: Any,  # a pyodbc connection: pyodbc is untyped to mypy (pyproject)
+    pyodbc: ModuleType,
+) -> None:
+    """MySQL's and MariaDB's drivers: text both ways in UTF-8. Their UTF-16 text comes
+    back garbled beyond a few hundred characters (a whole audited record, say)."""
+    dbms = str(connection.getinfo(pyodbc.SQL_DBMS_NAME)).lower()
+    if dbms.startswith(MYSQL_FAMILY):
+        connection.setdecoding(pyodbc.SQL_CHAR, encoding="utf-8")
+        connection.setdecoding(pyodbc.SQL_WCHAR, encoding="utf-8")
+        connection.setencoding(encoding="utf-8")
+
+
 def installed(pyodbc: ModuleType) -> tuple[dict[str, str], list[str]]:
     """The DSNs (name → driver) and driver names this process's driver manager knows."""
     return pyodbc.dataSources(), sorted(pyodbc.drivers())
@@ -132,6 +145,7 @@ def connect(
         ) from None
     with contextlib.suppress(pyodbc.Error):  # psqlODBC refuses it: no timeout there
         connection.timeout = QUERY_TIMEOUT_SECONDS
+    utf8_text(connection, pyodbc)
     if read_only:
         _refuse_writes(connection, pyodbc)
     translate = partial(statement_error, side=side, where=where)

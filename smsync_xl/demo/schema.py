@@ -18,7 +18,7 @@ def create_reference_schema(store: SMSTurboStore, lists: Mapping[str, Iterable[s
     """Create a table per entity and per SMSTurbo list (credit statuses, units: filled
     with ``lists``), the audit tables and, on a server database, SMSync's lock table (an
     SQLite file is locked whole)."""
-    mapping = store.mapping
+    mapping, options = store.mapping, store.db.table_options
     with store.db.transaction():
         for entity in ENTITIES.values():
             table = store.table(entity)
@@ -27,12 +27,12 @@ def create_reference_schema(store: SMSTurboStore, lists: Mapping[str, Iterable[s
                 + (" NOT NULL PRIMARY KEY" if f == "id" else "")
                 for f in table.columns
             )
-            store.db.execute(f"CREATE TABLE {quote_identifier(table.table)} ({columns})")
+            store.db.execute(f"CREATE TABLE {quote_identifier(table.table)} ({columns}){options}")
         for name, where in mapping.lists.items():
             column, list_table = quote_identifier(where.column), quote_identifier(where.table)
             store.db.execute(
                 f"CREATE TABLE {list_table} "
-                f"({column} VARCHAR({LIST_VALUE_LENGTH}) NOT NULL PRIMARY KEY)"
+                f"({column} VARCHAR({LIST_VALUE_LENGTH}) NOT NULL PRIMARY KEY){options}"
             )
             store.db.execute_many(
                 f"INSERT INTO {list_table} ({column}) VALUES (?)",
@@ -40,5 +40,5 @@ def create_reference_schema(store: SMSTurboStore, lists: Mapping[str, Iterable[s
             )
         store.audit.create_tables()
         if not store.db.is_sqlite:
-            store.db.execute(LOCK_DDL)
+            store.db.execute(LOCK_DDL + options)
             store.db.execute(LOCK_INSERT)

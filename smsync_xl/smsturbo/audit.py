@@ -192,7 +192,7 @@ class Audit:
 
     def create_tables(self) -> None:
         for ddl in tables_ddl(self.db.long_text_type()):
-            self.db.execute(ddl)
+            self.db.execute(ddl + self.db.table_options)
 
     def ensure_tables(self) -> None:
         """Create the audit tables if missing, or bring tables an earlier SMSync made to

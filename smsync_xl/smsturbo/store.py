@@ -84,13 +84,16 @@ def _kind(error: TargetError) -> str | None:
 
 
 def _busy_now(error: TargetBusyError) -> bool:
-    """The table is held by another transaction right now (NOWAIT's refusal), as opposed
-    to a deadlock or a serialization failure."""
+    """The table is held by another transaction right now (NOWAIT's refusal, which
+    InnoDB words as a lock wait timeout), as opposed to a deadlock or a serialization
+    failure."""
     cause = error.__cause__
     if not isinstance(cause, Exception):
         return False
     state, said = state_and_text(cause)
-    return state == "55P03" or "could not obtain lock" in said or "ORA-00054" in said
+    return state == "55P03" or any(
+        words in said for words in ("could not obtain lock", "ORA-00054", "Lock wait timeout")
+    )
 
 
 def _matching(expected: Raw) -> tuple[str, list[object]]:
@@ -126,6 +129,7 @@ class SMSTurboStore:
         self._stored_ids: dict[tuple[str, str], str] = {}
         self._incomparable: dict[str, set[str]] = {}
         dbapi.fixed_time_zone(db)
+        dbapi.standard_quotes(db)
         self._references: dict[str, list[dbapi.Reference]] = {}
         self._user_name: str | None = None
 
@@ -146,9 +150,13 @@ class SMSTurboStore:
         are never waited for, only tried again for as long (``_keep_writers_off``), then
         fail naming the table another program keeps changing. A connection lost during the
         commit
-        itself is told as such: only then can SMSync not know whether it was written."""
+        itself is told as such: only then can SMSync not know whether it was written.
+        Where a CREATE TABLE commits the transaction it runs in (``ddl_commits``), the
+        audit tables are made before it begins."""
         tables = [self.table(e).table for e in writing]
         committing = False
+        if self.db.ddl_commits:
+            self.audit.ensure_tables()
         try:
             with self.db.transaction(serializable=bool(tables), waiting=waiting):
                 self._take_writer_lock()
@@ -188,12 +196,15 @@ class SMSTurboStore:
             except TargetBusyError as error:
                 if time.monotonic() >= deadline or not _busy_now(error):
                     raise self._table_busy(table, error) from error
+                self.db.release_kept_row_locks()
             except TargetReadOnlyError as error:
                 if _kind(error) != READ_ONLY:
                     raise
                 raise self._may_not_lock(table, error) from error
             waiting()
             time.sleep(_LOCK_RETRY)
+            if self.db.row_locks_outlive_savepoints:
+                self._take_writer_lock()
 
     def _table_busy(self, table: str, error: TargetBusyError) -> TargetBusyError:
         return TargetBusyError(
@@ -257,7 +268,7 @@ class SMSTurboStore:
             if not self.db.has_table(LOCK_TABLE):
                 try:
                     with self._recoverable():
-                        self.db.execute(LOCK_DDL)
+                        self.db.execute(LOCK_DDL + self.db.table_options)
                         self.db.execute(LOCK_INSERT)
                 except TargetReadOnlyError as error:
                     raise self._refused_writing(error, missing=True) from error
@@ -273,7 +284,8 @@ class SMSTurboStore:
             try:
                 with self._recoverable():
                     taken = self.db.execute(LOCK_TAKE)
-                    if taken == 0 and not self.db.query(f"SELECT LockName FROM {LOCK_TABLE}"):
+                    lock_row = f"SELECT LockName FROM {LOCK_TABLE}{self.db.before_any_plain_read}"
+                    if taken == 0 and not self.db.query(lock_row):
                         self.db.execute(LOCK_INSERT)  # the row was deleted: put it back
             except TargetReadOnlyError as error:
                 raise self._refused_writing(error, missing=False) from error
