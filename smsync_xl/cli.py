@@ -19,7 +19,7 @@ import os
 import shlex
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TextIO, cast
 
@@ -591,14 +591,13 @@ def undo(
       smsync-xl undo --settings demo/settings.toml --yes
     """
     if book is not None:
-        return _button(
+        return _committing_button(
             book,
             buttons.undo_last,
             yes=yes,
             force=force,
             log_path=log_path,
             verbose=verbose,
-            logs=True,
         )
     settings = load_settings(settings_path)
     log_file = _log_checked(log_path, settings_path, _named_files(settings))
@@ -829,9 +828,10 @@ def _file_book(
 def _log_checked(log_path: Path | None, beside: Path, named: list[Path]) -> Path:
     """The log file (``log_path`` or the one beside the workbook or settings file),
     refused before the run does anything if it is ``beside`` or a file ``named`` (the
-    settings' databases), no text log, or cannot be written."""
+    settings' databases), no text log, or a --log that cannot be written (a folder
+    others share may keep SMSync from writing there; its own problem is told first)."""
     path = log_path or beside.parent / LOG_FILE_NAME
-    check_log(path, [beside, *named])
+    check_log(path, [beside, *named], writable=log_path is not None)
     return path
 
 
@@ -878,14 +878,19 @@ def _button(
     log_path: Path | None = None,
     verbose: bool = False,
     logs: bool = False,
+    unsaved: Sequence[LogEntry] = (),
 ) -> int:
     """Run a button's use case on BOOK: its output printed once, its exit code, and for
-    a button that ``logs`` its Log row also in the log file (checked before it runs)."""
+    a button that ``logs`` its Log row also in the log file (checked before it runs);
+    ``unsaved`` gets the Log line of a run the workbook could not keep, for that file."""
     alerts = _Alerts()
     log_file = _log_checked(log_path, book, []) if logs else None
     port = _file_book(book, yes, rewrite=True, force=force, alerts=alerts)
     finished = press(port, _command_words(book))
     if finished is None:
+        if log_file is not None:
+            for logged_anyway in unsaved:
+                _record(log_file, logged_anyway, [], _held_by_book(book))
         return EXIT_PROBLEM
     if not any(finished.summary in said for said in alerts.said):
         _echo(finished.summary)
@@ -894,12 +899,34 @@ def _button(
     details = _details(lambda: _book_store(book), run_id, verbose)
     if log_file is not None:
         _record(log_file, logged, details, _held_by_book(book))
-    if finished.failed:
-        return EXIT_PROBLEM
     synchronized = finished.synchronized
     if synchronized is not None:
         return _exit_code(synchronized)
     return EXIT_CONFLICTS if finished.left_alone else 0
+
+
+def _committing_button(
+    book: Path,
+    button: buttons.Button,
+    *,
+    yes: bool,
+    force: bool,
+    log_path: Path | None,
+    verbose: bool,
+) -> int:
+    """A button that writes SMSTurbo: a run the workbook could not keep still gets its
+    line in the log file (the run that most needs a record)."""
+    unsaved: list[LogEntry] = []
+    return _button(
+        book,
+        lambda port, words: button(port, words, unsaved=unsaved.append),
+        yes=yes,
+        force=force,
+        log_path=log_path,
+        verbose=verbose,
+        logs=True,
+        unsaved=unsaved,
+    )
 
 
 def _book_store(book: Path) -> SMSTurboStore:
@@ -1038,14 +1065,13 @@ def synchronize(book: Path, yes: bool, force: bool, log_path: Path | None, verbo
     Example:
       smsync-xl synchronize ~/SMSync/SMSync.xlsm --yes
     """
-    return _button(
+    return _committing_button(
         book,
         buttons.synchronize,
         yes=yes,
         force=force,
         log_path=log_path,
         verbose=verbose,
-        logs=True,
     )
 
 

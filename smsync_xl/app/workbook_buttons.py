@@ -65,9 +65,6 @@ class Finished:
     """The Log row it wrote (the command line's log file holds the same)."""
     left_alone: int = 0
     """For Undo: the records it did not take back (the twin's exit code says so)."""
-    failed: bool = False
-    """SMSTurbo was written but the workbook not saved: ``logged`` is the run's line for
-    the command line's log file, the twin's exit code says the problem."""
 
 
 class RunNotSavedError(WrittenButNotSavedError):
@@ -86,7 +83,13 @@ class Button(Protocol):
     """A macro as the faces call it: the workbook, and the face's words (the ribbon's
     unless given)."""
 
-    def __call__(self, port: WorkbookPort, words: Words = ...) -> Finished | None: ...
+    def __call__(
+        self,
+        port: WorkbookPort,
+        words: Words = ...,
+        *,
+        unsaved: Callable[[LogEntry], None] | None = None,
+    ) -> Finished | None: ...
 
 
 def already_running(workbook: str, words: Words = BUTTON_WORDS) -> str:
@@ -145,10 +148,17 @@ def _report(port: WorkbookPort, action: str, message: str, detail: str | None = 
 def macro(action: Macro) -> Button:
     """Run ``action`` on the workbook ``port``, its messages in the face's ``words``; a
     problem the user can fix becomes a message box and a Log row, never a traceback.
-    Returns None after such a problem (the CLI's exit code)."""
+    Returns None after such a problem (the CLI's exit code); a run committed in SMSTurbo
+    whose workbook could not be saved gives its Log line to ``unsaved`` (the command
+    line's log file then holds it)."""
 
     @functools.wraps(action)
-    def run(port: WorkbookPort, words: Words = BUTTON_WORDS) -> Finished | None:
+    def run(
+        port: WorkbookPort,
+        words: Words = BUTTON_WORDS,
+        *,
+        unsaved: Callable[[LogEntry], None] | None = None,
+    ) -> Finished | None:
         earlier = len(interrupts.written())  # Excel's Python lives on between buttons
         try:
             workbook = port.workbook_path()
@@ -158,7 +168,8 @@ def macro(action: Macro) -> Button:
             port.alert(already_running(str(workbook), words))
         except RunNotSavedError as error:
             _report(port, action.__name__, str(error), str(error))
-            return Finished(str(error), logged=error.logged, failed=True)
+            if unsaved is not None:
+                unsaved(error.logged)
         except WrittenButNotSavedError as error:
             _report(port, action.__name__, str(error), str(error))
         except SmsyncError as error:

@@ -59,10 +59,10 @@ def _is_run_line(line: str) -> bool:
     return bool(tab)
 
 
-def check_log(path: Path, protected: Iterable[Path]) -> None:
+def check_log(path: Path, protected: Iterable[Path], *, writable: bool = True) -> None:
     """Refuse ``path`` as the log file when it is one of the ``protected`` files (the
-    workbook, settings, databases), an existing file that is no text log, or cannot be
-    appended to; before the run does anything."""
+    workbook, settings, databases), an existing file that is no text log, or (asked
+    ``writable``) cannot be appended to; before the run does anything."""
     target = path.resolve()
     for kept in protected:
         if kept.resolve() == target:
@@ -72,6 +72,8 @@ def check_log(path: Path, protected: Iterable[Path]) -> None:
         what = _not_text(path) if existed and path.is_file() else None
         if what is not None:
             raise _refused(path, what)
+        if not writable:
+            return
         with path.open("a", encoding="utf-8"):
             pass
     except OSError as error:
