@@ -19,7 +19,7 @@ import os
 import shlex
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TextIO, cast
 
@@ -38,17 +38,17 @@ from smsync_xl.app.plain_text import (
     undo_lines,
 )
 from smsync_xl.app.run_record import LOG_FILE_NAME, LogEntry, entry
-from smsync_xl.app.saved_plan import SavedPlan, load_plan, save_plan
+from smsync_xl.app.saved_plan import load_plan, save_plan
 from smsync_xl.connections import passwords
 from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.settings import Settings
-from smsync_xl.core.vocabulary import Edition, View, Words
+from smsync_xl.core.vocabulary import Edition, LogAction, View, Words
 from smsync_xl.files.run_log import append_log, check_log
 from smsync_xl.files.settings_file import load_settings
-from smsync_xl.sync.apply import Chosen, SyncResult
+from smsync_xl.sync.apply import Chosen, Progress, SyncResult
 
 if TYPE_CHECKING:
     from smsync_xl.book.file import FileBook
@@ -146,7 +146,7 @@ def handles_problems(command: Callable[P, int | None]) -> Callable[P, None]:
             try:
                 code = command(*args, **kwargs)
             except SmsyncError as error:
-                _tell(f"Error: {error}")
+                _tell(f"Error: {error.worded(_words(book, settings))}")
                 noted = interrupts.noted()  # noted while the problem came (a lock wait)
                 if noted is not None:
                     _tell(interrupts.message(noted))
@@ -253,8 +253,8 @@ def _entity_key(choice: str) -> str | None:
     return None if choice == "all" else choice
 
 
-def _echo_skipped(found: app.Plans) -> None:
-    for reason in found.skipped:
+def _echo_skipped(skipped: list[str]) -> None:
+    for reason in skipped:
         _echo(reason, fg="yellow", err=True)
 
 
@@ -286,12 +286,18 @@ def _left_out_line(left_out: app.LeftOut, settings_path: Path) -> str:
     )
 
 
-def _synchronize(session: app.Session, chosen: Chosen) -> SyncResult:
-    total = sum(len(ids) for ids in chosen.values())
+@contextlib.contextmanager
+def _progress_bar(total: int) -> Iterator[Progress]:
+    """The bar on stderr, advanced as each of ``total`` records is written."""
     with click.progressbar(
         length=total, label="Synchronizing", file=cast(TextIO, _ProgressStream())
     ) as bar:
-        return app.synchronize(session, chosen, progress=bar.update)
+        yield bar.update
+
+
+def _synchronize(session: app.Session, chosen: Chosen) -> SyncResult:
+    with _progress_bar(sum(len(ids) for ids in chosen.values())) as progress:
+        return app.synchronize(session, chosen, progress=progress)
 
 
 def _compare_again(settings_path: Path) -> str:
@@ -365,21 +371,20 @@ def demo(folder: Path, force: bool, edition: str) -> int:
       smsync-xl demo ./demo-ca --edition canada
       smsync-xl demo ./demo-uk --edition uk
     """
-    settings_path = app.start_demo(folder, force=force, edition=Edition(edition))
-    session = _session(settings_path)
+    ran = app.run_demo(
+        folder, force=force, edition=Edition(edition), prompt=_prompt(), progress=_progress_bar
+    )
+    settings_path, session, result = ran.settings_path, ran.session, ran.result
     _echo(f"Demo written to {folder}/ (settings: {settings_path})")
     _echo(f"{session.settings.edition.words.product} company: {inert(session.company())}\n")
-    found = app.plans(session)
-    _echo_skipped(found)
-    plans = found.plans
-    for each in plans:
+    _echo_skipped(ran.before.skipped)
+    for each in ran.before.plans:
         for view in (View.MISSING_ONLY, View.NOT_IN_SYNC):
             _echo("\n".join(plan_lines(each, view)) + "\n")
     _echo("Synchronizing what Check All ticks (active NEW, DIFFERENT with changes):")
-    result = _synchronize(session, app.default_choice(plans))
     _echo("\n".join(result_lines(result, _compare_again(settings_path))) + "\n")
     _echo("After synchronizing:")
-    for each in app.plans(session).plans:
+    for each in ran.after:
         _echo("  " + counts_line(each))
     _echo(
         f"\nNext: smsync-xl plan --settings {settings_path}   "
@@ -410,7 +415,7 @@ def plan(settings_path: Path, entity: str, view: str | None, save: Path | None) 
     company = session.company()
     _echo(f"{session.settings.edition.words.product} company: {inert(company)}")
     found = app.plans(session, _entity_key(entity))
-    _echo_skipped(found)
+    _echo_skipped(found.skipped)
     plans = found.plans
     _echo_plans(plans, _view(session.settings, view))
     _echo(_preview_line(app.preview(plans)))
@@ -464,13 +469,13 @@ def sync(
     settings = load_settings(settings_path)
     log_file = _log_checked(log_path, settings_path, _named_files(settings, plan_path))
     session = app.open_session(settings, prompt=_prompt())
-    keys = [e.key for e in app.entities(session, _entity_key(entity))]
-    if saved is not None:
-        chosen, refused = _chosen_from_saved(
-            session, saved, keys, ids, include_inactive, f"{plan_path} ({entity})"
-        )
-    else:
-        chosen, refused = _chosen_from_sage(session, entity, ids, include_inactive, settings_path)
+    choice = app.choose(
+        session, _entity_key(entity), ids, include_inactive=include_inactive, saved=saved
+    )
+    _echo_skipped(choice.skipped)
+    plan_name = f"{plan_path} ({entity})" if saved is not None else None
+    refused = _refused(choice, entity, settings_path, plan_name)
+    chosen = choice.chosen
     for line in refused:
         _echo(line, fg="yellow", err=True)
     total = sum(len(marks) for marks in chosen.values())
@@ -478,17 +483,18 @@ def sync(
         _echo("Nothing to synchronize.")
         return EXIT_PROBLEM if refused else 0
     if not yes:
+        question = app.synchronize_question(session.company(), chosen)
         _ask(
-            f"Synchronize {total} record(s) ({_names(chosen)}) from Sage 50 company "
-            f"'{inert(session.company())}' into SMSTurbo?",
-            stopped="Synchronize",
+            f"Synchronize {question.total} record(s) ({_names(question)}) from Sage 50 company "
+            f"'{inert(question.company)}' into SMSTurbo?",
+            stopped=LogAction.SYNCHRONIZE,
         )
     result = _synchronize(session, chosen)
     _echo("\n".join(result_lines(result, _compare_again(settings_path))))
     if result.run_id is not None:
         logged = entry(
             session.company(),
-            "Synchronize",
+            LogAction.SYNCHRONIZE,
             result.summary(),
             result.run_id,
             _runs_hint(settings_path, result.run_id),
@@ -508,61 +514,28 @@ def _preview_line(preview: app.Preview) -> str:
     return line + "."
 
 
-NAMED_IN_QUESTION = 5
-"""The records a confirmation names before "and N more"."""
-
-
-def _names(chosen: Chosen) -> str:
+def _names(question: app.SynchronizeQuestion) -> str:
     """The first records chosen, by list, then how many more."""
-    every = [(key, record_id) for key, marks in chosen.items() for record_id in marks]
     by_list: dict[str, list[str]] = {}
-    for key, record_id in every[:NAMED_IN_QUESTION]:
+    for key, record_id in question.first:
         by_list.setdefault(key, []).append(record_id)
     names = "; ".join(
         f"{ENTITIES[key].plural.lower()} {', '.join(ids)}" for key, ids in by_list.items()
     )
-    more = len(every) - NAMED_IN_QUESTION
-    return inert(names + (f" and {more} more" if more > 0 else ""))
+    return inert(names + (f" and {question.more} more" if question.more > 0 else ""))
 
 
-def _chosen_from_saved(
-    session: app.Session,
-    saved: SavedPlan,
-    keys: list[str],
-    ids: tuple[str, ...],
-    include_inactive: bool,
-    plan_name: str,
-) -> tuple[Chosen, list[str]]:
-    """The records to synchronize from a saved plan (checked against this company), and
-    a line for the IDs it does not hold, so they are named and not silently skipped."""
-    saved.check_company(session.company(), session.source.location())
-    chosen = saved.chosen(keys, ids, include_inactive=include_inactive)
-    unknown = app.not_chosen(chosen, ids)
-    refused = [f"Not in the saved plan {plan_name}: {', '.join(unknown)}"] if unknown else []
-    return chosen, refused
-
-
-def _chosen_from_sage(
-    session: app.Session,
-    entity: str,
-    ids: tuple[str, ...],
-    include_inactive: bool,
-    settings_path: Path,
-) -> tuple[Chosen, list[str]]:
-    """The records to synchronize from a fresh comparison: the given IDs, or what Check
-    All would tick; with a line for each ID not found or left out, so none is skipped
-    without a word."""
-    found_plans = app.plans(session, _entity_key(entity))
-    _echo_skipped(found_plans)
-    plans = found_plans.plans
-    if not ids:
-        return app.default_choice(plans, include_inactive=include_inactive), []
-    choice = app.choose_ids(plans, ids, session.settings)
-    refused: list[str] = []
-    if choice.unknown:
-        refused.append(f"Not found in Sage 50 ({entity}): {', '.join(choice.unknown)}")
-    refused += [_left_out_line(each, settings_path) for each in choice.left_out]
-    return choice.chosen, refused
+def _refused(
+    choice: app.Choice, entity: str, settings_path: Path, plan_name: str | None
+) -> list[str]:
+    """A line for each ID asked for and not taken, so none is skipped without a word."""
+    if not choice.unknown:
+        refused = []
+    elif plan_name is not None:
+        refused = [f"Not in the saved plan {plan_name}: {', '.join(choice.unknown)}"]
+    else:
+        refused = [f"Not found in Sage 50 ({entity}): {', '.join(choice.unknown)}"]
+    return refused + [_left_out_line(each, settings_path) for each in choice.left_out]
 
 
 @main.command()
@@ -604,12 +577,12 @@ def undo(
     store = app.open_session(settings, prompt=_prompt()).store
     run = app.last_synchronization(store)
     if not yes:
-        _ask(app.undo_question(store, run, one_line=True), stopped="Undo")
+        _ask(app.undo_question(store, run, one_line=True), stopped=LogAction.UNDO)
     result = app.undo_last(store)
     _echo("\n".join(undo_lines(result)))
     logged = entry(
         run.company,
-        "Undo",
+        LogAction.UNDO,
         result.summary(),
         result.undo_run,
         _runs_hint(settings_path, result.undo_run),
@@ -766,6 +739,22 @@ def install(
     return 0
 
 
+def _words(book: object, settings_path: object) -> Words:
+    """How a command's messages name the next step: the workbook's commands for a
+    workbook, ``plan`` for a settings file."""
+    if isinstance(book, Path):
+        return _command_words(book)
+    shown = f" --settings {settings_path}" if isinstance(settings_path, Path) else ""
+    return Words(
+        refresh=f"run 'smsync-xl plan{shown}'",
+        synchronize=f"run 'smsync-xl sync{shown}'",
+        twice="another smsync-xl command?",
+        again="run the command again",
+        fewer="name fewer IDs, or one list with --entity",
+        show_list=f"run 'smsync-xl plan{shown} --entity {{list}}'",
+    )
+
+
 def _command_words(book: Path) -> Words:
     """The workbook's messages as the command line says them."""
     return Words(
@@ -774,6 +763,7 @@ def _command_words(book: Path) -> Words:
         twice="another smsync-xl command, or a button in Excel?",
         again="run the command again",
         show_list=f"run 'smsync-xl refresh {book} --list {{list}}'",
+        fewer=f"tick fewer rows ('smsync-xl untick {book} ID …')",
     )
 
 
@@ -1131,17 +1121,15 @@ def doctor(settings_path: Path, book: Path | None) -> int:
       smsync-xl doctor --book ~/SMSync/SMSync.xlsm
     """
     from smsync_xl.book.setup_sheet import read_setup
-    from smsync_xl.pc.doctor import diagnose
+    from smsync_xl.pc.doctor import diagnose, doctor_settings
 
-    settings, problem = None, None
-    try:
-        if book is not None:
-            settings = read_setup(_file_book(book, yes=False))[0]
-        elif settings_path.exists():
-            settings = load_settings(settings_path)
-    except SmsyncError as error:
-        problem = error
-    report = diagnose(settings, _prompt(), problem, book=book)
+    def book_setup(book: Path) -> Settings:
+        return read_setup(_file_book(book, yes=False))[0]
+
+    settings, problem = doctor_settings(
+        settings_path, functools.partial(book_setup, book) if book is not None else None
+    )
+    report = diagnose(settings, _prompt(), problem, book=book, words=_words(book, settings_path))
     _echo("\n".join(report.lines))
     if not report.problems and report.unused_broken:
         _echo(

@@ -345,3 +345,35 @@ def test_the_readme_tree_names_every_module():
         if path.stem != "__init__" and path.stem not in words.get(folder, set())
     ]
     assert unnamed == []
+
+
+def _declared_all(path: Path) -> set[str] | None:
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "__all__":
+            return set(ast.literal_eval(node.value))
+    return None
+
+
+def test_every_app_module_declares_what_the_layers_above_take_from_it():
+    """The application layer's surface is declared (``__all__``) in each of its modules,
+    and nothing outside ``app`` takes a name from one that it does not declare."""
+    app_folder = PACKAGE / "app"
+    undeclared = [p.name for p in sorted(app_folder.glob("*.py")) if _declared_all(p) is None]
+    assert undeclared == []
+    taken_undeclared = []
+    for path in _package_modules():
+        if _folder(path) == "app":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.ImportFrom) and node.module):
+                continue
+            parts = node.module.split(".")
+            if parts[:2] != ["smsync_xl", "app"] or len(parts) != 3:
+                continue
+            declared = _declared_all(app_folder / f"{parts[2]}.py") or set()
+            taken_undeclared += [
+                f"{path.relative_to(PACKAGE)}: {node.module}.{alias.name}"
+                for alias in node.names
+                if alias.name not in declared
+            ]
+    assert taken_undeclared == []

@@ -276,3 +276,18 @@ def test_a_units_list_smsturbo_lacks_names_the_mapping_section(tmp_path):
     assert "SMSTurbo's list of units (Units.Unit) cannot be read" in result.output
     assert "in [units] of the table mapping file" in result.output
     assert run_cli("plan", "--settings", settings, "--entity", "vendors").exit_code == 0
+
+
+def test_doctor_reads_on_the_sage_side_only_the_lists_a_run_reads(demo_with_mapping):
+    """A list the mapping leaves out is not read from Sage 50 either: the doctor checks
+    what a run reads (``app.lists_to_read``), not every list Sage 50 has."""
+    _, settings, mapping = demo_with_mapping
+    start = REFERENCE.index("[materials]")
+    mapping.write_text(
+        REFERENCE[:start] + REFERENCE[REFERENCE.index("[credit_statuses]") :], encoding="utf-8"
+    )
+    doctor = run_cli("doctor", "--settings", settings)
+    sage_side = doctor.output[doctor.output.index("Sage 50 (") : doctor.output.index("SMSTurbo (")]
+    assert " customers" in sage_side
+    assert "materials" not in sage_side
+    assert "  note     materials: not in the mapping file, so not synchronized" in doctor.output

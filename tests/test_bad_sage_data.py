@@ -684,6 +684,7 @@ def test_bytes_that_are_not_utf8_in_an_sqlite_company_are_refused_by_row_and_col
         text = " ".join(result.output.split())
         assert f"{tmp_path / SAGE_FILE}: {where}" in text, text
         assert "nothing was read" in text and "Retype the value in Sage 50" in text
+        assert f"then run 'smsync-xl plan --settings {settings}' again" in text, text
         assert "Traceback" not in result.output
     assert dump(tmp_path / TURBO_FILE, audit=True) == before
 

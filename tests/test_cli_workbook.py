@@ -437,3 +437,19 @@ def test_the_undo_question_names_company_and_database_and_no_stops_plainly(tmp_p
     stopped = run("sync", "--settings", settings, "PROSPECT1", input="n\n")
     assert stopped.exit_code == 1
     assert stopped.output.splitlines()[-1] == "Synchronize stopped; nothing was changed."
+
+
+def test_a_renamed_header_names_the_refresh_command_not_the_button(tmp_path):
+    """The table's missing column is told with the command that rebuilds it; the
+    ribbon's wording ("Press Refresh") is for the workbook only."""
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    run("tick", book, "PROSPECT1")
+    port = open_book(book)
+    port.write_cell(SAGE_ONLY, "A5", "Tick")
+    port.finish()
+    refused = run("synchronize", book, "--yes")
+    assert refused.exit_code == 1, refused.output
+    said = " ".join(refused.output.split())
+    assert f"Run 'smsync-xl refresh {book}': it rebuilds the table and its headers." in said, said
+    assert "Press Refresh" not in said and "press Refresh" not in said

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from smsync_xl import udf
 from smsync_xl.book.layout import SAGE_ONLY, TABLE_COLUMNS
 from smsync_xl.cli import main
-from smsync_xl.pc.excel_check import LAST_ROW_HIDES, Report, filter_on_windows, run_checks
+from smsync_xl.pc.excel_check import LAST_ROW_HIDES, ExcelCheckReport, filter_on_windows, run_checks
 from smsync_xl.pc.install import install
 
 from .xlwings_standin import Book, Excel
@@ -37,14 +37,14 @@ def evaluate(book, formula: str) -> object:
     return function(*arguments, caller=caller)
 
 
-def checked(tmp_path, **excel) -> Report:
+def checked(tmp_path, **excel) -> ExcelCheckReport:
     folder = tmp_path / "SMSync"
     workbook = install(folder, with_demo=True).workbook
     book = Book(workbook, Excel(**excel))
     return run_checks(
         book,
         folder,
-        Report(["stand-in"]),
+        ExcelCheckReport(["stand-in"]),
         apply_filter=filter_on_windows,
         evaluate=evaluate,
         wait=0,  # the stand-in's RunPython returns when the macro has run
@@ -134,7 +134,7 @@ def test_the_report_is_printed_when_excel_still_holds_the_temporary_files(monkey
         held = folder / "SMSync-check.xlsm"
         held.write_bytes(b"open in Excel")
         made.append(folder)
-        return Report(["stand-in"], [excel_check.Check("Refresh runs", True)])
+        return ExcelCheckReport(["stand-in"], [excel_check.Check("Refresh runs", True)])
 
     real_unlink = os.unlink
 

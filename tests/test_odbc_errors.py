@@ -29,6 +29,7 @@ from smsync_xl.connections.odbc_errors import (
     NOT_FOUND,
     SAGE50,
     SMSTURBO,
+    STATEMENT_TRANSLATIONS,
     UNREACHABLE,
     classify,
     connect_error,
@@ -46,6 +47,7 @@ from smsync_xl.core.errors import (
 )
 from smsync_xl.core.fields import CUSTOMER, VENDOR
 from smsync_xl.core.settings import Connection
+from smsync_xl.core.vocabulary import BUTTON_WORDS, Words
 from smsync_xl.demo.company import write_sage_exports
 from smsync_xl.demo.data import COMPANY_NAME, DEMO_LISTS
 from smsync_xl.files.settings_file import settings_from_values
@@ -583,3 +585,22 @@ def test_translation_names_the_driver_when_there_is_no_dsn(monkeypatch):
 )
 def test_classify_table(state, text, kind):
     assert classify(state, text) == kind
+
+
+def test_each_statement_advice_names_the_next_step_in_the_speaking_faces_words():
+    """The ribbon never names a command or flag; the command line never says "press" or
+    "button" (issue 20): the advice holds the step as a fact, each face words it."""
+    command_line = Words(
+        refresh="run 'smsync-xl plan --settings s.toml'",
+        synchronize="run 'smsync-xl sync --settings s.toml'",
+        twice="another smsync-xl command?",
+        again="run the command again",
+        fewer="name fewer IDs, or one list with --entity",
+    )
+    for side in STATEMENT_TRANSLATIONS.values():
+        for kind, translation in side.items():
+            in_workbook = BUTTON_WORDS.fill(translation.advice)
+            in_terminal = command_line.fill(translation.advice)
+            assert "smsync-xl" not in in_workbook and "--" not in in_workbook, kind
+            assert "press " not in in_terminal.lower() and "button" not in in_terminal, kind
+            assert "{" not in in_workbook + in_terminal, kind

@@ -322,6 +322,7 @@ def test_a_value_that_must_be_unique(either):
             "creating customer 'PROSPECT1': SMSTurbo refused a value that must be unique",
             NOTHING_CHANGED,
             "Another SMSTurbo record already holds this value in a column SMSTurbo keeps unique",
+            f"run 'smsync-xl plan --settings {either.settings}' and synchronize again",
         ],
     )
 
@@ -349,6 +350,7 @@ def test_a_column_smsturbo_requires_that_smsync_does_not_know(either):
             "Branch",
             NOTHING_CHANGED,
             "Fill in the value in Sage 50, or in customer ZZDEFAULT in SMSTurbo",
+            f"then run 'smsync-xl plan --settings {either.settings}' and synchronize again",
         ],
     )
 
@@ -379,6 +381,7 @@ def test_an_update_the_server_refuses_names_the_record(pg):
             "updating customer 'DIFFNAME': SMSTurbo refused a value that breaks one of its rules",
             "ShortNames",
             NOTHING_CHANGED,
+            f"run 'smsync-xl plan --settings {pg.settings}' and synchronize again",
         ],
     )
 
@@ -620,6 +623,7 @@ def test_an_administrators_statement_timeout_is_a_plain_message(pg):
             "a time limit its administrator set (statement_timeout)",
             NOTHING_CHANGED,
             "Ask the SMSTurbo administrator to give SMSync's database user more time",
+            "synchronize fewer records at once (name fewer IDs, or one list with --entity)",
         ],
     )
 
@@ -667,9 +671,11 @@ def test_a_connection_lost_during_synchronize_is_a_plain_message(pg, monkeypatch
         says = [
             "the connection to SMSTurbo's database server was lost while SMSync committed",
             "SMSTurbo holds either all of this synchronization or none of it",
-            "Press Refresh: if the rows you ticked show IN SYNC it was written",
+            f"Run 'smsync-xl plan --settings {pg.settings}': if the rows you ticked show IN "
+            "SYNC it was written",
         ]
     text = pg.refuses("sync", "--yes", says=says)
+    assert "press Refresh" not in text.lower()
     assert "unexpected" not in text
     if moment == "at-commit":  # SMSync cannot know, so it does not claim it
         assert NOTHING_CHANGED not in text

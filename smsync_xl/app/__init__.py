@@ -4,14 +4,19 @@ settings, does one job and returns a typed result; the faces only translate thei
 surface to it. The workbook's buttons are ``app.workbook_buttons``, against the
 workbook port ``app.workbook_port``."""
 
-from smsync_xl.app.demo_start import start_demo
+from smsync_xl.app.demo_start import DemoRun, run_demo, start_demo
 from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.app.session import (
     Choice,
     LeftOut,
+    ListsToRead,
     Plans,
     Preview,
     Session,
+    Skipped,
+    SkippedBy,
+    SynchronizeQuestion,
+    choose,
     choose_ids,
     default_choice,
     entities,
@@ -28,7 +33,7 @@ from smsync_xl.app.session import (
     sage50_records,
     smsturbo_records,
     synchronize,
-    taken_back_already,
+    synchronize_question,
     undo_last,
     undo_question,
     view_to_show,
@@ -36,10 +41,16 @@ from smsync_xl.app.session import (
 
 __all__ = [
     "Choice",
+    "DemoRun",
     "LeftOut",
+    "ListsToRead",
     "Plans",
     "Preview",
     "Session",
+    "Skipped",
+    "SkippedBy",
+    "SynchronizeQuestion",
+    "choose",
     "choose_ids",
     "default_choice",
     "entities",
@@ -54,12 +65,13 @@ __all__ = [
     "plans",
     "preview",
     "run_changes",
+    "run_demo",
     "runs",
     "sage50_records",
     "smsturbo_records",
     "start_demo",
     "synchronize",
-    "taken_back_already",
+    "synchronize_question",
     "undo_last",
     "undo_question",
     "view_to_show",

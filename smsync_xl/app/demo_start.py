@@ -1,14 +1,24 @@
-"""Starting the demo: its company and SMSTurbo database written in a folder, never over
-an earlier demo's files unless asked. What the demo then shows and synchronizes is the
-ordinary use cases (``plans``, ``default_choice``, ``synchronize``)."""
+"""The demo: its company and SMSTurbo database written in a folder, never over an
+earlier demo's files unless asked; then the ordinary use cases (``plans``,
+``default_choice``, ``synchronize``) on it, as ``smsync-xl demo`` shows them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 
 from smsync_xl.app import interrupts
+from smsync_xl.app.session import Plans, Session, default_choice, open_session, plans, synchronize
+from smsync_xl.connections.passwords import Prompt
+from smsync_xl.core.compare import Plan
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.vocabulary import Edition
+from smsync_xl.files.settings_file import load_settings
+from smsync_xl.sync.apply import Progress, SyncResult
+
+__all__ = ["DemoRun", "run_demo", "start_demo"]
 
 
 def start_demo(folder: Path, *, force: bool, edition: Edition = Edition.US) -> Path:
@@ -36,3 +46,38 @@ def start_demo(folder: Path, *, force: bool, edition: Edition = Edition.US) -> P
     settings_path = DEMOS[edition](folder)
     interrupts.advise(interrupts.settings_advice(str(settings_path)))
     return settings_path
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """What the demo did: the plans before, the synchronization of what Check All
+    ticks, and the plans after."""
+
+    settings_path: Path
+    session: Session
+    before: Plans
+    result: SyncResult
+    after: list[Plan]
+
+
+def run_demo(
+    folder: Path,
+    *,
+    force: bool,
+    edition: Edition = Edition.US,
+    prompt: Prompt | None = None,
+    progress: Callable[[int], AbstractContextManager[Progress]] | None = None,
+) -> DemoRun:
+    """Write the demo (``start_demo``), compare, synchronize what Check All ticks and
+    compare again. ``progress`` makes, for the number of records, what is told of each
+    one written."""
+    settings_path = start_demo(folder, force=force, edition=edition)
+    session = open_session(load_settings(settings_path), prompt=prompt)
+    before = plans(session)
+    chosen = default_choice(before.plans)
+    if progress is None:
+        result = synchronize(session, chosen)
+    else:
+        with progress(sum(len(ids) for ids in chosen.values())) as told:
+            result = synchronize(session, chosen, progress=told)
+    return DemoRun(settings_path, session, before, result, plans(session).plans)

@@ -28,6 +28,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from smsync_xl.core.vocabulary import LogAction
+
+__all__ = [
+    "PAUSE",
+    "SIGNALS",
+    "Advice",
+    "Interrupted",
+    "advice",
+    "advise",
+    "book_advice",
+    "changed",
+    "check",
+    "committed",
+    "hold",
+    "message",
+    "noted",
+    "pause",
+    "settings_advice",
+    "watching",
+    "workbook_advice",
+    "written",
+]
+
 SIGNALS = {
     signal.SIGINT: "Ctrl-C",
     getattr(signal, "SIGHUP", signal.SIGINT): "the terminal was closed",
@@ -88,7 +111,7 @@ def book_advice(book: str | None) -> Advice:
     def advice(action: str, run_id: int, logged: bool) -> str:
         text = f"the workbook's Log names run {run_id}, and " if logged else ""
         text += runs.replace("{run_id}", str(run_id))
-        if action == "Synchronize":
+        if action == LogAction.SYNCHRONIZE:
             text += f", and {undo} takes it back (while it is the last synchronization)"
         return text
 
@@ -105,7 +128,7 @@ def settings_advice(settings: str) -> Advice:
 
     def advice(action: str, run_id: int, logged: bool) -> str:
         text = f"'smsync-xl runs --settings {named} --details {run_id}' lists every change"
-        if action == "Synchronize":
+        if action == LogAction.SYNCHRONIZE:
             text += (
                 f", and 'smsync-xl undo --settings {named}' takes it back (while it is the "
                 "last synchronization)"

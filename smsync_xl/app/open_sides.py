@@ -39,6 +39,8 @@ from smsync_xl.sources.editions import (
     side,
 )
 
+__all__ = ["open_source", "open_store"]
+
 
 def _open_odbc(
     conn: Connection,

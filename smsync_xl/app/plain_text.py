@@ -16,6 +16,17 @@ from smsync_xl.smsturbo.audit import Change, Run
 from smsync_xl.sync.apply import SyncResult
 from smsync_xl.sync.undo import UndoResult
 
+__all__ = [
+    "change_lines",
+    "counts_line",
+    "inert",
+    "plan_lines",
+    "result_lines",
+    "row_detail",
+    "run_lines",
+    "undo_lines",
+]
+
 
 def _lines(lines: list[str]) -> list[str]:
     """The last guard: no line leaves this module with a live control character."""

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 
 from smsync_xl.core.progress import Step
 
+__all__ = ["MARKS", "SILENT", "Clock", "Counter", "Progress", "Report"]
+
 MARKS = 10
 """How often a step with a known total is told between its start and its end."""
 

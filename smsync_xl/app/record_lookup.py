@@ -21,6 +21,8 @@ from smsync_xl.core.fields import (
     text,
 )
 
+__all__ = ["CACHE_SECONDS", "CacheKey", "lookup"]
+
 CACHE_SECONDS = 10.0
 CacheKey = tuple[str, str, str, str]
 """Which side, its connection and reading settings, and the entity's key."""

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from smsync_xl.sync.apply import now_text
 
+__all__ = ["LOG_FILE_NAME", "LogEntry", "entry"]
+
 LOG_FILE_NAME = "SMSync-log.txt"
 """The headless runs' log file, beside the workbook or settings file unless --log names one."""
 
@@ -49,4 +51,4 @@ def entry(
     run_id: int | None = None,
     detail: str | None = None,
 ) -> LogEntry:
-    return LogEntry(now_text(), getpass.getuser(), company, action, run_id, summary, detail)
+    return LogEntry(now_text(), getpass.getuser(), company, str(action), run_id, summary, detail)

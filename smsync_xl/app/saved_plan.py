@@ -21,6 +21,8 @@ from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.vocabulary import Status, taken_by_default
 from smsync_xl.sync.apply import Chosen
 
+__all__ = ["FORMAT", "VERSION", "SavedPlan", "SavedRow", "load_plan", "save_plan"]
+
 FORMAT = "smsync-plan"
 VERSION = 2
 """2: the plan names where the company was read from (``source``); a version 1 plan

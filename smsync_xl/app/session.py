@@ -12,27 +12,59 @@ not found, the question before an undo.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
 
 from smsync_xl.app import interrupts
 from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.app.plain_text import inert
 from smsync_xl.app.progress import SILENT, Progress
+from smsync_xl.app.saved_plan import SavedPlan
 from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.compare import Plan, collector_paused
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES, Entity, SageRecord, TurboRecord
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
-from smsync_xl.core.vocabulary import Status, View
+from smsync_xl.core.vocabulary import LogAction, Status, View
 from smsync_xl.smsturbo.audit import Change, Run
 from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync.apply import Chosen, SyncResult, apply, make_plan
 from smsync_xl.sync.apply import Progress as Ticks
-from smsync_xl.sync.undo import UndoResult, last_undoable_run
-from smsync_xl.sync.undo import taken_back_already as _taken_back_already
+from smsync_xl.sync.undo import UndoResult, last_undoable_run, taken_back_already
 from smsync_xl.sync.undo import undo_last as undo_store
+
+__all__ = [
+    "Choice",
+    "LeftOut",
+    "ListsToRead",
+    "Plans",
+    "Preview",
+    "Session",
+    "Skipped",
+    "SkippedBy",
+    "choose",
+    "choose_ids",
+    "default_choice",
+    "entities",
+    "last_synchronization",
+    "lists_to_read",
+    "missing_only_question",
+    "not_chosen",
+    "open_session",
+    "plan",
+    "plans",
+    "preview",
+    "run_changes",
+    "runs",
+    "sage50_records",
+    "smsturbo_records",
+    "synchronize",
+    "undo_last",
+    "undo_question",
+    "view_to_show",
+]
 
 
 @dataclass(frozen=True)
@@ -103,42 +135,86 @@ class Plans:
     not have at all (no export file, no table) is skipped, saying so."""
 
 
-def lists_to_read(missing: Mapping[str, str | None]) -> tuple[list[str], dict[str, str]]:
-    """The lists (entity keys) a run reads, and those it leaves out with why (``missing``:
-    each list's reason it cannot be read, or None). A list with a reason is left out, unless every
-    one has one: then none is left out and only the first is read, so its problem is the
-    message (a wrong company or database, most likely)."""
-    if all(missing.values()):
-        return list(missing)[:1], {}
-    return [e for e, why in missing.items() if not why], {
-        e: why for e, why in missing.items() if why
-    }
+class SkippedBy(Enum):
+    """Whose lack leaves a list out of a run."""
+
+    MAPPING = "mapping"
+    SAGE50 = "sage50"
+    SMSTURBO = "smsturbo"
 
 
-def _why_missing(session: Session, entity: Entity) -> str | None:
-    """Why a list cannot be read: Sage 50 has no such list, or SMSTurbo no such table."""
-    reason = session.source.missing_list(entity)
-    if reason is None and not session.store.has_table(entity):
-        table = session.store.table(entity).table
-        reason = f"SMSTurbo has no {table} table (the table mapping's [{entity.key}])"
-    return reason
+@dataclass(frozen=True)
+class Skipped:
+    """A list a run leaves out, and why, in the words a plan prints after "skipped:"."""
+
+    entity: Entity
+    by: SkippedBy
+    why: str
+
+
+@dataclass(frozen=True)
+class ListsToRead:
+    """The lists a run reads, and those it leaves out (in ``ENTITIES`` order)."""
+
+    read: list[Entity]
+    skipped: list[Skipped]
+
+    def skip_of(self, entity: Entity) -> Skipped | None:
+        return next((each for each in self.skipped if each.entity.key == entity.key), None)
+
+
+def _why_missing(
+    source: Source | None, store: SMSTurboStore | None, entity: Entity
+) -> Skipped | None:
+    """Why a mapped list cannot be read: Sage 50 has no such list, or SMSTurbo no such
+    table (a side that is None is not asked)."""
+    reason = source.missing_list(entity) if source is not None else None
+    if reason is not None:
+        return Skipped(entity, SkippedBy.SAGE50, reason)
+    if store is not None and not store.has_table(entity):
+        table = store.table(entity).table
+        why = f"SMSTurbo has no {table} table (the table mapping's [{entity.key}])"
+        return Skipped(entity, SkippedBy.SMSTURBO, why)
+    return None
+
+
+def _unmapped(store: SMSTurboStore) -> list[Skipped]:
+    """The lists SMSTurbo's table mapping has no section for."""
+    return [
+        Skipped(
+            e,
+            SkippedBy.MAPPING,
+            f"the table mapping has no [{e.key}] section ({store.mapping.source})",
+        )
+        for e in ENTITIES.values()
+        if e.key not in store.mapping.tables
+    ]
+
+
+def lists_to_read(source: Source | None, store: SMSTurboStore | None) -> ListsToRead:
+    """The one rule for which lists a run reads, for ``plans`` and the doctor: those
+    SMSTurbo's mapping has a section for, that Sage 50 has and SMSTurbo has a table for.
+    A mapped list either side lacks is left out, unless every one is: then only the
+    first is read, so its problem is the message (a wrong company or database, most
+    likely). A side that could not be opened (None) is not asked."""
+    unmapped = _unmapped(store) if store is not None else []
+    left_unmapped = {each.entity.key for each in unmapped}
+    mapped = [e for e in ENTITIES.values() if e.key not in left_unmapped]
+    missing = [(e, _why_missing(source, store, e)) for e in mapped]
+    if mapped and all(why for _, why in missing):
+        return ListsToRead(mapped[:1], unmapped)
+    lacking = [why for _, why in missing if why is not None]
+    return ListsToRead([e for e, why in missing if why is None], unmapped + lacking)
 
 
 def plans(session: Session, key: str | None = None) -> Plans:
-    """The plan of one list (``key``), where every problem stops; or of every list both
-    systems have (``lists_to_read``)."""
+    """The plan of one list (``key``), where every problem stops; or of every list
+    ``lists_to_read`` takes."""
     if key is not None:
         return Plans(plan(session, [ENTITIES[key]]), [])
-    mapped = entities(session)
-    skipped = [
-        f"{e.plural} skipped: the table mapping has no [{e.key}] section "
-        f"({session.store.mapping.source})"
-        for e in ENTITIES.values()
-        if e not in mapped
-    ]
-    read, left_out = lists_to_read({e.key: _why_missing(session, e) for e in mapped})
-    skipped += [f"{ENTITIES[key].plural} skipped: {why}" for key, why in left_out.items()]
-    return Plans(plan(session, [ENTITIES[key] for key in read]), skipped)
+    lists = lists_to_read(session.source, session.store)
+    skipped = [f"{each.entity.plural} skipped: {each.why}" for each in lists.skipped]
+    return Plans(plan(session, lists.read), skipped)
 
 
 def view_to_show(view: View, ask_missing_only: Callable[[], bool] | None) -> View:
@@ -206,8 +282,11 @@ class LeftOut:
 class Choice:
     chosen: Chosen
     unknown: list[str]
-    """IDs asked for that neither Sage 50 nor a plan has."""
+    """IDs asked for that neither Sage 50 nor a plan has (the saved plan, when chosen
+    from one)."""
     left_out: list[LeftOut]
+    skipped: list[str] = field(default_factory=list)
+    """The lists the comparison left out, and why (``Plans.skipped``)."""
 
 
 def not_chosen(chosen: Chosen, ids: Sequence[str]) -> list[str]:
@@ -234,6 +313,60 @@ def choose_ids(plans: Iterable[Plan], ids: Sequence[str], settings: Settings) ->
     return Choice(chosen, unknown, left_out)
 
 
+def choose(
+    session: Session,
+    key: str | None,
+    ids: Sequence[str],
+    *,
+    include_inactive: bool = False,
+    saved: SavedPlan | None = None,
+) -> Choice:
+    """What ``sync`` takes: the given IDs, or without IDs what Check All would tick, of
+    one list (``key``) or every list; from a fresh comparison, or from a ``saved`` plan
+    (made from this company, or refused). Every ID asked for and not taken is in the
+    Choice, so none is skipped without a word."""
+    if saved is not None:
+        saved.check_company(session.company(), session.source.location())
+        keys = [e.key for e in entities(session, key)]
+        chosen = saved.chosen(keys, ids, include_inactive=include_inactive)
+        return Choice(chosen, not_chosen(chosen, ids), [])
+    found = plans(session, key)
+    if not ids:
+        return Choice(
+            default_choice(found.plans, include_inactive=include_inactive), [], [], found.skipped
+        )
+    picked = choose_ids(found.plans, ids, session.settings)
+    return Choice(picked.chosen, picked.unknown, picked.left_out, found.skipped)
+
+
+NAMED_IN_QUESTION = 5
+"""The records a confirmation names before "and N more"."""
+
+
+@dataclass(frozen=True)
+class SynchronizeQuestion:
+    """What the confirmation before Synchronize says, whichever face words it: the
+    company, how many records of each list, the first few by ID and how many more."""
+
+    company: str
+    counts: dict[str, int]
+    """Entity key → records chosen, lists with none left out."""
+    first: list[tuple[str, str]]
+    """The first ``NAMED_IN_QUESTION`` records chosen, as (entity key, ID)."""
+    more: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def synchronize_question(company: str, chosen: Chosen) -> SynchronizeQuestion:
+    every = [(key, record_id) for key, marks in chosen.items() for record_id in marks]
+    counts = {key: len(marks) for key, marks in chosen.items() if marks}
+    first = every[:NAMED_IN_QUESTION]
+    return SynchronizeQuestion(company, counts, first, len(every) - len(first))
+
+
 def synchronize(session: Session, chosen: Chosen, *, progress: Ticks | None = None) -> SyncResult:
     """Bring the chosen rows into SMSTurbo in one transaction with its audit. An
     interrupt before the commit rolls it back; after it, it is told with the run."""
@@ -250,19 +383,15 @@ def synchronize(session: Session, chosen: Chosen, *, progress: Ticks | None = No
             checkpoint=interrupts.check,
         )
     if result.run_id is not None:
-        interrupts.committed("Synchronize", result.run_id, result.summary(), session.store.db.label)
+        interrupts.committed(
+            LogAction.SYNCHRONIZE, result.run_id, result.summary(), session.store.db.label
+        )
     return result
 
 
 def last_synchronization(store: SMSTurboStore) -> Run:
     """The synchronization Undo would take back (NothingToUndoError if none)."""
     return last_undoable_run(store)
-
-
-def taken_back_already(store: SMSTurboStore, run: Run) -> str:
-    """What earlier undos of ``run`` took back and what is left, for the question
-    before an undo ("" when none has)."""
-    return _taken_back_already(store, run)
 
 
 def undo_question(store: SMSTurboStore, run: Run, *, one_line: bool = False) -> str:
@@ -284,7 +413,7 @@ def undo_last(store: SMSTurboStore) -> UndoResult:
     """Undo the last synchronization; an interrupt meanwhile is told with the run."""
     interrupts.hold()
     result = undo_store(store, user=getpass.getuser())
-    interrupts.committed("Undo", result.undo_run, result.summary(), store.db.label)
+    interrupts.committed(LogAction.UNDO, result.undo_run, result.summary(), store.db.label)
     return result
 
 

@@ -8,6 +8,8 @@ from typing import TextIO
 
 from smsync_xl.core.progress import Step
 
+__all__ = ["BAR", "TerminalProgress"]
+
 BAR = 24
 """The bar's width in characters."""
 

@@ -50,8 +50,26 @@ from smsync_xl.book.sheets import table_rows as sheet_rows
 from smsync_xl.core.errors import SmsyncError, WrittenButNotSavedError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import TableData
-from smsync_xl.core.vocabulary import BUTTON_WORDS, View, Words, sentence
+from smsync_xl.core.vocabulary import BUTTON_WORDS, LogAction, View, Words, sentence
 from smsync_xl.sync.apply import SyncResult, now_text
+
+__all__ = [
+    "Button",
+    "Finished",
+    "Lists",
+    "Macro",
+    "already_running",
+    "check_all",
+    "macro",
+    "refresh",
+    "runs_command",
+    "show_entity",
+    "show_lists",
+    "synchronize",
+    "tick_ids",
+    "uncheck_all",
+    "undo_last",
+]
 
 
 @dataclass(frozen=True)
@@ -171,9 +189,9 @@ def macro(action: Macro) -> Button:
             if unsaved is not None:
                 unsaved(error.logged)
         except WrittenButNotSavedError as error:
-            _report(port, action.__name__, str(error), str(error))
+            _report(port, action.__name__, error.worded(words), error.worded(words))
         except SmsyncError as error:
-            _report(port, action.__name__, str(error))
+            _report(port, action.__name__, error.worded(words))
         except Exception as error:  # noqa: BLE001 - the bookkeeper gets a message, not a crash
             written = interrupts.written()[earlier:]
             changed = (
@@ -260,7 +278,7 @@ def _fill(port: WorkbookPort, lists: Lists, words: Words) -> Finished:
         f"Is this the correct {settings.edition.words.product} company?\n\n{company}\n\n"
         "Choose No to stop and check the Setup sheet."
     ):
-        return _stopped(port, "Refresh")
+        return _stopped(port, LogAction.REFRESH)
     ask = lambda: port.confirm(use_cases.missing_only_question(entity))  # noqa: E731
     view = use_cases.view_to_show(lists.view or settings.view, ask if lists.ask_view else None)
     progress = Progress(port.progress)
@@ -276,7 +294,7 @@ def _fill(port: WorkbookPort, lists: Lists, words: Words) -> Finished:
     ) + _summary_notes(template_missing, kept, unticked, cleared, totals)
     port.write_cell(SAGE_ONLY, SUMMARY_CELL, summary)
     port.write_cell(TURBO_ONLY, SUMMARY_CELL, summary)
-    logged = _log(port, "Refresh", company, counts)
+    logged = _log(port, LogAction.REFRESH, company, counts)
     port.activate(SAGE_ONLY)
     _save(port, progress)
     port.status("")
@@ -484,8 +502,9 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
         return Finished(message)
     session = use_cases.open_session(settings, prompt=port.ask_password)
     company = session.company()
-    counts = ", ".join(f"{len(ids)} {ENTITIES[key].plural.lower()}" for key, ids in chosen.items())
-    question = f"Bring {counts} from Sage 50 company '{company}' into SMSTurbo?"
+    asked = use_cases.synchronize_question(company, chosen)
+    counts = ", ".join(f"{n} {ENTITIES[key].plural.lower()}" for key, n in asked.counts.items())
+    question = f"Bring {counts} from Sage 50 company '{asked.company}' into SMSTurbo?"
     hidden = ticked_rows(table) & port.hidden_rows(SAGE_ONLY)
     if hidden:
         question += (
@@ -493,7 +512,7 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
             "brought over too. Choose No to review them first."
         )
     if not port.confirm(question):
-        return _stopped(port, "Synchronize")
+        return _stopped(port, LogAction.SYNCHRONIZE)
     keys = [str(row[table.column(KEY)]) for row in table.rows]
     del table  # the sheet's cells are not needed while SMSTurbo is written
     port.release(TURBO_ONLY, written=False)
@@ -505,7 +524,7 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
     with _after_commit(
         result.run_id,
         summary,
-        "Synchronize",
+        LogAction.SYNCHRONIZE,
         session.store.db.label,
         words,
         company,
@@ -518,7 +537,7 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
         with progress.step(f"writing {RESULT}", len(keys)) as written:
             port.write_column(SAGE_ONLY, RESULT, [by_key.get(key) for key in keys])
             written.advance(len(keys))
-        logged = _log(port, "Synchronize", company, summary, result.run_id)
+        logged = _log(port, LogAction.SYNCHRONIZE, company, summary, result.run_id)
         port.write_cell(
             SAGE_ONLY,
             SUMMARY_CELL,
@@ -539,18 +558,18 @@ def undo_last(port: WorkbookPort, words: Words) -> Finished:
     store = use_cases.open_session(settings, prompt=port.ask_password).store
     run = use_cases.last_synchronization(store)
     if not port.confirm(use_cases.undo_question(store, run)):
-        return _stopped(port, "Undo")
+        return _stopped(port, LogAction.UNDO)
     result = use_cases.undo_last(store)
     with _after_commit(
         result.undo_run,
         result.summary(),
-        "Undo",
+        LogAction.UNDO,
         store.db.label,
         words,
         run.company,
         port.workbook_path(),
     ):
-        logged = _log(port, "Undo", run.company, result.summary(), result.undo_run)
+        logged = _log(port, LogAction.UNDO, run.company, result.summary(), result.undo_run)
         port.finish()
     port.alert(f"{result.summary()}\n\n{sentence(words.refresh)} to see the new state.")
     return Finished(result.summary(), logged=logged, left_alone=len(result.left_alone))

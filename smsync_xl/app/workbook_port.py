@@ -14,6 +14,8 @@ from typing import Protocol
 from smsync_xl.core.ports import Cell, TableData
 from smsync_xl.core.progress import Step
 
+__all__ = ["WorkbookPort"]
+
 
 class WorkbookPort(Protocol):
     def read_range(self, sheet: str, address: str) -> list[list[Cell]]: ...

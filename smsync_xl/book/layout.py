@@ -156,6 +156,7 @@ KEY = "Key"
 FINGERPRINT = "Fingerprint"
 VISIBLE = "Visible"
 RESULT = "Result"
+ACTION = "Action"
 CHANGES = "Changes"
 ID = TURBO_FIELDS["id"].label
 SAGE_TABLE = "SageOnly"
@@ -251,7 +252,7 @@ LOG_COLUMNS: tuple[Column, ...] = (
     Column("Time", width=26),
     Column("User", width=12),
     Column("Company", width=30),
-    Column("Action", width=14),
+    Column(ACTION, width=14),
     Column("Run", width=8, number_format="0"),
     Column("Summary", width=70),
     Column("Detail", width=60),

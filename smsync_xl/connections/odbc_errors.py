@@ -494,7 +494,7 @@ _TURBO_BUSY = StatementTranslation(
 )
 _FIX_THE_VALUE = (
     "Correct the value in Sage 50 (or in customer ZZDEFAULT in SMSTurbo: new records take "
-    "from it what Sage 50 does not supply), press Refresh and synchronize again."
+    "from it what Sage 50 does not supply), {refresh} and synchronize again."
 )
 
 STATEMENT_TRANSLATIONS: dict[str, dict[str, StatementTranslation]] = {
@@ -506,7 +506,7 @@ STATEMENT_TRANSLATIONS: dict[str, dict[str, StatementTranslation]] = {
             "an administrator cancelled it" + _NOTHING_CHANGED,
             "Ask the SMSTurbo administrator to give SMSync's database user more time "
             "(PostgreSQL: ALTER ROLE … SET statement_timeout, 0 for no limit), or "
-            "synchronize fewer rows at once (tick fewer, or 'smsync-xl sync --entity'); "
+            "synchronize fewer records at once ({fewer}); "
             "then synchronize again.",
         ),
         LOST: StatementTranslation(
@@ -571,14 +571,14 @@ STATEMENT_TRANSLATIONS: dict[str, dict[str, StatementTranslation]] = {
             TargetRefusedError,
             "SMSTurbo refused a value that must be unique ({said})" + _NOTHING_CHANGED,
             "Another SMSTurbo record already holds this value in a column SMSTurbo keeps "
-            "unique. Correct the record in Sage 50 (or the other one in SMSTurbo), press "
-            "Refresh and synchronize again.",
+            "unique. Correct the record in Sage 50 (or the other one in SMSTurbo), "
+            "{refresh} and synchronize again.",
         ),
         REQUIRED: StatementTranslation(
             TargetRefusedError,
             "SMSTurbo refused a blank value in a column it requires ({said})" + _NOTHING_CHANGED,
             "Fill in the value in Sage 50, or in customer ZZDEFAULT in SMSTurbo (new records "
-            "take from it what Sage 50 does not supply), then press Refresh and synchronize "
+            "take from it what Sage 50 does not supply), then {refresh} and synchronize "
             "again.",
         ),
         CONSTRAINT: StatementTranslation(
@@ -592,14 +592,14 @@ STATEMENT_TRANSLATIONS: dict[str, dict[str, StatementTranslation]] = {
             + _NOTHING_CHANGED,
             "A value must be one another SMSTurbo table holds, or a record other records "
             "refer to cannot go. Correct the value in Sage 50 (or in customer ZZDEFAULT in "
-            "SMSTurbo), press Refresh and synchronize again.",
+            "SMSTurbo), {refresh} and synchronize again.",
         ),
         TOO_LONG: StatementTranslation(
             TargetRefusedError,
             "a value is longer than its SMSTurbo column ({said})" + _NOTHING_CHANGED,
             "This SMSTurbo column is narrower than SMSync expects. Shorten the value in "
             "Sage 50 (or in customer ZZDEFAULT in SMSTurbo), or widen the column in "
-            "SMSTurbo; then press Refresh and synchronize again.",
+            "SMSTurbo; then {refresh} and synchronize again.",
         ),
         BAD_VALUE: StatementTranslation(
             TargetRefusedError,

@@ -6,9 +6,14 @@ where, and what to do next.
 
 from __future__ import annotations
 
+from smsync_xl.core.vocabulary import BUTTON_WORDS, Words
+
 
 class SmsyncError(Exception):
-    """Base class: a problem the user can fix, with the fix in ``advice``."""
+    """Base class: a problem the user can fix, with the fix in ``advice``. A next step
+    that depends on the face (comparing both systems again) is written ``{refresh}``
+    (``{Refresh}`` starting a sentence) and worded by the face that shows the error
+    (``worded``); ``str`` words it as the workbook does."""
 
     def __init__(self, message: str, *, where: str = "", advice: str = "") -> None:
         self.message = message
@@ -16,11 +21,18 @@ class SmsyncError(Exception):
         self.advice = advice
         super().__init__(self.__str__())
 
-    def __str__(self) -> str:
+    def advice_in(self, words: Words) -> str:
+        return words.fill(self.advice)
+
+    def worded(self, words: Words) -> str:
+        """What happened, where, and what to do, in the speaking face's ``words``."""
         parts = [f"{self.where}: {self.message}" if self.where else self.message]
         if self.advice:
-            parts.append(self.advice)
+            parts.append(self.advice_in(words))
         return "\n".join(parts)
+
+    def __str__(self) -> str:
+        return self.worded(BUTTON_WORDS)
 
 
 class SettingsError(SmsyncError):

@@ -53,7 +53,7 @@ class TableData:
             raise SmsyncError(
                 f"the table has no column {title!r}",
                 where=f"{self.sheet} sheet, header row {self.first_row - 1}",
-                advice="Press Refresh: it rebuilds the table and its headers.",
+                advice="{Refresh}: it rebuilds the table and its headers.",
             ) from None
 
     def sheet_row(self, index: int) -> int:

@@ -47,6 +47,14 @@ class Outcome(StrEnum):
     CONFLICT = "conflict"
 
 
+class LogAction(StrEnum):
+    """A Log row's Action: the step that wrote it (the ribbon's button names)."""
+
+    REFRESH = "Refresh"
+    SYNCHRONIZE = "Synchronize"
+    UNDO = "Undo"
+
+
 class RunKind(StrEnum):
     SYNC = "sync"
     UNDO = "undo"
@@ -165,8 +173,20 @@ class Words:
     """What may have started a second run on the same workbook."""
     again: str
     """How to run the same step again."""
+    fewer: str
+    """How to take fewer records into one synchronization."""
     show_list: str
     """How to refresh with another list shown; ``{list}`` is its name (customers)."""
+
+    def fill(self, text: str) -> str:
+        """``text`` with its next steps in these words: ``{refresh}`` (``{Refresh}``
+        starting a sentence) is how this face compares both systems again, ``{fewer}``
+        how it takes fewer records at once."""
+        return (
+            text.replace("{Refresh}", sentence(self.refresh))
+            .replace("{refresh}", self.refresh)
+            .replace("{fewer}", self.fewer)
+        )
 
     def refresh_list(self, name: str) -> str:
         """How to refresh showing the list ``name`` (customers, vendors, materials)."""
@@ -179,6 +199,7 @@ BUTTON_WORDS = Words(
     twice="a button pressed twice?",
     again="press the button again",
     show_list="press the {List} button",
+    fewer="tick fewer rows",
 )
 
 

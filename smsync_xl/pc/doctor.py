@@ -25,7 +25,10 @@ from smsync_xl.connections.odbc_errors import SAGE50, python_bits
 from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES, Entity
+from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
+from smsync_xl.core.vocabulary import BUTTON_WORDS, Words
+from smsync_xl.files.settings_file import load_settings
 from smsync_xl.pc.first_open import Machine, check_python, check_workbook
 from smsync_xl.pc.office import binary_bits
 from smsync_xl.smsturbo.store import SMSTurboStore
@@ -34,12 +37,16 @@ _LIBRARY_DIRS = ("/usr/lib/*/odbc", "/usr/lib/*", "/usr/lib64", "/usr/lib", "/us
 
 
 @dataclass
-class Report:
+class Diagnosis:
+    """What doctor found: a line per check, and each problem with its fix."""
+
     lines: list[str] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     unused_broken: list[str] = field(default_factory=list)
     """Drivers marked PROBLEM that the settings do not use: not a problem of this
     setup, but the summary must not contradict their lines."""
+    words: Words = BUTTON_WORDS
+    """How the face showing the report names the next step of an error's advice."""
 
     def problem(self, what: str, fix: str) -> None:
         self.problems.append((what, fix))
@@ -132,7 +139,7 @@ def _used_drivers(settings: Settings | None, dsns: dict[str, str]) -> set[str] |
     return used
 
 
-def _drivers(report: Report, pyodbc: ModuleType, used: set[str] | None) -> None:
+def _drivers(report: Diagnosis, pyodbc: ModuleType, used: set[str] | None) -> None:
     """Every driver is listed; only those the settings use can be a problem."""
     bits = python_bits()
     usable = set(pyodbc.drivers())
@@ -146,7 +153,7 @@ def _drivers(report: Report, pyodbc: ModuleType, used: set[str] | None) -> None:
             report.problem("no ODBC driver is installed", "Install the database's ODBC driver.")
 
 
-def _driver(report: Report, name: str, library: str, bits: int, used: bool) -> None:
+def _driver(report: Diagnosis, name: str, library: str, bits: int, used: bool) -> None:
     """One driver's line; a missing library or the wrong bitness is a problem only when
     the settings use the driver (``used``)."""
     path = _resolve(library) if library else None
@@ -177,62 +184,85 @@ def _driver(report: Report, name: str, library: str, bits: int, used: bool) -> N
     report.lines.append(f"  ok       {name}: {shown}")
 
 
-def _connections(report: Report, settings: Settings, prompt: Prompt | None) -> None:
-    """Connect to each side and read every list, as Refresh will; each list on its own
-    line, so one missing export or table does not hide that the others work."""
+def _connections(report: Diagnosis, settings: Settings, prompt: Prompt | None) -> None:
+    """Connect to each side and read the lists a run reads (``app.lists_to_read``);
+    each list on its own line, so one missing export or table does not hide that the
+    others work, and each list left out noted under the side that lacks it."""
+    sage: tuple[Source, str] | SmsyncError
     try:
         source = app.open_source(settings, prompt=prompt)
-        company = source.company_name()
+        sage = (source, source.company_name())
     except SmsyncError as error:
+        sage = error
+    store: SMSTurboStore | SmsyncError
+    try:
+        store = app.open_store(settings, prompt=prompt)
+    except SmsyncError as error:
+        store = error
+    lists = app.lists_to_read(
+        None if isinstance(sage, SmsyncError) else sage[0],
+        None if isinstance(store, SmsyncError) else store,
+    )
+    if isinstance(sage, SmsyncError):
         report.lines.append(f"Sage 50 ({settings.sage50.kind}): PROBLEM")
-        report.problem(f"Sage 50: {_what(error)}", error.advice)
+        report.problem(f"Sage 50: {_what(sage)}", sage.advice_in(report.words))
     else:
+        source, company = sage
         report.lines.append(f'Sage 50 ({settings.sage50.kind}): ok, company "{company}"')
         words = settings.edition.words
         report.lines.append(
             f"  edition  {words.edition_name}: {words.customer_key}s, {words.vendor}s, "
             f"{words.item}s"
         )
-        _, left_out = app.lists_to_read({e.key: source.missing_list(e) for e in ENTITIES.values()})
-        for entity in ENTITIES.values():
-            reason = left_out.get(entity.key)
-            if reason:
-                report.lines.append(f"  note     {entity.key}: {reason}; skipped")
-            else:
-                _read(report, "Sage 50", entity, source.read)
-    try:
-        store = app.open_store(settings, prompt=prompt)
-    except SmsyncError as error:
+        _side(report, lists, app.SkippedBy.SAGE50, "Sage 50", source.read, lambda _: None)
+    if isinstance(store, SmsyncError):
         report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): PROBLEM")
-        report.problem(f"SMSTurbo: {_what(error)}", error.advice)
+        report.problem(f"SMSTurbo: {_what(store)}", store.advice_in(report.words))
         return
+    opened = store
     report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): ok")
+
+    def table_checks(entity: Entity) -> None:
+        _template(report, opened, settings, entity)
+        _unique_id(report, opened, entity)
+
+    _side(report, lists, app.SkippedBy.SMSTURBO, "SMSTurbo", opened.read, table_checks)
+
+
+def _side(
+    report: Diagnosis,
+    lists: app.ListsToRead,
+    side: app.SkippedBy,
+    name: str,
+    read: Callable[[Entity], Sized],
+    read_well: Callable[[Entity], None],
+) -> None:
+    """One side's lines: each list a run reads, read (then ``read_well`` when that
+    worked); each list this side (or, under SMSTurbo, the mapping) leaves out, noted."""
     for entity in ENTITIES.values():
-        if entity.key not in store.mapping.tables:
+        skipped = lists.skip_of(entity)
+        if skipped is None:
+            if _read(report, name, entity, read):
+                read_well(entity)
+        elif skipped.by is app.SkippedBy.MAPPING and side is app.SkippedBy.SMSTURBO:
             report.lines.append(
                 f"  note     {entity.key}: not in the mapping file, so not synchronized"
             )
-        elif not store.has_table(entity):
-            report.lines.append(
-                f"  note     {entity.key}: SMSTurbo has no {store.table(entity).table} table; "
-                "skipped"
-            )
-        elif _read(report, "SMSTurbo", entity, store.read):
-            _template(report, store, settings, entity)
-            _unique_id(report, store, entity)
+        elif skipped.by is side:
+            report.lines.append(f"  note     {entity.key}: {skipped.why}; skipped")
 
 
-def _read(report: Report, side: str, entity: Entity, read: Callable[[Entity], Sized]) -> bool:
+def _read(report: Diagnosis, side: str, entity: Entity, read: Callable[[Entity], Sized]) -> bool:
     try:
         report.lines.append(f"  ok       {len(read(entity))} {entity.key}")
     except SmsyncError as error:
         report.lines.append(f"  PROBLEM  {entity.key}")
-        report.problem(f"{side} {entity.key}: {_what(error)}", error.advice)
+        report.problem(f"{side} {entity.key}: {_what(error)}", error.advice_in(report.words))
         return False
     return True
 
 
-def _template(report: Report, store: SMSTurboStore, settings: Settings, entity: Entity) -> None:
+def _template(report: Diagnosis, store: SMSTurboStore, settings: Settings, entity: Entity) -> None:
     """The record new records start from, where the entity's own table holds it."""
     if entity.template_entity != entity.key:
         return
@@ -254,7 +284,7 @@ def _template(report: Report, store: SMSTurboStore, settings: Settings, entity: 
         )
 
 
-def _unique_id(report: Report, store: SMSTurboStore, entity: Entity) -> None:
+def _unique_id(report: Diagnosis, store: SMSTurboStore, entity: Entity) -> None:
     """SMSync locks what it writes, but a table without a unique ID lets SMSTurbo's own
     screens, or any other program, store one ID twice."""
     table = store.table(entity)
@@ -283,7 +313,7 @@ def _what(error: SmsyncError) -> str:
     return f"{error.where}: {error.message}" if error.where else error.message
 
 
-def _first_open(report: Report, book: Path | None, machine: Machine) -> None:
+def _first_open(report: Diagnosis, book: Path | None, machine: Machine) -> None:
     """Excel's side: xlwings, pywin32 or the AppleScript, and with a workbook the chain
     from its xlwings.conf to a working button (first_open)."""
     report.lines.append("Excel and xlwings:" + (f" {book}" if book else ""))
@@ -298,18 +328,37 @@ def _first_open(report: Report, book: Path | None, machine: Machine) -> None:
     report.problems += found.problems
 
 
+def doctor_settings(
+    settings_path: Path, book_setup: Callable[[], Settings] | None
+) -> tuple[Settings | None, SmsyncError | None]:
+    """The settings the doctor checks: the workbook's Setup sheet when a workbook is
+    given (``book_setup`` reads it), else the settings file if there is one, else none.
+    A problem reading them is kept, to be reported beside the checks that still help."""
+    try:
+        if book_setup is not None:
+            return book_setup(), None
+        if settings_path.exists():
+            return load_settings(settings_path), None
+    except SmsyncError as error:
+        return None, error
+    return None, None
+
+
 def diagnose(
     settings: Settings | None,
     prompt: Prompt | None = None,
     settings_problem: SmsyncError | None = None,
     book: Path | None = None,
     machine: Machine | None = None,
-) -> Report:
+    words: Words = BUTTON_WORDS,
+) -> Diagnosis:
     """Everything doctor prints; without settings the connection tests are skipped, and
     a settings problem is reported beside the drivers and DSNs, which still help."""
-    report = Report()
+    report = Diagnosis(words=words)
     if settings_problem is not None:
-        report.problem(f"settings: {_what(settings_problem)}", settings_problem.advice)
+        report.problem(
+            f"settings: {_what(settings_problem)}", settings_problem.advice_in(report.words)
+        )
     report.lines.append(
         f"Python {platform.python_version()}, {python_bits()}-bit: {sys.executable}"
     )
@@ -317,7 +366,7 @@ def diagnose(
     try:
         pyodbc = load_pyodbc(SAGE50)
     except SmsyncError as error:
-        report.problem(error.message, error.advice)
+        report.problem(error.message, error.advice_in(report.words))
     else:
         report.lines.append(f"pyodbc {pyodbc.version}")
         dsns = pyodbc.dataSources()

@@ -30,6 +30,7 @@ from smsync_xl import __version__, app
 from smsync_xl.app import workbook_buttons as buttons
 from smsync_xl.book.excel import ExcelBook
 from smsync_xl.book.layout import (
+    ACTION,
     CHANGES,
     HEADER_ROW,
     HELP,
@@ -46,10 +47,11 @@ from smsync_xl.book.layout import (
     TABLE_NAMES,
 )
 from smsync_xl.book.setup_sheet import read_setup
+from smsync_xl.connections.odbc_errors import python_bits
 from smsync_xl.core.compare import Plan
-from smsync_xl.core.fields import CUSTOMER, MATERIAL, Entity
+from smsync_xl.core.fields import CUSTOMER, MATERIAL, TURBO_FIELDS, VENDOR, Entity
 from smsync_xl.core.ids import id_problems
-from smsync_xl.core.vocabulary import TICK, Status, View, taken_by_default
+from smsync_xl.core.vocabulary import TICK, LogAction, Status, View, taken_by_default
 from smsync_xl.demo.company import SMSTURBO_FILE
 from smsync_xl.demo.data import CUSTOMERS, MATERIALS, VENDORS, DemoRecord
 from smsync_xl.pc.first_open import Machine, report_lines
@@ -76,7 +78,7 @@ class Check:
 
 
 @dataclass
-class Report:
+class ExcelCheckReport:
     header: list[str]
     checks: list[Check] = field(default_factory=list)
 
@@ -136,12 +138,12 @@ def _position(sheet: str, title: str) -> int:
 def run_checks(
     book: xlwings.Book,
     folder: Path,
-    report: Report,
+    report: ExcelCheckReport,
     *,
     apply_filter: Filter,
     evaluate: Evaluate | None,
     wait: float = WAIT_SECONDS,
-) -> Report:
+) -> ExcelCheckReport:
     """Every step on ``book`` (an xlwings Book of the installed demo workbook in
     ``folder``); stops early only where a later step could not mean anything."""
     settings, entity = read_setup(ExcelBook(book))
@@ -169,7 +171,7 @@ def run_checks(
 
 
 def _check_refresh(
-    book: xlwings.Book, port: ScriptedBook, plan: Plan, report: Report
+    book: xlwings.Book, port: ScriptedBook, plan: Plan, report: ExcelCheckReport
 ) -> list[dict[str, object]] | None:
     """Refresh, and what it wrote to Sage50-only; None when it did not run, for nothing
     after it could mean anything."""
@@ -193,12 +195,14 @@ def _check_refresh(
     return rows
 
 
-def _check_text_read_back(rows: list[dict[str, object]], plan: Plan, report: Report) -> None:
+def _check_text_read_back(
+    rows: list[dict[str, object]], plan: Plan, report: ExcelCheckReport
+) -> None:
     """IDs and names that Excel could take for something else (an apostrophe, a
     formula) read back as the text SMSync wrote."""
     marked = [str(r[ID]) for r in rows if str(r[ID]).startswith("'")]
     report.check("IDs hold no stray apostrophe", not marked, f"e.g. {marked[:3]}")
-    names = {str(r[ID]): r["Name"] for r in rows}
+    names = {str(r[ID]): r[_label("name")] for r in rows}
     formula_like = {r.id: r.values.get("name") for r in plan.rows if r.id in names}
     wrong = [i for i, name in formula_like.items() if names[i] != name]
     report.check("Names (=…, +…, -…) read back as the text written", not wrong, str(wrong[:3]))
@@ -209,7 +213,7 @@ def _check_filter(
     port: ScriptedBook,
     rows: list[dict[str, object]],
     apply_filter: Filter,
-    report: Report,
+    report: ExcelCheckReport,
 ) -> set[int] | None:
     """Excel's own filter on Inactive, and the rows SMSync then reads as hidden; None
     when Excel refused the filter, for Check All depends on it."""
@@ -229,7 +233,7 @@ def _check_filter(
 
 
 def _check_all(
-    book: xlwings.Book, port: ScriptedBook, hidden: set[int], wait: float, report: Report
+    book: xlwings.Book, port: ScriptedBook, hidden: set[int], wait: float, report: ExcelCheckReport
 ) -> bool:
     """Check All through the ribbon's VBA (the button's path); False when RunPython
     could not start SMSync's Python, for then nothing is ticked to synchronize."""
@@ -267,7 +271,11 @@ def _ticked_by_default(rows: list[dict[str, object]], hidden: set[int]) -> set[i
 
 
 def _check_synchronize(
-    book: xlwings.Book, session: app.Session, entity: Entity, stored_ids: set[str], report: Report
+    book: xlwings.Book,
+    session: app.Session,
+    entity: Entity,
+    stored_ids: set[str],
+    report: ExcelCheckReport,
 ) -> None:
     """Synchronize, its Result column, and the new records it made in SMSTurbo."""
     port = ScriptedBook(book, [True])
@@ -292,18 +300,26 @@ def _check_synchronize(
 
 
 def _check_undo(
-    book: xlwings.Book, database: Path, before: dict[str, list[tuple[object, ...]]], report: Report
+    book: xlwings.Book,
+    database: Path,
+    before: dict[str, list[tuple[object, ...]]],
+    report: ExcelCheckReport,
 ) -> None:
     """Undo puts SMSTurbo back as it was, and the Log keeps every step."""
     port = ScriptedBook(book, [True])
     report.check("Undo runs", buttons.undo_last(port) is not None, "; ".join(port.messages))
     report.check("Undo puts SMSTurbo back exactly", _dump(database) == before)
-    actions = {str(r["Action"]) for r in _table(port, LOG)}
+    actions = {str(r[ACTION]) for r in _table(port, LOG)}
     report.check(
         "The Log has Refresh, Synchronize and Undo",
-        {"Refresh", "Synchronize", "Undo"} <= actions,
+        set(LogAction) <= actions,
         str(sorted(actions)),
     )
+
+
+def _label(field_name: str) -> str:
+    """A field's column title, as the workbook and the Excel functions name it."""
+    return TURBO_FIELDS[field_name].label
 
 
 def _demo_values(records: list[DemoRecord], *, turbo: bool = False) -> dict[str, str | None]:
@@ -323,17 +339,22 @@ def _function_checks() -> list[tuple[str, object]]:
     return [
         ('=SMSYNC_ID_PROBLEM("ACME CO")', "; ".join(id_problems("ACME CO"))),
         (f'=SMSYNC_ID_PROBLEM("{customer["id"]}")', None),
-        (f'=SMSYNC_SMSTURBO("{customer["id"]}", "Name")', customer["name"]),
-        (f'=SMSYNC_SAGE50("{vendor["id"]}", "City", "Vendors")', vendor["city"]),
+        (f'=SMSYNC_SMSTURBO("{customer["id"]}", "{_label("name")}")', customer["name"]),
+        (
+            f'=SMSYNC_SAGE50("{vendor["id"]}", "{_label("city")}", "{VENDOR.plural}")',
+            vendor["city"],
+        ),
         # a price is a number in its cell
         (
-            f'=SMSYNC_SAGE50("{material["id"]}", "Price", "Materials")',
+            f'=SMSYNC_SAGE50("{material["id"]}", "{_label("price")}", "{MATERIAL.plural}")',
             float(price) if price is not None else None,
         ),
     ]
 
 
-def _check_functions(book: xlwings.Book, evaluate: Evaluate | None, report: Report) -> None:
+def _check_functions(
+    book: xlwings.Book, evaluate: Evaluate | None, report: ExcelCheckReport
+) -> None:
     """Each Excel function once, where xlwings has them (Windows only)."""
     if evaluate is None:
         report.check("Excel functions (Windows only in xlwings): skipped on this system", True)
@@ -359,7 +380,7 @@ def _hidden_columns(book: xlwings.Book, sheet: str) -> set[str]:
     }
 
 
-def _materials(book: xlwings.Book, session: app.Session, report: Report) -> None:
+def _materials(book: xlwings.Book, session: app.Session, report: ExcelCheckReport) -> None:
     """The Materials button's Python: both sheets show the materials, with the columns
     of customers hidden; the Customers button brings them back."""
     port = ScriptedBook(book, [True, False])
@@ -375,15 +396,15 @@ def _materials(book: xlwings.Book, session: app.Session, report: Report) -> None
     hidden = _hidden_columns(book, SAGE_ONLY)
     report.check(
         "For materials the customer columns are hidden and the material columns shown",
-        {"Name", "Address line 1", "Credit Limit"} <= hidden
-        and not {"Description", "Unit", "Price"} & hidden,
+        {_label("name"), _label("address1"), _label("credit_limit")} <= hidden
+        and not {_label("description"), _label("unit"), _label("price")} & hidden,
         f"hidden: {sorted(hidden)}",
     )
     back = buttons.show_entity(CUSTOMER.key, ScriptedBook(book, [True, False]))
     hidden = _hidden_columns(book, SAGE_ONLY)
     report.check(
         "The Customers button shows the customer columns again",
-        back is not None and "Name" not in hidden and "Unit" in hidden,
+        back is not None and _label("name") not in hidden and _label("unit") in hidden,
         f"hidden: {sorted(hidden)}",
     )
 
@@ -396,7 +417,7 @@ def _criterion_text(value: str) -> str:
     return "".join("~" + c if c in "*?~" else c for c in value)
 
 
-def _last_row_hides(book: xlwings.Book, apply_filter: Filter, report: Report) -> None:
+def _last_row_hides(book: xlwings.Book, apply_filter: Filter, report: ExcelCheckReport) -> None:
     """Excel may take a last row holding a SUBTOTAL for a total row and leave it out of
     the filter: a filter that must hide the last row checks that the Visible column
     (AGGREGATE) does not make it one, and that SMSync reads the row as hidden."""
@@ -474,7 +495,7 @@ MAC_LIMITS = (
 
 
 def header(excel_version: str, workbook: Path, system: str = sys.platform) -> list[str]:
-    bits = 64 if sys.maxsize > 2**32 else 32
+    bits = python_bits()
     lines = [
         f"SMSync excel-check, {time.strftime('%Y-%m-%d %H:%M')}",
         f"SMSync {__version__}, Python {platform.python_version()} {bits}-bit, "
@@ -484,7 +505,7 @@ def header(excel_version: str, workbook: Path, system: str = sys.platform) -> li
     return lines + list(MAC_LIMITS) if system == "darwin" else lines
 
 
-def excel_check(folder: Path) -> Report | None:
+def excel_check(folder: Path) -> ExcelCheckReport | None:
     """Install into ``folder``, open in Excel (visible), run every check; None when this
     computer has no Excel that xlwings can drive."""
     if sys.platform not in ("win32", "darwin"):
@@ -507,12 +528,12 @@ def excel_check(folder: Path) -> Report | None:
         workbook = installed.with_name(f"SMSync-check-{time.strftime('%Y%m%d%H%M%S')}.xlsm")
         installed.rename(workbook)
         if sys.platform == "darwin" and not applescript_path(Path.home()).exists():
-            return Report(
+            return ExcelCheckReport(
                 header(str(excel.version), workbook),
                 [Check("xlwings' AppleScript is where Excel runs it", False, "install failed")],
             )
         book = excel.books.open(str(workbook))
-        report = Report(
+        report = ExcelCheckReport(
             header(str(excel.version), workbook) + report_lines(workbook, Machine.this())
         )
         windows = sys.platform == "win32"

@@ -171,7 +171,7 @@ class SMSTurboStore:
                 f"committed ({driver_said(error)}): SMSTurbo holds either all of this "
                 "synchronization or none of it",
                 where=error.where,
-                advice="Press Refresh: if the rows you ticked show IN SYNC it was written "
+                advice="{Refresh}: if the rows you ticked show IN SYNC it was written "
                 "('smsync-xl runs' lists it, and Undo can take it back); if not, nothing was "
                 "written and you can synchronize again.",
             ) from error
@@ -422,7 +422,7 @@ class SMSTurboStore:
                     f"text holds bytes that are not UTF-8 ({shown}); SMSync never replaces "
                     "what it cannot read, so nothing was read",
                     where=self.db.label,
-                    advice="Retype the value in SMSTurbo, then Refresh again.",
+                    advice="Retype the value in SMSTurbo, then {refresh} again.",
                 )
 
     def stored_id(self, entity: Entity, record_id: str) -> str:
@@ -829,7 +829,7 @@ class SMSTurboStore:
                 f"{entity.label} {record_id!r} was expected once in SMSTurbo but the write "
                 f"touched {changed} rows; nothing was changed",
                 where=self.db.label,
-                advice="Check the SMSTurbo table's ID column is unique, then Refresh.",
+                advice="Check the SMSTurbo table's ID column is unique, then {refresh}.",
             )
 
     def _where(

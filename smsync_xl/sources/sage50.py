@@ -140,7 +140,7 @@ class Sage50Source:
                     "was read",
                     where=self.db.label,
                     advice="Retype the value in Sage 50 (or correct it in the company file), "
-                    "then Refresh again.",
+                    "then {refresh} again.",
                 )
         return row
 

@@ -96,7 +96,7 @@ def _undecided(data: bytes, path: Path) -> SourceFormatError:
         "does not guess, so nothing was read",
         where=str(path),
         advice="Open the file in Excel and save it as 'CSV UTF-8 (Comma delimited)' (that "
-        "adds the byte-order mark), then Refresh again.",
+        "adds the byte-order mark), then {refresh} again.",
     )
 
 

@@ -176,7 +176,7 @@ class Sage50UkCsvSource:
                 f"no {found.report} ({found.file_name}) in the folder",
                 where=str(self.folder),
                 advice=f"In Sage 50 run the report '{found.report}' to a file named "
-                f"{found.file_name} in this folder, then Refresh again.",
+                f"{found.file_name} in this folder, then {{refresh}} again.",
             )
         fields = _fields(entity, self.layout)
         wanted = set(fields.values())
@@ -216,7 +216,7 @@ class Sage50UkCsvSource:
                 f"which the {found.report} layout does not have; nothing was read",
                 where=str(path),
                 advice=f"Run the report '{found.report}' in Sage 50 to make the file (or "
-                "delete the header line), then Refresh again.",
+                "delete the header line), then {refresh} again.",
             )
         if len(row) < found.width:
             last = column_letter(found.width - 1)
