@@ -16,9 +16,10 @@ import contextlib
 import functools
 import io
 import os
+import shlex
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TextIO, cast
 
@@ -45,7 +46,7 @@ from smsync_xl.core.errors import SmsyncError
 from smsync_xl.core.fields import ENTITIES
 from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import Edition, LogAction, View, Words
-from smsync_xl.files.run_log import append_log
+from smsync_xl.files.run_log import append_log, check_log
 from smsync_xl.files.settings_file import load_settings
 from smsync_xl.sync.apply import Chosen, Progress, SyncResult
 
@@ -163,25 +164,30 @@ def handles_problems(command: Callable[P, int | None]) -> Callable[P, None]:
     return run
 
 
-def _ask(question: str, *, abort: bool = False, about: str | None = None) -> bool:
+def _ask(question: str, *, stopped: str | None = None, about: str | None = None) -> bool:
     """click.confirm, except that with nobody to answer (the input has ended: no
     terminal, a closed pipe) it is a plain message naming --yes, and Ctrl-C at the
-    question is the interrupt it is. ``about`` names the question in that message."""
+    question is the interrupt it is. ``about`` names the question in that message; with
+    ``stopped`` (the step's name), No ends the command saying nothing was changed."""
     try:
-        return click.confirm(question, default=False, abort=abort)
-    except (click.Abort, OSError) as stopped:
-        if isinstance(stopped, OSError):
-            _gone(stopped, sys.stdout)
-        if isinstance(stopped, OSError) or isinstance(stopped.__context__, EOFError):
+        answer = click.confirm(question, default=False)
+    except (click.Abort, OSError) as ended:
+        if isinstance(ended, OSError):
+            _gone(ended, sys.stdout)
+        if isinstance(ended, OSError) or isinstance(ended.__context__, EOFError):
             raise SmsyncError(
                 f"SMSync asked '{about or question}' but nobody can answer: there is no "
                 "terminal (the input has ended)",
                 advice="Run the command again with --yes to answer Yes to every question, or "
                 "run it in a terminal to answer yourself. Nothing was changed.",
             ) from None
-        if isinstance(stopped.__context__, KeyboardInterrupt):
-            raise stopped.__context__ from None
+        if isinstance(ended.__context__, KeyboardInterrupt):
+            raise ended.__context__ from None
         raise
+    if stopped is not None and not answer:
+        _echo(f"{stopped} stopped; nothing was changed.", err=True)
+        sys.exit(EXIT_PROBLEM)
+    return answer
 
 
 settings_option = click.option(
@@ -460,7 +466,9 @@ def sync(
       smsync-xl sync --settings demo/settings.toml --plan plan.json --yes
     """
     saved = load_plan(plan_path) if plan_path else None
-    session = _session(settings_path)
+    settings = load_settings(settings_path)
+    log_file = _log_checked(log_path, settings_path, _named_files(settings, plan_path))
+    session = app.open_session(settings, prompt=_prompt())
     choice = app.choose(
         session, _entity_key(entity), ids, include_inactive=include_inactive, saved=saved
     )
@@ -479,7 +487,7 @@ def sync(
         _ask(
             f"Synchronize {question.total} record(s) ({_names(question)}) from Sage 50 company "
             f"'{inert(question.company)}' into SMSTurbo?",
-            abort=True,
+            stopped=LogAction.SYNCHRONIZE,
         )
     result = _synchronize(session, chosen)
     _echo("\n".join(result_lines(result, _compare_again(settings_path))))
@@ -492,7 +500,7 @@ def sync(
             _runs_hint(settings_path, result.run_id),
         )
         details = _details(lambda: session.store, result.run_id, verbose)
-        _record(_log_file(log_path, settings_path), logged, details)
+        _record(log_file, logged, details, _held_by_settings(settings_path))
     return _exit_code(result)
 
 
@@ -556,13 +564,20 @@ def undo(
       smsync-xl undo --settings demo/settings.toml --yes
     """
     if book is not None:
-        return _button(
-            book, buttons.undo_last, yes=yes, force=force, log_path=log_path, verbose=verbose
+        return _committing_button(
+            book,
+            buttons.undo_last,
+            yes=yes,
+            force=force,
+            log_path=log_path,
+            verbose=verbose,
         )
-    store = _session(settings_path).store
+    settings = load_settings(settings_path)
+    log_file = _log_checked(log_path, settings_path, _named_files(settings))
+    store = app.open_session(settings, prompt=_prompt()).store
     run = app.last_synchronization(store)
     if not yes:
-        _ask(app.undo_question(store, run, one_line=True), abort=True)
+        _ask(app.undo_question(store, run, one_line=True), stopped=LogAction.UNDO)
     result = app.undo_last(store)
     _echo("\n".join(undo_lines(result)))
     logged = entry(
@@ -573,7 +588,7 @@ def undo(
         _runs_hint(settings_path, result.undo_run),
     )
     details = _details(lambda: store, result.undo_run, verbose)
-    _record(_log_file(log_path, settings_path), logged, details)
+    _record(log_file, logged, details, _held_by_settings(settings_path))
     return EXIT_CONFLICTS if result.left_alone else 0
 
 
@@ -600,8 +615,14 @@ def runs(book: Path | None, settings_path: Path, details: int | None) -> int:
     if details is None:
         _echo("\n".join(run_lines(app.runs(store))) or "No synchronization yet.")
     else:
-        _echo("\n".join(change_lines(app.run_changes(store, details))))
+        source = shlex.quote(str(book)) if book is not None else _settings_named(settings_path)
+        listed_by = f"smsync-xl runs {source}"
+        _echo("\n".join(change_lines(app.run_changes(store, details, listed_by))))
     return 0
+
+
+def _settings_named(settings_path: Path) -> str:
+    return f"--settings {shlex.quote(str(settings_path))}"
 
 
 @main.command("build-workbook")
@@ -730,6 +751,7 @@ def _words(book: object, settings_path: object) -> Words:
         twice="another smsync-xl command?",
         again="run the command again",
         fewer="name fewer IDs, or one list with --entity",
+        show_list=f"run 'smsync-xl plan{shown} --entity {{list}}'",
     )
 
 
@@ -740,6 +762,7 @@ def _command_words(book: Path) -> Words:
         synchronize=f"run 'smsync-xl synchronize {book}'",
         twice="another smsync-xl command, or a button in Excel?",
         again="run the command again",
+        show_list=f"run 'smsync-xl refresh {book} --list {{list}}'",
         fewer=f"tick fewer rows ('smsync-xl untick {book} ID …')",
     )
 
@@ -792,15 +815,39 @@ def _file_book(
     )
 
 
-def _log_file(log_path: Path | None, beside: Path) -> Path:
-    return log_path or beside.parent / LOG_FILE_NAME
+def _log_checked(log_path: Path | None, beside: Path, named: list[Path]) -> Path:
+    """The log file (``log_path`` or the one beside the workbook or settings file),
+    refused before the run does anything if it is ``beside`` or a file ``named`` (the
+    settings' databases), no text log, or a --log that cannot be written (a folder
+    others share may keep SMSync from writing there; its own problem is told first)."""
+    path = log_path or beside.parent / LOG_FILE_NAME
+    check_log(path, [beside, *named], writable=log_path is not None)
+    return path
 
 
-def _record(log_path: Path, logged: LogEntry | None, details: list[str]) -> None:
+def _named_files(settings: Settings, *more: Path | None) -> list[Path]:
+    """The files the settings name (databases, mapping) and ``more``: none is a log."""
+    named = (settings.sage50.path, settings.smsturbo.path, settings.mapping, *more)
+    return [path for path in named if path is not None]
+
+
+def _held_by_settings(settings_path: Path) -> str:
+    named = shlex.quote(str(settings_path))
+    return f"SMSTurbo holds the run already (see 'smsync-xl runs --settings {named}')"
+
+
+def _held_by_book(book: Path) -> str:
+    return (
+        "SMSTurbo and the workbook's Log hold the run already (see "
+        f"'smsync-xl runs {shlex.quote(str(book))}')"
+    )
+
+
+def _record(log_path: Path, logged: LogEntry | None, details: list[str], held: str) -> None:
     """The run's line (and with -v its details) in the log file of headless runs."""
     if logged is None:
         return
-    append_log(log_path, [logged.line(), *details])
+    append_log(log_path, [logged.line(), *details], held)
 
 
 def _details(store_of: Callable[[], SMSTurboStore], run_id: int | None, verbose: bool) -> list[str]:
@@ -820,24 +867,56 @@ def _button(
     force: bool = False,
     log_path: Path | None = None,
     verbose: bool = False,
+    logs: bool = False,
+    unsaved: Sequence[LogEntry] = (),
 ) -> int:
-    """Run a button's use case on BOOK: its output printed once, its Log row also in the
-    log file, and its exit code."""
+    """Run a button's use case on BOOK: its output printed once, its exit code, and for
+    a button that ``logs`` its Log row also in the log file (checked before it runs);
+    ``unsaved`` gets the Log line of a run the workbook could not keep, for that file."""
     alerts = _Alerts()
+    log_file = _log_checked(log_path, book, []) if logs else None
     port = _file_book(book, yes, rewrite=True, force=force, alerts=alerts)
     finished = press(port, _command_words(book))
     if finished is None:
+        if log_file is not None:
+            for logged_anyway in unsaved:
+                _record(log_file, logged_anyway, [], _held_by_book(book))
         return EXIT_PROBLEM
     if not any(finished.summary in said for said in alerts.said):
         _echo(finished.summary)
     logged = finished.logged
     run_id = logged.run_id if logged is not None else None
     details = _details(lambda: _book_store(book), run_id, verbose)
-    _record(_log_file(log_path, book), logged, details)
+    if log_file is not None:
+        _record(log_file, logged, details, _held_by_book(book))
     synchronized = finished.synchronized
     if synchronized is not None:
         return _exit_code(synchronized)
     return EXIT_CONFLICTS if finished.left_alone else 0
+
+
+def _committing_button(
+    book: Path,
+    button: buttons.Button,
+    *,
+    yes: bool,
+    force: bool,
+    log_path: Path | None,
+    verbose: bool,
+) -> int:
+    """A button that writes SMSTurbo: a run the workbook could not keep still gets its
+    line in the log file (the run that most needs a record)."""
+    unsaved: list[LogEntry] = []
+    return _button(
+        book,
+        lambda port, words: button(port, words, unsaved=unsaved.append),
+        yes=yes,
+        force=force,
+        log_path=log_path,
+        verbose=verbose,
+        logs=True,
+        unsaved=unsaved,
+    )
 
 
 def _book_store(book: Path) -> SMSTurboStore:
@@ -884,6 +963,7 @@ def refresh(
         yes=yes,
         force=force,
         log_path=log_path,
+        logs=True,
     )
 
 
@@ -975,8 +1055,13 @@ def synchronize(book: Path, yes: bool, force: bool, log_path: Path | None, verbo
     Example:
       smsync-xl synchronize ~/SMSync/SMSync.xlsm --yes
     """
-    return _button(
-        book, buttons.synchronize, yes=yes, force=force, log_path=log_path, verbose=verbose
+    return _committing_button(
+        book,
+        buttons.synchronize,
+        yes=yes,
+        force=force,
+        log_path=log_path,
+        verbose=verbose,
     )
 
 

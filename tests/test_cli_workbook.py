@@ -4,6 +4,8 @@ each run (issue 20)."""
 
 from __future__ import annotations
 
+import errno
+import os
 import shlex
 import sqlite3
 
@@ -257,6 +259,184 @@ def test_a_workbook_problem_says_what_to_run_on_the_command_line(tmp_path):
         f"'smsync-xl synchronize {book}' again." in refused.output
     )
     assert "press" not in refused.output.lower()
+
+
+def _turbo_runs(folder):
+    connection = sqlite3.connect(folder / "smsturbo_demo.sqlite")
+    with connection:
+        counted = connection.execute("SELECT COUNT(*) FROM SMSync_Runs").fetchone()[0]
+    connection.close()
+    return counted
+
+
+def test_a_log_that_is_the_workbook_settings_or_a_database_is_refused_before_anything(tmp_path):
+    """Appending the run's lines would corrupt it; nothing is done, nothing is changed."""
+    book = demo_workbook(tmp_path)
+    settings = tmp_path / "settings.toml"
+    run("refresh", book, "--yes")
+    run("tick", book, "DIFFNAME")
+    sqlite_db = tmp_path / "smsturbo_demo.sqlite"
+    other_db = tmp_path / "other.db"
+    sqlite3.connect(other_db).execute("CREATE TABLE t (a)").connection.close()
+    binary = tmp_path / "picture.bin"
+    binary.write_bytes(b"\xff\xd8\xff\xe0 not text")
+    before = {path: path.read_bytes() for path in (book, settings, sqlite_db, other_db, binary)}
+    runs_before = _turbo_runs(tmp_path)
+    attempts = [
+        ("synchronize", book, "--yes", "--log", book),
+        ("refresh", book, "--yes", "--log", settings),
+        ("undo", book, "--yes", "--log", other_db),
+        ("sync", "--settings", settings, "--yes", "DIFFNAME", "--log", settings),
+        ("sync", "--settings", settings, "--yes", "DIFFNAME", "--log", sqlite_db),
+        ("undo", "--settings", settings, "--yes", "--log", binary),
+    ]
+    for attempt in attempts:
+        refused = run(*attempt)
+        assert refused.exit_code == 1, (attempt, refused.output)
+        assert f"--log {attempt[-1]}: the --log file is " in refused.output
+        assert "nothing was done" in refused.output
+    assert {path: path.read_bytes() for path in before} == before
+    assert _turbo_runs(tmp_path) == runs_before
+
+
+def test_an_unwritable_log_is_refused_before_smsturbo_is_written(tmp_path):
+    book = demo_workbook(tmp_path)
+    settings = tmp_path / "settings.toml"
+    run("refresh", book, "--yes")
+    run("tick", book, "DIFFNAME")
+    runs_before = _turbo_runs(tmp_path)
+    nowhere = tmp_path / "no such folder" / "runs.log"
+    for attempt in (
+        ("synchronize", book, "--yes", "--log", nowhere),
+        ("sync", "--settings", settings, "--yes", "DIFFNAME", "--log", nowhere),
+        ("undo", "--settings", settings, "--yes", "--log", nowhere),
+    ):
+        refused = run(*attempt)
+        assert refused.exit_code == 1
+        assert f"--log {nowhere}: the log file cannot be written" in refused.output
+    assert _turbo_runs(tmp_path) == runs_before
+    assert not nowhere.parent.exists()
+    assert ticked_keys(book) == ["customers:DIFFNAME"]
+
+
+def test_a_workbook_not_saved_after_smsturbo_was_written_still_gets_its_log_line(
+    tmp_path, monkeypatch
+):
+    """The run that most needs a record: SMSTurbo committed, the workbook's Log row lost
+    with the save; the log file has the line, and the advice names the command line's
+    undo, not a button."""
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    run("tick", book, "DIFFNAME")
+    log_file = tmp_path / "SMSync-log.txt"
+    before = log_file.read_text(encoding="utf-8")
+
+    def disk_full(_descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("smsync_xl.book.file.os.fsync", disk_full)
+    failed = run("synchronize", book, "--yes")
+    assert failed.exit_code == 1, failed.output
+    shown = " ".join(failed.output.split())
+    assert "SMSTurbo WAS changed: Synchronize run 1 is committed" in shown
+    assert f"'smsync-xl undo {book}' takes it back" in shown
+    assert "button" not in shown
+    added = log_file.read_text(encoding="utf-8").removeprefix(before).splitlines()
+    assert len(added) == 1
+    fields = added[0].split("\t")
+    assert fields[3:6] == [
+        "Synchronize",
+        "1",
+        "Import completed: 0 created, 1 updated, 0 skipped, 0 conflicts",
+    ]
+    assert fields[6].startswith("the workbook was not saved (could not save the workbook: ")
+    assert fields[6].endswith(f"every record: smsync-xl runs {book} --details 1")
+
+
+def test_tick_and_untick_count_the_rows_they_change(tmp_path):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    said = lambda *args: run(*args).output  # noqa: E731
+    assert said("tick", book, "PROSPECT1", "PROSPECT1") == (
+        "1 row(s) ticked on the Sage50-only sheet.\n"
+    )
+    assert said("tick", book, "PROSPECT1") == "0 row(s) ticked on the Sage50-only sheet.\n"
+    assert said("untick", book, "PROSPECT1", "PROSPECT1", "PROSPECT1") == (
+        "1 row(s) cleared on the Sage50-only sheet.\n"
+    )
+    assert said("untick", book, "PROSPECT1") == "0 row(s) cleared on the Sage50-only sheet.\n"
+    assert ticked_keys(book) == []
+
+
+def test_ticking_an_invalid_row_is_refused_naming_it_and_changes_nothing(tmp_path):
+    """The Help sheet says INVALID rows cannot be ticked: tick by ID says so too."""
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    before = book.read_bytes()
+    table = open_book(book).read_table(SAGE_ONLY)
+    status, key = table.column("Status"), table.column(KEY)
+    invalid = [
+        (table.sheet_row(i), str(row[key]).split(":", 1)[1])
+        for i, row in enumerate(table.rows)
+        if row[status] == "INVALID" and row[key] in ("customers:ACME CO", "customers:DUP100")
+    ]
+    assert len(invalid) == 3  # ACME CO, and DUP100 twice
+    refused = run("tick", book, "PROSPECT1", "ACME CO", "DUP100")
+    assert refused.exit_code == 1
+    assert (
+        "Sage50-only sheet: only NEW and DIFFERENT rows can be ticked: "
+        + "; ".join(f"row {n} ({i}) is INVALID" for n, i in invalid)
+    ) in refused.output
+    assert "Leave these IDs out (nothing was changed)" in refused.output
+    assert book.read_bytes() == before
+
+
+def test_ticking_another_list_than_the_sheet_shows_says_how_to_show_it(tmp_path):
+    book = demo_workbook(tmp_path)
+    run("refresh", book, "--yes")
+    refused = run("tick", book, "--list", "vendors", "PROSPECT1")
+    assert refused.exit_code == 1
+    advice = f"run 'smsync-xl refresh {book} --list vendors' first"
+    assert advice in refused.output
+    suggested = advice.removeprefix("run '").removesuffix("' first")
+    assert run(*shlex.split(suggested)[1:], "--yes").exit_code == 0
+    again = run("tick", book, "--list", "vendors", "PROSPECT1").output
+    assert "not listed: PROSPECT1 (vendors)" in again and "--list" not in again
+
+
+def test_an_unknown_run_number_says_how_to_list_the_runs_of_the_same_database(tmp_path):
+    book = demo_workbook(tmp_path)
+    settings = tmp_path / "settings.toml"
+    for source in ([book], ["--settings", settings]):
+        refused = run("runs", *source, "--details", 999)
+        assert refused.exit_code == 1
+        assert "there is no run 999 in this SMSTurbo database" in refused.output
+        advice = refused.output.splitlines()[-1]
+        listed_by = advice.removesuffix(" lists the runs and their numbers.").strip("'")
+        assert listed_by == shlex.join(["smsync-xl", "runs", *map(str, source)])
+        assert run(*shlex.split(listed_by)[1:]).exit_code == 0
+
+
+def test_the_undo_question_names_company_and_database_and_no_stops_plainly(tmp_path):
+    settings = tmp_path / "settings.toml"
+    demo_workbook(tmp_path)
+    database = tmp_path / "smsturbo_demo.sqlite"
+    run("sync", "--settings", settings, "--yes", "DIFFNAME")
+    runs_before = _turbo_runs(tmp_path)
+    refused = run("undo", "--settings", settings, input="n\n")
+    assert refused.exit_code == 1
+    asked = refused.output.splitlines()[0]
+    assert asked.startswith("Undo synchronization 1 of ")
+    assert asked.endswith(
+        f" (Sage 50 company 'Bellwether Aggregates & Hauling', SMSTurbo database "
+        f"{database})? [y/N]: n"
+    )
+    assert refused.output.splitlines()[-1] == "Undo stopped; nothing was changed."
+    assert "Aborted!" not in refused.output
+    assert _turbo_runs(tmp_path) == runs_before
+    stopped = run("sync", "--settings", settings, "PROSPECT1", input="n\n")
+    assert stopped.exit_code == 1
+    assert stopped.output.splitlines()[-1] == "Synchronize stopped; nothing was changed."
 
 
 def test_a_renamed_header_names_the_refresh_command_not_the_button(tmp_path):

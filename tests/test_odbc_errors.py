@@ -596,6 +596,7 @@ def test_each_statement_advice_names_the_next_step_in_the_speaking_faces_words()
         twice="another smsync-xl command?",
         again="run the command again",
         fewer="name fewer IDs, or one list with --entity",
+        show_list="run 'smsync-xl plan --settings s.toml --entity {list}'",
     )
     for side in STATEMENT_TRANSLATIONS.values():
         for kind, translation in side.items():

@@ -125,7 +125,8 @@ def test_items_take_the_price_of_the_chosen_list_and_currency(tmp_path, canada_s
     assert items["PIERRE 0-3/4"].values["price"] == "27.00"
     assert read("list 2", "price_list = 2")["GRAV-20MM"].values["price"] == "19.50"
     assert read("currency 2", 'currency = "2"')["GRAV-20MM"].values["price"] == "20.50"
-    assert read("list 3", "price_list = 3")["GRAV-20MM"].values["price"] is None
+    with pytest.raises(SettingsError, match="no price in price list 3"):
+        read("list 3", "price_list = 3")
     remblai = items["REMBLAI"]
     assert (remblai.inactive, remblai.values["inactive"], remblai.values["unit"]) == (
         True,
@@ -263,3 +264,42 @@ def test_a_price_list_that_is_no_record_number_is_refused(tmp_path, value):
         load_settings(settings)
     assert raised.value.where.endswith("sage50.price_list")
     assert raised.value.message.startswith("expected a whole number from 1 up, got ")
+
+
+def _priced_demo(tmp_path: Path, setting: str) -> Sage50CanadaSource:
+    """The SQLite demo company read with ``setting`` added to [sage50]."""
+    settings = create_canada_demo(tmp_path)
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("[sage50]\n", f"[sage50]\n{setting}\n"), "utf-8")
+    source = open_source(load_settings(settings))
+    assert isinstance(source, Sage50CanadaSource)
+    return source
+
+
+@pytest.mark.parametrize(
+    ("setting", "key", "named"),
+    [
+        ("price_list = 9", "sage50.price_list", "the price lists it has are 1, 2"),
+        ("currency = 3", "sage50.currency", "the currencies it has are 1, 2"),
+        ("price_list = 2\ncurrency = 2", "sage50.price_list", "price list 2 has prices in"),
+    ],
+)
+def test_a_price_list_or_currency_with_no_price_at_all_is_refused(tmp_path, setting, key, named):
+    """Every new item would otherwise be priced 0 and every price difference hidden."""
+    source = _priced_demo(tmp_path, setting)
+    with pytest.raises(SettingsError) as raised:
+        source.read(MATERIAL)
+    error = raised.value
+    assert error.where.startswith(f"settings.toml: {key} (") and "sage50_demo.sqlite" in error.where
+    assert "every inventory item would be read without a price" in error.message
+    assert named in error.message
+    assert len(source.read(CUSTOMER)) == 14
+
+
+def test_an_item_without_a_price_in_an_existing_list_reads_no_price(tmp_path):
+    source = _priced_demo(tmp_path, "price_list = 2")
+    with sqlite3.connect(tmp_path / "sage50_demo.sqlite") as connection:
+        connection.execute("DELETE FROM tInvPrc WHERE lInventId = 1 AND lPrcListId = 2")
+    connection.close()
+    items = source.read(MATERIAL)
+    assert [i.values["price"] for i in items].count(None) == 1

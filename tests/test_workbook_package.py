@@ -278,3 +278,15 @@ def test_uncheck_all_tooltip_says_what_the_macro_does():
                 r'id="smsyncUncheckAll"[^>]*supertip="([^"]+)"', archive.read(part).decode()
             )
             assert tip is not None and tip.group(1) == promise, part
+
+
+def test_the_help_sheet_says_synchronize_takes_sage_50s_values_not_edited_cells():
+    """An edited Name or Credit Limit on the Sage50-only sheet is not brought over: the
+    Help sheet says so where it tells how to review the rows."""
+    sheet = load_workbook(workbook_path(), read_only=True)[HELP]
+    text = " ".join(str(row[0]).strip() for row in sheet.iter_rows(values_only=True) if row[0])
+    assert (
+        "The values shown are Sage 50's: Synchronize brings the records as Sage 50 has them, "
+        "so a cell edited here (a name, a credit limit) is not brought over. Change the record "
+        "in Sage 50, then Refresh." in text
+    )

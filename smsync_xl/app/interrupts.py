@@ -102,15 +102,17 @@ def book_advice(book: str | None) -> Advice:
         else "'smsync-xl runs --details {run_id} --settings FILE', with a settings file for "
         "this same SMSTurbo database, lists every change"
     )
+    undo = (
+        f"'smsync-xl undo {shlex.quote(book)}'"
+        if book is not None
+        else "the workbook's Undo last synchronization button"
+    )
 
     def advice(action: str, run_id: int, logged: bool) -> str:
         text = f"the workbook's Log names run {run_id}, and " if logged else ""
         text += runs.replace("{run_id}", str(run_id))
         if action == LogAction.SYNCHRONIZE:
-            text += (
-                ", and the workbook's Undo last synchronization button takes it back "
-                "(while it is the last synchronization)"
-            )
+            text += f", and {undo} takes it back (while it is the last synchronization)"
         return text
 
     return advice

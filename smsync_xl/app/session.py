@@ -408,7 +408,11 @@ def undo_question(store: SMSTurboStore, run: Run, *, one_line: bool = False) -> 
     of it took back. In a dialog, with the run's summary; on ``one_line`` (a terminal
     prompt), without."""
     partly = taken_back_already(store, run)
-    asked = f"Undo synchronization {run.run_id} of {inert(run.started_at)} by {inert(run.user)}?"
+    company = f"Sage 50 company '{inert(run.company)}', " if run.company else ""
+    asked = (
+        f"Undo synchronization {run.run_id} of {inert(run.started_at)} by {inert(run.user)} "
+        f"({company}SMSTurbo database {inert(store.db.label)})?"
+    )
     if one_line:
         return asked + (f" {partly}" if partly else "")
     return asked + f"\n\n{run.summary}" + (f"\n\n{partly}" if partly else "")
@@ -427,11 +431,13 @@ def runs(store: SMSTurboStore) -> list[Run]:
     return store.audit.runs()
 
 
-def run_changes(store: SMSTurboStore, run_id: int) -> list[Change]:
-    """Every change one run made, with the values before and after."""
+def run_changes(store: SMSTurboStore, run_id: int, listed_by: str = "") -> list[Change]:
+    """Every change one run made, with the values before and after; ``listed_by`` is the
+    command, as typed, that lists the runs of this same database (for the advice)."""
     if run_id not in {r.run_id for r in runs(store)}:
         raise SmsyncError(
-            f"there is no run {run_id}",
-            advice="'smsync-xl runs' lists the runs and their numbers.",
+            f"there is no run {run_id} in this SMSTurbo database",
+            where=store.db.label,
+            advice=f"'{listed_by or 'smsync-xl runs'}' lists the runs and their numbers.",
         )
     return store.audit.changes(run_id)

@@ -86,6 +86,15 @@ class Finished:
     """For Undo: the records it did not take back (the twin's exit code says so)."""
 
 
+class RunNotSavedError(WrittenButNotSavedError):
+    """A committed run the workbook could not keep, with its Log line: the workbook has
+    none, so the command line's log file is the run's only record besides SMSTurbo."""
+
+    def __init__(self, message: str, *, where: str, advice: str, logged: LogEntry) -> None:
+        super().__init__(message, where=where, advice=advice)
+        self.logged = logged
+
+
 Macro = Callable[[WorkbookPort, Words], Finished]
 
 
@@ -93,7 +102,13 @@ class Button(Protocol):
     """A macro as the faces call it: the workbook, and the face's words (the ribbon's
     unless given)."""
 
-    def __call__(self, port: WorkbookPort, words: Words = ...) -> Finished | None: ...
+    def __call__(
+        self,
+        port: WorkbookPort,
+        words: Words = ...,
+        *,
+        unsaved: Callable[[LogEntry], None] | None = None,
+    ) -> Finished | None: ...
 
 
 def already_running(workbook: str, words: Words = BUTTON_WORDS) -> str:
@@ -152,10 +167,17 @@ def _report(port: WorkbookPort, action: str, message: str, detail: str | None = 
 def macro(action: Macro) -> Button:
     """Run ``action`` on the workbook ``port``, its messages in the face's ``words``; a
     problem the user can fix becomes a message box and a Log row, never a traceback.
-    Returns None after such a problem (the CLI's exit code)."""
+    Returns None after such a problem (the CLI's exit code); a run committed in SMSTurbo
+    whose workbook could not be saved gives its Log line to ``unsaved`` (the command
+    line's log file then holds it)."""
 
     @functools.wraps(action)
-    def run(port: WorkbookPort, words: Words = BUTTON_WORDS) -> Finished | None:
+    def run(
+        port: WorkbookPort,
+        words: Words = BUTTON_WORDS,
+        *,
+        unsaved: Callable[[LogEntry], None] | None = None,
+    ) -> Finished | None:
         earlier = len(interrupts.written())  # Excel's Python lives on between buttons
         try:
             workbook = port.workbook_path()
@@ -163,6 +185,10 @@ def macro(action: Macro) -> Button:
                 if free:
                     return action(port, words)
             port.alert(already_running(str(workbook), words))
+        except RunNotSavedError as error:
+            _report(port, action.__name__, str(error), str(error))
+            if unsaved is not None:
+                unsaved(error.logged)
         except WrittenButNotSavedError as error:
             _report(port, action.__name__, error.worded(words), error.worded(words))
         except SmsyncError as error:
@@ -187,7 +213,13 @@ def macro(action: Macro) -> Button:
 
 @contextlib.contextmanager
 def _after_commit(
-    run_id: int | None, summary: str, action: str, database: str, words: Words
+    run_id: int | None,
+    summary: str,
+    action: str,
+    database: str,
+    words: Words,
+    company: str,
+    workbook: Path,
 ) -> Iterator[None]:
     """Once SMSTurbo has committed, every message says what was written, where, and how
     to see or undo it (the same advice as an interrupt's)."""
@@ -201,13 +233,17 @@ def _after_commit(
             if isinstance(error, SmsyncError)
             else (f"{type(error).__name__}: {error}", "")
         )
-        raise WrittenButNotSavedError(
+        detail = (
+            f"the workbook was not saved ({what}); every record: {runs_command(workbook, run_id)}"
+        )
+        raise RunNotSavedError(
             f"SMSTurbo WAS changed: {action} run {run_id} is committed ({summary}) in the "
             f"SMSTurbo database {database}. But the workbook could not show or keep the "
             f"results: {what}",
             where=where,
             advice=f"SMSTurbo needs nothing more: {interrupts.advice(action, run_id, False)}. Fix "
             f"the workbook problem, then {words.refresh} to see the new state.",
+            logged=entry(company, action, summary, run_id, detail),
         ) from error
 
 
@@ -414,21 +450,35 @@ def tick_ids(
     @macro
     def tick_rows(port: WorkbookPort, words: Words) -> Finished:
         port.check_can_save()
-        key = entity or read_setup(port)[1].key
+        shown = read_setup(port)[1].key
+        key = entity or shown
         table = port.read_table(SAGE_ONLY)
-        values, unknown = include_ids(table, [make_key(key, i) for i in ids], tick)
-        if unknown:
+        ticks = include_ids(table, [make_key(key, i) for i in ids], tick)
+        if ticks.unknown:
+            advice = (
+                f"The sheet shows {shown}; {words.refresh_list(key)} first to list {key}."
+                if key != shown
+                else "The sheet lists only what is missing or different; "
+                f"{words.refresh} first if these changed since."
+            )
             raise SmsyncError(
-                f"not listed: {', '.join(split_key(u)[1] for u in unknown)} "
+                f"not listed: {', '.join(split_key(u)[1] for u in ticks.unknown)} "
                 f"({ENTITIES[key].plural.lower()})",
                 where=f"{SAGE_ONLY} sheet",
-                advice=f"The sheet lists only what is missing or different; {words.refresh} "
-                "first if these changed since. Nothing was changed.",
+                advice=f"{advice} Nothing was changed.",
             )
-        port.write_column(SAGE_ONLY, INCLUDE, values)
+        if ticks.untickable:
+            raise SmsyncError(
+                "only NEW and DIFFERENT rows can be ticked: "
+                + "; ".join(f"row {n} ({i}) is {s}" for n, i, s in ticks.untickable),
+                where=f"{SAGE_ONLY} sheet",
+                advice="Leave these IDs out (nothing was changed). An INVALID row's Reason "
+                f"says what to fix in Sage 50 first; then {words.refresh} and tick it.",
+            )
+        port.write_column(SAGE_ONLY, INCLUDE, ticks.values)
         port.finish()
         done = "ticked" if tick else "cleared"
-        return Finished(f"{len(ids)} row(s) {done} on the {SAGE_ONLY} sheet.")
+        return Finished(f"{ticks.changed} row(s) {done} on the {SAGE_ONLY} sheet.")
 
     return tick_rows(port, words)
 
@@ -474,7 +524,13 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
         result = use_cases.synchronize(session, chosen, progress=synchronized.advance, ids=typed)
     summary = result.summary()
     with _after_commit(
-        result.run_id, summary, LogAction.SYNCHRONIZE, session.store.db.label, words
+        result.run_id,
+        summary,
+        LogAction.SYNCHRONIZE,
+        session.store.db.label,
+        words,
+        company,
+        port.workbook_path(),
     ):
         # the Result column is read in Excel: the ribbon's words, whoever wrote it
         by_key = {
@@ -506,7 +562,15 @@ def undo_last(port: WorkbookPort, words: Words) -> Finished:
     if not port.confirm(use_cases.undo_question(store, run)):
         return _stopped(port, LogAction.UNDO)
     result = use_cases.undo_last(store)
-    with _after_commit(result.undo_run, result.summary(), LogAction.UNDO, store.db.label, words):
+    with _after_commit(
+        result.undo_run,
+        result.summary(),
+        LogAction.UNDO,
+        store.db.label,
+        words,
+        run.company,
+        port.workbook_path(),
+    ):
         logged = _log(port, LogAction.UNDO, run.company, result.summary(), result.undo_run)
         port.finish()
     port.alert(f"{result.summary()}\n\n{sentence(words.refresh)} to see the new state.")

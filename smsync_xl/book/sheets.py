@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from smsync_xl.book.layout import (
     CHANGES,
@@ -356,16 +357,47 @@ def include_column(
     return values
 
 
-def include_ids(table: TableData, keys: list[str], tick: bool) -> tuple[list[object], list[str]]:
+@dataclass(frozen=True)
+class IdTicks:
+    """Include after ticking (or clearing) rows by ID: the new column, how many rows it
+    changes, the keys no row holds, and the rows whose status cannot be ticked
+    (``(sheet row, ID, status)``)."""
+
+    values: list[object]
+    changed: int
+    unknown: list[str]
+    untickable: list[tuple[int, str, str]]
+
+
+def include_ids(table: TableData, keys: list[str], tick: bool) -> IdTicks:
     """Include values with the rows of these keys ticked (or cleared), every other row
-    as it is; and the keys no row holds."""
-    include, key = table.column(INCLUDE), table.column(KEY)
+    as it is; a row of a status that cannot be ticked (Status.tickable) is named, not
+    ticked; ``changed`` counts the rows whose cell changes (an ID listed twice, or a row
+    already as asked, is not counted again)."""
+    include, key, status = table.column(INCLUDE), table.column(KEY), table.column(STATUS)
     wanted = set(keys)
+    tickable = {s.value for s in Status if s.tickable}
     values: list[object] = []
-    for row in table.rows:
+    changed = 0
+    untickable: list[tuple[int, str, str]] = []
+    for index, row in enumerate(table.rows):
         value = row[include]
         if str(row[key]) in wanted:
-            value = TICK if tick else None
+            if tick and str(row[status]) not in tickable:
+                record_id = split_key(str(row[key]))[1]
+                untickable.append((table.sheet_row(index), record_id, str(row[status])))
+            else:
+                value = TICK if tick else None
+                changed += _changes_tick(row[include], tick)
         values.append(value)
     found = {str(row[key]) for row in table.rows}
-    return values, [k for k in keys if k not in found]
+    return IdTicks(values, changed, [k for k in keys if k not in found], untickable)
+
+
+def _changes_tick(before: object, tick: bool) -> bool:
+    """Whether setting Include to ``tick`` changes what the cell says (a cell that says
+    neither yes nor no changes either way)."""
+    try:
+        return is_ticked(before) != tick
+    except ValueError:
+        return True

@@ -188,6 +188,9 @@ class Settings:
     price_list: int = REGULAR_PRICE_LIST
     currency: int = HOME_CURRENCY
     """Sage 50 Canadian Edition keeps a price per price list and currency: the one read."""
+    price_list_origin: str = PRICE_LIST_KEY
+    currency_origin: str = CURRENCY_KEY
+    """Where the user set the price list and currency (a Setup cell or settings key)."""
 
     def status_rule(self, entity: Entity) -> StatusRule:
         """How ``entity``'s status field says a record is inactive."""
@@ -541,6 +544,8 @@ def parse_settings(
         uk=uk_layout(read.get, locate),
         price_list=_record_number(read, PRICE_LIST_KEY, REGULAR_PRICE_LIST, locate),
         currency=_record_number(read, CURRENCY_KEY, HOME_CURRENCY, locate),
+        price_list_origin=locate(PRICE_LIST_KEY),
+        currency_origin=locate(CURRENCY_KEY),
     )
 
 

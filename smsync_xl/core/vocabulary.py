@@ -178,6 +178,8 @@ class Words:
     """How to run the same step again."""
     fewer: str
     """How to take fewer records into one synchronization."""
+    show_list: str
+    """How to refresh with another list shown; ``{list}`` is its name (customers)."""
 
     def fill(self, text: str) -> str:
         """``text`` with its next steps in these words: ``{refresh}`` (``{Refresh}``
@@ -189,12 +191,17 @@ class Words:
             .replace("{fewer}", self.fewer)
         )
 
+    def refresh_list(self, name: str) -> str:
+        """How to refresh showing the list ``name`` (customers, vendors, materials)."""
+        return self.show_list.format(list=name, List=name.capitalize())
+
 
 BUTTON_WORDS = Words(
     refresh="press Refresh",
     synchronize="press Synchronize",
     twice="a button pressed twice?",
     again="press the button again",
+    show_list="press the {List} button",
     fewer="tick fewer rows",
 )
 

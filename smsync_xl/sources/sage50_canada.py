@@ -35,6 +35,7 @@ from smsync_xl.core.errors import (
     DriverNotFoundError,
     EngineNotRunningError,
     SageConnectionError,
+    SettingsError,
     SourceFormatError,
 )
 from smsync_xl.core.fields import (
@@ -164,6 +165,8 @@ class Sage50CanadaSource:
         self.status_rule: Callable[[Entity], StatusRule] = settings.status_rule
         self.price_list = settings.price_list
         self.currency = settings.currency
+        self.price_list_origin = settings.price_list_origin
+        self.currency_origin = settings.currency_origin
         self._tables: dict[str, str] | None = None
 
     def location(self) -> str:
@@ -276,7 +279,45 @@ class Sage50CanadaSource:
         sql = (
             f"SELECT {item}, {price} FROM {_plain(table)} WHERE {price_list} = ? AND {currency} = ?"
         )
-        return {
-            text(number) or "": value
-            for number, value in self.db.query(sql, [self.price_list, self.currency])
+        rows = self.db.query(sql, [self.price_list, self.currency])
+        if not rows:
+            self._check_price_choice(table, price_list, currency)
+        return {text(number) or "": value for number, value in rows}
+
+    def _check_price_choice(self, table: str, price_list: str, currency: str) -> None:
+        """Refuse a price list or currency no item has a price in (every item would read
+        as unpriced); a company that prices no item at all is left alone."""
+        pairs = {
+            (text(number_list), text(number_currency))
+            for number_list, number_currency in self.db.query(
+                f"SELECT DISTINCT {price_list}, {currency} FROM {_plain(table)}"
+            )
         }
+        if not pairs:
+            return
+        lists = sorted({pair[0] or "" for pair in pairs}, key=_by_number)
+        currencies = sorted({pair[1] or "" for pair in pairs}, key=_by_number)
+        if str(self.price_list) not in lists:
+            wrong, origin, shown = "price list", self.price_list_origin, self.price_list
+            exist = f"the price lists it has are {', '.join(lists)}"
+        elif str(self.currency) not in currencies:
+            wrong, origin, shown = "currency", self.currency_origin, self.currency
+            exist = f"the currencies it has are {', '.join(currencies)}"
+        else:
+            wrong, origin, shown = "price list", self.price_list_origin, self.price_list
+            exist = f"price list {self.price_list} has prices in currency " + ", ".join(
+                sorted((c or "" for p, c in pairs if p == str(self.price_list)), key=_by_number)
+            )
+            exist += f", not in currency {self.currency}"
+        raise SettingsError(
+            f"the Sage 50 company has no price in {wrong} {shown} ({PRICE_TABLE}): every "
+            f"inventory item would be read without a price; {exist}",
+            where=f"{origin} ({self.db.label})",
+            advice=f"Enter in that setting a {wrong} number Sage 50 prices items in, or leave it "
+            "blank for the regular price list (1) and home currency (1).",
+        )
+
+
+def _by_number(value: str) -> tuple[int, str]:
+    """Sage 50 record numbers in numeric order."""
+    return (int(value) if value.isdigit() else 0, value)
