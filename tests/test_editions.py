@@ -110,6 +110,6 @@ def test_doctor_speaks_the_canada_edition(tmp_path):
     result = CliRunner().invoke(main, ["doctor", "--settings", str(settings)])
     assert 'Sage 50 (sqlite): ok, company "Granulats Saint-Laurent Ltée"' in result.output
     assert (
-        "  edition  Sage 50 Canadian Edition: customer names, vendors, inventory items\n"
-        in result.output
+        "  edition  Sage 50 Canadian Edition: customer names, vendors, inventory items; "
+        "its province → State, postal code → ZIP, account → Sales GL #\n" in result.output
     )

@@ -24,7 +24,7 @@ from smsync_xl.connections.odbc import load_pyodbc
 from smsync_xl.connections.odbc_errors import SAGE50, python_bits
 from smsync_xl.connections.passwords import Prompt
 from smsync_xl.core.errors import SmsyncError
-from smsync_xl.core.fields import ENTITIES, Entity
+from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Entity
 from smsync_xl.core.ports import Source
 from smsync_xl.core.settings import Settings
 from smsync_xl.core.vocabulary import BUTTON_WORDS, Words
@@ -212,7 +212,9 @@ def _connections(report: Diagnosis, settings: Settings, prompt: Prompt | None) -
         words = settings.edition.words
         report.lines.append(
             f"  edition  {words.edition_name}: {words.customer_key}s, {words.vendor}s, "
-            f"{words.item}s"
+            f"{words.item}s; its {words.region} → {TURBO_FIELDS['state'].label}, "
+            f"{words.postal_code} → {TURBO_FIELDS['zip'].label}, "
+            f"{words.ledger_account} → {TURBO_FIELDS['sales_gl'].label}"
         )
         _side(report, lists, app.SkippedBy.SAGE50, "Sage 50", source.read, lambda _: None)
     if isinstance(store, SmsyncError):
