@@ -48,7 +48,7 @@ ADDRESS_COLUMNS = tuple(f"ADDRESS_{n}" for n in range(1, 6))
 ON_HOLD_CODE = "ON HOLD"
 """The credit-status map's entry for an account on hold whose own status has none."""
 
-_LEDGER_COLUMNS = {
+LEDGER_COLUMNS = {
     "id": "ACCOUNT_REF",
     "name": "NAME",
     "country": "COUNTRY_CODE",
@@ -61,7 +61,7 @@ _LEDGER_COLUMNS = {
     "terms": "PAYMENT_DUE_DAYS",
 }
 """SMSTurbo field → SALES_LEDGER / PURCHASE_LEDGER column (the same in both)."""
-_STOCK_COLUMNS = {
+STOCK_COLUMNS = {
     "id": "STOCK_CODE",
     "description": "DESCRIPTION",
     "unit": "UNIT_OF_SALE",
@@ -116,10 +116,10 @@ def field_columns(entity: Entity, layout: UkLayout) -> dict[str, str]:
     """SMSTurbo field → Sage 50 UK column, for the fields ``entity`` takes from Sage 50,
     address lines and the type or category as ``layout`` says."""
     if entity.key == MATERIAL.key:
-        columns = {**_STOCK_COLUMNS, "category": layout.stock_category}
+        columns = {**STOCK_COLUMNS, "category": layout.stock_category}
     else:
         type_column = layout.customer_type if entity is CUSTOMER else layout.vendor_type
-        columns = {**_LEDGER_COLUMNS, "type": type_column}
+        columns = {**LEDGER_COLUMNS, "type": type_column}
         columns.update(dict(zip(layout.address_lines, ADDRESS_COLUMNS, strict=True)))
         columns.pop(UNUSED_LINE, None)
     taken = {f.name for f in entity.fields}

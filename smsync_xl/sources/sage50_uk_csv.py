@@ -23,7 +23,7 @@ from smsync_xl.core.errors import SourceFormatError
 from smsync_xl.core.fields import CUSTOMER, MATERIAL, VENDOR, Entity, Record, SageRecord
 from smsync_xl.core.uk_layout import UNUSED_LINE, UkLayout
 from smsync_xl.sources.sage50_csv import decode
-from smsync_xl.sources.sage50_uk import read_address
+from smsync_xl.sources.sage50_uk import LEDGER_COLUMNS, STOCK_COLUMNS, read_address
 
 
 def column_letter(index: int) -> str:
@@ -72,24 +72,10 @@ _PRODUCT_POSITIONS = {
 }
 """Sage 50 UK column → its position in the Product Record CSV (A to J written)."""
 
-_PARTY_FIELDS = {
-    "id": "ACCOUNT_REF",
-    "name": "NAME",
-    "contact": "CONTACT_NAME",
-    "phone1": "TELEPHONE",
-    "phone2": "TELEPHONE_2",
-    "fax": "FAX",
-    "email": "E_MAIL",
-    "credit_limit": "CREDIT_LIMIT",
-    "terms": "PAYMENT_DUE_DAYS",
-}
-_PRODUCT_FIELDS = {
-    "id": "STOCK_CODE",
-    "description": "DESCRIPTION",
-    "unit": "UNIT_OF_SALE",
-    "price": "SALES_PRICE",
-    "sales_gl": "NOMINAL_CODE",
-}
+_PARTY_FIELDS = {f: c for f, c in LEDGER_COLUMNS.items() if c in _PARTY_POSITIONS}
+_PRODUCT_FIELDS = {f: c for f, c in STOCK_COLUMNS.items() if c in _PRODUCT_POSITIONS}
+"""SMSTurbo field → Sage 50 UK column, as over ODBC, for the columns the record CSVs
+carry (declared once, in sage50_uk)."""
 
 
 @dataclass(frozen=True)
