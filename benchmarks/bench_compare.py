@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from smsync_xl.core.compare import compare
+from smsync_xl.core.compare import ComparisonFacts, compare
 from smsync_xl.core.fields import CUSTOMER, Record, SageRecord, TurboRecord
 from smsync_xl.core.settings import EntitySettings
 
@@ -75,13 +75,13 @@ def main() -> None:
     def run(count: int):
         sage, turbo = records(count)
         return (
-            best(lambda: compare(CUSTOMER, sage, turbo, options), args.repeat),
+            best(lambda: compare(CUSTOMER, sage, turbo, ComparisonFacts(options)), args.repeat),
             best(lambda: [dict(r.values) for r in [*sage, *turbo]], args.repeat),
         )
 
     small, _ = run(args.rows // 10)
     full, copy = run(args.rows)
-    plan = compare(CUSTOMER, *records(args.rows), options)
+    plan = compare(CUSTOMER, *records(args.rows), ComparisonFacts(options))
     print(
         f"rows: {args.rows:,} Sage 50 against {args.rows * 19 // 20 + args.rows // 20:,} SMSTurbo"
     )

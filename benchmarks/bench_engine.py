@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from smsync_xl.core import fields  # noqa: E402
-from smsync_xl.core.compare import compare, lookups_from  # noqa: E402
+from smsync_xl.core.compare import ComparisonFacts, compare, lookups_from  # noqa: E402
 from smsync_xl.core.fields import CUSTOMER, TURBO_FIELDS, Record, SageRecord, TurboRecord  # noqa: E402
 from smsync_xl.core.settings import EntitySettings, StatusRule  # noqa: E402
 from smsync_xl.core.vocabulary import DEFAULTS_ID, Status  # noqa: E402
@@ -241,9 +241,11 @@ def run_compare(sage: list[SageRecord], turbo: list[TurboRecord]):
         CUSTOMER,
         sage,
         turbo,
-        EntitySettings(replace=REPLACE),
-        lookups=lookups_from({fields.CREDIT_STATUSES: CREDIT_STATUSES}),
-        rule=StatusRule(),
+        ComparisonFacts(
+            EntitySettings(replace=REPLACE),
+            lookups=lookups_from({fields.CREDIT_STATUSES: CREDIT_STATUSES}),
+            rule=StatusRule(),
+        ),
     )
 
 

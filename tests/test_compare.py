@@ -1,6 +1,6 @@
 import pytest
 
-from smsync_xl.core.compare import compare, lookups_from, number_problem
+from smsync_xl.core.compare import ComparisonFacts, compare, lookups_from, number_problem
 from smsync_xl.core.fields import (
     CREDIT_STATUSES,
     CUSTOMER,
@@ -40,7 +40,12 @@ def turbo_records(records):
 
 
 def plan_of(sage, turbo, **options):
-    return compare(CUSTOMER, sage_records(sage), turbo_records(turbo), EntitySettings(**options))
+    return compare(
+        CUSTOMER,
+        sage_records(sage),
+        turbo_records(turbo),
+        ComparisonFacts(EntitySettings(**options)),
+    )
 
 
 def test_statuses():
@@ -120,8 +125,9 @@ def test_unknown_credit_status_is_invalid():
         CUSTOMER,
         sage_records([record("A", credit_status="GOLD")]),
         [],
-        EntitySettings(),
-        lookups=lookups_from({CREDIT_STATUSES: ["CASH", "INACTIVE"]}),
+        ComparisonFacts(
+            EntitySettings(), lookups=lookups_from({CREDIT_STATUSES: ["CASH", "INACTIVE"]})
+        ),
     )
     assert (
         plan.rows[0]
@@ -133,7 +139,9 @@ def test_unknown_credit_status_is_invalid():
 def test_include_types_filter_sage_side_only(demo):
     options = EntitySettings(include_types=frozenset({"PROSPECT"}))
     all_types = demo.plan()
-    plan = compare(CUSTOMER, demo.source.read(CUSTOMER), demo.store.read(CUSTOMER), options)
+    plan = compare(
+        CUSTOMER, demo.source.read(CUSTOMER), demo.store.read(CUSTOMER), ComparisonFacts(options)
+    )
     assert [r.id for r in plan.rows] == [f"PROSPECT{n}" for n in range(1, 6)]
     assert [r.id for r in plan.turbo_only] == [r.id for r in all_types.turbo_only]
     assert "C0001" in plan.excluded_by_type
@@ -172,7 +180,7 @@ def test_a_record_reactivated_in_sage_is_different():
         turbo_records(
             [record("ZZDEFAULT", credit_status="CASH"), record("A", credit_status="INACTIVE")]
         ),
-        EntitySettings(replace=frozenset({"credit_status"})),
+        ComparisonFacts(EntitySettings(replace=frozenset({"credit_status"}))),
     )
     change = plan.by_id["A"].changes[0]
     assert (change.field, change.old, change.new) == ("credit_status", "INACTIVE", "CASH")
@@ -180,8 +188,7 @@ def test_a_record_reactivated_in_sage_is_different():
         CUSTOMER,
         sage_records([record("A")]),
         turbo_records([record("A", credit_status="INACTIVE")]),
-        EntitySettings(),
-        rule=StatusRule(active="CHARGE"),
+        ComparisonFacts(EntitySettings(), rule=StatusRule(active="CHARGE")),
     )
     assert explicit.by_id["A"].other_differences[0].new == "CHARGE"
 
@@ -206,8 +213,7 @@ def test_inactive_is_the_records_own_fact_not_a_status_word():
             inactive={"GONE"},
         ),
         turbo_records([record("OLD", credit_status="CLOSED")]),
-        EntitySettings(),
-        rule=rule,
+        ComparisonFacts(EntitySettings(), rule=rule),
     )
     assert plan.by_id["GONE"].inactive and not plan.by_id["ODD"].inactive
     assert set(plan.default_selection()) == {"LIVE", "ODD"}
@@ -242,9 +248,7 @@ def material_plan(sage, turbo, inactive=(), **options):
         MATERIAL,
         sage_records(sage, inactive),
         turbo_records(turbo),
-        EntitySettings(**options),
-        lookups=UNITS_LIST,
-        rule=FLAG_RULE,
+        ComparisonFacts(EntitySettings(**options), lookups=UNITS_LIST, rule=FLAG_RULE),
     )
 
 
@@ -281,9 +285,7 @@ def test_without_a_template_or_default_a_new_material_needs_a_unit_and_refresh_s
         MATERIAL,
         sage_records([item("A", unit="")]),
         [],
-        EntitySettings(),
-        rule=FLAG_RULE,
-        stored=["id", "description", "inactive"],
+        ComparisonFacts(EntitySettings(), rule=FLAG_RULE, stored=["id", "description", "inactive"]),
     )
     assert unmapped.by_id["A"].status is Status.NEW  # SMSTurbo keeps no unit: none needed
     with_template = material_plan([item("A", unit="")], [item("ZZDEFAULT", unit="TON")])
@@ -332,13 +334,13 @@ def test_the_limits_given_are_the_ones_checked():
         "credit_limit": Limit(digits=20, places=3),
         "terms": Limit(places=0, low=-32768, high=32767, column="Cust.Days"),
     }
-    plan = compare(CUSTOMER, sage, [], EntitySettings(), limits=limits)
+    plan = compare(CUSTOMER, sage, [], ComparisonFacts(EntitySettings(), limits=limits))
     assert plan.rows[0].reasons == (
         "Name has 40 characters; SMSTurbo holds at most 30 (column Cust.Nm)",
         "Terms (due days) 70000 is out of range; SMSTurbo's column Cust.Days holds -32768 to "
         "32767; correct it in Sage 50",
     )
-    reference = compare(CUSTOMER, sage, [], EntitySettings())
+    reference = compare(CUSTOMER, sage, [], ComparisonFacts(EntitySettings()))
     assert reference.rows[0].reasons == (
         "Credit Limit 12.345 has 3 decimals; SMSTurbo keeps 2 decimals and SMSync does not "
         "round; correct it in Sage 50",
@@ -366,7 +368,7 @@ def test_characters_no_field_may_hold_are_named(name, reason):
 
 def test_a_reason_the_source_gives_makes_the_row_invalid():
     sage = [SageRecord("A", False, record("A"), ("Sales GL # is Chart record 9, …",))]
-    plan = compare(CUSTOMER, sage, [], EntitySettings())
+    plan = compare(CUSTOMER, sage, [], ComparisonFacts(EntitySettings()))
     assert plan.rows[0].status is Status.INVALID
     assert plan.rows[0].reasons == ("Sales GL # is Chart record 9, …",)
 
@@ -397,7 +399,7 @@ def test_changes_show_what_a_reader_would_not_see():
 )
 def test_numbers_of_any_size_are_named_never_an_error(amount, reason):
     sage = sage_records([record("A", credit_limit=money(amount))])
-    row = compare(CUSTOMER, sage, [], EntitySettings()).rows[0]
+    row = compare(CUSTOMER, sage, [], ComparisonFacts(EntitySettings())).rows[0]
     assert row.status is Status.INVALID and row.reasons[0].startswith(reason), row.reasons
 
 
@@ -406,7 +408,7 @@ def test_a_tinyint_column_refuses_a_negative_number_and_a_flag_is_checked_as_wri
     field writes 1/0, so a CHAR(1) column holds it although the sheet shows 'Yes'."""
     sage = sage_records([record("A", terms="-5"), record("B", terms="200")])
     limits = {"terms": declared_limit("TINYINT").named("Cust.Days")}
-    plan = compare(CUSTOMER, sage, [], EntitySettings(), limits=limits)
+    plan = compare(CUSTOMER, sage, [], ComparisonFacts(EntitySettings(), limits=limits))
     assert plan.by_id["A"].reasons == (
         "Terms (due days) -5 is out of range; SMSTurbo's column Cust.Days holds 0 to 255; "
         "correct it in Sage 50",
@@ -416,10 +418,12 @@ def test_a_tinyint_column_refuses_a_negative_number_and_a_flag_is_checked_as_wri
         MATERIAL,
         sage_records([item("C", inactive="Yes")], ["C"]),
         [],
-        EntitySettings(),
-        lookups=UNITS_LIST,
-        rule=FLAG_RULE,
-        limits={"inactive": declared_limit("CHAR(1)"), "unit": Limit()},
+        ComparisonFacts(
+            EntitySettings(),
+            lookups=UNITS_LIST,
+            rule=FLAG_RULE,
+            limits={"inactive": declared_limit("CHAR(1)"), "unit": Limit()},
+        ),
     )
     assert flagged.by_id["C"].status is Status.NEW, flagged.by_id["C"].reasons
 
@@ -452,7 +456,7 @@ def test_a_value_longer_than_an_excel_cell_is_invalid_and_ids_get_plain_suggesti
     sage = sage_records(
         [record("A", name="x" * 32768), record("ＡＢＣ"), record("Ⅻ"), record("日本")]
     )
-    plan = compare(CUSTOMER, sage, [], EntitySettings(), limits={"name": Limit()})
+    plan = compare(CUSTOMER, sage, [], ComparisonFacts(EntitySettings(), limits={"name": Limit()}))
     assert plan.by_id["A"].reasons == (
         "Name has 32768 characters; an Excel cell holds at most 32767, so the sheets could "
         "not show it; shorten it in Sage 50",

@@ -177,9 +177,11 @@ def as_compared(plan: comparing.Plan):
 def test_the_fast_path_gives_the_plan_the_rules_give(compared):
     """Any IDs, or IDs SMSTurbo takes (so that more rows are IN SYNC)."""
     entity, sage, turbo, options, keywords = compared
-    fast = comparing.compare(entity, sage, turbo, options, **keywords)
+    fast = comparing.compare(entity, sage, turbo, comparing.ComparisonFacts(options, **keywords))
     with mock.patch.object(comparing, "_screened", every_row_through_the_rules):
-        ruled = comparing.compare(entity, sage, turbo, options, **keywords)
+        ruled = comparing.compare(
+            entity, sage, turbo, comparing.ComparisonFacts(options, **keywords)
+        )
     assert as_compared(fast) == as_compared(ruled)
 
 
@@ -198,13 +200,15 @@ def test_the_fast_path_clears_rows_identical_on_both_sides():
         CUSTOMER,
         sage,
         turbo,
-        EntitySettings(),
-        lookups=None,
-        rule=StatusRule(),
-        template_id=DEFAULTS_ID,
-        template=None,
-        stored=None,
-        limits=None,
+        comparing.ComparisonFacts(
+            EntitySettings(),
+            lookups=None,
+            rule=StatusRule(),
+            template_id=DEFAULTS_ID,
+            template=None,
+            stored=None,
+            limits=None,
+        ),
     )
     plain, checked = comparing._screened(inputs, sage)
     assert [i for i, t in enumerate(plain) if t is None] == [7]
@@ -229,12 +233,12 @@ def test_compare_runs_without_the_cycle_collector_and_restores_it():
     gc.collect()
     gc.callbacks.append(counted)
     try:
-        comparing.compare(CUSTOMER, sage, [], options)
+        comparing.compare(CUSTOMER, sage, [], comparing.ComparisonFacts(options))
         # at most the one its new objects start when it is switched back on
         assert len(collections) <= 1
         assert gc.isenabled()
         gc.disable()
-        comparing.compare(CUSTOMER, sage[:10], [], options)
+        comparing.compare(CUSTOMER, sage[:10], [], comparing.ComparisonFacts(options))
         assert not gc.isenabled()
     finally:
         gc.callbacks.remove(counted)

@@ -4,7 +4,7 @@ from contextlib import closing
 import pytest
 
 from smsync_xl.connections.db import open_sqlite
-from smsync_xl.core.compare import compare, lookups_from
+from smsync_xl.core.compare import ComparisonFacts, compare, lookups_from
 from smsync_xl.core.errors import SourceFormatError
 from smsync_xl.core.fields import CUSTOMER, MATERIAL, VENDOR
 from smsync_xl.core.settings import EntitySettings, StatusRule
@@ -119,9 +119,11 @@ def test_credit_status_map_through_a_company_with_a_credit_status_column(demo):
         CUSTOMER,
         list(records.values()),
         demo.store.read(CUSTOMER),
-        EntitySettings(replace=frozenset({"credit_status"})),
-        lookups=lookups_from(demo.store.lookups(CUSTOMER)),
-        rule=rule,
+        ComparisonFacts(
+            EntitySettings(replace=frozenset({"credit_status"})),
+            lookups=lookups_from(demo.store.lookups(CUSTOMER)),
+            rule=rule,
+        ),
     )
     assert plan.by_id["PROSPECT1"].values["credit_status"] == "HOLD"
     change = next(c for c in plan.by_id["C0001"].changes if c.field == "credit_status")

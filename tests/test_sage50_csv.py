@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.cli import main
-from smsync_xl.core.compare import compare
+from smsync_xl.core.compare import ComparisonFacts, compare
 from smsync_xl.core.errors import SettingsError, SourceFormatError
 from smsync_xl.core.fields import CUSTOMER, ENTITIES, MATERIAL, VENDOR, TurboRecord
 from smsync_xl.core.settings import EntitySettings, StatusRule
@@ -121,7 +121,7 @@ def test_hidden_optional_columns_leave_their_fields_alone(tmp_path):
     assert (record["id"], record["name"], record["phone1"]) == ("ACME", "Acme", "555")
     assert record["city"] is None and record["credit_limit"] is None
     turbo = TurboRecord("ACME", {"id": "ACME", "name": "Acme", "phone1": "555", "city": "Peoria"})
-    plan = compare(CUSTOMER, read, [turbo], EntitySettings())
+    plan = compare(CUSTOMER, read, [turbo], ComparisonFacts(EntitySettings()))
     assert plan.by_id["ACME"].status is Status.IN_SYNC
 
 
@@ -311,7 +311,7 @@ def test_a_line_with_too_few_or_too_many_cells_is_refused_naming_it(tmp_path, li
 def test_an_inactive_value_sage_50_does_not_write_makes_the_row_invalid(tmp_path, inactive):
     write(tmp_path, f"Customer ID,Customer Name,Inactive\r\nA1,Acme,{inactive}\r\n")
     (record,) = source(tmp_path).read(CUSTOMER)
-    plan = compare(CUSTOMER, [record], [], EntitySettings())
+    plan = compare(CUSTOMER, [record], [], ComparisonFacts(EntitySettings()))
     assert plan.by_id["A1"].status is Status.INVALID
     assert (
         plan.by_id["A1"]
@@ -325,7 +325,7 @@ def test_a_number_with_an_exponent_is_not_taken(tmp_path, value):
     """Sage 50 never writes 1E2; it was taken as 100."""
     write(tmp_path, f"Customer ID,Customer Name,Inactive,Credit Limit\r\nA1,Acme,FALSE,{value}\r\n")
     (record,) = source(tmp_path).read(CUSTOMER)
-    plan = compare(CUSTOMER, [record], [], EntitySettings())
+    plan = compare(CUSTOMER, [record], [], ComparisonFacts(EntitySettings()))
     assert plan.by_id["A1"].reasons == (
         f"Credit Limit {value!r} is written with an exponent, which Sage 50 never writes; "
         "correct it in Sage 50",

@@ -15,7 +15,7 @@ from smsync_xl.book.sheets import table_rows
 from smsync_xl.connections.db import open_sqlite
 from smsync_xl.connections.odbc import connect, connection_string
 from smsync_xl.connections.odbc_errors import SAGE50
-from smsync_xl.core.compare import compare
+from smsync_xl.core.compare import ComparisonFacts, compare
 from smsync_xl.core.errors import AuthorizationError, SettingsError, SourceFormatError
 from smsync_xl.core.fields import CUSTOMER, MATERIAL, VENDOR
 from smsync_xl.core.settings import FLAG_RULE, Connection, EntitySettings, StatusRule
@@ -254,7 +254,7 @@ def test_products_keep_their_long_codes_and_are_invalid_by_the_id_rule(odbc, uk_
     assert (board["sales_gl"], board["expense_gl"], board["item_class"]) == ("4000", "5000", None)
     pipe = records["PIPE/150MM/CLASS-B-LONG"]
     assert pipe.inactive and pipe.values["inactive"] == "Yes"
-    plan = compare(MATERIAL, [pipe], [], EntitySettings(), rule=FLAG_RULE)
+    plan = compare(MATERIAL, [pipe], [], ComparisonFacts(EntitySettings(), rule=FLAG_RULE))
     (row,) = plan.rows
     assert row.status is Status.INVALID and row.id == "PIPE/150MM/CLASS-B-LONG"
     assert "ID is 23 characters; SMSTurbo allows at most 15" in row.reasons
@@ -320,7 +320,7 @@ def test_settings_with_the_uk_edition_open_the_uk_reader_with_dir(odbc, uk_file,
 
 def test_the_sheet_shows_how_the_postcode_was_read(odbc, uk_file):
     cafe = _by_id(_source(odbc, uk_file).read(CUSTOMER))["CAFE01"]
-    plan = compare(CUSTOMER, [cafe], [], EntitySettings())
+    plan = compare(CUSTOMER, [cafe], [], ComparisonFacts(EntitySettings()))
     (row,) = table_rows(plan, View.NOT_IN_SYNC)[SAGE_ONLY]
     shown = dict(zip((c.title for c in SAGE_COLUMNS), row, strict=True))
     assert (shown["Status"], shown["Reason"]) == ("NEW", cafe.notes[0])

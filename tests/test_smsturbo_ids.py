@@ -404,7 +404,7 @@ def test_refresh_keeps_a_ticked_row_s_typed_smsturbo_id(tmp_path):
 
 
 def test_a_code_smsturbo_has_in_another_letter_case_gets_no_second_record():
-    from smsync_xl.core.compare import compare
+    from smsync_xl.core.compare import ComparisonFacts, compare
     from smsync_xl.core.fields import SageRecord, TurboRecord
     from smsync_xl.core.settings import EntitySettings
     from smsync_xl.core.suggested_ids import assign_ids
@@ -418,7 +418,7 @@ def test_a_code_smsturbo_has_in_another_letter_case_gets_no_second_record():
         MATERIAL, sage, turbo, {}, suggest=True, product="Sage 50 Accounts (UK)"
     )
     assert [r.id for r in records] == ["pipe-150", "PIPE-150-CLASS"]
-    plan = compare(MATERIAL, records, turbo, EntitySettings())
+    plan = compare(MATERIAL, records, turbo, ComparisonFacts(EntitySettings()))
     assert plan.by_id["pipe-150"].status is Status.INVALID
     assert "matches SMSTurbo ID PIPE-150 only by letter case" in "; ".join(
         plan.by_id["pipe-150"].reasons

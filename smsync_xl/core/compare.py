@@ -676,6 +676,37 @@ _LISTED = frozenset(n for n, f in TURBO_FIELDS.items() if f.lookup)
 
 
 @dataclass(frozen=True)
+class ComparisonFacts:
+    """What :func:`compare` needs besides the entity and the two sides' records: Setup's
+    options for the entity and what SMSTurbo says about it, gathered once by the caller.
+    The defaults are SMSTurbo saying nothing: no lists, the reference schema's limits,
+    every field stored, the template found among SMSTurbo's records."""
+
+    options: EntitySettings
+    """Setup's options for the entity: types to include, fields to replace, Import Defaults."""
+    lookups: Lookups | None = None
+    """SMSTurbo's lists (credit statuses, units): values must be on them."""
+    rule: StatusRule = field(default_factory=StatusRule)
+    """How the entity's status field says 'inactive': a record active in Sage 50 but
+    inactive in SMSTurbo gets its active status back (the template's when Setup names
+    none), so a reactivated customer is DIFFERENT, not IN SYNC."""
+    template_id: str = DEFAULTS_ID
+    """The template record's ID; new records take Setup's Import Defaults, then the
+    template's values, for the fields Sage 50 leaves blank."""
+    template: Record | None = None
+    """The template record's values when kept outside ``turbo_records`` (a vendor's is
+    a customer); else it is found among them."""
+    stored: Iterable[str] | None = None
+    """The fields SMSTurbo has columns for (all when not given): a new record needs
+    only those."""
+    limits: Limits | None = None
+    """What SMSTurbo's columns hold (the reference schema's when not given): a value
+    beyond them makes its row INVALID."""
+    list_advice: Mapping[str, str] = field(default_factory=dict)
+    """Per SMSTurbo list, what else the bookkeeper can do about a value not on it."""
+
+
+@dataclass(frozen=True)
 class Comparison:
     """Everything the rules of :func:`compare` read, worked out once per comparison:
     the entity and Setup's options for it, the status rule, SMSTurbo's lists and column
@@ -712,33 +743,26 @@ class Comparison:
         entity: Entity,
         sage_records: list[SageRecord],
         turbo_records: list[TurboRecord],
-        options: EntitySettings,
-        *,
-        lookups: Lookups | None,
-        rule: StatusRule,
-        template_id: str,
-        template: Record | None,
-        stored: Iterable[str] | None,
-        limits: Limits | None,
-        list_advice: Mapping[str, str] | None = None,
+        facts: ComparisonFacts,
     ) -> Comparison:
-        """The inputs of :func:`compare` (which says what each means), indexed once so
-        each Sage 50 record is compared with dict look-ups."""
+        """The inputs of :func:`compare` (:class:`ComparisonFacts` says what each
+        means), indexed once so each Sage 50 record is compared with dict look-ups."""
+        options, rule, template_id = facts.options, facts.rule, facts.template_id
         status_field = entity.status_field
-        template = _template_values(template, turbo_records, template_id)
+        template = _template_values(facts.template, turbo_records, template_id)
         turbo_by_id, turbo_by_folded = _turbo_index(turbo_records, template_id)
         supplied = {*(f.name for f in entity.fields), status_field, *options.defaults}
         return cls(
             entity=entity,
             options=options,
             rule=rule,
-            lookups=lookups,
+            lookups=facts.lookups,
             template_id=template_id,
             template=template,
-            needed=_needed(entity, stored),
-            limits=_Limits.of(limits, supplied),
+            needed=_needed(entity, facts.stored),
+            limits=_Limits.of(facts.limits, supplied),
             listed=tuple(spec for spec in entity.turbo_fields.values() if spec.lookup),
-            list_advice=list_advice or {},
+            list_advice=facts.list_advice,
             reactivated=rule.active or (template or {}).get(status_field) or None,
             turbo_by_id=turbo_by_id,
             turbo_by_folded=turbo_by_folded,
@@ -1210,43 +1234,12 @@ def compare(
     entity: Entity,
     sage_records: list[SageRecord],
     turbo_records: list[TurboRecord],
-    options: EntitySettings,
-    *,
-    lookups: Lookups | None = None,
-    rule: StatusRule | None = None,
-    template_id: str = DEFAULTS_ID,
-    template: Record | None = None,
-    stored: Iterable[str] | None = None,
-    limits: Limits | None = None,
-    list_advice: Mapping[str, str] | None = None,
+    facts: ComparisonFacts,
 ) -> Plan:
-    """Give every Sage 50 record a status and list the SMSTurbo records missing from it.
-
-    ``rule`` is how the entity's status field says 'inactive': a record active in Sage
-    50 but inactive in SMSTurbo gets its active status back (the template's when Setup
-    names none), so a reactivated customer is DIFFERENT, not IN SYNC. ``lookups`` are
-    SMSTurbo's lists (credit statuses, units); values must be on them. New records take
-    Setup's Import Defaults for the fields Sage 50 leaves blank. The template record
-    (``template_id``) is found among ``turbo_records`` unless given as ``template`` (a
-    vendor's is a customer). ``stored`` are the fields SMSTurbo has columns for (all
-    when not given): a new record needs only those. ``limits`` are what SMSTurbo's
-    columns hold (the reference schema's when not given): a value beyond them makes its
-    row INVALID. ``list_advice``: per SMSTurbo list, what else a value not on it may do.
-    """
+    """Give every Sage 50 record a status and list the SMSTurbo records missing from it,
+    by Setup's options and SMSTurbo's lists, limits and template in ``facts``."""
     with collector_paused():
-        inputs = Comparison.of(
-            entity,
-            sage_records,
-            turbo_records,
-            options,
-            lookups=lookups,
-            rule=rule or StatusRule(),
-            template_id=template_id,
-            template=template,
-            stored=stored,
-            limits=limits,
-            list_advice=list_advice,
-        )
+        inputs = Comparison.of(entity, sage_records, turbo_records, facts)
         rows: list[PlanRow] = []
         excluded: dict[str, str | None] = {}
         plain, checked = _screened(inputs, sage_records)
@@ -1262,7 +1255,7 @@ def compare(
             rows,
             _turbo_only(inputs, sage_records),
             excluded,
-            options.replace,
+            facts.options.replace,
             inputs.rule,
             _template_note(inputs),
         )

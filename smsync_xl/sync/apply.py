@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from smsync_xl.core.compare import (
+    ComparisonFacts,
     Plan,
     PlanRow,
     character_problem,
@@ -142,14 +143,16 @@ def make_plan(
         entity,
         records,
         turbo,
-        settings.entities[entity.key],
-        lookups=with_unit_map(lookups_from(store.lookups(entity)), settings.units),
-        rule=settings.status_rule(entity),
-        template_id=template_id,
-        template=template,
-        stored=store.table(entity).columns,
-        limits=column_limits(store.db, store.table(entity)),
-        list_advice=unit_advice(settings.units),
+        ComparisonFacts(
+            settings.entities[entity.key],
+            lookups=with_unit_map(lookups_from(store.lookups(entity)), settings.units),
+            rule=settings.status_rule(entity),
+            template_id=template_id,
+            template=template,
+            stored=store.table(entity).columns,
+            limits=column_limits(store.db, store.table(entity)),
+            list_advice=unit_advice(settings.units),
+        ),
     )
     plan.assigned = assigned
     return with_links(plan)
