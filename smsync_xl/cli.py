@@ -317,9 +317,9 @@ def _echo_plans(plans: list[Plan], view: View) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="smsync-xl")
 def main() -> None:
-    """Bring Sage 50 customers and vendors into SMSTurbo, one way, audited.
+    """Bring Sage 50 (US, Canada, UK) customers, vendors and items into SMSTurbo, one way,
+    audited.
 
-    \b
     \b
     With a settings file (plan, sync, undo, runs):
       smsync-xl demo ./demo                      # demo company, plan, synchronize
