@@ -384,7 +384,7 @@ def test_ticking_an_invalid_row_is_refused_naming_it_and_changes_nothing(tmp_pat
     refused = run("tick", book, "PROSPECT1", "ACME CO", "DUP100")
     assert refused.exit_code == 1
     assert (
-        "Sage50-only sheet: only NEW and DIFFERENT rows can be ticked: "
+        "Sage50-only sheet: only NEW, DIFFERENT, LINK rows can be ticked: "
         + "; ".join(f"row {n} ({i}) is INVALID" for n, i in invalid)
     ) in refused.output
     assert "Leave these IDs out (nothing was changed)" in refused.output

@@ -162,3 +162,18 @@ def test_synchronize_lets_go_of_the_sheets_while_it_writes_smsturbo(tmp_path, mo
     assert held[0] - start < read * 0.6, (held[0] - start, read)
     results = port.read_table(SAGE_ONLY)
     assert [row[results.column("Result")] for row in results.rows].count(None) == 0
+
+
+def test_every_way_out_of_a_button_hands_the_status_bar_back(tmp_path):
+    """A stale SMSync line on Excel's status bar reads as a run still going: Synchronize
+    with nothing ticked and a refused button end with the bar handed back too."""
+    book, excel = standin(tmp_path, 10)
+    port = ExcelBook(book)
+    assert macros.refresh(port), excel.dialogs
+    assert macros.uncheck_all(port), excel.dialogs
+    assert macros.synchronize(port), excel.dialogs  # nothing is ticked
+    assert "Nothing is ticked" in excel.dialogs[-1].prompt
+    assert excel.status_bar[-1] is False
+    book.sheets["Setup"].range("B9").value = "nowhere"  # a refused Refresh
+    assert macros.refresh(port) is None
+    assert excel.status_bar[-1] is False

@@ -51,7 +51,7 @@ from smsync_xl.book.sheets import table_rows as sheet_rows
 from smsync_xl.core.errors import SmsyncError, WrittenButNotSavedError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import TableData
-from smsync_xl.core.vocabulary import BUTTON_WORDS, LogAction, View, Words, sentence
+from smsync_xl.core.vocabulary import BUTTON_WORDS, LogAction, Status, View, Words, sentence
 from smsync_xl.sync.apply import SyncResult, now_text
 
 __all__ = [
@@ -155,7 +155,8 @@ def _report(port: WorkbookPort, action: str, message: str, detail: str | None = 
     support, a run committed but not shown), a Log row, if the workbook can still take
     one (the problem may be a missing Log sheet or a read-only file: the message says
     so). A refusal before anything changed leaves the workbook file as it was."""
-    port.status("")
+    with contextlib.suppress(Exception):  # a status bar is cosmetic: the message matters
+        port.status("")
     port.alert(message)
     if detail is None:
         return
@@ -183,7 +184,11 @@ def macro(action: Macro) -> Button:
             workbook = port.workbook_path()
             with one_run_at_a_time(workbook) as free:
                 if free:
-                    return action(port, words)
+                    try:
+                        return action(port, words)
+                    finally:  # every exit hands the status bar back (only this run's)
+                        with contextlib.suppress(Exception):
+                            port.status("")
             port.alert(already_running(str(workbook), words))
         except RunNotSavedError as error:
             _report(port, action.__name__, str(error), str(error))
@@ -469,7 +474,7 @@ def tick_ids(
             )
         if ticks.untickable:
             raise SmsyncError(
-                "only NEW and DIFFERENT rows can be ticked: "
+                f"only {', '.join(str(s) for s in Status if s.tickable)} rows can be ticked: "
                 + "; ".join(f"row {n} ({i}) is {s}" for n, i, s in ticks.untickable),
                 where=f"{SAGE_ONLY} sheet",
                 advice="Leave these IDs out (nothing was changed). An INVALID row's Reason "

@@ -11,6 +11,7 @@ which Excel does not store there; in a Text cell it would become part of the val
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -504,7 +505,10 @@ class ExcelBook:
         self.book.app.status_bar = text or False  # False hands the bar back to Excel
 
     def progress(self, step: Step) -> None:
-        self.status(step.line())
+        """Cosmetic, and called while SMSTurbo is written: Excel refusing it for a moment
+        (a cell being edited, a dialog up) must not stop the run."""
+        with contextlib.suppress(Exception):
+            self.status(step.line())
 
     def release(self, sheet: str, *, written: bool) -> None:
         """Nothing to let go: the cells live in Excel, each read is one block."""
