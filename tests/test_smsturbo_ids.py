@@ -1,6 +1,7 @@
 """SMSTurbo IDs for Sage 50 records that bring none (issue 21, item 4) and the unit map
 (item 7): suggested IDs, the crosswalk SMSTurbo keeps, renames, typed IDs, `ids`."""
 
+import datetime
 import re
 import sqlite3
 from pathlib import Path
@@ -449,3 +450,22 @@ def test_a_name_nothing_of_which_can_stand_in_an_id_is_suggested_one_from_its_ke
     ]
     records, _ = assign_ids(CUSTOMER, sage, [], {}, suggest=True, product="Sage 50")
     assert [r.id for r in records] == ["ID-15", "ID-16"]
+
+
+@pytest.mark.parametrize("converted", [123.0, datetime.datetime(2026, 1, 2)])
+def test_an_smsturbo_id_excel_converted_is_refused_naming_the_row(converted):
+    """Pasted over the column's Text format, ``00123`` reaches SMSync as 123.0 and ``1-2``
+    as a date: SMSync names the row instead of guessing what was typed."""
+    from smsync_xl.book.layout import INCLUDE, KEY, SAGE_ONLY, TURBO_ID
+    from smsync_xl.book.sheets import make_key, typed_ids
+    from smsync_xl.core.errors import SmsyncError
+    from smsync_xl.core.ports import TableData
+
+    header = [INCLUDE, KEY, TURBO_ID]
+    typed = TableData(SAGE_ONLY, header, [["x", make_key("customers", "A-1"), "B-2"]], 6)
+    assert typed_ids(typed) == {"customers": {"A-1": "B-2"}}
+    table = TableData(SAGE_ONLY, header, [["x", make_key("customers", "A-1"), converted]], 6)
+    with pytest.raises(SmsyncError) as refused:
+        typed_ids(table)
+    assert "Excel converted it" in str(refused.value)
+    assert "row 6" in str(refused.value) and "A-1" in str(refused.value)

@@ -256,14 +256,29 @@ def typed_ids(table: TableData) -> dict[str, dict[str, str]]:
         return {}
     include, key, typed = table.column(INCLUDE), table.column(KEY), table.column(TURBO_ID)
     found: dict[str, dict[str, str]] = {}
-    for row in table.rows:
+    for index, row in enumerate(table.rows):
         if is_blank_row(row) or not is_ticked(row[include]):
             continue
         entity, record_id = split_key(str(row[key] or ""))
         chosen = cell_text(row[typed])
         if chosen != record_id:
+            _refuse_converted(table, index, row, row[typed])
             found.setdefault(entity, {})[record_id] = chosen
     return found
+
+
+def _refuse_converted(table: TableData, index: int, row: list[object], value: object) -> None:
+    """An SMSTurbo ID Excel turned into a number or a date (pasted over the column's Text
+    format: ``00123`` became 123) is not what was typed: SMSync does not guess it back."""
+    if value is None or isinstance(value, str):
+        return
+    raise IncludeError(
+        f"the {TURBO_ID} holds a {type(value).__name__} ({value!r}), not the text typed: "
+        "Excel converted it",
+        where=_where(table, index, row),
+        advice=f"Format the {TURBO_ID} cells as Text (Home > Number > Text), type the ID "
+        "again, then Synchronize.",
+    )
 
 
 def ticked_rows(table: TableData) -> set[int]:
