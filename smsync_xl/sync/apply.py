@@ -514,6 +514,24 @@ class _Decider:
         )
 
 
+def _decided(
+    writer: _Writer,
+    plan: Plan,
+    typed: ChosenIds,
+    marks: Mapping[str, str],
+    progress: Progress | None,
+) -> _Writer:
+    """Each chosen row decided against the plan, its write queued on ``writer``, which
+    keeps nothing of the plan."""
+    decider = _Decider(plan, IdChoices(plan, typed, writer.edition), writer)
+    for record_id, mark in marks.items():
+        writer.checkpoint("writing")
+        decider.apply(record_id, mark)
+        if progress:
+            progress(1)
+    return writer
+
+
 def _prepare_crosswalk(store: SMSTurboStore, settings: Settings) -> None:
     """An edition whose records may bring no ID (all but the US) may remember IDs: the
     crosswalk is made before the transaction where making it would commit that."""
@@ -567,18 +585,15 @@ def apply(
             writer = _Writer(
                 store, entity, template_of(entity), results, checkpoint, settings.edition
             )
-            plan = make_plan(entity, source, store, settings, sage.pop(entity.key))
-            decider = _Decider(
-                plan, IdChoices(plan, ids.get(entity.key, {}), settings.edition), writer
+            # the plan is made in the call: once it returns, only the chosen writes stay
+            decided = _decided(
+                writer,
+                make_plan(entity, source, store, settings, sage.pop(entity.key)),
+                ids.get(entity.key, {}),
+                chosen[entity.key],
+                progress,
             )
-            del plan  # the decider holds it until this entity's rows are decided
-            for record_id, mark in chosen[entity.key].items():
-                checkpoint("writing")
-                decider.apply(record_id, mark)
-                if progress:
-                    progress(1)
-            del decider  # the records and plan rows no chosen row needs go now
-            writers.append(writer)
+            writers.append(decided)
         for writer in writers:
             checkpoint("writing")
             taken = {f for p in writer.pending for f in p.from_defaults}
