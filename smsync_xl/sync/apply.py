@@ -267,148 +267,33 @@ class _Write:
 
 
 class _Writer:
-    """Decides each of one entity's rows, then writes them and collects the audit."""
+    """Writes one entity's decided rows and collects the audit. It keeps only what the
+    chosen rows need, never the plan: the records of a large company are let go as soon
+    as the rows are decided."""
 
     def __init__(
         self,
         store: SMSTurboStore,
         entity: Entity,
-        plan: Plan,
         defaults: Callable[[], Record],
         results: list[RowResult],
         checkpoint: Checkpoint,
-        ids: IdChoices,
+        edition: Edition,
     ) -> None:
         self.checkpoint = checkpoint
         self.store = store
         self.entity = entity
-        self.plan = plan
         self.defaults = defaults
         self.results = results
         self.pending: list[_Write] = []
         self.links: list[tuple[str, str]] = []
         """(source key, SMSTurbo ID) of each link ticked."""
-        self.ids = ids
+        self.edition = edition
 
     def result(
         self, record_id: str, outcome: Outcome, detail: str = "", step: NextStep | None = None
     ) -> RowResult:
         return RowResult(self.entity.key, record_id, outcome, detail, step)
-
-    def apply(self, record_id: str, mark: str) -> None:
-        self.results.append(self.decide(record_id, mark))
-
-    def decide(self, record_id: str, mark: str) -> RowResult:
-        row = self.plan.row_for(record_id, mark)
-        if row is None:
-            if record_id in self.plan.excluded_by_type:
-                return self.result(
-                    record_id, Outcome.CONFLICT, "its type is no longer in Include Types"
-                )
-            return self.result(
-                record_id, Outcome.CONFLICT, "it is no longer in Sage 50", NextStep.COMPARE
-            )
-        if row.fingerprint != mark:
-            return self.stale(row, mark)
-        if row.status is Status.INVALID:
-            return self.result(record_id, Outcome.SKIPPED, "; ".join(row.reasons))
-        if row.status is Status.IN_SYNC:
-            return self.result(record_id, Outcome.SKIPPED, "already in sync")
-        if row.status is Status.NEW:
-            return self.create(row)
-        if row.status is Status.LINK:
-            return self.link(row)
-        return self.update(row)
-
-    def link(self, row: PlanRow) -> RowResult:
-        """Remember the proposed SMSTurbo record's ID for the row's source key; the
-        records themselves are compared at the next Refresh."""
-        _, refused = self.ids.chosen(row)
-        key = self.ids.source_key(row)
-        if refused or key is None:
-            return self.result(row.id, Outcome.SKIPPED, refused)
-        self.links.append((key, row.id))
-        return self.result(
-            row.id,
-            Outcome.UPDATED,
-            f"linked: SMSTurbo remembers {row.id} for Sage 50 record {key}; press Refresh "
-            "to compare them",
-        )
-
-    def stale(self, row: PlanRow, mark: str) -> RowResult:
-        """The row is not what the bookkeeper reviewed: say why, change nothing. A row
-        that became INVALID says why (a record SMSTurbo now holds that matches only by
-        letter case, say) rather than blaming Setup."""
-        if row.status is Status.INVALID:
-            return self.result(
-                row.id,
-                Outcome.CONFLICT,
-                f"INVALID since the lists were compared: {'; '.join(row.reasons)}; nothing "
-                "was written for it",
-            )
-        if same_data(row.fingerprint, mark):
-            return self.result(
-                row.id,
-                Outcome.CONFLICT,
-                "what Synchronize would do changed because Setup changed "
-                "(Replace Options, credit status or Import Defaults)",
-                NextStep.REVIEW,
-            )
-        if row.status is Status.IN_SYNC:
-            return self.result(
-                row.id,
-                Outcome.SKIPPED,
-                "already in sync (synchronized since the lists were compared)",
-            )
-        return self.result(
-            row.id,
-            Outcome.CONFLICT,
-            "changed in Sage 50 or SMSTurbo since the lists were compared",
-            NextStep.REVIEW,
-        )
-
-    def create(self, row: PlanRow) -> RowResult:
-        turbo_id, refused = self.ids.chosen(row)
-        if refused:
-            return self.result(row.id, Outcome.SKIPPED, refused)
-        record, from_defaults = _new_record(self.store, self.entity, self.defaults(), row)
-        record["id"] = turbo_id
-        self.pending.append(
-            _Write(
-                AuditAction.CREATE,
-                turbo_id,
-                record,
-                len(self.results),
-                from_defaults=from_defaults,
-                remember=self.ids.source_key(row),
-            )
-        )
-        detail = f"as SMSTurbo ID {turbo_id}" if turbo_id != row.id else ""
-        return self.result(row.id, Outcome.CREATED, detail)
-
-    def update(self, row: PlanRow) -> RowResult:
-        _, refused = self.ids.chosen(row)
-        if refused:
-            return self.result(row.id, Outcome.SKIPPED, refused)
-        if not row.changes:
-            labels = "; ".join(c.describe() for c in row.other_differences)
-            return self.result(
-                row.id,
-                Outcome.SKIPPED,
-                f"differs only in fields not ticked in Replace Options ({labels})",
-            )
-        assert row.turbo is not None  # a DIFFERENT row has its SMSTurbo record
-        self.pending.append(
-            _Write(
-                AuditAction.UPDATE,
-                row.id,
-                {c.field: c.new for c in row.changes},
-                len(self.results),
-                seen=row.turbo.values,
-                remember=self.ids.source_key(row),
-            )
-        )
-        return self.result(row.id, Outcome.UPDATED, "; ".join(c.describe() for c in row.changes))
 
     def conflict(self, write: _Write, reason: str, step: NextStep = NextStep.REVIEW) -> None:
         self.results[write.index] = self.result(write.record_id, Outcome.CONFLICT, reason, step)
@@ -435,9 +320,7 @@ class _Writer:
         this transaction, audited beside the record."""
         self.checkpoint("remembering")
         pairs = [(w.remember, w.record_id) for w in done if w.remember is not None]
-        changes += Crosswalk(self.store.db).remember(
-            self.ids.edition, self.entity, pairs + self.links
-        )
+        changes += Crosswalk(self.store.db).remember(self.edition, self.entity, pairs + self.links)
 
     def _compared(
         self, current: dict[str, Raw], free: set[str]
@@ -505,6 +388,153 @@ class _Writer:
             )
 
 
+@dataclass
+class _Decider:
+    """Decides each chosen row of one entity against the plan made inside the
+    transaction, queueing its writes on the writer; the plan goes when this does."""
+
+    plan: Plan
+    ids: IdChoices
+    writer: _Writer
+
+    def apply(self, record_id: str, mark: str) -> None:
+        self.writer.results.append(self.decide(record_id, mark))
+
+    def decide(self, record_id: str, mark: str) -> RowResult:
+        row = self.plan.row_for(record_id, mark)
+        if row is None:
+            if record_id in self.plan.excluded_by_type:
+                return self.writer.result(
+                    record_id, Outcome.CONFLICT, "its type is no longer in Include Types"
+                )
+            return self.writer.result(
+                record_id, Outcome.CONFLICT, "it is no longer in Sage 50", NextStep.COMPARE
+            )
+        if row.fingerprint != mark:
+            return self.stale(row, mark)
+        if row.status is Status.INVALID:
+            return self.writer.result(record_id, Outcome.SKIPPED, "; ".join(row.reasons))
+        if row.status is Status.IN_SYNC:
+            return self.writer.result(record_id, Outcome.SKIPPED, "already in sync")
+        if row.status is Status.NEW:
+            return self.create(row)
+        if row.status is Status.LINK:
+            return self.link(row)
+        return self.update(row)
+
+    def link(self, row: PlanRow) -> RowResult:
+        """Remember the proposed SMSTurbo record's ID for the row's source key; the
+        records themselves are compared at the next Refresh."""
+        _, refused = self.ids.chosen(row)
+        key = self.ids.source_key(row)
+        if refused or key is None:
+            return self.writer.result(row.id, Outcome.SKIPPED, refused)
+        self.writer.links.append((key, row.id))
+        return self.writer.result(
+            row.id,
+            Outcome.UPDATED,
+            f"linked: SMSTurbo remembers {row.id} for Sage 50 record {key}; press Refresh "
+            "to compare them",
+        )
+
+    def stale(self, row: PlanRow, mark: str) -> RowResult:
+        """The row is not what the bookkeeper reviewed: say why, change nothing. A row
+        that became INVALID says why (a record SMSTurbo now holds that matches only by
+        letter case, say) rather than blaming Setup."""
+        if row.status is Status.INVALID:
+            return self.writer.result(
+                row.id,
+                Outcome.CONFLICT,
+                f"INVALID since the lists were compared: {'; '.join(row.reasons)}; nothing "
+                "was written for it",
+            )
+        if same_data(row.fingerprint, mark):
+            return self.writer.result(
+                row.id,
+                Outcome.CONFLICT,
+                "what Synchronize would do changed because Setup changed "
+                "(Replace Options, credit status or Import Defaults)",
+                NextStep.REVIEW,
+            )
+        if row.status is Status.IN_SYNC:
+            return self.writer.result(
+                row.id,
+                Outcome.SKIPPED,
+                "already in sync (synchronized since the lists were compared)",
+            )
+        return self.writer.result(
+            row.id,
+            Outcome.CONFLICT,
+            "changed in Sage 50 or SMSTurbo since the lists were compared",
+            NextStep.REVIEW,
+        )
+
+    def create(self, row: PlanRow) -> RowResult:
+        turbo_id, refused = self.ids.chosen(row)
+        if refused:
+            return self.writer.result(row.id, Outcome.SKIPPED, refused)
+        record, from_defaults = _new_record(
+            self.writer.store, self.writer.entity, self.writer.defaults(), row
+        )
+        record["id"] = turbo_id
+        self.writer.pending.append(
+            _Write(
+                AuditAction.CREATE,
+                turbo_id,
+                record,
+                len(self.writer.results),
+                from_defaults=from_defaults,
+                remember=self.ids.source_key(row),
+            )
+        )
+        detail = f"as SMSTurbo ID {turbo_id}" if turbo_id != row.id else ""
+        return self.writer.result(row.id, Outcome.CREATED, detail)
+
+    def update(self, row: PlanRow) -> RowResult:
+        _, refused = self.ids.chosen(row)
+        if refused:
+            return self.writer.result(row.id, Outcome.SKIPPED, refused)
+        if not row.changes:
+            labels = "; ".join(c.describe() for c in row.other_differences)
+            return self.writer.result(
+                row.id,
+                Outcome.SKIPPED,
+                f"differs only in fields not ticked in Replace Options ({labels})",
+            )
+        assert row.turbo is not None  # a DIFFERENT row has its SMSTurbo record
+        self.writer.pending.append(
+            _Write(
+                AuditAction.UPDATE,
+                row.id,
+                {c.field: c.new for c in row.changes},
+                len(self.writer.results),
+                seen=row.turbo.values,
+                remember=self.ids.source_key(row),
+            )
+        )
+        return self.writer.result(
+            row.id, Outcome.UPDATED, "; ".join(c.describe() for c in row.changes)
+        )
+
+
+def _decided(
+    writer: _Writer,
+    plan: Plan,
+    typed: ChosenIds,
+    marks: Mapping[str, str],
+    progress: Progress | None,
+) -> _Writer:
+    """Each chosen row decided against the plan, its write queued on ``writer``, which
+    keeps nothing of the plan."""
+    decider = _Decider(plan, IdChoices(plan, typed, writer.edition), writer)
+    for record_id, mark in marks.items():
+        writer.checkpoint("writing")
+        decider.apply(record_id, mark)
+        if progress:
+            progress(1)
+    return writer
+
+
 def _prepare_crosswalk(store: SMSTurboStore, settings: Settings) -> None:
     """An edition whose records may bring no ID (all but the US) may remember IDs: the
     crosswalk is made before the transaction where making it would commit that."""
@@ -554,19 +584,19 @@ def apply(
     _prepare_crosswalk(store, settings)
     with store.transaction(writing=writing, waiting=lambda: checkpoint("waiting")):
         writers = []
-        for key, marks in chosen.items():
-            if not marks:
-                continue
-            entity = ENTITIES[key]
-            plan = make_plan(entity, source, store, settings, sage[key])
-            typed = IdChoices(plan, ids.get(key, {}), settings.edition)
-            writer = _Writer(store, entity, plan, template_of(entity), results, checkpoint, typed)
-            for record_id, mark in marks.items():
-                checkpoint("writing")
-                writer.apply(record_id, mark)
-                if progress:
-                    progress(1)
-            writers.append(writer)
+        for entity in writing:
+            writer = _Writer(
+                store, entity, template_of(entity), results, checkpoint, settings.edition
+            )
+            # the plan is made in the call: once it returns, only the chosen writes stay
+            decided = _decided(
+                writer,
+                make_plan(entity, source, store, settings, sage.pop(entity.key)),
+                ids.get(entity.key, {}),
+                chosen[entity.key],
+                progress,
+            )
+            writers.append(decided)
         for writer in writers:
             checkpoint("writing")
             taken = {f for p in writer.pending for f in p.from_defaults}
