@@ -375,7 +375,8 @@ def test_two_canada_syncs_at_once_on_a_server_remember_and_create_each_record_on
     assert [kind for _, kind, _ in runs(turbo)] == ["sync"]
     with turbo.connect() as connection:
         keys = connection.execute(f'SELECT "sourcekey", "turboid" FROM "{TABLE}"').fetchall()
-    assert len(keys) == len({tuple(k) for k in keys}) == 16
+    # the 16 written and the 10 matched by their name as ID (remembered at the sync)
+    assert len(keys) == len({tuple(k) for k in keys}) == 26
     with turbo.connect() as connection, pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         connection.execute(
             f'INSERT INTO "{TABLE}" VALUES (?, ?, ?, ?, ?)',
@@ -449,3 +450,22 @@ def test_a_name_nothing_of_which_can_stand_in_an_id_is_suggested_one_from_its_ke
     ]
     records, _ = assign_ids(CUSTOMER, sage, [], {}, suggest=True, product="Sage 50")
     assert [r.id for r in records] == ["ID-15", "ID-16"]
+
+
+def test_a_canada_customer_in_sync_by_its_name_and_renamed_after_a_sync_is_different(tmp_path):
+    settings_path = create_canada_demo(tmp_path)
+    turbo = tmp_path / "smsturbo_demo.sqlite"
+    settings = load_settings(settings_path)
+    plan = make_plan(CUSTOMER, open_source(settings), open_store(settings), settings)
+    assert plan.by_id["BOUCHARD-BETON"].status is Status.IN_SYNC
+    assert run("sync", "--settings", settings_path, "--yes").exit_code == 0
+    assert ("canada", "customers", "1", "BOUCHARD-BETON") in [r[1:] for r in remembered(turbo)]
+    sage_sql(tmp_path, "UPDATE tCustomr SET sName = ? WHERE lId = ?", ("BOUCHARD BETON INC", 1))
+    plan = make_plan(CUSTOMER, open_source(settings), open_store(settings), settings)
+    row = plan.by_id["BOUCHARD-BETON"]
+    assert row.status is Status.DIFFERENT
+    assert any(c.describe().startswith("Name: ") for c in row.changes)
+    assert not [r for r in plan.rows if r.status is Status.NEW and not r.inactive]
+    assert not [r for r in plan.turbo_only if r.id == "BOUCHARD-BETON"]
+    assert run("undo", "--settings", settings_path, "--yes").exit_code == 0
+    assert "canada/customers/1" not in [r[0] for r in remembered(turbo)]

@@ -42,7 +42,7 @@ from smsync_xl.core.fields import (
 from smsync_xl.core.ports import Source
 from smsync_xl.core.proposed_links import with_links
 from smsync_xl.core.settings import Settings
-from smsync_xl.core.suggested_ids import assign_ids
+from smsync_xl.core.suggested_ids import IdOrigin, assign_ids
 from smsync_xl.core.units import unit_advice, with_unit_map
 from smsync_xl.core.vocabulary import AuditAction, Edition, Outcome, RunKind, Status
 from smsync_xl.smsturbo.audit import Change, image
@@ -435,9 +435,29 @@ class _Writer:
         this transaction, audited beside the record."""
         self.checkpoint("remembering")
         pairs = [(w.remember, w.record_id) for w in done if w.remember is not None]
+        if done or self.links:
+            pairs += self._matched_by_name(pairs)
         changes += Crosswalk(self.store.db).remember(
             self.ids.edition, self.entity, pairs + self.links
         )
+
+    def _matched_by_name(self, written: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Each other row that meets its SMSTurbo record by its name as ID (Canada) and
+        has no remembered ID yet: the pair is known to be one record, so remembering it
+        now lets a later rename in Sage 50 show as a change, never a new record."""
+        keys = {key for key, _ in written} | {key for key, _ in self.links}
+        pairs = []
+        for row in self.plan.rows:
+            origin = self.plan.assigned.get(row.id)
+            if (
+                row.turbo is not None
+                and origin is not None
+                and origin.origin is IdOrigin.OWN
+                and origin.to_remember
+                and origin.source_key not in keys
+            ):
+                pairs.append((origin.source_key, row.id))
+        return pairs
 
     def _compared(
         self, current: dict[str, Raw], free: set[str]
