@@ -469,3 +469,17 @@ def test_a_canada_customer_in_sync_by_its_name_and_renamed_after_a_sync_is_diffe
     assert not [r for r in plan.turbo_only if r.id == "BOUCHARD-BETON"]
     assert run("undo", "--settings", settings_path, "--yes").exit_code == 0
     assert "canada/customers/1" not in [r[0] for r in remembered(turbo)]
+
+
+@pytest.mark.parametrize("edition", [Edition.CANADA, Edition.UK])
+def test_undo_counts_the_records_as_synchronized_and_the_remembered_ids_apart(tmp_path, edition):
+    settings = DEMOS[edition](tmp_path)
+    synced = run("sync", "--settings", settings, "--yes")
+    counts = re.search(r"Import completed: (\d+) created, (\d+) updated", synced.output)
+    assert counts, synced.output
+    ids = len(remembered(tmp_path / "smsturbo_demo.sqlite"))
+    undone = run("undo", "--settings", settings, "--yes")
+    assert (
+        f"Undo of synchronization 1: {counts[1]} removed, {counts[2]} restored; "
+        f"{ids} remembered SMSTurbo ID{'s' if ids != 1 else ''} taken back"
+    ) in undone.output, undone.output
