@@ -483,3 +483,26 @@ def test_undo_counts_the_records_as_synchronized_and_the_remembered_ids_apart(tm
         f"Undo of synchronization 1: {counts[1]} removed, {counts[2]} restored; "
         f"{ids} remembered SMSTurbo ID{'s' if ids != 1 else ''} taken back"
     ) in undone.output, undone.output
+
+
+def test_a_canada_name_several_smsturbo_records_share_is_not_sent_to_sage_50(tmp_path):
+    settings_path = create_canada_demo(tmp_path)
+    _name_customers(tmp_path, "Épicerie Tremblay", "VIEUX-CLIENT", "CARRIERE-EST")
+    settings = load_settings(settings_path)
+    plan = make_plan(CUSTOMER, open_source(settings), open_store(settings), settings)
+    (row,) = [r for r in plan.rows if r.sage.values["name"] == "Épicerie Tremblay"]
+    assert "suggested ID: EPICERIE-TREMBL" in row.reasons  # no code to change in Sage 50
+    assert not [r for r in row.reasons if "change it in Sage 50" in r]
+
+
+def test_uk_words_for_sage_50_s_records_in_doctor_and_suggestions(tmp_path):
+    settings_path = create_uk_demo(tmp_path)
+    settings = load_settings(settings_path)
+    plan = make_plan(MATERIAL, open_source(settings), open_store(settings), settings)
+    notes = [n for r in plan.rows for n in r.sage.notes if "no SMSTurbo ID" in n]
+    assert notes and all(
+        n.startswith("Sage 50 Accounts (UK) gives this product no SMSTurbo ID") for n in notes
+    )
+    doctor = run("doctor", "--settings", settings_path)
+    sage_part = doctor.output.split("SMSTurbo (")[0]
+    assert re.search(r"ok +\d+ suppliers\n +ok +\d+ products\n", sage_part), doctor.output

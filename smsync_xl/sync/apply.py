@@ -138,6 +138,7 @@ def make_plan(
         Crosswalk(store.db).of(edition, entity),
         suggest=edition is not Edition.US,
         product=edition.words.product,
+        record_word=edition.words.record(entity.key),
     )
     plan = compare(
         entity,
