@@ -57,6 +57,13 @@ NAMED = 20
 """Records left alone an undo names in the Log and its dialog; the audit names all."""
 
 
+def _ids_taken_back(ids: int) -> str:
+    """The remembered SMSTurbo IDs an undo took back, said after the records' counts."""
+    if not ids:
+        return ""
+    return f"; {ids} remembered SMSTurbo ID{'s' if ids != 1 else ''} taken back"
+
+
 @dataclass(frozen=True)
 class UndoResult:
     undone_run: int
@@ -80,10 +87,7 @@ class UndoResult:
             text += f", {gone} created by it already deleted in SMSTurbo"
         if self.left_alone:
             text += f", {len(self.left_alone)} left as they are"
-        ids = len(self.restored) - len(records)
-        if ids:
-            text += f"; {ids} remembered SMSTurbo ID{'s' if ids != 1 else ''} taken back"
-        return text
+        return text + _ids_taken_back(len(self.restored) - len(records))
 
     def still_undoable(self) -> str:
         return (
