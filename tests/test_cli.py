@@ -336,7 +336,10 @@ def test_the_uk_demo_prints_its_designed_counts_syncs_once_and_undoes_exactly(tm
     assert again.output == "Nothing to synchronize.\n"
     assert dump(turbo) == synced
     undo = run("undo", "--settings", settings, "--yes")
-    assert undo.exit_code == 0 and "6 removed, 4 restored" in undo.output, undo.output
+    assert (
+        undo.exit_code == 0
+        and "5 removed, 4 restored; 1 remembered SMSTurbo ID taken back" in undo.output
+    ), undo.output
     create_uk_demo(tmp_path / "fresh")
     assert dump(turbo) == dump(tmp_path / "fresh" / "smsturbo_demo.sqlite")
 

@@ -113,3 +113,14 @@ def test_doctor_speaks_the_canada_edition(tmp_path):
         "  edition  Sage 50 Canadian Edition: customer names, vendors, inventory items; "
         "its province → State, postal code → ZIP, account → Sales GL #\n" in result.output
     )
+
+
+@pytest.mark.parametrize(("edition", "user"), [("canada", ""), ("uk", "MANAGER")])
+def test_install_demo_edition_sets_the_edition_s_sage_50_user(tmp_path, edition, user):
+    installed = CliRunner().invoke(
+        main, ["install", "--dest", str(tmp_path), "--demo", "--edition", edition]
+    )
+    assert installed.exit_code == 0, installed.output
+    book = FileBook(tmp_path / "SMSync.xlsm", confirm=bool, alert=print, status=print)
+    settings, _ = read_setup(book)
+    assert settings.sage50.user == user

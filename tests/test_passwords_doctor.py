@@ -125,7 +125,7 @@ def test_doctor_lists_drivers_dsns_bitness_and_both_connections(
     assert f"ok       {odbc_env.PG_DRIVER}: " in out and "psqlodbcw.so, 64-bit" in out
     assert f"  {sage_sqlite_dsn} → {odbc_env.SQLITE_DRIVER}" in out
     assert f'Sage 50 (odbc): ok, company "{COMPANY_NAME}"\n' in out
-    assert "  ok       48 customers\n  ok       22 vendors\n  ok       31 materials\n" in out
+    assert "  ok       48 customers\n  ok       22 vendors\n  ok       31 items\n" in out
     assert (
         "SMSTurbo (odbc): ok\n  ok       33 customers\n  ok       template customer ZZDEFAULT"
         in out
@@ -181,7 +181,7 @@ def test_doctor_reads_a_csv_folder_it_cannot_use(tmp_path, odbc):
     )
     result = run("doctor", "--settings", settings)
     assert 'Sage 50 (csv): ok, company "Sage 50 exports in' in result.output
-    assert "  PROBLEM  customers" in result.output and "  PROBLEM  materials" in result.output
+    assert "  PROBLEM  customers" in result.output and "  PROBLEM  items" in result.output
     assert "no Customer List export (CUSTOMER.CSV)" in result.output
     assert "no Inventory Item List export (ITEM.CSV)" in result.output
 

@@ -352,3 +352,21 @@ def test_a_refused_sage_user_gets_the_uk_advice(
     assert error.advice.startswith(
         "Use a Sage 50 user and its password: Setup's User (MANAGER when access rights are off)."
     )
+
+
+def test_the_uk_demo_reads_the_same_through_odbc_as_from_its_sqlite_file(odbc, tmp_path):
+    from smsync_xl.core.fields import ENTITIES
+    from smsync_xl.demo.uk_demo import create_uk_demo
+
+    settings = load_settings(create_uk_demo(tmp_path))
+    by_file = open_source(settings)
+    odbc.add_dsn(
+        "SageUkDemo", odbc_env.SQLITE_DRIVER, Database=str(tmp_path / "sage50_demo.sqlite")
+    )
+    conn = Connection(kind="odbc", dsn="SageUkDemo", user="MANAGER")
+    db = connect(conn, SAGE50, None, read_only=True, extra=(("DIR", str(tmp_path)),))
+    by_odbc = Sage50UkSource(db, settings.status_rule, settings.uk)
+    for entity in ENTITIES.values():
+        odbc_records = by_odbc.read(entity)
+        assert odbc_records == by_file.read(entity), entity.key
+        assert len(odbc_records) > 0

@@ -376,7 +376,8 @@ def test_two_canada_syncs_at_once_on_a_server_remember_and_create_each_record_on
     assert [kind for _, kind, _ in runs(turbo)] == ["sync"]
     with turbo.connect() as connection:
         keys = connection.execute(f'SELECT "sourcekey", "turboid" FROM "{TABLE}"').fetchall()
-    assert len(keys) == len({tuple(k) for k in keys}) == 16
+    # the 16 written and the 10 matched by their name as ID (remembered at the sync)
+    assert len(keys) == len({tuple(k) for k in keys}) == 26
     with turbo.connect() as connection, pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         connection.execute(
             f'INSERT INTO "{TABLE}" VALUES (?, ?, ?, ?, ?)',
@@ -469,3 +470,59 @@ def test_an_smsturbo_id_excel_converted_is_refused_naming_the_row(converted):
         typed_ids(table)
     assert "Excel converted it" in str(refused.value)
     assert "row 6" in str(refused.value) and "A-1" in str(refused.value)
+
+
+def test_a_canada_customer_in_sync_by_its_name_and_renamed_after_a_sync_is_different(tmp_path):
+    settings_path = create_canada_demo(tmp_path)
+    turbo = tmp_path / "smsturbo_demo.sqlite"
+    settings = load_settings(settings_path)
+    plan = make_plan(CUSTOMER, open_source(settings), open_store(settings), settings)
+    assert plan.by_id["BOUCHARD-BETON"].status is Status.IN_SYNC
+    assert run("sync", "--settings", settings_path, "--yes").exit_code == 0
+    assert ("canada", "customers", "1", "BOUCHARD-BETON") in [r[1:] for r in remembered(turbo)]
+    sage_sql(tmp_path, "UPDATE tCustomr SET sName = ? WHERE lId = ?", ("BOUCHARD BETON INC", 1))
+    plan = make_plan(CUSTOMER, open_source(settings), open_store(settings), settings)
+    row = plan.by_id["BOUCHARD-BETON"]
+    assert row.status is Status.DIFFERENT
+    assert any(c.describe().startswith("Name: ") for c in row.changes)
+    assert not [r for r in plan.rows if r.status is Status.NEW and not r.inactive]
+    assert not [r for r in plan.turbo_only if r.id == "BOUCHARD-BETON"]
+    assert run("undo", "--settings", settings_path, "--yes").exit_code == 0
+    assert "canada/customers/1" not in [r[0] for r in remembered(turbo)]
+
+
+@pytest.mark.parametrize("edition", [Edition.CANADA, Edition.UK])
+def test_undo_counts_the_records_as_synchronized_and_the_remembered_ids_apart(tmp_path, edition):
+    settings = DEMOS[edition](tmp_path)
+    synced = run("sync", "--settings", settings, "--yes")
+    counts = re.search(r"Import completed: (\d+) created, (\d+) updated", synced.output)
+    assert counts, synced.output
+    ids = len(remembered(tmp_path / "smsturbo_demo.sqlite"))
+    undone = run("undo", "--settings", settings, "--yes")
+    assert (
+        f"Undo of synchronization 1: {counts[1]} removed, {counts[2]} restored; "
+        f"{ids} remembered SMSTurbo ID{'s' if ids != 1 else ''} taken back"
+    ) in undone.output, undone.output
+
+
+def test_a_canada_name_several_smsturbo_records_share_is_not_sent_to_sage_50(tmp_path):
+    settings_path = create_canada_demo(tmp_path)
+    _name_customers(tmp_path, "Épicerie Tremblay", "VIEUX-CLIENT", "CARRIERE-EST")
+    settings = load_settings(settings_path)
+    plan = make_plan(CUSTOMER, open_source(settings), open_store(settings), settings)
+    (row,) = [r for r in plan.rows if r.sage.values["name"] == "Épicerie Tremblay"]
+    assert "suggested ID: EPICERIE-TREMBL" in row.reasons  # no code to change in Sage 50
+    assert not [r for r in row.reasons if "change it in Sage 50" in r]
+
+
+def test_uk_words_for_sage_50_s_records_in_doctor_and_suggestions(tmp_path):
+    settings_path = create_uk_demo(tmp_path)
+    settings = load_settings(settings_path)
+    plan = make_plan(MATERIAL, open_source(settings), open_store(settings), settings)
+    notes = [n for r in plan.rows for n in r.sage.notes if "no SMSTurbo ID" in n]
+    assert notes and all(
+        n.startswith("Sage 50 Accounts (UK) gives this product no SMSTurbo ID") for n in notes
+    )
+    doctor = run("doctor", "--settings", settings_path)
+    sage_part = doctor.output.split("SMSTurbo (")[0]
+    assert re.search(r"ok +\d+ suppliers\n +ok +\d+ products\n", sage_part), doctor.output

@@ -838,13 +838,15 @@ def _reactivated(inputs: Comparison, sage: SageRecord, turbo: TurboRecord) -> Re
     return values
 
 
-def _id_rule(record_id: str, template_id: str) -> list[str]:
+def _id_rule(record_id: str, template_id: str, *, coded: bool = True) -> list[str]:
     """The ID rule: why the ID cannot be an SMSTurbo ID (badly formed, with the ID to use
-    instead when there is one, or reserved for the template)."""
+    instead when there is one, or reserved for the template). ``coded``: Sage 50 keeps a
+    code to change (not Canada, whose ID is the name)."""
     reasons = [] if valid_id(record_id) else id_problems(record_id)
     suggested = suggest_id(record_id) if reasons else ""
     if suggested:
-        reasons.append(f"suggested ID: {suggested} (change it in Sage 50)")
+        where = " (change it in Sage 50)" if coded else ""
+        reasons.append(f"suggested ID: {suggested}{where}")
     if record_id == template_id:
         reasons.append(f"{template_id} is reserved for SMSTurbo's default values")
     return reasons
@@ -929,7 +931,7 @@ def _compared(inputs: Comparison, sage: SageRecord, checked: bool = False) -> Pl
     values, not_listed = _looked_up(inputs.listed, values, inputs.lookups, inputs.list_advice)
     folded_match = inputs.turbo_by_folded.get(sage.id.upper()) if turbo is None else None
     reasons = [
-        *_id_rule(sage.id, inputs.template_id),
+        *_id_rule(sage.id, inputs.template_id, coded=sage.source_key is None),
         *_duplicates(inputs, sage.id),
         *_case_only_match(folded_match),
         *sage.problems,

@@ -106,11 +106,13 @@ def _unique(stem: str, taken: set[str]) -> str:
     return candidate
 
 
-def _note(entity: Entity, record: SageRecord, suggested: str, product: str) -> str:
-    """The Reason of a suggestion: why, what, and what the bookkeeper does with it."""
+def _note(context: _Context, record: SageRecord, suggested: str) -> str:
+    """The Reason of a suggestion: why, what, and what the bookkeeper does with it, in the
+    edition's word for the record."""
     number = f", Sage 50 record {record.source_key}" if record.source_key is not None else ""
+    word = context.record_word or context.entity.label.lower()
     return (
-        f"{product} gives this {entity.label.lower()} no SMSTurbo ID ({record.id!r} is not "
+        f"{context.product} gives this {word} no SMSTurbo ID ({record.id!r} is not "
         f"one{number}): suggested SMSTurbo ID {suggested}; accept it, or type another in "
         "the SMSTurbo ID column, before ticking"
     )
@@ -151,6 +153,8 @@ class _Context:
     product: str
     named: dict[str, list[str]]
     taken: set[str]
+    record_word: str | None = None
+    """What the edition calls the record (a UK product), for the Reason."""
 
 
 def _given(context: _Context, record: SageRecord) -> tuple[SageRecord, str, IdOrigin]:
@@ -167,7 +171,7 @@ def _given(context: _Context, record: SageRecord) -> tuple[SageRecord, str, IdOr
         return replace(linked, notes=(*record.notes, note)), matches[0], IdOrigin.LINK
     suggested = _unique(_stem(record), context.taken)
     answered = _answered(record, entity, product, suggested)
-    note = _note(entity, record, suggested, product)
+    note = _note(context, record, suggested)
     return replace(answered, notes=(*record.notes, note)), suggested, IdOrigin.SUGGESTED
 
 
@@ -179,6 +183,7 @@ def assign_ids(
     *,
     suggest: bool,
     product: str,
+    record_word: str | None = None,
 ) -> tuple[list[SageRecord], dict[str, AssignedId]]:
     """Each record with the SMSTurbo ID it takes, and per ID taken what it came from.
 
@@ -186,11 +191,12 @@ def assign_ids(
     gives no usable ID), a record whose ID breaks the ID rule gets a suggested one
     (noted for the Reason column); without it (the US edition) it keeps its ID and
     compare() makes it INVALID, as always. So does a record whose ID SMSTurbo has in
-    another letter case: it is never given a second record."""
+    another letter case: it is never given a second record. ``record_word``: what the
+    edition calls such a record, for the Reason (else the list's label)."""
     turbo = list(turbo_records)
     held = {r.id.upper() for r in turbo}
     taken = held | {v.upper() for v in remembered.values()}
-    context = _Context(entity, product, _by_name(turbo, remembered), taken)
+    context = _Context(entity, product, _by_name(turbo, remembered), taken, record_word)
     results = list(records)
     assigned: dict[int, tuple[str, IdOrigin]] = {}
     wanting: list[int] = []

@@ -129,6 +129,11 @@ class EditionWords:
     postal_code: str
     ledger_account: str
 
+    def record(self, list_key: str) -> str:
+        """What the edition calls one record of a list (by the list's key): a UK
+        supplier, a Canada inventory item."""
+        return {"vendors": self.vendor, "materials": self.item}.get(list_key, "customer")
+
 
 EDITION_WORDS: dict[Edition, EditionWords] = {
     Edition.US: EditionWords(

@@ -21,8 +21,13 @@ DEMOS: dict[Edition, Callable[[Path], Path]] = {
 """Edition → what writes its demo company, SMSTurbo database and settings into a folder
 (returning the settings file)."""
 
+SAGE_USER_KEY = "sage50.user"
+
 SETUP_VALUES: dict[Edition, dict[str, str]] = {
-    Edition.UK: {STATUS_MAP_KEY: "On Hold = HOLD"},
+    Edition.CANADA: {SAGE_USER_KEY: ""},
+    Edition.UK: {STATUS_MAP_KEY: "On Hold = HOLD", SAGE_USER_KEY: "MANAGER"},
 }
 """What else than its edition the installed workbook's Setup must say to read an
-edition's demo (the demo's files have the same names in every edition)."""
+edition's demo (the demo's files have the same names in every edition): the Sage 50
+user too, whose workbook default (Peachtree) is the US edition's (Canada's ODBC needs
+none; UK's is a Sage 50 user, MANAGER as the company is made)."""

@@ -28,11 +28,11 @@ _LEDGER = (
     ("VAT_REG_NUMBER", "VARCHAR(20)"),
     ("PAYMENT_DUE_DAYS", "SMALLINT"),
     ("CREDIT_LIMIT", "DOUBLE"),
-    ("ACCOUNT_ON_HOLD", "TINYINT"),
+    ("ACCOUNT_ON_HOLD", "VARCHAR(1)"),
     ("TERMS", "VARCHAR(30)"),
     ("BALANCE", "DOUBLE"),
-    ("INACTIVE_FLAG", "TINYINT"),
-    ("RECORD_DELETED", "TINYINT"),
+    ("INACTIVE_FLAG", "VARCHAR(1)"),
+    ("RECORD_DELETED", "VARCHAR(1)"),
 )
 UK_SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
     "COMPANY": (("NAME", "VARCHAR(60)"), ("ADDRESS_5", "VARCHAR(60)")),
@@ -49,8 +49,8 @@ UK_SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
         ("STOCK_CAT", "SMALLINT"),
         ("STOCK_CAT_NAME", "VARCHAR(30)"),
         ("QTY_IN_STOCK", "DOUBLE"),
-        ("INACTIVE_FLAG", "TINYINT"),
-        ("RECORD_DELETED", "TINYINT"),
+        ("INACTIVE_FLAG", "VARCHAR(1)"),
+        ("RECORD_DELETED", "VARCHAR(1)"),
     ),
 }
 """Sage 50 UK's tables as its ODBC driver names them (a subset of their columns)."""
@@ -63,12 +63,12 @@ def write_uk_company(
     db: Database,
     rows: Mapping[str, Iterable[Mapping[str, object]]],
     *,
-    flag_type: str = "TINYINT",
+    flag_type: str = "VARCHAR(1)",
 ) -> None:
     """Create the tables of ``UK_SCHEMA`` in ``db`` and insert ``rows`` (table → rows,
     each row column → value; columns not given are NULL). ``flag_type`` is how the
-    flags are declared: TINYINT (0/1), or a text type for an install whose driver gives
-    'N'/'Y'."""
+    flags are declared: by default one character, which holds 0/1 and 'N'/'Y' (and a
+    bad flag) alike; TINYINT would read a letter as 0 through the SQLite ODBC driver."""
     with db.transaction():
         for table, columns in UK_SCHEMA.items():
             db.execute(

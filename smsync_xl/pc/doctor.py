@@ -216,7 +216,15 @@ def _connections(report: Diagnosis, settings: Settings, prompt: Prompt | None) -
             f"{words.postal_code} → {TURBO_FIELDS['zip'].label}, "
             f"{words.ledger_account} → {TURBO_FIELDS['sales_gl'].label}"
         )
-        _side(report, lists, app.SkippedBy.SAGE50, "Sage 50", source.read, lambda _: None)
+        _side(
+            report,
+            lists,
+            app.SkippedBy.SAGE50,
+            "Sage 50",
+            source.read,
+            lambda _: None,
+            lambda entity: f"{words.record(entity.key)}s",
+        )
     if isinstance(store, SmsyncError):
         report.lines.append(f"SMSTurbo ({settings.smsturbo.kind}): PROBLEM")
         report.problem(f"SMSTurbo: {_what(store)}", store.advice_in(report.words))
@@ -238,13 +246,15 @@ def _side(
     name: str,
     read: Callable[[Entity], Sized],
     read_well: Callable[[Entity], None],
+    records_of: Callable[[Entity], str] = lambda entity: entity.key,
 ) -> None:
     """One side's lines: each list a run reads, read (then ``read_well`` when that
-    worked); each list this side (or, under SMSTurbo, the mapping) leaves out, noted."""
+    worked); each list this side (or, under SMSTurbo, the mapping) leaves out, noted.
+    ``records_of``: what the side calls a list's records (Sage 50 UK's suppliers)."""
     for entity in ENTITIES.values():
         skipped = lists.skip_of(entity)
         if skipped is None:
-            if _read(report, name, entity, read):
+            if _read(report, name, entity, read, records_of(entity)):
                 read_well(entity)
         elif skipped.by is app.SkippedBy.MAPPING and side is app.SkippedBy.SMSTURBO:
             report.lines.append(
@@ -254,12 +264,18 @@ def _side(
             report.lines.append(f"  note     {entity.key}: {skipped.why}; skipped")
 
 
-def _read(report: Diagnosis, side: str, entity: Entity, read: Callable[[Entity], Sized]) -> bool:
+def _read(
+    report: Diagnosis,
+    side: str,
+    entity: Entity,
+    read: Callable[[Entity], Sized],
+    records: str,
+) -> bool:
     try:
-        report.lines.append(f"  ok       {len(read(entity))} {entity.key}")
+        report.lines.append(f"  ok       {len(read(entity))} {records}")
     except SmsyncError as error:
-        report.lines.append(f"  PROBLEM  {entity.key}")
-        report.problem(f"{side} {entity.key}: {_what(error)}", error.advice_in(report.words))
+        report.lines.append(f"  PROBLEM  {records}")
+        report.problem(f"{side} {records}: {_what(error)}", error.advice_in(report.words))
         return False
     return True
 

@@ -42,7 +42,7 @@ from smsync_xl.core.fields import (
 from smsync_xl.core.ports import Source
 from smsync_xl.core.proposed_links import with_links
 from smsync_xl.core.settings import Settings
-from smsync_xl.core.suggested_ids import assign_ids
+from smsync_xl.core.suggested_ids import IdOrigin, assign_ids
 from smsync_xl.core.units import unit_advice, with_unit_map
 from smsync_xl.core.vocabulary import AuditAction, Edition, Outcome, RunKind, Status
 from smsync_xl.smsturbo.audit import Change, image
@@ -138,6 +138,7 @@ def make_plan(
         Crosswalk(store.db).of(edition, entity),
         suggest=edition is not Edition.US,
         product=edition.words.product,
+        record_word=edition.words.record(entity.key),
     )
     plan = compare(
         entity,
@@ -289,6 +290,9 @@ class _Writer:
         self.links: list[tuple[str, str]] = []
         """(source key, SMSTurbo ID) of each link ticked."""
         self.edition = edition
+        self.matched: list[tuple[str, str]] = []
+        """(source key, SMSTurbo ID) of each row that meets its SMSTurbo record by its own
+        name as ID with no remembered ID yet (``_matched_by_name``)."""
 
     def result(
         self, record_id: str, outcome: Outcome, detail: str = "", step: NextStep | None = None
@@ -320,6 +324,9 @@ class _Writer:
         this transaction, audited beside the record."""
         self.checkpoint("remembering")
         pairs = [(w.remember, w.record_id) for w in done if w.remember is not None]
+        if done or self.links:
+            known = {key for key, _ in pairs} | {key for key, _ in self.links}
+            pairs += [(key, turbo_id) for key, turbo_id in self.matched if key not in known]
         changes += Crosswalk(self.store.db).remember(self.edition, self.entity, pairs + self.links)
 
     def _compared(
@@ -532,7 +539,25 @@ def _decided(
         decider.apply(record_id, mark)
         if progress:
             progress(1)
+    writer.matched = _matched_by_name(plan)
     return writer
+
+
+def _matched_by_name(plan: Plan) -> list[tuple[str, str]]:
+    """Each row that meets its SMSTurbo record by its name as ID (Canada) and has no
+    remembered ID yet: the pair is known to be one record, so remembering it at this
+    Synchronize lets a later rename in Sage 50 show as a change, never a new record."""
+    pairs = []
+    for row in plan.rows:
+        origin = plan.assigned.get(row.id)
+        if (
+            row.turbo is not None
+            and origin is not None
+            and origin.origin is IdOrigin.OWN
+            and origin.to_remember
+        ):
+            pairs.append((origin.source_key, row.id))
+    return pairs
 
 
 def _prepare_crosswalk(store: SMSTurboStore, settings: Settings) -> None:

@@ -32,6 +32,7 @@ from smsync_xl.core.errors import (
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, text
 from smsync_xl.core.vocabulary import AuditAction, RunKind
 from smsync_xl.smsturbo.audit import Change, Run, Stored, decoded, encoded, image, unchanged
+from smsync_xl.smsturbo.crosswalk import TABLE as CROSSWALK_TABLE
 from smsync_xl.smsturbo.store import Raw, SMSTurboStore, driver_said
 from smsync_xl.sync.apply import now_text
 
@@ -56,6 +57,13 @@ NAMED = 20
 """Records left alone an undo names in the Log and its dialog; the audit names all."""
 
 
+def _ids_taken_back(ids: int) -> str:
+    """The remembered SMSTurbo IDs an undo took back, said after the records' counts."""
+    if not ids:
+        return ""
+    return f"; {ids} remembered SMSTurbo ID{'s' if ids != 1 else ''} taken back"
+
+
 @dataclass(frozen=True)
 class UndoResult:
     undone_run: int
@@ -65,12 +73,12 @@ class UndoResult:
 
     def headline(self) -> str:
         """Records it created are removed, records it updated restored: each counted
-        as what happened to it."""
-        gone = sum(1 for c in self.restored if c.before is None)
-        removed = sum(
-            1 for c in self.restored if c.action is AuditAction.DELETE and c.before is not None
-        )
-        put_back = len(self.restored) - gone - removed
+        as what happened to it. The SMSTurbo IDs it remembered (``crosswalk``) are no
+        records: they are counted apart, so the counts match the synchronization's."""
+        records = [c for c in self.restored if (c.table or "").lower() != CROSSWALK_TABLE]
+        gone = sum(1 for c in records if c.before is None)
+        removed = sum(1 for c in records if c.action is AuditAction.DELETE and c.before is not None)
+        put_back = len(records) - gone - removed
         counts = [f"{removed} removed"] if removed else []
         if put_back or not removed:
             counts.append(f"{put_back} restored")
@@ -79,7 +87,7 @@ class UndoResult:
             text += f", {gone} created by it already deleted in SMSTurbo"
         if self.left_alone:
             text += f", {len(self.left_alone)} left as they are"
-        return text
+        return text + _ids_taken_back(len(self.restored) - len(records))
 
     def still_undoable(self) -> str:
         return (
