@@ -6,6 +6,7 @@ import statements, in every form and wherever they are written (inside functions
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -348,9 +349,12 @@ def test_the_readme_tree_names_every_module():
 
 
 def _declared_all(path: Path) -> set[str] | None:
+    """The names an app module declares in its own ``__all__`` (the package's is built
+    from its modules' lists), or None when it declares none."""
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "__all__":
-            return set(ast.literal_eval(node.value))
+            name = "smsync_xl.app" + ("" if path.stem == "__init__" else f".{path.stem}")
+            return set(importlib.import_module(name).__all__)
     return None
 
 
@@ -377,3 +381,24 @@ def test_every_app_module_declares_what_the_layers_above_take_from_it():
                 if alias.name not in declared
             ]
     assert taken_undeclared == []
+
+
+def test_what_a_module_takes_as_app_attributes_app_declares():
+    """``from smsync_xl import app`` then ``app.name``: the name is in app's ``__all__``."""
+    declared = _declared_all(PACKAGE / "app" / "__init__.py") or set()
+    undeclared = []
+    for path in _package_modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        takes_app = any(
+            isinstance(node, ast.ImportFrom)
+            and node.module == "smsync_xl"
+            and any(alias.name == "app" and alias.asname is None for alias in node.names)
+            for node in ast.walk(tree)
+        )
+        undeclared += [
+            f"{path.relative_to(PACKAGE)}:{node.lineno} app.{node.attr}"
+            for node in ast.walk(tree)
+            if takes_app and isinstance(node, ast.Attribute)
+            if getattr(node.value, "id", "") == "app" and node.attr not in declared
+        ]
+    assert undeclared == []

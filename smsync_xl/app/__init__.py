@@ -4,79 +4,21 @@ settings, does one job and returns a typed result; the faces only translate thei
 surface to it. The workbook's buttons are ``app.workbook_buttons``, against the
 workbook port ``app.workbook_port``."""
 
-from smsync_xl.app.demo_start import DemoRun, run_demo, start_demo
-from smsync_xl.app.open_sides import open_source, open_store
+from smsync_xl.app import demo_start as _demo_start
+from smsync_xl.app import open_sides as _open_sides
+from smsync_xl.app import session as _session
+from smsync_xl.app.demo_start import *  # noqa: F403 - re-exported: names in its __all__
+from smsync_xl.app.open_sides import *  # noqa: F403
 from smsync_xl.app.remembered_ids import forget_id, remembered_ids, set_id
-from smsync_xl.app.session import (
-    Choice,
-    LeftOut,
-    ListsToRead,
-    Plans,
-    Preview,
-    Session,
-    Skipped,
-    SkippedBy,
-    SynchronizeQuestion,
-    choose,
-    choose_ids,
-    default_choice,
-    entities,
-    last_synchronization,
-    lists_to_read,
-    missing_only_question,
-    not_chosen,
-    open_session,
-    plan,
-    plans,
-    preview,
-    run_changes,
-    runs,
-    sage50_records,
-    smsturbo_records,
-    synchronize,
-    synchronize_question,
-    undo_last,
-    undo_question,
-    view_to_show,
-)
+from smsync_xl.app.session import *  # noqa: F403
 
 __all__ = [
-    "Choice",
-    "DemoRun",
-    "LeftOut",
-    "ListsToRead",
-    "Plans",
-    "Preview",
-    "Session",
-    "Skipped",
-    "SkippedBy",
-    "SynchronizeQuestion",
-    "choose",
-    "choose_ids",
-    "default_choice",
-    "entities",
+    *_session.__all__,
+    *_demo_start.__all__,
+    *_open_sides.__all__,
     "forget_id",
-    "last_synchronization",
-    "lists_to_read",
-    "missing_only_question",
-    "not_chosen",
-    "open_session",
-    "open_source",
-    "open_store",
-    "plan",
-    "plans",
-    "preview",
     "remembered_ids",
-    "run_changes",
-    "run_demo",
-    "runs",
-    "sage50_records",
     "set_id",
-    "smsturbo_records",
-    "start_demo",
-    "synchronize",
-    "synchronize_question",
-    "undo_last",
-    "undo_question",
-    "view_to_show",
 ]
+"""What the faces take from ``app``: each module's own ``__all__``, declared once there
+(``remembered_ids`` is also that module's name, so its names are listed here)."""
