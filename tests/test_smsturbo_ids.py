@@ -526,3 +526,49 @@ def test_uk_words_for_sage_50_s_records_in_doctor_and_suggestions(tmp_path):
     doctor = run("doctor", "--settings", settings_path)
     sage_part = doctor.output.split("SMSTurbo (")[0]
     assert re.search(r"ok +\d+ suppliers\n +ok +\d+ products\n", sage_part), doctor.output
+
+
+def test_an_id_remembered_for_a_record_gone_from_sage_50_blocks_no_synchronize(tmp_path):
+    """Record 1 (remembered as BOUCHARD-BETON) leaves Sage 50 and record 15 takes its
+    name: 15 is not remembered against BOUCHARD-BETON, and other rows still go."""
+    settings = create_canada_demo(tmp_path)
+    turbo = tmp_path / "smsturbo_demo.sqlite"
+    assert run("sync", "--settings", settings, "--yes").exit_code == 0
+    assert ("canada", "customers", "1", "BOUCHARD-BETON") in [r[1:] for r in remembered(turbo)]
+    sage_sql(tmp_path, "UPDATE tCustomr SET lId = 15 WHERE lId = 1")
+    other = run("sync", "--settings", settings, "--entity", "customers", "ANCIEN-CLIENT", "--yes")
+    assert other.exit_code == 0, other.output
+    assert "1 created" in other.output
+    keys = [(*r[1:3], r[4]) for r in remembered(turbo)]
+    assert ("canada", "customers", "BOUCHARD-BETON") in keys
+    assert "canada/customers/15" not in [r[0] for r in remembered(turbo)]
+
+
+def test_a_name_two_sage_50_records_have_is_remembered_for_neither(tmp_path):
+    settings = create_canada_demo(tmp_path)
+    turbo = tmp_path / "smsturbo_demo.sqlite"
+    assert run("sync", "--settings", settings, "--yes").exit_code == 0
+    assert run("ids", "forget", "customers", "6", "--settings", settings).exit_code == 0
+    sage_sql(
+        tmp_path,
+        "INSERT INTO tCustomr (lId, sName, sCity) VALUES (?, ?, ?)",
+        (16, "CARRIERE-EST", "Zeroville"),
+    )
+    other = run("sync", "--settings", settings, "--entity", "customers", "ANCIEN-CLIENT", "--yes")
+    assert other.exit_code == 0, other.output
+    keys = [r[0] for r in remembered(turbo)]
+    assert "canada/customers/6" not in keys and "canada/customers/16" not in keys
+
+
+def test_a_typed_id_remembered_for_a_record_not_listed_is_refused_alone(tmp_path):
+    installed = run("install", "--dest", tmp_path, "--demo", "--edition", "canada")
+    assert installed.exit_code == 0, installed.output
+    added = run("ids", "set", "customers", "99", "FOO", str(tmp_path / "SMSync.xlsm"))
+    assert added.exit_code == 0, added.output
+    assert refresh(_book(tmp_path))
+    _type_and_tick(tmp_path, "customers:EPICERIE-TREMBL", "FOO")
+    finished = synchronize(_book(tmp_path))
+    assert finished and finished.synchronized
+    (result,) = finished.synchronized.results
+    assert result.outcome is Outcome.SKIPPED
+    assert "has this ID already" in result.detail

@@ -137,6 +137,9 @@ class Plan:
     assigned: dict[str, AssignedId] = field(default_factory=dict)
     """ID → where it came from, for the IDs Sage 50 did not give as they are
     (``suggested_ids.assign_ids``: remembered or suggested)."""
+    remembered: dict[str, str] = field(default_factory=dict)
+    """Source key → the SMSTurbo ID SMSTurbo remembers for it (the crosswalk, as read
+    for this plan): no other record may be remembered against one of these."""
     by_id: dict[str, PlanRow] = field(init=False, repr=False)
     _all_by_id: dict[str, list[PlanRow]] = field(init=False, repr=False)
 

@@ -131,11 +131,12 @@ def make_plan(
             template = store.template(entity, template_id) or None
     turbo = store.read(entity)
     edition = settings.edition
+    remembered = Crosswalk(store.db).of(edition, entity)
     records, assigned = assign_ids(
         entity,
         source.read(entity) if sage is None else sage,
         turbo,
-        Crosswalk(store.db).of(edition, entity),
+        remembered,
         suggest=edition is not Edition.US,
         product=edition.words.product,
         record_word=edition.words.record(entity.key),
@@ -156,6 +157,7 @@ def make_plan(
         ),
     )
     plan.assigned = assigned
+    plan.remembered = remembered
     return with_links(plan)
 
 
@@ -547,14 +549,18 @@ def _matched_by_name(plan: Plan) -> list[tuple[str, str]]:
     """Each row that meets its SMSTurbo record by its name as ID (Canada) and has no
     remembered ID yet: the pair is known to be one record, so remembering it at this
     Synchronize lets a later rename in Sage 50 show as a change, never a new record."""
+    taken = {turbo_id.upper() for turbo_id in plan.remembered.values()}
     pairs = []
     for row in plan.rows:
         origin = plan.assigned.get(row.id)
         if (
             row.turbo is not None
+            and row.status is not Status.INVALID  # e.g. a name two records have
             and origin is not None
             and origin.origin is IdOrigin.OWN
             and origin.to_remember
+            and origin.source_key not in plan.remembered
+            and row.id.upper() not in taken  # remembered for a record gone from the plan
         ):
             pairs.append((origin.source_key, row.id))
     return pairs

@@ -32,7 +32,8 @@ class IdChoices:
     def _taken(self) -> set[str]:
         turbo = {r.turbo.id for r in self.plan.rows if r.turbo is not None}
         turbo |= {r.id for r in self.plan.turbo_only}
-        return {i.upper() for i in turbo | set(self.plan.by_id)} | self._given
+        remembered = set(self.plan.remembered.values())  # also for records not listed
+        return {i.upper() for i in turbo | set(self.plan.by_id) | remembered} | self._given
 
     def chosen(self, row: PlanRow) -> tuple[str, str]:
         """The SMSTurbo ID the row is written with, and why a typed one is refused ("")."""
