@@ -45,7 +45,7 @@ from smsync_xl.core.fields import (
     parse_number,
     stored_as,
 )
-from smsync_xl.core.ids import id_problems, suggest_id, valid_id
+from smsync_xl.core.ids import VALID_ID, id_problems, suggest_id, valid_id
 from smsync_xl.core.settings import EntitySettings, StatusRule
 from smsync_xl.core.suggested_ids import AssignedId
 from smsync_xl.core.vocabulary import DEFAULTS_ID, Status, View, taken_by_default
@@ -737,8 +737,10 @@ class Comparison:
     """SMSTurbo's records by ID, the template left out."""
     turbo_by_folded: dict[str, str]
     """SMSTurbo's IDs by their upper-cased spelling."""
-    sage_counts: Counter[str]
-    """How often each upper-cased ID occurs in Sage 50."""
+    sage_folded: set[str]
+    """Sage 50's IDs, upper-cased."""
+    repeated: dict[str, int]
+    """How often each upper-cased ID Sage 50 has more than once occurs."""
 
     @classmethod
     def of(
@@ -755,6 +757,8 @@ class Comparison:
         template = _template_values(facts.template, turbo_records, template_id)
         turbo_by_id, turbo_by_folded = _turbo_index(turbo_records, template_id)
         supplied = {*(f.name for f in entity.fields), status_field, *options.defaults}
+        folded = list(map(str.upper, map(operator.attrgetter("id"), sage_records)))
+        sage_folded = set(folded)
         return cls(
             entity=entity,
             options=options,
@@ -769,8 +773,14 @@ class Comparison:
             reactivated=rule.active or (template or {}).get(status_field) or None,
             turbo_by_id=turbo_by_id,
             turbo_by_folded=turbo_by_folded,
-            sage_counts=Counter(map(str.upper, map(operator.attrgetter("id"), sage_records))),
+            sage_folded=sage_folded,
+            repeated=_repeated(folded) if len(sage_folded) < len(folded) else {},
         )
+
+
+def _repeated(folded: list[str]) -> dict[str, int]:
+    """The IDs (upper-cased) that occur more than once, and how often."""
+    return {folded_id: count for folded_id, count in Counter(folded).items() if count > 1}
 
 
 def _needed(entity: Entity, stored: Iterable[str] | None) -> tuple[str, ...]:
@@ -820,6 +830,8 @@ def _with_defaults(inputs: Comparison, sage: SageRecord) -> tuple[Record, tuple[
     blank; the fields filled are returned too, to show."""
     values = sage.values
     defaults = inputs.options.defaults
+    if not defaults:
+        return values, ()
     defaulted = tuple(f for f in defaults if not values.get(f))
     if not defaulted:
         return values, ()
@@ -845,6 +857,8 @@ def _id_rule(record_id: str, template_id: str, *, coded: bool = True) -> list[st
     """The ID rule: why the ID cannot be an SMSTurbo ID (badly formed, with the ID to use
     instead when there is one, or reserved for the template). ``coded``: Sage 50 keeps a
     code to change (not Canada, whose ID is the name)."""
+    if record_id != template_id and VALID_ID.fullmatch(record_id):
+        return []
     reasons = [] if valid_id(record_id) else id_problems(record_id)
     suggested = suggest_id(record_id) if reasons else ""
     if suggested:
@@ -857,8 +871,8 @@ def _id_rule(record_id: str, template_id: str, *, coded: bool = True) -> list[st
 
 def _duplicates(inputs: Comparison, record_id: str) -> list[str]:
     """Duplicates: an ID Sage 50 has more than once, letter case ignored."""
-    count = inputs.sage_counts[record_id.upper()]
-    return [f"ID appears {count} times in Sage 50 (letter case ignored)"] if count > 1 else []
+    count = inputs.repeated.get(record_id.upper())
+    return [f"ID appears {count} times in Sage 50 (letter case ignored)"] if count else []
 
 
 def _case_only_match(folded_match: str | None) -> list[str]:
@@ -885,12 +899,14 @@ def _new_problems(inputs: Comparison, values: Record) -> list[str]:
 
 def _differences(sage: Record, turbo: Record) -> list[FieldChange]:
     """Per-field differences: exact, except that a value from an SMSTurbo list may
-    differ in letter case."""
+    differ in letter case. Only the fields whose values are not plainly the same (one
+    C-level pass) are looked at closely."""
+    unequal = compress(sage, map(operator.ne, sage.values(), map(turbo.get, sage, sage.values())))
     return [
         FieldChange(name, turbo[name], value)
-        for name, value in sage.items()
+        for name in unequal
         if name != "id"
-        and value is not None
+        and (value := sage[name]) is not None
         and name in turbo
         and (turbo[name] or "") != value
         and not (name in _LISTED and (turbo[name] or "").upper() == value.upper())
@@ -908,17 +924,41 @@ def _plan_row(
     """Status: INVALID with reasons, NEW, IN SYNC, or DIFFERENT with the changes split
     into those Setup applies and those only shown."""
     if reasons:
-        return PlanRow(sage, Status.INVALID, values, turbo, reasons=tuple(reasons))
+        return _row(sage, Status.INVALID, values, turbo, reasons=tuple(reasons))
     if turbo is None:
         filled = tuple(FieldChange(f, None, values[f]) for f in defaulted)
-        return PlanRow(sage, Status.NEW, values, None, filled)
+        return _row(sage, Status.NEW, values, None, filled)
     differences = _differences(values, turbo.values)
     if not differences:
-        return PlanRow(sage, Status.IN_SYNC, values, turbo)
+        return _row(sage, Status.IN_SYNC, values, turbo)
     replace = inputs.options.replace
     applied = tuple(d for d in differences if TURBO_FIELDS[d.field].group in replace)
     shown = tuple(d for d in differences if d not in applied)
-    return PlanRow(sage, Status.DIFFERENT, values, turbo, applied, shown)
+    return _row(sage, Status.DIFFERENT, values, turbo, applied, shown)
+
+
+def _row(
+    sage: SageRecord,
+    status: Status,
+    values: Record,
+    turbo: TurboRecord | None,
+    changes: tuple[FieldChange, ...] = (),
+    other_differences: tuple[FieldChange, ...] = (),
+    reasons: tuple[str, ...] = (),
+) -> PlanRow:
+    """``PlanRow(sage, status, ...)``, its attributes filled in as the dataclass's
+    ``__init__`` fills them but without the frozen class's ``object.__setattr__`` per
+    field (half the time of making the rows of a large company)."""
+    row: PlanRow = object.__new__(PlanRow)
+    filled = row.__dict__
+    filled["sage"] = sage
+    filled["status"] = status
+    filled["values"] = values
+    filled["turbo"] = turbo
+    filled["changes"] = changes
+    filled["other_differences"] = other_differences
+    filled["reasons"] = reasons
+    return row
 
 
 def _compared(inputs: Comparison, sage: SageRecord, checked: bool = False) -> PlanRow:
@@ -926,26 +966,25 @@ def _compared(inputs: Comparison, sage: SageRecord, checked: bool = False) -> Pl
     reasons they cannot go there, and from both the row's status. ``checked``: the
     screen found Sage 50's values free of field problems, so values the rules leave
     as they are need no second look."""
-    turbo = inputs.turbo_by_id.get(sage.id)
+    record_id = sage.id
+    turbo = inputs.turbo_by_id.get(record_id)
+    folded_match = None
     if turbo is None:
         values, defaulted = _with_defaults(inputs, sage)
+        folded_match = inputs.turbo_by_folded.get(record_id.upper())
     else:
         values, defaulted = _reactivated(inputs, sage, turbo), ()
     values, not_listed = _looked_up(inputs.listed, values, inputs.lookups, inputs.list_advice)
-    folded_match = inputs.turbo_by_folded.get(sage.id.upper()) if turbo is None else None
-    reasons = [
-        *_id_rule(sage.id, inputs.template_id, coded=sage.source_key is None),
-        *_duplicates(inputs, sage.id),
-        *_case_only_match(folded_match),
-        *sage.problems,
-        *(
-            []
-            if checked and values is sage.values
-            else _field_problems(inputs.entity, values, inputs.limits)
-        ),
-        *not_listed,
-    ]
-    if turbo is None and folded_match is None:
+    reasons = _id_rule(record_id, inputs.template_id, coded=sage.source_key is None)
+    if inputs.repeated:
+        reasons += _duplicates(inputs, record_id)
+    if folded_match is not None:
+        reasons += _case_only_match(folded_match)
+    reasons += sage.problems
+    if not checked or values is not sage.values:
+        reasons += _field_problems(inputs.entity, values, inputs.limits)
+    reasons += not_listed
+    if turbo is None and folded_match is None and inputs.needed:
         reasons += _new_problems(inputs, values)
     return _plan_row(inputs, sage, values, turbo, reasons, defaulted)
 
@@ -959,7 +998,9 @@ def _turbo_only(inputs: Comparison, sage_records: list[SageRecord]) -> list[Turb
             inputs.turbo_by_id, map(operator.not_, map(known.__contains__, inputs.turbo_by_id))
         )
     )
-    sage_by_folded = dict(zip(map(str.upper, sage_ids), sage_ids, strict=True)) if only else {}
+    sage_by_folded = {}
+    if any(map(inputs.sage_folded.__contains__, map(str.upper, only))):  # seldom
+        sage_by_folded = dict(zip(map(str.upper, sage_ids), sage_ids, strict=True))
     status_field = inputs.entity.status_field
     turbo_only = []
     for turbo_id in only:
@@ -996,14 +1037,9 @@ def _template_note(inputs: Comparison) -> str | None:
 # in another letter case, a value holding the separator) sends the row to the rules.
 
 
-class _NoValues(dict[str, "str | None"]):
-    """The values of no record: None for every field."""
-
-    def __missing__(self, _name: str) -> None:
-        return None
-
-
-_NO_MATCH = TurboRecord("", _NoValues())
+_NO_MATCH = TurboRecord("", dict.fromkeys(TURBO_FIELDS))
+"""The SMSTurbo record of a row without one: None for every field (a plain dict, so
+that taking its values stays a C-level pass)."""
 
 _JOIN = "\u00a6"
 """Joins a row's values into one text the row pattern reads: a printable character
@@ -1066,13 +1102,12 @@ def _screen_matches(screen: _Screen) -> None:
     ids = screen.ids
     screen.doubt(map(operator.is_, screen.matched, repeat(_NO_MATCH)))
     screen.doubt(map(operator.attrgetter("problems"), records))
-    screen.doubt(map(operator.not_, map(valid_id, ids)))
+    screen.doubt(map(operator.not_, map(VALID_ID.fullmatch, ids)))
     id_limit = inputs.limits.lengths.get("id")
     if id_limit is not None:
         screen.suspect(map(operator.lt, repeat(id_limit.length or 0), map(len, ids)))
-    repeated = {folded for folded, count in inputs.sage_counts.items() if count > 1}
-    if repeated:
-        screen.doubt(map(repeated.__contains__, map(str.upper, ids)))
+    if inputs.repeated:
+        screen.doubt(map(inputs.repeated.__contains__, map(str.upper, ids)))
     if inputs.options.include_types:
         included = inputs.options.includes_type
         wrong_type = map(operator.not_, map(included, screen.column(inputs.entity.type_field)))
@@ -1086,8 +1121,9 @@ def _screen_status_and_lists(screen: _Screen) -> None:
     inputs = screen.inputs
     if inputs.reactivated:
         turbo_values = map(operator.attrgetter("values"), screen.matched)
-        statuses = map(dict.get, turbo_values, repeat(inputs.entity.status_field))
-        screen.doubt(map(inputs.rule.says_inactive, statuses))
+        statuses = list(map(dict.get, turbo_values, repeat(inputs.entity.status_field)))
+        inactive = {status: inputs.rule.says_inactive(status) for status in set(statuses)}
+        screen.doubt(map(inactive.__getitem__, statuses))
     for spec in inputs.listed:
         known = inputs.lookups.get(spec.lookup or "") if inputs.lookups is not None else None
         if known is None:
@@ -1250,7 +1286,7 @@ def compare(
         plain, checked = _screened(inputs, sage_records)
         for sage, turbo, clean in zip(sage_records, plain, checked, strict=True):
             if turbo is not None:
-                rows.append(PlanRow(sage, Status.IN_SYNC, sage.values, turbo))
+                rows.append(_row(sage, Status.IN_SYNC, sage.values, turbo))
             elif _type_excluded(inputs, sage):
                 excluded[sage.id] = sage.values.get(entity.type_field)
             else:
