@@ -2,9 +2,11 @@
 gives exactly the plan the rules give when every row goes through them one by one —
 statuses, values, reasons, changes and fingerprints — on random and nasty data."""
 
+import dataclasses
 import gc
 from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +21,7 @@ from smsync_xl.core.fields import (
     TurboRecord,
 )
 from smsync_xl.core.settings import FLAG_RULE, EntitySettings, StatusRule
-from smsync_xl.core.vocabulary import DEFAULTS_ID
+from smsync_xl.core.vocabulary import DEFAULTS_ID, Status
 
 NASTY = [
     "",
@@ -164,8 +166,9 @@ def every_row_through_the_rules(_inputs, records):
 
 
 def as_compared(plan: comparing.Plan):
+    """Everything a plan holds, each row's attributes in their order."""
     return (
-        [(row, row.fingerprint) for row in plan.rows],
+        [(row, row.fingerprint, type(row), list(vars(row).items())) for row in plan.rows],
         plan.turbo_only,
         plan.excluded_by_type,
         plan.template_missing,
@@ -243,3 +246,49 @@ def test_compare_runs_without_the_cycle_collector_and_restores_it():
     finally:
         gc.callbacks.remove(counted)
         gc.enable()
+
+
+@given(
+    st.sampled_from(list(Status)),
+    st.sampled_from([None, TurboRecord("A", {"id": "A", "name": "Old"})]),
+    st.lists(st.builds(comparing.FieldChange, st.sampled_from(["name", "city"]), values, values)),
+    st.lists(st.text(max_size=5), max_size=2),
+)
+def test_rows_are_built_as_the_dataclass_builds_them(status, turbo, changes, reasons):
+    """compare()'s own row builder gives what ``PlanRow(...)`` gives: the same attributes
+    in the same order, equal, still frozen, the same fingerprint computed once."""
+    sage = SageRecord("A", False, {"id": "A", "name": "New"})
+    arguments = (sage, status, {"id": "A"}, turbo, tuple(changes), tuple(changes[1:]))
+    built = comparing._row(*arguments, reasons=tuple(reasons))
+    made = comparing.PlanRow(*arguments, reasons=tuple(reasons))
+    assert type(built) is comparing.PlanRow
+    assert list(vars(built).items()) == list(vars(made).items())
+    assert built == made
+    assert repr(built) == repr(made)
+    assert built.fingerprint == made.fingerprint
+    assert vars(built)["fingerprint"] == made.fingerprint  # cached
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.status = Status.NEW  # type: ignore[misc]
+
+
+def plain_differences(sage, turbo):
+    """The rule for differences as written plainly, field by field."""
+    return [
+        comparing.FieldChange(name, turbo[name], value)
+        for name, value in sage.items()
+        if name != "id"
+        and value is not None
+        and name in turbo
+        and (turbo[name] or "") != value
+        and not (name in comparing._LISTED and (turbo[name] or "").upper() == value.upper())
+    ]
+
+
+RECORDS = st.dictionaries(st.sampled_from(["id", "name", "city", "credit_status", "unit"]), values)
+
+
+@given(RECORDS, RECORDS)
+def test_differences_are_the_plain_rules(sage, turbo):
+    """The close look only at fields not plainly equal finds what looking at every field
+    finds, in the same order."""
+    assert comparing._differences(sage, turbo) == plain_differences(sage, turbo)
