@@ -122,6 +122,9 @@ class TurboRow:
         return self.record.id
 
 
+_SAGE_ID = operator.attrgetter("sage.id")
+
+
 @dataclass
 class Plan:
     entity: Entity
@@ -144,7 +147,8 @@ class Plan:
     _all_by_id: dict[str, list[PlanRow]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.by_id = {row.sage.id: row for row in reversed(self.rows)}  # the first one wins
+        backwards = self.rows[::-1]  # so that the first one wins
+        self.by_id = dict(zip(map(_SAGE_ID, backwards), backwards, strict=True))
         self._all_by_id = {}
         if len(self.by_id) < len(self.rows):  # a duplicated Sage 50 ID has several rows
             for row in self.rows:
@@ -737,6 +741,8 @@ class Comparison:
     """SMSTurbo's records by ID, the template left out."""
     turbo_by_folded: dict[str, str]
     """SMSTurbo's IDs by their upper-cased spelling."""
+    sage_ids: list[str]
+    """Sage 50's IDs, record by record."""
     sage_folded: set[str]
     """Sage 50's IDs, upper-cased."""
     repeated: dict[str, int]
@@ -757,7 +763,8 @@ class Comparison:
         template = _template_values(facts.template, turbo_records, template_id)
         turbo_by_id, turbo_by_folded = _turbo_index(turbo_records, template_id)
         supplied = {*(f.name for f in entity.fields), status_field, *options.defaults}
-        folded = list(map(str.upper, map(operator.attrgetter("id"), sage_records)))
+        sage_ids = list(map(operator.attrgetter("id"), sage_records))
+        folded = list(map(str.upper, sage_ids))
         sage_folded = set(folded)
         return cls(
             entity=entity,
@@ -773,6 +780,7 @@ class Comparison:
             reactivated=rule.active or (template or {}).get(status_field) or None,
             turbo_by_id=turbo_by_id,
             turbo_by_folded=turbo_by_folded,
+            sage_ids=sage_ids,
             sage_folded=sage_folded,
             repeated=_repeated(folded) if len(sage_folded) < len(folded) else {},
         )
@@ -857,8 +865,6 @@ def _id_rule(record_id: str, template_id: str, *, coded: bool = True) -> list[st
     """The ID rule: why the ID cannot be an SMSTurbo ID (badly formed, with the ID to use
     instead when there is one, or reserved for the template). ``coded``: Sage 50 keeps a
     code to change (not Canada, whose ID is the name)."""
-    if record_id != template_id and VALID_ID.fullmatch(record_id):
-        return []
     reasons = [] if valid_id(record_id) else id_problems(record_id)
     suggested = suggest_id(record_id) if reasons else ""
     if suggested:
@@ -926,7 +932,7 @@ def _plan_row(
     if reasons:
         return _row(sage, Status.INVALID, values, turbo, reasons=tuple(reasons))
     if turbo is None:
-        filled = tuple(FieldChange(f, None, values[f]) for f in defaulted)
+        filled = tuple(FieldChange(f, None, values[f]) for f in defaulted) if defaulted else ()
         return _row(sage, Status.NEW, values, None, filled)
     differences = _differences(values, turbo.values)
     if not differences:
@@ -975,7 +981,11 @@ def _compared(inputs: Comparison, sage: SageRecord, checked: bool = False) -> Pl
     else:
         values, defaulted = _reactivated(inputs, sage, turbo), ()
     values, not_listed = _looked_up(inputs.listed, values, inputs.lookups, inputs.list_advice)
-    reasons = _id_rule(record_id, inputs.template_id, coded=sage.source_key is None)
+    reasons = (
+        []
+        if VALID_ID.fullmatch(record_id) and record_id != inputs.template_id
+        else _id_rule(record_id, inputs.template_id, coded=sage.source_key is None)
+    )
     if inputs.repeated:
         reasons += _duplicates(inputs, record_id)
     if folded_match is not None:
@@ -989,9 +999,9 @@ def _compared(inputs: Comparison, sage: SageRecord, checked: bool = False) -> Pl
     return _plan_row(inputs, sage, values, turbo, reasons, defaulted)
 
 
-def _turbo_only(inputs: Comparison, sage_records: list[SageRecord]) -> list[TurboRow]:
+def _turbo_only(inputs: Comparison) -> list[TurboRow]:
     """The SMSTurbo records Sage 50 lacks, noting those it has only in another letter case."""
-    sage_ids = list(map(operator.attrgetter("id"), sage_records))
+    sage_ids = inputs.sage_ids
     known = set(sage_ids)
     only = list(
         compress(
@@ -1065,7 +1075,8 @@ class _Screen:
 
     @classmethod
     def of(cls, inputs: Comparison, records: list[SageRecord]) -> _Screen:
-        ids = list(map(operator.attrgetter("id"), records))
+        """``records``: those ``inputs`` was made of."""
+        ids = inputs.sage_ids
         return cls(
             inputs,
             records,
@@ -1294,7 +1305,7 @@ def compare(
         return Plan(
             entity,
             rows,
-            _turbo_only(inputs, sage_records),
+            _turbo_only(inputs),
             excluded,
             facts.options.replace,
             inputs.rule,
