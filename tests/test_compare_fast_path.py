@@ -271,24 +271,10 @@ def test_rows_are_built_as_the_dataclass_builds_them(status, turbo, changes, rea
         built.status = Status.NEW  # type: ignore[misc]
 
 
-def plain_differences(sage, turbo):
-    """The rule for differences as written plainly, field by field."""
-    return [
-        comparing.FieldChange(name, turbo[name], value)
-        for name, value in sage.items()
-        if name != "id"
-        and value is not None
-        and name in turbo
-        and (turbo[name] or "") != value
-        and not (name in comparing._LISTED and (turbo[name] or "").upper() == value.upper())
-    ]
-
-
-RECORDS = st.dictionaries(st.sampled_from(["id", "name", "city", "credit_status", "unit"]), values)
-
-
-@given(RECORDS, RECORDS)
-def test_differences_are_the_plain_rules(sage, turbo):
-    """The close look only at fields not plainly equal finds what looking at every field
-    finds, in the same order."""
-    assert comparing._differences(sage, turbo) == plain_differences(sage, turbo)
+def test_every_refused_character_is_one_a_printable_value_lacks():
+    """The rules look for refused characters only in values that are not printable: each
+    refused character must be one ``str.isprintable`` says no to."""
+    every_character = "".join(map(chr, range(0x110000)))
+    refused = comparing.REFUSED.findall(every_character)
+    assert len(refused) > 66
+    assert not any(map(str.isprintable, refused))

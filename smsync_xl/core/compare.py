@@ -628,10 +628,15 @@ def _excel_problems(record: Record) -> list[str]:
 
 def _character_problems(record: Record) -> list[str]:
     """Values holding characters SMSync refuses. Called only when the record's text
-    together is not printable."""
+    together is not printable; a printable value holds none of them (each is a control
+    character, a separator, a format character, a surrogate or a noncharacter)."""
     problems = []
     for name, value in record.items():
-        refused = character_problem(TURBO_FIELDS[name].label, value) if value else None
+        refused = (
+            character_problem(TURBO_FIELDS[name].label, value)
+            if value and not value.isprintable()
+            else None
+        )
         if refused:
             problems.append(refused)
     return problems
@@ -905,14 +910,12 @@ def _new_problems(inputs: Comparison, values: Record) -> list[str]:
 
 def _differences(sage: Record, turbo: Record) -> list[FieldChange]:
     """Per-field differences: exact, except that a value from an SMSTurbo list may
-    differ in letter case. Only the fields whose values are not plainly the same (one
-    C-level pass) are looked at closely."""
-    unequal = compress(sage, map(operator.ne, sage.values(), map(turbo.get, sage, sage.values())))
+    differ in letter case."""
     return [
         FieldChange(name, turbo[name], value)
-        for name in unequal
+        for name, value in sage.items()
         if name != "id"
-        and (value := sage[name]) is not None
+        and value is not None
         and name in turbo
         and (turbo[name] or "") != value
         and not (name in _LISTED and (turbo[name] or "").upper() == value.upper())
