@@ -1072,6 +1072,8 @@ class _Screen:
     ids: list[str]
     values: list[Record]
     matched: list[TurboRecord]
+    turbo_values: list[Record]
+    """The values of the SMSTurbo records matched."""
     doubtful: set[int] = field(default_factory=set)
     unclean: set[int] = field(default_factory=set)
     """Rows whose Sage 50 values may have a field problem (all of them doubtful too)."""
@@ -1080,12 +1082,14 @@ class _Screen:
     def of(cls, inputs: Comparison, records: list[SageRecord]) -> _Screen:
         """``records``: those ``inputs`` was made of."""
         ids = inputs.sage_ids
+        matched = list(map(inputs.turbo_by_id.get, ids, repeat(_NO_MATCH)))
         return cls(
             inputs,
             records,
             ids,
             list(map(operator.attrgetter("values"), records)),
-            list(map(inputs.turbo_by_id.get, ids, repeat(_NO_MATCH))),
+            matched,
+            list(map(operator.attrgetter("values"), matched)),
         )
 
     def column(self, name: str) -> list[str | None]:
@@ -1134,8 +1138,8 @@ def _screen_status_and_lists(screen: _Screen) -> None:
     the checks only some entities or settings need."""
     inputs = screen.inputs
     if inputs.reactivated:
-        turbo_values = map(operator.attrgetter("values"), screen.matched)
-        statuses = list(map(dict.get, turbo_values, repeat(inputs.entity.status_field)))
+        status_field = inputs.entity.status_field
+        statuses = list(map(dict.get, screen.turbo_values, repeat(status_field)))
         inactive = {status: inputs.rule.says_inactive(status) for status in set(statuses)}
         screen.doubt(map(inactive.__getitem__, statuses))
     for spec in inputs.listed:
@@ -1208,7 +1212,7 @@ def _screen_rows(screen: _Screen) -> None:
     except KeyError:
         screen.suspect_all()
         return
-    screen.doubt(map(operator.ne, rows, _turbo_rows(screen.matched, take)))
+    screen.doubt(map(operator.ne, rows, _turbo_rows(screen.turbo_values, take)))
     screen.suspect(map(operator.ne, nones, repeat((None,) * len(absent))))
     joined = _joined(screen, rows)
     screen.suspect(map(operator.not_, map(str.isprintable, joined)))
@@ -1216,11 +1220,10 @@ def _screen_rows(screen: _Screen) -> None:
 
 
 def _turbo_rows(
-    matched: list[TurboRecord], take: Callable[[Record], tuple[str | None, ...]]
+    turbo_values: list[Record], take: Callable[[Record], tuple[str | None, ...]]
 ) -> list[tuple[str | None, ...] | None]:
     """SMSTurbo's values of the fields ``take`` takes, None for a record lacking one
     (its row then differs)."""
-    turbo_values = list(map(operator.attrgetter("values"), matched))
     try:
         return list(map(take, turbo_values))
     except KeyError:
@@ -1296,15 +1299,16 @@ def compare(
     with collector_paused():
         inputs = Comparison.of(entity, sage_records, turbo_records, facts)
         rows: list[PlanRow] = []
+        row, in_sync = rows.append, Status.IN_SYNC
         excluded: dict[str, str | None] = {}
         plain, checked = _screened(inputs, sage_records)
         for sage, turbo, clean in zip(sage_records, plain, checked, strict=True):
             if turbo is not None:
-                rows.append(_row(sage, Status.IN_SYNC, sage.values, turbo))
+                row(_row(sage, in_sync, sage.values, turbo))
             elif _type_excluded(inputs, sage):
                 excluded[sage.id] = sage.values.get(entity.type_field)
             else:
-                rows.append(_compared(inputs, sage, clean))
+                row(_compared(inputs, sage, clean))
         return Plan(
             entity,
             rows,
