@@ -7,7 +7,7 @@ import gc
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from smsync_xl.core import compare as comparing
@@ -278,3 +278,20 @@ def test_every_refused_character_is_one_a_printable_value_lacks():
     refused = comparing.REFUSED.findall(every_character)
     assert len(refused) > 66
     assert not any(map(str.isprintable, refused))
+
+
+FEW_SPELLINGS = st.one_of(st.text(alphabet="aAB", min_size=1, max_size=2), IDS)
+
+
+@given(st.lists(FEW_SPELLINGS, max_size=8), FEW_SPELLINGS)
+@example(["a", "A"], "A")
+@example(["A", "a"], "a")
+@example(["A", "B"], "b")
+def test_a_folded_match_is_the_first_spelling_letter_case_ignored(turbo_ids, record_id):
+    """Whether SMSTurbo's IDs are all upper-case (kept without a folded index) or not."""
+    turbo = [TurboRecord(i, {"id": i}) for i in turbo_ids]
+    inputs = comparing.Comparison.of(
+        CUSTOMER, [], turbo, comparing.ComparisonFacts(EntitySettings())
+    )
+    spellings = [i for i in turbo_ids if i != DEFAULTS_ID and i.upper() == record_id.upper()]
+    assert inputs.folded_match(record_id) == next(iter(spellings), None)

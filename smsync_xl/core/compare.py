@@ -745,13 +745,21 @@ class Comparison:
     turbo_by_id: dict[str, TurboRecord]
     """SMSTurbo's records by ID, the template left out."""
     turbo_by_folded: dict[str, str]
-    """SMSTurbo's IDs by their upper-cased spelling."""
+    """SMSTurbo's IDs by their upper-cased spelling (the first spelling of each); empty
+    when every ID is spelled upper-case, as each then is its own (:meth:`folded_match`)."""
     sage_ids: list[str]
     """Sage 50's IDs, record by record."""
     sage_folded: set[str]
     """Sage 50's IDs, upper-cased."""
     repeated: dict[str, int]
     """How often each upper-cased ID Sage 50 has more than once occurs."""
+
+    def folded_match(self, record_id: str) -> str | None:
+        """The SMSTurbo ID spelled as ``record_id`` is, letter case ignored."""
+        folded = record_id.upper()
+        if self.turbo_by_folded:
+            return self.turbo_by_folded.get(folded)
+        return folded if folded in self.turbo_by_id else None
 
     @classmethod
     def of(
@@ -822,8 +830,12 @@ def _turbo_index(
         zip(map(operator.attrgetter("id"), turbo_records), turbo_records, strict=True)
     )
     turbo_by_id.pop(template_id, None)
-    backwards = list(reversed(turbo_by_id))  # so that the first spelling wins
-    return turbo_by_id, dict(zip(map(str.upper, backwards), backwards, strict=True))
+    turbo_ids = list(turbo_by_id)
+    folded = list(map(str.upper, turbo_ids))
+    if folded == turbo_ids:  # as SMSTurbo's IDs mostly are: each is its own folded spelling
+        return turbo_by_id, {}
+    backwards = turbo_ids[::-1]  # so that the first spelling wins
+    return turbo_by_id, dict(zip(folded[::-1], backwards, strict=True))
 
 
 # The rules, in the order compare() applies them to each Sage 50 record.
@@ -980,7 +992,7 @@ def _compared(inputs: Comparison, sage: SageRecord, checked: bool = False) -> Pl
     folded_match = None
     if turbo is None:
         values, defaulted = _with_defaults(inputs, sage)
-        folded_match = inputs.turbo_by_folded.get(record_id.upper())
+        folded_match = inputs.folded_match(record_id)
     else:
         values, defaulted = _reactivated(inputs, sage, turbo), ()
     values, not_listed = _looked_up(inputs.listed, values, inputs.lookups, inputs.list_advice)
