@@ -965,8 +965,9 @@ def _plan_row(
     if not differences:
         return _row(sage, Status.IN_SYNC, values, turbo)
     replace = inputs.options.replace
-    applied = tuple(d for d in differences if TURBO_FIELDS[d.field].group in replace)
-    shown = tuple(d for d in differences if d not in applied)
+    taken = [TURBO_FIELDS[d.field].group in replace for d in differences]
+    applied = tuple(compress(differences, taken))
+    shown = tuple(compress(differences, map(operator.not_, taken)))
     return _row(sage, Status.DIFFERENT, values, turbo, applied, shown)
 
 
