@@ -745,8 +745,8 @@ class Comparison:
     turbo_by_id: dict[str, TurboRecord]
     """SMSTurbo's records by ID, the template left out."""
     turbo_by_folded: dict[str, str]
-    """SMSTurbo's IDs by their upper-cased spelling (the first spelling of each), for
-    the IDs some record spells otherwise than upper-case (:meth:`folded_match`)."""
+    """SMSTurbo's IDs by their upper-cased spelling (the first spelling of each); empty
+    when every ID is spelled upper-case, as each then is its own (:meth:`folded_match`)."""
     sage_ids: list[str]
     """Sage 50's IDs, record by record."""
     sage_folded: set[str]
@@ -757,10 +757,9 @@ class Comparison:
     def folded_match(self, record_id: str) -> str | None:
         """The SMSTurbo ID spelled as ``record_id`` is, letter case ignored."""
         folded = record_id.upper()
-        spelled = self.turbo_by_folded.get(folded)
-        if spelled is None and folded in self.turbo_by_id:
-            return folded  # spelled upper-case, and only so
-        return spelled
+        if self.turbo_by_folded:
+            return self.turbo_by_folded.get(folded)
+        return folded if folded in self.turbo_by_id else None
 
     @classmethod
     def of(
@@ -831,23 +830,12 @@ def _turbo_index(
         zip(map(operator.attrgetter("id"), turbo_records), turbo_records, strict=True)
     )
     turbo_by_id.pop(template_id, None)
-    return turbo_by_id, _folded_spellings(list(turbo_by_id), turbo_by_id)
-
-
-def _folded_spellings(turbo_ids: list[str], turbo_by_id: Mapping[str, object]) -> dict[str, str]:
-    """The first spelling of each upper-cased ID that has one not in upper case (most
-    IDs are upper-case, each its own first spelling, and need no entry)."""
+    turbo_ids = list(turbo_by_id)
     folded = list(map(str.upper, turbo_ids))
-    pairs = zip(folded, turbo_ids, strict=True)
-    odd = list(compress(pairs, map(operator.ne, folded, turbo_ids)))
-    spellings = dict(reversed(odd))  # so that the first spelling wins
-    both = [f for f in spellings if f in turbo_by_id]  # spelled upper-case too: which first?
-    if both:
-        position = dict(zip(turbo_ids, range(len(turbo_ids)), strict=True))
-        for upper in both:
-            if position[upper] < position[spellings[upper]]:
-                spellings[upper] = upper
-    return spellings
+    if folded == turbo_ids:  # as SMSTurbo's IDs mostly are: each is its own folded spelling
+        return turbo_by_id, {}
+    backwards = turbo_ids[::-1]  # so that the first spelling wins
+    return turbo_by_id, dict(zip(folded[::-1], backwards, strict=True))
 
 
 # The rules, in the order compare() applies them to each Sage 50 record.
