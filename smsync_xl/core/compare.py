@@ -723,7 +723,8 @@ class Comparison:
     """Everything the rules of :func:`compare` read, worked out once per comparison:
     the entity and Setup's options for it, the status rule, SMSTurbo's lists and column
     limits, the template record, SMSTurbo's records by ID (exactly and with letter case
-    folded), and how often each Sage 50 ID occurs (letter case folded)."""
+    folded), and Sage 50's IDs (as given and upper-cased, with how often each that
+    repeats occurs)."""
 
     entity: Entity
     options: EntitySettings
@@ -752,7 +753,8 @@ class Comparison:
     sage_folded: set[str]
     """Sage 50's IDs, upper-cased."""
     repeated: dict[str, int]
-    """How often each upper-cased ID Sage 50 has more than once occurs."""
+    """The upper-cased IDs Sage 50 has more than once, and how often (empty when none
+    repeats, so the rules skip the look-up)."""
 
     def folded_match(self, record_id: str) -> str | None:
         """The SMSTurbo ID spelled as ``record_id`` is, letter case ignored."""
