@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from smsync_xl.connections import db as dbapi
@@ -60,6 +60,11 @@ _ID_CHUNK = 500  # stays under every driver's parameter limit
 _MISSING = object()
 INSERT_BATCH = 500
 """Records per batch of inserts: well under what drivers take in one go."""
+
+
+class _RowByRow(Exception):
+    """A batch of updates that did not change exactly its rows: undone, then made again
+    row by row (``SMSTurboStore.update``)."""
 
 
 Raw = dict[str, object]
@@ -848,7 +853,7 @@ class SMSTurboStore:
         self._one_row(changed, entity, record_id)
         return True
 
-    def update(
+    def update_row(
         self,
         entity: Entity,
         record_id: str,
@@ -874,6 +879,44 @@ class SMSTurboStore:
                 [_to_db(f, values[f]) for f in fields] + params,
             )
         return self._changed(changed, entity, record_id, expected)
+
+    def update(
+        self,
+        entity: Entity,
+        ids: Sequence[str],
+        values: Sequence[Stored | Record],
+        *,
+        expected: Sequence[Raw],
+    ) -> list[bool]:
+        """``update_row`` for many records (stored ``ids``, each with its ``values`` and
+        the row as read), in a statement per batch of rows (``Database.update_rows``),
+        each row changed only if every column still holds what was read; whether each
+        was written. When the batch changes fewer rows than it names (someone changed one
+        meanwhile) or the server refuses it, it is undone and made again row by row, so
+        that exactly the rows changed meanwhile are refused, and an error names its row."""
+        table = self.table(entity)
+        rows: list[dbapi.RowUpdate] = []
+        for record_id, written, seen in zip(ids, values, expected, strict=True):
+            fields = [f for f in written if f in table.columns and f != "id"]
+            if fields:
+                where, params = self._where(entity, record_id, seen)
+                sets = {table.quoted(f): _to_db(f, written[f]) for f in fields}
+                rows.append((record_id, sets, where, params))
+        if not rows:
+            return [True for _ in ids]
+        try:
+            with self.db.undone_on_error():
+                changed = self.db.update_rows(
+                    quote_identifier(table.table), table.quoted("id"), rows
+                )
+                if changed != len(rows):
+                    raise _RowByRow
+        except (_RowByRow, TargetRefusedError, TargetBusyError):
+            return [
+                self.update_row(entity, record_id, written, expected=seen)
+                for record_id, written, seen in zip(ids, values, expected, strict=True)
+            ]
+        return [True for _ in ids]
 
     def _in_use(self, named: str, table: str, error: TargetReferenceError) -> TargetError:
         """A record others refer to (tickets written for a customer since it was
