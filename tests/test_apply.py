@@ -126,6 +126,32 @@ def test_failure_in_the_middle_leaves_smsturbo_exactly_as_before(demo, monkeypat
     assert dump(path, audit=True) == before
 
 
+def test_updates_are_one_statement_per_batch_not_per_record(demo):
+    """SQLite's own trace of the statements run: every DIFFERENT customer updated by one
+    UPDATE, each row with its own values, and the audit's before and after as each row's."""
+    plan = demo.plan()
+    ids = [i for i in ids_with(plan, Status.DIFFERENT) if plan.by_id[i].changes]
+    assert len(ids) >= 5
+    statements: list[str] = []
+    demo.store.db.connection.set_trace_callback(statements.append)
+    try:
+        result = sync(demo, ids, plans={"customers": plan, "vendors": demo.plan("vendors")})
+    finally:
+        demo.store.db.connection.set_trace_callback(None)
+    assert result.count(Outcome.UPDATED) == len(ids)
+    updates = [s for s in statements if s.startswith('UPDATE "Customers"')]
+    assert len(updates) == 1, updates
+    after = demo.plan()
+    assert {after.by_id[i].status for i in ids} == {Status.IN_SYNC}
+    changes = {c.record_id: c for c in demo.store.audit.changes(result.run_id)}
+    for row in (plan.by_id[i] for i in ids):
+        change = changes[row.id]
+        columns = demo.store.table(CUSTOMER).columns
+        for field in row.changes:
+            column = columns[field.field]
+            assert change.before[column] != change.after[column], (row.id, column)
+
+
 def test_audit_holds_every_before_and_after(demo):
     result = sync(demo, ["DIFFPHONE", "PROSPECT1"])
     changes = demo.store.audit.changes(result.run_id)
