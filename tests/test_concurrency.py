@@ -576,14 +576,18 @@ def test_an_edit_committed_before_a_batch_of_updates_where_no_row_is_locked(
     ids = [r.id for r in plan.rows if r.status is Status.DIFFERENT and r.changes]
     assert "DIFFPHONE" in ids and len(ids) >= 5
     original = SMSTurboStore.update
+    edited: list[str] = []
 
     def clerk_saves_first(self, entity, *args, **kwargs):
-        demo_turbo.edit(PHONE, ["555-CLERK", "DIFFPHONE"])
+        if not edited:
+            demo_turbo.edit(PHONE, ["555-CLERK", "DIFFPHONE"])
+            edited.append("DIFFPHONE")
         return original(self, entity, *args, **kwargs)
 
     monkeypatch.setattr(SMSTurboStore, "update", clerk_saves_first)
     result = apply(source, store, settings, {"customers": plan.chosen(ids)}, user="tester")
     monkeypatch.undo()
+    assert edited == ["DIFFPHONE"]
     assert outcomes(result) == {i: Outcome.UPDATED for i in ids} | {"DIFFPHONE": Outcome.CONFLICT}
     conflict = next(r for r in result.results if r.id == "DIFFPHONE")
     assert "changed in SMSTurbo by someone else during this synchronization" in conflict.detail
