@@ -129,9 +129,9 @@ def test_synchronize_updates_records_in_batches_with_exact_values(
     tmp_path, odbc, postgres, passwords
 ):
     """Updates are a statement per batch, not per record, and each row gets its own
-    values as the column's type: 1.25 is numeric 1.25, a blank credit limit is NULL, a
-    full-width name is itself; the audit holds each row's before and after, and Undo
-    gives back the table exactly."""
+    values as the column's type: 1.25 is numeric 1.25, blank text is as an insert writes
+    it, a phone that was NULL is filled, a full-width name is itself; the audit holds each
+    row's before and after, and Undo gives back the table exactly, in batches too."""
     database = postgres.create_database()
     db = pg_database(postgres, database)
     write_smsturbo(db, DemoLists([changed_customer(n) for n in range(UPDATED)]))
@@ -183,3 +183,5 @@ def test_synchronize_updates_records_in_batches_with_exact_values(
     undone = undo_last(store, user="tester")
     assert undone.undone_run == result.run_id and undone.left_alone == []
     assert store.db.query('SELECT * FROM "Customers" ORDER BY "CustomerID"') == before
+    (restoring,) = store.db.query("SELECT COUNT(*) FROM smsync_test_updates")[0]
+    assert restoring - statements <= UPDATED / 50, restoring - statements  # Undo's too

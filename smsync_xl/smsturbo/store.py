@@ -64,7 +64,7 @@ INSERT_BATCH = 500
 
 class _RowByRow(Exception):
     """A batch of updates that did not change exactly its rows: undone, then made again
-    row by row (``SMSTurboStore.update``)."""
+    row by row (``SMSTurboStore._in_batches``)."""
 
 
 Raw = dict[str, object]
@@ -547,7 +547,7 @@ class SMSTurboStore:
                     refused.add(column)
             self._incomparable[table] = refused
 
-    def write_row(
+    def restore_row(
         self, entity: Entity, record_id: str, values: Raw, *, table: str, expected: Raw
     ) -> bool:
         """Compare-and-set by real column names: write ``values`` into the row only if
@@ -889,11 +889,8 @@ class SMSTurboStore:
         expected: Sequence[Raw],
     ) -> list[bool]:
         """``update_row`` for many records (stored ``ids``, each with its ``values`` and
-        the row as read), in a statement per batch of rows (``Database.update_rows``),
-        each row changed only if every column still holds what was read; whether each
-        was written. When the batch changes fewer rows than it names (someone changed one
-        meanwhile) or the server refuses it, it is undone and made again row by row, so
-        that exactly the rows changed meanwhile are refused, and an error names its row."""
+        the row as read) in a statement per batch of rows (``_in_batches``), each row
+        changed only if every column still holds what was read; whether each was."""
         table = self.table(entity)
         rows: list[dbapi.RowUpdate] = []
         for record_id, written, seen in zip(ids, values, expected, strict=True):
@@ -902,21 +899,70 @@ class SMSTurboStore:
                 where, params = self._where(entity, record_id, seen)
                 sets = {table.quoted(f): _to_db(f, written[f]) for f in fields}
                 rows.append((record_id, sets, where, params))
-        if not rows:
-            return [True for _ in ids]
-        try:
-            with self.db.undone_on_error():
-                changed = self.db.update_rows(
-                    quote_identifier(table.table), table.quoted("id"), rows
-                )
-                if changed != len(rows):
-                    raise _RowByRow
-        except (_RowByRow, TargetRefusedError, TargetBusyError):
-            return [
+        return self._in_batches(
+            quote_identifier(table.table),
+            table.quoted("id"),
+            rows,
+            lambda: [
                 self.update_row(entity, record_id, written, expected=seen)
                 for record_id, written, seen in zip(ids, values, expected, strict=True)
-            ]
-        return [True for _ in ids]
+            ],
+            len(ids),
+        )
+
+    def write_row(
+        self,
+        entity: Entity,
+        ids: Sequence[str],
+        values: Sequence[Raw],
+        *,
+        table: str,
+        key: str,
+        expected: Sequence[Raw],
+    ) -> list[bool]:
+        """``restore_row`` for the rows of ``table`` with these record ``ids``, each with
+        its values and expected row (``key``: the ID column as the table spells it), in
+        a statement per batch of rows (``_in_batches``); whether each was written."""
+        batch: list[dbapi.RowUpdate] = []
+        for written, seen in zip(values, expected, strict=True):
+            if written:
+                where, params = self._whole_row(table, seen)
+                sets = {quote_name(c): v for c, v in written.items()}
+                batch.append((seen[key], sets, where, params))
+        return self._in_batches(
+            quote_identifier(table),
+            quote_name(key),
+            batch,
+            lambda: [
+                not written
+                or self.restore_row(entity, record_id, written, table=table, expected=seen)
+                for record_id, written, seen in zip(ids, values, expected, strict=True)
+            ],
+            len(ids),
+        )
+
+    def _in_batches(
+        self,
+        table: str,
+        key: str,
+        rows: list[dbapi.RowUpdate],
+        row_by_row: Callable[[], list[bool]],
+        count: int,
+    ) -> list[bool]:
+        """``rows`` written by ``Database.update_rows``: all ``count`` rows asked for
+        were (those without values to write need nothing). When the batch changes
+        other than exactly its rows (someone changed one meanwhile) or fails, it is
+        undone and made again ``row_by_row``: exactly the rows changed meanwhile are
+        refused, and an error is the one its row gives, naming it."""
+        if not rows:
+            return [True] * count
+        try:
+            with self.db.undone_on_error():
+                if self.db.update_rows(table, key, rows) != len(rows):
+                    raise _RowByRow
+        except Exception:  # noqa: BLE001 - whatever it was, the rows tell it one by one
+            return row_by_row()
+        return [True] * count
 
     def _in_use(self, named: str, table: str, error: TargetReferenceError) -> TargetError:
         """A record others refer to (tickets written for a customer since it was
