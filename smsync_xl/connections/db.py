@@ -483,7 +483,7 @@ class Database:
         CASE's other branch is the column itself), so numbers are stored as the column
         stores them. Returns the rows changed, which the caller checks."""
         changed = 0
-        cursor = self.connection.cursor()  # one cursor: a statement of the same shape is reused
+        cursor = self.connection.cursor()  # one cursor for all of the batch's statements
         try:
             for chunk in _update_chunks(rows, self.parameters_per_statement):
                 sql, params = _update_statement(table, key, chunk)
