@@ -6,7 +6,8 @@
    DataFrame build is timed apart (its own column), not in the ratio. Pandas (datacompy's
    classic ``Compare``) is the row with the target; Polars is shown beside it.
 3. ``synchronize`` of 10,000 NEW customers into SMSTurbo in PostgreSQL over ODBC
-   (psqlODBC) / the same rows by pyodbc ``executemany`` with ``fast_executemany``.
+   (psqlODBC) / the same rows by pyodbc ``executemany`` with ``fast_executemany``; and
+   of 10,000 DIFFERENT ones (updates) / the same rows written by ID the same way.
 4. Start-up: ``smsync-xl --help`` (wall time, peak RSS) / a bare ``python -c pass``.
 
 Every figure is the median of ``--repeat`` runs, the figure and its anchor interleaved;
@@ -595,24 +596,58 @@ def new_customers(count: int):
     ]
 
 
+def changed_customers(count: int) -> list[Record]:
+    """``new_customers`` as SMSTurbo holds them before Synchronize updates them: other
+    names and credit limits for all, another city for half, no phone for a third."""
+    records = []
+    for n, record in enumerate(new_customers(count)):
+        values = dict(record.values)
+        values["name"] = f"Old Customer {n}"
+        values["credit_limit"] = "999.50"
+        if n % 2:
+            values["city"] = "Shelbyville"
+        if n % 3 == 0:
+            values["phone1"] = None
+        records.append(values)
+    return records
+
+
+UPDATED_GROUPS = "name, address, phone, credit_limit"
+"""The Replace Options of the updates row: every field ``changed_customers`` changes."""
+
+
 class ApplyBench:
-    """Fresh SMSTurbo reference databases (ZZDEFAULT only) in PostgreSQL, one per run."""
+    """Fresh SMSTurbo reference databases in PostgreSQL, one per run: ZZDEFAULT only, or
+    with ``updating`` the customers as ``changed_customers`` has them too."""
 
     def __init__(
-        self, odbc: Odbc, pg: Postgres, sage_path: Path, count: int, options: dict[str, str]
+        self,
+        odbc: Odbc,
+        pg: Postgres,
+        sage_path: Path,
+        count: int,
+        options: dict[str, str],
+        updating: bool = False,
     ) -> None:
         self.odbc, self.pg, self.sage_path, self.count = odbc, pg, sage_path, count
         self.options = options
+        self.updating = updating
 
     def fresh(self) -> str:
         import pyodbc
 
         from smsync_xl.connections.db import Database
         from smsync_xl.demo.company import write_smsturbo
+        from smsync_xl.smsturbo.mapping import load_mapping
+        from smsync_xl.smsturbo.store import SMSTurboStore
 
         name = self.pg.create_database()
         db = Database(pyodbc.connect(self.pg.connection_string(name), autocommit=True), label=name)
         write_smsturbo(db, DemoLists())
+        if self.updating:
+            store = SMSTurboStore(db, load_mapping())
+            with store.transaction():
+                store.insert_many(CUSTOMER, changed_customers(self.count))
         db.close()
         return name
 
@@ -643,6 +678,7 @@ class ApplyBench:
                 "smsturbo.kind": "odbc",
                 "smsturbo.dsn": dsn,
                 "smsturbo.user": self.pg.role,
+                **({"customers.replace": UPDATED_GROUPS} if self.updating else {}),
             },
             base=self.sage_path.parent,
             locate=lambda key: f"benchmark setting {key}",
@@ -664,7 +700,8 @@ class ApplyBench:
         finally:
             session.store.db.close()
             session.source.db.close()  # type: ignore[attr-defined]
-        assert result.count(Outcome.CREATED) == self.count, result.summary()
+        done_as = Outcome.UPDATED if self.updating else Outcome.CREATED
+        assert result.count(done_as) == self.count, result.summary()
         return planned - start, done - planned, plan_trips, sync_trips, statements
 
     def written(self, database: str) -> tuple[list[str], list[tuple]]:
@@ -729,6 +766,42 @@ def fast_insert(
         connection.close()
 
 
+def fast_update(
+    connection_string: str,
+    columns: list[str],
+    rows: list[tuple],
+    *,
+    log: ServerLog | None = None,
+) -> tuple[float, int | None]:
+    """The updates' anchor: the rows Synchronize wrote, written over the same customers
+    as they were before (every column but the ID, by ID) by one cursor with
+    ``fast_executemany`` and the columns' sizes, one transaction; returns seconds and,
+    with ``log``, the statements the server ran for it."""
+    import pyodbc
+
+    key = columns.index("CustomerID")
+    others = [c for c in columns if c != "CustomerID"]
+    values = [(*(v for i, v in enumerate(row) if i != key), row[key]) for row in rows]
+    connection = pyodbc.connect(connection_string, autocommit=False)
+    try:
+        pid = backend(connection) if log else 0
+        connection.commit()
+        since = log.mark() if log else 0
+        cursor = connection.cursor()
+        cursor.fast_executemany = True
+        cursor.setinputsizes(input_sizes([*others, "CustomerID"]))
+        sql = 'UPDATE "Customers" SET {} WHERE "CustomerID" = ?'.format(
+            ", ".join(f'"{c}" = ?' for c in others)
+        )
+        start = time.perf_counter()
+        cursor.executemany(sql, values)
+        connection.commit()
+        took = time.perf_counter() - start
+        return took, (log.count(pid, since) if log else None)
+    finally:
+        connection.close()
+
+
 def probe_fast_executemany(pg: Postgres, database: str, columns: list[str], row: tuple) -> dict:
     """What works with fast_executemany on psqlODBC: a value of 300 characters in the
     500-character name column, rolled back each time."""
@@ -772,10 +845,19 @@ def probe_fast_executemany(pg: Postgres, database: str, columns: list[str], row:
 
 
 def apply_figures(
-    count: int, repeat: int, notes: dict[str, Any], odbc: Odbc, options: dict[str, str]
+    count: int,
+    repeat: int,
+    notes: dict[str, Any],
+    odbc: Odbc,
+    options: dict[str, str],
+    updating: bool = False,
 ) -> list[Figure]:
+    """Synchronize ``count`` NEW customers, or with ``updating`` ``count`` DIFFERENT ones
+    (``changed_customers``), against the same rows by ``fast_executemany``."""
     shown = "".join(f", {k}={v}" for k, v in options.items())
-    step = f"apply {count:,} NEW (PG, ODBC{shown}) / fast_executemany"
+    rows_are = "DIFFERENT (updates)" if updating else "NEW"
+    step = f"apply {count:,} {rows_are} (PG, ODBC{shown}) / fast_executemany"
+    anchor = fast_update if updating else fast_insert
     kw = {"target": "≤ 2", "limit": 2.0}
     try:
         import pyodbc  # noqa: F401
@@ -799,7 +881,7 @@ def apply_figures(
     try:
         sage_path = folder / "sage50.sqlite"
         create_sage_company(sage_path, DemoLists(new_customers(count)))
-        bench = ApplyBench(odbc, pg, sage_path, count, options)
+        bench = ApplyBench(odbc, pg, sage_path, count, options, updating)
         runs, anchor_runs, plans = [], [], []
         columns: list[str] = []
         rows: list[tuple] = []
@@ -811,7 +893,7 @@ def apply_figures(
             columns, rows = bench.written(database)
             pg.drop(database)
             target = bench.fresh()
-            anchor_runs.append(fast_insert(pg.connection_string(target), columns, rows)[0])
+            anchor_runs.append(anchor(pg.connection_string(target), columns, rows)[0])
             pg.drop(target)
         trips, log = RoundTrips(), ServerLog(pg)
         counted = log if log.problem() is None else None
@@ -825,13 +907,14 @@ def apply_figures(
             target = bench.fresh()
             trips.take()
             with log.logging() if counted else contextlib.nullcontext():
-                _, anchor_statements = fast_insert(
+                _, anchor_statements = anchor(
                     pg.connection_string(target, port=trips.port), columns, rows, log=counted
                 )
             anchor_trips = trips.take()
-            notes["fast_executemany (300 characters in a VARCHAR(500))"] = probe_fast_executemany(
-                pg, target, columns, rows[0]
-            )
+            if not updating:
+                notes["fast_executemany (300 characters in a VARCHAR(500))"] = (
+                    probe_fast_executemany(pg, target, columns, rows[0])
+                )
             pg.drop(target)
         finally:
             trips.close()
@@ -862,17 +945,27 @@ def apply_figures(
             },
             **kw,
         )
-        notes["apply"] = (
+        notes["apply updates" if updating else "apply"] = (
             f"app.synchronize(session, app.default_choice(app.plan(session, [CUSTOMER]))) "
             f"timed without the plan before it (shown apart); PostgreSQL "
             f"{server_version(pg)} through psqlODBC's Unicode driver (DSN); each run a "
-            f"fresh database holding ZZDEFAULT only; Sage 50: an SQLite company of "
-            f"{count:,} NEW customers. Anchor: the rows synchronize wrote, read back, "
-            f"inserted into a fresh identical table by one cursor with fast_executemany "
-            f"= True and setinputsizes (column sizes), one transaction. Round trips "
-            f"counted in an extra, untimed run through a relay; server statements in the "
-            f"same run, from PostgreSQL's own log (log_statement = 'all' for the bench "
-            f"role, the lines of the session's backend process)"
+            + (
+                f"fresh database holding ZZDEFAULT and {count:,} customers with other names, "
+                f"credit limits, cities and phones (replace: {UPDATED_GROUPS}); Sage 50: an "
+                f"SQLite company of the same {count:,} customers. Anchor: the rows "
+                "synchronize wrote, read back, written by ID over the same customers in a "
+                "fresh identical table (UPDATE of every other column) by one cursor with "
+                "fast_executemany = True and setinputsizes (column sizes), one transaction. "
+                if updating
+                else f"fresh database holding ZZDEFAULT only; Sage 50: an SQLite company of "
+                f"{count:,} NEW customers. Anchor: the rows synchronize wrote, read back, "
+                "inserted into a fresh identical table by one cursor with fast_executemany "
+                "= True and setinputsizes (column sizes), one transaction. "
+            )
+            + "Round trips "
+            "counted in an extra, untimed run through a relay; server statements in the "
+            "same run, from PostgreSQL's own log (log_statement = 'all' for the bench "
+            "role, the lines of the session's backend process)"
         )
         return [found, statements_figure(step, statements, count, log)]
     finally:
@@ -1033,7 +1126,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000, help="customers to compare")
     parser.add_argument("--quick", action="store_true", help="10,000 customers")
     parser.add_argument(
-        "--apply-rows", type=int, help="NEW customers to synchronize (default: 10,000 or --rows)"
+        "--apply-rows",
+        type=int,
+        help="NEW, then DIFFERENT, customers to synchronize (default: 10,000 or --rows)",
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
     parser.add_argument("--startup-repeat", type=int, default=5)
@@ -1065,6 +1160,7 @@ def main(argv: list[str] | None = None) -> int:
         if "apply" in only:
             options = dict(option.split("=", 1) for option in args.dsn_option)
             figures += apply_figures(apply_rows, args.repeat, notes, odbc, options)
+            figures += apply_figures(apply_rows, args.repeat, notes, odbc, options, updating=True)
         if "startup" in only:
             figures += startup_figures(args.startup_repeat, notes)
     print(

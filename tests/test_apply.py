@@ -111,19 +111,45 @@ def test_failure_in_the_middle_leaves_smsturbo_exactly_as_before(demo, monkeypat
     calls = []
     original = SMSTurboStore.update
 
-    def failing_update(self, entity, record_id, values, **options):
-        calls.append(record_id)
-        if len(calls) == 3:
-            raise RuntimeError("disk full")
-        return original(self, entity, record_id, values, **options)
+    def failing_update(self, entity, ids, values, **options):
+        """Fails once the batch's rows are written, before the inserts and the audit."""
+        written = original(self, entity, ids, values, **options)
+        calls.append(sum(written))
+        raise RuntimeError("disk full")
 
     monkeypatch.setattr(SMSTurboStore, "update", failing_update)
     plan = demo.plan()
     ids = ids_with(plan, Status.NEW, Status.DIFFERENT)
     with pytest.raises(RuntimeError, match="disk full"):
         sync(demo, ids, plans={"customers": plan, "vendors": demo.plan("vendors")})
-    assert len(calls) == 3
+    assert len(calls) == 1 and calls[0] >= 3
     assert dump(path, audit=True) == before
+
+
+def test_updates_are_one_statement_per_batch_not_per_record(demo):
+    """SQLite's own trace of the statements run: every DIFFERENT customer updated by one
+    UPDATE, each row with its own values, and the audit's before and after as each row's."""
+    plan = demo.plan()
+    ids = [i for i in ids_with(plan, Status.DIFFERENT) if plan.by_id[i].changes]
+    assert len(ids) >= 5
+    statements: list[str] = []
+    demo.store.db.connection.set_trace_callback(statements.append)
+    try:
+        result = sync(demo, ids, plans={"customers": plan, "vendors": demo.plan("vendors")})
+    finally:
+        demo.store.db.connection.set_trace_callback(None)
+    assert result.count(Outcome.UPDATED) == len(ids)
+    updates = [s for s in statements if s.startswith('UPDATE "Customers"')]
+    assert len(updates) == 1, updates
+    after = demo.plan()
+    assert {after.by_id[i].status for i in ids} == {Status.IN_SYNC}
+    changes = {c.record_id: c for c in demo.store.audit.changes(result.run_id)}
+    for row in (plan.by_id[i] for i in ids):
+        change = changes[row.id]
+        columns = demo.store.table(CUSTOMER).columns
+        for field in row.changes:
+            column = columns[field.field]
+            assert change.before[column] != change.after[column], (row.id, column)
 
 
 def test_audit_holds_every_before_and_after(demo):
@@ -199,7 +225,7 @@ def test_a_write_that_touches_no_row_fails_and_rolls_back(demo):
     path = demo.settings.smsturbo.path
     before = dump(path, audit=True)
     with pytest.raises(TargetError, match="touched 0 rows"), demo.store.db.transaction():
-        demo.store.update(CUSTOMER, "NOSUCHID", {"name": "x"})
+        demo.store.update_row(CUSTOMER, "NOSUCHID", {"name": "x"})
     assert dump(path, audit=True) == before
 
 

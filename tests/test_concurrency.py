@@ -39,7 +39,7 @@ from smsync_xl.connections import db as dbapi
 from smsync_xl.connections.odbc import utf8_text
 from smsync_xl.core.errors import UndoChangedError
 from smsync_xl.core.fields import CUSTOMER
-from smsync_xl.core.vocabulary import Outcome
+from smsync_xl.core.vocabulary import Outcome, Status
 from smsync_xl.demo.company import SETTINGS_TEMPLATE, create_demo, write_smsturbo
 from smsync_xl.demo.data import CUSTOMERS, VENDORS, DemoLists
 from smsync_xl.files.settings_file import load_settings
@@ -557,6 +557,47 @@ def test_an_edit_between_the_reread_and_the_write_is_a_conflict(demo_turbo, monk
     assert sorted(c.record_id.strip() for c in changes) == ["DIFFNAME", "PROSPECT1"]
     assert_undo_leaves_the_edit(demo_turbo, store, "555-MEANWHILE")
     assert store.fetch(CUSTOMER, "PROSPECT1") is None
+
+
+def test_an_edit_committed_before_a_batch_of_updates_where_no_row_is_locked(
+    demo_turbo, monkeypatch
+):
+    """A server SMSync locks no table or row of (no SKIP LOCKED) and whose statements see
+    what others commit: a clerk's edit committed through a second real connection after
+    the rows were read, just before the batch of updates. Only the compare-and-set sees
+    it: exactly that row is a conflict, left as the clerk made it and not audited; every
+    other row of the batch is written."""
+    if demo_turbo.backend == "sqlite":
+        pytest.skip("SQLite's write lock keeps every other connection from writing")
+    monkeypatch.setattr(dbapi.Database, "table_lock", property(lambda self: None))
+    monkeypatch.setattr(dbapi.Database, "_isolation", lambda self, locking: None)
+    source, store, settings = session(demo_turbo)
+    plan = make_plan(CUSTOMER, source, store, settings)
+    ids = [r.id for r in plan.rows if r.status is Status.DIFFERENT and r.changes]
+    assert "DIFFPHONE" in ids and len(ids) >= 5
+    original = SMSTurboStore.update
+    edited: list[str] = []
+
+    def clerk_saves_first(self, entity, *args, **kwargs):
+        if not edited:
+            demo_turbo.edit(PHONE, ["555-CLERK", "DIFFPHONE"])
+            edited.append("DIFFPHONE")
+        return original(self, entity, *args, **kwargs)
+
+    monkeypatch.setattr(SMSTurboStore, "update", clerk_saves_first)
+    result = apply(source, store, settings, {"customers": plan.chosen(ids)}, user="tester")
+    monkeypatch.undo()
+    assert edited == ["DIFFPHONE"]
+    assert outcomes(result) == {i: Outcome.UPDATED for i in ids} | {"DIFFPHONE": Outcome.CONFLICT}
+    conflict = next(r for r in result.results if r.id == "DIFFPHONE")
+    assert "changed in SMSTurbo by someone else during this synchronization" in conflict.detail
+    assert phone_of(demo_turbo, "DIFFPHONE") == "555-CLERK"
+    audited = sorted(c.record_id.strip() for c in store.audit.changes(result.run_id))
+    assert audited == sorted(i for i in ids if i != "DIFFPHONE")
+    after = make_plan(CUSTOMER, source, store, settings)
+    assert {i: after.by_id[i].status for i in ids if i != "DIFFPHONE"} == {
+        i: Status.IN_SYNC for i in ids if i != "DIFFPHONE"
+    }
 
 
 def test_an_edit_while_undo_restores_is_left_alone(demo_turbo, monkeypatch):

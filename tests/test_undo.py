@@ -51,8 +51,8 @@ def test_undo_restores_creations_and_updates_exactly(demo):
 
 def test_records_changed_after_the_run_are_left_alone(demo):
     sync_all(demo)
-    demo.store.update(CUSTOMER, "DIFFNAME", {"name": "Edited in SMSTurbo"})
-    demo.store.update(CUSTOMER, "PROSPECT1", {"city": "Edited"})
+    demo.store.update_row(CUSTOMER, "DIFFNAME", {"name": "Edited in SMSTurbo"})
+    demo.store.update_row(CUSTOMER, "PROSPECT1", {"city": "Edited"})
     result = undo_last(demo.store, user="tester")
     assert sorted(c.record_id for c in result.left_alone) == ["DIFFNAME", "PROSPECT1"]
     assert demo.store.fetch(CUSTOMER, "DIFFNAME")["name"] == "Edited in SMSTurbo"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,8 +103,60 @@ PARAMETERS_PER_STATEMENT = 2000
 """Parameters in one multi-row INSERT: under SQL Server's 2,100 and what psqlODBC takes
 (it loses its place in the protocol at 8,000)."""
 
+SQLITE_PARAMETERS = 999
+"""Parameters in one statement to SQLite: its limit before version 3.32, which an ODBC
+driver may still bring."""
+
+RowUpdate = tuple[object, dict[str, object], str, list[object]]
+"""One row of ``Database.update_rows``: its key value; the values to write by quoted
+column name; the condition that finds it (SQL, its ``key`` among it) and its parameters."""
+
 _SQL_WLONGVARCHAR, _SQL_LONGVARCHAR = -10, -1
 """ODBC's type codes for long Unicode and long character text (pyodbc.SQL_WLONGVARCHAR)."""
+
+
+def _same_to_any_collation(value: object) -> object:
+    """An ID as a database that ignores case, accents or trailing spaces may see it."""
+    if not isinstance(value, str):
+        return value
+    folded = unicodedata.normalize("NFKD", value.rstrip().casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def _update_chunks(rows: Sequence[RowUpdate], limit: int) -> Iterator[list[RowUpdate]]:
+    """``rows`` in groups of at most ``limit`` parameters (one row alone may need more),
+    never two rows whose keys the database might take for the same one: a CASE names
+    each row's values by its key alone."""
+    chunk: list[RowUpdate] = []
+    keys: set[object] = set()
+    used = 0
+    for row in rows:
+        needs = 1 + 2 * len(row[1]) + len(row[3])
+        key = _same_to_any_collation(row[0])
+        if chunk and (used + needs > limit or key in keys):
+            yield chunk
+            chunk, keys, used = [], set(), 0
+        chunk.append(row)
+        keys.add(key)
+        used += needs
+    if chunk:
+        yield chunk
+
+
+def _update_statement(table: str, key: str, rows: list[RowUpdate]) -> tuple[str, list[object]]:
+    """One UPDATE of ``Database.update_rows`` and its parameters."""
+    columns = list(dict.fromkeys(column for row in rows for column in row[1]))
+    sets, params = [], []
+    for column in columns:
+        whens = [(row[0], row[1][column]) for row in rows if column in row[1]]
+        sets.append(f"{column} = CASE {key}{' WHEN ? THEN ?' * len(whens)} ELSE {column} END")
+        params += [value for pair in whens for value in pair]
+    params += [row[0] for row in rows]
+    for row in rows:
+        params += row[3]
+    marks = ", ".join("?" for _ in rows)
+    found = " OR ".join(f"({row[2]})" for row in rows)
+    return f"UPDATE {table} SET {', '.join(sets)} WHERE {key} IN ({marks}) AND ({found})", params
 
 
 def quote_identifier(name: str) -> str:
@@ -414,6 +467,32 @@ class Database:
                     )
         finally:
             cursor.close()
+
+    @property
+    def parameters_per_statement(self) -> int:
+        """The most parameters SMSync puts in one statement (``PARAMETERS_PER_STATEMENT``,
+        ``SQLITE_PARAMETERS``)."""
+        return SQLITE_PARAMETERS if self.locks_whole_file else PARAMETERS_PER_STATEMENT
+
+    def update_rows(self, table: str, key: str, rows: Sequence[RowUpdate]) -> int:
+        """UPDATE many rows of ``table`` (``key``: its key column as SQL), each with its own
+        values and only where its own condition holds, a statement per
+        ``parameters_per_statement`` parameters instead of one per row: ``SET c = CASE key
+        WHEN ? THEN ? … ELSE c END`` for each column, ``WHERE key IN (…) AND (condition OR
+        …)``. A parameter takes the column's type as a plain ``SET c = ?`` would (the
+        CASE's other branch is the column itself), so numbers are stored as the column
+        stores them. Returns the rows changed, which the caller checks."""
+        changed = 0
+        cursor = self.connection.cursor()  # one cursor for all of the batch's statements
+        try:
+            for chunk in _update_chunks(rows, self.parameters_per_statement):
+                sql, params = _update_statement(table, key, chunk)
+                with self.translating():
+                    cursor.execute(sql, params)
+                changed += cursor.rowcount
+        finally:
+            cursor.close()
+        return changed
 
     def has_table(self, name: str) -> bool:
         """Whether ``name`` exists, asked of the catalogue so that a transaction is never

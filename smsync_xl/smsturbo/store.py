@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from smsync_xl.connections import db as dbapi
@@ -60,6 +60,11 @@ _ID_CHUNK = 500  # stays under every driver's parameter limit
 _MISSING = object()
 INSERT_BATCH = 500
 """Records per batch of inserts: well under what drivers take in one go."""
+
+
+class _RowByRow(Exception):
+    """A batch of updates that did not change exactly its rows: undone, then made again
+    row by row (``SMSTurboStore._in_batches``)."""
 
 
 Raw = dict[str, object]
@@ -542,7 +547,7 @@ class SMSTurboStore:
                     refused.add(column)
             self._incomparable[table] = refused
 
-    def write_row(
+    def restore_row(
         self, entity: Entity, record_id: str, values: Raw, *, table: str, expected: Raw
     ) -> bool:
         """Compare-and-set by real column names: write ``values`` into the row only if
@@ -848,7 +853,7 @@ class SMSTurboStore:
         self._one_row(changed, entity, record_id)
         return True
 
-    def update(
+    def update_row(
         self,
         entity: Entity,
         record_id: str,
@@ -874,6 +879,90 @@ class SMSTurboStore:
                 [_to_db(f, values[f]) for f in fields] + params,
             )
         return self._changed(changed, entity, record_id, expected)
+
+    def update(
+        self,
+        entity: Entity,
+        ids: Sequence[str],
+        values: Sequence[Stored | Record],
+        *,
+        expected: Sequence[Raw],
+    ) -> list[bool]:
+        """``update_row`` for many records (stored ``ids``, each with its ``values`` and
+        the row as read) in a statement per batch of rows (``_in_batches``), each row
+        changed only if every column still holds what was read; whether each was."""
+        table = self.table(entity)
+        rows: list[dbapi.RowUpdate] = []
+        for record_id, written, seen in zip(ids, values, expected, strict=True):
+            fields = [f for f in written if f in table.columns and f != "id"]
+            if fields:
+                where, params = self._where(entity, record_id, seen)
+                sets = {table.quoted(f): _to_db(f, written[f]) for f in fields}
+                rows.append((record_id, sets, where, params))
+        return self._in_batches(
+            quote_identifier(table.table),
+            table.quoted("id"),
+            rows,
+            lambda: [
+                self.update_row(entity, record_id, written, expected=seen)
+                for record_id, written, seen in zip(ids, values, expected, strict=True)
+            ],
+            len(ids),
+        )
+
+    def write_row(
+        self,
+        entity: Entity,
+        ids: Sequence[str],
+        values: Sequence[Raw],
+        *,
+        table: str,
+        key: str,
+        expected: Sequence[Raw],
+    ) -> list[bool]:
+        """``restore_row`` for the rows of ``table`` with these record ``ids``, each with
+        its values and expected row (``key``: the ID column as the table spells it), in
+        a statement per batch of rows (``_in_batches``); whether each was written."""
+        batch: list[dbapi.RowUpdate] = []
+        for written, seen in zip(values, expected, strict=True):
+            if written:
+                where, params = self._whole_row(table, seen)
+                sets = {quote_name(c): v for c, v in written.items()}
+                batch.append((seen[key], sets, where, params))
+        return self._in_batches(
+            quote_identifier(table),
+            quote_name(key),
+            batch,
+            lambda: [
+                not written
+                or self.restore_row(entity, record_id, written, table=table, expected=seen)
+                for record_id, written, seen in zip(ids, values, expected, strict=True)
+            ],
+            len(ids),
+        )
+
+    def _in_batches(
+        self,
+        table: str,
+        key: str,
+        rows: list[dbapi.RowUpdate],
+        row_by_row: Callable[[], list[bool]],
+        count: int,
+    ) -> list[bool]:
+        """``rows`` written by ``Database.update_rows``: all ``count`` rows asked for
+        were (those without values to write need nothing). When the batch changes
+        other than exactly its rows (someone changed one meanwhile) or fails, it is
+        undone and made again ``row_by_row``: exactly the rows changed meanwhile are
+        refused, and an error is the one its row gives, naming it."""
+        if not rows:
+            return [True] * count
+        try:
+            with self.db.undone_on_error():
+                if self.db.update_rows(table, key, rows) != len(rows):
+                    raise _RowByRow
+        except Exception:  # noqa: BLE001 - whatever it was, the rows tell it one by one
+            return row_by_row()
+        return [True] * count
 
     def _in_use(self, named: str, table: str, error: TargetReferenceError) -> TargetError:
         """A record others refer to (tickets written for a customer since it was

@@ -334,11 +334,12 @@ class _Writer:
     def _compared(
         self, current: dict[str, Raw], free: set[str]
     ) -> tuple[list[tuple[_Write, Raw | None]], list[Record]]:
-        """Each queued write against the row as SMSTurbo holds it now: updates are made
-        at once (compare-and-set), creations gathered to insert in batches, and any
+        """Each queued write against the row as SMSTurbo holds it now: updates made in
+        batches (compare-and-set), creations gathered to insert in batches, and any
         other user's change, lock or creation becomes a conflict."""
         done: list[tuple[_Write, Raw | None]] = []
         creating: list[Record] = []
+        updating: list[tuple[_Write, Raw]] = []
         for write in self.pending:
             self.checkpoint("updating")
             now = current.get(write.record_id)
@@ -350,15 +351,34 @@ class _Writer:
             elif now is not None and write.record_id not in free:
                 self.conflict(write, BEING_EDITED, NextStep.AFTER_SAVE)
                 continue
-            elif (
-                now is None
-                or self.store.normalised(now) != write.seen
-                or not self.store.update(self.entity, str(now["id"]), write.values, expected=now)
-            ):
+            elif now is None or self.store.normalised(now) != write.seen:
                 self.conflict(write, CHANGED_MEANWHILE)
                 continue
+            else:
+                updating.append((write, now))
             done.append((write, now))
-        return done, creating
+        refused = self._update(updating)
+        return [(w, now) for w, now in done if w.index not in refused], creating
+
+    def _update(self, updating: list[tuple[_Write, Raw]]) -> set[int]:
+        """The updates, INSERT_BATCH at a time with a checkpoint before each, each only
+        if its row still holds what was read; the places of those it did not hold,
+        which become conflicts."""
+        refused: set[int] = set()
+        for start in range(0, len(updating), INSERT_BATCH):
+            self.checkpoint("updating")
+            batch = updating[start : start + INSERT_BATCH]
+            written = self.store.update(
+                self.entity,
+                [str(now["id"]) for _, now in batch],
+                [write.values for write, _ in batch],
+                expected=[now for _, now in batch],
+            )
+            for (write, _), ok in zip(batch, written, strict=True):
+                if not ok:
+                    self.conflict(write, CHANGED_MEANWHILE)
+                    refused.add(write.index)
+        return refused
 
     def _insert(self, creating: list[Record]) -> None:
         """The new records, INSERT_BATCH at a time, with a checkpoint before each."""

@@ -366,22 +366,71 @@ def _in_use(store: SMSTurboStore, item: _Image, now: Raw, referred: bool = True)
     )
 
 
-def _take_back(store: SMSTurboStore, item: _Image, rows: _Rows, now: Raw) -> bool:
-    """Delete a created row, or give an updated one back its old values. The row is
-    locked and was compared whole, so it is found by its ID alone (as stored); where
+def _expected(store: SMSTurboStore, item: _Image, rows: _Rows, now: Raw) -> tuple[str, Raw]:
+    """The row's ID column as the table spells it, and what the write compares: the row
+    is locked and was compared whole, so it is found by its ID alone (as stored); where
     the database does not lock rows, only if every column it can compare still holds
-    ``now``: False when it changed meanwhile."""
-    change, entity = item.change, ENTITIES[item.change.entity]
+    ``now``."""
     key = store.column_named(rows.columns, item.key) or item.key
-    expected = now if rows.locked is None else {key: now[key]}
-    if change.action is AuditAction.CREATE:
-        return store.delete_row(entity, change.record_id, table=item.table, expected=expected)
-    after = _aligned(store, item.after, rows.columns)
-    before = _aligned(store, item.before or {}, rows.columns)
-    values = {c: decoded(v) for c, v in before.items() if v != after.get(c)}
-    return not values or store.write_row(
-        entity, change.record_id, values, table=item.table, expected=expected
-    )
+    return key, now if rows.locked is None else {key: now[key]}
+
+
+def _delete(store: SMSTurboStore, item: _Image, rows: _Rows, now: Raw) -> bool:
+    """Delete a created row; False when it changed meanwhile."""
+    _, expected = _expected(store, item, rows, now)
+    change = item.change
+    entity = ENTITIES[change.entity]
+    return store.delete_row(entity, change.record_id, table=item.table, expected=expected)
+
+
+@dataclass
+class _Decision:
+    """What Undo does with one change: taken back (``reason`` None) or left alone."""
+
+    item: _Image
+    now: Raw | None
+    reason: str | None = None
+
+
+@dataclass
+class _Restores:
+    """Updated rows to give back their old values, queued and written a batch at a time
+    per table (``SMSTurboStore.write_row``), not one statement per row; a row that
+    changed meanwhile is left alone."""
+
+    store: SMSTurboStore
+    queued: list[tuple[_Decision, str, Raw, Raw]]
+
+    def add(self, decision: _Decision, rows: _Rows) -> None:
+        """Queue the row's old values (only those the run changed); none: nothing to do."""
+        assert decision.now is not None  # a restore has the row it compares
+        item, store = decision.item, self.store
+        key, expected = _expected(store, item, rows, decision.now)
+        after = _aligned(store, item.after, rows.columns)
+        before = _aligned(store, item.before or {}, rows.columns)
+        values = {c: decoded(v) for c, v in before.items() if v != after.get(c)}
+        if values:
+            self.queued.append((decision, key, values, expected))
+
+    def write(self) -> None:
+        """Write what is queued, table by table in the order queued."""
+        tables: dict[tuple[str, str, str], list[tuple[_Decision, str, Raw, Raw]]] = {}
+        for queued in self.queued:
+            item = queued[0].item
+            tables.setdefault((item.change.entity, item.table, queued[1]), []).append(queued)
+        self.queued = []
+        for (entity, table, key), rows in tables.items():
+            written = self.store.write_row(
+                ENTITIES[entity],
+                [d.item.change.record_id for d, _, _, _ in rows],
+                [values for _, _, values, _ in rows],
+                table=table,
+                key=key,
+                expected=[wanted for _, _, _, wanted in rows],
+            )
+            for (decision, _, _, _), ok in zip(rows, written, strict=True):
+                if not ok:
+                    decision.reason = "changed while this undo ran"
 
 
 def _whole(store: SMSTurboStore, images: list[_Image]) -> dict[tuple[str, str], _Rows | None]:
@@ -458,6 +507,35 @@ def undo_last(store: SMSTurboStore, *, user: str, expected_run: int | None = Non
         ) from error.__cause__
 
 
+def _decided(
+    store: SMSTurboStore, images: list[_Image], found: dict[tuple[str, str], _Rows | None]
+) -> list[_Decision]:
+    """Each change compared with its row now and taken back or left alone, in order:
+    created rows deleted one by one, updated rows given back their old values in
+    batches; the batch so far is written before a created record's references are
+    asked again, so they are asked of the rows as Undo has left them."""
+    referred = _referred(store, images, found)
+    restores = _Restores(store, [])
+    decisions = []
+    for place, item in enumerate(images):
+        rows, now = found[(item.table, item.key)], _row(found, item)
+        decision = _Decision(item, now, _why_not(store, item, rows, now))
+        decisions.append(decision)
+        if decision.reason is not None or now is None or rows is None:
+            continue  # left alone, or a created record deleted in SMSTurbo already
+        if place in referred:
+            restores.write()
+        decision.reason = _in_use(store, item, now, place in referred)
+        if decision.reason is not None:
+            continue
+        if item.change.action is not AuditAction.CREATE:
+            restores.add(decision, rows)
+        elif not _delete(store, item, rows, now):
+            decision.reason = "changed while this undo ran"
+    restores.write()
+    return decisions
+
+
 def _undo(
     store: SMSTurboStore, user: str, expected: int | None, committing: list[int]
 ) -> UndoResult:
@@ -467,23 +545,13 @@ def _undo(
         remaining = list(reversed(store.audit.remaining(run.run_id)))
         images, left_alone = _images(store, remaining, store.audit.latest_images(run.run_id))
         found = _whole(store, images)
-        taken: list[tuple[_Image, Raw | None]] = []
-        referred = _referred(store, images, found)
-        for place, item in enumerate(images):
-            rows, now = found[(item.table, item.key)], _row(found, item)
-            reason = _why_not(store, item, rows, now)
-            if reason is None and now is None:
-                taken.append((item, None))  # a created record deleted in SMSTurbo already
-                continue
-            if reason is None and now is not None:
-                reason = _in_use(store, item, now, place in referred)
-            if reason is None and rows is not None and now is not None:
-                if _take_back(store, item, rows, now):
-                    taken.append((item, now))
-                    continue
-                reason = "changed while this undo ran"
-            change = item.change
-            left_alone.append(LeftAlone(change.entity, change.record_id, item.table, reason or ""))
+        decisions = _decided(store, images, found)
+        taken = [(d.item, d.now) for d in decisions if d.reason is None]
+        left_alone += [
+            LeftAlone(d.item.change.entity, d.item.change.record_id, d.item.table, d.reason)
+            for d in decisions
+            if d.reason is not None
+        ]
         restored = _whole(store, [i for i, _ in taken if i.change.action is not AuditAction.CREATE])
         undone = [_record(item, now, restored) for item, now in taken]
         store.audit.ensure_tables()
