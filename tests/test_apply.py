@@ -109,7 +109,7 @@ def test_failure_in_the_middle_leaves_smsturbo_exactly_as_before(demo, monkeypat
     path = demo.settings.smsturbo.path
     before = dump(path, audit=True)
     calls = []
-    original = SMSTurboStore.update
+    original = SMSTurboStore.update_rows
 
     def failing_update(self, entity, ids, values, **options):
         """Fails once the batch's rows are written, before the inserts and the audit."""
@@ -117,7 +117,7 @@ def test_failure_in_the_middle_leaves_smsturbo_exactly_as_before(demo, monkeypat
         calls.append(sum(written))
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(SMSTurboStore, "update", failing_update)
+    monkeypatch.setattr(SMSTurboStore, "update_rows", failing_update)
     plan = demo.plan()
     ids = ids_with(plan, Status.NEW, Status.DIFFERENT)
     with pytest.raises(RuntimeError, match="disk full"):

@@ -533,10 +533,10 @@ def edit_just_before(monkeypatch, turbo: Turbo, store: SMSTurboStore, method: st
     return edited
 
 
-@pytest.mark.parametrize("moment", ["fetch_raw", "update"])
+@pytest.mark.parametrize("moment", ["fetch_raw", "update_rows"])
 def test_an_edit_between_the_reread_and_the_write_is_a_conflict(demo_turbo, monkeypatch, moment):
     """``fetch_raw``: the edit lands after the plan was re-read, before the values to
-    overwrite are read; ``update``: after they are read, just before the UPDATE (only
+    overwrite are read; ``update_rows``: after they are read, just before the UPDATE (only
     the compare-and-set sees it)."""
     source, store, settings = session(demo_turbo)
     chosen = chosen_now(source, store, settings, ["DIFFPHONE", "DIFFNAME", "PROSPECT1"])
@@ -575,7 +575,7 @@ def test_an_edit_committed_before_a_batch_of_updates_where_no_row_is_locked(
     plan = make_plan(CUSTOMER, source, store, settings)
     ids = [r.id for r in plan.rows if r.status is Status.DIFFERENT and r.changes]
     assert "DIFFPHONE" in ids and len(ids) >= 5
-    original = SMSTurboStore.update
+    original = SMSTurboStore.update_rows
     edited: list[str] = []
 
     def clerk_saves_first(self, entity, *args, **kwargs):
@@ -584,7 +584,7 @@ def test_an_edit_committed_before_a_batch_of_updates_where_no_row_is_locked(
             edited.append("DIFFPHONE")
         return original(self, entity, *args, **kwargs)
 
-    monkeypatch.setattr(SMSTurboStore, "update", clerk_saves_first)
+    monkeypatch.setattr(SMSTurboStore, "update_rows", clerk_saves_first)
     result = apply(source, store, settings, {"customers": plan.chosen(ids)}, user="tester")
     monkeypatch.undo()
     assert edited == ["DIFFPHONE"]
@@ -613,7 +613,7 @@ def test_an_edit_while_undo_restores_is_left_alone(demo_turbo, monkeypatch):
         chosen_now(source, store, settings, ["DIFFPHONE", "DIFFNAME"]),
         user="tester",
     )
-    edit_just_before(monkeypatch, demo_turbo, store, "write_row")
+    edit_just_before(monkeypatch, demo_turbo, store, "restore_rows")
     undone = undo_last(store, user="tester")
     monkeypatch.undo()
     assert [c.record_id.strip() for c in undone.left_alone] == ["DIFFPHONE"]

@@ -880,7 +880,7 @@ class SMSTurboStore:
             )
         return self._changed(changed, entity, record_id, expected)
 
-    def update(
+    def update_rows(
         self,
         entity: Entity,
         ids: Sequence[str],
@@ -910,7 +910,7 @@ class SMSTurboStore:
             len(ids),
         )
 
-    def write_row(
+    def restore_rows(
         self,
         entity: Entity,
         ids: Sequence[str],

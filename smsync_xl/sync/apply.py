@@ -368,7 +368,7 @@ class _Writer:
         for start in range(0, len(updating), INSERT_BATCH):
             self.checkpoint("updating")
             batch = updating[start : start + INSERT_BATCH]
-            written = self.store.update(
+            written = self.store.update_rows(
                 self.entity,
                 [str(now["id"]) for _, now in batch],
                 [write.values for write, _ in batch],

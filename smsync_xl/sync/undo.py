@@ -395,7 +395,7 @@ class _Decision:
 @dataclass
 class _Restores:
     """Updated rows to give back their old values, queued and written a batch at a time
-    per table (``SMSTurboStore.write_row``), not one statement per row; a row that
+    per table (``SMSTurboStore.restore_rows``), not one statement per row; a row that
     changed meanwhile is left alone."""
 
     store: SMSTurboStore
@@ -420,7 +420,7 @@ class _Restores:
             tables.setdefault((item.change.entity, item.table, queued[1]), []).append(queued)
         self.queued = []
         for (entity, table, key), rows in tables.items():
-            written = self.store.write_row(
+            written = self.store.restore_rows(
                 ENTITIES[entity],
                 [d.item.change.record_id for d, _, _, _ in rows],
                 [values for _, _, values, _ in rows],
