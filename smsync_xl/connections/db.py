@@ -125,8 +125,20 @@ def _same_to_any_collation(value: object) -> object:
 
 def _update_chunks(rows: Sequence[RowUpdate], limit: int) -> Iterator[list[RowUpdate]]:
     """``rows`` in groups of at most ``limit`` parameters (one row alone may need more),
-    never two rows whose keys the database might take for the same one: a CASE names
-    each row's values by its key alone."""
+    each group's rows writing the same columns (so every row of a statement writes every
+    column it sets, as its own UPDATE would: no trigger on a column fires for a row that
+    does not write it, no value is read back through a CASE), and never two rows whose
+    keys the database might take for the same one: a CASE names each row's values by
+    its key alone."""
+    alike: dict[tuple[str, ...], list[RowUpdate]] = {}
+    for row in rows:
+        alike.setdefault(tuple(sorted(row[1])), []).append(row)
+    for group in alike.values():
+        yield from _limited_chunks(group, limit)
+
+
+def _limited_chunks(rows: list[RowUpdate], limit: int) -> Iterator[list[RowUpdate]]:
+    """``_update_chunks`` for rows writing the same columns."""
     chunk: list[RowUpdate] = []
     keys: set[object] = set()
     used = 0
@@ -145,10 +157,9 @@ def _update_chunks(rows: Sequence[RowUpdate], limit: int) -> Iterator[list[RowUp
 
 def _update_statement(table: str, key: str, rows: list[RowUpdate]) -> tuple[str, list[object]]:
     """One UPDATE of ``Database.update_rows`` and its parameters."""
-    columns = list(dict.fromkeys(column for row in rows for column in row[1]))
     sets, params = [], []
-    for column in columns:
-        whens = [(row[0], row[1][column]) for row in rows if column in row[1]]
+    for column in rows[0][1]:
+        whens = [(row[0], row[1][column]) for row in rows]
         sets.append(f"{column} = CASE {key}{' WHEN ? THEN ?' * len(whens)} ELSE {column} END")
         params += [value for pair in whens for value in pair]
     params += [row[0] for row in rows]
@@ -479,9 +490,10 @@ class Database:
         values and only where its own condition holds, a statement per
         ``parameters_per_statement`` parameters instead of one per row: ``SET c = CASE key
         WHEN ? THEN ? … ELSE c END`` for each column, ``WHERE key IN (…) AND (condition OR
-        …)``. A parameter takes the column's type as a plain ``SET c = ?`` would (the
-        CASE's other branch is the column itself), so numbers are stored as the column
-        stores them. Returns the rows changed, which the caller checks."""
+        …)``, the rows of a statement writing the same columns (``_update_chunks``). A
+        parameter takes the column's type as a plain ``SET c = ?`` would (the CASE's
+        other branch is the column itself, never taken), so numbers are stored as the
+        column stores them. Returns the rows changed, which the caller checks."""
         changed = 0
         cursor = self.connection.cursor()  # one cursor for all of the batch's statements
         try:

@@ -900,7 +900,7 @@ class SMSTurboStore:
                 sets = {table.quoted(f): _to_db(f, written[f]) for f in fields}
                 rows.append((record_id, sets, where, params))
         return self._in_batches(
-            quote_identifier(table.table),
+            quote_identifier(table.table) if self.id_is_unique(entity) else None,
             table.quoted("id"),
             rows,
             lambda: [
@@ -929,8 +929,9 @@ class SMSTurboStore:
                 where, params = self._whole_row(table, seen)
                 sets = {quote_name(c): v for c, v in written.items()}
                 batch.append((seen[key], sets, where, params))
+        unique = frozenset({key.lower()}) in self.db.unique_keys(table)
         return self._in_batches(
-            quote_identifier(table),
+            quote_identifier(table) if unique else None,
             quote_name(key),
             batch,
             lambda: [
@@ -943,7 +944,7 @@ class SMSTurboStore:
 
     def _in_batches(
         self,
-        table: str,
+        table: str | None,
         key: str,
         rows: list[dbapi.RowUpdate],
         row_by_row: Callable[[], list[bool]],
@@ -953,9 +954,14 @@ class SMSTurboStore:
         were (those without values to write need nothing). When the batch changes
         other than exactly its rows (someone changed one meanwhile) or fails, it is
         undone and made again ``row_by_row``: exactly the rows changed meanwhile are
-        refused, and an error is the one its row gives, naming it."""
+        refused, and an error is the one its row gives, naming it. ``table`` is None
+        where the key is not unique in it: a count of rows changed then proves
+        nothing (one row's key may find two rows while another's finds none), so the
+        rows go one by one from the start."""
         if not rows:
             return [True] * count
+        if table is None:
+            return row_by_row()
         try:
             with self.db.undone_on_error():
                 if self.db.update_rows(table, key, rows) != len(rows):
