@@ -20,7 +20,7 @@ import math
 import operator
 import re
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -439,6 +439,24 @@ class Kind:
             return _within_a_cell(cell_safe(value))
         return int(number) if self is WHOLE_NUMBER else float(number)
 
+    def to_cells(self, values: Sequence[Value]) -> list[object]:
+        """``to_cell`` of each value, a column at a time (a Refresh makes a cell of every
+        field of every row listed): a number is converted once however often it repeats
+        (credit limits, terms), and a text column nothing in which needs escaping or
+        cutting is taken as it is, blanks as None."""
+        if not set(map(type, values)) <= _VALUE_TYPES:
+            return list(map(self.to_cell, values))
+        if self.numeric:
+            cells = {value: self.to_cell(value) for value in set(values)}
+            return list(map(cells.__getitem__, values))
+        given = list(filter(None, values))
+        joined = "".join(given)
+        if NOT_IN_XML.search(joined) or (
+            len(joined) > EXCEL_CELL_CHARACTERS and max(map(len, given)) > EXCEL_CELL_CHARACTERS
+        ):
+            return list(map(self.to_cell, values))
+        return [value or None for value in values]
+
     def from_turbo(self, raw: object) -> Value:
         """A value as SMSTurbo holds it: a NULL yes/no is an unticked box, No, so a
         material SMSTurbo never flagged is not 'different' from an active Sage 50 item."""
@@ -474,6 +492,8 @@ def _fits_excel(number: Decimal) -> bool:
 
 EXCEL_DIGITS = 15
 """Significant digits Excel keeps of a number."""
+_VALUE_TYPES = {str, type(None)}
+"""What a record's values are (``Value``): the types ``Kind.to_cells`` takes at once."""
 EXCEL_CELL_CHARACTERS = 32767
 """Characters an Excel cell holds: a longer value could not be shown as it is."""
 
