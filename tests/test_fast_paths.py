@@ -2,12 +2,22 @@
 one-value-at-a-time conversion gives, for nasty values as for plain ones: a fast path
 that gave another cell than the slow one would show the bookkeeper another value."""
 
+from decimal import Decimal
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smsync_xl.book import sheets
 from smsync_xl.book.layout import SAGE_COLUMNS, TURBO_COLUMNS
-from smsync_xl.core.fields import FLAG, ITEM_CLASS, MONEY, TEXT, TURBO_FIELDS, WHOLE_NUMBER
+from smsync_xl.core.fields import (
+    FLAG,
+    ITEM_CLASS,
+    MONEY,
+    TEXT,
+    TURBO_FIELDS,
+    WHOLE_NUMBER,
+    each_once,
+)
 
 KINDS = (TEXT, MONEY, WHOLE_NUMBER, FLAG, ITEM_CLASS)
 
@@ -136,3 +146,71 @@ def test_field_cells_are_field_cell_of_each_record(records, same_keys):
         assert {t: [(type(v), v) for v in cells] for t, cells in found.items()} == {
             t: [(type(v), v) for v in cells] for t, cells in expected.items()
         }
+
+
+RAW = [
+    *NASTY,
+    0,
+    1,
+    -1,
+    True,
+    False,
+    1.0,
+    0.0,
+    -0.0,
+    12.505,
+    0.1 + 0.2,
+    1e16,
+    2.0**400,
+    2**400,
+    float("nan"),
+    float("inf"),
+    Decimal("1.0"),
+    Decimal("1.00"),
+    Decimal("1E+200"),
+    Decimal("1.0E+200"),
+    Decimal("-0.00"),
+    "real:12.5",
+    "stored:00123",
+    "1E+200",
+]
+
+
+def typed(values):
+    return [(type(v), v if v == v else "nan") for v in values]
+
+
+def test_column_decoders_are_the_one_value_decoders_for_nasty_raw_values():
+    """Sage 50 and SMSTurbo values as drivers give them, types mixed or not: equal
+    values of other types (True and 1, 0.0 and -0.0, Decimal 1.0 and 1.00) never share
+    a conversion."""
+    columns = [RAW, RAW * 2, [v for v in RAW if isinstance(v, str)]]
+    columns += [[v for v in RAW if type(v) is t] + [None] for t in (int, float, Decimal, bool)]
+    columns += [
+        [2**400, 2.0**400],
+        [0.0, -0.0, 1.0],
+        [True, 1],
+        [Decimal("1E+200"), Decimal("1.0E+200")],
+    ]
+    for kind in KINDS:
+        for raws in columns:
+            assert typed(kind.from_sage_column(raws)) == typed(map(kind.from_sage, raws))
+            assert typed(kind.from_turbo_column(raws)) == typed(map(kind.from_turbo, raws))
+            assert typed(each_once(kind.normalise, raws)) == typed(map(kind.normalise, raws))
+
+
+raw_value = st.one_of(
+    value_text,
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    st.decimals(),
+    st.sampled_from(RAW),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(raw_value, max_size=30), st.sampled_from(KINDS))
+def test_column_decoders_are_the_one_value_decoders_for_random_columns(raws, kind):
+    assert typed(kind.from_sage_column(raws)) == typed(map(kind.from_sage, raws))
+    assert typed(kind.from_turbo_column(raws)) == typed(map(kind.from_turbo, raws))

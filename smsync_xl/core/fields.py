@@ -23,6 +23,8 @@ import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import repeat
+from typing import TypeVar, cast
 
 Value = str | None
 Record = dict[str, Value]
@@ -469,6 +471,43 @@ class Kind:
         ZZDEFAULT's)."""
         value = self.normalise(raw)
         return "" if value is None and not self.numeric else value
+
+    def from_sage_column(self, raws: Sequence[object]) -> list[Value]:
+        """``from_sage`` of each of a column's values (see ``_column``)."""
+        return self._column(self.from_sage, raws, None if self.numeric else "")
+
+    def from_turbo_column(self, raws: Sequence[object]) -> list[Value]:
+        """``from_turbo`` of each of a column's values (see ``_column``)."""
+        return self._column(self.from_turbo, raws, None)
+
+    def _column(
+        self, convert: Callable[[object], Value], raws: Sequence[object], blank: Value
+    ) -> list[Value]:
+        """``convert`` of each value, a column at a time (a read decodes every value of
+        every record): a text column of text (and NULLs, ``blank``) only loses its
+        padding; any other column's values are converted once each (``each_once``)."""
+        if self is TEXT:
+            types = set(map(type, raws))
+            if types == {str}:
+                return list(map(str.rstrip, cast("Sequence[str]", raws), repeat(PADDING)))
+            if types <= _VALUE_TYPES:
+                return [blank if raw is None else cast(str, raw).rstrip(PADDING) for raw in raws]
+        return each_once(convert, raws)
+
+
+_T = TypeVar("_T")
+
+
+def each_once(convert: Callable[[object], _T], raws: Sequence[object]) -> list[_T]:
+    """``convert`` of each value, a value that repeats (credit limits, terms, types)
+    converted once: only where equal values are alike, text and integers, and floats
+    but for a zero (-0.0 == 0.0); True == 1 and Decimal 1.0 == 1.00 are not alike."""
+    types = set(map(type, raws)) - {type(None)}
+    alike = types <= {str} or types == {int} or (types == {float} and 0.0 not in raws)
+    if not alike:
+        return list(map(convert, raws))
+    converted = {raw: convert(raw) for raw in set(raws)}
+    return list(map(converted.__getitem__, raws))
 
 
 def _within_a_cell(shown: str) -> str:
