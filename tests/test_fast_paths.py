@@ -2,22 +2,32 @@
 one-value-at-a-time conversion gives, for nasty values as for plain ones: a fast path
 that gave another cell than the slow one would show the bookkeeper another value."""
 
+import sqlite3
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.book import sheets
 from smsync_xl.book.layout import SAGE_COLUMNS, TURBO_COLUMNS
+from smsync_xl.connections.db import Database
+from smsync_xl.core.errors import SourceFormatError, TargetError
 from smsync_xl.core.fields import (
+    CUSTOMER,
+    ENTITIES,
     FLAG,
     ITEM_CLASS,
+    MATERIAL,
     MONEY,
     TEXT,
     TURBO_FIELDS,
     WHOLE_NUMBER,
     each_once,
 )
+from smsync_xl.demo.company import DEMO_FILES, create_demo
+from smsync_xl.files.settings_file import load_settings
 
 KINDS = (TEXT, MONEY, WHOLE_NUMBER, FLAG, ITEM_CLASS)
 
@@ -214,3 +224,94 @@ raw_value = st.one_of(
 def test_column_decoders_are_the_one_value_decoders_for_random_columns(raws, kind):
     assert typed(kind.from_sage_column(raws)) == typed(map(kind.from_sage, raws))
     assert typed(kind.from_turbo_column(raws)) == typed(map(kind.from_turbo, raws))
+
+
+NASTY_SAGE = [
+    ("CustomerID", "LEAD0 "),
+    ("Customer_Bill_Name", "=1+1"),
+    ("Contact", "  both ends  "),
+    ("Phone_Number", "00123"),
+    ("FAX_Number", "\U0001f600 non-BMP \U0001d518"),
+    ("eMail_Address", "_x0041_&<b>"),
+    ("Customer_Type", ""),
+    ("Terms_CreditLimit", "12.3456789012345678"),
+    ("Terms_DueDays", "1E2"),
+]
+
+
+def _company(folder):
+    """The demo company, its first customers' values made nasty (one each), and an
+    SMSTurbo customer whose ID is stored padded."""
+    settings = create_demo(folder)
+    with sqlite3.connect(folder / DEMO_FILES[0]) as connection:
+        numbers = [
+            n for (n,) in connection.execute('SELECT "CustomerRecordNumber" FROM "Customers"')
+        ]
+        for number, (column, value) in zip(numbers, NASTY_SAGE, strict=False):
+            connection.execute(
+                f'UPDATE "Customers" SET "{column}" = ? WHERE "CustomerRecordNumber" = ?',
+                (value, number),
+            )
+        for sql in (
+            'UPDATE "Customers" SET "Terms_CreditLimit" = NULL WHERE rowid = 2',
+            'UPDATE "Customers" SET "Terms_CreditLimit" = \'$1E2\' WHERE rowid = 3',
+            'UPDATE "Customers" SET "CustomerIsInactive" = 2 WHERE rowid IN (3, 4)',
+            'UPDATE "LineItem" SET "SaleAcctRecordNumber" = 999 WHERE rowid = 2',
+        ):
+            connection.execute(sql)
+        connection.execute('UPDATE "Address" SET "City" = \'Peoria   \'')
+    with sqlite3.connect(folder / DEMO_FILES[1]) as connection:
+        connection.execute(
+            'INSERT INTO "Customers" ("CustomerID", "CustomerName") VALUES (\'PAD1   \', \'x \')'
+        )
+    return load_settings(settings)
+
+
+def _read_all(settings):
+    source, store = open_source(settings), open_store(settings)
+    read = {}
+    for entity in ENTITIES.values():
+        read[entity.key] = (repr(source.read(entity)), repr(store.read(entity)))
+    return read, dict(store._stored_ids)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_reading_in_batches_of_any_size_reads_the_same_records(tmp_path, monkeypatch, size):
+    """Each batch is decoded a column at a time: a record's values, problems, status and
+    stored ID are its own whichever batch it falls in and wherever in it."""
+    settings = _company(tmp_path)
+    whole, whole_ids = _read_all(settings)
+    assert "=1+1" in whole[CUSTOMER.key][0] and "PAD1" in whole_ids.get((CUSTOMER.key, "PAD1"), "")
+    assert "written with an exponent" in whole[CUSTOMER.key][0]
+    assert "is not a yes/no value" in whole[CUSTOMER.key][0]
+    assert "Chart of Accounts record 999" in whole[MATERIAL.key][0]
+    batches = Database.batches
+    monkeypatch.setattr(
+        Database,
+        "batches",
+        lambda self, sql, params=(), batch=0: batches(self, sql, params, batch=size),
+    )
+    assert _read_all(settings) == (whole, whole_ids)
+
+
+def test_a_byte_that_is_not_utf8_in_a_later_batch_names_its_record(tmp_path, monkeypatch):
+    settings = _company(tmp_path)
+    with sqlite3.connect(tmp_path / DEMO_FILES[0]) as connection:
+        connection.execute(
+            'UPDATE "Customers" SET "Contact" = CAST(X\'41FF\' AS TEXT) WHERE rowid = 5'
+        )
+    with sqlite3.connect(tmp_path / DEMO_FILES[1]) as connection:
+        connection.execute(
+            'UPDATE "Customers" SET "CustomerName" = CAST(X\'42FF\' AS TEXT) '
+            "WHERE \"CustomerID\" = 'PAD1   '"
+        )
+    batches = Database.batches
+    monkeypatch.setattr(
+        Database,
+        "batches",
+        lambda self, sql, params=(), batch=0: batches(self, sql, params, batch=2),
+    )
+    with pytest.raises(SourceFormatError, match=r"Customers record 5 \(ID \w+\), column Contact"):
+        open_source(settings).read(CUSTOMER)
+    with pytest.raises(TargetError, match="Customers record PAD1, column CustomerName"):
+        open_store(settings).read(CUSTOMER)
