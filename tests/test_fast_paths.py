@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.book import sheets
 from smsync_xl.book.layout import SAGE_COLUMNS, TURBO_COLUMNS
+from smsync_xl.book.sheet_xml import ColumnSpec, formula_text, table_row_cells, table_rows_cells
 from smsync_xl.connections.db import Database
 from smsync_xl.core.errors import SourceFormatError, TargetError
 from smsync_xl.core.fields import (
@@ -315,3 +316,50 @@ def test_a_byte_that_is_not_utf8_in_a_later_batch_names_its_record(tmp_path, mon
         open_source(settings).read(CUSTOMER)
     with pytest.raises(TargetError, match="Customers record PAD1, column CustomerName"):
         open_store(settings).read(CUSTOMER)
+
+
+SPECS = [
+    ColumnSpec("A", ""),
+    ColumnSpec("B", ' s="3"'),
+    ColumnSpec("C", ' s="4"', formula_text("=[@ID]&1")),
+    ColumnSpec("AA", ' s="7"'),
+]
+
+cell_value = st.one_of(
+    value_text,
+    st.integers(min_value=-(2**60), max_value=2**60),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([0.0, -0.0, 1.0, 1, 2.0**53, 2**53, 0.1, "  ", "\t", "a\r\nb", "x_x0041_"]),
+)
+
+
+def one_row_at_a_time(first, rows, specs):
+    made = [table_row_cells(first + i, row, specs) for i, row in enumerate(rows)]
+    return [cells for cells, _ in made], [[(type(v), v) for v in back] for _, back in made]
+
+
+def columns_at_once(first, rows, specs):
+    cells, backs = table_rows_cells(first, rows, specs)
+    return cells, [[(type(v), v) for v in back] for back in backs]
+
+
+def test_table_cells_made_a_column_at_a_time_are_those_made_row_by_row():
+    values = [v for v in NASTY if v is None or len(v) < 100] + [5000, 30, 12.5, 1.0, -0.0]
+    plain = [["ACME", "Peoria", None, "5000.00"], ["B", "", None, None]] * 20
+    for rows in (
+        [[v, v, v, v] for v in values],
+        [[v, "plain", None, "x"] for v in values],
+        [[v] * 4 for v in NASTY[-6:]],
+        plain,
+        [[1, 1.0, None, True]],
+        [[float("nan"), 1, None, "x"]],
+        [["short"], ["row", "x"]],
+        [],
+    ):
+        assert columns_at_once(7, rows, SPECS) == one_row_at_a_time(7, rows, SPECS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(cell_value, min_size=4, max_size=4), max_size=12), st.integers(2, 999))
+def test_table_cells_made_a_column_at_a_time_are_those_made_row_by_row_for_random_rows(rows, first):
+    assert columns_at_once(first, rows, SPECS) == one_row_at_a_time(first, rows, SPECS)

@@ -64,7 +64,7 @@ from smsync_xl.book.sheet_xml import (
     range_bounds,
     read_back,
     split_ref,
-    table_row_cells,
+    table_rows_cells,
 )
 from smsync_xl.book.table_xml import TablePart, TableXmlError
 from smsync_xl.core.errors import WorkbookError
@@ -73,6 +73,9 @@ from smsync_xl.core.ports import Cell, TableData, Uncalculated, is_blank_row
 Grid = list[list[Cell]]
 """A sheet's values as readers see them: grid[row - 1][column - 1], None when empty."""
 
+_ROWS_AT_ONCE = 4096
+"""Table rows made into cells at once (``table_rows_cells``): enough to go a column at a
+time, few enough that the cells being made stay small beside the sheet."""
 _UNREADABLE = (
     OSError,
     zipfile.BadZipFile,
@@ -416,11 +419,12 @@ class FileBook:
         xml = self._sheet_xml(sheet)
         specs = self._specs(sheet, columns)
         width = len(specs)
-        written = []
-        for offset, values in enumerate(rows):
-            cells, back = table_row_cells(first_row + offset, values, specs)
-            xml.replace_cells(first_row + offset, 1, width, cells)
-            written.append(back)
+        written: list[list[Cell]] = []
+        for start in range(0, len(rows), _ROWS_AT_ONCE):
+            made, back = table_rows_cells(first_row + start, rows[start:][:_ROWS_AT_ONCE], specs)
+            for offset, cells in enumerate(made, start=first_row + start):
+                xml.replace_cells(offset, 1, width, cells)
+            written += back
         self._dirty.add(sheet)
         return written
 
