@@ -42,8 +42,9 @@ _XSTRING = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 """The underscore of what a reader of OOXML text decodes as an escaped character (the x
 lower case); overlapping ones too (``_x0041_x0042_``: both underscores)."""
 _XML_SPACE = " \t\n\r"
-_EDGE_SPACE = re.compile("(?:^|\x00)[ \t\n\r]|[ \t\n\r](?:\x00|$)")
-"""A space at either end of a text in texts joined by NUL (which no plain text holds)."""
+_EDGE_SPACES = tuple(f"\x00{c}" for c in _XML_SPACE) + tuple(f"{c}\x00" for c in _XML_SPACE)
+"""A space at either end of a text, in texts each put between NULs (no plain text holds
+one)."""
 _TEXT_TYPES = {str, type(None)}
 _SHEET_DATA = re.compile(r"<sheetData\b[^>]*?(/?)>")
 _PREFIXED_SHEET_DATA = re.compile(r"<\w+:sheetData\b")
@@ -330,8 +331,8 @@ def _plain_text_ends(
     if spec.formula is not None or not set(map(type, values)) <= _TEXT_TYPES:
         return None
     given = cast("list[str]", list(filter(None, values)))
-    apart = "\x00".join(given)
-    if "_x" in apart or _SPECIAL.search("".join(given)) or _EDGE_SPACE.search(apart):
+    apart = "\x00{}\x00".format("\x00".join(given))
+    if "_x" in apart or _SPECIAL.search("".join(given)) or any(e in apart for e in _EDGE_SPACES):
         return None
     empty, start, end = spec.empty + after, spec.text, "</t></is></c>" + after
     return [f"{start}{value}{end}" if value else empty for value in values], [
