@@ -320,6 +320,13 @@ class FileBook:
             block.append(cells + [None] * (width - len(cells)))
         return block
 
+    def _header(self, sheet: str) -> list[str]:
+        """The table's header as ``read_table`` gives it, its body not read (Refresh
+        writes a table of 100,000 rows in the order of its columns)."""
+        first, left, _, right = self._bounds(sheet)
+        header = f"{column_letters(left)}{first}:{column_letters(right)}{first}"
+        return [str(v) for v in self.read_range(sheet, header)[0]]
+
     def read_table(self, sheet: str) -> TableData:
         """The header and the body: never the Total Row at the end of ``ref``."""
         table = self._table(sheet)
@@ -551,7 +558,7 @@ class FileBook:
         self._make_room(sheet, len(rows))
         _, _, old_last, _ = self._bounds(sheet)
         xml = self._sheet_xml(sheet)
-        columns, rows = in_sheet_order(sheet, self.read_table(sheet).header, rows)
+        columns, rows = in_sheet_order(sheet, self._header(sheet), rows)
         width = len(columns)
         titles = [read_back(c.title) for c in columns]
         for number, title in enumerate(titles, start=1):
