@@ -64,7 +64,7 @@ from smsync_xl.book.sheet_xml import (
     range_bounds,
     read_back,
     split_ref,
-    table_row_cells,
+    table_rows_cells,
 )
 from smsync_xl.book.table_xml import TablePart, TableXmlError
 from smsync_xl.core.errors import WorkbookError
@@ -73,6 +73,9 @@ from smsync_xl.core.ports import Cell, TableData, Uncalculated, is_blank_row
 Grid = list[list[Cell]]
 """A sheet's values as readers see them: grid[row - 1][column - 1], None when empty."""
 
+_ROWS_AT_ONCE = 4096
+"""Table rows made into cells at once (``table_rows_cells``): enough to go a column at a
+time, few enough that the cells being made stay small beside the sheet."""
 _UNREADABLE = (
     OSError,
     zipfile.BadZipFile,
@@ -317,6 +320,13 @@ class FileBook:
             block.append(cells + [None] * (width - len(cells)))
         return block
 
+    def _header(self, sheet: str) -> list[str]:
+        """The table's header as ``read_table`` gives it, its body not read (Refresh
+        writes a table of 100,000 rows in the order of its columns)."""
+        first, left, _, right = self._bounds(sheet)
+        header = f"{column_letters(left)}{first}:{column_letters(right)}{first}"
+        return [str(v) for v in self.read_range(sheet, header)[0]]
+
     def read_table(self, sheet: str) -> TableData:
         """The header and the body: never the Total Row at the end of ``ref``."""
         table = self._table(sheet)
@@ -416,11 +426,12 @@ class FileBook:
         xml = self._sheet_xml(sheet)
         specs = self._specs(sheet, columns)
         width = len(specs)
-        written = []
-        for offset, values in enumerate(rows):
-            cells, back = table_row_cells(first_row + offset, values, specs)
-            xml.replace_cells(first_row + offset, 1, width, cells)
-            written.append(back)
+        written: list[list[Cell]] = []
+        for start in range(0, len(rows), _ROWS_AT_ONCE):
+            made, back = table_rows_cells(first_row + start, rows[start:][:_ROWS_AT_ONCE], specs)
+            for offset, cells in enumerate(made, start=first_row + start):
+                xml.replace_cells(offset, 1, width, cells)
+            written += back
         self._dirty.add(sheet)
         return written
 
@@ -547,7 +558,7 @@ class FileBook:
         self._make_room(sheet, len(rows))
         _, _, old_last, _ = self._bounds(sheet)
         xml = self._sheet_xml(sheet)
-        columns, rows = in_sheet_order(sheet, self.read_table(sheet).header, rows)
+        columns, rows = in_sheet_order(sheet, self._header(sheet), rows)
         width = len(columns)
         titles = [read_back(c.title) for c in columns]
         for number, title in enumerate(titles, start=1):

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 ILLEGAL_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """The characters XML 1.0 cannot hold, removed from text: openpyxl's own pattern
@@ -41,6 +42,10 @@ _XSTRING = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 """The underscore of what a reader of OOXML text decodes as an escaped character (the x
 lower case); overlapping ones too (``_x0041_x0042_``: both underscores)."""
 _XML_SPACE = " \t\n\r"
+_EDGE_SPACES = tuple(f"\x00{c}" for c in _XML_SPACE) + tuple(f"{c}\x00" for c in _XML_SPACE)
+"""A space at either end of a text, in texts each put between NULs (no plain text holds
+one)."""
+_TEXT_TYPES = {str, type(None)}
 _SHEET_DATA = re.compile(r"<sheetData\b[^>]*?(/?)>")
 _PREFIXED_SHEET_DATA = re.compile(r"<\w+:sheetData\b")
 _ROW_TAG = re.compile(r"<row\b([^>]*?)(/?)>")
@@ -234,48 +239,126 @@ def table_row_cells(
     row = str(number)
     parts: list[str] = []
     back: list[Value] = []
-    add, read = parts.append, back.append
     for index, spec in enumerate(specs):
         value = values[index] if index < len(values) else None
-        kind = value.__class__
-        if spec.formula is not None:
-            add(f'{spec.opening}{row}"{spec.style}><f>{spec.formula}</f></c>')
-            read(None)
-        elif value is None:
-            add(spec.opening + row + spec.empty)
-            read(None)
-        elif type(value) is str:
-            xml, text = _text_cell(spec, row, value)
-            add(xml)
-            read(text)
-        elif kind is int:
-            add(f"{spec.opening}{row}{spec.number}{value}</v></c>")
-            read(value)
-        elif kind is float and isinstance(value, float) and math.isfinite(value):
-            amount: float = int(value) if value.is_integer() and abs(value) < 2**53 else value
-            add(f"{spec.opening}{row}{spec.number}{amount!r}</v></c>")
-            read(amount)
-        else:
+        made = _cell_end(spec, value)
+        if made is None:
             xml, got = cell_xml(spec.letters + row, spec.style, value)
-            add(xml)
-            read(got)
+        else:
+            xml, got = spec.opening + row + made[0], made[1]
+        parts.append(xml)
+        back.append(got)
     return "".join(parts), back
 
 
-def _text_cell(spec: ColumnSpec, row: str, value: str) -> tuple[str, str | None]:
-    """A text cell of ``table_row_cells`` and what a reader gets back: escaped where XML
+def _cell_end(spec: ColumnSpec, value: Value) -> tuple[str, Value] | None:
+    """A cell of ``spec``'s column after its row number (``spec.opening`` + row + this),
+    and what a reader gets back; None for a value only ``cell_xml`` writes."""
+    kind = value.__class__
+    if spec.formula is not None:
+        return f'"{spec.style}><f>{spec.formula}</f></c>', None
+    if value is None:
+        return spec.empty, None
+    if kind is str:
+        return _text_end(spec, cast(str, value))
+    if kind is int:
+        return f"{spec.number}{value}</v></c>", value
+    if kind is float and isinstance(value, float) and math.isfinite(value):
+        amount: float = int(value) if value.is_integer() and abs(value) < 2**53 else value
+        return f"{spec.number}{amount!r}</v></c>", amount
+    return None
+
+
+def _text_end(spec: ColumnSpec, value: str) -> tuple[str, str | None]:
+    """A text cell's end (``_cell_end``) and what a reader gets back: escaped where XML
     or Excel needs it, spaces at either end kept; a text empty after that, an empty cell."""
     text = escaped = value
     if "_x" in text or _SPECIAL.search(text) is not None:
         text, escaped = _escaped(text)
     if not text:
-        return spec.opening + row + spec.empty, None
+        return spec.empty, None
     if text[0] in _XML_SPACE or text[-1] in _XML_SPACE:
         return (
-            f'{spec.opening}{row}"{spec.style} t="inlineStr"><is>'
-            f'<t xml:space="preserve">{escaped}</t></is></c>'
+            f'"{spec.style} t="inlineStr"><is><t xml:space="preserve">{escaped}</t></is></c>'
         ), text
-    return f"{spec.opening}{row}{spec.text}{escaped}</t></is></c>", text
+    return f"{spec.text}{escaped}</t></is></c>", text
+
+
+def table_rows_cells(
+    first: int, rows: Sequence[Sequence[Value]], specs: Sequence[ColumnSpec]
+) -> tuple[list[str], list[list[Value]]]:
+    """``table_row_cells`` of each row from row ``first`` on, made a column at a time
+    (a Refresh writes every cell of every row): a cell's end made once per distinct
+    value of its column, or for a column of plain text (nothing to escape, no space at
+    either end) put together at once; each row is then its cells' ends joined by its
+    number. Rows of another width, or a value only ``cell_xml`` writes, go row by row."""
+    ends = _column_ends(rows, specs)
+    if ends is None:
+        made = [table_row_cells(first + i, values, specs) for i, values in enumerate(rows)]
+        return [cells for cells, _ in made], [back for _, back in made]
+    pieces, backs = ends
+    opening = specs[0].opening
+    cells = [
+        str(number).join((opening, *row))
+        for number, row in enumerate(zip(*pieces, strict=True), start=first)
+    ]
+    return cells, list(map(list, zip(*backs, strict=True)))
+
+
+def _column_ends(
+    rows: Sequence[Sequence[Value]], specs: Sequence[ColumnSpec]
+) -> tuple[list[list[str]], list[list[Value]]] | None:
+    """Each column's cell ends, each followed by the next column's opening, and what a
+    reader gets back; None when the rows cannot be taken a column at a time."""
+    if not rows or set(map(len, rows)) != {len(specs)}:
+        return None
+    pieces, backs = [], []
+    following = [spec.opening for spec in specs[1:]] + [""]
+    for spec, values, after in zip(specs, zip(*rows, strict=True), following, strict=True):
+        made = _plain_text_ends(spec, values, after) or _each_end(spec, values, after)
+        if made is None:
+            return None
+        pieces.append(made[0])
+        backs.append(made[1])
+    return pieces, backs
+
+
+def _plain_text_ends(
+    spec: ColumnSpec, values: Sequence[Value], after: str
+) -> tuple[list[str], list[Value]] | None:
+    """A column of text (and blanks) nothing in which needs escaping or keeps a space at
+    either end, at once; None for any other column."""
+    if spec.formula is not None or not set(map(type, values)) <= _TEXT_TYPES:
+        return None
+    given = cast("list[str]", list(filter(None, values)))
+    apart = "\x00{}\x00".format("\x00".join(given))
+    if "_x" in apart or _SPECIAL.search("".join(given)) or any(e in apart for e in _EDGE_SPACES):
+        return None
+    empty, start, end = spec.empty + after, spec.text, "</t></is></c>" + after
+    return [f"{start}{value}{end}" if value else empty for value in values], [
+        value or None for value in values
+    ]
+
+
+def _each_end(
+    spec: ColumnSpec, values: Sequence[Value], after: str
+) -> tuple[list[str], list[Value]] | None:
+    """Each value's cell end (``_cell_end``), once per distinct value of one type."""
+    made: dict[Value, tuple[str, Value] | None] = {}
+    alike = len(set(map(type, values)) - {type(None)}) <= 1
+    pieces, backs = [], []
+    for value in values:
+        found = made.get(value) if alike else None
+        if found is None:
+            found = _cell_end(spec, value)
+            if found is None:
+                return None
+            found = (found[0] + after, found[1])
+            if alike:
+                made[value] = found
+        pieces.append(found[0])
+        backs.append(found[1])
+    return pieces, backs
 
 
 def _attributes(attrs: str) -> dict[str, str]:

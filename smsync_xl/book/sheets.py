@@ -7,9 +7,10 @@ bookkeeper may sort and filter freely: Synchronize finds rows by key, never by p
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
+import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter, methodcaller
 
 from smsync_xl.book.layout import (
     CHANGES,
@@ -29,7 +30,7 @@ from smsync_xl.book.layout import (
     column_letter,
 )
 from smsync_xl.book.room import RoomError
-from smsync_xl.core.compare import FieldChange, Plan, PlanRow, TurboRow
+from smsync_xl.core.compare import FieldChange, Plan, PlanRow, TurboRow, collector_paused
 from smsync_xl.core.errors import IncludeError
 from smsync_xl.core.fields import ENTITIES, TURBO_FIELDS, Record, Value, text
 from smsync_xl.core.ports import TableData, Uncalculated, is_blank_row
@@ -66,17 +67,28 @@ def field_cell(field: str, value: str | None) -> object:
     return TURBO_FIELDS[field].kind.to_cell(value)
 
 
-@functools.cache
-def _cell_makers(
-    columns: tuple[Column, ...],
-) -> tuple[tuple[str, str, Callable[[Value], object]], ...]:
-    """(title, field, its kind's ``to_cell``) of each field column, looked up once: a
+def _field_cells(columns: tuple[Column, ...], records: list[Record]) -> dict[str, list[object]]:
+    """Title → the cells of each field column, a column at a time (``Kind.to_cells``): a
     Refresh makes a cell of every field of every row listed."""
-    return tuple((c.title, c.field, TURBO_FIELDS[c.field].kind.to_cell) for c in columns if c.field)
+    shown = {c.title: c.field for c in columns if c.field}
+    return {
+        title: TURBO_FIELDS[field].kind.to_cells(values)
+        for (title, field), values in zip(
+            shown.items(), _field_values(list(shown.values()), records), strict=True
+        )
+    }
 
 
-def _fields(columns: tuple[Column, ...], record: Record) -> dict[str, object]:
-    return {title: to_cell(record.get(field)) for title, field, to_cell in _cell_makers(columns)}
+def _field_values(fields: list[str], records: list[Record]) -> list[Sequence[Value]]:
+    """Each field's values in ``records`` (None where a record has no such field): the
+    fields the first record has taken from every record in one call when each has them."""
+    held = [field for field in fields if records and field in records[0]]
+    columns: dict[str, Sequence[Value]] = {}
+    if len(held) > 1:
+        with contextlib.suppress(KeyError):
+            rows = map(itemgetter(*held), records)
+            columns = dict(zip(held, zip(*rows, strict=True), strict=True))
+    return [columns.get(f) or list(map(methodcaller("get", f), records)) for f in fields]
 
 
 def _describe(changes: tuple[FieldChange, ...]) -> str | None:
@@ -87,38 +99,53 @@ def _inactive(inactive: bool) -> str | None:
     return INACTIVE_MARK if inactive else None
 
 
-def _sage_row(entity: str, row: PlanRow) -> list[object]:
-    cells = _fields(SAGE_COLUMNS, row.values)
+def _in_rows(
+    columns: tuple[Column, ...], cells: dict[str, list[object]], count: int
+) -> list[list[object]]:
+    """The table's ``count`` rows from its columns' cells (a column without cells is empty)."""
+    empty: list[object] = [None] * count
+    return list(map(list, zip(*(cells.get(c.title, empty) for c in columns), strict=True)))
+
+
+def _sage_rows(entity: str, rows: list[PlanRow]) -> list[list[object]]:
+    cells = _field_cells(SAGE_COLUMNS, [row.values for row in rows])
+    ids: list[object] = [row.id for row in rows]
     cells.update(
         {
-            STATUS: row.status.value,
-            TURBO_ID: row.id,
-            INACTIVE: _inactive(row.inactive),
-            CHANGES: _describe(row.changes),
-            "Other differences": _describe(row.other_differences),
-            "Reason": "; ".join((*row.reasons, *row.sage.notes)) or None,
-            KEY: make_key(entity, row.id),
-            FINGERPRINT: row.fingerprint,
+            STATUS: [row.status.value for row in rows],
+            TURBO_ID: ids,
+            INACTIVE: [_inactive(row.inactive) for row in rows],
+            CHANGES: [_describe(row.changes) for row in rows],
+            "Other differences": [_describe(row.other_differences) for row in rows],
+            "Reason": ["; ".join((*row.reasons, *row.sage.notes)) or None for row in rows],
+            KEY: [make_key(entity, row.id) for row in rows],
+            FINGERPRINT: [row.fingerprint for row in rows],
         }
     )
-    return [cells.get(c.title) for c in SAGE_COLUMNS]
+    return _in_rows(SAGE_COLUMNS, cells, len(rows))
 
 
-def _turbo_row(entity: str, row: TurboRow) -> list[object]:
-    cells = _fields(TURBO_COLUMNS, row.record.values)
+def _turbo_rows(entity: str, rows: list[TurboRow]) -> list[list[object]]:
+    cells = _field_cells(TURBO_COLUMNS, [row.record.values for row in rows])
     cells.update(
-        {INACTIVE: _inactive(row.inactive), "Note": row.note, KEY: make_key(entity, row.id)}
+        {
+            INACTIVE: [_inactive(row.inactive) for row in rows],
+            "Note": [row.note for row in rows],
+            KEY: [make_key(entity, row.id) for row in rows],
+        }
     )
-    return [cells.get(c.title) for c in TURBO_COLUMNS]
+    return _in_rows(TURBO_COLUMNS, cells, len(rows))
 
 
 def table_rows(plan: Plan, view: View) -> dict[str, list[list[object]]]:
-    """Both tables' rows for one plan and view."""
+    """Both tables' rows for one plan and view (the many rows made while the plan's
+    records are alive, with the cycle collector paused: see ``collector_paused``)."""
     key = plan.entity.key
-    return {
-        SAGE_ONLY: [_sage_row(key, row) for row in plan.sage_side(view)],
-        TURBO_ONLY: [_turbo_row(key, row) for row in plan.turbo_side(view)],
-    }
+    with collector_paused():
+        return {
+            SAGE_ONLY: _sage_rows(key, plan.sage_side(view)),
+            TURBO_ONLY: _turbo_rows(key, plan.turbo_side(view)),
+        }
 
 
 Ticks = dict[tuple[object, object], tuple[object, object]]

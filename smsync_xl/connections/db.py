@@ -292,13 +292,21 @@ class Database:
         self, sql: str, params: Sequence[object] = (), *, batch: int = 5000
     ) -> Iterator[Row]:
         """Rows in batches, so a large Sage 50 table never sits in memory twice."""
+        for rows in self.batches(sql, params, batch=batch):
+            yield from rows
+
+    def batches(
+        self, sql: str, params: Sequence[object] = (), *, batch: int = 5000
+    ) -> Iterator[list[Row]]:
+        """The rows a batch at a time, as tuples: for a reader that decodes a column of
+        a batch at once."""
         cursor = self.connection.cursor()
         try:
             with self.translating():
                 cursor.execute(sql, tuple(params))
                 rows = cursor.fetchmany(batch)
             while rows:
-                yield from (tuple(row) for row in rows)
+                yield list(map(tuple, rows))
                 with self.translating():
                     rows = cursor.fetchmany(batch)
         finally:

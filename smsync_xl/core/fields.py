@@ -20,9 +20,11 @@ import math
 import operator
 import re
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import repeat
+from typing import TypeVar, cast
 
 Value = str | None
 Record = dict[str, Value]
@@ -439,6 +441,24 @@ class Kind:
             return _within_a_cell(cell_safe(value))
         return int(number) if self is WHOLE_NUMBER else float(number)
 
+    def to_cells(self, values: Sequence[Value]) -> list[object]:
+        """``to_cell`` of each value, a column at a time (a Refresh makes a cell of every
+        field of every row listed): a number is converted once however often it repeats
+        (credit limits, terms), and a text column nothing in which needs escaping or
+        cutting is taken as it is, blanks as None."""
+        if not set(map(type, values)) <= _VALUE_TYPES:
+            return list(map(self.to_cell, values))
+        if self.numeric:
+            cells = {value: self.to_cell(value) for value in set(values)}
+            return list(map(cells.__getitem__, values))
+        given = list(filter(None, values))
+        joined = "".join(given)
+        if NOT_IN_XML.search(joined) or (
+            len(joined) > EXCEL_CELL_CHARACTERS and max(map(len, given)) > EXCEL_CELL_CHARACTERS
+        ):
+            return list(map(self.to_cell, values))
+        return [value or None for value in values]
+
     def from_turbo(self, raw: object) -> Value:
         """A value as SMSTurbo holds it: a NULL yes/no is an unticked box, No, so a
         material SMSTurbo never flagged is not 'different' from an active Sage 50 item."""
@@ -451,6 +471,43 @@ class Kind:
         ZZDEFAULT's)."""
         value = self.normalise(raw)
         return "" if value is None and not self.numeric else value
+
+    def from_sage_column(self, raws: Sequence[object]) -> list[Value]:
+        """``from_sage`` of each of a column's values (see ``_column``)."""
+        return self._column(self.from_sage, raws, None if self.numeric else "")
+
+    def from_turbo_column(self, raws: Sequence[object]) -> list[Value]:
+        """``from_turbo`` of each of a column's values (see ``_column``)."""
+        return self._column(self.from_turbo, raws, None)
+
+    def _column(
+        self, convert: Callable[[object], Value], raws: Sequence[object], blank: Value
+    ) -> list[Value]:
+        """``convert`` of each value, a column at a time (a read decodes every value of
+        every record): a text column of text (and NULLs, ``blank``) only loses its
+        padding; any other column's values are converted once each (``each_once``)."""
+        if self is TEXT:
+            types = set(map(type, raws))
+            if types == {str}:
+                return list(map(str.rstrip, cast("Sequence[str]", raws), repeat(PADDING)))
+            if types <= _VALUE_TYPES:
+                return [blank if raw is None else cast(str, raw).rstrip(PADDING) for raw in raws]
+        return each_once(convert, raws)
+
+
+_T = TypeVar("_T")
+
+
+def each_once(convert: Callable[[object], _T], raws: Sequence[object]) -> list[_T]:
+    """``convert`` of each value, a value that repeats (credit limits, terms, types)
+    converted once: only where equal values are alike, text and integers, and floats
+    but for a zero (-0.0 == 0.0); True == 1 and Decimal 1.0 == 1.00 are not alike."""
+    types = set(map(type, raws)) - {type(None)}
+    alike = types <= {str} or types == {int} or (types == {float} and 0.0 not in raws)
+    if not alike:
+        return list(map(convert, raws))
+    converted = {raw: convert(raw) for raw in set(raws)}
+    return list(map(converted.__getitem__, raws))
 
 
 def _within_a_cell(shown: str) -> str:
@@ -474,6 +531,8 @@ def _fits_excel(number: Decimal) -> bool:
 
 EXCEL_DIGITS = 15
 """Significant digits Excel keeps of a number."""
+_VALUE_TYPES = {str, type(None)}
+"""What a record's values are (``Value``): the types ``Kind.to_cells`` takes at once."""
 EXCEL_CELL_CHARACTERS = 32767
 """Characters an Excel cell holds: a longer value could not be shown as it is."""
 

@@ -194,9 +194,7 @@ def assign_ids(
     another letter case: it is never given a second record. ``record_word``: what the
     edition calls such a record, for the Reason (else the list's label)."""
     turbo = list(turbo_records)
-    held = {r.id.upper() for r in turbo}
-    taken = held | {v.upper() for v in remembered.values()}
-    context = _Context(entity, product, _by_name(turbo, remembered), taken, record_word)
+    held = {r.id.upper() for r in turbo} if suggest else set()
     results = list(records)
     assigned: dict[int, tuple[str, IdOrigin]] = {}
     wanting: list[int] = []
@@ -205,14 +203,17 @@ def assign_ids(
         if key in remembered:
             results[place] = _answered(record, entity, product, remembered[key])
             assigned[place] = (remembered[key], IdOrigin.REMEMBERED)
-        elif valid_id(record.id) or not suggest or record.id.upper() in held or not record.id:
+        elif not suggest or valid_id(record.id) or record.id.upper() in held or not record.id:
             assigned[place] = (record.id, IdOrigin.OWN)
-            taken.add(record.id.upper())
         else:
             wanting.append(place)
-    for place in sorted(wanting, key=lambda p: (_stem(records[p]), source_key_of(records[p]))):
-        results[place], turbo_id, origin = _given(context, records[place])
-        assigned[place] = (turbo_id, origin)
+    if wanting:  # the IDs taken and SMSTurbo's names, only for the records given an ID
+        taken = held | {v.upper() for v in remembered.values()}
+        taken |= {given.upper() for given, origin in assigned.values() if origin is IdOrigin.OWN}
+        context = _Context(entity, product, _by_name(turbo, remembered), taken, record_word)
+        for place in sorted(wanting, key=lambda p: (_stem(records[p]), source_key_of(records[p]))):
+            results[place], turbo_id, origin = _given(context, records[place])
+            assigned[place] = (turbo_id, origin)
     origins: dict[str, AssignedId] = {}
     for place, record in enumerate(records):
         turbo_id, origin = assigned[place]

@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain, repeat
 
 from smsync_xl.connections import db as dbapi
 from smsync_xl.connections.db import Database, quote_identifier, quote_name
@@ -404,17 +405,34 @@ class SMSTurboStore:
         an SQLite file a text that is not UTF-8 is refused by row and column."""
         sql, fields = self._select(entity)
         id_index = fields.index("id")
-        records = []
+        records: list[TurboRecord] = []
         if self.db.is_sqlite:
             self.db.connection.text_factory = undecoded
-        for row in self.db.stream(sql):
-            self._decoded(entity, fields, row, id_index)
-            values = self._record(fields, row)
-            record_id = values["id"] or ""
-            if row[id_index] != record_id:
-                self._stored_ids[(entity.key, record_id)] = row[id_index]
-            records.append(TurboRecord(record_id, values))
+        for rows in self.db.batches(sql):
+            records += self._records(entity, fields, rows, id_index)
         return records
+
+    def _records(
+        self, entity: Entity, fields: list[str], rows: list[dbapi.Row], id_index: int
+    ) -> list[TurboRecord]:
+        """A batch of rows as records, decoded a column at a time (``from_turbo_column``);
+        the batch's text checked for undecoded bytes in one pass, row by row only to name
+        the one that has some."""
+        texts = "".join(filter(str.__instancecheck__, chain.from_iterable(rows)))
+        if not (texts.isascii() or not UNDECODED.search(texts)):
+            for row in rows:
+                self._decoded(entity, fields, row, id_index)
+        raws = list(zip(*rows, strict=True))
+        columns = [
+            TURBO_FIELDS[field].kind.from_turbo_column(column)
+            for field, column in zip(fields, raws, strict=True)
+        ]
+        ids = [record_id or "" for record_id in columns[id_index]]
+        for stored, record_id in zip(raws[id_index], ids, strict=True):
+            if stored != record_id:
+                self._stored_ids[(entity.key, record_id)] = stored
+        values = map(dict, map(zip, repeat(fields), zip(*columns, strict=True)))
+        return list(map(TurboRecord, ids, values))
 
     def _decoded(self, entity: Entity, fields: list[str], row: dbapi.Row, id_index: int) -> None:
         for field, value in zip(fields, row, strict=True):

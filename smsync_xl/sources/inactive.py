@@ -3,9 +3,17 @@ exports) apply to each record they read, written once."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
 
-from smsync_xl.core.fields import Entity, Record, SageRecord, flag_problem, sage_flag
+from smsync_xl.core.fields import (
+    Entity,
+    Record,
+    SageRecord,
+    each_once,
+    flag_problem,
+    sage_flag,
+)
 from smsync_xl.core.settings import StatusRule
 
 
@@ -27,3 +35,27 @@ def with_status(
     status = entity.status_field
     record[status] = rule.status(inactive, record.get(status))
     return SageRecord(record["id"] or "", inactive, record, tuple(problems))
+
+
+def with_statuses(
+    entity: Entity,
+    rule: StatusRule,
+    records: list[Record],
+    problems: Mapping[int, Sequence[str]],
+    inactive_flags: Sequence[object],
+    flag_label: str,
+) -> list[SageRecord]:
+    """``with_status`` of each record of a batch (``problems`` by its index), each
+    distinct flag and status read once."""
+    status = entity.status_field
+    flags = each_once(sage_flag, inactive_flags)
+    active = each_once(functools.partial(rule.status, False), [r.get(status) for r in records])
+    inactive = rule.status(True, None)
+    found = []
+    for index, (record, flagged, word) in enumerate(zip(records, flags, active, strict=True)):
+        problem = problems.get(index, ())
+        if flagged is None:
+            problem = [*problem, flag_problem(flag_label, inactive_flags[index])]
+        record[status] = inactive if flagged else word
+        found.append(SageRecord(record["id"] or "", bool(flagged), record, tuple(problem)))
+    return found

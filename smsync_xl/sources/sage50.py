@@ -8,7 +8,8 @@ discovered at run time so the uncertain ones (second phone, credit status) are o
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from itertools import chain, repeat
 from typing import NamedTuple
 
 from smsync_xl.connections.db import Database, Row, quote_identifier
@@ -18,17 +19,17 @@ from smsync_xl.core.fields import (
     MAIN,
     UNDECODED,
     Entity,
-    Record,
     SageField,
     SageRecord,
     Value,
+    each_once,
     exponent_problem,
     text,
     undecoded,
     undecoded_bytes,
 )
 from smsync_xl.core.settings import StatusRule
-from smsync_xl.sources.inactive import with_status
+from smsync_xl.sources.inactive import with_statuses
 
 COMPANY_TABLE = "Company"
 COMPANY_NAME_COLUMN = "CompanyName"
@@ -68,6 +69,14 @@ def _untagged(raw: object) -> object:
     if isinstance(raw, str) and raw.startswith(_REAL):
         return float(raw.removeprefix(_REAL))
     return raw.removeprefix(_STORED) if isinstance(raw, str) else raw
+
+
+def _number(
+    label: str, from_sage: Callable[[object], Value], raw: object
+) -> tuple[Value, str | None]:
+    """A number column's value and why it is not taken (``exponent_problem``)."""
+    raw = _untagged(raw)
+    return from_sage(raw), exponent_problem(label, raw)
 
 
 def _wanted(
@@ -182,10 +191,10 @@ class Sage50Source:
         addresses = self._addresses(entity, plan.address) if plan.address else {}
         accounts = self._accounts() if any(f.account for f in plan.main) else None
         rule = self.status_rule(entity)
-        return [
-            self._record(entity, plan, row, addresses, accounts, rule)
-            for row in self.db.stream(plan.sql)
-        ]
+        records: list[SageRecord] = []
+        for rows in self.db.batches(plan.sql):
+            records += self._records(entity, plan, rows, addresses, accounts, rule)
+        return records
 
     def _plan(self, entity: Entity) -> _ReadPlan:
         """What ``read`` selects, asked of the catalogue once per entity, so that the
@@ -205,36 +214,73 @@ class Sage50Source:
         ]
         return _ReadPlan(main_present, address_fields, kinds, sql, columns, id_at, decoders)
 
-    def _record(
+    def _records(
         self,
         entity: Entity,
         plan: _ReadPlan,
-        row: Row,
-        addresses: dict[object, dict[str, object]],
+        rows: list[Row],
+        addresses: dict[object, tuple[Value, ...]],
         accounts: dict[int, str] | None,
         rule: StatusRule,
-    ) -> SageRecord:
-        """One row as a record with the problems found in it: one call per row, its
-        fields decoded inline (the hot path of every synchronization)."""
-        number, inactive, *values = self._readable(row, plan.columns, entity.sage_table, plan.id_at)
-        record: Record = dict.fromkeys(entity.turbo_fields)
-        problems = []
-        for (spec, numeric, from_sage), raw in zip(plan.decoders, values, strict=True):
-            problem = None
-            if spec.account:
-                record[spec.name], problem = self._account(spec, accounts, raw)
-            elif numeric:
-                raw = _untagged(raw)
-                problem = exponent_problem(spec.turbo.label, raw)
-                record[spec.name] = from_sage(raw)
-            else:
-                record[spec.name] = from_sage(raw)
+    ) -> list[SageRecord]:
+        """A batch of rows as records with the problems found in each: decoded a column
+        at a time (the hot path of every synchronization), each row's problems in the
+        order of its fields."""
+        rows = self._readable_rows(rows, plan.columns, entity.sage_table, plan.id_at)
+        numbers, inactive, *raws = zip(*rows, strict=True)
+        problems: dict[int, list[str]] = {}
+        columns = [
+            self._decoded(spec, numeric, from_sage, column, accounts, problems)
+            for (spec, numeric, from_sage), column in zip(plan.decoders, raws, strict=True)
+        ]
+        names = [spec.name for spec in plan.main]
+        if plan.address:
+            blank = ("",) * len(plan.address)
+            found = zip(*map(addresses.get, numbers, repeat(blank)), strict=True)
+            columns += found
+            names += [spec.name for spec in plan.address]
+        template = dict.fromkeys(entity.turbo_fields)
+        records = []
+        for values in zip(*columns, strict=True):
+            record = template.copy()
+            record.update(zip(names, values, strict=True))
+            records.append(record)
+        return with_statuses(entity, rule, records, problems, inactive, entity.sage_inactive)
+
+    def _readable_rows(
+        self, rows: list[Row], columns: list[str], table: str, id_at: int | None = None
+    ) -> list[Row]:
+        """``_readable`` of each row, the usual batch (no bytes, all text UTF-8) checked
+        in one pass."""
+        values = list(chain.from_iterable(rows))
+        if bytes not in map(type, values):
+            texts = "".join(filter(str.__instancecheck__, values))  # the rest is ASCII
+            if texts.isascii() or not UNDECODED.search(texts):
+                return rows
+        return [self._readable(row, columns, table, id_at) for row in rows]
+
+    def _decoded(
+        self,
+        spec: SageField,
+        numeric: bool,
+        from_sage: Callable[[object], Value],
+        raws: Sequence[object],
+        accounts: dict[int, str] | None,
+        problems: dict[int, list[str]],
+    ) -> Sequence[Value]:
+        """One field's column of a batch, decoded; what cannot be taken is added to the
+        problems of its row."""
+        if spec.account:
+            found = [self._account(spec, accounts, raw) for raw in raws]
+        elif numeric:
+            label = spec.turbo.label
+            found = each_once(lambda raw: _number(label, from_sage, raw), raws)
+        else:
+            return spec.turbo.kind.from_sage_column(raws)
+        for index, (_, problem) in enumerate(found):
             if problem:
-                problems.append(problem)
-        address = addresses.get(number)
-        for spec in plan.address:
-            record[spec.name] = spec.turbo.kind.from_sage(address[spec.name]) if address else ""
-        return with_status(entity, rule, record, problems, inactive, entity.sage_inactive)
+                problems.setdefault(index, []).append(problem)
+        return [value for value, _ in found]
 
     def _selected(self, column: str, kind: str) -> str:
         """A column as the SELECT names it. The SQLite ODBC driver reinterprets what an
@@ -302,8 +348,9 @@ class Sage50Source:
                 accounts[key] = account
         return accounts
 
-    def _addresses(self, entity: Entity, specs: list[SageField]) -> dict[object, dict[str, object]]:
-        """Main (type 0) address per record number; of two, the lowest record number."""
+    def _addresses(self, entity: Entity, specs: list[SageField]) -> dict[object, tuple[Value, ...]]:
+        """Main (type 0) address per record number, its values decoded in ``specs``'
+        order; of two, the lowest record number."""
         owner = entity.sage_record_number
         columns = [ADDRESS_RECORD_NUMBER, owner] + [s.odbc for s in specs]
         wanted = [*columns, ADDRESS_TYPE]
@@ -319,13 +366,16 @@ class Sage50Source:
         )
         chosen: dict[object, Row] = {}
         names = [present[c] for c in columns]
-        for row in self.db.stream(sql):
-            row = self._readable(row, names, ADDRESS_TABLE)
-            address_number, owner_number = row[0], row[1]
-            kept = chosen.get(owner_number)
-            if kept is None or address_number < kept[0]:
-                chosen[owner_number] = row
-        return {
-            number: {spec.name: row[2 + i] for i, spec in enumerate(specs)}
-            for number, row in chosen.items()
-        }
+        for rows in self.db.batches(sql):
+            for row in self._readable_rows(rows, names, ADDRESS_TABLE):
+                address_number, owner_number = row[0], row[1]
+                kept = chosen.get(owner_number)
+                if kept is None or address_number < kept[0]:
+                    chosen[owner_number] = row
+        if not chosen:
+            return {}
+        raws = list(zip(*chosen.values(), strict=True))[2:]
+        decoded = [
+            spec.turbo.kind.from_sage_column(raw) for spec, raw in zip(specs, raws, strict=True)
+        ]
+        return dict(zip(chosen, zip(*decoded, strict=True), strict=True))
