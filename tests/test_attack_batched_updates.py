@@ -1,0 +1,103 @@
+"""Adversarial tests of the batched UPDATE (``Database.update_rows``, ``SMSTurboStore
+.update_rows``/``restore_rows``): each shows a value written that a row-by-row UPDATE
+would not write, against the real databases."""
+
+from __future__ import annotations
+
+from smsync_xl.app.open_sides import open_source, open_store
+from smsync_xl.core.fields import CUSTOMER
+from smsync_xl.core.vocabulary import Outcome, Status
+from smsync_xl.demo.company import create_sage_company, write_smsturbo
+from smsync_xl.demo.data import DemoLists, DemoRecord
+from smsync_xl.files.settings_file import settings_from_values
+
+from .conftest import ids_with, mariadb_database, mariadb_dsn
+
+
+def customer(n: int, **values: object) -> dict[str, object]:
+    record: dict[str, object] = {
+        "id": f"C{n:04d}",
+        "name": f"Customer {n}",
+        "address1": f"{n} Main St",
+        "city": "Springfield",
+        "state": "IL",
+        "zip": "62701",
+        "phone1": "217-555-0100",
+        "type": "WHOLESAL",
+        "credit_limit": "500.25",
+        "terms": "30",
+    }
+    record.update(values)
+    return record
+
+
+def two_customers(credit_b: str) -> DemoLists:
+    """C0001: SMSTurbo has another credit limit (99.50); C0002: only another name, its
+    credit limit (``credit_b``) the same on both sides."""
+    return DemoLists(
+        [
+            DemoRecord(customer(1), turbo=customer(1, credit_limit="99.50")),
+            DemoRecord(
+                customer(2, credit_limit=credit_b),
+                turbo=customer(2, name="Old Name", credit_limit=credit_b),
+            ),
+        ]
+    )
+
+
+def session(tmp_path, lists: DemoLists, turbo: dict[str, str], user: str = ""):
+    sage = tmp_path / "sage50.sqlite"
+    create_sage_company(sage, lists)
+    settings = settings_from_values(
+        {
+            "sage50.kind": "sqlite",
+            "sage50.path": str(sage),
+            **turbo,
+            **({"smsturbo.user": user} if user else {}),
+            "customers.replace": "name, credit_limit",
+        },
+        base=tmp_path,
+        locate=str,
+    )
+    return open_source(settings), open_store(settings), settings
+
+
+def synchronize_all(source, store, settings):
+    from smsync_xl.sync.apply import apply, make_plan
+
+    plan = make_plan(CUSTOMER, source, store, settings)
+    chosen = plan.chosen(ids_with(plan, Status.DIFFERENT))
+    assert len(chosen) == 2, [(r.id, r.status) for r in plan.rows]
+    return apply(source, store, settings, {"customers": chosen}, user="tester")
+
+
+def test_mariadb_float_column_of_a_row_not_changing_it_is_rounded(
+    tmp_path, odbc, mariadb, monkeypatch
+):
+    """MariaDB, SMSTurbo's credit limit a FLOAT column. C0001's new credit limit is a
+    Decimal parameter, so ``CASE id WHEN ? THEN ? ELSE "CreditLimit" END`` is a string
+    expression (MariaDB aggregates a string parameter and a FLOAT into a string): C0002,
+    in the same statement only for its name, gets its FLOAT back through a 6-digit
+    string: 123456.75 becomes 123457. Row by row, C0002's credit limit is never named."""
+    db = mariadb_database(mariadb)
+    write_smsturbo(db, two_customers("123456.75"))
+    db.execute('ALTER TABLE "Customers" MODIFY "CreditLimit" FLOAT')
+    db.close()
+    monkeypatch.setenv("SMSYNC_SMSTURBO_PASSWORD", mariadb.password)
+    dsn = mariadb_dsn(odbc, mariadb)
+    source, store, settings = session(
+        tmp_path,
+        two_customers("123456.75"),
+        {"smsturbo.kind": "odbc", "smsturbo.dsn": dsn},
+        mariadb.writer,
+    )
+    query = 'SELECT "CustomerID", "CreditLimit", "CustomerName" FROM "Customers"'
+    assert ("C0002", 123456.75, "Old Name") in store.db.query(query)
+
+    result = synchronize_all(source, store, settings)
+
+    assert result.count(Outcome.UPDATED) == 2, result.summary()
+    rows = {r[0]: r for r in store.db.query(query)}
+    assert rows["C0002"][2] == "Customer 2"
+    assert rows["C0001"][1] == 500.25
+    assert rows["C0002"][1] == 123456.75  # fails: 123457.0, a field nobody ticked
