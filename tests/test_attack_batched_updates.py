@@ -4,10 +4,12 @@ would not write, against the real databases."""
 
 from __future__ import annotations
 
+import sqlite3
+
 from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.core.fields import CUSTOMER
 from smsync_xl.core.vocabulary import Outcome, Status
-from smsync_xl.demo.company import create_sage_company, write_smsturbo
+from smsync_xl.demo.company import create_sage_company, create_smsturbo, write_smsturbo
 from smsync_xl.demo.data import DemoLists, DemoRecord
 from smsync_xl.files.settings_file import settings_from_values
 
@@ -101,3 +103,37 @@ def test_mariadb_float_column_of_a_row_not_changing_it_is_rounded(
     assert rows["C0002"][2] == "Customer 2"
     assert rows["C0001"][1] == 500.25
     assert rows["C0002"][1] == 123456.75  # fails: 123457.0, a field nobody ticked
+
+
+CREDIT_REVIEW = (
+    'CREATE TRIGGER credit_review AFTER UPDATE OF "CreditLimit" ON "Customers" '
+    'BEGIN UPDATE "Customers" SET "CreditStatus" = \'REVIEW\' '
+    'WHERE "CustomerID" = NEW."CustomerID"; END'
+)
+"""SMSTurbo's own rule (SQLite): a customer whose credit limit is written goes to credit
+review. ``UPDATE OF`` fires for every row of a statement that assigns the column."""
+
+
+def test_sqlite_update_of_trigger_fires_for_a_row_not_changing_that_column(tmp_path):
+    """SQLite SMSTurbo with an ``AFTER UPDATE OF "CreditLimit"`` trigger. C0001's credit
+    limit changes, C0002 only its name; the batch assigns "CreditLimit" (``ELSE
+    "CreditLimit"``) to both rows, so the trigger puts C0002 under credit review too. Row
+    by row, C0002's UPDATE never names the credit limit."""
+    turbo = tmp_path / "smsturbo.sqlite"
+    create_smsturbo(turbo, two_customers("700.00"))
+    connection = sqlite3.connect(turbo)
+    connection.execute(CREDIT_REVIEW)
+    connection.commit()
+    connection.close()
+    source, store, settings = session(
+        tmp_path, two_customers("700.00"), {"smsturbo.kind": "sqlite", "smsturbo.path": str(turbo)}
+    )
+    status = 'SELECT "CreditStatus" FROM "Customers" WHERE "CustomerID" = ?'
+    unreviewed = store.db.query(status, ["C0002"])[0][0]
+    assert unreviewed != "REVIEW"
+
+    result = synchronize_all(source, store, settings)
+
+    assert result.count(Outcome.UPDATED) == 2, result.summary()
+    assert store.db.query(status, ["C0001"])[0][0] == "REVIEW"
+    assert store.db.query(status, ["C0002"])[0][0] == unreviewed  # fails: 'REVIEW'
