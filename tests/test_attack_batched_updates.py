@@ -7,13 +7,14 @@ from __future__ import annotations
 import sqlite3
 
 from smsync_xl.app.open_sides import open_source, open_store
+from smsync_xl.core.errors import TargetError
 from smsync_xl.core.fields import CUSTOMER
 from smsync_xl.core.vocabulary import Outcome, Status
 from smsync_xl.demo.company import create_sage_company, create_smsturbo, write_smsturbo
 from smsync_xl.demo.data import DemoLists, DemoRecord
 from smsync_xl.files.settings_file import settings_from_values
 
-from .conftest import ids_with, mariadb_database, mariadb_dsn
+from .conftest import ids_with, mariadb_database, mariadb_dsn, rebuild_sqlite_table
 
 
 def customer(n: int, **values: object) -> dict[str, object]:
@@ -137,3 +138,54 @@ def test_sqlite_update_of_trigger_fires_for_a_row_not_changing_that_column(tmp_p
     assert result.count(Outcome.UPDATED) == 2, result.summary()
     assert store.db.query(status, ["C0001"])[0][0] == "REVIEW"
     assert store.db.query(status, ["C0002"])[0][0] == unreviewed  # fails: 'REVIEW'
+
+
+ON_HOLD = (
+    'CREATE TRIGGER on_hold BEFORE UPDATE ON "Customers" '
+    "WHEN OLD.\"CustomerType\" = 'ONHOLD' BEGIN SELECT RAISE(IGNORE); END"
+)
+"""SMSTurbo's own rule (SQLite): a customer on hold is never changed, silently."""
+
+
+def test_sqlite_batch_count_balances_a_twice_matched_row_against_a_skipped_one(tmp_path):
+    """The batch checks only the SUM of rows changed. SMSTurbo's customer IDs are not
+    unique here (doctor warns, Synchronize goes on) and C0002 is there twice, alike;
+    C0001 is on hold (a trigger skips its UPDATE). One statement changes 0 + 2 = 2 rows,
+    the two it names, so the batch is taken as written: C0001 is reported UPDATED (and
+    audited) though SMSTurbo kept its old credit limit, and both C0002 rows are
+    overwritten. Row by row, C0001 is a conflict and C0002's write stops the run
+    ('expected once … touched 2 rows'), nothing written."""
+    turbo = tmp_path / "smsturbo.sqlite"
+    lists = DemoLists(
+        [
+            DemoRecord(
+                customer(1, type="ONHOLD"),
+                turbo=customer(1, type="ONHOLD", credit_limit="99.50"),
+            ),
+            DemoRecord(customer(2), turbo=customer(2, name="Old Name")),
+        ]
+    )
+    create_smsturbo(turbo, lists)
+    connection = sqlite3.connect(turbo)
+    rebuild_sqlite_table(
+        connection, "Customers", lambda sql: sql.replace("NOT NULL PRIMARY KEY", "NOT NULL")
+    )
+    connection.execute(
+        'INSERT INTO "Customers" SELECT * FROM "Customers" WHERE "CustomerID" = \'C0002\''
+    )
+    connection.execute(ON_HOLD)
+    connection.commit()
+    connection.close()
+    source, store, settings = session(
+        tmp_path, lists, {"smsturbo.kind": "sqlite", "smsturbo.path": str(turbo)}
+    )
+
+    try:
+        result = synchronize_all(source, store, settings)
+    except TargetError as error:  # row by row: C0002's write touched 2 rows
+        assert "touched 2 rows" in error.message
+        return
+    outcomes = {r.id: r.outcome for r in result.results}
+    limit = 'SELECT "CreditLimit" FROM "Customers" WHERE "CustomerID" = ?'
+    held = store.db.query(limit, ["C0001"])[0][0]
+    assert outcomes["C0001"] is not Outcome.UPDATED or held == 500.25  # fails: 99.5
