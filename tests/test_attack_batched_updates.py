@@ -14,7 +14,8 @@ from smsync_xl.demo.company import create_sage_company, create_smsturbo, write_s
 from smsync_xl.demo.data import DemoLists, DemoRecord
 from smsync_xl.files.settings_file import settings_from_values
 
-from .conftest import ids_with, mariadb_database, mariadb_dsn, rebuild_sqlite_table
+from .conftest import ids_with, mariadb_database, mariadb_dsn, pg_database, rebuild_sqlite_table
+from .odbc_env import PG_DRIVER, PG_HOST, PG_PORT
 
 
 def customer(n: int, **values: object) -> dict[str, object]:
@@ -189,3 +190,66 @@ def test_sqlite_batch_count_balances_a_twice_matched_row_against_a_skipped_one(t
     limit = 'SELECT "CreditLimit" FROM "Customers" WHERE "CustomerID" = ?'
     held = store.db.query(limit, ["C0001"])[0][0]
     assert outcomes["C0001"] is not Outcome.UPDATED or held == 500.25  # fails: 99.5
+
+
+def test_postgres_batch_error_under_transaction_rollback_dsn_fails_the_whole_run(
+    tmp_path, odbc, postgres, passwords
+):
+    """PostgreSQL through psqlODBC with 'Server side prepare' off (UseServerSidePrepare=0)
+    and 'Level of rollback on errors: Transaction' (Protocol=7.4-1), both DSN settings:
+    parameters go in as literals, so a customer's terms (a whole number) for SMSTurbo's
+    VARCHAR "InvoiceTerms" make ``CASE … WHEN ? THEN 30 ELSE "InvoiceTerms" END`` an
+    error ('CASE types character varying and integer cannot be matched'), where row by
+    row ``SET "InvoiceTerms" = 30`` is fine. psqlODBC aborts the whole transaction, the
+    savepoint with it, so the row-by-row retry fails too ('current transaction is
+    aborted') and a synchronization that worked row by row now fails every time, with
+    a raw pyodbc error. (Nothing is committed: no data lost. With the default rollback
+    level the savepoint holds and the run succeeds.)"""
+    from smsync_xl.sync.apply import apply, make_plan
+
+    database = postgres.create_database()
+    db = pg_database(postgres, database)
+    lists = DemoLists(
+        [DemoRecord(customer(n), turbo=customer(n, name="Old Name")) for n in range(500)]
+        + [DemoRecord(customer(500), turbo=customer(500, terms="45"))]
+    )
+    write_smsturbo(db, lists)
+    db.execute('ALTER TABLE "Customers" ALTER COLUMN "InvoiceTerms" TYPE VARCHAR(20)')
+    db.close()
+    dsn = odbc.add_dsn(
+        "turbo_no_prepare",
+        PG_DRIVER,
+        Servername=PG_HOST,
+        Port=str(PG_PORT),
+        Database=database,
+        Username=postgres.role,
+        UseServerSidePrepare="0",
+        Protocol="7.4-1",
+    )
+    sage = tmp_path / "sage50.sqlite"
+    create_sage_company(sage, lists)
+    settings = settings_from_values(
+        {
+            "sage50.kind": "sqlite",
+            "sage50.path": str(sage),
+            "smsturbo.kind": "odbc",
+            "smsturbo.dsn": dsn,
+            "smsturbo.user": postgres.role,
+            "customers.replace": "name, terms",
+        },
+        base=tmp_path,
+        locate=str,
+    )
+    source, store = open_source(settings), open_store(settings)
+    plan = make_plan(CUSTOMER, source, store, settings)
+    chosen = plan.chosen(ids_with(plan, Status.DIFFERENT))
+    assert len(chosen) == 501
+
+    result = apply(source, store, settings, {"customers": chosen}, user="tester")  # fails
+
+    assert result.count(Outcome.UPDATED) == 501, result.summary()
+    assert len(store.audit.changes(result.run_id)) == 501
+    terms = 'SELECT "InvoiceTerms" FROM "Customers" WHERE "CustomerID" = ?'
+    assert store.db.query(terms, ["C0500"])[0][0] == "30"
+    name = 'SELECT "CustomerName" FROM "Customers" WHERE "CustomerID" = ?'
+    assert store.db.query(name, ["C0000"])[0][0] == "Customer 0"
