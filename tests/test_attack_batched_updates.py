@@ -14,7 +14,14 @@ from smsync_xl.demo.company import create_sage_company, create_smsturbo, write_s
 from smsync_xl.demo.data import DemoLists, DemoRecord
 from smsync_xl.files.settings_file import settings_from_values
 
-from .conftest import ids_with, mariadb_database, mariadb_dsn, pg_database, rebuild_sqlite_table
+from .conftest import (
+    ids_with,
+    mariadb_database,
+    mariadb_dsn,
+    pg_database,
+    pg_dsn,
+    rebuild_sqlite_table,
+)
 from .odbc_env import PG_DRIVER, PG_HOST, PG_PORT
 
 
@@ -253,3 +260,42 @@ def test_postgres_batch_error_under_transaction_rollback_dsn_fails_the_whole_run
     assert store.db.query(terms, ["C0500"])[0][0] == "30"
     name = 'SELECT "CustomerName" FROM "Customers" WHERE "CustomerID" = ?'
     assert store.db.query(name, ["C0000"])[0][0] == "Customer 0"
+
+
+PG_CREDIT_REVIEW = (
+    "CREATE FUNCTION credit_review() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "NEW.\"CreditStatus\" := 'REVIEW'; RETURN NEW; END $$",
+    'CREATE TRIGGER credit_review BEFORE UPDATE OF "CreditLimit" ON "Customers" '
+    "FOR EACH ROW EXECUTE FUNCTION credit_review()",
+)
+"""The same rule on PostgreSQL: ``UPDATE OF`` fires for each row of a statement whose
+SET list names the column, whether or not the row's value changes."""
+
+
+def test_postgres_update_of_trigger_fires_for_a_row_not_changing_that_column(
+    tmp_path, odbc, postgres, passwords
+):
+    """As the SQLite test, on PostgreSQL (a BEFORE UPDATE OF trigger): C0002, whose
+    credit limit nobody changes, is put under credit review by SMSync's batch."""
+    database = postgres.create_database()
+    db = pg_database(postgres, database)
+    write_smsturbo(db, two_customers("700.00"))
+    for statement in PG_CREDIT_REVIEW:
+        db.execute(statement)
+    db.close()
+    dsn = pg_dsn(odbc, postgres, "turbo_update_of", database)
+    source, store, settings = session(
+        tmp_path,
+        two_customers("700.00"),
+        {"smsturbo.kind": "odbc", "smsturbo.dsn": dsn},
+        postgres.role,
+    )
+    status = 'SELECT "CreditStatus" FROM "Customers" WHERE "CustomerID" = ?'
+    unreviewed = store.db.query(status, ["C0002"])[0][0]
+    assert unreviewed != "REVIEW"
+
+    result = synchronize_all(source, store, settings)
+
+    assert result.count(Outcome.UPDATED) == 2, result.summary()
+    assert store.db.query(status, ["C0001"])[0][0] == "REVIEW"
+    assert store.db.query(status, ["C0002"])[0][0] == unreviewed  # fails: 'REVIEW'
