@@ -11,7 +11,7 @@ import contextlib
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -96,6 +96,13 @@ _PG_WHOLE_UNIQUE_KEYS = (
 so the search path decides which schema's) that keeps every row unique: not partial
 (``indpred``), not on expressions (``indexprs``)."""
 
+_PG_COLUMN_TYPES = (
+    "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+    "WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped"
+)
+"""PostgreSQL: each column of a table (as a query names it) and its type without its
+size (``character varying``, ``numeric``): what a batched UPDATE casts a value to."""
+
 MULTI_ROW_VALUES = ("postgres", "sqlite", "microsoft sql server", "mysql", "mariadb")
 """Servers (DBMS name by prefix, as ``TABLE_LOCKS``) whose INSERT takes several rows in
 one VALUES list; others (Oracle before 23) get one statement per row."""
@@ -155,12 +162,17 @@ def _limited_chunks(rows: list[RowUpdate], limit: int) -> Iterator[list[RowUpdat
         yield chunk
 
 
-def _update_statement(table: str, key: str, rows: list[RowUpdate]) -> tuple[str, list[object]]:
-    """One UPDATE of ``Database.update_rows`` and its parameters."""
+def _update_statement(
+    table: str, key: str, rows: list[RowUpdate], types: Mapping[str, str]
+) -> tuple[str, list[object]]:
+    """One UPDATE of ``Database.update_rows`` and its parameters; ``types``: a column's
+    type (by quoted name) to cast its values to, where the server needs one."""
     sets, params = [], []
     for column in rows[0][1]:
         whens = [(row[0], row[1][column]) for row in rows]
-        sets.append(f"{column} = CASE {key}{' WHEN ? THEN ?' * len(whens)} ELSE {column} END")
+        value = f"CAST(? AS {types[column]})" if column in types else "?"
+        branches = f" WHEN ? THEN {value}" * len(whens)
+        sets.append(f"{column} = CASE {key}{branches} ELSE {column} END")
         params += [value for pair in whens for value in pair]
     params += [row[0] for row in rows]
     for row in rows:
@@ -222,6 +234,7 @@ class Database:
         self.translate = translate
         self._dbms: str | None = None
         self._watched = False
+        self._column_types: dict[str, dict[str, str]] = {}
 
     @property
     def is_sqlite(self) -> bool:
@@ -502,17 +515,34 @@ class Database:
         parameter takes the column's type as a plain ``SET c = ?`` would (the CASE's
         other branch is the column itself, never taken), so numbers are stored as the
         column stores them. Returns the rows changed, which the caller checks."""
+        types = self._cast_types(table)
         changed = 0
         cursor = self.connection.cursor()  # one cursor for all of the batch's statements
         try:
             for chunk in _update_chunks(rows, self.parameters_per_statement):
-                sql, params = _update_statement(table, key, chunk)
+                sql, params = _update_statement(table, key, chunk, types)
                 with self.translating():
                     cursor.execute(sql, params)
                 changed += cursor.rowcount
         finally:
             cursor.close()
         return changed
+
+    def _cast_types(self, table: str) -> dict[str, str]:
+        """PostgreSQL: each column of ``table`` (as SQL names it) by quoted name, with its
+        type without size (``_PG_COLUMN_TYPES``). Its CASE takes one type for all its
+        values, and a driver that puts values into the statement as text (psqlODBC
+        without server-side prepare) would give a number for a text column another
+        type than the column's: cast, each value is the column's type as a plain
+        ``SET c = ?`` makes it. Without the size, as that SET does, a text too long is
+        refused, never cut. Elsewhere a CASE's values take the column's type as they
+        are (none)."""
+        if not self.dbms.startswith("postgres"):
+            return {}
+        if table not in self._column_types:
+            rows = self.query(_PG_COLUMN_TYPES, [table])
+            self._column_types[table] = {quote_name(str(n)): str(t) for n, t in rows}
+        return self._column_types[table]
 
     def has_table(self, name: str) -> bool:
         """Whether ``name`` exists, asked of the catalogue so that a transaction is never
@@ -568,7 +598,9 @@ class Database:
     @contextmanager
     def undone_on_error(self) -> Iterator[None]:
         """Inside a transaction: if a statement in here fails, what it did is rolled back
-        (a savepoint), locks taken in here included, and the transaction goes on."""
+        (a savepoint), locks taken in here included, and the transaction goes on. When
+        it succeeds the savepoint is let go (what was done and locked stays): a
+        PostgreSQL transaction holding many slows the whole server."""
         self.execute(f"SAVEPOINT {_LOCK_SAVEPOINT}")
         try:
             yield
@@ -576,6 +608,16 @@ class Database:
             with contextlib.suppress(Exception):  # a lost connection: keep the first error
                 self.execute(f"ROLLBACK TO SAVEPOINT {_LOCK_SAVEPOINT}")
             raise
+        self.execute(f"RELEASE SAVEPOINT {_LOCK_SAVEPOINT}")
+
+    def goes_on(self) -> bool:
+        """Whether the open transaction still takes statements (after an error, a driver
+        that rolls back the whole transaction, or a lost connection, it does not)."""
+        try:
+            self.query("SELECT 1")
+        except Exception:  # noqa: BLE001 - any refusal means it does not
+            return False
+        return True
 
     @property
     def ddl_commits(self) -> bool:

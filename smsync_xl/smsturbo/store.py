@@ -984,9 +984,25 @@ class SMSTurboStore:
             with self.db.undone_on_error():
                 if self.db.update_rows(table, key, rows) != len(rows):
                     raise _RowByRow
-        except Exception:  # noqa: BLE001 - whatever it was, the rows tell it one by one
+        except Exception as error:  # whatever it was, the rows tell it one by one
+            if not self.db.goes_on():
+                raise self._batch_ended_transaction(table, error) from error
             return row_by_row()
         return [True] * count
+
+    def _batch_ended_transaction(self, table: str, error: Exception) -> TargetError:
+        """A refused batch after which the connection cannot go on (its transaction
+        ended with the error, or the connection was lost): nothing was written."""
+        said = driver_said(error) if isinstance(error, TargetError) else str(error)
+        return TargetError(
+            f"SMSTurbo refused a batch of updates to table {table} ({said}) and the "
+            "synchronization could not go on after it; nothing was changed",
+            where=self.db.label,
+            advice="If SMSTurbo's ODBC data source rolls back the whole transaction on "
+            "an error (psqlODBC: Level of rollback on errors = Transaction, "
+            "Protocol=7.4-1), set it to Statement (Protocol=7.4-2), then synchronize "
+            "again; if the connection was lost, synchronize again once SMSTurbo answers.",
+        )
 
     def _in_use(self, named: str, table: str, error: TargetReferenceError) -> TargetError:
         """A record others refer to (tickets written for a customer since it was

@@ -1,10 +1,12 @@
-"""Adversarial tests of the batched UPDATE (``Database.update_rows``, ``SMSTurboStore
-.update_rows``/``restore_rows``): each shows a value written that a row-by-row UPDATE
-would not write, against the real databases."""
+"""The batched UPDATE (``Database.update_rows``, ``SMSTurboStore.update_rows`` and
+``restore_rows``) writes what a row-by-row UPDATE writes, against the real databases:
+found by an adversarial round, each case once wrote something else."""
 
 from __future__ import annotations
 
 import sqlite3
+
+import pytest
 
 from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.core.errors import TargetError
@@ -82,14 +84,15 @@ def synchronize_all(source, store, settings):
     return apply(source, store, settings, {"customers": chosen}, user="tester")
 
 
-def test_mariadb_float_column_of_a_row_not_changing_it_is_rounded(
+def test_mariadb_float_column_of_a_row_not_changing_it_keeps_its_value(
     tmp_path, odbc, mariadb, monkeypatch
 ):
     """MariaDB, SMSTurbo's credit limit a FLOAT column. C0001's new credit limit is a
     Decimal parameter, so ``CASE id WHEN ? THEN ? ELSE "CreditLimit" END`` is a string
     expression (MariaDB aggregates a string parameter and a FLOAT into a string): C0002,
     in the same statement only for its name, gets its FLOAT back through a 6-digit
-    string: 123456.75 becomes 123457. Row by row, C0002's credit limit is never named."""
+    string: 123456.75 became 123457. A statement's rows now write the same columns:
+    C0002's credit limit is never named, as row by row."""
     db = mariadb_database(mariadb)
     write_smsturbo(db, two_customers("123456.75"))
     db.execute('ALTER TABLE "Customers" MODIFY "CreditLimit" FLOAT')
@@ -111,7 +114,7 @@ def test_mariadb_float_column_of_a_row_not_changing_it_is_rounded(
     rows = {r[0]: r for r in store.db.query(query)}
     assert rows["C0002"][2] == "Customer 2"
     assert rows["C0001"][1] == 500.25
-    assert rows["C0002"][1] == 123456.75  # fails: 123457.0, a field nobody ticked
+    assert rows["C0002"][1] == 123456.75  # not 123457.0: a field nobody ticked
 
 
 CREDIT_REVIEW = (
@@ -123,11 +126,11 @@ CREDIT_REVIEW = (
 review. ``UPDATE OF`` fires for every row of a statement that assigns the column."""
 
 
-def test_sqlite_update_of_trigger_fires_for_a_row_not_changing_that_column(tmp_path):
+def test_sqlite_update_of_trigger_does_not_fire_for_a_row_not_changing_that_column(tmp_path):
     """SQLite SMSTurbo with an ``AFTER UPDATE OF "CreditLimit"`` trigger. C0001's credit
     limit changes, C0002 only its name; the batch assigns "CreditLimit" (``ELSE
     "CreditLimit"``) to both rows, so the trigger puts C0002 under credit review too. Row
-    by row, C0002's UPDATE never names the credit limit."""
+    by row, and now batched by the columns written, C0002's UPDATE never names it."""
     turbo = tmp_path / "smsturbo.sqlite"
     create_smsturbo(turbo, two_customers("700.00"))
     connection = sqlite3.connect(turbo)
@@ -145,7 +148,7 @@ def test_sqlite_update_of_trigger_fires_for_a_row_not_changing_that_column(tmp_p
 
     assert result.count(Outcome.UPDATED) == 2, result.summary()
     assert store.db.query(status, ["C0001"])[0][0] == "REVIEW"
-    assert store.db.query(status, ["C0002"])[0][0] == unreviewed  # fails: 'REVIEW'
+    assert store.db.query(status, ["C0002"])[0][0] == unreviewed  # not 'REVIEW'
 
 
 ON_HOLD = (
@@ -155,14 +158,15 @@ ON_HOLD = (
 """SMSTurbo's own rule (SQLite): a customer on hold is never changed, silently."""
 
 
-def test_sqlite_batch_count_balances_a_twice_matched_row_against_a_skipped_one(tmp_path):
+def test_rows_of_a_table_without_a_unique_id_are_written_one_by_one(tmp_path):
     """The batch checks only the SUM of rows changed. SMSTurbo's customer IDs are not
     unique here (doctor warns, Synchronize goes on) and C0002 is there twice, alike;
     C0001 is on hold (a trigger skips its UPDATE). One statement changes 0 + 2 = 2 rows,
     the two it names, so the batch is taken as written: C0001 is reported UPDATED (and
     audited) though SMSTurbo kept its old credit limit, and both C0002 rows are
     overwritten. Row by row, C0001 is a conflict and C0002's write stops the run
-    ('expected once … touched 2 rows'), nothing written."""
+    ('expected once … touched 2 rows'), nothing written: where the ID is not unique,
+    rows now go one by one."""
     turbo = tmp_path / "smsturbo.sqlite"
     lists = DemoLists(
         [
@@ -196,24 +200,13 @@ def test_sqlite_batch_count_balances_a_twice_matched_row_against_a_skipped_one(t
     outcomes = {r.id: r.outcome for r in result.results}
     limit = 'SELECT "CreditLimit" FROM "Customers" WHERE "CustomerID" = ?'
     held = store.db.query(limit, ["C0001"])[0][0]
-    assert outcomes["C0001"] is not Outcome.UPDATED or held == 500.25  # fails: 99.5
+    assert outcomes["C0001"] is not Outcome.UPDATED or held == 500.25  # not 99.5
 
 
-def test_postgres_batch_error_under_transaction_rollback_dsn_fails_the_whole_run(
-    tmp_path, odbc, postgres, passwords
-):
-    """PostgreSQL through psqlODBC with 'Server side prepare' off (UseServerSidePrepare=0)
-    and 'Level of rollback on errors: Transaction' (Protocol=7.4-1), both DSN settings:
-    parameters go in as literals, so a customer's terms (a whole number) for SMSTurbo's
-    VARCHAR "InvoiceTerms" make ``CASE … WHEN ? THEN 30 ELSE "InvoiceTerms" END`` an
-    error ('CASE types character varying and integer cannot be matched'), where row by
-    row ``SET "InvoiceTerms" = 30`` is fine. psqlODBC aborts the whole transaction, the
-    savepoint with it, so the row-by-row retry fails too ('current transaction is
-    aborted') and a synchronization that worked row by row now fails every time, with
-    a raw pyodbc error. (Nothing is committed: no data lost. With the default rollback
-    level the savepoint holds and the run succeeds.)"""
-    from smsync_xl.sync.apply import apply, make_plan
-
+def transaction_rollback_session(tmp_path, odbc, postgres, alter: str):
+    """PostgreSQL through a DSN with 'Server side prepare' off and 'Level of rollback on
+    errors: Transaction'; SMSTurbo holds 500 customers with an old name and one with
+    other terms, then ``alter`` is run on it."""
     database = postgres.create_database()
     db = pg_database(postgres, database)
     lists = DemoLists(
@@ -221,10 +214,10 @@ def test_postgres_batch_error_under_transaction_rollback_dsn_fails_the_whole_run
         + [DemoRecord(customer(500), turbo=customer(500, terms="45"))]
     )
     write_smsturbo(db, lists)
-    db.execute('ALTER TABLE "Customers" ALTER COLUMN "InvoiceTerms" TYPE VARCHAR(20)')
+    db.execute(alter)
     db.close()
     dsn = odbc.add_dsn(
-        "turbo_no_prepare",
+        f"noprep_{database[-20:]}",
         PG_DRIVER,
         Servername=PG_HOST,
         Port=str(PG_PORT),
@@ -247,12 +240,64 @@ def test_postgres_batch_error_under_transaction_rollback_dsn_fails_the_whole_run
         base=tmp_path,
         locate=str,
     )
-    source, store = open_source(settings), open_store(settings)
+    return open_source(settings), open_store(settings), settings
+
+
+def test_a_refused_batch_under_transaction_rollback_dsn_names_the_setting_and_writes_nothing(
+    tmp_path, odbc, postgres, passwords
+):
+    """SMSTurbo's own rule refuses one customer's new name (a CHECK constraint SMSync
+    cannot know of): with 'Level of rollback on errors: Transaction' the refused batch
+    ends the transaction, so there is no going on row by row. The run stops with an
+    error that says so and names the DSN setting, never a raw driver error, and
+    nothing is written."""
+    from smsync_xl.sync.apply import apply, make_plan
+
+    source, store, settings = transaction_rollback_session(
+        tmp_path,
+        odbc,
+        postgres,
+        'ALTER TABLE "Customers" ADD CONSTRAINT no_seven CHECK ("CustomerName" <> \'Customer 7\')',
+    )
+    before = store.db.query('SELECT * FROM "Customers" ORDER BY "CustomerID"')
+    plan = make_plan(CUSTOMER, source, store, settings)
+    chosen = plan.chosen(ids_with(plan, Status.DIFFERENT))
+    with pytest.raises(TargetError) as refused:
+        apply(source, store, settings, {"customers": chosen}, user="tester")
+    said = str(refused.value)
+    assert "refused a batch of updates" in said and "nothing was changed" in said
+    assert "no_seven" in said and "Protocol=7.4-2" in refused.value.advice
+    store.db.connection.rollback()
+    assert store.db.query('SELECT * FROM "Customers" ORDER BY "CustomerID"') == before
+    assert not store.audit.exists() or store.audit.runs() == []
+
+
+def test_postgres_literal_parameters_under_transaction_rollback_dsn_update_in_batches(
+    tmp_path, odbc, postgres, passwords
+):
+    """PostgreSQL through psqlODBC with 'Server side prepare' off (UseServerSidePrepare=0)
+    and 'Level of rollback on errors: Transaction' (Protocol=7.4-1), both DSN settings:
+    parameters go in as literals, so a customer's terms (a whole number) for SMSTurbo's
+    VARCHAR "InvoiceTerms" make ``CASE … WHEN ? THEN 30 ELSE "InvoiceTerms" END`` an
+    error ('CASE types character varying and integer cannot be matched'), where row by
+    row ``SET "InvoiceTerms" = 30`` is fine. psqlODBC aborts the whole transaction, the
+    savepoint with it, so the row-by-row retry fails too ('current transaction is
+    aborted') and a synchronization that worked row by row now fails every time, with
+    a raw pyodbc error. Each value is now cast to its column's type (without its size),
+    as a plain SET takes it, so the batch goes through."""
+    from smsync_xl.sync.apply import apply, make_plan
+
+    source, store, settings = transaction_rollback_session(
+        tmp_path,
+        odbc,
+        postgres,
+        'ALTER TABLE "Customers" ALTER COLUMN "InvoiceTerms" TYPE VARCHAR(20)',
+    )
     plan = make_plan(CUSTOMER, source, store, settings)
     chosen = plan.chosen(ids_with(plan, Status.DIFFERENT))
     assert len(chosen) == 501
 
-    result = apply(source, store, settings, {"customers": chosen}, user="tester")  # fails
+    result = apply(source, store, settings, {"customers": chosen}, user="tester")
 
     assert result.count(Outcome.UPDATED) == 501, result.summary()
     assert len(store.audit.changes(result.run_id)) == 501
@@ -272,11 +317,11 @@ PG_CREDIT_REVIEW = (
 SET list names the column, whether or not the row's value changes."""
 
 
-def test_postgres_update_of_trigger_fires_for_a_row_not_changing_that_column(
+def test_postgres_update_of_trigger_does_not_fire_for_a_row_not_changing_that_column(
     tmp_path, odbc, postgres, passwords
 ):
     """As the SQLite test, on PostgreSQL (a BEFORE UPDATE OF trigger): C0002, whose
-    credit limit nobody changes, is put under credit review by SMSync's batch."""
+    credit limit nobody changes, is not put under credit review by SMSync's batch."""
     database = postgres.create_database()
     db = pg_database(postgres, database)
     write_smsturbo(db, two_customers("700.00"))
@@ -298,4 +343,4 @@ def test_postgres_update_of_trigger_fires_for_a_row_not_changing_that_column(
 
     assert result.count(Outcome.UPDATED) == 2, result.summary()
     assert store.db.query(status, ["C0001"])[0][0] == "REVIEW"
-    assert store.db.query(status, ["C0002"])[0][0] == unreviewed  # fails: 'REVIEW'
+    assert store.db.query(status, ["C0002"])[0][0] == unreviewed  # not 'REVIEW'
