@@ -55,10 +55,12 @@ from smsync_xl.book.room import (
     refuse_reshaping,
     rows_to_insert,
 )
+from smsync_xl.book.sheet_stream import OPENING, Patches, patchable, patched_sheet
 from smsync_xl.book.sheet_xml import (
     ColumnSpec,
     SheetXml,
     SheetXmlError,
+    cell_xml,
     column_letters,
     formula_text,
     range_bounds,
@@ -219,7 +221,14 @@ class FileBook:
         self._reader: CalamineWorkbook | None = None
         self._values: dict[str, Grid] = {}
         self._pending: dict[str, list[Callable[[Grid], None]]] = {}
+        self._tops: dict[str, Grid] = {}
+        """A released sheet's rows down to its table's header (``release``): what its writes
+        read, kept in step with them, without the body."""
         self._xml: dict[str, SheetXml] = {}
+        self._patches: dict[str, Patches] = {}
+        """Cells written to a sheet whose XML is not parsed: put in when it is, else
+        written as the part is saved (``sheet_stream``), so a column written to a large
+        sheet does not parse every row."""
         self._dirty: set[str] = set()
         self._tables: dict[str, tuple[str, TablePart]] = {}
         self._active: str | None = None
@@ -298,18 +307,25 @@ class FileBook:
             for change in self._pending.pop(sheet, []):
                 change(grid)
             self._values[sheet] = grid
+            self._tops.pop(sheet, None)
         return self._values[sheet]
 
     def _change(self, sheet: str, change: Callable[[Grid], None]) -> None:
         """Keep the values read in step with what was written (now, or when first read)."""
         if sheet in self._values:
             change(self._values[sheet])
-        else:
-            self._pending.setdefault(sheet, []).append(change)
+            return
+        self._pending.setdefault(sheet, []).append(change)
+        top = self._tops.get(sheet)
+        if top is not None:
+            rows = len(top)
+            change(top)
+            del top[rows:]
 
     def read_range(self, sheet: str, address: str) -> list[list[Cell]]:
         top, left, bottom, right = range_bounds(address)
-        grid = self._grid(sheet)
+        above = self._tops.get(sheet)
+        grid = above if above is not None and bottom <= len(above) else self._grid(sheet)
         width = right - left + 1
         block = []
         for number in range(top, bottom + 1):
@@ -365,10 +381,35 @@ class FileBook:
         if sheet not in self._xml:
             part = self._sheet(sheet)
             try:
-                self._xml[sheet] = SheetXml(self._package.text(part))
+                xml = SheetXml(self._package.text(part))
             except (*_UNREADABLE, SheetXmlError) as error:
                 raise self._damaged(f"the {sheet} sheet", error) from None
+            for number, cells in sorted(self._patches.pop(sheet, {}).items()):
+                for column, value in cells.items():
+                    xml.put_cell(number, column, value)
+            self._xml[sheet] = xml
         return self._xml[sheet]
+
+    def _writable(self, sheet: str) -> None:
+        """Before cells are written: a sheet whose rows ``sheet_stream`` cannot find is
+        parsed now (one this port cannot edit is refused at once)."""
+        if sheet in self._xml or sheet in self._patches:
+            return
+        try:
+            found = patchable(self._package.opening(self._sheet(sheet), OPENING))
+        except _UNREADABLE:
+            found = False
+        if not found:
+            self._sheet_xml(sheet)
+
+    def _put(self, sheet: str, row: int, column: int, value: Cell) -> Cell:
+        """Write one cell (``SheetXml.put_cell``), into the parsed XML or ``_patches``
+        (after ``_writable``); returns what a reader gets back."""
+        if sheet in self._xml:
+            return self._xml[sheet].put_cell(row, column, value)
+        back = cell_xml("A1", "", value)[1]
+        self._patches.setdefault(sheet, {}).setdefault(row, {})[column] = value
+        return back
 
     def _name_column(self, sheet: str, column: int, value: Cell) -> None:
         """A header cell written by name: the table's column takes the name too."""
@@ -382,7 +423,8 @@ class FileBook:
 
     def write_cell(self, sheet: str, address: str, value: Cell) -> None:
         row, column = split_ref(address)
-        back = self._sheet_xml(sheet).put_cell(row, column, value)
+        self._writable(sheet)
+        back = self._put(sheet, row, column, value)
         self._dirty.add(sheet)
         self._change(sheet, lambda grid: _set(grid, row, column, back))
         if sheet in TABLE_NAMES and row == HEADER_ROW:
@@ -493,8 +535,8 @@ class FileBook:
         ):
             raise cannot_move(sheet, count, cell, "a defined name points below it")
         for other, part in self._parts.items():
-            if other in self._xml:
-                xml = self._xml[other]
+            if other in self._xml or other in self._patches:
+                xml = self._sheet_xml(other)
                 text = xml.head + "".join(xml.rows.values()) + xml.tail
             else:
                 text = self._package.text(part)
@@ -579,8 +621,10 @@ class FileBook:
         header = f"{column_letters(left)}{first}:{column_letters(right)}{first}"
         titles = self.read_range(sheet, header)[0]
         column = left + TableData(sheet, [str(v) for v in titles], [], first + 1).column(title)
-        xml = self._sheet_xml(sheet)
-        written = [xml.put_cell(first + 1 + offset, column, v) for offset, v in enumerate(values)]
+        self._writable(sheet)
+        written = [
+            self._put(sheet, first + 1 + offset, column, v) for offset, v in enumerate(values)
+        ]
         self._dirty.add(sheet)
 
         def change(grid: Grid) -> None:
@@ -654,14 +698,18 @@ class FileBook:
         self._progress(step)
 
     def release(self, sheet: str, *, written: bool) -> None:
-        """A 30,000-row sheet's XML and values take about 100 MiB. The XML of a sheet not
-        changed yet is parsed again from the package, in memory, when it is written;
-        the values (a write reads the header) only of a sheet that is not written."""
+        """A 30,000-row sheet's XML and values take about 100 MiB each. The XML of a sheet
+        not changed yet is parsed again from the package, in memory, when it is written.
+        Of the values, a sheet still ``written`` keeps the rows down to its table's header,
+        which its writes read (a column is found by its title); any other read reads the
+        sheet again, with the writes made since."""
         if sheet in self._dirty or sheet in self._pending:
             return
         self._xml.pop(sheet, None)
-        if not written:
-            self._values.pop(sheet, None)
+        grid = self._values.pop(sheet, None)
+        if written and grid is not None:
+            header = self._bounds(sheet)[0] if sheet in TABLE_NAMES else 0
+            self._tops[sheet] = [list(row) for row in grid[:header]]
 
     def activate(self, sheet: str) -> None:
         """The sheet Excel opens on (activeTab), unless it is hidden: Excel cannot show a
@@ -775,8 +823,8 @@ class FileBook:
         """Only the active sheet's tab is selected (else Excel opens them grouped)."""
         for sheet, part in self._parts.items():
             selected = sheet == self._active
-            if sheet in self._xml:
-                xml = self._xml[sheet]
+            if sheet in self._xml or sheet in self._patches:
+                xml = self._sheet_xml(sheet)
                 head = _with_tab_selected(xml.head, selected)
                 if head != xml.head:
                     xml.head = head
@@ -811,6 +859,16 @@ class FileBook:
         )
         replaced["[Content_Types].xml"] = types.encode("utf-8")
 
+    def _saved_sheet(self, sheet: str) -> Content:
+        """A changed sheet's part: from its parsed XML, or its text and the cells written."""
+        if sheet not in self._xml:
+            with contextlib.suppress(*_UNREADABLE):
+                data = self._package.read(self._parts[sheet])
+                stream = patched_sheet(data, self._patches.get(sheet, {}))
+                if stream is not None:
+                    return stream
+        return self._sheet_xml(sheet).chunks
+
     def finish(self) -> None:
         """Save, atomically: the new copy is written beside the file (a link's target),
         given the file's mode and owner (at least its group: ``_keep_owner``, else a
@@ -820,7 +878,7 @@ class FileBook:
         replaced: dict[str, Content | None] = {}
         self._workbook_xml(replaced)
         for sheet in self._dirty:
-            replaced[self._parts[sheet]] = self._xml[sheet].chunks
+            replaced[self._parts[sheet]] = self._saved_sheet(sheet)
         for part, table in self._tables.values():
             if table.changed:
                 replaced[part] = table.xml.encode("utf-8")
