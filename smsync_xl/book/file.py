@@ -55,7 +55,7 @@ from smsync_xl.book.room import (
     refuse_reshaping,
     rows_to_insert,
 )
-from smsync_xl.book.sheet_stream import OPENING, Patches, patchable, patched_sheet
+from smsync_xl.book.sheet_stream import Patches, SheetRows
 from smsync_xl.book.sheet_xml import (
     ColumnSpec,
     SheetXml,
@@ -226,6 +226,8 @@ class FileBook:
         read, kept in step with them, without the body."""
         self._xml: dict[str, SheetXml] = {}
         self._patches: dict[str, Patches] = {}
+        self._rows: dict[str, SheetRows | None] = {}
+        """A sheet not parsed, as its bytes and where its rows start (``sheet_stream``)."""
         """Cells written to a sheet whose XML is not parsed: put in when it is, else
         written as the part is saved (``sheet_stream``), so a column written to a large
         sheet does not parse every row."""
@@ -350,7 +352,7 @@ class FileBook:
         (``=TRUE()`` typed by a program that does not calculate) is not "not ticked":
         it becomes ``Uncalculated``, which the buttons refuse."""
         first, left, _, _ = self._bounds(sheet)
-        xml = self._sheet_xml(sheet)
+        xml = self._row_facts(sheet)
         for offset, row in enumerate(rows):
             if row[index] is None:
                 formula = xml.uncalculated(first + 1 + offset, left + index)
@@ -359,7 +361,7 @@ class FileBook:
 
     def hidden_rows(self, sheet: str) -> set[int]:
         first, _, last, _ = self._bounds(sheet)
-        xml = self._sheet_xml(sheet)
+        xml = self._row_facts(sheet)
         hidden = {n - first - 1 for n in range(first + 1, last + 1) if xml.is_hidden(n)}
         if hidden and last == first + 1 and not self.read_table(sheet).rows:
             return set()  # the empty row of an empty table
@@ -380,8 +382,9 @@ class FileBook:
     def _sheet_xml(self, sheet: str) -> SheetXml:
         if sheet not in self._xml:
             part = self._sheet(sheet)
+            rows = self._rows.pop(sheet, None)
             try:
-                xml = SheetXml(self._package.text(part))
+                xml = SheetXml(rows.data.decode("utf-8") if rows else self._package.text(part))
             except (*_UNREADABLE, SheetXmlError) as error:
                 raise self._damaged(f"the {sheet} sheet", error) from None
             for number, cells in sorted(self._patches.pop(sheet, {}).items()):
@@ -390,16 +393,29 @@ class FileBook:
             self._xml[sheet] = xml
         return self._xml[sheet]
 
+    def _sheet_rows(self, sheet: str) -> SheetRows | None:
+        """The sheet's rows as bytes, while its XML is not parsed; None when they cannot
+        be placed without parsing it."""
+        if sheet in self._xml:
+            return None
+        if sheet not in self._rows:
+            part = self._sheet(sheet)
+            try:
+                self._rows[sheet] = SheetRows.of(self._package.read(part))
+            except (*_UNREADABLE, SheetXmlError):
+                self._rows[sheet] = None
+        return self._rows[sheet]
+
+    def _row_facts(self, sheet: str) -> SheetXml | SheetRows:
+        """What answers which rows are hidden and which cells hold formulas: the rows
+        as bytes until a cell is written, then the parsed XML."""
+        rows = self._sheet_rows(sheet) if sheet not in self._patches else None
+        return rows or self._sheet_xml(sheet)
+
     def _writable(self, sheet: str) -> None:
-        """Before cells are written: a sheet whose rows ``sheet_stream`` cannot find is
+        """Before cells are written: a sheet whose rows ``sheet_stream`` cannot place is
         parsed now (one this port cannot edit is refused at once)."""
-        if sheet in self._xml or sheet in self._patches:
-            return
-        try:
-            found = patchable(self._package.opening(self._sheet(sheet), OPENING))
-        except _UNREADABLE:
-            found = False
-        if not found:
+        if sheet not in self._xml and sheet not in self._patches and not self._sheet_rows(sheet):
             self._sheet_xml(sheet)
 
     def _put(self, sheet: str, row: int, column: int, value: Cell) -> Cell:
@@ -706,6 +722,7 @@ class FileBook:
         if sheet in self._dirty or sheet in self._pending:
             return
         self._xml.pop(sheet, None)
+        self._rows.pop(sheet, None)
         grid = self._values.pop(sheet, None)
         if written and grid is not None:
             header = self._bounds(sheet)[0] if sheet in TABLE_NAMES else 0
@@ -860,14 +877,10 @@ class FileBook:
         replaced["[Content_Types].xml"] = types.encode("utf-8")
 
     def _saved_sheet(self, sheet: str) -> Content:
-        """A changed sheet's part: from its parsed XML, or its text and the cells written."""
-        if sheet not in self._xml:
-            with contextlib.suppress(*_UNREADABLE):
-                data = self._package.read(self._parts[sheet])
-                stream = patched_sheet(data, self._patches.get(sheet, {}))
-                if stream is not None:
-                    return stream
-        return self._sheet_xml(sheet).chunks
+        """A changed sheet's part: from its parsed XML, or its bytes and the cells written."""
+        rows = self._sheet_rows(sheet)
+        stream = rows.saved(self._patches.get(sheet, {})) if rows else None
+        return stream or self._sheet_xml(sheet).chunks
 
     def finish(self) -> None:
         """Save, atomically: the new copy is written beside the file (a link's target),

@@ -296,11 +296,6 @@ class Package:
     def text(self, part: str) -> str:
         return self.read(part).decode("utf-8-sig")
 
-    def opening(self, part: str, size: int) -> str:
-        """The first ``size`` bytes of ``part`` as text, without reading the rest."""
-        with self._zip.open(self._by_name[part]) as stream:
-            return stream.read(size).decode("utf-8-sig", errors="replace")
-
     def relationships(self, part: str) -> list[Relationship]:
         """The relationships of ``part`` ('' for the package's own, _rels/.rels)."""
         name = "_rels/.rels" if not part else rels_name(part)
