@@ -128,9 +128,19 @@ def test_the_saved_sheet_is_the_same_as_from_the_sheet_parsed_whole(large, tmp_p
         assert port.hidden_rows(SAGE_ONLY) == {1, 3, 34}
         port = parsed_whole(port) if whole else port
         port.write_column(SAGE_ONLY, INCLUDE, ["x"] * 20)
-        port.write_column(SAGE_ONLY, RESULT, ["done", None, 7, True, "  a & b <c>  "])
+        port.write_column(SAGE_ONLY, RESULT, ["done", "second", 7, True, "  a & b <c>  "])
         port.write_cell(SAGE_ONLY, "AZ99", "beyond the table")
         port.finish()
     assert Package(large.read_bytes()).read(SAGE_PART) == Package(expected.read_bytes()).read(
         SAGE_PART
     )
+
+
+def test_check_all_rewrites_only_the_include_cells_it_changes(large):
+    """Saved by another program (Excel, here openpyxl: empty cells left out), a sheet
+    Check All changes nothing on is left exactly as it was."""
+    assert macros.check_all(open_book(large))
+    edit_workbook(large, lambda workbook: None)
+    before = Package(large.read_bytes()).read(SAGE_PART)
+    assert macros.check_all(open_book(large))
+    assert Package(large.read_bytes()).read(SAGE_PART) == before

@@ -418,9 +418,23 @@ class FileBook:
         if sheet not in self._xml and sheet not in self._patches and not self._sheet_rows(sheet):
             self._sheet_xml(sheet)
 
+    def _put_changed(self, sheet: str, row: int, column: int, value: Cell) -> Cell:
+        """``_put``, unless the sheet's bytes already hold ``value`` there as a value, not
+        a formula: Check All rewrites only the Include cells it changes."""
+        grid = self._values.get(sheet)
+        rows = self._sheet_rows(sheet) if grid is not None else None
+        if rows is not None and grid is not None and row <= len(grid):
+            cells = grid[row - 1]
+            old = cells[column - 1] if column <= len(cells) else None
+            back = read_back(value)
+            if type(old) is type(back) and old == back and not rows.formula_at(row, column):
+                return old
+        return self._put(sheet, row, column, value)
+
     def _put(self, sheet: str, row: int, column: int, value: Cell) -> Cell:
         """Write one cell (``SheetXml.put_cell``), into the parsed XML or ``_patches``
         (after ``_writable``); returns what a reader gets back."""
+        self._dirty.add(sheet)
         if sheet in self._xml:
             return self._xml[sheet].put_cell(row, column, value)
         back = cell_xml("A1", "", value)[1]
@@ -441,7 +455,6 @@ class FileBook:
         row, column = split_ref(address)
         self._writable(sheet)
         back = self._put(sheet, row, column, value)
-        self._dirty.add(sheet)
         self._change(sheet, lambda grid: _set(grid, row, column, back))
         if sheet in TABLE_NAMES and row == HEADER_ROW:
             with contextlib.suppress(WorkbookError):  # no table: nothing to name
@@ -639,9 +652,9 @@ class FileBook:
         column = left + TableData(sheet, [str(v) for v in titles], [], first + 1).column(title)
         self._writable(sheet)
         written = [
-            self._put(sheet, first + 1 + offset, column, v) for offset, v in enumerate(values)
+            self._put_changed(sheet, first + 1 + offset, column, v)
+            for offset, v in enumerate(values)
         ]
-        self._dirty.add(sheet)
 
         def change(grid: Grid) -> None:
             for offset, value in enumerate(written):

@@ -116,6 +116,12 @@ class SheetRows:
         close = data.index(b">", at)
         return at, close, close + 1 if data[close - 1] == 47 else data.index(b"</c>", close) + 4
 
+    def formula_at(self, number: int, column: int) -> bool:
+        """Whether the cell may hold a formula (it has an ``<f``)."""
+        at, end, found = self._find(number)
+        cell, close, cell_end = self._cell(number, column, (at, end)) if found else (-1, 0, 0)
+        return cell >= 0 and self.data.find(b"<f", close, cell_end) >= 0
+
     def uncalculated(self, number: int, column: int) -> str | None:
         """As ``SheetXml.uncalculated``; the row is decoded only when the cell holds a
         formula."""
