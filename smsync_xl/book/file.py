@@ -427,7 +427,7 @@ class FileBook:
             cells = grid[row - 1]
             old = cells[column - 1] if column <= len(cells) else None
             back = read_back(value)
-            if type(old) is type(back) and old == back and not rows.formula_at(row, column):
+            if type(old) is type(back) and old == back and row not in rows.formula_rows(column):
                 return old
         return self._put(sheet, row, column, value)
 

@@ -65,6 +65,7 @@ class SheetRows:
         self._starts = starts
         self._numbers = numbers
         self._hidden = hidden
+        self._formulas: dict[int, set[int]] = {}
         self._head = data[: rows[0]].decode("utf-8")
         self._shell = SheetXml(self._head + data[rows[1] :].decode("utf-8"))
         """The part without its rows: each row asked about or written is put in alone."""
@@ -116,18 +117,23 @@ class SheetRows:
         close = data.index(b">", at)
         return at, close, close + 1 if data[close - 1] == 47 else data.index(b"</c>", close) + 4
 
-    def formula_at(self, number: int, column: int) -> bool:
-        """Whether the cell may hold a formula (it has an ``<f``)."""
-        at, end, found = self._find(number)
-        cell, close, cell_end = self._cell(number, column, (at, end)) if found else (-1, 0, 0)
-        return cell >= 0 and self.data.find(b"<f", close, cell_end) >= 0
+    def formula_rows(self, column: int) -> set[int]:
+        """The rows whose cell in ``column`` has an ``<f`` (may hold a formula): one pass
+        over the bytes, so each row is not looked at alone."""
+        if column not in self._formulas:
+            letters = column_letters(column).encode()
+            cells = re.compile(rb'<c r="' + letters + rb'(\d+)"[^>]*(?<!/)>(.*?)</c>', re.DOTALL)
+            self._formulas[column] = {
+                int(m.group(1))
+                for m in cells.finditer(self.data, *self._rows)
+                if b"<f" in m.group(2)
+            }
+        return self._formulas[column]
 
     def uncalculated(self, number: int, column: int) -> str | None:
         """As ``SheetXml.uncalculated``; the row is decoded only when the cell holds a
         formula."""
-        at, end, found = self._find(number)
-        cell, close, cell_end = self._cell(number, column, (at, end)) if found else (-1, 0, 0)
-        if cell < 0 or self.data.find(b"<f", close, cell_end) < 0:
+        if number not in self.formula_rows(column):
             return None
         return self._shell_with(number)[0].uncalculated(number, column)
 
