@@ -20,8 +20,9 @@ import re
 import struct
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 from xml.etree import ElementTree
@@ -108,16 +109,39 @@ class _Compressed:
         return sum(len(piece) for piece in self.data)
 
 
-def _compress(content: Content, level: int) -> _Compressed:
-    pieces: Iterable[bytes] = [content] if isinstance(content, bytes) else content()
+_IN_FLIGHT = 4
+"""Pieces of one part compressed at a time, each on its own (see ``_compress``)."""
+
+
+def _block(piece: bytes, level: int) -> bytes:
+    """One piece as deflate blocks that end on a byte and are not the last (a full
+    flush): pieces compressed apart, one after the other, make one deflate stream."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(piece) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+def _compress(content: Content, level: int) -> _Compressed:
+    """A part given in pieces (a sheet's rows, a megabyte or more each) has them
+    compressed on two threads while the next are made, as pigz does: each starts
+    afresh, which costs about 0.6 % in size (a 47 MB sheet: 5.15 to 5.18 MB), and
+    zlib works outside the GIL. A part given whole is one stream, as the builder has
+    always written it."""
+    if isinstance(content, bytes):
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+        data = [compressor.compress(content), compressor.flush()]
+        return _Compressed(zlib.crc32(content), len(content), data)
     crc = size = 0
     data = []
-    for piece in pieces:
-        crc = zlib.crc32(piece, crc)
-        size += len(piece)
-        data.append(compressor.compress(piece))
-    data.append(compressor.flush())
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: deque[Future[bytes]] = deque()
+        for piece in content():
+            crc = zlib.crc32(piece, crc)
+            size += len(piece)
+            pending.append(pool.submit(_block, piece, level))
+            if len(pending) >= _IN_FLIGHT:
+                data.append(pending.popleft().result())
+        data += [future.result() for future in pending]
+    data.append(zlib.compressobj(level, zlib.DEFLATED, -15).flush())
     return _Compressed(crc, size, data)
 
 
