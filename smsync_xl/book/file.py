@@ -55,10 +55,12 @@ from smsync_xl.book.room import (
     refuse_reshaping,
     rows_to_insert,
 )
+from smsync_xl.book.sheet_stream import Patches, SheetRows
 from smsync_xl.book.sheet_xml import (
     ColumnSpec,
     SheetXml,
     SheetXmlError,
+    cell_xml,
     column_letters,
     formula_text,
     range_bounds,
@@ -222,7 +224,16 @@ class FileBook:
         self._reader: CalamineWorkbook | None = None
         self._values: dict[str, Grid] = {}
         self._pending: dict[str, list[Callable[[Grid], None]]] = {}
+        self._tops: dict[str, Grid] = {}
+        """A released sheet's rows down to its table's header (``release``): what its writes
+        read, kept in step with them, without the body."""
         self._xml: dict[str, SheetXml] = {}
+        self._patches: dict[str, Patches] = {}
+        self._rows: dict[str, SheetRows | None] = {}
+        """A sheet not parsed, as its bytes and where its rows start (``sheet_stream``)."""
+        """Cells written to a sheet whose XML is not parsed: put in when it is, else
+        written as the part is saved (``sheet_stream``), so a column written to a large
+        sheet does not parse every row."""
         self._dirty: set[str] = set()
         self._tables: dict[str, tuple[str, TablePart]] = {}
         self._active: str | None = None
@@ -301,18 +312,25 @@ class FileBook:
             for change in self._pending.pop(sheet, []):
                 change(grid)
             self._values[sheet] = grid
+            self._tops.pop(sheet, None)
         return self._values[sheet]
 
     def _change(self, sheet: str, change: Callable[[Grid], None]) -> None:
         """Keep the values read in step with what was written (now, or when first read)."""
         if sheet in self._values:
             change(self._values[sheet])
-        else:
-            self._pending.setdefault(sheet, []).append(change)
+            return
+        self._pending.setdefault(sheet, []).append(change)
+        top = self._tops.get(sheet)
+        if top is not None:
+            rows = len(top)
+            change(top)
+            del top[rows:]
 
     def read_range(self, sheet: str, address: str) -> list[list[Cell]]:
         top, left, bottom, right = range_bounds(address)
-        grid = self._grid(sheet)
+        above = self._tops.get(sheet)
+        grid = above if above is not None and bottom <= len(above) else self._grid(sheet)
         width = right - left + 1
         block = []
         for number in range(top, bottom + 1):
@@ -344,7 +362,7 @@ class FileBook:
         (``=TRUE()`` typed by a program that does not calculate) is not "not ticked":
         it becomes ``Uncalculated``, which the buttons refuse."""
         first, left, _, _ = self._bounds(sheet)
-        xml = self._sheet_xml(sheet)
+        xml = self._row_facts(sheet)
         for offset, row in enumerate(rows):
             if row[index] is None:
                 formula = xml.uncalculated(first + 1 + offset, left + index)
@@ -353,7 +371,7 @@ class FileBook:
 
     def hidden_rows(self, sheet: str) -> set[int]:
         first, _, last, _ = self._bounds(sheet)
-        xml = self._sheet_xml(sheet)
+        xml = self._row_facts(sheet)
         hidden = {n - first - 1 for n in range(first + 1, last + 1) if xml.is_hidden(n)}
         if hidden and last == first + 1 and not self.read_table(sheet).rows:
             return set()  # the empty row of an empty table
@@ -374,11 +392,64 @@ class FileBook:
     def _sheet_xml(self, sheet: str) -> SheetXml:
         if sheet not in self._xml:
             part = self._sheet(sheet)
+            rows = self._rows.pop(sheet, None)
             try:
-                self._xml[sheet] = SheetXml(self._package.text(part))
+                xml = SheetXml(rows.data.decode("utf-8") if rows else self._package.text(part))
             except (*_UNREADABLE, SheetXmlError) as error:
                 raise self._damaged(f"the {sheet} sheet", error) from None
+            for number, cells in sorted(self._patches.pop(sheet, {}).items()):
+                for column, value in cells.items():
+                    xml.put_cell(number, column, value)
+            self._xml[sheet] = xml
         return self._xml[sheet]
+
+    def _sheet_rows(self, sheet: str) -> SheetRows | None:
+        """The sheet's rows as bytes, while its XML is not parsed; None when they cannot
+        be placed without parsing it."""
+        if sheet in self._xml:
+            return None
+        if sheet not in self._rows:
+            part = self._sheet(sheet)
+            try:
+                self._rows[sheet] = SheetRows.of(self._package.read(part))
+            except (*_UNREADABLE, SheetXmlError):
+                self._rows[sheet] = None
+        return self._rows[sheet]
+
+    def _row_facts(self, sheet: str) -> SheetXml | SheetRows:
+        """What answers which rows are hidden and which cells hold formulas: the rows
+        as bytes until a cell is written, then the parsed XML."""
+        rows = self._sheet_rows(sheet) if sheet not in self._patches else None
+        return rows or self._sheet_xml(sheet)
+
+    def _writable(self, sheet: str) -> None:
+        """Before cells are written: a sheet whose rows ``sheet_stream`` cannot place is
+        parsed now (one this port cannot edit is refused at once)."""
+        if sheet not in self._xml and sheet not in self._patches and not self._sheet_rows(sheet):
+            self._sheet_xml(sheet)
+
+    def _put_changed(self, sheet: str, row: int, column: int, value: Cell) -> Cell:
+        """``_put``, unless the sheet's bytes already hold ``value`` there as a value, not
+        a formula: Check All rewrites only the Include cells it changes."""
+        grid = self._values.get(sheet)
+        rows = self._sheet_rows(sheet) if grid is not None else None
+        if rows is not None and grid is not None and row <= len(grid):
+            cells = grid[row - 1]
+            old = cells[column - 1] if column <= len(cells) else None
+            back = read_back(value)
+            if type(old) is type(back) and old == back and row not in rows.formula_rows(column):
+                return old
+        return self._put(sheet, row, column, value)
+
+    def _put(self, sheet: str, row: int, column: int, value: Cell) -> Cell:
+        """Write one cell (``SheetXml.put_cell``), into the parsed XML or ``_patches``
+        (after ``_writable``); returns what a reader gets back."""
+        self._dirty.add(sheet)
+        if sheet in self._xml:
+            return self._xml[sheet].put_cell(row, column, value)
+        back = cell_xml("A1", "", value)[1]
+        self._patches.setdefault(sheet, {}).setdefault(row, {})[column] = value
+        return back
 
     def _name_column(self, sheet: str, column: int, value: Cell) -> None:
         """A header cell written by name: the table's column takes the name too."""
@@ -392,8 +463,8 @@ class FileBook:
 
     def write_cell(self, sheet: str, address: str, value: Cell) -> None:
         row, column = split_ref(address)
-        back = self._sheet_xml(sheet).put_cell(row, column, value)
-        self._dirty.add(sheet)
+        self._writable(sheet)
+        back = self._put(sheet, row, column, value)
         self._change(sheet, lambda grid: _set(grid, row, column, back))
         if sheet in TABLE_NAMES and row == HEADER_ROW:
             with contextlib.suppress(WorkbookError):  # no table: nothing to name
@@ -504,8 +575,8 @@ class FileBook:
         ):
             raise cannot_move(sheet, count, cell, "a defined name points below it")
         for other, part in self._parts.items():
-            if other in self._xml:
-                xml = self._xml[other]
+            if other in self._xml or other in self._patches:
+                xml = self._sheet_xml(other)
                 text = xml.head + "".join(xml.rows.values()) + xml.tail
             else:
                 text = self._package.text(part)
@@ -590,9 +661,11 @@ class FileBook:
         header = f"{column_letters(left)}{first}:{column_letters(right)}{first}"
         titles = self.read_range(sheet, header)[0]
         column = left + TableData(sheet, [str(v) for v in titles], [], first + 1).column(title)
-        xml = self._sheet_xml(sheet)
-        written = [xml.put_cell(first + 1 + offset, column, v) for offset, v in enumerate(values)]
-        self._dirty.add(sheet)
+        self._writable(sheet)
+        written = [
+            self._put_changed(sheet, first + 1 + offset, column, v)
+            for offset, v in enumerate(values)
+        ]
 
         def change(grid: Grid) -> None:
             for offset, value in enumerate(written):
@@ -665,14 +738,19 @@ class FileBook:
         self._progress(step)
 
     def release(self, sheet: str, *, written: bool) -> None:
-        """A 30,000-row sheet's XML and values take about 100 MiB. The XML of a sheet not
-        changed yet is parsed again from the package, in memory, when it is written;
-        the values (a write reads the header) only of a sheet that is not written."""
+        """A 30,000-row sheet's XML and values take about 100 MiB each. The XML of a sheet
+        not changed yet is parsed again from the package, in memory, when it is written.
+        Of the values, a sheet still ``written`` keeps the rows down to its table's header,
+        which its writes read (a column is found by its title); any other read reads the
+        sheet again, with the writes made since."""
         if sheet in self._dirty or sheet in self._pending:
             return
         self._xml.pop(sheet, None)
-        if not written:
-            self._values.pop(sheet, None)
+        self._rows.pop(sheet, None)
+        grid = self._values.pop(sheet, None)
+        if written and grid is not None:
+            header = self._bounds(sheet)[0] if sheet in TABLE_NAMES else 0
+            self._tops[sheet] = [list(row) for row in grid[:header]]
 
     def activate(self, sheet: str) -> None:
         """The sheet Excel opens on (activeTab), unless it is hidden: Excel cannot show a
@@ -786,8 +864,8 @@ class FileBook:
         """Only the active sheet's tab is selected (else Excel opens them grouped)."""
         for sheet, part in self._parts.items():
             selected = sheet == self._active
-            if sheet in self._xml:
-                xml = self._xml[sheet]
+            if sheet in self._xml or sheet in self._patches:
+                xml = self._sheet_xml(sheet)
                 head = _with_tab_selected(xml.head, selected)
                 if head != xml.head:
                     xml.head = head
@@ -822,6 +900,12 @@ class FileBook:
         )
         replaced["[Content_Types].xml"] = types.encode("utf-8")
 
+    def _saved_sheet(self, sheet: str) -> Content:
+        """A changed sheet's part: from its parsed XML, or its bytes and the cells written."""
+        rows = self._sheet_rows(sheet)
+        stream = rows.saved(self._patches.get(sheet, {})) if rows else None
+        return stream or self._sheet_xml(sheet).chunks
+
     def finish(self) -> None:
         """Save, atomically: the new copy is written beside the file (a link's target),
         given the file's mode and owner (at least its group: ``_keep_owner``, else a
@@ -831,7 +915,7 @@ class FileBook:
         replaced: dict[str, Content | None] = {}
         self._workbook_xml(replaced)
         for sheet in self._dirty:
-            replaced[self._parts[sheet]] = self._xml[sheet].chunks
+            replaced[self._parts[sheet]] = self._saved_sheet(sheet)
         for part, table in self._tables.values():
             if table.changed:
                 replaced[part] = table.xml.encode("utf-8")

@@ -20,8 +20,9 @@ import re
 import struct
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 from xml.etree import ElementTree
@@ -108,16 +109,39 @@ class _Compressed:
         return sum(len(piece) for piece in self.data)
 
 
-def _compress(content: Content, level: int) -> _Compressed:
-    pieces: Iterable[bytes] = [content] if isinstance(content, bytes) else content()
+_IN_FLIGHT = 4
+"""Pieces of one part compressed at a time, each on its own (see ``_compress``)."""
+
+
+def _block(piece: bytes, level: int) -> bytes:
+    """One piece as deflate blocks that end on a byte and are not the last (a full
+    flush): pieces compressed apart, one after the other, make one deflate stream."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(piece) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+def _compress(content: Content, level: int) -> _Compressed:
+    """A part given in pieces (a sheet's rows, a megabyte or more each) has them
+    compressed on two threads while the next are made, as pigz does: each starts
+    afresh, which costs about 0.6 % in size (a 47 MB sheet: 5.15 to 5.18 MB), and
+    zlib works outside the GIL. A part given whole is one stream, as the builder has
+    always written it."""
+    if isinstance(content, bytes):
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+        data = [compressor.compress(content), compressor.flush()]
+        return _Compressed(zlib.crc32(content), len(content), data)
     crc = size = 0
     data = []
-    for piece in pieces:
-        crc = zlib.crc32(piece, crc)
-        size += len(piece)
-        data.append(compressor.compress(piece))
-    data.append(compressor.flush())
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: deque[Future[bytes]] = deque()
+        for piece in content():
+            crc = zlib.crc32(piece, crc)
+            size += len(piece)
+            pending.append(pool.submit(_block, piece, level))
+            if len(pending) >= _IN_FLIGHT:
+                data.append(pending.popleft().result())
+        data += [future.result() for future in pending]
+    data.append(zlib.compressobj(level, zlib.DEFLATED, -15).flush())
     return _Compressed(crc, size, data)
 
 
@@ -280,7 +304,18 @@ class Package:
         return part in self._by_name
 
     def read(self, part: str) -> bytes:
-        return self._zip.read(self._by_name[part])
+        """A deflated part is inflated in one piece of its stated size (``zipfile`` grows
+        its result as it reads, which for a 47 MB sheet takes about 80 MB more)."""
+        info = self._by_name[part]
+        if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & _ENCRYPTED:
+            return self._zip.read(info)
+        try:
+            data = zlib.decompress(self._raw(info), -15, max(info.file_size, 1))
+        except zlib.error as error:
+            raise zipfile.BadZipFile(f"{part} cannot be inflated ({error})") from None
+        if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+            raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {part!r}")
+        return data
 
     def text(self, part: str) -> str:
         return self.read(part).decode("utf-8-sig")
