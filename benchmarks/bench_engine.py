@@ -733,16 +733,15 @@ def input_sizes(columns: list[str]) -> list[tuple[int, int, int] | None]:
     return sizes
 
 
-def fast_insert(
+def fast_executemany(
     connection_string: str,
-    columns: list[str],
+    sql: str,
+    sized: list[str] | None,
     rows: list[tuple],
-    *,
-    sizes: bool = True,
-    log: ServerLog | None = None,
+    log: ServerLog | None,
 ) -> tuple[float, int | None]:
-    """The anchor: one cursor, ``fast_executemany``, one transaction; returns seconds
-    and, with ``log``, the statements the server ran for it."""
+    """One cursor, ``fast_executemany`` (with the sizes of the ``sized`` columns), one
+    transaction; returns seconds and, with ``log``, the statements the server ran."""
     import pyodbc
 
     connection = pyodbc.connect(connection_string, autocommit=False)
@@ -752,11 +751,8 @@ def fast_insert(
         since = log.mark() if log else 0
         cursor = connection.cursor()
         cursor.fast_executemany = True
-        if sizes:
-            cursor.setinputsizes(input_sizes(columns))
-        sql = 'INSERT INTO "Customers" ({}) VALUES ({})'.format(
-            ", ".join(f'"{c}"' for c in columns), ", ".join("?" for _ in columns)
-        )
+        if sized is not None:
+            cursor.setinputsizes(input_sizes(sized))
         start = time.perf_counter()
         cursor.executemany(sql, rows)
         connection.commit()
@@ -764,6 +760,21 @@ def fast_insert(
         return took, (log.count(pid, since) if log else None)
     finally:
         connection.close()
+
+
+def fast_insert(
+    connection_string: str,
+    columns: list[str],
+    rows: list[tuple],
+    *,
+    sizes: bool = True,
+    log: ServerLog | None = None,
+) -> tuple[float, int | None]:
+    """The anchor: the rows inserted by ``fast_executemany``."""
+    sql = 'INSERT INTO "Customers" ({}) VALUES ({})'.format(
+        ", ".join(f'"{c}"' for c in columns), ", ".join("?" for _ in columns)
+    )
+    return fast_executemany(connection_string, sql, columns if sizes else None, rows, log)
 
 
 def fast_update(
@@ -774,32 +785,15 @@ def fast_update(
     log: ServerLog | None = None,
 ) -> tuple[float, int | None]:
     """The updates' anchor: the rows Synchronize wrote, written over the same customers
-    as they were before (every column but the ID, by ID) by one cursor with
-    ``fast_executemany`` and the columns' sizes, one transaction; returns seconds and,
-    with ``log``, the statements the server ran for it."""
-    import pyodbc
-
+    as they were before (every column but the ID, by ID) by ``fast_executemany`` with
+    the columns' sizes."""
     key = columns.index("CustomerID")
     others = [c for c in columns if c != "CustomerID"]
     values = [(*(v for i, v in enumerate(row) if i != key), row[key]) for row in rows]
-    connection = pyodbc.connect(connection_string, autocommit=False)
-    try:
-        pid = backend(connection) if log else 0
-        connection.commit()
-        since = log.mark() if log else 0
-        cursor = connection.cursor()
-        cursor.fast_executemany = True
-        cursor.setinputsizes(input_sizes([*others, "CustomerID"]))
-        sql = 'UPDATE "Customers" SET {} WHERE "CustomerID" = ?'.format(
-            ", ".join(f'"{c}" = ?' for c in others)
-        )
-        start = time.perf_counter()
-        cursor.executemany(sql, values)
-        connection.commit()
-        took = time.perf_counter() - start
-        return took, (log.count(pid, since) if log else None)
-    finally:
-        connection.close()
+    sql = 'UPDATE "Customers" SET {} WHERE "CustomerID" = ?'.format(
+        ", ".join(f'"{c}" = ?' for c in others)
+    )
+    return fast_executemany(connection_string, sql, [*others, "CustomerID"], values, log)
 
 
 def probe_fast_executemany(pg: Postgres, database: str, columns: list[str], row: tuple) -> dict:

@@ -58,7 +58,13 @@ def two_customers(credit_b: str) -> DemoLists:
     )
 
 
-def session(tmp_path, lists: DemoLists, turbo: dict[str, str], user: str = ""):
+def session(
+    tmp_path,
+    lists: DemoLists,
+    turbo: dict[str, str],
+    user: str = "",
+    replace: str = "name, credit_limit",
+):
     sage = tmp_path / "sage50.sqlite"
     create_sage_company(sage, lists)
     settings = settings_from_values(
@@ -67,7 +73,7 @@ def session(tmp_path, lists: DemoLists, turbo: dict[str, str], user: str = ""):
             "sage50.path": str(sage),
             **turbo,
             **({"smsturbo.user": user} if user else {}),
-            "customers.replace": "name, credit_limit",
+            "customers.replace": replace,
         },
         base=tmp_path,
         locate=str,
@@ -226,21 +232,13 @@ def transaction_rollback_session(tmp_path, odbc, postgres, alter: str):
         UseServerSidePrepare="0",
         Protocol="7.4-1",
     )
-    sage = tmp_path / "sage50.sqlite"
-    create_sage_company(sage, lists)
-    settings = settings_from_values(
-        {
-            "sage50.kind": "sqlite",
-            "sage50.path": str(sage),
-            "smsturbo.kind": "odbc",
-            "smsturbo.dsn": dsn,
-            "smsturbo.user": postgres.role,
-            "customers.replace": "name, terms",
-        },
-        base=tmp_path,
-        locate=str,
+    return session(
+        tmp_path,
+        lists,
+        {"smsturbo.kind": "odbc", "smsturbo.dsn": dsn},
+        user=postgres.role,
+        replace="name, terms",
     )
-    return open_source(settings), open_store(settings), settings
 
 
 def test_a_refused_batch_under_transaction_rollback_dsn_names_the_setting_and_writes_nothing(
