@@ -132,6 +132,20 @@ CREDIT_REVIEW = (
 review. ``UPDATE OF`` fires for every row of a statement that assigns the column."""
 
 
+def only_the_written_row_is_reviewed(source, store, settings) -> None:
+    """Both customers updated; the credit-review rule put C0001 (its credit limit
+    written) under review, never C0002 (only its name written)."""
+    status = 'SELECT "CreditStatus" FROM "Customers" WHERE "CustomerID" = ?'
+    unreviewed = store.db.query(status, ["C0002"])[0][0]
+    assert unreviewed != "REVIEW"
+
+    result = synchronize_all(source, store, settings)
+
+    assert result.count(Outcome.UPDATED) == 2, result.summary()
+    assert store.db.query(status, ["C0001"])[0][0] == "REVIEW"
+    assert store.db.query(status, ["C0002"])[0][0] == unreviewed  # not 'REVIEW'
+
+
 def test_sqlite_update_of_trigger_does_not_fire_for_a_row_not_changing_that_column(tmp_path):
     """SQLite SMSTurbo with an ``AFTER UPDATE OF "CreditLimit"`` trigger. C0001's credit
     limit changes, C0002 only its name; the batch assigns "CreditLimit" (``ELSE
@@ -146,15 +160,7 @@ def test_sqlite_update_of_trigger_does_not_fire_for_a_row_not_changing_that_colu
     source, store, settings = session(
         tmp_path, two_customers("700.00"), {"smsturbo.kind": "sqlite", "smsturbo.path": str(turbo)}
     )
-    status = 'SELECT "CreditStatus" FROM "Customers" WHERE "CustomerID" = ?'
-    unreviewed = store.db.query(status, ["C0002"])[0][0]
-    assert unreviewed != "REVIEW"
-
-    result = synchronize_all(source, store, settings)
-
-    assert result.count(Outcome.UPDATED) == 2, result.summary()
-    assert store.db.query(status, ["C0001"])[0][0] == "REVIEW"
-    assert store.db.query(status, ["C0002"])[0][0] == unreviewed  # not 'REVIEW'
+    only_the_written_row_is_reviewed(source, store, settings)
 
 
 ON_HOLD = (
@@ -333,12 +339,4 @@ def test_postgres_update_of_trigger_does_not_fire_for_a_row_not_changing_that_co
         {"smsturbo.kind": "odbc", "smsturbo.dsn": dsn},
         postgres.role,
     )
-    status = 'SELECT "CreditStatus" FROM "Customers" WHERE "CustomerID" = ?'
-    unreviewed = store.db.query(status, ["C0002"])[0][0]
-    assert unreviewed != "REVIEW"
-
-    result = synchronize_all(source, store, settings)
-
-    assert result.count(Outcome.UPDATED) == 2, result.summary()
-    assert store.db.query(status, ["C0001"])[0][0] == "REVIEW"
-    assert store.db.query(status, ["C0002"])[0][0] == unreviewed  # not 'REVIEW'
+    only_the_written_row_is_reviewed(source, store, settings)
