@@ -82,6 +82,7 @@ def test_money_never_rounds(raw, exact):
         float("inf"),
         Decimal("NaN"),
         Decimal("-Infinity"),
+        "1e1612345678901234567890",  # an exponent no Decimal holds
     ],
 )
 def test_what_is_not_plainly_a_number_is_kept_as_it_is(raw):

@@ -22,7 +22,7 @@ import re
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from itertools import repeat
 from typing import TypeVar, cast
 
@@ -77,7 +77,10 @@ def parse_number(raw: object) -> Decimal | None:
     cleaned = str(raw).strip(PADDING)
     if not _NUMBER.fullmatch(cleaned):
         return None
-    return Decimal(cleaned.replace("$", "").replace(",", ""))
+    try:
+        return Decimal(cleaned.replace("$", "").replace(",", ""))
+    except InvalidOperation:  # an exponent beyond any Decimal's: no number to keep
+        return None
 
 
 def decimals(number: Decimal) -> int:
