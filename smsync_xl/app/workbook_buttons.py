@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -35,6 +35,7 @@ from smsync_xl.book.layout import (
 )
 from smsync_xl.book.setup_sheet import read_setup, write_entity
 from smsync_xl.book.sheets import (
+    TICK_COLUMNS,
     chosen_rows,
     include_column,
     include_ids,
@@ -410,7 +411,7 @@ def show_lists(lists: Lists, port: WorkbookPort, words: Words = BUTTON_WORDS) ->
 def _tick(port: WorkbookPort, tick: bool, words: Words) -> Finished:
     port.check_can_save()
     progress = Progress(port.progress)
-    table = _read_sheet(port, progress)
+    table = _read_sheet(port, progress, TICK_COLUMNS)
     hidden = port.hidden_rows(SAGE_ONLY) if tick else set()
     values = include_column(table, tick, hidden, words)
     with progress.step(f"writing {INCLUDE}", len(values)) as written:
@@ -422,9 +423,11 @@ def _tick(port: WorkbookPort, tick: bool, words: Words) -> Finished:
     return Finished(f"{ticked} row(s) ticked on the {SAGE_ONLY} sheet.")
 
 
-def _read_sheet(port: WorkbookPort, progress: Progress) -> TableData:
+def _read_sheet(
+    port: WorkbookPort, progress: Progress, only: Collection[str] | None = None
+) -> TableData:
     with progress.step(f"reading the {SAGE_ONLY} sheet") as read:
-        table = port.read_table(SAGE_ONLY)
+        table = port.read_table(SAGE_ONLY, only)
         read.advance(len(table.rows))
     return table
 
