@@ -49,24 +49,28 @@ PLAIN_ROWS = (
     '<row r="8"><c r="A8" t="inlineStr"><is><t>Caf\u00e9 \u2713 &#8594; &#x1F600; line&#10;'
     "feed</t></is></c></row>"
     '<row r="9" hidden="1"><c r="A9" t="inlineStr"><is><t>\u2713</t></is></c></row>'
-    '<row r="10"><c r="A10" t="inlineStr"></c><c r="AA10" t="inlineStr"><is><t>AA</t></is>'
+    '<row r="10"><c r="A10" t="inlineStr"><is><t>lead_in\nand out</t></is></c></row>'
+    '<row r="11"><c r="A11" t="inlineStr"></c><c r="AA11" t="inlineStr"><is><t>AA</t></is>'
     "</c></row>"
 )
 NOT_PLAIN = {
-    "shared string": '<c r="A11" t="s"><v>0</v></c>',
-    "shared rich text": '<c r="A11" t="s"><v>1</v></c>',
+    "shared string": '<c r="A12" t="s"><v>0</v></c>',
+    "shared rich text": '<c r="A12" t="s"><v>1</v></c>',
     "inline rich text": (
-        '<c r="A11" t="inlineStr"><is><r><t>rich </t></r><r><rPr><b/></rPr><t>run</t></r></is></c>'
+        '<c r="A12" t="inlineStr"><is><r><t>rich </t></r><r><rPr><b/></rPr><t>run</t></r></is></c>'
     ),
-    "number": '<c r="A11"><v>1</v></c>',
-    "typed number": '<c r="A11" t="n"><v>1.5</v></c>',
-    "formula with a cached value": '<c r="A11" t="str"><f>"x"</f><v>x</v></c>',
-    "formula with a cached boolean": '<c r="A11" t="b"><f>TRUE()</f><v>1</v></c>',
-    "formula without a cached value": '<c r="A11"><f>TRUE()</f></c>',
-    "error": '<c r="A11" t="e"><v>#N/A</v></c>',
-    "escaped character": '<c r="A11" t="inlineStr"><is><t>a_x000D_b</t></is></c>',
+    "number": '<c r="A12"><v>1</v></c>',
+    "a space as a character reference": '<c r="A12" t="inlineStr"><is><t>&#32;x</t></is></c>',
+    "text a full read trims": '<c r="A12" t="inlineStr"><is><t> lead</t></is></c>',
+    "text of two parts a full read trims": '<c r="A12" t="inlineStr"><is><t>a_b </t></is></c>',
+    "typed number": '<c r="A12" t="n"><v>1.5</v></c>',
+    "formula with a cached value": '<c r="A12" t="str"><f>"x"</f><v>x</v></c>',
+    "formula with a cached boolean": '<c r="A12" t="b"><f>TRUE()</f><v>1</v></c>',
+    "formula without a cached value": '<c r="A12"><f>TRUE()</f></c>',
+    "error": '<c r="A12" t="e"><v>#N/A</v></c>',
+    "escaped character": '<c r="A12" t="inlineStr"><is><t>a_x000D_b</t></is></c>',
     "phonetic run": (
-        '<c r="A11" t="inlineStr"><is><t>x</t><rPh sb="0" eb="1"><t>y</t></rPh></is></c>'
+        '<c r="A12" t="inlineStr"><is><t>x</t><rPh sb="0" eb="1"><t>y</t></rPh></is></c>'
     ),
 }
 
@@ -125,13 +129,13 @@ def test_plain_cells_read_from_the_bytes_are_the_full_reads():
 
 @pytest.mark.parametrize("kind", sorted(NOT_PLAIN))
 def test_a_cell_not_read_plainly_sends_the_column_to_the_full_read(kind):
-    data = workbook_with(PLAIN_ROWS + f'<row r="11">{NOT_PLAIN[kind]}</row>')
+    data = workbook_with(PLAIN_ROWS + f'<row r="12">{NOT_PLAIN[kind]}</row>')
     assert not agrees(data, 1)
     assert agrees(data, 27)
 
 
 def test_cells_without_references_send_the_sheet_to_the_full_read():
-    data = workbook_with(PLAIN_ROWS + '<row r="11"><c t="inlineStr"><is><t>x</t></is></c></row>')
+    data = workbook_with(PLAIN_ROWS + '<row r="12"><c t="inlineStr"><is><t>x</t></is></c></row>')
     assert not agrees(data, 1)
     assert not agrees(data, 27)
 
@@ -139,7 +143,7 @@ def test_cells_without_references_send_the_sheet_to_the_full_read():
 def test_rows_above_the_header_are_read_cell_for_cell():
     data = workbook_with(PLAIN_ROWS)
     grid = full_read(data)
-    for number in (1, 2, 7, 10):
+    for number in (1, 2, 7, 10, 11):
         expected = {c: v for c, v in enumerate(grid[number - 1], start=1) if v is not None}
         assert sheet_rows(data).row_values(number) == expected
 

@@ -36,10 +36,11 @@ _ROW_START = re.compile(rb'<row r="(\d+)"([^>]*)>')
 _HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
 _STYLE = re.compile(rb'\ss="(\d+)"')
 _DIMENSION = re.compile(r'(<dimension\b[^>]*?\sref=")([^"]*)(")')
-_AFTER_CELL_NAME = (b" ", b"\t", b"\n", b"\r", b">", b"/")
-_CELL_REST = rb'"([^>]*?)(?:/>|>(.*?)</c>)'
+_CELL_REST = rb"([^>]*?)(?:/>|>(?:<is><t>([^<&_\r]+)</t></is>|(.*?))</c>)"
+"""A cell's attributes, then its text when it is one plain run, else what it holds."""
+_INLINE_TYPE = b' t="inlineStr"'
 _TYPE = re.compile(rb'\st="([^"]*)"')
-_INLINE = re.compile(rb'<is><t(?: xml:space="preserve")?>([^<]*)</t></is>|<is><t/></is>')
+_INLINE = re.compile(rb'<is><t( xml:space="preserve")?>([^<]*)</t></is>|<is><t/></is>')
 _BOOLEAN = {b"<v>0</v>": False, b"<v>1</v>": True}
 _ENTITY = re.compile(rb"&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#x([0-9A-Fa-f]+));")
 _NAMED = {b"amp": b"&", b"lt": b"<", b"gt": b">", b"quot": b'"', b"apos": b"'"}
@@ -86,12 +87,34 @@ def _plain_value(attributes: bytes, inner: bytes | None) -> Value:
     text = _INLINE.fullmatch(inner) if kind is not None and kind.group(1) == b"inlineStr" else None
     if text is None or b"\r" in inner or b"_x" in inner:
         raise NotPlain
-    raw = text.group(1) or b""
+    return _text(text.group(2) or b"", preserved=bool(text.group(1))) or None
+
+
+def _text(raw: bytes, *, preserved: bool) -> str:
+    """A ``<t>``'s text, its entities replaced; ``NotPlain`` when a full read would
+    trim it (``_trimmed``) or it holds an entity XML does not define."""
     if b"&" in raw:
         if b"&" in _ENTITY.sub(b"", raw):
             raise NotPlain
         raw = _ENTITY.sub(_entity, raw)
-    return raw.decode("utf-8") or None
+    if not preserved and _trimmed(raw):
+        raise NotPlain
+    return raw.decode("utf-8")
+
+
+def _trimmed(text: bytes) -> bool:
+    """A full read trims the whitespace around a text not marked xml:space="preserve"
+    (which an SMSync save marks): such a text is left to it."""
+    return text[:1].isspace() or text[-1:].isspace()
+
+
+def _cell_value(attributes: bytes, text: bytes, inner: bytes) -> Value:
+    """A cell found by ``_CELL_REST``: its one plain run of text, or ``_plain_value``."""
+    if not text:
+        return _plain_value(attributes, inner)
+    if _INLINE_TYPE not in attributes or _trimmed(text):
+        raise NotPlain
+    return text.decode("utf-8")
 
 
 class SheetRows:
@@ -178,11 +201,11 @@ class SheetRows:
 
     def _cells_have_references(self) -> bool:
         """Every cell tag starts with its reference (``<c r="``), so a column's cells
-        are found by it."""
+        are found by it (a rich text run's ``<color``, ``<charset`` or ``<condense``
+        counts as a cell without one: that sheet is read whole)."""
         if self._referenced is None:
             data, (start, end) = self.data, self._rows
-            tags = sum(data.count(b"<c" + after, start, end) for after in _AFTER_CELL_NAME)
-            self._referenced = tags == data.count(b'<c r="', start, end)
+            self._referenced = data.count(b"<c", start, end) == data.count(b'<c r="', start, end)
         return self._referenced
 
     def column_values(self, column: int) -> dict[int, Value]:
@@ -192,12 +215,12 @@ class SheetRows:
         if not self._cells_have_references():
             raise NotPlain
         letters = column_letters(column).encode()
-        cells = re.compile(rb'<c r="' + letters + rb"(\d+)" + _CELL_REST, re.DOTALL)
-        values = {}
-        for found in cells.finditer(self.data, *self._rows):
-            value = _plain_value(found.group(2), found.group(3))
+        cells = re.compile(rb'<c r="' + letters + rb'(\d+)"' + _CELL_REST, re.DOTALL)
+        values: dict[int, Value] = {}
+        for number, attributes, text, inner in cells.findall(self.data, *self._rows):
+            value = _cell_value(attributes, text, inner)
             if value is not None:
-                values[int(found.group(1))] = value
+                values[int(number)] = value
         self._formulas[column] = set()
         return values
 
@@ -207,12 +230,12 @@ class SheetRows:
         if not self._cells_have_references():
             raise NotPlain
         at, end, _ = self._find(number)
-        cells = re.compile(rb'<c r="([A-Z]+)' + str(number).encode() + _CELL_REST, re.DOTALL)
+        cells = re.compile(rb'<c r="([A-Z]+)' + str(number).encode() + b'"' + _CELL_REST, re.DOTALL)
         values = {}
-        for found in cells.finditer(self.data, at, end):
-            value = _plain_value(found.group(2), found.group(3))
+        for letters, attributes, text, inner in cells.findall(self.data, at, end):
+            value = _cell_value(attributes, text, inner)
             if value is not None:
-                values[split_ref(found.group(1).decode() + str(number))[1]] = value
+                values[split_ref(letters.decode() + str(number))[1]] = value
         return values
 
     def uncalculated(self, number: int, column: int) -> str | None:
