@@ -13,11 +13,9 @@ import traceback
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from smsync_xl.app import interrupts
-from smsync_xl.app import session as use_cases
-from smsync_xl.app.plain_text import counts_line
 from smsync_xl.app.progress import Progress
 from smsync_xl.app.run_record import LogEntry, entry
 from smsync_xl.app.workbook_port import WorkbookPort
@@ -53,7 +51,10 @@ from smsync_xl.core.errors import SmsyncError, WrittenButNotSavedError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import TableData
 from smsync_xl.core.vocabulary import BUTTON_WORDS, LogAction, Status, View, Words, sentence
-from smsync_xl.sync.apply import SyncResult, now_text
+
+if TYPE_CHECKING:
+    from smsync_xl.app import session as use_cases
+    from smsync_xl.sync.apply import SyncResult
 
 __all__ = [
     "Button",
@@ -275,6 +276,9 @@ def _fill(port: WorkbookPort, lists: Lists, words: Words) -> Finished:
     """Refresh: the lists of the Setup's entity (or the one asked for). Nothing is
     written before the company is confirmed and the sheets are known to take the lists
     without losing anything."""
+    from smsync_xl.app import session as use_cases  # the database stack, when needed
+    from smsync_xl.sync.apply import now_text
+
     port.check_can_save()
     settings, current = read_setup(port)
     entity = lists.entity or current
@@ -320,6 +324,9 @@ def _lists(
     """Both tables' rows, the counts line and a missing template's note: the plan, which
     holds every record of both systems, is let go before the sheets are written, so a
     large company's records and its sheets are not in memory at once."""
+    from smsync_xl.app import session as use_cases  # the database stack, when needed
+    from smsync_xl.app.plain_text import counts_line
+
     (plan,) = use_cases.plan(session, [entity], progress=progress)
     with progress.step("preparing the lists", len(plan.rows)) as prepared:
         tables = sheet_rows(plan, view)
@@ -494,6 +501,8 @@ def tick_ids(
 @macro
 def synchronize(port: WorkbookPort, words: Words) -> Finished:
     """Bring the ticked rows into SMSTurbo and write a Result for each."""
+    from smsync_xl.app import session as use_cases  # the database stack, when needed
+
     port.check_can_save()
     settings, _ = read_setup(port)
     refuse_turbo_ticks(port.read_table(TURBO_ONLY), words)
@@ -562,6 +571,8 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
 @macro
 def undo_last(port: WorkbookPort, words: Words) -> Finished:
     """Undo the last synchronization, after saying which one."""
+    from smsync_xl.app import session as use_cases  # the database stack, when needed
+
     port.check_can_save()
     settings, _ = read_setup(port)
     _check_log_room(port)
