@@ -402,3 +402,37 @@ def test_what_a_module_takes_as_app_attributes_app_declares():
             if getattr(node.value, "id", "") == "app" and node.attr not in declared
         ]
     assert undeclared == []
+
+
+def test_app_lists_what_its_use_case_modules_declare():
+    """``app.__all__`` is written out so that ``import smsync_xl.app`` imports no use case
+    (``app.__getattr__`` does, when one is asked for): it is their ``__all__``."""
+    from smsync_xl import app
+    from smsync_xl.app import demo_start, open_sides, session
+
+    declared = [*session.__all__, *demo_start.__all__, *open_sides.__all__]
+    assert sorted(app.__all__) == sorted([*declared, "forget_id", "remembered_ids", "set_id"])
+    assert all(getattr(app, name) is not None for name in app.__all__)
+    assert callable(app.remembered_ids)  # the function, not its module
+
+
+def test_check_all_imports_no_database_code():
+    """The command line's check-all (and the ribbon's Check All) starts without the
+    database stack: the ODBC driver, the sources, the use cases that open them."""
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; import smsync_xl.cli, smsync_xl.macros, smsync_xl.book.file; "
+            "print(' '.join(sys.modules))",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    heavy = {"pyodbc", "smsync_xl.sources", "smsync_xl.connections.odbc"}
+    heavy |= {"smsync_xl.app.session", "smsync_xl.app.open_sides", "smsync_xl.app.demo_start"}
+    assert heavy & set(loaded) == set()

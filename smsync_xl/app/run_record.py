@@ -6,8 +6,6 @@ from __future__ import annotations
 import getpass
 from dataclasses import dataclass
 
-from smsync_xl.sync.apply import now_text
-
 __all__ = ["LOG_FILE_NAME", "LogEntry", "entry"]
 
 LOG_FILE_NAME = "SMSync-log.txt"
@@ -51,4 +49,6 @@ def entry(
     run_id: int | None = None,
     detail: str | None = None,
 ) -> LogEntry:
+    from smsync_xl.sync.apply import now_text  # not imported by a run that logs nothing
+
     return LogEntry(now_text(), getpass.getuser(), company, str(action), run_id, summary, detail)

@@ -10,14 +10,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from smsync_xl.app import interrupts
-from smsync_xl.app import session as use_cases
-from smsync_xl.app.plain_text import counts_line
 from smsync_xl.app.progress import Progress
 from smsync_xl.app.run_record import LogEntry, entry
 from smsync_xl.app.workbook_port import WorkbookPort
@@ -35,6 +33,7 @@ from smsync_xl.book.layout import (
 )
 from smsync_xl.book.setup_sheet import read_setup, write_entity
 from smsync_xl.book.sheets import (
+    TICK_COLUMNS,
     chosen_rows,
     include_column,
     include_ids,
@@ -52,7 +51,10 @@ from smsync_xl.core.errors import SmsyncError, WrittenButNotSavedError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import TableData
 from smsync_xl.core.vocabulary import BUTTON_WORDS, LogAction, Status, View, Words, sentence
-from smsync_xl.sync.apply import SyncResult, now_text
+
+if TYPE_CHECKING:
+    from smsync_xl.app import session as use_cases
+    from smsync_xl.sync.apply import SyncResult
 
 __all__ = [
     "Button",
@@ -274,6 +276,9 @@ def _fill(port: WorkbookPort, lists: Lists, words: Words) -> Finished:
     """Refresh: the lists of the Setup's entity (or the one asked for). Nothing is
     written before the company is confirmed and the sheets are known to take the lists
     without losing anything."""
+    from smsync_xl.app import session as use_cases  # the database stack, when needed
+    from smsync_xl.sync.apply import now_text
+
     port.check_can_save()
     settings, current = read_setup(port)
     entity = lists.entity or current
@@ -319,6 +324,9 @@ def _lists(
     """Both tables' rows, the counts line and a missing template's note: the plan, which
     holds every record of both systems, is let go before the sheets are written, so a
     large company's records and its sheets are not in memory at once."""
+    from smsync_xl.app import session as use_cases  # the database stack, when needed
+    from smsync_xl.app.plain_text import counts_line
+
     (plan,) = use_cases.plan(session, [entity], progress=progress)
     with progress.step("preparing the lists", len(plan.rows)) as prepared:
         tables = sheet_rows(plan, view)
@@ -410,7 +418,7 @@ def show_lists(lists: Lists, port: WorkbookPort, words: Words = BUTTON_WORDS) ->
 def _tick(port: WorkbookPort, tick: bool, words: Words) -> Finished:
     port.check_can_save()
     progress = Progress(port.progress)
-    table = _read_sheet(port, progress)
+    table = _read_sheet(port, progress, TICK_COLUMNS)
     hidden = port.hidden_rows(SAGE_ONLY) if tick else set()
     values = include_column(table, tick, hidden, words)
     with progress.step(f"writing {INCLUDE}", len(values)) as written:
@@ -422,9 +430,11 @@ def _tick(port: WorkbookPort, tick: bool, words: Words) -> Finished:
     return Finished(f"{ticked} row(s) ticked on the {SAGE_ONLY} sheet.")
 
 
-def _read_sheet(port: WorkbookPort, progress: Progress) -> TableData:
+def _read_sheet(
+    port: WorkbookPort, progress: Progress, only: Collection[str] | None = None
+) -> TableData:
     with progress.step(f"reading the {SAGE_ONLY} sheet") as read:
-        table = port.read_table(SAGE_ONLY)
+        table = port.read_table(SAGE_ONLY, only)
         read.advance(len(table.rows))
     return table
 
@@ -491,6 +501,8 @@ def tick_ids(
 @macro
 def synchronize(port: WorkbookPort, words: Words) -> Finished:
     """Bring the ticked rows into SMSTurbo and write a Result for each."""
+    from smsync_xl.app import session as use_cases  # the database stack, when needed
+
     port.check_can_save()
     settings, _ = read_setup(port)
     refuse_turbo_ticks(port.read_table(TURBO_ONLY), words)
@@ -559,6 +571,8 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
 @macro
 def undo_last(port: WorkbookPort, words: Words) -> Finished:
     """Undo the last synchronization, after saying which one."""
+    from smsync_xl.app import session as use_cases  # the database stack, when needed
+
     port.check_can_save()
     settings, _ = read_setup(port)
     _check_log_room(port)

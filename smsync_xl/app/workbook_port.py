@@ -7,7 +7,7 @@ the bookkeeper's answers the use cases wait for.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -22,7 +22,10 @@ class WorkbookPort(Protocol):
 
     def write_cell(self, sheet: str, address: str, value: Cell) -> None: ...
 
-    def read_table(self, sheet: str) -> TableData: ...
+    def read_table(self, sheet: str, only: Collection[str] | None = None) -> TableData:
+        """The header and the body; with ``only``, the caller reads only those columns,
+        which a port may leave None in the other columns (a large sheet is not read
+        whole for the few columns Check All needs)."""
 
     def write_table(self, sheet: str, rows: list[list[Cell]]) -> None: ...
 

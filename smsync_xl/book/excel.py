@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from itertools import groupby
 from pathlib import Path
@@ -164,9 +164,10 @@ class ExcelBook:
         with self._changing(sheet):
             target.value = cell_value(value, target.number_format)
 
-    def read_table(self, sheet: str) -> TableData:
+    def read_table(self, sheet: str, only: Collection[str] | None = None) -> TableData:
         """The header and the DataBodyRange (main.py Table.data_body_range): never the
-        Total Row, which Table.range ends with when it is shown."""
+        Total Row, which Table.range ends with when it is shown. Every column is read
+        (``only`` or not): Excel gives the range in one call."""
         table = self._table(sheet)
         header = self._header_range(sheet, table)
         body = table.data_body_range

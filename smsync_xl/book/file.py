@@ -19,7 +19,7 @@ import re
 import shutil
 import stat
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
@@ -55,7 +55,7 @@ from smsync_xl.book.room import (
     refuse_reshaping,
     rows_to_insert,
 )
-from smsync_xl.book.sheet_stream import Patches, SheetRows
+from smsync_xl.book.sheet_stream import NotPlain, Patches, SheetRows
 from smsync_xl.book.sheet_xml import (
     ColumnSpec,
     SheetXml,
@@ -75,6 +75,8 @@ from smsync_xl.core.ports import Cell, TableData, Uncalculated, is_blank_row
 Grid = list[list[Cell]]
 """A sheet's values as readers see them: grid[row - 1][column - 1], None when empty."""
 
+_UNKNOWN = object()
+"""A cell not read yet (``FileBook._held``)."""
 _ROWS_AT_ONCE = 4096
 """Table rows made into cells at once (``table_rows_cells``): enough to go a column at a
 time, few enough that the cells being made stay small beside the sheet."""
@@ -150,6 +152,26 @@ def _set_row(grid: Grid, row: int, values: list[Cell], width: int) -> None:
         grid.append([])
     old = grid[row - 1]
     grid[row - 1] = values + [None] * (width - len(values)) + old[width:]
+
+
+def _rows_above(rows: SheetRows, header: int) -> Grid:
+    """Rows 1 to ``header`` of plain cells (``SheetRows.row_values``)."""
+    top: Grid = []
+    for number in range(1, header + 1):
+        for column, value in rows.row_values(number).items():
+            _set(top, number, column, value)
+    return top
+
+
+def _body(columns: Mapping[int, Mapping[int, Cell]], first: int, last: int, width: int) -> Grid:
+    """Rows ``first`` to ``last``, ``width`` cells each, of the cells ``columns`` holds
+    (index in the row → row number → value), None elsewhere."""
+    body: Grid = [[None] * width for _ in range(first, last + 1)]
+    for index, values in columns.items():
+        for number, value in values.items():
+            if first <= number <= last:
+                body[number - first][index] = value
+    return body
 
 
 def _hidden_sheets(workbook_xml: str) -> set[str]:
@@ -230,6 +252,9 @@ class FileBook:
         self._xml: dict[str, SheetXml] = {}
         self._patches: dict[str, Patches] = {}
         self._rows: dict[str, SheetRows | None] = {}
+        self._columns: dict[str, dict[int, dict[int, Cell]]] = {}
+        """Columns read alone (``_read_columns``): column number → row → value, until
+        the sheet is written or read whole."""
         """A sheet not parsed, as its bytes and where its rows start (``sheet_stream``)."""
         """Cells written to a sheet whose XML is not parsed: put in when it is, else
         written as the part is saved (``sheet_stream``), so a column written to a large
@@ -317,6 +342,7 @@ class FileBook:
 
     def _change(self, sheet: str, change: Callable[[Grid], None]) -> None:
         """Keep the values read in step with what was written (now, or when first read)."""
+        self._columns.pop(sheet, None)
         if sheet in self._values:
             change(self._values[sheet])
             return
@@ -345,9 +371,15 @@ class FileBook:
         header = f"{column_letters(left)}{first}:{column_letters(right)}{first}"
         return [str(v) for v in self.read_range(sheet, header)[0]]
 
-    def read_table(self, sheet: str) -> TableData:
-        """The header and the body: never the Total Row at the end of ``ref``."""
+    def read_table(self, sheet: str, only: Collection[str] | None = None) -> TableData:
+        """The header and the body: never the Total Row at the end of ``ref``. With
+        ``only``, those columns are read from the sheet's bytes when they can be
+        (``_read_columns``)."""
         table = self._table(sheet)
+        if only is not None:
+            found = self._read_columns(sheet, table, only)
+            if found is not None:
+                return found
         ref = table.ref
         first = range_bounds(ref)[0]
         block = self.read_range(sheet, ref)
@@ -356,6 +388,36 @@ class FileBook:
         if INCLUDE in header:
             self._mark_uncalculated(sheet, header.index(INCLUDE), rows)
         return TableData(sheet, header, table_records(rows), first + 1)
+
+    def _read_columns(
+        self, sheet: str, table: TablePart, only: Collection[str]
+    ) -> TableData | None:
+        """The table with only the columns ``only`` read (the others None), from the
+        bytes of a sheet not read nor written yet, without parsing its other cells;
+        None when its cells are not in the plain shape ``SheetRows.column_values``
+        reads, or its last row holds nothing in those columns (a full read would then
+        see another height). The rows down to the header become ``_tops`` and the
+        columns' values ``_columns``, so writing one compares with what it holds."""
+        untouched = not ({sheet} & (self._values.keys() | self._pending.keys() | self._dirty))
+        rows = self._sheet_rows(sheet) if untouched and sheet not in self._tops else None
+        if rows is None:
+            return None
+        first, left, last, right = self._bounds(sheet)
+        try:
+            top = _rows_above(rows, first)
+            header = (top[first - 1] if len(top) >= first else [])[left - 1 : right]
+            titles = [str(v) for v in header + [None] * (right - left + 1 - len(header))]
+            wanted = [titles.index(title) for title in only if title in titles]
+            columns = {index: rows.column_values(left + index) for index in wanted}
+        except NotPlain:
+            return None
+        bottom = last - table.totals_rows()
+        if not any(bottom in values for values in columns.values()):
+            return None
+        body = _body(columns, first + 1, bottom, len(titles))
+        self._tops[sheet] = top
+        self._columns[sheet] = {left + index: values for index, values in columns.items()}
+        return TableData(sheet, titles, table_records(body), first + 1)
 
     def _mark_uncalculated(self, sheet: str, index: int, rows: list[list[Cell]]) -> None:
         """An Include cell that reads as empty but holds a formula without a saved result
@@ -431,15 +493,25 @@ class FileBook:
     def _put_changed(self, sheet: str, row: int, column: int, value: Cell) -> Cell:
         """``_put``, unless the sheet's bytes already hold ``value`` there as a value, not
         a formula: Check All rewrites only the Include cells it changes."""
-        grid = self._values.get(sheet)
-        rows = self._sheet_rows(sheet) if grid is not None else None
-        if rows is not None and grid is not None and row <= len(grid):
-            cells = grid[row - 1]
-            old = cells[column - 1] if column <= len(cells) else None
+        old = self._held(sheet, row, column)
+        rows = self._sheet_rows(sheet) if old is not _UNKNOWN else None
+        if rows is not None:
             back = read_back(value)
             if type(old) is type(back) and old == back and row not in rows.formula_rows(column):
                 return old
         return self._put(sheet, row, column, value)
+
+    def _held(self, sheet: str, row: int, column: int) -> object:
+        """What a cell holds, as read (whole, or its column alone); ``_UNKNOWN`` when it
+        was not read."""
+        grid = self._values.get(sheet)
+        if grid is not None:
+            if row > len(grid):
+                return _UNKNOWN
+            cells = grid[row - 1]
+            return cells[column - 1] if column <= len(cells) else None
+        known = self._columns.get(sheet, {}).get(column)
+        return _UNKNOWN if known is None else known.get(row)
 
     def _put(self, sheet: str, row: int, column: int, value: Cell) -> Cell:
         """Write one cell (``SheetXml.put_cell``), into the parsed XML or ``_patches``

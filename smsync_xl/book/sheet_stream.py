@@ -19,7 +19,14 @@ import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping
 
-from smsync_xl.book.sheet_xml import SheetXml, Value, cell_xml, column_letters, range_bounds
+from smsync_xl.book.sheet_xml import (
+    SheetXml,
+    Value,
+    cell_xml,
+    column_letters,
+    range_bounds,
+    split_ref,
+)
 
 Patches = dict[int, dict[int, Value]]
 """Row number → column number → the value written there last."""
@@ -29,6 +36,14 @@ _ROW_START = re.compile(rb'<row r="(\d+)"([^>]*)>')
 _HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
 _STYLE = re.compile(rb'\ss="(\d+)"')
 _DIMENSION = re.compile(r'(<dimension\b[^>]*?\sref=")([^"]*)(")')
+_CELL_REST = rb"([^>]*?)(?:/>|>(?:<is><t>([^<&_\r]+)</t></is>|(.*?))</c>)"
+"""A cell's attributes, then its text when it is one plain run, else what it holds."""
+_INLINE_TYPE = b' t="inlineStr"'
+_TYPE = re.compile(rb'\st="([^"]*)"')
+_INLINE = re.compile(rb'<is><t( xml:space="preserve")?>([^<]*)</t></is>|<is><t/></is>')
+_BOOLEAN = {b"<v>0</v>": False, b"<v>1</v>": True}
+_ENTITY = re.compile(rb"&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#x([0-9A-Fa-f]+));")
+_NAMED = {b"amp": b"&", b"lt": b"<", b"gt": b">", b"quot": b'"', b"apos": b"'"}
 _PIECE = 1 << 20
 """Bytes of copied rows handed on at a time."""
 
@@ -49,6 +64,59 @@ def _grown(head: str, patches: Mapping[int, Mapping[int, Value]]) -> str | None:
     return head[: found.start(2)] + ref + head[found.end(2) :]
 
 
+class NotPlain(Exception):
+    """A cell not in a shape ``SheetRows.column_values`` reads (a shared string, a
+    number, a formula, rich text...): the sheet is read whole instead."""
+
+
+def _entity(found: re.Match[bytes]) -> bytes:
+    named, decimal, hexadecimal = found.groups()
+    if named:
+        return _NAMED[named]
+    return chr(int(decimal or hexadecimal, 16 if hexadecimal else 10)).encode("utf-8")
+
+
+def _plain_value(attributes: bytes, inner: bytes | None) -> Value:
+    """An empty cell, an inline string of one run, or a boolean, as python-calamine
+    reads it (an empty text is None); anything else raises ``NotPlain``."""
+    if not inner:
+        return None
+    kind = _TYPE.search(attributes)
+    if kind is not None and kind.group(1) == b"b" and inner in _BOOLEAN:
+        return _BOOLEAN[inner]
+    text = _INLINE.fullmatch(inner) if kind is not None and kind.group(1) == b"inlineStr" else None
+    if text is None or b"\r" in inner or b"_x" in inner:
+        raise NotPlain
+    return _text(text.group(2) or b"", preserved=bool(text.group(1))) or None
+
+
+def _text(raw: bytes, *, preserved: bool) -> str:
+    """A ``<t>``'s text, its entities replaced; ``NotPlain`` when a full read would
+    trim it (``_trimmed``) or it holds an entity XML does not define."""
+    if b"&" in raw:
+        if b"&" in _ENTITY.sub(b"", raw):
+            raise NotPlain
+        raw = _ENTITY.sub(_entity, raw)
+    if not preserved and _trimmed(raw):
+        raise NotPlain
+    return raw.decode("utf-8")
+
+
+def _trimmed(text: bytes) -> bool:
+    """A full read trims the whitespace around a text not marked xml:space="preserve"
+    (which an SMSync save marks): such a text is left to it."""
+    return text[:1].isspace() or text[-1:].isspace()
+
+
+def _cell_value(attributes: bytes, text: bytes, inner: bytes) -> Value:
+    """A cell found by ``_CELL_REST``: its one plain run of text, or ``_plain_value``."""
+    if not text:
+        return _plain_value(attributes, inner)
+    if _INLINE_TYPE not in attributes or _trimmed(text):
+        raise NotPlain
+    return text.decode("utf-8")
+
+
 class SheetRows:
     """The part's bytes (UTF-8), and each row's number and where it starts."""
 
@@ -66,6 +134,7 @@ class SheetRows:
         self._numbers = numbers
         self._hidden = hidden
         self._formulas: dict[int, set[int]] = {}
+        self._referenced: bool | None = None
         self._head = data[: rows[0]].decode("utf-8")
         self._shell = SheetXml(self._head + data[rows[1] :].decode("utf-8"))
         """The part without its rows: each row asked about or written is put in alone."""
@@ -129,6 +198,45 @@ class SheetRows:
                 if b"<f" in m.group(2)
             }
         return self._formulas[column]
+
+    def _cells_have_references(self) -> bool:
+        """Every cell tag starts with its reference (``<c r="``), so a column's cells
+        are found by it (a rich text run's ``<color``, ``<charset`` or ``<condense``
+        counts as a cell without one: that sheet is read whole)."""
+        if self._referenced is None:
+            data, (start, end) = self.data, self._rows
+            self._referenced = data.count(b"<c", start, end) == data.count(b'<c r="', start, end)
+        return self._referenced
+
+    def column_values(self, column: int) -> dict[int, Value]:
+        """Row number → value of each cell of ``column`` holding one, as a full read
+        gives it, found by the cells' references without reading the other columns.
+        Raises ``NotPlain`` for a cell not read here, or cells without references."""
+        if not self._cells_have_references():
+            raise NotPlain
+        letters = column_letters(column).encode()
+        cells = re.compile(rb'<c r="' + letters + rb'(\d+)"' + _CELL_REST, re.DOTALL)
+        values: dict[int, Value] = {}
+        for number, attributes, text, inner in cells.findall(self.data, *self._rows):
+            value = _cell_value(attributes, text, inner)
+            if value is not None:
+                values[int(number)] = value
+        self._formulas[column] = set()
+        return values
+
+    def row_values(self, number: int) -> dict[int, Value]:
+        """Column number → value of each cell of row ``number`` holding one (as
+        ``column_values``)."""
+        if not self._cells_have_references():
+            raise NotPlain
+        at, end, _ = self._find(number)
+        cells = re.compile(rb'<c r="([A-Z]+)' + str(number).encode() + b'"' + _CELL_REST, re.DOTALL)
+        values = {}
+        for letters, attributes, text, inner in cells.findall(self.data, at, end):
+            value = _cell_value(attributes, text, inner)
+            if value is not None:
+                values[split_ref(letters.decode() + str(number))[1]] = value
+        return values
 
     def uncalculated(self, number: int, column: int) -> str | None:
         """As ``SheetXml.uncalculated``; the row is decoded only when the cell holds a

@@ -372,6 +372,11 @@ def refuse_turbo_ticks(table: TableData, words: Words = BUTTON_WORDS) -> None:
             )
 
 
+TICK_COLUMNS = (INCLUDE, STATUS, INACTIVE, CHANGES, KEY, ID)
+"""The columns ``include_column`` (and the error it raises) reads: Check All reads no
+other."""
+
+
 def include_column(
     table: TableData, tick: bool, hidden: set[int], words: Words = BUTTON_WORDS
 ) -> list[object]:
