@@ -491,13 +491,14 @@ class FileBook:
             self._sheet_xml(sheet)
 
     def _put_changed(self, sheet: str, row: int, column: int, value: Cell) -> Cell:
-        """``_put``, unless the sheet's bytes already hold ``value`` there as a value, not
-        a formula: Check All rewrites only the Include cells it changes."""
+        """``_put``, unless the sheet's bytes already hold ``value`` there as a plain
+        value (not a formula, not an error): Check All rewrites only the Include cells it
+        changes."""
         old = self._held(sheet, row, column)
         rows = self._sheet_rows(sheet) if old is not _UNKNOWN else None
         if rows is not None:
             back = read_back(value)
-            if type(old) is type(back) and old == back and row not in rows.formula_rows(column):
+            if type(old) is type(back) and old == back and row not in rows.unplain_rows(column):
                 return old
         return self._put(sheet, row, column, value)
 

@@ -35,6 +35,7 @@ _SHEET_DATA_BYTES = re.compile(rb"<sheetData\b[^>]*?(/?)>")
 _ROW_START = re.compile(rb'<row r="(\d+)"([^>]*)>')
 _HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
 _STYLE = re.compile(rb'\ss="(\d+)"')
+_ERROR = re.compile(rb"""\st=["']e["']""")
 _DIMENSION = re.compile(r'(<dimension\b[^>]*?\sref=")([^"]*)(")')
 _CELL_REST = rb"([^>]*?)(?:/>|>(?:<is><t>([^<&_\r]+)</t></is>|(.*?))</c>)"
 """A cell's attributes, then its text when it is one plain run, else what it holds."""
@@ -186,16 +187,17 @@ class SheetRows:
         close = data.index(b">", at)
         return at, close, close + 1 if data[close - 1] == 47 else data.index(b"</c>", close) + 4
 
-    def formula_rows(self, column: int) -> set[int]:
-        """The rows whose cell in ``column`` has an ``<f`` (may hold a formula): one pass
-        over the bytes, so each row is not looked at alone."""
+    def unplain_rows(self, column: int) -> set[int]:
+        """The rows whose cell in ``column`` is not a plain value: it has an ``<f`` (may
+        hold a formula) or is an error (``t="e"``: #N/A pasted as a value, which a reader
+        gives as empty). One pass over the bytes, so each row is not looked at alone."""
         if column not in self._formulas:
             letters = column_letters(column).encode()
-            cells = re.compile(rb'<c r="' + letters + rb'(\d+)"[^>]*(?<!/)>(.*?)</c>', re.DOTALL)
+            cells = re.compile(rb'<c r="' + letters + rb'(\d+)"([^>]*)(?<!/)>(.*?)</c>', re.DOTALL)
             self._formulas[column] = {
                 int(m.group(1))
                 for m in cells.finditer(self.data, *self._rows)
-                if b"<f" in m.group(2)
+                if b"<f" in m.group(3) or _ERROR.search(m.group(2))
             }
         return self._formulas[column]
 
@@ -241,7 +243,7 @@ class SheetRows:
     def uncalculated(self, number: int, column: int) -> str | None:
         """As ``SheetXml.uncalculated``; the row is decoded only when the cell holds a
         formula."""
-        if number not in self.formula_rows(column):
+        if number not in self.unplain_rows(column):
             return None
         return self._shell_with(number)[0].uncalculated(number, column)
 

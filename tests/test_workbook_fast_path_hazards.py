@@ -1,4 +1,4 @@
-"""Adversarial round on the workbook's fast paths (Check All and Synchronize written
+"""Found by an adversarial round on the workbook's fast paths (Check All and Synchronize written
 into the sheet's bytes, Refresh's column-at-a-time cells): what a bookkeeper sees in
 the sheet after a button must be what the button says it leaves there."""
 
@@ -25,7 +25,8 @@ def test_uncheck_all_clears_an_error_value_pasted_in_include(tmp_path):
     """Uncheck All clears Include on every row. A value python-calamine reads as empty
     but Excel shows (an error pasted as a value, #N/A) is not empty: 'rewrite only the
     cells that change' compared calamine's reading, so the cell was left showing #N/A
-    in a column the button said it cleared. Passes on 4dbf2ef, fails on 98d881f on."""
+    in a column the button said it cleared; an error cell is now rewritten like a
+    formula."""
     path = _listed(tmp_path)
 
     def bookkeeper(workbook) -> None:
