@@ -3,15 +3,8 @@ them: the choice of records, on the demo's real SQLite files."""
 
 from __future__ import annotations
 
-import threading
-
-import pytest
-
 from smsync_xl import app
-from smsync_xl.app.progress import Progress
 from smsync_xl.app.saved_plan import load_plan, save_plan
-from smsync_xl.core.errors import TargetError
-from smsync_xl.core.fields import CUSTOMER
 from smsync_xl.demo.company import create_demo
 from smsync_xl.files.settings_file import load_settings
 from smsync_xl.pc.doctor import doctor_settings
@@ -82,47 +75,3 @@ def test_the_synchronize_question_is_one_fact_for_both_faces(tmp_path):
     assert asked.total == len(every) > app.session.NAMED_IN_QUESTION
     assert asked.first == every[: app.session.NAMED_IN_QUESTION]
     assert asked.more == len(every) - app.session.NAMED_IN_QUESTION
-
-
-def test_both_systems_are_read_at_the_same_time_and_progress_told_from_one_thread(
-    tmp_path, monkeypatch
-):
-    """Sage 50's and SMSTurbo's reads meet at a barrier: read one after the other, the
-    first would wait there alone and the barrier break. Progress is told from the
-    calling thread only (Excel's status bar takes calls from one thread), and the plan
-    is the one the reads made one after the other give."""
-    session = app.open_session(load_settings(create_demo(tmp_path)))
-    (expected,) = app.plan(session, [CUSTOMER])
-    both = threading.Barrier(2, timeout=10)
-    readers: set[str] = set()
-    for side in (session.source, session.store):
-        monkeypatch.setattr(side, "read", met_at(both, side.read, readers))
-    told: set[threading.Thread] = set()
-    progress = Progress(lambda _: told.add(threading.current_thread()))
-    (found,) = app.plan(session, [CUSTOMER], progress=progress)
-    assert len(readers) == 2
-    assert told == {threading.current_thread()}
-    assert [(r.id, r.status, r.fingerprint) for r in found.rows] == [
-        (r.id, r.status, r.fingerprint) for r in expected.rows
-    ]
-
-
-def met_at(barrier: threading.Barrier, read, readers: set[str]):
-    def reading(entity):
-        barrier.wait()
-        readers.add(threading.current_thread().name)
-        return read(entity)
-
-    return reading
-
-
-def test_an_smsturbo_read_error_reaches_the_caller_after_sage_50_is_read(tmp_path, monkeypatch):
-    """The SMSTurbo read on its own thread fails: the error is the caller's, as it was."""
-    session = app.open_session(load_settings(create_demo(tmp_path)))
-
-    def refused(entity):
-        raise TargetError("SMSTurbo refused", where="here", advice="do this")
-
-    monkeypatch.setattr(session.store, "read", refused)
-    with pytest.raises(TargetError, match="SMSTurbo refused"):
-        app.plan(session, [CUSTOMER])

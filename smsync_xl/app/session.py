@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -121,23 +120,13 @@ def _plan(session: Session, entity: Entity, progress: Progress) -> Plan:
 
 
 def _read_and_compare(session: Session, entity: Entity, progress: Progress) -> Plan:
-    """SMSTurbo's records are read on a thread of their own while Sage 50's are read
-    here: each side waits on its own server (or disk), so the two waits overlap. Each
-    connection is used by one thread at a time, and only this thread tells progress
-    (Excel's status bar takes calls from one thread). Whatever happens here, the
-    SMSTurbo read has ended before this returns or raises; a Sage 50 error comes first,
-    as it did when the two were read one after the other."""
     plural = entity.plural.lower()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smsync-smsturbo") as reader:
-        turbo = reader.submit(session.store.read, entity)
-        with progress.step(f"reading Sage 50 {plural}") as read:
-            sage = session.source.read(entity)
-            read.advance(len(sage))
-        with progress.step(f"reading SMSTurbo {plural} and comparing", len(sage)) as compared:
-            found = make_plan(
-                entity, session.source, session.store, session.settings, sage, turbo.result()
-            )
-            compared.advance(len(found.rows))
+    with progress.step(f"reading Sage 50 {plural}") as read:
+        sage = session.source.read(entity)
+        read.advance(len(sage))
+    with progress.step(f"reading SMSTurbo {plural} and comparing", len(sage)) as compared:
+        found = make_plan(entity, session.source, session.store, session.settings, sage)
+        compared.advance(len(found.rows))
     return found
 
 

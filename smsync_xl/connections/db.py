@@ -847,15 +847,11 @@ def open_sqlite(
     if read_only and not path.exists():
         raise FileNotFoundError(path)
     try:
-        # used by one thread at a time, not always the one that opened it (SMSTurbo's
-        # records are read on a thread of their own while Sage 50's are read)
         if read_only:
             uri = f"{path.resolve().as_uri()}?mode=ro"
-            connection = sqlite3.connect(
-                uri, uri=True, timeout=LOCK_WAIT_SECONDS, check_same_thread=False
-            )
+            connection = sqlite3.connect(uri, uri=True, timeout=LOCK_WAIT_SECONDS)
         else:
-            connection = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS, check_same_thread=False)
+            connection = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS)
         try:
             connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchall()
         except BaseException:

@@ -38,7 +38,6 @@ from smsync_xl.core.fields import (
     Record,
     SageRecord,
     TurboField,
-    TurboRecord,
 )
 from smsync_xl.core.ports import Source
 from smsync_xl.core.proposed_links import with_links
@@ -120,10 +119,9 @@ def make_plan(
     store: SMSTurboStore,
     settings: Settings,
     sage: list[SageRecord] | None = None,
-    turbo: list[TurboRecord] | None = None,
 ) -> Plan:
     """Read both sides and compare them: what Refresh shows and Synchronize re-checks.
-    ``sage``, ``turbo``: either side's records if already read. A template kept in another entity's
+    ``sage``: Sage 50's records if already read. A template kept in another entity's
     table (vendors start from customer ZZDEFAULT) is read on its own; a missing one
     only matters when a record is created."""
     template_id = settings.template_id(entity)
@@ -131,8 +129,7 @@ def make_plan(
     if entity.template_entity != entity.key:
         with contextlib.suppress(MissingDefaultsError):
             template = store.template(entity, template_id) or None
-    if turbo is None:
-        turbo = store.read(entity)
+    turbo = store.read(entity)
     edition = settings.edition
     remembered = Crosswalk(store.db).of(edition, entity)
     records, assigned = assign_ids(
