@@ -144,3 +144,29 @@ def test_check_all_rewrites_only_the_include_cells_it_changes(large):
     before = Package(large.read_bytes()).read(SAGE_PART)
     assert macros.check_all(open_book(large))
     assert Package(large.read_bytes()).read(SAGE_PART) == before
+
+
+def test_refresh_reads_the_table_it_replaces_by_its_columns_not_whole(large, monkeypatch):
+    """Refresh needs of the large table it replaces only the ticks, Keys, Fingerprints
+    and typed IDs (``REFRESH_COLUMNS``): the sheet is not read whole (before: every
+    cell of its 3,000 rows); a row the bookkeeper ticked whose record is listed again
+    keeps its tick, one whose record is gone loses it."""
+    port = open_book(large)
+    table = port.read_table(SAGE_ONLY)
+    rows = [list(row) for row in table.rows]
+    rows[0][table.column(INCLUDE)] = "x"
+    port.write_table(SAGE_ONLY, rows)
+    port.finish()
+    whole: list[str] = []
+    grid = file_module.FileBook._grid
+
+    def counted(self: file_module.FileBook, sheet: str) -> object:
+        whole.append(sheet)
+        return grid(self, sheet)
+
+    monkeypatch.setattr(file_module.FileBook, "_grid", counted)
+    assert macros.refresh(open_book(large))
+    assert SAGE_ONLY not in whole, whole
+    monkeypatch.undo()
+    after = open_book(large).read_table(SAGE_ONLY)
+    assert len(after.rows) < ROWS and not any(row[after.column(INCLUDE)] for row in after.rows)

@@ -33,12 +33,14 @@ from smsync_xl.book.layout import (
 )
 from smsync_xl.book.setup_sheet import read_setup, write_entity
 from smsync_xl.book.sheets import (
+    REFRESH_COLUMNS,
     TICK_COLUMNS,
     chosen_rows,
     include_column,
     include_ids,
     keep_ticks,
     make_key,
+    needs_whole_rows,
     refuse_ticks_below,
     refuse_turbo_ticks,
     refuse_typed_rows,
@@ -339,12 +341,19 @@ def _shown_tables(
 ) -> dict[str, TableData]:
     """What the sheets show now, read before anything is written: a sheet that would
     lose typed rows or has no room, or a full Log, stops Refresh here."""
-    shown = {sheet: port.read_table(sheet) for sheet in tables}
+    shown = {sheet: _replaced_table(port, sheet) for sheet in tables}
     for sheet, rows in tables.items():
         refuse_typed_rows(shown[sheet], words)
         port.check_room(sheet, len(rows))
     _check_log_room(port)
     return shown
+
+
+def _replaced_table(port: WorkbookPort, sheet: str) -> TableData:
+    """The table Refresh replaces, by the columns it needs (``REFRESH_COLUMNS``: a
+    large table is not parsed whole), whole when a row has no record to tell it by."""
+    table = port.read_table(sheet, REFRESH_COLUMNS)
+    return port.read_table(sheet) if needs_whole_rows(table) else table
 
 
 def _write_lists(

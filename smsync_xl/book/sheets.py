@@ -172,6 +172,19 @@ def _ticks(old: TableData) -> tuple[Ticks, int]:
     return ticks, marked
 
 
+REFRESH_COLUMNS = (INCLUDE, KEY, FINGERPRINT, TURBO_ID)
+"""The columns of a table Refresh replaces that ``keep_ticks`` and ``refuse_typed_rows``
+read, when every row has its Key or Fingerprint (``needs_whole_rows``)."""
+
+
+def needs_whole_rows(table: TableData) -> bool:
+    """A row with neither Key nor Fingerprint may hold what was typed in any column:
+    ``refuse_typed_rows`` must see the whole row (a table read by ``REFRESH_COLUMNS``
+    alone is then read again whole)."""
+    marks = [table.column(t) for t in (KEY, FINGERPRINT) if t in table.header]
+    return not marks or any(all(row[m] in (None, "") for m in marks) for row in table.rows)
+
+
 def keep_ticks(old: TableData, rows: list[list[object]]) -> tuple[int, int]:
     """Refresh keeps the bookkeeper's ticks: a ticked row whose record is listed again with
     the same Key and Fingerprint (nothing changed since) is ticked in ``rows`` (the new
