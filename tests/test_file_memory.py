@@ -170,3 +170,24 @@ def test_refresh_reads_the_table_it_replaces_by_its_columns_not_whole(large, mon
     monkeypatch.undo()
     after = open_book(large).read_table(SAGE_ONLY)
     assert len(after.rows) < ROWS and not any(row[after.column(INCLUDE)] for row in after.rows)
+
+
+def test_synchronize_reads_the_ticks_by_their_columns_not_the_whole_sheet(tmp_path, monkeypatch):
+    """Synchronize needs of the Sage50-only table only Include, Key, Fingerprint, ID and
+    the typed SMSTurbo ID (``SYNCHRONIZE_COLUMNS``): the sheet is not read whole, and
+    what it brings over is what was ticked."""
+    path = demo_workbook(tmp_path)
+    assert macros.refresh(open_book(path))
+    assert macros.check_all(open_book(path))
+    ticked = sum(1 for row in open_book(path).read_table(SAGE_ONLY).rows if row[0] == "x")
+    whole: list[str] = []
+    grid = file_module.FileBook._grid
+
+    def counted(self: file_module.FileBook, sheet: str) -> object:
+        whole.append(sheet)
+        return grid(self, sheet)
+
+    monkeypatch.setattr(file_module.FileBook, "_grid", counted)
+    finished = macros.synchronize(open_book(path))
+    assert finished is not None and SAGE_ONLY not in whole, whole
+    assert f"{ticked} " in str(finished) or ticked == 0, finished

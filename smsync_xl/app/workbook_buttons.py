@@ -34,6 +34,7 @@ from smsync_xl.book.layout import (
 from smsync_xl.book.setup_sheet import read_setup, write_entity
 from smsync_xl.book.sheets import (
     REFRESH_COLUMNS,
+    SYNCHRONIZE_COLUMNS,
     TICK_COLUMNS,
     chosen_rows,
     include_column,
@@ -516,7 +517,7 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
     settings, _ = read_setup(port)
     refuse_turbo_ticks(port.read_table(TURBO_ONLY), words)
     progress = Progress(port.progress)
-    table = _read_sheet(port, progress)
+    table = _read_sheet(port, progress, SYNCHRONIZE_COLUMNS)
     _check_log_room(port)
     refuse_ticks_below(table, port.rows_below(SAGE_ONLY), words)
     chosen = chosen_rows(table, words)

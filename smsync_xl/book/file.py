@@ -441,6 +441,10 @@ class FileBook:
 
     def rows_below(self, sheet: str) -> list[tuple[int, list[Cell]]]:
         _, _, last_row, last_column = self._bounds(sheet)
+        if sheet not in self._values and sheet not in self._patches:
+            rows = self._sheet_rows(sheet)
+            if rows is not None and not rows.any_row_after(last_row):
+                return []  # no row under the table: the sheet need not be read whole
         grid = self._grid(sheet)
         found = []
         for number in range(last_row + 1, len(grid) + 1):

@@ -187,6 +187,11 @@ class SheetRows:
         close = data.index(b">", at)
         return at, close, close + 1 if data[close - 1] == 47 else data.index(b"</c>", close) + 4
 
+    def any_row_after(self, number: int) -> bool:
+        """Whether the sheet holds a row (any ``<row>``, empty or not) numbered after
+        ``number``."""
+        return bool(self._numbers) and self._numbers[-1] > number
+
     def unplain_rows(self, column: int) -> set[int]:
         """The rows whose cell in ``column`` is not a plain value: it has an ``<f`` (may
         hold a formula) or is an error (``t="e"``: #N/A pasted as a value, which a reader

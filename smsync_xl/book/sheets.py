@@ -389,6 +389,10 @@ TICK_COLUMNS = (INCLUDE, STATUS, INACTIVE, CHANGES, KEY, ID)
 """The columns ``include_column`` (and the error it raises) reads: Check All reads no
 other."""
 
+SYNCHRONIZE_COLUMNS = (INCLUDE, KEY, FINGERPRINT, ID, TURBO_ID)
+"""The columns ``chosen_rows``, ``typed_ids`` and ``ticked_rows`` (and their errors)
+read: Synchronize reads no other of the Sage50-only table."""
+
 
 def include_column(
     table: TableData, tick: bool, hidden: set[int], words: Words = BUTTON_WORDS
