@@ -465,8 +465,8 @@ def test_each_sheet_is_read_once_and_the_file_once(book, monkeypatch):
     assert macros.synchronize(open_book(book, Dialogs(True)))
     assert reads.count(book) == 1
     assert len(opened) == 1
-    # each sheet read at most once; Sage50-only's columns come from its bytes (no parse)
-    assert sorted(sheets) == sorted({SETUP, TURBO_ONLY, LOG})
+    # each sheet read at most once; the two lists' columns come from their bytes (no parse)
+    assert sorted(sheets) == sorted({SETUP, LOG})
 
 
 def test_not_a_worksheet_it_can_edit_is_a_plain_error(book):

@@ -36,6 +36,7 @@ from smsync_xl.book.sheets import (
     REFRESH_COLUMNS,
     SYNCHRONIZE_COLUMNS,
     TICK_COLUMNS,
+    TURBO_TICK_COLUMNS,
     chosen_rows,
     include_column,
     include_ids,
@@ -515,7 +516,7 @@ def synchronize(port: WorkbookPort, words: Words) -> Finished:
 
     port.check_can_save()
     settings, _ = read_setup(port)
-    refuse_turbo_ticks(port.read_table(TURBO_ONLY), words)
+    refuse_turbo_ticks(port.read_table(TURBO_ONLY, TURBO_TICK_COLUMNS), words)
     progress = Progress(port.progress)
     table = _read_sheet(port, progress, SYNCHRONIZE_COLUMNS)
     _check_log_room(port)

@@ -389,6 +389,10 @@ TICK_COLUMNS = (INCLUDE, STATUS, INACTIVE, CHANGES, KEY, ID)
 """The columns ``include_column`` (and the error it raises) reads: Check All reads no
 other."""
 
+TURBO_TICK_COLUMNS = (INCLUDE, KEY, ID)
+"""The columns ``refuse_turbo_ticks`` (and the errors it raises) reads of the SMSTurbo-only
+table."""
+
 SYNCHRONIZE_COLUMNS = (INCLUDE, KEY, FINGERPRINT, ID, TURBO_ID)
 """The columns ``chosen_rows``, ``typed_ids`` and ``ticked_rows`` (and their errors)
 read: Synchronize reads no other of the Sage50-only table."""
