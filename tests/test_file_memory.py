@@ -146,6 +146,19 @@ def test_check_all_rewrites_only_the_include_cells_it_changes(large):
     assert Package(large.read_bytes()).read(SAGE_PART) == before
 
 
+def sheets_read_whole(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The sheets a FileBook reads whole (python-calamine's grid), in order, from now."""
+    whole: list[str] = []
+    grid = file_module.FileBook._grid
+
+    def counted(self: file_module.FileBook, sheet: str) -> object:
+        whole.append(sheet)
+        return grid(self, sheet)
+
+    monkeypatch.setattr(file_module.FileBook, "_grid", counted)
+    return whole
+
+
 def test_refresh_reads_the_table_it_replaces_by_its_columns_not_whole(large, monkeypatch):
     """Refresh needs of the large table it replaces only the ticks, Keys, Fingerprints
     and typed IDs (``REFRESH_COLUMNS``): the sheet is not read whole (before: every
@@ -157,14 +170,7 @@ def test_refresh_reads_the_table_it_replaces_by_its_columns_not_whole(large, mon
     rows[0][table.column(INCLUDE)] = "x"
     port.write_table(SAGE_ONLY, rows)
     port.finish()
-    whole: list[str] = []
-    grid = file_module.FileBook._grid
-
-    def counted(self: file_module.FileBook, sheet: str) -> object:
-        whole.append(sheet)
-        return grid(self, sheet)
-
-    monkeypatch.setattr(file_module.FileBook, "_grid", counted)
+    whole = sheets_read_whole(monkeypatch)
     assert macros.refresh(open_book(large))
     assert SAGE_ONLY not in whole, whole
     monkeypatch.undo()
@@ -180,14 +186,7 @@ def test_synchronize_reads_the_ticks_by_their_columns_not_the_whole_sheet(tmp_pa
     assert macros.refresh(open_book(path))
     assert macros.check_all(open_book(path))
     ticked = sum(1 for row in open_book(path).read_table(SAGE_ONLY).rows if row[0] == "x")
-    whole: list[str] = []
-    grid = file_module.FileBook._grid
-
-    def counted(self: file_module.FileBook, sheet: str) -> object:
-        whole.append(sheet)
-        return grid(self, sheet)
-
-    monkeypatch.setattr(file_module.FileBook, "_grid", counted)
+    whole = sheets_read_whole(monkeypatch)
     finished = macros.synchronize(open_book(path))
     assert finished is not None and SAGE_ONLY not in whole, whole
     assert f"{ticked} " in str(finished) or ticked == 0, finished
