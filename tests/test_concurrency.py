@@ -673,6 +673,10 @@ WAITING_FOR_A_LOCK = {
     ),
 }
 """What the server says of a session (by its number) that waits for another's lock."""
+LOCK_POLL_SECONDS = 0.15
+"""Between two looks at a session: InnoDB fills INNODB_TRX from a snapshot it takes again
+only when the last read was more than 0.1 s ago, so a faster poll sees the first snapshot
+(taken before the clerk waited) for ever."""
 SESSION_STATE = {
     "sqlite": "SELECT ?",
     "postgresql": "SELECT state, wait_event_type, query FROM pg_stat_activity WHERE pid = ?",
@@ -724,7 +728,7 @@ class Clerk:
                     row = watcher.execute(sql, [self.pid]).fetchone()
                     if row and row[0] == waiting:
                         return "waiting"
-                time.sleep(0.01)
+                time.sleep(LOCK_POLL_SECONDS)
             seen = watcher.execute(SESSION_STATE[self.turbo.backend], [self.pid]).fetchall()
         raise AssertionError(
             f"the clerk's statement neither finished nor waited for a lock: {seen}"
