@@ -248,6 +248,30 @@ def test_compare_runs_without_the_cycle_collector_and_restores_it():
         gc.enable()
 
 
+def test_what_compare_made_is_left_old_for_the_collector_not_young():
+    """When compare() switches the collector back on, its rows are in the oldest
+    generation, so no collection walks them on the way out; objects the program froze
+    itself stay frozen."""
+    names = list(CUSTOMER.turbo_fields)
+    sage = [
+        SageRecord(f"C{n}", False, dict.fromkeys(names) | {"id": f"C{n}", "name": f"N{n}"})
+        for n in range(2_000)
+    ]
+    options = comparing.ComparisonFacts(EntitySettings())
+    gc.collect()
+    try:
+        plan = comparing.compare(CUSTOMER, sage, [], options)
+        young = {id(o) for o in gc.get_objects(0) + gc.get_objects(1)}
+        assert not young & {id(row) for row in plan.rows}
+        gc.freeze()
+        held = gc.get_freeze_count()
+        comparing.compare(CUSTOMER, sage[:10], [], options)
+        assert gc.get_freeze_count() == held
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
 @given(
     st.sampled_from(list(Status)),
     st.sampled_from([None, TurboRecord("A", {"id": "A", "name": "Old"})]),
