@@ -188,17 +188,20 @@ def test_the_fast_path_gives_the_plan_the_rules_give(compared):
     assert as_compared(fast) == as_compared(ruled)
 
 
-def test_the_fast_path_clears_rows_identical_on_both_sides():
-    """Records the same on both sides, with the None a source gives for a field it has
-    no column for, are cleared without the rules; a changed one is not."""
+def identical_records() -> tuple[list[SageRecord], list[TurboRecord]]:
+    """40 records the same on both sides, with the None a source gives for a field it
+    has no column for (SMSTurbo's blank or value there), and SMSTurbo's template."""
     names = list(CUSTOMER.turbo_fields)
     sage = []
     for n in range(40):
         values = dict.fromkeys(names) | {"id": f"C{n}", "name": f"Name {n}", "city": "Ely"}
         sage.append(SageRecord(f"C{n}", False, values | {"credit_limit": "10.00", "fax": ""}))
     turbo = [TurboRecord(r.id, {**r.values, "phone2": "", "credit_status": "CHARGE"}) for r in sage]
-    turbo[7] = TurboRecord("C7", {**turbo[7].values, "city": "Elsewhere"})
-    turbo.append(TurboRecord(DEFAULTS_ID, {"id": DEFAULTS_ID}))
+    return sage, [*turbo, TurboRecord(DEFAULTS_ID, {"id": DEFAULTS_ID})]
+
+
+def sent_to_the_rules(sage: list[SageRecord], turbo: list[TurboRecord]) -> list[int]:
+    """The rows the screen sends to the rules (all found free of field problems)."""
     inputs = comparing.Comparison.of(
         CUSTOMER,
         sage,
@@ -214,8 +217,25 @@ def test_the_fast_path_clears_rows_identical_on_both_sides():
         ),
     )
     plain, checked = comparing._screened(inputs, sage)
-    assert [i for i, t in enumerate(plain) if t is None] == [7]
     assert all(checked)
+    return [i for i, t in enumerate(plain) if t is None]
+
+
+def test_the_fast_path_clears_rows_identical_on_both_sides():
+    """Records the same on both sides are cleared without the rules; a changed one is
+    not."""
+    sage, turbo = identical_records()
+    turbo[7] = TurboRecord("C7", {**turbo[7].values, "city": "Elsewhere"})
+    assert sent_to_the_rules(sage, turbo) == [7]
+
+
+def test_a_record_smsturbo_lacks_a_field_of_is_doubted_and_so_is_each_change_after_it():
+    """SMSTurbo's values are taken as they are compared: a record lacking a field stops
+    that pass, and the rows after it are still compared."""
+    sage, turbo = identical_records()
+    turbo[3] = TurboRecord("C3", {n: v for n, v in turbo[3].values.items() if n != "city"})
+    turbo[7] = TurboRecord("C7", {**turbo[7].values, "city": "Elsewhere"})
+    assert sent_to_the_rules(sage, turbo) == [3, 7]
 
 
 def test_compare_runs_without_the_cycle_collector_and_restores_it():

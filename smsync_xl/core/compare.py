@@ -1227,22 +1227,28 @@ def _screen_rows(screen: _Screen) -> None:
     except KeyError:
         screen.suspect_all()
         return
-    screen.doubt(map(operator.ne, rows, _turbo_rows(screen.turbo_values, take)))
+    _doubt_differing(screen, rows, take)
     screen.suspect(map(operator.ne, nones, repeat((None,) * len(absent))))
     joined = _joined(screen, rows)
     screen.suspect(map(operator.not_, map(str.isprintable, joined)))
     screen.suspect(map(operator.not_, map(_row_pattern(inputs, supplied).fullmatch, joined)))
 
 
-def _turbo_rows(
-    turbo_values: list[Record], take: Callable[[Record], tuple[str | None, ...]]
-) -> list[tuple[str | None, ...] | None]:
-    """SMSTurbo's values of the fields ``take`` takes, None for a record lacking one
-    (its row then differs)."""
+def _doubt_differing(
+    screen: _Screen,
+    rows: list[tuple[str | None, ...]],
+    take: Callable[[Record], tuple[str | None, ...]],
+) -> None:
+    """Doubt the rows whose values differ from SMSTurbo's values of the fields ``take``
+    takes; a record lacking one differs. SMSTurbo's values are taken as they are compared,
+    never kept (a list of them cost more than the comparison), so a record lacking one
+    stops the pass; the rows doubted until then differ too."""
     try:
-        return list(map(take, turbo_values))
+        screen.doubt(map(operator.ne, rows, map(take, screen.turbo_values)))
     except KeyError:
-        return list(map(functools.partial(_taken, take), turbo_values))
+        screen.doubt(
+            map(operator.ne, rows, map(functools.partial(_taken, take), screen.turbo_values))
+        )
 
 
 def _taken(
