@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import glob
 import json
 import os
@@ -147,10 +148,12 @@ def print_table(figures: list[Figure]) -> None:
 def median_pair(
     measured: Callable[[], object], anchor: Callable[[], object], repeat: int
 ) -> tuple[list[float], list[float]]:
-    """Both actions ``repeat`` times, interleaved, so noise hits both alike."""
+    """Both actions ``repeat`` times, interleaved, so noise hits both alike; each starts
+    with the collector's generations emptied, so neither pays for the other's garbage."""
     times: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
         for action, into in ((measured, times[0]), (anchor, times[1])):
+            gc.collect()
             start = time.perf_counter()
             action()
             into.append(time.perf_counter() - start)
