@@ -241,13 +241,40 @@ def drop_id_uniqueness(turbo: Turbo) -> None:
 
 def started_together(turbo: Turbo, *commands: list[object]) -> list[tuple[int, str]]:
     """Start the commands while another SMSync holds the writer lock; let it go once
-    each has read both sides and is waiting for the lock, so they really overlap."""
+    each has read both sides and is seen waiting for the lock, so they really overlap."""
     with turbo.holding_lock():
         processes = [kill_test.start_cli(*c, noted=True) for c in commands]
         for process in processes:
             kill_test.wait_until_writing(process)
-        time.sleep(0.3)  # from 'about to lock' to waiting for it
+        if turbo.backend == "sqlite":
+            for process in processes:
+                kill_test.wait_until_waiting(process)
+        else:
+            until_waiting_for_a_lock(turbo, len(processes))
     return [finished(p) for p in processes]
+
+
+LOCK_WAITERS = {
+    "postgresql": "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+    "AND wait_event_type = 'Lock'",
+    "mariadb": "SELECT t.trx_mysql_thread_id FROM information_schema.INNODB_TRX t "
+    "JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id "
+    "WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE()",
+}
+"""The sessions of SMSTurbo's database that wait for a lock another session holds."""
+
+
+def until_waiting_for_a_lock(turbo: Turbo, sessions: int) -> None:
+    """Block until ``sessions`` sessions of the database wait for a lock, as the server
+    tells (a watcher in autocommit, so PostgreSQL's view is new on each look; looks
+    LOCK_POLL_SECONDS apart, so InnoDB's is too)."""
+    with closing(turbo.connect()) as watcher:
+        poll(
+            lambda: len(watcher.execute(LOCK_WAITERS[turbo.backend]).fetchall()) >= sessions,
+            60,
+            f"{sessions} session(s) did not wait for a lock",
+            every=LOCK_POLL_SECONDS,
+        )
 
 
 # Two synchronizations at once.
@@ -496,17 +523,21 @@ def test_an_edit_committed_while_apply_waits_for_the_lock_is_seen(demo_turbo):
     source, store, settings = session(demo_turbo)
     chosen = chosen_now(source, store, settings, ["DIFFPHONE", "DIFFNAME"])
     done: list[Any] = []
+    steps: list[str] = []
 
     def synchronize() -> None:  # its own connections: sqlite3's stay in their thread
         source, store, settings = session(demo_turbo)
-        done.append(apply(source, store, settings, chosen, user="tester"))
+        done.append(apply(source, store, settings, chosen, user="tester", checkpoint=steps.append))
 
     with demo_turbo.holding_lock((PHONE, ["555-WAITED", "DIFFPHONE"])):
         worker = threading.Thread(target=synchronize)
         worker.start()
-        time.sleep(1.0)
+        if demo_turbo.backend == "sqlite":  # refused SQLite's write lock, it tries again
+            poll(lambda: "waiting" in steps, 60, "Synchronize did not wait for the lock")
+        else:
+            until_waiting_for_a_lock(demo_turbo, 1)
         assert not done  # waiting for the lock
-    worker.join(30)
+    worker.join(60)
     assert outcomes(done[0]) == {"DIFFPHONE": Outcome.CONFLICT, "DIFFNAME": Outcome.UPDATED}
     assert "since the lists were compared" in done[0].results[0].detail
     assert phone_of(demo_turbo, "DIFFPHONE") == "555-WAITED"
@@ -860,14 +891,14 @@ def retrying_backends(watcher: Any, exclude: set[int]) -> list[tuple[int, str]]:
     return [(int(r[0]), str(r[1])) for r in rows if int(r[0]) not in exclude]
 
 
-def poll(check: Callable[[], Any], seconds: float, what: str) -> Any:
+def poll(check: Callable[[], Any], seconds: float, what: str, every: float = 0.05) -> Any:
     """``check()`` until it gives something true (polled, bounded: never a bare sleep)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         found = check()
         if found:
             return found
-        time.sleep(0.05)
+        time.sleep(every)
     raise AssertionError(f"{what} within {seconds} s")
 
 
