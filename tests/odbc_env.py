@@ -117,7 +117,10 @@ class Postgres:
     """A login role of this test session, and databases it owns (all dropped at the end)."""
 
     def __init__(self) -> None:
-        self.role = f"smsync_test_{os.getpid()}"
+        # the process number alone comes round again: a session killed before its
+        # teardown (a CI timeout) leaves its role owning databases, and a later session
+        # given the same number could neither drop nor create it
+        self.role = f"smsync_test_{os.getpid()}_{secrets.token_hex(3)}"
         self.password = "Pw-" + secrets.token_hex(6)
         self.databases: list[str] = []
 
