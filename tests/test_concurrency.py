@@ -306,7 +306,7 @@ folder, parties = pathlib.Path(sys.argv[1]), int(sys.argv[2])
 del sys.argv[1:3]
 plain = SMSTurboStore.transaction
 def said(event):
-    print(event, time.time(), file=sys.stderr, flush=True)
+    print(event, time.monotonic(), file=sys.stderr, flush=True)
 @contextlib.contextmanager
 def met(self, *args, **kwargs):
     said("planned")
@@ -348,7 +348,9 @@ def started_at_the_same_instant(folder: Path, *commands: list[object]) -> list[t
 
 
 def moments(output: str) -> dict[str, float]:
-    """When a RENDEZVOUS process planned, got the writer lock and had written all."""
+    """When a RENDEZVOUS process planned, got the writer lock and had written all: on
+    the monotonic clock, one for every process of the machine, which a clock set by
+    NTP meanwhile does not move."""
     found = re.finditer(r"^(planned|locked|wrote) (\S+)$", output, re.M)
     return {m[1]: float(m[2]) for m in found}
 
