@@ -11,6 +11,7 @@ from pathlib import Path
 
 import keyring
 import pytest
+from hypothesis import HealthCheck, settings
 from keyring.backend import KeyringBackend
 
 from smsync_xl.app.open_sides import open_source, open_store
@@ -35,6 +36,13 @@ from smsync_xl.sync.apply import make_plan
 
 from . import mariadb_env, odbc_env
 from .mariadb_env import MariaDB
+
+# Hypothesis tests here are about what comes out, never about speed: no example may fail
+# for taking longer than 200 ms (the default deadline) or for generating slowly, as one
+# does when a loaded CI machine stalls the process. A test's own @settings keeps these
+# unless it says otherwise.
+settings.register_profile("smsync", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("smsync")
 
 
 def pytest_configure(config: pytest.Config) -> None:

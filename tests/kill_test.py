@@ -89,17 +89,26 @@ import contextlib, sys, time
 from smsync_xl.smsturbo.store import SMSTurboStore
 plain = SMSTurboStore.transaction
 @contextlib.contextmanager
-def noted(self, *args, **kwargs):
-    print("transaction from", time.time(), file=sys.stderr, flush=True)
-    with plain(self, *args, **kwargs):
+def noted(self, *args, waiting=lambda: None, **kwargs):
+    told = []
+    def waits():
+        if not told:
+            told.append(1)
+            print("waiting for a lock", file=sys.stderr, flush=True)
+        waiting()
+    print("transaction from", time.monotonic(), file=sys.stderr, flush=True)
+    with plain(self, *args, waiting=waits, **kwargs):
         yield
-    print("transaction to", time.time(), file=sys.stderr, flush=True)
+    print("transaction to", time.monotonic(), file=sys.stderr, flush=True)
 SMSTurboStore.transaction = noted
 from smsync_xl.cli import main
 main()
 """
 """The command as it runs in the kill test, saying when its write transaction starts
-and ends (after the commit): for the measuring run only."""
+and ends (after the commit; the monotonic clock, which the test's process shares and a
+clock set meanwhile does not move): for the measuring run only. It also says when it first
+waits for a lock in SMSync's own steps (SQLite's write lock, a table a clerk holds); a
+server's writer lock is waited for inside one statement, seen on the server only."""
 
 
 def cli_command(*args: object) -> list[str]:
@@ -136,6 +145,17 @@ def wait_until_writing(process: subprocess.Popen[str]) -> None:
             return
     out, err = process.communicate()
     raise AssertionError(f"the process ended before writing: {out}{err}")
+
+
+def wait_until_waiting(process: subprocess.Popen[str]) -> None:
+    """Block until a ``noted`` process, past ``wait_until_writing``, says it waits for a
+    lock (refused once, it tries again)."""
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.startswith("waiting for a lock"):
+            return
+    out, err = process.communicate()
+    raise AssertionError(f"the process ended without waiting for a lock: {out}{err}")
 
 
 def masked(tables: dict[str, tuple[list[str], list[tuple]]]) -> Dump:
@@ -324,14 +344,14 @@ class Timing:
 
 def timed(args: list[object]) -> Timing:
     """How long the command takes when nothing stops it, and when it writes."""
-    started = time.time()
+    started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", TIMING, *map(str, args)],
         env=cli_env(),
         capture_output=True,
         text=True,
     )
-    total = time.time() - started
+    total = time.monotonic() - started
     if done.returncode != 0:
         raise RuntimeError(f"{args} failed: {done.stdout}{done.stderr}")
     marks = {

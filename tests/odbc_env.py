@@ -117,7 +117,12 @@ class Postgres:
     """A login role of this test session, and databases it owns (all dropped at the end)."""
 
     def __init__(self) -> None:
-        self.role = f"smsync_test_{os.getpid()}"
+        # random, not the process number, which comes round again: a session killed
+        # before its teardown (a CI timeout) leaves its role owning databases, and a
+        # later session given the same number could neither drop nor create it. No
+        # longer than the old name with a 7-digit number: DSN names are built from the
+        # role's databases' names ("broken_<database>"), and ODBC allows 32 characters.
+        self.role = f"smsync_test_{secrets.token_hex(4)}"
         self.password = "Pw-" + secrets.token_hex(6)
         self.databases: list[str] = []
 

@@ -36,6 +36,15 @@ CLI = [sys.executable, "-c", "from smsync_xl.cli import main; main()"]
 def interrupted(args: list[str], phase: str, signum: int, tmp_path: Path) -> tuple[int, str]:
     """Run the command, send ``signum`` when it reaches ``phase``; exit code and output.
     The marker file lies beside ``tmp_path``, so a command may own that whole folder."""
+    code, output, _ = interrupted_timed(args, phase, signum, tmp_path)
+    return code, output
+
+
+def interrupted_timed(
+    args: list[str], phase: str, signum: int, tmp_path: Path
+) -> tuple[int, str, float]:
+    """``interrupted``, and the seconds from the signal to the command's end (never its
+    start-up, which a loaded machine makes as slow as it likes)."""
     marker = tmp_path.parent / f"{tmp_path.name}-reached-{phase}"
     process = subprocess.Popen(
         [*CLI, *args],
@@ -51,8 +60,9 @@ def interrupted(args: list[str], phase: str, signum: int, tmp_path: Path) -> tup
         assert time.monotonic() < deadline, "the command never reached " + phase
         time.sleep(0.01)
     os.kill(process.pid, signum)
+    sent = time.monotonic()
     output = process.communicate(timeout=120)[0]
-    return process.returncode, output
+    return process.returncode, output, time.monotonic() - sent
 
 
 SIGNALS = [(signal.SIGINT, "Ctrl-C"), (signal.SIGHUP, "the terminal was closed")]
@@ -279,11 +289,9 @@ def test_ctrl_c_while_waiting_for_smsturbos_write_lock_stops_at_once(tmp_path):
     other = sqlite3.connect(database, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
-        started = time.monotonic()
-        code, output = interrupted(
+        code, output, took = interrupted_timed(
             ["sync", "--settings", str(settings), "--yes"], "waiting", signal.SIGINT, tmp_path
         )
-        took = time.monotonic() - started
     finally:
         other.execute("ROLLBACK")
         other.close()
