@@ -185,7 +185,8 @@ class SMSTurboStore:
     def _keep_writers_off(self, tables: list[str], waiting: Callable[[], None]) -> None:
         """Lock ``tables`` without ever queueing for them: all at once, and while another
         transaction (a clerk's unsaved edit) holds one, none (the locks taken are rolled
-        back, so no clerk waits for SMSync meanwhile) and try again every
+        back, so no clerk waits for SMSync meanwhile but for the moment of a refused try:
+        InnoDB locks the rows before the held one until it is rolled back) and try again every
         ``_LOCK_RETRY`` seconds for at most ``LOCK_WAIT_SECONDS``, calling ``waiting``
         between tries: what it raises (a noted interrupt) stops at once, nothing written
         yet."""
