@@ -140,6 +140,33 @@ def test_cells_without_references_send_the_sheet_to_the_full_read():
     assert not agrees(data, 27)
 
 
+UNREFERENCED = {
+    "attributes in another order": '<c s="1" r="A12" t="inlineStr"><is><t>x</t></is></c>',
+    "two spaces": '<c  r="A12" t="inlineStr"><is><t>x</t></is></c>',
+    "a tab": '<c\tr="A12" t="inlineStr"><is><t>x</t></is></c>',
+    "single quotes": "<c r='A12' t=\"inlineStr\"><is><t>x</t></is></c>",
+    "a rich text run's color": (
+        '<c r="A12" t="inlineStr"><is><r><rPr><color rgb="FFFF0000"/></rPr><t>red</t></r></is></c>'
+    ),
+    "a rich text run's charset and condense": (
+        '<c r="A12" t="inlineStr"><is><r><rPr><charset val="1"/><condense val="0"/></rPr>'
+        "<t>x</t></r></is></c>"
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UNREFERENCED))
+def test_a_tag_starting_c_without_a_reference_first_sends_the_sheet_to_the_full_read(kind):
+    """Every ``<c`` must open ``<c r="``: found in one pass, as counting both would."""
+    data = workbook_with(PLAIN_ROWS + f'<row r="12">{UNREFERENCED[kind]}</row>')
+    rows = sheet_rows(data)
+    start, end = rows._rows
+    assert rows.data.count(b"<c", start, end) != rows.data.count(b'<c r="', start, end)
+    assert not rows._cells_have_references()
+    assert not agrees(data, 1)
+    assert sheet_rows(workbook_with(PLAIN_ROWS))._cells_have_references()
+
+
 def test_rows_above_the_header_are_read_cell_for_cell():
     data = workbook_with(PLAIN_ROWS)
     grid = full_read(data)

@@ -36,6 +36,8 @@ _ROW_START = re.compile(rb'<row r="(\d+)"([^>]*)>')
 _HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
 _STYLE = re.compile(rb'\ss="(\d+)"')
 _ERROR = re.compile(rb"""\st=["']e["']""")
+_UNREFERENCED = re.compile(rb'<c(?! r=")')
+"""A tag starting ``<c`` without a cell's reference: one pass over the rows finds it."""
 _DIMENSION = re.compile(r'(<dimension\b[^>]*?\sref=")([^"]*)(")')
 _CELL_REST = rb"([^>]*?)(?:/>|>(?:<is><t>([^<&_\r]+)</t></is>|(.*?))</c>)"
 """A cell's attributes, then its text when it is one plain run, else what it holds."""
@@ -211,8 +213,7 @@ class SheetRows:
         are found by it (a rich text run's ``<color``, ``<charset`` or ``<condense``
         counts as a cell without one: that sheet is read whole)."""
         if self._referenced is None:
-            data, (start, end) = self.data, self._rows
-            self._referenced = data.count(b"<c", start, end) == data.count(b'<c r="', start, end)
+            self._referenced = _UNREFERENCED.search(self.data, *self._rows) is None
         return self._referenced
 
     def column_values(self, column: int) -> dict[int, Value]:
