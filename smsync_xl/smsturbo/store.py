@@ -538,7 +538,8 @@ class SMSTurboStore:
 
     def by_column(self, entity: Entity, raw: Raw) -> Raw:
         """A record keyed by field name, keyed by its real column names instead."""
-        return {self.table(entity).columns[f]: v for f, v in raw.items()}
+        columns = self.table(entity).columns
+        return {columns[f]: v for f, v in raw.items()}
 
     def learn_comparisons(self, tables: Iterable[str]) -> None:
         """Find, outside any transaction, the columns of these tables the database cannot
