@@ -408,7 +408,8 @@ class FileBook:
             header = (top[first - 1] if len(top) >= first else [])[left - 1 : right]
             titles = [str(v) for v in header + [None] * (right - left + 1 - len(header))]
             wanted = [titles.index(title) for title in only if title in titles]
-            columns = {index: rows.column_values(left + index) for index in wanted}
+            read = rows.column_values([left + index for index in wanted])
+            columns = {index: read[left + index] for index in wanted}
         except NotPlain:
             return None
         bottom = last - table.totals_rows()
