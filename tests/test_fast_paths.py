@@ -37,6 +37,7 @@ from smsync_xl.demo.company import DEMO_FILES, create_demo
 from smsync_xl.files.settings_file import load_settings
 from smsync_xl.smsturbo import audit
 from smsync_xl.smsturbo.audit import Audit, Change, image
+from smsync_xl.smsturbo.store import SMSTurboStore
 
 KINDS = (TEXT, MONEY, WHOLE_NUMBER, FLAG, ITEM_CLASS)
 
@@ -467,3 +468,43 @@ def test_the_audit_stores_the_json_dumps_text_of_each_image(tmp_path):
     assert [(b, a) for _, b, a in stored] == [
         (straightforward(c.before), straightforward(c.after)) for c in changes
     ]
+
+
+def one_record_at_a_time(raw):
+    return {f: TURBO_FIELDS[f].kind.from_turbo(v) for f, v in raw.items()}
+
+
+def typed_records(records):
+    return {i: {f: (type(v), v) for f, v in record.items()} for i, record in records.items()}
+
+
+def test_records_normalised_together_are_each_normalised_alone(tmp_path):
+    """Synchronize compares the rows SMSTurbo holds now with what the plan saw, all
+    decoded a field at a time: each as the one-value decoders give it, nasty values and
+    mixed types in every field."""
+    store = open_store(load_settings(create_demo(tmp_path)))
+    fields = [*TURBO_FIELDS]
+    raws = {
+        f"R{n}": {f: RAW[(n + i) % len(RAW)] for i, f in enumerate(fields)} for n in range(len(RAW))
+    }
+    expected = {i: one_record_at_a_time(raw) for i, raw in raws.items()}
+    assert typed_records(store.normalised(raws)) == typed_records(expected)
+    assert store.normalised({}) == {}
+
+
+ONE_FIELD_A_KIND = [
+    next(f for f, spec in TURBO_FIELDS.items() if spec.kind is kind)
+    for kind in KINDS
+    if any(spec.kind is kind for spec in TURBO_FIELDS.values())
+]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(raw_value, min_size=len(ONE_FIELD_A_KIND), max_size=5), max_size=12))
+def test_records_normalised_together_are_each_normalised_alone_for_random_rows(rows):
+    store = SMSTurboStore.__new__(SMSTurboStore)  # normalised needs no connection
+    fields = ONE_FIELD_A_KIND
+    rows = [row[: len(fields)] for row in rows]
+    raws = {f"R{n}": dict(zip(fields, row, strict=True)) for n, row in enumerate(rows)}
+    expected = {i: one_record_at_a_time(raw) for i, raw in raws.items()}
+    assert typed_records(store.normalised(raws)) == typed_records(expected)
