@@ -104,7 +104,7 @@ def agrees(data: bytes, column: int) -> bool:
     bytes send it to the full read)."""
     grid = full_read(data)
     try:
-        values = sheet_rows(data).column_values(column)
+        values = sheet_rows(data).column_values([column])[column]
     except NotPlain:
         return False
     expected = {
@@ -123,8 +123,19 @@ def test_plain_cells_read_from_the_bytes_are_the_full_reads():
     assert agrees(data, 1)
     assert agrees(data, 27)  # AA: a column beyond Z, its cells in few rows
     assert not agrees(data, 2)  # shared strings
-    values = sheet_rows(data).column_values(1)
+    values = sheet_rows(data).column_values([1])[1]
     assert values[6] is True and values[7] is False and 4 not in values and 5 not in values
+
+
+def test_columns_read_in_one_pass_are_each_column_read_alone():
+    """Columns whose letters begin alike (A, AA) read together give what each gives
+    alone; a column of no cells gives none."""
+    data = workbook_with(PLAIN_ROWS)
+    together = sheet_rows(data).column_values([27, 1, 3])
+    alone = {c: sheet_rows(data).column_values([c])[c] for c in (1, 3, 27)}
+    assert together == alone and list(together) == [27, 1, 3]
+    assert together[27] == {7: "far", 11: "AA"} and together[3] == {}
+    assert len(together[1]) > 5
 
 
 @pytest.mark.parametrize("kind", sorted(NOT_PLAIN))
@@ -138,6 +149,33 @@ def test_cells_without_references_send_the_sheet_to_the_full_read():
     data = workbook_with(PLAIN_ROWS + '<row r="12"><c t="inlineStr"><is><t>x</t></is></c></row>')
     assert not agrees(data, 1)
     assert not agrees(data, 27)
+
+
+UNREFERENCED = {
+    "attributes in another order": '<c s="1" r="A12" t="inlineStr"><is><t>x</t></is></c>',
+    "two spaces": '<c  r="A12" t="inlineStr"><is><t>x</t></is></c>',
+    "a tab": '<c\tr="A12" t="inlineStr"><is><t>x</t></is></c>',
+    "single quotes": "<c r='A12' t=\"inlineStr\"><is><t>x</t></is></c>",
+    "a rich text run's color": (
+        '<c r="A12" t="inlineStr"><is><r><rPr><color rgb="FFFF0000"/></rPr><t>red</t></r></is></c>'
+    ),
+    "a rich text run's charset and condense": (
+        '<c r="A12" t="inlineStr"><is><r><rPr><charset val="1"/><condense val="0"/></rPr>'
+        "<t>x</t></r></is></c>"
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UNREFERENCED))
+def test_a_tag_starting_c_without_a_reference_first_sends_the_sheet_to_the_full_read(kind):
+    """Every ``<c`` must open ``<c r="``: found in one pass, as counting both would."""
+    data = workbook_with(PLAIN_ROWS + f'<row r="12">{UNREFERENCED[kind]}</row>')
+    rows = sheet_rows(data)
+    start, end = rows._rows
+    assert rows.data.count(b"<c", start, end) != rows.data.count(b'<c r="', start, end)
+    assert not rows._cells_have_references()
+    assert not agrees(data, 1)
+    assert sheet_rows(workbook_with(PLAIN_ROWS))._cells_have_references()
 
 
 def test_rows_above_the_header_are_read_cell_for_cell():

@@ -1,8 +1,13 @@
 """Refresh's column-at-a-time fast paths give exactly the cell (and the value) the
 one-value-at-a-time conversion gives, for nasty values as for plain ones: a fast path
-that gave another cell than the slow one would show the bookkeeper another value."""
+that gave another cell than the slow one would show the bookkeeper another value. The
+audit's JSON images, made by one shared encoder, are the text ``json.dumps`` makes: Undo
+reads them back."""
 
+import datetime as dt
+import json
 import sqlite3
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -13,7 +18,7 @@ from smsync_xl.app.open_sides import open_source, open_store
 from smsync_xl.book import sheets
 from smsync_xl.book.layout import SAGE_COLUMNS, TURBO_COLUMNS
 from smsync_xl.book.sheet_xml import ColumnSpec, formula_text, table_row_cells, table_rows_cells
-from smsync_xl.connections.db import Database
+from smsync_xl.connections.db import Database, open_sqlite
 from smsync_xl.core.errors import SourceFormatError, TargetError
 from smsync_xl.core.fields import (
     CUSTOMER,
@@ -27,8 +32,12 @@ from smsync_xl.core.fields import (
     WHOLE_NUMBER,
     each_once,
 )
+from smsync_xl.core.vocabulary import AuditAction, RunKind
 from smsync_xl.demo.company import DEMO_FILES, create_demo
 from smsync_xl.files.settings_file import load_settings
+from smsync_xl.smsturbo import audit
+from smsync_xl.smsturbo.audit import Audit, Change, image
+from smsync_xl.smsturbo.store import SMSTurboStore
 
 KINDS = (TEXT, MONEY, WHOLE_NUMBER, FLAG, ITEM_CLASS)
 
@@ -363,3 +372,139 @@ def test_table_cells_made_a_column_at_a_time_are_those_made_row_by_row():
 @given(st.lists(st.lists(cell_value, min_size=4, max_size=4), max_size=12), st.integers(2, 999))
 def test_table_cells_made_a_column_at_a_time_are_those_made_row_by_row_for_random_rows(rows, first):
     assert columns_at_once(first, rows, SPECS) == one_row_at_a_time(first, rows, SPECS)
+
+
+AUDITED = [
+    *RAW,
+    'quote " and \\ backslash \\" end',
+    "\\u0041 not an escape",
+    "\x1f\x1e\x7f\x85\u2028\u2029",
+    "</script>",
+    '=HYPERLINK("http://x")',
+    -(2**63),
+    2**64,
+    Decimal("0.1000000000000000000000000001"),
+    Decimal("-123456789012345678901234567890.123456789"),
+    Decimal("NaN"),
+    Decimal("-Infinity"),
+    Decimal("1E-30"),
+    float("-inf"),
+    5e-324,
+    dt.date(1, 1, 1),
+    dt.date(9999, 12, 31),
+    dt.datetime(2026, 12, 7, 23, 59, 59, 999999),
+    dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5, minutes=-30))),
+    dt.time(0, 0),
+    dt.time(12, 30, 15, 1),
+    b"",
+    b'\x00\xff\\"',
+    bytearray(b"raw"),
+    memoryview(b"view"),
+    uuid.UUID(int=0),
+    uuid.UUID("12345678-1234-5678-1234-567812345678"),
+]
+"""Values a row read from SMSTurbo may hold, as its drivers give them."""
+
+NASTY_COLUMNS = ["id", "ID", "Id", "", " ", "é", "Ω", 'a"b', "a\\b", "\x00", "😀", "z", "1", "_"]
+
+
+def straightforward(values):
+    return None if values is None else json.dumps(values, sort_keys=True)
+
+
+def nasty_rows():
+    """Every audited value in every nasty column, the columns in both orders."""
+    rows = []
+    for n, value in enumerate(AUDITED):
+        columns = NASTY_COLUMNS if n % 2 else NASTY_COLUMNS[::-1]
+        rows.append({c: AUDITED[(n + i) % len(AUDITED)] for i, c in enumerate(columns)})
+        rows.append({"id": value})
+    return [*rows, {}]
+
+
+def test_audit_images_are_the_json_dumps_text_for_nasty_values():
+    for row in nasty_rows():
+        kept = image(row)
+        assert audit._json(kept) == straightforward(kept), row
+        assert audit._values(audit._json(kept)) == json.loads(straightforward(kept))
+    assert audit._json(None) is None
+
+
+audited_value = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.text(),
+    st.binary(max_size=20),
+    st.dates(),
+    st.datetimes(timezones=st.one_of(st.none(), st.timezones())),
+    st.times(),
+    st.uuids(),
+)
+
+
+@given(st.dictionaries(st.text(max_size=8), audited_value, max_size=12))
+def test_audit_images_are_the_json_dumps_text_for_random_rows(row):
+    kept = image(row)
+    assert audit._json(kept) == straightforward(kept)
+
+
+def test_the_audit_stores_the_json_dumps_text_of_each_image(tmp_path):
+    """What ``log_changes`` writes, read back from SMSTurbo's table as it is stored."""
+    db = open_sqlite(tmp_path / "audit.sqlite")
+    log = Audit(db)
+    log.ensure_tables()
+    run = log.start_run(RunKind.SYNC, "clerk", "2026-12-07T00:00:00+00:00", "Company")
+    rows = nasty_rows()
+    changes = [
+        Change("customer", str(n), AuditAction.UPDATE, image(before), image(after), "T", "id")
+        for n, (before, after) in enumerate(zip(rows, rows[1:] + rows[:1], strict=True))
+    ]
+    changes.append(Change("customer", "new", AuditAction.CREATE, None, image(rows[0]), "T", "id"))
+    log.log_changes(run, changes)
+    stored = db.query(f"SELECT Seq, BeforeJson, AfterJson FROM {audit.CHANGES} ORDER BY Seq")
+    assert [(b, a) for _, b, a in stored] == [
+        (straightforward(c.before), straightforward(c.after)) for c in changes
+    ]
+
+
+def one_record_at_a_time(raw):
+    return {f: TURBO_FIELDS[f].kind.from_turbo(v) for f, v in raw.items()}
+
+
+def typed_records(records):
+    return {i: {f: (type(v), v) for f, v in record.items()} for i, record in records.items()}
+
+
+def test_records_normalised_together_are_each_normalised_alone(tmp_path):
+    """Synchronize compares the rows SMSTurbo holds now with what the plan saw, all
+    decoded a field at a time: each as the one-value decoders give it, nasty values and
+    mixed types in every field."""
+    store = open_store(load_settings(create_demo(tmp_path)))
+    fields = [*TURBO_FIELDS]
+    raws = {
+        f"R{n}": {f: RAW[(n + i) % len(RAW)] for i, f in enumerate(fields)} for n in range(len(RAW))
+    }
+    expected = {i: one_record_at_a_time(raw) for i, raw in raws.items()}
+    assert typed_records(store.normalised(raws)) == typed_records(expected)
+    assert store.normalised({}) == {}
+
+
+ONE_FIELD_A_KIND = [
+    next(f for f, spec in TURBO_FIELDS.items() if spec.kind is kind)
+    for kind in KINDS
+    if any(spec.kind is kind for spec in TURBO_FIELDS.values())
+]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(raw_value, min_size=len(ONE_FIELD_A_KIND), max_size=5), max_size=12))
+def test_records_normalised_together_are_each_normalised_alone_for_random_rows(rows):
+    store = SMSTurboStore.__new__(SMSTurboStore)  # normalised needs no connection
+    fields = ONE_FIELD_A_KIND
+    rows = [row[: len(fields)] for row in rows]
+    raws = {f"R{n}": dict(zip(fields, row, strict=True)) for n, row in enumerate(rows)}
+    expected = {i: one_record_at_a_time(raw) for i, raw in raws.items()}
+    assert typed_records(store.normalised(raws)) == typed_records(expected)

@@ -67,6 +67,9 @@ write transaction ``writing`` (records decided), ``updating``, ``inserting``,
 backed up the old workbook."""
 
 _PAUSE_SECONDS = 60
+_PAUSE_AT = os.environ.get(PAUSE, "")
+"""``PAUSE`` as this process was started with (a test sets it for the command it
+starts): read once, as ``check`` runs twice for every record synchronized."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -242,8 +245,7 @@ def message(stop: Interrupted) -> str:
 
 def pause(phase: str) -> None:
     """The test hook (``PAUSE``): nothing unless a test asked for ``phase``."""
-    wanted = os.environ.get(PAUSE, "")
-    at, _, marker = wanted.partition(":")
+    at, _, marker = _PAUSE_AT.partition(":")
     if at != phase or not marker:
         return
     Path(marker).write_text(str(os.getpid()), encoding="utf-8")

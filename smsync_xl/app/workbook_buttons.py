@@ -51,6 +51,7 @@ from smsync_xl.book.sheets import (
     typed_ids,
 )
 from smsync_xl.book.sheets import table_rows as sheet_rows
+from smsync_xl.core.compare import collector_paused
 from smsync_xl.core.errors import SmsyncError, WrittenButNotSavedError
 from smsync_xl.core.fields import ENTITIES, Entity
 from smsync_xl.core.ports import TableData
@@ -510,6 +511,7 @@ def tick_ids(
 
 
 @macro
+@collector_paused()  # the ticks read and the Result written make many rows, no cycles
 def synchronize(port: WorkbookPort, words: Words) -> Finished:
     """Bring the ticked rows into SMSTurbo and write a Result for each."""
     from smsync_xl.app import session as use_cases  # the database stack, when needed

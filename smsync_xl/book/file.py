@@ -407,16 +407,16 @@ class FileBook:
             top = _rows_above(rows, first)
             header = (top[first - 1] if len(top) >= first else [])[left - 1 : right]
             titles = [str(v) for v in header + [None] * (right - left + 1 - len(header))]
-            wanted = [titles.index(title) for title in only if title in titles]
-            columns = {index: rows.column_values(left + index) for index in wanted}
+            columns = rows.column_values([left + titles.index(t) for t in only if t in titles])
         except NotPlain:
             return None
         bottom = last - table.totals_rows()
         if not any(bottom in values for values in columns.values()):
             return None
-        body = _body(columns, first + 1, bottom, len(titles))
+        in_row = {column - left: values for column, values in columns.items()}
+        body = _body(in_row, first + 1, bottom, len(titles))
         self._tops[sheet] = top
-        self._columns[sheet] = {left + index: values for index, values in columns.items()}
+        self._columns[sheet] = columns
         return TableData(sheet, titles, table_records(body), first + 1)
 
     def _mark_uncalculated(self, sheet: str, index: int, rows: list[list[Cell]]) -> None:

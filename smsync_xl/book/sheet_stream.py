@@ -17,7 +17,7 @@ import bisect
 import codecs
 import itertools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 
 from smsync_xl.book.sheet_xml import (
     SheetXml,
@@ -36,6 +36,8 @@ _ROW_START = re.compile(rb'<row r="(\d+)"([^>]*)>')
 _HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
 _STYLE = re.compile(rb'\ss="(\d+)"')
 _ERROR = re.compile(rb"""\st=["']e["']""")
+_UNREFERENCED = re.compile(rb'<c(?! r=")')
+"""A tag starting ``<c`` without a cell's reference: one pass over the rows finds it."""
 _DIMENSION = re.compile(r'(<dimension\b[^>]*?\sref=")([^"]*)(")')
 _CELL_REST = rb"([^>]*?)(?:/>|>(?:<is><t>([^<&_\r]+)</t></is>|(.*?))</c>)"
 """A cell's attributes, then its text when it is one plain run, else what it holds."""
@@ -211,24 +213,26 @@ class SheetRows:
         are found by it (a rich text run's ``<color``, ``<charset`` or ``<condense``
         counts as a cell without one: that sheet is read whole)."""
         if self._referenced is None:
-            data, (start, end) = self.data, self._rows
-            self._referenced = data.count(b"<c", start, end) == data.count(b'<c r="', start, end)
+            self._referenced = _UNREFERENCED.search(self.data, *self._rows) is None
         return self._referenced
 
-    def column_values(self, column: int) -> dict[int, Value]:
-        """Row number → value of each cell of ``column`` holding one, as a full read
-        gives it, found by the cells' references without reading the other columns.
-        Raises ``NotPlain`` for a cell not read here, or cells without references."""
+    def column_values(self, columns: Collection[int]) -> dict[int, dict[int, Value]]:
+        """Per column of ``columns``, row number → value of each of its cells holding
+        one, as a full read gives it: the cells found by their references, in one pass
+        over the rows, without reading the other columns. Raises ``NotPlain`` for a
+        cell not read here, or cells without references."""
         if not self._cells_have_references():
             raise NotPlain
-        letters = column_letters(column).encode()
-        cells = re.compile(rb'<c r="' + letters + rb'(\d+)"' + _CELL_REST, re.DOTALL)
-        values: dict[int, Value] = {}
-        for number, attributes, text, inner in cells.findall(self.data, *self._rows):
+        named = {column_letters(column).encode(): column for column in columns}
+        letters = b"|".join(named)  # "A" or "AG": the digits and quote after tell them apart
+        cells = re.compile(rb'<c r="(' + letters + rb')(\d+)"' + _CELL_REST, re.DOTALL)
+        values: dict[int, dict[int, Value]] = {column: {} for column in columns}
+        for found, number, attributes, text, inner in cells.findall(self.data, *self._rows):
             value = _cell_value(attributes, text, inner)
             if value is not None:
-                values[int(number)] = value
-        self._formulas[column] = set()
+                values[named[found]][int(number)] = value
+        for column in columns:
+            self._formulas[column] = set()
         return values
 
     def row_values(self, number: int) -> dict[int, Value]:

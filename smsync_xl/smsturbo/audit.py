@@ -167,8 +167,13 @@ class Change:
     key: str | None = None
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True)
+"""What ``json.dumps(values, sort_keys=True)`` makes, made once: a synchronization of
+25,000 records encodes 35,000 images, and ``dumps`` makes an encoder for each."""
+
+
 def _json(values: Stored | None) -> str | None:
-    return None if values is None else json.dumps(values, sort_keys=True)
+    return None if values is None else _ENCODER.encode(values)
 
 
 def _values(text: str | None) -> Stored | None:

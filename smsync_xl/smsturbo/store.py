@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain, repeat
 
@@ -539,7 +539,8 @@ class SMSTurboStore:
 
     def by_column(self, entity: Entity, raw: Raw) -> Raw:
         """A record keyed by field name, keyed by its real column names instead."""
-        return {self.table(entity).columns[f]: v for f, v in raw.items()}
+        columns = self.table(entity).columns
+        return {columns[f]: v for f, v in raw.items()}
 
     def learn_comparisons(self, tables: Iterable[str]) -> None:
         """Find, outside any transaction, the columns of these tables the database cannot
@@ -754,9 +755,19 @@ class SMSTurboStore:
         refused = self._incomparable.get(table, set())
         return _matching({c: v for c, v in expected.items() if c not in refused})
 
-    def normalised(self, raw: Raw) -> Record:
-        """A raw record as ``read`` gives it (padding trimmed, amounts as text)."""
-        return {f: TURBO_FIELDS[f].kind.from_turbo(v) for f, v in raw.items()}
+    def normalised(self, raws: Mapping[str, Raw]) -> dict[str, Record]:
+        """Raw records read together (``fetch_raw``: the same fields each), by ID, as
+        ``read`` gives them (padding trimmed, amounts as text): decoded a field at a
+        time, as ``read`` decodes them (``from_turbo_column``)."""
+        if not raws:
+            return {}
+        fields = list(next(iter(raws.values())))
+        columns = [
+            TURBO_FIELDS[field].kind.from_turbo_column([raw[field] for raw in raws.values()])
+            for field in fields
+        ]
+        values = map(dict, map(zip, repeat(fields), zip(*columns, strict=True)))
+        return dict(zip(raws, values, strict=True))
 
     def template(self, entity: Entity, template_id: str) -> Record:
         """The record new records of ``entity`` start from (ZZDEFAULT: a customer for

@@ -340,6 +340,7 @@ class _Writer:
         done: list[tuple[_Write, Raw | None]] = []
         creating: list[Record] = []
         updating: list[tuple[_Write, Raw]] = []
+        held = self.store.normalised(current)
         for write in self.pending:
             self.checkpoint("updating")
             now = current.get(write.record_id)
@@ -351,7 +352,7 @@ class _Writer:
             elif now is not None and write.record_id not in free:
                 self.conflict(write, BEING_EDITED, NextStep.AFTER_SAVE)
                 continue
-            elif now is None or self.store.normalised(now) != write.seen:
+            elif now is None or held[write.record_id] != write.seen:
                 self.conflict(write, CHANGED_MEANWHILE)
                 continue
             else:
