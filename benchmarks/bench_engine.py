@@ -1076,8 +1076,8 @@ def startup_figures(repeat: int, notes: dict[str, Any]) -> list[Figure]:
         times,
         "python -c pass",
         bare_times,
-        target="≤ 0.4 s",
-        limit=0.4,
+        target="≤ 0.3 s",
+        limit=0.3,
         on_ratio=False,
         also=f"peak RSS {peak:.0f} MiB (bare {max(bare_peaks):.0f} MiB); imports "
         + (", ".join(h for h in heavy if h in at_help) or "none of the heavy ones"),

@@ -1,6 +1,11 @@
 """SMSync for Excel: bring Sage 50 customers and vendors into SMSTurbo, one way, audited."""
 
-from importlib.metadata import version
 
-__version__ = version("smsync-xl")
-"""Declared once, in pyproject.toml; read from the installed package's metadata."""
+def __getattr__(name: str) -> str:
+    """``__version__``, declared once in pyproject.toml and read from the installed
+    package's metadata when asked: reading it costs every command's start-up 45 ms."""
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("smsync-xl")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
