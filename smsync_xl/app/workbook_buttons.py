@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import traceback
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
@@ -218,6 +219,8 @@ def macro(action: Macro) -> Button:
                 "your SMSync support."
             )
             _report(port, action.__name__, message, traceback.format_exc())
+        finally:  # what the button opened goes now, not at a full collection hours later
+            gc.collect()
         return None
 
     return run
