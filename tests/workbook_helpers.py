@@ -52,6 +52,7 @@ def edit_workbook(path: Path, change: Callable[[Workbook], object]) -> None:
     change(book)
     buffer = io.BytesIO()
     book.save(buffer)
+    book.vba_archive.close()  # openpyxl leaves it open: closed by a collection, it warns
     ribbon = {n: original[n] for n in (RIBBON_2006, RIBBON_2009) if n in original}
     path.write_bytes(finish_package(buffer.getvalue(), ribbon or None))
 
