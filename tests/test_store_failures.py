@@ -34,6 +34,7 @@ from smsync_xl.smsturbo.store import SMSTurboStore
 from smsync_xl.sync import apply as apply_module
 
 from . import kill_test, odbc_env
+from .clerk import SESSION_ALIVE, Clerk
 from .conftest import pg_database, pg_dsn, rebuild_sqlite_table
 
 ZZDEFAULT_FIX = "Fix customer ZZDEFAULT in SMSTurbo"
@@ -638,9 +639,7 @@ def session_alive(turbo: Turbo, pid: int) -> bool:
     """Whether the server still has the session (asked on a new connection, so never
     from a statistics snapshot taken earlier)."""
     with closing(turbo.connect()) as watcher:
-        return bool(
-            watcher.execute("SELECT 1 FROM pg_stat_activity WHERE pid = ?", [pid]).fetchall()
-        )
+        return bool(watcher.execute(SESSION_ALIVE[turbo.backend], [pid]).fetchall())
 
 
 def terminate(turbo: Turbo, pid: int) -> None:
@@ -748,41 +747,6 @@ def until(condition: Callable[[], object], seconds: float = 20) -> None:
         time.sleep(0.02)
 
 
-class Saving:
-    """A clerk's save on its own connection and thread, watched from outside: it either
-    ends or is seen waiting for a lock (pg_locks), never judged by how long it took."""
-
-    def __init__(self, connection: Any, pid: int) -> None:
-        self.connection, self.pid = connection, pid
-        self.done = threading.Event()
-        self.outcome: list[str] = []
-        self.thread = threading.Thread(target=lambda: None)
-
-    def _save(self, sql: str, *params: object) -> None:
-        try:
-            self.connection.execute(sql, list(params))
-            self.outcome.append("saved")
-        except Exception as error:  # noqa: BLE001 - what the clerk would see
-            self.outcome.append(f"refused: {error}")
-        finally:
-            self.done.set()
-
-    def start(self, sql: str, *params: object) -> None:
-        self.thread = threading.Thread(target=self._save, args=(sql, *params))
-        self.thread.start()
-
-    def saved_or_queued(self, turbo: Turbo, seconds: float = 30) -> str:
-        """'saved' once the statement has ended, 'queued' as soon as the server shows it
-        waiting for a lock (pg_locks, read afresh each time)."""
-        deadline = time.monotonic() + seconds
-        while not self.done.is_set():
-            if self.pid in waiting_pids(turbo):
-                return "queued"
-            assert time.monotonic() < deadline, "the save neither ended nor waited"
-            time.sleep(0.02)
-        return "saved"
-
-
 def test_a_clerk_saving_a_record_smsync_would_update_keeps_their_save(pg, monkeypatch):
     """A clerk has DIFFNAME open (SELECT … FOR UPDATE, as record screens do) and saves it
     while Synchronize holds the Customers table: SMSync never waits for the clerk's row
@@ -861,17 +825,13 @@ def test_clerks_never_queue_behind_a_synchronization_waiting_for_a_table(pg, mon
         )
         run.start()
         until(lambda: refused.is_set() or waiting_pids(pg, "ShareRowExclusiveLock"))
-        other = pg.connect()
-        saving = Saving(other, pid=int(other.execute("SELECT pg_backend_pid()").fetchone()[0]))
-        saving.start(
-            'UPDATE "Customers" SET "Phone2" = "Phone2" WHERE "CustomerID" = ?', "DIFFPHONE"
-        )
-        seen = saving.saved_or_queued(pg)
-        saving.thread.join(60)
+        other = Clerk(pg)
+        other.start('UPDATE "Customers" SET "Phone2" = "Phone2" WHERE "CustomerID" = \'DIFFPHONE\'')
+        seen = other.finished_or_waiting()
         other.close()
     run.join(60)
-    assert seen == "saved", "another clerk's save waited for SMSync's lock request"
-    assert saving.outcome == ["saved"], saving.outcome
+    assert seen == "committed", "another clerk's save waited for SMSync's lock request"
+    assert other.outcome == ["committed"], other.outcome
     assert "Import completed: 10 created, 8 updated" in said(out["result"]), said(out["result"])
 
 
